@@ -1,0 +1,261 @@
+"""The Python client: one method per ``api`` function, each call in PostgREST's transaction shape.
+
+Every call is::
+
+    BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE   (READ ONLY for stable functions)
+    select set_config('search_path', ...), set_config('role', 'coord_anon', ...),
+           set_config('request.jwt.claims', ...), ... set_config('request.headers', <token>, ...)
+    select "api"."pre_request"()                      (verifies the token, switches role)
+    WITH pgrst_source AS (... "api"."fn"("p_x" := pgrst_body."p_x") ...) SELECT ...
+    COMMIT
+
+so a rule that holds for PostgREST holds here, and nothing is decided in Python. When the
+connection passed in is already inside a transaction (tests), the call runs in a savepoint.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+from uuid import UUID
+
+import psycopg
+from psycopg import sql as pgsql
+from psycopg.pq import TransactionStatus
+from psycopg.rows import class_row, dict_row
+
+from . import sql
+from .errors import CoordError, UnknownFunction, from_psycopg
+from .results import (
+    AuditEvent,
+    HeldLock,
+    LockCheck,
+    LockResult,
+    PrincipalInfo,
+    PrincipalRow,
+    Result,
+    TokenGrant,
+    TokenRow,
+)
+
+T = TypeVar("T")
+ANON_ROLE = "coord_anon"
+TOKEN_HEADER = "x-coord-token"
+USER_AGENT = "coord-python/0.1"
+
+
+@dataclass(frozen=True)
+class FunctionSignature:
+    """An ``api`` function as the catalog describes it."""
+
+    name: str
+    arg_names: tuple[str, ...]
+    arg_types: tuple[str, ...]
+    n_defaults: int
+    volatile: bool
+    returns_set: bool
+    return_type: str
+    comment: str
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return self.arg_names[: len(self.arg_names) - self.n_defaults]
+
+
+def load_signatures(conn: psycopg.Connection) -> dict[str, FunctionSignature]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(sql.API_FUNCTIONS).fetchall()
+    return {row["name"]: FunctionSignature(name=row["name"], arg_names=tuple(row["arg_names"]),
+                                           arg_types=tuple(row["arg_types"]), n_defaults=row["n_defaults"],
+                                           volatile=row["volatile"], returns_set=row["returns_set"],
+                                           return_type=row["return_type"], comment=row["comment"])
+            for row in rows}
+
+
+def rpc_query(signature: FunctionSignature, keys: Sequence[str]) -> pgsql.Composed:
+    """PostgREST's call of ``api.<fn>`` with named arguments taken from a JSON body ($1)."""
+    function = pgsql.Identifier("api", signature.name)
+    if not keys:
+        return pgsql.SQL('WITH pgrst_source AS (SELECT "pgrst_call".* FROM {}() pgrst_call) '
+                         "SELECT * FROM pgrst_source").format(function)
+    types = dict(zip(signature.arg_names, signature.arg_types, strict=True))
+    ordered = [name for name in signature.arg_names if name in keys]
+    columns = pgsql.SQL(", ").join(pgsql.Identifier(k) for k in ordered)
+    typed = pgsql.SQL(", ").join(pgsql.SQL("{} {}").format(pgsql.Identifier(k), pgsql.SQL(types[k])) for k in ordered)
+    args = pgsql.SQL(", ").join(
+        pgsql.SQL("{} := pgrst_body.{}").format(pgsql.Identifier(k), pgsql.Identifier(k)) for k in ordered)
+    return pgsql.SQL(
+        'WITH pgrst_source AS (SELECT "pgrst_call".* FROM (SELECT %s::json AS json_data) pgrst_payload, '
+        "LATERAL (SELECT {columns} FROM json_to_record(pgrst_payload.json_data) AS _({typed}) LIMIT 1) pgrst_body, "
+        "LATERAL {function}({args}) pgrst_call) SELECT * FROM pgrst_source"
+    ).format(columns=columns, typed=typed, function=function, args=args)
+
+
+def to_json_value(value: Any) -> Any:
+    """JSON for one argument: intervals as 'N seconds', timestamps in ISO 8601, UUIDs as text."""
+    if isinstance(value, timedelta):
+        return f"{value.total_seconds()} seconds"
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [to_json_value(v) for v in value]
+    return value
+
+
+class Client:
+    """A connection to the ``api`` schema that authenticates every call with one token."""
+
+    def __init__(self, dsn: str | None = None, token: str | None = None, *,
+                 connection: psycopg.Connection | None = None,
+                 headers: Mapping[str, str] | None = None) -> None:
+        if connection is None:
+            if dsn is None:
+                raise CoordError("no database to connect to", code="CO501",
+                                 hint="pass a DSN (--dsn / COORD_DSN) or run coord up")
+            try:
+                connection = psycopg.connect(dsn, autocommit=True, application_name="coord")
+            except psycopg.Error as exc:
+                raise from_psycopg(exc) from None
+            self._owns_connection = True
+        else:
+            self._owns_connection = False
+        self.connection = connection
+        self.token = token
+        self.extra_headers = dict(headers or {})
+        self._signatures: dict[str, FunctionSignature] | None = None
+
+    def close(self) -> None:
+        if self._owns_connection:
+            self.connection.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # --- generic call ----------------------------------------------------------------------
+
+    @property
+    def signatures(self) -> dict[str, FunctionSignature]:
+        if self._signatures is None:
+            try:
+                self._signatures = load_signatures(self.connection)
+            except psycopg.Error as exc:
+                raise from_psycopg(exc) from None
+        return self._signatures
+
+    def signature(self, function: str) -> FunctionSignature:
+        try:
+            return self.signatures[function]
+        except KeyError:
+            raise UnknownFunction(f"unknown api function {function}", code="42883",
+                                  hint="list them with coord call --list") from None
+
+    def request_headers(self) -> dict[str, str]:
+        headers = {"user-agent": USER_AGENT, **{k.lower(): v for k, v in self.extra_headers.items()}}
+        if self.token:
+            headers[TOKEN_HEADER] = self.token
+        return headers
+
+    def call(self, function: str, arguments: Mapping[str, Any] | None = None,
+             *, row_factory: Any = dict_row) -> list[Any]:
+        """Call ``api.<function>`` with named arguments (omitted ones take their defaults)."""
+        signature = self.signature(function)
+        body = {k: to_json_value(v) for k, v in (arguments or {}).items()}
+        unknown = sorted(set(body) - set(signature.arg_names))
+        if unknown:
+            raise UnknownFunction(f"api.{function} has no argument {', '.join(unknown)}", code="42883",
+                                  hint=f"arguments: {', '.join(signature.arg_names) or '(none)'}")
+        query = rpc_query(signature, list(body))
+        params = [json.dumps(body)] if body else []
+        try:
+            with self._request(signature), self.connection.cursor(row_factory=row_factory) as cur:
+                cur.execute(query, params)
+                return cur.fetchall()
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+
+    @contextmanager
+    def _request(self, signature: FunctionSignature) -> Iterator[None]:
+        conn = self.connection
+        context = ('"api"', ANON_ROLE, json.dumps({"role": ANON_ROLE}), "POST", f"/rpc/{signature.name}",
+                   json.dumps(self.request_headers()), "{}")
+        if conn.info.transaction_status == TransactionStatus.IDLE and conn.autocommit:
+            conn.execute(sql.BEGIN_READ_WRITE if signature.volatile else sql.BEGIN_READ_ONLY)
+            try:
+                conn.execute(sql.SET_REQUEST_CONTEXT, context)
+                conn.execute(sql.PRE_REQUEST)
+                yield
+            except BaseException:
+                if not conn.closed:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        else:
+            with conn.transaction():
+                conn.execute(sql.SET_REQUEST_CONTEXT, context)
+                conn.execute(sql.PRE_REQUEST)
+                yield
+                conn.execute(sql.RESET_ROLE)
+
+    def _rows(self, function: str, cls: type[T], **arguments: Any) -> list[T]:
+        return self.call(function, {f"p_{k}": v for k, v in arguments.items() if v is not None},
+                         row_factory=class_row(cls))
+
+    def _one(self, function: str, cls: type[T], **arguments: Any) -> T:
+        return self._rows(function, cls, **arguments)[0]
+
+    # --- one method per api function ------------------------------------------------------
+
+    def authenticate(self) -> PrincipalInfo | None:
+        info = self._one("authenticate", PrincipalInfo)
+        return info if info.principal_id is not None else None
+
+    def pre_request(self) -> PrincipalInfo | None:
+        info = self._one("pre_request", PrincipalInfo)
+        return info if info.principal_id is not None else None
+
+    def login(self, token: str) -> PrincipalInfo:
+        return self._one("login", PrincipalInfo, token=token)
+
+    def acquire_lock(self, path: str, ttl: timedelta | str | None = None, reason: str | None = None,
+                     mode: str | None = None, wait: timedelta | str | None = None) -> LockResult:
+        return self._one("acquire_lock", LockResult, path=path, ttl=ttl, reason=reason, mode=mode, wait=wait)
+
+    def release_lock(self, path: str, fence: int) -> LockResult:
+        return self._one("release_lock", LockResult, path=path, fence=fence)
+
+    def renew_lock(self, path: str, fence: int, ttl: timedelta | str | None = None) -> LockResult:
+        return self._one("renew_lock", LockResult, path=path, fence=fence, ttl=ttl)
+
+    def check_locks(self, paths: Sequence[str]) -> list[LockCheck]:
+        return self._rows("check_locks", LockCheck, paths=list(paths))
+
+    def my_locks(self) -> list[HeldLock]:
+        return self._rows("my_locks", HeldLock)
+
+    def create_agent(self, name: str, scopes: Sequence[str] | None = None,
+                     expires_in: timedelta | str | None = None) -> TokenGrant:
+        return self._one("create_agent", TokenGrant, name=name,
+                         scopes=list(scopes) if scopes is not None else None, expires_in=expires_in)
+
+    def revoke_token(self, token_id: UUID | str) -> Result:
+        return self._one("revoke_token", Result, token_id=token_id)
+
+    def list_principals(self) -> list[PrincipalRow]:
+        return self._rows("list_principals", PrincipalRow)
+
+    def list_tokens(self) -> list[TokenRow]:
+        return self._rows("list_tokens", TokenRow)
+
+    def query_audit(self, limit: int | None = None, action: str | None = None, target_id: str | None = None,
+                    before_id: int | None = None) -> list[AuditEvent]:
+        return self._rows("query_audit", AuditEvent, limit=limit, action=action, target_id=target_id,
+                          before_id=before_id)

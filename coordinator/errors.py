@@ -1,0 +1,197 @@
+"""Error codes raised by the database, mapped to exception classes and CLI exit codes.
+
+The database is the registry (``coord.error_registry``); this module mirrors it so Python code
+can catch by class. ``tests/test_errors.py`` fails when the two drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import psycopg
+
+EXIT_OK = 0
+EXIT_NOT_OK = 1  # the call returned a result with ok = false (busy, denied, stale_fence, ...)
+EXIT_USAGE = 64
+EXIT_DATAERR = 65
+EXIT_NOINPUT = 66
+EXIT_UNAVAILABLE = 69
+EXIT_SOFTWARE = 70
+EXIT_TEMPFAIL = 75
+EXIT_NOPERM = 77
+EXIT_CONFIG = 78
+
+
+class CoordError(Exception):
+    """An error reported by Agent Coordinator (usually raised by the database)."""
+
+    code: str = "XX000"
+    name: str = "internal_error"
+    http_status: int = 500
+    exit_code: int = EXIT_SOFTWARE
+
+    def __init__(self, message: str, *, code: str | None = None, detail: str | None = None,
+                 hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.detail = detail or None
+        self.hint = hint or None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": self.name, "code": self.code, "message": self.message,
+                "detail": self.detail, "hint": self.hint}
+
+    def __str__(self) -> str:
+        parts = [f"{self.code} {self.message}"]
+        if self.detail:
+            parts.append(f"detail: {self.detail}")
+        if self.hint:
+            parts.append(f"hint: {self.hint}")
+        return "\n".join(parts)
+
+
+class Unauthenticated(CoordError):
+    http_status, exit_code = 401, EXIT_NOPERM
+
+
+class Forbidden(CoordError):
+    http_status, exit_code = 403, EXIT_NOPERM
+
+
+class InvalidArgument(CoordError):
+    http_status, exit_code = 400, EXIT_DATAERR
+
+
+class NotFound(CoordError):
+    http_status, exit_code = 400, EXIT_NOINPUT
+
+
+class Conflict(CoordError):
+    http_status, exit_code = 400, EXIT_DATAERR
+
+
+class Misconfigured(CoordError):
+    http_status, exit_code = 400, EXIT_CONFIG
+
+
+class AuditImmutable(CoordError):
+    http_status, exit_code = 400, EXIT_NOPERM
+
+
+class PermissionDenied(CoordError):
+    http_status, exit_code = 403, EXIT_NOPERM
+
+
+class UnknownFunction(CoordError):
+    http_status, exit_code = 404, EXIT_USAGE
+
+
+class Retryable(CoordError):
+    http_status, exit_code = 500, EXIT_TEMPFAIL
+
+
+class Unavailable(CoordError):
+    """The database could not be reached."""
+
+    code, name, http_status, exit_code = "08000", "unavailable", 503, EXIT_UNAVAILABLE
+
+
+class MigrationError(CoordError):
+    """A migration could not be applied or the ledger disagrees with the files."""
+
+    code, name, http_status, exit_code = "CO501", "server_misconfigured", 500, EXIT_CONFIG
+
+
+class ServerError(CoordError):
+    """The embedded server could not be started, stopped or found."""
+
+    code, name, http_status, exit_code = "CO501", "server_misconfigured", 500, EXIT_CONFIG
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: str
+    name: str
+    origin: str
+    http_status: int
+    exit_code: int
+    exception: type[CoordError]
+
+
+def _codes(*rows: tuple[str, str, str, int, int, type[CoordError]]) -> dict[str, ErrorCode]:
+    return {row[0]: ErrorCode(*row) for row in rows}
+
+
+REGISTRY: dict[str, ErrorCode] = _codes(
+    ("PT401", "unauthenticated", "coord", 401, EXIT_NOPERM, Unauthenticated),
+    ("PT403", "forbidden", "coord", 403, EXIT_NOPERM, Forbidden),
+    ("CO201", "path_required", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO202", "path_too_long", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO203", "path_invalid_character", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO204", "path_escapes_root", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO205", "path_is_root", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO211", "ttl_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO212", "wait_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO213", "wait_needs_read_committed", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO214", "mode_unknown", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO215", "reason_too_long", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO216", "fence_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO217", "paths_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO221", "name_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO222", "scopes_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO223", "expiry_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO224", "limit_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO225", "request_headers_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO301", "tenant_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO302", "principal_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO303", "token_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO304", "name_taken", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO501", "server_misconfigured", "coord", 400, EXIT_CONFIG, Misconfigured),
+    ("CO601", "audit_immutable", "coord", 400, EXIT_NOPERM, AuditImmutable),
+    ("CO900", "wait_retry", "internal", 500, EXIT_SOFTWARE, CoordError),
+    ("22P02", "invalid_text_representation", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("22007", "invalid_datetime_format", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("22008", "datetime_field_overflow", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("22003", "numeric_value_out_of_range", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("22P05", "untranslatable_character", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("42501", "insufficient_privilege", "postgresql", 403, EXIT_NOPERM, PermissionDenied),
+    ("42883", "undefined_function", "postgresql", 404, EXIT_USAGE, UnknownFunction),
+    ("40001", "serialization_failure", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
+    ("40P01", "deadlock_detected", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
+)
+
+# psycopg refuses NUL bytes in text before sending; PostgreSQL itself reports the same input
+# as 22P05 when it arrives through JSON (PostgREST). Both mean the same thing to a caller.
+_NUL_MESSAGE = "cannot contain NUL"
+
+
+def from_psycopg(exc: BaseException) -> CoordError:
+    """Translate a psycopg exception into the registered CoordError subclass."""
+    if isinstance(exc, CoordError):
+        return exc
+    if isinstance(exc, psycopg.OperationalError) and getattr(exc, "sqlstate", None) is None:
+        return Unavailable(str(exc).strip() or "cannot connect to the database")
+    if isinstance(exc, psycopg.DataError) and _NUL_MESSAGE in str(exc) and exc.sqlstate is None:
+        return _build(REGISTRY["22P05"], "an argument contains a NUL byte", str(exc), None)
+    diag = getattr(exc, "diag", None)
+    sqlstate = getattr(exc, "sqlstate", None)
+    message = (diag.message_primary if diag is not None else None) or str(exc).strip()
+    detail = diag.message_detail if diag is not None else None
+    hint = diag.message_hint if diag is not None else None
+    entry = REGISTRY.get(sqlstate or "")
+    if entry is None:
+        err = CoordError(message, code=sqlstate or "XX000", detail=detail, hint=hint)
+        if sqlstate and sqlstate.startswith("22"):
+            err = InvalidArgument(message, code=sqlstate, detail=detail, hint=hint)
+        return err
+    return _build(entry, message, detail, hint)
+
+
+def _build(entry: ErrorCode, message: str, detail: str | None, hint: str | None) -> CoordError:
+    err = entry.exception(message, code=entry.code, detail=detail, hint=hint)
+    err.name = entry.name
+    err.http_status = entry.http_status
+    err.exit_code = entry.exit_code
+    return err

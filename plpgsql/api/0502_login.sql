@@ -1,0 +1,16 @@
+-- psql convenience: authenticate with a token for the rest of the current transaction.
+create or replace function api.login(p_token text)
+returns api.principal_info
+language plpgsql
+volatile
+set search_path = ''
+as $$
+begin
+  perform pg_catalog.set_config('request.headers', jsonb_build_object('x-coord-token', p_token)::text, true);
+  return api.pre_request();
+end;
+$$;
+
+comment on function api.login(text) is 'For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying the x-coord-token header would, and switches role. Lasts until the transaction ends.';
+revoke all on function api.login(text) from public;
+grant execute on function api.login(text) to coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;

@@ -1,0 +1,84 @@
+-- Take (or renew) a lease on a file or, with a trailing '/', a directory subtree.
+create or replace function api.acquire_lock(
+  p_path text,
+  p_ttl interval default interval '15 minutes',
+  p_reason text default null,
+  p_mode text default 'exclusive',
+  p_wait interval default interval '0'
+)
+returns api.lock_result
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_path text := coord.normalize_path(p_path);
+  v_decision authz.decision;
+  v_result api.lock_result;
+  v_deadline timestamptz;
+  v_backoff double precision := 0.01;
+  v_started timestamptz := pg_catalog.clock_timestamp();
+begin
+  perform coord.check_ttl(p_ttl);
+  if p_mode is null or p_mode not in ('exclusive', 'shared') then
+    perform coord.fail('CO214', format('mode %s', coalesce(p_mode, 'null')));
+  end if;
+  if char_length(p_reason) > 1000 then
+    perform coord.fail('CO215', format('reason has %s characters', char_length(p_reason)));
+  end if;
+  if p_wait is null or p_wait < interval '0' or p_wait > interval '60 seconds' then
+    perform coord.fail('CO212', format('wait %s', coalesce(p_wait::text, 'null')));
+  end if;
+  if p_wait > interval '0' and pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
+    perform coord.fail('CO213', format('transaction isolation is %s', pg_catalog.current_setting('transaction_isolation')));
+  end if;
+
+  v_decision := authz.decide('lock.acquire', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl));
+  if not v_decision.allowed then
+    v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason, p_mode => p_mode);
+  elsif p_wait = interval '0' then
+    v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_path, p_mode::coord.lock_mode,
+                                       p_ttl, p_reason, coord.now());
+  else
+    -- Each busy attempt runs in a subtransaction that is rolled back, which also drops its
+    -- advisory locks, so a waiter never blocks others while it sleeps. Re-checks back off
+    -- from 10 ms to 200 ms and never sleep past the deadline or the blocking lease's expiry.
+    v_deadline := v_started + p_wait;
+    loop
+      begin
+        v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_path, p_mode::coord.lock_mode,
+                                           p_ttl, p_reason, coord.clock_now());
+        if v_result.code = 'busy' and pg_catalog.clock_timestamp() < v_deadline then
+          raise exception using errcode = 'CO900';
+        end if;
+        exit;
+      exception when sqlstate 'CO900' then
+        perform pg_catalog.pg_sleep(greatest(0.001, least(
+          v_backoff,
+          extract(epoch from v_deadline - pg_catalog.clock_timestamp()),
+          extract(epoch from v_result.holder_expires_at - coord.clock_now()) + 0.001)));
+        v_backoff := least(v_backoff * 2, 0.2);
+      end;
+    end loop;
+  end if;
+
+  perform audit.record('lock.acquire', v_result.code, 'path', v_path, v_result.reason,
+    jsonb_strip_nulls(jsonb_build_object(
+      'mode', p_mode, 'ttl', p_ttl, 'fence', v_result.fence, 'expires_at', v_result.expires_at,
+      'request_reason', p_reason,
+      'holder_id', v_result.holder_id, 'holder_name', v_result.holder_name,
+      'waited_ms', case when p_wait > interval '0'
+                        then round(extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000) end))
+      || v_result.details,
+    v_decision,
+    case when v_result.code = 'denied' then 'warning' else 'info' end);
+  return v_result;
+end;
+$$;
+
+comment on function api.acquire_lock(text, interval, text, text, interval) is
+'Takes a lease on p_path (a trailing / locks the directory subtree) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (you already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them) or denied. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO205 bad path, CO211 ttl, CO212/CO213 wait, CO214 mode, CO215 reason.';
+revoke all on function api.acquire_lock(text, interval, text, text, interval) from public;
+grant execute on function api.acquire_lock(text, interval, text, text, interval) to coord_agent, coord_operator;

@@ -1,0 +1,33 @@
+create or replace function api.release_lock(p_path text, p_fence bigint)
+returns api.lock_result
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_path text := coord.normalize_path(p_path);
+  v_decision authz.decision;
+  v_result api.lock_result;
+begin
+  perform coord.check_fence(p_fence);
+  v_decision := authz.decide('lock.release', v_path, jsonb_build_object('fence', p_fence));
+  if v_decision.allowed then
+    v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_path, p_fence, coord.now(), null);
+  else
+    v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason);
+  end if;
+
+  perform audit.record('lock.release', v_result.code, 'path', v_path, v_result.reason,
+    jsonb_strip_nulls(jsonb_build_object('fence', p_fence, 'mode', v_result.mode)) || v_result.details,
+    v_decision,
+    case when v_result.code = 'denied' then 'warning' else 'info' end);
+  return v_result;
+end;
+$$;
+
+comment on function api.release_lock(text, bigint) is
+'Releases your lease on p_path if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since) or not_held; denied when the policy refuses. Errors: CO201-CO205 bad path, CO216 fence.';
+revoke all on function api.release_lock(text, bigint) from public;
+grant execute on function api.release_lock(text, bigint) to coord_agent, coord_operator;

@@ -1,0 +1,36 @@
+create or replace function api.renew_lock(p_path text, p_fence bigint, p_ttl interval default interval '15 minutes')
+returns api.lock_result
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_path text := coord.normalize_path(p_path);
+  v_decision authz.decision;
+  v_result api.lock_result;
+  v_now timestamptz := coord.now();
+begin
+  perform coord.check_fence(p_fence);
+  perform coord.check_ttl(p_ttl);
+  v_decision := authz.decide('lock.renew', v_path, jsonb_build_object('fence', p_fence, 'ttl', p_ttl));
+  if v_decision.allowed then
+    v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_path, p_fence, v_now, v_now + p_ttl);
+  else
+    v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason);
+  end if;
+
+  perform audit.record('lock.renew', v_result.code, 'path', v_path, v_result.reason,
+    jsonb_strip_nulls(jsonb_build_object('fence', p_fence, 'ttl', p_ttl, 'expires_at', v_result.expires_at))
+      || v_result.details,
+    v_decision,
+    case when v_result.code = 'denied' then 'warning' else 'info' end);
+  return v_result;
+end;
+$$;
+
+comment on function api.renew_lock(text, bigint, interval) is
+'Extends your live lease on p_path to now + p_ttl if p_fence is its current fence (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence. stale_fence, not_held and denied as for release_lock. Errors: CO201-CO205, CO211, CO216.';
+revoke all on function api.renew_lock(text, bigint, interval) from public;
+grant execute on function api.renew_lock(text, bigint, interval) to coord_agent, coord_operator;

@@ -1,0 +1,28 @@
+create or replace function api.create_agent(
+  p_name text,
+  p_scopes text[] default '{*}',
+  p_expires_in interval default null
+)
+returns api.token_grant
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_decision authz.decision := authz.decide('principal.create', p_name, jsonb_build_object('scopes', p_scopes));
+begin
+  if not v_decision.allowed then
+    perform audit.record('principal.create', 'denied', 'principal', p_name, v_decision.reason, '{}', v_decision, 'warning');
+    return row(false, 'denied', v_decision.reason, null, p_name, v_me.tenant_name, 'agent',
+               null, null, p_scopes, null)::api.token_grant;
+  end if;
+  return coord.register_principal(v_me.tenant_id, 'agent', p_name, p_scopes, p_expires_in);
+end;
+$$;
+
+comment on function api.create_agent(text, text[], interval) is
+'Operators: registers agent p_name in your tenant and returns its first token (shown once) with p_scopes (default {*}) and optional lifetime p_expires_in. denied when the policy refuses. Errors: CO221 bad name, CO222 bad scopes, CO223 bad lifetime, CO304 name taken.';
+revoke all on function api.create_agent(text, text[], interval) from public;
+grant execute on function api.create_agent(text, text[], interval) to coord_operator;

@@ -1,0 +1,23 @@
+create or replace function api.revoke_token(p_token_id uuid)
+returns api.result
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_decision authz.decision := authz.decide('token.revoke', p_token_id::text);
+begin
+  if not v_decision.allowed then
+    perform audit.record('token.revoke', 'denied', 'token', p_token_id::text, v_decision.reason, '{}', v_decision, 'warning');
+    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+  end if;
+  return coord.revoke_token(v_me.tenant_id, p_token_id);
+end;
+$$;
+
+comment on function api.revoke_token(uuid) is
+'Operators: revokes a token of your tenant (code revoked, or already_revoked); its next use fails with PT401. denied when the policy refuses. Errors: CO303 unknown token.';
+revoke all on function api.revoke_token(uuid) from public;
+grant execute on function api.revoke_token(uuid) to coord_operator;

@@ -1,0 +1,13 @@
+-- Current instant on the coord clock while a statement runs (for waits that outlive the
+-- transaction timestamp).
+create or replace function coord.clock_now()
+returns timestamptz
+language sql
+volatile
+set search_path = ''
+as $$
+  select coord.now() + (pg_catalog.clock_timestamp() - pg_catalog.transaction_timestamp());
+$$;
+
+comment on function coord.clock_now() is 'coord.now() advanced by the real time elapsed in this transaction; used by waiting loops.';
+revoke all on function coord.clock_now() from public;

@@ -1,0 +1,49 @@
+-- Canonical repository-relative path: '/' separators (a backslash is a separator too), no
+-- empty, '.' or '..' segments, no leading '/'. A trailing '/' (or a final '.' or '..')
+-- marks a directory subtree. Case is preserved: paths are case-sensitive, like git.
+create or replace function coord.normalize_path(p_path text)
+returns text
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+declare
+  v_segments text[];
+  v_kept text[] := '{}';
+  v_segment text;
+  v_is_dir boolean;
+begin
+  if p_path is null or p_path = '' then
+    perform coord.fail('CO201');
+  end if;
+  if octet_length(p_path) > 4096 then
+    perform coord.fail('CO202', format('path is %s bytes', octet_length(p_path)));
+  end if;
+  if p_path ~ '[[:cntrl:]]' then
+    perform coord.fail('CO203', 'path contains a control character (U+0000-U+001F, U+007F-U+009F)');
+  end if;
+
+  v_segments := string_to_array(replace(p_path, E'\\', '/'), '/');
+  v_is_dir := v_segments[cardinality(v_segments)] in ('', '.', '..');
+
+  foreach v_segment in array v_segments loop
+    if v_segment = '..' then
+      if cardinality(v_kept) = 0 then
+        perform coord.fail('CO204', format('%s climbs above the repository root', p_path));
+      end if;
+      v_kept := v_kept[1:cardinality(v_kept) - 1];
+    elsif v_segment not in ('', '.') then
+      v_kept := v_kept || v_segment;
+    end if;
+  end loop;
+
+  if cardinality(v_kept) = 0 then
+    perform coord.fail('CO205', format('%s normalizes to the repository root', p_path));
+  end if;
+  return array_to_string(v_kept, '/') || case when v_is_dir then '/' else '' end;
+end;
+$$;
+
+comment on function coord.normalize_path(text) is 'Canonical form of a repository-relative path (./a/../b -> b, a//b -> a/b, a\b -> a/b, dir/ keeps its slash); errors CO201-CO205 for empty, too long, control characters, escaping or naming the root.';
+revoke all on function coord.normalize_path(text) from public;

@@ -1,0 +1,14 @@
+-- Advisory-lock key of a path node within a tenant (a directory and a file of the same name
+-- share a node). Collisions only over-serialize, never under-serialize.
+create or replace function coord.lock_key(p_tenant_id uuid, p_node text)
+returns bigint
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select pg_catalog.hashtextextended(p_tenant_id::text || '/' || p_node, 0);
+$$;
+
+comment on function coord.lock_key(uuid, text) is 'Key for pg_advisory_xact_lock serializing lock decisions on one path node of one tenant.';
+revoke all on function coord.lock_key(uuid, text) from public;

@@ -1,0 +1,107 @@
+-- One attempt to grant a lease. Serializes with every overlapping attempt (advisory locks:
+-- shared on ancestor directories, exclusive on the path's own node), then decides from the
+-- committed state: expired leases are removed, the holder's own leases never conflict,
+-- anything else overlapping conflicts unless both are shared.
+create or replace function coord.try_acquire_lock(
+  p_tenant_id uuid,
+  p_holder_id uuid,
+  p_path text,
+  p_mode coord.lock_mode,
+  p_ttl interval,
+  p_reason text,
+  p_now timestamptz
+)
+returns api.lock_result
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_is_dir boolean := right(p_path, 1) = '/';
+  v_node text := case when right(p_path, 1) = '/' then left(p_path, -1) else p_path end;
+  v_ancestors text[] := coord.path_ancestors(p_path);
+  v_row record;
+  v_own_id bigint;
+  v_own_mode coord.lock_mode;
+  v_own_fence bigint;
+  v_conflicts jsonb := '[]';
+  v_top jsonb;
+  v_fence bigint;
+  v_expires_at timestamptz := p_now + p_ttl;
+begin
+  -- Ancestors shallow to deep, then the node: one global order, so attempts cannot deadlock.
+  for i in 1 .. cardinality(v_ancestors) loop
+    perform pg_catalog.pg_advisory_xact_lock_shared(coord.lock_key(p_tenant_id, left(v_ancestors[i], -1)));
+  end loop;
+  perform pg_catalog.pg_advisory_xact_lock(coord.lock_key(p_tenant_id, v_node));
+
+  for v_row in
+    select l.id, l.path, l.mode, l.holder_id, l.fence, l.expires_at, p.name as holder_name
+    from coord.locks as l
+    join coord.principals as p on p.tenant_id = l.tenant_id and p.id = l.holder_id
+    where l.tenant_id = p_tenant_id
+      and (l.path = any (v_ancestors || array[v_node, v_node || '/'])
+           or (v_is_dir and l.path >= p_path and l.path < (v_node || '0')))
+    order by l.id
+    for update of l
+  loop
+    if v_row.expires_at <= p_now then
+      delete from coord.locks where id = v_row.id;
+      perform audit.record('lock.expire', 'expired', 'path', v_row.path, 'lease ended without release',
+        jsonb_build_object('holder_id', v_row.holder_id, 'holder_name', v_row.holder_name,
+                           'mode', v_row.mode, 'fence', v_row.fence, 'expired_at', v_row.expires_at),
+        p_system => true);
+    elsif v_row.holder_id = p_holder_id then
+      if v_row.path = p_path then
+        v_own_id := v_row.id;
+        v_own_mode := v_row.mode;
+        v_own_fence := v_row.fence;
+      end if;
+    elsif p_mode = 'exclusive' or v_row.mode = 'exclusive' then
+      v_conflicts := v_conflicts || jsonb_build_object(
+        'holder_id', v_row.holder_id, 'holder_name', v_row.holder_name,
+        'path', v_row.path, 'mode', v_row.mode, 'expires_at', v_row.expires_at);
+    end if;
+  end loop;
+
+  if jsonb_array_length(v_conflicts) > 0 then
+    select c into v_top
+    from jsonb_array_elements(v_conflicts) as c
+    order by (c ->> 'expires_at')::timestamptz desc
+    limit 1;
+    return coord.make_lock_result(false, 'busy', p_path,
+      p_reason => format('%s holds %s (%s) until %s', v_top ->> 'holder_name', v_top ->> 'path',
+                         v_top ->> 'mode', v_top ->> 'expires_at'),
+      p_mode => p_mode::text, p_holder => v_top,
+      p_details => jsonb_build_object('conflicts', v_conflicts));
+  end if;
+
+  if v_own_id is not null and v_own_mode = p_mode then
+    update coord.locks
+    set expires_at = v_expires_at, renewed_at = p_now, reason = coalesce(p_reason, reason)
+    where id = v_own_id;
+    return coord.make_lock_result(true, 'renewed', p_path, p_mode => p_mode::text,
+      p_fence => v_own_fence, p_expires_at => v_expires_at);
+  end if;
+
+  v_fence := nextval('coord.lock_fence_seq');
+  if v_own_id is not null then
+    update coord.locks
+    set mode = p_mode, fence = v_fence, reason = p_reason,
+        acquired_at = p_now, renewed_at = null, expires_at = v_expires_at
+    where id = v_own_id;
+    return coord.make_lock_result(true, 'granted', p_path,
+      p_reason => format('mode changed from %s', v_own_mode), p_mode => p_mode::text,
+      p_fence => v_fence, p_expires_at => v_expires_at,
+      p_details => jsonb_build_object('previous_mode', v_own_mode, 'previous_fence', v_own_fence));
+  end if;
+
+  insert into coord.locks (tenant_id, path, mode, holder_id, fence, reason, acquired_at, expires_at)
+  values (p_tenant_id, p_path, p_mode, p_holder_id, v_fence, p_reason, p_now, v_expires_at);
+  return coord.make_lock_result(true, 'granted', p_path, p_mode => p_mode::text,
+    p_fence => v_fence, p_expires_at => v_expires_at);
+end;
+$$;
+
+comment on function coord.try_acquire_lock(uuid, uuid, text, coord.lock_mode, interval, text, timestamptz) is 'One serialized attempt to grant, renew or change the mode of a lease at p_now; returns busy with the conflicts otherwise.';
+revoke all on function coord.try_acquire_lock(uuid, uuid, text, coord.lock_mode, interval, text, timestamptz) from public;

@@ -1,0 +1,50 @@
+-- Shared tail of release and renew: find the caller's lease on the path by fence and either
+-- apply p_new_expiry (renew), delete it (release), or explain why it is gone.
+create or replace function coord.end_or_extend_lease(
+  p_tenant_id uuid,
+  p_holder_id uuid,
+  p_path text,
+  p_fence bigint,
+  p_now timestamptz,
+  p_new_expiry timestamptz
+)
+returns api.lock_result
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_lease record;
+begin
+  select l.id, l.mode, l.fence, l.expires_at
+  into v_lease
+  from coord.locks as l
+  where l.tenant_id = p_tenant_id and l.path = p_path and l.holder_id = p_holder_id and l.fence = p_fence
+  for update;
+
+  if not found then
+    return coord.classify_lost_lease(p_tenant_id, p_path, p_fence);
+  end if;
+
+  if v_lease.expires_at <= p_now then
+    delete from coord.locks where id = v_lease.id;
+    return coord.make_lock_result(false, 'expired', p_path,
+      p_reason => format('the lease expired at %s; it no longer protects anything', v_lease.expires_at),
+      p_mode => v_lease.mode::text,
+      p_details => jsonb_build_object('presented_fence', p_fence, 'expired_at', v_lease.expires_at));
+  end if;
+
+  if p_new_expiry is null then
+    delete from coord.locks where id = v_lease.id;
+    return coord.make_lock_result(true, 'released', p_path,
+      p_mode => v_lease.mode::text, p_fence => v_lease.fence);
+  end if;
+
+  update coord.locks set expires_at = p_new_expiry, renewed_at = p_now where id = v_lease.id;
+  return coord.make_lock_result(true, 'renewed', p_path,
+    p_mode => v_lease.mode::text, p_fence => v_lease.fence, p_expires_at => p_new_expiry);
+end;
+$$;
+
+comment on function coord.end_or_extend_lease(uuid, uuid, text, bigint, timestamptz, timestamptz) is 'Release (p_new_expiry null) or renew the caller''s live lease with this exact fence; expired, stale_fence or not_held otherwise.';
+revoke all on function coord.end_or_extend_lease(uuid, uuid, text, bigint, timestamptz, timestamptz) from public;

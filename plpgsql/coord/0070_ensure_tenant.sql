@@ -1,0 +1,27 @@
+-- Admin path (superuser): the tenant's id, creating the tenant on first use.
+create or replace function coord.ensure_tenant(p_name text)
+returns uuid
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_id uuid;
+begin
+  if p_name is null or p_name !~ '^[a-z0-9][a-z0-9_.-]{0,62}$' then
+    perform coord.fail('CO221', format('tenant name %s', coalesce(p_name, 'null')),
+      'tenant names are 1-63 lower-case letters, digits, and . _ -');
+  end if;
+  insert into coord.tenants (name) values (p_name) on conflict (name) do nothing returning id into v_id;
+  if v_id is not null then
+    perform audit.record('tenant.create', 'created', 'tenant', p_name, null,
+      jsonb_build_object('tenant_id', v_id), p_system => true, p_tenant_id => v_id);
+    return v_id;
+  end if;
+  select t.id into v_id from coord.tenants as t where t.name = p_name;
+  return v_id;
+end;
+$$;
+
+comment on function coord.ensure_tenant(text) is 'Admin path: id of the named tenant, created (and audited) if missing.';
+revoke all on function coord.ensure_tenant(text) from public;

@@ -1,0 +1,56 @@
+-- A new opaque token for a principal: 256 random bits (two gen_random_uuid draws, 244 bits of
+-- entropy), returned once; only its SHA-256 is stored.
+create or replace function coord.issue_token(
+  p_tenant_id uuid,
+  p_principal_id uuid,
+  p_scopes text[] default '{*}',
+  p_expires_in interval default null,
+  p_label text default null
+)
+returns api.token_grant
+language plpgsql
+volatile
+set search_path = ''
+as $$
+declare
+  v_token text := 'coord_' || encode(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), 'hex');
+  v_principal record;
+  v_token_id uuid;
+  v_expires_at timestamptz;
+begin
+  if p_scopes is null or cardinality(p_scopes) not between 1 and 64 or exists (
+    select from unnest(p_scopes) as s where s is null or s !~ '^(\*|[a-z_]+:(\*|read|write))$'
+  ) then
+    perform coord.fail('CO222', format('scopes %s', coalesce(p_scopes::text, 'null')));
+  end if;
+  if p_expires_in is not null and p_expires_in <= interval '0' then
+    perform coord.fail('CO223', format('expires in %s', p_expires_in));
+  end if;
+
+  select p.name, p.role, t.name as tenant_name
+  into v_principal
+  from coord.principals as p
+  join coord.tenants as t on t.id = p.tenant_id
+  where p.tenant_id = p_tenant_id and p.id = p_principal_id;
+  if not found then
+    perform coord.fail('CO302', format('principal %s', p_principal_id));
+  end if;
+
+  v_expires_at := coord.now() + p_expires_in;
+  insert into coord.tokens (tenant_id, principal_id, token_hash, prefix, label, scopes, created_at, expires_at)
+  values (p_tenant_id, p_principal_id, sha256(convert_to(v_token, 'UTF8')), left(v_token, 14), p_label,
+          p_scopes, coord.now(), v_expires_at)
+  returning id into v_token_id;
+
+  perform audit.record('token.issue', 'issued', 'token', v_token_id::text, null,
+    jsonb_strip_nulls(jsonb_build_object('principal_id', p_principal_id, 'principal_name', v_principal.name,
+                                         'scopes', p_scopes, 'expires_at', v_expires_at, 'label', p_label)),
+    p_tenant_id => p_tenant_id);
+
+  return row(true, 'issued', null, p_principal_id, v_principal.name, v_principal.tenant_name, v_principal.role::text,
+             v_token_id, v_token, p_scopes, v_expires_at)::api.token_grant;
+end;
+$$;
+
+comment on function coord.issue_token(uuid, uuid, text[], interval, text) is 'Issues a token for a principal of the tenant; the token text is returned once and only its SHA-256 is stored. CO222 bad scopes, CO223 bad lifetime, CO302 unknown principal.';
+revoke all on function coord.issue_token(uuid, uuid, text[], interval, text) from public;
