@@ -1,9 +1,568 @@
+"""coord: the operator's command line. It parses, calls ``coordinator``, renders, and maps
+error codes to exit codes. Tables for people, ``--json`` for machines."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import is_dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
+
 import click
+from rich.console import Console
+from rich.table import Table
+
+from coordinator import admin
+from coordinator.client import Client
+from coordinator.config import Settings
+from coordinator.errors import EXIT_NOT_OK, CoordError, from_psycopg
+from coordinator.migrate import migrate as run_migrations
+
+F = TypeVar("F", bound=Callable[..., Any])
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
-@click.group()
+# --- rendering -------------------------------------------------------------------------------
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(value.to_dict())  # type: ignore[attr-defined]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(_plain(value), indent=2, sort_keys=False))
+
+
+def _cell(value: Any) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def table(rows: Sequence[Any], columns: Sequence[str], title: str | None = None) -> None:
+    grid = Table(title=title, show_lines=False, header_style="bold")
+    for column in columns:
+        grid.add_column(column)
+    for row in rows:
+        data = _plain(row)
+        grid.add_row(*(_cell(data.get(c)) for c in columns))
+    out.print(grid)
+
+
+def show_result(result: Any, as_json: bool) -> None:
+    """Print an ok/code result; a result that is not ok exits with 1 (not an error)."""
+    data = _plain(result)
+    if as_json:
+        emit_json(data)
+    else:
+        style = "green" if data.get("ok") else "yellow"
+        out.print(f"[{style}]{data.get('code')}[/{style}]" + (f": {data['reason']}" if data.get("reason") else ""))
+        for key, value in data.items():
+            if key in ("ok", "code", "reason") or value in (None, {}, []):
+                continue
+            out.print(f"  {key}: {_cell(value)}")
+    if not data.get("ok"):
+        sys.exit(EXIT_NOT_OK)
+
+
+# --- options and error handling --------------------------------------------------------------
+
+def handle_errors(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CoordError as exc:
+            _fail(exc, kwargs.get("as_json", False))
+        except Exception as exc:  # psycopg errors and the like
+            import psycopg
+
+            if isinstance(exc, psycopg.Error):
+                _fail(from_psycopg(exc), kwargs.get("as_json", False))
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(exc: CoordError, as_json: bool) -> None:
+    if as_json:
+        emit_json(exc.to_dict())
+    else:
+        err.print(f"[red]error[/red] {exc.code} {exc.message}")
+        if exc.detail:
+            err.print(f"  detail: {exc.detail}")
+        if exc.hint:
+            err.print(f"  hint: {exc.hint}")
+    sys.exit(exc.exit_code)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path), envvar="COORD_DATA_DIR",
+                               help="Embedded server directory [env COORD_DATA_DIR].")
+dsn_option = click.option("--dsn", envvar="COORD_DSN", help="DSN for api calls [env COORD_DSN].")
+admin_dsn_option = click.option("--admin-dsn", envvar="COORD_ADMIN_DSN",
+                                help="Superuser DSN for the admin path [env COORD_ADMIN_DSN].")
+token_option = click.option("--token", envvar="COORD_TOKEN", help="Bearer token [env COORD_TOKEN].")
+
+
+def connection_options(fn: F) -> F:
+    for option in (token_option, dsn_option, data_dir_option):
+        fn = option(fn)
+    return fn
+
+
+def make_client(data_dir: Path | None, dsn: str | None, token: str | None) -> Client:
+    settings = Settings(data_dir=data_dir, dsn=dsn, token=token)
+    bearer = settings.bearer()
+    if not bearer:
+        raise CoordError("no token", code="PT401", hint="pass --token or set COORD_TOKEN (coord agent add prints one)")
+    return Client(settings.client_dsn(), bearer)
+
+
+# --- the command group -----------------------------------------------------------------------
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="agent-coordinator")
 def main() -> None:
-    """Agent Coordinator."""
+    """Agent Coordinator: locks, leases and audit for fleets of AI coding agents, in PostgreSQL.
+
+    Start with `coord up` (an embedded PostgreSQL 18), then `coord agent add NAME` and
+    `coord lock acquire PATH --token TOKEN`. `coord demo` shows everything in one go.
+    """
+
+
+@main.command()
+@data_dir_option
+@click.option("--port", type=int, envvar="COORD_PORT", help="TCP port on 127.0.0.1 (0: any free port).")
+@click.option("--dsn", "admin_dsn", envvar="COORD_ADMIN_DSN",
+              help="Use this PostgreSQL (>= 15, superuser DSN) instead of the embedded server.")
+@click.option("--tenant", default=admin.DEFAULT_TENANT, show_default=True, help="Tenant to bootstrap.")
+@json_option
+@handle_errors
+def up(data_dir: Path | None, port: int | None, admin_dsn: str | None, tenant: str, as_json: bool) -> None:
+    """Start the embedded server, migrate, and create the tenant and a first operator token."""
+    report = admin.up(data_dir=data_dir, port=port, admin_dsn=admin_dsn, tenant=tenant,
+                      progress=None if as_json else (lambda m: err.print(f"[dim]{m}[/dim]")))
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    out.print("[bold green]Agent Coordinator is up[/bold green]")
+    if report.dsn:
+        out.print(f"  DSN:        {report.dsn}")
+        out.print(f"  psql:       {report.psql}")
+    out.print(f"  admin DSN:  {report.admin_dsn}")
+    out.print(f"  tenant:     {report.tenant}")
+    if report.operator_token:
+        out.print(f"  operator token (shown once): [bold]{report.operator_token}[/bold]")
+    for note in report.notes:
+        out.print(f"  [dim]{note}[/dim]")
+    if report.dsn:
+        out.print("  PostgREST:  db-uri = the DSN above, db-schemas = \"api\", db-anon-role = \"coord_anon\", "
+                  "db-pre-request = \"api.pre_request\"  (docs/postgrest.md)")
+
+
+@main.command()
+@data_dir_option
+@json_option
+@handle_errors
+def down(data_dir: Path | None, as_json: bool) -> None:
+    """Stop the embedded server."""
+    server = Settings(data_dir=data_dir).server()
+    stopped = server.stop() if server.is_initialized() else False
+    if as_json:
+        emit_json({"stopped": stopped, "data_dir": str(server.data_dir)})
+    else:
+        out.print("stopped" if stopped else f"not running ({server.data_dir})")
+
+
+@main.command()
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def status(data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
+    """Is the embedded server running; migrations and tenants."""
+    settings = Settings(data_dir=data_dir, admin_dsn=admin_dsn)
+    server = settings.server()
+    state = server.state()
+    running = server.is_running() if server.is_initialized() and not admin_dsn else None
+    report: dict[str, Any] = {"data_dir": str(server.data_dir), "initialized": server.is_initialized(),
+                              "running": running, "port": state.port if state else None,
+                              "dsn": server.client_dsn(state) if state else None}
+    if running or admin_dsn:
+        superuser = settings.superuser_dsn()
+        report["tenants"] = admin.tenants(superuser)
+        with admin.admin_connect(superuser) as conn:
+            applied, latest = conn.execute("select count(*), max(version) from coord.schema_migrations").fetchone()  # type: ignore[misc]
+        report["migrations"] = {"applied": applied, "latest": latest}
+    if as_json:
+        emit_json(report)
+        return
+    out.print(f"data dir: {report['data_dir']}  running: {report['running']}  port: {report['port']}")
+    if report.get("dsn"):
+        out.print(f"DSN: {report['dsn']}")
+    if "migrations" in report:
+        out.print(f"migrations applied: {report['migrations']['applied']} (latest {report['migrations']['latest']})")
+        table(report["tenants"], ["name", "id", "principals", "live_locks", "created_at"], title="tenants")
+    if running is False:
+        sys.exit(EXIT_NOT_OK)
+
+
+@main.command()
+@data_dir_option
+@click.option("--dsn", "admin_dsn", envvar="COORD_ADMIN_DSN", help="Superuser DSN of the database to migrate.")
+@json_option
+@handle_errors
+def migrate(data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
+    """Apply pending migrations, then re-apply plpgsql/ and rls/ (idempotent)."""
+    dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
+    report = run_migrations(dsn, progress=None if as_json else (lambda m: err.print(f"[dim]{m}[/dim]")))
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        applied = ", ".join(report.applied) or "nothing new"
+        out.print(f"{report.database} (PostgreSQL {report.server_version}): applied {applied}; "
+                  f"{report.reapplied_objects} objects re-applied")
+
+
+# --- principals and tokens ---------------------------------------------------------------------
+
+def _scopes(value: str | None) -> list[str] | None:
+    return [s.strip() for s in value.split(",") if s.strip()] if value else None
+
+
+def _show_grant(grant: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json(grant)
+        if not grant.ok:
+            sys.exit(EXIT_NOT_OK)
+        return
+    if not grant.ok:
+        show_result(grant, False)
+    out.print(f"{grant.role} [bold]{grant.principal_name}[/bold] in tenant {grant.tenant_name}")
+    out.print(f"  token id: {grant.token_id}   scopes: {','.join(grant.scopes or [])}"
+              + (f"   expires: {grant.expires_at.isoformat()}" if grant.expires_at else ""))
+    out.print(f"  token (shown once): [bold]{grant.token}[/bold]")
+
+
+@main.group()
+def agent() -> None:
+    """Register and list agents."""
+
+
+@agent.command("add")
+@click.argument("name")
+@click.option("--tenant", help="Tenant (admin path; created if missing). Default: the operator's tenant "
+                               "with --token, else 'default'.")
+@click.option("--role", type=click.Choice(["agent", "operator", "auditor"]), default="agent", show_default=True)
+@click.option("--scopes", help="Comma-separated token scopes, e.g. locks:write,locks:read (default *).")
+@click.option("--expires-in", help="Token lifetime, e.g. '30 days' (default: no expiry).")
+@connection_options
+@admin_dsn_option
+@json_option
+@handle_errors
+def agent_add(name: str, tenant: str | None, role: str, scopes: str | None, expires_in: str | None,
+              token: str | None, dsn: str | None, data_dir: Path | None, admin_dsn: str | None,
+              as_json: bool) -> None:
+    """Register NAME and print its token once.
+
+    With an operator token (--token / COORD_TOKEN) and no --tenant, the agent is created
+    through api.create_agent in the operator's tenant; otherwise through the admin path.
+    """
+    settings = Settings(data_dir=data_dir, dsn=dsn, token=token, admin_dsn=admin_dsn)
+    if settings.bearer() and tenant is None and role == "agent":
+        with Client(settings.client_dsn(), settings.bearer()) as client:
+            grant = client.create_agent(name, _scopes(scopes), expires_in)
+    else:
+        grant = admin.add_principal(settings.superuser_dsn(), name, tenant=tenant or admin.DEFAULT_TENANT,
+                                    role=role, scopes=_scopes(scopes), expires_in=expires_in)
+    _show_grant(grant, as_json)
+
+
+@agent.command("list")
+@connection_options
+@json_option
+@handle_errors
+def agent_list(token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Principals of your tenant (operator or auditor token)."""
+    with make_client(data_dir, dsn, token) as client:
+        rows = client.list_principals()
+    if as_json:
+        emit_json(rows)
+    else:
+        table(rows, ["name", "role", "kind", "live_tokens", "live_locks", "created_at", "principal_id"])
+
+
+@main.group()
+def token() -> None:
+    """Issue, list and revoke tokens."""
+
+
+@token.command("issue")
+@click.argument("name")
+@click.option("--tenant", default=admin.DEFAULT_TENANT, show_default=True)
+@click.option("--scopes", help="Comma-separated scopes (default *).")
+@click.option("--expires-in", help="Token lifetime, e.g. '12 hours'.")
+@click.option("--label", help="Free-text label shown in coord token list.")
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def token_issue(name: str, tenant: str, scopes: str | None, expires_in: str | None, label: str | None,
+                data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
+    """Issue another token for an existing principal (admin path)."""
+    dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
+    _show_grant(admin.issue_token(dsn, name, tenant=tenant, scopes=_scopes(scopes), expires_in=expires_in,
+                                  label=label), as_json)
+
+
+@token.command("list")
+@connection_options
+@json_option
+@handle_errors
+def token_list(token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Tokens of your tenant (never their text)."""
+    with make_client(data_dir, dsn, token) as client:
+        rows = client.list_tokens()
+    if as_json:
+        emit_json(rows)
+    else:
+        table(rows, ["token_id", "principal_name", "prefix", "scopes", "expires_at", "revoked_at", "label"])
+
+
+@token.command("revoke")
+@click.argument("token_ref")
+@connection_options
+@admin_dsn_option
+@json_option
+@handle_errors
+def token_revoke(token_ref: str, token: str | None, dsn: str | None, data_dir: Path | None,
+                 admin_dsn: str | None, as_json: bool) -> None:
+    """Revoke TOKEN_REF (a token id, or with the admin path also the token text)."""
+    settings = Settings(data_dir=data_dir, dsn=dsn, token=token, admin_dsn=admin_dsn)
+    if settings.bearer():
+        with Client(settings.client_dsn(), settings.bearer()) as client:
+            result = client.revoke_token(token_ref)
+    else:
+        result = admin.revoke_token(settings.superuser_dsn(), token_ref)
+    show_result(result, as_json)
+
+
+# --- generic call ------------------------------------------------------------------------------
+
+def _parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
+    arguments: dict[str, Any] = {}
+    for pair in pairs:
+        if ":=" in pair:
+            key, raw = pair.split(":=", 1)
+            try:
+                arguments[key] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise click.BadParameter(f"{key}:= needs JSON ({exc})") from None
+        elif "=" in pair:
+            key, value = pair.split("=", 1)
+            arguments[key] = value
+        else:
+            raise click.BadParameter(f"expected name=value or name:=json, got {pair!r}")
+    return arguments
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("function", required=False)
+@click.argument("assignments", nargs=-1)
+@click.option("--list", "list_functions", is_flag=True, help="List the api functions and their arguments.")
+@connection_options
+@json_option
+@handle_errors
+def call(function: str | None, assignments: tuple[str, ...], list_functions: bool, token: str | None,
+         dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Call any api function: coord call acquire_lock p_path=src/a.py p_ttl='5 minutes'.
+
+    name=value passes text (PostgreSQL casts it to the argument's type); name:=json passes
+    JSON, e.g. p_paths:='["a","b"]'. The call runs exactly as PostgREST would run it.
+    """
+    settings = Settings(data_dir=data_dir, dsn=dsn, token=token)
+    with Client(settings.client_dsn(), settings.bearer()) as client:
+        if list_functions or not function:
+            sigs = list(client.signatures.values())
+            if as_json:
+                emit_json([{"name": s.name, "arguments": dict(zip(s.arg_names, s.arg_types, strict=True)),
+                            "returns": s.return_type, "comment": s.comment} for s in sigs])
+            else:
+                table([{"function": s.name,
+                        "arguments": ", ".join(f"{n} {t}" for n, t in zip(s.arg_names, s.arg_types, strict=True)),
+                        "returns": ("setof " if s.returns_set else "") + s.return_type} for s in sigs],
+                      ["function", "arguments", "returns"])
+            return
+        rows = client.call(function, _parse_assignments(assignments))
+        single = not client.signature(function).returns_set
+    if single and "ok" in rows[0]:
+        show_result(rows[0], as_json)
+    elif as_json:
+        emit_json(rows[0] if single else rows)
+    elif rows:
+        table(rows, list(rows[0]))
+    else:
+        out.print("(no rows)")
+
+
+# --- locks -------------------------------------------------------------------------------------
+
+@main.group()
+def lock() -> None:
+    """Acquire, release, renew and list file and directory leases."""
+
+
+@lock.command("acquire")
+@click.argument("path")
+@click.option("--ttl", help="Lease length, e.g. '10 minutes' (default 15 minutes, max 24 hours).")
+@click.option("--mode", type=click.Choice(["exclusive", "shared"]), help="Default exclusive.")
+@click.option("--reason", help="Why you need it (shown to others, kept in the audit log).")
+@click.option("--wait", help="Wait up to this long (max 60 seconds) for the path to become free.")
+@connection_options
+@json_option
+@handle_errors
+def lock_acquire(path: str, ttl: str | None, mode: str | None, reason: str | None, wait: str | None,
+                 token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Take a lease on PATH (a trailing / locks the directory subtree). Exit 1 when busy."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.acquire_lock(path, ttl=ttl, reason=reason, mode=mode, wait=wait), as_json)
+
+
+@lock.command("release")
+@click.argument("path")
+@click.option("--fence", type=int, required=True, help="The fence acquire returned.")
+@connection_options
+@json_option
+@handle_errors
+def lock_release(path: str, fence: int, token: str | None, dsn: str | None, data_dir: Path | None,
+                 as_json: bool) -> None:
+    """Release your lease on PATH. Exit 1 when the fence is stale or the lease is gone."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.release_lock(path, fence), as_json)
+
+
+@lock.command("renew")
+@click.argument("path")
+@click.option("--fence", type=int, required=True)
+@click.option("--ttl", help="New lease length from now (default 15 minutes).")
+@connection_options
+@json_option
+@handle_errors
+def lock_renew(path: str, fence: int, ttl: str | None, token: str | None, dsn: str | None,
+               data_dir: Path | None, as_json: bool) -> None:
+    """Extend your live lease on PATH."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.renew_lock(path, fence, ttl), as_json)
+
+
+@lock.command("list")
+@click.argument("paths", nargs=-1)
+@connection_options
+@json_option
+@handle_errors
+def lock_list(paths: tuple[str, ...], token: str | None, dsn: str | None, data_dir: Path | None,
+              as_json: bool) -> None:
+    """Your live leases; with PATHS, who holds anything overlapping them."""
+    with make_client(data_dir, dsn, token) as client:
+        if paths:
+            rows: list[Any] = client.check_locks(paths)
+            columns = ["path", "locked", "lock_path", "mode", "holder_name", "expires_at", "mine", "fence"]
+        else:
+            rows = client.my_locks()
+            columns = ["path", "mode", "fence", "expires_at", "reason"]
+    if as_json:
+        emit_json(rows)
+    elif rows:
+        table(rows, columns)
+    else:
+        out.print("(no live leases)")
+
+
+# --- audit ---------------------------------------------------------------------------------------
+
+@main.group()
+def audit() -> None:
+    """Read the audit log of your tenant."""
+
+
+@audit.command("tail")
+@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--action", help="Only this action, e.g. lock.acquire.")
+@connection_options
+@json_option
+@handle_errors
+def audit_tail(limit: int, action: str | None, token: str | None, dsn: str | None, data_dir: Path | None,
+               as_json: bool) -> None:
+    """The newest audit events (operator or auditor token)."""
+    with make_client(data_dir, dsn, token) as client:
+        rows = list(reversed(client.query_audit(limit=limit, action=action)))
+    if as_json:
+        emit_json(rows)
+    else:
+        table(rows, ["id", "occurred_at", "actor_name", "action", "target_id", "decision", "reason"])
+
+
+# --- demo and docs -------------------------------------------------------------------------------
+
+@main.command()
+@data_dir_option
+@click.option("--port", type=int, envvar="COORD_PORT", help="Port for the embedded server if it must start.")
+@click.option("--dsn", "admin_dsn", envvar="COORD_ADMIN_DSN", help="Superuser DSN instead of the embedded server.")
+@json_option
+@handle_errors
+def demo(data_dir: Path | None, port: int | None, admin_dsn: str | None, as_json: bool) -> None:
+    """Three agents race for files and a directory; a stale fence is refused; the audit tail."""
+    from coordinator.demo import run_demo
+
+    report = run_demo(data_dir=data_dir, port=port, admin_dsn=admin_dsn, console=None if as_json else out)
+    if as_json:
+        emit_json(report)
+
+
+@main.command()
+@click.option("--out-dir", type=click.Path(path_type=Path), default=Path("docs"), show_default=True)
+@click.option("--check", is_flag=True, help="Fail if the files differ instead of writing them.")
+@data_dir_option
+@admin_dsn_option
+@handle_errors
+def docs(out_dir: Path, check: bool, data_dir: Path | None, admin_dsn: str | None) -> None:
+    """Regenerate docs/api.md and docs/errors.md from the catalog."""
+    from coordinator.docs import render_all
+
+    dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
+    stale = []
+    for name, text in render_all(dsn).items():
+        path = out_dir / name
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(str(path))
+        else:
+            path.write_text(text)
+            out.print(f"wrote {path}")
+    if stale:
+        err.print(f"[red]out of date:[/red] {', '.join(stale)} (run coord docs)")
+        sys.exit(EXIT_NOT_OK)
 
 
 if __name__ == "__main__":

@@ -64,13 +64,16 @@ begin
     end loop;
   end if;
 
+  if p_wait > interval '0' then
+    v_result.details := v_result.details || jsonb_build_object(
+      'waited_ms', round(extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000));
+  end if;
+
   perform audit.record('lock.acquire', v_result.code, 'path', v_path, v_result.reason,
     jsonb_strip_nulls(jsonb_build_object(
       'mode', p_mode, 'ttl', p_ttl, 'fence', v_result.fence, 'expires_at', v_result.expires_at,
       'request_reason', p_reason,
-      'holder_id', v_result.holder_id, 'holder_name', v_result.holder_name,
-      'waited_ms', case when p_wait > interval '0'
-                        then round(extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000) end))
+      'holder_id', v_result.holder_id, 'holder_name', v_result.holder_name))
       || v_result.details,
     v_decision,
     case when v_result.code = 'denied' then 'warning' else 'info' end);

@@ -31,8 +31,8 @@ begin
     perform coord.fail('CO304', format('%s already exists', p_name));
   end if;
 
-  perform audit.record('principal.create', 'created', 'principal', v_principal_id::text, null,
-    jsonb_build_object('name', p_name, 'role', p_role), p_tenant_id => p_tenant_id);
+  perform audit.record('principal.create', 'created', 'principal', p_name, null,
+    jsonb_build_object('principal_id', v_principal_id, 'role', p_role), p_tenant_id => p_tenant_id);
   return coord.issue_token(p_tenant_id, v_principal_id, p_scopes, p_expires_in, 'initial');
 end;
 $$;

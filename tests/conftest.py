@@ -1,0 +1,183 @@
+"""Test fixtures: one embedded PostgreSQL 18 per session, a migrated template database, a
+rolled-back transaction per test by default, and template clones for tests that commit."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql as pgsql
+
+from coordinator.client import Client
+from coordinator.migrate import migrate
+from coordinator.server import AUTHENTICATOR, EmbeddedServer, ServerState, free_port
+
+TEMPLATE = "coord_template"
+SHARED = "coord_test"
+PGTAP_SOURCE = Path("/usr/share/postgresql/15/extension")
+FAST_OPTIONS = ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
+                "-c max_connections=300", "-c shared_buffers=128MB"]
+
+
+@dataclass
+class Cluster:
+    server: EmbeddedServer
+    state: ServerState
+
+    def admin_dsn(self, database: str) -> str:
+        return self.server.admin_dsn(self.state, database)
+
+    def client_dsn(self, database: str) -> str:
+        return (f"postgresql://{AUTHENTICATOR}:{self.state.authenticator_password}"
+                f"@127.0.0.1:{self.state.port}/{database}")
+
+    @property
+    def psql(self) -> Path:
+        return self.server.bin_dir / "psql"
+
+
+@dataclass
+class Database:
+    """A database of the test cluster and how to reach it as superuser or as a client."""
+
+    cluster: Cluster
+    name: str
+
+    @property
+    def admin_dsn(self) -> str:
+        return self.cluster.admin_dsn(self.name)
+
+    @property
+    def client_dsn(self) -> str:
+        return self.cluster.client_dsn(self.name)
+
+    def connect(self, **kwargs: object) -> psycopg.Connection:
+        return psycopg.connect(self.admin_dsn, autocommit=True, **kwargs)  # type: ignore[arg-type]
+
+
+def _install_pgtap(server: EmbeddedServer) -> None:
+    target = server.bin_dir.parent / "share" / "extension"
+    if (target / "pgtap.control").exists():
+        return
+    if not (PGTAP_SOURCE / "pgtap.control").exists():
+        raise RuntimeError("pgTAP is not installed: apt-get install postgresql-15-pgtap (bin/test does this)")
+    for source in PGTAP_SOURCE.glob("pgtap*"):
+        shutil.copy2(source, target / source.name)
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    data_dir = Path(tempfile.mkdtemp(prefix="coord-test-"))
+    data_dir.chmod(0o711)  # the server user traverses it; only root lists it
+    server = EmbeddedServer(data_dir / "cluster", extra_options=FAST_OPTIONS)
+    state = server.ensure_state(free_port())
+    server.init(fast=True)
+    _install_pgtap(server)
+    server.start(state.port)
+    cluster = Cluster(server, state)
+    try:
+        with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+            conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(TEMPLATE)))
+        migrate(cluster.admin_dsn(TEMPLATE))
+        with psycopg.connect(cluster.admin_dsn(TEMPLATE), autocommit=True) as conn:
+            conn.execute(pgsql.SQL("alter role {} password {}").format(
+                pgsql.Identifier(AUTHENTICATOR), pgsql.Literal(state.authenticator_password)))
+            conn.execute("create schema tap")
+            conn.execute("create extension pgtap schema tap")
+            conn.execute("grant usage on schema tap to public")
+        with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+            conn.execute(pgsql.SQL("alter database {} is_template true").format(pgsql.Identifier(TEMPLATE)))
+            conn.execute(pgsql.SQL("create database {} template {}").format(
+                pgsql.Identifier(SHARED), pgsql.Identifier(TEMPLATE)))
+        yield cluster
+    finally:
+        server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def shared_db(cluster: Cluster) -> Database:
+    return Database(cluster, SHARED)
+
+
+@pytest.fixture
+def db(shared_db: Database) -> Iterator[psycopg.Connection]:
+    """A superuser connection inside a transaction that is rolled back after the test."""
+    conn = psycopg.connect(shared_db.admin_dsn, autocommit=False)
+    try:
+        yield conn
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def committed_db(cluster: Cluster) -> Iterator[Database]:
+    """A fresh database cloned from the migrated template, for tests that commit."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(pgsql.SQL("create database {} template {} strategy file_copy").format(
+            pgsql.Identifier(name), pgsql.Identifier(TEMPLATE)))
+    try:
+        yield Database(cluster, name)
+    finally:
+        with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+            conn.execute(pgsql.SQL("drop database {} with (force)").format(pgsql.Identifier(name)))
+
+
+@pytest.fixture
+def empty_db(cluster: Cluster) -> Iterator[Database]:
+    """An empty database (no migrations), for migration tests."""
+    name = f"m_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
+    try:
+        yield Database(cluster, name)
+    finally:
+        with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+            conn.execute(pgsql.SQL("drop database {} with (force)").format(pgsql.Identifier(name)))
+
+
+# --- helpers used by many tests --------------------------------------------------------------
+
+@dataclass
+class Principal:
+    name: str
+    token: str
+    principal_id: uuid.UUID
+    token_id: uuid.UUID
+    tenant_id: uuid.UUID
+
+
+def make_principal(conn: psycopg.Connection, name: str | None = None, *, tenant: str = "t1", role: str = "agent",
+                   scopes: list[str] | None = None, expires_in: str | None = None) -> Principal:
+    """Register a principal through the same SQL the admin path uses."""
+    name = name or f"agent-{uuid.uuid4().hex[:8]}"
+    row = conn.execute(
+        "select g.token, g.principal_id, g.token_id, t.id from coord.tenants t, "
+        "lateral coord.register_principal(t.id, %s::coord.request_role, %s, coalesce(%s::text[], '{*}'), "
+        "%s::interval) g where t.id = coord.ensure_tenant(%s)",
+        (role, name, scopes, expires_in, tenant)).fetchone()
+    assert row is not None
+    return Principal(name, row[0], row[1], row[2], row[3])
+
+
+def advance_clock(conn: psycopg.Connection, interval: str) -> None:
+    conn.execute("update coord.clock set offset_by = offset_by + %s::interval", (interval,))
+
+
+@pytest.fixture
+def agent_factory(db: psycopg.Connection):
+    """make(name=None, **kw) -> (Principal, Client) in the test's rolled-back transaction."""
+
+    def make(name: str | None = None, **kwargs: object) -> tuple[Principal, Client]:
+        principal = make_principal(db, name, **kwargs)  # type: ignore[arg-type]
+        return principal, Client(connection=db, token=principal.token)
+
+    return make
