@@ -153,7 +153,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO900", "wait_retry", "internal", 500, EXIT_SOFTWARE, CoordError),
     ("22P02", "invalid_text_representation", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("22007", "invalid_datetime_format", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
-    ("22008", "datetime_field_overflow", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("22015", "interval_field_overflow", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("22003", "numeric_value_out_of_range", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("22P05", "untranslatable_character", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("42501", "insufficient_privilege", "postgresql", 403, EXIT_NOPERM, PermissionDenied),

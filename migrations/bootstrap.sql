@@ -47,4 +47,5 @@ create table if not exists coord.schema_migrations (
   applied_by text not null default session_user
 );
 alter table coord.schema_migrations owner to coord_owner;
+comment on table coord.schema_migrations is 'Applied numbered migrations with the SHA-256 of each file; an edited applied file is refused.';
 revoke all on coord.schema_migrations from public;

@@ -160,10 +160,11 @@ def make_principal(conn: psycopg.Connection, name: str | None = None, *, tenant:
     """Register a principal through the same SQL the admin path uses."""
     name = name or f"agent-{uuid.uuid4().hex[:8]}"
     row = conn.execute(
-        "select g.token, g.principal_id, g.token_id, t.id from coord.tenants t, "
+        "with t as (select coord.ensure_tenant(%s) as id) "
+        "select g.token, g.principal_id, g.token_id, t.id from t, "
         "lateral coord.register_principal(t.id, %s::coord.request_role, %s, coalesce(%s::text[], '{*}'), "
-        "%s::interval) g where t.id = coord.ensure_tenant(%s)",
-        (role, name, scopes, expires_in, tenant)).fetchone()
+        "%s::interval) as g",
+        (tenant, role, name, scopes, expires_in)).fetchone()
     assert row is not None
     return Principal(name, row[0], row[1], row[2], row[3])
 

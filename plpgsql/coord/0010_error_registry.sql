@@ -34,7 +34,7 @@ from (values
   ('CO601', 'audit_immutable',          'coord', 400, 77, 'the audit log is append-only', 'audit events are never updated or deleted; retention archives whole partitions'),
   ('22P02', 'invalid_text_representation', 'postgresql', 400, 65, 'an argument has the wrong type', 'check the argument types in docs/api.md'),
   ('22007', 'invalid_datetime_format',  'postgresql', 400, 65, 'an interval or timestamp argument is malformed', 'intervals look like 30 seconds or 00:05:00'),
-  ('22008', 'datetime_field_overflow',  'postgresql', 400, 65, 'an interval or timestamp argument is out of range', null),
+  ('22015', 'interval_field_overflow',  'postgresql', 400, 65, 'an interval argument is out of range', 'intervals are limited to about 178 million years; leases to 24 hours'),
   ('22003', 'numeric_value_out_of_range', 'postgresql', 400, 65, 'a numeric argument is out of range', null),
   ('22P05', 'untranslatable_character', 'postgresql', 400, 65, 'an argument contains a NUL byte or an untranslatable character', 'text may not contain NUL bytes'),
   ('42501', 'insufficient_privilege',   'postgresql', 403, 77, 'the role may not call this function', 'under PostgREST: 401 when anonymous, 403 otherwise'),

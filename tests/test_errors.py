@@ -1,0 +1,186 @@
+"""Every registered error code is raised by a real call, maps to its class and exit code, and
+the failed call leaves nothing behind."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from coordinator import errors
+from coordinator.client import Client
+from coordinator.docs import render_errors
+from tests.conftest import make_principal
+
+Setup = Callable[[psycopg.Connection], Any]
+Act = Callable[[psycopg.Connection, Any], object]
+
+
+def _agent(db: psycopg.Connection, **kwargs: object) -> Client:
+    return Client(connection=db, token=make_principal(db, **kwargs).token)  # type: ignore[arg-type]
+
+
+def _operator(db: psycopg.Connection) -> Client:
+    return Client(connection=db, token=make_principal(db, role="operator").token)
+
+
+def _twin(db: psycopg.Connection) -> Client:
+    operator = _operator(db)
+    operator.create_agent("twin")
+    return operator
+
+
+def _wait_in_repeatable_read(db: psycopg.Connection, _ctx: object) -> None:
+    with psycopg.connect(db.info.dsn) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        try:
+            Client(connection=conn, token=make_principal(conn, tenant="rr").token).acquire_lock("a.py", wait="1 second")
+        finally:
+            conn.rollback()
+
+
+def _none(_db: psycopg.Connection) -> None:
+    return None
+
+
+# code -> (setup, the failing call). Only the failing call is checked for writing nothing.
+SCENARIOS: dict[str, tuple[Setup, Act]] = {
+    "PT401": (_none, lambda db, _: Client(connection=db, token="coord_" + "0" * 64).acquire_lock("a.py")),
+    "PT403": (lambda db: _agent(db, scopes=["locks:write"]), lambda _db, c: c.my_locks()),
+    "CO201": (_agent, lambda _db, c: c.acquire_lock("")),
+    "CO202": (_agent, lambda _db, c: c.acquire_lock("a" * 4097)),
+    "CO203": (_agent, lambda _db, c: c.acquire_lock("a\x01b")),
+    "CO204": (_agent, lambda _db, c: c.acquire_lock("../a")),
+    "CO205": (_agent, lambda _db, c: c.acquire_lock("a/..")),
+    "CO211": (_agent, lambda _db, c: c.acquire_lock("a.py", ttl="0 seconds")),
+    "CO212": (_agent, lambda _db, c: c.acquire_lock("a.py", wait="61 seconds")),
+    "CO213": (_none, _wait_in_repeatable_read),
+    "CO214": (_agent, lambda _db, c: c.acquire_lock("a.py", mode="weird")),
+    "CO215": (_agent, lambda _db, c: c.acquire_lock("a.py", reason="x" * 1001)),
+    "CO216": (_agent, lambda _db, c: c.release_lock("a.py", 0)),
+    "CO217": (_agent, lambda _db, c: c.check_locks([])),
+    "CO221": (_operator, lambda _db, c: c.create_agent("bad name!")),
+    "CO222": (_operator, lambda _db, c: c.create_agent("x1", scopes=["locks:everything"])),
+    "CO223": (_operator, lambda _db, c: c.create_agent("x2", expires_in="-1 hour")),
+    "CO224": (_operator, lambda _db, c: c.query_audit(limit=0)),
+    "CO225": (_none, lambda db, _: (db.execute("select set_config('request.headers', 'not json', true)"),
+                                    db.execute("select api.authenticate()"))),
+    "CO301": (_none, lambda db, _: db.execute("select coord.register_principal(gen_random_uuid(), 'agent', 'x')")),
+    "CO302": (_none, lambda db, _: db.execute(
+        "select coord.issue_token(coord.ensure_tenant('t1'), gen_random_uuid())")),
+    "CO303": (_operator, lambda _db, c: c.revoke_token("00000000-0000-0000-0000-000000000000")),
+    "CO304": (_twin, lambda _db, c: c.create_agent("twin")),
+    "CO501": (_none, lambda db, _: db.execute("select coord.fail('CO999')")),
+    "CO601": (_none, lambda db, _: db.execute("update audit.events set reason = 'rewritten'")),
+    "22P02": (_agent, lambda _db, c: c.call("release_lock", {"p_path": "a.py", "p_fence": "abc"})),
+    "22007": (_agent, lambda _db, c: c.call("acquire_lock", {"p_path": "a.py", "p_ttl": "soon"})),
+    "22015": (_agent, lambda _db, c: c.call("acquire_lock", {"p_path": "a.py", "p_ttl": "99999999999 years"})),
+    "22003": (_agent, lambda _db, c: c.call("release_lock", {"p_path": "a.py", "p_fence": 2**70})),
+    "22P05": (_agent, lambda _db, c: c.acquire_lock("a\x00b")),
+    "42501": (_none, lambda db, _: Client(connection=db).acquire_lock("a.py")),
+    "42883": (_none, lambda db, _: db.execute("select api.no_such_function()")),
+}
+
+# Raised by PostgreSQL under contention; provoked for real in test_retryable_codes below.
+CONTENTION = {"40001", "40P01"}
+INTERNAL = {"CO900"}  # never escapes a function (the wait loop catches it); see test_locks_wait
+
+
+def _counts(db: psycopg.Connection) -> tuple[int, int, int, int]:
+    row = db.execute("select (select count(*) from audit.events), (select count(*) from coord.locks), "
+                     "(select count(*) from coord.principals), (select count(*) from coord.tokens)").fetchone()
+    assert row is not None
+    return row  # type: ignore[return-value]
+
+
+def test_every_registered_code_has_a_scenario(db: psycopg.Connection) -> None:
+    registered = {row[0] for row in db.execute("select code from coord.error_registry")}
+    assert registered == set(SCENARIOS) | CONTENTION | INTERNAL
+
+
+@pytest.mark.parametrize("code", sorted(SCENARIOS))
+def test_code_is_raised_mapped_and_writes_nothing(code: str, db: psycopg.Connection) -> None:
+    make_principal(db, "bystander")
+    setup, act = SCENARIOS[code]
+    context = setup(db)
+    db.execute("savepoint before_scenario")
+    before = _counts(db)
+    with pytest.raises((errors.CoordError, psycopg.Error)) as caught:
+        try:
+            act(db, context)
+        except psycopg.Error as exc:
+            db.execute("rollback to savepoint before_scenario")
+            raise errors.from_psycopg(exc) from None
+    err = caught.value
+    assert isinstance(err, errors.CoordError)
+    assert err.code == code, f"{err.code} {err}"
+    entry = errors.REGISTRY[code]
+    assert isinstance(err, entry.exception)
+    assert err.exit_code == entry.exit_code and err.http_status == entry.http_status
+    assert err.message
+    assert _counts(db) == before, "a failed call must write nothing"
+
+
+def test_coord_errors_carry_detail_and_hint(db: psycopg.Connection) -> None:
+    with pytest.raises(errors.InvalidArgument) as caught:
+        _agent(db).acquire_lock("../etc/passwd")
+    assert caught.value.detail and "climbs above the repository root" in caught.value.detail
+    assert caught.value.hint
+
+
+def _contend(dsn: str, first: str, second: str, isolation: str) -> errors.CoordError:
+    """Two transactions that must conflict; returns the error the loser got."""
+    failures: list[errors.CoordError] = []
+    barrier = threading.Barrier(2)
+
+    def worker(statements: tuple[str, str]) -> None:
+        with psycopg.connect(dsn) as conn:
+            conn.execute(f"set transaction isolation level {isolation}")
+            try:
+                conn.execute(statements[0])
+                barrier.wait()
+                conn.execute(statements[1])
+                conn.commit()
+            except psycopg.Error as exc:
+                failures.append(errors.from_psycopg(exc))
+                conn.rollback()
+
+    threads = [threading.Thread(target=worker, args=((first, second),)),
+               threading.Thread(target=worker, args=((second, first),))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures, "expected one transaction to fail"
+    return failures[0]
+
+
+def test_retryable_codes(committed_db) -> None:
+    with committed_db.connect() as conn:
+        conn.execute("create table contended (id int primary key, n int)")
+        conn.execute("insert into contended values (1, 0), (2, 0)")
+    deadlock = _contend(committed_db.admin_dsn, "update contended set n = n + 1 where id = 1",
+                        "update contended set n = n + 1 where id = 2", "read committed")
+    assert deadlock.code == "40P01" and isinstance(deadlock, errors.Retryable)
+    serialization = _contend(committed_db.admin_dsn, "select sum(n) from contended where id = 1",
+                             "update contended set n = n + 1 where id = 2", "serializable")
+    assert serialization.code in ("40001", "40P01") and isinstance(serialization, errors.Retryable)
+    assert serialization.exit_code == errors.EXIT_TEMPFAIL
+
+
+def test_python_registry_matches_database(db: psycopg.Connection) -> None:
+    with db.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute("select code, name, origin, http_status, exit_code from coord.error_registry").fetchall()
+    database = {r["code"]: (r["name"], r["origin"], r["http_status"], r["exit_code"]) for r in rows}
+    python = {c: (e.name, e.origin, e.http_status, e.exit_code) for c, e in errors.REGISTRY.items()}
+    assert python == database
+
+
+def test_errors_doc_is_generated_from_the_registry(db: psycopg.Connection) -> None:
+    committed = (Path(__file__).parent.parent / "docs" / "errors.md").read_text()
+    assert committed == render_errors(db), "docs/errors.md is stale: run coord docs"

@@ -1,0 +1,141 @@
+"""Static checks over the SQL sources (pglast): one object per file, no dynamic SQL built by
+concatenation, no RAISE of an error without a registered code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pglast
+import pytest
+from pglast import ast
+from pglast.visitors import Visitor
+
+ROOT = Path(__file__).parent.parent
+OBJECT_FILES = sorted((ROOT / "plpgsql").glob("*/*.sql"))
+RLS_FILES = sorted((ROOT / "rls").glob("*.sql"))
+ERROR_LEVEL = 21  # elog ERROR
+OPT_ERRCODE = 0
+
+
+def _statements(path: Path) -> list[Any]:
+    return list(pglast.parse_sql(path.read_text()))
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+class _ConcatenationFinder(Visitor):  # type: ignore[misc]
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def visit_A_Expr(self, _ancestors: Any, node: ast.A_Expr) -> None:  # noqa: N802
+        if node.name and node.name[-1].sval == "||":
+            self.problems.append("string concatenation (||)")
+
+    def visit_FuncCall(self, _ancestors: Any, node: ast.FuncCall) -> None:  # noqa: N802
+        name = node.funcname[-1].sval
+        if name == "concat":
+            self.problems.append("concat()")
+        if name == "format" and node.args and isinstance(node.args[0], ast.A_Const):
+            template = getattr(node.args[0].val, "sval", "") or ""
+            if re.search(r"%(\d+\$)?s", template):
+                self.problems.append("format() with %s (use %I or %L)")
+
+
+def _plpgsql_functions(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    text = path.read_text()
+    for raw in pglast.parse_sql(text):
+        stmt = raw.stmt
+        if isinstance(stmt, ast.CreateFunctionStmt):
+            options = {o.defname: o.arg for o in stmt.options}
+            if options["language"].sval == "plpgsql":
+                source = text[raw.stmt_location: raw.stmt_location + raw.stmt_len] if raw.stmt_len \
+                    else text[raw.stmt_location:]
+                # pglast's PL/pgSQL compiler resolves types only in pg_catalog and public.
+                source = re.sub(r"\b(api|coord|authz|audit)\.", "public.", source)
+                yield stmt.funcname[-1].sval, pglast.parse_plpgsql(source)
+
+
+@pytest.mark.parametrize("path", OBJECT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_one_object_per_file_named_after_it(path: Path) -> None:
+    creates = [s.stmt for s in _statements(path)
+               if isinstance(s.stmt, (ast.CreateFunctionStmt, ast.ViewStmt, ast.CreateTrigStmt))]
+    objects = [s for s in creates if not isinstance(s, ast.CreateTrigStmt)]
+    assert len(objects) == 1, f"{path.name} defines {len(objects)} objects"
+    obj = objects[0]
+    schema, name = ((obj.funcname[0].sval, obj.funcname[-1].sval) if isinstance(obj, ast.CreateFunctionStmt)
+                    else (obj.view.schemaname, obj.view.relname))
+    assert schema == path.parent.name, f"{path} defines an object in schema {schema}"
+    assert re.fullmatch(rf"\d{{4}}_{re.escape(name)}\.sql", path.name), f"{path.name} should be named NNNN_{name}.sql"
+    others = {type(s.stmt).__name__ for s in _statements(path)} - {
+        "CreateFunctionStmt", "ViewStmt", "CommentStmt", "GrantStmt"}
+    assert not others, f"{path.name} holds more than its object, comment and grants: {others}"
+
+
+@pytest.mark.parametrize("path", OBJECT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_dynamic_sql_built_by_concatenation(path: Path) -> None:
+    problems = []
+    for function, tree in _plpgsql_functions(path):
+        for node in _walk(tree):
+            for key in ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors"):
+                stmt = node.get(key)
+                if stmt:
+                    expression = stmt["query"]["PLpgSQL_expr"]["query"]
+                    finder = _ConcatenationFinder()
+                    finder(pglast.parse_sql("select " + expression))
+                    problems += [f"{function} line {stmt.get('lineno')}: {p}" for p in finder.problems]
+    assert problems == []
+
+
+@pytest.mark.parametrize("path", OBJECT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_raised_error_has_a_code(path: Path) -> None:
+    bare = []
+    for function, tree in _plpgsql_functions(path):
+        for node in _walk(tree):
+            stmt = node.get("PLpgSQL_stmt_raise")
+            if stmt and stmt.get("elog_level") == ERROR_LEVEL and not stmt.get("condname"):
+                codes = [o for o in stmt.get("options", []) if o["PLpgSQL_raise_option"]["opt_type"] == OPT_ERRCODE]
+                if not codes:
+                    bare.append(f"{function} line {stmt.get('lineno')}")
+    assert bare == []
+
+
+def test_the_linter_catches_what_it_should() -> None:
+    finder = _ConcatenationFinder()
+    finder(pglast.parse_sql("select 'delete from t where a = ' || x, format('drop %s', y), format('drop %I', z)"))
+    assert finder.problems == ["string concatenation (||)", "format() with %s (use %I or %L)"]
+
+
+@pytest.mark.parametrize("path", RLS_FILES, ids=lambda p: p.name)
+def test_rls_files_enable_and_force_before_grants(path: Path) -> None:
+    statements = [s.stmt for s in _statements(path)]
+    table = path.stem
+    kinds = [type(s).__name__ for s in statements]
+    enable = [i for i, s in enumerate(statements) if isinstance(s, ast.AlterTableStmt)
+              and f"{s.relation.schemaname}.{s.relation.relname}" == table
+              and s.cmds[0].subtype in (pglast.enums.AlterTableType.AT_EnableRowSecurity,
+                                        pglast.enums.AlterTableType.AT_ForceRowSecurity)]
+    assert len(enable) == 2, f"{path.name} must enable and force RLS on {table}"
+    grants = [i for i, k in enumerate(kinds) if k == "GrantStmt"]
+    policies = [i for i, k in enumerate(kinds) if k == "CreatePolicyStmt"]
+    assert grants and max(enable + policies) < min(grants), "policies before grants"
+
+
+def test_the_checks_see_the_statements_they_check() -> None:
+    found = {"PLpgSQL_stmt_dynexecute": 0, "PLpgSQL_stmt_raise": 0}
+    for path in OBJECT_FILES:
+        for _function, tree in _plpgsql_functions(path):
+            for node in _walk(tree):
+                for key in found:
+                    found[key] += key in node
+    assert found["PLpgSQL_stmt_dynexecute"] >= 5 and found["PLpgSQL_stmt_raise"] >= 3, found
