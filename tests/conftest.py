@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,16 +132,26 @@ def committed_db(cluster: Cluster) -> Iterator[Database]:
 
 
 @pytest.fixture
-def empty_db(cluster: Cluster) -> Iterator[Database]:
-    """An empty database (no migrations), for migration tests."""
-    name = f"m_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
-        conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
-    try:
-        yield Database(cluster, name)
-    finally:
+def empty_db_factory(cluster: Cluster) -> Iterator[Callable[[], Database]]:
+    """Makes empty databases (no migrations) for migration tests; drops them afterwards."""
+    made: list[str] = []
+
+    def make() -> Database:
+        name = f"m_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+            conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
+        made.append(name)
+        return Database(cluster, name)
+
+    yield make
+    with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+        for name in made:
             conn.execute(pgsql.SQL("drop database {} with (force)").format(pgsql.Identifier(name)))
+
+
+@pytest.fixture
+def empty_db(empty_db_factory: Callable[[], Database]) -> Database:
+    return empty_db_factory()
 
 
 # --- helpers used by many tests --------------------------------------------------------------

@@ -1,0 +1,139 @@
+"""The three ways in: the Python client, PostgREST (replayed statement by statement), and psql.
+
+``postgrest_call`` sends exactly the statements PostgREST v12-v14 sends for ``POST /rpc/<fn>``
+(transaction mode, one set_config statement, the pre-request, the call with named arguments
+from a JSON body, COMMIT or ABORT) and maps errors to HTTP statuses with PostgREST's table.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from coordinator.client import Client, FunctionSignature, load_signatures
+from coordinator.errors import CoordError
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    body: Any
+
+
+def postgrest_status(sqlstate: str, message: str, authenticated: bool) -> int:
+    """PostgREST's mapSQLtoHTTP (src/PostgREST/Error.hs)."""
+    exact = {"23503": 409, "23505": 409, "25006": 405, "53400": 500, "57P01": 503, "P0001": 400,
+             "42P01": 404, "42P17": 500}
+    if sqlstate in exact:
+        return exact[sqlstate]
+    if sqlstate == "21000":
+        return 400 if message.endswith("requires a WHERE clause") else 500
+    if sqlstate == "22023":
+        return 401 if message.startswith("role") and message.endswith("does not exist") else 400
+    if sqlstate == "42883":
+        return 406 if message.startswith("function xmlagg(") else 404
+    if sqlstate == "42501":
+        return 403 if authenticated else 401
+    if sqlstate.startswith("PT"):
+        return int(sqlstate[2:]) if sqlstate[2:].isdigit() else 500
+    prefixes = {"08": 503, "09": 500, "0L": 403, "0P": 403, "25": 500, "28": 403, "2D": 500, "38": 500, "39": 500,
+                "3B": 500, "40": 500, "53": 503, "54": 500, "55": 500, "57": 500, "58": 500, "F0": 500, "HV": 500,
+                "P0": 500, "XX": 500}
+    return prefixes.get(sqlstate[:2], 400)
+
+
+def _main_query(sig: FunctionSignature, keys: list[str]) -> str:
+    function = f'"api"."{sig.name}"'
+    if keys:
+        types = dict(zip(sig.arg_names, sig.arg_types, strict=True))
+        ordered = [k for k in sig.arg_names if k in keys]
+        columns = ", ".join(f'"{k}"' for k in ordered)
+        typed = ", ".join(f'"{k}" {types[k]}' for k in ordered)
+        args = ", ".join(f'"{k}" := pgrst_body."{k}"' for k in ordered)
+        source = (f"SELECT \"pgrst_call\".* FROM (SELECT %s::json AS json_data) pgrst_payload, "
+                  f"LATERAL (SELECT {columns} FROM json_to_record(pgrst_payload.json_data) AS _({typed}) LIMIT 1) "
+                  f"pgrst_body , LATERAL {function}({args}) pgrst_call")
+    else:
+        source = f'SELECT "pgrst_call".* FROM {function}() pgrst_call'
+    alias = sig.return_type.split(".")[-1] if sig.return_type != "record" else sig.name
+    if sig.returns_set:
+        page, body = "pg_catalog.count(_postgrest_t)", "coalesce(json_agg(_postgrest_t), '[]')"
+    else:
+        page, body = "1", "coalesce(json_agg(_postgrest_t)->0, 'null')"
+    return (f"WITH pgrst_source AS ({source}) SELECT null::bigint AS total_result_set, {page} AS page_total, "
+            f"{body} AS body, nullif(current_setting('response.headers', true), '') AS response_headers, "
+            f"nullif(current_setting('response.status', true), '') AS response_status, '' AS response_inserted "
+            f'FROM (SELECT "{alias}".* FROM "pgrst_source" AS "{alias}" ) _postgrest_t')
+
+
+def postgrest_call(dsn: str, function: str, raw_body: str, headers: dict[str, str]) -> HttpResponse:
+    """POST /rpc/<function> with raw_body, as PostgREST runs it (db-pre-request = api.pre_request)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        signatures = load_signatures(conn)
+        if function not in signatures:
+            return HttpResponse(404, {"code": "PGRST202", "message": f"Could not find the api.{function} function"})
+        sig = signatures[function]
+        keys = list(json.loads(raw_body)) if raw_body.strip() else []
+        conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED " + ("READ WRITE" if sig.volatile else "READ ONLY"))
+        try:
+            conn.execute(
+                "select set_config('search_path', %s, true), set_config('role', %s, true), "
+                "set_config('request.jwt.claims', %s, true), set_config('request.method', %s, true), "
+                "set_config('request.path', %s, true), set_config('request.headers', %s, true), "
+                "set_config('request.cookies', %s, true)",
+                ('"api", "public"', "coord_anon", json.dumps({"role": "coord_anon"}), "POST", f"/rpc/{function}",
+                 json.dumps({k.lower(): v for k, v in headers.items()}), "{}"))
+            conn.execute('select "api"."pre_request"()')
+            row = conn.execute(_main_query(sig, keys), [raw_body] if keys else []).fetchone()
+            conn.execute("COMMIT")
+        except psycopg.Error as exc:
+            conn.execute("ABORT")
+            diag = exc.diag
+            body = {"code": exc.sqlstate, "message": diag.message_primary, "details": diag.message_detail,
+                    "hint": diag.message_hint}
+            # The JWT role stays coord_anon with opaque tokens, so PostgREST treats 42501 as anonymous.
+            return HttpResponse(postgrest_status(exc.sqlstate or "", diag.message_primary or "", False), body)
+    assert row is not None
+    status = int(row[4]) if row[4] else 200
+    return HttpResponse(status, row[2])
+
+
+def client_call(dsn: str, function: str, arguments: dict[str, Any], token: str | None) -> Any:
+    with Client(dsn, token) as client:
+        try:
+            rows = client.call(function, arguments)
+        except CoordError as exc:
+            return {"error": exc.code}
+        return rows if client.signature(function).returns_set else rows[0]
+
+
+def psql_call(psql: Path, dsn: str, function: str, arguments: dict[str, Any], token: str | None) -> Any:
+    """What a DBA types: begin; select api.login('<token>'); select ... from api.fn(...); commit;"""
+    with psycopg.connect(dsn) as conn:
+        sig = load_signatures(conn)[function]
+    types = dict(zip(sig.arg_names, sig.arg_types, strict=True))
+    variables = []
+    named = []
+    for key, value in arguments.items():
+        text = "{" + ",".join(value) + "}" if isinstance(value, list) else str(value)
+        variables += ["-v", f"{key}={text}"]
+        named.append(f"{key} => :'{key}'::{types[key]}")
+    script = "\\set ON_ERROR_STOP 1\n\\set VERBOSITY verbose\nbegin;\n"
+    if token:
+        script += "select api.login(:'token') is not null as ok \\gset\n"
+    script += (f"select coalesce(json_agg(r), '[]') from api.{function}({', '.join(named)}) r;\n"
+               "commit;\n")
+    run = subprocess.run([str(psql), "-X", "-q", "-A", "-t", "-d", dsn, "-v", f"token={token or ''}", *variables],
+                         input=script, capture_output=True, text=True, timeout=60,
+                         env={"PGOPTIONS": "-c client_min_messages=warning", "PATH": "/usr/bin:/bin"})
+    if run.returncode != 0:
+        match = re.search(r"ERROR:\s+([0-9A-Z]{5}):", run.stderr)
+        return {"error": match.group(1) if match else run.stderr}
+    rows = json.loads(run.stdout.strip())
+    return rows if sig.returns_set else rows[0]

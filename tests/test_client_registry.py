@@ -1,0 +1,57 @@
+"""The Python client has exactly one method per api function, with the same argument names,
+and its result dataclasses have exactly the columns the functions return."""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from dataclasses import fields, is_dataclass
+
+import psycopg
+
+from coordinator import results
+from coordinator.client import Client, load_signatures
+
+_COLUMNS = """
+select coalesce(
+  (select array_agg(a.attname order by a.attnum) from pg_attribute a
+   where a.attrelid = (select typrelid from pg_type where oid = p.prorettype) and a.attnum > 0 and not a.attisdropped),
+  p.proargnames[p.pronargs + 1:])
+from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+where n.nspname = 'api' and p.proname = %s
+"""
+
+
+def _api_methods() -> dict[str, inspect.Signature]:
+    generic = {"call", "close", "signature", "request_headers"}
+    return {name: inspect.signature(fn) for name, fn in inspect.getmembers(Client, inspect.isfunction)
+            if not name.startswith("_") and name not in generic}
+
+
+def _result_class(hint: object) -> type:
+    """LockResult from LockResult, list[LockCheck] or PrincipalInfo | None."""
+    for candidate in (hint, *typing.get_args(hint)):
+        if typing.get_origin(candidate) is list:
+            candidate = typing.get_args(candidate)[0]
+        if is_dataclass(candidate) and isinstance(candidate, type) and candidate.__module__ == results.__name__:
+            return candidate
+    raise AssertionError(f"no result dataclass in {hint}")
+
+
+def test_one_method_per_api_function_with_the_same_arguments(db: psycopg.Connection) -> None:
+    signatures = load_signatures(db)
+    methods = _api_methods()
+    assert set(methods) == set(signatures)
+    for name, sig in signatures.items():
+        python_args = [p for p in methods[name].parameters if p != "self"]
+        assert ["p_" + a for a in python_args] == list(sig.arg_names), name
+        optional = [p for p in python_args if methods[name].parameters[p].default is not inspect.Parameter.empty]
+        assert ["p_" + a for a in optional] == list(sig.arg_names[len(sig.required):]), f"{name}: defaults differ"
+
+
+def test_result_dataclasses_match_the_returned_columns(db: psycopg.Connection) -> None:
+    for name, method in _api_methods().items():
+        cls = _result_class(typing.get_type_hints(getattr(Client, name))["return"])
+        columns = db.execute(_COLUMNS, (name,)).fetchone()[0]
+        assert [f.name for f in fields(cls)] == columns, f"{name} -> {cls.__name__}"
+        assert method  # the method exists for every function checked
