@@ -210,20 +210,17 @@ def status(data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
                               "running": running, "port": state.port if state else None,
                               "dsn": server.client_dsn(state) if state else None}
     if running or admin_dsn:
-        superuser = settings.superuser_dsn()
-        report["tenants"] = admin.tenants(superuser)
-        with admin.admin_connect(superuser) as conn:
-            applied, latest = conn.execute("select count(*), max(version) from coord.schema_migrations").fetchone()  # type: ignore[misc]
-        report["migrations"] = {"applied": applied, "latest": latest}
+        report.update(admin.database_status(settings.superuser_dsn()))
     if as_json:
         emit_json(report)
-        return
-    out.print(f"data dir: {report['data_dir']}  running: {report['running']}  port: {report['port']}")
-    if report.get("dsn"):
-        out.print(f"DSN: {report['dsn']}")
-    if "migrations" in report:
-        out.print(f"migrations applied: {report['migrations']['applied']} (latest {report['migrations']['latest']})")
-        table(report["tenants"], ["name", "id", "principals", "live_locks", "created_at"], title="tenants")
+    else:
+        out.print(f"data dir: {report['data_dir']}  running: {report['running']}  port: {report['port']}")
+        if report.get("dsn"):
+            out.print(f"DSN: {report['dsn']}")
+        if "migrations" in report:
+            out.print(f"migrations applied: {report['migrations']['applied']} "
+                      f"(latest {report['migrations']['latest']})")
+            table(report["tenants"], ["name", "id", "principals", "live_locks", "created_at"], title="tenants")
     if running is False:
         sys.exit(EXIT_NOT_OK)
 

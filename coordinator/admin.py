@@ -21,7 +21,7 @@ from .client import to_json_value
 from .errors import CoordError, NotFound, from_psycopg
 from .migrate import MigrationReport, migrate
 from .results import Result, TokenGrant
-from .server import AUTHENTICATOR, DATABASE, EmbeddedServer, port_in_use
+from .server import AUTHENTICATOR, EmbeddedServer, port_in_use
 
 DEFAULT_TENANT = "default"
 DEFAULT_OPERATOR = "operator"
@@ -172,8 +172,10 @@ def revoke_token(admin_dsn: str, token: str) -> Result:
         return result
 
 
-def tenants(admin_dsn: str) -> list[dict[str, Any]]:
+def database_status(admin_dsn: str) -> dict[str, Any]:
+    """Migrations applied and tenants with their principals and live leases."""
     with admin_connect(admin_dsn) as conn, conn.cursor(row_factory=dict_row) as cur:
-        return cur.execute(sql.TENANTS).fetchall()
+        migrations = cur.execute(sql.MIGRATION_STATUS).fetchone()
+        return {"migrations": migrations, "tenants": cur.execute(sql.TENANTS).fetchall()}
 
 

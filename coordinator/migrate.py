@@ -121,7 +121,8 @@ def migrate(dsn: str, *, root: Path | None = None, progress: Callable[[str], Non
         assert facts is not None
         version_num, version, superuser, database = facts
         if version_num < MIN_SERVER_VERSION:
-            raise MigrationError(f"PostgreSQL {version} is too old", hint="Agent Coordinator needs PostgreSQL 15 or newer")
+            raise MigrationError(f"PostgreSQL {version} is too old",
+                                 hint="Agent Coordinator needs PostgreSQL 15 or newer")
         if not superuser:
             raise MigrationError("migrations must run as a superuser (they create roles and schemas)",
                                  hint="pass a superuser DSN, e.g. --dsn postgresql://postgres@host/db")
@@ -162,7 +163,8 @@ def _apply_all(conn: psycopg.Connection, root: Path | None, report: MigrationRep
     pending = [m for m in migrations if m.version not in applied_versions]
     for migration in pending:
         if migration.version < latest:
-            raise MigrationError(f"migration {migration.path.name} is numbered before the latest applied ({latest:04d})",
+            raise MigrationError(f"migration {migration.path.name} is numbered before the latest applied "
+                                 f"({latest:04d})",
                                  hint="renumber it after the latest applied migration")
     for migration in pending:
         say(f"applying {migration.path.name}")

@@ -85,7 +85,8 @@ class ServerState:
 class EmbeddedServer:
     """One embedded cluster in one data directory."""
 
-    def __init__(self, data_dir: Path | None = None, *, extra_options: list[str] | None = None) -> None:
+    def __init__(self, data_dir: Path | None = None, *, extra_options: list[str] | None = None,
+                 bin_dir: Path | None = None) -> None:
         self.data_dir = (data_dir or default_data_dir()).resolve()
         self.pgdata = self.data_dir / "pgdata"
         self.socket_dir = self.data_dir / "run"
@@ -93,7 +94,9 @@ class EmbeddedServer:
         self.state_file = self.data_dir / "coord.json"
         self.extra_options = list(extra_options or [])
         self.run_user = self._run_user()
-        self._bin: Path | None = None
+        # Another PostgreSQL >= 15 installation (e.g. Debian's) instead of the wheel's.
+        override = bin_dir or (Path(os.environ["COORD_PG_BIN"]) if os.environ.get("COORD_PG_BIN") else None)
+        self._bin: Path | None = override
 
     # --- identity of the server process --------------------------------------------------
 

@@ -17,7 +17,8 @@ def _rows(db: psycopg.Connection, query: str, *params: object) -> list[tuple]:
 
 
 def test_no_overloaded_function_names(db: psycopg.Connection) -> None:
-    assert _rows(db, """select n.nspname, p.proname, count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    assert _rows(db, """select n.nspname, p.proname, count(*) from pg_proc p
+                        join pg_namespace n on n.oid = p.pronamespace
                         where n.nspname = any(%s) group by 1, 2 having count(*) > 1""", list(SCHEMAS)) == []
 
 

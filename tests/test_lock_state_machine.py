@@ -70,7 +70,8 @@ class LockMachine(RuleBasedStateMachine):
     def _current(self, agent: str, path: str) -> tuple[int, bool] | None:
         """The agent's lease on path as the database holds it: (fence, live)."""
         row = self.world.admin.execute(
-            "select l.fence, l.expires_at > coord.now() from coord.locks l join coord.principals p on p.id = l.holder_id "
+            "select l.fence, l.expires_at > coord.now() from coord.locks l "
+            "join coord.principals p on p.id = l.holder_id "
             "where p.name = %s and l.path = %s", (agent, path)).fetchone()
         return (row[0], row[1]) if row else None
 
@@ -137,7 +138,7 @@ class LockMachine(RuleBasedStateMachine):
             try:
                 barrier.wait()
                 results[agent] = self.world.clients[agent].acquire_lock(path, mode=mode)
-            except BaseException as exc:  # noqa: BLE001 - re-raised below
+            except BaseException as exc:
                 failures.append(exc)
 
         threads = [threading.Thread(target=contend, args=(a, paths[i], modes[i])) for i, a in enumerate(agents)]

@@ -20,12 +20,10 @@ def test_specs_exist() -> None:
     assert len(SPECS) >= 5, "the SQL-level specs are missing"
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=[f"{p.parent.name}/{p.stem}" for p in SPECS])
-def test_pgtap(spec: Path, shared_db) -> None:
-    run = subprocess.run(
-        [str(shared_db.cluster.psql), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-         "-d", shared_db.admin_dsn, "-f", str(spec)],
-        capture_output=True, text=True, timeout=120)
+def run_spec(psql: Path, dsn: str, spec: Path) -> None:
+    """Run one spec through psql and fail with its TAP output unless every planned test passed."""
+    run = subprocess.run([str(psql), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(spec)],
+                         capture_output=True, text=True, timeout=120)
     lines = [line.strip() for line in run.stdout.splitlines() if line.strip()]
     assert run.returncode == 0, f"psql failed:\n{run.stderr}\n{run.stdout}"
     plans = [int(m.group(1)) for line in lines if (m := _PLAN.match(line))]
@@ -34,3 +32,8 @@ def test_pgtap(spec: Path, shared_db) -> None:
     assert plans and plans[0] > 0, f"no plan:\n{report}"
     assert len(results) == plans[0], f"planned {plans[0]}, ran {len(results)}:\n{report}"
     assert "not ok" not in results, report
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[f"{p.parent.name}/{p.stem}" for p in SPECS])
+def test_pgtap(spec: Path, shared_db) -> None:
+    run_spec(shared_db.cluster.psql, shared_db.admin_dsn, spec)

@@ -38,11 +38,11 @@ class _ConcatenationFinder(Visitor):  # type: ignore[misc]
     def __init__(self) -> None:
         self.problems: list[str] = []
 
-    def visit_A_Expr(self, _ancestors: Any, node: ast.A_Expr) -> None:  # noqa: N802
+    def visit_A_Expr(self, _ancestors: Any, node: ast.A_Expr) -> None:
         if node.name and node.name[-1].sval == "||":
             self.problems.append("string concatenation (||)")
 
-    def visit_FuncCall(self, _ancestors: Any, node: ast.FuncCall) -> None:  # noqa: N802
+    def visit_FuncCall(self, _ancestors: Any, node: ast.FuncCall) -> None:
         name = node.funcname[-1].sval
         if name == "concat":
             self.problems.append("concat()")

@@ -1,0 +1,131 @@
+"""The coord CLI end to end on its own embedded server: up, agents, tokens, calls, locks,
+audit, demo, status and down, with --json output and the documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from coord_cli.main import main
+
+from coordinator.errors import EXIT_DATAERR, EXIT_NOPERM, EXIT_NOT_OK
+
+
+@pytest.fixture(scope="module")
+def data_dir() -> Iterator[Path]:
+    parent = Path(tempfile.mkdtemp(prefix="coord-cli-"))
+    parent.chmod(0o711)
+    yield parent / "data"
+    CliRunner().invoke(main, ["down", "--data-dir", str(parent / "data")])
+
+
+def coord(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env={"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": "",
+                                                      **(env or {})}, catch_exceptions=False)
+
+
+def as_json(result: Result) -> Any:
+    assert result.stdout, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_cli_end_to_end(data_dir: Path) -> None:
+    d = ["--data-dir", str(data_dir)]
+    first = coord("up", *d, "--port", "0", "--json")
+    assert first.exit_code == 0, first.stderr
+    up = as_json(first)
+    assert up["dsn"].startswith("postgresql://coord_authenticator:") and up["operator_token"].startswith("coord_")
+    operator = up["operator_token"]
+    again = as_json(coord("up", *d, "--json"))
+    assert again["operator_token"] is None and again["migration"]["applied"] == []
+
+    alice = as_json(coord("agent", "add", "alice", *d, "--json"))
+    bob = as_json(coord("agent", "add", "bob", *d, "--json"))
+    assert (alice["ok"], alice["role"], alice["tenant_name"]) == (True, "agent", "default")
+
+    granted = coord("call", "acquire_lock", "p_path=src/a.py", "p_ttl=10 minutes", "--token", alice["token"], *d,
+                    "--json")
+    assert granted.exit_code == 0
+    fence = as_json(granted)["fence"]
+    busy = coord("lock", "acquire", "src/", "--token", bob["token"], *d)
+    assert busy.exit_code == EXIT_NOT_OK and "busy" in busy.stdout and "alice" in busy.stdout
+
+    listed = coord("lock", "list", "--token", alice["token"], *d)
+    assert listed.exit_code == 0 and "src/a.py" in listed.stdout
+    checked = as_json(coord("lock", "list", "src/", "docs/", "--token", bob["token"], *d, "--json"))
+    assert [(c["path"], c["locked"]) for c in checked] == [("src/", True), ("docs/", False)]
+    renewed = as_json(coord("lock", "renew", "src/a.py", "--fence", str(fence), "--ttl", "1 hour",
+                            "--token", alice["token"], *d, "--json"))
+    assert renewed["code"] == "renewed"
+    released = as_json(coord("lock", "release", "src/a.py", "--fence", str(fence), "--token", alice["token"], *d,
+                             "--json"))
+    assert released["code"] == "released"
+    stale = coord("lock", "release", "src/a.py", "--fence", str(fence), "--token", alice["token"], *d, "--json")
+    assert stale.exit_code == EXIT_NOT_OK and as_json(stale)["code"] == "not_held"
+
+    bad_path = coord("call", "acquire_lock", "p_path=../etc/passwd", "--token", alice["token"], *d)
+    assert bad_path.exit_code == EXIT_DATAERR and "CO204" in bad_path.stderr and "hint" in bad_path.stderr
+    bad_json = coord("call", "acquire_lock", "p_path=../x", "--token", alice["token"], *d, "--json")
+    assert bad_json.exit_code == EXIT_DATAERR and as_json(bad_json)["code"] == "CO204"
+    arrays = as_json(coord("call", "check_locks", 'p_paths:=["a", "b/"]', "--token", alice["token"], *d, "--json"))
+    assert [row["path"] for row in arrays] == ["a", "b/"]
+    forged = coord("lock", "acquire", "x.py", "--token", "coord_" + "0" * 64, *d)
+    assert forged.exit_code == EXIT_NOPERM and "PT401" in forged.stderr
+
+    carol = as_json(coord("agent", "add", "carol", "--token", operator, *d, "--json"))
+    assert carol["ok"] and carol["tenant_name"] == "default"
+    tokens = as_json(coord("token", "list", "--token", operator, *d, "--json"))
+    assert carol["token_id"] in [t["token_id"] for t in tokens]
+    assert all("token" not in t for t in tokens)
+    revoked = as_json(coord("token", "revoke", carol["token_id"], "--token", operator, *d, "--json"))
+    assert revoked["code"] == "revoked"
+    refused = coord("lock", "list", "--token", carol["token"], *d, "--json")
+    assert refused.exit_code == EXIT_NOPERM and as_json(refused)["code"] == "PT401"
+    by_text = as_json(coord("token", "revoke", bob["token"], *d, "--json"))
+    assert by_text["code"] == "revoked"
+    agent_refused = coord("agent", "add", "mallory", "--token", alice["token"], *d, "--json")
+    assert agent_refused.exit_code == EXIT_NOPERM and as_json(agent_refused)["code"] == "42501"
+
+    tail = as_json(coord("audit", "tail", "--limit", "50", "--token", operator, *d, "--json"))
+    actions = [e["action"] for e in tail]
+    assert "lock.acquire" in actions and "token.revoke" in actions and "principal.create" in actions
+
+    functions = as_json(coord("call", "--list", "--token", alice["token"], *d, "--json"))
+    assert {"acquire_lock", "release_lock", "renew_lock", "check_locks", "my_locks"} <= {f["name"] for f in functions}
+
+    status = as_json(coord("status", *d, "--json"))
+    assert status["running"] is True and status["migrations"]["applied"] >= 5
+    assert any(t["name"] == "default" for t in status["tenants"])
+
+
+def test_demo_runs_and_shows_the_story(data_dir: Path) -> None:
+    result = coord("demo", "--data-dir", str(data_dir), "--json")
+    assert result.exit_code == 0, result.stderr
+    report = as_json(result)
+    steps = {step["step"]: step for step in report["steps"]}
+    race = [r["code"] for r in steps["race"]["results"]]
+    assert sorted(race) == ["busy", "busy", "granted"]
+    assert [r["code"] for r in steps["wait"]["results"]] == ["released", "granted"]
+    fencing = [r["code"] for r in steps["fencing"]["results"]]
+    assert fencing == ["granted", "granted", "stale_fence", "stale_fence"]
+    assert any(e["action"] == "lock.expire" for e in steps["audit"]["events"])
+    human = coord("demo", "--data-dir", str(data_dir))
+    assert human.exit_code == 0 and "Fencing after expiry" in human.stdout and "Audit tail" in human.stdout
+
+
+def test_docs_are_current(data_dir: Path) -> None:
+    checked = coord("docs", "--check", "--out-dir", str(Path(__file__).parent.parent / "docs"),
+                    "--data-dir", str(data_dir))
+    assert checked.exit_code == 0, checked.stderr
+
+
+def test_down_stops_the_server(data_dir: Path) -> None:
+    assert as_json(coord("down", "--data-dir", str(data_dir), "--json"))["stopped"] is True
+    stopped = coord("status", "--data-dir", str(data_dir), "--json")
+    assert stopped.exit_code == EXIT_NOT_OK and as_json(stopped)["running"] is False
+    assert coord("up", "--data-dir", str(data_dir), "--json").exit_code == 0, "restarts on the same data"

@@ -1,0 +1,78 @@
+"""Debian's PostgreSQL 15 (any PostgreSQL >= 15 works): migrations, the SQL-level specs and
+the client path, on a cluster of its own."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql as pgsql
+
+from coordinator import errors
+from coordinator.client import Client
+from coordinator.migrate import migrate
+from coordinator.server import AUTHENTICATOR, EmbeddedServer, free_port
+from tests.conftest import FAST_OPTIONS, make_principal
+from tests.test_pgtap import SPECS, run_spec
+
+PG15_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+@pytest.fixture(scope="module")
+def pg15() -> Iterator[tuple[EmbeddedServer, str, str]]:
+    assert (PG15_BIN / "postgres").exists(), "Debian's postgresql-15 is expected on this kind of machine"
+    parent = Path(tempfile.mkdtemp(prefix="coord-pg15-"))
+    parent.chmod(0o711)
+    server = EmbeddedServer(parent / "data", extra_options=FAST_OPTIONS, bin_dir=PG15_BIN)
+    state = server.ensure_state(free_port())
+    server.init(fast=True)
+    server.start(state.port)
+    try:
+        with psycopg.connect(server.admin_dsn(state, "postgres"), autocommit=True) as conn:
+            conn.execute("create database coord")
+        admin_dsn = server.admin_dsn(state)
+        report = migrate(admin_dsn)
+        assert report.server_version.startswith("15")
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(pgsql.SQL("alter role {} password {}").format(
+                pgsql.Identifier(AUTHENTICATOR), pgsql.Literal(state.authenticator_password)))
+            conn.execute("create schema tap")
+            conn.execute("create extension pgtap schema tap")
+            conn.execute("grant usage on schema tap to public")
+        yield server, admin_dsn, server.client_dsn(state)
+    finally:
+        server.stop()
+        shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[f"{p.parent.name}/{p.stem}" for p in SPECS])
+def test_pgtap_on_pg15(spec: Path, pg15) -> None:
+    server, admin_dsn, _ = pg15
+    run_spec(server.bin_dir / "psql", admin_dsn, spec)
+
+
+def test_client_and_forgery_on_pg15(pg15) -> None:
+    _, admin_dsn, client_dsn = pg15
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        alice, bob = make_principal(conn, "alice15"), make_principal(conn, "bob15")
+    with Client(client_dsn, alice.token) as a, Client(client_dsn, bob.token) as b:
+        granted = a.acquire_lock("src/")
+        assert granted.code == "granted"
+        assert b.acquire_lock("src/x.py").code == "busy"
+        assert a.release_lock("src/", granted.fence).code == "released"
+    with psycopg.connect(client_dsn, autocommit=True) as conn, pytest.raises(psycopg.Error) as caught, \
+            conn.transaction():
+        conn.execute("select set_config('role', 'coord_agent', true), set_config('request.jwt.claims', %s, true)",
+                     (json.dumps({"role": "coord_agent", "sub": str(alice.principal_id)}),))
+        conn.execute("select api.acquire_lock('stolen.py')")
+    assert errors.from_psycopg(caught.value).code == "PT401"
+
+
+def test_reapply_is_idempotent_on_pg15(pg15) -> None:
+    _, admin_dsn, _ = pg15
+    assert migrate(admin_dsn).applied == []
