@@ -9,15 +9,16 @@ Every call is::
     WITH pgrst_source AS (... "api"."fn"("p_x" := pgrst_body."p_x") ...) SELECT ...
     COMMIT
 
-so a rule that holds for PostgREST holds here, and nothing is decided in Python. When the
-connection passed in is already inside a transaction (tests), the call runs in a savepoint.
+so a rule that holds for PostgREST holds here, and nothing is decided in Python. The five
+statements are pipelined (one network round trip); any error rolls the whole request back.
+When the connection passed in is already inside a transaction (tests), the call runs in a
+savepoint instead.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -175,35 +176,40 @@ class Client:
                                   hint=f"arguments: {', '.join(signature.arg_names) or '(none)'}")
         query = rpc_query(signature, list(body))
         params = [json.dumps(body)] if body else []
+        context = ('"api"', ANON_ROLE, json.dumps({"role": ANON_ROLE}), "POST", f"/rpc/{signature.name}",
+                   json.dumps(self.request_headers()), "{}")
+        conn = self.connection
         try:
-            with self._request(signature), self.connection.cursor(row_factory=row_factory) as cur:
-                cur.execute(query, params)
+            with conn.cursor(row_factory=row_factory) as cur:
+                if conn.info.transaction_status == TransactionStatus.IDLE and conn.autocommit:
+                    self._own_transaction(cur, signature, context, query, params)
+                else:
+                    with conn.transaction():  # a savepoint inside the caller's transaction
+                        cur.execute(sql.SET_REQUEST_CONTEXT, context)
+                        cur.execute(sql.PRE_REQUEST)
+                        cur.execute(query, params)
+                        rows = cur.fetchall()
+                        cur.execute(sql.RESET_ROLE)
+                        return rows
                 return cur.fetchall()
         except psycopg.Error as exc:
             raise from_psycopg(exc) from None
 
-    @contextmanager
-    def _request(self, signature: FunctionSignature) -> Iterator[None]:
+    def _own_transaction(self, cur: psycopg.Cursor[Any], signature: FunctionSignature, context: tuple[str, ...],
+                         query: pgsql.Composed, params: list[str]) -> None:
+        """The request's statements, pipelined into one round trip; rolled back on any error."""
         conn = self.connection
-        context = ('"api"', ANON_ROLE, json.dumps({"role": ANON_ROLE}), "POST", f"/rpc/{signature.name}",
-                   json.dumps(self.request_headers()), "{}")
-        if conn.info.transaction_status == TransactionStatus.IDLE and conn.autocommit:
-            conn.execute(sql.BEGIN_READ_WRITE if signature.volatile else sql.BEGIN_READ_ONLY)
-            try:
+        try:
+            with conn.pipeline():
+                conn.execute(sql.BEGIN_READ_WRITE if signature.volatile else sql.BEGIN_READ_ONLY)
                 conn.execute(sql.SET_REQUEST_CONTEXT, context)
                 conn.execute(sql.PRE_REQUEST)
-                yield
-            except BaseException:
-                if not conn.closed:
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        else:
-            with conn.transaction():
-                conn.execute(sql.SET_REQUEST_CONTEXT, context)
-                conn.execute(sql.PRE_REQUEST)
-                yield
-                conn.execute(sql.RESET_ROLE)
+                cur.execute(query, params)
+                conn.execute("COMMIT")
+        except BaseException:
+            if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
+            raise
 
     def _rows(self, function: str, cls: type[T], **arguments: Any) -> list[T]:
         return self.call(function, {f"p_{k}": v for k, v in arguments.items() if v is not None},

@@ -4,20 +4,23 @@
 -- transaction. NMAC over SHA-256 with two independent 512-bit keys only coord_auth can read.
 create or replace function coord.vouch_mac(p_claims text)
 returns text
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select pg_catalog.encode(
-    pg_catalog.sha256(outer_key.value || pg_catalog.sha256(inner_key.value || pg_catalog.convert_to(
-      p_claims
-      || '|' || pg_catalog.pg_backend_pid()::text
-      || '|' || (extract(epoch from pg_catalog.transaction_timestamp()) * 1000000)::bigint::text,
-      'UTF8'))),
-    'hex')
-  from coord.secrets as inner_key, coord.secrets as outer_key
-  where inner_key.name = 'vouch_inner' and outer_key.name = 'vouch_outer';
+declare
+  v_keys bytea;
+begin
+  select k.value into v_keys from coord.secrets as k where k.name = 'vouch';
+  if v_keys is null then
+    perform coord.fail('CO501', 'the vouch key is missing');
+  end if;
+  return pg_catalog.encode(pg_catalog.sha256(substr(v_keys, 65, 64) || pg_catalog.sha256(
+    substr(v_keys, 1, 64) || pg_catalog.convert_to(
+      p_claims || '|' || pg_catalog.pg_backend_pid()::text
+      || '|' || (extract(epoch from pg_catalog.transaction_timestamp()) * 1000000)::bigint::text, 'UTF8'))), 'hex');
+end;
 $$;
 
 comment on function coord.vouch_mac(text) is 'MAC of claims text bound to backend pid and transaction start; only verified principals carry a matching coord.vouch.';

@@ -1,6 +1,7 @@
 -- coord:owner coord_auth
 -- The verified caller of this transaction, or null. Claims count only when the vouch set by
 -- api.authenticate() matches them and the active role is the principal's own.
+-- PL/pgSQL on purpose: it runs several times per call and keeps its plans across calls.
 create or replace function coord.try_principal()
 returns api.principal_info
 language plpgsql
@@ -9,32 +10,21 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_claims_text text := pg_catalog.current_setting('request.jwt.claims', true);
+  v_claims text := pg_catalog.current_setting('request.jwt.claims', true);
   v_vouch text := pg_catalog.current_setting('coord.vouch', true);
-  v_claims jsonb;
+  c jsonb;
 begin
-  if v_claims_text is null or v_vouch is null or v_vouch = '' then
+  if v_vouch is null or v_vouch = '' or v_vouch is distinct from coord.vouch_mac(v_claims) then
     return null;
   end if;
-  if v_vouch is distinct from coord.vouch_mac(v_claims_text) then
+  c := v_claims::jsonb;
+  if c ->> 'role' is distinct from pg_catalog.current_setting('role') then
     return null;
   end if;
-  v_claims := v_claims_text::jsonb;
-  if v_claims ->> 'role' is distinct from pg_catalog.current_setting('role') then
-    return null;
-  end if;
-  return row(
-    (v_claims ->> 'sub')::uuid,
-    v_claims ->> 'kind',
-    v_claims ->> 'name',
-    v_claims ->> 'principal_role',
-    (v_claims ->> 'tenant')::uuid,
-    v_claims ->> 'tenant_name',
-    array(select jsonb_array_elements_text(v_claims -> 'scopes')),
-    (v_claims ->> 'session')::uuid,
-    (v_claims ->> 'token')::uuid,
-    (v_claims ->> 'token_expires_at')::timestamptz
-  )::api.principal_info;
+  -- Scopes are validated at issue time (no quotes or commas), so the JSON array maps directly.
+  return row((c ->> 'sub')::uuid, c ->> 'kind', c ->> 'name', c ->> 'principal_role', (c ->> 'tenant')::uuid,
+             c ->> 'tenant_name', translate(c ->> 'scopes', '[]', '{}')::text[], (c ->> 'session')::uuid,
+             (c ->> 'token')::uuid, (c ->> 'token_expires_at')::timestamptz)::api.principal_info;
 end;
 $$;
 

@@ -35,21 +35,22 @@ begin
   end loop;
   perform pg_catalog.pg_advisory_xact_lock(coord.lock_key(p_tenant_id, v_node));
 
+  -- Index probes (tenant_id, path): the node itself and its ancestors, and for a directory
+  -- the range of everything below it.
   for v_row in
-    select l.id, l.path, l.mode, l.holder_id, l.fence, l.expires_at, p.name as holder_name
+    select l.id, l.path, l.mode, l.holder_id, l.fence, l.expires_at
     from coord.locks as l
-    join coord.principals as p on p.tenant_id = l.tenant_id and p.id = l.holder_id
     where l.tenant_id = p_tenant_id
       and (l.path = any (v_ancestors || array[v_node, v_node || '/'])
            or (v_is_dir and l.path >= p_path and l.path < (v_node || '0')))
     order by l.id
-    for update of l
+    for update
   loop
     if v_row.expires_at <= p_now then
       delete from coord.locks where id = v_row.id;
       perform audit.record('lock.expire', 'expired', 'path', v_row.path, 'lease ended without release',
-        jsonb_build_object('holder_id', v_row.holder_id, 'holder_name', v_row.holder_name,
-                           'mode', v_row.mode, 'fence', v_row.fence, 'expired_at', v_row.expires_at),
+        jsonb_build_object('holder_id', v_row.holder_id, 'mode', v_row.mode, 'fence', v_row.fence,
+                           'expired_at', v_row.expires_at),
         p_system => true);
     elsif v_row.holder_id = p_holder_id then
       if v_row.path = p_path then
@@ -59,16 +60,17 @@ begin
       end if;
     elsif p_mode = 'exclusive' or v_row.mode = 'exclusive' then
       v_conflicts := v_conflicts || jsonb_build_object(
-        'holder_id', v_row.holder_id, 'holder_name', v_row.holder_name,
-        'path', v_row.path, 'mode', v_row.mode, 'expires_at', v_row.expires_at);
+        'holder_id', v_row.holder_id, 'path', v_row.path, 'mode', v_row.mode, 'expires_at', v_row.expires_at);
     end if;
   end loop;
 
   if jsonb_array_length(v_conflicts) > 0 then
-    select c into v_top
+    -- Name the holders only on this (rare) path; the lease expiring last is the one in the way.
+    select jsonb_agg(c || jsonb_build_object('holder_name', p.name) order by (c ->> 'expires_at')::timestamptz desc)
+    into v_conflicts
     from jsonb_array_elements(v_conflicts) as c
-    order by (c ->> 'expires_at')::timestamptz desc
-    limit 1;
+    join coord.principals as p on p.tenant_id = p_tenant_id and p.id = (c ->> 'holder_id')::uuid;
+    v_top := v_conflicts -> 0;
     return coord.make_lock_result(false, 'busy', p_path,
       p_reason => format('%s holds %s (%s) until %s', v_top ->> 'holder_name', v_top ->> 'path',
                          v_top ->> 'mode', v_top ->> 'expires_at'),
