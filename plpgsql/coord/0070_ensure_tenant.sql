@@ -12,7 +12,9 @@ begin
     perform coord.fail('CO221', format('tenant name %s', coalesce(p_name, 'null')),
       'tenant names are 1-63 lower-case letters, digits, and . _ -');
   end if;
-  insert into coord.tenants (name) values (p_name) on conflict (name) do nothing returning id into v_id;
+  insert into coord.tenants (name, created_at) values (p_name, coord.now())
+  on conflict (name) do nothing
+  returning id into v_id;
   if v_id is not null then
     perform audit.record('tenant.create', 'created', 'tenant', p_name, null,
       jsonb_build_object('tenant_id', v_id), p_system => true, p_tenant_id => v_id);
