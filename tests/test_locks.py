@@ -202,3 +202,25 @@ def test_simultaneous_acquires_grant_exactly_one(committed_db: Database, contend
         else:
             assert len({r.path for r in granted}) == len(granted)
         assert granted and all(r.code in ("granted", "busy") for r in results)
+
+
+@pytest.mark.parametrize("ttl", ["0 seconds", "-5 minutes", "24 hours 1 second", "1000 years"])
+def test_ttl_must_be_positive_and_sane(agent_factory, ttl: str) -> None:
+    from coordinator.errors import InvalidArgument
+
+    _, alice = agent_factory()
+    with pytest.raises(InvalidArgument) as caught:
+        alice.acquire_lock("t.py", ttl=ttl)
+    assert caught.value.code == "CO211"
+
+
+def test_changes_outside_the_api_are_audited(agent_factory, db: psycopg.Connection) -> None:
+    _, alice = agent_factory()
+    granted = alice.acquire_lock("dba.py")
+    before = db.execute("select count(*) from audit.events where action = 'lock.direct_change'").fetchone()[0]
+    assert before == 0, "api calls audit their own decisions, not as direct changes"
+    db.execute("update coord.locks set expires_at = expires_at + interval '1 hour' where fence = %s", (granted.fence,))
+    db.execute("delete from coord.locks where fence = %s", (granted.fence,))
+    rows = db.execute("select decision, actor_type, severity, details ? 'old', request ->> 'db_user' "
+                      "from audit.events where action = 'lock.direct_change' order by id").fetchall()
+    assert rows == [("update", "system", "warning", True, "postgres"), ("delete", "system", "warning", True, "postgres")]

@@ -1,0 +1,29 @@
+-- Completeness for changes made outside the api: the api functions (running as coord_owner)
+-- audit each decision themselves; any other writer of coord.locks, such as a DBA editing the
+-- table by hand, leaves a lock.direct_change event in the same transaction.
+create or replace function coord.tg_locks__audit_direct_change()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_row record := case when tg_op = 'DELETE' then old else new end;
+begin
+  if current_user <> 'coord_owner' then
+    perform audit.record('lock.direct_change', lower(tg_op), 'path', v_row.path, 'changed outside the api',
+      jsonb_strip_nulls(jsonb_build_object(
+        'old', case when tg_op <> 'INSERT' then to_jsonb(old) end,
+        'new', case when tg_op <> 'DELETE' then to_jsonb(new) end)),
+      p_severity => 'warning', p_system => true, p_tenant_id => v_row.tenant_id);
+  end if;
+  return null;
+end;
+$$;
+
+comment on function coord.tg_locks__audit_direct_change() is 'Trigger: audits INSERT, UPDATE and DELETE on coord.locks made by anyone but the api functions (e.g. a DBA), with the old and new rows.';
+revoke all on function coord.tg_locks__audit_direct_change() from public;
+
+create or replace trigger locks_audit_direct_change
+  after insert or update or delete on coord.locks
+  for each row execute function coord.tg_locks__audit_direct_change();
+alter table coord.locks enable always trigger locks_audit_direct_change;
