@@ -223,4 +223,5 @@ def test_changes_outside_the_api_are_audited(agent_factory, db: psycopg.Connecti
     db.execute("delete from coord.locks where fence = %s", (granted.fence,))
     rows = db.execute("select decision, actor_type, severity, details ? 'old', request ->> 'db_user' "
                       "from audit.events where action = 'lock.direct_change' order by id").fetchall()
-    assert rows == [("update", "system", "warning", True, "postgres"), ("delete", "system", "warning", True, "postgres")]
+    assert rows == [("update", "system", "warning", True, "postgres"),
+                    ("delete", "system", "warning", True, "postgres")]
