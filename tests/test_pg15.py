@@ -76,3 +76,18 @@ def test_client_and_forgery_on_pg15(pg15) -> None:
 def test_reapply_is_idempotent_on_pg15(pg15) -> None:
     _, admin_dsn, _ = pg15
     assert migrate(admin_dsn).applied == []
+
+
+def test_up_bootstraps_an_external_server(pg15) -> None:
+    from coordinator import admin
+
+    _, admin_dsn, client_dsn = pg15
+    report = admin.up(admin_dsn=admin_dsn, tenant="external")
+    assert report.dsn is None and report.data_dir is None and report.operator_token
+    assert any("coord_authenticator" in note for note in report.notes)
+    with Client(client_dsn, report.operator_token) as operator:
+        assert [p.name for p in operator.list_principals()] == ["operator"]
+        grant = operator.create_agent("ext-agent")
+    with Client(client_dsn, grant.token) as agent:
+        assert agent.acquire_lock("ext.py").code == "granted"
+    assert admin.up(admin_dsn=admin_dsn, tenant="external").operator_token is None
