@@ -178,9 +178,11 @@ def _apply_all(conn: psycopg.Connection, root: Path | None, report: MigrationRep
         objects = discover_objects(base)
         say(f"re-applying {len(objects)} plpgsql/ and rls/ files")
         with conn.transaction():
+            conn.execute(sql.GRANT_AUTH_CREATE)
             for obj in objects:
                 _execute(conn, obj, as_role=obj.owner)
             conn.execute(sql.RESET_ROLE)
+            conn.execute(sql.REVOKE_AUTH_CREATE)
             conn.execute(pgsql.SQL("set local role {}").format(pgsql.Identifier(OWNER)))
             report.partitions_created = [row[0] for row in conn.execute(sql.ENSURE_AUDIT_PARTITIONS)]
             conn.execute(sql.RESET_ROLE)

@@ -66,6 +66,10 @@ RECORD_MIGRATION = "insert into coord.schema_migrations (version, name, checksum
 
 ENSURE_AUDIT_PARTITIONS = "select audit.ensure_partitions()"
 
+# coord_auth may create its functions only while plpgsql/ is being re-applied.
+GRANT_AUTH_CREATE = "grant create on schema coord, api to coord_auth"
+REVOKE_AUTH_CREATE = "revoke create on schema coord, api from coord_auth"
+
 # --- server administration (superuser connection) --------------------------------------------
 
 DATABASE_EXISTS = "select 1 from pg_catalog.pg_database where datname = %s"

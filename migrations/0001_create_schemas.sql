@@ -10,8 +10,9 @@ revoke create on schema public from public;
 -- Request roles reach the api schema only; the auth owner reads identity tables.
 grant usage on schema api to coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;
 grant usage on schema coord to coord_auth;
--- coord_auth owns the few functions that must see identity rows before a tenant is known.
-grant usage, create on schema coord, api to coord_auth;
+-- coord_auth owns the few functions that must see identity rows before a tenant is known;
+-- it gets CREATE on coord and api only inside the migration transaction that re-creates them.
+grant usage on schema coord, api to coord_auth;
 
 -- Functions are executable by PUBLIC by default; every grant is explicit instead.
 alter default privileges for role coord_owner revoke execute on functions from public;

@@ -36,6 +36,13 @@ $bootstrap$;
 -- anon) can switch to the principal's role without anon being a member of it.
 grant coord_anon, coord_agent, coord_operator, coord_auditor to coord_authenticator;
 
+-- No temporary objects for clients: temp types and tables are how search_path tricks start.
+do $revoke_temp$
+begin
+  execute format('revoke temporary on database %I from public', current_database());
+end
+$revoke_temp$;
+
 create schema if not exists coord authorization coord_owner;
 revoke all on schema coord from public;
 

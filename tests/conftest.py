@@ -93,12 +93,21 @@ def cluster() -> Iterator[Cluster]:
             conn.execute("grant usage on schema tap to public")
         with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
             conn.execute(pgsql.SQL("alter database {} is_template true").format(pgsql.Identifier(TEMPLATE)))
-            conn.execute(pgsql.SQL("create database {} template {}").format(
-                pgsql.Identifier(SHARED), pgsql.Identifier(TEMPLATE)))
+        clone_template(cluster, SHARED)
         yield cluster
     finally:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def clone_template(cluster: Cluster, name: str) -> Database:
+    """A database cloned from the migrated template, with the database-level privileges that
+    coord migrate sets (CREATE DATABASE does not copy them from the template)."""
+    with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(pgsql.SQL("create database {} template {} strategy file_copy").format(
+            pgsql.Identifier(name), pgsql.Identifier(TEMPLATE)))
+        conn.execute(pgsql.SQL("revoke temporary on database {} from public").format(pgsql.Identifier(name)))
+    return Database(cluster, name)
 
 
 @pytest.fixture(scope="session")
@@ -121,11 +130,9 @@ def db(shared_db: Database) -> Iterator[psycopg.Connection]:
 def committed_db(cluster: Cluster) -> Iterator[Database]:
     """A fresh database cloned from the migrated template, for tests that commit."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
-        conn.execute(pgsql.SQL("create database {} template {} strategy file_copy").format(
-            pgsql.Identifier(name), pgsql.Identifier(TEMPLATE)))
+    database = clone_template(cluster, name)
     try:
-        yield Database(cluster, name)
+        yield database
     finally:
         with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
             conn.execute(pgsql.SQL("drop database {} with (force)").format(pgsql.Identifier(name)))

@@ -22,11 +22,14 @@ def test_no_overloaded_function_names(db: psycopg.Connection) -> None:
                         where n.nspname = any(%s) group by 1, 2 having count(*) > 1""", list(SCHEMAS)) == []
 
 
-def test_every_function_pins_an_empty_search_path(db: psycopg.Connection) -> None:
+def test_every_function_pins_a_safe_search_path(db: psycopg.Connection) -> None:
+    # pg_catalog first and pg_temp explicitly last: with search_path = '' PostgreSQL would
+    # search pg_temp FIRST for type and relation names (a temp domain named jsonb hijacks it).
     offenders = _rows(db, """select n.nspname || '.' || p.proname, p.prosecdef from pg_proc p
                              join pg_namespace n on n.oid = p.pronamespace
                              where n.nspname = any(%s) and p.prokind = 'f'
-                               and not coalesce(p.proconfig @> array['search_path=""'], false)""", list(SCHEMAS))
+                               and not coalesce(p.proconfig @> array['search_path=pg_catalog, pg_temp'], false)""",
+                      list(SCHEMAS))
     assert offenders == []
     definers = _rows(db, """select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
                             where n.nspname = any(%s) and p.prosecdef""", list(SCHEMAS))

@@ -39,7 +39,7 @@ def _wait_in_repeatable_read(db: psycopg.Connection, _ctx: object) -> None:
     with psycopg.connect(db.info.dsn) as conn:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         try:
-            Client(connection=conn, token=make_principal(conn, tenant="rr").token).acquire_lock("a.py", wait="1 second")
+            Client(connection=conn, token=make_principal(conn, tenant="rr").token).acquire_lock("a.py")
         finally:
             conn.rollback()
 
@@ -57,6 +57,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO203": (_agent, lambda _db, c: c.acquire_lock("a\x01b")),
     "CO204": (_agent, lambda _db, c: c.acquire_lock("../a")),
     "CO205": (_agent, lambda _db, c: c.acquire_lock("a/..")),
+    "CO206": (_agent, lambda _db, c: c.acquire_lock("/home/me/repo/a.py")),
     "CO211": (_agent, lambda _db, c: c.acquire_lock("a.py", ttl="0 seconds")),
     "CO212": (_agent, lambda _db, c: c.acquire_lock("a.py", wait="61 seconds")),
     "CO213": (_none, _wait_in_repeatable_read),
@@ -86,8 +87,8 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "42883": (_none, lambda db, _: db.execute("select api.no_such_function()")),
 }
 
-# Raised by PostgreSQL under contention; provoked for real in test_retryable_codes below.
-CONTENTION = {"40001", "40P01"}
+# Raised by PostgreSQL under contention; provoked for real in the tests below.
+CONTENTION = {"40001", "40P01", "55P03"}
 INTERNAL = {"CO900"}  # never escapes a function (the wait loop catches it); see test_locks_wait
 
 
@@ -184,3 +185,19 @@ def test_python_registry_matches_database(db: psycopg.Connection) -> None:
 def test_errors_doc_is_generated_from_the_registry(db: psycopg.Connection) -> None:
     committed = (Path(__file__).parent.parent / "docs" / "errors.md").read_text()
     assert committed == render_errors(db), "docs/errors.md is stale: run coord docs"
+
+
+def test_an_uncommitted_overlapping_request_times_out_with_55p03(committed_db) -> None:
+    with committed_db.connect() as admin:
+        holder, waiter = make_principal(admin, "slow"), make_principal(admin, "next")
+    with psycopg.connect(committed_db.client_dsn) as slow:
+        slow.execute("select api.login(%s)", (holder.token,))
+        assert slow.execute("select code from api.acquire_lock('busy/dir/')").fetchone() == ("granted",)
+        # slow stays open without committing: its decision (and advisory locks) are still pending
+        with Client(committed_db.client_dsn, waiter.token) as client, pytest.raises(errors.Retryable) as caught:
+            client.acquire_lock("busy/dir/file.py")
+        assert caught.value.code == "55P03" and caught.value.exit_code == errors.EXIT_TEMPFAIL
+        slow.rollback()
+    with committed_db.connect() as admin:
+        assert admin.execute("select count(*) from coord.locks").fetchone() == (0,)
+        assert admin.execute("select count(*) from audit.events where action = 'lock.acquire'").fetchone() == (0,)

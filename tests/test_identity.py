@@ -160,3 +160,33 @@ def test_authenticator_cannot_touch_private_schemas(committed_db: Database) -> N
                     conn.execute(f"set local role {role}")
                     conn.execute(statement)
                 assert caught.value.sqlstate == "42501", (role, statement)
+
+
+def test_temporary_types_cannot_hijack_definer_functions(agent_factory, db: psycopg.Connection) -> None:
+    """With search_path = '' PostgreSQL would resolve jsonb, text, uuid... in pg_temp first; a
+    temp domain's CHECK would then run as the function's owner. pg_temp is searched last."""
+    principal, _ = agent_factory()
+    database = db.execute("select current_database()").fetchone()[0]
+    db.execute(f'grant temporary on database "{database}" to coord_authenticator')  # rolled back with the test
+    db.execute("set local role coord_authenticator")
+    db.execute("create function pg_temp.hijack(v anyelement) returns boolean language plpgsql as "
+               "$$ begin raise exception 'hijacked by %', current_user; end $$")
+    for type_name in ("jsonb", "text", "uuid", "bytea", "timestamptz", "interval", "int8", "bool"):
+        db.execute(f"create domain pg_temp.{type_name} as pg_catalog.{type_name} check (pg_temp.hijack(value))")
+    db.execute("select set_config('request.headers', %s, true)", (json.dumps({"x-coord-token": principal.token}),))
+    assert db.execute("select (api.pre_request()).name").fetchone() == (principal.name,)
+    assert db.execute("select code from api.acquire_lock('hijack.py')").fetchone() == ("granted",)
+    assert db.execute("select count(*) from api.my_locks()").fetchone() == (1,)
+
+
+def test_clients_cannot_create_temporary_objects(empty_db) -> None:
+    from coordinator.migrate import migrate
+
+    migrate(empty_db.admin_dsn)
+    with empty_db.connect() as conn:
+        for role in ("coord_authenticator", "coord_anon", "coord_agent", "coord_operator", "coord_auditor"):
+            assert conn.execute("select has_database_privilege(%s, current_database(), 'TEMPORARY')",
+                                (role,)).fetchone() == (False,), role
+        for schema in ("api", "coord", "authz", "audit"):
+            assert conn.execute("select has_schema_privilege('coord_auth', %s, 'CREATE')",
+                                (schema,)).fetchone() == (False,), schema

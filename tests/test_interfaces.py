@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from coordinator.errors import REGISTRY
-from tests.conftest import Database, make_principal
+from tests.conftest import Database, clone_template, make_principal
 from tests.interfaces import client_call, postgrest_call, postgrest_status, psql_call
 
 Step = tuple[str, str, dict[str, Any]]  # (actor, function, arguments)
@@ -76,10 +76,8 @@ def test_client_psql_and_postgrest_behave_identically(committed_db: Database, cl
     by_transport = {}
     for transport in ("client", "psql", "postgrest"):
         name = f"{committed_db.name}_{transport}"
-        with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
-            conn.execute(f'create database "{name}" template coord_template strategy file_copy')
         try:
-            by_transport[transport] = _run(Database(cluster, name), transport)
+            by_transport[transport] = _run(clone_template(cluster, name), transport)
         finally:
             with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
                 conn.execute(f'drop database "{name}" with (force)')

@@ -225,3 +225,32 @@ def test_changes_outside_the_api_are_audited(agent_factory, db: psycopg.Connecti
                       "from audit.events where action = 'lock.direct_change' order by id").fetchall()
     assert rows == [("update", "system", "warning", True, "postgres"),
                     ("delete", "system", "warning", True, "postgres")]
+
+
+
+def test_truncating_the_lock_table_is_audited(agent_factory, db: psycopg.Connection) -> None:
+    principal, alice = agent_factory()
+    alice.acquire_lock("t1.py")
+    alice.acquire_lock("t2.py")
+    db.execute("truncate coord.locks")
+    row = db.execute("select decision, details ->> 'leases', tenant_id from audit.events "
+                     "where action = 'lock.direct_change' and decision = 'truncate'").fetchone()
+    assert row == ("truncate", "2", principal.tenant_id)
+
+
+@pytest.mark.parametrize("call", ["acquire", "release", "renew"])
+def test_lock_decisions_need_read_committed(cluster, call: str) -> None:
+    """An older snapshot could miss a lease granted since: every lock decision refuses it."""
+    from coordinator.errors import InvalidArgument
+    from tests.conftest import Database
+
+    with psycopg.connect(Database(cluster, "coord_test").admin_dsn) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        client = Client(connection=conn, token=make_principal(conn, tenant="rr-locks").token)
+        try:
+            with pytest.raises(InvalidArgument) as caught:
+                {"acquire": lambda: client.acquire_lock("a.py"), "release": lambda: client.release_lock("a.py", 1),
+                 "renew": lambda: client.renew_lock("a.py", 1)}[call]()
+            assert caught.value.code == "CO213"
+        finally:
+            conn.rollback()

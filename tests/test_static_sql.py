@@ -103,7 +103,8 @@ def test_every_raised_error_has_a_code(path: Path) -> None:
     for function, tree in _plpgsql_functions(path):
         for node in _walk(tree):
             stmt = node.get("PLpgSQL_stmt_raise")
-            if stmt and stmt.get("elog_level") == ERROR_LEVEL and not stmt.get("condname"):
+            reraise = stmt and not stmt.get("message") and not stmt.get("options") and not stmt.get("condname")
+            if stmt and stmt.get("elog_level") == ERROR_LEVEL and not stmt.get("condname") and not reraise:
                 codes = [o for o in stmt.get("options", []) if o["PLpgSQL_raise_option"]["opt_type"] == OPT_ERRCODE]
                 if not codes:
                     bare.append(f"{function} line {stmt.get('lineno')}")

@@ -6,7 +6,7 @@ returns api.principal_info
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_headers_text text := pg_catalog.current_setting('request.headers', true);

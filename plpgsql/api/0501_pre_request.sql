@@ -5,7 +5,7 @@ create or replace function api.pre_request()
 returns api.principal_info
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_principal api.principal_info := api.authenticate();

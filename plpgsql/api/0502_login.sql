@@ -3,7 +3,7 @@ create or replace function api.login(p_token text)
 returns api.principal_info
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   perform pg_catalog.set_config('request.headers', jsonb_build_object('x-coord-token', p_token)::text, true);

@@ -10,7 +10,7 @@ returns api.lock_result
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := coord.principal();
@@ -31,16 +31,14 @@ begin
   if p_wait is null or p_wait < interval '0' or p_wait > interval '60 seconds' then
     perform coord.fail('CO212', format('wait %s', coalesce(p_wait::text, 'null')));
   end if;
-  if p_wait > interval '0' and pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
-    perform coord.fail('CO213', format('transaction isolation is %s', pg_catalog.current_setting('transaction_isolation')));
-  end if;
+  perform coord.require_read_committed();
 
   v_decision := authz.decide('lock.acquire', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl));
   if not v_decision.allowed then
     v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason, p_mode => p_mode);
   elsif p_wait = interval '0' then
     v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_path, p_mode::coord.lock_mode,
-                                       p_ttl, p_reason, coord.now());
+                                       p_ttl, p_reason, coord.clock_now());
   else
     -- Each busy attempt runs in a subtransaction that is rolled back, which also drops its
     -- advisory locks, so a waiter never blocks others while it sleeps. Re-checks back off
@@ -54,7 +52,13 @@ begin
           raise exception using errcode = 'CO900';
         end if;
         exit;
-      exception when sqlstate 'CO900' then
+      exception
+      when lock_not_available then
+        -- An overlapping request held its locks for the whole lock_timeout; keep waiting.
+        if pg_catalog.clock_timestamp() >= v_deadline then
+          raise;
+        end if;
+      when sqlstate 'CO900' then
         perform pg_catalog.pg_sleep(greatest(0.001, least(
           v_backoff,
           extract(epoch from v_deadline - pg_catalog.clock_timestamp()),
@@ -82,6 +86,6 @@ end;
 $$;
 
 comment on function api.acquire_lock(text, interval, text, text, interval) is
-'Takes a lease on p_path (a trailing / locks the directory subtree) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (you already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them) or denied. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO205 bad path, CO211 ttl, CO212/CO213 wait, CO214 mode, CO215 reason.';
+'Takes a lease on p_path (a trailing / locks the directory subtree) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (you already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them) or denied. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 revoke all on function api.acquire_lock(text, interval, text, text, interval) from public;
 grant execute on function api.acquire_lock(text, interval, text, text, interval) to coord_agent, coord_operator;

@@ -3,7 +3,7 @@ returns api.lock_result
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := coord.principal();
@@ -12,9 +12,10 @@ declare
   v_result api.lock_result;
 begin
   perform coord.check_fence(p_fence);
+  perform coord.require_read_committed();
   v_decision := authz.decide('lock.release', v_path, jsonb_build_object('fence', p_fence));
   if v_decision.allowed then
-    v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_path, p_fence, coord.now(), null);
+    v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_path, p_fence, coord.clock_now(), null);
   else
     v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason);
   end if;
@@ -28,6 +29,6 @@ end;
 $$;
 
 comment on function api.release_lock(text, bigint) is
-'Releases your lease on p_path if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since) or not_held; denied when the policy refuses. Errors: CO201-CO205 bad path, CO216 fence.';
+'Releases your lease on p_path if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since) or not_held; denied when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.';
 revoke all on function api.release_lock(text, bigint) from public;
 grant execute on function api.release_lock(text, bigint) to coord_agent, coord_operator;

@@ -3,16 +3,17 @@ returns api.lock_result
 language plpgsql
 volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := coord.principal();
   v_path text := coord.normalize_path(p_path);
   v_decision authz.decision;
   v_result api.lock_result;
-  v_now timestamptz := coord.now();
+  v_now timestamptz := coord.clock_now();
 begin
   perform coord.check_fence(p_fence);
+  perform coord.require_read_committed();
   perform coord.check_ttl(p_ttl);
   v_decision := authz.decide('lock.renew', v_path, jsonb_build_object('fence', p_fence, 'ttl', p_ttl));
   if v_decision.allowed then
@@ -31,6 +32,6 @@ end;
 $$;
 
 comment on function api.renew_lock(text, bigint, interval) is
-'Extends your live lease on p_path to now + p_ttl if p_fence is its current fence (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence. stale_fence, not_held and denied as for release_lock. Errors: CO201-CO205, CO211, CO216.';
+'Extends your live lease on p_path to now + p_ttl if p_fence is its current fence (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence. stale_fence, not_held and denied as for release_lock. Errors: CO201-CO206, CO211, CO213, CO216.';
 revoke all on function api.renew_lock(text, bigint, interval) from public;
 grant execute on function api.renew_lock(text, bigint, interval) to coord_agent, coord_operator;

@@ -13,11 +13,11 @@ returns table (
 language plpgsql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := authz.require_read('lock.check');
-  v_now timestamptz := coord.now();
+  v_now timestamptz := coord.clock_now();
   v_paths text[];
 begin
   if p_paths is null or cardinality(p_paths) not between 1 and 1000 then

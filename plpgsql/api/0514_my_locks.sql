@@ -9,13 +9,13 @@ returns table (
   expires_at timestamptz
 )
 language sql
-stable
+volatile
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select l.path, l.mode::text, l.fence, l.reason, l.acquired_at, l.renewed_at, l.expires_at
   from coord.locks as l, authz.require_read('lock.list') as me
-  where l.tenant_id = me.tenant_id and l.holder_id = me.principal_id and l.expires_at > coord.now()
+  where l.tenant_id = me.tenant_id and l.holder_id = me.principal_id and l.expires_at > coord.clock_now()
   order by l.path;
 $$;
 

@@ -12,7 +12,7 @@ returns table (
 language sql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select p.id, p.name, p.kind::text, p.role::text, p.created_at, p.disabled_at,
          (select count(*) from coord.tokens as t

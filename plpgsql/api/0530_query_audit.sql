@@ -19,7 +19,7 @@ returns table (
 language plpgsql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := authz.require_read('audit.query');

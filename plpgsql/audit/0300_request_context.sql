@@ -4,7 +4,7 @@ create or replace function audit.request_context()
 returns jsonb
 language plpgsql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_headers jsonb;

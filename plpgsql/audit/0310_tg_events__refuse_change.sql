@@ -3,7 +3,7 @@
 create or replace function audit.tg_events__refuse_change()
 returns trigger
 language plpgsql
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   perform coord.fail('CO601', format('%s on %s.%s refused', tg_op, tg_table_schema, tg_table_name));

@@ -4,7 +4,7 @@ create or replace function audit.protect_table(p_table regclass)
 returns void
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_schema text;

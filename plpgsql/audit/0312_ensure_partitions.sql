@@ -4,7 +4,7 @@ create or replace function audit.ensure_partitions(p_months_ahead integer defaul
 returns setof text
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_month date;

@@ -3,7 +3,7 @@ returns boolean
 language sql
 immutable
 parallel safe
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select p_scopes && array['*', p_scope, split_part(p_scope, ':', 1) || ':*'];
 $$;

@@ -4,7 +4,7 @@ create or replace function authz.decide(p_action text, p_resource text default n
 returns authz.decision
 language plpgsql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_principal api.principal_info := coord.principal();

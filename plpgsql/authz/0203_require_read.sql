@@ -4,7 +4,7 @@ create or replace function authz.require_read(p_action text, p_resource text def
 returns api.principal_info
 language plpgsql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_decision authz.decision := authz.decide(p_action, p_resource);

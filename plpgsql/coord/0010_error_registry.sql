@@ -12,10 +12,11 @@ from (values
   ('CO202', 'path_too_long',            'coord', 400, 65, 'path is longer than 4096 bytes', 'lock a parent directory (trailing /) instead'),
   ('CO203', 'path_invalid_character',   'coord', 400, 65, 'path contains a control character', 'paths may not contain control characters'),
   ('CO204', 'path_escapes_root',        'coord', 400, 65, 'path escapes the repository root', 'remove the leading ../ segments'),
+  ('CO206', 'path_absolute',            'coord', 400, 65, 'path is absolute', 'pass the path relative to the repository root, e.g. src/app.py rather than /home/me/repo/src/app.py'),
   ('CO205', 'path_is_root',             'coord', 400, 65, 'path names the repository root', 'lock a directory below the root, e.g. src/'),
   ('CO211', 'ttl_out_of_range',         'coord', 400, 65, 'ttl must be positive and at most 24 hours', 'renew long work instead of taking a long lease'),
   ('CO212', 'wait_out_of_range',        'coord', 400, 65, 'wait must be between 0 and 60 seconds', 'retry the call to wait longer'),
-  ('CO213', 'wait_needs_read_committed','coord', 400, 65, 'waiting needs a READ COMMITTED transaction', 'call with p_wait => 0, or use READ COMMITTED'),
+  ('CO213', 'read_committed_required',  'coord', 400, 65, 'lock operations need a READ COMMITTED transaction', 'an older snapshot cannot see leases granted since it was taken; use READ COMMITTED (the default, and what PostgREST and the client use)'),
   ('CO214', 'mode_unknown',             'coord', 400, 65, 'unknown lock mode', 'use exclusive or shared'),
   ('CO215', 'reason_too_long',          'coord', 400, 65, 'reason is longer than 1000 characters', 'shorten the reason'),
   ('CO216', 'fence_invalid',            'coord', 400, 65, 'a positive fence is required', 'pass the fence returned by acquire_lock'),
@@ -39,6 +40,7 @@ from (values
   ('22P05', 'untranslatable_character', 'postgresql', 400, 65, 'an argument contains a NUL byte or an untranslatable character', 'text may not contain NUL bytes'),
   ('42501', 'insufficient_privilege',   'postgresql', 401, 77, 'the role may not call this function', 'the token''s role (agent, operator, auditor) is not granted this function; PostgREST answers 401 because tokens are verified by the database, not as JWTs'),
   ('42883', 'undefined_function',       'postgresql', 404, 64, 'unknown function or argument name', 'list functions with coord call --list'),
+  ('55P03', 'lock_not_available',       'postgresql', 500, 75, 'an overlapping request has held its locks for too long', 'another transaction touching an overlapping path has not committed for 2 seconds; retry'),
   ('40001', 'serialization_failure',    'postgresql', 500, 75, 'transaction conflict, safe to retry', 'retry the call'),
   ('40P01', 'deadlock_detected',        'postgresql', 500, 75, 'deadlock, safe to retry', 'retry the call')
 ) as r (code, name, origin, http_status, exit_code, message, hint);

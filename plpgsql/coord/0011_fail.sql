@@ -4,7 +4,7 @@ create or replace function coord.fail(p_code text, p_detail text default null, p
 returns void
 language plpgsql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_entry record;

@@ -4,7 +4,7 @@ returns timestamptz
 language sql
 stable
 parallel safe
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select pg_catalog.transaction_timestamp() + coalesce((select c.offset_by from coord.clock as c), interval '0');
 $$;

@@ -4,7 +4,7 @@ create or replace function coord.clock_now()
 returns timestamptz
 language sql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select coord.now() + (pg_catalog.clock_timestamp() - pg_catalog.transaction_timestamp());
 $$;

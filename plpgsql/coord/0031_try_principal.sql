@@ -7,7 +7,7 @@ returns api.principal_info
 language plpgsql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_claims text := pg_catalog.current_setting('request.jwt.claims', true);

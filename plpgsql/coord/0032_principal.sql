@@ -3,7 +3,7 @@ create or replace function coord.principal()
 returns api.principal_info
 language plpgsql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_principal api.principal_info := coord.try_principal();

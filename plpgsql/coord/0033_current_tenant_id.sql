@@ -6,7 +6,7 @@ returns uuid
 language plpgsql
 stable
 security definer
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   return (coord.try_principal()).tenant_id;

@@ -1,12 +1,14 @@
--- Canonical repository-relative path: '/' separators (a backslash is a separator too), no
--- empty, '.' or '..' segments, no leading '/'. A trailing '/' (or a final '.' or '..')
--- marks a directory subtree. Case is preserved: paths are case-sensitive, like git.
+-- Canonical repository-relative path: Unicode NFC, '/' separators (a backslash is a separator
+-- too), no empty, '.' or '..' segments. Absolute paths are refused rather than guessed at, so
+-- /home/me/repo/src/a.py can never be a different lock from src/a.py. A trailing '/' (or a
+-- final '.' or '..') marks a directory subtree. Case is preserved: paths are case-sensitive,
+-- like git.
 create or replace function coord.normalize_path(p_path text)
 returns text
 language plpgsql
 immutable
 parallel safe
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_segments text[];
@@ -24,7 +26,11 @@ begin
     perform coord.fail('CO203', 'path contains a control character (U+0000-U+001F, U+007F-U+009F)');
   end if;
 
-  v_segments := string_to_array(replace(p_path, E'\\', '/'), '/');
+  if p_path ~ '^[/\\]' or p_path ~ '^[A-Za-z]:' then
+    perform coord.fail('CO206', format('%s is absolute', p_path));
+  end if;
+
+  v_segments := string_to_array(replace(normalize(p_path, NFC), E'\\', '/'), '/');
   v_is_dir := v_segments[cardinality(v_segments)] in ('', '.', '..');
 
   foreach v_segment in array v_segments loop
@@ -45,5 +51,5 @@ begin
 end;
 $$;
 
-comment on function coord.normalize_path(text) is 'Canonical form of a repository-relative path (./a/../b -> b, a//b -> a/b, a\b -> a/b, dir/ keeps its slash); errors CO201-CO205 for empty, too long, control characters, escaping or naming the root.';
+comment on function coord.normalize_path(text) is 'Canonical form of a repository-relative path (./a/../b -> b, a//b -> a/b, a\b -> a/b, dir/ keeps its slash); errors CO201-CO206 for empty, too long, control characters, escaping or naming the root, absolute.';
 revoke all on function coord.normalize_path(text) from public;

@@ -5,7 +5,7 @@ returns bigint
 language sql
 immutable
 parallel safe
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select pg_catalog.hashtextextended(p_tenant_id::text || '/' || p_node, 0);
 $$;

@@ -2,7 +2,7 @@ create or replace function coord.check_ttl(p_ttl interval)
 returns void
 language plpgsql
 immutable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   if p_ttl is null or p_ttl <= interval '0' or p_ttl > interval '24 hours' then

@@ -2,7 +2,7 @@ create or replace function coord.check_fence(p_fence bigint)
 returns void
 language plpgsql
 immutable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 begin
   if p_fence is null or p_fence < 1 then

@@ -12,7 +12,7 @@ create or replace function coord.make_lock_result(
 returns api.lock_result
 language sql
 immutable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select row(
     p_ok, p_code, p_reason, p_path, p_mode, p_fence, p_expires_at,

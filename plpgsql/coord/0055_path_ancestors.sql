@@ -5,7 +5,7 @@ returns text[]
 language sql
 immutable
 parallel safe
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select coalesce(array_agg(array_to_string(parts[1:i], '/') || '/' order by i), '{}')
   from string_to_array(rtrim(p_path, '/'), '/') as parts,

@@ -14,7 +14,7 @@ create or replace function coord.try_acquire_lock(
 returns api.lock_result
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_is_dir boolean := right(p_path, 1) = '/';
@@ -28,7 +28,10 @@ declare
   v_top jsonb;
   v_fence bigint;
   v_expires_at timestamptz := p_now + p_ttl;
+  v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
 begin
+  -- Bound how long an overlapping request that has not committed can hold us up (55P03).
+  perform pg_catalog.set_config('lock_timeout', '2s', true);
   -- Ancestors shallow to deep, then the node: one global order, so attempts cannot deadlock.
   for i in 1 .. cardinality(v_ancestors) loop
     perform pg_catalog.pg_advisory_xact_lock_shared(coord.lock_key(p_tenant_id, left(v_ancestors[i], -1)));
@@ -63,6 +66,7 @@ begin
         'holder_id', v_row.holder_id, 'path', v_row.path, 'mode', v_row.mode, 'expires_at', v_row.expires_at);
     end if;
   end loop;
+  perform pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
 
   if jsonb_array_length(v_conflicts) > 0 then
     -- Name the holders only on this (rare) path; the lease expiring last is the one in the way.

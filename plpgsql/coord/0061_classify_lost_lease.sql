@@ -5,7 +5,7 @@ create or replace function coord.classify_lost_lease(p_tenant_id uuid, p_path te
 returns api.lock_result
 language sql
 stable
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
   select case
     when newest.fence is not null then

@@ -11,18 +11,23 @@ create or replace function coord.end_or_extend_lease(
 returns api.lock_result
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_lease record;
+  v_found boolean;
+  v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
 begin
+  perform pg_catalog.set_config('lock_timeout', '2s', true);  -- as in coord.try_acquire_lock
   select l.id, l.mode, l.fence, l.expires_at
   into v_lease
   from coord.locks as l
   where l.tenant_id = p_tenant_id and l.path = p_path and l.holder_id = p_holder_id and l.fence = p_fence
   for update;
+  v_found := found;  -- PERFORM below would overwrite FOUND
+  perform pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
 
-  if not found then
+  if not v_found then
     return coord.classify_lost_lease(p_tenant_id, p_path, p_fence);
   end if;
 

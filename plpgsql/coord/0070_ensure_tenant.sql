@@ -3,7 +3,7 @@ create or replace function coord.ensure_tenant(p_name text)
 returns uuid
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_id uuid;

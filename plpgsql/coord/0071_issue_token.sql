@@ -10,7 +10,7 @@ create or replace function coord.issue_token(
 returns api.token_grant
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_token text := 'coord_' || encode(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()), 'hex');

@@ -10,7 +10,7 @@ create or replace function coord.register_principal(
 returns api.token_grant
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_principal_id uuid;

@@ -2,7 +2,7 @@ create or replace function coord.revoke_token(p_tenant_id uuid, p_token_id uuid)
 returns api.result
 language plpgsql
 volatile
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_token record;

@@ -4,7 +4,7 @@
 create or replace function coord.tg_locks__audit_direct_change()
 returns trigger
 language plpgsql
-set search_path = ''
+set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_row record := case when tg_op = 'DELETE' then old else new end;

@@ -1,14 +1,17 @@
 -- coord.normalize_path: canonical forms and the registered error for each bad input.
 begin;
 set local search_path = tap, public;
-select plan(20);
+select plan(23);
 
 select is(coord.normalize_path('./a'), 'a', './a -> a');
 select is(coord.normalize_path('a//b'), 'a/b', 'a//b -> a/b');
 select is(coord.normalize_path('a/./b'), 'a/b', 'a/./b -> a/b');
 select is(coord.normalize_path('x/../a'), 'a', 'x/../a -> a');
 select is(coord.normalize_path('./a/../b'), 'b', './a/../b -> b');
-select is(coord.normalize_path('/src/app.py'), 'src/app.py', 'a leading / is the repository root');
+select throws_ok($$select coord.normalize_path('/src/app.py')$$, 'CO206', null, 'an absolute path is CO206');
+select throws_ok($$select coord.normalize_path('C:\repo\a.py')$$, 'CO206', null, 'a drive letter is CO206');
+select throws_ok($$select coord.normalize_path('\\server\share')$$, 'CO206', null, 'a UNC path is CO206');
+select is(coord.normalize_path(U&'caf\0065\0301.txt'), U&'caf\00E9.txt', 'Unicode is normalized to NFC');
 select is(coord.normalize_path('src\lib\x.py'), 'src/lib/x.py', 'a backslash is a separator');
 select is(coord.normalize_path('src/'), 'src/', 'a trailing / marks a directory');
 select is(coord.normalize_path('src/lib/..'), 'src/', 'a final .. names a directory');
