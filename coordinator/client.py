@@ -189,7 +189,7 @@ class Client:
                         cur.execute(sql.PRE_REQUEST)
                         cur.execute(query, params)
                         rows = cur.fetchall()
-                        cur.execute(sql.RESET_ROLE)
+                        cur.execute(sql.END_REQUEST)
                         return rows
                 return cur.fetchall()
         except psycopg.Error as exc:

@@ -20,8 +20,12 @@ SET_REQUEST_CONTEXT = (
 
 PRE_REQUEST = 'select "api"."pre_request"()'
 
-# After a call inside a caller's own transaction (tests), give the caller its role back.
 RESET_ROLE = "select set_config('role', 'none', true)"
+
+# After a call inside a caller's own transaction (tests), give the caller its role back and
+# drop the request's identity, so nothing after the call runs as the principal.
+END_REQUEST = ("select set_config('role', 'none', true), set_config('coord.vouch', '', true), "
+               "set_config('request.jwt.claims', '', true)")
 
 # --- catalog ---------------------------------------------------------------------------------
 
