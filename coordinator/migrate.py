@@ -28,8 +28,7 @@ from .paths import sql_root
 
 MIN_SERVER_VERSION = 150000
 OWNER = "coord_owner"
-_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-_PLPGSQL_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+_NUMBERED_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")  # migrations/ and plpgsql/ alike
 _OWNER_DIRECTIVE = re.compile(r"^--\s*coord:owner\s+([a-z_]+)\s*$", re.MULTILINE)
 _SUPERUSER_DIRECTIVE = re.compile(r"^--\s*coord:superuser\s*$", re.MULTILINE)
 _ALLOWED_OWNERS = {"coord_owner", "coord_auth"}
@@ -84,7 +83,7 @@ def discover_migrations(root: Path | None = None) -> list[Migration]:
     for path in sorted(directory.glob("*.sql")):
         if path.name == "bootstrap.sql":
             continue
-        match = _MIGRATION_NAME.match(path.name)
+        match = _NUMBERED_FILE.match(path.name)
         if not match:
             raise MigrationError(f"migration file {path.name} is not named NNNN_verb_object.sql")
         version = int(match.group(1))
@@ -99,7 +98,7 @@ def discover_objects(root: Path | None = None) -> list[SqlFile]:
     base = root or sql_root()
     objects: list[tuple[int, str, Path]] = []
     for path in (base / "plpgsql").glob("*/*.sql"):
-        match = _PLPGSQL_NAME.match(path.name)
+        match = _NUMBERED_FILE.match(path.name)
         if not match:
             raise MigrationError(f"plpgsql file {path} is not named NNNN_name.sql")
         objects.append((int(match.group(1)), str(path.relative_to(base)), path))

@@ -253,7 +253,7 @@ class EmbeddedServer:
 
 
 def _tree_id(root: Path) -> str:
-    """A short stable name for an installation (its PG_VERSION-bearing share dir and size)."""
+    """A short stable name for an installation: size and mtime of its postgres.bki."""
     version_file = root / "share" / "postgresql" / "postgres.bki"
     stat = version_file.stat() if version_file.exists() else root.stat()
     return f"{stat.st_size:x}{int(stat.st_mtime):x}"
