@@ -32,13 +32,19 @@ from psycopg.rows import class_row, dict_row
 from . import sql
 from .errors import CoordError, UnknownFunction, from_psycopg
 from .results import (
+    AgentPresence,
     AuditEvent,
+    ClaimResult,
+    Handoff,
     HeldLock,
     LockCheck,
     LockResult,
     PrincipalInfo,
     PrincipalRow,
     Result,
+    SessionResult,
+    Task,
+    TaskResult,
     TokenGrant,
     TokenRow,
 )
@@ -46,6 +52,7 @@ from .results import (
 T = TypeVar("T")
 ANON_ROLE = "coord_anon"
 TOKEN_HEADER = "x-coord-token"
+SESSION_HEADER = "x-coord-session"
 USER_AGENT = "coord-python/0.1"
 
 
@@ -114,7 +121,7 @@ class Client:
 
     def __init__(self, dsn: str | None = None, token: str | None = None, *,
                  connection: psycopg.Connection | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
+                 headers: Mapping[str, str] | None = None, session_id: UUID | str | None = None) -> None:
         if connection is None:
             if dsn is None:
                 raise CoordError("no database to connect to", code="CO501",
@@ -129,6 +136,8 @@ class Client:
         self.connection = connection
         self.token = token
         self.extra_headers = dict(headers or {})
+        # Sent as x-coord-session on every call; start_session sets it.
+        self.session_id = session_id
         self._signatures: dict[str, FunctionSignature] | None = None
 
     def close(self) -> None:
@@ -163,6 +172,8 @@ class Client:
         headers = {"user-agent": USER_AGENT, **{k.lower(): v for k, v in self.extra_headers.items()}}
         if self.token:
             headers[TOKEN_HEADER] = self.token
+        if self.session_id is not None:
+            headers[SESSION_HEADER] = str(self.session_id)
         return headers
 
     def call(self, function: str, arguments: Mapping[str, Any] | None = None,
@@ -265,3 +276,95 @@ class Client:
                     before_id: int | None = None) -> list[AuditEvent]:
         return self._rows("query_audit", AuditEvent, limit=limit, action=action, target_id=target_id,
                           before_id=before_id)
+
+    def assert_lease(self, path: str, fence: int) -> LockResult:
+        return self._one("assert_lease", LockResult, path=path, fence=fence)
+
+    # --- work queue ------------------------------------------------------------------------
+
+    def submit_task(self, kind: str, payload: Any = None, priority: int | None = None,
+                    depends_on: Sequence[int] | None = None, run_after: datetime | str | None = None,
+                    max_attempts: int | None = None, required_trust: int | None = None,
+                    unique_key: str | None = None, locks: Sequence[str] | None = None) -> TaskResult:
+        return self._one("submit_task", TaskResult, kind=kind, payload=payload, priority=priority,
+                         depends_on=list(depends_on) if depends_on is not None else None, run_after=run_after,
+                         max_attempts=max_attempts, required_trust=required_trust, unique_key=unique_key,
+                         locks=list(locks) if locks is not None else None)
+
+    def submit_tasks(self, tasks: Sequence[Mapping[str, Any]]) -> list[TaskResult]:
+        return self._rows("submit_tasks", TaskResult, tasks=[{k: to_json_value(v) for k, v in t.items()}
+                                                             for t in tasks])
+
+    def claim_task(self, kinds: Sequence[str], lease: timedelta | str | None = None) -> ClaimResult:
+        return self._one("claim_task", ClaimResult, kinds=list(kinds), lease=lease)
+
+    def claim_tasks(self, kinds: Sequence[str], lease: timedelta | str | None = None,
+                    limit: int | None = None) -> list[ClaimResult]:
+        return self._rows("claim_tasks", ClaimResult, kinds=list(kinds), lease=lease, limit=limit)
+
+    def renew_task(self, task_id: int, claim: int, lease: timedelta | str | None = None) -> TaskResult:
+        return self._one("renew_task", TaskResult, task_id=task_id, claim=claim, lease=lease)
+
+    def complete_task(self, task_id: int, claim: int, result: Any = None) -> TaskResult:
+        return self._one("complete_task", TaskResult, task_id=task_id, claim=claim, result=result)
+
+    def fail_task(self, task_id: int, claim: int, error: str | None,
+                  retryable: bool | None = None) -> TaskResult:
+        # p_error is required but may be null: pass it explicitly.
+        arguments: dict[str, Any] = {"p_task_id": task_id, "p_claim": claim, "p_error": error}
+        if retryable is not None:
+            arguments["p_retryable"] = retryable
+        return self.call("fail_task", arguments, row_factory=class_row(TaskResult))[0]
+
+    def cancel_task(self, task_id: int) -> TaskResult:
+        return self._one("cancel_task", TaskResult, task_id=task_id)
+
+    def redrive_task(self, task_id: int) -> TaskResult:
+        return self._one("redrive_task", TaskResult, task_id=task_id)
+
+    def get_task(self, task_id: int) -> Task:
+        return self._one("get_task", Task, task_id=task_id)
+
+    def list_tasks(self, state: str | None = None, kind: str | None = None, limit: int | None = None,
+                   before_id: int | None = None) -> list[Task]:
+        return self._rows("list_tasks", Task, state=state, kind=kind, limit=limit, before_id=before_id)
+
+    def maintain(self) -> Result:
+        return self._one("maintain", Result)
+
+    # --- sessions and handoffs -------------------------------------------------------------
+
+    def start_session(self, agent_type: str | None = None, capabilities: Sequence[str] | None = None,
+                      ttl: timedelta | str | None = None) -> SessionResult:
+        """Start a session; later calls of this client then act in it (x-coord-session)."""
+        result = self._one("start_session", SessionResult, agent_type=agent_type,
+                           capabilities=list(capabilities) if capabilities is not None else None, ttl=ttl)
+        if result.ok:
+            self.session_id = result.session_id
+        return result
+
+    def heartbeat(self, status: str | None = None, current_task: int | None = None) -> SessionResult:
+        return self._one("heartbeat", SessionResult, status=status, current_task=current_task)
+
+    def end_session(self) -> SessionResult:
+        return self._one("end_session", SessionResult)
+
+    def discover_agents(self, capability: str | None = None, presence: str | None = None) -> list[AgentPresence]:
+        return self._rows("discover_agents", AgentPresence, capability=capability, presence=presence)
+
+    def write_handoff(self, summary: str, completed: Sequence[str] | None = None,
+                      in_progress: Sequence[str] | None = None, decisions: Sequence[str] | None = None,
+                      next_steps: Sequence[str] | None = None, relevant_files: Sequence[str] | None = None,
+                      task_id: int | None = None, to_agent: str | None = None) -> Result:
+        def listed(items: Sequence[str] | None) -> list[str] | None:
+            return list(items) if items is not None else None
+        return self._one("write_handoff", Result, summary=summary, completed=listed(completed),
+                         in_progress=listed(in_progress), decisions=listed(decisions),
+                         next_steps=listed(next_steps), relevant_files=listed(relevant_files),
+                         task_id=task_id, to_agent=to_agent)
+
+    def read_handoff(self, handoff_id: int | None = None, task_id: int | None = None,
+                     from_agent: str | None = None, for_me: bool | None = None,
+                     limit: int | None = None) -> list[Handoff]:
+        return self._rows("read_handoff", Handoff, handoff_id=handoff_id, task_id=task_id,
+                          from_agent=from_agent, for_me=for_me, limit=limit)

@@ -131,3 +131,100 @@ class AuditEvent(_Row):
     decision: str
     reason: str | None
     details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskResult(_Row):
+    ok: bool
+    code: str
+    reason: str | None
+    task_id: int | None
+    state: str | None
+    claim: int | None
+    attempt: int | None
+    run_after: datetime | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ClaimResult(_Row):
+    ok: bool
+    code: str
+    reason: str | None
+    task_id: int | None
+    kind: str | None
+    payload: Any
+    priority: int | None
+    claim: int | None
+    attempt: int | None
+    max_attempts: int | None
+    lease_expires_at: datetime | None
+    locks: dict[str, int] | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Task(_Row):
+    task_id: int
+    kind: str
+    state: str
+    priority: int
+    payload: Any
+    depends_on: list[int]
+    pending_deps: int
+    run_after: datetime
+    attempts: int
+    max_attempts: int
+    required_trust: int
+    unique_key: str | None
+    locks: list[str]
+    submitted_by: str
+    submitted_at: datetime
+    claimed_by: str | None
+    claim: int | None
+    lease_expires_at: datetime | None
+    finished_at: datetime | None
+    result: Any
+    last_error: str | None
+    last_event: str
+
+
+@dataclass(frozen=True)
+class SessionResult(_Row):
+    ok: bool
+    code: str
+    reason: str | None
+    session_id: UUID | None
+    expires_at: datetime | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AgentPresence(_Row):
+    principal_id: UUID
+    name: str
+    session_id: UUID
+    agent_type: str | None
+    capabilities: list[str]
+    status: str
+    presence: str
+    current_task_id: int | None
+    started_at: datetime
+    last_heartbeat_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Handoff(_Row):
+    handoff_id: int
+    author: str
+    session_id: UUID | None
+    task_id: int | None
+    to_agent: str | None
+    summary: str
+    completed: list[str]
+    in_progress: list[str]
+    decisions: list[str]
+    next_steps: list[str]
+    relevant_files: list[str]
+    created_at: datetime

@@ -48,6 +48,27 @@ def _none(_db: psycopg.Connection) -> None:
     return None
 
 
+def _completed_task(db: psycopg.Connection) -> tuple[Client, int, int]:
+    agent = _agent(db)
+    task_id = agent.submit_task("k").task_id
+    claim = agent.claim_task(["k"])
+    agent.complete_task(task_id, claim.claim)
+    return agent, task_id, claim.claim
+
+
+def _cancelled_task(db: psycopg.Connection) -> tuple[Client, int]:
+    agent = _agent(db)
+    task_id = agent.submit_task("k").task_id
+    agent.cancel_task(task_id)
+    return agent, task_id
+
+
+def _agent_in_session(db: psycopg.Connection) -> Client:
+    agent = _agent(db)
+    agent.start_session()
+    return agent
+
+
 # code -> (setup, the failing call). Only the failing call is checked for writing nothing.
 SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "PT401": (_none, lambda db, _: Client(connection=db, token="coord_" + "0" * 64).acquire_lock("a.py")),
@@ -71,6 +92,34 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO224": (_operator, lambda _db, c: c.query_audit(limit=0)),
     "CO225": (_none, lambda db, _: (db.execute("select set_config('request.headers', 'not json', true)"),
                                     db.execute("select api.authenticate()"))),
+    "CO401": (_agent, lambda _db, c: c.submit_task("bad kind!")),
+    "CO402": (_agent, lambda _db, c: c.claim_task([])),
+    "CO403": (_agent, lambda _db, c: c.submit_task("k", priority=1001)),
+    "CO404": (_agent, lambda _db, c: c.submit_task("k", {"blob": "x" * 70000})),
+    "CO405": (_agent, lambda _db, c: c.submit_task("k", max_attempts=0)),
+    "CO406": (_agent, lambda _db, c: c.claim_task(["k"], lease="0 seconds")),
+    "CO407": (_agent, lambda _db, c: c.submit_task("k", depends_on=[2**40])),
+    "CO408": (_agent, lambda _db, c: c.submit_tasks([{"kind": "k", "ref": "a", "depends_on": ["a"]}])),
+    "CO409": (_agent, lambda _db, c: c.submit_task("k", required_trust=5)),
+    "CO410": (_agent, lambda _db, c: c.get_task(2**40)),
+    "CO411": (_completed_task, lambda db, ctx: db.execute(
+        "update coord.tasks set state = 'cancelled' where id = %s", (ctx[1],))),
+    "CO412": (_completed_task, lambda _db, ctx: ctx[0].complete_task(ctx[1], ctx[2])),
+    "CO413": (_agent, lambda _db, c: c.complete_task(1, 0)),
+    "CO414": (_agent, lambda _db, c: c.submit_task("k", unique_key="")),
+    "CO415": (_agent, lambda _db, c: c.submit_tasks([{"kind": "k", "colour": "red"}])),
+    "CO416": (_completed_task, lambda _db, ctx: ctx[0].fail_task(ctx[1], ctx[2], "e" * 4001)),
+    "CO417": (_agent, lambda _db, c: c.submit_task("k", locks=[f"f{i}.py" for i in range(65)])),
+    "CO418": (_agent, lambda _db, c: c.list_tasks(state="sleeping")),
+    "CO419": (_cancelled_task, lambda _db, ctx: ctx[0].submit_task("k", depends_on=[ctx[1]])),
+    "CO431": (_agent, lambda _db, c: c.heartbeat()),
+    "CO432": (_agent, lambda _db, c: c.start_session(ttl="2 hours")),
+    "CO433": (_agent, lambda _db, c: c.start_session(capabilities=["has space"])),
+    "CO434": (_agent_in_session, lambda _db, c: c.heartbeat(status="Not A Word")),
+    "CO435": (lambda db: make_principal(db).token,
+              lambda db, token: Client(connection=db, token=token, headers={"x-coord-session": "nope"}).my_locks()),
+    "CO436": (_agent, lambda _db, c: c.start_session(agent_type="-bad")),
+    "CO441": (_agent, lambda _db, c: c.write_handoff("")),
     "CO301": (_none, lambda db, _: db.execute("select coord.register_principal(gen_random_uuid(), 'agent', 'x')")),
     "CO302": (_none, lambda db, _: db.execute(
         "select coord.issue_token(coord.ensure_tenant('t1'), gen_random_uuid())")),
@@ -92,9 +141,11 @@ CONTENTION = {"40001", "40P01", "55P03"}
 INTERNAL = {"CO900"}  # never escapes a function (the wait loop catches it); see test_locks_wait
 
 
-def _counts(db: psycopg.Connection) -> tuple[int, int, int, int]:
+def _counts(db: psycopg.Connection) -> tuple[int, ...]:
     row = db.execute("select (select count(*) from audit.events), (select count(*) from coord.locks), "
-                     "(select count(*) from coord.principals), (select count(*) from coord.tokens)").fetchone()
+                     "(select count(*) from coord.principals), (select count(*) from coord.tokens), "
+                     "(select count(*) from coord.tasks), (select count(*) from coord.task_dependencies), "
+                     "(select count(*) from coord.sessions), (select count(*) from coord.handoffs)").fetchone()
     assert row is not None
     return row  # type: ignore[return-value]
 

@@ -32,6 +32,20 @@ begin
   end if;
 
   v_principal := coord.verify_token(v_headers ->> 'x-coord-token');
+  -- The session a call acts in must be one of this principal's own (ended ones included: a
+  -- zombie process then gets results saying its session is over, not authentication errors).
+  if v_headers ? 'x-coord-session' then
+    begin
+      v_principal.session_id := (v_headers ->> 'x-coord-session')::uuid;
+    exception when invalid_text_representation then
+      perform coord.fail('CO435', format('x-coord-session %s', pg_catalog.quote_literal(left(v_headers ->> 'x-coord-session', 100))));
+    end;
+    if not exists (select from coord.sessions as s
+                   where s.tenant_id = v_principal.tenant_id and s.id = v_principal.session_id
+                     and s.agent_id = v_principal.principal_id) then
+      perform coord.fail('PT401', format('session %s does not belong to %s', v_principal.session_id, v_principal.name));
+    end if;
+  end if;
   v_claims := jsonb_build_object(
     'role', 'coord_' || v_principal.role,
     'sub', v_principal.principal_id,
@@ -51,6 +65,6 @@ begin
 end;
 $$;
 
-comment on function api.authenticate() is 'Verifies the x-coord-token header in request.headers and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token. Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
+comment on function api.authenticate() is 'Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a session of that principal) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token. Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
 revoke all on function api.authenticate() from public;
 grant execute on function api.authenticate() to coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;

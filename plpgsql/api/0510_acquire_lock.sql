@@ -20,6 +20,7 @@ declare
   v_deadline timestamptz;
   v_backoff double precision := 0.01;
   v_started timestamptz := pg_catalog.clock_timestamp();
+  v_refusal text;
 begin
   perform coord.check_ttl(p_ttl);
   if p_mode is null or p_mode not in ('exclusive', 'shared') then
@@ -34,10 +35,15 @@ begin
   perform coord.require_read_committed();
 
   v_decision := authz.decide('lock.acquire', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl));
+  if v_decision.allowed then
+    v_refusal := coord.session_refusal(v_me);
+  end if;
   if not v_decision.allowed then
     v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason, p_mode => p_mode);
+  elsif v_refusal is not null then
+    v_result := coord.make_lock_result(false, 'session_ended', v_path, p_reason => v_refusal, p_mode => p_mode);
   elsif p_wait = interval '0' then
-    v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_path, p_mode::coord.lock_mode,
+    v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_mode::coord.lock_mode,
                                        p_ttl, p_reason, coord.clock_now());
   else
     -- Each busy attempt runs in a subtransaction that is rolled back, which also drops its
@@ -46,7 +52,7 @@ begin
     v_deadline := v_started + p_wait;
     loop
       begin
-        v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_path, p_mode::coord.lock_mode,
+        v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_mode::coord.lock_mode,
                                            p_ttl, p_reason, coord.clock_now());
         if v_result.code = 'busy' and pg_catalog.clock_timestamp() < v_deadline then
           raise exception using errcode = 'CO900';
@@ -86,6 +92,6 @@ end;
 $$;
 
 comment on function api.acquire_lock(text, interval, text, text, interval) is
-'Takes a lease on p_path (a trailing / locks the directory subtree) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (you already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them) or denied. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+'Takes a lease on p_path (a trailing / locks the directory subtree) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied, or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 revoke all on function api.acquire_lock(text, interval, text, text, interval) from public;
 grant execute on function api.acquire_lock(text, interval, text, text, interval) to coord_agent, coord_operator;

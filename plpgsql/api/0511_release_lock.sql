@@ -15,7 +15,7 @@ begin
   perform coord.require_read_committed();
   v_decision := authz.decide('lock.release', v_path, jsonb_build_object('fence', p_fence));
   if v_decision.allowed then
-    v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_path, p_fence, coord.clock_now(), null);
+    v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_fence, coord.clock_now(), null);
   else
     v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason);
   end if;

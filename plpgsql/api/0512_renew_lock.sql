@@ -11,13 +11,19 @@ declare
   v_decision authz.decision;
   v_result api.lock_result;
   v_now timestamptz := coord.clock_now();
+  v_refusal text;
 begin
   perform coord.check_fence(p_fence);
   perform coord.require_read_committed();
   perform coord.check_ttl(p_ttl);
   v_decision := authz.decide('lock.renew', v_path, jsonb_build_object('fence', p_fence, 'ttl', p_ttl));
   if v_decision.allowed then
-    v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_path, p_fence, v_now, v_now + p_ttl);
+    v_refusal := coord.session_refusal(v_me);
+  end if;
+  if v_refusal is not null then
+    v_result := coord.make_lock_result(false, 'session_ended', v_path, p_reason => v_refusal);
+  elsif v_decision.allowed then
+    v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_fence, v_now, v_now + p_ttl);
   else
     v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason);
   end if;
@@ -32,6 +38,6 @@ end;
 $$;
 
 comment on function api.renew_lock(text, bigint, interval) is
-'Extends your live lease on p_path to now + p_ttl if p_fence is its current fence (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence. stale_fence, not_held and denied as for release_lock. Errors: CO201-CO206, CO211, CO213, CO216.';
+'Extends your live lease on p_path to now + p_ttl if p_fence is its current fence (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence. stale_fence, not_held and denied as for release_lock; session_ended when your session is over. Errors: CO201-CO206, CO211, CO213, CO216.';
 revoke all on function api.renew_lock(text, bigint, interval) from public;
 grant execute on function api.renew_lock(text, bigint, interval) to coord_agent, coord_operator;

@@ -1,15 +1,18 @@
 -- One attempt to grant a lease. Serializes with every overlapping attempt (advisory locks:
 -- shared on ancestor directories, exclusive on the path's own node), then decides from the
--- committed state: expired leases are removed, the holder's own leases never conflict,
--- anything else overlapping conflicts unless both are shared.
+-- committed state: expired leases and the leases of dead sessions are removed, the holder's
+-- own leases (same principal, same session) never conflict, anything else overlapping
+-- conflicts unless both are shared. p_task_id marks a lease taken by claiming a task.
 create or replace function coord.try_acquire_lock(
   p_tenant_id uuid,
   p_holder_id uuid,
+  p_session_id uuid,
   p_path text,
   p_mode coord.lock_mode,
   p_ttl interval,
   p_reason text,
-  p_now timestamptz
+  p_now timestamptz,
+  p_task_id bigint default null
 )
 returns api.lock_result
 language plpgsql
@@ -41,7 +44,7 @@ begin
   -- Index probes (tenant_id, path): the node itself and its ancestors, and for a directory
   -- the range of everything below it.
   for v_row in
-    select l.id, l.path, l.mode, l.holder_id, l.fence, l.expires_at
+    select l.id, l.path, l.mode, l.holder_id, l.session_id, l.fence, l.expires_at
     from coord.locks as l
     where l.tenant_id = p_tenant_id
       and (l.path = any (v_ancestors || array[v_node, v_node || '/'])
@@ -55,13 +58,14 @@ begin
         jsonb_build_object('holder_id', v_row.holder_id, 'mode', v_row.mode, 'fence', v_row.fence,
                            'expired_at', v_row.expires_at),
         p_system => true);
-    elsif v_row.holder_id = p_holder_id then
+    elsif v_row.holder_id = p_holder_id and v_row.session_id is not distinct from p_session_id then
       if v_row.path = p_path then
         v_own_id := v_row.id;
         v_own_mode := v_row.mode;
         v_own_fence := v_row.fence;
       end if;
-    elsif p_mode = 'exclusive' or v_row.mode = 'exclusive' then
+    elsif (p_mode = 'exclusive' or v_row.mode = 'exclusive')
+          and not (v_row.session_id is not null and coord.reap_dead_session(p_tenant_id, v_row.session_id, p_now)) then
       v_conflicts := v_conflicts || jsonb_build_object(
         'holder_id', v_row.holder_id, 'path', v_row.path, 'mode', v_row.mode, 'expires_at', v_row.expires_at);
     end if;
@@ -84,7 +88,8 @@ begin
 
   if v_own_id is not null and v_own_mode = p_mode then
     update coord.locks
-    set expires_at = v_expires_at, renewed_at = p_now, reason = coalesce(p_reason, reason)
+    set expires_at = v_expires_at, renewed_at = p_now, reason = coalesce(p_reason, reason),
+        task_id = coalesce(p_task_id, task_id)
     where id = v_own_id;
     return coord.make_lock_result(true, 'renewed', p_path, p_mode => p_mode::text,
       p_fence => v_own_fence, p_expires_at => v_expires_at);
@@ -94,7 +99,7 @@ begin
   if v_own_id is not null then
     update coord.locks
     set mode = p_mode, fence = v_fence, reason = p_reason,
-        acquired_at = p_now, renewed_at = null, expires_at = v_expires_at
+        acquired_at = p_now, renewed_at = null, expires_at = v_expires_at, task_id = coalesce(p_task_id, task_id)
     where id = v_own_id;
     return coord.make_lock_result(true, 'granted', p_path,
       p_reason => format('mode changed from %s', v_own_mode), p_mode => p_mode::text,
@@ -102,12 +107,12 @@ begin
       p_details => jsonb_build_object('previous_mode', v_own_mode, 'previous_fence', v_own_fence));
   end if;
 
-  insert into coord.locks (tenant_id, path, mode, holder_id, fence, reason, acquired_at, expires_at)
-  values (p_tenant_id, p_path, p_mode, p_holder_id, v_fence, p_reason, p_now, v_expires_at);
+  insert into coord.locks (tenant_id, path, mode, holder_id, session_id, task_id, fence, reason, acquired_at, expires_at)
+  values (p_tenant_id, p_path, p_mode, p_holder_id, p_session_id, p_task_id, v_fence, p_reason, p_now, v_expires_at);
   return coord.make_lock_result(true, 'granted', p_path, p_mode => p_mode::text,
     p_fence => v_fence, p_expires_at => v_expires_at);
 end;
 $$;
 
-comment on function coord.try_acquire_lock(uuid, uuid, text, coord.lock_mode, interval, text, timestamptz) is 'One serialized attempt to grant, renew or change the mode of a lease at p_now; returns busy with the conflicts otherwise.';
-revoke all on function coord.try_acquire_lock(uuid, uuid, text, coord.lock_mode, interval, text, timestamptz) from public;
+comment on function coord.try_acquire_lock(uuid, uuid, uuid, text, coord.lock_mode, interval, text, timestamptz, bigint) is 'One serialized attempt to grant, renew or change the mode of a lease at p_now; returns busy with the conflicts otherwise.';
+revoke all on function coord.try_acquire_lock(uuid, uuid, uuid, text, coord.lock_mode, interval, text, timestamptz, bigint) from public;

@@ -1,8 +1,10 @@
--- Shared tail of release and renew: find the caller's lease on the path by fence and either
--- apply p_new_expiry (renew), delete it (release), or explain why it is gone.
+-- Shared tail of release and renew: find the caller's lease (same principal and session) on
+-- the path by fence and either apply p_new_expiry (renew), delete it (release), or explain
+-- why it is gone.
 create or replace function coord.end_or_extend_lease(
   p_tenant_id uuid,
   p_holder_id uuid,
+  p_session_id uuid,
   p_path text,
   p_fence bigint,
   p_now timestamptz,
@@ -22,7 +24,8 @@ begin
   select l.id, l.mode, l.fence, l.expires_at
   into v_lease
   from coord.locks as l
-  where l.tenant_id = p_tenant_id and l.path = p_path and l.holder_id = p_holder_id and l.fence = p_fence
+  where l.tenant_id = p_tenant_id and l.path = p_path and l.holder_id = p_holder_id
+    and l.session_id is not distinct from p_session_id and l.fence = p_fence
   for update;
   v_found := found;  -- PERFORM below would overwrite FOUND
   perform pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
@@ -51,5 +54,5 @@ begin
 end;
 $$;
 
-comment on function coord.end_or_extend_lease(uuid, uuid, text, bigint, timestamptz, timestamptz) is 'Release (p_new_expiry null) or renew the caller''s live lease with this exact fence; expired, stale_fence or not_held otherwise.';
-revoke all on function coord.end_or_extend_lease(uuid, uuid, text, bigint, timestamptz, timestamptz) from public;
+comment on function coord.end_or_extend_lease(uuid, uuid, uuid, text, bigint, timestamptz, timestamptz) is 'Release (p_new_expiry null) or renew the caller''s live lease with this exact fence; expired, stale_fence or not_held otherwise.';
+revoke all on function coord.end_or_extend_lease(uuid, uuid, uuid, text, bigint, timestamptz, timestamptz) from public;

@@ -1,0 +1,50 @@
+create or replace function api.claim_tasks(
+  p_kinds text[],
+  p_lease interval default interval '5 minutes',
+  p_limit integer default 10
+)
+returns setof api.claim_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_decision authz.decision;
+  v_refusal text;
+  v_result api.claim_result;
+begin
+  perform coord.check_kinds(p_kinds);
+  perform coord.check_lease(p_lease);
+  if p_limit is null or p_limit not between 1 and 1000 then
+    perform coord.fail('CO224', format('limit %s', coalesce(p_limit::text, 'null')));
+  end if;
+  perform coord.require_read_committed();
+  v_decision := authz.decide('task.claim', array_to_string(p_kinds, ','), jsonb_build_object('lease', p_lease));
+  if v_decision.allowed then
+    v_refusal := coord.session_refusal(v_me);
+  end if;
+  if not v_decision.allowed or v_refusal is not null then
+    v_result := row(false, case when v_refusal is null then 'denied' else 'session_ended' end,
+                    coalesce(v_refusal, v_decision.reason), null, null, null, null, null, null, null, null, null, '{}');
+    perform audit.record('task.claim', v_result.code, 'kinds', array_to_string(p_kinds, ','), v_result.reason, '{}',
+      v_decision, 'warning');
+    return next v_result;
+    return;
+  end if;
+
+  for v_result in select * from coord.claim_tasks_as(v_me, p_kinds, p_lease, p_limit) loop
+    if v_result.code = 'at_limit' then
+      perform audit.record('task.claim', 'at_limit', 'kinds', array_to_string(p_kinds, ','), v_result.reason,
+        v_result.details, v_decision, 'warning');
+    end if;
+    return next v_result;
+  end loop;
+end;
+$$;
+
+comment on function api.claim_tasks(text[], interval, integer) is
+'Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one: one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended, denied). Claims are audited by the task state machine; empty polls are not audited. Errors: CO401/CO402, CO406, CO224 limit, CO213.';
+revoke all on function api.claim_tasks(text[], interval, integer) from public;
+grant execute on function api.claim_tasks(text[], interval, integer) to coord_agent, coord_operator;

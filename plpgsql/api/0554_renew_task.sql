@@ -1,0 +1,43 @@
+create or replace function api.renew_task(p_task_id bigint, p_claim bigint, p_lease interval default interval '5 minutes')
+returns api.task_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_decision authz.decision;
+  v_result api.task_result;
+  v_expires_at timestamptz := coord.now() + p_lease;
+begin
+  perform coord.check_claim(p_task_id, p_claim);
+  perform coord.check_lease(p_lease);
+  perform coord.require_read_committed();
+  v_decision := authz.decide('task.renew', p_task_id::text, jsonb_build_object('claim', p_claim, 'lease', p_lease));
+  if not v_decision.allowed then
+    v_result := row(false, 'denied', v_decision.reason, p_task_id, null, p_claim, null, null, '{}');
+  else
+    v_result := coord.check_live_claim(v_me, p_task_id, p_claim);
+    if v_result.code = 'already_completed' then
+      v_result.code := 'stale_claim';
+    end if;
+  end if;
+  if v_result.code is null then
+    update coord.tasks set lease_expires_at = v_expires_at where id = p_task_id;
+    update coord.locks set expires_at = greatest(expires_at, v_expires_at), renewed_at = coord.now()
+    where task_id = p_task_id;
+    v_result := row(true, 'renewed', null, p_task_id, 'claimed', p_claim, null, null,
+                    jsonb_build_object('lease_expires_at', v_expires_at));
+  end if;
+  perform audit.record('task.renew', v_result.code, 'task', p_task_id::text, v_result.reason,
+    jsonb_build_object('claim', p_claim, 'lease', p_lease), v_decision,
+    case when v_result.ok then 'info' else 'warning' end);
+  return v_result;
+end;
+$$;
+
+comment on function api.renew_task(bigint, bigint, interval) is
+'Extends your live claim (and the leases the task declared) to now + p_lease: code renewed with details.lease_expires_at. ok=false with stale_claim, expired (the lease already ran out; the task was returned to the queue), session_ended or denied. Errors: CO410 unknown task, CO413 claim, CO406 lease, CO213.';
+revoke all on function api.renew_task(bigint, bigint, interval) from public;
+grant execute on function api.renew_task(bigint, bigint, interval) to coord_agent, coord_operator;

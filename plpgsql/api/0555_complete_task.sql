@@ -1,0 +1,52 @@
+create or replace function api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb default '{}')
+returns api.task_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_decision authz.decision;
+  v_result api.task_result;
+  v_unblocked integer;
+begin
+  perform coord.check_claim(p_task_id, p_claim);
+  if octet_length(p_result::text) > 65536 then
+    perform coord.fail('CO404', format('result has %s bytes', octet_length(p_result::text)));
+  end if;
+  perform coord.require_read_committed();
+  v_decision := authz.decide('task.complete', p_task_id::text, jsonb_build_object('claim', p_claim));
+  if not v_decision.allowed then
+    v_result := row(false, 'denied', v_decision.reason, p_task_id, null, p_claim, null, null, '{}');
+  else
+    v_result := coord.check_live_claim(v_me, p_task_id, p_claim);
+    if v_result.code = 'already_completed' then
+      perform coord.fail('CO412', format('task %s was completed with claim %s', p_task_id, p_claim));
+    end if;
+  end if;
+  if v_result.code is not null then
+    perform audit.record('task.complete', v_result.code, 'task', p_task_id::text, v_result.reason,
+      jsonb_build_object('claim', p_claim), v_decision, 'warning');
+    return v_result;
+  end if;
+
+  delete from coord.locks where task_id = p_task_id;
+  update coord.tasks
+  set state = 'completed', result = coalesce(p_result, '{}'), finished_at = coord.now(), lease_expires_at = null,
+      last_event = 'completed'
+  where id = p_task_id;
+  -- Dependents count down; the last parent to complete makes a dependent ready.
+  update coord.tasks as t set pending_deps = t.pending_deps - 1
+  from coord.task_dependencies as d
+  where d.depends_on_id = p_task_id and t.id = d.task_id and t.state = 'queued';
+  get diagnostics v_unblocked = row_count;
+  return row(true, 'completed', null, p_task_id, 'completed', p_claim, null, null,
+             jsonb_build_object('dependents_notified', v_unblocked))::api.task_result;
+end;
+$$;
+
+comment on function api.complete_task(bigint, bigint, jsonb) is
+'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Errors: CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result too large, CO213.';
+revoke all on function api.complete_task(bigint, bigint, jsonb) from public;
+grant execute on function api.complete_task(bigint, bigint, jsonb) to coord_agent, coord_operator;

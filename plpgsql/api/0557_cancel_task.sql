@@ -1,0 +1,55 @@
+create or replace function api.cancel_task(p_task_id bigint)
+returns api.task_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_decision authz.decision;
+  v_task record;
+  v_result api.task_result;
+  v_cancelled integer;
+begin
+  if p_task_id is null or p_task_id <= 0 then
+    perform coord.fail('CO410', format('task id %s', coalesce(p_task_id::text, 'null')));
+  end if;
+  v_decision := authz.decide('task.cancel', p_task_id::text);
+  select t.state, t.submitted_by into v_task
+  from coord.tasks as t where t.tenant_id = v_me.tenant_id and t.id = p_task_id
+  for update;
+  if not found then
+    perform coord.fail('CO410', format('no task %s in this tenant', p_task_id));
+  end if;
+  -- Agents cancel what they submitted; operators cancel anything in the tenant.
+  if v_decision.allowed and v_me.role = 'agent' and v_task.submitted_by <> v_me.principal_id then
+    v_decision := row(false, 'deny', 'native', 'task.not_submitter', 'agents may cancel only tasks they submitted');
+  end if;
+
+  if not v_decision.allowed then
+    v_result := row(false, 'denied', v_decision.reason, p_task_id, v_task.state::text, null, null, null, '{}');
+  elsif v_task.state not in ('queued', 'claimed') then
+    v_result := row(false, 'already_finished', format('the task is already %s', v_task.state), p_task_id,
+                    v_task.state::text, null, null, null, '{}');
+  end if;
+  if v_result.code is not null then
+    perform audit.record('task.cancel', v_result.code, 'task', p_task_id::text, v_result.reason, '{}', v_decision, 'warning');
+    return v_result;
+  end if;
+
+  delete from coord.locks where task_id = p_task_id;
+  update coord.tasks
+  set state = 'cancelled', finished_at = coord.now(), lease_expires_at = null, last_event = 'cancelled',
+      last_error = format('cancelled by %s', v_me.name)
+  where id = p_task_id;
+  v_cancelled := coord.cancel_dependents(v_me.tenant_id, p_task_id);
+  return row(true, 'cancelled', null, p_task_id, 'cancelled', null, null, null,
+             jsonb_build_object('dependents_cancelled', v_cancelled))::api.task_result;
+end;
+$$;
+
+comment on function api.cancel_task(bigint) is
+'Cancels a queued or claimed task (a claimant''s later complete/fail gets stale_claim) and, transitively, the queued tasks depending on it: code cancelled with details.dependents_cancelled. Agents may cancel only tasks they submitted (else denied); operators any. already_finished for a finished task. Errors: CO410 unknown task.';
+revoke all on function api.cancel_task(bigint) from public;
+grant execute on function api.cancel_task(bigint) to coord_agent, coord_operator;

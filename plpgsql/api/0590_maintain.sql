@@ -1,0 +1,28 @@
+create or replace function api.maintain()
+returns api.result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_decision authz.decision := authz.decide('queue.maintain');
+  v_counts jsonb;
+begin
+  perform coord.require_read_committed();
+  if not v_decision.allowed then
+    perform audit.record('queue.maintain', 'denied', 'tenant', v_me.tenant_id::text, v_decision.reason, '{}',
+      v_decision, 'warning');
+    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+  end if;
+  v_counts := coord.sweep(v_me.tenant_id, 1000, true);
+  perform audit.record('queue.maintain', 'swept', 'tenant', v_me.tenant_id::text, null, v_counts, v_decision);
+  return row(true, 'swept', null, v_counts)::api.result;
+end;
+$$;
+
+comment on function api.maintain() is
+'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, up to 1000 of each. Code swept, details counts. coord maintain runs this for every tenant in a loop.';
+revoke all on function api.maintain() from public;
+grant execute on function api.maintain() to coord_operator;

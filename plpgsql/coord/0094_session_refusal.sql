@@ -1,0 +1,31 @@
+-- Whether the caller's session may still act: null when it may (or when the call carries no
+-- session), otherwise why not. An expired session found here is cleaned up on the spot, so a
+-- zombie process learns it lost everything and its leases and claims are freed.
+create or replace function coord.session_refusal(p_me api.principal_info)
+returns text
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_session record;
+begin
+  if p_me.session_id is null then
+    return null;
+  end if;
+  select s.ended_at, s.end_reason, s.expires_at into v_session
+  from coord.sessions as s
+  where s.tenant_id = p_me.tenant_id and s.id = p_me.session_id;
+  if v_session.ended_at is not null then
+    return format('session %s ended (%s) at %s', p_me.session_id, v_session.end_reason, v_session.ended_at);
+  end if;
+  if v_session.expires_at <= coord.now() then
+    perform coord.cleanup_session(p_me.tenant_id, p_me.session_id, 'expired');
+    return format('session %s expired at %s without a heartbeat', p_me.session_id, v_session.expires_at);
+  end if;
+  return null;
+end;
+$$;
+
+comment on function coord.session_refusal(api.principal_info) is 'Null when the caller has no session or a live one; otherwise the reason its session can no longer act (an expired one is cleaned up first).';
+revoke all on function coord.session_refusal(api.principal_info) from public;

@@ -1,0 +1,57 @@
+-- The one gate of the task state machine. Every insert and state change of coord.tasks, by
+-- the api or by hand, passes here: illegal moves are refused (CO411) and each transition is
+-- audited in the same transaction, as the system for sweeps (expiry, lost sessions, failed
+-- dependencies) and as a warning when someone changed the state without saying why.
+create or replace function coord.tg_tasks__transition()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_event text;
+begin
+  if tg_op = 'INSERT' then
+    if new.state <> 'queued' then
+      perform coord.fail('CO411', format('a new task starts queued, not %s', new.state));
+    end if;
+    new.state_changed_at := coord.now();
+    perform audit.record('task.submit', 'queued', 'task', new.id::text, null,
+      jsonb_strip_nulls(jsonb_build_object('kind', new.kind, 'priority', new.priority,
+        'pending_deps', new.pending_deps, 'unique_key', new.unique_key, 'locks', new.lock_paths,
+        'run_after', new.run_after)),
+      p_tenant_id => new.tenant_id);
+    return new;
+  end if;
+
+  if new.state = old.state then
+    return new;
+  end if;
+  if not ((old.state, new.state) in (
+      ('queued', 'claimed'), ('queued', 'cancelled'),
+      ('claimed', 'completed'), ('claimed', 'queued'), ('claimed', 'failed'), ('claimed', 'dead'),
+      ('claimed', 'cancelled'),
+      ('dead', 'queued'), ('failed', 'queued'))) then
+    perform coord.fail('CO411', format('task %s cannot move from %s to %s', old.id, old.state, new.state));
+  end if;
+
+  new.state_changed_at := coord.now();
+  v_event := case when new.last_event is distinct from old.last_event then new.last_event else 'direct_change' end;
+  perform audit.record('task.' || v_event, new.state::text, 'task', new.id::text, new.last_error,
+    jsonb_strip_nulls(jsonb_build_object('from', old.state, 'to', new.state, 'kind', new.kind,
+      'claim', coalesce(new.claim, old.claim), 'attempt', new.attempts, 'max_attempts', new.max_attempts,
+      'lease_expires_at', new.lease_expires_at, 'run_after', case when new.state = 'queued' then new.run_after end)),
+    p_severity => case when v_event = 'direct_change' then 'warning'
+                       when new.state in ('dead', 'failed') then 'warning' else 'info' end,
+    p_system => v_event in ('expired', 'session_lost', 'dependency_failed', 'direct_change'),
+    p_tenant_id => new.tenant_id);
+  return new;
+end;
+$$;
+
+comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411) and audits every insert and state change, with the event that caused it.';
+revoke all on function coord.tg_tasks__transition() from public;
+
+create or replace trigger tasks_transition
+  before insert or update on coord.tasks
+  for each row execute function coord.tg_tasks__transition();
+alter table coord.tasks enable always trigger tasks_transition;

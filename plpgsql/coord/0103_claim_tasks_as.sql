@@ -1,0 +1,111 @@
+-- The claim: highest priority then oldest among ready tasks (queued, every dependency
+-- completed, run_after passed) of the given kinds whose required trust the claimant meets,
+-- within the claimant's concurrency limit, skipping rows other claimers hold. A task that
+-- declares leases is claimed only if all of them are granted in the same transaction;
+-- otherwise it is skipped. Each claim gets a new fencing claim token and a lease.
+create or replace function coord.claim_tasks_as(
+  p_me api.principal_info,
+  p_kinds text[],
+  p_lease interval,
+  p_limit integer
+)
+returns setof api.claim_result
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_now timestamptz := coord.now();
+  v_trust smallint;
+  v_max integer;
+  v_held integer;
+  v_room integer;
+  v_claimed integer := 0;
+  v_skipped integer := 0;
+  v_skipped_round integer;
+  v_tried bigint[] := '{}';
+  v_ids bigint[];
+  v_leases jsonb := '{}';
+  v_fences jsonb;
+  v_candidate record;
+  v_rounds integer := 0;
+begin
+  perform coord.sweep(p_me.tenant_id, 8, false);
+
+  select n.default_trust, n.max_concurrent_tasks into v_trust, v_max
+  from coord.tenants as n where n.id = p_me.tenant_id;
+  select count(*) into v_held
+  from coord.tasks as t
+  where t.tenant_id = p_me.tenant_id and t.claimed_by = p_me.principal_id and t.state = 'claimed'
+    and t.lease_expires_at > v_now;
+  v_room := least(p_limit, v_max - v_held);
+  if v_room <= 0 then
+    return next row(false, 'at_limit', format('you hold %s live claims; the limit is %s', v_held, v_max),
+      null, null, null, null, null, null, null, null, null,
+      jsonb_build_object('held', v_held, 'limit', v_max))::api.claim_result;
+    return;
+  end if;
+
+  loop
+    v_rounds := v_rounds + 1;
+    v_ids := '{}';
+    v_skipped_round := 0;
+    for v_candidate in
+      select t.id, t.lock_paths
+      from coord.tasks as t
+      where t.tenant_id = p_me.tenant_id and t.state = 'queued' and t.pending_deps = 0
+        and t.kind = any (p_kinds) and t.run_after <= v_now and t.required_trust <= v_trust
+        and t.id <> all (v_tried)
+      order by t.priority desc, t.id
+      limit v_room - v_claimed
+      for update skip locked
+    loop
+      v_tried := v_tried || v_candidate.id;
+      if cardinality(v_candidate.lock_paths) = 0 then
+        v_ids := v_ids || v_candidate.id;
+        continue;
+      end if;
+      begin
+        v_fences := coord.take_task_leases(p_me, v_candidate.id, v_candidate.lock_paths, p_lease, v_now);
+        if v_fences is null then
+          raise exception using errcode = 'CO900';
+        end if;
+        v_ids := v_ids || v_candidate.id;
+        v_leases := v_leases || jsonb_build_object(v_candidate.id::text, v_fences);
+      exception when sqlstate 'CO900' or lock_not_available then
+        v_skipped_round := v_skipped_round + 1;  -- its leases are busy: leave it for later
+      end;
+    end loop;
+
+    if cardinality(v_ids) > 0 then
+      return query
+        with claimed as (
+          update coord.tasks as t
+          set state = 'claimed', claim = nextval('coord.lock_fence_seq'), claimed_by = p_me.principal_id,
+              claimed_session_id = p_me.session_id, claimed_at = v_now, lease_expires_at = v_now + p_lease,
+              attempts = t.attempts + 1, last_event = 'claimed'
+          where t.id = any (v_ids)
+          returning t.id, t.kind, t.payload, t.priority, t.claim, t.attempts, t.max_attempts, t.lease_expires_at
+        )
+        select true, 'claimed'::text, null::text, c.id, c.kind::text, c.payload, c.priority, c.claim, c.attempts,
+               c.max_attempts, c.lease_expires_at, coalesce(v_leases -> c.id::text, '{}'), '{}'::jsonb
+        from claimed as c
+        order by c.priority desc, c.id;
+      v_claimed := v_claimed + cardinality(v_ids);
+    end if;
+    v_skipped := v_skipped + v_skipped_round;
+    exit when v_skipped_round = 0 or v_claimed >= v_room or v_rounds >= 4;
+  end loop;
+
+  if v_claimed = 0 then
+    return next row(false, 'empty',
+      case when v_skipped > 0 then format('%s ready task(s) skipped: their leases are busy', v_skipped)
+           else format('no ready task of kind %s', array_to_string(p_kinds, ', ')) end,
+      null, null, null, null, null, null, null, null, null,
+      jsonb_build_object('skipped_busy_leases', v_skipped))::api.claim_result;
+  end if;
+end;
+$$;
+
+comment on function coord.claim_tasks_as(api.principal_info, text[], interval, integer) is 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases); one ok=false row (at_limit or empty) when none.';
+revoke all on function coord.claim_tasks_as(api.principal_info, text[], interval, integer) from public;

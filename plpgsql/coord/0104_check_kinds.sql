@@ -1,0 +1,20 @@
+create or replace function coord.check_kinds(p_kinds text[])
+returns void
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_kind text;
+begin
+  if p_kinds is null or cardinality(p_kinds) not between 1 and 100 then
+    perform coord.fail('CO402', format('%s kinds', coalesce(cardinality(p_kinds), 0)));
+  end if;
+  foreach v_kind in array p_kinds loop
+    perform coord.check_kind(v_kind);
+  end loop;
+end;
+$$;
+
+comment on function coord.check_kinds(text[]) is 'CO402 unless 1-100 kinds are given; CO401 for an invalid one.';
+revoke all on function coord.check_kinds(text[]) from public;

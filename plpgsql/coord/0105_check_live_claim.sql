@@ -1,0 +1,57 @@
+-- Locks the task and checks that p_claim is the caller's live claim on it. Null when it is;
+-- otherwise the result explaining why not: stale_claim (another claim, another session, or
+-- the task moved on), already_completed (this very claim completed it), session_ended, or
+-- expired (the lease ran out: the task is rescued on the spot). CO410 for an unknown task.
+create or replace function coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint)
+returns api.task_result
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_task record;
+  v_refusal text;
+  v_state coord.task_state;
+begin
+  select t.state, t.claim, t.claimed_by, t.claimed_session_id, t.lease_expires_at, t.attempts, t.run_after
+  into v_task
+  from coord.tasks as t
+  where t.tenant_id = p_me.tenant_id and t.id = p_task_id
+  for update;
+  if not found then
+    perform coord.fail('CO410', format('no task %s in this tenant', p_task_id));
+  end if;
+
+  if v_task.state = 'completed' and v_task.claim = p_claim and v_task.claimed_by = p_me.principal_id then
+    return row(false, 'already_completed', 'this claim already completed the task', p_task_id, 'completed',
+               p_claim, v_task.attempts, null, '{}')::api.task_result;
+  end if;
+  if v_task.state <> 'claimed' or v_task.claim <> p_claim or v_task.claimed_by <> p_me.principal_id
+     or v_task.claimed_session_id is distinct from p_me.session_id then
+    return row(false, 'stale_claim',
+      case when v_task.state <> 'claimed' then format('the task is %s; claim %s no longer holds it', v_task.state, p_claim)
+           when v_task.claim <> p_claim then format('claim %s is stale: the task was claimed again (claim %s)', p_claim, v_task.claim)
+           else format('claim %s belongs to another principal or session', p_claim) end,
+      p_task_id, v_task.state::text, p_claim, v_task.attempts, null,
+      jsonb_build_object('presented_claim', p_claim))::api.task_result;
+  end if;
+
+  v_refusal := coord.session_refusal(p_me);
+  if v_refusal is not null then
+    select t.state, t.run_after into v_task from coord.tasks as t where t.id = p_task_id;
+    return row(false, 'session_ended', v_refusal, p_task_id, v_task.state::text, p_claim, null,
+               v_task.run_after, '{}')::api.task_result;
+  end if;
+
+  if v_task.lease_expires_at <= coord.now() then
+    v_state := coord.release_claim(p_task_id, 'expired', null);
+    select t.run_after into v_task from coord.tasks as t where t.id = p_task_id;
+    return row(false, 'expired', format('the claim''s lease expired; the task is %s again', v_state),
+               p_task_id, v_state::text, p_claim, null, v_task.run_after, '{}')::api.task_result;
+  end if;
+  return null;
+end;
+$$;
+
+comment on function coord.check_live_claim(api.principal_info, bigint, bigint) is 'Null when p_claim is the caller''s live claim on the (now locked) task; else a stale_claim, already_completed, session_ended or expired result (an expired claim is rescued first). CO410 for an unknown task.';
+revoke all on function coord.check_live_claim(api.principal_info, bigint, bigint) from public;

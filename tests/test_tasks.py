@@ -1,0 +1,261 @@
+"""The work queue through the Python client: lifecycle, fencing, dependencies, leases, limits."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from coordinator.errors import CoordError
+from tests.conftest import advance_clock
+
+
+def _events(db: psycopg.Connection, task_id: int) -> list[tuple[str, str, str]]:
+    return db.execute("select action, decision, actor_type::text from audit.events "
+                      "where target_type = 'task' and target_id = %s order by id", (str(task_id),)).fetchall()
+
+
+def test_submit_claim_complete_is_audited_per_transition(db, agent_factory) -> None:
+    _, boss = agent_factory("boss")
+    _, worker = agent_factory("worker")
+    submitted = boss.submit_task("build", {"target": "all"}, priority=5)
+    assert (submitted.ok, submitted.code, submitted.state) == (True, "submitted", "queued")
+    claim = worker.claim_task(["build"])
+    assert (claim.ok, claim.code, claim.task_id, claim.payload, claim.attempt) == (
+        True, "claimed", submitted.task_id, {"target": "all"}, 1)
+    assert claim.claim > 0 and claim.lease_expires_at is not None
+    done = worker.complete_task(claim.task_id, claim.claim, {"artifacts": 3})
+    assert (done.ok, done.code, done.state) == (True, "completed", "completed")
+    task = boss.get_task(submitted.task_id)
+    assert (task.state, task.result, task.claimed_by, task.submitted_by) == (
+        "completed", {"artifacts": 3}, "worker", "boss")
+    assert _events(db, submitted.task_id) == [
+        ("task.submit", "queued", "agent"), ("task.claimed", "claimed", "agent"),
+        ("task.completed", "completed", "agent")]
+
+
+def test_claim_order_is_priority_then_age(agent_factory) -> None:
+    _, a = agent_factory()
+    low = a.submit_task("k", priority=-1).task_id
+    first = a.submit_task("k", priority=3).task_id
+    second = a.submit_task("k", priority=3).task_id
+    claims = a.claim_tasks(["k"], limit=10)
+    assert [c.task_id for c in claims] == [first, second, low]
+    assert all(c.code == "claimed" for c in claims)
+    assert a.claim_task(["k"]).code == "empty"
+
+
+def test_completing_twice_is_an_error_and_a_stale_claim_a_result(db, agent_factory) -> None:
+    _, a = agent_factory("a")
+    _, b = agent_factory("b")
+    task_id = a.submit_task("k", max_attempts=3).task_id
+    first = a.claim_task(["k"], lease="10 seconds")
+    advance_clock(db, "11 seconds")
+    second = b.claim_task(["k"])  # the expired claim is rescued lazily, but run_after backs off
+    assert second.code == "empty"
+    advance_clock(db, "2 seconds")
+    second = b.claim_task(["k"])
+    assert (second.task_id, second.attempt) == (task_id, 2) and second.claim > first.claim
+    stale = a.complete_task(task_id, first.claim, {"late": True})
+    assert (stale.ok, stale.code, stale.state) == (False, "stale_claim", "claimed")
+    assert b.complete_task(task_id, second.claim).code == "completed"
+    with pytest.raises(CoordError) as err:
+        b.complete_task(task_id, second.claim)
+    assert err.value.code == "CO412"
+    assert b.get_task(task_id).result == {}
+    assert a.complete_task(task_id, first.claim).code == "stale_claim"
+
+
+def test_expired_claims_requeue_with_backoff_then_die(db, agent_factory) -> None:
+    _, a = agent_factory()
+    task_id = a.submit_task("k", max_attempts=2).task_id
+    c1 = a.claim_task(["k"], lease="5 seconds")
+    advance_clock(db, "6 seconds")
+    late = a.complete_task(task_id, c1.claim)
+    assert (late.code, late.state) == ("expired", "queued")
+    assert late.run_after is not None
+    advance_clock(db, "2 seconds")
+    c2 = a.claim_task(["k"], lease="5 seconds")
+    assert (c2.task_id, c2.attempt) == (task_id, 2)
+    advance_clock(db, "6 seconds")
+    _, op = agent_factory(role="operator")
+    swept = op.maintain()
+    assert (swept.code, swept.details["tasks_dead"]) == ("swept", 1)
+    task = a.get_task(task_id)
+    assert (task.state, task.attempts, task.last_event) == ("dead", 2, "expired")
+
+
+def test_fail_retryable_and_final(agent_factory) -> None:
+    _, a = agent_factory()
+    retry_id = a.submit_task("k").task_id
+    c = a.claim_task(["k"])
+    requeued = a.fail_task(retry_id, c.claim, "flaky network")
+    assert (requeued.code, requeued.state) == ("requeued", "queued") and requeued.run_after is not None
+    final_id = a.submit_task("k2").task_id
+    c = a.claim_task(["k2"])
+    failed = a.fail_task(final_id, c.claim, "bad input", retryable=False)
+    assert (failed.code, failed.state) == ("failed", "failed")
+    assert a.get_task(final_id).last_error == "bad input"
+
+
+def test_dependencies_count_down_and_failures_cancel_dependents(agent_factory) -> None:
+    _, a = agent_factory()
+    parent1 = a.submit_task("p").task_id
+    parent2 = a.submit_task("p").task_id
+    child = a.submit_task("c", depends_on=[parent1, parent2]).task_id
+    grandchild = a.submit_task("g", depends_on=[child]).task_id
+    assert a.get_task(child).pending_deps == 2
+    assert a.claim_task(["c"]).code == "empty"
+    for _ in range(2):
+        c = a.claim_task(["p"])
+        a.complete_task(c.task_id, c.claim)
+    assert a.get_task(child).pending_deps == 0
+    c = a.claim_task(["c", "g"])
+    assert c.task_id == child
+    failed = a.fail_task(child, c.claim, "broken", retryable=False)
+    assert failed.details == {"dependents_cancelled": 1}
+    g = a.get_task(grandchild)
+    assert (g.state, g.last_event) == ("cancelled", "dependency_failed")
+
+
+def test_submit_rejects_unknown_and_failed_dependencies_and_cycles(db, agent_factory) -> None:
+    _, a = agent_factory()
+    before = db.execute("select count(*) from coord.tasks").fetchone()[0]
+    with pytest.raises(CoordError) as err:
+        a.submit_task("k", depends_on=[987654321])
+    assert err.value.code == "CO407"
+    with pytest.raises(CoordError) as err:
+        a.submit_tasks([{"kind": "k", "ref": "x", "depends_on": ["y"]},
+                        {"kind": "k", "ref": "y", "depends_on": ["x"]}])
+    assert err.value.code == "CO408"
+    with pytest.raises(CoordError) as err:
+        a.submit_tasks([{"kind": "k", "depends_on": ["nope"]}])
+    assert err.value.code == "CO407"
+    assert db.execute("select count(*) from coord.tasks").fetchone()[0] == before
+    dead = a.submit_task("d").task_id
+    c = a.claim_task(["d"])
+    a.fail_task(dead, c.claim, "x", retryable=False)
+    with pytest.raises(CoordError) as err:
+        a.submit_task("k", depends_on=[dead])
+    assert err.value.code == "CO419"
+
+
+def test_batch_refs_are_ordered_and_wired(agent_factory) -> None:
+    _, a = agent_factory()
+    results = a.submit_tasks([{"kind": "deploy", "ref": "d", "depends_on": ["t", "b"]},
+                              {"kind": "test", "ref": "t", "depends_on": ["b"]},
+                              {"kind": "build", "ref": "b"}])
+    ids = {r.details["ref"]: r.task_id for r in results}
+    assert [r.code for r in results] == ["submitted"] * 3
+    assert a.get_task(ids["d"]).depends_on == sorted([ids["t"], ids["b"]])
+    assert a.get_task(ids["t"]).pending_deps == 1
+    assert [c.task_id for c in a.claim_tasks(["deploy", "test", "build"])] == [ids["b"]]
+
+
+def test_unique_key_dedupes_pending_work_only(agent_factory) -> None:
+    _, a = agent_factory()
+    first = a.submit_task("index", unique_key="repo-1")
+    dup = a.submit_task("index", unique_key="repo-1")
+    assert (dup.code, dup.task_id) == ("duplicate", first.task_id)
+    assert a.submit_task("other", unique_key="repo-1").code == "submitted"
+    c = a.claim_task(["index"])
+    a.complete_task(c.task_id, c.claim)
+    again = a.submit_task("index", unique_key="repo-1")
+    assert again.code == "submitted" and again.task_id != first.task_id
+
+
+def test_run_after_and_required_trust_gate_claims(db, agent_factory) -> None:
+    _, a = agent_factory()
+    later = a.submit_task("k", run_after="2999-01-01T00:00:00Z").task_id
+    trusted = a.submit_task("k", required_trust=4).task_id
+    assert a.claim_task(["k"]).code == "empty"
+    db.execute("update coord.tenants set default_trust = 4 where id = %s", (a.authenticate().tenant_id,))
+    assert a.claim_task(["k"]).task_id == trusted
+    assert a.get_task(later).state == "queued"
+
+
+def test_concurrency_limit_is_a_result(db, agent_factory) -> None:
+    _, a = agent_factory()
+    db.execute("update coord.tenants set max_concurrent_tasks = 2 where id = %s", (a.authenticate().tenant_id,))
+    a.submit_tasks([{"kind": "k"}] * 4)
+    assert len(a.claim_tasks(["k"], limit=10)) == 2
+    limited = a.claim_task(["k"])
+    assert (limited.ok, limited.code, limited.details) == (False, "at_limit", {"held": 2, "limit": 2})
+
+
+def test_claim_takes_declared_leases_atomically_or_skips(agent_factory) -> None:
+    _, a = agent_factory("a")
+    _, b = agent_factory("b")
+    blocked = a.submit_task("edit", priority=9, locks=["src/app.py", "docs/"]).task_id
+    free = a.submit_task("edit", locks=["lib/x.py"]).task_id
+    held = b.acquire_lock("docs/readme.md")
+    c = a.claim_task(["edit"])
+    assert c.task_id == free and set(c.locks) == {"lib/x.py"}
+    assert [x.locked for x in b.check_locks(["src/app.py"])] == [False]  # nothing of the skipped task was kept
+    b.release_lock("docs/readme.md", held.fence)
+    c2 = a.claim_task(["edit"])
+    assert c2.task_id == blocked and set(c2.locks) == {"src/app.py", "docs/"}
+    assert b.acquire_lock("docs/x").code == "busy"
+    assert a.assert_lease("docs/", c2.locks["docs/"]).code == "held"
+    a.complete_task(blocked, c2.claim)
+    assert a.assert_lease("docs/", c2.locks["docs/"]).code == "not_held"
+    assert b.acquire_lock("docs/x").code == "granted"
+
+
+def test_cancel_rules(agent_factory) -> None:
+    _, a = agent_factory("a")
+    _, b = agent_factory("b")
+    _, op = agent_factory("op", role="operator")
+    t1 = a.submit_task("k").task_id
+    child = a.submit_task("k2", depends_on=[t1]).task_id
+    denied = b.cancel_task(t1)
+    assert (denied.ok, denied.code) == (False, "denied")
+    done = a.cancel_task(t1)
+    assert (done.code, done.details) == ("cancelled", {"dependents_cancelled": 1})
+    assert a.get_task(child).state == "cancelled"
+    assert a.cancel_task(t1).code == "already_finished"
+    t2 = b.submit_task("k").task_id
+    c = b.claim_task(["k"])
+    assert op.cancel_task(t2).code == "cancelled"
+    assert b.complete_task(t2, c.claim).code == "stale_claim"
+
+
+def test_redrive_brings_dead_tasks_back(db, agent_factory) -> None:
+    _, a = agent_factory()
+    _, op = agent_factory(role="operator")
+    t = a.submit_task("k", max_attempts=1).task_id
+    c = a.claim_task(["k"])
+    assert a.fail_task(t, c.claim, "boom").code == "dead"
+    assert a.redrive_task(t).code == "denied"
+    assert op.redrive_task(c.task_id).code == "queued"
+    again = a.claim_task(["k"])
+    assert (again.task_id, again.attempt) == (t, 1)
+    assert op.redrive_task(t).code == "not_redrivable"
+
+
+def test_illegal_transitions_are_refused_even_by_hand(db, agent_factory) -> None:
+    _, a = agent_factory()
+    t = a.submit_task("k").task_id
+    c = a.claim_task(["k"])
+    a.complete_task(t, c.claim)
+    with pytest.raises(psycopg.Error) as err:
+        with db.transaction():
+            db.execute("update coord.tasks set state = 'queued', claim = null, claimed_by = null, "
+                       "claimed_session_id = null, claimed_at = null, finished_at = null where id = %s", (t,))
+    assert err.value.sqlstate == "CO411"
+
+
+def test_state_checks_tie_columns_to_states(db, agent_factory) -> None:
+    _, a = agent_factory()
+    t = a.submit_task("k").task_id
+    with pytest.raises(psycopg.errors.CheckViolation) as err:
+        with db.transaction():
+            db.execute("update coord.tasks set claim = 1 where id = %s", (t,))
+    assert err.value.diag.constraint_name == "tasks_queued_check"
+
+
+def test_list_tasks_filters_and_pages(agent_factory) -> None:
+    _, a = agent_factory()
+    ids = [r.task_id for r in a.submit_tasks([{"kind": "x"}, {"kind": "y"}, {"kind": "x"}])]
+    assert [t.task_id for t in a.list_tasks(kind="x")][:2] == [ids[2], ids[0]]
+    assert [t.task_id for t in a.list_tasks(kind="x", before_id=ids[2])][:1] == [ids[0]]
+    assert all(t.state == "queued" for t in a.list_tasks(state="queued"))
