@@ -37,6 +37,9 @@ begin
   v_decision := authz.decide('lock.acquire', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl));
   if v_decision.allowed then
     v_refusal := coord.session_refusal(v_me);
+    if v_me.session_id is not null then
+      p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
+    end if;
   end if;
   if not v_decision.allowed then
     v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason, p_mode => p_mode);

@@ -29,6 +29,6 @@ end;
 $$;
 
 comment on function api.release_lock(text, bigint) is
-'Releases your lease on p_path if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since) or not_held; denied when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.';
+'Releases your lease on p_path if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since), not_held, or held_by_task (the lease was taken by claiming a task and ends with it); denied when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.';
 revoke all on function api.release_lock(text, bigint) from public;
 grant execute on function api.release_lock(text, bigint) to coord_agent, coord_operator;

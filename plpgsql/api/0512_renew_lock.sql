@@ -38,6 +38,6 @@ end;
 $$;
 
 comment on function api.renew_lock(text, bigint, interval) is
-'Extends your live lease on p_path to now + p_ttl if p_fence is its current fence (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence. stale_fence, not_held and denied as for release_lock; session_ended when your session is over. Errors: CO201-CO206, CO211, CO213, CO216.';
+'Extends your live lease on p_path to now + p_ttl if p_fence is its current fence (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence. stale_fence, not_held, held_by_task and denied as for release_lock; session_ended when your session is over. Errors: CO201-CO206, CO211, CO213, CO216.';
 revoke all on function api.renew_lock(text, bigint, interval) from public;
 grant execute on function api.renew_lock(text, bigint, interval) to coord_agent, coord_operator;

@@ -34,6 +34,9 @@ begin
     return;
   end if;
 
+  if v_me.session_id is not null then
+    p_lease := greatest(p_lease, coord.session_lease_floor(v_me));
+  end if;
   for v_result in select * from coord.claim_tasks_as(v_me, p_kinds, p_lease, p_limit) loop
     if v_result.code = 'at_limit' then
       perform audit.record('task.claim', 'at_limit', 'kinds', array_to_string(p_kinds, ','), v_result.reason,

@@ -1,8 +1,10 @@
 -- One attempt to grant a lease. Serializes with every overlapping attempt (advisory locks:
 -- shared on ancestor directories, exclusive on the path's own node), then decides from the
 -- committed state: expired leases and the leases of dead sessions are removed, the holder's
--- own leases (same principal, same session) never conflict, anything else overlapping
--- conflicts unless both are shared. p_task_id marks a lease taken by claiming a task.
+-- own leases (same principal, same session) never conflict, except that a lease held for a
+-- claimed task belongs to that task alone; anything else overlapping conflicts unless both
+-- are shared. p_task_id marks a lease taken by claiming a task (an own plain lease on the
+-- path is adopted by the task and ends with it).
 create or replace function coord.try_acquire_lock(
   p_tenant_id uuid,
   p_holder_id uuid,
@@ -44,7 +46,7 @@ begin
   -- Index probes (tenant_id, path): the node itself and its ancestors, and for a directory
   -- the range of everything below it.
   for v_row in
-    select l.id, l.path, l.mode, l.holder_id, l.session_id, l.fence, l.expires_at
+    select l.id, l.path, l.mode, l.holder_id, l.session_id, l.task_id, l.fence, l.expires_at
     from coord.locks as l
     where l.tenant_id = p_tenant_id
       and (l.path = any (v_ancestors || array[v_node, v_node || '/'])
@@ -58,7 +60,8 @@ begin
         jsonb_build_object('holder_id', v_row.holder_id, 'mode', v_row.mode, 'fence', v_row.fence,
                            'expired_at', v_row.expires_at),
         p_system => true);
-    elsif v_row.holder_id = p_holder_id and v_row.session_id is not distinct from p_session_id then
+    elsif v_row.holder_id = p_holder_id and v_row.session_id is not distinct from p_session_id
+          and (v_row.task_id is null or v_row.task_id = p_task_id) then
       if v_row.path = p_path then
         v_own_id := v_row.id;
         v_own_mode := v_row.mode;

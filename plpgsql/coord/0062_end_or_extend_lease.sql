@@ -21,7 +21,7 @@ declare
   v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
 begin
   perform pg_catalog.set_config('lock_timeout', '2s', true);  -- as in coord.try_acquire_lock
-  select l.id, l.mode, l.fence, l.expires_at
+  select l.id, l.mode, l.fence, l.expires_at, l.task_id
   into v_lease
   from coord.locks as l
   where l.tenant_id = p_tenant_id and l.path = p_path and l.holder_id = p_holder_id
@@ -42,6 +42,13 @@ begin
       p_details => jsonb_build_object('presented_fence', p_fence, 'expired_at', v_lease.expires_at));
   end if;
 
+  if v_lease.task_id is not null then
+    return coord.make_lock_result(false, 'held_by_task', p_path,
+      p_reason => format('the lease belongs to task %s: it ends with the task, and renew_task extends it', v_lease.task_id),
+      p_mode => v_lease.mode::text, p_fence => v_lease.fence,
+      p_details => jsonb_build_object('task_id', v_lease.task_id));
+  end if;
+
   if p_new_expiry is null then
     delete from coord.locks where id = v_lease.id;
     return coord.make_lock_result(true, 'released', p_path,
@@ -54,5 +61,5 @@ begin
 end;
 $$;
 
-comment on function coord.end_or_extend_lease(uuid, uuid, uuid, text, bigint, timestamptz, timestamptz) is 'Release (p_new_expiry null) or renew the caller''s live lease with this exact fence; expired, stale_fence or not_held otherwise.';
+comment on function coord.end_or_extend_lease(uuid, uuid, uuid, text, bigint, timestamptz, timestamptz) is 'Release (p_new_expiry null) or renew the caller''s live lease with this exact fence; expired, stale_fence, not_held, or held_by_task (a claimed task''s lease ends with the task) otherwise.';
 revoke all on function coord.end_or_extend_lease(uuid, uuid, uuid, text, bigint, timestamptz, timestamptz) from public;

@@ -1,0 +1,145 @@
+"""Sessions own their leases and claims: heartbeats keep them alive, death frees them, per session."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from coordinator.client import Client
+from coordinator.errors import CoordError
+from tests.conftest import advance_clock
+
+
+def _second_session(client: Client) -> Client:
+    other = Client(connection=client.connection, token=client.token)
+    assert other.start_session(ttl="30 seconds").ok
+    return other
+
+
+def test_heartbeat_keeps_everything_the_session_holds_alive(db, agent_factory) -> None:
+    _, a = agent_factory("a")
+    _, b = agent_factory("b")
+    started = a.start_session(agent_type="claude", capabilities=["python", "sql"], ttl="30 seconds")
+    assert (started.ok, started.code) == (True, "started")
+    lease = a.acquire_lock("src/", ttl="10 seconds")
+    task_id = b.submit_task("k").task_id
+    claim = a.claim_task(["k"], lease="10 seconds")
+    for _ in range(6):  # 60 s in total, far beyond the lease and claim ttl of 10 s
+        advance_clock(db, "10 seconds")
+        beat = a.heartbeat("working", current_task=task_id)
+        assert (beat.ok, beat.code) == (True, "alive")
+    assert b.acquire_lock("src/x.py").code == "busy"
+    assert a.assert_lease("src/", lease.fence).code == "held"
+    assert a.complete_task(task_id, claim.claim).code == "completed"
+
+
+def test_a_dead_session_frees_its_leases_and_claims_and_its_zombie_gets_results(db, agent_factory) -> None:
+    _, a = agent_factory("a")
+    _, b = agent_factory("b")
+    a.start_session(ttl="20 seconds")
+    lease = a.acquire_lock("src/app.py", ttl="1 hour")
+    task_id = b.submit_task("k").task_id
+    claim = a.claim_task(["k"], lease="1 hour")
+    advance_clock(db, "21 seconds")
+    # The lease would last an hour, but its session is dead: it no longer blocks.
+    assert b.acquire_lock("src/app.py").code == "granted"
+    assert b.get_task(task_id).state == "queued"
+    events = db.execute("select action, actor_type::text, details from audit.events where action = 'session.expire' "
+                        "and target_id = %s", (str(a.session_id),)).fetchall()
+    assert len(events) == 1 and events[0][1] == "system"
+    assert events[0][2]["released_paths"] == ["src/app.py"] and events[0][2]["requeued_tasks"] == [task_id]
+    # The zombie keeps calling with its old session: results, never errors.
+    assert a.complete_task(task_id, claim.claim).code == "stale_claim"
+    assert a.heartbeat().code == "session_ended"
+    assert a.acquire_lock("src/other.py").code == "session_ended"
+    assert a.assert_lease("src/app.py", lease.fence).code in ("stale_fence", "not_held")
+    assert a.claim_task(["k"]).code == "session_ended"
+
+
+def test_cleanup_is_per_session_not_per_agent(db, agent_factory) -> None:
+    _, a = agent_factory("a")
+    _, b = agent_factory("b")
+    a.start_session(ttl="10 seconds")
+    a2 = _second_session(a)
+    assert a.acquire_lock("one.py").code == "granted"
+    assert a2.acquire_lock("two.py").code == "granted"
+    assert a2.acquire_lock("one.py").code == "busy"  # another session of the same agent is another holder
+    advance_clock(db, "11 seconds")
+    assert a2.heartbeat().code == "alive"
+    assert b.acquire_lock("one.py").code == "granted"
+    assert b.acquire_lock("two.py").code == "busy"
+
+
+def test_end_session_releases_and_requeues(agent_factory) -> None:
+    _, a = agent_factory()
+    a.start_session()
+    a.acquire_lock("x/")
+    task_id = a.submit_task("k").task_id
+    a.claim_task(["k"])
+    ended = a.end_session()
+    assert (ended.code, ended.details["released_paths"], ended.details["requeued_tasks"]) == (
+        "ended", ["x/"], [task_id])
+    assert a.end_session().code == "session_ended"
+    assert a.get_task(task_id).state == "queued"
+
+
+def test_eager_sweep_reclaims_without_any_caller(db, agent_factory) -> None:
+    _, a = agent_factory()
+    _, op = agent_factory(role="operator")
+    a.start_session(ttl="15 seconds")
+    task_id = a.submit_task("k").task_id
+    a.claim_task(["k"], lease="1 hour")
+    advance_clock(db, "16 seconds")
+    swept = op.maintain()
+    assert swept.details["sessions_expired"] == 1  # its claim was requeued by the session's cleanup
+    assert a.get_task(task_id).state == "queued"
+
+
+def test_discover_agents_by_capability_and_presence(db, agent_factory) -> None:
+    _, a = agent_factory("alpha")
+    _, b = agent_factory("beta")
+    a.start_session(capabilities=["python"], ttl="60 seconds")
+    b.start_session(capabilities=["rust"], ttl="60 seconds")
+    assert [p.name for p in a.discover_agents(capability="python")] == ["alpha"]
+    advance_clock(db, "40 seconds")
+    a.heartbeat("idle")
+    presence = {p.name: (p.presence, p.status) for p in b.discover_agents()}
+    assert presence == {"alpha": ("online", "idle"), "beta": ("idle", "starting")}
+    advance_clock(db, "30 seconds")
+    assert [p.name for p in a.discover_agents(presence="offline")] == ["beta"]
+
+
+def test_session_header_must_name_one_of_your_sessions(db, agent_factory) -> None:
+    _, a = agent_factory()
+    _, b = agent_factory()
+    a.start_session()
+    thief = Client(connection=db, token=b.token, session_id=a.session_id)
+    with pytest.raises(CoordError) as err:
+        thief.acquire_lock("x.py")
+    assert err.value.code == "PT401"
+
+
+def test_handoffs_round_trip(agent_factory) -> None:
+    _, a = agent_factory("writer")
+    _, b = agent_factory("reader")
+    a.start_session()
+    task_id = a.submit_task("k").task_id
+    written = a.write_handoff("Refactored the parser", completed=["lexer"], in_progress=["parser"],
+                              decisions=["keep LL(1)"], next_steps=["error recovery"],
+                              relevant_files=["./src//parser.py", "src/lexer.py"], task_id=task_id, to_agent="reader")
+    assert written.code == "written"
+    [h] = b.read_handoff(for_me=True)
+    assert (h.handoff_id, h.author, h.to_agent, h.task_id, h.session_id) == (
+        written.details["handoff_id"], "writer", "reader", task_id, a.session_id)
+    assert h.relevant_files == ["src/lexer.py", "src/parser.py"] and h.next_steps == ["error recovery"]
+    assert b.read_handoff(from_agent="nobody") == []
+    with pytest.raises(CoordError) as err:
+        a.write_handoff("x", to_agent="ghost")
+    assert err.value.code == "CO302"
+
+
+def test_sessions_are_tenant_scoped(db: psycopg.Connection, agent_factory) -> None:
+    _, here = agent_factory(tenant="t1")
+    _, there = agent_factory(tenant="t2")
+    here.start_session(capabilities=["x"])
+    assert there.discover_agents(capability="x") == []
