@@ -237,19 +237,17 @@ def test_illegal_transitions_are_refused_even_by_hand(db, agent_factory) -> None
     t = a.submit_task("k").task_id
     c = a.claim_task(["k"])
     a.complete_task(t, c.claim)
-    with pytest.raises(psycopg.Error) as err:
-        with db.transaction():
-            db.execute("update coord.tasks set state = 'queued', claim = null, claimed_by = null, "
-                       "claimed_session_id = null, claimed_at = null, finished_at = null where id = %s", (t,))
+    with pytest.raises(psycopg.Error) as err, db.transaction():
+        db.execute("update coord.tasks set state = 'queued', claim = null, claimed_by = null, "
+                   "claimed_session_id = null, claimed_at = null, finished_at = null where id = %s", (t,))
     assert err.value.sqlstate == "CO411"
 
 
 def test_state_checks_tie_columns_to_states(db, agent_factory) -> None:
     _, a = agent_factory()
     t = a.submit_task("k").task_id
-    with pytest.raises(psycopg.errors.CheckViolation) as err:
-        with db.transaction():
-            db.execute("update coord.tasks set claim = 1 where id = %s", (t,))
+    with pytest.raises(psycopg.errors.CheckViolation) as err, db.transaction():
+        db.execute("update coord.tasks set claim = 1 where id = %s", (t,))
     assert err.value.diag.constraint_name == "tasks_queued_check"
 
 
