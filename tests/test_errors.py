@@ -71,6 +71,11 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO224": (_operator, lambda _db, c: c.query_audit(limit=0)),
     "CO225": (_none, lambda db, _: (db.execute("select set_config('request.headers', 'not json', true)"),
                                     db.execute("select api.authenticate()"))),
+    "CO231": (_operator, lambda _db, c: c.apply_team({"version": 1, "agents": [], "profiles": []})),
+    "CO232": (_operator, lambda _db, c: c.apply_team({"version": 1, "agents": [{"name": "a"}, {"name": "a"}]})),
+    "CO233": (_twin, lambda _db, c: c.apply_team({"version": 1, "agents": [{"name": "twin", "role": "auditor"}]})),
+    "CO234": (_operator, lambda _db, c: c.apply_team({"version": 1, "agents": [
+        {"name": c.authenticate().name, "role": "operator", "scopes": ["locks:read"]}]})),
     "CO301": (_none, lambda db, _: db.execute("select coord.register_principal(gen_random_uuid(), 'agent', 'x')")),
     "CO302": (_none, lambda db, _: db.execute(
         "select coord.issue_token(coord.ensure_tenant('t1'), gen_random_uuid())")),
