@@ -365,6 +365,58 @@ def token_revoke(token_ref: str, token: str | None, dsn: str | None, data_dir: P
     show_result(result, as_json)
 
 
+# --- teams ---------------------------------------------------------------------------------------
+
+def _show_team(result: Any, as_json: bool) -> None:
+    """The diff api.apply_team computed: one line per principal, then the new tokens once."""
+    if as_json or not result.ok:
+        show_result(result, as_json)
+        return
+    details = result.details
+    dry_run = details.get("dry_run")
+    out.print(f"[green]{result.code}[/green]" + (" (dry run, nothing written)" if dry_run else "")
+              + f": {result.reason}")
+    rows: list[dict[str, Any]] = []
+    for kind, mark in (("create", "+"), ("change", "~"), ("disable", "-"), ("unchanged", "=")):
+        for entry in details.get(kind, []):
+            what = ",".join(entry.get("scopes", []))
+            if kind == "change":
+                revoked = ", ".join(t["prefix"] for t in entry.get("revoke", []))
+                what = ("enable" if entry.get("change") == "enable" else f"scopes -> {what}") + \
+                       (f"; revoke {revoked}" if revoked else "")
+            rows.append({"": mark, "action": kind, "name": entry["name"], "role": entry["role"], "detail": what})
+    if rows:
+        table(rows, ["", "action", "name", "role", "detail"])
+    tokens = details.get("tokens") or {}
+    if tokens:
+        out.print("[bold]new tokens (shown once; store them now):[/bold]")
+        for name, value in tokens.items():
+            out.print(f"  {name}: [bold]{value}[/bold]")
+
+
+@main.command("apply")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Print the diff the database computes; write nothing.")
+@click.option("--prune", is_flag=True, help="Also disable principals the file does not declare (never you).")
+@connection_options
+@json_option
+@handle_errors
+def apply_cmd(file: Path, dry_run: bool, prune: bool, token: str | None, dsn: str | None, data_dir: Path | None,
+              as_json: bool) -> None:
+    """Declare the agents of your tenant from a team file (operator token): coord apply team.yaml.
+
+    The database compares the file with the tenant and creates, changes or (with --prune)
+    disables principals; applying the same file again changes nothing. New tokens are printed
+    once. Format: docs/teams.md.
+    """
+    from coordinator import teams
+
+    document = teams.load_team(file)
+    with make_client(data_dir, dsn, token) as client:
+        result = teams.apply_team(client, document, dry_run=dry_run, prune=prune)
+    _show_team(result, as_json)
+
+
 # --- generic call ------------------------------------------------------------------------------
 
 def _parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:

@@ -272,6 +272,11 @@ class Client:
     def list_tokens(self) -> list[TokenRow]:
         return self._rows("list_tokens", TokenRow)
 
+    def apply_team(self, team: Any, dry_run: bool | None = None) -> Result:
+        """Declare the principals of your tenant from a team document (the JSON form of a team.yaml,
+        see coordinator.teams); the database validates it and computes the diff."""
+        return self._one("apply_team", Result, team=team, dry_run=dry_run)
+
     def query_audit(self, limit: int | None = None, action: str | None = None, target_id: str | None = None,
                     before_id: int | None = None) -> list[AuditEvent]:
         return self._rows("query_audit", AuditEvent, limit=limit, action=action, target_id=target_id,

@@ -171,6 +171,10 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO435", "session_header_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO436", "agent_type_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO441", "handoff_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO231", "team_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO232", "team_duplicate_name", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO233", "role_immutable", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO234", "team_changes_caller", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO301", "tenant_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO302", "principal_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO303", "token_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
@@ -215,6 +219,12 @@ def from_psycopg(exc: BaseException) -> CoordError:
             err = InvalidArgument(message, code=sqlstate, detail=detail, hint=hint)
         return err
     return _build(entry, message, detail, hint)
+
+
+def registered(code: str, message: str, detail: str | None = None, hint: str | None = None) -> CoordError:
+    """The registered error ``code`` for a problem found before the database is reached (a team
+    file that is not YAML), reported exactly as the database reports its own errors."""
+    return _build(REGISTRY[code], message, detail, hint)
 
 
 def _build(entry: ErrorCode, message: str, detail: str | None, hint: str | None) -> CoordError:

@@ -124,6 +124,50 @@ def test_docs_are_current(data_dir: Path) -> None:
     assert checked.exit_code == 0, checked.stderr
 
 
+def test_apply_a_team_file(data_dir: Path, tmp_path: Path) -> None:
+    d = ["--data-dir", str(data_dir)]
+    assert coord("up", *d, "--json").exit_code == 0
+    operator = as_json(coord("token", "issue", "operator", *d, "--json"))["token"]
+    team = tmp_path / "team.yaml"
+    team.write_text("version: 1\nagents:\n  - name: t-coder\n    scopes: [locks:write, locks:read]\n"
+                    "  - name: t-watcher\n    role: auditor\n    scopes: [audit:read]\n")
+
+    planned = coord("apply", str(team), "--dry-run", "--token", operator, *d)
+    assert planned.exit_code == 0, planned.stderr
+    assert "dry run, nothing written" in planned.stdout and "t-coder" in planned.stdout
+    assert "coord_" not in planned.stdout
+    applied = coord("apply", str(team), "--token", operator, *d, "--json")
+    assert applied.exit_code == 0, applied.stderr
+    result = as_json(applied)
+    assert (result["code"], sorted(result["details"]["tokens"])) == ("applied", ["t-coder", "t-watcher"])
+    coder = result["details"]["tokens"]["t-coder"]
+    assert as_json(coord("lock", "acquire", "team/a.py", "--token", coder, *d, "--json"))["code"] == "granted"
+
+    again = coord("apply", str(team), "--token", operator, *d)
+    assert again.exit_code == 0 and "no_change" in again.stdout and "shown once" not in again.stdout
+    team.write_text("version: 1\nagents:\n  - name: t-coder\n    scopes: [locks:read]\n"
+                    "  - name: t-watcher\n    role: auditor\n    scopes: [audit:read]\n")
+    changed = coord("apply", str(team), "--token", operator, *d)
+    assert changed.exit_code == 0 and "scopes -> locks:read" in changed.stdout and "shown once" in changed.stdout
+    assert coord("lock", "list", "--token", coder, *d).exit_code == EXIT_NOPERM, "the old token was revoked"
+
+    pruned = as_json(coord("apply", str(team), "--prune", "--dry-run", "--token", operator, *d, "--json"))
+    disabled = {entry["name"] for entry in pruned["details"]["disable"]}
+    assert {"alice", "carol"} <= disabled and "operator" not in disabled and "t-coder" not in disabled
+
+    team.write_text("version: 1\nprofiles: []\nagents: []\n")
+    bad = coord("apply", str(team), "--token", operator, *d)
+    assert bad.exit_code == EXIT_DATAERR and "CO231" in bad.stderr and "profiles" in bad.stderr
+    team.write_text("version: 1\nagents: [\n")
+    bad_yaml = coord("apply", str(team), "--token", operator, *d, "--json")
+    assert bad_yaml.exit_code == EXIT_DATAERR and as_json(bad_yaml)["code"] == "CO231"
+    as_agent = coord("apply", str(team.parent / "missing.yaml"), "--token", coder, *d)
+    assert as_agent.exit_code == 2, "click refuses a missing file"
+    team.write_text("version: 1\nagents: []\n")
+    refused = coord("apply", str(team), "--token", result["details"]["tokens"]["t-watcher"], *d, "--json")
+    assert refused.exit_code == EXIT_NOPERM and as_json(refused)["code"] == "42501"
+
+
 def test_down_stops_the_server(data_dir: Path) -> None:
     assert as_json(coord("down", "--data-dir", str(data_dir), "--json"))["stopped"] is True
     stopped = coord("status", "--data-dir", str(data_dir), "--json")

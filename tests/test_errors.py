@@ -120,6 +120,11 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
               lambda db, token: Client(connection=db, token=token, headers={"x-coord-session": "nope"}).my_locks()),
     "CO436": (_agent, lambda _db, c: c.start_session(agent_type="-bad")),
     "CO441": (_agent, lambda _db, c: c.write_handoff("")),
+    "CO231": (_operator, lambda _db, c: c.apply_team({"version": 1, "agents": [], "profiles": []})),
+    "CO232": (_operator, lambda _db, c: c.apply_team({"version": 1, "agents": [{"name": "a"}, {"name": "a"}]})),
+    "CO233": (_twin, lambda _db, c: c.apply_team({"version": 1, "agents": [{"name": "twin", "role": "auditor"}]})),
+    "CO234": (_operator, lambda _db, c: c.apply_team({"version": 1, "agents": [
+        {"name": c.authenticate().name, "role": "operator", "scopes": ["locks:read"]}]})),
     "CO301": (_none, lambda db, _: db.execute("select coord.register_principal(gen_random_uuid(), 'agent', 'x')")),
     "CO302": (_none, lambda db, _: db.execute(
         "select coord.issue_token(coord.ensure_tenant('t1'), gen_random_uuid())")),

@@ -27,6 +27,7 @@ from (values
   ('principal.create', 'principals:write', array['operator'],                      true,  'register an agent and issue its token'),
   ('principal.list',   'principals:read',  array['operator', 'auditor'],           false, 'list principals of the tenant'),
   ('token.revoke',     'tokens:write',     array['operator'],                      true,  'revoke a token'),
+  ('team.apply',       'principals:write', array['operator'],                      true,  'declare the agents of a tenant from a team file'),
   ('audit.query',      'audit:read',       array['operator', 'auditor'],           false, 'read the audit log of the tenant')
 ) as a (action, scope, roles, mutating, description);
 
