@@ -18,6 +18,7 @@ savepoint instead.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -303,6 +304,35 @@ class Client:
     def claim_task(self, kinds: Sequence[str], lease: timedelta | str | None = None) -> ClaimResult:
         return self._one("claim_task", ClaimResult, kinds=list(kinds), lease=lease)
 
+    def wait_for_task(self, kinds: Sequence[str], lease: timedelta | str | None = None, *, wait: float = 30.0,
+                      recheck: float = 2.0) -> ClaimResult:
+        """claim_task, waiting up to ``wait`` seconds for work without busy polling.
+
+        When the queue is empty the database names the tenant's NOTIFY channel; this LISTENs on
+        it and claims again when a task of any kind becomes ready (the wake-up hint) or every
+        ``recheck`` seconds (the backstop for tasks whose run_after passes, or a missed hint).
+        The claim itself is always the database's decision. Needs an autocommit connection.
+        """
+        deadline = time.monotonic() + wait
+        result = self.claim_task(kinds, lease)
+        if result.code != "empty" or wait <= 0:
+            return result
+        conn = self.connection
+        channel = pgsql.Identifier(result.details["channel"])
+        try:
+            conn.execute(pgsql.SQL("LISTEN {}").format(channel))
+            result = self.claim_task(kinds, lease)  # a task may have arrived before LISTEN took effect
+            while result.code == "empty" and (remaining := deadline - time.monotonic()) > 0:
+                for _ in conn.notifies(timeout=min(recheck, remaining), stop_after=1):
+                    break
+                result = self.claim_task(kinds, lease)
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+        finally:
+            if not conn.closed:
+                conn.execute(pgsql.SQL("UNLISTEN {}").format(channel))
+        return result
+
     def claim_tasks(self, kinds: Sequence[str], lease: timedelta | str | None = None,
                     limit: int | None = None) -> list[ClaimResult]:
         return self._rows("claim_tasks", ClaimResult, kinds=list(kinds), lease=lease, limit=limit)
@@ -333,6 +363,9 @@ class Client:
     def list_tasks(self, state: str | None = None, kind: str | None = None, limit: int | None = None,
                    before_id: int | None = None) -> list[Task]:
         return self._rows("list_tasks", Task, state=state, kind=kind, limit=limit, before_id=before_id)
+
+    def prune_tasks(self, finished_before: timedelta | str | None = None) -> Result:
+        return self._one("prune_tasks", Result, finished_before=finished_before)
 
     def maintain(self) -> Result:
         return self._one("maintain", Result)

@@ -164,6 +164,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO417", "task_locks_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO418", "task_filter_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO419", "dependency_failed", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO420", "retention_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO431", "session_required", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO432", "session_ttl_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO433", "capabilities_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),

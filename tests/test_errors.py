@@ -112,6 +112,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO417": (_agent, lambda _db, c: c.submit_task("k", locks=[f"f{i}.py" for i in range(65)])),
     "CO418": (_agent, lambda _db, c: c.list_tasks(state="sleeping")),
     "CO419": (_cancelled_task, lambda _db, ctx: ctx[0].submit_task("k", depends_on=[ctx[1]])),
+    "CO420": (_operator, lambda _db, c: c.prune_tasks("-1 day")),
     "CO431": (_agent, lambda _db, c: c.heartbeat()),
     "CO432": (_agent, lambda _db, c: c.start_session(ttl="2 hours")),
     "CO433": (_agent, lambda _db, c: c.start_session(capabilities=["has space"])),

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import psycopg
 import pytest
 
+from coordinator.client import Client
 from coordinator.errors import CoordError
-from tests.conftest import advance_clock
+from coordinator.results import ClaimResult
+from tests.conftest import advance_clock, make_principal
 
 
 def _events(db: psycopg.Connection, task_id: int) -> list[tuple[str, str, str]]:
@@ -257,3 +261,53 @@ def test_list_tasks_filters_and_pages(agent_factory) -> None:
     assert [t.task_id for t in a.list_tasks(kind="x")][:2] == [ids[2], ids[0]]
     assert [t.task_id for t in a.list_tasks(kind="x", before_id=ids[2])][:1] == [ids[0]]
     assert all(t.state == "queued" for t in a.list_tasks(state="queued"))
+
+
+def test_prune_removes_old_finished_tasks_only(db, agent_factory) -> None:
+    _, a = agent_factory()
+    _, op = agent_factory(role="operator")
+    done = a.submit_task("k").task_id
+    c = a.claim_task(["k"])
+    a.complete_task(done, c.claim)
+    waiting = a.submit_task("k").task_id
+    assert op.prune_tasks("1 day").details == {"pruned": {}}
+    advance_clock(db, "2 days")
+    assert op.prune_tasks("1 day").details == {"pruned": {"completed": 1}}
+    assert [t.task_id for t in a.list_tasks()] == [waiting]
+    with pytest.raises(CoordError) as err:
+        a.prune_tasks()  # agents are not granted it at all
+    assert err.value.code == "42501"
+    assert db.execute("select count(*) from audit.events where target_type = 'task' and target_id = %s",
+                      (str(done),)).fetchone()[0] == 3  # its history outlives it
+
+
+def test_a_task_becoming_ready_notifies_its_tenant_channel(committed_db) -> None:
+    with committed_db.connect() as admin:
+        principal = make_principal(admin, "notifier", tenant="notify")
+    channel = f"coord_tasks_{principal.tenant_id.hex}"
+    with psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
+            Client(committed_db.client_dsn, principal.token) as agent:
+        listener.execute(f'LISTEN "{channel}"')
+        parent = agent.submit_task("first").task_id
+        agent.submit_task("second", depends_on=[parent])  # not ready: no notification
+        claim = agent.claim_task(["first"])
+        agent.complete_task(parent, claim.claim)  # makes "second" ready
+        heard = [n.payload for n in listener.notifies(timeout=5, stop_after=2)]
+        assert heard == ["first", "second"]
+        assert agent.claim_task(["nothing"]).details["channel"] == channel
+
+
+def test_a_waiting_claim_wakes_up_on_notify(committed_db) -> None:
+    with committed_db.connect() as admin:
+        token = make_principal(admin, "waiter", tenant="wait").token
+    with Client(committed_db.client_dsn, token) as waiter, Client(committed_db.client_dsn, token) as submitter:
+        assert waiter.wait_for_task(["late"], wait=0.2, recheck=0.05).code == "empty"
+        results: list[ClaimResult] = []
+        # With recheck as long as the wait, only the NOTIFY (or the claim right after LISTEN)
+        # can end the wait early.
+        thread = threading.Thread(target=lambda: results.append(waiter.wait_for_task(["late"], wait=120, recheck=120)))
+        thread.start()
+        submitted = submitter.submit_task("late")
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the waiter was not woken"
+        assert results[0].code == "claimed" and results[0].task_id == submitted.task_id

@@ -16,6 +16,7 @@ from (values
   ('task.fail',        'tasks:write',      array['agent', 'operator'],             true,  'fail a task you hold the live claim of'),
   ('task.cancel',      'tasks:write',      array['agent', 'operator'],             true,  'cancel a task you submitted (operators: any task)'),
   ('task.redrive',     'tasks:admin',      array['operator'],                      true,  'bring a dead or failed task back to the queue'),
+  ('task.prune',       'tasks:admin',      array['operator'],                      true,  'delete finished tasks older than a retention interval'),
   ('task.read',        'tasks:read',       array['agent', 'operator', 'auditor'],  false, 'see tasks of the tenant'),
   ('queue.maintain',   'tasks:admin',      array['operator'],                      true,  'rescue expired claims and clean up dead sessions now'),
   ('session.start',    'sessions:write',   array['agent', 'operator'],             true,  'start a session'),

@@ -45,6 +45,7 @@ from (values
   ('CO417', 'task_locks_invalid',       'coord', 400, 65, 'a task may declare at most 64 lock paths', 'lock a parent directory (trailing /) instead'),
   ('CO418', 'task_filter_invalid',      'coord', 400, 65, 'unknown task state', 'states are queued, claimed, completed, failed, cancelled, dead'),
   ('CO419', 'dependency_failed',        'coord', 400, 65, 'a dependency already failed, was cancelled or is dead', 'redrive the dependency first, or submit without it'),
+  ('CO420', 'retention_invalid',        'coord', 400, 65, 'a retention interval must be zero or positive', 'pass how long finished tasks are kept, e.g. 7 days'),
   ('CO431', 'session_required',         'coord', 400, 65, 'this call needs a session', 'start one with start_session and send its id in the x-coord-session header'),
   ('CO432', 'session_ttl_out_of_range', 'coord', 400, 65, 'session ttl must be between 1 second and 1 hour', 'heartbeat more often rather than taking a long ttl'),
   ('CO433', 'capabilities_invalid',     'coord', 400, 65, 'invalid capabilities', 'at most 64 capabilities, each 1-64 letters, digits and . _ : / -'),

@@ -1,6 +1,6 @@
 -- The one gate of the task state machine. Every insert and state change of coord.tasks, by
--- the api or by hand, passes here: illegal moves are refused (CO411) and each transition is
--- audited in the same transaction, as the system for sweeps (expiry, lost sessions, failed
+-- the api or by hand, passes here: illegal moves are refused (CO411), waiting claimers are
+-- woken when a task becomes ready, and each transition is audited in the same transaction, as the system for sweeps (expiry, lost sessions, failed
 -- dependencies) and as a warning when someone changed the state without saying why.
 create or replace function coord.tg_tasks__transition()
 returns trigger
@@ -15,6 +15,7 @@ begin
       perform coord.fail('CO411', format('a new task starts queued, not %s', new.state));
     end if;
     new.state_changed_at := coord.now();
+    perform coord.notify_task_ready(new);
     perform audit.record('task.submit', 'queued', 'task', new.id::text, null,
       jsonb_strip_nulls(jsonb_build_object('kind', new.kind, 'priority', new.priority,
         'pending_deps', new.pending_deps, 'unique_key', new.unique_key, 'locks', new.lock_paths,
@@ -24,6 +25,9 @@ begin
   end if;
 
   if new.state = old.state then
+    if new.state = 'queued' and new.pending_deps = 0 and old.pending_deps > 0 then
+      perform coord.notify_task_ready(new);  -- its last prerequisite completed
+    end if;
     return new;
   end if;
   if not ((old.state, new.state) in (
@@ -35,6 +39,7 @@ begin
   end if;
 
   new.state_changed_at := coord.now();
+  perform coord.notify_task_ready(new);
   v_event := case when new.last_event is distinct from old.last_event then new.last_event else 'direct_change' end;
   perform audit.record('task.' || v_event, new.state::text, 'task', new.id::text, new.last_error,
     jsonb_strip_nulls(jsonb_build_object('from', old.state, 'to', new.state, 'kind', new.kind,
@@ -48,7 +53,7 @@ begin
 end;
 $$;
 
-comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411) and audits every insert and state change, with the event that caused it.';
+comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411), notifies the tenant''s task channel when a task becomes ready, and audits every insert and state change with the event that caused it.';
 revoke all on function coord.tg_tasks__transition() from public;
 
 create or replace trigger tasks_transition

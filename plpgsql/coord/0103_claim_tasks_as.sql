@@ -102,7 +102,8 @@ begin
       case when v_skipped > 0 then format('%s ready task(s) skipped: their leases are busy', v_skipped)
            else format('no ready task of kind %s', array_to_string(p_kinds, ', ')) end,
       null, null, null, null, null, null, null, null, null,
-      jsonb_build_object('skipped_busy_leases', v_skipped))::api.claim_result;
+      jsonb_build_object('skipped_busy_leases', v_skipped,
+                         'channel', coord.task_channel(p_me.tenant_id)))::api.claim_result;
   end if;
 end;
 $$;
