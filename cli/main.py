@@ -6,9 +6,10 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import is_dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -587,6 +588,215 @@ def demo(data_dir: Path | None, port: int | None, admin_dsn: str | None, as_json
     report = run_demo(data_dir=data_dir, port=port, admin_dsn=admin_dsn, console=None if as_json else out)
     if as_json:
         emit_json(report)
+
+
+# --- work queue ------------------------------------------------------------------------------
+
+def _json_arg(value: str | None, name: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint=name) from None
+
+
+def _ids(value: str | None) -> list[int] | None:
+    return [int(v) for v in value.split(",") if v.strip()] if value else None
+
+
+@main.group()
+def task() -> None:
+    """Submit, claim, complete and inspect tasks of the work queue."""
+
+
+@task.command("submit")
+@click.argument("kind")
+@click.option("--payload", help="JSON payload (at most 64 KiB).")
+@click.option("--priority", type=int, help="-1000..1000, higher first (default 0).")
+@click.option("--depends-on", help="Comma-separated task ids that must complete first.")
+@click.option("--run-after", help="Not before this timestamp.")
+@click.option("--max-attempts", type=int, help="1..100 (default 3).")
+@click.option("--required-trust", type=int, help="0..4: claimants need at least this trust.")
+@click.option("--unique-key", help="Dedupes pending work of the kind.")
+@click.option("--lock", "locks", multiple=True, help="A path the claim leases exclusively (repeatable).")
+@connection_options
+@json_option
+@handle_errors
+def task_submit(kind: str, payload: str | None, priority: int | None, depends_on: str | None, run_after: str | None,
+                max_attempts: int | None, required_trust: int | None, unique_key: str | None,
+                locks: tuple[str, ...], token: str | None, dsn: str | None, data_dir: Path | None,
+                as_json: bool) -> None:
+    """Queue a task of KIND."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.submit_task(kind, _json_arg(payload, "--payload"), priority=priority,
+                                       depends_on=_ids(depends_on), run_after=run_after, max_attempts=max_attempts,
+                                       required_trust=required_trust, unique_key=unique_key,
+                                       locks=list(locks) or None), as_json)
+
+
+@task.command("claim")
+@click.argument("kinds", nargs=-1, required=True)
+@click.option("--lease", help="Claim lease, e.g. '5 minutes' (default).")
+@click.option("--wait", type=float, default=0, show_default=True,
+              help="Seconds to wait for work (LISTEN/NOTIFY wake-up, re-checked every 2 s).")
+@connection_options
+@json_option
+@handle_errors
+def task_claim(kinds: tuple[str, ...], lease: str | None, wait: float, token: str | None, dsn: str | None,
+               data_dir: Path | None, as_json: bool) -> None:
+    """Claim the best ready task of KINDS. Exit 1 when there is none."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.wait_for_task(list(kinds), lease, wait=wait), as_json)
+
+
+@task.command("complete")
+@click.argument("task_id", type=int)
+@click.option("--claim", type=int, required=True, help="The claim token claim returned.")
+@click.option("--result", help="JSON result (at most 64 KiB).")
+@connection_options
+@json_option
+@handle_errors
+def task_complete(task_id: int, claim: int, result: str | None, token: str | None, dsn: str | None,
+                  data_dir: Path | None, as_json: bool) -> None:
+    """Complete TASK_ID with your live claim. Exit 1 when the claim is stale."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.complete_task(task_id, claim, _json_arg(result, "--result")), as_json)
+
+
+@task.command("fail")
+@click.argument("task_id", type=int)
+@click.option("--claim", type=int, required=True, help="The claim token claim returned.")
+@click.option("--error", "error_text", required=True, help="What went wrong.")
+@click.option("--final", is_flag=True, help="Not retryable: the task fails for good.")
+@connection_options
+@json_option
+@handle_errors
+def task_fail(task_id: int, claim: int, error_text: str, final: bool, token: str | None, dsn: str | None,
+              data_dir: Path | None, as_json: bool) -> None:
+    """Report that your claim on TASK_ID failed (retried with backoff unless --final)."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.fail_task(task_id, claim, error_text, retryable=not final), as_json)
+
+
+@task.command("cancel")
+@click.argument("task_id", type=int)
+@connection_options
+@json_option
+@handle_errors
+def task_cancel(task_id: int, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Cancel TASK_ID and the tasks that depend on it."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.cancel_task(task_id), as_json)
+
+
+@task.command("redrive")
+@click.argument("task_id", type=int)
+@connection_options
+@json_option
+@handle_errors
+def task_redrive(task_id: int, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Operators: return a dead or failed TASK_ID to the queue."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.redrive_task(task_id), as_json)
+
+
+@task.command("prune")
+@click.option("--finished-before", default="7 days", show_default=True,
+              help="Delete completed, failed and cancelled tasks that finished longer ago than this.")
+@connection_options
+@json_option
+@handle_errors
+def task_prune(finished_before: str, token: str | None, dsn: str | None, data_dir: Path | None,
+               as_json: bool) -> None:
+    """Operators: delete old finished tasks (their history stays in the audit log)."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.prune_tasks(finished_before), as_json)
+
+
+@task.command("get")
+@click.argument("task_id", type=int)
+@connection_options
+@json_option
+@handle_errors
+def task_get(task_id: int, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Show one task."""
+    with make_client(data_dir, dsn, token) as client:
+        row = client.get_task(task_id)
+    if as_json:
+        emit_json(row)
+    else:
+        for key, value in _plain(row).items():
+            out.print(f"{key}: {_cell(value)}")
+
+
+@task.command("list")
+@click.option("--state", type=click.Choice(["queued", "claimed", "completed", "failed", "cancelled", "dead"]))
+@click.option("--kind")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--before-id", type=int, help="Page: tasks older than this id.")
+@connection_options
+@json_option
+@handle_errors
+def task_list(state: str | None, kind: str | None, limit: int, before_id: int | None, token: str | None,
+              dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Tasks of your tenant, newest first."""
+    with make_client(data_dir, dsn, token) as client:
+        rows = client.list_tasks(state=state, kind=kind, limit=limit, before_id=before_id)
+    if as_json:
+        emit_json(rows)
+    elif rows:
+        table(rows, ["task_id", "kind", "state", "priority", "attempts", "pending_deps", "claimed_by",
+                     "lease_expires_at", "last_event"])
+    else:
+        out.print("(no tasks)")
+
+
+@agent.command("discover")
+@click.option("--capability", help="Only sessions offering this capability.")
+@click.option("--presence", type=click.Choice(["online", "idle", "offline"]))
+@connection_options
+@json_option
+@handle_errors
+def agent_discover(capability: str | None, presence: str | None, token: str | None, dsn: str | None,
+                   data_dir: Path | None, as_json: bool) -> None:
+    """Agent sessions with their presence (online / idle / offline from heartbeat age)."""
+    with make_client(data_dir, dsn, token) as client:
+        rows = client.discover_agents(capability=capability, presence=presence)
+    if as_json:
+        emit_json(rows)
+    elif rows:
+        table(rows, ["name", "presence", "status", "agent_type", "capabilities", "current_task_id",
+                     "last_heartbeat_at", "session_id"])
+    else:
+        out.print("(no sessions)")
+
+
+@main.command()
+@click.option("--every", type=float, help="Sweep again every this many seconds until interrupted.")
+@click.option("--limit", type=int, default=1000, show_default=True, help="At most this many of each per tenant.")
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def maintain(every: float | None, limit: int, data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
+    """Eager rescue for every tenant: end sessions that missed their heartbeat (releasing their
+    leases, requeueing their claims), requeue or bury expired claims, remove expired leases.
+    Claims and lock requests also do this lazily; run this (or pg_cron, docs/operations.md) so a
+    dead agent's work is reclaimable within session ttl + the interval."""
+    dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
+    while True:
+        counts = admin.sweep_all(dsn, limit)
+        if as_json:
+            emit_json({"at": datetime.now(UTC).isoformat(), "tenants": counts})
+        else:
+            busy = {name: c for name, c in counts.items() if any(c.values())}
+            stamp = datetime.now(UTC).strftime("%H:%M:%S")
+            out.print(f"{stamp} swept {len(counts)} tenant(s)" + "".join(
+                f"\n  {name}: " + ", ".join(f"{k} {v}" for k, v in c.items() if v) for name, c in busy.items()))
+        if every is None:
+            return
+        time.sleep(every)
 
 
 @main.command()

@@ -179,3 +179,19 @@ def database_status(admin_dsn: str) -> dict[str, Any]:
         return {"migrations": migrations, "tenants": cur.execute(sql.TENANTS).fetchall()}
 
 
+
+
+def sweep_all(admin_dsn: str, limit: int = 1000) -> dict[str, dict[str, int]]:
+    """One eager sweep of every tenant (coord.sweep), each in its own transaction; counts by tenant."""
+    with admin_connect(admin_dsn) as conn:
+        try:
+            tenants = conn.execute(sql.TENANT_IDS).fetchall()
+            counts: dict[str, dict[str, int]] = {}
+            for tenant_id, name in tenants:
+                with conn.transaction():
+                    row = conn.execute(sql.SWEEP_TENANT, (tenant_id, limit)).fetchone()
+                assert row is not None
+                counts[name] = row[0]
+            return counts
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None

@@ -110,3 +110,8 @@ order by t.name
 """
 
 MIGRATION_STATUS = "select count(*) as applied, max(version) as latest from coord.schema_migrations"
+
+# Eager sweep of every tenant (coord maintain): ends dead sessions, rescues expired claims,
+# removes expired leases; one transaction per tenant.
+TENANT_IDS = "select id, name from coord.tenants order by name"
+SWEEP_TENANT = "select coord.sweep(%s, %s, true)"

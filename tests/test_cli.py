@@ -168,6 +168,34 @@ def test_apply_a_team_file(data_dir: Path, tmp_path: Path) -> None:
     assert refused.exit_code == EXIT_NOPERM and as_json(refused)["code"] == "42501"
 
 
+def test_task_commands_and_maintain(data_dir: Path) -> None:
+    d = ["--data-dir", str(data_dir)]
+    worker = as_json(coord("agent", "add", "cli-worker", *d, "--json"))["token"]
+    t = ["--token", worker, *d]
+    submitted = as_json(coord("task", "submit", "build", "--payload", '{"target": "docs"}', "--priority", "5",
+                              "--lock", "docs/", *t, "--json"))
+    child = as_json(coord("task", "submit", "publish", "--depends-on", str(submitted["task_id"]), *t, "--json"))
+    assert (submitted["code"], child["state"]) == ("submitted", "queued")
+    empty = coord("task", "claim", "publish", "--wait", "0.1", *t)
+    assert empty.exit_code == EXIT_NOT_OK and "empty" in empty.stdout
+    claim = as_json(coord("task", "claim", "build", "--lease", "1 minute", *t, "--json"))
+    assert claim["payload"] == {"target": "docs"} and list(claim["locks"]) == ["docs/"]
+    stale = coord("task", "complete", str(claim["task_id"]), "--claim", str(claim["claim"] + 1000), *t)
+    assert stale.exit_code == EXIT_NOT_OK and "stale_claim" in stale.stdout
+    done = as_json(coord("task", "complete", str(claim["task_id"]), "--claim", str(claim["claim"]),
+                         "--result", '{"pages": 3}', *t, "--json"))
+    assert done["code"] == "completed"
+    listed = as_json(coord("task", "list", "--kind", "publish", *t, "--json"))
+    assert [(x["task_id"], x["pending_deps"]) for x in listed] == [(child["task_id"], 0)]
+    shown = coord("task", "get", str(submitted["task_id"]), *t)
+    assert shown.exit_code == 0 and "pages" in shown.stdout
+    bad = coord("task", "submit", "bad kind!", *t, "--json")
+    assert bad.exit_code == EXIT_DATAERR and as_json(bad)["code"] == "CO401"
+    swept = as_json(coord("maintain", *d, "--json"))
+    assert "default" in swept["tenants"] and set(swept["tenants"]["default"]) >= {"sessions_expired", "tasks_requeued"}
+    assert coord("agent", "discover", *t).exit_code == 0
+
+
 def test_down_stops_the_server(data_dir: Path) -> None:
     assert as_json(coord("down", "--data-dir", str(data_dir), "--json"))["stopped"] is True
     stopped = coord("status", "--data-dir", str(data_dir), "--json")

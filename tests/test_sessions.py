@@ -143,3 +143,20 @@ def test_sessions_are_tenant_scoped(db: psycopg.Connection, agent_factory) -> No
     _, there = agent_factory(tenant="t2")
     here.start_session(capabilities=["x"])
     assert there.discover_agents(capability="x") == []
+
+
+def test_the_superuser_sweep_of_coord_maintain_is_audited_as_expiry_not_direct_change(db, agent_factory) -> None:
+    principal, a = agent_factory()
+    a.start_session(ttl="5 seconds")
+    a.acquire_lock("gone.py", ttl="5 seconds")
+    sessionless = Client(connection=db, token=a.token)
+    sessionless.acquire_lock("also-gone.py", ttl="5 seconds")
+    advance_clock(db, "6 seconds")
+    counts = db.execute("select coord.sweep(%s, 100, true)", (principal.tenant_id,)).fetchone()[0]
+    assert (counts["sessions_expired"], counts["locks_expired"]) == (1, 1)
+    actions = [r[0] for r in db.execute(
+        "select action from audit.events where tenant_id = %s and action like 'lock.%%' order by id",
+        (principal.tenant_id,))]
+    assert "lock.direct_change" not in actions and actions.count("lock.expire") == 1
+    left = db.execute("select count(*) from coord.locks where tenant_id = %s", (principal.tenant_id,)).fetchone()
+    assert left == (0,)

@@ -31,7 +31,7 @@ begin
     return v_result;
   end if;
 
-  delete from coord.locks where task_id = p_task_id;
+  perform coord.drop_task_leases(p_task_id);
   update coord.tasks
   set state = 'completed', result = coalesce(p_result, '{}'), finished_at = coord.now(), lease_expires_at = null,
       last_event = 'completed'

@@ -35,7 +35,7 @@ begin
   if coalesce(p_retryable, true) then
     v_state := coord.release_claim(p_task_id, 'retry', coalesce(p_error, 'failed'));
   else
-    delete from coord.locks where task_id = p_task_id;
+    perform coord.drop_task_leases(p_task_id);
     update coord.tasks
     set state = 'failed', finished_at = coord.now(), lease_expires_at = null,
         last_error = coalesce(p_error, 'failed'), last_event = 'failed'

@@ -38,7 +38,7 @@ begin
     return v_result;
   end if;
 
-  delete from coord.locks where task_id = p_task_id;
+  perform coord.drop_task_leases(p_task_id);
   update coord.tasks
   set state = 'cancelled', finished_at = coord.now(), lease_expires_at = null, last_event = 'cancelled',
       last_error = format('cancelled by %s', v_me.name)

@@ -45,8 +45,10 @@ begin
 
   -- Everything the session holds lives at least as long as the session now does.
   update coord.locks as l set expires_at = v_expires_at, renewed_at = v_now
-  where l.tenant_id = v_me.tenant_id and l.session_id = v_me.session_id
-    and l.expires_at > v_now and l.expires_at < v_expires_at;
+  where l.id in (select x.id from coord.locks as x  -- locked in id order, like every lease writer
+                 where x.tenant_id = v_me.tenant_id and x.session_id = v_me.session_id
+                   and x.expires_at > v_now and x.expires_at < v_expires_at
+                 order by x.id for update);
   get diagnostics v_locks = row_count;
   update coord.tasks as t set lease_expires_at = v_expires_at
   where t.tenant_id = v_me.tenant_id and t.claimed_session_id = v_me.session_id and t.state = 'claimed'

@@ -2,7 +2,7 @@
 -- back to the queue (or to dead) with a new claim needed. Per session, never per agent: the
 -- agent's other sessions keep theirs. p_reason 'expired' (cleanup, a system action) only acts
 -- on a session whose heartbeat is overdue; 'ended' is the agent's own end_session.
--- Returns null when there was nothing to do.
+-- Returns null when there was nothing to do (or it could not get its locks at once).
 create or replace function coord.cleanup_session(p_tenant_id uuid, p_session_id uuid, p_reason text)
 returns jsonb
 language plpgsql
@@ -17,13 +17,23 @@ declare
   v_requeued bigint[] := '{}';
   v_dead bigint[] := '{}';
   v_summary jsonb;
+  v_lock_timeout text;
 begin
+  -- Expiry cleanup runs on other callers' paths (acquire, claim, complete) that already hold
+  -- locks in their own order; rather than risk a lock-order deadlock it gives up after a short
+  -- wait (all of it rolled back) and leaves the session to the next caller or coord maintain.
+  v_lock_timeout := pg_catalog.current_setting('lock_timeout');
+  if p_reason = 'expired' then
+    perform pg_catalog.set_config('lock_timeout', '100ms', true);
+  end if;
+  begin
   select s.id, s.agent_id, s.expires_at, s.ended_at into v_session
   from coord.sessions as s
   where s.tenant_id = p_tenant_id and s.id = p_session_id
   for update;
   if not found or v_session.ended_at is not null
      or (p_reason = 'expired' and v_session.expires_at > v_now) then
+    perform pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
     return null;
   end if;
 
@@ -32,7 +42,9 @@ begin
 
   with released as (
     delete from coord.locks as l
-    where l.tenant_id = p_tenant_id and l.session_id = p_session_id
+    where l.id in (select x.id from coord.locks as x
+                   where x.tenant_id = p_tenant_id and x.session_id = p_session_id
+                   order by x.id for update)
     returning l.path
   )
   select coalesce(array_agg(path order by path), '{}') into v_paths from released;
@@ -59,9 +71,13 @@ begin
          else 'ended by the agent' end,
     v_summary || jsonb_build_object('agent_id', v_session.agent_id),
     p_system => p_reason = 'expired', p_tenant_id => p_tenant_id);
+  exception when lock_not_available then
+    v_summary := null;
+  end;
+  perform pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
   return v_summary;
 end;
 $$;
 
-comment on function coord.cleanup_session(uuid, uuid, text) is 'Ends a session (reason ended, or expired when its heartbeat is overdue), releases its leases and requeues its claims; audited (expiry as a system action). Null when there was nothing to do.';
+comment on function coord.cleanup_session(uuid, uuid, text) is 'Ends a session (reason ended, or expired when its heartbeat is overdue), releases its leases and requeues its claims; audited (expiry as a system action). Null when there was nothing to do or its locks were busy (it then leaves the session to a later sweep).';
 revoke all on function coord.cleanup_session(uuid, uuid, text) from public;

@@ -13,7 +13,7 @@ declare
   v_task record;
   v_state coord.task_state;
 begin
-  delete from coord.locks as l where l.task_id = p_task_id;
+  perform coord.drop_task_leases(p_task_id);
 
   update coord.tasks as t
   set state = case when t.attempts >= t.max_attempts then 'dead' else 'queued' end::coord.task_state,

@@ -15,7 +15,9 @@ declare
   v_dead integer := 0;
   v_locks integer := 0;
   v_row record;
+  v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
 begin
+  perform pg_catalog.set_config('coord.sweeping', 'on', true);
   for v_row in
     select s.id from coord.sessions as s
     where s.tenant_id = p_tenant_id and s.ended_at is null and s.expires_at <= v_now
@@ -35,12 +37,19 @@ begin
     limit p_limit
     for update skip locked
   loop
-    if coord.release_claim(v_row.id, 'expired', null) = 'dead' then
-      v_dead := v_dead + 1;
-    else
-      v_requeued := v_requeued + 1;
-    end if;
+    -- As in cleanup_session: never wait long for leases a concurrent caller holds.
+    begin
+      perform pg_catalog.set_config('lock_timeout', '100ms', true);
+      if coord.release_claim(v_row.id, 'expired', null) = 'dead' then
+        v_dead := v_dead + 1;
+      else
+        v_requeued := v_requeued + 1;
+      end if;
+    exception when lock_not_available then
+      null;  -- left for the next sweep
+    end;
   end loop;
+  perform pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
 
   if p_locks then
     for v_row in
@@ -58,6 +67,7 @@ begin
     end loop;
   end if;
 
+  perform pg_catalog.set_config('coord.sweeping', '', true);
   return jsonb_build_object('sessions_expired', v_sessions, 'tasks_requeued', v_requeued,
                             'tasks_dead', v_dead, 'locks_expired', v_locks);
 end;
