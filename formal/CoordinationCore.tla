@@ -5,7 +5,7 @@
 (*   lock rows        coord.locks (path, mode, holder session, fence)     *)
 (*   lease expiry     expires_at <= coord.now()  (action ExpireLock)       *)
 (*   fences, claims   one increasing sequence (coord.lock_fence_seq)       *)
-(*   task states      queued, claimed, completed, dead                     *)
+(*   task states      queued, claimed, completed, failed, cancelled, dead  *)
 (*                                                                         *)
 (* A session that dies keeps running as a zombie: its process still       *)
 (* believes it holds what it held and may try to release, renew or         *)
@@ -20,7 +20,8 @@ CONSTANTS Sessions, Tasks, MaxAttempts, MaxFence, CheckClaims
 CONSTANT Paths                  \* lockable paths; the model treats all of them as overlapping
 Overlap(p, q) == TRUE           \* (a directory and a file inside it); prefix logic is SQL-tested
 Modes == {"exclusive", "shared"}
-TaskStates == {"queued", "claimed", "completed", "dead"}
+TaskStates == {"queued", "claimed", "completed", "failed", "cancelled", "dead"}
+Finished == {"completed", "failed", "cancelled", "dead"}
 None == "none"
 
 VARIABLES
@@ -106,6 +107,11 @@ ClaimTask(s, t) ==
     /\ claimBelief' = [claimBelief EXCEPT ![s] = @ \cup {[task |-> t, claim |-> fence + 1]}]
     /\ UNCHANGED <<locks, lockBelief, alive, completions, history>>
 
+Requeue(row) ==
+    IF row.attempts + 1 >= MaxAttempts
+    THEN [row EXCEPT !.state = "dead", !.claim = 0, !.holder = None, !.live = FALSE, !.attempts = MaxAttempts]
+    ELSE [row EXCEPT !.state = "queued", !.claim = 0, !.holder = None, !.live = FALSE, !.attempts = @ + 1]
+
 ClaimIsLive(t, c) == task[t].state = "claimed" /\ task[t].live /\ task[t].claim = c
 
 (* complete_task: only the live claimant, at most once. *)
@@ -126,16 +132,33 @@ ForgetClaim(s, b) ==
     /\ claimBelief' = [claimBelief EXCEPT ![s] = @ \ {b}]
     /\ UNCHANGED <<fence, locks, lockBelief, alive, task, completions, history>>
 
+(* fail_task by the live claimant: retryable -> back to the queue (or dead after the last
+   attempt); not retryable -> failed. A stale claim is refused (ForgetClaim). *)
+FailTask(s, b, retryable) ==
+    /\ b \in claimBelief[s]
+    /\ ClaimIsLive(b.task, b.claim)
+    /\ task' = [task EXCEPT ![b.task] = IF retryable THEN Requeue(@)
+                                        ELSE [@ EXCEPT !.state = "failed", !.holder = None, !.live = FALSE]]
+    /\ claimBelief' = [claimBelief EXCEPT ![s] = @ \ {b}]
+    /\ UNCHANGED <<fence, locks, lockBelief, alive, completions, history>>
+
+(* cancel_task: a queued or claimed task is cancelled; its claimant's later completion is stale. *)
+CancelTask(t) ==
+    /\ task[t].state \in {"queued", "claimed"}
+    /\ task' = [task EXCEPT ![t] = [@ EXCEPT !.state = "cancelled", !.holder = None, !.live = FALSE]]
+    /\ UNCHANGED <<fence, locks, lockBelief, alive, claimBelief, completions, history>>
+
+(* redrive_task: an operator returns a dead or failed task to the queue. *)
+RedriveTask(t) ==
+    /\ task[t].state \in {"dead", "failed"}
+    /\ task' = [task EXCEPT ![t] = [@ EXCEPT !.state = "queued", !.attempts = 0, !.claim = 0]]
+    /\ UNCHANGED <<fence, locks, lockBelief, alive, claimBelief, completions, history>>
+
 (* The claim lease runs out. *)
 ExpireClaim(t) ==
     /\ task[t].state = "claimed" /\ task[t].live
     /\ task' = [task EXCEPT ![t].live = FALSE]
     /\ UNCHANGED <<fence, locks, lockBelief, alive, claimBelief, completions, history>>
-
-Requeue(row) ==
-    IF row.attempts + 1 >= MaxAttempts
-    THEN [row EXCEPT !.state = "dead", !.claim = 0, !.holder = None, !.live = FALSE, !.attempts = MaxAttempts]
-    ELSE [row EXCEPT !.state = "queued", !.claim = 0, !.holder = None, !.live = FALSE, !.attempts = @ + 1]
 
 (* Rescue (lazily inside claim, eagerly in coord maintain): an expired claim returns the
    task to the queue with attempt + 1, or moves it to dead after MaxAttempts. *)
@@ -163,8 +186,9 @@ Next ==
     \/ \E s \in Sessions : \E b \in lockBelief[s] : ReleaseLock(s, b)
     \/ \E l \in locks : ExpireLock(l)
     \/ \E s \in Sessions, t \in Tasks : ClaimTask(s, t)
-    \/ \E s \in Sessions : \E b \in claimBelief[s] : CompleteTask(s, b) \/ ForgetClaim(s, b)
-    \/ \E t \in Tasks : ExpireClaim(t) \/ RescueTask(t)
+    \/ \E s \in Sessions : \E b \in claimBelief[s] :
+          CompleteTask(s, b) \/ ForgetClaim(s, b) \/ FailTask(s, b, TRUE) \/ FailTask(s, b, FALSE)
+    \/ \E t \in Tasks : ExpireClaim(t) \/ RescueTask(t) \/ CancelTask(t) \/ RedriveTask(t)
     \/ \E s \in Sessions : SessionDies(s) \/ CleanupSession(s)
 
 Fairness ==
@@ -199,13 +223,19 @@ CompletedAtMostOnce == \A t \in Tasks : completions[t] <= 1
 \* Only the live claimant completes, and a task completes at most once.
 CompletionByLiveClaimantOnly == ~staleCompletion /\ CompletedAtMostOnce
 
-\* Every task is in exactly one state, and a finished task stays finished.
-NoLostTask == \A t \in Tasks : task[t].state \in TaskStates
+\* Every task is in exactly one state; only a claimed task has a live claim or a holder.
+NoLostTask ==
+    \A t \in Tasks : /\ task[t].state \in TaskStates
+                    /\ (task[t].state # "claimed") => (~task[t].live /\ task[t].holder = None)
 
-(* Liveness: a claim whose lease expired is eventually returned or buried (never stuck), and
+\* A completed task stays completed (redrive applies to dead and failed tasks only).
+CompletedIsFinal == [][\A t \in Tasks : task[t].state = "completed" => task'[t].state = "completed"]_vars
+
+(* Liveness: a claim whose lease expired eventually ends (returned to the queue, buried as
+   dead, or cancelled; never stuck as claimed), and
    a dead session's leases and claims are eventually cleaned up. *)
 EventualReclaimAfterExpiry ==
-    \A t \in Tasks : (task[t].state = "claimed" /\ ~task[t].live) ~> (task[t].state \in {"queued", "dead"})
+    \A t \in Tasks : (task[t].state = "claimed" /\ ~task[t].live) ~> (task[t].state # "claimed")
 
 DeadSessionsAreCleanedUp ==
     \A s \in Sessions : (~alive[s]) ~> (~\E l \in locks : l.holder = s)
