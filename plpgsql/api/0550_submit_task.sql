@@ -19,11 +19,26 @@ declare
   v_me api.principal_info := coord.principal();
   v_decision authz.decision;
   v_result api.task_result;
+  v_paths text[];
+  v_now timestamptz := coord.now();
 begin
   v_decision := authz.decide('task.submit', p_kind, jsonb_build_object('kind', p_kind));
   if not v_decision.allowed then
     perform audit.record('task.submit', 'denied', 'kind', p_kind, v_decision.reason, '{}', v_decision, 'warning');
     return row(false, 'denied', v_decision.reason, null, null, null, null, null, '{}')::api.task_result;
+  end if;
+  if coalesce(cardinality(p_depends_on), 0) = 0 and p_unique_key is null then
+    -- The common case needs no dependency or dedupe bookkeeping: validate and insert.
+    v_paths := coord.check_task_fields(p_kind, coalesce(p_payload, '{}'), coalesce(p_priority, 0),
+      coalesce(p_max_attempts, 3), coalesce(p_required_trust, 0), null, coalesce(p_locks, '{}'));
+    insert into coord.tasks (tenant_id, kind, payload, priority, run_after, max_attempts, required_trust,
+                             lock_paths, submitted_by, submitted_at)
+    values (v_me.tenant_id, p_kind, coalesce(p_payload, '{}'), coalesce(p_priority, 0),
+            coalesce(p_run_after, v_now), coalesce(p_max_attempts, 3), coalesce(p_required_trust, 0), v_paths,
+            v_me.principal_id, v_now)
+    returning true, 'submitted', null::text, id, state::text, null::bigint, null::integer, run_after, '{}'::jsonb
+    into v_result;
+    return v_result;
   end if;
   select * into v_result
   from coord.submit_task_specs(v_me, jsonb_build_array(jsonb_build_object(

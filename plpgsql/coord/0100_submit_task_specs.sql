@@ -54,33 +54,17 @@ begin
     if v_key is not null then
       perform coord.fail('CO415', format('item %s has unknown keys: %s', i, v_key));
     end if;
-    perform coord.check_kind(v_spec ->> 'kind');
     if not v_spec ? 'payload' then
       v_spec := v_spec || '{"payload": {}}';
-    elsif octet_length((v_spec -> 'payload')::text) > 65536 then
-      perform coord.fail('CO404', format('payload of item %s has %s bytes', i, octet_length((v_spec -> 'payload')::text)));
-    end if;
-    if coalesce((v_spec ->> 'priority')::integer, 0) not between -1000 and 1000 then
-      perform coord.fail('CO403', format('priority %s', v_spec ->> 'priority'));
-    end if;
-    if coalesce((v_spec ->> 'max_attempts')::integer, 3) not between 1 and 100 then
-      perform coord.fail('CO405', format('max_attempts %s', v_spec ->> 'max_attempts'));
-    end if;
-    if coalesce((v_spec ->> 'required_trust')::integer, 0) not between 0 and 4 then
-      perform coord.fail('CO409', format('required_trust %s', v_spec ->> 'required_trust'));
-    end if;
-    if v_spec ? 'unique_key' and char_length(v_spec ->> 'unique_key') not between 1 and 200 then
-      perform coord.fail('CO414', format('unique_key of %s characters', char_length(v_spec ->> 'unique_key')));
     end if;
     if coalesce(jsonb_typeof(v_spec -> 'locks'), 'array') <> 'array'
        or coalesce(jsonb_typeof(v_spec -> 'depends_on'), 'array') <> 'array' then
       perform coord.fail('CO415', format('item %s: locks and depends_on are arrays', i));
     end if;
-    if jsonb_array_length(coalesce(v_spec -> 'locks', '[]')) > 64 then
-      perform coord.fail('CO417', format('%s lock paths', jsonb_array_length(v_spec -> 'locks')));
-    end if;
-    select coalesce(array_agg(distinct coord.normalize_path(p)), '{}') into v_paths
-    from jsonb_array_elements_text(coalesce(v_spec -> 'locks', '[]')) as p;
+    v_paths := coord.check_task_fields(v_spec ->> 'kind', v_spec -> 'payload',
+      coalesce((v_spec ->> 'priority')::integer, 0), coalesce((v_spec ->> 'max_attempts')::integer, 3),
+      coalesce((v_spec ->> 'required_trust')::integer, 0), v_spec ->> 'unique_key',
+      array(select jsonb_array_elements_text(coalesce(v_spec -> 'locks', '[]'))));
     v_spec := v_spec || jsonb_build_object('locks', to_jsonb(v_paths));
     if v_spec ? 'ref' then
       if jsonb_typeof(v_spec -> 'ref') <> 'string' or v_refs ? (v_spec ->> 'ref') then

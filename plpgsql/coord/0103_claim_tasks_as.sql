@@ -30,8 +30,6 @@ declare
   v_candidate record;
   v_rounds integer := 0;
 begin
-  perform coord.sweep(p_me.tenant_id, 8, false);
-
   select n.default_trust, n.max_concurrent_tasks into v_trust, v_max
   from coord.tenants as n where n.id = p_me.tenant_id;
   select count(*) into v_held
@@ -96,6 +94,13 @@ begin
     v_skipped := v_skipped + v_skipped_round;
     exit when v_skipped_round = 0 or v_claimed >= v_room or v_rounds >= 4;
   end loop;
+
+  -- Lazy rescue when the queue could not fill the request: claims of dead sessions and
+  -- expired leases go back (after their backoff) for the next claim. A busy queue leaves
+  -- this to the next short claim or to coord maintain.
+  if v_claimed < v_room then
+    perform coord.sweep(p_me.tenant_id, 8, false);
+  end if;
 
   if v_claimed = 0 then
     return next row(false, 'empty',
