@@ -119,12 +119,26 @@ class ClaimUpkeep:
             _check(self.client.complete_task(task_id, claim), "completed", "complete_task")
         self.held.clear()
 
+    def release_leftovers(self) -> None:
+        """Complete the claims this agent still holds from earlier cells (their tokens are listed)."""
+        me = self.client.authenticate()
+        assert me is not None
+        while True:
+            mine = [t for t in self.client.list_tasks(state="claimed", kind=CLAIM_KIND, limit=1000)
+                    if t.claimed_by == me.name]
+            if not mine:
+                return
+            for task in mine:
+                self.client.complete_task(task.task_id, task.claim)
+
     def after_refusal(self, refusal: Any, what: str) -> None:
         """The claim returned nothing: refill when empty, release when at the claim limit."""
         if refusal.code == "empty":
             self.refill()
         elif refusal.code == "at_limit" and self.held:
             self.release()
+        elif refusal.code == "at_limit":
+            self.release_leftovers()
         else:
             raise RuntimeError(f"{what}: {refusal.code}: {refusal.reason} ({refusal.details}); "
                                f"holding {len(self.held)} tasks")
@@ -134,6 +148,7 @@ def api_single_claim(dsn: str, tokens: list[str]) -> Workload:
     def make_op(i: int, stack: ExitStack) -> Op:
         client = stack.enter_context(Client(dsn, tokens[i]))
         upkeep = ClaimUpkeep(client, FILL_PER_CLIENT["api_single_claim"])
+        upkeep.release_leftovers()
         upkeep.refill()
 
         def op() -> Tally:
@@ -152,6 +167,7 @@ def api_batch_claim(dsn: str, tokens: list[str], batch: int) -> Workload:
     def make_op(i: int, stack: ExitStack) -> Op:
         client = stack.enter_context(Client(dsn, tokens[i]))
         upkeep = ClaimUpkeep(client, FILL_PER_CLIENT["api_batch_claim"])
+        upkeep.release_leftovers()
         upkeep.refill()
 
         def op() -> Tally:
