@@ -1,9 +1,9 @@
-"""Plumbing of bench/harness.py and bench/core.py without a server: no timing is asserted."""
+"""Plumbing of bench/harness.py and bench/core.py: no timing is asserted. The claim upkeep runs
+against the real api in the test's rolled-back transaction."""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,38 +42,32 @@ def test_render_compares_jobs_with_jobs_and_skips_absent_baselines() -> None:
         "batch: share of thread time in untimed upkeep, by clients: 1: 50%"]
 
 
-@dataclass
-class Refusal:
-    code: str
-    ok: bool = False
-    reason: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+def _count(db: Any, sql: str, *args: Any) -> int:
+    return db.execute(sql, args).fetchone()[0]  # type: ignore[no-any-return]
 
 
-class FakeClient:
-    def __init__(self) -> None:
-        self.submitted = 0
-        self.completed: list[int] = []
+def test_claim_upkeep_refills_when_empty_and_releases_at_limit(db: Any, agent_factory: Any) -> None:
+    principal, client = agent_factory()
+    db.execute("update coord.tenants set max_concurrent_tasks = 2 where id = %s", (principal.tenant_id,))
+    kind = [core.CLAIM_KIND]
+    upkeep = core.ClaimUpkeep(client, 250)
 
-    def submit_tasks(self, tasks: list[dict[str, Any]]) -> list[Any]:
-        assert len(tasks) <= core.SUBMIT_BATCH
-        self.submitted += len(tasks)
-        return [Refusal("submitted", ok=True) for _ in tasks]
+    upkeep.after_refusal(client.claim_task(kind), "claim_task")  # empty: refill in batches
+    assert _count(db, "select count(*) from coord.tasks where tenant_id = %s and state = 'queued'",
+                  principal.tenant_id) == 250
 
-    def complete_task(self, task_id: int, claim: int) -> Any:
-        self.completed.append(task_id)
-        return Refusal("completed", ok=True)
+    claims = client.claim_tasks(kind, limit=5)
+    assert [c.code for c in claims] == ["claimed", "claimed"]
+    upkeep.held.extend((c.task_id, c.claim) for c in claims)
+    upkeep.after_refusal(client.claim_task(kind), "claim_task")  # at_limit: complete what it holds
+    assert upkeep.held == [] and _count(db, "select count(*) from coord.tasks where tenant_id = %s "
+                                            "and state = 'completed'", principal.tenant_id) == 2
 
+    client.claim_tasks(kind, limit=5)  # claims left over from an earlier cell, unknown to this upkeep
+    upkeep.after_refusal(client.claim_task(kind), "claim_task")
+    assert _count(db, "select count(*) from coord.tasks where tenant_id = %s and state = 'claimed'",
+                  principal.tenant_id) == 0
 
-def test_claim_upkeep_refills_when_empty_and_releases_at_limit() -> None:
-    client = FakeClient()
-    upkeep = core.ClaimUpkeep(client, 250)  # type: ignore[arg-type]
-    upkeep.after_refusal(Refusal("empty"), "claim_tasks")
-    assert client.submitted == 250
-    upkeep.held.extend([(1, 1), (2, 1)])
-    upkeep.after_refusal(Refusal("at_limit"), "claim_tasks")
-    assert client.completed == [1, 2] and upkeep.held == []
-    with pytest.raises(RuntimeError, match="at_limit"):  # at the limit while holding nothing
-        upkeep.after_refusal(Refusal("at_limit"), "claim_tasks")
+    _, unscoped = agent_factory(scopes=["locks:write"])
     with pytest.raises(RuntimeError, match="denied"):
-        upkeep.after_refusal(Refusal("denied", reason="no scope"), "claim_tasks")
+        core.ClaimUpkeep(unscoped, 10).after_refusal(unscoped.claim_task(kind), "claim_task")
