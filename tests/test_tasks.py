@@ -311,3 +311,19 @@ def test_a_waiting_claim_wakes_up_on_notify(committed_db) -> None:
         thread.join(timeout=60)
         assert not thread.is_alive(), "the waiter was not woken"
         assert results[0].code == "claimed" and results[0].task_id == submitted.task_id
+
+
+def test_task_leases_end_with_the_task_and_cannot_be_released_by_hand(agent_factory) -> None:
+    _, a = agent_factory("a")
+    _, b = agent_factory("b")
+    own = a.acquire_lock("docs/", ttl="1 minute")
+    task_id = b.submit_task("edit", locks=["docs/", "src/x.py"]).task_id
+    c = a.claim_task(["edit"], lease="10 minutes")
+    assert c.code == "claimed" and c.locks["docs/"] == own.fence  # its own plain lease is adopted
+    held = a.release_lock("docs/", own.fence)
+    assert (held.ok, held.code, held.details) == (False, "held_by_task", {"task_id": task_id})
+    assert a.renew_lock("src/x.py", c.locks["src/x.py"]).code == "held_by_task"
+    assert a.renew_task(task_id, c.claim, "20 minutes").code == "renewed"
+    assert a.acquire_lock("docs/readme.md").code == "busy"  # a task's lease is the task's alone
+    a.fail_task(task_id, c.claim, "gave up")  # retryable: requeued, leases released
+    assert [x.locked for x in b.check_locks(["docs/", "src/x.py"])] == [False, False]

@@ -9,7 +9,8 @@ declare
   v_me api.principal_info := coord.principal();
   v_decision authz.decision;
   v_result api.task_result;
-  v_expires_at timestamptz := coord.now() + p_lease;
+  v_now timestamptz := coord.clock_now();  -- the running clock, as for lock leases
+  v_expires_at timestamptz := v_now + p_lease;
 begin
   perform coord.check_claim(p_task_id, p_claim);
   perform coord.check_lease(p_lease);
@@ -25,7 +26,7 @@ begin
   end if;
   if v_result.code is null then
     update coord.tasks set lease_expires_at = v_expires_at where id = p_task_id;
-    update coord.locks set expires_at = greatest(expires_at, v_expires_at), renewed_at = coord.now()
+    update coord.locks set expires_at = greatest(expires_at, v_expires_at), renewed_at = v_now
     where task_id = p_task_id;
     v_result := row(true, 'renewed', null, p_task_id, 'claimed', p_claim, null, null,
                     jsonb_build_object('lease_expires_at', v_expires_at));

@@ -8,7 +8,7 @@ as $$
 declare
   v_me api.principal_info := coord.principal();
   v_decision authz.decision;
-  v_now timestamptz := coord.now();
+  v_now timestamptz := coord.clock_now();  -- the running clock, as for lock leases
   v_expires_at timestamptz;
   v_locks integer;
   v_claims integer;

@@ -15,7 +15,7 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_now timestamptz := coord.now();
+  v_now timestamptz := coord.clock_now();  -- the running clock, as for lock leases
   v_trust smallint;
   v_max integer;
   v_held integer;
