@@ -140,6 +140,7 @@ class Client:
         # Sent as x-coord-session on every call; start_session sets it.
         self.session_id = session_id
         self._signatures: dict[str, FunctionSignature] | None = None
+        self._queries: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def close(self) -> None:
         if self._owns_connection:
@@ -169,6 +170,13 @@ class Client:
             raise UnknownFunction(f"unknown api function {function}", code="42883",
                                   hint="list them with coord call --list") from None
 
+    def _query(self, signature: FunctionSignature, keys: tuple[str, ...]) -> str:
+        """rpc_query rendered once per function and argument set (composing it costs ~0.1 ms)."""
+        cached = self._queries.get((signature.name, keys))
+        if cached is None:
+            cached = self._queries[(signature.name, keys)] = rpc_query(signature, keys).as_string(self.connection)
+        return cached
+
     def request_headers(self) -> dict[str, str]:
         headers = {"user-agent": USER_AGENT, **{k.lower(): v for k, v in self.extra_headers.items()}}
         if self.token:
@@ -186,7 +194,7 @@ class Client:
         if unknown:
             raise UnknownFunction(f"api.{function} has no argument {', '.join(unknown)}", code="42883",
                                   hint=f"arguments: {', '.join(signature.arg_names) or '(none)'}")
-        query = rpc_query(signature, list(body))
+        query = self._query(signature, tuple(body))
         params = [json.dumps(body)] if body else []
         context = ('"api"', ANON_ROLE, json.dumps({"role": ANON_ROLE}), "POST", f"/rpc/{signature.name}",
                    json.dumps(self.request_headers()), "{}")
@@ -208,7 +216,7 @@ class Client:
             raise from_psycopg(exc) from None
 
     def _own_transaction(self, cur: psycopg.Cursor[Any], signature: FunctionSignature, context: tuple[str, ...],
-                         query: pgsql.Composed, params: list[str]) -> None:
+                         query: str, params: list[str]) -> None:
         """The request's statements, pipelined into one round trip; rolled back on any error."""
         conn = self.connection
         try:
