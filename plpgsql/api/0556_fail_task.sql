@@ -10,7 +10,7 @@ declare
   v_decision authz.decision;
   v_result api.task_result;
   v_state coord.task_state;
-  v_cancelled integer := 0;
+  v_cancelled integer;
 begin
   perform coord.check_claim(p_task_id, p_claim);
   if char_length(p_error) > 4000 then
@@ -45,12 +45,13 @@ begin
   end if;
   return (select row(true, case v_state when 'queued' then 'requeued' else v_state::text end, null, t.id,
                      t.state::text, p_claim, t.attempts, case when v_state = 'queued' then t.run_after end,
-                     jsonb_build_object('dependents_cancelled', v_cancelled))::api.task_result
+                     case when v_cancelled is not null
+                          then jsonb_build_object('dependents_cancelled', v_cancelled) else '{}' end)::api.task_result
           from coord.tasks as t where t.id = p_task_id);
 end;
 $$;
 
 comment on function api.fail_task(bigint, bigint, text, boolean) is
-'Reports that your live claim failed. Retryable (default): the task is requeued after a jittered exponential backoff (code requeued, run_after) or, on its last attempt, becomes dead (code dead; its dependents are cancelled). Not retryable: code failed, dependents cancelled. Stale claims are refused as results (stale_claim, expired, session_ended). Errors: CO410, CO413, CO416 error text over 4000 characters, CO213.';
+'Reports that your live claim failed. Retryable (default): the task is requeued after a jittered exponential backoff (code requeued, run_after) or, on its last attempt, becomes dead (code dead; its dependents are cancelled). Not retryable: code failed, dependents cancelled (details.dependents_cancelled). Stale claims are refused as results (stale_claim, expired, session_ended). Errors: CO410, CO413, CO416 error text over 4000 characters, CO213.';
 revoke all on function api.fail_task(bigint, bigint, text, boolean) from public;
 grant execute on function api.fail_task(bigint, bigint, text, boolean) to coord_agent, coord_operator;
