@@ -5,9 +5,11 @@
 alter table coord.tenants
   add column default_trust smallint not null default 2,
   add column max_concurrent_tasks integer not null default 64,
+  add column task_channel text not null default ('coord_tasks_' || replace(gen_random_uuid()::text, '-', '')),
   add constraint tenants_default_trust_check check (default_trust between 0 and 4),
   add constraint tenants_max_concurrent_tasks_check check (max_concurrent_tasks between 0 and 10000);
 comment on column coord.tenants.default_trust is 'Trust level (0-4) of every principal of the tenant until profiles assign one; claim_task compares it with a task''s required_trust.';
+comment on column coord.tenants.task_channel is 'LISTEN channel on which the tenant''s newly claimable tasks announce their kind: random, so only the tenant''s own principals (told it by claim_task) can listen.';
 comment on column coord.tenants.max_concurrent_tasks is 'How many live claims one principal may hold at once, until profiles set it per agent.';
 
 create table coord.sessions (

@@ -284,7 +284,10 @@ def test_prune_removes_old_finished_tasks_only(db, agent_factory) -> None:
 def test_a_task_becoming_ready_notifies_its_tenant_channel(committed_db) -> None:
     with committed_db.connect() as admin:
         principal = make_principal(admin, "notifier", tenant="notify")
-    channel = f"coord_tasks_{principal.tenant_id.hex}"
+    with committed_db.connect() as admin:
+        channel = admin.execute("select task_channel from coord.tenants where id = %s",
+                                (principal.tenant_id,)).fetchone()[0]
+    assert principal.tenant_id.hex not in channel  # not guessable from the tenant id
     with psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
             Client(committed_db.client_dsn, principal.token) as agent:
         listener.execute(f'LISTEN "{channel}"')

@@ -22,6 +22,7 @@ declare
   v_paths text[];
   v_now timestamptz := coord.now();
 begin
+  perform coord.require_read_committed();
   v_decision := authz.decide('task.submit', p_kind, jsonb_build_object('kind', p_kind));
   if not v_decision.allowed then
     perform audit.record('task.submit', 'denied', 'kind', p_kind, v_decision.reason, '{}', v_decision, 'warning');

@@ -9,6 +9,7 @@ declare
   v_me api.principal_info := coord.principal();
   v_decision authz.decision;
 begin
+  perform coord.require_read_committed();
   v_decision := authz.decide('task.submit', null, jsonb_build_object('batch', jsonb_array_length(
     case when jsonb_typeof(p_tasks) = 'array' then p_tasks else '[]' end)));
   if not v_decision.allowed then

@@ -14,6 +14,7 @@ begin
   if p_task_id is null or p_task_id <= 0 then
     perform coord.fail('CO410', format('task id %s', coalesce(p_task_id::text, 'null')));
   end if;
+  perform coord.require_read_committed();
   v_decision := authz.decide('task.redrive', p_task_id::text);
   select t.state into v_state from coord.tasks as t where t.tenant_id = v_me.tenant_id and t.id = p_task_id for update;
   if not found then

@@ -24,6 +24,7 @@ begin
      and not exists (select from coord.tasks as t where t.tenant_id = v_me.tenant_id and t.id = p_current_task) then
     perform coord.fail('CO410', format('no task %s in this tenant', p_current_task));
   end if;
+  perform coord.require_read_committed();
   v_decision := authz.decide('session.heartbeat', v_me.session_id::text);
   if not v_decision.allowed then
     perform audit.record('session.heartbeat', 'denied', 'session', v_me.session_id::text, v_decision.reason, '{}',
@@ -43,17 +44,20 @@ begin
     return row(false, 'session_ended', v_refusal, v_me.session_id, null, '{}')::api.session_result;
   end if;
 
-  -- Everything the session holds lives at least as long as the session now does.
+  -- Everything the session holds lives at least as long as the session now does. Rows are
+  -- locked in the one order: session (above), its tasks, their leases, each in id order.
+  update coord.tasks as t set lease_expires_at = v_expires_at
+  where t.id in (select x.id from coord.tasks as x
+                 where x.tenant_id = v_me.tenant_id and x.claimed_session_id = v_me.session_id
+                   and x.state = 'claimed' and x.lease_expires_at > v_now and x.lease_expires_at < v_expires_at
+                 order by x.id for update);
+  get diagnostics v_claims = row_count;
   update coord.locks as l set expires_at = v_expires_at, renewed_at = v_now
-  where l.id in (select x.id from coord.locks as x  -- locked in id order, like every lease writer
+  where l.id in (select x.id from coord.locks as x
                  where x.tenant_id = v_me.tenant_id and x.session_id = v_me.session_id
                    and x.expires_at > v_now and x.expires_at < v_expires_at
                  order by x.id for update);
   get diagnostics v_locks = row_count;
-  update coord.tasks as t set lease_expires_at = v_expires_at
-  where t.tenant_id = v_me.tenant_id and t.claimed_session_id = v_me.session_id and t.state = 'claimed'
-    and t.lease_expires_at > v_now and t.lease_expires_at < v_expires_at;
-  get diagnostics v_claims = row_count;
 
   perform audit.record('session.heartbeat', 'alive', 'session', v_me.session_id::text, null,
     jsonb_strip_nulls(jsonb_build_object('status', p_status, 'current_task', p_current_task,

@@ -14,6 +14,7 @@ begin
   if v_me.session_id is null then
     perform coord.fail('CO431', 'end_session without an x-coord-session header');
   end if;
+  perform coord.require_read_committed();
   v_decision := authz.decide('session.end', v_me.session_id::text);
   if not v_decision.allowed then
     perform audit.record('session.end', 'denied', 'session', v_me.session_id::text, v_decision.reason, '{}',

@@ -16,7 +16,7 @@ from (values
   ('CO205', 'path_is_root',             'coord', 400, 65, 'path names the repository root', 'lock a directory below the root, e.g. src/'),
   ('CO211', 'ttl_out_of_range',         'coord', 400, 65, 'ttl must be positive and at most 24 hours', 'renew long work instead of taking a long lease'),
   ('CO212', 'wait_out_of_range',        'coord', 400, 65, 'wait must be between 0 and 60 seconds', 'retry the call to wait longer'),
-  ('CO213', 'read_committed_required',  'coord', 400, 65, 'lock operations need a READ COMMITTED transaction', 'an older snapshot cannot see leases granted since it was taken; use READ COMMITTED (the default, and what PostgREST and the client use)'),
+  ('CO213', 'read_committed_required',  'coord', 400, 65, 'coordination calls need a READ COMMITTED transaction', 'an older snapshot cannot see leases, claims or dependents committed since it was taken; use READ COMMITTED (the default, and what PostgREST and the client use)'),
   ('CO214', 'mode_unknown',             'coord', 400, 65, 'unknown lock mode', 'use exclusive or shared'),
   ('CO215', 'reason_too_long',          'coord', 400, 65, 'reason is longer than 1000 characters', 'shorten the reason'),
   ('CO216', 'fence_invalid',            'coord', 400, 65, 'a positive fence is required', 'pass the fence returned by acquire_lock'),

@@ -1,5 +1,6 @@
--- Lock decisions read what overlapping requests committed after they were serialized; an
--- older snapshot (REPEATABLE READ, SERIALIZABLE) would not see those leases.
+-- Lock, claim and session decisions read what overlapping requests committed after they were
+-- serialized (row locks, advisory locks); an older snapshot (REPEATABLE READ, SERIALIZABLE)
+-- would not see those leases, claims or new dependents.
 create or replace function coord.require_read_committed()
 returns void
 language plpgsql
@@ -14,5 +15,5 @@ begin
 end;
 $$;
 
-comment on function coord.require_read_committed() is 'CO213 unless the transaction runs at READ COMMITTED, which every lock decision needs.';
+comment on function coord.require_read_committed() is 'CO213 unless the transaction runs at READ COMMITTED, which every lock, task and session decision needs.';
 revoke all on function coord.require_read_committed() from public;

@@ -13,13 +13,18 @@ begin
   if p_me.session_id is null then
     return null;
   end if;
+  -- FOR SHARE until commit: a cleanup of this session (which updates the row) waits for this
+  -- call, and a call arriving during a cleanup waits for it and then sees the session ended,
+  -- so no lease or claim can be added to a session that is being or has been cleaned up.
+  -- Lock order everywhere: session, then tasks, then leases.
   select s.ended_at, s.end_reason, s.expires_at into v_session
   from coord.sessions as s
-  where s.tenant_id = p_me.tenant_id and s.id = p_me.session_id;
+  where s.tenant_id = p_me.tenant_id and s.id = p_me.session_id
+  for share;
   if v_session.ended_at is not null then
     return format('session %s ended (%s) at %s', p_me.session_id, v_session.end_reason, v_session.ended_at);
   end if;
-  if v_session.expires_at <= coord.now() then
+  if v_session.expires_at <= coord.clock_now() then
     perform coord.cleanup_session(p_me.tenant_id, p_me.session_id, 'expired');
     return format('session %s expired at %s without a heartbeat', p_me.session_id, v_session.expires_at);
   end if;
@@ -27,5 +32,5 @@ begin
 end;
 $$;
 
-comment on function coord.session_refusal(api.principal_info) is 'Null when the caller has no session or a live one; otherwise the reason its session can no longer act (an expired one is cleaned up first).';
+comment on function coord.session_refusal(api.principal_info) is 'Null when the caller has no session or a live one (then locked FOR SHARE until commit, so no cleanup can run under the call); otherwise the reason its session can no longer act (an expired one is cleaned up first).';
 revoke all on function coord.session_refusal(api.principal_info) from public;

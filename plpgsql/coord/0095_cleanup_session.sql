@@ -39,6 +39,11 @@ begin
 
   update coord.sessions set ended_at = v_now, end_reason = p_reason, status = 'offline'
   where id = p_session_id;
+  -- Lock order: session, its tasks, then leases (as heartbeat and complete_task do).
+  perform 1 from coord.tasks as t
+  where t.tenant_id = p_tenant_id and t.claimed_session_id = p_session_id and t.state = 'claimed'
+  order by t.id
+  for update;
 
   with released as (
     delete from coord.locks as l

@@ -25,6 +25,14 @@ begin
   end if;
 
   if new.state = old.state then
+    -- Without a transition, a finished task never changes and a claim never changes hands.
+    if old.state in ('completed', 'failed', 'cancelled', 'dead') and new is distinct from old then
+      perform coord.fail('CO411', format('task %s is %s; a finished task does not change', old.id, old.state));
+    end if;
+    if old.state = 'claimed' and (new.claim, new.claimed_by, new.claimed_session_id)
+                                 is distinct from (old.claim, old.claimed_by, old.claimed_session_id) then
+      perform coord.fail('CO411', format('task %s: a claim does not change hands without a transition', old.id));
+    end if;
     if new.state = 'queued' and new.pending_deps = 0 and old.pending_deps > 0 then
       perform coord.notify_task_ready(new);  -- its last prerequisite completed
     end if;

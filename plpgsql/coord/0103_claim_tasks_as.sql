@@ -30,6 +30,8 @@ declare
   v_candidate record;
   v_rounds integer := 0;
 begin
+  -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
   select n.default_trust, n.max_concurrent_tasks into v_trust, v_max
   from coord.tenants as n where n.id = p_me.tenant_id;
   select count(*) into v_held
@@ -70,8 +72,10 @@ begin
         end if;
         v_ids := v_ids || v_candidate.id;
         v_leases := v_leases || jsonb_build_object(v_candidate.id::text, v_fences);
-      exception when sqlstate 'CO900' or lock_not_available then
-        v_skipped_round := v_skipped_round + 1;  -- its leases are busy: leave it for later
+      exception when sqlstate 'CO900' or lock_not_available or deadlock_detected then
+        -- Its leases are busy: leave it for later. Paths are sorted within a task, not across
+        -- the tasks of one batch, so two batch claims can deadlock; the loser skips the task.
+        v_skipped_round := v_skipped_round + 1;
       end;
     end loop;
 

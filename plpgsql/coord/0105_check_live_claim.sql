@@ -13,6 +13,9 @@ declare
   v_refusal text;
   v_state coord.task_state;
 begin
+  -- The caller's session is locked (and judged) before the task: the lock order of heartbeat
+  -- and session cleanup, which take the session, then its tasks, then their leases.
+  v_refusal := coord.session_refusal(p_me);
   select t.state, t.claim, t.claimed_by, t.claimed_session_id, t.lease_expires_at, t.attempts, t.run_after
   into v_task
   from coord.tasks as t
@@ -36,14 +39,13 @@ begin
       jsonb_build_object('presented_claim', p_claim))::api.task_result;
   end if;
 
-  v_refusal := coord.session_refusal(p_me);
   if v_refusal is not null then
     select t.state, t.run_after into v_task from coord.tasks as t where t.id = p_task_id;
     return row(false, 'session_ended', v_refusal, p_task_id, v_task.state::text, p_claim, null,
                v_task.run_after, '{}')::api.task_result;
   end if;
 
-  if v_task.lease_expires_at <= coord.now() then
+  if v_task.lease_expires_at <= coord.clock_now() then
     v_state := coord.release_claim(p_task_id, 'expired', null);
     select t.run_after into v_task from coord.tasks as t where t.id = p_task_id;
     return row(false, 'expired', format('the claim''s lease expired; the task is %s again', v_state),

@@ -3,10 +3,10 @@
 create or replace function coord.session_lease_floor(p_me api.principal_info)
 returns interval
 language sql
-stable
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
-  select coalesce(greatest(max(s.expires_at) - coord.now(), interval '0'), interval '0')
+  select coalesce(greatest(max(s.expires_at) - coord.clock_now(), interval '0'), interval '0')
   from coord.sessions as s
   where p_me.session_id is not null and s.tenant_id = p_me.tenant_id and s.id = p_me.session_id
     and s.ended_at is null;
