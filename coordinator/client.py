@@ -40,6 +40,8 @@ from .results import (
     HeldLock,
     LockCheck,
     LockResult,
+    NetworkDecision,
+    NetworkRule,
     PrincipalInfo,
     PrincipalRow,
     Result,
@@ -414,3 +416,19 @@ class Client:
                      limit: int | None = None) -> list[Handoff]:
         return self._rows("read_handoff", Handoff, handoff_id=handoff_id, task_id=task_id,
                           from_agent=from_agent, for_me=for_me, limit=limit)
+
+    # --- network policy --------------------------------------------------------------------
+
+    def check_network(self, domain: str) -> NetworkDecision:
+        return self._one("check_network", NetworkDecision, domain=domain)
+
+    def add_network_rule(self, pattern: str, action: str, priority: int | None = None,
+                         for_agent: str | None = None, reason: str | None = None) -> Result:
+        return self._one("add_network_rule", Result, pattern=pattern, action=action, priority=priority,
+                         for_agent=for_agent, reason=reason)
+
+    def remove_network_rule(self, rule_id: int) -> Result:
+        return self._one("remove_network_rule", Result, rule_id=rule_id)
+
+    def list_network_rules(self) -> list[NetworkRule]:
+        return self._rows("list_network_rules", NetworkRule)

@@ -228,3 +228,26 @@ class Handoff(_Row):
     next_steps: list[str]
     relevant_files: list[str]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class NetworkDecision(_Row):
+    ok: bool
+    code: str
+    reason: str | None
+    domain: str | None
+    rule_id: int | None
+    pattern: str | None
+    decided_by: str | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NetworkRule(_Row):
+    rule_id: int
+    pattern: str
+    action: str
+    priority: int
+    agent: str | None
+    reason: str | None
+    created_at: datetime

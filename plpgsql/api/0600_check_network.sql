@@ -1,0 +1,50 @@
+create or replace function api.check_network(p_domain text)
+returns api.network_decision
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_domain text := coord.normalize_domain(p_domain);
+  v_decision authz.decision := authz.decide('network.check', v_domain);
+  v_rule record;
+  v_result api.network_decision;
+begin
+  if not v_decision.allowed then
+    v_result := row(false, 'denied', v_decision.reason, v_domain, null, null, 'policy', '{}');
+  else
+    -- Exact or *.suffix (every subdomain, not the suffix itself), compared as strings: no LIKE.
+    select r.id, r.pattern, r.action, r.priority, r.principal_id into v_rule
+    from authz.network_rules as r
+    where r.tenant_id = v_me.tenant_id and (r.principal_id is null or r.principal_id = v_me.principal_id)
+      and (r.pattern = v_domain
+           or (left(r.pattern, 2) = '*.' and right(v_domain, char_length(r.pattern) - 1) = substr(r.pattern, 2)))
+    order by r.priority desc, (r.action = 'deny') desc, r.id
+    limit 1;
+    if found then
+      v_result := row(v_rule.action = 'allow', case when v_rule.action = 'allow' then 'allowed' else 'denied' end,
+        format('rule %s (%s %s, priority %s)', v_rule.id, v_rule.action, v_rule.pattern, v_rule.priority),
+        v_domain, v_rule.id, v_rule.pattern,
+        case when v_rule.principal_id is null then 'tenant' else 'agent' end, '{}');
+    else
+      select n.network_default = 'allow', case when n.network_default = 'allow' then 'allowed' else 'denied' end,
+             format('no rule matches; the tenant default is %s', n.network_default),
+             v_domain, null::bigint, null::text, 'default', '{}'::jsonb
+      into v_result
+      from coord.tenants as n where n.id = v_me.tenant_id;
+    end if;
+  end if;
+  perform audit.record('network.check', v_result.code, 'domain', v_domain, v_result.reason,
+    jsonb_strip_nulls(jsonb_build_object('rule_id', v_result.rule_id, 'pattern', v_result.pattern,
+                                         'decided_by', v_result.decided_by, 'requested', p_domain)),
+    v_decision, case when v_result.ok then 'info' else 'notice' end);
+  return v_result;
+end;
+$$;
+
+comment on function api.check_network(text) is
+'May you contact p_domain? Normalizes it (case, trailing dot, port; URLs, non-ASCII and metacharacters are CO451; IDN as punycode), then the highest-priority matching rule of your tenant or of you decides (exact domain or *.suffix for subdomains; deny wins at equal priority), else the tenant default. ok with code allowed, or denied; every check is audited. Errors: CO451.';
+revoke all on function api.check_network(text) from public;
+grant execute on function api.check_network(text) to coord_agent, coord_operator;

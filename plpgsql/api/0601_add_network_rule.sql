@@ -1,0 +1,54 @@
+create or replace function api.add_network_rule(
+  p_pattern text,
+  p_action text,
+  p_priority integer default 0,
+  p_for_agent text default null,
+  p_reason text default null
+)
+returns api.result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_pattern text := coord.normalize_domain(p_pattern, true);
+  v_decision authz.decision;
+  v_agent uuid;
+  v_id bigint;
+begin
+  if p_action is null or p_action not in ('allow', 'deny') then
+    perform coord.fail('CO452', format('action %s', coalesce(pg_catalog.quote_literal(left(p_action, 50)), 'null')));
+  end if;
+  if p_priority is null or p_priority not between -1000 and 1000 then
+    perform coord.fail('CO403', format('priority %s', coalesce(p_priority::text, 'null')));
+  end if;
+  if char_length(p_reason) > 1000 then
+    perform coord.fail('CO215', format('reason has %s characters', char_length(p_reason)));
+  end if;
+  if p_for_agent is not null then
+    select p.id into v_agent from coord.principals as p where p.tenant_id = v_me.tenant_id and p.name = p_for_agent;
+    if v_agent is null then
+      perform coord.fail('CO302', format('no principal named %s', pg_catalog.quote_literal(left(p_for_agent, 100))));
+    end if;
+  end if;
+  v_decision := authz.decide('network.rule', v_pattern, jsonb_build_object('action', p_action));
+  if not v_decision.allowed then
+    perform audit.record('network.rule_add', 'denied', 'domain', v_pattern, v_decision.reason, '{}', v_decision, 'warning');
+    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+  end if;
+  insert into authz.network_rules (tenant_id, principal_id, pattern, action, priority, reason, created_by, created_at)
+  values (v_me.tenant_id, v_agent, v_pattern, p_action, p_priority, p_reason, v_me.principal_id, coord.now())
+  returning id into v_id;
+  perform audit.record('network.rule_add', 'added', 'network_rule', v_id::text, p_reason,
+    jsonb_strip_nulls(jsonb_build_object('pattern', v_pattern, 'action', p_action, 'priority', p_priority,
+                                         'agent', p_for_agent)), v_decision);
+  return row(true, 'added', null, jsonb_build_object('rule_id', v_id, 'pattern', v_pattern))::api.result;
+end;
+$$;
+
+comment on function api.add_network_rule(text, text, integer, text, text) is
+'Operators: adds an allow or deny rule for a domain (exact) or *.domain (its subdomains), for the whole tenant or for one agent (p_for_agent: the rule targets that agent; the caller is always the verified operator), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern. Errors: CO451 pattern, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent.';
+revoke all on function api.add_network_rule(text, text, integer, text, text) from public;
+grant execute on function api.add_network_rule(text, text, integer, text, text) to coord_operator;

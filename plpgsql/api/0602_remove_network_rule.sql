@@ -1,0 +1,32 @@
+create or replace function api.remove_network_rule(p_rule_id bigint)
+returns api.result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_decision authz.decision := authz.decide('network.rule', p_rule_id::text);
+  v_rule record;
+begin
+  if not v_decision.allowed then
+    perform audit.record('network.rule_remove', 'denied', 'network_rule', p_rule_id::text, v_decision.reason, '{}',
+      v_decision, 'warning');
+    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+  end if;
+  delete from authz.network_rules as r
+  where r.tenant_id = v_me.tenant_id and r.id = p_rule_id
+  returning r.pattern, r.action, r.priority into v_rule;
+  if not found then
+    perform coord.fail('CO453', format('no network rule %s in this tenant', coalesce(p_rule_id::text, 'null')));
+  end if;
+  perform audit.record('network.rule_remove', 'removed', 'network_rule', p_rule_id::text, null,
+    jsonb_build_object('pattern', v_rule.pattern, 'action', v_rule.action, 'priority', v_rule.priority), v_decision);
+  return row(true, 'removed', null, jsonb_build_object('rule_id', p_rule_id))::api.result;
+end;
+$$;
+
+comment on function api.remove_network_rule(bigint) is 'Operators: removes a network rule of your tenant (code removed). Errors: CO453 unknown rule.';
+revoke all on function api.remove_network_rule(bigint) from public;
+grant execute on function api.remove_network_rule(bigint) to coord_operator;

@@ -1,0 +1,26 @@
+create or replace function api.list_network_rules()
+returns table (
+  rule_id bigint,
+  pattern text,
+  action text,
+  priority integer,
+  agent text,
+  reason text,
+  created_at timestamptz
+)
+language sql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+  select r.id, r.pattern::text, r.action, r.priority, p.name, r.reason, r.created_at
+  from authz.network_rules as r
+  cross join authz.require_read('network.read') as me
+  left join coord.principals as p on p.tenant_id = r.tenant_id and p.id = r.principal_id
+  where r.tenant_id = me.tenant_id
+  order by r.priority desc, (r.action = 'deny') desc, r.id;
+$$;
+
+comment on function api.list_network_rules() is 'Network rules of your tenant in the order they are tried (priority, deny before allow, age). Read-only. Errors: PT403.';
+revoke all on function api.list_network_rules() from public;
+grant execute on function api.list_network_rules() to coord_agent, coord_operator, coord_auditor;
