@@ -24,9 +24,7 @@ as $$
 declare
   v_me api.principal_info := authz.require_read('audit.query');
 begin
-  if p_limit is null or p_limit not between 1 and 1000 then
-    perform coord.fail('CO224', format('limit %s', coalesce(p_limit::text, 'null')));
-  end if;
+  perform coord.check_limit(p_limit);
   return query
   select e.id, e.occurred_at, e.actor_type::text, e.actor_name, e.action, e.target_type, e.target_id,
          e.decision, e.reason, e.details

@@ -16,10 +16,8 @@ declare
   v_result api.claim_result;
 begin
   perform coord.check_kinds(p_kinds);
-  perform coord.check_lease(p_lease);
-  if p_limit is null or p_limit not between 1 and 1000 then
-    perform coord.fail('CO224', format('limit %s', coalesce(p_limit::text, 'null')));
-  end if;
+  perform coord.check_duration(p_lease, 'CO406', 'lease');
+  perform coord.check_limit(p_limit);
   perform coord.require_read_committed();
   v_decision := authz.decide('task.claim', array_to_string(p_kinds, ','), jsonb_build_object('lease', p_lease));
   if v_decision.allowed then

@@ -13,7 +13,7 @@ declare
   v_expires_at timestamptz := v_now + p_lease;
 begin
   perform coord.check_claim(p_task_id, p_claim);
-  perform coord.check_lease(p_lease);
+  perform coord.check_duration(p_lease, 'CO406', 'lease');
   perform coord.require_read_committed();
   v_decision := authz.decide('task.renew', p_task_id::text, jsonb_build_object('claim', p_claim, 'lease', p_lease));
   if not v_decision.allowed then

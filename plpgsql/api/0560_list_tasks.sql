@@ -16,9 +16,7 @@ begin
   if p_state is not null and p_state not in ('queued', 'claimed', 'completed', 'failed', 'cancelled', 'dead') then
     perform coord.fail('CO418', format('state %s', pg_catalog.quote_literal(left(p_state, 100))));
   end if;
-  if p_limit is null or p_limit not between 1 and 1000 then
-    perform coord.fail('CO224', format('limit %s', coalesce(p_limit::text, 'null')));
-  end if;
+  perform coord.check_limit(p_limit);
   return query
     select (d.task).*
     from coord.task_details as d

@@ -14,9 +14,7 @@ as $$
 declare
   v_me api.principal_info := authz.require_read('handoff.read');
 begin
-  if p_limit is null or p_limit not between 1 and 1000 then
-    perform coord.fail('CO224', format('limit %s', coalesce(p_limit::text, 'null')));
-  end if;
+  perform coord.check_limit(p_limit);
   return query
     select h.id, a.name, h.session_id, h.task_id, r.name, h.summary, h.completed, h.in_progress, h.decisions,
            h.next_steps, h.relevant_files, h.created_at

@@ -5,9 +5,7 @@ immutable
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if p_ttl is null or p_ttl <= interval '0' or p_ttl > interval '24 hours' then
-    perform coord.fail('CO211', format('ttl %s', coalesce(p_ttl::text, 'null')));
-  end if;
+  perform coord.check_duration(p_ttl, 'CO211', 'ttl');
 end;
 $$;
 
