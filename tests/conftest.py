@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -199,3 +201,33 @@ def agent_factory(db: psycopg.Connection):
         return principal, Client(connection=db, token=principal.token)
 
     return make
+
+
+# --- concurrency helpers: threads and waiting on pg_stat_activity, never on sleeps -------------
+
+def in_thread(fn: Callable[[], object]) -> tuple[threading.Thread, dict[str, object]]:
+    """Run fn on a thread; out["result"] or out["error"] holds what it returned or raised."""
+    out: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            out["result"] = fn()
+        except Exception as exc:  # the test's assertions report it
+            out["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, out
+
+
+def wait_for_backend(database: Database, pid: int, condition: str) -> None:
+    """Block until pg_stat_activity shows backend pid in the state the SQL predicate describes,
+    e.g. "wait_event_type = 'Lock'" or "wait_event = 'PgSleep'"."""
+    deadline = time.monotonic() + 60
+    query = f"select coalesce(({condition}), false) from pg_stat_activity where pid = %s"  # test-owned text
+    with database.connect() as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(query, (pid,)).fetchone()  # type: ignore[arg-type]
+            if row and row[0]:
+                return
+    raise AssertionError(f"backend {pid} never reached: {condition}")

@@ -1,20 +1,17 @@
 """Races between sessions, claims, leases and cleanup, each forced deterministically with real
 connections (found by an independent review). Blocked calls are detected through
-pg_stat_activity, never by sleeping in the test."""
+pg_stat_activity (tests.conftest.wait_for_backend), never by sleeping in the test."""
 
 from __future__ import annotations
 
 import json
-import threading
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
 import pytest
 
-from tests.conftest import Database, make_principal
+from tests.conftest import Database, in_thread, make_principal, wait_for_backend
 
 
 def _connect(db: Database) -> psycopg.Connection:
@@ -28,29 +25,6 @@ def _login(conn: psycopg.Connection, token: str, session: uuid.UUID | None = Non
     headers = {"x-coord-token": token, **({"x-coord-session": str(session)} if session else {})}
     conn.execute("select set_config('request.headers', %s, true)", (json.dumps(headers),))
     conn.execute("select api.pre_request()")
-
-
-def _in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
-    out: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            out["result"] = fn()
-        except Exception as exc:  # reported by the test's assertions
-            out["error"] = exc
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, out
-
-
-def _wait_until_blocked(admin: psycopg.Connection, pid: int) -> None:
-    for _ in range(2000):
-        if admin.execute("select wait_event_type = 'Lock' from pg_stat_activity where pid = %s",
-                         (pid,)).fetchone()[0]:
-            return
-        time.sleep(0.005)  # polling the server's view of the backend, not guessing a duration
-    raise AssertionError(f"backend {pid} never blocked")
 
 
 def _start_session(conn: psycopg.Connection, token: str) -> uuid.UUID:
@@ -69,9 +43,9 @@ def test_a_lease_requested_while_the_session_ends_is_refused(committed_db: Datab
         _login(ender, a.token, session)
         assert ender.execute("select code from api.end_session()").fetchone() == ("ended",)  # not committed
         _login(acquirer, a.token, session)
-        thread, out = _in_thread(lambda: acquirer.execute(
+        thread, out = in_thread(lambda: acquirer.execute(
             "select code from api.acquire_lock('src/a.py', '1 hour')").fetchone())
-        _wait_until_blocked(admin, acquirer.info.backend_pid)
+        wait_for_backend(committed_db, acquirer.info.backend_pid, "wait_event_type = 'Lock'")
         ender.commit()
         thread.join()
         acquirer.commit()
@@ -92,8 +66,9 @@ def test_a_claim_in_flight_when_the_session_ends_is_requeued(committed_db: Datab
         _login(claimer, a.token, session)
         assert claimer.execute("select code from api.claim_task(array['k'], '1 hour')").fetchone() == ("claimed",)
         _login(ender, a.token, session)
-        thread, out = _in_thread(lambda: ender.execute("select code, details from api.end_session()").fetchone())
-        _wait_until_blocked(admin, ender.info.backend_pid)  # the cleanup waits for the claim to commit
+        thread, out = in_thread(lambda: ender.execute("select code, details from api.end_session()").fetchone())
+        # the cleanup waits for the claim to commit
+        wait_for_backend(committed_db, ender.info.backend_pid, "wait_event_type = 'Lock'")
         claimer.commit()
         thread.join()
         ender.commit()
@@ -101,47 +76,53 @@ def test_a_claim_in_flight_when_the_session_ends_is_requeued(committed_db: Datab
         assert admin.execute("select state::text from coord.tasks where id = %s", (task_id,)).fetchone() == ("queued",)
 
 
+def _gate(database: Database, key: int, trigger: str, condition: str) -> psycopg.Connection:
+    """A trigger on coord.locks that, when condition holds, waits for advisory lock key, which
+    the returned connection holds: the test parks a call at that point and lets it go."""
+    with database.connect() as admin:
+        admin.execute(f"create function public.gate_{key}() returns trigger language plpgsql as "
+                      f"$$ begin if {condition} then perform pg_advisory_xact_lock_shared({key}); end if; "
+                      f"return new; end $$")
+        admin.execute(f"create trigger zz_gate_{key} {trigger} on coord.locks "
+                      f"for each row execute function public.gate_{key}()")
+    gate = database.connect()
+    gate.autocommit = True
+    gate.execute("select pg_advisory_lock(%s)", (key,))
+    return gate
+
+
 def test_two_batch_claims_taking_leases_in_opposite_orders_do_not_fail(committed_db: Database) -> None:
     with committed_db.connect() as admin:
         a, b = make_principal(admin, "a", tenant="race3"), make_principal(admin, "b", tenant="race3")
-        # Hold the first claimer inside its lease on x long enough for the second to take y.
-        admin.execute("create function public.slow_x() returns trigger language plpgsql as "
-                      "$$ begin if new.path = 'x' and new.holder_id = '" + str(a.principal_id) + "' then "
-                      "perform pg_sleep(1.5); end if; return new; end $$")
-        admin.execute("create trigger zz_slow before insert on coord.locks "
-                      "for each row execute function public.slow_x()")
-    with _connect(committed_db) as first, _connect(committed_db) as second, committed_db.connect() as admin:
+    # The first claimer is parked inside its lease on x (holding x) until the second holds y.
+    gate = _gate(committed_db, 7001, "before insert",
+                 f"new.path = 'x' and new.holder_id = '{a.principal_id}'")
+    with gate, _connect(committed_db) as first, _connect(committed_db) as second:
         _login(first, a.token)
         for priority, path in ((4, "x"), (3, "y"), (2, "y"), (1, "x")):
             first.execute("select api.submit_task('k', p_priority => %s, p_locks => array[%s])", (priority, path))
         first.commit()
         _login(first, a.token)
         _login(second, b.token)
-        t1, o1 = _in_thread(lambda: first.execute(
+        t1, o1 = in_thread(lambda: first.execute(
             "select code, task_id from api.claim_tasks(array['k'], '1 minute', 2)").fetchall())
-        for _ in range(2000):  # the first claimer is inside its slow lease on x
-            if admin.execute("select wait_event = 'PgSleep' from pg_stat_activity where pid = %s",
-                             (first.info.backend_pid,)).fetchone()[0]:
-                break
-            time.sleep(0.005)
-        t2, o2 = _in_thread(lambda: second.execute(
+        wait_for_backend(committed_db, first.info.backend_pid, "wait_event_type = 'Lock'")
+        t2, o2 = in_thread(lambda: second.execute(
             "select code, task_id from api.claim_tasks(array['k'], '1 minute', 2)").fetchall())
+        wait_for_backend(committed_db, second.info.backend_pid, "wait_event_type = 'Lock'")  # on x, holding y
+        gate.execute("select pg_advisory_unlock(7001)")  # the first now wants y: a deadlock
         t1.join()
         t2.join()
         first.commit()
         second.commit()
         assert "error" not in o1 and "error" not in o2, (o1, o2)
-        claimed = [r[1] for r in o1["result"] + o2["result"] if r[0] == "claimed"]
+        claimed = [r[1] for r in o1["result"] + o2["result"] if r[0] == "claimed"]  # type: ignore[operator]
         assert len(claimed) == len(set(claimed)) >= 2
 
 
 def test_heartbeat_and_complete_of_one_session_do_not_deadlock(committed_db: Database) -> None:
     with committed_db.connect() as admin:
         a = make_principal(admin, "a", tenant="race4")
-        admin.execute("create function public.slow_upd() returns trigger language plpgsql as "
-                      "$$ begin perform pg_sleep(1); return new; end $$")
-        admin.execute("create trigger zz_slow before update on coord.locks "
-                      "for each row execute function public.slow_upd()")
     with _connect(committed_db) as worker, _connect(committed_db) as beater:
         session = _start_session(worker, a.token)
         _login(worker, a.token)
@@ -150,19 +131,30 @@ def test_heartbeat_and_complete_of_one_session_do_not_deadlock(committed_db: Dat
         _login(worker, a.token, session)
         claim = worker.execute("select claim from api.claim_task(array['k'], '1 second')").fetchone()[0]
         worker.commit()
-        _login(beater, a.token, session)
+        # The heartbeat is parked while it extends the task's lease (session and task locked).
+        gate = _gate(committed_db, 7002, "before update", "true")
+
         def beat() -> Any:
+            _login(beater, a.token, session)
             row = beater.execute("select code from api.heartbeat()").fetchone()
             beater.commit()
             return row
 
-        thread, out = _in_thread(beat)
-        _login(worker, a.token, session)
-        done = worker.execute("select code from api.complete_task(%s, %s)", (task_id, claim)).fetchone()
-        worker.commit()
-        thread.join()
-        assert "error" not in out, out
-        assert done == ("completed",) and out["result"] == ("alive",)
+        def complete() -> Any:
+            _login(worker, a.token, session)
+            row = worker.execute("select code from api.complete_task(%s, %s)", (task_id, claim)).fetchone()
+            worker.commit()
+            return row
+
+        with gate:
+            beating, beat_out = in_thread(beat)
+            wait_for_backend(committed_db, beater.info.backend_pid, "wait_event_type = 'Lock'")
+            completing, complete_out = in_thread(complete)
+            wait_for_backend(committed_db, worker.info.backend_pid, "wait_event_type = 'Lock'")
+            gate.execute("select pg_advisory_unlock(7002)")
+            beating.join()
+            completing.join()
+        assert beat_out == {"result": ("alive",)} and complete_out == {"result": ("completed",)}
 
 
 @pytest.mark.parametrize("call", ["select api.cancel_task(%s)", "select api.redrive_task(%s)",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,7 +11,7 @@ import pytest
 
 from coordinator.client import Client
 from coordinator.results import LockResult
-from tests.conftest import Database, make_principal
+from tests.conftest import Database, in_thread, make_principal, wait_for_backend
 
 
 def test_grant_busy_renew_release_cycle(agent_factory) -> None:
@@ -116,29 +115,11 @@ def _agents(database: Database, *names: str) -> Iterator[list[Client]]:
             client.close()
 
 
-def _wait_until_sleeping(database: Database, pid: int) -> None:
-    """Block until backend pid is inside the wait loop (pg_sleep), observed in pg_stat_activity."""
-    deadline = time.monotonic() + 60
-    with database.connect() as conn:
-        while time.monotonic() < deadline:
-            row = conn.execute("select wait_event from pg_stat_activity where pid = %s", (pid,)).fetchone()
-            if row and row[0] == "PgSleep":
-                return
-    raise AssertionError("the waiter never started waiting")
-
-
-def _in_thread(fn, *args) -> tuple[threading.Thread, dict[str, LockResult]]:  # type: ignore[no-untyped-def]
-    out: dict[str, LockResult] = {}
-    thread = threading.Thread(target=lambda: out.__setitem__("result", fn(*args)))
-    thread.start()
-    return thread, out
-
-
 def test_wait_is_granted_when_the_holder_releases(committed_db: Database) -> None:
     with _agents(committed_db, "alice", "bob", "carol") as (alice, bob, carol):
         held = alice.acquire_lock("src/a.py")
-        thread, out = _in_thread(lambda: bob.acquire_lock("src/", wait="30 seconds"))
-        _wait_until_sleeping(committed_db, bob.connection.info.backend_pid)
+        thread, out = in_thread(lambda: bob.acquire_lock("src/", wait="30 seconds"))
+        wait_for_backend(committed_db, bob.connection.info.backend_pid, "wait_event = 'PgSleep'")
         # A waiter holds no advisory lock while it sleeps: others proceed, the holder can renew.
         with psycopg.connect(committed_db.client_dsn, options="-c statement_timeout=5000") as raw:
             quick = Client(connection=raw, token=carol.token)
@@ -155,8 +136,8 @@ def test_wait_is_granted_when_the_holder_releases(committed_db: Database) -> Non
 def test_wait_is_granted_when_the_blocking_lease_expires(committed_db: Database) -> None:
     with _agents(committed_db, "alice", "bob") as (alice, bob):
         alice.acquire_lock("exp.py", ttl="10 minutes")
-        thread, out = _in_thread(lambda: bob.acquire_lock("exp.py", wait="30 seconds"))
-        _wait_until_sleeping(committed_db, bob.connection.info.backend_pid)
+        thread, out = in_thread(lambda: bob.acquire_lock("exp.py", wait="30 seconds"))
+        wait_for_backend(committed_db, bob.connection.info.backend_pid, "wait_event = 'PgSleep'")
         with committed_db.connect() as conn:
             conn.execute("update coord.clock set offset_by = interval '11 minutes'")
         thread.join(30)
