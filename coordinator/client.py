@@ -106,6 +106,11 @@ def rpc_query(signature: FunctionSignature, keys: Sequence[str]) -> pgsql.Compos
     ).format(columns=columns, typed=typed, function=function, args=args)
 
 
+def _listed(items: Sequence[Any] | None) -> list[Any] | None:
+    """A sequence argument as a JSON array; None stays None (the function's default applies)."""
+    return list(items) if items is not None else None
+
+
 def to_json_value(value: Any) -> Any:
     """JSON for one argument: intervals as 'N seconds', timestamps in ISO 8601, UUIDs as text."""
     if isinstance(value, timedelta):
@@ -272,7 +277,7 @@ class Client:
     def create_agent(self, name: str, scopes: Sequence[str] | None = None,
                      expires_in: timedelta | str | None = None) -> TokenGrant:
         return self._one("create_agent", TokenGrant, name=name,
-                         scopes=list(scopes) if scopes is not None else None, expires_in=expires_in)
+                         scopes=_listed(scopes), expires_in=expires_in)
 
     def revoke_token(self, token_id: UUID | str) -> Result:
         return self._one("revoke_token", Result, token_id=token_id)
@@ -303,9 +308,9 @@ class Client:
                     max_attempts: int | None = None, required_trust: int | None = None,
                     unique_key: str | None = None, locks: Sequence[str] | None = None) -> TaskResult:
         return self._one("submit_task", TaskResult, kind=kind, payload=payload, priority=priority,
-                         depends_on=list(depends_on) if depends_on is not None else None, run_after=run_after,
+                         depends_on=_listed(depends_on), run_after=run_after,
                          max_attempts=max_attempts, required_trust=required_trust, unique_key=unique_key,
-                         locks=list(locks) if locks is not None else None)
+                         locks=_listed(locks))
 
     def submit_tasks(self, tasks: Sequence[Mapping[str, Any]]) -> list[TaskResult]:
         return self._rows("submit_tasks", TaskResult, tasks=[{k: to_json_value(v) for k, v in t.items()}
@@ -386,7 +391,7 @@ class Client:
                       ttl: timedelta | str | None = None) -> SessionResult:
         """Start a session; later calls of this client then act in it (x-coord-session)."""
         result = self._one("start_session", SessionResult, agent_type=agent_type,
-                           capabilities=list(capabilities) if capabilities is not None else None, ttl=ttl)
+                           capabilities=_listed(capabilities), ttl=ttl)
         if result.ok:
             self.session_id = result.session_id
         return result
@@ -404,11 +409,9 @@ class Client:
                       in_progress: Sequence[str] | None = None, decisions: Sequence[str] | None = None,
                       next_steps: Sequence[str] | None = None, relevant_files: Sequence[str] | None = None,
                       task_id: int | None = None, to_agent: str | None = None) -> Result:
-        def listed(items: Sequence[str] | None) -> list[str] | None:
-            return list(items) if items is not None else None
-        return self._one("write_handoff", Result, summary=summary, completed=listed(completed),
-                         in_progress=listed(in_progress), decisions=listed(decisions),
-                         next_steps=listed(next_steps), relevant_files=listed(relevant_files),
+        return self._one("write_handoff", Result, summary=summary, completed=_listed(completed),
+                         in_progress=_listed(in_progress), decisions=_listed(decisions),
+                         next_steps=_listed(next_steps), relevant_files=_listed(relevant_files),
                          task_id=task_id, to_agent=to_agent)
 
     def read_handoff(self, handoff_id: int | None = None, task_id: int | None = None,
