@@ -1,4 +1,4 @@
-create or replace function api.assign_profile(p_agent text, p_profile text)
+create or replace function api.assign_profile(p_agent text, p_profile text default null)
 returns api.profile_result
 language plpgsql
 volatile
