@@ -448,7 +448,7 @@ class Client:
     def update_profile(self, name: str, settings: dict[str, Any]) -> ProfileResult:
         return self._one("update_profile", ProfileResult, name=name, settings=settings)
 
-    def assign_profile(self, agent: str, profile: str | None) -> ProfileResult:
+    def assign_profile(self, agent: str, profile: str | None = None) -> ProfileResult:
         return self._one("assign_profile", ProfileResult, agent=agent, profile=profile)
 
     def set_default_profile(self, profile: str) -> ProfileResult:

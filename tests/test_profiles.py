@@ -29,7 +29,9 @@ def _with_profile(operator: Client, agent_factory: Any, trust: int, settings: di
 
 
 def _rules(db: psycopg.Connection, action: str) -> list[str]:
-    return [r[0] for r in db.execute("select rule from audit.events where action = %s order by id", (action,))]
+    """Rules that decided the action in this test's own (rolled-back) transaction."""
+    return [r[0] for r in db.execute("select rule from audit.events where action = %s "
+                                     "and txid = pg_current_xact_id() order by id", (action,))]
 
 
 def test_every_tenant_has_an_explicit_default_profile(db: psycopg.Connection, agent_factory: Any) -> None:
@@ -53,7 +55,8 @@ def test_suspended_agents_read_only_their_own_state(db: psycopg.Connection, oper
     assert agent.submit_task("build").code == "denied"
     assert agent.start_session().code == "denied"
     assert _rules(db, "lock.acquire")[-1] == "trust.suspended"
-    assert db.execute("select count(*) from coord.locks").fetchone()[0] == 0
+    assert db.execute("select count(*) from coord.locks where holder_id = %s",
+                      (agent.authenticate().principal_id,)).fetchone()[0] == 0
     assert agent.my_locks() == [] and agent.my_profile().trust_level == 0
     with pytest.raises(CoordError) as err:
         agent.list_tasks()
@@ -176,7 +179,7 @@ def test_profile_changes_are_audited_and_apply_on_the_next_call(db: psycopg.Conn
     assert operator.delete_profile("standard").code == "deleted"
     assert operator.delete_profile("strict").code == "in_use"
     events = db.execute("select action, decision from audit.events where action like 'profile.%' "
-                        "order by id").fetchall()
+                        "and txid = pg_current_xact_id() order by id").fetchall()
     assert events == [("profile.create", "created"), ("profile.assign", "assigned"), ("profile.update", "updated"),
                       ("profile.delete", "in_use"), ("profile.assign", "assigned"), ("profile.create", "created"),
                       ("profile.set_default", "default_set"), ("profile.delete", "deleted"),
