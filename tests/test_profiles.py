@@ -231,3 +231,13 @@ def test_network_rules_and_default_by_profile(db: psycopg.Connection, operator: 
     denied = builder.check_network("evil.example")
     assert (denied.code, denied.decided_by) == ("denied", "profile")
     assert [r.profile for r in operator.list_network_rules()] == [builder_profile]
+
+
+def test_a_narrow_operator_token_cannot_mint_a_broader_agent_token(db: psycopg.Connection,
+                                                                   agent_factory: Any) -> None:
+    _, narrow = agent_factory(role="operator", scopes=["principals:write", "locks:*"])
+    refused = narrow.create_agent("wide-bot")
+    assert (refused.ok, refused.code) == (False, "denied") and "*" in (refused.reason or "")
+    assert _rules(db, "principal.create")[-1] == "scope.escalation"
+    assert narrow.create_agent("lock-bot", scopes=["locks:write"]).ok
+    assert db.execute("select count(*) from coord.principals where name in ('wide-bot', 'lock-bot')").fetchone()[0] == 1
