@@ -7,7 +7,7 @@ compares them with the catalog.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -129,6 +129,8 @@ class AuditEvent(_Row):
     target_type: str | None
     target_id: str | None
     decision: str
+    severity: str
+    rule: str | None
     reason: str | None
     details: dict[str, Any]
 
@@ -251,3 +253,39 @@ class NetworkRule(_Row):
     agent: str | None
     reason: str | None
     created_at: datetime
+
+
+# --- alerts (issue 4 §5) -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Alert(_Row):
+    alert_id: int
+    rule: str
+    severity: str
+    state: str
+    actor_type: str
+    actor_name: str | None
+    event_count: int
+    first_event_id: int
+    last_event_id: int
+    first_event_at: datetime
+    last_event_at: datetime
+    raised_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+
+
+@dataclass(frozen=True)
+class AlertRule(_Row):
+    rule_id: int
+    name: str
+    action_pattern: str
+    decisions: list[str]
+    threshold: int
+    within: timedelta
+    severity: str
+    enabled: bool
+    description: str | None
+    open_alerts: int
+    updated_at: datetime

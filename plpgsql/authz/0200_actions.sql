@@ -32,7 +32,11 @@ from (values
   ('principal.list',   'principals:read',  array['operator', 'auditor'],           false, 'list principals of the tenant'),
   ('token.revoke',     'tokens:write',     array['operator'],                      true,  'revoke a token'),
   ('team.apply',       'principals:write', array['operator'],                      true,  'declare the agents of a tenant from a team file'),
-  ('audit.query',      'audit:read',       array['operator', 'auditor'],           false, 'read the audit log of the tenant')
+  ('audit.query',      'audit:read',       array['operator', 'auditor'],           false, 'read the audit log of the tenant'),
+  -- alerts (issue 4 §5)
+  ('alert.read',       'alerts:read',      array['operator', 'auditor'],           false, 'list alerts and alert rules of the tenant'),
+  ('alert.resolve',    'alerts:write',     array['operator'],                      true,  'resolve an open alert with a note'),
+  ('alert.rule',       'alerts:write',     array['operator'],                      true,  'add, change, enable or disable alert rules')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

@@ -18,6 +18,7 @@ begin
   if v_id is not null then
     perform audit.record('tenant.create', 'created', 'tenant', p_name, null,
       jsonb_build_object('tenant_id', v_id), p_system => true, p_tenant_id => v_id);
+    perform coord.seed_alert_rules(v_id);
     return v_id;
   end if;
   select t.id into v_id from coord.tenants as t where t.name = p_name;
