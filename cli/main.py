@@ -613,13 +613,15 @@ def audit_tail(limit: int, action: str | None, actor: str | None, decision: str 
                target_id: str | None, since: str | None, until: str | None, severity: str | None, follow: bool,
                interval: float, polls: int | None, token: str | None, dsn: str | None, data_dir: Path | None,
                as_json: bool) -> None:
-    """The newest audit events, oldest first (operator or auditor token); --follow keeps going.
-    With --json, one JSON object per line."""
+    """The newest audit events, oldest first (operator or auditor token); --follow keeps going
+    (with --json: one JSON object per line)."""
     filters: dict[str, Any] = {"action": action, "actor": actor, "decision": decision, "target_type": target_type,
                                "target_id": target_id, "since": since, "until": until, "severity": severity}
 
     def show(rows: Sequence[Any]) -> None:
-        if as_json:
+        if as_json and not follow:
+            emit_json(rows)
+        elif as_json:
             for row in rows:
                 click.echo(json.dumps(_plain(row), separators=(",", ":")))
         elif follow:
