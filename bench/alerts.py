@@ -8,7 +8,12 @@ Workloads (each N events per round, one transaction per round):
   bumps the alert's count: one rule lookup, an advisory lock, one UPDATE);
 each with the trigger enabled and disabled (ALTER TABLE ... DISABLE TRIGGER), as a ratio.
 
-Run: bin/bench alerts [--events 5000] [--rounds 5]
+Then the same comparison through the full api path (Client, one connection, sequential):
+* api_lock: acquire_lock + release_lock (two audited mutations, ordinary decisions);
+* api_denied: acquire_lock by a token without locks:write (a denial, audited; it bumps the
+  open policy-denials alert of that agent).
+
+Run: bin/bench alerts [--events 5000] [--rounds 5] [--calls 500]
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ import uuid
 
 import psycopg
 from harness import bench_server
+
+from coordinator import admin
+from coordinator.client import Client
 
 INSERT_LOOP = """
 do $bench$
@@ -44,18 +52,38 @@ def run_round(conn: psycopg.Connection, n: int, tenant: uuid.UUID, actor: uuid.U
     sql = (INSERT_LOOP.replace("%(n)s", str(n)).replace("%(tenant)L", lit(tenant)).replace("%(actor)L", lit(actor))
            .replace("%(action)L", lit("guardrail.check")).replace("%(decision)L", lit(decision)))
     with conn.transaction():
-        switch = "enable" if enabled else "disable"
-        conn.execute(f"alter table audit.events {switch} trigger events_raise_alerts")
+        set_trigger(conn, enabled)
         started = time.perf_counter()
         conn.execute(sql.encode())
         elapsed = time.perf_counter() - started
     return elapsed / n * 1e6
 
 
+def set_trigger(conn: psycopg.Connection, enabled: bool) -> None:
+    switch = "enable" if enabled else "disable"
+    conn.execute(f"alter table audit.events {switch} trigger events_raise_alerts")
+
+
+def api_round(conn: psycopg.Connection, client: Client, calls: int, denied: bool, enabled: bool) -> float:
+    """Median µs per api call (per acquire+release pair for api_lock)."""
+    set_trigger(conn, enabled)
+    times = []
+    for i in range(calls):
+        started = time.perf_counter()
+        if denied:
+            assert client.acquire_lock(f"bench/d{i}.py", ttl="1 minute").code == "denied"
+        else:
+            granted = client.acquire_lock(f"bench/a{i}.py", ttl="1 minute")
+            client.release_lock(f"bench/a{i}.py", granted.fence or 0)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times) * 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=500)
     args = parser.parse_args()
     with bench_server() as up, psycopg.connect(up.admin_dsn, autocommit=True) as conn:
         tenant = conn.execute("select coord.ensure_tenant('bench')").fetchone()[0]  # type: ignore[index]
@@ -78,6 +106,24 @@ def main() -> None:
             on = statistics.median(cells[(decision, True)])
             off = statistics.median(cells[(decision, False)])
             print(f"| {label} | {on:.1f} | {off:.1f} | {on / off:.2f}× |")
+        worker = admin.add_principal(up.admin_dsn, "bench-locker", tenant="bench").token
+        refused = admin.add_principal(up.admin_dsn, "bench-refused", tenant="bench", scopes=["locks:read"]).token
+        api_cells: dict[tuple[str, bool], list[float]] = {}
+        with Client(up.dsn, worker) as locker, Client(up.dsn, refused) as denier:
+            api_round(conn, denier, 10, True, True)  # opens the policy-denials alert
+            for _ in range(args.rounds):
+                for name, client, denied in (("api_lock", locker, False), ("api_denied", denier, True)):
+                    for enabled in (True, False):
+                        api_cells.setdefault((name, enabled), []).append(
+                            api_round(conn, client, args.calls, denied, enabled))
+        set_trigger(conn, True)
+        print()
+        print("| api workload | trigger on µs/call (median) | trigger off µs/call | ratio on/off |")
+        print("|---|---|---|---|")
+        for name, label in (("api_lock", "acquire_lock + release_lock"), ("api_denied", "acquire_lock denied")):
+            on = statistics.median(api_cells[(name, True)])
+            off = statistics.median(api_cells[(name, False)])
+            print(f"| {label} | {on:.0f} | {off:.0f} | {on / off:.2f}× |")
 
 
 if __name__ == "__main__":
