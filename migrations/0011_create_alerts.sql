@@ -117,32 +117,21 @@ create extension if not exists dblink schema dblink;
 -- Extension functions are executable by PUBLIC; nobody but coord_auth gets any of them.
 revoke all on all functions in schema dblink from public;
 
-do $loopback$
-begin
-  if not exists (select from pg_catalog.pg_roles where rolname = 'coord_loopback') then
-    begin
-      create role coord_loopback login noinherit connection limit 16;
-    exception when duplicate_object or unique_violation then null;
-    end;
-  end if;
-end
-$loopback$;
-comment on role coord_loopback is 'Agent Coordinator loopback: may only call coord.note_revoked_token (records a revoked token''s use in its own transaction). Reached over the local socket.';
-
+-- The role coord_loopback is created by bootstrap.sql (roles are cluster-wide).
 grant usage on schema coord to coord_loopback;
 grant usage on schema dblink to coord_auth;
 grant execute on function dblink.dblink_connect_u(text, text) to coord_auth;
 grant execute on function dblink.dblink_exec(text, text) to coord_auth;
 grant execute on function dblink.dblink_disconnect(text) to coord_auth;
 grant execute on function dblink.dblink_get_connections() to coord_auth;
--- The trigger function that raises alerts and the loopback's recorder are owned by coord_auth
+-- The alert evaluation (coord.evaluate_alert_rules) and the loopback's recorder are owned by coord_auth
 -- (BYPASSRLS): they act for the tenant of the event, which may have no vouched caller.
 grant usage on schema audit to coord_auth;
 
 -- Where the loopback connects: the server's first Unix socket directory and port, read here
 -- because only a superuser may read unix_socket_directories. The database name is taken at
--- run time (template clones share this row). No password: the local socket must use trust or
--- peer-free auth for coord_loopback (docs/security.md).
+-- run time (template clones share this row). No password: coord_loopback must be trusted on a
+-- local socket only the server's OS user can open (docs/security.md).
 create table coord.loopback (
   singleton boolean primary key default true,
   conninfo text,

@@ -69,6 +69,36 @@ def test_trigger_filter_matches_rule_vocabulary(db: psycopg.Connection) -> None:
     assert vocabulary <= quoted(check)
 
 
+def test_ordinary_events_never_enter_the_trigger_function(db: psycopg.Connection) -> None:
+    db.execute("set local track_functions = 'pl'")
+    agent = make_principal(db)
+
+    def calls() -> int:
+        row = db.execute("select coalesce(pg_stat_get_xact_function_calls('audit.tg_events__raise_alerts'::regproc),"
+                         " 0)").fetchone()
+        assert row is not None
+        return int(row[0])
+
+    for decision in ("granted", "released", "queued", "allowed"):
+        emit(db, agent, "lock.acquire", decision)
+    assert calls() == 0
+    emit(db, agent, "lock.acquire", "denied")
+    assert calls() == 1
+
+
+def test_one_open_alert_per_rule_and_actor_is_a_constraint(db: psycopg.Connection) -> None:
+    agent = make_principal(db)
+    emit(db, agent, "auth.revoked_token", "refused")
+    db.execute("savepoint again")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        db.execute("insert into coord.alerts (tenant_id, rule_id, actor_type, actor_id, actor_name, severity, "
+                   "event_count, first_event_id, last_event_id, first_event_at, last_event_at, raised_at) "
+                   "select tenant_id, rule_id, actor_type, actor_id, actor_name, severity, 1, first_event_id, "
+                   "last_event_id, first_event_at, last_event_at, raised_at from coord.alerts where actor_id = %s",
+                   (agent.principal_id,))
+    db.execute("rollback to savepoint again")
+
+
 def test_guardrail_blocks_raise_one_alert_and_then_count(db: psycopg.Connection) -> None:
     agent = make_principal(db)
     other = make_principal(db)
