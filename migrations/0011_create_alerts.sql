@@ -2,7 +2,7 @@
 -- Alerts over the audit log: rules as data per tenant, alerts raised in the database as audit
 -- events are written, and the loopback that records a revoked token's use even though the
 -- request that presented it is refused (its transaction aborts).
--- Superuser because of the dblink extension and the loopback role; every object it creates
+-- Superuser because of the dblink extension and its grants; every table and type it creates
 -- is handed to coord_owner.
 
 -- Events whose decision is one of these can raise alerts; the AFTER INSERT trigger on
