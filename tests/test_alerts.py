@@ -106,8 +106,12 @@ def test_guardrail_blocks_raise_one_alert_and_then_count(db: psycopg.Connection)
     emit(db, other, "guardrail.check", "blocked")  # another actor does not add up
     emit(db, agent, "guardrail.check", "allowed")  # not a block: the trigger does not even fire
     assert alerts_of(db, agent) == []
+    # complete_task records each blocked operation as guardrail.check and then its own refusal
+    # as task.complete: only the guardrail checks count, so a refused completion is not counted twice.
+    emit(db, agent, "task.complete", "blocked")
     emit(db, agent, "guardrail.check", "blocked")
-    third = emit(db, agent, "task.complete", "blocked")  # any action's block counts for this rule
+    assert alerts_of(db, agent) == []
+    third = emit(db, agent, "guardrail.check", "blocked")
     [(rule, state, count, severity, _first, last)] = alerts_of(db, agent)
     assert (rule, state, count, severity, last) == ("guardrail-blocks", "open", 3, "warning", third)
     fourth = emit(db, agent, "guardrail.check", "blocked")

@@ -13,7 +13,7 @@ as $$
     select p_tenant_id, d.name, d.action_pattern, d.decisions, d.threshold, d.within, d.severity, d.description,
            coord.now(), coord.now()
     from (values
-      ('guardrail-blocks', '*', array['blocked'], 3, interval '10 minutes', 'warning',
+      ('guardrail-blocks', 'guardrail.*', array['blocked'], 3, interval '10 minutes', 'warning',
        'An agent had 3 operations blocked by guardrails within 10 minutes.'),
       ('policy-denials', '*', array['denied'], 5, interval '10 minutes', 'warning',
        'An agent was denied by the policy gate 5 times within 10 minutes.'),
