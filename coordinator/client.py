@@ -435,3 +435,8 @@ class Client:
 
     def list_network_rules(self) -> list[NetworkRule]:
         return self._rows("list_network_rules", NetworkRule)
+
+    # --- audit chain (issue 4 §5) ---------------------------------------------------------
+
+    def verify_audit(self, seal: bool | None = None) -> Result:
+        return self._one("verify_audit", Result, seal=seal)

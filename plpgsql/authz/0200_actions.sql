@@ -32,7 +32,9 @@ from (values
   ('principal.list',   'principals:read',  array['operator', 'auditor'],           false, 'list principals of the tenant'),
   ('token.revoke',     'tokens:write',     array['operator'],                      true,  'revoke a token'),
   ('team.apply',       'principals:write', array['operator'],                      true,  'declare the agents of a tenant from a team file'),
-  ('audit.query',      'audit:read',       array['operator', 'auditor'],           false, 'read the audit log of the tenant')
+  ('audit.query',      'audit:read',       array['operator', 'auditor'],           false, 'read the audit log of the tenant'),
+  -- audit chain (issue 4 §5): verifying seals first, so it is gated and audited like a mutation
+  ('audit.verify',     'audit:read',       array['operator', 'auditor'],           true,  'seal and verify the tenant''s audit hash chain')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';
