@@ -34,6 +34,7 @@ from . import sql
 from .errors import CoordError, UnknownFunction, from_psycopg
 from .results import (
     AgentPresence,
+    ArchiveRow,
     AuditEvent,
     ClaimResult,
     Handoff,
@@ -44,6 +45,7 @@ from .results import (
     NetworkRule,
     PrincipalInfo,
     PrincipalRow,
+    RestoredEvent,
     Result,
     SessionResult,
     Task,
@@ -440,3 +442,11 @@ class Client:
 
     def verify_audit(self, seal: bool | None = None) -> Result:
         return self._one("verify_audit", Result, seal=seal)
+
+    def list_archives(self) -> list[ArchiveRow]:
+        return self._rows("list_archives", ArchiveRow)
+
+    def query_restored_audit(self, partition: str | None = None, action: str | None = None,
+                             limit: int | None = None, before_seq: int | None = None) -> list[RestoredEvent]:
+        return self._rows("query_restored_audit", RestoredEvent, partition=partition, action=action, limit=limit,
+                          before_seq=before_seq)
