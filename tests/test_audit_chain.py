@@ -5,6 +5,8 @@ ALTER TABLE ... DISABLE TRIGGER inside the test's own transaction (rolled back a
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 import pytest
 
@@ -210,3 +212,30 @@ def test_the_chain_itself_refuses_update_delete_and_truncate(db: psycopg.Connect
             db.execute("set local session_replication_role = replica")
             db.execute(statement)
         assert err.value.sqlstate in ("CO601", "42501"), statement
+
+
+def test_coord_audit_verify_exits_nonzero_on_a_broken_chain(sealed, committed_db) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import main
+    from coordinator.errors import EXIT_NOT_OK
+
+    tenant_id, client, conn = sealed
+    args = ["audit", "verify", "--json", "--dsn", committed_db.client_dsn, "--token", client.token]
+    env = {"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": ""}
+    intact = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    assert intact.exit_code == 0 and json.loads(intact.stdout)["code"] == "intact"
+    sealed_now = CliRunner().invoke(main, ["audit", "seal", "--admin-dsn", committed_db.admin_dsn, "--json"],
+                                    env=env, catch_exceptions=False)
+    assert sealed_now.exit_code == 0 and json.loads(sealed_now.stdout)["sealed"] == 1  # the verify event
+    _unprotect(conn)
+    event_id, at = _link(conn, tenant_id, 2)
+    conn.execute("update audit.events set actor_name = 'someone else' where id = %s and occurred_at = %s",
+                 (event_id, at))
+    conn.commit()
+    broken = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    assert broken.exit_code == EXIT_NOT_OK
+    report = json.loads(broken.stdout)
+    assert (report["code"], report["details"]["chain_seq"], report["details"]["event_id"]) == ("broken", 2, event_id)
+    human = CliRunner().invoke(main, args[:2] + args[3:], env=env, catch_exceptions=False)
+    assert human.exit_code == EXIT_NOT_OK and "hash_mismatch at chain_seq 2" in human.stdout
