@@ -104,12 +104,10 @@ begin
   end loop;
 
   -- Retired: the month's events and their links leave together.
-  perform pg_catalog.set_config('audit.retiring', v_suffix, true);
   execute format('alter table audit.events detach partition audit.%I', 'events_' || v_suffix);
   execute format('drop table audit.%I', 'events_' || v_suffix);
   execute format('alter table audit.chain_links detach partition audit.%I', 'chain_links_' || v_suffix);
   execute format('drop table audit.%I', 'chain_links_' || v_suffix);
-  perform pg_catalog.set_config('audit.retiring', '', true);
   return v_summary || jsonb_build_object('archived_events', v_events);
 end;
 $$;

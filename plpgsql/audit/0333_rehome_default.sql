@@ -54,9 +54,7 @@ begin
     if v_missing > 0 then
       perform coord.fail('CO486', format('%s rows of %s did not arrive intact', v_missing, v_aside));
     end if;
-    perform pg_catalog.set_config('audit.retiring', v_aside, true);
     execute format('drop table audit.%I', v_aside);
-    perform pg_catalog.set_config('audit.retiring', '', true);
   end loop;
 end;
 $$;
