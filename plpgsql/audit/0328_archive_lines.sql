@@ -9,7 +9,8 @@ stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_suffix text := to_char(p_month, 'YYYY_MM');
+  v_events_name text := 'events_' || to_char(p_month, 'YYYY_MM');
+  v_links_name text := 'chain_links_' || to_char(p_month, 'YYYY_MM');
 begin
   if audit.month_partition('events', p_month) is null or audit.month_partition('chain_links', p_month) is null then
     perform coord.fail('CO484', format('no audit partition for %s', to_char(p_month, 'YYYY-MM')));
@@ -21,7 +22,7 @@ begin
                               'event', audit.canonical_event(row(e.*)::audit.events))::text
     from audit.%I as e
     left join audit.%I as l on l.event_id = e.id and l.occurred_at = e.occurred_at and l.tenant_id = e.tenant_id
-    order by e.tenant_id, l.chain_seq nulls last, e.id $q$, 'events_' || v_suffix, 'chain_links_' || v_suffix);
+    order by e.tenant_id, l.chain_seq nulls last, e.id $q$, v_events_name, v_links_name);
 end;
 $$;
 

@@ -19,6 +19,8 @@ as $$
 declare
   v_month date;
   v_suffix text;
+  v_events_name text;
+  v_links_name text;
   v_summary jsonb;
   v_tenant jsonb;
   v_tenant_id uuid;
@@ -40,6 +42,8 @@ begin
     perform coord.fail('CO486', 'the manifest lacks a month (first day), a file name or a file sha256');
   end if;
   v_suffix := to_char(v_month, 'YYYY_MM');
+  v_events_name := 'events_' || v_suffix;
+  v_links_name := 'chain_links_' || v_suffix;
   if (v_month + interval '1 month') > coord.now() - audit.hot_retention() then
     perform coord.fail('CO481', format('%s ends after %s', to_char(v_month, 'YYYY-MM'),
                                        (coord.now() - audit.hot_retention())::date));
@@ -62,7 +66,7 @@ begin
     end if;
     select * into v_anchor from audit.chain_anchor(v_tenant_id);
     execute format('select count(*) from audit.chain_links as l where l.tenant_id = $1 and l.chain_seq < $2 '
-                   'and l.tableoid <> %L::regclass', 'audit.chain_links_' || v_suffix)
+                   'and l.tableoid <> %L::regclass', format('audit.%I', v_links_name))
       into v_later using v_tenant_id, (v_tenant ->> 'last_seq')::bigint;
     if (v_tenant ->> 'first_seq')::bigint <> v_anchor.seq + 1
        or (v_tenant ->> 'last_seq')::bigint - (v_tenant ->> 'first_seq')::bigint + 1 <> (v_tenant ->> 'rows')::bigint
@@ -85,7 +89,7 @@ begin
   for v_tenant in select * from jsonb_array_elements(v_summary -> 'tenants') loop
     v_tenant_id := (v_tenant ->> 'tenant_id')::uuid;
     execute format('select l.txid, l.event_id from audit.%I as l where l.tenant_id = $1 and l.chain_seq = $2',
-                   'chain_links_' || v_suffix)
+                   v_links_name)
       into v_last using v_tenant_id, (v_tenant ->> 'last_seq')::bigint;
     v_event_id := audit.record('audit.archived', 'archived', 'partition', v_summary ->> 'partition', null,
       jsonb_build_object('month', v_summary ->> 'month', 'file', p_manifest ->> 'file',
@@ -104,10 +108,10 @@ begin
   end loop;
 
   -- Retired: the month's events and their links leave together.
-  execute format('alter table audit.events detach partition audit.%I', 'events_' || v_suffix);
-  execute format('drop table audit.%I', 'events_' || v_suffix);
-  execute format('alter table audit.chain_links detach partition audit.%I', 'chain_links_' || v_suffix);
-  execute format('drop table audit.%I', 'chain_links_' || v_suffix);
+  execute format('alter table audit.events detach partition audit.%I', v_events_name);
+  execute format('drop table audit.%I', v_events_name);
+  execute format('alter table audit.chain_links detach partition audit.%I', v_links_name);
+  execute format('drop table audit.%I', v_links_name);
   return v_summary || jsonb_build_object('archived_events', v_events);
 end;
 $$;
