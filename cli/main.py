@@ -783,13 +783,13 @@ def maintain(every: float | None, limit: int, data_dir: Path | None, admin_dsn: 
     """Eager rescue for every tenant: end sessions that missed their heartbeat (releasing their
     leases, requeueing their claims), requeue or bury expired claims, remove expired leases.
     Claims and lock requests also do this lazily; run this (or pg_cron, docs/operations.md) so a
-    dead agent's work is reclaimable within session ttl + the interval. Each pass also creates
-    the audit log's monthly partitions ahead and seals finished audit events into each tenant's
-    hash chain (audit_sealed)."""
+    dead agent's work is reclaimable within session ttl + the interval. Each pass also seals
+    finished audit events into each tenant's hash chain (audit_sealed) and, when due, creates the
+    audit log's monthly partitions ahead."""
     dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
     while True:
         counts = admin.sweep_all(dsn, limit)
-        partitions = retention.ensure_partitions(dsn)
+        partitions = retention.ensure_partitions(dsn, when_due=True)
         sealed = retention.seal_all(dsn)
         for name, n in sealed.items():
             counts.setdefault(name, {})["audit_sealed"] = n

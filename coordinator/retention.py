@@ -62,11 +62,16 @@ def verify_all(admin_dsn: str) -> dict[str, dict[str, Any]]:
                 for tenant_id, name in tenants}
 
 
-def ensure_partitions(admin_dsn: str) -> list[str]:
+def ensure_partitions(admin_dsn: str, *, when_due: bool = False) -> list[str]:
     """Monthly partitions ahead (as coord_owner, like coord migrate), then rows that landed in a
-    default partition moved into monthly ones (audit.rehome_default, as the superuser)."""
+    default partition moved into monthly ones (audit.rehome_default, as the superuser).
+
+    ``when_due``: do nothing unless audit.partitions_due() says so (the maintenance loop: the
+    trigger DDL of ensure_partitions briefly blocks inserts into the audit log)."""
     with admin_connect(admin_dsn) as conn:
         try:
+            if when_due and not conn.execute(sql.AUDIT_PARTITIONS_DUE).fetchone()[0]:  # type: ignore[index]
+                return []
             with conn.transaction():
                 conn.execute(sql.ENSURE_AUDIT_PARTITIONS_AS_OWNER)
                 created = [row[0] for row in conn.execute(sql.ENSURE_AUDIT_PARTITIONS)]

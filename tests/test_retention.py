@@ -205,3 +205,23 @@ def test_events_in_the_default_partition_are_rehomed_then_archivable(committed_d
         assert owner == "coord_owner"
     done = retention.archive(committed_db.admin_dsn, BEFORE, tmp_path)
     assert f"events_{month:%Y_%m}" in [d["partition"] for d in done]
+
+
+def test_maintenance_creates_partitions_only_when_due(committed_db: Database) -> None:
+    def due() -> bool:
+        with committed_db.connect() as admin:
+            return admin.execute("select audit.partitions_due()").fetchone()[0]  # type: ignore[index, no-any-return]
+
+    assert not due()
+    assert retention.ensure_partitions(committed_db.admin_dsn, when_due=True) == []
+    _set_clock(committed_db, "5 months")
+    assert due()
+    created = retention.ensure_partitions(committed_db.admin_dsn, when_due=True)
+    assert len(created) >= 4 and not due()
+    _set_clock(committed_db, "-400 days")
+    with committed_db.connect() as admin:
+        make_principal(admin, "stray", tenant="stray")  # lands in the default partition
+    _set_clock(committed_db, "0")
+    assert due()
+    retention.ensure_partitions(committed_db.admin_dsn, when_due=True)
+    assert not due()
