@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from coordinator import admin
+from coordinator import admin, retention
 from coordinator.client import Client
 from coordinator.config import Settings
 from coordinator.errors import EXIT_NOT_OK, CoordError, from_psycopg
@@ -1018,12 +1018,18 @@ def maintain(every: float | None, limit: int, data_dir: Path | None, admin_dsn: 
     """Eager rescue for every tenant: end sessions that missed their heartbeat (releasing their
     leases, requeueing their claims), requeue or bury expired claims, remove expired leases.
     Claims and lock requests also do this lazily; run this (or pg_cron, docs/operations.md) so a
-    dead agent's work is reclaimable within session ttl + the interval."""
+    dead agent's work is reclaimable within session ttl + the interval. Each pass also seals
+    finished audit events into each tenant's hash chain (audit_sealed) and, when due, creates the
+    audit log's monthly partitions ahead."""
     dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
     while True:
         counts = admin.sweep_all(dsn, limit)
+        partitions = retention.ensure_partitions(dsn, when_due=True)
+        sealed = retention.seal_all(dsn)
+        for name, n in sealed.items():
+            counts.setdefault(name, {})["audit_sealed"] = n
         if as_json:
-            emit_json({"at": datetime.now(UTC).isoformat(), "tenants": counts})
+            emit_json({"at": datetime.now(UTC).isoformat(), "tenants": counts, "audit_partitions_created": partitions})
         else:
             busy = {name: c for name, c in counts.items() if any(c.values())}
             stamp = datetime.now(UTC).strftime("%H:%M:%S")
@@ -1276,6 +1282,117 @@ def network_remove(rule_id: int, token: str | None, dsn: str | None, data_dir: P
     """Remove rule RULE_ID."""
     with make_client(data_dir, dsn, token) as client:
         show_result(client.remove_network_rule(rule_id), as_json)
+
+
+# --- audit chain and retention (issue 4 §5) ------------------------------------------------------
+
+@audit.command("verify")
+@click.option("--no-seal", is_flag=True, help="Verify only what is sealed already (do not run the sealer first).")
+@connection_options
+@json_option
+@handle_errors
+def audit_verify(no_seal: bool, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Seal and verify your tenant's audit hash chain (operator or auditor token). Prints the
+    head (chain_seq and hash: keep it somewhere else to detect a rewritten chain later), or the
+    first bad link with what was expected and found; exits 1 when the chain is broken."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.verify_audit(seal=False if no_seal else None), as_json)
+
+
+@audit.command("archives")
+@connection_options
+@json_option
+@handle_errors
+def audit_archives(token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Archived months of your tenant (operator or auditor token)."""
+    with make_client(data_dir, dsn, token) as client:
+        rows = client.list_archives()
+    if as_json:
+        emit_json(rows)
+    elif rows:
+        table(rows, ["partition_name", "archived_at", "events", "first_seq", "last_seq", "file_name", "restored"])
+    else:
+        out.print("(no archives)")
+
+
+@audit.command("restored")
+@click.option("--partition", help="Only this archive, e.g. events_2026_01.")
+@click.option("--action", help="Only this action, e.g. lock.acquire.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@connection_options
+@json_option
+@handle_errors
+def audit_restored(partition: str | None, action: str | None, limit: int, token: str | None, dsn: str | None,
+                   data_dir: Path | None, as_json: bool) -> None:
+    """Events of restored archives (operator or auditor token), newest chain position first."""
+    with make_client(data_dir, dsn, token) as client:
+        rows = client.query_restored_audit(partition=partition, action=action, limit=limit)
+    if as_json:
+        emit_json(rows)
+    else:
+        table([{**_plain(r), "actor_name": r.event.get("actor_name"), "target_id": r.event.get("target_id"),
+                "decision": r.event.get("decision")} for r in rows],
+              ["partition_name", "chain_seq", "occurred_at", "actor_name", "action", "target_id", "decision"])
+
+
+@audit.command("seal")
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def audit_seal(data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
+    """Admin: link every tenant's finished audit events into its chain now (coord maintain does
+    this on every pass)."""
+    counts = retention.seal_all(Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn(), wait=True)
+    if as_json:
+        emit_json(counts)
+    else:
+        out.print(", ".join(f"{name}: {n} sealed" for name, n in counts.items()) or "(no tenants)")
+
+
+@audit.command("archive")
+@click.option("--before", "before", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Archive every whole month that ends on or before this date (at least 90 days ago).")
+@click.option("--to", "to_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the .jsonl.gz files and their .manifest.json.")
+@click.option("--dry-run", is_flag=True, help="List the months that would be archived.")
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def audit_archive(before: datetime, to_dir: Path, dry_run: bool, data_dir: Path | None, admin_dsn: str | None,
+                  as_json: bool) -> None:
+    """Admin: export old months of the audit log (all tenants) to gzip JSON lines with a SHA-256
+    manifest; the database verifies the export, records it in each tenant's chain, and only
+    then detaches and drops the month. See docs/operations.md (retention)."""
+    dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
+    rows = retention.archive(dsn, before.date(), to_dir, dry_run=dry_run)
+    if as_json:
+        emit_json(rows)
+    elif rows:
+        table(rows, ["partition", "events", "archived", "file", "content_sha256"])
+    else:
+        out.print("(no month to archive)")
+
+
+@audit.command("restore")
+@click.option("--from", "from_dir", required=True, type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Directory coord audit archive --to wrote.")
+@click.option("--partition", help="Only this archive, e.g. events_2026_01.")
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def audit_restore(from_dir: Path, partition: str | None, data_dir: Path | None, admin_dsn: str | None,
+                  as_json: bool) -> None:
+    """Admin: bring archived months back (read-only, coord audit restored) after the database
+    verified each against its recorded archive and every chain link."""
+    dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
+    rows = retention.restore(dsn, from_dir, partition=partition)
+    if as_json:
+        emit_json(rows)
+    else:
+        table(rows, ["partition", "rows", "content_sha256"])
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from .results import (
     AgentPresence,
     Alert,
     AlertRule,
+    ArchiveRow,
     AuditEvent,
     ClaimResult,
     Handoff,
@@ -48,6 +49,7 @@ from .results import (
     PrincipalRow,
     Profile,
     ProfileResult,
+    RestoredEvent,
     Result,
     SessionResult,
     Task,
@@ -498,3 +500,16 @@ class Client:
         return self._one("set_alert_rule", Result, name=name, enabled=enabled, threshold=threshold, within=within,
                          severity=severity, action_pattern=action_pattern, decisions=_listed(decisions),
                          description=description)
+
+    # --- audit chain (issue 4 §5) ---------------------------------------------------------
+
+    def verify_audit(self, seal: bool | None = None) -> Result:
+        return self._one("verify_audit", Result, seal=seal)
+
+    def list_archives(self) -> list[ArchiveRow]:
+        return self._rows("list_archives", ArchiveRow)
+
+    def query_restored_audit(self, partition: str | None = None, action: str | None = None,
+                             limit: int | None = None, before_seq: int | None = None) -> list[RestoredEvent]:
+        return self._rows("query_restored_audit", RestoredEvent, partition=partition, action=action, limit=limit,
+                          before_seq=before_seq)

@@ -208,6 +208,15 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("55P03", "lock_not_available", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("40001", "serialization_failure", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("40P01", "deadlock_detected", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
+    # audit chain and retention (issue 4 §5)
+    ("CO481", "audit_archive_too_recent", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO482", "audit_archive_unsealed", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO483", "audit_archive_not_prefix", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO484", "audit_partition_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO485", "audit_chain_broken", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO486", "audit_export_mismatch", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO487", "audit_restore_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO488", "audit_restore_exists", "coord", 400, EXIT_DATAERR, Conflict),
 )
 
 # psycopg refuses NUL bytes in text before sending; PostgreSQL itself reports the same input

@@ -7,7 +7,7 @@ compares them with the catalog.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -318,3 +318,32 @@ class AlertRule(_Row):
     description: str | None
     open_alerts: int
     updated_at: datetime
+
+
+# --- audit chain and retention (issue 4 §5) ----------------------------------------------------
+
+@dataclass(frozen=True)
+class ArchiveRow(_Row):
+    partition_name: str
+    month: date
+    archived_at: datetime
+    file_name: str
+    file_sha256: str
+    content_sha256: str
+    events: int
+    first_seq: int | None
+    last_seq: int | None
+    last_hash: str | None
+    event_id: int | None
+    restored: bool
+
+
+@dataclass(frozen=True)
+class RestoredEvent(_Row):
+    partition_name: str
+    chain_seq: int
+    event_id: int
+    occurred_at: datetime
+    action: str
+    event: dict[str, Any]
+    hash: str

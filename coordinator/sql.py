@@ -115,3 +115,19 @@ MIGRATION_STATUS = "select count(*) as applied, max(version) as latest from coor
 # removes expired leases; one transaction per tenant.
 TENANT_IDS = "select id, name from coord.tenants order by name"
 SWEEP_TENANT = "select coord.sweep(%s, %s, true)"
+
+# --- audit chain and retention (issue 4 §5; admin path, superuser connection) ------------------
+
+# The sealer, one tenant per transaction; p_wait false skips a tenant another sealer holds.
+SEAL_TENANT = "select audit.seal(%s, %s)"
+VERIFY_TENANT = "select audit.verify_chain(%s)"
+ENSURE_AUDIT_PARTITIONS_AS_OWNER = "set local role coord_owner"
+REHOME_AUDIT_DEFAULT = "select audit.rehome_default()"
+AUDIT_PARTITIONS_DUE = "select audit.partitions_due()"
+ARCHIVE_PLAN = "select month, partition_name, events from audit.archive_plan(%s)"
+ARCHIVE_SUMMARY = "select audit.archive_summary(%s)"
+ARCHIVE_LINES = "select line from audit.archive_lines(%s)"
+ARCHIVE_MONTH = "select audit.archive_month(%s)"
+RESTORE_LINES_TABLE = "create temp table coord_restore_lines (n bigint primary key, line text not null) on commit drop"
+RESTORE_LINES_COPY = "copy coord_restore_lines (n, line) from stdin"
+RESTORE_ARCHIVE = "select audit.restore_archive(%s)"

@@ -3,6 +3,7 @@ the failed call leaves nothing behind."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -78,6 +79,57 @@ def _resolved_alert(db: psycopg.Connection) -> int:
     [(alert_id,)] = db.execute("select id from coord.alerts where actor_id = %s", (agent.principal_id,)).fetchall()
     assert _operator(db).resolve_alert(alert_id, "rotated").ok
     return int(alert_id)
+
+
+# --- audit chain and retention (issue 4 §5): a tenant with sealed events in old months -------
+
+def _old_month(db: psycopg.Connection, txids: tuple[int, ...] = (100,), *, seal: bool = True,
+               months_back: tuple[int, ...] = ()) -> tuple[Any, Any]:
+    """Tenant 'old' with events in the month 150 days ago (one per txid; an old explicit txid
+    is below every snapshot's xmin, so the test's own transaction can seal them)."""
+    db.execute("update coord.clock set offset_by = '-150 days'")
+    db.execute("select audit.ensure_partitions()")
+    db.execute("update coord.clock set offset_by = '0'")
+    tenant = db.execute("select coord.ensure_tenant('old')").fetchone()[0]  # type: ignore[index]
+    month = db.execute("select date_trunc('month', now() - interval '150 days')::date").fetchone()[0]  # type: ignore[index]
+    for i, txid in enumerate(txids):
+        back = months_back[i] if i < len(months_back) else 0
+        db.execute("insert into audit.events (tenant_id, occurred_at, actor_type, action, decision, txid) "
+                   "values (%s, %s::date - make_interval(months => %s, days => -1), 'system', 'test.old', 'ok', "
+                   "%s::text::xid8)",
+                   (tenant, month, back, txid))
+    if seal:
+        db.execute("select audit.seal(%s, true)", (tenant,))
+    return tenant, month
+
+
+def _slipped_in(db: psycopg.Connection) -> tuple[Any, Any]:
+    """Sealed events, then one of them changed by the superuser: the chain does not verify."""
+    context = _old_month(db, (100, 200))
+    partition = f"audit.events_{context[1]:%Y_%m}"
+    db.execute(f"alter table {partition} disable trigger all")
+    db.execute(f"update {partition} set reason = 'rewritten' where txid = '100'")
+    return context
+
+
+def _manifest(db: psycopg.Connection, month: Any, **changes: Any) -> str:
+    summary = db.execute("select audit.archive_summary(%s)", (month,)).fetchone()[0]  # type: ignore[index]
+    return json.dumps({**summary, "file": "x.jsonl.gz", "file_sha256": "0" * 64, **changes})
+
+
+def _archive(db: psycopg.Connection, ctx: Any, **changes: Any) -> object:
+    return db.execute("select audit.archive_month(%s)", (_manifest(db, ctx[1], **changes),))
+
+
+def _restored_once(db: psycopg.Connection) -> str:
+    tenant = db.execute("select coord.ensure_tenant('restored')").fetchone()[0]  # type: ignore[index]
+    db.execute("insert into audit.archives (tenant_id, partition_name, month, archived_at, file_name, file_sha256, "
+               "content_sha256, partition_rows, tenant_rows) values (%s, 'events_1990_01', '1990-01-01', now(), "
+               "'f', repeat('a', 64), repeat('b', 64), 0, 0)", (tenant,))
+    db.execute("insert into audit.restored_events (tenant_id, partition_name, chain_seq, event_id, occurred_at, "
+               "action, event, prev_hash, hash, restored_at) values (%s, 'events_1990_01', 1, 1, now(), 'a.b', '{}', "
+               "sha256(''), sha256(''), now())", (tenant,))
+    return json.dumps({"partition": "events_1990_01", "content_sha256": "b" * 64, "file_sha256": "a" * 64})
 
 
 # code -> (setup, the failing call). Only the failing call is checked for writing nothing.
@@ -167,6 +219,16 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "22P05": (_agent, lambda _db, c: c.acquire_lock("a\x00b")),
     "42501": (_none, lambda db, _: Client(connection=db).acquire_lock("a.py")),
     "42883": (_none, lambda db, _: db.execute("select api.no_such_function()")),
+    # audit chain and retention (issue 4 §5)
+    "CO481": (_none, lambda db, _: db.execute("select * from audit.archive_plan(current_date)")),
+    "CO482": (lambda db: _old_month(db, seal=False), _archive),
+    "CO483": (lambda db: _old_month(db, (100, 200), months_back=(1, 0)), _archive),
+    "CO484": (_none, lambda db, _: db.execute("select * from audit.archive_lines('1990-01-01')")),
+    "CO485": (_slipped_in, _archive),
+    "CO486": (lambda db: _old_month(db), lambda db, ctx: _archive(db, ctx, content_sha256="f" * 64)),
+    "CO487": (_none, lambda db, _: db.execute(
+        """select audit.restore_archive('{"partition": "events_1990_01"}')""")),
+    "CO488": (_restored_once, lambda db, manifest: db.execute("select audit.restore_archive(%s)", (manifest,))),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.

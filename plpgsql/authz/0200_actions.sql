@@ -39,7 +39,9 @@ from (values
   -- alerts (issue 4 §5)
   ('alert.read',       'alerts:read',      array['operator', 'auditor'],           false, 'list alerts and alert rules of the tenant'),
   ('alert.resolve',    'alerts:write',     array['operator'],                      true,  'resolve an open alert with a note'),
-  ('alert.rule',       'alerts:write',     array['operator'],                      true,  'add, change, enable or disable alert rules')
+  ('alert.rule',       'alerts:write',     array['operator'],                      true,  'add, change, enable or disable alert rules'),
+  -- audit chain (issue 4 §5): verifying seals first, so it is gated and audited like a mutation
+  ('audit.verify',     'audit:read',       array['operator', 'auditor'],           true,  'seal and verify the tenant''s audit hash chain')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

@@ -87,7 +87,16 @@ from (values
   ('42883', 'undefined_function',       'postgresql', 404, 64, 'unknown function or argument name', 'list functions with coord call --list'),
   ('55P03', 'lock_not_available',       'postgresql', 500, 75, 'an overlapping request has held its locks for too long', 'another transaction touching an overlapping path has not committed for 2 seconds; retry'),
   ('40001', 'serialization_failure',    'postgresql', 500, 75, 'transaction conflict, safe to retry', 'retry the call'),
-  ('40P01', 'deadlock_detected',        'postgresql', 500, 75, 'deadlock, safe to retry', 'retry the call')
+  ('40P01', 'deadlock_detected',        'postgresql', 500, 75, 'deadlock, safe to retry', 'retry the call'),
+  -- audit chain and retention (issue 4 §5)
+  ('CO481', 'audit_archive_too_recent', 'coord', 400, 65, 'audit months younger than the hot retention (90 days) cannot be archived', 'pass --before a date at least 90 days ago; only whole months before it are archived'),
+  ('CO482', 'audit_archive_unsealed',   'coord', 400, 65, 'the month has audit events that are not sealed into the chain yet', 'a transaction that wrote them may still be open; run coord maintain (it seals) and archive again'),
+  ('CO483', 'audit_archive_not_prefix', 'coord', 400, 65, 'the month is not the oldest part of a tenant''s chain', 'archive older months first, or a transaction that spanned the month boundary was sealed after later events: archive the following month in the same run (--before one month later)'),
+  ('CO484', 'audit_partition_unknown',  'coord', 400, 66, 'no audit partition for that month', 'list what can be archived with coord audit archive --dry-run'),
+  ('CO485', 'audit_chain_broken',       'coord', 400, 65, 'the tenant''s audit chain does not verify; archiving it would bury the evidence', 'run coord audit verify and investigate the first bad link first'),
+  ('CO486', 'audit_export_mismatch',    'coord', 400, 65, 'the export does not match the audit data in the database', 'the file was changed or truncated while it was written; archive again'),
+  ('CO487', 'audit_restore_invalid',    'coord', 400, 65, 'the archive does not verify against its manifest and the recorded archive', 'restore the files coord audit archive wrote, unchanged'),
+  ('CO488', 'audit_restore_exists',     'coord', 400, 65, 'this archive is already restored', 'query it with coord audit restored')
 ) as r (code, name, origin, http_status, exit_code, message, hint);
 
 comment on view coord.error_registry is 'Every error code the api can raise, with its HTTP status under PostgREST and its coord CLI exit code. docs/errors.md and coordinator.errors are checked against it.';
