@@ -28,11 +28,15 @@ begin
       and p_event.decision = any (ar.decisions) and p_event.action like ar.action_like
     order by ar.id
   loop
-    -- One evaluation at a time per (rule, actor), held to commit: a concurrent writer of a
-    -- matching event waits here, then (READ COMMITTED: a new snapshot per statement) sees this
-    -- transaction's event and alert, so two writers neither miss the threshold nor raise twice.
-    perform pg_catalog.pg_advisory_xact_lock(
-      pg_catalog.hashtextextended(format('coord.alerts/%s/%s', r.id, coalesce(p_event.actor_id::text, 'system')), 0));
+    -- One evaluation at a time per (rule, actor), held to commit, so two writers never raise
+    -- twice. Never waited for: an actor's transaction left open (a psql session, a zombie)
+    -- must not stall its other connections. A writer that finds the lock taken skips the rule
+    -- for this event; the next evaluation recounts the window from audit.events and includes
+    -- it (only an open alert's event_count can miss it).
+    if not pg_catalog.pg_try_advisory_xact_lock(
+      pg_catalog.hashtextextended(format('coord.alerts/%s/%s', r.id, coalesce(p_event.actor_id::text, 'system')), 0)) then
+      continue;
+    end if;
 
     update coord.alerts as a
     set event_count = a.event_count + 1,
