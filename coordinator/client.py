@@ -36,6 +36,9 @@ from .results import (
     AgentPresence,
     AuditEvent,
     ClaimResult,
+    GuardrailDecision,
+    GuardrailRule,
+    GuardrailViolation,
     Handoff,
     HeldLock,
     LockCheck,
@@ -435,3 +438,25 @@ class Client:
 
     def list_network_rules(self) -> list[NetworkRule]:
         return self._rows("list_network_rules", NetworkRule)
+
+    # --- guardrails --------------------------------------------------------------------------
+
+    def check_operation(self, kind: str, text: str) -> GuardrailDecision:
+        return self._one("check_operation", GuardrailDecision, kind=kind, text=text)
+
+    def add_guardrail(self, name: str, category: str, applies_to: str, pattern: str, severity: str,
+                      mode: str | None = None, description: str | None = None,
+                      override_trust: int | None = None) -> Result:
+        return self._one("add_guardrail", Result, name=name, category=category, applies_to=applies_to,
+                         pattern=pattern, severity=severity, mode=mode, description=description,
+                         override_trust=override_trust)
+
+    def set_guardrail_enabled(self, name: str, enabled: bool) -> Result:
+        return self._one("set_guardrail_enabled", Result, name=name, enabled=enabled)
+
+    def list_guardrails(self, category: str | None = None) -> list[GuardrailRule]:
+        return self._rows("list_guardrails", GuardrailRule, category=category)
+
+    def list_guardrail_violations(self, limit: int | None = None,
+                                  before_id: int | None = None) -> list[GuardrailViolation]:
+        return self._rows("list_guardrail_violations", GuardrailViolation, limit=limit, before_id=before_id)

@@ -32,7 +32,10 @@ from (values
   ('principal.list',   'principals:read',  array['operator', 'auditor'],           false, 'list principals of the tenant'),
   ('token.revoke',     'tokens:write',     array['operator'],                      true,  'revoke a token'),
   ('team.apply',       'principals:write', array['operator'],                      true,  'declare the agents of a tenant from a team file'),
-  ('audit.query',      'audit:read',       array['operator', 'auditor'],           false, 'read the audit log of the tenant')
+  ('audit.query',      'audit:read',       array['operator', 'auditor'],           false, 'read the audit log of the tenant'),
+  ('guardrail.check',  'guardrails:check', array['agent', 'operator'],             true,  'check an operation against the guardrails (every check is audited, violations are kept)'),
+  ('guardrail.admin',  'guardrails:admin', array['operator'],                      true,  'add, enable or disable guardrail rules'),
+  ('guardrail.read',   'guardrails:read',  array['agent', 'operator', 'auditor'],  false, 'list guardrail rules and violations')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

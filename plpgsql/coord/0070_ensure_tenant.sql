@@ -18,6 +18,7 @@ begin
   if v_id is not null then
     perform audit.record('tenant.create', 'created', 'tenant', p_name, null,
       jsonb_build_object('tenant_id', v_id), p_system => true, p_tenant_id => v_id);
+    perform coord.seed_guardrails(v_id);
     return v_id;
   end if;
   select t.id into v_id from coord.tenants as t where t.name = p_name;
@@ -25,5 +26,5 @@ begin
 end;
 $$;
 
-comment on function coord.ensure_tenant(text) is 'Admin path: id of the named tenant, created (and audited) if missing.';
+comment on function coord.ensure_tenant(text) is 'Admin path: id of the named tenant, created (and audited, with the default guardrail rules) if missing.';
 revoke all on function coord.ensure_tenant(text) from public;
