@@ -38,7 +38,8 @@ def test_the_corpus_is_big_enough_and_has_no_overlap() -> None:
 
 def test_block_rate_and_false_positive_rate(agent_factory, capsys: pytest.CaptureFixture[str]) -> None:
     _, agent = agent_factory()
-    missed = [(k, t) for k, t in DANGEROUS if agent.check_operation(k, t).code not in ("blocked", "needs_approval")]
+    answers = [(k, t, agent.check_operation(k, t)) for k, t in DANGEROUS]
+    missed = [(k, t) for k, t, d in answers if d.code not in ("blocked", "needs_approval")]
     flagged = [(k, t, d.code, [m["name"] for m in d.matches])
                for k, t in HARMLESS if (d := agent.check_operation(k, t)).code != "allowed"]
     block_rate = 1 - len(missed) / len(DANGEROUS)
@@ -53,3 +54,7 @@ def test_block_rate_and_false_positive_rate(agent_factory, capsys: pytest.Captur
             print("  flagged:", entry)
     assert block_rate >= 0.99, missed
     assert false_positive_rate <= 0.01, flagged
+    # every shipped rule earns its place: some dangerous variant is caught by it
+    matched = {m["name"] for _, _, d in answers for m in d.matches}
+    defaults = {r.name for r in agent.list_guardrails()}
+    assert defaults - matched == set(), "default rules no corpus entry exercises"
