@@ -847,7 +847,10 @@ def guard_check(kind: str, text: str, token: str | None, dsn: str | None, data_d
         if not decision.ok:
             sys.exit(EXIT_NOT_OK)
         return
-    show = {"ok": decision.ok, "code": decision.code, "reason": decision.reason, "normalized": decision.normalized,
+    from rich.markup import escape
+
+    show = {"ok": decision.ok, "code": decision.code, "reason": escape(decision.reason or ""),
+            "normalized": escape(decision.normalized or ""),
             "rules": [f"{m['name']} ({m['severity']}, {m['category']}, {m['mode']}"
                       + (", overridden" if m["overridden"] else "") + ")" for m in decision.matches],
             "violation_id": decision.violation_id}
@@ -869,8 +872,11 @@ def guard_list(category: str | None, patterns: bool, token: str | None, dsn: str
     if as_json:
         emit_json(rules)
     else:
-        table(rules, ["name", "category", "applies_to", "severity", "override_trust", "mode", "enabled", "builtin",
-                      "pattern" if patterns else "description"])
+        from rich.markup import escape
+
+        table([r.to_dict() | {"pattern": escape(r.pattern), "description": escape(r.description)} for r in rules],
+              ["name", "category", "applies_to", "severity", "override_trust", "mode", "enabled", "builtin",
+               "pattern" if patterns else "description"])
 
 
 @guard.command("add")
@@ -929,7 +935,10 @@ def guard_violations(limit: int, token: str | None, dsn: str | None, data_dir: P
     if as_json:
         emit_json(rows)
     else:
-        table([r.to_dict() | {"rules": ", ".join(m["name"] for m in r.rules)} for r in rows],
+        from rich.markup import escape
+
+        table([r.to_dict() | {"rules": ", ".join(m["name"] for m in r.rules), "operation": escape(r.operation)}
+               for r in rows],
               ["violation_id", "occurred_at", "principal_name", "outcome", "kind", "operation", "rules", "task_id"])
 
 
