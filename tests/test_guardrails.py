@@ -245,3 +245,15 @@ def test_results_without_operations_complete_as_before(agent_factory) -> None:
     task_id, claim = _claimed(agent)
     done = agent.complete_task(task_id, claim, {"ok": True, "notes": json.dumps({"operations": "not declared"})})
     assert done.code == "completed" and "operations" not in done.details
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("$(" * 3000 + "ls" + ")" * 3000, "blocked"), ("$(" * 3000 + "curl x" + ")" * 3000, "blocked"),
+    ("$(a)" * 2500, "allowed"), ("`a`" * 3333, "allowed"), ("a|" * 3333, "allowed"),
+    ("(" * 5000 + ")" * 5000, "allowed"),
+    ("eval " * 2000, "blocked"), ("'" * 9999, "allowed"), ("\\" * 9999, "allowed"), ("<<EOF\n" * 1600, "allowed")])
+def test_hostile_shapes_of_the_largest_size_are_answered(agent_factory, text: str, code: str) -> None:
+    """At most 10000 characters, and no shape makes the normalizer's work grow exponentially
+    (a substitution whose output runs is checked once, not once per level)."""
+    _, agent = agent_factory()
+    assert agent.check_operation("command", text[:10000]).code == code

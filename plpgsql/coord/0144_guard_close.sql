@@ -7,25 +7,26 @@ immutable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+  c text[] := p_chars;  -- a local copy is held expanded: element access is O(1), on the parameter O(n)
   v_n integer := coalesce(array_length(p_chars, 1), 0);
   v_i integer := p_open + 1;
   v_depth integer := 1;
   v_ch text;
 begin
   while v_i <= v_n loop
-    v_ch := p_chars[v_i];
+    v_ch := c[v_i];
     if v_ch = '\' then
       v_i := v_i + 2;
       continue;
     elsif v_ch = '''' then
       v_i := v_i + 1;
-      while v_i <= v_n and p_chars[v_i] <> '''' loop
+      while v_i <= v_n and c[v_i] <> '''' loop
         v_i := v_i + 1;
       end loop;
     elsif v_ch = '"' then
       v_i := v_i + 1;
-      while v_i <= v_n and p_chars[v_i] <> '"' loop
-        v_i := v_i + case when p_chars[v_i] = '\' then 2 else 1 end;
+      while v_i <= v_n and c[v_i] <> '"' loop
+        v_i := v_i + case when c[v_i] = '\' then 2 else 1 end;
       end loop;
     elsif v_ch = '(' then
       v_depth := v_depth + 1;

@@ -8,28 +8,29 @@ immutable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+  c text[] := p_chars;  -- a local copy is held expanded: element access is O(1), on the parameter O(n)
   v_n integer := coalesce(array_length(p_chars, 1), 0);
   v_close integer;
   v_j integer;
 begin
-  if p_chars[p_at] = '`' then
+  if c[p_at] = '`' then
     v_j := p_at + 1;
-    while v_j <= v_n and p_chars[v_j] <> '`' loop
-      v_j := v_j + case when p_chars[v_j] = '\' then 2 else 1 end;
+    while v_j <= v_n and c[v_j] <> '`' loop
+      v_j := v_j + case when c[v_j] = '\' then 2 else 1 end;
     end loop;
-    sub_inner := replace(array_to_string(p_chars[p_at + 1:least(v_j, v_n + 1) - 1], ''), '\`', '`');
+    sub_inner := replace(array_to_string(c[p_at + 1:least(v_j, v_n + 1) - 1], ''), '\`', '`');
     sub_next := v_j + 1;
     return;
   end if;
   -- $( or <( or >(: the parenthesis is at p_at + 1
-  v_close := coord.guard_close(p_chars, p_at + 1);
+  v_close := coord.guard_close(c, p_at + 1);
   if v_close = 0 then
     v_close := v_n + 1;
   end if;
-  if p_chars[p_at] = '$' and p_chars[p_at + 2] = '(' then
-    sub_literal := array_to_string(p_chars[p_at:least(v_close, v_n)], '');
+  if c[p_at] = '$' and c[p_at + 2] = '(' then
+    sub_literal := array_to_string(c[p_at:least(v_close, v_n)], '');
   else
-    sub_inner := array_to_string(p_chars[p_at + 2:v_close - 1], '');
+    sub_inner := array_to_string(c[p_at + 2:v_close - 1], '');
   end if;
   sub_next := v_close + 1;
 end;

@@ -25,7 +25,9 @@ declare
   k integer;
   ch text;
   v_word text;
-  v_tokens jsonb := '[]';
+  v_tk text[] := '{}';
+  v_tv text[] := '{}';
+  v_t integer;
   v_subs text[] := '{}';
   v_hd text[] := '{}';
   v_hd_pending boolean := false;
@@ -37,8 +39,7 @@ declare
   v_op text;
   v_prefix text;
   v_code integer;
-  v_tok jsonb;
-  v_cmds jsonb := '[]';
+  v_cmds jsonb[] := '{}';
   v_w text[] := '{}';
   v_r text[] := '{}';
   v_in text;
@@ -166,7 +167,8 @@ begin
           j := j + 1;
         end loop;
         if j <= n and c[j] = ')' then
-          v_tokens := v_tokens || jsonb_build_array(jsonb_build_array('fn', v_word));
+          v_tk := v_tk || 'fn'::text;
+          v_tv := v_tv || v_word;
           v_word := null;
           i := j + 1;
           continue;
@@ -177,7 +179,8 @@ begin
           v_hd := v_hd || (case when v_hd_strip then '1' else '0' end || v_word);
           v_hd_pending := false;
         end if;
-        v_tokens := v_tokens || jsonb_build_array(jsonb_build_array('w', v_word));
+        v_tk := v_tk || 'w'::text;
+        v_tv := v_tv || v_word;
         v_word := null;
       end if;
       if ch = '(' then
@@ -185,9 +188,8 @@ begin
         while j <= n and c[j] in (' ', E'\t') loop
           j := j + 1;
         end loop;
-        v_tok := v_tokens -> -1;
-        if j <= n and c[j] = ')' and v_tok ->> 0 = 'w' then
-          v_tokens := (v_tokens - -1) || jsonb_build_array(jsonb_build_array('fn', v_tok ->> 1));
+        if j <= n and c[j] = ')' and v_tk[cardinality(v_tk)] = 'w' then
+          v_tk[cardinality(v_tk)] := 'fn';
           i := j + 1;
           continue;
         end if;
@@ -209,11 +211,13 @@ begin
                    or (left(v_delim, 1) = '1' and ltrim(v_line, E'\t') = substr(v_delim, 2));
             v_acc := v_acc || v_line || E'\n';
           end loop;
-          v_tokens := v_tokens || jsonb_build_array(jsonb_build_array('hd', v_acc));
+          v_tk := v_tk || 'hd'::text;
+          v_tv := v_tv || v_acc;
         end loop;
         v_hd := '{}';
         i := j;
-        v_tokens := v_tokens || jsonb_build_array(jsonb_build_array('op', E'\n'));
+        v_tk := v_tk || 'op'::text;
+        v_tv := v_tv || E'\n'::text;
       elsif ch in ('<', '>') then
         v_op := ch;
         j := i + 1;
@@ -231,11 +235,13 @@ begin
           v_hd_pending := true;
           v_hd_strip := v_op = '<<-';
         end if;
-        v_tokens := v_tokens || jsonb_build_array(jsonb_build_array('r', v_prefix || v_op));
+        v_tk := v_tk || 'r'::text;
+        v_tv := v_tv || (v_prefix || v_op);
       elsif ch = '&' and i < n and c[i + 1] = '>' then
         v_op := case when i + 1 < n and c[i + 2] = '>' then '&>>' else '&>' end;
         i := i + char_length(v_op);
-        v_tokens := v_tokens || jsonb_build_array(jsonb_build_array('r', v_op));
+        v_tk := v_tk || 'r'::text;
+        v_tv := v_tv || v_op;
       else
         v_op := ch;
         if i < n and ((ch = '|' and c[i + 1] in ('|', '&')) or (ch = '&' and c[i + 1] = '&')
@@ -245,7 +251,8 @@ begin
         else
           i := i + 1;
         end if;
-        v_tokens := v_tokens || jsonb_build_array(jsonb_build_array('op', v_op));
+        v_tk := v_tk || 'op'::text;
+        v_tv := v_tv || v_op;
       end if;
     else
       v_word := coalesce(v_word, '') || ch;
@@ -253,32 +260,33 @@ begin
     end if;
   end loop;
   if v_word is not null then
-    v_tokens := v_tokens || jsonb_build_array(jsonb_build_array('w', v_word));
+    v_tk := v_tk || 'w'::text;
+    v_tv := v_tv || v_word;
   end if;
-  v_tokens := v_tokens || jsonb_build_array(jsonb_build_array('op', ''));
+  v_tk := v_tk || 'op'::text;
+  v_tv := v_tv || ''::text;
 
   -- Step 2: tokens to simple commands.
-  for v_tok in select t from jsonb_array_elements(v_tokens) as t loop
-    if v_tok ->> 0 = 'w' then
+  for v_t in 1 .. cardinality(v_tk) loop
+    if v_tk[v_t] = 'w' then
       if v_redir is not null then
-        v_r := v_r || (v_redir || (v_tok ->> 1));
+        v_r := v_r || (v_redir || v_tv[v_t]);
         if v_redir like '%<<<' then
-          v_in := coalesce(v_in, '') || (v_tok ->> 1);
+          v_in := coalesce(v_in, '') || v_tv[v_t];
         end if;
         v_redir := null;
       else
-        v_w := v_w || (v_tok ->> 1);
+        v_w := v_w || v_tv[v_t];
       end if;
-    elsif v_tok ->> 0 = 'r' then
-      v_redir := v_tok ->> 1;
-    elsif v_tok ->> 0 = 'hd' then
-      v_in := coalesce(v_in, '') || (v_tok ->> 1);
-    elsif v_tok ->> 0 = 'fn' then
-      v_cmds := v_cmds || jsonb_build_array(jsonb_build_object('fn', v_tok ->> 1, 'op', ';'));
+    elsif v_tk[v_t] = 'r' then
+      v_redir := v_tv[v_t];
+    elsif v_tk[v_t] = 'hd' then
+      v_in := coalesce(v_in, '') || v_tv[v_t];
+    elsif v_tk[v_t] = 'fn' then
+      v_cmds := v_cmds || jsonb_build_object('fn', v_tv[v_t], 'op', ';');
     else
       if cardinality(v_w) > 0 or cardinality(v_r) > 0 or v_in is not null then
-        v_cmds := v_cmds || jsonb_build_array(jsonb_build_object(
-          'w', to_jsonb(v_w), 'r', to_jsonb(v_r), 'in', v_in, 'op', v_tok ->> 1));
+        v_cmds := v_cmds || jsonb_build_object('w', to_jsonb(v_w), 'r', to_jsonb(v_r), 'in', v_in, 'op', v_tv[v_t]);
       end if;
       v_w := '{}';
       v_r := '{}';
@@ -286,7 +294,7 @@ begin
       v_redir := null;
     end if;
   end loop;
-  return jsonb_build_object('cmds', v_cmds, 'subs', to_jsonb(v_subs));
+  return jsonb_build_object('cmds', to_jsonb(v_cmds), 'subs', to_jsonb(v_subs));
 end;
 $$;
 

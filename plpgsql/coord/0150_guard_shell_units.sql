@@ -12,7 +12,8 @@
 -- NAME=value assignments (also export/local/declare/readonly) and alias NAME=... are remembered
 -- and expanded in later commands of the same text ($NAME, ${NAME}); name() defines a function,
 -- and calls of it appear as name().
-create or replace function coord.guard_shell_units(p_text text, p_depth integer default 0, p_vars jsonb default '{}')
+create or replace function coord.guard_shell_units(p_text text, p_depth integer default 0, p_vars jsonb default '{}',
+                                                   p_subs boolean default true)
 returns table (kind text, unit text)
 language plpgsql
 stable
@@ -45,7 +46,9 @@ begin
     return;
   end if;
   v_lex := coord.guard_lex(p_text);
-  for v_x in select jsonb_array_elements_text(v_lex -> 'subs') loop
+  -- substitutions run, so they are commands too (p_subs is false when this text is the inner
+  -- text of a substitution whose output runs: its substitutions were checked already)
+  for v_x in select jsonb_array_elements_text(v_lex -> 'subs') where p_subs loop
     return query select * from coord.guard_shell_units(v_x, p_depth + 1, v_vars);
   end loop;
 
@@ -135,7 +138,7 @@ begin
       elsif v_item ? 'sql' then
         return query select * from coord.guard_sql_units(v_item ->> 'sql', p_depth + 1);
       elsif v_item ? 'exec' then
-        return query select * from coord.guard_shell_units((v_item ->> 'exec') || ' | sh', p_depth + 1, v_vars);
+        return query select * from coord.guard_shell_units((v_item ->> 'exec') || ' | sh', p_depth + 1, v_vars, false);
       end if;
     end loop;
     if v_final is null then
@@ -156,5 +159,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_shell_units(text, integer, jsonb) is 'Guardrail normalizer: shell text -> (kind, unit) rows: every command that would run in canonical form, every pipeline, embedded SQL; arguments are data.';
-revoke all on function coord.guard_shell_units(text, integer, jsonb) from public;
+comment on function coord.guard_shell_units(text, integer, jsonb, boolean) is 'Guardrail normalizer: shell text -> (kind, unit) rows: every command that would run in canonical form, every pipeline, embedded SQL; arguments are data.';
+revoke all on function coord.guard_shell_units(text, integer, jsonb, boolean) from public;
