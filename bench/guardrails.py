@@ -12,13 +12,14 @@ import sys
 from contextlib import ExitStack
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness
+from harness import Op, Tally, Workload
+from locks import agents
 
-from bench import harness  # noqa: E402
-from bench.harness import Op, Tally, Workload  # noqa: E402
-from bench.locks import agents  # noqa: E402
-from coordinator.client import Client  # noqa: E402
-from tests.test_guardrails_corpus import DANGEROUS, HARMLESS  # noqa: E402
+from coordinator.client import Client
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.test_guardrails_corpus import DANGEROUS, HARMLESS
 
 
 def check_network(dsn: str, tokens: list[str]) -> Workload:

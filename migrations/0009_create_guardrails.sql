@@ -39,6 +39,7 @@ create table authz.guardrails (
   enabled boolean not null default true,
   builtin boolean not null default false,
   description text not null,
+  heads text[],
   created_by uuid,
   created_at timestamptz not null,
   updated_at timestamptz not null,
@@ -62,6 +63,7 @@ comment on table authz.guardrails is 'Destructive-operation rules of a tenant: a
 comment on column authz.guardrails.pattern is 'PostgreSQL advanced regular expression (\y is a word boundary, not \b), matched case-sensitively against each canonical unit; validated when the rule is stored.';
 comment on column authz.guardrails.override_trust is 'Trust level that may override a match (recorded as an override): 3 or 4 for low and medium, 4 for high, never (null) for critical; null also means nobody.';
 comment on column authz.guardrails.mode is 'What an un-overridden match means: block (refused) or needs_approval (refused until approved).';
+comment on column authz.guardrails.heads is 'Prefilter derived from pattern by coord.guard_pattern_heads when the rule is stored: every match starts with one of these literals, so other units skip the regex. Null: always evaluate (also for rules seeded by this migration).';
 comment on column authz.guardrails.builtin is 'True for rules copied from authz.guardrail_defaults; operators may disable them but not change their pattern.';
 
 create table authz.guardrail_violations (

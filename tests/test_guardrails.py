@@ -257,3 +257,29 @@ def test_hostile_shapes_of_the_largest_size_are_answered(agent_factory, text: st
     (a substitution whose output runs is checked once, not once per level)."""
     _, agent = agent_factory()
     assert agent.check_operation("command", text[:10000]).code == code
+
+
+@pytest.mark.parametrize(("pattern", "heads"), [
+    ("^rm( [^ ]+)* -r", ["rm"]), ("^(cat|less)( |$)", ["cat", "less"]), ("^git push( |$)", ["git"]),
+    ("^DROP TABLE", ["DROP"]), ("^rm*x", ["r"]), ("^ab{0}c", ["a"]), ("^a\\|b", ["a"]),
+    ("^(a|b)?x", None), ("^a|b", None), ("^x( |$)|^y", None), ("^[ab]c", None), ("rm -rf", None),
+    ("(?i)^rm", None), ("^(a|b(c))d", None), ("^a.b", ["a"]), ("^(a|b)x[|]y", ["a", "b"])])
+def test_pattern_heads_are_proven_prefixes(db: psycopg.Connection, pattern: str, heads: list[str] | None) -> None:
+    assert db.execute("select coord.guard_pattern_heads(%s)", (pattern,)).fetchone() == (heads,)
+
+
+def test_the_prefilter_never_changes_a_decision(db: psycopg.Connection, agent_factory) -> None:
+    from tests.test_guardrails_corpus import DANGEROUS, HARMLESS
+
+    principal, _ = agent_factory()
+    query = ("select coalesce(jsonb_agg(m->>'name' order by m->>'name'), '[]') from jsonb_array_elements("
+             "coord.guard_evaluate(%s, %s, %s, 2::smallint)->'matches') m")
+
+    def decide() -> list[object]:
+        return [db.execute(query, (principal.tenant_id, k, t)).fetchone()[0] for k, t in DANGEROUS + HARMLESS]
+
+    assert db.execute("select count(*) from authz.guardrails where tenant_id = %s and heads is not null",
+                      (principal.tenant_id,)).fetchone()[0] >= 20
+    with_prefilter = decide()
+    db.execute("update authz.guardrails set heads = null where tenant_id = %s", (principal.tenant_id,))
+    assert decide() == with_prefilter

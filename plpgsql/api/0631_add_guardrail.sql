@@ -55,9 +55,10 @@ begin
     return row(false, 'denied', v_decision.reason, '{}')::api.result;
   end if;
   insert into authz.guardrails (tenant_id, name, category, applies_to, pattern, severity, override_trust, mode,
-                                description, created_by, created_at, updated_at)
+                                description, heads, created_by, created_at, updated_at)
   values (v_me.tenant_id, p_name, p_category, p_applies_to, p_pattern, p_severity, v_override, p_mode,
-          coalesce(p_description, p_name), v_me.principal_id, coord.now(), coord.now())
+          coalesce(p_description, p_name), coord.guard_pattern_heads(p_pattern), v_me.principal_id, coord.now(),
+          coord.now())
   returning id into v_id;
   perform audit.record('guardrail.add', 'added', 'guardrail', p_name, p_description,
     jsonb_build_object('rule_id', v_id, 'category', p_category, 'applies_to', p_applies_to, 'pattern', p_pattern,

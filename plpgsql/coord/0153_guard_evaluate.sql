@@ -36,10 +36,16 @@ begin
                               'mode', g.mode, 'override_trust', g.override_trust,
                               'overridden', coalesce(p_trust >= g.override_trust, false),
                               'unit', (select x.unit from unnest(v_units, v_kinds) with ordinality as x (unit, kind, o)
-                                       where x.kind = g.applies_to and x.unit ~ g.pattern order by x.o limit 1)) as match
+                                       where x.kind = g.applies_to
+                                         and case when g.heads is null or x.unit ^@ any (g.heads) then x.unit ~ g.pattern
+                                                  else false end
+                                       order by x.o limit 1)) as match
     from authz.guardrails as g
     where g.tenant_id = p_tenant_id and g.enabled
-      and exists (select from unnest(v_units, v_kinds) as x (unit, kind) where x.kind = g.applies_to and x.unit ~ g.pattern)
+      and exists (select from unnest(v_units, v_kinds) as x (unit, kind)
+                  where x.kind = g.applies_to
+                    -- the prefilter first (CASE fixes the order): a regex is compiled only when it may match
+                    and case when g.heads is null or x.unit ^@ any (g.heads) then x.unit ~ g.pattern else false end)
     union all
     select 'normalizer', 0,
            jsonb_build_object('rule_id', null, 'name', 'normalizer', 'category', 'process', 'severity', 'critical',

@@ -10,9 +10,9 @@ declare
   v_count integer;
 begin
   insert into authz.guardrails (tenant_id, name, category, applies_to, pattern, severity, override_trust, mode,
-                                builtin, description, created_at, updated_at)
+                                builtin, description, heads, created_at, updated_at)
   select p_tenant_id, d.name, d.category, d.applies_to, d.pattern, d.severity, d.override_trust, d.mode, true,
-         d.description, coord.now(), coord.now()
+         d.description, coord.guard_pattern_heads(d.pattern), coord.now(), coord.now()
   from authz.guardrail_defaults as d
   on conflict (tenant_id, name) do nothing;
   get diagnostics v_count = row_count;
