@@ -103,7 +103,7 @@ begin
       end loop;
       v_i := v_i + v_skip;
       if v_i > v_n then
-        if v_name in ('env', 'sudo', 'doas', 'time', 'command', 'xargs') and v_name <> 'xargs' then
+        if v_name in ('env', 'sudo', 'doas', 'time', 'command') then
           v_items := v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
         elsif v_name = 'xargs' then
           v_items := v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(array['echo']
