@@ -1395,5 +1395,123 @@ def audit_restore(from_dir: Path, partition: str | None, data_dir: Path | None, 
         table(rows, ["partition", "rows", "content_sha256"])
 
 
+# --- guardrails ----------------------------------------------------------------------------------
+
+@main.group()
+def guard() -> None:
+    """Check operations against the guardrails and manage the rules of your tenant."""
+
+
+@guard.command("check")
+@click.argument("kind", type=click.Choice(["command", "sql", "path"]))
+@click.argument("text")
+@connection_options
+@json_option
+@handle_errors
+def guard_check(kind: str, text: str, token: str | None, dsn: str | None, data_dir: Path | None,
+                as_json: bool) -> None:
+    """May you run TEXT (a shell command, SQL, or a path you will write)? Exit 1 unless allowed."""
+    with make_client(data_dir, dsn, token) as client:
+        decision = client.check_operation(kind, text)
+    if as_json:
+        emit_json(decision)
+        if not decision.ok:
+            sys.exit(EXIT_NOT_OK)
+        return
+    from rich.markup import escape
+
+    show = {"ok": decision.ok, "code": decision.code, "reason": escape(decision.reason or ""),
+            "normalized": escape(decision.normalized or ""),
+            "rules": [f"{m['name']} ({m['severity']}, {m['category']}, {m['mode']}"
+                      + (", overridden" if m["overridden"] else "") + ")" for m in decision.matches],
+            "violation_id": decision.violation_id}
+    show_result(show, False)
+
+
+@guard.command("list")
+@click.option("--category", type=click.Choice(["filesystem", "git", "database", "deployment", "credentials",
+                                               "process", "network"]))
+@click.option("--patterns", is_flag=True, help="Show the regular expressions too.")
+@connection_options
+@json_option
+@handle_errors
+def guard_list(category: str | None, patterns: bool, token: str | None, dsn: str | None, data_dir: Path | None,
+               as_json: bool) -> None:
+    """The guardrail rules of your tenant."""
+    with make_client(data_dir, dsn, token) as client:
+        rules = client.list_guardrails(category)
+    if as_json:
+        emit_json(rules)
+    else:
+        from rich.markup import escape
+
+        table([r.to_dict() | {"pattern": escape(r.pattern), "description": escape(r.description)} for r in rules],
+              ["name", "category", "applies_to", "severity", "override_trust", "mode", "enabled", "builtin",
+               "pattern" if patterns else "description"])
+
+
+@guard.command("add")
+@click.argument("name")
+@click.option("--category", required=True, type=click.Choice(["filesystem", "git", "database", "deployment",
+                                                              "credentials", "process", "network"]))
+@click.option("--applies-to", required=True, type=click.Choice(["command", "sql", "path"]))
+@click.option("--pattern", required=True, help="PostgreSQL regular expression over the canonical form (\\y, not \\b).")
+@click.option("--severity", required=True, type=click.Choice(["low", "medium", "high", "critical"]))
+@click.option("--mode", type=click.Choice(["block", "needs_approval"]), help="Default block.")
+@click.option("--description")
+@click.option("--override-trust", type=int, help="3 or 4 for low/medium (default 3), 4 for high; critical: none.")
+@connection_options
+@json_option
+@handle_errors
+def guard_add(name: str, category: str, applies_to: str, pattern: str, severity: str, mode: str | None,
+              description: str | None, override_trust: int | None, token: str | None, dsn: str | None,
+              data_dir: Path | None, as_json: bool) -> None:
+    """Operators: add the rule NAME (audited)."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.add_guardrail(name, category, applies_to, pattern, severity, mode=mode,
+                                         description=description, override_trust=override_trust), as_json)
+
+
+@guard.command("enable")
+@click.argument("name")
+@connection_options
+@json_option
+@handle_errors
+def guard_enable(name: str, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Operators: enable the rule NAME (audited)."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.set_guardrail_enabled(name, True), as_json)
+
+
+@guard.command("disable")
+@click.argument("name")
+@connection_options
+@json_option
+@handle_errors
+def guard_disable(name: str, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Operators: disable the rule NAME, default rules included (audited)."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.set_guardrail_enabled(name, False), as_json)
+
+
+@guard.command("violations")
+@click.option("--limit", type=int, default=20, show_default=True)
+@connection_options
+@json_option
+@handle_errors
+def guard_violations(limit: int, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Operators and auditors: the newest blocked, needs-approval and overridden operations."""
+    with make_client(data_dir, dsn, token) as client:
+        rows = client.list_guardrail_violations(limit=limit)
+    if as_json:
+        emit_json(rows)
+    else:
+        from rich.markup import escape
+
+        table([r.to_dict() | {"rules": ", ".join(m["name"] for m in r.rules), "operation": escape(r.operation)}
+               for r in rows],
+              ["violation_id", "occurred_at", "principal_name", "outcome", "kind", "operation", "rules", "task_id"])
+
+
 if __name__ == "__main__":
     main()

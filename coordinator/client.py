@@ -39,6 +39,9 @@ from .results import (
     ArchiveRow,
     AuditEvent,
     ClaimResult,
+    GuardrailDecision,
+    GuardrailRule,
+    GuardrailViolation,
     Handoff,
     HeldLock,
     LockCheck,
@@ -513,3 +516,25 @@ class Client:
                              limit: int | None = None, before_seq: int | None = None) -> list[RestoredEvent]:
         return self._rows("query_restored_audit", RestoredEvent, partition=partition, action=action, limit=limit,
                           before_seq=before_seq)
+
+    # --- guardrails --------------------------------------------------------------------------
+
+    def check_operation(self, kind: str, text: str) -> GuardrailDecision:
+        return self._one("check_operation", GuardrailDecision, kind=kind, text=text)
+
+    def add_guardrail(self, name: str, category: str, applies_to: str, pattern: str, severity: str,
+                      mode: str | None = None, description: str | None = None,
+                      override_trust: int | None = None) -> Result:
+        return self._one("add_guardrail", Result, name=name, category=category, applies_to=applies_to,
+                         pattern=pattern, severity=severity, mode=mode, description=description,
+                         override_trust=override_trust)
+
+    def set_guardrail_enabled(self, name: str, enabled: bool) -> Result:
+        return self._one("set_guardrail_enabled", Result, name=name, enabled=enabled)
+
+    def list_guardrails(self, category: str | None = None) -> list[GuardrailRule]:
+        return self._rows("list_guardrails", GuardrailRule, category=category)
+
+    def list_guardrail_violations(self, limit: int | None = None,
+                                  before_id: int | None = None) -> list[GuardrailViolation]:
+        return self._rows("list_guardrail_violations", GuardrailViolation, limit=limit, before_id=before_id)

@@ -347,3 +347,45 @@ class RestoredEvent(_Row):
     action: str
     event: dict[str, Any]
     hash: str
+
+
+class GuardrailDecision(_Row):
+    ok: bool
+    code: str
+    reason: str | None
+    kind: str | None
+    normalized: str | None
+    matches: list[dict[str, Any]]
+    overridden: bool | None
+    trust: int | None
+    violation_id: int | None
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class GuardrailRule(_Row):
+    name: str
+    category: str
+    applies_to: str
+    severity: str
+    override_trust: int | None
+    mode: str
+    enabled: bool
+    builtin: bool
+    pattern: str
+    description: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class GuardrailViolation(_Row):
+    violation_id: int
+    occurred_at: datetime
+    principal_name: str | None
+    kind: str
+    operation: str
+    normalized: str
+    outcome: str
+    trust: int
+    rules: list[dict[str, Any]]
+    task_id: int | None

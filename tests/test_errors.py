@@ -57,6 +57,12 @@ def _completed_task(db: psycopg.Connection) -> tuple[Client, int, int]:
     return agent, task_id, claim.claim
 
 
+def _claimed_task(db: psycopg.Connection) -> tuple[Client, int, int]:
+    agent = _agent(db)
+    task_id = agent.submit_task("k").task_id
+    return agent, task_id, agent.claim_task(["k"]).claim
+
+
 def _cancelled_task(db: psycopg.Connection) -> tuple[Client, int]:
     agent = _agent(db)
     task_id = agent.submit_task("k").task_id
@@ -205,6 +211,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
         "update coord.alerts set resolution = 'rewritten' where id = %s", (alert_id,))),
     "CO496": (_operator, lambda _db, c: c.list_alerts(state="sleeping")),
     "CO497": (_operator, lambda _db, c: c.resolve_alert(1, "")),
+    "CO471": (_agent, lambda _db, c: c.check_operation("url", "https://example.com")),
+    "CO472": (_agent, lambda _db, c: c.check_operation("command", "x" * 10001)),
+    "CO473": (_operator, lambda _db, c: c.add_guardrail("bad-regex", "git", "command", "(unclosed", "low")),
+    "CO474": (_operator, lambda _db, c: c.add_guardrail("bad-severity", "git", "command", "^x$", "urgent")),
+    "CO475": (_operator, lambda _db, c: c.set_guardrail_enabled("no-such-rule", False)),
+    "CO476": (_operator, lambda _db, c: c.add_guardrail("git-force-push", "git", "command", "^x$", "low")),
+    "CO477": (_claimed_task, lambda _db, ctx: ctx[0].complete_task(ctx[1], ctx[2], {"operations": "git push -f"})),
     "CO301": (_none, lambda db, _: db.execute("select coord.register_principal(gen_random_uuid(), 'agent', 'x')")),
     "CO302": (_none, lambda db, _: db.execute(
         "select coord.issue_token(coord.ensure_tenant('t1'), gen_random_uuid())")),

@@ -10,11 +10,18 @@ declare
   v_decision authz.decision;
   v_result api.task_result;
   v_unblocked integer;
+  v_ops jsonb;
+  v_op jsonb;
+  v_trust smallint;
+  v_eval jsonb;
+  v_checks jsonb := '[]';
+  v_refused text;
 begin
   perform coord.check_claim(p_task_id, p_claim);
   if octet_length(p_result::text) > 65536 then
     perform coord.fail('CO404', format('result has %s bytes', octet_length(p_result::text)));
   end if;
+  v_ops := coord.guard_operations(p_result);
   perform coord.require_read_committed();
   v_decision := authz.decide('task.complete', p_task_id::text, jsonb_build_object('claim', p_claim));
   if not v_decision.allowed then
@@ -31,6 +38,34 @@ begin
     return v_result;
   end if;
 
+  -- Guardrails on the operations the agent declares it ran: each check is recorded; anything
+  -- blocked (or needing approval) at the agent's trust refuses the completion as a result, and
+  -- the task stays claimed so the agent can fail it or complete it without the operation.
+  if jsonb_array_length(v_ops) > 0 then
+    v_trust := coord.current_trust();
+    for v_op in select e from jsonb_array_elements(v_ops) as e loop
+      v_eval := coord.guard_evaluate(v_me.tenant_id, v_op ->> 'kind', v_op ->> 'text', v_trust);
+      v_eval := v_eval || jsonb_build_object('violation_id',
+        coord.record_guard_check(v_op ->> 'kind', v_op ->> 'text', v_eval, p_task_id, v_decision));
+      v_checks := v_checks || jsonb_build_array(jsonb_build_object(
+        'kind', v_op ->> 'kind', 'text', left(v_op ->> 'text', 1000), 'code', v_eval ->> 'code',
+        'reason', v_eval ->> 'reason', 'overridden', v_eval -> 'overridden', 'violation_id', v_eval -> 'violation_id',
+        'rules', (select coalesce(jsonb_agg(m ->> 'name'), '[]') from jsonb_array_elements(v_eval -> 'matches') as m)));
+    end loop;
+    v_refused := case when exists (select from jsonb_array_elements(v_checks) as c where c ->> 'code' = 'blocked') then 'blocked'
+                      when exists (select from jsonb_array_elements(v_checks) as c where c ->> 'code' = 'needs_approval')
+                        then 'needs_approval' end;
+    if v_refused is not null then
+      v_result := row(false, v_refused,
+        (select string_agg(format('operation %s: %s', c.o - 1, c.e ->> 'reason'), '; ' order by c.o)
+         from jsonb_array_elements(v_checks) with ordinality as c (e, o) where c.e ->> 'code' <> 'allowed'),
+        p_task_id, 'claimed', p_claim, null, null, jsonb_build_object('operations', v_checks));
+      perform audit.record('task.complete', v_refused, 'task', p_task_id::text, v_result.reason,
+        jsonb_build_object('claim', p_claim, 'operations', v_checks), v_decision, 'warning');
+      return v_result;
+    end if;
+  end if;
+
   perform coord.drop_task_leases(p_task_id);
   update coord.tasks
   set state = 'completed', result = coalesce(p_result, '{}'), finished_at = coord.now(), lease_expires_at = null,
@@ -42,11 +77,13 @@ begin
   where d.depends_on_id = p_task_id and t.id = d.task_id and t.state = 'queued';
   get diagnostics v_unblocked = row_count;
   return row(true, 'completed', null, p_task_id, 'completed', p_claim, null, null,
-             jsonb_build_object('dependents_notified', v_unblocked))::api.task_result;
+             jsonb_build_object('dependents_notified', v_unblocked)
+             || case when jsonb_array_length(v_checks) > 0 then jsonb_build_object('operations', v_checks)
+                     else '{}' end)::api.task_result;
 end;
 $$;
 
 comment on function api.complete_task(bigint, bigint, jsonb) is
-'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Errors: CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result too large, CO213.';
+'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked or needs approval the result is blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result too large, CO213.';
 revoke all on function api.complete_task(bigint, bigint, jsonb) from public;
 grant execute on function api.complete_task(bigint, bigint, jsonb) to coord_agent, coord_operator;

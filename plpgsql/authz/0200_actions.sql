@@ -41,7 +41,11 @@ from (values
   ('alert.resolve',    'alerts:write',     array['operator'],                      true,  'resolve an open alert with a note'),
   ('alert.rule',       'alerts:write',     array['operator'],                      true,  'add, change, enable or disable alert rules'),
   -- audit chain (issue 4 §5): verifying seals first, so it is gated and audited like a mutation
-  ('audit.verify',     'audit:read',       array['operator', 'auditor'],           true,  'seal and verify the tenant''s audit hash chain')
+  ('audit.verify',     'audit:read',       array['operator', 'auditor'],           true,  'seal and verify the tenant''s audit hash chain'),
+  -- guardrails (issue 4 §3)
+  ('guardrail.check',  'guardrails:check', array['agent', 'operator'],             true,  'check an operation against the guardrails (every check is audited, violations are kept)'),
+  ('guardrail.admin',  'guardrails:admin', array['operator'],                      true,  'add, enable or disable guardrail rules'),
+  ('guardrail.read',   'guardrails:read',  array['agent', 'operator', 'auditor'],  false, 'list guardrail rules and violations')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

@@ -23,6 +23,7 @@ begin
     perform audit.record('tenant.create', 'created', 'tenant', p_name, null,
       jsonb_build_object('tenant_id', v_id), p_system => true, p_tenant_id => v_id);
     perform coord.seed_alert_rules(v_id);
+    perform coord.seed_guardrails(v_id);
     return v_id;
   end if;
   select t.id into v_id from coord.tenants as t where t.name = p_name;
@@ -30,5 +31,5 @@ begin
 end;
 $$;
 
-comment on function coord.ensure_tenant(text) is 'Admin path: id of the named tenant, created (and audited) if missing, with its default profile standard (trust 2, 64 live claims).';
+comment on function coord.ensure_tenant(text) is 'Admin path: id of the named tenant, created (and audited) if missing, with its default profile standard (trust 2, 64 live claims), the default alert rules and the default guardrail rules.';
 revoke all on function coord.ensure_tenant(text) from public;

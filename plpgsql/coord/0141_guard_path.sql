@@ -1,0 +1,44 @@
+-- Canonical form of a path for guardrail matching: $HOME and ${HOME} become ~, repeated slashes
+-- collapse, . segments vanish, .. removes the segment before it (/.. is /), a trailing slash
+-- goes (except for /), and a leading ./ goes (./build is build, ./ is .). Globs stay as written.
+create or replace function coord.guard_path(p_path text)
+returns text
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v text := p_path;
+  v_abs boolean;
+  v_out text[] := '{}';
+  v_part text;
+begin
+  if v is null then
+    return null;
+  end if;
+  v := regexp_replace(v, '^\$(\{HOME\}|HOME(?![A-Za-z0-9_]))', '~');
+  v := regexp_replace(v, '/+', '/', 'g');
+  v_abs := left(v, 1) = '/';
+  foreach v_part in array string_to_array(case when v_abs then substr(v, 2) else v end, '/') loop
+    if v_part = '' or v_part = '.' then
+      continue;
+    elsif v_part = '..' then
+      if cardinality(v_out) > 0 and v_out[cardinality(v_out)] not in ('..', '~') then
+        v_out := v_out[1:cardinality(v_out) - 1];
+      elsif not v_abs then
+        v_out := v_out || v_part;
+      end if;
+    else
+      v_out := v_out || v_part;
+    end if;
+  end loop;
+  v := array_to_string(v_out, '/');
+  if v_abs then
+    return '/' || v;
+  end if;
+  return case when v = '' then '.' else v end;
+end;
+$$;
+
+comment on function coord.guard_path(text) is 'Guardrail normalizer: canonical path ($HOME -> ~, // and /./ collapsed, .. resolved lexically, no trailing slash, ./x -> x).';
+revoke all on function coord.guard_path(text) from public;

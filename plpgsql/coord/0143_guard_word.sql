@@ -1,0 +1,27 @@
+-- Canonical form of one word after quote removal: ${NAME} becomes $NAME, a command substitution
+-- (kept as a marker chr(30) inner chr(31) while normalizing; its command is checked on its own)
+-- becomes $(...), and a word that starts like a path (/ ~ . $HOME) is a coord.guard_path.
+create or replace function coord.guard_word(p_word text)
+returns text
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v text := regexp_replace(p_word, '\$\{([A-Za-z_][A-Za-z0-9_]*)\}', '$\1', 'g');
+  v_before text;
+begin
+  loop
+    v_before := v;
+    v := regexp_replace(v, chr(30) || '[^' || chr(30) || chr(31) || ']*' || chr(31), '$(...)');
+    exit when v = v_before;
+  end loop;
+  if v ~ '^(/|~|\.|\$HOME(/|$))' then
+    v := coord.guard_path(v);
+  end if;
+  return v;
+end;
+$$;
+
+comment on function coord.guard_word(text) is 'Guardrail normalizer: canonical word (${X} -> $X, substitutions -> $(...), paths via guard_path).';
+revoke all on function coord.guard_word(text) from public;

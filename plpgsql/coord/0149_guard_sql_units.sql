@@ -1,0 +1,145 @@
+-- Guardrail normalizer for SQL: one canonical unit per statement.
+-- * comments (-- and nested /* */) are removed; string literals become '' (their content is
+--   data) except inside a statement that mentions EXECUTE, where each literal is also checked
+--   as SQL; dollar-quoted bodies (DO blocks, function bodies) are checked as SQL and become $BODY$;
+-- * statements split at ; outside quotes;
+-- * each parenthesized group, innermost first, is checked as a statement of its own (a
+--   data-modifying CTE, a subquery) and becomes () in the statement around it, so a WHERE inside
+--   a subquery does not count for the outer UPDATE or DELETE;
+-- * upper-cased, whitespace collapsed to single spaces, trimmed; leading PL/pgSQL block words
+--   (BEGIN, THEN, ELSE, LOOP, IF ... THEN) are dropped so the statement inside is what is matched.
+create or replace function coord.guard_sql_units(p_text text, p_depth integer default 0)
+returns table (kind text, unit text)
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  c text[];
+  n integer;
+  i integer := 1;
+  j integer;
+  v_depth integer;
+  ch text;
+  v_stmt text := '';
+  v_lits text[] := '{}';
+  v_acc text;
+  v_escape boolean;
+  v_tag text;
+  v_rest text;
+  v_pos integer;
+  v_s text;
+  v_m text[];
+  v_x text;
+begin
+  if p_depth > 8 then
+    return query select 'error'::text, 'SQL nested deeper than 8 levels'::text;
+    return;
+  end if;
+  c := regexp_split_to_array(coalesce(p_text, '') || E'\n;', '');
+  n := array_length(c, 1);
+  while i <= n loop
+    ch := c[i];
+    if ch = '-' and c[i + 1] = '-' then
+      while i <= n and c[i] <> E'\n' loop
+        i := i + 1;
+      end loop;
+      v_stmt := v_stmt || ' ';
+      continue;
+    elsif ch = '/' and c[i + 1] = '*' then
+      v_depth := 1;
+      i := i + 2;
+      while i <= n and v_depth > 0 loop
+        if c[i] = '/' and c[i + 1] = '*' then
+          v_depth := v_depth + 1;
+          i := i + 1;
+        elsif c[i] = '*' and c[i + 1] = '/' then
+          v_depth := v_depth - 1;
+          i := i + 1;
+        end if;
+        i := i + 1;
+      end loop;
+      v_stmt := v_stmt || ' ';
+      continue;
+    elsif ch = '''' then
+      v_escape := i > 1 and upper(c[i - 1]) = 'E' and (i = 2 or c[i - 2] !~ '[A-Za-z0-9_]');
+      v_acc := '';
+      j := i + 1;
+      while j <= n loop
+        if c[j] = '''' and c[j + 1] = '''' then
+          v_acc := v_acc || '''';
+          j := j + 2;
+        elsif c[j] = '''' then
+          exit;
+        elsif v_escape and c[j] = '\' then
+          v_acc := v_acc || coalesce(c[j + 1], '');
+          j := j + 2;
+        else
+          v_acc := v_acc || c[j];
+          j := j + 1;
+        end if;
+      end loop;
+      if upper(v_stmt) ~ '\yEXECUTE\y' then
+        v_lits := v_lits || v_acc;
+      end if;
+      v_stmt := v_stmt || '''''';
+      i := j + 1;
+      continue;
+    elsif ch = '"' then
+      j := i + 1;
+      while j <= n and not (c[j] = '"' and coalesce(c[j + 1], '') <> '"') loop
+        j := j + case when c[j] = '"' then 2 else 1 end;
+      end loop;
+      v_stmt := v_stmt || array_to_string(c[i:j], '');
+      i := j + 1;
+      continue;
+    elsif ch = '$' and (i = 1 or c[i - 1] !~ '[A-Za-z0-9_]') then
+      v_rest := array_to_string(c[i:n], '');
+      v_tag := substring(v_rest from '^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$');
+      if v_tag is not null then
+        v_rest := substr(v_rest, char_length(v_tag) + 1);
+        v_pos := strpos(v_rest, v_tag);
+        if v_pos = 0 then
+          v_pos := char_length(v_rest) + 1;
+        end if;
+        return query select * from coord.guard_sql_units(substr(v_rest, 1, v_pos - 1), p_depth + 1);
+        v_stmt := v_stmt || '$BODY$';
+        i := i + char_length(v_tag) + v_pos - 1 + char_length(v_tag);
+        continue;
+      end if;
+    elsif ch = ';' then
+      foreach v_x in array v_lits loop
+        return query select * from coord.guard_sql_units(v_x, p_depth + 1);
+      end loop;
+      v_s := v_stmt;
+      loop
+        v_m := regexp_match(v_s, '\(([^()]+)\)');
+        exit when v_m is null;
+        if btrim(v_m[1]) <> '' then
+          return query select 'sql'::text, upper(btrim(regexp_replace(v_m[1], '\s+', ' ', 'g')));
+        end if;
+        v_s := regexp_replace(v_s, '\(([^()]+)\)', '()');
+      end loop;
+      v_s := upper(btrim(regexp_replace(v_s, '\s+', ' ', 'g')));
+      -- inside PL/pgSQL bodies a statement may follow block keywords: BEGIN DELETE ..., IF x THEN DROP ...
+      loop
+        v_x := regexp_replace(v_s, '^(BEGIN|THEN|ELSE|LOOP|DECLARE|(IF|ELSIF|WHILE|FOR) .*? (THEN|LOOP)) (?=.)', '');
+        exit when v_x = v_s;
+        v_s := v_x;
+      end loop;
+      if v_s <> '' then
+        return query select 'sql'::text, v_s;
+      end if;
+      v_stmt := '';
+      v_lits := '{}';
+      i := i + 1;
+      continue;
+    end if;
+    v_stmt := v_stmt || ch;
+    i := i + 1;
+  end loop;
+end;
+$$;
+
+comment on function coord.guard_sql_units(text, integer) is 'Guardrail normalizer: SQL text -> canonical statements (comments removed, literals emptied, dollar bodies and EXECUTE strings checked too, subqueries checked on their own, upper case, single spaces).';
+revoke all on function coord.guard_sql_units(text, integer) from public;
