@@ -1,0 +1,194 @@
+"""Tenant isolation, checked over the live catalog so that every table and function added later
+is covered too: tenant_id everywhere (or a stated reason), RLS enabled, forced and keyed on the
+verified tenant, nothing granted to request roles or PUBLIC, column-listed grants only, and a
+short, reviewed list of functions that run with BYPASSRLS.
+
+(Already in tests/test_catalog.py: RLS forced on every table, no overloads, search_path pinned,
+no function executable by PUBLIC, request roles without table privileges or schema usage.)
+"""
+
+from __future__ import annotations
+
+import psycopg
+
+from tests.personas import PRIVATE_SCHEMAS, REQUEST_ROLES
+
+# Tables without tenant_id, and why each is global.
+GLOBAL_TABLES = {
+    "coord.tenants": "the tenant registry itself: its id is the tenant (its policy compares id)",
+    "coord.schema_migrations": "the migration ledger of the database, read and written only by the migrator",
+    "coord.secrets": "database-wide keys (the vouch MAC key), readable only by coord_auth",
+    "coord.clock": "the one injectable clock offset (tests move time; zero in production)",
+}
+# Tables without any policy (RLS on and forced, so nobody but BYPASSRLS roles sees a row).
+NO_POLICY_TABLES = {
+    "coord.schema_migrations": "only the migrator (a superuser) touches the ledger",
+    "coord.secrets": "only coord_auth (BYPASSRLS) reads the keys",
+}
+# Functions owned by coord_auth run with BYPASSRLS: they must find the principal before any
+# tenant is known. Each was reviewed to confine itself to the token's own tenant.
+BYPASSRLS_FUNCTIONS = {
+    "api.authenticate()": "verifies the token; the session header must match the token's own tenant and principal",
+    "coord.verify_token(text)": "looks a token up by its hash across tenants (the tenant is not known yet)",
+    "coord.vouch_mac(text)": "reads the vouch key",
+    "coord.try_principal()": "reads only request settings and the vouch key",
+    "coord.current_tenant_id()": "the tenant of the vouched principal",
+}
+# api functions that run as the caller: PostgreSQL forbids SET ROLE inside security definer.
+INVOKER_API_FUNCTIONS = {
+    "api.pre_request()": "switches to the principal's request role (SET ROLE)",
+    "api.login(text)": "api.pre_request for psql",
+}
+OWNER_ROLES = ("coord_owner", "coord_auth")
+
+
+def _rows(db: psycopg.Connection, query: str, *params: object) -> list[tuple]:
+    return db.execute(query, params).fetchall()
+
+
+def _tables(db: psycopg.Connection) -> list[tuple[str, bool, bool]]:
+    """(name, is a partition, has tenant_id) for every table of the private schemas."""
+    return _rows(db, """select c.oid::regclass::text, c.relispartition,
+                               exists (select from pg_attribute a where a.attrelid = c.oid
+                                       and a.attname = 'tenant_id' and not a.attisdropped)
+                        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                        where n.nspname = any(%s) and c.relkind in ('r', 'p') order by 1""", list(PRIVATE_SCHEMAS))
+
+
+def test_every_table_carries_tenant_id_or_a_reason(db: psycopg.Connection) -> None:
+    tables = _tables(db)
+    assert len(tables) >= 12 and any(partition for _, partition, _ in tables)
+    assert [t for t, _, has in tables if not has and t not in GLOBAL_TABLES] == []
+    assert [t for t in GLOBAL_TABLES if (t, False, False) not in tables] == [], "stale GLOBAL_TABLES entry"
+
+
+def test_tenant_id_is_never_null(db: psycopg.Connection) -> None:
+    rows = _rows(db, """select c.oid::regclass::text, a.attnotnull
+                        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                        join pg_attribute a on a.attrelid = c.oid and a.attname = 'tenant_id'
+                        where n.nspname = any(%s) and c.relkind in ('r', 'p')""", list(PRIVATE_SCHEMAS))
+    assert len(rows) >= 8
+    assert [r[0] for r in rows if not r[1]] == []
+
+
+def test_every_table_has_a_policy_or_a_reason(db: psycopg.Connection) -> None:
+    missing = _rows(db, """select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                           where n.nspname = any(%s) and c.relkind in ('r', 'p') and not c.relispartition
+                             and not exists (select from pg_policy p where p.polrelid = c.oid)""",
+                    list(PRIVATE_SCHEMAS))
+    assert sorted(m[0] for m in missing) == sorted(NO_POLICY_TABLES)
+
+
+def test_partitions_have_no_policies_of_their_own(db: psycopg.Connection) -> None:
+    """A partition is reached through its parent's policies; a policy on a partition would be a
+    second, unreviewed door (and RLS stays enabled and forced on it: tests/test_catalog.py)."""
+    assert _rows(db, """select p.polrelid::regclass from pg_policy p join pg_class c on c.oid = p.polrelid
+                        where c.relispartition""") == []
+
+
+def test_tenant_policies_compare_the_verified_tenant(db: psycopg.Connection) -> None:
+    """Every policy of a table with tenant_id is keyed on coord.current_tenant_id() in USING and
+    WITH CHECK (as the command allows); none is written for PUBLIC or a request role."""
+    policies = _rows(db, """select c.oid::regclass::text, p.polname, p.polcmd::text,
+                                   pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid),
+                                   array(select coalesce(pg_get_userbyid(nullif(r, 0)), 'public')
+                                         from unnest(p.polroles) r)
+                            from pg_policy p join pg_class c on c.oid = p.polrelid
+                            join pg_namespace n on n.oid = c.relnamespace where n.nspname = any(%s)""",
+                     list(PRIVATE_SCHEMAS))
+    assert len(policies) >= 10
+    tenant_tables = {t for t, _, has in _tables(db) if has} | {"coord.tenants"}
+    key = "= ( SELECT coord.current_tenant_id() AS current_tenant_id)"
+    problems = []
+    for table, name, cmd, using, check in ((p[0], p[1], p[2], p[3], p[4]) for p in policies):
+        if table not in tenant_tables:
+            continue
+        column = "id" if table == "coord.tenants" else "tenant_id"
+        expected = f"({column} {key})"
+        if cmd in ("r", "w", "d", "*") and using != expected:
+            problems.append(f"{table}.{name} using {using}")
+        if cmd in ("a", "w", "*") and check != expected:
+            problems.append(f"{table}.{name} with check {check}")
+    assert problems == []
+    assert [(p[0], p[1], p[5]) for p in policies if not set(p[5]) <= set(OWNER_ROLES)] == []
+
+
+def test_nothing_private_is_granted_to_request_roles_or_public(db: psycopg.Connection) -> None:
+    roles = [*REQUEST_ROLES, "public"]
+    tables = _rows(db, """select c.oid::regclass::text, r
+                          from pg_class c join pg_namespace n on n.oid = c.relnamespace, unnest(%s::text[]) r
+                          where n.nspname = any(%s) and c.relkind in ('r', 'p', 'v', 'm', 'f')
+                            and has_table_privilege(r, c.oid,
+                                  'select, insert, update, delete, truncate, references, trigger')""",
+                   roles, list(PRIVATE_SCHEMAS))
+    columns = _rows(db, """select c.oid::regclass::text, a.attname, r
+                           from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                           join pg_attribute a on a.attrelid = c.oid and a.attnum > 0, unnest(%s::text[]) r
+                           where n.nspname = any(%s) and c.relkind in ('r', 'p', 'v')
+                             and has_column_privilege(r, c.oid, a.attnum, 'select, insert, update, references')""",
+                    roles, list(PRIVATE_SCHEMAS))
+    sequences = _rows(db, """select c.oid::regclass::text, r
+                             from pg_class c join pg_namespace n on n.oid = c.relnamespace, unnest(%s::text[]) r
+                             where n.nspname = any(%s) and c.relkind = 'S'
+                               and has_sequence_privilege(r, c.oid, 'usage, select, update')""",
+                      roles, list(PRIVATE_SCHEMAS))
+    functions = _rows(db, """select p.oid::regprocedure::text, r
+                             from pg_proc p join pg_namespace n on n.oid = p.pronamespace, unnest(%s::text[]) r
+                             where n.nspname = any(%s) and has_function_privilege(r, p.oid, 'execute')""",
+                      roles, list(PRIVATE_SCHEMAS))
+    assert (tables, columns, sequences, functions) == ([], [], [], [])
+    counted = _rows(db, """select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                           where n.nspname = any(%s)""", list(PRIVATE_SCHEMAS))
+    assert counted[0][0] >= 40
+
+
+def test_table_grants_are_column_listed(db: psycopg.Connection) -> None:
+    """Beyond the owner's implicit rights, a table is granted column by column, never whole."""
+    grants = _rows(db, """select c.oid::regclass::text, coalesce(pg_get_userbyid(nullif(a.grantee, 0)), 'public'),
+                                 a.privilege_type
+                          from pg_class c join pg_namespace n on n.oid = c.relnamespace,
+                               aclexplode(c.relacl) a
+                          where n.nspname = any(%s) and c.relkind in ('r', 'p') and a.grantee <> c.relowner""",
+                   list(PRIVATE_SCHEMAS))
+    assert grants == []
+    column_grants = _rows(db, """select count(*) from pg_attribute a join pg_class c on c.oid = a.attrelid
+                                 join pg_namespace n on n.oid = c.relnamespace
+                                 where n.nspname = any(%s) and a.attacl is not null""", list(PRIVATE_SCHEMAS))
+    assert column_grants[0][0] >= 10, "the column grants of coord_auth were not found"
+
+
+def test_only_reviewed_functions_bypass_row_level_security(db: psycopg.Connection) -> None:
+    bypass_roles = _rows(db, "select rolname from pg_roles where rolbypassrls and not rolsuper "
+                             "and rolname like 'coord%%'")
+    assert bypass_roles == [("coord_auth",)]
+    owned = _rows(db, """select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                         where n.nspname = any(%s) and pg_get_userbyid(p.proowner) = 'coord_auth'""",
+                  ["api", *PRIVATE_SCHEMAS])
+    assert sorted(o[0] for o in owned) == sorted(BYPASSRLS_FUNCTIONS)
+    tables = _rows(db, """select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                          where n.nspname = any(%s) and pg_get_userbyid(c.relowner) = 'coord_auth'""",
+                   list(PRIVATE_SCHEMAS))
+    assert tables == [], "a table owned by coord_auth would escape forced RLS for its functions"
+
+
+def test_api_functions_are_security_definer_except_the_role_switchers(db: psycopg.Connection) -> None:
+    """Request roles reach no private schema, so an api function works only as a definer; the
+    two that switch roles cannot be one. Definers run as their owner, never as a superuser."""
+    rows = _rows(db, """select p.oid::regprocedure::text, p.prosecdef, pg_get_userbyid(p.proowner)
+                        from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'api'""")
+    assert sorted(r[0] for r in rows if not r[1]) == sorted(INVOKER_API_FUNCTIONS)
+    assert [r for r in rows if r[2] not in OWNER_ROLES] == []
+    superusers = _rows(db, """select p.oid::regprocedure from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+                              join pg_roles r on r.oid = p.proowner
+                              where n.nspname = any(%s)
+                                and (r.rolsuper or r.rolbypassrls and r.rolname <> 'coord_auth')""",
+                      ["api", *PRIVATE_SCHEMAS])
+    assert superusers == []
+
+
+def test_private_views_run_under_the_owners_rls(db: psycopg.Connection) -> None:
+    """A view reads its tables as the view's owner; owned by coord_owner, forced RLS applies."""
+    views = _rows(db, """select c.oid::regclass::text, pg_get_userbyid(c.relowner) from pg_class c
+                         join pg_namespace n on n.oid = c.relnamespace
+                         where n.nspname = any(%s) and c.relkind in ('v', 'm')""", list(PRIVATE_SCHEMAS))
+    assert views and [v for v in views if v[1] != "coord_owner"] == []
