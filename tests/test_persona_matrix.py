@@ -164,8 +164,11 @@ def test_every_api_function_has_an_entry(db: psycopg.Connection) -> None:
 
 
 def run_matrix(db: psycopg.Connection, world: World, persona: str,
-               only: set[str] | None = None) -> tuple[list[str], dict[str, int]]:
-    """Every api function (or those in only) x its variants as tenant A's persona; the problems found."""
+               only: set[str] | None = None, codes: dict[str, str | None] | None = None
+               ) -> tuple[list[str], dict[str, int]]:
+    """Every api function (or those in only) x its variants as tenant A's persona; the problems
+    found, and counts. codes, when given, receives each call's outcome (error code, or the
+    result's code)."""
     signatures = load_signatures(db)
     query = snapshot_query(db)
     before = snapshot(db, query, world.b.tenant_id)
@@ -185,6 +188,8 @@ def run_matrix(db: psycopg.Connection, world: World, persona: str,
                 after = snapshot(db, query, world.b.tenant_id)
             where = f"{persona} {function}({json.dumps(arguments, default=str)})"
             outcomes["error" if code else "result"] += 1
+            if codes is not None:
+                codes[where] = code or json.dumps([r.get("code") for r in output if isinstance(r, dict)])
             if code is not None and code not in registered:
                 problems.append(f"{where}: unregistered error {code}: {output}")
             changed = sorted(t for t in before if before[t] != after.get(t))
