@@ -56,3 +56,21 @@ create table if not exists coord.schema_migrations (
 alter table coord.schema_migrations owner to coord_owner;
 comment on table coord.schema_migrations is 'Applied numbered migrations with the SHA-256 of each file; an edited applied file is refused.';
 revoke all on coord.schema_migrations from public;
+
+-- Every client logs in as the one coord_authenticator, and PostgreSQL lets a role read the
+-- query text of, cancel and terminate every backend of the same login role. Without this,
+-- any holder of the client DSN (no token needed) could read another tenant's psql
+-- `select api.login('<token>')` (or its LISTEN channel) in pg_stat_activity and kill its
+-- sessions mid-transaction. In this database only superusers and the pg_read_all_stats /
+-- pg_signal_backend roles keep them. (Other databases of a shared cluster are outside this
+-- file: docs/security.md says to revoke CONNECT on them from PUBLIC.)
+revoke select on pg_catalog.pg_stat_activity from public;
+revoke execute on function pg_catalog.pg_stat_get_activity(integer) from public;
+revoke execute on function pg_catalog.pg_stat_get_backend_activity(integer) from public;
+revoke execute on function pg_catalog.pg_cancel_backend(integer) from public;
+revoke execute on function pg_catalog.pg_terminate_backend(integer, bigint) from public;
+grant select on pg_catalog.pg_stat_activity to pg_read_all_stats;
+grant execute on function pg_catalog.pg_stat_get_activity(integer) to pg_read_all_stats;
+grant execute on function pg_catalog.pg_stat_get_backend_activity(integer) to pg_read_all_stats;
+grant execute on function pg_catalog.pg_cancel_backend(integer) to pg_signal_backend;
+grant execute on function pg_catalog.pg_terminate_backend(integer, bigint) to pg_signal_backend;

@@ -10,7 +10,9 @@ no function executable by PUBLIC, request roles without table privileges or sche
 from __future__ import annotations
 
 import psycopg
+import pytest
 
+from tests.conftest import Database, make_principal
 from tests.personas import PRIVATE_SCHEMAS, REQUEST_ROLES
 
 # Tables without tenant_id, and why each is global.
@@ -192,3 +194,58 @@ def test_private_views_run_under_the_owners_rls(db: psycopg.Connection) -> None:
                          join pg_namespace n on n.oid = c.relnamespace
                          where n.nspname = any(%s) and c.relkind in ('v', 'm')""", list(PRIVATE_SCHEMAS))
     assert views and [v for v in views if v[1] != "coord_owner"] == []
+
+
+# --- the shared login: other tenants' sessions are neither visible nor killable ---------------
+
+SESSION_PROBES = [
+    "select query from pg_stat_activity where pid = %(pid)s",
+    "select pg_stat_get_backend_activity(b) from pg_stat_get_backend_idset() b "
+    "where pg_stat_get_backend_pid(b) = %(pid)s",
+    "select query from pg_stat_get_activity(%(pid)s)",
+    "select pg_cancel_backend(%(pid)s)",
+    "select pg_terminate_backend(%(pid)s)",
+    "select pg_terminate_backend(%(pid)s, 0)",
+]
+
+
+def test_clients_cannot_watch_or_kill_other_sessions(committed_db: Database) -> None:
+    """Every client logs in as coord_authenticator, and PostgreSQL lets a login role read the
+    query text of and signal every backend of the same role. Before the fix (bootstrap.sql) a
+    holder of the client DSN, without any token, read another tenant's
+    `select api.login('<token>')` from pg_stat_activity and terminated its session."""
+    with committed_db.connect() as admin:
+        bob = make_principal(admin, "bob", tenant="tb", role="operator")
+        alice = make_principal(admin, "alice", tenant="ta", role="agent")
+    with psycopg.connect(committed_db.client_dsn, autocommit=True) as victim, \
+            psycopg.connect(committed_db.client_dsn, autocommit=True) as attacker:
+        victim.execute("begin")
+        victim.execute(f"select api.login('{bob.token}')")  # psql style: the token is in the query text
+        pid = victim.info.backend_pid
+        for identity in (None, alice.token):  # a bare authenticator session, and one inside a request
+            for probe in SESSION_PROBES:
+                with pytest.raises(psycopg.Error) as caught, attacker.transaction():
+                    if identity:
+                        attacker.execute("select api.login(%s)", (identity,))
+                    attacker.execute(probe, {"pid": pid})
+                assert caught.value.sqlstate == "42501", (identity is not None, probe)
+        assert victim.execute("select count(*) from api.list_principals()").fetchone()[0] >= 1
+        victim.execute("commit")
+    with committed_db.connect() as admin:  # monitoring keeps its view (superuser, pg_read_all_stats)
+        assert admin.execute("select count(*) from pg_stat_activity").fetchone()[0] >= 1
+
+
+def test_the_session_probes_work_for_monitoring_roles(committed_db: Database) -> None:
+    """The probes above are live: the monitoring roles that keep the rights can use them."""
+    with committed_db.connect() as admin:
+        admin.execute("create role coord_test_monitor login password 'x' in role pg_read_all_stats, pg_signal_backend")
+        try:
+            dsn = f"postgresql://coord_test_monitor:x@127.0.0.1:{committed_db.cluster.state.port}/{committed_db.name}"
+            with psycopg.connect(committed_db.client_dsn, autocommit=True) as victim, \
+                    psycopg.connect(dsn, autocommit=True) as monitor:
+                victim.execute("select 'seen by monitoring'")
+                pid = victim.info.backend_pid
+                assert monitor.execute(SESSION_PROBES[0], {"pid": pid}).fetchone() == ("select 'seen by monitoring'",)
+                assert monitor.execute(SESSION_PROBES[3], {"pid": pid}).fetchone() == (True,)
+        finally:
+            admin.execute("drop role coord_test_monitor")
