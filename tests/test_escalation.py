@@ -574,3 +574,19 @@ def test_nothing_an_agent_calls_raises_its_trust(db: psycopg.Connection) -> None
     for arguments in ({"p_kinds": ["guarded"]}, {"p_kinds": ["guarded"], "p_lease": "1 minute"}):
         assert agent.call("claim_task", arguments)[0]["ok"] is False
     assert agent.call("get_task", {"p_task_id": guarded.task_id})[0]["state"] == "queued"
+
+
+def test_a_scoped_operator_cannot_mint_a_broader_token(agent_factory, db: psycopg.Connection) -> None:
+    """An operator whose token holds only principals:write used to get an agent token with every
+    scope from api.create_agent (its default {*}): a detour to locks, tasks and rules its own
+    token lacks. Issued scopes must be held by the issuer (as api.apply_team already required)."""
+    _, scoped = agent_factory(role="operator", scopes=["principals:write"])
+    minted = scoped.create_agent("wide")
+    assert (minted.ok, minted.code, minted.token) == (False, "denied", None), minted
+    assert "cannot issue tokens" in (minted.reason or ""), minted
+    assert not scoped.create_agent("locks-only", scopes=["locks:write"]).ok
+    narrow = scoped.create_agent("narrow", scopes=["principals:write"])
+    assert narrow.ok and narrow.scopes == ["principals:write"]
+    _, full = agent_factory(role="operator")  # scopes {*}: may issue anything
+    assert full.create_agent("wide").ok
+    assert db.execute("select count(*) from coord.principals where name in ('wide', 'locks-only')").fetchone() == (1,)
