@@ -11,9 +11,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := coord.principal();
-  -- grants: the caller's own token must hold every scope it issues (scope.escalation otherwise).
-  v_decision authz.decision := authz.decide('principal.create', p_name,
-    jsonb_build_object('scopes', p_scopes, 'grants', to_jsonb(p_scopes)));
+  v_decision authz.decision := authz.decide('principal.create', p_name, jsonb_build_object('scopes', p_scopes));
 begin
   if not v_decision.allowed then
     perform audit.record('principal.create', 'denied', 'principal', p_name, v_decision.reason, '{}', v_decision, 'warning');
