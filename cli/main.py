@@ -824,5 +824,224 @@ def docs(out_dir: Path, check: bool, data_dir: Path | None, admin_dsn: str | Non
         sys.exit(EXIT_NOT_OK)
 
 
+# --- profiles and trust ----------------------------------------------------------------------
+
+_PROFILE_SETTINGS = [
+    click.option("--max-locks", type=int, help="Live leases an agent may hold (0-100000)."),
+    click.option("--max-lock-ttl", help="Longest lease ttl, e.g. '1 hour' (<= 24 hours)."),
+    click.option("--max-concurrent-tasks", type=int, help="Live claims an agent may hold (0-10000)."),
+    click.option("--kinds", help="Comma-separated task kinds the agents may claim."),
+    click.option("--operations", help="Comma-separated actions allowed (names or prefix.*, e.g. task.*,lock.*)."),
+    click.option("--max-task-duration", help="How long one claim may last, renewals included (<= 30 days)."),
+    click.option("--calls-per-hour", type=int, help="Mutating calls per clock hour."),
+    click.option("--network-default", type=click.Choice(["allow", "deny"]),
+                 help="check_network's answer when no rule matches (else the tenant's)."),
+    click.option("--description", help="What the profile is for."),
+    click.option("--clear", "cleared", multiple=True,
+                 help="Remove a limit (repeatable), e.g. --clear max_locks."),
+]
+
+
+def profile_settings(fn: F) -> F:
+    for option in reversed(_PROFILE_SETTINGS):
+        fn = option(fn)
+    return fn
+
+
+def _settings(options: dict[str, Any]) -> dict[str, Any]:
+    """The settings object of create_profile/update_profile from the command-line options."""
+    lists = {"kinds": "allowed_task_kinds", "operations": "allowed_operations"}
+    settings: dict[str, Any] = {}
+    for key, value in options.items():
+        if value is None or key == "cleared":
+            continue
+        if key in lists:
+            settings[lists[key]] = [v.strip() for v in value.split(",") if v.strip()]
+        else:
+            settings[key] = value
+    settings.update({name.replace("-", "_"): None for name in options.get("cleared", ())})
+    return settings
+
+
+def _show_profiles(rows: Sequence[Any], as_json: bool) -> None:
+    if as_json:
+        emit_json(rows)
+        return
+    fixed = {"name", "trust_level", "is_default", "agents", "description", "created_at", "updated_at"}
+    summary = []
+    for row in rows:
+        data = _plain(row)
+        limits = ", ".join(f"{k}={_cell(v)}" for k, v in data.items() if k not in fixed and v is not None)
+        summary.append({**data, "default": "yes" if data["is_default"] else "", "limits": limits or "none"})
+    table(summary, ["name", "trust_level", "default", "agents", "limits", "description"])
+
+
+@main.group()
+def profile() -> None:
+    """Profiles: the trust level (0 suspended, 1 read-only, 2 standard, 3 elevated, 4 admin) and
+    limits of agents. Changing them needs an operator (or a trust-4 agent, never for itself)."""
+
+
+@profile.command("list")
+@connection_options
+@json_option
+@handle_errors
+def profile_list(token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Profiles of your tenant, with the default marked and how many agents have each."""
+    with make_client(data_dir, dsn, token) as client:
+        _show_profiles(client.list_profiles(), as_json)
+
+
+@profile.command("show")
+@click.argument("name", required=False)
+@connection_options
+@json_option
+@handle_errors
+def profile_show(name: str | None, token: str | None, dsn: str | None, data_dir: Path | None,
+                 as_json: bool) -> None:
+    """Profile NAME, or (agents) the profile you act under."""
+    with make_client(data_dir, dsn, token) as client:
+        if name is None:
+            rows = [client.my_profile()]
+        else:
+            rows = [p for p in client.list_profiles() if p.name == name]
+            if not rows:
+                raise CoordError("unknown profile", code="CO462", detail=f"no profile named {name}",
+                                 hint="list profiles with coord profile list")
+    _show_profiles(rows, as_json)
+
+
+@profile.command("create")
+@click.argument("name")
+@click.option("--trust", type=click.IntRange(0, 4), required=True,
+              help="0 suspended, 1 read-only, 2 standard, 3 elevated, 4 admin.")
+@profile_settings
+@connection_options
+@json_option
+@handle_errors
+def profile_create(name: str, trust: int, token: str | None, dsn: str | None, data_dir: Path | None,
+                   as_json: bool, **options: Any) -> None:
+    """Create profile NAME with a trust level and limits (an unset limit means none)."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.create_profile(name, trust, _settings(options)), as_json)
+
+
+@profile.command("update")
+@click.argument("name")
+@click.option("--trust", "trust_level", type=click.IntRange(0, 4), help="New trust level.")
+@profile_settings
+@connection_options
+@json_option
+@handle_errors
+def profile_update(name: str, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool,
+                   **options: Any) -> None:
+    """Change settings of profile NAME (only those given); applies from its agents' next call."""
+    settings = _settings(options)
+    if not settings:
+        raise click.UsageError("nothing to change: pass --trust, a limit, or --clear SETTING")
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.update_profile(name, settings), as_json)
+
+
+@profile.command("assign")
+@click.argument("agent_name")
+@click.argument("profile_name", required=False)
+@connection_options
+@json_option
+@handle_errors
+def profile_assign(agent_name: str, profile_name: str | None, token: str | None, dsn: str | None,
+                   data_dir: Path | None, as_json: bool) -> None:
+    """Give AGENT_NAME profile PROFILE_NAME (omit it: back to the tenant default)."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.assign_profile(agent_name, profile_name), as_json)
+
+
+@profile.command("default")
+@click.argument("name")
+@connection_options
+@json_option
+@handle_errors
+def profile_default(name: str, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Make NAME the tenant default: the profile of every agent without one of its own."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.set_default_profile(name), as_json)
+
+
+@profile.command("delete")
+@click.argument("name")
+@connection_options
+@json_option
+@handle_errors
+def profile_delete(name: str, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Delete NAME (refused while it is the default or assigned)."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.delete_profile(name), as_json)
+
+
+# --- network policy --------------------------------------------------------------------------
+
+@main.group()
+def network() -> None:
+    """Network policy: may an agent contact a domain? Rules per tenant, profile or agent."""
+
+
+@network.command("check")
+@click.argument("domain")
+@connection_options
+@json_option
+@handle_errors
+def network_check(domain: str, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """May you contact DOMAIN? Exit 1 when denied. Every check is audited."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.check_network(domain), as_json)
+
+
+@network.command("rules")
+@connection_options
+@json_option
+@handle_errors
+def network_rules(token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Rules of your tenant in the order they are tried."""
+    with make_client(data_dir, dsn, token) as client:
+        rows = client.list_network_rules()
+    if as_json:
+        emit_json(rows)
+    elif rows:
+        table(rows, ["rule_id", "priority", "action", "pattern", "agent", "profile", "reason", "created_at"])
+    else:
+        out.print("(no rules: the profile or tenant default decides)")
+
+
+@network.command("add")
+@click.argument("pattern")
+@click.argument("action", type=click.Choice(["allow", "deny"]))
+@click.option("--priority", type=int, help="-1000..1000 (default 0); deny wins ties.")
+@click.option("--agent", "for_agent", help="Only for this agent.")
+@click.option("--profile", "for_profile", help="Only for the agents of this profile.")
+@click.option("--reason", help="Why (shown in decisions and the audit log).")
+@connection_options
+@json_option
+@handle_errors
+def network_add(pattern: str, action: str, priority: int | None, for_agent: str | None, for_profile: str | None,
+                reason: str | None, token: str | None, dsn: str | None, data_dir: Path | None,
+                as_json: bool) -> None:
+    """Add a rule: PATTERN is a domain or *.domain (its subdomains)."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.add_network_rule(pattern, action, priority, for_agent=for_agent, reason=reason,
+                                            for_profile=for_profile), as_json)
+
+
+@network.command("remove")
+@click.argument("rule_id", type=int)
+@connection_options
+@json_option
+@handle_errors
+def network_remove(rule_id: int, token: str | None, dsn: str | None, data_dir: Path | None,
+                   as_json: bool) -> None:
+    """Remove rule RULE_ID."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.remove_network_rule(rule_id), as_json)
+
+
 if __name__ == "__main__":
     main()

@@ -44,6 +44,8 @@ from .results import (
     NetworkRule,
     PrincipalInfo,
     PrincipalRow,
+    Profile,
+    ProfileResult,
     Result,
     SessionResult,
     Task,
@@ -426,12 +428,37 @@ class Client:
         return self._one("check_network", NetworkDecision, domain=domain)
 
     def add_network_rule(self, pattern: str, action: str, priority: int | None = None,
-                         for_agent: str | None = None, reason: str | None = None) -> Result:
+                         for_agent: str | None = None, reason: str | None = None,
+                         for_profile: str | None = None) -> Result:
         return self._one("add_network_rule", Result, pattern=pattern, action=action, priority=priority,
-                         for_agent=for_agent, reason=reason)
+                         for_agent=for_agent, reason=reason, for_profile=for_profile)
 
     def remove_network_rule(self, rule_id: int) -> Result:
         return self._one("remove_network_rule", Result, rule_id=rule_id)
 
     def list_network_rules(self) -> list[NetworkRule]:
         return self._rows("list_network_rules", NetworkRule)
+
+    # --- profiles and trust -----------------------------------------------------------------
+
+    def create_profile(self, name: str, trust_level: int, settings: dict[str, Any] | None = None) -> ProfileResult:
+        return self._one("create_profile", ProfileResult, name=name, trust_level=trust_level,
+                         settings=settings)
+
+    def update_profile(self, name: str, settings: dict[str, Any]) -> ProfileResult:
+        return self._one("update_profile", ProfileResult, name=name, settings=settings)
+
+    def assign_profile(self, agent: str, profile: str | None = None) -> ProfileResult:
+        return self._one("assign_profile", ProfileResult, agent=agent, profile=profile)
+
+    def set_default_profile(self, profile: str) -> ProfileResult:
+        return self._one("set_default_profile", ProfileResult, profile=profile)
+
+    def delete_profile(self, name: str) -> ProfileResult:
+        return self._one("delete_profile", ProfileResult, name=name)
+
+    def list_profiles(self) -> list[Profile]:
+        return self._rows("list_profiles", Profile)
+
+    def my_profile(self) -> Profile:
+        return self._one("my_profile", Profile)

@@ -7,7 +7,7 @@ compares them with the catalog.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -249,5 +249,34 @@ class NetworkRule(_Row):
     action: str
     priority: int
     agent: str | None
+    profile: str | None
     reason: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Profile(_Row):
+    name: str
+    trust_level: int
+    max_locks: int | None
+    max_lock_ttl: timedelta | None
+    max_concurrent_tasks: int | None
+    allowed_task_kinds: list[str] | None
+    allowed_operations: list[str] | None
+    max_task_duration: timedelta | None
+    calls_per_hour: int | None
+    network_default: str | None
+    description: str | None
+    is_default: bool
+    agents: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ProfileResult(_Row):
+    ok: bool
+    code: str
+    reason: str | None
+    profile: str | None
+    details: dict[str, Any]

@@ -48,7 +48,7 @@ def _count(db: Any, sql: str, *args: Any) -> int:
 
 def test_claim_upkeep_refills_when_empty_and_releases_at_limit(db: Any, agent_factory: Any) -> None:
     principal, client = agent_factory()
-    db.execute("update coord.tenants set max_concurrent_tasks = 2 where id = %s", (principal.tenant_id,))
+    db.execute("update coord.profiles set max_concurrent_tasks = 2 where tenant_id = %s", (principal.tenant_id,))
     kind = [core.CLAIM_KIND]
     upkeep = core.ClaimUpkeep(client, 250)
 

@@ -196,6 +196,36 @@ def test_task_commands_and_maintain(data_dir: Path) -> None:
     assert coord("agent", "discover", *t).exit_code == 0
 
 
+def test_profile_and_network_commands(data_dir: Path) -> None:
+    d = ["--data-dir", str(data_dir)]
+    boss = ["--token", as_json(coord("agent", "add", "cli-boss", "--role", "operator", *d, "--json"))["token"], *d]
+    bot = ["--token", as_json(coord("agent", "add", "cli-bot", *d, "--json"))["token"], *d]
+    created = as_json(coord("profile", "create", "builders", "--trust", "2", "--max-locks", "1",
+                            "--kinds", "build,test", "--network-default", "allow", *boss, "--json"))
+    assert created["details"]["allowed_task_kinds"] == ["build", "test"] and created["details"]["max_locks"] == 1
+    assert coord("profile", "assign", "cli-bot", "builders", *boss).exit_code == 0
+    mine = as_json(coord("profile", "show", *bot, "--json"))
+    assert [(p["name"], p["max_locks"]) for p in mine] == [("builders", 1)]
+    assert coord("lock", "acquire", "a.py", *bot).exit_code == 0
+    over = coord("lock", "acquire", "b.py", *bot)
+    assert over.exit_code == EXIT_NOT_OK and "at_limit" in over.stdout
+    cleared = as_json(coord("profile", "update", "builders", "--clear", "max_locks", *boss, "--json"))
+    assert cleared["details"]["max_locks"] is None
+    assert coord("profile", "update", "builders", *boss).exit_code == 2  # nothing to change
+    selfish = coord("profile", "create", "mine", "--trust", "4", *bot)
+    assert selfish.exit_code == EXIT_NOT_OK and "needs trust 4" in selfish.stdout
+    listed = coord("profile", "list", *boss)
+    assert "builders" in listed.stdout and "standard" in listed.stdout
+    assert coord("network", "check", "pypi.org", *bot).exit_code == 0  # the profile's default: allow
+    rule = as_json(coord("network", "add", "pypi.org", "deny", "--profile", "builders", *boss, "--json"))
+    denied = as_json(coord("network", "check", "PyPI.org.", *bot, "--json"))
+    assert (denied["code"], denied["decided_by"], denied["domain"]) == ("denied", "profile", "pypi.org")
+    assert "builders" in coord("network", "rules", *boss).stdout
+    assert coord("network", "remove", str(rule["details"]["rule_id"]), *boss).exit_code == 0
+    assert coord("profile", "assign", "cli-bot", *boss).exit_code == 0
+    assert coord("profile", "delete", "builders", *boss).exit_code == 0
+
+
 def test_down_stops_the_server(data_dir: Path) -> None:
     assert as_json(coord("down", "--data-dir", str(data_dir), "--json"))["stopped"] is True
     stopped = coord("status", "--data-dir", str(data_dir), "--json")

@@ -129,6 +129,9 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO451": (_agent, lambda _db, c: c.check_network("https://example.com/x")),
     "CO452": (_operator, lambda _db, c: c.add_network_rule("example.com", "maybe")),
     "CO453": (_operator, lambda _db, c: c.remove_network_rule(2**40)),
+    "CO461": (_operator, lambda _db, c: c.create_profile("Bad Name", 2)),
+    "CO462": (_operator, lambda _db, c: c.delete_profile("no-such-profile")),
+    "CO463": (_operator, lambda _db, c: c.create_profile("p", 2, {"max_lock_ttl": "3 days"})),
     "CO301": (_none, lambda db, _: db.execute("select coord.register_principal(gen_random_uuid(), 'agent', 'x')")),
     "CO302": (_none, lambda db, _: db.execute(
         "select coord.issue_token(coord.ensure_tenant('t1'), gen_random_uuid())")),

@@ -18,6 +18,9 @@ API_FILES = sorted((ROOT / "plpgsql" / "api").glob("*.sql"))
 INTERNAL_FILES = sorted(p for schema in ("coord", "audit", "authz") for p in (ROOT / "plpgsql" / schema).glob("*.sql"))
 # Identity plumbing: they set transaction-local settings, never rows.
 IDENTITY = {"authenticate", "pre_request", "login"}
+# The gate itself: its one write counts an allowed call against the agent's hourly budget
+# (coord.count_call), after the decision; it is the gate, not a write before it.
+GATE = {"decide"}
 WRITE_SQL = re.compile(r"\b(insert\s+into|update\s+[\w.]+\s+(as\s+\w+\s+)?set|delete\s+from)\b", re.I)
 CALL = re.compile(r"\b(?:api|coord|audit|authz|public)\.(\w+)\s*\(", re.I)
 
@@ -35,7 +38,7 @@ def writers() -> set[str]:
     found = {name for name, body in bodies.items() if WRITE_SQL.search(body)}
     while True:
         more = {name for name, body in bodies.items()
-                if name not in found and any(c in found for c in CALL.findall(body))}
+                if name not in found and name not in GATE and any(c in found for c in CALL.findall(body))}
         if not more:
             return found
         found |= more
@@ -135,3 +138,8 @@ def test_the_writer_set_is_derived_not_listed() -> None:
     assert {"record", "try_acquire_lock", "cleanup_session", "claim_tasks_as", "submit_task_specs",
             "session_refusal", "check_live_claim", "release_claim"} <= found
     assert not {"decide", "normalize_path", "check_kind", "now", "principal"} & found
+    # ... and the gate's one write is the rate counter, nothing else.
+    gate = (ROOT / "plpgsql" / "authz" / "0202_decide.sql").read_text()
+    assert {c for c in CALL.findall(gate) if c in found | {"count_call"}} == {"count_call"}
+    assert re.findall(r"insert\s+into\s+([\w.]+)", (ROOT / "plpgsql" / "coord" / "0132_count_call.sql").read_text()) \
+        == ["coord.call_counts"]

@@ -59,8 +59,11 @@ def test_every_check_is_audited_and_rules_are_tenant_scoped(db: psycopg.Connecti
     assert events == [("denied", "default")]
 
 
-def test_agents_cannot_change_rules(agent_factory) -> None:
-    _, a = agent_factory()
-    with pytest.raises(CoordError) as err:
-        a.add_network_rule("example.com", "allow")
-    assert err.value.code == "42501"
+def test_agents_below_trust_4_cannot_change_rules(db, agent_factory) -> None:
+    principal, a = agent_factory()
+    refused = a.add_network_rule("example.com", "allow")
+    assert (refused.ok, refused.code) == (False, "denied") and "needs trust 4" in refused.reason
+    assert db.execute("select count(*) from authz.network_rules where tenant_id = %s",
+                      (principal.tenant_id,)).fetchone()[0] == 0
+    assert db.execute("select rule from audit.events where action = 'network.rule_add' and tenant_id = %s",
+                      (principal.tenant_id,)).fetchall() == [("trust.too_low",)]

@@ -170,14 +170,14 @@ def test_run_after_and_required_trust_gate_claims(db, agent_factory) -> None:
     later = a.submit_task("k", run_after="2999-01-01T00:00:00Z").task_id
     trusted = a.submit_task("k", required_trust=4).task_id
     assert a.claim_task(["k"]).code == "empty"
-    db.execute("update coord.tenants set default_trust = 4 where id = %s", (a.authenticate().tenant_id,))
+    db.execute("update coord.profiles set trust_level = 4 where tenant_id = %s", (a.authenticate().tenant_id,))
     assert a.claim_task(["k"]).task_id == trusted
     assert a.get_task(later).state == "queued"
 
 
 def test_concurrency_limit_is_a_result(db, agent_factory) -> None:
     _, a = agent_factory()
-    db.execute("update coord.tenants set max_concurrent_tasks = 2 where id = %s", (a.authenticate().tenant_id,))
+    db.execute("update coord.profiles set max_concurrent_tasks = 2 where tenant_id = %s", (a.authenticate().tenant_id,))
     a.submit_tasks([{"kind": "k"}] * 4)
     assert len(a.claim_tasks(["k"], limit=10)) == 2
     limited = a.claim_task(["k"])

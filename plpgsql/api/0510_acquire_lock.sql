@@ -21,6 +21,7 @@ declare
   v_backoff double precision := 0.01;
   v_started timestamptz := pg_catalog.clock_timestamp();
   v_refusal text;
+  v_held jsonb;
 begin
   perform coord.check_ttl(p_ttl);
   if p_mode is null or p_mode not in ('exclusive', 'shared') then
@@ -41,10 +42,17 @@ begin
       p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
     end if;
   end if;
+  if v_decision.allowed and v_refusal is null then
+    v_held := coord.locks_over_limit(v_me, v_path);
+  end if;
   if not v_decision.allowed then
     v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason, p_mode => p_mode);
   elsif v_refusal is not null then
     v_result := coord.make_lock_result(false, 'session_ended', v_path, p_reason => v_refusal, p_mode => p_mode);
+  elsif v_held is not null then
+    v_result := coord.make_lock_result(false, 'at_limit', v_path, p_mode => p_mode,
+      p_reason => format('you hold %s live leases; your profile allows %s', v_held ->> 'held', v_held ->> 'limit'));
+    v_result.details := v_held;
   elsif p_wait = interval '0' then
     v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_mode::coord.lock_mode,
                                        p_ttl, p_reason, coord.clock_now());
@@ -95,6 +103,6 @@ end;
 $$;
 
 comment on function api.acquire_lock(text, interval, text, text, interval) is
-'Takes a lease on p_path (a trailing / locks the directory subtree) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied, or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+'Takes a lease on p_path (a trailing / locks the directory subtree) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 revoke all on function api.acquire_lock(text, interval, text, text, interval) from public;
 grant execute on function api.acquire_lock(text, interval, text, text, interval) to coord_agent, coord_operator;

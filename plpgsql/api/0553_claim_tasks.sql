@@ -19,7 +19,7 @@ begin
   perform coord.check_duration(p_lease, 'CO406', 'lease');
   perform coord.check_limit(p_limit);
   perform coord.require_read_committed();
-  v_decision := authz.decide('task.claim', array_to_string(p_kinds, ','), jsonb_build_object('lease', p_lease));
+  v_decision := authz.decide('task.claim', array_to_string(p_kinds, ','), jsonb_build_object('lease', p_lease, 'kinds', to_jsonb(p_kinds)));
   if v_decision.allowed then
     v_refusal := coord.session_refusal(v_me);
   end if;

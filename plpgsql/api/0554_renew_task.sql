@@ -11,6 +11,7 @@ declare
   v_result api.task_result;
   v_now timestamptz := coord.clock_now();  -- the running clock, as for lock leases
   v_expires_at timestamptz := v_now + p_lease;
+  v_deadline timestamptz;
 begin
   perform coord.check_claim(p_task_id, p_claim);
   perform coord.check_duration(p_lease, 'CO406', 'lease');
@@ -22,6 +23,19 @@ begin
     v_result := coord.check_live_claim(v_me, p_task_id, p_claim);
     if v_result.code = 'already_completed' then
       v_result.code := 'stale_claim';
+    end if;
+  end if;
+  if v_result.code is null then
+    -- The profile bounds a claim's whole life, renewals included.
+    select t.claimed_at + f.max_task_duration into v_deadline
+    from coord.tasks as t cross join coord.effective_profile(v_me) as f
+    where t.id = p_task_id;
+    if v_expires_at > v_deadline then
+      v_decision := row(false, 'deny', 'native', 'profile.max_task_duration',
+        format('the claim may last until %s under profile %s', v_deadline,
+               (coord.effective_profile(v_me)).name))::authz.decision;
+      v_result := row(false, 'denied', v_decision.reason, p_task_id, 'claimed', p_claim, null, null,
+                      jsonb_build_object('deadline', v_deadline));
     end if;
   end if;
   if v_result.code is null then
@@ -39,6 +53,6 @@ end;
 $$;
 
 comment on function api.renew_task(bigint, bigint, interval) is
-'Extends your live claim (and the leases the task declared) to now + p_lease: code renewed with details.lease_expires_at. ok=false with stale_claim, expired (the lease already ran out; the task was returned to the queue), session_ended or denied. Errors: CO410 unknown task, CO413 claim, CO406 lease, CO213.';
+'Extends your live claim (and the leases the task declared) to now + p_lease: code renewed with details.lease_expires_at. ok=false with stale_claim, expired (the lease already ran out; the task was returned to the queue), session_ended or denied (also when the new expiry passes the claim''s deadline: claimed_at + the profile''s max_task_duration). Errors: CO410 unknown task, CO413 claim, CO406 lease, CO213.';
 revoke all on function api.renew_task(bigint, bigint, interval) from public;
 grant execute on function api.renew_task(bigint, bigint, interval) to coord_agent, coord_operator;

@@ -23,9 +23,11 @@ begin
   if not found then
     perform coord.fail('CO410', format('no task %s in this tenant', p_task_id));
   end if;
-  -- Agents cancel what they submitted; operators cancel anything in the tenant.
-  if v_decision.allowed and v_me.role = 'agent' and v_task.submitted_by <> v_me.principal_id then
-    v_decision := row(false, 'deny', 'native', 'task.not_submitter', 'agents may cancel only tasks they submitted');
+  -- Agents cancel what they submitted; elevated agents (trust 3+) and operators anything in the tenant.
+  if v_decision.allowed and v_me.role = 'agent' and v_task.submitted_by <> v_me.principal_id
+     and coord.current_trust() < 3 then
+    v_decision := row(false, 'deny', 'native', 'task.not_submitter',
+                      'agents below trust 3 may cancel only tasks they submitted');
   end if;
 
   if not v_decision.allowed then
@@ -51,6 +53,6 @@ end;
 $$;
 
 comment on function api.cancel_task(bigint) is
-'Cancels a queued or claimed task (a claimant''s later complete/fail gets stale_claim) and, transitively, the queued tasks depending on it: code cancelled with details.dependents_cancelled. Agents may cancel only tasks they submitted (else denied); operators any. already_finished for a finished task. Errors: CO410 unknown task.';
+'Cancels a queued or claimed task (a claimant''s later complete/fail gets stale_claim) and, transitively, the queued tasks depending on it: code cancelled with details.dependents_cancelled. Agents below trust 3 may cancel only tasks they submitted (else denied); trust-3+ agents and operators any. already_finished for a finished task. Errors: CO410 unknown task.';
 revoke all on function api.cancel_task(bigint) from public;
 grant execute on function api.cancel_task(bigint) to coord_agent, coord_operator;

@@ -10,15 +10,18 @@ declare
   v_domain text := coord.normalize_domain(p_domain);
   v_decision authz.decision := authz.decide('network.check', v_domain);
   v_rule record;
+  v_profile coord.profiles := coord.effective_profile(v_me);
   v_result api.network_decision;
 begin
   if not v_decision.allowed then
     v_result := row(false, 'denied', v_decision.reason, v_domain, null, null, 'policy', '{}');
   else
     -- Exact or *.suffix (every subdomain, not the suffix itself), compared as strings: no LIKE.
-    select r.id, r.pattern, r.action, r.priority, r.principal_id into v_rule
+    select r.id, r.pattern, r.action, r.priority, r.principal_id, r.profile_id into v_rule
     from authz.network_rules as r
-    where r.tenant_id = v_me.tenant_id and (r.principal_id is null or r.principal_id = v_me.principal_id)
+    where r.tenant_id = v_me.tenant_id
+      and (r.principal_id = v_me.principal_id or r.profile_id = v_profile.id
+           or (r.principal_id is null and r.profile_id is null))
       and (r.pattern = v_domain
            or (left(r.pattern, 2) = '*.' and right(v_domain, char_length(r.pattern) - 1) = substr(r.pattern, 2)))
     order by r.priority desc, (r.action = 'deny') desc, r.id
@@ -27,10 +30,15 @@ begin
       v_result := row(v_rule.action = 'allow', case when v_rule.action = 'allow' then 'allowed' else 'denied' end,
         format('rule %s (%s %s, priority %s)', v_rule.id, v_rule.action, v_rule.pattern, v_rule.priority),
         v_domain, v_rule.id, v_rule.pattern,
-        case when v_rule.principal_id is null then 'tenant' else 'agent' end, '{}');
+        case when v_rule.principal_id is not null then 'agent' when v_rule.profile_id is not null then 'profile'
+             else 'tenant' end, '{}');
     else
-      select n.network_default = 'allow', case when n.network_default = 'allow' then 'allowed' else 'denied' end,
-             format('no rule matches; the tenant default is %s', n.network_default),
+      -- No rule: the profile's default, else the tenant's.
+      select coalesce(v_profile.network_default, n.network_default) = 'allow',
+             case when coalesce(v_profile.network_default, n.network_default) = 'allow' then 'allowed' else 'denied' end,
+             case when v_profile.network_default is not null
+                  then format('no rule matches; the default of profile %s is %s', v_profile.name, v_profile.network_default)
+                  else format('no rule matches; the tenant default is %s', n.network_default) end,
              v_domain, null::bigint, null::text, 'default', '{}'::jsonb
       into v_result
       from coord.tenants as n where n.id = v_me.tenant_id;
@@ -45,6 +53,6 @@ end;
 $$;
 
 comment on function api.check_network(text) is
-'May you contact p_domain? Normalizes it (case, trailing dot, port; URLs, non-ASCII and metacharacters are CO451; IDN as punycode), then the highest-priority matching rule of your tenant or of you decides (exact domain or *.suffix for subdomains; deny wins at equal priority), else the tenant default. ok with code allowed, or denied; every check is audited. Errors: CO451.';
+'May you contact p_domain? Normalizes it (case, trailing dot, port; URLs, non-ASCII and metacharacters are CO451; IDN as punycode), then the highest-priority matching rule of your tenant, your profile or you decides (exact domain or *.suffix for subdomains; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default); every check is audited. Errors: CO451.';
 revoke all on function api.check_network(text) from public;
 grant execute on function api.check_network(text) to coord_agent, coord_operator;

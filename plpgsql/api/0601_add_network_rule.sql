@@ -3,7 +3,8 @@ create or replace function api.add_network_rule(
   p_action text,
   p_priority integer default 0,
   p_for_agent text default null,
-  p_reason text default null
+  p_reason text default null,
+  p_for_profile text default null
 )
 returns api.result
 language plpgsql
@@ -16,6 +17,7 @@ declare
   v_pattern text := coord.normalize_domain(p_pattern, true);
   v_decision authz.decision;
   v_agent uuid;
+  v_profile uuid;
   v_id bigint;
 begin
   if p_action is null or p_action not in ('allow', 'deny') then
@@ -33,22 +35,30 @@ begin
       perform coord.fail('CO302', format('no principal named %s', pg_catalog.quote_literal(left(p_for_agent, 100))));
     end if;
   end if;
-  v_decision := authz.decide('network.rule', v_pattern, jsonb_build_object('action', p_action));
+  if p_for_profile is not null then
+    if p_for_agent is not null then
+      perform coord.fail('CO452', 'a rule is for one agent or one profile, not both');
+    end if;
+    v_profile := coord.profile_id(v_me.tenant_id, p_for_profile);
+  end if;
+  -- Agents (trust 4) manage policy, but never rules that would apply to themselves.
+  v_decision := authz.profile_guard(authz.decide('network.rule', v_pattern, jsonb_build_object('action', p_action)),
+                                    v_profile, 0, v_agent);
   if not v_decision.allowed then
     perform audit.record('network.rule_add', 'denied', 'domain', v_pattern, v_decision.reason, '{}', v_decision, 'warning');
     return row(false, 'denied', v_decision.reason, '{}')::api.result;
   end if;
-  insert into authz.network_rules (tenant_id, principal_id, pattern, action, priority, reason, created_by, created_at)
-  values (v_me.tenant_id, v_agent, v_pattern, p_action, p_priority, p_reason, v_me.principal_id, coord.now())
+  insert into authz.network_rules (tenant_id, principal_id, profile_id, pattern, action, priority, reason, created_by, created_at)
+  values (v_me.tenant_id, v_agent, v_profile, v_pattern, p_action, p_priority, p_reason, v_me.principal_id, coord.now())
   returning id into v_id;
   perform audit.record('network.rule_add', 'added', 'network_rule', v_id::text, p_reason,
     jsonb_strip_nulls(jsonb_build_object('pattern', v_pattern, 'action', p_action, 'priority', p_priority,
-                                         'agent', p_for_agent)), v_decision);
+                                         'agent', p_for_agent, 'profile', p_for_profile)), v_decision);
   return row(true, 'added', null, jsonb_build_object('rule_id', v_id, 'pattern', v_pattern))::api.result;
 end;
 $$;
 
-comment on function api.add_network_rule(text, text, integer, text, text) is
-'Operators: adds an allow or deny rule for a domain (exact) or *.domain (its subdomains), for the whole tenant or for one agent (p_for_agent: the rule targets that agent; the caller is always the verified operator), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern. Errors: CO451 pattern, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent.';
-revoke all on function api.add_network_rule(text, text, integer, text, text) from public;
-grant execute on function api.add_network_rule(text, text, integer, text, text) to coord_operator;
+comment on function api.add_network_rule(text, text, integer, text, text, text) is
+'Operators and trust-4 agents (never for themselves or their own profile): adds an allow or deny rule for a domain (exact) or *.domain (its subdomains), for the whole tenant, for one agent (p_for_agent) or for the agents of one profile (p_for_profile; the caller is always the verified operator or trust-4 agent), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern. Errors: CO451 pattern, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent, CO462 unknown profile; CO452 also when both p_for_agent and p_for_profile are given.';
+revoke all on function api.add_network_rule(text, text, integer, text, text, text) from public;
+grant execute on function api.add_network_rule(text, text, integer, text, text, text) to coord_agent, coord_operator;

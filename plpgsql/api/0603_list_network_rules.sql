@@ -5,6 +5,7 @@ returns table (
   action text,
   priority integer,
   agent text,
+  profile text,
   reason text,
   created_at timestamptz
 )
@@ -13,14 +14,15 @@ stable
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  select r.id, r.pattern::text, r.action, r.priority, p.name, r.reason, r.created_at
+  select r.id, r.pattern::text, r.action, r.priority, p.name, f.name, r.reason, r.created_at
   from authz.network_rules as r
   cross join authz.require_read('network.read') as me
   left join coord.principals as p on p.tenant_id = r.tenant_id and p.id = r.principal_id
+  left join coord.profiles as f on f.tenant_id = r.tenant_id and f.id = r.profile_id
   where r.tenant_id = me.tenant_id
   order by r.priority desc, (r.action = 'deny') desc, r.id;
 $$;
 
-comment on function api.list_network_rules() is 'Network rules of your tenant in the order they are tried (priority, deny before allow, age). Read-only. Errors: PT403.';
+comment on function api.list_network_rules() is 'Network rules of your tenant (agent or profile set for scoped rules) in the order they are tried (priority, deny before allow, age). Read-only. Errors: PT403.';
 revoke all on function api.list_network_rules() from public;
 grant execute on function api.list_network_rules() to coord_agent, coord_operator, coord_auditor;

@@ -26,13 +26,16 @@ from (values
   ('handoff.write',    'handoffs:write',   array['agent', 'operator'],             true,  'leave a handoff document'),
   ('handoff.read',     'handoffs:read',    array['agent', 'operator', 'auditor'],  false, 'read handoff documents'),
   ('network.check',    'network:check',    array['agent', 'operator'],             true,  'ask whether a domain may be contacted (every check is audited)'),
-  ('network.rule',     'network:admin',    array['operator'],                      true,  'add or remove network rules'),
+  ('network.rule',     'network:admin',    array['agent', 'operator'],             true,  'add or remove network rules (agents: trust 4)'),
   ('network.read',     'network:read',     array['agent', 'operator', 'auditor'],  false, 'list network rules'),
   ('principal.create', 'principals:write', array['operator'],                      true,  'register an agent and issue its token'),
   ('principal.list',   'principals:read',  array['operator', 'auditor'],           false, 'list principals of the tenant'),
   ('token.revoke',     'tokens:write',     array['operator'],                      true,  'revoke a token'),
   ('team.apply',       'principals:write', array['operator'],                      true,  'declare the agents of a tenant from a team file'),
-  ('audit.query',      'audit:read',       array['operator', 'auditor'],           false, 'read the audit log of the tenant')
+  ('audit.query',      'audit:read',       array['operator', 'auditor'],           false, 'read the audit log of the tenant'),
+  ('profile.admin',    'profiles:admin',   array['agent', 'operator'],             true,  'create, change, assign and delete profiles (agents: trust 4, never their own)'),
+  ('profile.list',     'profiles:read',    array['agent', 'operator', 'auditor'],  false, 'list the profiles of the tenant'),
+  ('profile.read',     'profiles:read',    array['agent'],                         false, 'read the profile you act under (allowed even when suspended)')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

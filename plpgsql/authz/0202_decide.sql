@@ -1,19 +1,24 @@
--- The policy gate. The principal comes from the verified identity only. A deny is a value
--- the caller turns into a result (and audits); it is never an error.
+-- The policy gate. The principal, its trust and its profile come from the verified identity
+-- only. A deny is a value the caller turns into a result (and audits); it is never an error.
+-- Volatile: an allowed mutating call of an agent with an hourly budget is counted here.
 -- p_context.grants (a JSON array of scopes) names scopes the action would put on tokens it
 -- issues: each must be held by the caller's own token, so nobody mints a broader token.
 create or replace function authz.decide(p_action text, p_resource text default null, p_context jsonb default '{}')
 returns authz.decision
 language plpgsql
-stable
+volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_principal api.principal_info := coord.principal();
   v_action record;
   v_missing text;
+  v_profile coord.profiles;
+  v_trust smallint;
+  v_needed smallint;
+  v_refusal authz.decision;
 begin
-  select a.scope, a.roles into v_action from authz.actions as a where a.action = p_action;
+  select a.scope, a.roles, a.mutating into v_action from authz.actions as a where a.action = p_action;
   if not found then
     perform coord.fail('CO501', format('action %s is not in authz.actions', p_action));
   end if;
@@ -34,10 +39,32 @@ begin
     return row(false, 'deny', 'native', 'scope.escalation',
       format('token lacks %s, so it cannot issue tokens with it', v_missing))::authz.decision;
   end if;
-  return row(true, 'allow', 'native', 'scope.granted',
-    format('%s may %s with scope %s', v_principal.role, p_action, v_action.scope))::authz.decision;
+  if v_principal.role <> 'agent' then
+    return row(true, 'allow', 'native', 'scope.granted',
+      format('%s may %s with scope %s', v_principal.role, p_action, v_action.scope))::authz.decision;
+  end if;
+
+  v_profile := coord.effective_profile(v_principal);
+  v_trust := coalesce(v_profile.trust_level, 0);
+  v_needed := authz.min_trust(p_action, v_action.mutating);
+  if v_trust < v_needed then
+    return row(false, 'deny', 'native', case when v_trust = 0 then 'trust.suspended' else 'trust.too_low' end,
+      format('%s needs trust %s; profile %s has %s', p_action, v_needed, v_profile.name, v_trust))::authz.decision;
+  end if;
+  v_refusal := authz.profile_refusal(p_action, v_profile, p_context);
+  if v_refusal.rule is not null then
+    return v_refusal;
+  end if;
+  if v_action.mutating and v_profile.calls_per_hour is not null
+     and not coord.count_call(v_principal, v_profile.calls_per_hour) then
+    return row(false, 'deny', 'native', 'profile.rate_limit',
+      format('profile %s allows %s calls per hour; the budget of this hour is spent', v_profile.name,
+             v_profile.calls_per_hour))::authz.decision;
+  end if;
+  return row(true, 'allow', 'native', 'profile.allowed',
+    format('trust %s (profile %s) may %s with scope %s', v_trust, v_profile.name, p_action, v_action.scope))::authz.decision;
 end;
 $$;
 
-comment on function authz.decide(text, text, jsonb) is 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. p_context.grants lists scopes the action would issue; each must be held by the caller (else scope.escalation). Governance extends it with profiles, trust levels and guardrails.';
+comment on function authz.decide(text, text, jsonb) is 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls).';
 revoke all on function authz.decide(text, text, jsonb) from public;

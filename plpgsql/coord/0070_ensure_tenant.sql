@@ -7,15 +7,19 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_id uuid;
+  v_profile uuid := gen_random_uuid();
 begin
   if p_name is null or p_name !~ '^[a-z0-9][a-z0-9_.-]{0,62}$' then
     perform coord.fail('CO221', format('tenant name %s', coalesce(p_name, 'null')),
       'tenant names are 1-63 lower-case letters, digits, and . _ -');
   end if;
-  insert into coord.tenants (name, created_at) values (p_name, coord.now())
+  -- The default profile is created with the tenant (the foreign key is checked at commit).
+  insert into coord.tenants (name, created_at, default_profile_id) values (p_name, coord.now(), v_profile)
   on conflict (name) do nothing
   returning id into v_id;
   if v_id is not null then
+    insert into coord.profiles (tenant_id, id, name, trust_level, max_concurrent_tasks, description, created_at, updated_at)
+    values (v_id, v_profile, 'standard', 2, 64, 'the tenant default profile', coord.now(), coord.now());
     perform audit.record('tenant.create', 'created', 'tenant', p_name, null,
       jsonb_build_object('tenant_id', v_id), p_system => true, p_tenant_id => v_id);
     return v_id;
@@ -25,5 +29,5 @@ begin
 end;
 $$;
 
-comment on function coord.ensure_tenant(text) is 'Admin path: id of the named tenant, created (and audited) if missing.';
+comment on function coord.ensure_tenant(text) is 'Admin path: id of the named tenant, created (and audited) if missing, with its default profile standard (trust 2, 64 live claims).';
 revoke all on function coord.ensure_tenant(text) from public;

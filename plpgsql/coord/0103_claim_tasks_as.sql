@@ -16,6 +16,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_now timestamptz := coord.clock_now();  -- the running clock, as for lock leases
+  v_profile coord.profiles;
   v_trust smallint;
   v_max integer;
   v_held integer;
@@ -32,8 +33,11 @@ declare
 begin
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
-  select n.default_trust, n.max_concurrent_tasks into v_trust, v_max
-  from coord.tenants as n where n.id = p_me.tenant_id;
+  -- Agents are held to their profile; operators (no profile) have full trust and no limit.
+  v_profile := coord.effective_profile(p_me);
+  v_trust := case when p_me.role = 'agent' then coalesce(v_profile.trust_level, 0) else 4 end;
+  v_max := coalesce(v_profile.max_concurrent_tasks, 2147483647);
+  p_lease := least(p_lease, v_profile.max_task_duration);
   select count(*) into v_held
   from coord.tasks as t
   where t.tenant_id = p_me.tenant_id and t.claimed_by = p_me.principal_id and t.state = 'claimed'

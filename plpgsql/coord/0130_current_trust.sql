@@ -1,5 +1,5 @@
--- Trust level (0-4) of the verified caller. Never taken from arguments. Until profiles land it is
--- the tenant's default; profiles replace the body, not the signature.
+-- Trust level (0-4) of the verified caller, never taken from arguments: an agent's from its
+-- profile; operators are the admins (4); auditors only read (1).
 create or replace function coord.current_trust()
 returns smallint
 language plpgsql
@@ -7,13 +7,15 @@ stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_principal api.principal_info := coord.principal();
-  v_trust smallint;
+  v_me api.principal_info := coord.principal();
 begin
-  select n.default_trust into v_trust from coord.tenants as n where n.id = v_principal.tenant_id;
-  return coalesce(v_trust, 0);
+  return case v_me.role
+    when 'operator' then 4
+    when 'auditor' then 1
+    else coalesce((coord.effective_profile(v_me)).trust_level, 0)
+  end;
 end;
 $$;
 
-comment on function coord.current_trust() is 'Trust level 0-4 of the vouched principal (from its profile, or the tenant default profile). Raises when unauthenticated.';
+comment on function coord.current_trust() is 'Trust level 0-4 of the vouched principal: an agent''s from its profile (own or tenant default), 4 for operators, 1 for auditors. Raises PT401 when unauthenticated.';
 revoke all on function coord.current_trust() from public;

@@ -1,0 +1,48 @@
+create or replace function api.assign_profile(p_agent text, p_profile text default null)
+returns api.profile_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_me api.principal_info := coord.principal();
+  v_agent record;
+  v_profile coord.profiles;
+  v_decision authz.decision;
+begin
+  select p.id, p.kind, p.profile_id into v_agent
+  from coord.principals as p where p.tenant_id = v_me.tenant_id and p.name = p_agent;
+  if not found or v_agent.kind <> 'agent' then
+    perform coord.fail('CO302', format('no agent named %s', coalesce(pg_catalog.quote_literal(left(p_agent, 100)), 'null')));
+  end if;
+  -- Null means the tenant default.
+  select f.* into v_profile from coord.profiles as f
+  where f.tenant_id = v_me.tenant_id
+    and f.id = case when p_profile is null
+                    then (select n.default_profile_id from coord.tenants as n where n.id = v_me.tenant_id)
+                    else coord.profile_id(v_me.tenant_id, p_profile) end;
+  v_decision := authz.profile_guard(authz.decide('profile.admin', p_agent, jsonb_build_object('profile', p_profile)),
+                                    null, v_profile.trust_level, v_agent.id);
+  if not v_decision.allowed then
+    perform audit.record('profile.assign', 'denied', 'principal', v_agent.id::text, v_decision.reason,
+      jsonb_build_object('agent', p_agent, 'profile', p_profile), v_decision, 'warning');
+    return row(false, 'denied', v_decision.reason, v_profile.name, '{}')::api.profile_result;
+  end if;
+  update coord.principals as p
+  set profile_id = case when p_profile is null then null else v_profile.id end
+  where p.tenant_id = v_me.tenant_id and p.id = v_agent.id;
+  perform audit.record('profile.assign', 'assigned', 'principal', v_agent.id::text, null,
+    jsonb_build_object('agent', p_agent, 'profile', v_profile.name, 'default', p_profile is null,
+                       'trust_level', v_profile.trust_level,
+                       'before', (select f.name from coord.profiles as f where f.tenant_id = v_me.tenant_id and f.id = v_agent.profile_id)),
+    v_decision, 'notice');
+  return row(true, 'assigned', null, v_profile.name,
+             jsonb_build_object('agent', p_agent, 'default', p_profile is null))::api.profile_result;
+end;
+$$;
+
+comment on function api.assign_profile(text, text) is
+'Operators and trust-4 agents: gives agent p_agent the profile p_profile (null: back to the tenant default); it applies from the agent''s next call. Code assigned; denied (an agent may not assign itself, nor a profile with more trust than its own). Errors: CO302 unknown agent, CO462 unknown profile.';
+revoke all on function api.assign_profile(text, text) from public;
+grant execute on function api.assign_profile(text, text) to coord_agent, coord_operator;
