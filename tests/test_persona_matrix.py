@@ -104,7 +104,23 @@ ARGUMENTS: dict[str, Variants] = {
     "add_network_rule": lambda w: [{"p_pattern": "*.example.org", "p_action": "allow", "p_for_agent": w.b.agent.name}],
     "remove_network_rule": lambda w: [{"p_rule_id": w.objects["rule_id"]}],
     "list_network_rules": lambda w: [{}],
+    # profiles: B's profile by name, B's agent as assignee
+    "create_profile": lambda w: [{"p_name": w.objects["profile"], "p_trust_level": 4}],
+    "update_profile": lambda w: [{"p_name": w.objects["profile"], "p_settings": {"trust_level": 4}}],
+    "assign_profile": lambda w: [{"p_agent": w.b.agent.name, "p_profile": w.objects["profile"]},
+                                 {"p_agent": w.b.agent.name},
+                                 {"p_agent": w.a.agent.name, "p_profile": w.objects["profile"]}],
+    "set_default_profile": lambda w: [{"p_profile": w.objects["profile"]}],
+    "delete_profile": lambda w: [{"p_name": w.objects["profile"]}],
+    "list_profiles": lambda w: [{}],
+    "my_profile": lambda w: [{}],
 }
+# Functions of branches not merged yet (guardrails, audit chain, alerts): their parameter types
+# say enough until someone writes arguments aimed at tenant B's guardrails, archives and alerts.
+UPCOMING = {"check_operation", "add_guardrail", "set_guardrail_enabled", "list_guardrails",
+            "list_guardrail_violations", "verify_audit", "list_archives", "query_restored_audit", "list_alerts",
+            "resolve_alert", "list_alert_rules", "add_alert_rule", "set_alert_rule"}
+ARGUMENTS.update(dict.fromkeys(UPCOMING, TYPED))
 
 
 # Tenant-B identifiers a call may name because the caller passed what they describe: the error
@@ -160,7 +176,7 @@ def test_every_api_function_has_an_entry(db: psycopg.Connection) -> None:
     assert sorted(functions - set(ARGUMENTS)) == [], (
         "new api functions: add them to ARGUMENTS in tests/test_persona_matrix.py "
         "(arguments aimed at tenant B's objects, or TYPED)")
-    assert sorted(set(ARGUMENTS) - functions) == [], "ARGUMENTS names functions that no longer exist"
+    assert sorted(set(ARGUMENTS) - functions - UPCOMING) == [], "ARGUMENTS names functions that no longer exist"
 
 
 def run_matrix(db: psycopg.Connection, world: World, persona: str,
