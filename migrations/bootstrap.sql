@@ -74,3 +74,25 @@ grant execute on function pg_catalog.pg_stat_get_activity(integer) to pg_read_al
 grant execute on function pg_catalog.pg_stat_get_backend_activity(integer) to pg_read_all_stats;
 grant execute on function pg_catalog.pg_cancel_backend(integer) to pg_signal_backend;
 grant execute on function pg_catalog.pg_terminate_backend(integer, bigint) to pg_signal_backend;
+
+-- Lease decisions serialize on advisory locks keyed by hash(tenant, path node). A client that
+-- could read pg_locks and take advisory locks itself would copy another tenant's keys while it
+-- works and hold them in its own session, hanging that tenant's acquires (55P03). Only the
+-- owner roles, whose functions take these locks, keep them; monitoring keeps pg_locks.
+do $advisory$
+declare
+  v_function regprocedure;
+begin
+  for v_function in
+    select p.oid::regprocedure from pg_catalog.pg_proc as p
+    where p.pronamespace = 'pg_catalog'::regnamespace and p.proname ~ '^pg_(try_)?advisory_'
+  loop
+    execute format('revoke execute on function %s from public', v_function);
+    execute format('grant execute on function %s to coord_owner, coord_auth', v_function);
+  end loop;
+end
+$advisory$;
+revoke select on pg_catalog.pg_locks from public;
+revoke execute on function pg_catalog.pg_lock_status() from public;
+grant select on pg_catalog.pg_locks to pg_read_all_stats;
+grant execute on function pg_catalog.pg_lock_status() to pg_read_all_stats;

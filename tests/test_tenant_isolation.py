@@ -247,8 +247,48 @@ def test_the_session_probes_work_for_monitoring_roles(committed_db: Database) ->
                 pid = victim.info.backend_pid
                 assert monitor.execute(SESSION_PROBES[0], {"pid": pid}).fetchone() == ("select 'seen by monitoring'",)
                 assert monitor.execute(SESSION_PROBES[3], {"pid": pid}).fetchone() == (True,)
+                assert monitor.execute("select count(*) from pg_locks").fetchone()[0] >= 1
         finally:
             admin.execute("drop role coord_test_monitor")
+
+
+def _victim_keys(attacker: psycopg.Connection, pid: int) -> list[int]:
+    rows = attacker.execute("select classid::bigint, objid::bigint from pg_locks "
+                            "where locktype = 'advisory' and objsubid = 1 and pid = %s", (pid,)).fetchall()
+    return [(high << 32 | low) - (1 << 64 if high >= 1 << 31 else 0) for high, low in rows]
+
+
+def test_clients_cannot_hold_other_tenants_lock_keys(committed_db: Database) -> None:
+    """Lease decisions serialize on advisory locks keyed by hash(tenant, path). Before the fix
+    (bootstrap.sql) a client read another tenant's keys from pg_locks while it acquired, took
+    them with pg_advisory_lock in its own session, and from then on every acquire of that tenant
+    under that directory hung until lock_timeout (55P03): a cross-tenant denial of service."""
+    with committed_db.connect() as admin:
+        bob = make_principal(admin, "bob", tenant="tb")
+        alice = make_principal(admin, "alice", tenant="ta")
+    with psycopg.connect(committed_db.client_dsn, autocommit=True) as victim, \
+            psycopg.connect(committed_db.client_dsn, autocommit=True) as attacker:
+        victim.execute("begin")
+        victim.execute("select api.login(%s)", (bob.token,))
+        assert victim.execute("select code from api.acquire_lock('src/app.py')").fetchone() == ("granted",)
+        for identity in (None, alice.token):
+            for probe in ("select count(*) from pg_locks", "select count(*) from pg_lock_status()",
+                          "select pg_advisory_lock(1)", "select pg_try_advisory_lock(1)",
+                          "select pg_advisory_lock_shared(1, 2)", "select pg_advisory_xact_lock(1)",
+                          "select pg_try_advisory_xact_lock_shared(1)", "select pg_advisory_unlock_all()"):
+                with pytest.raises(psycopg.Error) as caught, attacker.transaction():
+                    if identity:
+                        attacker.execute("select api.login(%s)", (identity,))
+                    attacker.execute(probe)
+                assert caught.value.sqlstate == "42501", (identity is not None, probe)
+        victim.execute("commit")
+        victim.execute("begin")
+        victim.execute("select api.login(%s)", (bob.token,))
+        assert victim.execute("select code from api.acquire_lock('src/other.py')").fetchone() == ("granted",)
+        victim.execute("commit")
+    with committed_db.connect() as admin:  # the owner roles still take them (leases work), and monitoring sees them
+        assert admin.execute("select has_function_privilege('coord_owner', 'pg_advisory_xact_lock(bigint)', "
+                             "'execute')").fetchone() == (True,)
 
 
 @pytest.mark.xfail(strict=True, reason="open: the embedded cluster lets coord_authenticator connect to the postgres "
