@@ -556,21 +556,256 @@ def audit() -> None:
     """Read the audit log of your tenant."""
 
 
-@audit.command("tail")
-@click.option("--limit", type=int, default=20, show_default=True)
-@click.option("--action", help="Only this action, e.g. lock.acquire.")
+AUDIT_COLUMNS = ["id", "occurred_at", "actor_name", "action", "target_id", "decision", "severity", "reason"]
+
+
+def audit_filter_options(fn: F) -> F:
+    for option in reversed([
+        click.option("--action", help="Action pattern; * matches any run (guardrail.*, lock.acquire)."),
+        click.option("--actor", help="Only events of this principal (by name)."),
+        click.option("--decision", help="Only this decision, e.g. denied, blocked, granted."),
+        click.option("--target-type", help="Only events about this kind of target, e.g. token, task."),
+        click.option("--target", "target_id", help="Only events about this target id."),
+        click.option("--since", help="From this time on (ISO 8601, inclusive)."),
+        click.option("--until", help="Before this time (ISO 8601, exclusive)."),
+        click.option("--severity", type=click.Choice(["debug", "info", "notice", "warning", "critical"]),
+                     help="Minimum severity."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@audit.command("query")
+@audit_filter_options
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--before-id", type=int, help="Page: events older than this id (newest first).")
+@click.option("--after-id", type=int, help="Events after this id, oldest first.")
 @connection_options
 @json_option
 @handle_errors
-def audit_tail(limit: int, action: str | None, token: str | None, dsn: str | None, data_dir: Path | None,
-               as_json: bool) -> None:
-    """The newest audit events (operator or auditor token)."""
+def audit_query(action: str | None, actor: str | None, decision: str | None, target_type: str | None,
+                target_id: str | None, since: str | None, until: str | None, severity: str | None, limit: int,
+                before_id: int | None, after_id: int | None, token: str | None, dsn: str | None,
+                data_dir: Path | None, as_json: bool) -> None:
+    """Audit events of your tenant matching the filters (operator or auditor token)."""
     with make_client(data_dir, dsn, token) as client:
-        rows = list(reversed(client.query_audit(limit=limit, action=action)))
+        rows = client.query_audit(limit=limit, action=action, actor=actor, decision=decision,
+                                  target_type=target_type, target_id=target_id, since=since, until=until,
+                                  severity=severity, before_id=before_id, after_id=after_id)
+    if as_json:
+        emit_json(rows)
+    elif rows:
+        table(rows, AUDIT_COLUMNS)
+    else:
+        out.print("(no events)")
+
+
+@audit.command("tail")
+@click.option("--limit", type=int, default=20, show_default=True, help="How many recent events to start with.")
+@audit_filter_options
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new events (polls by id cursor).")
+@click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between polls with --follow.")
+@click.option("--polls", type=int, hidden=True, help="Stop after this many polls (tests).")
+@connection_options
+@json_option
+@handle_errors
+def audit_tail(limit: int, action: str | None, actor: str | None, decision: str | None, target_type: str | None,
+               target_id: str | None, since: str | None, until: str | None, severity: str | None, follow: bool,
+               interval: float, polls: int | None, token: str | None, dsn: str | None, data_dir: Path | None,
+               as_json: bool) -> None:
+    """The newest audit events, oldest first (operator or auditor token); --follow keeps going
+    (with --json: one JSON object per line)."""
+    filters: dict[str, Any] = {"action": action, "actor": actor, "decision": decision, "target_type": target_type,
+                               "target_id": target_id, "since": since, "until": until, "severity": severity}
+
+    def show(rows: Sequence[Any]) -> None:
+        if as_json and not follow:
+            emit_json(rows)
+        elif as_json:
+            for row in rows:
+                click.echo(json.dumps(_plain(row), separators=(",", ":")))
+        elif follow:
+            for row in rows:
+                data = _plain(row)
+                out.print(" ".join(_cell(data.get(c)) for c in AUDIT_COLUMNS))
+        elif rows:
+            table(rows, AUDIT_COLUMNS)
+
+    with make_client(data_dir, dsn, token) as client:
+        rows = list(reversed(client.query_audit(limit=limit, **filters)))
+        show(rows)
+        if not follow:
+            return
+        cursor = rows[-1].id if rows else max((e.id for e in client.query_audit(limit=1)), default=0)
+        done = 0
+        try:
+            while polls is None or done < polls:
+                done += 1
+                batch = client.query_audit(limit=1000, after_id=cursor, **filters)
+                if batch:
+                    show(batch)
+                    cursor = batch[-1].id
+                    continue
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            return
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+ALERT_COLUMNS = ["alert_id", "severity", "state", "rule", "actor_name", "event_count", "first_event_at",
+                 "last_event_at", "resolved_by", "resolution"]
+
+
+def _list_alerts(open_only: bool, severity: str | None, rule: str | None, actor: str | None, limit: int,
+                 token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    with make_client(data_dir, dsn, token) as client:
+        rows = client.list_alerts(state="open" if open_only else None, severity=severity, rule=rule, actor=actor,
+                                  limit=limit)
+    if as_json:
+        emit_json(rows)
+    elif rows:
+        table(rows, ALERT_COLUMNS)
+    else:
+        out.print("(no alerts)")
+
+
+def alert_list_options(fn: F) -> F:
+    for option in reversed([
+        click.option("--open", "open_only", is_flag=True, help="Only open alerts."),
+        click.option("--severity", type=click.Choice(["notice", "warning", "critical"]), help="Minimum severity."),
+        click.option("--rule", help="Only alerts of this rule."),
+        click.option("--actor", help="Only alerts about this principal."),
+        click.option("--limit", type=int, default=50, show_default=True),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+@main.group(invoke_without_command=True)
+@alert_list_options
+@connection_options
+@json_option
+@click.pass_context
+@handle_errors
+def alerts(ctx: click.Context, open_only: bool, severity: str | None, rule: str | None, actor: str | None,
+           limit: int, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Alerts raised by alert rules over the audit log (operator or auditor token to list,
+    operator to resolve and change rules). Without a subcommand: list."""
+    if ctx.invoked_subcommand is None:
+        _list_alerts(open_only, severity, rule, actor, limit, token, dsn, data_dir, as_json)
+
+
+@alerts.command("list")
+@alert_list_options
+@connection_options
+@json_option
+@handle_errors
+def alerts_list(open_only: bool, severity: str | None, rule: str | None, actor: str | None, limit: int,
+                token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Alerts of your tenant, newest first."""
+    _list_alerts(open_only, severity, rule, actor, limit, token, dsn, data_dir, as_json)
+
+
+@alerts.command("resolve")
+@click.argument("alert_id", type=int)
+@click.option("--note", required=True, help="What was done about it (kept with the alert and in the audit log).")
+@connection_options
+@json_option
+@handle_errors
+def alerts_resolve(alert_id: int, note: str, token: str | None, dsn: str | None, data_dir: Path | None,
+                   as_json: bool) -> None:
+    """Resolve an open alert (operator token)."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.resolve_alert(alert_id, note), as_json)
+
+
+@alerts.group("rules", invoke_without_command=True)
+@connection_options
+@json_option
+@click.pass_context
+@handle_errors
+def alerts_rules(ctx: click.Context, token: str | None, dsn: str | None, data_dir: Path | None,
+                 as_json: bool) -> None:
+    """Alert rules of your tenant. Without a subcommand: list them."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with make_client(data_dir, dsn, token) as client:
+        rows = client.list_alert_rules()
     if as_json:
         emit_json(rows)
     else:
-        table(rows, ["id", "occurred_at", "actor_name", "action", "target_id", "decision", "reason"])
+        table(rows, ["name", "enabled", "action_pattern", "decisions", "threshold", "within", "severity",
+                     "open_alerts", "description"])
+
+
+@alerts_rules.command("add")
+@click.argument("name")
+@click.option("--action", "action_pattern", required=True, help="Action pattern; * matches any run.")
+@click.option("--decision", "decisions", multiple=True, required=True,
+              type=click.Choice(["denied", "blocked", "needs_approval", "refused"]), help="Repeatable.")
+@click.option("--threshold", type=int, required=True, help="Events by one actor that raise the alert.")
+@click.option("--within", required=True, help="Interval, e.g. '10 minutes'.")
+@click.option("--severity", type=click.Choice(["notice", "warning", "critical"]), default="warning",
+              show_default=True)
+@click.option("--description")
+@connection_options
+@json_option
+@handle_errors
+def alerts_rules_add(name: str, action_pattern: str, decisions: tuple[str, ...], threshold: int, within: str,
+                     severity: str, description: str | None, token: str | None, dsn: str | None,
+                     data_dir: Path | None, as_json: bool) -> None:
+    """Add an alert rule (operator token)."""
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.add_alert_rule(name, action_pattern, list(decisions), threshold, within, severity,
+                                          description), as_json)
+
+
+def _set_rule(name: str, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool,
+              **changes: Any) -> None:
+    with make_client(data_dir, dsn, token) as client:
+        show_result(client.set_alert_rule(name, **changes), as_json)
+
+
+@alerts_rules.command("enable")
+@click.argument("name")
+@connection_options
+@json_option
+@handle_errors
+def alerts_rules_enable(name: str, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Enable an alert rule (operator token)."""
+    _set_rule(name, token, dsn, data_dir, as_json, enabled=True)
+
+
+@alerts_rules.command("disable")
+@click.argument("name")
+@connection_options
+@json_option
+@handle_errors
+def alerts_rules_disable(name: str, token: str | None, dsn: str | None, data_dir: Path | None,
+                         as_json: bool) -> None:
+    """Disable an alert rule (operator token); its open alerts stay open."""
+    _set_rule(name, token, dsn, data_dir, as_json, enabled=False)
+
+
+@alerts_rules.command("set")
+@click.argument("name")
+@click.option("--threshold", type=int)
+@click.option("--within")
+@click.option("--severity", type=click.Choice(["notice", "warning", "critical"]))
+@click.option("--action", "action_pattern")
+@click.option("--decision", "decisions", multiple=True,
+              type=click.Choice(["denied", "blocked", "needs_approval", "refused"]))
+@click.option("--description")
+@connection_options
+@json_option
+@handle_errors
+def alerts_rules_set(name: str, threshold: int | None, within: str | None, severity: str | None,
+                     action_pattern: str | None, decisions: tuple[str, ...], description: str | None,
+                     token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Change an alert rule's fields (operator token); omitted fields stay."""
+    _set_rule(name, token, dsn, data_dir, as_json, threshold=threshold, within=within, severity=severity,
+              action_pattern=action_pattern, decisions=list(decisions) or None, description=description)
 
 
 # --- demo and docs -------------------------------------------------------------------------------

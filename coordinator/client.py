@@ -34,6 +34,8 @@ from . import sql
 from .errors import CoordError, UnknownFunction, from_psycopg
 from .results import (
     AgentPresence,
+    Alert,
+    AlertRule,
     AuditEvent,
     ClaimResult,
     Handoff,
@@ -296,9 +298,15 @@ class Client:
         return self._one("apply_team", Result, team=team, dry_run=dry_run)
 
     def query_audit(self, limit: int | None = None, action: str | None = None, target_id: str | None = None,
-                    before_id: int | None = None) -> list[AuditEvent]:
+                    before_id: int | None = None, after_id: int | None = None, actor: str | None = None,
+                    decision: str | None = None, target_type: str | None = None,
+                    since: datetime | str | None = None, until: datetime | str | None = None,
+                    severity: str | None = None) -> list[AuditEvent]:
+        """Audit events; action is a pattern (* matches any run). Newest first, or oldest first
+        after after_id (a tail cursor)."""
         return self._rows("query_audit", AuditEvent, limit=limit, action=action, target_id=target_id,
-                          before_id=before_id)
+                          before_id=before_id, after_id=after_id, actor=actor, decision=decision,
+                          target_type=target_type, since=since, until=until, severity=severity)
 
     def assert_lease(self, path: str, fence: int) -> LockResult:
         return self._one("assert_lease", LockResult, path=path, fence=fence)
@@ -462,3 +470,31 @@ class Client:
 
     def my_profile(self) -> Profile:
         return self._one("my_profile", Profile)
+
+    # --- alerts (issue 4 §5) ---------------------------------------------------------------
+
+    def list_alerts(self, state: str | None = None, severity: str | None = None, rule: str | None = None,
+                    actor: str | None = None, limit: int | None = None, before_id: int | None = None) -> list[Alert]:
+        return self._rows("list_alerts", Alert, state=state, severity=severity, rule=rule, actor=actor,
+                          limit=limit, before_id=before_id)
+
+    def resolve_alert(self, alert_id: int, note: str) -> Result:
+        return self._one("resolve_alert", Result, alert_id=alert_id, note=note)
+
+    def list_alert_rules(self) -> list[AlertRule]:
+        return self._rows("list_alert_rules", AlertRule)
+
+    def add_alert_rule(self, name: str, action_pattern: str, decisions: Sequence[str], threshold: int,
+                       within: timedelta | str, severity: str | None = None,
+                       description: str | None = None) -> Result:
+        return self._one("add_alert_rule", Result, name=name, action_pattern=action_pattern,
+                         decisions=_listed(decisions), threshold=threshold, within=within, severity=severity,
+                         description=description)
+
+    def set_alert_rule(self, name: str, enabled: bool | None = None, threshold: int | None = None,
+                       within: timedelta | str | None = None, severity: str | None = None,
+                       action_pattern: str | None = None, decisions: Sequence[str] | None = None,
+                       description: str | None = None) -> Result:
+        return self._one("set_alert_rule", Result, name=name, enabled=enabled, threshold=threshold, within=within,
+                         severity=severity, action_pattern=action_pattern, decisions=_listed(decisions),
+                         description=description)

@@ -182,6 +182,15 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO461", "profile_name_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO462", "profile_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO463", "profile_setting_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+
+    # alerts and audit queries (issue 4 §5)
+    ("CO491", "action_pattern_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO492", "alert_rule_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO493", "alert_rule_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO494", "alert_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO495", "alert_resolved_final", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO496", "audit_filter_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO497", "resolution_note_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO301", "tenant_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO302", "principal_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO303", "token_unknown", "coord", 400, EXIT_NOINPUT, NotFound),

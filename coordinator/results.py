@@ -129,6 +129,8 @@ class AuditEvent(_Row):
     target_type: str | None
     target_id: str | None
     decision: str
+    severity: str
+    rule: str | None
     reason: str | None
     details: dict[str, Any]
 
@@ -280,3 +282,39 @@ class ProfileResult(_Row):
     reason: str | None
     profile: str | None
     details: dict[str, Any]
+
+
+# --- alerts (issue 4 §5) -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Alert(_Row):
+    alert_id: int
+    rule: str
+    severity: str
+    state: str
+    actor_type: str
+    actor_name: str | None
+    event_count: int
+    first_event_id: int
+    last_event_id: int
+    first_event_at: datetime
+    last_event_at: datetime
+    raised_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+
+
+@dataclass(frozen=True)
+class AlertRule(_Row):
+    rule_id: int
+    name: str
+    action_pattern: str
+    decisions: list[str]
+    threshold: int
+    within: timedelta
+    severity: str
+    enabled: bool
+    description: str | None
+    open_alerts: int
+    updated_at: datetime

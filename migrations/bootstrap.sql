@@ -57,6 +57,19 @@ alter table coord.schema_migrations owner to coord_owner;
 comment on table coord.schema_migrations is 'Applied numbered migrations with the SHA-256 of each file; an edited applied file is refused.';
 revoke all on coord.schema_migrations from public;
 
+-- Alerts (issue 4 §5): the loopback role that records a revoked token's use in a transaction of
+-- its own (coord.record_revoked_token_use). It logs in over the local socket and may call one
+-- function, coord.note_revoked_token; see docs/security.md. Created here, like every role, so a
+-- database restored into a fresh cluster finds it.
+do $loopback$
+begin
+  if not exists (select from pg_catalog.pg_roles where rolname = 'coord_loopback') then
+    begin create role coord_loopback login noinherit connection limit 16; exception when duplicate_object or unique_violation then null; end;
+  end if;
+end
+$loopback$;
+comment on role coord_loopback is 'Agent Coordinator loopback: may only call coord.note_revoked_token (records a revoked token''s use in its own transaction). Reached over the local socket.';
+
 -- Every client logs in as the one coord_authenticator, and PostgreSQL lets a role read the
 -- query text of, cancel and terminate every backend of the same login role. Without this,
 -- any holder of the client DSN (no token needed) could read another tenant's psql

@@ -15,3 +15,8 @@ create policy events_append_own_tenant on audit.events
 
 revoke all on audit.events from public, coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;
 revoke update, delete, truncate on audit.events from coord_owner;
+
+-- Alerts (issue 4 §5): the trigger that raises alerts and the revoked-token loopback are
+-- owned by coord_auth (BYPASSRLS) and append events for the event's tenant.
+grant select, insert on audit.events to coord_auth;
+grant usage on sequence audit.events_id_seq to coord_auth;

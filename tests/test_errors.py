@@ -69,6 +69,17 @@ def _agent_in_session(db: psycopg.Connection) -> Client:
     return agent
 
 
+def _resolved_alert(db: psycopg.Connection) -> int:
+    """An alert raised by a revoked-token event (threshold 1) and resolved by an operator."""
+    agent = make_principal(db)
+    db.execute("insert into audit.events (tenant_id, occurred_at, actor_type, actor_id, actor_name, action, decision) "
+               "values (%s, coord.now(), 'agent', %s, %s, 'auth.revoked_token', 'refused')",
+               (agent.tenant_id, agent.principal_id, agent.name))
+    [(alert_id,)] = db.execute("select id from coord.alerts where actor_id = %s", (agent.principal_id,)).fetchall()
+    assert _operator(db).resolve_alert(alert_id, "rotated").ok
+    return int(alert_id)
+
+
 # code -> (setup, the failing call). Only the failing call is checked for writing nothing.
 SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "PT401": (_none, lambda db, _: Client(connection=db, token="coord_" + "0" * 64).acquire_lock("a.py")),
@@ -132,6 +143,16 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO461": (_operator, lambda _db, c: c.create_profile("Bad Name", 2)),
     "CO462": (_operator, lambda _db, c: c.delete_profile("no-such-profile")),
     "CO463": (_operator, lambda _db, c: c.create_profile("p", 2, {"max_lock_ttl": "3 days"})),
+
+    # alerts and audit queries (issue 4 §5)
+    "CO491": (_operator, lambda _db, c: c.query_audit(action="Lock!")),
+    "CO492": (_operator, lambda _db, c: c.add_alert_rule("r1", "*", ["granted"], 1, "1 minute")),
+    "CO493": (_operator, lambda _db, c: c.set_alert_rule("no-such-rule", enabled=False)),
+    "CO494": (_operator, lambda _db, c: c.resolve_alert(2**40, "gone")),
+    "CO495": (_resolved_alert, lambda db, alert_id: db.execute(
+        "update coord.alerts set resolution = 'rewritten' where id = %s", (alert_id,))),
+    "CO496": (_operator, lambda _db, c: c.list_alerts(state="sleeping")),
+    "CO497": (_operator, lambda _db, c: c.resolve_alert(1, "")),
     "CO301": (_none, lambda db, _: db.execute("select coord.register_principal(gen_random_uuid(), 'agent', 'x')")),
     "CO302": (_none, lambda db, _: db.execute(
         "select coord.issue_token(coord.ensure_tenant('t1'), gen_random_uuid())")),

@@ -32,3 +32,4 @@ $$;
 
 comment on function audit.request_context() is 'Request metadata for audit events; never includes credentials.';
 revoke all on function audit.request_context() from public;
+grant execute on function audit.request_context() to coord_auth;

@@ -35,7 +35,11 @@ from (values
   ('audit.query',      'audit:read',       array['operator', 'auditor'],           false, 'read the audit log of the tenant'),
   ('profile.admin',    'profiles:admin',   array['agent', 'operator'],             true,  'create, change, assign and delete profiles (agents: trust 4, never their own)'),
   ('profile.list',     'profiles:read',    array['agent', 'operator', 'auditor'],  false, 'list the profiles of the tenant'),
-  ('profile.read',     'profiles:read',    array['agent'],                         false, 'read the profile you act under (allowed even when suspended)')
+  ('profile.read',     'profiles:read',    array['agent'],                         false, 'read the profile you act under (allowed even when suspended)'),
+  -- alerts (issue 4 §5)
+  ('alert.read',       'alerts:read',      array['operator', 'auditor'],           false, 'list alerts and alert rules of the tenant'),
+  ('alert.resolve',    'alerts:write',     array['operator'],                      true,  'resolve an open alert with a note'),
+  ('alert.rule',       'alerts:write',     array['operator'],                      true,  'add, change, enable or disable alert rules')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

@@ -4,17 +4,19 @@
 create or replace function coord.verify_token(p_token text)
 returns api.principal_info
 language plpgsql
-stable
+volatile
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
   v record;
+  v_hash bytea;
 begin
   if p_token is null or p_token = '' then
     perform coord.fail('PT401', 'the token is empty');
   end if;
 
+  v_hash := pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8'));
   select t.id as token_id, t.scopes, t.expires_at, t.revoked_at,
          p.id as principal_id, p.kind, p.role, p.name, p.disabled_at,
          n.id as tenant_id, n.name as tenant_name, n.disabled_at as tenant_disabled_at
@@ -22,11 +24,14 @@ begin
   from coord.tokens as t
   join coord.principals as p on p.tenant_id = t.tenant_id and p.id = t.principal_id
   join coord.tenants as n on n.id = t.tenant_id
-  where t.token_hash = pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8'));
+  where t.token_hash = v_hash;
 
   if not found then
     perform coord.fail('PT401', 'unknown token');
   elsif v.revoked_at is not null then
+    -- The refusal aborts this transaction; the attempt is audited in one of its own (and
+    -- raises the tenant's revoked-token-use alert).
+    perform coord.record_revoked_token_use(v_hash);
     perform coord.fail('PT401', format('token %s was revoked', v.token_id));
   elsif v.expires_at <= coord.now() then
     perform coord.fail('PT401', format('token %s expired at %s', v.token_id, v.expires_at));
@@ -41,5 +46,5 @@ begin
 end;
 $$;
 
-comment on function coord.verify_token(text) is 'The principal an opaque token stands for; PT401 when the token is unknown, revoked, expired, or its principal or tenant is disabled.';
+comment on function coord.verify_token(text) is 'The principal an opaque token stands for; PT401 when the token is unknown, revoked, expired, or its principal or tenant is disabled. A revoked token''s use is audited through the loopback (coord.record_revoked_token_use) before the refusal.';
 revoke all on function coord.verify_token(text) from public;

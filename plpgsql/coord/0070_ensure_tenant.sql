@@ -22,6 +22,7 @@ begin
     values (v_id, v_profile, 'standard', 2, 64, 'the tenant default profile', coord.now(), coord.now());
     perform audit.record('tenant.create', 'created', 'tenant', p_name, null,
       jsonb_build_object('tenant_id', v_id), p_system => true, p_tenant_id => v_id);
+    perform coord.seed_alert_rules(v_id);
     return v_id;
   end if;
   select t.id into v_id from coord.tenants as t where t.name = p_name;
