@@ -156,6 +156,19 @@ def test_nothing_private_is_granted_to_request_roles_or_public(db: psycopg.Conne
     assert counted[0][0] >= 40
 
 
+def test_request_roles_use_no_schema_but_api_and_create_in_none(db: psycopg.Connection) -> None:
+    """Every other schema (the private ones, and extension schemas such as dblink) is closed to
+    the request roles and PUBLIC, and they may create objects nowhere."""
+    roles = [*REQUEST_ROLES, "public"]
+    usage = _rows(db, """select n.nspname, r from pg_namespace n, unnest(%s::text[]) r
+                         where n.nspname !~ '^pg_' and n.nspname not in ('information_schema', 'api', 'public', 'tap')
+                           and has_schema_privilege(r, n.oid, 'usage')""", roles)
+    create = _rows(db, """select n.nspname, r from pg_namespace n, unnest(%s::text[]) r
+                          where n.nspname !~ '^pg_toast' and has_schema_privilege(r, n.oid, 'create')""", roles)
+    assert (usage, create) == ([], [])
+    assert len(_rows(db, "select from pg_namespace where nspname !~ '^pg_'")) >= 5
+
+
 def test_table_grants_are_column_listed(db: psycopg.Connection) -> None:
     """Beyond the owner's implicit rights, a table is granted column by column, never whole."""
     grants = _rows(db, """select c.oid::regclass::text, coalesce(pg_get_userbyid(nullif(a.grantee, 0)), 'public'),
