@@ -131,7 +131,7 @@ def test_forged_claims_within_an_authenticated_transaction_fail(committed_db: Da
             # claims raised to operator, role switched to match
             [login, ("select set_config('role', 'coord_operator', true), set_config('request.jwt.claims', %s, true)",
                      (json.dumps(elevated),))],
-            # a wrong MAC, and a MAC of other text
+            # a wrong MAC, the vouch of an earlier transaction, a case-changed MAC
             [login, ("select set_config('coord.vouch', %s, true)", ("f" * 64,))],
             [login, ("select set_config('coord.vouch', %s, true)", (alice_vouch,))],
             [login, ("select set_config('coord.vouch', upper(current_setting('coord.vouch')), true)", ())],
