@@ -36,11 +36,12 @@ from tests.personas import (
 Variants = Callable[[World], list[dict[str, Any]]]
 
 
-def _typed(world: World) -> list[dict[str, Any]]:  # placeholder: replaced per function below
-    return []
+def _typed(world: World) -> list[dict[str, Any]]:
+    """Marker entry, never called: the variants come from the parameter types (typed_variants)."""
+    raise AssertionError("TYPED entries are expanded by typed_variants")
 
 
-TYPED: Variants = _typed  # "arguments from the parameter types" (see typed_variants)
+TYPED: Variants = _typed
 
 # Arguments per api function: each aims the call at tenant B's objects. A new api function needs
 # an entry (TYPED is fine when its parameter types say enough): test_every_api_function_has_an_entry.
