@@ -69,3 +69,43 @@ begin
 end
 $loopback$;
 comment on role coord_loopback is 'Agent Coordinator loopback: may only call coord.note_revoked_token (records a revoked token''s use in its own transaction). Reached over the local socket.';
+
+-- Every client logs in as the one coord_authenticator, and PostgreSQL lets a role read the
+-- query text of, cancel and terminate every backend of the same login role. Without this,
+-- any holder of the client DSN (no token needed) could read another tenant's psql
+-- `select api.login('<token>')` (or its LISTEN channel) in pg_stat_activity and kill its
+-- sessions mid-transaction. In this database only superusers and the pg_read_all_stats /
+-- pg_signal_backend roles keep them. (Other databases of a shared cluster are outside this
+-- file: docs/security.md says to revoke CONNECT on them from PUBLIC.)
+revoke select on pg_catalog.pg_stat_activity from public;
+revoke execute on function pg_catalog.pg_stat_get_activity(integer) from public;
+revoke execute on function pg_catalog.pg_stat_get_backend_activity(integer) from public;
+revoke execute on function pg_catalog.pg_cancel_backend(integer) from public;
+revoke execute on function pg_catalog.pg_terminate_backend(integer, bigint) from public;
+grant select on pg_catalog.pg_stat_activity to pg_read_all_stats;
+grant execute on function pg_catalog.pg_stat_get_activity(integer) to pg_read_all_stats;
+grant execute on function pg_catalog.pg_stat_get_backend_activity(integer) to pg_read_all_stats;
+grant execute on function pg_catalog.pg_cancel_backend(integer) to pg_signal_backend;
+grant execute on function pg_catalog.pg_terminate_backend(integer, bigint) to pg_signal_backend;
+
+-- Lease decisions serialize on advisory locks keyed by hash(tenant, path node). A client that
+-- could read pg_locks and take advisory locks itself would copy another tenant's keys while it
+-- works and hold them in its own session, hanging that tenant's acquires (55P03). Only the
+-- owner roles, whose functions take these locks, keep them; monitoring keeps pg_locks.
+do $advisory$
+declare
+  v_function regprocedure;
+begin
+  for v_function in
+    select p.oid::regprocedure from pg_catalog.pg_proc as p
+    where p.pronamespace = 'pg_catalog'::regnamespace and p.proname ~ '^pg_(try_)?advisory_'
+  loop
+    execute format('revoke execute on function %s from public', v_function);
+    execute format('grant execute on function %s to coord_owner, coord_auth', v_function);
+  end loop;
+end
+$advisory$;
+revoke select on pg_catalog.pg_locks from public;
+revoke execute on function pg_catalog.pg_lock_status() from public;
+grant select on pg_catalog.pg_locks to pg_read_all_stats;
+grant execute on function pg_catalog.pg_lock_status() to pg_read_all_stats;
