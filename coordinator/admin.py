@@ -79,6 +79,7 @@ def up(*, data_dir: Path | None = None, port: int | None = None, admin_dsn: str 
         with admin_connect(server.admin_dsn(state, "postgres")) as conn:
             if conn.execute(sql.DATABASE_EXISTS, (state.database,)).fetchone() is None:
                 conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(state.database)))
+            conn.execute(sql.CLOSE_MAINTENANCE_DATABASES)
         admin_dsn = server.admin_dsn(state)
         client_dsn = server.client_dsn(state)
         psql_line = f"psql '{client_dsn}'"

@@ -349,6 +349,7 @@ class RestoredEvent(_Row):
     hash: str
 
 
+@dataclass(frozen=True)
 class GuardrailDecision(_Row):
     ok: bool
     code: str

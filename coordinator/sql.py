@@ -76,6 +76,10 @@ REVOKE_AUTH_CREATE = "revoke create on schema coord, api from coord_auth"
 
 # --- server administration (superuser connection) --------------------------------------------
 
+# The embedded cluster is ours alone: clients (all logging in as coord_authenticator) may connect
+# only to the coordinator database, where bootstrap closes pg_stat_activity and backend signals.
+CLOSE_MAINTENANCE_DATABASES = "revoke connect on database postgres, template1 from public"
+
 DATABASE_EXISTS = "select 1 from pg_catalog.pg_database where datname = %s"
 
 ENSURE_TENANT = "select coord.ensure_tenant(%s)"

@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql as pgsql
 
+from coordinator import sql
 from coordinator.client import Client
 from coordinator.migrate import migrate
 from coordinator.server import AUTHENTICATOR, EmbeddedServer, ServerState, free_port
@@ -86,6 +87,7 @@ def cluster() -> Iterator[Cluster]:
     try:
         with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
             conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(TEMPLATE)))
+            conn.execute(sql.CLOSE_MAINTENANCE_DATABASES)  # as coord up does
         migrate(cluster.admin_dsn(TEMPLATE))
         with psycopg.connect(cluster.admin_dsn(TEMPLATE), autocommit=True) as conn:
             conn.execute(pgsql.SQL("alter role {} password {}").format(

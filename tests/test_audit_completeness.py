@@ -192,10 +192,6 @@ def test_random_mutations_leave_exactly_their_events(committed_db: Database) -> 
         assert admin.execute("select audit.verify_chain(%s)->>'ok'", (tenant_id,)).fetchone()[0] == "true"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gap found by the completeness test, outside the audit chain's files: task calls record their "
-    "allowed decision only as the state-transition event (no engine/rule), and a claim that finds "
-    "nothing (code empty) writes no event at all; see the issue 4 note"))
 def test_allowed_task_decisions_are_recorded(db: psycopg.Connection, agent_factory) -> None:
     principal, agent = agent_factory(tenant="decisions")
     start = db.execute("select coalesce(max(id), 0) from audit.events").fetchone()[0]

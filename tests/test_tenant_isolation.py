@@ -22,6 +22,7 @@ GLOBAL_TABLES = {
     "coord.secrets": "database-wide keys (the vouch MAC key), readable only by coord_auth",
     "coord.clock": "the one injectable clock offset (tests move time; zero in production)",
     "coord.loopback": "the connection string of the revoked-token loopback: one row of configuration",
+    "authz.guardrail_defaults": "the shipped default guardrail rules: product data copied into each tenant",
 }
 # Tables without any policy (RLS on and forced, so nobody but BYPASSRLS roles sees a row).
 NO_POLICY_TABLES = {
@@ -316,9 +317,6 @@ def test_clients_cannot_hold_other_tenants_lock_keys(committed_db: Database) -> 
                              "'execute')").fetchone() == (True,)
 
 
-@pytest.mark.xfail(strict=True, reason="open: the embedded cluster lets coord_authenticator connect to the postgres "
-                   "database, where signalling and pg_stat_activity are not revoked (coord up should revoke CONNECT "
-                   "on the other databases from PUBLIC; docs/security.md)")
 def test_other_databases_of_the_cluster_are_closed_to_clients(committed_db: Database) -> None:
     with psycopg.connect(committed_db.client_dsn, autocommit=True) as victim:
         victim.execute("select 'seen from elsewhere'")

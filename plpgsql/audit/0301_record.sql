@@ -22,6 +22,10 @@ declare
   v_system boolean := p_system or v_principal.principal_id is null;
   v_id bigint;
 begin
+  -- An event caused by a gated call (a task transition) carries the decision that allowed it.
+  if p_authz is null and not v_system then
+    p_authz := authz.statement_decision();
+  end if;
   insert into audit.events (
     tenant_id, occurred_at, actor_type, actor_id, actor_name, action, target_type, target_id,
     decision, engine, rule, reason, severity, details, request
@@ -46,5 +50,5 @@ begin
 end;
 $$;
 
-comment on function audit.record(text, text, text, text, text, jsonb, authz.decision, text, boolean, uuid) is 'Appends an audit event in the current transaction. Actor: the vouched principal, or system when p_system or unauthenticated (then p_tenant_id names the tenant).';
+comment on function audit.record(text, text, text, text, text, jsonb, authz.decision, text, boolean, uuid) is 'Appends an audit event in the current transaction. Actor: the vouched principal, or system when p_system or unauthenticated (then p_tenant_id names the tenant). Without p_authz, a principal''s event carries the policy decision of the current statement, if any.';
 revoke all on function audit.record(text, text, text, text, text, jsonb, authz.decision, text, boolean, uuid) from public;

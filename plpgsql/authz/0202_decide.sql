@@ -24,45 +24,45 @@ begin
   end if;
 
   if not (v_principal.role = any (v_action.roles)) then
-    return row(false, 'deny', 'native', 'role.not_allowed',
-      format('role %s may not %s', v_principal.role, p_action))::authz.decision;
+    return authz.noted(row(false, 'deny', 'native', 'role.not_allowed',
+      format('role %s may not %s', v_principal.role, p_action))::authz.decision);
   end if;
   if not authz.scope_granted(v_principal.scopes, v_action.scope) then
-    return row(false, 'deny', 'native', 'scope.missing',
-      format('token lacks scope %s', v_action.scope))::authz.decision;
+    return authz.noted(row(false, 'deny', 'native', 'scope.missing',
+      format('token lacks scope %s', v_action.scope))::authz.decision);
   end if;
   select string_agg(distinct g, ', ' order by g) into v_missing
   from jsonb_array_elements_text(case when jsonb_typeof(p_context -> 'grants') = 'array'
                                       then p_context -> 'grants' else '[]' end) as g
   where not authz.scope_granted(v_principal.scopes, g);
   if v_missing is not null then
-    return row(false, 'deny', 'native', 'scope.escalation',
-      format('token lacks %s, so it cannot issue tokens with it', v_missing))::authz.decision;
+    return authz.noted(row(false, 'deny', 'native', 'scope.escalation',
+      format('token lacks %s, so it cannot issue tokens with it', v_missing))::authz.decision);
   end if;
   if v_principal.role <> 'agent' then
-    return row(true, 'allow', 'native', 'scope.granted',
-      format('%s may %s with scope %s', v_principal.role, p_action, v_action.scope))::authz.decision;
+    return authz.noted(row(true, 'allow', 'native', 'scope.granted',
+      format('%s may %s with scope %s', v_principal.role, p_action, v_action.scope))::authz.decision);
   end if;
 
   v_profile := coord.effective_profile(v_principal);
   v_trust := coalesce(v_profile.trust_level, 0);
   v_needed := authz.min_trust(p_action, v_action.mutating);
   if v_trust < v_needed then
-    return row(false, 'deny', 'native', case when v_trust = 0 then 'trust.suspended' else 'trust.too_low' end,
-      format('%s needs trust %s; profile %s has %s', p_action, v_needed, v_profile.name, v_trust))::authz.decision;
+    return authz.noted(row(false, 'deny', 'native', case when v_trust = 0 then 'trust.suspended' else 'trust.too_low' end,
+      format('%s needs trust %s; profile %s has %s', p_action, v_needed, v_profile.name, v_trust))::authz.decision);
   end if;
   v_refusal := authz.profile_refusal(p_action, v_profile, p_context);
   if v_refusal.rule is not null then
-    return v_refusal;
+    return authz.noted(v_refusal);
   end if;
   if v_action.mutating and v_profile.calls_per_hour is not null
      and not coord.count_call(v_principal, v_profile.calls_per_hour) then
-    return row(false, 'deny', 'native', 'profile.rate_limit',
+    return authz.noted(row(false, 'deny', 'native', 'profile.rate_limit',
       format('profile %s allows %s calls per hour; the budget of this hour is spent', v_profile.name,
-             v_profile.calls_per_hour))::authz.decision;
+             v_profile.calls_per_hour))::authz.decision);
   end if;
-  return row(true, 'allow', 'native', 'profile.allowed',
-    format('trust %s (profile %s) may %s with scope %s', v_trust, v_profile.name, p_action, v_action.scope))::authz.decision;
+  return authz.noted(row(true, 'allow', 'native', 'profile.allowed',
+    format('trust %s (profile %s) may %s with scope %s', v_trust, v_profile.name, p_action, v_action.scope))::authz.decision);
 end;
 $$;
 
