@@ -65,8 +65,9 @@ alter table coord.principals
 create index principals_profile_idx on coord.principals (tenant_id, profile_id) where profile_id is not null;
 comment on column coord.principals.profile_id is 'The agent''s own profile; null: the tenant''s default profile. Only operators (or trust-4 agents, never for themselves) change it.';
 
--- Calls per hour: one row per agent, a fixed window reset when the hour turns.
-create table coord.call_counts (
+-- Calls per hour: one row per agent, a fixed window reset when the hour turns. Unlogged: a
+-- counter is not worth a WAL record per call; after a crash (or on a new primary) budgets restart.
+create unlogged table coord.call_counts (
   tenant_id uuid not null,
   principal_id uuid primary key,
   window_start timestamptz not null,
