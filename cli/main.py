@@ -383,8 +383,13 @@ def _show_team(result: Any, as_json: bool) -> None:
             what = ",".join(entry.get("scopes", []))
             if kind == "change":
                 revoked = ", ".join(t["prefix"] for t in entry.get("revoke", []))
-                what = ("enable" if entry.get("change") == "enable" else f"scopes -> {what}") + \
+                change = entry.get("change")
+                what = ("enable" if change == "enable" else "" if change == "profile" else f"scopes -> {what}") + \
                        (f"; revoke {revoked}" if revoked else "")
+                if entry.get("profile_changes"):
+                    profile = f"profile {entry.get('profile_before') or '(default)'} -> " \
+                              f"{entry.get('profile') or '(default)'}"
+                    what = f"{what}; {profile}" if what else profile
             rows.append({"": mark, "action": kind, "name": entry["name"], "role": entry["role"], "detail": what})
     if rows:
         table(rows, ["", "action", "name", "role", "detail"])

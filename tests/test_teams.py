@@ -215,8 +215,8 @@ BAD_DOCUMENTS: list[tuple[str, Any, str, str]] = [
     ("agents as mapping", {"version": 1, "agents": {"alice": {}}}, "CO231", "agents must be a list, got object"),
     ("prune as text", _team(prune="yes"), "CO231", 'prune must be true or false, got "yes"'),
     ("agent as text", _team("alice"), "CO231", "agents[0] must be a mapping"),
-    ("unknown agent keys", _team(BOB, {"name": "x", "profile": "p", "trust": 3}), "CO231",
-     "agents[1] has unknown keys: profile, trust"),
+    ("unknown agent keys", _team(BOB, {"name": "x", "trust": 3, "limits": {}}), "CO231",
+     "agents[1] has unknown keys: limits, trust"),
     ("name missing", _team({"role": "agent"}), "CO231", "agents[0].name is required and must be a string, got nothing"),
     ("name not text", _team({"name": False}), "CO231", "got false"),
     ("bad name", _team({"name": "bad name!"}), "CO221", "agents[0].name bad name!"),
@@ -342,3 +342,29 @@ def test_concurrent_applies_of_one_tenant_run_one_after_the_other(committed_db) 
     with committed_db.connect() as conn:
         assert conn.execute("select count(*) from coord.principals").fetchone() == (4,)
         assert conn.execute("select count(*) from coord.tokens where revoked_at is null").fetchone() == (4,)
+
+
+def test_agents_declare_their_profile(db: psycopg.Connection) -> None:
+    op = _operator(db)
+    assert op.create_profile("builders", 2, {"max_locks": 5}).ok
+    assert op.create_profile("reviewers", 1).ok
+    first = op.apply_team(_team({**ALICE, "profile": "builders"}, BOB))
+    assert first.code == "applied"
+    profiles = dict(db.execute("select p.name, f.name from coord.principals p left join coord.profiles f "
+                               "on f.id = p.profile_id where p.name in ('alice', 'bob')").fetchall())
+    assert profiles == {"alice": "builders", "bob": None}
+    tokens_before = _counts(db)["tokens"]
+    again = op.apply_team(_team({**ALICE, "profile": "builders"}, BOB))
+    assert (again.code, _names(again.details, "unchanged")) == ("no_change", ["alice", "bob"])
+    moved = op.apply_team(_team({**ALICE, "profile": None}, {**BOB, "profile": "reviewers"}))
+    assert [(c["name"], c["change"], c.get("profile_before")) for c in moved.details["change"]] == [
+        ("alice", "profile", "builders"), ("bob", "profile", None)]
+    assert _counts(db)["tokens"] == tokens_before  # a profile change issues no token
+    assert [e["details"]["profile"] for e in _events(db, "profile.assign")] == ["builders", None, "reviewers"]
+    assert {e["rule"] for e in _events(db, "profile.assign")} == {"scope.granted"}  # the team.apply decision
+    with pytest.raises(errors.CoordError) as err:
+        op.apply_team(_team({**EVE, "profile": "builders"}))
+    assert err.value.code == "CO231"
+    with pytest.raises(errors.CoordError) as err:
+        op.apply_team(_team({**BOB, "profile": "nobody"}))
+    assert err.value.code == "CO462"

@@ -12,7 +12,9 @@
 --     is left alone, so apply never undoes a revocation;
 --   * prune disables every enabled principal not declared, except the caller;
 --   * the caller itself is never changed (CO234) nor disabled;
---   * tokens are issued only with scopes the calling token holds (authz: scope.escalation).
+--   * tokens are issued only with scopes the calling token holds (authz: scope.escalation);
+--   * an agent's declared profile (a name, or null for the tenant default) is assigned; an
+--     agent declared without the key keeps whatever profile it has.
 create or replace function api.apply_team(p_team jsonb, p_dry_run boolean default false)
 returns api.result
 language plpgsql
@@ -47,6 +49,8 @@ declare
   v_details jsonb;
   v_code text;
   v_summary text;
+  v_profile uuid;
+  v_profile_differs boolean;
 begin
   if not v_decision.allowed then
     perform audit.record('team.apply', 'denied', 'tenant', v_me.tenant_name, v_decision.reason,
@@ -93,10 +97,10 @@ begin
     end if;
     select string_agg(k, ', ' order by k) into v_text
     from jsonb_object_keys(v_entry) as k
-    where k <> all (array['name', 'role', 'scopes', 'description']);
+    where k <> all (array['name', 'role', 'scopes', 'description', 'profile']);
     if v_text is not null then
       perform coord.fail('CO231', format('%s has unknown keys: %s', v_where, left(v_text, 200)),
-        'an agent has name, role, scopes and description (docs/teams.md)');
+        'an agent has name, role, scopes, description and profile (docs/teams.md)');
     end if;
     if jsonb_typeof(v_entry -> 'name') is distinct from 'string' then
       perform coord.fail('CO231', format('%s.name is required and must be a string, got %s',
@@ -139,9 +143,21 @@ begin
       perform coord.fail('CO231', format('%s.description must be a string of at most 1000 characters', v_where));
     end if;
 
+    if v_entry ? 'profile' then
+      if v_role <> 'agent' then
+        perform coord.fail('CO231', format('%s.profile: only agents have profiles (operators act with trust 4, auditors with 1)', v_where));
+      end if;
+      if jsonb_typeof(v_entry -> 'profile') not in ('string', 'null') then
+        perform coord.fail('CO231', format('%s.profile must be a profile name, or null for the tenant default, got %s',
+                                           v_where, left((v_entry -> 'profile')::text, 100)));
+      end if;
+      perform coord.profile_id(v_me.tenant_id, v_entry ->> 'profile') where v_entry ->> 'profile' is not null;
+    end if;
+
     v_names := array_append(v_names, v_name);
     v_declared := v_declared || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
-      'name', v_name, 'role', v_role, 'scopes', v_scopes, 'description', v_entry -> 'description')));
+      'name', v_name, 'role', v_role, 'scopes', v_scopes, 'description', v_entry -> 'description'))
+      || case when v_entry ? 'profile' then jsonb_build_object('profile', v_entry -> 'profile') else '{}' end);
   end loop;
 
   -- 2. The plan, against the tenant as it is. Applies of one tenant run one at a time, so the
@@ -154,7 +170,7 @@ begin
     v_name := v_item ->> 'name';
     v_role := v_item ->> 'role';
     v_scopes := array(select jsonb_array_elements_text(v_item -> 'scopes'));
-    select p.id, p.role::text as role, p.disabled_at
+    select p.id, p.role::text as role, p.disabled_at, p.profile_id
     into v_principal
     from coord.principals as p
     where p.tenant_id = v_me.tenant_id and p.name = v_name;
@@ -177,7 +193,9 @@ begin
       and (v_principal.disabled_at is not null
            or array(select distinct s from unnest(t.scopes) as s order by s) <> v_scopes);
 
-    if v_principal.disabled_at is null and v_revoke = '[]' then
+    v_profile_differs := v_item ? 'profile' and v_principal.profile_id is distinct from
+      (select f.id from coord.profiles as f where f.tenant_id = v_me.tenant_id and f.name = v_item ->> 'profile');
+    if v_principal.disabled_at is null and v_revoke = '[]' and not v_profile_differs then
       v_unchanged := v_unchanged || jsonb_build_array(v_item);
       continue;
     end if;
@@ -187,7 +205,11 @@ begin
     end if;
     v_change := v_change || jsonb_build_array(v_item || jsonb_build_object(
       'principal_id', v_principal.id,
-      'change', case when v_principal.disabled_at is not null then 'enable' else 'scopes' end,
+      'change', case when v_principal.disabled_at is not null then 'enable'
+                     when v_revoke <> '[]' then 'scopes' else 'profile' end,
+      'profile_before', (select f.name from coord.profiles as f
+                         where f.tenant_id = v_me.tenant_id and f.id = v_principal.profile_id),
+      'profile_changes', v_profile_differs,
       'revoke', v_revoke));
   end loop;
 
@@ -203,7 +225,8 @@ begin
   -- 3. Every token the plan issues must carry only scopes the caller's own token holds.
   select coalesce(jsonb_agg(distinct s order by s), '[]')
   into v_grants
-  from jsonb_array_elements(v_create || v_change) as e, jsonb_array_elements_text(e -> 'scopes') as s;
+  from jsonb_array_elements(v_create || v_change) as e, jsonb_array_elements_text(e -> 'scopes') as s
+  where e ->> 'change' is distinct from 'profile';  -- a profile change issues no token
   if v_grants <> '[]' then
     v_decision := authz.decide('team.apply', v_me.tenant_name, jsonb_build_object('grants', v_grants));
     if not v_decision.allowed then
@@ -227,6 +250,9 @@ begin
     v_grant := coord.register_principal(v_me.tenant_id, (v_item ->> 'role')::coord.request_role, v_item ->> 'name',
                                         array(select jsonb_array_elements_text(v_item -> 'scopes')));
     v_tokens := v_tokens || jsonb_build_object(v_grant.principal_name, v_grant.token);
+    if v_item ->> 'profile' is not null then
+      perform coord.assign_declared_profile(v_me.tenant_id, v_grant.principal_id, v_item ->> 'name', v_item ->> 'profile');
+    end if;
   end loop;
 
   for v_item in select e from jsonb_array_elements(v_change) as e loop
@@ -236,11 +262,17 @@ begin
       perform audit.record('principal.enable', 'enabled', 'principal', v_item ->> 'name', 'declared in a team file',
         jsonb_build_object('principal_id', v_item -> 'principal_id', 'role', v_item -> 'role'), p_severity => 'notice');
     end if;
-    perform coord.revoke_token(v_me.tenant_id, (r ->> 'token_id')::uuid)
-    from jsonb_array_elements(v_item -> 'revoke') as r;
-    v_grant := coord.issue_token(v_me.tenant_id, (v_item ->> 'principal_id')::uuid,
-                                 array(select jsonb_array_elements_text(v_item -> 'scopes')), null, 'team');
-    v_tokens := v_tokens || jsonb_build_object(v_item ->> 'name', v_grant.token);
+    if (v_item ->> 'profile_changes')::boolean then
+      perform coord.assign_declared_profile(v_me.tenant_id, (v_item ->> 'principal_id')::uuid, v_item ->> 'name',
+                                            v_item ->> 'profile');
+    end if;
+    if v_item ->> 'change' <> 'profile' then
+      perform coord.revoke_token(v_me.tenant_id, (r ->> 'token_id')::uuid)
+      from jsonb_array_elements(v_item -> 'revoke') as r;
+      v_grant := coord.issue_token(v_me.tenant_id, (v_item ->> 'principal_id')::uuid,
+                                   array(select jsonb_array_elements_text(v_item -> 'scopes')), null, 'team');
+      v_tokens := v_tokens || jsonb_build_object(v_item ->> 'name', v_grant.token);
+    end if;
   end loop;
 
   for v_item in select e from jsonb_array_elements(v_disable) as e loop
@@ -263,6 +295,6 @@ end;
 $$;
 
 comment on function api.apply_team(jsonb, boolean) is
-'Operators: declares the principals of your tenant from a team document ({"version": 1, "agents": [{"name", "role", "scopes", "description"}], "prune": false}; docs/teams.md) and returns the diff in details (create, change, unchanged, disable) with each new token once in details.tokens (code applied or no_change; planned and nothing written with p_dry_run). Idempotent. A scope change revokes the tokens with other scopes and issues one new token; a declared disabled principal is enabled with a new token; prune disables principals not declared, never you. denied when the policy refuses or a token would carry a scope yours lacks. Errors: CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name, CO233 role change, CO234 change to yourself.';
+'Operators: declares the principals of your tenant from a team document ({"version": 1, "agents": [{"name", "role", "scopes", "description", "profile"}], "prune": false}; docs/teams.md) and returns the diff in details (create, change, unchanged, disable) with each new token once in details.tokens (code applied or no_change; planned and nothing written with p_dry_run). Idempotent. A scope change revokes the tokens with other scopes and issues one new token; a declared disabled principal is enabled with a new token; an agent''s declared profile (null: the tenant default) is assigned (change profile, no new token); prune disables principals not declared, never you. denied when the policy refuses or a token would carry a scope yours lacks. Errors: CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name, CO233 role change, CO234 change to yourself, CO462 unknown profile.';
 revoke all on function api.apply_team(jsonb, boolean) from public;
 grant execute on function api.apply_team(jsonb, boolean) to coord_operator;
