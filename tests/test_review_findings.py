@@ -1,0 +1,86 @@
+"""Findings of the adversarial review of the governance work (issue 4): each test is an attack
+that worked before its fix (or, marked xfail, still works and is documented)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from coordinator.client import Client
+from tests.conftest import Database, advance_clock, make_principal
+
+
+def _agent_with_profile(db: psycopg.Connection, agent_factory: Any, trust: int,
+                        settings: dict[str, Any]) -> tuple[Any, Client]:
+    operator = agent_factory(role="operator")[1]
+    principal, agent = agent_factory()
+    assert operator.create_profile(f"p-{principal.name}", trust, settings).code == "created"
+    assert operator.assign_profile(principal.name, f"p-{principal.name}").code == "assigned"
+    return principal, agent
+
+
+def test_heartbeats_never_stretch_a_claim_past_the_profile_task_duration(db: psycopg.Connection,
+                                                                         agent_factory: Any) -> None:
+    """renew_task refuses to extend a claim past claimed_at + max_task_duration; heartbeats of the
+    claim's session used to extend it to the session's expiry on every beat, without end."""
+    _, agent = _agent_with_profile(db, agent_factory, 2, {"max_task_duration": "20 minutes"})
+    assert agent.start_session(ttl="15 minutes").ok
+    task = agent.submit_task("build")
+    claim = agent.claim_task(["build"], lease="15 minutes")
+    assert claim.code == "claimed"
+    for _ in range(2):
+        advance_clock(db, "9 minutes")
+        assert agent.heartbeat().code == "alive"
+    life = db.execute("select lease_expires_at - claimed_at from coord.tasks where id = %s",
+                      (task.task_id,)).fetchone()[0]  # type: ignore[index]
+    assert life.total_seconds() <= 20 * 60, life
+    # A claim within its deadline is still extended (up to the deadline, not beyond).
+    advance_clock(db, "1 minute")  # 19 minutes after claiming: the lease (20 min) is live
+    assert agent.heartbeat().code == "alive"
+    assert db.execute("select lease_expires_at - claimed_at from coord.tasks where id = %s",
+                      (task.task_id,)).fetchone()[0].total_seconds() == 20 * 60  # type: ignore[index]
+
+
+@pytest.mark.parametrize("command", [
+    "setsid rm -rf /", "unshare rm -rf /", "fakeroot rm -rf /", "systemd-run rm -rf /",
+    "systemd-run --unit x -p A=b rm -rf /", "chroot / rm -rf /", "chroot /mnt git push -f",
+    "nsenter -t 1 -m rm -rf /", "runuser -u x -- rm -rf /", "runuser x -c 'rm -rf /'",
+    "proxychains git push -f", "torsocks git push --force", "script -q -c 'git push -f' /dev/null",
+    "sg grp 'git push -f'", "docker exec c rm -rf /", "docker exec -it -u root c git push -f",
+])
+def test_unlisted_wrappers_do_not_hide_the_command(agent_factory: Any, command: str) -> None:
+    """A wrapper the normalizer did not know was taken for the command, and the real command's
+    flags were hoisted onto it ('setsid -f -r rm /'): every such wrapper let the operation through."""
+    _, agent = agent_factory()
+    assert agent.check_operation("command", command).code == "blocked"
+
+
+@pytest.mark.parametrize("command", ["chroot /mnt ls", "setsid ls -la", "docker exec c ls -la", "runuser -u x -- id"])
+def test_known_wrappers_of_harmless_commands_stay_allowed(agent_factory: Any, command: str) -> None:
+    _, agent = agent_factory()
+    assert agent.check_operation("command", command).code == "allowed"
+
+
+def test_an_open_transaction_does_not_suppress_alerts_about_its_agent(committed_db: Database) -> None:
+    """An agent opens a transaction, has one operation blocked there (its evaluation takes the
+    (rule, agent) advisory lock, held to commit) and leaves it open; then from another
+    connection it has operations blocked as often as it likes: every evaluation finds the lock
+    taken and skips the rule, so guardrail-blocks (3 within 10 minutes) never raises."""
+    with committed_db.connect() as setup:
+        agent = make_principal(setup)
+    held = psycopg.connect(committed_db.client_dsn)  # not autocommit: the transaction stays open
+    try:
+        assert Client(connection=held, token=agent.token).check_operation("command", "git push -f").code == "blocked"
+        with Client(committed_db.client_dsn, agent.token) as other:
+            for _ in range(5):
+                assert other.check_operation("command", "git push --force origin main").code == "blocked"
+        with committed_db.connect() as check:
+            raised = check.execute(
+                "select r.name from coord.alerts a join coord.alert_rules r on r.id = a.rule_id "
+                "where a.actor_id = %s", (agent.principal_id,)).fetchall()
+        assert ("guardrail-blocks",) in raised
+    finally:
+        held.rollback()
+        held.close()
