@@ -113,3 +113,26 @@ def test_a_raise_never_waits_for_another_writers_uncommitted_alert(committed_db:
                              "and rule = 'every-block'").fetchone() == (1,)
         assert check.execute("select count(*) from audit.events where action = 'guardrail.check' "
                              "and actor_id = %s and decision = 'blocked'", (agent.principal_id,)).fetchone() == (2,)
+
+
+def test_a_trust_4_agent_cannot_escape_its_own_network_rules_through_tenant_wide_ones(
+        db: psycopg.Connection, agent_factory: Any) -> None:
+    """Agents (trust 4) may manage network policy but never rules that apply to themselves: rules
+    for themselves or their profile were refused, yet a tenant-wide rule (no agent, no profile)
+    applies to them too. Adding a high-priority tenant-wide allow overrode the deny an operator
+    set for the agent; removing a tenant-wide deny lifted it."""
+    operator = agent_factory(role="operator")[1]
+    principal, admin = _agent_with_profile(db, agent_factory, 4, {})
+    assert operator.add_network_rule("evil.example", "deny", 0, for_agent=principal.name).code == "added"
+    assert admin.check_network("evil.example").code == "denied"
+    sneaky = admin.add_network_rule("evil.example", "allow", 1000)
+    assert (sneaky.ok, sneaky.code) == (False, "denied")
+    assert admin.check_network("evil.example").code == "denied"
+    tenant_deny = operator.add_network_rule("*.blocked.example", "deny", 0)
+    assert tenant_deny.code == "added"
+    removed = admin.remove_network_rule(tenant_deny.details["rule_id"])
+    assert (removed.ok, removed.code) == (False, "denied")
+    assert admin.check_network("a.blocked.example").code == "denied"
+    # Rules for other agents and profiles stay the trust-4 agent's to manage.
+    other, _ = agent_factory()
+    assert admin.add_network_rule("ok.example", "allow", for_agent=other.name).code == "added"
