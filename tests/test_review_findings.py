@@ -136,3 +136,20 @@ def test_a_trust_4_agent_cannot_escape_its_own_network_rules_through_tenant_wide
     # Rules for other agents and profiles stay the trust-4 agent's to manage.
     other, _ = agent_factory()
     assert admin.add_network_rule("ok.example", "allow", for_agent=other.name).code == "added"
+
+
+def test_a_session_does_not_stretch_leases_past_the_profile_max_lock_ttl(db: psycopg.Connection,
+                                                                         agent_factory: Any) -> None:
+    """acquire_lock checked p_ttl against max_lock_ttl and then raised it to what remains of the
+    caller's session (up to 1 hour, the agent's choice), so a 1-minute request under a
+    5-minute limit became a lease of an hour. A session longer than max_lock_ttl is refused."""
+    _, agent = _agent_with_profile(db, agent_factory, 2, {"max_lock_ttl": "5 minutes"})
+    started = agent.start_session(ttl="1 hour")
+    assert (started.ok, started.code) == (False, "denied")
+    assert db.execute("select rule from audit.events where action = 'session.start' "
+                      "and txid = pg_current_xact_id() order by id desc limit 1").fetchone() == ("profile.max_lock_ttl",)
+    assert agent.start_session(ttl="5 minutes").ok
+    lock = agent.acquire_lock("src/a.py", ttl="1 minute")
+    assert lock.code == "granted"
+    life = db.execute("select expires_at - coord.clock_now() from coord.locks where path = 'src/a.py'").fetchone()[0]
+    assert life.total_seconds() <= 5 * 60, life
