@@ -87,7 +87,8 @@ def test_an_open_transaction_does_not_suppress_alerts_about_its_agent(committed_
 
 
 def test_a_raise_never_waits_for_another_writers_uncommitted_alert(committed_db: Database) -> None:
-    """Guards the fix above (the evaluation no longer takes a lock held to commit). Threshold 1: the first writer raises the alert and keeps its transaction open; a second
+    """Guards the fix above (the evaluation no longer takes a lock held to commit).
+    Threshold 1: the first writer raises the alert and keeps its transaction open; a second
     writer's raise conflicts with that uncommitted alert and gives up at once (no wait, no
     second alert); the event is on record and the first writer's alert, once committed, is the one."""
     with committed_db.connect() as setup:
@@ -146,8 +147,9 @@ def test_a_session_does_not_stretch_leases_past_the_profile_max_lock_ttl(db: psy
     _, agent = _agent_with_profile(db, agent_factory, 2, {"max_lock_ttl": "5 minutes"})
     started = agent.start_session(ttl="1 hour")
     assert (started.ok, started.code) == (False, "denied")
-    assert db.execute("select rule from audit.events where action = 'session.start' "
-                      "and txid = pg_current_xact_id() order by id desc limit 1").fetchone() == ("profile.max_lock_ttl",)
+    rule = db.execute("select rule from audit.events where action = 'session.start' "
+                      "and txid = pg_current_xact_id() order by id desc limit 1").fetchone()
+    assert rule == ("profile.max_lock_ttl",)
     assert agent.start_session(ttl="5 minutes").ok
     lock = agent.acquire_lock("src/a.py", ttl="1 minute")
     assert lock.code == "granted"
