@@ -13,6 +13,7 @@ declare
   v_locks integer;
   v_claims integer;
   v_refusal text;
+  v_max_duration interval;
 begin
   if v_me.session_id is null then
     perform coord.fail('CO431', 'heartbeat without an x-coord-session header');
@@ -44,12 +45,16 @@ begin
     return row(false, 'session_ended', v_refusal, v_me.session_id, null, '{}')::api.session_result;
   end if;
 
-  -- Everything the session holds lives at least as long as the session now does. Rows are
-  -- locked in the one order: session (above), its tasks, their leases, each in id order.
-  update coord.tasks as t set lease_expires_at = v_expires_at
+  -- Everything the session holds lives at least as long as the session now does, except a
+  -- claim past its deadline (claimed_at + the profile's max_task_duration, as renew_task
+  -- enforces): heartbeats never stretch a claim's life beyond it. Rows are locked in the one
+  -- order: session (above), its tasks, their leases, each in id order.
+  v_max_duration := (coord.effective_profile(v_me)).max_task_duration;
+  update coord.tasks as t set lease_expires_at = least(v_expires_at, t.claimed_at + v_max_duration)
   where t.id in (select x.id from coord.tasks as x
                  where x.tenant_id = v_me.tenant_id and x.claimed_session_id = v_me.session_id
-                   and x.state = 'claimed' and x.lease_expires_at > v_now and x.lease_expires_at < v_expires_at
+                   and x.state = 'claimed' and x.lease_expires_at > v_now
+                   and x.lease_expires_at < least(v_expires_at, x.claimed_at + v_max_duration)
                  order by x.id for update);
   get diagnostics v_claims = row_count;
   update coord.locks as l set expires_at = v_expires_at, renewed_at = v_now
@@ -68,6 +73,6 @@ end;
 $$;
 
 comment on function api.heartbeat(text, bigint) is
-'Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it holds to at least that (code alive). p_status is one lower-case word (working, idle, blocked, ...), p_current_task what you work on. A session that missed its heartbeat is over: session_ended, and its leases and claims are gone; start a new one. Errors: CO431 no session, CO434 status, CO410 unknown task.';
+'Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it holds to at least that (code alive), a claim never past its deadline (claimed_at + the profile''s max_task_duration). p_status is one lower-case word (working, idle, blocked, ...), p_current_task what you work on. A session that missed its heartbeat is over: session_ended, and its leases and claims are gone; start a new one. Errors: CO431 no session, CO434 status, CO410 unknown task.';
 revoke all on function api.heartbeat(text, bigint) from public;
 grant execute on function api.heartbeat(text, bigint) to coord_agent, coord_operator;

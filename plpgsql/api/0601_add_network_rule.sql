@@ -41,9 +41,11 @@ begin
     end if;
     v_profile := coord.profile_id(v_me.tenant_id, p_for_profile);
   end if;
-  -- Agents (trust 4) manage policy, but never rules that would apply to themselves.
+  -- Agents (trust 4) manage policy, but never rules that would apply to themselves: a rule
+  -- for no agent and no profile is tenant-wide, so it applies to the caller too.
   v_decision := authz.profile_guard(authz.decide('network.rule', v_pattern, jsonb_build_object('action', p_action)),
-                                    v_profile, 0, v_agent);
+                                    v_profile, 0,
+                                    case when v_agent is null and v_profile is null then v_me.principal_id else v_agent end);
   if not v_decision.allowed then
     perform audit.record('network.rule_add', 'denied', 'domain', v_pattern, v_decision.reason, '{}', v_decision, 'warning');
     return row(false, 'denied', v_decision.reason, '{}')::api.result;
@@ -59,6 +61,6 @@ end;
 $$;
 
 comment on function api.add_network_rule(text, text, integer, text, text, text) is
-'Operators and trust-4 agents (never for themselves or their own profile): adds an allow or deny rule for a domain (exact) or *.domain (its subdomains), for the whole tenant, for one agent (p_for_agent) or for the agents of one profile (p_for_profile; the caller is always the verified operator or trust-4 agent), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern. Errors: CO451 pattern, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent, CO462 unknown profile; CO452 also when both p_for_agent and p_for_profile are given.';
+'Operators, and trust-4 agents for other agents and profiles only (never for themselves, their own profile or the whole tenant, which includes them): adds an allow or deny rule for a domain (exact) or *.domain (its subdomains), for the whole tenant, for one agent (p_for_agent) or for the agents of one profile (p_for_profile; the caller is always the verified operator or trust-4 agent), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern. Errors: CO451 pattern, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent, CO462 unknown profile; CO452 also when both p_for_agent and p_for_profile are given.';
 revoke all on function api.add_network_rule(text, text, integer, text, text, text) from public;
 grant execute on function api.add_network_rule(text, text, integer, text, text, text) to coord_agent, coord_operator;

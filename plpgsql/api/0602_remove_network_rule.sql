@@ -12,7 +12,10 @@ declare
 begin
   select r.principal_id, r.profile_id into v_rule
   from authz.network_rules as r where r.tenant_id = v_me.tenant_id and r.id = p_rule_id;
-  v_decision := authz.profile_guard(v_decision, v_rule.profile_id, 0, v_rule.principal_id);
+  -- Never a rule that applies to the calling agent: its own, its profile's, or a tenant-wide one.
+  v_decision := authz.profile_guard(v_decision, v_rule.profile_id, 0,
+    case when found and v_rule.principal_id is null and v_rule.profile_id is null then v_me.principal_id
+         else v_rule.principal_id end);
   if not v_decision.allowed then
     perform audit.record('network.rule_remove', 'denied', 'network_rule', p_rule_id::text, v_decision.reason, '{}',
       v_decision, 'warning');
@@ -30,6 +33,6 @@ begin
 end;
 $$;
 
-comment on function api.remove_network_rule(bigint) is 'Operators and trust-4 agents (never rules that apply to themselves or their own profile): removes a network rule of your tenant (code removed). Errors: CO453 unknown rule.';
+comment on function api.remove_network_rule(bigint) is 'Operators and trust-4 agents (never rules that apply to themselves: their own, their profile''s, or tenant-wide ones): removes a network rule of your tenant (code removed). Errors: CO453 unknown rule.';
 revoke all on function api.remove_network_rule(bigint) from public;
 grant execute on function api.remove_network_rule(bigint) to coord_agent, coord_operator;

@@ -15,7 +15,9 @@ begin
     return row(false, 'deny', 'native', 'profile.operation',
       format('profile %s does not allow %s', p_profile.name, p_action))::authz.decision;
   end if;
-  if p_action in ('lock.acquire', 'lock.renew') and p_profile.max_lock_ttl is not null
+  -- A session's ttl is a lease ttl too: every lease taken in it lives at least as long as the
+  -- session (acquire_lock, heartbeat), so a longer session would outlast max_lock_ttl.
+  if p_action in ('lock.acquire', 'lock.renew', 'session.start') and p_profile.max_lock_ttl is not null
      and (p_context ->> 'ttl')::interval > p_profile.max_lock_ttl then
     return row(false, 'deny', 'native', 'profile.max_lock_ttl',
       format('ttl %s exceeds the %s allowed by profile %s', p_context ->> 'ttl', p_profile.max_lock_ttl, p_profile.name))::authz.decision;
@@ -41,5 +43,5 @@ begin
 end;
 $$;
 
-comment on function authz.profile_refusal(text, coord.profiles, jsonb) is 'Deny decision when the action or its context (ttl, lease, kinds) breaks the profile: rules profile.operation, profile.max_lock_ttl, profile.task_kind, profile.max_task_duration; null otherwise.';
+comment on function authz.profile_refusal(text, coord.profiles, jsonb) is 'Deny decision when the action or its context (ttl, lease, kinds) breaks the profile: rules profile.operation, profile.max_lock_ttl (lease or session ttl), profile.task_kind, profile.max_task_duration; null otherwise.';
 revoke all on function authz.profile_refusal(text, coord.profiles, jsonb) from public;

@@ -2,7 +2,7 @@
 -- really runs is in front. Returns a JSON array of what to check:
 --   {"w": [words]}   a simple command (canonicalized by coord.guard_canonical)
 --   {"sh": text}     shell text to lex and check again (sh -c, bash -lc, eval, su -c, ssh host
---                    cmd, watch, find -exec, kubectl exec --, a shell reading a here-document
+--                    cmd, watch, find -exec, kubectl exec --, docker exec CONTAINER cmd, a shell reading a here-document
 --                    or piped-in echo text)
 --   {"sql": text}    SQL to check (psql -c, mysql -e, sqlite3 db "...", SQL fed on stdin)
 --   {"exec": text}   a command whose output is run (bash <(curl ...), $(curl ...) in command
@@ -10,7 +10,10 @@
 -- Wrappers removed: keywords (if then do else while until ! { time), NAME=value prefixes,
 -- sudo, doas, pkexec, env, nohup, nice, ionice, chrt, taskset, timeout, stdbuf, unbuffer,
 -- strace, ltrace, flock, command, exec, builtin, busybox, xargs (with piped-in echo words
--- appended). A wrapper with nothing after it is itself the command (env, sudo -i).
+-- appended), setsid, unshare, nsenter, fakeroot, chroot DIR, runuser, systemd-run, proxychains,
+-- torsocks, firejail, catchsegv (an unknown wrapper would otherwise be taken for the command
+-- and the real command's flags hoisted onto it); su/runuser/script -c and sg GROUP CMD run
+-- shell text. A wrapper with nothing after it is itself the command (env, sudo -i).
 create or replace function coord.guard_unwrap(p_words text[], p_stdin text default null)
 returns jsonb
 language plpgsql
@@ -59,9 +62,14 @@ begin
     end if;
     if v_name in ('then', 'do', 'else', 'elif', 'if', 'while', 'until', '!', '{', '}', 'nohup', 'builtin', 'busybox',
                   'unbuffer', 'stdbuf', 'strace', 'ltrace', 'time', 'exec', 'command', 'sudo', 'doas', 'pkexec',
-                  'nice', 'ionice', 'chrt', 'taskset', 'timeout', 'flock', 'xargs', 'env') then
+                  'nice', 'ionice', 'chrt', 'taskset', 'timeout', 'flock', 'xargs', 'env',
+                  'setsid', 'unshare', 'nsenter', 'fakeroot', 'chroot', 'runuser', 'systemd-run', 'proxychains',
+                  'proxychains4', 'torsocks', 'firejail', 'catchsegv') then
       if v_name = 'command' and exists (select from unnest(w[2:]) as a where a ~ '^-[a-zA-Z]*[vV]') then
         exit;
+      end if;
+      if v_name = 'runuser' and array_position(w, '-c') < v_n then  -- runuser USER -c CMD, as su
+        return v_items || jsonb_build_array(jsonb_build_object('sh', w[array_position(w, '-c') + 1]));
       end if;
       v_values := case v_name
         when 'sudo' then array['-u', '-g', '-C', '-D', '-h', '-p', '-r', '-t', '-U', '-T', '--user', '--group',
@@ -79,8 +87,21 @@ begin
         when 'exec' then array['-a']
         when 'strace' then array['-o', '-e', '-p', '-s', '-u']
         when 'ltrace' then array['-o', '-e', '-p', '-s', '-u']
+        when 'unshare' then array['-S', '-G', '-R', '-w', '--setuid', '--setgid', '--root', '--wd', '--map-user',
+                                  '--map-group', '--propagation', '--setgroups']
+        when 'nsenter' then array['-t', '-S', '-G', '--target', '--setuid', '--setgid']
+        when 'fakeroot' then array['-l', '-s', '-i', '--lib', '--faked']
+        when 'chroot' then array['--userspec', '--groups']
+        when 'runuser' then array['-u', '-g', '-G', '-s', '-w', '--user', '--group', '--supp-group', '--shell',
+                                  '--whitelist-environment']
+        when 'systemd-run' then array['-u', '-p', '-E', '-M', '-H', '-d', '--unit', '--property', '--description',
+                                      '--slice', '--setenv', '--machine', '--host', '--uid', '--gid', '--nice',
+                                      '--working-directory', '--on-active', '--on-calendar', '--timer-property']
+        when 'proxychains' then array['-f']
+        when 'proxychains4' then array['-f']
+        when 'torsocks' then array['-u', '-p', '-a', '-P']
         else '{}'::text[] end;
-      v_skip := case when v_name in ('timeout', 'chrt', 'taskset', 'flock') then 1 else 0 end;
+      v_skip := case when v_name in ('timeout', 'chrt', 'taskset', 'flock', 'chroot') then 1 else 0 end;
       v_i := 2;
       while v_i <= v_n loop
         v_x := w[v_i];
@@ -92,7 +113,7 @@ begin
         elsif v_name = 'env' and v_x in ('-S', '--split-string') and v_i < v_n then
           return v_items || jsonb_build_array(jsonb_build_object('sh',
             array_to_string(w[v_i + 1:], ' ')));
-        elsif v_name = 'flock' and v_x in ('-c', '--command') and v_i < v_n then
+        elsif v_name in ('flock', 'runuser') and v_x in ('-c', '--command') and v_i < v_n then
           return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i + 1]));
         elsif v_x ~ '^[-+]' and v_x <> '-' then
           v_i := v_i + case when v_x = any (v_values) or (v_x like '--%' and split_part(v_x, '=', 1) = any (v_values)
@@ -154,7 +175,7 @@ begin
     if v_name in ('source', '.') and v_n >= 2 and w[2] ~ ('^' || chr(30) || '.*' || chr(31) || '$') then
       return v_items || jsonb_build_array(jsonb_build_object('exec', substr(w[2], 2, char_length(w[2]) - 2)));
     end if;
-    if v_name = 'su' then
+    if v_name in ('su', 'script') then
       for v_i in 2 .. v_n loop
         if w[v_i] in ('-c', '--command') and v_i < v_n then
           return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i + 1]));
@@ -162,6 +183,9 @@ begin
           return v_items || jsonb_build_array(jsonb_build_object('sh', substr(w[v_i], 11)));
         end if;
       end loop;
+    end if;
+    if v_name = 'sg' and v_n >= 3 then
+      return v_items || jsonb_build_array(jsonb_build_object('sh', w[3]));
     end if;
     if v_name in ('ssh', 'mosh') then
       v_i := 2;
@@ -190,6 +214,20 @@ begin
         v_i := v_i + 1;
       end loop;
       return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
+    end if;
+    -- docker exec [OPTIONS] CONTAINER COMMAND... (no -- needed): the command runs in the container
+    if v_name in ('docker', 'podman') and v_n >= 3 and w[2] = 'exec' and not ('--' = any (w)) then
+      v_i := 3;
+      while v_i <= v_n and w[v_i] ~ '^-' loop
+        v_i := v_i + case when w[v_i] in ('-e', '-u', '-w', '--env', '--user', '--workdir', '--env-file',
+                                          '--detach-keys') then 2 else 1 end;
+      end loop;
+      if v_i < v_n then
+        v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
+          array_to_string(array(select coord.guard_quote(x) from unnest(w[v_i + 1:]) with ordinality as a (x, o)
+                                order by a.o), ' ')));
+        return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w[1:v_i])));
+      end if;
     end if;
     if v_name in ('kubectl', 'oc', 'docker', 'podman') and 'exec' = any (w) and '--' = any (w) then
       v_i := array_position(w, '--');
