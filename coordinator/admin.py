@@ -91,6 +91,7 @@ def up(*, data_dir: Path | None = None, port: int | None = None, admin_dsn: str 
             assert state is not None
             conn.execute(pgsql.SQL("alter role {} password {}").format(
                 pgsql.Identifier(AUTHENTICATOR), pgsql.Literal(state.authenticator_password)))
+            conn.execute(sql.BOUND_CLIENT_TRANSACTIONS)
         else:
             notes.append(f"set a password for {AUTHENTICATOR} yourself; clients connect as that role")
         tenant_id = conn.execute(sql.ENSURE_TENANT, (tenant,)).fetchone()[0]  # type: ignore[index]

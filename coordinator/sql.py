@@ -80,6 +80,10 @@ REVOKE_AUTH_CREATE = "revoke create on schema coord, api from coord_auth"
 # only to the coordinator database, where bootstrap closes pg_stat_activity and backend signals.
 CLOSE_MAINTENANCE_DATABASES = "revoke connect on database postgres, template1 from public"
 
+# An idle open transaction of a client holds back audit sealing and can hide an alert it raised;
+# on the embedded cluster (ours alone) clients get five minutes. docs/operations.md for others.
+BOUND_CLIENT_TRANSACTIONS = "alter role coord_authenticator set idle_in_transaction_session_timeout = '5min'"
+
 DATABASE_EXISTS = "select 1 from pg_catalog.pg_database where datname = %s"
 
 ENSURE_TENANT = "select coord.ensure_tenant(%s)"
