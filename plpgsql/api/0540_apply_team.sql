@@ -251,7 +251,8 @@ begin
                                         array(select jsonb_array_elements_text(v_item -> 'scopes')));
     v_tokens := v_tokens || jsonb_build_object(v_grant.principal_name, v_grant.token);
     if v_item ->> 'profile' is not null then
-      perform coord.assign_declared_profile(v_me.tenant_id, v_grant.principal_id, v_item ->> 'name', v_item ->> 'profile');
+      perform coord.set_agent_profile(v_me.tenant_id, v_grant.principal_id, v_item ->> 'name', v_item ->> 'profile',
+                                      'declared in a team file');
     end if;
   end loop;
 
@@ -263,8 +264,8 @@ begin
         jsonb_build_object('principal_id', v_item -> 'principal_id', 'role', v_item -> 'role'), p_severity => 'notice');
     end if;
     if (v_item ->> 'profile_changes')::boolean then
-      perform coord.assign_declared_profile(v_me.tenant_id, (v_item ->> 'principal_id')::uuid, v_item ->> 'name',
-                                            v_item ->> 'profile');
+      perform coord.set_agent_profile(v_me.tenant_id, (v_item ->> 'principal_id')::uuid, v_item ->> 'name',
+                                      v_item ->> 'profile', 'declared in a team file');
     end if;
     if v_item ->> 'change' <> 'profile' then
       perform coord.revoke_token(v_me.tenant_id, (r ->> 'token_id')::uuid)

@@ -11,7 +11,7 @@ declare
   v_profile coord.profiles;
   v_decision authz.decision;
 begin
-  select p.id, p.kind, p.profile_id into v_agent
+  select p.id, p.kind into v_agent
   from coord.principals as p where p.tenant_id = v_me.tenant_id and p.name = p_agent;
   if not found or v_agent.kind <> 'agent' then
     perform coord.fail('CO302', format('no agent named %s', coalesce(pg_catalog.quote_literal(left(p_agent, 100)), 'null')));
@@ -29,14 +29,7 @@ begin
       jsonb_build_object('agent', p_agent, 'profile', p_profile), v_decision, 'warning');
     return row(false, 'denied', v_decision.reason, v_profile.name, '{}')::api.profile_result;
   end if;
-  update coord.principals as p
-  set profile_id = case when p_profile is null then null else v_profile.id end
-  where p.tenant_id = v_me.tenant_id and p.id = v_agent.id;
-  perform audit.record('profile.assign', 'assigned', 'principal', v_agent.id::text, null,
-    jsonb_build_object('agent', p_agent, 'profile', v_profile.name, 'default', p_profile is null,
-                       'trust_level', v_profile.trust_level,
-                       'before', (select f.name from coord.profiles as f where f.tenant_id = v_me.tenant_id and f.id = v_agent.profile_id)),
-    v_decision, 'notice');
+  perform coord.set_agent_profile(v_me.tenant_id, v_agent.id, p_agent, p_profile, p_authz => v_decision);
   return row(true, 'assigned', null, v_profile.name,
              jsonb_build_object('agent', p_agent, 'default', p_profile is null))::api.profile_result;
 end;
