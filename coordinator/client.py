@@ -40,8 +40,10 @@ from .results import (
     AuditEvent,
     ClaimResult,
     GuardrailDecision,
+    GuardrailExplanation,
     GuardrailRule,
     GuardrailViolation,
+    GuardrailWord,
     Handoff,
     HeldLock,
     LockCheck,
@@ -522,18 +524,25 @@ class Client:
     def check_operation(self, kind: str, text: str) -> GuardrailDecision:
         return self._one("check_operation", GuardrailDecision, kind=kind, text=text)
 
-    def add_guardrail(self, name: str, category: str, applies_to: str, pattern: str, severity: str,
+    def explain_operation(self, kind: str, text: str) -> GuardrailExplanation:
+        return self._one("explain_operation", GuardrailExplanation, kind=kind, text=text)
+
+    def add_guardrail(self, name: str, category: str, applies_to: str, pattern: str | None, severity: str,
                       mode: str | None = None, description: str | None = None,
-                      override_trust: int | None = None) -> Result:
+                      override_trust: int | None = None, actions: Sequence[str] | None = None,
+                      targets: Sequence[str] | None = None) -> Result:
         return self._one("add_guardrail", Result, name=name, category=category, applies_to=applies_to,
                          pattern=pattern, severity=severity, mode=mode, description=description,
-                         override_trust=override_trust)
+                         override_trust=override_trust, actions=_listed(actions), targets=_listed(targets))
 
     def set_guardrail_enabled(self, name: str, enabled: bool) -> Result:
         return self._one("set_guardrail_enabled", Result, name=name, enabled=enabled)
 
     def list_guardrails(self, category: str | None = None) -> list[GuardrailRule]:
         return self._rows("list_guardrails", GuardrailRule, category=category)
+
+    def list_guardrail_vocabulary(self) -> list[GuardrailWord]:
+        return self._rows("list_guardrail_vocabulary", GuardrailWord)
 
     def list_guardrail_violations(self, limit: int | None = None,
                                   before_id: int | None = None) -> list[GuardrailViolation]:

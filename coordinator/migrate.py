@@ -185,6 +185,7 @@ def _apply_all(conn: psycopg.Connection, root: Path | None, report: MigrationRep
             conn.execute(pgsql.SQL("set local role {}").format(pgsql.Identifier(OWNER)))
             report.partitions_created = [row[0] for row in conn.execute(sql.ENSURE_AUDIT_PARTITIONS)]
             conn.execute(sql.RESET_ROLE)
+            conn.execute(sql.SYNC_TENANT_GUARDRAILS)
         report.reapplied_objects = len(objects)
 
 

@@ -364,18 +364,39 @@ class GuardrailDecision(_Row):
 
 
 @dataclass(frozen=True)
+class GuardrailExplanation(_Row):
+    ok: bool
+    code: str
+    reason: str | None
+    kind: str | None
+    normalized: str | None
+    units: list[dict[str, Any]]
+    matches: list[dict[str, Any]]
+    trust: int | None
+
+
+@dataclass(frozen=True)
 class GuardrailRule(_Row):
     name: str
     category: str
     applies_to: str
+    actions: list[str] | None
+    targets: list[str] | None
     severity: str
     override_trust: int | None
     mode: str
     enabled: bool
     builtin: bool
-    pattern: str
+    pattern: str | None
     description: str
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class GuardrailWord(_Row):
+    kind: str
+    name: str
+    meaning: str
 
 
 @dataclass(frozen=True)

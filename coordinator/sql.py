@@ -69,6 +69,8 @@ APPLIED_MIGRATIONS = "select version, name, checksum from coord.schema_migration
 RECORD_MIGRATION = "insert into coord.schema_migrations (version, name, checksum) values (%s, %s, %s)"
 
 ENSURE_AUDIT_PARTITIONS = "select audit.ensure_partitions()"
+# Every tenant's copy of the shipped guardrail rules follows authz.guardrail_defaults (superuser: all tenants).
+SYNC_TENANT_GUARDRAILS = "select coalesce(sum(coord.seed_guardrails(t.id)), 0) from coord.tenants as t"
 
 # coord_auth may create its functions only while plpgsql/ is being re-applied.
 GRANT_AUTH_CREATE = "grant create on schema coord, api to coord_auth"

@@ -1,7 +1,9 @@
--- Guardrail normalizer for SQL: one canonical unit per statement.
+-- Guardrail normalizer for SQL: one canonical unit per statement, with its effects
+-- (coord.guard_sql_effects).
 -- * comments (-- and nested /* */) are removed; string literals become '' (their content is
 --   data) except inside a statement that mentions EXECUTE, where each literal is also checked
---   as SQL; dollar-quoted bodies (DO blocks, function bodies) are checked as SQL and become $BODY$;
+--   as SQL; dollar-quoted bodies of DO blocks and functions (after DO, AS or LANGUAGE x) are
+--   checked as SQL and become $BODY$, other dollar-quoted strings are literals ('');
 -- * statements split at ; outside quotes;
 -- * each parenthesized group, innermost first, is checked as a statement of its own (a
 --   data-modifying CTE, a subquery) and becomes () in the statement around it, so a WHERE inside
@@ -9,7 +11,7 @@
 -- * upper-cased, whitespace collapsed to single spaces, trimmed; leading PL/pgSQL block words
 --   (BEGIN, THEN, ELSE, LOOP, IF ... THEN) are dropped so the statement inside is what is matched.
 create or replace function coord.guard_sql_units(p_text text, p_depth integer default 0)
-returns table (kind text, unit text)
+returns table (kind text, unit text, effects jsonb, detail jsonb)
 language plpgsql
 immutable
 set search_path = pg_catalog, pg_temp
@@ -33,7 +35,7 @@ declare
   v_x text;
 begin
   if p_depth > 8 then
-    return query select 'error'::text, 'SQL nested deeper than 8 levels'::text;
+    return query select 'error'::text, 'SQL nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
     return;
   end if;
   c := regexp_split_to_array(coalesce(p_text, '') || E'\n;', '');
@@ -102,8 +104,12 @@ begin
         if v_pos = 0 then
           v_pos := char_length(v_rest) + 1;
         end if;
-        return query select * from coord.guard_sql_units(substr(v_rest, 1, v_pos - 1), p_depth + 1);
-        v_stmt := v_stmt || '$BODY$';
+        if upper(v_stmt) ~ '(^|[^A-Z0-9_])(AS|DO|LANGUAGE [A-Z0-9_"]+)\s*$' then
+          return query select * from coord.guard_sql_units(substr(v_rest, 1, v_pos - 1), p_depth + 1);
+          v_stmt := v_stmt || '$BODY$';
+        else
+          v_stmt := v_stmt || '''''';
+        end if;
         i := i + char_length(v_tag) + v_pos - 1 + char_length(v_tag);
         continue;
       end if;
@@ -116,7 +122,8 @@ begin
         v_m := regexp_match(v_s, '\(([^()]+)\)');
         exit when v_m is null;
         if btrim(v_m[1]) <> '' then
-          return query select 'sql'::text, upper(btrim(regexp_replace(v_m[1], '\s+', ' ', 'g')));
+          v_x := upper(btrim(regexp_replace(v_m[1], '\s+', ' ', 'g')));
+          return query select 'sql'::text, v_x, coord.guard_sql_effects(v_x, v_x), null::jsonb;
         end if;
         v_s := regexp_replace(v_s, '\(([^()]+)\)', '()');
       end loop;
@@ -128,7 +135,8 @@ begin
         v_s := v_x;
       end loop;
       if v_s <> '' then
-        return query select 'sql'::text, v_s;
+        v_x := upper(btrim(regexp_replace(v_stmt, '\s+', ' ', 'g')));
+        return query select 'sql'::text, v_s, coord.guard_sql_effects(v_s, regexp_replace(v_x, '^(BEGIN|THEN|ELSE|LOOP|DECLARE) ', '')), null::jsonb;
       end if;
       v_stmt := '';
       v_lits := '{}';
@@ -141,5 +149,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_sql_units(text, integer) is 'Guardrail normalizer: SQL text -> canonical statements (comments removed, literals emptied, dollar bodies and EXECUTE strings checked too, subqueries checked on their own, upper case, single spaces).';
+comment on function coord.guard_sql_units(text, integer) is 'Guardrail normalizer: SQL text -> canonical statements with their effects (comments removed, literals emptied, DO and function bodies and EXECUTE strings checked too, subqueries checked on their own, upper case, single spaces).';
 revoke all on function coord.guard_sql_units(text, integer) from public;

@@ -1,13 +1,14 @@
--- The guardrail decision for one operation of a tenant at a trust level (reads only):
--- every enabled rule of the tenant whose applies_to is the unit's kind and whose pattern
--- matches a canonical unit is a match. A match is overridden when the trust reaches the rule's
+-- The guardrail decision for one operation of a tenant at a trust level (reads only). A rule
+-- matches when one of the operation's effects is one of its actions on one of its target
+-- classes (any target when it names none), or, for a pattern rule, when its regex matches a
+-- canonical unit of its kind. A match is overridden when the trust reaches the rule's
 -- override_trust (never for critical rules). Then:
 --   blocked         some match that is not overridden has mode block;
 --   needs_approval  otherwise, some match that is not overridden needs approval;
 --   allowed         otherwise (overridden = true when a match was overridden).
 -- A normalizer error (nesting too deep) is a critical block of its own.
--- Returns {code, reason, normalized, matches: [{rule_id, name, category, severity, mode,
---          override_trust, overridden, unit}], overridden, trust}.
+-- Returns {code, reason, normalized, units: [{kind, unit, effects, operation}], matches: [{rule_id, name, category, severity, mode,
+--          override_trust, overridden, unit, action, target, classes}], overridden, trust}.
 create or replace function coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint)
 returns jsonb
 language plpgsql
@@ -17,15 +18,24 @@ as $$
 declare
   v_units text[];
   v_kinds text[];
+  v_effects jsonb;
+  v_unit_effects jsonb;
+  v_explained jsonb;
   v_matches jsonb;
   v_code text;
   v_overridden boolean;
   v_reason text;
   v_deciding text;
 begin
-  select coalesce(array_agg(u.unit order by u.ord), '{}'), coalesce(array_agg(u.kind order by u.ord), '{}')
-  into v_units, v_kinds
-  from coord.guard_units(p_kind, p_text) with ordinality as u (kind, unit, ord);
+  select coalesce(array_agg(u.unit order by u.ord), '{}'), coalesce(array_agg(u.kind order by u.ord), '{}'),
+         coalesce(jsonb_agg(u.effects order by u.ord), '[]'),
+         coalesce(jsonb_agg(jsonb_build_object('kind', u.kind, 'unit', u.unit, 'effects', u.effects, 'operation', u.detail)
+                            order by u.ord), '[]')
+  into v_units, v_kinds, v_unit_effects, v_explained
+  from coord.guard_units(p_kind, p_text) with ordinality as u (kind, unit, effects, detail, ord);
+  select coalesce(jsonb_agg(e || jsonb_build_object('u', v_units[x.o]) order by x.o), '[]')
+  into v_effects
+  from jsonb_array_elements(v_unit_effects) with ordinality as x (eff, o), jsonb_array_elements(x.eff) as e;
 
   select coalesce(jsonb_agg(m.match order by m.rank, m.name), '[]')
   into v_matches
@@ -35,21 +45,26 @@ begin
            jsonb_build_object('rule_id', g.id, 'name', g.name, 'category', g.category, 'severity', g.severity,
                               'mode', g.mode, 'override_trust', g.override_trust,
                               'overridden', coalesce(p_trust >= g.override_trust, false),
-                              'unit', (select x.unit from unnest(v_units, v_kinds) with ordinality as x (unit, kind, o)
-                                       where x.kind = g.applies_to
-                                         and case when g.heads is null or x.unit ^@ any (g.heads) then x.unit ~ g.pattern
-                                                  else false end
-                                       order by x.o limit 1)) as match
+                              'unit', hit.unit, 'action', hit.action, 'target', hit.target, 'classes', hit.classes) as match
     from authz.guardrails as g
+    cross join lateral (
+      select e ->> 'u' as unit, e ->> 'a' as action, e ->> 't' as target, e -> 'c' as classes
+      from jsonb_array_elements(v_effects) as e
+      where g.actions is not null and (e ->> 'a') = any (g.actions)
+        and (g.targets is null or (e -> 'c') ?| g.targets)
+      union all
+      select x.unit, null, null, null
+      from unnest(v_units, v_kinds) with ordinality as x (unit, kind, o)
+      where g.pattern is not null and x.kind = g.applies_to
+        -- the prefilter first (CASE fixes the order): a regex is compiled only when it may match
+        and case when g.heads is null or x.unit ^@ any (g.heads) then x.unit ~ g.pattern else false end
+      limit 1) as hit
     where g.tenant_id = p_tenant_id and g.enabled
-      and exists (select from unnest(v_units, v_kinds) as x (unit, kind)
-                  where x.kind = g.applies_to
-                    -- the prefilter first (CASE fixes the order): a regex is compiled only when it may match
-                    and case when g.heads is null or x.unit ^@ any (g.heads) then x.unit ~ g.pattern else false end)
     union all
     select 'normalizer', 0,
            jsonb_build_object('rule_id', null, 'name', 'normalizer', 'category', 'process', 'severity', 'critical',
-                              'mode', 'block', 'override_trust', null, 'overridden', false, 'unit', x.unit)
+                              'mode', 'block', 'override_trust', null, 'overridden', false, 'unit', x.unit,
+                              'action', null, 'target', null, 'classes', null)
     from unnest(v_units, v_kinds) as x (unit, kind) where x.kind = 'error'
   ) as m;
 
@@ -77,9 +92,9 @@ begin
   return jsonb_build_object('code', v_code, 'reason', v_reason,
                             'normalized', array_to_string(array(select x.unit from unnest(v_units, v_kinds) with ordinality as x (unit, kind, o)
                                                                 where x.kind <> 'error' order by x.o), E'\n'),
-                            'matches', v_matches, 'overridden', v_overridden, 'trust', p_trust);
+                            'units', v_explained, 'matches', v_matches, 'overridden', v_overridden, 'trust', p_trust);
 end;
 $$;
 
-comment on function coord.guard_evaluate(uuid, text, text, smallint) is 'Guardrail decision (blocked, needs_approval, allowed; overridden when trust overrode a match) for one operation against the enabled rules of a tenant. Reads only. Errors: CO471, CO472.';
+comment on function coord.guard_evaluate(uuid, text, text, smallint) is 'Guardrail decision (blocked, needs_approval, allowed; overridden when trust overrode a match) for one operation against the enabled rules of a tenant: rules match effects (action x target class) or, for pattern rules, canonical units. Reads only. Errors: CO471, CO472.';
 revoke all on function coord.guard_evaluate(uuid, text, text, smallint) from public;

@@ -1,0 +1,16 @@
+create or replace function api.list_guardrail_vocabulary()
+returns table (kind text, name text, meaning text)
+language sql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+  select v.kind, v.name, v.meaning
+  from authz.guard_vocabulary as v
+  cross join authz.require_read('guardrail.read') as me
+  order by v.kind, v.name;
+$$;
+
+comment on function api.list_guardrail_vocabulary() is 'The actions and target classes guardrail operation rules are written in (api.add_guardrail p_actions and p_targets). Read-only. Errors: PT403.';
+revoke all on function api.list_guardrail_vocabulary() from public;
+grant execute on function api.list_guardrail_vocabulary() to coord_agent, coord_operator, coord_auditor;

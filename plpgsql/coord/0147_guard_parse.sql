@@ -1,0 +1,184 @@
+-- Guardrail normalizer, step 3: one simple command (after unwrapping) as an operation.
+-- Returns {canon, prog, sub, args, flags, vals, redir, words}:
+-- * prog: the program: base name of the binary (/bin/rm, ./rm, \rm and C:\x\RM.EXE are rm),
+--   lower-cased, interpreter versions dropped (python3.11 and pypy3 are python, pip3 is pip);
+-- * sub: for tools with subcommands (git push, kubectl delete, ...) the first operand, found
+--   after the tool's global options;
+-- * args: every operand in order (the subcommand first), each a coord.guard_word (paths
+--   collapsed); everything after -- is an operand; -5 and the like are operands;
+-- * flags: short clusters split (-rf -> -r -f), spellings mapped by coord.guard_option
+--   (--force -> -f, -R -> -r for rm), sorted and deduplicated; vals: {flag: [values]} for flags
+--   that take a value (-n prod, --namespace=prod, --x=v);
+-- * redir: [[operator, target]] (>, >>, <, 2>&1 ...);
+-- * words: the words after the program as written (word-normalized), for tools whose
+--   arguments are not getopt-style (find, dd, kill, terraform, PowerShell cmdlets, cmd /switches),
+--   whose args are then every word not starting with - and whose flags every word that does;
+-- * canon: the canonical text "prog [sub] flags operands redirects" custom pattern rules are
+--   written against (coord.guard_quote quoting; flags with values as -n prod / --x=v).
+create or replace function coord.guard_parse(p_words text[], p_redirects text[] default '{}')
+returns jsonb
+language plpgsql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_verbatim constant text[] := array['kill', 'find', 'echo', 'printf', 'dd', 'terraform', 'tofu', 'terragrunt',
+                                      'test', '[', '[[', 'expr', 'java', 'go', 'printenv', 'true', 'false',
+                                      'del', 'erase', 'rd', 'rmdir.exe', 'format', 'reg', 'schtasks', 'net', 'netsh',
+                                      'bcdedit', 'vssadmin', 'wmic', 'cipher', 'icacls', 'takeown', 'attrib',
+                                      'diskpart', 'sc', 'taskkill', 'wevtutil', 'robocopy', 'xcopy', 'cmd',
+                                      'powershell', 'pwsh'];
+  v_subtools constant text[] := array['git', 'kubectl', 'oc', 'docker', 'podman', 'nerdctl', 'buildah', 'helm', 'npm',
+                                      'yarn', 'pnpm', 'bun', 'cargo', 'gem', 'poetry', 'twine', 'uv', 'hatch', 'flit',
+                                      'gh', 'glab', 'systemctl', 'aws', 'gcloud', 'az', 'gsutil', 'dotnet', 'nft',
+                                      'ufw', 'vercel', 'netlify', 'fly', 'flyctl', 'heroku', 'wrangler', 'firebase',
+                                      'serverless', 'sls', 'pulumi', 'cdk', 'doctl', 'helmfile', 'kustomize',
+                                      'launchctl', 'security', 'vault', 'op', 'bw', 'pass', 'mongosh', 'mongo',
+                                      'redis-cli', 'crontab', 'pip', 'conda', 'mamba', 'brew', 'apt', 'apt-get',
+                                      'snap', 'flatpak', 'gpg', 'gpg2', 'kubeadm', 'minikube', 'kind', 'k3d',
+                                      'eksctl', 'nomad', 'consul', 'railway', 'render', 'supabase', 'prisma',
+                                      'rails', 'rake', 'alembic', 'sequelize', 'knex', 'typeorm', 'flyway', 'liquibase',
+                                      'mix', 'goreleaser', 'lerna', 'changeset', 'vsce', 'ovsx', 'mvn', 'gradle',
+                                      'gradlew', 'nuget', 'terraform', 'ansible-galaxy', 'jf', 'skaffold', 'tilt',
+                                      'argocd', 'flux', 'sam', 'amplify', 'copilot', 'eb', 'ssh-keygen', 'deno'];
+  v_cmd_tools constant text[] := array['del', 'erase', 'rd', 'rmdir.exe', 'format', 'reg', 'schtasks', 'net', 'netsh',
+                                       'bcdedit', 'vssadmin', 'wmic', 'cipher', 'icacls', 'takeown', 'attrib',
+                                       'diskpart', 'sc', 'taskkill', 'wevtutil', 'robocopy', 'xcopy', 'cmd'];
+  v_switch text;
+  v_n integer := coalesce(cardinality(p_words), 0);
+  v_name text;
+  v_key text;
+  v_sub text;
+  v_flags text[] := '{}';
+  v_vals jsonb := '{}';
+  v_args text[] := '{}';
+  v_words text[];
+  v_redir jsonb := '[]';
+  v_redir_canon text[] := '{}';
+  v_after boolean := false;
+  v_i integer := 2;
+  v_j integer;
+  v_w text;
+  v_flag text;
+  v_val text;
+  v_alias text;
+  v_opt record;
+  v_m text[];
+begin
+  if v_n = 0 then
+    return null;
+  end if;
+  v_name := coord.guard_word(p_words[1]);
+  if v_name !~ '^/+$' and v_name not like '%$(%' then
+    v_name := regexp_replace(v_name, '^.*[/\\]', '');
+  end if;
+  if v_name !~ '\$' then
+    v_name := lower(v_name);
+    v_name := regexp_replace(v_name, '\.(exe|com|bat|cmd)$', '');
+    v_name := regexp_replace(v_name, '^(python|pip|perl|ruby|php|lua|node|pypy|ipython)[0-9][0-9.]*$', '\1');
+    v_name := case v_name when 'pypy' then 'python' when 'nodejs' then 'node' when 'flyctl' then 'fly'
+                          when 'sls' then 'serverless' when 'gradlew' then 'gradle' when 'mvnw' then 'mvn'
+                          when 'gpg2' then 'gpg' when 'netcat' then 'nc' when 'docker-compose' then 'docker-compose'
+                          when 'podman-compose' then 'docker-compose' when 'gawk' then 'awk' when 'mawk' then 'awk'
+                          when 'nawk' then 'awk' when 'gsed' then 'sed' when 'gtar' then 'tar' when 'bsdtar' then 'tar'
+                          when 'batcat' then 'bat' when 'mariadb' then 'mysql' when 'pwsh' then 'powershell'
+                          when 'nerdctl' then 'docker' when 'podman' then 'docker' else v_name end;
+  end if;
+  v_key := v_name;
+  v_words := array(select coord.guard_word(x) from unnest(p_words[2:]) with ordinality as w (x, o) order by w.o);
+  select coalesce(jsonb_agg(jsonb_build_array(m[1], coord.guard_word(m[2])) order by r.o), '[]'),
+         coalesce(array_agg(m[1] || coord.guard_quote(coord.guard_word(m[2])) order by r.o), '{}')
+  into v_redir, v_redir_canon
+  from unnest(p_redirects) with ordinality as r (x, o)
+  cross join lateral regexp_match(r.x, '^([0-9&]*(?:<<<|<<-|<<|>>|>\||>&|<&|<>|>|<))(.*)$', 's') as m;
+
+  -- tools whose arguments are not getopt-style, and PowerShell cmdlets (Verb-Noun)
+  if v_name = any (v_verbatim)
+     or v_name ~ '^(get|set|remove|new|add|clear|stop|start|invoke|format|copy|move|rename|out|write|import|export|test|enable|disable|restart|register|unregister|install|uninstall|update|expand|compress|convertto|convertfrom|select|where|foreach|sort|measure|resolve|split|join|wait|mount|dismount|initialize|reset|grant|revoke|block|unblock|push|pop|publish|send|receive|connect|disconnect|save|show|lock|unlock|suspend|resume|enter|find|restore|backup|optimize|repair|read|edit|protect|unprotect)-[a-z][a-z0-9]*$' then
+    -- cmd.exe tools take /switches (/s /q /f:x); elsewhere a leading / is a path
+    v_switch := case when v_name = any (v_cmd_tools) then '^(-.|/[A-Za-z?][A-Za-z0-9:-]*$)' else '^-.' end;
+    return jsonb_build_object(
+      'prog', v_name, 'sub', null, 'words', to_jsonb(v_words), 'redir', v_redir,
+      'args', to_jsonb(array(select w from unnest(v_words) with ordinality as x (w, o) where w !~ v_switch order by o)),
+      'flags', to_jsonb(array(select distinct lower(split_part(w, case when w ~ '^/' then ':' else '=' end, 1)) collate "C"
+                              from unnest(v_words) as w where w ~ v_switch order by 1)),
+      'vals', '{}'::jsonb,
+      'canon', array_to_string(array[coord.guard_quote(v_name)]
+                               || array(select coord.guard_quote(x) from unnest(v_words) with ordinality as w (x, o)
+                                        order by w.o)
+                               || v_redir_canon, ' '));
+  end if;
+
+  while v_i <= v_n loop
+    v_w := p_words[v_i];
+    if v_after then
+      v_args := v_args || coord.guard_word(v_w);
+    elsif v_w = '--' then
+      v_after := true;
+    elsif v_w ~ '^--.' then
+      v_flag := split_part(v_w, '=', 1);
+      v_val := case when strpos(v_w, '=') > 0 then substr(v_w, strpos(v_w, '=') + 1) end;
+      select o.canonical, o.takes_value into v_opt from coord.guard_option(v_key, v_flag) as o;
+      if coalesce(v_opt.takes_value, false) and v_val is null and v_i < v_n then
+        v_i := v_i + 1;
+        v_val := p_words[v_i];
+      end if;
+      foreach v_alias in array coalesce(v_opt.canonical, array[v_flag]) loop
+        v_flags := v_flags || v_alias;
+        if v_val is not null then
+          v_vals := jsonb_set(v_vals, array[v_alias], coalesce(v_vals -> v_alias, '[]') || to_jsonb(coord.guard_word(v_val)));
+        end if;
+      end loop;
+    elsif v_w ~ '^-[^-0-9]' and not (v_name = 'chmod' and v_w ~ '^-[rwxXstugoa]+$') then
+      v_j := 2;
+      while v_j <= char_length(v_w) loop
+        v_flag := '-' || substr(v_w, v_j, 1);
+        select o.canonical, o.takes_value into v_opt from coord.guard_option(v_key, v_flag) as o;
+        if coalesce(v_opt.takes_value, false) then
+          v_val := substr(v_w, v_j + 1);
+          if v_val = '' then
+            v_val := case when v_i < v_n then p_words[v_i + 1] end;
+            v_i := v_i + case when v_i < v_n then 1 else 0 end;
+          end if;
+          foreach v_alias in array coalesce(v_opt.canonical, array[v_flag]) loop
+            v_flags := v_flags || v_alias;
+            if v_val is not null then
+              v_vals := jsonb_set(v_vals, array[v_alias],
+                                  coalesce(v_vals -> v_alias, '[]') || to_jsonb(coord.guard_word(v_val)));
+            end if;
+          end loop;
+          exit;
+        end if;
+        foreach v_alias in array coalesce(v_opt.canonical, array[v_flag]) loop
+          v_flags := v_flags || v_alias;
+        end loop;
+        v_j := v_j + 1;
+      end loop;
+    elsif v_sub is null and v_name = any (v_subtools) and v_w !~ '^-' then
+      v_sub := v_w;
+      v_key := v_name || ' ' || v_w;
+      v_args := v_args || v_w;
+    else
+      v_args := v_args || coord.guard_word(v_w);
+    end if;
+    v_i := v_i + 1;
+  end loop;
+  v_flags := array(select distinct f collate "C" from unnest(v_flags) as f order by 1);
+  return jsonb_build_object(
+    'prog', v_name, 'sub', v_sub, 'args', to_jsonb(v_args), 'flags', to_jsonb(v_flags), 'vals', v_vals,
+    'redir', v_redir, 'words', to_jsonb(v_words),
+    'canon', array_to_string(
+      array[case when v_name ~ '^[^ ''"]+\(\)$' then v_name else coord.guard_quote(v_name) end]
+      || case when v_sub is null then '{}'::text[] else array[coord.guard_quote(v_sub)] end
+      || array(select f || coalesce(case when f like '--%' then '=' else ' ' end
+                                    || (select string_agg(coord.guard_quote(x), ' ' || f || case when f like '--%' then '=' else ' ' end)
+                                        from jsonb_array_elements_text(v_vals -> f) as x), '')
+               from unnest(v_flags) as f order by f collate "C")
+      || array(select coord.guard_quote(x) from unnest(v_args) with ordinality as w (x, o)
+               where not (w.o = 1 and v_sub is not null) order by w.o)
+      || v_redir_canon, ' '));
+end;
+$$;
+
+comment on function coord.guard_parse(text[], text[]) is 'Guardrail normalizer: one simple command as an operation {canon, prog, sub, args, flags, vals, redir, words}: program, subcommand, canonical flags with their values, operands, redirections; canon is the canonical text custom pattern rules match.';
+revoke all on function coord.guard_parse(text[], text[]) from public;

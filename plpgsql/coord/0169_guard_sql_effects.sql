@@ -1,0 +1,125 @@
+-- What one canonical SQL statement does, as guardrail effects. p_flat is the statement with
+-- subqueries replaced by () (its kind and targets), p_full the same statement with them inline
+-- (its WHERE clause). Both are upper-case with literals emptied ('').
+--   sql-drop-database   DROP DATABASE
+--   sql-drop            DROP TABLE / SCHEMA / ROLE / USER / EXTENSION / TABLESPACE / SERVER / OWNED
+--   sql-drop-object     DROP VIEW / INDEX / FUNCTION / TRIGGER / SEQUENCE / TYPE / POLICY ...
+--   sql-truncate        TRUNCATE
+--   sql-all-rows        DELETE or UPDATE without a WHERE that can be false (no WHERE, TRUE, 1=1,
+--                       x = x, OR 1=1, x IN (SELECT x FROM the same table)), MERGE ... THEN DELETE
+--   sql-alter-drop      ALTER TABLE ... DROP COLUMN / CONSTRAINT
+--   sql-privilege       superuser-like role attributes, granting superuser or pg_* roles, grants to
+--                       PUBLIC or ON *.*, default privileges for PUBLIC, row-level security off,
+--                       writes to pg_authid/pg_catalog, SET ROLE to a superuser
+--   sql-server          server-level settings and files: ALTER SYSTEM, SET GLOBAL, COPY to or from a
+--                       file, pg_read_file & co, large-object import/export, LOAD, untrusted
+--                       languages and extensions, session_replication_role, DISABLE TRIGGER,
+--                       pg_terminate_backend, pg_reload_conf, replication slots, REASSIGN OWNED,
+--                       subscriptions, INTO OUTFILE, LOAD DATA INFILE
+--   sql-server-exec     running programs on the server: COPY ... PROGRAM, xp_cmdshell, sys_exec
+--   sql-definer         SECURITY DEFINER functions
+create or replace function coord.guard_sql_effects(p_flat text, p_full text default null)
+returns jsonb
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  s text := coalesce(p_flat, '');
+  v_full text := coalesce(p_full, p_flat, '');
+  v_out jsonb := '[]';
+  v_m text[];
+  v_table text;
+  v_where text;
+begin
+  -- PREPARE name [(types)] AS statement: the statement is what will run
+  s := regexp_replace(s, '^PREPARE [^ ]+( \(\))? AS ', '');
+  v_full := regexp_replace(v_full, '^PREPARE [^ ]+( \([^()]*\))? AS ', '');
+  -- WITH ... AS () [, ... AS ()] statement: the statement after the CTEs
+  s := regexp_replace(s, '^WITH (RECURSIVE )?([^ ,]+( \(\))? AS( NOT)?( MATERIALIZED)? \(\)( ?, ?)?)+ ?', '');
+
+  if s ~ '^DROP DATABASE( |$)' then
+    v_out := v_out || coord.guard_effect('sql-drop-database', array[s]);
+  elsif s ~ '^DROP (TABLE|SCHEMA|OWNED|TABLESPACE|ROLE|USER|GROUP|EXTENSION|FOREIGN TABLE|SERVER|KEYSPACE|COLLECTION|INDEX ON ALL)( |$)' then
+    v_out := v_out || coord.guard_effect('sql-drop', array[s]);
+  elsif s ~ '^DROP ' then
+    v_out := v_out || coord.guard_effect('sql-drop-object', array[s]);
+  elsif s ~ '^TRUNCATE( |$)' then
+    v_out := v_out || coord.guard_effect('sql-truncate', array[s]);
+  elsif s ~ '^(DELETE FROM|DELETE|UPDATE) ' then
+    v_m := regexp_match(s, '^(?:DELETE FROM|DELETE|UPDATE) (?:ONLY )?([A-Z0-9_."$]+)');
+    v_table := v_m[1];
+    v_where := coord.guard_sql_where(v_full);
+    if v_where is null or coord.guard_sql_always_true(v_where, v_table) then
+      v_out := v_out || coord.guard_effect('sql-all-rows', array[coalesce(v_table, s)]);
+    end if;
+    if v_table ~ '^(PG_CATALOG\.|PG_|MYSQL\.USER|INFORMATION_SCHEMA\.)' then
+      v_out := v_out || coord.guard_effect('sql-privilege', array[v_table]);
+    end if;
+  elsif s ~ '^MERGE ' and s ~ ' THEN DELETE( |$)' then
+    v_out := v_out || coord.guard_effect('sql-all-rows', array[s]);
+  elsif s ~ '^ALTER TABLE ' then
+    if s ~ ' (DISABLE|NO FORCE) ROW LEVEL SECURITY( |$)' then
+      v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
+    elsif s ~ ' DISABLE (ALWAYS )?TRIGGER( |$)' or s ~ ' ENABLE REPLICA TRIGGER( |$)' then
+      v_out := v_out || coord.guard_effect('sql-server', array[s]);
+    elsif s ~ ' DROP (?!(NOT NULL|DEFAULT|IDENTITY|EXPRESSION)( |$))' then
+      v_out := v_out || coord.guard_effect('sql-alter-drop', array[s]);
+    end if;
+  elsif s ~ '^ALTER SYSTEM( |$)' or s ~ '^SET GLOBAL ' or s ~ '^SET PERSIST' or s ~ '^(SHUTDOWN|KILL( CONNECTION| QUERY)?|RESET MASTER|RESET SLAVE|PURGE BINARY LOGS|INSTALL PLUGIN|UNINSTALL PLUGIN|ALTER SERVER|RECONFIGURE|DBCC)( |$)' then
+    v_out := v_out || coord.guard_effect('sql-server', array[s]);
+  elsif s ~ '^(CREATE|ALTER) (ROLE|USER|GROUP) ' then
+    if s ~ ' (SUPERUSER|BYPASSRLS|CREATEROLE|REPLICATION)( |$)' or s ~ '^ALTER (ROLE|USER) (POSTGRES|ROOT|RDSADMIN|AZURE_SUPERUSER|CLOUDSQLSUPERUSER|SA)( |$).*(PASSWORD|RENAME|NOLOGIN|VALID UNTIL)' then
+      v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
+    end if;
+  elsif s ~ '^GRANT ' then
+    if s ~ ' TO (GROUP )?PUBLIC( |,|$)' or s ~ ' ON \*\.\* ' or s ~ ' WITH (ADMIN|GRANT) OPTION( |$)' and s ~ '^GRANT ALL'
+       or s ~ '^GRANT (POSTGRES|PG_[A-Z_]+|RDS_SUPERUSER|RDS_IAM|AZURE_PG_ADMIN|CLOUDSQLSUPERUSER|SUPERUSER|ROOT|SYSADMIN|DB_OWNER|DBA)( ?, ?[A-Z_]+)* TO ' then
+      v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
+    end if;
+  elsif s ~ '^ALTER DEFAULT PRIVILEGES ' and s ~ ' TO PUBLIC( |,|$)' then
+    v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
+  elsif s ~ '^SET (SESSION |LOCAL )?(ROLE|SESSION AUTHORIZATION) (POSTGRES|RDSADMIN|RDS_SUPERUSER|AZURE_SUPERUSER|CLOUDSQLSUPERUSER|ROOT|SA)( |$)' then
+    v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
+  elsif s ~ '^(SET|RESET) (SESSION |LOCAL )?SESSION_REPLICATION_ROLE' and s !~ '(= ?| TO )(DEFAULT|ORIGIN)$' and s !~ '^RESET' then
+    v_out := v_out || coord.guard_effect('sql-server', array[s]);
+  elsif s ~ '^COPY ' then
+    if s ~ ' (TO|FROM) PROGRAM( |$)' then
+      v_out := v_out || coord.guard_effect('sql-server-exec', array[s]);
+    elsif s ~ ' (TO|FROM) ''''' then
+      v_out := v_out || coord.guard_effect('sql-server', array[s]);
+    end if;
+  elsif s ~ '^LOAD( |$)' and s !~ '^LOAD DATA LOCAL ' or s ~ '^LOAD DATA (LOW_PRIORITY |CONCURRENT )?INFILE ' then
+    v_out := v_out || coord.guard_effect('sql-server', array[s]);
+  elsif s ~ '^CREATE (OR REPLACE )?(TRUSTED )?(PROCEDURAL )?LANGUAGE ' or s ~ '^CREATE (SUBSCRIPTION|EVENT TRIGGER) '
+        or s ~ '^CREATE EXTENSION (IF NOT EXISTS )?"?(PLPYTHON3?U|PLPERLU|PLTCLU|PLSH|ADMINPACK|DBLINK|POSTGRES_FDW|FILE_FDW|LO|PG_EXECUTE_SERVER_PROGRAM|SYSTEM_STATS|PGCRYPTO_UNSAFE|PLV8U|PLJAVAU|PLRUBYU)"?( |$)'
+        or s ~ '^REASSIGN OWNED ' or s ~ '^ALTER (EXTENSION|LANGUAGE) ' or s ~ '^ALTER DATABASE [^ ]+ (OWNER|RENAME|SET|CONNECTION LIMIT|IS_TEMPLATE|ALLOW_CONNECTIONS)' then
+    v_out := v_out || coord.guard_effect(case when s ~ '^REASSIGN' then 'sql-drop' else 'sql-server' end, array[s]);
+  elsif s ~ '^CREATE (OR REPLACE )?(FUNCTION|PROCEDURE) ' then
+    if s ~ ' LANGUAGE "?(PLPYTHON3?U|PLPERLU|PLTCLU|PLSH|C|INTERNAL|PLV8U|PLJAVAU)"?( |$)' then
+      v_out := v_out || coord.guard_effect('sql-server-exec', array[s]);
+    elsif s ~ ' SECURITY DEFINER( |$)' then
+      v_out := v_out || coord.guard_effect('sql-definer', array[s]);
+    end if;
+  elsif s ~ '^ALTER (FUNCTION|PROCEDURE) .* SECURITY DEFINER( |$)' then
+    v_out := v_out || coord.guard_effect('sql-definer', array[s]);
+  elsif s ~ '^(EXEC|EXECUTE) (MASTER\.\.|MASTER\.DBO\.|SYS\.)?(XP_CMDSHELL|SP_CONFIGURE|SP_OACREATE|SP_ADDSRVROLEMEMBER|SP_ADDLOGIN|XP_REGWRITE)( |$)' then
+    v_out := v_out || coord.guard_effect(case when s ~ 'XP_CMDSHELL|SP_OACREATE' then 'sql-server-exec' else 'sql-server' end, array[s]);
+  end if;
+
+  -- functions that reach past the database, wherever they are called
+  if s ~ '(PG_READ_FILE|PG_READ_BINARY_FILE|PG_LS_DIR|PG_LS_LOGDIR|PG_LS_WALDIR|PG_LS_TMPDIR|PG_STAT_FILE|PG_FILE_WRITE|PG_FILE_RENAME|PG_FILE_UNLINK|LO_IMPORT|LO_EXPORT|PG_TERMINATE_BACKEND|PG_RELOAD_CONF|PG_ROTATE_LOGFILE|PG_DROP_REPLICATION_SLOT|PG_PROMOTE|PG_REPLICATION_ORIGIN_DROP|DBLINK_EXEC|DBLINK_CONNECT|LOAD_FILE|PG_LOGICAL_EMIT_MESSAGE|PG_SWITCH_WAL|PG_CREATE_RESTORE_POINT|PG_BACKUP_START|PG_WAL_REPLAY_PAUSE|SET_CONFIG ?\( ?'''' ?, ?'''' ?, ?FALSE)\s*\(' then
+    v_out := v_out || coord.guard_effect('sql-server', array[substring(s from '(PG_[A-Z_]+|LO_[A-Z_]+|DBLINK_[A-Z_]+|LOAD_FILE|SET_CONFIG)')]);
+  end if;
+  if s ~ '(XP_CMDSHELL|SYS_EXEC|SYS_EVAL|PG_EXECUTE_SERVER_PROGRAM)' then
+    v_out := v_out || coord.guard_effect('sql-server-exec', array[s]);
+  end if;
+  if s ~ ' INTO (OUTFILE|DUMPFILE) ' then
+    v_out := v_out || coord.guard_effect('sql-server', array[s]);
+  end if;
+  return v_out;
+end;
+$$;
+
+comment on function coord.guard_sql_effects(text, text) is 'Guardrail effects of one canonical SQL statement: drops, truncation, unbounded or always-true DELETE/UPDATE/MERGE, privilege escalation, server-level settings, files and programs.';
+revoke all on function coord.guard_sql_effects(text, text) from public;

@@ -1,0 +1,68 @@
+-- Whether a canonical WHERE clause selects every row: an OR of terms is always true when one
+-- term is; an AND of factors when every factor is. Factors that are always true: TRUE, NOT
+-- FALSE, 1, a constant comparison of equal literals or numbers ('' = '' after literals are
+-- emptied, 1 = 1, 2 > 1), an expression compared with itself (id = id, t.a >= t.a), x IN
+-- (SELECT x FROM the same table) without a WHERE of its own, EXISTS of a subquery without
+-- WHERE, and a parenthesized clause that is always true. Anything else may be false.
+create or replace function coord.guard_sql_always_true(p_where text, p_table text default null)
+returns boolean
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v text := btrim(coalesce(p_where, ''));
+  v_terms text[];
+  v_term text;
+  v_factor text;
+  v_all boolean;
+  v_m text[];
+  v_table text := regexp_replace(coalesce(p_table, ''), '^.*\.', '');
+begin
+  if v = '' then
+    return true;
+  end if;
+  v_terms := coord.guard_sql_split(v, ' OR ');
+  foreach v_term in array v_terms loop
+    v_all := true;
+    foreach v_factor in array coord.guard_sql_split(v_term, ' AND ') loop
+      v_factor := btrim(v_factor);
+      if v_factor ~ '^\(.*\)$' and coord.guard_sql_wrapped(v_factor)
+         and substr(v_factor, 2, char_length(v_factor) - 2) !~ '^SELECT ' then
+        if coord.guard_sql_always_true(substr(v_factor, 2, char_length(v_factor) - 2), p_table) then
+          continue;
+        end if;
+        v_all := false;
+        exit;
+      end if;
+      if v_factor in ('TRUE', 'NOT FALSE', '1', 'NOT NULL IS NULL', 'NULL IS NULL', 'NOT 0', '''''')
+         or v_factor ~ '^(''''|-?[0-9.]+) ?(=|<=|>=|IS NOT DISTINCT FROM|LIKE|ILIKE) ?(''''|-?[0-9.]+)$'
+            and split_part(regexp_replace(v_factor, ' ?(=|<=|>=|IS NOT DISTINCT FROM|LIKE|ILIKE) ?', '|'), '|', 1)
+                = split_part(regexp_replace(v_factor, ' ?(=|<=|>=|IS NOT DISTINCT FROM|LIKE|ILIKE) ?', '|'), '|', 2)
+         or v_factor ~ '^-?[0-9.]+ ?(<>|!=|<|>) ?-?[0-9.]+$' and coord.guard_sql_numbers_hold(v_factor)
+         or v_factor ~ '^EXISTS ?\(SELECT [^()]*\)$' and v_factor !~ ' WHERE '
+         or v_factor ~ '^[A-Z0-9_."]+ IS NOT NULL OR [A-Z0-9_."]+ IS NULL$' then
+        continue;
+      end if;
+      v_m := regexp_match(v_factor, '^(.+?) ?(=|<=|>=|IS NOT DISTINCT FROM) ?(.+)$');
+      if v_m is not null and btrim(v_m[1]) = btrim(v_m[3]) and v_m[1] !~ '^\(\)$' then
+        continue;
+      end if;
+      v_m := regexp_match(v_factor, '^([A-Z0-9_."]+) IN ?\(SELECT (DISTINCT )?([A-Z0-9_."]+) FROM ([A-Z0-9_."]+)( [A-Z0-9_]+)?\)$');
+      if v_m is not null and regexp_replace(v_m[1], '^.*\.', '') = regexp_replace(v_m[3], '^.*\.', '')
+         and (v_table = '' or regexp_replace(v_m[4], '^.*\.', '') = v_table) then
+        continue;
+      end if;
+      v_all := false;
+      exit;
+    end loop;
+    if v_all then
+      return true;
+    end if;
+  end loop;
+  return false;
+end;
+$$;
+
+comment on function coord.guard_sql_always_true(text, text) is 'Guardrail SQL: true when a canonical WHERE clause cannot be false (TRUE, 1=1, x = x, OR 1=1, x IN (SELECT x FROM the same table), ...).';
+revoke all on function coord.guard_sql_always_true(text, text) from public;
