@@ -6,7 +6,7 @@
 --   after the tool's global options;
 -- * args: every operand in order (the subcommand first), each a coord.guard_word (paths
 --   collapsed); everything after -- is an operand; -5 and the like are operands;
--- * flags: short clusters split (-rf -> -r -f), spellings mapped by coord.guard_option
+-- * flags: short clusters split (-rf -> -r -f), spellings mapped by coord.guard_flag_map
 --   (--force -> -f, -R -> -r for rm), sorted and deduplicated; vals: {flag: [values]} for flags
 --   that take a value (-n prod, --namespace=prod, --x=v);
 -- * redir: [[operator, target]] (>, >>, <, 2>&1 ...);
@@ -62,7 +62,8 @@ declare
   v_flag text;
   v_val text;
   v_alias text;
-  v_opt record;
+  v_opt jsonb;
+  v_flagmap jsonb := coord.guard_flag_map();
   v_m text[];
 begin
   if v_n = 0 then
@@ -118,12 +119,12 @@ begin
     elsif v_w ~ '^--.' then
       v_flag := split_part(v_w, '=', 1);
       v_val := case when strpos(v_w, '=') > 0 then substr(v_w, strpos(v_w, '=') + 1) end;
-      select o.canonical, o.takes_value into v_opt from coord.guard_option(v_key, v_flag) as o;
-      if coalesce(v_opt.takes_value, false) and v_val is null and v_i < v_n then
+      v_opt := coalesce(v_flagmap -> v_key -> v_flag, v_flagmap -> v_name -> v_flag);
+      if coalesce((v_opt ->> 1)::boolean, false) and v_val is null and v_i < v_n then
         v_i := v_i + 1;
         v_val := p_words[v_i];
       end if;
-      foreach v_alias in array coalesce(v_opt.canonical, array[v_flag]) loop
+      foreach v_alias in array case when jsonb_typeof(v_opt -> 0) = 'array' then array(select jsonb_array_elements_text(v_opt -> 0)) else array[v_flag] end loop
         v_flags := v_flags || v_alias;
         if v_val is not null then
           v_vals := jsonb_set(v_vals, array[v_alias], coalesce(v_vals -> v_alias, '[]') || to_jsonb(coord.guard_word(v_val)));
@@ -133,14 +134,14 @@ begin
       v_j := 2;
       while v_j <= char_length(v_w) loop
         v_flag := '-' || substr(v_w, v_j, 1);
-        select o.canonical, o.takes_value into v_opt from coord.guard_option(v_key, v_flag) as o;
-        if coalesce(v_opt.takes_value, false) then
+        v_opt := coalesce(v_flagmap -> v_key -> v_flag, v_flagmap -> v_name -> v_flag);
+        if coalesce((v_opt ->> 1)::boolean, false) then
           v_val := substr(v_w, v_j + 1);
           if v_val = '' then
             v_val := case when v_i < v_n then p_words[v_i + 1] end;
             v_i := v_i + case when v_i < v_n then 1 else 0 end;
           end if;
-          foreach v_alias in array coalesce(v_opt.canonical, array[v_flag]) loop
+          foreach v_alias in array case when jsonb_typeof(v_opt -> 0) = 'array' then array(select jsonb_array_elements_text(v_opt -> 0)) else array[v_flag] end loop
             v_flags := v_flags || v_alias;
             if v_val is not null then
               v_vals := jsonb_set(v_vals, array[v_alias],
@@ -149,7 +150,7 @@ begin
           end loop;
           exit;
         end if;
-        foreach v_alias in array coalesce(v_opt.canonical, array[v_flag]) loop
+        foreach v_alias in array case when jsonb_typeof(v_opt -> 0) = 'array' then array(select jsonb_array_elements_text(v_opt -> 0)) else array[v_flag] end loop
           v_flags := v_flags || v_alias;
         end loop;
         v_j := v_j + 1;

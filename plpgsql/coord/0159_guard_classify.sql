@@ -11,15 +11,19 @@
 --   credential   secrets: private keys, cloud/registry/cluster credentials, .env files, password
 --                and browser stores, shadow files, terraform state, /proc/*/environ
 --   persistence  what runs later on its own: shell rc files, cron, systemd and launchd units,
---                autostart entries, authorized_keys, git hooks, PowerShell profiles, Run keys
+--                autostart entries, authorized_keys, git hooks, PowerShell profiles
 --   privilege    who may do what: sudoers, passwd/shadow/group, PAM, polkit
 --   security     security configuration: SELinux, AppArmor, audit, firewall, sshd, kernel parameters
 --   ci           CI/CD configuration (.github/workflows, .gitlab-ci.yml, Jenkinsfile, ...)
 --   history      shell histories and system logs
 --   tmp, cache, null   places that are safe to destroy or write (/tmp/x, ~/.cache, node_modules, /dev/null)
---   remote       another machine (host:path, user@host:path, s3://, gs://, a URL)
---   dynamic      known only at run time ($(...), ${X%...}, $UNSET, ~-): the worst must be assumed
--- A word that is none of these gets no class ({}), i.e. an ordinary project file.
+--   remote, local-url  another machine (host:path, user@host:path, s3://, a URL), or this one
+--   dynamic      known only at run time ($(...), ${X%...}, $UNSET, ~-): the worst must be assumed;
+--                dynamic-prefix: $PREFIX/etc, classified as /etc as well
+-- A word that is none of these gets no class ({}): an ordinary project file.
+-- Written with LIKE, = ANY and string functions rather than regular expressions: PostgreSQL
+-- keeps 32 compiled regular expressions per backend, and a check uses this function for every
+-- target, so regular expressions here would push the others out and be recompiled each time.
 create or replace function coord.guard_classify(p_target text)
 returns text[]
 language plpgsql
@@ -30,108 +34,226 @@ declare
   v text := p_target;
   v_classes text[] := '{}';
   v_first text;
+  v_p text;
+  v_base text;
+  v_ext text;
+  v_c1 text;
 begin
   if v is null or v = '' then
     return '{}';
   end if;
   -- Windows spellings become POSIX-like ones: C:\Windows -> c:/windows, %USERPROFILE% -> ~
-  if v ~* '^([a-z]:|\$env:|%[a-z_]+%|\\\\)' or strpos(v, '\') > 0 and v !~ '^[^\\]*\$' then
+  if strpos(v, '\') > 0 or substr(v, 2, 1) = ':' or left(v, 1) = '%' or lower(left(v, 5)) = '$env:' then
     v := lower(replace(v, '\', '/'));
-    v := regexp_replace(v, '^(\$env:(userprofile|home)|%(userprofile|homepath)%)', '~');
-    v := regexp_replace(v, '^(\$env:(temp|tmp)|%(temp|tmp)%)', '/tmp');
-    v := regexp_replace(v, '^(\$env:(systemroot|windir)|%(systemroot|windir)%)', 'c:/windows');
-    v := regexp_replace(v, '^(\$env:(programfiles|programdata|appdata|localappdata)|%(programfiles|programdata|appdata|localappdata)%)',
-                        'c:/programdata');
-    v := regexp_replace(v, '^(\$env:systemdrive|%systemdrive%)', 'c:');
-    v := regexp_replace(v, '/+$', '');
-    if v ~ '^[a-z]:$' then
+    v := case
+      when v like '$env:userprofile%' then '~' || substr(v, 17) when v like '$env:home%' then '~' || substr(v, 10)
+      when v like '%userprofile%%' then '~' || substr(v, 14) when v like '%homepath%%' then '~' || substr(v, 11)
+      when v like '$env:temp%' then '/tmp' || substr(v, 10) when v like '$env:tmp%' then '/tmp' || substr(v, 9)
+      when v like '%temp%%' then '/tmp' || substr(v, 7) when v like '%tmp%%' then '/tmp' || substr(v, 6)
+      when v like '$env:systemroot%' then 'c:/windows' || substr(v, 16) when v like '$env:windir%' then 'c:/windows' || substr(v, 12)
+      when v like '%systemroot%%' then 'c:/windows' || substr(v, 13) when v like '%windir%%' then 'c:/windows' || substr(v, 9)
+      when v like '$env:programfiles%' or v like '$env:programdata%' or v like '$env:appdata%' or v like '$env:localappdata%'
+        then 'c:/programdata/' || split_part(v, '/', 2)
+      when v like '%programfiles%%' or v like '%programdata%%' or v like '%appdata%%' or v like '%localappdata%%'
+        then 'c:/programdata/' || split_part(v, '/', 2)
+      when v like '$env:systemdrive%' then 'c:' || substr(v, 17) when v like '%systemdrive%%' then 'c:' || substr(v, 14)
+      else v end;
+    v := rtrim(v, '/');
+    if char_length(v) = 2 and substr(v, 2, 1) = ':' then
       v := v || '/';
+    end if;
+    if v like '//./physicaldrive%' or v like '//./_:' then
+      return array['device'];
     end if;
   end if;
 
   -- run-time values: substitutions, parameter expansions with operators, unknown variables
-  if v ~ '^(\$\(|`|\$\{|\$[A-Za-z_]|~-|<\()' and v !~ '^\$(TMPDIR|TMP|TEMP|PWD)(/|$)' then
-    if v ~ '^\$[A-Za-z_][A-Za-z0-9_]*/.' then
+  v_c1 := left(v, 1);
+  if v_c1 in ('$', '`') or left(v, 2) in ('~-', '<(') then
+    if v like '$TMPDIR%' or v like '$TMP%' or v like '$TEMP%' then
+      v := '/tmp' || coalesce('/' || nullif(split_part(v, '/', 2), ''), '/x');
+    elsif v = '$PWD' or v like '$PWD/%' then
+      v := '.' || substr(v, 5);
+    elsif v_c1 = '$' and substr(v, 2, 1) not in ('(', '{', '`') and strpos(v, '/') > 0 and strpos(v, '/') < char_length(v) then
       -- $PREFIX/etc is /etc when PREFIX is empty: classify what follows as well
-      return array['dynamic-prefix'] || coord.guard_classify(regexp_replace(v, '^\$[A-Za-z_][A-Za-z0-9_]*', ''));
+      return array['dynamic-prefix'] || coord.guard_classify(substr(v, strpos(v, '/')));
+    else
+      return array['dynamic'];
     end if;
-    return array['dynamic'];
   end if;
-  v := regexp_replace(v, '^\$(TMPDIR|TMP|TEMP)(/|$)', '/tmp\2');
-  v := regexp_replace(v, '^(\$PWD|~\+)(/|$)', '.\2');
-  if v ~ '^[a-z][a-z0-9+.-]*://' then
-    if v ~* '^[a-z]+://(localhost|127\.[0-9.]+|\[?::1\]?|0\.0\.0\.0)([:/]|$)' then
+  if v = '~+' or v like '~+/%' then
+    v := '.' || substr(v, 3);
+  end if;
+  if strpos(v, '://') > 0 then
+    if v like any (array['%://localhost%', '%://127.%', '%://[::1]%', '%://0.0.0.0%', '%://::1%']) then
       return array['local-url'];
     end if;
     return array['remote'];
   end if;
-  if v ~ '^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:' or v ~ '^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+:[^/]' or v ~ '^[a-z][a-z0-9-]+:/' and v !~ '^[a-z]:/' then
+  if strpos(v, ':') > 1 and v_c1 not in ('/', '.', '~') and substr(v, 2, 1) <> ':' then
     return array['remote'];
   end if;
 
   -- safe sinks
-  if v ~ '^(/dev/(null|zero|stdout|stderr|tty|fd/[0-9]+|random|urandom|full)|/proc/self/fd/[0-9]+|nul|\$null)$' then
+  if v in ('/dev/null', '/dev/zero', '/dev/stdout', '/dev/stderr', '/dev/tty', '/dev/random', '/dev/urandom', '/dev/full',
+           'nul', '$null') or v like '/dev/fd/%' or v like '/proc/self/fd/%' then
     return array['null'];
   end if;
 
-  if v ~ '^(/|/\*|/\.\*|/\.|//+|[a-z]:/|[a-z]:/\*|[a-z]:/\.\*)$' or v ~ '^/[^/]*[*?[][^/]*$' and v !~ '^/(tmp|var/tmp)' then
+  if v in ('/', '/*', '/.*', '/.', '//', 'c:/', 'c:/*', 'c:/.*', 'd:/', 'd:/*')
+     or v_c1 = '/' and strpos(substr(v, 2), '/') = 0 and (strpos(v, '*') > 0 or strpos(v, '?') > 0 or strpos(v, '[') > 0) then
     v_classes := v_classes || 'root'::text;
   end if;
-  v_first := substring(v from '^/([^/]+)');
-  if v_first in ('etc', 'usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'boot', 'proc', 'sys', 'opt', 'srv',
-                 'root', 'snap', 'run', 'mnt', 'media', 'System', 'Library', 'Applications', 'Volumes', 'private', 'cores',
-                 'nix', 'lost+found', 'efi')
-     or v_first = 'var' and v !~ '^/var/tmp/.' or v_first = 'dev' and v !~ '^/dev/shm/.'
-     or v ~ '^/(home|Users|tmp|var/tmp)/?\*?$'
-     or v ~ '^[a-z]:/(windows|program files|program files \(x86\)|programdata|users/?\*?$|users$|system volume information|boot|recovery)(/|$)' then
-    v_classes := v_classes || 'system'::text;
+  if v_c1 = '/' then
+    v_first := split_part(v, '/', 2);
+    if v_first in ('etc', 'usr', 'bin', 'sbin', 'lib', 'lib32', 'lib64', 'libx32', 'boot', 'proc', 'sys', 'opt', 'root',
+                   'snap', 'run', 'mnt', 'media', 'System', 'Library', 'Applications', 'Volumes', 'private', 'cores', 'nix',
+                   'lost+found', 'efi')
+       or v_first = 'srv' and split_part(v, '/', 4) = ''
+       or v_first = 'var' and not (v like '/var/tmp/_%' or v like '/var/www/%/%')
+       or v_first = 'dev' and v not like '/dev/shm/_%'
+       or v in ('/home', '/home/', '/home/*', '/Users', '/Users/', '/Users/*', '/tmp', '/tmp/', '/tmp/*', '/var/tmp') then
+      v_classes := v_classes || 'system'::text;
+    end if;
+    if v like any (array['/dev/sd%', '/dev/hd%', '/dev/vd%', '/dev/xvd%', '/dev/nvme%', '/dev/mmcblk%', '/dev/disk%',
+                         '/dev/rdisk%', '/dev/md%', '/dev/dm-%', '/dev/loop%', '/dev/mapper/%', '/dev/sr%', '/dev/mem',
+                         '/dev/kmem', '/dev/port', '/dev/nbd%', '/dev/zd%', '/dev/bcache%']) then
+      v_classes := v_classes || 'device'::text;
+    end if;
+  elsif v like '_:/%' then
+    v_first := split_part(v, '/', 2);
+    if v_first in ('windows', 'program files', 'program files (x86)', 'programdata', 'system volume information', 'boot',
+                   'recovery') or v_first = 'users' and split_part(v, '/', 3) in ('', '*') then
+      v_classes := v_classes || 'system'::text;
+    end if;
   end if;
-  if v ~ '^/dev/(sd|hd|vd|xvd|nvme|mmcblk|disk|rdisk|md|dm-|loop|mapper/|sr|mem$|kmem$|port$|nbd|zd|bcache)'
-     or v ~ '^//\./(physicaldrive|[a-z]:)' or v ~* '^\\\\\.\\' then
-    v_classes := v_classes || 'device'::text;
-  end if;
-  if v ~ '^(~|~/|~/\*|~/\.\*|~[A-Za-z_][A-Za-z0-9_.-]*/?|/home/[^/*]+/?|/Users/[^/*]+/?|/root/?|/root/\*|/home/[^/]+/\*|/Users/[^/]+/\*|[a-z]:/users/[^/*]+/?(\*)?)$' then
+  -- home directories and what is directly in them
+  if v in ('~', '~/', '~/*', '~/.*', '/root', '/root/', '/root/*')
+     or v_c1 = '~' and strpos(v, '/') in (0, char_length(v)) and substr(v, 2, 1) not in ('', '/')
+     or (v like '/home/_%' or v like '/Users/_%' or v like '_:/users/_%')
+        and split_part(v, '/', 3) not in ('', '*') and split_part(v, '/', 4) in ('', '*') and split_part(v, '/', 5) = ''
+        and not v like '_:/users/%/%' then
     v_classes := v_classes || 'home'::text;
-  elsif v ~ '^(~|~[A-Za-z_][A-Za-z0-9_.-]*|/home/[^/]+|/Users/[^/]+|/root|[a-z]:/users/[^/]+)/[^/]+$'
-        and v !~ '^[^/]+/(\.cache|\.npm|\.yarn|\.pnpm-store|\.m2|\.gradle|\.cargo|\.rustup|\.pyenv|\.nvm|\.bun|\.deno|\.local|Library|Downloads|tmp|\.Trash|node_modules|\.pytest_cache|\.mypy_cache|\.ruff_cache|go)$'
-        and v !~ '^/(home|Users)/[^/]+/(\.cache|Downloads|tmp)$' then
-    v_classes := v_classes || 'home-data'::text;
+  elsif v like '_:/users/_%' and split_part(v, '/', 4) in ('', '*') then
+    v_classes := v_classes || 'home'::text;
+  elsif (v_c1 = '~' and strpos(v, '/') > 1 and split_part(v, '/', 3) = '' and split_part(v, '/', 2) <> '')
+        or ((v like '/home/_%/_%' or v like '/Users/_%/_%' or v like '/root/_%') and split_part(v, '/', case when v like '/root/%' then 4 else 5 end) = '')
+        or (v like '_:/users/_%/_%' and split_part(v, '/', 5) = '') then
+    v_base := split_part(v, '/', case when v_c1 = '~' then 2 when v like '/root/%' then 3 when v like '_:/%' then 4 else 4 end);
+    if v_base not in ('.cache', '.npm', '.yarn', '.pnpm-store', '.m2', '.gradle', '.cargo', '.rustup', '.pyenv', '.nvm', '.bun',
+                      '.deno', '.local', 'Library', 'Downloads', 'downloads', 'tmp', '.Trash', 'node_modules', '.pytest_cache',
+                      '.mypy_cache', '.ruff_cache', 'go', '.vscode-server', '.cache/', 'appdata', 'Caches', '*', '.*') then
+      v_classes := v_classes || 'home-data'::text;
+    end if;
   end if;
-  if v ~ '^(\.|\./|\*|\./\*|\.\*|\./\.\*|\.\.|\.\./|\.\./\*|\.\.(/\.\.)+/?\*?|:/|\./\.\.?|\*\*|\./\*\*|\*/|\{\*\})$' then
+  if v in ('.', './', '*', './*', '.*', './.*', '..', '../', '../*', ':/', './..', '**', './**', '*/', '{*}', '../..', '../../',
+           '../../*', '../../..', '*.*', '.[!.]*', '.??*', '.[^.]*')
+     or v like '../../%' and replace(replace(v, '../', ''), '..', '') in ('', '*') then
     v_classes := v_classes || 'workspace'::text;
   end if;
-  if v ~ '(^|/)\.git(/|$)' then
+  if v = '.git' or v like '.git/%' or v like '%/.git' or v like '%/.git/%' then
     v_classes := v_classes || 'git'::text;
   end if;
 
-  if v ~* '(^|/)(\.env(\.(?!(example|sample|template|dist|defaults|schema|test\.example)$)[A-Za-z0-9_.-]+)?|[A-Za-z0-9_-]+\.env|\.envrc|\.dev\.vars|\.secrets?|secrets?\.(json|ya?ml|toml|env|txt)|\.netrc|_netrc|\.pgpass|\.my\.cnf|\.git-credentials|\.npmrc|\.yarnrc\.yml|\.pypirc|\.boto|\.s3cfg|\.vault-token|\.htpasswd|credentials(\.json|\.toml|\.db|\.tfrc\.json)?|application_default_credentials\.json|access_tokens\.db|legacy_credentials|client_secret[^/]*\.json|service[-_]?account[^/]*\.json|[^/]*-adminsdk[^/]*\.json|[^/]*credentials[^/]*\.(json|ya?ml|xml|csv)|id_(rsa|dsa|ecdsa|ed25519)(_sk)?|[^/]*\.(key|p12|pfx|jks|keystore|ppk|kdbx|keytab|tfstate|tfstate\.backup)|[^/]*(private|priv|secret)[^/]*\.(pem|asc|gpg)|privkey[^/]*\.pem|[^/]*[-_]key\.pem|key\.pem|master\.key|secring\.gpg|trustdb\.gpg|login\.keychain(-db)?|key[34]\.db|logins\.json|cookies\.sqlite|login data|cookies|web data|local state|shadow-?|gshadow-?|sam|ntds\.dit|environ)$'
-     or v ~* '(^|/)(\.ssh/(?!([^/]*\.pub|known_hosts[^/]*|config|authorized_keys2?|rc|environment)$)[^/]+|\.ssh$|\.gnupg(/|$)|\.aws/(credentials|sso/|cli/cache)|\.azure(/|$)|\.config/gcloud(/|$)|gcloud/(credentials|access_tokens|legacy)|\.kube/[^/]*config|kubeconfig[^/]*|\.docker/config\.json|\.config/gh/hosts\.yml|\.config/hub$|\.gem/credentials|\.cargo/credentials|\.m2/settings\.xml|\.gradle/gradle\.properties|\.terraform\.d/credentials|\.password-store(/|$)|\.config/op(/|$)|\.local/share/keyrings|keychains?/|\.mozilla/firefox/[^/]+/(key[34]\.db|logins\.json|cookies\.sqlite)|google-chrome/|chromium/|/etc/ssl/private|/etc/ssh/ssh_host_[^/]*_key$|letsencrypt/(live|archive)/.*privkey|/(var/)?run/secrets/|/proc/[^/]+/(environ|mem)$|/etc/(shadow|gshadow|master\.passwd)|system32/config/(sam|system|security)$|\.local/share/com\.vercel\.cli|\.config/doctl|\.fly/config\.yml|\.netlify/config\.json|\.config/netlify|\.config/heroku|\.wrangler/config|\.config/\.wrangler|\.terraform/terraform\.tfstate|\.streamlit/secrets\.toml|\.config/rclone/rclone\.conf|\.oci/config|\.config/configstore/firebase-tools\.json|\.npm/_auth|\.bash_secrets)' then
+  -- the rest works on a lower-case copy with a leading / so that '%/.ssh/%' also finds .ssh/x
+  v_p := '/' || ltrim(lower(v), '/');
+  v_base := reverse(split_part(reverse(v_p), '/', 1));
+  v_ext := case when strpos(v_base, '.') > 0 then reverse(split_part(reverse(v_base), '.', 1)) end;
+  if v_base = any (array['.netrc', '_netrc', '.pgpass', '.my.cnf', '.git-credentials', '.npmrc', '.yarnrc.yml', '.pypirc',
+                         '.boto', '.s3cfg', '.vault-token', '.htpasswd', 'credentials', 'credentials.json', 'credentials.toml',
+                         'credentials.db', 'credentials.tfrc.json', 'application_default_credentials.json', 'access_tokens.db',
+                         'legacy_credentials', 'id_rsa', 'id_dsa', 'id_ecdsa', 'id_ed25519', 'id_ecdsa_sk', 'id_ed25519_sk',
+                         'master.key', 'secring.gpg', 'trustdb.gpg', 'login.keychain', 'login.keychain-db', 'key3.db',
+                         'key4.db', 'logins.json', 'cookies.sqlite', 'login data', 'cookies', 'web data', 'local state',
+                         'shadow', 'shadow-', 'gshadow', 'gshadow-', 'master.passwd', 'ntds.dit', 'environ', '.dev.vars',
+                         '.secret', '.secrets', 'key.pem', 'privkey.pem', 'secrets.json', 'secrets.yaml', 'secrets.yml',
+                         'secrets.toml', 'secrets.env', 'secrets.txt', 'secret.json', 'secret.yaml', 'secret.yml',
+                         '.bash_secrets', 'rclone.conf', '.env', 'kubeconfig', 'terraform.tfstate', '.credentials',
+                         'token.json', 'tokens.json', '.token', 'sam'])
+     or v_base like '.env.%' and v_base not in ('.env.example', '.env.sample', '.env.template', '.env.dist', '.env.defaults',
+                                                 '.env.schema', '.env.test.example', '.env.local.example', '.env.example.local',
+                                                 '.env.sample.local')
+     or v_ext in ('key', 'p12', 'pfx', 'jks', 'keystore', 'ppk', 'kdbx', 'keytab', 'tfstate', 'env') and v_base <> '.env'
+        and v_base not like '%.example.env' and v_base not like '%sample.env'
+     or v_base like '%.tfstate.backup'
+     or v_base like any (array['%private%.pem', '%priv%.pem', '%secret%.pem', '%private%.asc', '%secret%.asc', '%private%.gpg',
+                               '%secret%.gpg', '%private%.key', '%-key.pem', '%\_key.pem', 'client\_secret%.json',
+                               'service-account%.json', 'service\_account%.json', 'serviceaccount%.json', '%-adminsdk%.json',
+                               '%credentials%.json', '%credentials%.yaml', '%credentials%.yml', '%credentials%.xml',
+                               '%credentials%.csv', '%credentials%.ini', 'kubeconfig%'])
+     or v_p like any (array['%/.ssh', '%/.gnupg', '%/.gnupg/%', '%/.aws/credentials', '%/.aws/sso/%', '%/.aws/cli/cache%',
+                            '%/.azure', '%/.azure/%', '%/.config/gcloud', '%/.config/gcloud/%', '%/.kube/%config%',
+                            '%/.docker/config.json', '%/.config/gh/hosts.yml', '%/.config/hub', '%/.gem/credentials',
+                            '%/.cargo/credentials%', '%/.m2/settings.xml', '%/.gradle/gradle.properties',
+                            '%/.terraform.d/credentials%', '%/.password-store%', '%/.config/op/%', '%/.local/share/keyrings%',
+                            '%/keychains/%', '%/.mozilla/firefox/%/key_.db', '%/.mozilla/firefox/%/logins.json',
+                            '%/.mozilla/firefox/%/cookies.sqlite', '%/google-chrome/%', '%/chromium/%', '/etc/ssl/private%',
+                            '%/letsencrypt/live/%privkey%', '%/letsencrypt/archive/%privkey%', '/run/secrets/%',
+                            '/var/run/secrets/%', '/proc/%/environ', '/proc/%/mem', '%/system32/config/sam',
+                            '%/system32/config/system', '%/system32/config/security', '%/.local/share/com.vercel.cli/%',
+                            '%/.config/doctl/%', '%/.fly/config.yml', '%/.netlify/config.json', '%/.config/netlify/%',
+                            '%/.config/heroku/%', '%/.wrangler/config/%', '%/.config/.wrangler/%', '%/.streamlit/secrets.toml',
+                            '%/.oci/config', '%/.config/configstore/firebase-tools.json', '%/.npm/\_auth%', '%/.config/gh/%',
+                            '%/.aws/config.bak', '/etc/ssh/ssh\_host\_%\_key'])
+     or v_p like '%/.ssh/%' and v_base not like '%.pub' and v_base not like 'known\_hosts%'
+        and v_base not in ('config', 'authorized_keys', 'authorized_keys2', 'rc', 'environment') then
     v_classes := v_classes || 'credential'::text;
   end if;
 
-  if v ~* '(^|/)(\.(bashrc|bash_profile|bash_login|bash_logout|profile|zshrc|zprofile|zshenv|zlogin|zlogout|kshrc|cshrc|tcshrc|login|xinitrc|xprofile|xsession|xsessionrc|inputrc|pam_environment)|\.config/fish/(config\.fish|conf\.d/.*)|\.config/autostart/.*|\.config/systemd/.*|\.ssh/(authorized_keys2?|rc|environment|config)|\.git/hooks/.*|\.husky/[^_].*|\.gitconfig|\.config/git/config|library/launch(agents|daemons)/.*|[^/]*_profile\.ps1|microsoft\.powershell_profile\.ps1|start menu/programs/startup/.*)$'
-     or v ~* '^/(etc/(cron[^/]*(/.*)?|anacrontab|crontab|systemd/.*|init\.d/.*|init/.*|rc[0-9s]?\.d/.*|rc\.local|profile|profile\.d/.*|bash\.bashrc|bashrc|zsh/.*|environment|ld\.so\.preload|xdg/autostart/.*|update-motd\.d/.*|apt/apt\.conf\.d/.*|modules-load\.d/.*|udev/rules\.d/.*)|var/spool/cron(/.*)?|usr/lib/systemd/.*|lib/systemd/.*|library/launch(agents|daemons)/.*)$'
-     or v ~* '(^|/)\.git/(config|info/attributes)$' then
+  if v_base = any (array['.bashrc', '.bash_profile', '.bash_login', '.bash_logout', '.profile', '.zshrc', '.zprofile', '.zshenv',
+                         '.zlogin', '.zlogout', '.kshrc', '.cshrc', '.tcshrc', '.login', '.xinitrc', '.xprofile', '.xsession',
+                         '.xsessionrc', '.inputrc', '.pam_environment', '.gitconfig', 'microsoft.powershell_profile.ps1',
+                         'profile.ps1', 'authorized_keys', 'authorized_keys2', 'rc.local', 'ld.so.preload', 'anacrontab',
+                         'crontab'])
+     or v_base like '%\_profile.ps1'
+     or (v_p like any (array['%/.config/fish/config.fish', '%/.config/fish/conf.d/%', '%/.config/autostart/%',
+                             '%/.config/systemd/%', '%/.ssh/rc', '%/.ssh/environment', '%/.ssh/config', '%/.git/hooks/%',
+                             '%/.husky/%', '%/.config/git/config', '%/library/launchagents/%', '%/library/launchdaemons/%',
+                             '%/start menu/programs/startup/%', '%/.git/config', '%/.git/info/attributes',
+                             '/etc/cron%', '/etc/systemd/%', '/etc/init.d/%', '/etc/init/%', '/etc/rc_.d/%', '/etc/rc.d/%',
+                             '/etc/profile', '/etc/profile.d/%', '/etc/bash.bashrc', '/etc/bashrc', '/etc/zsh/%',
+                             '/etc/environment', '/etc/xdg/autostart/%', '/etc/update-motd.d/%', '/etc/apt/apt.conf.d/%',
+                             '/etc/modules-load.d/%', '/etc/udev/rules.d/%', '/var/spool/cron%', '/usr/lib/systemd/%',
+                             '/lib/systemd/%', '/etc/inittab'])
+         and v_p not like '%/.husky/\_%') then
     v_classes := v_classes || 'persistence'::text;
   end if;
-  if v ~* '^/etc/(sudoers(\.d)?(/.*)?|passwd-?|shadow-?|group-?|gshadow-?|pam\.d(/.*)?|security(/.*)?|polkit-1(/.*)?|doas\.conf|subuid|subgid|login\.defs)$' then
+  if v_p like any (array['/etc/sudoers', '/etc/sudoers.d', '/etc/sudoers.d/%', '/etc/passwd', '/etc/passwd-', '/etc/shadow',
+                         '/etc/shadow-', '/etc/group', '/etc/group-', '/etc/gshadow', '/etc/gshadow-', '/etc/pam.d', '/etc/pam.d/%',
+                         '/etc/security/%', '/etc/polkit-1/%', '/etc/doas.conf', '/etc/subuid', '/etc/subgid', '/etc/login.defs']) then
     v_classes := v_classes || 'privilege'::text;
   end if;
-  if v ~* '^/(etc/(selinux|apparmor|apparmor\.d|audit|ufw|iptables|nftables\.conf|firewalld|fail2ban|ssh/sshd_config|sysctl\.conf|sysctl\.d|hosts$|hosts\.allow|hosts\.deny|resolv\.conf|nsswitch\.conf|ld\.so\.conf)|proc/sys/|sys/kernel/security)' then
+  if v_p like any (array['/etc/selinux%', '/etc/apparmor%', '/etc/audit/%', '/etc/ufw/%', '/etc/iptables/%', '/etc/nftables.conf',
+                         '/etc/firewalld/%', '/etc/fail2ban/%', '/etc/ssh/sshd\_config%', '/etc/sysctl.conf', '/etc/sysctl.d/%',
+                         '/etc/hosts', '/etc/hosts.allow', '/etc/hosts.deny', '/etc/resolv.conf', '/etc/nsswitch.conf',
+                         '/etc/ld.so.conf%', '/proc/sys/%', '/sys/kernel/security/%']) then
     v_classes := v_classes || 'security'::text;
   end if;
-  if v ~* '(^|/)(\.github/(workflows|actions)/.*|\.github/codeowners|codeowners|\.gitlab-ci\.ya?ml|\.gitlab/ci/.*|jenkinsfile[^/]*|\.circleci/.*|azure-pipelines[^/]*\.ya?ml|\.azure-pipelines/.*|\.travis\.ya?ml|bitbucket-pipelines\.ya?ml|\.buildkite/.*|\.drone\.ya?ml|\.woodpecker(\.ya?ml|/.*)|cloudbuild\.ya?ml|buildspec\.ya?ml|appveyor\.ya?ml|\.semaphore/.*|\.tekton/.*|codefresh\.ya?ml|\.harness/.*|wercker\.ya?ml|\.pre-commit-config\.ya?ml|\.gitlab/.*\.ya?ml)$' then
+  if v_p like any (array['%/.github/workflows/%', '%/.github/actions/%', '%/.github/codeowners', '%/codeowners',
+                         '%/.gitlab-ci.yml', '%/.gitlab-ci.yaml', '%/.gitlab/ci/%', '%/jenkinsfile%', '%/.circleci/%',
+                         '%/azure-pipelines%.yml', '%/azure-pipelines%.yaml', '%/.azure-pipelines/%', '%/.travis.yml',
+                         '%/.travis.yaml', '%/bitbucket-pipelines.yml', '%/bitbucket-pipelines.yaml', '%/.buildkite/%',
+                         '%/.drone.yml', '%/.drone.yaml', '%/.woodpecker.yml', '%/.woodpecker/%', '%/cloudbuild.yaml',
+                         '%/cloudbuild.yml', '%/buildspec.yml', '%/buildspec.yaml', '%/appveyor.yml', '%/.appveyor.yml',
+                         '%/.semaphore/%', '%/.tekton/%', '%/codefresh.yml', '%/.harness/%', '%/wercker.yml',
+                         '%/.pre-commit-config.yaml', '%/.gitlab/%.yml']) then
     v_classes := v_classes || 'ci'::text;
   end if;
-  if v ~* '(^|/)(\.[a-z]*_history|\.histfile|\.local/share/fish/fish_history|consolehost_history\.txt|\.lesshst|\.viminfo)$'
-     or v ~ '^/var/(log|adm)(/|$)' or v ~ '^/var/log$' or v ~* '^[a-z]:/windows/system32/winevt(/|$)' then
+  if v_base like '.%\_history' or v_base in ('.histfile', 'consolehost_history.txt', '.lesshst', '.viminfo', 'fish_history',
+                                             'wtmp', 'btmp', 'lastlog', 'utmp')
+     or v_p like any (array['/var/log', '/var/log/%', '/var/adm/%', '%/system32/winevt%']) then
     v_classes := v_classes || 'history'::text;
   end if;
   if cardinality(v_classes) = 0 then
-    if v ~ '^/(tmp|var/tmp|dev/shm|private/tmp)/.' or v ~* '^[a-z]:/(temp|tmp)/' then
+    if v_p like any (array['/tmp/_%', '/var/tmp/_%', '/dev/shm/_%', '/private/tmp/_%', '/_:/temp/%', '/_:/tmp/%']) then
       return array['tmp'];
     end if;
-    if v ~ '(^|/)(node_modules|__pycache__|\.cache|\.pytest_cache|\.mypy_cache|\.ruff_cache|\.tox|\.nox|\.gradle/caches|\.m2/repository|\.npm/_cacache|\.cargo/registry|Library/Caches|target|dist|build|\.next|\.nuxt|\.turbo|coverage|\.venv|venv)(/|$)' then
+    if v_p like any (array['%/node\_modules', '%/node\_modules/%', '%/\_\_pycache\_\_%', '%/.cache', '%/.cache/%',
+                           '%/.pytest\_cache%', '%/.mypy\_cache%', '%/.ruff\_cache%', '%/.tox', '%/.tox/%', '%/.nox%',
+                           '%/.gradle/caches%', '%/.m2/repository%', '%/.npm/\_cacache%', '%/.cargo/registry%',
+                           '%/library/caches%', '%/target', '%/target/%', '%/dist', '%/dist/%', '%/build', '%/build/%',
+                           '%/.next', '%/.next/%', '%/.nuxt%', '%/.turbo%', '%/coverage', '%/coverage/%', '%/.venv',
+                           '%/.venv/%', '%/venv', '%/venv/%']) then
       return array['cache'];
     end if;
   end if;

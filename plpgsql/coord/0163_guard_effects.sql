@@ -100,8 +100,11 @@ begin
   end if;
 
   -- what tools do, from the table
-  v_argstr := array_to_string(v_args, ' ');
-  for v_row in select g.* from authz.guard_verbs as g where g.program = v_prog loop
+  v_argstr := lower(array_to_string(v_args, ' '));
+  for v_row in select (x ->> 'args') as args, (x ->> 'action') as action, (x ->> 'target') as target,
+                      case when jsonb_typeof(x -> 'flags_any') = 'array' then array(select jsonb_array_elements_text(x -> 'flags_any')) end as flags_any,
+                      case when jsonb_typeof(x -> 'flags_none') = 'array' then array(select jsonb_array_elements_text(x -> 'flags_none')) end as flags_none
+               from jsonb_array_elements(coord.guard_verb_map() -> v_prog) as x loop
     continue when v_row.flags_any is not null and not (v_flags && v_row.flags_any);
     continue when v_row.flags_none is not null and v_flags && v_row.flags_none;
     continue when v_row.args is not null and not (v_argstr ~ v_row.args);

@@ -2,16 +2,19 @@
 -- are spellings of another (--force is -f, -R is -r for rm, -D is -d -f for git branch) and
 -- which take a value (-n prod, -m "message"), so that every spelling of a command reaches one
 -- canonical form. Tools not listed get the generic treatment (short clusters split, flags
--- sorted); see coord.guard_canonical.
-create or replace function coord.guard_option(p_tool text, p_flag text)
-returns table (canonical text[], takes_value boolean)
+-- sorted); see coord.guard_parse. Returned as one object {tool: {flag: [canonical, takes_value]}}:
+-- immutable and without arguments, so a cached plan holds it as a constant and a lookup is a
+-- key search rather than a scan.
+create or replace function coord.guard_flag_map()
+returns jsonb
 language sql
 immutable
 parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
-  select o.canonical, o.takes_value
-  from (values
+  select jsonb_object_agg(t.tool, t.flags)
+  from (select o.tool, jsonb_object_agg(o.flag, jsonb_build_array(o.canonical, o.takes_value)) as flags
+        from (values
     ('rm', '-R', array['-r'], false), ('rm', '--recursive', array['-r'], false),
     ('rm', '--force', array['-f'], false), ('rm', '--dir', array['-d'], false),
     ('rm', '--verbose', array['-v'], false),
@@ -242,10 +245,8 @@ as $$
     ('mongosh', '--authenticationDatabase', null, true), ('mongo', '-u', null, true), ('mongo', '-p', null, true),
     ('mongo', '--host', null, true)
   ) as o (tool, flag, canonical, takes_value)
-  where o.flag = p_flag and (o.tool = p_tool or o.tool = split_part(p_tool, ' ', 1))
-  order by o.tool = p_tool desc
-  limit 1;
+        group by o.tool) as t;
 $$;
 
-comment on function coord.guard_option(text, text) is 'Guardrail normalizer: the canonical spelling(s) of a flag of a tool (null: itself) and whether it takes a value; "tool sub" entries win over "tool" ones.';
-revoke all on function coord.guard_option(text, text) from public;
+comment on function coord.guard_flag_map() is 'Guardrail normalizer: flag knowledge {tool or "tool sub": {flag: [canonical spellings or null, takes a value]}}.';
+revoke all on function coord.guard_flag_map() from public;
