@@ -52,3 +52,5 @@ create type api.guardrail_explanation as (
 );
 comment on type api.guardrail_explanation is 'How check_operation sees an operation: the answer it would give at your trust (code allowed, blocked or needs_approval), each unit with its parsed operation and effects (action x target x classes), and the matching rules.';
 drop function if exists coord.guard_option(text, text);
+drop function if exists coord.guard_lex(text);
+drop function if exists coord.guard_unwrap(text[], text);

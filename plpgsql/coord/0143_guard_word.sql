@@ -24,6 +24,8 @@ begin
       when v_inner ~ '^(echo|printf)( -[neE]+)? +[^ $`|;&<>*?]+$' then regexp_replace(v_inner, '^(echo|printf)( -[neE]+)? +', '')
       when v_inner ~ '^(/bin/)?pwd( -[LP])?$' or v_inner ~ '^git rev-parse --show-(toplevel|cdup)$' then '.'
       when v_inner ~ '^mktemp( [^;|&<>`$]*)?$' then '/tmp/$(mktemp)'
+      when v_inner ~ '^(go env (GOCACHE|GOMODCACHE|GOTMPDIR)|npm config get cache|pip cache dir|pip3 cache dir|yarn cache dir|pnpm store path|brew --cache|getconf DARWIN_USER_CACHE_DIR|python3? -m pip cache dir)$'
+        then '/tmp/$(cache)'
       else '$(...)' end;
     v := regexp_replace(v, chr(30) || '[^' || chr(30) || chr(31) || ']*' || chr(31), replace(v_known, '\', '\\'));
     exit when v = v_before;

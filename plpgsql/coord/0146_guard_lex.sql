@@ -9,8 +9,10 @@
 --    marker chr(30) inner chr(31); arithmetic $(( )) stays literal;
 --  * # at the start of a word starts a comment; name() defines a function ({"fn": name});
 --  * redirects (>, >>, 2>&1, &>, <, <<<) go to "r" with their target; a here-document body
---    (<<EOF ... EOF) or a here-string becomes the command's "in".
-create or replace function coord.guard_lex(p_text text)
+--    (<<EOF ... EOF) or a here-string becomes the command's "in";
+--  * p_windows (PowerShell, cmd.exe): backslashes are path separators, ` is the escape character,
+--    and (...), {...} and @(...) hold code that runs: collected in "subs" like substitutions.
+create or replace function coord.guard_lex(p_text text, p_windows boolean default false)
 returns jsonb
 language plpgsql
 immutable
@@ -46,7 +48,9 @@ declare
   v_redir text;
 begin
   v_text := replace(replace(p_text, E'\\\n', ''), E'\r', '');
-  v_text := regexp_replace(v_text, '\$(\{IFS\}|IFS(?![A-Za-z0-9_]))', ' ', 'g');
+  if strpos(v_text, 'IFS') > 0 then
+    v_text := regexp_replace(v_text, '\$(\{IFS\}|IFS(?![A-Za-z0-9_]))', ' ', 'g');
+  end if;
   c := regexp_split_to_array(v_text, '');
   n := coalesce(array_length(c, 1), 0);
   if v_text = '' then
@@ -103,10 +107,11 @@ begin
       v_word := coalesce(v_word, '');
       j := i + 1;
       while j <= n and c[j] <> '"' loop
-        if c[j] = '\' and j < n and c[j + 1] in ('"', '\', '$', '`') then
+        if c[j] = '\' and j < n and c[j + 1] in ('"', '\', '$', '`') and not p_windows
+           or c[j] = '`' and j < n and p_windows then
           v_word := v_word || c[j + 1];
           j := j + 2;
-        elsif (c[j] = '$' and j < n and c[j + 1] = '(') or c[j] = '`' then
+        elsif (c[j] = '$' and j < n and c[j + 1] = '(') or c[j] = '`' and not p_windows then
           select * into v_sub from coord.guard_substitution(c, j);
           if v_sub.sub_inner is not null then
             v_subs := v_subs || v_sub.sub_inner;
@@ -134,6 +139,41 @@ begin
         j := j + 1;
       end loop;
       v_word := coalesce(v_word, '') || array_to_string(c[i:j - 1], '');
+      i := j;
+    elsif ch = '\' and p_windows then
+      -- PowerShell and cmd.exe: a backslash separates path segments
+      v_word := coalesce(v_word, '') || ch;
+      i := i + 1;
+    elsif ch = '`' and p_windows then
+      -- PowerShell's escape character
+      if i < n then
+        v_word := coalesce(v_word, '') || c[i + 1];
+      end if;
+      i := i + 2;
+    elsif ch in ('(', '{') and p_windows then
+      -- PowerShell: (expression), {script block} and @(...) run what they hold
+      k := 1;
+      j := i + 1;
+      v_delim := case ch when '(' then ')' else '}' end;
+      while j <= n and k > 0 loop
+        if c[j] = ch then
+          k := k + 1;
+        elsif c[j] = v_delim then
+          k := k - 1;
+        elsif c[j] in ('''', '"') then
+          v_line := c[j];
+          j := j + 1;
+          while j <= n and c[j] <> v_line loop
+            j := j + 1;
+          end loop;
+        end if;
+        j := j + 1;
+      end loop;
+      v_acc := array_to_string(c[i + 1:j - 2], '');
+      if btrim(v_acc) <> '' then
+        v_subs := v_subs || v_acc;
+      end if;
+      v_word := coalesce(v_word, '') || chr(30) || v_acc || chr(31);
       i := j;
     elsif ch = '\' then
       if i < n then
@@ -298,5 +338,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_lex(text) is 'Guardrail normalizer: shell text -> simple commands (words after quote removal, redirects, stdin from here-documents, the operator that ends each) and the command substitutions to check as commands of their own.';
-revoke all on function coord.guard_lex(text) from public;
+comment on function coord.guard_lex(text, boolean) is 'Guardrail normalizer: shell text -> simple commands (words after quote removal, redirects, stdin from here-documents, the operator that ends each) and the command substitutions to check as commands of their own; p_windows lexes PowerShell and cmd.exe text (backslashes are path separators, ` escapes, (...) and {...} run).';
+revoke all on function coord.guard_lex(text, boolean) from public;

@@ -13,6 +13,7 @@
 -- * words: the words after the program as written (word-normalized), for tools whose
 --   arguments are not getopt-style (find, dd, kill, terraform, PowerShell cmdlets, cmd /switches),
 --   whose args are then every word not starting with - and whose flags every word that does;
+-- * raw: the words after the program as the shell gave them (substitutions still marked);
 -- * canon: the canonical text "prog [sub] flags operands redirects" custom pattern rules are
 --   written against (coord.guard_quote quoting; flags with values as -n prod / --x=v).
 create or replace function coord.guard_parse(p_words text[], p_redirects text[] default '{}')
@@ -24,7 +25,7 @@ as $$
 declare
   v_verbatim constant text[] := array['kill', 'find', 'echo', 'printf', 'dd', 'terraform', 'tofu', 'terragrunt',
                                       'test', '[', '[[', 'expr', 'java', 'go', 'printenv', 'true', 'false',
-                                      'del', 'erase', 'rd', 'rmdir.exe', 'format', 'reg', 'schtasks', 'net', 'netsh',
+                                      'openssl', 'certutil', 'networksetup', 'socketfilterfw', 'bitsadmin', 'del', 'erase', 'rd', 'format', 'reg', 'schtasks', 'net', 'netsh',
                                       'bcdedit', 'vssadmin', 'wmic', 'cipher', 'icacls', 'takeown', 'attrib',
                                       'diskpart', 'sc', 'taskkill', 'wevtutil', 'robocopy', 'xcopy', 'cmd',
                                       'powershell', 'pwsh'];
@@ -41,7 +42,7 @@ declare
                                       'mix', 'goreleaser', 'lerna', 'changeset', 'vsce', 'ovsx', 'mvn', 'gradle',
                                       'gradlew', 'nuget', 'terraform', 'ansible-galaxy', 'jf', 'skaffold', 'tilt',
                                       'argocd', 'flux', 'sam', 'amplify', 'copilot', 'eb', 'ssh-keygen', 'deno'];
-  v_cmd_tools constant text[] := array['del', 'erase', 'rd', 'rmdir.exe', 'format', 'reg', 'schtasks', 'net', 'netsh',
+  v_cmd_tools constant text[] := array['bitsadmin', 'certutil', 'del', 'erase', 'rd', 'rmdir.exe', 'format', 'reg', 'schtasks', 'net', 'netsh',
                                        'bcdedit', 'vssadmin', 'wmic', 'cipher', 'icacls', 'takeown', 'attrib',
                                        'diskpart', 'sc', 'taskkill', 'wevtutil', 'robocopy', 'xcopy', 'cmd'];
   v_switch text;
@@ -83,7 +84,8 @@ begin
                           when 'podman-compose' then 'docker-compose' when 'gawk' then 'awk' when 'mawk' then 'awk'
                           when 'nawk' then 'awk' when 'gsed' then 'sed' when 'gtar' then 'tar' when 'bsdtar' then 'tar'
                           when 'batcat' then 'bat' when 'mariadb' then 'mysql' when 'pwsh' then 'powershell'
-                          when 'nerdctl' then 'docker' when 'podman' then 'docker' else v_name end;
+                          when 'nerdctl' then 'docker' when 'podman' then 'docker' when 'k' then 'kubectl'
+                          when 'kubectl.exe' then 'kubectl' when 'python.exe' then 'python' else v_name end;
   end if;
   v_key := v_name;
   v_words := array(select coord.guard_word(x) from unnest(p_words[2:]) with ordinality as w (x, o) order by w.o);
@@ -96,10 +98,14 @@ begin
   -- tools whose arguments are not getopt-style, and PowerShell cmdlets (Verb-Noun)
   if v_name = any (v_verbatim)
      or v_name ~ '^(get|set|remove|new|add|clear|stop|start|invoke|format|copy|move|rename|out|write|import|export|test|enable|disable|restart|register|unregister|install|uninstall|update|expand|compress|convertto|convertfrom|select|where|foreach|sort|measure|resolve|split|join|wait|mount|dismount|initialize|reset|grant|revoke|block|unblock|push|pop|publish|send|receive|connect|disconnect|save|show|lock|unlock|suspend|resume|enter|find|restore|backup|optimize|repair|read|edit|protect|unprotect)-[a-z][a-z0-9]*$' then
-    -- cmd.exe tools take /switches (/s /q /f:x); elsewhere a leading / is a path
-    v_switch := case when v_name = any (v_cmd_tools) then '^(-.|/[A-Za-z?][A-Za-z0-9:-]*$)' else '^-.' end;
+    -- cmd.exe tools take /switches (/s /q /f:x); elsewhere a leading / is a path. PowerShell
+    -- and cmd.exe are case-insensitive: their words are compared in lower case.
+    v_switch := case when v_name = any (v_cmd_tools) then '^(-.|/[A-Za-z?][A-Za-z0-9-]*(:.*)?$)' else '^-.' end;
+    if v_name = any (v_cmd_tools) or v_name ~ '^[a-z]+-[a-z]' then
+      v_words := array(select lower(w) from unnest(v_words) with ordinality as x (w, o) order by x.o);
+    end if;
     return jsonb_build_object(
-      'prog', v_name, 'sub', null, 'words', to_jsonb(v_words), 'redir', v_redir,
+      'prog', v_name, 'sub', null, 'words', to_jsonb(v_words), 'redir', v_redir, 'raw', to_jsonb(p_words[2:]),
       'args', to_jsonb(array(select w from unnest(v_words) with ordinality as x (w, o) where w !~ v_switch order by o)),
       'flags', to_jsonb(array(select distinct lower(split_part(w, case when w ~ '^/' then ':' else '=' end, 1)) collate "C"
                               from unnest(v_words) as w where w ~ v_switch order by 1)),
@@ -167,7 +173,7 @@ begin
   v_flags := array(select distinct f collate "C" from unnest(v_flags) as f order by 1);
   return jsonb_build_object(
     'prog', v_name, 'sub', v_sub, 'args', to_jsonb(v_args), 'flags', to_jsonb(v_flags), 'vals', v_vals,
-    'redir', v_redir, 'words', to_jsonb(v_words),
+    'redir', v_redir, 'words', to_jsonb(v_words), 'raw', to_jsonb(p_words[2:]),
     'canon', array_to_string(
       array[case when v_name ~ '^[^ ''"]+\(\)$' then v_name else coord.guard_quote(v_name) end]
       || case when v_sub is null then '{}'::text[] else array[coord.guard_quote(v_sub)] end

@@ -1,20 +1,24 @@
 -- Guardrail normalizer, step 2: peel wrappers off one simple command until the command that
 -- really runs is in front. Returns a JSON array of what to check:
---   {"w": [words]}   a simple command (canonicalized by coord.guard_canonical)
+--   {"w": [words]}   a simple command (parsed by coord.guard_parse)
 --   {"sh": text}     shell text to lex and check again (sh -c, bash -lc, eval, su -c, ssh host
---                    cmd, watch, find -exec, kubectl exec --, docker exec CONTAINER cmd, a shell reading a here-document
---                    or piped-in echo text)
---   {"sql": text}    SQL to check (psql -c, mysql -e, sqlite3 db "...", SQL fed on stdin)
---   {"exec": text}   a command whose output is run (bash <(curl ...), $(curl ...) in command
---                    position): checked as "text | sh"
+--                    cmd, watch, find -exec, kubectl/docker (compose) exec, salt cmd.run,
+--                    ansible -a, vim -c :!cmd, cmd /c, powershell -Command ("win": true),
+--                    a shell reading a here-document or piped-in echo text)
+--   {"sql": text}    SQL to check (psql -c, mysql -e, sqlite3 db "...", clickhouse-client -q,
+--                    cqlsh -e, SQL fed on stdin)
+--   {"exec": text}   a command whose output is run (bash <(curl ...), python3 <(curl ...),
+--                    $(curl ...) in command position): checked as "text | sh"
 -- Wrappers removed: keywords (if then do else while until ! { time), NAME=value prefixes,
 -- sudo, doas, pkexec, env, nohup, nice, ionice, chrt, taskset, timeout, stdbuf, unbuffer,
 -- strace, ltrace, flock, command, exec, builtin, busybox, xargs (with piped-in echo words
 -- appended), setsid, unshare, nsenter, fakeroot, chroot DIR, runuser, systemd-run, proxychains,
--- torsocks, firejail, catchsegv (an unknown wrapper would otherwise be taken for the command
--- and the real command's flags hoisted onto it); su/runuser/script -c and sg GROUP CMD run
--- shell text. A wrapper with nothing after it is itself the command (env, sudo -i).
-create or replace function coord.guard_unwrap(p_words text[], p_stdin text default null)
+-- torsocks, firejail, catchsegv, and the package runners that run a tool (npx, pnpm dlx/exec,
+-- yarn dlx, bunx, bundle exec, poetry/uv/pdm/pipenv/hatch/rye run, pipx run, python -m MOD).
+-- A wrapper that matters itself stays as a command of its own too: a root shell from sudo, su
+-- or pkexec (sudo bash, sudo -s), systemd-run and at with timers. A wrapper with nothing after
+-- it is itself the command (env, sudo -i).
+create or replace function coord.guard_unwrap(p_words text[], p_stdin text default null, p_windows boolean default false)
 returns jsonb
 language plpgsql
 immutable
@@ -22,9 +26,12 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_shells constant text[] := array['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'rbash', 'tcsh', 'csh'];
+  v_interpreters constant text[] := array['python', 'python2', 'python3', 'perl', 'ruby', 'node', 'php', 'lua', 'pwsh',
+                                          'powershell', 'deno', 'bun'];
   w text[] := p_words;
   v_items jsonb := '[]';
   v_name text;
+  v_raw text;
   v_n integer;
   v_i integer;
   v_guard integer := 0;
@@ -33,15 +40,16 @@ declare
   v_skip integer;
   v_cmd boolean;
   v_start integer;
+  v_wrapper text;
 begin
   loop
     v_guard := v_guard + 1;
     v_n := coalesce(cardinality(w), 0);
     exit when v_n = 0 or v_guard > 40;
-    v_name := w[1];
+    v_raw := w[1];
     -- a substitution in command position runs whatever it prints
-    if v_name ~ ('^' || chr(30) || '.*' || chr(31) || '$') then
-      v_x := substr(v_name, 2, char_length(v_name) - 2);
+    if left(v_raw, 1) = chr(30) and right(v_raw, 1) = chr(31) then
+      v_x := substr(v_raw, 2, char_length(v_raw) - 2);
       if v_x ~ '^\s*(which|command -v|type -P|type -p|echo|printf)\s+[^\s;|&]+\s*$' then
         w[1] := regexp_replace(v_x, '^\s*(which|command -v|type -P|type -p|echo|printf)\s+([^\s;|&]+)\s*$', '\2');
         continue;
@@ -49,28 +57,64 @@ begin
       return v_items || jsonb_build_array(jsonb_build_object('exec', v_x));
     end if;
     -- brace expansion in command position: {rm,-rf,/}
-    if v_name ~ '^\{[^{}]*,[^{}]*\}$' then
-      w := string_to_array(substr(v_name, 2, char_length(v_name) - 2), ',') || w[2:];
+    if left(v_raw, 1) = '{' and right(v_raw, 1) = '}' and strpos(v_raw, ',') > 0 and v_raw !~ '[{}].*[{}].*[{}]' then
+      w := string_to_array(substr(v_raw, 2, char_length(v_raw) - 2), ',') || w[2:];
       continue;
     end if;
-    if v_name !~ '^/+$' then
-      v_name := regexp_replace(v_name, '^.*/', '');
-    end if;
-    if v_name ~ '^[A-Za-z_][A-Za-z0-9_]*=' then
+    -- NAME=value prefixes (before the base name is taken: a value may hold a /)
+    if strpos(v_raw, '=') > 1 and split_part(v_raw, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$' then
       w := w[2:];
+      continue;
+    end if;
+    v_name := v_raw;
+    if v_name !~ '^/+$' then
+      v_name := regexp_replace(v_name, case when p_windows then '^.*[/\\]' else '^.*/' end, '');
+    end if;
+    v_name := lower(v_name);
+    if p_windows then
+      v_name := regexp_replace(v_name, '\.exe$', '');
+    end if;
+    -- python -m MOD runs the module as a program (python -m pip is pip)
+    if v_name ~ '^(python|pypy)[0-9.]*$' and v_n >= 3 and w[2] = '-m' and w[3] not in ('http.server', 'SimpleHTTPServer') then
+      w := w[3:];
+      continue;
+    end if;
+    -- package runners run a tool
+    if v_name in ('npx', 'bunx', 'pnpx') or v_name in ('pnpm', 'yarn') and w[2] in ('dlx', 'exec')
+       or v_name = 'bundle' and w[2] = 'exec'
+       or v_name in ('poetry', 'uv', 'pdm', 'pipenv', 'hatch', 'rye', 'pixi') and w[2] = 'run'
+       or v_name = 'pipx' and w[2] = 'run' or v_name = 'uvx' or v_name = 'npm' and w[2] = 'exec' then
+      v_i := case when v_name in ('npx', 'bunx', 'pnpx', 'uvx') then 2 else 3 end;
+      while v_i <= v_n and left(w[v_i], 1) = '-' loop
+        v_i := v_i + case when w[v_i] in ('-p', '--package', '-c', '--call', '--with', '--from', '--python') then 2 else 1 end;
+      end loop;
+      w := w[v_i:];
+      -- npx cdk, npx vercel, npx netlify-cli: the tool's own name
+      if coalesce(cardinality(w), 0) > 0 then
+        w[1] := case regexp_replace(w[1], '@[^/]*$', '')
+                  when 'netlify-cli' then 'netlify' when 'aws-cdk' then 'cdk' when 'firebase-tools' then 'firebase'
+                  when '@vercel/cli' then 'vercel' when 'vercel@latest' then 'vercel' when 'sequelize-cli' then 'sequelize'
+                  when '@prisma/cli' then 'prisma' when '@railway/cli' then 'railway' when 'wrangler@latest' then 'wrangler'
+                  else regexp_replace(w[1], '@[^/]*$', '') end;
+      end if;
       continue;
     end if;
     if v_name in ('then', 'do', 'else', 'elif', 'if', 'while', 'until', '!', '{', '}', 'nohup', 'builtin', 'busybox',
                   'unbuffer', 'stdbuf', 'strace', 'ltrace', 'time', 'exec', 'command', 'sudo', 'doas', 'pkexec',
                   'nice', 'ionice', 'chrt', 'taskset', 'timeout', 'flock', 'xargs', 'env',
                   'setsid', 'unshare', 'nsenter', 'fakeroot', 'chroot', 'runuser', 'systemd-run', 'proxychains',
-                  'proxychains4', 'torsocks', 'firejail', 'catchsegv') then
+                  'proxychains4', 'torsocks', 'firejail', 'catchsegv', 'caffeinate', 'gtimeout', 'nocorrect', 'noglob',
+                  'doppler', 'dotenv', 'with-contenv', 'op') then
       if v_name = 'command' and exists (select from unnest(w[2:]) as a where a ~ '^-[a-zA-Z]*[vV]') then
+        exit;
+      end if;
+      if v_name = 'op' and w[2] <> 'run' or v_name = 'doppler' and w[2] <> 'run' then
         exit;
       end if;
       if v_name = 'runuser' and array_position(w, '-c') < v_n then  -- runuser USER -c CMD, as su
         return v_items || jsonb_build_array(jsonb_build_object('sh', w[array_position(w, '-c') + 1]));
       end if;
+      v_wrapper := v_name;
       v_values := case v_name
         when 'sudo' then array['-u', '-g', '-C', '-D', '-h', '-p', '-r', '-t', '-U', '-T', '--user', '--group',
                                '--chdir', '--prompt', '--role', '--type', '--host', '--other-user', '--close-from']
@@ -96,26 +140,32 @@ begin
                                   '--whitelist-environment']
         when 'systemd-run' then array['-u', '-p', '-E', '-M', '-H', '-d', '--unit', '--property', '--description',
                                       '--slice', '--setenv', '--machine', '--host', '--uid', '--gid', '--nice',
-                                      '--working-directory', '--on-active', '--on-calendar', '--timer-property']
+                                      '--working-directory', '--on-active', '--on-calendar', '--timer-property',
+                                      '--on-boot', '--on-startup', '--on-unit-active', '--on-unit-inactive']
         when 'proxychains' then array['-f']
         when 'proxychains4' then array['-f']
         when 'torsocks' then array['-u', '-p', '-a', '-P']
+        when 'doppler' then array['-p', '-c', '--project', '--config', '--command']
+        when 'op' then array['--env-file', '--account']
         else '{}'::text[] end;
-      v_skip := case when v_name in ('timeout', 'chrt', 'taskset', 'flock', 'chroot') then 1 else 0 end;
+      v_skip := case when v_name in ('timeout', 'chrt', 'taskset', 'flock', 'chroot', 'gtimeout') then 1
+                     when v_name in ('doppler', 'op') then 1 else 0 end;
       v_i := 2;
       while v_i <= v_n loop
         v_x := w[v_i];
         if v_x = '--' then
           v_i := v_i + 1;
           exit;
-        elsif v_name = 'env' and v_x ~ '^[A-Za-z_][A-Za-z0-9_]*=' then
+        elsif v_name = 'env' and strpos(v_x, '=') > 1 and split_part(v_x, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$' then
           v_i := v_i + 1;
         elsif v_name = 'env' and v_x in ('-S', '--split-string') and v_i < v_n then
           return v_items || jsonb_build_array(jsonb_build_object('sh',
             array_to_string(w[v_i + 1:], ' ')));
         elsif v_name in ('flock', 'runuser') and v_x in ('-c', '--command') and v_i < v_n then
           return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i + 1]));
-        elsif v_x ~ '^[-+]' and v_x <> '-' then
+        elsif v_name = 'doppler' and v_x = '--command' and v_i < v_n then
+          return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i + 1]));
+        elsif left(v_x, 1) in ('-', '+') and v_x <> '-' and not (v_name in ('doppler', 'op') and v_x = 'run') then
           v_i := v_i + case when v_x = any (v_values) or (v_x like '--%' and split_part(v_x, '=', 1) = any (v_values)
                                                            and strpos(v_x, '=') = 0) then 2 else 1 end;
         else
@@ -123,8 +173,20 @@ begin
         end if;
       end loop;
       v_i := v_i + v_skip;
+      -- a timer or a login shell is a command of its own
+      if v_name = 'systemd-run' and exists (select from unnest(w[2:v_i - 1]) as a where a ~ '^--on-|^--timer') then
+        v_items := v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w[1:v_i - 1])));
+      end if;
+      if v_name in ('sudo', 'doas', 'pkexec') and (v_i > v_n and w[2:] && array['-s', '-i', '--shell', '--login']
+                                                  or v_i <= v_n and regexp_replace(w[v_i], '^.*/', '') = any (v_shells || array['su'])
+                                                     and not exists (select from unnest(w[v_i + 1:]) as a where a in ('-c', '--command') or a !~ '^-')) then
+        v_items := v_items || jsonb_build_array(jsonb_build_object('w', jsonb_build_array('sudo', '-s')));
+        if v_i > v_n then
+          return v_items;
+        end if;
+      end if;
       if v_i > v_n then
-        if v_name in ('env', 'sudo', 'doas', 'time', 'command') then
+        if v_name in ('env', 'sudo', 'doas', 'time', 'command', 'exec') then
           v_items := v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
         elsif v_name = 'xargs' then
           v_items := v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(array['echo']
@@ -139,40 +201,62 @@ begin
       end if;
       continue;
     end if;
-    if v_name = any (v_shells) then
+    if v_name = any (v_shells) or v_name = any (v_interpreters) then
       v_cmd := false;
       v_i := 2;
-      while v_i <= v_n and w[v_i] ~ '^[-+]' loop
+      while v_i <= v_n and left(w[v_i], 1) in ('-', '+') loop
         if w[v_i] in ('--', '-') then
           v_i := v_i + 1;
           exit;
-        elsif w[v_i] in ('-o', '+o', '-O', '+O', '--rcfile', '--init-file') then
+        elsif w[v_i] in ('-o', '+o', '-O', '+O', '--rcfile', '--init-file') or v_name = any (v_interpreters) and w[v_i] in ('-W', '-X', '-m', '-I', '-r', '-M') then
           v_i := v_i + 2;
+        elsif v_name = any (v_interpreters) and w[v_i] ~ '^-[a-zA-Z]*[ceEr]$' and v_name not in ('pwsh', 'powershell') then
+          -- code on the command line: coord.guard_interpreter_code reads it from the parse
+          exit;
+        elsif v_name in ('pwsh', 'powershell') and lower(w[v_i]) ~ '^[-/](c|co|com|comm|comma|comman|command)$' and v_i < v_n then
+          return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[v_i + 1:], ' '), 'win', true),
+                                              jsonb_build_object('w', to_jsonb(w[1:v_i - 1])));
+        elsif v_name in ('pwsh', 'powershell') and lower(w[v_i]) ~ '^[-/](executionpolicy|ep|ex|windowstyle|w|file|f|encodedcommand|enc|e|ec|en)$' then
+          v_i := v_i + 2;
+          if lower(w[v_i - 2]) ~ '^[-/](encodedcommand|enc|e|ec|en)$' then
+            return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
+          end if;
         else
-          v_cmd := v_cmd or w[v_i] ~ '^-[a-zA-Z]*c[a-zA-Z]*$' or w[v_i] = '--command';
+          v_cmd := v_cmd or w[v_i] ~ '^-[a-zA-Z]*c[a-zA-Z]*$' and v_name = any (v_shells) or w[v_i] = '--command';
           v_i := v_i + 1;
         end if;
       end loop;
       if v_cmd and v_i <= v_n then
         return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i]));
-      elsif v_i <= v_n and w[v_i] ~ ('^' || chr(30) || '.*' || chr(31) || '$') then
+      elsif v_i <= v_n and left(w[v_i], 1) = chr(30) and right(w[v_i], 1) = chr(31) then
         return v_items || jsonb_build_array(jsonb_build_object('exec', substr(w[v_i], 2, char_length(w[v_i]) - 2)));
-      elsif v_i > v_n and p_stdin is not null then
+      elsif v_i > v_n and p_stdin is not null and v_name = any (v_shells) then
         v_items := v_items || jsonb_build_array(jsonb_build_object('sh', p_stdin));
+      elsif v_name in ('pwsh', 'powershell') and v_i <= v_n and not exists (select from unnest(w[2:]) as a where lower(a) ~ '^[-/](file|f)$') then
+        return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[v_i:], ' '), 'win', true),
+                                            jsonb_build_object('w', to_jsonb(w[1:v_i - 1])));
       end if;
       return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
     end if;
-    if v_name = 'eval' then
-      return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[2:], ' ')));
+    if v_name = 'cmd' and v_n >= 2 and lower(w[2]) in ('/c', '/k', '/r') then
+      return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[3:], ' '), 'win', true));
+    end if;
+    if v_name in ('eval', 'iex', 'invoke-expression') then
+      if v_n = 2 and left(w[2], 1) = chr(30) and right(w[2], 1) = chr(31) and v_name in ('iex', 'invoke-expression') then
+        return v_items || jsonb_build_array(jsonb_build_object('exec', substr(w[2], 2, char_length(w[2]) - 2)),
+                                            jsonb_build_object('w', to_jsonb(w)));
+      end if;
+      return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[2:], ' '), 'win', p_windows))
+             || case when v_name <> 'eval' then jsonb_build_array(jsonb_build_object('w', to_jsonb(w))) else '[]' end;
     end if;
     if v_name = 'watch' then
       v_i := 2;
-      while v_i <= v_n and w[v_i] ~ '^-' loop
+      while v_i <= v_n and left(w[v_i], 1) = '-' loop
         v_i := v_i + case when w[v_i] in ('-n', '--interval', '-q', '--equexit') then 2 else 1 end;
       end loop;
       return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[v_i:], ' ')));
     end if;
-    if v_name in ('source', '.') and v_n >= 2 and w[2] ~ ('^' || chr(30) || '.*' || chr(31) || '$') then
+    if v_name in ('source', '.') and v_n >= 2 and left(w[2], 1) = chr(30) and right(w[2], 1) = chr(31) then
       return v_items || jsonb_build_array(jsonb_build_object('exec', substr(w[2], 2, char_length(w[2]) - 2)));
     end if;
     if v_name in ('su', 'script') then
@@ -183,13 +267,26 @@ begin
           return v_items || jsonb_build_array(jsonb_build_object('sh', substr(w[v_i], 11)));
         end if;
       end loop;
+      if v_name = 'su' then
+        return v_items || jsonb_build_array(jsonb_build_object('w', jsonb_build_array('sudo', '-s')));
+      end if;
     end if;
     if v_name = 'sg' and v_n >= 3 then
       return v_items || jsonb_build_array(jsonb_build_object('sh', w[3]));
     end if;
+    if v_name in ('vim', 'vi', 'nvim', 'ex', 'view') then
+      for v_i in 2 .. v_n - 1 loop
+        if w[v_i] in ('-c', '+') or w[v_i] like '+%' then
+          v_x := case when w[v_i] like '+_%' then substr(w[v_i], 2) else w[v_i + 1] end;
+          if v_x ~ '^:?!' then
+            v_items := v_items || jsonb_build_array(jsonb_build_object('sh', regexp_replace(v_x, '^:?!', '')));
+          end if;
+        end if;
+      end loop;
+    end if;
     if v_name in ('ssh', 'mosh') then
       v_i := 2;
-      while v_i <= v_n and w[v_i] ~ '^-' loop
+      while v_i <= v_n and left(w[v_i], 1) = '-' loop
         v_i := v_i + case when w[v_i] ~ '^-[BbcDEeFIiJLlmOopQRSWw]$' then 2 else 1 end;
       end loop;
       if v_i < v_n then
@@ -215,12 +312,15 @@ begin
       end loop;
       return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
     end if;
-    -- docker exec [OPTIONS] CONTAINER COMMAND... (no -- needed): the command runs in the container
-    if v_name in ('docker', 'podman') and v_n >= 3 and w[2] = 'exec' and not ('--' = any (w)) then
-      v_i := 3;
-      while v_i <= v_n and w[v_i] ~ '^-' loop
-        v_i := v_i + case when w[v_i] in ('-e', '-u', '-w', '--env', '--user', '--workdir', '--env-file',
-                                          '--detach-keys') then 2 else 1 end;
+    -- docker exec [OPTIONS] CONTAINER COMMAND..., docker compose exec/run SERVICE COMMAND...
+    if v_name in ('docker', 'podman', 'nerdctl', 'docker-compose') and v_n >= 3
+       and (w[2] = 'exec' or v_name = 'docker-compose' and w[2] in ('exec', 'run')
+            or w[2] = 'compose' and w[3] in ('exec', 'run'))
+       and not ('--' = any (w)) then
+      v_i := case when w[2] = 'compose' then 4 else 3 end;
+      while v_i <= v_n and left(w[v_i], 1) = '-' loop
+        v_i := v_i + case when w[v_i] in ('-e', '-u', '-w', '--env', '--user', '--workdir', '--env-file', '--index',
+                                          '--detach-keys', '-f', '--file', '-p', '--project-name') then 2 else 1 end;
       end loop;
       if v_i < v_n then
         v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
@@ -229,23 +329,36 @@ begin
         return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w[1:v_i])));
       end if;
     end if;
-    if v_name in ('kubectl', 'oc', 'docker', 'podman') and 'exec' = any (w) and '--' = any (w) then
+    if v_name in ('kubectl', 'oc', 'docker', 'podman', 'k') and 'exec' = any (w) and '--' = any (w) then
       v_i := array_position(w, '--');
       v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
         array_to_string(array(select coord.guard_quote(x) from unnest(w[v_i + 1:]) with ordinality as a (x, o)
                               order by a.o), ' ')));
       return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w[1:v_i - 1])));
     end if;
-    if v_name in ('psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cockroach') then
+    -- remote execution on many machines: salt TARGET cmd.run CMD, ansible HOSTS -a CMD
+    if v_name in ('salt', 'salt-ssh') and v_n >= 4 and w[3] in ('cmd.run', 'cmd.shell', 'cmd.script', 'cmd.exec_code') then
+      return v_items || jsonb_build_array(jsonb_build_object('sh', w[4]), jsonb_build_object('w', to_jsonb(w[1:3])));
+    end if;
+    if v_name = 'ansible' and array_position(w, '-a') < v_n then
+      return v_items || jsonb_build_array(jsonb_build_object('sh', w[array_position(w, '-a') + 1]),
+                                          jsonb_build_object('w', to_jsonb(w)));
+    end if;
+    if v_name in ('psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cockroach', 'clickhouse-client', 'clickhouse', 'cqlsh',
+                  'sqlcmd', 'snowsql', 'bq', 'trino', 'presto', 'vsql', 'beeline', 'usql', 'pgcli', 'mycli', 'litecli') then
       v_cmd := false;
       for v_i in 2 .. v_n loop
-        if (v_name = 'psql' and w[v_i] in ('-c', '--command')) or (v_name in ('mysql', 'mariadb') and w[v_i] in ('-e', '--execute'))
-           or (v_name in ('sqlite3', 'duckdb') and w[v_i] = '-cmd') then
+        if (v_name in ('psql', 'pgcli', 'usql') and w[v_i] in ('-c', '--command'))
+           or (v_name in ('mysql', 'mariadb', 'mycli', 'cqlsh', 'beeline') and w[v_i] in ('-e', '--execute'))
+           or (v_name in ('clickhouse-client', 'clickhouse') and w[v_i] in ('-q', '--query'))
+           or (v_name in ('sqlcmd') and w[v_i] in ('-Q', '-q')) or (v_name in ('snowsql') and w[v_i] in ('-q', '--query'))
+           or (v_name in ('trino', 'presto') and w[v_i] = '--execute')
+           or (v_name in ('sqlite3', 'duckdb', 'litecli') and w[v_i] = '-cmd') then
           if v_i < v_n then
             v_items := v_items || jsonb_build_array(jsonb_build_object('sql', w[v_i + 1]));
             v_cmd := true;
           end if;
-        elsif w[v_i] ~ '^(--command|--execute)=' then
+        elsif w[v_i] ~ '^(--command|--execute|--query)=' then
           v_items := v_items || jsonb_build_array(jsonb_build_object('sql', substr(w[v_i], strpos(w[v_i], '=') + 1)));
           v_cmd := true;
         elsif (v_name = 'psql' and w[v_i] ~ '^-c.') or (v_name in ('mysql', 'mariadb') and w[v_i] ~ '^-e.') then
@@ -253,8 +366,12 @@ begin
           v_cmd := true;
         end if;
       end loop;
-      if v_name in ('sqlite3', 'duckdb') then
+      if v_name in ('sqlite3', 'duckdb', 'litecli', 'bq') then
         v_values := array(select a from unnest(w[2:]) with ordinality as x (a, o) where a !~ '^-' order by o);
+        if v_name = 'bq' and v_values[1] = 'query' then
+          v_values := v_values[2:];
+          v_values := array[null::text] || v_values;
+        end if;
         if cardinality(v_values) >= 2 then
           v_items := v_items || jsonb_build_array(jsonb_build_object('sql', array_to_string(v_values[2:], ' ')));
           v_cmd := true;
@@ -274,5 +391,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_unwrap(text[], text) is 'Guardrail normalizer: peels sudo, env, nohup, xargs, sh -c and other wrappers off a simple command; returns the commands, shell text, SQL and run-the-output commands to check.';
-revoke all on function coord.guard_unwrap(text[], text) from public;
+comment on function coord.guard_unwrap(text[], text, boolean) is 'Guardrail normalizer: peels sudo, env, nohup, xargs, npx, bundle exec, python -m, sh -c and other wrappers off a simple command; returns the commands, shell text, SQL and run-the-output commands to check.';
+revoke all on function coord.guard_unwrap(text[], text, boolean) from public;

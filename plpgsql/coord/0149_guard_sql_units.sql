@@ -84,7 +84,12 @@ begin
       if upper(v_stmt) ~ '\yEXECUTE\y' then
         v_lits := v_lits || v_acc;
       end if;
-      v_stmt := v_stmt || '''''';
+      -- which setting set_config changes is code, not data
+      if upper(v_stmt) ~ 'SET_CONFIG\s*\(\s*$' and v_acc ~ '^[A-Za-z_.]+$' then
+        v_stmt := v_stmt || '''' || upper(v_acc) || '''';
+      else
+        v_stmt := v_stmt || '''''';
+      end if;
       i := j + 1;
       continue;
     elsif ch = '"' then

@@ -1,22 +1,27 @@
 -- Guardrail normalizer for commands: shell text -> (kind, unit, effects, detail) rows:
---   ('command', canonical simple command, its effects, its parsed operation)  for every command that would run,
---                wherever it sits: in a chain, a pipeline, a substitution, a sh -c string,
---                behind sudo/env/xargs/..., in an interpreter one-liner's shell calls;
---   ('command', 'a | b | c', [])         for every pipeline of two or more commands;
---   ('command', 'NAME=value', effects)   for assignments that matter (HISTFILE, LD_PRELOAD, ...);
---   ('sql', statement, effects)          for SQL handed to psql -c, mysql -e, sqlite3, ...;
---   ('error', reason, [])                when nesting goes deeper than 8 levels (blocked).
--- Effects come from coord.guard_effects, fed with what flows into each command: the role of
--- the command before it in a pipeline (coord.guard_output_role: a download, decoded text,
--- secrets, an interactive shell, ...), here-documents as text, and the files downloaded earlier
--- in the same text (p_ctx.downloads), so curl ... | sh, curl -o f ...; sh f and sh -i | nc are
--- seen for what they are.
+--   ('command', canonical simple command, its effects, its parsed operation)  for every
+--                command that would run, wherever it sits: in a chain, a pipeline, a
+--                substitution, a sh -c string, behind sudo/env/xargs/npx/..., in an
+--                interpreter one-liner's shell calls;
+--   ('command', 'a | b | c', [], null)  for every pipeline of two or more commands;
+--   ('command', 'NAME=value', effects, ...) for assignments that matter (HISTFILE, LD_PRELOAD, ...);
+--   ('command', 'powershell', effects, null) for what a PowerShell text does as a whole
+--                (sockets wired to Invoke-Expression, downloads run, decoded code run);
+--   ('sql', statement, effects, null)   for SQL handed to psql -c, mysql -e, sqlite3, ...;
+--   ('error', reason, [], null)         when nesting goes deeper than 8 levels (blocked).
+-- Effects come from coord.guard_effects, fed with what each command is given:
+--  * what flows in: the role of the command before it in a pipeline (coord.guard_output_role:
+--    a download, decoded text, secrets, an interactive shell, file names, process ids, ...),
+--    and here-documents and here-strings as text;
+--  * the files downloaded earlier in the same text, so curl -o f ...; sh f is seen;
+--  * the working directory set by cd/pushd earlier in the same text, so cd / && rm -rf * is;
+--  * the values of variables assigned earlier (NAME=value, export, for NAME in LIST).
+-- A pipeline's commands are reported together when it ends: printing the environment into a
+-- counter or a names-only filter (env | grep -c X, printenv | wc -l) prints no secret.
 -- Arguments of a command are data: only what runs is a command. So echo "rm -rf /",
 -- grep "git push --force" and git commit -m "drop rm -rf" check echo, grep and git commit,
 -- while echo "rm -rf /" | sh, sh -c "...", eval and "$(...)" check what they run.
--- NAME=value assignments (also export/local/declare/readonly) and alias NAME=... are remembered
--- and expanded in later commands of the same text ($NAME, ${NAME}); name() defines a function,
--- and calls of it appear as name().
+-- name() defines a function, and calls of it appear as name().
 create or replace function coord.guard_shell_units(p_text text, p_depth integer default 0, p_vars jsonb default '{}',
                                                    p_subs boolean default true, p_ctx jsonb default '{}')
 returns table (kind text, unit text, effects jsonb, detail jsonb)
@@ -25,13 +30,16 @@ stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+  v_windows boolean := coalesce((p_ctx ->> 'windows')::boolean, coord.guard_windows_text(p_text));
   v_lex jsonb;
   v_cmd jsonb;
   v_vars jsonb := coalesce(p_vars, '{}');
   v_aliases jsonb := '{}';
   v_fns text[] := '{}';
   v_pipe text[] := '{}';
+  v_buf jsonb := '[]';
   v_downloads jsonb := coalesce(p_ctx -> 'downloads', '[]');
+  v_cwd text := p_ctx ->> 'cwd';
   v_words text[];
   v_redirects text[];
   v_w text[];
@@ -53,16 +61,26 @@ declare
   v_key text;
   v_all boolean;
   v_ctx jsonb;
+  v_row jsonb;
+  v_count_only boolean := false;
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'commands nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
     return;
   end if;
-  v_lex := coord.guard_lex(p_text);
+  v_lex := coord.guard_lex(p_text, v_windows);
+  -- PowerShell as a whole: sockets, downloads and decoding wired to Invoke-Expression
+  if v_windows and not coalesce((p_ctx ->> 'windows')::boolean, false) then
+    v_effects := coord.guard_code('powershell', p_text) -> 'effects';
+    if v_effects <> '[]' then
+      return query select 'command'::text, 'powershell'::text, v_effects, null::jsonb;
+    end if;
+  end if;
   -- substitutions run, so they are commands too (p_subs is false when this text is the inner
   -- text of a substitution whose output runs: its substitutions were checked already)
   for v_x in select jsonb_array_elements_text(v_lex -> 'subs') where p_subs loop
-    return query select * from coord.guard_shell_units(v_x, p_depth + 1, v_vars, true, jsonb_build_object('downloads', v_downloads));
+    return query select * from coord.guard_shell_units(v_x, p_depth + 1, v_vars, true,
+      jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows));
   end loop;
 
   for v_cmd in select jsonb_array_elements(v_lex -> 'cmds') loop
@@ -76,6 +94,10 @@ begin
     if v_vars <> '{}' then
       v_w := '{}';
       foreach v_x in array v_words loop
+        if strpos(v_x, '$') = 0 then
+          v_w := v_w || v_x;
+          continue;
+        end if;
         v_key := substring(v_x from '^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$');
         if v_key is not null and v_vars ? v_key then
           v_w := v_w || array(select s from regexp_split_to_table(btrim(v_vars ->> v_key), '\s+') as s where s <> '');
@@ -88,14 +110,26 @@ begin
         end if;
       end loop;
       v_words := v_w;
+      -- and in redirection targets: for f in /var/log/*; do > "$f"; done
+      for v_key in select jsonb_object_keys(v_vars) loop
+        v_redirects := array(select regexp_replace(r, '\$(\{' || v_key || '\}|' || v_key || '(?![A-Za-z0-9_]))',
+                                                   replace(replace(v_vars ->> v_key, '\', '\\'), '&', '\&'), 'g')
+                             from unnest(v_redirects) with ordinality as x (r, o) order by x.o);
+      end loop;
+    end if;
+    -- for NAME in LIST: NAME takes the list's words
+    if cardinality(v_words) >= 3 and v_words[1] in ('for', 'select') and v_words[3] = 'in' then
+      v_vars := v_vars || jsonb_build_object(v_words[2], array_to_string(v_words[4:], ' '));
+      continue;
     end if;
     -- assignments and aliases are remembered, not run; some of them change what runs later
-    if cardinality(v_words) > 0 and v_words[1] in ('export', 'local', 'declare', 'typeset', 'readonly', 'alias', 'set', 'setenv')
-       and cardinality(v_words) > 1
-       and not exists (select from unnest(v_words[2:]) as a where a !~ '^[A-Za-z_][A-Za-z0-9_]*=' and a !~ '^-[a-zA-Z]+$')
-       and v_words[1] not in ('set', 'setenv') then
+    if cardinality(v_words) > 1 and v_words[1] in ('export', 'local', 'declare', 'typeset', 'readonly', 'alias')
+       and exists (select from unnest(v_words[2:]) as a where strpos(a, '=') > 1)
+       and not exists (select from unnest(v_words[2:]) as a
+                       where not (strpos(a, '=') > 1 and split_part(a, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$')
+                         and not (left(a, 1) = '-' and char_length(a) > 1)) then
       foreach v_x in array v_words[2:] loop
-        if v_x ~ '^[A-Za-z_][A-Za-z0-9_]*=' then
+        if strpos(v_x, '=') > 1 then
           if v_words[1] = 'alias' then
             v_aliases := v_aliases || jsonb_build_object(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
           else
@@ -112,7 +146,8 @@ begin
     -- NAME=value before a command applies to it; alone it is an assignment
     for v_x in select a from unnest(v_words) with ordinality as x (a, o)
                where x.o <= coalesce((select min(y.o) - 1 from unnest(v_words) with ordinality as y (a, o)
-                                      where y.a !~ '^[A-Za-z_][A-Za-z0-9_]*='), cardinality(v_words))
+                                      where not (strpos(y.a, '=') > 1 and split_part(y.a, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$')),
+                                     cardinality(v_words))
     loop
       v_effects := coord.guard_assignment_effects(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
       if v_effects <> '[]' then
@@ -120,8 +155,9 @@ begin
       end if;
     end loop;
     v_all := cardinality(v_words) > 0
-             and not exists (select from unnest(v_words) as a where a !~ '^[A-Za-z_][A-Za-z0-9_]*=');
-    if v_all then
+             and not exists (select from unnest(v_words) as a
+                             where not (strpos(a, '=') > 1 and split_part(a, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$'));
+    if v_all and cardinality(v_redirects) = 0 then
       foreach v_x in array v_words loop
         v_vars := v_vars || jsonb_build_object(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
       end loop;
@@ -132,7 +168,7 @@ begin
         (v_aliases ->> v_words[1]) || ' '
           || array_to_string(array(select coord.guard_quote(a) from unnest(v_words[2:]) with ordinality as x (a, o)
                                    order by x.o), ' '),
-        p_depth + 1, v_vars, true, jsonb_build_object('downloads', v_downloads));
+        p_depth + 1, v_vars, true, jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows));
       continue;
     end if;
     -- what flows in on stdin: the command before in a pipeline, a here-document, or the
@@ -149,8 +185,9 @@ begin
     v_in := case when v_prev is not null then v_prev_role
                  when v_cmd ->> 'in' is not null then 'text'
                  when p_depth > 0 and p_ctx ? 'in' and v_pipe = '{}' then p_ctx ->> 'in' end;
-    v_ctx := jsonb_build_object('in', v_in, 'downloads', v_downloads, 'paths', v_prev_paths, 'depth', p_depth);
-    v_items := coord.guard_unwrap(v_words, v_stdin);
+    v_ctx := jsonb_strip_nulls(jsonb_build_object('in', v_in, 'downloads', v_downloads, 'paths', v_prev_paths,
+                                                  'depth', p_depth, 'cwd', v_cwd, 'stdin', left(v_stdin, 2000)));
+    v_items := coord.guard_unwrap(v_words, v_stdin, v_windows);
     v_final := null;
     v_final_op := null;
     for v_item in select jsonb_array_elements(v_items) loop
@@ -162,15 +199,18 @@ begin
         v_op := coord.guard_parse(v_w, v_redirects);
         continue when v_op is null;
         v_effects := coord.guard_effects(v_op, v_ctx);
+        v_count_only := v_count_only or v_prev is not null and coord.guard_counts_only(v_op);
         if v_op ->> 'canon' <> '' then
-          return query select 'command'::text, v_op ->> 'canon', v_effects, v_op - 'canon' - 'words' - 'raw';
+          v_buf := v_buf || jsonb_build_array(jsonb_build_object('unit', v_op ->> 'canon', 'effects', v_effects,
+                                                                 'detail', v_op - 'canon' - 'words' - 'raw'));
         end if;
         v_downloads := v_downloads || to_jsonb(coord.guard_downloads(v_op));
         -- shell commands inside an interpreter one-liner run too
         v_code := coord.guard_interpreter_code(v_op);
         if v_code is not null then
           for v_x in select jsonb_array_elements_text(coord.guard_code(v_code[1], v_code[2]) -> 'commands') loop
-            return query select * from coord.guard_shell_units(v_x, p_depth + 1, v_vars, true, jsonb_build_object('downloads', v_downloads));
+            return query select * from coord.guard_shell_units(v_x, p_depth + 1, v_vars, true,
+              jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd));
           end loop;
         end if;
         if v_final is null then
@@ -181,25 +221,50 @@ begin
         end if;
       elsif v_item ? 'sh' then
         return query select * from coord.guard_shell_units(v_item ->> 'sh', p_depth + 1, v_vars, true,
-                                                           jsonb_build_object('downloads', v_downloads, 'in', v_in));
+          jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'in', v_in, 'cwd', v_cwd,
+                                               'windows', (v_item ->> 'win')::boolean)));
       elsif v_item ? 'sql' then
         return query select * from coord.guard_sql_units(v_item ->> 'sql', p_depth + 1);
       elsif v_item ? 'exec' then
         return query select * from coord.guard_shell_units((v_item ->> 'exec') || ' | sh', p_depth + 1, v_vars, false,
-                                                           jsonb_build_object('downloads', v_downloads));
+          jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd));
       end if;
     end loop;
     if v_final is null then
-      v_op := coord.guard_parse(v_words, v_redirects);
+      -- nothing to run but the words themselves (a bare redirection, exec 3<>/dev/tcp/...)
+      v_op := coord.guard_parse(coalesce(nullif(v_words, '{}'), array[':']), v_redirects);
+      v_effects := coord.guard_effects(v_op, v_ctx);
+      if v_effects <> '[]' then
+        v_buf := v_buf || jsonb_build_array(jsonb_build_object('unit', v_op ->> 'canon', 'effects', v_effects,
+                                                               'detail', v_op - 'canon' - 'words' - 'raw'));
+      end if;
       v_pipe := v_pipe || coalesce(v_op ->> 'canon', '');
       v_role := case when v_items = '[]' then null else 'other' end;
+    end if;
+    -- the working directory of the commands after this one
+    if v_final_op ->> 'prog' in ('cd', 'pushd', 'chdir', 'set-location', 'sl') then
+      v_x := coalesce(v_final_op -> 'args' ->> 0, '~');
+      v_cwd := case when v_x = '-' then '$OLDPWD'
+                    when v_cwd is null or left(v_x, 1) in ('/', '~', '$') or v_x ~ '^[a-zA-Z]:' then v_x
+                    else coord.guard_path(v_cwd || '/' || v_x) end;
     end if;
     if v_cmd ->> 'op' = '|' then
       v_prev := coalesce(v_final, v_words);
       v_prev_in := v_cmd ->> 'in';
       v_prev_role := v_role;
-      v_prev_paths := case when v_role = 'paths' then v_final_op -> 'args' end;
+      v_prev_paths := case when v_role in ('paths', 'pids') then v_final_op -> 'args' end;
     else
+      -- the pipeline is complete: printing the environment into a counter prints no secret
+      for v_row in select jsonb_array_elements(v_buf) loop
+        return query select 'command'::text, v_row ->> 'unit',
+                            case when v_count_only
+                                 then coalesce((select jsonb_agg(e) from jsonb_array_elements(v_row -> 'effects') as e
+                                                where e ->> 'a' not in ('env-dump', 'read', 'secret-dump')), '[]'::jsonb)
+                                 else v_row -> 'effects' end,
+                            v_row -> 'detail';
+      end loop;
+      v_buf := '[]';
+      v_count_only := false;
       if cardinality(v_pipe) >= 2 then
         return query select 'command'::text, array_to_string(v_pipe, ' | '), '[]'::jsonb, null::jsonb;
       end if;
@@ -213,5 +278,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_shell_units(text, integer, jsonb, boolean, jsonb) is 'Guardrail normalizer: shell text -> (kind, unit, effects, detail) rows: every command that would run in canonical form with what it does, every pipeline, embedded SQL; arguments are data.';
+comment on function coord.guard_shell_units(text, integer, jsonb, boolean, jsonb) is 'Guardrail normalizer: shell or PowerShell text -> (kind, unit, effects, detail) rows: every command that would run in canonical form with what it does (given what flows into it, the working directory and earlier downloads), every pipeline, embedded SQL; arguments are data.';
 revoke all on function coord.guard_shell_units(text, integer, jsonb, boolean, jsonb) from public;

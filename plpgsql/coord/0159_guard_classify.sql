@@ -7,9 +7,11 @@
 --   home         a home directory itself (~, ~/*, ~user, /home/NAME, /Users/NAME, C:\Users\NAME)
 --   home-data    a direct child of a home directory that is not a cache (~/.ssh, ~/.config, ~/work)
 --   workspace    the whole working tree or above it (., *, ./*, .*, .., ~+, $PWD)
+--   outside      a path above the working tree (../other-project)
 --   git          the repository database (.git and anything inside it)
 --   credential   secrets: private keys, cloud/registry/cluster credentials, .env files, password
 --                and browser stores, shadow files, terraform state, /proc/*/environ
+--   tool-config  configuration of credentials and package sources (~/.aws/config, pip.conf)
 --   persistence  what runs later on its own: shell rc files, cron, systemd and launchd units,
 --                autostart entries, authorized_keys, git hooks, PowerShell profiles
 --   privilege    who may do what: sudoers, passwd/shadow/group, PAM, polkit
@@ -68,15 +70,38 @@ begin
   end if;
 
   -- run-time values: substitutions, parameter expansions with operators, unknown variables
+  if v like '/dev/tcp/%' or v like '/dev/udp/%' then
+    return case when split_part(v, '/', 4) in ('localhost', '127.0.0.1', '::1', '0.0.0.0') then array['local-url'] else array['remote'] end;
+  end if;
   v_c1 := left(v, 1);
+  -- ${X:-default} is the default when X is unset: both must be safe; ${X:?} fails when unset
+  if v like '${%' and v ~ '^\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-=?])' then
+    v_first := substring(v from '^\$\{([A-Za-z_][A-Za-z0-9_]*)');
+    v_p := substring(v from '^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=?]([^}]*)\}');
+    v_base := substr(v, strpos(v, '}') + 1);
+    if v_first in ('TMPDIR', 'TMP', 'TEMP', 'HOME', 'PWD', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR') then
+      return coord.guard_classify(coord.guard_path(case v_first when 'HOME' then '~' when 'PWD' then '.'
+                                                                when 'XDG_CACHE_HOME' then '~/.cache' else '/tmp' end || v_base));
+    elsif v ~ '^\$\{[A-Za-z_][A-Za-z0-9_]*:?\?' then
+      return array['dynamic-prefix'] || case when v_base ~ '^/.' then coord.guard_prefixed(v_base) else '{}'::text[] end
+             || case when v_base in ('', '/', '/*') then array['dynamic'] else '{}'::text[] end;
+    else
+      return array['dynamic'] || case when coalesce(v_p, '') <> '' then coord.guard_classify(coord.guard_path(v_p || v_base)) else '{}'::text[] end;
+    end if;
+  end if;
+  -- a run-time value inside a path stands for any name there: /$d is /*
+  if strpos(v, '$') > 1 or strpos(v, '`') > 1 then
+    v := regexp_replace(v, '\$(\([^)]*\)|\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|\.\.\.\))|`[^`]*`', '*', 'g');
+  end if;
   if v_c1 in ('$', '`') or left(v, 2) in ('~-', '<(') then
     if v like '$TMPDIR%' or v like '$TMP%' or v like '$TEMP%' then
       v := '/tmp' || coalesce('/' || nullif(split_part(v, '/', 2), ''), '/x');
     elsif v = '$PWD' or v like '$PWD/%' then
       v := '.' || substr(v, 5);
     elsif v_c1 = '$' and substr(v, 2, 1) not in ('(', '{', '`') and strpos(v, '/') > 0 and strpos(v, '/') < char_length(v) then
-      -- $PREFIX/etc is /etc when PREFIX is empty: classify what follows as well
-      return array['dynamic-prefix'] || coord.guard_classify(substr(v, strpos(v, '/')));
+      -- $PREFIX/etc is /etc when PREFIX is empty: classify what follows as well (as a real
+      -- system tree only: $BUILD_DIR/output is no /output anybody has)
+      return array['dynamic-prefix'] || coord.guard_prefixed(substr(v, strpos(v, '/')));
     else
       return array['dynamic'];
     end if;
@@ -100,8 +125,13 @@ begin
     return array['null'];
   end if;
 
+  if v like '~/..%' then
+    v := coord.guard_path('/home/x/' || substr(v, 3));
+    v_c1 := left(v, 1);
+  end if;
   if v in ('/', '/*', '/.*', '/.', '//', 'c:/', 'c:/*', 'c:/.*', 'd:/', 'd:/*')
-     or v_c1 = '/' and strpos(substr(v, 2), '/') = 0 and (strpos(v, '*') > 0 or strpos(v, '?') > 0 or strpos(v, '[') > 0) then
+     or v_c1 = '/' and (strpos(split_part(v, '/', 2), '*') > 0 or strpos(split_part(v, '/', 2), '?') > 0
+                        or strpos(split_part(v, '/', 2), '[') > 0) then
     v_classes := v_classes || 'root'::text;
   end if;
   if v_c1 = '/' then
@@ -110,9 +140,11 @@ begin
                    'snap', 'run', 'mnt', 'media', 'System', 'Library', 'Applications', 'Volumes', 'private', 'cores', 'nix',
                    'lost+found', 'efi')
        or v_first = 'srv' and split_part(v, '/', 4) = ''
-       or v_first = 'var' and not (v like '/var/tmp/_%' or v like '/var/www/%/%')
+       or v_first = 'var' and not (v like '/var/tmp/_%' or v like '/var/www/_%')
        or v_first = 'dev' and v not like '/dev/shm/_%'
-       or v in ('/home', '/home/', '/home/*', '/Users', '/Users/', '/Users/*', '/tmp', '/tmp/', '/tmp/*', '/var/tmp') then
+       or v in ('/home', '/home/', '/home/*', '/Users', '/Users/', '/Users/*', '/tmp', '/tmp/', '/var/tmp')
+       -- any other directory right below / (/data, /backup) and everything in it
+       or split_part(v, '/', 3) in ('', '*', '.*') and v_first not in ('tmp', 'home', 'Users', '') then
       v_classes := v_classes || 'system'::text;
     end if;
     if v like any (array['/dev/sd%', '/dev/hd%', '/dev/vd%', '/dev/xvd%', '/dev/nvme%', '/dev/mmcblk%', '/dev/disk%',
@@ -129,7 +161,7 @@ begin
   end if;
   -- home directories and what is directly in them
   if v in ('~', '~/', '~/*', '~/.*', '/root', '/root/', '/root/*')
-     or v_c1 = '~' and strpos(v, '/') in (0, char_length(v)) and substr(v, 2, 1) not in ('', '/')
+     or v_c1 = '~' and substr(v, 2, 1) not in ('', '/') and (strpos(v, '/') in (0, char_length(v)) or split_part(v, '/', 2) in ('*', '.*') and split_part(v, '/', 3) = '')
      or (v like '/home/_%' or v like '/Users/_%' or v like '_:/users/_%')
         and split_part(v, '/', 3) not in ('', '*') and split_part(v, '/', 4) in ('', '*') and split_part(v, '/', 5) = ''
         and not v like '_:/users/%/%' then
@@ -141,7 +173,7 @@ begin
         or (v like '_:/users/_%/_%' and split_part(v, '/', 5) = '') then
     v_base := split_part(v, '/', case when v_c1 = '~' then 2 when v like '/root/%' then 3 when v like '_:/%' then 4 else 4 end);
     if v_base not in ('.cache', '.npm', '.yarn', '.pnpm-store', '.m2', '.gradle', '.cargo', '.rustup', '.pyenv', '.nvm', '.bun',
-                      '.deno', '.local', 'Library', 'Downloads', 'downloads', 'tmp', '.Trash', 'node_modules', '.pytest_cache',
+                      '.deno', 'Library', 'Downloads', 'downloads', 'tmp', '.Trash', 'node_modules', '.pytest_cache',
                       '.mypy_cache', '.ruff_cache', 'go', '.vscode-server', '.cache/', 'appdata', 'Caches', '*', '.*') then
       v_classes := v_classes || 'home-data'::text;
     end if;
@@ -150,6 +182,8 @@ begin
            '../../*', '../../..', '*.*', '.[!.]*', '.??*', '.[^.]*')
      or v like '../../%' and replace(replace(v, '../', ''), '..', '') in ('', '*') then
     v_classes := v_classes || 'workspace'::text;
+  elsif v like '../%' then
+    v_classes := v_classes || 'outside'::text;
   end if;
   if v = '.git' or v like '.git/%' or v like '%/.git' or v like '%/.git/%' then
     v_classes := v_classes || 'git'::text;
@@ -169,18 +203,20 @@ begin
                          '.secret', '.secrets', 'key.pem', 'privkey.pem', 'secrets.json', 'secrets.yaml', 'secrets.yml',
                          'secrets.toml', 'secrets.env', 'secrets.txt', 'secret.json', 'secret.yaml', 'secret.yml',
                          '.bash_secrets', 'rclone.conf', '.env', 'kubeconfig', 'terraform.tfstate', '.credentials',
-                         'token.json', 'tokens.json', '.token', 'sam'])
+                         'token.json', 'tokens.json', '.token', 'sam', '*.pem', '*.key', '*.p12', '*.pfx', 'id_*', '*.ppk',
+                         '*.kdbx', '*credentials*', '*.tfstate'])
      or v_base like '.env.%' and v_base not in ('.env.example', '.env.sample', '.env.template', '.env.dist', '.env.defaults',
                                                  '.env.schema', '.env.test.example', '.env.local.example', '.env.example.local',
                                                  '.env.sample.local')
      or v_ext in ('key', 'p12', 'pfx', 'jks', 'keystore', 'ppk', 'kdbx', 'keytab', 'tfstate', 'env') and v_base <> '.env'
-        and v_base not like '%.example.env' and v_base not like '%sample.env'
+        and v_base !~ '(example|sample|template|dist|defaults|schema)'
      or v_base like '%.tfstate.backup'
      or v_base like any (array['%private%.pem', '%priv%.pem', '%secret%.pem', '%private%.asc', '%secret%.asc', '%private%.gpg',
                                '%secret%.gpg', '%private%.key', '%-key.pem', '%\_key.pem', 'client\_secret%.json',
                                'service-account%.json', 'service\_account%.json', 'serviceaccount%.json', '%-adminsdk%.json',
                                '%credentials%.json', '%credentials%.yaml', '%credentials%.yml', '%credentials%.xml',
                                '%credentials%.csv', '%credentials%.ini', 'kubeconfig%'])
+        and v_base !~ '(example|sample|template|dummy|fake|mock|fixture)'
      or v_p like any (array['%/.ssh', '%/.gnupg', '%/.gnupg/%', '%/.aws/credentials', '%/.aws/sso/%', '%/.aws/cli/cache%',
                             '%/.azure', '%/.azure/%', '%/.config/gcloud', '%/.config/gcloud/%', '%/.kube/%config%',
                             '%/.docker/config.json', '%/.config/gh/hosts.yml', '%/.config/hub', '%/.gem/credentials',
@@ -194,7 +230,9 @@ begin
                             '%/.config/doctl/%', '%/.fly/config.yml', '%/.netlify/config.json', '%/.config/netlify/%',
                             '%/.config/heroku/%', '%/.wrangler/config/%', '%/.config/.wrangler/%', '%/.streamlit/secrets.toml',
                             '%/.oci/config', '%/.config/configstore/firebase-tools.json', '%/.npm/\_auth%', '%/.config/gh/%',
-                            '%/.aws/config.bak', '/etc/ssh/ssh\_host\_%\_key'])
+                            '%/.aws/config.bak', '/etc/ssh/ssh\_host\_%\_key', '%/.aws', '%/.kube', '%/.docker',
+                            '%/.composer/auth.json', '%/.config/composer/auth.json', '%/.local/share/keyrings',
+                            '%/.config/rclone', '%/.ansible/%vault%', '%/.vault-password%'])
      or v_p like '%/.ssh/%' and v_base not like '%.pub' and v_base not like 'known\_hosts%'
         and v_base not in ('config', 'authorized_keys', 'authorized_keys2', 'rc', 'environment') then
     v_classes := v_classes || 'credential'::text;
@@ -202,10 +240,11 @@ begin
 
   if v_base = any (array['.bashrc', '.bash_profile', '.bash_login', '.bash_logout', '.profile', '.zshrc', '.zprofile', '.zshenv',
                          '.zlogin', '.zlogout', '.kshrc', '.cshrc', '.tcshrc', '.login', '.xinitrc', '.xprofile', '.xsession',
-                         '.xsessionrc', '.inputrc', '.pam_environment', '.gitconfig', 'microsoft.powershell_profile.ps1',
-                         'profile.ps1', 'authorized_keys', 'authorized_keys2', 'rc.local', 'ld.so.preload', 'anacrontab',
-                         'crontab'])
-     or v_base like '%\_profile.ps1'
+                         '.xsessionrc', '.inputrc', '.pam_environment', '.gitconfig', '.vimrc', '.tmux.conf', '.npmrc.js'])
+        and (v_p like '/~/%' or v_p like '/~_%/%' or v_p like '/home/%' or v_p like '/root/%' or v_p like '/users/%'
+             or v_p like '/_:/users/%' or v_p like '/etc/skel/%') and split_part(v_p, '/', case when v_p like '/~%' then 4 when v_p like '/root/%' then 4 when v_p like '/_:/%' then 6 else 5 end) = ''
+     or v_base in ('microsoft.powershell_profile.ps1', 'profile.ps1') or v_base like '%\_profile.ps1'
+     or v_p like '%/.ssh/authorized\_keys%' or v_p in ('/etc/ld.so.preload', '/etc/rc.local', '/etc/anacrontab', '/etc/crontab')
      or (v_p like any (array['%/.config/fish/config.fish', '%/.config/fish/conf.d/%', '%/.config/autostart/%',
                              '%/.config/systemd/%', '%/.ssh/rc', '%/.ssh/environment', '%/.ssh/config', '%/.git/hooks/%',
                              '%/.husky/%', '%/.config/git/config', '%/library/launchagents/%', '%/library/launchdaemons/%',
@@ -236,8 +275,16 @@ begin
                          '%/.drone.yml', '%/.drone.yaml', '%/.woodpecker.yml', '%/.woodpecker/%', '%/cloudbuild.yaml',
                          '%/cloudbuild.yml', '%/buildspec.yml', '%/buildspec.yaml', '%/appveyor.yml', '%/.appveyor.yml',
                          '%/.semaphore/%', '%/.tekton/%', '%/codefresh.yml', '%/.harness/%', '%/wercker.yml',
-                         '%/.pre-commit-config.yaml', '%/.gitlab/%.yml']) then
+                         '%/.pre-commit-config.yaml', '%/.gitlab/%.yml', '%/.gitea/workflows/%', '%/.forgejo/workflows/%',
+                         '%/.github/workflows', '%/.circleci']) then
     v_classes := v_classes || 'ci'::text;
+  end if;
+  if v_p like any (array['%/.aws/config', '%/.pip/pip.conf', '%/.config/pip/pip.conf', '/etc/pip.conf', '%/.docker/daemon.json',
+                         '/etc/docker/daemon.json', '%/.condarc', '%/.cargo/config', '%/.cargo/config.toml', '%/.yarnrc',
+                         '%/.bunfig.toml', '%/.gemrc', '%/.config/gh/config.yml', '%/.mavenrc', '%/.gradle/init.d/%',
+                         '%/.config/git/credentials', '/etc/apt/sources.list', '/etc/apt/sources.list.d/%', '/etc/yum.repos.d/%',
+                         '%/.azure/config', '%/.config/gcloud/configurations/%']) then
+    v_classes := v_classes || 'tool-config'::text;
   end if;
   if v_base like '.%\_history' or v_base in ('.histfile', 'consolehost_history.txt', '.lesshst', '.viminfo', 'fish_history',
                                              'wtmp', 'btmp', 'lastlog', 'utmp')
@@ -261,5 +308,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_classify(text) is 'Guardrail targets: the classes of one canonical word (root, system, device, home, home-data, workspace, git, credential, persistence, privilege, security, ci, history, tmp, cache, null, remote, local-url, dynamic, dynamic-prefix); {} for an ordinary project file.';
+comment on function coord.guard_classify(text) is 'Guardrail targets: the classes of one canonical word (root, system, device, home, home-data, workspace, outside, git, credential, tool-config, persistence, privilege, security, ci, history, tmp, cache, null, remote, local-url, dynamic, dynamic-prefix); {} for an ordinary project file.';
 revoke all on function coord.guard_classify(text) from public;

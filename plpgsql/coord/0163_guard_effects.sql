@@ -1,13 +1,17 @@
 -- What one simple command does to what: its guardrail effects [{"a": action, "t": target,
--- "c": classes}], from the parsed operation (coord.guard_parse) and what flows into it
--- (p_ctx: {"in": download|decode|secret|env|shell|paths|text, "paths": [...], "downloads":
--- [files fetched earlier in the same text], "depth": nesting}). Rules in authz.guardrails
--- decide what each (action, class) needs; this function only states facts:
+-- "c": classes}], from the parsed operation (coord.guard_parse) and what it is given (p_ctx:
+-- {"in": what flows in (coord.guard_output_role), "paths": file names or process ids piped in,
+-- "stdin": here-document text, "downloads": files fetched earlier in the same text, "cwd":
+-- the working directory cd set, "depth": nesting}). Rules in authz.guardrails decide what each
+-- (action, class) needs; this function only states facts:
+--  * relative operands are resolved against the working directory (cd / && rm -rf * is /*);
 --  * redirections write (>, >>) or read (<) their targets, and /dev/tcp/... is a socket;
---  * help, version and dry-run flags make a command do nothing but print;
+--  * help and version flags, and dry runs, make a command only print;
 --  * authz.guard_verbs says what tools do (publish, deploy, destroy, ...);
 --  * file-system tools delete, write, copy, read or change permissions of their operands;
---  * git, network tools, interpreters and Windows shells have functions of their own.
+--  * kill, pkill and killall may kill everything; echo of a secret variable prints it;
+--  * git, data flows (downloads, sockets, interpreters), supply-chain settings and Windows
+--    shells have functions of their own.
 create or replace function coord.guard_effects(p_op jsonb, p_ctx jsonb default '{}')
 returns jsonb
 language plpgsql
@@ -20,82 +24,116 @@ declare
   v_readers constant text[] := array['cat', 'less', 'more', 'head', 'tail', 'bat', 'nl', 'tac', 'strings', 'xxd', 'od',
                                      'hexdump', 'hd', 'base64', 'base32', 'basenc', 'grep', 'egrep', 'fgrep', 'rg', 'ag',
                                      'ack', 'awk', 'sed', 'cut', 'sort', 'uniq', 'diff', 'cmp', 'jq', 'yq', 'vim', 'vi',
-                                     'nvim', 'view', 'nano', 'emacs', 'code', 'subl', 'gedit', 'pico', 'ed', 'ex',
-                                     'paste', 'pr', 'fold', 'fmt', 'column', 'look', 'zcat', 'zless', 'zmore', 'bzcat',
-                                     'xzcat', 'gpg', 'openssl', 'sqlite3', 'xmllint', 'iconv', 'dos2unix', 'unix2dos',
-                                     'tr', 'wc', 'md5sum', 'sha1sum', 'sha256sum', 'cksum', 'file', 'stat', 'get-content',
-                                     'gc', 'type', 'sls', 'select-string', 'findstr', 'certutil', 'dd', 'tee', 'rev',
-                                     'expand', 'unexpand', 'split', 'csplit', 'mail', 'mailx', 'sendmail', 'lp', 'lpr',
-                                     'pbcopy', 'xclip', 'xsel', 'wl-copy', 'clip', 'ssh-keygen', 'keytool', 'plutil',
-                                     'defaults', 'sqlite', 'python', 'node', 'ruby', 'perl', 'php', 'source', '.'];
+                                     'nvim', 'view', 'nano', 'emacs', 'subl', 'gedit', 'pico', 'ed', 'ex', 'paste', 'pr',
+                                     'fold', 'fmt', 'column', 'look', 'zcat', 'zless', 'zmore', 'bzcat', 'xzcat', 'gpg',
+                                     'openssl', 'sqlite3', 'xmllint', 'iconv', 'tr', 'get-content', 'gc', 'type', 'sls',
+                                     'select-string', 'findstr', 'certutil', 'tee', 'rev', 'expand', 'split', 'csplit',
+                                     'mail', 'mailx', 'lp', 'lpr', 'pbcopy', 'xclip', 'xsel', 'wl-copy', 'clip', 'keytool',
+                                     'plutil', 'sqlite', 'python', 'node', 'ruby', 'perl', 'php', 'cat-file', 'dos2unix',
+                                     'jless', 'fx', 'glow', 'most', 'w3m', 'lynx', 'pygmentize', 'highlight', 'ccat'];
   v_no_read constant text[] := array['ls', 'dir', 'stat', 'file', 'test', '[', '[[', 'touch', 'mkdir', 'chmod', 'chown',
                                      'chgrp', 'wc', 'du', 'realpath', 'readlink', 'basename', 'dirname', 'which',
-                                     'type', 'echo', 'printf', 'cd', 'pushd', 'ssh', 'ssh-add', 'sha256sum', 'md5sum',
-                                     'git', 'source', '.', 'export', 'unset', 'trap', 'true', 'false', 'test-path',
-                                     'get-item', 'ssh-keygen', 'setfacl', 'getfacl', 'lsattr', 'namei', 'tree', 'find',
-                                     'locate', 'fd', 'exa', 'eza', 'lsd', 'open', 'xdg-open', 'code'];
+                                     'echo', 'printf', 'cd', 'pushd', 'ssh', 'ssh-add', 'sha256sum', 'md5sum',
+                                     'sha1sum', 'sha512sum', 'b2sum', 'cksum', 'shasum', 'git', 'source', '.', 'export',
+                                     'unset', 'trap', 'true', 'false', 'test-path', 'get-item', 'ssh-keygen', 'setfacl',
+                                     'getfacl', 'lsattr', 'namei', 'tree', 'find', 'locate', 'fd', 'exa', 'eza', 'lsd',
+                                     'open', 'xdg-open', 'code', 'rm', 'shred', 'unlink', 'cp', 'mv', 'tee', 'truncate',
+                                     'dd', 'tar', 'zip', 'rsync', 'scp', 'install', 'ln', 'curl', 'wget', 'nc', 'ncat',
+                                     'socat', 'chattr', 'gpg', 'age', 'sops', 'direnv', 'trash', 'rmdir', 'mkfs', 'icacls',
+                                     'takeown', 'attrib', 'cipher', 'sdelete', 'srm', 'wipe', ':', 'kill', 'sudo', 'su',
+                                     'set-content', 'add-content', 'out-file', 'new-item', 'ni', 'copy-item', 'move-item',
+                                     'remove-item', 'ri', 'compress-archive', '7z', '7za', 'rar', 'gzip', 'bzip2', 'xz',
+                                     'zstd', 'cpio', 'sftp', 'ditto', 'copy', 'move', 'xcopy', 'robocopy', 'rclone',
+                                     'del', 'erase', 'rd', 'chown', 'lsof', 'fuser', 'inotifywait', 'entr', 'watchexec'];
+  v_secret_name constant text := '(secret|token|passw(or)?d|passwd|api_?key|apikey|private_?key|access_?key|credential|auth|database_url|_dsn$|^dsn$|connection_string|conn_str|mongo(db)?_uri|redis_url|amqp_url|webhook)';
   v_prog text := p_op ->> 'prog';
-  v_args text[] := array(select jsonb_array_elements_text(p_op -> 'args'));
+  v_op jsonb := p_op;
+  v_args text[];
   v_flags text[] := array(select jsonb_array_elements_text(p_op -> 'flags'));
   v_words text[] := array(select jsonb_array_elements_text(p_op -> 'words'));
+  v_raw text[] := array(select jsonb_array_elements_text(coalesce(p_op -> 'raw', p_op -> 'words')));
   v_in text := p_ctx ->> 'in';
+  v_cwd text := p_ctx ->> 'cwd';
   v_out jsonb := '[]';
   v_r jsonb;
-  v_op text;
+  v_op_text text;
   v_t text;
   v_row record;
   v_argstr text;
   v_rest text[];
   v_n integer;
-  v_i integer;
   v_w text;
   v_dest text;
   v_sources text[];
   v_recursive boolean;
   v_mode text;
   v_starts text[];
+  v_names text[];
+  v_x text;
 begin
   if v_prog is null or v_prog = '' then
     return v_out;
   end if;
+  -- relative operands are relative to the directory cd chose earlier in the same text
+  if v_cwd is not null and (v_prog = any (v_readers) or v_prog in ('rm', 'srm', 'unlink', 'shred', 'wipe', 'trash', 'rmdir', 'rd',
+                              'del', 'erase', 'cp', 'mv', 'install', 'ln', 'rsync', 'scp', 'tee', 'truncate', 'chmod', 'chown',
+                              'chgrp', 'tar', 'zip', '7z', 'remove-item', 'ri', 'set-content', 'add-content', 'out-file',
+                              'copy-item', 'move-item', 'mkfs', 'touch', 'http-server', 'serve', 'miniserve')) then
+    v_op := jsonb_set(v_op, '{args}', coalesce((
+      select jsonb_agg(to_jsonb(case when a ~ '^[^/~$-]' and strpos(a, '://') = 0 and not (a ~ '^[A-Za-z0-9_.-]+@?[A-Za-z0-9_.-]*:')
+                                     then coord.guard_path(v_cwd || '/' || a) else a end) order by x.o)
+      from jsonb_array_elements_text(p_op -> 'args') with ordinality as x (a, o)), '[]'));
+    v_op := jsonb_set(v_op, '{redir}', coalesce((
+      select jsonb_agg(jsonb_build_array(r ->> 0, case when (r ->> 1) ~ '^[^/~$&0-9-]' then coord.guard_path(v_cwd || '/' || (r ->> 1))
+                                                       else r ->> 1 end) order by x.o)
+      from jsonb_array_elements(p_op -> 'redir') with ordinality as x (r, o)), '[]'));
+  end if;
+  v_args := array(select jsonb_array_elements_text(v_op -> 'args'));
   v_n := coalesce(cardinality(v_args), 0);
 
   -- redirections, whatever the command is
-  for v_r in select jsonb_array_elements(p_op -> 'redir') loop
-    v_op := v_r ->> 0;
+  for v_r in select jsonb_array_elements(v_op -> 'redir') loop
+    v_op_text := v_r ->> 0;
     v_t := v_r ->> 1;
-    if v_t ~ '^/dev/(tcp|udp)/' then
-      v_out := v_out || coord.guard_effect(case when v_prog = any (v_shells) or v_op ~ '&|<' then 'revshell' else 'send' end,
-                                           array[v_t]);
-    elsif v_op ~ '^[0-9]*(>|>>|>\||&>|&>>)$' and v_t !~ '^[0-9-]$' then
+    if v_t like '/dev/tcp/%' or v_t like '/dev/udp/%' then
+      -- a socket as a file: duplicated onto the shell's own streams (>&, <>, an interactive
+      -- shell) it is a remote shell; written to, data leaves; a bare < only probes the port
+      v_out := v_out || case when strpos(v_op_text, '&') > 0 or strpos(v_op_text, '<>') > 0
+                                  or v_prog = any (v_shells) and v_flags && array['-i']
+                             then coord.guard_effect('revshell', array[v_t])
+                             when strpos(v_op_text, '>') > 0 then coord.guard_effect('send', array[v_t])
+                             else '[]'::jsonb end;
+    elsif v_op_text ~ '^[0-9]*(>|>>|>\||&>|&>>)$' and v_t !~ '^[0-9-]$' then
       v_out := v_out || coord.guard_effect('write', array[v_t]);
-    elsif v_op ~ '^[0-9]*(<|<>)$' then
+    elsif v_op_text ~ '^[0-9]*(<|<>)$' then
       v_out := v_out || coord.guard_effect(case when v_prog in ('nc', 'ncat', 'socat', 'telnet', 'curl', 'ssh', 'mail',
-                                                                'mailx', 'sendmail', 'openssl')
+                                                                'mailx', 'sendmail', 'openssl', 'sftp', 'ftp')
                                                 then 'send' else 'read' end, array[v_t]);
     end if;
   end loop;
 
   -- help and version flags: the tool explains itself and changes nothing
-  if v_flags && array['--help', '--version', '-help', '-?', '/?', '--usage']
+  if v_flags && array['--help', '-help', '-?', '/?', '--usage']
      or v_args[1] in ('help', '--help') or (v_args[v_n] = 'help' and v_prog in ('aws', 'gcloud', 'az', 'gsutil'))
      or (v_flags && array['-h'] and v_prog in ('git', 'kubectl', 'helm', 'terraform', 'tofu', 'docker', 'npm', 'pnpm',
-                                              'yarn', 'pip', 'cargo', 'gh', 'gcloud', 'az', 'vercel', 'netlify', 'fly',
+                                              'yarn', 'pip', 'cargo', 'gcloud', 'az', 'vercel', 'netlify', 'fly',
                                               'heroku', 'wrangler', 'firebase', 'pulumi', 'cdk', 'serverless', 'poetry',
                                               'uv', 'twine', 'gem', 'dotnet', 'aws', 'rm', 'shred', 'mkfs', 'dd', 'crontab',
-                                              'systemctl', 'helmfile', 'argocd', 'flux', 'eksctl', 'doctl', 'rclone'))
-     or (v_flags && array['-v', '-V'] and v_n = 0 and v_prog not in ('rm', 'cp', 'mv', 'chmod', 'chown', 'tar', 'rsync')) then
+                                              'systemctl', 'helmfile', 'argocd', 'flux', 'eksctl', 'doctl', 'rclone', 'ngrok'))
+     or (v_flags <@ array['--version', '-v', '-V', '-version'] and v_flags <> '{}' and (v_n = 0 or v_n = 1 and v_args[1] = 'version')
+         and v_op -> 'redir' = '[]' and v_prog not in ('rm', 'cp', 'mv', 'chmod', 'chown', 'tar', 'rsync', 'kill', 'pkill'))
+     or v_n = 1 and v_args[1] = 'version' and v_flags = '{}' and v_prog not in ('kill', 'rm') then
     return v_out;
   end if;
   -- dry runs print what they would do
   if (v_flags && array['--dry-run', '--dryrun', '--simulate', '--noop', '--what-if', '-whatif', '--preview', '-dry-run',
-                       '--just-print', '--recon', '--no-act', '--plan']
-      and not coalesce((p_op -> 'vals' -> '--dry-run') ? 'none', false))
-     or (v_flags && array['--check', '-C'] and v_prog in ('ansible', 'ansible-playbook'))
-     or (v_flags && array['-n'] and (v_prog in ('rsync', 'make', 'rm') and v_prog <> 'rm'
+                       '--just-print', '--recon', '--no-act', '--plan', '--check-only']
+      and not coalesce((v_op -> 'vals' -> '--dry-run') ? 'none', false))
+     or (v_flags && array['--check', '-C'] and v_prog in ('ansible', 'ansible-playbook', 'salt'))
+     or (v_flags && array['-n'] and (v_prog in ('rsync', 'make')
                                       or v_prog = 'git' and v_args[1] in ('push', 'clean', 'rm', 'mv', 'add', 'prune',
                                                                          'reflog', 'gc', 'fetch', 'remote')))
-     or (v_flags && array['-s'] and v_prog in ('apt', 'apt-get')) then
+     or (v_flags && array['-s', '--simulate'] and v_prog in ('apt', 'apt-get')) then
     return v_out;
   end if;
 
@@ -111,7 +149,7 @@ begin
     if v_row.target in ('env', 'env-marked') then
       v_out := v_out || jsonb_build_array(jsonb_build_object(
         'a', v_row.action, 't', v_argstr,
-        'c', jsonb_build_array(coord.guard_environment(p_op, v_row.target = 'env-marked'))));
+        'c', jsonb_build_array(coord.guard_environment(v_op, v_row.target = 'env-marked'))));
     elsif v_row.target = 'rest' then
       v_rest := array(select a from unnest(v_args) with ordinality as x (a, o)
                       where x.o > coalesce(cardinality(regexp_split_to_array(
@@ -125,41 +163,59 @@ begin
 
   -- file-system tools
   case
-    when v_prog in ('rm', 'srm', 'unlink', 'shred', 'wipe', 'trash', 'trash-put', 'rmtrash') then
-      v_recursive := v_flags && array['-r', '-R', '--recursive'] or v_prog in ('srm', 'wipe') and v_flags && array['-r'];
+    when v_prog in ('rm', 'srm', 'unlink', 'shred', 'wipe', 'trash', 'trash-put', 'rmtrash', 'gio') then
+      if v_prog = 'gio' then
+        v_args := case when v_args[1] in ('trash', 'remove') then v_args[2:] else '{}' end;
+      end if;
+      v_recursive := v_flags && array['-r', '-R', '--recursive'];
       if v_flags && array['--no-preserve-root'] then
         v_out := v_out || coord.guard_effect('delete-tree', array['/']);
       end if;
-      if v_n = 0 and v_in = 'paths' then
-        v_args := array(select jsonb_array_elements_text(p_ctx -> 'paths'));
+      if coalesce(cardinality(v_args), 0) = 0 and v_in is not null then
+        -- xargs rm: the names come from the command before
+        v_args := coalesce(array(select jsonb_array_elements_text(p_ctx -> 'paths')), '{}');
+        if cardinality(v_args) = 0 and v_in not in ('text') then
+          v_args := array['$(...)'];
+        end if;
       end if;
       v_out := v_out || coord.guard_effect(case when v_recursive then 'delete-tree' else 'delete' end, v_args);
     when v_prog in ('rmdir', 'rd') then
-      v_out := v_out || coord.guard_effect(case when v_words && array['/s', '/S'] then 'delete-tree' else 'delete' end,
+      v_out := v_out || coord.guard_effect(case when v_words && array['/s'] then 'delete-tree' else 'delete' end,
                                            array(select w from unnest(v_args) as w where w !~ '^/[A-Za-z]$'));
     when v_prog in ('del', 'erase') then
       v_out := v_out || coord.guard_effect(case when v_flags && array['/s'] then 'delete-tree' else 'delete' end, v_args);
     when v_prog = 'find' then
       v_starts := array(select w from unnest(v_words) with ordinality as x (w, o)
                         where x.o < coalesce((select min(y.o) from unnest(v_words) with ordinality as y (w, o)
-                                              where y.w ~ '^[-(!]'), 1000000)
+                                              where left(y.w, 1) in ('-', '(', '!')), 1000000)
                         order by x.o);
       if cardinality(v_starts) = 0 then
-        v_starts := array['.'];
+        v_starts := array[coalesce(v_cwd, '.')];
+      elsif v_cwd is not null then
+        v_starts := array(select case when s ~ '^[^/~$]' then coord.guard_path(v_cwd || '/' || s) else s end from unnest(v_starts) as s);
       end if;
-      if v_words && array['-delete'] or exists (
-           select from unnest(v_words) with ordinality as x (w, o)
-           where x.w in ('-exec', '-execdir', '-ok', '-okdir')
-             and regexp_replace(lower(v_words[x.o + 1]), '^.*/', '') in ('rm', 'shred', 'unlink', 'srm', 'wipe')) then
+      v_names := array(select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o)
+                       where x.w in ('-name', '-iname', '-path', '-ipath'));
+      v_x := (select regexp_replace(lower(v_words[x.o + 1]), '^.*/', '') from unnest(v_words) with ordinality as x (w, o)
+              where x.w in ('-exec', '-execdir', '-ok', '-okdir') limit 1);
+      if v_words && array['-delete'] or v_x in ('rm', 'shred', 'unlink', 'srm', 'wipe') then
         v_out := v_out || coord.guard_effect(
           case when v_words && array['-name', '-iname', '-path', '-ipath', '-regex', '-iregex', '-newer', '-mtime',
-                                     '-mmin', '-size', '-empty', '-user', '-perm', '-links', '-inum', '-samefile']
-               then 'delete-matching' else 'delete-tree' end, v_starts);
+                                     '-mmin', '-size', '-empty', '-user', '-perm', '-links', '-inum', '-samefile', '-type']
+               then 'delete-matching' else 'delete-tree' end,
+          array(select s from unnest(v_starts) as s where s not in ('/tmp', '/var/tmp')));
+        v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('delete', v_names)) as e
+                           where e -> 'c' ?| array['credential', 'history', 'persistence', 'git']);
       end if;
-      if exists (select from unnest(v_words) with ordinality as x (w, o)
-                 where x.w in ('-exec', '-execdir') and regexp_replace(lower(v_words[x.o + 1]), '^.*/', '')
-                                                        in ('chmod', 'chown', 'chgrp')) then
+      if v_x in ('chmod', 'chown', 'chgrp') then
         v_out := v_out || coord.guard_effect('perms-tree', v_starts);
+      elsif v_x in ('truncate', 'tee', 'sed', 'cp', 'dd') then
+        v_out := v_out || coord.guard_effect('write', v_starts)
+                       || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('write', v_names)) as e
+                           where e -> 'c' ?| array['credential', 'history', 'persistence', 'system']);
+      elsif v_x is not null and (v_x = any (v_readers) or v_x in ('cp', 'tar', 'zip', 'scp', 'curl')) then
+        v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('read', v_names)) as e
+                           where e -> 'c' ? 'credential');
       end if;
     when v_prog = 'dd' then
       foreach v_w in array v_words loop
@@ -169,11 +225,13 @@ begin
           v_out := v_out || coord.guard_effect('read', array[substr(v_w, 4)]);
         end if;
       end loop;
-    when v_prog in ('cp', 'mv', 'install', 'ln', 'rsync', 'scp', 'sftp', 'ditto', 'copy', 'move', 'xcopy', 'robocopy',
-                    'copy-item', 'move-item', 'cpi', 'mi', 'rclone') then
-      v_dest := coalesce(p_op -> 'vals' -> '-t' ->> 0, p_op -> 'vals' -> '--target-directory' ->> 0,
-                         p_op -> 'vals' -> '-destination' ->> 0, case when v_n >= 2 then v_args[v_n] end);
-      v_sources := case when p_op -> 'vals' ? '-t' or p_op -> 'vals' ? '--target-directory' then v_args
+    when v_prog in ('cp', 'mv', 'install', 'ln', 'rsync', 'scp', 'ditto', 'copy', 'move', 'xcopy', 'robocopy',
+                    'copy-item', 'move-item', 'cpi', 'mi', 'rclone', 'cp-item') then
+      v_dest := coalesce(v_op -> 'vals' -> '-t' ->> 0, v_op -> 'vals' -> '--target-directory' ->> 0,
+                         (select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o) where x.w = '-destination' limit 1),
+                         case when v_n >= 2 then v_args[v_n] end);
+      v_sources := case when v_op -> 'vals' ?| array['-t', '--target-directory'] or v_words && array['-destination'] then
+                          array(select a from unnest(v_args) as a where a <> v_dest)
                         when v_n >= 2 then v_args[1:v_n - 1] else v_args end;
       if v_prog = 'rclone' then
         v_sources := v_sources[2:];
@@ -182,13 +240,18 @@ begin
         if v_dest is not null then
           v_out := v_out || coord.guard_effect('write', array[v_dest]);
         end if;
-      elsif coalesce('remote' = any (coord.guard_classify(v_dest)), false)
-            or v_prog in ('scp', 'sftp') and v_dest ~ '^[^/]*:' then
+      elsif coalesce('remote' = any (coord.guard_classify(v_dest)), false) then
         v_out := v_out || coord.guard_effect('send', v_sources);
       else
-        v_out := v_out || coord.guard_effect(case when v_prog in ('mv', 'move', 'move-item', 'mi') then 'delete'
-                                                  else 'copy' end, v_sources)
-                       || coord.guard_effect('write', array[v_dest]);
+        v_out := v_out || coord.guard_effect(case when v_prog in ('mv', 'move', 'move-item', 'mi') then 'delete-tree'
+                                                  else 'copy' end, v_sources);
+        -- the destination, and the file a source becomes inside it when it is a directory;
+        -- .env made from .env.example holds no secret yet
+        if v_dest is not null and not (cardinality(v_sources) > 0 and not exists (
+             select from unnest(v_sources) as s where lower(s) !~ '[._-](example|sample|template|dist|defaults|tpl)$')) then
+          v_out := v_out || coord.guard_effect('write', array[v_dest] || array(
+            select v_dest || '/' || regexp_replace(s, '^.*/', '') from unnest(v_sources) as s where s !~ '/$' and s <> ''));
+        end if;
       end if;
       if v_prog = 'rsync' and v_flags && array['--delete', '--delete-after', '--delete-before', '--delete-during',
                                                  '--delete-excluded', '--del', '--delete-delay'] then
@@ -197,35 +260,84 @@ begin
       if v_prog = 'rsync' and v_flags && array['--remove-source-files'] then
         v_out := v_out || coord.guard_effect('delete', v_sources);
       end if;
-      if v_prog = 'robocopy' and v_words && array['/mir', '/MIR', '/purge', '/PURGE'] then
+      if v_prog = 'robocopy' and v_words && array['/mir', '/purge'] then
         v_out := v_out || coord.guard_effect('delete-tree', array[v_args[2]]);
       end if;
-    when v_prog in ('tee', 'truncate', 'set-content', 'add-content', 'out-file', 'sc', 'ac', 'new-item', 'ni') then
-      v_out := v_out || coord.guard_effect('write', case when v_prog = 'truncate'
-                                                           then array(select a from unnest(v_args) as a where a !~ '^[+-]?[0-9]+[KMGkmg]?$')
+    when v_prog in ('tee', 'truncate', 'out-file', 'fallocate') then
+      v_out := v_out || coord.guard_effect('write', case when v_prog in ('truncate', 'fallocate')
+                                                           then array(select a from unnest(v_args) as a where a !~ '^[+-]?[0-9]+[KMGTkmgt]?[Bb]?$')
                                                            else v_args end);
     when v_prog in ('sed', 'perl', 'ruby') and v_flags && array['-i', '--in-place'] then
-      v_out := v_out || coord.guard_effect('write', case when v_prog = 'sed' and not (p_op -> 'vals' ? '-e' or p_op -> 'vals' ? '--expression')
+      v_out := v_out || coord.guard_effect('write', case when v_prog = 'sed' and not (v_op -> 'vals' ?| array['-e', '--expression', '-f'])
                                                            then v_args[2:] else v_args end);
     when v_prog in ('chmod', 'chown', 'chgrp', 'setfacl') then
-      v_recursive := v_flags && array['-R', '--recursive', '-r'];
-      v_mode := case when v_prog = 'chmod' and not (p_op -> 'vals' ? '--reference') then v_args[1] end;
-      v_rest := case when v_prog = 'setfacl' or p_op -> 'vals' ? '--reference' then v_args else v_args[2:] end;
+      v_recursive := v_flags && array['-R', '--recursive'];
+      v_mode := case when v_prog = 'chmod' and not (v_op -> 'vals' ? '--reference') then v_args[1] end;
+      v_rest := case when v_prog = 'setfacl' or v_op -> 'vals' ? '--reference' then v_args else v_args[2:] end;
       v_out := v_out || coord.guard_effect(case when v_recursive then 'perms-tree' else 'perms' end, v_rest);
       if v_mode ~ '^0*[0-7]?[0-7][0-7][2367]$' or v_mode ~ '(^|,)[ugo]*[ao][ugo]*[+=][rwxXst]*w' then
         v_out := v_out || coord.guard_effect('perms-open', v_rest);
+      elsif v_mode ~ '^0*[0-7]?[0-7][4-7][0-7]$|^0*[0-7]?[0-7][0-7][4-7]$' or v_mode ~ '(^|,)[ugo]*[aog][ugo]*[+=][rwxXst]*r' then
+        -- a key others may read
+        v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('perms-open', v_rest)) as e
+                           where e -> 'c' ? 'credential');
       end if;
       if v_mode ~ '^0*[2467][0-7]{3}$' or v_mode ~ '(^|,)[ugoa]*[+=][rwxX]*s' then
         v_out := v_out || coord.guard_effect('setuid', v_rest);
       end if;
     when v_prog in ('tar', 'zip', '7z', '7za', 'rar', 'gzip', 'bzip2', 'xz', 'zstd', 'cpio', 'compress-archive') then
       if v_prog = 'tar' and (v_flags && array['-x', '--extract', '--get'] or v_args[1] ~ '^[A-Za-z]*x') then
-        v_w := coalesce(p_op -> 'vals' -> '-C' ->> 0, p_op -> 'vals' -> '--directory' ->> 0);
+        v_w := coalesce(v_op -> 'vals' -> '-C' ->> 0, v_op -> 'vals' -> '--directory' ->> 0);
         if v_w is not null then
           v_out := v_out || coord.guard_effect('write', array[v_w]);
         end if;
       else
         v_out := v_out || coord.guard_effect('copy', v_args);
+      end if;
+    when v_prog = 'ssh-keygen' then
+      -- generating a key onto an existing one needs a "y" to overwrite: answered on stdin it
+      -- replaces the key; -y, -l, -F, -R only read or look up
+      if v_op -> 'vals' ? '-f' and not v_flags && array['-y', '-l', '-F', '-R', '-B', '-L', '-Q'] and v_in in ('text', 'other') then
+        v_out := v_out || coord.guard_effect('write', array(select jsonb_array_elements_text(v_op -> 'vals' -> '-f')));
+      end if;
+    when v_prog in ('iptables', 'ip6tables') then
+      if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-j', '[]')) as j where upper(j) in ('DNAT', 'REDIRECT', 'SNAT', 'MASQUERADE', 'TPROXY')) then
+        v_out := v_out || coord.guard_effect('network-change', array['nat']);
+      end if;
+      if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-P', v_op -> 'vals' -> '--policy', '[]')) as j)
+         and upper(coalesce(v_args[v_n], '')) = 'ACCEPT' then
+        v_out := v_out || coord.guard_effect('security-off', array['policy accept']);
+      end if;
+    when v_prog in ('kill', 'stop-process', 'spps', 'pkill', 'killall', 'taskkill', 'skill') then
+      v_out := v_out || coord.guard_kill_effects(v_op, p_ctx);
+    when v_prog in ('echo', 'printf', 'write-output', 'write-host', 'print', 'printenv') then
+      -- printing a secret variable shows it; ${!name} prints any variable by name
+      if exists (select from unnest(v_raw) as r where r ~ '\$\{!' or r ~* ('\$\{?[A-Za-z0-9_]*' || v_secret_name))
+         or v_prog = 'printenv' and exists (select from unnest(v_args) as a where a ~* v_secret_name)
+         or exists (select from unnest(v_raw) as r where r ~* '\$env:[a-z0-9_]*(secret|token|password|key)') then
+        v_out := v_out || coord.guard_effect('secret-dump', array['$SECRET']);
+      end if;
+    when v_prog in ('grep', 'egrep', 'rg', 'ag', 'ack', 'git-secrets', 'trufflehog', 'gitleaks', 'findstr', 'select-string', 'sls') then
+      -- hunting for keys and tokens across a home directory or the whole disk
+      if exists (select from unnest(v_raw) as r
+                 where r ~* '(akia|asia|begin [a-z ]*private key|ghp_|gho_|github_pat|xox[abp]-|sk-[a-z0-9]|sk_live|aiza|password *=|secret_?key|aws_secret|private_key|api[_-]?key|bearer )')
+         and exists (select from jsonb_array_elements(coord.guard_effect('read', v_args)) as e
+                     where e -> 'c' ?| array['home', 'root', 'system', 'home-data', 'credential']) then
+        v_out := v_out || coord.guard_effect('read', array['(secrets in ' || array_to_string(v_args, ' ') || ')'])
+                       || jsonb_build_array(jsonb_build_object('a', 'read', 't', 'secret patterns', 'c', jsonb_build_array('credential')));
+      end if;
+    when v_prog = 'docker' and v_args[1] in ('run', 'create', 'container') then
+      -- the host's root, system trees, home, secrets or the docker socket mounted into a container
+      if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-v', '[]') || coalesce(v_op -> 'vals' -> '--mount', '[]')) as m
+                 cross join lateral coalesce(substring(m from '(?:source|src)=([^,]+)'), split_part(m, ':', 1)) as src
+                 where src like '/var/run/docker.sock%' or src like '/run/docker.sock%'
+                    or coord.guard_classify(coord.guard_path(src)) && array['root', 'system', 'home', 'credential', 'device', 'privilege']) then
+        v_out := v_out || coord.guard_effect('container-privileged', array['host mount']);
+      end if;
+      if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-e', '[]')) as e
+                 where e ~* '^POSTGRES_HOST_AUTH_METHOD=trust|^MYSQL_ALLOW_EMPTY_PASSWORD=|^ALLOW_EMPTY_PASSWORD=yes')
+         and exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-p', '[]')) as p where p like '0.0.0.0:%' or p !~ '^127\.') then
+        v_out := v_out || coord.guard_effect('network-expose', array['open database']);
       end if;
     else
       null;
@@ -233,36 +345,43 @@ begin
 
   -- reading files whose contents leave with the output (secrets shown to the agent)
   if v_prog = any (v_readers) and not v_prog = any (v_no_read) then
-    v_out := v_out || coord.guard_effect('read', case when v_prog in ('awk', 'sed', 'grep', 'egrep', 'fgrep', 'rg', 'ag', 'ack', 'jq', 'yq')
-                                                         and not (p_op -> 'vals' ?| array['-e', '-f', '--regexp', '--file', '--expression'])
-                                                      then v_args[2:] else v_args end);
-  elsif not v_prog = any (v_no_read) and v_prog not in ('rm', 'shred', 'unlink', 'cp', 'mv', 'tee', 'truncate', 'chmod',
-                                                         'chown', 'dd', 'find', 'tar', 'zip', 'rsync', 'scp', 'install', 'ln',
-                                                         'curl', 'wget', 'git', 'nc', 'ncat', 'socat', 'ssh', 'ssh-add') then
+    v_out := v_out || coord.guard_effect('read', case when v_prog in ('awk', 'sed', 'grep', 'egrep', 'fgrep', 'rg', 'ag', 'ack', 'jq', 'yq', 'findstr')
+                                                         and not (v_op -> 'vals' ?| array['-e', '-f', '--regexp', '--file', '--expression'])
+                                                      then v_args[2:]
+                                                      when v_prog in ('python', 'node', 'ruby', 'perl', 'php') then '{}'::text[]
+                                                      else v_args end);
+  elsif not v_prog = any (v_no_read) and not v_prog = any (v_shells) then
     -- any other program handed a secret file uses it in a way nobody reviewed
     v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('use', v_args)) as e
                        where e -> 'c' ? 'credential');
   end if;
 
+  -- what a download writes (curl -o f, wget -O f, Invoke-WebRequest -OutFile f)
+  if v_prog in ('curl', 'wget', 'aria2c', 'iwr', 'invoke-webrequest', 'irm', 'invoke-restmethod', 'certutil', 'bitsadmin', 'start-bitstransfer') then
+    v_out := v_out || coord.guard_effect('write', array(select f from unnest(coord.guard_downloads(v_op - 'redir')) as f
+                                                        where strpos(f, '/') > 0 or strpos(f, '\') > 0));
+  end if;
+
   -- document databases: destructive code handed to their shells
   if v_prog in ('mongosh', 'mongo') and exists (
-       select from jsonb_array_elements_text(coalesce(p_op -> 'vals' -> '--eval', '[]')) as c
-       where c ~* '(dropdatabase|\.drop\(|deletemany\(\s*\{\s*\}|remove\(\s*\{\s*\}|updatemany\(\s*\{\s*\}|dropuser|dropallusers|shutdownserver|dropindexes|\.renamecollection\(|db\.runcommand\(\s*\{\s*(drop|shutdown)|fsynclock)') then
+       select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '--eval', '[]')) as c
+       where c ~* '(dropdatabase|\.drop\(|deletemany\(\s*\{\s*\}|remove\(\s*\{\s*\}|updatemany\(\s*\{\s*\}|dropuser|dropallusers|shutdownserver|dropindexes|\.renamecollection\(|runcommand\(\s*\{\s*(drop|shutdown)|fsynclock)') then
     v_out := v_out || coord.guard_effect('db-destroy', array['--eval']);
   end if;
 
   -- domains with their own knowledge
   if v_prog = 'git' then
-    v_out := v_out || coord.guard_git_effects(p_op);
+    v_out := v_out || coord.guard_git_effects(v_op);
   end if;
-  v_out := v_out || coord.guard_flow_effects(p_op, p_ctx);
-  if v_prog ~ '^[a-z]+-[a-z]' or v_prog in ('iex', 'iwr', 'irm', 'powershell', 'cmd', 'reg', 'rm', 'ri', 'del', 'erase',
-                                           'rd', 'start-process', 'saps', 'start') then
-    v_out := v_out || coord.guard_windows_effects(p_op, p_ctx);
+  v_out := v_out || coord.guard_flow_effects(v_op, p_ctx) || coord.guard_supply_effects(v_op);
+  if v_prog ~ '^[a-z]+-[a-z]' or v_prog in ('iex', 'iwr', 'irm', 'powershell', 'cmd', 'reg', 'ri', 'del', 'erase', 'rd',
+                                           'start-process', 'saps', 'start', 'ni', 'ac', 'rp', 'winrm', 'certutil',
+                                           'bitsadmin', 'icacls', 'takeown', 'cacls') then
+    v_out := v_out || coord.guard_windows_effects(v_op, p_ctx);
   end if;
   return v_out;
 end;
 $$;
 
-comment on function coord.guard_effects(jsonb, jsonb) is 'Guardrail effects of one parsed command: [{a: action, t: target, c: classes}] from redirections, authz.guard_verbs, file-system tools, git, data flows (downloads, secrets, shells, sockets), interpreters and Windows shells; help, version and dry-run flags make a command harmless.';
+comment on function coord.guard_effects(jsonb, jsonb) is 'Guardrail effects of one parsed command: [{a: action, t: target, c: classes}] from redirections, authz.guard_verbs, file-system tools, kill, secret variables, git, data flows (downloads, secrets, shells, sockets), interpreters, supply-chain settings and Windows shells; relative operands are resolved against cd; help, version and dry-run flags make a command harmless.';
 revoke all on function coord.guard_effects(jsonb, jsonb) from public;

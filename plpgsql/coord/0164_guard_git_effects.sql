@@ -10,7 +10,7 @@
 --   git-unsafe           disabling git's own safety: config (or -c) of hooks paths, fsmonitor,
 --                        ssh commands, credential stores, TLS and fsck checks, safe.directory *,
 --                        url rewrites to unknown hosts, shell aliases, filters; --no-verify
---   publish, deploy      pushing release tags, pushing to a deployment remote (heroku, dokku, ...)
+--   deploy               pushing to a deployment remote (heroku, dokku, ...)
 --   delete, delete-tree  git rm of files or trees (not --cached); copy: git add of a secret file
 -- A protected branch is main, master, trunk, develop, dev, production, prod, release*, stable,
 -- live, hotfix*, gh-pages.
@@ -25,6 +25,7 @@ declare
   v_args text[] := array(select jsonb_array_elements_text(p_op -> 'args'));
   v_flags text[] := array(select jsonb_array_elements_text(p_op -> 'flags'));
   v_vals jsonb := coalesce(p_op -> 'vals', '{}');
+  v_raw text[] := array(select jsonb_array_elements_text(coalesce(p_op -> 'raw', p_op -> 'words')));
   v_sub text := v_args[1];
   v_out jsonb := '[]';
   v_refs text[];
@@ -62,9 +63,10 @@ begin
                                          or exists (select from unnest(v_refs) as r where strpos(r, '*') > 0)) then
       v_out := v_out || coord.guard_effect('git-ref-delete', array['(every remote ref without a local one)']);
     end if;
-    if v_flags && array['--tags', '--follow-tags']
-       or exists (select from unnest(v_dests) as d where d ~ '^(refs/tags/|v?[0-9]+\.[0-9]+(\.[0-9]+)?([-+].*)?$)') then
-      v_out := v_out || coord.guard_effect('publish', array['tags']);
+    -- refspecs made at run time that delete: git push origin $(... | sed 's/^/:refs\/tags\//')
+    if exists (select from jsonb_array_elements_text(coalesce(p_op -> 'raw', '[]')) as r
+               where strpos(r, chr(30)) > 0 and r ~ ':(refs|\\)|s/\^/:') then
+      v_out := v_out || coord.guard_effect('git-ref-delete', array['(refspecs made at run time)']);
     end if;
     if v_remote ~* '^(heroku|dokku|production|prod|live|deploy|azure|pantheon|platform|scalingo|clever|flynn|piku)([-_].*)?$'
        or v_remote ~* '^(https://git\.heroku\.com/|dokku@|git@heroku\.com:|ssh://dokku@)' then
@@ -80,7 +82,10 @@ begin
   elsif v_sub in ('checkout', 'co') then
     v_paths := case when '--' = any (v_args) then v_args[array_position(v_args, '--') + 1:] else v_args[2:] end;
     if v_flags && array['-f', '--force', '--ours', '--theirs'] and not v_flags && array['-b', '-B']
-       or exists (select from unnest(v_paths) as p where p in ('.', '*', ':/', './', ':/*', '..', './*', ':(top)', '-A')) then
+       or exists (select from unnest(v_paths) as p where p in ('.', '*', ':/', './', ':/*', '..', './*', ':(top)', '-A'))
+       -- after --, a directory (trailing /) or a glob throws away many files' changes
+       or '--' = any (v_raw) and exists (select from unnest(v_raw[array_position(v_raw, '--') + 1:]) as p
+                                         where right(p, 1) = '/' or strpos(p, '*') > 0) then
       v_out := v_out || coord.guard_effect('git-discard', coalesce(nullif(v_paths, '{}'), array['(working tree)']));
     end if;
   elsif v_sub = 'switch' then
@@ -89,7 +94,9 @@ begin
     end if;
   elsif v_sub = 'restore' then
     if (not v_flags && array['--staged', '-S'] or v_flags && array['--worktree', '-W'])
-       and exists (select from unnest(v_args[2:]) as p where p in ('.', '*', ':/', './', ':/*', '..', './*', ':(top)')) then
+       and exists (select from unnest(v_args[2:]) as p where p in ('.', '*', ':/', './', ':/*', '..', './*', ':(top)')
+                   or strpos(p, '*') > 0 or right(p, 1) = '/'
+                   or exists (select from unnest(v_raw) as r where r = p || '/')) then
       v_out := v_out || coord.guard_effect('git-discard', v_args[2:]);
     elsif v_flags && array['--source', '-s'] and not v_flags && array['--staged', '-S'] then
       v_out := v_out || coord.guard_effect('git-discard', v_args[2:]);
@@ -108,7 +115,12 @@ begin
         v_out := v_out || coord.guard_effect('git-history', v_args[2:]);
       end if;
     end if;
-  elsif v_sub in ('filter-branch', 'filter-repo', 'replace') then
+  elsif v_sub in ('read-tree', 'checkout-index') then
+    if v_sub = 'read-tree' and v_flags && array['--reset', '-u'] and v_flags && array['-u']
+       or v_sub = 'checkout-index' and v_flags && array['-f', '--force'] and v_flags && array['-a', '--all'] then
+      v_out := v_out || coord.guard_effect('git-discard', array['(working tree)']);
+    end if;
+  elsif v_sub in ('filter-branch', 'filter-repo', 'replace') and not v_flags && array['--analyze', '--dry-run', '-n', '--help'] then
     v_out := v_out || coord.guard_effect('git-history', array[v_sub]);
   elsif v_sub = 'reflog' then
     if v_args[2] = 'delete' or v_args[2] = 'expire' and exists (
@@ -172,6 +184,8 @@ begin
        or v_key ~ '^(transfer|fetch|receive)\.fsckobjects$' and v_value in ('false', '0', 'no', 'off')
        or v_key ~ '^receive\.deny(nonfastforwards|deletes|currentbranch)$' and v_value in ('false', '0', 'no', 'off', 'ignore', 'warn', 'updateinstead')
        or v_key = 'safe.directory' and v_value in ('*', '''*''', '"*"')
+       or v_key ~ '^remote\..*\.(url|pushurl)$' and v_value ~ '://|@'
+          and v_value !~ '^(https://|git@|ssh://git@)?(github\.com|gitlab\.com|bitbucket\.org|dev\.azure\.com|ssh\.dev\.azure\.com)[:/]'
        or v_key ~ '^protocol\.([^.]+\.)?allow$' and v_value = 'always'
        or v_key ~ '^url\..*\.(insteadof|pushinsteadof)$'
           and v_key !~ '^url\.(https://|git@|ssh://git@)(github\.com|gitlab\.com|bitbucket\.org)[:/]' then

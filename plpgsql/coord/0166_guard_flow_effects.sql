@@ -1,15 +1,19 @@
 -- Guardrail effects of data flowing into, out of and through one command (p_ctx as in
 -- coord.guard_effects):
 --   exec-remote    code from the network runs: a shell or interpreter reading a download on
---                  stdin, running a file downloaded earlier in the same text, or fed by a socket
+--                  stdin, running a file downloaded earlier in the same text (sh f, ./f,
+--                  Start-Process f), or fed by a socket
 --   exec-decoded   a shell or interpreter runs decoded text (base64 -d, xxd -r, ...)
 --   exec-piped     a shell runs what an unknown program prints
---   exec-code      interpreter code runs something nobody can read in advance (coord.guard_code)
 --   revshell       a shell wired to a socket (nc -e, ncat --exec, socat exec:, sh -i | nc, ...)
---   send           files or secrets leave the machine (curl -d @f / -F / -T, wget --post-file,
---                  secrets or the environment piped into a network tool)
---   network-expose listeners and tunnels that expose this machine (ssh -R, servers bound to
---                  0.0.0.0 serving /, ~ or a system directory)
+--   send           files or secrets leave the machine: curl -d @f / -F / -T, wget --post-file,
+--                  sftp put, socat FILE: to TCP:, secrets or the environment piped into a network
+--                  tool, a secret variable in a URL or header sent to a host that is not its own
+--   secret-dump    cloud instance metadata credentials (169.254.169.254, metadata.google.internal)
+--   remote-change  DELETE, PUT or PATCH through a host's HTTP API (curl -X DELETE, gh api -X ...)
+--   network-expose listeners and tunnels that expose this machine (ssh -R/-g, http.server or
+--                  php -S serving /, ~ or a system directory)
+-- plus what interpreter code does (coord.guard_code), given on the command line or on stdin.
 create or replace function coord.guard_flow_effects(p_op jsonb, p_ctx jsonb default '{}')
 returns jsonb
 language plpgsql
@@ -24,92 +28,140 @@ declare
                                           'invoke-expression', 'powershell', 'cmd', 'scala', 'groovy', 'julia',
                                           'swift', 'kotlin', 'elixir', 'erl', 'guile', 'sbcl', 'racket'];
   v_netcats constant text[] := array['nc', 'ncat', 'socat', 'telnet', 'openssl', 'cryptcat', 'pwncat', 'sbd',
-                                     'gnutls-cli', 'ssh', 'rsh', 'rlogin', 'nc.traditional', 'nc.openbsd', 'busybox'];
+                                     'gnutls-cli', 'ssh', 'rsh', 'rlogin', 'nc.traditional', 'nc.openbsd'];
+  v_senders constant text[] := array['curl', 'wget', 'http', 'https', 'httpie', 'xh', 'curlie', 'aria2c', 'nc', 'ncat',
+                                     'socat', 'telnet', 'iwr', 'invoke-webrequest', 'irm', 'invoke-restmethod', 'gh',
+                                     'glab', 'dig', 'nslookup', 'host', 'ping', 'ssh', 'scp', 'sftp', 'ftp', 'mail',
+                                     'sendmail', 'mutt', 'mailx', 'smbclient', 'lftp', 'tftp'];
   v_prog text := p_op ->> 'prog';
   v_args text[] := array(select jsonb_array_elements_text(p_op -> 'args'));
   v_flags text[] := array(select jsonb_array_elements_text(p_op -> 'flags'));
   v_words text[] := array(select jsonb_array_elements_text(p_op -> 'words'));
+  v_raw text[] := array(select jsonb_array_elements_text(coalesce(p_op -> 'raw', p_op -> 'words')));
   v_vals jsonb := coalesce(p_op -> 'vals', '{}');
   v_in text := p_ctx ->> 'in';
   v_downloads text[] := array(select jsonb_array_elements_text(coalesce(p_ctx -> 'downloads', '[]')));
   v_out jsonb := '[]';
-  v_lang text;
-  v_code text;
+  v_code text[];
   v_x text;
   v_script text;
+  v_dir text;
   v_remote boolean;
+  v_method text;
+  v_var text;
+  v_host text;
 begin
   -- a program that was downloaded earlier in the same text
-  if v_prog = any (v_downloads) then
+  if v_prog = any (v_downloads) or v_prog || '.exe' = any (v_downloads) then
     v_out := v_out || coord.guard_effect('exec-remote', array[v_prog]);
+  end if;
+  if v_prog in ('start-process', 'saps', 'start', 'invoke-item', 'ii', 'open', 'xdg-open', 'msiexec', 'rundll32')
+     and exists (select from unnest(v_args) as a
+                 where a = any (v_downloads) or regexp_replace(a, '^.*[/\\]', '') = any (v_downloads)) then
+    v_out := v_out || coord.guard_effect('exec-remote', array['(downloaded file)']);
   end if;
 
   -- shells and interpreters: what they run
   if v_prog = any (v_shells) or v_prog = any (v_interpreters) then
-    v_script := (select a from unnest(v_args) with ordinality as x (a, o) order by x.o limit 1);
-    if v_prog in ('source', '.') or v_prog = any (v_shells) or v_prog = any (v_interpreters) then
-      if regexp_replace(coalesce(v_script, ''), '^.*/', '') = any (v_downloads) or v_script = any (v_downloads) then
-        v_out := v_out || coord.guard_effect('exec-remote', array[v_script]);
-      end if;
+    v_script := case when v_prog = any (v_shells) and v_flags && array['-s'] then null else v_args[1] end;
+    if v_script is not null and (regexp_replace(v_script, '^.*[/\\]', '') = any (v_downloads) or v_script = any (v_downloads)) then
+      v_out := v_out || coord.guard_effect('exec-remote', array[v_script]);
     end if;
+    v_code := coord.guard_interpreter_code(p_op);
     if (v_script is null or v_script in ('-', '/dev/stdin', '/proc/self/fd/0') or v_prog in ('iex', 'invoke-expression'))
-       and not (v_vals ?| array['-c', '-e', '-E', '-r', '--eval', '-p', '--print', '--command', '-command']) then
+       and v_code is null and not (v_vals ?| array['-m', '--command', '-command']) then
       v_out := v_out || case v_in
         when 'download' then coord.guard_effect('exec-remote', array['(stdin)'])
         when 'decode' then coord.guard_effect('exec-decoded', array['(stdin)'])
-        when 'secret' then '[]'::jsonb
-        when 'env' then '[]'::jsonb
         when 'other' then coord.guard_effect('exec-piped', array['(stdin)'])
         else '[]'::jsonb end;
+      -- code on stdin from a here-document: python3 - <<EOF ... EOF
+      if v_in = 'text' and p_ctx ? 'stdin' and v_prog = any (v_interpreters) then
+        v_code := array[case when v_prog in ('python', 'ipython') then 'python' when v_prog in ('node', 'deno', 'bun') then 'js'
+                             when v_prog in ('ruby', 'irb') then 'ruby' else v_prog end, p_ctx ->> 'stdin'];
+        v_out := v_out || coalesce(coord.guard_code(v_code[1], v_code[2]) -> 'effects', '[]')
+                       || coalesce((select jsonb_agg(e) from jsonb_array_elements_text(coord.guard_code(v_code[1], v_code[2]) -> 'commands') as c,
+                                      coord.guard_shell_units(c, coalesce((p_ctx ->> 'depth')::integer, 0) + 1) as u,
+                                      jsonb_array_elements(u.effects) as e), '[]');
+        v_code := null;
+      end if;
     end if;
-    v_lang := case when v_prog in ('python', 'ipython') then 'python' when v_prog = 'perl' then 'perl'
-                   when v_prog in ('ruby', 'irb') then 'ruby' when v_prog in ('node', 'deno', 'bun') then 'js'
-                   when v_prog = 'php' then 'php' when v_prog = 'lua' then 'lua' when v_prog = 'osascript' then 'applescript'
-                   when v_prog = 'rscript' then 'r' end;
-    v_code := coalesce(v_vals -> '-c' ->> 0, v_vals -> '-e' ->> 0, v_vals -> '-E' ->> 0, v_vals -> '--eval' ->> 0,
-                       v_vals -> '-p' ->> 0, v_vals -> '-r' ->> 0,
-                       case when v_prog = 'deno' and v_args[1] = 'eval' then v_args[2] end);
-    if v_lang is not null and v_code is not null and not (v_prog = 'ruby' and v_vals ? '-r' and not v_vals ? '-e') then
-      v_out := v_out || coalesce(coord.guard_code(v_lang, v_code) -> 'effects', '[]');
+    if v_code is not null then
+      v_out := v_out || coalesce(coord.guard_code(v_code[1], v_code[2]) -> 'effects', '[]');
     end if;
-    -- module servers exposing a directory to the network
-    if v_prog = 'python' and v_vals -> '-m' ->> 0 = 'http.server'
-       and exists (select from jsonb_array_elements(coord.guard_effect('serve', array(
-                     select jsonb_array_elements_text(coalesce(v_vals -> '--directory', v_vals -> '-d', '[]'))))) as e
-                   where e -> 'c' ?| array['root', 'home', 'system', 'home-data', 'credential']) then
-      v_out := v_out || coord.guard_effect('network-expose', array['http.server']);
-    end if;
-    if v_prog = 'php' and v_vals ? '-S' and exists (
-         select from jsonb_array_elements(coord.guard_effect('serve', array(
-           select jsonb_array_elements_text(coalesce(v_vals -> '-t', '[]'))))) as e
-         where e -> 'c' ?| array['root', 'home', 'system', 'home-data']) then
-      v_out := v_out || coord.guard_effect('network-expose', array['php -S']);
+    -- module servers exposing a directory to the network (the default directory is the current one)
+    if v_prog = 'python' and v_vals -> '-m' ->> 0 in ('http.server', 'SimpleHTTPServer') or v_prog = 'php' and v_vals ? '-S' then
+      v_dir := coalesce(v_vals -> '--directory' ->> 0, v_vals -> '-d' ->> 0, v_vals -> '-t' ->> 0, p_ctx ->> 'cwd', '.');
+      if exists (select from jsonb_array_elements(coord.guard_effect('serve', array[v_dir])) as e
+                 where e -> 'c' ?| array['root', 'home', 'system', 'home-data', 'credential']) then
+        v_out := v_out || coord.guard_effect('network-expose', array[v_dir]);
+      end if;
     end if;
   elsif v_prog = 'awk' and not v_vals ? '-f' and cardinality(v_args) >= 1 then
     v_out := v_out || coalesce(coord.guard_code('awk', v_args[1]) -> 'effects', '[]');
   end if;
+  -- static file servers of a directory on all interfaces
+  if v_prog in ('http-server', 'serve', 'miniserve', 'darkhttpd', 'webfsd', 'static-web-server', 'live-server', 'httpd')
+     or v_prog = 'busybox' and v_args[1] = 'httpd' or v_prog = 'caddy' and v_args[1] = 'file-server'
+     or v_prog = 'ruby' and v_raw && array['httpd'] then
+    v_dir := coalesce(v_vals -> '-h' ->> 0, v_vals -> '--root' ->> 0,
+                      (select a from unnest(v_args) as a where left(a, 1) in ('/', '~', '.') limit 1), p_ctx ->> 'cwd', '.');
+    if exists (select from jsonb_array_elements(coord.guard_effect('serve', array[v_dir])) as e
+               where e -> 'c' ?| array['root', 'home', 'system', 'home-data', 'credential']) then
+      v_out := v_out || coord.guard_effect('network-expose', array[v_dir]);
+    end if;
+  end if;
+  if v_prog = 'redis-server' and (coalesce(v_vals -> '--protected-mode' ->> 0, '') = 'no'
+                                  or coalesce(v_vals -> '--bind' ->> 0, '') ~ '0\.0\.0\.0|\*') then
+    v_out := v_out || coord.guard_effect('network-expose', array['redis']);
+  end if;
+  if v_prog in ('code-server', 'ttyd', 'gotty', 'jupyter', 'jupyter-lab', 'jupyter-notebook', 'x11vnc', 'vncserver', 'wetty')
+     and (v_prog in ('ttyd', 'gotty', 'x11vnc', 'vncserver', 'wetty')
+          or exists (select from unnest(v_words) as w where w ~ '0\.0\.0\.0|--auth[= ]none|token=''''|--no-browser --ip=\*|--ip=\*|--allow-root')) then
+    v_out := v_out || coord.guard_effect('network-expose', array[v_prog]);
+  end if;
 
   -- sockets wired to shells
-  if v_prog = any (v_netcats) then
-    if v_vals ?| array['-e', '-c', '--exec', '--sh-exec', '--lua-exec']
-       or v_flags && array['-e', '-c', '--exec', '--sh-exec', '--lua-exec'] and v_prog <> 'ssh'
+  if v_prog = any (v_netcats) or v_prog = 'busybox' and v_args[1] in ('nc', 'telnetd') then
+    if v_prog in ('nc', 'ncat', 'netcat', 'nc.traditional', 'nc.openbsd', 'cryptcat', 'pwncat', 'busybox')
+       and (v_vals ?| array['-e', '-c', '--exec', '--sh-exec', '--lua-exec'] or v_flags && array['-e', '-c'])
        or v_prog = 'socat' and exists (select from unnest(v_words) as w where w ~* '(^|,|\s)(exec|system):')
-       or v_in = 'shell' and v_prog <> 'ssh'
-       or v_prog = 'busybox' and v_args[1] in ('nc', 'telnetd') and v_words && array['-e'] then
+       or v_in = 'shell' and v_prog <> 'ssh' then
       v_out := v_out || coord.guard_effect('revshell', array[v_prog]);
     end if;
-    if v_in in ('secret', 'env') then
-      v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'send', 't', '(stdin)', 'c', jsonb_build_array('credential')));
+    if v_prog = 'socat' and exists (select from unnest(v_words) as w where w ~* '^(tcp|udp|openssl|ssl)[46]?(-listen)?:')
+       and exists (select from unnest(v_words) as w where w ~* '^(file|open|gopen|create):') then
+      v_out := v_out || coord.guard_effect('send', array(select substring(w from ':([^,]+)') from unnest(v_words) as w
+                                                         where w ~* '^(file|open|gopen|create):'));
     end if;
-    if v_prog = 'ssh' and (v_vals ? '-R' or v_flags && array['-R']) then
-      v_out := v_out || coord.guard_effect('network-expose', array['ssh -R']);
+    if v_prog = 'socat' and exists (select from unnest(v_words) as w where w ~* '^tcp[46]?-listen:')
+       and exists (select from unnest(v_words) as w where w ~* '^unix-connect:.*docker\.sock') then
+      v_out := v_out || coord.guard_effect('network-expose', array['docker socket']);
+    end if;
+    if v_prog = 'ssh' and (v_vals ? '-R' or v_flags && array['-R', '-g']) then
+      v_out := v_out || coord.guard_effect('network-expose', array['ssh forward']);
     end if;
   end if;
 
-  -- uploads: files and what flows in leave through curl, wget, httpie
-  if v_prog in ('curl', 'wget', 'http', 'https', 'httpie', 'xh', 'curlie', 'aria2c') then
-    v_remote := not exists (select from unnest(v_args) as a where a ~* '^(https?://)?(localhost|127\.[0-9.]+|\[?::1\]?|0\.0\.0\.0)([:/]|$)')
-                or exists (select from unnest(v_args) as a where a ~* '^https?://' and a !~* '^https?://(localhost|127\.|\[?::1|0\.0\.0\.0)');
+  -- secrets and the environment piped into anything that talks to the network
+  if v_prog = any (v_senders) and v_in in ('secret', 'env') then
+    v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'send', 't', '(stdin)', 'c', jsonb_build_array('credential')));
+  end if;
+  -- sftp/ftp commands on stdin: put FILE sends it
+  if v_prog in ('sftp', 'ftp', 'lftp', 'smbclient') and p_ctx ? 'stdin' then
+    v_out := v_out || coord.guard_effect('send', array(select m[1] from regexp_matches(p_ctx ->> 'stdin', '(?:^|\n|;)\s*(?:m?put|send)\s+(\S+)', 'g') as m));
+  end if;
+
+  -- HTTP clients: uploads, metadata credentials, secret variables sent away, API deletions
+  if v_prog in ('curl', 'wget', 'http', 'https', 'httpie', 'xh', 'curlie', 'aria2c', 'iwr', 'invoke-webrequest', 'irm',
+                'invoke-restmethod', 'gh', 'glab', 'fetch') then
+    v_remote := exists (select from unnest(v_args || array(select x from jsonb_array_elements_text(coalesce(v_vals -> '--url', '[]')) as x)) as a
+                        where (a ~* '^[a-z]+://' or a ~ '^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/|:|$)')
+                          and a !~* '^([a-z]+://)?(localhost|127\.[0-9.]+|\[?::1\]?|0\.0\.0\.0|host\.docker\.internal)([:/]|$)');
+    if exists (select from unnest(v_args) as a
+               where a ~* '^([a-z]+://)?(169\.254\.169\.254|\[?fd00:ec2::254\]?|metadata\.google\.internal|metadata|100\.100\.100\.200|169\.254\.170\.2)([:/]|$)') then
+      v_out := v_out || coord.guard_effect('secret-dump', array['instance metadata']);
+    end if;
     if v_remote then
       for v_x in
         select x from jsonb_each(v_vals) as e, jsonb_array_elements_text(e.value) as x
@@ -119,8 +171,7 @@ begin
         v_x := case when v_x ~ '^[^=@]*=@' then substring(v_x from '=@([^;]*)')
                     when v_x like '@%' then substr(v_x, 2)
                     when v_x ~ '^[^=]*=<' then null
-                    else case when p_op -> 'vals' ? '-T' or p_op -> 'vals' ? '--upload-file' or p_op -> 'vals' ? '--post-file'
-                                   or p_op -> 'vals' ? '--body-file' then v_x end end;
+                    else case when v_vals ?| array['-T', '--upload-file', '--post-file', '--body-file'] then v_x end end;
         continue when v_x is null;
         if v_x in ('-', '/dev/stdin') then
           if v_in in ('secret', 'env') then
@@ -134,16 +185,41 @@ begin
         v_out := v_out || coord.guard_effect('send', array(select substr(a, 2) from unnest(v_args) as a where a like '@%'
                                                          union all select substring(a from '=@(.*)$') from unnest(v_args) as a where a ~ '^[^=@]+=@'));
       end if;
+      -- a secret variable in the URL, a header or the body goes to that host; tokens belong to
+      -- the service that issued them
+      v_host := lower(substring(array_to_string(v_args, ' ') from '[a-z]+://([^/:? ]+)'));
+      for v_var in select distinct m[1] from unnest(v_raw) as r, regexp_matches(r, '\$\{?([A-Za-z_][A-Za-z0-9_]*)', 'g') as m loop
+        if v_var ~* '(secret|token|passw|api_?key|apikey|private|access_?key|credential|auth|_pat$|webhook)'
+           and not coord.guard_token_host(v_var, v_host) then
+          v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'send', 't', '$' || v_var, 'c', jsonb_build_array('credential')));
+        end if;
+      end loop;
     end if;
-  end if;
-  if v_prog in ('mail', 'mailx', 'sendmail', 'mutt', 'nc', 'ncat', 'socat', 'telnet', 'scp', 'sftp', 'ftp', 'tftp', 'lftp',
-                'smbclient', 'curl', 'wget', 'ssh', 'nslookup', 'dig', 'host', 'ping')
-     and v_in in ('secret', 'env') and v_prog not in ('nc', 'ncat', 'socat', 'telnet', 'ssh') then
-    v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'send', 't', '(stdin)', 'c', jsonb_build_array('credential')));
+    -- deleting or changing things through an HTTP API
+    v_method := upper(coalesce(v_vals -> '-X' ->> 0, v_vals -> '--request' ->> 0, v_vals -> '--method' ->> 0,
+                               (select upper(w) from unnest(v_args) as w where upper(w) in ('DELETE', 'PUT', 'PATCH') and v_prog in ('http', 'https', 'xh') limit 1),
+                               (select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o) where x.w = '-method' limit 1)));
+    if v_prog in ('gh', 'glab') and v_args[1] = 'api' then
+      if v_method = 'DELETE' then
+        v_out := v_out || coord.guard_effect('cloud-delete', v_args[2:2]);
+      elsif v_method in ('PUT', 'PATCH', 'POST') or v_vals ?| array['-f', '-F', '--field', '--raw-field'] then
+        if exists (select from unnest(v_args) as a where a ~* '(collaborators|memberships|members|protection|protected_branches|hooks|keys|permissions|visibility|rulesets|secrets|actions/permissions|transfer|admins|owners)')
+           or exists (select from jsonb_each(v_vals) as e, jsonb_array_elements_text(e.value) as x
+                      where e.key in ('-f', '-F', '--field', '--raw-field') and x ~* '^(visibility|private|permission|role|admin)') then
+          v_out := v_out || coord.guard_effect('cloud-change', v_args[2:2]);
+        end if;
+      end if;
+    elsif v_method = 'DELETE' then
+      if exists (select from unnest(v_args) as a where a ~ '/(_all|\*|_data|[^/]*\*)(/|$|\?)' or a ~ '(:9200|elastic|opensearch|/_index)') then
+        v_out := v_out || coord.guard_effect('db-destroy', array['DELETE']);
+      elsif v_remote then
+        v_out := v_out || coord.guard_effect('remote-change', array['DELETE']);
+      end if;
+    end if;
   end if;
   return v_out;
 end;
 $$;
 
-comment on function coord.guard_flow_effects(jsonb, jsonb) is 'Guardrail effects of data flows through one command: code from the network or decoded text run, reverse shells, uploads and secrets piped out, interpreter one-liners, servers exposing the machine.';
+comment on function coord.guard_flow_effects(jsonb, jsonb) is 'Guardrail effects of data flows through one command: code from the network or decoded text run, reverse shells, uploads and secrets sent away, instance metadata credentials, API deletions, interpreter code, servers exposing the machine.';
 revoke all on function coord.guard_flow_effects(jsonb, jsonb) from public;

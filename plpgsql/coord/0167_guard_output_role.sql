@@ -7,7 +7,9 @@
 --   init      shell code a well-known tool prints to be evaluated (ssh-agent -s, pyenv init -,
 --             direnv hook, brew shellenv, ... completion)
 --   file      a local file's contents; text: literal text (echo, printf)
---   paths     file names (find without filters), listed in p_ctx.paths by the caller
+--   paths     file names (find without filters, ls/Get-ChildItem of a directory), listed in
+--             p_ctx.paths by the caller; pids: process ids of every process (ps -e, ps aux,
+--             Get-Process); a filter (grep, Where-Object) makes either an other
 --   other     anything else; filters (tee, tr, sed, gzip, base64 -e, ...) pass their input's role on
 create or replace function coord.guard_output_role(p_op jsonb, p_effects jsonb, p_in text)
 returns text
@@ -67,6 +69,21 @@ begin
   if v_prog in ('echo', 'printf', 'write-output', 'write-host', 'echo.exe') then
     return 'text';
   end if;
+  if v_prog in ('docker', 'kubectl', 'crictl', 'podman') and v_argstr ~ '(^| )(ps|images|ls|get pods)( |$)' and v_flags && array['-q', '-a', '--quiet', '-aq'] then
+    return 'pids';
+  end if;
+  if v_prog in ('get-process', 'gps', 'pgrep', 'pidof') and cardinality(v_args) = 0
+     or v_prog = 'ps' and (v_flags && array['-e', '-A', '-ef', '-eo', '-aux'] or v_args && array['aux', 'ax', '-ef', 'auxww', 'axo']
+                          or exists (select from unnest(v_args) as a where a ~ '^a?uxw*$')) then
+    return 'pids';
+  end if;
+  if v_prog in ('get-childitem', 'gci', 'dir', 'ls') and cardinality(v_args) > 0
+     and (v_prog <> 'ls' or p_in is null) then
+    return 'paths';
+  end if;
+  if v_prog in ('grep', 'egrep', 'fgrep', 'rg', 'where-object', 'where', '?') and p_in in ('pids', 'paths') then
+    return 'other';
+  end if;
   if v_prog = 'find' and not exists (select from jsonb_array_elements_text(p_op -> 'words') as w
                                      where w in ('-name', '-iname', '-path', '-ipath', '-regex', '-iregex', '-newer', '-mtime',
                                                  '-mmin', '-size', '-empty', '-user', '-perm', '-links', '-type')) then
@@ -78,7 +95,8 @@ begin
   if v_prog in ('tee', 'tr', 'sed', 'gzip', 'gunzip', 'zcat', 'bzip2', 'bunzip2', 'bzcat', 'xz', 'unxz', 'xzcat', 'zstd',
                 'unzstd', 'zstdcat', 'base64', 'base32', 'xxd', 'cat', 'head', 'tail', 'sort', 'uniq', 'rev', 'cut', 'pv',
                 'buffer', 'dd', 'iconv', 'dos2unix', 'unix2dos', 'tac', 'fold', 'stdbuf', 'cat-file', 'grep', 'awk',
-                'tar', 'gpg', 'openssl', 'col', 'expand', 'paste', 'nl', 'tee-object', 'out-string', 'select-object') then
+                'tar', 'gpg', 'openssl', 'col', 'expand', 'paste', 'nl', 'tee-object', 'out-string', 'select-object',
+                'foreach-object', '%') then
     return coalesce(p_in, 'other');
   end if;
   return 'other';

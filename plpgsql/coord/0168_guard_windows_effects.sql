@@ -33,10 +33,15 @@ begin
                   order by x.o);
   if v_prog in ('remove-item', 'ri', 'rm', 'del', 'erase', 'rd', 'rmdir')
      and (v_prog in ('remove-item', 'ri') or exists (select from unnest(v_words) as w where w ~ '^-(r|re|rec|recu|recur|recurs|recurse|fo|for|forc|force|path|literalpath)$')) then
+    v_args := array(select w from unnest(v_words) with ordinality as x (w, o)
+                    where w !~ '^-[a-z]' and (x.o = 1 or v_words[x.o - 1] !~ '^-(filter|include|exclude|credential)$'));
+    if cardinality(v_args) = 0 and p_ctx ->> 'in' = 'paths' then
+      -- Get-ChildItem C:\ -Recurse | Remove-Item: the items listed
+      v_args := array(select jsonb_array_elements_text(coalesce(p_ctx -> 'paths', '[]')));
+    end if;
     v_out := v_out || coord.guard_effect(
-      case when exists (select from unnest(v_words) as w where w ~ '^-(r|re|rec|recu|recur|recurs|recurse)$') then 'delete-tree' else 'delete' end,
-      array(select w from unnest(v_words) with ordinality as x (w, o)
-            where w !~ '^-[a-z]' and (x.o = 1 or v_words[x.o - 1] !~ '^-(filter|include|exclude|credential)$')));
+      case when exists (select from unnest(v_words) as w where w ~ '^-(r|re|rec|recu|recur|recurs|recurse)$')
+                or p_ctx ->> 'in' = 'paths' then 'delete-tree' else 'delete' end, v_args);
     if v_raw ~ 'historysavepath' then
       v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'delete', 't', 'HistorySavePath', 'c', jsonb_build_array('history')));
     end if;
@@ -48,7 +53,7 @@ begin
     if v_raw ~ 'historysavepath' then
       v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'write', 't', 'HistorySavePath', 'c', jsonb_build_array('history')));
     end if;
-  elsif v_prog in ('get-content', 'gc', 'type', 'cat', 'select-string', 'sls', 'import-clixml', 'get-item') and v_prog <> 'get-item' then
+  elsif v_prog in ('get-content', 'gc', 'select-string', 'sls', 'import-clixml') then
     v_out := v_out || coord.guard_effect('read', v_args);
   elsif v_prog in ('remove-itemproperty', 'rp', 'clear-itemproperty', 'clear-item', 'clear-content', 'clc') then
     v_out := v_out || coord.guard_effect('write', v_args);
@@ -90,6 +95,16 @@ begin
         v_out := v_out || coord.guard_effect('send', array[v_words[v_i + 1]]);
       end if;
     end loop;
+  end if;
+  -- ownership and access of many files (icacls ... /grant Everyone:F /T, takeown /r)
+  if v_prog in ('icacls', 'takeown', 'cacls') then
+    v_args := array(select w from unnest(v_words) as w where w !~ '^/' and w !~ '^(everyone|users|\*s-1-1-0|authenticated users|y|n)(:|$)');
+    v_out := v_out || coord.guard_effect(case when v_words && array['/t', '/r'] then 'perms-tree' else 'perms' end,
+                                         array(select w from unnest(v_words) with ordinality as x (w, o)
+                                               where w !~ '^/' and (x.o = 1 or v_words[x.o - 1] not in ('/grant', '/grant:r', '/deny', '/setowner', '/d', '/remove', '/save', '/restore'))));
+    if exists (select from unnest(v_words) as w where w ~ '^(everyone|users|\*s-1-1-0|authenticated users|guest)[:]') then
+      v_out := v_out || coord.guard_effect('perms-open', v_args);
+    end if;
   end if;
   if v_prog in ('start-process', 'saps', 'start') and exists (select from unnest(v_words) with ordinality as x (w, o)
                                                                 where w ~ '^-verb' and v_words[x.o + 1] = 'runas') then

@@ -18,6 +18,7 @@
 --                       subscriptions, INTO OUTFILE, LOAD DATA INFILE
 --   sql-server-exec     running programs on the server: COPY ... PROGRAM, xp_cmdshell, sys_exec
 --   sql-definer         SECURITY DEFINER functions
+--   sql-dynamic         EXECUTE of a statement built at run time ('DEL' || 'ETE ...', format(...))
 create or replace function coord.guard_sql_effects(p_flat text, p_full text default null)
 returns jsonb
 language plpgsql
@@ -77,6 +78,8 @@ begin
        or s ~ '^GRANT (POSTGRES|PG_[A-Z_]+|RDS_SUPERUSER|RDS_IAM|AZURE_PG_ADMIN|CLOUDSQLSUPERUSER|SUPERUSER|ROOT|SYSADMIN|DB_OWNER|DBA)( ?, ?[A-Z_]+)* TO ' then
       v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
     end if;
+  elsif s ~ '^CREATE POLICY ' and s ~ ' TO (PUBLIC|[A-Z_]*ANON[A-Z_]*)( |,|$)' and v_full ~ ' (USING|WITH CHECK) ?\( ?(TRUE|1 ?= ?1|'''' ?= ?'''')\ ?\)' then
+    v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
   elsif s ~ '^ALTER DEFAULT PRIVILEGES ' and s ~ ' TO PUBLIC( |,|$)' then
     v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
   elsif s ~ '^SET (SESSION |LOCAL )?(ROLE|SESSION AUTHORIZATION) (POSTGRES|RDSADMIN|RDS_SUPERUSER|AZURE_SUPERUSER|CLOUDSQLSUPERUSER|ROOT|SA)( |$)' then
@@ -105,10 +108,13 @@ begin
     v_out := v_out || coord.guard_effect('sql-definer', array[s]);
   elsif s ~ '^(EXEC|EXECUTE) (MASTER\.\.|MASTER\.DBO\.|SYS\.)?(XP_CMDSHELL|SP_CONFIGURE|SP_OACREATE|SP_ADDSRVROLEMEMBER|SP_ADDLOGIN|XP_REGWRITE)( |$)' then
     v_out := v_out || coord.guard_effect(case when s ~ 'XP_CMDSHELL|SP_OACREATE' then 'sql-server-exec' else 'sql-server' end, array[s]);
+  elsif s ~ '^EXECUTE ' and s !~ '^EXECUTE [A-Z0-9_]+( ?\(.*\))?$' and (s ~ '\|\||FORMAT ?\(|CONCAT' or s !~ '^EXECUTE ''''( USING .*)?$') then
+    -- dynamic SQL built at run time: what runs cannot be read in advance
+    v_out := v_out || coord.guard_effect('sql-dynamic', array[s]);
   end if;
 
   -- functions that reach past the database, wherever they are called
-  if s ~ '(PG_READ_FILE|PG_READ_BINARY_FILE|PG_LS_DIR|PG_LS_LOGDIR|PG_LS_WALDIR|PG_LS_TMPDIR|PG_STAT_FILE|PG_FILE_WRITE|PG_FILE_RENAME|PG_FILE_UNLINK|LO_IMPORT|LO_EXPORT|PG_TERMINATE_BACKEND|PG_RELOAD_CONF|PG_ROTATE_LOGFILE|PG_DROP_REPLICATION_SLOT|PG_PROMOTE|PG_REPLICATION_ORIGIN_DROP|DBLINK_EXEC|DBLINK_CONNECT|LOAD_FILE|PG_LOGICAL_EMIT_MESSAGE|PG_SWITCH_WAL|PG_CREATE_RESTORE_POINT|PG_BACKUP_START|PG_WAL_REPLAY_PAUSE|SET_CONFIG ?\( ?'''' ?, ?'''' ?, ?FALSE)\s*\(' then
+  if s ~ '(PG_READ_FILE|PG_READ_BINARY_FILE|PG_LS_DIR|PG_LS_LOGDIR|PG_LS_WALDIR|PG_LS_TMPDIR|PG_STAT_FILE|PG_FILE_WRITE|PG_FILE_RENAME|PG_FILE_UNLINK|LO_IMPORT|LO_EXPORT|PG_TERMINATE_BACKEND|PG_RELOAD_CONF|PG_ROTATE_LOGFILE|PG_DROP_REPLICATION_SLOT|PG_PROMOTE|PG_REPLICATION_ORIGIN_DROP|DBLINK_EXEC|DBLINK_CONNECT|LOAD_FILE|PG_LOGICAL_EMIT_MESSAGE|PG_SWITCH_WAL|PG_CREATE_RESTORE_POINT|PG_BACKUP_START|PG_WAL_REPLAY_PAUSE)\s*\(' or v_full ~ 'SET_CONFIG ?\( ?''SESSION_REPLICATION_ROLE''' then
     v_out := v_out || coord.guard_effect('sql-server', array[substring(s from '(PG_[A-Z_]+|LO_[A-Z_]+|DBLINK_[A-Z_]+|LOAD_FILE|SET_CONFIG)')]);
   end if;
   if s ~ '(XP_CMDSHELL|SYS_EXEC|SYS_EVAL|PG_EXECUTE_SERVER_PROGRAM)' then

@@ -48,9 +48,19 @@ begin
       if v_m is not null and btrim(v_m[1]) = btrim(v_m[3]) and v_m[1] !~ '^\(\)$' then
         continue;
       end if;
-      v_m := regexp_match(v_factor, '^([A-Z0-9_."]+) IN ?\(SELECT (DISTINCT )?([A-Z0-9_."]+) FROM ([A-Z0-9_."]+)( [A-Z0-9_]+)?\)$');
+      -- x IN (SELECT x FROM the same table [WHERE always true]), x = ANY (SELECT ...)
+      v_m := regexp_match(v_factor, '^([A-Z0-9_."]+) (?:IN|= ?ANY) ?\(SELECT (DISTINCT )?([A-Z0-9_."]+) FROM ([A-Z0-9_."]+)( AS)?( [A-Z0-9_]+)?( WHERE (.*))?\)$');
       if v_m is not null and regexp_replace(v_m[1], '^.*\.', '') = regexp_replace(v_m[3], '^.*\.', '')
-         and (v_table = '' or regexp_replace(v_m[4], '^.*\.', '') = v_table) then
+         and (v_table = '' or regexp_replace(v_m[4], '^.*\.', '') = v_table)
+         and (v_m[7] is null or coord.guard_sql_always_true(v_m[8], v_m[4])) then
+        continue;
+      end if;
+      -- a comparison of two literals is constant: nobody writes a false one to delete nothing
+      if v_factor ~ '^(''''|-?[0-9.]+|TRUE|FALSE|NULL) ?(=|<>|!=|<|>|<=|>=|IS|IS NOT|IS DISTINCT FROM|LIKE) ?(''''|-?[0-9.]+|TRUE|FALSE|NULL)$' then
+        continue;
+      end if;
+      -- the key is never null: id IS NOT NULL holds for every row
+      if v_factor ~ '^([A-Z0-9_]+\.)?"?(ID|UUID|PK|[A-Z0-9_]+_ID|OID|CTID)"? IS NOT NULL$' then
         continue;
       end if;
       v_all := false;

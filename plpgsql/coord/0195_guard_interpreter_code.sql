@@ -9,8 +9,9 @@ set search_path = pg_catalog, pg_temp
 as $$
   select case
     when x.lang is null then null
-    when x.lang = 'awk' then case when not (p_op -> 'vals' ? '-f') and jsonb_array_length(p_op -> 'args') > 0
-                                  then array['awk', p_op -> 'args' ->> 0] end
+    when x.lang in ('awk', 'sed') then case when not (p_op -> 'vals' ?| array['-f', '-e', '--expression']) and jsonb_array_length(p_op -> 'args') > 0
+                                  then array[x.lang, p_op -> 'args' ->> 0]
+                                  when x.lang = 'sed' and p_op -> 'vals' ? '-e' then array['sed', p_op -> 'vals' -> '-e' ->> 0] end
     else (select array[x.lang, c] from (select coalesce(
             p_op -> 'vals' -> '-c' ->> 0, p_op -> 'vals' -> '-e' ->> 0, p_op -> 'vals' -> '-E' ->> 0,
             p_op -> 'vals' -> '--eval' ->> 0, p_op -> 'vals' -> '-p' ->> 0, p_op -> 'vals' -> '--print' ->> 0,
@@ -20,7 +21,7 @@ as $$
   from (select case p_op ->> 'prog'
                  when 'python' then 'python' when 'ipython' then 'python' when 'perl' then 'perl'
                  when 'ruby' then 'ruby' when 'node' then 'js' when 'bun' then 'js' when 'deno' then 'js'
-                 when 'php' then 'php' when 'lua' then 'lua' when 'awk' then 'awk' when 'osascript' then 'applescript'
+                 when 'php' then 'php' when 'lua' then 'lua' when 'awk' then 'awk' when 'sed' then 'sed' when 'osascript' then 'applescript'
                  when 'rscript' then 'r' end as lang) as x;
 $$;
 

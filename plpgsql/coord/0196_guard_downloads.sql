@@ -17,8 +17,13 @@ declare
   v_r jsonb;
 begin
   if v_prog not in ('curl', 'wget', 'aria2c', 'fetch', 'http', 'https', 'xh', 'iwr', 'invoke-webrequest', 'irm',
-                    'invoke-restmethod', 'start-bitstransfer', 'lwp-download', 'axel', 'scp', 'rsync', 'gsutil', 'aws') then
+                    'invoke-restmethod', 'start-bitstransfer', 'lwp-download', 'axel', 'scp', 'rsync', 'gsutil', 'aws',
+                    'certutil', 'bitsadmin') then
     return v_files;
+  end if;
+  -- certutil -urlcache -f URL FILE, bitsadmin /transfer JOB URL FILE: the last word is the file
+  if v_prog in ('certutil', 'bitsadmin') and exists (select from jsonb_array_elements_text(p_op -> 'words') as w where w ~* '^(https?|ftp)://') then
+    v_files := v_files || (select w from jsonb_array_elements_text(p_op -> 'words') with ordinality as x (w, o) order by x.o desc limit 1);
   end if;
   v_url := (select a from jsonb_array_elements_text(p_op -> 'args') as a where a ~* '^(https?|ftp)://' limit 1);
   v_files := v_files || array(select jsonb_array_elements_text(coalesce(v_vals -> '-o', v_vals -> '--output', '[]'))
@@ -42,8 +47,10 @@ begin
     end if;
   end loop;
   return array(select distinct x from (select f as x from unnest(v_files) as f where f not in ('-', '/dev/null', '/dev/stdout')
-                                       union all select regexp_replace(f, '^.*/', '') from unnest(v_files) as f
-                                       where f not in ('-', '/dev/null', '/dev/stdout')) as d);
+                                       union all select lower(regexp_replace(f, '^.*[/\\]', '')) from unnest(v_files) as f
+                                       where f not in ('-', '/dev/null', '/dev/stdout')
+                                       union all select lower(regexp_replace(regexp_replace(f, '^.*[/\\]', ''), '\.(exe|ps1|bat|cmd|msi)$', ''))
+                                       from unnest(v_files) as f where f not in ('-', '/dev/null', '/dev/stdout')) as d);
 end;
 $$;
 

@@ -12,6 +12,8 @@ as $$
   select case
     when upper(p_name) in ('HISTFILE', 'HISTIGNORE') or upper(p_name) in ('HISTSIZE', 'HISTFILESIZE', 'SAVEHIST') and coalesce(p_value, '') in ('', '0')
       then coord.guard_effect('history-tamper', array[p_name])
+    when upper(p_name) = 'PROMPT_COMMAND' and p_value ~ 'history|HISTFILE'
+      then coord.guard_effect('history-tamper', array[p_name])
     when upper(p_name) in ('LD_PRELOAD', 'LD_AUDIT', 'DYLD_INSERT_LIBRARIES', 'DYLD_LIBRARY_PATH')
       then coord.guard_effect('privesc', array[p_name])
     when upper(p_name) in ('GIT_SSL_NO_VERIFY', 'NODE_TLS_REJECT_UNAUTHORIZED', 'PYTHONHTTPSVERIFY', 'CURL_CA_BUNDLE',
