@@ -1402,6 +1402,9 @@ def audit_restore(from_dir: Path, partition: str | None, data_dir: Path | None, 
 
 # --- guardrails ----------------------------------------------------------------------------------
 
+GUARDRAIL_CATEGORIES = ["filesystem", "git", "database", "deployment", "credentials", "process", "network",
+                        "persistence", "privilege", "security", "supply-chain", "infrastructure"]
+
 @main.group()
 def guard() -> None:
     """Check operations against the guardrails and manage the rules of your tenant."""
@@ -1434,9 +1437,9 @@ def guard_check(kind: str, text: str, token: str | None, dsn: str | None, data_d
 
 
 @guard.command("list")
-@click.option("--category", type=click.Choice(["filesystem", "git", "database", "deployment", "credentials",
-                                               "process", "network"]))
-@click.option("--patterns", is_flag=True, help="Show the regular expressions too.")
+@click.option("--category", type=click.Choice(GUARDRAIL_CATEGORIES))
+@click.option("--patterns", is_flag=True,
+              help="Show what each rule matches (actions on targets, or the pattern) instead of its description.")
 @connection_options
 @json_option
 @handle_errors
@@ -1450,17 +1453,23 @@ def guard_list(category: str | None, patterns: bool, token: str | None, dsn: str
     else:
         from rich.markup import escape
 
-        table([r.to_dict() | {"pattern": escape(r.pattern), "description": escape(r.description)} for r in rules],
-              ["name", "category", "applies_to", "severity", "override_trust", "mode", "enabled", "builtin",
-               "pattern" if patterns else "description"])
+        table([r.to_dict() | {"matches": escape(r.pattern) if r.pattern is not None
+                              else f"{'|'.join(r.actions or [])} on {'|'.join(r.targets) if r.targets else 'anything'}",
+                              "description": escape(r.description)} for r in rules],
+              ["name", "category", "severity", "override_trust", "mode", "enabled", "builtin",
+               "matches" if patterns else "description"])
 
 
 @guard.command("add")
 @click.argument("name")
-@click.option("--category", required=True, type=click.Choice(["filesystem", "git", "database", "deployment",
-                                                              "credentials", "process", "network"]))
-@click.option("--applies-to", required=True, type=click.Choice(["command", "sql", "path"]))
-@click.option("--pattern", required=True, help="PostgreSQL regular expression over the canonical form (\\y, not \\b).")
+@click.option("--category", required=True, type=click.Choice(GUARDRAIL_CATEGORIES))
+@click.option("--action", "actions", multiple=True,
+              help="An operation rule: what it does (repeat; see coord guard vocabulary), e.g. --action delete-tree.")
+@click.option("--target", "targets", multiple=True,
+              help="With --action: what it touches (repeat; default anything), e.g. --target ci.")
+@click.option("--applies-to", type=click.Choice(["command", "sql", "path"]),
+              help="A pattern rule: the kind of canonical unit --pattern matches.")
+@click.option("--pattern", help="A pattern rule: PostgreSQL regular expression over the canonical form (\\y, not \\b).")
 @click.option("--severity", required=True, type=click.Choice(["low", "medium", "high", "critical"]))
 @click.option("--mode", type=click.Choice(["block", "needs_approval"]), help="Default block.")
 @click.option("--description")
@@ -1468,13 +1477,79 @@ def guard_list(category: str | None, patterns: bool, token: str | None, dsn: str
 @connection_options
 @json_option
 @handle_errors
-def guard_add(name: str, category: str, applies_to: str, pattern: str, severity: str, mode: str | None,
-              description: str | None, override_trust: int | None, token: str | None, dsn: str | None,
-              data_dir: Path | None, as_json: bool) -> None:
-    """Operators: add the rule NAME (audited)."""
+def guard_add(name: str, category: str, actions: tuple[str, ...], targets: tuple[str, ...], applies_to: str | None,
+              pattern: str | None, severity: str, mode: str | None, description: str | None,
+              override_trust: int | None, token: str | None, dsn: str | None, data_dir: Path | None,
+              as_json: bool) -> None:
+    """Operators: add the rule NAME (audited): an operation on targets (--action, --target) or a
+    pattern (--applies-to, --pattern)."""
+    if bool(actions) == bool(pattern):
+        raise click.UsageError("give --action (an operation rule) or --pattern with --applies-to (a pattern rule)")
+    if pattern and not applies_to:
+        raise click.UsageError("--pattern needs --applies-to")
     with make_client(data_dir, dsn, token) as client:
-        show_result(client.add_guardrail(name, category, applies_to, pattern, severity, mode=mode,
-                                         description=description, override_trust=override_trust), as_json)
+        show_result(client.add_guardrail(name, category, "any" if actions else applies_to, severity, pattern=pattern,
+                                         mode=mode, description=description, override_trust=override_trust,
+                                         actions=list(actions) or None, targets=list(targets) or None), as_json)
+
+
+@guard.command("explain")
+@click.argument("text")
+@click.option("--kind", type=click.Choice(["command", "sql", "path"]), default="command", show_default=True)
+@connection_options
+@json_option
+@handle_errors
+def guard_explain(text: str, kind: str, token: str | None, dsn: str | None, data_dir: Path | None,
+                  as_json: bool) -> None:
+    """How the guardrails see TEXT, without recording a check: each command, statement or path
+    parsed (program, subcommand, flags, operands), what it does to what (action, target, target
+    classes), and the rules that match at your trust."""
+    with make_client(data_dir, dsn, token) as client:
+        explanation = client.explain_operation(kind, text)
+    if as_json:
+        emit_json(explanation)
+        if not explanation.ok:
+            sys.exit(EXIT_NOT_OK)
+        return
+    from rich.markup import escape
+
+    out.print(f"[bold]{escape(explanation.code)}[/bold] (trust {explanation.trust}): "
+              f"{escape(explanation.reason or '')}")
+    for unit in explanation.units:
+        out.print(f"\n[bold]{escape(unit['kind'])}[/bold] {escape(unit['unit'])}")
+        operation = unit.get("operation") or {}
+        if operation.get("prog"):
+            parts = [f"program {operation['prog']}"]
+            if operation.get("sub"):
+                parts.append(f"subcommand {operation['sub']}")
+            if operation.get("flags"):
+                parts.append("flags " + " ".join(operation["flags"]))
+            if operation.get("args"):
+                parts.append("operands " + " ".join(operation["args"]))
+            out.print("  " + escape("; ".join(parts)))
+        for effect in unit["effects"]:
+            classes = ", ".join(effect["c"]) or "ordinary file"
+            out.print(f"  does [bold]{escape(effect['a'])}[/bold] to {escape(str(effect['t']))} ({escape(classes)})")
+    for match in explanation.matches:
+        what = f"{match.get('action')} of {match.get('target')}" if match.get("action") else "its pattern"
+        out.print(f"\n[bold]{escape(match['name'])}[/bold] ({match['severity']}, {match['mode']}"
+                  f"{', overridden' if match['overridden'] else ''}) matches {escape(what)}")
+    if not explanation.ok:
+        sys.exit(EXIT_NOT_OK)
+
+
+@guard.command("vocabulary")
+@connection_options
+@json_option
+@handle_errors
+def guard_vocabulary(token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """The actions and target classes operation rules are written in."""
+    with make_client(data_dir, dsn, token) as client:
+        words = client.list_guardrail_vocabulary()
+    if as_json:
+        emit_json(words)
+    else:
+        table([w.to_dict() for w in words], ["kind", "name", "meaning"])
 
 
 @guard.command("enable")

@@ -527,7 +527,7 @@ class Client:
     def explain_operation(self, kind: str, text: str) -> GuardrailExplanation:
         return self._one("explain_operation", GuardrailExplanation, kind=kind, text=text)
 
-    def add_guardrail(self, name: str, category: str, applies_to: str, pattern: str | None, severity: str,
+    def add_guardrail(self, name: str, category: str, applies_to: str, severity: str, pattern: str | None = None,
                       mode: str | None = None, description: str | None = None,
                       override_trust: int | None = None, actions: Sequence[str] | None = None,
                       targets: Sequence[str] | None = None) -> Result:

@@ -213,10 +213,10 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO497": (_operator, lambda _db, c: c.resolve_alert(1, "")),
     "CO471": (_agent, lambda _db, c: c.check_operation("url", "https://example.com")),
     "CO472": (_agent, lambda _db, c: c.check_operation("command", "x" * 10001)),
-    "CO473": (_operator, lambda _db, c: c.add_guardrail("bad-regex", "git", "command", "(unclosed", "low")),
-    "CO474": (_operator, lambda _db, c: c.add_guardrail("bad-severity", "git", "command", "^x$", "urgent")),
+    "CO473": (_operator, lambda _db, c: c.add_guardrail("bad-regex", "git", "command", "low", pattern="(unclosed")),
+    "CO474": (_operator, lambda _db, c: c.add_guardrail("bad-severity", "git", "command", "urgent", pattern="^x$")),
     "CO475": (_operator, lambda _db, c: c.set_guardrail_enabled("no-such-rule", False)),
-    "CO476": (_operator, lambda _db, c: c.add_guardrail("git-force-push", "git", "command", "^x$", "low")),
+    "CO476": (_operator, lambda _db, c: c.add_guardrail("git-force-push", "git", "command", "low", pattern="^x$")),
     "CO477": (_claimed_task, lambda _db, ctx: ctx[0].complete_task(ctx[1], ctx[2], {"operations": "git push -f"})),
     "CO301": (_none, lambda db, _: db.execute("select coord.register_principal(gen_random_uuid(), 'agent', 'x')")),
     "CO302": (_none, lambda db, _: db.execute(

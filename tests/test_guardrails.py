@@ -76,8 +76,8 @@ def test_blocked_answer_records_a_violation_and_an_audit_event(db: psycopg.Conne
     decision = agent.check_operation("command", "sudo git push --force origin main")
     assert not decision.ok and decision.code == "blocked" and decision.trust == 2
     assert decision.normalized == "git push -f origin main"
-    assert [(m["name"], m["category"], m["severity"], m["override_trust"], m["overridden"])
-            for m in decision.matches] == [("git-force-push", "git", "high", 4, False)]
+    assert [(m["name"], m["category"], m["severity"], m["override_trust"], m["overridden"], m["action"])
+            for m in decision.matches] == [("git-force-push", "git", "high", 4, False, "git-force-push")]
     assert "git-force-push" in (decision.reason or "")
     violation = db.execute("select outcome, kind, operation, principal_id, trust, rules->0->>'name' "
                            "from authz.guardrail_violations where id = %s", (decision.violation_id,)).fetchone()
@@ -90,7 +90,7 @@ def test_blocked_answer_records_a_violation_and_an_audit_event(db: psycopg.Conne
 
 def test_allowed_checks_are_audited_but_are_not_violations(db: psycopg.Connection, agent_factory) -> None:
     principal, agent = agent_factory()
-    decision = agent.check_operation("command", "git push --force-with-lease origin main")
+    decision = agent.check_operation("command", "git push --force-with-lease origin feature/login")
     assert decision.ok and decision.code == "allowed" and decision.matches == [] and decision.violation_id is None
     assert db.execute("select count(*) from authz.guardrail_violations where principal_id = %s",
                       (principal.principal_id,)).fetchone() == (0,)
@@ -134,8 +134,9 @@ def test_operators_add_disable_and_enable_rules(db: psycopg.Connection, agent_fa
     _, op = agent_factory(role="operator")
     principal, agent = agent_factory()
     assert agent.check_operation("command", "make deploy-prod").ok
-    added = op.add_guardrail("make-deploy-prod", "deployment", "command", r"^make( [^ ]+)* deploy-prod\y", "medium",
-                             mode="needs_approval", description="production deploys through make")
+    added = op.add_guardrail("make-deploy-prod", "deployment", "command", "medium",
+                             pattern=r"^make( [^ ]+)* deploy-prod\y", mode="needs_approval",
+                             description="production deploys through make")
     assert added.ok and added.details["override_trust"] == 3
     assert agent.check_operation("command", "make -j4 deploy-prod").code == "needs_approval"
     assert op.set_guardrail_enabled("git-force-push", False).code == "disabled"
@@ -144,7 +145,9 @@ def test_operators_add_disable_and_enable_rules(db: psycopg.Connection, agent_fa
     assert op.set_guardrail_enabled("git-force-push", True).code == "enabled"
     assert agent.check_operation("command", "git push -f").code == "blocked"
     rules = {r.name: r for r in agent.list_guardrails("deployment")}
-    assert rules["make-deploy-prod"].builtin is False and rules["kubectl-delete"].builtin is True
+    assert rules["make-deploy-prod"].builtin is False and rules["publish-package"].builtin is True
+    assert rules["make-deploy-prod"].pattern is not None and rules["make-deploy-prod"].actions is None
+    assert rules["publish-package"].pattern is None and rules["publish-package"].actions == ["publish"]
     assert {r.category for r in rules.values()} == {"deployment"}
     actions = [r[0] for r in db.execute("select action from audit.events where action like 'guardrail.%%' "
                                         "and action <> 'guardrail.check' and tenant_id = %s order by id",
@@ -153,7 +156,7 @@ def test_operators_add_disable_and_enable_rules(db: psycopg.Connection, agent_fa
     violations = op.list_guardrail_violations(limit=10)
     assert [v.outcome for v in violations] == ["blocked", "needs_approval"]
     with pytest.raises(CoordError) as err:
-        agent.add_guardrail("x", "git", "command", "x", "low")
+        agent.add_guardrail("x", "git", "command", "low", pattern="x")
     assert err.value.code == "42501"
 
 
@@ -178,7 +181,7 @@ def test_every_tenant_has_the_defaults_and_rules_stay_in_their_tenant(db: psycop
     _, a1 = agent_factory(tenant="g1")
     _, a2 = agent_factory(tenant="g2")
     assert {r.name for r in a1.list_guardrails()} == defaults == {r.name for r in a2.list_guardrails()}
-    op1.set_guardrail_enabled("git-reset-hard", False)
+    op1.set_guardrail_enabled("git-discard", False)
     assert a1.check_operation("command", "git reset --hard").ok
     assert a2.check_operation("command", "git reset --hard").code == "blocked"
 
@@ -271,17 +274,30 @@ def test_pattern_heads_are_proven_prefixes(db: psycopg.Connection, pattern: str,
 
 
 def test_the_prefilter_never_changes_a_decision(db: psycopg.Connection, agent_factory) -> None:
+    """Pattern rules are evaluated only for units starting with one of their proven heads; with
+    the heads dropped, every decision over the corpus stays the same."""
     from tests.test_guardrails_corpus import DANGEROUS, HARMLESS
 
-    principal, _ = agent_factory()
+    principal, op = agent_factory(role="operator")
+    patterns = [r"^rm( [^ ]+)* -r", r"^git push( [^ ]+)* -f", r"^(curl|wget)( [^ ]+)* \| (ba)?sh", r"^DROP TABLE",
+                r"^kubectl delete", r"^(cat|less|head)( [^ ]+)* [^ ]*\.env", r"^terraform( [^ ]+)* destroy",
+                r"^docker( [^ ]+)* prune", r"^chmod( [^ ]+)* 777", r"^npm publish", r"^helm uninstall",
+                r"^aws s3 rm", r"^TRUNCATE", r"^DELETE FROM", r"^(mkfs|wipefs)", r"^dd( [^ ]+)* of=/dev/",
+                r"^(sudo|doas) ", r"^find( [^ ]+)* -delete", r"^shred", r"^crontab -r", r"^(reboot|shutdown)",
+                r"^kill( [^ ]+)* -1", r"^(nc|ncat) .*-e", r"^ssh -R", r"^git clean"]
+    for i, pattern in enumerate(patterns):
+        kind = "sql" if pattern[1:2].isupper() else "command"
+        assert op.add_guardrail(f"pattern-{i}", "process", kind, "low", pattern=pattern).ok
     query = ("select coalesce(jsonb_agg(m->>'name' order by m->>'name'), '[]') from jsonb_array_elements("
              "coord.guard_evaluate(%s, %s, %s, 2::smallint)->'matches') m")
+    sample = DANGEROUS[::7] + HARMLESS[::7]
 
     def decide() -> list[object]:
-        return [db.execute(query, (principal.tenant_id, k, t)).fetchone()[0] for k, t in DANGEROUS + HARMLESS]
+        return [db.execute(query, (principal.tenant_id, k, t)).fetchone()[0] for k, t in sample]
 
     assert db.execute("select count(*) from authz.guardrails where tenant_id = %s and heads is not null",
                       (principal.tenant_id,)).fetchone()[0] >= 20
     with_prefilter = decide()
+    assert sum(any(n.startswith("pattern-") for n in names) for names in with_prefilter) >= 20
     db.execute("update authz.guardrails set heads = null where tenant_id = %s", (principal.tenant_id,))
     assert decide() == with_prefilter

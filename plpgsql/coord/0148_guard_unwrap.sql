@@ -15,9 +15,9 @@
 -- appended), setsid, unshare, nsenter, fakeroot, chroot DIR, runuser, systemd-run, proxychains,
 -- torsocks, firejail, catchsegv, and the package runners that run a tool (npx, pnpm dlx/exec,
 -- yarn dlx, bunx, bundle exec, poetry/uv/pdm/pipenv/hatch/rye run, pipx run, python -m MOD).
--- A wrapper that matters itself stays as a command of its own too: a root shell from sudo, su
--- or pkexec (sudo bash, sudo -s), systemd-run and at with timers. A wrapper with nothing after
--- it is itself the command (env, sudo -i).
+-- A command run through sudo, doas, pkexec or runuser is marked "root": true (a shell started
+-- so is a root shell). systemd-run with timers stays a command of its own too. A wrapper with
+-- nothing after it is itself the command (env, sudo -i).
 create or replace function coord.guard_unwrap(p_words text[], p_stdin text default null, p_windows boolean default false)
 returns jsonb
 language plpgsql
@@ -41,6 +41,7 @@ declare
   v_cmd boolean;
   v_start integer;
   v_wrapper text;
+  v_root boolean := false;
 begin
   loop
     v_guard := v_guard + 1;
@@ -177,13 +178,8 @@ begin
       if v_name = 'systemd-run' and exists (select from unnest(w[2:v_i - 1]) as a where a ~ '^--on-|^--timer') then
         v_items := v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w[1:v_i - 1])));
       end if;
-      if v_name in ('sudo', 'doas', 'pkexec') and (v_i > v_n and w[2:] && array['-s', '-i', '--shell', '--login']
-                                                  or v_i <= v_n and regexp_replace(w[v_i], '^.*/', '') = any (v_shells || array['su'])
-                                                     and not exists (select from unnest(w[v_i + 1:]) as a where a in ('-c', '--command') or a !~ '^-')) then
-        v_items := v_items || jsonb_build_array(jsonb_build_object('w', jsonb_build_array('sudo', '-s')));
-        if v_i > v_n then
-          return v_items;
-        end if;
+      if v_name in ('sudo', 'doas', 'pkexec', 'runuser') then
+        v_root := true;
       end if;
       if v_i > v_n then
         if v_name in ('env', 'sudo', 'doas', 'time', 'command', 'exec') then
@@ -236,7 +232,7 @@ begin
         return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[v_i:], ' '), 'win', true),
                                             jsonb_build_object('w', to_jsonb(w[1:v_i - 1])));
       end if;
-      return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
+      return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w), 'root', v_root));
     end if;
     if v_name = 'cmd' and v_n >= 2 and lower(w[2]) in ('/c', '/k', '/r') then
       return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[3:], ' '), 'win', true));
@@ -268,7 +264,7 @@ begin
         end if;
       end loop;
       if v_name = 'su' then
-        return v_items || jsonb_build_array(jsonb_build_object('w', jsonb_build_array('sudo', '-s')));
+        return v_items || jsonb_build_array(jsonb_build_object('w', jsonb_build_array('sudo', '-s'), 'root', true));
       end if;
     end if;
     if v_name = 'sg' and v_n >= 3 then
@@ -385,7 +381,7 @@ begin
     exit;
   end loop;
   if coalesce(cardinality(w), 0) > 0 then
-    v_items := v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
+    v_items := v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w), 'root', v_root));
   end if;
   return v_items;
 end;

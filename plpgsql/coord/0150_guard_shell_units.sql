@@ -198,7 +198,7 @@ begin
         end if;
         v_op := coord.guard_parse(v_w, v_redirects);
         continue when v_op is null;
-        v_effects := coord.guard_effects(v_op, v_ctx);
+        v_effects := coord.guard_effects(v_op, v_ctx || case when (v_item ->> 'root')::boolean then '{"root": true}'::jsonb else '{}' end);
         v_count_only := v_count_only or v_prev is not null and coord.guard_counts_only(v_op);
         if v_op ->> 'canon' <> '' then
           v_buf := v_buf || jsonb_build_array(jsonb_build_object('unit', v_op ->> 'canon', 'effects', v_effects,

@@ -356,6 +356,12 @@ begin
                        where e -> 'c' ? 'credential');
   end if;
 
+  -- an interactive shell started as root (sudo bash, sudo -u root /bin/sh, pkexec sh)
+  if coalesce((p_ctx ->> 'root')::boolean, false) and (v_prog = any (v_shells) or v_prog in ('su', 'python', 'perl', 'ruby', 'node'))
+     and v_in is null and v_n = 0 and not (v_op -> 'vals' ?| array['-c', '-e', '-E', '-r']) and not v_flags && array['-c', '-s'] then
+    v_out := v_out || coord.guard_effect('privesc', array['root shell']);
+  end if;
+
   -- what a download writes (curl -o f, wget -O f, Invoke-WebRequest -OutFile f)
   if v_prog in ('curl', 'wget', 'aria2c', 'iwr', 'invoke-webrequest', 'irm', 'invoke-restmethod', 'certutil', 'bitsadmin', 'start-bitstransfer') then
     v_out := v_out || coord.guard_effect('write', array(select f from unnest(coord.guard_downloads(v_op - 'redir')) as f
