@@ -23,6 +23,7 @@ from coordinator.client import Client
 from coordinator.config import Settings
 from coordinator.errors import EXIT_NOT_OK, CoordError, from_psycopg
 from coordinator.migrate import migrate as run_migrations
+from coordinator.worktree import lock_path, lock_paths
 
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console(highlight=False, soft_wrap=True)
@@ -485,7 +486,14 @@ def call(function: str | None, assignments: tuple[str, ...], list_functions: boo
 
 @main.group()
 def lock() -> None:
-    """Acquire, release, renew and list file and directory leases."""
+    """Acquire, release, renew and list file and directory leases.
+
+    A lease covers its path and everything below it: `src` and `src/` are one node, and a
+    lease on either overlaps one on `src/app.py` (a file and a directory cannot share a name,
+    so no spelling lets two agents write the same file). PATH is relative to the repository
+    root; a PATH that is a directory here is sent with its trailing / (the database cannot
+    see your disk), so the lease says it is a directory, and release and renew find it again.
+    """
 
 
 @lock.command("acquire")
@@ -499,9 +507,10 @@ def lock() -> None:
 @handle_errors
 def lock_acquire(path: str, ttl: str | None, mode: str | None, reason: str | None, wait: str | None,
                  token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
-    """Take a lease on PATH (a trailing / locks the directory subtree). Exit 1 when busy."""
+    """Take a lease on PATH and everything below it (an existing directory is sent as PATH/).
+    Exit 1 when busy."""
     with make_client(data_dir, dsn, token) as client:
-        show_result(client.acquire_lock(path, ttl=ttl, reason=reason, mode=mode, wait=wait), as_json)
+        show_result(client.acquire_lock(lock_path(path), ttl=ttl, reason=reason, mode=mode, wait=wait), as_json)
 
 
 @lock.command("release")
@@ -514,7 +523,7 @@ def lock_release(path: str, fence: int, token: str | None, dsn: str | None, data
                  as_json: bool) -> None:
     """Release your lease on PATH. Exit 1 when the fence is stale or the lease is gone."""
     with make_client(data_dir, dsn, token) as client:
-        show_result(client.release_lock(path, fence), as_json)
+        show_result(client.release_lock(lock_path(path), fence), as_json)
 
 
 @lock.command("renew")
@@ -528,7 +537,7 @@ def lock_renew(path: str, fence: int, ttl: str | None, token: str | None, dsn: s
                data_dir: Path | None, as_json: bool) -> None:
     """Extend your live lease on PATH."""
     with make_client(data_dir, dsn, token) as client:
-        show_result(client.renew_lock(path, fence, ttl), as_json)
+        show_result(client.renew_lock(lock_path(path), fence, ttl), as_json)
 
 
 @lock.command("list")
@@ -541,7 +550,7 @@ def lock_list(paths: tuple[str, ...], token: str | None, dsn: str | None, data_d
     """Your live leases; with PATHS, who holds anything overlapping them."""
     with make_client(data_dir, dsn, token) as client:
         if paths:
-            rows: list[Any] = client.check_locks(paths)
+            rows: list[Any] = client.check_locks(lock_paths(paths))
             columns = ["path", "locked", "lock_path", "mode", "holder_name", "expires_at", "mine", "fence"]
         else:
             rows = client.my_locks()
@@ -859,7 +868,8 @@ def task() -> None:
 @click.option("--max-attempts", type=int, help="1..100 (default 3).")
 @click.option("--required-trust", type=int, help="0..4: claimants need at least this trust.")
 @click.option("--unique-key", help="Dedupes pending work of the kind.")
-@click.option("--lock", "locks", multiple=True, help="A path the claim leases exclusively (repeatable).")
+@click.option("--lock", "locks", multiple=True,
+              help="A path the claim leases exclusively, with everything below it (repeatable).")
 @connection_options
 @json_option
 @handle_errors
@@ -872,7 +882,7 @@ def task_submit(kind: str, payload: str | None, priority: int | None, depends_on
         show_result(client.submit_task(kind, _json_arg(payload, "--payload"), priority=priority,
                                        depends_on=_ids(depends_on), run_after=run_after, max_attempts=max_attempts,
                                        required_trust=required_trust, unique_key=unique_key,
-                                       locks=list(locks) or None), as_json)
+                                       locks=lock_paths(locks) or None), as_json)
 
 
 @task.command("claim")

@@ -226,6 +226,33 @@ def test_profile_and_network_commands(data_dir: Path) -> None:
     assert coord("profile", "delete", "builders", *boss).exit_code == 0
 
 
+def test_lock_commands_send_a_directory_on_disk_as_a_subtree(data_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database cannot see the disk: the CLI says that an existing directory is one."""
+    d = ["--data-dir", str(data_dir)]
+    assert coord("up", *d, "--port", "0", "--json").exit_code == 0
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    owner = ["--token", as_json(coord("agent", "add", "cli-dirs", *d, "--json"))["token"], *d]
+    other = ["--token", as_json(coord("agent", "add", "cli-files", *d, "--json"))["token"], *d]
+
+    held = as_json(coord("lock", "acquire", "pkg", *owner, "--json"))
+    assert (held["code"], held["path"]) == ("granted", "pkg/")
+    assert as_json(coord("lock", "acquire", "pkg/mod.py", *owner, "--json"))["path"] == "pkg/mod.py"
+    assert as_json(coord("lock", "acquire", "later.py", *owner, "--json"))["path"] == "later.py"
+    busy = coord("lock", "acquire", "pkg/new.py", *other, "--json")
+    assert busy.exit_code == EXIT_NOT_OK and as_json(busy)["details"]["conflicts"][0]["path"] == "pkg/"
+    checked = as_json(coord("lock", "list", "pkg", *other, "--json"))
+    assert {c["lock_path"] for c in checked} == {"pkg/", "pkg/mod.py"}
+    renewed = as_json(coord("lock", "renew", "pkg", "--fence", str(held["fence"]), *owner, "--json"))
+    assert renewed["code"] == "renewed"
+    released = as_json(coord("lock", "release", "pkg", "--fence", str(held["fence"]), *owner, "--json"))
+    assert released["code"] == "released"
+    help_text = " ".join(coord("lock", "--help").stdout.split())
+    assert "src/app.py" in help_text and "directory here is sent with its trailing /" in help_text
+
+
 def test_down_stops_the_server(data_dir: Path) -> None:
     assert as_json(coord("down", "--data-dir", str(data_dir), "--json"))["stopped"] is True
     stopped = coord("status", "--data-dir", str(data_dir), "--json")

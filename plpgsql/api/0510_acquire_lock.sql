@@ -1,4 +1,6 @@
--- Take (or renew) a lease on a file or, with a trailing '/', a directory subtree.
+-- Take (or renew) a lease on a path and everything below it. The trailing '/' of a directory
+-- is kept in the lease but changes no decision: src and src/ are one node, and both overlap
+-- src/app.py (a file and a directory cannot share a name on disk).
 create or replace function api.acquire_lock(
   p_path text,
   p_ttl interval default interval '15 minutes',
@@ -103,6 +105,6 @@ end;
 $$;
 
 comment on function api.acquire_lock(text, interval, text, text, interval) is
-'Takes a lease on p_path (a trailing / locks the directory subtree) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+'Takes a lease on p_path and everything below it (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 revoke all on function api.acquire_lock(text, interval, text, text, interval) from public;
 grant execute on function api.acquire_lock(text, interval, text, text, interval) to coord_agent, coord_operator;
