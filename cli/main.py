@@ -119,12 +119,19 @@ def _fail(exc: CoordError, as_json: bool) -> None:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path), envvar="COORD_DATA_DIR",
+# Connection options carry flags only: coordinator.config reads the COORD_* environment itself,
+# so a flag wins over its own variable and a flag that names another database than a variable
+# (--data-dir beside COORD_ADMIN_DSN) is CO530 instead of a silent choice.
+data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path),
                                help="Embedded server directory [env COORD_DATA_DIR].")
-dsn_option = click.option("--dsn", envvar="COORD_DSN", help="DSN for api calls [env COORD_DSN].")
-admin_dsn_option = click.option("--admin-dsn", envvar="COORD_ADMIN_DSN",
-                                help="Superuser DSN for the admin path [env COORD_ADMIN_DSN].")
-token_option = click.option("--token", envvar="COORD_TOKEN", help="Bearer token [env COORD_TOKEN].")
+dsn_option = click.option("--dsn", help="DSN for api calls [env COORD_DSN].")
+admin_dsn_option = click.option("--admin-dsn", help="Superuser DSN for the admin path [env COORD_ADMIN_DSN].")
+token_option = click.option("--token", help="Bearer token [env COORD_TOKEN].")
+port_option = click.option("--port", type=int, help="TCP port on 127.0.0.1 (0: any free port) [env COORD_PORT].")
+server_dsn_option = click.option(
+    "--dsn", "admin_dsn",
+    help="Use this PostgreSQL (>= 15, superuser DSN) instead of the embedded server [env COORD_ADMIN_DSN].")
+ADMIN_DSN_AS_DSN = {"admin_dsn": "--dsn"}  # how coord up, migrate and demo spell the superuser DSN
 
 
 def connection_options(fn: F) -> F:
@@ -155,14 +162,15 @@ def main() -> None:
 
 @main.command()
 @data_dir_option
-@click.option("--port", type=int, envvar="COORD_PORT", help="TCP port on 127.0.0.1 (0: any free port).")
-@click.option("--dsn", "admin_dsn", envvar="COORD_ADMIN_DSN",
-              help="Use this PostgreSQL (>= 15, superuser DSN) instead of the embedded server.")
+@port_option
+@server_dsn_option
 @click.option("--tenant", default=admin.DEFAULT_TENANT, show_default=True, help="Tenant to bootstrap.")
 @json_option
 @handle_errors
 def up(data_dir: Path | None, port: int | None, admin_dsn: str | None, tenant: str, as_json: bool) -> None:
     """Start the embedded server, migrate, and create the tenant and a first operator token."""
+    data_dir, port, admin_dsn = Settings(data_dir=data_dir, port=port, admin_dsn=admin_dsn,
+                                         flag_names=ADMIN_DSN_AS_DSN).server_target()
     report = admin.up(data_dir=data_dir, port=port, admin_dsn=admin_dsn, tenant=tenant,
                       progress=None if as_json else (lambda m: err.print(f"[dim]{m}[/dim]")))
     if as_json:
@@ -205,14 +213,15 @@ def down(data_dir: Path | None, as_json: bool) -> None:
 def status(data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
     """Is the embedded server running; migrations and tenants."""
     settings = Settings(data_dir=data_dir, admin_dsn=admin_dsn)
+    superuser_dsn = settings.superuser_dsn() if settings.given("admin_dsn") else None  # CO530 on a conflict
     server = settings.server()
     state = server.state()
-    running = server.is_running() if server.is_initialized() and not admin_dsn else None
+    running = server.is_running() if server.is_initialized() and not superuser_dsn else None
     report: dict[str, Any] = {"data_dir": str(server.data_dir), "initialized": server.is_initialized(),
                               "running": running, "port": state.port if state else None,
                               "dsn": server.client_dsn(state) if state else None}
-    if running or admin_dsn:
-        report.update(admin.database_status(settings.superuser_dsn()))
+    if running or superuser_dsn:
+        report.update(admin.database_status(superuser_dsn or settings.superuser_dsn()))
     if as_json:
         emit_json(report)
     else:
@@ -229,12 +238,12 @@ def status(data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
 
 @main.command()
 @data_dir_option
-@click.option("--dsn", "admin_dsn", envvar="COORD_ADMIN_DSN", help="Superuser DSN of the database to migrate.")
+@click.option("--dsn", "admin_dsn", help="Superuser DSN of the database to migrate [env COORD_ADMIN_DSN].")
 @json_option
 @handle_errors
 def migrate(data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
     """Apply pending migrations, then re-apply plpgsql/ and rls/ (idempotent)."""
-    dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
+    dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn, flag_names=ADMIN_DSN_AS_DSN).superuser_dsn()
     report = run_migrations(dsn, progress=None if as_json else (lambda m: err.print(f"[dim]{m}[/dim]")))
     if as_json:
         emit_json(report.to_dict())
@@ -826,14 +835,16 @@ def alerts_rules_set(name: str, threshold: int | None, within: str | None, sever
 
 @main.command()
 @data_dir_option
-@click.option("--port", type=int, envvar="COORD_PORT", help="Port for the embedded server if it must start.")
-@click.option("--dsn", "admin_dsn", envvar="COORD_ADMIN_DSN", help="Superuser DSN instead of the embedded server.")
+@port_option
+@server_dsn_option
 @json_option
 @handle_errors
 def demo(data_dir: Path | None, port: int | None, admin_dsn: str | None, as_json: bool) -> None:
     """Three agents race for files and a directory; a stale fence is refused; the audit tail."""
     from coordinator.demo import run_demo
 
+    data_dir, port, admin_dsn = Settings(data_dir=data_dir, port=port, admin_dsn=admin_dsn,
+                                         flag_names=ADMIN_DSN_AS_DSN).server_target()
     report = run_demo(data_dir=data_dir, port=port, admin_dsn=admin_dsn, console=None if as_json else out)
     if as_json:
         emit_json(report)

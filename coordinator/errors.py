@@ -80,6 +80,12 @@ class AuditImmutable(CoordError):
     http_status, exit_code = 400, EXIT_NOPERM
 
 
+class SettingsError(CoordError):
+    """The command's flags and environment do not name one database (raised before connecting)."""
+
+    http_status, exit_code = 400, EXIT_USAGE
+
+
 class PermissionDenied(CoordError):
     http_status, exit_code = 403, EXIT_NOPERM
 
@@ -224,6 +230,9 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO486", "audit_export_mismatch", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO487", "audit_restore_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO488", "audit_restore_exists", "coord", 400, EXIT_DATAERR, Conflict),
+    # connection settings of the coord CLI (coordinator.config)
+    ("CO530", "connection_conflict", "cli", 400, EXIT_USAGE, SettingsError),
+    ("CO531", "setting_invalid", "cli", 400, EXIT_USAGE, SettingsError),
 )
 
 # psycopg refuses NUL bytes in text before sending; PostgreSQL itself reports the same input

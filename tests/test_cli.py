@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 from coord_cli.main import main
 
-from coordinator.errors import EXIT_DATAERR, EXIT_NOPERM, EXIT_NOT_OK
+from coordinator.errors import EXIT_DATAERR, EXIT_NOPERM, EXIT_NOT_OK, EXIT_USAGE
 
 
 @pytest.fixture(scope="module")
@@ -251,6 +251,28 @@ def test_lock_commands_send_a_directory_on_disk_as_a_subtree(data_dir: Path, tmp
     assert released["code"] == "released"
     help_text = " ".join(coord("lock", "--help").stdout.split())
     assert "src/app.py" in help_text and "directory here is sent with its trailing /" in help_text
+
+
+def test_flags_win_over_their_variable_and_a_conflicting_pair_is_an_error(data_dir: Path) -> None:
+    d = ["--data-dir", str(data_dir)]
+    up = as_json(coord("up", *d, "--port", "0", "--json"))
+    elsewhere = "host=/nonexistent/run port=1 user=postgres dbname=coord"
+    for command in (["status"], ["migrate"], ["maintain"], ["audit", "seal"]):
+        refused = coord(*command, *d, "--json", env={"COORD_ADMIN_DSN": elsewhere})
+        assert refused.exit_code == EXIT_USAGE, (command, refused.stdout, refused.stderr)
+        error = as_json(refused)
+        assert error["code"] == "CO530" and "--data-dir" in error["detail"] and "COORD_ADMIN_DSN" in error["detail"]
+    human = coord("status", *d, env={"COORD_ADMIN_DSN": elsewhere})
+    assert human.exit_code == EXIT_USAGE and "CO530" in human.stderr and "unset COORD_ADMIN_DSN" in human.stderr
+    operator = as_json(coord("token", "issue", "operator", *d, "--json"))["token"]
+    crossed = coord("agent", "list", "--dsn", up["dsn"], "--token", operator, "--json",
+                    env={"COORD_DATA_DIR": str(data_dir.parent / "another")})
+    assert crossed.exit_code == EXIT_USAGE and as_json(crossed)["code"] == "CO530"
+    # The same server under both names is no conflict; a flag beats its own variable.
+    assert coord("status", *d, "--json", env={"COORD_ADMIN_DSN": up["admin_dsn"]}).exit_code == 0
+    listed = coord("agent", "list", "--dsn", up["dsn"], "--token", operator, "--json",
+                   env={"COORD_DSN": elsewhere, "COORD_TOKEN": "coord_" + "0" * 64})
+    assert listed.exit_code == 0, listed.stderr
 
 
 def test_down_stops_the_server(data_dir: Path) -> None:

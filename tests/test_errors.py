@@ -15,6 +15,7 @@ from psycopg.rows import dict_row
 
 from coordinator import errors
 from coordinator.client import Client
+from coordinator.config import Settings
 from coordinator.docs import render_errors
 from tests.conftest import make_principal
 
@@ -242,6 +243,10 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO487": (_none, lambda db, _: db.execute(
         """select audit.restore_archive('{"partition": "events_1990_01"}')""")),
     "CO488": (_restored_once, lambda db, manifest: db.execute("select audit.restore_archive(%s)", (manifest,))),
+    # connection settings of the CLI: raised before any database is reached
+    "CO530": (_none, lambda _db, _: Settings(dsn="postgresql://u@db.example.com/coord",
+                                             environ={"COORD_DATA_DIR": "/nonexistent"}).client_dsn()),
+    "CO531": (_none, lambda _db, _: Settings(environ={"COORD_PORT": "fivefive"}).port_setting()),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.

@@ -103,7 +103,10 @@ from (values
   ('CO485', 'audit_chain_broken',       'coord', 400, 65, 'the tenant''s audit chain does not verify; archiving it would bury the evidence', 'run coord audit verify and investigate the first bad link first'),
   ('CO486', 'audit_export_mismatch',    'coord', 400, 65, 'the export does not match the audit data in the database', 'the file was changed or truncated while it was written; archive again'),
   ('CO487', 'audit_restore_invalid',    'coord', 400, 65, 'the archive does not verify against its manifest and the recorded archive', 'restore the files coord audit archive wrote, unchanged'),
-  ('CO488', 'audit_restore_exists',     'coord', 400, 65, 'this archive is already restored', 'query it with coord audit restored')
+  ('CO488', 'audit_restore_exists',     'coord', 400, 65, 'this archive is already restored', 'query it with coord audit restored'),
+  -- connection settings of the coord CLI: raised by coordinator.config before any database is reached
+  ('CO530', 'connection_conflict',      'cli',   400, 64, 'two connection settings name different databases', 'pass one of them: a flag wins over its own environment variable, never over another setting; unset the variable you do not mean (e.g. unset COORD_ADMIN_DSN) or drop the flag'),
+  ('CO531', 'setting_invalid',          'cli',   400, 64, 'a connection setting has an invalid value', 'e.g. COORD_PORT must be a TCP port number (0: any free port)')
 ) as r (code, name, origin, http_status, exit_code, message, hint);
 
 comment on view coord.error_registry is 'Every error code the api can raise, with its HTTP status under PostgREST and its coord CLI exit code. docs/errors.md and coordinator.errors are checked against it.';
