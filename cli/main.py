@@ -1312,17 +1312,64 @@ def network_remove(rule_id: int, token: str | None, dsn: str | None, data_dir: P
 
 # --- audit chain and retention (issue 4 §5) ------------------------------------------------------
 
+def _saved_head(value: str) -> str:
+    """--head: the printed line itself, or a file holding it (or the JSON coord audit head --json
+    printed). Only read here; the database parses and checks it (CO603 when malformed)."""
+    path = Path(value)
+    if not value.startswith("coord-audit-head:") and path.is_file():
+        text = path.read_text().strip()
+        if text.startswith("{"):
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise click.BadParameter(f"{value}: not JSON ({exc})", param_hint="--head") from None
+            found = data.get("head") or (data.get("details") or {}).get("head") if isinstance(data, dict) else None
+            return str(found or text)
+        return text.splitlines()[0] if text else text
+    return value
+
+
 @audit.command("verify")
 @click.option("--no-seal", is_flag=True, help="Verify only what is sealed already (do not run the sealer first).")
+@click.option("--head", "saved_head", metavar="HEAD|FILE",
+              help="A head coord audit head printed earlier (the line, or a file holding it or its --json): "
+                   "the chain must still hold it, which finds its newest links deleted.")
 @connection_options
 @json_option
 @handle_errors
-def audit_verify(no_seal: bool, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
-    """Seal and verify your tenant's audit hash chain (operator or auditor token). Prints the
-    head (chain_seq and hash: keep it somewhere else to detect a rewritten chain later), or the
-    first bad link with what was expected and found; exits 1 when the chain is broken."""
+def audit_verify(no_seal: bool, saved_head: str | None, token: str | None, dsn: str | None, data_dir: Path | None,
+                 as_json: bool) -> None:
+    """Seal and verify your tenant's audit hash chain (operator or auditor token), and that the
+    DDL guard of the audit trail is in place. Prints the current head (chain_seq and hash), or
+    the first problem with what was expected and found; exits 1 when the chain is broken.
+
+    A chain only proves itself: a superuser who deletes the newest events and links leaves a
+    shorter chain that verifies. Keep a head (coord audit head) somewhere else and pass it
+    with --head: verify then fails when the chain ends before it or holds another link there."""
+    head = _saved_head(saved_head) if saved_head is not None else None
     with make_client(data_dir, dsn, token) as client:
-        show_result(client.verify_audit(seal=False if no_seal else None), as_json)
+        show_result(client.verify_audit(seal=False if no_seal else None, head=head), as_json)
+
+
+@audit.command("head")
+@click.option("--no-seal", is_flag=True, help="The newest link sealed already (do not run the sealer first).")
+@connection_options
+@json_option
+@handle_errors
+def audit_head(no_seal: bool, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Seal and print your tenant's audit chain head (operator or auditor token): one line,
+    coord-audit-head:1:<tenant>:<chain_seq>:<hash>. Keep it outside the database (a ticket, a
+    log, another machine); coord audit verify --head finds a chain that lost it. Taking a head
+    is audited."""
+    with make_client(data_dir, dsn, token) as client:
+        result = client.audit_head(seal=False if no_seal else None)
+    if as_json or not result.ok:
+        show_result(result, as_json)
+        return
+    details = result.details
+    click.echo(details["head"])
+    err.print(f"[dim]chain_seq {details['chain_seq']}, sealed {details.get('sealed_at') or '-'}; "
+              "keep this line outside the database and pass it to coord audit verify --head[/dim]")
 
 
 @audit.command("archives")

@@ -506,8 +506,11 @@ class Client:
 
     # --- audit chain (issue 4 §5) ---------------------------------------------------------
 
-    def verify_audit(self, seal: bool | None = None) -> Result:
-        return self._one("verify_audit", Result, seal=seal)
+    def verify_audit(self, seal: bool | None = None, head: str | None = None) -> Result:
+        return self._one("verify_audit", Result, seal=seal, head=head)
+
+    def audit_head(self, seal: bool | None = None) -> Result:
+        return self._one("audit_head", Result, seal=seal)
 
     def list_archives(self) -> list[ArchiveRow]:
         return self._rows("list_archives", ArchiveRow)

@@ -70,6 +70,10 @@ RECORD_MIGRATION = "insert into coord.schema_migrations (version, name, checksum
 
 ENSURE_AUDIT_PARTITIONS = "select audit.ensure_partitions()"
 
+# Announces coord migrate to the audit trail's DDL guard for this transaction (audit.ddl_path):
+# the transaction's own id, so it cannot outlive it. Not a secret: see docs/security.md.
+ANNOUNCE_MIGRATION = "select set_config('coord.migrating', pg_current_xact_id()::text, true)"
+
 # coord_auth may create its functions only while plpgsql/ is being re-applied.
 GRANT_AUTH_CREATE = "grant create on schema coord, api to coord_auth"
 REVOKE_AUTH_CREATE = "revoke create on schema coord, api from coord_auth"

@@ -17,7 +17,7 @@ from coordinator import errors
 from coordinator.client import Client
 from coordinator.config import Settings
 from coordinator.docs import render_errors
-from tests.conftest import make_principal
+from tests.conftest import bypass_audit_guard, make_principal
 
 Setup = Callable[[psycopg.Connection], Any]
 Act = Callable[[psycopg.Connection, Any], object]
@@ -29,6 +29,10 @@ def _agent(db: psycopg.Connection, **kwargs: object) -> Client:
 
 def _operator(db: psycopg.Connection) -> Client:
     return Client(connection=db, token=make_principal(db, role="operator").token)
+
+
+def _auditor(db: psycopg.Connection) -> Client:
+    return Client(connection=db, token=make_principal(db, role="auditor").token)
 
 
 def _twin(db: psycopg.Connection) -> Client:
@@ -114,6 +118,7 @@ def _slipped_in(db: psycopg.Connection) -> tuple[Any, Any]:
     """Sealed events, then one of them changed by the superuser: the chain does not verify."""
     context = _old_month(db, (100, 200))
     partition = f"audit.events_{context[1]:%Y_%m}"
+    bypass_audit_guard(db)
     db.execute(f"alter table {partition} disable trigger all")
     db.execute(f"update {partition} set reason = 'rewritten' where txid = '100'")
     return context
@@ -226,6 +231,10 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO304": (_twin, lambda _db, c: c.create_agent("twin")),
     "CO501": (_none, lambda db, _: db.execute("select coord.fail('CO999')")),
     "CO601": (_none, lambda db, _: db.execute("update audit.events set reason = 'rewritten'")),
+    "CO602": (_none, lambda db, _: db.execute("alter table audit.events disable trigger all")),
+    "CO603": (_auditor, lambda _db, c: c.verify_audit(head="coord-audit-head:1:not-a-head")),
+    "CO604": (_auditor, lambda _db, c: c.verify_audit(
+        head=f"coord-audit-head:1:{'0' * 8}-{'0' * 4}-{'0' * 4}-{'0' * 4}-{'0' * 12}:1:{'a' * 64}")),
     "22P02": (_agent, lambda _db, c: c.call("release_lock", {"p_path": "a.py", "p_fence": "abc"})),
     "22007": (_agent, lambda _db, c: c.call("acquire_lock", {"p_path": "a.py", "p_ttl": "soon"})),
     "22015": (_agent, lambda _db, c: c.call("acquire_lock", {"p_path": "a.py", "p_ttl": "99999999999 years"})),
