@@ -1313,8 +1313,9 @@ def network_remove(rule_id: int, token: str | None, dsn: str | None, data_dir: P
 # --- audit chain and retention (issue 4 §5) ------------------------------------------------------
 
 def _saved_head(value: str) -> str:
-    """--head: the printed line itself, or a file holding it (or the JSON coord audit head --json
-    printed). Only read here; the database parses and checks it (CO603 when malformed)."""
+    """--head: the printed line itself, or a file holding such lines (the last, newest one counts)
+    or the JSON coord audit head --json printed. Only read here; the database parses and checks
+    it (CO603 when malformed)."""
     path = Path(value)
     if not value.startswith("coord-audit-head:") and path.is_file():
         text = path.read_text().strip()
@@ -1325,15 +1326,16 @@ def _saved_head(value: str) -> str:
                 raise click.BadParameter(f"{value}: not JSON ({exc})", param_hint="--head") from None
             found = data.get("head") or (data.get("details") or {}).get("head") if isinstance(data, dict) else None
             return str(found or text)
-        return text.splitlines()[0] if text else text
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return lines[-1] if lines else text  # a log of heads: the newest, which commits to all before it
     return value
 
 
 @audit.command("verify")
 @click.option("--no-seal", is_flag=True, help="Verify only what is sealed already (do not run the sealer first).")
 @click.option("--head", "saved_head", metavar="HEAD|FILE",
-              help="A head coord audit head printed earlier (the line, or a file holding it or its --json): "
-                   "the chain must still hold it, which finds its newest links deleted.")
+              help="A head coord audit head printed earlier (the line, a file of such lines whose last counts, "
+                   "or its --json): the chain must still hold it, which finds its newest links deleted.")
 @connection_options
 @json_option
 @handle_errors

@@ -131,7 +131,7 @@ def test_coord_audit_head_and_verify_head_from_a_file(chain, committed_db: Datab
     verified = CliRunner().invoke(main, ["audit", "verify", "--head", str(kept), *base], env=ENV,
                                   catch_exceptions=False)
     assert verified.exit_code == 0, verified.stdout
-    (tmp_path / "head.txt").write_text(line + "\n")
+    (tmp_path / "head.txt").write_text("coord-audit-head:1:an-older-one\n" + line + "\n\n")  # a log: the last counts
     _truncate_after(conn, tenant_id, int(line.split(":")[3]) - 2)
     broken = CliRunner().invoke(main, ["audit", "verify", "--no-seal", "--head", str(tmp_path / "head.txt"), *base],
                                 env=ENV, catch_exceptions=False)
