@@ -89,6 +89,13 @@ def test_ddl_elsewhere_is_not_the_guards_business(db: psycopg.Connection) -> Non
     db.execute("create index on coord.locks (reason)")
     db.execute("drop table public.scratch")
     db.execute("reindex table audit.archives")  # maintenance, not a change of the trail
+    # The guard judges every role's DDL, also one that cannot see schema audit (it runs as its owner).
+    database = db.execute("select current_database()").fetchone()[0]  # type: ignore[index]
+    db.execute(f'grant temporary on database "{database}" to coord_authenticator')  # rolled back with the test
+    db.execute("set local role coord_authenticator")
+    db.execute("create temp table scratch_of_a_client (id int)")
+    db.execute("drop table scratch_of_a_client")
+    db.execute("reset role")
 
 
 def test_a_function_of_its_own_is_not_the_archive_path(db: psycopg.Connection) -> None:

@@ -18,9 +18,13 @@
 -- what catches a superuser set on tampering is the chain head kept outside the database.
 --
 -- Self-contained on purpose: it calls only pg_catalog and schema audit, which it guards.
+-- SECURITY DEFINER (as coord_owner): it fires for the DDL of every role, temporary objects of
+-- clients included, and must reach schema audit to judge it; it runs no dynamic SQL, and the
+-- statement text it reads is only matched and resolved, never executed.
 create or replace function audit.tg_ddl__guard()
 returns event_trigger
 language plpgsql
+security definer
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -86,7 +90,7 @@ begin
     raise exception using
       errcode = 'CO602',
       message = 'DDL on the audit trail is refused outside retention and migrations',
-      detail = pg_catalog.format('%s (as %s)', v_refused, current_user),
+      detail = pg_catalog.format('%s (session user %s)', v_refused, session_user),
       hint = 'audit data leaves only through coord audit archive; schema changes come as coord migrate';
   end if;
 end;
