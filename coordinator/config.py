@@ -48,5 +48,15 @@ class Settings:
                              hint="run coord up, or pass --admin-dsn / set COORD_ADMIN_DSN")
         return server.admin_dsn(state)
 
+    def client_endpoint(self) -> dict[str, object]:
+        """Where clients reach the server: the embedded server's TCP address, or nothing (the
+        admin DSN's host then) when an admin DSN is configured."""
+        if self.admin_dsn or os.environ.get("COORD_ADMIN_DSN"):
+            return {}
+        state = self.server().state()
+        if state is None:
+            return {}
+        return {"host": "127.0.0.1", "port": state.port, "dbname": state.database}
+
     def bearer(self) -> str | None:
         return self.token or os.environ.get("COORD_TOKEN") or None

@@ -224,6 +224,11 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO486", "audit_export_mismatch", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO487", "audit_restore_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO488", "audit_restore_exists", "coord", 400, EXIT_DATAERR, Conflict),
+    # client logins bound to one tenant
+    ("CO521", "login_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO522", "login_exists", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO523", "login_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO524", "login_policy_invalid", "coord", 400, EXIT_CONFIG, Misconfigured),
 )
 
 # psycopg refuses NUL bytes in text before sending; PostgreSQL itself reports the same input

@@ -13,7 +13,12 @@ begin
     begin create role coord_auth nologin noinherit bypassrls; exception when duplicate_object or unique_violation then null; end;
   end if;
   if not exists (select from pg_catalog.pg_roles where rolname = 'coord_authenticator') then
-    begin create role coord_authenticator login noinherit; exception when duplicate_object or unique_violation then null; end;
+    -- With the defaults every client login is declared to carry (coord.login_policy), so a
+    -- fresh install starts without drift.
+    begin
+      create role coord_authenticator login noinherit;
+      alter role coord_authenticator set idle_in_transaction_session_timeout = '5min';
+    exception when duplicate_object or unique_violation then null; end;
   end if;
   if not exists (select from pg_catalog.pg_roles where rolname = 'coord_anon') then
     begin create role coord_anon nologin noinherit; exception when duplicate_object or unique_violation then null; end;

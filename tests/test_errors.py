@@ -242,6 +242,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO487": (_none, lambda db, _: db.execute(
         """select audit.restore_archive('{"partition": "events_1990_01"}')""")),
     "CO488": (_restored_once, lambda db, manifest: db.execute("select audit.restore_archive(%s)", (manifest,))),
+    # client logins bound to one tenant (admin path)
+    "CO521": (_none, lambda db, _: db.execute("select coord.remove_login(coord.ensure_tenant('t1'), 'nobody')")),
+    "CO522": (lambda db: db.execute("select coord.add_login(coord.ensure_tenant('t1'), 'twin')"),
+              lambda db, _: db.execute("select coord.add_login(coord.ensure_tenant('t1'), 'twin')")),
+    "CO523": (_none, lambda db, _: db.execute("select coord.add_login(coord.ensure_tenant('t1'), 'Bad Name')")),
+    "CO524": (lambda db: db.execute("update coord.login_policy set settings = '{no_such_setting=1}'"),
+              lambda db, _: db.execute("select * from coord.repair_logins()")),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.

@@ -103,7 +103,12 @@ from (values
   ('CO485', 'audit_chain_broken',       'coord', 400, 65, 'the tenant''s audit chain does not verify; archiving it would bury the evidence', 'run coord audit verify and investigate the first bad link first'),
   ('CO486', 'audit_export_mismatch',    'coord', 400, 65, 'the export does not match the audit data in the database', 'the file was changed or truncated while it was written; archive again'),
   ('CO487', 'audit_restore_invalid',    'coord', 400, 65, 'the archive does not verify against its manifest and the recorded archive', 'restore the files coord audit archive wrote, unchanged'),
-  ('CO488', 'audit_restore_exists',     'coord', 400, 65, 'this archive is already restored', 'query it with coord audit restored')
+  ('CO488', 'audit_restore_exists',     'coord', 400, 65, 'this archive is already restored', 'query it with coord audit restored'),
+  -- client logins bound to one tenant (coord login add)
+  ('CO521', 'login_unknown',            'coord', 400, 66, 'unknown login', 'list logins with coord login list'),
+  ('CO522', 'login_exists',             'coord', 400, 65, 'a login with this name exists in the tenant', 'choose another name, or remove the old login with coord login remove'),
+  ('CO523', 'login_invalid',            'coord', 400, 65, 'invalid login', 'a login name is 1-63 lower-case letters, digits and . _ -, starting with a letter or digit; connection limit 1-1000; comment at most 1000 characters'),
+  ('CO524', 'login_policy_invalid',     'coord', 400, 78, 'a declared login setting is not a role default PostgreSQL accepts', 'correct coord.login_policy.settings (name=value entries) as a superuser, then run coord up')
 ) as r (code, name, origin, http_status, exit_code, message, hint);
 
 comment on view coord.error_registry is 'Every error code the api can raise, with its HTTP status under PostgREST and its coord CLI exit code. docs/errors.md and coordinator.errors are checked against it.';
