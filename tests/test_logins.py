@@ -127,6 +127,24 @@ def test_a_bound_login_may_call_what_the_gateway_may(committed_db: Database, log
             (True, False, 20, False)
 
 
+def test_a_bound_login_sees_no_more_of_another_logins_sessions_than_pid_and_role(
+        committed_db: Database, logins: list[str]) -> None:
+    two_tenants(committed_db)
+    victim_login = bind(committed_db, logins, "ta-host", "ta")
+    watcher_login = bind(committed_db, logins, "tb-host", "tb")
+    with psycopg.connect(victim_login.dsn, autocommit=True) as victim, \
+            psycopg.connect(watcher_login.dsn, autocommit=True) as watcher:
+        victim.execute("begin")
+        victim.execute("select 'in a transaction'")
+        row = watcher.execute("""select pg_stat_get_backend_userid(s)::regrole::text, pg_stat_get_backend_xact_start(s),
+                                        pg_stat_get_backend_activity_start(s), pg_stat_get_backend_client_addr(s),
+                                        coalesce(pg_stat_get_backend_wait_event(s), '<insufficient privilege>')
+                                 from pg_stat_get_backend_idset() s where pg_stat_get_backend_pid(s) = %s""",
+                              (victim.info.backend_pid,)).fetchone()
+        assert row == (victim_login.role_name, None, None, None, "<insufficient privilege>")
+        victim.execute("rollback")
+
+
 def test_roles_that_are_not_client_logins_act_for_nobody(committed_db: Database) -> None:
     """A role someone made a member of the request roles (or a bound login of another
     coordinator database on the cluster) is refused every token."""
