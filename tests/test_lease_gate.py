@@ -224,3 +224,11 @@ def test_max_locks_counts_the_leases_of_every_session(db: psycopg.Connection, ag
     second = agent.acquire_lock("docs/", mode="shared")
     assert (second.code, second.details) == ("at_limit", {"held": 1, "limit": 1})
     assert _leases_of(db, principal) == 1
+
+
+def test_a_refusal_reports_what_is_held_and_what_would_be_added(agent_factory: Any) -> None:
+    _, agent, _ = _with_profile(agent_factory, {"max_locks": 2})
+    assert agent.acquire_lock("a/").code == "granted"
+    task_id = agent.submit_task("edit", locks=["a/", "b/", "c/"]).task_id
+    over = agent.claim_task(["edit"])
+    assert over.details == {"max_locks": 2, "leases_held": 1, "leases_needed": 2, "task_ids": [task_id]}

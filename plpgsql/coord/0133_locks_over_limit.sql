@@ -1,10 +1,10 @@
 -- The profile's max_locks, checked where leases are counted. It counts every live lease row
--- the agent holds, in any session, plain or held for a claimed task. Null when p_me may take
--- the leases p_paths, else {held, limit, needed}: after the grant it holds one lease per path
--- of p_paths (a path its session already holds is renewed or adopted in place, so it never
--- counts twice) besides the others it holds. One check at a
--- time per agent, so concurrent acquires and claims cannot overshoot; agents without a limit
--- skip the lock and the count.
+-- the agent holds, in any session, plain or held for a claimed task. After a grant of p_paths
+-- the agent holds one lease per path of p_paths (a path its session already holds is renewed
+-- or adopted in place, so it never counts twice) besides the others it holds. Null when that
+-- stays within the limit, else {held: its live leases now, limit, needed: the new leases the
+-- grant would add}. One check at a time per agent, so concurrent acquires and claims cannot
+-- overshoot; agents without a limit skip the lock and the count.
 create or replace function coord.locks_over_limit(p_me api.principal_info, p_paths text[])
 returns jsonb
 language plpgsql
@@ -31,9 +31,9 @@ begin
   if v_held + cardinality(p_paths) <= v_limit then
     return null;
   end if;
-  return jsonb_build_object('held', v_held, 'limit', v_limit, 'needed', v_needed);
+  return jsonb_build_object('held', v_held + v_in_place, 'limit', v_limit, 'needed', v_needed);
 end;
 $$;
 
-comment on function coord.locks_over_limit(api.principal_info, text[]) is 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path this session already holds is renewed in place and needs no room), else {held, limit, needed}.';
+comment on function coord.locks_over_limit(api.principal_info, text[]) is 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}.';
 revoke all on function coord.locks_over_limit(api.principal_info, text[]) from public;
