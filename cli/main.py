@@ -1325,7 +1325,7 @@ def profile_delete(name: str, token: str | None, dsn: str | None, data_dir: Path
 
 @main.group()
 def network() -> None:
-    """Network policy: may an agent contact a domain? Rules per tenant, profile or agent."""
+    """Network policy: may an agent contact a host? Rules per tenant, profile or agent."""
 
 
 @network.command("check")
@@ -1334,7 +1334,7 @@ def network() -> None:
 @json_option
 @handle_errors
 def network_check(domain: str, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
-    """May you contact DOMAIN? Exit 1 when denied. Every check is audited."""
+    """May you contact DOMAIN (a host name or IP address, any spelling)? Exit 1 when denied. Audited."""
     with make_client(data_dir, dsn, token) as client:
         show_result(client.check_network(domain), as_json)
 
@@ -1368,7 +1368,7 @@ def network_rules(token: str | None, dsn: str | None, data_dir: Path | None, as_
 def network_add(pattern: str, action: str, priority: int | None, for_agent: str | None, for_profile: str | None,
                 reason: str | None, token: str | None, dsn: str | None, data_dir: Path | None,
                 as_json: bool) -> None:
-    """Add a rule: PATTERN is a domain or *.domain (its subdomains)."""
+    """Add a rule: PATTERN is a host name, *.name (its subdomains), an IP address or a range (10.0.0.0/8)."""
     with make_client(data_dir, dsn, token) as client:
         show_result(client.add_network_rule(pattern, action, priority, for_agent=for_agent, reason=reason,
                                             for_profile=for_profile), as_json)

@@ -179,6 +179,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO451", "domain_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO452", "network_action_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO453", "network_rule_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO454", "network_range_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO461", "profile_name_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO462", "profile_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO463", "profile_setting_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),

@@ -198,6 +198,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO451": (_agent, lambda _db, c: c.check_network("https://example.com/x")),
     "CO452": (_operator, lambda _db, c: c.add_network_rule("example.com", "maybe")),
     "CO453": (_operator, lambda _db, c: c.remove_network_rule(2**40)),
+    "CO454": (_operator, lambda _db, c: c.add_network_rule("10.1.2.3/8", "deny")),
     "CO461": (_operator, lambda _db, c: c.create_profile("Bad Name", 2)),
     "CO462": (_operator, lambda _db, c: c.delete_profile("no-such-profile")),
     "CO463": (_operator, lambda _db, c: c.create_profile("p", 2, {"max_lock_ttl": "3 days"})),
