@@ -188,7 +188,9 @@ def up(data_dir: Path | None, port: int | None, admin_dsn: str | None, tenant: s
         out.print(f"  [dim]{note}[/dim]")
     if report.dsn:
         out.print("  PostgREST:  db-uri = the DSN above, db-schemas = \"api\", db-anon-role = \"coord_anon\", "
-                  "db-pre-request = \"api.pre_request\"  (docs/postgrest.md)")
+                  "db-pre-request = \"api.pre_request\", db-config = false, db-channel-enabled = false "
+                  "(docs/postgrest.md)")
+        out.print("  [dim]that DSN is the gateway's: infrastructure only; give agents coord login add DSNs[/dim]")
 
 
 @main.command()
@@ -211,7 +213,11 @@ def down(data_dir: Path | None, as_json: bool) -> None:
 @json_option
 @handle_errors
 def status(data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
-    """Is the embedded server running; migrations and tenants."""
+    """Is the embedded server running; migrations, tenants and the logins.
+
+    Checks that the client logins carry their declared settings and (embedded server) that the
+    gateway's saved password still logs in; drift is audited to every tenant (critical alert
+    login-drift) and exits 1. coord up repairs it."""
     settings = Settings(data_dir=data_dir, admin_dsn=admin_dsn)
     superuser_dsn = settings.superuser_dsn() if settings.given("admin_dsn") else None  # CO530 on a conflict
     server = settings.server()
@@ -221,18 +227,27 @@ def status(data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
                               "running": running, "port": state.port if state else None,
                               "dsn": server.client_dsn(state) if state else None}
     if running or superuser_dsn:
-        report.update(admin.database_status(superuser_dsn or settings.superuser_dsn()))
+        report.update(admin.database_status(superuser_dsn or settings.superuser_dsn(),
+                                            None if superuser_dsn or state is None else server.client_dsn(state)))
+    logins = report.get("logins") or {}
+    drifted = bool(logins.get("drift")) or logins.get("gateway_password") == "refused"
     if as_json:
         emit_json(report)
     else:
         out.print(f"data dir: {report['data_dir']}  running: {report['running']}  port: {report['port']}")
         if report.get("dsn"):
-            out.print(f"DSN: {report['dsn']}")
+            out.print(f"DSN: {report['dsn']}  (the gateway: infrastructure only; agents get coord login add DSNs)")
         if "migrations" in report:
             out.print(f"migrations applied: {report['migrations']['applied']} "
                       f"(latest {report['migrations']['latest']})")
             table(report["tenants"], ["name", "id", "principals", "live_locks", "created_at"], title="tenants")
-    if running is False:
+            style = "red" if drifted else "green"
+            out.print(f"[{style}]logins: gateway password {logins['gateway_password']}; "
+                      f"{len(logins['drift'])} with drifted settings[/{style}]"
+                      + (" (audited, alert login-drift; coord up restores them)" if drifted else ""))
+            if logins["drift"]:
+                table(logins["drift"], ["role_name", "kind", "expected", "actual"], title="login drift")
+    if running is False or drifted:
         sys.exit(EXIT_NOT_OK)
 
 
@@ -374,6 +389,80 @@ def token_revoke(token_ref: str, token: str | None, dsn: str | None, data_dir: P
     else:
         result = admin.revoke_token(settings.superuser_dsn(), token_ref)
     show_result(result, as_json)
+
+
+# --- client logins (credential tier: a DSN bound to one tenant) ----------------------------------
+
+@main.group()
+def login() -> None:
+    """DSNs bound to one tenant, for holders that connect directly (admin path).
+
+    The gateway DSN coord up prints is for infrastructure (PostgREST, this CLI on the server);
+    an agent host, CI runner or DBA gets a login of its own: it only accepts tokens of its
+    tenant, and whatever its holder does to it (settings, password) affects only that holder.
+    """
+
+
+@login.command("add")
+@click.argument("name")
+@click.option("--tenant", default=admin.DEFAULT_TENANT, show_default=True)
+@click.option("--connection-limit", type=int, default=20, show_default=True,
+              help="Connections the login may hold at once (its holder cannot raise it).")
+@click.option("--comment", help="Who holds it and why (kept with the login, audited).")
+@click.option("--host", help="Host clients use to reach the server (default: 127.0.0.1 for the embedded "
+                             "server, else the admin DSN's host).")
+@click.option("--port", type=int, help="Port clients use (default: the server's).")
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def login_add(name: str, tenant: str, connection_limit: int, comment: str | None, host: str | None,
+              port: int | None, data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
+    """Create login NAME bound to TENANT and print its DSN once."""
+    settings = Settings(data_dir=data_dir, admin_dsn=admin_dsn)
+    endpoint = settings.client_endpoint()
+    endpoint.update({k: v for k, v in (("host", host), ("port", port)) if v is not None})
+    grant = admin.add_login(settings.superuser_dsn(), name, tenant=tenant, connection_limit=connection_limit,
+                            comment=comment, endpoint=endpoint)
+    if as_json:
+        emit_json(grant.to_dict())
+        return
+    out.print(f"login [bold]{grant.name}[/bold] (role {grant.role_name}) bound to tenant {grant.tenant}, "
+              f"at most {grant.connection_limit} connections")
+    out.print(f"  DSN (shown once): [bold]{grant.dsn}[/bold]")
+    out.print("  use it with a token of this tenant: COORD_DSN=<DSN> COORD_TOKEN=<token>")
+
+
+@login.command("list")
+@click.option("--tenant", help="Only this tenant's logins.")
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def login_list(tenant: str | None, data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
+    """Logins bound to tenants, with their live connections and any drift of their settings."""
+    rows = admin.list_logins(Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn(), tenant=tenant)
+    if as_json:
+        emit_json(rows)
+    else:
+        table(rows, ["tenant", "name", "role_name", "connections", "connection_limit", "drift", "comment"])
+
+
+@login.command("remove")
+@click.argument("name")
+@click.option("--tenant", default=admin.DEFAULT_TENANT, show_default=True)
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def login_remove(name: str, tenant: str, data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
+    """End login NAME's sessions and drop its role."""
+    role_name = admin.remove_login(Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn(), name,
+                                   tenant=tenant)
+    if as_json:
+        emit_json({"removed": name, "tenant": tenant, "role_name": role_name})
+    else:
+        out.print(f"removed login {name} ({role_name}) of tenant {tenant}")
 
 
 # --- teams ---------------------------------------------------------------------------------------
@@ -1045,8 +1134,10 @@ def maintain(every: float | None, limit: int, data_dir: Path | None, admin_dsn: 
     leases, requeueing their claims), requeue or bury expired claims, remove expired leases.
     Claims and lock requests also do this lazily; run this (or pg_cron, docs/operations.md) so a
     dead agent's work is reclaimable within session ttl + the interval. Each pass also seals
-    finished audit events into each tenant's hash chain (audit_sealed) and, when due, creates the
-    audit log's monthly partitions ahead."""
+    finished audit events into each tenant's hash chain (audit_sealed), when due creates the
+    audit log's monthly partitions ahead, audits drift of the client logins' settings
+    (login_drift; critical alert login-drift) and ends client transactions open longer than
+    coord.login_policy.transaction_bound (5 minutes)."""
     dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
     while True:
         counts = admin.sweep_all(dsn, limit)
@@ -1054,13 +1145,19 @@ def maintain(every: float | None, limit: int, data_dir: Path | None, admin_dsn: 
         sealed = retention.seal_all(dsn)
         for name, n in sealed.items():
             counts.setdefault(name, {})["audit_sealed"] = n
+        for name, n in admin.check_logins(dsn).items():
+            counts.setdefault(name, {})["login_drift"] = n
+        ended = admin.end_stale_client_transactions(dsn)
         if as_json:
-            emit_json({"at": datetime.now(UTC).isoformat(), "tenants": counts, "audit_partitions_created": partitions})
+            emit_json({"at": datetime.now(UTC).isoformat(), "tenants": counts, "audit_partitions_created": partitions,
+                       "client_transactions_ended": ended})
         else:
             busy = {name: c for name, c in counts.items() if any(c.values())}
             stamp = datetime.now(UTC).strftime("%H:%M:%S")
             out.print(f"{stamp} swept {len(counts)} tenant(s)" + "".join(
-                f"\n  {name}: " + ", ".join(f"{k} {v}" for k, v in c.items() if v) for name, c in busy.items()))
+                f"\n  {name}: " + ", ".join(f"{k} {v}" for k, v in c.items() if v) for name, c in busy.items())
+                + "".join(f"\n  ended a transaction of {e['role_name']} (pid {e['pid']}, open since "
+                          f"{e['xact_start']:%H:%M:%S})" for e in ended))
         if every is None:
             return
         time.sleep(every)
@@ -1249,7 +1346,7 @@ def profile_delete(name: str, token: str | None, dsn: str | None, data_dir: Path
 
 @main.group()
 def network() -> None:
-    """Network policy: may an agent contact a domain? Rules per tenant, profile or agent."""
+    """Network policy: may an agent contact a host? Rules per tenant, profile or agent."""
 
 
 @network.command("check")
@@ -1258,7 +1355,7 @@ def network() -> None:
 @json_option
 @handle_errors
 def network_check(domain: str, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
-    """May you contact DOMAIN? Exit 1 when denied. Every check is audited."""
+    """May you contact DOMAIN (a host name or IP address, any spelling)? Exit 1 when denied. Audited."""
     with make_client(data_dir, dsn, token) as client:
         show_result(client.check_network(domain), as_json)
 
@@ -1292,7 +1389,7 @@ def network_rules(token: str | None, dsn: str | None, data_dir: Path | None, as_
 def network_add(pattern: str, action: str, priority: int | None, for_agent: str | None, for_profile: str | None,
                 reason: str | None, token: str | None, dsn: str | None, data_dir: Path | None,
                 as_json: bool) -> None:
-    """Add a rule: PATTERN is a domain or *.domain (its subdomains)."""
+    """Add a rule: PATTERN is a host name, *.name (its subdomains), an IP address or a range (10.0.0.0/8)."""
     with make_client(data_dir, dsn, token) as client:
         show_result(client.add_network_rule(pattern, action, priority, for_agent=for_agent, reason=reason,
                                             for_profile=for_profile), as_json)

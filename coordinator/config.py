@@ -122,6 +122,16 @@ class Settings:
                             "a port starts the embedded server; a superuser DSN uses another server instead")
         return None, None, dsn
 
+    def client_endpoint(self) -> dict[str, object]:
+        """Where clients reach the server: the embedded server's TCP address, or nothing (the
+        admin DSN's host then) when an admin DSN is configured."""
+        if self._dsn_or_data_dir("admin_dsn", client=False) is not None:
+            return {}
+        state = self.server().state()
+        if state is None:
+            return {}
+        return {"host": "127.0.0.1", "port": state.port, "dbname": state.database}
+
     def bearer(self) -> str | None:
         chosen = self.given("token")
         return chosen.value if chosen else None

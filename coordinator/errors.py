@@ -185,6 +185,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO451", "domain_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO452", "network_action_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO453", "network_rule_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO454", "network_range_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO461", "profile_name_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO462", "profile_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO463", "profile_setting_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
@@ -233,6 +234,11 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO486", "audit_export_mismatch", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO487", "audit_restore_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO488", "audit_restore_exists", "coord", 400, EXIT_DATAERR, Conflict),
+    # client logins bound to one tenant
+    ("CO521", "login_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO522", "login_exists", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO523", "login_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO524", "login_policy_invalid", "coord", 400, EXIT_CONFIG, Misconfigured),
     # connection settings of the coord CLI (coordinator.config)
     ("CO530", "connection_conflict", "cli", 400, EXIT_USAGE, SettingsError),
     ("CO531", "setting_invalid", "cli", 400, EXIT_USAGE, SettingsError),

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from click.testing import CliRunner, Result
 from coord_cli.main import main
 
-from coordinator.errors import EXIT_DATAERR, EXIT_NOPERM, EXIT_NOT_OK, EXIT_USAGE
+from coordinator.errors import EXIT_DATAERR, EXIT_NOINPUT, EXIT_NOPERM, EXIT_NOT_OK, EXIT_USAGE
 
 
 @pytest.fixture(scope="module")
@@ -273,6 +274,73 @@ def test_flags_win_over_their_variable_and_a_conflicting_pair_is_an_error(data_d
     listed = coord("agent", "list", "--dsn", up["dsn"], "--token", operator, "--json",
                    env={"COORD_DSN": elsewhere, "COORD_TOKEN": "coord_" + "0" * 64})
     assert listed.exit_code == 0, listed.stderr
+
+
+def test_login_commands(data_dir: Path) -> None:
+    """coord login add prints a DSN bound to one tenant; it takes that tenant's tokens only."""
+    d = ["--data-dir", str(data_dir)]
+    ours = as_json(coord("agent", "add", "cli-bound", *d, "--json"))["token"]
+    theirs = as_json(coord("agent", "add", "cli-other", "--tenant", "elsewhere", *d, "--json"))["token"]
+    added = coord("login", "add", "build-box", "--comment", "the CI runner", *d, "--json")
+    assert added.exit_code == 0, added.stderr
+    login = as_json(added)
+    assert login["dsn"].startswith(f"postgresql://{login['role_name']}:") and "@127.0.0.1:" in login["dsn"]
+    assert coord("lock", "acquire", "bound.py", "--dsn", login["dsn"], "--token", ours, *d).exit_code == 0
+    foreign = coord("lock", "list", "--dsn", login["dsn"], "--token", theirs, *d, "--json")
+    assert foreign.exit_code == EXIT_NOPERM and as_json(foreign)["code"] == "PT401"
+    listed = as_json(coord("login", "list", *d, "--json"))
+    assert [(x["tenant"], x["name"], x["comment"]) for x in listed] == [("default", "build-box", "the CI runner")]
+    taken = coord("login", "add", "build-box", *d, "--json")
+    assert taken.exit_code == EXIT_DATAERR and as_json(taken)["code"] == "CO522"
+    assert coord("login", "list", *d).exit_code == 0
+    assert coord("login", "remove", "build-box", *d).exit_code == 0
+    gone = coord("lock", "list", "--dsn", login["dsn"], "--token", ours, *d, "--json")
+    assert gone.exit_code != 0 and as_json(gone)["code"] == "08000"
+    assert coord("login", "remove", "build-box", *d, "--json").exit_code == EXIT_NOINPUT
+
+
+def test_up_repairs_what_a_gateway_holder_changed(data_dir: Path) -> None:
+    """The finding's attacks through the gateway DSN itself (the credential that PostgREST and
+    the operator's CLI hold): they still work in PostgreSQL, so coord status reports them (exit
+    1; audited to every tenant as login.check refused, the critical login-drift alert) and coord
+    up restores the declared settings and the saved password, and says so."""
+    d = ["--data-dir", str(data_dir)]
+    up = as_json(coord("up", *d, "--json"))
+    healthy = coord("status", *d, "--json")
+    assert healthy.exit_code == 0, healthy.stdout
+    assert as_json(healthy)["logins"] == {"gateway_password": "ok", "drift": []}
+    with psycopg.connect(up["dsn"], autocommit=True) as gateway:
+        gateway.execute("alter role coord_authenticator set idle_in_transaction_session_timeout = 0")
+        gateway.execute("alter role coord_authenticator set statement_timeout = '1ms'")
+        gateway.execute("set role coord_anon")
+        gateway.execute("alter role coord_anon set default_transaction_isolation = 'serializable'")
+        gateway.execute("reset role")
+        gateway.execute("alter role coord_authenticator password 'x'")
+    with pytest.raises(psycopg.OperationalError):  # every client of the gateway is locked out
+        psycopg.connect(up["dsn"]).close()
+    drifted = coord("status", *d, "--json")
+    assert drifted.exit_code == EXIT_NOT_OK
+    logins = as_json(drifted)["logins"]
+    assert logins["gateway_password"] == "refused"
+    assert {(x["role_name"], tuple(x["actual"])) for x in logins["drift"]} == {
+        ("coord_authenticator", ("idle_in_transaction_session_timeout=0", "statement_timeout=1ms", "password")),
+        ("coord_anon", ("default_transaction_isolation=serializable",))}
+    with psycopg.connect(up["admin_dsn"], autocommit=True) as conn:
+        alerts = conn.execute("select t.name, a.severity from coord.alerts a join coord.alert_rules r "
+                              "on r.id = a.rule_id join coord.tenants t on t.id = a.tenant_id "
+                              "where r.name = 'login-drift' and a.state = 'open' order by 1").fetchall()
+    assert alerts and all(severity == "critical" for _, severity in alerts)
+    assert {name for name, _ in alerts} >= {"default", "elsewhere"}
+
+    repaired = coord("up", *d, "--json")
+    assert repaired.exit_code == 0, repaired.stdout
+    notes = " ".join(as_json(repaired)["notes"])
+    assert "password of coord_authenticator had been changed" in notes
+    assert "gateway login coord_authenticator" in notes and "request login coord_anon" in notes
+    assert coord("status", *d, "--json").exit_code == 0
+    with psycopg.connect(up["dsn"], autocommit=True) as gateway:
+        assert gateway.execute("select current_setting('idle_in_transaction_session_timeout'), "
+                               "current_setting('statement_timeout')").fetchone() == ("5min", "0")
 
 
 def test_down_stops_the_server(data_dir: Path) -> None:

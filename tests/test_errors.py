@@ -204,6 +204,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO451": (_agent, lambda _db, c: c.check_network("https://example.com/x")),
     "CO452": (_operator, lambda _db, c: c.add_network_rule("example.com", "maybe")),
     "CO453": (_operator, lambda _db, c: c.remove_network_rule(2**40)),
+    "CO454": (_operator, lambda _db, c: c.add_network_rule("10.1.2.3/8", "deny")),
     "CO461": (_operator, lambda _db, c: c.create_profile("Bad Name", 2)),
     "CO462": (_operator, lambda _db, c: c.delete_profile("no-such-profile")),
     "CO463": (_operator, lambda _db, c: c.create_profile("p", 2, {"max_lock_ttl": "3 days"})),
@@ -252,6 +253,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO487": (_none, lambda db, _: db.execute(
         """select audit.restore_archive('{"partition": "events_1990_01"}')""")),
     "CO488": (_restored_once, lambda db, manifest: db.execute("select audit.restore_archive(%s)", (manifest,))),
+    # client logins bound to one tenant (admin path)
+    "CO521": (_none, lambda db, _: db.execute("select coord.remove_login(coord.ensure_tenant('t1'), 'nobody')")),
+    "CO522": (lambda db: db.execute("select coord.add_login(coord.ensure_tenant('t1'), 'twin')"),
+              lambda db, _: db.execute("select coord.add_login(coord.ensure_tenant('t1'), 'twin')")),
+    "CO523": (_none, lambda db, _: db.execute("select coord.add_login(coord.ensure_tenant('t1'), 'Bad Name')")),
+    "CO524": (lambda db: db.execute("update coord.login_policy set settings = '{no_such_setting=1}'"),
+              lambda db, _: db.execute("select * from coord.repair_logins()")),
     # connection settings of the CLI: raised before any database is reached
     "CO530": (_none, lambda _db, _: Settings(dsn="postgresql://u@db.example.com/coord",
                                              environ={"COORD_DATA_DIR": "/nonexistent"}).client_dsn()),

@@ -45,7 +45,7 @@ begin
     end if;
   end if;
   if v_decision.allowed and v_refusal is null then
-    v_held := coord.locks_over_limit(v_me, v_path);
+    v_held := coord.locks_over_limit(v_me, array[v_path]);
   end if;
   if not v_decision.allowed then
     v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason, p_mode => p_mode);
@@ -54,7 +54,7 @@ begin
   elsif v_held is not null then
     v_result := coord.make_lock_result(false, 'at_limit', v_path, p_mode => p_mode,
       p_reason => format('you hold %s live leases; your profile allows %s', v_held ->> 'held', v_held ->> 'limit'));
-    v_result.details := v_held;
+    v_result.details := v_held - 'needed';
   elsif p_wait = interval '0' then
     v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_mode::coord.lock_mode,
                                        p_ttl, p_reason, coord.clock_now());

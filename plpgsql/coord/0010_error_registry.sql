@@ -57,7 +57,8 @@ from (values
   ('CO232', 'team_duplicate_name',      'coord', 400, 65, 'the team file names a principal twice', 'declare each name once'),
   ('CO233', 'role_immutable',           'coord', 400, 65, 'a principal''s role cannot change', 'declare the principal with its current role, or give the new role a new name and prune the old one'),
   ('CO234', 'team_changes_caller',      'coord', 400, 65, 'a team file cannot change the principal that applies it', 'declare your own entry with the scopes of your live tokens, or apply with another operator'),
-  ('CO451', 'domain_invalid',           'coord', 400, 65, 'invalid domain', 'pass a host name such as api.example.com (no scheme, path or user; IDN as punycode xn--...; *.example.com only in rules)'),
+  ('CO451', 'domain_invalid',           'coord', 400, 65, 'invalid host', 'pass a host name such as api.example.com or an IP address such as 10.0.0.1 or [2001:db8::1], optionally with :port (no scheme, path, user or percent-encoding; IDN as punycode xn--...; *.example.com only in rules)'),
+  ('CO454', 'network_range_invalid',    'coord', 400, 65, 'invalid address range', 'write a range as address/prefix-length with no bits set past the prefix, such as 10.0.0.0/8 or fd00::/8'),
   ('CO452', 'network_action_invalid',   'coord', 400, 65, 'a network rule action is allow or deny', null),
   ('CO453', 'network_rule_unknown',     'coord', 400, 66, 'unknown network rule', 'list rules with coord call list_network_rules'),
   ('CO461', 'profile_name_invalid',     'coord', 400, 65, 'invalid profile name', 'profile names are 1-63 lower-case letters, digits and . _ -'),
@@ -107,6 +108,11 @@ from (values
   ('CO486', 'audit_export_mismatch',    'coord', 400, 65, 'the export does not match the audit data in the database', 'the file was changed or truncated while it was written; archive again'),
   ('CO487', 'audit_restore_invalid',    'coord', 400, 65, 'the archive does not verify against its manifest and the recorded archive', 'restore the files coord audit archive wrote, unchanged'),
   ('CO488', 'audit_restore_exists',     'coord', 400, 65, 'this archive is already restored', 'query it with coord audit restored'),
+  -- client logins bound to one tenant (coord login add)
+  ('CO521', 'login_unknown',            'coord', 400, 66, 'unknown login', 'list logins with coord login list'),
+  ('CO522', 'login_exists',             'coord', 400, 65, 'a login with this name exists in the tenant', 'choose another name, or remove the old login with coord login remove'),
+  ('CO523', 'login_invalid',            'coord', 400, 65, 'invalid login', 'a login name is 1-63 lower-case letters, digits and . _ -, starting with a letter or digit; connection limit 1-1000; comment at most 1000 characters'),
+  ('CO524', 'login_policy_invalid',     'coord', 400, 78, 'a declared login setting is not a role default PostgreSQL accepts', 'correct coord.login_policy.settings (name=value entries) as a superuser, then run coord up'),
   -- connection settings of the coord CLI: raised by coordinator.config before any database is reached
   ('CO530', 'connection_conflict',      'cli',   400, 64, 'two connection settings name different databases', 'pass one of them: a flag wins over its own environment variable, never over another setting; unset the variable you do not mean (e.g. unset COORD_ADMIN_DSN) or drop the flag'),
   ('CO531', 'setting_invalid',          'cli',   400, 64, 'a connection setting has an invalid value', 'e.g. COORD_PORT must be a TCP port number (0: any free port)')
