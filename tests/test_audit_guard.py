@@ -165,7 +165,7 @@ def test_retention_partitions_and_migrations_still_do_their_ddl(committed_db: Da
         assert admin.execute("select audit.guard_status()->>'ok'").fetchone() == ("true",)
 
 
-@pytest.mark.parametrize("change", ["drop", "disable"])
+@pytest.mark.parametrize("change", ["drop", "disable", "role_default"])
 def test_verify_says_when_the_guard_is_gone(db: psycopg.Connection, agent_factory, change: str) -> None:
     """Event triggers are outside their own reach: a superuser can drop or disable them. That is
     visible: verify reports it (and the saved head finds what was removed meanwhile)."""
@@ -173,8 +173,10 @@ def test_verify_says_when_the_guard_is_gone(db: psycopg.Connection, agent_factor
     assert auditor.verify_audit().ok
     if change == "drop":
         db.execute("drop event trigger coord_audit_guard_end")
-    else:
+    elif change == "disable":
         db.execute("alter event trigger coord_audit_guard_drop disable")
+    else:  # every later session of that role would run without the guard (PostgreSQL 17+)
+        db.execute("alter role postgres set event_triggers = off")
     result = auditor.verify_audit()
     assert (result.ok, result.code) == (False, "broken")
     problem = "guard_missing" if change == "drop" else "guard_disabled"

@@ -45,8 +45,8 @@ begin
     v_report := v_report || jsonb_build_object('ok', false,
       'problem', case when jsonb_array_length(v_guard -> 'missing') > 0 then 'guard_missing' else 'guard_disabled' end,
       'expected', 'event triggers coord_audit_guard_start, _end and _drop enabled always',
-      'found', format('missing %s, disabled %s, event_triggers %s', v_guard -> 'missing', v_guard -> 'disabled',
-                      v_guard ->> 'event_triggers'));
+      'found', format('missing %s, disabled %s, event_triggers %s, switched off for %s', v_guard -> 'missing',
+                      v_guard -> 'disabled', v_guard ->> 'event_triggers', v_guard -> 'switched_off_for'));
   end if;
   v_problem := v_report ->> 'problem';
 

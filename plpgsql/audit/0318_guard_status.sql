@@ -1,7 +1,9 @@
 -- Whether the DDL guard is in place: its three event triggers exist, call audit.tg_ddl__guard
--- on their events and fire ALWAYS, and event triggers are not switched off for this session
--- (event_triggers, PostgreSQL 17+). A superuser can drop or disable event triggers (nothing
--- guards them); api.verify_audit reports it as guard_missing or guard_disabled.
+-- on their events and fire ALWAYS, and event triggers are not switched off (event_triggers,
+-- PostgreSQL 17+): not for this session (the server's configuration, ALTER SYSTEM) and not as a
+-- default of any role or database (ALTER ROLE postgres SET event_triggers = off would leave every
+-- later session of that role unguarded). A superuser can do all of these (nothing guards event
+-- triggers); api.verify_audit reports them as guard_missing or guard_disabled.
 create or replace function audit.guard_status()
 returns jsonb
 language sql
@@ -17,14 +19,28 @@ as $$
            e.evtenabled = 'A' as always
     from wanted as w
     left join pg_catalog.pg_event_trigger as e on e.evtname = w.name
+  ), switched_off as (
+    select coalesce(pg_catalog.jsonb_agg(
+             pg_catalog.concat_ws(' ', 'role ' || pg_catalog.quote_ident(r.rolname),
+                                  'database ' || pg_catalog.quote_ident(d.datname)) order by r.rolname, d.datname),
+             '[]') as settings
+    from pg_catalog.pg_db_role_setting as s
+    left join pg_catalog.pg_roles as r on r.oid = s.setrole
+    left join pg_catalog.pg_database as d on d.oid = s.setdatabase
+    where exists (select from pg_catalog.unnest(s.setconfig) as c
+                  where pg_catalog.lower(c) ~ '^event_triggers\s*=\s*''?(off|false|no|0|of|f|n)''?$')
   )
   select pg_catalog.jsonb_build_object(
-    'ok', bool_and(f.present and f.always) and coalesce(pg_catalog.current_setting('event_triggers', true), 'on') = 'on',
+    'ok', bool_and(f.present and f.always)
+          and coalesce(pg_catalog.current_setting('event_triggers', true), 'on') = 'on'
+          and pg_catalog.jsonb_array_length(o.settings) = 0,
     'missing', coalesce(pg_catalog.jsonb_agg(f.name order by f.name) filter (where not f.present), '[]'),
     'disabled', coalesce(pg_catalog.jsonb_agg(f.name order by f.name) filter (where f.present and not f.always), '[]'),
-    'event_triggers', coalesce(pg_catalog.current_setting('event_triggers', true), 'on'))
-  from found as f
+    'event_triggers', coalesce(pg_catalog.current_setting('event_triggers', true), 'on'),
+    'switched_off_for', o.settings)
+  from found as f cross join switched_off as o
+  group by o.settings
 $$;
 
-comment on function audit.guard_status() is 'The DDL guard''s state: ok, missing and disabled event triggers (they must exist and fire ALWAYS), and the event_triggers setting.';
+comment on function audit.guard_status() is 'The DDL guard''s state: ok, missing and disabled event triggers (they must exist and fire ALWAYS), the event_triggers setting of this session, and roles or databases whose defaults switch event triggers off.';
 revoke all on function audit.guard_status() from public;
