@@ -11,6 +11,6 @@ end;
 $$;
 
 comment on function api.claim_task(text[], interval) is
-'Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id, payload, claim (the fencing token renew/complete/fail need), attempt and lease_expires_at, and in locks the fences of the leases it declared. ok=false with empty, at_limit (your concurrency limit), session_ended or denied. Errors: CO401/CO402 kinds, CO406 lease, CO213.';
+'Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id, payload, claim (the fencing token renew/complete/fail need), attempt and lease_expires_at, and in locks the fences of the leases it declared. ok=false with empty, at_limit (your concurrency limit), session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
 revoke all on function api.claim_task(text[], interval) from public;
 grant execute on function api.claim_task(text[], interval) to coord_agent, coord_operator;

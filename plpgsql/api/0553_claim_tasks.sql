@@ -47,6 +47,6 @@ end;
 $$;
 
 comment on function api.claim_tasks(text[], interval, integer) is
-'Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one: one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended, denied). Claims are audited by the task state machine (with the decision that allowed them); a claim that takes nothing is audited as task.claim empty (severity debug). Errors: CO401/CO402, CO406, CO224 limit, CO213.';
+'Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one: one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended, denied). Claims are audited by the task state machine (with the decision that allowed them); a claim that takes nothing is audited as task.claim empty (severity debug). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.';
 revoke all on function api.claim_tasks(text[], interval, integer) from public;
 grant execute on function api.claim_tasks(text[], interval, integer) to coord_agent, coord_operator;
