@@ -30,8 +30,8 @@ from psycopg import sql as pgsql
 from psycopg.pq import TransactionStatus
 from psycopg.rows import class_row, dict_row
 
-from . import sql
-from .errors import CoordError, UnknownFunction, from_psycopg
+from . import adapt, sql
+from .errors import CoordError, UnknownFunction, from_psycopg, json_too_deep
 from .results import (
     AgentPresence,
     Alert,
@@ -120,8 +120,7 @@ def _listed(items: Sequence[Any] | None) -> list[Any] | None:
     return list(items) if items is not None else None
 
 
-def to_json_value(value: Any) -> Any:
-    """JSON for one argument: intervals as 'N seconds', timestamps in ISO 8601, UUIDs as text."""
+def _json_value(value: Any) -> Any:
     if isinstance(value, timedelta):
         return f"{value.total_seconds()} seconds"
     if isinstance(value, (datetime, date)):
@@ -129,8 +128,32 @@ def to_json_value(value: Any) -> Any:
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, (list, tuple)):
-        return [to_json_value(v) for v in value]
+        return [_json_value(v) for v in value]
     return value
+
+
+def to_json_value(value: Any) -> Any:
+    """JSON for one argument: intervals as 'N seconds', timestamps in ISO 8601, UUIDs as text."""
+    try:
+        return _json_value(value)
+    except RecursionError:
+        raise json_too_deep("nested deeper than Python can handle") from None
+
+
+def parse_json(text: str) -> Any:
+    """A JSON argument typed by a person (coord call p_x:=..., --payload): JSON nested deeper than
+    Python can parse is reported as the database reports JSON deeper than it accepts."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json_too_deep("nested deeper than Python can handle") from None
+
+
+def _json_body(body: Mapping[str, Any]) -> str:
+    try:
+        return json.dumps(body)
+    except RecursionError:
+        raise json_too_deep("nested deeper than Python can handle") from None
 
 
 class Client:
@@ -211,12 +234,13 @@ class Client:
             raise UnknownFunction(f"api.{function} has no argument {', '.join(unknown)}", code="42883",
                                   hint=f"arguments: {', '.join(signature.arg_names) or '(none)'}")
         query = self._query(signature, tuple(body))
-        params = [json.dumps(body)] if body else []
+        params = [_json_body(body)] if body else []
         context = ('"api"', ANON_ROLE, json.dumps({"role": ANON_ROLE}), "POST", f"/rpc/{signature.name}",
                    json.dumps(self.request_headers()), "{}")
         conn = self.connection
         try:
             with conn.cursor(row_factory=row_factory) as cur:
+                adapt.install(cur)
                 if conn.info.transaction_status == TransactionStatus.IDLE and conn.autocommit:
                     self._own_transaction(cur, signature, context, query, params)
                 else:
@@ -233,15 +257,19 @@ class Client:
 
     def _own_transaction(self, cur: psycopg.Cursor[Any], signature: FunctionSignature, context: tuple[str, ...],
                          query: str, params: list[str]) -> None:
-        """The request's statements, pipelined into one round trip; rolled back on any error."""
+        """The request's statements, pipelined into one round trip; rolled back on any error.
+
+        Never prepared: when a statement fails, PostgreSQL skips the rest of the pipeline, and a
+        statement psycopg decided to prepare in it (its fifth use) is recorded as prepared but
+        never was, so every later call on the connection failed with 26000."""
         conn = self.connection
         try:
             with conn.pipeline():
-                conn.execute(sql.BEGIN_READ_WRITE if signature.volatile else sql.BEGIN_READ_ONLY)
-                conn.execute(sql.SET_REQUEST_CONTEXT, context)
-                conn.execute(sql.PRE_REQUEST)
-                cur.execute(query, params)
-                conn.execute("COMMIT")
+                conn.execute(sql.BEGIN_READ_WRITE if signature.volatile else sql.BEGIN_READ_ONLY, prepare=False)
+                conn.execute(sql.SET_REQUEST_CONTEXT, context, prepare=False)
+                conn.execute(sql.PRE_REQUEST, prepare=False)
+                cur.execute(query, params, prepare=False)
+                conn.execute("COMMIT", prepare=False)
         except BaseException:
             if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
                 conn.execute("ROLLBACK")
