@@ -7,7 +7,8 @@ repaired what was stored before, but the audit log is append-only and older serv
 hold them, so these loaders are total:
 
 * JSON nested deeper than ``MAX_JSON_DEPTH`` levels (Python's own parser and everything that
-  walks the value recursively stop at a few hundred) arrives as its JSON text, a ``str``;
+  walks the value recursively stop at a few hundred) arrives as its JSON text, a ``DeepJson``
+  (a ``str``);
 * timestamps, dates and intervals beyond Python's range ('infinity', year 10000 and later)
   arrive as the nearest value Python has (``datetime.max``, ``timedelta.min``, ...).
 """
@@ -40,15 +41,19 @@ def _deeper_than(data: bytes, limit: int) -> bool:
     return False
 
 
+class DeepJson(str):
+    """The text of a JSON value nested too deeply to load as Python objects."""
+
+
 def load_json(data: bytes | bytearray | memoryview | str) -> Any:
-    """json.loads, except for JSON too deep for Python: then its text."""
+    """json.loads, except for JSON too deep for Python: then its text, as a DeepJson."""
     raw = data.encode() if isinstance(data, str) else bytes(data)
     if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _deeper_than(raw, MAX_JSON_DEPTH):
-        return raw.decode()
+        return DeepJson(raw.decode())
     try:
         return json.loads(raw)
     except RecursionError:  # a deep stack at the caller leaves less room than MAX_JSON_DEPTH
-        return raw.decode()
+        return DeepJson(raw.decode())
 
 
 def _negative(data: Any) -> bool:
@@ -91,8 +96,9 @@ class _Interval(IntervalLoader):
 _LOADERS = (("timestamptz", _Timestamptz), ("timestamp", _Timestamp), ("date", _Date), ("interval", _Interval))
 
 
-def install(cursor: psycopg.Cursor[Any]) -> None:
-    """Use the total loaders for this cursor's results (text format, as the client fetches)."""
-    set_json_loads(load_json, cursor)
+def install(context: psycopg.Connection[Any] | psycopg.Cursor[Any]) -> None:
+    """Use the total loaders for the results of this connection or cursor (text format, as the
+    client fetches)."""
+    set_json_loads(load_json, context)
     for name, loader in _LOADERS:
-        cursor.adapters.register_loader(name, loader)
+        context.adapters.register_loader(name, loader)

@@ -170,6 +170,7 @@ class Client:
                 connection = psycopg.connect(dsn, autocommit=True, application_name="coord")
             except psycopg.Error as exc:
                 raise from_psycopg(exc) from None
+            adapt.install(connection)  # ours alone: once, rather than on every call's cursor
             self._owns_connection = True
         else:
             self._owns_connection = False
@@ -240,7 +241,8 @@ class Client:
         conn = self.connection
         try:
             with conn.cursor(row_factory=row_factory) as cur:
-                adapt.install(cur)
+                if not self._owns_connection:
+                    adapt.install(cur)  # the caller's connection keeps its own loaders
                 if conn.info.transaction_status == TransactionStatus.IDLE and conn.autocommit:
                     self._own_transaction(cur, signature, context, query, params)
                 else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -177,6 +178,18 @@ def test_invalid_text_gets_registered_codes(committed_db: Database) -> None:
         assert admin.execute("select count(*) from coord.tasks").fetchone() == (0,)
 
 
+# --- request headers ---------------------------------------------------------------------------
+
+def test_hostile_headers_get_registered_codes(db: psycopg.Connection) -> None:
+    agent = make_principal(db)
+    for token in ("a\x00b", "a\ud800b", "x" * 1_000_000, "coord_" + "\u00e9" * 64, "coord_" + "0" * 64):
+        assert _code(lambda t=token: Client(connection=db, token=t).my_locks()) in ("22P05", "CO225", "PT401")
+    for session in ("a\x00b", "a\ud800b", "x" * 1000, "[1]"):
+        assert _code(lambda s=session: Client(connection=db, token=agent.token, session_id=s).my_locks()) in (
+            "22P05", "CO225", "CO435")
+    assert _code(lambda: Client(connection=db, token=agent.token, headers={"\ud800": "x"}).my_locks()) == "CO225"
+
+
 # --- one client, many bad calls -------------------------------------------------------------------
 
 def test_a_client_keeps_working_after_failed_calls(committed_db: Database) -> None:
@@ -258,6 +271,9 @@ def test_migration_repairs_values_stored_before_the_limits(empty_db: Database, t
                       (agent.tenant_id, agent.principal_id))
         with pytest.raises(psycopg.DataError):  # what every list_tasks of the tenant ran into
             admin.execute("select run_after from coord.tasks where id = %s", (ids[0],)).fetchone()
+    with Client(empty_db.client_dsn, agent.token) as client:  # the client's loaders are total anyway
+        assert sorted(t.run_after for t in client.list_tasks(kind="old"))[::3] == [
+            datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)]
     migrate(empty_db.admin_dsn)
     with empty_db.connect() as admin:
         rows = dict(admin.execute("select id, run_after::text from coord.tasks").fetchall())
