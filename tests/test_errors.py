@@ -370,6 +370,12 @@ def test_every_code_has_a_hint(db: psycopg.Connection) -> None:
     assert {code: hint for code, origin, hint in rows if origin == "postgresql"} == errors.POSTGRESQL_HINTS
 
 
+def test_client_side_json_too_deep_reads_as_the_database_error(db: psycopg.Connection) -> None:
+    message, hint = db.execute("select message, hint from coord.error_registry where code = 'CO242'").fetchone()
+    err = errors.json_too_deep("x")
+    assert (err.code, err.message, err.hint, err.exit_code) == ("CO242", message, hint, errors.EXIT_DATAERR)
+
+
 def test_client_adds_the_registry_hint_to_postgresql_errors(db: psycopg.Connection) -> None:
     with pytest.raises(errors.InvalidArgument) as caught:
         _agent(db).call("release_lock", {"p_path": "a.py", "p_fence": "abc"})
