@@ -219,6 +219,7 @@ def test_the_cli_exits_with_the_registered_code(committed_db: Database) -> None:
                        (["call", "submit_task", "p_kind=k", f"p_payload:={deep}"], "CO242"),
                        (["call", "submit_task", "p_kind=k", "p_payload:=" + json.dumps(nested(40))], "CO242"),
                        (["call", "check_locks", "p_paths={{a}}"], "CO241"),
+                       (["call", "acquire_lock", "p_path=a\udcffb"], "22P02"),  # argv byte 0xff, surrogate-escaped
                        (["call", "renew_task", "p_task_id=1", "p_claim=1", "p_lease=178000000 years"], "CO406")]:
         result = runner.invoke(main, [*args, "--json"], env=env, catch_exceptions=False)
         assert result.exit_code == errors.REGISTRY[code].exit_code, (args[:3], result.output[-300:])
