@@ -204,6 +204,12 @@ def test_a_client_keeps_working_after_failed_calls(committed_db: Database) -> No
             else:
                 assert _code(lambda: client.acquire_lock("a\x01b")) == "CO203"
         assert client.my_locks()
+    with Client(committed_db.client_dsn, token) as client:  # the authentication fails: the call is skipped
+        client.session_id = "not-a-session"
+        for _ in range(6):
+            assert _code(client.my_locks) == "CO435"
+        client.session_id = None
+        assert client.my_locks()
 
 
 # --- the CLI and psql ------------------------------------------------------------------------------
