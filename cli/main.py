@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from coordinator import admin, retention
-from coordinator.client import Client
+from coordinator.client import Client, parse_json
 from coordinator.config import Settings
 from coordinator.errors import EXIT_NOT_OK, CoordError, from_psycopg
 from coordinator.migrate import migrate as run_migrations
@@ -530,7 +530,7 @@ def _parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
         if ":=" in pair:
             key, raw = pair.split(":=", 1)
             try:
-                arguments[key] = json.loads(raw)
+                arguments[key] = parse_json(raw)
             except json.JSONDecodeError as exc:
                 raise click.BadParameter(f"{key}:= needs JSON ({exc})") from None
         elif "=" in pair:
@@ -945,7 +945,7 @@ def _json_arg(value: str | None, name: str) -> Any:
     if value is None:
         return None
     try:
-        return json.loads(value)
+        return parse_json(value)
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"not JSON: {exc}", param_hint=name) from None
 

@@ -151,6 +151,9 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO223", "expiry_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO224", "limit_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO225", "request_headers_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO226", "timestamp_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO241", "list_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO242", "json_too_deep", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO401", "kind_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO402", "kinds_required", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO403", "priority_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
@@ -217,9 +220,13 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO900", "wait_retry", "internal", 400, EXIT_SOFTWARE, CoordError),
     ("22P02", "invalid_text_representation", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("22007", "invalid_datetime_format", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("22008", "datetime_field_overflow", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("22015", "interval_field_overflow", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("22003", "numeric_value_out_of_range", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("22P05", "untranslatable_character", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("22021", "character_not_in_repertoire", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("54000", "program_limit_exceeded", "postgresql", 500, EXIT_DATAERR, InvalidArgument),
+    ("54001", "statement_too_complex", "postgresql", 500, EXIT_DATAERR, InvalidArgument),
     ("42501", "insufficient_privilege", "postgresql", 401, EXIT_NOPERM, PermissionDenied),
     ("42883", "undefined_function", "postgresql", 404, EXIT_USAGE, UnknownFunction),
     ("55P03", "lock_not_available", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
@@ -244,6 +251,26 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO531", "setting_invalid", "cli", 400, EXIT_USAGE, SettingsError),
 )
 
+# PostgreSQL raises its own codes without our hints; the registry's hint for each (checked
+# against coord.error_registry by tests/test_errors.py) is added when the error has none.
+POSTGRESQL_HINTS: dict[str, str] = {
+    "22003": "integer arguments are 32-bit, ids, fences and claims 64-bit; check the argument types in docs/api.md",
+    "22007": "intervals look like 30 seconds or 00:05:00, timestamps like 2030-01-01T00:00:00Z",
+    "22008": "check the month and day; the api accepts timestamps from 0001-01-02 to 9999-12-30",
+    "22015": "intervals are limited to about 178 million years; leases to 24 hours",
+    "22021": "send text as UTF-8; invalid byte sequences and encoded surrogates are refused",
+    "22P02": "check the argument types in docs/api.md; JSON text may not hold a lone surrogate escape such as \\ud800",
+    "22P05": "text may not contain NUL bytes",
+    "40001": "retry the call",
+    "40P01": "retry the call",
+    "42501": "the token's role (agent, operator, auditor) is not granted this function; PostgREST answers 401 because "
+             "tokens are verified by the database, not as JWTs",
+    "42883": "list functions with coord call --list",
+    "54000": "lists are one-dimensional (PostgreSQL stops at 6 dimensions)",
+    "54001": "JSON arguments nest at most 32 levels (CO242); PostgreSQL's parser stops after a few thousand",
+    "55P03": "another transaction touching an overlapping path has not committed for 2 seconds; retry",
+}
+
 # psycopg refuses NUL bytes in text before sending; PostgreSQL itself reports the same input
 # as 22P05 when it arrives through JSON (PostgREST). Both mean the same thing to a caller.
 _NUL_MESSAGE = "cannot contain NUL"
@@ -256,12 +283,12 @@ def from_psycopg(exc: BaseException) -> CoordError:
     if isinstance(exc, psycopg.OperationalError) and getattr(exc, "sqlstate", None) is None:
         return Unavailable(str(exc).strip() or "cannot connect to the database")
     if isinstance(exc, psycopg.DataError) and _NUL_MESSAGE in str(exc) and exc.sqlstate is None:
-        return _build(REGISTRY["22P05"], "an argument contains a NUL byte", str(exc), None)
+        return _build(REGISTRY["22P05"], "an argument contains a NUL byte", str(exc), POSTGRESQL_HINTS["22P05"])
     diag = getattr(exc, "diag", None)
     sqlstate = getattr(exc, "sqlstate", None)
     message = (diag.message_primary if diag is not None else None) or str(exc).strip()
     detail = diag.message_detail if diag is not None else None
-    hint = diag.message_hint if diag is not None else None
+    hint = (diag.message_hint if diag is not None else None) or POSTGRESQL_HINTS.get(sqlstate or "")
     entry = REGISTRY.get(sqlstate or "")
     if entry is None:
         err = CoordError(message, code=sqlstate or "XX000", detail=detail, hint=hint)
@@ -275,6 +302,13 @@ def registered(code: str, message: str, detail: str | None = None, hint: str | N
     """The registered error ``code`` for a problem found before the database is reached (a team
     file that is not YAML), reported exactly as the database reports its own errors."""
     return _build(REGISTRY[code], message, detail, hint)
+
+
+def json_too_deep(detail: str) -> CoordError:
+    """JSON nested deeper than Python can handle (about 1000 levels) is far deeper than the
+    database accepts (32, CO242): reported before sending as the database would report it."""
+    return registered("CO242", "a JSON argument nests more than 32 levels of arrays and objects", detail,
+                      "flatten the document, or store deep structures elsewhere and pass a reference")
 
 
 def _build(entry: ErrorCode, message: str, detail: str | None, hint: str | None) -> CoordError:

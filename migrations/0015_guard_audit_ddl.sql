@@ -3,12 +3,13 @@
 -- Superuser because event triggers belong to one (CREATE EVENT TRIGGER needs it); their
 -- function belongs to coord_owner like every object and gets its body from
 -- plpgsql/audit/0317_tg_ddl__guard.sql, re-applied right after the migrations (until then this
--- placeholder refuses nothing; coord migrate runs both in one go).
+-- placeholder refuses nothing; coord migrate runs both in one go; "or replace": a tree whose
+-- plpgsql/ was re-applied before this migration already has the function).
 
 -- api.verify_audit takes the head an operator saved (p_head): a new signature.
 drop function if exists api.verify_audit(boolean);  -- absent on a fresh install (plpgsql/ comes after)
 
-create function audit.tg_ddl__guard() returns event_trigger
+create or replace function audit.tg_ddl__guard() returns event_trigger
 language plpgsql set search_path = pg_catalog, pg_temp as $$ begin end $$;
 alter function audit.tg_ddl__guard() owner to coord_owner;
 revoke all on function audit.tg_ddl__guard() from public;

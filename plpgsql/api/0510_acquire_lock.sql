@@ -27,14 +27,12 @@ declare
 begin
   perform coord.check_ttl(p_ttl);
   if p_mode is null or p_mode not in ('exclusive', 'shared') then
-    perform coord.fail('CO214', format('mode %s', coalesce(p_mode, 'null')));
+    perform coord.fail('CO214', format('mode %s', coalesce(left(p_mode, 100), 'null')));
   end if;
   if char_length(p_reason) > 1000 then
     perform coord.fail('CO215', format('reason has %s characters', char_length(p_reason)));
   end if;
-  if p_wait is null or p_wait < interval '0' or p_wait > interval '60 seconds' then
-    perform coord.fail('CO212', format('wait %s', coalesce(p_wait::text, 'null')));
-  end if;
+  perform coord.check_interval(p_wait, 'CO212', 'wait', interval '0', interval '60 seconds');
   perform coord.require_read_committed();
 
   v_decision := authz.decide('lock.acquire', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl));

@@ -20,6 +20,7 @@ declare
   v_now timestamptz := coord.clock_now();
   v_paths text[];
 begin
+  perform coord.check_list(p_paths, 'paths');
   if p_paths is null or cardinality(p_paths) not between 1 and 1000 then
     perform coord.fail('CO217', format('%s paths', coalesce(cardinality(p_paths)::text, 'null')));
   end if;
@@ -50,6 +51,6 @@ end;
 $$;
 
 comment on function api.check_locks(text[]) is
-'For each of p_paths (1-1000, normalized), the live leases that overlap it: on the same node, on an enclosing directory, or anywhere below it (a path covers its subtree with or without a trailing /: src and src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for your own leases. Read-only.';
+'For each of p_paths (1-1000, normalized), the live leases that overlap it: on the same node, on an enclosing directory, or anywhere below it (a path covers its subtree with or without a trailing /: src and src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for your own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.';
 revoke all on function api.check_locks(text[]) from public;
 grant execute on function api.check_locks(text[]) to coord_agent, coord_operator, coord_auditor;

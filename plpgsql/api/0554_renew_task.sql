@@ -10,13 +10,14 @@ declare
   v_decision authz.decision;
   v_result api.task_result;
   v_now timestamptz := coord.clock_now();  -- the running clock, as for lock leases
-  v_expires_at timestamptz := v_now + p_lease;
+  v_expires_at timestamptz;
   v_deadline timestamptz;
   v_paths text[];
   v_lease_decision authz.decision;
 begin
   perform coord.check_claim(p_task_id, p_claim);
   perform coord.check_duration(p_lease, 'CO406', 'lease');
+  v_expires_at := v_now + p_lease;
   perform coord.require_read_committed();
   v_decision := authz.decide('task.renew', p_task_id::text, jsonb_build_object('claim', p_claim, 'lease', p_lease));
   if not v_decision.allowed then
