@@ -19,10 +19,11 @@ from rich.console import Console
 from rich.table import Table
 
 from coordinator import admin, retention
-from coordinator.client import Client
+from coordinator.client import Client, parse_json
 from coordinator.config import Settings
 from coordinator.errors import EXIT_NOT_OK, CoordError, from_psycopg
 from coordinator.migrate import migrate as run_migrations
+from coordinator.worktree import lock_path, lock_paths
 
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console(highlight=False, soft_wrap=True)
@@ -118,12 +119,19 @@ def _fail(exc: CoordError, as_json: bool) -> None:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path), envvar="COORD_DATA_DIR",
+# Connection options carry flags only: coordinator.config reads the COORD_* environment itself,
+# so a flag wins over its own variable and a flag that names another database than a variable
+# (--data-dir beside COORD_ADMIN_DSN) is CO530 instead of a silent choice.
+data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path),
                                help="Embedded server directory [env COORD_DATA_DIR].")
-dsn_option = click.option("--dsn", envvar="COORD_DSN", help="DSN for api calls [env COORD_DSN].")
-admin_dsn_option = click.option("--admin-dsn", envvar="COORD_ADMIN_DSN",
-                                help="Superuser DSN for the admin path [env COORD_ADMIN_DSN].")
-token_option = click.option("--token", envvar="COORD_TOKEN", help="Bearer token [env COORD_TOKEN].")
+dsn_option = click.option("--dsn", help="DSN for api calls [env COORD_DSN].")
+admin_dsn_option = click.option("--admin-dsn", help="Superuser DSN for the admin path [env COORD_ADMIN_DSN].")
+token_option = click.option("--token", help="Bearer token [env COORD_TOKEN].")
+port_option = click.option("--port", type=int, help="TCP port on 127.0.0.1 (0: any free port) [env COORD_PORT].")
+server_dsn_option = click.option(
+    "--dsn", "admin_dsn",
+    help="Use this PostgreSQL (>= 15, superuser DSN) instead of the embedded server [env COORD_ADMIN_DSN].")
+ADMIN_DSN_AS_DSN = {"admin_dsn": "--dsn"}  # how coord up, migrate and demo spell the superuser DSN
 
 
 def connection_options(fn: F) -> F:
@@ -154,14 +162,15 @@ def main() -> None:
 
 @main.command()
 @data_dir_option
-@click.option("--port", type=int, envvar="COORD_PORT", help="TCP port on 127.0.0.1 (0: any free port).")
-@click.option("--dsn", "admin_dsn", envvar="COORD_ADMIN_DSN",
-              help="Use this PostgreSQL (>= 15, superuser DSN) instead of the embedded server.")
+@port_option
+@server_dsn_option
 @click.option("--tenant", default=admin.DEFAULT_TENANT, show_default=True, help="Tenant to bootstrap.")
 @json_option
 @handle_errors
 def up(data_dir: Path | None, port: int | None, admin_dsn: str | None, tenant: str, as_json: bool) -> None:
     """Start the embedded server, migrate, and create the tenant and a first operator token."""
+    data_dir, port, admin_dsn = Settings(data_dir=data_dir, port=port, admin_dsn=admin_dsn,
+                                         flag_names=ADMIN_DSN_AS_DSN).server_target()
     report = admin.up(data_dir=data_dir, port=port, admin_dsn=admin_dsn, tenant=tenant,
                       progress=None if as_json else (lambda m: err.print(f"[dim]{m}[/dim]")))
     if as_json:
@@ -179,7 +188,9 @@ def up(data_dir: Path | None, port: int | None, admin_dsn: str | None, tenant: s
         out.print(f"  [dim]{note}[/dim]")
     if report.dsn:
         out.print("  PostgREST:  db-uri = the DSN above, db-schemas = \"api\", db-anon-role = \"coord_anon\", "
-                  "db-pre-request = \"api.pre_request\"  (docs/postgrest.md)")
+                  "db-pre-request = \"api.pre_request\", db-config = false, db-channel-enabled = false "
+                  "(docs/postgrest.md)")
+        out.print("  [dim]that DSN is the gateway's: infrastructure only; give agents coord login add DSNs[/dim]")
 
 
 @main.command()
@@ -202,38 +213,52 @@ def down(data_dir: Path | None, as_json: bool) -> None:
 @json_option
 @handle_errors
 def status(data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
-    """Is the embedded server running; migrations and tenants."""
+    """Is the embedded server running; migrations, tenants and the logins.
+
+    Checks that the client logins carry their declared settings and (embedded server) that the
+    gateway's saved password still logs in; drift is audited to every tenant (critical alert
+    login-drift) and exits 1. coord up repairs it."""
     settings = Settings(data_dir=data_dir, admin_dsn=admin_dsn)
+    superuser_dsn = settings.superuser_dsn() if settings.given("admin_dsn") else None  # CO530 on a conflict
     server = settings.server()
     state = server.state()
-    running = server.is_running() if server.is_initialized() and not admin_dsn else None
+    running = server.is_running() if server.is_initialized() and not superuser_dsn else None
     report: dict[str, Any] = {"data_dir": str(server.data_dir), "initialized": server.is_initialized(),
                               "running": running, "port": state.port if state else None,
                               "dsn": server.client_dsn(state) if state else None}
-    if running or admin_dsn:
-        report.update(admin.database_status(settings.superuser_dsn()))
+    if running or superuser_dsn:
+        report.update(admin.database_status(superuser_dsn or settings.superuser_dsn(),
+                                            None if superuser_dsn or state is None else server.client_dsn(state)))
+    logins = report.get("logins") or {}
+    drifted = bool(logins.get("drift")) or logins.get("gateway_password") == "refused"
     if as_json:
         emit_json(report)
     else:
         out.print(f"data dir: {report['data_dir']}  running: {report['running']}  port: {report['port']}")
         if report.get("dsn"):
-            out.print(f"DSN: {report['dsn']}")
+            out.print(f"DSN: {report['dsn']}  (the gateway: infrastructure only; agents get coord login add DSNs)")
         if "migrations" in report:
             out.print(f"migrations applied: {report['migrations']['applied']} "
                       f"(latest {report['migrations']['latest']})")
             table(report["tenants"], ["name", "id", "principals", "live_locks", "created_at"], title="tenants")
-    if running is False:
+            style = "red" if drifted else "green"
+            out.print(f"[{style}]logins: gateway password {logins['gateway_password']}; "
+                      f"{len(logins['drift'])} with drifted settings[/{style}]"
+                      + (" (audited, alert login-drift; coord up restores them)" if drifted else ""))
+            if logins["drift"]:
+                table(logins["drift"], ["role_name", "kind", "expected", "actual"], title="login drift")
+    if running is False or drifted:
         sys.exit(EXIT_NOT_OK)
 
 
 @main.command()
 @data_dir_option
-@click.option("--dsn", "admin_dsn", envvar="COORD_ADMIN_DSN", help="Superuser DSN of the database to migrate.")
+@click.option("--dsn", "admin_dsn", help="Superuser DSN of the database to migrate [env COORD_ADMIN_DSN].")
 @json_option
 @handle_errors
 def migrate(data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
     """Apply pending migrations, then re-apply plpgsql/ and rls/ (idempotent)."""
-    dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
+    dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn, flag_names=ADMIN_DSN_AS_DSN).superuser_dsn()
     report = run_migrations(dsn, progress=None if as_json else (lambda m: err.print(f"[dim]{m}[/dim]")))
     if as_json:
         emit_json(report.to_dict())
@@ -366,6 +391,80 @@ def token_revoke(token_ref: str, token: str | None, dsn: str | None, data_dir: P
     show_result(result, as_json)
 
 
+# --- client logins (credential tier: a DSN bound to one tenant) ----------------------------------
+
+@main.group()
+def login() -> None:
+    """DSNs bound to one tenant, for holders that connect directly (admin path).
+
+    The gateway DSN coord up prints is for infrastructure (PostgREST, this CLI on the server);
+    an agent host, CI runner or DBA gets a login of its own: it only accepts tokens of its
+    tenant, and whatever its holder does to it (settings, password) affects only that holder.
+    """
+
+
+@login.command("add")
+@click.argument("name")
+@click.option("--tenant", default=admin.DEFAULT_TENANT, show_default=True)
+@click.option("--connection-limit", type=int, default=20, show_default=True,
+              help="Connections the login may hold at once (its holder cannot raise it).")
+@click.option("--comment", help="Who holds it and why (kept with the login, audited).")
+@click.option("--host", help="Host clients use to reach the server (default: 127.0.0.1 for the embedded "
+                             "server, else the admin DSN's host).")
+@click.option("--port", type=int, help="Port clients use (default: the server's).")
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def login_add(name: str, tenant: str, connection_limit: int, comment: str | None, host: str | None,
+              port: int | None, data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
+    """Create login NAME bound to TENANT and print its DSN once."""
+    settings = Settings(data_dir=data_dir, admin_dsn=admin_dsn)
+    endpoint = settings.client_endpoint()
+    endpoint.update({k: v for k, v in (("host", host), ("port", port)) if v is not None})
+    grant = admin.add_login(settings.superuser_dsn(), name, tenant=tenant, connection_limit=connection_limit,
+                            comment=comment, endpoint=endpoint)
+    if as_json:
+        emit_json(grant.to_dict())
+        return
+    out.print(f"login [bold]{grant.name}[/bold] (role {grant.role_name}) bound to tenant {grant.tenant}, "
+              f"at most {grant.connection_limit} connections")
+    out.print(f"  DSN (shown once): [bold]{grant.dsn}[/bold]")
+    out.print("  use it with a token of this tenant: COORD_DSN=<DSN> COORD_TOKEN=<token>")
+
+
+@login.command("list")
+@click.option("--tenant", help="Only this tenant's logins.")
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def login_list(tenant: str | None, data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
+    """Logins bound to tenants, with their live connections and any drift of their settings."""
+    rows = admin.list_logins(Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn(), tenant=tenant)
+    if as_json:
+        emit_json(rows)
+    else:
+        table(rows, ["tenant", "name", "role_name", "connections", "connection_limit", "drift", "comment"])
+
+
+@login.command("remove")
+@click.argument("name")
+@click.option("--tenant", default=admin.DEFAULT_TENANT, show_default=True)
+@data_dir_option
+@admin_dsn_option
+@json_option
+@handle_errors
+def login_remove(name: str, tenant: str, data_dir: Path | None, admin_dsn: str | None, as_json: bool) -> None:
+    """End login NAME's sessions and drop its role."""
+    role_name = admin.remove_login(Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn(), name,
+                                   tenant=tenant)
+    if as_json:
+        emit_json({"removed": name, "tenant": tenant, "role_name": role_name})
+    else:
+        out.print(f"removed login {name} ({role_name}) of tenant {tenant}")
+
+
 # --- teams ---------------------------------------------------------------------------------------
 
 def _show_team(result: Any, as_json: bool) -> None:
@@ -431,7 +530,7 @@ def _parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
         if ":=" in pair:
             key, raw = pair.split(":=", 1)
             try:
-                arguments[key] = json.loads(raw)
+                arguments[key] = parse_json(raw)
             except json.JSONDecodeError as exc:
                 raise click.BadParameter(f"{key}:= needs JSON ({exc})") from None
         elif "=" in pair:
@@ -485,7 +584,14 @@ def call(function: str | None, assignments: tuple[str, ...], list_functions: boo
 
 @main.group()
 def lock() -> None:
-    """Acquire, release, renew and list file and directory leases."""
+    """Acquire, release, renew and list file and directory leases.
+
+    A lease covers its path and everything below it: `src` and `src/` are one node, and a
+    lease on either overlaps one on `src/app.py` (a file and a directory cannot share a name,
+    so no spelling lets two agents write the same file). PATH is relative to the repository
+    root; a PATH that is a directory here is sent with its trailing / (the database cannot
+    see your disk), so the lease says it is a directory, and release and renew find it again.
+    """
 
 
 @lock.command("acquire")
@@ -499,9 +605,10 @@ def lock() -> None:
 @handle_errors
 def lock_acquire(path: str, ttl: str | None, mode: str | None, reason: str | None, wait: str | None,
                  token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
-    """Take a lease on PATH (a trailing / locks the directory subtree). Exit 1 when busy."""
+    """Take a lease on PATH and everything below it (an existing directory is sent as PATH/).
+    Exit 1 when busy."""
     with make_client(data_dir, dsn, token) as client:
-        show_result(client.acquire_lock(path, ttl=ttl, reason=reason, mode=mode, wait=wait), as_json)
+        show_result(client.acquire_lock(lock_path(path), ttl=ttl, reason=reason, mode=mode, wait=wait), as_json)
 
 
 @lock.command("release")
@@ -514,7 +621,7 @@ def lock_release(path: str, fence: int, token: str | None, dsn: str | None, data
                  as_json: bool) -> None:
     """Release your lease on PATH. Exit 1 when the fence is stale or the lease is gone."""
     with make_client(data_dir, dsn, token) as client:
-        show_result(client.release_lock(path, fence), as_json)
+        show_result(client.release_lock(lock_path(path), fence), as_json)
 
 
 @lock.command("renew")
@@ -528,7 +635,7 @@ def lock_renew(path: str, fence: int, ttl: str | None, token: str | None, dsn: s
                data_dir: Path | None, as_json: bool) -> None:
     """Extend your live lease on PATH."""
     with make_client(data_dir, dsn, token) as client:
-        show_result(client.renew_lock(path, fence, ttl), as_json)
+        show_result(client.renew_lock(lock_path(path), fence, ttl), as_json)
 
 
 @lock.command("list")
@@ -541,7 +648,7 @@ def lock_list(paths: tuple[str, ...], token: str | None, dsn: str | None, data_d
     """Your live leases; with PATHS, who holds anything overlapping them."""
     with make_client(data_dir, dsn, token) as client:
         if paths:
-            rows: list[Any] = client.check_locks(paths)
+            rows: list[Any] = client.check_locks(lock_paths(paths))
             columns = ["path", "locked", "lock_path", "mode", "holder_name", "expires_at", "mine", "fence"]
         else:
             rows = client.my_locks()
@@ -817,14 +924,16 @@ def alerts_rules_set(name: str, threshold: int | None, within: str | None, sever
 
 @main.command()
 @data_dir_option
-@click.option("--port", type=int, envvar="COORD_PORT", help="Port for the embedded server if it must start.")
-@click.option("--dsn", "admin_dsn", envvar="COORD_ADMIN_DSN", help="Superuser DSN instead of the embedded server.")
+@port_option
+@server_dsn_option
 @json_option
 @handle_errors
 def demo(data_dir: Path | None, port: int | None, admin_dsn: str | None, as_json: bool) -> None:
     """Three agents race for files and a directory; a stale fence is refused; the audit tail."""
     from coordinator.demo import run_demo
 
+    data_dir, port, admin_dsn = Settings(data_dir=data_dir, port=port, admin_dsn=admin_dsn,
+                                         flag_names=ADMIN_DSN_AS_DSN).server_target()
     report = run_demo(data_dir=data_dir, port=port, admin_dsn=admin_dsn, console=None if as_json else out)
     if as_json:
         emit_json(report)
@@ -836,7 +945,7 @@ def _json_arg(value: str | None, name: str) -> Any:
     if value is None:
         return None
     try:
-        return json.loads(value)
+        return parse_json(value)
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"not JSON: {exc}", param_hint=name) from None
 
@@ -859,7 +968,8 @@ def task() -> None:
 @click.option("--max-attempts", type=int, help="1..100 (default 3).")
 @click.option("--required-trust", type=int, help="0..4: claimants need at least this trust.")
 @click.option("--unique-key", help="Dedupes pending work of the kind.")
-@click.option("--lock", "locks", multiple=True, help="A path the claim leases exclusively (repeatable).")
+@click.option("--lock", "locks", multiple=True,
+              help="A path the claim leases exclusively, with everything below it (repeatable).")
 @connection_options
 @json_option
 @handle_errors
@@ -872,7 +982,7 @@ def task_submit(kind: str, payload: str | None, priority: int | None, depends_on
         show_result(client.submit_task(kind, _json_arg(payload, "--payload"), priority=priority,
                                        depends_on=_ids(depends_on), run_after=run_after, max_attempts=max_attempts,
                                        required_trust=required_trust, unique_key=unique_key,
-                                       locks=list(locks) or None), as_json)
+                                       locks=lock_paths(locks) or None), as_json)
 
 
 @task.command("claim")
@@ -1024,8 +1134,10 @@ def maintain(every: float | None, limit: int, data_dir: Path | None, admin_dsn: 
     leases, requeueing their claims), requeue or bury expired claims, remove expired leases.
     Claims and lock requests also do this lazily; run this (or pg_cron, docs/operations.md) so a
     dead agent's work is reclaimable within session ttl + the interval. Each pass also seals
-    finished audit events into each tenant's hash chain (audit_sealed) and, when due, creates the
-    audit log's monthly partitions ahead."""
+    finished audit events into each tenant's hash chain (audit_sealed), when due creates the
+    audit log's monthly partitions ahead, audits drift of the client logins' settings
+    (login_drift; critical alert login-drift) and ends client transactions open longer than
+    coord.login_policy.transaction_bound (5 minutes)."""
     dsn = Settings(data_dir=data_dir, admin_dsn=admin_dsn).superuser_dsn()
     while True:
         counts = admin.sweep_all(dsn, limit)
@@ -1033,13 +1145,19 @@ def maintain(every: float | None, limit: int, data_dir: Path | None, admin_dsn: 
         sealed = retention.seal_all(dsn)
         for name, n in sealed.items():
             counts.setdefault(name, {})["audit_sealed"] = n
+        for name, n in admin.check_logins(dsn).items():
+            counts.setdefault(name, {})["login_drift"] = n
+        ended = admin.end_stale_client_transactions(dsn)
         if as_json:
-            emit_json({"at": datetime.now(UTC).isoformat(), "tenants": counts, "audit_partitions_created": partitions})
+            emit_json({"at": datetime.now(UTC).isoformat(), "tenants": counts, "audit_partitions_created": partitions,
+                       "client_transactions_ended": ended})
         else:
             busy = {name: c for name, c in counts.items() if any(c.values())}
             stamp = datetime.now(UTC).strftime("%H:%M:%S")
             out.print(f"{stamp} swept {len(counts)} tenant(s)" + "".join(
-                f"\n  {name}: " + ", ".join(f"{k} {v}" for k, v in c.items() if v) for name, c in busy.items()))
+                f"\n  {name}: " + ", ".join(f"{k} {v}" for k, v in c.items() if v) for name, c in busy.items())
+                + "".join(f"\n  ended a transaction of {e['role_name']} (pid {e['pid']}, open since "
+                          f"{e['xact_start']:%H:%M:%S})" for e in ended))
         if every is None:
             return
         time.sleep(every)
@@ -1228,7 +1346,7 @@ def profile_delete(name: str, token: str | None, dsn: str | None, data_dir: Path
 
 @main.group()
 def network() -> None:
-    """Network policy: may an agent contact a domain? Rules per tenant, profile or agent."""
+    """Network policy: may an agent contact a host? Rules per tenant, profile or agent."""
 
 
 @network.command("check")
@@ -1237,7 +1355,7 @@ def network() -> None:
 @json_option
 @handle_errors
 def network_check(domain: str, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
-    """May you contact DOMAIN? Exit 1 when denied. Every check is audited."""
+    """May you contact DOMAIN (a host name or IP address, any spelling)? Exit 1 when denied. Audited."""
     with make_client(data_dir, dsn, token) as client:
         show_result(client.check_network(domain), as_json)
 
@@ -1271,7 +1389,7 @@ def network_rules(token: str | None, dsn: str | None, data_dir: Path | None, as_
 def network_add(pattern: str, action: str, priority: int | None, for_agent: str | None, for_profile: str | None,
                 reason: str | None, token: str | None, dsn: str | None, data_dir: Path | None,
                 as_json: bool) -> None:
-    """Add a rule: PATTERN is a domain or *.domain (its subdomains)."""
+    """Add a rule: PATTERN is a host name, *.name (its subdomains), an IP address or a range (10.0.0.0/8)."""
     with make_client(data_dir, dsn, token) as client:
         show_result(client.add_network_rule(pattern, action, priority, for_agent=for_agent, reason=reason,
                                             for_profile=for_profile), as_json)
@@ -1291,17 +1409,66 @@ def network_remove(rule_id: int, token: str | None, dsn: str | None, data_dir: P
 
 # --- audit chain and retention (issue 4 §5) ------------------------------------------------------
 
+def _saved_head(value: str) -> str:
+    """--head: the printed line itself, or a file holding such lines (the last, newest one counts)
+    or the JSON coord audit head --json printed. Only read here; the database parses and checks
+    it (CO603 when malformed)."""
+    path = Path(value)
+    if not value.startswith("coord-audit-head:") and path.is_file():
+        text = path.read_text().strip()
+        if text.startswith("{"):
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise click.BadParameter(f"{value}: not JSON ({exc})", param_hint="--head") from None
+            found = data.get("head") or (data.get("details") or {}).get("head") if isinstance(data, dict) else None
+            return str(found or text)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return lines[-1] if lines else text  # a log of heads: the newest, which commits to all before it
+    return value
+
+
 @audit.command("verify")
 @click.option("--no-seal", is_flag=True, help="Verify only what is sealed already (do not run the sealer first).")
+@click.option("--head", "saved_head", metavar="HEAD|FILE",
+              help="A head coord audit head printed earlier (the line, a file of such lines whose last counts, "
+                   "or its --json): the chain must still hold it, which finds its newest links deleted.")
 @connection_options
 @json_option
 @handle_errors
-def audit_verify(no_seal: bool, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
-    """Seal and verify your tenant's audit hash chain (operator or auditor token). Prints the
-    head (chain_seq and hash: keep it somewhere else to detect a rewritten chain later), or the
-    first bad link with what was expected and found; exits 1 when the chain is broken."""
+def audit_verify(no_seal: bool, saved_head: str | None, token: str | None, dsn: str | None, data_dir: Path | None,
+                 as_json: bool) -> None:
+    """Seal and verify your tenant's audit hash chain (operator or auditor token), and that the
+    DDL guard of the audit trail is in place. Prints the current head (chain_seq and hash), or
+    the first problem with what was expected and found; exits 1 when the chain is broken.
+
+    A chain only proves itself: a superuser who deletes the newest events and links leaves a
+    shorter chain that verifies. Keep a head (coord audit head) somewhere else and pass it
+    with --head: verify then fails when the chain ends before it or holds another link there."""
+    head = _saved_head(saved_head) if saved_head is not None else None
     with make_client(data_dir, dsn, token) as client:
-        show_result(client.verify_audit(seal=False if no_seal else None), as_json)
+        show_result(client.verify_audit(seal=False if no_seal else None, head=head), as_json)
+
+
+@audit.command("head")
+@click.option("--no-seal", is_flag=True, help="The newest link sealed already (do not run the sealer first).")
+@connection_options
+@json_option
+@handle_errors
+def audit_head(no_seal: bool, token: str | None, dsn: str | None, data_dir: Path | None, as_json: bool) -> None:
+    """Seal and print your tenant's audit chain head (operator or auditor token): one line,
+    coord-audit-head:1:<tenant>:<chain_seq>:<hash>. Keep it outside the database (a ticket, a
+    log, another machine); coord audit verify --head finds a chain that lost it. Taking a head
+    is audited."""
+    with make_client(data_dir, dsn, token) as client:
+        result = client.audit_head(seal=False if no_seal else None)
+    if as_json or not result.ok:
+        show_result(result, as_json)
+        return
+    details = result.details
+    click.echo(details["head"])
+    err.print(f"[dim]chain_seq {details['chain_seq']}, sealed {details.get('sealed_at') or '-'}; "
+              "keep this line outside the database and pass it to coord audit verify --head[/dim]")
 
 
 @audit.command("archives")

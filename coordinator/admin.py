@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from uuid import UUID
 
 import psycopg
 from psycopg import sql as pgsql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import class_row, dict_row
 
 from . import sql
@@ -64,8 +66,10 @@ def up(*, data_dir: Path | None = None, port: int | None = None, admin_dsn: str 
     server: EmbeddedServer | None = None
     client_dsn: str | None = None
     psql_line: str | None = None
+    had_state = False
     if admin_dsn is None:
         server = EmbeddedServer(data_dir, extra_options=server_options)
+        had_state = server.state() is not None
         state = server.ensure_state(port)
         say(f"data directory {server.data_dir}")
         initialized = server.init(fast=fast_init)
@@ -86,15 +90,29 @@ def up(*, data_dir: Path | None = None, port: int | None = None, admin_dsn: str 
     say("migrating")
     report = migrate(admin_dsn, progress=say)
     with admin_connect(admin_dsn) as conn:
+        tenant_id = conn.execute(sql.ENSURE_TENANT, (tenant,)).fetchone()[0]  # type: ignore[index]
         if server is not None:
             state = server.state()
             assert state is not None
-            conn.execute(pgsql.SQL("alter role {} password {}").format(
-                pgsql.Identifier(AUTHENTICATOR), pgsql.Literal(state.authenticator_password)))
-            conn.execute(sql.BOUND_CLIENT_TRANSACTIONS)
+            # A password coord.json holds that no longer logs in was changed by someone who held
+            # the gateway's DSN (PostgreSQL lets a role change its own password): drift, audited
+            # and then repaired like the settings. On the first start there is nothing to compare.
+            refused = had_state and not initialized and gateway_password_refused(server.client_dsn(state), conn)
+            password_refused = [AUTHENTICATOR] if refused else []
+            _audit_login_drift(conn, password_refused)
+            set_gateway_password(conn, state.authenticator_password)
+            if refused:
+                notes.append(f"the password of {AUTHENTICATOR} had been changed; restored the one in "
+                             f"{server.state_file} (audited as login.check refused, alert login-drift)")
         else:
-            notes.append(f"set a password for {AUTHENTICATOR} yourself; clients connect as that role")
-        tenant_id = conn.execute(sql.ENSURE_TENANT, (tenant,)).fetchone()[0]  # type: ignore[index]
+            password_refused = []
+            _audit_login_drift(conn, None)
+            notes.append(f"set a password for {AUTHENTICATOR} yourself; only infrastructure (PostgREST, the "
+                         "operator's CLI) connects as that role: give agents coord login add DSNs")
+        for row in conn.execute(sql.REPAIR_LOGINS, (password_refused,)).fetchall():
+            role_name, kind, _tenant, expected, actual = row
+            notes.append(f"restored the declared settings of {kind} login {role_name}: found "
+                         f"{', '.join(actual) or 'none'}; declared {', '.join(expected) or 'none'}")
         operator_token = None
         if not conn.execute(sql.HAS_OPERATOR, (tenant_id,)).fetchone()[0]:  # type: ignore[index]
             grant = _register(conn, tenant_id, "operator", DEFAULT_OPERATOR, None, None)
@@ -106,6 +124,34 @@ def up(*, data_dir: Path | None = None, port: int | None = None, admin_dsn: str 
                     data_dir=str(server.data_dir) if server else None, started=started,
                     initialized=initialized, tenant=tenant, operator_token=operator_token,
                     migration=report, notes=notes)
+
+
+def set_gateway_password(conn: psycopg.Connection, password: str) -> None:
+    """Sets the gateway's password as a SCRAM verifier computed here, so that the password
+    itself never appears in a statement the server could log."""
+    verifier = conn.pgconn.encrypt_password(password.encode(), AUTHENTICATOR.encode(), b"scram-sha-256")
+    conn.execute(pgsql.SQL(sql.SET_GATEWAY_PASSWORD).format(pgsql.Literal(verifier.decode())))
+
+
+def gateway_password_refused(client_dsn: str, conn: psycopg.Connection) -> bool:
+    """True when the gateway has a password and the saved one does not log in with it."""
+    if not conn.execute(sql.GATEWAY_HAS_PASSWORD).fetchone()[0]:  # type: ignore[index]
+        return True
+    try:
+        psycopg.connect(client_dsn, connect_timeout=10, application_name="coord-check").close()
+    except psycopg.OperationalError as exc:
+        return "password authentication failed" in str(exc)
+    return False
+
+
+def _audit_login_drift(conn: psycopg.Connection, password_refused: list[str] | None) -> dict[str, int]:
+    """coord.check_logins for every tenant, one transaction each: new drift is audited once
+    (critical, the login-drift alert). None: passwords were not checked."""
+    counts: dict[str, int] = {}
+    for tenant_id, name in conn.execute(sql.TENANT_IDS).fetchall():
+        with conn.transaction():
+            counts[name] = conn.execute(sql.CHECK_LOGINS, (tenant_id, password_refused)).fetchone()[0]  # type: ignore[index]
+    return counts
 
 
 def _register(conn: psycopg.Connection, tenant_id: UUID, role: str, name: str,
@@ -174,11 +220,97 @@ def revoke_token(admin_dsn: str, token: str) -> Result:
         return result
 
 
-def database_status(admin_dsn: str) -> dict[str, Any]:
-    """Migrations applied and tenants with their principals and live leases."""
+def database_status(admin_dsn: str, client_dsn: str | None = None) -> dict[str, Any]:
+    """Migrations applied, tenants with their principals and live leases, and the logins: drift
+    of the watched logins' settings and, with ``client_dsn`` (the embedded server's gateway DSN),
+    whether the saved gateway password still logs in. Drift is audited to every tenant."""
+    with admin_connect(admin_dsn) as conn:
+        refused = None if client_dsn is None else gateway_password_refused(client_dsn, conn)
+        password_refused = None if refused is None else ([AUTHENTICATOR] if refused else [])
+        _audit_login_drift(conn, password_refused)
+        with conn.cursor(row_factory=dict_row) as cur:
+            migrations = cur.execute(sql.MIGRATION_STATUS).fetchone()
+            tenants = cur.execute(sql.TENANTS).fetchall()
+            drift = cur.execute(sql.LOGIN_DRIFT, (password_refused or [],)).fetchall()
+    gateway = "not checked" if refused is None else ("refused" if refused else "ok")
+    return {"migrations": migrations, "tenants": tenants,
+            "logins": {"gateway_password": gateway, "drift": drift}}
+
+
+# --- client logins bound to one tenant (docs/security.md, "Credentials") ------------------------
+
+@dataclass
+class LoginGrant:
+    tenant: str
+    name: str
+    role_name: str
+    password: str
+    connection_limit: int
+    dsn: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"tenant": self.tenant, "name": self.name, "role_name": self.role_name,
+                "connection_limit": self.connection_limit, "dsn": self.dsn}
+
+
+def login_dsn(endpoint: dict[str, Any], role_name: str, password: str) -> str:
+    """A client DSN for a login at ``endpoint`` (host, port, dbname)."""
+    host, port, dbname = endpoint.get("host"), endpoint.get("port"), endpoint.get("dbname")
+    if host and not str(host).startswith("/"):
+        address = f"[{host}]" if ":" in str(host) else str(host)
+        return (f"postgresql://{role_name}:{password}@{address}" + (f":{port}" if port else "")
+                + f"/{quote(str(dbname or ''), safe='')}")
+    return make_conninfo(host=host, port=port, dbname=dbname, user=role_name, password=password)
+
+
+def add_login(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, connection_limit: int = 20,
+              comment: str | None = None, endpoint: dict[str, Any] | None = None) -> LoginGrant:
+    """A login role bound to ``tenant`` (coord.add_login) and its DSN, shown once. ``endpoint``
+    (host, port, dbname) is where clients reach the server; default: the admin DSN's."""
+    where = {k: v for k, v in conninfo_to_dict(admin_dsn).items() if k in ("host", "port", "dbname")}
+    where.update({k: v for k, v in (endpoint or {}).items() if v is not None})
+    with admin_connect(admin_dsn) as conn:
+        tenant_id = _tenant_id(conn, tenant)
+        try:
+            row = conn.execute(sql.ADD_LOGIN, (tenant_id, name, connection_limit, comment)).fetchone()
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+    assert row is not None
+    login, role_name, password, limit = row
+    return LoginGrant(tenant=tenant, name=login, role_name=role_name, password=password, connection_limit=limit,
+                      dsn=login_dsn(where, role_name, password))
+
+
+def remove_login(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT) -> str:
+    with admin_connect(admin_dsn) as conn:
+        tenant_id = _tenant_id(conn, tenant)
+        try:
+            return conn.execute(sql.REMOVE_LOGIN, (tenant_id, name)).fetchone()[0]  # type: ignore[index,no-any-return]
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+
+
+def list_logins(admin_dsn: str, *, tenant: str | None = None) -> list[dict[str, Any]]:
     with admin_connect(admin_dsn) as conn, conn.cursor(row_factory=dict_row) as cur:
-        migrations = cur.execute(sql.MIGRATION_STATUS).fetchone()
-        return {"migrations": migrations, "tenants": cur.execute(sql.TENANTS).fetchall()}
+        return cur.execute(sql.LIST_LOGINS, (tenant, tenant)).fetchall()
+
+
+def check_logins(admin_dsn: str) -> dict[str, int]:
+    """Audit login drift to every tenant (coord maintain); passwords are not checked here."""
+    with admin_connect(admin_dsn) as conn:
+        try:
+            return _audit_login_drift(conn, None)
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+
+
+def end_stale_client_transactions(admin_dsn: str) -> list[dict[str, Any]]:
+    """Terminate client transactions older than coord.login_policy.transaction_bound."""
+    with admin_connect(admin_dsn) as conn, conn.cursor(row_factory=dict_row) as cur:
+        try:
+            return cur.execute(sql.END_STALE_CLIENT_TRANSACTIONS).fetchall()
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
 
 
 

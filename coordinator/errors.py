@@ -80,6 +80,12 @@ class AuditImmutable(CoordError):
     http_status, exit_code = 400, EXIT_NOPERM
 
 
+class SettingsError(CoordError):
+    """The command's flags and environment do not name one database (raised before connecting)."""
+
+    http_status, exit_code = 400, EXIT_USAGE
+
+
 class PermissionDenied(CoordError):
     http_status, exit_code = 403, EXIT_NOPERM
 
@@ -145,6 +151,9 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO223", "expiry_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO224", "limit_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO225", "request_headers_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO226", "timestamp_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO241", "list_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO242", "json_too_deep", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO401", "kind_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO402", "kinds_required", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO403", "priority_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
@@ -179,6 +188,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO451", "domain_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO452", "network_action_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO453", "network_rule_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO454", "network_range_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO461", "profile_name_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO462", "profile_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO463", "profile_setting_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
@@ -204,12 +214,19 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO304", "name_taken", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO501", "server_misconfigured", "coord", 400, EXIT_CONFIG, Misconfigured),
     ("CO601", "audit_immutable", "coord", 400, EXIT_NOPERM, AuditImmutable),
+    ("CO602", "audit_ddl_refused", "coord", 400, EXIT_NOPERM, AuditImmutable),
+    ("CO603", "audit_head_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO604", "audit_head_other_tenant", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO900", "wait_retry", "internal", 400, EXIT_SOFTWARE, CoordError),
     ("22P02", "invalid_text_representation", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("22007", "invalid_datetime_format", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("22008", "datetime_field_overflow", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("22015", "interval_field_overflow", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("22003", "numeric_value_out_of_range", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
     ("22P05", "untranslatable_character", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("22021", "character_not_in_repertoire", "postgresql", 400, EXIT_DATAERR, InvalidArgument),
+    ("54000", "program_limit_exceeded", "postgresql", 500, EXIT_DATAERR, InvalidArgument),
+    ("54001", "statement_too_complex", "postgresql", 500, EXIT_DATAERR, InvalidArgument),
     ("42501", "insufficient_privilege", "postgresql", 401, EXIT_NOPERM, PermissionDenied),
     ("42883", "undefined_function", "postgresql", 404, EXIT_USAGE, UnknownFunction),
     ("55P03", "lock_not_available", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
@@ -224,7 +241,35 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO486", "audit_export_mismatch", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO487", "audit_restore_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO488", "audit_restore_exists", "coord", 400, EXIT_DATAERR, Conflict),
+    # client logins bound to one tenant
+    ("CO521", "login_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO522", "login_exists", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO523", "login_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO524", "login_policy_invalid", "coord", 400, EXIT_CONFIG, Misconfigured),
+    # connection settings of the coord CLI (coordinator.config)
+    ("CO530", "connection_conflict", "cli", 400, EXIT_USAGE, SettingsError),
+    ("CO531", "setting_invalid", "cli", 400, EXIT_USAGE, SettingsError),
 )
+
+# PostgreSQL raises its own codes without our hints; the registry's hint for each (checked
+# against coord.error_registry by tests/test_errors.py) is added when the error has none.
+POSTGRESQL_HINTS: dict[str, str] = {
+    "22003": "integer arguments are 32-bit, ids, fences and claims 64-bit; check the argument types in docs/api.md",
+    "22007": "intervals look like 30 seconds or 00:05:00, timestamps like 2030-01-01T00:00:00Z",
+    "22008": "check the month and day; the api accepts timestamps from 0001-01-02 to 9999-12-30",
+    "22015": "intervals are limited to about 178 million years; leases to 24 hours",
+    "22021": "send text as UTF-8; invalid byte sequences and encoded surrogates are refused",
+    "22P02": "check the argument types in docs/api.md; JSON text may not hold a lone surrogate escape such as \\ud800",
+    "22P05": "text may not contain NUL bytes",
+    "40001": "retry the call",
+    "40P01": "retry the call",
+    "42501": "the token's role (agent, operator, auditor) is not granted this function; PostgREST answers 401 because "
+             "tokens are verified by the database, not as JWTs",
+    "42883": "list functions with coord call --list",
+    "54000": "lists are one-dimensional (PostgreSQL stops at 6 dimensions)",
+    "54001": "JSON arguments nest at most 32 levels (CO242); PostgreSQL's parser stops after a few thousand",
+    "55P03": "another transaction touching an overlapping path has not committed for 2 seconds; retry",
+}
 
 # psycopg refuses NUL bytes in text before sending; PostgreSQL itself reports the same input
 # as 22P05 when it arrives through JSON (PostgREST). Both mean the same thing to a caller.
@@ -238,12 +283,12 @@ def from_psycopg(exc: BaseException) -> CoordError:
     if isinstance(exc, psycopg.OperationalError) and getattr(exc, "sqlstate", None) is None:
         return Unavailable(str(exc).strip() or "cannot connect to the database")
     if isinstance(exc, psycopg.DataError) and _NUL_MESSAGE in str(exc) and exc.sqlstate is None:
-        return _build(REGISTRY["22P05"], "an argument contains a NUL byte", str(exc), None)
+        return _build(REGISTRY["22P05"], "an argument contains a NUL byte", str(exc), POSTGRESQL_HINTS["22P05"])
     diag = getattr(exc, "diag", None)
     sqlstate = getattr(exc, "sqlstate", None)
     message = (diag.message_primary if diag is not None else None) or str(exc).strip()
     detail = diag.message_detail if diag is not None else None
-    hint = diag.message_hint if diag is not None else None
+    hint = (diag.message_hint if diag is not None else None) or POSTGRESQL_HINTS.get(sqlstate or "")
     entry = REGISTRY.get(sqlstate or "")
     if entry is None:
         err = CoordError(message, code=sqlstate or "XX000", detail=detail, hint=hint)
@@ -257,6 +302,13 @@ def registered(code: str, message: str, detail: str | None = None, hint: str | N
     """The registered error ``code`` for a problem found before the database is reached (a team
     file that is not YAML), reported exactly as the database reports its own errors."""
     return _build(REGISTRY[code], message, detail, hint)
+
+
+def json_too_deep(detail: str) -> CoordError:
+    """JSON nested deeper than Python can handle (about 1000 levels) is far deeper than the
+    database accepts (32, CO242): reported before sending as the database would report it."""
+    return registered("CO242", "a JSON argument nests more than 32 levels of arrays and objects", detail,
+                      "flatten the document, or store deep structures elsewhere and pass a reference")
 
 
 def _build(entry: ErrorCode, message: str, detail: str | None, hint: str | None) -> CoordError:

@@ -9,6 +9,8 @@
   ``-- coord:owner <role>``.
 * A session advisory lock serializes concurrent migrators on one database: the second waits,
   then finds nothing left to apply.
+* Each transaction announces itself to the audit trail's DDL guard (``coord.migrating``, see
+  ``audit.ddl_path``), which refuses DDL on the audit trail from anyone else.
 """
 
 from __future__ import annotations
@@ -177,6 +179,7 @@ def _apply_all(conn: psycopg.Connection, root: Path | None, report: MigrationRep
         objects = discover_objects(base)
         say(f"re-applying {len(objects)} plpgsql/ and rls/ files")
         with conn.transaction():
+            conn.execute(sql.ANNOUNCE_MIGRATION)
             conn.execute(sql.GRANT_AUTH_CREATE)
             for obj in objects:
                 _execute(conn, obj, as_role=obj.owner)
@@ -190,6 +193,7 @@ def _apply_all(conn: psycopg.Connection, root: Path | None, report: MigrationRep
 
 
 def _execute(conn: psycopg.Connection, item: SqlFile, *, as_role: str | None) -> None:
+    conn.execute(sql.ANNOUNCE_MIGRATION)  # the audit trail's DDL guard lets migrations change it
     conn.execute(sql.RESET_ROLE)
     if as_role is not None:
         conn.execute(pgsql.SQL("set local role {}").format(pgsql.Identifier(as_role)))

@@ -35,6 +35,11 @@ def default_data_dir() -> Path:
     env = os.environ.get("COORD_DATA_DIR")
     if env:
         return Path(env).expanduser().resolve()
+    return platform_data_dir()
+
+
+def platform_data_dir() -> Path:
+    """Where the embedded server lives when neither --data-dir nor COORD_DATA_DIR says."""
     if os.geteuid() == 0:
         return Path("/var/lib/agent-coordinator")
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")

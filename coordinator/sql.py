@@ -72,6 +72,10 @@ ENSURE_AUDIT_PARTITIONS = "select audit.ensure_partitions()"
 # Every tenant's copy of the shipped guardrail rules follows authz.guardrail_defaults (superuser: all tenants).
 SYNC_TENANT_GUARDRAILS = "select coalesce(sum(coord.seed_guardrails(t.id)), 0) from coord.tenants as t"
 
+# Announces coord migrate to the audit trail's DDL guard for this transaction (audit.ddl_path):
+# the transaction's own id, so it cannot outlive it. Not a secret: see docs/security.md.
+ANNOUNCE_MIGRATION = "select set_config('coord.migrating', pg_current_xact_id()::text, true)"
+
 # coord_auth may create its functions only while plpgsql/ is being re-applied.
 GRANT_AUTH_CREATE = "grant create on schema coord, api to coord_auth"
 REVOKE_AUTH_CREATE = "revoke create on schema coord, api from coord_auth"
@@ -82,9 +86,32 @@ REVOKE_AUTH_CREATE = "revoke create on schema coord, api from coord_auth"
 # only to the coordinator database, where bootstrap closes pg_stat_activity and backend signals.
 CLOSE_MAINTENANCE_DATABASES = "revoke connect on database postgres, template1 from public"
 
-# An idle open transaction of a client holds back audit sealing and can hide an alert it raised;
-# on the embedded cluster (ours alone) clients get five minutes. docs/operations.md for others.
-BOUND_CLIENT_TRANSACTIONS = "alter role coord_authenticator set idle_in_transaction_session_timeout = '5min'"
+# --- client logins (docs/security.md, "Credentials") -------------------------------------------
+
+# The gateway's password as a SCRAM verifier, so the password itself appears in no statement
+# (and so in no server log).
+SET_GATEWAY_PASSWORD = "alter role coord_authenticator password {}"
+GATEWAY_HAS_PASSWORD = "select rolpassword is not null from pg_catalog.pg_authid where rolname = 'coord_authenticator'"
+
+ADD_LOGIN = "select name, role_name, password, connection_limit from coord.add_login(%s, %s, %s, %s)"
+REMOVE_LOGIN = "select coord.remove_login(%s, %s)"
+LIST_LOGINS = """
+select t.name as tenant, l.name, l.role_name, l.connection_limit, l.comment, l.created_by, l.created_at,
+       (select count(*) from pg_catalog.pg_stat_activity as a where a.usename = l.role_name) as connections,
+       d.actual as drift
+from coord.logins as l
+join coord.tenants as t on t.id = l.tenant_id
+left join coord.login_drift_found(l.tenant_id) as d on d.role_name = l.role_name and d.kind = 'bound'
+where %s::text is null or t.name = %s
+order by t.name, l.name
+"""
+# Drift of every watched login now (p_password_refused: roles whose saved password was refused).
+LOGIN_DRIFT = "select role_name, kind, tenant_id, expected, actual from coord.login_drift_found(null, %s)"
+# Audit drift to one tenant; null: passwords were not checked this time.
+CHECK_LOGINS = "select coord.check_logins(%s, %s)"
+REPAIR_LOGINS = "select role_name, kind, tenant_id, expected, actual from coord.repair_logins(%s)"
+END_STALE_CLIENT_TRANSACTIONS = (
+    "select pid, role_name, tenant_id, state, xact_start from coord.end_stale_client_transactions()")
 
 DATABASE_EXISTS = "select 1 from pg_catalog.pg_database where datname = %s"
 

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from .client import Client
-from .errors import registered
+from .errors import json_too_deep, registered
 from .results import Result
 
 
@@ -71,17 +71,26 @@ def parse_team(text: str, source: str = "team file") -> Any:
     except yaml.YAMLError as exc:
         raise registered("CO231", "the team file is malformed", f"{source}: not valid YAML: {exc}",
                          "see docs/teams.md for the format") from None
+    except RecursionError:
+        raise json_too_deep(f"{source} nests deeper than Python can handle") from None
     if document is None:
         raise registered("CO231", "the team file is malformed", f"{source} is empty",
                          "start with version: 1 and agents: (docs/teams.md)")
-    return _json(document)
+    try:
+        return _json(document)
+    except RecursionError:
+        raise json_too_deep(f"{source} nests deeper than Python can handle") from None
 
 
 def load_team(path: Path) -> Any:
     """Read and parse a team file ("-" reads standard input)."""
-    if str(path) == "-":
-        return parse_team(sys.stdin.read(), "<stdin>")
-    return parse_team(path.read_text(encoding="utf-8"), str(path))
+    source = "<stdin>" if str(path) == "-" else str(path)
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise registered("CO231", "the team file is malformed", f"{source}: not UTF-8 ({exc})",
+                         "save the team file as UTF-8") from None
+    return parse_team(text, source)
 
 
 def apply_team(client: Client, team: Any, *, dry_run: bool = False, prune: bool = False) -> Result:

@@ -13,7 +13,12 @@ begin
     begin create role coord_auth nologin noinherit bypassrls; exception when duplicate_object or unique_violation then null; end;
   end if;
   if not exists (select from pg_catalog.pg_roles where rolname = 'coord_authenticator') then
-    begin create role coord_authenticator login noinherit; exception when duplicate_object or unique_violation then null; end;
+    -- With the defaults every client login is declared to carry (coord.login_policy), so a
+    -- fresh install starts without drift.
+    begin
+      create role coord_authenticator login noinherit;
+      alter role coord_authenticator set idle_in_transaction_session_timeout = '5min';
+    exception when duplicate_object or unique_violation then null; end;
   end if;
   if not exists (select from pg_catalog.pg_roles where rolname = 'coord_anon') then
     begin create role coord_anon nologin noinherit; exception when duplicate_object or unique_violation then null; end;
@@ -109,3 +114,38 @@ revoke select on pg_catalog.pg_locks from public;
 revoke execute on function pg_catalog.pg_lock_status() from public;
 grant select on pg_catalog.pg_locks to pg_read_all_stats;
 grant execute on function pg_catalog.pg_lock_status() to pg_read_all_stats;
+
+-- The rest of the catalog a bare client login could use against other sessions or shared
+-- state (tests/test_client_surface.py lists every volatile catalog function a client may call,
+-- each with its reason; docs/security.md, "What a bare login can do"):
+-- * large objects: one namespace for the whole database, owned by the login that created them,
+--   so under a shared login tenant A could read, overwrite or unlink tenant B's, and any login
+--   could fill the disk. Nothing here uses them; only superusers keep them.
+-- * pg_logical_emit_message writes arbitrary messages into the WAL that logical decoding
+--   consumers (CDC pipelines) read as if the database had sent them.
+-- * pg_blocking_pids, pg_safe_snapshot_blocking_pids, pg_isolation_test_session_is_blocked and
+--   pg_stat_get_backend_io / pg_stat_get_backend_wal (PostgreSQL 18) describe other backends,
+--   like pg_locks and pg_stat_activity above: monitoring keeps them.
+do $catalog$
+declare
+  v_function regprocedure;
+begin
+  for v_function in
+    select p.oid::regprocedure from pg_catalog.pg_proc as p
+    where p.pronamespace = 'pg_catalog'::regnamespace
+      and (p.proname ~ '^lo_' or p.proname in ('loread', 'lowrite', 'pg_logical_emit_message'))
+  loop
+    execute format('revoke execute on function %s from public', v_function);
+  end loop;
+  for v_function in
+    select p.oid::regprocedure from pg_catalog.pg_proc as p
+    where p.pronamespace = 'pg_catalog'::regnamespace
+      and p.proname in ('pg_blocking_pids', 'pg_safe_snapshot_blocking_pids', 'pg_isolation_test_session_is_blocked',
+                        'pg_stat_get_backend_io', 'pg_stat_get_backend_wal')
+  loop
+    execute format('revoke execute on function %s from public', v_function);
+    execute format('grant execute on function %s to pg_read_all_stats', v_function);
+  end loop;
+end
+$catalog$;
+revoke select on pg_catalog.pg_largeobject_metadata from public;

@@ -190,6 +190,13 @@ def make_principal(conn: psycopg.Connection, name: str | None = None, *, tenant:
     return Principal(name, row[0], row[1], row[2], row[3])
 
 
+def bypass_audit_guard(conn: psycopg.Connection) -> None:
+    """Let this transaction change the audit trail's DDL as coord migrate does: what a superuser
+    who sets out to tamper can do by hand (docs/security.md, "The audit trail's DDL guard").
+    Tests that play that superuser call it before they disable the append-only triggers."""
+    conn.execute(sql.ANNOUNCE_MIGRATION)
+
+
 def advance_clock(conn: psycopg.Connection, interval: str) -> None:
     conn.execute("update coord.clock set offset_by = offset_by + %s::interval", (interval,))
 

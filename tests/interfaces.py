@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import postgres
+from psycopg.adapt import Dumper
 
 from coordinator.client import Client, FunctionSignature, load_signatures
 from coordinator.errors import CoordError
@@ -72,14 +74,45 @@ def _main_query(sig: FunctionSignature, keys: list[str]) -> str:
             f'FROM (SELECT "{alias}".* FROM "pgrst_source" AS "{alias}" ) _postgrest_t')
 
 
-def postgrest_call(dsn: str, function: str, raw_body: str, headers: dict[str, str]) -> HttpResponse:
-    """POST /rpc/<function> with raw_body, as PostgREST runs it (db-pre-request = api.pre_request)."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        signatures = load_signatures(conn)
-        if function not in signatures:
+class RawBody(bytes):
+    """A request body exactly as PostgREST received it: bytes that need not be valid UTF-8."""
+
+
+class RawBodyDumper(Dumper):
+    oid = postgres.types["text"].oid
+
+    def dump(self, obj: bytes) -> bytes:
+        return bytes(obj)
+
+
+class PostgrestSession:
+    """PostgREST's connection: one database session reused for every request, as its pool does."""
+
+    def __init__(self, dsn: str) -> None:
+        self.conn = psycopg.connect(dsn, autocommit=True)
+        self.conn.adapters.register_dumper(RawBody, RawBodyDumper)
+        self.signatures = load_signatures(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> PostgrestSession:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def call(self, function: str, raw_body: str | bytes, headers: dict[str, str]) -> HttpResponse:
+        """POST /rpc/<function> with raw_body (db-pre-request = api.pre_request). The keys are read
+        from the body as PostgREST reads them; a body PostgREST itself cannot parse is its 400."""
+        if function not in self.signatures:
             return HttpResponse(404, {"code": "PGRST202", "message": f"Could not find the api.{function} function"})
-        sig = signatures[function]
-        keys = list(json.loads(raw_body)) if raw_body.strip() else []
+        sig = self.signatures[function]
+        body = RawBody(raw_body.encode("utf-8", "surrogatepass") if isinstance(raw_body, str) else raw_body)
+        keys = _body_keys(body, sig)
+        if keys is None:
+            return HttpResponse(400, {"code": "PGRST102", "message": "Empty or invalid json"})
+        conn = self.conn
         conn.execute("BEGIN ISOLATION LEVEL READ COMMITTED " + ("READ WRITE" if sig.volatile else "READ ONLY"))
         try:
             conn.execute(
@@ -90,18 +123,50 @@ def postgrest_call(dsn: str, function: str, raw_body: str, headers: dict[str, st
                 ('"api", "public"', "coord_anon", json.dumps({"role": "coord_anon"}), "POST", f"/rpc/{function}",
                  json.dumps({k.lower(): v for k, v in headers.items()}), "{}"))
             conn.execute('select "api"."pre_request"()')
-            row = conn.execute(_main_query(sig, keys), [raw_body] if keys else []).fetchone()
+            row = conn.execute(_main_query(sig, keys), [body] if keys else []).fetchone()
             conn.execute("COMMIT")
         except psycopg.Error as exc:
             conn.execute("ABORT")
             diag = exc.diag
-            body = {"code": exc.sqlstate, "message": diag.message_primary, "details": diag.message_detail,
-                    "hint": diag.message_hint}
+            error = {"code": exc.sqlstate, "message": diag.message_primary, "details": diag.message_detail,
+                     "hint": diag.message_hint}
             # The JWT role stays coord_anon with opaque tokens, so PostgREST treats 42501 as anonymous.
-            return HttpResponse(postgrest_status(exc.sqlstate or "", diag.message_primary or "", False), body)
-    assert row is not None
-    status = int(row[4]) if row[4] else 200
-    return HttpResponse(status, row[2])
+            return HttpResponse(postgrest_status(exc.sqlstate or "", diag.message_primary or "", False), error)
+        assert row is not None
+        status = int(row[4]) if row[4] else 200
+        return HttpResponse(status, row[2])
+
+
+_KEY = re.compile(rb'"((?:[^"\\]|\\.)*)"\s*:')
+
+
+def _body_keys(body: bytes, sig: FunctionSignature) -> list[str] | None:
+    """The argument names of a JSON object body. PostgREST decodes the body (aeson) to find them;
+    a body that is not JSON is its own 400. Bodies too deep or not UTF-8 for Python's decoder still
+    reach PostgreSQL (aeson reads them), so their keys are taken from the text: the argument names
+    that appear as object keys."""
+    if not body.strip():
+        return []
+    try:
+        decoded = json.loads(body)
+    except RecursionError:
+        decoded = None
+    except (UnicodeDecodeError, ValueError):
+        if not body.lstrip().startswith(b"{"):
+            return None
+        decoded = None
+    if decoded is None:
+        named = {m.group(1).decode("utf-8", "replace") for m in _KEY.finditer(body)}
+        return [name for name in sig.arg_names if name in named]
+    if not isinstance(decoded, dict):
+        return None
+    return list(decoded)
+
+
+def postgrest_call(dsn: str, function: str, raw_body: str | bytes, headers: dict[str, str]) -> HttpResponse:
+    """One request on its own connection (see PostgrestSession)."""
+    with PostgrestSession(dsn) as session:
+        return session.call(function, raw_body, headers)
 
 
 def client_call(dsn: str, function: str, arguments: dict[str, Any], token: str | None) -> Any:

@@ -129,6 +129,9 @@ def build_world(db: psycopg.Connection) -> World:
                                     "p_settings": {"description": f"{t}profdesc"}}))
     _ok(bop.call("assign_profile", {"p_agent": b.agent.name, "p_profile": o["profile"]}))
 
+    # B's audit chain head, as B's auditor would keep it outside the database.
+    o["audit_head"] = _ok(b.clients["auditor"].call("audit_head", {}))["details"]["head"]
+
     # Work that expires: a second agent with a short session, a short lease and a short claim,
     # so a sweep running in tenant A would find it if it could see it.
     mortal = make_principal(db, f"{t}mortal", tenant=b.name)
@@ -150,7 +153,7 @@ def build_world(db: psycopg.Connection) -> World:
                o["unique_key"], o["rule_pattern"], o["expiring_path"], f"{t}minted", f"{t}revoked",
                *(f"{t}payload{i}" for i in range(1, 8)), f"{t}error", f"{t}result", f"{t}summary",
                f"{t}rulereason", o["profile"], f"{t}profdesc", f"{t}cap", f"{t}type", f"{t}key", f"{t}dep",
-               f"{t}high", f"{t}exp"]
+               f"{t}high", f"{t}exp", o["audit_head"].rsplit(":", 1)[1]]
     return World(a, b, t, o, markers)
 
 

@@ -14,8 +14,10 @@ from coordinator import errors
 from coordinator.client import Client
 from tests.conftest import Database, Principal, advance_clock, make_principal
 
-MIGRATION = Path(__file__).parent.parent / "migrations" / "0011_create_alerts.sql"
-DEFAULT_RULES = {"guardrail-blocks", "policy-denials", "revoked-token-use"}
+# Migrations that gave the default rules to the tenants existing then (a block each).
+MIGRATIONS = [Path(__file__).parent.parent / "migrations" / name
+              for name in ("0011_create_alerts.sql", "0012_create_logins.sql")]
+DEFAULT_RULES = {"guardrail-blocks", "policy-denials", "revoked-token-use", "login-drift"}
 
 
 def emit(conn: psycopg.Connection, who: Principal, action: str, decision: str, severity: str = "warning") -> int:
@@ -45,11 +47,13 @@ def test_every_tenant_gets_the_default_rules(db: psycopg.Connection) -> None:
                        "from coord.alert_rules where tenant_id = %s order by name", (tenant,)).fetchall()
     assert {r[0] for r in rules} == DEFAULT_RULES
     assert ("revoked-token-use", "auth.revoked_token", ["refused"], 1, "00:01:00", "critical", True) in rules
-    # The migration's block for tenants that existed before it gives them exactly the same rules.
-    block = re.search(r"-- defaults:begin\n(.*?)-- defaults:end", MIGRATION.read_text(), re.S)
-    assert block is not None
+    assert ("login-drift", "login.check", ["refused"], 1, "00:01:00", "critical", True) in rules
+    # The migrations' blocks for tenants that existed before them give them exactly the same rules.
     db.execute("delete from coord.alert_rules where tenant_id = %s", (tenant,))
-    db.execute(block.group(1))
+    for migration in MIGRATIONS:
+        block = re.search(r"-- defaults:begin\n(.*?)-- defaults:end", migration.read_text(), re.S)
+        assert block is not None, migration.name
+        db.execute(block.group(1))
     again = db.execute("select name, action_pattern, decisions, threshold, within::text, severity, enabled "
                        "from coord.alert_rules where tenant_id = %s order by name", (tenant,)).fetchall()
     assert again == rules

@@ -1,7 +1,8 @@
 """The per-tenant audit hash chain: sealing, verification, and tampering by a superuser.
 
-Tampering needs the append-only triggers out of the way: the superuser disables them with
-ALTER TABLE ... DISABLE TRIGGER inside the test's own transaction (rolled back afterwards)."""
+Tampering needs the append-only triggers out of the way: the superuser announces a migration to
+the DDL guard (tests/test_audit_guard.py) and disables them with ALTER TABLE ... DISABLE TRIGGER
+inside the test's own transaction."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from coordinator.client import Client
 from coordinator.errors import CoordError
-from tests.conftest import make_principal
+from tests.conftest import bypass_audit_guard, make_principal
 
 
 def _events(db: psycopg.Connection, tenant_id: object) -> list[tuple[int, int]]:
@@ -32,6 +33,7 @@ def _busy_tenant(db: psycopg.Connection, agent_factory, tenant: str = "chain") -
 
 
 def _unprotect(db: psycopg.Connection) -> None:
+    bypass_audit_guard(db)
     for table in ("audit.events_default", "audit.chain_links_default"):
         db.execute(f"alter table {table} disable trigger all")
     for row in db.execute("select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace "

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from click.testing import CliRunner, Result
 from coord_cli.main import main
 
-from coordinator.errors import EXIT_DATAERR, EXIT_NOPERM, EXIT_NOT_OK
+from coordinator.errors import EXIT_DATAERR, EXIT_NOINPUT, EXIT_NOPERM, EXIT_NOT_OK, EXIT_USAGE
 
 
 @pytest.fixture(scope="module")
@@ -224,6 +225,122 @@ def test_profile_and_network_commands(data_dir: Path) -> None:
     assert coord("network", "remove", str(rule["details"]["rule_id"]), *boss).exit_code == 0
     assert coord("profile", "assign", "cli-bot", *boss).exit_code == 0
     assert coord("profile", "delete", "builders", *boss).exit_code == 0
+
+
+def test_lock_commands_send_a_directory_on_disk_as_a_subtree(data_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database cannot see the disk: the CLI says that an existing directory is one."""
+    d = ["--data-dir", str(data_dir)]
+    assert coord("up", *d, "--port", "0", "--json").exit_code == 0
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    owner = ["--token", as_json(coord("agent", "add", "cli-dirs", *d, "--json"))["token"], *d]
+    other = ["--token", as_json(coord("agent", "add", "cli-files", *d, "--json"))["token"], *d]
+
+    held = as_json(coord("lock", "acquire", "pkg", *owner, "--json"))
+    assert (held["code"], held["path"]) == ("granted", "pkg/")
+    assert as_json(coord("lock", "acquire", "pkg/mod.py", *owner, "--json"))["path"] == "pkg/mod.py"
+    assert as_json(coord("lock", "acquire", "later.py", *owner, "--json"))["path"] == "later.py"
+    busy = coord("lock", "acquire", "pkg/new.py", *other, "--json")
+    assert busy.exit_code == EXIT_NOT_OK and as_json(busy)["details"]["conflicts"][0]["path"] == "pkg/"
+    checked = as_json(coord("lock", "list", "pkg", *other, "--json"))
+    assert {c["lock_path"] for c in checked} == {"pkg/", "pkg/mod.py"}
+    renewed = as_json(coord("lock", "renew", "pkg", "--fence", str(held["fence"]), *owner, "--json"))
+    assert renewed["code"] == "renewed"
+    released = as_json(coord("lock", "release", "pkg", "--fence", str(held["fence"]), *owner, "--json"))
+    assert released["code"] == "released"
+    help_text = " ".join(coord("lock", "--help").stdout.split())
+    assert "src/app.py" in help_text and "directory here is sent with its trailing /" in help_text
+
+
+def test_flags_win_over_their_variable_and_a_conflicting_pair_is_an_error(data_dir: Path) -> None:
+    d = ["--data-dir", str(data_dir)]
+    up = as_json(coord("up", *d, "--port", "0", "--json"))
+    elsewhere = "host=/nonexistent/run port=1 user=postgres dbname=coord"
+    for command in (["status"], ["migrate"], ["maintain"], ["audit", "seal"]):
+        refused = coord(*command, *d, "--json", env={"COORD_ADMIN_DSN": elsewhere})
+        assert refused.exit_code == EXIT_USAGE, (command, refused.stdout, refused.stderr)
+        error = as_json(refused)
+        assert error["code"] == "CO530" and "--data-dir" in error["detail"] and "COORD_ADMIN_DSN" in error["detail"]
+    human = coord("status", *d, env={"COORD_ADMIN_DSN": elsewhere})
+    assert human.exit_code == EXIT_USAGE and "CO530" in human.stderr and "unset COORD_ADMIN_DSN" in human.stderr
+    operator = as_json(coord("token", "issue", "operator", *d, "--json"))["token"]
+    crossed = coord("agent", "list", "--dsn", up["dsn"], "--token", operator, "--json",
+                    env={"COORD_DATA_DIR": str(data_dir.parent / "another")})
+    assert crossed.exit_code == EXIT_USAGE and as_json(crossed)["code"] == "CO530"
+    # The same server under both names is no conflict; a flag beats its own variable.
+    assert coord("status", *d, "--json", env={"COORD_ADMIN_DSN": up["admin_dsn"]}).exit_code == 0
+    listed = coord("agent", "list", "--dsn", up["dsn"], "--token", operator, "--json",
+                   env={"COORD_DSN": elsewhere, "COORD_TOKEN": "coord_" + "0" * 64})
+    assert listed.exit_code == 0, listed.stderr
+
+
+def test_login_commands(data_dir: Path) -> None:
+    """coord login add prints a DSN bound to one tenant; it takes that tenant's tokens only."""
+    d = ["--data-dir", str(data_dir)]
+    ours = as_json(coord("agent", "add", "cli-bound", *d, "--json"))["token"]
+    theirs = as_json(coord("agent", "add", "cli-other", "--tenant", "elsewhere", *d, "--json"))["token"]
+    added = coord("login", "add", "build-box", "--comment", "the CI runner", *d, "--json")
+    assert added.exit_code == 0, added.stderr
+    login = as_json(added)
+    assert login["dsn"].startswith(f"postgresql://{login['role_name']}:") and "@127.0.0.1:" in login["dsn"]
+    assert coord("lock", "acquire", "bound.py", "--dsn", login["dsn"], "--token", ours, *d).exit_code == 0
+    foreign = coord("lock", "list", "--dsn", login["dsn"], "--token", theirs, *d, "--json")
+    assert foreign.exit_code == EXIT_NOPERM and as_json(foreign)["code"] == "PT401"
+    listed = as_json(coord("login", "list", *d, "--json"))
+    assert [(x["tenant"], x["name"], x["comment"]) for x in listed] == [("default", "build-box", "the CI runner")]
+    taken = coord("login", "add", "build-box", *d, "--json")
+    assert taken.exit_code == EXIT_DATAERR and as_json(taken)["code"] == "CO522"
+    assert coord("login", "list", *d).exit_code == 0
+    assert coord("login", "remove", "build-box", *d).exit_code == 0
+    gone = coord("lock", "list", "--dsn", login["dsn"], "--token", ours, *d, "--json")
+    assert gone.exit_code != 0 and as_json(gone)["code"] == "08000"
+    assert coord("login", "remove", "build-box", *d, "--json").exit_code == EXIT_NOINPUT
+
+
+def test_up_repairs_what_a_gateway_holder_changed(data_dir: Path) -> None:
+    """The finding's attacks through the gateway DSN itself (the credential that PostgREST and
+    the operator's CLI hold): they still work in PostgreSQL, so coord status reports them (exit
+    1; audited to every tenant as login.check refused, the critical login-drift alert) and coord
+    up restores the declared settings and the saved password, and says so."""
+    d = ["--data-dir", str(data_dir)]
+    up = as_json(coord("up", *d, "--json"))
+    healthy = coord("status", *d, "--json")
+    assert healthy.exit_code == 0, healthy.stdout
+    assert as_json(healthy)["logins"] == {"gateway_password": "ok", "drift": []}
+    with psycopg.connect(up["dsn"], autocommit=True) as gateway:
+        gateway.execute("alter role coord_authenticator set idle_in_transaction_session_timeout = 0")
+        gateway.execute("alter role coord_authenticator set statement_timeout = '1ms'")
+        gateway.execute("set role coord_anon")
+        gateway.execute("alter role coord_anon set default_transaction_isolation = 'serializable'")
+        gateway.execute("reset role")
+        gateway.execute("alter role coord_authenticator password 'x'")
+    with pytest.raises(psycopg.OperationalError):  # every client of the gateway is locked out
+        psycopg.connect(up["dsn"]).close()
+    drifted = coord("status", *d, "--json")
+    assert drifted.exit_code == EXIT_NOT_OK
+    logins = as_json(drifted)["logins"]
+    assert logins["gateway_password"] == "refused"
+    assert {(x["role_name"], tuple(x["actual"])) for x in logins["drift"]} == {
+        ("coord_authenticator", ("idle_in_transaction_session_timeout=0", "statement_timeout=1ms", "password")),
+        ("coord_anon", ("default_transaction_isolation=serializable",))}
+    with psycopg.connect(up["admin_dsn"], autocommit=True) as conn:
+        alerts = conn.execute("select t.name, a.severity from coord.alerts a join coord.alert_rules r "
+                              "on r.id = a.rule_id join coord.tenants t on t.id = a.tenant_id "
+                              "where r.name = 'login-drift' and a.state = 'open' order by 1").fetchall()
+    assert alerts and all(severity == "critical" for _, severity in alerts)
+    assert {name for name, _ in alerts} >= {"default", "elsewhere"}
+
+    repaired = coord("up", *d, "--json")
+    assert repaired.exit_code == 0, repaired.stdout
+    notes = " ".join(as_json(repaired)["notes"])
+    assert "password of coord_authenticator had been changed" in notes
+    assert "gateway login coord_authenticator" in notes and "request login coord_anon" in notes
+    assert coord("status", *d, "--json").exit_code == 0
+    with psycopg.connect(up["dsn"], autocommit=True) as gateway:
+        assert gateway.execute("select current_setting('idle_in_transaction_session_timeout'), "
+                               "current_setting('statement_timeout')").fetchone() == ("5min", "0")
 
 
 def test_down_stops_the_server(data_dir: Path) -> None:

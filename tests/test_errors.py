@@ -15,8 +15,10 @@ from psycopg.rows import dict_row
 
 from coordinator import errors
 from coordinator.client import Client
+from coordinator.config import Settings
 from coordinator.docs import render_errors
-from tests.conftest import make_principal
+from tests.conftest import bypass_audit_guard, make_principal
+from tests.interfaces import RawBody, RawBodyDumper
 
 Setup = Callable[[psycopg.Connection], Any]
 Act = Callable[[psycopg.Connection, Any], object]
@@ -28,6 +30,10 @@ def _agent(db: psycopg.Connection, **kwargs: object) -> Client:
 
 def _operator(db: psycopg.Connection) -> Client:
     return Client(connection=db, token=make_principal(db, role="operator").token)
+
+
+def _auditor(db: psycopg.Connection) -> Client:
+    return Client(connection=db, token=make_principal(db, role="auditor").token)
 
 
 def _twin(db: psycopg.Connection) -> Client:
@@ -113,6 +119,7 @@ def _slipped_in(db: psycopg.Connection) -> tuple[Any, Any]:
     """Sealed events, then one of them changed by the superuser: the chain does not verify."""
     context = _old_month(db, (100, 200))
     partition = f"audit.events_{context[1]:%Y_%m}"
+    bypass_audit_guard(db)
     db.execute(f"alter table {partition} disable trigger all")
     db.execute(f"update {partition} set reason = 'rewritten' where txid = '100'")
     return context
@@ -138,6 +145,20 @@ def _restored_once(db: psycopg.Connection) -> str:
     return json.dumps({"partition": "events_1990_01", "content_sha256": "b" * 64, "file_sha256": "a" * 64})
 
 
+def _nested(depth: int) -> Any:
+    value: Any = 0
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def _raw_body(db: psycopg.Connection, body: bytes) -> object:
+    """A request body as PostgREST passes it on: bytes, not necessarily UTF-8 or parseable."""
+    with db.cursor() as cur:
+        cur.adapters.register_dumper(RawBody, RawBodyDumper)
+        return cur.execute('select * from json_to_record(%s::json) as _("p_path" text)', [RawBody(body)])
+
+
 # code -> (setup, the failing call). Only the failing call is checked for writing nothing.
 SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "PT401": (_none, lambda db, _: Client(connection=db, token="coord_" + "0" * 64).acquire_lock("a.py")),
@@ -159,6 +180,9 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO222": (_operator, lambda _db, c: c.create_agent("x1", scopes=["locks:everything"])),
     "CO223": (_operator, lambda _db, c: c.create_agent("x2", expires_in="-1 hour")),
     "CO224": (_operator, lambda _db, c: c.query_audit(limit=0)),
+    "CO226": (_agent, lambda _db, c: c.submit_task("k", run_after="infinity")),
+    "CO241": (_agent, lambda _db, c: c.call("check_locks", {"p_paths": [["a.py"], ["b.py"]]})),
+    "CO242": (_agent, lambda _db, c: c.submit_task("k", _nested(33))),
     "CO225": (_none, lambda db, _: (db.execute("select set_config('request.headers', 'not json', true)"),
                                     db.execute("select api.authenticate()"))),
     "CO401": (_agent, lambda _db, c: c.submit_task("bad kind!")),
@@ -198,6 +222,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO451": (_agent, lambda _db, c: c.check_network("https://example.com/x")),
     "CO452": (_operator, lambda _db, c: c.add_network_rule("example.com", "maybe")),
     "CO453": (_operator, lambda _db, c: c.remove_network_rule(2**40)),
+    "CO454": (_operator, lambda _db, c: c.add_network_rule("10.1.2.3/8", "deny")),
     "CO461": (_operator, lambda _db, c: c.create_profile("Bad Name", 2)),
     "CO462": (_operator, lambda _db, c: c.delete_profile("no-such-profile")),
     "CO463": (_operator, lambda _db, c: c.create_profile("p", 2, {"max_lock_ttl": "3 days"})),
@@ -225,9 +250,17 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO304": (_twin, lambda _db, c: c.create_agent("twin")),
     "CO501": (_none, lambda db, _: db.execute("select coord.fail('CO999')")),
     "CO601": (_none, lambda db, _: db.execute("update audit.events set reason = 'rewritten'")),
+    "CO602": (_none, lambda db, _: db.execute("alter table audit.events disable trigger all")),
+    "CO603": (_auditor, lambda _db, c: c.verify_audit(head="coord-audit-head:1:not-a-head")),
+    "CO604": (_auditor, lambda _db, c: c.verify_audit(
+        head=f"coord-audit-head:1:{'0' * 8}-{'0' * 4}-{'0' * 4}-{'0' * 4}-{'0' * 12}:1:{'a' * 64}")),
     "22P02": (_agent, lambda _db, c: c.call("release_lock", {"p_path": "a.py", "p_fence": "abc"})),
     "22007": (_agent, lambda _db, c: c.call("acquire_lock", {"p_path": "a.py", "p_ttl": "soon"})),
     "22015": (_agent, lambda _db, c: c.call("acquire_lock", {"p_path": "a.py", "p_ttl": "99999999999 years"})),
+    "22008": (_operator, lambda _db, c: c.call("query_audit", {"p_since": "294277-01-01"})),
+    "22021": (_none, lambda db, _: _raw_body(db, b'{"p_path": "a\xff.py"}')),
+    "54000": (_agent, lambda _db, c: c.call("check_locks", {"p_paths": _nested(7)})),
+    "54001": (_none, lambda db, _: _raw_body(db, b'{"p_path": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")),
     "22003": (_agent, lambda _db, c: c.call("release_lock", {"p_path": "a.py", "p_fence": 2**70})),
     "22P05": (_agent, lambda _db, c: c.acquire_lock("a\x00b")),
     "42501": (_none, lambda db, _: Client(connection=db).acquire_lock("a.py")),
@@ -242,6 +275,17 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO487": (_none, lambda db, _: db.execute(
         """select audit.restore_archive('{"partition": "events_1990_01"}')""")),
     "CO488": (_restored_once, lambda db, manifest: db.execute("select audit.restore_archive(%s)", (manifest,))),
+    # client logins bound to one tenant (admin path)
+    "CO521": (_none, lambda db, _: db.execute("select coord.remove_login(coord.ensure_tenant('t1'), 'nobody')")),
+    "CO522": (lambda db: db.execute("select coord.add_login(coord.ensure_tenant('t1'), 'twin')"),
+              lambda db, _: db.execute("select coord.add_login(coord.ensure_tenant('t1'), 'twin')")),
+    "CO523": (_none, lambda db, _: db.execute("select coord.add_login(coord.ensure_tenant('t1'), 'Bad Name')")),
+    "CO524": (lambda db: db.execute("update coord.login_policy set settings = '{no_such_setting=1}'"),
+              lambda db, _: db.execute("select * from coord.repair_logins()")),
+    # connection settings of the CLI: raised before any database is reached
+    "CO530": (_none, lambda _db, _: Settings(dsn="postgresql://u@db.example.com/coord",
+                                             environ={"COORD_DATA_DIR": "/nonexistent"}).client_dsn()),
+    "CO531": (_none, lambda _db, _: Settings(environ={"COORD_PORT": "fivefive"}).port_setting()),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.
@@ -339,6 +383,25 @@ def test_python_registry_matches_database(db: psycopg.Connection) -> None:
     database = {r["code"]: (r["name"], r["origin"], r["http_status"], r["exit_code"]) for r in rows}
     python = {c: (e.name, e.origin, e.http_status, e.exit_code) for c, e in errors.REGISTRY.items()}
     assert python == database
+
+
+def test_every_code_has_a_hint(db: psycopg.Connection) -> None:
+    """PostgreSQL raises its own codes without our hints: the client adds the registry's."""
+    rows = db.execute("select code, origin, hint from coord.error_registry").fetchall()
+    assert [code for code, _, hint in rows if not hint] == []
+    assert {code: hint for code, origin, hint in rows if origin == "postgresql"} == errors.POSTGRESQL_HINTS
+
+
+def test_client_side_json_too_deep_reads_as_the_database_error(db: psycopg.Connection) -> None:
+    message, hint = db.execute("select message, hint from coord.error_registry where code = 'CO242'").fetchone()
+    err = errors.json_too_deep("x")
+    assert (err.code, err.message, err.hint, err.exit_code) == ("CO242", message, hint, errors.EXIT_DATAERR)
+
+
+def test_client_adds_the_registry_hint_to_postgresql_errors(db: psycopg.Connection) -> None:
+    with pytest.raises(errors.InvalidArgument) as caught:
+        _agent(db).call("release_lock", {"p_path": "a.py", "p_fence": "abc"})
+    assert caught.value.code == "22P02" and caught.value.hint == errors.POSTGRESQL_HINTS["22P02"]
 
 
 def test_errors_doc_is_generated_from_the_registry(db: psycopg.Connection) -> None:

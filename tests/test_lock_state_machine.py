@@ -23,16 +23,18 @@ from coordinator.results import LockResult
 from tests.conftest import Database, make_principal
 
 AGENTS = ("a0", "a1", "a2", "a3")
-PATHS = ("src/", "src/app.py", "src/lib/", "src/lib/util.py", "src/lib/util.py/", "docs/", "docs/a.md", "README")
+# Directories with and without their slash, a file with one: a lock covers its node and everything
+# below it however it is spelled (src and src/app.py overlap).
+PATHS = ("src/", "src", "src/app.py", "src/lib/", "src/lib", "src/lib/util.py", "src/lib/util.py/", "docs/",
+         "docs/a.md", "README")
 OVERLAP_VIOLATIONS = """
 select a.path, a.mode, b.path, b.mode
 from coord.locks a
 join coord.locks b on a.tenant_id = b.tenant_id and a.id < b.id and a.holder_id <> b.holder_id
 where a.expires_at > coord.now() and b.expires_at > coord.now()
   and (a.mode = 'exclusive' or b.mode = 'exclusive')
-  and (rtrim(a.path, '/') = rtrim(b.path, '/')
-       or (right(a.path, 1) = '/' and starts_with(b.path, a.path))
-       or (right(b.path, 1) = '/' and starts_with(a.path, b.path)))
+  and (starts_with(rtrim(a.path, '/') || '/', rtrim(b.path, '/') || '/')
+       or starts_with(rtrim(b.path, '/') || '/', rtrim(a.path, '/') || '/'))
 """
 
 

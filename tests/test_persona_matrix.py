@@ -115,11 +115,15 @@ ARGUMENTS: dict[str, Variants] = {
     "delete_profile": lambda w: [{"p_name": w.objects["profile"]}],
     "list_profiles": lambda w: [{}],
     "my_profile": lambda w: [{}],
+    # tenant B's head: refused as another tenant's (CO604), never compared with A's chain
+    "verify_audit": lambda w: [{}, {"p_head": w.objects["audit_head"]}, {"p_head": w.objects["audit_head"],
+                                                                         "p_seal": False}],
+    "audit_head": lambda w: [{}, {"p_seal": False}],
 }
 # Functions of branches not merged yet (guardrails, audit chain, alerts): their parameter types
 # say enough until someone writes arguments aimed at tenant B's guardrails, archives and alerts.
 UPCOMING = {"check_operation", "add_guardrail", "set_guardrail_enabled", "list_guardrails",
-            "list_guardrail_violations", "verify_audit", "list_archives", "query_restored_audit", "list_alerts",
+            "list_guardrail_violations", "list_archives", "query_restored_audit", "list_alerts",
             "resolve_alert", "list_alert_rules", "add_alert_rule", "set_alert_rule"}
 ARGUMENTS.update(dict.fromkeys(UPCOMING, TYPED))
 

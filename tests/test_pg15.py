@@ -91,3 +91,22 @@ def test_up_bootstraps_an_external_server(pg15) -> None:
     with Client(client_dsn, grant.token) as agent:
         assert agent.acquire_lock("ext.py").code == "granted"
     assert admin.up(admin_dsn=admin_dsn, tenant="external").operator_token is None
+
+
+def test_bound_logins_on_pg15(pg15) -> None:
+    from coordinator import admin
+
+    server, admin_dsn, _ = pg15
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        own, other = make_principal(conn, "own15", tenant="t15"), make_principal(conn, "other15", tenant="u15")
+    endpoint = {"host": "127.0.0.1", "port": server.state().port}
+    login = admin.add_login(admin_dsn, "box15", tenant="t15", endpoint=endpoint)
+    try:
+        with Client(login.dsn, own.token) as client:
+            assert client.acquire_lock("pg15.py").code == "granted"
+        with Client(login.dsn, other.token) as client, pytest.raises(errors.Unauthenticated):
+            client.my_locks()
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            assert conn.execute("select count(*) from coord.login_drift_found()").fetchone() == (0,)
+    finally:
+        admin.remove_login(admin_dsn, "box15", tenant="t15")

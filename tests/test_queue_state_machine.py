@@ -12,7 +12,11 @@ heartbeat, restart and sweep. After every step the database itself is checked:
   on a failed, cancelled or dead one;
 * no two live leases of different holders (principal and session) overlap unless both are
   shared, with directory prefixes; lease fences only grow;
-* a claimed task holds every lease it declared.
+* a claimed task holds every lease it declared;
+* no agent holds more live leases than its profile's max_locks, nor a lease that outlives now +
+  its max_lock_ttl (a1 and a3 act under a tight profile), and an agent whose token lacks
+  locks:write (a4) holds none, whichever way leases are taken (acquire, claims of tasks that
+  declare them, batch claims) or extended (renewals, heartbeats).
 
 At least 10,000 steps (calls that reached the database) run per CI run; COORD_QUEUE_STEPS
 raises it (bin/bench soak).
@@ -34,8 +38,12 @@ from coordinator.client import Client
 from coordinator.results import ClaimResult
 from tests.conftest import Database, make_principal
 
-AGENTS = ("a0", "a1", "a2", "a3")
+AGENTS = ("a0", "a1", "a2", "a3", "a4")
 SESSIONLESS = "a3"  # calls without a session: its leases and claims end only by their own expiry
+TIGHT = ("a1", "a3")  # act under a profile with max_locks and max_lock_ttl
+TIGHT_PROFILE = {"max_locks": 2, "max_lock_ttl": "1 minute"}
+NO_LOCKS = "a4"  # its token may claim and keep a session, not take leases
+SCOPES = {NO_LOCKS: ["tasks:*", "sessions:*"]}
 KINDS = ("build", "test")
 PATHS = ("src/", "src/app.py", "src/lib/", "src/lib/util.py", "docs/", "docs/a.md")
 STEPS = int(os.environ.get("COORD_QUEUE_STEPS", "10000"))
@@ -73,6 +81,24 @@ select t.id, path from coord.tasks t, unnest(t.lock_paths) as path
 where t.state = 'claimed' and t.lease_expires_at > coord.now()
   and not exists (select from coord.locks l where l.task_id = t.id and l.path = path
                   and l.holder_id = t.claimed_by and l.session_id is not distinct from t.claimed_session_id)
+"""
+LEASES_OVER_LIMIT = """
+select p.name, count(*), f.max_locks
+from coord.locks l
+join coord.principals p on p.id = l.holder_id
+join coord.tenants n on n.id = p.tenant_id
+join coord.profiles f on f.id = coalesce(p.profile_id, n.default_profile_id)
+where l.expires_at > coord.now()
+group by p.name, f.max_locks
+having count(*) > f.max_locks
+"""
+LEASES_PAST_TTL = """
+select p.name, l.path, l.expires_at - coord.now(), f.max_lock_ttl
+from coord.locks l
+join coord.principals p on p.id = l.holder_id
+join coord.tenants n on n.id = p.tenant_id
+join coord.profiles f on f.id = coalesce(p.profile_id, n.default_profile_id)
+where l.expires_at - coord.now() > f.max_lock_ttl
 """
 PRE_COMPLETE = """
 select t.state::text, t.claim, t.lease_expires_at > coord.now(),
@@ -172,7 +198,10 @@ class QueueMachine(RuleBasedStateMachine):
             for c in claims:
                 self._note_claim(agent, client, c)
         else:
-            assert len(claims) == 1 and claims[0].code in ("empty", "session_ended")
+            # denied / at_limit: the ready tasks declare leases the agent may not take (its
+            # token or profile), and they stay queued for the others.
+            refusals = {"denied", "at_limit"} if agent in (*TIGHT, NO_LOCKS) else set()
+            assert len(claims) == 1 and claims[0].code in {"empty", "session_ended", *refusals}, claims[0]
             if claims[0].code == "session_ended":  # the process notices and starts over
                 self._start(agent)
 
@@ -247,7 +276,11 @@ class QueueMachine(RuleBasedStateMachine):
     def lock(self, agent: str, path: str, mode: str) -> None:
         self._step()
         result = self.world.clients[agent].acquire_lock(path, ttl="20 seconds", mode=mode)
-        assert result.code in ("granted", "renewed", "busy", "session_ended")
+        if agent == NO_LOCKS:
+            assert result.code == "denied"
+            return
+        limited = {"at_limit"} if agent in TIGHT else set()
+        assert result.code in {"granted", "renewed", "busy", "session_ended", *limited}
         if result.code == "session_ended":
             self._start(agent)
 
@@ -316,12 +349,22 @@ class QueueMachine(RuleBasedStateMachine):
             assert admin.execute(ORPHANED_DEPENDENTS).fetchall() == []
             assert admin.execute(OVERLAPPING_LEASES).fetchall() == []
             assert admin.execute(MISSING_TASK_LEASES).fetchall() == []
+            assert admin.execute(LEASES_OVER_LIMIT).fetchall() == []
+            assert admin.execute(LEASES_PAST_TTL).fetchall() == []
+            assert admin.execute("select count(*) from coord.locks l join coord.principals p on p.id = l.holder_id "
+                                 "where p.name = %s", (NO_LOCKS,)).fetchone()[0] == 0
 
 
 def test_queue_invariants_hold_under_concurrent_agents_and_dying_sessions(committed_db: Database) -> None:
     admin = psycopg.connect(committed_db.admin_dsn, autocommit=True)
-    tokens = {name: make_principal(admin, name, tenant="queue-machine").token for name in AGENTS}
+    tokens = {name: make_principal(admin, name, tenant="queue-machine", scopes=SCOPES.get(name)).token
+              for name in AGENTS}
     clients = {name: Client(committed_db.client_dsn, token) for name, token in tokens.items()}
+    with Client(committed_db.client_dsn, make_principal(admin, "boss", tenant="queue-machine",
+                                                        role="operator").token) as boss:
+        assert boss.create_profile("tight", 2, TIGHT_PROFILE).ok
+        for name in TIGHT:
+            assert boss.assign_profile(name, "tight").ok
     world = World(clients, admin)
     try:
         QueueMachine.world = world

@@ -48,8 +48,29 @@ class _ConcatenationFinder(Visitor):  # type: ignore[misc]
             self.problems.append("concat()")
         if name == "format" and node.args and isinstance(node.args[0], ast.A_Const):
             template = getattr(node.args[0].val, "sval", "") or ""
-            if re.search(r"%(\d+\$)?s", template):
+            if any(not _integer_cast(argument) for argument in _plain_arguments(template, node.args)):
                 self.problems.append("format() with %s (use %I or %L)")
+
+
+_INTEGER_TYPES = {"int2", "int4", "int8", "integer", "smallint", "bigint"}
+
+
+def _plain_arguments(template: str, args: list[Any]) -> list[Any]:
+    """The arguments format() inserts with %s (None where the argument is missing)."""
+    found, position = [], 0
+    for match in re.finditer(r"%(?:(\d+)\$)?[-0-9*]*([sIL%])", template):
+        if match.group(2) == "%":
+            continue
+        position = int(match.group(1)) if match.group(1) else position + 1
+        if match.group(2) == "s":
+            found.append(args[position] if position < len(args) else None)
+    return found
+
+
+def _integer_cast(node: Any) -> bool:
+    """%s is harmless for an argument cast to an integer type: a number cannot break out of the
+    statement (DDL such as CONNECTION LIMIT takes no quoted literal, so %L does not work there)."""
+    return isinstance(node, ast.TypeCast) and node.typeName.names[-1].sval in _INTEGER_TYPES
 
 
 def _plpgsql_functions(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -115,6 +136,14 @@ def test_the_linter_catches_what_it_should() -> None:
     finder = _ConcatenationFinder()
     finder(pglast.parse_sql("select 'delete from t where a = ' || x, format('drop %s', y), format('drop %I', z)"))
     assert finder.problems == ["string concatenation (||)", "format() with %s (use %I or %L)"]
+    finder = _ConcatenationFinder()
+    finder(pglast.parse_sql("select format('limit %s', n::integer), format('%I limit %2$s', r, n::int8)"))
+    assert finder.problems == []
+    for text in ("format('limit %s', n::text)", "format('%I %s', r, n)", "format('%1$s', n)",
+                 "format('%s %s', 1::int)"):
+        finder = _ConcatenationFinder()
+        finder(pglast.parse_sql(f"select {text}"))
+        assert finder.problems == ["format() with %s (use %I or %L)"], text
 
 
 @pytest.mark.parametrize("path", RLS_FILES, ids=lambda p: p.name)

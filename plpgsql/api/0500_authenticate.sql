@@ -13,6 +13,7 @@ declare
   v_headers jsonb;
   v_principal api.principal_info;
   v_claims text;
+  v_login_tenant uuid;
 begin
   begin
     v_headers := coalesce(nullif(v_headers_text, ''), '{}')::jsonb;
@@ -31,7 +32,22 @@ begin
     return null;
   end if;
 
+  -- The login this session connected with decides which tenants it may act for: a bound login
+  -- (coord.logins) its own only; the gateway coord_authenticator and superusers any. Any other
+  -- role (a bound login of another coordinator database on the same cluster, a role someone
+  -- made a member of the request roles) may act for none.
+  select l.tenant_id into v_login_tenant from coord.logins as l where l.role_name = session_user;
+  if v_login_tenant is null and session_user <> 'coord_authenticator'
+     and not coalesce((select r.rolsuper from pg_catalog.pg_roles as r where r.rolname = session_user), false) then
+    perform coord.fail('PT401', format('login %s is not a client login of this database', session_user),
+      'connect with the DSN coord login add printed (or, for infrastructure, as coord_authenticator)');
+  end if;
+
   v_principal := coord.verify_token(v_headers ->> 'x-coord-token');
+  if v_login_tenant is not null and v_login_tenant <> v_principal.tenant_id then
+    perform coord.fail('PT401', format('login %s is bound to another tenant than the token''s', session_user),
+      'use the token of a principal of the tenant this login was issued for');
+  end if;
   -- The session a call acts in must be one of this principal's own (ended ones included: a
   -- zombie process then gets results saying its session is over, not authentication errors).
   if v_headers ? 'x-coord-session' then
@@ -65,6 +81,6 @@ begin
 end;
 $$;
 
-comment on function api.authenticate() is 'Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a session of that principal) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token. Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
+comment on function api.authenticate() is 'Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a session of that principal) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token, and for a token of another tenant than the one the session''s login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
 revoke all on function api.authenticate() from public;
 grant execute on function api.authenticate() to coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;

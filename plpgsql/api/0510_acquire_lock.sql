@@ -1,4 +1,6 @@
--- Take (or renew) a lease on a file or, with a trailing '/', a directory subtree.
+-- Take (or renew) a lease on a path and everything below it. The trailing '/' of a directory
+-- is kept in the lease but changes no decision: src and src/ are one node, and both overlap
+-- src/app.py (a file and a directory cannot share a name on disk).
 create or replace function api.acquire_lock(
   p_path text,
   p_ttl interval default interval '15 minutes',
@@ -25,14 +27,12 @@ declare
 begin
   perform coord.check_ttl(p_ttl);
   if p_mode is null or p_mode not in ('exclusive', 'shared') then
-    perform coord.fail('CO214', format('mode %s', coalesce(p_mode, 'null')));
+    perform coord.fail('CO214', format('mode %s', coalesce(left(p_mode, 100), 'null')));
   end if;
   if char_length(p_reason) > 1000 then
     perform coord.fail('CO215', format('reason has %s characters', char_length(p_reason)));
   end if;
-  if p_wait is null or p_wait < interval '0' or p_wait > interval '60 seconds' then
-    perform coord.fail('CO212', format('wait %s', coalesce(p_wait::text, 'null')));
-  end if;
+  perform coord.check_interval(p_wait, 'CO212', 'wait', interval '0', interval '60 seconds');
   perform coord.require_read_committed();
 
   v_decision := authz.decide('lock.acquire', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl));
@@ -43,7 +43,7 @@ begin
     end if;
   end if;
   if v_decision.allowed and v_refusal is null then
-    v_held := coord.locks_over_limit(v_me, v_path);
+    v_held := coord.locks_over_limit(v_me, array[v_path]);
   end if;
   if not v_decision.allowed then
     v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason, p_mode => p_mode);
@@ -52,7 +52,7 @@ begin
   elsif v_held is not null then
     v_result := coord.make_lock_result(false, 'at_limit', v_path, p_mode => p_mode,
       p_reason => format('you hold %s live leases; your profile allows %s', v_held ->> 'held', v_held ->> 'limit'));
-    v_result.details := v_held;
+    v_result.details := v_held - 'needed';
   elsif p_wait = interval '0' then
     v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_mode::coord.lock_mode,
                                        p_ttl, p_reason, coord.clock_now());
@@ -103,6 +103,6 @@ end;
 $$;
 
 comment on function api.acquire_lock(text, interval, text, text, interval) is
-'Takes a lease on p_path (a trailing / locks the directory subtree) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+'Takes a lease on p_path and everything below it (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 revoke all on function api.acquire_lock(text, interval, text, text, interval) from public;
 grant execute on function api.acquire_lock(text, interval, text, text, interval) to coord_agent, coord_operator;

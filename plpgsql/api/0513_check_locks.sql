@@ -20,6 +20,7 @@ declare
   v_now timestamptz := coord.clock_now();
   v_paths text[];
 begin
+  perform coord.check_list(p_paths, 'paths');
   if p_paths is null or cardinality(p_paths) not between 1 and 1000 then
     perform coord.fail('CO217', format('%s paths', coalesce(cardinality(p_paths)::text, 'null')));
   end if;
@@ -41,8 +42,8 @@ begin
     from coord.locks as x
     where x.tenant_id = v_me.tenant_id
       and x.expires_at > v_now
-      and (x.path = any (coord.path_ancestors(q.path) || array[rtrim(q.path, '/'), rtrim(q.path, '/') || '/'])
-           or (right(q.path, 1) = '/' and x.path >= q.path and x.path < (left(q.path, -1) || '0')))
+      and (x.path = any (coord.covering_paths(q.path))
+           or (x.path >= rtrim(q.path, '/') || '/' and x.path < rtrim(q.path, '/') || '0'))
   ) as l on true
   left join coord.principals as p on p.tenant_id = l.tenant_id and p.id = l.holder_id
   order by q.position, l.path, l.id;
@@ -50,6 +51,6 @@ end;
 $$;
 
 comment on function api.check_locks(text[]) is
-'For each of p_paths (1-1000, normalized), the live leases that overlap it (same path, an enclosing directory, or, for a directory, anything inside it): one row per lease, or one row with locked = false. fence is shown only for your own leases. Read-only.';
+'For each of p_paths (1-1000, normalized), the live leases that overlap it: on the same node, on an enclosing directory, or anywhere below it (a path covers its subtree with or without a trailing /: src and src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for your own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.';
 revoke all on function api.check_locks(text[]) from public;
 grant execute on function api.check_locks(text[]) to coord_agent, coord_operator, coord_auditor;

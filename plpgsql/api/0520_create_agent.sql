@@ -11,10 +11,12 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := coord.principal();
-  -- The new token's scopes must all be held by the caller's own token (scope.escalation).
-  v_decision authz.decision := authz.decide('principal.create', p_name,
-    jsonb_build_object('scopes', p_scopes, 'grants', to_jsonb(coalesce(p_scopes, '{*}'))));
+  v_decision authz.decision;
 begin
+  perform coord.check_list(p_scopes, 'scopes');
+  -- The new token's scopes must all be held by the caller's own token (scope.escalation).
+  v_decision := authz.decide('principal.create', p_name,
+    jsonb_build_object('scopes', p_scopes, 'grants', to_jsonb(coalesce(p_scopes, '{*}'))));
   if not v_decision.allowed then
     perform audit.record('principal.create', 'denied', 'principal', p_name, v_decision.reason, '{}', v_decision, 'warning');
     return row(false, 'denied', v_decision.reason, null, p_name, v_me.tenant_name, 'agent',
@@ -25,6 +27,6 @@ end;
 $$;
 
 comment on function api.create_agent(text, text[], interval) is
-'Operators: registers agent p_name in your tenant and returns its first token (shown once) with p_scopes (default {*}) and optional lifetime p_expires_in. denied when the policy refuses, including scope.escalation: every scope of the new token must be held by your own. Errors: CO221 bad name, CO222 bad scopes, CO223 bad lifetime, CO304 name taken.';
+'Operators: registers agent p_name in your tenant and returns its first token (shown once) with p_scopes (default {*}) and optional lifetime p_expires_in. denied when the policy refuses, including scope.escalation: every scope of the new token must be held by your own. Errors: CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name taken.';
 revoke all on function api.create_agent(text, text[], interval) from public;
 grant execute on function api.create_agent(text, text[], interval) to coord_operator;

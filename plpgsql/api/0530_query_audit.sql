@@ -40,6 +40,8 @@ declare
   v_min integer;
 begin
   perform coord.check_limit(p_limit);
+  perform coord.check_timestamp(p_since, 'since');
+  perform coord.check_timestamp(p_until, 'until');
   if p_action is not null then
     if p_action !~ '^[a-z_*]+(\.[a-z_*]+)*$' or char_length(p_action) > 100 then
       perform coord.fail('CO491', format('action pattern %s', pg_catalog.quote_literal(left(p_action, 100))));
@@ -97,6 +99,6 @@ end;
 $$;
 
 comment on function api.query_audit(integer, text, text, bigint, bigint, text, text, text, timestamptz, timestamptz, text) is
-'Operators and auditors: audit events of your tenant, filtered by action pattern (* matches any run, e.g. guardrail.*), target id and type, actor name, decision, time range [since, until) and minimum severity. Newest first, paged with p_before_id; with p_after_id, the events after that id oldest first (a tail cursor). Errors: CO224 limit, CO491 pattern, CO496 filter, PT403.';
+'Operators and auditors: audit events of your tenant, filtered by action pattern (* matches any run, e.g. guardrail.*), target id and type, actor name, decision, time range [since, until) and minimum severity. Newest first, paged with p_before_id; with p_after_id, the events after that id oldest first (a tail cursor). Errors: CO224 limit, CO491 pattern, CO496 filter, CO226 since or until not finite or beyond 0001-01-02 .. 9999-12-30, PT403.';
 revoke all on function api.query_audit(integer, text, text, bigint, bigint, text, text, text, timestamptz, timestamptz, text) from public;
 grant execute on function api.query_audit(integer, text, text, bigint, bigint, text, text, text, timestamptz, timestamptz, text) to coord_operator, coord_auditor;

@@ -52,6 +52,7 @@ declare
   v_profile uuid;
   v_profile_differs boolean;
 begin
+  perform coord.check_json(p_team, 'team', 4194304);
   if not v_decision.allowed then
     perform audit.record('team.apply', 'denied', 'tenant', v_me.tenant_name, v_decision.reason,
       jsonb_build_object('dry_run', v_dry_run), v_decision, 'warning');
@@ -296,6 +297,6 @@ end;
 $$;
 
 comment on function api.apply_team(jsonb, boolean) is
-'Operators: declares the principals of your tenant from a team document ({"version": 1, "agents": [{"name", "role", "scopes", "description", "profile"}], "prune": false}; docs/teams.md) and returns the diff in details (create, change, unchanged, disable) with each new token once in details.tokens (code applied or no_change; planned and nothing written with p_dry_run). Idempotent. A scope change revokes the tokens with other scopes and issues one new token; a declared disabled principal is enabled with a new token; an agent''s declared profile (null: the tenant default) is assigned (change profile, no new token); prune disables principals not declared, never you. denied when the policy refuses or a token would carry a scope yours lacks. Errors: CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name, CO233 role change, CO234 change to yourself, CO462 unknown profile.';
+'Operators: declares the principals of your tenant from a team document ({"version": 1, "agents": [{"name", "role", "scopes", "description", "profile"}], "prune": false}; docs/teams.md) and returns the diff in details (create, change, unchanged, disable) with each new token once in details.tokens (code applied or no_change; planned and nothing written with p_dry_run). Idempotent. A scope change revokes the tokens with other scopes and issues one new token; a declared disabled principal is enabled with a new token; an agent''s declared profile (null: the tenant default) is assigned (change profile, no new token); prune disables principals not declared, never you. denied when the policy refuses or a token would carry a scope yours lacks. Errors: CO404 over 4 MiB, CO242 nested over 32 levels, CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name, CO233 role change, CO234 change to yourself, CO462 unknown profile.';
 revoke all on function api.apply_team(jsonb, boolean) from public;
 grant execute on function api.apply_team(jsonb, boolean) to coord_operator;

@@ -22,6 +22,9 @@ declare
   v_paths text[];
   v_now timestamptz := coord.now();
 begin
+  perform coord.check_list(p_depends_on, 'depends_on');
+  perform coord.check_list(p_locks, 'locks');
+  perform coord.check_timestamp(p_run_after, 'run_after');
   perform coord.require_read_committed();
   v_decision := authz.decide('task.submit', p_kind, jsonb_build_object('kind', p_kind));
   if not v_decision.allowed then
@@ -51,6 +54,6 @@ end;
 $$;
 
 comment on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[]) is
-'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths the claim leases exclusively (all or none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.';
+'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths the claim leases exclusively (all or none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.';
 revoke all on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[]) from public;
 grant execute on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[]) to coord_agent, coord_operator;

@@ -11,6 +11,6 @@ end;
 $$;
 
 comment on function api.claim_task(text[], interval) is
-'Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id, payload, claim (the fencing token renew/complete/fail need), attempt and lease_expires_at, and in locks the fences of the leases it declared. ok=false with empty, at_limit (your concurrency limit), session_ended or denied. Errors: CO401/CO402 kinds, CO406 lease, CO213.';
+'Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id, payload, claim (the fencing token renew/complete/fail need), attempt and lease_expires_at, and in locks the fences of the leases it declared. A task that declares leases is claimed only if you may take them as acquire_lock would (scope locks:write, trust, allowed operations, the lease within max_lock_ttl) and they fit your profile''s max_locks; otherwise it is skipped, stays queued, and the refusal is audited (lock.acquire). ok=false with empty, at_limit (your concurrency limit; or, with details.max_locks, leases_held, leases_needed and task_ids, the leases of the ready tasks do not fit max_locks), session_ended or denied (the claim, or with details.rule and task_ids the leases the ready tasks declare). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
 revoke all on function api.claim_task(text[], interval) from public;
 grant execute on function api.claim_task(text[], interval) to coord_agent, coord_operator;

@@ -36,10 +36,15 @@ begin
     p_lease := greatest(p_lease, coord.session_lease_floor(v_me));
   end if;
   for v_result in select * from coord.claim_tasks_as(v_me, p_kinds, p_lease, p_limit) loop
-    -- A claim that takes nothing is still a decision, and every decision is on record.
-    if v_result.code in ('at_limit', 'empty') then
+    -- A claim that takes nothing is still a decision, and every decision is on record; one
+    -- refused for the leases its task declares carries the rule that refused them.
+    if v_result.code in ('at_limit', 'empty', 'denied') then
       perform audit.record('task.claim', v_result.code, 'kinds', array_to_string(p_kinds, ','), v_result.reason,
-        v_result.details, v_decision, case when v_result.code = 'empty' then 'debug' else 'warning' end);
+        v_result.details,
+        case when v_result.code = 'denied'
+             then row(false, 'deny', 'native', v_result.details ->> 'rule', v_result.reason)::authz.decision
+             else v_decision end,
+        case when v_result.code = 'empty' then 'debug' else 'warning' end);
     end if;
     return next v_result;
   end loop;
@@ -47,6 +52,6 @@ end;
 $$;
 
 comment on function api.claim_tasks(text[], interval, integer) is
-'Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one: one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended, denied). Claims are audited by the task state machine (with the decision that allowed them); a claim that takes nothing is audited as task.claim empty (severity debug). Errors: CO401/CO402, CO406, CO224 limit, CO213.';
+'Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one: one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended, denied). Tasks whose declared leases you may not take (the lock.acquire decision, or your profile''s max_locks, which counts every lease you hold) are skipped and stay queued; each refusal is audited as lock.acquire denied or at_limit. Claims are audited by the task state machine (with the decision that allowed them); a claim that takes nothing is audited as task.claim with its code (empty: severity debug). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.';
 revoke all on function api.claim_tasks(text[], interval, integer) from public;
 grant execute on function api.claim_tasks(text[], interval, integer) to coord_agent, coord_operator;

@@ -18,9 +18,7 @@ declare
   v_refused text;
 begin
   perform coord.check_claim(p_task_id, p_claim);
-  if octet_length(p_result::text) > 65536 then
-    perform coord.fail('CO404', format('result has %s bytes', octet_length(p_result::text)));
-  end if;
+  perform coord.check_json(p_result, 'result', 65536);
   v_ops := coord.guard_operations(p_result);
   perform coord.require_read_committed();
   v_decision := authz.decide('task.complete', p_task_id::text, jsonb_build_object('claim', p_claim));
@@ -84,6 +82,6 @@ end;
 $$;
 
 comment on function api.complete_task(bigint, bigint, jsonb) is
-'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked or needs approval the result is blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result too large, CO213.';
+'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked or needs approval the result is blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
 revoke all on function api.complete_task(bigint, bigint, jsonb) from public;
 grant execute on function api.complete_task(bigint, bigint, jsonb) to coord_agent, coord_operator;

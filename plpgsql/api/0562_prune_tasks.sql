@@ -10,9 +10,7 @@ declare
   v_decision authz.decision;
   v_counts jsonb;
 begin
-  if p_finished_before is null or p_finished_before < interval '0' then
-    perform coord.fail('CO420', format('finished_before %s', coalesce(p_finished_before::text, 'null')));
-  end if;
+  perform coord.check_interval(p_finished_before, 'CO420', 'finished_before', interval '0', interval '100 years');
   v_decision := authz.decide('task.prune', null, jsonb_build_object('finished_before', p_finished_before));
   if not v_decision.allowed then
     perform audit.record('task.prune', 'denied', 'tenant', v_me.tenant_id::text, v_decision.reason, '{}',
@@ -35,6 +33,6 @@ end;
 $$;
 
 comment on function api.prune_tasks(interval) is
-'Operators: deletes completed, failed and cancelled tasks of your tenant that finished more than p_finished_before ago (default 7 days); dead tasks stay until an operator redrives them. Their history remains in the audit log. Code pruned, details.pruned counts by state. Errors: CO420 negative interval.';
+'Operators: deletes completed, failed and cancelled tasks of your tenant that finished more than p_finished_before ago (default 7 days); dead tasks stay until an operator redrives them. Their history remains in the audit log. Code pruned, details.pruned counts by state. Errors: CO420 interval negative or over 100 years.';
 revoke all on function api.prune_tasks(interval) from public;
 grant execute on function api.prune_tasks(interval) to coord_operator;

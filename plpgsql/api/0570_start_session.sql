@@ -15,9 +15,8 @@ declare
   v_now timestamptz := coord.now();
   v_id uuid;
 begin
-  if p_ttl is null or p_ttl < interval '1 second' or p_ttl > interval '1 hour' then
-    perform coord.fail('CO432', format('ttl %s', coalesce(p_ttl::text, 'null')));
-  end if;
+  perform coord.check_interval(p_ttl, 'CO432', 'ttl', interval '1 second', interval '1 hour');
+  perform coord.check_list(p_capabilities, 'capabilities');
   if p_agent_type !~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$' then
     perform coord.fail('CO436', format('agent type %s', pg_catalog.quote_literal(left(p_agent_type, 100))));
   end if;
@@ -46,6 +45,6 @@ end;
 $$;
 
 comment on function api.start_session(text, text[], interval) is
-'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. Errors: CO432 ttl, CO433 capabilities, CO436 agent type.';
+'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type.';
 revoke all on function api.start_session(text, text[], interval) from public;
 grant execute on function api.start_session(text, text[], interval) to coord_agent, coord_operator;

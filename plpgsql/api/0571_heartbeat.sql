@@ -10,10 +10,14 @@ declare
   v_decision authz.decision;
   v_now timestamptz := coord.clock_now();  -- the running clock, as for lock leases
   v_expires_at timestamptz;
-  v_locks integer;
-  v_claims integer;
+  v_locks integer := 0;
+  v_claims integer := 0;
   v_refusal text;
-  v_max_duration interval;
+  v_profile coord.profiles;
+  v_lease_until timestamptz;
+  v_lock_decision authz.decision;
+  v_claim_decision authz.decision;
+  v_refused jsonb;
 begin
   if v_me.session_id is null then
     perform coord.fail('CO431', 'heartbeat without an x-coord-session header');
@@ -45,34 +49,66 @@ begin
     return row(false, 'session_ended', v_refusal, v_me.session_id, null, '{}')::api.session_result;
   end if;
 
-  -- Everything the session holds lives at least as long as the session now does, except a
-  -- claim past its deadline (claimed_at + the profile's max_task_duration, as renew_task
-  -- enforces): heartbeats never stretch a claim's life beyond it. Rows are locked in the one
-  -- order: session (above), its tasks, their leases, each in id order.
-  v_max_duration := (coord.effective_profile(v_me)).max_task_duration;
-  update coord.tasks as t set lease_expires_at = least(v_expires_at, t.claimed_at + v_max_duration)
-  where t.id in (select x.id from coord.tasks as x
-                 where x.tenant_id = v_me.tenant_id and x.claimed_session_id = v_me.session_id
-                   and x.state = 'claimed' and x.lease_expires_at > v_now
-                   and x.lease_expires_at < least(v_expires_at, x.claimed_at + v_max_duration)
-                 order by x.id for update);
-  get diagnostics v_claims = row_count;
-  update coord.locks as l set expires_at = v_expires_at, renewed_at = v_now
-  where l.id in (select x.id from coord.locks as x
-                 where x.tenant_id = v_me.tenant_id and x.session_id = v_me.session_id
-                   and x.expires_at > v_now and x.expires_at < v_expires_at
-                 order by x.id for update);
-  get diagnostics v_locks = row_count;
+  -- Everything the session holds lives at least as long as the session now does, if the
+  -- agent may still hold it: leases pass the decision renew_lock takes and never outlive
+  -- now + max_lock_ttl; claims pass the decision renew_task takes and never outlive their
+  -- deadline (claimed_at + the profile's max_task_duration); a claim of a task that declares
+  -- leases lives no longer than its leases. Refusals are audited with their rule. Rows are
+  -- locked in the one order: session (above), its tasks, their leases, each in id order.
+  v_profile := coord.effective_profile(v_me);
+  v_lease_until := least(v_expires_at, v_now + v_profile.max_lock_ttl);
+  if exists (select from coord.locks as l
+             where l.tenant_id = v_me.tenant_id and l.session_id = v_me.session_id and l.expires_at > v_now) then
+    v_lock_decision := authz.decide('lock.renew', v_me.session_id::text,
+      jsonb_build_object('ttl', v_lease_until - v_now), 'session.heartbeat');
+  end if;
+  if exists (select from coord.tasks as t
+             where t.tenant_id = v_me.tenant_id and t.claimed_session_id = v_me.session_id
+               and t.state = 'claimed' and t.lease_expires_at > v_now) then
+    v_claim_decision := authz.decide('task.renew', v_me.session_id::text, '{}', 'session.heartbeat');
+  end if;
+  if v_claim_decision.allowed then
+    update coord.tasks as t
+    set lease_expires_at = least(v_expires_at, t.claimed_at + v_profile.max_task_duration,
+                                 case when cardinality(t.lock_paths) > 0 then v_lease_until end)
+    where t.id in (select x.id from coord.tasks as x
+                   where x.tenant_id = v_me.tenant_id and x.claimed_session_id = v_me.session_id
+                     and x.state = 'claimed' and x.lease_expires_at > v_now
+                     and (cardinality(x.lock_paths) = 0 or v_lock_decision.allowed)
+                     and x.lease_expires_at < least(v_expires_at, x.claimed_at + v_profile.max_task_duration,
+                                                    case when cardinality(x.lock_paths) > 0 then v_lease_until end)
+                   order by x.id for update);
+    get diagnostics v_claims = row_count;
+  end if;
+  if v_lock_decision.allowed then
+    update coord.locks as l set expires_at = v_lease_until, renewed_at = v_now
+    where l.id in (select x.id from coord.locks as x
+                   where x.tenant_id = v_me.tenant_id and x.session_id = v_me.session_id
+                     and x.expires_at > v_now and x.expires_at < v_lease_until
+                   order by x.id for update);
+    get diagnostics v_locks = row_count;
+  end if;
+  if not v_lock_decision.allowed then
+    perform audit.record('lock.renew', 'denied', 'session', v_me.session_id::text,
+      format('leases of the session not extended: %s', v_lock_decision.reason), '{}', v_lock_decision, 'warning');
+  end if;
+  if not v_claim_decision.allowed then
+    perform audit.record('task.renew', 'denied', 'session', v_me.session_id::text,
+      format('claims of the session not extended: %s', v_claim_decision.reason), '{}', v_claim_decision, 'warning');
+  end if;
 
+  v_refused := jsonb_strip_nulls(jsonb_build_object(
+    'locks_refused', case when not v_lock_decision.allowed then v_lock_decision.rule end,
+    'claims_refused', case when not v_claim_decision.allowed then v_claim_decision.rule end));
   perform audit.record('session.heartbeat', 'alive', 'session', v_me.session_id::text, null,
     jsonb_strip_nulls(jsonb_build_object('status', p_status, 'current_task', p_current_task,
-      'locks_extended', v_locks, 'claims_extended', v_claims)), v_decision);
+      'locks_extended', v_locks, 'claims_extended', v_claims)) || v_refused, v_decision);
   return row(true, 'alive', null, v_me.session_id, v_expires_at,
-             jsonb_build_object('locks_extended', v_locks, 'claims_extended', v_claims))::api.session_result;
+             jsonb_build_object('locks_extended', v_locks, 'claims_extended', v_claims) || v_refused)::api.session_result;
 end;
 $$;
 
 comment on function api.heartbeat(text, bigint) is
-'Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it holds to at least that (code alive), a claim never past its deadline (claimed_at + the profile''s max_task_duration). p_status is one lower-case word (working, idle, blocked, ...), p_current_task what you work on. A session that missed its heartbeat is over: session_ended, and its leases and claims are gone; start a new one. Errors: CO431 no session, CO434 status, CO410 unknown task.';
+'Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it holds to at least that (code alive), a lease never past now + the profile''s max_lock_ttl, a claim never past its deadline (claimed_at + the profile''s max_task_duration) nor past the leases of its task. Leases are extended only if you may still hold them (the decision renew_lock takes), claims only if you may still renew them (renew_task''s); otherwise details.locks_refused / claims_refused name the rule, the refusal is audited, and they run out. p_status is one lower-case word (working, idle, blocked, ...), p_current_task what you work on. A session that missed its heartbeat is over: session_ended, and its leases and claims are gone; start a new one. Errors: CO431 no session, CO434 status, CO410 unknown task.';
 revoke all on function api.heartbeat(text, bigint) from public;
 grant execute on function api.heartbeat(text, bigint) to coord_agent, coord_operator;

@@ -21,6 +21,11 @@ declare
   v_files text[];
   v_id bigint;
 begin
+  perform coord.check_list(p_completed, 'completed');
+  perform coord.check_list(p_in_progress, 'in_progress');
+  perform coord.check_list(p_decisions, 'decisions');
+  perform coord.check_list(p_next_steps, 'next_steps');
+  perform coord.check_list(p_relevant_files, 'relevant_files');
   if p_summary is null or char_length(p_summary) not between 1 and 20000 then
     perform coord.fail('CO441', format('summary of %s characters', coalesce(char_length(p_summary), 0)));
   end if;
@@ -59,6 +64,6 @@ end;
 $$;
 
 comment on function api.write_handoff(text, text[], text[], text[], text[], text[], bigint, text) is
-'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths, up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id. Errors: CO441, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
+'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths, up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id. Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
 revoke all on function api.write_handoff(text, text[], text[], text[], text[], text[], bigint, text) from public;
 grant execute on function api.write_handoff(text, text[], text[], text[], text[], text[], bigint, text) to coord_agent, coord_operator;

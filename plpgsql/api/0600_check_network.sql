@@ -7,7 +7,8 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := coord.principal();
-  v_domain text := coord.normalize_domain(p_domain);
+  v_domain text := coord.normalize_host(p_domain);
+  v_address inet := case when v_domain ~ '^[0-9.]+$' or strpos(v_domain, ':') > 0 then v_domain::inet end;
   v_decision authz.decision := authz.decide('network.check', v_domain);
   v_rule record;
   v_profile coord.profiles := coord.effective_profile(v_me);
@@ -16,14 +17,19 @@ begin
   if not v_decision.allowed then
     v_result := row(false, 'denied', v_decision.reason, v_domain, null, null, 'policy', '{}');
   else
-    -- Exact or *.suffix (every subdomain, not the suffix itself), compared as strings: no LIKE.
+    -- A name matches name rules, exact or *.suffix (every subdomain, not the suffix itself),
+    -- compared as strings (no LIKE); an address matches the address and range rules that
+    -- contain it. Both sides are canonical, so one address has one spelling.
     select r.id, r.pattern, r.action, r.priority, r.principal_id, r.profile_id into v_rule
     from authz.network_rules as r
     where r.tenant_id = v_me.tenant_id
       and (r.principal_id = v_me.principal_id or r.profile_id = v_profile.id
            or (r.principal_id is null and r.profile_id is null))
-      and (r.pattern = v_domain
-           or (left(r.pattern, 2) = '*.' and right(v_domain, char_length(r.pattern) - 1) = substr(r.pattern, 2)))
+      and case when v_address is null
+               then r.network is null
+                    and (r.pattern = v_domain
+                         or (left(r.pattern, 2) = '*.' and right(v_domain, char_length(r.pattern) - 1) = substr(r.pattern, 2)))
+               else r.network >>= v_address end
     order by r.priority desc, (r.action = 'deny') desc, r.id
     limit 1;
     if found then
@@ -53,6 +59,6 @@ end;
 $$;
 
 comment on function api.check_network(text) is
-'May you contact p_domain? Normalizes it (case, trailing dot, port; URLs, non-ASCII and metacharacters are CO451; IDN as punycode), then the highest-priority matching rule of your tenant, your profile or you decides (exact domain or *.suffix for subdomains; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default); every check is audited. Errors: CO451.';
+'May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. URLs, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
 revoke all on function api.check_network(text) from public;
 grant execute on function api.check_network(text) to coord_agent, coord_operator;

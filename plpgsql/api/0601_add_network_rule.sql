@@ -14,7 +14,8 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := coord.principal();
-  v_pattern text := coord.normalize_domain(p_pattern, true);
+  v_rule record := coord.network_pattern(p_pattern);
+  v_pattern text := v_rule.pattern;
   v_decision authz.decision;
   v_agent uuid;
   v_profile uuid;
@@ -50,8 +51,10 @@ begin
     perform audit.record('network.rule_add', 'denied', 'domain', v_pattern, v_decision.reason, '{}', v_decision, 'warning');
     return row(false, 'denied', v_decision.reason, '{}')::api.result;
   end if;
-  insert into authz.network_rules (tenant_id, principal_id, profile_id, pattern, action, priority, reason, created_by, created_at)
-  values (v_me.tenant_id, v_agent, v_profile, v_pattern, p_action, p_priority, p_reason, v_me.principal_id, coord.now())
+  insert into authz.network_rules (tenant_id, principal_id, profile_id, pattern, network, action, priority, reason,
+                                   created_by, created_at)
+  values (v_me.tenant_id, v_agent, v_profile, v_pattern, v_rule.network, p_action, p_priority, p_reason,
+          v_me.principal_id, coord.now())
   returning id into v_id;
   perform audit.record('network.rule_add', 'added', 'network_rule', v_id::text, p_reason,
     jsonb_strip_nulls(jsonb_build_object('pattern', v_pattern, 'action', p_action, 'priority', p_priority,
@@ -61,6 +64,6 @@ end;
 $$;
 
 comment on function api.add_network_rule(text, text, integer, text, text, text) is
-'Operators, and trust-4 agents for other agents and profiles only (never for themselves, their own profile or the whole tenant, which includes them): adds an allow or deny rule for a domain (exact) or *.domain (its subdomains), for the whole tenant, for one agent (p_for_agent) or for the agents of one profile (p_for_profile; the caller is always the verified operator or trust-4 agent), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern. Errors: CO451 pattern, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent, CO462 unknown profile; CO452 also when both p_for_agent and p_for_profile are given.';
+'Operators, and trust-4 agents for other agents and profiles only (never for themselves, their own profile or the whole tenant, which includes them): adds an allow or deny rule for a host name (exact), *.name (its subdomains), an IP address (any spelling check_network accepts; stored canonical, IPv4 embedded in IPv6 as IPv4) or a range address/prefix-length (10.0.0.0/8, 169.254.0.0/16, fd00::/8; no bits set past the prefix), for the whole tenant, for one agent (p_for_agent) or for the agents of one profile (p_for_profile; the caller is always the verified operator or trust-4 agent), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern. Errors: CO451 pattern, CO454 range, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent, CO462 unknown profile; CO452 also when both p_for_agent and p_for_profile are given.';
 revoke all on function api.add_network_rule(text, text, integer, text, text, text) from public;
 grant execute on function api.add_network_rule(text, text, integer, text, text, text) to coord_agent, coord_operator;

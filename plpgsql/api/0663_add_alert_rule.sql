@@ -49,6 +49,6 @@ end;
 $$;
 
 comment on function api.add_alert_rule(text, text, text[], integer, interval, text, text) is
-'Operators: adds an alert rule: p_threshold events with a decision in p_decisions (denied, blocked, needs_approval, refused) on actions matching p_action_pattern (* wildcard), by one actor within p_within, raise an alert of p_severity (notice, warning, critical). Code added (details.rule_id), exists when the name is taken, denied. Errors: CO491 pattern, CO492 rule fields.';
+'Operators: adds an alert rule: p_threshold events with a decision in p_decisions (denied, blocked, needs_approval, refused) on actions matching p_action_pattern (* wildcard), by one actor within p_within, raise an alert of p_severity (notice, warning, critical). Code added (details.rule_id), exists when the name is taken, denied. Errors: CO491 pattern, CO492 rule fields, CO241 decisions not a flat list.';
 revoke all on function api.add_alert_rule(text, text, text[], integer, interval, text, text) from public;
 grant execute on function api.add_alert_rule(text, text, text[], integer, interval, text, text) to coord_operator;

@@ -52,6 +52,6 @@ end;
 $$;
 
 comment on function api.set_alert_rule(text, boolean, integer, interval, text, text, text[], text) is
-'Operators: changes an alert rule of your tenant by name: enable or disable it, or change its threshold, interval, severity, action pattern, decisions or description (null keeps a field). Open alerts keep their severity. Code changed, or denied. Errors: CO493 unknown rule, CO491 pattern, CO492 rule fields.';
+'Operators: changes an alert rule of your tenant by name: enable or disable it, or change its threshold, interval, severity, action pattern, decisions or description (null keeps a field). Open alerts keep their severity. Code changed, or denied. Errors: CO493 unknown rule, CO491 pattern, CO492 rule fields, CO241 decisions not a flat list.';
 revoke all on function api.set_alert_rule(text, boolean, integer, interval, text, text, text[], text) from public;
 grant execute on function api.set_alert_rule(text, boolean, integer, interval, text, text, text[], text) to coord_operator;

@@ -42,6 +42,7 @@ from (values
   ('alert.rule',       'alerts:write',     array['operator'],                      true,  'add, change, enable or disable alert rules'),
   -- audit chain (issue 4 §5): verifying seals first, so it is gated and audited like a mutation
   ('audit.verify',     'audit:read',       array['operator', 'auditor'],           true,  'seal and verify the tenant''s audit hash chain'),
+  ('audit.head',       'audit:read',       array['operator', 'auditor'],           true,  'seal and export the tenant''s audit chain head, to keep outside the database'),
   -- guardrails (issue 4 §3)
   ('guardrail.check',  'guardrails:check', array['agent', 'operator'],             true,  'check an operation against the guardrails (every check is audited, violations are kept)'),
   ('guardrail.admin',  'guardrails:admin', array['operator'],                      true,  'add, enable or disable guardrail rules'),

@@ -1,8 +1,9 @@
 -- Canonical repository-relative path: Unicode NFC, '/' separators (a backslash is a separator
 -- too), no empty, '.' or '..' segments. Absolute paths are refused rather than guessed at, so
 -- /home/me/repo/src/a.py can never be a different lock from src/a.py. A trailing '/' (or a
--- final '.' or '..') marks a directory subtree. Case is preserved: paths are case-sensitive,
--- like git.
+-- final '.' or '..') is kept: it says the path is a directory. It changes no lock decision: a
+-- lock covers its node and everything below it either way (coord.covering_paths). Case is
+-- preserved: paths are case-sensitive, like git.
 create or replace function coord.normalize_path(p_path text)
 returns text
 language plpgsql
@@ -51,5 +52,5 @@ begin
 end;
 $$;
 
-comment on function coord.normalize_path(text) is 'Canonical form of a repository-relative path (./a/../b -> b, a//b -> a/b, a\b -> a/b, dir/ keeps its slash); errors CO201-CO206 for empty, too long, control characters, escaping or naming the root, absolute.';
+comment on function coord.normalize_path(text) is 'Canonical form of a repository-relative path (./a/../b -> b, a//b -> a/b, a\b -> a/b, dir/ keeps its slash, which names a directory and changes no overlap); errors CO201-CO206 for empty, too long, control characters, escaping or naming the root, absolute.';
 revoke all on function coord.normalize_path(text) from public;

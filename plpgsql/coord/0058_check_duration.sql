@@ -7,9 +7,8 @@ immutable
 set search_path = pg_catalog, pg_temp
 as $$
 begin
-  if p_value is null or p_value <= interval '0' or p_value > interval '24 hours' then
-    perform coord.fail(p_code, format('%s %s', p_what, coalesce(p_value::text, 'null')));
-  end if;
+  -- Positive: intervals count whole microseconds, so the smallest positive one is 1 microsecond.
+  perform coord.check_interval(p_value, p_code, p_what, interval '1 microsecond', interval '24 hours');
 end;
 $$;
 

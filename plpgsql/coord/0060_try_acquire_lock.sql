@@ -1,4 +1,6 @@
--- One attempt to grant a lease. Serializes with every overlapping attempt (advisory locks:
+-- One attempt to grant a lease. A lease covers its node and everything below it, with or
+-- without a trailing '/' (coord.covering_paths): two leases overlap when one's node is the
+-- other's or encloses it. Serializes with every overlapping attempt (advisory locks:
 -- shared on ancestor directories, exclusive on the path's own node), then decides from the
 -- committed state: expired leases and the leases of dead sessions are removed, the holder's
 -- own leases (same principal, same session) never conflict, except that a lease held for a
@@ -22,7 +24,6 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_is_dir boolean := right(p_path, 1) = '/';
   v_node text := case when right(p_path, 1) = '/' then left(p_path, -1) else p_path end;
   v_ancestors text[] := coord.path_ancestors(p_path);
   v_row record;
@@ -43,14 +44,15 @@ begin
   end loop;
   perform pg_catalog.pg_advisory_xact_lock(coord.lock_key(p_tenant_id, v_node));
 
-  -- Index probes (tenant_id, path): the node itself and its ancestors, and for a directory
-  -- the range of everything below it.
+  -- Index probes (tenant_id, path): the node itself and its ancestors in both spellings, and
+  -- the range of everything below the node (a file has nothing below it on disk, so covering
+  -- that range costs nothing and refuses the other reading of the same name).
   for v_row in
     select l.id, l.path, l.mode, l.holder_id, l.session_id, l.task_id, l.fence, l.expires_at
     from coord.locks as l
     where l.tenant_id = p_tenant_id
-      and (l.path = any (v_ancestors || array[v_node, v_node || '/'])
-           or (v_is_dir and l.path >= p_path and l.path < (v_node || '0')))
+      and (l.path = any (coord.covering_paths(p_path))
+           or (l.path >= v_node || '/' and l.path < v_node || '0'))
     order by l.id
     for update
   loop

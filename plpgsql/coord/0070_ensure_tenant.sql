@@ -10,7 +10,7 @@ declare
   v_profile uuid := gen_random_uuid();
 begin
   if p_name is null or p_name !~ '^[a-z0-9][a-z0-9_.-]{0,62}$' then
-    perform coord.fail('CO221', format('tenant name %s', coalesce(p_name, 'null')),
+    perform coord.fail('CO221', format('tenant name %s', coalesce(left(p_name, 100), 'null')),
       'tenant names are 1-63 lower-case letters, digits, and . _ -');
   end if;
   -- The default profile is created with the tenant (the foreign key is checked at commit).

@@ -18,13 +18,14 @@ declare
   v_token_id uuid;
   v_expires_at timestamptz;
 begin
+  perform coord.check_list(p_scopes, 'scopes');
   if p_scopes is null or cardinality(p_scopes) not between 1 and 64 or exists (
     select from unnest(p_scopes) as s where s is null or s !~ '^(\*|[a-z_]+:(\*|read|write))$'
   ) then
-    perform coord.fail('CO222', format('scopes %s', coalesce(p_scopes::text, 'null')));
+    perform coord.fail('CO222', format('scopes %s', coalesce(left(p_scopes::text, 200), 'null')));
   end if;
-  if p_expires_in is not null and p_expires_in <= interval '0' then
-    perform coord.fail('CO223', format('expires in %s', p_expires_in));
+  if p_expires_in is not null then
+    perform coord.check_interval(p_expires_in, 'CO223', 'expires in', interval '1 microsecond', interval '100 years');
   end if;
 
   select p.name, p.role, t.name as tenant_name
@@ -52,5 +53,5 @@ begin
 end;
 $$;
 
-comment on function coord.issue_token(uuid, uuid, text[], interval, text) is 'Issues a token for a principal of the tenant; the token text is returned once and only its SHA-256 is stored. CO222 bad scopes, CO223 bad lifetime, CO302 unknown principal.';
+comment on function coord.issue_token(uuid, uuid, text[], interval, text) is 'Issues a token for a principal of the tenant; the token text is returned once and only its SHA-256 is stored. CO241/CO222 bad scopes, CO223 bad lifetime (over 100 years too), CO302 unknown principal.';
 revoke all on function coord.issue_token(uuid, uuid, text[], interval, text) from public;

@@ -16,7 +16,7 @@ declare
   v_principal_id uuid;
 begin
   if p_name is null or p_name !~ '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}$' then
-    perform coord.fail('CO221', format('name %s', coalesce(p_name, 'null')));
+    perform coord.fail('CO221', format('name %s', coalesce(left(p_name, 100), 'null')));
   end if;
   if not exists (select from coord.tenants as t where t.id = p_tenant_id) then
     perform coord.fail('CO301', format('tenant %s', p_tenant_id));

@@ -66,6 +66,8 @@ begin
       coalesce((v_spec ->> 'required_trust')::integer, 0), v_spec ->> 'unique_key',
       array(select jsonb_array_elements_text(coalesce(v_spec -> 'locks', '[]'))));
     v_spec := v_spec || jsonb_build_object('locks', to_jsonb(v_paths));
+    -- PostgreSQL refuses what is not a timestamp at all (22007, 22008); the api's range is ours.
+    perform coord.check_timestamp((v_spec ->> 'run_after')::timestamptz, format('item %s: run_after', i));
     if v_spec ? 'ref' then
       if jsonb_typeof(v_spec -> 'ref') <> 'string' or v_refs ? (v_spec ->> 'ref') then
         perform coord.fail('CO415', format('item %s: ref must be a string unique in the batch', i));

@@ -1,8 +1,11 @@
 -- The claim: highest priority then oldest among ready tasks (queued, every dependency
 -- completed, run_after passed) of the given kinds whose required trust the claimant meets,
 -- within the claimant's concurrency limit, skipping rows other claimers hold. A task that
--- declares leases is claimed only if all of them are granted in the same transaction;
--- otherwise it is skipped. Each claim gets a new fencing claim token and a lease.
+-- declares leases is claimed only if all of them are granted in the same transaction, and
+-- only if the claimant may take them: the gate's decision for lock.acquire (scope, trust,
+-- allowed operations, max_lock_ttl against the claim's lease), taken at the first such task,
+-- and the profile's max_locks. A task whose leases are refused or busy is skipped and stays
+-- queued, untouched; each claim gets a new fencing claim token and a lease.
 create or replace function coord.claim_tasks_as(
   p_me api.principal_info,
   p_kinds text[],
@@ -22,7 +25,7 @@ declare
   v_held integer;
   v_room integer;
   v_claimed integer := 0;
-  v_skipped integer := 0;
+  v_busy integer := 0;
   v_skipped_round integer;
   v_tried bigint[] := '{}';
   v_ids bigint[];
@@ -30,6 +33,12 @@ declare
   v_fences jsonb;
   v_candidate record;
   v_rounds integer := 0;
+  v_lease_decision authz.decision;
+  v_leases_allowed boolean;  -- null until a task that declares leases is met
+  v_refused bigint[] := '{}';
+  v_over bigint[] := '{}';
+  v_over_limit jsonb;
+  v_limit jsonb;
 begin
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
@@ -60,6 +69,7 @@ begin
       where t.tenant_id = p_me.tenant_id and t.state = 'queued' and t.pending_deps = 0
         and t.kind = any (p_kinds) and t.run_after <= v_now and t.required_trust <= v_trust
         and t.id <> all (v_tried)
+        and (cardinality(t.lock_paths) = 0 or v_leases_allowed is not false)
       order by t.priority desc, t.id
       limit v_room - v_claimed
       for update skip locked
@@ -69,8 +79,39 @@ begin
         v_ids := v_ids || v_candidate.id;
         continue;
       end if;
+      if v_leases_allowed is null then
+        -- Every lease passes the decision acquire_lock takes; this claim was counted already.
+        v_lease_decision := authz.decide('lock.acquire', array_to_string(v_candidate.lock_paths, ','),
+          jsonb_build_object('mode', 'exclusive', 'ttl', p_lease, 'task_id', v_candidate.id), 'task.claim');
+        v_leases_allowed := v_lease_decision.allowed;
+        if not v_leases_allowed then
+          perform audit.record('lock.acquire', 'denied', 'task', v_candidate.id::text, v_lease_decision.reason,
+            jsonb_build_object('paths', v_candidate.lock_paths, 'mode', 'exclusive', 'ttl', p_lease,
+                               'task_id', v_candidate.id),
+            v_lease_decision, 'warning');
+        end if;
+      end if;
+      if not v_leases_allowed then
+        v_refused := v_refused || v_candidate.id;
+        v_skipped_round := v_skipped_round + 1;
+        continue;
+      end if;
+      v_limit := coord.locks_over_limit(p_me, v_candidate.lock_paths);
+      if v_limit is not null then
+        v_over := v_over || v_candidate.id;
+        v_over_limit := coalesce(v_over_limit, v_limit);
+        v_skipped_round := v_skipped_round + 1;
+        perform audit.record('lock.acquire', 'at_limit', 'task', v_candidate.id::text,
+          format('task %s needs %s more leases; you hold %s and your profile allows %s', v_candidate.id,
+                 v_limit ->> 'needed', v_limit ->> 'held', v_limit ->> 'limit'),
+          jsonb_build_object('paths', v_candidate.lock_paths, 'mode', 'exclusive', 'ttl', p_lease,
+                             'task_id', v_candidate.id) || v_limit,
+          v_lease_decision, 'warning');
+        continue;
+      end if;
       begin
-        v_fences := coord.take_task_leases(p_me, v_candidate.id, v_candidate.lock_paths, p_lease, v_now);
+        v_fences := coord.take_task_leases(p_me, v_candidate.id, v_candidate.lock_paths, p_lease, v_now,
+                                           v_lease_decision);
         if v_fences is null then
           raise exception using errcode = 'CO900';
         end if;
@@ -80,6 +121,7 @@ begin
         -- Its leases are busy: leave it for later. Paths are sorted within a task, not across
         -- the tasks of one batch, so two batch claims can deadlock; the loser skips the task.
         v_skipped_round := v_skipped_round + 1;
+        v_busy := v_busy + 1;
       end;
     end loop;
 
@@ -99,7 +141,6 @@ begin
         order by c.priority desc, c.id;
       v_claimed := v_claimed + cardinality(v_ids);
     end if;
-    v_skipped := v_skipped + v_skipped_round;
     exit when v_skipped_round = 0 or v_claimed >= v_room or v_rounds >= 4;
   end loop;
 
@@ -110,16 +151,33 @@ begin
     perform coord.sweep(p_me.tenant_id, 8, false);
   end if;
 
-  if v_claimed = 0 then
+  if v_claimed > 0 then
+    return;
+  end if;
+  -- Nothing claimed: say why, the refusal of a policy first.
+  if cardinality(v_refused) > 0 then
+    return next row(false, 'denied',
+      format('task %s declares leases you may not take: %s', array_to_string(v_refused, ', '), v_lease_decision.reason),
+      null, null, null, null, null, null, null, null, null,
+      jsonb_build_object('rule', v_lease_decision.rule, 'task_ids', to_jsonb(v_refused)))::api.claim_result;
+  elsif cardinality(v_over) > 0 then
+    return next row(false, 'at_limit',
+      format('task %s declares more leases than your max_locks leaves room for: you hold %s, task %s needs %s more, your profile allows %s',
+             array_to_string(v_over, ', '), v_over_limit ->> 'held', v_over[1], v_over_limit ->> 'needed',
+             v_over_limit ->> 'limit'),
+      null, null, null, null, null, null, null, null, null,
+      jsonb_build_object('max_locks', (v_over_limit ->> 'limit')::integer, 'leases_held', (v_over_limit ->> 'held')::integer,
+                         'leases_needed', (v_over_limit ->> 'needed')::integer, 'task_ids', to_jsonb(v_over)))::api.claim_result;
+  else
     return next row(false, 'empty',
-      case when v_skipped > 0 then format('%s ready task(s) skipped: their leases are busy', v_skipped)
+      case when v_busy > 0 then format('%s ready task(s) skipped: their leases are busy', v_busy)
            else format('no ready task of kind %s', array_to_string(p_kinds, ', ')) end,
       null, null, null, null, null, null, null, null, null,
-      jsonb_build_object('skipped_busy_leases', v_skipped,
+      jsonb_build_object('skipped_busy_leases', v_busy,
                          'channel', coord.task_channel(p_me.tenant_id)))::api.claim_result;
   end if;
 end;
 $$;
 
-comment on function coord.claim_tasks_as(api.principal_info, text[], interval, integer) is 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases); one ok=false row (at_limit or empty) when none.';
+comment on function coord.claim_tasks_as(api.principal_info, text[], interval, integer) is 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
 revoke all on function coord.claim_tasks_as(api.principal_info, text[], interval, integer) from public;

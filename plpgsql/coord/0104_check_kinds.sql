@@ -7,6 +7,7 @@ as $$
 declare
   v_kind text;
 begin
+  perform coord.check_list(p_kinds, 'kinds');
   if p_kinds is null or cardinality(p_kinds) not between 1 and 100 then
     perform coord.fail('CO402', format('%s kinds', coalesce(cardinality(p_kinds), 0)));
   end if;
@@ -16,5 +17,5 @@ begin
 end;
 $$;
 
-comment on function coord.check_kinds(text[]) is 'CO402 unless 1-100 kinds are given; CO401 for an invalid one.';
+comment on function coord.check_kinds(text[]) is 'CO241 unless a one-dimensional list without nulls, CO402 unless 1-100 kinds are given; CO401 for an invalid one.';
 revoke all on function coord.check_kinds(text[]) from public;

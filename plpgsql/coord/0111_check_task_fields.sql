@@ -18,9 +18,7 @@ declare
   v_paths text[];
 begin
   perform coord.check_kind(p_kind);
-  if octet_length(p_payload::text) > 65536 then
-    perform coord.fail('CO404', format('payload has %s bytes', octet_length(p_payload::text)));
-  end if;
+  perform coord.check_json(p_payload, 'payload', 65536);
   if p_priority not between -1000 and 1000 then
     perform coord.fail('CO403', format('priority %s', p_priority));
   end if;
@@ -44,5 +42,5 @@ begin
 end;
 $$;
 
-comment on function coord.check_task_fields(text, jsonb, integer, integer, integer, text, text[]) is 'CO401/CO403/CO404/CO405/CO409/CO414/CO417 (and CO201-CO206 for lock paths) for a task to submit; returns its canonical, sorted, distinct lock paths.';
+comment on function coord.check_task_fields(text, jsonb, integer, integer, integer, text, text[]) is 'CO401/CO403/CO404/CO242/CO405/CO409/CO414/CO417 (and CO201-CO206 for lock paths) for a task to submit; returns its canonical, sorted, distinct lock paths.';
 revoke all on function coord.check_task_fields(text, jsonb, integer, integer, integer, text, text[]) from public;

@@ -14,6 +14,7 @@ declare
   v_list text[];
   v_item text;
 begin
+  perform coord.check_json(p_settings, 'settings', 65536);
   if p_settings is null or jsonb_typeof(p_settings) <> 'object' then
     perform coord.fail('CO463', 'settings must be a JSON object');
   end if;
@@ -41,9 +42,9 @@ begin
           raise exception using errcode = 'CO900';
         end if;
         v_interval := (v_value #>> '{}')::interval;
-        if v_interval <= interval '0' or (v_key = 'max_lock_ttl' and v_interval > interval '24 hours')
-           or v_interval > interval '30 days' then
-          raise exception using errcode = 'CO900';
+        if v_interval is not null then
+          perform coord.check_interval(v_interval, 'CO463', v_key, interval '1 microsecond',
+            case when v_key = 'max_lock_ttl' then interval '24 hours' else interval '30 days' end);
         end if;
         if v_key = 'max_lock_ttl' then
           p_profile.max_lock_ttl := v_interval;

@@ -1,5 +1,5 @@
--- The default alert rules every tenant starts with (migration 0011 gave the same set to the
--- tenants that existed then). Idempotent: rules the tenant already has, by name, are kept as
+-- The default alert rules every tenant starts with (migrations 0011 and 0012 gave the same set
+-- to the tenants that existed then). Idempotent: rules the tenant already has, by name, are kept as
 -- they are, so an operator's changes to a default rule survive.
 create or replace function coord.seed_alert_rules(p_tenant_id uuid)
 returns integer
@@ -18,7 +18,9 @@ as $$
       ('policy-denials', '*', array['denied'], 5, interval '10 minutes', 'warning',
        'An agent was denied by the policy gate 5 times within 10 minutes.'),
       ('revoked-token-use', 'auth.revoked_token', array['refused'], 1, interval '1 minute', 'critical',
-       'A revoked token was presented.')
+       'A revoked token was presented.'),
+      ('login-drift', 'login.check', array['refused'], 1, interval '1 minute', 'critical',
+       'A client login''s role settings or password differ from the declared ones (coord up restores them).')
     ) as d (name, action_pattern, decisions, threshold, within, severity, description)
     on conflict (tenant_id, name) do nothing
     returning 1
@@ -26,5 +28,5 @@ as $$
   select count(*)::integer from added;
 $$;
 
-comment on function coord.seed_alert_rules(uuid) is 'Adds the default alert rules (guardrail-blocks, policy-denials, revoked-token-use) the tenant lacks; returns how many it added.';
+comment on function coord.seed_alert_rules(uuid) is 'Adds the default alert rules (guardrail-blocks, policy-denials, revoked-token-use, login-drift) the tenant lacks; returns how many it added.';
 revoke all on function coord.seed_alert_rules(uuid) from public;

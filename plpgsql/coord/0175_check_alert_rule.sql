@@ -14,6 +14,7 @@ immutable
 set search_path = pg_catalog, pg_temp
 as $$
 begin
+  perform coord.check_list(p_decisions, 'decisions');
   if p_action_pattern is not null
      and (p_action_pattern !~ '^[a-z_*]+(\.[a-z_*]+)*$' or char_length(p_action_pattern) > 100) then
     perform coord.fail('CO491', format('action pattern %s', pg_catalog.quote_literal(left(p_action_pattern, 100))));
@@ -25,8 +26,8 @@ begin
   if p_threshold not between 1 and 10000 then
     perform coord.fail('CO492', format('threshold %s', p_threshold));
   end if;
-  if p_within not between interval '1 second' and interval '7 days' then
-    perform coord.fail('CO492', format('within %s', p_within));
+  if p_within is not null then
+    perform coord.check_interval(p_within, 'CO492', 'within', interval '1 second', interval '7 days');
   end if;
   if p_severity not in ('notice', 'warning', 'critical') then
     perform coord.fail('CO492', format('severity %s', pg_catalog.quote_literal(left(p_severity, 50))));
@@ -37,5 +38,5 @@ begin
 end;
 $$;
 
-comment on function coord.check_alert_rule(text, text[], integer, interval, text, text) is 'Raises CO491 (pattern) or CO492 (decisions, threshold, within, severity, description) for an alert rule field out of bounds; null fields are not checked.';
+comment on function coord.check_alert_rule(text, text[], integer, interval, text, text) is 'Raises CO241 (decisions not a flat list), CO491 (pattern) or CO492 (decisions, threshold, within, severity, description) for an alert rule field out of bounds; null fields are not checked.';
 revoke all on function coord.check_alert_rule(text, text[], integer, interval, text, text) from public;

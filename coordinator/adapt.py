@@ -1,0 +1,104 @@
+"""How the client turns result values into Python without ever failing on them.
+
+A result that reaches the client is committed: a value Python cannot hold must not turn a
+successful call into an error (the caller would retry work that is done). The database refuses
+such values on input (CO226 timestamps, CO242 JSON depth; docs/security.md) and migration 0014
+repaired what was stored before, but the audit log is append-only and older servers may still
+hold them, so these loaders are total:
+
+* JSON nested deeper than ``MAX_JSON_DEPTH`` levels (Python's own parser and everything that
+  walks the value recursively stop at a few hundred) arrives as its JSON text, a ``DeepJson``
+  (a ``str``);
+* timestamps, dates and intervals beyond Python's range ('infinity', year 10000 and later)
+  arrive as the nearest value Python has (``datetime.max``, ``timedelta.min``, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.types.datetime import DateLoader, IntervalLoader, TimestampLoader, TimestamptzLoader
+from psycopg.types.json import set_json_loads
+
+MAX_JSON_DEPTH = 100  # the database accepts 32 levels (CO242); this leaves room for wrappers
+_JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _deeper_than(data: bytes, limit: int) -> bool:
+    depth = 0
+    for match in _JSON_TOKENS.finditer(data):
+        token = match.group()
+        if token in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        elif token in (b"]", b"}"):
+            depth -= 1
+    return False
+
+
+class DeepJson(str):
+    """The text of a JSON value nested too deeply to load as Python objects."""
+
+
+def load_json(data: bytes | bytearray | memoryview | str) -> Any:
+    """json.loads, except for JSON too deep for Python: then its text, as a DeepJson."""
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _deeper_than(raw, MAX_JSON_DEPTH):
+        return DeepJson(raw.decode())
+    try:
+        return json.loads(raw)
+    except RecursionError:  # a deep stack at the caller leaves less room than MAX_JSON_DEPTH
+        return DeepJson(raw.decode())
+
+
+def _negative(data: Any) -> bool:
+    raw = bytes(data)
+    return raw.startswith(b"-") or raw.endswith(b" BC") or b" BC " in raw or raw.endswith(b" ago")
+
+
+class _Timestamptz(TimestamptzLoader):
+    def load(self, data: Any) -> datetime:
+        try:
+            return super().load(data)
+        except psycopg.DataError:
+            return (datetime.min if _negative(data) else datetime.max).replace(tzinfo=UTC)
+
+
+class _Timestamp(TimestampLoader):
+    def load(self, data: Any) -> datetime:
+        try:
+            return super().load(data)
+        except psycopg.DataError:
+            return datetime.min if _negative(data) else datetime.max
+
+
+class _Date(DateLoader):
+    def load(self, data: Any) -> date:
+        try:
+            return super().load(data)
+        except psycopg.DataError:
+            return date.min if _negative(data) else date.max
+
+
+class _Interval(IntervalLoader):
+    def load(self, data: Any) -> timedelta:
+        try:
+            return super().load(data)
+        except (psycopg.DataError, OverflowError):
+            return timedelta.min if _negative(data) else timedelta.max
+
+
+_LOADERS = (("timestamptz", _Timestamptz), ("timestamp", _Timestamp), ("date", _Date), ("interval", _Interval))
+
+
+def install(context: psycopg.Connection[Any] | psycopg.Cursor[Any]) -> None:
+    """Use the total loaders for the results of this connection or cursor (text format, as the
+    client fetches)."""
+    set_json_loads(load_json, context)
+    for name, loader in _LOADERS:
+        context.adapters.register_loader(name, loader)
