@@ -146,6 +146,7 @@ BASE: dict[str, dict[str, Any]] = {
                        "p_threshold": 5, "p_within": "1 minute"},
     "set_alert_rule": {"p_name": "policy-denials"},
     "check_operation": {"p_kind": "command", "p_text": "ls"},
+    "explain_operation": {"p_kind": "command", "p_text": "ls"},
     "add_guardrail": {"p_name": "fuzz-rule", "p_category": "git", "p_applies_to": "command",
                       "p_pattern": "^fuzz$", "p_severity": "low"},
     "set_guardrail_enabled": {"p_name": "fuzz-none", "p_enabled": True},

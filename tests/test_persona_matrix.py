@@ -119,6 +119,9 @@ ARGUMENTS: dict[str, Variants] = {
     "verify_audit": lambda w: [{}, {"p_head": w.objects["audit_head"]}, {"p_head": w.objects["audit_head"],
                                                                          "p_seal": False}],
     "audit_head": lambda w: [{}, {"p_seal": False}],
+    # guardrail reads: how an operation is seen, the words rules are written in
+    "explain_operation": lambda w: [{"p_kind": "command", "p_text": "rm -rf /"}, {"p_kind": "path", "p_text": ".env"}],
+    "list_guardrail_vocabulary": lambda w: [{}],
 }
 # Functions of branches not merged yet (guardrails, audit chain, alerts): their parameter types
 # say enough until someone writes arguments aimed at tenant B's guardrails, archives and alerts.

@@ -50,6 +50,8 @@ begin
      or p_severity in ('low', 'medium') and v_override not between 3 and 4 then
     perform coord.fail('CO474', format('override_trust %s for a %s rule', p_override_trust, p_severity));
   end if;
+  perform coord.check_list(p_actions, 'actions');
+  perform coord.check_list(p_targets, 'targets');
   -- an operation rule (actions on targets) or a pattern rule, never both
   if p_actions is not null then
     if p_pattern is not null or cardinality(p_actions) not between 1 and 20
