@@ -69,8 +69,12 @@ APPLIED_MIGRATIONS = "select version, name, checksum from coord.schema_migration
 RECORD_MIGRATION = "insert into coord.schema_migrations (version, name, checksum) values (%s, %s, %s)"
 
 ENSURE_AUDIT_PARTITIONS = "select audit.ensure_partitions()"
-# Every tenant's copy of the shipped guardrail rules follows authz.guardrail_defaults (superuser: all tenants).
-SYNC_TENANT_GUARDRAILS = "select coalesce(sum(coord.seed_guardrails(t.id)), 0) from coord.tenants as t"
+# Every tenant's copy of the shipped guardrail rules follows authz.shipped_guardrails (superuser: all
+# tenants); from migration 0016 on, whose rule model the shipped rules are written in.
+SYNC_TENANT_GUARDRAILS = """
+select coalesce(sum(coord.seed_guardrails(t.id)), 0) from coord.tenants as t
+where exists (select from coord.schema_migrations where version >= 16)
+"""
 
 # Announces coord migrate to the audit trail's DDL guard for this transaction (audit.ddl_path):
 # the transaction's own id, so it cannot outlive it. Not a secret: see docs/security.md.

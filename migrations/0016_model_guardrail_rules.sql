@@ -2,8 +2,9 @@
 -- such as delete-tree, write, send, publish) and the classes of targets it touches (root,
 -- system, credential, ...), instead of a regex per spelling. Pattern rules stay for custom
 -- rules and shapes an effect cannot name. The shipped rules move from a table to the view
--- authz.guardrail_defaults (plpgsql/authz), re-applied with every release; coord.seed_guardrails
--- keeps each tenant's copy of the builtin rules in step with it after every migrate.
+-- authz.shipped_guardrails (plpgsql/authz), re-applied with every release; coord.seed_guardrails
+-- keeps each tenant's copy of the builtin rules in step with it after every migrate. The table of
+-- the first rule set stays, renamed, as it was (migrations never drop data).
 set local role coord_owner;
 
 alter table authz.guardrails
@@ -32,7 +33,9 @@ comment on column authz.guardrails.pattern is 'For pattern rules: a PostgreSQL a
 comment on column authz.guardrails.applies_to is 'command, sql or path for pattern rules (the kind of canonical unit they match); any for operation rules, which match effects of every kind.';
 comment on table authz.guardrails is 'Destructive-operation rules of a tenant: an operation on targets (actions x target classes, matched against the effects the normalizer derives) or a regex over canonical units (docs/architecture.md, Guardrails). A match blocks or needs approval unless the caller''s trust reaches override_trust.';
 
-drop table authz.guardrail_defaults;
+alter table authz.guardrail_defaults rename to guardrail_defaults_v1;
+alter table authz.guardrail_defaults_v1 rename constraint guardrail_defaults_values_check to guardrail_defaults_v1_values_check;
+comment on table authz.guardrail_defaults_v1 is 'The first shipped guardrail rule set (regular expressions per spelling), kept as it was; the rules now shipped are the view authz.shipped_guardrails.';
 drop function if exists coord.guard_canonical(text[], text[]);
 drop function if exists coord.guard_shell_units(text, integer, jsonb, boolean);
 drop function if exists coord.guard_sql_units(text, integer);
@@ -40,17 +43,3 @@ drop function if exists coord.guard_units(text, text);
 drop function if exists api.list_guardrails(text);
 drop function if exists api.add_guardrail(text, text, text, text, text, text, text, smallint);
 
-create type api.guardrail_explanation as (
-  ok boolean,
-  code text,
-  reason text,
-  kind text,
-  normalized text,
-  units jsonb,
-  matches jsonb,
-  trust smallint
-);
-comment on type api.guardrail_explanation is 'How check_operation sees an operation: the answer it would give at your trust (code allowed, blocked or needs_approval), each unit with its parsed operation and effects (action x target x classes), and the matching rules.';
-drop function if exists coord.guard_option(text, text);
-drop function if exists coord.guard_lex(text);
-drop function if exists coord.guard_unwrap(text[], text);

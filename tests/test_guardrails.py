@@ -175,7 +175,7 @@ def test_rule_validation(agent_factory, kwargs: dict[str, object], code: str) ->
 
 
 def test_every_tenant_has_the_defaults_and_rules_stay_in_their_tenant(db: psycopg.Connection, agent_factory) -> None:
-    defaults = {r[0] for r in db.execute("select name from authz.guardrail_defaults")}
+    defaults = {r[0] for r in db.execute("select name from authz.shipped_guardrails")}
     assert len(defaults) >= 50
     _, op1 = agent_factory(role="operator", tenant="g1")
     _, a1 = agent_factory(tenant="g1")
@@ -195,7 +195,7 @@ def test_tenants_that_exist_before_the_migration_get_the_defaults(empty_db_facto
     with database.connect() as conn:
         seeded = conn.execute("select count(*), bool_and(builtin) from authz.guardrails g join coord.tenants t "
                               "on t.id = g.tenant_id where t.name = 'older'").fetchone()
-        assert seeded == (conn.execute("select count(*) from authz.guardrail_defaults").fetchone()[0], True)
+        assert seeded == (conn.execute("select count(*) from authz.shipped_guardrails").fetchone()[0], True)
 
 
 def _claimed(agent, kind: str = "deploy") -> tuple[int, int]:  # type: ignore[no-untyped-def]

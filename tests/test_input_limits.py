@@ -22,7 +22,7 @@ from coordinator.client import Client
 from coordinator.migrate import migrate
 from tests.conftest import Database, make_principal
 from tests.interfaces import PostgrestSession, psql_call
-from tests.test_migrations import _partial_root
+from tests.trees import tree_before
 
 
 def nested(depth: int, leaf: Any = 0) -> Any:
@@ -265,7 +265,7 @@ def test_psql_gets_the_same_codes(committed_db: Database) -> None:
 # --- values stored before the limits ----------------------------------------------------------------
 
 def test_migration_repairs_values_stored_before_the_limits(empty_db: Database, tmp_path: Path) -> None:
-    migrate(empty_db.admin_dsn, root=_partial_root(tmp_path, 13))
+    migrate(empty_db.admin_dsn, root=tree_before("0014_bound_stored_input.sql", tmp_path))
     with empty_db.connect() as admin:
         agent = make_principal(admin, "old-agent", tenant="old")
         ids = [admin.execute("insert into coord.tasks (tenant_id, kind, run_after, submitted_by, submitted_at) "

@@ -14,17 +14,20 @@ returns table (
   description text,
   updated_at timestamptz
 )
-language sql
+language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  select g.name::text, g.category, g.applies_to, g.actions, g.targets, g.severity, g.override_trust, g.mode, g.enabled,
-         g.builtin, g.pattern::text, g.description, g.updated_at
-  from authz.guardrails as g
-  cross join authz.require_read('guardrail.read') as me
-  where g.tenant_id = me.tenant_id and (p_category is null or g.category = p_category)
-  order by g.category, g.name;
+begin
+  return query
+    select g.name::text, g.category, g.applies_to, g.actions, g.targets, g.severity, g.override_trust, g.mode, g.enabled,
+           g.builtin, g.pattern::text, g.description, g.updated_at
+    from authz.guardrails as g
+    cross join authz.require_read('guardrail.read') as me
+    where g.tenant_id = me.tenant_id and (p_category is null or g.category = p_category)
+    order by g.category, g.name;
+end;
 $$;
 
 comment on function api.list_guardrails(text) is 'Guardrail rules of your tenant (optionally of one category), enabled or not: operation rules with their actions and target classes, pattern rules with their patterns. Read-only. Errors: PT403.';

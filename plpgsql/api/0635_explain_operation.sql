@@ -1,5 +1,14 @@
 create or replace function api.explain_operation(p_kind text, p_text text)
-returns api.guardrail_explanation
+returns table (
+  ok boolean,
+  code text,
+  reason text,
+  kind text,
+  normalized text,
+  units jsonb,
+  matches jsonb,
+  trust smallint
+)
 language plpgsql
 stable
 security definer
@@ -12,8 +21,8 @@ declare
 begin
   perform coord.check_operation_input(p_kind, p_text);
   v_eval := coord.guard_evaluate(v_me.tenant_id, p_kind, p_text, v_trust);
-  return row(v_eval ->> 'code' = 'allowed', v_eval ->> 'code', v_eval ->> 'reason', p_kind, v_eval ->> 'normalized',
-             v_eval -> 'units', v_eval -> 'matches', v_trust)::api.guardrail_explanation;
+  return query select v_eval ->> 'code' = 'allowed', v_eval ->> 'code', v_eval ->> 'reason', p_kind,
+                      v_eval ->> 'normalized', v_eval -> 'units', v_eval -> 'matches', v_trust;
 end;
 $$;
 

@@ -6,7 +6,7 @@
 -- shapes an effect cannot name (fork bombs). Tenants get a copy (coord.seed_guardrails keeps
 -- it in step on every migrate) and may disable or add rules; this view is product data.
 -- Severity and override: critical is never overridden; high needs trust 4; medium and low 3.
-create or replace view authz.guardrail_defaults as
+create or replace view authz.shipped_guardrails as
 select name, category, applies_to, actions, targets, pattern, severity, override_trust, mode, description
 from (values
   -- file systems
@@ -164,4 +164,4 @@ from (values
    'a fork bomb')
 ) as d (name, category, applies_to, actions, targets, pattern, severity, override_trust, mode, description);
 
-comment on view authz.guardrail_defaults is 'The shipped guardrail rules (product data): operations on targets (actions x target classes), or a pattern; copied into every tenant by coord.seed_guardrails.';
+comment on view authz.shipped_guardrails is 'The shipped guardrail rules (product data): operations on targets (actions x target classes), or a pattern; copied into every tenant by coord.seed_guardrails.';
