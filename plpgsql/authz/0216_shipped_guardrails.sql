@@ -160,6 +160,12 @@ from (values
    'deleting or changing things on other hosts through their HTTP APIs'),
   ('fork-bomb-code', 'process', 'any', '{fork-bomb}', null, null, 'critical', null, 'block',
    'code that starts processes without end'),
+  ('disk-fill', 'process', 'any', '{disk-fill}', null, null, 'medium', 3, 'needs_approval',
+   'filling a disk: huge files, zeros written without end'),
+  ('destructive-subcommand', 'infrastructure', 'any', '{destroy-unknown}', null, null, 'medium', 3, 'needs_approval',
+   'a destructive subcommand (delete, drop, purge, rm --force, ...) of a tool without a rule of its own'),
+  ('repository-send', 'credentials', 'any', '{send}', '{repository}', null, 'medium', 3, 'needs_approval',
+   'pushing every branch of the repository to a remote that is not its own'),
   ('fork-bomb', 'process', 'command', null, null, '^([^ ]+)\(\) \| \1\(\)( |$)|fork while fork|os\.fork\(\) while|while True: ?os\.fork', 'critical', null, 'block',
    'a fork bomb')
 ) as d (name, category, applies_to, actions, targets, pattern, severity, override_trust, mode, description);

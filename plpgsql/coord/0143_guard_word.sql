@@ -1,6 +1,7 @@
 -- Canonical form of one word after quote removal: ${NAME} becomes $NAME, a command substitution
 -- (kept as a marker chr(30) inner chr(31) while normalizing; its command is checked on its own)
--- becomes what it is known to print (echo/printf of one literal word: that word; pwd, git
+-- becomes what it is known to print (echo/printf of one literal word: that word, its \x and
+-- octal escapes decoded for printf and echo -e; pwd, git
 -- rev-parse --show-toplevel: .; mktemp: /tmp/$(mktemp)) or else $(...), and a word that starts
 -- like a path (/ ~ . $HOME) is a coord.guard_path.
 create or replace function coord.guard_word(p_word text)
@@ -14,6 +15,8 @@ declare
   v_before text;
   v_inner text;
   v_known text;
+  v_esc text[];
+  v_point integer;
 begin
   loop
     v_before := v;
@@ -27,6 +30,20 @@ begin
       when v_inner ~ '^(go env (GOCACHE|GOMODCACHE|GOTMPDIR)|npm config get cache|pip cache dir|pip3 cache dir|yarn cache dir|pnpm store path|brew --cache|getconf DARWIN_USER_CACHE_DIR|python3? -m pip cache dir)$'
         then '/tmp/$(cache)'
       else '$(...)' end;
+    -- printf '\x2f' and echo -e '\057' print the characters their escapes name
+    if v_inner ~ '^(echo|printf)( -[neE]+)? ' and v_known <> '$(...)' then
+      v_known := regexp_replace(v_known, '^([''"])(.*)\1$', '\2');
+      if v_inner ~ '^(printf|echo -[nE]*e)' then
+        loop
+          v_esc := regexp_match(v_known, '\\(x[0-9A-Fa-f]{1,2}|0?[0-7]{1,3})');
+          exit when v_esc is null;
+          v_point := case when left(v_esc[1], 1) = 'x' then ('x' || lpad(substr(v_esc[1], 2), 8, '0'))::bit(32)::integer
+                          else (select sum(substr(v_esc[1], i, 1)::integer * 8 ^ (char_length(v_esc[1]) - i))::integer
+                                from generate_series(1, char_length(v_esc[1])) as i) end;
+          v_known := replace(v_known, '\' || v_esc[1], chr(case when v_point between 1 and 127 then v_point else 63 end));
+        end loop;
+      end if;
+    end if;
     v := regexp_replace(v, chr(30) || '[^' || chr(30) || chr(31) || ']*' || chr(31), replace(v_known, '\', '\\'));
     exit when v = v_before;
   end loop;

@@ -25,10 +25,11 @@ as $$
 declare
   v_verbatim constant text[] := array['kill', 'find', 'echo', 'printf', 'dd', 'terraform', 'tofu', 'terragrunt',
                                       'test', '[', '[[', 'expr', 'java', 'go', 'printenv', 'true', 'false',
-                                      'openssl', 'certutil', 'networksetup', 'socketfilterfw', 'bitsadmin', 'del', 'erase', 'rd', 'format', 'reg', 'schtasks', 'net', 'netsh',
+                                      'openssl', 'certutil', 'erl', 'gdb', 'regsvr32', 'rundll32', 'mshta', 'msiexec',
+                                      'cscript', 'wscript', 'forfiles', 'manage-bde', 'auditpol', 'fsutil', 'networksetup', 'socketfilterfw', 'bitsadmin', 'del', 'erase', 'rd', 'format', 'reg', 'schtasks', 'net', 'netsh',
                                       'bcdedit', 'vssadmin', 'wmic', 'cipher', 'icacls', 'takeown', 'attrib',
                                       'diskpart', 'sc', 'taskkill', 'wevtutil', 'robocopy', 'xcopy', 'cmd',
-                                      'powershell', 'pwsh'];
+                                      'powershell', 'pwsh', 'dscl', 'dseditgroup', 'sysadminctl', 'defaults'];
   v_subtools constant text[] := array['git', 'kubectl', 'oc', 'docker', 'podman', 'nerdctl', 'buildah', 'helm', 'npm',
                                       'yarn', 'pnpm', 'bun', 'cargo', 'gem', 'poetry', 'twine', 'uv', 'hatch', 'flit',
                                       'gh', 'glab', 'systemctl', 'aws', 'gcloud', 'az', 'gsutil', 'dotnet', 'nft',
@@ -42,7 +43,8 @@ declare
                                       'mix', 'goreleaser', 'lerna', 'changeset', 'vsce', 'ovsx', 'mvn', 'gradle',
                                       'gradlew', 'nuget', 'terraform', 'ansible-galaxy', 'jf', 'skaffold', 'tilt',
                                       'argocd', 'flux', 'sam', 'amplify', 'copilot', 'eb', 'ssh-keygen', 'deno'];
-  v_cmd_tools constant text[] := array['bitsadmin', 'certutil', 'del', 'erase', 'rd', 'rmdir.exe', 'format', 'reg', 'schtasks', 'net', 'netsh',
+  v_cmd_tools constant text[] := array['bitsadmin', 'certutil', 'regsvr32', 'rundll32', 'mshta', 'msiexec', 'cscript',
+                                       'wscript', 'forfiles', 'manage-bde', 'auditpol', 'fsutil', 'del', 'erase', 'rd', 'rmdir.exe', 'format', 'reg', 'schtasks', 'net', 'netsh',
                                        'bcdedit', 'vssadmin', 'wmic', 'cipher', 'icacls', 'takeown', 'attrib',
                                        'diskpart', 'sc', 'taskkill', 'wevtutil', 'robocopy', 'xcopy', 'cmd'];
   v_switch text;
@@ -85,7 +87,10 @@ begin
                           when 'nawk' then 'awk' when 'gsed' then 'sed' when 'gtar' then 'tar' when 'bsdtar' then 'tar'
                           when 'batcat' then 'bat' when 'mariadb' then 'mysql' when 'pwsh' then 'powershell'
                           when 'nerdctl' then 'docker' when 'podman' then 'docker' when 'k' then 'kubectl'
-                          when 'kubectl.exe' then 'kubectl' when 'python.exe' then 'python' else v_name end;
+                          when 'kubectl.exe' then 'kubectl' when 'python.exe' then 'python' when 'hub' then 'git'
+                          when 'ntl' then 'netlify' when 'doas' then 'sudo' when 'run0' then 'sudo'
+                          when 'dcfldd' then 'dd' when 'dc3dd' then 'dd' when 'fdfind' then 'fd'
+                          when 'rscript' then 'rscript' else v_name end;
   end if;
   v_key := v_name;
   v_words := array(select coord.guard_word(x) from unnest(p_words[2:]) with ordinality as w (x, o) order by w.o);
@@ -129,6 +134,12 @@ begin
       if coalesce((v_opt ->> 1)::boolean, false) and v_val is null and v_i < v_n then
         v_i := v_i + 1;
         v_val := p_words[v_i];
+      end if;
+      -- a switch set to false is its negation: --draft=false is --no-draft, --dry-run=false runs
+      if not coalesce((v_opt ->> 1)::boolean, false) and lower(coalesce(v_val, '')) in ('false', '0', 'no', 'off') then
+        v_flag := '--no-' || substr(v_flag, 3);
+        v_opt := null;
+        v_val := null;
       end if;
       foreach v_alias in array case when jsonb_typeof(v_opt -> 0) = 'array' then array(select jsonb_array_elements_text(v_opt -> 0)) else array[v_flag] end loop
         v_flags := v_flags || v_alias;

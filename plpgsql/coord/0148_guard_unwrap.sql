@@ -27,7 +27,8 @@ as $$
 declare
   v_shells constant text[] := array['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'rbash', 'tcsh', 'csh'];
   v_interpreters constant text[] := array['python', 'python2', 'python3', 'perl', 'ruby', 'node', 'php', 'lua', 'pwsh',
-                                          'powershell', 'deno', 'bun'];
+                                          'powershell', 'deno', 'bun', 'julia', 'rscript', 'r', 'groovy', 'scala', 'elixir',
+                                          'ghc', 'guile', 'luajit', 'jrunscript', 'jshell', 'tclsh', 'irb', 'ipython'];
   w text[] := p_words;
   v_items jsonb := '[]';
   v_name text;
@@ -42,6 +43,7 @@ declare
   v_start integer;
   v_wrapper text;
   v_root boolean := false;
+  v_detached boolean := false;
 begin
   loop
     v_guard := v_guard + 1;
@@ -75,9 +77,73 @@ begin
     if p_windows then
       v_name := regexp_replace(v_name, '\.exe$', '');
     end if;
+    -- /etc/init.d/NAME stop is service NAME stop
+    if v_raw ~ '^/etc/(init\.d|rc\.d|rc\.d/init\.d)/[^/]+$' then
+      w := array['service', v_name] || w[2:];
+      continue;
+    end if;
+    -- fd ... -x CMD ARGS: the rest of the words are one command
+    if v_name in ('fd', 'fdfind') and exists (select from unnest(w) as a where a in ('-x', '-X', '--exec', '--exec-batch')) then
+      v_i := (select x.o from unnest(w) with ordinality as x (a, o) where a in ('-x', '-X', '--exec', '--exec-batch') limit 1);
+      if v_i < v_n and v_n - v_i > 1 then
+        w := w[1:v_i] || array_to_string(array(select a from unnest(w[v_i + 1:]) as a where a not in (';', '\;')), ' ');
+        v_n := cardinality(w);
+      end if;
+    end if;
+    -- options whose value is a command line this machine runs (tar --checkpoint-action=exec=,
+    -- zip -TT, ssh -o ProxyCommand=, rsync -e, gdb -ex 'shell ...', sed's s///e)
+    for v_i in 2 .. v_n loop
+      v_x := case
+        when v_name in ('tar', 'gtar', 'bsdtar') and w[v_i] ~ '^--(checkpoint-action=exec=|to-command=|info-script=|new-volume-script=|rsh-command=)'
+          then regexp_replace(w[v_i], '^--(checkpoint-action=exec=|to-command=|info-script=|new-volume-script=|rsh-command=)', '')
+        when v_name in ('tar', 'gtar', 'bsdtar') and w[v_i] ~ '^--use-compress-program=.*\s' then substr(w[v_i], 24)
+        when v_name in ('tar', 'gtar', 'bsdtar') and w[v_i] in ('--to-command', '--info-script', '--new-volume-script', '-F', '-I', '--use-compress-program', '--rsh-command')
+             and v_i < v_n and w[v_i + 1] ~ '\s' then w[v_i + 1]
+        when v_name = 'zip' and w[v_i] in ('-TT', '--unzip-command') and v_i < v_n then w[v_i + 1]
+        when v_name = 'zip' and w[v_i] like '--unzip-command=%' then substr(w[v_i], 17)
+        when v_name in ('ssh', 'scp', 'sftp', 'autossh', 'mosh', 'sshfs', 'rsync', 'git') and w[v_i] ~* '^-o ?(proxycommand|localcommand|knownhostscommand)[= ]'
+          then regexp_replace(w[v_i], '^-o ?[A-Za-z]+[= ]\s*', '')
+        when v_name in ('ssh', 'scp', 'sftp', 'autossh', 'sshfs') and w[v_i] = '-o' and v_i < v_n and w[v_i + 1] ~* '^(proxycommand|localcommand|knownhostscommand)[= ]'
+          then regexp_replace(w[v_i + 1], '^[A-Za-z]+[= ]\s*', '')
+        when v_name = 'rsync' and w[v_i] in ('-e', '--rsh') and v_i < v_n then w[v_i + 1]
+        when v_name = 'rsync' and w[v_i] like '--rsh=%' then substr(w[v_i], 7)
+        when v_name in ('gdb', 'lldb') and w[v_i] in ('-ex', '--ex', '-eval-command', '--eval-command', '-iex', '-o', '--one-line') and v_i < v_n
+             and w[v_i + 1] ~ '^\s*(shell\s|!|platform shell\s|python\s+import\s+os)' then regexp_replace(w[v_i + 1], '^\s*(shell\s+|!|platform shell\s+)', '')
+        when v_name in ('sed', 'gsed') and w[v_i] ~ '^s/((?:[^/\\]|\\.)*)/((?:[^/\\]|\\.)*)/[gipIM0-9]*e[gipIM0-9]*$'
+          then substring(w[v_i] from '^s/(?:[^/\\]|\\.)*/((?:[^/\\]|\\.)*)/')
+        when v_name in ('git') and w[v_i] ~* '^core\.(sshcommand|fsmonitor|pager|editor|hookspath)=' and v_i > 2 and w[v_i - 1] = '-c'
+          then substr(w[v_i], strpos(w[v_i], '=') + 1)
+        else null end;
+      if v_x is not null and btrim(v_x) <> '' and v_x !~ '^(ssh|ssh -[A-Za-z0-9 =./_-]*|gzip|xz|zstd|bzip2|pigz|lz4|cat)$' then
+        v_items := v_items || jsonb_build_array(jsonb_build_object('sh', v_x, 'root', v_root));
+      end if;
+    end loop;
     -- python -m MOD runs the module as a program (python -m pip is pip)
     if v_name ~ '^(python|pypy)[0-9.]*$' and v_n >= 3 and w[2] = '-m' and w[3] not in ('http.server', 'SimpleHTTPServer') then
       w := w[3:];
+      continue;
+    end if;
+    -- yarn workspaces foreach [opts] CMD, pnpm -r exec CMD: the command in every workspace
+    if v_name = 'yarn' and w[2] = 'workspaces' and w[3] = 'foreach' then
+      v_i := 4;
+      while v_i <= v_n and left(w[v_i], 1) = '-' loop
+        v_i := v_i + case when w[v_i] in ('--include', '--exclude', '--from', '-j', '--jobs', '--since') then 2 else 1 end;
+      end loop;
+      w := array['yarn'] || w[v_i:];
+      continue;
+    end if;
+    -- pnpm/yarn <bin>: a project's own tool when the word is no command of theirs
+    if v_name in ('pnpm', 'yarn') and v_n >= 2 and left(w[2], 1) <> '-' and w[2] !~ '[:/.]' and w[2] not in (
+         'add', 'install', 'i', 'remove', 'rm', 'uninstall', 'un', 'update', 'up', 'upgrade', 'upgrade-interactive', 'link',
+         'ln', 'unlink', 'import', 'rebuild', 'rb', 'prune', 'fetch', 'install-test', 'it', 'patch', 'patch-commit',
+         'patch-remove', 'audit', 'list', 'ls', 'll', 'la', 'outdated', 'why', 'licenses', 'run', 'run-script', 'test', 't',
+         'tst', 'start', 'exec', 'dlx', 'create', 'init', 'publish', 'pack', 'server', 'store', 'root', 'bin', 'env',
+         'setup', 'config', 'c', 'get', 'set', 'deploy', 'doctor', 'recursive', 'help', 'version', 'cache', 'catalog',
+         'workspaces', 'workspace', 'npm', 'constraints', 'plugin', 'node', 'explain', 'dedupe', 'login', 'logout',
+         'global', 'info', 'owner', 'tag', 'team', 'generate-lock-entry', 'policies', 'check', 'autoclean', 'search',
+         'stage', 'sdks', 'self-update', 'stop', 'restart', 'approve-builds', 'ignored-builds', 'sbom', 'licenses',
+         'build', 'dev', 'lint', 'format', 'typecheck', 'preview', 'serve', 'watch', 'clean', 'deploy', 'release') then
+      w := w[2:];
       continue;
     end if;
     -- package runners run a tool
@@ -86,8 +152,18 @@ begin
        or v_name in ('poetry', 'uv', 'pdm', 'pipenv', 'hatch', 'rye', 'pixi') and w[2] = 'run'
        or v_name = 'pipx' and w[2] = 'run' or v_name = 'uvx' or v_name = 'npm' and w[2] = 'exec' then
       v_i := case when v_name in ('npx', 'bunx', 'pnpx', 'uvx') then 2 else 3 end;
+      -- npx -c 'cmd', npm exec -c 'cmd': a shell command line
+      for v_start in v_i .. v_n - 1 loop
+        if w[v_start] in ('-c', '--call') then
+          return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_start + 1], 'root', v_root));
+        end if;
+      end loop;
+      -- a tool fetched from a repository or a URL rather than a registry: the runner is checked too
+      if exists (select from unnest(w[2:]) as a where a ~* '^(--(from|spec|package)=)?(github:|gitlab:|bitbucket:|git\+|git://|https?://|git@)') then
+        v_items := v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w), 'root', v_root));
+      end if;
       while v_i <= v_n and left(w[v_i], 1) = '-' loop
-        v_i := v_i + case when w[v_i] in ('-p', '--package', '-c', '--call', '--with', '--from', '--python') then 2 else 1 end;
+        v_i := v_i + case when w[v_i] in ('-p', '--package', '-c', '--call', '--with', '--from', '--python', '--spec') then 2 else 1 end;
       end loop;
       w := w[v_i:];
       -- npx cdk, npx vercel, npx netlify-cli: the tool's own name
@@ -105,7 +181,7 @@ begin
                   'nice', 'ionice', 'chrt', 'taskset', 'timeout', 'flock', 'xargs', 'env',
                   'setsid', 'unshare', 'nsenter', 'fakeroot', 'chroot', 'runuser', 'systemd-run', 'proxychains',
                   'proxychains4', 'torsocks', 'firejail', 'catchsegv', 'caffeinate', 'gtimeout', 'nocorrect', 'noglob',
-                  'doppler', 'dotenv', 'with-contenv', 'op') then
+                  'doppler', 'dotenv', 'with-contenv', 'op', 'run0') then
       if v_name = 'command' and exists (select from unnest(w[2:]) as a where a ~ '^-[a-zA-Z]*[vV]') then
         exit;
       end if;
@@ -178,8 +254,11 @@ begin
       if v_name = 'systemd-run' and exists (select from unnest(w[2:v_i - 1]) as a where a ~ '^--on-|^--timer') then
         v_items := v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w[1:v_i - 1])));
       end if;
-      if v_name in ('sudo', 'doas', 'pkexec', 'runuser') then
+      if v_name in ('sudo', 'doas', 'pkexec', 'runuser', 'run0') then
         v_root := true;
+      end if;
+      if v_name in ('nohup', 'setsid') then
+        v_detached := true;
       end if;
       if v_i > v_n then
         if v_name in ('env', 'sudo', 'doas', 'time', 'command', 'exec') then
@@ -223,7 +302,8 @@ begin
         end if;
       end loop;
       if v_cmd and v_i <= v_n then
-        return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i]));
+        return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i])
+                                            || case when v_detached then '{"detached": true}'::jsonb else '{}' end);
       elsif v_i <= v_n and left(w[v_i], 1) = chr(30) and right(w[v_i], 1) = chr(31) then
         return v_items || jsonb_build_array(jsonb_build_object('exec', substr(w[v_i], 2, char_length(w[v_i]) - 2)));
       elsif v_i > v_n and p_stdin is not null and v_name = any (v_shells) then
@@ -275,7 +355,7 @@ begin
         if w[v_i] in ('-c', '+') or w[v_i] like '+%' then
           v_x := case when w[v_i] like '+_%' then substr(w[v_i], 2) else w[v_i + 1] end;
           if v_x ~ '^:?!' then
-            v_items := v_items || jsonb_build_array(jsonb_build_object('sh', regexp_replace(v_x, '^:?!', '')));
+            v_items := v_items || jsonb_build_array(jsonb_build_object('sh', regexp_replace(v_x, '^:?!', ''), 'root', v_root));
           end if;
         end if;
       end loop;
@@ -286,7 +366,10 @@ begin
         v_i := v_i + case when w[v_i] ~ '^-[BbcDEeFIiJLlmOopQRSWw]$' then 2 else 1 end;
       end loop;
       if v_i < v_n then
-        v_items := v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[v_i + 1:], ' ')));
+        -- dokku@host CMD is dokku's own command line
+        v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
+          case when w[v_i] ~* '^(ssh://)?dokku@' and lower(w[v_i + 1]) <> 'dokku' then 'dokku ' else '' end
+          || array_to_string(w[v_i + 1:], ' ')));
         w := w[1:v_i];
       end if;
       return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
@@ -302,7 +385,7 @@ begin
           end loop;
           v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
             array_to_string(array(select coord.guard_quote(x) from unnest(w[v_start:v_i - 1]) with ordinality as a (x, o)
-                                  order by a.o), ' ')));
+                                  order by a.o), ' '), 'root', v_root));
         end if;
         v_i := v_i + 1;
       end loop;
@@ -325,7 +408,95 @@ begin
         return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w[1:v_i])));
       end if;
     end if;
-    if v_name in ('kubectl', 'oc', 'docker', 'podman', 'k') and 'exec' = any (w) and '--' = any (w) then
+    -- git submodule foreach [--recursive] CMD: the command in every submodule
+    if v_name = 'git' and v_n >= 4 and w[2] = 'submodule' and w[3] = 'foreach' then
+      v_i := 4;
+      while v_i <= v_n and w[v_i] in ('--recursive', '-q', '--quiet') loop
+        v_i := v_i + 1;
+      end loop;
+      if v_i <= v_n then
+        return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[v_i:], ' ')));
+      end if;
+    end if;
+    -- detached terminals: tmux new -d 'cmd', tmux send-keys 'cmd' Enter, screen -dm cmd
+    if v_name = 'tmux' and v_n >= 3 and w[2] in ('new', 'new-session', 'new-window', 'neww', 'split-window', 'splitw',
+                                                  'respawn-pane', 'respawnp', 'send-keys', 'send', 'run-shell', 'run') then
+      v_i := 3;
+      while v_i <= v_n and left(w[v_i], 1) = '-' loop
+        v_i := v_i + case when w[v_i] ~ '^-[stncxyeFlLfEbTDd]*[stncxyeFlfT]$' and w[v_i] !~ '^-[dPhvR]+$' then 2 else 1 end;
+      end loop;
+      if v_i <= v_n then
+        return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(
+          array(select x from unnest(w[v_i:]) as x where x not in ('Enter', 'C-m', 'KPEnter')), ' '),
+          'detached', w[2] not in ('send-keys', 'send', 'run-shell', 'run')));
+      end if;
+    end if;
+    if v_name = 'screen' and exists (select from unnest(w[2:]) as a where a ~ '^-[A-Za-z]*[dD][A-Za-z]*m|^-[A-Za-z]*m[A-Za-z]*[dD]') then
+      v_i := 2;
+      while v_i <= v_n and left(w[v_i], 1) = '-' loop
+        v_i := v_i + case when w[v_i] ~ '[SscLlptTeh]$' and w[v_i] !~ '^-[dDmRrx]+$' then 2 else 1 end;
+      end loop;
+      if v_i <= v_n then
+        w := w[v_i:];
+        v_detached := true;
+        continue;
+      end if;
+    end if;
+    -- knife ssh QUERY 'cmd', wmic process call create "cmd", Invoke-WmiMethod -ArgumentList 'cmd',
+    -- forfiles /c "cmd @path": commands run elsewhere or many times
+    if v_name = 'knife' and v_n >= 4 and w[2] = 'ssh' then
+      return v_items || jsonb_build_array(jsonb_build_object('sh', w[4]), jsonb_build_object('w', to_jsonb(w[1:3])));
+    end if;
+    if v_name = 'wmic' and exists (select from unnest(w) with ordinality as x (a, o)
+                                   where lower(a) = 'create' and lower(w[x.o - 1]) = 'call' and x.o < v_n) then
+      v_i := (select x.o from unnest(w) with ordinality as x (a, o) where lower(a) = 'create' and lower(w[x.o - 1]) = 'call' limit 1);
+      return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[v_i + 1:], ' '), 'win', true),
+                                          jsonb_build_object('w', to_jsonb(w[1:v_i])));
+    end if;
+    if v_name in ('invoke-wmimethod', 'invoke-cimmethod') and exists (select from unnest(w) as a where lower(a) in ('-argumentlist', '-arguments')) then
+      v_i := (select x.o from unnest(w) with ordinality as x (a, o) where lower(a) in ('-argumentlist', '-arguments') limit 1);
+      if v_i < v_n then
+        return v_items || jsonb_build_array(jsonb_build_object('sh', regexp_replace(w[v_i + 1], '^@\{\s*commandline\s*=\s*', '', 'i'), 'win', true),
+                                            jsonb_build_object('w', to_jsonb(w)));
+      end if;
+    end if;
+    if v_name = 'forfiles' and exists (select from unnest(w) as a where lower(a) = '/c') then
+      v_x := coalesce((select w[x.o + 1] from unnest(w) with ordinality as x (a, o) where lower(a) = '/p' limit 1), '.');
+      v_i := (select x.o from unnest(w) with ordinality as x (a, o) where lower(a) = '/c' limit 1);
+      if v_i < v_n then
+        return v_items || jsonb_build_array(jsonb_build_object('sh',
+          regexp_replace(w[v_i + 1], '@(path|file|fname|relpath)', '"' || rtrim(replace(v_x, '\', '/'), '/') || '/*"', 'gi'), 'win', true));
+      end if;
+    end if;
+    -- docker run [OPTIONS] IMAGE COMMAND...: the command runs too
+    if v_name in ('docker', 'podman', 'nerdctl') and v_n >= 3
+       and (w[2] in ('run', 'create') or w[2] = 'container' and w[3] in ('run', 'create')) then
+      v_i := case when w[2] = 'container' then 4 else 3 end;
+      while v_i <= v_n and left(w[v_i], 1) = '-' loop
+        v_i := v_i + case when strpos(w[v_i], '=') = 0 and w[v_i] in (
+                                 '-e', '-v', '-p', '-w', '-u', '-h', '-l', '-m', '-c', '-a', '--name', '--network', '--net',
+                                 '--restart', '--entrypoint', '--env', '--env-file', '--volume', '--publish', '--workdir',
+                                 '--user', '--hostname', '--label', '--mount', '--memory', '--cpus', '--platform', '--add-host',
+                                 '--dns', '--log-driver', '--log-opt', '--device', '--cap-add', '--cap-drop', '--security-opt',
+                                 '--ulimit', '--pid', '--ipc', '--userns', '--tmpfs', '--shm-size', '--runtime', '--gpus',
+                                 '--pull', '--cidfile', '--health-cmd', '--stop-signal', '--label-file', '--link', '--expose',
+                                 '--volumes-from', '--cgroupns', '--attach', '--cpu-shares', '--memory-swap', '--group-add',
+                                 '--network-alias', '--ip', '--mac-address', '--stop-timeout', '--uts', '--isolation',
+                                 '--sysctl', '--cgroup-parent', '--init-path', '--detach-keys', '--domainname', '--dns-search',
+                                 '--dns-option', '--blkio-weight', '--cpuset-cpus', '--kernel-memory', '--oom-score-adj',
+                                 '--pids-limit', '--storage-opt', '--annotation', '--arch', '--os', '--ulimit')
+                             then 2 else 1 end;
+      end loop;
+      -- (flags after the image are the entrypoint's: the image runs with them, nothing else)
+      if v_i < v_n and left(w[v_i + 1], 1) <> '-' then
+        v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
+          array_to_string(array(select coord.guard_quote(x) from unnest(w[v_i + 1:]) with ordinality as a (x, o)
+                                order by a.o), ' ')));
+        return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w[1:v_i])));
+      end if;
+    end if;
+    if v_name in ('kubectl', 'oc', 'docker', 'podman', 'k') and '--' = any (w)
+       and ('exec' = any (w) or v_name in ('kubectl', 'oc', 'k') and w[2] in ('run', 'create', 'debug', 'attach')) then
       v_i := array_position(w, '--');
       v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
         array_to_string(array(select coord.guard_quote(x) from unnest(w[v_i + 1:]) with ordinality as a (x, o)
@@ -339,6 +510,20 @@ begin
     if v_name = 'ansible' and array_position(w, '-a') < v_n then
       return v_items || jsonb_build_array(jsonb_build_object('sh', w[array_position(w, '-a') + 1]),
                                           jsonb_build_object('w', to_jsonb(w)));
+    end if;
+    if v_name in ('invoke-sqlcmd', 'invoke-dbaquery') then
+      for v_i in 2 .. v_n - 1 loop
+        if lower(w[v_i]) in ('-query', '-q') then
+          return v_items || jsonb_build_array(jsonb_build_object('sql', w[v_i + 1]), jsonb_build_object('w', to_jsonb(w)));
+        end if;
+      end loop;
+    end if;
+    -- make -f - reads the makefile from stdin: its recipe lines are commands
+    if v_name in ('make', 'gmake') and p_stdin is not null and exists (select from unnest(w) with ordinality as x (a, o)
+                                                                       where a in ('-f', '--file', '--makefile') and w[x.o + 1] = '-') then
+      for v_x in select m[1] from regexp_matches(replace(replace(p_stdin, '\n', E'\n'), '\t', E'\t'), E'(?:^|\n)\t([^\n]+)', 'g') as m loop
+        v_items := v_items || jsonb_build_array(jsonb_build_object('sh', v_x));
+      end loop;
     end if;
     if v_name in ('psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cockroach', 'clickhouse-client', 'clickhouse', 'cqlsh',
                   'sqlcmd', 'snowsql', 'bq', 'trino', 'presto', 'vsql', 'beeline', 'usql', 'pgcli', 'mycli', 'litecli') then

@@ -1,8 +1,12 @@
 -- Guardrail normalizer for SQL: one canonical unit per statement, with its effects
 -- (coord.guard_sql_effects).
 -- * comments (-- and nested /* */) are removed; string literals become '' (their content is
---   data) except inside a statement that mentions EXECUTE, where each literal is also checked
---   as SQL; dollar-quoted bodies of DO blocks and functions (after DO, AS or LANGUAGE x) are
+--   data) except inside a statement that mentions EXECUTE (EXEC, sp_executesql,
+--   sp_MSforeachtable), where each literal, all of them joined and a base64 literal decoded are
+--   also checked as SQL; literals stay when they are code rather than data (the setting of
+--   set_config, an account name, LIKE '%', a backup to NUL); a file path a statement reads or
+--   writes (INFILE, BULK, file(), ATTACH, OUTFILE) is classified as a read or write of it;
+--   dollar-quoted bodies of DO blocks and functions (after DO, AS or LANGUAGE x) are
 --   checked as SQL and become $BODY$, other dollar-quoted strings are literals ('');
 -- * statements split at ; outside quotes;
 -- * each parenthesized group, innermost first, is checked as a statement of its own (a
@@ -33,6 +37,7 @@ declare
   v_s text;
   v_m text[];
   v_x text;
+  v_paths jsonb := '[]';
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'SQL nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
@@ -81,11 +86,24 @@ begin
           j := j + 1;
         end if;
       end loop;
-      if upper(v_stmt) ~ '\yEXECUTE\y' then
+      if upper(v_stmt) ~ '\y(EXECUTE|EXEC|SP_EXECUTESQL|SP_MSFOREACHTABLE|SP_MSFOREACHDB|SP_PREPEXEC)\y' then
         v_lits := v_lits || v_acc;
       end if;
-      -- which setting set_config changes is code, not data
-      if upper(v_stmt) ~ 'SET_CONFIG\s*\(\s*$' and v_acc ~ '^[A-Za-z_.]+$' then
+      -- a file the statement reads or writes: classified like any other path
+      v_x := substring(upper(v_stmt) from '(INFILE|OPENROWSET\s*\(\s*BULK|BULK INSERT \S+ FROM|[^A-Z_]FILE\s*\(|ATTACH( DATABASE)?|LOAD_EXTENSION\s*\(|OUTFILE|DUMPFILE)\s*$');
+      if v_x is not null and v_acc ~ '^(/|~|[A-Za-z]:[\\/]|\\\\|\.\.?/)' then
+        v_paths := v_paths || coord.guard_effect(case when v_x ~ '^(ATTACH|OUTFILE|DUMPFILE)' then 'write' else 'read' end,
+                                                 array[replace(v_acc, '\', '/')]);
+        -- a "database" attached under another file's name writes whatever the statements put there
+        if v_x ~ '^ATTACH' and v_acc !~* '\.(db|sqlite|sqlite3|db3|s3db|sl3|duckdb)$' then
+          v_paths := v_paths || coord.guard_effect('sql-server', array[v_acc]);
+        end if;
+      end if;
+      -- which setting set_config changes, the user an account statement names, a LIKE that
+      -- matches everything and a backup to nowhere are code, not data
+      if upper(v_stmt) ~ 'SET_CONFIG\s*\(\s*$' and v_acc ~ '^[A-Za-z_.]+$'
+         or v_acc ~ '^[A-Za-z0-9_.$-]{1,63}$' and (upper(v_stmt) ~ '(USER|FOR|LOGIN|ROLE)\s*$' or c[j + 1] = '@')
+         or v_acc ~ '^[%]+$' or upper(v_acc) in ('NUL', '/DEV/NULL') then
         v_stmt := v_stmt || '''' || upper(v_acc) || '''';
       else
         v_stmt := v_stmt || '''''';
@@ -119,8 +137,21 @@ begin
         continue;
       end if;
     elsif ch = ';' then
+      -- strings a statement executes: each one, all of them joined (concat('DROP ', 'TABLE t')),
+      -- and what a base64 string decodes to
+      if cardinality(v_lits) > 1 then
+        v_lits := v_lits || array_to_string(v_lits, '');
+      end if;
       foreach v_x in array v_lits loop
         return query select * from coord.guard_sql_units(v_x, p_depth + 1);
+        if v_x ~ '^[A-Za-z0-9+/]{8,}={0,2}$' and char_length(v_x) % 4 = 0 then
+          begin
+            v_x := convert_from(decode(v_x, 'base64'), 'UTF8');
+            return query select * from coord.guard_sql_units(v_x, p_depth + 1);
+          exception when others then
+            null;
+          end;
+        end if;
       end loop;
       v_s := v_stmt;
       loop
@@ -141,10 +172,11 @@ begin
       end loop;
       if v_s <> '' then
         v_x := upper(btrim(regexp_replace(v_stmt, '\s+', ' ', 'g')));
-        return query select 'sql'::text, v_s, coord.guard_sql_effects(v_s, regexp_replace(v_x, '^(BEGIN|THEN|ELSE|LOOP|DECLARE) ', '')), null::jsonb;
+        return query select 'sql'::text, v_s, coord.guard_sql_effects(v_s, regexp_replace(v_x, '^(BEGIN|THEN|ELSE|LOOP|DECLARE) ', '')) || v_paths, null::jsonb;
       end if;
       v_stmt := '';
       v_lits := '{}';
+      v_paths := '[]';
       i := i + 1;
       continue;
     end if;

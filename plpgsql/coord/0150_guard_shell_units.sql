@@ -48,6 +48,7 @@ declare
   v_prev_in text;
   v_prev_role text;
   v_prev_paths jsonb;
+  v_prev_words jsonb;
   v_in text;
   v_role text;
   v_items jsonb;
@@ -63,6 +64,12 @@ declare
   v_ctx jsonb;
   v_row jsonb;
   v_count_only boolean := false;
+  v_fn_body text;
+  v_fn_calls integer;
+  v_fn_bg boolean;
+  v_loop_endless boolean := false;
+  v_loop_fg boolean;
+  v_loop_bg boolean;
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'commands nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
@@ -70,7 +77,7 @@ begin
   end if;
   v_lex := coord.guard_lex(p_text, v_windows);
   -- PowerShell as a whole: sockets, downloads and decoding wired to Invoke-Expression
-  if v_windows and not coalesce((p_ctx ->> 'windows')::boolean, false) then
+  if v_windows then
     v_effects := coord.guard_code('powershell', p_text) -> 'effects';
     if v_effects <> '[]' then
       return query select 'command'::text, 'powershell'::text, v_effects, null::jsonb;
@@ -86,10 +93,42 @@ begin
   for v_cmd in select jsonb_array_elements(v_lex -> 'cmds') loop
     if v_cmd ? 'fn' then
       v_fns := v_fns || (v_cmd ->> 'fn');
+      v_fn_body := v_cmd ->> 'fn';
+      v_fn_calls := 0;
+      v_fn_bg := false;
       continue;
     end if;
     v_words := array(select jsonb_array_elements_text(v_cmd -> 'w'));
     v_redirects := array(select jsonb_array_elements_text(v_cmd -> 'r'));
+    -- fork bombs of any name: a function that starts itself twice, one of them in the
+    -- background or into a pipe; an endless loop whose body only starts background processes
+    if v_fn_body is not null then
+      if v_words[1] = '}' then
+        if v_fn_calls >= 2 and v_fn_bg then
+          return query select 'command'::text, v_fn_body || '() calls itself in the background', coord.guard_effect('fork-bomb'), null::jsonb;
+        end if;
+        v_fn_body := null;
+      elsif v_words[case when v_words[1] = '{' then 2 else 1 end] = v_fn_body then
+        v_fn_calls := v_fn_calls + 1;
+        v_fn_bg := v_fn_bg or v_cmd ->> 'op' in ('&', '|');
+      end if;
+    end if;
+    if v_words[1] in ('while', 'until') then
+      v_loop_endless := v_words[1] = 'while' and v_words[2] in (':', 'true') or v_words[1] = 'until' and v_words[2] = 'false';
+      v_loop_fg := false;
+      v_loop_bg := false;
+    elsif v_loop_endless and v_words[1] = 'done' then
+      if v_loop_bg and not v_loop_fg then
+        return query select 'command'::text, 'endless loop starting background processes'::text, coord.guard_effect('fork-bomb'), null::jsonb;
+      elsif (p_ctx ->> 'detached')::boolean then
+        -- an endless loop left running in a detached terminal or under nohup outlives the session
+        return query select 'command'::text, 'endless loop left running detached'::text, coord.guard_effect('persist', array['detached loop']), null::jsonb;
+      end if;
+      v_loop_endless := false;
+    elsif v_loop_endless then
+      v_loop_bg := v_loop_bg or v_cmd ->> 'op' = '&';
+      v_loop_fg := v_loop_fg or coalesce(v_cmd ->> 'op', '') <> '&';
+    end if;
     -- expand the variables assigned earlier
     if v_vars <> '{}' then
       v_w := '{}';
@@ -154,6 +193,18 @@ begin
         return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
       end if;
     end loop;
+    -- EDITOR='sed -i ...' crontab -e: a scripted editor changes what the command opens
+    v_x := (select a from unnest(v_words) as a where a ~ '^(EDITOR|VISUAL|SUDO_EDITOR)=' limit 1);
+    if v_x is not null and substr(v_x, strpos(v_x, '=') + 1) ~ '(sed|awk|tee|echo|printf|cat|cp|perl|python|sh|bash)\M'
+       and substr(v_x, strpos(v_x, '=') + 1) !~ '^\s*(vim?|nvim|nano|emacs(client)?|code|subl|micro|hx|kak|joe|mg|pico)(\s|$)' then
+      v_key := (select a from unnest(v_words) as a where not (strpos(a, '=') > 1 and split_part(a, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$')
+                                                        and a not in ('sudo', 'env', 'command') limit 1);
+      if v_key = 'crontab' and v_words && array['-e'] then
+        return query select 'command'::text, coord.guard_quote(v_x) || ' crontab -e', coord.guard_effect('persist', array['crontab']), null::jsonb;
+      elsif v_key in ('visudo', 'vipw', 'vigr', 'sudoedit') then
+        return query select 'command'::text, coord.guard_quote(v_x) || ' ' || v_key, coord.guard_effect('privesc', array[v_key]), null::jsonb;
+      end if;
+    end if;
     v_all := cardinality(v_words) > 0
              and not exists (select from unnest(v_words) as a
                              where not (strpos(a, '=') > 1 and split_part(a, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$'));
@@ -186,7 +237,9 @@ begin
                  when v_cmd ->> 'in' is not null then 'text'
                  when p_depth > 0 and p_ctx ? 'in' and v_pipe = '{}' then p_ctx ->> 'in' end;
     v_ctx := jsonb_strip_nulls(jsonb_build_object('in', v_in, 'downloads', v_downloads, 'paths', v_prev_paths,
-                                                  'depth', p_depth, 'cwd', v_cwd, 'stdin', left(v_stdin, 2000)));
+                                                  'depth', p_depth, 'cwd', v_cwd, 'stdin', left(v_stdin, 2000),
+                                                  'prev_words', v_prev_words,
+                                                  'root', case when (p_ctx ->> 'root')::boolean then true end));
     v_items := coord.guard_unwrap(v_words, v_stdin, v_windows);
     v_final := null;
     v_final_op := null;
@@ -222,7 +275,9 @@ begin
       elsif v_item ? 'sh' then
         return query select * from coord.guard_shell_units(v_item ->> 'sh', p_depth + 1, v_vars, true,
           jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'in', v_in, 'cwd', v_cwd,
-                                               'windows', (v_item ->> 'win')::boolean)));
+                                               'windows', (v_item ->> 'win')::boolean,
+                                               'root', case when (v_item ->> 'root')::boolean or (p_ctx ->> 'root')::boolean then true end,
+                                               'detached', case when (v_item ->> 'detached')::boolean or (p_ctx ->> 'detached')::boolean then true end)));
       elsif v_item ? 'sql' then
         return query select * from coord.guard_sql_units(v_item ->> 'sql', p_depth + 1);
       elsif v_item ? 'exec' then
@@ -253,6 +308,7 @@ begin
       v_prev_in := v_cmd ->> 'in';
       v_prev_role := v_role;
       v_prev_paths := case when v_role in ('paths', 'pids') then v_final_op -> 'args' end;
+      v_prev_words := coalesce(v_prev_words, '[]') || coalesce(v_final_op -> 'words', '[]');
     else
       -- the pipeline is complete: printing the environment into a counter prints no secret
       for v_row in select jsonb_array_elements(v_buf) loop
@@ -273,6 +329,7 @@ begin
       v_prev_in := null;
       v_prev_role := null;
       v_prev_paths := null;
+      v_prev_words := null;
     end if;
   end loop;
 end;

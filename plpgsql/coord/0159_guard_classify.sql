@@ -40,6 +40,11 @@ declare
   v_base text;
   v_ext text;
   v_c1 text;
+  -- children of a home directory that hold caches and downloads, not work
+  v_caches constant text[] := array['.cache', '.npm', '.yarn', '.pnpm-store', '.m2', '.gradle', '.cargo', '.rustup', '.pyenv',
+                                    '.nvm', '.bun', '.deno', 'downloads', 'tmp', '.trash', 'node_modules', '.pytest_cache',
+                                    '.mypy_cache', '.ruff_cache', 'go', '.vscode-server', '.cache/', 'appdata', 'caches',
+                                    '*', '.*'];
 begin
   if v is null or v = '' then
     return '{}';
@@ -47,19 +52,19 @@ begin
   -- Windows spellings become POSIX-like ones: C:\Windows -> c:/windows, %USERPROFILE% -> ~
   if strpos(v, '\') > 0 or substr(v, 2, 1) = ':' or left(v, 1) = '%' or lower(left(v, 5)) = '$env:' then
     v := lower(replace(v, '\', '/'));
-    v := case
-      when v like '$env:userprofile%' then '~' || substr(v, 17) when v like '$env:home%' then '~' || substr(v, 10)
-      when v like '%userprofile%%' then '~' || substr(v, 14) when v like '%homepath%%' then '~' || substr(v, 11)
-      when v like '$env:temp%' then '/tmp' || substr(v, 10) when v like '$env:tmp%' then '/tmp' || substr(v, 9)
-      when v like '%temp%%' then '/tmp' || substr(v, 7) when v like '%tmp%%' then '/tmp' || substr(v, 6)
-      when v like '$env:systemroot%' then 'c:/windows' || substr(v, 16) when v like '$env:windir%' then 'c:/windows' || substr(v, 12)
-      when v like '%systemroot%%' then 'c:/windows' || substr(v, 13) when v like '%windir%%' then 'c:/windows' || substr(v, 9)
-      when v like '$env:programfiles%' or v like '$env:programdata%' or v like '$env:appdata%' or v like '$env:localappdata%'
-        then 'c:/programdata/' || split_part(v, '/', 2)
-      when v like '%programfiles%%' or v like '%programdata%%' or v like '%appdata%%' or v like '%localappdata%%'
-        then 'c:/programdata/' || split_part(v, '/', 2)
-      when v like '$env:systemdrive%' then 'c:' || substr(v, 17) when v like '%systemdrive%%' then 'c:' || substr(v, 14)
-      else v end;
+    -- %NAME% and $env:NAME at the start stand for the directories they name
+    v_first := lower(coalesce(substring(v from '^%([a-z_()0-9]+)%'), substring(v from '^\$env:([a-z_()0-9]+)')));
+    if v_first is not null then
+      v := case v_first
+             when 'userprofile' then '~' when 'home' then '~' when 'homepath' then '~'
+             when 'appdata' then '~/appdata/roaming' when 'localappdata' then '~/appdata/local'
+             when 'temp' then '/tmp' when 'tmp' then '/tmp'
+             when 'systemroot' then 'c:/windows' when 'windir' then 'c:/windows' when 'systemdrive' then 'c:'
+             when 'programfiles' then 'c:/program files' when 'programfiles(x86)' then 'c:/program files (x86)'
+             when 'programdata' then 'c:/programdata' when 'public' then 'c:/users/public'
+             else '$' || v_first end
+           || regexp_replace(v, '^(%[a-z_()0-9]+%|\$env:[a-z_()0-9]+)', '');
+    end if;
     v := rtrim(v, '/');
     if char_length(v) = 2 and substr(v, 2, 1) = ':' then
       v := v || '/';
@@ -69,6 +74,11 @@ begin
     end if;
   end if;
 
+  -- the Windows registry: machine-wide keys and a user's whole software hive are the system's
+  if lower(v) ~ '^(hklm|hkey_local_machine|hkcr|hkey_classes_root|hku|hkey_users)(:|\\|/|$)'
+     or lower(v) ~ '^(hkcu|hkey_current_user)(:)?[\\/]?(software)?[\\/]?$' then
+    return array['system'];
+  end if;
   -- run-time values: substitutions, parameter expansions with operators, unknown variables
   if v like '/dev/tcp/%' or v like '/dev/udp/%' then
     return case when split_part(v, '/', 4) in ('localhost', '127.0.0.1', '::1', '0.0.0.0') then array['local-url'] else array['remote'] end;
@@ -92,6 +102,13 @@ begin
   -- a run-time value inside a path stands for any name there: /$d is /*
   if strpos(v, '$') > 1 or strpos(v, '`') > 1 then
     v := regexp_replace(v, '\$(\([^)]*\)|\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|\.\.\.\))|`[^`]*`', '*', 'g');
+  end if;
+  -- PowerShell's profile scripts; Python's .pth files run at every start, wherever they are
+  if lower(v) like '$profile%' then
+    return array['persistence'];
+  end if;
+  if v_c1 in ('$', '`') and lower(v) like '%.pth' then
+    return array['dynamic', 'persistence'];
   end if;
   if v_c1 in ('$', '`') or left(v, 2) in ('~-', '<(') then
     if v like '$TMPDIR%' or v like '$TMP%' or v like '$TEMP%' then
@@ -155,7 +172,8 @@ begin
   elsif v like '_:/%' then
     v_first := split_part(v, '/', 2);
     if v_first in ('windows', 'program files', 'program files (x86)', 'programdata', 'system volume information', 'boot',
-                   'recovery') or v_first = 'users' and split_part(v, '/', 3) in ('', '*') then
+                   'recovery', 'inetpub', 'perflogs') or v_first = 'users' and split_part(v, '/', 3) in ('', '*')
+       or v_first not in ('users', 'temp', 'tmp') and split_part(v, '/', 3) in ('', '*') then
       v_classes := v_classes || 'system'::text;
     end if;
   end if;
@@ -172,11 +190,18 @@ begin
         or ((v like '/home/_%/_%' or v like '/Users/_%/_%' or v like '/root/_%') and split_part(v, '/', case when v like '/root/%' then 4 else 5 end) = '')
         or (v like '_:/users/_%/_%' and split_part(v, '/', 5) = '') then
     v_base := split_part(v, '/', case when v_c1 = '~' then 2 when v like '/root/%' then 3 when v like '_:/%' then 4 else 4 end);
-    if v_base not in ('.cache', '.npm', '.yarn', '.pnpm-store', '.m2', '.gradle', '.cargo', '.rustup', '.pyenv', '.nvm', '.bun',
-                      '.deno', 'Library', 'Downloads', 'downloads', 'tmp', '.Trash', 'node_modules', '.pytest_cache',
-                      '.mypy_cache', '.ruff_cache', 'go', '.vscode-server', '.cache/', 'appdata', 'Caches', '*', '.*') then
+    if lower(v_base) <> all (v_caches) then
       v_classes := v_classes || 'home-data'::text;
     end if;
+  end if;
+  -- what is worth most one level further down (application data, mail, keychains), and
+  -- everything inside a home directory's own child (~/Documents/*)
+  v_p := lower(v);
+  if not 'home-data' = any (v_classes)
+     and (v_p ~ '^(~|/home/[^/]+|/users/[^/]+|/root|[a-z]:/users/[^/]+)/(appdata/(roaming|local)|library/(application support|keychains|mail|messages|mobile documents|containers|group containers|preferences|cookies)|\.local/(share|state)|\.config)(/\*|/\.\*)?$'
+          or v_p ~ '^(~|/home/[^/*]+|/users/[^/*]+|/root|[a-z]:/users/[^/]+)/[^/*]+/(\*|\.\*|\*\*)$'
+             and substring(v_p from '^(?:~|/home/[^/*]+|/users/[^/*]+|/root|[a-z]:/users/[^/]+)/([^/*]+)/') <> all (v_caches)) then
+    v_classes := v_classes || 'home-data'::text;
   end if;
   if v in ('.', './', '*', './*', '.*', './.*', '..', '../', '../*', ':/', './..', '**', './**', '*/', '{*}', '../..', '../../',
            '../../*', '../../..', '*.*', '.[!.]*', '.??*', '.[^.]*')
@@ -232,7 +257,21 @@ begin
                             '%/.oci/config', '%/.config/configstore/firebase-tools.json', '%/.npm/\_auth%', '%/.config/gh/%',
                             '%/.aws/config.bak', '/etc/ssh/ssh\_host\_%\_key', '%/.aws', '%/.kube', '%/.docker',
                             '%/.composer/auth.json', '%/.config/composer/auth.json', '%/.local/share/keyrings',
-                            '%/.config/rclone', '%/.ansible/%vault%', '%/.vault-password%'])
+                            '%/.config/rclone', '%/.ansible/%vault%', '%/.vault-password%', '%/.config/glab-cli/config.yml',
+                            '%/.databrickscfg', '%/.snowsql/config', '%/.config/hcloud/cli.toml', '/etc/kubernetes/admin.conf',
+                            '/etc/kubernetes/%.conf', '/etc/kubernetes/pki/%', '/etc/rancher/k3s/k3s.yaml', '%/.config/sops/age/keys.txt',
+                            '%/.config/scw/config.yaml', '%/.aliyun/config.json', '%/.bluemix/config.json', '%/.config/linode-cli',
+                            '%/.terraform.d/credentials.tfrc.json', '%/.config/atlascli/%', '%/.mongodb/atlascli/%',
+                            '%/.config/neonctl/%', '%/.config/planetscale/%', '%/.railway/config.json', '%/.render/%',
+                            '%/.config/flyctl/%', '%/.supabase/access-token', '%/.config/supabase/%', '%/.pulumi/credentials.json',
+                            '%/.config/infisical/%', '%/.doppler/%', '%/.ngrok2/ngrok.yml', '%/.config/ngrok/ngrok.yml',
+                            '%/.cloudflared/%.json', '%/.wrangler/%', '%/.config/configstore/%', '%/.npm/\_logs%token%',
+                            '%/.m2/settings-security.xml', '%/.ivy2/.credentials', '%/.sbt/%credentials%', '%/.lein/credentials%',
+                            '%/.nuget/nuget/nuget.config', '%/appdata/roaming/nuget/nuget.config', '%/.git-credential%',
+                            '%/appdata/roaming/gcloud/%', '%/appdata/roaming/microsoft/credentials/%',
+                            '%/appdata/local/microsoft/credentials/%', '%/appdata/roaming/microsoft/protect/%',
+                            '%/.config/gh/%', '%/.local/share/atuin/key', '/var/lib/jenkins/secrets/%', '%/keychains',
+                            '/var/lib/jenkins/credentials.xml', '%/.vnc/passwd', '%/.my.cnf', '%/.mylogin.cnf'])
      or v_p like '%/.ssh/%' and v_base not like '%.pub' and v_base not like 'known\_hosts%'
         and v_base not in ('config', 'authorized_keys', 'authorized_keys2', 'rc', 'environment') then
     v_classes := v_classes || 'credential'::text;
@@ -240,11 +279,23 @@ begin
 
   if v_base = any (array['.bashrc', '.bash_profile', '.bash_login', '.bash_logout', '.profile', '.zshrc', '.zprofile', '.zshenv',
                          '.zlogin', '.zlogout', '.kshrc', '.cshrc', '.tcshrc', '.login', '.xinitrc', '.xprofile', '.xsession',
-                         '.xsessionrc', '.inputrc', '.pam_environment', '.gitconfig', '.vimrc', '.tmux.conf', '.npmrc.js'])
+                         '.xsessionrc', '.inputrc', '.pam_environment', '.gitconfig', '.vimrc', '.tmux.conf', '.npmrc.js',
+                         '.emacs', '.bash_aliases', '.zsh_aliases', '.exrc', '.gvimrc', '.nanorc', '.screenrc', '.wgetrc',
+                         '.curlrc', '.pythonstartup', '.perldb', '.irbrc', '.pryrc', '.gdbinit', '.lldbinit', '.mailrc',
+                         '.muttrc', '.ideavimrc', '.sqliterc', '.psqlrc', '.mysqlrc', '.rprofile', '.lesskey'])
         and (v_p like '/~/%' or v_p like '/~_%/%' or v_p like '/home/%' or v_p like '/root/%' or v_p like '/users/%'
              or v_p like '/_:/users/%' or v_p like '/etc/skel/%') and split_part(v_p, '/', case when v_p like '/~%' then 4 when v_p like '/root/%' then 4 when v_p like '/_:/%' then 6 else 5 end) = ''
      or v_base in ('microsoft.powershell_profile.ps1', 'profile.ps1') or v_base like '%\_profile.ps1'
      or v_p like '%/.ssh/authorized\_keys%' or v_p in ('/etc/ld.so.preload', '/etc/rc.local', '/etc/anacrontab', '/etc/crontab')
+     or v_base in ('usercustomize.py', 'sitecustomize.py') or v_base like '%.pth' and v_p like '%-packages/%'
+     or v_p like any (array['%/.config/nushell/%.nu', '%/.config/nvim/init.%', '%/.config/nvim/lua/%', '%/.vim/plugin/%',
+                            '%/.emacs.d/init.el', '%/.emacs.d/early-init.el', '%/.config/emacs/init.el', '%/.oh-my-zsh/custom/%',
+                            '%/.zshrc.d/%', '%/.bashrc.d/%', '%/.config/powershell/%profile.ps1', '%/documents/windowsPowerShell/%',
+                            '%/documents/powershell/%', '%/.config/direnv/direnvrc', '%/.direnvrc', '%/.config/git/hooks/%',
+                            '%/.git-templates/hooks/%', '%/.local/share/applications/%.desktop', '/etc/skel/%',
+                            '%/library/application support/com.apple.backgroundtaskmanagementagent/%',
+                            '/library/startupitems/%', '/etc/periodic/%', '/etc/launchd.conf', '%/.launchd.conf',
+                            '/etc/motd', '/etc/issue'])
      or (v_p like any (array['%/.config/fish/config.fish', '%/.config/fish/conf.d/%', '%/.config/autostart/%',
                              '%/.config/systemd/%', '%/.ssh/rc', '%/.ssh/environment', '%/.ssh/config', '%/.git/hooks/%',
                              '%/.husky/%', '%/.config/git/config', '%/library/launchagents/%', '%/library/launchdaemons/%',
@@ -262,7 +313,8 @@ begin
                          '/etc/security/%', '/etc/polkit-1/%', '/etc/doas.conf', '/etc/subuid', '/etc/subgid', '/etc/login.defs']) then
     v_classes := v_classes || 'privilege'::text;
   end if;
-  if v_p like any (array['/etc/selinux%', '/etc/apparmor%', '/etc/audit/%', '/etc/ufw/%', '/etc/iptables/%', '/etc/nftables.conf',
+  if v_p like any (array['%/com.apple.tcc/tcc.db', '/library/preferences/com.apple.alf%', '/etc/pf.conf', '/etc/pf.anchors/%',
+                         '/etc/selinux%', '/etc/apparmor%', '/etc/audit/%', '/etc/ufw/%', '/etc/iptables/%', '/etc/nftables.conf',
                          '/etc/firewalld/%', '/etc/fail2ban/%', '/etc/ssh/sshd\_config%', '/etc/sysctl.conf', '/etc/sysctl.d/%',
                          '/etc/hosts', '/etc/hosts.allow', '/etc/hosts.deny', '/etc/resolv.conf', '/etc/nsswitch.conf',
                          '/etc/ld.so.conf%', '/proc/sys/%', '/sys/kernel/security/%']) then
@@ -276,19 +328,32 @@ begin
                          '%/cloudbuild.yml', '%/buildspec.yml', '%/buildspec.yaml', '%/appveyor.yml', '%/.appveyor.yml',
                          '%/.semaphore/%', '%/.tekton/%', '%/codefresh.yml', '%/.harness/%', '%/wercker.yml',
                          '%/.pre-commit-config.yaml', '%/.gitlab/%.yml', '%/.gitea/workflows/%', '%/.forgejo/workflows/%',
-                         '%/.github/workflows', '%/.circleci']) then
+                         '%/.github/workflows', '%/.circleci', '%/.gitlab-ci%.yml', '%/.gitlab-ci%.yaml', '%/.drone.star',
+                         '%/codemagic.yaml', '%/codemagic.yml', '%/bitrise.yml', '%/.cirrus.yml', '%/.cirrus.star',
+                         '%/.teamcity/%', '%/.gocd/%', '%/.concourse/%', '%/concourse/%pipeline%.yml', '%/.spinnaker/%',
+                         '%/.github/renovate.json', '%/renovate.json', '%/.vscode/tasks.json', '%/.devcontainer/%',
+                         '%/taskfile.yml', '%/.gitpod.yml', '%/.replit', '%/netlify.toml', '%/vercel.json', '%/fly.toml',
+                         '%/app.yaml', '%/.platform.app.yaml', '%/serverless.yml', '%/.ebextensions/%', '%/procfile'])
+     and v_base !~ '(example|sample)' then
     v_classes := v_classes || 'ci'::text;
   end if;
   if v_p like any (array['%/.aws/config', '%/.pip/pip.conf', '%/.config/pip/pip.conf', '/etc/pip.conf', '%/.docker/daemon.json',
                          '/etc/docker/daemon.json', '%/.condarc', '%/.cargo/config', '%/.cargo/config.toml', '%/.yarnrc',
                          '%/.bunfig.toml', '%/.gemrc', '%/.config/gh/config.yml', '%/.mavenrc', '%/.gradle/init.d/%',
                          '%/.config/git/credentials', '/etc/apt/sources.list', '/etc/apt/sources.list.d/%', '/etc/yum.repos.d/%',
-                         '%/.azure/config', '%/.config/gcloud/configurations/%']) then
+                         '%/.azure/config', '%/.config/gcloud/configurations/%', '%/.terraformrc', '%/terraform.rc',
+                         '%/.config/nix/nix.conf', '/etc/nix/nix.conf', '%/.nuget/nuget.config', '%/.config/composer/config.json',
+                         '%/.composer/config.json', '%/.hex/hex.config', '%/.config/uv/uv.toml', '/etc/uv/uv.toml', '%/.netrc',
+                         '%/.gitconfig', '/etc/gitconfig', '%/.ssh/known_hosts', '/etc/ssh/ssh_known_hosts', '%/.gnupg/gpg.conf',
+                         '/etc/docker/daemon.json', '%/.docker/config.json', '%/.config/containers/registries.conf',
+                         '/etc/containers/registries.conf', '/etc/hosts', '%/.kube/config', '/etc/environment']) then
     v_classes := v_classes || 'tool-config'::text;
   end if;
   if v_base like '.%\_history' or v_base in ('.histfile', 'consolehost_history.txt', '.lesshst', '.viminfo', 'fish_history',
                                              'wtmp', 'btmp', 'lastlog', 'utmp')
-     or v_p like any (array['/var/log', '/var/log/%', '/var/adm/%', '%/system32/winevt%']) then
+     or v_p like any (array['/var/log', '/var/log/%', '/var/adm/%', '%/system32/winevt%', '%/.local/share/atuin/%.db',
+                            '%/.mcfly/history%', '%/mcfly/history%', '%/psreadline/%history%', '%/.config/fish/fish_history',
+                            '%/.local/share/fish/fish_history', '%/.bash_sessions/%', '%/.zsh_sessions/%']) then
     v_classes := v_classes || 'history'::text;
   end if;
   if cardinality(v_classes) = 0 then

@@ -26,7 +26,7 @@ declare
                                      'ack', 'awk', 'sed', 'cut', 'sort', 'uniq', 'diff', 'cmp', 'jq', 'yq', 'vim', 'vi',
                                      'nvim', 'view', 'nano', 'emacs', 'subl', 'gedit', 'pico', 'ed', 'ex', 'paste', 'pr',
                                      'fold', 'fmt', 'column', 'look', 'zcat', 'zless', 'zmore', 'bzcat', 'xzcat', 'gpg',
-                                     'openssl', 'sqlite3', 'xmllint', 'iconv', 'tr', 'get-content', 'gc', 'type', 'sls',
+                                     'openssl', 'sqlite3', 'xmllint', 'iconv', 'get-content', 'gc', 'type', 'sls',
                                      'select-string', 'findstr', 'certutil', 'tee', 'rev', 'expand', 'split', 'csplit',
                                      'mail', 'mailx', 'lp', 'lpr', 'pbcopy', 'xclip', 'xsel', 'wl-copy', 'clip', 'keytool',
                                      'plutil', 'sqlite', 'python', 'node', 'ruby', 'perl', 'php', 'cat-file', 'dos2unix',
@@ -70,6 +70,7 @@ declare
   v_starts text[];
   v_names text[];
   v_x text;
+  v_known boolean := false;
 begin
   if v_prog is null or v_prog = '' then
     return v_out;
@@ -98,8 +99,9 @@ begin
     if v_t like '/dev/tcp/%' or v_t like '/dev/udp/%' then
       -- a socket as a file: duplicated onto the shell's own streams (>&, <>, an interactive
       -- shell) it is a remote shell; written to, data leaves; a bare < only probes the port
-      v_out := v_out || case when strpos(v_op_text, '&') > 0 or strpos(v_op_text, '<>') > 0
-                                  or v_prog = any (v_shells) and v_flags && array['-i']
+      v_out := v_out || case when (strpos(v_op_text, '&') > 0 or strpos(v_op_text, '<>') > 0
+                                   or v_prog = any (v_shells) and v_flags && array['-i'])
+                                  and (split_part(v_t, '/', 4) not in ('localhost', '127.0.0.1', '::1') or v_flags && array['-i'])
                              then coord.guard_effect('revshell', array[v_t])
                              when strpos(v_op_text, '>') > 0 then coord.guard_effect('send', array[v_t])
                              else '[]'::jsonb end;
@@ -146,10 +148,16 @@ begin
     continue when v_row.flags_any is not null and not (v_flags && v_row.flags_any);
     continue when v_row.flags_none is not null and v_flags && v_row.flags_none;
     continue when v_row.args is not null and not (v_argstr ~ v_row.args);
+    -- a described subcommand: what the table says is all there is to it
+    v_known := true;
+    continue when v_row.action is null;
     if v_row.target in ('env', 'env-marked') then
+      -- kustomize build overlays/prod | kubectl apply -f -: the environment is named upstream
       v_out := v_out || jsonb_build_array(jsonb_build_object(
         'a', v_row.action, 't', v_argstr,
-        'c', jsonb_build_array(coord.guard_environment(v_op, v_row.target = 'env-marked'))));
+        'c', jsonb_build_array(coord.guard_environment(
+               jsonb_set(v_op, '{words}', (v_op -> 'words') || coalesce(p_ctx -> 'prev_words', '[]')),
+               v_row.target = 'env-marked'))));
     elsif v_row.target = 'rest' then
       v_rest := array(select a from unnest(v_args) with ordinality as x (a, o)
                       where x.o > coalesce(cardinality(regexp_split_to_array(
@@ -163,11 +171,13 @@ begin
 
   -- file-system tools
   case
-    when v_prog in ('rm', 'srm', 'unlink', 'shred', 'wipe', 'trash', 'trash-put', 'rmtrash', 'gio') then
+    when v_prog in ('rm', 'srm', 'unlink', 'shred', 'wipe', 'trash', 'trash-put', 'rmtrash', 'gio', 'rimraf', 'rmrf',
+                    'del-cli', 'premove', 'rm-rf') then
       if v_prog = 'gio' then
         v_args := case when v_args[1] in ('trash', 'remove') then v_args[2:] else '{}' end;
       end if;
-      v_recursive := v_flags && array['-r', '-R', '--recursive'];
+      -- rimraf and friends are rm -rf
+      v_recursive := v_flags && array['-r', '-R', '--recursive'] or v_prog in ('rimraf', 'rmrf', 'del-cli', 'premove', 'rm-rf');
       if v_flags && array['--no-preserve-root'] then
         v_out := v_out || coord.guard_effect('delete-tree', array['/']);
       end if;
@@ -199,9 +209,15 @@ begin
       v_x := (select regexp_replace(lower(v_words[x.o + 1]), '^.*/', '') from unnest(v_words) with ordinality as x (w, o)
               where x.w in ('-exec', '-execdir', '-ok', '-okdir') limit 1);
       if v_words && array['-delete'] or v_x in ('rm', 'shred', 'unlink', 'srm', 'wipe') then
+        -- a test narrows what goes only when it is not negated (-not -path './.git*' keeps
+        -- little) and says more than a file type (-type f is every file)
         v_out := v_out || coord.guard_effect(
-          case when v_words && array['-name', '-iname', '-path', '-ipath', '-regex', '-iregex', '-newer', '-mtime',
-                                     '-mmin', '-size', '-empty', '-user', '-perm', '-links', '-inum', '-samefile', '-type']
+          case when exists (select from unnest(v_words) with ordinality as x (w, o)
+                            where x.w in ('-name', '-iname', '-path', '-ipath', '-regex', '-iregex', '-newer', '-mtime',
+                                          '-mmin', '-size', '-empty', '-user', '-perm', '-links', '-inum', '-samefile',
+                                          '-atime', '-ctime', '-amin', '-cmin', '-newermt', '-group', '-nouser', '-wholename',
+                                          '-iwholename', '-lname', '-ilname', '-used')
+                              and coalesce(v_words[x.o - 1], '') not in ('-not', '!'))
                then 'delete-matching' else 'delete-tree' end,
           array(select s from unnest(v_starts) as s where s not in ('/tmp', '/var/tmp')));
         v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('delete', v_names)) as e
@@ -218,6 +234,9 @@ begin
                            where e -> 'c' ? 'credential');
       end if;
     when v_prog = 'dd' then
+      if v_words && array['if=/dev/zero', 'if=/dev/urandom', 'if=/dev/random'] and not exists (select from unnest(v_words) as w where w like 'count=%') then
+        v_out := v_out || coord.guard_effect('disk-fill', array['disk']);
+      end if;
       foreach v_w in array v_words loop
         if v_w like 'of=%' then
           v_out := v_out || coord.guard_effect('write', array[substr(v_w, 4)]);
@@ -225,6 +244,19 @@ begin
           v_out := v_out || coord.guard_effect('read', array[substr(v_w, 4)]);
         end if;
       end loop;
+    when v_prog = 'fd' then
+      -- fd PATTERN [PATH] -x/-X CMD: the command runs on what fd finds below PATH
+      v_x := regexp_replace(lower(coalesce(v_op -> 'vals' -> '-x' ->> 0, v_op -> 'vals' -> '-X' ->> 0,
+                                           v_op -> 'vals' -> '--exec' ->> 0, v_op -> 'vals' -> '--exec-batch' ->> 0, '')), '^.*/', '');
+      v_starts := coalesce(nullif(v_args[2:2], '{}'), array[coalesce(v_cwd, '.')]);
+      if split_part(v_x, ' ', 1) in ('rm', 'shred', 'unlink') then
+        v_out := v_out || coord.guard_effect(case when v_args[1] in ('.', '') then 'delete-tree' else 'delete-matching' end, v_starts);
+      elsif split_part(v_x, ' ', 1) in ('chmod', 'chown') then
+        v_out := v_out || coord.guard_effect('perms-tree', v_starts);
+        if v_x ~ ' (0?[0-7]?[0-7][0-7][2367]|[ugo]*[ao][ugo]*[+=][rwxXst]*w)( |$)' then
+          v_out := v_out || coord.guard_effect('perms-open', v_starts);
+        end if;
+      end if;
     when v_prog in ('cp', 'mv', 'install', 'ln', 'rsync', 'scp', 'ditto', 'copy', 'move', 'xcopy', 'robocopy',
                     'copy-item', 'move-item', 'cpi', 'mi', 'rclone', 'cp-item') then
       v_dest := coalesce(v_op -> 'vals' -> '-t' ->> 0, v_op -> 'vals' -> '--target-directory' ->> 0,
@@ -263,6 +295,9 @@ begin
       if v_prog = 'robocopy' and v_words && array['/mir', '/purge'] then
         v_out := v_out || coord.guard_effect('delete-tree', array[v_args[2]]);
       end if;
+      if v_prog = 'install' and coalesce(v_op -> 'vals' -> '-m' ->> 0, v_op -> 'vals' -> '--mode' ->> 0, '') ~ '^0*[2467][0-7]{3}$|s' then
+        v_out := v_out || coord.guard_effect('setuid', array[v_dest]);
+      end if;
     when v_prog in ('tee', 'truncate', 'out-file', 'fallocate') then
       v_out := v_out || coord.guard_effect('write', case when v_prog in ('truncate', 'fallocate')
                                                            then array(select a from unnest(v_args) as a where a !~ '^[+-]?[0-9]+[KMGTkmgt]?[Bb]?$')
@@ -284,6 +319,10 @@ begin
       end if;
       if v_mode ~ '^0*[2467][0-7]{3}$' or v_mode ~ '(^|,)[ugoa]*[+=][rwxX]*s' then
         v_out := v_out || coord.guard_effect('setuid', v_rest);
+      end if;
+      -- the mode of /tmp (1777) or of another world-writable file copied over
+      if v_op -> 'vals' -> '--reference' ->> 0 in ('/tmp', '/var/tmp', '/dev/shm', '/tmp/') then
+        v_out := v_out || coord.guard_effect('perms-open', v_rest);
       end if;
     when v_prog in ('tar', 'zip', '7z', '7za', 'rar', 'gzip', 'bzip2', 'xz', 'zstd', 'cpio', 'compress-archive') then
       if v_prog = 'tar' and (v_flags && array['-x', '--extract', '--get'] or v_args[1] ~ '^[A-Za-z]*x') then
@@ -308,11 +347,37 @@ begin
          and upper(coalesce(v_args[v_n], '')) = 'ACCEPT' then
         v_out := v_out || coord.guard_effect('security-off', array['policy accept']);
       end if;
+    when v_prog = 'gpg' and v_flags && array['-d', '--decrypt'] then
+      v_out := v_out || coord.guard_effect('read', v_args);
+    when v_prog in ('sqlite3', 'sqlite', 'duckdb', 'litecli') then
+      -- a database file of the system's security (TCC.db) or of secrets (a browser's Login Data)
+      v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('write', v_args[1:1])) as e
+                         where e -> 'c' ?| array['security', 'system', 'privilege'])
+                     || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('read', v_args[1:1])) as e
+                         where e -> 'c' ? 'credential');
+    when v_prog in ('grubby', 'kernelstub', 'bootctl', 'grub-editenv', 'nvram', 'bcdedit', 'efibootmgr') then
+      if exists (select from unnest(v_raw) as w where w ~* '(selinux=0|apparmor=0|enforcing=0|audit=0|security=none|sig_enforce=0|lockdown=none|mitigations=off|amfi_get_out_of_my_way|cs_enforcement_disable|testsigning|nointegritychecks|integrity|boot-args)') then
+        v_out := v_out || coord.guard_effect('security-off', array[v_prog]);
+      end if;
+    when v_prog = 'auditctl' then
+      if exists (select from unnest(v_raw) as w where w ~ '^(never|-D|-e)' or w ~ 'never,') then
+        v_out := v_out || coord.guard_effect('security-off', array['audit rules']);
+      end if;
+    when v_prog in ('fallocate', 'yes', 'cat') and v_prog <> 'cat' or v_prog = 'cat' and v_args && array['/dev/zero', '/dev/urandom', '/dev/random'] then
+      -- filling a disk: a huge file, or zeros without end into a file
+      if v_prog = 'fallocate' and exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-l', v_op -> 'vals' -> '--length', '[]')) as l
+                                          where l ~* '^[0-9]+(\.[0-9]+)?[gtpe]' and (substring(l from '^[0-9]+')::bigint >= 20 or l ~* '[tpe]'))
+         or v_prog in ('yes', 'cat') and exists (select from jsonb_array_elements(v_op -> 'redir') as r where r ->> 0 ~ '>') then
+        v_out := v_out || coord.guard_effect('disk-fill', array['disk']);
+      end if;
+    when v_prog in ('xterm', 'xdotool') and v_op -> 'vals' ? '-display' or v_prog = 'xterm' and v_raw && array['-display'] then
+      v_out := v_out || coord.guard_effect('revshell', array['remote display']);
     when v_prog in ('kill', 'stop-process', 'spps', 'pkill', 'killall', 'taskkill', 'skill') then
       v_out := v_out || coord.guard_kill_effects(v_op, p_ctx);
     when v_prog in ('echo', 'printf', 'write-output', 'write-host', 'print', 'printenv') then
       -- printing a secret variable shows it; ${!name} prints any variable by name
-      if exists (select from unnest(v_raw) as r where r ~ '\$\{!' or r ~* ('\$\{?[A-Za-z0-9_]*' || v_secret_name))
+      if exists (select from unnest(v_raw) as r where r ~ '\$\{!'
+                 or regexp_replace(r, '\$\{#?[A-Za-z0-9_]+:\+[^}]*\}|\$\{#[A-Za-z0-9_]+\}', '', 'g') ~* ('\$\{?[A-Za-z0-9_]*' || v_secret_name))
          or v_prog = 'printenv' and exists (select from unnest(v_args) as a where a ~* v_secret_name)
          or exists (select from unnest(v_raw) as r where r ~* '\$env:[a-z0-9_]*(secret|token|password|key)') then
         v_out := v_out || coord.guard_effect('secret-dump', array['$SECRET']);
@@ -362,24 +427,103 @@ begin
     v_out := v_out || coord.guard_effect('privesc', array['root shell']);
   end if;
 
+  -- a file downloaded earlier in the same text, installed or run by a tool
+  if v_prog in ('java', 'dpkg', 'rpm', 'apt', 'apt-get', 'yum', 'dnf', 'zypper', 'code', 'code-insiders', 'msiexec', 'installer',
+                'pip', 'npm', 'gem', 'mix', 'unzip', 'hdiutil', 'open', 'snap', 'flatpak', 'apk', 'pacman', 'chmod', 'wine', 'mono',
+                'dotnet', 'node', 'python', 'ruby', 'perl', 'php', 'bun', 'deno', 'add-appxpackage', 'cscript', 'wscript')
+     and exists (select from unnest(v_args || array(select jsonb_array_elements_text(v_op -> 'vals' -> '-jar'))
+                                    || array(select jsonb_array_elements_text(v_op -> 'vals' -> '--install-extension'))) as a
+                 where a <> '' and (a = any (array(select jsonb_array_elements_text(coalesce(p_ctx -> 'downloads', '[]'))))
+                                    or regexp_replace(a, '^.*[/\\]', '') = any (array(select jsonb_array_elements_text(coalesce(p_ctx -> 'downloads', '[]'))))))
+     and v_prog <> 'chmod' then
+    v_out := v_out || coord.guard_effect('exec-remote', array['(downloaded file)']);
+  end if;
+
   -- what a download writes (curl -o f, wget -O f, Invoke-WebRequest -OutFile f)
   if v_prog in ('curl', 'wget', 'aria2c', 'iwr', 'invoke-webrequest', 'irm', 'invoke-restmethod', 'certutil', 'bitsadmin', 'start-bitstransfer') then
     v_out := v_out || coord.guard_effect('write', array(select f from unnest(coord.guard_downloads(v_op - 'redir')) as f
                                                         where strpos(f, '/') > 0 or strpos(f, '\') > 0));
   end if;
 
+  -- editing files in place without an editor: awk -i inplace, ex/vim scripts that write
+  if v_prog in ('awk', 'gawk') and coalesce(v_op -> 'vals' -> '-i' ->> 0, '') = 'inplace' then
+    v_out := v_out || coord.guard_effect('write', v_args[2:]);
+  end if;
+  if v_prog in ('ex', 'vim', 'vi', 'nvim') and exists (
+       select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-c', '[]') || coalesce(v_op -> 'vals' -> '-sc', '[]')
+                                             || coalesce(v_op -> 'vals' -> '+', '[]')) as c
+       where c ~ '(^|\|)\s*:?(w|wq|x|wq!|x!|w!|update|wall|xall|saveas)\s*(!|$|\|)') then
+    v_out := v_out || coord.guard_effect('write', v_args);
+  end if;
+  -- archives unpacked into a directory write there
+  if v_prog in ('unzip', '7z', '7za') then
+    v_x := coalesce(v_op -> 'vals' -> '-d' ->> 0, (select substr(w, 3) from unnest(v_words) as w where w ~ '^-o.' limit 1));
+    if v_x is not null then
+      v_out := v_out || coord.guard_effect('write', array[v_x]);
+    end if;
+  end if;
+  -- a file as large as a disk
+  if v_prog in ('fallocate', 'mkfile', 'truncate') and exists (
+       select from unnest(v_words) as w
+       where w ~* '^[0-9]+(\.[0-9]+)?([TPE]|[TPE]i?B?)$' or w ~* '^[0-9]+(\.[0-9]+)?(G|Gi?B?)$' and substring(w from '^[0-9]+')::numeric >= 50
+          or w ~* '^--(length|size)=[0-9]+(\.[0-9]+)?([TPE]|G)') then
+    v_out := v_out || coord.guard_effect('disk-fill', array['disk']);
+  end if;
+
   -- document databases: destructive code handed to their shells
   if v_prog in ('mongosh', 'mongo') and exists (
        select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '--eval', '[]')) as c
-       where c ~* '(dropdatabase|\.drop\(|deletemany\(\s*\{\s*\}|remove\(\s*\{\s*\}|updatemany\(\s*\{\s*\}|dropuser|dropallusers|shutdownserver|dropindexes|\.renamecollection\(|runcommand\(\s*\{\s*(drop|shutdown)|fsynclock)') then
+       where c ~* '(dropdatabase|\.drop\(|deletemany\(\s*\{\s*\}|remove\(\s*\{\s*\}|updatemany\(\s*\{\s*\}|dropuser|dropallusers|shutdownserver|dropindexes|\.renamecollection\(|(runcommand|admincommand)\(\s*\{\s*(drop|shutdown|fsync|replsetreconfig|setparameter|killop|killallsessions|dropconnections)|fsynclock)') then
     v_out := v_out || coord.guard_effect('db-destroy', array['--eval']);
+  end if;
+
+  -- git push fed refspecs that start with a colon (... | awk '{print ":"$2}' | xargs git push origin)
+  if v_prog = 'git' and v_args[1] = 'push' and v_in is not null and exists (
+       select from jsonb_array_elements_text(coalesce(p_ctx -> 'prev_words', '[]')) as w
+       where w ~ '(":"|'':''|s/\^/:|s/\^/\\?:|printf +[''"]?:|echo +[''"]?:)') then
+    v_out := v_out || coord.guard_effect('git-ref-delete', array['(refspecs piped in)']);
+  end if;
+  -- a firewall rule for a whole chain without a match: every packet dropped (the network cut
+  -- off) or accepted (the firewall off)
+  if v_prog in ('iptables', 'ip6tables') and not v_flags && array['-s', '-d', '-p', '--source', '--destination', '--protocol',
+                                                                    '--dport', '--sport', '-m', '--match', '-i', '-o',
+                                                                    '--in-interface', '--out-interface'] then
+    v_x := upper(coalesce(v_op -> 'vals' -> '-A' ->> 0, v_op -> 'vals' -> '-I' ->> 0, v_op -> 'vals' -> '--append' ->> 0,
+                          v_op -> 'vals' -> '--insert' ->> 0, ''));
+    v_t := upper(coalesce(v_op -> 'vals' -> '-j' ->> 0, v_op -> 'vals' -> '--jump' ->> 0, ''));
+    if v_x in ('OUTPUT', 'INPUT', 'FORWARD') and v_t in ('DROP', 'REJECT') then
+      v_out := v_out || coord.guard_effect('network-change', array[v_x]);
+    elsif v_x in ('INPUT', 'FORWARD') and v_t = 'ACCEPT' then
+      v_out := v_out || coord.guard_effect('security-off', array[v_x]);
+    end if;
+  end if;
+  -- heroku pipelines:promote sends what staging runs to production
+  if v_prog = 'heroku' and v_args[1] ~ '^pipelines:promote' then
+    v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'deploy', 't', 'pipelines:promote', 'c', jsonb_build_array('production')));
+  end if;
+  -- a remote manifest applied, a pod with the host's namespaces
+  if v_prog in ('kubectl', 'oc') and v_args[1] in ('apply', 'create', 'replace') and exists (
+       select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-f', '[]') || coalesce(v_op -> 'vals' -> '--filename', '[]')) as f
+       where f ~* '^https?://' and f !~* '^https://(raw\.githubusercontent\.com|github\.com)/(kubernetes|kubernetes-sigs|cert-manager|jetstack|argoproj|fluxcd|istio|cilium|projectcalico|prometheus-operator|kyverno|open-policy-agent|rancher|metallb|kedacore|knative|tektoncd|aws|Azure|GoogleCloudPlatform)/') then
+    v_out := v_out || coord.guard_effect('exec-remote', array['remote manifest']);
+  end if;
+  if v_prog in ('kubectl', 'oc') and v_args[1] in ('run', 'create', 'debug') and exists (
+       select from unnest(v_words) as w
+       where w ~* '"(privileged|hostPID|hostNetwork|hostIPC|allowPrivilegeEscalation)"\s*:\s*true|"hostPath"\s*:|--privileged(=true)?$') then
+    v_out := v_out || coord.guard_effect('container-privileged', array['pod']);
+  end if;
+  -- a shell started as root with nothing to run is a root shell
+  if (p_ctx ->> 'root')::boolean and v_prog = any (v_shells) and coalesce(cardinality(v_args), 0) = 0
+     and not (v_op -> 'vals' ?| array['-c', '--command']) and not v_flags && array['-c'] then
+    v_out := v_out || coord.guard_effect('privesc', array['root shell']);
   end if;
 
   -- domains with their own knowledge
   if v_prog = 'git' then
     v_out := v_out || coord.guard_git_effects(v_op);
   end if;
-  v_out := v_out || coord.guard_flow_effects(v_op, p_ctx) || coord.guard_supply_effects(v_op);
+  v_out := v_out || coord.guard_flow_effects(v_op, p_ctx) || coord.guard_supply_effects(v_op)
+                 || coord.guard_generic_effects(v_op, p_ctx || jsonb_build_object('known', v_known));
   if v_prog ~ '^[a-z]+-[a-z]' or v_prog in ('iex', 'iwr', 'irm', 'powershell', 'cmd', 'reg', 'ri', 'del', 'erase', 'rd',
                                            'start-process', 'saps', 'start', 'ni', 'ac', 'rp', 'winrm', 'certutil',
                                            'bitsadmin', 'icacls', 'takeown', 'cacls') then

@@ -75,6 +75,21 @@ begin
     if v_flags && array['--no-verify'] then
       v_out := v_out || coord.guard_effect('git-unsafe', array['--no-verify']);
     end if;
+    -- every branch or tag sent to a remote that is not the repository's own
+    if (v_flags && array['--all', '--mirror', '--branches', '--tags']
+        or exists (select from unnest(v_refs) as r where r ~ '^\+?(refs/\*|refs/heads/\*|\*)(:|$)'))
+       and coalesce(v_remote, '') !~* '^(origin|upstream|)$' then
+      v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'send', 't', v_remote, 'c', jsonb_build_array('repository')));
+    end if;
+  elsif v_sub = 'fast-import' then
+    if v_flags && array['--force', '-f'] then
+      v_out := v_out || coord.guard_effect('git-history', array['fast-import --force']);
+    end if;
+  elsif v_sub = 'remote' then
+    -- where pushes go is configuration like remote.NAME.pushurl
+    if v_args[2] = 'set-url' and cardinality(v_args) >= 4 then
+      v_pairs := v_pairs || ('remote.' || v_args[3] || case when v_flags && array['--push'] then '.pushurl=' else '.url=' end || v_args[4]);
+    end if;
   elsif v_sub = 'reset' then
     if v_flags && array['--hard'] then
       v_out := v_out || coord.guard_effect('git-discard', array['(working tree)']);
@@ -111,7 +126,9 @@ begin
     end if;
   elsif v_sub = 'branch' then
     if v_flags && array['-d'] and v_flags && array['-f'] or v_flags && array['-f'] and cardinality(v_args) >= 2 then
-      if exists (select from unnest(v_args[2:]) as b where b ~ v_protected) then
+      -- a protected branch, or every branch a command lists, with unmerged work
+      if exists (select from unnest(v_args[2:]) as b where b ~ v_protected)
+         or v_flags && array['-d'] and exists (select from unnest(v_raw) as r where strpos(r, chr(30)) > 0) then
         v_out := v_out || coord.guard_effect('git-history', v_args[2:]);
       end if;
     end if;
@@ -143,6 +160,10 @@ begin
   elsif v_sub = 'rm' then
     if not v_flags && array['--cached'] then
       v_out := v_out || coord.guard_effect(case when v_flags && array['-r'] then 'delete-tree' else 'delete' end, v_args[2:]);
+      -- -f removes files with changes nobody committed
+      if v_flags && array['-f', '--force'] and v_flags && array['-r'] then
+        v_out := v_out || coord.guard_effect('git-discard', v_args[2:]);
+      end if;
     end if;
   elsif v_sub = 'add' then
     v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('copy', v_args[2:])) as e
@@ -166,6 +187,11 @@ begin
       v_pairs := v_pairs || (v_args[2] || '=' || array_to_string(v_args[3:], ' '));
     elsif v_args[2] = 'set' and cardinality(v_args) >= 4 then
       v_pairs := v_pairs || (v_args[3] || '=' || array_to_string(v_args[4:], ' '));
+    end if;
+    -- a token written into the configuration every repository reads
+    if v_flags && array['--global', '--system'] and lower(coalesce(v_args[2], '')) ~ '^https?(\..*)?\.extraheader$'
+       and lower(array_to_string(v_args[3:], ' ')) ~ '(authorization|bearer|token|private-token|basic )' then
+      v_out := v_out || coord.guard_effect('git-unsafe', array[v_args[2]]);
     end if;
   end if;
 

@@ -34,30 +34,79 @@ declare
   v_read_sinks text;
   v_home boolean;
   v_walked text[];
+  v_i integer;
 begin
   if v_code = '' then
     return jsonb_build_object('commands', '[]'::jsonb, 'effects', '[]'::jsonb);
   end if;
   v_home := v_code ~* '(expanduser|homedir|home\(\)|getenv\(.home|environ\[.home|env\.home|\$home|env:userprofile|~/)';
+  -- the home directory, however the language asks for it, is the literal "~"
+  v_code := regexp_replace(v_code, '(os\.homedir\(\)|require\(.os.\)\.homedir\(\)|process\.env\.HOME|process\.env\[.HOME.\]|System\.user_home\(\)|homedir\(\)|Path\.home\(\)|os\.path\.expanduser\(.~.\)|os\.environ\[.HOME.\]|os\.getenv\(.HOME.\)|\$env\(HOME\)|ENV\[.HOME.\]|Sys\.getenv\(.HOME.\)|Deno\.env\.get\(.HOME.\)|System\.getProperty\(.user\.home.\)|Environment\.GetFolderPath\([^)]*UserProfile[^)]*\)|\$env:USERPROFILE|\$HOME)', '"~"', 'gi');
+  -- strings put together from pieces are the whole string: 'o' + 's', "sys" . "tem", "~" + '/.ssh'
+  -- (PowerShell's &('I'+'EX') is judged as a string invoked, below)
+  for v_i in 1 .. case when p_lang = 'powershell' then 0 else 6 end loop
+    v_m := array[v_code];
+    v_code := regexp_replace(v_code, '''([^''\n]*)''\s*(?:\+|\.\.?)\s*''([^''\n]*)''', '''\1\2''', 'g');
+    v_code := regexp_replace(v_code, '"([^"\n]*)"\s*(?:\+|\.\.?)\s*"([^"\n]*)"', '"\1\2"', 'g');
+    v_code := regexp_replace(v_code, '"([^"\n]*)"\s*\+\s*''([^''"\n]*)''', '"\1\2"', 'g');
+    exit when v_code = v_m[1];
+  end loop;
+  -- a function looked up by name is that function: getattr(__import__('os'), 'system')(...)
+  v_code := regexp_replace(v_code, 'getattr\s*\(\s*(?:__import__\s*\(\s*["''][a-z]+["'']\s*\)|[A-Za-z_.]+)\s*,\s*["''](system|popen|exec[a-z]*|spawn[a-z]*|remove|unlink|rmtree)["'']\s*\)', 'os.\1', 'gi');
+  -- Deno.Command('rm', { args: ['-rf', '/'] }): the program and its arguments
+  for v_m in select regexp_matches(v_code, 'Deno\.Command\(\s*["'']([^"'']+)["'']\s*,\s*\{[^}]*args\s*:\s*\[([^\]]*)\]', 'g') loop
+    v_commands := v_commands || array_to_string(array[coord.guard_quote(v_m[1])] || array(
+      select coord.guard_quote(coalesce(x[1], x[2])) from regexp_matches(v_m[2], '"([^"]*)"|''([^'']*)''', 'g') as x), ' ');
+  end loop;
+  -- PowerShell: the code is what runs outside its strings (Write-Host "iex ..." runs nothing);
+  -- a call of a string expression &('I'+'EX') hides what runs
+  if p_lang = 'powershell' then
+    v_m := regexp_match(v_code, '\[(?:System\.)?IO\.Directory\]::Delete\(\s*["'']([^"'']+)["'']\s*,\s*\$true', 'i');
+    if v_m is not null then
+      v_effects := v_effects || coord.guard_effect('delete-tree', array[v_m[1]]);
+    end if;
+    for v_m in select regexp_matches(v_code, '\[(?:System\.)?IO\.File\]::(WriteAll[A-Za-z]*|AppendAll[A-Za-z]*|Delete|Create|Open)\(\s*["'']([^"'']+)["'']', 'gi') loop
+      v_effects := v_effects || coord.guard_effect(case when lower(v_m[1]) = 'delete' then 'delete' else 'write' end, array[v_m[2]]);
+    end loop;
+    if v_code ~* 'SetEnvironmentVariable\([^)]*(machine|user)' then
+      v_effects := v_effects || coord.guard_effect('persist', array['environment']);
+    end if;
+    if v_code ~* '(ClearLog|Clear-EventLog|wevtutil\s+cl|Limit-EventLog)' then
+      v_effects := v_effects || coord.guard_effect('history-tamper', array['event log']);
+    end if;
+    if v_code ~* 'win32_shadowcopy' and v_code ~* '(\.delete\(|remove-ciminstance|remove-wmiobject)' then
+      v_effects := v_effects || coord.guard_effect('disk-destroy', array['C:\System Volume Information']);
+    end if;
+    if v_code ~* 'minidump' and v_code ~* 'lsass' then
+      v_effects := v_effects || coord.guard_effect('secret-dump', array['lsass']);
+    end if;
+    if v_code ~* '(&|\.)\s*\(\s*["''][^"'']*["'']\s*\+' or v_code ~* '-join\s*\(?[^)]*\)\s*\|\s*(iex|invoke-expression)' then
+      v_effects := v_effects || coord.guard_effect('exec-code', array['string invoked']);
+    end if;
+    v_code := regexp_replace(v_code, '"[^"]*"|''[^'']*''', '""', 'g');
+  end if;
   -- each language's calls, preceded by something that cannot continue a name
   v_exec_sinks := case p_lang
     when 'python' then '(?:^|[^A-Za-z0-9_])(os\.system|os\.popen|subprocess\.[a-z_]+|commands\.getoutput|commands\.getstatusoutput|pty\.spawn|os\.exec[a-z]*|os\.spawn[a-z]*|\.system|\.popen|getoutput|check_output|check_call|Popen)'
     when 'perl' then '(?:^|[^A-Za-z0-9_$])(system|exec|qx|readpipe)'
     when 'ruby' then '(?:^|[^A-Za-z0-9_])(system|exec|spawn|IO\.popen|Open3\.[a-z0-9_]+|Kernel\.system|Process\.spawn)'
-    when 'js' then '(?:^|[^A-Za-z0-9_])(execSync|exec|spawnSync|spawn|execFileSync|execFile|fork|execaSync|execa|Deno\.run|Bun\.spawn|Bun\.spawnSync)'
+    when 'js' then '(?:^|[^A-Za-z0-9_])(execSync|exec|spawnSync|spawn|execFileSync|execFile|fork|execaSync|execa|Deno\.run|Bun\.spawn|Bun\.spawnSync|\$\.system|doShellScript|Bun\.\$)'
     when 'php' then '(?:^|[^A-Za-z0-9_])(system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec)'
     when 'lua' then '(?:^|[^A-Za-z0-9_])(os\.execute|io\.popen)'
     when 'awk' then '(?:^|[^A-Za-z0-9_])(system)'
     when 'applescript' then '(do shell script)'
     when 'r' then '(?:^|[^A-Za-z0-9_])(system|system2|shell)'
-    else null end;
+    when 'powershell' then null
+    -- any other language: the usual names of "run this command"
+    else '(?:^|[^A-Za-z0-9_])(system|exec|execute|run|spawn|popen|shell|cmd|callCommand|shell-command|call-process|Runtime\.getRuntime\(\)\.exec|ProcessBuilder|System\.cmd|os:cmd|os\.execute|process|sh)' end;
   v_tree_sinks := case p_lang
     when 'python' then '(?:^|[^A-Za-z0-9_])(shutil\.rmtree|rmtree|send2trash)'
     when 'perl' then '(?:^|[^A-Za-z0-9_])(rmtree|remove_tree)'
     when 'ruby' then '(?:^|[^A-Za-z0-9_])(FileUtils\.rm_rf|FileUtils\.rm_r|FileUtils\.remove_dir|FileUtils\.remove_entry|rm_rf|rm_r)'
     when 'js' then '(?:^|[^A-Za-z0-9_])(rmSync|rmdirSync|rimraf|rimraf\.sync|fs\.rm|promises\.rm|removeSync|remove|emptyDirSync|deleteSync|del\.sync|Deno\.remove)'
     when 'r' then '(?:^|[^A-Za-z0-9_])(unlink)'
-    else null end;
+    when 'powershell' then null
+    else '(?:^|[^A-Za-z0-9_])(rm_rf!?|rmtree|delete-directory|deleteRecursively|remove_dir_all|File\.rm_rf!?|FileUtils\.deleteDirectory|rimraf|rm|unlink|remove-dir|fs:del_dir_r|Directory\.Delete)' end;
   v_delete_sinks := case p_lang
     when 'python' then '(?:^|[^A-Za-z0-9_])(os\.remove|os\.unlink|os\.rmdir|unlink|remove)'
     when 'perl' then '(?:^|[^A-Za-z0-9_])(unlink|rmdir)'
@@ -66,7 +115,8 @@ begin
     when 'php' then '(?:^|[^A-Za-z0-9_])(unlink|rmdir)'
     when 'lua' then '(?:^|[^A-Za-z0-9_])(os\.remove)'
     when 'r' then '(?:^|[^A-Za-z0-9_])(file\.remove)'
-    else null end;
+    when 'powershell' then null
+    else '(?:^|[^A-Za-z0-9_])(delete-file|File\.rm!?|file:delete|remove)' end;
   v_write_sinks := case p_lang
     when 'python' then '(open\([^)]*[''"][wax]b?\+?[''"]|write_text|write_bytes)'
     when 'js' then '(writeFileSync|appendFileSync|writeFile|appendFile|createWriteStream)'
@@ -87,6 +137,11 @@ begin
     for v_m in select regexp_matches(v_code, v_exec_sinks || '\s*[(\[{]?\s*((?:[''"`][^''"`]*[''"`]\s*,?\s*)+|[^;)]*)', 'g') loop
       v_call := v_m[2];
       v_lits := array(select coalesce(x[1], x[2], x[3]) from regexp_matches(coalesce(v_call, ''), '"([^"]*)"|''([^'']*)''|`([^`]*)`', 'g') as x);
+      -- os.execvp("sh", ["sh", "-c", ...]), os.execl("/bin/sh", "sh"): the program, then its argv
+      if cardinality(v_lits) > 2 and v_lits[1] = v_lits[2]
+         or cardinality(v_lits) >= 2 and v_m[1] ~ 'exec[lv]p?e?$' and regexp_replace(v_lits[1], '^.*/', '') = regexp_replace(v_lits[2], '^.*/', '') then
+        v_lits := v_lits[2:];
+      end if;
       if cardinality(v_lits) = 1 and btrim(v_lits[1]) <> '' then
         v_commands := v_commands || v_lits[1];
       elsif cardinality(v_lits) > 1 then
@@ -95,8 +150,18 @@ begin
         v_effects := v_effects || coord.guard_effect('exec-code', array[v_m[1]]);
       end if;
     end loop;
-    -- backticks and %x() in perl, ruby, php run their text
-    if p_lang in ('perl', 'ruby', 'php') then
+    -- a string told to run itself: "rm -rf /".execute() (Groovy), "rm -rf /".! (Scala)
+    for v_m in select regexp_matches(v_code, '"([^"]+)"\s*\.\s*(?:execute\(\)|!!?)', 'g') loop
+      v_commands := v_commands || v_m[1];
+    end loop;
+    -- Tcl: exec runs the rest of its line
+    if p_lang not in ('python', 'perl', 'ruby', 'js', 'php', 'lua', 'awk', 'applescript', 'r', 'sed') then
+      for v_m in select regexp_matches(v_code, '(?:^|[\n;\[{])\s*exec\s+([^\n;\]}]+)', 'g') loop
+        v_commands := v_commands || v_m[1];
+      end loop;
+    end if;
+    -- backticks and %x() in perl, ruby, php (and julia's `cmd`) run their text
+    if p_lang not in ('python', 'js', 'lua', 'awk', 'applescript', 'r', 'sed', 'powershell') then
       for v_m in select regexp_matches(v_code, '`([^`]+)`|%x[({]([^)}]*)[)}]|qx[({/]([^)}/]*)[)}/]', 'g') loop
         v_commands := v_commands || coalesce(v_m[1], v_m[2], v_m[3]);
       end loop;
@@ -151,13 +216,33 @@ begin
       v_effects := v_effects || coord.guard_effect('delete', case when cardinality(v_lits) > 0 then v_lits else array['$(...)'] end);
     end loop;
     -- files found by walking a directory and deleted: the directory goes
-    v_walked := array(select coalesce(x[1], x[2]) from regexp_matches(v_code, '(?:walk|glob|rglob|scandir|listdir|readdirSync|Dir\.glob|Dir\[|glob)\s*[(\[]\s*(?:"([^"]+)"|''([^'']+)'')', 'g') as x);
+    v_walked := case when v_code !~ (v_delete_sinks || '\s*\(') then '{}'::text[] else array(select coalesce(x[1], x[2]) from regexp_matches(v_code, '(?:walk|glob|rglob|scandir|listdir|readdirSync|Dir\.glob|Dir\[|glob)\s*[(\[]\s*(?:"([^"]+)"|''([^'']+)'')', 'g') as x) end;
     if cardinality(v_walked) > 0 then
       v_effects := v_effects || coord.guard_effect('delete-tree', v_walked);
     end if;
   end if;
+  -- open(path, 'w'), os.truncate(path, 0): the path is written
+  if p_lang = 'python' then
+    for v_m in select regexp_matches(v_code, '(?:open|truncate|io\.open|codecs\.open)\s*\(\s*(["''])([^"'']+)\1\s*,\s*(?:mode\s*=\s*)?(?:["'']([rwaxb+t]+)["'']|[0-9])', 'g') loop
+      if v_m[3] is null or v_m[3] ~ '[wax+]' then
+        v_effects := v_effects || coord.guard_effect('write', array[v_m[2]]);
+      end if;
+    end loop;
+  end if;
+  -- unlink handed to map/array_map over a glob: everything the glob finds goes
+  for v_m in select regexp_matches(v_code, '["''](unlink|os\.remove|os\.unlink|rmdir|remove)["'']\s*,\s*(?:glob|Dir\.glob|glob\.glob)\s*\(\s*["'']([^"'']+)["'']', 'g') loop
+    v_effects := v_effects || coord.guard_effect('delete-tree', array[regexp_replace(v_m[2], '/\*[^/]*$', '')]);
+  end loop;
+  -- AppleScript and R that turn off the machine or publish
+  if v_code ~* 'tell (app|application) "(system events|finder)" to (shut down|restart|log out|sleep)' then
+    v_effects := v_effects || coord.guard_effect('shutdown', array['osascript']);
+  end if;
+  if v_code ~* '(devtools::(submit_cran|release)|usethis::use_release|rhub::|twine\.commands\.upload)\s*\(' then
+    v_effects := v_effects || coord.guard_effect('publish', array['package']);
+  end if;
   if v_write_sinks is not null then
-    for v_m in select regexp_matches(v_code, '(["''])([^"'']+)\1[^;]{0,40}?' || v_write_sinks || '|' || v_write_sinks || '\s*\(?\s*(["''])([^"'']+)', 'g') loop
+    -- module names (require('fs')) are no file a write reaches
+    for v_m in select regexp_matches(regexp_replace(v_code, '(require|import|__import__)\s*\(\s*["''][^"'']*["'']\s*\)', 'module', 'g'), '(["''])([^"'']+)\1[^;]{0,40}?' || v_write_sinks || '|' || v_write_sinks || '\s*\(?\s*(["''])([^"'']+)', 'g') loop
       v_effects := v_effects || coord.guard_effect('write', array[coalesce(v_m[2], v_m[6])]);
     end loop;
   end if;
@@ -176,8 +261,9 @@ begin
     v_effects := v_effects || coord.guard_effect('revshell', array['socket']);
   end if;
   -- downloaded or decoded code handed to eval/exec
-  if v_code ~* '(urlopen|urllib|requests\.get|httpx|urlretrieve|https?\.get|require\(.https?.\)|fetch\s*\(|net::http|open-uri|file_get_contents\s*\(\s*[''"]https?:|curl_exec|lwp::|http::tiny|invoke-webrequest|invoke-restmethod|\miwr\M|\mirm\M|downloadstring|downloadfile|net\.webclient|start-bitstransfer)'
-     and v_code ~* '(exec\s*[( ]|eval\s*[( ]|system\s*\(|subprocess|new function|runinthiscontext|compile\s*\(|\.run\s*\(|\miex\M|invoke-expression|start-process|\.invoke\(|scriptblock)' then
+  if v_code ~* '(urlopen|urllib|requests\.get|httpx|urlretrieve|https?\.get|require\(.https?.\)|fetch\s*\(|net::http|open-uri|file_get_contents\s*\(\s*[''"]https?:|curl_exec|lwp::|http::tiny|invoke-webrequest|invoke-restmethod|\miwr\M|\mirm\M|downloadstring|downloadfile|net\.webclient|start-bitstransfer|download\(|source_url|new url\(|url\(.https?)'
+     and v_code ~* '(exec\s*[( ]|eval\s*[( ]|\(eval\)|system\s*\(|subprocess|new function|runinthiscontext|compile\s*\(|\.run\s*\(|\miex\M|invoke-expression|start-process|\.invoke\(|scriptblock|include\(|evaluate\(|source\(|source_url|\.text\)|load\()'
+     or v_code ~* '(source|include|load|evaluate)\s*\(\s*["'']https?://' then
     v_effects := v_effects || coord.guard_effect('exec-remote', array['(downloaded code)']);
   elsif v_code ~* '(b64decode|base64_decode|decode64|unpack\s*\(\s*[''"]m|atob\s*\(|buffer\.from\([^)]*base64|fromcharcode|codecs\.decode|zlib\.decompress|marshal\.loads|decode\(\s*[''"]hex|bytes\.fromhex|unhexlify|frombase64string|gzipstream|deflatestream)'
         and v_code ~* '(exec\s*[( ]|eval\s*[( ]|system\s*\(|subprocess|new function|compile\s*\(|assert\s*\(|create_function|\miex\M|invoke-expression|scriptblock|\.invoke\()' then
@@ -194,10 +280,13 @@ begin
   if v_code ~* '(os\.chmod|fs\.chmodsync|chmod)\s*\([^)]*(0o?777|0o?666|511|438)' then
     v_effects := v_effects || coord.guard_effect('perms-open', array['$(...)']);
   end if;
+  if v_code ~* '(keyring\.get_password|keyring get|seckeychain|win32cred|secretstorage|credread|get-storedcredential|\.credentials\.show|credentials:show)' then
+    v_effects := v_effects || coord.guard_effect('secret-dump', array['keyring']);
+  end if;
   if v_code ~* '(os\.setuid\s*\(\s*0|setreuid\s*\(\s*0|posix_setuid\s*\(\s*0)' then
     v_effects := v_effects || coord.guard_effect('privesc', array['setuid(0)']);
   end if;
-  if v_code ~* '(os\.fork\(\)|\mfork\s*\(\s*\)|process\.fork)' and v_code ~* '(while|for |iter\(|loop|\[os\.fork)' then
+  if v_code ~* '(os\.fork\(\)|\mfork\M|process\.fork)' and v_code ~* '(while|for |iter\(|loop|until|\[os\.fork|repeat)' then
     v_effects := v_effects || coord.guard_effect('fork-bomb');
   end if;
   return jsonb_build_object('commands', to_jsonb(v_commands), 'effects', v_effects);

@@ -26,7 +26,8 @@ declare
   v_interpreters constant text[] := array['python', 'perl', 'ruby', 'node', 'php', 'lua', 'deno', 'bun', 'rscript',
                                           'osascript', 'tclsh', 'wish', 'jshell', 'irb', 'ipython', 'iex',
                                           'invoke-expression', 'powershell', 'cmd', 'scala', 'groovy', 'julia',
-                                          'swift', 'kotlin', 'elixir', 'erl', 'guile', 'sbcl', 'racket'];
+                                          'swift', 'kotlin', 'elixir', 'erl', 'guile', 'sbcl', 'racket', 'r', 'emacs',
+                                          'luajit', 'jrunscript', 'ghc', 'runghc'];
   v_netcats constant text[] := array['nc', 'ncat', 'socat', 'telnet', 'openssl', 'cryptcat', 'pwncat', 'sbd',
                                      'gnutls-cli', 'ssh', 'rsh', 'rlogin', 'nc.traditional', 'nc.openbsd'];
   v_senders constant text[] := array['curl', 'wget', 'http', 'https', 'httpie', 'xh', 'curlie', 'aria2c', 'nc', 'ncat',
@@ -101,15 +102,22 @@ begin
     v_out := v_out || coalesce(coord.guard_code('awk', v_args[1]) -> 'effects', '[]');
   end if;
   -- static file servers of a directory on all interfaces
-  if v_prog in ('http-server', 'serve', 'miniserve', 'darkhttpd', 'webfsd', 'static-web-server', 'live-server', 'httpd')
+  if v_prog in ('http-server', 'serve', 'miniserve', 'darkhttpd', 'webfsd', 'static-web-server', 'live-server', 'httpd',
+                'updog', 'simple-http-server', 'http-server-rs', 'dufs', 'sfz')
      or v_prog = 'busybox' and v_args[1] = 'httpd' or v_prog = 'caddy' and v_args[1] = 'file-server'
-     or v_prog = 'ruby' and v_raw && array['httpd'] then
-    v_dir := coalesce(v_vals -> '-h' ->> 0, v_vals -> '--root' ->> 0,
+     or v_prog = 'twistd' and v_args && array['web']
+     or v_prog = 'ruby' and exists (select from unnest(v_raw) as r where r ~ '^(-e)?httpd$') then
+    v_dir := coalesce(v_vals -> '-h' ->> 0, v_vals -> '--root' ->> 0, v_vals -> '-d' ->> 0, v_vals -> '--directory' ->> 0,
+                      v_vals -> '--path' ->> 0,
                       (select a from unnest(v_args) as a where left(a, 1) in ('/', '~', '.') limit 1), p_ctx ->> 'cwd', '.');
     if exists (select from jsonb_array_elements(coord.guard_effect('serve', array[v_dir])) as e
                where e -> 'c' ?| array['root', 'home', 'system', 'home-data', 'credential']) then
       v_out := v_out || coord.guard_effect('network-expose', array[v_dir]);
     end if;
+  end if;
+  if v_prog in ('docker', 'podman') and exists (select from unnest(v_raw) with ordinality as x (w, o)
+                                                where x.w = '--protected-mode' and v_raw[x.o + 1] = 'no') then
+    v_out := v_out || coord.guard_effect('network-expose', array['redis']);
   end if;
   if v_prog = 'redis-server' and (coalesce(v_vals -> '--protected-mode' ->> 0, '') = 'no'
                                   or coalesce(v_vals -> '--bind' ->> 0, '') ~ '0\.0\.0\.0|\*') then
@@ -138,11 +146,27 @@ begin
        and exists (select from unnest(v_words) as w where w ~* '^unix-connect:.*docker\.sock') then
       v_out := v_out || coord.guard_effect('network-expose', array['docker socket']);
     end if;
-    if v_prog = 'ssh' and (v_vals ? '-R' or v_flags && array['-R', '-g']) then
+    -- remote forwards, and local forwards any host may connect to
+    if v_prog = 'ssh' and (v_vals ? '-R' or v_flags && array['-R', '-g']
+                           or exists (select from jsonb_array_elements_text(coalesce(v_vals -> '-L', '[]') || coalesce(v_vals -> '-D', '[]')) as f
+                                      where f ~ '^(0\.0\.0\.0|\*|\[::\]|::):')) then
       v_out := v_out || coord.guard_effect('network-expose', array['ssh forward']);
     end if;
   end if;
 
+  -- rclone serve on every interface (its default is localhost)
+  if v_prog = 'rclone' and v_args[1] = 'serve' and coalesce(v_vals -> '--addr' ->> 0, '') ~ '^(:|0\.0\.0\.0|\[::\]|\*)' then
+    v_out := v_out || coord.guard_effect('network-expose', array['rclone serve']);
+  end if;
+  -- package runners told to fetch the tool from a repository or a URL run code nobody reviewed
+  if (v_prog in ('npx', 'bunx', 'pnpx', 'uvx') or v_prog in ('pnpm', 'yarn', 'npm', 'pipx', 'bun') and v_args[1] in ('dlx', 'exec', 'run', 'x'))
+     and exists (select from unnest(v_words) as a where a ~* '^(--(from|spec|package)=)?(github:|gitlab:|bitbucket:|git\+|git://|https?://|git@)') then
+    v_out := v_out || coord.guard_effect('exec-remote', array[v_prog]);
+  end if;
+  -- commands typed into a database's plain-text protocol (memcached, redis)
+  if v_prog = any (v_netcats) and coalesce(p_ctx ->> 'stdin', '') ~* '(^|\s|\\n)(flush_all|flushall|flushdb|shutdown|config set|slaveof|replicaof|debug|drop)(\s|\\r|\\n|$)' then
+    v_out := v_out || coord.guard_effect('db-destroy', array[v_prog]);
+  end if;
   -- secrets and the environment piped into anything that talks to the network
   if v_prog = any (v_senders) and v_in in ('secret', 'env') then
     v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'send', 't', '(stdin)', 'c', jsonb_build_array('credential')));
@@ -205,16 +229,34 @@ begin
       elsif v_method in ('PUT', 'PATCH', 'POST') or v_vals ?| array['-f', '-F', '--field', '--raw-field'] then
         if exists (select from unnest(v_args) as a where a ~* '(collaborators|memberships|members|protection|protected_branches|hooks|keys|permissions|visibility|rulesets|secrets|actions/permissions|transfer|admins|owners)')
            or exists (select from jsonb_each(v_vals) as e, jsonb_array_elements_text(e.value) as x
-                      where e.key in ('-f', '-F', '--field', '--raw-field') and x ~* '^(visibility|private|permission|role|admin)') then
+                      where e.key in ('-f', '-F', '--field', '--raw-field')
+                        and split_part(x, '=', 1) ~* '(visibility|private|permission|role|admin|archived|default_branch|allow_force|enforce_admins|required_|security_and_analysis|is_template|has_|members_can)') then
           v_out := v_out || coord.guard_effect('cloud-change', v_args[2:2]);
         end if;
       end if;
+    elsif v_remote and v_method in ('PUT', 'PATCH', 'POST') and exists (
+            select from jsonb_each(v_vals) as e, jsonb_array_elements_text(e.value) as x
+            where e.key in ('-d', '--data', '--data-raw', '--data-binary', '--json', '-F', '--form')
+              and x ~* '"?(is_private|private|visibility|public|permission|access_level|role|admin|archived|enforce_admins|allow_force_pushes|protected)"?\s*[:=]') then
+      v_out := v_out || coord.guard_effect('remote-change', array[v_method]);
     elsif v_method = 'DELETE' then
       if exists (select from unnest(v_args) as a where a ~ '/(_all|\*|_data|[^/]*\*)(/|$|\?)' or a ~ '(:9200|elastic|opensearch|/_index)') then
         v_out := v_out || coord.guard_effect('db-destroy', array['DELETE']);
       elsif v_remote then
         v_out := v_out || coord.guard_effect('remote-change', array['DELETE']);
       end if;
+    end if;
+  end if;
+  -- HTTP calls that deploy or publish: deploy hooks, registries' upload and update endpoints
+  if v_prog in ('curl', 'wget', 'http', 'https', 'xh', 'curlie', 'iwr', 'invoke-webrequest', 'irm', 'invoke-restmethod')
+     and coalesce(v_method, case when v_vals ?| array['-d', '--data', '--data-raw', '--json', '-F', '--form', '--post-data', '-T'] then 'POST' end, 'GET') <> 'GET' then
+    if exists (select from unnest(v_args) as a
+               where a ~* '^(https?://)?(api\.render\.com/deploy|api\.netlify\.com/build_hooks|api\.vercel\.com/v[0-9]+/integrations/deploy|api\.heroku\.com/apps/[^/]+/(builds|releases)|[^/]*\.pages\.dev/deploy|api\.cloudflare\.com/client/v4/pages/webhooks/deploy_hooks|api\.digitalocean\.com/v2/apps/[^/]+/deployments|api\.railway\.app|backboard\.railway\.app|api\.fly\.io/v1/apps/[^/]+/machines)') then
+      v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'deploy', 't', 'deploy hook', 'c', jsonb_build_array('unknown-env')));
+    end if;
+    if exists (select from unnest(v_args) as a
+               where a ~* '^(https?://)?(packagist\.org/api/(update-package|create-package)|upload\.pypi\.org|test\.pypi\.org/legacy|registry\.npmjs\.org/[^ ]|crates\.io/api/v1/crates/new|rubygems\.org/api/v1/gems|hex\.pm/api/(packages|publish)|www\.nuget\.org/api/v2/package|api\.nuget\.org/v3/package|uploads\.github\.com/repos/[^/]+/[^/]+/releases|api\.github\.com/repos/[^/]+/[^/]+/releases|oss\.sonatype\.org|central\.sonatype\.com/api|galaxy\.ansible\.com/api|open-vsx\.org/api/-/publish|marketplace\.visualstudio\.com/_apis/gallery/publishers)') then
+      v_out := v_out || coord.guard_effect('publish', array['registry API']);
     end if;
   end if;
   return v_out;

@@ -46,6 +46,10 @@ begin
                                  where x in ('-', '/dev/stdout')) then
     return 'download';
   end if;
+  -- rot13 and reversed text are encodings too
+  if v_prog = 'tr' and lower(v_argstr) ~ '(a-z|a-za-z) +(n-za-m|n-za-mn-za-m)' or v_prog = 'rev' and p_in in ('text', 'decode') then
+    return 'decode';
+  end if;
   if v_prog in ('base64', 'base32', 'basenc') and v_flags && array['-d', '--decode', '-D']
      or v_prog = 'xxd' and v_flags && array['-r', '-revert']
      or v_prog = 'openssl' and v_flags && array['-d'] or v_prog in ('uudecode', 'base64dec', 'b64decode')
@@ -72,7 +76,7 @@ begin
   if v_prog in ('docker', 'kubectl', 'crictl', 'podman') and v_argstr ~ '(^| )(ps|images|ls|get pods)( |$)' and v_flags && array['-q', '-a', '--quiet', '-aq'] then
     return 'pids';
   end if;
-  if v_prog in ('get-process', 'gps', 'pgrep', 'pidof') and cardinality(v_args) = 0
+  if v_prog in ('get-process', 'gps', 'pgrep', 'pidof') and (cardinality(v_args) = 0 or v_prog = 'pgrep' and v_args[1] in ('.', '.*', '^', ''))
      or v_prog = 'ps' and (v_flags && array['-e', '-A', '-ef', '-eo', '-aux'] or v_args && array['aux', 'ax', '-ef', 'auxww', 'axo']
                           or exists (select from unnest(v_args) as a where a ~ '^a?uxw*$')) then
     return 'pids';
@@ -81,7 +85,13 @@ begin
      and (v_prog <> 'ls' or p_in is null) then
     return 'paths';
   end if;
+  -- a filter keeps a few, unless it keeps all but a few (grep -v, Where-Object -ne)
   if v_prog in ('grep', 'egrep', 'fgrep', 'rg', 'where-object', 'where', '?') and p_in in ('pids', 'paths') then
+    if p_in = 'pids' and (v_flags && array['-v', '--invert-match']
+                          or exists (select from jsonb_array_elements_text(coalesce(p_op -> 'raw', p_op -> 'words')) as w
+                                     where lower(w) ~ '(^|\s)-(ne|notlike|notmatch|notin|notcontains)(\s|$)')) then
+      return 'pids';
+    end if;
     return 'other';
   end if;
   if v_prog = 'find' and not exists (select from jsonb_array_elements_text(p_op -> 'words') as w

@@ -3,7 +3,9 @@
 -- FALSE, 1, a constant comparison of equal literals or numbers ('' = '' after literals are
 -- emptied, 1 = 1, 2 > 1), an expression compared with itself (id = id, t.a >= t.a), x IN
 -- (SELECT x FROM the same table) without a WHERE of its own, EXISTS of a subquery without
--- WHERE, and a parenthesized clause that is always true. Anything else may be false.
+-- WHERE, and a parenthesized clause that is always true; a key compared with 0 (id > 0), LIKE
+-- '%', BETWEEN a range wider than any integer key, COALESCE(NULL, TRUE) and 1 IN (1, ...).
+-- Anything else may be false.
 create or replace function coord.guard_sql_always_true(p_where text, p_table text default null)
 returns boolean
 language plpgsql
@@ -59,8 +61,25 @@ begin
       if v_factor ~ '^(''''|-?[0-9.]+|TRUE|FALSE|NULL) ?(=|<>|!=|<|>|<=|>=|IS|IS NOT|IS DISTINCT FROM|LIKE) ?(''''|-?[0-9.]+|TRUE|FALSE|NULL)$' then
         continue;
       end if;
-      -- the key is never null: id IS NOT NULL holds for every row
-      if v_factor ~ '^([A-Z0-9_]+\.)?"?(ID|UUID|PK|[A-Z0-9_]+_ID|OID|CTID)"? IS NOT NULL$' then
+      -- the key is never null and never below zero: id IS NOT NULL, id > 0 hold for every row
+      if v_factor ~ '^([A-Z0-9_]+\.)?"?(ID|UUID|PK|[A-Z0-9_]+_ID|OID|CTID)"? (IS NOT NULL|> ?(0|-[0-9]+)|>= ?(0|1|-[0-9]+)|<> ?-1)$' then
+        continue;
+      end if;
+      -- a pattern that matches everything, a range wider than any key
+      if v_factor ~ '^[A-Z0-9_."]+ (LIKE|ILIKE) ''%+''$' then
+        continue;
+      end if;
+      v_m := regexp_match(v_factor, '^[A-Z0-9_."]+ BETWEEN (-?[0-9]{1,30}) AND (-?[0-9]{1,30})$');
+      if v_m is not null and v_m[1]::numeric <= 0 and v_m[2]::numeric >= 2147483647 then
+        continue;
+      end if;
+      -- constants in disguise: COALESCE(NULL, TRUE), 1 IN (1, 2)
+      v_m := regexp_match(v_factor, '^(?:COALESCE|IFNULL|NVL|ISNULL) ?\((?: ?NULL ?,)+ ?([^,()]+)\)$');
+      if v_m is not null and coord.guard_sql_always_true(v_m[1], p_table) then
+        continue;
+      end if;
+      v_m := regexp_match(v_factor, '^(-?[0-9.]+|''''|TRUE) IN ?\(([^()]*)\)$');
+      if v_m is not null and v_m[1] = any (array(select btrim(x) from unnest(string_to_array(v_m[2], ',')) as x)) then
         continue;
       end if;
       v_all := false;

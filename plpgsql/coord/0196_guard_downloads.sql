@@ -1,7 +1,7 @@
 -- Files a command downloads (so that running them later in the same text is running code from
 -- the network): curl -o F / -O (the URL's last segment), wget (-O F, else the URL's last
 -- segment, in -P DIR), aria2c -o F, Invoke-WebRequest -OutFile F, a downloader's stdout
--- redirected to F. Each file is listed by its path and by its base name.
+-- redirected to F, certutil -decode's output. Each file is listed by its path and by its base name.
 create or replace function coord.guard_downloads(p_op jsonb)
 returns text[]
 language plpgsql
@@ -22,7 +22,9 @@ begin
     return v_files;
   end if;
   -- certutil -urlcache -f URL FILE, bitsadmin /transfer JOB URL FILE: the last word is the file
-  if v_prog in ('certutil', 'bitsadmin') and exists (select from jsonb_array_elements_text(p_op -> 'words') as w where w ~* '^(https?|ftp)://') then
+  -- certutil -decode IN OUT: what nobody could read before is as unknown as a download
+  if v_prog in ('certutil', 'bitsadmin') and exists (select from jsonb_array_elements_text(p_op -> 'words') as w where w ~* '^(https?|ftp)://')
+     or v_prog = 'certutil' and exists (select from jsonb_array_elements_text(p_op -> 'words') as w where lower(w) in ('-decode', '-decodehex', '/decode', '/decodehex')) then
     v_files := v_files || (select w from jsonb_array_elements_text(p_op -> 'words') with ordinality as x (w, o) order by x.o desc limit 1);
   end if;
   v_url := (select a from jsonb_array_elements_text(p_op -> 'args') as a where a ~* '^(https?|ftp)://' limit 1);

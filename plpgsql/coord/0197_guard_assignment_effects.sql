@@ -16,6 +16,11 @@ as $$
       then coord.guard_effect('history-tamper', array[p_name])
     when upper(p_name) in ('LD_PRELOAD', 'LD_AUDIT', 'DYLD_INSERT_LIBRARIES', 'DYLD_LIBRARY_PATH')
       then coord.guard_effect('privesc', array[p_name])
+    -- git configuration through the environment: hooks, fsmonitor and ssh commands run code
+    when upper(p_name) = 'GIT_CONFIG_PARAMETERS' and p_value ~* '(core\.(hookspath|fsmonitor|sshcommand|pager|editor|askpass|gitproxy)|protocol\.[a-z]+\.allow|http\.sslverify|credential\.helper|uploadpack\.packobjectshook|sequence\.editor|diff\.external|[a-z]+\.textconv|filter\.)'
+         or upper(p_name) ~ '^GIT_CONFIG_(KEY|VALUE)_[0-9]+$' and p_value ~* '^(core\.(hookspath|fsmonitor|sshcommand|pager|editor|askpass|gitproxy)|protocol\.[a-z]+\.allow|http\.sslverify|credential\.helper|uploadpack\.packobjectshook|sequence\.editor|diff\.external|[a-z.]+\.textconv|filter\.[a-z]+\.(clean|smudge|process))$'
+         or upper(p_name) in ('GIT_SSH_COMMAND', 'GIT_PROXY_COMMAND', 'GIT_EXTERNAL_DIFF', 'GIT_ASKPASS', 'SSH_ASKPASS') and p_value ~ '(\||;|&|curl|wget|nc |/tmp/|\$\()'
+      then coord.guard_effect('git-unsafe', array[p_name])
     when upper(p_name) in ('GIT_SSL_NO_VERIFY', 'NODE_TLS_REJECT_UNAUTHORIZED', 'PYTHONHTTPSVERIFY', 'CURL_CA_BUNDLE',
                            'REQUESTS_CA_BUNDLE', 'NPM_CONFIG_STRICT_SSL', 'YARN_ENABLE_STRICT_SSL', 'GOINSECURE',
                            'GONOSUMDB', 'GONOSUMCHECK', 'GOSUMDB', 'GOFLAGS', 'DOCKER_CONTENT_TRUST', 'GIT_SSL_CAINFO',
@@ -23,11 +28,22 @@ as $$
                            'UV_INSECURE_HOST', 'NPM_CONFIG_REGISTRY', 'YARN_REGISTRY', 'YARN_NPM_REGISTRY_SERVER',
                            'BUNDLE_MIRROR__ALL', 'GOPROXY', 'CARGO_REGISTRIES_CRATES_IO_PROTOCOL', 'HELM_REPOSITORY_CONFIG',
                            'CONDA_CHANNELS', 'POETRY_REPOSITORIES_DEFAULT_URL', 'PIP_NO_VERIFY', 'NODE_EXTRA_CA_CERTS',
-                           'SSL_CERT_FILE', 'AWS_CA_BUNDLE')
+                           'SSL_CERT_FILE', 'AWS_CA_BUNDLE', 'HEX_UNSAFE_HTTPS', 'HEX_MIRROR', 'HEX_REPO_URL',
+                           'HOMEBREW_BOTTLE_DOMAIN', 'HOMEBREW_API_DOMAIN', 'HOMEBREW_ARTIFACT_DOMAIN', 'HOMEBREW_BREW_GIT_REMOTE',
+                           'HOMEBREW_CORE_GIT_REMOTE', 'BUN_CONFIG_REGISTRY', 'NPM_CONFIG_STRICT_SSL', 'PNPM_CONFIG_REGISTRY',
+                           'CARGO_HTTP_CHECK_REVOKE', 'CARGO_NET_GIT_FETCH_WITH_CLI', 'NUGET_CERT_REVOCATION_MODE',
+                           'COMPOSER_DISABLE_TLS', 'PUB_HOSTED_URL', 'FLUTTER_STORAGE_BASE_URL', 'GEM_SOURCE', 'MAVEN_OPTS',
+                           'PIP_CERT', 'CONDA_SSL_VERIFY', 'RUSTUP_DIST_SERVER', 'RUSTUP_UPDATE_ROOT', 'NVM_NODEJS_ORG_MIRROR',
+                           'ELECTRON_MIRROR', 'PUPPETEER_DOWNLOAD_HOST', 'SASS_BINARY_SITE')
          and not (upper(p_name) = 'NODE_TLS_REJECT_UNAUTHORIZED' and p_value = '1')
          and not (upper(p_name) = 'GIT_SSL_NO_VERIFY' and lower(coalesce(p_value, '')) in ('', '0', 'false'))
          and not (upper(p_name) = 'DOCKER_CONTENT_TRUST' and p_value = '1')
          and not (upper(p_name) = 'GOFLAGS' and coalesce(p_value, '') !~ 'insecure')
+         and not (upper(p_name) in ('HEX_UNSAFE_HTTPS', 'COMPOSER_DISABLE_TLS') and lower(coalesce(p_value, '')) in ('', '0', 'false', 'no'))
+         and not (upper(p_name) in ('MAVEN_OPTS') and coalesce(p_value, '') !~* '(insecure|trustall|allowall|ssl\.ignore|wagon\.http\.ssl)')
+         and not (upper(p_name) in ('CARGO_HTTP_CHECK_REVOKE', 'CONDA_SSL_VERIFY', 'CARGO_NET_GIT_FETCH_WITH_CLI') and lower(coalesce(p_value, '')) not in ('false', '0', 'no'))
+         and not (upper(p_name) = 'CARGO_NET_GIT_FETCH_WITH_CLI')
+         and not (upper(p_name) like 'HOMEBREW\_%' and coalesce(p_value, '') ~ '^https://(ghcr\.io|formulae\.brew\.sh|github\.com/Homebrew)')
          and not (upper(p_name) in ('GOPROXY') and p_value ~ '^(https://proxy\.golang\.org|https://goproxy\.io|https://goproxy\.cn)')
          and not (upper(p_name) in ('NPM_CONFIG_REGISTRY', 'YARN_REGISTRY', 'YARN_NPM_REGISTRY_SERVER')
                   and p_value ~ '^https://registry\.(npmjs\.org|yarnpkg\.com)/?$')

@@ -17,7 +17,9 @@ begin
                      'ri', 'ni', 'sl', 'saps', 'spps', 'gps', 'certutil', 'certutil.exe', 'bitsadmin', 'schtasks', 'wevtutil',
                      'vssadmin', 'bcdedit', 'netsh', 'takeown', 'icacls', 'wmic', 'reg', 'reg.exe', 'rd', 'del', 'erase',
                      'diskpart', 'taskkill', 'msiexec', 'rundll32', 'regsvr32', 'mshta', 'cscript', 'wscript', 'cipher',
-                     'sdelete', 'wbadmin', 'mountvol', 'fsutil', 'runas')
+                     'sdelete', 'wbadmin', 'mountvol', 'fsutil', 'runas', 'forfiles', 'auditpol', 'manage-bde', 'dism',
+                     'sc.exe', 'net1', 'nltest', 'dsquery', 'wmic.exe', 'schtasks.exe', 'msbuild', 'installutil', 'regasm',
+                     'regsvcs', 'cmstp', 'odbcconf', 'pcalua', 'mavinject', 'wusa', 'setx', 'attrib', 'robocopy', 'xcopy')
          or strpos(v_first, '-') > 1 and split_part(v_first, '-', 1) in (
               'get', 'set', 'remove', 'new', 'add', 'clear', 'stop', 'start', 'invoke', 'format', 'copy', 'move', 'rename',
               'out', 'write', 'import', 'export', 'test', 'enable', 'disable', 'restart', 'register', 'unregister',
@@ -30,6 +32,9 @@ begin
                                 'docker-compose', 'redis-cli', 'add-apt-repository', 'update-rc.d', 'update-alternatives',
                                 'start-stop-daemon', 'find-up', 'set-up')
          or left(v_first, 1) = '$' and strpos(v_first, '=') > 0
+         -- .NET types and objects: [scriptblock]::Create(...), (New-Object Net.WebClient)
+         or v ~ '^\(*\[(scriptblock|system\.|io\.|convert\]|text\.encoding|net\.|reflection\.|runtime\.)'
+         or strpos(v, '[scriptblock]::') > 0 or v ~ '(^|[(;|\s])new-object\s'
          or strpos(v, ':\') > 0 and v ~ '(^|[^a-z])[a-z]:\\'
          or strpos(v, '$env:') > 0
          or v ~ '%(userprofile|systemroot|windir|temp|tmp|appdata|localappdata|programfiles|programdata|homepath|systemdrive|username|computername)%';

@@ -16,6 +16,8 @@ as $$
     when 'awk' then coalesce(p_op -> 'vals' -> '-F' ->> 0, '') = '=' and coalesce(p_op -> 'args' ->> 0, '') ~ '^\{ ?print \$1;? ?\}$'
     when 'sed' then coalesce(p_op -> 'args' ->> 0, '') in ('s/=.*//', 's/=.*$//')
     when 'measure-object' then true
+    when 'select-object' then lower(coalesce(p_op -> 'words' ->> 0, '')) in ('name', 'key', '-property', '-expandproperty')
+                              and lower(coalesce(p_op -> 'words' ->> case when p_op -> 'words' ->> 0 ~* '^-' then 1 else 0 end, '')) in ('name', 'key')
     else false end;
 $$;
 

@@ -38,13 +38,20 @@ begin
     if v_pids && array['-1', '1']
        or exists (select from unnest(v_pids) as p
                   where p ~ '\mps\M' and p ~ '(-e|-A|aux|-ef|ax\M)' and p !~ 'grep|pgrep|-C |--ppid|-p |-u '
-                     or p ~ 'pidof (systemd|init|sshd|dockerd|containerd)') then
+                     -- the ids of the system's own daemons, however they are looked up
+                     or p ~ '(pidof|pgrep( -[a-z]+)*|pkill( -[a-z]+)*) +[''"]?(systemd|init|sshd|dockerd|containerd|kubelet|postgres|mysqld|mongod|redis-server|nginx|launchd|xorg|\.|\.\*)[''"]?([^a-z0-9_.-]|$)'
+                     or p ~ '/(var/)?run/[^ ]*(sshd|postgres|postmaster|mysqld|dockerd|containerd|kubelet|nginx|mongod|redis[^ /]*|crond?|syslogd|rsyslogd)[^ /]*\.pid'
+                     or p ~ 'postmaster\.pid') then
       return coord.guard_effect('kill-all');
     end if;
     if cardinality(v_pids) = 0 and p_ctx ->> 'in' = 'pids' then
       return coord.guard_effect('kill-all');
     end if;
   elsif v_prog in ('pkill', 'killall') then
+    -- -v inverts the match: everything but the pattern goes
+    if v_prog = 'pkill' and v_flags && array['-v', '--inverse'] then
+      return coord.guard_effect('kill-all');
+    end if;
     v_pattern := (select a from unnest(v_args) as a where a !~ '^-[0-9]+$' and a !~ '^-[A-Z]+$' limit 1);
     if v_pattern is null or v_pattern in ('.', '.*', '^', '$', '') or lower(v_pattern) = any (v_critical) then
       if v_pattern is null and not p_op -> 'vals' ?| array['-u', '-U', '--uid', '--euid', '--user'] then
@@ -59,7 +66,9 @@ begin
     end if;
   elsif v_prog = 'taskkill' then
     if exists (select from unnest(v_words) with ordinality as x (w, o)
-               where x.w = '/im' and (v_words[x.o + 1] in ('*', '*.exe') or v_words[x.o + 1] = any (v_critical))) then
+               where lower(x.w) = '/im' and (v_words[x.o + 1] in ('*', '*.exe') or lower(v_words[x.o + 1]) = any (v_critical))
+                  -- filters that take the system's processes, or everything but one
+                  or lower(x.w) = '/fi' and v_words[x.o + 1] ~* '^(username eq (system|nt authority|local service|network service)|imagename ne |pid (gt|ge) |status eq running$|memusage gt 0|cputime gt 0)') then
       return coord.guard_effect('kill-all');
     end if;
   end if;

@@ -19,7 +19,10 @@ declare
   v_urls text[];
 begin
   if v_prog in ('npm', 'yarn', 'pnpm', 'bun') then
-    -- npm config set registry URL, npm install --registry URL
+    -- npm config set registry URL (npm set ... is the same), npm install --registry URL
+    if v_args[1] = 'set' then
+      v_args := array['config'] || v_args;
+    end if;
     v_urls := array(select x from jsonb_array_elements_text(coalesce(v_vals -> '--registry', '[]')) as x)
               || case when v_args[1] = 'config' and v_args[2] = 'set' and v_args[3] ~ '(^|:)(registry|npmregistryserver)(=|$)'
                       then array[coalesce(nullif(split_part(v_args[3], '=', 2), ''), v_args[4])] else '{}' end

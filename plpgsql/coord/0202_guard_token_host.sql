@@ -9,6 +9,8 @@ set search_path = pg_catalog, pg_temp
 as $$
   select p_host is not null and (
     p_host in ('localhost', '127.0.0.1', '::1', 'host.docker.internal')
+    -- GITEA_TOKEN to gitea.example.com: the variable names the service the host runs
+    or strpos(p_host, split_part(lower(p_variable), '_', 1)) > 0 and char_length(split_part(p_variable, '_', 1)) >= 3
     or exists (select from (values
       ('^(github|gh)_', '(^|\.)(github\.com|githubusercontent\.com|ghcr\.io)$'),
       ('^gitlab', '(^|\.)gitlab\.com$'), ('^(npm|node_auth)', '(^|\.)(npmjs\.org|npmjs\.com)$'),
@@ -27,7 +29,7 @@ as $$
       ('^telegram', '(^|\.)telegram\.org$'), ('^(replicate)', '(^|\.)replicate\.com$'), ('^(mistral)', '(^|\.)mistral\.ai$'),
       ('^(groq)', '(^|\.)groq\.com$'), ('^(cohere)', '(^|\.)cohere\.(ai|com)$'), ('^(pinecone)', '(^|\.)pinecone\.io$'),
       ('^(grafana)', '(^|\.)grafana\.(net|com)$'), ('^(newrelic|new_relic)', '(^|\.)newrelic\.com$'),
-      ('^(bitbucket)', '(^|\.)bitbucket\.org$'), ('^(artifactory|jfrog)', '(^|\.)jfrog\.io$'),
+      ('^(bitbucket|bb_)', '(^|\.)bitbucket\.org$'), ('^(artifactory|jfrog)', '(^|\.)jfrog\.io$'),
       ('^(sonar)', '(^|\.)sonarcloud\.io$'), ('^(snyk)', '(^|\.)snyk\.io$')
     ) as t (variable, host)
     where lower(p_variable) ~ t.variable and p_host ~ t.host));
