@@ -9,7 +9,7 @@ parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
   select case when p_word = '' then ''''''
-              when p_word ~ '[[:space:]''"\\|&;<>()`]' then '''' || replace(p_word, '''', '''\''''') || ''''
+              when char_length(translate(p_word, E' \t\n\r\f\v''"\\|&;<>()`', '')) <> char_length(p_word) then '''' || replace(p_word, '''', '''\''''') || ''''
               else p_word end;
 $$;
 

@@ -11,14 +11,18 @@ immutable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v text := regexp_replace(p_word, '\$\{([A-Za-z_][A-Za-z0-9_]*)\}', '$\1', 'g');
+  v text := p_word;
   v_before text;
   v_inner text;
   v_known text;
   v_esc text[];
   v_point integer;
 begin
+  if strpos(v, '${') > 0 then
+    v := regexp_replace(v, '\$\{([A-Za-z_][A-Za-z0-9_]*)\}', '$\1', 'g');
+  end if;
   loop
+    exit when strpos(v, chr(30)) = 0;
     v_before := v;
     v_inner := substring(v from chr(30) || '([^' || chr(30) || chr(31) || ']*)' || chr(31));
     exit when v_inner is null;
@@ -47,7 +51,7 @@ begin
     v := regexp_replace(v, chr(30) || '[^' || chr(30) || chr(31) || ']*' || chr(31), replace(v_known, '\', '\\'));
     exit when v = v_before;
   end loop;
-  if v ~ '^(/|~|\.|\$HOME(/|$))' then
+  if left(v, 1) in ('/', '~', '.') or v = '$HOME' or v like '$HOME/%' then
     v := coord.guard_path(v);
   end if;
   return v;

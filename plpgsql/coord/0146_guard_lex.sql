@@ -51,7 +51,7 @@ begin
   if strpos(v_text, 'IFS') > 0 then
     v_text := regexp_replace(v_text, '\$(\{IFS\}|IFS(?![A-Za-z0-9_]))', ' ', 'g');
   end if;
-  c := regexp_split_to_array(v_text, '');
+  c := string_to_array(v_text, null);
   n := coalesce(array_length(c, 1), 0);
   if v_text = '' then
     n := 0;

@@ -47,6 +47,13 @@ declare
                                        'wscript', 'forfiles', 'manage-bde', 'auditpol', 'fsutil', 'del', 'erase', 'rd', 'rmdir.exe', 'format', 'reg', 'schtasks', 'net', 'netsh',
                                        'bcdedit', 'vssadmin', 'wmic', 'cipher', 'icacls', 'takeown', 'attrib',
                                        'diskpart', 'sc', 'taskkill', 'wevtutil', 'robocopy', 'xcopy', 'cmd'];
+  v_cmdlet_verbs constant text[] := array['get', 'set', 'remove', 'new', 'add', 'clear', 'stop', 'start', 'invoke', 'format',
+    'copy', 'move', 'rename', 'out', 'write', 'import', 'export', 'test', 'enable', 'disable', 'restart', 'register',
+    'unregister', 'install', 'uninstall', 'update', 'expand', 'compress', 'convertto', 'convertfrom', 'select', 'where',
+    'foreach', 'sort', 'measure', 'resolve', 'split', 'join', 'wait', 'mount', 'dismount', 'initialize', 'reset', 'grant',
+    'revoke', 'block', 'unblock', 'push', 'pop', 'publish', 'send', 'receive', 'connect', 'disconnect', 'save', 'show',
+    'lock', 'unlock', 'suspend', 'resume', 'enter', 'find', 'restore', 'backup', 'optimize', 'repair', 'read', 'edit',
+    'protect', 'unprotect'];
   v_switch text;
   v_n integer := coalesce(cardinality(p_words), 0);
   v_name text;
@@ -73,13 +80,19 @@ begin
     return null;
   end if;
   v_name := coord.guard_word(p_words[1]);
-  if v_name !~ '^/+$' and v_name not like '%$(%' then
+  -- (string functions rather than regular expressions on this path: see coord.guard_path)
+  if ltrim(v_name, '/') <> '' and strpos(v_name, '$(') = 0 and (strpos(v_name, '/') > 0 or strpos(v_name, '\') > 0) then
     v_name := regexp_replace(v_name, '^.*[/\\]', '');
   end if;
-  if v_name !~ '\$' then
+  if strpos(v_name, '$') = 0 then
     v_name := lower(v_name);
-    v_name := regexp_replace(v_name, '\.(exe|com|bat|cmd)$', '');
-    v_name := regexp_replace(v_name, '^(python|pip|perl|ruby|php|lua|node|pypy|ipython)[0-9][0-9.]*$', '\1');
+    if right(v_name, 4) in ('.exe', '.com', '.bat', '.cmd') then
+      v_name := left(v_name, -4);
+    end if;
+    if v_name like any (array['python_%', 'pip_%', 'perl_%', 'ruby_%', 'php_%', 'lua_%', 'node_%', 'pypy_%', 'ipython_%'])
+       and v_name ~ '^(python|pip|perl|ruby|php|lua|node|pypy|ipython)[0-9][0-9.]*$' then
+      v_name := regexp_replace(v_name, '^(python|pip|perl|ruby|php|lua|node|pypy|ipython)[0-9][0-9.]*$', '\1');
+    end if;
     v_name := case v_name when 'pypy' then 'python' when 'nodejs' then 'node' when 'flyctl' then 'fly'
                           when 'sls' then 'serverless' when 'gradlew' then 'gradle' when 'mvnw' then 'mvn'
                           when 'gpg2' then 'gpg' when 'netcat' then 'nc' when 'docker-compose' then 'docker-compose'
@@ -94,15 +107,18 @@ begin
   end if;
   v_key := v_name;
   v_words := array(select coord.guard_word(x) from unnest(p_words[2:]) with ordinality as w (x, o) order by w.o);
-  select coalesce(jsonb_agg(jsonb_build_array(m[1], coord.guard_word(m[2])) order by r.o), '[]'),
-         coalesce(array_agg(m[1] || coord.guard_quote(coord.guard_word(m[2])) order by r.o), '{}')
-  into v_redir, v_redir_canon
-  from unnest(p_redirects) with ordinality as r (x, o)
-  cross join lateral regexp_match(r.x, '^([0-9&]*(?:<<<|<<-|<<|>>|>\||>&|<&|<>|>|<))(.*)$', 's') as m;
+  if cardinality(p_redirects) > 0 then
+    select coalesce(jsonb_agg(jsonb_build_array(m[1], coord.guard_word(m[2])) order by r.o), '[]'),
+           coalesce(array_agg(m[1] || coord.guard_quote(coord.guard_word(m[2])) order by r.o), '{}')
+    into v_redir, v_redir_canon
+    from unnest(p_redirects) with ordinality as r (x, o)
+    cross join lateral regexp_match(r.x, '^([0-9&]*(?:<<<|<<-|<<|>>|>\||>&|<&|<>|>|<))(.*)$', 's') as m;
+  end if;
 
   -- tools whose arguments are not getopt-style, and PowerShell cmdlets (Verb-Noun)
   if v_name = any (v_verbatim)
-     or v_name ~ '^(get|set|remove|new|add|clear|stop|start|invoke|format|copy|move|rename|out|write|import|export|test|enable|disable|restart|register|unregister|install|uninstall|update|expand|compress|convertto|convertfrom|select|where|foreach|sort|measure|resolve|split|join|wait|mount|dismount|initialize|reset|grant|revoke|block|unblock|push|pop|publish|send|receive|connect|disconnect|save|show|lock|unlock|suspend|resume|enter|find|restore|backup|optimize|repair|read|edit|protect|unprotect)-[a-z][a-z0-9]*$' then
+     or strpos(v_name, '-') > 1 and split_part(v_name, '-', 1) = any (v_cmdlet_verbs)
+        and split_part(v_name, '-', 3) = '' and split_part(v_name, '-', 2) <> '' then
     -- cmd.exe tools take /switches (/s /q /f:x); elsewhere a leading / is a path. PowerShell
     -- and cmd.exe are case-insensitive: their words are compared in lower case.
     v_switch := case when v_name = any (v_cmd_tools) then '^(-.|/[A-Za-z?][A-Za-z0-9-]*(:.*)?$)' else '^-.' end;
@@ -127,7 +143,7 @@ begin
       v_args := v_args || coord.guard_word(v_w);
     elsif v_w = '--' then
       v_after := true;
-    elsif v_w ~ '^--.' then
+    elsif left(v_w, 2) = '--' and char_length(v_w) > 2 then
       v_flag := split_part(v_w, '=', 1);
       v_val := case when strpos(v_w, '=') > 0 then substr(v_w, strpos(v_w, '=') + 1) end;
       v_opt := coalesce(v_flagmap -> v_key -> v_flag, v_flagmap -> v_name -> v_flag);
@@ -147,7 +163,8 @@ begin
           v_vals := jsonb_set(v_vals, array[v_alias], coalesce(v_vals -> v_alias, '[]') || to_jsonb(coord.guard_word(v_val)));
         end if;
       end loop;
-    elsif v_w ~ '^-[^-0-9]' and not (v_name = 'chmod' and v_w ~ '^-[rwxXstugoa]+$') then
+    elsif left(v_w, 1) = '-' and substr(v_w, 2, 1) not in ('', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9')
+          and not (v_name = 'chmod' and v_w ~ '^-[rwxXstugoa]+$') then
       v_j := 2;
       while v_j <= char_length(v_w) loop
         v_flag := '-' || substr(v_w, v_j, 1);
@@ -172,7 +189,7 @@ begin
         end loop;
         v_j := v_j + 1;
       end loop;
-    elsif v_sub is null and v_name = any (v_subtools) and v_w !~ '^-' then
+    elsif v_sub is null and v_name = any (v_subtools) and left(v_w, 1) <> '-' then
       v_sub := v_w;
       v_key := v_name || ' ' || v_w;
       v_args := v_args || v_w;
@@ -186,7 +203,7 @@ begin
     'prog', v_name, 'sub', v_sub, 'args', to_jsonb(v_args), 'flags', to_jsonb(v_flags), 'vals', v_vals,
     'redir', v_redir, 'words', to_jsonb(v_words), 'raw', to_jsonb(p_words[2:]),
     'canon', array_to_string(
-      array[case when v_name ~ '^[^ ''"]+\(\)$' then v_name else coord.guard_quote(v_name) end]
+      array[case when right(v_name, 2) = '()' and v_name !~ '[ ''"]' then v_name else coord.guard_quote(v_name) end]
       || case when v_sub is null then '{}'::text[] else array[coord.guard_quote(v_sub)] end
       || array(select f || coalesce(case when f like '--%' then '=' else ' ' end
                                     || (select string_agg(coord.guard_quote(x), ' ' || f || case when f like '--%' then '=' else ' ' end)

@@ -70,7 +70,8 @@ begin
       continue;
     end if;
     v_name := v_raw;
-    if v_name !~ '^/+$' then
+    -- (string functions before regular expressions on this path: see coord.guard_path)
+    if ltrim(v_name, '/') <> '' and (strpos(v_name, '/') > 0 or p_windows and strpos(v_name, '\') > 0) then
       v_name := regexp_replace(v_name, case when p_windows then '^.*[/\\]' else '^.*/' end, '');
     end if;
     v_name := lower(v_name);
@@ -78,7 +79,7 @@ begin
       v_name := regexp_replace(v_name, '\.exe$', '');
     end if;
     -- /etc/init.d/NAME stop is service NAME stop
-    if v_raw ~ '^/etc/(init\.d|rc\.d|rc\.d/init\.d)/[^/]+$' then
+    if v_raw like '/etc/%' and v_raw ~ '^/etc/(init\.d|rc\.d|rc\.d/init\.d)/[^/]+$' then
       w := array['service', v_name] || w[2:];
       continue;
     end if;
@@ -92,7 +93,8 @@ begin
     end if;
     -- options whose value is a command line this machine runs (tar --checkpoint-action=exec=,
     -- zip -TT, ssh -o ProxyCommand=, rsync -e, gdb -ex 'shell ...', sed's s///e)
-    for v_i in 2 .. v_n loop
+    for v_i in 2 .. case when v_name in ('tar', 'gtar', 'bsdtar', 'zip', 'ssh', 'scp', 'sftp', 'autossh', 'mosh', 'sshfs',
+                                         'rsync', 'git', 'gdb', 'lldb', 'sed', 'gsed') then v_n else 0 end loop
       v_x := case
         when v_name in ('tar', 'gtar', 'bsdtar') and w[v_i] ~ '^--(checkpoint-action=exec=|to-command=|info-script=|new-volume-script=|rsh-command=)'
           then regexp_replace(w[v_i], '^--(checkpoint-action=exec=|to-command=|info-script=|new-volume-script=|rsh-command=)', '')
@@ -119,7 +121,7 @@ begin
       end if;
     end loop;
     -- python -m MOD runs the module as a program (python -m pip is pip)
-    if v_name ~ '^(python|pypy)[0-9.]*$' and v_n >= 3 and w[2] = '-m' and w[3] not in ('http.server', 'SimpleHTTPServer') then
+    if (v_name like 'python%' or v_name like 'pypy%') and v_n >= 3 and w[2] = '-m' and v_name ~ '^(python|pypy)[0-9.]*$' and w[3] not in ('http.server', 'SimpleHTTPServer') then
       w := w[3:];
       continue;
     end if;

@@ -38,12 +38,13 @@ declare
   v_m text[];
   v_x text;
   v_paths jsonb := '[]';
+  v_up text;
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'SQL nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
     return;
   end if;
-  c := regexp_split_to_array(coalesce(p_text, '') || E'\n;', '');
+  c := string_to_array(coalesce(p_text, '') || E'\n;', null);
   n := array_length(c, 1);
   while i <= n loop
     ch := c[i];
@@ -86,11 +87,14 @@ begin
           j := j + 1;
         end if;
       end loop;
-      if upper(v_stmt) ~ '\y(EXECUTE|EXEC|SP_EXECUTESQL|SP_MSFOREACHTABLE|SP_MSFOREACHDB|SP_PREPEXEC)\y' then
+      v_up := upper(v_stmt);
+      if (strpos(v_up, 'EXEC') > 0 or strpos(v_up, 'SP_') > 0)
+         and v_up ~ '\y(EXECUTE|EXEC|SP_EXECUTESQL|SP_MSFOREACHTABLE|SP_MSFOREACHDB|SP_PREPEXEC)\y' then
         v_lits := v_lits || v_acc;
       end if;
       -- a file the statement reads or writes: classified like any other path
-      v_x := substring(upper(v_stmt) from '(INFILE|OPENROWSET\s*\(\s*BULK|BULK INSERT \S+ FROM|[^A-Z_]FILE\s*\(|ATTACH( DATABASE)?|LOAD_EXTENSION\s*\(|OUTFILE|DUMPFILE)\s*$');
+      v_x := case when v_up like any (array['%INFILE%', '%BULK%', '%FILE%', '%ATTACH%', '%LOAD_EXTENSION%'])
+                  then substring(v_up from '(INFILE|OPENROWSET\s*\(\s*BULK|BULK INSERT \S+ FROM|[^A-Z_]FILE\s*\(|ATTACH( DATABASE)?|LOAD_EXTENSION\s*\(|OUTFILE|DUMPFILE)\s*$') end;
       if v_x is not null and v_acc ~ '^(/|~|[A-Za-z]:[\\/]|\\\\|\.\.?/)' then
         v_paths := v_paths || coord.guard_effect(case when v_x ~ '^(ATTACH|OUTFILE|DUMPFILE)' then 'write' else 'read' end,
                                                  array[replace(v_acc, '\', '/')]);
@@ -101,9 +105,10 @@ begin
       end if;
       -- which setting set_config changes, the user an account statement names, a LIKE that
       -- matches everything and a backup to nowhere are code, not data
-      if upper(v_stmt) ~ 'SET_CONFIG\s*\(\s*$' and v_acc ~ '^[A-Za-z_.]+$'
-         or v_acc ~ '^[A-Za-z0-9_.$-]{1,63}$' and (upper(v_stmt) ~ '(USER|FOR|LOGIN|ROLE)\s*$' or c[j + 1] = '@')
-         or v_acc ~ '^[%]+$' or upper(v_acc) in ('NUL', '/DEV/NULL') then
+      if strpos(v_up, 'SET_CONFIG') > 0 and v_up ~ 'SET_CONFIG\s*\(\s*$' and v_acc ~ '^[A-Za-z_.]+$'
+         or (c[j + 1] = '@' or rtrim(v_up) like any (array['%USER', '%FOR', '%LOGIN', '%ROLE']))
+            and v_acc ~ '^[A-Za-z0-9_.$-]{1,63}$'
+         or v_acc <> '' and ltrim(v_acc, '%') = '' or upper(v_acc) in ('NUL', '/DEV/NULL') then
         v_stmt := v_stmt || '''' || upper(v_acc) || '''';
       else
         v_stmt := v_stmt || '''''';
@@ -155,6 +160,7 @@ begin
       end loop;
       v_s := v_stmt;
       loop
+        exit when strpos(v_s, '(') = 0;
         v_m := regexp_match(v_s, '\(([^()]+)\)');
         exit when v_m is null;
         if btrim(v_m[1]) <> '' then
@@ -166,6 +172,7 @@ begin
       v_s := upper(btrim(regexp_replace(v_s, '\s+', ' ', 'g')));
       -- inside PL/pgSQL bodies a statement may follow block keywords: BEGIN DELETE ..., IF x THEN DROP ...
       loop
+        exit when split_part(v_s, ' ', 1) not in ('BEGIN', 'THEN', 'ELSE', 'LOOP', 'DECLARE', 'IF', 'ELSIF', 'WHILE', 'FOR');
         v_x := regexp_replace(v_s, '^(BEGIN|THEN|ELSE|LOOP|DECLARE|(IF|ELSIF|WHILE|FOR) .*? (THEN|LOOP)) (?=.)', '');
         exit when v_x = v_s;
         v_s := v_x;

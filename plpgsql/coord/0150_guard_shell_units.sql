@@ -194,7 +194,7 @@ begin
       end if;
     end loop;
     -- EDITOR='sed -i ...' crontab -e: a scripted editor changes what the command opens
-    v_x := (select a from unnest(v_words) as a where a ~ '^(EDITOR|VISUAL|SUDO_EDITOR)=' limit 1);
+    v_x := (select a from unnest(v_words) as a where a like 'EDITOR=%' or a like 'VISUAL=%' or a like 'SUDO_EDITOR=%' limit 1);
     if v_x is not null and substr(v_x, strpos(v_x, '=') + 1) ~ '(sed|awk|tee|echo|printf|cat|cp|perl|python|sh|bash)\M'
        and substr(v_x, strpos(v_x, '=') + 1) !~ '^\s*(vim?|nvim|nano|emacs(client)?|code|subl|micro|hx|kak|joe|mg|pico)(\s|$)' then
       v_key := (select a from unnest(v_words) as a where not (strpos(a, '=') > 1 and split_part(a, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$')

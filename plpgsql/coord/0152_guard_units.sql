@@ -11,23 +11,45 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_text text;
+  v_row record;
+  v_keys jsonb := '{}';
+  v_kinds text[] := '{}';
+  v_units text[] := '{}';
+  v_effects jsonb[] := '{}';
+  v_details jsonb[] := '{}';
+  v_at integer;
+  i integer;
 begin
   perform coord.check_operation_input(p_kind, p_text);
   v_text := translate(p_text, chr(30) || chr(31), '  ');
-  return query
-    select u.kind, u.unit, u.effects, u.detail
-    from (select s.kind, s.unit, min(s.ord) as ord, (array_agg(s.detail order by s.ord))[1] as detail,
-                 coalesce((select jsonb_agg(distinct e) from unnest(array_agg(s.effects)) as x (eff),
-                                  jsonb_array_elements(x.eff) as e), '[]'::jsonb) as effects
-          from (select r.kind, r.unit, r.effects, r.detail, row_number() over () as ord
-                from (select * from coord.guard_shell_units(v_text, 0, '{}') where p_kind = 'command'
-                      union all
-                      select * from coord.guard_sql_units(v_text, 0) where p_kind = 'sql'
-                      union all
-                      select 'path', p.p, coord.guard_effect('write', array[p.p]) || coord.guard_effect('delete', array[p.p]), null
-                      from (select coord.guard_path(btrim(v_text)) as p) as p where p_kind = 'path') as r) as s
-          group by s.kind, s.unit) as u
-    order by u.ord;
+  -- a loop rather than a grouping query: most operations are a few units, and a plpgsql loop
+  -- over them costs less than sorting and aggregating
+  for v_row in select * from coord.guard_shell_units(v_text, 0, '{}') where p_kind = 'command'
+               union all
+               select * from coord.guard_sql_units(v_text, 0) where p_kind = 'sql'
+               union all
+               select 'path', p.p, coord.guard_effect('write', array[p.p]) || coord.guard_effect('delete', array[p.p]), null
+               from (select coord.guard_path(btrim(v_text)) as p) as p where p_kind = 'path' loop
+    v_at := (v_keys ->> (v_row.kind || ' ' || v_row.unit))::integer;
+    if v_at is null then
+      v_kinds := v_kinds || v_row.kind;
+      v_units := v_units || v_row.unit;
+      v_effects := v_effects || v_row.effects;
+      v_details := v_details || v_row.detail;
+      v_keys := v_keys || jsonb_build_object(v_row.kind || ' ' || v_row.unit, cardinality(v_units));
+    else
+      -- the same unit again: its effects once each, its first operation
+      v_effects[v_at] := (select coalesce(jsonb_agg(distinct e), '[]') from jsonb_array_elements(v_effects[v_at] || v_row.effects) as e);
+      v_details[v_at] := coalesce(v_details[v_at], v_row.detail);
+    end if;
+  end loop;
+  for i in 1 .. cardinality(v_units) loop
+    kind := v_kinds[i];
+    unit := v_units[i];
+    effects := v_effects[i];
+    detail := v_details[i];
+    return next;
+  end loop;
 end;
 $$;
 

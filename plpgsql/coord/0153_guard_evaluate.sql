@@ -37,29 +37,40 @@ begin
   into v_effects
   from jsonb_array_elements(v_unit_effects) with ordinality as x (eff, o), jsonb_array_elements(x.eff) as e;
 
+  -- one join of effects with the rules that name their action (rather than a subquery per rule),
+  -- then the pattern rules over the canonical units; a rule matches once, by its first hit
+  with effect as (
+    select e ->> 'u' as unit, e ->> 'a' as action, e ->> 't' as target, e -> 'c' as classes, x.o
+    from jsonb_array_elements(v_effects) with ordinality as x (e, o)),
+  rule as (
+    select g.* from authz.guardrails as g where g.tenant_id = p_tenant_id and g.enabled),
+  hit as (
+    select distinct on (g.id) g.id, g.name, g.category, g.severity, g.mode, g.override_trust,
+           h.unit, h.action, h.target, h.classes
+    from rule as g
+    join effect as h on g.actions is not null and h.action = any (g.actions) and (g.targets is null or h.classes ?| g.targets)
+    order by g.id, h.o),
+  pattern_hit as (
+    select g.id, g.name, g.category, g.severity, g.mode, g.override_trust, p.unit, null::text as action,
+           null::text as target, null::jsonb as classes
+    from rule as g
+    cross join lateral (
+      select x.unit from unnest(v_units, v_kinds) as x (unit, kind)
+      where x.kind = g.applies_to
+        -- the prefilter first (CASE fixes the order): a regex is compiled only when it may match
+        and case when g.heads is null or x.unit ^@ any (g.heads) then x.unit ~ g.pattern else false end
+      limit 1) as p
+    where g.pattern is not null and not exists (select from hit where hit.id = g.id))
   select coalesce(jsonb_agg(m.match order by m.rank, m.name), '[]')
   into v_matches
   from (
-    select g.name,
-           case g.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 else 3 end as rank,
-           jsonb_build_object('rule_id', g.id, 'name', g.name, 'category', g.category, 'severity', g.severity,
-                              'mode', g.mode, 'override_trust', g.override_trust,
-                              'overridden', coalesce(p_trust >= g.override_trust, false),
-                              'unit', hit.unit, 'action', hit.action, 'target', hit.target, 'classes', hit.classes) as match
-    from authz.guardrails as g
-    cross join lateral (
-      select e ->> 'u' as unit, e ->> 'a' as action, e ->> 't' as target, e -> 'c' as classes
-      from jsonb_array_elements(v_effects) as e
-      where g.actions is not null and (e ->> 'a') = any (g.actions)
-        and (g.targets is null or (e -> 'c') ?| g.targets)
-      union all
-      select x.unit, null, null, null
-      from unnest(v_units, v_kinds) with ordinality as x (unit, kind, o)
-      where g.pattern is not null and x.kind = g.applies_to
-        -- the prefilter first (CASE fixes the order): a regex is compiled only when it may match
-        and case when g.heads is null or x.unit ^@ any (g.heads) then x.unit ~ g.pattern else false end
-      limit 1) as hit
-    where g.tenant_id = p_tenant_id and g.enabled
+    select r.name,
+           case r.severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 else 3 end as rank,
+           jsonb_build_object('rule_id', r.id, 'name', r.name, 'category', r.category, 'severity', r.severity,
+                              'mode', r.mode, 'override_trust', r.override_trust,
+                              'overridden', coalesce(p_trust >= r.override_trust, false),
+                              'unit', r.unit, 'action', r.action, 'target', r.target, 'classes', r.classes) as match
+    from (select * from hit union all select * from pattern_hit) as r
     union all
     select 'normalizer', 0,
            jsonb_build_object('rule_id', null, 'name', 'normalizer', 'category', 'process', 'severity', 'critical',

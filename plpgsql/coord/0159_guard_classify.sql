@@ -75,8 +75,9 @@ begin
   end if;
 
   -- the Windows registry: machine-wide keys and a user's whole software hive are the system's
-  if lower(v) ~ '^(hklm|hkey_local_machine|hkcr|hkey_classes_root|hku|hkey_users)(:|\\|/|$)'
-     or lower(v) ~ '^(hkcu|hkey_current_user)(:)?[\\/]?(software)?[\\/]?$' then
+  if lower(left(v, 2)) = 'hk'
+     and (lower(v) ~ '^(hklm|hkey_local_machine|hkcr|hkey_classes_root|hku|hkey_users)(:|\\|/|$)'
+          or lower(v) ~ '^(hkcu|hkey_current_user)(:)?[\\/]?(software)?[\\/]?$') then
     return array['system'];
   end if;
   -- run-time values: substitutions, parameter expansions with operators, unknown variables
@@ -197,7 +198,7 @@ begin
   -- what is worth most one level further down (application data, mail, keychains), and
   -- everything inside a home directory's own child (~/Documents/*)
   v_p := lower(v);
-  if not 'home-data' = any (v_classes)
+  if not 'home-data' = any (v_classes) and (v_c1 = '~' or v_p like '/home/%' or v_p like '/users/%' or v_p like '/root/%' or v_p like '_:/users/%')
      and (v_p ~ '^(~|/home/[^/]+|/users/[^/]+|/root|[a-z]:/users/[^/]+)/(appdata/(roaming|local)|library/(application support|keychains|mail|messages|mobile documents|containers|group containers|preferences|cookies)|\.local/(share|state)|\.config)(/\*|/\.\*)?$'
           or v_p ~ '^(~|/home/[^/*]+|/users/[^/*]+|/root|[a-z]:/users/[^/]+)/[^/*]+/(\*|\.\*|\*\*)$'
              and substring(v_p from '^(?:~|/home/[^/*]+|/users/[^/*]+|/root|[a-z]:/users/[^/]+)/([^/*]+)/') <> all (v_caches)) then

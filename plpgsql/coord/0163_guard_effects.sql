@@ -524,7 +524,7 @@ begin
   end if;
   v_out := v_out || coord.guard_flow_effects(v_op, p_ctx) || coord.guard_supply_effects(v_op)
                  || coord.guard_generic_effects(v_op, p_ctx || jsonb_build_object('known', v_known));
-  if v_prog ~ '^[a-z]+-[a-z]' or v_prog in ('iex', 'iwr', 'irm', 'powershell', 'cmd', 'reg', 'ri', 'del', 'erase', 'rd',
+  if strpos(v_prog, '-') > 1 and v_prog ~ '^[a-z]+-[a-z]' or v_prog in ('iex', 'iwr', 'irm', 'powershell', 'cmd', 'reg', 'ri', 'del', 'erase', 'rd',
                                            'start-process', 'saps', 'start', 'ni', 'ac', 'rp', 'winrm', 'certutil',
                                            'bitsadmin', 'icacls', 'takeown', 'cacls') then
     v_out := v_out || coord.guard_windows_effects(v_op, p_ctx);

@@ -35,16 +35,26 @@ declare
   v_home boolean;
   v_walked text[];
   v_i integer;
+  v_low text;
 begin
   if v_code = '' then
     return jsonb_build_object('commands', '[]'::jsonb, 'effects', '[]'::jsonb);
   end if;
-  v_home := v_code ~* '(expanduser|homedir|home\(\)|getenv\(.home|environ\[.home|env\.home|\$home|env:userprofile|~/)';
+  -- Every check below is gated by LIKE on the lower-cased code first: the backend caches only 32
+  -- compiled regular expressions and this pipeline has far more, so a regex that cannot match
+  -- is never run (and never compiled).
+  v_low := lower(v_code);
+  v_home := v_low like any (array['%expanduser%', '%homedir%', '%home()%', '%getenv(%home%', '%environ[%home%', '%env.home%',
+                                  '%$home%', '%env:userprofile%', '%~/%']);
   -- the home directory, however the language asks for it, is the literal "~"
-  v_code := regexp_replace(v_code, '(os\.homedir\(\)|require\(.os.\)\.homedir\(\)|process\.env\.HOME|process\.env\[.HOME.\]|System\.user_home\(\)|homedir\(\)|Path\.home\(\)|os\.path\.expanduser\(.~.\)|os\.environ\[.HOME.\]|os\.getenv\(.HOME.\)|\$env\(HOME\)|ENV\[.HOME.\]|Sys\.getenv\(.HOME.\)|Deno\.env\.get\(.HOME.\)|System\.getProperty\(.user\.home.\)|Environment\.GetFolderPath\([^)]*UserProfile[^)]*\)|\$env:USERPROFILE|\$HOME)', '"~"', 'gi');
+  if v_home or v_low like any (array['%process.env%', '%user_home%', '%path.home%', '%getenv%', '%env[%', '%$env(%',
+                                     '%deno.env%', '%user.home%', '%getfolderpath%']) then
+    v_code := regexp_replace(v_code, '(os\.homedir\(\)|require\(.os.\)\.homedir\(\)|process\.env\.HOME|process\.env\[.HOME.\]|System\.user_home\(\)|homedir\(\)|Path\.home\(\)|os\.path\.expanduser\(.~.\)|os\.environ\[.HOME.\]|os\.getenv\(.HOME.\)|\$env\(HOME\)|ENV\[.HOME.\]|Sys\.getenv\(.HOME.\)|Deno\.env\.get\(.HOME.\)|System\.getProperty\(.user\.home.\)|Environment\.GetFolderPath\([^)]*UserProfile[^)]*\)|\$env:USERPROFILE|\$HOME)', '"~"', 'gi');
+    v_low := lower(v_code);
+  end if;
   -- strings put together from pieces are the whole string: 'o' + 's', "sys" . "tem", "~" + '/.ssh'
   -- (PowerShell's &('I'+'EX') is judged as a string invoked, below)
-  for v_i in 1 .. case when p_lang = 'powershell' then 0 else 6 end loop
+  for v_i in 1 .. case when p_lang = 'powershell' or not v_low like any (array['%''%+%''%', '%"%+%"%', '%''%.%''%', '%"%.%"%']) then 0 else 6 end loop
     v_m := array[v_code];
     v_code := regexp_replace(v_code, '''([^''\n]*)''\s*(?:\+|\.\.?)\s*''([^''\n]*)''', '''\1\2''', 'g');
     v_code := regexp_replace(v_code, '"([^"\n]*)"\s*(?:\+|\.\.?)\s*"([^"\n]*)"', '"\1\2"', 'g');
@@ -52,35 +62,41 @@ begin
     exit when v_code = v_m[1];
   end loop;
   -- a function looked up by name is that function: getattr(__import__('os'), 'system')(...)
-  v_code := regexp_replace(v_code, 'getattr\s*\(\s*(?:__import__\s*\(\s*["''][a-z]+["'']\s*\)|[A-Za-z_.]+)\s*,\s*["''](system|popen|exec[a-z]*|spawn[a-z]*|remove|unlink|rmtree)["'']\s*\)', 'os.\1', 'gi');
+  if strpos(v_low, 'getattr') > 0 then
+    v_code := regexp_replace(v_code, 'getattr\s*\(\s*(?:__import__\s*\(\s*["''][a-z]+["'']\s*\)|[A-Za-z_.]+)\s*,\s*["''](system|popen|exec[a-z]*|spawn[a-z]*|remove|unlink|rmtree)["'']\s*\)', 'os.\1', 'gi');
+  end if;
+  v_low := lower(v_code);
   -- Deno.Command('rm', { args: ['-rf', '/'] }): the program and its arguments
-  for v_m in select regexp_matches(v_code, 'Deno\.Command\(\s*["'']([^"'']+)["'']\s*,\s*\{[^}]*args\s*:\s*\[([^\]]*)\]', 'g') loop
+  for v_m in select regexp_matches(v_code, 'Deno\.Command\(\s*["'']([^"'']+)["'']\s*,\s*\{[^}]*args\s*:\s*\[([^\]]*)\]', 'g')
+             where strpos(v_code, 'Deno.Command') > 0 loop
     v_commands := v_commands || array_to_string(array[coord.guard_quote(v_m[1])] || array(
       select coord.guard_quote(coalesce(x[1], x[2])) from regexp_matches(v_m[2], '"([^"]*)"|''([^'']*)''', 'g') as x), ' ');
   end loop;
   -- PowerShell: the code is what runs outside its strings (Write-Host "iex ..." runs nothing);
   -- a call of a string expression &('I'+'EX') hides what runs
   if p_lang = 'powershell' then
-    v_m := regexp_match(v_code, '\[(?:System\.)?IO\.Directory\]::Delete\(\s*["'']([^"'']+)["'']\s*,\s*\$true', 'i');
+    v_m := case when strpos(v_low, 'directory]::delete') > 0 then regexp_match(v_code, '\[(?:System\.)?IO\.Directory\]::Delete\(\s*["'']([^"'']+)["'']\s*,\s*\$true', 'i') end;
     if v_m is not null then
       v_effects := v_effects || coord.guard_effect('delete-tree', array[v_m[1]]);
     end if;
-    for v_m in select regexp_matches(v_code, '\[(?:System\.)?IO\.File\]::(WriteAll[A-Za-z]*|AppendAll[A-Za-z]*|Delete|Create|Open)\(\s*["'']([^"'']+)["'']', 'gi') loop
+    for v_m in select regexp_matches(v_code, '\[(?:System\.)?IO\.File\]::(WriteAll[A-Za-z]*|AppendAll[A-Za-z]*|Delete|Create|Open)\(\s*["'']([^"'']+)["'']', 'gi')
+               where strpos(v_low, 'io.file]::') > 0 loop
       v_effects := v_effects || coord.guard_effect(case when lower(v_m[1]) = 'delete' then 'delete' else 'write' end, array[v_m[2]]);
     end loop;
-    if v_code ~* 'SetEnvironmentVariable\([^)]*(machine|user)' then
+    if strpos(v_low, 'setenvironmentvariable') > 0 and v_code ~* 'SetEnvironmentVariable\([^)]*(machine|user)' then
       v_effects := v_effects || coord.guard_effect('persist', array['environment']);
     end if;
-    if v_code ~* '(ClearLog|Clear-EventLog|wevtutil\s+cl|Limit-EventLog)' then
+    if v_low like any (array['%clearlog%', '%clear-eventlog%', '%wevtutil%', '%limit-eventlog%']) and v_code ~* '(ClearLog|Clear-EventLog|wevtutil\s+cl|Limit-EventLog)' then
       v_effects := v_effects || coord.guard_effect('history-tamper', array['event log']);
     end if;
-    if v_code ~* 'win32_shadowcopy' and v_code ~* '(\.delete\(|remove-ciminstance|remove-wmiobject)' then
+    if strpos(v_low, 'win32_shadowcopy') > 0 and v_low like any (array['%.delete(%', '%remove-ciminstance%', '%remove-wmiobject%']) then
       v_effects := v_effects || coord.guard_effect('disk-destroy', array['C:\System Volume Information']);
     end if;
-    if v_code ~* 'minidump' and v_code ~* 'lsass' then
+    if strpos(v_low, 'minidump') > 0 and strpos(v_low, 'lsass') > 0 then
       v_effects := v_effects || coord.guard_effect('secret-dump', array['lsass']);
     end if;
-    if v_code ~* '(&|\.)\s*\(\s*["''][^"'']*["'']\s*\+' or v_code ~* '-join\s*\(?[^)]*\)\s*\|\s*(iex|invoke-expression)' then
+    if strpos(v_code, '+') > 0 and v_code ~* '(&|\.)\s*\(\s*["''][^"'']*["'']\s*\+'
+       or strpos(v_low, '-join') > 0 and v_code ~* '-join\s*\(?[^)]*\)\s*\|\s*(iex|invoke-expression)' then
       v_effects := v_effects || coord.guard_effect('exec-code', array['string invoked']);
     end if;
     v_code := regexp_replace(v_code, '"[^"]*"|''[^'']*''', '""', 'g');
@@ -132,9 +148,26 @@ begin
     when 'perl' then '(?:^|[^A-Za-z0-9_])(open)'
     else null end;
 
+  -- sinks the code cannot contain are not looked for
+  if not v_low like any (array['%rm%', '%remov%', '%unlink%', '%delet%', '%rimraf%', '%trash%', '%empty%', '%del%']) then
+    v_tree_sinks := null;
+    v_delete_sinks := null;
+  end if;
+  if not v_low like any (array['%open%', '%write%', '%append%', '%file_put%']) then
+    v_write_sinks := null;
+  end if;
+  if not v_low like any (array['%open%', '%read%', '%path%', '%file%']) then
+    v_read_sinks := null;
+  end if;
+
   -- calls that run shell commands
   if v_exec_sinks is not null then
-    for v_m in select regexp_matches(v_code, v_exec_sinks || '\s*[(\[{]?\s*((?:[''"`][^''"`]*[''"`]\s*,?\s*)+|[^;)]*)', 'g') loop
+    for v_m in select regexp_matches(v_code, v_exec_sinks || '\s*[(\[{]?\s*((?:[''"`][^''"`]*[''"`]\s*,?\s*)+|[^;)]*)', 'g')
+               where v_low like any (array['%system%', '%exec%', '%popen%', '%spawn%', '%subprocess%', '%commands.%', '%pty.%',
+                                           '%getoutput%', '%check_%', '%qx%', '%readpipe%', '%open3%', '%fork%', '%deno.%',
+                                           '%bun.%', '%$.%', '%doshellscript%', '%passthru%', '%proc_open%', '%do shell script%',
+                                           '%shell%', '%run%', '%cmd%', '%process%', '%callcommand%', '%call-process%', '%os:cmd%',
+                                           '%sh%', '%execute%']) loop
       v_call := v_m[2];
       v_lits := array(select coalesce(x[1], x[2], x[3]) from regexp_matches(coalesce(v_call, ''), '"([^"]*)"|''([^'']*)''|`([^`]*)`', 'g') as x);
       -- os.execvp("sh", ["sh", "-c", ...]), os.execl("/bin/sh", "sh"): the program, then its argv
@@ -151,18 +184,20 @@ begin
       end if;
     end loop;
     -- a string told to run itself: "rm -rf /".execute() (Groovy), "rm -rf /".! (Scala)
-    for v_m in select regexp_matches(v_code, '"([^"]+)"\s*\.\s*(?:execute\(\)|!!?)', 'g') loop
+    for v_m in select regexp_matches(v_code, '"([^"]+)"\s*\.\s*(?:execute\(\)|!!?)', 'g')
+               where strpos(v_code, 'execute()') > 0 or strpos(v_code, '!') > 0 loop
       v_commands := v_commands || v_m[1];
     end loop;
     -- Tcl: exec runs the rest of its line
     if p_lang not in ('python', 'perl', 'ruby', 'js', 'php', 'lua', 'awk', 'applescript', 'r', 'sed') then
-      for v_m in select regexp_matches(v_code, '(?:^|[\n;\[{])\s*exec\s+([^\n;\]}]+)', 'g') loop
+      for v_m in select regexp_matches(v_code, '(?:^|[\n;\[{])\s*exec\s+([^\n;\]}]+)', 'g') where strpos(v_code, 'exec') > 0 loop
         v_commands := v_commands || v_m[1];
       end loop;
     end if;
     -- backticks and %x() in perl, ruby, php (and julia's `cmd`) run their text
     if p_lang not in ('python', 'js', 'lua', 'awk', 'applescript', 'r', 'sed', 'powershell') then
-      for v_m in select regexp_matches(v_code, '`([^`]+)`|%x[({]([^)}]*)[)}]|qx[({/]([^)}/]*)[)}/]', 'g') loop
+      for v_m in select regexp_matches(v_code, '`([^`]+)`|%x[({]([^)}]*)[)}]|qx[({/]([^)}/]*)[)}/]', 'g')
+                 where strpos(v_code, '`') > 0 or strpos(v_code, '%x') > 0 or strpos(v_code, 'qx') > 0 loop
         v_commands := v_commands || coalesce(v_m[1], v_m[2], v_m[3]);
       end loop;
     end if;
@@ -174,11 +209,11 @@ begin
       for v_m in select regexp_matches(v_code, '>>?\s*"([^"]+)"', 'g') loop
         v_effects := v_effects || coord.guard_effect('write', array[v_m[1]]);
       end loop;
-      if v_code ~ '/inet6?/(tcp|udp)/' then
+      if strpos(v_code, '/inet') > 0 and v_code ~ '/inet6?/(tcp|udp)/' then
         v_effects := v_effects || coord.guard_effect('revshell', array['/inet/tcp']);
       end if;
     end if;
-    if p_lang = 'applescript' and v_code ~* 'login item' then
+    if p_lang = 'applescript' and strpos(v_low, 'login item') > 0 then
       v_effects := v_effects || coord.guard_effect('persist', array['login item']);
     end if;
   end if;
@@ -222,7 +257,7 @@ begin
     end if;
   end if;
   -- open(path, 'w'), os.truncate(path, 0): the path is written
-  if p_lang = 'python' then
+  if p_lang = 'python' and v_low like any (array['%open%', '%truncate%']) then
     for v_m in select regexp_matches(v_code, '(?:open|truncate|io\.open|codecs\.open)\s*\(\s*(["''])([^"'']+)\1\s*,\s*(?:mode\s*=\s*)?(?:["'']([rwaxb+t]+)["'']|[0-9])', 'g') loop
       if v_m[3] is null or v_m[3] ~ '[wax+]' then
         v_effects := v_effects || coord.guard_effect('write', array[v_m[2]]);
@@ -230,14 +265,16 @@ begin
     end loop;
   end if;
   -- unlink handed to map/array_map over a glob: everything the glob finds goes
-  for v_m in select regexp_matches(v_code, '["''](unlink|os\.remove|os\.unlink|rmdir|remove)["'']\s*,\s*(?:glob|Dir\.glob|glob\.glob)\s*\(\s*["'']([^"'']+)["'']', 'g') loop
+  for v_m in select regexp_matches(v_code, '["''](unlink|os\.remove|os\.unlink|rmdir|remove)["'']\s*,\s*(?:glob|Dir\.glob|glob\.glob)\s*\(\s*["'']([^"'']+)["'']', 'g')
+             where strpos(v_low, 'glob') > 0 and v_low like any (array['%unlink%', '%remove%', '%rmdir%']) loop
     v_effects := v_effects || coord.guard_effect('delete-tree', array[regexp_replace(v_m[2], '/\*[^/]*$', '')]);
   end loop;
   -- AppleScript and R that turn off the machine or publish
-  if v_code ~* 'tell (app|application) "(system events|finder)" to (shut down|restart|log out|sleep)' then
+  if strpos(v_low, 'tell ') > 0 and v_code ~* 'tell (app|application) "(system events|finder)" to (shut down|restart|log out|sleep)' then
     v_effects := v_effects || coord.guard_effect('shutdown', array['osascript']);
   end if;
-  if v_code ~* '(devtools::(submit_cran|release)|usethis::use_release|rhub::|twine\.commands\.upload)\s*\(' then
+  if v_low like any (array['%devtools::%', '%usethis::%', '%rhub::%', '%twine%'])
+     and v_code ~* '(devtools::(submit_cran|release)|usethis::use_release|rhub::|twine\.commands\.upload)\s*\(' then
     v_effects := v_effects || coord.guard_effect('publish', array['package']);
   end if;
   if v_write_sinks is not null then
@@ -256,37 +293,43 @@ begin
   end if;
 
   -- a socket wired to a shell or a spawned process is a remote shell
-  if v_code ~* '(socket|fsockopen|tcpsocket|net\.connect|net\.socket|new net\.|createconnection|/dev/tcp/|io::socket|stream_socket_client|tcpclient|net\.sockets)'
+  if v_low like any (array['%sock%', '%tcp%', '%net.%', '%createconnection%', '%io::socket%', '%new net%'])
+     and v_code ~* '(socket|fsockopen|tcpsocket|net\.connect|net\.socket|new net\.|createconnection|/dev/tcp/|io::socket|stream_socket_client|tcpclient|net\.sockets)'
      and v_code ~* '(subprocess|pty\.spawn|os\.dup2|/bin/(ba|z|da|k)?sh|cmd\.exe|powershell|child_process|exec\s*\(|system\s*\(|popen|spawn|proc_open|shell_exec|\.pipe\(|sh -i|dup2|fileno|iex|invoke-expression)' then
     v_effects := v_effects || coord.guard_effect('revshell', array['socket']);
   end if;
   -- downloaded or decoded code handed to eval/exec
-  if v_code ~* '(urlopen|urllib|requests\.get|httpx|urlretrieve|https?\.get|require\(.https?.\)|fetch\s*\(|net::http|open-uri|file_get_contents\s*\(\s*[''"]https?:|curl_exec|lwp::|http::tiny|invoke-webrequest|invoke-restmethod|\miwr\M|\mirm\M|downloadstring|downloadfile|net\.webclient|start-bitstransfer|download\(|source_url|new url\(|url\(.https?)'
+  if v_low like any (array['%url%', '%request%', '%http%', '%fetch%', '%curl%', '%lwp%', '%iwr%', '%irm%', '%download%',
+                             '%webclient%', '%bitstransfer%', '%source%', '%include%', '%load%', '%evaluate%'])
+     and (v_code ~* '(urlopen|urllib|requests\.get|httpx|urlretrieve|https?\.get|require\(.https?.\)|fetch\s*\(|net::http|open-uri|file_get_contents\s*\(\s*[''"]https?:|curl_exec|lwp::|http::tiny|invoke-webrequest|invoke-restmethod|\miwr\M|\mirm\M|downloadstring|downloadfile|net\.webclient|start-bitstransfer|download\(|source_url|new url\(|url\(.https?)'
      and v_code ~* '(exec\s*[( ]|eval\s*[( ]|\(eval\)|system\s*\(|subprocess|new function|runinthiscontext|compile\s*\(|\.run\s*\(|\miex\M|invoke-expression|start-process|\.invoke\(|scriptblock|include\(|evaluate\(|source\(|source_url|\.text\)|load\()'
-     or v_code ~* '(source|include|load|evaluate)\s*\(\s*["'']https?://' then
+     or v_code ~* '(source|include|load|evaluate)\s*\(\s*["'']https?://') then
     v_effects := v_effects || coord.guard_effect('exec-remote', array['(downloaded code)']);
-  elsif v_code ~* '(b64decode|base64_decode|decode64|unpack\s*\(\s*[''"]m|atob\s*\(|buffer\.from\([^)]*base64|fromcharcode|codecs\.decode|zlib\.decompress|marshal\.loads|decode\(\s*[''"]hex|bytes\.fromhex|unhexlify|frombase64string|gzipstream|deflatestream)'
+  elsif v_low like any (array['%decode%', '%unpack%', '%atob%', '%base64%', '%fromcharcode%', '%decompress%', '%marshal%',
+                              '%hex%', '%gzipstream%', '%deflatestream%'])
+        and v_code ~* '(b64decode|base64_decode|decode64|unpack\s*\(\s*[''"]m|atob\s*\(|buffer\.from\([^)]*base64|fromcharcode|codecs\.decode|zlib\.decompress|marshal\.loads|decode\(\s*[''"]hex|bytes\.fromhex|unhexlify|frombase64string|gzipstream|deflatestream)'
         and v_code ~* '(exec\s*[( ]|eval\s*[( ]|system\s*\(|subprocess|new function|compile\s*\(|assert\s*\(|create_function|\miex\M|invoke-expression|scriptblock|\.invoke\()' then
     v_effects := v_effects || coord.guard_effect('exec-decoded', array['(decoded code)']);
   end if;
   -- the environment: printed, or sent away
-  if v_code ~* '(os\.environ|process\.env|\$_env|\$_server|%env|getenv\(\)|env\.to_h|get-childitem\s+env:|\menv:)' then
+  if strpos(v_low, 'env') > 0 and v_code ~* '(os\.environ|process\.env|\$_env|\$_server|%env|getenv\(\)|env\.to_h|get-childitem\s+env:|\menv:)' then
     if v_code ~* '(urlopen|requests\.(post|get|put)|httpx|fetch\s*\(|https?\.request|net::http|socket|curl_|invoke-webrequest|invoke-restmethod|smtplib)' then
       v_effects := v_effects || jsonb_build_array(jsonb_build_object('a', 'send', 't', '(environment)', 'c', jsonb_build_array('credential')));
     elsif v_code ~* '(print|console\.(log|dir)|puts|\mp\M|pp|json\.dumps|json\.stringify|dict|var_dump|print_r|dumper|write|echo)\s*\(?\s*(dict\(|json\.dumps\(|json\.stringify\()?\s*(os\.environ|process\.env|env|\$_env|\$_server|%env|getenv\(\))\s*\)?' then
       v_effects := v_effects || coord.guard_effect('env-dump', array['(environment)']);
     end if;
   end if;
-  if v_code ~* '(os\.chmod|fs\.chmodsync|chmod)\s*\([^)]*(0o?777|0o?666|511|438)' then
+  if strpos(v_low, 'chmod') > 0 and v_code ~* '(os\.chmod|fs\.chmodsync|chmod)\s*\([^)]*(0o?777|0o?666|511|438)' then
     v_effects := v_effects || coord.guard_effect('perms-open', array['$(...)']);
   end if;
-  if v_code ~* '(keyring\.get_password|keyring get|seckeychain|win32cred|secretstorage|credread|get-storedcredential|\.credentials\.show|credentials:show)' then
+  if v_low like any (array['%keyring%', '%keychain%', '%win32cred%', '%secretstorage%', '%credread%', '%storedcredential%', '%credentials%'])
+     and v_code ~* '(keyring\.get_password|keyring get|seckeychain|win32cred|secretstorage|credread|get-storedcredential|\.credentials\.show|credentials:show)' then
     v_effects := v_effects || coord.guard_effect('secret-dump', array['keyring']);
   end if;
-  if v_code ~* '(os\.setuid\s*\(\s*0|setreuid\s*\(\s*0|posix_setuid\s*\(\s*0)' then
+  if v_low like any (array['%setuid%', '%setreuid%']) and v_code ~* '(os\.setuid\s*\(\s*0|setreuid\s*\(\s*0|posix_setuid\s*\(\s*0)' then
     v_effects := v_effects || coord.guard_effect('privesc', array['setuid(0)']);
   end if;
-  if v_code ~* '(os\.fork\(\)|\mfork\M|process\.fork)' and v_code ~* '(while|for |iter\(|loop|until|\[os\.fork|repeat)' then
+  if strpos(v_low, 'fork') > 0 and v_code ~* '(os\.fork\(\)|\mfork\M|process\.fork)' and v_code ~* '(while|for |iter\(|loop|until|\[os\.fork|repeat)' then
     v_effects := v_effects || coord.guard_effect('fork-bomb');
   end if;
   return jsonb_build_object('commands', to_jsonb(v_commands), 'effects', v_effects);

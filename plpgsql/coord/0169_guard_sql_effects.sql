@@ -32,25 +32,33 @@ declare
   v_m text[];
   v_table text;
   v_where text;
+  v_head text;
 begin
   -- PREPARE name [(types)] AS statement: the statement is what will run
-  s := regexp_replace(s, '^PREPARE [^ ]+( \(\))? AS ', '');
-  v_full := regexp_replace(v_full, '^PREPARE [^ ]+( \([^()]*\))? AS ', '');
   -- WITH ... AS () [, ... AS ()] statement: the statement after the CTEs
-  s := regexp_replace(s, '^WITH (RECURSIVE )?([^ ,]+( \(\))? AS( NOT)?( MATERIALIZED)? \(\)( ?, ?)?)+ ?', '');
+  if left(s, 8) = 'PREPARE ' then
+    s := regexp_replace(s, '^PREPARE [^ ]+( \(\))? AS ', '');
+    v_full := regexp_replace(v_full, '^PREPARE [^ ]+( \([^()]*\))? AS ', '');
+  end if;
+  if left(s, 5) = 'WITH ' then
+    s := regexp_replace(s, '^WITH (RECURSIVE )?([^ ,]+( \(\))? AS( NOT)?( MATERIALIZED)? \(\)( ?, ?)?)+ ?', '');
+  end if;
+  -- the statement's first word picks the checks that can apply (one comparison rather than a
+  -- regular expression per kind of statement)
+  v_head := split_part(s, ' ', 1);
 
-  if s ~ '^DROP DATABASE( |$)' then
+  if v_head = 'DROP' and s ~ '^DROP DATABASE( |$)' then
     v_out := v_out || coord.guard_effect('sql-drop-database', array[s]);
-  elsif s ~ '^DROP (TABLE|SCHEMA|OWNED|TABLESPACE|ROLE|USER|GROUP|EXTENSION|FOREIGN TABLE|SERVER|KEYSPACE|COLLECTION|INDEX ON ALL)( |$)' then
+  elsif v_head = 'DROP' and s ~ '^DROP (TABLE|SCHEMA|OWNED|TABLESPACE|ROLE|USER|GROUP|EXTENSION|FOREIGN TABLE|SERVER|KEYSPACE|COLLECTION|INDEX ON ALL)( |$)' then
     v_out := v_out || coord.guard_effect('sql-drop', array[s]);
-  elsif s ~ '^CREATE OR REPLACE TABLE ' or s ~ '^RESTORE (DATABASE|LOG) .* WITH (.* )?REPLACE( |,|$)' then
+  elsif v_head in ('CREATE', 'RESTORE') and (s like 'CREATE OR REPLACE TABLE %' or s ~ '^RESTORE (DATABASE|LOG) .* WITH (.* )?REPLACE( |,|$)') then
     -- replacing a table or restoring over a database throws the data there away
     v_out := v_out || coord.guard_effect(case when s ~ '^RESTORE' then 'sql-drop-database' else 'sql-drop' end, array[s]);
-  elsif s ~ '^DROP ' then
+  elsif v_head = 'DROP' then
     v_out := v_out || coord.guard_effect('sql-drop-object', array[s]);
-  elsif s ~ '^TRUNCATE( |$)' then
+  elsif v_head = 'TRUNCATE' then
     v_out := v_out || coord.guard_effect('sql-truncate', array[s]);
-  elsif s ~ '^(DELETE FROM|DELETE|UPDATE) ' then
+  elsif v_head in ('DELETE', 'UPDATE') and strpos(s, ' ') > 0 then
     v_m := regexp_match(s, '^(?:DELETE FROM|DELETE|UPDATE) (?:ONLY )?([A-Z0-9_."$]+)');
     v_table := v_m[1];
     v_where := coord.guard_sql_where(v_full);
@@ -60,9 +68,9 @@ begin
     if v_table ~ '^(PG_CATALOG\.|PG_|MYSQL\.USER|INFORMATION_SCHEMA\.)' then
       v_out := v_out || coord.guard_effect('sql-privilege', array[v_table]);
     end if;
-  elsif s ~ '^MERGE ' and s ~ ' THEN DELETE( |$)' then
+  elsif v_head = 'MERGE' and s ~ ' THEN DELETE( |$)' then
     v_out := v_out || coord.guard_effect('sql-all-rows', array[s]);
-  elsif s ~ '^ALTER TABLE ' then
+  elsif s like 'ALTER TABLE %' then
     -- ClickHouse mutations: ALTER TABLE t DELETE WHERE ..., ALTER TABLE t UPDATE ... WHERE ...
     v_m := regexp_match(v_full, '^ALTER TABLE ([A-Z0-9_."]+)( ON CLUSTER [^ ]+)? (DELETE|UPDATE .*?)( WHERE (.*))?$');
     if v_m is not null and (v_m[4] is null or coord.guard_sql_always_true(v_m[5], v_m[1])) then
@@ -75,13 +83,15 @@ begin
     elsif s ~ ' DROP (?!(NOT NULL|DEFAULT|IDENTITY|EXPRESSION)( |$))' then
       v_out := v_out || coord.guard_effect('sql-alter-drop', array[s]);
     end if;
-  elsif s ~ '^ALTER SYSTEM( |$)' or s ~ '^SET GLOBAL ' or s ~ '^SET PERSIST' or s ~ '^(SHUTDOWN|KILL( CONNECTION| QUERY)?|RESET MASTER|RESET SLAVE|PURGE BINARY LOGS|INSTALL PLUGIN|UNINSTALL PLUGIN|ALTER SERVER (?!ROLE)|RECONFIGURE|DBCC)( |$)'
+  elsif v_head in ('ALTER', 'SET', 'SHUTDOWN', 'KILL', 'RESET', 'PURGE', 'INSTALL', 'UNINSTALL', 'RECONFIGURE', 'DBCC', 'PRAGMA',
+                  'BULK', 'BACKUP', 'EXPORT', 'UNLOAD', 'COPY', 'INSERT')
+        and (s ~ '^ALTER SYSTEM( |$)' or s ~ '^SET GLOBAL ' or s ~ '^SET PERSIST' or s ~ '^(SHUTDOWN|KILL( CONNECTION| QUERY)?|RESET MASTER|RESET SLAVE|PURGE BINARY LOGS|INSTALL PLUGIN|UNINSTALL PLUGIN|ALTER SERVER (?!ROLE)|RECONFIGURE|DBCC)( |$)'
         or s ~ '^PRAGMA (WRITABLE_SCHEMA|TRUSTED_SCHEMA|JOURNAL_MODE ?= ?OFF|SYNCHRONOUS ?= ?OFF|FOREIGN_KEYS ?= ?(OFF|0|FALSE)|IGNORE_CHECK_CONSTRAINTS)'
         or s ~ '^BULK INSERT ' or s ~ '^BACKUP (LOG|DATABASE) .* (TO DISK ?= ?''(NUL|/DEV/NULL)''|WITH (TRUNCATE_ONLY|NO_LOG))'
         or s ~ '^(EXPORT DATA|UNLOAD|COPY INTO '''')( |$)' or s ~ '^INSERT INTO (TABLE )?FUNCTION '
-        or s ~ '^ALTER DATABASE [^ ]+ (WITH |SET )?(ALLOW_CONNECTIONS|OFFLINE|SINGLE_USER|READ_ONLY|EMERGENCY|TRUSTWORTHY ON|RECOVERY SIMPLE|CONNECTION LIMIT 0)' then
+        or s ~ '^ALTER DATABASE [^ ]+ (WITH |SET )?(ALLOW_CONNECTIONS|OFFLINE|SINGLE_USER|READ_ONLY|EMERGENCY|TRUSTWORTHY ON|RECOVERY SIMPLE|CONNECTION LIMIT 0)') then
     v_out := v_out || coord.guard_effect('sql-server', array[s]);
-  elsif s ~ '^(CREATE|ALTER) (SERVER )?(ROLE|USER|GROUP|LOGIN) ' or s ~ '^SET PASSWORD FOR ' then
+  elsif v_head in ('CREATE', 'ALTER', 'SET') and (s ~ '^(CREATE|ALTER) (SERVER )?(ROLE|USER|GROUP|LOGIN) ' or s like 'SET PASSWORD FOR %') then
     -- superuser-like attributes, membership of an administrators' role, the administrators'
     -- own accounts changed, logins without password policy
     if s ~ ' (SUPERUSER|BYPASSRLS|CREATEROLE|REPLICATION|SYSADMIN)( |$)'
@@ -94,64 +104,64 @@ begin
        or s ~ '^ALTER LOGIN (SA|ADMINISTRATOR|BUILTIN[^ ]*) ' then
       v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
     end if;
-  elsif s ~ '^GRANT ' then
+  elsif v_head = 'GRANT' then
     if s ~ ' TO (GROUP |ROLE )?"?(PUBLIC|ALLUSERS|ALLAUTHENTICATEDUSERS)"?( |,|$)' or s ~ ' ON \*\.\* ' or s ~ ' WITH (ADMIN|GRANT) OPTION( |$)' and s ~ '^GRANT ALL'
        or s ~ '^GRANT (ROLE )?(POSTGRES|PG_[A-Z_]+|RDS_SUPERUSER|RDS_IAM|AZURE_PG_ADMIN|CLOUDSQLSUPERUSER|SUPERUSER|ROOT|SYSADMIN|DB_OWNER|DBA|SYSDBA|SYSOPER|SYSBACKUP|ACCOUNTADMIN|SECURITYADMIN|ORGADMIN|USERADMIN|SERVICE_ROLE|SUPABASE_ADMIN|SYSTEM|ADMIN)( ?, ?[A-Z_]+)* TO '
        or s ~ '^GRANT (CONTROL SERVER|CONTROL ON DATABASE|ALTER ANY (LOGIN|USER|ROLE|DATABASE)|IMPERSONATE ANY|IMPERSONATE ON LOGIN|UNSAFE ASSEMBLY|EXTERNAL ACCESS ASSEMBLY|EXEMPT ACCESS POLICY|BECOME USER|(CREATE|DROP|ALTER|EXECUTE|SELECT|UPDATE|DELETE|INSERT) ANY |GRANT ANY |OWNERSHIP ON (DATABASE|ACCOUNT|SCHEMA|WAREHOUSE) |MANAGE GRANTS|ALL PRIVILEGES ON ACCOUNT|SUPER |FILE ON |SHUTDOWN |PROCESS ON |RELOAD ON |`?ROLES/)'
        or s ~ ' TO "?(ANON|AUTHENTICATED)"?( |,|$)' and (s ~ '^GRANT (ALL|INSERT|UPDATE|DELETE|TRUNCATE|USAGE ON SCHEMA (AUTH|STORAGE|VAULT|EXTENSIONS))' or s ~ ' ON (TABLE )?(ALL TABLES IN SCHEMA )?"?(AUTH|STORAGE|VAULT|PGSODIUM|SUPABASE_FUNCTIONS)"?[. ]') then
       v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
     end if;
-  elsif s ~ '^(CREATE|ALTER) POLICY ' and v_full ~ ' (USING|WITH CHECK) ?\( ?(TRUE|1 ?= ?1|'''' ?= ?'''')\ ?\)'
+  elsif v_head in ('CREATE', 'ALTER') and s ~ '^(CREATE|ALTER) POLICY ' and v_full ~ ' (USING|WITH CHECK) ?\( ?(TRUE|1 ?= ?1|'''' ?= ?'''')\ ?\)'
         and (s ~ ' TO (PUBLIC|[A-Z_]*ANON[A-Z_]*)( |,|$)' or s ~ '^ALTER POLICY ' or s ~ ' AS PERMISSIVE( |$)' and s !~ ' TO ') then
     -- a row-level security policy that lets every row through
     v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
-  elsif s ~ '^ALTER DEFAULT PRIVILEGES ' and s ~ ' TO PUBLIC( |,|$)' then
+  elsif s like 'ALTER DEFAULT PRIVILEGES %' and s ~ ' TO PUBLIC( |,|$)' then
     v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
-  elsif s ~ '^SET (SESSION |LOCAL )?(ROLE|SESSION AUTHORIZATION) (POSTGRES|RDSADMIN|RDS_SUPERUSER|AZURE_SUPERUSER|CLOUDSQLSUPERUSER|ROOT|SA)( |$)' then
+  elsif v_head = 'SET' and s ~ '^SET (SESSION |LOCAL )?(ROLE|SESSION AUTHORIZATION) (POSTGRES|RDSADMIN|RDS_SUPERUSER|AZURE_SUPERUSER|CLOUDSQLSUPERUSER|ROOT|SA)( |$)' then
     v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
-  elsif s ~ '^(SET|RESET) (SESSION |LOCAL )?SESSION_REPLICATION_ROLE' and s !~ '(= ?| TO )(DEFAULT|ORIGIN)$' and s !~ '^RESET' then
+  elsif v_head in ('SET', 'RESET') and strpos(s, 'SESSION_REPLICATION_ROLE') > 0 and s ~ '^(SET|RESET) (SESSION |LOCAL )?SESSION_REPLICATION_ROLE' and s !~ '(= ?| TO )(DEFAULT|ORIGIN)$' and s !~ '^RESET' then
     v_out := v_out || coord.guard_effect('sql-server', array[s]);
-  elsif s ~ '^COPY ' then
+  elsif v_head = 'COPY' then
     if s ~ ' (TO|FROM) PROGRAM( |$)' then
       v_out := v_out || coord.guard_effect('sql-server-exec', array[s]);
     elsif s ~ ' (TO|FROM) ''''' then
       v_out := v_out || coord.guard_effect('sql-server', array[s]);
     end if;
-  elsif s ~ '^LOAD( |$)' and s !~ '^LOAD DATA LOCAL ' or s ~ '^LOAD DATA (LOW_PRIORITY |CONCURRENT )?INFILE ' then
+  elsif v_head = 'LOAD' and (s !~ '^LOAD DATA LOCAL ' or s ~ '^LOAD DATA (LOW_PRIORITY |CONCURRENT )?INFILE ') then
     v_out := v_out || coord.guard_effect('sql-server', array[s]);
-  elsif s ~ '^CREATE (OR REPLACE )?(TRUSTED )?(PROCEDURAL )?LANGUAGE ' or s ~ '^CREATE (SUBSCRIPTION|EVENT TRIGGER) '
+  elsif v_head in ('CREATE', 'REASSIGN', 'ALTER') and (s ~ '^CREATE (OR REPLACE )?(TRUSTED )?(PROCEDURAL )?LANGUAGE ' or s ~ '^CREATE (SUBSCRIPTION|EVENT TRIGGER) '
         or s ~ '^CREATE EXTENSION (IF NOT EXISTS )?"?(PLPYTHON3?U|PLPERLU|PLTCLU|PLSH|ADMINPACK|DBLINK|POSTGRES_FDW|FILE_FDW|LO|PG_EXECUTE_SERVER_PROGRAM|SYSTEM_STATS|PGCRYPTO_UNSAFE|PLV8U|PLJAVAU|PLRUBYU)"?( |$)'
-        or s ~ '^REASSIGN OWNED ' or s ~ '^ALTER (EXTENSION|LANGUAGE) ' or s ~ '^ALTER DATABASE [^ ]+ (OWNER|RENAME|SET|CONNECTION LIMIT|IS_TEMPLATE|ALLOW_CONNECTIONS)' then
+        or s ~ '^REASSIGN OWNED ' or s ~ '^ALTER (EXTENSION|LANGUAGE) ' or s ~ '^ALTER DATABASE [^ ]+ (OWNER|RENAME|SET|CONNECTION LIMIT|IS_TEMPLATE|ALLOW_CONNECTIONS)') then
     v_out := v_out || coord.guard_effect(case when s ~ '^REASSIGN' then 'sql-drop' else 'sql-server' end, array[s]);
-  elsif s ~ '^CREATE (OR REPLACE )?(FUNCTION|PROCEDURE) ' then
+  elsif v_head = 'CREATE' and s ~ '^CREATE (OR REPLACE )?(FUNCTION|PROCEDURE) ' then
     if s ~ ' LANGUAGE "?(PLPYTHON3?U|PLPERLU|PLTCLU|PLSH|C|INTERNAL|PLV8U|PLJAVAU)"?( |$)' then
       v_out := v_out || coord.guard_effect('sql-server-exec', array[s]);
     elsif s ~ ' SECURITY DEFINER( |$)' then
       v_out := v_out || coord.guard_effect('sql-definer', array[s]);
     end if;
-  elsif s ~ '^ALTER (FUNCTION|PROCEDURE) .* SECURITY DEFINER( |$)' then
+  elsif v_head = 'ALTER' and s ~ '^ALTER (FUNCTION|PROCEDURE) .* SECURITY DEFINER( |$)' then
     v_out := v_out || coord.guard_effect('sql-definer', array[s]);
-  elsif s ~ '^(EXEC|EXECUTE) (MASTER\.\.|MASTER\.DBO\.|SYS\.)?(XP_CMDSHELL|SP_CONFIGURE|SP_OACREATE|SP_OAMETHOD|SP_ADDSRVROLEMEMBER|SP_ADDROLEMEMBER|SP_ADDLOGIN|SP_PASSWORD|XP_REGWRITE|XP_REGDELETEKEY|XP_DIRTREE|XP_FILEEXIST|XP_SUBDIRS|XP_FIXEDDRIVES|SP_ADDEXTENDEDPROC|SP_EXECUTE_EXTERNAL_SCRIPT|SP_ADDLINKEDSERVER|SP_SERVEROPTION|SP_DETACH_DB|SP_RENAMEDB)( |$)'
-        or s ~ '^CREATE ASSEMBLY ' then
+  elsif v_head in ('EXEC', 'EXECUTE', 'CREATE') and (s ~ '^(EXEC|EXECUTE) (MASTER\.\.|MASTER\.DBO\.|SYS\.)?(XP_CMDSHELL|SP_CONFIGURE|SP_OACREATE|SP_OAMETHOD|SP_ADDSRVROLEMEMBER|SP_ADDROLEMEMBER|SP_ADDLOGIN|SP_PASSWORD|XP_REGWRITE|XP_REGDELETEKEY|XP_DIRTREE|XP_FILEEXIST|XP_SUBDIRS|XP_FIXEDDRIVES|SP_ADDEXTENDEDPROC|SP_EXECUTE_EXTERNAL_SCRIPT|SP_ADDLINKEDSERVER|SP_SERVEROPTION|SP_DETACH_DB|SP_RENAMEDB)( |$)'
+        or s like 'CREATE ASSEMBLY %') then
     v_out := v_out || coord.guard_effect(case when s ~ 'XP_CMDSHELL|SP_OACREATE|SP_OAMETHOD|SP_ADDEXTENDEDPROC|SP_EXECUTE_EXTERNAL_SCRIPT|^CREATE ASSEMBLY' then 'sql-server-exec'
                                               when s ~ 'SP_ADDSRVROLEMEMBER|SP_ADDROLEMEMBER|SP_ADDLOGIN|SP_PASSWORD' then 'sql-privilege'
                                               else 'sql-server' end, array[s]);
-  elsif s ~ '^EXECUTE ' and (s !~ '^EXECUTE [A-Z0-9_]+( ?\(.*\))?$' or s ~ '^EXECUTE (CONCAT|FORMAT|CONVERT_FROM|DECODE|REPLACE|REVERSE|CHR|TRANSLATE|LOWER|UPPER|SUBSTR|SUBSTRING|ENCODE|OVERLAY|REGEXP_REPLACE|CONCAT_WS|STRING_AGG|ARRAY_TO_STRING)( ?\()') and (s ~ '\|\||FORMAT ?\(|CONCAT' or s !~ '^EXECUTE ''''( USING .*)?$') then
+  elsif v_head = 'EXECUTE' and (s !~ '^EXECUTE [A-Z0-9_]+( ?\(.*\))?$' or s ~ '^EXECUTE (CONCAT|FORMAT|CONVERT_FROM|DECODE|REPLACE|REVERSE|CHR|TRANSLATE|LOWER|UPPER|SUBSTR|SUBSTRING|ENCODE|OVERLAY|REGEXP_REPLACE|CONCAT_WS|STRING_AGG|ARRAY_TO_STRING)( ?\()') and (s ~ '\|\||FORMAT ?\(|CONCAT' or s !~ '^EXECUTE ''''( USING .*)?$') then
     -- dynamic SQL built at run time: what runs cannot be read in advance
     v_out := v_out || coord.guard_effect('sql-dynamic', array[s]);
   end if;
 
   -- functions that reach past the database, wherever they are called
-  if s ~ '(PG_READ_FILE|PG_READ_BINARY_FILE|PG_LS_DIR|PG_LS_LOGDIR|PG_LS_WALDIR|PG_LS_TMPDIR|PG_STAT_FILE|PG_FILE_WRITE|PG_FILE_RENAME|PG_FILE_UNLINK|LO_IMPORT|LO_EXPORT|PG_TERMINATE_BACKEND|PG_RELOAD_CONF|PG_ROTATE_LOGFILE|PG_DROP_REPLICATION_SLOT|PG_PROMOTE|PG_REPLICATION_ORIGIN_DROP|DBLINK_EXEC|DBLINK_CONNECT|LOAD_FILE|PG_LOGICAL_EMIT_MESSAGE|PG_SWITCH_WAL|PG_CREATE_RESTORE_POINT|PG_BACKUP_START|PG_WAL_REPLAY_PAUSE)\s*\(' or s ~ 'PG_CANCEL_BACKEND\s*\(' and s ~ ' FROM PG_STAT_ACTIVITY' or v_full ~ 'SET_CONFIG ?\( ?''SESSION_REPLICATION_ROLE''' then
+  if strpos(s, '(') > 0 and (s ~ '(PG_READ_FILE|PG_READ_BINARY_FILE|PG_LS_DIR|PG_LS_LOGDIR|PG_LS_WALDIR|PG_LS_TMPDIR|PG_STAT_FILE|PG_FILE_WRITE|PG_FILE_RENAME|PG_FILE_UNLINK|LO_IMPORT|LO_EXPORT|PG_TERMINATE_BACKEND|PG_RELOAD_CONF|PG_ROTATE_LOGFILE|PG_DROP_REPLICATION_SLOT|PG_PROMOTE|PG_REPLICATION_ORIGIN_DROP|DBLINK_EXEC|DBLINK_CONNECT|LOAD_FILE|PG_LOGICAL_EMIT_MESSAGE|PG_SWITCH_WAL|PG_CREATE_RESTORE_POINT|PG_BACKUP_START|PG_WAL_REPLAY_PAUSE)\s*\(' or s ~ 'PG_CANCEL_BACKEND\s*\(' and s ~ ' FROM PG_STAT_ACTIVITY' or v_full ~ 'SET_CONFIG ?\( ?''SESSION_REPLICATION_ROLE''') then
     v_out := v_out || coord.guard_effect('sql-server', array[substring(s from '(PG_[A-Z_]+|LO_[A-Z_]+|DBLINK_[A-Z_]+|LOAD_FILE|SET_CONFIG)')]);
   end if;
-  if s ~ '(XP_CMDSHELL|SYS_EXEC|SYS_EVAL|PG_EXECUTE_SERVER_PROGRAM|LOAD_EXTENSION ?\()' then
+  if s like any (array['%XP_CMDSHELL%', '%SYS_EXEC%', '%SYS_EVAL%', '%PG_EXECUTE_SERVER_PROGRAM%', '%LOAD_EXTENSION%']) then
     v_out := v_out || coord.guard_effect('sql-server-exec', array[s]);
   end if;
   -- server-side files and other servers: OPENROWSET(BULK ...), OPENDATASOURCE, ClickHouse's
   -- file(), s3(), url(), remote() table functions
-  if s ~ ' INTO (OUTFILE|DUMPFILE) ' or s ~ '(OPENROWSET|OPENDATASOURCE|OPENQUERY) ?\('
-     or s ~ '( FROM| JOIN|^INSERT INTO (TABLE )?FUNCTION) (FILE|S3|S3CLUSTER|URL|HDFS|REMOTE|REMOTESECURE|AZUREBLOBSTORAGE|GCS|MYSQL|POSTGRESQL|JDBC|ODBC|EXECUTABLE) ?\(' then
+  if s like '% INTO %FILE %' and s ~ ' INTO (OUTFILE|DUMPFILE) ' or strpos(s, '(') > 0 and (s ~ '(OPENROWSET|OPENDATASOURCE|OPENQUERY) ?\('
+     or s ~ '( FROM| JOIN|^INSERT INTO (TABLE )?FUNCTION) (FILE|S3|S3CLUSTER|URL|HDFS|REMOTE|REMOTESECURE|AZUREBLOBSTORAGE|GCS|MYSQL|POSTGRESQL|JDBC|ODBC|EXECUTABLE) ?\(') then
     v_out := v_out || coord.guard_effect('sql-server', array[s]);
   end if;
   return v_out;

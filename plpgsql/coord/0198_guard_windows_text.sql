@@ -33,11 +33,11 @@ begin
                                 'start-stop-daemon', 'find-up', 'set-up')
          or left(v_first, 1) = '$' and strpos(v_first, '=') > 0
          -- .NET types and objects: [scriptblock]::Create(...), (New-Object Net.WebClient)
-         or v ~ '^\(*\[(scriptblock|system\.|io\.|convert\]|text\.encoding|net\.|reflection\.|runtime\.)'
-         or strpos(v, '[scriptblock]::') > 0 or v ~ '(^|[(;|\s])new-object\s'
+         or strpos(v, '[') > 0 and v ~ '^\(*\[(scriptblock|system\.|io\.|convert\]|text\.encoding|net\.|reflection\.|runtime\.)'
+         or strpos(v, '[scriptblock]::') > 0 or strpos(v, 'new-object') > 0 and v ~ '(^|[(;|\s])new-object\s'
          or strpos(v, ':\') > 0 and v ~ '(^|[^a-z])[a-z]:\\'
          or strpos(v, '$env:') > 0
-         or v ~ '%(userprofile|systemroot|windir|temp|tmp|appdata|localappdata|programfiles|programdata|homepath|systemdrive|username|computername)%';
+         or strpos(v, '%') > 0 and v ~ '%(userprofile|systemroot|windir|temp|tmp|appdata|localappdata|programfiles|programdata|homepath|systemdrive|username|computername)%';
 end;
 $$;
 

@@ -62,19 +62,20 @@ begin
     v_out := v_out || coord.guard_effect('supply-chain', array[v_prog || ' (verification off)']);
   end if;
   -- publishing, whatever the tool (tools with their own knowledge say it themselves)
-  if not coalesce((p_ctx ->> 'known')::boolean, false) and exists (select from unnest(v_args[1:2]) as a where a ~ '^[+]?publish' and a !~ 'local$' or a in ('upload', 'submit', 'cm-push', 'push-chart'))
+  if not coalesce((p_ctx ->> 'known')::boolean, false) and exists (select from unnest(v_args[1:2]) as a where (a like 'publish%' or a like '+publish%') and a not like '%local' or a in ('upload', 'submit', 'cm-push', 'push-chart'))
      or not coalesce((p_ctx ->> 'known')::boolean, false) and v_args[1] = 'push' and v_prog not in ('hg', 'sl', 'svn', 'fossil', 'jj', 'tmux', 'adb', 'pulumi', 'git', 'stash')
      or exists (select from unnest(v_args[1:2]) as a where a ~ '^(deliver|supply|altool|upload-app|sign|deploy)$')
         and v_prog in ('fastlane', 'xcrun', 'web-ext', 'eas', 'lein') then
     v_out := v_out || coord.guard_effect('publish', array[v_prog]);
   end if;
   -- a cloud or database resource opened to the whole internet
-  if (exists (select from unnest(v_words || v_args) as w where w ~ '(^|[^0-9.])0\.0\.0\.0/0([^0-9]|$)|^::/0$')
+  if (strpos(array_to_string(v_words || v_args, ' '), '/0') > 0
+      and exists (select from unnest(v_words || v_args) as w where w ~ '(^|[^0-9.])0\.0\.0\.0/0([^0-9]|$)|^::/0$')
       or v_words && array['0.0.0.0'] and v_words && array['255.255.255.255'])
      and v_prog not in ('ip', 'route', 'iptables', 'ip6tables', 'nft', 'ufw', 'nmap', 'ping', 'traceroute') then
     v_out := v_out || coord.guard_effect('cloud-expose', array['0.0.0.0/0']);
   end if;
-  if v_prog = any (v_routine) or v_prog ~ '^[a-z]+-[a-z]' and v_prog !~ '^(ibmcloud|aliyun)'
+  if v_prog = any (v_routine) or strpos(v_prog, '-') > 1 and v_prog ~ '^[a-z]+-[a-z]' and v_prog !~ '^(ibmcloud|aliyun)'
      or coalesce((p_ctx ->> 'known')::boolean, false) then
     return v_out;
   end if;
