@@ -12,8 +12,8 @@ from (values
   -- file systems
   ('delete-system', 'filesystem', 'any', '{delete-tree}'::text[], '{root,system,home,device}'::text[], null::text, 'critical', null::smallint, 'block',
    'recursive deletion of /, a home directory, a system directory or a device'),
-  ('delete-tree-protected', 'filesystem', 'any', '{delete-tree}', '{workspace,outside,git,home-data,credential,persistence,privilege,security,ci}', null, 'high', 4, 'block',
-   'recursive deletion of the whole working tree, .git, a directory in a home, or secrets, startup files and security configuration'),
+  ('delete-tree-protected', 'filesystem', 'any', '{delete-tree}', '{workspace,outside,git,home-data,server-data,credential,persistence,privilege,security,ci}', null, 'high', 4, 'block',
+   'recursive deletion of the whole working tree, .git, a directory in a home, what a server keeps (web roots, shares, backups), or secrets, startup files and security configuration'),
   ('delete-protected', 'filesystem', 'any', '{delete}', '{root,system,home,device,workspace,credential,persistence,privilege,security}', null, 'high', 4, 'block',
    'deleting system files, a home directory itself, every file here (*), secrets or startup files'),
   ('delete-matching-system', 'filesystem', 'any', '{delete-matching}', '{root,system,home}', null, 'high', 4, 'block',

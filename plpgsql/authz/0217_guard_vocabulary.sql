@@ -78,6 +78,7 @@ from (values
   ('target', 'device', 'block devices and kernel memory'),
   ('target', 'home', 'a home directory itself'),
   ('target', 'home-data', 'a direct child of a home directory that is not a cache'),
+  ('target', 'server-data', 'what a server keeps near the top of /srv, /data, /mnt, /media, /opt, /var/www, /var/backups (web roots, shares, backups)'),
   ('target', 'workspace', 'the whole working tree or above it (., *, .., ~+)'),
   ('target', 'outside', 'a path above the working tree (../other-project)'),
   ('target', 'repository', 'the repository''s history sent to another remote'),

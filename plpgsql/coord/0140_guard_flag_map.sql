@@ -299,7 +299,9 @@ as $$
     ('fd', '--size', array['-S'], true), ('fd', '-o', null, true), ('fd', '--owner', array['-o'], true), ('fd', '-j', null, true),
     ('fd', '--threads', array['-j'], true), ('fd', '-c', null, true), ('fd', '--color', array['-c'], true), ('fd', '--changed-within', null, true),
     ('fd', '--changed-before', null, true), ('fd', '--base-directory', null, true), ('fd', '--search-path', null, true), ('pkill', '-G', null, true),
-    ('ssh', '-O', null, true), ('rclone', '--addr', null, true), ('rclone', '--config', null, true)
+    ('ssh', '-O', null, true), ('rclone', '--addr', null, true), ('rclone', '--config', null, true),
+    ('docker compose', '--profile', null, true), ('docker compose', '--project-directory', null, true),
+    ('docker compose', '--env-file', null, true), ('docker compose', '--ansi', null, true)
   ) as o (tool, flag, canonical, takes_value)
         group by o.tool) as t;
 $$;

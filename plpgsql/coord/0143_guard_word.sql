@@ -29,9 +29,10 @@ begin
     v_inner := btrim(v_inner);
     v_known := case
       when v_inner ~ '^(echo|printf)( -[neE]+)? +[^ $`|;&<>*?]+$' then regexp_replace(v_inner, '^(echo|printf)( -[neE]+)? +', '')
-      when v_inner ~ '^(/bin/)?pwd( -[LP])?$' or v_inner ~ '^git rev-parse --show-(toplevel|cdup)$' then '.'
+      when v_inner ~ '^(/bin/)?pwd( -[LP])?$' or v_inner ~ '^git rev-parse --show-(toplevel|cdup)$' or v_inner = '$env.PWD' then '.'
+      when v_inner ~ '^\$env\.PWD\s*\|\s*path join\s+[''"]?[^''"/ ]+[''"]?$' then regexp_replace(v_inner, '^.*path join\s+[''"]?([^''"/ ]+)[''"]?$', '\1')
       when v_inner ~ '^mktemp( [^;|&<>`$]*)?$' then '/tmp/$(mktemp)'
-      when v_inner ~ '^(go env (GOCACHE|GOMODCACHE|GOTMPDIR)|npm config get cache|pip cache dir|pip3 cache dir|yarn cache dir|pnpm store path|brew --cache|getconf DARWIN_USER_CACHE_DIR|python3? -m pip cache dir)$'
+      when v_inner ~ '^(go env (GOCACHE|GOMODCACHE|GOTMPDIR)|npm config get cache|pip cache dir|pip3 cache dir|yarn cache dir|pnpm store path|brew --cache|getconf DARWIN_USER_CACHE_DIR|python3? -m pip cache dir|poetry env info (--path|-p)|pipenv --venv|uv cache dir|cargo metadata .*target_directory.*|go env GOPATH)$'
         then '/tmp/$(cache)'
       else '$(...)' end;
     -- printf '\x2f' and echo -e '\057' print the characters their escapes name

@@ -233,6 +233,22 @@ begin
           i := j + 1;
           continue;
         end if;
+        -- fish and nushell: (cmd) among a command's words runs cmd (in a POSIX shell a
+        -- parenthesis there is a syntax error, so nothing else is read this way)
+        if cardinality(v_tk) > 0 and v_tk[cardinality(v_tk)] = 'w' then
+          k := coord.guard_close(c, i);
+          if k = 0 then
+            k := n + 1;
+          end if;
+          v_acc := array_to_string(c[i + 1:k - 1], '');
+          if btrim(v_acc) <> '' then
+            v_subs := v_subs || v_acc;
+          end if;
+          -- what follows without a space belongs to the same word: (pwd)/dist
+          v_word := chr(30) || v_acc || chr(31);
+          i := k + 1;
+          continue;
+        end if;
       end if;
       if ch in (' ', E'\t') then
         i := i + 1;

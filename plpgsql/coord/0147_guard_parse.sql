@@ -29,7 +29,8 @@ declare
                                       'cscript', 'wscript', 'forfiles', 'manage-bde', 'auditpol', 'fsutil', 'networksetup', 'socketfilterfw', 'bitsadmin', 'del', 'erase', 'rd', 'format', 'reg', 'schtasks', 'net', 'netsh',
                                       'bcdedit', 'vssadmin', 'wmic', 'cipher', 'icacls', 'takeown', 'attrib',
                                       'diskpart', 'sc', 'taskkill', 'wevtutil', 'robocopy', 'xcopy', 'cmd',
-                                      'powershell', 'pwsh', 'dscl', 'dseditgroup', 'sysadminctl', 'defaults'];
+                                      'powershell', 'pwsh', 'dscl', 'dseditgroup', 'sysadminctl', 'defaults', 'mpcmdrun',
+                                      'ipconfig', 'systemsetup', 'kickstart'];
   v_subtools constant text[] := array['git', 'kubectl', 'oc', 'docker', 'podman', 'nerdctl', 'buildah', 'helm', 'npm',
                                       'yarn', 'pnpm', 'bun', 'cargo', 'gem', 'poetry', 'twine', 'uv', 'hatch', 'flit',
                                       'gh', 'glab', 'systemctl', 'aws', 'gcloud', 'az', 'gsutil', 'dotnet', 'nft',
@@ -46,7 +47,7 @@ declare
   v_cmd_tools constant text[] := array['bitsadmin', 'certutil', 'regsvr32', 'rundll32', 'mshta', 'msiexec', 'cscript',
                                        'wscript', 'forfiles', 'manage-bde', 'auditpol', 'fsutil', 'del', 'erase', 'rd', 'rmdir.exe', 'format', 'reg', 'schtasks', 'net', 'netsh',
                                        'bcdedit', 'vssadmin', 'wmic', 'cipher', 'icacls', 'takeown', 'attrib',
-                                       'diskpart', 'sc', 'taskkill', 'wevtutil', 'robocopy', 'xcopy', 'cmd'];
+                                       'diskpart', 'sc', 'taskkill', 'wevtutil', 'robocopy', 'xcopy', 'cmd', 'ipconfig'];
   v_cmdlet_verbs constant text[] := array['get', 'set', 'remove', 'new', 'add', 'clear', 'stop', 'start', 'invoke', 'format',
     'copy', 'move', 'rename', 'out', 'write', 'import', 'export', 'test', 'enable', 'disable', 'restart', 'register',
     'unregister', 'install', 'uninstall', 'update', 'expand', 'compress', 'convertto', 'convertfrom', 'select', 'where',
@@ -103,6 +104,8 @@ begin
                           when 'kubectl.exe' then 'kubectl' when 'python.exe' then 'python' when 'hub' then 'git'
                           when 'ntl' then 'netlify' when 'doas' then 'sudo' when 'run0' then 'sudo'
                           when 'dcfldd' then 'dd' when 'dc3dd' then 'dd' when 'fdfind' then 'fd'
+                          when 'iptables-legacy' then 'iptables' when 'iptables-nft' then 'iptables'
+                          when 'ip6tables-legacy' then 'ip6tables' when 'ip6tables-nft' then 'ip6tables'
                           when 'rscript' then 'rscript' else v_name end;
   end if;
   v_key := v_name;
@@ -126,7 +129,7 @@ begin
       v_words := array(select lower(w) from unnest(v_words) with ordinality as x (w, o) order by x.o);
     end if;
     return jsonb_build_object(
-      'prog', v_name, 'sub', null, 'words', to_jsonb(v_words), 'redir', v_redir, 'raw', to_jsonb(p_words[2:]),
+      'prog', v_name, 'cmd', coord.guard_word(p_words[1]), 'sub', null, 'words', to_jsonb(v_words), 'redir', v_redir, 'raw', to_jsonb(p_words[2:]),
       'args', to_jsonb(array(select w from unnest(v_words) with ordinality as x (w, o) where w !~ v_switch order by o)),
       'flags', to_jsonb(array(select distinct lower(split_part(w, case when w ~ '^/' then ':' else '=' end, 1)) collate "C"
                               from unnest(v_words) as w where w ~ v_switch order by 1)),
@@ -163,8 +166,13 @@ begin
           v_vals := jsonb_set(v_vals, array[v_alias], coalesce(v_vals -> v_alias, '[]') || to_jsonb(coord.guard_word(v_val)));
         end if;
       end loop;
-    elsif left(v_w, 1) = '-' and substr(v_w, 2, 1) not in ('', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9')
+    elsif (left(v_w, 1) = '-' and substr(v_w, 2, 1) not in ('', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9')
+           or v_name in ('perl', 'ruby') and v_w ~ '^-0[0-7]*[a-zA-Z]')
           and not (v_name = 'chmod' and v_w ~ '^-[rwxXstugoa]+$') then
+      -- perl -0pi: the record separator digits go, the letters are flags
+      if v_name in ('perl', 'ruby') then
+        v_w := regexp_replace(v_w, '^-0[0-7]*', '-');
+      end if;
       v_j := 2;
       while v_j <= char_length(v_w) loop
         v_flag := '-' || substr(v_w, v_j, 1);
@@ -200,7 +208,7 @@ begin
   end loop;
   v_flags := array(select distinct f collate "C" from unnest(v_flags) as f order by 1);
   return jsonb_build_object(
-    'prog', v_name, 'sub', v_sub, 'args', to_jsonb(v_args), 'flags', to_jsonb(v_flags), 'vals', v_vals,
+    'prog', v_name, 'cmd', coord.guard_word(p_words[1]), 'sub', v_sub, 'args', to_jsonb(v_args), 'flags', to_jsonb(v_flags), 'vals', v_vals,
     'redir', v_redir, 'words', to_jsonb(v_words), 'raw', to_jsonb(p_words[2:]),
     'canon', array_to_string(
       array[case when right(v_name, 2) = '()' and v_name !~ '[ ''"]' then v_name else coord.guard_quote(v_name) end]

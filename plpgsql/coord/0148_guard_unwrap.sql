@@ -25,10 +25,12 @@ immutable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_shells constant text[] := array['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'rbash', 'tcsh', 'csh'];
+  v_shells constant text[] := array['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'rbash', 'tcsh', 'csh', 'nu',
+                                    'elvish', 'xonsh', 'yash', 'oksh', 'loksh', 'posh'];
   v_interpreters constant text[] := array['python', 'python2', 'python3', 'perl', 'ruby', 'node', 'php', 'lua', 'pwsh',
                                           'powershell', 'deno', 'bun', 'julia', 'rscript', 'r', 'groovy', 'scala', 'elixir',
-                                          'ghc', 'guile', 'luajit', 'jrunscript', 'jshell', 'tclsh', 'irb', 'ipython'];
+                                          'ghc', 'guile', 'luajit', 'jrunscript', 'jshell', 'tclsh', 'irb', 'ipython', 'tsx',
+                                          'ts-node', 'esno'];
   w text[] := p_words;
   v_items jsonb := '[]';
   v_name text;
@@ -66,6 +68,9 @@ begin
     end if;
     -- NAME=value prefixes (before the base name is taken: a value may hold a /)
     if strpos(v_raw, '=') > 1 and split_part(v_raw, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$' then
+      if v_wrapper is not null then
+        v_items := v_items || jsonb_build_array(jsonb_build_object('assign', v_raw));
+      end if;
       w := w[2:];
       continue;
     end if;
@@ -81,6 +86,58 @@ begin
     -- /etc/init.d/NAME stop is service NAME stop
     if v_raw like '/etc/%' and v_raw ~ '^/etc/(init\.d|rc\.d|rc\.d/init\.d)/[^/]+$' then
       w := array['service', v_name] || w[2:];
+      continue;
+    end if;
+    -- PowerShell's call operator runs the command named after it: & "C:\...\tool.exe" args
+    if v_name = '&' and v_n >= 2 then
+      w := w[2:];
+      continue;
+    end if;
+    -- trap 'CMD' SIGNALS: CMD runs later
+    if v_name = 'trap' and v_n >= 3 and w[2] not in ('-p', '-l', '--') then
+      return v_items || jsonb_build_array(jsonb_build_object('sh', w[2]));
+    end if;
+    -- cmd.exe: for [/d|/r] %i in (LIST) do CMD runs CMD with %i set to each entry
+    if p_windows and v_name = 'for' and exists (select from unnest(w) as a where lower(a) = 'do') then
+      v_i := (select x.o from unnest(w) with ordinality as x (a, o) where lower(a) = 'do' limit 1);
+      v_x := (select a from unnest(w) as a where a ~ '^%%?[A-Za-z]$' limit 1);
+      v_values := array(select btrim(a, '()') from unnest(w) with ordinality as x (a, o)
+                        where x.o > (select y.o from unnest(w) with ordinality as y (a, o) where lower(y.a) = 'in' limit 1)
+                          and x.o < v_i);
+      if v_i < v_n and v_x is not null then
+        return v_items || jsonb_build_array(jsonb_build_object('sh',
+          replace(array_to_string(w[v_i + 1:], ' '), v_x, coalesce(v_values[1], '*')), 'win', true));
+      end if;
+    end if;
+    -- runners that take a command after --: terramate run, aws-vault exec, infisical run, dotenvx
+    -- run, wsl (-u root: as root), fly ssh console -C, az vm run-command --scripts
+    if v_name in ('terramate', 'aws-vault', 'infisical', 'dotenvx', 'dotenv', 'env-cmd', 'chamber', 'teller', 'summon',
+                  'with-env', 'berglas', 'wsl', 'nix-shell', 'devbox', 'pixi', 'hatch', 'rye', 'mise', 'asdf')
+       and '--' = any (w) and array_position(w, '--') < v_n then
+      v_i := array_position(w, '--');
+      return v_items || jsonb_build_array(jsonb_build_object('sh',
+        array_to_string(array(select coord.guard_quote(x) from unnest(w[v_i + 1:]) with ordinality as a (x, o) order by a.o), ' '),
+        'root', v_root or v_name = 'wsl' and exists (select from unnest(w[1:v_i]) with ordinality as x (a, o) where x.a in ('-u', '--user') and w[x.o + 1] = 'root')),
+        jsonb_build_object('w', to_jsonb(w[1:v_i - 1])));
+    end if;
+    if v_name = 'wsl' and exists (select from unnest(w) as a where a in ('-e', '--exec')) then
+      v_i := (select x.o from unnest(w) with ordinality as x (a, o) where a in ('-e', '--exec') limit 1);
+      return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[v_i + 1:], ' ')));
+    end if;
+    if v_name in ('fly', 'flyctl') and v_n >= 4 and w[2] = 'ssh' and w[3] = 'console'
+       and exists (select from unnest(w) as a where a in ('-C', '--command')) then
+      v_i := (select x.o from unnest(w) with ordinality as x (a, o) where a in ('-C', '--command') limit 1);
+      if v_i < v_n then
+        return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i + 1]), jsonb_build_object('w', to_jsonb(w)));
+      end if;
+    end if;
+    if v_name = 'az' and exists (select from unnest(w) as a where a = '--scripts') and array_position(w, '--scripts') < v_n then
+      return v_items || jsonb_build_array(jsonb_build_object('sh', w[array_position(w, '--scripts') + 1]),
+                                          jsonb_build_object('w', to_jsonb(w)));
+    end if;
+    -- yarn workspace NAME CMD: a yarn command in one workspace
+    if v_name = 'yarn' and v_n >= 4 and w[2] = 'workspace' then
+      w := array['yarn'] || w[4:];
       continue;
     end if;
     -- fd ... -x CMD ARGS: the rest of the words are one command
@@ -227,9 +284,9 @@ begin
         when 'doppler' then array['-p', '-c', '--project', '--config', '--command']
         when 'op' then array['--env-file', '--account']
         else '{}'::text[] end;
-      v_skip := case when v_name in ('timeout', 'chrt', 'taskset', 'flock', 'chroot', 'gtimeout') then 1
-                     when v_name in ('doppler', 'op') then 1 else 0 end;
-      v_i := 2;
+      v_skip := case when v_name in ('timeout', 'chrt', 'taskset', 'flock', 'chroot', 'gtimeout') then 1 else 0 end;
+      -- op run / doppler run: the options after run, then the command
+      v_i := case when v_name in ('doppler', 'op') then 3 else 2 end;
       while v_i <= v_n loop
         v_x := w[v_i];
         if v_x = '--' then
@@ -339,10 +396,10 @@ begin
     end if;
     if v_name in ('su', 'script') then
       for v_i in 2 .. v_n loop
-        if w[v_i] in ('-c', '--command') and v_i < v_n then
-          return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i + 1]));
+        if (w[v_i] in ('-c', '--command') or v_name = 'script' and w[v_i] ~ '^-[a-zA-Z]*c$') and v_i < v_n then
+          return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i + 1], 'root', v_root or v_name = 'su'));
         elsif w[v_i] like '--command=%' then
-          return v_items || jsonb_build_array(jsonb_build_object('sh', substr(w[v_i], 11)));
+          return v_items || jsonb_build_array(jsonb_build_object('sh', substr(w[v_i], 11), 'root', v_root or v_name = 'su'));
         end if;
       end loop;
       if v_name = 'su' then
@@ -371,7 +428,7 @@ begin
         -- dokku@host CMD is dokku's own command line
         v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
           case when w[v_i] ~* '^(ssh://)?dokku@' and lower(w[v_i + 1]) <> 'dokku' then 'dokku ' else '' end
-          || array_to_string(w[v_i + 1:], ' ')));
+          || array_to_string(w[v_i + 1:], ' '), 'remote', regexp_replace(w[v_i], '^(ssh://)?[^@]*@', '')));
         w := w[1:v_i];
       end if;
       return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
@@ -520,6 +577,24 @@ begin
         end if;
       end loop;
     end if;
+    -- make -f <(printf 'x:\n\tcmd'): the makefile's text is right there
+    if v_name in ('make', 'gmake') then
+      for v_x in select substr(w[x.o + 1], 2, char_length(w[x.o + 1]) - 2) from unnest(w) with ordinality as x (a, o)
+                 where a in ('-f', '--file', '--makefile') and left(w[x.o + 1], 1) = chr(30)
+                   and substr(w[x.o + 1], 2) ~ '^\s*(printf|echo)\s' loop
+        v_x := replace(replace(regexp_replace(v_x, '^\s*(printf|echo)(\s+-[neE]+)?\s+', ''), '\n', E'\n'), '\t', E'\t');
+        v_items := v_items || coalesce((select jsonb_agg(jsonb_build_object('sh', m[1]))
+                                        from regexp_matches(btrim(v_x, ''''), E'(?:^|\n)\t([^\n]+)', 'g') as m), '[]');
+      end loop;
+    end if;
+    -- sftp -b <(echo 'put f'), lftp -e 'put f': the batch commands are the stdin sftp would read
+    if v_name in ('sftp', 'lftp') then
+      for v_x in select case when left(w[x.o + 1], 1) = chr(30) then regexp_replace(substr(w[x.o + 1], 2, char_length(w[x.o + 1]) - 2), '^\s*(echo|printf)\s+', '')
+                             else w[x.o + 1] end
+                 from unnest(w) with ordinality as x (a, o) where (v_name = 'sftp' and a = '-b' or v_name = 'lftp' and a in ('-e', '-c')) and x.o < v_n loop
+        v_items := v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w), 'stdin', btrim(v_x, '''"')));
+      end loop;
+    end if;
     -- make -f - reads the makefile from stdin: its recipe lines are commands
     if v_name in ('make', 'gmake') and p_stdin is not null and exists (select from unnest(w) with ordinality as x (a, o)
                                                                        where a in ('-f', '--file', '--makefile') and w[x.o + 1] = '-') then
@@ -527,12 +602,25 @@ begin
         v_items := v_items || jsonb_build_array(jsonb_build_object('sh', v_x));
       end loop;
     end if;
+    if v_name = 'turso' and v_n >= 5 and w[2] = 'db' and w[3] = 'shell' then
+      return v_items || jsonb_build_array(jsonb_build_object('sql', w[5]), jsonb_build_object('w', to_jsonb(w)));
+    end if;
+    if v_name = 'prisma' and v_n >= 3 and w[2] = 'db' and w[3] = 'execute' and p_stdin is not null then
+      return v_items || jsonb_build_array(jsonb_build_object('sql', p_stdin), jsonb_build_object('w', to_jsonb(w)));
+    end if;
     if v_name in ('psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cockroach', 'clickhouse-client', 'clickhouse', 'cqlsh',
                   'sqlcmd', 'snowsql', 'bq', 'trino', 'presto', 'vsql', 'beeline', 'usql', 'pgcli', 'mycli', 'litecli') then
+      -- the clients' own commands that run a shell: psql \!, mysql system and \!, sqlite3 .shell
+      -- and .system, given as an argument or on stdin
+      for v_x in select m[1] from unnest(w[2:] || coalesce(p_stdin, '')) as a,
+                                  regexp_matches(a, '(?:^|\n|;)\s*(?:\\!|system|\.shell|\.system)\s+([^\n;]*)', 'g') as m
+                 where strpos(a, '\!') > 0 or a ~ '(^|\n|;)\s*(system|\.shell|\.system)\s' loop
+        v_items := v_items || jsonb_build_array(jsonb_build_object('sh', v_x));
+      end loop;
       v_cmd := false;
       for v_i in 2 .. v_n loop
         if (v_name in ('psql', 'pgcli', 'usql') and w[v_i] in ('-c', '--command'))
-           or (v_name in ('mysql', 'mariadb', 'mycli', 'cqlsh', 'beeline') and w[v_i] in ('-e', '--execute'))
+           or (v_name in ('mysql', 'mariadb', 'mycli', 'cqlsh', 'beeline', 'cockroach') and w[v_i] in ('-e', '--execute'))
            or (v_name in ('clickhouse-client', 'clickhouse') and w[v_i] in ('-q', '--query'))
            or (v_name in ('sqlcmd') and w[v_i] in ('-Q', '-q')) or (v_name in ('snowsql') and w[v_i] in ('-q', '--query'))
            or (v_name in ('trino', 'presto') and w[v_i] = '--execute')

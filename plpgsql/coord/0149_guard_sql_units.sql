@@ -39,6 +39,7 @@ declare
   v_x text;
   v_paths jsonb := '[]';
   v_up text;
+  v_exec_later boolean := strpos(upper(coalesce(p_text, '')), 'EXEC') > 0 and p_text ~* '\yEXEC(UTE)?\s*\(\s*@';
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'SQL nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
@@ -88,16 +89,23 @@ begin
         end if;
       end loop;
       v_up := upper(v_stmt);
+      -- strings of a statement that executes text are SQL; so are the strings a T-SQL batch
+      -- keeps in variables for EXEC (@s) later
       if (strpos(v_up, 'EXEC') > 0 or strpos(v_up, 'SP_') > 0)
-         and v_up ~ '\y(EXECUTE|EXEC|SP_EXECUTESQL|SP_MSFOREACHTABLE|SP_MSFOREACHDB|SP_PREPEXEC)\y' then
+         and v_up ~ '\y(EXECUTE|EXEC|SP_EXECUTESQL|SP_MSFOREACHTABLE|SP_MSFOREACHDB|SP_PREPEXEC)\y'
+         or v_exec_later then
         v_lits := v_lits || v_acc;
       end if;
       -- a file the statement reads or writes: classified like any other path
-      v_x := case when v_up like any (array['%INFILE%', '%BULK%', '%FILE%', '%ATTACH%', '%LOAD_EXTENSION%'])
-                  then substring(v_up from '(INFILE|OPENROWSET\s*\(\s*BULK|BULK INSERT \S+ FROM|[^A-Z_]FILE\s*\(|ATTACH( DATABASE)?|LOAD_EXTENSION\s*\(|OUTFILE|DUMPFILE)\s*$') end;
+      v_x := case when v_up like any (array['%INFILE%', '%BULK%', '%FILE%', '%ATTACH%', '%LOAD_EXTENSION%', '%READ_TEXT%', '%READ_BLOB%'])
+                  then substring(v_up from '(INFILE|OPENROWSET\s*\(\s*BULK|BULK INSERT \S+ FROM|[^A-Z_]FILE\s*\(|ATTACH( DATABASE)?|LOAD_EXTENSION\s*\(|OUTFILE|DUMPFILE|READ_TEXT\s*\(|READ_BLOB\s*\()\s*$') end;
       if v_x is not null and v_acc ~ '^(/|~|[A-Za-z]:[\\/]|\\\\|\.\.?/)' then
         v_paths := v_paths || coord.guard_effect(case when v_x ~ '^(ATTACH|OUTFILE|DUMPFILE)' then 'write' else 'read' end,
                                                  array[replace(v_acc, '\', '/')]);
+        -- a server-side file read by DuckDB's read_text/read_blob is a file outside the database
+        if v_x ~ '^READ_' and v_acc ~ '^(/|~|[A-Za-z]:)' then
+          v_paths := v_paths || coord.guard_effect('sql-server', array[v_acc]);
+        end if;
         -- a "database" attached under another file's name writes whatever the statements put there
         if v_x ~ '^ATTACH' and v_acc !~* '\.(db|sqlite|sqlite3|db3|s3db|sl3|duckdb)$' then
           v_paths := v_paths || coord.guard_effect('sql-server', array[v_acc]);

@@ -70,6 +70,10 @@ declare
   v_loop_endless boolean := false;
   v_loop_fg boolean;
   v_loop_bg boolean;
+  v_written jsonb := coalesce(p_ctx -> 'written', '{}');
+  v_file jsonb;
+  v_git_aliases jsonb := '{}';
+  v_test_env boolean;
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'commands nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
@@ -102,8 +106,16 @@ begin
     v_redirects := array(select jsonb_array_elements_text(v_cmd -> 'r'));
     -- fork bombs of any name: a function that starts itself twice, one of them in the
     -- background or into a pipe; an endless loop whose body only starts background processes
+    -- fish: function NAME ... end defines NAME
+    if v_words[1] = 'function' and cardinality(v_words) >= 2 and v_words[2] ~ '^[A-Za-z_][A-Za-z0-9_.:-]*$' then
+      v_fns := v_fns || v_words[2];
+      v_fn_body := v_words[2];
+      v_fn_calls := 0;
+      v_fn_bg := false;
+      continue;
+    end if;
     if v_fn_body is not null then
-      if v_words[1] = '}' then
+      if v_words[1] in ('}', 'end') then
         if v_fn_calls >= 2 and v_fn_bg then
           return query select 'command'::text, v_fn_body || '() calls itself in the background', coord.guard_effect('fork-bomb'), null::jsonb;
         end if;
@@ -158,7 +170,10 @@ begin
     end if;
     -- for NAME in LIST: NAME takes the list's words
     if cardinality(v_words) >= 3 and v_words[1] in ('for', 'select') and v_words[3] = 'in' then
-      v_vars := v_vars || jsonb_build_object(v_words[2], array_to_string(v_words[4:], ' '));
+      -- for f in $(find DIR ...): f is something below DIR
+      v_x := case when cardinality(v_words) = 4 and left(v_words[4], 1) = chr(30)
+                  then substring(v_words[4] from '^' || chr(30) || '\s*(?:find|ls|fd|ls -[a-zA-Z]+)\s+([^\s' || chr(31) || ']+)') end;
+      v_vars := v_vars || jsonb_build_object(v_words[2], coalesce(rtrim(v_x, '/') || '/*', array_to_string(v_words[4:], ' ')));
       continue;
     end if;
     -- assignments and aliases are remembered, not run; some of them change what runs later
@@ -172,7 +187,9 @@ begin
           if v_words[1] = 'alias' then
             v_aliases := v_aliases || jsonb_build_object(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
           else
-            v_vars := v_vars || jsonb_build_object(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
+            -- declare -n ref=HOME makes $ref mean $HOME
+            v_vars := v_vars || jsonb_build_object(split_part(v_x, '=', 1),
+                                                   case when v_words && array['-n'] then '$' else '' end || substr(v_x, strpos(v_x, '=') + 1));
             v_effects := coord.guard_assignment_effects(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
             if v_effects <> '[]' then
               return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
@@ -193,6 +210,19 @@ begin
         return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
       end if;
     end loop;
+    -- git aliases defined in the same text: git config alias.fp 'push --force' && git fp
+    if v_words[1] = 'git' and 'config' = any (v_words) then
+      v_x := (select a from unnest(v_words) as a where a like 'alias.%' limit 1);
+      if v_x is not null and array_position(v_words, v_x) < cardinality(v_words) then
+        v_git_aliases := v_git_aliases || jsonb_build_object(substr(v_x, 7), v_words[array_position(v_words, v_x) + 1]);
+      end if;
+    elsif v_words[1] = 'git' and cardinality(v_words) >= 2 and v_git_aliases ? v_words[2] and left(v_git_aliases ->> v_words[2], 1) <> '!' then
+      v_words := array['git'] || regexp_split_to_array(btrim(v_git_aliases ->> v_words[2]), '\s+') || v_words[3:];
+    end if;
+    -- RAILS_ENV=test, MIX_ENV=test ...: a test database
+    v_test_env := exists (select from unnest(v_words) as a
+                          where (a like '%=test' or a like '%=testing')
+                            and a ~* '^(RAILS_ENV|RACK_ENV|MIX_ENV|NODE_ENV|APP_ENV|FLASK_ENV|DJANGO_ENV|ASPNETCORE_ENVIRONMENT|ENVIRONMENT|ENV)=(test|testing)$');
     -- EDITOR='sed -i ...' crontab -e: a scripted editor changes what the command opens
     v_x := (select a from unnest(v_words) as a where a like 'EDITOR=%' or a like 'VISUAL=%' or a like 'SUDO_EDITOR=%' limit 1);
     if v_x is not null and substr(v_x, strpos(v_x, '=') + 1) ~ '(sed|awk|tee|echo|printf|cat|cp|perl|python|sh|bash)\M'
@@ -236,14 +266,33 @@ begin
     v_in := case when v_prev is not null then v_prev_role
                  when v_cmd ->> 'in' is not null then 'text'
                  when p_depth > 0 and p_ctx ? 'in' and v_pipe = '{}' then p_ctx ->> 'in' end;
+    -- cmd < <(curl ...): stdin is what the process substitution prints
+    if v_in is null then
+      v_x := (select substr(r, 2) from unnest(v_redirects) as r where left(r, 2) = '<' || chr(30) limit 1);
+      if v_x is not null then
+        v_in := case when v_x ~ '^\s*(curl|wget|fetch|iwr|irm|http|https|xh|nc|ncat|socat|aria2c)\s' then 'download'
+                     when v_x ~ '(base64|base32)\s+(-d|--decode|-D)|xxd\s+-r|openssl\s+.*-d' then 'decode'
+                     else 'other' end;
+      end if;
+    end if;
     v_ctx := jsonb_strip_nulls(jsonb_build_object('in', v_in, 'downloads', v_downloads, 'paths', v_prev_paths,
                                                   'depth', p_depth, 'cwd', v_cwd, 'stdin', left(v_stdin, 2000),
                                                   'prev_words', v_prev_words,
-                                                  'root', case when (p_ctx ->> 'root')::boolean then true end));
+                                                  'root', case when (p_ctx ->> 'root')::boolean then true end,
+                                                  'test_env', case when v_test_env or (p_ctx ->> 'test_env')::boolean then true end,
+                                                  'remote', p_ctx ->> 'remote'));
     v_items := coord.guard_unwrap(v_words, v_stdin, v_windows);
     v_final := null;
     v_final_op := null;
     for v_item in select jsonb_array_elements(v_items) loop
+      if v_item ? 'assign' then
+        v_x := v_item ->> 'assign';
+        v_effects := coord.guard_assignment_effects(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
+        if v_effects <> '[]' then
+          return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
+        end if;
+        continue;
+      end if;
       if v_item ? 'w' then
         v_w := array(select jsonb_array_elements_text(v_item -> 'w'));
         if v_w[1] = any (v_fns) then
@@ -251,7 +300,37 @@ begin
         end if;
         v_op := coord.guard_parse(v_w, v_redirects);
         continue when v_op is null;
-        v_effects := coord.guard_effects(v_op, v_ctx || case when (v_item ->> 'root')::boolean then '{"root": true}'::jsonb else '{}' end);
+        v_effects := coord.guard_effects(v_op, v_ctx || case when (v_item ->> 'root')::boolean then '{"root": true}'::jsonb else '{}' end
+                                               || case when v_item ? 'stdin' then jsonb_build_object('stdin', v_item ->> 'stdin') else '{}' end);
+        -- a file written earlier in the same text and run now: what it holds runs
+        if v_written <> '{}' then
+          v_x := case when v_op ->> 'prog' in ('sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'nu', 'source', '.', 'python', 'node',
+                                                'ruby', 'perl', 'php', 'deno', 'bun', 'pwsh', 'powershell', 'tsx', 'ts-node')
+                      then v_op -> 'args' ->> 0 else v_op ->> 'cmd' end;
+          v_file := coalesce(v_written -> v_x, v_written -> regexp_replace(coalesce(v_x, ''), '^.*/', ''));
+          if v_file is not null then
+            if v_file ? 'text' and (v_op ->> 'prog' in ('python', 'node', 'ruby', 'perl', 'php', 'deno', 'bun', 'tsx', 'ts-node')
+                                    or v_x ~ '\.(py|js|mjs|cjs|ts|rb|pl|php)$') then
+              v_code := array[case when v_op ->> 'prog' = 'python' or v_x ~ '\.py$' then 'python'
+                                   when v_op ->> 'prog' in ('ruby') or v_x ~ '\.rb$' then 'ruby'
+                                   when v_op ->> 'prog' in ('perl') or v_x ~ '\.pl$' then 'perl'
+                                   when v_op ->> 'prog' in ('php') or v_x ~ '\.php$' then 'php' else 'js' end, v_file ->> 'text'];
+              v_effects := v_effects || coalesce(coord.guard_code(v_code[1], v_code[2]) -> 'effects', '[]');
+              for v_x in select jsonb_array_elements_text(coord.guard_code(v_code[1], v_code[2]) -> 'commands') loop
+                return query select * from coord.guard_shell_units(v_x, p_depth + 1, v_vars, true,
+                  jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd));
+              end loop;
+            elsif v_file ? 'text' then
+              return query select * from coord.guard_shell_units(v_file ->> 'text', p_depth + 1, v_vars, true,
+                jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd,
+                                                     'root', case when (v_item ->> 'root')::boolean then true end)));
+            elsif v_file ->> 'role' = 'download' then
+              v_effects := v_effects || coord.guard_effect('exec-remote', array[v_x]);
+            elsif v_file ->> 'role' = 'decode' then
+              v_effects := v_effects || coord.guard_effect('exec-decoded', array[v_x]);
+            end if;
+          end if;
+        end if;
         v_count_only := v_count_only or v_prev is not null and coord.guard_counts_only(v_op);
         if v_op ->> 'canon' <> '' then
           v_buf := v_buf || jsonb_build_array(jsonb_build_object('unit', v_op ->> 'canon', 'effects', v_effects,
@@ -277,7 +356,8 @@ begin
           jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'in', v_in, 'cwd', v_cwd,
                                                'windows', (v_item ->> 'win')::boolean,
                                                'root', case when (v_item ->> 'root')::boolean or (p_ctx ->> 'root')::boolean then true end,
-                                               'detached', case when (v_item ->> 'detached')::boolean or (p_ctx ->> 'detached')::boolean then true end)));
+                                               'detached', case when (v_item ->> 'detached')::boolean or (p_ctx ->> 'detached')::boolean then true end,
+                                               'remote', coalesce(v_item ->> 'remote', p_ctx ->> 'remote'))));
       elsif v_item ? 'sql' then
         return query select * from coord.guard_sql_units(v_item ->> 'sql', p_depth + 1);
       elsif v_item ? 'exec' then
@@ -295,6 +375,40 @@ begin
       end if;
       v_pipe := v_pipe || coalesce(v_op ->> 'canon', '');
       v_role := case when v_items = '[]' then null else 'other' end;
+    end if;
+    -- files this command writes whose contents are known (echo/printf text, a here-document) or
+    -- come from the network or a decoder: running one later in the text runs that
+    if v_final_op is not null then
+      v_x := case when v_final_op ->> 'prog' in ('echo', 'printf')
+                  then array_to_string(array(select jsonb_array_elements_text(v_final_op -> 'args')), ' ')
+                  when v_final_op ->> 'prog' in ('cat', 'tee', 'save') and v_cmd ->> 'in' is not null then v_cmd ->> 'in'
+                  when v_final_op ->> 'prog' in ('tee', 'save') and v_prev is not null and v_prev[1] in ('echo', 'printf')
+                  then v_stdin end;
+      if v_final_op ->> 'prog' = 'printf' or v_final_op ->> 'prog' = 'echo' and v_final_op -> 'flags' ? '-e' or v_final_op ->> 'prog' in ('tee', 'save') then
+        v_x := replace(replace(v_x, '\n', E'\n'), '\t', E'\t');
+      end if;
+      v_file := case when v_x is not null then jsonb_build_object('text', v_x)
+                     when v_role in ('download', 'decode') then jsonb_build_object('role', v_role)
+                     when v_in in ('download', 'decode') then jsonb_build_object('role', v_in) end;
+      if v_file is not null then
+        for v_key in select r ->> 1 from jsonb_array_elements(v_final_op -> 'redir') as r where r ->> 0 ~ '^[0-9]*>>?\|?$'
+                     union all select a from jsonb_array_elements_text(v_final_op -> 'args') as a
+                     where v_final_op ->> 'prog' in ('tee', 'save') and left(a, 1) <> '-' loop
+          v_written := v_written || jsonb_build_object(v_key, v_file, regexp_replace(v_key, '^.*/', ''), v_file);
+        end loop;
+      end if;
+      -- git clone URL [DIR], an archive downloaded earlier unpacked: what is in that directory came
+      -- from the network
+      if v_final_op ->> 'prog' = 'git' and v_final_op -> 'args' ->> 0 = 'clone' and jsonb_array_length(v_final_op -> 'args') >= 2 then
+        v_downloads := v_downloads || to_jsonb(rtrim(coalesce(v_final_op -> 'args' ->> 2,
+                                                            regexp_replace(regexp_replace(v_final_op -> 'args' ->> 1, '\.git/?$', ''), '^.*[/:]', '')), '/') || '/');
+      elsif v_final_op ->> 'prog' in ('tar', 'unzip', '7z', 'bsdtar') then
+        v_x := (select a from jsonb_array_elements_text(coalesce(v_final_op -> 'vals' -> '-f', '[]') || (v_final_op -> 'args')) as a
+                where regexp_replace(a, '^.*/', '') in (select jsonb_array_elements_text(v_downloads)) limit 1);
+        if v_x is not null then
+          v_downloads := v_downloads || to_jsonb(regexp_replace(regexp_replace(v_x, '^.*/', ''), '\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2|tar\.zst|tar|zip|7z)$', '') || '/');
+        end if;
+      end if;
     end if;
     -- the working directory of the commands after this one
     if v_final_op ->> 'prog' in ('cd', 'pushd', 'chdir', 'set-location', 'sl') then

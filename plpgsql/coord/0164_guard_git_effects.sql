@@ -49,7 +49,7 @@ begin
     if v_flags && array['-f', '--mirror'] or exists (select from unnest(v_refs) as r where r like '+%') then
       v_out := v_out || coord.guard_effect('git-force-push', case when cardinality(v_refs) = 0 then array['(current branch)'] else v_refs end);
     elsif v_flags && array['--force-with-lease', '--force-if-includes'] then
-      if exists (select from unnest(v_dests) as d where d ~ v_protected) then
+      if exists (select from unnest(v_dests) as d where d ~ v_protected) or v_flags && array['--all', '--mirror', '--branches'] then
         v_out := v_out || coord.guard_effect('git-force-protected', v_dests);
       end if;
     end if;
@@ -202,9 +202,15 @@ begin
                  'uploadpack.packobjectshook', 'diff.external', 'sequence.editor', 'gpg.program', 'gpg.ssh.program',
                  'include.path', 'core.pager', 'core.editor', 'http.proxy', 'https.proxy', 'http.sslcainfo', 'http.sslcapath')
        and not (v_key in ('core.pager', 'core.editor') and v_value ~ '^(less|more|vim?|nvim|nano|emacs|code( --wait)?|cat|delta|diff-so-fancy|bat)( .*)?$')
+       -- git's own fsmonitor daemon, ssh with a key, the system's CA bundle
+       and not (v_key = 'core.fsmonitor' and v_value in ('true', 'false', '1', '0'))
+       and not (v_key = 'core.sshcommand' and v_value ~ '^ssh( +-[iFpl46] +[^ ;|&`$()]+| +-o +(identitiesonly|identityfile|port|user)=[^ ;|&`$()]+)*$')
+       and not (v_key in ('http.sslcainfo', 'http.sslcapath') and v_value ~ '^/(etc/ssl|etc/pki|usr/local/share/ca-certificates|usr/share/ca-certificates|etc/ca-certificates)/')
        or v_key like 'includeif.%'
        or v_key ~ '^filter\.[^.]+\.(clean|smudge|process)$'
-       or v_key ~ '^alias\.' and v_value like '!%'
+       or v_key ~ '^alias\.' and v_value like '!%' and v_value !~ '^!git( [^;|&`$()<>]*)?$'
+       or v_key ~ '^remote\..*\.pushurl$'
+       or v_key in ('gc.pruneexpire', 'gc.reflogexpire', 'gc.reflogexpireunreachable', 'gc.worktreepruneexpire') and v_value in ('now', '0', 'all', 'never')
        or v_key like 'credential%helper' and v_value !~ '^(cache( .*)?|osxkeychain|manager|manager-core|libsecret|wincred|gnome-keyring|)$'
        or v_key ~ '^(http|https)(\..*)?\.sslverify$' and v_value in ('false', '0', 'no', 'off')
        or v_key ~ '^(transfer|fetch|receive)\.fsckobjects$' and v_value in ('false', '0', 'no', 'off')

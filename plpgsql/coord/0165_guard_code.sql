@@ -45,20 +45,22 @@ begin
   -- is never run (and never compiled).
   v_low := lower(v_code);
   v_home := v_low like any (array['%expanduser%', '%homedir%', '%home()%', '%getenv(%home%', '%environ[%home%', '%env.home%',
-                                  '%$home%', '%env:userprofile%', '%~/%']);
+                                  '%$home%', '%env:userprofile%', '%~/%', '%dir.home%']);
   -- the home directory, however the language asks for it, is the literal "~"
   if v_home or v_low like any (array['%process.env%', '%user_home%', '%path.home%', '%getenv%', '%env[%', '%$env(%',
                                      '%deno.env%', '%user.home%', '%getfolderpath%']) then
-    v_code := regexp_replace(v_code, '(os\.homedir\(\)|require\(.os.\)\.homedir\(\)|process\.env\.HOME|process\.env\[.HOME.\]|System\.user_home\(\)|homedir\(\)|Path\.home\(\)|os\.path\.expanduser\(.~.\)|os\.environ\[.HOME.\]|os\.getenv\(.HOME.\)|\$env\(HOME\)|ENV\[.HOME.\]|Sys\.getenv\(.HOME.\)|Deno\.env\.get\(.HOME.\)|System\.getProperty\(.user\.home.\)|Environment\.GetFolderPath\([^)]*UserProfile[^)]*\)|\$env:USERPROFILE|\$HOME)', '"~"', 'gi');
+    v_code := regexp_replace(v_code, '(?i)\$env:USERPROFILE|\$HOME(?![A-Za-z0-9_])', case when p_lang = 'powershell' then '~' else '"~"' end, 'g');
+    v_code := regexp_replace(v_code, '(os\.homedir\(\)|require\(.os.\)\.homedir\(\)|process\.env\.HOME|process\.env\[.HOME.\]|System\.user_home\(\)|homedir\(\)|Path\.home\(\)|os\.path\.expanduser\(.~.\)|os\.environ\[.HOME.\]|os\.getenv\(.HOME.\)|\$env\(HOME\)|ENV\[.HOME.\]|Sys\.getenv\(.HOME.\)|Deno\.env\.get\(.HOME.\)|System\.getProperty\(.user\.home.\)|Environment\.GetFolderPath\([^)]*UserProfile[^)]*\)|Dir\.home|getenv\(.HOME.\))', '"~"', 'gi');
     v_low := lower(v_code);
   end if;
   -- strings put together from pieces are the whole string: 'o' + 's', "sys" . "tem", "~" + '/.ssh'
   -- (PowerShell's &('I'+'EX') is judged as a string invoked, below)
-  for v_i in 1 .. case when p_lang = 'powershell' or not v_low like any (array['%''%+%''%', '%"%+%"%', '%''%.%''%', '%"%.%"%']) then 0 else 6 end loop
+  for v_i in 1 .. case when p_lang = 'powershell' or not v_low like any (array['%''%+%''%', '%"%+%"%', '%''%.%''%', '%"%.%"%', '%''%+%"%', '%"%+%''%']) then 0 else 6 end loop
     v_m := array[v_code];
     v_code := regexp_replace(v_code, '''([^''\n]*)''\s*(?:\+|\.\.?)\s*''([^''\n]*)''', '''\1\2''', 'g');
     v_code := regexp_replace(v_code, '"([^"\n]*)"\s*(?:\+|\.\.?)\s*"([^"\n]*)"', '"\1\2"', 'g');
     v_code := regexp_replace(v_code, '"([^"\n]*)"\s*\+\s*''([^''"\n]*)''', '"\1\2"', 'g');
+    v_code := regexp_replace(v_code, '''([^''"\n]*)''\s*\+\s*"([^"\n]*)"', '"\1\2"', 'g');
     exit when v_code = v_m[1];
   end loop;
   -- a function looked up by name is that function: getattr(__import__('os'), 'system')(...)
@@ -92,6 +94,9 @@ begin
     if strpos(v_low, 'win32_shadowcopy') > 0 and v_low like any (array['%.delete(%', '%remove-ciminstance%', '%remove-wmiobject%']) then
       v_effects := v_effects || coord.guard_effect('disk-destroy', array['C:\System Volume Information']);
     end if;
+    if strpos(v_low, 'getenvironmentvariables') > 0 then
+      v_effects := v_effects || coord.guard_effect('env-dump', array['(environment)']);
+    end if;
     if strpos(v_low, 'minidump') > 0 and strpos(v_low, 'lsass') > 0 then
       v_effects := v_effects || coord.guard_effect('secret-dump', array['lsass']);
     end if;
@@ -119,10 +124,10 @@ begin
     when 'python' then '(?:^|[^A-Za-z0-9_])(shutil\.rmtree|rmtree|send2trash)'
     when 'perl' then '(?:^|[^A-Za-z0-9_])(rmtree|remove_tree)'
     when 'ruby' then '(?:^|[^A-Za-z0-9_])(FileUtils\.rm_rf|FileUtils\.rm_r|FileUtils\.remove_dir|FileUtils\.remove_entry|rm_rf|rm_r)'
-    when 'js' then '(?:^|[^A-Za-z0-9_])(rmSync|rmdirSync|rimraf|rimraf\.sync|fs\.rm|promises\.rm|removeSync|remove|emptyDirSync|deleteSync|del\.sync|Deno\.remove)'
+    when 'js' then '(?:^|[^A-Za-z0-9_])(rmSync|rmdirSync|rimraf|rimraf\.sync|fs\.rm|promises\.rm|[a-z]\.rm|removeSync|remove|emptyDirSync|deleteSync|del\.sync|Deno\.remove)'
     when 'r' then '(?:^|[^A-Za-z0-9_])(unlink)'
     when 'powershell' then null
-    else '(?:^|[^A-Za-z0-9_])(rm_rf!?|rmtree|delete-directory|deleteRecursively|remove_dir_all|File\.rm_rf!?|FileUtils\.deleteDirectory|rimraf|rm|unlink|remove-dir|fs:del_dir_r|Directory\.Delete)' end;
+    else '(?:^|[^A-Za-z0-9_])(rm_rf!?|rmtree|delete-directory|deleteRecursively|remove_dir_all|File\.rm_rf!?|FileUtils\.deleteDirectory|rimraf|rm|unlink|remove-dir|fs:del_dir_r|Directory\.Delete|file delete -force)' end;
   v_delete_sinks := case p_lang
     when 'python' then '(?:^|[^A-Za-z0-9_])(os\.remove|os\.unlink|os\.rmdir|unlink|remove)'
     when 'perl' then '(?:^|[^A-Za-z0-9_])(unlink|rmdir)'
@@ -135,7 +140,7 @@ begin
     else '(?:^|[^A-Za-z0-9_])(delete-file|File\.rm!?|file:delete|remove)' end;
   v_write_sinks := case p_lang
     when 'python' then '(open\([^)]*[''"][wax]b?\+?[''"]|write_text|write_bytes)'
-    when 'js' then '(writeFileSync|appendFileSync|writeFile|appendFile|createWriteStream)'
+    when 'js' then '(writeFileSync|appendFileSync|writeFile|appendFile|createWriteStream|Deno\.writeTextFileSync|Deno\.writeTextFile|Deno\.writeFileSync|Deno\.writeFile|Bun\.write)'
     when 'ruby' then '(File\.write|File\.open\([^)]*[''"][wa]|IO\.write)'
     when 'php' then '(file_put_contents)'
     when 'perl' then '(open\s*\(?\s*[A-Za-z$]*\s*,\s*[''"]>)'
@@ -252,6 +257,10 @@ begin
     end loop;
     -- files found by walking a directory and deleted: the directory goes
     v_walked := case when v_code !~ (v_delete_sinks || '\s*\(') then '{}'::text[] else array(select coalesce(x[1], x[2]) from regexp_matches(v_code, '(?:walk|glob|rglob|scandir|listdir|readdirSync|Dir\.glob|Dir\[|glob)\s*[(\[]\s*(?:"([^"]+)"|''([^'']+)'')', 'g') as x) end;
+    -- a glob built on the home directory (Dir.glob(File.join(Dir.home, "**", "*"))) walks it all
+    if cardinality(v_walked) = 0 and v_home and v_code ~* '(glob|walk|rglob|find)\s*[(\[]' and v_code ~* v_delete_sinks then
+      v_walked := array['~'];
+    end if;
     if cardinality(v_walked) > 0 then
       v_effects := v_effects || coord.guard_effect('delete-tree', v_walked);
     end if;
@@ -301,13 +310,13 @@ begin
   -- downloaded or decoded code handed to eval/exec
   if v_low like any (array['%url%', '%request%', '%http%', '%fetch%', '%curl%', '%lwp%', '%iwr%', '%irm%', '%download%',
                              '%webclient%', '%bitstransfer%', '%source%', '%include%', '%load%', '%evaluate%'])
-     and (v_code ~* '(urlopen|urllib|requests\.get|httpx|urlretrieve|https?\.get|require\(.https?.\)|fetch\s*\(|net::http|open-uri|file_get_contents\s*\(\s*[''"]https?:|curl_exec|lwp::|http::tiny|invoke-webrequest|invoke-restmethod|\miwr\M|\mirm\M|downloadstring|downloadfile|net\.webclient|start-bitstransfer|download\(|source_url|new url\(|url\(.https?)'
+     and (v_code ~* '(`\s*(curl|wget)\s|%x\(\s*(curl|wget)|uri\.open|urlopen|urllib|requests\.get|httpx|urlretrieve|https?\.get|require\(.https?.\)|fetch\s*\(|net::http|open-uri|file_get_contents\s*\(\s*[''"]https?:|curl_exec|lwp::|http::tiny|invoke-webrequest|invoke-restmethod|\miwr\M|\mirm\M|downloadstring|downloadfile|net\.webclient|start-bitstransfer|download\(|source_url|new url\(|url\(.https?)'
      and v_code ~* '(exec\s*[( ]|eval\s*[( ]|\(eval\)|system\s*\(|subprocess|new function|runinthiscontext|compile\s*\(|\.run\s*\(|\miex\M|invoke-expression|start-process|\.invoke\(|scriptblock|include\(|evaluate\(|source\(|source_url|\.text\)|load\()'
      or v_code ~* '(source|include|load|evaluate)\s*\(\s*["'']https?://') then
     v_effects := v_effects || coord.guard_effect('exec-remote', array['(downloaded code)']);
-  elsif v_low like any (array['%decode%', '%unpack%', '%atob%', '%base64%', '%fromcharcode%', '%decompress%', '%marshal%',
+  elsif v_low like any (array['%decode%', '%unpack%', '%pack(%', '%atob%', '%base64%', '%fromcharcode%', '%decompress%', '%marshal%',
                               '%hex%', '%gzipstream%', '%deflatestream%'])
-        and v_code ~* '(b64decode|base64_decode|decode64|unpack\s*\(\s*[''"]m|atob\s*\(|buffer\.from\([^)]*base64|fromcharcode|codecs\.decode|zlib\.decompress|marshal\.loads|decode\(\s*[''"]hex|bytes\.fromhex|unhexlify|frombase64string|gzipstream|deflatestream)'
+        and v_code ~* '(pack\s*\(\s*["'']H\*|b64decode|base64_decode|decode64|unpack\s*\(\s*[''"]m|atob\s*\(|buffer\.from\([^)]*base64|fromcharcode|codecs\.decode|zlib\.decompress|marshal\.loads|decode\(\s*[''"]hex|bytes\.fromhex|unhexlify|frombase64string|gzipstream|deflatestream)'
         and v_code ~* '(exec\s*[( ]|eval\s*[( ]|system\s*\(|subprocess|new function|compile\s*\(|assert\s*\(|create_function|\miex\M|invoke-expression|scriptblock|\.invoke\()' then
     v_effects := v_effects || coord.guard_effect('exec-decoded', array['(decoded code)']);
   end if;

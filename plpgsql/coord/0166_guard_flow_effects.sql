@@ -27,7 +27,7 @@ declare
                                           'osascript', 'tclsh', 'wish', 'jshell', 'irb', 'ipython', 'iex',
                                           'invoke-expression', 'powershell', 'cmd', 'scala', 'groovy', 'julia',
                                           'swift', 'kotlin', 'elixir', 'erl', 'guile', 'sbcl', 'racket', 'r', 'emacs',
-                                          'luajit', 'jrunscript', 'ghc', 'runghc'];
+                                          'luajit', 'jrunscript', 'ghc', 'runghc', 'tsx', 'ts-node', 'esno'];
   v_netcats constant text[] := array['nc', 'ncat', 'socat', 'telnet', 'openssl', 'cryptcat', 'pwncat', 'sbd',
                                      'gnutls-cli', 'ssh', 'rsh', 'rlogin', 'nc.traditional', 'nc.openbsd'];
   v_senders constant text[] := array['curl', 'wget', 'http', 'https', 'httpie', 'xh', 'curlie', 'aria2c', 'nc', 'ncat',
@@ -52,8 +52,12 @@ declare
   v_var text;
   v_host text;
 begin
-  -- a program that was downloaded earlier in the same text
-  if v_prog = any (v_downloads) or v_prog || '.exe' = any (v_downloads) then
+  -- a program that was downloaded earlier in the same text, or lies in a directory that was
+  -- (git clone, an unpacked download)
+  if v_prog = any (v_downloads) or v_prog || '.exe' = any (v_downloads)
+     or exists (select from unnest(v_downloads) as d
+                where right(d, 1) = '/' and (coalesce(p_op ->> 'cmd', '') like d || '%'
+                                             or (v_prog = any (v_shells) or v_prog = any (v_interpreters)) and coalesce(v_args[1], '') like d || '%')) then
     v_out := v_out || coord.guard_effect('exec-remote', array[v_prog]);
   end if;
   if v_prog in ('start-process', 'saps', 'start', 'invoke-item', 'ii', 'open', 'xdg-open', 'msiexec', 'rundll32')
@@ -154,6 +158,35 @@ begin
     end if;
   end if;
 
+  -- code run from what flows in: a program reading its script from stdin, fed a download
+  if v_in = 'download' and (v_prog in ('psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'mongosh', 'mongo', 'redis-cli', 'cqlsh',
+                                       'clickhouse-client', 'sqlcmd', 'osascript', 'wscript', 'cscript', 'at', 'batch', 'crontab')
+                            or v_prog in ('make', 'gmake') and exists (select from unnest(v_words) with ordinality as x (w, o)
+                                                                       where x.w in ('-f', '--file') and v_words[x.o + 1] = '-')
+                            or v_prog = any (v_interpreters) and v_code is not null
+                               and v_code[2] ~* '(sys\.stdin|stdin\.read|process\.stdin|STDIN|\$stdin|readlines\(\)|<STDIN>|php://stdin|io\.read)') then
+    v_out := v_out || coord.guard_effect('exec-remote', array['(stdin)']);
+  end if;
+  -- uv run URL, pipx run URL: a script from the network
+  if v_prog in ('uv', 'pipx', 'bun', 'deno') and v_args[1] = 'run' and v_args[2] ~* '^https?://' then
+    v_out := v_out || coord.guard_effect('exec-remote', v_args[2:2]);
+  end if;
+  -- a TCP listener forwarding to another host, servers started on every interface with
+  -- authentication switched off, databases listening everywhere
+  if v_prog = 'socat' and exists (select from unnest(v_words) as w where w ~* '^tcp[46]?-listen:' and w !~* 'bind=127\.|bind=localhost')
+     and exists (select from unnest(v_words) as w where w ~* '^tcp[46]?:[^,]+:[0-9]+' and w !~* '^tcp[46]?:(localhost|127\.0\.0\.1):') then
+    v_out := v_out || coord.guard_effect('network-expose', array['port forward']);
+  end if;
+  if (strpos(array_to_string(v_words, ' '), '0.0.0.0') > 0 or v_words && array['*', '::', '[::]'])
+     and exists (select from unnest(v_words) as w where w ~ '(^|[= :])(0\.0\.0\.0|\*|::|\[::\])(:[0-9]+)?$')
+     and exists (select from unnest(v_words) as w
+                 where w ~* '^--?(no-?token|without-connection-token|noauth|no-auth|disable-auth|auth=none|allow-anonymous|skip-grant-tables|no-password)$|^--(auth|token)(=|$)(none|''''|"")?$|token=$|security\.enabled=false|protected-mode') then
+    v_out := v_out || coord.guard_effect('network-expose', array[v_prog]);
+  end if;
+  if v_prog in ('memcached', 'redis-server', 'mongod', 'valkey-server', 'etcd', 'elasticsearch')
+     and exists (select from unnest(v_words) as w where w ~ '^(0\.0\.0\.0|\*|::)$|=0\.0\.0\.0|--bind_ip_all') then
+    v_out := v_out || coord.guard_effect('network-expose', array[v_prog]);
+  end if;
   -- rclone serve on every interface (its default is localhost)
   if v_prog = 'rclone' and v_args[1] = 'serve' and coalesce(v_vals -> '--addr' ->> 0, '') ~ '^(:|0\.0\.0\.0|\[::\]|\*)' then
     v_out := v_out || coord.guard_effect('network-expose', array['rclone serve']);
@@ -173,7 +206,7 @@ begin
   end if;
   -- sftp/ftp commands on stdin: put FILE sends it
   if v_prog in ('sftp', 'ftp', 'lftp', 'smbclient') and p_ctx ? 'stdin' then
-    v_out := v_out || coord.guard_effect('send', array(select m[1] from regexp_matches(p_ctx ->> 'stdin', '(?:^|\n|;)\s*(?:m?put|send)\s+(\S+)', 'g') as m));
+    v_out := v_out || coord.guard_effect('send', array(select m[1] from regexp_matches(p_ctx ->> 'stdin', '(?:^|\n|;)\s*(?:m?put|send)\s+([^\s;]+)', 'g') as m));
   end if;
 
   -- HTTP clients: uploads, metadata credentials, secret variables sent away, API deletions
@@ -183,7 +216,7 @@ begin
                         where (a ~* '^[a-z]+://' or a ~ '^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/|:|$)')
                           and a !~* '^([a-z]+://)?(localhost|127\.[0-9.]+|\[?::1\]?|0\.0\.0\.0|host\.docker\.internal)([:/]|$)');
     if exists (select from unnest(v_args) as a
-               where a ~* '^([a-z]+://)?(169\.254\.169\.254|\[?fd00:ec2::254\]?|metadata\.google\.internal|metadata|100\.100\.100\.200|169\.254\.170\.2)([:/]|$)') then
+               where a ~* '^([a-z]+://)?(169\.254\.169\.254|\[?fd00:ec2::254\]?|metadata\.google\.internal|metadata|100\.100\.100\.200|169\.254\.170\.2)([:/$]|$)') then
       v_out := v_out || coord.guard_effect('secret-dump', array['instance metadata']);
     end if;
     if v_remote then
@@ -194,7 +227,7 @@ begin
       loop
         v_x := case when v_x ~ '^[^=@]*=@' then substring(v_x from '=@([^;]*)')
                     when v_x like '@%' then substr(v_x, 2)
-                    when v_x ~ '^[^=]*=<' then null
+                    when v_x ~ '^[^=]*=<' then substring(v_x from '=<([^;]*)')
                     else case when v_vals ?| array['-T', '--upload-file', '--post-file', '--body-file'] then v_x end end;
         continue when v_x is null;
         if v_x in ('-', '/dev/stdin') then
@@ -224,6 +257,13 @@ begin
                                (select upper(w) from unnest(v_args) as w where upper(w) in ('DELETE', 'PUT', 'PATCH') and v_prog in ('http', 'https', 'xh') limit 1),
                                (select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o) where x.w = '-method' limit 1)));
     if v_prog in ('gh', 'glab') and v_args[1] = 'api' then
+      -- a deployment created through the API goes where its environment says
+      if v_method in ('POST', 'PUT') and v_args[2] ~ '/deployments(/|$)' then
+        v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'deploy', 't', v_args[2], 'c', jsonb_build_array(
+          case when exists (select from jsonb_each(v_vals) as e, jsonb_array_elements_text(e.value) as x
+                            where e.key in ('-f', '-F', '--field', '--raw-field') and x ~* '^environment=(prod|production|live)')
+               then 'production' else 'unknown-env' end)));
+      end if;
       if v_method = 'DELETE' then
         v_out := v_out || coord.guard_effect('cloud-delete', v_args[2:2]);
       elsif v_method in ('PUT', 'PATCH', 'POST') or v_vals ?| array['-f', '-F', '--field', '--raw-field'] then
@@ -234,13 +274,18 @@ begin
           v_out := v_out || coord.guard_effect('cloud-change', v_args[2:2]);
         end if;
       end if;
-    elsif v_remote and v_method in ('PUT', 'PATCH', 'POST') and exists (
+    elsif v_remote and v_method in ('PUT', 'PATCH', 'POST') and (exists (
             select from jsonb_each(v_vals) as e, jsonb_array_elements_text(e.value) as x
             where e.key in ('-d', '--data', '--data-raw', '--data-binary', '--json', '-F', '--form')
-              and x ~* '"?(is_private|private|visibility|public|permission|access_level|role|admin|archived|enforce_admins|allow_force_pushes|protected)"?\s*[:=]') then
+              and x ~* '"?(is_private|private|visibility|public|permission|access_level|role|admin|archived|enforce_admins|allow_force_pushes|protected)"?\s*[:=]')
+            or exists (select from unnest(v_args) as a where a ~* '[?&](visibility=public|private=false|is_private=false|public=true|access_level=)')
+            -- a settings change with credentials on someone's API
+            or v_method in ('PUT', 'PATCH') and exists (select from jsonb_array_elements_text(coalesce(v_vals -> '-H', '[]') || coalesce(v_vals -> '--header', '[]')) as h
+                                                        where h ~* '^(authorization|private-token|x-api-key|x-auth-token|circle-token|x-vault-token):')) then
       v_out := v_out || coord.guard_effect('remote-change', array[v_method]);
     elsif v_method = 'DELETE' then
-      if exists (select from unnest(v_args) as a where a ~ '/(_all|\*|_data|[^/]*\*)(/|$|\?)' or a ~ '(:9200|elastic|opensearch|/_index)') then
+      if exists (select from unnest(v_args) as a where a ~ '/(_all|\*|_data|[^/]*\*)(/|$|\?)'
+                 or a ~ '(:9200|elastic|opensearch|/_index|:7700/indexes|/indexes/|:8108/collections|:6333/collections|/collections/[^/]+/?$|/databases/[^/]+/?$|/buckets/[^/]+/?$)') then
         v_out := v_out || coord.guard_effect('db-destroy', array['DELETE']);
       elsif v_remote then
         v_out := v_out || coord.guard_effect('remote-change', array['DELETE']);
@@ -251,7 +296,9 @@ begin
   if v_prog in ('curl', 'wget', 'http', 'https', 'xh', 'curlie', 'iwr', 'invoke-webrequest', 'irm', 'invoke-restmethod')
      and coalesce(v_method, case when v_vals ?| array['-d', '--data', '--data-raw', '--json', '-F', '--form', '--post-data', '-T'] then 'POST' end, 'GET') <> 'GET' then
     if exists (select from unnest(v_args) as a
-               where a ~* '^(https?://)?(api\.render\.com/deploy|api\.netlify\.com/build_hooks|api\.vercel\.com/v[0-9]+/integrations/deploy|api\.heroku\.com/apps/[^/]+/(builds|releases)|[^/]*\.pages\.dev/deploy|api\.cloudflare\.com/client/v4/pages/webhooks/deploy_hooks|api\.digitalocean\.com/v2/apps/[^/]+/deployments|api\.railway\.app|backboard\.railway\.app|api\.fly\.io/v1/apps/[^/]+/machines)') then
+               where a ~* '^(https?://)?(circleci\.com/api/v2/project/.*/pipeline|api\.github\.com/repos/[^/]+/[^/]+/(dispatches|actions/workflows/[^/]+/dispatches)|gitlab\.com/api/v4/projects/[^/]+/(pipeline|trigger/pipeline)|api\.travis-ci\.com/repo/.*/requests|api\.buildkite\.com/v2/organizations/.*/builds)'
+                 and array_to_string(v_words, ' ') ~* '(deploy|prod|release)'
+                  or a ~* '^(https?://)?(api\.render\.com/deploy|api\.netlify\.com/build_hooks|api\.vercel\.com/v[0-9]+/integrations/deploy|api\.heroku\.com/apps/[^/]+/(builds|releases)|[^/]*\.pages\.dev/deploy|api\.cloudflare\.com/client/v4/pages/webhooks/deploy_hooks|api\.digitalocean\.com/v2/apps/[^/]+/deployments|api\.railway\.app|backboard\.railway\.app|api\.fly\.io/v1/apps/[^/]+/machines)') then
       v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'deploy', 't', 'deploy hook', 'c', jsonb_build_array('unknown-env')));
     end if;
     if exists (select from unnest(v_args) as a

@@ -76,7 +76,7 @@ begin
   if v_prog in ('docker', 'kubectl', 'crictl', 'podman') and v_argstr ~ '(^| )(ps|images|ls|get pods)( |$)' and v_flags && array['-q', '-a', '--quiet', '-aq'] then
     return 'pids';
   end if;
-  if v_prog in ('get-process', 'gps', 'pgrep', 'pidof') and (cardinality(v_args) = 0 or v_prog = 'pgrep' and v_args[1] in ('.', '.*', '^', ''))
+  if v_prog in ('get-process', 'gps', 'pgrep', 'pidof', 'get-service', 'gsv') and (cardinality(v_args) = 0 or v_prog = 'pgrep' and v_args[1] in ('.', '.*', '^', ''))
      or v_prog = 'ps' and (v_flags && array['-e', '-A', '-ef', '-eo', '-aux'] or v_args && array['aux', 'ax', '-ef', 'auxww', 'axo']
                           or exists (select from unnest(v_args) as a where a ~ '^a?uxw*$')) then
     return 'pids';
@@ -89,7 +89,9 @@ begin
   if v_prog in ('grep', 'egrep', 'fgrep', 'rg', 'where-object', 'where', '?') and p_in in ('pids', 'paths') then
     if p_in = 'pids' and (v_flags && array['-v', '--invert-match']
                           or exists (select from jsonb_array_elements_text(coalesce(p_op -> 'raw', p_op -> 'words')) as w
-                                     where lower(w) ~ '(^|\s)-(ne|notlike|notmatch|notin|notcontains)(\s|$)')) then
+                                     where lower(w) ~ '(^|\s)-(ne|notlike|notmatch|notin|notcontains)(\s|$)')
+                          -- Where-Object Status -eq Running keeps nearly everything
+                          or v_prog in ('where-object', 'where', '?') and lower(array_to_string(array(select jsonb_array_elements_text(coalesce(p_op -> 'raw', p_op -> 'words'))), ' ')) ~ '^\W*(\$_\.)?status\W+-eq\W+''?running') then
       return 'pids';
     end if;
     return 'other';
@@ -99,7 +101,13 @@ begin
                                                  '-mmin', '-size', '-empty', '-user', '-perm', '-links', '-type')) then
     return 'paths';
   end if;
-  if v_prog in ('cat', 'type', 'get-content', 'gc', 'less', 'head', 'tail', 'bat', 'more') and cardinality(v_args) > 0 then
+  -- cat <(curl ...): what the reader prints comes from the network
+  if v_prog in ('cat', 'tee', 'head', 'less', 'more', 'bat', 'type') and exists (
+       select from jsonb_array_elements_text(coalesce(p_op -> 'raw', '[]')) as r
+       where left(r, 1) = chr(30) and substr(r, 2) ~ '^\s*(curl|wget|fetch|iwr|irm|http|xh)\s') then
+    return 'download';
+  end if;
+  if v_prog in ('cat', 'type', 'get-content', 'gc', 'less', 'head', 'tail', 'bat', 'more', 'open') and cardinality(v_args) > 0 then
     return 'file';
   end if;
   if v_prog in ('tee', 'tr', 'sed', 'gzip', 'gunzip', 'zcat', 'bzip2', 'bunzip2', 'bzcat', 'xz', 'unxz', 'xzcat', 'zstd',

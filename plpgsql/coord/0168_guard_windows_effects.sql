@@ -31,6 +31,16 @@ begin
   v_args := array(select w from unnest(v_words) with ordinality as x (w, o)
                   where w !~ '^-[a-z]' and (x.o = 1 or not (v_words[x.o - 1] = any (v_values) or v_words[x.o - 1] ~ '^-(p|pa|pat|lit|li|d|de|des|dest|destination)$'))
                   order by x.o);
+  -- Defender protections set to Disabled
+  if v_prog = 'set-mppreference' and exists (select from unnest(v_words) with ordinality as x (w, o)
+                                              where x.w ~ '^-enable' and v_words[x.o + 1] in ('disabled', '0', '$false', 'auditmode')
+                                                 or x.w ~ '^-disable' and v_words[x.o + 1] in ('$true', '1')) then
+    return coord.guard_effect('security-off', array['defender']);
+  end if;
+  -- cloud and directory modules' Remove-* cmdlets delete what they name
+  if v_prog ~ '^remove-(az|azure|azurerm|s3|ec2|rds|iam|ecs|eks|ddb|lm|cfn|cw|r53|kms|sm|ssm|gce|gcs|gcp|mg|spo|exo|pnp|team|mailbox|vm|k8s|dns)' then
+    return coord.guard_effect('cloud-delete', array[v_prog]);
+  end if;
   if v_prog in ('remove-item', 'ri', 'rm', 'del', 'erase', 'rd', 'rmdir')
      and (v_prog in ('remove-item', 'ri') or exists (select from unnest(v_words) as w where w ~ '^-(r|re|rec|recu|recur|recurs|recurse|fo|for|forc|force|path|literalpath)$')) then
     v_args := array(select w from unnest(v_words) with ordinality as x (w, o)

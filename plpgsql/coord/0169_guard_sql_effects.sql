@@ -51,9 +51,9 @@ begin
     v_out := v_out || coord.guard_effect('sql-drop-database', array[s]);
   elsif v_head = 'DROP' and s ~ '^DROP (TABLE|SCHEMA|OWNED|TABLESPACE|ROLE|USER|GROUP|EXTENSION|FOREIGN TABLE|SERVER|KEYSPACE|COLLECTION|INDEX ON ALL)( |$)' then
     v_out := v_out || coord.guard_effect('sql-drop', array[s]);
-  elsif v_head in ('CREATE', 'RESTORE') and (s like 'CREATE OR REPLACE TABLE %' or s ~ '^RESTORE (DATABASE|LOG) .* WITH (.* )?REPLACE( |,|$)') then
-    -- replacing a table or restoring over a database throws the data there away
-    v_out := v_out || coord.guard_effect(case when s ~ '^RESTORE' then 'sql-drop-database' else 'sql-drop' end, array[s]);
+  elsif v_head in ('CREATE', 'RESTORE') and (s ~ '^CREATE OR REPLACE (TRANSIENT )?(TABLE|DATABASE|SCHEMA) ' or s ~ '^RESTORE (DATABASE|LOG) .* WITH (.* )?REPLACE( |,|$)') then
+    -- replacing a table, a schema or a database, or restoring over one, throws the data there away
+    v_out := v_out || coord.guard_effect(case when s ~ '^RESTORE|^CREATE OR REPLACE DATABASE' then 'sql-drop-database' else 'sql-drop' end, array[s]);
   elsif v_head = 'DROP' then
     v_out := v_out || coord.guard_effect('sql-drop-object', array[s]);
   elsif v_head = 'TRUNCATE' then
@@ -68,7 +68,9 @@ begin
     if v_table ~ '^(PG_CATALOG\.|PG_|MYSQL\.USER|INFORMATION_SCHEMA\.)' then
       v_out := v_out || coord.guard_effect('sql-privilege', array[v_table]);
     end if;
-  elsif v_head = 'MERGE' and s ~ ' THEN DELETE( |$)' then
+  elsif v_head = 'MERGE' and (s ~ ' THEN DELETE( |$)'
+                               -- a table merged with itself on its own key: every row matches
+                               or s ~ '^MERGE INTO ([A-Z0-9_."]+)( AS)?( [A-Z0-9_]+)? USING \1( |$).* THEN UPDATE ') then
     v_out := v_out || coord.guard_effect('sql-all-rows', array[s]);
   elsif s like 'ALTER TABLE %' then
     -- ClickHouse mutations: ALTER TABLE t DELETE WHERE ..., ALTER TABLE t UPDATE ... WHERE ...
@@ -84,17 +86,20 @@ begin
       v_out := v_out || coord.guard_effect('sql-alter-drop', array[s]);
     end if;
   elsif v_head in ('ALTER', 'SET', 'SHUTDOWN', 'KILL', 'RESET', 'PURGE', 'INSTALL', 'UNINSTALL', 'RECONFIGURE', 'DBCC', 'PRAGMA',
-                  'BULK', 'BACKUP', 'EXPORT', 'UNLOAD', 'COPY', 'INSERT')
-        and (s ~ '^ALTER SYSTEM( |$)' or s ~ '^SET GLOBAL ' or s ~ '^SET PERSIST' or s ~ '^(SHUTDOWN|KILL( CONNECTION| QUERY)?|RESET MASTER|RESET SLAVE|PURGE BINARY LOGS|INSTALL PLUGIN|UNINSTALL PLUGIN|ALTER SERVER (?!ROLE)|RECONFIGURE|DBCC)( |$)'
+                  'BULK', 'BACKUP', 'EXPORT', 'UNLOAD', 'COPY', 'INSERT', 'CHANGE', 'START', 'STOP')
+        and (s ~ '^ALTER SYSTEM( |$)' or s ~ '^ALTER EVENT TRIGGER [^ ]+ DISABLE' or s ~ '^ALTER (ROLE|USER|DATABASE) .* SET SESSION_REPLICATION_ROLE'
+             or s ~ '^(RESET BINARY LOGS|CHANGE (REPLICATION SOURCE|MASTER) TO|START (REPLICA|SLAVE)|STOP (REPLICA|SLAVE))( |$)' or s ~ '^SET GLOBAL ' or s ~ '^SET PERSIST' or s ~ '^(SHUTDOWN|KILL( CONNECTION| QUERY)?|RESET MASTER|RESET SLAVE|PURGE BINARY LOGS|INSTALL PLUGIN|UNINSTALL PLUGIN|ALTER SERVER (?!ROLE)|RECONFIGURE|DBCC)( |$)'
         or s ~ '^PRAGMA (WRITABLE_SCHEMA|TRUSTED_SCHEMA|JOURNAL_MODE ?= ?OFF|SYNCHRONOUS ?= ?OFF|FOREIGN_KEYS ?= ?(OFF|0|FALSE)|IGNORE_CHECK_CONSTRAINTS)'
         or s ~ '^BULK INSERT ' or s ~ '^BACKUP (LOG|DATABASE) .* (TO DISK ?= ?''(NUL|/DEV/NULL)''|WITH (TRUNCATE_ONLY|NO_LOG))'
         or s ~ '^(EXPORT DATA|UNLOAD|COPY INTO '''')( |$)' or s ~ '^INSERT INTO (TABLE )?FUNCTION '
         or s ~ '^ALTER DATABASE [^ ]+ (WITH |SET )?(ALLOW_CONNECTIONS|OFFLINE|SINGLE_USER|READ_ONLY|EMERGENCY|TRUSTWORTHY ON|RECOVERY SIMPLE|CONNECTION LIMIT 0)') then
     v_out := v_out || coord.guard_effect('sql-server', array[s]);
   elsif v_head in ('CREATE', 'ALTER', 'SET') and (s ~ '^(CREATE|ALTER) (SERVER )?(ROLE|USER|GROUP|LOGIN) ' or s like 'SET PASSWORD FOR %') then
+    s := replace(replace(s, '[', ''), ']', '');
     -- superuser-like attributes, membership of an administrators' role, the administrators'
     -- own accounts changed, logins without password policy
     if s ~ ' (SUPERUSER|BYPASSRLS|CREATEROLE|REPLICATION|SYSADMIN)( |$)'
+       or s ~ '^(CREATE|ALTER) (USER|LOGIN) ''?(ROOT|SA|SYS|SYSTEM|ADMIN|ADMINISTRATOR|DBA|POSTGRES)''?( |@|$)' and s ~ '(IDENTIFIED|PASSWORD)'
        or s ~ '^(ALTER (ROLE|USER|LOGIN)|SET PASSWORD FOR) ''?(POSTGRES|ROOT|RDSADMIN|AZURE_SUPERUSER|CLOUDSQLSUPERUSER|SA|SYS|SYSTEM|ADMIN|ADMINISTRATOR|DBA|ACCOUNTADMIN|MASTER|DBO)''?( |@|$)'
           and s ~ '(PASSWORD|RENAME|NOLOGIN|VALID UNTIL|IDENTIFIED|ENABLE|UNLOCK|ACCOUNT UNLOCK| = |DEFAULT_ROLE|GRANT)'
        or s ~ ' IN (ROLE|GROUP) (POSTGRES|RDS_SUPERUSER|AZURE_PG_ADMIN|CLOUDSQLSUPERUSER|PG_[A-Z_]+)( |,|$)'
@@ -107,12 +112,12 @@ begin
   elsif v_head = 'GRANT' then
     if s ~ ' TO (GROUP |ROLE )?"?(PUBLIC|ALLUSERS|ALLAUTHENTICATEDUSERS)"?( |,|$)' or s ~ ' ON \*\.\* ' or s ~ ' WITH (ADMIN|GRANT) OPTION( |$)' and s ~ '^GRANT ALL'
        or s ~ '^GRANT (ROLE )?(POSTGRES|PG_[A-Z_]+|RDS_SUPERUSER|RDS_IAM|AZURE_PG_ADMIN|CLOUDSQLSUPERUSER|SUPERUSER|ROOT|SYSADMIN|DB_OWNER|DBA|SYSDBA|SYSOPER|SYSBACKUP|ACCOUNTADMIN|SECURITYADMIN|ORGADMIN|USERADMIN|SERVICE_ROLE|SUPABASE_ADMIN|SYSTEM|ADMIN)( ?, ?[A-Z_]+)* TO '
-       or s ~ '^GRANT (CONTROL SERVER|CONTROL ON DATABASE|ALTER ANY (LOGIN|USER|ROLE|DATABASE)|IMPERSONATE ANY|IMPERSONATE ON LOGIN|UNSAFE ASSEMBLY|EXTERNAL ACCESS ASSEMBLY|EXEMPT ACCESS POLICY|BECOME USER|(CREATE|DROP|ALTER|EXECUTE|SELECT|UPDATE|DELETE|INSERT) ANY |GRANT ANY |OWNERSHIP ON (DATABASE|ACCOUNT|SCHEMA|WAREHOUSE) |MANAGE GRANTS|ALL PRIVILEGES ON ACCOUNT|SUPER |FILE ON |SHUTDOWN |PROCESS ON |RELOAD ON |`?ROLES/)'
+       or s ~ '^GRANT ALL( PRIVILEGES)? TO ' or s ~ '^GRANT (CONTROL SERVER|CONTROL ON DATABASE|ALTER ANY (LOGIN|USER|ROLE|DATABASE)|IMPERSONATE ANY|IMPERSONATE ON LOGIN|UNSAFE ASSEMBLY|EXTERNAL ACCESS ASSEMBLY|EXEMPT ACCESS POLICY|BECOME USER|(CREATE|DROP|ALTER|EXECUTE|SELECT|UPDATE|DELETE|INSERT) ANY |GRANT ANY |OWNERSHIP ON (DATABASE|ACCOUNT|SCHEMA|WAREHOUSE) |MANAGE GRANTS|ALL PRIVILEGES ON ACCOUNT|SUPER |FILE ON |SHUTDOWN |PROCESS ON |RELOAD ON |`?ROLES/)'
        or s ~ ' TO "?(ANON|AUTHENTICATED)"?( |,|$)' and (s ~ '^GRANT (ALL|INSERT|UPDATE|DELETE|TRUNCATE|USAGE ON SCHEMA (AUTH|STORAGE|VAULT|EXTENSIONS))' or s ~ ' ON (TABLE )?(ALL TABLES IN SCHEMA )?"?(AUTH|STORAGE|VAULT|PGSODIUM|SUPABASE_FUNCTIONS)"?[. ]') then
       v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
     end if;
   elsif v_head in ('CREATE', 'ALTER') and s ~ '^(CREATE|ALTER) POLICY ' and v_full ~ ' (USING|WITH CHECK) ?\( ?(TRUE|1 ?= ?1|'''' ?= ?'''')\ ?\)'
-        and (s ~ ' TO (PUBLIC|[A-Z_]*ANON[A-Z_]*)( |,|$)' or s ~ '^ALTER POLICY ' or s ~ ' AS PERMISSIVE( |$)' and s !~ ' TO ') then
+        and (s ~ ' TO (PUBLIC|[A-Z_]*ANON[A-Z_]*)( |,|$)' or s ~ '^ALTER POLICY ' or s !~ ' TO ') then
     -- a row-level security policy that lets every row through
     v_out := v_out || coord.guard_effect('sql-privilege', array[s]);
   elsif s like 'ALTER DEFAULT PRIVILEGES %' and s ~ ' TO PUBLIC( |,|$)' then
@@ -152,15 +157,15 @@ begin
   end if;
 
   -- functions that reach past the database, wherever they are called
-  if strpos(s, '(') > 0 and (s ~ '(PG_READ_FILE|PG_READ_BINARY_FILE|PG_LS_DIR|PG_LS_LOGDIR|PG_LS_WALDIR|PG_LS_TMPDIR|PG_STAT_FILE|PG_FILE_WRITE|PG_FILE_RENAME|PG_FILE_UNLINK|LO_IMPORT|LO_EXPORT|PG_TERMINATE_BACKEND|PG_RELOAD_CONF|PG_ROTATE_LOGFILE|PG_DROP_REPLICATION_SLOT|PG_PROMOTE|PG_REPLICATION_ORIGIN_DROP|DBLINK_EXEC|DBLINK_CONNECT|LOAD_FILE|PG_LOGICAL_EMIT_MESSAGE|PG_SWITCH_WAL|PG_CREATE_RESTORE_POINT|PG_BACKUP_START|PG_WAL_REPLAY_PAUSE)\s*\(' or s ~ 'PG_CANCEL_BACKEND\s*\(' and s ~ ' FROM PG_STAT_ACTIVITY' or v_full ~ 'SET_CONFIG ?\( ?''SESSION_REPLICATION_ROLE''') then
-    v_out := v_out || coord.guard_effect('sql-server', array[substring(s from '(PG_[A-Z_]+|LO_[A-Z_]+|DBLINK_[A-Z_]+|LOAD_FILE|SET_CONFIG)')]);
+  if strpos(s, '(') > 0 and (s ~ '(DBLINK|DBLINK_OPEN|PG_READ_FILE|PG_READ_BINARY_FILE|PG_LS_DIR|PG_LS_LOGDIR|PG_LS_WALDIR|PG_LS_TMPDIR|PG_STAT_FILE|PG_FILE_WRITE|PG_FILE_RENAME|PG_FILE_UNLINK|LO_IMPORT|LO_EXPORT|PG_TERMINATE_BACKEND|PG_RELOAD_CONF|PG_ROTATE_LOGFILE|PG_DROP_REPLICATION_SLOT|PG_PROMOTE|PG_REPLICATION_ORIGIN_DROP|DBLINK_EXEC|DBLINK_CONNECT|LOAD_FILE|PG_LOGICAL_EMIT_MESSAGE|PG_SWITCH_WAL|PG_CREATE_RESTORE_POINT|PG_BACKUP_START|PG_WAL_REPLAY_PAUSE)\s*\(' or s ~ 'PG_CANCEL_BACKEND\s*\(' and s ~ ' FROM PG_STAT_ACTIVITY' or v_full ~ 'SET_CONFIG ?\( ?''SESSION_REPLICATION_ROLE''') then
+    v_out := v_out || coord.guard_effect('sql-server', array[coalesce(substring(s from '(PG_[A-Z_]+|LO_[A-Z_]+|DBLINK(_[A-Z_]+)?|LOAD_FILE|SET_CONFIG)'), 'server function')]);
   end if;
   if s like any (array['%XP_CMDSHELL%', '%SYS_EXEC%', '%SYS_EVAL%', '%PG_EXECUTE_SERVER_PROGRAM%', '%LOAD_EXTENSION%']) then
     v_out := v_out || coord.guard_effect('sql-server-exec', array[s]);
   end if;
   -- server-side files and other servers: OPENROWSET(BULK ...), OPENDATASOURCE, ClickHouse's
   -- file(), s3(), url(), remote() table functions
-  if s like '% INTO %FILE %' and s ~ ' INTO (OUTFILE|DUMPFILE) ' or strpos(s, '(') > 0 and (s ~ '(OPENROWSET|OPENDATASOURCE|OPENQUERY) ?\('
+  if s like '% INTO %FILE %' and s ~ ' INTO (OUTFILE|DUMPFILE) ' or v_head = 'VACUUM' and s like 'VACUUM INTO %' or strpos(s, '(') > 0 and (s ~ '(OPENROWSET|OPENDATASOURCE|OPENQUERY) ?\('
      or s ~ '( FROM| JOIN|^INSERT INTO (TABLE )?FUNCTION) (FILE|S3|S3CLUSTER|URL|HDFS|REMOTE|REMOTESECURE|AZUREBLOBSTORAGE|GCS|MYSQL|POSTGRESQL|JDBC|ODBC|EXECUTABLE) ?\(') then
     v_out := v_out || coord.guard_effect('sql-server', array[s]);
   end if;

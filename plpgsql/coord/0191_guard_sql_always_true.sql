@@ -25,6 +25,11 @@ begin
     return true;
   end if;
   v_terms := coord.guard_sql_split(v, ' OR ');
+  -- x IS NULL OR x IS NOT NULL: one of them holds for every row
+  if exists (select from unnest(v_terms) as a, unnest(v_terms) as b
+             where btrim(a) ~ ' IS NULL$' and btrim(b) = regexp_replace(btrim(a), ' IS NULL$', ' IS NOT NULL')) then
+    return true;
+  end if;
   foreach v_term in array v_terms loop
     v_all := true;
     foreach v_factor in array coord.guard_sql_split(v_term, ' AND ') loop
@@ -62,7 +67,7 @@ begin
         continue;
       end if;
       -- the key is never null and never below zero: id IS NOT NULL, id > 0 hold for every row
-      if v_factor ~ '^([A-Z0-9_]+\.)?"?(ID|UUID|PK|[A-Z0-9_]+_ID|OID|CTID)"? (IS NOT NULL|> ?(0|-[0-9]+)|>= ?(0|1|-[0-9]+)|<> ?-1)$' then
+      if v_factor ~ '^([A-Z0-9_]+\.)?"?(ID|UUID|PK|[A-Z0-9_]+_ID|OID|CTID|ROWNUM|ROWID|_ROWID_)"? (IS NOT NULL|> ?(0|-[0-9]+)|>= ?(0|1|-[0-9]+)|<> ?-1)$' then
         continue;
       end if;
       -- a pattern that matches everything, a range wider than any key
@@ -71,6 +76,13 @@ begin
       end if;
       v_m := regexp_match(v_factor, '^[A-Z0-9_."]+ BETWEEN (-?[0-9]{1,30}) AND (-?[0-9]{1,30})$');
       if v_m is not null and v_m[1]::numeric <= 0 and v_m[2]::numeric >= 2147483647 then
+        continue;
+      end if;
+      -- a factor with no column at all (only literals, numbers, functions of them, operators) is
+      -- a constant: nobody writes a false one to change nothing
+      if regexp_replace(regexp_replace(v_factor, '''''|-?[0-9.]+', '', 'g'), '\m[A-Z_][A-Z0-9_]*\s*\(', '(', 'g')
+         !~ '[A-Z_]' or regexp_replace(regexp_replace(v_factor, '''''|-?[0-9.]+', '', 'g'), '\m[A-Z_][A-Z0-9_]*\s*\(', '(', 'g')
+         ~ '^[^A-Z]*((TRUE|FALSE|NULL|NOT|AND|OR|IS|IN|LIKE|BETWEEN)[^A-Z]*)*$' then
         continue;
       end if;
       -- constants in disguise: COALESCE(NULL, TRUE), 1 IN (1, 2)

@@ -24,6 +24,7 @@ begin
     when 'elixir' then 'elixir' when 'erl' then 'erlang' when 'ghc' then 'haskell' when 'runghc' then 'haskell'
     when 'guile' then 'scheme' when 'racket' then 'scheme' when 'sbcl' then 'lisp' when 'jrunscript' then 'js'
     when 'emacs' then 'elisp' when 'tclsh' then 'tcl' when 'kotlin' then 'kotlin' when 'swift' then 'swift'
+    when 'tsx' then 'js' when 'ts-node' then 'js' when 'esno' then 'js' when 'esr' then 'js' when 'nu' then null
     else null end;
   if v_lang is null then
     return null;

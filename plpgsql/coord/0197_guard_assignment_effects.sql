@@ -10,7 +10,8 @@ immutable
 set search_path = pg_catalog, pg_temp
 as $$
   select case
-    when upper(p_name) in ('HISTFILE', 'HISTIGNORE') or upper(p_name) in ('HISTSIZE', 'HISTFILESIZE', 'SAVEHIST') and coalesce(p_value, '') in ('', '0')
+    when upper(p_name) = 'HISTFILE' or upper(p_name) = 'HISTIGNORE' and strpos(coalesce(p_value, ''), '*') > 0
+         or upper(p_name) in ('HISTSIZE', 'HISTFILESIZE', 'SAVEHIST') and coalesce(p_value, '') in ('', '0')
       then coord.guard_effect('history-tamper', array[p_name])
     when upper(p_name) = 'PROMPT_COMMAND' and p_value ~ 'history|HISTFILE'
       then coord.guard_effect('history-tamper', array[p_name])
@@ -19,7 +20,10 @@ as $$
     -- git configuration through the environment: hooks, fsmonitor and ssh commands run code
     when upper(p_name) = 'GIT_CONFIG_PARAMETERS' and p_value ~* '(core\.(hookspath|fsmonitor|sshcommand|pager|editor|askpass|gitproxy)|protocol\.[a-z]+\.allow|http\.sslverify|credential\.helper|uploadpack\.packobjectshook|sequence\.editor|diff\.external|[a-z]+\.textconv|filter\.)'
          or upper(p_name) ~ '^GIT_CONFIG_(KEY|VALUE)_[0-9]+$' and p_value ~* '^(core\.(hookspath|fsmonitor|sshcommand|pager|editor|askpass|gitproxy)|protocol\.[a-z]+\.allow|http\.sslverify|credential\.helper|uploadpack\.packobjectshook|sequence\.editor|diff\.external|[a-z.]+\.textconv|filter\.[a-z]+\.(clean|smudge|process))$'
-         or upper(p_name) in ('GIT_SSH_COMMAND', 'GIT_PROXY_COMMAND', 'GIT_EXTERNAL_DIFF', 'GIT_ASKPASS', 'SSH_ASKPASS') and p_value ~ '(\||;|&|curl|wget|nc |/tmp/|\$\()'
+         or upper(p_name) in ('GIT_SSH_COMMAND', 'GIT_PROXY_COMMAND', 'GIT_EXTERNAL_DIFF', 'GIT_ASKPASS', 'SSH_ASKPASS')
+            and p_value ~* '(\||;|&|curl|wget|nc |/tmp/|\$\(|stricthostkeychecking=no|userknownhostsfile=/dev/null)'
+         or upper(p_name) in ('GIT_CONFIG_GLOBAL', 'GIT_CONFIG_SYSTEM', 'GIT_CONFIG', 'GIT_EXEC_PATH', 'GIT_TEMPLATE_DIR')
+            and coalesce(p_value, '') !~ '^(~|\$HOME)?/?(\.gitconfig|\.config/git/config)?$' and coalesce(p_value, '') <> '/dev/null'
       then coord.guard_effect('git-unsafe', array[p_name])
     when upper(p_name) in ('GIT_SSL_NO_VERIFY', 'NODE_TLS_REJECT_UNAUTHORIZED', 'PYTHONHTTPSVERIFY', 'CURL_CA_BUNDLE',
                            'REQUESTS_CA_BUNDLE', 'NPM_CONFIG_STRICT_SSL', 'YARN_ENABLE_STRICT_SSL', 'GOINSECURE',

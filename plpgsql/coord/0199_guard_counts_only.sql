@@ -9,7 +9,11 @@ set search_path = pg_catalog, pg_temp
 as $$
   select case p_op ->> 'prog'
     when 'wc' then true
+    -- grep -E '^(PATH|HOME)=': the lines of named variables that hold no secret
     when 'grep' then p_op -> 'flags' ?| array['-c', '--count', '-q', '--quiet', '--silent', '-l', '-L', '--files-with-matches']
+                     or coalesce(p_op -> 'args' ->> 0, p_op -> 'vals' -> '-e' ->> 0, '') ~ '^\^\(?[A-Z_][A-Z0-9_]*(\|[A-Z_][A-Z0-9_]*)*\)?=$'
+                        and coalesce(p_op -> 'args' ->> 0, p_op -> 'vals' -> '-e' ->> 0, '') !~* '(secret|token|pass|key|auth|cred|private|session|cookie|dsn|url)'
+    when 'jq' then coalesce(p_op -> 'args' ->> 0, '') ~ '(^|\|)\s*(length|keys|keys_unsorted|type)\s*$'
     when 'egrep' then p_op -> 'flags' ?| array['-c', '--count', '-q', '--quiet', '-l']
     when 'rg' then p_op -> 'flags' ?| array['-c', '--count', '-q', '--quiet', '-l']
     when 'cut' then coalesce(p_op -> 'vals' -> '-f' ->> 0, '') in ('1', '1,1') and coalesce(p_op -> 'vals' -> '-d' ->> 0, '') = '='

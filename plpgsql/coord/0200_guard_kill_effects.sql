@@ -59,7 +59,9 @@ begin
       end if;
       return coord.guard_effect(case when v_pattern is null then 'kill-many' else 'kill-all' end);
     end if;
-  elsif v_prog in ('stop-process', 'spps') then
+  elsif v_prog in ('stop-process', 'spps', 'stop-service', 'spsv') then
+    -- names may come as one comma-separated list (-Name explorer,winlogon)
+    v_args := array(select btrim(x) from unnest(v_args) as a, unnest(string_to_array(a, ',')) as x);
     if cardinality(v_args) = 0 and p_ctx ->> 'in' = 'pids' or v_args && array['*'] or exists (
          select from unnest(v_args) as a where a = any (v_critical)) then
       return coord.guard_effect('kill-all');

@@ -15,7 +15,7 @@ declare
   v_args text[] := array(select lower(a) from jsonb_array_elements_text(p_op -> 'args') as a);
   v_vals jsonb := coalesce(p_op -> 'vals', '{}');
   v_words text[] := array(select lower(w) from jsonb_array_elements_text(p_op -> 'words') as w);
-  v_official constant text := '^https://(registry\.npmjs\.org|registry\.yarnpkg\.com|registry\.npmmirror\.com|pypi\.org/simple|pypi\.python\.org/simple|files\.pythonhosted\.org|rubygems\.org|index\.crates\.io|crates\.io|proxy\.golang\.org|repo1\.maven\.org|repo\.maven\.apache\.org|api\.nuget\.org|registry-1\.docker\.io|download\.pytorch\.org)(/|$)';
+  v_official constant text := '^https://(registry\.npmjs\.org|registry\.yarnpkg\.com|registry\.npmmirror\.com|pypi\.org/simple|pypi\.python\.org/simple|files\.pythonhosted\.org|rubygems\.org|index\.crates\.io|crates\.io|proxy\.golang\.org|repo1\.maven\.org|repo\.maven\.apache\.org|api\.nuget\.org|registry-1\.docker\.io|download\.pytorch\.org|npm\.pkg\.github\.com|maven\.pkg\.github\.com|nuget\.pkg\.github\.com|rubygems\.pkg\.github\.com|gitlab\.com/api/v4/(projects|groups)/[^/]+/packages|pkgs\.dev\.azure\.com|[a-z0-9-]+\.d\.codeartifact\.[a-z0-9-]+\.amazonaws\.com|[a-z0-9-]+-(npm|python|maven)\.pkg\.dev)(/|$)';
   v_urls text[];
 begin
   if v_prog in ('npm', 'yarn', 'pnpm', 'bun') then
@@ -27,7 +27,10 @@ begin
               || case when v_args[1] = 'config' and v_args[2] = 'set' and v_args[3] ~ '(^|:)(registry|npmregistryserver)(=|$)'
                       then array[coalesce(nullif(split_part(v_args[3], '=', 2), ''), v_args[4])] else '{}' end
               || case when v_args[1] = 'config' and v_args[2] = 'set' and v_args[3] ~ '(strict-ssl|enablestrictssl)' and coalesce(v_args[4], split_part(v_args[3], '=', 2)) = 'false'
-                      then array['insecure'] else '{}' end;
+                      then array['insecure'] else '{}' end
+              -- another certificate authority trusted for the registry
+              || case when v_args[1] = 'config' and v_args[2] = 'set' and v_args[3] ~ '^(cafile|ca|httpsproxy|https-proxy|proxy)(=|$)'
+                      then array['certificate'] else '{}' end;
     if exists (select from unnest(v_urls) as u where u !~ v_official) then
       return coord.guard_effect('supply-chain', v_urls);
     end if;
@@ -41,7 +44,7 @@ begin
               || case when v_args[1] = 'config' and v_args[2] in ('set', '--global', '--user') and v_args[cardinality(v_args)] ~ '^http' then v_args[cardinality(v_args):cardinality(v_args)] else '{}' end;
     if v_vals ?| array['--extra-index-url', '--trusted-host', '--find-links', '-f', '--allow-insecure-host']
        or exists (select from unnest(v_urls) as u where u !~ v_official)
-       or v_args[1] = 'config' and exists (select from unnest(v_args) as a where a ~ '(index-url|trusted-host|extra-index)') then
+       or v_args[1] = 'config' and v_args[2] in ('set', '--global', '--user', '--site') and exists (select from unnest(v_args) as a where a ~ '(index-url|trusted-host|extra-index)') then
       return coord.guard_effect('supply-chain', v_urls);
     end if;
     if v_args[1] in ('install', 'add') or v_prog = 'uv' and v_args[1:2] = array['pip', 'install'] then
@@ -58,9 +61,15 @@ begin
                where o ~* '(allowinsecurerepositories|allowunauthenticated|allowdowngradetoinsecure|check-valid-until|verify-peer|verify-host|allow-insecure)') then
       return coord.guard_effect('supply-chain', array['apt -o']);
     end if;
+  elsif v_prog in ('conda', 'mamba', 'micromamba') and v_args[1] in ('install', 'create', 'update') then
+    if exists (select from jsonb_array_elements_text(coalesce(v_vals -> '-c', '[]') || coalesce(v_vals -> '--channel', '[]')) as c
+               where c ~* '^http://') or exists (select from unnest(v_words) as w where w ~ '^http://') then
+      return coord.guard_effect('supply-chain', array['channel over http']);
+    end if;
   elsif v_prog = 'go' and v_args[1] = 'env' then
     if exists (select from unnest(v_args[2:]) as a
                where a ~ '^(goinsecure|gonosumdb|gonosumcheck|gonoproxy)='
+                  or a ~ '^goprivate=(''\*''|"\*"|\*)$'
                   or a ~ '^gosumdb=(off|''off''|"off")' or a ~ '^goflags=.*insecure'
                   or a ~ '^goproxy=' and split_part(substr(a, 9), ',', 1) !~ '^(https://proxy\.golang\.org|https://goproxy\.(io|cn)|direct$|off$)') then
       return coord.guard_effect('supply-chain', array['go env -w']);

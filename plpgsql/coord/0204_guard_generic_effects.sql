@@ -39,7 +39,10 @@ declare
     'docker-compose', 'podman-compose', 'skaffold', 'tilt', 'garden', 'devcontainer', 'colima-local', 'lima', 'orb',
     'note', 'todo', 'taskwarrior', 'jira', 'linear', 'gcalcli', 'xdg-mime', 'update-alternatives', 'hugo', 'jekyll',
     'mkdocs', 'sphinx-build', 'pdoc', 'godoc', 'rustdoc', 'cargo-watch', 'watchexec', 'entr', 'nodemon', 'pm2-dev',
-    'kill', 'pkill', 'killall', 'ps', 'top', 'htop', 'lsof', 'netstat', 'ss', 'ip', 'ifconfig', 'nmcli', 'iptables'];
+    'kill', 'pkill', 'killall', 'ps', 'top', 'htop', 'lsof', 'netstat', 'ss', 'ip', 'ifconfig', 'nmcli', 'iptables',
+    -- database clients: what they run is checked as SQL
+    'psql', 'mysql', 'mariadb', 'sqlite3', 'duckdb', 'cockroach', 'clickhouse-client', 'clickhouse', 'cqlsh', 'sqlcmd',
+    'snowsql', 'trino', 'presto', 'vsql', 'beeline', 'usql', 'pgcli', 'mycli', 'litecli'];
   v_prog text := p_op ->> 'prog';
   v_args text[] := array(select lower(a) from jsonb_array_elements_text(p_op -> 'args') as a);
   v_flags text[] := array(select lower(f) from jsonb_array_elements_text(p_op -> 'flags') as f);
@@ -72,6 +75,8 @@ begin
   if (strpos(array_to_string(v_words || v_args, ' '), '/0') > 0
       and exists (select from unnest(v_words || v_args) as w where w ~ '(^|[^0-9.])0\.0\.0\.0/0([^0-9]|$)|^::/0$')
       or v_words && array['0.0.0.0'] and v_words && array['255.255.255.255'])
+     -- listing or describing rules that mention the whole internet changes nothing
+     and not exists (select from unnest(v_args[1:3]) as a where a ~ '^(describe|list|get|show|ls)([-_]|$)')
      and v_prog not in ('ip', 'route', 'iptables', 'ip6tables', 'nft', 'ufw', 'nmap', 'ping', 'traceroute') then
     v_out := v_out || coord.guard_effect('cloud-expose', array['0.0.0.0/0']);
   end if;
