@@ -1,5 +1,6 @@
 """Installing: the wheel built from this checkout carries the SQL tree and gives a `coord` that
-works in a fresh virtualenv outside the checkout."""
+works in a fresh virtualenv outside the checkout; `coord up` does not leave a server it started
+running unmigrated."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from coordinator import admin
+from coordinator.errors import MigrationError
 from coordinator.paths import SQL_DIRS
 from coordinator.server import EmbeddedServer
 
@@ -114,3 +118,44 @@ def test_wheel_installs_and_runs_outside_the_checkout() -> None:
     finally:
         _stop_leftover(data, venv)
         shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture
+def broken_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The checkout's SQL tree plus a last migration that fails, as COORD_SQL_ROOT."""
+    root = tmp_path / "sql"
+    for name in SQL_DIRS:
+        shutil.copytree(ROOT / name, root / name)
+    (root / "migrations" / "9999_break_things.sql").write_text("select 1 / 0;\n")
+    monkeypatch.setenv("COORD_SQL_ROOT", str(root))
+    return root
+
+
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    work = _scratch("coord-up-")
+    try:
+        yield work / "data"
+    finally:
+        server = EmbeddedServer(work / "data")
+        if server.is_initialized():
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_failed_migration_stops_the_server_up_started(broken_tree: Path, data_dir: Path) -> None:
+    with pytest.raises(MigrationError) as failed:
+        admin.up(data_dir=data_dir, port=0, fast_init=True)
+    assert "9999_break_things.sql" in failed.value.message
+    assert "stopped again" in (failed.value.hint or "")
+    assert not EmbeddedServer(data_dir).is_running()
+
+
+def test_failed_migration_leaves_a_running_server_running(broken_tree: Path, data_dir: Path) -> None:
+    server = EmbeddedServer(data_dir)
+    server.init(fast=True)
+    server.start(server.ensure_state(0).port)
+    with pytest.raises(MigrationError) as failed:
+        admin.up(data_dir=data_dir)
+    assert "keeps running" in (failed.value.hint or "")
+    assert server.is_running()
