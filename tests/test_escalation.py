@@ -514,11 +514,11 @@ def test_injection_strings_are_data(db: psycopg.Connection) -> None:
 
 # --- operator-only actions, profiles and trust --------------------------------------------------
 
-ACTION_CALL = re.compile(r"authz\.(?:decide|require_read)\(\s*'([a-z_.]+)'")
+ACTION_CALL = re.compile(r"authz\.(?:gate|decide|require_read)\(\s*'([a-z_.]+)'")
 
 
 def operator_only_functions(db: psycopg.Connection) -> dict[str, list[str]]:
-    """api functions whose gated actions (authz.decide / require_read calls in their body) all
+    """api functions whose gated actions (authz.gate / require_read calls in their body) all
     exclude the agent role, with those actions."""
     roles = dict(db.execute("select action, roles from authz.actions").fetchall())
     out = {}
