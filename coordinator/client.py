@@ -32,6 +32,7 @@ from psycopg.rows import class_row, dict_row
 
 from . import adapt, sql
 from .errors import CoordError, UnknownFunction, from_psycopg, json_too_deep
+from .outcomes import Outcome
 from .results import (
     AgentPresence,
     Alert,
@@ -381,14 +382,14 @@ class Client:
         """
         deadline = time.monotonic() + wait
         result = self.claim_task(kinds, lease)
-        if result.code != "empty" or wait <= 0:
+        if result.code != Outcome.EMPTY or wait <= 0:
             return result
         conn = self.connection
         channel = pgsql.Identifier(result.details["channel"])
         try:
             conn.execute(pgsql.SQL("LISTEN {}").format(channel))
             result = self.claim_task(kinds, lease)  # a task may have arrived before LISTEN took effect
-            while result.code == "empty" and (remaining := deadline - time.monotonic()) > 0:
+            while result.code == Outcome.EMPTY and (remaining := deadline - time.monotonic()) > 0:
                 for _ in conn.notifies(timeout=min(recheck, remaining), stop_after=1):
                     break
                 result = self.claim_task(kinds, lease)

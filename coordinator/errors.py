@@ -213,6 +213,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO303", "token_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO304", "name_taken", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO501", "server_misconfigured", "coord", 400, EXIT_CONFIG, Misconfigured),
+    ("CO502", "outcome_unregistered", "coord", 400, EXIT_SOFTWARE, CoordError),
     ("CO601", "audit_immutable", "coord", 400, EXIT_NOPERM, AuditImmutable),
     ("CO602", "audit_ddl_refused", "coord", 400, EXIT_NOPERM, AuditImmutable),
     ("CO603", "audit_head_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),

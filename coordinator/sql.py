@@ -50,6 +50,12 @@ from coord.error_registry
 order by code
 """
 
+OUTCOME_REGISTRY = """
+select code, ok, retryable, meaning, functions
+from coord.outcome_registry
+order by code
+"""
+
 # --- migrations --------------------------------------------------------------------------------
 
 # Two-key form, so it never collides with the bigint keys coord.lock_key uses.

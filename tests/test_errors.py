@@ -249,6 +249,8 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO303": (_operator, lambda _db, c: c.revoke_token("00000000-0000-0000-0000-000000000000")),
     "CO304": (_twin, lambda _db, c: c.create_agent("twin")),
     "CO501": (_none, lambda db, _: db.execute("select coord.fail('CO999')")),
+    # a result code nobody registered (a typo in a function) is refused where the result is built
+    "CO502": (_none, lambda db, _: db.execute("select coord.task_result('stale_clam', 1)")),
     "CO601": (_none, lambda db, _: db.execute("update audit.events set reason = 'rewritten'")),
     "CO602": (_none, lambda db, _: db.execute("alter table audit.events disable trigger all")),
     "CO603": (_auditor, lambda _db, c: c.verify_audit(head="coord-audit-head:1:not-a-head")),

@@ -42,7 +42,7 @@ IDENTITY_PARAMETER = re.compile(
 # Parameters that match but do not identify the caller, and why.
 DOCUMENTED_PARAMETERS = {
     ("submit_task", "p_required_trust"): "the trust a claimant will need for the task, not the caller's own",
-    ("create_profile", "p_trust_level"): "the new profile's trust; authz.profile_guard caps it at the caller's own",
+    ("create_profile", "p_trust_level"): "the new profile's trust; authz.object_refusal caps it at the caller's own",
     ("add_guardrail", "p_override_trust"): "the trust an agent needs to override the rule, not the caller's own",
     ("query_audit", "p_actor"): "filters events by the actor they record",
     ("list_alerts", "p_actor"): "filters alerts by the actor they are about",
@@ -514,11 +514,11 @@ def test_injection_strings_are_data(db: psycopg.Connection) -> None:
 
 # --- operator-only actions, profiles and trust --------------------------------------------------
 
-ACTION_CALL = re.compile(r"authz\.(?:decide|require_read)\(\s*'([a-z_.]+)'")
+ACTION_CALL = re.compile(r"authz\.(?:gate|decide|require_read)\(\s*'([a-z_.]+)'")
 
 
 def operator_only_functions(db: psycopg.Connection) -> dict[str, list[str]]:
-    """api functions whose gated actions (authz.decide / require_read calls in their body) all
+    """api functions whose gated actions (authz.gate / require_read calls in their body) all
     exclude the agent role, with those actions."""
     roles = dict(db.execute("select action, roles from authz.actions").fetchall())
     out = {}

@@ -34,25 +34,25 @@ begin
   end if;
   perform coord.check_interval(p_wait, 'CO212', 'wait', interval '0', interval '60 seconds');
   perform coord.require_read_committed();
-
-  v_decision := authz.decide('lock.acquire', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl));
-  if v_decision.allowed then
-    v_refusal := coord.session_refusal(v_me);
-    if v_me.session_id is not null then
-      p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
-    end if;
+  v_decision := authz.gate('lock.acquire', 'path', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl),
+    jsonb_strip_nulls(jsonb_build_object('mode', p_mode, 'ttl', p_ttl, 'request_reason', p_reason)));
+  if not v_decision.allowed then
+    return coord.lock_result(p_path => v_path, p_mode => p_mode, p_refusal => v_decision);
   end if;
-  if v_decision.allowed and v_refusal is null then
+
+  v_refusal := coord.session_refusal(v_me);
+  if v_me.session_id is not null then
+    p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
+  end if;
+  if v_refusal is null then
     v_held := coord.locks_over_limit(v_me, array[v_path]);
   end if;
-  if not v_decision.allowed then
-    v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason, p_mode => p_mode);
-  elsif v_refusal is not null then
-    v_result := coord.make_lock_result(false, 'session_ended', v_path, p_reason => v_refusal, p_mode => p_mode);
+  if v_refusal is not null then
+    v_result := coord.lock_result('session_ended', v_path, p_reason => v_refusal, p_mode => p_mode);
   elsif v_held is not null then
-    v_result := coord.make_lock_result(false, 'at_limit', v_path, p_mode => p_mode,
-      p_reason => format('you hold %s live leases; your profile allows %s', v_held ->> 'held', v_held ->> 'limit'));
-    v_result.details := v_held - 'needed';
+    v_result := coord.lock_result('at_limit', v_path, p_mode => p_mode,
+      p_reason => format('you hold %s live leases; your profile allows %s', v_held ->> 'held', v_held ->> 'limit'),
+      p_details => v_held - 'needed');
   elsif p_wait = interval '0' then
     v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_mode::coord.lock_mode,
                                        p_ttl, p_reason, coord.clock_now());
@@ -96,8 +96,7 @@ begin
       'request_reason', p_reason,
       'holder_id', v_result.holder_id, 'holder_name', v_result.holder_name))
       || v_result.details,
-    v_decision,
-    case when v_result.code = 'denied' then 'warning' else 'info' end);
+    v_decision);
   return v_result;
 end;
 $$;

@@ -13,17 +13,16 @@ declare
 begin
   perform coord.check_fence(p_fence);
   perform coord.require_read_committed();
-  v_decision := authz.decide('lock.release', v_path, jsonb_build_object('fence', p_fence));
-  if v_decision.allowed then
-    v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_fence, coord.clock_now(), null);
-  else
-    v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason);
+  v_decision := authz.gate('lock.release', 'path', v_path, jsonb_build_object('fence', p_fence),
+    jsonb_build_object('fence', p_fence));
+  if not v_decision.allowed then
+    return coord.lock_result(p_path => v_path, p_refusal => v_decision);
   end if;
 
+  v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_fence, coord.clock_now(), null);
   perform audit.record('lock.release', v_result.code, 'path', v_path, v_result.reason,
     jsonb_strip_nulls(jsonb_build_object('fence', p_fence, 'mode', v_result.mode)) || v_result.details,
-    v_decision,
-    case when v_result.code = 'denied' then 'warning' else 'info' end);
+    v_decision);
   return v_result;
 end;
 $$;

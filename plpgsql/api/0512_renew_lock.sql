@@ -16,23 +16,22 @@ begin
   perform coord.check_fence(p_fence);
   perform coord.require_read_committed();
   perform coord.check_ttl(p_ttl);
-  v_decision := authz.decide('lock.renew', v_path, jsonb_build_object('fence', p_fence, 'ttl', p_ttl));
-  if v_decision.allowed then
-    v_refusal := coord.session_refusal(v_me);
-  end if;
-  if v_refusal is not null then
-    v_result := coord.make_lock_result(false, 'session_ended', v_path, p_reason => v_refusal);
-  elsif v_decision.allowed then
-    v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_fence, v_now, v_now + p_ttl);
-  else
-    v_result := coord.make_lock_result(false, 'denied', v_path, p_reason => v_decision.reason);
+  v_decision := authz.gate('lock.renew', 'path', v_path, jsonb_build_object('fence', p_fence, 'ttl', p_ttl),
+    jsonb_build_object('fence', p_fence, 'ttl', p_ttl));
+  if not v_decision.allowed then
+    return coord.lock_result(p_path => v_path, p_refusal => v_decision);
   end if;
 
+  v_refusal := coord.session_refusal(v_me);
+  if v_refusal is not null then
+    v_result := coord.lock_result('session_ended', v_path, p_reason => v_refusal);
+  else
+    v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_fence, v_now, v_now + p_ttl);
+  end if;
   perform audit.record('lock.renew', v_result.code, 'path', v_path, v_result.reason,
     jsonb_strip_nulls(jsonb_build_object('fence', p_fence, 'ttl', p_ttl, 'expires_at', v_result.expires_at))
       || v_result.details,
-    v_decision,
-    case when v_result.code = 'denied' then 'warning' else 'info' end);
+    v_decision);
   return v_result;
 end;
 $$;

@@ -15,18 +15,17 @@ declare
 begin
   perform coord.check_list(p_scopes, 'scopes');
   -- The new token's scopes must all be held by the caller's own token (scope.escalation).
-  v_decision := authz.decide('principal.create', p_name,
+  v_decision := authz.gate('principal.create', 'principal', p_name,
     jsonb_build_object('scopes', p_scopes, 'grants', to_jsonb(coalesce(p_scopes, '{*}'))));
   if not v_decision.allowed then
-    perform audit.record('principal.create', 'denied', 'principal', p_name, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, null, p_name, v_me.tenant_name, 'agent',
-               null, null, p_scopes, null)::api.token_grant;
+    return coord.token_result(p_principal_name => p_name, p_tenant_name => v_me.tenant_name, p_role => 'agent',
+                              p_scopes => p_scopes, p_refusal => v_decision);
   end if;
   return coord.register_principal(v_me.tenant_id, 'agent', p_name, p_scopes, p_expires_in);
 end;
 $$;
 
 comment on function api.create_agent(text, text[], interval) is
-'Operators: registers agent p_name in your tenant and returns its first token (shown once) with p_scopes (default {*}) and optional lifetime p_expires_in. denied when the policy refuses, including scope.escalation: every scope of the new token must be held by your own. Errors: CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name taken.';
+'Operators: registers agent p_name in your tenant and returns its first token (code issued; the token is shown once) with p_scopes (default {*}) and optional lifetime p_expires_in. denied when the policy refuses, including scope.escalation: every scope of the new token must be held by your own. Errors: CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name taken.';
 revoke all on function api.create_agent(text, text[], interval) from public;
 grant execute on function api.create_agent(text, text[], interval) to coord_operator;

@@ -7,11 +7,11 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := coord.principal();
-  v_decision authz.decision := authz.decide('token.revoke', p_token_id::text);
+  v_decision authz.decision;
 begin
+  v_decision := authz.gate('token.revoke', 'token', p_token_id::text);
   if not v_decision.allowed then
-    perform audit.record('token.revoke', 'denied', 'token', p_token_id::text, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+    return coord.result(p_refusal => v_decision);
   end if;
   return coord.revoke_token(v_me.tenant_id, p_token_id);
 end;

@@ -24,7 +24,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := coord.principal();
-  v_decision authz.decision := authz.decide('team.apply', v_me.tenant_name);
+  v_decision authz.decision;
   v_dry_run boolean := coalesce(p_dry_run, false);
   v_prune boolean;
   v_text text;
@@ -53,10 +53,9 @@ declare
   v_profile_differs boolean;
 begin
   perform coord.check_json(p_team, 'team', 4194304);
+  v_decision := authz.gate('team.apply', 'tenant', v_me.tenant_name, '{}', jsonb_build_object('dry_run', v_dry_run));
   if not v_decision.allowed then
-    perform audit.record('team.apply', 'denied', 'tenant', v_me.tenant_name, v_decision.reason,
-      jsonb_build_object('dry_run', v_dry_run), v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, jsonb_build_object('dry_run', v_dry_run))::api.result;
+    return coord.result(p_details => jsonb_build_object('dry_run', v_dry_run), p_refusal => v_decision);
   end if;
 
   -- 1. The document. Version 1 knows version, agents and prune; other keys are refused by name
@@ -229,21 +228,20 @@ begin
   from jsonb_array_elements(v_create || v_change) as e, jsonb_array_elements_text(e -> 'scopes') as s
   where e ->> 'change' is distinct from 'profile';  -- a profile change issues no token
   if v_grants <> '[]' then
-    v_decision := authz.decide('team.apply', v_me.tenant_name, jsonb_build_object('grants', v_grants));
+    v_decision := authz.gate('team.apply', 'tenant', v_me.tenant_name, jsonb_build_object('grants', v_grants),
+      jsonb_build_object('dry_run', v_dry_run, 'grants', v_grants));
     if not v_decision.allowed then
-      perform audit.record('team.apply', 'denied', 'tenant', v_me.tenant_name, v_decision.reason,
-        jsonb_build_object('dry_run', v_dry_run, 'grants', v_grants), v_decision, 'warning');
-      return row(false, 'denied', v_decision.reason, jsonb_build_object('dry_run', v_dry_run))::api.result;
+      return coord.result(p_details => jsonb_build_object('dry_run', v_dry_run), p_refusal => v_decision);
     end if;
   end if;
 
   v_details := jsonb_build_object('dry_run', v_dry_run, 'prune', v_prune, 'create', v_create, 'change', v_change,
                                   'unchanged', v_unchanged, 'disable', v_disable);
   if v_dry_run then
-    return row(true, 'planned',
+    return coord.result('planned',
       format('%s to create, %s to change, %s unchanged, %s to disable', jsonb_array_length(v_create),
              jsonb_array_length(v_change), jsonb_array_length(v_unchanged), jsonb_array_length(v_disable)),
-      v_details)::api.result;
+      v_details);
   end if;
 
   -- 4. Carry the plan out. Each step audits itself (principal.create, token.issue, ...).
@@ -292,7 +290,7 @@ begin
   perform audit.record('team.apply', v_code, 'tenant', v_me.tenant_name, v_summary,
     v_details || jsonb_build_object('team_sha256', encode(sha256(convert_to(p_team::text, 'UTF8')), 'hex')),
     v_decision);
-  return row(true, v_code, v_summary, v_details || jsonb_build_object('tokens', v_tokens))::api.result;
+  return coord.result(v_code, v_summary, v_details || jsonb_build_object('tokens', v_tokens));
 end;
 $$;
 

@@ -21,15 +21,17 @@ declare
   v_result api.task_result;
   v_paths text[];
   v_now timestamptz := coord.now();
+  v_id bigint;
+  v_state text;
+  v_run_after timestamptz;
 begin
   perform coord.check_list(p_depends_on, 'depends_on');
   perform coord.check_list(p_locks, 'locks');
   perform coord.check_timestamp(p_run_after, 'run_after');
   perform coord.require_read_committed();
-  v_decision := authz.decide('task.submit', p_kind, jsonb_build_object('kind', p_kind));
+  v_decision := authz.gate('task.submit', 'kind', p_kind, jsonb_build_object('kind', p_kind));
   if not v_decision.allowed then
-    perform audit.record('task.submit', 'denied', 'kind', p_kind, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, null, null, null, null, null, '{}')::api.task_result;
+    return coord.task_result(p_refusal => v_decision);
   end if;
   if coalesce(cardinality(p_depends_on), 0) = 0 and p_unique_key is null then
     -- The common case needs no dependency or dedupe bookkeeping: validate and insert.
@@ -40,9 +42,8 @@ begin
     values (v_me.tenant_id, p_kind, coalesce(p_payload, '{}'), coalesce(p_priority, 0),
             coalesce(p_run_after, v_now), coalesce(p_max_attempts, 3), coalesce(p_required_trust, 0), v_paths,
             v_me.principal_id, v_now)
-    returning true, 'submitted', null::text, id, state::text, null::bigint, null::integer, run_after, '{}'::jsonb
-    into v_result;
-    return v_result;
+    returning id, state::text, run_after into v_id, v_state, v_run_after;
+    return coord.task_result('submitted', v_id, p_state => v_state, p_run_after => v_run_after);
   end if;
   select * into v_result
   from coord.submit_task_specs(v_me, jsonb_build_array(jsonb_build_object(

@@ -13,41 +13,30 @@ declare
   v_me api.principal_info := coord.principal();
   v_decision authz.decision;
   v_refusal text;
-  v_result api.claim_result;
 begin
   perform coord.check_kinds(p_kinds);
   perform coord.check_duration(p_lease, 'CO406', 'lease');
   perform coord.check_limit(p_limit);
   perform coord.require_read_committed();
-  v_decision := authz.decide('task.claim', array_to_string(p_kinds, ','), jsonb_build_object('lease', p_lease, 'kinds', to_jsonb(p_kinds)));
-  if v_decision.allowed then
-    v_refusal := coord.session_refusal(v_me);
+  v_decision := authz.gate('task.claim', 'kinds', array_to_string(p_kinds, ','),
+    jsonb_build_object('lease', p_lease, 'kinds', to_jsonb(p_kinds)));
+  if not v_decision.allowed then
+    return next coord.claim_result(p_refusal => v_decision);
+    return;
   end if;
-  if not v_decision.allowed or v_refusal is not null then
-    v_result := row(false, case when v_refusal is null then 'denied' else 'session_ended' end,
-                    coalesce(v_refusal, v_decision.reason), null, null, null, null, null, null, null, null, null, '{}');
-    perform audit.record('task.claim', v_result.code, 'kinds', array_to_string(p_kinds, ','), v_result.reason, '{}',
+  v_refusal := coord.session_refusal(v_me);
+  if v_refusal is not null then
+    perform audit.record('task.claim', 'session_ended', 'kinds', array_to_string(p_kinds, ','), v_refusal, '{}',
       v_decision, 'warning');
-    return next v_result;
+    return next coord.claim_result('session_ended', v_refusal);
     return;
   end if;
 
   if v_me.session_id is not null then
     p_lease := greatest(p_lease, coord.session_lease_floor(v_me));
   end if;
-  for v_result in select * from coord.claim_tasks_as(v_me, p_kinds, p_lease, p_limit) loop
-    -- A claim that takes nothing is still a decision, and every decision is on record; one
-    -- refused for the leases its task declares carries the rule that refused them.
-    if v_result.code in ('at_limit', 'empty', 'denied') then
-      perform audit.record('task.claim', v_result.code, 'kinds', array_to_string(p_kinds, ','), v_result.reason,
-        v_result.details,
-        case when v_result.code = 'denied'
-             then row(false, 'deny', 'native', v_result.details ->> 'rule', v_result.reason)::authz.decision
-             else v_decision end,
-        case when v_result.code = 'empty' then 'debug' else 'warning' end);
-    end if;
-    return next v_result;
-  end loop;
+  -- Claims are audited by the task transitions; a claim that takes nothing by coord.claim_tasks_as.
+  return query select * from coord.claim_tasks_as(v_me, p_kinds, p_lease, p_limit);
 end;
 $$;
 

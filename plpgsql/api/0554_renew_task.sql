@@ -8,63 +8,58 @@ as $$
 declare
   v_me api.principal_info := coord.principal();
   v_decision authz.decision;
+  v_further authz.decision;
   v_result api.task_result;
   v_now timestamptz := coord.clock_now();  -- the running clock, as for lock leases
   v_expires_at timestamptz;
-  v_deadline timestamptz;
+  v_claimed_at timestamptz;
   v_paths text[];
-  v_lease_decision authz.decision;
+  v_prefix text;
+  v_audit jsonb := jsonb_build_object('claim', p_claim, 'lease', p_lease);
 begin
   perform coord.check_claim(p_task_id, p_claim);
   perform coord.check_duration(p_lease, 'CO406', 'lease');
   v_expires_at := v_now + p_lease;
   perform coord.require_read_committed();
-  v_decision := authz.decide('task.renew', p_task_id::text, jsonb_build_object('claim', p_claim, 'lease', p_lease));
+  v_decision := authz.gate('task.renew', 'task', p_task_id::text, v_audit, v_audit);
   if not v_decision.allowed then
-    v_result := row(false, 'denied', v_decision.reason, p_task_id, null, p_claim, null, null, '{}');
-  else
-    v_result := coord.check_live_claim(v_me, p_task_id, p_claim);
-    if v_result.code = 'already_completed' then
-      v_result.code := 'stale_claim';
+    return coord.task_result(p_task_id => p_task_id, p_claim => p_claim, p_refusal => v_decision);
+  end if;
+  v_result := coord.check_live_claim(v_me, p_task_id, p_claim, false);
+  if v_result.code is not null then
+    perform audit.record('task.renew', v_result.code, 'task', p_task_id::text, v_result.reason, v_audit, v_decision,
+      'warning');
+    return v_result;
+  end if;
+
+  -- Further decisions on the live claim: the profile bounds a claim's whole life (claimed_at +
+  -- max_task_duration), and the task's leases are extended with it only if they pass the
+  -- decision renew_lock takes.
+  select t.claimed_at, t.lock_paths into v_claimed_at, v_paths from coord.tasks as t where t.id = p_task_id;
+  v_further := authz.gate('task.renew', 'task', p_task_id::text,
+    jsonb_build_object('claimed_at', v_claimed_at, 'expires_at', v_expires_at), v_audit, p_within => 'task.renew');
+  if not v_further.allowed then
+    return coord.task_result(p_task_id => p_task_id, p_state => 'claimed', p_claim => p_claim,
+      p_details => jsonb_build_object('deadline', v_claimed_at + (coord.effective_profile(v_me)).max_task_duration),
+      p_refusal => v_further);
+  end if;
+  if cardinality(v_paths) > 0 then
+    v_prefix := format('the leases of task %s: ', p_task_id);
+    v_further := authz.gate('lock.renew', 'task', p_task_id::text,
+      jsonb_build_object('ttl', p_lease, 'task_id', p_task_id), v_audit,
+      p_event => 'task.renew', p_within => 'task.renew', p_reason_prefix => v_prefix);
+    if not v_further.allowed then
+      return coord.task_result(p_task_id => p_task_id, p_state => 'claimed', p_claim => p_claim,
+        p_reason => v_prefix || v_further.reason, p_refusal => v_further);
     end if;
   end if;
-  if v_result.code is null then
-    -- The profile bounds a claim's whole life, renewals included.
-    select t.claimed_at + f.max_task_duration into v_deadline
-    from coord.tasks as t cross join coord.effective_profile(v_me) as f
-    where t.id = p_task_id;
-    if v_expires_at > v_deadline then
-      v_decision := row(false, 'deny', 'native', 'profile.max_task_duration',
-        format('the claim may last until %s under profile %s', v_deadline,
-               (coord.effective_profile(v_me)).name))::authz.decision;
-      v_result := row(false, 'denied', v_decision.reason, p_task_id, 'claimed', p_claim, null, null,
-                      jsonb_build_object('deadline', v_deadline));
-    end if;
-  end if;
-  if v_result.code is null then
-    -- The task's leases are extended with it: they pass the decision renew_lock takes.
-    select t.lock_paths into v_paths from coord.tasks as t where t.id = p_task_id;
-    if cardinality(v_paths) > 0 then
-      v_lease_decision := authz.decide('lock.renew', array_to_string(v_paths, ','),
-        jsonb_build_object('ttl', p_lease, 'task_id', p_task_id), 'task.renew');
-      if not v_lease_decision.allowed then
-        v_decision := v_lease_decision;
-        v_result := row(false, 'denied', format('the leases of task %s: %s', p_task_id, v_lease_decision.reason),
-                        p_task_id, 'claimed', p_claim, null, null, jsonb_build_object('rule', v_lease_decision.rule));
-      end if;
-    end if;
-  end if;
-  if v_result.code is null then
-    update coord.tasks set lease_expires_at = v_expires_at where id = p_task_id;
-    update coord.locks set expires_at = greatest(expires_at, v_expires_at), renewed_at = v_now
-    where task_id = p_task_id;
-    v_result := row(true, 'renewed', null, p_task_id, 'claimed', p_claim, null, null,
-                    jsonb_build_object('lease_expires_at', v_expires_at));
-  end if;
-  perform audit.record('task.renew', v_result.code, 'task', p_task_id::text, v_result.reason,
-    jsonb_build_object('claim', p_claim, 'lease', p_lease), v_decision,
-    case when v_result.ok then 'info' else 'warning' end);
-  return v_result;
+
+  update coord.tasks set lease_expires_at = v_expires_at where id = p_task_id;
+  update coord.locks set expires_at = greatest(expires_at, v_expires_at), renewed_at = v_now
+  where task_id = p_task_id;
+  perform audit.record('task.renew', 'renewed', 'task', p_task_id::text, null, v_audit, v_decision);
+  return coord.task_result('renewed', p_task_id, p_state => 'claimed', p_claim => p_claim,
+    p_details => jsonb_build_object('lease_expires_at', v_expires_at));
 end;
 $$;
 

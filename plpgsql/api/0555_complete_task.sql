@@ -21,15 +21,12 @@ begin
   perform coord.check_json(p_result, 'result', 65536);
   v_ops := coord.guard_operations(p_result);
   perform coord.require_read_committed();
-  v_decision := authz.decide('task.complete', p_task_id::text, jsonb_build_object('claim', p_claim));
+  v_decision := authz.gate('task.complete', 'task', p_task_id::text, jsonb_build_object('claim', p_claim),
+    jsonb_build_object('claim', p_claim));
   if not v_decision.allowed then
-    v_result := row(false, 'denied', v_decision.reason, p_task_id, null, p_claim, null, null, '{}');
-  else
-    v_result := coord.check_live_claim(v_me, p_task_id, p_claim);
-    if v_result.code = 'already_completed' then
-      perform coord.fail('CO412', format('task %s was completed with claim %s', p_task_id, p_claim));
-    end if;
+    return coord.task_result(p_task_id => p_task_id, p_claim => p_claim, p_refusal => v_decision);
   end if;
+  v_result := coord.check_live_claim(v_me, p_task_id, p_claim, true);  -- CO412 when this claim completed it
   if v_result.code is not null then
     perform audit.record('task.complete', v_result.code, 'task', p_task_id::text, v_result.reason,
       jsonb_build_object('claim', p_claim), v_decision, 'warning');
@@ -54,10 +51,10 @@ begin
                       when exists (select from jsonb_array_elements(v_checks) as c where c ->> 'code' = 'needs_approval')
                         then 'needs_approval' end;
     if v_refused is not null then
-      v_result := row(false, v_refused,
+      v_result := coord.task_result(v_refused, p_task_id,
         (select string_agg(format('operation %s: %s', c.o - 1, c.e ->> 'reason'), '; ' order by c.o)
          from jsonb_array_elements(v_checks) with ordinality as c (e, o) where c.e ->> 'code' <> 'allowed'),
-        p_task_id, 'claimed', p_claim, null, null, jsonb_build_object('operations', v_checks));
+        p_state => 'claimed', p_claim => p_claim, p_details => jsonb_build_object('operations', v_checks));
       perform audit.record('task.complete', v_refused, 'task', p_task_id::text, v_result.reason,
         jsonb_build_object('claim', p_claim, 'operations', v_checks), v_decision, 'warning');
       return v_result;
@@ -74,14 +71,14 @@ begin
   from coord.task_dependencies as d
   where d.depends_on_id = p_task_id and t.id = d.task_id and t.state = 'queued';
   get diagnostics v_unblocked = row_count;
-  return row(true, 'completed', null, p_task_id, 'completed', p_claim, null, null,
-             jsonb_build_object('dependents_notified', v_unblocked)
-             || case when jsonb_array_length(v_checks) > 0 then jsonb_build_object('operations', v_checks)
-                     else '{}' end)::api.task_result;
+  return coord.task_result('completed', p_task_id, p_state => 'completed', p_claim => p_claim,
+    p_details => jsonb_build_object('dependents_notified', v_unblocked)
+                 || case when jsonb_array_length(v_checks) > 0 then jsonb_build_object('operations', v_checks)
+                         else '{}' end);
 end;
 $$;
 
 comment on function api.complete_task(bigint, bigint, jsonb) is
-'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked or needs approval the result is blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
+'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked or needs approval the result is blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. A refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
 revoke all on function api.complete_task(bigint, bigint, jsonb) from public;
 grant execute on function api.complete_task(bigint, bigint, jsonb) to coord_agent, coord_operator;

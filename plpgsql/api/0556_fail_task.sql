@@ -11,21 +11,20 @@ declare
   v_result api.task_result;
   v_state coord.task_state;
   v_cancelled integer;
+  v_attempts integer;
+  v_run_after timestamptz;
 begin
   perform coord.check_claim(p_task_id, p_claim);
   if char_length(p_error) > 4000 then
     perform coord.fail('CO416', format('error has %s characters', char_length(p_error)));
   end if;
   perform coord.require_read_committed();
-  v_decision := authz.decide('task.fail', p_task_id::text, jsonb_build_object('claim', p_claim, 'retryable', p_retryable));
+  v_decision := authz.gate('task.fail', 'task', p_task_id::text,
+    jsonb_build_object('claim', p_claim, 'retryable', p_retryable), jsonb_build_object('claim', p_claim));
   if not v_decision.allowed then
-    v_result := row(false, 'denied', v_decision.reason, p_task_id, null, p_claim, null, null, '{}');
-  else
-    v_result := coord.check_live_claim(v_me, p_task_id, p_claim);
-    if v_result.code = 'already_completed' then
-      v_result.code := 'stale_claim';
-    end if;
+    return coord.task_result(p_task_id => p_task_id, p_claim => p_claim, p_refusal => v_decision);
   end if;
+  v_result := coord.check_live_claim(v_me, p_task_id, p_claim, false);
   if v_result.code is not null then
     perform audit.record('task.fail', v_result.code, 'task', p_task_id::text, v_result.reason,
       jsonb_build_object('claim', p_claim), v_decision, 'warning');
@@ -43,15 +42,16 @@ begin
     v_state := 'failed';
     v_cancelled := coord.cancel_dependents(v_me.tenant_id, p_task_id);
   end if;
-  return (select row(true, case v_state when 'queued' then 'requeued' else v_state::text end, null, t.id,
-                     t.state::text, p_claim, t.attempts, case when v_state = 'queued' then t.run_after end,
-                     case when v_cancelled is not null
-                          then jsonb_build_object('dependents_cancelled', v_cancelled) else '{}' end)::api.task_result
-          from coord.tasks as t where t.id = p_task_id);
+  select t.attempts, t.run_after into v_attempts, v_run_after from coord.tasks as t where t.id = p_task_id;
+  return coord.task_result(case v_state when 'queued' then 'requeued' when 'dead' then 'dead' else 'failed' end,
+    p_task_id, p_state => v_state::text, p_claim => p_claim, p_attempt => v_attempts,
+    p_run_after => case when v_state = 'queued' then v_run_after end,
+    p_details => case when v_cancelled is not null
+                      then jsonb_build_object('dependents_cancelled', v_cancelled) else '{}' end);
 end;
 $$;
 
 comment on function api.fail_task(bigint, bigint, text, boolean) is
-'Reports that your live claim failed. Retryable (default): the task is requeued after a jittered exponential backoff (code requeued, run_after) or, on its last attempt, becomes dead (code dead; its dependents are cancelled). Not retryable: code failed, dependents cancelled (details.dependents_cancelled). Stale claims are refused as results (stale_claim, expired, session_ended). Errors: CO410, CO413, CO416 error text over 4000 characters, CO213.';
+'Reports that your live claim failed. Retryable (default): the task is requeued after a jittered exponential backoff (code requeued, run_after) or, on its last attempt, becomes dead (code dead; its dependents are cancelled). Not retryable: code failed, dependents cancelled (details.dependents_cancelled). Stale claims are refused as results (stale_claim, expired, session_ended); denied when the policy refuses (details.rule). Errors: CO410, CO413, CO416 error text over 4000 characters, CO213.';
 revoke all on function api.fail_task(bigint, bigint, text, boolean) from public;
 grant execute on function api.fail_task(bigint, bigint, text, boolean) to coord_agent, coord_operator;

@@ -16,27 +16,20 @@ begin
     perform coord.fail('CO410', format('task id %s', coalesce(p_task_id::text, 'null')));
   end if;
   perform coord.require_read_committed();
-  v_decision := authz.decide('task.cancel', p_task_id::text);
   select t.state, t.submitted_by into v_task
   from coord.tasks as t where t.tenant_id = v_me.tenant_id and t.id = p_task_id
   for update;
   if not found then
     perform coord.fail('CO410', format('no task %s in this tenant', p_task_id));
   end if;
-  -- Agents cancel what they submitted; elevated agents (trust 3+) and operators anything in the tenant.
-  if v_decision.allowed and v_me.role = 'agent' and v_task.submitted_by <> v_me.principal_id
-     and coord.current_trust() < 3 then
-    v_decision := row(false, 'deny', 'native', 'task.not_submitter',
-                      'agents below trust 3 may cancel only tasks they submitted');
-  end if;
-
+  -- Whose task it is decides too (authz: agents below trust 3 cancel only their own).
+  v_decision := authz.gate('task.cancel', 'task', p_task_id::text, jsonb_build_object('submitted_by', v_task.submitted_by));
   if not v_decision.allowed then
-    v_result := row(false, 'denied', v_decision.reason, p_task_id, v_task.state::text, null, null, null, '{}');
-  elsif v_task.state not in ('queued', 'claimed') then
-    v_result := row(false, 'already_finished', format('the task is already %s', v_task.state), p_task_id,
-                    v_task.state::text, null, null, null, '{}');
+    return coord.task_result(p_task_id => p_task_id, p_state => v_task.state::text, p_refusal => v_decision);
   end if;
-  if v_result.code is not null then
+  if v_task.state not in ('queued', 'claimed') then
+    v_result := coord.task_result('already_finished', p_task_id, format('the task is already %s', v_task.state),
+                                  p_state => v_task.state::text);
     perform audit.record('task.cancel', v_result.code, 'task', p_task_id::text, v_result.reason, '{}', v_decision, 'warning');
     return v_result;
   end if;
@@ -47,8 +40,8 @@ begin
       last_error = format('cancelled by %s', v_me.name)
   where id = p_task_id;
   v_cancelled := coord.cancel_dependents(v_me.tenant_id, p_task_id);
-  return row(true, 'cancelled', null, p_task_id, 'cancelled', null, null, null,
-             jsonb_build_object('dependents_cancelled', v_cancelled))::api.task_result;
+  return coord.task_result('cancelled', p_task_id, p_state => 'cancelled',
+    p_details => jsonb_build_object('dependents_cancelled', v_cancelled));
 end;
 $$;
 

@@ -15,26 +15,28 @@ begin
     perform coord.fail('CO410', format('task id %s', coalesce(p_task_id::text, 'null')));
   end if;
   perform coord.require_read_committed();
-  v_decision := authz.decide('task.redrive', p_task_id::text);
   select t.state into v_state from coord.tasks as t where t.tenant_id = v_me.tenant_id and t.id = p_task_id for update;
   if not found then
     perform coord.fail('CO410', format('no task %s in this tenant', p_task_id));
   end if;
+  v_decision := authz.gate('task.redrive', 'task', p_task_id::text);
   if not v_decision.allowed then
-    v_result := row(false, 'denied', v_decision.reason, p_task_id, v_state::text, null, null, null, '{}');
-  elsif v_state not in ('dead', 'failed') then
-    v_result := row(false, 'not_redrivable', format('only dead or failed tasks are redriven; this one is %s', v_state),
-                    p_task_id, v_state::text, null, null, null, '{}');
+    return coord.task_result(p_task_id => p_task_id, p_state => v_state::text, p_refusal => v_decision);
+  end if;
+  if v_state not in ('dead', 'failed') then
+    v_result := coord.task_result('not_redrivable', p_task_id,
+      format('only dead or failed tasks are redriven; this one is %s', v_state), p_state => v_state::text);
   else
     begin
       update coord.tasks
       set state = 'queued', attempts = 0, run_after = coord.now(), finished_at = null, claim = null,
           claimed_by = null, claimed_session_id = null, claimed_at = null, last_event = 'redriven'
       where id = p_task_id;
-      return row(true, 'queued', null, p_task_id, 'queued', null, 0, coord.now(), '{}')::api.task_result;
+      return coord.task_result('queued', p_task_id, p_state => 'queued', p_attempt => 0, p_run_after => coord.now());
     exception when unique_violation then
-      v_result := row(false, 'duplicate', 'a pending task of this kind has the same unique_key', p_task_id,
-                      v_state::text, null, null, null, '{}');
+      -- the refusal of a redrive (a submit's duplicate is the pending task, ok)
+      v_result := coord.task_result('duplicate', p_task_id, 'a pending task of this kind has the same unique_key',
+                                    p_state => v_state::text, p_ok => false);
     end;
   end if;
   perform audit.record('task.redrive', v_result.code, 'task', p_task_id::text, v_result.reason, '{}', v_decision, 'warning');

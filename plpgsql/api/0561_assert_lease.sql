@@ -21,13 +21,13 @@ begin
   if not found then
     return coord.classify_lost_lease(v_me.tenant_id, v_path, p_fence);
   elsif v_lease.expires_at <= v_now then
-    return coord.make_lock_result(false, 'expired', v_path, p_reason => format('the lease expired at %s', v_lease.expires_at),
+    return coord.lock_result('expired', v_path, p_reason => format('the lease expired at %s', v_lease.expires_at),
       p_mode => v_lease.mode::text, p_details => jsonb_build_object('presented_fence', p_fence));
   elsif v_lease.ended_at is not null or v_lease.session_expires_at <= v_now then
-    return coord.make_lock_result(false, 'session_ended', v_path, p_reason => 'the session holding the lease is over',
+    return coord.lock_result('session_ended', v_path, p_reason => 'the session holding the lease is over',
       p_mode => v_lease.mode::text, p_details => jsonb_build_object('presented_fence', p_fence));
   end if;
-  return coord.make_lock_result(true, 'held', v_path, p_mode => v_lease.mode::text, p_fence => p_fence,
+  return coord.lock_result('held', v_path, p_mode => v_lease.mode::text, p_fence => p_fence,
     p_expires_at => v_lease.expires_at);
 end;
 $$;

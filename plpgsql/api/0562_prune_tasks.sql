@@ -11,11 +11,10 @@ declare
   v_counts jsonb;
 begin
   perform coord.check_interval(p_finished_before, 'CO420', 'finished_before', interval '0', interval '100 years');
-  v_decision := authz.decide('task.prune', null, jsonb_build_object('finished_before', p_finished_before));
+  v_decision := authz.gate('task.prune', 'tenant', v_me.tenant_id::text,
+    jsonb_build_object('finished_before', p_finished_before));
   if not v_decision.allowed then
-    perform audit.record('task.prune', 'denied', 'tenant', v_me.tenant_id::text, v_decision.reason, '{}',
-      v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+    return coord.result(p_refusal => v_decision);
   end if;
   -- Every transition of these tasks stays in the audit log, which is their history.
   with pruned as (
@@ -28,11 +27,11 @@ begin
   from (select state::text, count(*) as n from pruned group by state) as c;
   perform audit.record('task.prune', 'pruned', 'tenant', v_me.tenant_id::text, null,
     jsonb_build_object('finished_before', p_finished_before, 'pruned', v_counts), v_decision);
-  return row(true, 'pruned', null, jsonb_build_object('pruned', v_counts))::api.result;
+  return coord.result('pruned', p_details => jsonb_build_object('pruned', v_counts));
 end;
 $$;
 
 comment on function api.prune_tasks(interval) is
-'Operators: deletes completed, failed and cancelled tasks of your tenant that finished more than p_finished_before ago (default 7 days); dead tasks stay until an operator redrives them. Their history remains in the audit log. Code pruned, details.pruned counts by state. Errors: CO420 interval negative or over 100 years.';
+'Operators: deletes completed, failed and cancelled tasks of your tenant that finished more than p_finished_before ago (default 7 days); dead tasks stay until an operator redrives them. Their history remains in the audit log. Code pruned, details.pruned counts by state; denied when the policy refuses (details.rule). Errors: CO420 interval negative or over 100 years.';
 revoke all on function api.prune_tasks(interval) from public;
 grant execute on function api.prune_tasks(interval) to coord_operator;

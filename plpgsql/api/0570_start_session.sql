@@ -24,10 +24,9 @@ begin
      or exists (select from unnest(p_capabilities) as c where c is null or c !~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$') then
     perform coord.fail('CO433', format('%s capabilities', cardinality(p_capabilities)));
   end if;
-  v_decision := authz.decide('session.start', p_agent_type, jsonb_build_object('ttl', p_ttl));
+  v_decision := authz.gate('session.start', 'session', null, jsonb_build_object('ttl', p_ttl));
   if not v_decision.allowed then
-    perform audit.record('session.start', 'denied', 'session', null, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, null, null, '{}')::api.session_result;
+    return coord.session_result(p_refusal => v_decision);
   end if;
 
   insert into coord.sessions (tenant_id, agent_id, agent_type, capabilities, status, ttl, started_at,
@@ -39,12 +38,12 @@ begin
   perform audit.record('session.start', 'started', 'session', v_id::text, null,
     jsonb_strip_nulls(jsonb_build_object('agent_type', p_agent_type, 'capabilities', p_capabilities, 'ttl', p_ttl)),
     v_decision);
-  return row(true, 'started', null, v_id, v_now + p_ttl,
-             jsonb_build_object('ttl', p_ttl, 'header', 'x-coord-session'))::api.session_result;
+  return coord.session_result('started', v_id, p_expires_at => v_now + p_ttl,
+    p_details => jsonb_build_object('ttl', p_ttl, 'header', 'x-coord-session'));
 end;
 $$;
 
 comment on function api.start_session(text, text[], interval) is
-'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type.';
+'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. A refusal of the policy is denied (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type.';
 revoke all on function api.start_session(text, text[], interval) from public;
 grant execute on function api.start_session(text, text[], interval) to coord_agent, coord_operator;

@@ -30,11 +30,9 @@ begin
     perform coord.fail('CO410', format('no task %s in this tenant', p_current_task));
   end if;
   perform coord.require_read_committed();
-  v_decision := authz.decide('session.heartbeat', v_me.session_id::text);
+  v_decision := authz.gate('session.heartbeat', 'session', v_me.session_id::text);
   if not v_decision.allowed then
-    perform audit.record('session.heartbeat', 'denied', 'session', v_me.session_id::text, v_decision.reason, '{}',
-      v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, v_me.session_id, null, '{}')::api.session_result;
+    return coord.session_result(p_session_id => v_me.session_id, p_refusal => v_decision);
   end if;
 
   update coord.sessions as s
@@ -46,26 +44,28 @@ begin
     v_refusal := coord.session_refusal(v_me);
     perform audit.record('session.heartbeat', 'session_ended', 'session', v_me.session_id::text, v_refusal, '{}',
       v_decision, 'warning');
-    return row(false, 'session_ended', v_refusal, v_me.session_id, null, '{}')::api.session_result;
+    return coord.session_result('session_ended', v_me.session_id, v_refusal);
   end if;
 
   -- Everything the session holds lives at least as long as the session now does, if the
   -- agent may still hold it: leases pass the decision renew_lock takes and never outlive
   -- now + max_lock_ttl; claims pass the decision renew_task takes and never outlive their
   -- deadline (claimed_at + the profile's max_task_duration); a claim of a task that declares
-  -- leases lives no longer than its leases. Refusals are audited with their rule. Rows are
+  -- leases lives no longer than its leases. Refusals are audited by the gate. Rows are
   -- locked in the one order: session (above), its tasks, their leases, each in id order.
   v_profile := coord.effective_profile(v_me);
   v_lease_until := least(v_expires_at, v_now + v_profile.max_lock_ttl);
   if exists (select from coord.locks as l
              where l.tenant_id = v_me.tenant_id and l.session_id = v_me.session_id and l.expires_at > v_now) then
-    v_lock_decision := authz.decide('lock.renew', v_me.session_id::text,
-      jsonb_build_object('ttl', v_lease_until - v_now), 'session.heartbeat');
+    v_lock_decision := authz.gate('lock.renew', 'session', v_me.session_id::text,
+      jsonb_build_object('ttl', v_lease_until - v_now), p_within => 'session.heartbeat',
+      p_reason_prefix => 'leases of the session not extended: ');
   end if;
   if exists (select from coord.tasks as t
              where t.tenant_id = v_me.tenant_id and t.claimed_session_id = v_me.session_id
                and t.state = 'claimed' and t.lease_expires_at > v_now) then
-    v_claim_decision := authz.decide('task.renew', v_me.session_id::text, '{}', 'session.heartbeat');
+    v_claim_decision := authz.gate('task.renew', 'session', v_me.session_id::text, p_within => 'session.heartbeat',
+      p_reason_prefix => 'claims of the session not extended: ');
   end if;
   if v_claim_decision.allowed then
     update coord.tasks as t
@@ -88,14 +88,6 @@ begin
                    order by x.id for update);
     get diagnostics v_locks = row_count;
   end if;
-  if not v_lock_decision.allowed then
-    perform audit.record('lock.renew', 'denied', 'session', v_me.session_id::text,
-      format('leases of the session not extended: %s', v_lock_decision.reason), '{}', v_lock_decision, 'warning');
-  end if;
-  if not v_claim_decision.allowed then
-    perform audit.record('task.renew', 'denied', 'session', v_me.session_id::text,
-      format('claims of the session not extended: %s', v_claim_decision.reason), '{}', v_claim_decision, 'warning');
-  end if;
 
   v_refused := jsonb_strip_nulls(jsonb_build_object(
     'locks_refused', case when not v_lock_decision.allowed then v_lock_decision.rule end,
@@ -103,12 +95,12 @@ begin
   perform audit.record('session.heartbeat', 'alive', 'session', v_me.session_id::text, null,
     jsonb_strip_nulls(jsonb_build_object('status', p_status, 'current_task', p_current_task,
       'locks_extended', v_locks, 'claims_extended', v_claims)) || v_refused, v_decision);
-  return row(true, 'alive', null, v_me.session_id, v_expires_at,
-             jsonb_build_object('locks_extended', v_locks, 'claims_extended', v_claims) || v_refused)::api.session_result;
+  return coord.session_result('alive', v_me.session_id, p_expires_at => v_expires_at,
+    p_details => jsonb_build_object('locks_extended', v_locks, 'claims_extended', v_claims) || v_refused);
 end;
 $$;
 
 comment on function api.heartbeat(text, bigint) is
-'Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it holds to at least that (code alive), a lease never past now + the profile''s max_lock_ttl, a claim never past its deadline (claimed_at + the profile''s max_task_duration) nor past the leases of its task. Leases are extended only if you may still hold them (the decision renew_lock takes), claims only if you may still renew them (renew_task''s); otherwise details.locks_refused / claims_refused name the rule, the refusal is audited, and they run out. p_status is one lower-case word (working, idle, blocked, ...), p_current_task what you work on. A session that missed its heartbeat is over: session_ended, and its leases and claims are gone; start a new one. Errors: CO431 no session, CO434 status, CO410 unknown task.';
+'Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it holds to at least that (code alive), a lease never past now + the profile''s max_lock_ttl, a claim never past its deadline (claimed_at + the profile''s max_task_duration) nor past the leases of its task. Leases are extended only if you may still hold them (the decision renew_lock takes), claims only if you may still renew them (renew_task''s); otherwise details.locks_refused / claims_refused name the rule, the refusal is audited, and they run out. p_status is one lower-case word (working, idle, blocked, ...), p_current_task what you work on. A session that missed its heartbeat is over: session_ended, and its leases and claims are gone; start a new one. A refusal of the policy is denied (details.rule). Errors: CO431 no session, CO434 status, CO410 unknown task.';
 revoke all on function api.heartbeat(text, bigint) from public;
 grant execute on function api.heartbeat(text, bigint) to coord_agent, coord_operator;

@@ -15,25 +15,22 @@ begin
     perform coord.fail('CO431', 'end_session without an x-coord-session header');
   end if;
   perform coord.require_read_committed();
-  v_decision := authz.decide('session.end', v_me.session_id::text);
+  v_decision := authz.gate('session.end', 'session', v_me.session_id::text);
   if not v_decision.allowed then
-    perform audit.record('session.end', 'denied', 'session', v_me.session_id::text, v_decision.reason, '{}',
-      v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, v_me.session_id, null, '{}')::api.session_result;
+    return coord.session_result(p_session_id => v_me.session_id, p_refusal => v_decision);
   end if;
   v_refusal := coord.session_refusal(v_me);
   if v_refusal is null then
     v_summary := coord.cleanup_session(v_me.tenant_id, v_me.session_id, 'ended');
   end if;
   if v_summary is null then
-    return row(false, 'session_ended', coalesce(v_refusal, 'the session is already over'), v_me.session_id, null,
-               '{}')::api.session_result;
+    return coord.session_result('session_ended', v_me.session_id, coalesce(v_refusal, 'the session is already over'));
   end if;
-  return row(true, 'ended', null, v_me.session_id, null, v_summary)::api.session_result;
+  return coord.session_result('ended', v_me.session_id, p_details => v_summary);
 end;
 $$;
 
 comment on function api.end_session() is
-'Ends your session (x-coord-session): its leases are released and its claimed tasks requeued (details name them); code ended. session_ended if it was already over. Errors: CO431 no session.';
+'Ends your session (x-coord-session): its leases are released and its claimed tasks requeued (details name them); code ended. session_ended if it was already over; denied when the policy refuses (details.rule). Errors: CO431 no session.';
 revoke all on function api.end_session() from public;
 grant execute on function api.end_session() to coord_agent, coord_operator;

@@ -44,10 +44,9 @@ begin
       perform coord.fail('CO302', format('no principal named %s', pg_catalog.quote_literal(left(p_to_agent, 100))));
     end if;
   end if;
-  v_decision := authz.decide('handoff.write', p_task_id::text);
+  v_decision := authz.gate('handoff.write', 'handoff', null, jsonb_build_object('task_id', p_task_id));
   if not v_decision.allowed then
-    perform audit.record('handoff.write', 'denied', 'handoff', null, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+    return coord.result(p_refusal => v_decision);
   end if;
 
   insert into coord.handoffs (tenant_id, author_id, session_id, task_id, to_agent_id, summary, completed,
@@ -59,11 +58,11 @@ begin
   perform audit.record('handoff.write', 'written', 'handoff', v_id::text, null,
     jsonb_strip_nulls(jsonb_build_object('task_id', p_task_id, 'to_agent', p_to_agent,
       'relevant_files', cardinality(v_files))), v_decision);
-  return row(true, 'written', null, jsonb_build_object('handoff_id', v_id))::api.result;
+  return coord.result('written', p_details => jsonb_build_object('handoff_id', v_id));
 end;
 $$;
 
 comment on function api.write_handoff(text, text[], text[], text[], text[], text[], bigint, text) is
-'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths, up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id. Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
+'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths, up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
 revoke all on function api.write_handoff(text, text[], text[], text[], text[], text[], bigint, text) from public;
 grant execute on function api.write_handoff(text, text[], text[], text[], text[], text[], bigint, text) to coord_agent, coord_operator;

@@ -9,46 +9,47 @@ declare
   v_me api.principal_info := coord.principal();
   v_domain text := coord.normalize_host(p_domain);
   v_address inet := case when v_domain ~ '^[0-9.]+$' or strpos(v_domain, ':') > 0 then v_domain::inet end;
-  v_decision authz.decision := authz.decide('network.check', v_domain);
+  v_decision authz.decision;
   v_rule record;
   v_profile coord.profiles := coord.effective_profile(v_me);
+  v_default text;
   v_result api.network_decision;
 begin
+  v_decision := authz.gate('network.check', 'domain', v_domain, '{}',
+    jsonb_build_object('decided_by', 'policy', 'requested', p_domain));
   if not v_decision.allowed then
-    v_result := row(false, 'denied', v_decision.reason, v_domain, null, null, 'policy', '{}');
+    return coord.network_result(p_domain => v_domain, p_decided_by => 'policy', p_refusal => v_decision);
+  end if;
+  -- A name matches name rules, exact or *.suffix (every subdomain, not the suffix itself),
+  -- compared as strings (no LIKE); an address matches the address and range rules that
+  -- contain it. Both sides are canonical, so one address has one spelling.
+  select r.id, r.pattern, r.action, r.priority, r.principal_id, r.profile_id into v_rule
+  from authz.network_rules as r
+  where r.tenant_id = v_me.tenant_id
+    and (r.principal_id = v_me.principal_id or r.profile_id = v_profile.id
+         or (r.principal_id is null and r.profile_id is null))
+    and case when v_address is null
+             then r.network is null
+                  and (r.pattern = v_domain
+                       or (left(r.pattern, 2) = '*.' and right(v_domain, char_length(r.pattern) - 1) = substr(r.pattern, 2)))
+             else r.network >>= v_address end
+  order by r.priority desc, (r.action = 'deny') desc, r.id
+  limit 1;
+  if found then
+    v_result := coord.network_result(case when v_rule.action = 'allow' then 'allowed' else 'denied' end, v_domain,
+      format('rule %s (%s %s, priority %s)', v_rule.id, v_rule.action, v_rule.pattern, v_rule.priority),
+      v_rule.id, v_rule.pattern,
+      case when v_rule.principal_id is not null then 'agent' when v_rule.profile_id is not null then 'profile'
+           else 'tenant' end);
   else
-    -- A name matches name rules, exact or *.suffix (every subdomain, not the suffix itself),
-    -- compared as strings (no LIKE); an address matches the address and range rules that
-    -- contain it. Both sides are canonical, so one address has one spelling.
-    select r.id, r.pattern, r.action, r.priority, r.principal_id, r.profile_id into v_rule
-    from authz.network_rules as r
-    where r.tenant_id = v_me.tenant_id
-      and (r.principal_id = v_me.principal_id or r.profile_id = v_profile.id
-           or (r.principal_id is null and r.profile_id is null))
-      and case when v_address is null
-               then r.network is null
-                    and (r.pattern = v_domain
-                         or (left(r.pattern, 2) = '*.' and right(v_domain, char_length(r.pattern) - 1) = substr(r.pattern, 2)))
-               else r.network >>= v_address end
-    order by r.priority desc, (r.action = 'deny') desc, r.id
-    limit 1;
-    if found then
-      v_result := row(v_rule.action = 'allow', case when v_rule.action = 'allow' then 'allowed' else 'denied' end,
-        format('rule %s (%s %s, priority %s)', v_rule.id, v_rule.action, v_rule.pattern, v_rule.priority),
-        v_domain, v_rule.id, v_rule.pattern,
-        case when v_rule.principal_id is not null then 'agent' when v_rule.profile_id is not null then 'profile'
-             else 'tenant' end, '{}');
-    else
-      -- No rule: the profile's default, else the tenant's.
-      select coalesce(v_profile.network_default, n.network_default) = 'allow',
-             case when coalesce(v_profile.network_default, n.network_default) = 'allow' then 'allowed' else 'denied' end,
-             case when v_profile.network_default is not null
-                  then format('no rule matches; the default of profile %s is %s', v_profile.name, v_profile.network_default)
-                  else format('no rule matches; the tenant default is %s', n.network_default) end,
-             v_domain, null::bigint, null::text, 'default', '{}'::jsonb
-      into v_result
-      from coord.tenants as n where n.id = v_me.tenant_id;
-    end if;
+    -- No rule: the profile's default, else the tenant's.
+    select n.network_default into v_default from coord.tenants as n where n.id = v_me.tenant_id;
+    v_result := coord.network_result(
+      case when coalesce(v_profile.network_default, v_default) = 'allow' then 'allowed' else 'denied' end, v_domain,
+      case when v_profile.network_default is not null
+           then format('no rule matches; the default of profile %s is %s', v_profile.name, v_profile.network_default)
+           else format('no rule matches; the tenant default is %s', v_default) end,
+      p_decided_by => 'default');
   end if;
   perform audit.record('network.check', v_result.code, 'domain', v_domain, v_result.reason,
     jsonb_strip_nulls(jsonb_build_object('rule_id', v_result.rule_id, 'pattern', v_result.pattern,

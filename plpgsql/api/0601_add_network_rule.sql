@@ -44,12 +44,12 @@ begin
   end if;
   -- Agents (trust 4) manage policy, but never rules that would apply to themselves: a rule
   -- for no agent and no profile is tenant-wide, so it applies to the caller too.
-  v_decision := authz.profile_guard(authz.decide('network.rule', v_pattern, jsonb_build_object('action', p_action)),
-                                    v_profile, 0,
-                                    case when v_agent is null and v_profile is null then v_me.principal_id else v_agent end);
+  v_decision := authz.gate('network.rule', 'domain', v_pattern, jsonb_build_object('action', p_action,
+    'changes_profile', v_profile,
+    'changes_principal', case when v_agent is null and v_profile is null then v_me.principal_id else v_agent end),
+    p_event => 'network.rule_add');
   if not v_decision.allowed then
-    perform audit.record('network.rule_add', 'denied', 'domain', v_pattern, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+    return coord.result(p_refusal => v_decision);
   end if;
   insert into authz.network_rules (tenant_id, principal_id, profile_id, pattern, network, action, priority, reason,
                                    created_by, created_at)
@@ -59,11 +59,11 @@ begin
   perform audit.record('network.rule_add', 'added', 'network_rule', v_id::text, p_reason,
     jsonb_strip_nulls(jsonb_build_object('pattern', v_pattern, 'action', p_action, 'priority', p_priority,
                                          'agent', p_for_agent, 'profile', p_for_profile)), v_decision);
-  return row(true, 'added', null, jsonb_build_object('rule_id', v_id, 'pattern', v_pattern))::api.result;
+  return coord.result('added', p_details => jsonb_build_object('rule_id', v_id, 'pattern', v_pattern));
 end;
 $$;
 
 comment on function api.add_network_rule(text, text, integer, text, text, text) is
-'Operators, and trust-4 agents for other agents and profiles only (never for themselves, their own profile or the whole tenant, which includes them): adds an allow or deny rule for a host name (exact), *.name (its subdomains), an IP address (any spelling check_network accepts; stored canonical, IPv4 embedded in IPv6 as IPv4) or a range address/prefix-length (10.0.0.0/8, 169.254.0.0/16, fd00::/8; no bits set past the prefix), for the whole tenant, for one agent (p_for_agent) or for the agents of one profile (p_for_profile; the caller is always the verified operator or trust-4 agent), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern. Errors: CO451 pattern, CO454 range, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent, CO462 unknown profile; CO452 also when both p_for_agent and p_for_profile are given.';
+'Operators, and trust-4 agents for other agents and profiles only (never for themselves, their own profile or the whole tenant, which includes them): adds an allow or deny rule for a host name (exact), *.name (its subdomains), an IP address (any spelling check_network accepts; stored canonical, IPv4 embedded in IPv6 as IPv4) or a range address/prefix-length (10.0.0.0/8, 169.254.0.0/16, fd00::/8; no bits set past the prefix), for the whole tenant, for one agent (p_for_agent) or for the agents of one profile (p_for_profile; the caller is always the verified operator or trust-4 agent), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern; denied when the policy refuses (details.rule). Errors: CO451 pattern, CO454 range, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent, CO462 unknown profile; CO452 also when both p_for_agent and p_for_profile are given.';
 revoke all on function api.add_network_rule(text, text, integer, text, text, text) from public;
 grant execute on function api.add_network_rule(text, text, integer, text, text, text) to coord_agent, coord_operator;

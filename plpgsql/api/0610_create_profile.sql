@@ -17,11 +17,10 @@ begin
   v_profile.name := p_name;
   v_profile := coord.apply_profile_settings(v_profile,
     coalesce(p_settings, '{}') || jsonb_build_object('trust_level', p_trust_level));
-  v_decision := authz.profile_guard(authz.decide('profile.admin', p_name, jsonb_build_object('trust_level', p_trust_level)),
-                                    null, p_trust_level);
+  v_decision := authz.gate('profile.admin', 'profile', p_name,
+    jsonb_build_object('trust_level', p_trust_level, 'grants_trust', p_trust_level), p_event => 'profile.create');
   if not v_decision.allowed then
-    perform audit.record('profile.create', 'denied', 'profile', p_name, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, p_name, '{}')::api.profile_result;
+    return coord.profile_result(p_profile => p_name, p_refusal => v_decision);
   end if;
   if exists (select from coord.profiles as f where f.tenant_id = v_me.tenant_id and f.name = p_name) then
     perform coord.fail('CO304', format('a profile named %s exists', p_name), 'change it with update_profile');
@@ -32,7 +31,7 @@ begin
   insert into coord.profiles select v_profile.*;
   perform audit.record('profile.create', 'created', 'profile', p_name, null,
     to_jsonb(coord.profile_view(v_profile)), v_decision, 'notice');
-  return row(true, 'created', null, p_name, to_jsonb(coord.profile_view(v_profile)))::api.profile_result;
+  return coord.profile_result('created', p_name, p_details => to_jsonb(coord.profile_view(v_profile)));
 end;
 $$;
 

@@ -14,12 +14,12 @@ begin
   select f.* into v_before from coord.profiles as f
   where f.tenant_id = v_me.tenant_id and f.id = coord.profile_id(v_me.tenant_id, p_name);
   v_profile := coord.apply_profile_settings(v_before, p_settings);
-  v_decision := authz.profile_guard(authz.decide('profile.admin', p_name, p_settings), v_before.id,
-                                    greatest(v_profile.trust_level, v_before.trust_level));
+  v_decision := authz.gate('profile.admin', 'profile', p_name,
+    jsonb_build_object('settings', p_settings, 'changes_profile', v_before.id,
+                       'grants_trust', greatest(v_profile.trust_level, v_before.trust_level)),
+    jsonb_build_object('settings', p_settings), p_event => 'profile.update');
   if not v_decision.allowed then
-    perform audit.record('profile.update', 'denied', 'profile', p_name, v_decision.reason,
-      jsonb_build_object('settings', p_settings), v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, p_name, '{}')::api.profile_result;
+    return coord.profile_result(p_profile => p_name, p_refusal => v_decision);
   end if;
   v_profile.updated_at := coord.now();
   update coord.profiles as f
@@ -31,7 +31,7 @@ begin
   where f.tenant_id = v_me.tenant_id and f.id = v_before.id;
   perform audit.record('profile.update', 'updated', 'profile', p_name, null,
     jsonb_build_object('settings', p_settings, 'before', to_jsonb(coord.profile_view(v_before))), v_decision, 'notice');
-  return row(true, 'updated', null, p_name, to_jsonb(coord.profile_view(v_profile)))::api.profile_result;
+  return coord.profile_result('updated', p_name, p_details => to_jsonb(coord.profile_view(v_profile)));
 end;
 $$;
 

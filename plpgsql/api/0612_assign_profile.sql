@@ -22,16 +22,15 @@ begin
     and f.id = case when p_profile is null
                     then (select n.default_profile_id from coord.tenants as n where n.id = v_me.tenant_id)
                     else coord.profile_id(v_me.tenant_id, p_profile) end;
-  v_decision := authz.profile_guard(authz.decide('profile.admin', p_agent, jsonb_build_object('profile', p_profile)),
-                                    null, v_profile.trust_level, v_agent.id);
+  v_decision := authz.gate('profile.admin', 'principal', v_agent.id::text,
+    jsonb_build_object('profile', p_profile, 'changes_principal', v_agent.id, 'grants_trust', v_profile.trust_level),
+    jsonb_build_object('agent', p_agent, 'profile', p_profile), p_event => 'profile.assign');
   if not v_decision.allowed then
-    perform audit.record('profile.assign', 'denied', 'principal', v_agent.id::text, v_decision.reason,
-      jsonb_build_object('agent', p_agent, 'profile', p_profile), v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, v_profile.name, '{}')::api.profile_result;
+    return coord.profile_result(p_profile => v_profile.name, p_refusal => v_decision);
   end if;
   perform coord.set_agent_profile(v_me.tenant_id, v_agent.id, p_agent, p_profile, p_authz => v_decision);
-  return row(true, 'assigned', null, v_profile.name,
-             jsonb_build_object('agent', p_agent, 'default', p_profile is null))::api.profile_result;
+  return coord.profile_result('assigned', v_profile.name,
+    p_details => jsonb_build_object('agent', p_agent, 'default', p_profile is null));
 end;
 $$;
 

@@ -13,16 +13,16 @@ declare
   v_decision authz.decision;
 begin
   -- Moving the default changes every agent without a profile: the caller may not be one of them.
-  v_decision := authz.profile_guard(authz.decide('profile.admin', p_profile), v_old, v_trust);
+  v_decision := authz.gate('profile.admin', 'profile', p_profile,
+    jsonb_build_object('changes_profile', v_old, 'grants_trust', v_trust), p_event => 'profile.set_default');
   if not v_decision.allowed then
-    perform audit.record('profile.set_default', 'denied', 'profile', p_profile, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, p_profile, '{}')::api.profile_result;
+    return coord.profile_result(p_profile => p_profile, p_refusal => v_decision);
   end if;
   update coord.tenants as n set default_profile_id = v_id where n.id = v_me.tenant_id;
   perform audit.record('profile.set_default', 'default_set', 'profile', p_profile, null,
     jsonb_build_object('before', (select f.name from coord.profiles as f where f.tenant_id = v_me.tenant_id and f.id = v_old)),
     v_decision, 'notice');
-  return row(true, 'default_set', null, p_profile, '{}')::api.profile_result;
+  return coord.profile_result('default_set', p_profile);
 end;
 $$;
 

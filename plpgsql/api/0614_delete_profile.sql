@@ -14,22 +14,23 @@ begin
   select f.* into v_profile from coord.profiles as f
   where f.tenant_id = v_me.tenant_id and f.id = coord.profile_id(v_me.tenant_id, p_name)
   for update;
-  v_decision := authz.profile_guard(authz.decide('profile.admin', p_name), v_profile.id, v_profile.trust_level);
-  v_view := coord.profile_view(v_profile);
+  v_decision := authz.gate('profile.admin', 'profile', p_name,
+    jsonb_build_object('changes_profile', v_profile.id, 'grants_trust', v_profile.trust_level),
+    p_event => 'profile.delete');
   if not v_decision.allowed then
-    perform audit.record('profile.delete', 'denied', 'profile', p_name, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, p_name, '{}')::api.profile_result;
+    return coord.profile_result(p_profile => p_name, p_refusal => v_decision);
   end if;
+  v_view := coord.profile_view(v_profile);
   if v_view.is_default or v_view.agents > 0 then
     perform audit.record('profile.delete', 'in_use', 'profile', p_name, null, to_jsonb(v_view), v_decision);
-    return row(false, 'in_use',
+    return coord.profile_result('in_use', p_name,
       case when v_view.is_default then 'it is the tenant default; make another profile the default first'
            else format('%s agents have it; assign them another profile first', v_view.agents) end,
-      p_name, jsonb_build_object('is_default', v_view.is_default, 'agents', v_view.agents))::api.profile_result;
+      jsonb_build_object('is_default', v_view.is_default, 'agents', v_view.agents));
   end if;
   delete from coord.profiles as f where f.tenant_id = v_me.tenant_id and f.id = v_profile.id;
   perform audit.record('profile.delete', 'deleted', 'profile', p_name, null, to_jsonb(v_view), v_decision, 'notice');
-  return row(true, 'deleted', null, p_name, '{}')::api.profile_result;
+  return coord.profile_result('deleted', p_name);
 end;
 $$;
 

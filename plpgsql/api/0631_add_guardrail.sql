@@ -72,10 +72,10 @@ begin
   if exists (select from authz.guardrails as g where g.tenant_id = v_me.tenant_id and g.name = p_name) then
     perform coord.fail('CO476', format('rule %s exists in this tenant', p_name));
   end if;
-  v_decision := authz.decide('guardrail.admin', p_name, jsonb_build_object('severity', p_severity));
+  v_decision := authz.gate('guardrail.admin', 'guardrail', p_name, jsonb_build_object('severity', p_severity),
+    p_event => 'guardrail.add');
   if not v_decision.allowed then
-    perform audit.record('guardrail.add', 'denied', 'guardrail', p_name, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+    return coord.result(p_refusal => v_decision);
   end if;
   insert into authz.guardrails (tenant_id, name, category, applies_to, actions, targets, pattern, severity, override_trust,
                                 mode, description, heads, created_by, created_at, updated_at)
@@ -87,11 +87,11 @@ begin
     jsonb_build_object('rule_id', v_id, 'category', p_category, 'applies_to', p_applies_to, 'pattern', p_pattern,
                        'actions', p_actions, 'targets', p_targets,
                        'severity', p_severity, 'mode', p_mode, 'override_trust', v_override), v_decision);
-  return row(true, 'added', null, jsonb_build_object('rule_id', v_id, 'name', p_name, 'override_trust', v_override))::api.result;
+  return coord.result('added', p_details => jsonb_build_object('rule_id', v_id, 'name', p_name, 'override_trust', v_override));
 end;
 $$;
 
 comment on function api.add_guardrail(text, text, text, text, text, text, text, smallint, text[], text[]) is
-'Operators: adds a guardrail rule to your tenant: an operation rule (p_applies_to any, p_actions: the effects it is about, p_targets: the target classes, null for any; words from authz.guard_vocabulary, coord guard vocabulary) or a pattern rule (p_pattern: a PostgreSQL ARE, \y is a word boundary, matched against the canonical units of p_applies_to command, sql or path; see docs/architecture.md, Guardrails); p_category filesystem, git, database, deployment, credentials, process, network, persistence, privilege, security, supply-chain or infrastructure; p_severity low, medium, high or critical; p_mode block or needs_approval; p_override_trust defaults to 3 for low/medium and 4 for high (critical: nobody). Code added with details.rule_id. Errors: CO474 invalid field, CO473 bad regex, CO476 name exists.';
+'Operators: adds a guardrail rule to your tenant: an operation rule (p_applies_to any, p_actions: the effects it is about, p_targets: the target classes, null for any; words from authz.guard_vocabulary, coord guard vocabulary) or a pattern rule (p_pattern: a PostgreSQL ARE, \y is a word boundary, matched against the canonical units of p_applies_to command, sql or path; see docs/architecture.md, Guardrails); p_category filesystem, git, database, deployment, credentials, process, network, persistence, privilege, security, supply-chain or infrastructure; p_severity low, medium, high or critical; p_mode block or needs_approval; p_override_trust defaults to 3 for low/medium and 4 for high (critical: nobody). Code added with details.rule_id; denied when the policy refuses (details.rule). Errors: CO474 invalid field, CO473 bad regex, CO476 name exists.';
 revoke all on function api.add_guardrail(text, text, text, text, text, text, text, smallint, text[], text[]) from public;
 grant execute on function api.add_guardrail(text, text, text, text, text, text, text, smallint, text[], text[]) to coord_operator;

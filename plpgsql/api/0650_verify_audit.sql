@@ -7,7 +7,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := coord.principal();
-  v_decision authz.decision := authz.decide('audit.verify');
+  v_decision authz.decision;
   v_sealed integer := 0;
   v_report jsonb;
   v_saved jsonb;
@@ -18,10 +18,9 @@ begin
   if p_head is not null then
     perform audit.parse_head(p_head);  -- CO603 before anything is written
   end if;
+  v_decision := authz.gate('audit.verify', 'tenant', v_me.tenant_id::text);
   if not v_decision.allowed then
-    perform audit.record('audit.verify', 'denied', 'tenant', v_me.tenant_id::text, v_decision.reason, '{}',
-      v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+    return coord.result(p_refusal => v_decision);
   end if;
   -- Seal what has finished first (waiting for a concurrent sealer), so the verdict covers
   -- every event whose transaction is over. Sealing only derives links; it changes no event.
@@ -55,9 +54,9 @@ begin
     'tenant', v_me.tenant_id::text, v_problem, v_report, v_decision,
     case when (v_report ->> 'ok')::boolean then 'info' else 'critical' end);
   if (v_report ->> 'ok')::boolean then
-    return row(true, 'intact', null, v_report)::api.result;
+    return coord.result('intact', p_details => v_report);
   end if;
-  return row(false, 'broken',
+  return coord.result('broken',
     case
       when v_problem = 'head_missing' then
         format('head_missing: the saved head is chain_seq %s; %s: chain_seq %s are missing',
@@ -72,11 +71,11 @@ begin
                coalesce(v_report ->> 'chain_seq', '-'), coalesce(v_report ->> 'event_id', '-'),
                v_report ->> 'expected', v_report ->> 'found')
     end,
-    v_report)::api.result;
+    v_report);
 end;
 $$;
 
 comment on function api.verify_audit(boolean, text) is
-'Operators and auditors: seal the tenant''s finished audit events (p_seal, default true) and verify its hash chain from the archived anchor; with p_head (a head coord audit head printed earlier and kept elsewhere) also that the chain still holds that link, which finds the newest links deleted or the chain rewritten; and that the DDL guard''s event triggers are in place. Code intact (details: sealed, unsealed, head_seq, head_hash, saved_head, guard) or broken (ok false; details.problem: a chain problem (link_missing, prev_hash_mismatch, event_missing, order_violation, hash_mismatch, event_unlinked) with chain_seq, event_id, expected, found; else head_missing (details.saved_head.missing names the positions) or head_mismatch; else guard_missing or guard_disabled). Errors: CO603 malformed head, CO604 a head of another tenant. Every verification is audited as audit.verify.';
+'Operators and auditors: seal the tenant''s finished audit events (p_seal, default true) and verify its hash chain from the archived anchor; with p_head (a head coord audit head printed earlier and kept elsewhere) also that the chain still holds that link, which finds the newest links deleted or the chain rewritten; and that the DDL guard''s event triggers are in place. Code intact (details: sealed, unsealed, head_seq, head_hash, saved_head, guard) or broken (ok false; details.problem: a chain problem (link_missing, prev_hash_mismatch, event_missing, order_violation, hash_mismatch, event_unlinked) with chain_seq, event_id, expected, found; else head_missing (details.saved_head.missing names the positions) or head_mismatch; else guard_missing or guard_disabled). A refusal of the policy is denied (details.rule). Errors: CO603 malformed head, CO604 a head of another tenant. Every verification is audited as audit.verify.';
 revoke all on function api.verify_audit(boolean, text) from public;
 grant execute on function api.verify_audit(boolean, text) to coord_operator, coord_auditor;

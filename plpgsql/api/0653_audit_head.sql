@@ -7,14 +7,13 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_me api.principal_info := coord.principal();
-  v_decision authz.decision := authz.decide('audit.head');
+  v_decision authz.decision;
   v_head jsonb;
 begin
   perform coord.require_read_committed();
+  v_decision := authz.gate('audit.head', 'tenant', v_me.tenant_id::text);
   if not v_decision.allowed then
-    perform audit.record('audit.head', 'denied', 'tenant', v_me.tenant_id::text, v_decision.reason, '{}',
-      v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+    return coord.result(p_refusal => v_decision);
   end if;
   -- Seal first (as verify does), so the head covers every event whose transaction is over.
   if p_seal then
@@ -23,7 +22,7 @@ begin
   v_head := audit.chain_head(v_me.tenant_id);
   -- Who took which head is on record (the event itself comes after the head in the chain).
   perform audit.record('audit.head', 'exported', 'tenant', v_me.tenant_id::text, null, v_head, v_decision, 'notice');
-  return row(true, 'head', null, v_head)::api.result;
+  return coord.result('head', p_details => v_head);
 end;
 $$;
 

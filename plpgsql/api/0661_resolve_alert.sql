@@ -13,10 +13,9 @@ begin
   if p_note is null or char_length(btrim(p_note)) = 0 or char_length(p_note) > 1000 then
     perform coord.fail('CO497', format('note has %s characters', coalesce(char_length(p_note)::text, 'no')));
   end if;
-  v_decision := authz.decide('alert.resolve', p_alert_id::text);
+  v_decision := authz.gate('alert.resolve', 'alert', p_alert_id::text);
   if not v_decision.allowed then
-    perform audit.record('alert.resolve', 'denied', 'alert', p_alert_id::text, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+    return coord.result(p_refusal => v_decision);
   end if;
   -- The row lock orders a resolve after a concurrent bump (and vice versa).
   select a.id, a.state, a.resolved_at, r.name as rule, a.actor_name, a.event_count
@@ -29,8 +28,8 @@ begin
     perform coord.fail('CO494', format('alert %s', p_alert_id));
   end if;
   if v_alert.state = 'resolved' then
-    return row(false, 'already_resolved', format('resolved at %s', v_alert.resolved_at),
-               jsonb_build_object('alert_id', p_alert_id))::api.result;
+    return coord.result('already_resolved', format('resolved at %s', v_alert.resolved_at),
+                        jsonb_build_object('alert_id', p_alert_id));
   end if;
   update coord.alerts
   set state = 'resolved', resolved_at = coord.now(), resolved_by = v_me.principal_id, resolution = p_note
@@ -38,8 +37,8 @@ begin
   perform audit.record('alert.resolve', 'resolved', 'alert', p_alert_id::text, p_note,
     jsonb_build_object('rule', v_alert.rule, 'actor_name', v_alert.actor_name, 'event_count', v_alert.event_count),
     v_decision, 'notice');
-  return row(true, 'resolved', null,
-             jsonb_build_object('alert_id', p_alert_id, 'rule', v_alert.rule, 'event_count', v_alert.event_count))::api.result;
+  return coord.result('resolved',
+    p_details => jsonb_build_object('alert_id', p_alert_id, 'rule', v_alert.rule, 'event_count', v_alert.event_count));
 end;
 $$;
 

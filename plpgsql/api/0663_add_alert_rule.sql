@@ -25,10 +25,10 @@ begin
     perform coord.fail('CO492', 'action_pattern, decisions, threshold, within and severity are required');
   end if;
   perform coord.check_alert_rule(p_action_pattern, p_decisions, p_threshold, p_within, p_severity, p_description);
-  v_decision := authz.decide('alert.rule', p_name, jsonb_build_object('change', 'add'));
+  v_decision := authz.gate('alert.rule', 'alert_rule', p_name, jsonb_build_object('change', 'add'),
+    p_event => 'alert.rule_add');
   if not v_decision.allowed then
-    perform audit.record('alert.rule_add', 'denied', 'alert_rule', p_name, v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+    return coord.result(p_refusal => v_decision);
   end if;
   insert into coord.alert_rules (tenant_id, name, action_pattern, decisions, threshold, within, severity,
                                  description, created_by, created_at, updated_at)
@@ -38,13 +38,13 @@ begin
   returning id into v_id;
   if v_id is null then
     perform audit.record('alert.rule_add', 'exists', 'alert_rule', p_name, null, '{}', v_decision);
-    return row(false, 'exists', format('a rule named %s exists; change it with set_alert_rule', p_name),
-               jsonb_build_object('name', p_name))::api.result;
+    return coord.result('exists', format('a rule named %s exists; change it with set_alert_rule', p_name),
+                        jsonb_build_object('name', p_name));
   end if;
   perform audit.record('alert.rule_add', 'added', 'alert_rule', p_name, p_description,
     jsonb_build_object('rule_id', v_id, 'action_pattern', p_action_pattern, 'decisions', p_decisions,
                        'threshold', p_threshold, 'within', p_within::text, 'severity', p_severity), v_decision);
-  return row(true, 'added', null, jsonb_build_object('rule_id', v_id, 'name', p_name))::api.result;
+  return coord.result('added', p_details => jsonb_build_object('rule_id', v_id, 'name', p_name));
 end;
 $$;
 

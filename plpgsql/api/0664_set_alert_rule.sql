@@ -24,10 +24,10 @@ begin
   v_changes := jsonb_strip_nulls(jsonb_build_object('enabled', p_enabled, 'threshold', p_threshold,
     'within', p_within::text, 'severity', p_severity, 'action_pattern', p_action_pattern,
     'decisions', p_decisions, 'description', p_description));
-  v_decision := authz.decide('alert.rule', p_name, jsonb_build_object('change', 'set'));
+  v_decision := authz.gate('alert.rule', 'alert_rule', left(p_name, 100), jsonb_build_object('change', 'set'),
+    p_event => 'alert.rule_set');
   if not v_decision.allowed then
-    perform audit.record('alert.rule_set', 'denied', 'alert_rule', left(p_name, 100), v_decision.reason, '{}', v_decision, 'warning');
-    return row(false, 'denied', v_decision.reason, '{}')::api.result;
+    return coord.result(p_refusal => v_decision);
   end if;
   select r.id into v_rule from coord.alert_rules as r
   where r.tenant_id = v_me.tenant_id and r.name = p_name
@@ -47,7 +47,7 @@ begin
   where r.tenant_id = v_me.tenant_id and r.id = v_rule.id;
   perform audit.record('alert.rule_set', 'changed', 'alert_rule', p_name, null,
     jsonb_build_object('rule_id', v_rule.id, 'changes', v_changes), v_decision, 'notice');
-  return row(true, 'changed', null, jsonb_build_object('rule_id', v_rule.id, 'changes', v_changes))::api.result;
+  return coord.result('changed', p_details => jsonb_build_object('rule_id', v_rule.id, 'changes', v_changes));
 end;
 $$;
 

@@ -2,7 +2,9 @@
 -- only. A deny is a value the caller turns into a result (and audits); it is never an error.
 -- Volatile: an allowed mutating call of an agent with an hourly budget is counted here.
 -- p_context.grants (a JSON array of scopes) names scopes the action would put on tokens it
--- issues: each must be held by the caller's own token, so nobody mints a broader token.
+-- issues: each must be held by the caller's own token, so nobody mints a broader token. What a
+-- call touches (whose task, which profile, how much trust it hands out) is judged last, by
+-- authz.object_refusal. api functions reach this through authz.gate.
 -- p_within names the action of the call a further decision belongs to (the leases a claim
 -- takes, the leases a heartbeat extends): that call was counted against calls_per_hour and
 -- noted for its events by its own decision, so this one is neither.
@@ -76,6 +78,10 @@ begin
                v_profile.calls_per_hour));
       exit rules;
     end if;
+    v_decision := authz.object_refusal(p_action, v_principal, v_profile, v_trust, p_context);
+    if v_decision.rule is not null then
+      exit rules;
+    end if;
     v_decision := row(true, 'allow', 'native', 'profile.allowed',
       format('trust %s (profile %s) may %s with scope %s', v_trust, v_profile.name, p_action, v_action.scope));
   end rules;
@@ -87,5 +93,5 @@ begin
 end;
 $$;
 
-comment on function authz.decide(text, text, jsonb, text) is 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls). p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision.';
+comment on function authz.decide(text, text, jsonb, text) is 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision.';
 revoke all on function authz.decide(text, text, jsonb, text) from public;

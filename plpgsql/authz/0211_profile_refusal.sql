@@ -3,7 +3,7 @@
 create or replace function authz.profile_refusal(p_action text, p_profile coord.profiles, p_context jsonb)
 returns authz.decision
 language plpgsql
-immutable
+stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -39,9 +39,16 @@ begin
       format('lease %s exceeds the task duration of %s allowed by profile %s',
              p_context ->> 'lease', p_profile.max_task_duration, p_profile.name))::authz.decision;
   end if;
+  -- The profile bounds a claim's whole life, renewals included: claimed_at + max_task_duration.
+  if p_action = 'task.renew' and p_profile.max_task_duration is not null
+     and (p_context ->> 'expires_at')::timestamptz > (p_context ->> 'claimed_at')::timestamptz + p_profile.max_task_duration then
+    return row(false, 'deny', 'native', 'profile.max_task_duration',
+      format('the claim may last until %s under profile %s',
+             (p_context ->> 'claimed_at')::timestamptz + p_profile.max_task_duration, p_profile.name))::authz.decision;
+  end if;
   return null;
 end;
 $$;
 
-comment on function authz.profile_refusal(text, coord.profiles, jsonb) is 'Deny decision when the action or its context (ttl, lease, kinds) breaks the profile: rules profile.operation, profile.max_lock_ttl (lease or session ttl), profile.task_kind, profile.max_task_duration; null otherwise.';
+comment on function authz.profile_refusal(text, coord.profiles, jsonb) is 'Deny decision when the action or its context (ttl, lease, kinds) breaks the profile: rules profile.operation, profile.max_lock_ttl (lease or session ttl), profile.task_kind, profile.max_task_duration (a lease longer than it, or a renewal past claimed_at + it: context claimed_at, expires_at); null otherwise.';
 revoke all on function authz.profile_refusal(text, coord.profiles, jsonb) from public;

@@ -88,6 +88,7 @@ from (values
   ('CO303', 'token_unknown',            'coord', 400, 66, 'unknown token', 'list tokens with coord token list'),
   ('CO304', 'name_taken',               'coord', 400, 65, 'name already in use in this tenant', 'choose another name'),
   ('CO501', 'server_misconfigured',     'coord', 400, 78, 'server is misconfigured', 'run coord migrate'),
+  ('CO502', 'outcome_unregistered',     'coord', 400, 70, 'a result code is not in the outcome registry', 'a bug in the server: register the code in coord.outcome_registry with what it means, or correct its spelling'),
   ('CO900', 'wait_retry',               'internal', 400, 70, 'internal retry signal', 'never escapes a function; report it as a bug if seen'),
   ('CO601', 'audit_immutable',          'coord', 400, 77, 'the audit log is append-only', 'audit events are never updated or deleted; retention archives whole partitions'),
   ('CO602', 'audit_ddl_refused',        'coord', 400, 77, 'DDL on the audit trail is refused outside retention and migrations', 'audit data leaves only through coord audit archive; schema changes come as coord migrate'),

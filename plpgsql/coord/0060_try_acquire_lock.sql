@@ -84,7 +84,7 @@ begin
     from jsonb_array_elements(v_conflicts) as c
     join coord.principals as p on p.tenant_id = p_tenant_id and p.id = (c ->> 'holder_id')::uuid;
     v_top := v_conflicts -> 0;
-    return coord.make_lock_result(false, 'busy', p_path,
+    return coord.lock_result('busy', p_path,
       p_reason => format('%s holds %s (%s) until %s', v_top ->> 'holder_name', v_top ->> 'path',
                          v_top ->> 'mode', v_top ->> 'expires_at'),
       p_mode => p_mode::text, p_holder => v_top,
@@ -96,7 +96,7 @@ begin
     set expires_at = v_expires_at, renewed_at = p_now, reason = coalesce(p_reason, reason),
         task_id = coalesce(p_task_id, task_id)
     where id = v_own_id;
-    return coord.make_lock_result(true, 'renewed', p_path, p_mode => p_mode::text,
+    return coord.lock_result('renewed', p_path, p_mode => p_mode::text,
       p_fence => v_own_fence, p_expires_at => v_expires_at);
   end if;
 
@@ -106,7 +106,7 @@ begin
     set mode = p_mode, fence = v_fence, reason = p_reason,
         acquired_at = p_now, renewed_at = null, expires_at = v_expires_at, task_id = coalesce(p_task_id, task_id)
     where id = v_own_id;
-    return coord.make_lock_result(true, 'granted', p_path,
+    return coord.lock_result('granted', p_path,
       p_reason => format('mode changed from %s', v_own_mode), p_mode => p_mode::text,
       p_fence => v_fence, p_expires_at => v_expires_at,
       p_details => jsonb_build_object('previous_mode', v_own_mode, 'previous_fence', v_own_fence));
@@ -114,7 +114,7 @@ begin
 
   insert into coord.locks (tenant_id, path, mode, holder_id, session_id, task_id, fence, reason, acquired_at, expires_at)
   values (p_tenant_id, p_path, p_mode, p_holder_id, p_session_id, p_task_id, v_fence, p_reason, p_now, v_expires_at);
-  return coord.make_lock_result(true, 'granted', p_path, p_mode => p_mode::text,
+  return coord.lock_result('granted', p_path, p_mode => p_mode::text,
     p_fence => v_fence, p_expires_at => v_expires_at);
 end;
 $$;

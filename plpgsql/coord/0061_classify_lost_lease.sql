@@ -9,11 +9,11 @@ set search_path = pg_catalog, pg_temp
 as $$
   select case
     when newest.fence is not null then
-      coord.make_lock_result(false, 'stale_fence', p_path,
+      coord.lock_result('stale_fence', p_path,
         p_reason => format('fence %s is stale: the path was granted again with fence %s', p_fence, newest.fence),
         p_details => jsonb_build_object('presented_fence', p_fence))
     else
-      coord.make_lock_result(false, 'not_held', p_path,
+      coord.lock_result('not_held', p_path,
         p_reason => format('no lease on %s with fence %s is held by you', p_path, p_fence),
         p_details => jsonb_build_object('presented_fence', p_fence))
   end

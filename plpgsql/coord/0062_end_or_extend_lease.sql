@@ -36,14 +36,14 @@ begin
 
   if v_lease.expires_at <= p_now then
     delete from coord.locks where id = v_lease.id;
-    return coord.make_lock_result(false, 'expired', p_path,
+    return coord.lock_result('expired', p_path,
       p_reason => format('the lease expired at %s; it no longer protects anything', v_lease.expires_at),
       p_mode => v_lease.mode::text,
       p_details => jsonb_build_object('presented_fence', p_fence, 'expired_at', v_lease.expires_at));
   end if;
 
   if v_lease.task_id is not null then
-    return coord.make_lock_result(false, 'held_by_task', p_path,
+    return coord.lock_result('held_by_task', p_path,
       p_reason => format('the lease belongs to task %s: it ends with the task, and renew_task extends it', v_lease.task_id),
       p_mode => v_lease.mode::text, p_fence => v_lease.fence,
       p_details => jsonb_build_object('task_id', v_lease.task_id));
@@ -51,12 +51,12 @@ begin
 
   if p_new_expiry is null then
     delete from coord.locks where id = v_lease.id;
-    return coord.make_lock_result(true, 'released', p_path,
+    return coord.lock_result('released', p_path,
       p_mode => v_lease.mode::text, p_fence => v_lease.fence);
   end if;
 
   update coord.locks set expires_at = p_new_expiry, renewed_at = p_now where id = v_lease.id;
-  return coord.make_lock_result(true, 'renewed', p_path,
+  return coord.lock_result('renewed', p_path,
     p_mode => v_lease.mode::text, p_fence => v_lease.fence, p_expires_at => p_new_expiry);
 end;
 $$;

@@ -48,8 +48,9 @@ begin
                                          'scopes', p_scopes, 'expires_at', v_expires_at, 'label', p_label)),
     p_tenant_id => p_tenant_id);
 
-  return row(true, 'issued', null, p_principal_id, v_principal.name, v_principal.tenant_name, v_principal.role::text,
-             v_token_id, v_token, p_scopes, v_expires_at)::api.token_grant;
+  return coord.token_result('issued', p_principal_id => p_principal_id, p_principal_name => v_principal.name,
+    p_tenant_name => v_principal.tenant_name, p_role => v_principal.role::text, p_token_id => v_token_id,
+    p_token => v_token, p_scopes => p_scopes, p_expires_at => v_expires_at);
 end;
 $$;
 

@@ -17,15 +17,14 @@ begin
     perform coord.fail('CO303', format('token %s', p_token_id));
   end if;
   if v_token.revoked_at is not null then
-    return row(true, 'already_revoked', format('revoked at %s', v_token.revoked_at),
-               jsonb_build_object('token_id', p_token_id, 'principal_name', v_token.name))::api.result;
+    return coord.result('already_revoked', format('revoked at %s', v_token.revoked_at),
+                        jsonb_build_object('token_id', p_token_id, 'principal_name', v_token.name));
   end if;
 
   update coord.tokens set revoked_at = coord.now() where id = p_token_id;
   perform audit.record('token.revoke', 'revoked', 'token', p_token_id::text, null,
     jsonb_build_object('principal_name', v_token.name), p_tenant_id => p_tenant_id, p_severity => 'notice');
-  return row(true, 'revoked', null,
-             jsonb_build_object('token_id', p_token_id, 'principal_name', v_token.name))::api.result;
+  return coord.result('revoked', p_details => jsonb_build_object('token_id', p_token_id, 'principal_name', v_token.name));
 end;
 $$;
 

@@ -21,7 +21,7 @@ declare
   v_placed boolean[];
   v_progress boolean;
   v_ids bigint[];                -- batch index -> task id
-  v_codes text[];
+  v_duplicate boolean[];        -- batch index -> whether pending work had its unique_key
   v_item jsonb;
   v_dep jsonb;
   v_paths text[];
@@ -137,7 +137,7 @@ begin
 
   -- 4. Insert in dependency order.
   v_ids := array_fill(null::bigint, array[v_count]);
-  v_codes := array_fill(null::text, array[v_count]);
+  v_duplicate := array_fill(false, array[v_count]);
   foreach i in array v_order loop
     v_item := v_items[i];
     select count(*) filter (where jsonb_typeof(d) = 'string'
@@ -166,9 +166,8 @@ begin
         raise exception using errcode = 'serialization_failure', message = 'transaction conflict, safe to retry',
           detail = 'the pending task with this unique_key finished while submitting', hint = 'retry the call';
       end if;
-      v_codes[i] := 'duplicate';
+      v_duplicate[i] := true;
     else
-      v_codes[i] := 'submitted';
       insert into coord.task_dependencies (tenant_id, task_id, depends_on_id)
       select distinct p_me.tenant_id, v_id,
              case when jsonb_typeof(d) = 'number' then (d #>> '{}')::bigint
@@ -180,15 +179,16 @@ begin
 
   for i in 1 .. v_count loop
     select t.state, t.run_after into v_row from coord.tasks as t where t.id = v_ids[i];
-    if v_codes[i] = 'duplicate' then
+    if v_duplicate[i] then
       perform audit.record('task.submit', 'duplicate', 'task', v_ids[i]::text,
         format('pending task %s already has unique_key %s', v_ids[i], v_items[i] ->> 'unique_key'),
         jsonb_build_object('kind', v_items[i] ->> 'kind', 'unique_key', v_items[i] ->> 'unique_key'));
     end if;
-    return next row(true, v_codes[i],
-      case when v_codes[i] = 'duplicate' then 'a pending task of this kind has this unique_key' end,
-      v_ids[i], v_row.state::text, null::bigint, null::integer, v_row.run_after,
-      case when v_items[i] ? 'ref' then jsonb_build_object('ref', v_items[i] ->> 'ref') else '{}' end)::api.task_result;
+    return next coord.task_result(case when v_duplicate[i] then 'duplicate' else 'submitted' end, v_ids[i],
+      case when v_duplicate[i] then 'a pending task of this kind has this unique_key' end,
+      p_state => v_row.state::text, p_run_after => v_row.run_after,
+      p_details => case when v_items[i] ? 'ref' then jsonb_build_object('ref', v_items[i] ->> 'ref') else '{}' end,
+      p_ok => true);
   end loop;
 end;
 $$;

@@ -5,7 +5,10 @@
 -- only if the claimant may take them: the gate's decision for lock.acquire (scope, trust,
 -- allowed operations, max_lock_ttl against the claim's lease), taken at the first such task,
 -- and the profile's max_locks. A task whose leases are refused or busy is skipped and stays
--- queued, untouched; each claim gets a new fencing claim token and a lease.
+-- queued, untouched; each claim gets a new fencing claim token and a lease. A claim that takes
+-- nothing is still a decision, and every decision is on record: it is audited as task.claim
+-- with its code (at_limit, denied with the lease decision that refused, or empty), under the
+-- decision of the call (the statement's).
 create or replace function coord.claim_tasks_as(
   p_me api.principal_info,
   p_kinds text[],
@@ -39,6 +42,8 @@ declare
   v_over bigint[] := '{}';
   v_over_limit jsonb;
   v_limit jsonb;
+  v_kinds text := array_to_string(p_kinds, ',');
+  v_none api.claim_result;
 begin
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
@@ -53,9 +58,10 @@ begin
     and t.lease_expires_at > v_now;
   v_room := least(p_limit, v_max - v_held);
   if v_room <= 0 then
-    return next row(false, 'at_limit', format('you hold %s live claims; the limit is %s', v_held, v_max),
-      null, null, null, null, null, null, null, null, null,
-      jsonb_build_object('held', v_held, 'limit', v_max))::api.claim_result;
+    v_none := coord.claim_result('at_limit', format('you hold %s live claims; the limit is %s', v_held, v_max),
+      p_details => jsonb_build_object('held', v_held, 'limit', v_max));
+    perform audit.record('task.claim', v_none.code, 'kinds', v_kinds, v_none.reason, v_none.details, null, 'warning');
+    return next v_none;
     return;
   end if;
 
@@ -80,16 +86,14 @@ begin
         continue;
       end if;
       if v_leases_allowed is null then
-        -- Every lease passes the decision acquire_lock takes; this claim was counted already.
-        v_lease_decision := authz.decide('lock.acquire', array_to_string(v_candidate.lock_paths, ','),
-          jsonb_build_object('mode', 'exclusive', 'ttl', p_lease, 'task_id', v_candidate.id), 'task.claim');
+        -- Every lease passes the decision acquire_lock takes (a refusal is audited by the gate);
+        -- this claim was counted already.
+        v_lease_decision := authz.gate('lock.acquire', 'task', v_candidate.id::text,
+          jsonb_build_object('mode', 'exclusive', 'ttl', p_lease, 'task_id', v_candidate.id),
+          jsonb_build_object('paths', v_candidate.lock_paths, 'mode', 'exclusive', 'ttl', p_lease,
+                             'task_id', v_candidate.id),
+          p_within => 'task.claim');
         v_leases_allowed := v_lease_decision.allowed;
-        if not v_leases_allowed then
-          perform audit.record('lock.acquire', 'denied', 'task', v_candidate.id::text, v_lease_decision.reason,
-            jsonb_build_object('paths', v_candidate.lock_paths, 'mode', 'exclusive', 'ttl', p_lease,
-                               'task_id', v_candidate.id),
-            v_lease_decision, 'warning');
-        end if;
       end if;
       if not v_leases_allowed then
         v_refused := v_refused || v_candidate.id;
@@ -135,9 +139,11 @@ begin
           where t.id = any (v_ids)
           returning t.id, t.kind, t.payload, t.priority, t.claim, t.attempts, t.max_attempts, t.lease_expires_at
         )
-        select true, 'claimed'::text, null::text, c.id, c.kind::text, c.payload, c.priority, c.claim, c.attempts,
-               c.max_attempts, c.lease_expires_at, coalesce(v_leases -> c.id::text, '{}'), '{}'::jsonb
+        select r.*
         from claimed as c
+        cross join lateral coord.claim_result('claimed', p_task_id => c.id, p_kind => c.kind::text, p_payload => c.payload,
+          p_priority => c.priority, p_claim => c.claim, p_attempt => c.attempts, p_max_attempts => c.max_attempts,
+          p_lease_expires_at => c.lease_expires_at, p_locks => coalesce(v_leases -> c.id::text, '{}')) as r
         order by c.priority desc, c.id;
       v_claimed := v_claimed + cardinality(v_ids);
     end if;
@@ -156,26 +162,28 @@ begin
   end if;
   -- Nothing claimed: say why, the refusal of a policy first.
   if cardinality(v_refused) > 0 then
-    return next row(false, 'denied',
-      format('task %s declares leases you may not take: %s', array_to_string(v_refused, ', '), v_lease_decision.reason),
-      null, null, null, null, null, null, null, null, null,
-      jsonb_build_object('rule', v_lease_decision.rule, 'task_ids', to_jsonb(v_refused)))::api.claim_result;
+    v_none := coord.claim_result(
+      p_reason => format('task %s declares leases you may not take: %s', array_to_string(v_refused, ', '),
+                         v_lease_decision.reason),
+      p_details => jsonb_build_object('task_ids', to_jsonb(v_refused)), p_refusal => v_lease_decision);
   elsif cardinality(v_over) > 0 then
-    return next row(false, 'at_limit',
+    v_none := coord.claim_result('at_limit',
       format('task %s declares more leases than your max_locks leaves room for: you hold %s, task %s needs %s more, your profile allows %s',
              array_to_string(v_over, ', '), v_over_limit ->> 'held', v_over[1], v_over_limit ->> 'needed',
              v_over_limit ->> 'limit'),
-      null, null, null, null, null, null, null, null, null,
-      jsonb_build_object('max_locks', (v_over_limit ->> 'limit')::integer, 'leases_held', (v_over_limit ->> 'held')::integer,
-                         'leases_needed', (v_over_limit ->> 'needed')::integer, 'task_ids', to_jsonb(v_over)))::api.claim_result;
+      p_details => jsonb_build_object('max_locks', (v_over_limit ->> 'limit')::integer,
+                                      'leases_held', (v_over_limit ->> 'held')::integer,
+                                      'leases_needed', (v_over_limit ->> 'needed')::integer, 'task_ids', to_jsonb(v_over)));
   else
-    return next row(false, 'empty',
+    v_none := coord.claim_result('empty',
       case when v_busy > 0 then format('%s ready task(s) skipped: their leases are busy', v_busy)
            else format('no ready task of kind %s', array_to_string(p_kinds, ', ')) end,
-      null, null, null, null, null, null, null, null, null,
-      jsonb_build_object('skipped_busy_leases', v_busy,
-                         'channel', coord.task_channel(p_me.tenant_id)))::api.claim_result;
+      p_details => jsonb_build_object('skipped_busy_leases', v_busy, 'channel', coord.task_channel(p_me.tenant_id)));
   end if;
+  perform audit.record('task.claim', v_none.code, 'kinds', v_kinds, v_none.reason, v_none.details,
+    case when v_none.code = 'denied' then v_lease_decision end,
+    case when v_none.code = 'empty' then 'debug' else 'warning' end);
+  return next v_none;
 end;
 $$;
 

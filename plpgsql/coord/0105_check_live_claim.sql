@@ -1,8 +1,10 @@
 -- Locks the task and checks that p_claim is the caller's live claim on it. Null when it is;
 -- otherwise the result explaining why not: stale_claim (another claim, another session, or
--- the task moved on), already_completed (this very claim completed it), session_ended, or
--- expired (the lease ran out: the task is rescued on the spot). CO410 for an unknown task.
-create or replace function coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint)
+-- the task moved on), session_ended, or expired (the lease ran out: the task is rescued on the
+-- spot). When this very claim completed the task, a second completion (p_completing) is the
+-- error CO412 and anything else stale_claim. CO410 for an unknown task.
+create or replace function coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint,
+                                                  p_completing boolean)
 returns api.task_result
 language plpgsql
 volatile
@@ -26,34 +28,37 @@ begin
   end if;
 
   if v_task.state = 'completed' and v_task.claim = p_claim and v_task.claimed_by = p_me.principal_id then
-    return row(false, 'already_completed', 'this claim already completed the task', p_task_id, 'completed',
-               p_claim, v_task.attempts, null, '{}')::api.task_result;
+    if p_completing then
+      perform coord.fail('CO412', format('task %s was completed with claim %s', p_task_id, p_claim));
+    end if;
+    return coord.task_result('stale_claim', p_task_id, 'this claim already completed the task', p_state => 'completed',
+                             p_claim => p_claim, p_attempt => v_task.attempts);
   end if;
   if v_task.state <> 'claimed' or v_task.claim <> p_claim or v_task.claimed_by <> p_me.principal_id
      or v_task.claimed_session_id is distinct from p_me.session_id then
-    return row(false, 'stale_claim',
+    return coord.task_result('stale_claim', p_task_id,
       case when v_task.state <> 'claimed' then format('the task is %s; claim %s no longer holds it', v_task.state, p_claim)
            when v_task.claim <> p_claim then format('claim %s is stale: the task was claimed again (claim %s)', p_claim, v_task.claim)
            else format('claim %s belongs to another principal or session', p_claim) end,
-      p_task_id, v_task.state::text, p_claim, v_task.attempts, null,
-      jsonb_build_object('presented_claim', p_claim))::api.task_result;
+      p_state => v_task.state::text, p_claim => p_claim, p_attempt => v_task.attempts,
+      p_details => jsonb_build_object('presented_claim', p_claim));
   end if;
 
   if v_refusal is not null then
     select t.state, t.run_after into v_task from coord.tasks as t where t.id = p_task_id;
-    return row(false, 'session_ended', v_refusal, p_task_id, v_task.state::text, p_claim, null,
-               v_task.run_after, '{}')::api.task_result;
+    return coord.task_result('session_ended', p_task_id, v_refusal, p_state => v_task.state::text, p_claim => p_claim,
+                             p_run_after => v_task.run_after);
   end if;
 
   if v_task.lease_expires_at <= coord.clock_now() then
     v_state := coord.release_claim(p_task_id, 'expired', null);
     select t.run_after into v_task from coord.tasks as t where t.id = p_task_id;
-    return row(false, 'expired', format('the claim''s lease expired; the task is %s again', v_state),
-               p_task_id, v_state::text, p_claim, null, v_task.run_after, '{}')::api.task_result;
+    return coord.task_result('expired', p_task_id, format('the claim''s lease expired; the task is %s again', v_state),
+                             p_state => v_state::text, p_claim => p_claim, p_run_after => v_task.run_after);
   end if;
   return null;
 end;
 $$;
 
-comment on function coord.check_live_claim(api.principal_info, bigint, bigint) is 'Null when p_claim is the caller''s live claim on the (now locked) task; else a stale_claim, already_completed, session_ended or expired result (an expired claim is rescued first). CO410 for an unknown task.';
-revoke all on function coord.check_live_claim(api.principal_info, bigint, bigint) from public;
+comment on function coord.check_live_claim(api.principal_info, bigint, bigint, boolean) is 'Null when p_claim is the caller''s live claim on the (now locked) task; else a stale_claim, session_ended or expired result (an expired claim is rescued first). CO412 when p_completing and this claim already completed the task (stale_claim without p_completing). CO410 for an unknown task.';
+revoke all on function coord.check_live_claim(api.principal_info, bigint, bigint, boolean) from public;

@@ -1,0 +1,145 @@
+"""Outcome codes of the api: the codes of results (ok, code, reason, details), mirrored from
+``coord.outcome_registry``.
+
+Results are answers, not errors: a busy lease, a refusal of the policy gate, a stale claim. The
+database is the registry (each code, whether it is ok, whether retrying the same call can help,
+what it means, which functions return it; docs/outcomes.md); this module mirrors the codes so
+Python code can compare with names rather than strings. ``tests/test_outcomes.py`` fails when
+the two drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """A result code. Members compare equal to their strings: ``result.code == Outcome.BUSY``."""
+
+    GRANTED = "granted"
+    RENEWED = "renewed"
+    HELD = "held"
+    RELEASED = "released"
+    BUSY = "busy"
+    STALE_FENCE = "stale_fence"
+    NOT_HELD = "not_held"
+    HELD_BY_TASK = "held_by_task"
+    EXPIRED = "expired"
+    SESSION_ENDED = "session_ended"
+    AT_LIMIT = "at_limit"
+    DENIED = "denied"
+    ISSUED = "issued"
+    REVOKED = "revoked"
+    ALREADY_REVOKED = "already_revoked"
+    PLANNED = "planned"
+    APPLIED = "applied"
+    NO_CHANGE = "no_change"
+    SUBMITTED = "submitted"
+    DUPLICATE = "duplicate"
+    CLAIMED = "claimed"
+    EMPTY = "empty"
+    STALE_CLAIM = "stale_claim"
+    COMPLETED = "completed"
+    BLOCKED = "blocked"
+    NEEDS_APPROVAL = "needs_approval"
+    REQUEUED = "requeued"
+    DEAD = "dead"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    ALREADY_FINISHED = "already_finished"
+    QUEUED = "queued"
+    NOT_REDRIVABLE = "not_redrivable"
+    PRUNED = "pruned"
+    STARTED = "started"
+    ALIVE = "alive"
+    ENDED = "ended"
+    WRITTEN = "written"
+    SWEPT = "swept"
+    ALLOWED = "allowed"
+    ADDED = "added"
+    REMOVED = "removed"
+    CREATED = "created"
+    UPDATED = "updated"
+    ASSIGNED = "assigned"
+    DEFAULT_SET = "default_set"
+    DELETED = "deleted"
+    IN_USE = "in_use"
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+    UNCHANGED = "unchanged"
+    INTACT = "intact"
+    BROKEN = "broken"
+    HEAD = "head"
+    RESOLVED = "resolved"
+    ALREADY_RESOLVED = "already_resolved"
+    EXISTS = "exists"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class OutcomeCode:
+    ok: bool | None  # None: it depends on the function (duplicate: ok for submit, not for redrive)
+    retryable: bool  # the same call, repeated later unchanged, can get another answer
+
+
+REGISTRY: dict[Outcome, OutcomeCode] = {
+    Outcome.GRANTED: OutcomeCode(True, False),
+    Outcome.RENEWED: OutcomeCode(True, False),
+    Outcome.HELD: OutcomeCode(True, False),
+    Outcome.RELEASED: OutcomeCode(True, False),
+    Outcome.BUSY: OutcomeCode(False, True),
+    Outcome.STALE_FENCE: OutcomeCode(False, False),
+    Outcome.NOT_HELD: OutcomeCode(False, False),
+    Outcome.HELD_BY_TASK: OutcomeCode(False, False),
+    Outcome.EXPIRED: OutcomeCode(False, False),
+    Outcome.SESSION_ENDED: OutcomeCode(False, False),
+    Outcome.AT_LIMIT: OutcomeCode(False, False),
+    Outcome.DENIED: OutcomeCode(False, False),
+    Outcome.ISSUED: OutcomeCode(True, False),
+    Outcome.REVOKED: OutcomeCode(True, False),
+    Outcome.ALREADY_REVOKED: OutcomeCode(True, False),
+    Outcome.PLANNED: OutcomeCode(True, False),
+    Outcome.APPLIED: OutcomeCode(True, False),
+    Outcome.NO_CHANGE: OutcomeCode(True, False),
+    Outcome.SUBMITTED: OutcomeCode(True, False),
+    Outcome.DUPLICATE: OutcomeCode(None, True),
+    Outcome.CLAIMED: OutcomeCode(True, False),
+    Outcome.EMPTY: OutcomeCode(False, True),
+    Outcome.STALE_CLAIM: OutcomeCode(False, False),
+    Outcome.COMPLETED: OutcomeCode(True, False),
+    Outcome.BLOCKED: OutcomeCode(False, False),
+    Outcome.NEEDS_APPROVAL: OutcomeCode(False, False),
+    Outcome.REQUEUED: OutcomeCode(True, False),
+    Outcome.DEAD: OutcomeCode(True, False),
+    Outcome.FAILED: OutcomeCode(True, False),
+    Outcome.CANCELLED: OutcomeCode(True, False),
+    Outcome.ALREADY_FINISHED: OutcomeCode(False, False),
+    Outcome.QUEUED: OutcomeCode(True, False),
+    Outcome.NOT_REDRIVABLE: OutcomeCode(False, False),
+    Outcome.PRUNED: OutcomeCode(True, False),
+    Outcome.STARTED: OutcomeCode(True, False),
+    Outcome.ALIVE: OutcomeCode(True, False),
+    Outcome.ENDED: OutcomeCode(True, False),
+    Outcome.WRITTEN: OutcomeCode(True, False),
+    Outcome.SWEPT: OutcomeCode(True, False),
+    Outcome.ALLOWED: OutcomeCode(True, False),
+    Outcome.ADDED: OutcomeCode(True, False),
+    Outcome.REMOVED: OutcomeCode(True, False),
+    Outcome.CREATED: OutcomeCode(True, False),
+    Outcome.UPDATED: OutcomeCode(True, False),
+    Outcome.ASSIGNED: OutcomeCode(True, False),
+    Outcome.DEFAULT_SET: OutcomeCode(True, False),
+    Outcome.DELETED: OutcomeCode(True, False),
+    Outcome.IN_USE: OutcomeCode(False, False),
+    Outcome.ENABLED: OutcomeCode(True, False),
+    Outcome.DISABLED: OutcomeCode(True, False),
+    Outcome.UNCHANGED: OutcomeCode(True, False),
+    Outcome.INTACT: OutcomeCode(True, False),
+    Outcome.BROKEN: OutcomeCode(False, False),
+    Outcome.HEAD: OutcomeCode(True, False),
+    Outcome.RESOLVED: OutcomeCode(True, False),
+    Outcome.ALREADY_RESOLVED: OutcomeCode(False, False),
+    Outcome.EXISTS: OutcomeCode(False, False),
+    Outcome.CHANGED: OutcomeCode(True, False),
+}

@@ -1,0 +1,36 @@
+-- The one gate every mutating api function passes before it writes anything: the decision of
+-- authz.decide (noted as the statement's, so the events its writes cause carry it) and, when
+-- it refuses, the refusal audited: the event p_event (default p_action) on the target, decision
+-- denied, the rule's reason (after p_reason_prefix), severity warning, p_details. The caller
+-- then returns the refusal through its result constructor (p_refusal => the decision), which
+-- gives every refusal one shape: ok false, code denied, the rule's reason, details.rule.
+-- p_within marks a further decision inside a call the gate already passed (the leases a claim
+-- takes, the claims a heartbeat extends): not counted against calls_per_hour, not noted.
+create or replace function authz.gate(
+  p_action text,
+  p_target_type text,
+  p_target_id text,
+  p_context jsonb default '{}',
+  p_details jsonb default '{}',
+  p_event text default null,
+  p_within text default null,
+  p_reason_prefix text default null
+)
+returns authz.decision
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_decision authz.decision := authz.decide(p_action, p_target_id, p_context, p_within);
+begin
+  if not v_decision.allowed then
+    perform audit.record(coalesce(p_event, p_action), 'denied', p_target_type, p_target_id,
+      coalesce(p_reason_prefix, '') || v_decision.reason, p_details, v_decision, 'warning');
+  end if;
+  return v_decision;
+end;
+$$;
+
+comment on function authz.gate(text, text, text, jsonb, jsonb, text, text, text) is 'The gate of every mutating api function, called before any write: authz.decide(p_action, p_target_id, p_context, p_within), and when it denies, the refusal audited (event p_event or p_action, decision denied, severity warning, p_details). Returns the decision; the caller returns a refusal as its result constructor''s p_refusal (code denied, details.rule).';
+revoke all on function authz.gate(text, text, text, jsonb, jsonb, text, text, text) from public;
