@@ -18,7 +18,7 @@ from coordinator.client import Client
 from coordinator.migrate import migrate
 from coordinator.server import AUTHENTICATOR, EmbeddedServer, free_port
 from tests.conftest import FAST_OPTIONS, make_principal
-from tests.test_pgtap import SPECS, run_spec
+from tests.test_pgtap import SPECS, install_helpers, run_spec
 
 PG15_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -44,6 +44,7 @@ def pg15() -> Iterator[tuple[EmbeddedServer, str, str]]:
             conn.execute("create schema tap")
             conn.execute("create extension pgtap schema tap")
             conn.execute("grant usage on schema tap to public")
+        install_helpers(server.bin_dir / "psql", admin_dsn)
         yield server, admin_dsn, server.client_dsn(state)
     finally:
         server.stop()

@@ -1,23 +1,43 @@
-"""SQL-level specs (pgTAP), one folder per function under tests/sql/, run through psql.
+"""SQL-level specs (pgTAP): one folder per api domain under tests/sql/, each spec one
+transaction that rolls back, with the helper schema coord_test (tests/sql/coord_test.sql).
 
-Each spec runs in its own transaction and rolls back; failures show the TAP diagnostics.
+Each spec runs through psql here (failures show its TAP diagnostics), and the whole set once
+more through pg_prove exactly as docs/operations.md tells a DBA to run it. The specs get a
+database of their own, cloned from the migrated template, with the helpers installed.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql as pgsql
+from psycopg.conninfo import conninfo_to_dict
 
-SPECS = sorted((Path(__file__).parent / "sql").glob("*/*.sql"))
+from tests.conftest import Cluster, clone_template
+
+SQL = Path(__file__).parent / "sql"
+HELPERS = SQL / "coord_test.sql"
+SPECS = sorted(SQL.glob("*/*.sql"))
+# The api's domains; docs/operations.md lists which functions each covers.
+DOMAINS = ("alerts", "audit", "guardrails", "identity", "locks", "network", "profiles", "queue", "retention",
+           "sessions", "teams")
+SPEC_DB = "coord_specs"
 _RESULT = re.compile(r"^(not ok|ok) (\d+)")
 _PLAN = re.compile(r"^1\.\.(\d+)$")
+_API_CALL = re.compile(r"\bapi\.([a-z_]+)\s*\(")
 
 
-def test_specs_exist() -> None:
-    assert len(SPECS) >= 5, "the SQL-level specs are missing"
+def install_helpers(psql: Path, dsn: str) -> None:
+    """Install (or replace) the coord_test helper schema, as a DBA does before pg_prove."""
+    run = subprocess.run([str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(HELPERS)],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, f"installing {HELPERS.name} failed:\n{run.stderr}"
 
 
 def run_spec(psql: Path, dsn: str, spec: Path) -> None:
@@ -34,6 +54,53 @@ def run_spec(psql: Path, dsn: str, spec: Path) -> None:
     assert "not ok" not in results, report
 
 
+@pytest.fixture(scope="module")
+def spec_db(cluster: Cluster) -> Iterator[str]:
+    database = clone_template(cluster, SPEC_DB)
+    try:
+        install_helpers(cluster.psql, database.admin_dsn)
+        yield database.admin_dsn
+    finally:
+        with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+            conn.execute(pgsql.SQL("drop database {} with (force)").format(pgsql.Identifier(SPEC_DB)))
+
+
+def test_every_domain_has_specs() -> None:
+    folders = sorted(p.name for p in SQL.iterdir() if p.is_dir())
+    assert folders == sorted(DOMAINS), "tests/sql/ holds one folder per api domain"
+    assert all(list((SQL / domain).glob("*.sql")) for domain in DOMAINS)
+
+
+def test_every_api_function_is_specified(shared_db) -> None:
+    """Every function of schema api is called by some spec."""
+    called = {name for spec in SPECS for name in _API_CALL.findall(spec.read_text())}
+    with shared_db.connect() as conn:
+        functions = {r[0] for r in conn.execute("select proname from pg_proc where pronamespace = 'api'::regnamespace")}
+    assert sorted(functions - called) == [], "api functions no spec calls"
+
+
+def test_specs_roll_back() -> None:
+    """Each spec is one transaction that rolls back: it leaves nothing behind, on any server."""
+    for spec in SPECS:
+        statements = [line for line in spec.read_text().splitlines() if line and not line.startswith("--")]
+        assert statements[0].startswith("begin"), spec
+        assert statements[-1] == "rollback;", spec
+        assert not re.search(r"^\s*(commit|end)\s*;", spec.read_text(), re.IGNORECASE | re.MULTILINE), spec
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=[f"{p.parent.name}/{p.stem}" for p in SPECS])
-def test_pgtap(spec: Path, shared_db) -> None:
-    run_spec(shared_db.cluster.psql, shared_db.admin_dsn, spec)
+def test_pgtap(spec: Path, spec_db: str, cluster: Cluster) -> None:
+    run_spec(cluster.psql, spec_db, spec)
+
+
+def test_pg_prove_runs_every_domain(spec_db: str, cluster: Cluster) -> None:
+    """The DBA's command from docs/operations.md, on every domain folder at once."""
+    pg_prove = shutil.which("pg_prove")
+    assert pg_prove, "pg_prove is missing: apt-get install libtap-parser-sourcehandler-pgtap-perl (bin/test does this)"
+    dsn = conninfo_to_dict(spec_db)
+    run = subprocess.run([pg_prove, "--psql-bin", str(cluster.psql), "-h", str(dsn["host"]), "-p", str(dsn["port"]),
+                          "-U", str(dsn["user"]), "-d", str(dsn["dbname"]), *(str(s.relative_to(SQL.parent.parent))
+                                                                            for s in SPECS)],
+                         capture_output=True, text=True, timeout=300, cwd=SQL.parent.parent)
+    assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
+    assert "All tests successful." in run.stdout
