@@ -3,7 +3,7 @@
 -- and a later match raises a new one; rules are added and changed by operators only.
 begin;
 set local search_path = tap, public;
-select plan(32);
+select plan(33);
 
 select coord_test.operator('ops');
 select coord_test.operator('reader-ops', p_scopes => '{alerts:read}');
@@ -72,6 +72,11 @@ select is((select array_agg(rule order by rule) from api.list_alerts(p_state => 
 -- set_alert_rule: a disabled rule raises nothing.
 select results_eq($$select code from api.set_alert_rule('lock-denials', p_enabled => false)$$, $$values ('changed')$$,
                   'set_alert_rule disables a rule');
+select coord_test.login('tasker');
+select code from api.acquire_lock('f.py') \gset
+select coord_test.login('ops');
+select results_eq($$select rule, event_count from api.list_alerts(p_state => 'open') order by rule$$,
+                  $$values ('lock-denials', 2), ('policy-denials', 6)$$, 'a disabled rule no longer counts matches');
 select is((select code from api.set_alert_rule('policy-denials', p_threshold => 10, p_within => '1 hour')), 'changed',
           'and changes a default one');
 select results_eq($$select threshold, within from api.list_alert_rules() where name = 'policy-denials'$$,
