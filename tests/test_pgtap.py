@@ -23,21 +23,37 @@ from tests.conftest import Cluster, clone_template
 
 SQL = Path(__file__).parent / "sql"
 HELPERS = SQL / "coord_test.sql"
+UNINSTALL = SQL / "coord_test_uninstall.sql"
 SPECS = sorted(SQL.glob("*/*.sql"))
-# The api's domains; docs/operations.md lists which functions each covers.
-DOMAINS = ("alerts", "audit", "guardrails", "identity", "locks", "network", "profiles", "queue", "retention",
-           "sessions", "teams")
+# The api's domains and their functions: each domain's folder specifies every one of them.
+DOMAINS: dict[str, tuple[str, ...]] = {
+    "identity": ("authenticate", "pre_request", "login", "create_agent", "revoke_token", "list_principals",
+                 "list_tokens"),
+    "locks": ("acquire_lock", "release_lock", "renew_lock", "check_locks", "my_locks", "assert_lease"),
+    "queue": ("submit_task", "submit_tasks", "claim_task", "claim_tasks", "renew_task", "complete_task", "fail_task",
+              "cancel_task", "redrive_task", "get_task", "list_tasks"),
+    "sessions": ("start_session", "heartbeat", "end_session", "discover_agents", "write_handoff", "read_handoff"),
+    "teams": ("apply_team",),
+    "profiles": ("create_profile", "update_profile", "assign_profile", "set_default_profile", "delete_profile",
+                 "list_profiles", "my_profile"),
+    "network": ("check_network", "add_network_rule", "remove_network_rule", "list_network_rules"),
+    "guardrails": ("check_operation", "add_guardrail", "set_guardrail_enabled", "list_guardrails",
+                   "list_guardrail_violations", "explain_operation", "list_guardrail_vocabulary"),
+    "audit": ("query_audit", "verify_audit", "audit_head", "list_archives", "query_restored_audit"),
+    "alerts": ("list_alerts", "resolve_alert", "list_alert_rules", "add_alert_rule", "set_alert_rule"),
+    "retention": ("prune_tasks", "maintain"),
+}
 SPEC_DB = "coord_specs"
 _RESULT = re.compile(r"^(not ok|ok) (\d+)")
 _PLAN = re.compile(r"^1\.\.(\d+)$")
 _API_CALL = re.compile(r"\bapi\.([a-z_]+)\s*\(")
 
 
-def install_helpers(psql: Path, dsn: str) -> None:
+def install_helpers(psql: Path, dsn: str, script: Path = HELPERS) -> None:
     """Install (or replace) the coord_test helper schema, as a DBA does before pg_prove."""
-    run = subprocess.run([str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(HELPERS)],
+    run = subprocess.run([str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(script)],
                          capture_output=True, text=True, timeout=60)
-    assert run.returncode == 0, f"installing {HELPERS.name} failed:\n{run.stderr}"
+    assert run.returncode == 0, f"{script.name} failed:\n{run.stderr}"
 
 
 def run_spec(psql: Path, dsn: str, spec: Path) -> None:
@@ -71,12 +87,37 @@ def test_every_domain_has_specs() -> None:
     assert all(list((SQL / domain).glob("*.sql")) for domain in DOMAINS)
 
 
-def test_every_api_function_is_specified(shared_db) -> None:
-    """Every function of schema api is called by some spec."""
-    called = {name for spec in SPECS for name in _API_CALL.findall(spec.read_text())}
+def test_every_api_function_is_specified_in_its_domain(shared_db) -> None:
+    """Every function of schema api belongs to one domain, and that domain's specs call it."""
     with shared_db.connect() as conn:
-        functions = {r[0] for r in conn.execute("select proname from pg_proc where pronamespace = 'api'::regnamespace")}
-    assert sorted(functions - called) == [], "api functions no spec calls"
+        functions = sorted(r[0] for r in conn.execute(
+            "select proname from pg_proc where pronamespace = 'api'::regnamespace"))
+    owned = [name for names in DOMAINS.values() for name in names]
+    assert sorted(owned) == functions, "each api function belongs to exactly one domain in DOMAINS"
+    missing = {}
+    for domain, names in DOMAINS.items():
+        called = {name for spec in (SQL / domain).glob("*.sql") for name in _API_CALL.findall(spec.read_text())}
+        missing.update({name: domain for name in names if name not in called})
+    assert missing == {}, "api functions their domain's specs never call"
+
+
+def test_helpers_are_installed_by_the_runner_only(shared_db, cluster: Cluster) -> None:
+    """migrate never installs coord_test; the helper script can be run again and removed."""
+    schema = "select count(*) from pg_namespace where nspname = 'coord_test'"
+    with shared_db.connect() as conn:
+        assert conn.execute(schema).fetchone() == (0,), "a migrated database has no coord_test schema"
+    database = clone_template(cluster, "coord_helpers")
+    try:
+        install_helpers(cluster.psql, database.admin_dsn)
+        install_helpers(cluster.psql, database.admin_dsn)
+        with database.connect() as conn:
+            assert conn.execute(schema).fetchone() == (1,)
+        install_helpers(cluster.psql, database.admin_dsn, UNINSTALL)
+        with database.connect() as conn:
+            assert conn.execute(schema).fetchone() == (0,)
+    finally:
+        with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+            conn.execute("drop database coord_helpers with (force)")
 
 
 def test_specs_roll_back() -> None:
@@ -98,9 +139,10 @@ def test_pg_prove_runs_every_domain(spec_db: str, cluster: Cluster) -> None:
     pg_prove = shutil.which("pg_prove")
     assert pg_prove, "pg_prove is missing: apt-get install libtap-parser-sourcehandler-pgtap-perl (bin/test does this)"
     dsn = conninfo_to_dict(spec_db)
-    run = subprocess.run([pg_prove, "--psql-bin", str(cluster.psql), "-h", str(dsn["host"]), "-p", str(dsn["port"]),
-                          "-U", str(dsn["user"]), "-d", str(dsn["dbname"]), *(str(s.relative_to(SQL.parent.parent))
-                                                                            for s in SPECS)],
-                         capture_output=True, text=True, timeout=300, cwd=SQL.parent.parent)
+    root = SQL.parent.parent
+    command = [pg_prove, "--psql-bin", str(cluster.psql), "-h", str(dsn["host"]), "-p", str(dsn["port"]),
+               "-U", str(dsn["user"]), "-d", str(dsn["dbname"]), *(str(s.relative_to(root)) for s in SPECS)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=root)
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
     assert "All tests successful." in run.stdout
+    assert f"Files={len(SPECS)}," in run.stdout
