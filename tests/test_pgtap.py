@@ -1,9 +1,10 @@
 """SQL-level specs (pgTAP): one folder per api domain under tests/sql/, each spec one
 transaction that rolls back, with the helper schema coord_test (tests/sql/coord_test.sql).
 
-Each spec runs through psql here (failures show its TAP diagnostics), and the whole set once
-more through pg_prove exactly as docs/operations.md tells a DBA to run it. The specs get a
-database of their own, cloned from the migrated template, with the helpers installed.
+Here each spec runs through psql on PostgreSQL 18 (failures show its TAP diagnostics), in a
+database of its own cloned from the migrated template with the helpers installed;
+tests/test_pg15.py runs the whole set on Debian's PostgreSQL 15 with pg_prove and the system
+psql, exactly as docs/operations.md tells a DBA to.
 """
 
 from __future__ import annotations
@@ -134,14 +135,15 @@ def test_pgtap(spec: Path, spec_db: str, cluster: Cluster) -> None:
     run_spec(cluster.psql, spec_db, spec)
 
 
-def test_pg_prove_runs_every_domain(spec_db: str, cluster: Cluster) -> None:
-    """The DBA's command from docs/operations.md, on every domain folder at once."""
+def run_pg_prove(dsn: str, psql: Path | None = None) -> None:
+    """The DBA's command from docs/operations.md (pg_prove with -h -p -U -d) on every spec."""
     pg_prove = shutil.which("pg_prove")
     assert pg_prove, "pg_prove is missing: apt-get install libtap-parser-sourcehandler-pgtap-perl (bin/test does this)"
-    dsn = conninfo_to_dict(spec_db)
+    params = conninfo_to_dict(dsn)
     root = SQL.parent.parent
-    command = [pg_prove, "--psql-bin", str(cluster.psql), "-h", str(dsn["host"]), "-p", str(dsn["port"]),
-               "-U", str(dsn["user"]), "-d", str(dsn["dbname"]), *(str(s.relative_to(root)) for s in SPECS)]
+    command = [pg_prove, *(["--psql-bin", str(psql)] if psql else []), "-h", str(params["host"]),
+               "-p", str(params["port"]), "-U", str(params["user"]), "-d", str(params["dbname"]),
+               *(str(s.relative_to(root)) for s in SPECS)]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=root)
     assert run.returncode == 0, f"{run.stdout}\n{run.stderr}"
     assert "All tests successful." in run.stdout
