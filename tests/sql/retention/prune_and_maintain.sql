@@ -3,8 +3,9 @@
 -- sessions, rescues expired claims and removes expired leases of the caller's tenant only.
 begin;
 set local search_path = tap, public;
-select plan(21);
+select plan(22);
 
+select coord.now() - now() as clock_offset \gset
 select coord_test.operator('ops');
 select coord_test.operator('narrow', p_scopes => '{tasks:read,tasks:write}');
 select coord_test.agent('alice');
@@ -50,6 +51,9 @@ select throws_ok($$select api.prune_tasks()$$, '42501', null, 'agents may not pr
 select coord_test.logout();
 select is((select e.details -> 'pruned' from coord_test.events('task.prune') as e where e.decision = 'pruned' order by e.id desc limit 1),
           '{"failed": 1, "completed": 1, "cancelled": 1}'::jsonb, 'pruning is audited with its counts');
+
+select coord_test.cleanup();
+select is(coord.now() - now(), :'clock_offset'::interval, 'coord_test.cleanup() put the clock back where the spec found it');
 
 -- maintain: a dead session, an expired claim, an expired lease in each tenant.
 select coord_test.login('alice');
