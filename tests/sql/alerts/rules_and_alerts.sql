@@ -3,7 +3,7 @@
 -- and a later match raises a new one; rules are added and changed by operators only.
 begin;
 set local search_path = tap, public;
-select plan(33);
+select plan(35);
 
 select coord_test.operator('ops');
 select coord_test.operator('reader-ops', p_scopes => '{alerts:read}');
@@ -99,6 +99,13 @@ select throws_ok($$select * from api.list_alert_rules()$$, '42501', null, 'agent
 select coord_test.login('ops', 'blue');
 select throws_ok(format('select api.resolve_alert(%s, %L)', :alert, 'x'), 'CO494', null, 'another tenant''s alert is unknown (CO494)');
 select coord_test.logout();
+select is((select array_agg(e.action || ':' || e.decision || ':' || e.actor_name order by e.id) from coord_test.events('alert.rule_*') as e
+           where e.target_id = 'lock-denials'),
+          array['alert.rule_add:added:ops', 'alert.rule_add:exists:ops', 'alert.rule_set:changed:ops', 'alert.rule_set:denied:reader-ops'],
+          'rule changes are audited, refusals included');
+select is((select array[e.decision, e.severity, e.reason, e.details ->> 'rule'] from coord_test.events('alert.resolve') as e
+           where e.target_id = :'alert'),
+          array['resolved', 'notice', 'token rotated', 'lock-denials'], 'the resolution is audited with its note');
 
 select * from finish();
 rollback;

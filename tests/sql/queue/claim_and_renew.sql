@@ -2,7 +2,7 @@
 -- that takes nothing says (empty, at_limit, denied), how a claim is renewed, and the errors.
 begin;
 set local search_path = tap, public;
-select plan(25);
+select plan(26);
 
 select coord_test.agent('alice');
 select coord_test.agent('single');
@@ -73,6 +73,8 @@ select throws_ok($$select api.claim_task('{build}', '0 seconds')$$, 'CO406', nul
 select throws_ok($$select * from api.claim_tasks('{build}', p_limit => 0)$$, 'CO224', null, 'limit 0 is CO224');
 select throws_ok(format('select api.renew_task(%s, 0)', :high), 'CO413', null, 'claim 0 is CO413');
 select coord_test.logout();
+select is((select array_agg(e.decision order by e.id) from coord_test.events('task.renew') as e where e.target_id = :'high'),
+          array['renewed', 'renewed', 'stale_claim', 'expired'], 'each renewal is audited with its code');
 
 select * from finish();
 rollback;

@@ -3,7 +3,7 @@
 -- and each transition's audit event.
 begin;
 set local search_path = tap, public;
-select plan(30);
+select plan(31);
 
 select coord_test.agent('alice');
 select coord_test.agent('bob');
@@ -90,6 +90,11 @@ select results_eq(format('select code, state, attempt from api.redrive_task(%s)'
 select is((select code from api.redrive_task(:flaky)), 'not_redrivable', 'a queued task is not_redrivable');
 select throws_ok($$select api.redrive_task(-1)$$, 'CO410', null, 'a bad task id is CO410');
 select coord_test.logout();
+select is((select array_agg(e.action || ':' || e.decision || ':' || e.actor_name order by e.id) from coord_test.events('task.*') as e
+           where e.target_id = :'flaky' and e.decision <> 'denied'),
+          array['task.submit:queued:alice', 'task.claimed:claimed:alice', 'task.retry:queued:alice', 'task.claimed:claimed:alice',
+                'task.retry:dead:alice', 'task.redriven:queued:ops', 'task.redrive:not_redrivable:ops'],
+          'the task''s whole life is in the audit log, one event per transition or refusal');
 
 select * from finish();
 rollback;

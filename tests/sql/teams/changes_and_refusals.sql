@@ -3,7 +3,7 @@
 -- every step is audited.
 begin;
 set local search_path = tap, public;
-select plan(21);
+select plan(23);
 
 select coord_test.operator('ops');
 select coord_test.operator('narrow', p_scopes => '{principals:write,locks:*}');
@@ -66,6 +66,10 @@ select coord_test.logout();
 
 select is((select array[e.rule, e.severity] from coord_test.events('team.apply') as e where e.actor_name = 'narrow'),
           array['scope.escalation', 'warning'], 'the escalation is audited with its rule');
+select is((select array[count(*) filter (where e.action = 'principal.disable'), count(*) filter (where e.action = 'principal.enable')]::int[]
+           from coord_test.events('principal.*') as e), array[6, 1], 'each disabled and each enabled principal is audited');
+select is((select array_agg(e.decision order by e.id) from coord_test.events('team.apply') as e where e.actor_name = 'ops'),
+          array['applied', 'applied', 'no_change', 'applied', 'applied'], 'each apply is audited with its code (dry runs are not)');
 
 select * from finish();
 rollback;
