@@ -5,14 +5,14 @@ begin;
 set local search_path = tap, public;
 select plan(9);
 
-select token as a_token from coord.register_principal(coord.ensure_tenant('spec'), 'agent', 'alice') \gset
-select token as b_token from coord.register_principal(coord.ensure_tenant('spec'), 'agent', 'bob') \gset
+select coord_test.agent('alice');
+select coord_test.agent('bob');
 
-select api.login(:'a_token') is not null as ok \gset
+select coord_test.login('alice');
 select code as a1 from api.acquire_lock('src') \gset
 select code as a2 from api.acquire_lock('lib/util.py') \gset
 select code as a3 from api.acquire_lock('docs', p_mode => 'shared') \gset
-select api.login(:'b_token') is not null as ok \gset
+select coord_test.login('bob');
 select code as b1 from api.acquire_lock('src/app.py') \gset
 select code as b2 from api.acquire_lock('src/deep/er/') \gset
 select code as b3 from api.acquire_lock('lib') \gset
@@ -21,7 +21,7 @@ select code as b5 from api.acquire_lock('docs/guide.md', p_mode => 'shared') \gs
 select code as b6 from api.acquire_lock('docs/guide.md') \gset
 select count(*) filter (where locked) as app_locked, max(lock_path) filter (where path = 'src/app.py') as app_by
 from api.check_locks(array['src/app.py', 'lib']) \gset
-reset role;
+select coord_test.logout();
 
 select is(:'b1'::text, 'busy', 'bob: src/app.py is inside alice''s src (locked without a slash)');
 select is(:'b2'::text, 'busy', 'bob: a directory inside src is busy too');

@@ -3,23 +3,23 @@ begin;
 set local search_path = tap, public;
 select plan(10);
 
-select token as a_token from coord.register_principal(coord.ensure_tenant('spec'), 'agent', 'alice') \gset
-select token as b_token from coord.register_principal(coord.ensure_tenant('spec'), 'agent', 'bob') \gset
-select token as c_token from coord.register_principal(coord.ensure_tenant('spec'), 'agent', 'carol') \gset
+select coord_test.agent('alice');
+select coord_test.agent('bob');
+select coord_test.agent('carol');
 
-select api.login(:'a_token') is not null as ok \gset
+select coord_test.login('alice');
 select code as a1 from api.acquire_lock('docs/', p_mode => 'shared') \gset
 select code as a2 from api.acquire_lock('lib/deep/', p_mode => 'exclusive') \gset
-select api.login(:'b_token') is not null as ok \gset
+select coord_test.login('bob');
 select code as b1 from api.acquire_lock('docs/', p_mode => 'shared') \gset
 select code as b2 from api.acquire_lock('docs/guide.md', p_mode => 'shared') \gset
 select code as b3 from api.acquire_lock('docs/guide.md', p_mode => 'exclusive') \gset
 select code as b4 from api.acquire_lock('lib/deep/x/y/z.py', p_mode => 'shared') \gset
 select code as b5 from api.acquire_lock('lib/', p_mode => 'exclusive') \gset
 select code as b6 from api.acquire_lock('lib/shallow.py') \gset
-select api.login(:'c_token') is not null as ok \gset
+select coord_test.login('carol');
 select code as c1 from api.acquire_lock('docs/', p_mode => 'exclusive') \gset
-reset role;
+select coord_test.logout();
 
 select is(:'a1'::text, 'granted', 'alice: shared docs/');
 select is(:'a2'::text, 'granted', 'alice: exclusive lib/deep/');
@@ -31,7 +31,7 @@ select is(:'b5'::text, 'busy', 'bob: lib/ encloses alice''s lib/deep/');
 select is(:'b6'::text, 'granted', 'bob: a file beside lib/deep/ is free');
 select is(:'c1'::text, 'busy', 'carol: exclusive docs/ conflicts with shared holders');
 select is((select count(*)::int from coord.locks l join coord.principals p on p.id = l.holder_id
-           where p.name = 'bob' and l.path = 'docs/guide.md' and l.mode = 'shared'), 1,
+           where p.id = coord_test.principal_id('bob') and l.path = 'docs/guide.md' and l.mode = 'shared'), 1,
           'the refused upgrade left bob''s shared lease as it was');
 
 select * from finish();

@@ -4,9 +4,9 @@ begin;
 set local search_path = tap, public;
 select plan(10);
 
-select token as op_token from coord.register_principal(coord.ensure_tenant('spec-team'), 'operator', 'ops') \gset
+select coord_test.operator('ops');
 
-select api.login(:'op_token') is not null as ok \gset
+select coord_test.login('ops');
 select code as dry, details as dry_details
 from api.apply_team('{"version": 1, "agents": [{"name": "a1", "scopes": ["locks:*"]}, {"name": "a2"}]}', true) \gset
 select count(*) as after_dry from api.list_principals() \gset
@@ -22,7 +22,7 @@ select throws_ok($$select api.apply_team('{"version": 1, "agents": [{"name": "x"
                  'the team file names a principal twice', 'duplicate names are refused (CO232)');
 select throws_ok($$select api.apply_team('{"version": 1, "agents": [{"name": "a2", "role": "operator"}]}')$$,
                  'CO233', 'a principal''s role cannot change', 'roles never change (CO233)');
-reset role;
+select coord_test.logout();
 
 select is(:'dry'::text, 'planned', 'a dry run plans');
 select is(:after_dry::int, 1, 'and writes nothing');
