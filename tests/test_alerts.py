@@ -319,6 +319,21 @@ def test_revoked_token_use_is_refused_and_raises_a_critical_alert(committed_db: 
                              "'auth.revoked_token'", (agent.principal_id,)).fetchone() == (0,)
 
 
+def test_recording_a_revoked_token_use_reports_success(committed_db: Database) -> None:
+    # The loopback runs the recorder as a statement that returns no rows: a select through
+    # dblink_exec failed after the remote side had committed, so every recorded use also logged
+    # "was not recorded" and returned false.
+    with committed_db.connect() as conn:
+        agent = make_principal(conn)
+        conn.execute("update coord.tokens set revoked_at = now() where id = %s", (agent.token_id,))
+        conn.commit()
+        recorded = conn.execute("select coord.record_revoked_token_use(sha256(convert_to(%s, 'UTF8')))",
+                                (agent.token,)).fetchone()
+        assert recorded == (True,)
+        assert conn.execute("select count(*) from audit.events where action = 'auth.revoked_token' and target_id = %s",
+                            (str(agent.token_id),)).fetchone() == (1,)
+
+
 def test_the_loopback_cannot_act_as_anyone(committed_db: Database) -> None:
     with committed_db.connect() as conn:
         live = make_principal(conn)

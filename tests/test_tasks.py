@@ -165,6 +165,19 @@ def test_unique_key_dedupes_pending_work_only(agent_factory) -> None:
     assert again.code == "submitted" and again.task_id != first.task_id
 
 
+def test_a_duplicate_submission_audits_no_task_that_never_existed(db, agent_factory) -> None:
+    # The duplicate's row is skipped by ON CONFLICT DO NOTHING: no event may name a task that
+    # never existed.
+    _, a = agent_factory()
+    first = a.submit_task("index", unique_key="repo-1")
+    dup = a.submit_task("index", unique_key="repo-1")
+    assert (dup.code, dup.task_id) == ("duplicate", first.task_id)
+    submitted = db.execute("select target_id, decision from audit.events "
+                           "where action = 'task.submit' order by id").fetchall()
+    assert submitted == [(str(first.task_id), "queued"), (str(first.task_id), "duplicate")]
+    assert db.execute("select count(*) from coord.tasks").fetchone() == (1,)
+
+
 def test_run_after_and_required_trust_gate_claims(db, agent_factory) -> None:
     _, a = agent_factory()
     later = a.submit_task("k", run_after="2999-01-01T00:00:00Z").task_id

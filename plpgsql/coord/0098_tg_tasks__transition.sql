@@ -1,6 +1,7 @@
 -- The one gate of the task state machine. Every insert and state change of coord.tasks, by
 -- the api or by hand, passes here: illegal moves are refused (CO411), waiting claimers are
--- woken when a task becomes ready, and each transition is audited in the same transaction, as the system for sweeps (expiry, lost sessions, failed
+-- woken when a task becomes ready, and each transition is audited in the same transaction
+-- (a new task is audited once it is inserted, by coord.tg_tasks__submitted), as the system for sweeps (expiry, lost sessions, failed
 -- dependencies) and as a warning when someone changed the state without saying why.
 create or replace function coord.tg_tasks__transition()
 returns trigger
@@ -14,13 +15,9 @@ begin
     if new.state <> 'queued' then
       perform coord.fail('CO411', format('a new task starts queued, not %s', new.state));
     end if;
+    -- the audit event and the wake-up come after the insert (coord.tg_tasks__submitted): an
+    -- insert that ON CONFLICT DO NOTHING skips is no submission
     new.state_changed_at := coord.now();
-    perform coord.notify_task_ready(new);
-    perform audit.record('task.submit', 'queued', 'task', new.id::text, null,
-      jsonb_strip_nulls(jsonb_build_object('kind', new.kind, 'priority', new.priority,
-        'pending_deps', new.pending_deps, 'unique_key', new.unique_key, 'locks', new.lock_paths,
-        'run_after', new.run_after)),
-      p_tenant_id => new.tenant_id);
     return new;
   end if;
 
@@ -61,7 +58,7 @@ begin
 end;
 $$;
 
-comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411), notifies the tenant''s task channel when a task becomes ready, and audits every insert and state change with the event that caused it.';
+comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411) and a task inserted in another state than queued, notifies the tenant''s task channel when a task becomes ready, and audits every state change with the event that caused it (inserts: coord.tg_tasks__submitted).';
 revoke all on function coord.tg_tasks__transition() from public;
 
 create or replace trigger tasks_transition

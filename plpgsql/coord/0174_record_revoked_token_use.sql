@@ -31,8 +31,10 @@ begin
       '%s dbname=''%s'' user=coord_loopback application_name=coord_loopback connect_timeout=5 '
       'options=''-c lock_timeout=2s -c statement_timeout=5s''',
       v_conninfo, replace(replace(pg_catalog.current_database(), '\', '\\'), '''', '\''')));
+    -- a DO block: dblink_exec refuses a statement that returns rows (a select), after the
+    -- remote side has already run it
     perform dblink.dblink_exec('coord_loopback',
-      format('select coord.note_revoked_token(%L::bytea, %L::jsonb)', p_token_hash, v_request));
+      format('do $note$ begin perform coord.note_revoked_token(%L::bytea, %L::jsonb); end $note$', p_token_hash, v_request));
     perform dblink.dblink_disconnect('coord_loopback');
     return true;
   exception when others then
