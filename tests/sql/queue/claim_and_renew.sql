@@ -41,8 +41,9 @@ select is((select array[e.actor_name, e.decision, e.details ->> 'claim']
 
 -- The profile's limits: kinds, concurrency, claim duration.
 select coord_test.login('single');
-select results_eq($$select code, details from api.claim_task('{batch}')$$, $$values ('denied', '{}'::jsonb)$$,
-                  'a kind the profile does not allow is denied');
+select results_eq($$select code, details from api.claim_task('{batch}')$$,
+                  $$values ('denied', '{"rule": "profile.task_kind"}'::jsonb)$$,
+                  'a kind the profile does not allow is denied, naming the rule');
 select task_id as s_task, claim as s_claim from api.claim_task('{solo}', '5 minutes') \gset
 select is((select code from api.claim_task('{solo}')), 'at_limit', 'over max_concurrent_tasks is at_limit');
 select is((select code from api.claim_task('{solo}', '11 minutes')), 'denied', 'a lease over max_task_duration is denied');
