@@ -1,12 +1,19 @@
-"""docs/api.md and docs/errors.md, generated from the catalog (COMMENT ON and the registry)."""
+"""docs/api.md and docs/errors.md, generated from the catalog (COMMENT ON and the registry), and
+a stable pg_dump of the schema."""
 
 from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
 
 import psycopg
 from psycopg.rows import dict_row
 
 from . import sql
 from .client import load_signatures
+from .errors import MigrationError
+from .server import wheel_bin_dir
 
 _RESULT_COLUMNS = """
 select a.attname as name, pg_catalog.format_type(a.atttypid, a.atttypmod) as type
@@ -78,6 +85,19 @@ def render_errors(conn: psycopg.Connection) -> str:
                      f"| {r['message']} | {hint} |")
     lines += ["", "Connection failures exit with 69; unexpected errors with 70; usage errors with 2 (click) or 64.", ""]
     return "\n".join(lines)
+
+
+_DUMP_NOISE = re.compile(r"^(\\(un)?restrict .*|-- Dumped (from database|by pg_dump) version .*)\n", re.MULTILINE)
+
+
+def dump_schema(admin_dsn: str, *args: str, pg_dump: Path | None = None) -> str:
+    """pg_dump --schema-only (of the whole database unless args select), without the lines that
+    change from one run or PostgreSQL minor release to the next (the restrict key, the versions)."""
+    result = subprocess.run([str(pg_dump or wheel_bin_dir() / "pg_dump"), "--schema-only", "--restrict-key=coord",
+                             *args, "-d", admin_dsn], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise MigrationError("pg_dump failed", detail=result.stderr.strip()[-2000:])
+    return _DUMP_NOISE.sub("", result.stdout)
 
 
 def render_all(admin_dsn: str) -> dict[str, str]:
