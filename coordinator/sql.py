@@ -226,6 +226,31 @@ where r.classid = 'pg_catalog.pg_type'::pg_catalog.regclass and r.command in ('C
 order by 1
 """
 
+# --- docs/schema.sql ------------------------------------------------------------------------------
+
+PRODUCT_SCHEMAS = """
+select n.nspname from pg_catalog.pg_namespace as n
+where n.nspowner = 'coord_owner'::pg_catalog.regrole order by 1
+"""
+# Partitions with bounds (audit months): they follow the calendar, not the tree.
+DATED_PARTITIONS = """
+select c.oid::pg_catalog.regclass::text from pg_catalog.pg_class as c
+join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+where n.nspowner = 'coord_owner'::pg_catalog.regrole and c.relispartition
+  and pg_catalog.pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
+order by 1
+"""
+VIEW_COLUMNS = """
+select c.oid::pg_catalog.regclass::text,
+       pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || ' '
+                             || pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
+from pg_catalog.pg_class as c
+join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+join pg_catalog.pg_attribute as a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+where n.nspowner = 'coord_owner'::pg_catalog.regrole and c.relkind = 'v'
+group by c.oid
+"""
+
 # --- server administration (superuser connection) --------------------------------------------
 
 # The embedded cluster is ours alone: clients (all logging in as coord_authenticator) may connect
