@@ -70,15 +70,18 @@ def test_an_upgraded_database_equals_a_fresh_install(fresh: FreshInstall, empty_
     old = migrate(empty_db.admin_dsn, root=tree_at(commit, tmp_path))
     upgraded = migrate(empty_db.admin_dsn)
     assert upgraded.already_applied == len(old.applied)
-    assert [m for m in upgraded.applied] == [m.path.name for m in discover_migrations()][len(old.applied):]
+    assert upgraded.applied == [m.path.name for m in discover_migrations()][len(old.applied):]
     found = differences(fingerprint(empty_db.admin_dsn), fresh.catalog)
     assert not found, "\n".join(found)
     assert _dump(empty_db) == fresh.dump
 
 
-def test_the_upgrade_trees_cover_every_release_and_migration() -> None:
+def test_upgrades_start_from_each_release_and_earlier_trees() -> None:
     assert {r.version for r in releases()} <= set(EARLIER_TREES)
-    assert len(EARLIER_TREES) >= 8  # the releases and the distinct trees before each migration
+    # 0002-0005 came with 0001 in the first commit; before 0009-0011, earlier migrations were
+    # still edited after they were added (before the release), so no tree held exactly the
+    # migrations before them.
+    assert len(EARLIER_TREES) >= 9
 
 
 def test_a_function_removed_just_before_a_release_is_gone_after_the_upgrade(empty_db: Database,
