@@ -6,7 +6,9 @@
   its SHA-256 in ``coord.schema_migrations``; editing an applied file is an error.
 * ``plpgsql/<schema>/NNNN_name.sql`` (ordered by NNNN across schemas) and then
   ``rls/<table>.sql`` are re-applied in one transaction, as ``coord_owner`` unless a file says
-  ``-- coord:owner <role>``.
+  ``-- coord:owner <role>``. That transaction records what the files define and then drops the
+  functions, views, triggers and policies of the product schemas that no file defined, and the
+  grants and comments on code that no file made (docs/architecture.md, "Migrations").
 * A session advisory lock serializes concurrent migrators on one database: the second waits,
   then finds nothing left to apply.
 * Each transaction announces itself to the audit trail's DDL guard (``coord.migrating``, see
@@ -72,11 +74,13 @@ class MigrationReport:
     already_applied: int = 0
     reapplied_objects: int = 0
     partitions_created: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return {"database": self.database, "server_version": self.server_version,
                 "applied": self.applied, "already_applied": self.already_applied,
-                "reapplied_objects": self.reapplied_objects, "partitions_created": self.partitions_created}
+                "reapplied_objects": self.reapplied_objects, "partitions_created": self.partitions_created,
+                "dropped": self.dropped}
 
 
 def discover_migrations(root: Path | None = None) -> list[Migration]:
@@ -180,6 +184,12 @@ def _apply_all(conn: psycopg.Connection, root: Path | None, report: MigrationRep
         say(f"re-applying {len(objects)} plpgsql/ and rls/ files")
         with conn.transaction():
             conn.execute(sql.ANNOUNCE_MIGRATION)
+            conn.execute(sql.START_REAPPLY_CAPTURE)
+            if not conn.execute(sql.REAPPLY_CAPTURE_WORKS).fetchone()[0]:  # type: ignore[index]
+                raise MigrationError("coord migrate cannot record what plpgsql/ and rls/ define: "
+                                     "its event trigger did not fire", hint="check event_triggers and "
+                                     "session_replication_role for this database and role")
+            conn.execute(sql.RESET_CODE_PRIVILEGES)
             conn.execute(sql.GRANT_AUTH_CREATE)
             for obj in objects:
                 _execute(conn, obj, as_role=obj.owner)
@@ -188,8 +198,45 @@ def _apply_all(conn: psycopg.Connection, root: Path | None, report: MigrationRep
             conn.execute(pgsql.SQL("set local role {}").format(pgsql.Identifier(OWNER)))
             report.partitions_created = [row[0] for row in conn.execute(sql.ENSURE_AUDIT_PARTITIONS)]
             conn.execute(sql.RESET_ROLE)
-            conn.execute(sql.SYNC_TENANT_GUARDRAILS)
+            if conn.execute(sql.GUARDRAIL_RULES_MODELLED).fetchone()[0]:  # type: ignore[index]
+                conn.execute(sql.SYNC_TENANT_GUARDRAILS)
+            conn.execute(sql.STOP_REAPPLY_CAPTURE)
+            report.dropped = _drop_stale_code(conn, say)
         report.reapplied_objects = len(objects)
+
+
+def _drop_stale_code(conn: psycopg.Connection, say: Callable[[str], None]) -> list[str]:
+    """Drop the functions, views, triggers and policies of the product schemas that no re-applied
+    file defined, and clear the comments no file set on those that stay. RESTRICT: stale objects
+    may depend on each other (retried until none is left), but a table, a type or current code
+    that still depends on one makes the migration fail, and the re-apply rolls back."""
+    types = [row[0] for row in conn.execute(sql.REAPPLIED_TYPES)]
+    if types:
+        raise MigrationError(f"plpgsql/ or rls/ created type {', '.join(types)}",
+                             hint="types belong in a numbered migration: a re-applied file cannot replace one")
+    dropped: list[str] = []
+    pending = conn.execute(sql.STALE_CODE).fetchall()
+    while pending:
+        refused: list[tuple[tuple, psycopg.Error]] = []
+        for kind, name, drop_statement in pending:
+            try:
+                with conn.transaction():  # a savepoint: a refused drop is retried after the others
+                    conn.execute(drop_statement)
+            except psycopg.errors.DependentObjectsStillExist as exc:
+                refused.append(((kind, name, drop_statement), exc))
+                continue
+            say(f"dropped {kind} {name}: no plpgsql/ or rls/ file defines it")
+            dropped.append(f"{kind} {name}")
+        if len(refused) == len(pending):
+            (kind, name, _), exc = refused[0]
+            raise MigrationError(f"{kind} {name} is defined by no plpgsql/ or rls/ file, but other objects "
+                                 f"depend on it", code=exc.sqlstate or "CO501", detail=exc.diag.message_detail,
+                                 hint="drop or change those objects in a numbered migration, "
+                                      "or keep the file that defines it")
+        pending = [row for row, _ in refused]
+    for (uncomment_statement,) in conn.execute(sql.STALE_CODE_COMMENTS).fetchall():
+        conn.execute(uncomment_statement)
+    return dropped
 
 
 def _execute(conn: psycopg.Connection, item: SqlFile, *, as_role: str | None) -> None:

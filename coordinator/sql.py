@@ -76,11 +76,10 @@ RECORD_MIGRATION = "insert into coord.schema_migrations (version, name, checksum
 
 ENSURE_AUDIT_PARTITIONS = "select audit.ensure_partitions()"
 # Every tenant's copy of the shipped guardrail rules follows authz.shipped_guardrails (superuser: all
-# tenants); from migration 0016 on, whose rule model the shipped rules are written in.
-SYNC_TENANT_GUARDRAILS = """
-select coalesce(sum(coord.seed_guardrails(t.id)), 0) from coord.tenants as t
-where exists (select from coord.schema_migrations where version >= 16)
-"""
+# tenants); from migration 0016 on, whose rule model the shipped rules are written in (asked
+# first: in an older tree coord.seed_guardrails may not exist, and a call is resolved when parsed).
+GUARDRAIL_RULES_MODELLED = "select exists (select from coord.schema_migrations where version >= 16)"
+SYNC_TENANT_GUARDRAILS = "select coalesce(sum(coord.seed_guardrails(t.id)), 0) from coord.tenants as t"
 
 # Announces coord migrate to the audit trail's DDL guard for this transaction (audit.ddl_path):
 # the transaction's own id, so it cannot outlive it. Not a secret: see docs/security.md.
@@ -89,6 +88,174 @@ ANNOUNCE_MIGRATION = "select set_config('coord.migrating', pg_current_xact_id():
 # coord_auth may create its functions only while plpgsql/ is being re-applied.
 GRANT_AUTH_CREATE = "grant create on schema coord, api to coord_auth"
 REVOKE_AUTH_CREATE = "revoke create on schema coord, api from coord_auth"
+
+# --- re-applying plpgsql/ and rls/: the tree defines the code -----------------------------------
+# Functions, views, triggers and policies in the product schemas (those coord_owner owns) come
+# from plpgsql/ and rls/. While they are re-applied, an event trigger that lives only inside the
+# re-apply transaction records every object the files create or replace and every comment they
+# set; afterwards whatever of those kinds no file touched is stale (docs/architecture.md,
+# "Migrations"). The superuser creates both; the function is security definer so that files run
+# as coord_owner or coord_auth can record into the superuser's temporary table.
+START_REAPPLY_CAPTURE = """
+create temporary table coord_reapplied (classid oid, objid oid, objsubid integer, command text) on commit drop;
+create function pg_temp.coord_note_reapplied() returns event_trigger
+language plpgsql security definer set search_path = pg_catalog, pg_temp as $note$
+begin
+  insert into pg_temp.coord_reapplied
+  select c.classid, c.objid, c.objsubid, c.command_tag from pg_catalog.pg_event_trigger_ddl_commands() as c
+  where c.classid <> 0;
+end
+$note$;
+create event trigger coord_reapply_capture on ddl_command_end execute function pg_temp.coord_note_reapplied();
+alter event trigger coord_reapply_capture enable always;
+select pg_catalog.set_config('event_triggers', 'on', true)
+where pg_catalog.current_setting('event_triggers', true) is not null;
+comment on table pg_temp.coord_reapplied is 'what re-applying plpgsql/ and rls/ defined';
+"""
+# Whatever could keep the event trigger from firing (event_triggers off, PostgreSQL 17+, or
+# session_replication_role = replica, hence ENABLE ALWAYS) would make every object look stale:
+# the comment above must have been recorded.
+REAPPLY_CAPTURE_WORKS = "select exists (select from pg_temp.coord_reapplied where command = 'COMMENT')"
+STOP_REAPPLY_CAPTURE = """
+drop event trigger coord_reapply_capture;
+drop function pg_temp.coord_note_reapplied();
+"""
+
+# A grant a file no longer makes must not survive it: before the files run, every function and
+# view of the product schemas loses the privileges its owner granted (the files grant them again),
+# except those of the bound logins (coord.logins), which coord.add_login grants when it makes one.
+RESET_CODE_PRIVILEGES = """
+do $reset$
+declare
+  v_statement text;
+  v_logins text[] := '{}';
+begin
+  if pg_catalog.to_regclass('coord.logins') is not null then  -- from migration 0012 on
+    execute 'select coalesce(pg_catalog.array_agg(l.role_name::text), ''{}'') from coord.logins as l' into v_logins;
+  end if;
+  for v_statement in
+    select pg_catalog.format('revoke all on %s %s from %s', o.kind, o.name,
+             pg_catalog.string_agg(case when a.grantee = 0 then 'public' else pg_catalog.quote_ident(r.rolname) end,
+                                   ', '))
+    from (select 'routine' as kind, 'pg_catalog.pg_proc'::pg_catalog.regclass as classid, p.oid as objid,
+                 p.oid::pg_catalog.regprocedure::text as name, p.proacl as acl, p.proowner as owner
+          from pg_catalog.pg_proc as p
+          join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+          where n.nspowner = 'coord_owner'::pg_catalog.regrole
+          union all
+          select 'table', 'pg_catalog.pg_class'::pg_catalog.regclass, c.oid, c.oid::pg_catalog.regclass::text,
+                 c.relacl, c.relowner
+          from pg_catalog.pg_class as c
+          join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+          where n.nspowner = 'coord_owner'::pg_catalog.regrole and c.relkind = 'v') as o
+    cross join lateral pg_catalog.aclexplode(o.acl) as a
+    left join pg_catalog.pg_roles as r on r.oid = a.grantee
+    where a.grantee <> o.owner and (a.grantee = 0 or r.rolname <> all (v_logins))
+      and not exists (select from pg_catalog.pg_depend as d
+                      where d.classid = o.classid and d.objid = o.objid and d.deptype = 'e')
+    group by o.kind, o.name
+  loop
+    execute v_statement;
+  end loop;
+end
+$reset$;
+"""
+
+# The code objects of the product schemas: kind, name, the statements that drop it and clear its
+# comment, and the catalog row that identifies it. Partitions' triggers are cloned from their
+# parent's or made with the partition (audit.protect_table); extension members belong to their
+# extension; materialized views hold data, like tables, and belong to migrations.
+_CODE_OBJECTS = """
+with schemas as (
+  select n.oid from pg_catalog.pg_namespace as n where n.nspowner = 'coord_owner'::pg_catalog.regrole
+), objects as (
+  select 1 as step, 'policy' as kind,
+         pg_catalog.format('%I on %s', pol.polname, pol.polrelid::pg_catalog.regclass) as name,
+         pg_catalog.format('drop policy %I on %s', pol.polname, pol.polrelid::pg_catalog.regclass) as drop_statement,
+         pg_catalog.format('comment on policy %I on %s is null', pol.polname, pol.polrelid::pg_catalog.regclass)
+           as uncomment_statement,
+         'pg_catalog.pg_policy'::pg_catalog.regclass as classid, pol.oid as objid
+  from pg_catalog.pg_policy as pol
+  join pg_catalog.pg_class as c on c.oid = pol.polrelid
+  where c.relnamespace in (select oid from schemas)
+  union all
+  select 2, 'trigger', pg_catalog.format('%I on %s', t.tgname, t.tgrelid::pg_catalog.regclass),
+         pg_catalog.format('drop trigger %I on %s', t.tgname, t.tgrelid::pg_catalog.regclass),
+         pg_catalog.format('comment on trigger %I on %s is null', t.tgname, t.tgrelid::pg_catalog.regclass),
+         'pg_catalog.pg_trigger'::pg_catalog.regclass, t.oid
+  from pg_catalog.pg_trigger as t
+  join pg_catalog.pg_class as c on c.oid = t.tgrelid
+  where c.relnamespace in (select oid from schemas) and not t.tgisinternal and not c.relispartition
+  union all
+  select 3, 'view', c.oid::pg_catalog.regclass::text,
+         pg_catalog.format('drop view %s', c.oid::pg_catalog.regclass),
+         pg_catalog.format('comment on view %s is null', c.oid::pg_catalog.regclass),
+         'pg_catalog.pg_class'::pg_catalog.regclass, c.oid
+  from pg_catalog.pg_class as c
+  where c.relnamespace in (select oid from schemas) and c.relkind = 'v'
+  union all
+  select 4, 'function', p.oid::pg_catalog.regprocedure::text,
+         pg_catalog.format('drop routine %s', p.oid::pg_catalog.regprocedure),
+         pg_catalog.format('comment on routine %s is null', p.oid::pg_catalog.regprocedure),
+         'pg_catalog.pg_proc'::pg_catalog.regclass, p.oid
+  from pg_catalog.pg_proc as p
+  where p.pronamespace in (select oid from schemas)
+), code as (
+  select o.* from objects as o
+  where not exists (select from pg_catalog.pg_depend as d
+                    where d.classid = o.classid and d.objid = o.objid and d.deptype = 'e')
+)
+"""
+
+# Code objects no re-applied file created or replaced, in an order that usually lets them drop.
+STALE_CODE = _CODE_OBJECTS + """
+select c.kind, c.name, c.drop_statement from code as c
+where not exists (select from pg_temp.coord_reapplied as r where r.classid = c.classid and r.objid = c.objid)
+order by c.step, c.name
+"""
+
+# Comments on the code objects that stay but that no re-applied file set.
+STALE_CODE_COMMENTS = _CODE_OBJECTS + """
+select c.uncomment_statement from code as c
+where exists (select from pg_temp.coord_reapplied as r where r.classid = c.classid and r.objid = c.objid)
+  and exists (select from pg_catalog.pg_description as d
+              where d.classoid = c.classid and d.objoid = c.objid and d.objsubid = 0)
+  and not exists (select from pg_temp.coord_reapplied as r
+                  where r.classid = c.classid and r.objid = c.objid and r.objsubid = 0 and r.command = 'COMMENT')
+order by c.step, c.name
+"""
+
+# Types belong to migrations (plpgsql/ and rls/ are re-applied, and a type has no "or replace").
+REAPPLIED_TYPES = """
+select distinct r.objid::pg_catalog.regtype::text from pg_temp.coord_reapplied as r
+where r.classid = 'pg_catalog.pg_type'::pg_catalog.regclass and r.command in ('CREATE TYPE', 'CREATE DOMAIN')
+order by 1
+"""
+
+# --- docs/schema.sql ------------------------------------------------------------------------------
+
+PRODUCT_SCHEMAS = """
+select n.nspname from pg_catalog.pg_namespace as n
+where n.nspowner = 'coord_owner'::pg_catalog.regrole order by 1
+"""
+# Partitions with bounds (audit months): they follow the calendar, not the tree.
+DATED_PARTITIONS = """
+select c.oid::pg_catalog.regclass::text from pg_catalog.pg_class as c
+join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+where n.nspowner = 'coord_owner'::pg_catalog.regrole and c.relispartition
+  and pg_catalog.pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT'
+order by 1
+"""
+VIEW_COLUMNS = """
+select c.oid::pg_catalog.regclass::text,
+       pg_catalog.string_agg(pg_catalog.quote_ident(a.attname) || ' '
+                             || pg_catalog.format_type(a.atttypid, a.atttypmod), ', ' order by a.attnum)
+from pg_catalog.pg_class as c
+join pg_catalog.pg_namespace as n on n.oid = c.relnamespace
+join pg_catalog.pg_attribute as a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+where n.nspowner = 'coord_owner'::pg_catalog.regrole and c.relkind = 'v'
+group by c.oid
+"""
 
 # --- server administration (superuser connection) --------------------------------------------
 

@@ -4,7 +4,6 @@ missing migrations are refused, and concurrent migrators apply each migration on
 from __future__ import annotations
 
 import shutil
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -12,44 +11,17 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from coordinator.docs import dump_schema
 from coordinator.errors import MigrationError
 from coordinator.migrate import discover_migrations, migrate
+from tests.catalog_fingerprint import differences, fingerprint
 from tests.conftest import Database
 
 ROOT = Path(__file__).parent.parent
 
 
 def _schema_dump(database: Database) -> str:
-    result = subprocess.run([str(database.cluster.server.bin_dir / "pg_dump"), "--schema-only", "--no-owner",
-                             "--restrict-key=coordtest", "-d", database.admin_dsn],
-                            capture_output=True, text=True, check=False)
-    if result.returncode != 0 and "restrict-key" in result.stderr:  # pg_dump before 17.6 has no such option
-        result = subprocess.run([str(database.cluster.server.bin_dir / "pg_dump"), "--schema-only", "--no-owner",
-                                 "-d", database.admin_dsn], capture_output=True, text=True, check=True)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
-def _catalog_fingerprint(database: Database) -> list[tuple]:
-    with database.connect() as conn:
-        return conn.execute("""
-            select 'proc', p.oid::regprocedure::text, md5(p.prosrc), p.proacl::text, p.proconfig::text, p.prosecdef,
-                   pg_get_userbyid(p.proowner), obj_description(p.oid, 'pg_proc')
-            from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-            where n.nspname in ('api', 'coord', 'authz', 'audit')
-            union all
-            select 'policy', pol.polrelid::regclass::text || '.' || pol.polname, pg_get_expr(pol.polqual, pol.polrelid),
-                   pol.polroles::text, pg_get_expr(pol.polwithcheck, pol.polrelid), pol.polpermissive, null, null
-            from pg_policy pol
-            union all
-            select 'rel', c.oid::regclass::text, c.relacl::text, c.relrowsecurity::text, c.relforcerowsecurity::text,
-                   null, pg_get_userbyid(c.relowner), obj_description(c.oid, 'pg_class')
-            from pg_class c join pg_namespace n on n.oid = c.relnamespace
-            where n.nspname in ('api', 'coord', 'authz', 'audit')
-            union all
-            select 'trigger', tgrelid::regclass::text || '.' || tgname, tgenabled::text, null, null, null, null, null
-            from pg_trigger where not tgisinternal
-            order by 1, 2""").fetchall()
+    return dump_schema(database.admin_dsn).replace(database.name, "DB")
 
 
 def _partial_root(tmp_path: Path, up_to: int) -> Path:
@@ -68,19 +40,157 @@ def test_fresh_install_equals_upgrade_and_reapply_is_a_no_op(empty_db_factory, t
     fresh_db, empty_db = empty_db_factory(), empty_db_factory()
     migrate(fresh_db.admin_dsn)
     fresh = _schema_dump(fresh_db)
-    fresh_catalog = _catalog_fingerprint(fresh_db)
+    fresh_catalog = fingerprint(fresh_db.admin_dsn)
 
     # An "old" deployment with only the first migrations, then upgraded to all of them.
     report = migrate(empty_db.admin_dsn, root=_partial_root(tmp_path, 2), reapply=False)
     assert report.applied == ["0001_create_schemas.sql", "0002_create_identity.sql"]
     upgraded = migrate(empty_db.admin_dsn)
     assert upgraded.already_applied == 2 and len(upgraded.applied) == len(discover_migrations(ROOT)) - 2
-    assert _catalog_fingerprint(empty_db) == fresh_catalog
-    assert _schema_dump(empty_db).replace(empty_db.name, "DB") == fresh.replace(fresh_db.name, "DB")
+    assert differences(fingerprint(empty_db.admin_dsn), fresh_catalog) == []
+    assert _schema_dump(empty_db) == fresh
 
     again = migrate(empty_db.admin_dsn)
-    assert again.applied == [] and again.reapplied_objects > 40
-    assert _catalog_fingerprint(empty_db) == fresh_catalog
+    assert again.applied == [] and again.reapplied_objects > 40 and again.dropped == []
+    assert differences(fingerprint(empty_db.admin_dsn), fresh_catalog) == []
+
+
+# --- the tree defines the code: what no plpgsql/ or rls/ file defines is dropped -----------------
+
+_STALE_HELPER = """
+create or replace function coord.stale_helper() returns integer language sql immutable
+set search_path = pg_catalog, pg_temp as 'select 1';
+comment on function coord.stale_helper() is 'Removed from the tree later.';
+revoke all on function coord.stale_helper() from public;
+"""
+_STALE_VIEW = "create or replace view coord.stale_view as select coord.stale_helper() as x;\n"
+_STALE_VIEW_ON_VIEW = "create or replace view coord.stale_view_on_view as select x from coord.stale_view;\n"
+_STALE_TRIGGER = """
+create or replace function coord.tg_locks__stale() returns trigger language plpgsql
+set search_path = pg_catalog, pg_temp as $$ begin return null; end; $$;
+revoke all on function coord.tg_locks__stale() from public;
+create or replace trigger locks_stale after insert on coord.locks
+  for each row execute function coord.tg_locks__stale();
+"""
+_STALE_POLICY = "\ncreate policy locks_stale on coord.locks for select to coord_owner using (false);\n"
+
+
+def _api_call(name: str, types: str, grantees: str, comment: str | None) -> str:
+    identity = f"api.{name}({types})"
+    return (f"create or replace function {identity} returns integer language sql stable\n"
+            "set search_path = pg_catalog, pg_temp as 'select 1';\n"
+            f"revoke all on function {identity} from public;\n"
+            f"grant execute on function {identity} to {grantees};\n"
+            + (f"comment on function {identity} is '{comment}';\n" if comment else ""))
+
+
+def test_code_no_file_defines_is_dropped_and_tables_stay(empty_db_factory, tmp_path: Path) -> None:
+    upgraded_db, fresh_db = empty_db_factory(), empty_db_factory()
+    root = _partial_root(tmp_path, 99)
+    code = root / "plpgsql"
+    (code / "coord" / "9001_stale_helper.sql").write_text(_STALE_HELPER)
+    (code / "coord" / "9002_stale_view.sql").write_text(_STALE_VIEW)
+    (code / "coord" / "9003_tg_locks__stale.sql").write_text(_STALE_TRIGGER)
+    (code / "coord" / "9006_stale_view_on_view.sql").write_text(_STALE_VIEW_ON_VIEW)
+    (code / "api" / "9004_changed_call.sql").write_text(_api_call("changed_call", "integer", "coord_agent", "v1"))
+    (code / "api" / "9005_kept_call.sql").write_text(
+        _api_call("kept_call", "integer", "coord_agent, coord_operator", "Loses this comment."))
+    rls_locks = root / "rls" / "coord.locks.sql"
+    rls_locks.write_text(rls_locks.read_text() + _STALE_POLICY)
+    (root / "migrations" / "0099_create_keepsakes.sql").write_text(
+        "create type coord.keepsake_kind as enum ('kept');\n"
+        "create table coord.keepsakes (id integer primary key, kind coord.keepsake_kind not null);\n"
+        "insert into coord.keepsakes values (1, 'kept');\n")
+    migrate(upgraded_db.admin_dsn, root=root)
+    with upgraded_db.connect() as conn:  # a DBA's own function in a product schema
+        conn.execute("create function coord.by_hand() returns integer language sql as 'select 2'")
+
+    # The next tree: four files removed, one signature changed, a grant and a comment dropped.
+    for name in ("9001_stale_helper.sql", "9002_stale_view.sql", "9003_tg_locks__stale.sql",
+                 "9006_stale_view_on_view.sql"):
+        (code / "coord" / name).unlink()
+    (code / "api" / "9004_changed_call.sql").write_text(
+        _api_call("changed_call", "integer, text", "coord_agent", "v2"))
+    (code / "api" / "9005_kept_call.sql").write_text(_api_call("kept_call", "integer", "coord_operator", None))
+    rls_locks.write_text(rls_locks.read_text().replace(_STALE_POLICY, ""))
+    report = migrate(upgraded_db.admin_dsn, root=root)
+
+    migrate(fresh_db.admin_dsn, root=root)
+    found = differences(fingerprint(upgraded_db.admin_dsn), fingerprint(fresh_db.admin_dsn))
+    assert not found, "\n".join(found)
+    with upgraded_db.connect() as conn:
+        assert conn.execute("select to_regprocedure('api.changed_call(integer, text)') is not null, "
+                            "obj_description('api.kept_call(integer)'::regprocedure, 'pg_proc'), "
+                            "has_function_privilege('coord_agent', 'api.kept_call(integer)', 'execute'), "
+                            "has_function_privilege('coord_operator', 'api.kept_call(integer)', 'execute')"
+                            ).fetchone() == (True, None, False, True)
+        assert conn.execute("select id, kind::text from coord.keepsakes").fetchall() == [(1, "kept")]
+    assert report.dropped == [  # the view another stale view depends on goes once that one has gone
+        "policy locks_stale on coord.locks", "trigger locks_stale on coord.locks", "view coord.stale_view_on_view",
+        "function api.changed_call(integer)", "function coord.by_hand()", "function coord.tg_locks__stale()",
+        "view coord.stale_view", "function coord.stale_helper()"]
+
+
+def test_grants_of_bound_logins_stay_and_grants_by_hand_go(empty_db: Database) -> None:
+    migrate(empty_db.admin_dsn)
+    with empty_db.connect() as conn:
+        role = conn.execute("select role_name from coord.add_login(coord.ensure_tenant('t1'), 'ci-runner')"
+                            ).fetchone()[0]
+        conn.execute("create role coord_test_by_hand")
+        try:
+            conn.execute("grant execute on function api.check_locks(text[]) to coord_test_by_hand")
+            migrate(empty_db.admin_dsn)
+            granted = conn.execute(
+                "select has_function_privilege(%s, 'api.login(text)', 'execute'), "
+                "has_function_privilege('coord_test_by_hand', 'api.check_locks(text[])', 'execute')",
+                (role,)).fetchone()
+        finally:
+            conn.execute("drop owned by coord_test_by_hand")
+            conn.execute("drop role coord_test_by_hand")
+            conn.execute("select coord.remove_login(coord.ensure_tenant('t1'), 'ci-runner')")
+    assert granted == (True, False)
+
+
+def test_stale_code_that_something_still_needs_is_refused(empty_db: Database, tmp_path: Path) -> None:
+    root = _partial_root(tmp_path, 99)
+    helper = root / "plpgsql" / "coord" / "9001_keepsake_default.sql"
+    helper.write_text("create or replace function coord.keepsake_default() returns integer language sql immutable\n"
+                      "set search_path = pg_catalog, pg_temp as 'select 1';\n")
+    migrate(empty_db.admin_dsn, root=root)
+    (root / "migrations" / "0099_create_keepsakes.sql").write_text(
+        "create table coord.keepsakes (id integer default coord.keepsake_default());\n")
+    helper.unlink()
+    with pytest.raises(MigrationError) as caught:
+        migrate(empty_db.admin_dsn, root=root)
+    assert caught.value.message == ("function coord.keepsake_default() is defined by no plpgsql/ or rls/ file, "
+                                    "but other objects depend on it")
+    assert "default value for column id of table coord.keepsakes" in (caught.value.detail or "")
+    assert caught.value.hint and "numbered migration" in caught.value.hint
+    with empty_db.connect() as conn:  # the re-apply rolled back as a whole; the migration stays applied
+        assert conn.execute("select to_regprocedure('coord.keepsake_default()') is not null, "
+                            "(select max(version) from coord.schema_migrations)").fetchone() == (True, 99)
+
+
+def test_event_triggers_switched_off_do_not_hide_the_tree(empty_db: Database) -> None:
+    # Without the recording, every function would look stale to the re-apply.
+    migrate(empty_db.admin_dsn)
+    before = fingerprint(empty_db.admin_dsn)
+    with empty_db.connect() as conn:
+        conn.execute(f'alter database "{empty_db.name}" set session_replication_role = replica')
+        conn.execute(f'alter database "{empty_db.name}" set event_triggers = off')
+    assert migrate(empty_db.admin_dsn).dropped == []
+    with empty_db.connect() as conn:
+        conn.execute(f'alter database "{empty_db.name}" reset all')
+    assert differences(fingerprint(empty_db.admin_dsn), before) == []
+
+
+def test_a_type_in_a_reapplied_file_is_refused(empty_db: Database, tmp_path: Path) -> None:
+    root = _partial_root(tmp_path, 99)
+    (root / "plpgsql" / "coord" / "9001_made_here.sql").write_text("create type coord.made_here as (x integer);\n")
+    with pytest.raises(MigrationError, match=r"plpgsql/ or rls/ created type coord\.made_here"):
+        migrate(empty_db.admin_dsn, root=root)
+    with empty_db.connect() as conn:
+        assert conn.execute("select to_regtype('coord.made_here')").fetchone() == (None,)
 
 
 def test_an_edited_migration_is_refused(empty_db: Database, tmp_path: Path) -> None:

@@ -1,0 +1,122 @@
+"""Upgrades are as safe as fresh installs: a database installed from an earlier tree (each release
+in migrations/RELEASES, and the tree just before each migration was added) and migrated to this
+tree has exactly the catalog of a fresh install; released migrations are frozen; docs/schema.sql
+is a fresh install's schema."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql as pgsql
+
+from coordinator.docs import dump_schema, render_schema
+from coordinator.migrate import discover_migrations, migrate
+from tests.catalog_fingerprint import differences, fingerprint
+from tests.conftest import Cluster, Database
+from tests.trees import (
+    REPOSITORY,
+    earlier_trees,
+    edited_released_migrations,
+    migrations_at,
+    releases,
+    tree_at,
+)
+
+EARLIER_TREES = earlier_trees()
+
+
+@dataclass
+class FreshInstall:
+    database: Database
+    catalog: dict[str, list[tuple]]
+    dump: str
+
+
+def _create_database(cluster: Cluster) -> Database:
+    name = f"u_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
+    return Database(cluster, name)
+
+
+def _drop_database(database: Database) -> None:
+    with psycopg.connect(database.cluster.admin_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(pgsql.SQL("drop database {} with (force)").format(pgsql.Identifier(database.name)))
+
+
+def _dump(database: Database) -> str:
+    return dump_schema(database.admin_dsn).replace(database.name, "DB")
+
+
+@pytest.fixture(scope="module")
+def fresh(cluster: Cluster) -> Iterator[FreshInstall]:
+    """One fresh install of this tree, compared with every upgraded database."""
+    database = _create_database(cluster)
+    try:
+        migrate(database.admin_dsn)
+        yield FreshInstall(database, fingerprint(database.admin_dsn), _dump(database))
+    finally:
+        _drop_database(database)
+
+
+@pytest.mark.parametrize("commit", list(EARLIER_TREES.values()), ids=list(EARLIER_TREES))
+def test_an_upgraded_database_equals_a_fresh_install(fresh: FreshInstall, empty_db: Database, tmp_path: Path,
+                                                     commit: str) -> None:
+    old = migrate(empty_db.admin_dsn, root=tree_at(commit, tmp_path))
+    upgraded = migrate(empty_db.admin_dsn)
+    assert upgraded.already_applied == len(old.applied)
+    assert upgraded.applied == [m.path.name for m in discover_migrations()][len(old.applied):]
+    found = differences(fingerprint(empty_db.admin_dsn), fresh.catalog)
+    assert not found, "\n".join(found)
+    assert _dump(empty_db) == fresh.dump
+
+
+def test_upgrades_start_from_each_release_and_earlier_trees() -> None:
+    assert {r.version for r in releases()} <= set(EARLIER_TREES)
+    # 0002-0005 came with 0001 in the first commit; before 0009-0011, earlier migrations were
+    # still edited after they were added (before the release), so no tree held exactly the
+    # migrations before them.
+    assert len(EARLIER_TREES) >= 9
+
+
+def test_a_function_removed_just_before_a_release_is_gone_after_the_upgrade(empty_db: Database,
+                                                                             tmp_path: Path) -> None:
+    # 9163f10 (v0.1.0) replaced coord.assign_declared_profile with coord.set_agent_profile.
+    migrate(empty_db.admin_dsn, root=tree_at("9163f10^", tmp_path))
+    with empty_db.connect() as conn:
+        assert conn.execute("select to_regproc('coord.assign_declared_profile') is not null").fetchone() == (True,)
+    report = migrate(empty_db.admin_dsn, root=tree_at("9163f10", tmp_path))
+    assert [d for d in report.dropped if "assign_declared_profile" in d] == [
+        "function coord.assign_declared_profile(uuid,uuid,text,text)"]
+    with empty_db.connect() as conn:
+        assert conn.execute("select to_regproc('coord.assign_declared_profile') is null").fetchone() == (True,)
+
+
+# --- frozen migrations --------------------------------------------------------------------------------
+
+def test_released_migrations_are_frozen() -> None:
+    assert edited_released_migrations() == []
+    for release in releases():
+        shipped = migrations_at(release.commit)
+        assert shipped[-1] == release.last_migration, f"{release.version} ships up to {shipped[-1]}"
+        assert shipped == [m.path.name for m in discover_migrations()][:len(shipped)]
+
+
+def test_editing_a_released_migration_is_caught(tmp_path: Path) -> None:
+    root = tree_at("HEAD", tmp_path)
+    first = migrations_at(releases()[0].commit)[0]
+    edited = root / "migrations" / first
+    edited.write_bytes(edited.read_bytes() + b"\n-- a harmless-looking edit\n")
+    assert edited_released_migrations(root) == [f"{releases()[0].version}: {first}"]
+
+
+# --- docs/schema.sql -------------------------------------------------------------------------------------
+
+def test_the_schema_dump_is_a_fresh_install_of_the_tree(fresh: FreshInstall) -> None:
+    committed = (REPOSITORY / "docs" / "schema.sql").read_text()
+    assert committed == render_schema(fresh.database.admin_dsn), "docs/schema.sql is stale: run coord docs"
