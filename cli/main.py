@@ -21,7 +21,7 @@ from rich.table import Table
 from coordinator import admin, retention
 from coordinator.client import Client, parse_json
 from coordinator.config import Settings
-from coordinator.errors import EXIT_NOT_OK, CoordError, from_psycopg
+from coordinator.errors import EXIT_NOT_OK, CoordError, from_psycopg, registered
 from coordinator.migrate import migrate as run_migrations
 from coordinator.worktree import lock_path, lock_paths
 
@@ -144,7 +144,7 @@ def make_client(data_dir: Path | None, dsn: str | None, token: str | None) -> Cl
     settings = Settings(data_dir=data_dir, dsn=dsn, token=token)
     bearer = settings.bearer()
     if not bearer:
-        raise CoordError("no token", code="PT401", hint="pass --token or set COORD_TOKEN (coord agent add prints one)")
+        raise registered("PT401", "no token", hint="pass --token or set COORD_TOKEN (coord agent add prints one)")
     return Client(settings.client_dsn(), bearer)
 
 
@@ -1270,8 +1270,8 @@ def profile_show(name: str | None, token: str | None, dsn: str | None, data_dir:
         else:
             rows = [p for p in client.list_profiles() if p.name == name]
             if not rows:
-                raise CoordError("unknown profile", code="CO462", detail=f"no profile named {name}",
-                                 hint="list profiles with coord profile list")
+                raise registered("CO462", "unknown profile", f"no profile named {name}",
+                                 "list profiles with coord profile list")
     _show_profiles(rows, as_json)
 
 

@@ -20,7 +20,7 @@ from psycopg.rows import class_row, dict_row
 
 from . import sql
 from .client import to_json_value
-from .errors import CoordError, NotFound, from_psycopg
+from .errors import from_psycopg, registered
 from .migrate import MigrationReport, migrate
 from .results import Result, TokenGrant
 from .server import AUTHENTICATOR, EmbeddedServer, port_in_use
@@ -75,7 +75,7 @@ def up(*, data_dir: Path | None = None, port: int | None = None, admin_dsn: str 
         initialized = server.init(fast=fast_init)
         if not server.is_running():
             if port_in_use(state.port):
-                raise CoordError(f"port {state.port} is already in use", code="CO501",
+                raise registered("CO501", f"port {state.port} is already in use",
                                  hint="pass --port N (or --port 0 for any free port)")
             say(f"starting PostgreSQL on 127.0.0.1:{state.port}")
             server.start(state.port)
@@ -169,7 +169,7 @@ def _register(conn: psycopg.Connection, tenant_id: UUID, role: str, name: str,
 def _tenant_id(conn: psycopg.Connection, tenant: str) -> UUID:
     row = conn.execute(sql.TENANT_ID, (tenant,)).fetchone()
     if row is None:
-        raise NotFound(f"unknown tenant {tenant}", code="CO301", hint="tenants are created by coord up --tenant NAME")
+        raise registered("CO301", f"unknown tenant {tenant}", hint="tenants are created by coord up --tenant NAME")
     return row[0]  # type: ignore[no-any-return]
 
 
@@ -191,7 +191,7 @@ def issue_token(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, scop
         tenant_id = _tenant_id(conn, tenant)
         row = conn.execute(sql.PRINCIPAL_ID, (tenant_id, name)).fetchone()
         if row is None:
-            raise NotFound(f"unknown principal {name} in tenant {tenant}", code="CO302")
+            raise registered("CO302", f"unknown principal {name} in tenant {tenant}")
         with conn.cursor(row_factory=class_row(TokenGrant)) as cur:
             try:
                 grant = cur.execute(sql.ISSUE_TOKEN, (tenant_id, row[0], scopes, to_json_value(expires_in),
@@ -213,7 +213,7 @@ def revoke_token(admin_dsn: str, token: str) -> Result:
             row = conn.execute(sql.TOKEN_ID_BY_TEXT, (token,)).fetchone()
             found = None if row is None else (row[0], row[1])
         if found is None:
-            raise NotFound("unknown token", code="CO303", hint="pass a token id from coord token list, or the token")
+            raise registered("CO303", "unknown token", hint="pass a token id from coord token list, or the token")
         with conn.cursor(row_factory=class_row(Result)) as cur:
             result = cur.execute(sql.REVOKE_TOKEN, (found[1], found[0])).fetchone()
         assert result is not None

@@ -31,7 +31,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import class_row, dict_row
 
 from . import adapt, sql
-from .errors import CoordError, UnknownFunction, from_psycopg, json_too_deep
+from .errors import from_psycopg, json_too_deep, registered
 from .results import (
     AgentPresence,
     Alert,
@@ -166,7 +166,7 @@ class Client:
                  headers: Mapping[str, str] | None = None, session_id: UUID | str | None = None) -> None:
         if connection is None:
             if dsn is None:
-                raise CoordError("no database to connect to", code="CO501",
+                raise registered("CO501", "no database to connect to",
                                  hint="pass a DSN (--dsn / COORD_DSN) or run coord up")
             try:
                 connection = psycopg.connect(dsn, autocommit=True, application_name="coord")
@@ -209,8 +209,8 @@ class Client:
         try:
             return self.signatures[function]
         except KeyError:
-            raise UnknownFunction(f"unknown api function {function}", code="42883",
-                                  hint="list them with coord call --list") from None
+            raise registered("42883", f"unknown api function {function}",
+                             hint="list them with coord call --list") from None
 
     def _query(self, signature: FunctionSignature, keys: tuple[str, ...]) -> str:
         """rpc_query rendered once per function and argument set (composing it costs ~0.1 ms)."""
@@ -234,8 +234,8 @@ class Client:
         body = {k: to_json_value(v) for k, v in (arguments or {}).items()}
         unknown = sorted(set(body) - set(signature.arg_names))
         if unknown:
-            raise UnknownFunction(f"api.{function} has no argument {', '.join(unknown)}", code="42883",
-                                  hint=f"arguments: {', '.join(signature.arg_names) or '(none)'}")
+            raise registered("42883", f"api.{function} has no argument {', '.join(unknown)}",
+                             hint=f"arguments: {', '.join(signature.arg_names) or '(none)'}")
         query = self._query(signature, tuple(body))
         params = [_json_body(body)] if body else []
         context = ('"api"', ANON_ROLE, json.dumps({"role": ANON_ROLE}), "POST", f"/rpc/{signature.name}",

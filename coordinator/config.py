@@ -91,7 +91,7 @@ class Settings:
             return dsn
         state = self.server().state()
         if state is None:
-            raise CoordError("no database configured", code="CO501",
+            raise registered("CO501", "no database configured",
                              hint="run coord up, or pass --dsn / set COORD_DSN")
         return EmbeddedServer.client_dsn(state)
 
@@ -103,7 +103,7 @@ class Settings:
         server = self.server()
         state = server.state()
         if state is None:
-            raise CoordError("no superuser connection configured", code="CO501",
+            raise registered("CO501", "no superuser connection configured",
                              hint="run coord up, or pass --admin-dsn / set COORD_ADMIN_DSN")
         return server.admin_dsn(state)
 

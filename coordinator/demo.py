@@ -17,7 +17,7 @@ from rich.table import Table
 
 from . import admin
 from .client import Client
-from .errors import CoordError
+from .errors import registered
 from .results import LockResult
 
 
@@ -57,7 +57,7 @@ def run_demo(*, data_dir: Path | None = None, port: int | None = None, admin_dsn
     up = admin.up(data_dir=data_dir, port=port, admin_dsn=admin_dsn,
                   progress=(lambda m: console.print(f"[dim]{m}[/dim]")) if console else None)
     if up.dsn is None:
-        raise CoordError("the demo needs the embedded server (or COORD_DSN for an external one)", code="CO501")
+        raise registered("CO501", "the demo needs the embedded server (or COORD_DSN for an external one)")
     tenant = "demo-" + datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     grants = {name: admin.add_principal(up.admin_dsn, name, tenant=tenant)
               for name in ("alice", "bob", "carol")}

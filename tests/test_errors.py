@@ -3,6 +3,7 @@ the failed call leaves nothing behind."""
 
 from __future__ import annotations
 
+import ast
 import json
 import threading
 from collections.abc import Callable
@@ -383,6 +384,23 @@ def test_python_registry_matches_database(db: psycopg.Connection) -> None:
     database = {r["code"]: (r["name"], r["origin"], r["http_status"], r["exit_code"]) for r in rows}
     python = {c: (e.name, e.origin, e.http_status, e.exit_code) for c, e in errors.REGISTRY.items()}
     assert python == database
+
+
+def test_python_raises_registered_codes_through_the_registry() -> None:
+    """A registered code raised in Python (before the database is reached, or instead of it) is
+    built by errors.registered, so it has the registry's name, class and exit code; an exception
+    constructed by hand with code= kept the exit code of its class (70 for a bare CoordError)."""
+    root = Path(__file__).parent.parent
+    by_hand = []
+    for path in sorted([*(root / "coordinator").glob("*.py"), *(root / "cli").glob("*.py")]):
+        if path.name == "errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and any(
+                    keyword.arg == "code" and isinstance(keyword.value, ast.Constant)
+                    and keyword.value.value in errors.REGISTRY for keyword in node.keywords):
+                by_hand.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert by_hand == []
 
 
 def test_every_code_has_a_hint(db: psycopg.Connection) -> None:
