@@ -74,17 +74,26 @@ def call(invocation: Invocation, function: str | None, assignments: tuple[str, .
 
 @click.command()
 @click.option("--out-dir", type=click.Path(path_type=Path), default=Path("docs"), show_default=True)
+@click.option("--client-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the generated client modules api.py and results.py go (default: the coordinator "
+                   "package, i.e. coordinator/ of a checkout).")
 @click.option("--check", is_flag=True, help="Fail if the files differ instead of writing them.")
 @data_dir_option
 @admin_dsn_option
 @with_invocation
-def docs(invocation: Invocation, out_dir: Path, check: bool) -> None:
-    """Regenerate docs/api.md and docs/errors.md from the catalog."""
-    from coordinator.docs import render_all
+def docs(invocation: Invocation, out_dir: Path, client_dir: Path | None, check: bool) -> None:
+    """Regenerate what is generated from the catalog: docs/api.md and docs/errors.md, and the
+    Python client's api methods and result classes (coordinator/api.py, coordinator/results.py)."""
+    import psycopg
 
+    from coordinator.codegen import PACKAGE_DIR, render_client
+    from coordinator.docs import render_api, render_errors
+
+    with psycopg.connect(invocation.superuser_dsn(), autocommit=True) as conn:
+        generated = {out_dir / "api.md": render_api(conn), out_dir / "errors.md": render_errors(conn)}
+        generated.update({(client_dir or PACKAGE_DIR) / name: text for name, text in render_client(conn).items()})
     stale = []
-    for name, text in render_all(invocation.superuser_dsn()).items():
-        path = out_dir / name
+    for path, text in generated.items():
         if check:
             if not path.exists() or path.read_text() != text:
                 stale.append(str(path))

@@ -78,8 +78,3 @@ def render_errors(conn: psycopg.Connection) -> str:
                      f"| {r['message']} | {hint} |")
     lines += ["", "Connection failures exit with 69; unexpected errors with 70; usage errors with 2 (click) or 64.", ""]
     return "\n".join(lines)
-
-
-def render_all(admin_dsn: str) -> dict[str, str]:
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        return {"api.md": render_api(conn), "errors.md": render_errors(conn)}
