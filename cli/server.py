@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -91,7 +92,8 @@ def status(invocation: Invocation) -> None:
     superuser_dsn = settings.superuser_dsn() if settings.given("admin_dsn") else None  # CO530 on a conflict
     server = settings.server()
     state = server.state()
-    running = server.is_running() if server.is_initialized() and not superuser_dsn else None
+    # Not initialized: nothing runs here (exit 1, as for a stopped server).
+    running = (server.is_initialized() and server.is_running()) if not superuser_dsn else None
     report: dict[str, Any] = {"data_dir": str(server.data_dir), "initialized": server.is_initialized(),
                               "running": running, "port": state.port if state else None,
                               "dsn": server.client_dsn(state) if state else None}
@@ -104,6 +106,8 @@ def status(invocation: Invocation) -> None:
         invocation.json(report)
     else:
         out.print(f"data dir: {report['data_dir']}  running: {report['running']}  port: {report['port']}")
+        if not report["initialized"] and not superuser_dsn:
+            out.print("no server in this directory yet: coord up creates one")
         if report.get("dsn"):
             out.print(f"DSN: {report['dsn']}  (the gateway: infrastructure only; agents get coord login add DSNs)")
         if "migrations" in report:
@@ -185,11 +189,18 @@ def maintain(invocation: Invocation, every: float | None, limit: int) -> None:
 @json_option
 @with_invocation
 def demo(invocation: Invocation) -> None:
-    """Three agents race for files and a directory; a stale fence is refused; the audit tail."""
+    """Three agents race for files and a directory; a stale fence is refused; the audit tail.
+
+    Runs in the tenant demo (each run releases the last run's leases and revokes its tokens) and
+    leaves the server running: coord down stops it."""
     from coordinator.demo import run_demo
 
     data_dir, port, admin_dsn = invocation.settings(ADMIN_DSN_AS_DSN).server_target()
-    report = run_demo(data_dir=data_dir, port=port, admin_dsn=admin_dsn, console=None if invocation.as_json else out)
+    # The commands it prints are spelled as the user runs coord: bin/coord sets COORD_PROG, and a
+    # --data-dir given here is repeated (one from COORD_DATA_DIR is still in the environment).
+    flags = ["--data-dir", str(invocation.data_dir)] if invocation.data_dir is not None else []
+    report = run_demo(data_dir=data_dir, port=port, admin_dsn=admin_dsn, console=None if invocation.as_json else out,
+                      program=[os.environ.get("COORD_PROG") or "coord"], flags=flags)
     if invocation.as_json:
         invocation.json(report)
 

@@ -70,13 +70,17 @@ def up(*, data_dir: Path | None = None, port: int | None = None, admin_dsn: str 
     if admin_dsn is None:
         server = EmbeddedServer(data_dir, extra_options=server_options)
         had_state = server.state() is not None
-        state = server.ensure_state(port)
+        # Nothing is written before the port is known to be usable: a refused coord up leaves
+        # coord.json (the port the server runs or last ran on) as it was.
+        state = server.planned_state(port)
+        running = server.is_running()
+        if not running and port_in_use(state.port):
+            raise registered("CO501", f"port {state.port} is already in use",
+                             hint="pass --port N (or --port 0 for any free port)")
+        server.save_state(state)
         say(f"data directory {server.data_dir}")
         initialized = server.init(fast=fast_init)
-        if not server.is_running():
-            if port_in_use(state.port):
-                raise registered("CO501", f"port {state.port} is already in use",
-                                 hint="pass --port N (or --port 0 for any free port)")
+        if not running:
             say(f"starting PostgreSQL on 127.0.0.1:{state.port}")
             server.start(state.port)
             started = True
@@ -192,14 +196,33 @@ def issue_token(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, scop
         row = conn.execute(sql.PRINCIPAL_ID, (tenant_id, name)).fetchone()
         if row is None:
             raise registered("CO302", f"unknown principal {name} in tenant {tenant}")
-        with conn.cursor(row_factory=class_row(TokenGrant)) as cur:
-            try:
-                grant = cur.execute(sql.ISSUE_TOKEN, (tenant_id, row[0], scopes, to_json_value(expires_in),
-                                                      label)).fetchone()
-            except psycopg.Error as exc:
-                raise from_psycopg(exc) from None
-        assert grant is not None
-        return grant
+        return _issue(conn, tenant_id, row[0], scopes, expires_in, label)
+
+
+def principal_token(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, role: str = "agent") -> TokenGrant:
+    """A token for principal ``name`` of ``tenant`` (created if missing): the principal is
+    registered when it is new, and gets another token when it exists (its role stays)."""
+    with admin_connect(admin_dsn) as conn:
+        try:
+            tenant_id = conn.execute(sql.ENSURE_TENANT, (tenant,)).fetchone()[0]  # type: ignore[index]
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+        row = conn.execute(sql.PRINCIPAL_ID, (tenant_id, name)).fetchone()
+        if row is None:
+            return _register(conn, tenant_id, role, name, None, None)
+        return _issue(conn, tenant_id, row[0], None, None, None)
+
+
+def _issue(conn: psycopg.Connection, tenant_id: UUID, principal_id: UUID, scopes: list[str] | None,
+           expires_in: timedelta | str | None, label: str | None) -> TokenGrant:
+    with conn.cursor(row_factory=class_row(TokenGrant)) as cur:
+        try:
+            grant = cur.execute(sql.ISSUE_TOKEN, (tenant_id, principal_id, scopes, to_json_value(expires_in),
+                                                  label)).fetchone()
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+    assert grant is not None
+    return grant
 
 
 def revoke_token(admin_dsn: str, token: str) -> Result:

@@ -76,11 +76,14 @@ class Settings:
         if chosen is None:
             return None
         try:
-            return int(chosen.value)
+            port = int(chosen.value)
         except ValueError:
+            port = -1
+        if not 0 <= port <= 65535:
             raise registered("CO531", "a connection setting has an invalid value",
-                             f"{chosen.origin} is {chosen.value!r}, not a port number",
-                             "pass a TCP port number (0: any free port), or unset the variable") from None
+                             f"{chosen.origin} is {chosen.value!r}, not a port number (0-65535)",
+                             "pass a TCP port number (0: any free port), or unset the variable")
+        return port
 
     # --- which database --------------------------------------------------------------------
 

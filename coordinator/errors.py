@@ -249,6 +249,10 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     # connection settings of the coord CLI (coordinator.config)
     ("CO530", "connection_conflict", "cli", 400, EXIT_USAGE, SettingsError),
     ("CO531", "setting_invalid", "cli", 400, EXIT_USAGE, SettingsError),
+    # the embedded server's data directory (coordinator.server)
+    ("CO532", "data_dir_invalid", "cli", 400, EXIT_CONFIG, Misconfigured),
+    ("CO533", "server_state_invalid", "cli", 400, EXIT_CONFIG, Misconfigured),
+    ("CO534", "server_port_differs", "cli", 400, EXIT_USAGE, SettingsError),
 )
 
 # PostgreSQL raises its own codes without our hints; the registry's hint for each (checked

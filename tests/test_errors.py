@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from coordinator import errors
 from coordinator.client import Client
 from coordinator.config import Settings
 from coordinator.docs import render_errors
+from coordinator.server import EmbeddedServer, ServerState, free_port
 from tests.conftest import bypass_audit_guard, make_principal
 from tests.interfaces import RawBody, RawBodyDumper
 
@@ -54,6 +56,17 @@ def _wait_in_repeatable_read(db: psycopg.Connection, _ctx: object) -> None:
 
 def _none(_db: psycopg.Connection) -> None:
     return None
+
+
+def _corrupt_state(_db: psycopg.Connection) -> Path:
+    state = Path(tempfile.mkdtemp(prefix="coord-state-")) / "coord.json"
+    state.write_text('{"port": 55432, "authenticator_password": ')
+    return state
+
+
+def _cluster_dir(db: psycopg.Connection) -> Path:
+    """The data directory of the test cluster (its server runs, on the port in its coord.json)."""
+    return Path(db.execute("show data_directory").fetchone()[0]).parent  # type: ignore[index]
 
 
 def _completed_task(db: psycopg.Connection) -> tuple[Client, int, int]:
@@ -287,6 +300,10 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO530": (_none, lambda _db, _: Settings(dsn="postgresql://u@db.example.com/coord",
                                              environ={"COORD_DATA_DIR": "/nonexistent"}).client_dsn()),
     "CO531": (_none, lambda _db, _: Settings(environ={"COORD_PORT": "fivefive"}).port_setting()),
+    # the embedded server's data directory: raised by coordinator.server before any database is reached
+    "CO532": (_none, lambda _db, _: Settings(data_dir=Path("/dev/null")).server()),
+    "CO533": (_corrupt_state, lambda _db, path: ServerState.load(path)),
+    "CO534": (_none, lambda db, _: EmbeddedServer(_cluster_dir(db)).planned_state(free_port())),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.
