@@ -327,7 +327,7 @@ def test_login_commands(data_dir: Path) -> None:
 
 
 def test_up_repairs_what_a_gateway_holder_changed(data_dir: Path) -> None:
-    """The finding's attacks through the gateway DSN itself (the credential that PostgREST and
+    """Changes to its own login through the gateway DSN itself (the credential that PostgREST and
     the operator's CLI hold): they still work in PostgreSQL, so coord status reports them (exit
     1; audited to every tenant as login.check refused, the critical login-drift alert) and coord
     up restores the declared settings and the saved password, and says so."""

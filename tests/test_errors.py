@@ -107,7 +107,7 @@ def _resolved_alert(db: psycopg.Connection) -> int:
     return int(alert_id)
 
 
-# --- audit chain and retention (issue 4 §5): a tenant with sealed events in old months -------
+# --- audit chain and retention: a tenant with sealed events in old months ----------------------
 
 def _old_month(db: psycopg.Connection, txids: tuple[int, ...] = (100,), *, seal: bool = True,
                months_back: tuple[int, ...] = ()) -> tuple[Any, Any]:
@@ -241,7 +241,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO462": (_operator, lambda _db, c: c.delete_profile("no-such-profile")),
     "CO463": (_operator, lambda _db, c: c.create_profile("p", 2, {"max_lock_ttl": "3 days"})),
 
-    # alerts and audit queries (issue 4 §5)
+    # alerts and audit queries
     "CO491": (_operator, lambda _db, c: c.query_audit(action="Lock!")),
     "CO492": (_operator, lambda _db, c: c.add_alert_rule("r1", "*", ["granted"], 1, "1 minute")),
     "CO493": (_operator, lambda _db, c: c.set_alert_rule("no-such-rule", enabled=False)),
@@ -279,7 +279,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "22P05": (_agent, lambda _db, c: c.acquire_lock("a\x00b")),
     "42501": (_none, lambda db, _: Client(connection=db).acquire_lock("a.py")),
     "42883": (_none, lambda db, _: db.execute("select api.no_such_function()")),
-    # audit chain and retention (issue 4 §5)
+    # audit chain and retention
     "CO481": (_none, lambda db, _: db.execute("select * from audit.archive_plan(current_date)")),
     "CO482": (lambda db: _old_month(db, seal=False), _archive),
     "CO483": (lambda db: _old_month(db, (100, 200), months_back=(1, 0)), _archive),
