@@ -65,6 +65,7 @@ _RESULT_SHAPES = """
 select p.proname as name,
        t.typtype = 'c' as composite,
        case when t.typtype = 'c' then pg_catalog.format_type(p.prorettype, null) end as type_name,
+       pg_catalog.format_type(p.prorettype, null) as return_type,
        coalesce(pg_catalog.obj_description(t.oid, 'pg_type'), '') as type_comment,
        case when t.typtype = 'c'
             then array(select a.attname::text from pg_catalog.pg_attribute as a
@@ -170,7 +171,13 @@ def _shapes(conn: psycopg.Connection) -> tuple[dict[str, Shape], dict[str, str]]
         else:
             name = TABLE_RESULT_NAMES.get(row["name"], _camel(row["name"]) + "Row")
             doc = f"A row of api.{row['name']}."
-        shape = Shape(name, doc, tuple(zip(row["column_names"], row["column_types"], strict=True)))
+        columns = tuple(zip(row["column_names"], row["column_types"], strict=True))
+        if not columns:  # a scalar result: select * from api.fn() names its one column after fn
+            columns = ((row["name"], row["return_type"]),)
+        for column, _ in columns:
+            if not column.isidentifier() or keyword.iskeyword(column):
+                raise ValueError(f"api.{row['name']} returns a column {column!r}, which is no Python field name")
+        shape = Shape(name, doc, columns)
         if name in shapes and shapes[name].columns != shape.columns:
             raise ValueError(f"two result shapes would both be called {name} (api.{row['name']}); "
                              "name one in coordinator.codegen.TABLE_RESULT_NAMES")

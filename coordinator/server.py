@@ -79,8 +79,12 @@ def check_data_dir(path: Path) -> None:
     """CO532 unless ``path`` is a directory or could become one (its nearest existing ancestor
     is a directory)."""
     for candidate in (path, *path.parents):
-        if candidate.exists():
-            if not candidate.is_dir():
+        try:
+            exists, is_dir = candidate.exists(), candidate.is_dir()
+        except OSError as exc:  # e.g. a parent this user may not traverse
+            raise data_dir_invalid(path, str(exc.strerror or exc)) from None
+        if exists:
+            if not is_dir:
                 raise data_dir_invalid(path, "it is a file, not a directory" if candidate == path
                                        else f"{candidate} is a file, not a directory")
             return

@@ -73,6 +73,8 @@ def test_a_new_api_function_reaches_the_generated_client(db: psycopg.Connection)
                   language sql stable set search_path = pg_catalog, pg_temp
                   as $$ select p_kind, 0::bigint, now() $$""")
     db.execute("comment on function api.count_widgets(text, integer) is 'Counts widgets of p_kind.'")
+    db.execute("""create function api.widget_total() returns bigint language sql stable
+                  set search_path = pg_catalog, pg_temp as $$ select 0::bigint $$""")
     generated = render_client(db)
     assert generated != {name: (PACKAGE_DIR / name).read_text() for name in generated}
     method = ("    def count_widgets(self, kind: str, limit: int | None = None) -> list[CountWidgetsRow]:\n"
@@ -82,3 +84,7 @@ def test_a_new_api_function_reaches_the_generated_client(db: psycopg.Connection)
     assert ("class CountWidgetsRow(_Row):\n"
             '    """A row of api.count_widgets."""\n\n'
             "    kind: str | None\n    widgets: int | None\n    seen_at: datetime | None\n") in generated["results.py"]
+    # a scalar result is one column named after the function, as select * from api.widget_total() names it
+    assert "    def widget_total(self) -> WidgetTotalRow:\n" in generated["api.py"]
+    assert "class WidgetTotalRow(_Row):\n" in generated["results.py"]
+    assert "    widget_total: int | None\n" in generated["results.py"]
