@@ -20,7 +20,7 @@ from psycopg.rows import class_row, dict_row
 
 from . import sql
 from .client import to_json_value
-from .errors import from_psycopg, registered
+from .errors import CoordError, from_psycopg, registered
 from .migrate import MigrationReport, migrate
 from .results import Result, TokenGrant
 from .server import AUTHENTICATOR, EmbeddedServer, port_in_use
@@ -92,7 +92,10 @@ def up(*, data_dir: Path | None = None, port: int | None = None, admin_dsn: str 
         client_dsn = server.client_dsn(state)
         psql_line = f"psql '{client_dsn}'"
     say("migrating")
-    report = migrate(admin_dsn, progress=say)
+    try:
+        report = migrate(admin_dsn, progress=say)
+    except CoordError as exc:
+        raise _after_failed_migration(exc, server if started else None) from None
     with admin_connect(admin_dsn) as conn:
         tenant_id = conn.execute(sql.ENSURE_TENANT, (tenant,)).fetchone()[0]  # type: ignore[index]
         if server is not None:
@@ -128,6 +131,24 @@ def up(*, data_dir: Path | None = None, port: int | None = None, admin_dsn: str 
                     data_dir=str(server.data_dir) if server else None, started=started,
                     initialized=initialized, tenant=tenant, operator_token=operator_token,
                     migration=report, notes=notes)
+
+
+def _after_failed_migration(exc: CoordError, started: EmbeddedServer | None) -> CoordError:
+    """A server this call started is not left running unmigrated: it is stopped again. One that
+    was already running keeps running; the error says in which state and how to go on."""
+    if started is not None:
+        try:
+            started.stop()
+            state = (f"the server in {started.data_dir} was started for this and is stopped again; "
+                     "fix the cause, then run coord up again")
+        except CoordError as stop_error:
+            state = (f"the server in {started.data_dir} was started for this and could not be stopped "
+                     f"({stop_error.message}): run coord down --data-dir {started.data_dir}")
+    else:
+        state = ("the server keeps running, with the migrations before the failing one applied (each "
+                 "commits on its own); fix the cause, then run coord up or coord migrate again")
+    exc.hint = f"{exc.hint}; {state}" if exc.hint else state
+    return exc
 
 
 def set_gateway_password(conn: psycopg.Connection, password: str) -> None:
