@@ -20,7 +20,7 @@ from psycopg.rows import class_row, dict_row
 
 from . import sql
 from .client import to_json_value
-from .errors import CoordError, NotFound, from_psycopg
+from .errors import CoordError, from_psycopg, registered
 from .migrate import MigrationReport, migrate
 from .results import Result, TokenGrant
 from .server import AUTHENTICATOR, EmbeddedServer, port_in_use
@@ -70,13 +70,17 @@ def up(*, data_dir: Path | None = None, port: int | None = None, admin_dsn: str 
     if admin_dsn is None:
         server = EmbeddedServer(data_dir, extra_options=server_options)
         had_state = server.state() is not None
-        state = server.ensure_state(port)
+        # Nothing is written before the port is known to be usable: a refused coord up leaves
+        # coord.json (the port the server runs or last ran on) as it was.
+        state = server.planned_state(port)
+        running = server.is_running()
+        if not running and port_in_use(state.port):
+            raise registered("CO501", f"port {state.port} is already in use",
+                             hint="pass --port N (or --port 0 for any free port)")
+        server.save_state(state)
         say(f"data directory {server.data_dir}")
         initialized = server.init(fast=fast_init)
-        if not server.is_running():
-            if port_in_use(state.port):
-                raise CoordError(f"port {state.port} is already in use", code="CO501",
-                                 hint="pass --port N (or --port 0 for any free port)")
+        if not running:
             say(f"starting PostgreSQL on 127.0.0.1:{state.port}")
             server.start(state.port)
             started = True
@@ -190,7 +194,7 @@ def _register(conn: psycopg.Connection, tenant_id: UUID, role: str, name: str,
 def _tenant_id(conn: psycopg.Connection, tenant: str) -> UUID:
     row = conn.execute(sql.TENANT_ID, (tenant,)).fetchone()
     if row is None:
-        raise NotFound(f"unknown tenant {tenant}", code="CO301", hint="tenants are created by coord up --tenant NAME")
+        raise registered("CO301", f"unknown tenant {tenant}", hint="tenants are created by coord up --tenant NAME")
     return row[0]  # type: ignore[no-any-return]
 
 
@@ -212,15 +216,34 @@ def issue_token(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, scop
         tenant_id = _tenant_id(conn, tenant)
         row = conn.execute(sql.PRINCIPAL_ID, (tenant_id, name)).fetchone()
         if row is None:
-            raise NotFound(f"unknown principal {name} in tenant {tenant}", code="CO302")
-        with conn.cursor(row_factory=class_row(TokenGrant)) as cur:
-            try:
-                grant = cur.execute(sql.ISSUE_TOKEN, (tenant_id, row[0], scopes, to_json_value(expires_in),
-                                                      label)).fetchone()
-            except psycopg.Error as exc:
-                raise from_psycopg(exc) from None
-        assert grant is not None
-        return grant
+            raise registered("CO302", f"unknown principal {name} in tenant {tenant}")
+        return _issue(conn, tenant_id, row[0], scopes, expires_in, label)
+
+
+def principal_token(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, role: str = "agent") -> TokenGrant:
+    """A token for principal ``name`` of ``tenant`` (created if missing): the principal is
+    registered when it is new, and gets another token when it exists (its role stays)."""
+    with admin_connect(admin_dsn) as conn:
+        try:
+            tenant_id = conn.execute(sql.ENSURE_TENANT, (tenant,)).fetchone()[0]  # type: ignore[index]
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+        row = conn.execute(sql.PRINCIPAL_ID, (tenant_id, name)).fetchone()
+        if row is None:
+            return _register(conn, tenant_id, role, name, None, None)
+        return _issue(conn, tenant_id, row[0], None, None, None)
+
+
+def _issue(conn: psycopg.Connection, tenant_id: UUID, principal_id: UUID, scopes: list[str] | None,
+           expires_in: timedelta | str | None, label: str | None) -> TokenGrant:
+    with conn.cursor(row_factory=class_row(TokenGrant)) as cur:
+        try:
+            grant = cur.execute(sql.ISSUE_TOKEN, (tenant_id, principal_id, scopes, to_json_value(expires_in),
+                                                  label)).fetchone()
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+    assert grant is not None
+    return grant
 
 
 def revoke_token(admin_dsn: str, token: str) -> Result:
@@ -234,7 +257,7 @@ def revoke_token(admin_dsn: str, token: str) -> Result:
             row = conn.execute(sql.TOKEN_ID_BY_TEXT, (token,)).fetchone()
             found = None if row is None else (row[0], row[1])
         if found is None:
-            raise NotFound("unknown token", code="CO303", hint="pass a token id from coord token list, or the token")
+            raise registered("CO303", "unknown token", hint="pass a token id from coord token list, or the token")
         with conn.cursor(row_factory=class_row(Result)) as cur:
             result = cur.execute(sql.REVOKE_TOKEN, (found[1], found[0])).fetchone()
         assert result is not None

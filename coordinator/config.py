@@ -76,11 +76,14 @@ class Settings:
         if chosen is None:
             return None
         try:
-            return int(chosen.value)
+            port = int(chosen.value)
         except ValueError:
+            port = -1
+        if not 0 <= port <= 65535:
             raise registered("CO531", "a connection setting has an invalid value",
-                             f"{chosen.origin} is {chosen.value!r}, not a port number",
-                             "pass a TCP port number (0: any free port), or unset the variable") from None
+                             f"{chosen.origin} is {chosen.value!r}, not a port number (0-65535)",
+                             "pass a TCP port number (0: any free port), or unset the variable")
+        return port
 
     # --- which database --------------------------------------------------------------------
 
@@ -91,7 +94,7 @@ class Settings:
             return dsn
         state = self.server().state()
         if state is None:
-            raise CoordError("no database configured", code="CO501",
+            raise registered("CO501", "no database configured",
                              hint="run coord up, or pass --dsn / set COORD_DSN")
         return EmbeddedServer.client_dsn(state)
 
@@ -103,7 +106,7 @@ class Settings:
         server = self.server()
         state = server.state()
         if state is None:
-            raise CoordError("no superuser connection configured", code="CO501",
+            raise registered("CO501", "no superuser connection configured",
                              hint="run coord up, or pass --admin-dsn / set COORD_ADMIN_DSN")
         return server.admin_dsn(state)
 

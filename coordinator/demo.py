@@ -6,19 +6,25 @@ Every decision shown is made by the ``api`` functions; this module only scripts 
 
 from __future__ import annotations
 
+import shlex
 import threading
 import time
-from datetime import datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import admin
 from .client import Client
-from .errors import CoordError
+from .errors import registered
 from .results import LockResult
+
+TENANT = "demo"  # the demo's own tenant, reused by every run
+AGENTS = ("alice", "bob", "carol")
+OPERATOR = "ops"
 
 
 def _row(agent: str, result: LockResult) -> dict[str, Any]:
@@ -51,21 +57,48 @@ class _Printer:
         self.console.print(grid)
 
 
+def _clear_last_run(ops: Client, clients: dict[str, Client], fresh: set[Any]) -> dict[str, int]:
+    """Every run starts from the same state: the last run's leases are released and its tokens
+    revoked (the tokens it printed stop working; this run prints new ones)."""
+    released = 0
+    for client in clients.values():
+        for lease in client.my_locks():
+            released += client.release_lock(lease.path, lease.fence).ok
+    revoked = 0
+    for token in ops.list_tokens():
+        if token.revoked_at is None and token.token_id not in fresh and token.principal_name in (*AGENTS, OPERATOR):
+            revoked += ops.revoke_token(token.token_id).ok
+    return {"leases_released": released, "tokens_revoked": revoked}
+
+
 def run_demo(*, data_dir: Path | None = None, port: int | None = None, admin_dsn: str | None = None,
-             console: Console | None = None) -> dict[str, Any]:
+             console: Console | None = None, program: Sequence[str] = ("coord",),
+             flags: Sequence[str] = ()) -> dict[str, Any]:
+    """Run the demo in tenant demo of the embedded server (started if needed, and left running).
+    ``program`` and ``flags`` are how the user runs coord (e.g. bin/coord, --data-dir D): the
+    commands the demo prints are spelled that way."""
+
+    def typed(*args: str) -> str:
+        return shlex.join([*program, *args, *flags])
+
     show = _Printer(console)
     up = admin.up(data_dir=data_dir, port=port, admin_dsn=admin_dsn,
                   progress=(lambda m: console.print(f"[dim]{m}[/dim]")) if console else None)
     if up.dsn is None:
-        raise CoordError("the demo needs the embedded server (or COORD_DSN for an external one)", code="CO501")
-    tenant = "demo-" + datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    grants = {name: admin.add_principal(up.admin_dsn, name, tenant=tenant)
-              for name in ("alice", "bob", "carol")}
-    operator = admin.add_principal(up.admin_dsn, "ops", tenant=tenant, role="operator")
+        raise registered("CO501", "the demo needs the embedded server (or COORD_DSN for an external one)")
+    grants = {name: admin.principal_token(up.admin_dsn, name, tenant=TENANT) for name in AGENTS}
+    operator = admin.principal_token(up.admin_dsn, OPERATOR, tenant=TENANT, role="operator")
     clients = {name: Client(up.dsn, grant.token) for name, grant in grants.items()}
-    report: dict[str, Any] = {"tenant": tenant, "dsn": up.dsn, "steps": []}
+    with Client(up.dsn, operator.token) as ops:
+        reused = _clear_last_run(ops, clients, {g.token_id for g in (*grants.values(), operator)})
+    stop = typed("down")
+    report: dict[str, Any] = {"tenant": TENANT, "dsn": up.dsn, "reused": reused, "steps": [],
+                              "server": {"data_dir": up.data_dir, "started": up.started, "running": True,
+                                         "stop": stop}}
+    last_run = (f" Its own tenant, as on every run: released {reused['leases_released']} leases and revoked "
+                f"{reused['tokens_revoked']} tokens of the last run." if any(reused.values()) else "")
     show.section("Agent Coordinator demo",
-                 f"tenant [bold]{tenant}[/bold], agents alice, bob and carol, each on its own connection.")
+                 f"tenant [bold]{TENANT}[/bold], agents alice, bob and carol, each on its own connection.{last_run}")
     try:
         # 1. Three agents race for the same file at the same instant.
         barrier = threading.Barrier(3)
@@ -146,7 +179,11 @@ def run_demo(*, data_dir: Path | None = None, port: int | None = None, admin_dsn
                 grid.add_row(*(str(row[c] or "") for c in ("id", "actor", "action", "target", "decision")))
             console.print(grid)
             console.print()
-            console.print(f"Try it yourself: [bold]coord lock acquire src/app.py --token {grants['bob'].token}[/bold]")
+            try_it = typed("lock", "acquire", "src/app.py", "--token", grants["bob"].token or "")
+            console.print(f"Try it yourself: [bold]{escape(try_it)}[/bold]")
+            console.print(("The demo started the server and left it running" if up.started
+                           else "The server was running and is left running")
+                          + f" (data directory {escape(str(up.data_dir))}); stop it with [bold]{escape(stop)}[/bold]")
         report["steps"].append({"step": "audit", "events": audit_rows})
         report["tokens"] = {name: grant.token for name, grant in grants.items()} | {"ops": operator.token}
     finally:

@@ -193,7 +193,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO462", "profile_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO463", "profile_setting_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
 
-    # alerts and audit queries (issue 4 §5)
+    # alerts and audit queries
     ("CO491", "action_pattern_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO492", "alert_rule_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO493", "alert_rule_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
@@ -233,7 +233,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("55P03", "lock_not_available", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("40001", "serialization_failure", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("40P01", "deadlock_detected", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
-    # audit chain and retention (issue 4 §5)
+    # audit chain and retention
     ("CO481", "audit_archive_too_recent", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO482", "audit_archive_unsealed", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO483", "audit_archive_not_prefix", "coord", 400, EXIT_DATAERR, Conflict),
@@ -250,6 +250,10 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     # connection settings of the coord CLI (coordinator.config)
     ("CO530", "connection_conflict", "cli", 400, EXIT_USAGE, SettingsError),
     ("CO531", "setting_invalid", "cli", 400, EXIT_USAGE, SettingsError),
+    # the embedded server's data directory (coordinator.server)
+    ("CO532", "data_dir_invalid", "cli", 400, EXIT_CONFIG, Misconfigured),
+    ("CO533", "server_state_invalid", "cli", 400, EXIT_CONFIG, Misconfigured),
+    ("CO534", "server_port_differs", "cli", 400, EXIT_USAGE, SettingsError),
 )
 
 # PostgreSQL raises its own codes without our hints; the registry's hint for each (checked

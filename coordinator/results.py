@@ -1,7 +1,7 @@
 """Typed results of the api functions, one frozen dataclass per result shape.
 
-Field names and order equal the columns the functions return; ``tests/test_client_registry.py``
-compares them with the catalog.
+Generated from the catalog by `coord docs` (coordinator/codegen.py); do not edit by hand.
+Field names and order are the columns the functions return.
 """
 
 from __future__ import annotations
@@ -18,7 +18,297 @@ class _Row:
 
 
 @dataclass(frozen=True)
+class AgentPresence(_Row):
+    """One session of an agent as discover_agents shows it; presence is online, idle or offline from heartbeat
+    age.
+    """
+
+    principal_id: UUID | None
+    name: str | None
+    session_id: UUID | None
+    agent_type: str | None
+    capabilities: list[str] | None
+    status: str | None
+    presence: str | None
+    current_task_id: int | None
+    started_at: datetime | None
+    last_heartbeat_at: datetime | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Alert(_Row):
+    """A row of api.list_alerts."""
+
+    alert_id: int | None
+    rule: str | None
+    severity: str | None
+    state: str | None
+    actor_type: str | None
+    actor_name: str | None
+    event_count: int | None
+    first_event_id: int | None
+    last_event_id: int | None
+    first_event_at: datetime | None
+    last_event_at: datetime | None
+    raised_at: datetime | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+
+
+@dataclass(frozen=True)
+class AlertRule(_Row):
+    """A row of api.list_alert_rules."""
+
+    rule_id: int | None
+    name: str | None
+    action_pattern: str | None
+    decisions: list[str] | None
+    threshold: int | None
+    within: timedelta | None
+    severity: str | None
+    enabled: bool | None
+    description: str | None
+    open_alerts: int | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ArchiveRow(_Row):
+    """A row of api.list_archives."""
+
+    partition_name: str | None
+    month: date | None
+    archived_at: datetime | None
+    file_name: str | None
+    file_sha256: str | None
+    content_sha256: str | None
+    events: int | None
+    first_seq: int | None
+    last_seq: int | None
+    last_hash: str | None
+    event_id: int | None
+    restored: bool | None
+
+
+@dataclass(frozen=True)
+class AuditEvent(_Row):
+    """A row of api.query_audit."""
+
+    id: int | None
+    occurred_at: datetime | None
+    actor_type: str | None
+    actor_name: str | None
+    action: str | None
+    target_type: str | None
+    target_id: str | None
+    decision: str | None
+    severity: str | None
+    rule: str | None
+    reason: str | None
+    details: Any
+
+
+@dataclass(frozen=True)
+class ClaimResult(_Row):
+    """A claimed task with its claim token and lease (and the fences of the leases it declared), or ok=false with
+    why nothing was claimed.
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    task_id: int | None
+    kind: str | None
+    payload: Any
+    priority: int | None
+    claim: int | None
+    attempt: int | None
+    max_attempts: int | None
+    lease_expires_at: datetime | None
+    locks: Any
+    details: Any
+
+
+@dataclass(frozen=True)
+class GuardrailDecision(_Row):
+    """Outcome of check_operation: ok with code allowed (overridden when a matching rule was overridden by
+    trust), or blocked / needs_approval / denied; the canonical units that were matched, one per line, and the
+    matching rules.
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    kind: str | None
+    normalized: str | None
+    matches: Any
+    overridden: bool | None
+    trust: int | None
+    violation_id: int | None
+    details: Any
+
+
+@dataclass(frozen=True)
+class GuardrailExplanation(_Row):
+    """A row of api.explain_operation."""
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    kind: str | None
+    normalized: str | None
+    units: Any
+    matches: Any
+    trust: int | None
+
+
+@dataclass(frozen=True)
+class GuardrailRule(_Row):
+    """A row of api.list_guardrails."""
+
+    name: str | None
+    category: str | None
+    applies_to: str | None
+    actions: list[str] | None
+    targets: list[str] | None
+    severity: str | None
+    override_trust: int | None
+    mode: str | None
+    enabled: bool | None
+    builtin: bool | None
+    pattern: str | None
+    description: str | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True)
+class GuardrailViolation(_Row):
+    """A row of api.list_guardrail_violations."""
+
+    violation_id: int | None
+    occurred_at: datetime | None
+    principal_name: str | None
+    kind: str | None
+    operation: str | None
+    normalized: str | None
+    outcome: str | None
+    trust: int | None
+    rules: Any
+    task_id: int | None
+
+
+@dataclass(frozen=True)
+class GuardrailWord(_Row):
+    """A row of api.list_guardrail_vocabulary."""
+
+    kind: str | None
+    name: str | None
+    meaning: str | None
+
+
+@dataclass(frozen=True)
+class Handoff(_Row):
+    """A handoff document as read_handoff returns it."""
+
+    handoff_id: int | None
+    author: str | None
+    session_id: UUID | None
+    task_id: int | None
+    to_agent: str | None
+    summary: str | None
+    completed: list[str] | None
+    in_progress: list[str] | None
+    decisions: list[str] | None
+    next_steps: list[str] | None
+    relevant_files: list[str] | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class HeldLock(_Row):
+    """A row of api.my_locks."""
+
+    path: str | None
+    mode: str | None
+    fence: int | None
+    reason: str | None
+    acquired_at: datetime | None
+    renewed_at: datetime | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LockCheck(_Row):
+    """A row of api.check_locks."""
+
+    path: str | None
+    locked: bool | None
+    lock_path: str | None
+    mode: str | None
+    holder_id: UUID | None
+    holder_name: str | None
+    expires_at: datetime | None
+    mine: bool | None
+    fence: int | None
+
+
+@dataclass(frozen=True)
+class LockResult(_Row):
+    """Outcome of acquire/release/renew: ok and code always; fence and expires_at when held; holder_* when
+    another principal's lease is in the way.
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    path: str | None
+    mode: str | None
+    fence: int | None
+    expires_at: datetime | None
+    holder_id: UUID | None
+    holder_name: str | None
+    holder_path: str | None
+    holder_mode: str | None
+    holder_expires_at: datetime | None
+    details: Any
+
+
+@dataclass(frozen=True)
+class NetworkDecision(_Row):
+    """Outcome of check_network: ok with code allowed, or ok=false with denied; the canonical domain, and the
+    rule that decided (decided_by agent, tenant, or default).
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    domain: str | None
+    rule_id: int | None
+    pattern: str | None
+    decided_by: str | None
+    details: Any
+
+
+@dataclass(frozen=True)
+class NetworkRule(_Row):
+    """A row of api.list_network_rules."""
+
+    rule_id: int | None
+    pattern: str | None
+    action: str | None
+    priority: int | None
+    agent: str | None
+    profile: str | None
+    reason: str | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
 class PrincipalInfo(_Row):
+    """The verified caller: who, in which tenant, as which role, with which token scopes."""
+
     principal_id: UUID | None
     kind: str | None
     name: str | None
@@ -32,50 +322,141 @@ class PrincipalInfo(_Row):
 
 
 @dataclass(frozen=True)
-class LockResult(_Row):
-    ok: bool
-    code: str
-    reason: str | None
-    path: str | None
-    mode: str | None
-    fence: int | None
-    expires_at: datetime | None
-    holder_id: UUID | None
-    holder_name: str | None
-    holder_path: str | None
-    holder_mode: str | None
-    holder_expires_at: datetime | None
-    details: dict[str, Any]
+class PrincipalRow(_Row):
+    """A row of api.list_principals."""
+
+    principal_id: UUID | None
+    name: str | None
+    kind: str | None
+    role: str | None
+    created_at: datetime | None
+    disabled_at: datetime | None
+    live_tokens: int | None
+    live_locks: int | None
 
 
 @dataclass(frozen=True)
-class LockCheck(_Row):
-    path: str
-    locked: bool
-    lock_path: str | None
-    mode: str | None
-    holder_id: UUID | None
-    holder_name: str | None
-    expires_at: datetime | None
-    mine: bool | None
-    fence: int | None
+class Profile(_Row):
+    """A profile as the api shows it: trust level, limits (null: none), whether it is the tenant default and how
+    many agents have it assigned.
+    """
+
+    name: str | None
+    trust_level: int | None
+    max_locks: int | None
+    max_lock_ttl: timedelta | None
+    max_concurrent_tasks: int | None
+    allowed_task_kinds: list[str] | None
+    allowed_operations: list[str] | None
+    max_task_duration: timedelta | None
+    calls_per_hour: int | None
+    network_default: str | None
+    description: str | None
+    is_default: bool | None
+    agents: int | None
+    created_at: datetime | None
+    updated_at: datetime | None
 
 
 @dataclass(frozen=True)
-class HeldLock(_Row):
-    path: str
-    mode: str
-    fence: int
+class ProfileResult(_Row):
+    """Outcome of a profile change: ok with code created, updated, assigned, default_set or deleted; ok=false
+    with denied or in_use.
+    """
+
+    ok: bool | None
+    code: str | None
     reason: str | None
-    acquired_at: datetime
-    renewed_at: datetime | None
-    expires_at: datetime
+    profile: str | None
+    details: Any
+
+
+@dataclass(frozen=True)
+class RestoredEvent(_Row):
+    """A row of api.query_restored_audit."""
+
+    partition_name: str | None
+    chain_seq: int | None
+    event_id: int | None
+    occurred_at: datetime | None
+    action: str | None
+    event: Any
+    hash: str | None
+
+
+@dataclass(frozen=True)
+class Result(_Row):
+    """Generic outcome of an operation without a richer result type."""
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    details: Any
+
+
+@dataclass(frozen=True)
+class SessionResult(_Row):
+    """Outcome of start_session/heartbeat/end_session."""
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    session_id: UUID | None
+    expires_at: datetime | None
+    details: Any
+
+
+@dataclass(frozen=True)
+class Task(_Row):
+    """A task as get_task and list_tasks show it."""
+
+    task_id: int | None
+    kind: str | None
+    state: str | None
+    priority: int | None
+    payload: Any
+    depends_on: list[int] | None
+    pending_deps: int | None
+    run_after: datetime | None
+    attempts: int | None
+    max_attempts: int | None
+    required_trust: int | None
+    unique_key: str | None
+    locks: list[str] | None
+    submitted_by: str | None
+    submitted_at: datetime | None
+    claimed_by: str | None
+    claim: int | None
+    lease_expires_at: datetime | None
+    finished_at: datetime | None
+    result: Any
+    last_error: str | None
+    last_event: str | None
+
+
+@dataclass(frozen=True)
+class TaskResult(_Row):
+    """Outcome of submit/renew/complete/fail/cancel/redrive: ok and code always; the task's id and resulting
+    state when there is one.
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    task_id: int | None
+    state: str | None
+    claim: int | None
+    attempt: int | None
+    run_after: datetime | None
+    details: Any
 
 
 @dataclass(frozen=True)
 class TokenGrant(_Row):
-    ok: bool
-    code: str
+    """A newly issued token. The token text appears here once and is never stored."""
+
+    ok: bool | None
+    code: str | None
     reason: str | None
     principal_id: UUID | None
     principal_name: str | None
@@ -88,326 +469,14 @@ class TokenGrant(_Row):
 
 
 @dataclass(frozen=True)
-class Result(_Row):
-    ok: bool
-    code: str
-    reason: str | None
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class PrincipalRow(_Row):
-    principal_id: UUID
-    name: str
-    kind: str
-    role: str
-    created_at: datetime
-    disabled_at: datetime | None
-    live_tokens: int
-    live_locks: int
-
-
-@dataclass(frozen=True)
 class TokenRow(_Row):
-    token_id: UUID
-    principal_name: str
-    prefix: str
+    """A row of api.list_tokens."""
+
+    token_id: UUID | None
+    principal_name: str | None
+    prefix: str | None
     label: str | None
-    scopes: list[str]
-    created_at: datetime
+    scopes: list[str] | None
+    created_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
-
-
-@dataclass(frozen=True)
-class AuditEvent(_Row):
-    id: int
-    occurred_at: datetime
-    actor_type: str
-    actor_name: str | None
-    action: str
-    target_type: str | None
-    target_id: str | None
-    decision: str
-    severity: str
-    rule: str | None
-    reason: str | None
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class TaskResult(_Row):
-    ok: bool
-    code: str
-    reason: str | None
-    task_id: int | None
-    state: str | None
-    claim: int | None
-    attempt: int | None
-    run_after: datetime | None
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ClaimResult(_Row):
-    ok: bool
-    code: str
-    reason: str | None
-    task_id: int | None
-    kind: str | None
-    payload: Any
-    priority: int | None
-    claim: int | None
-    attempt: int | None
-    max_attempts: int | None
-    lease_expires_at: datetime | None
-    locks: dict[str, int] | None
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Task(_Row):
-    task_id: int
-    kind: str
-    state: str
-    priority: int
-    payload: Any
-    depends_on: list[int]
-    pending_deps: int
-    run_after: datetime
-    attempts: int
-    max_attempts: int
-    required_trust: int
-    unique_key: str | None
-    locks: list[str]
-    submitted_by: str
-    submitted_at: datetime
-    claimed_by: str | None
-    claim: int | None
-    lease_expires_at: datetime | None
-    finished_at: datetime | None
-    result: Any
-    last_error: str | None
-    last_event: str
-
-
-@dataclass(frozen=True)
-class SessionResult(_Row):
-    ok: bool
-    code: str
-    reason: str | None
-    session_id: UUID | None
-    expires_at: datetime | None
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class AgentPresence(_Row):
-    principal_id: UUID
-    name: str
-    session_id: UUID
-    agent_type: str | None
-    capabilities: list[str]
-    status: str
-    presence: str
-    current_task_id: int | None
-    started_at: datetime
-    last_heartbeat_at: datetime
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Handoff(_Row):
-    handoff_id: int
-    author: str
-    session_id: UUID | None
-    task_id: int | None
-    to_agent: str | None
-    summary: str
-    completed: list[str]
-    in_progress: list[str]
-    decisions: list[str]
-    next_steps: list[str]
-    relevant_files: list[str]
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class NetworkDecision(_Row):
-    ok: bool
-    code: str
-    reason: str | None
-    domain: str | None
-    rule_id: int | None
-    pattern: str | None
-    decided_by: str | None
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class NetworkRule(_Row):
-    rule_id: int
-    pattern: str
-    action: str
-    priority: int
-    agent: str | None
-    profile: str | None
-    reason: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Profile(_Row):
-    name: str
-    trust_level: int
-    max_locks: int | None
-    max_lock_ttl: timedelta | None
-    max_concurrent_tasks: int | None
-    allowed_task_kinds: list[str] | None
-    allowed_operations: list[str] | None
-    max_task_duration: timedelta | None
-    calls_per_hour: int | None
-    network_default: str | None
-    description: str | None
-    is_default: bool
-    agents: int
-    created_at: datetime
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class ProfileResult(_Row):
-    ok: bool
-    code: str
-    reason: str | None
-    profile: str | None
-    details: dict[str, Any]
-
-
-# --- alerts (issue 4 §5) -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Alert(_Row):
-    alert_id: int
-    rule: str
-    severity: str
-    state: str
-    actor_type: str
-    actor_name: str | None
-    event_count: int
-    first_event_id: int
-    last_event_id: int
-    first_event_at: datetime
-    last_event_at: datetime
-    raised_at: datetime
-    resolved_at: datetime | None
-    resolved_by: str | None
-    resolution: str | None
-
-
-@dataclass(frozen=True)
-class AlertRule(_Row):
-    rule_id: int
-    name: str
-    action_pattern: str
-    decisions: list[str]
-    threshold: int
-    within: timedelta
-    severity: str
-    enabled: bool
-    description: str | None
-    open_alerts: int
-    updated_at: datetime
-
-
-# --- audit chain and retention (issue 4 §5) ----------------------------------------------------
-
-@dataclass(frozen=True)
-class ArchiveRow(_Row):
-    partition_name: str
-    month: date
-    archived_at: datetime
-    file_name: str
-    file_sha256: str
-    content_sha256: str
-    events: int
-    first_seq: int | None
-    last_seq: int | None
-    last_hash: str | None
-    event_id: int | None
-    restored: bool
-
-
-@dataclass(frozen=True)
-class RestoredEvent(_Row):
-    partition_name: str
-    chain_seq: int
-    event_id: int
-    occurred_at: datetime
-    action: str
-    event: dict[str, Any]
-    hash: str
-
-
-@dataclass(frozen=True)
-class GuardrailDecision(_Row):
-    ok: bool
-    code: str
-    reason: str | None
-    kind: str | None
-    normalized: str | None
-    matches: list[dict[str, Any]]
-    overridden: bool | None
-    trust: int | None
-    violation_id: int | None
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class GuardrailExplanation(_Row):
-    ok: bool
-    code: str
-    reason: str | None
-    kind: str | None
-    normalized: str | None
-    units: list[dict[str, Any]]
-    matches: list[dict[str, Any]]
-    trust: int | None
-
-
-@dataclass(frozen=True)
-class GuardrailRule(_Row):
-    name: str
-    category: str
-    applies_to: str
-    actions: list[str] | None
-    targets: list[str] | None
-    severity: str
-    override_trust: int | None
-    mode: str
-    enabled: bool
-    builtin: bool
-    pattern: str | None
-    description: str
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class GuardrailWord(_Row):
-    kind: str
-    name: str
-    meaning: str
-
-
-@dataclass(frozen=True)
-class GuardrailViolation(_Row):
-    violation_id: int
-    occurred_at: datetime
-    principal_name: str | None
-    kind: str
-    operation: str
-    normalized: str
-    outcome: str
-    trust: int
-    rules: list[dict[str, Any]]
-    task_id: int | None

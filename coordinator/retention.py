@@ -28,7 +28,7 @@ from psycopg.types.json import Jsonb
 
 from . import sql
 from .admin import admin_connect
-from .errors import InvalidArgument, NotFound, from_psycopg
+from .errors import from_psycopg, registered
 
 MANIFEST_FORMAT = "coord-audit-archive/1"
 MANIFEST_SUFFIX = ".manifest.json"
@@ -137,7 +137,7 @@ def restore(admin_dsn: str, from_dir: Path, *, partition: str | None = None) -> 
     if partition is not None:
         manifests = [m for m in manifests if m.name == f"{partition}{MANIFEST_SUFFIX}"]
     if not manifests:
-        raise NotFound(f"no archive manifest in {from_dir}", code="CO484",
+        raise registered("CO484", f"no archive manifest in {from_dir}",
                          hint="pass the directory coord audit archive --to wrote")
     restored: list[dict[str, Any]] = []
     with admin_connect(admin_dsn) as conn:
@@ -146,15 +146,14 @@ def restore(admin_dsn: str, from_dir: Path, *, partition: str | None = None) -> 
             if manifest.get("rows") == 0 and partition is None:
                 continue  # an empty month: dropped when archived, nothing to bring back
             if manifest.get("format") != MANIFEST_FORMAT:
-                raise InvalidArgument(f"{manifest_path.name} is not a {MANIFEST_FORMAT} manifest", code="CO487")
+                raise registered("CO487", f"{manifest_path.name} is not a {MANIFEST_FORMAT} manifest")
             data_path = from_dir / str(manifest.get("file"))
             if data_path.parent != from_dir or not data_path.is_file():
-                raise InvalidArgument(f"{manifest_path.name}: archive file {manifest.get('file')} is missing",
-                                      code="CO487")
+                raise registered("CO487", f"{manifest_path.name}: archive file {manifest.get('file')} is missing")
             found = _file_sha256(data_path)
             if found != manifest.get("file_sha256"):
-                raise InvalidArgument(f"{data_path.name} does not match its manifest", code="CO487",
-                                      detail=f"file sha256 {found}, manifest {manifest.get('file_sha256')}")
+                raise registered("CO487", f"{data_path.name} does not match its manifest",
+                                 f"file sha256 {found}, manifest {manifest.get('file_sha256')}")
             try:
                 with conn.transaction():
                     conn.execute(sql.RESTORE_LINES_TABLE)

@@ -23,7 +23,7 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import ServerError
+from .errors import CoordError, ServerError, registered
 
 DEFAULT_PORT = 55432
 DATABASE = "coord"
@@ -65,26 +65,78 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+DATA_DIR_HINT = "pass --data-dir (or set COORD_DATA_DIR to) a directory, or a path where coord up may create one"
+STATE_HINT = ("coord up wrote it (port and gateway password); restore it from a backup, or move it away and run "
+              "coord up, which writes a new one with a new gateway password (pass --port if the server used another "
+              f"port than {DEFAULT_PORT})")
+
+
+def data_dir_invalid(path: Path, why: str) -> CoordError:
+    return registered("CO532", "the data directory cannot be used", f"{path}: {why}", DATA_DIR_HINT)
+
+
+def check_data_dir(path: Path) -> None:
+    """CO532 unless ``path`` is a directory or could become one (its nearest existing ancestor
+    is a directory)."""
+    for candidate in (path, *path.parents):
+        try:
+            exists, is_dir = candidate.exists(), candidate.is_dir()
+        except OSError as exc:  # e.g. a parent this user may not traverse
+            raise data_dir_invalid(path, str(exc.strerror or exc)) from None
+        if exists:
+            if not is_dir:
+                raise data_dir_invalid(path, "it is a file, not a directory" if candidate == path
+                                       else f"{candidate} is a file, not a directory")
+            return
+
+
 @dataclass
 class ServerState:
+    """What coord up keeps in DATA_DIR/coord.json."""
+
     port: int
     authenticator_password: str
     database: str = DATABASE
 
     @classmethod
     def load(cls, path: Path) -> ServerState | None:
+        """The state saved at ``path``; None when there is none yet. CO532 when its directory is
+        no directory, CO533 when the file cannot be read or does not hold a state."""
+        check_data_dir(path.parent)
         if not path.exists():
             return None
-        data = json.loads(path.read_text())
-        return cls(port=int(data["port"]), authenticator_password=data["authenticator_password"],
-                   database=data.get("database", DATABASE))
+        try:
+            data = json.loads(path.read_text())
+            state = cls(port=data["port"], authenticator_password=data["authenticator_password"],
+                        database=data.get("database", DATABASE))
+        except (OSError, ValueError, LookupError, TypeError, AttributeError) as exc:
+            raise registered("CO533", "the data directory's coord.json cannot be read",
+                             f"{path}: {exc.__class__.__name__}: {exc}", STATE_HINT) from None
+        problem = state.problem()
+        if problem:
+            raise registered("CO533", "the data directory's coord.json cannot be read", f"{path}: {problem}",
+                             STATE_HINT)
+        return state
+
+    def problem(self) -> str | None:
+        if not isinstance(self.port, int) or isinstance(self.port, bool) or not 0 < self.port < 65536:
+            return f"port {self.port!r} is not a TCP port number"
+        if not isinstance(self.authenticator_password, str) or not self.authenticator_password:
+            return "authenticator_password is not a password"
+        if not isinstance(self.database, str) or not self.database:
+            return f"database {self.database!r} is not a database name"
+        return None
 
     def save(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(asdict(self), fh, indent=2)
-        os.replace(tmp, path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                json.dump(asdict(self), fh, indent=2)
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise data_dir_invalid(path.parent, f"cannot write {path.name}: {exc.strerror or exc}") from None
 
 
 class EmbeddedServer:
@@ -93,6 +145,7 @@ class EmbeddedServer:
     def __init__(self, data_dir: Path | None = None, *, extra_options: list[str] | None = None,
                  bin_dir: Path | None = None) -> None:
         self.data_dir = (data_dir or default_data_dir()).resolve()
+        check_data_dir(self.data_dir)
         self.pgdata = self.data_dir / "pgdata"
         self.socket_dir = self.data_dir / "run"
         self.log_file = self.data_dir / "server.log"
@@ -193,10 +246,13 @@ class EmbeddedServer:
         return result.returncode == 0
 
     def prepare_directories(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.socket_dir.mkdir(exist_ok=True)
-        self.data_dir.chmod(0o700)
-        self.socket_dir.chmod(0o700)
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.socket_dir.mkdir(exist_ok=True)
+            self.data_dir.chmod(0o700)
+            self.socket_dir.chmod(0o700)
+        except OSError as exc:
+            raise data_dir_invalid(self.data_dir, str(exc.strerror or exc)) from None
         if self.run_user is not None:
             entry = pwd.getpwnam(self.run_user)
             for path in (self.data_dir, self.socket_dir):
@@ -236,15 +292,29 @@ class EmbeddedServer:
     def state(self) -> ServerState | None:
         return ServerState.load(self.state_file)
 
-    def ensure_state(self, port: int | None) -> ServerState:
+    def planned_state(self, port: int | None) -> ServerState:
+        """The state coord up will save: the saved one, on ``port`` when one is asked for (0 or
+        None: the saved port, else 55432 or any free one for 0). Writes nothing. CO534 when the
+        server runs and ``port`` is another than the one it runs on: moving it takes coord down."""
         state = self.state()
         if state is None:
             chosen = port if port not in (None, 0) else (free_port() if port == 0 else DEFAULT_PORT)
-            state = ServerState(port=int(chosen), authenticator_password=secrets.token_hex(24))
-        elif port not in (None, 0) and port != state.port:
+            return ServerState(port=int(chosen), authenticator_password=secrets.token_hex(24))  # type: ignore[arg-type]
+        if port not in (None, 0) and port != state.port:
+            if self.is_running():
+                raise registered("CO534", "the embedded server already runs on another port",
+                                 f"{self.data_dir}: the server runs on port {state.port}; asked for port {port}",
+                                 "run coord up without --port (the server keeps the port in coord.json), or coord "
+                                 "down first to move it to the new port")
             state.port = int(port)  # type: ignore[arg-type]
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        return state
+
+    def save_state(self, state: ServerState) -> None:
         state.save(self.state_file)
+
+    def ensure_state(self, port: int | None) -> ServerState:
+        state = self.planned_state(port)
+        self.save_state(state)
         return state
 
     def admin_dsn(self, state: ServerState, database: str | None = None) -> str:

@@ -330,7 +330,7 @@ MIGRATION_STATUS = "select count(*) as applied, max(version) as latest from coor
 TENANT_IDS = "select id, name from coord.tenants order by name"
 SWEEP_TENANT = "select coord.sweep(%s, %s, true)"
 
-# --- audit chain and retention (issue 4 §5; admin path, superuser connection) ------------------
+# --- audit chain and retention (admin path, superuser connection) -----------------------------
 
 # The sealer, one tenant per transaction; p_wait false skips a tenant another sealer holds.
 SEAL_TENANT = "select audit.seal(%s, %s)"

@@ -604,7 +604,7 @@ ALTER FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_to text
 -- Name: FUNCTION add_guardrail(p_name text, p_category text, p_applies_to text, p_severity text, p_pattern text, p_mode text, p_description text, p_override_trust smallint, p_actions text[], p_targets text[]); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_to text, p_severity text, p_pattern text, p_mode text, p_description text, p_override_trust smallint, p_actions text[], p_targets text[]) IS 'Operators: adds a guardrail rule to your tenant: an operation rule (p_applies_to any, p_actions: the effects it is about, p_targets: the target classes, null for any; words from authz.guard_vocabulary, coord guard vocabulary) or a pattern rule (p_pattern: a PostgreSQL ARE, \y is a word boundary, matched against the canonical units of p_applies_to command, sql or path; see docs/architecture.md, Guardrails); p_category filesystem, git, database, deployment, credentials, process, network, persistence, privilege, security, supply-chain or infrastructure; p_severity low, medium, high or critical; p_mode block or needs_approval; p_override_trust defaults to 3 for low/medium and 4 for high (critical: nobody). Code added with details.rule_id. Errors: CO474 invalid field, CO473 bad regex, CO476 name exists.';
+COMMENT ON FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_to text, p_severity text, p_pattern text, p_mode text, p_description text, p_override_trust smallint, p_actions text[], p_targets text[]) IS 'Operators: adds a guardrail rule to your tenant: an operation rule (p_applies_to any, p_actions: the effects it is about, p_targets: the target classes, null for any; words from authz.guard_vocabulary, coord guard vocabulary) or a pattern rule (p_pattern: a PostgreSQL ARE, \y is a word boundary, matched against the canonical units of p_applies_to command, sql or path; see docs/architecture.md, Guardrails); p_category filesystem, git, database, deployment, credentials, process, network, persistence, privilege, security, supply-chain or infrastructure; p_severity low, medium, high or critical; p_mode block or needs_approval; p_override_trust defaults to 3 for low/medium and 4 for high (critical: nobody). Code added with details.rule_id; denied when the policy refuses (details.rule). Errors: CO474 invalid field, CO473 bad regex, CO476 name exists.';
 
 
 --
@@ -623,7 +623,7 @@ ALTER FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority in
 -- Name: FUNCTION add_network_rule(p_pattern text, p_action text, p_priority integer, p_for_agent text, p_reason text, p_for_profile text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority integer, p_for_agent text, p_reason text, p_for_profile text) IS 'Operators, and trust-4 agents for other agents and profiles only (never for themselves, their own profile or the whole tenant, which includes them): adds an allow or deny rule for a host name (exact), *.name (its subdomains), an IP address (any spelling check_network accepts; stored canonical, IPv4 embedded in IPv6 as IPv4) or a range address/prefix-length (10.0.0.0/8, 169.254.0.0/16, fd00::/8; no bits set past the prefix), for the whole tenant, for one agent (p_for_agent) or for the agents of one profile (p_for_profile; the caller is always the verified operator or trust-4 agent), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern. Errors: CO451 pattern, CO454 range, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent, CO462 unknown profile; CO452 also when both p_for_agent and p_for_profile are given.';
+COMMENT ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority integer, p_for_agent text, p_reason text, p_for_profile text) IS 'Operators, and trust-4 agents for other agents and profiles only (never for themselves, their own profile or the whole tenant, which includes them): adds an allow or deny rule for a host name (exact), *.name (its subdomains), an IP address (any spelling check_network accepts; stored canonical, IPv4 embedded in IPv6 as IPv4) or a range address/prefix-length (10.0.0.0/8, 169.254.0.0/16, fd00::/8; no bits set past the prefix), for the whole tenant, for one agent (p_for_agent) or for the agents of one profile (p_for_profile; the caller is always the verified operator or trust-4 agent), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern; denied when the policy refuses (details.rule). Errors: CO451 pattern, CO454 range, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent, CO462 unknown profile; CO452 also when both p_for_agent and p_for_profile are given.';
 
 
 --
@@ -794,7 +794,7 @@ ALTER FUNCTION api.check_operation(p_kind text, p_text text) OWNER TO coord_owne
 -- Name: FUNCTION check_operation(p_kind text, p_text text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text) IS 'May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden. Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters.';
+COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text) IS 'May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden. A refusal of the policy is denied (details.rule). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters.';
 
 
 --
@@ -851,7 +851,7 @@ ALTER FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result json
 -- Name: FUNCTION complete_task(p_task_id bigint, p_claim bigint, p_result jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) IS 'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked or needs approval the result is blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
+COMMENT ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) IS 'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked or needs approval the result is blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. A refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
 
 
 --
@@ -870,7 +870,7 @@ ALTER FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in inter
 -- Name: FUNCTION create_agent(p_name text, p_scopes text[], p_expires_in interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval) IS 'Operators: registers agent p_name in your tenant and returns its first token (shown once) with p_scopes (default {*}) and optional lifetime p_expires_in. denied when the policy refuses, including scope.escalation: every scope of the new token must be held by your own. Errors: CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name taken.';
+COMMENT ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval) IS 'Operators: registers agent p_name in your tenant and returns its first token (code issued; the token is shown once) with p_scopes (default {*}) and optional lifetime p_expires_in. denied when the policy refuses, including scope.escalation: every scope of the new token must be held by your own. Errors: CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name taken.';
 
 
 --
@@ -946,7 +946,7 @@ ALTER FUNCTION api.end_session() OWNER TO coord_owner;
 -- Name: FUNCTION end_session(); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.end_session() IS 'Ends your session (x-coord-session): its leases are released and its claimed tasks requeued (details name them); code ended. session_ended if it was already over. Errors: CO431 no session.';
+COMMENT ON FUNCTION api.end_session() IS 'Ends your session (x-coord-session): its leases are released and its claimed tasks requeued (details name them); code ended. session_ended if it was already over; denied when the policy refuses (details.rule). Errors: CO431 no session.';
 
 
 --
@@ -984,7 +984,7 @@ ALTER FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text, p_r
 -- Name: FUNCTION fail_task(p_task_id bigint, p_claim bigint, p_error text, p_retryable boolean); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text, p_retryable boolean) IS 'Reports that your live claim failed. Retryable (default): the task is requeued after a jittered exponential backoff (code requeued, run_after) or, on its last attempt, becomes dead (code dead; its dependents are cancelled). Not retryable: code failed, dependents cancelled (details.dependents_cancelled). Stale claims are refused as results (stale_claim, expired, session_ended). Errors: CO410, CO413, CO416 error text over 4000 characters, CO213.';
+COMMENT ON FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text, p_retryable boolean) IS 'Reports that your live claim failed. Retryable (default): the task is requeued after a jittered exponential backoff (code requeued, run_after) or, on its last attempt, becomes dead (code dead; its dependents are cancelled). Not retryable: code failed, dependents cancelled (details.dependents_cancelled). Stale claims are refused as results (stale_claim, expired, session_ended); denied when the policy refuses (details.rule). Errors: CO410, CO413, CO416 error text over 4000 characters, CO213.';
 
 
 --
@@ -1022,7 +1022,7 @@ ALTER FUNCTION api.heartbeat(p_status text, p_current_task bigint) OWNER TO coor
 -- Name: FUNCTION heartbeat(p_status text, p_current_task bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) IS 'Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it holds to at least that (code alive), a lease never past now + the profile''s max_lock_ttl, a claim never past its deadline (claimed_at + the profile''s max_task_duration) nor past the leases of its task. Leases are extended only if you may still hold them (the decision renew_lock takes), claims only if you may still renew them (renew_task''s); otherwise details.locks_refused / claims_refused name the rule, the refusal is audited, and they run out. p_status is one lower-case word (working, idle, blocked, ...), p_current_task what you work on. A session that missed its heartbeat is over: session_ended, and its leases and claims are gone; start a new one. Errors: CO431 no session, CO434 status, CO410 unknown task.';
+COMMENT ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) IS 'Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it holds to at least that (code alive), a lease never past now + the profile''s max_lock_ttl, a claim never past its deadline (claimed_at + the profile''s max_task_duration) nor past the leases of its task. Leases are extended only if you may still hold them (the decision renew_lock takes), claims only if you may still renew them (renew_task''s); otherwise details.locks_refused / claims_refused name the rule, the refusal is audited, and they run out. p_status is one lower-case word (working, idle, blocked, ...), p_current_task what you work on. A session that missed its heartbeat is over: session_ended, and its leases and claims are gone; start a new one. A refusal of the policy is denied (details.rule). Errors: CO431 no session, CO434 status, CO410 unknown task.';
 
 
 --
@@ -1269,7 +1269,7 @@ ALTER FUNCTION api.maintain() OWNER TO coord_owner;
 -- Name: FUNCTION maintain(); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, up to 1000 of each, seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts. coord maintain runs this for every tenant in a loop.';
+COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, up to 1000 of each, seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
 
 
 --
@@ -1345,7 +1345,7 @@ ALTER FUNCTION api.prune_tasks(p_finished_before interval) OWNER TO coord_owner;
 -- Name: FUNCTION prune_tasks(p_finished_before interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.prune_tasks(p_finished_before interval) IS 'Operators: deletes completed, failed and cancelled tasks of your tenant that finished more than p_finished_before ago (default 7 days); dead tasks stay until an operator redrives them. Their history remains in the audit log. Code pruned, details.pruned counts by state. Errors: CO420 interval negative or over 100 years.';
+COMMENT ON FUNCTION api.prune_tasks(p_finished_before interval) IS 'Operators: deletes completed, failed and cancelled tasks of your tenant that finished more than p_finished_before ago (default 7 days); dead tasks stay until an operator redrives them. Their history remains in the audit log. Code pruned, details.pruned counts by state; denied when the policy refuses (details.rule). Errors: CO420 interval negative or over 100 years.';
 
 
 --
@@ -1459,7 +1459,7 @@ ALTER FUNCTION api.remove_network_rule(p_rule_id bigint) OWNER TO coord_owner;
 -- Name: FUNCTION remove_network_rule(p_rule_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.remove_network_rule(p_rule_id bigint) IS 'Operators and trust-4 agents (never rules that apply to themselves: their own, their profile''s, or tenant-wide ones): removes a network rule of your tenant (code removed). Errors: CO453 unknown rule.';
+COMMENT ON FUNCTION api.remove_network_rule(p_rule_id bigint) IS 'Operators and trust-4 agents (never rules that apply to themselves: their own, their profile''s, or tenant-wide ones): removes a network rule of your tenant (code removed); denied when the policy refuses (details.rule). Errors: CO453 unknown rule.';
 
 
 --
@@ -1592,7 +1592,7 @@ ALTER FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) OWNER T
 -- Name: FUNCTION set_guardrail_enabled(p_name text, p_enabled boolean); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) IS 'Operators: enables or disables a guardrail rule of your tenant by name, default rules included (code enabled, disabled, or unchanged). Audited. Errors: CO475 unknown rule, CO474 enabled missing.';
+COMMENT ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) IS 'Operators: enables or disables a guardrail rule of your tenant by name, default rules included (code enabled, disabled, or unchanged); denied when the policy refuses (details.rule). Audited. Errors: CO475 unknown rule, CO474 enabled missing.';
 
 
 --
@@ -1611,7 +1611,7 @@ ALTER FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl
 -- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) IS 'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type.';
+COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) IS 'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. A refusal of the policy is denied (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type.';
 
 
 --
@@ -1649,7 +1649,7 @@ ALTER FUNCTION api.submit_tasks(p_tasks jsonb) OWNER TO coord_owner;
 -- Name: FUNCTION submit_tasks(p_tasks jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.submit_tasks(p_tasks jsonb) IS 'Queues a batch (1-1000) atomically: p_tasks is a JSON array of objects with the submit_task fields (kind required; payload, priority, depends_on, run_after, max_attempts, required_trust, unique_key, locks) plus an optional ref, a name other items of the batch may list in depends_on. One result per item, in order. Errors as submit_task, plus CO404 batch over 4 MiB, CO415 malformed batch, CO407 unknown ref, CO408 dependency cycle; any error writes nothing.';
+COMMENT ON FUNCTION api.submit_tasks(p_tasks jsonb) IS 'Queues a batch (1-1000) atomically: p_tasks is a JSON array of objects with the submit_task fields (kind required; payload, priority, depends_on, run_after, max_attempts, required_trust, unique_key, locks) plus an optional ref, a name other items of the batch may list in depends_on. One result per item, in order (code submitted, or duplicate with the pending task), or one denied when the policy refuses (details.rule). Errors as submit_task, plus CO404 batch over 4 MiB, CO415 malformed batch, CO407 unknown ref, CO408 dependency cycle; any error writes nothing.';
 
 
 --
@@ -1687,7 +1687,7 @@ ALTER FUNCTION api.verify_audit(p_seal boolean, p_head text) OWNER TO coord_owne
 -- Name: FUNCTION verify_audit(p_seal boolean, p_head text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.verify_audit(p_seal boolean, p_head text) IS 'Operators and auditors: seal the tenant''s finished audit events (p_seal, default true) and verify its hash chain from the archived anchor; with p_head (a head coord audit head printed earlier and kept elsewhere) also that the chain still holds that link, which finds the newest links deleted or the chain rewritten; and that the DDL guard''s event triggers are in place. Code intact (details: sealed, unsealed, head_seq, head_hash, saved_head, guard) or broken (ok false; details.problem: a chain problem (link_missing, prev_hash_mismatch, event_missing, order_violation, hash_mismatch, event_unlinked) with chain_seq, event_id, expected, found; else head_missing (details.saved_head.missing names the positions) or head_mismatch; else guard_missing or guard_disabled). Errors: CO603 malformed head, CO604 a head of another tenant. Every verification is audited as audit.verify.';
+COMMENT ON FUNCTION api.verify_audit(p_seal boolean, p_head text) IS 'Operators and auditors: seal the tenant''s finished audit events (p_seal, default true) and verify its hash chain from the archived anchor; with p_head (a head coord audit head printed earlier and kept elsewhere) also that the chain still holds that link, which finds the newest links deleted or the chain rewritten; and that the DDL guard''s event triggers are in place. Code intact (details: sealed, unsealed, head_seq, head_hash, saved_head, guard) or broken (ok false; details.problem: a chain problem (link_missing, prev_hash_mismatch, event_missing, order_violation, hash_mismatch, event_unlinked) with chain_seq, event_id, expected, found; else head_missing (details.saved_head.missing names the positions) or head_mismatch; else guard_missing or guard_disabled). A refusal of the policy is denied (details.rule). Errors: CO603 malformed head, CO604 a head of another tenant. Every verification is audited as audit.verify.';
 
 
 --
@@ -1706,7 +1706,7 @@ ALTER FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progre
 -- Name: FUNCTION write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) IS 'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths, up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id. Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
+COMMENT ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) IS 'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths, up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
 
 
 --
@@ -2383,7 +2383,26 @@ ALTER FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_w
 -- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text) IS 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls). p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision.';
+COMMENT ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text) IS 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision.';
+
+
+--
+-- Name: gate(text, text, text, jsonb, jsonb, text, text, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb DEFAULT '{}'::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_event text DEFAULT NULL::text, p_within text DEFAULT NULL::text, p_reason_prefix text DEFAULT NULL::text) RETURNS authz.decision
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/0204_gate.sql
+
+
+ALTER FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text) IS 'The gate of every mutating api function, called before any write: authz.decide(p_action, p_target_id, p_context, p_within), and when it denies, the refusal audited (event p_event or p_action, decision denied, severity warning, p_details). Returns the decision; the caller returns a refusal as its result constructor''s p_refusal (code denied, details.rule).';
 
 
 --
@@ -2422,25 +2441,6 @@ ALTER FUNCTION authz.noted(p_decision authz.decision) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION authz.noted(p_decision authz.decision) IS 'Returns p_decision after remembering it for the rest of the current statement (authz.statement_decision).';
-
-
---
--- Name: profile_guard(authz.decision, uuid, integer, uuid); Type: FUNCTION; Schema: authz; Owner: coord_owner
---
-
-CREATE FUNCTION authz.profile_guard(p_decision authz.decision, p_touches uuid, p_trust integer, p_assignee uuid DEFAULT NULL::uuid) RETURNS authz.decision
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/0212_profile_guard.sql
-
-
-ALTER FUNCTION authz.profile_guard(p_decision authz.decision, p_touches uuid, p_trust integer, p_assignee uuid) OWNER TO coord_owner;
-
---
--- Name: FUNCTION profile_guard(p_decision authz.decision, p_touches uuid, p_trust integer, p_assignee uuid); Type: COMMENT; Schema: authz; Owner: coord_owner
---
-
-COMMENT ON FUNCTION authz.profile_guard(p_decision authz.decision, p_touches uuid, p_trust integer, p_assignee uuid) IS 'Denies (profile.self_change) an agent changing the profile it acts under or assigning itself, and (trust.escalation) granting trust above its own; else returns p_decision.';
 
 
 SET default_table_access_method = heap;
@@ -2524,11 +2524,30 @@ COMMENT ON COLUMN coord.profiles.network_default IS 'Decision of check_network w
 
 
 --
+-- Name: object_refusal(text, api.principal_info, coord.profiles, smallint, jsonb); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb) RETURNS authz.decision
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/0212_object_refusal.sql
+
+
+ALTER FUNCTION authz.object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb) IS 'Deny decision for an agent by what the call touches (context): task.not_submitter (submitted_by, task.cancel below trust 3), profile.self_change (changes_principal is the caller, or changes_profile the profile it acts under), trust.escalation (grants_trust above the caller''s); null otherwise.';
+
+
+--
 -- Name: profile_refusal(text, coord.profiles, jsonb); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
 CREATE FUNCTION authz.profile_refusal(p_action text, p_profile coord.profiles, p_context jsonb) RETURNS authz.decision
-    LANGUAGE plpgsql IMMUTABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/0211_profile_refusal.sql
 
@@ -2539,7 +2558,7 @@ ALTER FUNCTION authz.profile_refusal(p_action text, p_profile coord.profiles, p_
 -- Name: FUNCTION profile_refusal(p_action text, p_profile coord.profiles, p_context jsonb); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.profile_refusal(p_action text, p_profile coord.profiles, p_context jsonb) IS 'Deny decision when the action or its context (ttl, lease, kinds) breaks the profile: rules profile.operation, profile.max_lock_ttl (lease or session ttl), profile.task_kind, profile.max_task_duration; null otherwise.';
+COMMENT ON FUNCTION authz.profile_refusal(p_action text, p_profile coord.profiles, p_context jsonb) IS 'Deny decision when the action or its context (ttl, lease, kinds) breaks the profile: rules profile.operation, profile.max_lock_ttl (lease or session ttl), profile.task_kind, profile.max_task_duration (a lease longer than it, or a renewal past claimed_at + it: context claimed_at, expires_at); null otherwise.';
 
 
 --
@@ -2885,22 +2904,22 @@ COMMENT ON FUNCTION coord.check_list(p_value anyarray, p_what text) IS 'CO241 un
 
 
 --
--- Name: check_live_claim(api.principal_info, bigint, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: check_live_claim(api.principal_info, bigint, bigint, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint) RETURNS api.task_result
+CREATE FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean) RETURNS api.task_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/0105_check_live_claim.sql
 
 
-ALTER FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint) OWNER TO coord_owner;
+ALTER FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint) IS 'Null when p_claim is the caller''s live claim on the (now locked) task; else a stale_claim, already_completed, session_ended or expired result (an expired claim is rescued first). CO410 for an unknown task.';
+COMMENT ON FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean) IS 'Null when p_claim is the caller''s live claim on the (now locked) task; else a stale_claim, session_ended or expired result (an expired claim is rescued first). CO412 when p_completing and this claim already completed the task (stale_claim without p_completing). CO410 for an unknown task.';
 
 
 --
@@ -2996,6 +3015,25 @@ ALTER FUNCTION coord.check_ttl(p_ttl interval) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.check_ttl(p_ttl interval) IS 'CO211 unless 0 < ttl <= 24 hours. Profiles (governance) may lower the ceiling per agent.';
+
+
+--
+-- Name: claim_result(text, text, bigint, text, jsonb, integer, bigint, integer, integer, timestamp with time zone, jsonb, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.claim_result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_task_id bigint DEFAULT NULL::bigint, p_kind text DEFAULT NULL::text, p_payload jsonb DEFAULT NULL::jsonb, p_priority integer DEFAULT NULL::integer, p_claim bigint DEFAULT NULL::bigint, p_attempt integer DEFAULT NULL::integer, p_max_attempts integer DEFAULT NULL::integer, p_lease_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_locks jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.claim_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/0019_claim_result.sql
+
+
+ALTER FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.claim_result (code checked by coord.result).';
 
 
 --
@@ -4082,6 +4120,25 @@ COMMENT ON FUNCTION coord.guard_word(p_word text) IS 'Guardrail normalizer: cano
 
 
 --
+-- Name: guardrail_result(text, text, text, text, jsonb, boolean, smallint, bigint, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guardrail_result(p_code text DEFAULT NULL::text, p_kind text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_normalized text DEFAULT NULL::text, p_matches jsonb DEFAULT '[]'::jsonb, p_overridden boolean DEFAULT false, p_trust smallint DEFAULT NULL::smallint, p_violation_id bigint DEFAULT NULL::bigint, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.guardrail_decision
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/0026_guardrail_result.sql
+
+
+ALTER FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason text, p_normalized text, p_matches jsonb, p_overridden boolean, p_trust smallint, p_violation_id bigint, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guardrail_result(p_code text, p_kind text, p_reason text, p_normalized text, p_matches jsonb, p_overridden boolean, p_trust smallint, p_violation_id bigint, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason text, p_normalized text, p_matches jsonb, p_overridden boolean, p_trust smallint, p_violation_id bigint, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.guardrail_decision (code checked by coord.result).';
+
+
+--
 -- Name: ipv4_address(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4158,6 +4215,25 @@ COMMENT ON FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) IS 'Key for pg
 
 
 --
+-- Name: lock_result(text, text, text, text, bigint, timestamp with time zone, jsonb, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.lock_result(p_code text DEFAULT NULL::text, p_path text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_mode text DEFAULT NULL::text, p_fence bigint DEFAULT NULL::bigint, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_holder jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.lock_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/0054_lock_result.sql
+
+
+ALTER FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.lock_result (code checked by coord.result); p_holder is one conflict object (holder_id, holder_name, path, mode, expires_at).';
+
+
+--
 -- Name: locks_over_limit(api.principal_info, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4196,25 +4272,6 @@ COMMENT ON FUNCTION coord.login_drift_found(p_tenant_id uuid, p_password_refused
 
 
 --
--- Name: make_lock_result(boolean, text, text, text, text, bigint, timestamp with time zone, jsonb, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
---
-
-CREATE FUNCTION coord.make_lock_result(p_ok boolean, p_code text, p_path text, p_reason text DEFAULT NULL::text, p_mode text DEFAULT NULL::text, p_fence bigint DEFAULT NULL::bigint, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_holder jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb) RETURNS api.lock_result
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0054_make_lock_result.sql
-
-
-ALTER FUNCTION coord.make_lock_result(p_ok boolean, p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb) OWNER TO coord_owner;
-
---
--- Name: FUNCTION make_lock_result(p_ok boolean, p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
---
-
-COMMENT ON FUNCTION coord.make_lock_result(p_ok boolean, p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb) IS 'Builds an api.lock_result; p_holder is one conflict object (holder_id, holder_name, path, mode, expires_at).';
-
-
---
 -- Name: network_pattern(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4231,6 +4288,25 @@ ALTER FUNCTION coord.network_pattern(p_pattern text, OUT pattern text, OUT netwo
 --
 
 COMMENT ON FUNCTION coord.network_pattern(p_pattern text, OUT pattern text, OUT network cidr) IS 'Canonical rule pattern and the addresses it covers: name (network null), *.name (network null), address (network /32 or /128) or range address/length (CO454 for a bad length or bits past the prefix); IPv4 embedded in IPv6 as IPv4.';
+
+
+--
+-- Name: network_result(text, text, text, bigint, text, text, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.network_result(p_code text DEFAULT NULL::text, p_domain text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_rule_id bigint DEFAULT NULL::bigint, p_pattern text DEFAULT NULL::text, p_decided_by text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.network_decision
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/0025_network_result.sql
+
+
+ALTER FUNCTION coord.network_result(p_code text, p_domain text, p_reason text, p_rule_id bigint, p_pattern text, p_decided_by text, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION network_result(p_code text, p_domain text, p_reason text, p_rule_id bigint, p_pattern text, p_decided_by text, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.network_result(p_code text, p_domain text, p_reason text, p_rule_id bigint, p_pattern text, p_decided_by text, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.network_decision (code checked by coord.result).';
 
 
 --
@@ -4514,6 +4590,25 @@ COMMENT ON FUNCTION coord.profile_id(p_tenant_id uuid, p_name text) IS 'Id of th
 
 
 --
+-- Name: profile_result(text, text, text, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.profile_result(p_code text DEFAULT NULL::text, p_profile text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.profile_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/0024_profile_result.sql
+
+
+ALTER FUNCTION coord.profile_result(p_code text, p_profile text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION profile_result(p_code text, p_profile text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.profile_result(p_code text, p_profile text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.profile_result (code checked by coord.result).';
+
+
+--
 -- Name: profile_view(coord.profiles); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4685,6 +4780,25 @@ COMMENT ON FUNCTION coord.require_read_committed() IS 'CO213 unless the transact
 
 
 --
+-- Name: result(text, text, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/0017_result.sql
+
+
+ALTER FUNCTION coord.result(p_code text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION result(p_code text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.result(p_code text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.result: code from coord.outcome_registry (CO502 otherwise), ok from the registry (p_ok only where the registry leaves it to the function), or with p_refusal a gate refusal (denied, the rule''s reason, details.rule). The typed result constructors build on it.';
+
+
+--
 -- Name: retry_backoff(integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4796,6 +4910,25 @@ ALTER FUNCTION coord.session_refusal(p_me api.principal_info) OWNER TO coord_own
 --
 
 COMMENT ON FUNCTION coord.session_refusal(p_me api.principal_info) IS 'Null when the caller has no session or a live one (then locked FOR SHARE until commit, so no cleanup can run under the call); otherwise the reason its session can no longer act (an expired one is cleaned up first).';
+
+
+--
+-- Name: session_result(text, uuid, text, timestamp with time zone, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.session_result(p_code text DEFAULT NULL::text, p_session_id uuid DEFAULT NULL::uuid, p_reason text DEFAULT NULL::text, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.session_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/0022_session_result.sql
+
+
+ALTER FUNCTION coord.session_result(p_code text, p_session_id uuid, p_reason text, p_expires_at timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION session_result(p_code text, p_session_id uuid, p_reason text, p_expires_at timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.session_result(p_code text, p_session_id uuid, p_reason text, p_expires_at timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.session_result (code checked by coord.result).';
 
 
 --
@@ -4913,6 +5046,25 @@ COMMENT ON FUNCTION coord.task_channel(p_tenant_id uuid) IS 'LISTEN channel on w
 
 
 --
+-- Name: task_result(text, bigint, text, text, bigint, integer, timestamp with time zone, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.task_result(p_code text DEFAULT NULL::text, p_task_id bigint DEFAULT NULL::bigint, p_reason text DEFAULT NULL::text, p_state text DEFAULT NULL::text, p_claim bigint DEFAULT NULL::bigint, p_attempt integer DEFAULT NULL::integer, p_run_after timestamp with time zone DEFAULT NULL::timestamp with time zone, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.task_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/0018_task_result.sql
+
+
+ALTER FUNCTION coord.task_result(p_code text, p_task_id bigint, p_reason text, p_state text, p_claim bigint, p_attempt integer, p_run_after timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION task_result(p_code text, p_task_id bigint, p_reason text, p_state text, p_claim bigint, p_attempt integer, p_run_after timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.task_result(p_code text, p_task_id bigint, p_reason text, p_state text, p_claim bigint, p_attempt integer, p_run_after timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.task_result (code checked by coord.result).';
+
+
+--
 -- Name: tg_alerts__transition(); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4970,6 +5122,25 @@ COMMENT ON FUNCTION coord.tg_locks__audit_truncate() IS 'Trigger: audits TRUNCAT
 
 
 --
+-- Name: tg_tasks__submitted(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.tg_tasks__submitted() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/0090_tg_tasks__submitted.sql
+
+
+ALTER FUNCTION coord.tg_tasks__submitted() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION tg_tasks__submitted(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.tg_tasks__submitted() IS 'Trigger: audits (task.submit) and announces each task once it is inserted; a row skipped by ON CONFLICT DO NOTHING fires nothing.';
+
+
+--
 -- Name: tg_tasks__transition(); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4985,7 +5156,26 @@ ALTER FUNCTION coord.tg_tasks__transition() OWNER TO coord_owner;
 -- Name: FUNCTION tg_tasks__transition(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411), notifies the tenant''s task channel when a task becomes ready, and audits every insert and state change with the event that caused it.';
+COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411) and a task inserted in another state than queued, notifies the tenant''s task channel when a task becomes ready, and audits every state change with the event that caused it (inserts: coord.tg_tasks__submitted).';
+
+
+--
+-- Name: token_result(text, text, uuid, text, text, text, uuid, text, text[], timestamp with time zone, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.token_result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_principal_id uuid DEFAULT NULL::uuid, p_principal_name text DEFAULT NULL::text, p_tenant_name text DEFAULT NULL::text, p_role text DEFAULT NULL::text, p_token_id uuid DEFAULT NULL::uuid, p_token text DEFAULT NULL::text, p_scopes text[] DEFAULT NULL::text[], p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.token_grant
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/0023_token_result.sql
+
+
+ALTER FUNCTION coord.token_result(p_code text, p_reason text, p_principal_id uuid, p_principal_name text, p_tenant_name text, p_role text, p_token_id uuid, p_token text, p_scopes text[], p_expires_at timestamp with time zone, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION token_result(p_code text, p_reason text, p_principal_id uuid, p_principal_name text, p_tenant_name text, p_role text, p_token_id uuid, p_token text, p_scopes text[], p_expires_at timestamp with time zone, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.token_result(p_code text, p_reason text, p_principal_id uuid, p_principal_name text, p_tenant_name text, p_role text, p_token_id uuid, p_token text, p_scopes text[], p_expires_at timestamp with time zone, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.token_grant (code checked by coord.result).';
 
 
 --
@@ -6148,6 +6338,24 @@ COMMENT ON TABLE coord.loopback IS 'Connection parameters (host=socket dir, port
 
 
 --
+-- Name: outcome_registry; Type: VIEW; Schema: coord; Owner: coord_owner
+--
+
+CREATE VIEW coord.outcome_registry AS
+  -- columns: code text, ok boolean, retryable boolean, meaning text, functions text[]
+  … ;  -- plpgsql/coord/0016_outcome_registry.sql
+
+
+ALTER VIEW coord.outcome_registry OWNER TO coord_owner;
+
+--
+-- Name: VIEW outcome_registry; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON VIEW coord.outcome_registry IS 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, and which functions return it. Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';
+
+
+--
 -- Name: principals; Type: TABLE; Schema: coord; Owner: coord_owner
 --
 
@@ -7260,6 +7468,15 @@ ALTER TABLE coord.locks ENABLE ALWAYS TRIGGER locks_audit_direct_change;
 CREATE TRIGGER locks_audit_truncate BEFORE TRUNCATE ON coord.locks FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_locks__audit_truncate();
 
 ALTER TABLE coord.locks ENABLE ALWAYS TRIGGER locks_audit_truncate;
+
+
+--
+-- Name: tasks tasks_submitted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER tasks_submitted AFTER INSERT ON coord.tasks FOR EACH ROW EXECUTE FUNCTION coord.tg_tasks__submitted();
+
+ALTER TABLE coord.tasks ENABLE ALWAYS TRIGGER tasks_submitted;
 
 
 --
@@ -8686,6 +8903,13 @@ REVOKE ALL ON FUNCTION authz.decide(p_action text, p_resource text, p_context js
 
 
 --
+-- Name: FUNCTION gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION min_trust(p_action text, p_mutating boolean); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
@@ -8700,10 +8924,10 @@ REVOKE ALL ON FUNCTION authz.noted(p_decision authz.decision) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION profile_guard(p_decision authz.decision, p_touches uuid, p_trust integer, p_assignee uuid); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.profile_guard(p_decision authz.decision, p_touches uuid, p_trust integer, p_assignee uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb) FROM PUBLIC;
 
 
 --
@@ -8840,10 +9064,10 @@ REVOKE ALL ON FUNCTION coord.check_list(p_value anyarray, p_what text) FROM PUBL
 
 
 --
--- Name: FUNCTION check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean) FROM PUBLIC;
 
 
 --
@@ -8879,6 +9103,13 @@ REVOKE ALL ON FUNCTION coord.check_timestamp(p_value timestamp with time zone, p
 --
 
 REVOKE ALL ON FUNCTION coord.check_ttl(p_ttl interval) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
 
 
 --
@@ -9284,6 +9515,13 @@ REVOKE ALL ON FUNCTION coord.guard_word(p_word text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION guardrail_result(p_code text, p_kind text, p_reason text, p_normalized text, p_matches jsonb, p_overridden boolean, p_trust smallint, p_violation_id bigint, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason text, p_normalized text, p_matches jsonb, p_overridden boolean, p_trust smallint, p_violation_id bigint, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION ipv4_address(p_host text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9312,6 +9550,13 @@ REVOKE ALL ON FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) FROM PUBLIC
 
 
 --
+-- Name: FUNCTION lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION locks_over_limit(p_me api.principal_info, p_paths text[]); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9326,17 +9571,17 @@ REVOKE ALL ON FUNCTION coord.login_drift_found(p_tenant_id uuid, p_password_refu
 
 
 --
--- Name: FUNCTION make_lock_result(p_ok boolean, p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb); Type: ACL; Schema: coord; Owner: coord_owner
---
-
-REVOKE ALL ON FUNCTION coord.make_lock_result(p_ok boolean, p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb) FROM PUBLIC;
-
-
---
 -- Name: FUNCTION network_pattern(p_pattern text, OUT pattern text, OUT network cidr); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION coord.network_pattern(p_pattern text, OUT pattern text, OUT network cidr) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION network_result(p_code text, p_domain text, p_reason text, p_rule_id bigint, p_pattern text, p_decided_by text, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.network_result(p_code text, p_domain text, p_reason text, p_rule_id bigint, p_pattern text, p_decided_by text, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
 
 
 --
@@ -9395,6 +9640,13 @@ REVOKE ALL ON FUNCTION coord.principal() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.profile_id(p_tenant_id uuid, p_name text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION profile_result(p_code text, p_profile text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.profile_result(p_code text, p_profile text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
 
 
 --
@@ -9461,6 +9713,13 @@ REVOKE ALL ON FUNCTION coord.require_read_committed() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION result(p_code text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.result(p_code text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION retry_backoff(p_attempt integer); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9500,6 +9759,13 @@ REVOKE ALL ON FUNCTION coord.session_lease_floor(p_me api.principal_info) FROM P
 --
 
 REVOKE ALL ON FUNCTION coord.session_refusal(p_me api.principal_info) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION session_result(p_code text, p_session_id uuid, p_reason text, p_expires_at timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.session_result(p_code text, p_session_id uuid, p_reason text, p_expires_at timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
 
 
 --
@@ -9545,6 +9811,13 @@ REVOKE ALL ON FUNCTION coord.task_channel(p_tenant_id uuid) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION task_result(p_code text, p_task_id bigint, p_reason text, p_state text, p_claim bigint, p_attempt integer, p_run_after timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.task_result(p_code text, p_task_id bigint, p_reason text, p_state text, p_claim bigint, p_attempt integer, p_run_after timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION tg_alerts__transition(); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9566,10 +9839,24 @@ REVOKE ALL ON FUNCTION coord.tg_locks__audit_truncate() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION tg_tasks__submitted(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.tg_tasks__submitted() FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION tg_tasks__transition(); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION coord.tg_tasks__transition() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION token_result(p_code text, p_reason text, p_principal_id uuid, p_principal_name text, p_tenant_name text, p_role text, p_token_id uuid, p_token text, p_scopes text[], p_expires_at timestamp with time zone, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.token_result(p_code text, p_reason text, p_principal_id uuid, p_principal_name text, p_tenant_name text, p_role text, p_token_id uuid, p_token text, p_scopes text[], p_expires_at timestamp with time zone, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
 
 
 --

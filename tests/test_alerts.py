@@ -359,3 +359,55 @@ def test_the_loopback_cannot_act_as_anyone(committed_db: Database) -> None:
                 "select has_schema_privilege(%s, 'dblink', 'usage'), "
                 "has_function_privilege(%s, 'coord.record_revoked_token_use(bytea)', 'execute')",
                 (role, role)).fetchone() == (False, False), role
+
+
+def test_an_open_transaction_does_not_suppress_alerts_about_its_agent(committed_db: Database) -> None:
+    """An agent has one operation blocked in a transaction it leaves open, then operations blocked
+    from another connection: guardrail-blocks (3 within 10 minutes) still raises. An evaluation
+    that took a (rule, agent) lock held to commit would find it taken every time and skip the rule."""
+    with committed_db.connect() as setup:
+        agent = make_principal(setup)
+    held = psycopg.connect(committed_db.client_dsn)  # not autocommit: the transaction stays open
+    try:
+        assert Client(connection=held, token=agent.token).check_operation("command", "git push -f").code == "blocked"
+        with Client(committed_db.client_dsn, agent.token) as other:
+            for _ in range(5):
+                assert other.check_operation("command", "git push --force origin main").code == "blocked"
+        with committed_db.connect() as check:
+            raised = check.execute(
+                "select r.name from coord.alerts a join coord.alert_rules r on r.id = a.rule_id "
+                "where a.actor_id = %s", (agent.principal_id,)).fetchall()
+        assert ("guardrail-blocks",) in raised
+    finally:
+        held.rollback()
+        held.close()
+
+
+def test_a_raise_never_waits_for_another_writers_uncommitted_alert(committed_db: Database) -> None:
+    """Evaluating a rule takes no lock held to commit. Threshold 1: the first writer raises the
+    alert and keeps its transaction open; a second writer's raise conflicts with that uncommitted
+    alert and gives up at once (no wait, no second alert); the event is on record and the first
+    writer's alert, once committed, is the one."""
+    with committed_db.connect() as setup:
+        agent = make_principal(setup)
+        ops = Client(connection=setup, token=make_principal(setup, role="operator").token)
+        assert ops.add_alert_rule("every-block", "guardrail.*", ["blocked"], 1, "10 minutes").ok
+    first = psycopg.connect(committed_db.client_dsn)
+    try:
+        assert Client(connection=first, token=agent.token).check_operation("command", "git push -f").code == "blocked"
+        with psycopg.connect(committed_db.client_dsn, autocommit=True) as conn:
+            conn.execute("set lock_timeout = '5s'")  # a wait would fail the test instead of hanging it
+            assert Client(connection=conn, token=agent.token).check_operation(
+                "command", "git push --force").code == "blocked"
+        first.commit()
+    finally:
+        first.close()
+    with committed_db.connect() as check:
+        rows = check.execute("select r.name, a.event_count from coord.alerts a join coord.alert_rules r "
+                             "on r.id = a.rule_id where a.actor_id = %s and r.name = 'every-block'",
+                             (agent.principal_id,)).fetchall()
+        assert rows == [("every-block", 1)]
+        assert check.execute("select count(*) from audit.events where action = 'alert.raise' "
+                             "and rule = 'every-block'").fetchone() == (1,)
+        assert check.execute("select count(*) from audit.events where action = 'guardrail.check' "
+                             "and actor_id = %s and decision = 'blocked'", (agent.principal_id,)).fetchone() == (2,)

@@ -29,7 +29,7 @@ def _month(db: psycopg.Connection, months_ahead: int = 0) -> str:
 def _statements(db: psycopg.Connection) -> list[str]:
     this, far = _month(db), "2199_01"
     return [
-        # the finding: take a month out of the log, then delete from it at leisure
+        # take a month out of the log, then delete from it at leisure
         f"alter table audit.events detach partition audit.events_{this}",
         f"alter table audit.chain_links detach partition audit.chain_links_{this}",
         f"drop table audit.events_{this}",

@@ -4,6 +4,9 @@ audit, demo, status and down, with --json output and the documented exit codes."
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +17,8 @@ import pytest
 from click.testing import CliRunner, Result
 from coord_cli.main import main
 
-from coordinator.errors import EXIT_DATAERR, EXIT_NOINPUT, EXIT_NOPERM, EXIT_NOT_OK, EXIT_USAGE
+from coordinator.errors import EXIT_CONFIG, EXIT_DATAERR, EXIT_NOINPUT, EXIT_NOPERM, EXIT_NOT_OK, EXIT_USAGE
+from coordinator.server import free_port
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +31,7 @@ def data_dir() -> Iterator[Path]:
 
 def coord(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(main, list(args), env={"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": "",
+                                                      "COORD_DATA_DIR": "", "COORD_PORT": "", "COORD_PROG": "",
                                                       **(env or {})}, catch_exceptions=False)
 
 
@@ -104,10 +109,7 @@ def test_cli_end_to_end(data_dir: Path) -> None:
     assert any(t["name"] == "default" for t in status["tenants"])
 
 
-def test_demo_runs_and_shows_the_story(data_dir: Path) -> None:
-    result = coord("demo", "--data-dir", str(data_dir), "--json")
-    assert result.exit_code == 0, result.stderr
-    report = as_json(result)
+def _demo_story(report: dict[str, Any]) -> None:
     steps = {step["step"]: step for step in report["steps"]}
     race = [r["code"] for r in steps["race"]["results"]]
     assert sorted(race) == ["busy", "busy", "granted"]
@@ -115,8 +117,33 @@ def test_demo_runs_and_shows_the_story(data_dir: Path) -> None:
     fencing = [r["code"] for r in steps["fencing"]["results"]]
     assert fencing == ["granted", "granted", "stale_fence", "stale_fence"]
     assert any(e["action"] == "lock.expire" for e in steps["audit"]["events"])
-    human = coord("demo", "--data-dir", str(data_dir))
+
+
+def test_demo_runs_and_shows_the_story(data_dir: Path) -> None:
+    result = coord("demo", "--data-dir", str(data_dir), "--json")
+    assert result.exit_code == 0, result.stderr
+    first = as_json(result)
+    _demo_story(first)
+    assert first["tenant"] == "demo" and first["server"]["running"] is True
+    human = coord("demo", "--data-dir", str(data_dir), env={"COORD_PROG": "bin/coord"})
     assert human.exit_code == 0 and "Fencing after expiry" in human.stdout and "Audit tail" in human.stdout
+    text = " ".join(human.stdout.split())
+    assert "left running" in text and f"bin/coord down --data-dir {data_dir}" in text, text[-600:]
+    tried = re.search(r"Try it yourself: (bin/coord lock acquire \S+ .*)$", human.stdout, re.MULTILINE)
+    assert tried, human.stdout[-600:]
+    command = shlex.split(tried.group(1))
+    assert command[:3] == ["bin/coord", "lock", "acquire"] and "--data-dir" in command
+    typed = coord(*command[1:], "--json")
+    assert typed.exit_code in (0, EXIT_NOT_OK) and as_json(typed)["code"] in ("granted", "busy"), typed.stdout
+
+    # The same tenant every time: the last run's leases are released and its tokens revoked.
+    again = as_json(coord("demo", "--data-dir", str(data_dir), "--json"))
+    _demo_story(again)
+    assert again["tenant"] == "demo" and again["reused"]["leases_released"] >= 3
+    assert again["reused"]["tokens_revoked"] == 4
+    stale = coord("lock", "list", "--token", first["tokens"]["alice"], "--data-dir", str(data_dir), "--json")
+    assert stale.exit_code == EXIT_NOPERM, "the first run's tokens were revoked"
+    assert coord("lock", "list", "--token", again["tokens"]["alice"], "--data-dir", str(data_dir)).exit_code == 0
 
 
 def test_docs_are_current(data_dir: Path) -> None:
@@ -300,7 +327,7 @@ def test_login_commands(data_dir: Path) -> None:
 
 
 def test_up_repairs_what_a_gateway_holder_changed(data_dir: Path) -> None:
-    """The finding's attacks through the gateway DSN itself (the credential that PostgREST and
+    """Changes to its own login through the gateway DSN itself (the credential that PostgREST and
     the operator's CLI hold): they still work in PostgreSQL, so coord status reports them (exit
     1; audited to every tenant as login.check refused, the critical login-drift alert) and coord
     up restores the declared settings and the saved password, and says so."""
@@ -343,8 +370,43 @@ def test_up_repairs_what_a_gateway_holder_changed(data_dir: Path) -> None:
                                "current_setting('statement_timeout')").fetchone() == ("5min", "0")
 
 
+def test_up_again_with_another_port_keeps_the_running_server_and_its_port(data_dir: Path) -> None:
+    d = ["--data-dir", str(data_dir)]
+    running = as_json(coord("up", *d, "--json"))
+    saved = (data_dir / "coord.json").read_text()
+    port = json.loads(saved)["port"]
+    other = free_port()
+    for moved in (coord("up", *d, "--port", str(other), "--json"),
+                  coord("up", *d, "--json", env={"COORD_PORT": str(other)})):
+        assert moved.exit_code == EXIT_USAGE, moved.stdout
+        refused = as_json(moved)
+        assert refused["code"] == "CO534" and str(port) in refused["detail"] and str(other) in refused["detail"]
+        assert (data_dir / "coord.json").read_text() == saved
+    assert coord("up", *d, "--port", str(port), "--json").exit_code == 0, "its own port is no change"
+    assert coord("up", *d, "--port", "0", "--json").exit_code == 0, "0 means any port: the one it has"
+    assert (data_dir / "coord.json").read_text() == saved
+    with psycopg.connect(running["dsn"]) as conn:
+        assert conn.execute("select 1").fetchone() == (1,)
+    assert as_json(coord("status", *d, "--json"))["port"] == port
+
+
 def test_down_stops_the_server(data_dir: Path) -> None:
     assert as_json(coord("down", "--data-dir", str(data_dir), "--json"))["stopped"] is True
     stopped = coord("status", "--data-dir", str(data_dir), "--json")
     assert stopped.exit_code == EXIT_NOT_OK and as_json(stopped)["running"] is False
     assert coord("up", "--data-dir", str(data_dir), "--json").exit_code == 0, "restarts on the same data"
+
+
+def test_up_on_a_busy_port_leaves_the_saved_port(data_dir: Path) -> None:
+    """A stopped server may move to another port, but only once it starts there."""
+    d = ["--data-dir", str(data_dir)]
+    assert as_json(coord("down", *d, "--json"))["stopped"] is True
+    saved = (data_dir / "coord.json").read_text()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = coord("up", *d, "--port", str(busy.getsockname()[1]), "--json")
+        assert taken.exit_code == EXIT_CONFIG and as_json(taken)["code"] == "CO501", taken.stdout
+    assert (data_dir / "coord.json").read_text() == saved
+    assert coord("up", *d, "--json").exit_code == 0
+    assert as_json(coord("status", *d, "--json"))["port"] == json.loads(saved)["port"]

@@ -1,5 +1,7 @@
 """The Python client has exactly one method per api function, with the same argument names,
-and its result dataclasses have exactly the columns the functions return."""
+and its result dataclasses have exactly the columns the functions return: both are generated
+from the catalog (coordinator/codegen.py, written by coord docs), and the committed files are
+what the catalog generates now."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import psycopg
 
 from coordinator import results
 from coordinator.client import Client, load_signatures
+from coordinator.codegen import PACKAGE_DIR, render_client
 
 _COLUMNS = """
 select coalesce(
@@ -55,3 +58,33 @@ def test_result_dataclasses_match_the_returned_columns(db: psycopg.Connection) -
         columns = db.execute(_COLUMNS, (name,)).fetchone()[0]
         assert [f.name for f in fields(cls)] == columns, f"{name} -> {cls.__name__}"
         assert method  # the method exists for every function checked
+
+
+def test_the_client_is_generated_from_the_catalog(db: psycopg.Connection) -> None:
+    """An api function added, changed or dropped in the database changes coordinator/api.py and
+    coordinator/results.py; this fails until coord docs has regenerated them."""
+    for name, text in render_client(db).items():
+        assert (PACKAGE_DIR / name).read_text() == text, f"coordinator/{name} is stale: run coord docs"
+
+
+def test_a_new_api_function_reaches_the_generated_client(db: psycopg.Connection) -> None:
+    db.execute("""create function api.count_widgets(p_kind text, p_limit integer default 10)
+                  returns table (kind text, widgets bigint, seen_at timestamptz)
+                  language sql stable set search_path = pg_catalog, pg_temp
+                  as $$ select p_kind, 0::bigint, now() $$""")
+    db.execute("comment on function api.count_widgets(text, integer) is 'Counts widgets of p_kind.'")
+    db.execute("""create function api.widget_total() returns bigint language sql stable
+                  set search_path = pg_catalog, pg_temp as $$ select 0::bigint $$""")
+    generated = render_client(db)
+    assert generated != {name: (PACKAGE_DIR / name).read_text() for name in generated}
+    method = ("    def count_widgets(self, kind: str, limit: int | None = None) -> list[CountWidgetsRow]:\n"
+              '        """Counts widgets of p_kind."""\n'
+              '        return self._rows("count_widgets", CountWidgetsRow, kind=kind, limit=limit)\n')
+    assert method in generated["api.py"]
+    assert ("class CountWidgetsRow(_Row):\n"
+            '    """A row of api.count_widgets."""\n\n'
+            "    kind: str | None\n    widgets: int | None\n    seen_at: datetime | None\n") in generated["results.py"]
+    # a scalar result is one column named after the function, as select * from api.widget_total() names it
+    assert "    def widget_total(self) -> WidgetTotalRow:\n" in generated["api.py"]
+    assert "class WidgetTotalRow(_Row):\n" in generated["results.py"]
+    assert "    widget_total: int | None\n" in generated["results.py"]

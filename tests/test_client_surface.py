@@ -3,9 +3,9 @@ may execute has a reviewed reason, and the role-level abilities PostgreSQL grant
 (ALTER ROLE itself, DROP OWNED, LISTEN/NOTIFY, ...) are each shown to stay inside the caller's
 own session or login (docs/security.md, "What a bare login can do").
 
-An attack run found that large objects, one namespace for the whole database, let any holder of
+Large objects are one namespace for the whole database: open to clients, they let any holder of
 the shared client DSN read, overwrite and unlink what another tenant's client stored
-(lo_from_bytea / lo_get / lo_unlink); bootstrap.sql now revokes them with the rest of the list
+(lo_from_bytea / lo_get / lo_unlink), so bootstrap.sql revokes them with the rest of the list
 below. tests/test_tenant_isolation.py covers pg_stat_activity, backend signals and advisory locks.
 """
 
@@ -115,8 +115,9 @@ LARGE_OBJECT_PROBES = [
 
 
 def test_large_objects_are_closed_to_clients(committed_db: Database) -> None:
-    """Before the fix a client stored a large object (owned by the shared login), and any other
-    tenant's client read, overwrote or unlinked it by its oid: nothing in RLS covers them."""
+    """Open to clients, a large object one client stored (owned by the shared login) could be
+    read, overwritten or unlinked by any other tenant's client by its oid: nothing in RLS covers
+    them."""
     with committed_db.connect() as admin:
         tenant_b = make_principal(admin, "bob", tenant="tb")
         oid = admin.execute("select lo_from_bytea(0, 'tenant b''s notes')").fetchone()[0]  # type: ignore[index]

@@ -1,5 +1,5 @@
 """Races between sessions, claims, leases and cleanup, each forced deterministically with real
-connections (found by an independent review). Blocked calls are detected through
+connections. Blocked calls are detected through
 pg_stat_activity (tests.conftest.wait_for_backend), never by sleeping in the test."""
 
 from __future__ import annotations

@@ -3,7 +3,9 @@ the failed call leaves nothing behind."""
 
 from __future__ import annotations
 
+import ast
 import json
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +19,7 @@ from coordinator import errors
 from coordinator.client import Client
 from coordinator.config import Settings
 from coordinator.docs import render_errors
+from coordinator.server import EmbeddedServer, ServerState, free_port
 from tests.conftest import bypass_audit_guard, make_principal
 from tests.interfaces import RawBody, RawBodyDumper
 
@@ -53,6 +56,17 @@ def _wait_in_repeatable_read(db: psycopg.Connection, _ctx: object) -> None:
 
 def _none(_db: psycopg.Connection) -> None:
     return None
+
+
+def _corrupt_state(_db: psycopg.Connection) -> Path:
+    state = Path(tempfile.mkdtemp(prefix="coord-state-")) / "coord.json"
+    state.write_text('{"port": 55432, "authenticator_password": ')
+    return state
+
+
+def _cluster_dir(db: psycopg.Connection) -> Path:
+    """The data directory of the test cluster (its server runs, on the port in its coord.json)."""
+    return Path(db.execute("show data_directory").fetchone()[0]).parent  # type: ignore[index]
 
 
 def _completed_task(db: psycopg.Connection) -> tuple[Client, int, int]:
@@ -93,7 +107,7 @@ def _resolved_alert(db: psycopg.Connection) -> int:
     return int(alert_id)
 
 
-# --- audit chain and retention (issue 4 §5): a tenant with sealed events in old months -------
+# --- audit chain and retention: a tenant with sealed events in old months ----------------------
 
 def _old_month(db: psycopg.Connection, txids: tuple[int, ...] = (100,), *, seal: bool = True,
                months_back: tuple[int, ...] = ()) -> tuple[Any, Any]:
@@ -227,7 +241,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO462": (_operator, lambda _db, c: c.delete_profile("no-such-profile")),
     "CO463": (_operator, lambda _db, c: c.create_profile("p", 2, {"max_lock_ttl": "3 days"})),
 
-    # alerts and audit queries (issue 4 §5)
+    # alerts and audit queries
     "CO491": (_operator, lambda _db, c: c.query_audit(action="Lock!")),
     "CO492": (_operator, lambda _db, c: c.add_alert_rule("r1", "*", ["granted"], 1, "1 minute")),
     "CO493": (_operator, lambda _db, c: c.set_alert_rule("no-such-rule", enabled=False)),
@@ -267,7 +281,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "22P05": (_agent, lambda _db, c: c.acquire_lock("a\x00b")),
     "42501": (_none, lambda db, _: Client(connection=db).acquire_lock("a.py")),
     "42883": (_none, lambda db, _: db.execute("select api.no_such_function()")),
-    # audit chain and retention (issue 4 §5)
+    # audit chain and retention
     "CO481": (_none, lambda db, _: db.execute("select * from audit.archive_plan(current_date)")),
     "CO482": (lambda db: _old_month(db, seal=False), _archive),
     "CO483": (lambda db: _old_month(db, (100, 200), months_back=(1, 0)), _archive),
@@ -288,6 +302,10 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO530": (_none, lambda _db, _: Settings(dsn="postgresql://u@db.example.com/coord",
                                              environ={"COORD_DATA_DIR": "/nonexistent"}).client_dsn()),
     "CO531": (_none, lambda _db, _: Settings(environ={"COORD_PORT": "fivefive"}).port_setting()),
+    # the embedded server's data directory: raised by coordinator.server before any database is reached
+    "CO532": (_none, lambda _db, _: Settings(data_dir=Path("/dev/null")).server()),
+    "CO533": (_corrupt_state, lambda _db, path: ServerState.load(path)),
+    "CO534": (_none, lambda db, _: EmbeddedServer(_cluster_dir(db)).planned_state(free_port())),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.
@@ -385,6 +403,23 @@ def test_python_registry_matches_database(db: psycopg.Connection) -> None:
     database = {r["code"]: (r["name"], r["origin"], r["http_status"], r["exit_code"]) for r in rows}
     python = {c: (e.name, e.origin, e.http_status, e.exit_code) for c, e in errors.REGISTRY.items()}
     assert python == database
+
+
+def test_python_raises_registered_codes_through_the_registry() -> None:
+    """A registered code raised in Python (before the database is reached, or instead of it) is
+    built by errors.registered, so it has the registry's name, class and exit code; an exception
+    constructed by hand with code= kept the exit code of its class (70 for a bare CoordError)."""
+    root = Path(__file__).parent.parent
+    by_hand = []
+    for path in sorted([*(root / "coordinator").glob("*.py"), *(root / "cli").glob("*.py")]):
+        if path.name == "errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and any(
+                    keyword.arg == "code" and isinstance(keyword.value, ast.Constant)
+                    and keyword.value.value in errors.REGISTRY for keyword in node.keywords):
+                by_hand.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert by_hand == []
 
 
 def test_every_code_has_a_hint(db: psycopg.Connection) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -301,3 +302,23 @@ def test_the_prefilter_never_changes_a_decision(db: psycopg.Connection, agent_fa
     assert sum(any(n.startswith("pattern-") for n in names) for names in with_prefilter) >= 20
     db.execute("update authz.guardrails set heads = null where tenant_id = %s", (principal.tenant_id,))
     assert decide() == with_prefilter
+
+
+@pytest.mark.parametrize("command", [
+    "setsid rm -rf /", "unshare rm -rf /", "fakeroot rm -rf /", "systemd-run rm -rf /",
+    "systemd-run --unit x -p A=b rm -rf /", "chroot / rm -rf /", "chroot /mnt git push -f",
+    "nsenter -t 1 -m rm -rf /", "runuser -u x -- rm -rf /", "runuser x -c 'rm -rf /'",
+    "proxychains git push -f", "torsocks git push --force", "script -q -c 'git push -f' /dev/null",
+    "sg grp 'git push -f'", "docker exec c rm -rf /", "docker exec -it -u root c git push -f",
+])
+def test_unlisted_wrappers_do_not_hide_the_command(agent_factory: Any, command: str) -> None:
+    """The command behind a wrapper is what is checked: a wrapper the normalizer took for the
+    command itself would carry the real command's flags ('setsid -f -r rm /') and let it through."""
+    _, agent = agent_factory()
+    assert agent.check_operation("command", command).code == "blocked"
+
+
+@pytest.mark.parametrize("command", ["chroot /mnt ls", "setsid ls -la", "docker exec c ls -la", "runuser -u x -- id"])
+def test_known_wrappers_of_harmless_commands_stay_allowed(agent_factory: Any, command: str) -> None:
+    _, agent = agent_factory()
+    assert agent.check_operation("command", command).code == "allowed"

@@ -1,6 +1,6 @@
 """Credential tiers: the gateway login is infrastructure's, every other DSN is a login bound to one
-tenant. PostgreSQL lets every role change its own defaults and password, so an attack run found
-that any holder of the one shared client DSN, with no token, could make every tenant's new
+tenant. PostgreSQL lets every role change its own defaults and password, so with one shared
+client DSN any holder of it, with no token, could make every tenant's new
 connections fail (`alter role coord_authenticator set statement_timeout = '1ms'`), remove the
 bound on open transactions (`... set idle_in_transaction_session_timeout = 0`) or lock every
 other client out (`alter role coord_authenticator password 'x'`), and share large objects across
@@ -163,8 +163,8 @@ def test_roles_that_are_not_client_logins_act_for_nobody(committed_db: Database)
 
 
 def test_a_holder_that_changes_its_own_login_hurts_only_itself(committed_db: Database, logins: list[str]) -> None:
-    """The three attacks of the finding, replayed by the holder of a bound login: each reaches
-    that login only. Before the fix there were no bound logins, so every DSN was the gateway's."""
+    """The three changes a holder can make to its own login (module docstring), made by the
+    holder of a bound login: each reaches that login only, not the gateway or another tenant's."""
     alice, _, _ = two_tenants(committed_db)
     mallory = bind(committed_db, logins, "mallory", "tb")
     other = bind(committed_db, logins, "ta-host", "ta")

@@ -4,6 +4,7 @@ precedence, address and range rules, agent rules, the default, audit."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import psycopg
 import pytest
@@ -211,3 +212,27 @@ def test_agents_below_trust_4_cannot_change_rules(db, agent_factory) -> None:
                       (principal.tenant_id,)).fetchone()[0] == 0
     assert db.execute("select rule from audit.events where action = 'network.rule_add' and tenant_id = %s",
                       (principal.tenant_id,)).fetchall() == [("trust.too_low",)]
+
+
+def test_a_trust_4_agent_cannot_escape_its_own_network_rules_through_tenant_wide_ones(
+        db: psycopg.Connection, agent_factory: Any) -> None:
+    """Agents (trust 4) may manage network policy but never rules that apply to themselves, and a
+    tenant-wide rule (no agent, no profile) applies to them too: a high-priority tenant-wide allow
+    would override the deny an operator set for the agent, removing a tenant-wide deny lift it."""
+    operator = agent_factory(role="operator")[1]
+    principal, admin = agent_factory()
+    assert operator.create_profile("net-admins", 4).code == "created"
+    assert operator.assign_profile(principal.name, "net-admins").code == "assigned"
+    assert operator.add_network_rule("evil.example", "deny", 0, for_agent=principal.name).code == "added"
+    assert admin.check_network("evil.example").code == "denied"
+    sneaky = admin.add_network_rule("evil.example", "allow", 1000)
+    assert (sneaky.ok, sneaky.code) == (False, "denied")
+    assert admin.check_network("evil.example").code == "denied"
+    tenant_deny = operator.add_network_rule("*.blocked.example", "deny", 0)
+    assert tenant_deny.code == "added"
+    removed = admin.remove_network_rule(tenant_deny.details["rule_id"])
+    assert (removed.ok, removed.code) == (False, "denied")
+    assert admin.check_network("a.blocked.example").code == "denied"
+    # Rules for other agents and profiles stay the trust-4 agent's to manage.
+    other, _ = agent_factory()
+    assert admin.add_network_rule("ok.example", "allow", for_agent=other.name).code == "added"

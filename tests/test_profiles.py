@@ -241,3 +241,44 @@ def test_a_narrow_operator_token_cannot_mint_a_broader_agent_token(db: psycopg.C
     assert _rules(db, "principal.create")[-1] == "scope.escalation"
     assert narrow.create_agent("lock-bot", scopes=["locks:write"]).ok
     assert db.execute("select count(*) from coord.principals where name in ('wide-bot', 'lock-bot')").fetchone()[0] == 1
+
+
+def test_heartbeats_never_stretch_a_claim_past_the_profile_task_duration(db: psycopg.Connection, operator: Client,
+                                                                         agent_factory: Any) -> None:
+    """A heartbeat of the claim's session extends the claim only up to claimed_at +
+    max_task_duration, as renew_task does; otherwise every beat would stretch it to the
+    session's expiry, without end."""
+    agent = _with_profile(operator, agent_factory, 2, {"max_task_duration": "20 minutes"})
+    assert agent.start_session(ttl="15 minutes").ok
+    task = agent.submit_task("build")
+    claim = agent.claim_task(["build"], lease="15 minutes")
+    assert claim.code == "claimed"
+    for _ in range(2):
+        advance_clock(db, "9 minutes")
+        assert agent.heartbeat().code == "alive"
+    life = db.execute("select lease_expires_at - claimed_at from coord.tasks where id = %s",
+                      (task.task_id,)).fetchone()[0]  # type: ignore[index]
+    assert life.total_seconds() <= 20 * 60, life
+    # A claim within its deadline is still extended (up to the deadline, not beyond).
+    advance_clock(db, "1 minute")  # 19 minutes after claiming: the lease (20 min) is live
+    assert agent.heartbeat().code == "alive"
+    assert db.execute("select lease_expires_at - claimed_at from coord.tasks where id = %s",
+                      (task.task_id,)).fetchone()[0].total_seconds() == 20 * 60  # type: ignore[index]
+
+
+def test_a_session_does_not_stretch_leases_past_the_profile_max_lock_ttl(db: psycopg.Connection, operator: Client,
+                                                                         agent_factory: Any) -> None:
+    """A session longer than max_lock_ttl is refused: leases taken in a session live as long as
+    what remains of it, so a 1-minute request under a 5-minute limit would become a lease of
+    the session's hour."""
+    agent = _with_profile(operator, agent_factory, 2, {"max_lock_ttl": "5 minutes"})
+    started = agent.start_session(ttl="1 hour")
+    assert (started.ok, started.code) == (False, "denied")
+    rule = db.execute("select rule from audit.events where action = 'session.start' "
+                      "and txid = pg_current_xact_id() order by id desc limit 1").fetchone()
+    assert rule == ("profile.max_lock_ttl",)
+    assert agent.start_session(ttl="5 minutes").ok
+    lock = agent.acquire_lock("src/a.py", ttl="1 minute")
+    assert lock.code == "granted"
+    life = db.execute("select expires_at - coord.clock_now() from coord.locks where path = 'src/a.py'").fetchone()[0]
+    assert life.total_seconds() <= 5 * 60, life

@@ -238,9 +238,9 @@ SESSION_PROBES = [
 
 def test_clients_cannot_watch_or_kill_other_sessions(committed_db: Database) -> None:
     """Every client logs in as coord_authenticator, and PostgreSQL lets a login role read the
-    query text of and signal every backend of the same role. Before the fix (bootstrap.sql) a
-    holder of the client DSN, without any token, read another tenant's
-    `select api.login('<token>')` from pg_stat_activity and terminated its session."""
+    query text of and signal every backend of the same role. Unless bootstrap.sql closes that, a
+    holder of the client DSN, without any token, reads another tenant's
+    `select api.login('<token>')` from pg_stat_activity and terminates its session."""
     with committed_db.connect() as admin:
         bob = make_principal(admin, "bob", tenant="tb", role="operator")
         alice = make_principal(admin, "alice", tenant="ta", role="agent")
@@ -286,10 +286,11 @@ def _victim_keys(attacker: psycopg.Connection, pid: int) -> list[int]:
 
 
 def test_clients_cannot_hold_other_tenants_lock_keys(committed_db: Database) -> None:
-    """Lease decisions serialize on advisory locks keyed by hash(tenant, path). Before the fix
-    (bootstrap.sql) a client read another tenant's keys from pg_locks while it acquired, took
-    them with pg_advisory_lock in its own session, and from then on every acquire of that tenant
-    under that directory hung until lock_timeout (55P03): a cross-tenant denial of service."""
+    """Lease decisions serialize on advisory locks keyed by hash(tenant, path). Unless
+    bootstrap.sql closes pg_locks and the advisory lock functions, a client reads another
+    tenant's keys from pg_locks while it acquires, takes them with pg_advisory_lock in its own
+    session, and from then on every acquire of that tenant under that directory hangs until
+    lock_timeout (55P03): a cross-tenant denial of service."""
     with committed_db.connect() as admin:
         bob = make_principal(admin, "bob", tenant="tb")
         alice = make_principal(admin, "alice", tenant="ta")

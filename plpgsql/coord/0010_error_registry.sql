@@ -124,7 +124,11 @@ from (values
   ('CO524', 'login_policy_invalid',     'coord', 400, 78, 'a declared login setting is not a role default PostgreSQL accepts', 'correct coord.login_policy.settings (name=value entries) as a superuser, then run coord up'),
   -- connection settings of the coord CLI: raised by coordinator.config before any database is reached
   ('CO530', 'connection_conflict',      'cli',   400, 64, 'two connection settings name different databases', 'pass one of them: a flag wins over its own environment variable, never over another setting; unset the variable you do not mean (e.g. unset COORD_ADMIN_DSN) or drop the flag'),
-  ('CO531', 'setting_invalid',          'cli',   400, 64, 'a connection setting has an invalid value', 'e.g. COORD_PORT must be a TCP port number (0: any free port)')
+  ('CO531', 'setting_invalid',          'cli',   400, 64, 'a connection setting has an invalid value', 'e.g. COORD_PORT must be a TCP port number (0: any free port)'),
+  -- the embedded server's data directory: raised by coordinator.server before any database is reached
+  ('CO532', 'data_dir_invalid',         'cli',   400, 78, 'the data directory cannot be used', 'pass --data-dir (or set COORD_DATA_DIR to) a directory, or a path where coord up may create one'),
+  ('CO533', 'server_state_invalid',     'cli',   400, 78, 'the data directory''s coord.json cannot be read', 'coord up wrote it (port and gateway password); restore it from a backup, or move it away and run coord up, which writes a new one with a new gateway password (pass --port if the server used another port than 55432)'),
+  ('CO534', 'server_port_differs',      'cli',   400, 64, 'the embedded server already runs on another port', 'run coord up without --port (the server keeps the port in coord.json), or coord down first to move it to the new port')
 ) as r (code, name, origin, http_status, exit_code, message, hint);
 
 comment on view coord.error_registry is 'Every error code the api can raise, with its HTTP status under PostgREST and its coord CLI exit code. docs/errors.md and coordinator.errors are checked against it.';

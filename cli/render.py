@@ -1,0 +1,76 @@
+"""How coord prints: tables for people, JSON for machines, and results that exit 1 when not ok."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import is_dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from coordinator.errors import EXIT_NOT_OK
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def plain(value: Any) -> Any:
+    """Results, rows and their values as JSON-ready data."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return plain(value.to_dict())  # type: ignore[attr-defined]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(plain(value), indent=2, sort_keys=False))
+
+
+def cell(value: Any) -> str:
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+def table(rows: Sequence[Any], columns: Sequence[str], title: str | None = None) -> None:
+    grid = Table(title=title, show_lines=False, header_style="bold")
+    for column in columns:
+        grid.add_column(column)
+    for row in rows:
+        data = plain(row)
+        grid.add_row(*(cell(data.get(c)) for c in columns))
+    out.print(grid)
+
+
+def show_result(result: Any, as_json: bool) -> None:
+    """Print an ok/code result; a result that is not ok exits with 1 (not an error)."""
+    data = plain(result)
+    if as_json:
+        emit_json(data)
+    else:
+        style = "green" if data.get("ok") else "yellow"
+        out.print(f"[{style}]{data.get('code')}[/{style}]" + (f": {data['reason']}" if data.get("reason") else ""))
+        for key, value in data.items():
+            if key in ("ok", "code", "reason") or value in (None, {}, []):
+                continue
+            out.print(f"  {key}: {cell(value)}")
+    if not data.get("ok"):
+        sys.exit(EXIT_NOT_OK)

@@ -1,0 +1,143 @@
+"""coord task: the work queue."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from coordinator.client import Client, parse_json
+from coordinator.worktree import lock_paths
+
+from .context import Invocation, client_command
+from .render import cell, out, plain
+
+
+def _json_arg(value: str | None, name: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return parse_json(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not JSON: {exc}", param_hint=name) from None
+
+
+def _ids(value: str | None) -> list[int] | None:
+    return [int(v) for v in value.split(",") if v.strip()] if value else None
+
+
+@click.group()
+def task() -> None:
+    """Submit, claim, complete and inspect tasks of the work queue."""
+
+
+@task.command("submit")
+@click.argument("kind")
+@click.option("--payload", help="JSON payload (at most 64 KiB).")
+@click.option("--priority", type=int, help="-1000..1000, higher first (default 0).")
+@click.option("--depends-on", help="Comma-separated task ids that must complete first.")
+@click.option("--run-after", help="Not before this timestamp.")
+@click.option("--max-attempts", type=int, help="1..100 (default 3).")
+@click.option("--required-trust", type=int, help="0..4: claimants need at least this trust.")
+@click.option("--unique-key", help="Dedupes pending work of the kind.")
+@click.option("--lock", "locks", multiple=True,
+              help="A path the claim leases exclusively, with everything below it (repeatable).")
+@client_command
+def task_submit(invocation: Invocation, client: Client, kind: str, payload: str | None, priority: int | None,
+                depends_on: str | None, run_after: str | None, max_attempts: int | None,
+                required_trust: int | None, unique_key: str | None, locks: tuple[str, ...]) -> None:
+    """Queue a task of KIND."""
+    invocation.result(client.submit_task(kind, _json_arg(payload, "--payload"), priority=priority,
+                                         depends_on=_ids(depends_on), run_after=run_after,
+                                         max_attempts=max_attempts, required_trust=required_trust,
+                                         unique_key=unique_key, locks=lock_paths(locks) or None))
+
+
+@task.command("claim")
+@click.argument("kinds", nargs=-1, required=True)
+@click.option("--lease", help="Claim lease, e.g. '5 minutes' (default).")
+@click.option("--wait", type=float, default=0, show_default=True,
+              help="Seconds to wait for work (LISTEN/NOTIFY wake-up, re-checked every 2 s).")
+@client_command
+def task_claim(invocation: Invocation, client: Client, kinds: tuple[str, ...], lease: str | None,
+               wait: float) -> None:
+    """Claim the best ready task of KINDS. Exit 1 when there is none."""
+    invocation.result(client.wait_for_task(list(kinds), lease, wait=wait))
+
+
+@task.command("complete")
+@click.argument("task_id", type=int)
+@click.option("--claim", type=int, required=True, help="The claim token claim returned.")
+@click.option("--result", help="JSON result (at most 64 KiB).")
+@client_command
+def task_complete(invocation: Invocation, client: Client, task_id: int, claim: int, result: str | None) -> None:
+    """Complete TASK_ID with your live claim. Exit 1 when the claim is stale."""
+    invocation.result(client.complete_task(task_id, claim, _json_arg(result, "--result")))
+
+
+@task.command("fail")
+@click.argument("task_id", type=int)
+@click.option("--claim", type=int, required=True, help="The claim token claim returned.")
+@click.option("--error", "error_text", required=True, help="What went wrong.")
+@click.option("--final", is_flag=True, help="Not retryable: the task fails for good.")
+@client_command
+def task_fail(invocation: Invocation, client: Client, task_id: int, claim: int, error_text: str,
+              final: bool) -> None:
+    """Report that your claim on TASK_ID failed (retried with backoff unless --final)."""
+    invocation.result(client.fail_task(task_id, claim, error_text, retryable=not final))
+
+
+@task.command("cancel")
+@click.argument("task_id", type=int)
+@client_command
+def task_cancel(invocation: Invocation, client: Client, task_id: int) -> None:
+    """Cancel TASK_ID and the tasks that depend on it."""
+    invocation.result(client.cancel_task(task_id))
+
+
+@task.command("redrive")
+@click.argument("task_id", type=int)
+@client_command
+def task_redrive(invocation: Invocation, client: Client, task_id: int) -> None:
+    """Operators: return a dead or failed TASK_ID to the queue."""
+    invocation.result(client.redrive_task(task_id))
+
+
+@task.command("prune")
+@click.option("--finished-before", default="7 days", show_default=True,
+              help="Delete completed, failed and cancelled tasks that finished longer ago than this.")
+@client_command
+def task_prune(invocation: Invocation, client: Client, finished_before: str) -> None:
+    """Operators: delete old finished tasks (their history stays in the audit log)."""
+    invocation.result(client.prune_tasks(finished_before))
+
+
+@task.command("get")
+@click.argument("task_id", type=int)
+@client_command
+def task_get(invocation: Invocation, client: Client, task_id: int) -> None:
+    """Show one task."""
+    row = client.get_task(task_id)
+    if invocation.as_json:
+        invocation.json(row)
+    else:
+        for key, value in plain(row).items():
+            out.print(f"{key}: {cell(value)}")
+
+
+@task.command("list")
+@click.option("--state", type=click.Choice(["queued", "claimed", "completed", "failed", "cancelled", "dead"]))
+@click.option("--kind")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--before-id", type=int, help="Page: tasks older than this id.")
+@client_command
+def task_list(invocation: Invocation, client: Client, state: str | None, kind: str | None, limit: int,
+              before_id: int | None) -> None:
+    """Tasks of your tenant, newest first."""
+    invocation.listing(client.list_tasks(state=state, kind=kind, limit=limit, before_id=before_id),
+                       ["task_id", "kind", "state", "priority", "attempts", "pending_deps", "claimed_by",
+                        "lease_expires_at", "last_event"], empty="(no tasks)")
+
+
+COMMANDS = [task]

@@ -1,0 +1,610 @@
+"""The api functions as client methods: one per function, named as in the catalog, with its
+arguments (without the p_ prefix) in the catalog's order and its COMMENT ON as the docstring.
+
+Generated from the catalog by `coord docs` (coordinator/codegen.py); do not edit by hand.
+Arguments left at None take the function's default. coordinator.client.Client sends the calls
+(_one, _rows) and adds what is not a single call (sessions, waiting for work)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from .results import (
+    AgentPresence,
+    Alert,
+    AlertRule,
+    ArchiveRow,
+    AuditEvent,
+    ClaimResult,
+    GuardrailDecision,
+    GuardrailExplanation,
+    GuardrailRule,
+    GuardrailViolation,
+    GuardrailWord,
+    Handoff,
+    HeldLock,
+    LockCheck,
+    LockResult,
+    NetworkDecision,
+    NetworkRule,
+    PrincipalInfo,
+    PrincipalRow,
+    Profile,
+    ProfileResult,
+    RestoredEvent,
+    Result,
+    SessionResult,
+    Task,
+    TaskResult,
+    TokenGrant,
+    TokenRow,
+)
+
+
+class Api:
+    """One method per api function (coordinator.client.Client is the one to use)."""
+
+    def acquire_lock(self, path: str, ttl: timedelta | str | None = None, reason: str | None = None,
+                     mode: str | None = None, wait: timedelta | str | None = None) -> LockResult:
+        """Takes a lease on p_path and everything below it (src and src/ are the same node and both overlap
+        src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or
+        shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session
+        already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in
+        the way, details.conflicts all of them), denied (policy, or a ttl above the profile's max_lock_ttl),
+        at_limit (you hold the max_locks live leases of your profile; details.held and limit), or
+        session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong
+        to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never
+        blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired
+        leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED,
+        CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.
+        """
+        return self._one("acquire_lock", LockResult, path=path, ttl=ttl, reason=reason, mode=mode, wait=wait)
+
+    def add_alert_rule(self, name: str, action_pattern: str, decisions: Sequence[str], threshold: int,
+                       within: timedelta | str, severity: str | None = None, description: str | None = None) -> Result:
+        """Operators: adds an alert rule: p_threshold events with a decision in p_decisions (denied, blocked,
+        needs_approval, refused) on actions matching p_action_pattern (* wildcard), by one actor within
+        p_within, raise an alert of p_severity (notice, warning, critical). Code added (details.rule_id),
+        exists when the name is taken, denied. Errors: CO491 pattern, CO492 rule fields, CO241 decisions not a
+        flat list.
+        """
+        return self._one("add_alert_rule", Result, name=name, action_pattern=action_pattern, decisions=decisions,
+                         threshold=threshold, within=within, severity=severity, description=description)
+
+    def add_guardrail(self, name: str, category: str, applies_to: str, severity: str, pattern: str | None = None,
+                      mode: str | None = None, description: str | None = None, override_trust: int | None = None,
+                      actions: Sequence[str] | None = None, targets: Sequence[str] | None = None) -> Result:
+        """Operators: adds a guardrail rule to your tenant: an operation rule (p_applies_to any, p_actions: the
+        effects it is about, p_targets: the target classes, null for any; words from authz.guard_vocabulary,
+        coord guard vocabulary) or a pattern rule (p_pattern: a PostgreSQL ARE, \\y is a word boundary,
+        matched against the canonical units of p_applies_to command, sql or path; see docs/architecture.md,
+        Guardrails); p_category filesystem, git, database, deployment, credentials, process, network,
+        persistence, privilege, security, supply-chain or infrastructure; p_severity low, medium, high or
+        critical; p_mode block or needs_approval; p_override_trust defaults to 3 for low/medium and 4 for high
+        (critical: nobody). Code added with details.rule_id; denied when the policy refuses (details.rule).
+        Errors: CO474 invalid field, CO473 bad regex, CO476 name exists.
+        """
+        return self._one("add_guardrail", Result, name=name, category=category, applies_to=applies_to,
+                         severity=severity, pattern=pattern, mode=mode, description=description,
+                         override_trust=override_trust, actions=actions, targets=targets)
+
+    def add_network_rule(self, pattern: str, action: str, priority: int | None = None, for_agent: str | None = None,
+                         reason: str | None = None, for_profile: str | None = None) -> Result:
+        """Operators, and trust-4 agents for other agents and profiles only (never for themselves, their own
+        profile or the whole tenant, which includes them): adds an allow or deny rule for a host name (exact),
+        *.name (its subdomains), an IP address (any spelling check_network accepts; stored canonical, IPv4
+        embedded in IPv6 as IPv4) or a range address/prefix-length (10.0.0.0/8, 169.254.0.0/16, fd00::/8; no
+        bits set past the prefix), for the whole tenant, for one agent (p_for_agent) or for the agents of one
+        profile (p_for_profile; the caller is always the verified operator or trust-4 agent), with a priority
+        -1000..1000. Code added, details.rule_id and the canonical pattern; denied when the policy refuses
+        (details.rule). Errors: CO451 pattern, CO454 range, CO452 action, CO403 priority, CO215 reason, CO302
+        unknown agent, CO462 unknown profile; CO452 also when both p_for_agent and p_for_profile are given.
+        """
+        return self._one("add_network_rule", Result, pattern=pattern, action=action, priority=priority,
+                         for_agent=for_agent, reason=reason, for_profile=for_profile)
+
+    def apply_team(self, team: Any, dry_run: bool | None = None) -> Result:
+        """Operators: declares the principals of your tenant from a team document ({"version": 1, "agents":
+        [{"name", "role", "scopes", "description", "profile"}], "prune": false}; docs/teams.md) and returns
+        the diff in details (create, change, unchanged, disable) with each new token once in details.tokens
+        (code applied or no_change; planned and nothing written with p_dry_run). Idempotent. A scope change
+        revokes the tokens with other scopes and issues one new token; a declared disabled principal is
+        enabled with a new token; an agent's declared profile (null: the tenant default) is assigned (change
+        profile, no new token); prune disables principals not declared, never you. denied when the policy
+        refuses or a token would carry a scope yours lacks. Errors: CO404 over 4 MiB, CO242 nested over 32
+        levels, CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name, CO233 role
+        change, CO234 change to yourself, CO462 unknown profile.
+        """
+        return self._one("apply_team", Result, team=team, dry_run=dry_run)
+
+    def assert_lease(self, path: str, fence: int) -> LockResult:
+        """Fencing at the resource: call it at the last moment before acting on p_path (e.g. inside the commit
+        path) to check you still hold the lease granted with p_fence. ok with code held, else expired,
+        session_ended, stale_fence (granted again since) or not_held. Read-only. Errors: CO201-CO206 path,
+        CO216 fence, PT403.
+        """
+        return self._one("assert_lease", LockResult, path=path, fence=fence)
+
+    def assign_profile(self, agent: str, profile: str | None = None) -> ProfileResult:
+        """Operators and trust-4 agents: gives agent p_agent the profile p_profile (null: back to the tenant
+        default); it applies from the agent's next call. Code assigned; denied (an agent may not assign
+        itself, nor a profile with more trust than its own). Errors: CO302 unknown agent, CO462 unknown
+        profile.
+        """
+        return self._one("assign_profile", ProfileResult, agent=agent, profile=profile)
+
+    def audit_head(self, seal: bool | None = None) -> Result:
+        """Operators and auditors: seal the tenant's finished audit events (p_seal, default true) and return its
+        chain head, the newest sealed link: details.chain_seq, hash, event_id, occurred_at, sealed_at and
+        head, a printable line (coord-audit-head:1:<tenant>:<chain_seq>:<hash>). Keep it outside the database;
+        verify_audit(p_head => ...) later refuses a chain that no longer holds it (its newest links deleted,
+        or rewritten). Code head, or denied. Audited as audit.head.
+        """
+        return self._one("audit_head", Result, seal=seal)
+
+    def authenticate(self) -> PrincipalInfo:
+        """Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a
+        session of that principal) and vouches for its principal for this transaction; returns the principal,
+        or null when anonymous. PT401 for a bad token, and for a token of another tenant than the one the
+        session's login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql)
+        rather than calling it directly.
+        """
+        return self._one("authenticate", PrincipalInfo)
+
+    def cancel_task(self, task_id: int) -> TaskResult:
+        """Cancels a queued or claimed task (a claimant's later complete/fail gets stale_claim) and,
+        transitively, the queued tasks depending on it: code cancelled with details.dependents_cancelled.
+        Agents below trust 3 may cancel only tasks they submitted (else denied); trust-3+ agents and operators
+        any. already_finished for a finished task. Errors: CO410 unknown task.
+        """
+        return self._one("cancel_task", TaskResult, task_id=task_id)
+
+    def check_locks(self, paths: Sequence[str]) -> list[LockCheck]:
+        """For each of p_paths (1-1000, normalized), the live leases that overlap it: on the same node, on an
+        enclosing directory, or anywhere below it (a path covers its subtree with or without a trailing /: src
+        and src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for
+        your own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.
+        """
+        return self._rows("check_locks", LockCheck, paths=paths)
+
+    def check_network(self, domain: str) -> NetworkDecision:
+        """May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling:
+        names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form
+        inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted
+        quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped,
+        -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. URLs, user info,
+        percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the
+        highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix
+        for subdomains; addresses: the address and range rules containing it; deny wins at equal priority),
+        else your profile's network_default, else the tenant's. ok with code allowed, or denied
+        (details.decided_by: agent, profile, tenant or default); domain is the canonical host. Every check is
+        audited (details.requested keeps what you sent). Errors: CO451.
+        """
+        return self._one("check_network", NetworkDecision, domain=domain)
+
+    def check_operation(self, kind: str, text: str) -> GuardrailDecision:
+        """May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or
+        delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers,
+        substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and
+        literals; paths collapsed) and matched against your tenant's enabled guardrail rules. Code allowed
+        (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which
+        is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical
+        rules are never overridden. A refusal of the policy is denied (details.rule). Every check is audited;
+        blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or
+        longer than 10000 characters.
+        """
+        return self._one("check_operation", GuardrailDecision, kind=kind, text=text)
+
+    def claim_task(self, kinds: Sequence[str], lease: timedelta | str | None = None) -> ClaimResult:
+        """Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id,
+        payload, claim (the fencing token renew/complete/fail need), attempt and lease_expires_at, and in
+        locks the fences of the leases it declared. A task that declares leases is claimed only if you may
+        take them as acquire_lock would (scope locks:write, trust, allowed operations, the lease within
+        max_lock_ttl) and they fit your profile's max_locks; otherwise it is skipped, stays queued, and the
+        refusal is audited (lock.acquire). ok=false with empty, at_limit (your concurrency limit; or, with
+        details.max_locks, leases_held, leases_needed and task_ids, the leases of the ready tasks do not fit
+        max_locks), session_ended or denied (the claim, or with details.rule and task_ids the leases the ready
+        tasks declare). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.
+        """
+        return self._one("claim_task", ClaimResult, kinds=kinds, lease=lease)
+
+    def claim_tasks(self, kinds: Sequence[str], lease: timedelta | str | None = None,
+                    limit: int | None = None) -> list[ClaimResult]:
+        """Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one:
+        one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended,
+        denied). Tasks whose declared leases you may not take (the lock.acquire decision, or your profile's
+        max_locks, which counts every lease you hold) are skipped and stay queued; each refusal is audited as
+        lock.acquire denied or at_limit. Claims are audited by the task state machine (with the decision that
+        allowed them); a claim that takes nothing is audited as task.claim with its code (empty: severity
+        debug). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.
+        """
+        return self._rows("claim_tasks", ClaimResult, kinds=kinds, lease=lease, limit=limit)
+
+    def complete_task(self, task_id: int, claim: int, result: Any = None) -> TaskResult:
+        """Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB)
+        is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or
+        expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the
+        rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings
+        or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the
+        agent's trust (each check audited, violations kept): if any is blocked or needs approval the result is
+        blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. A
+        refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472,
+        CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB,
+        CO242 result nested over 32 levels, CO213.
+        """
+        return self._one("complete_task", TaskResult, task_id=task_id, claim=claim, result=result)
+
+    def create_agent(self, name: str, scopes: Sequence[str] | None = None,
+                     expires_in: timedelta | str | None = None) -> TokenGrant:
+        """Operators: registers agent p_name in your tenant and returns its first token (code issued; the token
+        is shown once) with p_scopes (default {*}) and optional lifetime p_expires_in. denied when the policy
+        refuses, including scope.escalation: every scope of the new token must be held by your own. Errors:
+        CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name taken.
+        """
+        return self._one("create_agent", TokenGrant, name=name, scopes=scopes, expires_in=expires_in)
+
+    def create_profile(self, name: str, trust_level: int, settings: Any = None) -> ProfileResult:
+        """Operators and trust-4 agents: creates a profile with p_trust_level (0 suspended, 1 read-only, 2
+        standard, 3 elevated, 4 admin) and the limits in p_settings: max_locks, max_lock_ttl,
+        max_concurrent_tasks, allowed_task_kinds, allowed_operations (action names or prefix.*),
+        max_task_duration, calls_per_hour, network_default (allow|deny), description; an absent or null limit
+        means none. Code created with details = the profile; denied (an agent cannot create trust above its
+        own). Errors: CO461 name, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels, CO304 name
+        taken.
+        """
+        return self._one("create_profile", ProfileResult, name=name, trust_level=trust_level, settings=settings)
+
+    def delete_profile(self, name: str) -> ProfileResult:
+        """Operators and trust-4 agents: deletes a profile no agent has and that is not the default (its network
+        rules go with it). Code deleted; in_use (details.is_default, agents) or denied. Errors: CO462 unknown
+        profile.
+        """
+        return self._one("delete_profile", ProfileResult, name=name)
+
+    def discover_agents(self, capability: str | None = None, presence: str | None = None) -> list[AgentPresence]:
+        """Sessions of your tenant (live, and those ended within the last hour), optionally with a capability and
+        a presence: online (heartbeat within half its ttl), idle (older, still within ttl) or offline (ended
+        or expired). Read-only. Errors: CO434 presence, PT403.
+        """
+        return self._rows("discover_agents", AgentPresence, capability=capability, presence=presence)
+
+    def end_session(self) -> SessionResult:
+        """Ends your session (x-coord-session): its leases are released and its claimed tasks requeued (details
+        name them); code ended. session_ended if it was already over; denied when the policy refuses
+        (details.rule). Errors: CO431 no session.
+        """
+        return self._one("end_session", SessionResult)
+
+    def explain_operation(self, kind: str, text: str) -> GuardrailExplanation:
+        """How check_operation would see an operation, without recording it: each unit (command, SQL statement or
+        path) with its parsed operation (program, subcommand, flags, operands, redirections) and its effects
+        (action x target x target classes), the rules that match and the answer at your trust. Read-only.
+        Errors: CO471, CO472, PT403.
+        """
+        return self._one("explain_operation", GuardrailExplanation, kind=kind, text=text)
+
+    def fail_task(self, task_id: int, claim: int, error: str, retryable: bool | None = None) -> TaskResult:
+        """Reports that your live claim failed. Retryable (default): the task is requeued after a jittered
+        exponential backoff (code requeued, run_after) or, on its last attempt, becomes dead (code dead; its
+        dependents are cancelled). Not retryable: code failed, dependents cancelled
+        (details.dependents_cancelled). Stale claims are refused as results (stale_claim, expired,
+        session_ended); denied when the policy refuses (details.rule). Errors: CO410, CO413, CO416 error text
+        over 4000 characters, CO213.
+        """
+        return self._one("fail_task", TaskResult, task_id=task_id, claim=claim, error=error, retryable=retryable)
+
+    def get_task(self, task_id: int) -> Task:
+        """One task of your tenant with its state, claim, dependencies and result. Read-only. Errors: CO410
+        unknown task, PT403.
+        """
+        return self._one("get_task", Task, task_id=task_id)
+
+    def heartbeat(self, status: str | None = None, current_task: int | None = None) -> SessionResult:
+        """Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it
+        holds to at least that (code alive), a lease never past now + the profile's max_lock_ttl, a claim
+        never past its deadline (claimed_at + the profile's max_task_duration) nor past the leases of its
+        task. Leases are extended only if you may still hold them (the decision renew_lock takes), claims only
+        if you may still renew them (renew_task's); otherwise details.locks_refused / claims_refused name the
+        rule, the refusal is audited, and they run out. p_status is one lower-case word (working, idle,
+        blocked, ...), p_current_task what you work on. A session that missed its heartbeat is over:
+        session_ended, and its leases and claims are gone; start a new one. A refusal of the policy is denied
+        (details.rule). Errors: CO431 no session, CO434 status, CO410 unknown task.
+        """
+        return self._one("heartbeat", SessionResult, status=status, current_task=current_task)
+
+    def list_alert_rules(self) -> list[AlertRule]:
+        """Operators and auditors: the alert rules of your tenant with their open alert counts. Read-only.
+        Errors: PT403.
+        """
+        return self._rows("list_alert_rules", AlertRule)
+
+    def list_alerts(self, state: str | None = None, severity: str | None = None, rule: str | None = None,
+                    actor: str | None = None, limit: int | None = None, before_id: int | None = None) -> list[Alert]:
+        """Operators and auditors: alerts of your tenant, newest first, filtered by state (open, resolved),
+        minimum severity (notice, warning, critical), rule name and actor name; page with p_before_id. Errors:
+        CO224 limit, CO496 filter, PT403.
+        """
+        return self._rows("list_alerts", Alert, state=state, severity=severity, rule=rule, actor=actor, limit=limit,
+                          before_id=before_id)
+
+    def list_archives(self) -> list[ArchiveRow]:
+        """Operators and auditors: the archived months of your tenant (newest first): file and content sha256,
+        your events in it, the first and last chain position (the hot chain resumes after last_hash), the
+        audit.archived event, and whether it is restored.
+        """
+        return self._rows("list_archives", ArchiveRow)
+
+    def list_guardrail_violations(self, limit: int | None = None,
+                                  before_id: int | None = None) -> list[GuardrailViolation]:
+        """Operators and auditors: the newest guardrail violations of your tenant (blocked, needs_approval,
+        overridden), p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: PT403, CO224.
+        """
+        return self._rows("list_guardrail_violations", GuardrailViolation, limit=limit, before_id=before_id)
+
+    def list_guardrail_vocabulary(self) -> list[GuardrailWord]:
+        """The actions and target classes guardrail operation rules are written in (api.add_guardrail p_actions
+        and p_targets). Read-only. Errors: PT403.
+        """
+        return self._rows("list_guardrail_vocabulary", GuardrailWord)
+
+    def list_guardrails(self, category: str | None = None) -> list[GuardrailRule]:
+        """Guardrail rules of your tenant (optionally of one category), enabled or not: operation rules with
+        their actions and target classes, pattern rules with their patterns. Read-only. Errors: PT403.
+        """
+        return self._rows("list_guardrails", GuardrailRule, category=category)
+
+    def list_network_rules(self) -> list[NetworkRule]:
+        """Network rules of your tenant (agent or profile set for scoped rules) in the order they are tried
+        (priority, deny before allow, age). Read-only. Errors: PT403.
+        """
+        return self._rows("list_network_rules", NetworkRule)
+
+    def list_principals(self) -> list[PrincipalRow]:
+        """Operators and auditors: the agents and users of your tenant with their live token and lease counts.
+        """
+        return self._rows("list_principals", PrincipalRow)
+
+    def list_profiles(self) -> list[Profile]:
+        """Profiles of your tenant with their trust level, limits, whether each is the default and how many
+        agents have it. Read-only. Errors: PT403.
+        """
+        return self._rows("list_profiles", Profile)
+
+    def list_tasks(self, state: str | None = None, kind: str | None = None, limit: int | None = None,
+                   before_id: int | None = None) -> list[Task]:
+        """Tasks of your tenant, newest first, optionally of one state and kind; page with p_before_id.
+        Read-only. Errors: CO418 state, CO224 limit, PT403.
+        """
+        return self._rows("list_tasks", Task, state=state, kind=kind, limit=limit, before_id=before_id)
+
+    def list_tokens(self) -> list[TokenRow]:
+        """Operators and auditors: tokens of your tenant (never the token text; prefix identifies one)."""
+        return self._rows("list_tokens", TokenRow)
+
+    def login(self, token: str) -> PrincipalInfo:
+        """For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying the
+        x-coord-token header would, and switches role. Lasts until the transaction ends.
+        """
+        return self._one("login", PrincipalInfo, token=token)
+
+    def maintain(self) -> Result:
+        """Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing
+        their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and
+        removes expired leases, up to 1000 of each, seals finished audit events into the tenant's hash chain
+        (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles,
+        its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when
+        the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.
+        """
+        return self._one("maintain", Result)
+
+    def my_locks(self) -> list[HeldLock]:
+        """Your live leases with their fences, ordered by path. Read-only."""
+        return self._rows("my_locks", HeldLock)
+
+    def my_profile(self) -> Profile:
+        """The profile you act under (your own or the tenant default): trust level and limits. Allowed at every
+        trust level, 0 included. Agents only (operators act with trust 4, auditors with 1). Errors: PT403.
+        """
+        return self._one("my_profile", Profile)
+
+    def pre_request(self) -> PrincipalInfo:
+        """PostgREST db-pre-request: verifies the x-coord-token header and switches to the principal's role
+        (coord_agent, coord_operator or coord_auditor) for the rest of the transaction.
+        """
+        return self._one("pre_request", PrincipalInfo)
+
+    def prune_tasks(self, finished_before: timedelta | str | None = None) -> Result:
+        """Operators: deletes completed, failed and cancelled tasks of your tenant that finished more than
+        p_finished_before ago (default 7 days); dead tasks stay until an operator redrives them. Their history
+        remains in the audit log. Code pruned, details.pruned counts by state; denied when the policy refuses
+        (details.rule). Errors: CO420 interval negative or over 100 years.
+        """
+        return self._one("prune_tasks", Result, finished_before=finished_before)
+
+    def query_audit(self, limit: int | None = None, action: str | None = None, target_id: str | None = None,
+                    before_id: int | None = None, after_id: int | None = None, actor: str | None = None,
+                    decision: str | None = None, target_type: str | None = None, since: datetime | str | None = None,
+                    until: datetime | str | None = None, severity: str | None = None) -> list[AuditEvent]:
+        """Operators and auditors: audit events of your tenant, filtered by action pattern (* matches any run,
+        e.g. guardrail.*), target id and type, actor name, decision, time range [since, until) and minimum
+        severity. Newest first, paged with p_before_id; with p_after_id, the events after that id oldest first
+        (a tail cursor). Errors: CO224 limit, CO491 pattern, CO496 filter, CO226 since or until not finite or
+        beyond 0001-01-02 .. 9999-12-30, PT403.
+        """
+        return self._rows("query_audit", AuditEvent, limit=limit, action=action, target_id=target_id,
+                          before_id=before_id, after_id=after_id, actor=actor, decision=decision,
+                          target_type=target_type, since=since, until=until, severity=severity)
+
+    def query_restored_audit(self, partition: str | None = None, action: str | None = None, limit: int | None = None,
+                             before_seq: int | None = None) -> list[RestoredEvent]:
+        """Operators and auditors: events of your tenant from restored archives (coord audit restore), newest
+        chain position first, optionally by partition (events_YYYY_MM) and action; page with p_before_seq.
+        CO224 bad limit.
+        """
+        return self._rows("query_restored_audit", RestoredEvent, partition=partition, action=action, limit=limit,
+                          before_seq=before_seq)
+
+    def read_handoff(self, handoff_id: int | None = None, task_id: int | None = None, from_agent: str | None = None,
+                     for_me: bool | None = None, limit: int | None = None) -> list[Handoff]:
+        """Handoff documents of your tenant, newest first: one by id, about a task, from an agent, or (p_for_me)
+        addressed to you or left by you for yourself. Read-only. Errors: CO224 limit, PT403.
+        """
+        return self._rows("read_handoff", Handoff, handoff_id=handoff_id, task_id=task_id, from_agent=from_agent,
+                          for_me=for_me, limit=limit)
+
+    def redrive_task(self, task_id: int) -> TaskResult:
+        """Operators: returns a dead or failed task to the queue with its attempts reset (code queued).
+        Dependents cancelled by its failure stay cancelled; resubmit them. ok=false with not_redrivable,
+        duplicate (pending work has its unique_key) or denied. Errors: CO410 unknown task.
+        """
+        return self._one("redrive_task", TaskResult, task_id=task_id)
+
+    def release_lock(self, path: str, fence: int) -> LockResult:
+        """Releases your lease on p_path if p_fence is its current fence: ok with code released. Otherwise
+        ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again
+        since), not_held, or held_by_task (the lease was taken by claiming a task and ends with it); denied
+        when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.
+        """
+        return self._one("release_lock", LockResult, path=path, fence=fence)
+
+    def remove_network_rule(self, rule_id: int) -> Result:
+        """Operators and trust-4 agents (never rules that apply to themselves: their own, their profile's, or
+        tenant-wide ones): removes a network rule of your tenant (code removed); denied when the policy
+        refuses (details.rule). Errors: CO453 unknown rule.
+        """
+        return self._one("remove_network_rule", Result, rule_id=rule_id)
+
+    def renew_lock(self, path: str, fence: int, ttl: timedelta | str | None = None) -> LockResult:
+        """Extends your live lease on p_path to now + p_ttl if p_fence is its current fence (code renewed, same
+        fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence.
+        stale_fence, not_held, held_by_task and denied as for release_lock; session_ended when your session is
+        over. Errors: CO201-CO206, CO211, CO213, CO216.
+        """
+        return self._one("renew_lock", LockResult, path=path, fence=fence, ttl=ttl)
+
+    def renew_task(self, task_id: int, claim: int, lease: timedelta | str | None = None) -> TaskResult:
+        """Extends your live claim (and the leases the task declared) to now + p_lease: code renewed with
+        details.lease_expires_at. ok=false with stale_claim, expired (the lease already ran out; the task was
+        returned to the queue), session_ended or denied (also when the new expiry passes the claim's deadline:
+        claimed_at + the profile's max_task_duration, and when you may no longer hold the task's leases for
+        p_lease as renew_lock decides: scope locks:write, trust, allowed operations, max_lock_ttl;
+        details.rule). Errors: CO410 unknown task, CO413 claim, CO406 lease, CO213.
+        """
+        return self._one("renew_task", TaskResult, task_id=task_id, claim=claim, lease=lease)
+
+    def resolve_alert(self, alert_id: int, note: str) -> Result:
+        """Operators: resolves an open alert of your tenant with a note (code resolved; already_resolved when it
+        was). A later match raises a new alert. denied when the policy refuses. Errors: CO497 note, CO494
+        unknown alert.
+        """
+        return self._one("resolve_alert", Result, alert_id=alert_id, note=note)
+
+    def revoke_token(self, token_id: UUID | str) -> Result:
+        """Operators: revokes a token of your tenant (code revoked, or already_revoked); its next use fails with
+        PT401. denied when the policy refuses. Errors: CO303 unknown token.
+        """
+        return self._one("revoke_token", Result, token_id=token_id)
+
+    def set_alert_rule(self, name: str, enabled: bool | None = None, threshold: int | None = None,
+                       within: timedelta | str | None = None, severity: str | None = None,
+                       action_pattern: str | None = None, decisions: Sequence[str] | None = None,
+                       description: str | None = None) -> Result:
+        """Operators: changes an alert rule of your tenant by name: enable or disable it, or change its
+        threshold, interval, severity, action pattern, decisions or description (null keeps a field). Open
+        alerts keep their severity. Code changed, or denied. Errors: CO493 unknown rule, CO491 pattern, CO492
+        rule fields, CO241 decisions not a flat list.
+        """
+        return self._one("set_alert_rule", Result, name=name, enabled=enabled, threshold=threshold, within=within,
+                         severity=severity, action_pattern=action_pattern, decisions=decisions, description=description)
+
+    def set_default_profile(self, profile: str) -> ProfileResult:
+        """Operators and trust-4 agents: makes p_profile the tenant default, the profile of every agent without
+        one of its own (from their next call). Code default_set; denied (an agent may not move the default it
+        acts under, nor to more trust than its own). Errors: CO462 unknown profile.
+        """
+        return self._one("set_default_profile", ProfileResult, profile=profile)
+
+    def set_guardrail_enabled(self, name: str, enabled: bool) -> Result:
+        """Operators: enables or disables a guardrail rule of your tenant by name, default rules included (code
+        enabled, disabled, or unchanged); denied when the policy refuses (details.rule). Audited. Errors:
+        CO475 unknown rule, CO474 enabled missing.
+        """
+        return self._one("set_guardrail_enabled", Result, name=name, enabled=enabled)
+
+    def start_session(self, agent_type: str | None = None, capabilities: Sequence[str] | None = None,
+                      ttl: timedelta | str | None = None) -> SessionResult:
+        """Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the
+        x-coord-session header from then on: leases and claims taken in the session belong to it, one
+        heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends
+        or misses its heartbeat they are released and requeued. A refusal of the policy is denied
+        (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type.
+        """
+        return self._one("start_session", SessionResult, agent_type=agent_type, capabilities=capabilities, ttl=ttl)
+
+    def submit_task(self, kind: str, payload: Any = None, priority: int | None = None,
+                    depends_on: Sequence[int] | None = None, run_after: datetime | str | None = None,
+                    max_attempts: int | None = None, required_trust: int | None = None, unique_key: str | None = None,
+                    locks: Sequence[str] | None = None) -> TaskResult:
+        """Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it
+        becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled),
+        p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this
+        trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task),
+        p_locks paths the claim leases exclusively (all or none). Returns code submitted with task_id and
+        state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242
+        payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241
+        depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414
+        unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.
+        """
+        return self._one("submit_task", TaskResult, kind=kind, payload=payload, priority=priority,
+                         depends_on=depends_on, run_after=run_after, max_attempts=max_attempts,
+                         required_trust=required_trust, unique_key=unique_key, locks=locks)
+
+    def submit_tasks(self, tasks: Any) -> list[TaskResult]:
+        """Queues a batch (1-1000) atomically: p_tasks is a JSON array of objects with the submit_task fields
+        (kind required; payload, priority, depends_on, run_after, max_attempts, required_trust, unique_key,
+        locks) plus an optional ref, a name other items of the batch may list in depends_on. One result per
+        item, in order (code submitted, or duplicate with the pending task), or one denied when the policy
+        refuses (details.rule). Errors as submit_task, plus CO404 batch over 4 MiB, CO415 malformed batch,
+        CO407 unknown ref, CO408 dependency cycle; any error writes nothing.
+        """
+        return self._rows("submit_tasks", TaskResult, tasks=tasks)
+
+    def update_profile(self, name: str, settings: Any) -> ProfileResult:
+        """Operators and trust-4 agents: changes the settings named in p_settings (as create_profile, plus
+        trust_level; null clears a limit) of profile p_name; they apply from the next call of its agents. Code
+        updated with details = the new profile; denied (an agent may not change the profile it acts under, nor
+        raise trust above its own). Errors: CO462 unknown profile, CO463 setting, CO404/CO242 settings over 64
+        KiB or 32 levels.
+        """
+        return self._one("update_profile", ProfileResult, name=name, settings=settings)
+
+    def verify_audit(self, seal: bool | None = None, head: str | None = None) -> Result:
+        """Operators and auditors: seal the tenant's finished audit events (p_seal, default true) and verify its
+        hash chain from the archived anchor; with p_head (a head coord audit head printed earlier and kept
+        elsewhere) also that the chain still holds that link, which finds the newest links deleted or the
+        chain rewritten; and that the DDL guard's event triggers are in place. Code intact (details: sealed,
+        unsealed, head_seq, head_hash, saved_head, guard) or broken (ok false; details.problem: a chain
+        problem (link_missing, prev_hash_mismatch, event_missing, order_violation, hash_mismatch,
+        event_unlinked) with chain_seq, event_id, expected, found; else head_missing
+        (details.saved_head.missing names the positions) or head_mismatch; else guard_missing or
+        guard_disabled). A refusal of the policy is denied (details.rule). Errors: CO603 malformed head, CO604
+        a head of another tenant. Every verification is audited as audit.verify.
+        """
+        return self._one("verify_audit", Result, seal=seal, head=head)
+
+    def write_handoff(self, summary: str, completed: Sequence[str] | None = None,
+                      in_progress: Sequence[str] | None = None, decisions: Sequence[str] | None = None,
+                      next_steps: Sequence[str] | None = None, relevant_files: Sequence[str] | None = None,
+                      task_id: int | None = None, to_agent: str | None = None) -> Result:
+        """Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in
+        progress, decisions, next steps (up to 200 items each), relevant files (canonical paths, up to 1000),
+        optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the
+        policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown
+        agent, CO201-CO206 paths.
+        """
+        return self._one("write_handoff", Result, summary=summary, completed=completed, in_progress=in_progress,
+                         decisions=decisions, next_steps=next_steps, relevant_files=relevant_files, task_id=task_id,
+                         to_agent=to_agent)
