@@ -84,16 +84,18 @@ def call(invocation: Invocation, function: str | None, assignments: tuple[str, .
 def docs(invocation: Invocation, out_dir: Path, client_dir: Path | None, check: bool) -> None:
     """Regenerate what is generated from the catalog: docs/api.md, docs/errors.md,
     docs/outcomes.md and docs/schema.sql, and the Python client's api methods and result classes
-    (coordinator/api.py, coordinator/results.py)."""
+    (coordinator/api.py, coordinator/results.py). They describe a fresh install of this tree:
+    a scratch database on the configured server is migrated, read and dropped."""
     import psycopg
 
     from coordinator.codegen import PACKAGE_DIR, render_client
-    from coordinator.docs import render_all
+    from coordinator.docs import fresh_install, render_all
 
-    dsn = invocation.superuser_dsn()
-    generated = {out_dir / name: text for name, text in render_all(dsn).items()}
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        generated.update({(client_dir or PACKAGE_DIR) / name: text for name, text in render_client(conn).items()})
+    with fresh_install(invocation.superuser_dsn()) as dsn:
+        generated = {out_dir / name: text for name, text in render_all(dsn).items()}
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            generated.update({(client_dir or PACKAGE_DIR) / name: text
+                              for name, text in render_client(conn).items()})
     stale = []
     for path, text in generated.items():
         if check:

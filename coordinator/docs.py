@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import re
 import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from psycopg import sql as pgsql
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 from . import sql
 from .client import load_signatures
 from .errors import MigrationError
-from .migrate import discover_objects
+from .migrate import discover_objects, migrate
 from .server import wheel_bin_dir
 
 _RESULT_COLUMNS = """
@@ -152,9 +157,11 @@ def render_schema(admin_dsn: str, *, pg_dump: Path | None = None) -> str:
                        *[f"--exclude-table={p}" for p in partitions], pg_dump=pg_dump)
     files = {}  # schema.name -> the plpgsql/ file that defines it (one object per file, named after it)
     for obj in discover_objects():
-        if obj.path.parent.parent.name == "plpgsql":
-            schema, name = obj.path.parent.name, obj.path.stem.split("_", 1)[1]
-            files[f"{schema}.{name}"] = f"plpgsql/{schema}/{obj.path.name}"
+        parts = obj.path.parts
+        if "plpgsql" in parts:
+            tree = parts[len(parts) - 1 - parts[::-1].index("plpgsql"):]  # plpgsql/<schema>/<domain>/file
+            schema, name = tree[1], obj.path.stem.split("_", 1)[1]
+            files[f"{schema}.{name}"] = "/".join(tree)
     entries = list(_TOC_ENTRY.finditer(dump))
     out = [_SCHEMA_HEADER]
     for entry, following in zip(entries, [*entries[1:], None], strict=True):
@@ -175,3 +182,20 @@ def render_all(admin_dsn: str) -> dict[str, str]:
         docs = {"api.md": render_api(conn), "errors.md": render_errors(conn), "outcomes.md": render_outcomes(conn)}
     docs["schema.sql"] = render_schema(admin_dsn)
     return docs
+
+
+@contextmanager
+def fresh_install(admin_dsn: str, root: Path | None = None) -> Iterator[str]:
+    """A scratch database on the server ``admin_dsn`` names, migrated from the tree, dropped
+    afterwards: what is generated describes the tree, not whatever the configured database holds."""
+    name = f"coord_docs_{uuid.uuid4().hex[:12]}"
+    maintenance = make_conninfo(admin_dsn, dbname="postgres")
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        conn.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
+    try:
+        scratch = make_conninfo(admin_dsn, dbname=name)
+        migrate(scratch, root=root)
+        yield scratch
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(pgsql.SQL("drop database if exists {} with (force)").format(pgsql.Identifier(name)))

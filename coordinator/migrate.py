@@ -4,7 +4,7 @@
 * ``migrations/NNNN_verb_object.sql`` run once each, in order, each in its own transaction,
   as ``coord_owner`` unless the file starts with ``-- coord:superuser``. Each is recorded with
   its SHA-256 in ``coord.schema_migrations``; editing an applied file is an error.
-* ``plpgsql/<schema>/NNNN_name.sql`` (ordered by NNNN across schemas) and then
+* ``plpgsql/<schema>/<domain>/NNNN_name.sql`` (ordered by NNNN across schemas) and then
   ``rls/<table>.sql`` are re-applied in one transaction, as ``coord_owner`` unless a file says
   ``-- coord:owner <role>``. That transaction records what the files define and then drops the
   functions, views, triggers and policies of the product schemas that no file defined, and the
@@ -100,15 +100,16 @@ def discover_migrations(root: Path | None = None) -> list[Migration]:
 
 
 def discover_objects(root: Path | None = None) -> list[SqlFile]:
-    """plpgsql/ files ordered by their load-order prefix, then rls/ files by name."""
+    """plpgsql/ files ordered by their load-order prefix (then schema and name: the domain
+    folders a schema is split into do not change the order), then rls/ files by name."""
     base = root or sql_root()
-    objects: list[tuple[int, str, Path]] = []
-    for path in (base / "plpgsql").glob("*/*.sql"):
+    objects: list[tuple[int, str, str, Path]] = []
+    for path in (base / "plpgsql").rglob("*.sql"):
         match = _NUMBERED_FILE.match(path.name)
         if not match:
             raise MigrationError(f"plpgsql file {path} is not named NNNN_name.sql")
-        objects.append((int(match.group(1)), str(path.relative_to(base)), path))
-    ordered = [SqlFile(p, p.read_text()) for _, _, p in sorted(objects)]
+        objects.append((int(match.group(1)), path.relative_to(base / "plpgsql").parts[0], path.name, path))
+    ordered = [SqlFile(p, p.read_text()) for *_, p in sorted(objects)]
     ordered += [SqlFile(p, p.read_text()) for p in sorted((base / "rls").glob("*.sql"))]
     return ordered
 

@@ -489,6 +489,33 @@ COMMENT ON TYPE coord.alert_state IS 'An alert is open until an operator resolve
 
 
 --
+-- Name: caller; Type: TYPE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TYPE coord.caller AS (
+	principal_id uuid,
+	kind text,
+	name text,
+	role text,
+	tenant_id uuid,
+	tenant_name text,
+	scopes text[],
+	session_id uuid,
+	token_id uuid,
+	token_expires_at timestamp with time zone
+);
+
+
+ALTER TYPE coord.caller OWNER TO coord_owner;
+
+--
+-- Name: TYPE caller; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TYPE coord.caller IS 'The verified caller inside the database: who, in which tenant, as which role, with which token scopes, in which session (the api returns it as api.principal_info).';
+
+
+--
 -- Name: lock_mode; Type: TYPE; Schema: coord; Owner: coord_owner
 --
 
@@ -557,7 +584,7 @@ COMMENT ON TYPE coord.task_state IS 'Task lifecycle (the formal model''s names):
 CREATE FUNCTION api.acquire_lock(p_path text, p_ttl interval DEFAULT '00:15:00'::interval, p_reason text DEFAULT NULL::text, p_mode text DEFAULT 'exclusive'::text, p_wait interval DEFAULT '00:00:00'::interval) RETURNS api.lock_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0510_acquire_lock.sql
+    AS $$ … $$;  -- plpgsql/api/locks/0510_acquire_lock.sql
 
 
 ALTER FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval) OWNER TO coord_owner;
@@ -576,7 +603,7 @@ COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text,
 CREATE FUNCTION api.add_alert_rule(p_name text, p_action_pattern text, p_decisions text[], p_threshold integer, p_within interval, p_severity text DEFAULT 'warning'::text, p_description text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0663_add_alert_rule.sql
+    AS $$ … $$;  -- plpgsql/api/alerts/0663_add_alert_rule.sql
 
 
 ALTER FUNCTION api.add_alert_rule(p_name text, p_action_pattern text, p_decisions text[], p_threshold integer, p_within interval, p_severity text, p_description text) OWNER TO coord_owner;
@@ -595,7 +622,7 @@ COMMENT ON FUNCTION api.add_alert_rule(p_name text, p_action_pattern text, p_dec
 CREATE FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_to text, p_severity text, p_pattern text DEFAULT NULL::text, p_mode text DEFAULT 'block'::text, p_description text DEFAULT NULL::text, p_override_trust smallint DEFAULT NULL::smallint, p_actions text[] DEFAULT NULL::text[], p_targets text[] DEFAULT NULL::text[]) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0631_add_guardrail.sql
+    AS $$ … $$;  -- plpgsql/api/guardrails/0631_add_guardrail.sql
 
 
 ALTER FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_to text, p_severity text, p_pattern text, p_mode text, p_description text, p_override_trust smallint, p_actions text[], p_targets text[]) OWNER TO coord_owner;
@@ -614,7 +641,7 @@ COMMENT ON FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_to
 CREATE FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority integer DEFAULT 0, p_for_agent text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_for_profile text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0601_add_network_rule.sql
+    AS $$ … $$;  -- plpgsql/api/network/0601_add_network_rule.sql
 
 
 ALTER FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority integer, p_for_agent text, p_reason text, p_for_profile text) OWNER TO coord_owner;
@@ -633,7 +660,7 @@ COMMENT ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priori
 CREATE FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean DEFAULT false) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0540_apply_team.sql
+    AS $$ … $$;  -- plpgsql/api/teams/0540_apply_team.sql
 
 
 ALTER FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) OWNER TO coord_owner;
@@ -652,7 +679,7 @@ COMMENT ON FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) IS 'Operator
 CREATE FUNCTION api.assert_lease(p_path text, p_fence bigint) RETURNS api.lock_result
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0561_assert_lease.sql
+    AS $$ … $$;  -- plpgsql/api/locks/0561_assert_lease.sql
 
 
 ALTER FUNCTION api.assert_lease(p_path text, p_fence bigint) OWNER TO coord_owner;
@@ -671,7 +698,7 @@ COMMENT ON FUNCTION api.assert_lease(p_path text, p_fence bigint) IS 'Fencing at
 CREATE FUNCTION api.assign_profile(p_agent text, p_profile text DEFAULT NULL::text) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0612_assign_profile.sql
+    AS $$ … $$;  -- plpgsql/api/profiles/0612_assign_profile.sql
 
 
 ALTER FUNCTION api.assign_profile(p_agent text, p_profile text) OWNER TO coord_owner;
@@ -690,7 +717,7 @@ COMMENT ON FUNCTION api.assign_profile(p_agent text, p_profile text) IS 'Operato
 CREATE FUNCTION api.audit_head(p_seal boolean DEFAULT true) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0653_audit_head.sql
+    AS $$ … $$;  -- plpgsql/api/audit/0653_audit_head.sql
 
 
 ALTER FUNCTION api.audit_head(p_seal boolean) OWNER TO coord_owner;
@@ -709,7 +736,7 @@ COMMENT ON FUNCTION api.audit_head(p_seal boolean) IS 'Operators and auditors: s
 CREATE FUNCTION api.authenticate() RETURNS api.principal_info
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0500_authenticate.sql
+    AS $$ … $$;  -- plpgsql/api/identity/0500_authenticate.sql
 
 
 ALTER FUNCTION api.authenticate() OWNER TO coord_auth;
@@ -728,7 +755,7 @@ COMMENT ON FUNCTION api.authenticate() IS 'Verifies the x-coord-token header in 
 CREATE FUNCTION api.cancel_task(p_task_id bigint) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0557_cancel_task.sql
+    AS $$ … $$;  -- plpgsql/api/queue/0557_cancel_task.sql
 
 
 ALTER FUNCTION api.cancel_task(p_task_id bigint) OWNER TO coord_owner;
@@ -747,7 +774,7 @@ COMMENT ON FUNCTION api.cancel_task(p_task_id bigint) IS 'Cancels a queued or cl
 CREATE FUNCTION api.check_locks(p_paths text[]) RETURNS TABLE(path text, locked boolean, lock_path text, mode text, holder_id uuid, holder_name text, expires_at timestamp with time zone, mine boolean, fence bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0513_check_locks.sql
+    AS $$ … $$;  -- plpgsql/api/locks/0513_check_locks.sql
 
 
 ALTER FUNCTION api.check_locks(p_paths text[]) OWNER TO coord_owner;
@@ -766,7 +793,7 @@ COMMENT ON FUNCTION api.check_locks(p_paths text[]) IS 'For each of p_paths (1-1
 CREATE FUNCTION api.check_network(p_domain text) RETURNS api.network_decision
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0600_check_network.sql
+    AS $$ … $$;  -- plpgsql/api/network/0600_check_network.sql
 
 
 ALTER FUNCTION api.check_network(p_domain text) OWNER TO coord_owner;
@@ -785,7 +812,7 @@ COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domai
 CREATE FUNCTION api.check_operation(p_kind text, p_text text) RETURNS api.guardrail_decision
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0630_check_operation.sql
+    AS $$ … $$;  -- plpgsql/api/guardrails/0630_check_operation.sql
 
 
 ALTER FUNCTION api.check_operation(p_kind text, p_text text) OWNER TO coord_owner;
@@ -804,7 +831,7 @@ COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text) IS 'May you ru
 CREATE FUNCTION api.claim_task(p_kinds text[], p_lease interval DEFAULT '00:05:00'::interval) RETURNS api.claim_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0552_claim_task.sql
+    AS $$ … $$;  -- plpgsql/api/queue/0552_claim_task.sql
 
 
 ALTER FUNCTION api.claim_task(p_kinds text[], p_lease interval) OWNER TO coord_owner;
@@ -823,7 +850,7 @@ COMMENT ON FUNCTION api.claim_task(p_kinds text[], p_lease interval) IS 'Claims 
 CREATE FUNCTION api.claim_tasks(p_kinds text[], p_lease interval DEFAULT '00:05:00'::interval, p_limit integer DEFAULT 10) RETURNS SETOF api.claim_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0553_claim_tasks.sql
+    AS $$ … $$;  -- plpgsql/api/queue/0553_claim_tasks.sql
 
 
 ALTER FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) OWNER TO coord_owner;
@@ -842,7 +869,7 @@ COMMENT ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit in
 CREATE FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb DEFAULT '{}'::jsonb) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0555_complete_task.sql
+    AS $$ … $$;  -- plpgsql/api/queue/0555_complete_task.sql
 
 
 ALTER FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) OWNER TO coord_owner;
@@ -861,7 +888,7 @@ COMMENT ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result
 CREATE FUNCTION api.create_agent(p_name text, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval) RETURNS api.token_grant
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0520_create_agent.sql
+    AS $$ … $$;  -- plpgsql/api/identity/0520_create_agent.sql
 
 
 ALTER FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval) OWNER TO coord_owner;
@@ -880,7 +907,7 @@ COMMENT ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in 
 CREATE FUNCTION api.create_profile(p_name text, p_trust_level integer, p_settings jsonb DEFAULT '{}'::jsonb) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0610_create_profile.sql
+    AS $$ … $$;  -- plpgsql/api/profiles/0610_create_profile.sql
 
 
 ALTER FUNCTION api.create_profile(p_name text, p_trust_level integer, p_settings jsonb) OWNER TO coord_owner;
@@ -899,7 +926,7 @@ COMMENT ON FUNCTION api.create_profile(p_name text, p_trust_level integer, p_set
 CREATE FUNCTION api.delete_profile(p_name text) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0614_delete_profile.sql
+    AS $$ … $$;  -- plpgsql/api/profiles/0614_delete_profile.sql
 
 
 ALTER FUNCTION api.delete_profile(p_name text) OWNER TO coord_owner;
@@ -918,7 +945,7 @@ COMMENT ON FUNCTION api.delete_profile(p_name text) IS 'Operators and trust-4 ag
 CREATE FUNCTION api.discover_agents(p_capability text DEFAULT NULL::text, p_presence text DEFAULT NULL::text) RETURNS SETOF api.agent_presence
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0573_discover_agents.sql
+    AS $$ … $$;  -- plpgsql/api/sessions/0573_discover_agents.sql
 
 
 ALTER FUNCTION api.discover_agents(p_capability text, p_presence text) OWNER TO coord_owner;
@@ -937,7 +964,7 @@ COMMENT ON FUNCTION api.discover_agents(p_capability text, p_presence text) IS '
 CREATE FUNCTION api.end_session() RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0572_end_session.sql
+    AS $$ … $$;  -- plpgsql/api/sessions/0572_end_session.sql
 
 
 ALTER FUNCTION api.end_session() OWNER TO coord_owner;
@@ -956,7 +983,7 @@ COMMENT ON FUNCTION api.end_session() IS 'Ends your session (x-coord-session): i
 CREATE FUNCTION api.explain_operation(p_kind text, p_text text) RETURNS TABLE(ok boolean, code text, reason text, kind text, normalized text, units jsonb, matches jsonb, trust smallint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0635_explain_operation.sql
+    AS $$ … $$;  -- plpgsql/api/guardrails/0635_explain_operation.sql
 
 
 ALTER FUNCTION api.explain_operation(p_kind text, p_text text) OWNER TO coord_owner;
@@ -975,7 +1002,7 @@ COMMENT ON FUNCTION api.explain_operation(p_kind text, p_text text) IS 'How chec
 CREATE FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text, p_retryable boolean DEFAULT true) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0556_fail_task.sql
+    AS $$ … $$;  -- plpgsql/api/queue/0556_fail_task.sql
 
 
 ALTER FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text, p_retryable boolean) OWNER TO coord_owner;
@@ -994,7 +1021,7 @@ COMMENT ON FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text
 CREATE FUNCTION api.get_task(p_task_id bigint) RETURNS api.task
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0559_get_task.sql
+    AS $$ … $$;  -- plpgsql/api/queue/0559_get_task.sql
 
 
 ALTER FUNCTION api.get_task(p_task_id bigint) OWNER TO coord_owner;
@@ -1013,7 +1040,7 @@ COMMENT ON FUNCTION api.get_task(p_task_id bigint) IS 'One task of your tenant w
 CREATE FUNCTION api.heartbeat(p_status text DEFAULT 'working'::text, p_current_task bigint DEFAULT NULL::bigint) RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0571_heartbeat.sql
+    AS $$ … $$;  -- plpgsql/api/sessions/0571_heartbeat.sql
 
 
 ALTER FUNCTION api.heartbeat(p_status text, p_current_task bigint) OWNER TO coord_owner;
@@ -1032,7 +1059,7 @@ COMMENT ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) IS 'Keep
 CREATE FUNCTION api.list_alert_rules() RETURNS TABLE(rule_id bigint, name text, action_pattern text, decisions text[], threshold integer, within interval, severity text, enabled boolean, description text, open_alerts integer, updated_at timestamp with time zone)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0662_list_alert_rules.sql
+    AS $$ … $$;  -- plpgsql/api/alerts/0662_list_alert_rules.sql
 
 
 ALTER FUNCTION api.list_alert_rules() OWNER TO coord_owner;
@@ -1051,7 +1078,7 @@ COMMENT ON FUNCTION api.list_alert_rules() IS 'Operators and auditors: the alert
 CREATE FUNCTION api.list_alerts(p_state text DEFAULT NULL::text, p_severity text DEFAULT NULL::text, p_rule text DEFAULT NULL::text, p_actor text DEFAULT NULL::text, p_limit integer DEFAULT 50, p_before_id bigint DEFAULT NULL::bigint) RETURNS TABLE(alert_id bigint, rule text, severity text, state text, actor_type text, actor_name text, event_count integer, first_event_id bigint, last_event_id bigint, first_event_at timestamp with time zone, last_event_at timestamp with time zone, raised_at timestamp with time zone, resolved_at timestamp with time zone, resolved_by text, resolution text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0660_list_alerts.sql
+    AS $$ … $$;  -- plpgsql/api/alerts/0660_list_alerts.sql
 
 
 ALTER FUNCTION api.list_alerts(p_state text, p_severity text, p_rule text, p_actor text, p_limit integer, p_before_id bigint) OWNER TO coord_owner;
@@ -1070,7 +1097,7 @@ COMMENT ON FUNCTION api.list_alerts(p_state text, p_severity text, p_rule text, 
 CREATE FUNCTION api.list_archives() RETURNS TABLE(partition_name text, month date, archived_at timestamp with time zone, file_name text, file_sha256 text, content_sha256 text, events bigint, first_seq bigint, last_seq bigint, last_hash text, event_id bigint, restored boolean)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0651_list_archives.sql
+    AS $$ … $$;  -- plpgsql/api/audit/0651_list_archives.sql
 
 
 ALTER FUNCTION api.list_archives() OWNER TO coord_owner;
@@ -1089,7 +1116,7 @@ COMMENT ON FUNCTION api.list_archives() IS 'Operators and auditors: the archived
 CREATE FUNCTION api.list_guardrail_violations(p_limit integer DEFAULT 50, p_before_id bigint DEFAULT NULL::bigint) RETURNS TABLE(violation_id bigint, occurred_at timestamp with time zone, principal_name text, kind text, operation text, normalized text, outcome text, trust smallint, rules jsonb, task_id bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0634_list_guardrail_violations.sql
+    AS $$ … $$;  -- plpgsql/api/guardrails/0634_list_guardrail_violations.sql
 
 
 ALTER FUNCTION api.list_guardrail_violations(p_limit integer, p_before_id bigint) OWNER TO coord_owner;
@@ -1108,7 +1135,7 @@ COMMENT ON FUNCTION api.list_guardrail_violations(p_limit integer, p_before_id b
 CREATE FUNCTION api.list_guardrail_vocabulary() RETURNS TABLE(kind text, name text, meaning text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0636_list_guardrail_vocabulary.sql
+    AS $$ … $$;  -- plpgsql/api/guardrails/0636_list_guardrail_vocabulary.sql
 
 
 ALTER FUNCTION api.list_guardrail_vocabulary() OWNER TO coord_owner;
@@ -1127,7 +1154,7 @@ COMMENT ON FUNCTION api.list_guardrail_vocabulary() IS 'The actions and target c
 CREATE FUNCTION api.list_guardrails(p_category text DEFAULT NULL::text) RETURNS TABLE(name text, category text, applies_to text, actions text[], targets text[], severity text, override_trust smallint, mode text, enabled boolean, builtin boolean, pattern text, description text, updated_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0633_list_guardrails.sql
+    AS $$ … $$;  -- plpgsql/api/guardrails/0633_list_guardrails.sql
 
 
 ALTER FUNCTION api.list_guardrails(p_category text) OWNER TO coord_owner;
@@ -1146,7 +1173,7 @@ COMMENT ON FUNCTION api.list_guardrails(p_category text) IS 'Guardrail rules of 
 CREATE FUNCTION api.list_network_rules() RETURNS TABLE(rule_id bigint, pattern text, action text, priority integer, agent text, profile text, reason text, created_at timestamp with time zone)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0603_list_network_rules.sql
+    AS $$ … $$;  -- plpgsql/api/network/0603_list_network_rules.sql
 
 
 ALTER FUNCTION api.list_network_rules() OWNER TO coord_owner;
@@ -1165,7 +1192,7 @@ COMMENT ON FUNCTION api.list_network_rules() IS 'Network rules of your tenant (a
 CREATE FUNCTION api.list_principals() RETURNS TABLE(principal_id uuid, name text, kind text, role text, created_at timestamp with time zone, disabled_at timestamp with time zone, live_tokens bigint, live_locks bigint)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0522_list_principals.sql
+    AS $$ … $$;  -- plpgsql/api/identity/0522_list_principals.sql
 
 
 ALTER FUNCTION api.list_principals() OWNER TO coord_owner;
@@ -1184,7 +1211,7 @@ COMMENT ON FUNCTION api.list_principals() IS 'Operators and auditors: the agents
 CREATE FUNCTION api.list_profiles() RETURNS SETOF api.profile
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0615_list_profiles.sql
+    AS $$ … $$;  -- plpgsql/api/profiles/0615_list_profiles.sql
 
 
 ALTER FUNCTION api.list_profiles() OWNER TO coord_owner;
@@ -1203,7 +1230,7 @@ COMMENT ON FUNCTION api.list_profiles() IS 'Profiles of your tenant with their t
 CREATE FUNCTION api.list_tasks(p_state text DEFAULT NULL::text, p_kind text DEFAULT NULL::text, p_limit integer DEFAULT 100, p_before_id bigint DEFAULT NULL::bigint) RETURNS SETOF api.task
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0560_list_tasks.sql
+    AS $$ … $$;  -- plpgsql/api/queue/0560_list_tasks.sql
 
 
 ALTER FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p_before_id bigint) OWNER TO coord_owner;
@@ -1222,7 +1249,7 @@ COMMENT ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p
 CREATE FUNCTION api.list_tokens() RETURNS TABLE(token_id uuid, principal_name text, prefix text, label text, scopes text[], created_at timestamp with time zone, expires_at timestamp with time zone, revoked_at timestamp with time zone)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0523_list_tokens.sql
+    AS $$ … $$;  -- plpgsql/api/identity/0523_list_tokens.sql
 
 
 ALTER FUNCTION api.list_tokens() OWNER TO coord_owner;
@@ -1241,7 +1268,7 @@ COMMENT ON FUNCTION api.list_tokens() IS 'Operators and auditors: tokens of your
 CREATE FUNCTION api.login(p_token text) RETURNS api.principal_info
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0502_login.sql
+    AS $$ … $$;  -- plpgsql/api/identity/0502_login.sql
 
 
 ALTER FUNCTION api.login(p_token text) OWNER TO coord_owner;
@@ -1260,7 +1287,7 @@ COMMENT ON FUNCTION api.login(p_token text) IS 'For psql: inside BEGIN ... COMMI
 CREATE FUNCTION api.maintain() RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0590_maintain.sql
+    AS $$ … $$;  -- plpgsql/api/retention/0590_maintain.sql
 
 
 ALTER FUNCTION api.maintain() OWNER TO coord_owner;
@@ -1279,7 +1306,7 @@ COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant
 CREATE FUNCTION api.my_locks() RETURNS TABLE(path text, mode text, fence bigint, reason text, acquired_at timestamp with time zone, renewed_at timestamp with time zone, expires_at timestamp with time zone)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0514_my_locks.sql
+    AS $$ … $$;  -- plpgsql/api/locks/0514_my_locks.sql
 
 
 ALTER FUNCTION api.my_locks() OWNER TO coord_owner;
@@ -1298,7 +1325,7 @@ COMMENT ON FUNCTION api.my_locks() IS 'Your live leases with their fences, order
 CREATE FUNCTION api.my_profile() RETURNS api.profile
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0616_my_profile.sql
+    AS $$ … $$;  -- plpgsql/api/profiles/0616_my_profile.sql
 
 
 ALTER FUNCTION api.my_profile() OWNER TO coord_owner;
@@ -1317,7 +1344,7 @@ COMMENT ON FUNCTION api.my_profile() IS 'The profile you act under (your own or 
 CREATE FUNCTION api.pre_request() RETURNS api.principal_info
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0501_pre_request.sql
+    AS $$ … $$;  -- plpgsql/api/identity/0501_pre_request.sql
 
 
 ALTER FUNCTION api.pre_request() OWNER TO coord_owner;
@@ -1336,7 +1363,7 @@ COMMENT ON FUNCTION api.pre_request() IS 'PostgREST db-pre-request: verifies the
 CREATE FUNCTION api.prune_tasks(p_finished_before interval DEFAULT '7 days'::interval) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0562_prune_tasks.sql
+    AS $$ … $$;  -- plpgsql/api/retention/0562_prune_tasks.sql
 
 
 ALTER FUNCTION api.prune_tasks(p_finished_before interval) OWNER TO coord_owner;
@@ -1355,7 +1382,7 @@ COMMENT ON FUNCTION api.prune_tasks(p_finished_before interval) IS 'Operators: d
 CREATE FUNCTION api.query_audit(p_limit integer DEFAULT 50, p_action text DEFAULT NULL::text, p_target_id text DEFAULT NULL::text, p_before_id bigint DEFAULT NULL::bigint, p_after_id bigint DEFAULT NULL::bigint, p_actor text DEFAULT NULL::text, p_decision text DEFAULT NULL::text, p_target_type text DEFAULT NULL::text, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_until timestamp with time zone DEFAULT NULL::timestamp with time zone, p_severity text DEFAULT NULL::text) RETURNS TABLE(id bigint, occurred_at timestamp with time zone, actor_type text, actor_name text, action text, target_type text, target_id text, decision text, severity text, rule text, reason text, details jsonb)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0530_query_audit.sql
+    AS $$ … $$;  -- plpgsql/api/audit/0530_query_audit.sql
 
 
 ALTER FUNCTION api.query_audit(p_limit integer, p_action text, p_target_id text, p_before_id bigint, p_after_id bigint, p_actor text, p_decision text, p_target_type text, p_since timestamp with time zone, p_until timestamp with time zone, p_severity text) OWNER TO coord_owner;
@@ -1374,7 +1401,7 @@ COMMENT ON FUNCTION api.query_audit(p_limit integer, p_action text, p_target_id 
 CREATE FUNCTION api.query_restored_audit(p_partition text DEFAULT NULL::text, p_action text DEFAULT NULL::text, p_limit integer DEFAULT 50, p_before_seq bigint DEFAULT NULL::bigint) RETURNS TABLE(partition_name text, chain_seq bigint, event_id bigint, occurred_at timestamp with time zone, action text, event jsonb, hash text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0652_query_restored_audit.sql
+    AS $$ … $$;  -- plpgsql/api/audit/0652_query_restored_audit.sql
 
 
 ALTER FUNCTION api.query_restored_audit(p_partition text, p_action text, p_limit integer, p_before_seq bigint) OWNER TO coord_owner;
@@ -1393,7 +1420,7 @@ COMMENT ON FUNCTION api.query_restored_audit(p_partition text, p_action text, p_
 CREATE FUNCTION api.read_handoff(p_handoff_id bigint DEFAULT NULL::bigint, p_task_id bigint DEFAULT NULL::bigint, p_from_agent text DEFAULT NULL::text, p_for_me boolean DEFAULT false, p_limit integer DEFAULT 10) RETURNS SETOF api.handoff
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0581_read_handoff.sql
+    AS $$ … $$;  -- plpgsql/api/sessions/0581_read_handoff.sql
 
 
 ALTER FUNCTION api.read_handoff(p_handoff_id bigint, p_task_id bigint, p_from_agent text, p_for_me boolean, p_limit integer) OWNER TO coord_owner;
@@ -1412,7 +1439,7 @@ COMMENT ON FUNCTION api.read_handoff(p_handoff_id bigint, p_task_id bigint, p_fr
 CREATE FUNCTION api.redrive_task(p_task_id bigint) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0558_redrive_task.sql
+    AS $$ … $$;  -- plpgsql/api/queue/0558_redrive_task.sql
 
 
 ALTER FUNCTION api.redrive_task(p_task_id bigint) OWNER TO coord_owner;
@@ -1431,7 +1458,7 @@ COMMENT ON FUNCTION api.redrive_task(p_task_id bigint) IS 'Operators: returns a 
 CREATE FUNCTION api.release_lock(p_path text, p_fence bigint) RETURNS api.lock_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0511_release_lock.sql
+    AS $$ … $$;  -- plpgsql/api/locks/0511_release_lock.sql
 
 
 ALTER FUNCTION api.release_lock(p_path text, p_fence bigint) OWNER TO coord_owner;
@@ -1450,7 +1477,7 @@ COMMENT ON FUNCTION api.release_lock(p_path text, p_fence bigint) IS 'Releases y
 CREATE FUNCTION api.remove_network_rule(p_rule_id bigint) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0602_remove_network_rule.sql
+    AS $$ … $$;  -- plpgsql/api/network/0602_remove_network_rule.sql
 
 
 ALTER FUNCTION api.remove_network_rule(p_rule_id bigint) OWNER TO coord_owner;
@@ -1469,7 +1496,7 @@ COMMENT ON FUNCTION api.remove_network_rule(p_rule_id bigint) IS 'Operators and 
 CREATE FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval DEFAULT '00:15:00'::interval) RETURNS api.lock_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0512_renew_lock.sql
+    AS $$ … $$;  -- plpgsql/api/locks/0512_renew_lock.sql
 
 
 ALTER FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval) OWNER TO coord_owner;
@@ -1488,7 +1515,7 @@ COMMENT ON FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval) 
 CREATE FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease interval DEFAULT '00:05:00'::interval) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0554_renew_task.sql
+    AS $$ … $$;  -- plpgsql/api/queue/0554_renew_task.sql
 
 
 ALTER FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease interval) OWNER TO coord_owner;
@@ -1507,7 +1534,7 @@ COMMENT ON FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease int
 CREATE FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0661_resolve_alert.sql
+    AS $$ … $$;  -- plpgsql/api/alerts/0661_resolve_alert.sql
 
 
 ALTER FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) OWNER TO coord_owner;
@@ -1526,7 +1553,7 @@ COMMENT ON FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) IS 'Operat
 CREATE FUNCTION api.revoke_token(p_token_id uuid) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0521_revoke_token.sql
+    AS $$ … $$;  -- plpgsql/api/identity/0521_revoke_token.sql
 
 
 ALTER FUNCTION api.revoke_token(p_token_id uuid) OWNER TO coord_owner;
@@ -1545,7 +1572,7 @@ COMMENT ON FUNCTION api.revoke_token(p_token_id uuid) IS 'Operators: revokes a t
 CREATE FUNCTION api.set_alert_rule(p_name text, p_enabled boolean DEFAULT NULL::boolean, p_threshold integer DEFAULT NULL::integer, p_within interval DEFAULT NULL::interval, p_severity text DEFAULT NULL::text, p_action_pattern text DEFAULT NULL::text, p_decisions text[] DEFAULT NULL::text[], p_description text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0664_set_alert_rule.sql
+    AS $$ … $$;  -- plpgsql/api/alerts/0664_set_alert_rule.sql
 
 
 ALTER FUNCTION api.set_alert_rule(p_name text, p_enabled boolean, p_threshold integer, p_within interval, p_severity text, p_action_pattern text, p_decisions text[], p_description text) OWNER TO coord_owner;
@@ -1564,7 +1591,7 @@ COMMENT ON FUNCTION api.set_alert_rule(p_name text, p_enabled boolean, p_thresho
 CREATE FUNCTION api.set_default_profile(p_profile text) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0613_set_default_profile.sql
+    AS $$ … $$;  -- plpgsql/api/profiles/0613_set_default_profile.sql
 
 
 ALTER FUNCTION api.set_default_profile(p_profile text) OWNER TO coord_owner;
@@ -1583,7 +1610,7 @@ COMMENT ON FUNCTION api.set_default_profile(p_profile text) IS 'Operators and tr
 CREATE FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0632_set_guardrail_enabled.sql
+    AS $$ … $$;  -- plpgsql/api/guardrails/0632_set_guardrail_enabled.sql
 
 
 ALTER FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) OWNER TO coord_owner;
@@ -1602,7 +1629,7 @@ COMMENT ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) IS
 CREATE FUNCTION api.start_session(p_agent_type text DEFAULT NULL::text, p_capabilities text[] DEFAULT '{}'::text[], p_ttl interval DEFAULT '00:01:00'::interval) RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0570_start_session.sql
+    AS $$ … $$;  -- plpgsql/api/sessions/0570_start_session.sql
 
 
 ALTER FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) OWNER TO coord_owner;
@@ -1621,7 +1648,7 @@ COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], 
 CREATE FUNCTION api.submit_task(p_kind text, p_payload jsonb DEFAULT '{}'::jsonb, p_priority integer DEFAULT 0, p_depends_on bigint[] DEFAULT '{}'::bigint[], p_run_after timestamp with time zone DEFAULT NULL::timestamp with time zone, p_max_attempts integer DEFAULT 3, p_required_trust integer DEFAULT 0, p_unique_key text DEFAULT NULL::text, p_locks text[] DEFAULT '{}'::text[]) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0550_submit_task.sql
+    AS $$ … $$;  -- plpgsql/api/queue/0550_submit_task.sql
 
 
 ALTER FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) OWNER TO coord_owner;
@@ -1640,7 +1667,7 @@ COMMENT ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority int
 CREATE FUNCTION api.submit_tasks(p_tasks jsonb) RETURNS SETOF api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0551_submit_tasks.sql
+    AS $$ … $$;  -- plpgsql/api/queue/0551_submit_tasks.sql
 
 
 ALTER FUNCTION api.submit_tasks(p_tasks jsonb) OWNER TO coord_owner;
@@ -1659,7 +1686,7 @@ COMMENT ON FUNCTION api.submit_tasks(p_tasks jsonb) IS 'Queues a batch (1-1000) 
 CREATE FUNCTION api.update_profile(p_name text, p_settings jsonb) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0611_update_profile.sql
+    AS $$ … $$;  -- plpgsql/api/profiles/0611_update_profile.sql
 
 
 ALTER FUNCTION api.update_profile(p_name text, p_settings jsonb) OWNER TO coord_owner;
@@ -1678,7 +1705,7 @@ COMMENT ON FUNCTION api.update_profile(p_name text, p_settings jsonb) IS 'Operat
 CREATE FUNCTION api.verify_audit(p_seal boolean DEFAULT true, p_head text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0650_verify_audit.sql
+    AS $$ … $$;  -- plpgsql/api/audit/0650_verify_audit.sql
 
 
 ALTER FUNCTION api.verify_audit(p_seal boolean, p_head text) OWNER TO coord_owner;
@@ -1697,7 +1724,7 @@ COMMENT ON FUNCTION api.verify_audit(p_seal boolean, p_head text) IS 'Operators 
 CREATE FUNCTION api.write_handoff(p_summary text, p_completed text[] DEFAULT '{}'::text[], p_in_progress text[] DEFAULT '{}'::text[], p_decisions text[] DEFAULT '{}'::text[], p_next_steps text[] DEFAULT '{}'::text[], p_relevant_files text[] DEFAULT '{}'::text[], p_task_id bigint DEFAULT NULL::bigint, p_to_agent text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/api/0580_write_handoff.sql
+    AS $$ … $$;  -- plpgsql/api/sessions/0580_write_handoff.sql
 
 
 ALTER FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) OWNER TO coord_owner;
@@ -1716,7 +1743,7 @@ COMMENT ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_p
 CREATE FUNCTION audit.archive_lines(p_month date) RETURNS TABLE(tenant_id uuid, chain_seq bigint, line text)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0328_archive_lines.sql
+    AS $$ … $$;  -- plpgsql/audit/retention/0328_archive_lines.sql
 
 
 ALTER FUNCTION audit.archive_lines(p_month date) OWNER TO coord_owner;
@@ -1735,7 +1762,7 @@ COMMENT ON FUNCTION audit.archive_lines(p_month date) IS 'Canonical archive line
 CREATE FUNCTION audit.archive_month(p_manifest jsonb) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0331_archive_month.sql
+    AS $$ … $$;  -- plpgsql/audit/retention/0331_archive_month.sql
 
 
 ALTER FUNCTION audit.archive_month(p_manifest jsonb) OWNER TO coord_owner;
@@ -1754,7 +1781,7 @@ COMMENT ON FUNCTION audit.archive_month(p_manifest jsonb) IS 'Retention: verifie
 CREATE FUNCTION audit.archive_plan(p_before date) RETURNS TABLE(month date, partition_name text, events bigint)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0329_archive_plan.sql
+    AS $$ … $$;  -- plpgsql/audit/retention/0329_archive_plan.sql
 
 
 ALTER FUNCTION audit.archive_plan(p_before date) OWNER TO coord_owner;
@@ -1773,7 +1800,7 @@ COMMENT ON FUNCTION audit.archive_plan(p_before date) IS 'Monthly audit partitio
 CREATE FUNCTION audit.archive_summary(p_month date) RETURNS jsonb
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0330_archive_summary.sql
+    AS $$ … $$;  -- plpgsql/audit/retention/0330_archive_summary.sql
 
 
 ALTER FUNCTION audit.archive_summary(p_month date) OWNER TO coord_owner;
@@ -1880,7 +1907,7 @@ COMMENT ON COLUMN audit.events.hash IS 'sha256 over prev_hash and the canonical 
 CREATE FUNCTION audit.canonical_event(p_event audit.events) RETURNS jsonb
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0321_canonical_event.sql
+    AS $$ … $$;  -- plpgsql/audit/chain/0321_canonical_event.sql
 
 
 ALTER FUNCTION audit.canonical_event(p_event audit.events) OWNER TO coord_owner;
@@ -1899,7 +1926,7 @@ COMMENT ON FUNCTION audit.canonical_event(p_event audit.events) IS 'Canonical js
 CREATE FUNCTION audit.chain_anchor(p_tenant_id uuid, OUT seq bigint, OUT hash bytea, OUT txid xid8, OUT event_id bigint) RETURNS record
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0323_chain_anchor.sql
+    AS $$ … $$;  -- plpgsql/audit/chain/0323_chain_anchor.sql
 
 
 ALTER FUNCTION audit.chain_anchor(p_tenant_id uuid, OUT seq bigint, OUT hash bytea, OUT txid xid8, OUT event_id bigint) OWNER TO coord_owner;
@@ -1918,7 +1945,7 @@ COMMENT ON FUNCTION audit.chain_anchor(p_tenant_id uuid, OUT seq bigint, OUT has
 CREATE FUNCTION audit.chain_head(p_tenant_id uuid) RETURNS jsonb
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0335_chain_head.sql
+    AS $$ … $$;  -- plpgsql/audit/chain/0335_chain_head.sql
 
 
 ALTER FUNCTION audit.chain_head(p_tenant_id uuid) OWNER TO coord_owner;
@@ -1937,7 +1964,7 @@ COMMENT ON FUNCTION audit.chain_head(p_tenant_id uuid) IS 'A tenant''s newest se
 CREATE FUNCTION audit.ddl_path(p_context text) RETURNS text
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0315_ddl_path.sql
+    AS $$ … $$;  -- plpgsql/audit/protection/0315_ddl_path.sql
 
 
 ALTER FUNCTION audit.ddl_path(p_context text) OWNER TO coord_owner;
@@ -1956,7 +1983,7 @@ COMMENT ON FUNCTION audit.ddl_path(p_context text) IS 'The sanctioned path of a 
 CREATE FUNCTION audit.detach_target(p_query text) RETURNS regclass
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0316_detach_target.sql
+    AS $$ … $$;  -- plpgsql/audit/protection/0316_detach_target.sql
 
 
 ALTER FUNCTION audit.detach_target(p_query text) OWNER TO coord_owner;
@@ -1975,7 +2002,7 @@ COMMENT ON FUNCTION audit.detach_target(p_query text) IS 'The parent table of an
 CREATE FUNCTION audit.ensure_partitions(p_months_ahead integer DEFAULT 3) RETURNS SETOF text
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0312_ensure_partitions.sql
+    AS $$ … $$;  -- plpgsql/audit/protection/0312_ensure_partitions.sql
 
 
 ALTER FUNCTION audit.ensure_partitions(p_months_ahead integer) OWNER TO coord_owner;
@@ -1994,7 +2021,7 @@ COMMENT ON FUNCTION audit.ensure_partitions(p_months_ahead integer) IS 'Creates 
 CREATE FUNCTION audit.genesis_hash(p_tenant_id uuid) RETURNS bytea
     LANGUAGE sql IMMUTABLE STRICT
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0320_genesis_hash.sql
+    AS $$ … $$;  -- plpgsql/audit/chain/0320_genesis_hash.sql
 
 
 ALTER FUNCTION audit.genesis_hash(p_tenant_id uuid) OWNER TO coord_owner;
@@ -2013,7 +2040,7 @@ COMMENT ON FUNCTION audit.genesis_hash(p_tenant_id uuid) IS 'prev_hash of the fi
 CREATE FUNCTION audit.guard_status() RETURNS jsonb
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0318_guard_status.sql
+    AS $$ … $$;  -- plpgsql/audit/protection/0318_guard_status.sql
 
 
 ALTER FUNCTION audit.guard_status() OWNER TO coord_owner;
@@ -2032,7 +2059,7 @@ COMMENT ON FUNCTION audit.guard_status() IS 'The DDL guard''s state: ok, missing
 CREATE FUNCTION audit.guarded_acl() RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0314_guarded_acl.sql
+    AS $$ … $$;  -- plpgsql/audit/protection/0314_guarded_acl.sql
 
 
 ALTER FUNCTION audit.guarded_acl() OWNER TO coord_owner;
@@ -2051,7 +2078,7 @@ COMMENT ON FUNCTION audit.guarded_acl() IS 'md5 over the privileges of every obj
 CREATE FUNCTION audit.guarded_object(p_classid oid, p_objid oid) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0313_guarded_object.sql
+    AS $$ … $$;  -- plpgsql/audit/protection/0313_guarded_object.sql
 
 
 ALTER FUNCTION audit.guarded_object(p_classid oid, p_objid oid) OWNER TO coord_owner;
@@ -2070,7 +2097,7 @@ COMMENT ON FUNCTION audit.guarded_object(p_classid oid, p_objid oid) IS 'Whether
 CREATE FUNCTION audit.hot_retention() RETURNS interval
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0326_hot_retention.sql
+    AS $$ … $$;  -- plpgsql/audit/retention/0326_hot_retention.sql
 
 
 ALTER FUNCTION audit.hot_retention() OWNER TO coord_owner;
@@ -2089,7 +2116,7 @@ COMMENT ON FUNCTION audit.hot_retention() IS 'Hot retention of audit events: 90 
 CREATE FUNCTION audit.link_hash(p_prev_hash bytea, p_chain_seq bigint, p_event jsonb) RETURNS bytea
     LANGUAGE sql IMMUTABLE STRICT
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0322_link_hash.sql
+    AS $$ … $$;  -- plpgsql/audit/chain/0322_link_hash.sql
 
 
 ALTER FUNCTION audit.link_hash(p_prev_hash bytea, p_chain_seq bigint, p_event jsonb) OWNER TO coord_owner;
@@ -2108,7 +2135,7 @@ COMMENT ON FUNCTION audit.link_hash(p_prev_hash bytea, p_chain_seq bigint, p_eve
 CREATE FUNCTION audit.month_partition(p_parent text, p_month date) RETURNS regclass
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0327_month_partition.sql
+    AS $$ … $$;  -- plpgsql/audit/retention/0327_month_partition.sql
 
 
 ALTER FUNCTION audit.month_partition(p_parent text, p_month date) OWNER TO coord_owner;
@@ -2127,7 +2154,7 @@ COMMENT ON FUNCTION audit.month_partition(p_parent text, p_month date) IS 'Month
 CREATE FUNCTION audit.parse_head(p_head text, OUT tenant_id uuid, OUT chain_seq bigint, OUT hash bytea) RETURNS record
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0336_parse_head.sql
+    AS $$ … $$;  -- plpgsql/audit/chain/0336_parse_head.sql
 
 
 ALTER FUNCTION audit.parse_head(p_head text, OUT tenant_id uuid, OUT chain_seq bigint, OUT hash bytea) OWNER TO coord_owner;
@@ -2146,7 +2173,7 @@ COMMENT ON FUNCTION audit.parse_head(p_head text, OUT tenant_id uuid, OUT chain_
 CREATE FUNCTION audit.partitions_due(p_months_ahead integer DEFAULT 3) RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0334_partitions_due.sql
+    AS $$ … $$;  -- plpgsql/audit/retention/0334_partitions_due.sql
 
 
 ALTER FUNCTION audit.partitions_due(p_months_ahead integer) OWNER TO coord_owner;
@@ -2165,7 +2192,7 @@ COMMENT ON FUNCTION audit.partitions_due(p_months_ahead integer) IS 'True when a
 CREATE FUNCTION audit.protect_table(p_table regclass) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0311_protect_table.sql
+    AS $$ … $$;  -- plpgsql/audit/protection/0311_protect_table.sql
 
 
 ALTER FUNCTION audit.protect_table(p_table regclass) OWNER TO coord_owner;
@@ -2184,7 +2211,7 @@ COMMENT ON FUNCTION audit.protect_table(p_table regclass) IS 'Installs the appen
 CREATE FUNCTION audit.record(p_action text, p_decision text, p_target_type text DEFAULT NULL::text, p_target_id text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_authz authz.decision DEFAULT NULL::authz.decision, p_severity text DEFAULT 'info'::text, p_system boolean DEFAULT false, p_tenant_id uuid DEFAULT NULL::uuid) RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0301_record.sql
+    AS $$ … $$;  -- plpgsql/audit/events/0301_record.sql
 
 
 ALTER FUNCTION audit.record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid) OWNER TO coord_owner;
@@ -2203,7 +2230,7 @@ COMMENT ON FUNCTION audit.record(p_action text, p_decision text, p_target_type t
 CREATE FUNCTION audit.rehome_default() RETURNS SETOF text
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0333_rehome_default.sql
+    AS $$ … $$;  -- plpgsql/audit/retention/0333_rehome_default.sql
 
 
 ALTER FUNCTION audit.rehome_default() OWNER TO coord_owner;
@@ -2222,7 +2249,7 @@ COMMENT ON FUNCTION audit.rehome_default() IS 'Moves rows from audit.events_defa
 CREATE FUNCTION audit.request_context() RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0300_request_context.sql
+    AS $$ … $$;  -- plpgsql/audit/context/0300_request_context.sql
 
 
 ALTER FUNCTION audit.request_context() OWNER TO coord_owner;
@@ -2241,7 +2268,7 @@ COMMENT ON FUNCTION audit.request_context() IS 'Request metadata for audit event
 CREATE FUNCTION audit.restore_archive(p_manifest jsonb) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0332_restore_archive.sql
+    AS $$ … $$;  -- plpgsql/audit/retention/0332_restore_archive.sql
 
 
 ALTER FUNCTION audit.restore_archive(p_manifest jsonb) OWNER TO coord_owner;
@@ -2260,7 +2287,7 @@ COMMENT ON FUNCTION audit.restore_archive(p_manifest jsonb) IS 'Restores an arch
 CREATE FUNCTION audit.seal(p_tenant_id uuid, p_wait boolean DEFAULT false, p_limit integer DEFAULT 100000) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0324_seal.sql
+    AS $$ … $$;  -- plpgsql/audit/chain/0324_seal.sql
 
 
 ALTER FUNCTION audit.seal(p_tenant_id uuid, p_wait boolean, p_limit integer) OWNER TO coord_owner;
@@ -2279,7 +2306,7 @@ COMMENT ON FUNCTION audit.seal(p_tenant_id uuid, p_wait boolean, p_limit integer
 CREATE FUNCTION audit.tg_ddl__guard() RETURNS event_trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0317_tg_ddl__guard.sql
+    AS $$ … $$;  -- plpgsql/audit/protection/0317_tg_ddl__guard.sql
 
 
 ALTER FUNCTION audit.tg_ddl__guard() OWNER TO coord_owner;
@@ -2298,7 +2325,7 @@ COMMENT ON FUNCTION audit.tg_ddl__guard() IS 'Event trigger function of coord_au
 CREATE FUNCTION audit.tg_events__raise_alerts() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0340_tg_events__raise_alerts.sql
+    AS $$ … $$;  -- plpgsql/audit/alerts/0340_tg_events__raise_alerts.sql
 
 
 ALTER FUNCTION audit.tg_events__raise_alerts() OWNER TO coord_owner;
@@ -2317,7 +2344,7 @@ COMMENT ON FUNCTION audit.tg_events__raise_alerts() IS 'Trigger on audit.events 
 CREATE FUNCTION audit.tg_events__refuse_change() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0310_tg_events__refuse_change.sql
+    AS $$ … $$;  -- plpgsql/audit/protection/0310_tg_events__refuse_change.sql
 
 
 ALTER FUNCTION audit.tg_events__refuse_change() OWNER TO coord_owner;
@@ -2336,7 +2363,7 @@ COMMENT ON FUNCTION audit.tg_events__refuse_change() IS 'Trigger: the audit log 
 CREATE FUNCTION audit.verify_chain(p_tenant_id uuid) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0325_verify_chain.sql
+    AS $$ … $$;  -- plpgsql/audit/chain/0325_verify_chain.sql
 
 
 ALTER FUNCTION audit.verify_chain(p_tenant_id uuid) OWNER TO coord_owner;
@@ -2355,7 +2382,7 @@ COMMENT ON FUNCTION audit.verify_chain(p_tenant_id uuid) IS 'Verifies a tenant''
 CREATE FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/0337_verify_head.sql
+    AS $$ … $$;  -- plpgsql/audit/chain/0337_verify_head.sql
 
 
 ALTER FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) OWNER TO coord_owner;
@@ -2374,7 +2401,7 @@ COMMENT ON FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) IS 'Whether
 CREATE FUNCTION authz.decide(p_action text, p_resource text DEFAULT NULL::text, p_context jsonb DEFAULT '{}'::jsonb, p_within text DEFAULT NULL::text) RETURNS authz.decision
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/0202_decide.sql
+    AS $$ … $$;  -- plpgsql/authz/gate/0202_decide.sql
 
 
 ALTER FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text) OWNER TO coord_owner;
@@ -2393,7 +2420,7 @@ COMMENT ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb
 CREATE FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb DEFAULT '{}'::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_event text DEFAULT NULL::text, p_within text DEFAULT NULL::text, p_reason_prefix text DEFAULT NULL::text) RETURNS authz.decision
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/0204_gate.sql
+    AS $$ … $$;  -- plpgsql/authz/gate/0204_gate.sql
 
 
 ALTER FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text) OWNER TO coord_owner;
@@ -2412,7 +2439,7 @@ COMMENT ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id te
 CREATE FUNCTION authz.min_trust(p_action text, p_mutating boolean) RETURNS smallint
     LANGUAGE sql IMMUTABLE STRICT
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/0210_min_trust.sql
+    AS $$ … $$;  -- plpgsql/authz/gate/0210_min_trust.sql
 
 
 ALTER FUNCTION authz.min_trust(p_action text, p_mutating boolean) OWNER TO coord_owner;
@@ -2431,7 +2458,7 @@ COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowes
 CREATE FUNCTION authz.noted(p_decision authz.decision) RETURNS authz.decision
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/0213_noted.sql
+    AS $$ … $$;  -- plpgsql/authz/noted/0213_noted.sql
 
 
 ALTER FUNCTION authz.noted(p_decision authz.decision) OWNER TO coord_owner;
@@ -2524,22 +2551,22 @@ COMMENT ON COLUMN coord.profiles.network_default IS 'Decision of check_network w
 
 
 --
--- Name: object_refusal(text, api.principal_info, coord.profiles, smallint, jsonb); Type: FUNCTION; Schema: authz; Owner: coord_owner
+-- Name: object_refusal(text, coord.caller, coord.profiles, smallint, jsonb); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb) RETURNS authz.decision
+CREATE FUNCTION authz.object_refusal(p_action text, p_principal coord.caller, p_profile coord.profiles, p_trust smallint, p_context jsonb) RETURNS authz.decision
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/0212_object_refusal.sql
+    AS $$ … $$;  -- plpgsql/authz/gate/0212_object_refusal.sql
 
 
-ALTER FUNCTION authz.object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb) OWNER TO coord_owner;
+ALTER FUNCTION authz.object_refusal(p_action text, p_principal coord.caller, p_profile coord.profiles, p_trust smallint, p_context jsonb) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb); Type: COMMENT; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION object_refusal(p_action text, p_principal coord.caller, p_profile coord.profiles, p_trust smallint, p_context jsonb); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb) IS 'Deny decision for an agent by what the call touches (context): task.not_submitter (submitted_by, task.cancel below trust 3), profile.self_change (changes_principal is the caller, or changes_profile the profile it acts under), trust.escalation (grants_trust above the caller''s); null otherwise.';
+COMMENT ON FUNCTION authz.object_refusal(p_action text, p_principal coord.caller, p_profile coord.profiles, p_trust smallint, p_context jsonb) IS 'Deny decision for an agent by what the call touches (context): task.not_submitter (submitted_by, task.cancel below trust 3), profile.self_change (changes_principal is the caller, or changes_profile the profile it acts under), trust.escalation (grants_trust above the caller''s); null otherwise.';
 
 
 --
@@ -2549,7 +2576,7 @@ COMMENT ON FUNCTION authz.object_refusal(p_action text, p_principal api.principa
 CREATE FUNCTION authz.profile_refusal(p_action text, p_profile coord.profiles, p_context jsonb) RETURNS authz.decision
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/0211_profile_refusal.sql
+    AS $$ … $$;  -- plpgsql/authz/gate/0211_profile_refusal.sql
 
 
 ALTER FUNCTION authz.profile_refusal(p_action text, p_profile coord.profiles, p_context jsonb) OWNER TO coord_owner;
@@ -2565,10 +2592,10 @@ COMMENT ON FUNCTION authz.profile_refusal(p_action text, p_profile coord.profile
 -- Name: require_read(text, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.require_read(p_action text, p_resource text DEFAULT NULL::text) RETURNS api.principal_info
+CREATE FUNCTION authz.require_read(p_action text, p_resource text DEFAULT NULL::text) RETURNS coord.caller
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/0203_require_read.sql
+    AS $$ … $$;  -- plpgsql/authz/gate/0203_require_read.sql
 
 
 ALTER FUNCTION authz.require_read(p_action text, p_resource text) OWNER TO coord_owner;
@@ -2587,7 +2614,7 @@ COMMENT ON FUNCTION authz.require_read(p_action text, p_resource text) IS 'Read 
 CREATE FUNCTION authz.scope_granted(p_scopes text[], p_scope text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/0201_scope_granted.sql
+    AS $$ … $$;  -- plpgsql/authz/gate/0201_scope_granted.sql
 
 
 ALTER FUNCTION authz.scope_granted(p_scopes text[], p_scope text) OWNER TO coord_owner;
@@ -2606,7 +2633,7 @@ COMMENT ON FUNCTION authz.scope_granted(p_scopes text[], p_scope text) IS 'True 
 CREATE FUNCTION authz.statement_decision() RETURNS authz.decision
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/0214_statement_decision.sql
+    AS $$ … $$;  -- plpgsql/authz/noted/0214_statement_decision.sql
 
 
 ALTER FUNCTION authz.statement_decision() OWNER TO coord_owner;
@@ -2615,7 +2642,7 @@ ALTER FUNCTION authz.statement_decision() OWNER TO coord_owner;
 -- Name: FUNCTION statement_decision(); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.statement_decision() IS 'The policy decision of the current statement (set by authz.decide through authz.noted), or null; audit.record attaches it to events written without an explicit decision.';
+COMMENT ON FUNCTION authz.statement_decision() IS 'The policy decision noted for the current statement (authz.noted, called by authz.decide), or null: part of the statement''s context, which audit.record attaches to events written without an explicit decision.';
 
 
 --
@@ -2625,7 +2652,7 @@ COMMENT ON FUNCTION authz.statement_decision() IS 'The policy decision of the cu
 CREATE FUNCTION coord.add_login(p_tenant_id uuid, p_name text, p_connection_limit integer DEFAULT 20, p_comment text DEFAULT NULL::text) RETURNS TABLE(name text, role_name text, password text, connection_limit integer)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0184_add_login.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0184_add_login.sql
 
 
 ALTER FUNCTION coord.add_login(p_tenant_id uuid, p_name text, p_connection_limit integer, p_comment text) OWNER TO coord_owner;
@@ -2644,7 +2671,7 @@ COMMENT ON FUNCTION coord.add_login(p_tenant_id uuid, p_name text, p_connection_
 CREATE FUNCTION coord.apply_profile_settings(p_profile coord.profiles, p_settings jsonb) RETURNS coord.profiles
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0135_apply_profile_settings.sql
+    AS $$ … $$;  -- plpgsql/coord/profiles/0135_apply_profile_settings.sql
 
 
 ALTER FUNCTION coord.apply_profile_settings(p_profile coord.profiles, p_settings jsonb) OWNER TO coord_owner;
@@ -2663,7 +2690,7 @@ COMMENT ON FUNCTION coord.apply_profile_settings(p_profile coord.profiles, p_set
 CREATE FUNCTION coord.cancel_dependents(p_tenant_id uuid, p_task_id bigint) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0097_cancel_dependents.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0097_cancel_dependents.sql
 
 
 ALTER FUNCTION coord.cancel_dependents(p_tenant_id uuid, p_task_id bigint) OWNER TO coord_owner;
@@ -2682,7 +2709,7 @@ COMMENT ON FUNCTION coord.cancel_dependents(p_tenant_id uuid, p_task_id bigint) 
 CREATE FUNCTION coord.canonical_address(p_address inet) RETURNS inet
     LANGUAGE sql IMMUTABLE STRICT
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0122_canonical_address.sql
+    AS $$ … $$;  -- plpgsql/coord/network/0122_canonical_address.sql
 
 
 ALTER FUNCTION coord.canonical_address(p_address inet) OWNER TO coord_owner;
@@ -2701,7 +2728,7 @@ COMMENT ON FUNCTION coord.canonical_address(p_address inet) IS 'p_address as pol
 CREATE FUNCTION coord.check_alert_rule(p_action_pattern text, p_decisions text[], p_threshold integer, p_within interval, p_severity text, p_description text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0175_check_alert_rule.sql
+    AS $$ … $$;  -- plpgsql/coord/alerts/0175_check_alert_rule.sql
 
 
 ALTER FUNCTION coord.check_alert_rule(p_action_pattern text, p_decisions text[], p_threshold integer, p_within interval, p_severity text, p_description text) OWNER TO coord_owner;
@@ -2720,7 +2747,7 @@ COMMENT ON FUNCTION coord.check_alert_rule(p_action_pattern text, p_decisions te
 CREATE FUNCTION coord.check_claim(p_task_id bigint, p_claim bigint) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0092_check_claim.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0092_check_claim.sql
 
 
 ALTER FUNCTION coord.check_claim(p_task_id bigint, p_claim bigint) OWNER TO coord_owner;
@@ -2739,7 +2766,7 @@ COMMENT ON FUNCTION coord.check_claim(p_task_id bigint, p_claim bigint) IS 'CO41
 CREATE FUNCTION coord.check_duration(p_value interval, p_code text, p_what text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0058_check_duration.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0058_check_duration.sql
 
 
 ALTER FUNCTION coord.check_duration(p_value interval, p_code text, p_what text) OWNER TO coord_owner;
@@ -2758,7 +2785,7 @@ COMMENT ON FUNCTION coord.check_duration(p_value interval, p_code text, p_what t
 CREATE FUNCTION coord.check_fence(p_fence bigint) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0053_check_fence.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0053_check_fence.sql
 
 
 ALTER FUNCTION coord.check_fence(p_fence bigint) OWNER TO coord_owner;
@@ -2777,7 +2804,7 @@ COMMENT ON FUNCTION coord.check_fence(p_fence bigint) IS 'CO216 unless the fence
 CREATE FUNCTION coord.check_guard_pattern(p_pattern text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0154_check_guard_pattern.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0154_check_guard_pattern.sql
 
 
 ALTER FUNCTION coord.check_guard_pattern(p_pattern text) OWNER TO coord_owner;
@@ -2796,7 +2823,7 @@ COMMENT ON FUNCTION coord.check_guard_pattern(p_pattern text) IS 'CO473 unless p
 CREATE FUNCTION coord.check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0013_check_interval.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0013_check_interval.sql
 
 
 ALTER FUNCTION coord.check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval) OWNER TO coord_owner;
@@ -2815,7 +2842,7 @@ COMMENT ON FUNCTION coord.check_interval(p_value interval, p_code text, p_what t
 CREATE FUNCTION coord.check_json(p_value jsonb, p_what text, p_max_bytes integer, p_wrapper_levels integer DEFAULT 0) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0015_check_json.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0015_check_json.sql
 
 
 ALTER FUNCTION coord.check_json(p_value jsonb, p_what text, p_max_bytes integer, p_wrapper_levels integer) OWNER TO coord_owner;
@@ -2834,7 +2861,7 @@ COMMENT ON FUNCTION coord.check_json(p_value jsonb, p_what text, p_max_bytes int
 CREATE FUNCTION coord.check_kind(p_kind text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0091_check_kind.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0091_check_kind.sql
 
 
 ALTER FUNCTION coord.check_kind(p_kind text) OWNER TO coord_owner;
@@ -2853,7 +2880,7 @@ COMMENT ON FUNCTION coord.check_kind(p_kind text) IS 'Returns p_kind, or CO401 u
 CREATE FUNCTION coord.check_kinds(p_kinds text[]) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0104_check_kinds.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0104_check_kinds.sql
 
 
 ALTER FUNCTION coord.check_kinds(p_kinds text[]) OWNER TO coord_owner;
@@ -2872,7 +2899,7 @@ COMMENT ON FUNCTION coord.check_kinds(p_kinds text[]) IS 'CO241 unless a one-dim
 CREATE FUNCTION coord.check_limit(p_limit integer) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0057_check_limit.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0057_check_limit.sql
 
 
 ALTER FUNCTION coord.check_limit(p_limit integer) OWNER TO coord_owner;
@@ -2891,7 +2918,7 @@ COMMENT ON FUNCTION coord.check_limit(p_limit integer) IS 'CO224 unless 1 <= lim
 CREATE FUNCTION coord.check_list(p_value anyarray, p_what text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0014_check_list.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0014_check_list.sql
 
 
 ALTER FUNCTION coord.check_list(p_value anyarray, p_what text) OWNER TO coord_owner;
@@ -2904,22 +2931,22 @@ COMMENT ON FUNCTION coord.check_list(p_value anyarray, p_what text) IS 'CO241 un
 
 
 --
--- Name: check_live_claim(api.principal_info, bigint, bigint, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: check_live_claim(coord.caller, bigint, bigint, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean) RETURNS api.task_result
+CREATE FUNCTION coord.check_live_claim(p_me coord.caller, p_task_id bigint, p_claim bigint, p_completing boolean) RETURNS api.task_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0105_check_live_claim.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0105_check_live_claim.sql
 
 
-ALTER FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean) OWNER TO coord_owner;
+ALTER FUNCTION coord.check_live_claim(p_me coord.caller, p_task_id bigint, p_claim bigint, p_completing boolean) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION check_live_claim(p_me coord.caller, p_task_id bigint, p_claim bigint, p_completing boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean) IS 'Null when p_claim is the caller''s live claim on the (now locked) task; else a stale_claim, session_ended or expired result (an expired claim is rescued first). CO412 when p_completing and this claim already completed the task (stale_claim without p_completing). CO410 for an unknown task.';
+COMMENT ON FUNCTION coord.check_live_claim(p_me coord.caller, p_task_id bigint, p_claim bigint, p_completing boolean) IS 'Null when p_claim is the caller''s live claim on the (now locked) task; else a stale_claim, session_ended or expired result (an expired claim is rescued first). CO412 when p_completing and this claim already completed the task (stale_claim without p_completing). CO410 for an unknown task.';
 
 
 --
@@ -2929,7 +2956,7 @@ COMMENT ON FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bi
 CREATE FUNCTION coord.check_logins(p_tenant_id uuid, p_password_refused text[] DEFAULT NULL::text[]) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0181_check_logins.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0181_check_logins.sql
 
 
 ALTER FUNCTION coord.check_logins(p_tenant_id uuid, p_password_refused text[]) OWNER TO coord_owner;
@@ -2948,7 +2975,7 @@ COMMENT ON FUNCTION coord.check_logins(p_tenant_id uuid, p_password_refused text
 CREATE FUNCTION coord.check_operation_input(p_kind text, p_text text) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0151_check_operation_input.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0151_check_operation_input.sql
 
 
 ALTER FUNCTION coord.check_operation_input(p_kind text, p_text text) OWNER TO coord_owner;
@@ -2967,7 +2994,7 @@ COMMENT ON FUNCTION coord.check_operation_input(p_kind text, p_text text) IS 'CO
 CREATE FUNCTION coord.check_task_fields(p_kind text, p_payload jsonb, p_priority integer, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0111_check_task_fields.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0111_check_task_fields.sql
 
 
 ALTER FUNCTION coord.check_task_fields(p_kind text, p_payload jsonb, p_priority integer, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) OWNER TO coord_owner;
@@ -2986,7 +3013,7 @@ COMMENT ON FUNCTION coord.check_task_fields(p_kind text, p_payload jsonb, p_prio
 CREATE FUNCTION coord.check_timestamp(p_value timestamp with time zone, p_what text) RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0012_check_timestamp.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0012_check_timestamp.sql
 
 
 ALTER FUNCTION coord.check_timestamp(p_value timestamp with time zone, p_what text) OWNER TO coord_owner;
@@ -3005,7 +3032,7 @@ COMMENT ON FUNCTION coord.check_timestamp(p_value timestamp with time zone, p_wh
 CREATE FUNCTION coord.check_ttl(p_ttl interval) RETURNS void
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0052_check_ttl.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0052_check_ttl.sql
 
 
 ALTER FUNCTION coord.check_ttl(p_ttl interval) OWNER TO coord_owner;
@@ -3024,7 +3051,7 @@ COMMENT ON FUNCTION coord.check_ttl(p_ttl interval) IS 'CO211 unless 0 < ttl <= 
 CREATE FUNCTION coord.claim_result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_task_id bigint DEFAULT NULL::bigint, p_kind text DEFAULT NULL::text, p_payload jsonb DEFAULT NULL::jsonb, p_priority integer DEFAULT NULL::integer, p_claim bigint DEFAULT NULL::bigint, p_attempt integer DEFAULT NULL::integer, p_max_attempts integer DEFAULT NULL::integer, p_lease_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_locks jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.claim_result
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0019_claim_result.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0019_claim_result.sql
 
 
 ALTER FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
@@ -3037,22 +3064,22 @@ COMMENT ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id big
 
 
 --
--- Name: claim_tasks_as(api.principal_info, text[], interval, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: claim_tasks_as(coord.caller, text[], interval, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.claim_tasks_as(p_me api.principal_info, p_kinds text[], p_lease interval, p_limit integer) RETURNS SETOF api.claim_result
+CREATE FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer) RETURNS SETOF api.claim_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0103_claim_tasks_as.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0103_claim_tasks_as.sql
 
 
-ALTER FUNCTION coord.claim_tasks_as(p_me api.principal_info, p_kinds text[], p_lease interval, p_limit integer) OWNER TO coord_owner;
+ALTER FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION claim_tasks_as(p_me api.principal_info, p_kinds text[], p_lease interval, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.claim_tasks_as(p_me api.principal_info, p_kinds text[], p_lease interval, p_limit integer) IS 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
+COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer) IS 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
 
 
 --
@@ -3062,7 +3089,7 @@ COMMENT ON FUNCTION coord.claim_tasks_as(p_me api.principal_info, p_kinds text[]
 CREATE FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint) RETURNS api.lock_result
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0061_classify_lost_lease.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0061_classify_lost_lease.sql
 
 
 ALTER FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint) OWNER TO coord_owner;
@@ -3081,7 +3108,7 @@ COMMENT ON FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_path text, p_f
 CREATE FUNCTION coord.cleanup_session(p_tenant_id uuid, p_session_id uuid, p_reason text) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0095_cleanup_session.sql
+    AS $$ … $$;  -- plpgsql/coord/sessions/0095_cleanup_session.sql
 
 
 ALTER FUNCTION coord.cleanup_session(p_tenant_id uuid, p_session_id uuid, p_reason text) OWNER TO coord_owner;
@@ -3100,7 +3127,7 @@ COMMENT ON FUNCTION coord.cleanup_session(p_tenant_id uuid, p_session_id uuid, p
 CREATE FUNCTION coord.clock_now() RETURNS timestamp with time zone
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0021_clock_now.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0021_clock_now.sql
 
 
 ALTER FUNCTION coord.clock_now() OWNER TO coord_owner;
@@ -3113,22 +3140,22 @@ COMMENT ON FUNCTION coord.clock_now() IS 'coord.now() advanced by the real time 
 
 
 --
--- Name: count_call(api.principal_info, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: count_call(coord.caller, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.count_call(p_me api.principal_info, p_limit integer) RETURNS boolean
+CREATE FUNCTION coord.count_call(p_me coord.caller, p_limit integer) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0132_count_call.sql
+    AS $$ … $$;  -- plpgsql/coord/profiles/0132_count_call.sql
 
 
-ALTER FUNCTION coord.count_call(p_me api.principal_info, p_limit integer) OWNER TO coord_owner;
+ALTER FUNCTION coord.count_call(p_me coord.caller, p_limit integer) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION count_call(p_me api.principal_info, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION count_call(p_me coord.caller, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.count_call(p_me api.principal_info, p_limit integer) IS 'Counts a mutating call against the agent''s hourly budget p_limit; false (and not counted) when spent.';
+COMMENT ON FUNCTION coord.count_call(p_me coord.caller, p_limit integer) IS 'Counts a mutating call against the agent''s hourly budget p_limit; false (and not counted) when spent.';
 
 
 --
@@ -3138,7 +3165,7 @@ COMMENT ON FUNCTION coord.count_call(p_me api.principal_info, p_limit integer) I
 CREATE FUNCTION coord.covering_paths(p_path text) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0059_covering_paths.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0059_covering_paths.sql
 
 
 ALTER FUNCTION coord.covering_paths(p_path text) OWNER TO coord_owner;
@@ -3157,7 +3184,7 @@ COMMENT ON FUNCTION coord.covering_paths(p_path text) IS 'Stored lock paths that
 CREATE FUNCTION coord.current_tenant_id() RETURNS uuid
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0033_current_tenant_id.sql
+    AS $$ … $$;  -- plpgsql/coord/caller/0033_current_tenant_id.sql
 
 
 ALTER FUNCTION coord.current_tenant_id() OWNER TO coord_auth;
@@ -3176,7 +3203,7 @@ COMMENT ON FUNCTION coord.current_tenant_id() IS 'Tenant of the vouched principa
 CREATE FUNCTION coord.current_trust() RETURNS smallint
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0130_current_trust.sql
+    AS $$ … $$;  -- plpgsql/coord/profiles/0130_current_trust.sql
 
 
 ALTER FUNCTION coord.current_trust() OWNER TO coord_owner;
@@ -3195,7 +3222,7 @@ COMMENT ON FUNCTION coord.current_trust() IS 'Trust level 0-4 of the vouched pri
 CREATE FUNCTION coord.drop_task_leases(p_task_id bigint) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0110_drop_task_leases.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0110_drop_task_leases.sql
 
 
 ALTER FUNCTION coord.drop_task_leases(p_task_id bigint) OWNER TO coord_owner;
@@ -3208,22 +3235,22 @@ COMMENT ON FUNCTION coord.drop_task_leases(p_task_id bigint) IS 'Deletes the lea
 
 
 --
--- Name: effective_profile(api.principal_info); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: effective_profile(coord.caller); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.effective_profile(p_me api.principal_info) RETURNS coord.profiles
+CREATE FUNCTION coord.effective_profile(p_me coord.caller) RETURNS coord.profiles
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0131_effective_profile.sql
+    AS $$ … $$;  -- plpgsql/coord/profiles/0131_effective_profile.sql
 
 
-ALTER FUNCTION coord.effective_profile(p_me api.principal_info) OWNER TO coord_owner;
+ALTER FUNCTION coord.effective_profile(p_me coord.caller) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION effective_profile(p_me api.principal_info); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION effective_profile(p_me coord.caller); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.effective_profile(p_me api.principal_info) IS 'Profile of the agent p_me (its own or the tenant default); null for operators and auditors.';
+COMMENT ON FUNCTION coord.effective_profile(p_me coord.caller) IS 'Profile of the agent p_me (its own or the tenant default); null for operators and auditors.';
 
 
 --
@@ -3233,7 +3260,7 @@ COMMENT ON FUNCTION coord.effective_profile(p_me api.principal_info) IS 'Profile
 CREATE FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) RETURNS api.lock_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0062_end_or_extend_lease.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0062_end_or_extend_lease.sql
 
 
 ALTER FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) OWNER TO coord_owner;
@@ -3252,7 +3279,7 @@ COMMENT ON FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid
 CREATE FUNCTION coord.end_stale_client_transactions(p_older_than interval DEFAULT NULL::interval) RETURNS TABLE(pid integer, role_name text, tenant_id uuid, state text, xact_start timestamp with time zone)
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0186_end_stale_client_transactions.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0186_end_stale_client_transactions.sql
 
 
 ALTER FUNCTION coord.end_stale_client_transactions(p_older_than interval) OWNER TO coord_owner;
@@ -3271,7 +3298,7 @@ COMMENT ON FUNCTION coord.end_stale_client_transactions(p_older_than interval) I
 CREATE FUNCTION coord.ensure_tenant(p_name text) RETURNS uuid
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0070_ensure_tenant.sql
+    AS $$ … $$;  -- plpgsql/coord/tenants/0070_ensure_tenant.sql
 
 
 ALTER FUNCTION coord.ensure_tenant(p_name text) OWNER TO coord_owner;
@@ -3280,7 +3307,7 @@ ALTER FUNCTION coord.ensure_tenant(p_name text) OWNER TO coord_owner;
 -- Name: FUNCTION ensure_tenant(p_name text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.ensure_tenant(p_name text) IS 'Admin path: id of the named tenant, created (and audited) if missing, with its default profile standard (trust 2, 64 live claims), the default alert rules and the default guardrail rules.';
+COMMENT ON FUNCTION coord.ensure_tenant(p_name text) IS 'Admin path: id of the named tenant, created (and audited) if missing, with the shipped profiles (coord.shipped_profiles, the default among them), alert rules (coord.shipped_alert_rules) and guardrail rules (authz.shipped_guardrails).';
 
 
 --
@@ -3290,7 +3317,7 @@ COMMENT ON FUNCTION coord.ensure_tenant(p_name text) IS 'Admin path: id of the n
 CREATE FUNCTION coord.evaluate_alert_rules(p_event audit.events) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0172_evaluate_alert_rules.sql
+    AS $$ … $$;  -- plpgsql/coord/alerts/0172_evaluate_alert_rules.sql
 
 
 ALTER FUNCTION coord.evaluate_alert_rules(p_event audit.events) OWNER TO coord_auth;
@@ -3309,7 +3336,7 @@ COMMENT ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) IS 'For one
 CREATE FUNCTION coord.fail(p_code text, p_detail text DEFAULT NULL::text, p_hint text DEFAULT NULL::text) RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0011_fail.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0011_fail.sql
 
 
 ALTER FUNCTION coord.fail(p_code text, p_detail text, p_hint text) OWNER TO coord_owner;
@@ -3328,7 +3355,7 @@ COMMENT ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) IS 'Rais
 CREATE FUNCTION coord.guard_assignment_effects(p_name text, p_value text) RETURNS jsonb
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0197_guard_assignment_effects.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0197_guard_assignment_effects.sql
 
 
 ALTER FUNCTION coord.guard_assignment_effects(p_name text, p_value text) OWNER TO coord_owner;
@@ -3347,7 +3374,7 @@ COMMENT ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text) IS
 CREATE FUNCTION coord.guard_classify(p_target text) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0159_guard_classify.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0159_guard_classify.sql
 
 
 ALTER FUNCTION coord.guard_classify(p_target text) OWNER TO coord_owner;
@@ -3366,7 +3393,7 @@ COMMENT ON FUNCTION coord.guard_classify(p_target text) IS 'Guardrail targets: t
 CREATE FUNCTION coord.guard_close(p_chars text[], p_open integer) RETURNS integer
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0144_guard_close.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0144_guard_close.sql
 
 
 ALTER FUNCTION coord.guard_close(p_chars text[], p_open integer) OWNER TO coord_owner;
@@ -3385,7 +3412,7 @@ COMMENT ON FUNCTION coord.guard_close(p_chars text[], p_open integer) IS 'Guardr
 CREATE FUNCTION coord.guard_code(p_lang text, p_code text) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0165_guard_code.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0165_guard_code.sql
 
 
 ALTER FUNCTION coord.guard_code(p_lang text, p_code text) OWNER TO coord_owner;
@@ -3404,7 +3431,7 @@ COMMENT ON FUNCTION coord.guard_code(p_lang text, p_code text) IS 'Guardrail nor
 CREATE FUNCTION coord.guard_counts_only(p_op jsonb) RETURNS boolean
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0199_guard_counts_only.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0199_guard_counts_only.sql
 
 
 ALTER FUNCTION coord.guard_counts_only(p_op jsonb) OWNER TO coord_owner;
@@ -3423,7 +3450,7 @@ COMMENT ON FUNCTION coord.guard_counts_only(p_op jsonb) IS 'Guardrail data flow:
 CREATE FUNCTION coord.guard_downloads(p_op jsonb) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0196_guard_downloads.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0196_guard_downloads.sql
 
 
 ALTER FUNCTION coord.guard_downloads(p_op jsonb) OWNER TO coord_owner;
@@ -3442,7 +3469,7 @@ COMMENT ON FUNCTION coord.guard_downloads(p_op jsonb) IS 'Guardrail data flow: t
 CREATE FUNCTION coord.guard_effect(p_action text, p_targets text[] DEFAULT NULL::text[]) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0161_guard_effect.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0161_guard_effect.sql
 
 
 ALTER FUNCTION coord.guard_effect(p_action text, p_targets text[]) OWNER TO coord_owner;
@@ -3461,7 +3488,7 @@ COMMENT ON FUNCTION coord.guard_effect(p_action text, p_targets text[]) IS 'Guar
 CREATE FUNCTION coord.guard_effects(p_op jsonb, p_ctx jsonb DEFAULT '{}'::jsonb) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0163_guard_effects.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0163_guard_effects.sql
 
 
 ALTER FUNCTION coord.guard_effects(p_op jsonb, p_ctx jsonb) OWNER TO coord_owner;
@@ -3480,7 +3507,7 @@ COMMENT ON FUNCTION coord.guard_effects(p_op jsonb, p_ctx jsonb) IS 'Guardrail e
 CREATE FUNCTION coord.guard_environment(p_op jsonb, p_marked boolean DEFAULT false) RETURNS text
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0162_guard_environment.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0162_guard_environment.sql
 
 
 ALTER FUNCTION coord.guard_environment(p_op jsonb, p_marked boolean) OWNER TO coord_owner;
@@ -3499,7 +3526,7 @@ COMMENT ON FUNCTION coord.guard_environment(p_op jsonb, p_marked boolean) IS 'Gu
 CREATE FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0153_guard_evaluate.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0153_guard_evaluate.sql
 
 
 ALTER FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint) OWNER TO coord_owner;
@@ -3518,7 +3545,7 @@ COMMENT ON FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text t
 CREATE FUNCTION coord.guard_expand(p_word text) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0160_guard_expand.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0160_guard_expand.sql
 
 
 ALTER FUNCTION coord.guard_expand(p_word text) OWNER TO coord_owner;
@@ -3537,7 +3564,7 @@ COMMENT ON FUNCTION coord.guard_expand(p_word text) IS 'Guardrail targets: the w
 CREATE FUNCTION coord.guard_flag_map() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0140_guard_flag_map.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0140_guard_flag_map.sql
 
 
 ALTER FUNCTION coord.guard_flag_map() OWNER TO coord_owner;
@@ -3556,7 +3583,7 @@ COMMENT ON FUNCTION coord.guard_flag_map() IS 'Guardrail normalizer: flag knowle
 CREATE FUNCTION coord.guard_flow_effects(p_op jsonb, p_ctx jsonb DEFAULT '{}'::jsonb) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0166_guard_flow_effects.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0166_guard_flow_effects.sql
 
 
 ALTER FUNCTION coord.guard_flow_effects(p_op jsonb, p_ctx jsonb) OWNER TO coord_owner;
@@ -3575,7 +3602,7 @@ COMMENT ON FUNCTION coord.guard_flow_effects(p_op jsonb, p_ctx jsonb) IS 'Guardr
 CREATE FUNCTION coord.guard_generic_effects(p_op jsonb, p_ctx jsonb DEFAULT '{}'::jsonb) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0204_guard_generic_effects.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0204_guard_generic_effects.sql
 
 
 ALTER FUNCTION coord.guard_generic_effects(p_op jsonb, p_ctx jsonb) OWNER TO coord_owner;
@@ -3594,7 +3621,7 @@ COMMENT ON FUNCTION coord.guard_generic_effects(p_op jsonb, p_ctx jsonb) IS 'Gua
 CREATE FUNCTION coord.guard_git_effects(p_op jsonb) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0164_guard_git_effects.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0164_guard_git_effects.sql
 
 
 ALTER FUNCTION coord.guard_git_effects(p_op jsonb) OWNER TO coord_owner;
@@ -3613,7 +3640,7 @@ COMMENT ON FUNCTION coord.guard_git_effects(p_op jsonb) IS 'Guardrail effects of
 CREATE FUNCTION coord.guard_interpreter_code(p_op jsonb) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0195_guard_interpreter_code.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0195_guard_interpreter_code.sql
 
 
 ALTER FUNCTION coord.guard_interpreter_code(p_op jsonb) OWNER TO coord_owner;
@@ -3632,7 +3659,7 @@ COMMENT ON FUNCTION coord.guard_interpreter_code(p_op jsonb) IS 'Guardrail norma
 CREATE FUNCTION coord.guard_kill_effects(p_op jsonb, p_ctx jsonb DEFAULT '{}'::jsonb) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0200_guard_kill_effects.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0200_guard_kill_effects.sql
 
 
 ALTER FUNCTION coord.guard_kill_effects(p_op jsonb, p_ctx jsonb) OWNER TO coord_owner;
@@ -3651,7 +3678,7 @@ COMMENT ON FUNCTION coord.guard_kill_effects(p_op jsonb, p_ctx jsonb) IS 'Guardr
 CREATE FUNCTION coord.guard_lex(p_text text, p_windows boolean DEFAULT false) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0146_guard_lex.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0146_guard_lex.sql
 
 
 ALTER FUNCTION coord.guard_lex(p_text text, p_windows boolean) OWNER TO coord_owner;
@@ -3670,7 +3697,7 @@ COMMENT ON FUNCTION coord.guard_lex(p_text text, p_windows boolean) IS 'Guardrai
 CREATE FUNCTION coord.guard_operations(p_result jsonb) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0157_guard_operations.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0157_guard_operations.sql
 
 
 ALTER FUNCTION coord.guard_operations(p_result jsonb) OWNER TO coord_owner;
@@ -3689,7 +3716,7 @@ COMMENT ON FUNCTION coord.guard_operations(p_result jsonb) IS 'The operations de
 CREATE FUNCTION coord.guard_output_role(p_op jsonb, p_effects jsonb, p_in text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0167_guard_output_role.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0167_guard_output_role.sql
 
 
 ALTER FUNCTION coord.guard_output_role(p_op jsonb, p_effects jsonb, p_in text) OWNER TO coord_owner;
@@ -3708,7 +3735,7 @@ COMMENT ON FUNCTION coord.guard_output_role(p_op jsonb, p_effects jsonb, p_in te
 CREATE FUNCTION coord.guard_parse(p_words text[], p_redirects text[] DEFAULT '{}'::text[]) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0147_guard_parse.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0147_guard_parse.sql
 
 
 ALTER FUNCTION coord.guard_parse(p_words text[], p_redirects text[]) OWNER TO coord_owner;
@@ -3727,7 +3754,7 @@ COMMENT ON FUNCTION coord.guard_parse(p_words text[], p_redirects text[]) IS 'Gu
 CREATE FUNCTION coord.guard_path(p_path text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0141_guard_path.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0141_guard_path.sql
 
 
 ALTER FUNCTION coord.guard_path(p_path text) OWNER TO coord_owner;
@@ -3746,7 +3773,7 @@ COMMENT ON FUNCTION coord.guard_path(p_path text) IS 'Guardrail normalizer: cano
 CREATE FUNCTION coord.guard_pattern_heads(p_pattern text) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0158_guard_pattern_heads.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0158_guard_pattern_heads.sql
 
 
 ALTER FUNCTION coord.guard_pattern_heads(p_pattern text) OWNER TO coord_owner;
@@ -3765,7 +3792,7 @@ COMMENT ON FUNCTION coord.guard_pattern_heads(p_pattern text) IS 'Guardrail pref
 CREATE FUNCTION coord.guard_prefixed(p_rest text) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0203_guard_prefixed.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0203_guard_prefixed.sql
 
 
 ALTER FUNCTION coord.guard_prefixed(p_rest text) OWNER TO coord_owner;
@@ -3784,7 +3811,7 @@ COMMENT ON FUNCTION coord.guard_prefixed(p_rest text) IS 'Guardrail targets: the
 CREATE FUNCTION coord.guard_quote(p_word text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0142_guard_quote.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0142_guard_quote.sql
 
 
 ALTER FUNCTION coord.guard_quote(p_word text) OWNER TO coord_owner;
@@ -3803,7 +3830,7 @@ COMMENT ON FUNCTION coord.guard_quote(p_word text) IS 'Guardrail normalizer: a w
 CREATE FUNCTION coord.guard_shell_units(p_text text, p_depth integer DEFAULT 0, p_vars jsonb DEFAULT '{}'::jsonb, p_subs boolean DEFAULT true, p_ctx jsonb DEFAULT '{}'::jsonb) RETURNS TABLE(kind text, unit text, effects jsonb, detail jsonb)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0150_guard_shell_units.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0150_guard_shell_units.sql
 
 
 ALTER FUNCTION coord.guard_shell_units(p_text text, p_depth integer, p_vars jsonb, p_subs boolean, p_ctx jsonb) OWNER TO coord_owner;
@@ -3822,7 +3849,7 @@ COMMENT ON FUNCTION coord.guard_shell_units(p_text text, p_depth integer, p_vars
 CREATE FUNCTION coord.guard_sql_always_true(p_where text, p_table text DEFAULT NULL::text) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0191_guard_sql_always_true.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0191_guard_sql_always_true.sql
 
 
 ALTER FUNCTION coord.guard_sql_always_true(p_where text, p_table text) OWNER TO coord_owner;
@@ -3841,7 +3868,7 @@ COMMENT ON FUNCTION coord.guard_sql_always_true(p_where text, p_table text) IS '
 CREATE FUNCTION coord.guard_sql_effects(p_flat text, p_full text DEFAULT NULL::text) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0169_guard_sql_effects.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0169_guard_sql_effects.sql
 
 
 ALTER FUNCTION coord.guard_sql_effects(p_flat text, p_full text) OWNER TO coord_owner;
@@ -3860,7 +3887,7 @@ COMMENT ON FUNCTION coord.guard_sql_effects(p_flat text, p_full text) IS 'Guardr
 CREATE FUNCTION coord.guard_sql_numbers_hold(p_factor text) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0193_guard_sql_numbers_hold.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0193_guard_sql_numbers_hold.sql
 
 
 ALTER FUNCTION coord.guard_sql_numbers_hold(p_factor text) OWNER TO coord_owner;
@@ -3879,7 +3906,7 @@ COMMENT ON FUNCTION coord.guard_sql_numbers_hold(p_factor text) IS 'Guardrail SQ
 CREATE FUNCTION coord.guard_sql_split(p_text text, p_sep text) RETURNS text[]
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0192_guard_sql_split.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0192_guard_sql_split.sql
 
 
 ALTER FUNCTION coord.guard_sql_split(p_text text, p_sep text) OWNER TO coord_owner;
@@ -3898,7 +3925,7 @@ COMMENT ON FUNCTION coord.guard_sql_split(p_text text, p_sep text) IS 'Guardrail
 CREATE FUNCTION coord.guard_sql_units(p_text text, p_depth integer DEFAULT 0) RETURNS TABLE(kind text, unit text, effects jsonb, detail jsonb)
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0149_guard_sql_units.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0149_guard_sql_units.sql
 
 
 ALTER FUNCTION coord.guard_sql_units(p_text text, p_depth integer) OWNER TO coord_owner;
@@ -3917,7 +3944,7 @@ COMMENT ON FUNCTION coord.guard_sql_units(p_text text, p_depth integer) IS 'Guar
 CREATE FUNCTION coord.guard_sql_where(p_stmt text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0190_guard_sql_where.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0190_guard_sql_where.sql
 
 
 ALTER FUNCTION coord.guard_sql_where(p_stmt text) OWNER TO coord_owner;
@@ -3936,7 +3963,7 @@ COMMENT ON FUNCTION coord.guard_sql_where(p_stmt text) IS 'Guardrail SQL: the to
 CREATE FUNCTION coord.guard_sql_wrapped(p_text text) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0194_guard_sql_wrapped.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0194_guard_sql_wrapped.sql
 
 
 ALTER FUNCTION coord.guard_sql_wrapped(p_text text) OWNER TO coord_owner;
@@ -3955,7 +3982,7 @@ COMMENT ON FUNCTION coord.guard_sql_wrapped(p_text text) IS 'Guardrail SQL: true
 CREATE FUNCTION coord.guard_substitution(p_chars text[], p_at integer, OUT sub_inner text, OUT sub_literal text, OUT sub_next integer) RETURNS record
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0145_guard_substitution.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0145_guard_substitution.sql
 
 
 ALTER FUNCTION coord.guard_substitution(p_chars text[], p_at integer, OUT sub_inner text, OUT sub_literal text, OUT sub_next integer) OWNER TO coord_owner;
@@ -3974,7 +4001,7 @@ COMMENT ON FUNCTION coord.guard_substitution(p_chars text[], p_at integer, OUT s
 CREATE FUNCTION coord.guard_supply_effects(p_op jsonb) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0201_guard_supply_effects.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0201_guard_supply_effects.sql
 
 
 ALTER FUNCTION coord.guard_supply_effects(p_op jsonb) OWNER TO coord_owner;
@@ -3993,7 +4020,7 @@ COMMENT ON FUNCTION coord.guard_supply_effects(p_op jsonb) IS 'Guardrail effects
 CREATE FUNCTION coord.guard_token_host(p_variable text, p_host text) RETURNS boolean
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0202_guard_token_host.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0202_guard_token_host.sql
 
 
 ALTER FUNCTION coord.guard_token_host(p_variable text, p_host text) OWNER TO coord_owner;
@@ -4012,7 +4039,7 @@ COMMENT ON FUNCTION coord.guard_token_host(p_variable text, p_host text) IS 'Gua
 CREATE FUNCTION coord.guard_units(p_kind text, p_text text) RETURNS TABLE(kind text, unit text, effects jsonb, detail jsonb)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0152_guard_units.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0152_guard_units.sql
 
 
 ALTER FUNCTION coord.guard_units(p_kind text, p_text text) OWNER TO coord_owner;
@@ -4031,7 +4058,7 @@ COMMENT ON FUNCTION coord.guard_units(p_kind text, p_text text) IS 'Guardrail no
 CREATE FUNCTION coord.guard_unwrap(p_words text[], p_stdin text DEFAULT NULL::text, p_windows boolean DEFAULT false) RETURNS jsonb
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0148_guard_unwrap.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0148_guard_unwrap.sql
 
 
 ALTER FUNCTION coord.guard_unwrap(p_words text[], p_stdin text, p_windows boolean) OWNER TO coord_owner;
@@ -4050,7 +4077,7 @@ COMMENT ON FUNCTION coord.guard_unwrap(p_words text[], p_stdin text, p_windows b
 CREATE FUNCTION coord.guard_verb_map() RETURNS jsonb
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0218_guard_verb_map.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0218_guard_verb_map.sql
 
 
 ALTER FUNCTION coord.guard_verb_map() OWNER TO coord_owner;
@@ -4069,7 +4096,7 @@ COMMENT ON FUNCTION coord.guard_verb_map() IS 'Guardrail knowledge: authz.guard_
 CREATE FUNCTION coord.guard_windows_effects(p_op jsonb, p_ctx jsonb DEFAULT '{}'::jsonb) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0168_guard_windows_effects.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0168_guard_windows_effects.sql
 
 
 ALTER FUNCTION coord.guard_windows_effects(p_op jsonb, p_ctx jsonb) OWNER TO coord_owner;
@@ -4088,7 +4115,7 @@ COMMENT ON FUNCTION coord.guard_windows_effects(p_op jsonb, p_ctx jsonb) IS 'Gua
 CREATE FUNCTION coord.guard_windows_text(p_text text) RETURNS boolean
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0198_guard_windows_text.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0198_guard_windows_text.sql
 
 
 ALTER FUNCTION coord.guard_windows_text(p_text text) OWNER TO coord_owner;
@@ -4107,7 +4134,7 @@ COMMENT ON FUNCTION coord.guard_windows_text(p_text text) IS 'Guardrail normaliz
 CREATE FUNCTION coord.guard_word(p_word text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0143_guard_word.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0143_guard_word.sql
 
 
 ALTER FUNCTION coord.guard_word(p_word text) OWNER TO coord_owner;
@@ -4126,7 +4153,7 @@ COMMENT ON FUNCTION coord.guard_word(p_word text) IS 'Guardrail normalizer: cano
 CREATE FUNCTION coord.guardrail_result(p_code text DEFAULT NULL::text, p_kind text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_normalized text DEFAULT NULL::text, p_matches jsonb DEFAULT '[]'::jsonb, p_overridden boolean DEFAULT false, p_trust smallint DEFAULT NULL::smallint, p_violation_id bigint DEFAULT NULL::bigint, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.guardrail_decision
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0026_guardrail_result.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0026_guardrail_result.sql
 
 
 ALTER FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason text, p_normalized text, p_matches jsonb, p_overridden boolean, p_trust smallint, p_violation_id bigint, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
@@ -4145,7 +4172,7 @@ COMMENT ON FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason te
 CREATE FUNCTION coord.ipv4_address(p_host text) RETURNS inet
     LANGUAGE plpgsql IMMUTABLE STRICT
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0120_ipv4_address.sql
+    AS $$ … $$;  -- plpgsql/coord/network/0120_ipv4_address.sql
 
 
 ALTER FUNCTION coord.ipv4_address(p_host text) OWNER TO coord_owner;
@@ -4164,7 +4191,7 @@ COMMENT ON FUNCTION coord.ipv4_address(p_host text) IS 'The IPv4 address a numer
 CREATE FUNCTION coord.ipv6_address(p_literal text) RETURNS inet
     LANGUAGE plpgsql IMMUTABLE STRICT
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0121_ipv6_address.sql
+    AS $$ … $$;  -- plpgsql/coord/network/0121_ipv6_address.sql
 
 
 ALTER FUNCTION coord.ipv6_address(p_literal text) OWNER TO coord_owner;
@@ -4183,7 +4210,7 @@ COMMENT ON FUNCTION coord.ipv6_address(p_literal text) IS 'The IPv6 address of a
 CREATE FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval, p_label text DEFAULT NULL::text) RETURNS api.token_grant
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0071_issue_token.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0071_issue_token.sql
 
 
 ALTER FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text) OWNER TO coord_owner;
@@ -4202,7 +4229,7 @@ COMMENT ON FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_s
 CREATE FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) RETURNS bigint
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0051_lock_key.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0051_lock_key.sql
 
 
 ALTER FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) OWNER TO coord_owner;
@@ -4221,7 +4248,7 @@ COMMENT ON FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) IS 'Key for pg
 CREATE FUNCTION coord.lock_result(p_code text DEFAULT NULL::text, p_path text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_mode text DEFAULT NULL::text, p_fence bigint DEFAULT NULL::bigint, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_holder jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.lock_result
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0054_lock_result.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0054_lock_result.sql
 
 
 ALTER FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
@@ -4234,22 +4261,22 @@ COMMENT ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p
 
 
 --
--- Name: locks_over_limit(api.principal_info, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: locks_over_limit(coord.caller, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.locks_over_limit(p_me api.principal_info, p_paths text[]) RETURNS jsonb
+CREATE FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0133_locks_over_limit.sql
+    AS $$ … $$;  -- plpgsql/coord/profiles/0133_locks_over_limit.sql
 
 
-ALTER FUNCTION coord.locks_over_limit(p_me api.principal_info, p_paths text[]) OWNER TO coord_owner;
+ALTER FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION locks_over_limit(p_me api.principal_info, p_paths text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION locks_over_limit(p_me coord.caller, p_paths text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.locks_over_limit(p_me api.principal_info, p_paths text[]) IS 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}.';
+COMMENT ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) IS 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}.';
 
 
 --
@@ -4259,7 +4286,7 @@ COMMENT ON FUNCTION coord.locks_over_limit(p_me api.principal_info, p_paths text
 CREATE FUNCTION coord.login_drift_found(p_tenant_id uuid DEFAULT NULL::uuid, p_password_refused text[] DEFAULT '{}'::text[]) RETURNS TABLE(role_name text, kind text, tenant_id uuid, expected text[], actual text[])
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0180_login_drift_found.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0180_login_drift_found.sql
 
 
 ALTER FUNCTION coord.login_drift_found(p_tenant_id uuid, p_password_refused text[]) OWNER TO coord_owner;
@@ -4278,7 +4305,7 @@ COMMENT ON FUNCTION coord.login_drift_found(p_tenant_id uuid, p_password_refused
 CREATE FUNCTION coord.network_pattern(p_pattern text, OUT pattern text, OUT network cidr) RETURNS record
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0124_network_pattern.sql
+    AS $$ … $$;  -- plpgsql/coord/network/0124_network_pattern.sql
 
 
 ALTER FUNCTION coord.network_pattern(p_pattern text, OUT pattern text, OUT network cidr) OWNER TO coord_owner;
@@ -4297,7 +4324,7 @@ COMMENT ON FUNCTION coord.network_pattern(p_pattern text, OUT pattern text, OUT 
 CREATE FUNCTION coord.network_result(p_code text DEFAULT NULL::text, p_domain text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_rule_id bigint DEFAULT NULL::bigint, p_pattern text DEFAULT NULL::text, p_decided_by text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.network_decision
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0025_network_result.sql
+    AS $$ … $$;  -- plpgsql/coord/network/0025_network_result.sql
 
 
 ALTER FUNCTION coord.network_result(p_code text, p_domain text, p_reason text, p_rule_id bigint, p_pattern text, p_decided_by text, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
@@ -4316,7 +4343,7 @@ COMMENT ON FUNCTION coord.network_result(p_code text, p_domain text, p_reason te
 CREATE FUNCTION coord.normalize_host(p_host text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0123_normalize_host.sql
+    AS $$ … $$;  -- plpgsql/coord/network/0123_normalize_host.sql
 
 
 ALTER FUNCTION coord.normalize_host(p_host text) OWNER TO coord_owner;
@@ -4335,7 +4362,7 @@ COMMENT ON FUNCTION coord.normalize_host(p_host text) IS 'Canonical host for net
 CREATE FUNCTION coord.normalize_path(p_path text) RETURNS text
     LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0050_normalize_path.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0050_normalize_path.sql
 
 
 ALTER FUNCTION coord.normalize_path(p_path text) OWNER TO coord_owner;
@@ -4354,7 +4381,7 @@ COMMENT ON FUNCTION coord.normalize_path(p_path text) IS 'Canonical form of a re
 CREATE FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jsonb DEFAULT NULL::jsonb) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0173_note_revoked_token.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0173_note_revoked_token.sql
 
 
 ALTER FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jsonb) OWNER TO coord_auth;
@@ -4501,7 +4528,7 @@ COMMENT ON CONSTRAINT tasks_run_after_in_range ON coord.tasks IS 'run_after is f
 CREATE FUNCTION coord.notify_task_ready(p_task coord.tasks) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0108_notify_task_ready.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0108_notify_task_ready.sql
 
 
 ALTER FUNCTION coord.notify_task_ready(p_task coord.tasks) OWNER TO coord_owner;
@@ -4520,7 +4547,7 @@ COMMENT ON FUNCTION coord.notify_task_ready(p_task coord.tasks) IS 'NOTIFY coord
 CREATE FUNCTION coord.now() RETURNS timestamp with time zone
     LANGUAGE sql STABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0020_now.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0020_now.sql
 
 
 ALTER FUNCTION coord.now() OWNER TO coord_owner;
@@ -4539,7 +4566,7 @@ COMMENT ON FUNCTION coord.now() IS 'Transaction time plus the test offset in coo
 CREATE FUNCTION coord.path_ancestors(p_path text) RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0055_path_ancestors.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0055_path_ancestors.sql
 
 
 ALTER FUNCTION coord.path_ancestors(p_path text) OWNER TO coord_owner;
@@ -4555,10 +4582,10 @@ COMMENT ON FUNCTION coord.path_ancestors(p_path text) IS 'Enclosing directory pa
 -- Name: principal(); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.principal() RETURNS api.principal_info
+CREATE FUNCTION coord.principal() RETURNS coord.caller
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0032_principal.sql
+    AS $$ … $$;  -- plpgsql/coord/caller/0032_principal.sql
 
 
 ALTER FUNCTION coord.principal() OWNER TO coord_owner;
@@ -4577,7 +4604,7 @@ COMMENT ON FUNCTION coord.principal() IS 'The verified caller (id, kind, name, r
 CREATE FUNCTION coord.profile_id(p_tenant_id uuid, p_name text) RETURNS uuid
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0134_profile_id.sql
+    AS $$ … $$;  -- plpgsql/coord/profiles/0134_profile_id.sql
 
 
 ALTER FUNCTION coord.profile_id(p_tenant_id uuid, p_name text) OWNER TO coord_owner;
@@ -4596,7 +4623,7 @@ COMMENT ON FUNCTION coord.profile_id(p_tenant_id uuid, p_name text) IS 'Id of th
 CREATE FUNCTION coord.profile_result(p_code text DEFAULT NULL::text, p_profile text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.profile_result
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0024_profile_result.sql
+    AS $$ … $$;  -- plpgsql/coord/profiles/0024_profile_result.sql
 
 
 ALTER FUNCTION coord.profile_result(p_code text, p_profile text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
@@ -4615,7 +4642,7 @@ COMMENT ON FUNCTION coord.profile_result(p_code text, p_profile text, p_reason t
 CREATE FUNCTION coord.profile_view(p_profile coord.profiles) RETURNS api.profile
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0136_profile_view.sql
+    AS $$ … $$;  -- plpgsql/coord/profiles/0136_profile_view.sql
 
 
 ALTER FUNCTION coord.profile_view(p_profile coord.profiles) OWNER TO coord_owner;
@@ -4634,7 +4661,7 @@ COMMENT ON FUNCTION coord.profile_view(p_profile coord.profiles) IS 'The api.pro
 CREATE FUNCTION coord.reap_dead_session(p_tenant_id uuid, p_session_id uuid, p_now timestamp with time zone) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0099_reap_dead_session.sql
+    AS $$ … $$;  -- plpgsql/coord/sessions/0099_reap_dead_session.sql
 
 
 ALTER FUNCTION coord.reap_dead_session(p_tenant_id uuid, p_session_id uuid, p_now timestamp with time zone) OWNER TO coord_owner;
@@ -4653,7 +4680,7 @@ COMMENT ON FUNCTION coord.reap_dead_session(p_tenant_id uuid, p_session_id uuid,
 CREATE FUNCTION coord.record_guard_check(p_kind text, p_text text, p_eval jsonb, p_task_id bigint, p_decision authz.decision) RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0156_record_guard_check.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0156_record_guard_check.sql
 
 
 ALTER FUNCTION coord.record_guard_check(p_kind text, p_text text, p_eval jsonb, p_task_id bigint, p_decision authz.decision) OWNER TO coord_owner;
@@ -4672,7 +4699,7 @@ COMMENT ON FUNCTION coord.record_guard_check(p_kind text, p_text text, p_eval js
 CREATE FUNCTION coord.record_revoked_token_use(p_token_hash bytea) RETURNS boolean
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0174_record_revoked_token_use.sql
+    AS $$ … $$;  -- plpgsql/coord/caller/0174_record_revoked_token_use.sql
 
 
 ALTER FUNCTION coord.record_revoked_token_use(p_token_hash bytea) OWNER TO coord_auth;
@@ -4691,7 +4718,7 @@ COMMENT ON FUNCTION coord.record_revoked_token_use(p_token_hash bytea) IS 'Recor
 CREATE FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval) RETURNS api.token_grant
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0072_register_principal.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0072_register_principal.sql
 
 
 ALTER FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval) OWNER TO coord_owner;
@@ -4710,7 +4737,7 @@ COMMENT ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.requ
 CREATE FUNCTION coord.release_claim(p_task_id bigint, p_event text, p_error text) RETURNS coord.task_state
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0096_release_claim.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0096_release_claim.sql
 
 
 ALTER FUNCTION coord.release_claim(p_task_id bigint, p_event text, p_error text) OWNER TO coord_owner;
@@ -4729,7 +4756,7 @@ COMMENT ON FUNCTION coord.release_claim(p_task_id bigint, p_event text, p_error 
 CREATE FUNCTION coord.remove_login(p_tenant_id uuid, p_name text) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0185_remove_login.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0185_remove_login.sql
 
 
 ALTER FUNCTION coord.remove_login(p_tenant_id uuid, p_name text) OWNER TO coord_owner;
@@ -4748,7 +4775,7 @@ COMMENT ON FUNCTION coord.remove_login(p_tenant_id uuid, p_name text) IS 'Admin 
 CREATE FUNCTION coord.repair_logins(p_password_restored text[] DEFAULT '{}'::text[]) RETURNS TABLE(role_name text, kind text, tenant_id uuid, expected text[], actual text[])
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0183_repair_logins.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0183_repair_logins.sql
 
 
 ALTER FUNCTION coord.repair_logins(p_password_restored text[]) OWNER TO coord_owner;
@@ -4767,7 +4794,7 @@ COMMENT ON FUNCTION coord.repair_logins(p_password_restored text[]) IS 'Admin pa
 CREATE FUNCTION coord.require_read_committed() RETURNS void
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0056_require_read_committed.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0056_require_read_committed.sql
 
 
 ALTER FUNCTION coord.require_read_committed() OWNER TO coord_owner;
@@ -4786,7 +4813,7 @@ COMMENT ON FUNCTION coord.require_read_committed() IS 'CO213 unless the transact
 CREATE FUNCTION coord.result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.result
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0017_result.sql
+    AS $$ … $$;  -- plpgsql/coord/kernel/0017_result.sql
 
 
 ALTER FUNCTION coord.result(p_code text, p_reason text, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
@@ -4805,7 +4832,7 @@ COMMENT ON FUNCTION coord.result(p_code text, p_reason text, p_details jsonb, p_
 CREATE FUNCTION coord.retry_backoff(p_attempt integer) RETURNS interval
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0093_retry_backoff.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0093_retry_backoff.sql
 
 
 ALTER FUNCTION coord.retry_backoff(p_attempt integer) OWNER TO coord_owner;
@@ -4824,7 +4851,7 @@ COMMENT ON FUNCTION coord.retry_backoff(p_attempt integer) IS 'Delay before retr
 CREATE FUNCTION coord.revoke_token(p_tenant_id uuid, p_token_id uuid) RETURNS api.result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0073_revoke_token.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0073_revoke_token.sql
 
 
 ALTER FUNCTION coord.revoke_token(p_tenant_id uuid, p_token_id uuid) OWNER TO coord_owner;
@@ -4843,7 +4870,7 @@ COMMENT ON FUNCTION coord.revoke_token(p_tenant_id uuid, p_token_id uuid) IS 'Re
 CREATE FUNCTION coord.seed_alert_rules(p_tenant_id uuid) RETURNS integer
     LANGUAGE sql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0170_seed_alert_rules.sql
+    AS $$ … $$;  -- plpgsql/coord/alerts/0177_seed_alert_rules.sql
 
 
 ALTER FUNCTION coord.seed_alert_rules(p_tenant_id uuid) OWNER TO coord_owner;
@@ -4852,7 +4879,7 @@ ALTER FUNCTION coord.seed_alert_rules(p_tenant_id uuid) OWNER TO coord_owner;
 -- Name: FUNCTION seed_alert_rules(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.seed_alert_rules(p_tenant_id uuid) IS 'Adds the default alert rules (guardrail-blocks, policy-denials, revoked-token-use, login-drift) the tenant lacks; returns how many it added.';
+COMMENT ON FUNCTION coord.seed_alert_rules(p_tenant_id uuid) IS 'Adds the shipped alert rules (coord.shipped_alert_rules) the tenant lacks; returns how many it added.';
 
 
 --
@@ -4862,7 +4889,7 @@ COMMENT ON FUNCTION coord.seed_alert_rules(p_tenant_id uuid) IS 'Adds the defaul
 CREATE FUNCTION coord.seed_guardrails(p_tenant_id uuid) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0155_seed_guardrails.sql
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0155_seed_guardrails.sql
 
 
 ALTER FUNCTION coord.seed_guardrails(p_tenant_id uuid) OWNER TO coord_owner;
@@ -4875,41 +4902,60 @@ COMMENT ON FUNCTION coord.seed_guardrails(p_tenant_id uuid) IS 'Keeps a tenant''
 
 
 --
--- Name: session_lease_floor(api.principal_info); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: seed_profiles(uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.session_lease_floor(p_me api.principal_info) RETURNS interval
+CREATE FUNCTION coord.seed_profiles(p_tenant_id uuid) RETURNS integer
+    LANGUAGE sql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/profiles/0139_seed_profiles.sql
+
+
+ALTER FUNCTION coord.seed_profiles(p_tenant_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION seed_profiles(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.seed_profiles(p_tenant_id uuid) IS 'Adds the shipped profiles (coord.shipped_profiles) the tenant lacks, the default one under the id the tenant names; returns how many it added.';
+
+
+--
+-- Name: session_lease_floor(coord.caller); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.session_lease_floor(p_me coord.caller) RETURNS interval
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0107_session_lease_floor.sql
+    AS $$ … $$;  -- plpgsql/coord/sessions/0107_session_lease_floor.sql
 
 
-ALTER FUNCTION coord.session_lease_floor(p_me api.principal_info) OWNER TO coord_owner;
-
---
--- Name: FUNCTION session_lease_floor(p_me api.principal_info); Type: COMMENT; Schema: coord; Owner: coord_owner
---
-
-COMMENT ON FUNCTION coord.session_lease_floor(p_me api.principal_info) IS 'How long the caller''s session still lives (0 without a live session), at most the profile''s max_lock_ttl: the minimum lifetime of leases and claims taken in it.';
-
+ALTER FUNCTION coord.session_lease_floor(p_me coord.caller) OWNER TO coord_owner;
 
 --
--- Name: session_refusal(api.principal_info); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION session_lease_floor(p_me coord.caller); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.session_refusal(p_me api.principal_info) RETURNS text
+COMMENT ON FUNCTION coord.session_lease_floor(p_me coord.caller) IS 'How long the caller''s session still lives (0 without a live session), at most the profile''s max_lock_ttl: the minimum lifetime of leases and claims taken in it.';
+
+
+--
+-- Name: session_refusal(coord.caller); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.session_refusal(p_me coord.caller) RETURNS text
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0094_session_refusal.sql
+    AS $$ … $$;  -- plpgsql/coord/sessions/0094_session_refusal.sql
 
 
-ALTER FUNCTION coord.session_refusal(p_me api.principal_info) OWNER TO coord_owner;
+ALTER FUNCTION coord.session_refusal(p_me coord.caller) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION session_refusal(p_me api.principal_info); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION session_refusal(p_me coord.caller); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.session_refusal(p_me api.principal_info) IS 'Null when the caller has no session or a live one (then locked FOR SHARE until commit, so no cleanup can run under the call); otherwise the reason its session can no longer act (an expired one is cleaned up first).';
+COMMENT ON FUNCTION coord.session_refusal(p_me coord.caller) IS 'Null when the caller has no session or a live one (then locked FOR SHARE until commit, so no cleanup can run under the call); otherwise the reason its session can no longer act (an expired one is cleaned up first).';
 
 
 --
@@ -4919,7 +4965,7 @@ COMMENT ON FUNCTION coord.session_refusal(p_me api.principal_info) IS 'Null when
 CREATE FUNCTION coord.session_result(p_code text DEFAULT NULL::text, p_session_id uuid DEFAULT NULL::uuid, p_reason text DEFAULT NULL::text, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.session_result
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0022_session_result.sql
+    AS $$ … $$;  -- plpgsql/coord/sessions/0022_session_result.sql
 
 
 ALTER FUNCTION coord.session_result(p_code text, p_session_id uuid, p_reason text, p_expires_at timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
@@ -4938,7 +4984,7 @@ COMMENT ON FUNCTION coord.session_result(p_code text, p_session_id uuid, p_reaso
 CREATE FUNCTION coord.set_agent_profile(p_tenant_id uuid, p_agent_id uuid, p_agent text, p_profile text, p_reason text DEFAULT NULL::text, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0137_set_agent_profile.sql
+    AS $$ … $$;  -- plpgsql/coord/profiles/0137_set_agent_profile.sql
 
 
 ALTER FUNCTION coord.set_agent_profile(p_tenant_id uuid, p_agent_id uuid, p_agent text, p_profile text, p_reason text, p_authz authz.decision) OWNER TO coord_owner;
@@ -4957,7 +5003,7 @@ COMMENT ON FUNCTION coord.set_agent_profile(p_tenant_id uuid, p_agent_id uuid, p
 CREATE FUNCTION coord.set_login_defaults(p_role text, p_settings text[]) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0182_set_login_defaults.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0182_set_login_defaults.sql
 
 
 ALTER FUNCTION coord.set_login_defaults(p_role text, p_settings text[]) OWNER TO coord_owner;
@@ -4970,22 +5016,22 @@ COMMENT ON FUNCTION coord.set_login_defaults(p_role text, p_settings text[]) IS 
 
 
 --
--- Name: submit_task_specs(api.principal_info, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: submit_task_specs(coord.caller, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.submit_task_specs(p_me api.principal_info, p_specs jsonb) RETURNS SETOF api.task_result
+CREATE FUNCTION coord.submit_task_specs(p_me coord.caller, p_specs jsonb) RETURNS SETOF api.task_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0100_submit_task_specs.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0100_submit_task_specs.sql
 
 
-ALTER FUNCTION coord.submit_task_specs(p_me api.principal_info, p_specs jsonb) OWNER TO coord_owner;
+ALTER FUNCTION coord.submit_task_specs(p_me coord.caller, p_specs jsonb) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION submit_task_specs(p_me api.principal_info, p_specs jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION submit_task_specs(p_me coord.caller, p_specs jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.submit_task_specs(p_me api.principal_info, p_specs jsonb) IS 'Validates a batch of task specs (CO401-CO419), orders it by its internal dependencies, locks existing prerequisites, inserts the tasks and their dependency edges; one result per spec, in input order.';
+COMMENT ON FUNCTION coord.submit_task_specs(p_me coord.caller, p_specs jsonb) IS 'Validates a batch of task specs (CO401-CO419), orders it by its internal dependencies, locks existing prerequisites, inserts the tasks and their dependency edges; one result per spec, in input order.';
 
 
 --
@@ -4995,7 +5041,7 @@ COMMENT ON FUNCTION coord.submit_task_specs(p_me api.principal_info, p_specs jso
 CREATE FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks boolean) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0102_sweep.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0102_sweep.sql
 
 
 ALTER FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks boolean) OWNER TO coord_owner;
@@ -5008,22 +5054,22 @@ COMMENT ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks boole
 
 
 --
--- Name: take_task_leases(api.principal_info, bigint, text[], interval, timestamp with time zone, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: take_task_leases(coord.caller, bigint, text[], interval, timestamp with time zone, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.take_task_leases(p_me api.principal_info, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) RETURNS jsonb
+CREATE FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0101_take_task_leases.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0101_take_task_leases.sql
 
 
-ALTER FUNCTION coord.take_task_leases(p_me api.principal_info, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) OWNER TO coord_owner;
+ALTER FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION take_task_leases(p_me api.principal_info, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.take_task_leases(p_me api.principal_info, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) IS 'All-or-nothing exclusive leases for a claimed task, in sorted order, each audited with the lease decision p_decision; {path: fence} or null when one is busy (the caller rolls back).';
+COMMENT ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) IS 'All-or-nothing exclusive leases for a claimed task, in sorted order, each audited with the lease decision p_decision; {path: fence} or null when one is busy (the caller rolls back).';
 
 
 --
@@ -5033,7 +5079,7 @@ COMMENT ON FUNCTION coord.take_task_leases(p_me api.principal_info, p_task_id bi
 CREATE FUNCTION coord.task_channel(p_tenant_id uuid) RETURNS text
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0109_task_channel.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0109_task_channel.sql
 
 
 ALTER FUNCTION coord.task_channel(p_tenant_id uuid) OWNER TO coord_owner;
@@ -5052,7 +5098,7 @@ COMMENT ON FUNCTION coord.task_channel(p_tenant_id uuid) IS 'LISTEN channel on w
 CREATE FUNCTION coord.task_result(p_code text DEFAULT NULL::text, p_task_id bigint DEFAULT NULL::bigint, p_reason text DEFAULT NULL::text, p_state text DEFAULT NULL::text, p_claim bigint DEFAULT NULL::bigint, p_attempt integer DEFAULT NULL::integer, p_run_after timestamp with time zone DEFAULT NULL::timestamp with time zone, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.task_result
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0018_task_result.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0018_task_result.sql
 
 
 ALTER FUNCTION coord.task_result(p_code text, p_task_id bigint, p_reason text, p_state text, p_claim bigint, p_attempt integer, p_run_after timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
@@ -5071,7 +5117,7 @@ COMMENT ON FUNCTION coord.task_result(p_code text, p_task_id bigint, p_reason te
 CREATE FUNCTION coord.tg_alerts__transition() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0171_tg_alerts__transition.sql
+    AS $$ … $$;  -- plpgsql/coord/alerts/0171_tg_alerts__transition.sql
 
 
 ALTER FUNCTION coord.tg_alerts__transition() OWNER TO coord_owner;
@@ -5090,7 +5136,7 @@ COMMENT ON FUNCTION coord.tg_alerts__transition() IS 'Trigger: an open alert may
 CREATE FUNCTION coord.tg_locks__audit_direct_change() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0080_tg_locks__audit_direct_change.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0080_tg_locks__audit_direct_change.sql
 
 
 ALTER FUNCTION coord.tg_locks__audit_direct_change() OWNER TO coord_owner;
@@ -5109,7 +5155,7 @@ COMMENT ON FUNCTION coord.tg_locks__audit_direct_change() IS 'Trigger: audits IN
 CREATE FUNCTION coord.tg_locks__audit_truncate() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0081_tg_locks__audit_truncate.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0081_tg_locks__audit_truncate.sql
 
 
 ALTER FUNCTION coord.tg_locks__audit_truncate() OWNER TO coord_owner;
@@ -5128,7 +5174,7 @@ COMMENT ON FUNCTION coord.tg_locks__audit_truncate() IS 'Trigger: audits TRUNCAT
 CREATE FUNCTION coord.tg_tasks__submitted() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0090_tg_tasks__submitted.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0090_tg_tasks__submitted.sql
 
 
 ALTER FUNCTION coord.tg_tasks__submitted() OWNER TO coord_owner;
@@ -5147,7 +5193,7 @@ COMMENT ON FUNCTION coord.tg_tasks__submitted() IS 'Trigger: audits (task.submit
 CREATE FUNCTION coord.tg_tasks__transition() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0098_tg_tasks__transition.sql
+    AS $$ … $$;  -- plpgsql/coord/queue/0098_tg_tasks__transition.sql
 
 
 ALTER FUNCTION coord.tg_tasks__transition() OWNER TO coord_owner;
@@ -5166,7 +5212,7 @@ COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal ta
 CREATE FUNCTION coord.token_result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_principal_id uuid DEFAULT NULL::uuid, p_principal_name text DEFAULT NULL::text, p_tenant_name text DEFAULT NULL::text, p_role text DEFAULT NULL::text, p_token_id uuid DEFAULT NULL::uuid, p_token text DEFAULT NULL::text, p_scopes text[] DEFAULT NULL::text[], p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.token_grant
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0023_token_result.sql
+    AS $$ … $$;  -- plpgsql/coord/identity/0023_token_result.sql
 
 
 ALTER FUNCTION coord.token_result(p_code text, p_reason text, p_principal_id uuid, p_principal_name text, p_tenant_name text, p_role text, p_token_id uuid, p_token text, p_scopes text[], p_expires_at timestamp with time zone, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
@@ -5185,7 +5231,7 @@ COMMENT ON FUNCTION coord.token_result(p_code text, p_reason text, p_principal_i
 CREATE FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint DEFAULT NULL::bigint) RETURNS api.lock_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0060_try_acquire_lock.sql
+    AS $$ … $$;  -- plpgsql/coord/locks/0060_try_acquire_lock.sql
 
 
 ALTER FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) OWNER TO coord_owner;
@@ -5201,10 +5247,10 @@ COMMENT ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p
 -- Name: try_principal(); Type: FUNCTION; Schema: coord; Owner: coord_auth
 --
 
-CREATE FUNCTION coord.try_principal() RETURNS api.principal_info
+CREATE FUNCTION coord.try_principal() RETURNS coord.caller
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0031_try_principal.sql
+    AS $$ … $$;  -- plpgsql/coord/caller/0031_try_principal.sql
 
 
 ALTER FUNCTION coord.try_principal() OWNER TO coord_auth;
@@ -5220,10 +5266,10 @@ COMMENT ON FUNCTION coord.try_principal() IS 'The vouched principal of this tran
 -- Name: verify_token(text); Type: FUNCTION; Schema: coord; Owner: coord_auth
 --
 
-CREATE FUNCTION coord.verify_token(p_token text) RETURNS api.principal_info
+CREATE FUNCTION coord.verify_token(p_token text) RETURNS coord.caller
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0040_verify_token.sql
+    AS $$ … $$;  -- plpgsql/coord/caller/0040_verify_token.sql
 
 
 ALTER FUNCTION coord.verify_token(p_token text) OWNER TO coord_auth;
@@ -5242,7 +5288,7 @@ COMMENT ON FUNCTION coord.verify_token(p_token text) IS 'The principal an opaque
 CREATE FUNCTION coord.vouch_mac(p_claims text) RETURNS text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/0030_vouch_mac.sql
+    AS $$ … $$;  -- plpgsql/coord/caller/0030_vouch_mac.sql
 
 
 ALTER FUNCTION coord.vouch_mac(p_claims text) OWNER TO coord_auth;
@@ -5495,7 +5541,7 @@ COMMENT ON COLUMN audit.restored_events.event IS 'The canonical event (audit.can
 
 CREATE VIEW authz.actions AS
   -- columns: action text, scope text, roles text[], mutating boolean, description text
-  … ;  -- plpgsql/authz/0200_actions.sql
+  … ;  -- plpgsql/authz/gate/0200_actions.sql
 
 
 ALTER VIEW authz.actions OWNER TO coord_owner;
@@ -5513,7 +5559,7 @@ COMMENT ON VIEW authz.actions IS 'Action registry of the policy gate: required t
 
 CREATE VIEW authz.guard_verbs AS
   -- columns: program text, args text, flags_any text[], flags_none text[], action text, target text
-  … ;  -- plpgsql/authz/0215_guard_verbs.sql
+  … ;  -- plpgsql/authz/guardrails/0215_guard_verbs.sql
 
 
 ALTER VIEW authz.guard_verbs OWNER TO coord_owner;
@@ -5531,7 +5577,7 @@ COMMENT ON VIEW authz.guard_verbs IS 'Guardrail knowledge (product data): which 
 
 CREATE VIEW authz.guard_vocabulary AS
   -- columns: kind text, name text, meaning text
-  … ;  -- plpgsql/authz/0217_guard_vocabulary.sql
+  … ;  -- plpgsql/authz/guardrails/0217_guard_vocabulary.sql
 
 
 ALTER VIEW authz.guard_vocabulary OWNER TO coord_owner;
@@ -5829,7 +5875,7 @@ ALTER TABLE authz.network_rules ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
 
 CREATE VIEW authz.shipped_guardrails AS
   -- columns: name text, category text, applies_to text, actions text[], targets text[], pattern text, severity text, override_trust integer, mode text, description text
-  … ;  -- plpgsql/authz/0216_shipped_guardrails.sql
+  … ;  -- plpgsql/authz/guardrails/0216_shipped_guardrails.sql
 
 
 ALTER VIEW authz.shipped_guardrails OWNER TO coord_owner;
@@ -6028,7 +6074,7 @@ COMMENT ON TABLE coord.clock IS 'One row; offset_by shifts coord.now() so tests 
 
 CREATE VIEW coord.error_registry AS
   -- columns: code text, name text, origin text, http_status integer, exit_code integer, message text, hint text
-  … ;  -- plpgsql/coord/0010_error_registry.sql
+  … ;  -- plpgsql/coord/kernel/0010_error_registry.sql
 
 
 ALTER VIEW coord.error_registry OWNER TO coord_owner;
@@ -6343,7 +6389,7 @@ COMMENT ON TABLE coord.loopback IS 'Connection parameters (host=socket dir, port
 
 CREATE VIEW coord.outcome_registry AS
   -- columns: code text, ok boolean, retryable boolean, meaning text, functions text[]
-  … ;  -- plpgsql/coord/0016_outcome_registry.sql
+  … ;  -- plpgsql/coord/kernel/0016_outcome_registry.sql
 
 
 ALTER VIEW coord.outcome_registry OWNER TO coord_owner;
@@ -6511,6 +6557,42 @@ COMMENT ON CONSTRAINT sessions_end_check ON coord.sessions IS 'An ended session 
 
 
 --
+-- Name: shipped_alert_rules; Type: VIEW; Schema: coord; Owner: coord_owner
+--
+
+CREATE VIEW coord.shipped_alert_rules AS
+  -- columns: name text, action_pattern text, decisions text[], threshold integer, within interval, severity text, description text
+  … ;  -- plpgsql/coord/alerts/0176_shipped_alert_rules.sql
+
+
+ALTER VIEW coord.shipped_alert_rules OWNER TO coord_owner;
+
+--
+-- Name: VIEW shipped_alert_rules; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON VIEW coord.shipped_alert_rules IS 'The shipped alert rules (product data): copied into every new tenant by coord.seed_alert_rules.';
+
+
+--
+-- Name: shipped_profiles; Type: VIEW; Schema: coord; Owner: coord_owner
+--
+
+CREATE VIEW coord.shipped_profiles AS
+  -- columns: name text, trust_level smallint, max_concurrent_tasks integer, is_default boolean, description text
+  … ;  -- plpgsql/coord/profiles/0138_shipped_profiles.sql
+
+
+ALTER VIEW coord.shipped_profiles OWNER TO coord_owner;
+
+--
+-- Name: VIEW shipped_profiles; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON VIEW coord.shipped_profiles IS 'The shipped profiles (product data): copied into every new tenant by coord.seed_profiles; the one marked is_default is the tenant''s default.';
+
+
+--
 -- Name: task_dependencies; Type: TABLE; Schema: coord; Owner: coord_owner
 --
 
@@ -6539,7 +6621,7 @@ COMMENT ON TABLE coord.task_dependencies IS 'Edges task -> prerequisite. Acyclic
 
 CREATE VIEW coord.task_details AS
   -- columns: tenant_id uuid, id bigint, task api.task, state coord.task_state, kind text
-  … ;  -- plpgsql/coord/0106_task_details.sql
+  … ;  -- plpgsql/coord/queue/0106_task_details.sql
 
 
 ALTER VIEW coord.task_details OWNER TO coord_owner;
@@ -8924,10 +9006,10 @@ REVOKE ALL ON FUNCTION authz.noted(p_decision authz.decision) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION object_refusal(p_action text, p_principal coord.caller, p_profile coord.profiles, p_trust smallint, p_context jsonb); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.object_refusal(p_action text, p_principal api.principal_info, p_profile coord.profiles, p_trust smallint, p_context jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.object_refusal(p_action text, p_principal coord.caller, p_profile coord.profiles, p_trust smallint, p_context jsonb) FROM PUBLIC;
 
 
 --
@@ -9064,10 +9146,10 @@ REVOKE ALL ON FUNCTION coord.check_list(p_value anyarray, p_what text) FROM PUBL
 
 
 --
--- Name: FUNCTION check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION check_live_claim(p_me coord.caller, p_task_id bigint, p_claim bigint, p_completing boolean); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.check_live_claim(p_me api.principal_info, p_task_id bigint, p_claim bigint, p_completing boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.check_live_claim(p_me coord.caller, p_task_id bigint, p_claim bigint, p_completing boolean) FROM PUBLIC;
 
 
 --
@@ -9113,10 +9195,10 @@ REVOKE ALL ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id 
 
 
 --
--- Name: FUNCTION claim_tasks_as(p_me api.principal_info, p_kinds text[], p_lease interval, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.claim_tasks_as(p_me api.principal_info, p_kinds text[], p_lease interval, p_limit integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer) FROM PUBLIC;
 
 
 --
@@ -9141,10 +9223,10 @@ REVOKE ALL ON FUNCTION coord.clock_now() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION count_call(p_me api.principal_info, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION count_call(p_me coord.caller, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.count_call(p_me api.principal_info, p_limit integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.count_call(p_me coord.caller, p_limit integer) FROM PUBLIC;
 
 
 --
@@ -9177,10 +9259,10 @@ REVOKE ALL ON FUNCTION coord.drop_task_leases(p_task_id bigint) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION effective_profile(p_me api.principal_info); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION effective_profile(p_me coord.caller); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.effective_profile(p_me api.principal_info) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.effective_profile(p_me coord.caller) FROM PUBLIC;
 
 
 --
@@ -9557,10 +9639,10 @@ REVOKE ALL ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text
 
 
 --
--- Name: FUNCTION locks_over_limit(p_me api.principal_info, p_paths text[]); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION locks_over_limit(p_me coord.caller, p_paths text[]); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.locks_over_limit(p_me api.principal_info, p_paths text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) FROM PUBLIC;
 
 
 --
@@ -9748,17 +9830,24 @@ REVOKE ALL ON FUNCTION coord.seed_guardrails(p_tenant_id uuid) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION session_lease_floor(p_me api.principal_info); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION seed_profiles(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.session_lease_floor(p_me api.principal_info) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.seed_profiles(p_tenant_id uuid) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION session_refusal(p_me api.principal_info); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION session_lease_floor(p_me coord.caller); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.session_refusal(p_me api.principal_info) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.session_lease_floor(p_me coord.caller) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION session_refusal(p_me coord.caller); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.session_refusal(p_me coord.caller) FROM PUBLIC;
 
 
 --
@@ -9783,10 +9872,10 @@ REVOKE ALL ON FUNCTION coord.set_login_defaults(p_role text, p_settings text[]) 
 
 
 --
--- Name: FUNCTION submit_task_specs(p_me api.principal_info, p_specs jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION submit_task_specs(p_me coord.caller, p_specs jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.submit_task_specs(p_me api.principal_info, p_specs jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.submit_task_specs(p_me coord.caller, p_specs jsonb) FROM PUBLIC;
 
 
 --
@@ -9797,10 +9886,10 @@ REVOKE ALL ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks bo
 
 
 --
--- Name: FUNCTION take_task_leases(p_me api.principal_info, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.take_task_leases(p_me api.principal_info, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) FROM PUBLIC;
 
 
 --

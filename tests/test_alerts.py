@@ -46,6 +46,10 @@ def test_every_tenant_gets_the_default_rules(db: psycopg.Connection) -> None:
     rules = db.execute("select name, action_pattern, decisions, threshold, within::text, severity, enabled "
                        "from coord.alert_rules where tenant_id = %s order by name", (tenant,)).fetchall()
     assert {r[0] for r in rules} == DEFAULT_RULES
+    # The tenant's rules are the shipped ones, column for column.
+    shipped = db.execute("select name, action_pattern, decisions, threshold, within::text, severity, true "
+                         "from coord.shipped_alert_rules order by name").fetchall()
+    assert rules == shipped
     assert ("revoked-token-use", "auth.revoked_token", ["refused"], 1, "00:01:00", "critical", True) in rules
     assert ("login-drift", "login.check", ["refused"], 1, "00:01:00", "critical", True) in rules
     # The migrations' blocks for tenants that existed before them give them exactly the same rules.

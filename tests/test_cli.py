@@ -147,9 +147,19 @@ def test_demo_runs_and_shows_the_story(data_dir: Path) -> None:
 
 
 def test_docs_are_current(data_dir: Path) -> None:
-    checked = coord("docs", "--check", "--out-dir", str(Path(__file__).parent.parent / "docs"),
-                    "--data-dir", str(data_dir))
+    """coord docs describes a fresh install of the tree, whatever the configured database holds:
+    an object only that database has does not reach the docs, and the scratch database is gone."""
+    up = as_json(coord("up", "--data-dir", str(data_dir), "--json"))
+    with psycopg.connect(up["admin_dsn"], autocommit=True) as conn:
+        conn.execute("create function api.only_here() returns int language sql as 'select 1'")
+        try:
+            checked = coord("docs", "--check", "--out-dir", str(Path(__file__).parent.parent / "docs"),
+                            "--data-dir", str(data_dir))
+            left = conn.execute("select count(*) from pg_database where datname like 'coord_docs_%'").fetchone()
+        finally:
+            conn.execute("drop function api.only_here()")
     assert checked.exit_code == 0, checked.stderr
+    assert left == (0,)
 
 
 def test_apply_a_team_file(data_dir: Path, tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ import pglast
 import pytest
 
 ROOT = Path(__file__).parent.parent
-API_FILES = sorted((ROOT / "plpgsql" / "api").glob("*.sql"))
-INTERNAL_FILES = sorted(p for schema in ("coord", "audit", "authz") for p in (ROOT / "plpgsql" / schema).glob("*.sql"))
+API_FILES = sorted((ROOT / "plpgsql" / "api").rglob("*.sql"))
+INTERNAL_FILES = sorted(p for schema in ("coord", "audit", "authz") for p in (ROOT / "plpgsql" / schema).rglob("*.sql"))
 # Identity plumbing: they set transaction-local settings, never rows.
 IDENTITY = {"authenticate", "pre_request", "login"}
 # The gate itself: authz.gate writes the audit event of a refusal and authz.decide counts an
@@ -166,7 +166,7 @@ def test_mutating_api_functions_pass_the_gate_before_they_write(path: Path) -> N
 def test_only_the_gates_call_decide() -> None:
     """One gate: api and coord functions reach authz.decide only through authz.gate (results)
     and authz.require_read (reads), never on their own."""
-    callers = sorted(f"{p.parent.name}.{_name_and_body(p.read_text())[0]}"
+    callers = sorted(f"{p.relative_to(ROOT / 'plpgsql').parts[0]}.{_name_and_body(p.read_text())[0]}"
                      for p in API_FILES + INTERNAL_FILES if re.search(r"\bauthz\.decide\s*\(", p.read_text()))
     assert callers == ["authz.decide", "authz.gate", "authz.require_read"]
 
@@ -229,19 +229,19 @@ def test_the_writer_set_is_derived_not_listed() -> None:
             "session_refusal", "check_live_claim", "release_claim"} <= found
     assert not {"decide", "gate", "normalize_path", "check_kind", "now", "principal", "result"} & found
     # ... and the gate's writes are the rate counter and the refusal's audit event, nothing else.
-    decide = (ROOT / "plpgsql" / "authz" / "0202_decide.sql").read_text()
+    decide = (ROOT / "plpgsql" / "authz" / "gate" / "0202_decide.sql").read_text()
     assert {c for c in CALL.findall(decide) if c in found | {"count_call"}} == {"count_call"}
-    gate = (ROOT / "plpgsql" / "authz" / "0204_gate.sql").read_text()
+    gate = (ROOT / "plpgsql" / "authz" / "gate" / "0204_gate.sql").read_text()
     assert {c for c in CALL.findall(gate) if c in found | {"count_call"}} == {"record"}
-    assert re.findall(r"insert\s+into\s+([\w.]+)", (ROOT / "plpgsql" / "coord" / "0132_count_call.sql").read_text()) \
-        == ["coord.call_counts"]
+    count_call = (ROOT / "plpgsql" / "coord" / "profiles" / "0132_count_call.sql").read_text()
+    assert re.findall(r"insert\s+into\s+([\w.]+)", count_call) == ["coord.call_counts"]
 
 
 def test_only_authz_makes_decisions() -> None:
     """No policy outside authz: api, coord and audit functions take decisions from the gate and
     never build one (a deny decision assembled inline is a policy rule the gate does not know)."""
     builds = re.compile(r"row\s*\(\s*(true|false)\s*,\s*'(allow|deny)'|::\s*authz\.decision\b", re.I)
-    offenders = [f"{p.parent.name}/{p.name}" for p in API_FILES + INTERNAL_FILES
-                 if p.parent.name != "authz" and builds.search(p.read_text())]
+    offenders = [str(p.relative_to(ROOT / "plpgsql")) for p in API_FILES + INTERNAL_FILES
+                 if p.relative_to(ROOT / "plpgsql").parts[0] != "authz" and builds.search(p.read_text())]
     assert offenders == []
     assert builds.search("v_decision := row(false, 'deny', 'native', 'task.not_submitter', 'x');")

@@ -29,7 +29,7 @@ from tests.conftest import make_principal
 
 ROOT = Path(__file__).parent.parent
 FUNCTION = re.compile(r"create or replace function (\w+)\.(\w+)\s*\(", re.I)
-SOURCES = sorted(p for p in (ROOT / "plpgsql").glob("*/*.sql") if FUNCTION.search(p.read_text()))
+SOURCES = sorted(p for p in (ROOT / "plpgsql").rglob("*.sql") if FUNCTION.search(p.read_text()))
 CONSTRUCTOR = re.compile(r"create or replace function coord\.(\w+)\(\s*p_code text\b", re.I)
 RETURNS = re.compile(r"^returns (setof )?([\w.]+)", re.I | re.M)
 CALL = re.compile(r"\b(?:public)\.(\w+)\s*\(")

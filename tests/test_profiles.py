@@ -34,10 +34,19 @@ def _rules(db: psycopg.Connection, action: str) -> list[str]:
                                      "and txid = pg_current_xact_id() order by id", (action,))]
 
 
+def operator_of_fresh(agent_factory: Any) -> Client:
+    return agent_factory(tenant="fresh-tenant", role="operator")[1]
+
+
 def test_every_tenant_has_an_explicit_default_profile(db: psycopg.Connection, agent_factory: Any) -> None:
     _, agent = agent_factory(tenant="fresh-tenant")
     mine = agent.my_profile()
     assert (mine.name, mine.trust_level, mine.is_default, mine.max_concurrent_tasks) == ("standard", 2, True, 64)
+    # The tenant's profiles are the shipped ones, and its default is the shipped default.
+    shipped = db.execute("select name, trust_level, max_concurrent_tasks, is_default, description "
+                         "from coord.shipped_profiles order by name").fetchall()
+    assert [(p.name, p.trust_level, p.max_concurrent_tasks, p.is_default, p.description)
+            for p in operator_of_fresh(agent_factory).list_profiles()] == shipped
     assert db.execute("select count(*) from coord.tenants where default_profile_id is null").fetchone()[0] == 0
     # The default is the tenant's, never another agent's profile.
     _, sibling = agent_factory(tenant="fresh-tenant")

@@ -14,7 +14,7 @@ from pglast import ast
 from pglast.visitors import Visitor
 
 ROOT = Path(__file__).parent.parent
-OBJECT_FILES = sorted((ROOT / "plpgsql").glob("*/*.sql"))
+OBJECT_FILES = sorted((ROOT / "plpgsql").rglob("*.sql"))
 RLS_FILES = sorted((ROOT / "rls").glob("*.sql"))
 ERROR_LEVEL = 21  # elog ERROR
 OPT_ERRCODE = 0
@@ -87,7 +87,7 @@ def _plpgsql_functions(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                 yield stmt.funcname[-1].sval, pglast.parse_plpgsql(source)
 
 
-@pytest.mark.parametrize("path", OBJECT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", OBJECT_FILES, ids=lambda p: str(p.relative_to(ROOT / "plpgsql")))
 def test_one_object_per_file_named_after_it(path: Path) -> None:
     creates = [s.stmt for s in _statements(path)
                if isinstance(s.stmt, (ast.CreateFunctionStmt, ast.ViewStmt, ast.CreateTrigStmt))]
@@ -96,14 +96,14 @@ def test_one_object_per_file_named_after_it(path: Path) -> None:
     obj = objects[0]
     schema, name = ((obj.funcname[0].sval, obj.funcname[-1].sval) if isinstance(obj, ast.CreateFunctionStmt)
                     else (obj.view.schemaname, obj.view.relname))
-    assert schema == path.parent.name, f"{path} defines an object in schema {schema}"
+    assert schema == path.relative_to(ROOT / "plpgsql").parts[0], f"{path} defines an object in schema {schema}"
     assert re.fullmatch(rf"\d{{4}}_{re.escape(name)}\.sql", path.name), f"{path.name} should be named NNNN_{name}.sql"
     others = {type(s.stmt).__name__ for s in _statements(path)} - {
         "CreateFunctionStmt", "ViewStmt", "CommentStmt", "GrantStmt", "CreateTrigStmt", "AlterTableStmt"}
     assert not others, f"{path.name} holds more than its object, comment and grants: {others}"
 
 
-@pytest.mark.parametrize("path", OBJECT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", OBJECT_FILES, ids=lambda p: str(p.relative_to(ROOT / "plpgsql")))
 def test_no_dynamic_sql_built_by_concatenation(path: Path) -> None:
     problems = []
     for function, tree in _plpgsql_functions(path):
@@ -118,7 +118,7 @@ def test_no_dynamic_sql_built_by_concatenation(path: Path) -> None:
     assert problems == []
 
 
-@pytest.mark.parametrize("path", OBJECT_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", OBJECT_FILES, ids=lambda p: str(p.relative_to(ROOT / "plpgsql")))
 def test_every_raised_error_has_a_code(path: Path) -> None:
     bare = []
     for function, tree in _plpgsql_functions(path):
@@ -169,3 +169,73 @@ def test_the_checks_see_the_statements_they_check() -> None:
                 for key in found:
                     found[key] += key in node
     assert found["PLpgSQL_stmt_dynexecute"] >= 5 and found["PLpgSQL_stmt_raise"] >= 3, found
+
+
+# --- rooms: one folder per domain, each saying what it calls --------------------------------------
+
+_CALL = re.compile(r"\b(coord|authz|audit|api)\.([a-z_0-9]+)\s*\(")
+_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_COMMENT = re.compile(r"--[^\n]*")
+
+
+def _domains() -> dict[str, Path]:
+    return {f"{p.parent.name}/{p.name}": p for p in sorted((ROOT / "plpgsql").glob("*/*")) if p.is_dir()}
+
+
+def _calls_between_domains() -> dict[str, set[str]]:
+    """Which domain folders the code of each domain folder calls (functions named schema.name(...)
+    outside string literals and comments)."""
+    where = {f"{path.relative_to(ROOT / 'plpgsql').parts[0]}.{path.stem.split('_', 1)[1]}":
+             "/".join(path.relative_to(ROOT / "plpgsql").parts[:2]) for path in OBJECT_FILES}
+    calls: dict[str, set[str]] = {domain: set() for domain in _domains()}
+    for path in OBJECT_FILES:
+        domain = "/".join(path.relative_to(ROOT / "plpgsql").parts[:2])
+        text = _LITERAL.sub("''", _COMMENT.sub("", path.read_text()))
+        for schema, name in _CALL.findall(text):
+            target = where.get(f"{schema}.{name}")
+            if target and target != domain:
+                calls[domain].add(target)
+    return calls
+
+
+def test_every_file_lives_in_a_domain_folder_with_a_readme() -> None:
+    loose = [str(p.relative_to(ROOT)) for p in OBJECT_FILES if len(p.relative_to(ROOT / "plpgsql").parts) != 3]
+    assert loose == [], "plpgsql files live in plpgsql/<schema>/<domain>/"
+    missing = [domain for domain, folder in _domains().items() if not (folder / "README.md").is_file()]
+    assert missing == [], f"each domain folder says what it owns in a README.md: {missing}"
+
+
+def test_each_domain_calls_only_what_its_readme_names() -> None:
+    undeclared = {}
+    for domain, targets in _calls_between_domains().items():
+        readme = (_domains()[domain] / "README.md").read_text()
+        line = next((line for line in readme.splitlines() if line.startswith("Calls: ")), "Calls: ")
+        declared = {d.strip() for d in line.removeprefix("Calls: ").split(",")}
+        if targets - declared:
+            undeclared[domain] = sorted(targets - declared)
+    assert undeclared == {}, "a domain calls folders its README does not name (add them to Calls:, or move the code)"
+
+
+def _cycles(calls: dict[str, set[str]]) -> list[list[str]]:
+    """The groups of domains that reach each other (strongly connected, more than one member)."""
+    reach = {a: set(targets) for a, targets in calls.items()}
+    changed = True
+    while changed:  # transitive closure: a few dozen folders
+        changed = False
+        for a in reach:
+            more = set().union(*(reach.get(b, set()) for b in reach[a])) - reach[a]
+            if more:
+                reach[a] |= more
+                changed = True
+    groups = {frozenset([a] + [b for b in reach[a] if a in reach.get(b, set())]) for a in reach}
+    return sorted(sorted(g) for g in groups if len(g) > 1)
+
+
+def test_the_only_cycles_between_domains_are_the_intended_ones() -> None:
+    # a session owns leases and claims, a claim takes leases, ending a session releases both
+    assert _cycles(_calls_between_domains()) == [["coord/locks", "coord/queue", "coord/sessions"]]
+
+
+def test_the_cycle_check_sees_a_longer_cycle() -> None:
+    calls = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(calls) == [["a", "b", "c"]]

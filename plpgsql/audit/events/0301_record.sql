@@ -1,0 +1,54 @@
+-- Append one audit event in the caller's transaction: it commits or vanishes with the change
+-- it describes. The actor is the verified principal, or the system for sweeps and admin work.
+create or replace function audit.record(
+  p_action text,
+  p_decision text,
+  p_target_type text default null,
+  p_target_id text default null,
+  p_reason text default null,
+  p_details jsonb default '{}',
+  p_authz authz.decision default null,
+  p_severity text default 'info',
+  p_system boolean default false,
+  p_tenant_id uuid default null
+)
+returns bigint
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_principal coord.caller := coord.try_principal();
+  v_system boolean := p_system or v_principal.principal_id is null;
+  v_id bigint;
+begin
+  -- An event caused by a gated call (a task transition) carries the decision that allowed it.
+  if p_authz is null and not v_system then
+    p_authz := authz.statement_decision();
+  end if;
+  insert into audit.events (
+    tenant_id, occurred_at, actor_type, actor_id, actor_name, action, target_type, target_id,
+    decision, engine, rule, reason, severity, details, request
+  ) values (
+    coalesce(p_tenant_id, v_principal.tenant_id),
+    coord.now(),
+    case when v_system then 'system' else v_principal.kind::coord.actor_type end,
+    case when v_system then null else v_principal.principal_id end,
+    case when v_system then 'system' else v_principal.name end,
+    p_action, p_target_type, p_target_id,
+    p_decision, p_authz.engine, p_authz.rule, p_reason, p_severity,
+    coalesce(p_details, '{}')
+      || case when v_system and v_principal.principal_id is not null
+              then jsonb_build_object('on_behalf_of', v_principal.principal_id) else '{}' end
+      || case when p_authz.decision is not null
+              then jsonb_build_object('authz', jsonb_build_object('decision', p_authz.decision, 'reason', p_authz.reason))
+              else '{}' end,
+    audit.request_context()
+  )
+  returning id into v_id;
+  return v_id;
+end;
+$$;
+
+comment on function audit.record(text, text, text, text, text, jsonb, authz.decision, text, boolean, uuid) is 'Appends an audit event in the current transaction. Actor: the vouched principal, or system when p_system or unauthenticated (then p_tenant_id names the tenant). Without p_authz, a principal''s event carries the policy decision of the current statement, if any.';
+revoke all on function audit.record(text, text, text, text, text, jsonb, authz.decision, text, boolean, uuid) from public;

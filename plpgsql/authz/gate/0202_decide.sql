@@ -1,0 +1,97 @@
+-- The policy gate. The principal, its trust and its profile come from the verified identity
+-- only. A deny is a value the caller turns into a result (and audits); it is never an error.
+-- Volatile: an allowed mutating call of an agent with an hourly budget is counted here.
+-- p_context.grants (a JSON array of scopes) names scopes the action would put on tokens it
+-- issues: each must be held by the caller's own token, so nobody mints a broader token. What a
+-- call touches (whose task, which profile, how much trust it hands out) is judged last, by
+-- authz.object_refusal. api functions reach this through authz.gate.
+-- p_within names the action of the call a further decision belongs to (the leases a claim
+-- takes, the leases a heartbeat extends): that call was counted against calls_per_hour and
+-- noted for its events by its own decision, so this one is neither.
+create or replace function authz.decide(
+  p_action text,
+  p_resource text default null,
+  p_context jsonb default '{}',
+  p_within text default null
+)
+returns authz.decision
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_principal coord.caller := coord.principal();
+  v_action record;
+  v_missing text;
+  v_profile coord.profiles;
+  v_trust smallint;
+  v_needed smallint;
+  v_decision authz.decision;
+begin
+  select a.scope, a.roles, a.mutating into v_action from authz.actions as a where a.action = p_action;
+  if not found or (p_within is not null and not exists (select from authz.actions as a where a.action = p_within)) then
+    perform coord.fail('CO501', format('action %s (within %s) is not in authz.actions', p_action, p_within));
+  end if;
+
+  <<rules>>
+  begin
+    if not (v_principal.role = any (v_action.roles)) then
+      v_decision := row(false, 'deny', 'native', 'role.not_allowed',
+        format('role %s may not %s', v_principal.role, p_action));
+      exit rules;
+    end if;
+    if not authz.scope_granted(v_principal.scopes, v_action.scope) then
+      v_decision := row(false, 'deny', 'native', 'scope.missing', format('token lacks scope %s', v_action.scope));
+      exit rules;
+    end if;
+    select string_agg(distinct g, ', ' order by g) into v_missing
+    from jsonb_array_elements_text(case when jsonb_typeof(p_context -> 'grants') = 'array'
+                                        then p_context -> 'grants' else '[]' end) as g
+    where not authz.scope_granted(v_principal.scopes, g);
+    if v_missing is not null then
+      v_decision := row(false, 'deny', 'native', 'scope.escalation',
+        format('token lacks %s, so it cannot issue tokens with it', v_missing));
+      exit rules;
+    end if;
+    if v_principal.role <> 'agent' then
+      v_decision := row(true, 'allow', 'native', 'scope.granted',
+        format('%s may %s with scope %s', v_principal.role, p_action, v_action.scope));
+      exit rules;
+    end if;
+
+    v_profile := coord.effective_profile(v_principal);
+    v_trust := coalesce(v_profile.trust_level, 0);
+    v_needed := authz.min_trust(p_action, v_action.mutating);
+    if v_trust < v_needed then
+      v_decision := row(false, 'deny', 'native', case when v_trust = 0 then 'trust.suspended' else 'trust.too_low' end,
+        format('%s needs trust %s; profile %s has %s', p_action, v_needed, v_profile.name, v_trust));
+      exit rules;
+    end if;
+    v_decision := authz.profile_refusal(p_action, v_profile, p_context);
+    if v_decision.rule is not null then
+      exit rules;
+    end if;
+    if v_action.mutating and v_profile.calls_per_hour is not null and p_within is null
+       and not coord.count_call(v_principal, v_profile.calls_per_hour) then
+      v_decision := row(false, 'deny', 'native', 'profile.rate_limit',
+        format('profile %s allows %s calls per hour; the budget of this hour is spent', v_profile.name,
+               v_profile.calls_per_hour));
+      exit rules;
+    end if;
+    v_decision := authz.object_refusal(p_action, v_principal, v_profile, v_trust, p_context);
+    if v_decision.rule is not null then
+      exit rules;
+    end if;
+    v_decision := row(true, 'allow', 'native', 'profile.allowed',
+      format('trust %s (profile %s) may %s with scope %s', v_trust, v_profile.name, p_action, v_action.scope));
+  end rules;
+
+  if p_within is null then
+    return authz.noted(v_decision);
+  end if;
+  return v_decision;
+end;
+$$;
+
+comment on function authz.decide(text, text, jsonb, text) is 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision.';
+revoke all on function authz.decide(text, text, jsonb, text) from public;

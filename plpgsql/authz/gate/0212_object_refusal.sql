@@ -1,0 +1,39 @@
+-- Rules about what a call touches rather than what it is, for agents, from facts the caller
+-- gathered into the context: a deny naming the rule, or null.
+--   submitted_by       (task.cancel) who submitted the task: below trust 3 an agent cancels only
+--                      its own (SPEC 5.5: elevated agents manage others' tasks);
+--   changes_principal  the principal a change applies to, and
+--   changes_profile    the profile it changes: nobody changes what it acts under;
+--   grants_trust       the trust a change hands out: never above the caller's own.
+create or replace function authz.object_refusal(
+  p_action text,
+  p_principal coord.caller,
+  p_profile coord.profiles,
+  p_trust smallint,
+  p_context jsonb
+)
+returns authz.decision
+language plpgsql
+stable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if p_action = 'task.cancel' and (p_context ->> 'submitted_by')::uuid <> p_principal.principal_id and p_trust < 3 then
+    return row(false, 'deny', 'native', 'task.not_submitter',
+               'agents below trust 3 may cancel only tasks they submitted')::authz.decision;
+  end if;
+  if (p_context ->> 'changes_principal')::uuid = p_principal.principal_id
+     or (p_context ->> 'changes_profile')::uuid = p_profile.id then
+    return row(false, 'deny', 'native', 'profile.self_change',
+               'an agent may not change the profile it acts under; ask an operator')::authz.decision;
+  end if;
+  if (p_context ->> 'grants_trust')::integer > p_trust then
+    return row(false, 'deny', 'native', 'trust.escalation',
+               format('trust %s is above your own (%s)', p_context ->> 'grants_trust', p_trust))::authz.decision;
+  end if;
+  return null;
+end;
+$$;
+
+comment on function authz.object_refusal(text, coord.caller, coord.profiles, smallint, jsonb) is 'Deny decision for an agent by what the call touches (context): task.not_submitter (submitted_by, task.cancel below trust 3), profile.self_change (changes_principal is the caller, or changes_profile the profile it acts under), trust.escalation (grants_trust above the caller''s); null otherwise.';
+revoke all on function authz.object_refusal(text, coord.caller, coord.profiles, smallint, jsonb) from public;

@@ -1,0 +1,197 @@
+-- Validate and insert a batch of task specs (api.submit_task passes a batch of one). Each spec
+-- is a JSON object: kind (required), payload, priority, depends_on (task ids, or refs of other
+-- items of the batch), run_after, max_attempts, required_trust, unique_key, locks, ref.
+-- Unknown or failed dependencies and cycles are errors (nothing is written); a spec whose
+-- unique_key matches pending work of its kind returns that task as a duplicate.
+create or replace function coord.submit_task_specs(p_me coord.caller, p_specs jsonb)
+returns setof api.task_result
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_now timestamptz := coord.now();
+  v_count integer;
+  v_spec jsonb;
+  v_items jsonb[] := '{}';
+  v_refs jsonb := '{}';          -- ref -> batch index (1-based)
+  v_ext bigint[] := '{}';        -- every task id named as a dependency
+  v_ext_state jsonb := '{}';     -- task id -> state, read under FOR SHARE
+  v_order integer[] := '{}';     -- batch indexes in dependency order
+  v_placed boolean[];
+  v_progress boolean;
+  v_ids bigint[];                -- batch index -> task id
+  v_duplicate boolean[];        -- batch index -> whether pending work had its unique_key
+  v_item jsonb;
+  v_dep jsonb;
+  v_paths text[];
+  v_pending integer;
+  v_id bigint;
+  v_row record;
+  i integer;
+  v_key text;
+begin
+  if jsonb_typeof(p_specs) is distinct from 'array' then
+    perform coord.fail('CO415', format('tasks is a JSON %s, not an array', coalesce(jsonb_typeof(p_specs), 'null')));
+  end if;
+  v_count := jsonb_array_length(p_specs);
+  if v_count not between 1 and 1000 then
+    perform coord.fail('CO415', format('%s tasks in the batch', v_count));
+  end if;
+
+  -- 1. Validate each spec into a canonical item.
+  for i in 1 .. v_count loop
+    v_spec := p_specs -> (i - 1);
+    if jsonb_typeof(v_spec) is distinct from 'object' then
+      perform coord.fail('CO415', format('item %s is a JSON %s, not an object', i, jsonb_typeof(v_spec)));
+    end if;
+    -- JSON nulls mean "default", exactly like omitted keys.
+    select coalesce(jsonb_object_agg(e.k, e.v), '{}') into v_spec
+    from jsonb_each(v_spec) as e (k, v) where jsonb_typeof(e.v) <> 'null';
+    select string_agg(k, ', ') into v_key from jsonb_object_keys(v_spec) as k
+    where k not in ('kind', 'payload', 'priority', 'depends_on', 'run_after', 'max_attempts',
+                    'required_trust', 'unique_key', 'locks', 'ref');
+    if v_key is not null then
+      perform coord.fail('CO415', format('item %s has unknown keys: %s', i, v_key));
+    end if;
+    if not v_spec ? 'payload' then
+      v_spec := v_spec || '{"payload": {}}';
+    end if;
+    if coalesce(jsonb_typeof(v_spec -> 'locks'), 'array') <> 'array'
+       or coalesce(jsonb_typeof(v_spec -> 'depends_on'), 'array') <> 'array' then
+      perform coord.fail('CO415', format('item %s: locks and depends_on are arrays', i));
+    end if;
+    v_paths := coord.check_task_fields(v_spec ->> 'kind', v_spec -> 'payload',
+      coalesce((v_spec ->> 'priority')::integer, 0), coalesce((v_spec ->> 'max_attempts')::integer, 3),
+      coalesce((v_spec ->> 'required_trust')::integer, 0), v_spec ->> 'unique_key',
+      array(select jsonb_array_elements_text(coalesce(v_spec -> 'locks', '[]'))));
+    v_spec := v_spec || jsonb_build_object('locks', to_jsonb(v_paths));
+    -- PostgreSQL refuses what is not a timestamp at all (22007, 22008); the api's range is ours.
+    perform coord.check_timestamp((v_spec ->> 'run_after')::timestamptz, format('item %s: run_after', i));
+    if v_spec ? 'ref' then
+      if jsonb_typeof(v_spec -> 'ref') <> 'string' or v_refs ? (v_spec ->> 'ref') then
+        perform coord.fail('CO415', format('item %s: ref must be a string unique in the batch', i));
+      end if;
+      v_refs := v_refs || jsonb_build_object(v_spec ->> 'ref', i);
+    end if;
+    for v_dep in select d from jsonb_array_elements(coalesce(v_spec -> 'depends_on', '[]')) as d loop
+      if jsonb_typeof(v_dep) = 'number' then
+        v_ext := v_ext || (v_dep #>> '{}')::bigint;
+      elsif jsonb_typeof(v_dep) <> 'string' then
+        perform coord.fail('CO415', format('item %s: depends_on holds task ids or refs', i));
+      end if;
+    end loop;
+    v_items := v_items || v_spec;
+  end loop;
+
+  -- 2. Refs resolve inside the batch; order the batch so prerequisites come first.
+  v_placed := array_fill(false, array[v_count]);
+  loop
+    v_progress := false;
+    for i in 1 .. v_count loop
+      continue when v_placed[i];
+      if not exists (
+        select from jsonb_array_elements(coalesce(v_items[i] -> 'depends_on', '[]')) as d
+        where jsonb_typeof(d) = 'string' and not coalesce(v_placed[(v_refs ->> (d #>> '{}'))::integer], false)
+      ) then
+        v_placed[i] := true;
+        v_order := v_order || i;
+        v_progress := true;
+      end if;
+    end loop;
+    exit when not v_progress;
+  end loop;
+  if cardinality(v_order) < v_count then
+    for i in 1 .. v_count loop
+      continue when v_placed[i];
+      select string_agg(d #>> '{}', ', ') into v_key
+      from jsonb_array_elements(coalesce(v_items[i] -> 'depends_on', '[]')) as d
+      where jsonb_typeof(d) = 'string' and not (v_refs ? (d #>> '{}'));
+      if v_key is not null then
+        perform coord.fail('CO407', format('item %s depends on unknown refs: %s', i, v_key));
+      end if;
+    end loop;
+    select string_agg(coalesce(v_items[g.n] ->> 'ref', '#' || g.n), ', ') into v_key
+    from generate_series(1, v_count) as g (n) where not v_placed[g.n];
+    perform coord.fail('CO408', format('cycle among: %s', v_key));
+  end if;
+
+  -- 3. Existing prerequisites: lock them against concurrent completion or failure until we
+  --    commit, so their dependents' counters see this batch.
+  if cardinality(v_ext) > 0 then
+    select coalesce(jsonb_object_agg(p.id::text, p.state), '{}') into v_ext_state
+    from (select t.id, t.state from coord.tasks as t
+          where t.tenant_id = p_me.tenant_id and t.id = any (v_ext)
+          order by t.id
+          for share) as p;
+    select string_agg(x::text, ', ') into v_key from unnest(v_ext) as x where not (v_ext_state ? x::text);
+    if v_key is not null then
+      perform coord.fail('CO407', format('no task %s in this tenant', v_key));
+    end if;
+    select string_agg(format('%s (%s)', k, v), ', ') into v_key
+    from jsonb_each_text(v_ext_state) as e (k, v) where v in ('failed', 'cancelled', 'dead');
+    if v_key is not null then
+      perform coord.fail('CO419', format('dependencies %s', v_key));
+    end if;
+  end if;
+
+  -- 4. Insert in dependency order.
+  v_ids := array_fill(null::bigint, array[v_count]);
+  v_duplicate := array_fill(false, array[v_count]);
+  foreach i in array v_order loop
+    v_item := v_items[i];
+    select count(*) filter (where jsonb_typeof(d) = 'string'
+                               or (v_ext_state ->> (d #>> '{}')) is distinct from 'completed')
+    into v_pending
+    from (select distinct d from jsonb_array_elements(coalesce(v_item -> 'depends_on', '[]')) as d) as dd;
+
+    insert into coord.tasks (tenant_id, kind, payload, priority, pending_deps, run_after, max_attempts,
+                             required_trust, unique_key, lock_paths, submitted_by, submitted_at)
+    values (p_me.tenant_id, v_item ->> 'kind', v_item -> 'payload', coalesce((v_item ->> 'priority')::integer, 0),
+            v_pending, coalesce((v_item ->> 'run_after')::timestamptz, v_now),
+            coalesce((v_item ->> 'max_attempts')::integer, 3), coalesce((v_item ->> 'required_trust')::integer, 0),
+            v_item ->> 'unique_key', array(select jsonb_array_elements_text(v_item -> 'locks')),
+            p_me.principal_id, v_now)
+    on conflict (tenant_id, kind, unique_key) where unique_key is not null and state in ('queued', 'claimed')
+    do nothing
+    returning id into v_id;
+
+    if v_id is null then
+      select t.id into v_id
+      from coord.tasks as t
+      where t.tenant_id = p_me.tenant_id and t.kind = v_item ->> 'kind' and t.unique_key = v_item ->> 'unique_key'
+        and t.state in ('queued', 'claimed')
+      for share;
+      if v_id is null then
+        raise exception using errcode = 'serialization_failure', message = 'transaction conflict, safe to retry',
+          detail = 'the pending task with this unique_key finished while submitting', hint = 'retry the call';
+      end if;
+      v_duplicate[i] := true;
+    else
+      insert into coord.task_dependencies (tenant_id, task_id, depends_on_id)
+      select distinct p_me.tenant_id, v_id,
+             case when jsonb_typeof(d) = 'number' then (d #>> '{}')::bigint
+                  else v_ids[(v_refs ->> (d #>> '{}'))::integer] end
+      from jsonb_array_elements(coalesce(v_item -> 'depends_on', '[]')) as d;
+    end if;
+    v_ids[i] := v_id;
+  end loop;
+
+  for i in 1 .. v_count loop
+    select t.state, t.run_after into v_row from coord.tasks as t where t.id = v_ids[i];
+    if v_duplicate[i] then
+      perform audit.record('task.submit', 'duplicate', 'task', v_ids[i]::text,
+        format('pending task %s already has unique_key %s', v_ids[i], v_items[i] ->> 'unique_key'),
+        jsonb_build_object('kind', v_items[i] ->> 'kind', 'unique_key', v_items[i] ->> 'unique_key'));
+    end if;
+    return next coord.task_result(case when v_duplicate[i] then 'duplicate' else 'submitted' end, v_ids[i],
+      case when v_duplicate[i] then 'a pending task of this kind has this unique_key' end,
+      p_state => v_row.state::text, p_run_after => v_row.run_after,
+      p_details => case when v_items[i] ? 'ref' then jsonb_build_object('ref', v_items[i] ->> 'ref') else '{}' end,
+      p_ok => true);
+  end loop;
+end;
+$$;
+
+comment on function coord.submit_task_specs(coord.caller, jsonb) is 'Validates a batch of task specs (CO401-CO419), orders it by its internal dependencies, locks existing prerequisites, inserts the tasks and their dependency edges; one result per spec, in input order.';
+revoke all on function coord.submit_task_specs(coord.caller, jsonb) from public;

@@ -1,0 +1,191 @@
+-- The claim: highest priority then oldest among ready tasks (queued, every dependency
+-- completed, run_after passed) of the given kinds whose required trust the claimant meets,
+-- within the claimant's concurrency limit, skipping rows other claimers hold. A task that
+-- declares leases is claimed only if all of them are granted in the same transaction, and
+-- only if the claimant may take them: the gate's decision for lock.acquire (scope, trust,
+-- allowed operations, max_lock_ttl against the claim's lease), taken at the first such task,
+-- and the profile's max_locks. A task whose leases are refused or busy is skipped and stays
+-- queued, untouched; each claim gets a new fencing claim token and a lease. A claim that takes
+-- nothing is still a decision, and every decision is on record: it is audited as task.claim
+-- with its code (at_limit, denied with the lease decision that refused, or empty), under the
+-- decision of the call (the statement's).
+create or replace function coord.claim_tasks_as(
+  p_me coord.caller,
+  p_kinds text[],
+  p_lease interval,
+  p_limit integer
+)
+returns setof api.claim_result
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_now timestamptz := coord.clock_now();  -- the running clock, as for lock leases
+  v_profile coord.profiles;
+  v_trust smallint;
+  v_max integer;
+  v_held integer;
+  v_room integer;
+  v_claimed integer := 0;
+  v_busy integer := 0;
+  v_skipped_round integer;
+  v_tried bigint[] := '{}';
+  v_ids bigint[];
+  v_leases jsonb := '{}';
+  v_fences jsonb;
+  v_candidate record;
+  v_rounds integer := 0;
+  v_lease_decision authz.decision;
+  v_leases_allowed boolean;  -- null until a task that declares leases is met
+  v_refused bigint[] := '{}';
+  v_over bigint[] := '{}';
+  v_over_limit jsonb;
+  v_limit jsonb;
+  v_kinds text := array_to_string(p_kinds, ',');
+  v_none api.claim_result;
+begin
+  -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
+  -- Agents are held to their profile; operators (no profile) have full trust and no limit.
+  v_profile := coord.effective_profile(p_me);
+  v_trust := case when p_me.role = 'agent' then coalesce(v_profile.trust_level, 0) else 4 end;
+  v_max := coalesce(v_profile.max_concurrent_tasks, 2147483647);
+  p_lease := least(p_lease, v_profile.max_task_duration);
+  select count(*) into v_held
+  from coord.tasks as t
+  where t.tenant_id = p_me.tenant_id and t.claimed_by = p_me.principal_id and t.state = 'claimed'
+    and t.lease_expires_at > v_now;
+  v_room := least(p_limit, v_max - v_held);
+  if v_room <= 0 then
+    v_none := coord.claim_result('at_limit', format('you hold %s live claims; the limit is %s', v_held, v_max),
+      p_details => jsonb_build_object('held', v_held, 'limit', v_max));
+    perform audit.record('task.claim', v_none.code, 'kinds', v_kinds, v_none.reason, v_none.details, null, 'warning');
+    return next v_none;
+    return;
+  end if;
+
+  loop
+    v_rounds := v_rounds + 1;
+    v_ids := '{}';
+    v_skipped_round := 0;
+    for v_candidate in
+      select t.id, t.lock_paths
+      from coord.tasks as t
+      where t.tenant_id = p_me.tenant_id and t.state = 'queued' and t.pending_deps = 0
+        and t.kind = any (p_kinds) and t.run_after <= v_now and t.required_trust <= v_trust
+        and t.id <> all (v_tried)
+        and (cardinality(t.lock_paths) = 0 or v_leases_allowed is not false)
+      order by t.priority desc, t.id
+      limit v_room - v_claimed
+      for update skip locked
+    loop
+      v_tried := v_tried || v_candidate.id;
+      if cardinality(v_candidate.lock_paths) = 0 then
+        v_ids := v_ids || v_candidate.id;
+        continue;
+      end if;
+      if v_leases_allowed is null then
+        -- Every lease passes the decision acquire_lock takes (a refusal is audited by the gate);
+        -- this claim was counted already.
+        v_lease_decision := authz.gate('lock.acquire', 'task', v_candidate.id::text,
+          jsonb_build_object('mode', 'exclusive', 'ttl', p_lease, 'task_id', v_candidate.id),
+          jsonb_build_object('paths', v_candidate.lock_paths, 'mode', 'exclusive', 'ttl', p_lease,
+                             'task_id', v_candidate.id),
+          p_within => 'task.claim');
+        v_leases_allowed := v_lease_decision.allowed;
+      end if;
+      if not v_leases_allowed then
+        v_refused := v_refused || v_candidate.id;
+        v_skipped_round := v_skipped_round + 1;
+        continue;
+      end if;
+      v_limit := coord.locks_over_limit(p_me, v_candidate.lock_paths);
+      if v_limit is not null then
+        v_over := v_over || v_candidate.id;
+        v_over_limit := coalesce(v_over_limit, v_limit);
+        v_skipped_round := v_skipped_round + 1;
+        perform audit.record('lock.acquire', 'at_limit', 'task', v_candidate.id::text,
+          format('task %s needs %s more leases; you hold %s and your profile allows %s', v_candidate.id,
+                 v_limit ->> 'needed', v_limit ->> 'held', v_limit ->> 'limit'),
+          jsonb_build_object('paths', v_candidate.lock_paths, 'mode', 'exclusive', 'ttl', p_lease,
+                             'task_id', v_candidate.id) || v_limit,
+          v_lease_decision, 'warning');
+        continue;
+      end if;
+      begin
+        v_fences := coord.take_task_leases(p_me, v_candidate.id, v_candidate.lock_paths, p_lease, v_now,
+                                           v_lease_decision);
+        if v_fences is null then
+          raise exception using errcode = 'CO900';
+        end if;
+        v_ids := v_ids || v_candidate.id;
+        v_leases := v_leases || jsonb_build_object(v_candidate.id::text, v_fences);
+      exception when sqlstate 'CO900' or lock_not_available or deadlock_detected then
+        -- Its leases are busy: leave it for later. Paths are sorted within a task, not across
+        -- the tasks of one batch, so two batch claims can deadlock; the loser skips the task.
+        v_skipped_round := v_skipped_round + 1;
+        v_busy := v_busy + 1;
+      end;
+    end loop;
+
+    if cardinality(v_ids) > 0 then
+      return query
+        with claimed as (
+          update coord.tasks as t
+          set state = 'claimed', claim = nextval('coord.lock_fence_seq'), claimed_by = p_me.principal_id,
+              claimed_session_id = p_me.session_id, claimed_at = v_now, lease_expires_at = v_now + p_lease,
+              attempts = t.attempts + 1, last_event = 'claimed'
+          where t.id = any (v_ids)
+          returning t.id, t.kind, t.payload, t.priority, t.claim, t.attempts, t.max_attempts, t.lease_expires_at
+        )
+        select r.*
+        from claimed as c
+        cross join lateral coord.claim_result('claimed', p_task_id => c.id, p_kind => c.kind::text, p_payload => c.payload,
+          p_priority => c.priority, p_claim => c.claim, p_attempt => c.attempts, p_max_attempts => c.max_attempts,
+          p_lease_expires_at => c.lease_expires_at, p_locks => coalesce(v_leases -> c.id::text, '{}')) as r
+        order by c.priority desc, c.id;
+      v_claimed := v_claimed + cardinality(v_ids);
+    end if;
+    exit when v_skipped_round = 0 or v_claimed >= v_room or v_rounds >= 4;
+  end loop;
+
+  -- Lazy rescue when the queue could not fill the request: claims of dead sessions and
+  -- expired leases go back (after their backoff) for the next claim. A busy queue leaves
+  -- this to the next short claim or to coord maintain.
+  if v_claimed < v_room then
+    perform coord.sweep(p_me.tenant_id, 8, false);
+  end if;
+
+  if v_claimed > 0 then
+    return;
+  end if;
+  -- Nothing claimed: say why, the refusal of a policy first.
+  if cardinality(v_refused) > 0 then
+    v_none := coord.claim_result(
+      p_reason => format('task %s declares leases you may not take: %s', array_to_string(v_refused, ', '),
+                         v_lease_decision.reason),
+      p_details => jsonb_build_object('task_ids', to_jsonb(v_refused)), p_refusal => v_lease_decision);
+  elsif cardinality(v_over) > 0 then
+    v_none := coord.claim_result('at_limit',
+      format('task %s declares more leases than your max_locks leaves room for: you hold %s, task %s needs %s more, your profile allows %s',
+             array_to_string(v_over, ', '), v_over_limit ->> 'held', v_over[1], v_over_limit ->> 'needed',
+             v_over_limit ->> 'limit'),
+      p_details => jsonb_build_object('max_locks', (v_over_limit ->> 'limit')::integer,
+                                      'leases_held', (v_over_limit ->> 'held')::integer,
+                                      'leases_needed', (v_over_limit ->> 'needed')::integer, 'task_ids', to_jsonb(v_over)));
+  else
+    v_none := coord.claim_result('empty',
+      case when v_busy > 0 then format('%s ready task(s) skipped: their leases are busy', v_busy)
+           else format('no ready task of kind %s', array_to_string(p_kinds, ', ')) end,
+      p_details => jsonb_build_object('skipped_busy_leases', v_busy, 'channel', coord.task_channel(p_me.tenant_id)));
+  end if;
+  perform audit.record('task.claim', v_none.code, 'kinds', v_kinds, v_none.reason, v_none.details,
+    case when v_none.code = 'denied' then v_lease_decision end,
+    case when v_none.code = 'empty' then 'debug' else 'warning' end);
+  return next v_none;
+end;
+$$;
+
+comment on function coord.claim_tasks_as(coord.caller, text[], interval, integer) is 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
+revoke all on function coord.claim_tasks_as(coord.caller, text[], interval, integer) from public;
