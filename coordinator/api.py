@@ -26,6 +26,7 @@ from .results import (
     GuardrailWord,
     Handoff,
     HeldLock,
+    Lease,
     LockCheck,
     LockResult,
     NetworkDecision,
@@ -296,6 +297,21 @@ class Api:
         """
         return self._one("fail_task", TaskResult, task_id=task_id, claim=claim, error=error, retryable=retryable)
 
+    def fleet_status(self, limit: int | None = None) -> Any:
+        """Operators and auditors: your tenant's fleet in one jsonb document (what coord watch shows). Keys:
+        tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant's leases, tasks,
+        sessions or alerts sends the tenant id, never data; read this again then), counts {leases, claims,
+        dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline, last_seen,
+        live_sessions, leases, claims}], leases [{path, mode, fence, holder, session_id, task_id, reason,
+        acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at,
+        lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready,
+        oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest
+        first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}]
+        newest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors:
+        CO224 limit, PT403.
+        """
+        return self._value("fleet_status", limit=limit)
+
     def get_task(self, task_id: int) -> Task:
         """One task of your tenant with its state, claim, dependencies and result. Read-only. Errors: CO410
         unknown task, PT403.
@@ -355,6 +371,13 @@ class Api:
         their actions and target classes, pattern rules with their patterns. Read-only. Errors: PT403.
         """
         return self._rows("list_guardrails", GuardrailRule, category=category)
+
+    def list_leases(self, agent: str | None = None) -> list[Lease]:
+        """Operators and auditors: every live lease of your tenant (optionally of one holder, p_agent by name),
+        ordered by path: mode, fence, holder, the session and claimed task it belongs to, reason, acquired,
+        renewed and expiry times. Read-only. Errors: PT403.
+        """
+        return self._rows("list_leases", Lease, agent=agent)
 
     def list_network_rules(self) -> list[NetworkRule]:
         """Network rules of your tenant (agent or profile set for scoped rules) in the order they are tried

@@ -63,6 +63,8 @@ ARGUMENTS: dict[str, Variants] = {
     "check_locks": lambda w: [{"p_paths": [w.objects["lock_path"], w.objects["dir_path"],
                                            w.objects["task_lock_path"], w.objects["expiring_path"]]}],
     "my_locks": lambda w: [{}],
+    "list_leases": lambda w: [{}, {"p_agent": w.b.agent.name}],
+    "fleet_status": lambda w: [{}],
     "create_agent": lambda w: [{"p_name": w.b.agent.name}],
     "revoke_token": lambda w: [{"p_token_id": w.b.agent.token_id}, {"p_token_id": w.objects["minted_token_id"]},
                                {"p_token_id": w.b.operator.token_id}],
