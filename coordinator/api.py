@@ -300,10 +300,10 @@ class Api:
     def fleet_status(self, limit: int | None = None) -> Any:
         """Operators and auditors: your tenant's fleet in one jsonb document (what coord watch shows). Keys:
         tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant's leases, tasks,
-        sessions or alerts sends the tenant id, never data; read this again then), counts {leases, claims,
-        dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline, last_seen,
-        live_sessions, leases, claims}], leases [{path, mode, fence, holder, session_id, task_id, reason,
-        acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at,
+        sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled),
+        leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline,
+        last_seen, live_sessions, leases, claims}], leases [{path, mode, fence, holder, session_id, task_id,
+        reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at,
         lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready,
         oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest
         first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}]

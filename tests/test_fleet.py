@@ -84,7 +84,7 @@ def test_fleet_status_shows_agents_leases_claims_queue_dead_tasks_and_alerts(db:
 
     status = ops.fleet_status()
     assert status["tenant"] == tenant and status["channel"].startswith("coord_fleet_")
-    assert status["counts"] == {"leases": 1, "claims": 1, "dead_tasks": 1, "open_alerts": 1}
+    assert status["counts"] == {"agents": 2, "leases": 1, "claims": 1, "dead_tasks": 1, "open_alerts": 1}
     agents = {x["name"]: x for x in status["agents"]}
     assert set(agents) == {"fleet-alice", "fleet-bob"}  # operators are listed only while holding work
     assert {k: agents["fleet-alice"][k] for k in ("presence", "live_sessions", "leases", "claims")} == {
@@ -116,8 +116,10 @@ def test_fleet_status_lists_are_bounded_but_counts_are_not(db: psycopg.Connectio
     ops = Client(connection=db, token=make_principal(db, tenant=tenant, role="operator").token)
     for i in range(3):
         assert a.acquire_lock(f"src/{i}.py").ok
+        make_principal(db, f"bound-{i}", tenant=tenant)
     status = ops.fleet_status(limit=2)
     assert [x["path"] for x in status["leases"]] == ["src/0.py", "src/1.py"] and status["counts"]["leases"] == 3
+    assert len(status["agents"]) == 2 and status["counts"]["agents"] == 4
     with pytest.raises(errors.CoordError) as caught:
         ops.fleet_status(limit=0)
     assert caught.value.code == "CO224"
@@ -137,7 +139,7 @@ def test_the_fleet_of_another_tenant_stays_invisible(db: psycopg.Connection) -> 
     status = ops.fleet_status()
     assert (status["agents"], status["leases"], status["claims"], status["queue"], status["dead_tasks"],
             status["alerts"]) == ([], [], [], [], [], [])
-    assert status["counts"] == {"leases": 0, "claims": 0, "dead_tasks": 0, "open_alerts": 0}
+    assert status["counts"] == {"agents": 0, "leases": 0, "claims": 0, "dead_tasks": 0, "open_alerts": 0}
     theirs_ops = Client(connection=db, token=make_principal(db, tenant=theirs, role="operator").token)
     assert status["channel"] != theirs_ops.fleet_status()["channel"]
 

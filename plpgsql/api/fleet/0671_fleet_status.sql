@@ -46,6 +46,8 @@ begin
     ) as c on true
     where p.tenant_id = v_me.tenant_id
       and ((p.kind = 'agent' and p.disabled_at is null) or s.live > 0 or l.n > 0 or c.n > 0)
+    order by p.name
+    limit p_limit
   ) as a;
 
   select coalesce(jsonb_agg(jsonb_build_object(
@@ -119,6 +121,8 @@ begin
   ) as a;
 
   select jsonb_build_object(
+           'agents', (select count(*) from coord.principals as p
+                      where p.tenant_id = v_me.tenant_id and p.kind = 'agent' and p.disabled_at is null),
            'leases', (select count(*) from coord.locks as x where x.tenant_id = v_me.tenant_id and x.expires_at > v_now),
            'claims', (select count(*) from coord.tasks as x where x.tenant_id = v_me.tenant_id and x.state = 'claimed'),
            'dead_tasks', (select count(*) from coord.tasks as x where x.tenant_id = v_me.tenant_id and x.state = 'dead'),
@@ -133,6 +137,6 @@ end;
 $$;
 
 comment on function api.fleet_status(integer) is
-'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions or alerts sends the tenant id, never data; read this again then), counts {leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
+'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
 revoke all on function api.fleet_status(integer) from public;
 grant execute on function api.fleet_status(integer) to coord_operator, coord_auditor;
