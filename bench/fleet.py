@@ -2,10 +2,12 @@
 api with the fleet triggers (statement-level, transition table, NOTIFY on the tenant's fleet
 channel) enabled and disabled, side by side in one run (interleaved rounds).
 
-* api_lock_notify  Client.acquire_lock + Client.release_lock, fleet triggers on, with one
-                   watcher LISTENing on the tenant's channel and draining what arrives
-* api_lock_silent  the same calls with the twelve fleet triggers disabled (ALTER TABLE ...
-                   DISABLE TRIGGER before the cell), the watcher still listening
+* api_lock_silent     Client.acquire_lock + Client.release_lock with the twelve fleet
+                      triggers disabled (ALTER TABLE ... DISABLE TRIGGER before the cell)
+* api_lock_unwatched  the same calls, triggers on, nobody holding the watch (the triggers
+                      take the watch lock shared and announce nothing)
+* api_lock_watched    the same calls, triggers on, a watcher holding the watch
+                      (api.watch_fleet) and LISTENing, draining what arrives
 
 NOTIFY at commit takes a cluster-wide lock to append to the notification queue, so the cost
 can grow with concurrency: compare the two at each client count.
@@ -24,8 +26,7 @@ import statistics
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 
 import harness
 import psycopg
@@ -46,10 +47,45 @@ def set_triggers(admin_dsn: str, enabled: bool) -> None:
                 pgsql.Identifier(table), pgsql.SQL("enable" if enabled else "disable"), pgsql.Identifier(trigger)))
 
 
-def api_lock(name: str, dsn: str, admin_dsn: str, tokens: list[str], notify: bool) -> Workload:
+class Watcher:
+    """A watcher of the bench tenant: holds the watch and drains the fleet channel while on."""
+
+    def __init__(self, dsn: str, operator_token: str) -> None:
+        self.dsn, self.token = dsn, operator_token
+        self.received = 0
+        self._client: Client | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def set(self, on: bool) -> None:
+        if on and self._client is None:
+            self._client = Client(self.dsn, self.token)
+            assert self._client.watch_fleet().code == "watching"
+            channel = self._client.fleet_status(limit=1)["channel"]
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._drain, args=(channel,), daemon=True)
+            self._thread.start()
+        elif not on and self._client is not None:
+            self._stop.set()
+            assert self._thread is not None
+            self._thread.join()
+            self._client.close()
+            self._client = None
+
+    def _drain(self, channel: str) -> None:
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            conn.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
+            while not self._stop.is_set():
+                for _ in conn.notifies(timeout=0.2):
+                    self.received += 1
+
+
+def api_lock(name: str, dsn: str, admin_dsn: str, tokens: list[str], triggers: bool, watcher: Watcher,
+             watched: bool) -> Workload:
     def make_op(i: int, stack: ExitStack) -> Op:
         if i == 0:  # once per cell, before its threads start
-            set_triggers(admin_dsn, notify)
+            set_triggers(admin_dsn, triggers)
+            watcher.set(watched)
         client = stack.enter_context(Client(dsn, tokens[i]))
         path = f"bench/{i}/{uuid.uuid4().hex[:6]}.py"
 
@@ -58,33 +94,7 @@ def api_lock(name: str, dsn: str, admin_dsn: str, tokens: list[str], notify: boo
             client.release_lock(path, granted.fence or 0)
             return Tally(2)
         return op
-    return Workload(name, make_op, baselines=("api_lock_silent",) if notify else ())
-
-
-@contextmanager
-def watcher(dsn: str, operator_token: str) -> Iterator[list[int]]:
-    """A LISTENing connection on the bench tenant's fleet channel that drains notifications;
-    yields a one-element list holding how many arrived."""
-    with Client(dsn, operator_token) as ops:
-        channel = ops.fleet_status(limit=1)["channel"]
-    received = [0]
-    stop = threading.Event()
-    conn = psycopg.connect(dsn, autocommit=True)
-    conn.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
-
-    def drain() -> None:
-        while not stop.is_set():
-            for _ in conn.notifies(timeout=0.2):
-                received[0] += 1
-
-    thread = threading.Thread(target=drain, daemon=True)
-    thread.start()
-    try:
-        yield received
-    finally:
-        stop.set()
-        thread.join()
-        conn.close()
+    return Workload(name, make_op, baselines=() if name == "api_lock_silent" else ("api_lock_silent",))
 
 
 STATEMENT_LOOP = """
@@ -135,14 +145,16 @@ def main() -> None:
         assert up.dsn is not None
         tokens = [admin.add_principal(up.admin_dsn, f"fleet-{i}", tenant="bench").token for i in range(max(levels))]
         operator = admin.add_principal(up.admin_dsn, "fleet-watcher", tenant="bench", role="operator").token
-        workloads = [api_lock("api_lock_silent", up.dsn, up.admin_dsn, tokens, notify=False),
-                     api_lock("api_lock_notify", up.dsn, up.admin_dsn, tokens, notify=True)]
-        with watcher(up.dsn, operator) as received:
-            results = harness.run(workloads, levels, args.rounds, args.seconds)
+        watcher = Watcher(up.dsn, operator)
+        workloads = [api_lock("api_lock_silent", up.dsn, up.admin_dsn, tokens, False, watcher, watched=False),
+                     api_lock("api_lock_unwatched", up.dsn, up.admin_dsn, tokens, True, watcher, watched=False),
+                     api_lock("api_lock_watched", up.dsn, up.admin_dsn, tokens, True, watcher, watched=True)]
+        results = harness.run(workloads, levels, args.rounds, args.seconds)
+        watcher.set(False)
         set_triggers(up.admin_dsn, True)
         print(harness.header(up, args.rounds, args.seconds))
         print("\n".join(harness.render(workloads, levels, results, floor=None)))
-        print(f"\nnotifications received by the watcher: {received[0]:,}")
+        print(f"\nnotifications received by the watcher: {watcher.received:,}")
         costs = statement_cost(up.admin_dsn, args.statements, args.rounds)
         on, off = statistics.median(costs[True]), statistics.median(costs[False])
         print(f"\nserver-side INSERT + DELETE on coord.locks, us/pair (median of {args.rounds} rounds of "

@@ -1,8 +1,9 @@
 """coord watch: a live, full-screen view of api.fleet_status.
 
-The view re-reads the status when the database announces a change on the tenant's fleet channel
-(LISTEN on a connection of its own; the payload is only the tenant id, the status is read through
-the api) and every --refresh seconds as a fallback for a missed notification. What is shown is
+The view holds the tenant's watch (api.watch_fleet, so the database announces changes), re-reads
+the status when a change is announced on the tenant's fleet channel (LISTEN on a connection of
+its own; the payload is only the tenant id, the status is read through the api) and every
+--refresh seconds as a fallback for a missed notification. What is shown is
 what the database returned; the agent and kind filters only choose which rows to draw."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import select
 import sys
 import termios
+import threading
 import time
 import tty
 from collections.abc import Iterator
@@ -112,6 +114,44 @@ def _keys() -> Iterator[int | None]:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
 
+class Watch:
+    """Holds the tenant's watch (api.watch_fleet) on a connection of its own, on a thread: the
+    database announces changes only while a watcher holds or awaits it. When the watch is
+    taken, a byte on ``wakeup`` tells the view to read again (what changed while nobody
+    watched was not announced)."""
+
+    def __init__(self, invocation: Invocation) -> None:
+        settings = invocation.settings()
+        self.client = Client(settings.client_dsn(), settings.bearer())
+        self.wakeup, self._signal = os.pipe()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._hold, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _hold(self) -> None:
+        try:
+            result = self.client.watch_fleet()
+            while result.code == "watched_elsewhere":  # changes are announced meanwhile: wait again
+                result = self.client.watch_fleet()
+            if result.code != "watching":
+                raise click.ClickException(f"api.watch_fleet: {result.code} {result.reason or ''}".strip())
+            os.write(self._signal, b"w")
+        except BaseException as exc:  # reported by the view's loop
+            self.error = exc
+            os.write(self._signal, b"e")
+
+    def close(self) -> None:
+        if self._thread.is_alive():  # still waiting for the watch
+            with contextlib.suppress(psycopg.Error):
+                self.client.connection.cancel_safe()
+            self._thread.join(timeout=5)
+        self.client.close()
+        os.close(self.wakeup)
+        os.close(self._signal)
+
+
 def _live(invocation: Invocation, client: Client, limit: int, refresh: float, agent: str | None,
           kind: str | None) -> None:
     status = read_status(client, limit)
@@ -120,16 +160,23 @@ def _live(invocation: Invocation, client: Client, limit: int, refresh: float, ag
                                    application_name="coord watch")
     except psycopg.Error as exc:
         raise from_psycopg(exc) from None
-    with listener, _keys() as key_fd, Live(render(status, agent, kind, keys=True), screen=True,
-                                            auto_refresh=False, console=out) as live:
+    watch = Watch(invocation)
+    with listener, contextlib.closing(watch), _keys() as key_fd, Live(
+            render(status, agent, kind, keys=True), screen=True, auto_refresh=False, console=out) as live:
         listener.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(status["channel"])))
+        watch.start()
         status = read_status(client, limit)  # a change may have come before LISTEN took effect
         live.update(render(status, agent, kind, keys=True), refresh=True)
         next_read = time.monotonic() + refresh
         while True:
-            watched = [listener.fileno()] + ([key_fd] if key_fd is not None else [])
+            watched = [listener.fileno(), watch.wakeup] + ([key_fd] if key_fd is not None else [])
             ready, _, _ = select.select(watched, [], [], max(0.0, next_read - time.monotonic()))
             reread = time.monotonic() >= next_read
+            if watch.wakeup in ready:
+                os.read(watch.wakeup, 1)
+                if watch.error is not None:
+                    raise watch.error
+                reread = True
             if listener.fileno() in ready:
                 time.sleep(SETTLE_SECONDS)
                 for _ in listener.notifies(timeout=0):

@@ -618,6 +618,17 @@ class Api:
         """
         return self._one("verify_audit", Result, seal=seal, head=head)
 
+    def watch_fleet(self) -> Result:
+        """Operators and auditors: hold the watch of your tenant's fleet on this connection until it closes, so
+        that changes to leases, tasks, sessions and alerts are announced on the fleet channel
+        (details.channel; LISTEN on it, payload the tenant id). Without a watcher nothing is announced. Code
+        watching; watched_elsewhere (retryable) when another watcher held it for the 10 s this waits, in which
+        case announcements flow anyway: call again to take over when it leaves; or denied. Call it on a
+        connection of its own: a pooled connection (PostgREST) keeps the watch until the pool closes it.
+        Audited as fleet.watch.
+        """
+        return self._one("watch_fleet", Result)
+
     def write_handoff(self, summary: str, completed: Sequence[str] | None = None,
                       in_progress: Sequence[str] | None = None, decisions: Sequence[str] | None = None,
                       next_steps: Sequence[str] | None = None, relevant_files: Sequence[str] | None = None,

@@ -1756,6 +1756,25 @@ COMMENT ON FUNCTION api.verify_audit(p_seal boolean, p_head text) IS 'Operators 
 
 
 --
+-- Name: watch_fleet(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.watch_fleet() RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/api/fleet/0672_watch_fleet.sql
+
+
+ALTER FUNCTION api.watch_fleet() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION watch_fleet(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.watch_fleet() IS 'Operators and auditors: hold the watch of your tenant''s fleet on this connection until it closes, so that changes to leases, tasks, sessions and alerts are announced on the fleet channel (details.channel; LISTEN on it, payload the tenant id). Without a watcher nothing is announced. Code watching; watched_elsewhere (retryable) when another watcher held it for the 10 s this waits, in which case announcements flow anyway: call again to take over when it leaves; or denied. Call it on a connection of its own: a pooled connection (PostgREST) keeps the watch until the pool closes it. Audited as fleet.watch.';
+
+
+--
 -- Name: write_handoff(text, text[], text[], text[], text[], text[], bigint, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -5202,7 +5221,7 @@ ALTER FUNCTION coord.tg_fleet__changed() OWNER TO coord_owner;
 -- Name: FUNCTION tg_fleet__changed(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.tg_fleet__changed() IS 'Trigger (statement level, transition table changed): NOTIFY coord.fleet_channel(tenant) with the tenant id for each tenant whose rows the statement changed.';
+COMMENT ON FUNCTION coord.tg_fleet__changed() IS 'Trigger (statement level, transition table changed): NOTIFY coord.fleet_channel(tenant) with the tenant id for each tenant whose rows the statement changed, while a watcher holds or awaits the tenant''s watch lock (api.watch_fleet).';
 
 
 --
@@ -8924,6 +8943,15 @@ GRANT ALL ON FUNCTION api.update_profile(p_name text, p_settings jsonb) TO coord
 REVOKE ALL ON FUNCTION api.verify_audit(p_seal boolean, p_head text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.verify_audit(p_seal boolean, p_head text) TO coord_operator;
 GRANT ALL ON FUNCTION api.verify_audit(p_seal boolean, p_head text) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION watch_fleet(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.watch_fleet() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.watch_fleet() TO coord_operator;
+GRANT ALL ON FUNCTION api.watch_fleet() TO coord_auditor;
 
 
 --

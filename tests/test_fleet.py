@@ -13,7 +13,7 @@ from psycopg import sql as pgsql
 
 from coordinator import errors
 from coordinator.client import Client
-from tests.conftest import Database, advance_clock, make_principal
+from tests.conftest import Database, advance_clock, in_thread, make_principal, wait_for_backend
 from tests.test_alerts import emit
 
 
@@ -165,6 +165,13 @@ def test_each_kind_of_change_notifies_its_tenant_with_only_the_tenant_id(committ
             Client(committed_db.client_dsn, agent.token) as a, committed_db.connect() as admin:
         for name in (channel, other_channel):
             listener.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(name)))
+        # Nobody holds the watch: nothing is announced (and nothing paid for it).
+        a.acquire_lock("src/unwatched.py")
+        assert _notified(listener) == []
+
+        watcher = Client(committed_db.client_dsn, ops_token)
+        watching = watcher.watch_fleet()
+        assert (watching.code, watching.details["channel"]) == ("watching", channel)
         steps: list[tuple[str, Callable[[], Any]]] = [
             ("session start", lambda: a.start_session(ttl="1 minute")),
             ("lease", lambda: a.acquire_lock("src/app.py")),
@@ -174,7 +181,6 @@ def test_each_kind_of_change_notifies_its_tenant_with_only_the_tenant_id(committ
             ("alert", lambda: [emit(admin, agent, "guardrail.check", "blocked") for _ in range(3)]),
             ("session end", lambda: a.end_session()),
         ]
-        assert _notified(listener) == []
         for what, step in steps:
             step()
             got = _notified(listener)
@@ -183,10 +189,41 @@ def test_each_kind_of_change_notifies_its_tenant_with_only_the_tenant_id(committ
         # A statement that changes nothing announces nothing.
         assert a.release_lock("src/nothing.py", 1).ok is False
         assert _notified(listener) == []
-        # A change by another tenant reaches only that tenant's channel.
+        # A change by another tenant, which nobody watches, announces nothing on either channel.
         with Client(committed_db.client_dsn, stranger.token) as st:
             st.acquire_lock("src/elsewhere.py")
-        assert set(_notified(listener)) == {(other_channel, str(stranger.tenant_id))}
+        assert _notified(listener) == []
+
+        watcher.close()  # the watch ends with its connection
+        a.acquire_lock("src/after.py")
+        assert _notified(listener) == []
+
+
+def test_a_watcher_sees_what_was_changed_before_it_took_the_watch(committed_db: Database) -> None:
+    """An unwatched writer holds the watch lock shared until it commits, so a watcher waits for
+    it and then reads the change; while the watcher waits, other writers already announce."""
+    tenant = _tenant()
+    with committed_db.connect() as setup:
+        alice, bob = make_principal(setup, tenant=tenant), make_principal(setup, tenant=tenant)
+        ops_token = make_principal(setup, tenant=tenant, role="operator").token
+    with psycopg.connect(committed_db.client_dsn) as open_tx, \
+            psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
+            Client(committed_db.client_dsn, ops_token) as ops, Client(committed_db.client_dsn, bob.token) as b:
+        channel = ops.fleet_status()["channel"]
+        listener.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
+        open_tx.execute("select 1")  # a transaction is open: the call below runs in a savepoint of it
+        assert Client(connection=open_tx, token=alice.token).acquire_lock("src/slow.py").ok  # not committed
+        watcher = Client(committed_db.client_dsn, ops_token)
+        pid = watcher.connection.info.backend_pid
+        thread, out = in_thread(watcher.watch_fleet)
+        wait_for_backend(committed_db, pid, "wait_event_type = 'Lock' and wait_event = 'advisory'")
+        assert b.acquire_lock("src/meanwhile.py").ok  # a waiting watcher is a watcher
+        assert set(_notified(listener)) == {(channel, str(bob.tenant_id))}
+        open_tx.commit()
+        thread.join(30)
+        assert out["result"].code == "watching"  # type: ignore[attr-defined]
+        assert "src/slow.py" in [x["path"] for x in ops.fleet_status()["leases"]]
+        watcher.close()
 
 
 def test_the_channel_is_told_only_to_fleet_readers(db: psycopg.Connection) -> None:

@@ -65,6 +65,7 @@ ARGUMENTS: dict[str, Variants] = {
     "my_locks": lambda w: [{}],
     "list_leases": lambda w: [{}, {"p_agent": w.b.agent.name}],
     "fleet_status": lambda w: [{}],
+    "watch_fleet": lambda w: [{}],
     "create_agent": lambda w: [{"p_name": w.b.agent.name}],
     "revoke_token": lambda w: [{"p_token_id": w.b.agent.token_id}, {"p_token_id": w.objects["minted_token_id"]},
                                {"p_token_id": w.b.operator.token_id}],

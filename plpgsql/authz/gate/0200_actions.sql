@@ -49,7 +49,8 @@ from (values
   ('guardrail.read',   'guardrails:read',  array['agent', 'operator', 'auditor'],  false, 'list guardrail rules and violations'),
   -- the fleet at a glance
   ('lock.list_all',    'locks:read',       array['operator', 'auditor'],           false, 'list every live lease of the tenant'),
-  ('fleet.read',       'fleet:read',       array['operator', 'auditor'],           false, 'see the fleet: agents, leases, claims, queue depth, dead tasks, open alerts')
+  ('fleet.read',       'fleet:read',       array['operator', 'auditor'],           false, 'see the fleet: agents, leases, claims, queue depth, dead tasks, open alerts'),
+  ('fleet.watch',      'fleet:read',       array['operator', 'auditor'],           true,  'hold the watch of the fleet, so that its changes are announced')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';
