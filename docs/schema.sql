@@ -584,6 +584,7 @@ COMMENT ON TYPE coord.task_state IS 'Task lifecycle (the formal model''s names):
 CREATE FUNCTION api.acquire_lock(p_path text, p_ttl interval DEFAULT '00:15:00'::interval, p_reason text DEFAULT NULL::text, p_mode text DEFAULT 'exclusive'::text, p_wait interval DEFAULT '00:00:00'::interval) RETURNS api.lock_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0510_acquire_lock.sql
 
 
@@ -603,6 +604,7 @@ COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text,
 CREATE FUNCTION api.add_alert_rule(p_name text, p_action_pattern text, p_decisions text[], p_threshold integer, p_within interval, p_severity text DEFAULT 'warning'::text, p_description text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0663_add_alert_rule.sql
 
 
@@ -622,6 +624,7 @@ COMMENT ON FUNCTION api.add_alert_rule(p_name text, p_action_pattern text, p_dec
 CREATE FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_to text, p_severity text, p_pattern text DEFAULT NULL::text, p_mode text DEFAULT 'block'::text, p_description text DEFAULT NULL::text, p_override_trust smallint DEFAULT NULL::smallint, p_actions text[] DEFAULT NULL::text[], p_targets text[] DEFAULT NULL::text[]) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0631_add_guardrail.sql
 
 
@@ -641,6 +644,7 @@ COMMENT ON FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_to
 CREATE FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority integer DEFAULT 0, p_for_agent text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_for_profile text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0601_add_network_rule.sql
 
 
@@ -660,6 +664,7 @@ COMMENT ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priori
 CREATE FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean DEFAULT false) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/teams/0540_apply_team.sql
 
 
@@ -679,6 +684,7 @@ COMMENT ON FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) IS 'Operator
 CREATE FUNCTION api.assert_lease(p_path text, p_fence bigint) RETURNS api.lock_result
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0561_assert_lease.sql
 
 
@@ -698,6 +704,7 @@ COMMENT ON FUNCTION api.assert_lease(p_path text, p_fence bigint) IS 'Fencing at
 CREATE FUNCTION api.assign_profile(p_agent text, p_profile text DEFAULT NULL::text) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0612_assign_profile.sql
 
 
@@ -717,6 +724,7 @@ COMMENT ON FUNCTION api.assign_profile(p_agent text, p_profile text) IS 'Operato
 CREATE FUNCTION api.audit_head(p_seal boolean DEFAULT true) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0653_audit_head.sql
 
 
@@ -736,6 +744,7 @@ COMMENT ON FUNCTION api.audit_head(p_seal boolean) IS 'Operators and auditors: s
 CREATE FUNCTION api.authenticate() RETURNS api.principal_info
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0500_authenticate.sql
 
 
@@ -755,6 +764,7 @@ COMMENT ON FUNCTION api.authenticate() IS 'Verifies the x-coord-token header in 
 CREATE FUNCTION api.cancel_task(p_task_id bigint) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0557_cancel_task.sql
 
 
@@ -774,6 +784,7 @@ COMMENT ON FUNCTION api.cancel_task(p_task_id bigint) IS 'Cancels a queued or cl
 CREATE FUNCTION api.check_locks(p_paths text[]) RETURNS TABLE(path text, locked boolean, lock_path text, mode text, holder_id uuid, holder_name text, expires_at timestamp with time zone, mine boolean, fence bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0513_check_locks.sql
 
 
@@ -793,6 +804,7 @@ COMMENT ON FUNCTION api.check_locks(p_paths text[]) IS 'For each of p_paths (1-1
 CREATE FUNCTION api.check_network(p_domain text) RETURNS api.network_decision
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0600_check_network.sql
 
 
@@ -812,6 +824,7 @@ COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domai
 CREATE FUNCTION api.check_operation(p_kind text, p_text text) RETURNS api.guardrail_decision
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0630_check_operation.sql
 
 
@@ -831,6 +844,7 @@ COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text) IS 'May you ru
 CREATE FUNCTION api.claim_task(p_kinds text[], p_lease interval DEFAULT '00:05:00'::interval) RETURNS api.claim_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0552_claim_task.sql
 
 
@@ -850,6 +864,7 @@ COMMENT ON FUNCTION api.claim_task(p_kinds text[], p_lease interval) IS 'Claims 
 CREATE FUNCTION api.claim_tasks(p_kinds text[], p_lease interval DEFAULT '00:05:00'::interval, p_limit integer DEFAULT 10) RETURNS SETOF api.claim_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0553_claim_tasks.sql
 
 
@@ -869,6 +884,7 @@ COMMENT ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit in
 CREATE FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb DEFAULT '{}'::jsonb) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0555_complete_task.sql
 
 
@@ -888,6 +904,7 @@ COMMENT ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result
 CREATE FUNCTION api.create_agent(p_name text, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval) RETURNS api.token_grant
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0520_create_agent.sql
 
 
@@ -907,6 +924,7 @@ COMMENT ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in 
 CREATE FUNCTION api.create_profile(p_name text, p_trust_level integer, p_settings jsonb DEFAULT '{}'::jsonb) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0610_create_profile.sql
 
 
@@ -926,6 +944,7 @@ COMMENT ON FUNCTION api.create_profile(p_name text, p_trust_level integer, p_set
 CREATE FUNCTION api.delete_profile(p_name text) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0614_delete_profile.sql
 
 
@@ -945,6 +964,7 @@ COMMENT ON FUNCTION api.delete_profile(p_name text) IS 'Operators and trust-4 ag
 CREATE FUNCTION api.discover_agents(p_capability text DEFAULT NULL::text, p_presence text DEFAULT NULL::text) RETURNS SETOF api.agent_presence
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0573_discover_agents.sql
 
 
@@ -964,6 +984,7 @@ COMMENT ON FUNCTION api.discover_agents(p_capability text, p_presence text) IS '
 CREATE FUNCTION api.end_session() RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0572_end_session.sql
 
 
@@ -983,6 +1004,7 @@ COMMENT ON FUNCTION api.end_session() IS 'Ends your session (x-coord-session): i
 CREATE FUNCTION api.explain_operation(p_kind text, p_text text) RETURNS TABLE(ok boolean, code text, reason text, kind text, normalized text, units jsonb, matches jsonb, trust smallint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0635_explain_operation.sql
 
 
@@ -1002,6 +1024,7 @@ COMMENT ON FUNCTION api.explain_operation(p_kind text, p_text text) IS 'How chec
 CREATE FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text, p_retryable boolean DEFAULT true) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0556_fail_task.sql
 
 
@@ -1021,6 +1044,7 @@ COMMENT ON FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text
 CREATE FUNCTION api.get_task(p_task_id bigint) RETURNS api.task
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0559_get_task.sql
 
 
@@ -1040,6 +1064,7 @@ COMMENT ON FUNCTION api.get_task(p_task_id bigint) IS 'One task of your tenant w
 CREATE FUNCTION api.heartbeat(p_status text DEFAULT 'working'::text, p_current_task bigint DEFAULT NULL::bigint) RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0571_heartbeat.sql
 
 
@@ -1059,6 +1084,7 @@ COMMENT ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) IS 'Keep
 CREATE FUNCTION api.list_alert_rules() RETURNS TABLE(rule_id bigint, name text, action_pattern text, decisions text[], threshold integer, within interval, severity text, enabled boolean, description text, open_alerts integer, updated_at timestamp with time zone)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0662_list_alert_rules.sql
 
 
@@ -1078,6 +1104,7 @@ COMMENT ON FUNCTION api.list_alert_rules() IS 'Operators and auditors: the alert
 CREATE FUNCTION api.list_alerts(p_state text DEFAULT NULL::text, p_severity text DEFAULT NULL::text, p_rule text DEFAULT NULL::text, p_actor text DEFAULT NULL::text, p_limit integer DEFAULT 50, p_before_id bigint DEFAULT NULL::bigint) RETURNS TABLE(alert_id bigint, rule text, severity text, state text, actor_type text, actor_name text, event_count integer, first_event_id bigint, last_event_id bigint, first_event_at timestamp with time zone, last_event_at timestamp with time zone, raised_at timestamp with time zone, resolved_at timestamp with time zone, resolved_by text, resolution text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0660_list_alerts.sql
 
 
@@ -1097,6 +1124,7 @@ COMMENT ON FUNCTION api.list_alerts(p_state text, p_severity text, p_rule text, 
 CREATE FUNCTION api.list_archives() RETURNS TABLE(partition_name text, month date, archived_at timestamp with time zone, file_name text, file_sha256 text, content_sha256 text, events bigint, first_seq bigint, last_seq bigint, last_hash text, event_id bigint, restored boolean)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0651_list_archives.sql
 
 
@@ -1116,6 +1144,7 @@ COMMENT ON FUNCTION api.list_archives() IS 'Operators and auditors: the archived
 CREATE FUNCTION api.list_guardrail_violations(p_limit integer DEFAULT 50, p_before_id bigint DEFAULT NULL::bigint) RETURNS TABLE(violation_id bigint, occurred_at timestamp with time zone, principal_name text, kind text, operation text, normalized text, outcome text, trust smallint, rules jsonb, task_id bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0634_list_guardrail_violations.sql
 
 
@@ -1135,6 +1164,7 @@ COMMENT ON FUNCTION api.list_guardrail_violations(p_limit integer, p_before_id b
 CREATE FUNCTION api.list_guardrail_vocabulary() RETURNS TABLE(kind text, name text, meaning text)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0636_list_guardrail_vocabulary.sql
 
 
@@ -1154,6 +1184,7 @@ COMMENT ON FUNCTION api.list_guardrail_vocabulary() IS 'The actions and target c
 CREATE FUNCTION api.list_guardrails(p_category text DEFAULT NULL::text) RETURNS TABLE(name text, category text, applies_to text, actions text[], targets text[], severity text, override_trust smallint, mode text, enabled boolean, builtin boolean, pattern text, description text, updated_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0633_list_guardrails.sql
 
 
@@ -1173,6 +1204,7 @@ COMMENT ON FUNCTION api.list_guardrails(p_category text) IS 'Guardrail rules of 
 CREATE FUNCTION api.list_network_rules() RETURNS TABLE(rule_id bigint, pattern text, action text, priority integer, agent text, profile text, reason text, created_at timestamp with time zone)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0603_list_network_rules.sql
 
 
@@ -1192,6 +1224,7 @@ COMMENT ON FUNCTION api.list_network_rules() IS 'Network rules of your tenant (a
 CREATE FUNCTION api.list_principals() RETURNS TABLE(principal_id uuid, name text, kind text, role text, created_at timestamp with time zone, disabled_at timestamp with time zone, live_tokens bigint, live_locks bigint)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0522_list_principals.sql
 
 
@@ -1211,6 +1244,7 @@ COMMENT ON FUNCTION api.list_principals() IS 'Operators and auditors: the agents
 CREATE FUNCTION api.list_profiles() RETURNS SETOF api.profile
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0615_list_profiles.sql
 
 
@@ -1230,6 +1264,7 @@ COMMENT ON FUNCTION api.list_profiles() IS 'Profiles of your tenant with their t
 CREATE FUNCTION api.list_tasks(p_state text DEFAULT NULL::text, p_kind text DEFAULT NULL::text, p_limit integer DEFAULT 100, p_before_id bigint DEFAULT NULL::bigint) RETURNS SETOF api.task
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0560_list_tasks.sql
 
 
@@ -1249,6 +1284,7 @@ COMMENT ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p
 CREATE FUNCTION api.list_tokens() RETURNS TABLE(token_id uuid, principal_name text, prefix text, label text, scopes text[], created_at timestamp with time zone, expires_at timestamp with time zone, revoked_at timestamp with time zone)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0523_list_tokens.sql
 
 
@@ -1268,6 +1304,7 @@ COMMENT ON FUNCTION api.list_tokens() IS 'Operators and auditors: tokens of your
 CREATE FUNCTION api.login(p_token text) RETURNS api.principal_info
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0502_login.sql
 
 
@@ -1287,6 +1324,7 @@ COMMENT ON FUNCTION api.login(p_token text) IS 'For psql: inside BEGIN ... COMMI
 CREATE FUNCTION api.maintain() RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/retention/0590_maintain.sql
 
 
@@ -1306,6 +1344,7 @@ COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant
 CREATE FUNCTION api.my_locks() RETURNS TABLE(path text, mode text, fence bigint, reason text, acquired_at timestamp with time zone, renewed_at timestamp with time zone, expires_at timestamp with time zone)
     LANGUAGE sql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0514_my_locks.sql
 
 
@@ -1325,6 +1364,7 @@ COMMENT ON FUNCTION api.my_locks() IS 'Your live leases with their fences, order
 CREATE FUNCTION api.my_profile() RETURNS api.profile
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0616_my_profile.sql
 
 
@@ -1344,6 +1384,7 @@ COMMENT ON FUNCTION api.my_profile() IS 'The profile you act under (your own or 
 CREATE FUNCTION api.pre_request() RETURNS api.principal_info
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0501_pre_request.sql
 
 
@@ -1363,6 +1404,7 @@ COMMENT ON FUNCTION api.pre_request() IS 'PostgREST db-pre-request: verifies the
 CREATE FUNCTION api.prune_tasks(p_finished_before interval DEFAULT '7 days'::interval) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/retention/0562_prune_tasks.sql
 
 
@@ -1382,6 +1424,7 @@ COMMENT ON FUNCTION api.prune_tasks(p_finished_before interval) IS 'Operators: d
 CREATE FUNCTION api.query_audit(p_limit integer DEFAULT 50, p_action text DEFAULT NULL::text, p_target_id text DEFAULT NULL::text, p_before_id bigint DEFAULT NULL::bigint, p_after_id bigint DEFAULT NULL::bigint, p_actor text DEFAULT NULL::text, p_decision text DEFAULT NULL::text, p_target_type text DEFAULT NULL::text, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_until timestamp with time zone DEFAULT NULL::timestamp with time zone, p_severity text DEFAULT NULL::text) RETURNS TABLE(id bigint, occurred_at timestamp with time zone, actor_type text, actor_name text, action text, target_type text, target_id text, decision text, severity text, rule text, reason text, details jsonb)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0530_query_audit.sql
 
 
@@ -1401,6 +1444,7 @@ COMMENT ON FUNCTION api.query_audit(p_limit integer, p_action text, p_target_id 
 CREATE FUNCTION api.query_restored_audit(p_partition text DEFAULT NULL::text, p_action text DEFAULT NULL::text, p_limit integer DEFAULT 50, p_before_seq bigint DEFAULT NULL::bigint) RETURNS TABLE(partition_name text, chain_seq bigint, event_id bigint, occurred_at timestamp with time zone, action text, event jsonb, hash text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0652_query_restored_audit.sql
 
 
@@ -1420,6 +1464,7 @@ COMMENT ON FUNCTION api.query_restored_audit(p_partition text, p_action text, p_
 CREATE FUNCTION api.read_handoff(p_handoff_id bigint DEFAULT NULL::bigint, p_task_id bigint DEFAULT NULL::bigint, p_from_agent text DEFAULT NULL::text, p_for_me boolean DEFAULT false, p_limit integer DEFAULT 10) RETURNS SETOF api.handoff
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0581_read_handoff.sql
 
 
@@ -1439,6 +1484,7 @@ COMMENT ON FUNCTION api.read_handoff(p_handoff_id bigint, p_task_id bigint, p_fr
 CREATE FUNCTION api.redrive_task(p_task_id bigint) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0558_redrive_task.sql
 
 
@@ -1458,6 +1504,7 @@ COMMENT ON FUNCTION api.redrive_task(p_task_id bigint) IS 'Operators: returns a 
 CREATE FUNCTION api.release_lock(p_path text, p_fence bigint) RETURNS api.lock_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0511_release_lock.sql
 
 
@@ -1477,6 +1524,7 @@ COMMENT ON FUNCTION api.release_lock(p_path text, p_fence bigint) IS 'Releases y
 CREATE FUNCTION api.remove_network_rule(p_rule_id bigint) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0602_remove_network_rule.sql
 
 
@@ -1496,6 +1544,7 @@ COMMENT ON FUNCTION api.remove_network_rule(p_rule_id bigint) IS 'Operators and 
 CREATE FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval DEFAULT '00:15:00'::interval) RETURNS api.lock_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0512_renew_lock.sql
 
 
@@ -1515,6 +1564,7 @@ COMMENT ON FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval) 
 CREATE FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease interval DEFAULT '00:05:00'::interval) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0554_renew_task.sql
 
 
@@ -1534,6 +1584,7 @@ COMMENT ON FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease int
 CREATE FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0661_resolve_alert.sql
 
 
@@ -1553,6 +1604,7 @@ COMMENT ON FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) IS 'Operat
 CREATE FUNCTION api.revoke_token(p_token_id uuid) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0521_revoke_token.sql
 
 
@@ -1572,6 +1624,7 @@ COMMENT ON FUNCTION api.revoke_token(p_token_id uuid) IS 'Operators: revokes a t
 CREATE FUNCTION api.set_alert_rule(p_name text, p_enabled boolean DEFAULT NULL::boolean, p_threshold integer DEFAULT NULL::integer, p_within interval DEFAULT NULL::interval, p_severity text DEFAULT NULL::text, p_action_pattern text DEFAULT NULL::text, p_decisions text[] DEFAULT NULL::text[], p_description text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0664_set_alert_rule.sql
 
 
@@ -1591,6 +1644,7 @@ COMMENT ON FUNCTION api.set_alert_rule(p_name text, p_enabled boolean, p_thresho
 CREATE FUNCTION api.set_default_profile(p_profile text) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0613_set_default_profile.sql
 
 
@@ -1610,6 +1664,7 @@ COMMENT ON FUNCTION api.set_default_profile(p_profile text) IS 'Operators and tr
 CREATE FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0632_set_guardrail_enabled.sql
 
 
@@ -1629,6 +1684,7 @@ COMMENT ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) IS
 CREATE FUNCTION api.start_session(p_agent_type text DEFAULT NULL::text, p_capabilities text[] DEFAULT '{}'::text[], p_ttl interval DEFAULT '00:01:00'::interval) RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0570_start_session.sql
 
 
@@ -1648,6 +1704,7 @@ COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], 
 CREATE FUNCTION api.submit_task(p_kind text, p_payload jsonb DEFAULT '{}'::jsonb, p_priority integer DEFAULT 0, p_depends_on bigint[] DEFAULT '{}'::bigint[], p_run_after timestamp with time zone DEFAULT NULL::timestamp with time zone, p_max_attempts integer DEFAULT 3, p_required_trust integer DEFAULT 0, p_unique_key text DEFAULT NULL::text, p_locks text[] DEFAULT '{}'::text[]) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0550_submit_task.sql
 
 
@@ -1667,6 +1724,7 @@ COMMENT ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority int
 CREATE FUNCTION api.submit_tasks(p_tasks jsonb) RETURNS SETOF api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0551_submit_tasks.sql
 
 
@@ -1686,6 +1744,7 @@ COMMENT ON FUNCTION api.submit_tasks(p_tasks jsonb) IS 'Queues a batch (1-1000) 
 CREATE FUNCTION api.update_profile(p_name text, p_settings jsonb) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0611_update_profile.sql
 
 
@@ -1705,6 +1764,7 @@ COMMENT ON FUNCTION api.update_profile(p_name text, p_settings jsonb) IS 'Operat
 CREATE FUNCTION api.verify_audit(p_seal boolean DEFAULT true, p_head text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0650_verify_audit.sql
 
 
@@ -1724,6 +1784,7 @@ COMMENT ON FUNCTION api.verify_audit(p_seal boolean, p_head text) IS 'Operators 
 CREATE FUNCTION api.write_handoff(p_summary text, p_completed text[] DEFAULT '{}'::text[], p_in_progress text[] DEFAULT '{}'::text[], p_decisions text[] DEFAULT '{}'::text[], p_next_steps text[] DEFAULT '{}'::text[], p_relevant_files text[] DEFAULT '{}'::text[], p_task_id bigint DEFAULT NULL::bigint, p_to_agent text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0580_write_handoff.sql
 
 
@@ -4381,6 +4442,7 @@ COMMENT ON FUNCTION coord.normalize_path(p_path text) IS 'Canonical form of a re
 CREATE FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jsonb DEFAULT NULL::jsonb) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/coord/identity/0173_note_revoked_token.sql
 
 
@@ -4545,7 +4607,7 @@ COMMENT ON FUNCTION coord.notify_task_ready(p_task coord.tasks) IS 'NOTIFY coord
 --
 
 CREATE FUNCTION coord.now() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/kernel/0020_now.sql
 
@@ -5259,7 +5321,7 @@ ALTER FUNCTION coord.try_principal() OWNER TO coord_auth;
 -- Name: FUNCTION try_principal(); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.try_principal() IS 'The vouched principal of this transaction, or null when there is none (no token, forged or replayed claims, or a role switched by hand).';
+COMMENT ON FUNCTION coord.try_principal() IS 'The vouched principal of this transaction, or null when there is none (no token, forged or replayed claims, or a role switched by hand); verified once per api call (coord.principal_cache, reset on entry to every function a client may execute).';
 
 
 --

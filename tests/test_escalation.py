@@ -302,10 +302,11 @@ def _qualified(typ: str) -> str:
 
 
 def _raw_call(db: psycopg.Connection, search_path: str, headers: dict[str, str], signature: Any,
-              arguments: dict[str, Any]) -> str:
+              arguments: dict[str, Any], after_login: str | None = None) -> str:
     """One request the way the client sends it, but with every name in the caller's own
     statements qualified, so the traps can only catch what our functions resolve. The outcome:
-    the SQLSTATE and message, or the result codes."""
+    the SQLSTATE and message, or the result codes. ``after_login`` is a statement the client
+    runs between pre_request and the call (as the request role)."""
     params = []
     named = []
     types = dict(zip(signature.arg_names, signature.arg_types, strict=True))
@@ -320,6 +321,8 @@ def _raw_call(db: psycopg.Connection, search_path: str, headers: dict[str, str],
                        "pg_catalog.set_config('request.headers', %s, true), "
                        "pg_catalog.set_config('role', 'coord_anon', true)", (search_path, json.dumps(headers)))
             db.execute('select "api"."pre_request"()')
+            if after_login is not None:
+                db.execute(after_login)
             rows = db.execute(call, params).fetchall()
             db.execute("select pg_catalog.set_config('role', 'none', true), "
                        "pg_catalog.set_config('coord.vouch', '', true), "
@@ -329,7 +332,8 @@ def _raw_call(db: psycopg.Connection, search_path: str, headers: dict[str, str],
         return f"{exc.sqlstate} {exc.diag.message_primary}"
 
 
-def _outcomes(db: psycopg.Connection, world: World, search_path: str, only: set[str] | None = None) -> dict[str, str]:
+def _outcomes(db: psycopg.Connection, world: World, search_path: str, only: set[str] | None = None,
+              after_login: str | None = None) -> dict[str, str]:
     signatures = {k: v for k, v in load_signatures(db).items() if only is None or k in only}
     out = {}
     for persona, principal in (("agent", world.a.agent), ("operator", world.a.operator)):
@@ -341,7 +345,7 @@ def _outcomes(db: psycopg.Connection, world: World, search_path: str, only: set[
             for arguments in (typed_variants(signature, world) if make is TYPED else make(world)):
                 with db.transaction(force_rollback=True):
                     out[f"{persona} {function}({json.dumps(arguments, default=str)})"] = _raw_call(
-                        db, search_path, headers, signature, arguments)
+                        db, search_path, headers, signature, arguments, after_login)
     return out
 
 

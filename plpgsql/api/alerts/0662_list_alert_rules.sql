@@ -16,6 +16,7 @@ language sql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
   select r.id, r.name::text, r.action_pattern::text, r.decisions, r.threshold, r.within, r.severity, r.enabled,
          r.description,

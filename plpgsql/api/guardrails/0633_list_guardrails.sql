@@ -18,6 +18,7 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 begin
   return query

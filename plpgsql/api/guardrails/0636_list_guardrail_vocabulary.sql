@@ -4,6 +4,7 @@ language sql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
   select v.kind, v.name, v.meaning
   from authz.guard_vocabulary as v

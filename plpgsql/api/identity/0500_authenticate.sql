@@ -7,6 +7,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v_headers_text text := pg_catalog.current_setting('request.headers', true);

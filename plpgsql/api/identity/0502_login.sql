@@ -4,6 +4,7 @@ returns api.principal_info
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 begin
   perform pg_catalog.set_config('request.headers', jsonb_build_object('x-coord-token', p_token)::text, true);

@@ -13,6 +13,7 @@ language sql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
   select p.id, p.name, p.kind::text, p.role::text, p.created_at, p.disabled_at,
          (select count(*) from coord.tokens as t

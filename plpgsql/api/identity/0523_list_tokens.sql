@@ -13,6 +13,7 @@ language sql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
   select t.id, p.name, t.prefix, t.label, t.scopes, t.created_at, t.expires_at, t.revoked_at
   from coord.tokens as t

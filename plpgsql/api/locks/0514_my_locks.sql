@@ -12,6 +12,7 @@ language sql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
   select l.path, l.mode::text, l.fence, l.reason, l.acquired_at, l.renewed_at, l.expires_at
   from coord.locks as l, authz.require_read('lock.list') as me

@@ -13,6 +13,7 @@ language sql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
   select r.id, r.pattern::text, r.action, r.priority, p.name, f.name, r.reason, r.created_at
   from authz.network_rules as r

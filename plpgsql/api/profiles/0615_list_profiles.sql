@@ -4,6 +4,7 @@ language sql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
   select coord.profile_view(f)
   from coord.profiles as f
