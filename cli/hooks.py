@@ -129,15 +129,15 @@ class ClaudeCodeHook:
         if not isinstance(event, dict) or not isinstance(event.get("hook_event_name"), str):
             return self.cannot_decide(None, "the hook event has no hook_event_name")
         name = event["hook_event_name"]
+        if name not in ("PreToolUse", "SessionStart", "SessionEnd", *HEARTBEAT_EVENTS):
+            return NO_OPINION
+        if name == "PreToolUse" and event.get("tool_name") not in GATED_TOOLS:
+            return NO_OPINION  # not coordinated: no connection, no opinion
         claude_session = event.get("session_id")
         if not isinstance(claude_session, str) or not _CLAUDE_SESSION_ID.fullmatch(claude_session):
             return self.cannot_decide(name, "the hook event has no valid session_id")
         if not isinstance(event.get("cwd"), str) or not Path(event["cwd"]).is_absolute():
             return self.cannot_decide(name, "the hook event has no absolute cwd")
-        if name == "PreToolUse" and event.get("tool_name") not in GATED_TOOLS:
-            return NO_OPINION  # not coordinated: no connection, no opinion
-        if name not in ("PreToolUse", "SessionStart", "SessionEnd", *HEARTBEAT_EVENTS):
-            return NO_OPINION
         try:
             with self.invocation.client() as client:
                 return self.dispatch(client, name, event)
@@ -398,8 +398,11 @@ def hook() -> None:
 def hook_claude_code(on_error: str, ttl: str, root: Path | None, data_dir: Path | None, dsn: str | None,
                      token: str | None, session: str | None) -> None:
     """Answer one Claude Code hook event read from stdin (PreToolUse, SessionStart, SessionEnd,
-    Stop, SubagentStop, UserPromptSubmit) as Claude Code's hook contract says."""
-    invocation = Invocation(data_dir=data_dir, dsn=dsn, token=token, session=session, root=root)
+    Stop, SubagentStop, UserPromptSubmit) as Claude Code's hook contract says. Each Claude Code
+    session is its own coord session (--session and COORD_SESSION are not used); see
+    docs/hooks.md."""
+    del session  # the Claude Code session names the coord session
+    invocation = Invocation(data_dir=data_dir, dsn=dsn, token=token, root=root)
     answer = ClaudeCodeHook(invocation, on_error, ttl).answer(sys.stdin.read())
     if answer.output is not None:
         click.echo(json.dumps(answer.output))

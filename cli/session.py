@@ -177,6 +177,16 @@ class _Heartbeats:
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
+def _terminal_sent_it_to_the_child_too() -> bool:
+    """Ctrl-C in a terminal interrupts the whole foreground process group, the child included:
+    passing it on again would interrupt the child twice (a second KeyboardInterrupt in the
+    middle of its cleanup)."""
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError):  # no terminal: the signal was sent to this process alone
+        return False
+
+
 def _run_child(command: list[str], env: dict[str, str], heartbeats: _Heartbeats) -> int:
     """Run the command to its end, forwarding signals; its exit code, or 128 + the signal that
     killed it (as a shell reports it), 127 when it cannot be started."""
@@ -184,6 +194,8 @@ def _run_child(command: list[str], env: dict[str, str], heartbeats: _Heartbeats)
     pending: list[int] = []  # a signal that arrived before the child existed is sent once it does
 
     def forward(signum: int, _frame: FrameType | None) -> None:
+        if signum == signal.SIGINT and _terminal_sent_it_to_the_child_too():
+            return
         if not started:
             pending.append(signum)
         elif started[0].poll() is None:

@@ -202,6 +202,8 @@ def test_when_coord_cannot_decide_the_answer_is_on_error_never_allow(
     code, _, stderr = hook(event("stop", repo), *flags)
     assert code == 1 and "coord could not decide" in stderr
     assert hook(event("pre_tool_use_read", repo), *flags) == (0, None, ""), "ungated tools need no server"
+    notification = {"session_id": CLAUDE_SESSION, "hook_event_name": "Notification", "message": "waiting"}
+    assert hook(json.dumps(notification), *flags) == (0, None, ""), "events coord has no part in need nothing"
 
 
 def test_a_path_outside_the_repository_is_denied_with_a_clear_reason(hook: Hook, repo: Path) -> None:
