@@ -16,11 +16,13 @@ code as a non-blocking error and would run the tool.
 from __future__ import annotations
 
 import difflib
+import fcntl
 import json
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -111,6 +113,19 @@ class SessionMap:
     def drop(self, claude_session: str) -> None:
         self._file(claude_session).unlink(missing_ok=True)
 
+    @contextmanager
+    def exclusive(self, claude_session: str) -> Iterator[None]:
+        """Held while a session is looked up or started: Claude Code runs the hooks of parallel
+        tool calls at once, and two of them starting two coord sessions would make the second
+        one's edits busy against the first one's leases."""
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.directory / f"{claude_session}.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
 
 # --- the adapter -------------------------------------------------------------------------------------
 
@@ -197,15 +212,16 @@ class ClaudeCodeHook:
     def ensure_session(self, client: Client, claude_session: str, cwd: str) -> str:
         """The coord session of this Claude Code session, heartbeat (which keeps its leases
         alive); a new one when there is none yet or it has ended (missed heartbeats)."""
-        known = self.sessions.get(claude_session)
-        if known:
-            client.session_id = known
-            beat = client.heartbeat("working")
-            if beat.ok:
-                return known
-            if beat.code != "session_ended":
-                raise Refusal(f"coord refused the session heartbeat: {beat.code}: {beat.reason}")
-        return self.start_session(client, claude_session, cwd)
+        with self.sessions.exclusive(claude_session):
+            known = self.sessions.get(claude_session)
+            if known:
+                client.session_id = known
+                beat = client.heartbeat("working")
+                if beat.ok:
+                    return known
+                if beat.code != "session_ended":
+                    raise Refusal(f"coord refused the session heartbeat: {beat.code}: {beat.reason}")
+            return self.start_session(client, claude_session, cwd)
 
     def start_session(self, client: Client, claude_session: str, cwd: str) -> str:
         client.session_id = None
@@ -235,6 +251,7 @@ class ClaudeCodeHook:
         if not ended.ok and ended.code != "session_ended":
             return Answer(stderr=f"coord could not end session {known}: {ended.code}: {ended.reason}", exit_code=1)
         self.sessions.drop(claude_session)
+        (self.sessions.directory / f"{claude_session}.lock").unlink(missing_ok=True)
         return NO_OPINION
 
     # --- tools -----------------------------------------------------------------------------------
@@ -280,7 +297,8 @@ class ClaudeCodeHook:
             raise
         result = client.acquire_lock(relative, reason=f"claude-code {tool}")
         if result.code == "session_ended":  # ended under us (missed heartbeat): one new session, once
-            self.start_session(client, claude_session, event["cwd"])
+            with self.sessions.exclusive(claude_session):
+                self.start_session(client, claude_session, event["cwd"])
             result = client.acquire_lock(relative, reason=f"claude-code {tool}")
         if result.ok:
             return NO_OPINION

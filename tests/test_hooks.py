@@ -5,8 +5,12 @@ install (.claude/settings.json, idempotent, other keys kept)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -250,3 +254,39 @@ def test_install_writes_the_hooks_idempotently_keeping_other_settings(repo: Path
 
     result = CliRunner().invoke(main, ["hook", "install", "--client", "claude-code", "--root", str(repo)])
     assert result.exit_code == 0 and "already has coord's hooks" in result.stdout
+
+
+def test_parallel_tool_calls_of_a_new_session_share_one_coord_session(
+        committed_db: Database, alice: Principal, repo: Path, tmp_path: Path) -> None:
+    """Claude Code runs the hooks of parallel tool calls at once: the first event of a session
+    (no SessionStart seen) must not start two coord sessions, whose leases would then be busy
+    against each other. The test holds the session's lock until both hooks wait on it
+    (/proc/locks lists blocked waiters with ->), then lets them go."""
+    state = tmp_path / "state"
+    directory = state / "coord" / "claude-code"
+    directory.mkdir(parents=True)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("COORD_")},
+           "COORD_DSN": committed_db.client_dsn, "COORD_TOKEN": alice.token, "XDG_STATE_HOME": str(state)}
+    (repo / "src" / "other.py").write_text("")
+    with open(directory / f"{CLAUDE_SESSION}.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        inode = os.fstat(held.fileno()).st_ino
+        hooks = [subprocess.Popen([sys.executable, "-m", "coord_cli.main", "hook", "claude-code"], env=env, text=True,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(2)]
+        for process, file in zip(hooks, ("app.py", "other.py"), strict=True):
+            assert process.stdin is not None
+            process.stdin.write(event("pre_tool_use_edit", repo, tool_input={"file_path": str(repo / "src" / file),
+                                                                             "old_string": "", "new_string": "x"}))
+            process.stdin.close()
+        deadline = time.monotonic() + 120
+        while Path("/proc/locks").read_text().count(f":{inode} ") < 3:  # the holder and two waiters
+            assert time.monotonic() < deadline and all(p.poll() is None for p in hooks), "the hooks did not wait"
+            time.sleep(0.05)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    outcomes = [(p.wait(timeout=120), p.stdout.read() if p.stdout else "") for p in hooks]
+    assert outcomes == [(0, ""), (0, "")]
+    with committed_db.connect() as conn:
+        sessions = conn.execute("select count(distinct session_id), count(*) from coord.locks "
+                                "where path in ('src/app.py', 'src/other.py')").fetchone()
+    assert sessions == (1, 2)
