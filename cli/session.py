@@ -132,9 +132,14 @@ def session_run(invocation: Invocation, client: Client, ttl: str | None, agent_t
             env[ENVIRONMENT[name]] = given.value
     heartbeats = _Heartbeats(client, interval=max(seconds / 3, 0.5))
     code = _run_child(list(command), env, heartbeats)
-    ended = client.end_session()
-    if not ended.ok and ended.code != "session_ended":
-        err.print(f"[yellow]warning[/yellow] could not end session {started.session_id}: {ended.code} {ended.reason}")
+    try:  # the command's exit code is what this exits with, whatever happens to the session
+        ended = client.end_session()
+        if not ended.ok and ended.code != "session_ended":
+            err.print(f"[yellow]warning[/yellow] could not end session {started.session_id}: {ended.code} "
+                      f"{ended.reason}")
+    except CoordError as exc:
+        err.print(f"[yellow]warning[/yellow] could not end session {started.session_id} ({exc.code} {exc.message}); "
+                  "it ends by itself when its ttl runs out")
     sys.exit(code)
 
 

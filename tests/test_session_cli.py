@@ -130,3 +130,24 @@ def test_run_of_a_missing_command_is_127_and_ends_the_session(committed_db: Data
     with committed_db.connect() as conn:
         open_sessions = conn.execute("select count(*) from coord.sessions where end_reason is null").fetchone()
     assert open_sessions == (0,)
+
+
+CHILD_CUTS_THE_PARENTS_CONNECTION = """
+import os, sys
+import psycopg
+with psycopg.connect(os.environ["ADMIN_DSN"], autocommit=True) as conn:
+    conn.execute("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'coord'")
+sys.exit(5)
+"""
+
+
+def test_run_exits_with_the_commands_code_when_the_session_cannot_be_ended(committed_db: Database) -> None:
+    with committed_db.connect() as conn:
+        token = make_principal(conn, "cut-off").token
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "coord_cli.main", "session", "run", "--dsn", committed_db.client_dsn, "--token", token,
+         "--", sys.executable, "-c", CHILD_CUTS_THE_PARENTS_CONNECTION],
+        env={**CLEAN_ENV, "ADMIN_DSN": committed_db.admin_dsn}, text=True, stderr=subprocess.PIPE)
+    _, err = parent.communicate(timeout=120)
+    assert parent.returncode == 5, err
+    assert "could not end session" in err and "ends by itself when its ttl runs out" in err
