@@ -156,8 +156,8 @@ class ClaudeCodeHook:
         try:
             with self.invocation.client() as client:
                 return self.dispatch(client, name, event)
-        except Refusal as exc:
-            return permission("deny", str(exc))
+        except Refusal as exc:  # only a tool call can be denied; other events report the refusal
+            return permission("deny", str(exc)) if name == "PreToolUse" else self.cannot_decide(name, str(exc))
         except CannotDecide as exc:
             return self.cannot_decide(name, str(exc))
         except CoordError as exc:

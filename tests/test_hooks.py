@@ -290,3 +290,19 @@ def test_parallel_tool_calls_of_a_new_session_share_one_coord_session(
         sessions = conn.execute("select count(distinct session_id), count(*) from coord.locks "
                                 "where path in ('src/app.py', 'src/other.py')").fetchone()
     assert sessions == (1, 2)
+
+
+def test_a_refused_session_denies_tool_calls_and_is_reported_at_session_start(
+        committed_db: Database, repo: Path, tmp_path: Path) -> None:
+    with committed_db.connect() as conn:
+        suspended = make_principal(conn, "suspended")
+        ops = make_principal(conn, "ops-suspend", role="operator")
+    with Client(committed_db.client_dsn, ops.token) as client:
+        assert client.create_profile("suspended", 0).ok
+        assert client.assign_profile(suspended.name, "suspended").ok
+    hook = Hook(committed_db.client_dsn, suspended.token, tmp_path / "state")
+    code, output, _ = hook(event("session_start", repo))
+    assert code == 0 and output is not None
+    assert "refused to start a session" in output["hookSpecificOutput"]["additionalContext"]
+    verdict, reason = decision(hook(event("pre_tool_use_edit", repo))[1])
+    assert verdict == "deny" and "refused to start a session: denied" in reason
