@@ -69,7 +69,7 @@ def agent_add(invocation: Invocation, name: str, tenant: str | None, role: str, 
     """
     settings = invocation.settings()
     if settings.bearer() and tenant is None and role == "agent":
-        with Client(settings.client_dsn(), settings.bearer()) as client:
+        with Client(settings.client_dsn(), settings.bearer(), session_id=settings.session_id()) as client:
             grant = client.create_agent(name, _scopes(scopes), expires_in)
     else:
         grant = admin.add_principal(settings.superuser_dsn(), name, tenant=tenant or admin.DEFAULT_TENANT,
@@ -138,7 +138,7 @@ def token_revoke(invocation: Invocation, token_ref: str) -> None:
     """Revoke TOKEN_REF (a token id, or with the admin path also the token text)."""
     settings = invocation.settings()
     if settings.bearer():
-        with Client(settings.client_dsn(), settings.bearer()) as client:
+        with Client(settings.client_dsn(), settings.bearer(), session_id=settings.session_id()) as client:
             result = client.revoke_token(token_ref)
     else:
         result = admin.revoke_token(settings.superuser_dsn(), token_ref)

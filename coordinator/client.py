@@ -35,6 +35,7 @@ from psycopg.rows import class_row, dict_row
 
 from . import adapt, sql
 from .api import Api
+from .config import Settings
 from .errors import from_psycopg, json_too_deep, registered
 from .outcomes import Outcome
 from .results import ClaimResult, PrincipalInfo, SessionResult
@@ -133,15 +134,24 @@ def _json_body(body: Mapping[str, Any]) -> str:
 
 
 class Client(Api):
-    """A connection to the ``api`` schema that authenticates every call with one token."""
+    """A connection to the ``api`` schema that authenticates every call with one token.
+
+    ``Client()`` with no arguments connects where COORD_DSN says (else to the embedded server of
+    COORD_DATA_DIR or the default data directory), with COORD_TOKEN, in the session COORD_SESSION
+    names (``coord session run`` sets it for the command it runs)."""
 
     def __init__(self, dsn: str | None = None, token: str | None = None, *,
                  connection: psycopg.Connection | None = None,
                  headers: Mapping[str, str] | None = None, session_id: UUID | str | None = None) -> None:
         if connection is None:
+            # Client() alone is configured as the coord CLI is: COORD_DSN (else the embedded
+            # server coord up started, COORD_DATA_DIR), COORD_TOKEN and COORD_SESSION.
+            # A DSN passed in means the caller configures the client itself: nothing is read then.
             if dsn is None:
-                raise registered("CO501", "no database to connect to",
-                                 hint="pass a DSN (--dsn / COORD_DSN) or run coord up")
+                settings = Settings()
+                dsn = settings.client_dsn()
+                token = settings.bearer() if token is None else token
+                session_id = settings.session_id() if session_id is None else session_id
             try:
                 connection = psycopg.connect(dsn, autocommit=True, application_name="coord")
             except psycopg.Error as exc:

@@ -254,6 +254,9 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO532", "data_dir_invalid", "cli", 400, EXIT_CONFIG, Misconfigured),
     ("CO533", "server_state_invalid", "cli", 400, EXIT_CONFIG, Misconfigured),
     ("CO534", "server_port_differs", "cli", 400, EXIT_USAGE, SettingsError),
+    # the repository a path belongs to (coordinator.workspace)
+    ("CO541", "path_outside_repository", "cli", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO542", "repository_root_unknown", "cli", 400, EXIT_USAGE, SettingsError),
 )
 
 # PostgreSQL raises its own codes without our hints; the registry's hint for each (checked

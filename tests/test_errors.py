@@ -20,6 +20,7 @@ from coordinator.client import Client
 from coordinator.config import Settings
 from coordinator.docs import render_errors
 from coordinator.server import EmbeddedServer, ServerState, free_port
+from coordinator.workspace import repository_root, resolve_path
 from tests.conftest import bypass_audit_guard, make_principal
 from tests.interfaces import RawBody, RawBodyDumper
 
@@ -306,6 +307,9 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO532": (_none, lambda _db, _: Settings(data_dir=Path("/dev/null")).server()),
     "CO533": (_corrupt_state, lambda _db, path: ServerState.load(path)),
     "CO534": (_none, lambda db, _: EmbeddedServer(_cluster_dir(db)).planned_state(free_port())),
+    # the repository a path belongs to: raised by coordinator.workspace before any database is reached
+    "CO541": (_none, lambda _db, _: resolve_path("/etc/passwd", tempfile.gettempdir())),
+    "CO542": (_none, lambda _db, _: repository_root(explicit="/nonexistent/repository")),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.

@@ -128,7 +128,10 @@ from (values
   -- the embedded server's data directory: raised by coordinator.server before any database is reached
   ('CO532', 'data_dir_invalid',         'cli',   400, 78, 'the data directory cannot be used', 'pass --data-dir (or set COORD_DATA_DIR to) a directory, or a path where coord up may create one'),
   ('CO533', 'server_state_invalid',     'cli',   400, 78, 'the data directory''s coord.json cannot be read', 'coord up wrote it (port and gateway password); restore it from a backup, or move it away and run coord up, which writes a new one with a new gateway password (pass --port if the server used another port than 55432)'),
-  ('CO534', 'server_port_differs',      'cli',   400, 64, 'the embedded server already runs on another port', 'run coord up without --port (the server keeps the port in coord.json), or coord down first to move it to the new port')
+  ('CO534', 'server_port_differs',      'cli',   400, 64, 'the embedded server already runs on another port', 'run coord up without --port (the server keeps the port in coord.json), or coord down first to move it to the new port'),
+  -- the repository a path belongs to: raised by coordinator.workspace before any database is reached
+  ('CO541', 'path_outside_repository',  'cli',   400, 65, 'the path is outside the repository', 'leases name files inside the repository; pass a path under its root, or pass --root (or set COORD_ROOT) to the repository the path belongs to'),
+  ('CO542', 'repository_root_unknown',  'cli',   400, 64, 'cannot find the repository root', 'run inside a git checkout, or pass --root (or set COORD_ROOT) to the repository''s top directory')
 ) as r (code, name, origin, http_status, exit_code, message, hint);
 
 comment on view coord.error_registry is 'Every error code the api can raise, with its HTTP status under PostgREST and its coord CLI exit code. docs/errors.md and coordinator.errors are checked against it.';
