@@ -21,6 +21,8 @@ def lock() -> None:
     so no spelling lets two agents write the same file). PATH is relative to the repository
     root; a PATH that is a directory here is sent with its trailing / (the database cannot
     see your disk), so the lease says it is a directory, and release and renew find it again.
+    Leases are kept per repository (your session's, else your token's, else default; see
+    `coord token issue --repository`): the same PATH in two repositories never collides.
     """
 
 
@@ -61,13 +63,14 @@ def lock_renew(invocation: Invocation, client: Client, path: str, fence: int, tt
 @click.argument("paths", nargs=-1)
 @client_command
 def lock_list(invocation: Invocation, client: Client, paths: tuple[str, ...]) -> None:
-    """Your live leases; with PATHS, who holds anything overlapping them."""
+    """Your live leases; with PATHS, who holds anything overlapping them. Both in your
+    repository: your session's, else your token's, else default."""
     if paths:
         rows: list[Any] = client.check_locks(lock_paths(paths))
-        columns = ["path", "locked", "lock_path", "mode", "holder_name", "expires_at", "mine", "fence"]
+        columns = ["repository", "path", "locked", "lock_path", "mode", "holder_name", "expires_at", "mine", "fence"]
     else:
         rows = client.my_locks()
-        columns = ["path", "mode", "fence", "expires_at", "reason"]
+        columns = ["repository", "path", "mode", "fence", "expires_at", "reason"]
     invocation.listing(rows, columns, empty="(no live leases)")
 
 

@@ -1310,7 +1310,7 @@ COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant
 --
 
 CREATE FUNCTION api.my_locks() RETURNS TABLE(path text, mode text, fence bigint, reason text, acquired_at timestamp with time zone, renewed_at timestamp with time zone, expires_at timestamp with time zone, repository text)
-    LANGUAGE plpgsql SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/api/locks/0514_my_locks.sql
 

@@ -4,9 +4,11 @@ repository it was submitted in and its claim takes the leases there."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 import pytest
@@ -248,3 +250,35 @@ def test_racing_for_the_same_path_in_one_repository_exactly_one_wins(committed_d
             results = _race(clients, f"race{i}/")
             by_repository = sorted((r.repository, r.code) for r in results)
             assert by_repository == [("api", "busy"), ("api", "busy"), ("api", "granted"), ("web", "granted")]
+
+
+# --- the CLI --------------------------------------------------------------------------------
+
+def test_the_cli_issues_a_token_for_a_repository_and_lists_leases_with_it(committed_db: Database) -> None:
+    from click.testing import CliRunner
+    from coord_cli.main import main
+
+    env = {"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": "", "COORD_DATA_DIR": "", "COORD_REPOSITORY": ""}
+
+    def coord(*args: str, **extra: str) -> Any:
+        return CliRunner().invoke(main, list(args), env={**env, **extra}, catch_exceptions=False)
+
+    with committed_db.connect() as conn:
+        make_principal(conn, "cli-agent", tenant="t1")
+    admin = ["--tenant", "t1", "--admin-dsn", committed_db.admin_dsn]
+    issued = coord("token", "issue", "cli-agent", *admin, "--repository", "api")
+    assert issued.exit_code == 0 and "repository: api" in issued.stdout
+    api_token = issued.stdout.split("token (shown once): ")[1].split()[0]
+    from_env = coord("token", "issue", "cli-agent", *admin, "--json", COORD_REPOSITORY="web")
+    web_token = json.loads(from_env.stdout)["token"]
+    bad = coord("token", "issue", "cli-agent", *admin, "--repository", "Not/A/Repo", "--json")
+    assert bad.exit_code != 0 and json.loads(bad.stdout)["code"] == "CO207"
+
+    client = ["--dsn", committed_db.client_dsn]
+    for token in (api_token, web_token):
+        taken = coord("lock", "acquire", "src/app.py", "--token", token, *client, "--json")
+        assert taken.exit_code == 0 and json.loads(taken.stdout)["code"] == "granted"
+    listed = json.loads(coord("lock", "list", "--token", web_token, *client, "--json").stdout)
+    assert [(r["repository"], r["path"]) for r in listed] == [("web", "src/app.py")]
+    human = coord("lock", "list", "src/", "--token", api_token, *client, COLUMNS="200")
+    assert human.exit_code == 0 and "repository" in human.stdout and "api" in human.stdout

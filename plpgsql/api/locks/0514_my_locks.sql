@@ -12,7 +12,7 @@ returns table (
   repository text
 )
 language plpgsql
-volatile
+stable
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
