@@ -187,6 +187,19 @@ def test_a_claim_is_kept_waiting_only_by_leases_in_the_tasks_repository(db: psyc
     assert (skipped.code, skipped.details["skipped_busy_leases"]) == ("empty", 1)
 
 
+def test_ending_a_session_releases_its_task_leases_in_other_repositories(db: psycopg.Connection) -> None:
+    _, submitter = _agent(db, "submitter", "api")
+    _, worker = _agent(db, "worker")
+    task = submitter.submit_task("build", locks=["src/app.py"])
+    assert worker.start_session(repository="web").ok
+    assert worker.acquire_lock("mine.py").code == "granted"
+    assert worker.claim_task(["build"]).repository == "api"
+    ended = worker.end_session()
+    assert (ended.details["released_paths"], ended.details["requeued_tasks"]) == (
+        ["api:src/app.py", "mine.py"], [task.task_id])
+    assert db.execute("select count(*) from coord.locks").fetchone() == (0,)
+
+
 def test_a_handoff_records_its_repository(db: psycopg.Connection) -> None:
     _, client = _agent(db, "alice", "api")
     assert client.write_handoff("done", relevant_files=["src/app.py"]).ok
