@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,9 +28,22 @@ def _token(conn: psycopg.Connection, principal: Principal, repository: str | Non
     return row[0]  # type: ignore[no-any-return]
 
 
-def _agent(db: psycopg.Connection, name: str, repository: str | None = None, *,
-           tenant: str = "t1") -> tuple[Principal, Client]:
-    principal = make_principal(db, name, tenant=tenant)
+_TENANT = ["t1"]
+
+
+@pytest.fixture(autouse=True)
+def _own_tenant() -> None:
+    """Each test in a tenant of its own, so rows other tests left in the shared database (or
+    that they hold in the same transaction) are never counted."""
+    _TENANT[0] = f"repos-{uuid.uuid4().hex[:8]}"
+
+
+def _tenant_id(db: psycopg.Connection) -> uuid.UUID:
+    return db.execute("select id from coord.tenants where name = %s", (_TENANT[0],)).fetchone()[0]  # type: ignore[index]
+
+
+def _agent(db: psycopg.Connection, name: str, repository: str | None = None) -> tuple[Principal, Client]:
+    principal = make_principal(db, name, tenant=_TENANT[0])
     token = principal.token if repository is None else _token(db, principal, repository)
     return principal, Client(connection=db, token=token)
 
@@ -48,7 +62,8 @@ def test_same_path_in_two_repositories_never_collides(db: psycopg.Connection) ->
         (True, "alice", "api")]
     assert [(c.holder_name, c.repository) for c in carol.check_locks(["src/app.py"])] == [("bob", "web")]
     assert [(m.path, m.repository) for m in bob.my_locks()] == [("src/app.py", "web")]
-    rows = db.execute("select repository, path from coord.locks order by repository").fetchall()
+    rows = db.execute("select repository, path from coord.locks where tenant_id = %s order by repository",
+                      (_tenant_id(db),)).fetchall()
     assert rows == [("api", "src/app.py"), ("web", "src/app.py")]
 
 
@@ -152,7 +167,8 @@ def test_a_bad_repository_name_is_refused_with_a_hint(db: psycopg.Connection, na
     with pytest.raises(psycopg.Error) as raised, db.transaction():
         _token(db, principal, name)
     assert raised.value.sqlstate == "CO207"
-    assert db.execute("select count(*) from coord.sessions").fetchone() == (0,)
+    sessions = db.execute("select count(*) from coord.sessions where tenant_id = %s", (principal.tenant_id,))
+    assert sessions.fetchone() == (0,)
 
 
 def test_a_claim_takes_its_leases_in_the_repository_the_task_was_submitted_in(db: psycopg.Connection) -> None:
@@ -165,7 +181,8 @@ def test_a_claim_takes_its_leases_in_the_repository_the_task_was_submitted_in(db
     assert [t.repository for t in submitter.list_tasks()] == ["web"]
     claimed = worker.claim_task(["build"])
     assert (claimed.code, claimed.repository, list(claimed.locks)) == ("claimed", "web", ["src/app.py"])
-    assert db.execute("select repository, path, task_id from coord.locks").fetchall() == [
+    assert db.execute("select repository, path, task_id from coord.locks where tenant_id = %s",
+                      (_tenant_id(db),)).fetchall() == [
         ("web", "src/app.py", submitted.task_id)]
     assert web_dev.acquire_lock("src/app.py").code == "busy"
     assert api_dev.acquire_lock("src/app.py").code == "granted"
@@ -197,7 +214,7 @@ def test_ending_a_session_releases_its_task_leases_in_other_repositories(db: psy
     ended = worker.end_session()
     assert (ended.details["released_paths"], ended.details["requeued_tasks"]) == (
         ["api:src/app.py", "mine.py"], [task.task_id])
-    assert db.execute("select count(*) from coord.locks").fetchone() == (0,)
+    assert db.execute("select count(*) from coord.locks where tenant_id = %s", (_tenant_id(db),)).fetchone() == (0,)
 
 
 def test_a_handoff_records_its_repository(db: psycopg.Connection) -> None:
@@ -211,8 +228,8 @@ def test_the_audit_trail_names_the_repository(db: psycopg.Connection) -> None:
     _, client = _agent(db, "alice", "api")
     granted = client.acquire_lock("a.py")
     client.release_lock("a.py", granted.fence)
-    details = db.execute("select details ->> 'repository' from audit.events "
-                         "where action in ('lock.acquire', 'lock.release') order by id").fetchall()
+    details = db.execute("select details ->> 'repository' from audit.events where tenant_id = %s "
+                         "and action in ('lock.acquire', 'lock.release') order by id", (_tenant_id(db),)).fetchall()
     assert details == [("api",), ("api",)]
 
 
