@@ -134,6 +134,7 @@ class ClaudeCodeHook:
     invocation: Invocation
     on_error: str = "ask"
     session_ttl: str = DEFAULT_SESSION_TTL
+    repository: str | None = None  # the coord session's repository (None: the token's, else default)
     sessions: SessionMap = field(default_factory=SessionMap)
 
     def answer(self, raw: str) -> Answer:
@@ -225,7 +226,7 @@ class ClaudeCodeHook:
 
     def start_session(self, client: Client, claude_session: str, cwd: str) -> str:
         client.session_id = None
-        started = client.start_session("claude-code", ["claude-code"], self.session_ttl)
+        started = client.start_session("claude-code", ["claude-code"], self.session_ttl, self.repository)
         if not started.ok or started.session_id is None:
             raise Refusal(f"coord refused to start a session: {started.code}: {started.reason}")
         self.sessions.put(claude_session, str(started.session_id), cwd)
@@ -411,17 +412,20 @@ def hook() -> None:
               help="The decision when coord cannot decide (server unreachable, bad token, malformed event).")
 @click.option("--ttl", default=DEFAULT_SESSION_TTL, show_default=True,
               help="The coord session's heartbeat deadline (1 s to 1 h); every hook event heartbeats it.")
+@click.option("--repository", envvar="COORD_REPOSITORY",
+              help="Repository the session's leases are kept in (default: the token's, else default) "
+                   "[env COORD_REPOSITORY].")
 @root_option
 @connection_options
-def hook_claude_code(on_error: str, ttl: str, root: Path | None, data_dir: Path | None, dsn: str | None,
-                     token: str | None, session: str | None) -> None:
+def hook_claude_code(on_error: str, ttl: str, repository: str | None, root: Path | None, data_dir: Path | None,
+                     dsn: str | None, token: str | None, session: str | None) -> None:
     """Answer one Claude Code hook event read from stdin (PreToolUse, SessionStart, SessionEnd,
     Stop, SubagentStop, UserPromptSubmit) as Claude Code's hook contract says. Each Claude Code
     session is its own coord session (--session and COORD_SESSION are not used); see
     docs/hooks.md."""
     del session  # the Claude Code session names the coord session
     invocation = Invocation(data_dir=data_dir, dsn=dsn, token=token, root=root)
-    answer = ClaudeCodeHook(invocation, on_error, ttl).answer(sys.stdin.read())
+    answer = ClaudeCodeHook(invocation, on_error, ttl, repository).answer(sys.stdin.read())
     if answer.output is not None:
         click.echo(json.dumps(answer.output))
     if answer.stderr:

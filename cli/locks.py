@@ -22,6 +22,8 @@ def lock() -> None:
     the git toplevel; a path outside it is CO541); a PATH that is a directory here is sent with
     its trailing / (the database cannot see your disk), so the lease says it is a directory,
     and release and renew find it again.
+    Leases are kept per repository (your session's, else your token's, else default; see
+    `coord token issue --repository`): the same PATH in two repositories never collides.
     """
 
 
@@ -67,13 +69,14 @@ def lock_renew(invocation: Invocation, client: Client, path: str, fence: int, tt
 @root_option
 @client_command
 def lock_list(invocation: Invocation, client: Client, paths: tuple[str, ...]) -> None:
-    """Your live leases; with PATHS, who holds anything overlapping them."""
+    """Your live leases; with PATHS, who holds anything overlapping them. Both in your
+    repository: your session's, else your token's, else default."""
     if paths:
         rows: list[Any] = client.check_locks(invocation.repository_paths(paths))
-        columns = ["path", "locked", "lock_path", "mode", "holder_name", "expires_at", "mine", "fence"]
+        columns = ["repository", "path", "locked", "lock_path", "mode", "holder_name", "expires_at", "mine", "fence"]
     else:
         rows = client.my_locks()
-        columns = ["path", "mode", "fence", "expires_at", "reason"]
+        columns = ["repository", "path", "mode", "fence", "expires_at", "reason"]
     invocation.listing(rows, columns, empty="(no live leases)")
 
 

@@ -109,15 +109,20 @@ def token() -> None:
 @click.option("--scopes", help="Comma-separated scopes (default *).")
 @click.option("--expires-in", help="Token lifetime, e.g. '12 hours'.")
 @click.option("--label", help="Free-text label shown in coord token list.")
+@click.option("--repository", envvar="COORD_REPOSITORY",
+              help="Repository the token's calls act in outside a session (default: default) [env COORD_REPOSITORY].")
 @data_dir_option
 @admin_dsn_option
 @json_option
 @with_invocation
 def token_issue(invocation: Invocation, name: str, tenant: str, scopes: str | None, expires_in: str | None,
-                label: str | None) -> None:
+                label: str | None, repository: str | None) -> None:
     """Issue another token for an existing principal (admin path)."""
-    _show_grant(admin.issue_token(invocation.superuser_dsn(), name, tenant=tenant, scopes=_scopes(scopes),
-                                  expires_in=expires_in, label=label), invocation.as_json)
+    grant = admin.issue_token(invocation.superuser_dsn(), name, tenant=tenant, scopes=_scopes(scopes),
+                              expires_in=expires_in, label=label, repository=repository)
+    _show_grant(grant, invocation.as_json)
+    if repository and not invocation.as_json:
+        out.print(f"  repository: {repository}")
 
 
 @token.command("list")

@@ -63,19 +63,23 @@ ttl_option = click.option("--ttl", help="Heartbeat deadline, e.g. '60 seconds' (
 agent_type_option = click.option("--agent-type", help="What kind of agent this is, e.g. claude-code.")
 capability_option = click.option("--capability", "capabilities", multiple=True,
                                  help="A capability others can discover you by (repeatable).")
+repository_option = click.option("--repository", envvar="COORD_REPOSITORY",
+                                 help="Repository the session's leases are kept in (default: the token's, else "
+                                      "default) [env COORD_REPOSITORY].")
 
 
 @session.command("start")
 @ttl_option
 @agent_type_option
 @capability_option
+@repository_option
 @client_command
 def session_start(invocation: Invocation, client: Client, ttl: str | None, agent_type: str | None,
-                  capabilities: tuple[str, ...]) -> None:
+                  capabilities: tuple[str, ...], repository: str | None) -> None:
     """Start a session and print its id (use it with --session or export COORD_SESSION).
     Heartbeat it within the ttl (coord call heartbeat --session ID), or it ends by itself."""
     ttl_seconds(ttl)
-    result = client.start_session(agent_type, list(capabilities) or None, _ttl_arg(ttl))
+    result = client.start_session(agent_type, list(capabilities) or None, _ttl_arg(ttl), repository)
     if invocation.as_json or not result.ok:
         invocation.result(result)
         return
@@ -109,17 +113,19 @@ def session_list(invocation: Invocation, client: Client, presence: str | None, c
 @ttl_option
 @agent_type_option
 @capability_option
+@repository_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @client_command
 def session_run(invocation: Invocation, client: Client, ttl: str | None, agent_type: str | None,
-                capabilities: tuple[str, ...], command: tuple[str, ...]) -> None:
+                capabilities: tuple[str, ...], repository: str | None, command: tuple[str, ...]) -> None:
     """Run COMMAND in a new session: heartbeat it every third of the ttl while COMMAND runs,
     export COORD_SESSION (and the token and server given as flags) to COMMAND so its own coord
     calls act in the session, end the session when COMMAND exits (releasing its leases and
     requeueing its claims) and exit with COMMAND's exit code. SIGINT, SIGTERM and SIGHUP are
     passed on to COMMAND. Example: coord session run --ttl '2 minutes' -- make test"""
     seconds = ttl_seconds(ttl) or DEFAULT_RUN_TTL_SECONDS
-    started = client.start_session(agent_type or "coord-session-run", list(capabilities) or None, _ttl_arg(ttl))
+    started = client.start_session(agent_type or "coord-session-run", list(capabilities) or None, _ttl_arg(ttl),
+                                   repository)
     if not started.ok:
         invocation.result(started)
         return

@@ -210,14 +210,16 @@ def add_principal(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, ro
 
 
 def issue_token(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, scopes: list[str] | None = None,
-                expires_in: timedelta | str | None = None, label: str | None = None) -> TokenGrant:
-    """A new token for an existing principal (rotation, or a lost operator token)."""
+                expires_in: timedelta | str | None = None, label: str | None = None,
+                repository: str | None = None) -> TokenGrant:
+    """A new token for an existing principal (rotation, or a lost operator token); with
+    ``repository``, calls made with it outside a session act in that repository."""
     with admin_connect(admin_dsn) as conn:
         tenant_id = _tenant_id(conn, tenant)
         row = conn.execute(sql.PRINCIPAL_ID, (tenant_id, name)).fetchone()
         if row is None:
             raise registered("CO302", f"unknown principal {name} in tenant {tenant}")
-        return _issue(conn, tenant_id, row[0], scopes, expires_in, label)
+        return _issue(conn, tenant_id, row[0], scopes, expires_in, label, repository)
 
 
 def principal_token(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, role: str = "agent") -> TokenGrant:
@@ -235,11 +237,11 @@ def principal_token(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, 
 
 
 def _issue(conn: psycopg.Connection, tenant_id: UUID, principal_id: UUID, scopes: list[str] | None,
-           expires_in: timedelta | str | None, label: str | None) -> TokenGrant:
+           expires_in: timedelta | str | None, label: str | None, repository: str | None = None) -> TokenGrant:
     with conn.cursor(row_factory=class_row(TokenGrant)) as cur:
         try:
             grant = cur.execute(sql.ISSUE_TOKEN, (tenant_id, principal_id, scopes, to_json_value(expires_in),
-                                                  label)).fetchone()
+                                                  label, repository)).fetchone()
         except psycopg.Error as exc:
             raise from_psycopg(exc) from None
     assert grant is not None

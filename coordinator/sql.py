@@ -304,7 +304,7 @@ REGISTER_PRINCIPAL = (
 )
 
 ISSUE_TOKEN = (
-    "select (g).* from (select coord.issue_token(%s, %s, coalesce(%s::text[], '{*}'), %s::interval, %s) as g) as s"
+    "select (g).* from (select coord.issue_token(%s, %s, coalesce(%s::text[], '{*}'), %s::interval, %s, %s) as g) as s"
 )
 
 REVOKE_TOKEN = "select (r).* from (select coord.revoke_token(%s, %s) as r) as s"

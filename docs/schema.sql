@@ -84,7 +84,8 @@ CREATE TYPE api.claim_result AS (
 	max_attempts integer,
 	lease_expires_at timestamp with time zone,
 	locks jsonb,
-	details jsonb
+	details jsonb,
+	repository text
 );
 
 
@@ -140,7 +141,8 @@ CREATE TYPE api.handoff AS (
 	decisions text[],
 	next_steps text[],
 	relevant_files text[],
-	created_at timestamp with time zone
+	created_at timestamp with time zone,
+	repository text
 );
 
 
@@ -170,7 +172,8 @@ CREATE TYPE api.lock_result AS (
 	holder_path text,
 	holder_mode text,
 	holder_expires_at timestamp with time zone,
-	details jsonb
+	details jsonb,
+	repository text
 );
 
 
@@ -222,7 +225,8 @@ CREATE TYPE api.principal_info AS (
 	scopes text[],
 	session_id uuid,
 	token_id uuid,
-	token_expires_at timestamp with time zone
+	token_expires_at timestamp with time zone,
+	repository text
 );
 
 
@@ -359,7 +363,8 @@ CREATE TYPE api.task AS (
 	finished_at timestamp with time zone,
 	result jsonb,
 	last_error text,
-	last_event text
+	last_event text,
+	repository text
 );
 
 
@@ -502,7 +507,8 @@ CREATE TYPE coord.caller AS (
 	scopes text[],
 	session_id uuid,
 	token_id uuid,
-	token_expires_at timestamp with time zone
+	token_expires_at timestamp with time zone,
+	repository text
 );
 
 
@@ -594,7 +600,7 @@ ALTER FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mo
 -- Name: FUNCTION acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval) IS 'Takes a lease on p_path and everything below it (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval) IS 'Takes a lease on p_path and everything below it in your repository (your session''s, else your token''s, else default; the same path in another repository never overlaps) (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 
 
 --
@@ -694,7 +700,7 @@ ALTER FUNCTION api.assert_lease(p_path text, p_fence bigint) OWNER TO coord_owne
 -- Name: FUNCTION assert_lease(p_path text, p_fence bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.assert_lease(p_path text, p_fence bigint) IS 'Fencing at the resource: call it at the last moment before acting on p_path (e.g. inside the commit path) to check you still hold the lease granted with p_fence. ok with code held, else expired, session_ended, stale_fence (granted again since) or not_held. Read-only. Errors: CO201-CO206 path, CO216 fence, PT403.';
+COMMENT ON FUNCTION api.assert_lease(p_path text, p_fence bigint) IS 'Fencing at the resource: call it at the last moment before acting on p_path (e.g. inside the commit path) to check you still hold the lease granted with p_fence (in your repository). ok with code held, else expired, session_ended, stale_fence (granted again since) or not_held. Read-only. Errors: CO201-CO206 path, CO216 fence, PT403.';
 
 
 --
@@ -754,7 +760,7 @@ ALTER FUNCTION api.authenticate() OWNER TO coord_auth;
 -- Name: FUNCTION authenticate(); Type: COMMENT; Schema: api; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION api.authenticate() IS 'Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a session of that principal) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token, and for a token of another tenant than the one the session''s login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
+COMMENT ON FUNCTION api.authenticate() IS 'Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a session of that principal; the repository is the session''s, else the token''s, else default) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token, and for a token of another tenant than the one the session''s login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
 
 
 --
@@ -781,7 +787,7 @@ COMMENT ON FUNCTION api.cancel_task(p_task_id bigint) IS 'Cancels a queued or cl
 -- Name: check_locks(text[]); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.check_locks(p_paths text[]) RETURNS TABLE(path text, locked boolean, lock_path text, mode text, holder_id uuid, holder_name text, expires_at timestamp with time zone, mine boolean, fence bigint)
+CREATE FUNCTION api.check_locks(p_paths text[]) RETURNS TABLE(path text, locked boolean, lock_path text, mode text, holder_id uuid, holder_name text, expires_at timestamp with time zone, mine boolean, fence bigint, repository text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
@@ -794,7 +800,7 @@ ALTER FUNCTION api.check_locks(p_paths text[]) OWNER TO coord_owner;
 -- Name: FUNCTION check_locks(p_paths text[]); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_locks(p_paths text[]) IS 'For each of p_paths (1-1000, normalized), the live leases that overlap it: on the same node, on an enclosing directory, or anywhere below it (a path covers its subtree with or without a trailing /: src and src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for your own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.';
+COMMENT ON FUNCTION api.check_locks(p_paths text[]) IS 'For each of p_paths (1-1000, normalized) in your repository (your session''s, else your token''s, else default; column repository), the live leases there that overlap it: on the same node, on an enclosing directory, or anywhere below it (a path covers its subtree with or without a trailing /: src and src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for your own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.';
 
 
 --
@@ -898,23 +904,23 @@ COMMENT ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result
 
 
 --
--- Name: create_agent(text, text[], interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+-- Name: create_agent(text, text[], interval, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.create_agent(p_name text, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval) RETURNS api.token_grant
+CREATE FUNCTION api.create_agent(p_name text, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval, p_repository text DEFAULT NULL::text) RETURNS api.token_grant
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0520_create_agent.sql
 
 
-ALTER FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval) OWNER TO coord_owner;
+ALTER FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION create_agent(p_name text, p_scopes text[], p_expires_in interval); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval) IS 'Operators: registers agent p_name in your tenant and returns its first token (code issued; the token is shown once) with p_scopes (default {*}) and optional lifetime p_expires_in. denied when the policy refuses, including scope.escalation: every scope of the new token must be held by your own. Errors: CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name taken.';
+COMMENT ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text) IS 'Operators: registers agent p_name in your tenant and returns its first token (code issued; the token is shown once) with p_scopes (default {*}) and optional lifetime p_expires_in; p_repository names the repository its calls act in outside a session (default: default). denied when the policy refuses, including scope.escalation: every scope of the new token must be held by your own. Errors: CO207 bad repository, CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name taken.';
 
 
 --
@@ -1341,8 +1347,8 @@ COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant
 -- Name: my_locks(); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.my_locks() RETURNS TABLE(path text, mode text, fence bigint, reason text, acquired_at timestamp with time zone, renewed_at timestamp with time zone, expires_at timestamp with time zone)
-    LANGUAGE sql SECURITY DEFINER
+CREATE FUNCTION api.my_locks() RETURNS TABLE(path text, mode text, fence bigint, reason text, acquired_at timestamp with time zone, renewed_at timestamp with time zone, expires_at timestamp with time zone, repository text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0514_my_locks.sql
@@ -1354,7 +1360,7 @@ ALTER FUNCTION api.my_locks() OWNER TO coord_owner;
 -- Name: FUNCTION my_locks(); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.my_locks() IS 'Your live leases with their fences, ordered by path. Read-only.';
+COMMENT ON FUNCTION api.my_locks() IS 'Your live leases in your repository (your session''s, else your token''s, else default) with their fences, ordered by path. Read-only.';
 
 
 --
@@ -1514,7 +1520,7 @@ ALTER FUNCTION api.release_lock(p_path text, p_fence bigint) OWNER TO coord_owne
 -- Name: FUNCTION release_lock(p_path text, p_fence bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.release_lock(p_path text, p_fence bigint) IS 'Releases your lease on p_path if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since), not_held, or held_by_task (the lease was taken by claiming a task and ends with it); denied when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.';
+COMMENT ON FUNCTION api.release_lock(p_path text, p_fence bigint) IS 'Releases your lease on p_path (in your repository) if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since), not_held, or held_by_task (the lease was taken by claiming a task and ends with it); denied when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.';
 
 
 --
@@ -1554,7 +1560,7 @@ ALTER FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval) OWNER
 -- Name: FUNCTION renew_lock(p_path text, p_fence bigint, p_ttl interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval) IS 'Extends your live lease on p_path to now + p_ttl if p_fence is its current fence (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence. stale_fence, not_held, held_by_task and denied as for release_lock; session_ended when your session is over. Errors: CO201-CO206, CO211, CO213, CO216.';
+COMMENT ON FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval) IS 'Extends your live lease on p_path (in your repository) to now + p_ttl if p_fence is its current fence (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence. stale_fence, not_held, held_by_task and denied as for release_lock; session_ended when your session is over. Errors: CO201-CO206, CO211, CO213, CO216.';
 
 
 --
@@ -1678,23 +1684,23 @@ COMMENT ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) IS
 
 
 --
--- Name: start_session(text, text[], interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+-- Name: start_session(text, text[], interval, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.start_session(p_agent_type text DEFAULT NULL::text, p_capabilities text[] DEFAULT '{}'::text[], p_ttl interval DEFAULT '00:01:00'::interval) RETURNS api.session_result
+CREATE FUNCTION api.start_session(p_agent_type text DEFAULT NULL::text, p_capabilities text[] DEFAULT '{}'::text[], p_ttl interval DEFAULT '00:01:00'::interval, p_repository text DEFAULT NULL::text) RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0570_start_session.sql
 
 
-ALTER FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) OWNER TO coord_owner;
+ALTER FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) IS 'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. A refusal of the policy is denied (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type.';
+COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) IS 'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. The session works in repository p_repository (else your token''s, else default; details.repository): every lease taken, checked or released in it is keyed by that repository and path. A refusal of the policy is denied (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type, CO207 repository.';
 
 
 --
@@ -1714,7 +1720,7 @@ ALTER FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer,
 -- Name: FUNCTION submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) IS 'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths the claim leases exclusively (all or none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.';
+COMMENT ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) IS 'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths (in your repository: the task records it) the claim leases exclusively there (all or none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.';
 
 
 --
@@ -1794,7 +1800,7 @@ ALTER FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progre
 -- Name: FUNCTION write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) IS 'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths, up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
+COMMENT ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) IS 'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths in your repository, which the handoff records; up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
 
 
 --
@@ -3049,6 +3055,25 @@ COMMENT ON FUNCTION coord.check_operation_input(p_kind text, p_text text) IS 'CO
 
 
 --
+-- Name: check_repository(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_repository(p_repository text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/kernel/0027_check_repository.sql
+
+
+ALTER FUNCTION coord.check_repository(p_repository text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_repository(p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_repository(p_repository text) IS 'Returns p_repository, or CO207 unless it is 1-63 of lower-case letters, digits and . _ - starting with a letter or digit.';
+
+
+--
 -- Name: check_task_fields(text, jsonb, integer, integer, integer, text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -3106,22 +3131,22 @@ COMMENT ON FUNCTION coord.check_ttl(p_ttl interval) IS 'CO211 unless 0 < ttl <= 
 
 
 --
--- Name: claim_result(text, text, bigint, text, jsonb, integer, bigint, integer, integer, timestamp with time zone, jsonb, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: claim_result(text, text, bigint, text, jsonb, integer, bigint, integer, integer, timestamp with time zone, jsonb, jsonb, boolean, authz.decision, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.claim_result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_task_id bigint DEFAULT NULL::bigint, p_kind text DEFAULT NULL::text, p_payload jsonb DEFAULT NULL::jsonb, p_priority integer DEFAULT NULL::integer, p_claim bigint DEFAULT NULL::bigint, p_attempt integer DEFAULT NULL::integer, p_max_attempts integer DEFAULT NULL::integer, p_lease_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_locks jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.claim_result
+CREATE FUNCTION coord.claim_result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_task_id bigint DEFAULT NULL::bigint, p_kind text DEFAULT NULL::text, p_payload jsonb DEFAULT NULL::jsonb, p_priority integer DEFAULT NULL::integer, p_claim bigint DEFAULT NULL::bigint, p_attempt integer DEFAULT NULL::integer, p_max_attempts integer DEFAULT NULL::integer, p_lease_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_locks jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision, p_repository text DEFAULT NULL::text) RETURNS api.claim_result
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/queue/0019_claim_result.sql
 
 
-ALTER FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+ALTER FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.claim_result (code checked by coord.result).';
+COMMENT ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) IS 'Builds an api.claim_result (code checked by coord.result); p_repository is the repository of the task''s leases.';
 
 
 --
@@ -3144,22 +3169,22 @@ COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_le
 
 
 --
--- Name: classify_lost_lease(uuid, text, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: classify_lost_lease(uuid, text, text, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint) RETURNS api.lock_result
+CREATE FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint) RETURNS api.lock_result
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0061_classify_lost_lease.sql
 
 
-ALTER FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint) OWNER TO coord_owner;
+ALTER FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint) IS 'Result for a release/renew whose fence matches no live lease of the caller: stale_fence when a newer grant exists on the path, else not_held.';
+COMMENT ON FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint) IS 'Result for a release/renew whose fence matches no live lease of the caller: stale_fence when a newer grant exists on the path in the repository, else not_held.';
 
 
 --
@@ -3315,22 +3340,22 @@ COMMENT ON FUNCTION coord.effective_profile(p_me coord.caller) IS 'Profile of th
 
 
 --
--- Name: end_or_extend_lease(uuid, uuid, uuid, text, bigint, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: end_or_extend_lease(uuid, uuid, uuid, text, text, bigint, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) RETURNS api.lock_result
+CREATE FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) RETURNS api.lock_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0062_end_or_extend_lease.sql
 
 
-ALTER FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) OWNER TO coord_owner;
+ALTER FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) IS 'Release (p_new_expiry null) or renew the caller''s live lease with this exact fence; expired, stale_fence, not_held, or held_by_task (a claimed task''s lease ends with the task) otherwise.';
+COMMENT ON FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) IS 'Release (p_new_expiry null) or renew the caller''s live lease with this exact fence; expired, stale_fence, not_held, or held_by_task (a claimed task''s lease ends with the task) otherwise.';
 
 
 --
@@ -4265,79 +4290,79 @@ COMMENT ON FUNCTION coord.ipv6_address(p_literal text) IS 'The IPv6 address of a
 
 
 --
--- Name: issue_token(uuid, uuid, text[], interval, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: issue_token(uuid, uuid, text[], interval, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval, p_label text DEFAULT NULL::text) RETURNS api.token_grant
+CREATE FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval, p_label text DEFAULT NULL::text, p_repository text DEFAULT NULL::text) RETURNS api.token_grant
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/identity/0071_issue_token.sql
 
 
-ALTER FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text) OWNER TO coord_owner;
+ALTER FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text) IS 'Issues a token for a principal of the tenant; the token text is returned once and only its SHA-256 is stored. CO241/CO222 bad scopes, CO223 bad lifetime (over 100 years too), CO302 unknown principal.';
+COMMENT ON FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) IS 'Issues a token for a principal of the tenant; the token text is returned once and only its SHA-256 is stored. p_repository: the repository its calls act in outside a session (null: default). CO207 bad repository, CO241/CO222 bad scopes, CO223 bad lifetime (over 100 years too), CO302 unknown principal.';
 
 
 --
--- Name: lock_key(uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: lock_key(uuid, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) RETURNS bigint
+CREATE FUNCTION coord.lock_key(p_tenant_id uuid, p_repository text, p_node text) RETURNS bigint
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0051_lock_key.sql
 
 
-ALTER FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) OWNER TO coord_owner;
+ALTER FUNCTION coord.lock_key(p_tenant_id uuid, p_repository text, p_node text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION lock_key(p_tenant_id uuid, p_node text); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION lock_key(p_tenant_id uuid, p_repository text, p_node text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) IS 'Key for pg_advisory_xact_lock serializing lock decisions on one path node of one tenant.';
+COMMENT ON FUNCTION coord.lock_key(p_tenant_id uuid, p_repository text, p_node text) IS 'Key for pg_advisory_xact_lock serializing lock decisions on one path node of one repository of one tenant.';
 
 
 --
--- Name: lock_result(text, text, text, text, bigint, timestamp with time zone, jsonb, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: lock_result(text, text, text, text, bigint, timestamp with time zone, jsonb, jsonb, boolean, authz.decision, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.lock_result(p_code text DEFAULT NULL::text, p_path text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_mode text DEFAULT NULL::text, p_fence bigint DEFAULT NULL::bigint, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_holder jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.lock_result
+CREATE FUNCTION coord.lock_result(p_code text DEFAULT NULL::text, p_path text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_mode text DEFAULT NULL::text, p_fence bigint DEFAULT NULL::bigint, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_holder jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision, p_repository text DEFAULT NULL::text) RETURNS api.lock_result
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0054_lock_result.sql
 
 
-ALTER FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+ALTER FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.lock_result (code checked by coord.result); p_holder is one conflict object (holder_id, holder_name, path, mode, expires_at).';
+COMMENT ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) IS 'Builds an api.lock_result (code checked by coord.result); p_holder is one conflict object (holder_id, holder_name, path, mode, expires_at); p_repository the repository of the path.';
 
 
 --
--- Name: locks_over_limit(coord.caller, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: locks_over_limit(coord.caller, text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) RETURNS jsonb
+CREATE FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/profiles/0133_locks_over_limit.sql
 
 
-ALTER FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) OWNER TO coord_owner;
+ALTER FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION locks_over_limit(p_me coord.caller, p_paths text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) IS 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}.';
+COMMENT ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) IS 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path of p_repository this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}.';
 
 
 --
@@ -4485,10 +4510,12 @@ CREATE TABLE coord.tasks (
     last_error text,
     last_event text DEFAULT 'submitted'::text NOT NULL,
     state_changed_at timestamp with time zone NOT NULL,
+    repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
     CONSTRAINT tasks_claimed_check CHECK (((state <> 'claimed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (claimed_at IS NOT NULL) AND (lease_expires_at > claimed_at) AND (finished_at IS NULL) AND (pending_deps = 0) AND (attempts >= 1)))),
     CONSTRAINT tasks_completed_check CHECK (((state <> 'completed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (result IS NOT NULL)))),
     CONSTRAINT tasks_finished_check CHECK (((state <> ALL (ARRAY['completed'::coord.task_state, 'failed'::coord.task_state, 'cancelled'::coord.task_state, 'dead'::coord.task_state])) OR ((finished_at IS NOT NULL) AND (lease_expires_at IS NULL)))),
     CONSTRAINT tasks_queued_check CHECK (((state <> 'queued'::coord.task_state) OR ((claim IS NULL) AND (claimed_by IS NULL) AND (claimed_session_id IS NULL) AND (claimed_at IS NULL) AND (lease_expires_at IS NULL) AND (finished_at IS NULL)))),
+    CONSTRAINT tasks_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT tasks_run_after_in_range CHECK (((run_after >= '0001-01-02 00:00:00+00'::timestamp with time zone) AND (run_after <= '9999-12-30 00:00:00+00'::timestamp with time zone))),
     CONSTRAINT tasks_values_check CHECK (((kind ~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$'::text) AND (octet_length((payload)::text) <= 65536) AND ((result IS NULL) OR (octet_length((result)::text) <= 65536)) AND ((priority >= '-1000'::integer) AND (priority <= 1000)) AND (pending_deps >= 0) AND ((max_attempts >= 1) AND (max_attempts <= 100)) AND ((attempts >= 0) AND (attempts <= max_attempts)) AND ((required_trust >= 0) AND (required_trust <= 4)) AND ((unique_key IS NULL) OR ((char_length(unique_key) >= 1) AND (char_length(unique_key) <= 200))) AND (cardinality(lock_paths) <= 64) AND ((last_error IS NULL) OR (char_length(last_error) <= 4000))))
 )
@@ -4546,6 +4573,13 @@ COMMENT ON COLUMN coord.tasks.claim IS 'Fencing claim token of the current (or c
 --
 
 COMMENT ON COLUMN coord.tasks.last_event IS 'Why the row last changed (submitted, claimed, completed, failed, retry, expired, session_lost, cancelled, dependency_failed, redriven); audited by the transition trigger.';
+
+
+--
+-- Name: COLUMN tasks.repository; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.tasks.repository IS 'The repository the task was submitted in: its lock_paths are paths there, and claiming it takes the leases there.';
 
 
 --
@@ -4656,7 +4690,7 @@ ALTER FUNCTION coord.principal() OWNER TO coord_owner;
 -- Name: FUNCTION principal(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.principal() IS 'The verified caller (id, kind, name, role, tenant, scopes, session, token); raises PT401 when the transaction carries no vouched principal.';
+COMMENT ON FUNCTION coord.principal() IS 'The verified caller (id, kind, name, role, tenant, scopes, session, token, repository); raises PT401 when the transaction carries no vouched principal.';
 
 
 --
@@ -4774,22 +4808,22 @@ COMMENT ON FUNCTION coord.record_revoked_token_use(p_token_hash bytea) IS 'Recor
 
 
 --
--- Name: register_principal(uuid, coord.request_role, text, text[], interval); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: register_principal(uuid, coord.request_role, text, text[], interval, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval) RETURNS api.token_grant
+CREATE FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval, p_repository text DEFAULT NULL::text) RETURNS api.token_grant
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/identity/0072_register_principal.sql
 
 
-ALTER FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval) OWNER TO coord_owner;
+ALTER FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval) IS 'Creates a principal (agent, operator or auditor) in a tenant and issues its first token. CO221 bad name, CO301 unknown tenant, CO304 name taken.';
+COMMENT ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text) IS 'Creates a principal (agent, operator or auditor) in a tenant and issues its first token (for repository p_repository, if named). CO207 bad repository, CO221 bad name, CO301 unknown tenant, CO304 name taken.';
 
 
 --
@@ -5116,22 +5150,22 @@ COMMENT ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks boole
 
 
 --
--- Name: take_task_leases(coord.caller, bigint, text[], interval, timestamp with time zone, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: take_task_leases(coord.caller, bigint, text, text[], interval, timestamp with time zone, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) RETURNS jsonb
+CREATE FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/queue/0101_take_task_leases.sql
 
 
-ALTER FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) OWNER TO coord_owner;
+ALTER FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) IS 'All-or-nothing exclusive leases for a claimed task, in sorted order, each audited with the lease decision p_decision; {path: fence} or null when one is busy (the caller rolls back).';
+COMMENT ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) IS 'All-or-nothing exclusive leases for a claimed task in its repository, in sorted order, each audited with the lease decision p_decision; {path: fence} or null when one is busy (the caller rolls back).';
 
 
 --
@@ -5287,22 +5321,22 @@ COMMENT ON FUNCTION coord.token_result(p_code text, p_reason text, p_principal_i
 
 
 --
--- Name: try_acquire_lock(uuid, uuid, uuid, text, coord.lock_mode, interval, text, timestamp with time zone, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: try_acquire_lock(uuid, uuid, uuid, text, text, coord.lock_mode, interval, text, timestamp with time zone, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint DEFAULT NULL::bigint) RETURNS api.lock_result
+CREATE FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint DEFAULT NULL::bigint) RETURNS api.lock_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0060_try_acquire_lock.sql
 
 
-ALTER FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) OWNER TO coord_owner;
+ALTER FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) IS 'One serialized attempt to grant, renew or change the mode of a lease at p_now; returns busy with the conflicts otherwise.';
+COMMENT ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) IS 'One serialized attempt to grant, renew or change the mode of a lease at p_now; returns busy with the conflicts otherwise.';
 
 
 --
@@ -5340,7 +5374,7 @@ ALTER FUNCTION coord.verify_token(p_token text) OWNER TO coord_auth;
 -- Name: FUNCTION verify_token(p_token text); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.verify_token(p_token text) IS 'The principal an opaque token stands for; PT401 when the token is unknown, revoked, expired, or its principal or tenant is disabled. A revoked token''s use is audited through the loopback (coord.record_revoked_token_use) before the refusal.';
+COMMENT ON FUNCTION coord.verify_token(p_token text) IS 'The principal an opaque token stands for (repository: the token''s, or null); PT401 when the token is unknown, revoked, expired, or its principal or tenant is disabled. A revoked token''s use is audited through the loopback (coord.record_revoked_token_use) before the refusal.';
 
 
 --
@@ -6166,7 +6200,9 @@ CREATE TABLE coord.handoffs (
     next_steps text[] DEFAULT '{}'::text[] NOT NULL,
     relevant_files text[] DEFAULT '{}'::text[] NOT NULL,
     created_at timestamp with time zone NOT NULL,
+    repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
     CONSTRAINT handoffs_lists_check CHECK (((cardinality(completed) <= 200) AND (cardinality(in_progress) <= 200) AND (cardinality(decisions) <= 200) AND (cardinality(next_steps) <= 200) AND (cardinality(relevant_files) <= 1000))),
+    CONSTRAINT handoffs_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT handoffs_summary_check CHECK (((char_length(summary) >= 1) AND (char_length(summary) <= 20000)))
 );
 
@@ -6180,6 +6216,13 @@ ALTER TABLE coord.handoffs OWNER TO coord_owner;
 --
 
 COMMENT ON TABLE coord.handoffs IS 'Session-continuity documents: what one session leaves for the next (summary, completed, in progress, decisions, next steps, relevant files).';
+
+
+--
+-- Name: COLUMN handoffs.repository; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.handoffs.repository IS 'The repository the author worked in; relevant_files are paths there.';
 
 
 --
@@ -6234,11 +6277,13 @@ CREATE TABLE coord.locks (
     expires_at timestamp with time zone NOT NULL,
     session_id uuid,
     task_id bigint,
+    repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
     CONSTRAINT locks_expiry_check CHECK ((expires_at > acquired_at)),
     CONSTRAINT locks_fence_check CHECK ((fence > 0)),
     CONSTRAINT locks_path_check CHECK (((path <> ''::text) AND (octet_length(path) <= 4096) AND (path !~ '^/'::text) AND (path !~ '//'::text) AND (path !~ '(^|/)\.\.?(/|$)'::text) AND (path !~ '[\\[:cntrl:]]'::text))),
     CONSTRAINT locks_reason_check CHECK (((reason IS NULL) OR (char_length(reason) <= 1000))),
-    CONSTRAINT locks_renewal_check CHECK (((renewed_at IS NULL) OR (renewed_at >= acquired_at)))
+    CONSTRAINT locks_renewal_check CHECK (((renewed_at IS NULL) OR (renewed_at >= acquired_at))),
+    CONSTRAINT locks_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text))
 )
 WITH (fillfactor='80', autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_cost_delay='0');
 
@@ -6287,6 +6332,13 @@ COMMENT ON COLUMN coord.locks.session_id IS 'The session that holds the lease; n
 --
 
 COMMENT ON COLUMN coord.locks.task_id IS 'Set when the lease was taken by claiming a task that declared it; it ends with the claim.';
+
+
+--
+-- Name: COLUMN locks.repository; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.locks.repository IS 'The repository the path is in: leases overlap only within one repository.';
 
 
 --
@@ -6580,7 +6632,9 @@ CREATE TABLE coord.sessions (
     expires_at timestamp with time zone NOT NULL,
     ended_at timestamp with time zone,
     end_reason text,
+    repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
     CONSTRAINT sessions_end_check CHECK ((((ended_at IS NULL) = (end_reason IS NULL)) AND (end_reason = ANY (ARRAY['ended'::text, 'expired'::text])))),
+    CONSTRAINT sessions_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT sessions_values_check CHECK (((ttl >= '00:00:01'::interval) AND (ttl <= '01:00:00'::interval) AND (expires_at > last_heartbeat_at) AND (last_heartbeat_at >= started_at) AND (status ~ '^[a-z][a-z0-9_-]{0,31}$'::text) AND (agent_type ~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$'::text) AND (cardinality(capabilities) <= 64)))
 )
 WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_cost_delay='0');
@@ -6609,6 +6663,13 @@ COMMENT ON COLUMN coord.sessions.status IS 'What the agent last said it is doing
 --
 
 COMMENT ON COLUMN coord.sessions.expires_at IS 'last_heartbeat_at + ttl. Past it the session is dead for good: a later heartbeat is refused, and cleanup releases its leases and requeues its claims.';
+
+
+--
+-- Name: COLUMN sessions.repository; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.sessions.repository IS 'The repository the session works in: named at start, else the token''s, else default. Every call in the session takes and checks leases there.';
 
 
 --
@@ -6798,8 +6859,10 @@ CREATE TABLE coord.tokens (
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     expires_at timestamp with time zone,
     revoked_at timestamp with time zone,
+    repository text COLLATE pg_catalog."C",
     CONSTRAINT tokens_expires_at_in_range CHECK (((expires_at >= '0001-01-02 00:00:00+00'::timestamp with time zone) AND (expires_at <= '9999-12-30 00:00:00+00'::timestamp with time zone))),
     CONSTRAINT tokens_expiry_check CHECK (((expires_at IS NULL) OR (expires_at > created_at))),
+    CONSTRAINT tokens_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT tokens_scopes_check CHECK (((cardinality(scopes) >= 1) AND (cardinality(scopes) <= 64))),
     CONSTRAINT tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
 );
@@ -6835,6 +6898,13 @@ COMMENT ON COLUMN coord.tokens.scopes IS 'What the token may do, e.g. {locks:wri
 --
 
 COMMENT ON COLUMN coord.tokens.revoked_at IS 'Revocation takes effect on the next call: verification refuses revoked tokens.';
+
+
+--
+-- Name: COLUMN tokens.repository; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.tokens.repository IS 'The repository calls made with this token act in when they name no session (null: the session''s, else default).';
 
 
 --
@@ -7038,7 +7108,7 @@ ALTER TABLE ONLY coord.locks
 --
 
 ALTER TABLE ONLY coord.locks
-    ADD CONSTRAINT locks_holder_path_key UNIQUE NULLS NOT DISTINCT (tenant_id, path, holder_id, session_id);
+    ADD CONSTRAINT locks_holder_path_key UNIQUE NULLS NOT DISTINCT (tenant_id, repository, path, holder_id, session_id);
 
 
 --
@@ -7370,7 +7440,7 @@ CREATE INDEX locks_task_idx ON coord.locks USING btree (task_id) WHERE (task_id 
 -- Name: locks_tenant_path_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
-CREATE INDEX locks_tenant_path_idx ON coord.locks USING btree (tenant_id, path);
+CREATE INDEX locks_tenant_path_idx ON coord.locks USING btree (tenant_id, repository, path);
 
 
 --
@@ -8408,11 +8478,11 @@ GRANT ALL ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_resu
 
 
 --
--- Name: FUNCTION create_agent(p_name text, p_scopes text[], p_expires_in interval); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval) TO coord_operator;
+REVOKE ALL ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text) TO coord_operator;
 
 
 --
@@ -8766,12 +8836,12 @@ GRANT ALL ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) 
 
 
 --
--- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) TO coord_agent;
-GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) TO coord_operator;
+REVOKE ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) TO coord_agent;
+GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) TO coord_operator;
 
 
 --
@@ -9229,6 +9299,13 @@ REVOKE ALL ON FUNCTION coord.check_operation_input(p_kind text, p_text text) FRO
 
 
 --
+-- Name: FUNCTION check_repository(p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_repository(p_repository text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION check_task_fields(p_kind text, p_payload jsonb, p_priority integer, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9250,10 +9327,10 @@ REVOKE ALL ON FUNCTION coord.check_ttl(p_ttl interval) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) FROM PUBLIC;
 
 
 --
@@ -9264,10 +9341,10 @@ REVOKE ALL ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p
 
 
 --
--- Name: FUNCTION classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint) FROM PUBLIC;
 
 
 --
@@ -9328,10 +9405,10 @@ REVOKE ALL ON FUNCTION coord.effective_profile(p_me coord.caller) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) FROM PUBLIC;
 
 
 --
@@ -9680,31 +9757,31 @@ REVOKE ALL ON FUNCTION coord.ipv6_address(p_literal text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text) FROM PUBLIC;
-
-
---
--- Name: FUNCTION lock_key(p_tenant_id uuid, p_node text); Type: ACL; Schema: coord; Owner: coord_owner
---
-
-REVOKE ALL ON FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION lock_key(p_tenant_id uuid, p_repository text, p_node text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.lock_key(p_tenant_id uuid, p_repository text, p_node text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION locks_over_limit(p_me coord.caller, p_paths text[]); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) FROM PUBLIC;
 
 
 --
@@ -9822,10 +9899,10 @@ REVOKE ALL ON FUNCTION coord.record_revoked_token_use(p_token_hash bytea) FROM P
 
 
 --
--- Name: FUNCTION register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text) FROM PUBLIC;
 
 
 --
@@ -9948,10 +10025,10 @@ REVOKE ALL ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks bo
 
 
 --
--- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) FROM PUBLIC;
 
 
 --
@@ -10011,10 +10088,10 @@ REVOKE ALL ON FUNCTION coord.token_result(p_code text, p_reason text, p_principa
 
 
 --
--- Name: FUNCTION try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) FROM PUBLIC;
 
 
 --
@@ -10362,6 +10439,13 @@ GRANT SELECT(agent_id) ON TABLE coord.sessions TO coord_auth;
 
 
 --
+-- Name: COLUMN sessions.repository; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(repository) ON TABLE coord.sessions TO coord_auth;
+
+
+--
 -- Name: COLUMN tenants.id; Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -10429,3 +10513,10 @@ GRANT SELECT(expires_at) ON TABLE coord.tokens TO coord_auth;
 --
 
 GRANT SELECT(revoked_at) ON TABLE coord.tokens TO coord_auth;
+
+
+--
+-- Name: COLUMN tokens.repository; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(repository) ON TABLE coord.tokens TO coord_auth;

@@ -61,6 +61,23 @@ def test_start_act_in_list_and_end_a_session(committed_db: Database) -> None:
     assert nothing.exit_code != 0 and as_json(nothing)["code"] == "CO431"
 
 
+def test_a_session_started_in_a_repository_keeps_its_leases_there(committed_db: Database) -> None:
+    with committed_db.connect() as conn:
+        agent = ["--token", make_principal(conn, "sess-repo").token, "--dsn", committed_db.client_dsn]
+    sessions = {repo: as_json(coord("session", "start", *agent, "--json", env={"COORD_REPOSITORY": repo}))["session_id"]
+                for repo in ("web", "api")}
+    for repo, session in sessions.items():
+        held = as_json(coord("lock", "acquire", "README.md", *agent, "--json", env={"COORD_SESSION": session}))
+        assert held["code"] == "granted", (repo, held)
+    with committed_db.connect() as conn:
+        rows = conn.execute("select s.repository, l.repository from coord.sessions s join coord.locks l "
+                            "on l.session_id = s.id where s.id = any(%s) order by 1",
+                            (list(sessions.values()),)).fetchall()
+    assert rows == [("api", "api"), ("web", "web")]
+    flag = as_json(coord("session", "start", "--repository", "Not A Name", *agent, "--json"))
+    assert flag["code"] == "CO207"
+
+
 CHILD_TAKES_A_LEASE = """
 import os, sys
 from coordinator.client import Client

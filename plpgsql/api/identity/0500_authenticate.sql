@@ -15,6 +15,7 @@ declare
   v_principal api.principal_info;
   v_claims text;
   v_login_tenant uuid;
+  v_session_repository text;
 begin
   begin
     v_headers := coalesce(nullif(v_headers_text, ''), '{}')::jsonb;
@@ -57,12 +58,16 @@ begin
     exception when invalid_text_representation then
       perform coord.fail('CO435', format('x-coord-session %s', pg_catalog.quote_literal(left(v_headers ->> 'x-coord-session', 100))));
     end;
-    if not exists (select from coord.sessions as s
-                   where s.tenant_id = v_principal.tenant_id and s.id = v_principal.session_id
-                     and s.agent_id = v_principal.principal_id) then
+    select s.repository into v_session_repository
+    from coord.sessions as s
+    where s.tenant_id = v_principal.tenant_id and s.id = v_principal.session_id
+      and s.agent_id = v_principal.principal_id;
+    if not found then
       perform coord.fail('PT401', format('session %s does not belong to %s', v_principal.session_id, v_principal.name));
     end if;
   end if;
+  -- The repository every lease of this call is keyed by: the session's, else the token's.
+  v_principal.repository := coalesce(v_session_repository, v_principal.repository, 'default');
   v_claims := jsonb_build_object(
     'role', 'coord_' || v_principal.role,
     'sub', v_principal.principal_id,
@@ -74,7 +79,8 @@ begin
     'scopes', to_jsonb(v_principal.scopes),
     'session', v_principal.session_id,
     'token', v_principal.token_id,
-    'token_expires_at', v_principal.token_expires_at
+    'token_expires_at', v_principal.token_expires_at,
+    'repository', v_principal.repository
   )::text;
   perform pg_catalog.set_config('request.jwt.claims', v_claims, true);
   perform pg_catalog.set_config('coord.vouch', coord.vouch_mac(v_claims), true);
@@ -82,6 +88,6 @@ begin
 end;
 $$;
 
-comment on function api.authenticate() is 'Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a session of that principal) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token, and for a token of another tenant than the one the session''s login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
+comment on function api.authenticate() is 'Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a session of that principal; the repository is the session''s, else the token''s, else default) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token, and for a token of another tenant than the one the session''s login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
 revoke all on function api.authenticate() from public;
 grant execute on function api.authenticate() to coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;

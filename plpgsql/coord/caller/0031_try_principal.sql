@@ -40,7 +40,8 @@ begin
   -- Scopes are validated at issue time (no quotes or commas), so the JSON array maps directly.
   v_caller := row((c ->> 'sub')::uuid, c ->> 'kind', c ->> 'name', c ->> 'principal_role', (c ->> 'tenant')::uuid,
                    c ->> 'tenant_name', translate(c ->> 'scopes', '[]', '{}')::text[], (c ->> 'session')::uuid,
-                   (c ->> 'token')::uuid, (c ->> 'token_expires_at')::timestamptz)::coord.caller;
+                   (c ->> 'token')::uuid, (c ->> 'token_expires_at')::timestamptz,
+                   coalesce(c ->> 'repository', 'default'))::coord.caller;
   perform pg_catalog.set_config('coord.principal_cache', v_key || v_caller::text, true);
   return v_caller;
 end;

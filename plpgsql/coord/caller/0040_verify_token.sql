@@ -17,7 +17,7 @@ begin
   end if;
 
   v_hash := pg_catalog.sha256(pg_catalog.convert_to(p_token, 'UTF8'));
-  select t.id as token_id, t.scopes, t.expires_at, t.revoked_at,
+  select t.id as token_id, t.scopes, t.expires_at, t.revoked_at, t.repository,
          p.id as principal_id, p.kind, p.role, p.name, p.disabled_at,
          n.id as tenant_id, n.name as tenant_name, n.disabled_at as tenant_disabled_at
   into v
@@ -42,9 +42,9 @@ begin
   end if;
 
   return row(v.principal_id, v.kind::text, v.name, v.role::text, v.tenant_id, v.tenant_name,
-             v.scopes, null::uuid, v.token_id, v.expires_at)::coord.caller;
+             v.scopes, null::uuid, v.token_id, v.expires_at, v.repository)::coord.caller;
 end;
 $$;
 
-comment on function coord.verify_token(text) is 'The principal an opaque token stands for; PT401 when the token is unknown, revoked, expired, or its principal or tenant is disabled. A revoked token''s use is audited through the loopback (coord.record_revoked_token_use) before the refusal.';
+comment on function coord.verify_token(text) is 'The principal an opaque token stands for (repository: the token''s, or null); PT401 when the token is unknown, revoked, expired, or its principal or tenant is disabled. A revoked token''s use is audited through the loopback (coord.record_revoked_token_use) before the refusal.';
 revoke all on function coord.verify_token(text) from public;
