@@ -1088,7 +1088,7 @@ COMMENT ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) IS 'Keep
 --
 
 CREATE FUNCTION api.list_alert_rules() RETURNS TABLE(rule_id bigint, name text, action_pattern text, decisions text[], threshold integer, within interval, severity text, enabled boolean, description text, open_alerts integer, updated_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0662_list_alert_rules.sql
@@ -1168,7 +1168,7 @@ COMMENT ON FUNCTION api.list_guardrail_violations(p_limit integer, p_before_id b
 --
 
 CREATE FUNCTION api.list_guardrail_vocabulary() RETURNS TABLE(kind text, name text, meaning text)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0636_list_guardrail_vocabulary.sql
@@ -1208,7 +1208,7 @@ COMMENT ON FUNCTION api.list_guardrails(p_category text) IS 'Guardrail rules of 
 --
 
 CREATE FUNCTION api.list_network_rules() RETURNS TABLE(rule_id bigint, pattern text, action text, priority integer, agent text, profile text, reason text, created_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0603_list_network_rules.sql
@@ -1228,7 +1228,7 @@ COMMENT ON FUNCTION api.list_network_rules() IS 'Network rules of your tenant (a
 --
 
 CREATE FUNCTION api.list_principals() RETURNS TABLE(principal_id uuid, name text, kind text, role text, created_at timestamp with time zone, disabled_at timestamp with time zone, live_tokens bigint, live_locks bigint)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0522_list_principals.sql
@@ -1248,7 +1248,7 @@ COMMENT ON FUNCTION api.list_principals() IS 'Operators and auditors: the agents
 --
 
 CREATE FUNCTION api.list_profiles() RETURNS SETOF api.profile
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0615_list_profiles.sql
@@ -1288,7 +1288,7 @@ COMMENT ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p
 --
 
 CREATE FUNCTION api.list_tokens() RETURNS TABLE(token_id uuid, principal_name text, prefix text, label text, scopes text[], created_at timestamp with time zone, expires_at timestamp with time zone, revoked_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0523_list_tokens.sql
