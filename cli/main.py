@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from . import alerts, audit, catalog, guard, locks, network, principals, profiles, server, tasks
+from . import alerts, audit, catalog, guard, locks, mcp, network, principals, profiles, server, tasks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -25,6 +25,8 @@ def main() -> None:
 for area in (server, principals, catalog, locks, tasks, audit, alerts, guard, profiles, network):
     for command in area.COMMANDS:
         main.add_command(command)
+for command in mcp.COMMANDS:
+    main.add_command(command)
 
 
 if __name__ == "__main__":
