@@ -12,8 +12,9 @@ error an MCP tool error (``isError``) carrying its code, message and hint.
 Sessions: each MCP connection is one coord session. stdio serves one connection per process:
 the session starts when the client initializes, is heartbeated in the background at a third of
 its ttl, and ends when stdin closes (its leases released, its claims requeued). Over streamable
-HTTP every request carries ``Authorization: Bearer <token>`` (checked in the database on every
-request, 401 otherwise); a session is started for each (MCP session id, token) on its first
+HTTP every request carries ``Authorization: Bearer <token>`` (a token the database does not
+know gets 401; the gate reuses a yes for VERIFIED_FOR seconds, and every tool call is verified
+by the database anyway); a session is started for each (MCP session id, token) on its first
 request, ended by the client's DELETE or when it stays idle, over a shared connection pool. If the
 process dies, nothing ends the session: it expires after its ttl and the database's own cleanup
 releases and requeues what it held.
@@ -50,6 +51,7 @@ SERVER_NAME = "agent-coordinator"
 AGENT_TYPE = "mcp"
 DEFAULT_TTL = timedelta(seconds=60)
 IDLE_TIMEOUT = 30 * 60.0  # an HTTP connection unused this long is ended (seconds)
+VERIFIED_FOR = 2.0  # seconds the HTTP gate trusts its last check of a bearer token (tool calls check anew)
 
 # destructiveHint: a tool that can answer an outcome that takes something away (a lease, a
 # token, a task, a rule, a profile). The MCP server's database role cannot read
@@ -310,13 +312,13 @@ class Coordinator:
             session = self._sessions.setdefault(index, session)
         return session
 
-    def drop(self, key: str) -> list[CoordSession]:
-        """End the sessions of a connection key (the client closed it)."""
+    def drop(self, key: str, token: str) -> CoordSession | None:
+        """End the session of (connection key, token): the client closed the connection."""
         with self._lock:
-            gone = [self._sessions.pop(k) for k in [k for k in self._sessions if k[0] == key]]
-        for session in gone:
+            session = self._sessions.pop((key, hashlib.sha256(token.encode()).hexdigest()), None)
+        if session is not None:
             self._end_quietly(session)
-        return gone
+        return session
 
     def _end_quietly(self, session: CoordSession) -> None:
         try:
@@ -363,14 +365,15 @@ class Coordinator:
 # --- results as MCP ----------------------------------------------------------------------------------
 
 def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(to_json_value(value), default=str))
+    """Result values as JSON: timestamps ISO 8601, intervals 'N seconds', UUIDs as text."""
+    return to_json_value(value)
 
 
 def tool_result(spec: ToolSpec, rows: list[dict[str, Any]]) -> types.CallToolResult:
     """An answer of the database: one row (a result, outcome codes included) or {"rows": [...]}."""
     rows = [_jsonable(row) for row in rows]
     structured: dict[str, Any] = {"rows": rows} if spec.signature.returns_set else (rows[0] if rows else {})
-    return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(structured))],
+    return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(structured, default=str))],
                                 structured_content=structured)
 
 
@@ -449,22 +452,24 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
         tools = await run(lambda: coordinator.tools(session))
         return types.ListToolsResult(tools=[spec.tool() for spec in tools.values()])
 
-    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-        session = await run(lambda: session_of(ctx))
-        tools = await run(lambda: coordinator.tools(session))
-        spec = tools.get(params.name)
-        if spec is None:
-            # Not a tool of this role: the database says why (42883 unknown, 42501 not yours).
-            known = coordinator.connections.signatures.get(params.name)
-            if known is None:
-                return error_result(registered("42883", f"no tool {params.name}",
-                                               hint="list the tools; each is an api function your role may call"))
-            spec = ToolSpec(known, not known.volatile, False, ())
+    def call_in_thread(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        # One worker-thread hop per call: the session, the tool and the database call together.
         try:
-            rows = await run(lambda: coordinator.call(session, params.name, params.arguments))
+            session = session_of(ctx)
+            spec = coordinator.tools(session).get(params.name)
+            if spec is None:
+                # Not a tool of this role: the database says why (42883 unknown, 42501 not yours).
+                known = coordinator.connections.signatures.get(params.name)
+                if known is None:
+                    raise registered("42883", f"no tool {params.name}",
+                                     hint="list the tools; each is an api function your role may call")
+                spec = ToolSpec(known, not known.volatile, False, ())
+            return tool_result(spec, coordinator.call(session, params.name, params.arguments))
         except CoordError as exc:
             return error_result(exc)
-        return tool_result(spec, rows)
+
+    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        return await run(lambda: call_in_thread(ctx, params))
 
     async def list_resources(ctx: Any, params: Any) -> types.ListResourcesResult:
         session = await run(lambda: session_of(ctx))
@@ -486,7 +491,7 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
             return rows
 
         rows = await run(read)
-        text = json.dumps([_jsonable(r) for r in rows])
+        text = json.dumps([_jsonable(r) for r in rows], default=str)
         return types.ReadResourceResult(contents=[
             types.TextResourceContents(uri=spec.uri, mime_type="application/json", text=text)])
 
@@ -620,6 +625,7 @@ class BearerGate:
         self.coordinator = coordinator
         self.interval = interval
         self.idle_timeout = idle_timeout
+        self._verified: dict[str, float] = {}
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -634,15 +640,28 @@ class BearerGate:
             await _unauthorized(send, "missing bearer token",
                                 "send Authorization: Bearer <token> (coord agent add prints a token)")
             return
-        principal = await anyio.to_thread.run_sync(lambda: self.coordinator.authenticate(token))
-        if principal is None:
+        if not await self._known(token):
             await _unauthorized(send, "the bearer token names no principal (unknown, revoked or expired)",
                                 "ask an operator for a new token (coord agent add / coord token issue)")
             return
-        await self.app(scope, receive, send)
         if scope.get("method") == "DELETE" and headers.get("mcp-session-id"):
+            # The client closes its MCP session: end its coord session before answering.
             key = headers["mcp-session-id"]
-            await anyio.to_thread.run_sync(lambda: self.coordinator.drop(key))
+            await anyio.to_thread.run_sync(lambda: self.coordinator.drop(key, token))
+        await self.app(scope, receive, send)
+
+    async def _known(self, token: str) -> bool:
+        """Whether the database knows the token; a yes is remembered for VERIFIED_FOR seconds.
+        That only saves a round trip: every tool call verifies the token again in the database."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        if self._verified.get(digest, 0.0) > time.monotonic():
+            return True
+        principal = await anyio.to_thread.run_sync(lambda: self.coordinator.authenticate(token))
+        if principal is None:
+            self._verified.pop(digest, None)
+            return False
+        self._verified[digest] = time.monotonic() + VERIFIED_FOR
+        return True
 
     async def _lifespan(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         async with anyio.create_task_group() as tasks:

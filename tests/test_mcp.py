@@ -339,3 +339,44 @@ def test_install_codex_new_file_and_hooks_flag(tmp_path: Path) -> None:
     assert plan.before is None and plan.changed and "+[mcp_servers.coord]" in plan.diff()
     hooks = _install(tmp_path, "--client", "codex", "--hooks")
     assert hooks.exit_code != 0  # --hooks is Claude Code's
+
+
+def test_heartbeats_keep_the_session_and_its_leases(committed_db: Database) -> None:
+    agent = _principal(committed_db)
+    other = _principal(committed_db)
+    connections = mcp_server.Connections(committed_db.client_dsn)
+    coordinator = mcp_server.Coordinator(connections)
+    try:
+        session = coordinator.session_for("stdio", agent.token)
+        assert session is not None and session.session_id is not None
+        assert coordinator.call(session, "acquire_lock", {"p_path": "src/hb.py", "p_ttl": "1 minute"})[0]["ok"]
+        with committed_db.connect() as admin, Client(committed_db.client_dsn, other.token) as client:
+            for _ in range(3):  # three ttls pass, each with a heartbeat at less than a ttl
+                advance_clock(admin, "40 seconds")
+                coordinator.beat_all(None)
+            assert client.acquire_lock("src/hb.py").code == "busy"  # the lease lived on with the session
+            advance_clock(admin, "61 seconds")  # no heartbeat: the session expires
+            assert client.acquire_lock("src/hb.py").code == "granted"
+            assert coordinator.heartbeat(session) == "session_ended"
+    finally:
+        coordinator.end_all()
+        connections.close()
+
+
+def test_http_revoked_token_is_refused(committed_db: Database) -> None:
+    agent = _principal(committed_db)
+    seen: dict[str, Any] = {}
+    with http_server(committed_db) as url:
+
+        async def main() -> None:
+            async with http_session(url, agent.token) as session:
+                seen["before"] = (await session.call_tool("my_locks", {})).structured_content
+                with committed_db.connect() as admin:
+                    admin.execute("update coord.tokens set revoked_at = now() where id = %s", (agent.token_id,))
+                seen["after"] = await session.call_tool("my_locks", {})
+
+        with contextlib.suppress(Exception):  # closing the MCP session of a revoked token may fail
+            anyio.run(main)
+    assert seen["before"] == {"rows": []}
+    refused = seen["after"]
+    assert refused.is_error and json.loads(refused.content[0].text)["code"] == "PT401"
