@@ -26,6 +26,8 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -301,6 +303,11 @@ class Coordinator:
         index = (key, hashlib.sha256(token.encode()).hexdigest())
         with self._lock:
             session = self._sessions.get(index)
+            if session is not None and session.ended:
+                # It missed its heartbeat (the machine slept, the database was away): a
+                # session that is over stays over, so the connection starts a new one.
+                del self._sessions[index]
+                session = None
         if session is not None:
             session.last_used = time.monotonic()
             return session
@@ -577,6 +584,15 @@ def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Se
         async with stdio_server() as (read_stream, write_stream):
             await run_connection(server, coordinator, read_stream, write_stream)
 
+    def stop(_signum: int, _frame: Any) -> None:
+        # SIGTERM (a client that gave up waiting): end the session, then exit at once; the
+        # thread reading stdin would keep an orderly shutdown waiting for input that never comes.
+        try:
+            coordinator.end_all()
+        finally:
+            os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         anyio.run(main)
     finally:

@@ -194,14 +194,8 @@ def _rpc(proc: subprocess.Popen[bytes], message: dict[str, Any]) -> dict[str, An
 def test_kill_9_then_the_lease_is_reclaimed_after_expiry(committed_db: Database) -> None:
     agent = _principal(committed_db)
     other = _principal(committed_db)
-    proc = subprocess.Popen([COORD, "mcp", "--ttl", "60 seconds"], env=_server_env(committed_db, agent.token),
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    proc = _start_stdio(committed_db, agent.token)
     try:
-        init = _rpc(proc, {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-                           "params": {"protocolVersion": "2025-11-25", "capabilities": {},
-                                      "clientInfo": {"name": "test", "version": "0"}}})
-        assert init and "result" in init
-        _rpc(proc, {"jsonrpc": "2.0", "method": "notifications/initialized"})
         reply = _rpc(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
                             "params": {"name": "acquire_lock", "arguments": {"p_path": "src/k.py", "p_ttl": "1 hour"}}})
         assert reply and reply["result"]["structuredContent"]["code"] == "granted"
@@ -216,6 +210,31 @@ def test_kill_9_then_the_lease_is_reclaimed_after_expiry(committed_db: Database)
         result = client.acquire_lock("src/k.py")
         assert result.code == "granted", result
     assert [ended for _, ended, _ in _sessions(committed_db, agent)] == [True]
+
+
+def _start_stdio(database: Database, token: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen([COORD, "mcp", "--ttl", "60 seconds"], env=_server_env(database, token),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    init = _rpc(proc, {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                       "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                                  "clientInfo": {"name": "test", "version": "0"}}})
+    assert init and "result" in init
+    _rpc(proc, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+    return proc
+
+
+def test_sigterm_ends_the_session(committed_db: Database) -> None:
+    agent = _principal(committed_db)
+    proc = _start_stdio(committed_db, agent.token)
+    try:
+        reply = _rpc(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                            "params": {"name": "acquire_lock", "arguments": {"p_path": "src/t.py"}}})
+        assert reply and reply["result"]["structuredContent"]["code"] == "granted"
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=60) == 0
+    assert [ended for _, ended, _ in _sessions(committed_db, agent)] == [True]
+    assert _live_locks(committed_db, "src/t.py") == []
 
 
 @contextlib.contextmanager
@@ -358,6 +377,8 @@ def test_heartbeats_keep_the_session_and_its_leases(committed_db: Database) -> N
             advance_clock(admin, "61 seconds")  # no heartbeat: the session expires
             assert client.acquire_lock("src/hb.py").code == "granted"
             assert coordinator.heartbeat(session) == "session_ended"
+            fresh = coordinator.session_for("stdio", agent.token)  # the connection goes on in a new session
+            assert fresh is not None and fresh.session_id not in (None, session.session_id)
     finally:
         coordinator.end_all()
         connections.close()
