@@ -11,7 +11,8 @@ and is audited). Workloads, run in interleaved rounds so machine noise hits each
 
 Calls are sequential (one client). The MCP clients run on an asyncio loop in a second thread of
 this process; a call is handed to it and waited for (about 0.05 ms of the figure). CPU per call
-is the CPU time of this process plus the MCP server process (from /proc), not PostgreSQL's.
+is this process's (the caller: Python client, or the official MCP client) and the MCP server
+process's (from /proc), not PostgreSQL's.
 
 Usage: bin/bench mcp_call [--calls 500] [--rounds 3]
 """
@@ -184,16 +185,16 @@ def start_http(dsn: str, stack: ExitStack) -> tuple[str, int]:
         time.sleep(0.05)
 
 
-def measure(call: Callable[[], None], pid: int | None, calls: int) -> tuple[list[float], float]:
-    """Latencies (ms) of ``calls`` sequential calls, and CPU seconds per call."""
+def measure(call: Callable[[], None], pid: int | None, calls: int) -> tuple[list[float], tuple[float, float]]:
+    """Latencies (ms) of ``calls`` sequential calls, and CPU seconds per call of this process
+    and of the MCP server process."""
     latencies = []
-    cpu0 = time.process_time() + _cpu_of(pid)
+    mine0, server0 = time.process_time(), _cpu_of(pid)
     for _ in range(calls):
         started = time.perf_counter()
         call()
         latencies.append((time.perf_counter() - started) * 1000)
-    cpu = time.process_time() + _cpu_of(pid) - cpu0
-    return latencies, cpu / calls
+    return latencies, ((time.process_time() - mine0) / calls, (_cpu_of(pid) - server0) / calls)
 
 
 def main() -> None:
@@ -226,7 +227,7 @@ def main() -> None:
             for _ in range(50):  # warm up: caches, prepared statements, the server's tool list
                 call()
         latencies: dict[str, list[float]] = {name: [] for name in workloads}
-        cpu: dict[str, list[float]] = {name: [] for name in workloads}
+        cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in workloads}
         for r in range(args.rounds):
             for name, (call, pid) in workloads.items():
                 lat, per_call = measure(call, pid(), args.calls)
@@ -236,12 +237,15 @@ def main() -> None:
                       file=sys.stderr)
         print(harness.header(up, args.rounds, 0).replace("x 0s per cell", f"x {args.calls} sequential calls"))
         base = harness.percentile(latencies["client"], 50)
-        print("| workload | p50 ms | p99 ms | p50 vs client | CPU ms/call (client process + MCP server) |")
-        print("|---|---|---|---|---|")
+        print("| workload | p50 ms | p99 ms | p50 vs client | CPU ms/call: caller | CPU ms/call: MCP server |")
+        print("|---|---|---|---|---|---|")
         for name in workloads:
             p50 = harness.percentile(latencies[name], 50)
             p99 = harness.percentile(latencies[name], 99)
-            print(f"| {name} | {p50:.2f} | {p99:.2f} | {p50 / base:.2f}x | {statistics.median(cpu[name]) * 1000:.2f} |")
+            caller = statistics.median(c[0] for c in cpu[name]) * 1000
+            server = statistics.median(c[1] for c in cpu[name]) * 1000
+            server_cpu = "–" if name == "client" else f"{server:.2f}"
+            print(f"| {name} | {p50:.2f} | {p99:.2f} | {p50 / base:.2f}x | {caller:.2f} | {server_cpu} |")
 
 
 if __name__ == "__main__":

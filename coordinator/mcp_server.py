@@ -22,6 +22,7 @@ releases and requeues what it held.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import json
@@ -574,6 +575,45 @@ async def run_connection(server: Server, coordinator: Coordinator, read_stream: 
         await anyio.to_thread.run_sync(coordinator.end_all)
 
 
+class _PipeLines:
+    """stdin as lines read by the event loop itself (the SDK's default reads every line, and
+    writes every message, on a worker thread: three thread hops per call)."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self.reader = reader
+
+    def __aiter__(self) -> _PipeLines:
+        return self
+
+    async def __anext__(self) -> str:
+        line = await self.reader.readline()
+        if not line:
+            raise StopAsyncIteration
+        return line.decode("utf-8", errors="replace")
+
+
+class _PipeWriter:
+    """stdout written by the event loop, flushed with the transport's flow control."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+
+    async def write(self, text: str) -> None:
+        self.writer.write(text.encode("utf-8"))
+
+    async def flush(self) -> None:
+        await self.writer.drain()
+
+
+async def _stdio_pipes() -> tuple[_PipeLines, _PipeWriter]:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=64 * 1024 * 1024)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(os.dup(0), "rb"))
+    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin,
+                                                        os.fdopen(os.dup(1), "wb"))
+    return _PipeLines(reader), _PipeWriter(asyncio.StreamWriter(transport, protocol, None, loop))
+
+
 def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = ()) -> None:
     """One connection on stdin/stdout, until stdin closes."""
     from mcp.server.stdio import stdio_server
@@ -581,7 +621,11 @@ def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Se
     server, coordinator = stdio_server_for(dsn, token, ttl=ttl, kinds=kinds)
 
     async def main() -> None:
-        async with stdio_server() as (read_stream, write_stream):
+        try:
+            stdin, stdout = await _stdio_pipes()
+        except (OSError, ValueError):  # not pipes (a terminal, a file): the SDK's threaded reader
+            stdin = stdout = None  # type: ignore[assignment]
+        async with stdio_server(stdin, stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
             await run_connection(server, coordinator, read_stream, write_stream)
 
     def stop(_signum: int, _frame: Any) -> None:
