@@ -252,8 +252,12 @@ class Coordinator:
     the MCP handlers run it on worker threads."""
 
     def __init__(self, connections: Connections, *, ttl: timedelta = DEFAULT_TTL, agent_type: str = AGENT_TYPE,
-                 capabilities: Sequence[str] = ()) -> None:
+                 capabilities: Sequence[str] = (), heartbeats: Connections | None = None) -> None:
         self.connections = connections
+        # Heartbeats get a connection of their own where calls take turns on one, so a slow call
+        # does not hold them up in Python. (In the database, acquire_lock holds a share lock on
+        # its session's row while it waits, up to p_wait: a heartbeat waits for it there.)
+        self.heartbeats = heartbeats or connections
         self.ttl = ttl
         self.agent_type = agent_type
         self.capabilities = list(capabilities)
@@ -286,8 +290,8 @@ class Coordinator:
     def heartbeat(self, session: CoordSession) -> str:
         if session.session_id is None or session.ended:
             return "none"
-        with self.connections.borrow() as conn:
-            result = self.connections.client(conn, session.token, session.session_id).heartbeat("working")
+        with self.heartbeats.borrow() as conn:
+            result = self.heartbeats.client(conn, session.token, session.session_id).heartbeat("working")
         if result.code == "session_ended":
             session.ended = True
         return result.code
@@ -356,6 +360,11 @@ class Coordinator:
                 self.heartbeat(session)
             except (CoordError, psycopg.Error) as exc:
                 log.warning("heartbeat of coord session %s: %s", session.session_id, exc)
+
+    def close(self) -> None:
+        self.connections.close()
+        if self.heartbeats is not self.connections:
+            self.heartbeats.close()
 
     # tools
 
@@ -540,9 +549,9 @@ def stdio_server_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL,
     """The server of one stdio connection: its coord session starts with the client's first
     request (initialize) and ends with ``coordinator.end_all()`` when the connection closes."""
     connections = Connections(dsn)
-    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds)
+    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, heartbeats=Connections(dsn))
     if coordinator.authenticate(token) is None:
-        connections.close()
+        coordinator.close()
         raise registered("PT401", "the token names no principal", hint="check COORD_TOKEN (coord agent add prints one)")
 
     def session_of(_ctx: Any) -> CoordSession:
@@ -641,7 +650,7 @@ def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Se
         anyio.run(main)
     finally:
         coordinator.end_all()
-        coordinator.connections.close()
+        coordinator.close()
 
 
 def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
@@ -731,7 +740,7 @@ class BearerGate:
             finally:
                 tasks.cancel_scope.cancel()
                 await anyio.to_thread.run_sync(self.coordinator.end_all)
-                await anyio.to_thread.run_sync(self.coordinator.connections.close)
+                await anyio.to_thread.run_sync(self.coordinator.close)
 
 
 async def _unauthorized(send: Any, message: str, hint: str) -> None:

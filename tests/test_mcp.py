@@ -62,7 +62,7 @@ async def in_process(database: Database, token: str) -> AsyncIterator[ClientSess
             await session.initialize()
             yield session
         await client_send.aclose()
-    coordinator.connections.close()
+    coordinator.close()
 
 
 def _catalog(database: Database, role: str) -> dict[str, dict[str, Any]]:
@@ -401,3 +401,4 @@ def test_http_revoked_token_is_refused(committed_db: Database) -> None:
     assert seen["before"] == {"rows": []}
     refused = seen["after"]
     assert refused.is_error and json.loads(refused.content[0].text)["code"] == "PT401"
+
