@@ -402,3 +402,29 @@ def test_http_revoked_token_is_refused(committed_db: Database) -> None:
     refused = seen["after"]
     assert refused.is_error and json.loads(refused.content[0].text)["code"] == "PT401"
 
+
+
+def test_resources_prompts_and_unknown_tools(committed_db: Database) -> None:
+    operator = _principal(committed_db, "operator")
+    agent = _principal(committed_db, "agent")
+
+    async def main(token: str) -> dict[str, Any]:
+        async with in_process(committed_db, token) as session:
+            uris = [str(r.uri) for r in (await session.list_resources()).resources]
+            seen: dict[str, Any] = {"uris": uris}
+            for uri in uris:
+                seen[uri] = json.loads((await session.read_resource(uri)).contents[0].text)
+            seen["prompts"] = [p.name for p in (await session.list_prompts()).prompts]
+            seen["unknown"] = await session.call_tool("no_such_function", {})
+            seen["bad_arg"] = await session.call_tool("my_locks", {"p_nope": 1})
+            return seen
+
+    as_operator = anyio.run(main, operator.token)
+    assert as_operator["uris"] == ["coord://leases/mine", "coord://tasks/ready", "coord://handoffs/latest",
+                                   "coord://audit/recent"]
+    assert any(e["action"] == "session.start" for e in as_operator["coord://audit/recent"])  # its own session
+    assert as_operator["prompts"] == ["coordinate-file-edit", "start-work-session"]
+    as_agent = anyio.run(main, agent.token)
+    assert "coord://audit/recent" not in as_agent["uris"]  # an agent may not call query_audit
+    for answer in (as_agent["unknown"], as_agent["bad_arg"]):
+        assert answer.is_error and json.loads(answer.content[0].text)["code"] == "42883"
