@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from . import alerts, audit, catalog, guard, hooks, locks, network, principals, profiles, server, session, tasks
+from . import alerts, audit, catalog, guard, hooks, locks, mcp, network, principals, profiles, server, session, tasks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -25,7 +25,7 @@ def main() -> None:
 for area in (server, principals, catalog, locks, tasks, audit, alerts, guard, profiles, network):
     for command in area.COMMANDS:
         main.add_command(command)
-for area in (session, hooks):
+for area in (session, hooks, mcp):
     for command in area.COMMANDS:
         main.add_command(command)
 

@@ -345,3 +345,40 @@ ARCHIVE_MONTH = "select audit.archive_month(%s)"
 RESTORE_LINES_TABLE = "create temp table coord_restore_lines (n bigint primary key, line text not null) on commit drop"
 RESTORE_LINES_COPY = "copy coord_restore_lines (n, line) from stdin"
 RESTORE_ARCHIVE = "select audit.restore_archive(%s)"
+
+# --- the MCP server's tools: the api functions a role may execute ------------------------------
+# Excluded (stated as rules on the catalog, not a list): what coord_anon may execute is the
+# authentication plumbing (authenticate, pre_request, login) that runs before a caller has an
+# identity; functions returning api.session_result are the session lifecycle, which the MCP
+# connection owns (started on initialize, heartbeated, ended on close).
+MCP_TOOLS = """
+select p.proname as name,
+       coalesce(p.proargnames[1:p.pronargs], '{}') as arg_names,
+       array(select pg_catalog.format_type(t, null) from unnest(p.proargtypes) as t) as arg_types,
+       p.pronargdefaults as n_defaults,
+       p.provolatile <> 'v' as read_only,
+       p.proretset as returns_set,
+       pg_catalog.format_type(p.prorettype, null) as return_type,
+       coalesce(pg_catalog.obj_description(p.oid, 'pg_proc'), '') as comment,
+       case when t.typtype = 'c'
+            then array(select a.attname::text from pg_catalog.pg_attribute as a
+                       where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped order by a.attnum)
+            else array(select u.name from unnest(p.proargnames, p.proargmodes) with ordinality as u(name, mode, i)
+                       where u.mode in ('o', 't', 'b') order by u.i)
+       end as column_names,
+       case when t.typtype = 'c'
+            then array(select pg_catalog.format_type(a.atttypid, a.atttypmod) from pg_catalog.pg_attribute as a
+                       where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped order by a.attnum)
+            else array(select pg_catalog.format_type(u.type, null)
+                       from unnest(p.proallargtypes, p.proargmodes) with ordinality as u(type, mode, i)
+                       where u.mode in ('o', 't', 'b') order by u.i)
+       end as column_types
+from pg_catalog.pg_proc as p
+join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+join pg_catalog.pg_type as t on t.oid = p.prorettype
+where n.nspname = 'api'
+  and pg_catalog.has_function_privilege(%(role)s, p.oid, 'EXECUTE')
+  and not pg_catalog.has_function_privilege('coord_anon', p.oid, 'EXECUTE')
+  and p.prorettype <> 'api.session_result'::pg_catalog.regtype
+order by p.proname
+"""
