@@ -307,6 +307,16 @@ ISSUE_TOKEN = (
     "select (g).* from (select coord.issue_token(%s, %s, coalesce(%s::text[], '{*}'), %s::interval, %s) as g) as s"
 )
 
+ISSUE_JWT = (
+    "select (g).* from (select coord.issue_jwt(%s, %s, coalesce(%s::text[], '{*}'), %s::interval, %s) as g) as s"
+)
+
+JWT_KEYS = "select coord.jwt_keys_jwks()"
+
+ROTATE_JWT_KEY = "select coord.rotate_jwt_key()"
+
+RETIRE_JWT_KEY = "select coord.retire_jwt_key(%s)"
+
 REVOKE_TOKEN = "select (r).* from (select coord.revoke_token(%s, %s) as r) as s"
 
 TOKEN_TENANT = "select tenant_id from coord.tokens where id = %s"
