@@ -148,7 +148,7 @@ def token_jwt_rotate(invocation: Invocation) -> None:
 @with_invocation
 def token_jwt_retire(invocation: Invocation, kid: str) -> None:
     """Retire JWT key KID: the JWTs it signed stop verifying."""
-    click.echo(admin.retire_jwt_key(invocation.superuser_dsn(), kid).isoformat())
+    click.echo(admin.retire_jwt_key(invocation.superuser_dsn(), kid))
 
 
 @token.command("list")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -233,7 +233,7 @@ def rotate_jwt_key(admin_dsn: str) -> str:
         return conn.execute(sql.ROTATE_JWT_KEY).fetchone()[0]  # type: ignore[index,no-any-return]
 
 
-def retire_jwt_key(admin_dsn: str, kid: str) -> datetime:
+def retire_jwt_key(admin_dsn: str, kid: str) -> str:
     """Retire JWT key ``kid``: the JWTs it signed stop verifying."""
     with admin_connect(admin_dsn) as conn:
         try:

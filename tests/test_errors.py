@@ -300,7 +300,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
               lambda db, _: db.execute("select * from coord.repair_logins()")),
     "CO541": (_none, lambda db, _: db.execute("select coord.retire_jwt_key('nosuchkey')")),
     "CO542": (_none, lambda db, _: db.execute(
-        "select coord.retire_jwt_key(kid) from coord.jwt_keys where retired_at is null")),
+        "select coord.retire_jwt_key(kid) from coord.jwt_signing_key()")),
     # connection settings of the CLI: raised before any database is reached
     "CO530": (_none, lambda _db, _: Settings(dsn="postgresql://u@db.example.com/coord",
                                              environ={"COORD_DATA_DIR": "/nonexistent"}).client_dsn()),

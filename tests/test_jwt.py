@@ -75,8 +75,7 @@ def issue_jwt(conn: psycopg.Connection, principal: Principal, expires_in: str | 
 
 
 def signing_key(conn: psycopg.Connection) -> tuple[str, bytes]:
-    row = conn.execute("select kid, secret from coord.jwt_keys where retired_at is null "
-                       "order by created_at desc, kid limit 1").fetchone()
+    row = conn.execute("select kid, secret from coord.jwt_signing_key()").fetchone()
     assert row is not None
     return row[0], bytes(row[1])
 
@@ -391,7 +390,8 @@ def test_rotation_keeps_old_jwts_until_their_key_is_retired(admin_conn: psycopg.
 
 def test_request_roles_cannot_read_keys_or_mint(jwt_db: Database) -> None:
     with psycopg.connect(jwt_db.client_dsn, autocommit=True) as conn:
-        for statement in ("select * from coord.jwt_keys", "select coord.jwt_sign('{}')", "select coord.jwt_keys_jwks()",
+        for statement in ("select * from coord.secrets", "select coord.jwt_signing_key()",
+                          "select coord.jwt_sign('{}')", "select coord.jwt_keys_jwks()",
                           "select coord.rotate_jwt_key()", "select coord.jwt_claims('a.b.c')"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(statement)

@@ -1,7 +1,7 @@
 -- coord:owner coord_auth
 -- The claims of a compact JWT once it verifies: three canonical base64url segments, a JSON
 -- header with alg HS256 (none and every other algorithm refused, as is any crit extension), a
--- kid naming a key that is not retired (or none: the current key), a signature that is the
+-- kid naming a key (or none: the current key), a signature that is the
 -- HMAC-SHA256 of the first two segments under that key, and a JSON object payload whose exp
 -- (required) is after and whose nbf (optional) is not after coord.now(). Anything else is PT401.
 create or replace function coord.jwt_claims(p_jwt text)
@@ -47,11 +47,10 @@ begin
   end if;
 
   if v_header ? 'kid' then
-    select k.secret into v_secret from coord.jwt_keys as k
-    where k.kid = v_header ->> 'kid' and k.retired_at is null;
+    select k.value into v_secret from coord.secrets as k where k.name = 'jwt:' || (v_header ->> 'kid');
   else
-    select k.secret into v_secret from coord.jwt_keys as k
-    where k.retired_at is null order by k.created_at desc, k.kid limit 1;
+    select k.value into v_secret from coord.secrets as k where k.name like 'jwt:%'
+    order by k.created_at desc, k.name limit 1;
   end if;
   -- Compared as hashes: the comparison's early exit then tells nothing about the signature.
   if v_secret is null or pg_catalog.sha256(v_signature) is distinct from pg_catalog.sha256(
@@ -73,5 +72,5 @@ begin
 end;
 $$;
 
-comment on function coord.jwt_claims(text) is 'The claims of a compact HS256 JWT whose signature verifies under a key of coord.jwt_keys that is not retired and which is within exp and nbf at coord.now(); PT401 otherwise (malformed, alg none or any other algorithm, crit, unknown or retired kid, bad signature, no exp, expired, not yet valid).';
+comment on function coord.jwt_claims(text) is 'The claims of a compact HS256 JWT whose signature verifies under a JWT key of coord.secrets (jwt:<kid>) and which is within exp and nbf at coord.now(); PT401 otherwise (malformed, alg none or any other algorithm, crit, unknown or retired kid, bad signature, no exp, expired, not yet valid).';
 revoke all on function coord.jwt_claims(text) from public;
