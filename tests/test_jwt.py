@@ -358,6 +358,20 @@ def test_any_single_character_change_is_refused(jwt_db: Database, data: st.DataO
     assert response.status == 401 and response.body["code"] == "PT401", (changed, response)
 
 
+def test_every_other_last_character_of_a_segment_is_refused(jwt_db: Database, admin_conn: psycopg.Connection,
+                                                           postgrest: PostgrestSession) -> None:
+    """The last character of a base64url segment carries unused low bits that lenient decoders
+    drop; a random single-character change rarely hits them, so each is tried exhaustively."""
+    jwt = issue_jwt(admin_conn, make_principal(admin_conn, tenant="jq"))
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    ends = [jwt.index(".") - 1, jwt.rindex(".") - 1, len(jwt) - 1]
+    for position in ends:
+        for replacement in alphabet.replace(jwt[position], ""):
+            changed = jwt[:position] + replacement + jwt[position + 1:]
+            response = bearer(postgrest, changed, "my_locks", claims={"role": "coord_agent"})
+            assert response.status == 401, (position, replacement, response)
+
+
 _PROPERTY_JWT: list[str] = []
 
 
