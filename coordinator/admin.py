@@ -19,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import class_row, dict_row
 
 from . import sql
-from .client import to_json_value
+from .client import JWT_SHAPE, to_json_value
 from .errors import CoordError, from_psycopg, registered
 from .migrate import MigrationReport, migrate
 from .results import Result, TokenGrant
@@ -276,7 +276,11 @@ def revoke_token(admin_dsn: str, token: str) -> Result:
             row = conn.execute(sql.TOKEN_TENANT, (token_id,)).fetchone()
             found = None if row is None else (token_id, row[0])
         except ValueError:
-            row = conn.execute(sql.TOKEN_ID_BY_TEXT, (token,)).fetchone()
+            try:
+                row = conn.execute(sql.TOKEN_ID_BY_JWT if JWT_SHAPE.match(token) else sql.TOKEN_ID_BY_TEXT,
+                                   (token,)).fetchone()
+            except psycopg.Error as exc:
+                raise from_psycopg(exc) from None
             found = None if row is None else (row[0], row[1])
         if found is None:
             raise registered("CO303", "unknown token", hint="pass a token id from coord token list, or the token")

@@ -323,6 +323,9 @@ TOKEN_TENANT = "select tenant_id from coord.tokens where id = %s"
 
 TOKEN_ID_BY_TEXT = "select id, tenant_id from coord.tokens where token_hash = sha256(convert_to(%s, 'UTF8'))"
 
+# A JWT names its token in jti; the database verifies it first (signature, alg, exp, nbf).
+TOKEN_ID_BY_JWT = "select id, tenant_id from coord.tokens where id = (coord.jwt_claims(%s) ->> 'jti')::uuid"
+
 HAS_OPERATOR = "select exists (select from coord.principals where tenant_id = %s and role = 'operator')"
 
 TENANTS = """

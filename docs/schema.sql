@@ -4276,7 +4276,7 @@ ALTER FUNCTION coord.issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes t
 -- Name: FUNCTION issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text) IS 'Issues a token for a principal of the tenant in the JWT mode: returns an HS256 JWT (jti = the token id, sub, role, tenant, iat, nbf, exp; lifetime 24 hours unless p_expires_in is given), verified by the database on every request and revoked like any token. Errors as coord.issue_token.';
+COMMENT ON FUNCTION coord.issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text) IS 'Issues a token for a principal of the tenant in the JWT mode: returns an HS256 JWT (jti = the token id, sub, role, tenant, iat, nbf, exp; lifetime 24 hours unless p_expires_in is given; label jwt unless p_label is given), verified by the database on every request and revoked like any token. Errors as coord.issue_token.';
 
 
 --

@@ -435,5 +435,9 @@ def test_coord_token_issue_jwt(jwt_db: Database, admin_conn: psycopg.Connection)
     assert claims["jti"] == grant["token_id"] and claims["exp"] - claims["iat"] == 3600
     with Client(jwt_db.client_dsn, grant["token"]) as client:
         assert client.my_locks() == []
+    row = admin_conn.execute("select label from coord.tokens where id = %s", (grant["token_id"],)).fetchone()
+    assert row == ("jwt",)
+    revoked = runner.invoke(main, ["token", "revoke", grant["token"], "--admin-dsn", jwt_db.admin_dsn, "--json"])
+    assert revoked.exit_code == 0 and json.loads(revoked.output)["code"] == "revoked", revoked.output
     keys = runner.invoke(main, ["token", "jwt-keys", "--admin-dsn", jwt_db.admin_dsn])
     assert keys.exit_code == 0 and header(grant["token"])["kid"] in [k["kid"] for k in json.loads(keys.output)["keys"]]

@@ -1,7 +1,8 @@
 -- A token in the JWT mode: a token row like any other (scopes, expiry, label, revocation, audit
 -- event token.issue), but the credential handed out is an HS256 JWT naming that row in its jti,
 -- signed by the database (coord.jwt_sign). The row's opaque token text is never shown, so the
--- JWT is the only way to use it. A JWT always expires: 24 hours unless p_expires_in says otherwise.
+-- JWT is the only way to use it (its label says jwt unless p_label is given). A JWT always
+-- expires: 24 hours unless p_expires_in says otherwise.
 create or replace function coord.issue_jwt(
   p_tenant_id uuid,
   p_principal_id uuid,
@@ -16,7 +17,8 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_grant api.token_grant := coord.issue_token(p_tenant_id, p_principal_id, p_scopes,
-                                               coalesce(p_expires_in, interval '24 hours'), p_label);
+                                               coalesce(p_expires_in, interval '24 hours'),
+                                               coalesce(p_label, 'jwt'));
   v_now bigint := floor(extract(epoch from coord.now()))::bigint;
 begin
   v_grant.token := coord.jwt_sign(pg_catalog.jsonb_build_object(
@@ -31,5 +33,5 @@ begin
 end;
 $$;
 
-comment on function coord.issue_jwt(uuid, uuid, text[], interval, text) is 'Issues a token for a principal of the tenant in the JWT mode: returns an HS256 JWT (jti = the token id, sub, role, tenant, iat, nbf, exp; lifetime 24 hours unless p_expires_in is given), verified by the database on every request and revoked like any token. Errors as coord.issue_token.';
+comment on function coord.issue_jwt(uuid, uuid, text[], interval, text) is 'Issues a token for a principal of the tenant in the JWT mode: returns an HS256 JWT (jti = the token id, sub, role, tenant, iat, nbf, exp; lifetime 24 hours unless p_expires_in is given; label jwt unless p_label is given), verified by the database on every request and revoked like any token. Errors as coord.issue_token.';
 revoke all on function coord.issue_jwt(uuid, uuid, text[], interval, text) from public;
