@@ -4993,7 +4993,7 @@ ALTER FUNCTION coord.retire_jwt_key(p_kid text) OWNER TO coord_auth;
 -- Name: FUNCTION retire_jwt_key(p_kid text); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.retire_jwt_key(p_kid text) IS 'Retires (deletes) JWT key p_kid: tokens it signed no longer verify. CO541 unknown key, CO542 the last key (rotate first).';
+COMMENT ON FUNCTION coord.retire_jwt_key(p_kid text) IS 'Retires (deletes) JWT key p_kid: tokens it signed no longer verify. CO541 unknown (or already retired) key, CO542 the last key (rotate first).';
 
 
 --

@@ -261,6 +261,7 @@ def test_other_algorithms_are_refused(admin_conn: psycopg.Connection, postgrest:
     lambda jwt: b64url(b"{") + jwt[jwt.index("."):],            # not JSON
     lambda jwt: "",                                             # empty
     lambda jwt: "x" * 9000,                                     # too long
+    lambda jwt: b64url(b"[" * 5000) + jwt[jwt.index("."):],     # deeply nested
 ])
 def test_malformed_tokens_are_refused(admin_conn: psycopg.Connection, postgrest: PostgrestSession,
                                       mangle: Any) -> None:

@@ -23,5 +23,5 @@ begin
 end;
 $$;
 
-comment on function coord.retire_jwt_key(text) is 'Retires (deletes) JWT key p_kid: tokens it signed no longer verify. CO541 unknown key, CO542 the last key (rotate first).';
+comment on function coord.retire_jwt_key(text) is 'Retires (deletes) JWT key p_kid: tokens it signed no longer verify. CO541 unknown (or already retired) key, CO542 the last key (rotate first).';
 revoke all on function coord.retire_jwt_key(text) from public;
