@@ -148,11 +148,13 @@ class Api:
         return self._one("audit_head", Result, seal=seal)
 
     def authenticate(self) -> PrincipalInfo:
-        """Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a
-        session of that principal; the repository is the session's, else the token's, else default) and
-        vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401
-        for a bad token, and for a token of another tenant than the one the session's login is bound to (coord
-        login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.
+        """Verifies the x-coord-token header, or the JWT of an Authorization: Bearer header (signature, alg
+        HS256, exp, nbf and its jti as a token of this database), in request.headers (and the optional
+        x-coord-session header: a session of that principal; the repository is the session's, else the
+        token's, else default) and vouches for its principal for this transaction; returns the principal, or
+        null when anonymous. PT401 for a bad token or JWT, for both credentials at once, and for a token of
+        another tenant than the one the session's login is bound to (coord login add). Use api.pre_request
+        (PostgREST) or api.login (psql) rather than calling it directly.
         """
         return self._one("authenticate", PrincipalInfo)
 
@@ -391,8 +393,9 @@ class Api:
         return self._rows("list_tokens", TokenRow)
 
     def login(self, token: str) -> PrincipalInfo:
-        """For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying the
-        x-coord-token header would, and switches role. Lasts until the transaction ends.
+        """For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying it would
+        (an opaque token in the x-coord-token header, a JWT as Authorization: Bearer), and switches role.
+        Lasts until the transaction ends.
         """
         return self._one("login", PrincipalInfo, token=token)
 

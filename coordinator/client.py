@@ -21,6 +21,7 @@ savepoint instead.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ T = TypeVar("T")
 ANON_ROLE = "coord_anon"
 TOKEN_HEADER = "x-coord-token"
 SESSION_HEADER = "x-coord-session"
+# A JWT (coord token issue --jwt) travels as PostgREST receives it: Authorization: Bearer.
+JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\Z")
 USER_AGENT = "coord-python/0.1"
 
 
@@ -205,7 +208,9 @@ class Client(Api):
 
     def request_headers(self) -> dict[str, str]:
         headers = {"user-agent": USER_AGENT, **{k.lower(): v for k, v in self.extra_headers.items()}}
-        if self.token:
+        if self.token and JWT_SHAPE.match(self.token):
+            headers["authorization"] = f"Bearer {self.token}"
+        elif self.token:
             headers[TOKEN_HEADER] = self.token
         if self.session_id is not None:
             headers[SESSION_HEADER] = str(self.session_id)

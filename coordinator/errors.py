@@ -248,6 +248,9 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO522", "login_exists", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO523", "login_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO524", "login_policy_invalid", "coord", 400, EXIT_CONFIG, Misconfigured),
+    # JWT signing keys
+    ("CO511", "jwt_key_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO512", "jwt_key_last", "coord", 400, EXIT_DATAERR, Conflict),
     # connection settings of the coord CLI (coordinator.config)
     ("CO530", "connection_conflict", "cli", 400, EXIT_USAGE, SettingsError),
     ("CO531", "setting_invalid", "cli", 400, EXIT_USAGE, SettingsError),

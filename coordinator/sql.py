@@ -307,11 +307,24 @@ ISSUE_TOKEN = (
     "select (g).* from (select coord.issue_token(%s, %s, coalesce(%s::text[], '{*}'), %s::interval, %s, %s) as g) as s"
 )
 
+ISSUE_JWT = (
+    "select (g).* from (select coord.issue_jwt(%s, %s, coalesce(%s::text[], '{*}'), %s::interval, %s, %s) as g) as s"
+)
+
+JWT_KEYS = "select coord.jwt_keys_jwks()"
+
+ROTATE_JWT_KEY = "select coord.rotate_jwt_key()"
+
+RETIRE_JWT_KEY = "select coord.retire_jwt_key(%s)"
+
 REVOKE_TOKEN = "select (r).* from (select coord.revoke_token(%s, %s) as r) as s"
 
 TOKEN_TENANT = "select tenant_id from coord.tokens where id = %s"
 
 TOKEN_ID_BY_TEXT = "select id, tenant_id from coord.tokens where token_hash = sha256(convert_to(%s, 'UTF8'))"
+
+# A JWT names its token in jti; the database verifies it first (signature, alg, exp, nbf).
+TOKEN_ID_BY_JWT = "select id, tenant_id from coord.tokens where id = (coord.jwt_claims(%s) ->> 'jti')::uuid"
 
 HAS_OPERATOR = "select exists (select from coord.principals where tenant_id = %s and role = 'operator')"
 

@@ -760,7 +760,7 @@ ALTER FUNCTION api.authenticate() OWNER TO coord_auth;
 -- Name: FUNCTION authenticate(); Type: COMMENT; Schema: api; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION api.authenticate() IS 'Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a session of that principal; the repository is the session''s, else the token''s, else default) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token, and for a token of another tenant than the one the session''s login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
+COMMENT ON FUNCTION api.authenticate() IS 'Verifies the x-coord-token header, or the JWT of an Authorization: Bearer header (signature, alg HS256, exp, nbf and its jti as a token of this database), in request.headers (and the optional x-coord-session header: a session of that principal; the repository is the session''s, else the token''s, else default) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token or JWT, for both credentials at once, and for a token of another tenant than the one the session''s login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
 
 
 --
@@ -1320,7 +1320,7 @@ ALTER FUNCTION api.login(p_token text) OWNER TO coord_owner;
 -- Name: FUNCTION login(p_token text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.login(p_token text) IS 'For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying the x-coord-token header would, and switches role. Lasts until the transaction ends.';
+COMMENT ON FUNCTION api.login(p_token text) IS 'For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying it would (an opaque token in the x-coord-token header, a JWT as Authorization: Bearer), and switches role. Lasts until the transaction ends.';
 
 
 --
@@ -2748,6 +2748,44 @@ ALTER FUNCTION coord.apply_profile_settings(p_profile coord.profiles, p_settings
 --
 
 COMMENT ON FUNCTION coord.apply_profile_settings(p_profile coord.profiles, p_settings jsonb) IS 'p_profile with the settings of the JSON object applied: trust_level 0-4, max_locks 0-100000, max_lock_ttl (<= 24 h), max_concurrent_tasks 0-10000, allowed_task_kinds, allowed_operations (action names or prefix.*), max_task_duration (<= 30 days), calls_per_hour, network_default allow|deny, description; null clears a limit. CO463 names a bad or unknown setting.';
+
+
+--
+-- Name: base64url_decode(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.base64url_decode(p_text text) RETURNS bytea
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0035_base64url_decode.sql
+
+
+ALTER FUNCTION coord.base64url_decode(p_text text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION base64url_decode(p_text text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.base64url_decode(p_text text) IS 'The bytes of a canonical unpadded base64url text; null for anything else (other characters, padding, a length of 4n+1, non-zero unused bits).';
+
+
+--
+-- Name: base64url_encode(bytea); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.base64url_encode(p_data bytea) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0034_base64url_encode.sql
+
+
+ALTER FUNCTION coord.base64url_encode(p_data bytea) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION base64url_encode(p_data bytea); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.base64url_encode(p_data bytea) IS 'base64url of p_data without padding (RFC 4648 section 5), as JWT segments are written.';
 
 
 --
@@ -4252,6 +4290,25 @@ COMMENT ON FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason te
 
 
 --
+-- Name: hmac_sha256(bytea, bytea); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) RETURNS bytea
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0036_hmac_sha256.sql
+
+
+ALTER FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION hmac_sha256(p_key bytea, p_message bytea); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) IS 'HMAC-SHA256 of p_message under p_key (RFC 2104; checked against the RFC 4231 test vectors).';
+
+
+--
 -- Name: ipv4_address(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4290,6 +4347,25 @@ COMMENT ON FUNCTION coord.ipv6_address(p_literal text) IS 'The IPv6 address of a
 
 
 --
+-- Name: issue_jwt(uuid, uuid, text[], interval, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval, p_label text DEFAULT NULL::text, p_repository text DEFAULT NULL::text) RETURNS api.token_grant
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/identity/0074_issue_jwt.sql
+
+
+ALTER FUNCTION coord.issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) IS 'Issues a token for a principal of the tenant in the JWT mode: returns an HS256 JWT (jti = the token id, sub, role, tenant, iat, nbf, exp; lifetime 24 hours unless p_expires_in is given; label jwt unless p_label is given), verified by the database on every request and revoked like any token. Errors as coord.issue_token.';
+
+
+--
 -- Name: issue_token(uuid, uuid, text[], interval, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4306,6 +4382,82 @@ ALTER FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes
 --
 
 COMMENT ON FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) IS 'Issues a token for a principal of the tenant; the token text is returned once and only its SHA-256 is stored. p_repository: the repository its calls act in outside a session (null: default). CO207 bad repository, CO241/CO222 bad scopes, CO223 bad lifetime (over 100 years too), CO302 unknown principal.';
+
+
+--
+-- Name: jwt_claims(text); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.jwt_claims(p_jwt text) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0038_jwt_claims.sql
+
+
+ALTER FUNCTION coord.jwt_claims(p_jwt text) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION jwt_claims(p_jwt text); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.jwt_claims(p_jwt text) IS 'The claims of a compact HS256 JWT whose signature verifies under a JWT key of coord.secrets (jwt:<kid>) and which is within exp and nbf at coord.now(); PT401 otherwise (malformed, alg none or any other algorithm, crit, unknown or retired kid, bad signature, no exp, expired, not yet valid).';
+
+
+--
+-- Name: jwt_keys_jwks(); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.jwt_keys_jwks() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0043_jwt_keys_jwks.sql
+
+
+ALTER FUNCTION coord.jwt_keys_jwks() OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION jwt_keys_jwks(); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.jwt_keys_jwks() IS 'The JWT keys as a JWK set (kty oct, alg HS256, newest first), for PostgREST''s jwt-secret; makes the first key if there is none. Secret material: superusers only.';
+
+
+--
+-- Name: jwt_sign(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.jwt_sign(p_claims jsonb) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0037_jwt_sign.sql
+
+
+ALTER FUNCTION coord.jwt_sign(p_claims jsonb) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION jwt_sign(p_claims jsonb); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.jwt_sign(p_claims jsonb) IS 'A compact HS256 JWT carrying p_claims, signed with the current key (coord.jwt_signing_key, named by kid).';
+
+
+--
+-- Name: jwt_signing_key(); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0045_jwt_signing_key.sql
+
+
+ALTER FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION jwt_signing_key(OUT kid text, OUT secret bytea); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) IS 'The kid and key that sign new JWTs (the newest jwt:<kid> row of coord.secrets), made on first use. Secret material: coord_auth only.';
 
 
 --
@@ -4922,6 +5074,25 @@ COMMENT ON FUNCTION coord.result(p_code text, p_reason text, p_details jsonb, p_
 
 
 --
+-- Name: retire_jwt_key(text); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.retire_jwt_key(p_kid text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0042_retire_jwt_key.sql
+
+
+ALTER FUNCTION coord.retire_jwt_key(p_kid text) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION retire_jwt_key(p_kid text); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.retire_jwt_key(p_kid text) IS 'Retires (deletes) JWT key p_kid: tokens it signed no longer verify. CO511 unknown (or already retired) key, CO512 the last key (rotate first).';
+
+
+--
 -- Name: retry_backoff(integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4957,6 +5128,25 @@ ALTER FUNCTION coord.revoke_token(p_tenant_id uuid, p_token_id uuid) OWNER TO co
 --
 
 COMMENT ON FUNCTION coord.revoke_token(p_tenant_id uuid, p_token_id uuid) IS 'Revokes a token of the tenant; the next call with it fails with PT401. Idempotent (already_revoked). CO303 unknown token.';
+
+
+--
+-- Name: rotate_jwt_key(); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.rotate_jwt_key() RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0041_rotate_jwt_key.sql
+
+
+ALTER FUNCTION coord.rotate_jwt_key() OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION rotate_jwt_key(); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.rotate_jwt_key() IS 'Adds a new HS256 key (512 bits, 488 of them random; coord.secrets row jwt:<kid>) that signs from now on and returns its kid; older keys keep verifying until retired.';
 
 
 --
@@ -5302,6 +5492,25 @@ COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal ta
 
 
 --
+-- Name: token_caller(bytea, uuid); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.token_caller(p_token_hash bytea DEFAULT NULL::bytea, p_token_id uuid DEFAULT NULL::uuid) RETURNS coord.caller
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/caller/0039_token_caller.sql
+
+
+ALTER FUNCTION coord.token_caller(p_token_hash bytea, p_token_id uuid) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION token_caller(p_token_hash bytea, p_token_id uuid); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.token_caller(p_token_hash bytea, p_token_id uuid) IS 'The principal of the token row with hash p_token_hash (opaque tokens) or id p_token_id (a JWT''s jti); PT401 when it is unknown, revoked (its use recorded through the loopback first), expired, or its principal or tenant is disabled.';
+
+
+--
 -- Name: token_result(text, text, uuid, text, text, text, uuid, text, text[], timestamp with time zone, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -5359,6 +5568,25 @@ COMMENT ON FUNCTION coord.try_principal() IS 'The vouched principal of this tran
 
 
 --
+-- Name: verify_jwt(text); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.verify_jwt(p_jwt text) RETURNS coord.caller
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/caller/0044_verify_jwt.sql
+
+
+ALTER FUNCTION coord.verify_jwt(p_jwt text) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION verify_jwt(p_jwt text); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.verify_jwt(p_jwt text) IS 'The principal a bearer JWT stands for: PT401 unless coord.jwt_claims verifies it and its jti is a token whose tenant, principal and role match the claims and which is not revoked (its use recorded and alerted), expired or disabled.';
+
+
+--
 -- Name: verify_token(text); Type: FUNCTION; Schema: coord; Owner: coord_auth
 --
 
@@ -5374,7 +5602,7 @@ ALTER FUNCTION coord.verify_token(p_token text) OWNER TO coord_auth;
 -- Name: FUNCTION verify_token(p_token text); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.verify_token(p_token text) IS 'The principal an opaque token stands for (repository: the token''s, or null); PT401 when the token is unknown, revoked, expired, or its principal or tenant is disabled. A revoked token''s use is audited through the loopback (coord.record_revoked_token_use) before the refusal.';
+COMMENT ON FUNCTION coord.verify_token(p_token text) IS 'The principal an opaque token stands for; PT401 when the token is unknown, revoked, expired, or its principal or tenant is disabled. A revoked token''s use is audited through the loopback (coord.record_revoked_token_use) before the refusal.';
 
 
 --
@@ -9187,6 +9415,22 @@ REVOKE ALL ON FUNCTION coord.apply_profile_settings(p_profile coord.profiles, p_
 
 
 --
+-- Name: FUNCTION base64url_decode(p_text text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.base64url_decode(p_text text) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.base64url_decode(p_text text) TO coord_auth;
+
+
+--
+-- Name: FUNCTION base64url_encode(p_data bytea); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.base64url_encode(p_data bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.base64url_encode(p_data bytea) TO coord_auth;
+
+
+--
 -- Name: FUNCTION cancel_dependents(p_tenant_id uuid, p_task_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9743,6 +9987,14 @@ REVOKE ALL ON FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason
 
 
 --
+-- Name: FUNCTION hmac_sha256(p_key bytea, p_message bytea); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) TO coord_auth;
+
+
+--
 -- Name: FUNCTION ipv4_address(p_host text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9757,10 +10009,46 @@ REVOKE ALL ON FUNCTION coord.ipv6_address(p_literal text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION jwt_claims(p_jwt text); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.jwt_claims(p_jwt text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION jwt_keys_jwks(); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.jwt_keys_jwks() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION jwt_sign(p_claims jsonb); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.jwt_sign(p_claims jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.jwt_sign(p_claims jsonb) TO coord_owner;
+
+
+--
+-- Name: FUNCTION jwt_signing_key(OUT kid text, OUT secret bytea); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) FROM PUBLIC;
 
 
 --
@@ -9941,6 +10229,13 @@ REVOKE ALL ON FUNCTION coord.result(p_code text, p_reason text, p_details jsonb,
 
 
 --
+-- Name: FUNCTION retire_jwt_key(p_kid text); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.retire_jwt_key(p_kid text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION retry_backoff(p_attempt integer); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9952,6 +10247,13 @@ REVOKE ALL ON FUNCTION coord.retry_backoff(p_attempt integer) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.revoke_token(p_tenant_id uuid, p_token_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION rotate_jwt_key(); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.rotate_jwt_key() FROM PUBLIC;
 
 
 --
@@ -10081,6 +10383,13 @@ REVOKE ALL ON FUNCTION coord.tg_tasks__transition() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION token_caller(p_token_hash bytea, p_token_id uuid); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.token_caller(p_token_hash bytea, p_token_id uuid) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION token_result(p_code text, p_reason text, p_principal_id uuid, p_principal_name text, p_tenant_name text, p_role text, p_token_id uuid, p_token text, p_scopes text[], p_expires_at timestamp with time zone, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -10100,6 +10409,13 @@ REVOKE ALL ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid
 
 REVOKE ALL ON FUNCTION coord.try_principal() FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.try_principal() TO coord_owner;
+
+
+--
+-- Name: FUNCTION verify_jwt(p_jwt text); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.verify_jwt(p_jwt text) FROM PUBLIC;
 
 
 --
@@ -10404,17 +10720,31 @@ GRANT SELECT(disabled_at) ON TABLE coord.principals TO coord_auth;
 
 
 --
+-- Name: TABLE secrets; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT DELETE ON TABLE coord.secrets TO coord_auth;
+
+
+--
 -- Name: COLUMN secrets.name; Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-GRANT SELECT(name) ON TABLE coord.secrets TO coord_auth;
+GRANT SELECT(name),INSERT(name) ON TABLE coord.secrets TO coord_auth;
 
 
 --
 -- Name: COLUMN secrets.value; Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-GRANT SELECT(value) ON TABLE coord.secrets TO coord_auth;
+GRANT SELECT(value),INSERT(value) ON TABLE coord.secrets TO coord_auth;
+
+
+--
+-- Name: COLUMN secrets.created_at; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(created_at) ON TABLE coord.secrets TO coord_auth;
 
 
 --

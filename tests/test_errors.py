@@ -300,6 +300,9 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO523": (_none, lambda db, _: db.execute("select coord.add_login(coord.ensure_tenant('t1'), 'Bad Name')")),
     "CO524": (lambda db: db.execute("update coord.login_policy set settings = '{no_such_setting=1}'"),
               lambda db, _: db.execute("select * from coord.repair_logins()")),
+    "CO511": (_none, lambda db, _: db.execute("select coord.retire_jwt_key('nosuchkey')")),
+    "CO512": (_none, lambda db, _: db.execute(
+        "select coord.retire_jwt_key(kid) from coord.jwt_signing_key()")),
     # connection settings of the CLI: raised before any database is reached
     "CO530": (_none, lambda _db, _: Settings(dsn="postgresql://u@db.example.com/coord",
                                              environ={"COORD_DATA_DIR": "/nonexistent"}).client_dsn()),

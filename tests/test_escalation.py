@@ -67,7 +67,7 @@ def test_headers_cannot_claim_an_identity(db: psycopg.Connection) -> None:
     world = build_world(db)
     forged = {"x-coord-trust": "4", "x-coord-trust-level": "4", "x-coord-role": "operator",
               "x-coord-tenant": str(world.b.tenant_id), "x-coord-principal": str(world.b.operator.principal_id),
-              "x-coord-sub": str(world.b.operator.principal_id), "authorization": "Bearer forged",
+              "x-coord-sub": str(world.b.operator.principal_id), "authorization": "Basic b3BlcmF0b3I6eA==",
               "x-forwarded-user": world.b.operator.name}
     agent = Client(connection=db, token=world.a.agent.token, headers=forged)
     info = agent.authenticate()
@@ -77,6 +77,10 @@ def test_headers_cannot_claim_an_identity(db: psycopg.Connection) -> None:
         with pytest.raises(CoordError) as caught:
             agent.call(function, {"p_name": "sneaky"} if function == "create_agent" else {})
         assert caught.value.code == "42501", function
+    # a Bearer JWT next to the token is a second credential: refused, never merged
+    with pytest.raises(CoordError) as caught:
+        Client(connection=db, token=world.a.agent.token, headers={"authorization": "Bearer forged"}).authenticate()
+    assert caught.value.code == "PT401"
     # the session header is checked against the token's own principal
     for session in (world.b.session_id, world.objects["mortal_session"]):
         with pytest.raises(CoordError) as caught:

@@ -123,6 +123,9 @@ from (values
   ('CO522', 'login_exists',             'coord', 400, 65, 'a login with this name exists in the tenant', 'choose another name, or remove the old login with coord login remove'),
   ('CO523', 'login_invalid',            'coord', 400, 65, 'invalid login', 'a login name is 1-63 lower-case letters, digits and . _ -, starting with a letter or digit; connection limit 1-1000; comment at most 1000 characters'),
   ('CO524', 'login_policy_invalid',     'coord', 400, 78, 'a declared login setting is not a role default PostgreSQL accepts', 'correct coord.login_policy.settings (name=value entries) as a superuser, then run coord up'),
+  -- JWT signing keys (coord token jwt-rotate / jwt-retire)
+  ('CO511', 'jwt_key_unknown',          'coord', 400, 66, 'unknown JWT key', 'list the keys (kid) with coord token jwt-keys; a retired key is gone'),
+  ('CO512', 'jwt_key_last',             'coord', 400, 65, 'the last JWT key cannot be retired', 'add a new key with coord token jwt-rotate first'),
   -- connection settings of the coord CLI: raised by coordinator.config before any database is reached
   ('CO530', 'connection_conflict',      'cli',   400, 64, 'two connection settings name different databases', 'pass one of them: a flag wins over its own environment variable, never over another setting; unset the variable you do not mean (e.g. unset COORD_ADMIN_DSN) or drop the flag'),
   ('CO531', 'setting_invalid',          'cli',   400, 64, 'a connection setting has an invalid value', 'e.g. COORD_PORT must be a TCP port number (0: any free port)'),
