@@ -48,7 +48,7 @@ def call(invocation: Invocation, function: str | None, assignments: tuple[str, .
     JSON, e.g. p_paths:='["a","b"]'. The call runs exactly as PostgREST would run it.
     """
     settings = invocation.settings()
-    with Client(settings.client_dsn(), settings.bearer()) as client:
+    with Client(settings.client_dsn(), settings.bearer(), session_id=settings.session_id()) as client:
         if list_functions or not function:
             sigs = list(client.signatures.values())
             if invocation.as_json:

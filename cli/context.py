@@ -22,13 +22,14 @@ import psycopg
 from coordinator.client import Client
 from coordinator.config import Settings
 from coordinator.errors import CoordError, from_psycopg, registered
+from coordinator.workspace import repository_root, resolve_paths
 
 from .render import emit_json, err, out, show_result, table
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 # The keyword arguments of the options below that make up an Invocation.
-_INVOCATION_FIELDS = ("data_dir", "dsn", "admin_dsn", "token", "port", "as_json")
+_INVOCATION_FIELDS = ("data_dir", "dsn", "admin_dsn", "token", "port", "session", "root", "as_json")
 
 
 @dataclass
@@ -41,22 +42,37 @@ class Invocation:
     admin_dsn: str | None = None
     token: str | None = None
     port: int | None = None
+    session: str | None = None
+    root: Path | None = None
     as_json: bool = False
 
     def settings(self, flag_names: Mapping[str, str] | None = None) -> Settings:
         return Settings(data_dir=self.data_dir, dsn=self.dsn, admin_dsn=self.admin_dsn, token=self.token,
-                        port=self.port, flag_names=dict(flag_names or {}))
+                        port=self.port, session=self.session, flag_names=dict(flag_names or {}))
 
     def superuser_dsn(self) -> str:
         return self.settings().superuser_dsn()
 
     def client(self) -> Client:
-        """A client that authenticates every call with the token (PT401 without one)."""
+        """A client that authenticates every call with the token (PT401 without one) and acts in
+        the session --session / COORD_SESSION names, if any."""
         settings = self.settings()
         bearer = settings.bearer()
         if not bearer:
             raise registered("PT401", "no token", hint="pass --token or set COORD_TOKEN (coord agent add prints one)")
-        return Client(settings.client_dsn(), bearer)
+        return Client(settings.client_dsn(), bearer, session_id=settings.session_id())
+
+    def repository_paths(self, paths: Sequence[str]) -> list[str]:
+        """PATHS as the api names them: absolute or relative to the current directory, mapped
+        to the repository root (--root, COORD_ROOT or the git toplevel); a directory on disk
+        gets its trailing /. CO541 for a path outside the root, CO542 when there is no root."""
+        if not paths:
+            return []
+        root = repository_root(Path.cwd(), self.root)
+        return resolve_paths(paths, root, Path.cwd())
+
+    def repository_path(self, path: str) -> str:
+        return self.repository_paths([path])[0]
 
     # --- output ---------------------------------------------------------------------------
 
@@ -117,6 +133,11 @@ data_dir_option = click.option("--data-dir", type=click.Path(path_type=Path),
 dsn_option = click.option("--dsn", help="DSN for api calls [env COORD_DSN].")
 admin_dsn_option = click.option("--admin-dsn", help="Superuser DSN for the admin path [env COORD_ADMIN_DSN].")
 token_option = click.option("--token", help="Bearer token [env COORD_TOKEN].")
+session_option = click.option("--session", help="Act in this coord session (coord session start prints one) "
+                                                "[env COORD_SESSION].")
+root_option = click.option("--root", type=click.Path(path_type=Path, file_okay=False),
+                           help="Repository root that paths are relative to (default: the git toplevel of the "
+                                "current directory) [env COORD_ROOT].")
 port_option = click.option("--port", type=int, help="TCP port on 127.0.0.1 (0: any free port) [env COORD_PORT].")
 server_dsn_option = click.option(
     "--dsn", "admin_dsn",
@@ -125,14 +146,15 @@ ADMIN_DSN_AS_DSN = {"admin_dsn": "--dsn"}  # how coord up, migrate and demo spel
 
 
 def connection_options(fn: F) -> F:
-    """--data-dir, --dsn and --token: where api calls go and who makes them."""
-    for option in (token_option, dsn_option, data_dir_option):
+    """--data-dir, --dsn, --token and --session: where api calls go, who makes them and in which
+    session."""
+    for option in (session_option, token_option, dsn_option, data_dir_option):
         fn = option(fn)
     return fn
 
 
 def client_command(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """An api command: --data-dir, --dsn, --token and --json, then fn(invocation, client, ...)
+    """An api command: --data-dir, --dsn, --token, --session and --json, then fn(invocation, client, ...)
     with a client that authenticates with the token, open while fn runs."""
 
     @functools.wraps(fn)

@@ -7,9 +7,8 @@ from typing import Any
 import click
 
 from coordinator.client import Client
-from coordinator.worktree import lock_path, lock_paths
 
-from .context import Invocation, client_command
+from .context import Invocation, client_command, root_option
 
 
 @click.group()
@@ -18,9 +17,13 @@ def lock() -> None:
 
     A lease covers its path and everything below it: `src` and `src/` are one node, and a
     lease on either overlaps one on `src/app.py` (a file and a directory cannot share a name,
-    so no spelling lets two agents write the same file). PATH is relative to the repository
-    root; a PATH that is a directory here is sent with its trailing / (the database cannot
-    see your disk), so the lease says it is a directory, and release and renew find it again.
+    so no spelling lets two agents write the same file). PATH is absolute or relative to the
+    current directory and is sent relative to the repository root (--root, COORD_ROOT, else
+    the git toplevel; a path outside it is CO541); a PATH that is a directory here is sent with
+    its trailing / (the database cannot see your disk), so the lease says it is a directory,
+    and release and renew find it again.
+    Leases are kept per repository (your session's, else your token's, else default; see
+    `coord token issue --repository`): the same PATH in two repositories never collides.
     """
 
 
@@ -30,44 +33,50 @@ def lock() -> None:
 @click.option("--mode", type=click.Choice(["exclusive", "shared"]), help="Default exclusive.")
 @click.option("--reason", help="Why you need it (shown to others, kept in the audit log).")
 @click.option("--wait", help="Wait up to this long (max 60 seconds) for the path to become free.")
+@root_option
 @client_command
 def lock_acquire(invocation: Invocation, client: Client, path: str, ttl: str | None, mode: str | None,
                  reason: str | None, wait: str | None) -> None:
     """Take a lease on PATH and everything below it (an existing directory is sent as PATH/).
     Exit 1 when busy."""
-    invocation.result(client.acquire_lock(lock_path(path), ttl=ttl, reason=reason, mode=mode, wait=wait))
+    invocation.result(client.acquire_lock(invocation.repository_path(path), ttl=ttl, reason=reason, mode=mode,
+                                          wait=wait))
 
 
 @lock.command("release")
 @click.argument("path")
 @click.option("--fence", type=int, required=True, help="The fence acquire returned.")
+@root_option
 @client_command
 def lock_release(invocation: Invocation, client: Client, path: str, fence: int) -> None:
     """Release your lease on PATH. Exit 1 when the fence is stale or the lease is gone."""
-    invocation.result(client.release_lock(lock_path(path), fence))
+    invocation.result(client.release_lock(invocation.repository_path(path), fence))
 
 
 @lock.command("renew")
 @click.argument("path")
 @click.option("--fence", type=int, required=True)
 @click.option("--ttl", help="New lease length from now (default 15 minutes).")
+@root_option
 @client_command
 def lock_renew(invocation: Invocation, client: Client, path: str, fence: int, ttl: str | None) -> None:
     """Extend your live lease on PATH."""
-    invocation.result(client.renew_lock(lock_path(path), fence, ttl))
+    invocation.result(client.renew_lock(invocation.repository_path(path), fence, ttl))
 
 
 @lock.command("list")
 @click.argument("paths", nargs=-1)
+@root_option
 @client_command
 def lock_list(invocation: Invocation, client: Client, paths: tuple[str, ...]) -> None:
-    """Your live leases; with PATHS, who holds anything overlapping them."""
+    """Your live leases; with PATHS, who holds anything overlapping them. Both in your
+    repository: your session's, else your token's, else default."""
     if paths:
-        rows: list[Any] = client.check_locks(lock_paths(paths))
-        columns = ["path", "locked", "lock_path", "mode", "holder_name", "expires_at", "mine", "fence"]
+        rows: list[Any] = client.check_locks(invocation.repository_paths(paths))
+        columns = ["repository", "path", "locked", "lock_path", "mode", "holder_name", "expires_at", "mine", "fence"]
     else:
         rows = client.my_locks()
-        columns = ["path", "mode", "fence", "expires_at", "reason"]
+        columns = ["repository", "path", "mode", "fence", "expires_at", "reason"]
     invocation.listing(rows, columns, empty="(no live leases)")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from . import alerts, audit, catalog, guard, locks, network, principals, profiles, server, tasks
+from . import alerts, audit, catalog, guard, hooks, locks, mcp, network, principals, profiles, server, session, tasks
 from . import watch as watch_view
 
 
@@ -26,8 +26,9 @@ def main() -> None:
 for area in (server, principals, catalog, locks, tasks, audit, alerts, guard, profiles, network):
     for command in area.COMMANDS:
         main.add_command(command)
-for command in watch_view.COMMANDS:
-    main.add_command(command)
+for area in (session, hooks, mcp, watch_view):
+    for command in area.COMMANDS:
+        main.add_command(command)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ def agent_add(invocation: Invocation, name: str, tenant: str | None, role: str, 
     """
     settings = invocation.settings()
     if settings.bearer() and tenant is None and role == "agent":
-        with Client(settings.client_dsn(), settings.bearer()) as client:
+        with Client(settings.client_dsn(), settings.bearer(), session_id=settings.session_id()) as client:
             grant = client.create_agent(name, _scopes(scopes), expires_in)
     else:
         grant = admin.add_principal(settings.superuser_dsn(), name, tenant=tenant or admin.DEFAULT_TENANT,
@@ -109,15 +110,50 @@ def token() -> None:
 @click.option("--scopes", help="Comma-separated scopes (default *).")
 @click.option("--expires-in", help="Token lifetime, e.g. '12 hours'.")
 @click.option("--label", help="Free-text label shown in coord token list.")
+@click.option("--repository", envvar="COORD_REPOSITORY",
+              help="Repository the token's calls act in outside a session (default: default) [env COORD_REPOSITORY].")
+@click.option("--jwt", "as_jwt", is_flag=True,
+              help="Mint an HS256 JWT (for Authorization: Bearer; expires in 24 hours unless --expires-in).")
 @data_dir_option
 @admin_dsn_option
 @json_option
 @with_invocation
 def token_issue(invocation: Invocation, name: str, tenant: str, scopes: str | None, expires_in: str | None,
-                label: str | None) -> None:
+                label: str | None, repository: str | None, as_jwt: bool) -> None:
     """Issue another token for an existing principal (admin path)."""
-    _show_grant(admin.issue_token(invocation.superuser_dsn(), name, tenant=tenant, scopes=_scopes(scopes),
-                                  expires_in=expires_in, label=label), invocation.as_json)
+    grant = admin.issue_token(invocation.superuser_dsn(), name, tenant=tenant, scopes=_scopes(scopes),
+                              expires_in=expires_in, label=label, repository=repository, jwt=as_jwt)
+    _show_grant(grant, invocation.as_json)
+    if repository and not invocation.as_json:
+        out.print(f"  repository: {repository}")
+
+
+@token.command("jwt-keys")
+@data_dir_option
+@admin_dsn_option
+@with_invocation
+def token_jwt_keys(invocation: Invocation) -> None:
+    """Print the JWT keys that verify as a JWK set: PostgREST's jwt-secret (secret material)."""
+    click.echo(json.dumps(admin.jwt_keys(invocation.superuser_dsn())))
+
+
+@token.command("jwt-rotate")
+@data_dir_option
+@admin_dsn_option
+@with_invocation
+def token_jwt_rotate(invocation: Invocation) -> None:
+    """Add a JWT key that signs from now on (older keys verify until retired); prints its kid."""
+    click.echo(admin.rotate_jwt_key(invocation.superuser_dsn()))
+
+
+@token.command("jwt-retire")
+@click.argument("kid")
+@data_dir_option
+@admin_dsn_option
+@with_invocation
+def token_jwt_retire(invocation: Invocation, kid: str) -> None:
+    """Retire JWT key KID: the JWTs it signed stop verifying."""
+    click.echo(admin.retire_jwt_key(invocation.superuser_dsn(), kid))
 
 
 @token.command("list")
@@ -138,7 +174,7 @@ def token_revoke(invocation: Invocation, token_ref: str) -> None:
     """Revoke TOKEN_REF (a token id, or with the admin path also the token text)."""
     settings = invocation.settings()
     if settings.bearer():
-        with Client(settings.client_dsn(), settings.bearer()) as client:
+        with Client(settings.client_dsn(), settings.bearer(), session_id=settings.session_id()) as client:
             result = client.revoke_token(token_ref)
     else:
         result = admin.revoke_token(settings.superuser_dsn(), token_ref)

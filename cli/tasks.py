@@ -8,9 +8,8 @@ from typing import Any
 import click
 
 from coordinator.client import Client, parse_json
-from coordinator.worktree import lock_paths
 
-from .context import Invocation, client_command
+from .context import Invocation, client_command, root_option
 from .render import cell, out, plain
 
 
@@ -43,6 +42,7 @@ def task() -> None:
 @click.option("--unique-key", help="Dedupes pending work of the kind.")
 @click.option("--lock", "locks", multiple=True,
               help="A path the claim leases exclusively, with everything below it (repeatable).")
+@root_option
 @client_command
 def task_submit(invocation: Invocation, client: Client, kind: str, payload: str | None, priority: int | None,
                 depends_on: str | None, run_after: str | None, max_attempts: int | None,
@@ -51,7 +51,7 @@ def task_submit(invocation: Invocation, client: Client, kind: str, payload: str 
     invocation.result(client.submit_task(kind, _json_arg(payload, "--payload"), priority=priority,
                                          depends_on=_ids(depends_on), run_after=run_after,
                                          max_attempts=max_attempts, required_trust=required_trust,
-                                         unique_key=unique_key, locks=lock_paths(locks) or None))
+                                         unique_key=unique_key, locks=invocation.repository_paths(locks) or None))
 
 
 @task.command("claim")

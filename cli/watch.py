@@ -39,7 +39,7 @@ SETTLE_SECONDS = 0.1
 
 SECTIONS: list[tuple[str, str, list[str]]] = [
     ("agents", "Agents", ["name", "role", "presence", "last_seen", "live_sessions", "leases", "claims"]),
-    ("leases", "Leases", ["path", "mode", "fence", "holder", "task_id", "acquired_at", "expires_at"]),
+    ("leases", "Leases", ["repository", "path", "mode", "fence", "holder", "task_id", "acquired_at", "expires_at"]),
     ("claims", "Claims", ["task_id", "kind", "agent", "attempts", "claimed_at", "lease_expires_at"]),
     ("queue", "Queue", ["kind", "state", "count", "ready", "oldest_ready_age_seconds"]),
     ("dead_tasks", "Dead tasks", ["task_id", "kind", "attempts", "finished_at", "last_error"]),

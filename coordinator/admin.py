@@ -19,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import class_row, dict_row
 
 from . import sql
-from .client import to_json_value
+from .client import JWT_SHAPE, to_json_value
 from .errors import CoordError, from_psycopg, registered
 from .migrate import MigrationReport, migrate
 from .results import Result, TokenGrant
@@ -210,14 +210,38 @@ def add_principal(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, ro
 
 
 def issue_token(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, scopes: list[str] | None = None,
-                expires_in: timedelta | str | None = None, label: str | None = None) -> TokenGrant:
-    """A new token for an existing principal (rotation, or a lost operator token)."""
+                expires_in: timedelta | str | None = None, label: str | None = None,
+                repository: str | None = None, jwt: bool = False) -> TokenGrant:
+    """A new token for an existing principal (rotation, or a lost operator token); with
+    ``repository``, calls made with it outside a session act in that repository; with ``jwt``
+    the credential is an HS256 JWT the database minted (coord.issue_jwt) instead of an opaque token."""
     with admin_connect(admin_dsn) as conn:
         tenant_id = _tenant_id(conn, tenant)
         row = conn.execute(sql.PRINCIPAL_ID, (tenant_id, name)).fetchone()
         if row is None:
             raise registered("CO302", f"unknown principal {name} in tenant {tenant}")
-        return _issue(conn, tenant_id, row[0], scopes, expires_in, label)
+        return _issue(conn, tenant_id, row[0], scopes, expires_in, label, repository, jwt=jwt)
+
+
+def jwt_keys(admin_dsn: str) -> dict[str, Any]:
+    """The JWT keys that verify (not retired) as a JWK set, for PostgREST's jwt-secret."""
+    with admin_connect(admin_dsn) as conn:
+        return conn.execute(sql.JWT_KEYS).fetchone()[0]  # type: ignore[index,no-any-return]
+
+
+def rotate_jwt_key(admin_dsn: str) -> str:
+    """Add a JWT key that signs from now on; returns its kid."""
+    with admin_connect(admin_dsn) as conn:
+        return conn.execute(sql.ROTATE_JWT_KEY).fetchone()[0]  # type: ignore[index,no-any-return]
+
+
+def retire_jwt_key(admin_dsn: str, kid: str) -> str:
+    """Retire JWT key ``kid``: the JWTs it signed stop verifying."""
+    with admin_connect(admin_dsn) as conn:
+        try:
+            return conn.execute(sql.RETIRE_JWT_KEY, (kid,)).fetchone()[0]  # type: ignore[index,no-any-return]
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
 
 
 def principal_token(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, role: str = "agent") -> TokenGrant:
@@ -235,11 +259,13 @@ def principal_token(admin_dsn: str, name: str, *, tenant: str = DEFAULT_TENANT, 
 
 
 def _issue(conn: psycopg.Connection, tenant_id: UUID, principal_id: UUID, scopes: list[str] | None,
-           expires_in: timedelta | str | None, label: str | None) -> TokenGrant:
+           expires_in: timedelta | str | None, label: str | None, repository: str | None = None, *,
+           jwt: bool = False) -> TokenGrant:
     with conn.cursor(row_factory=class_row(TokenGrant)) as cur:
         try:
-            grant = cur.execute(sql.ISSUE_TOKEN, (tenant_id, principal_id, scopes, to_json_value(expires_in),
-                                                  label)).fetchone()
+            grant = cur.execute(sql.ISSUE_JWT if jwt else sql.ISSUE_TOKEN,
+                                (tenant_id, principal_id, scopes, to_json_value(expires_in), label,
+                                 repository)).fetchone()
         except psycopg.Error as exc:
             raise from_psycopg(exc) from None
     assert grant is not None
@@ -254,7 +280,11 @@ def revoke_token(admin_dsn: str, token: str) -> Result:
             row = conn.execute(sql.TOKEN_TENANT, (token_id,)).fetchone()
             found = None if row is None else (token_id, row[0])
         except ValueError:
-            row = conn.execute(sql.TOKEN_ID_BY_TEXT, (token,)).fetchone()
+            try:
+                row = conn.execute(sql.TOKEN_ID_BY_JWT if JWT_SHAPE.match(token) else sql.TOKEN_ID_BY_TEXT,
+                                   (token,)).fetchone()
+            except psycopg.Error as exc:
+                raise from_psycopg(exc) from None
             found = None if row is None else (row[0], row[1])
         if found is None:
             raise registered("CO303", "unknown token", hint="pass a token id from coord token list, or the token")

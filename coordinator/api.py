@@ -50,17 +50,19 @@ class Api:
 
     def acquire_lock(self, path: str, ttl: timedelta | str | None = None, reason: str | None = None,
                      mode: str | None = None, wait: timedelta | str | None = None) -> LockResult:
-        """Takes a lease on p_path and everything below it (src and src/ are the same node and both overlap
-        src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or
-        shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session
-        already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in
-        the way, details.conflicts all of them), denied (policy, or a ttl above the profile's max_lock_ttl),
-        at_limit (you hold the max_locks live leases of your profile; details.held and limit), or
-        session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong
-        to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never
-        blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired
-        leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED,
-        CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.
+        """Takes a lease on p_path and everything below it in your repository (your session's, else your token's,
+        else default; the same path in another repository never overlaps) (src and src/ are the same node and
+        both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode
+        exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed
+        (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name
+        the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile's
+        max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit),
+        or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session
+        belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session
+        never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire.
+        Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ
+        COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for
+        over 2 s.
         """
         return self._one("acquire_lock", LockResult, path=path, ttl=ttl, reason=reason, mode=mode, wait=wait)
 
@@ -123,9 +125,9 @@ class Api:
 
     def assert_lease(self, path: str, fence: int) -> LockResult:
         """Fencing at the resource: call it at the last moment before acting on p_path (e.g. inside the commit
-        path) to check you still hold the lease granted with p_fence. ok with code held, else expired,
-        session_ended, stale_fence (granted again since) or not_held. Read-only. Errors: CO201-CO206 path,
-        CO216 fence, PT403.
+        path) to check you still hold the lease granted with p_fence (in your repository). ok with code held,
+        else expired, session_ended, stale_fence (granted again since) or not_held. Read-only. Errors:
+        CO201-CO206 path, CO216 fence, PT403.
         """
         return self._one("assert_lease", LockResult, path=path, fence=fence)
 
@@ -147,11 +149,13 @@ class Api:
         return self._one("audit_head", Result, seal=seal)
 
     def authenticate(self) -> PrincipalInfo:
-        """Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a
-        session of that principal) and vouches for its principal for this transaction; returns the principal,
-        or null when anonymous. PT401 for a bad token, and for a token of another tenant than the one the
-        session's login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql)
-        rather than calling it directly.
+        """Verifies the x-coord-token header, or the JWT of an Authorization: Bearer header (signature, alg
+        HS256, exp, nbf and its jti as a token of this database), in request.headers (and the optional
+        x-coord-session header: a session of that principal; the repository is the session's, else the
+        token's, else default) and vouches for its principal for this transaction; returns the principal, or
+        null when anonymous. PT401 for a bad token or JWT, for both credentials at once, and for a token of
+        another tenant than the one the session's login is bound to (coord login add). Use api.pre_request
+        (PostgREST) or api.login (psql) rather than calling it directly.
         """
         return self._one("authenticate", PrincipalInfo)
 
@@ -164,10 +168,11 @@ class Api:
         return self._one("cancel_task", TaskResult, task_id=task_id)
 
     def check_locks(self, paths: Sequence[str]) -> list[LockCheck]:
-        """For each of p_paths (1-1000, normalized), the live leases that overlap it: on the same node, on an
-        enclosing directory, or anywhere below it (a path covers its subtree with or without a trailing /: src
-        and src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for
-        your own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.
+        """For each of p_paths (1-1000, normalized) in your repository (your session's, else your token's, else
+        default; column repository), the live leases there that overlap it: on the same node, on an enclosing
+        directory, or anywhere below it (a path covers its subtree with or without a trailing /: src and
+        src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for your
+        own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.
         """
         return self._rows("check_locks", LockCheck, paths=paths)
 
@@ -238,14 +243,17 @@ class Api:
         """
         return self._one("complete_task", TaskResult, task_id=task_id, claim=claim, result=result)
 
-    def create_agent(self, name: str, scopes: Sequence[str] | None = None,
-                     expires_in: timedelta | str | None = None) -> TokenGrant:
+    def create_agent(self, name: str, scopes: Sequence[str] | None = None, expires_in: timedelta | str | None = None,
+                     repository: str | None = None) -> TokenGrant:
         """Operators: registers agent p_name in your tenant and returns its first token (code issued; the token
-        is shown once) with p_scopes (default {*}) and optional lifetime p_expires_in. denied when the policy
-        refuses, including scope.escalation: every scope of the new token must be held by your own. Errors:
-        CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name taken.
+        is shown once) with p_scopes (default {*}) and optional lifetime p_expires_in; p_repository names the
+        repository its calls act in outside a session (default: default). denied when the policy refuses,
+        including scope.escalation: every scope of the new token must be held by your own. Errors: CO207 bad
+        repository, CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name
+        taken.
         """
-        return self._one("create_agent", TokenGrant, name=name, scopes=scopes, expires_in=expires_in)
+        return self._one("create_agent", TokenGrant, name=name, scopes=scopes, expires_in=expires_in,
+                         repository=repository)
 
     def create_profile(self, name: str, trust_level: int, settings: Any = None) -> ProfileResult:
         """Operators and trust-4 agents: creates a profile with p_trust_level (0 suspended, 1 read-only, 2
@@ -302,13 +310,13 @@ class Api:
         tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant's leases, tasks,
         sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled),
         leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline,
-        last_seen, live_sessions, leases, claims}], leases [{path, mode, fence, holder, session_id, task_id,
-        reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at,
-        lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready,
-        oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest
-        first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}]
-        newest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors:
-        CO224 limit, PT403.
+        last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder,
+        session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id,
+        attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count,
+        ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}]
+        newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at,
+        last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete.
+        Read-only. Errors: CO224 limit, PT403.
         """
         return self._value("fleet_status", limit=limit)
 
@@ -374,8 +382,8 @@ class Api:
 
     def list_leases(self, agent: str | None = None) -> list[Lease]:
         """Operators and auditors: every live lease of your tenant (optionally of one holder, p_agent by name),
-        ordered by path: mode, fence, holder, the session and claimed task it belongs to, reason, acquired,
-        renewed and expiry times. Read-only. Errors: PT403.
+        ordered by repository and path: mode, fence, holder, the session and claimed task it belongs to,
+        reason, acquired, renewed and expiry times. Read-only. Errors: PT403.
         """
         return self._rows("list_leases", Lease, agent=agent)
 
@@ -408,8 +416,9 @@ class Api:
         return self._rows("list_tokens", TokenRow)
 
     def login(self, token: str) -> PrincipalInfo:
-        """For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying the
-        x-coord-token header would, and switches role. Lasts until the transaction ends.
+        """For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying it would
+        (an opaque token in the x-coord-token header, a JWT as Authorization: Bearer), and switches role.
+        Lasts until the transaction ends.
         """
         return self._one("login", PrincipalInfo, token=token)
 
@@ -424,7 +433,9 @@ class Api:
         return self._one("maintain", Result)
 
     def my_locks(self) -> list[HeldLock]:
-        """Your live leases with their fences, ordered by path. Read-only."""
+        """Your live leases in your repository (your session's, else your token's, else default) with their
+        fences, ordered by path. Read-only.
+        """
         return self._rows("my_locks", HeldLock)
 
     def my_profile(self) -> Profile:
@@ -486,10 +497,11 @@ class Api:
         return self._one("redrive_task", TaskResult, task_id=task_id)
 
     def release_lock(self, path: str, fence: int) -> LockResult:
-        """Releases your lease on p_path if p_fence is its current fence: ok with code released. Otherwise
-        ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again
-        since), not_held, or held_by_task (the lease was taken by claiming a task and ends with it); denied
-        when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.
+        """Releases your lease on p_path (in your repository) if p_fence is its current fence: ok with code
+        released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path
+        was granted again since), not_held, or held_by_task (the lease was taken by claiming a task and ends
+        with it); denied when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED,
+        CO216 fence.
         """
         return self._one("release_lock", LockResult, path=path, fence=fence)
 
@@ -501,10 +513,10 @@ class Api:
         return self._one("remove_network_rule", Result, rule_id=rule_id)
 
     def renew_lock(self, path: str, fence: int, ttl: timedelta | str | None = None) -> LockResult:
-        """Extends your live lease on p_path to now + p_ttl if p_fence is its current fence (code renewed, same
-        fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence.
-        stale_fence, not_held, held_by_task and denied as for release_lock; session_ended when your session is
-        over. Errors: CO201-CO206, CO211, CO213, CO216.
+        """Extends your live lease on p_path (in your repository) to now + p_ttl if p_fence is its current fence
+        (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a
+        new fence. stale_fence, not_held, held_by_task and denied as for release_lock; session_ended when your
+        session is over. Errors: CO201-CO206, CO211, CO213, CO216.
         """
         return self._one("renew_lock", LockResult, path=path, fence=fence, ttl=ttl)
 
@@ -558,14 +570,17 @@ class Api:
         return self._one("set_guardrail_enabled", Result, name=name, enabled=enabled)
 
     def start_session(self, agent_type: str | None = None, capabilities: Sequence[str] | None = None,
-                      ttl: timedelta | str | None = None) -> SessionResult:
+                      ttl: timedelta | str | None = None, repository: str | None = None) -> SessionResult:
         """Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the
         x-coord-session header from then on: leases and claims taken in the session belong to it, one
         heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends
-        or misses its heartbeat they are released and requeued. A refusal of the policy is denied
-        (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type.
+        or misses its heartbeat they are released and requeued. The session works in repository p_repository
+        (else your token's, else default; details.repository): every lease taken, checked or released in it is
+        keyed by that repository and path. A refusal of the policy is denied (details.rule). Errors: CO432
+        ttl, CO241/CO433 capabilities, CO436 agent type, CO207 repository.
         """
-        return self._one("start_session", SessionResult, agent_type=agent_type, capabilities=capabilities, ttl=ttl)
+        return self._one("start_session", SessionResult, agent_type=agent_type, capabilities=capabilities, ttl=ttl,
+                         repository=repository)
 
     def submit_task(self, kind: str, payload: Any = None, priority: int | None = None,
                     depends_on: Sequence[int] | None = None, run_after: datetime | str | None = None,
@@ -575,11 +590,12 @@ class Api:
         becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled),
         p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this
         trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task),
-        p_locks paths the claim leases exclusively (all or none). Returns code submitted with task_id and
-        state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242
-        payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241
-        depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414
-        unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.
+        p_locks paths (in your repository: the task records it) the claim leases exclusively there (all or
+        none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind,
+        CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not
+        finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405
+        max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency
+        already failed, CO201-CO206 lock paths.
         """
         return self._one("submit_task", TaskResult, kind=kind, payload=payload, priority=priority,
                          depends_on=depends_on, run_after=run_after, max_attempts=max_attempts,
@@ -634,10 +650,10 @@ class Api:
                       next_steps: Sequence[str] | None = None, relevant_files: Sequence[str] | None = None,
                       task_id: int | None = None, to_agent: str | None = None) -> Result:
         """Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in
-        progress, decisions, next steps (up to 200 items each), relevant files (canonical paths, up to 1000),
-        optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the
-        policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown
-        agent, CO201-CO206 paths.
+        progress, decisions, next steps (up to 200 items each), relevant files (canonical paths in your
+        repository, which the handoff records; up to 1000), optionally about a task and addressed to an agent.
+        Code written, details.handoff_id; denied when the policy refuses (details.rule). Errors: CO441, CO241
+        a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.
         """
         return self._one("write_handoff", Result, summary=summary, completed=completed, in_progress=in_progress,
                          decisions=decisions, next_steps=next_steps, relevant_files=relevant_files, task_id=task_id,

@@ -21,6 +21,7 @@ savepoint instead.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from psycopg.rows import class_row, dict_row, tuple_row
 
 from . import adapt, sql
 from .api import Api
+from .config import Settings
 from .errors import from_psycopg, json_too_deep, registered
 from .outcomes import Outcome
 from .results import ClaimResult, PrincipalInfo, SessionResult
@@ -43,6 +45,8 @@ T = TypeVar("T")
 ANON_ROLE = "coord_anon"
 TOKEN_HEADER = "x-coord-token"
 SESSION_HEADER = "x-coord-session"
+# A JWT (coord token issue --jwt) travels as PostgREST receives it: Authorization: Bearer.
+JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\Z")
 USER_AGENT = "coord-python/0.1"
 
 
@@ -133,15 +137,24 @@ def _json_body(body: Mapping[str, Any]) -> str:
 
 
 class Client(Api):
-    """A connection to the ``api`` schema that authenticates every call with one token."""
+    """A connection to the ``api`` schema that authenticates every call with one token.
+
+    ``Client()`` with no arguments connects where COORD_DSN says (else to the embedded server of
+    COORD_DATA_DIR or the default data directory), with COORD_TOKEN, in the session COORD_SESSION
+    names (``coord session run`` sets it for the command it runs)."""
 
     def __init__(self, dsn: str | None = None, token: str | None = None, *,
                  connection: psycopg.Connection | None = None,
                  headers: Mapping[str, str] | None = None, session_id: UUID | str | None = None) -> None:
         if connection is None:
+            # Client() alone is configured as the coord CLI is: COORD_DSN (else the embedded
+            # server coord up started, COORD_DATA_DIR), COORD_TOKEN and COORD_SESSION.
+            # A DSN passed in means the caller configures the client itself: nothing is read then.
             if dsn is None:
-                raise registered("CO501", "no database to connect to",
-                                 hint="pass a DSN (--dsn / COORD_DSN) or run coord up")
+                settings = Settings()
+                dsn = settings.client_dsn()
+                token = settings.bearer() if token is None else token
+                session_id = settings.session_id() if session_id is None else session_id
             try:
                 connection = psycopg.connect(dsn, autocommit=True, application_name="coord")
             except psycopg.Error as exc:
@@ -195,7 +208,9 @@ class Client(Api):
 
     def request_headers(self) -> dict[str, str]:
         headers = {"user-agent": USER_AGENT, **{k.lower(): v for k, v in self.extra_headers.items()}}
-        if self.token:
+        if self.token and JWT_SHAPE.match(self.token):
+            headers["authorization"] = f"Bearer {self.token}"
+        elif self.token:
             headers[TOKEN_HEADER] = self.token
         if self.session_id is not None:
             headers[SESSION_HEADER] = str(self.session_id)
@@ -287,9 +302,10 @@ class Client(Api):
         return info if info.principal_id is not None else None
 
     def start_session(self, agent_type: str | None = None, capabilities: Sequence[str] | None = None,
-                      ttl: timedelta | str | None = None) -> SessionResult:
-        """Start a session; later calls of this client then act in it (x-coord-session)."""
-        result = super().start_session(agent_type, capabilities, ttl)
+                      ttl: timedelta | str | None = None, repository: str | None = None) -> SessionResult:
+        """Start a session (in ``repository``, else the token's, else default); later calls of this
+        client then act in it (x-coord-session)."""
+        result = super().start_session(agent_type, capabilities, ttl, repository)
         if result.ok:
             self.session_id = result.session_id
         return result

@@ -31,7 +31,7 @@ from .errors import CoordError, registered
 from .server import EmbeddedServer, ServerState, platform_data_dir
 
 ENVIRONMENT = {"data_dir": "COORD_DATA_DIR", "dsn": "COORD_DSN", "admin_dsn": "COORD_ADMIN_DSN",
-               "token": "COORD_TOKEN", "port": "COORD_PORT"}
+               "token": "COORD_TOKEN", "port": "COORD_PORT", "session": "COORD_SESSION"}
 
 
 class Given(NamedTuple):
@@ -50,6 +50,7 @@ class Settings:
     admin_dsn: str | None = None
     token: str | None = None
     port: int | None = None
+    session: str | None = None  # the coord session api calls act in (x-coord-session)
     flag_names: Mapping[str, str] = field(default_factory=dict)  # e.g. coord up spells admin_dsn --dsn
     environ: Mapping[str, str] | None = None  # os.environ unless given (tests)
 
@@ -137,6 +138,11 @@ class Settings:
 
     def bearer(self) -> str | None:
         chosen = self.given("token")
+        return chosen.value if chosen else None
+
+    def session_id(self) -> str | None:
+        """The session api calls act in: --session, else COORD_SESSION (the database checks it)."""
+        chosen = self.given("session")
         return chosen.value if chosen else None
 
     def _dsn_or_data_dir(self, name: str, *, client: bool) -> str | None:

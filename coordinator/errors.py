@@ -139,6 +139,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO204", "path_escapes_root", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO205", "path_is_root", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO206", "path_absolute", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO207", "repository_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO211", "ttl_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO212", "wait_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO213", "read_committed_required", "coord", 400, EXIT_DATAERR, InvalidArgument),
@@ -247,6 +248,9 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO522", "login_exists", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO523", "login_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO524", "login_policy_invalid", "coord", 400, EXIT_CONFIG, Misconfigured),
+    # JWT signing keys
+    ("CO511", "jwt_key_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO512", "jwt_key_last", "coord", 400, EXIT_DATAERR, Conflict),
     # connection settings of the coord CLI (coordinator.config)
     ("CO530", "connection_conflict", "cli", 400, EXIT_USAGE, SettingsError),
     ("CO531", "setting_invalid", "cli", 400, EXIT_USAGE, SettingsError),
@@ -254,6 +258,9 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO532", "data_dir_invalid", "cli", 400, EXIT_CONFIG, Misconfigured),
     ("CO533", "server_state_invalid", "cli", 400, EXIT_CONFIG, Misconfigured),
     ("CO534", "server_port_differs", "cli", 400, EXIT_USAGE, SettingsError),
+    # the repository a path belongs to (coordinator.workspace)
+    ("CO541", "path_outside_repository", "cli", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO542", "repository_root_unknown", "cli", 400, EXIT_USAGE, SettingsError),
 )
 
 # PostgreSQL raises its own codes without our hints; the registry's hint for each (checked

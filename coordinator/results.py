@@ -129,6 +129,7 @@ class ClaimResult(_Row):
     lease_expires_at: datetime | None
     locks: Any
     details: Any
+    repository: str | None
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,7 @@ class Handoff(_Row):
     next_steps: list[str] | None
     relevant_files: list[str] | None
     created_at: datetime | None
+    repository: str | None
 
 
 @dataclass(frozen=True)
@@ -237,12 +239,14 @@ class HeldLock(_Row):
     acquired_at: datetime | None
     renewed_at: datetime | None
     expires_at: datetime | None
+    repository: str | None
 
 
 @dataclass(frozen=True)
 class Lease(_Row):
     """A row of api.list_leases."""
 
+    repository: str | None
     path: str | None
     mode: str | None
     fence: int | None
@@ -268,6 +272,7 @@ class LockCheck(_Row):
     expires_at: datetime | None
     mine: bool | None
     fence: int | None
+    repository: str | None
 
 
 @dataclass(frozen=True)
@@ -289,6 +294,7 @@ class LockResult(_Row):
     holder_mode: str | None
     holder_expires_at: datetime | None
     details: Any
+    repository: str | None
 
 
 @dataclass(frozen=True)
@@ -335,6 +341,7 @@ class PrincipalInfo(_Row):
     session_id: UUID | None
     token_id: UUID | None
     token_expires_at: datetime | None
+    repository: str | None
 
 
 @dataclass(frozen=True)
@@ -448,6 +455,7 @@ class Task(_Row):
     result: Any
     last_error: str | None
     last_event: str | None
+    repository: str | None
 
 
 @dataclass(frozen=True)

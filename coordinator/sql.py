@@ -304,14 +304,27 @@ REGISTER_PRINCIPAL = (
 )
 
 ISSUE_TOKEN = (
-    "select (g).* from (select coord.issue_token(%s, %s, coalesce(%s::text[], '{*}'), %s::interval, %s) as g) as s"
+    "select (g).* from (select coord.issue_token(%s, %s, coalesce(%s::text[], '{*}'), %s::interval, %s, %s) as g) as s"
 )
+
+ISSUE_JWT = (
+    "select (g).* from (select coord.issue_jwt(%s, %s, coalesce(%s::text[], '{*}'), %s::interval, %s, %s) as g) as s"
+)
+
+JWT_KEYS = "select coord.jwt_keys_jwks()"
+
+ROTATE_JWT_KEY = "select coord.rotate_jwt_key()"
+
+RETIRE_JWT_KEY = "select coord.retire_jwt_key(%s)"
 
 REVOKE_TOKEN = "select (r).* from (select coord.revoke_token(%s, %s) as r) as s"
 
 TOKEN_TENANT = "select tenant_id from coord.tokens where id = %s"
 
 TOKEN_ID_BY_TEXT = "select id, tenant_id from coord.tokens where token_hash = sha256(convert_to(%s, 'UTF8'))"
+
+# A JWT names its token in jti; the database verifies it first (signature, alg, exp, nbf).
+TOKEN_ID_BY_JWT = "select id, tenant_id from coord.tokens where id = (coord.jwt_claims(%s) ->> 'jti')::uuid"
 
 HAS_OPERATOR = "select exists (select from coord.principals where tenant_id = %s and role = 'operator')"
 
@@ -345,3 +358,40 @@ ARCHIVE_MONTH = "select audit.archive_month(%s)"
 RESTORE_LINES_TABLE = "create temp table coord_restore_lines (n bigint primary key, line text not null) on commit drop"
 RESTORE_LINES_COPY = "copy coord_restore_lines (n, line) from stdin"
 RESTORE_ARCHIVE = "select audit.restore_archive(%s)"
+
+# --- the MCP server's tools: the api functions a role may execute ------------------------------
+# Excluded (stated as rules on the catalog, not a list): what coord_anon may execute is the
+# authentication plumbing (authenticate, pre_request, login) that runs before a caller has an
+# identity; functions returning api.session_result are the session lifecycle, which the MCP
+# connection owns (started on initialize, heartbeated, ended on close).
+MCP_TOOLS = """
+select p.proname as name,
+       coalesce(p.proargnames[1:p.pronargs], '{}') as arg_names,
+       array(select pg_catalog.format_type(t, null) from unnest(p.proargtypes) as t) as arg_types,
+       p.pronargdefaults as n_defaults,
+       p.provolatile <> 'v' as read_only,
+       p.proretset as returns_set,
+       pg_catalog.format_type(p.prorettype, null) as return_type,
+       coalesce(pg_catalog.obj_description(p.oid, 'pg_proc'), '') as comment,
+       case when t.typtype = 'c'
+            then array(select a.attname::text from pg_catalog.pg_attribute as a
+                       where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped order by a.attnum)
+            else array(select u.name from unnest(p.proargnames, p.proargmodes) with ordinality as u(name, mode, i)
+                       where u.mode in ('o', 't', 'b') order by u.i)
+       end as column_names,
+       case when t.typtype = 'c'
+            then array(select pg_catalog.format_type(a.atttypid, a.atttypmod) from pg_catalog.pg_attribute as a
+                       where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped order by a.attnum)
+            else array(select pg_catalog.format_type(u.type, null)
+                       from unnest(p.proallargtypes, p.proargmodes) with ordinality as u(type, mode, i)
+                       where u.mode in ('o', 't', 'b') order by u.i)
+       end as column_types
+from pg_catalog.pg_proc as p
+join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
+join pg_catalog.pg_type as t on t.oid = p.prorettype
+where n.nspname = 'api'
+  and pg_catalog.has_function_privilege(%(role)s, p.oid, 'EXECUTE')
+  and not pg_catalog.has_function_privilege('coord_anon', p.oid, 'EXECUTE')
+  and p.prorettype <> 'api.session_result'::pg_catalog.regtype
+order by p.proname
+"""

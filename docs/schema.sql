@@ -84,7 +84,8 @@ CREATE TYPE api.claim_result AS (
 	max_attempts integer,
 	lease_expires_at timestamp with time zone,
 	locks jsonb,
-	details jsonb
+	details jsonb,
+	repository text
 );
 
 
@@ -140,7 +141,8 @@ CREATE TYPE api.handoff AS (
 	decisions text[],
 	next_steps text[],
 	relevant_files text[],
-	created_at timestamp with time zone
+	created_at timestamp with time zone,
+	repository text
 );
 
 
@@ -170,7 +172,8 @@ CREATE TYPE api.lock_result AS (
 	holder_path text,
 	holder_mode text,
 	holder_expires_at timestamp with time zone,
-	details jsonb
+	details jsonb,
+	repository text
 );
 
 
@@ -222,7 +225,8 @@ CREATE TYPE api.principal_info AS (
 	scopes text[],
 	session_id uuid,
 	token_id uuid,
-	token_expires_at timestamp with time zone
+	token_expires_at timestamp with time zone,
+	repository text
 );
 
 
@@ -359,7 +363,8 @@ CREATE TYPE api.task AS (
 	finished_at timestamp with time zone,
 	result jsonb,
 	last_error text,
-	last_event text
+	last_event text,
+	repository text
 );
 
 
@@ -502,7 +507,8 @@ CREATE TYPE coord.caller AS (
 	scopes text[],
 	session_id uuid,
 	token_id uuid,
-	token_expires_at timestamp with time zone
+	token_expires_at timestamp with time zone,
+	repository text
 );
 
 
@@ -584,6 +590,7 @@ COMMENT ON TYPE coord.task_state IS 'Task lifecycle (the formal model''s names):
 CREATE FUNCTION api.acquire_lock(p_path text, p_ttl interval DEFAULT '00:15:00'::interval, p_reason text DEFAULT NULL::text, p_mode text DEFAULT 'exclusive'::text, p_wait interval DEFAULT '00:00:00'::interval) RETURNS api.lock_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0510_acquire_lock.sql
 
 
@@ -593,7 +600,7 @@ ALTER FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mo
 -- Name: FUNCTION acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval) IS 'Takes a lease on p_path and everything below it (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval) IS 'Takes a lease on p_path and everything below it in your repository (your session''s, else your token''s, else default; the same path in another repository never overlaps) (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 
 
 --
@@ -603,6 +610,7 @@ COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text,
 CREATE FUNCTION api.add_alert_rule(p_name text, p_action_pattern text, p_decisions text[], p_threshold integer, p_within interval, p_severity text DEFAULT 'warning'::text, p_description text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0663_add_alert_rule.sql
 
 
@@ -622,6 +630,7 @@ COMMENT ON FUNCTION api.add_alert_rule(p_name text, p_action_pattern text, p_dec
 CREATE FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_to text, p_severity text, p_pattern text DEFAULT NULL::text, p_mode text DEFAULT 'block'::text, p_description text DEFAULT NULL::text, p_override_trust smallint DEFAULT NULL::smallint, p_actions text[] DEFAULT NULL::text[], p_targets text[] DEFAULT NULL::text[]) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0631_add_guardrail.sql
 
 
@@ -641,6 +650,7 @@ COMMENT ON FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_to
 CREATE FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority integer DEFAULT 0, p_for_agent text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_for_profile text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0601_add_network_rule.sql
 
 
@@ -660,6 +670,7 @@ COMMENT ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priori
 CREATE FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean DEFAULT false) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/teams/0540_apply_team.sql
 
 
@@ -679,6 +690,7 @@ COMMENT ON FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) IS 'Operator
 CREATE FUNCTION api.assert_lease(p_path text, p_fence bigint) RETURNS api.lock_result
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0561_assert_lease.sql
 
 
@@ -688,7 +700,7 @@ ALTER FUNCTION api.assert_lease(p_path text, p_fence bigint) OWNER TO coord_owne
 -- Name: FUNCTION assert_lease(p_path text, p_fence bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.assert_lease(p_path text, p_fence bigint) IS 'Fencing at the resource: call it at the last moment before acting on p_path (e.g. inside the commit path) to check you still hold the lease granted with p_fence. ok with code held, else expired, session_ended, stale_fence (granted again since) or not_held. Read-only. Errors: CO201-CO206 path, CO216 fence, PT403.';
+COMMENT ON FUNCTION api.assert_lease(p_path text, p_fence bigint) IS 'Fencing at the resource: call it at the last moment before acting on p_path (e.g. inside the commit path) to check you still hold the lease granted with p_fence (in your repository). ok with code held, else expired, session_ended, stale_fence (granted again since) or not_held. Read-only. Errors: CO201-CO206 path, CO216 fence, PT403.';
 
 
 --
@@ -698,6 +710,7 @@ COMMENT ON FUNCTION api.assert_lease(p_path text, p_fence bigint) IS 'Fencing at
 CREATE FUNCTION api.assign_profile(p_agent text, p_profile text DEFAULT NULL::text) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0612_assign_profile.sql
 
 
@@ -717,6 +730,7 @@ COMMENT ON FUNCTION api.assign_profile(p_agent text, p_profile text) IS 'Operato
 CREATE FUNCTION api.audit_head(p_seal boolean DEFAULT true) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0653_audit_head.sql
 
 
@@ -736,6 +750,7 @@ COMMENT ON FUNCTION api.audit_head(p_seal boolean) IS 'Operators and auditors: s
 CREATE FUNCTION api.authenticate() RETURNS api.principal_info
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0500_authenticate.sql
 
 
@@ -745,7 +760,7 @@ ALTER FUNCTION api.authenticate() OWNER TO coord_auth;
 -- Name: FUNCTION authenticate(); Type: COMMENT; Schema: api; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION api.authenticate() IS 'Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a session of that principal) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token, and for a token of another tenant than the one the session''s login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
+COMMENT ON FUNCTION api.authenticate() IS 'Verifies the x-coord-token header, or the JWT of an Authorization: Bearer header (signature, alg HS256, exp, nbf and its jti as a token of this database), in request.headers (and the optional x-coord-session header: a session of that principal; the repository is the session''s, else the token''s, else default) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token or JWT, for both credentials at once, and for a token of another tenant than the one the session''s login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
 
 
 --
@@ -755,6 +770,7 @@ COMMENT ON FUNCTION api.authenticate() IS 'Verifies the x-coord-token header in 
 CREATE FUNCTION api.cancel_task(p_task_id bigint) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0557_cancel_task.sql
 
 
@@ -771,9 +787,10 @@ COMMENT ON FUNCTION api.cancel_task(p_task_id bigint) IS 'Cancels a queued or cl
 -- Name: check_locks(text[]); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.check_locks(p_paths text[]) RETURNS TABLE(path text, locked boolean, lock_path text, mode text, holder_id uuid, holder_name text, expires_at timestamp with time zone, mine boolean, fence bigint)
+CREATE FUNCTION api.check_locks(p_paths text[]) RETURNS TABLE(path text, locked boolean, lock_path text, mode text, holder_id uuid, holder_name text, expires_at timestamp with time zone, mine boolean, fence bigint, repository text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0513_check_locks.sql
 
 
@@ -783,7 +800,7 @@ ALTER FUNCTION api.check_locks(p_paths text[]) OWNER TO coord_owner;
 -- Name: FUNCTION check_locks(p_paths text[]); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_locks(p_paths text[]) IS 'For each of p_paths (1-1000, normalized), the live leases that overlap it: on the same node, on an enclosing directory, or anywhere below it (a path covers its subtree with or without a trailing /: src and src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for your own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.';
+COMMENT ON FUNCTION api.check_locks(p_paths text[]) IS 'For each of p_paths (1-1000, normalized) in your repository (your session''s, else your token''s, else default; column repository), the live leases there that overlap it: on the same node, on an enclosing directory, or anywhere below it (a path covers its subtree with or without a trailing /: src and src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for your own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.';
 
 
 --
@@ -793,6 +810,7 @@ COMMENT ON FUNCTION api.check_locks(p_paths text[]) IS 'For each of p_paths (1-1
 CREATE FUNCTION api.check_network(p_domain text) RETURNS api.network_decision
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0600_check_network.sql
 
 
@@ -812,6 +830,7 @@ COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domai
 CREATE FUNCTION api.check_operation(p_kind text, p_text text) RETURNS api.guardrail_decision
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0630_check_operation.sql
 
 
@@ -831,6 +850,7 @@ COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text) IS 'May you ru
 CREATE FUNCTION api.claim_task(p_kinds text[], p_lease interval DEFAULT '00:05:00'::interval) RETURNS api.claim_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0552_claim_task.sql
 
 
@@ -850,6 +870,7 @@ COMMENT ON FUNCTION api.claim_task(p_kinds text[], p_lease interval) IS 'Claims 
 CREATE FUNCTION api.claim_tasks(p_kinds text[], p_lease interval DEFAULT '00:05:00'::interval, p_limit integer DEFAULT 10) RETURNS SETOF api.claim_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0553_claim_tasks.sql
 
 
@@ -869,6 +890,7 @@ COMMENT ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit in
 CREATE FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb DEFAULT '{}'::jsonb) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0555_complete_task.sql
 
 
@@ -882,22 +904,23 @@ COMMENT ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result
 
 
 --
--- Name: create_agent(text, text[], interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+-- Name: create_agent(text, text[], interval, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.create_agent(p_name text, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval) RETURNS api.token_grant
+CREATE FUNCTION api.create_agent(p_name text, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval, p_repository text DEFAULT NULL::text) RETURNS api.token_grant
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0520_create_agent.sql
 
 
-ALTER FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval) OWNER TO coord_owner;
+ALTER FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION create_agent(p_name text, p_scopes text[], p_expires_in interval); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval) IS 'Operators: registers agent p_name in your tenant and returns its first token (code issued; the token is shown once) with p_scopes (default {*}) and optional lifetime p_expires_in. denied when the policy refuses, including scope.escalation: every scope of the new token must be held by your own. Errors: CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name taken.';
+COMMENT ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text) IS 'Operators: registers agent p_name in your tenant and returns its first token (code issued; the token is shown once) with p_scopes (default {*}) and optional lifetime p_expires_in; p_repository names the repository its calls act in outside a session (default: default). denied when the policy refuses, including scope.escalation: every scope of the new token must be held by your own. Errors: CO207 bad repository, CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime (at most 100 years), CO304 name taken.';
 
 
 --
@@ -907,6 +930,7 @@ COMMENT ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in 
 CREATE FUNCTION api.create_profile(p_name text, p_trust_level integer, p_settings jsonb DEFAULT '{}'::jsonb) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0610_create_profile.sql
 
 
@@ -926,6 +950,7 @@ COMMENT ON FUNCTION api.create_profile(p_name text, p_trust_level integer, p_set
 CREATE FUNCTION api.delete_profile(p_name text) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0614_delete_profile.sql
 
 
@@ -945,6 +970,7 @@ COMMENT ON FUNCTION api.delete_profile(p_name text) IS 'Operators and trust-4 ag
 CREATE FUNCTION api.discover_agents(p_capability text DEFAULT NULL::text, p_presence text DEFAULT NULL::text) RETURNS SETOF api.agent_presence
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0573_discover_agents.sql
 
 
@@ -964,6 +990,7 @@ COMMENT ON FUNCTION api.discover_agents(p_capability text, p_presence text) IS '
 CREATE FUNCTION api.end_session() RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0572_end_session.sql
 
 
@@ -983,6 +1010,7 @@ COMMENT ON FUNCTION api.end_session() IS 'Ends your session (x-coord-session): i
 CREATE FUNCTION api.explain_operation(p_kind text, p_text text) RETURNS TABLE(ok boolean, code text, reason text, kind text, normalized text, units jsonb, matches jsonb, trust smallint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0635_explain_operation.sql
 
 
@@ -1002,6 +1030,7 @@ COMMENT ON FUNCTION api.explain_operation(p_kind text, p_text text) IS 'How chec
 CREATE FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text, p_retryable boolean DEFAULT true) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0556_fail_task.sql
 
 
@@ -1021,6 +1050,7 @@ COMMENT ON FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text
 CREATE FUNCTION api.fleet_status(p_limit integer DEFAULT 100) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/fleet/0671_fleet_status.sql
 
 
@@ -1030,7 +1060,7 @@ ALTER FUNCTION api.fleet_status(p_limit integer) OWNER TO coord_owner;
 -- Name: FUNCTION fleet_status(p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.fleet_status(p_limit integer) IS 'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
+COMMENT ON FUNCTION api.fleet_status(p_limit integer) IS 'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
 
 
 --
@@ -1040,6 +1070,7 @@ COMMENT ON FUNCTION api.fleet_status(p_limit integer) IS 'Operators and auditors
 CREATE FUNCTION api.get_task(p_task_id bigint) RETURNS api.task
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0559_get_task.sql
 
 
@@ -1059,6 +1090,7 @@ COMMENT ON FUNCTION api.get_task(p_task_id bigint) IS 'One task of your tenant w
 CREATE FUNCTION api.heartbeat(p_status text DEFAULT 'working'::text, p_current_task bigint DEFAULT NULL::bigint) RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0571_heartbeat.sql
 
 
@@ -1076,8 +1108,9 @@ COMMENT ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) IS 'Keep
 --
 
 CREATE FUNCTION api.list_alert_rules() RETURNS TABLE(rule_id bigint, name text, action_pattern text, decisions text[], threshold integer, within interval, severity text, enabled boolean, description text, open_alerts integer, updated_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0662_list_alert_rules.sql
 
 
@@ -1097,6 +1130,7 @@ COMMENT ON FUNCTION api.list_alert_rules() IS 'Operators and auditors: the alert
 CREATE FUNCTION api.list_alerts(p_state text DEFAULT NULL::text, p_severity text DEFAULT NULL::text, p_rule text DEFAULT NULL::text, p_actor text DEFAULT NULL::text, p_limit integer DEFAULT 50, p_before_id bigint DEFAULT NULL::bigint) RETURNS TABLE(alert_id bigint, rule text, severity text, state text, actor_type text, actor_name text, event_count integer, first_event_id bigint, last_event_id bigint, first_event_at timestamp with time zone, last_event_at timestamp with time zone, raised_at timestamp with time zone, resolved_at timestamp with time zone, resolved_by text, resolution text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0660_list_alerts.sql
 
 
@@ -1116,6 +1150,7 @@ COMMENT ON FUNCTION api.list_alerts(p_state text, p_severity text, p_rule text, 
 CREATE FUNCTION api.list_archives() RETURNS TABLE(partition_name text, month date, archived_at timestamp with time zone, file_name text, file_sha256 text, content_sha256 text, events bigint, first_seq bigint, last_seq bigint, last_hash text, event_id bigint, restored boolean)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0651_list_archives.sql
 
 
@@ -1135,6 +1170,7 @@ COMMENT ON FUNCTION api.list_archives() IS 'Operators and auditors: the archived
 CREATE FUNCTION api.list_guardrail_violations(p_limit integer DEFAULT 50, p_before_id bigint DEFAULT NULL::bigint) RETURNS TABLE(violation_id bigint, occurred_at timestamp with time zone, principal_name text, kind text, operation text, normalized text, outcome text, trust smallint, rules jsonb, task_id bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0634_list_guardrail_violations.sql
 
 
@@ -1152,8 +1188,9 @@ COMMENT ON FUNCTION api.list_guardrail_violations(p_limit integer, p_before_id b
 --
 
 CREATE FUNCTION api.list_guardrail_vocabulary() RETURNS TABLE(kind text, name text, meaning text)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0636_list_guardrail_vocabulary.sql
 
 
@@ -1173,6 +1210,7 @@ COMMENT ON FUNCTION api.list_guardrail_vocabulary() IS 'The actions and target c
 CREATE FUNCTION api.list_guardrails(p_category text DEFAULT NULL::text) RETURNS TABLE(name text, category text, applies_to text, actions text[], targets text[], severity text, override_trust smallint, mode text, enabled boolean, builtin boolean, pattern text, description text, updated_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0633_list_guardrails.sql
 
 
@@ -1189,9 +1227,10 @@ COMMENT ON FUNCTION api.list_guardrails(p_category text) IS 'Guardrail rules of 
 -- Name: list_leases(text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.list_leases(p_agent text DEFAULT NULL::text) RETURNS TABLE(path text, mode text, fence bigint, holder_name text, session_id uuid, task_id bigint, reason text, acquired_at timestamp with time zone, renewed_at timestamp with time zone, expires_at timestamp with time zone)
+CREATE FUNCTION api.list_leases(p_agent text DEFAULT NULL::text) RETURNS TABLE(repository text, path text, mode text, fence bigint, holder_name text, session_id uuid, task_id bigint, reason text, acquired_at timestamp with time zone, renewed_at timestamp with time zone, expires_at timestamp with time zone)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/fleet/0670_list_leases.sql
 
 
@@ -1201,7 +1240,7 @@ ALTER FUNCTION api.list_leases(p_agent text) OWNER TO coord_owner;
 -- Name: FUNCTION list_leases(p_agent text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.list_leases(p_agent text) IS 'Operators and auditors: every live lease of your tenant (optionally of one holder, p_agent by name), ordered by path: mode, fence, holder, the session and claimed task it belongs to, reason, acquired, renewed and expiry times. Read-only. Errors: PT403.';
+COMMENT ON FUNCTION api.list_leases(p_agent text) IS 'Operators and auditors: every live lease of your tenant (optionally of one holder, p_agent by name), ordered by repository and path: mode, fence, holder, the session and claimed task it belongs to, reason, acquired, renewed and expiry times. Read-only. Errors: PT403.';
 
 
 --
@@ -1209,8 +1248,9 @@ COMMENT ON FUNCTION api.list_leases(p_agent text) IS 'Operators and auditors: ev
 --
 
 CREATE FUNCTION api.list_network_rules() RETURNS TABLE(rule_id bigint, pattern text, action text, priority integer, agent text, profile text, reason text, created_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0603_list_network_rules.sql
 
 
@@ -1228,8 +1268,9 @@ COMMENT ON FUNCTION api.list_network_rules() IS 'Network rules of your tenant (a
 --
 
 CREATE FUNCTION api.list_principals() RETURNS TABLE(principal_id uuid, name text, kind text, role text, created_at timestamp with time zone, disabled_at timestamp with time zone, live_tokens bigint, live_locks bigint)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0522_list_principals.sql
 
 
@@ -1247,8 +1288,9 @@ COMMENT ON FUNCTION api.list_principals() IS 'Operators and auditors: the agents
 --
 
 CREATE FUNCTION api.list_profiles() RETURNS SETOF api.profile
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0615_list_profiles.sql
 
 
@@ -1268,6 +1310,7 @@ COMMENT ON FUNCTION api.list_profiles() IS 'Profiles of your tenant with their t
 CREATE FUNCTION api.list_tasks(p_state text DEFAULT NULL::text, p_kind text DEFAULT NULL::text, p_limit integer DEFAULT 100, p_before_id bigint DEFAULT NULL::bigint) RETURNS SETOF api.task
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0560_list_tasks.sql
 
 
@@ -1285,8 +1328,9 @@ COMMENT ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p
 --
 
 CREATE FUNCTION api.list_tokens() RETURNS TABLE(token_id uuid, principal_name text, prefix text, label text, scopes text[], created_at timestamp with time zone, expires_at timestamp with time zone, revoked_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0523_list_tokens.sql
 
 
@@ -1306,6 +1350,7 @@ COMMENT ON FUNCTION api.list_tokens() IS 'Operators and auditors: tokens of your
 CREATE FUNCTION api.login(p_token text) RETURNS api.principal_info
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0502_login.sql
 
 
@@ -1315,7 +1360,7 @@ ALTER FUNCTION api.login(p_token text) OWNER TO coord_owner;
 -- Name: FUNCTION login(p_token text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.login(p_token text) IS 'For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying the x-coord-token header would, and switches role. Lasts until the transaction ends.';
+COMMENT ON FUNCTION api.login(p_token text) IS 'For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying it would (an opaque token in the x-coord-token header, a JWT as Authorization: Bearer), and switches role. Lasts until the transaction ends.';
 
 
 --
@@ -1325,6 +1370,7 @@ COMMENT ON FUNCTION api.login(p_token text) IS 'For psql: inside BEGIN ... COMMI
 CREATE FUNCTION api.maintain() RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/retention/0590_maintain.sql
 
 
@@ -1341,9 +1387,10 @@ COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant
 -- Name: my_locks(); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.my_locks() RETURNS TABLE(path text, mode text, fence bigint, reason text, acquired_at timestamp with time zone, renewed_at timestamp with time zone, expires_at timestamp with time zone)
-    LANGUAGE sql SECURITY DEFINER
+CREATE FUNCTION api.my_locks() RETURNS TABLE(path text, mode text, fence bigint, reason text, acquired_at timestamp with time zone, renewed_at timestamp with time zone, expires_at timestamp with time zone, repository text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0514_my_locks.sql
 
 
@@ -1353,7 +1400,7 @@ ALTER FUNCTION api.my_locks() OWNER TO coord_owner;
 -- Name: FUNCTION my_locks(); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.my_locks() IS 'Your live leases with their fences, ordered by path. Read-only.';
+COMMENT ON FUNCTION api.my_locks() IS 'Your live leases in your repository (your session''s, else your token''s, else default) with their fences, ordered by path. Read-only.';
 
 
 --
@@ -1363,6 +1410,7 @@ COMMENT ON FUNCTION api.my_locks() IS 'Your live leases with their fences, order
 CREATE FUNCTION api.my_profile() RETURNS api.profile
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0616_my_profile.sql
 
 
@@ -1382,6 +1430,7 @@ COMMENT ON FUNCTION api.my_profile() IS 'The profile you act under (your own or 
 CREATE FUNCTION api.pre_request() RETURNS api.principal_info
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0501_pre_request.sql
 
 
@@ -1401,6 +1450,7 @@ COMMENT ON FUNCTION api.pre_request() IS 'PostgREST db-pre-request: verifies the
 CREATE FUNCTION api.prune_tasks(p_finished_before interval DEFAULT '7 days'::interval) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/retention/0562_prune_tasks.sql
 
 
@@ -1420,6 +1470,7 @@ COMMENT ON FUNCTION api.prune_tasks(p_finished_before interval) IS 'Operators: d
 CREATE FUNCTION api.query_audit(p_limit integer DEFAULT 50, p_action text DEFAULT NULL::text, p_target_id text DEFAULT NULL::text, p_before_id bigint DEFAULT NULL::bigint, p_after_id bigint DEFAULT NULL::bigint, p_actor text DEFAULT NULL::text, p_decision text DEFAULT NULL::text, p_target_type text DEFAULT NULL::text, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_until timestamp with time zone DEFAULT NULL::timestamp with time zone, p_severity text DEFAULT NULL::text) RETURNS TABLE(id bigint, occurred_at timestamp with time zone, actor_type text, actor_name text, action text, target_type text, target_id text, decision text, severity text, rule text, reason text, details jsonb)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0530_query_audit.sql
 
 
@@ -1439,6 +1490,7 @@ COMMENT ON FUNCTION api.query_audit(p_limit integer, p_action text, p_target_id 
 CREATE FUNCTION api.query_restored_audit(p_partition text DEFAULT NULL::text, p_action text DEFAULT NULL::text, p_limit integer DEFAULT 50, p_before_seq bigint DEFAULT NULL::bigint) RETURNS TABLE(partition_name text, chain_seq bigint, event_id bigint, occurred_at timestamp with time zone, action text, event jsonb, hash text)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0652_query_restored_audit.sql
 
 
@@ -1458,6 +1510,7 @@ COMMENT ON FUNCTION api.query_restored_audit(p_partition text, p_action text, p_
 CREATE FUNCTION api.read_handoff(p_handoff_id bigint DEFAULT NULL::bigint, p_task_id bigint DEFAULT NULL::bigint, p_from_agent text DEFAULT NULL::text, p_for_me boolean DEFAULT false, p_limit integer DEFAULT 10) RETURNS SETOF api.handoff
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0581_read_handoff.sql
 
 
@@ -1477,6 +1530,7 @@ COMMENT ON FUNCTION api.read_handoff(p_handoff_id bigint, p_task_id bigint, p_fr
 CREATE FUNCTION api.redrive_task(p_task_id bigint) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0558_redrive_task.sql
 
 
@@ -1496,6 +1550,7 @@ COMMENT ON FUNCTION api.redrive_task(p_task_id bigint) IS 'Operators: returns a 
 CREATE FUNCTION api.release_lock(p_path text, p_fence bigint) RETURNS api.lock_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0511_release_lock.sql
 
 
@@ -1505,7 +1560,7 @@ ALTER FUNCTION api.release_lock(p_path text, p_fence bigint) OWNER TO coord_owne
 -- Name: FUNCTION release_lock(p_path text, p_fence bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.release_lock(p_path text, p_fence bigint) IS 'Releases your lease on p_path if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since), not_held, or held_by_task (the lease was taken by claiming a task and ends with it); denied when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.';
+COMMENT ON FUNCTION api.release_lock(p_path text, p_fence bigint) IS 'Releases your lease on p_path (in your repository) if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since), not_held, or held_by_task (the lease was taken by claiming a task and ends with it); denied when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.';
 
 
 --
@@ -1515,6 +1570,7 @@ COMMENT ON FUNCTION api.release_lock(p_path text, p_fence bigint) IS 'Releases y
 CREATE FUNCTION api.remove_network_rule(p_rule_id bigint) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0602_remove_network_rule.sql
 
 
@@ -1534,6 +1590,7 @@ COMMENT ON FUNCTION api.remove_network_rule(p_rule_id bigint) IS 'Operators and 
 CREATE FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval DEFAULT '00:15:00'::interval) RETURNS api.lock_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0512_renew_lock.sql
 
 
@@ -1543,7 +1600,7 @@ ALTER FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval) OWNER
 -- Name: FUNCTION renew_lock(p_path text, p_fence bigint, p_ttl interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval) IS 'Extends your live lease on p_path to now + p_ttl if p_fence is its current fence (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence. stale_fence, not_held, held_by_task and denied as for release_lock; session_ended when your session is over. Errors: CO201-CO206, CO211, CO213, CO216.';
+COMMENT ON FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval) IS 'Extends your live lease on p_path (in your repository) to now + p_ttl if p_fence is its current fence (code renewed, same fence). An expired lease cannot be renewed (code expired): acquire it again for a new fence. stale_fence, not_held, held_by_task and denied as for release_lock; session_ended when your session is over. Errors: CO201-CO206, CO211, CO213, CO216.';
 
 
 --
@@ -1553,6 +1610,7 @@ COMMENT ON FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval) 
 CREATE FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease interval DEFAULT '00:05:00'::interval) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0554_renew_task.sql
 
 
@@ -1572,6 +1630,7 @@ COMMENT ON FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease int
 CREATE FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0661_resolve_alert.sql
 
 
@@ -1591,6 +1650,7 @@ COMMENT ON FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) IS 'Operat
 CREATE FUNCTION api.revoke_token(p_token_id uuid) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0521_revoke_token.sql
 
 
@@ -1610,6 +1670,7 @@ COMMENT ON FUNCTION api.revoke_token(p_token_id uuid) IS 'Operators: revokes a t
 CREATE FUNCTION api.set_alert_rule(p_name text, p_enabled boolean DEFAULT NULL::boolean, p_threshold integer DEFAULT NULL::integer, p_within interval DEFAULT NULL::interval, p_severity text DEFAULT NULL::text, p_action_pattern text DEFAULT NULL::text, p_decisions text[] DEFAULT NULL::text[], p_description text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0664_set_alert_rule.sql
 
 
@@ -1629,6 +1690,7 @@ COMMENT ON FUNCTION api.set_alert_rule(p_name text, p_enabled boolean, p_thresho
 CREATE FUNCTION api.set_default_profile(p_profile text) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0613_set_default_profile.sql
 
 
@@ -1648,6 +1710,7 @@ COMMENT ON FUNCTION api.set_default_profile(p_profile text) IS 'Operators and tr
 CREATE FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0632_set_guardrail_enabled.sql
 
 
@@ -1661,22 +1724,23 @@ COMMENT ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) IS
 
 
 --
--- Name: start_session(text, text[], interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+-- Name: start_session(text, text[], interval, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.start_session(p_agent_type text DEFAULT NULL::text, p_capabilities text[] DEFAULT '{}'::text[], p_ttl interval DEFAULT '00:01:00'::interval) RETURNS api.session_result
+CREATE FUNCTION api.start_session(p_agent_type text DEFAULT NULL::text, p_capabilities text[] DEFAULT '{}'::text[], p_ttl interval DEFAULT '00:01:00'::interval, p_repository text DEFAULT NULL::text) RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0570_start_session.sql
 
 
-ALTER FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) OWNER TO coord_owner;
+ALTER FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) IS 'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. A refusal of the policy is denied (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type.';
+COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) IS 'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. The session works in repository p_repository (else your token''s, else default; details.repository): every lease taken, checked or released in it is keyed by that repository and path. A refusal of the policy is denied (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type, CO207 repository.';
 
 
 --
@@ -1686,6 +1750,7 @@ COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], 
 CREATE FUNCTION api.submit_task(p_kind text, p_payload jsonb DEFAULT '{}'::jsonb, p_priority integer DEFAULT 0, p_depends_on bigint[] DEFAULT '{}'::bigint[], p_run_after timestamp with time zone DEFAULT NULL::timestamp with time zone, p_max_attempts integer DEFAULT 3, p_required_trust integer DEFAULT 0, p_unique_key text DEFAULT NULL::text, p_locks text[] DEFAULT '{}'::text[]) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0550_submit_task.sql
 
 
@@ -1695,7 +1760,7 @@ ALTER FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer,
 -- Name: FUNCTION submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) IS 'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths the claim leases exclusively (all or none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.';
+COMMENT ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) IS 'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths (in your repository: the task records it) the claim leases exclusively there (all or none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.';
 
 
 --
@@ -1705,6 +1770,7 @@ COMMENT ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority int
 CREATE FUNCTION api.submit_tasks(p_tasks jsonb) RETURNS SETOF api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0551_submit_tasks.sql
 
 
@@ -1724,6 +1790,7 @@ COMMENT ON FUNCTION api.submit_tasks(p_tasks jsonb) IS 'Queues a batch (1-1000) 
 CREATE FUNCTION api.update_profile(p_name text, p_settings jsonb) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0611_update_profile.sql
 
 
@@ -1743,6 +1810,7 @@ COMMENT ON FUNCTION api.update_profile(p_name text, p_settings jsonb) IS 'Operat
 CREATE FUNCTION api.verify_audit(p_seal boolean DEFAULT true, p_head text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0650_verify_audit.sql
 
 
@@ -1762,6 +1830,7 @@ COMMENT ON FUNCTION api.verify_audit(p_seal boolean, p_head text) IS 'Operators 
 CREATE FUNCTION api.watch_fleet() RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/fleet/0672_watch_fleet.sql
 
 
@@ -1781,6 +1850,7 @@ COMMENT ON FUNCTION api.watch_fleet() IS 'Operators and auditors: hold the watch
 CREATE FUNCTION api.write_handoff(p_summary text, p_completed text[] DEFAULT '{}'::text[], p_in_progress text[] DEFAULT '{}'::text[], p_decisions text[] DEFAULT '{}'::text[], p_next_steps text[] DEFAULT '{}'::text[], p_relevant_files text[] DEFAULT '{}'::text[], p_task_id bigint DEFAULT NULL::bigint, p_to_agent text DEFAULT NULL::text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0580_write_handoff.sql
 
 
@@ -1790,7 +1860,7 @@ ALTER FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progre
 -- Name: FUNCTION write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) IS 'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths, up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
+COMMENT ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) IS 'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths in your repository, which the handoff records; up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
 
 
 --
@@ -2741,6 +2811,44 @@ COMMENT ON FUNCTION coord.apply_profile_settings(p_profile coord.profiles, p_set
 
 
 --
+-- Name: base64url_decode(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.base64url_decode(p_text text) RETURNS bytea
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0035_base64url_decode.sql
+
+
+ALTER FUNCTION coord.base64url_decode(p_text text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION base64url_decode(p_text text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.base64url_decode(p_text text) IS 'The bytes of a canonical unpadded base64url text; null for anything else (other characters, padding, a length of 4n+1, non-zero unused bits).';
+
+
+--
+-- Name: base64url_encode(bytea); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.base64url_encode(p_data bytea) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0034_base64url_encode.sql
+
+
+ALTER FUNCTION coord.base64url_encode(p_data bytea) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION base64url_encode(p_data bytea); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.base64url_encode(p_data bytea) IS 'base64url of p_data without padding (RFC 4648 section 5), as JWT segments are written.';
+
+
+--
 -- Name: cancel_dependents(uuid, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -3045,6 +3153,25 @@ COMMENT ON FUNCTION coord.check_operation_input(p_kind text, p_text text) IS 'CO
 
 
 --
+-- Name: check_repository(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_repository(p_repository text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/kernel/0027_check_repository.sql
+
+
+ALTER FUNCTION coord.check_repository(p_repository text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_repository(p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_repository(p_repository text) IS 'Returns p_repository, or CO207 unless it is 1-63 of lower-case letters, digits and . _ - starting with a letter or digit.';
+
+
+--
 -- Name: check_task_fields(text, jsonb, integer, integer, integer, text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -3102,22 +3229,22 @@ COMMENT ON FUNCTION coord.check_ttl(p_ttl interval) IS 'CO211 unless 0 < ttl <= 
 
 
 --
--- Name: claim_result(text, text, bigint, text, jsonb, integer, bigint, integer, integer, timestamp with time zone, jsonb, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: claim_result(text, text, bigint, text, jsonb, integer, bigint, integer, integer, timestamp with time zone, jsonb, jsonb, boolean, authz.decision, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.claim_result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_task_id bigint DEFAULT NULL::bigint, p_kind text DEFAULT NULL::text, p_payload jsonb DEFAULT NULL::jsonb, p_priority integer DEFAULT NULL::integer, p_claim bigint DEFAULT NULL::bigint, p_attempt integer DEFAULT NULL::integer, p_max_attempts integer DEFAULT NULL::integer, p_lease_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_locks jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.claim_result
+CREATE FUNCTION coord.claim_result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_task_id bigint DEFAULT NULL::bigint, p_kind text DEFAULT NULL::text, p_payload jsonb DEFAULT NULL::jsonb, p_priority integer DEFAULT NULL::integer, p_claim bigint DEFAULT NULL::bigint, p_attempt integer DEFAULT NULL::integer, p_max_attempts integer DEFAULT NULL::integer, p_lease_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_locks jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision, p_repository text DEFAULT NULL::text) RETURNS api.claim_result
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/queue/0019_claim_result.sql
 
 
-ALTER FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+ALTER FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.claim_result (code checked by coord.result).';
+COMMENT ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) IS 'Builds an api.claim_result (code checked by coord.result); p_repository is the repository of the task''s leases.';
 
 
 --
@@ -3140,22 +3267,22 @@ COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_le
 
 
 --
--- Name: classify_lost_lease(uuid, text, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: classify_lost_lease(uuid, text, text, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint) RETURNS api.lock_result
+CREATE FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint) RETURNS api.lock_result
     LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0061_classify_lost_lease.sql
 
 
-ALTER FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint) OWNER TO coord_owner;
+ALTER FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint) IS 'Result for a release/renew whose fence matches no live lease of the caller: stale_fence when a newer grant exists on the path, else not_held.';
+COMMENT ON FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint) IS 'Result for a release/renew whose fence matches no live lease of the caller: stale_fence when a newer grant exists on the path in the repository, else not_held.';
 
 
 --
@@ -3311,22 +3438,22 @@ COMMENT ON FUNCTION coord.effective_profile(p_me coord.caller) IS 'Profile of th
 
 
 --
--- Name: end_or_extend_lease(uuid, uuid, uuid, text, bigint, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: end_or_extend_lease(uuid, uuid, uuid, text, text, bigint, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) RETURNS api.lock_result
+CREATE FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) RETURNS api.lock_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0062_end_or_extend_lease.sql
 
 
-ALTER FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) OWNER TO coord_owner;
+ALTER FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) IS 'Release (p_new_expiry null) or renew the caller''s live lease with this exact fence; expired, stale_fence, not_held, or held_by_task (a claimed task''s lease ends with the task) otherwise.';
+COMMENT ON FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) IS 'Release (p_new_expiry null) or renew the caller''s live lease with this exact fence; expired, stale_fence, not_held, or held_by_task (a claimed task''s lease ends with the task) otherwise.';
 
 
 --
@@ -4242,6 +4369,25 @@ COMMENT ON FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason te
 
 
 --
+-- Name: hmac_sha256(bytea, bytea); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) RETURNS bytea
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0036_hmac_sha256.sql
+
+
+ALTER FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION hmac_sha256(p_key bytea, p_message bytea); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) IS 'HMAC-SHA256 of p_message under p_key (RFC 2104; checked against the RFC 4231 test vectors).';
+
+
+--
 -- Name: ipv4_address(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4280,79 +4426,174 @@ COMMENT ON FUNCTION coord.ipv6_address(p_literal text) IS 'The IPv6 address of a
 
 
 --
--- Name: issue_token(uuid, uuid, text[], interval, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: issue_jwt(uuid, uuid, text[], interval, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval, p_label text DEFAULT NULL::text) RETURNS api.token_grant
+CREATE FUNCTION coord.issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval, p_label text DEFAULT NULL::text, p_repository text DEFAULT NULL::text) RETURNS api.token_grant
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/identity/0074_issue_jwt.sql
+
+
+ALTER FUNCTION coord.issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) IS 'Issues a token for a principal of the tenant in the JWT mode: returns an HS256 JWT (jti = the token id, sub, role, tenant, iat, nbf, exp; lifetime 24 hours unless p_expires_in is given; label jwt unless p_label is given), verified by the database on every request and revoked like any token. Errors as coord.issue_token.';
+
+
+--
+-- Name: issue_token(uuid, uuid, text[], interval, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval, p_label text DEFAULT NULL::text, p_repository text DEFAULT NULL::text) RETURNS api.token_grant
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/identity/0071_issue_token.sql
 
 
-ALTER FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text) OWNER TO coord_owner;
+ALTER FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text) IS 'Issues a token for a principal of the tenant; the token text is returned once and only its SHA-256 is stored. CO241/CO222 bad scopes, CO223 bad lifetime (over 100 years too), CO302 unknown principal.';
+COMMENT ON FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) IS 'Issues a token for a principal of the tenant; the token text is returned once and only its SHA-256 is stored. p_repository: the repository its calls act in outside a session (null: default). CO207 bad repository, CO241/CO222 bad scopes, CO223 bad lifetime (over 100 years too), CO302 unknown principal.';
 
 
 --
--- Name: lock_key(uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: jwt_claims(text); Type: FUNCTION; Schema: coord; Owner: coord_auth
 --
 
-CREATE FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) RETURNS bigint
+CREATE FUNCTION coord.jwt_claims(p_jwt text) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0038_jwt_claims.sql
+
+
+ALTER FUNCTION coord.jwt_claims(p_jwt text) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION jwt_claims(p_jwt text); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.jwt_claims(p_jwt text) IS 'The claims of a compact HS256 JWT whose signature verifies under a JWT key of coord.secrets (jwt:<kid>) and which is within exp and nbf at coord.now(); PT401 otherwise (malformed, alg none or any other algorithm, crit, unknown or retired kid, bad signature, no exp, expired, not yet valid).';
+
+
+--
+-- Name: jwt_keys_jwks(); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.jwt_keys_jwks() RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0043_jwt_keys_jwks.sql
+
+
+ALTER FUNCTION coord.jwt_keys_jwks() OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION jwt_keys_jwks(); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.jwt_keys_jwks() IS 'The JWT keys as a JWK set (kty oct, alg HS256, newest first), for PostgREST''s jwt-secret; makes the first key if there is none. Secret material: superusers only.';
+
+
+--
+-- Name: jwt_sign(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.jwt_sign(p_claims jsonb) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0037_jwt_sign.sql
+
+
+ALTER FUNCTION coord.jwt_sign(p_claims jsonb) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION jwt_sign(p_claims jsonb); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.jwt_sign(p_claims jsonb) IS 'A compact HS256 JWT carrying p_claims, signed with the current key (coord.jwt_signing_key, named by kid).';
+
+
+--
+-- Name: jwt_signing_key(); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) RETURNS record
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0045_jwt_signing_key.sql
+
+
+ALTER FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION jwt_signing_key(OUT kid text, OUT secret bytea); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) IS 'The kid and key that sign new JWTs (the newest jwt:<kid> row of coord.secrets), made on first use. Secret material: coord_auth only.';
+
+
+--
+-- Name: lock_key(uuid, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.lock_key(p_tenant_id uuid, p_repository text, p_node text) RETURNS bigint
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0051_lock_key.sql
 
 
-ALTER FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) OWNER TO coord_owner;
+ALTER FUNCTION coord.lock_key(p_tenant_id uuid, p_repository text, p_node text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION lock_key(p_tenant_id uuid, p_node text); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION lock_key(p_tenant_id uuid, p_repository text, p_node text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) IS 'Key for pg_advisory_xact_lock serializing lock decisions on one path node of one tenant.';
+COMMENT ON FUNCTION coord.lock_key(p_tenant_id uuid, p_repository text, p_node text) IS 'Key for pg_advisory_xact_lock serializing lock decisions on one path node of one repository of one tenant.';
 
 
 --
--- Name: lock_result(text, text, text, text, bigint, timestamp with time zone, jsonb, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: lock_result(text, text, text, text, bigint, timestamp with time zone, jsonb, jsonb, boolean, authz.decision, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.lock_result(p_code text DEFAULT NULL::text, p_path text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_mode text DEFAULT NULL::text, p_fence bigint DEFAULT NULL::bigint, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_holder jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.lock_result
+CREATE FUNCTION coord.lock_result(p_code text DEFAULT NULL::text, p_path text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_mode text DEFAULT NULL::text, p_fence bigint DEFAULT NULL::bigint, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_holder jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision, p_repository text DEFAULT NULL::text) RETURNS api.lock_result
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0054_lock_result.sql
 
 
-ALTER FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+ALTER FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.lock_result (code checked by coord.result); p_holder is one conflict object (holder_id, holder_name, path, mode, expires_at).';
+COMMENT ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) IS 'Builds an api.lock_result (code checked by coord.result); p_holder is one conflict object (holder_id, holder_name, path, mode, expires_at); p_repository the repository of the path.';
 
 
 --
--- Name: locks_over_limit(coord.caller, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: locks_over_limit(coord.caller, text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) RETURNS jsonb
+CREATE FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/profiles/0133_locks_over_limit.sql
 
 
-ALTER FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) OWNER TO coord_owner;
+ALTER FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION locks_over_limit(p_me coord.caller, p_paths text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) IS 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}.';
+COMMENT ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) IS 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path of p_repository this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}.';
 
 
 --
@@ -4457,6 +4698,7 @@ COMMENT ON FUNCTION coord.normalize_path(p_path text) IS 'Canonical form of a re
 CREATE FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jsonb DEFAULT NULL::jsonb) RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/coord/identity/0173_note_revoked_token.sql
 
 
@@ -4499,10 +4741,12 @@ CREATE TABLE coord.tasks (
     last_error text,
     last_event text DEFAULT 'submitted'::text NOT NULL,
     state_changed_at timestamp with time zone NOT NULL,
+    repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
     CONSTRAINT tasks_claimed_check CHECK (((state <> 'claimed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (claimed_at IS NOT NULL) AND (lease_expires_at > claimed_at) AND (finished_at IS NULL) AND (pending_deps = 0) AND (attempts >= 1)))),
     CONSTRAINT tasks_completed_check CHECK (((state <> 'completed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (result IS NOT NULL)))),
     CONSTRAINT tasks_finished_check CHECK (((state <> ALL (ARRAY['completed'::coord.task_state, 'failed'::coord.task_state, 'cancelled'::coord.task_state, 'dead'::coord.task_state])) OR ((finished_at IS NOT NULL) AND (lease_expires_at IS NULL)))),
     CONSTRAINT tasks_queued_check CHECK (((state <> 'queued'::coord.task_state) OR ((claim IS NULL) AND (claimed_by IS NULL) AND (claimed_session_id IS NULL) AND (claimed_at IS NULL) AND (lease_expires_at IS NULL) AND (finished_at IS NULL)))),
+    CONSTRAINT tasks_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT tasks_run_after_in_range CHECK (((run_after >= '0001-01-02 00:00:00+00'::timestamp with time zone) AND (run_after <= '9999-12-30 00:00:00+00'::timestamp with time zone))),
     CONSTRAINT tasks_values_check CHECK (((kind ~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$'::text) AND (octet_length((payload)::text) <= 65536) AND ((result IS NULL) OR (octet_length((result)::text) <= 65536)) AND ((priority >= '-1000'::integer) AND (priority <= 1000)) AND (pending_deps >= 0) AND ((max_attempts >= 1) AND (max_attempts <= 100)) AND ((attempts >= 0) AND (attempts <= max_attempts)) AND ((required_trust >= 0) AND (required_trust <= 4)) AND ((unique_key IS NULL) OR ((char_length(unique_key) >= 1) AND (char_length(unique_key) <= 200))) AND (cardinality(lock_paths) <= 64) AND ((last_error IS NULL) OR (char_length(last_error) <= 4000))))
 )
@@ -4560,6 +4804,13 @@ COMMENT ON COLUMN coord.tasks.claim IS 'Fencing claim token of the current (or c
 --
 
 COMMENT ON COLUMN coord.tasks.last_event IS 'Why the row last changed (submitted, claimed, completed, failed, retry, expired, session_lost, cancelled, dependency_failed, redriven); audited by the transition trigger.';
+
+
+--
+-- Name: COLUMN tasks.repository; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.tasks.repository IS 'The repository the task was submitted in: its lock_paths are paths there, and claiming it takes the leases there.';
 
 
 --
@@ -4621,7 +4872,7 @@ COMMENT ON FUNCTION coord.notify_task_ready(p_task coord.tasks) IS 'NOTIFY coord
 --
 
 CREATE FUNCTION coord.now() RETURNS timestamp with time zone
-    LANGUAGE sql STABLE PARALLEL SAFE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/kernel/0020_now.sql
 
@@ -4670,7 +4921,7 @@ ALTER FUNCTION coord.principal() OWNER TO coord_owner;
 -- Name: FUNCTION principal(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.principal() IS 'The verified caller (id, kind, name, role, tenant, scopes, session, token); raises PT401 when the transaction carries no vouched principal.';
+COMMENT ON FUNCTION coord.principal() IS 'The verified caller (id, kind, name, role, tenant, scopes, session, token, repository); raises PT401 when the transaction carries no vouched principal.';
 
 
 --
@@ -4788,22 +5039,22 @@ COMMENT ON FUNCTION coord.record_revoked_token_use(p_token_hash bytea) IS 'Recor
 
 
 --
--- Name: register_principal(uuid, coord.request_role, text, text[], interval); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: register_principal(uuid, coord.request_role, text, text[], interval, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval) RETURNS api.token_grant
+CREATE FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[] DEFAULT '{*}'::text[], p_expires_in interval DEFAULT NULL::interval, p_repository text DEFAULT NULL::text) RETURNS api.token_grant
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/identity/0072_register_principal.sql
 
 
-ALTER FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval) OWNER TO coord_owner;
+ALTER FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval) IS 'Creates a principal (agent, operator or auditor) in a tenant and issues its first token. CO221 bad name, CO301 unknown tenant, CO304 name taken.';
+COMMENT ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text) IS 'Creates a principal (agent, operator or auditor) in a tenant and issues its first token (for repository p_repository, if named). CO207 bad repository, CO221 bad name, CO301 unknown tenant, CO304 name taken.';
 
 
 --
@@ -4902,6 +5153,25 @@ COMMENT ON FUNCTION coord.result(p_code text, p_reason text, p_details jsonb, p_
 
 
 --
+-- Name: retire_jwt_key(text); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.retire_jwt_key(p_kid text) RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0042_retire_jwt_key.sql
+
+
+ALTER FUNCTION coord.retire_jwt_key(p_kid text) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION retire_jwt_key(p_kid text); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.retire_jwt_key(p_kid text) IS 'Retires (deletes) JWT key p_kid: tokens it signed no longer verify. CO511 unknown (or already retired) key, CO512 the last key (rotate first).';
+
+
+--
 -- Name: retry_backoff(integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4937,6 +5207,25 @@ ALTER FUNCTION coord.revoke_token(p_tenant_id uuid, p_token_id uuid) OWNER TO co
 --
 
 COMMENT ON FUNCTION coord.revoke_token(p_tenant_id uuid, p_token_id uuid) IS 'Revokes a token of the tenant; the next call with it fails with PT401. Idempotent (already_revoked). CO303 unknown token.';
+
+
+--
+-- Name: rotate_jwt_key(); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.rotate_jwt_key() RETURNS text
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/jwt/0041_rotate_jwt_key.sql
+
+
+ALTER FUNCTION coord.rotate_jwt_key() OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION rotate_jwt_key(); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.rotate_jwt_key() IS 'Adds a new HS256 key (512 bits, 488 of them random; coord.secrets row jwt:<kid>) that signs from now on and returns its kid; older keys keep verifying until retired.';
 
 
 --
@@ -5130,22 +5419,22 @@ COMMENT ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks boole
 
 
 --
--- Name: take_task_leases(coord.caller, bigint, text[], interval, timestamp with time zone, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: take_task_leases(coord.caller, bigint, text, text[], interval, timestamp with time zone, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) RETURNS jsonb
+CREATE FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/queue/0101_take_task_leases.sql
 
 
-ALTER FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) OWNER TO coord_owner;
+ALTER FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) IS 'All-or-nothing exclusive leases for a claimed task, in sorted order, each audited with the lease decision p_decision; {path: fence} or null when one is busy (the caller rolls back).';
+COMMENT ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) IS 'All-or-nothing exclusive leases for a claimed task in its repository, in sorted order, each audited with the lease decision p_decision; {path: fence} or null when one is busy (the caller rolls back).';
 
 
 --
@@ -5301,6 +5590,25 @@ COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal ta
 
 
 --
+-- Name: token_caller(bytea, uuid); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.token_caller(p_token_hash bytea DEFAULT NULL::bytea, p_token_id uuid DEFAULT NULL::uuid) RETURNS coord.caller
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/caller/0039_token_caller.sql
+
+
+ALTER FUNCTION coord.token_caller(p_token_hash bytea, p_token_id uuid) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION token_caller(p_token_hash bytea, p_token_id uuid); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.token_caller(p_token_hash bytea, p_token_id uuid) IS 'The principal of the token row with hash p_token_hash (opaque tokens) or id p_token_id (a JWT''s jti); PT401 when it is unknown, revoked (its use recorded through the loopback first), expired, or its principal or tenant is disabled.';
+
+
+--
 -- Name: token_result(text, text, uuid, text, text, text, uuid, text, text[], timestamp with time zone, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -5320,22 +5628,22 @@ COMMENT ON FUNCTION coord.token_result(p_code text, p_reason text, p_principal_i
 
 
 --
--- Name: try_acquire_lock(uuid, uuid, uuid, text, coord.lock_mode, interval, text, timestamp with time zone, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: try_acquire_lock(uuid, uuid, uuid, text, text, coord.lock_mode, interval, text, timestamp with time zone, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint DEFAULT NULL::bigint) RETURNS api.lock_result
+CREATE FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint DEFAULT NULL::bigint) RETURNS api.lock_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0060_try_acquire_lock.sql
 
 
-ALTER FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) OWNER TO coord_owner;
+ALTER FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) IS 'One serialized attempt to grant, renew or change the mode of a lease at p_now; returns busy with the conflicts otherwise.';
+COMMENT ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) IS 'One serialized attempt to grant, renew or change the mode of a lease at p_now; returns busy with the conflicts otherwise.';
 
 
 --
@@ -5354,7 +5662,26 @@ ALTER FUNCTION coord.try_principal() OWNER TO coord_auth;
 -- Name: FUNCTION try_principal(); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.try_principal() IS 'The vouched principal of this transaction, or null when there is none (no token, forged or replayed claims, or a role switched by hand).';
+COMMENT ON FUNCTION coord.try_principal() IS 'The vouched principal of this transaction, or null when there is none (no token, forged or replayed claims, or a role switched by hand); verified once per api call (coord.principal_cache, reset on entry to every function a client may execute).';
+
+
+--
+-- Name: verify_jwt(text); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.verify_jwt(p_jwt text) RETURNS coord.caller
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/caller/0044_verify_jwt.sql
+
+
+ALTER FUNCTION coord.verify_jwt(p_jwt text) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION verify_jwt(p_jwt text); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.verify_jwt(p_jwt text) IS 'The principal a bearer JWT stands for: PT401 unless coord.jwt_claims verifies it and its jti is a token whose tenant, principal and role match the claims and which is not revoked (its use recorded and alerted), expired or disabled.';
 
 
 --
@@ -6199,7 +6526,9 @@ CREATE TABLE coord.handoffs (
     next_steps text[] DEFAULT '{}'::text[] NOT NULL,
     relevant_files text[] DEFAULT '{}'::text[] NOT NULL,
     created_at timestamp with time zone NOT NULL,
+    repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
     CONSTRAINT handoffs_lists_check CHECK (((cardinality(completed) <= 200) AND (cardinality(in_progress) <= 200) AND (cardinality(decisions) <= 200) AND (cardinality(next_steps) <= 200) AND (cardinality(relevant_files) <= 1000))),
+    CONSTRAINT handoffs_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT handoffs_summary_check CHECK (((char_length(summary) >= 1) AND (char_length(summary) <= 20000)))
 );
 
@@ -6213,6 +6542,13 @@ ALTER TABLE coord.handoffs OWNER TO coord_owner;
 --
 
 COMMENT ON TABLE coord.handoffs IS 'Session-continuity documents: what one session leaves for the next (summary, completed, in progress, decisions, next steps, relevant files).';
+
+
+--
+-- Name: COLUMN handoffs.repository; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.handoffs.repository IS 'The repository the author worked in; relevant_files are paths there.';
 
 
 --
@@ -6267,11 +6603,13 @@ CREATE TABLE coord.locks (
     expires_at timestamp with time zone NOT NULL,
     session_id uuid,
     task_id bigint,
+    repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
     CONSTRAINT locks_expiry_check CHECK ((expires_at > acquired_at)),
     CONSTRAINT locks_fence_check CHECK ((fence > 0)),
     CONSTRAINT locks_path_check CHECK (((path <> ''::text) AND (octet_length(path) <= 4096) AND (path !~ '^/'::text) AND (path !~ '//'::text) AND (path !~ '(^|/)\.\.?(/|$)'::text) AND (path !~ '[\\[:cntrl:]]'::text))),
     CONSTRAINT locks_reason_check CHECK (((reason IS NULL) OR (char_length(reason) <= 1000))),
-    CONSTRAINT locks_renewal_check CHECK (((renewed_at IS NULL) OR (renewed_at >= acquired_at)))
+    CONSTRAINT locks_renewal_check CHECK (((renewed_at IS NULL) OR (renewed_at >= acquired_at))),
+    CONSTRAINT locks_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text))
 )
 WITH (fillfactor='80', autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_cost_delay='0');
 
@@ -6320,6 +6658,13 @@ COMMENT ON COLUMN coord.locks.session_id IS 'The session that holds the lease; n
 --
 
 COMMENT ON COLUMN coord.locks.task_id IS 'Set when the lease was taken by claiming a task that declared it; it ends with the claim.';
+
+
+--
+-- Name: COLUMN locks.repository; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.locks.repository IS 'The repository the path is in: leases overlap only within one repository.';
 
 
 --
@@ -6613,7 +6958,9 @@ CREATE TABLE coord.sessions (
     expires_at timestamp with time zone NOT NULL,
     ended_at timestamp with time zone,
     end_reason text,
+    repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
     CONSTRAINT sessions_end_check CHECK ((((ended_at IS NULL) = (end_reason IS NULL)) AND (end_reason = ANY (ARRAY['ended'::text, 'expired'::text])))),
+    CONSTRAINT sessions_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT sessions_values_check CHECK (((ttl >= '00:00:01'::interval) AND (ttl <= '01:00:00'::interval) AND (expires_at > last_heartbeat_at) AND (last_heartbeat_at >= started_at) AND (status ~ '^[a-z][a-z0-9_-]{0,31}$'::text) AND (agent_type ~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$'::text) AND (cardinality(capabilities) <= 64)))
 )
 WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0.02', autovacuum_vacuum_cost_delay='0');
@@ -6642,6 +6989,13 @@ COMMENT ON COLUMN coord.sessions.status IS 'What the agent last said it is doing
 --
 
 COMMENT ON COLUMN coord.sessions.expires_at IS 'last_heartbeat_at + ttl. Past it the session is dead for good: a later heartbeat is refused, and cleanup releases its leases and requeues its claims.';
+
+
+--
+-- Name: COLUMN sessions.repository; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.sessions.repository IS 'The repository the session works in: named at start, else the token''s, else default. Every call in the session takes and checks leases there.';
 
 
 --
@@ -6831,8 +7185,10 @@ CREATE TABLE coord.tokens (
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     expires_at timestamp with time zone,
     revoked_at timestamp with time zone,
+    repository text COLLATE pg_catalog."C",
     CONSTRAINT tokens_expires_at_in_range CHECK (((expires_at >= '0001-01-02 00:00:00+00'::timestamp with time zone) AND (expires_at <= '9999-12-30 00:00:00+00'::timestamp with time zone))),
     CONSTRAINT tokens_expiry_check CHECK (((expires_at IS NULL) OR (expires_at > created_at))),
+    CONSTRAINT tokens_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT tokens_scopes_check CHECK (((cardinality(scopes) >= 1) AND (cardinality(scopes) <= 64))),
     CONSTRAINT tokens_token_hash_check CHECK ((octet_length(token_hash) = 32))
 );
@@ -6868,6 +7224,13 @@ COMMENT ON COLUMN coord.tokens.scopes IS 'What the token may do, e.g. {locks:wri
 --
 
 COMMENT ON COLUMN coord.tokens.revoked_at IS 'Revocation takes effect on the next call: verification refuses revoked tokens.';
+
+
+--
+-- Name: COLUMN tokens.repository; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.tokens.repository IS 'The repository calls made with this token act in when they name no session (null: the session''s, else default).';
 
 
 --
@@ -7071,7 +7434,7 @@ ALTER TABLE ONLY coord.locks
 --
 
 ALTER TABLE ONLY coord.locks
-    ADD CONSTRAINT locks_holder_path_key UNIQUE NULLS NOT DISTINCT (tenant_id, path, holder_id, session_id);
+    ADD CONSTRAINT locks_holder_path_key UNIQUE NULLS NOT DISTINCT (tenant_id, repository, path, holder_id, session_id);
 
 
 --
@@ -7403,7 +7766,7 @@ CREATE INDEX locks_task_idx ON coord.locks USING btree (task_id) WHERE (task_id 
 -- Name: locks_tenant_path_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
-CREATE INDEX locks_tenant_path_idx ON coord.locks USING btree (tenant_id, path);
+CREATE INDEX locks_tenant_path_idx ON coord.locks USING btree (tenant_id, repository, path);
 
 
 --
@@ -8525,11 +8888,11 @@ GRANT ALL ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_resu
 
 
 --
--- Name: FUNCTION create_agent(p_name text, p_scopes text[], p_expires_in interval); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval) TO coord_operator;
+REVOKE ALL ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.create_agent(p_name text, p_scopes text[], p_expires_in interval, p_repository text) TO coord_operator;
 
 
 --
@@ -8901,12 +9264,12 @@ GRANT ALL ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) 
 
 
 --
--- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) TO coord_agent;
-GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval) TO coord_operator;
+REVOKE ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) TO coord_agent;
+GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) TO coord_operator;
 
 
 --
@@ -9261,6 +9624,22 @@ REVOKE ALL ON FUNCTION coord.apply_profile_settings(p_profile coord.profiles, p_
 
 
 --
+-- Name: FUNCTION base64url_decode(p_text text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.base64url_decode(p_text text) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.base64url_decode(p_text text) TO coord_auth;
+
+
+--
+-- Name: FUNCTION base64url_encode(p_data bytea); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.base64url_encode(p_data bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.base64url_encode(p_data bytea) TO coord_auth;
+
+
+--
 -- Name: FUNCTION cancel_dependents(p_tenant_id uuid, p_task_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9373,6 +9752,13 @@ REVOKE ALL ON FUNCTION coord.check_operation_input(p_kind text, p_text text) FRO
 
 
 --
+-- Name: FUNCTION check_repository(p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_repository(p_repository text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION check_task_fields(p_kind text, p_payload jsonb, p_priority integer, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9394,10 +9780,10 @@ REVOKE ALL ON FUNCTION coord.check_ttl(p_ttl interval) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) FROM PUBLIC;
 
 
 --
@@ -9408,10 +9794,10 @@ REVOKE ALL ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p
 
 
 --
--- Name: FUNCTION classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_path text, p_fence bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint) FROM PUBLIC;
 
 
 --
@@ -9472,10 +9858,10 @@ REVOKE ALL ON FUNCTION coord.effective_profile(p_me coord.caller) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) FROM PUBLIC;
 
 
 --
@@ -9818,6 +10204,14 @@ REVOKE ALL ON FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason
 
 
 --
+-- Name: FUNCTION hmac_sha256(p_key bytea, p_message bytea); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) TO coord_auth;
+
+
+--
 -- Name: FUNCTION ipv4_address(p_host text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9832,31 +10226,67 @@ REVOKE ALL ON FUNCTION coord.ipv6_address(p_literal text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text) FROM PUBLIC;
-
-
---
--- Name: FUNCTION lock_key(p_tenant_id uuid, p_node text); Type: ACL; Schema: coord; Owner: coord_owner
---
-
-REVOKE ALL ON FUNCTION coord.lock_key(p_tenant_id uuid, p_node text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.issue_jwt(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.issue_token(p_tenant_id uuid, p_principal_id uuid, p_scopes text[], p_expires_in interval, p_label text, p_repository text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION locks_over_limit(p_me coord.caller, p_paths text[]); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION jwt_claims(p_jwt text); Type: ACL; Schema: coord; Owner: coord_auth
 --
 
-REVOKE ALL ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_paths text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.jwt_claims(p_jwt text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION jwt_keys_jwks(); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.jwt_keys_jwks() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION jwt_sign(p_claims jsonb); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.jwt_sign(p_claims jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.jwt_sign(p_claims jsonb) TO coord_owner;
+
+
+--
+-- Name: FUNCTION jwt_signing_key(OUT kid text, OUT secret bytea); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lock_key(p_tenant_id uuid, p_repository text, p_node text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.lock_key(p_tenant_id uuid, p_repository text, p_node text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) FROM PUBLIC;
 
 
 --
@@ -9974,10 +10404,10 @@ REVOKE ALL ON FUNCTION coord.record_revoked_token_use(p_token_hash bytea) FROM P
 
 
 --
--- Name: FUNCTION register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text) FROM PUBLIC;
 
 
 --
@@ -10016,6 +10446,13 @@ REVOKE ALL ON FUNCTION coord.result(p_code text, p_reason text, p_details jsonb,
 
 
 --
+-- Name: FUNCTION retire_jwt_key(p_kid text); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.retire_jwt_key(p_kid text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION retry_backoff(p_attempt integer); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -10027,6 +10464,13 @@ REVOKE ALL ON FUNCTION coord.retry_backoff(p_attempt integer) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.revoke_token(p_tenant_id uuid, p_token_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION rotate_jwt_key(); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.rotate_jwt_key() FROM PUBLIC;
 
 
 --
@@ -10100,10 +10544,10 @@ REVOKE ALL ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks bo
 
 
 --
--- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision) FROM PUBLIC;
 
 
 --
@@ -10163,6 +10607,13 @@ REVOKE ALL ON FUNCTION coord.tg_tasks__transition() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION token_caller(p_token_hash bytea, p_token_id uuid); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.token_caller(p_token_hash bytea, p_token_id uuid) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION token_result(p_code text, p_reason text, p_principal_id uuid, p_principal_name text, p_tenant_name text, p_role text, p_token_id uuid, p_token text, p_scopes text[], p_expires_at timestamp with time zone, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -10170,10 +10621,10 @@ REVOKE ALL ON FUNCTION coord.token_result(p_code text, p_reason text, p_principa
 
 
 --
--- Name: FUNCTION try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) FROM PUBLIC;
 
 
 --
@@ -10182,6 +10633,13 @@ REVOKE ALL ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid
 
 REVOKE ALL ON FUNCTION coord.try_principal() FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.try_principal() TO coord_owner;
+
+
+--
+-- Name: FUNCTION verify_jwt(p_jwt text); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.verify_jwt(p_jwt text) FROM PUBLIC;
 
 
 --
@@ -10486,17 +10944,31 @@ GRANT SELECT(disabled_at) ON TABLE coord.principals TO coord_auth;
 
 
 --
+-- Name: TABLE secrets; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT DELETE ON TABLE coord.secrets TO coord_auth;
+
+
+--
 -- Name: COLUMN secrets.name; Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-GRANT SELECT(name) ON TABLE coord.secrets TO coord_auth;
+GRANT SELECT(name),INSERT(name) ON TABLE coord.secrets TO coord_auth;
 
 
 --
 -- Name: COLUMN secrets.value; Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-GRANT SELECT(value) ON TABLE coord.secrets TO coord_auth;
+GRANT SELECT(value),INSERT(value) ON TABLE coord.secrets TO coord_auth;
+
+
+--
+-- Name: COLUMN secrets.created_at; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(created_at) ON TABLE coord.secrets TO coord_auth;
 
 
 --
@@ -10518,6 +10990,13 @@ GRANT SELECT(id) ON TABLE coord.sessions TO coord_auth;
 --
 
 GRANT SELECT(agent_id) ON TABLE coord.sessions TO coord_auth;
+
+
+--
+-- Name: COLUMN sessions.repository; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(repository) ON TABLE coord.sessions TO coord_auth;
 
 
 --
@@ -10595,3 +11074,10 @@ GRANT SELECT(expires_at) ON TABLE coord.tokens TO coord_auth;
 --
 
 GRANT SELECT(revoked_at) ON TABLE coord.tokens TO coord_auth;
+
+
+--
+-- Name: COLUMN tokens.repository; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(repository) ON TABLE coord.tokens TO coord_auth;

@@ -8,4 +8,4 @@ create policy tokens_own_tenant on coord.tokens
   with check (tenant_id = (select coord.current_tenant_id()));
 
 revoke all on coord.tokens from public, coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;
-grant select (tenant_id, id, principal_id, token_hash, scopes, expires_at, revoked_at) on coord.tokens to coord_auth;
+grant select (tenant_id, id, principal_id, token_hash, scopes, expires_at, revoked_at, repository) on coord.tokens to coord_auth;

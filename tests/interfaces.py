@@ -102,9 +102,12 @@ class PostgrestSession:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def call(self, function: str, raw_body: str | bytes, headers: dict[str, str]) -> HttpResponse:
+    def call(self, function: str, raw_body: str | bytes, headers: dict[str, str],
+             jwt_claims: dict[str, Any] | None = None) -> HttpResponse:
         """POST /rpc/<function> with raw_body (db-pre-request = api.pre_request). The keys are read
-        from the body as PostgREST reads them; a body PostgREST itself cannot parse is its 400."""
+        from the body as PostgREST reads them; a body PostgREST itself cannot parse is its 400.
+        jwt_claims: the claims of an Authorization: Bearer JWT that PostgREST (given a jwt-secret)
+        accepted; it then runs the request as their role and puts them in request.jwt.claims."""
         if function not in self.signatures:
             return HttpResponse(404, {"code": "PGRST202", "message": f"Could not find the api.{function} function"})
         sig = self.signatures[function]
@@ -120,7 +123,9 @@ class PostgrestSession:
                 "set_config('request.jwt.claims', %s, true), set_config('request.method', %s, true), "
                 "set_config('request.path', %s, true), set_config('request.headers', %s, true), "
                 "set_config('request.cookies', %s, true)",
-                ('"api", "public"', "coord_anon", json.dumps({"role": "coord_anon"}), "POST", f"/rpc/{function}",
+                ('"api", "public"', (jwt_claims or {}).get("role", "coord_anon"),
+                 json.dumps(jwt_claims if jwt_claims is not None else {"role": "coord_anon"}), "POST",
+                 f"/rpc/{function}",
                  json.dumps({k.lower(): v for k, v in headers.items()}), "{}"))
             conn.execute('select "api"."pre_request"()')
             row = conn.execute(_main_query(sig, keys), [body] if keys else []).fetchone()
@@ -131,7 +136,8 @@ class PostgrestSession:
             error = {"code": exc.sqlstate, "message": diag.message_primary, "details": diag.message_detail,
                      "hint": diag.message_hint}
             # The JWT role stays coord_anon with opaque tokens, so PostgREST treats 42501 as anonymous.
-            return HttpResponse(postgrest_status(exc.sqlstate or "", diag.message_primary or "", False), error)
+            return HttpResponse(postgrest_status(exc.sqlstate or "", diag.message_primary or "",
+                                                 jwt_claims is not None), error)
         assert row is not None
         status = int(row[4]) if row[4] else 200
         return HttpResponse(status, row[2])

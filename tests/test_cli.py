@@ -7,6 +7,7 @@ import json
 import re
 import shlex
 import socket
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -271,21 +272,24 @@ def test_lock_commands_send_a_directory_on_disk_as_a_subtree(data_dir: Path, tmp
     assert coord("up", *d, "--port", "0", "--json").exit_code == 0
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "mod.py").write_text("")
-    monkeypatch.chdir(tmp_path)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)  # the repository root paths are relative to
+    monkeypatch.chdir(tmp_path / "pkg")
     owner = ["--token", as_json(coord("agent", "add", "cli-dirs", *d, "--json"))["token"], *d]
     other = ["--token", as_json(coord("agent", "add", "cli-files", *d, "--json"))["token"], *d]
 
-    held = as_json(coord("lock", "acquire", "pkg", *owner, "--json"))
+    held = as_json(coord("lock", "acquire", ".", *owner, "--json"))
     assert (held["code"], held["path"]) == ("granted", "pkg/")
-    assert as_json(coord("lock", "acquire", "pkg/mod.py", *owner, "--json"))["path"] == "pkg/mod.py"
-    assert as_json(coord("lock", "acquire", "later.py", *owner, "--json"))["path"] == "later.py"
+    assert as_json(coord("lock", "acquire", "mod.py", *owner, "--json"))["path"] == "pkg/mod.py"
+    assert as_json(coord("lock", "acquire", str(tmp_path / "later.py"), *owner, "--json"))["path"] == "later.py"
+    outside = coord("lock", "acquire", "../../elsewhere.py", *owner, "--json")
+    assert outside.exit_code == EXIT_DATAERR and as_json(outside)["code"] == "CO541"
     busy = coord("lock", "acquire", "pkg/new.py", *other, "--json")
     assert busy.exit_code == EXIT_NOT_OK and as_json(busy)["details"]["conflicts"][0]["path"] == "pkg/"
-    checked = as_json(coord("lock", "list", "pkg", *other, "--json"))
+    checked = as_json(coord("lock", "list", ".", *other, "--json"))
     assert {c["lock_path"] for c in checked} == {"pkg/", "pkg/mod.py"}
-    renewed = as_json(coord("lock", "renew", "pkg", "--fence", str(held["fence"]), *owner, "--json"))
+    renewed = as_json(coord("lock", "renew", str(tmp_path / "pkg"), "--fence", str(held["fence"]), *owner, "--json"))
     assert renewed["code"] == "renewed"
-    released = as_json(coord("lock", "release", "pkg", "--fence", str(held["fence"]), *owner, "--json"))
+    released = as_json(coord("lock", "release", "../pkg", "--fence", str(held["fence"]), *owner, "--json"))
     assert released["code"] == "released"
     help_text = " ".join(coord("lock", "--help").stdout.split())
     assert "src/app.py" in help_text and "directory here is sent with its trailing /" in help_text

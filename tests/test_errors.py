@@ -20,6 +20,7 @@ from coordinator.client import Client
 from coordinator.config import Settings
 from coordinator.docs import render_errors
 from coordinator.server import EmbeddedServer, ServerState, free_port
+from coordinator.workspace import repository_root, resolve_path
 from tests.conftest import bypass_audit_guard, make_principal
 from tests.interfaces import RawBody, RawBodyDumper
 
@@ -183,6 +184,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO204": (_agent, lambda _db, c: c.acquire_lock("../a")),
     "CO205": (_agent, lambda _db, c: c.acquire_lock("a/..")),
     "CO206": (_agent, lambda _db, c: c.acquire_lock("/home/me/repo/a.py")),
+    "CO207": (_agent, lambda _db, c: c.start_session(repository="Not A Repo")),
     "CO211": (_agent, lambda _db, c: c.acquire_lock("a.py", ttl="0 seconds")),
     "CO212": (_agent, lambda _db, c: c.acquire_lock("a.py", wait="61 seconds")),
     "CO213": (_none, _wait_in_repeatable_read),
@@ -298,6 +300,9 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO523": (_none, lambda db, _: db.execute("select coord.add_login(coord.ensure_tenant('t1'), 'Bad Name')")),
     "CO524": (lambda db: db.execute("update coord.login_policy set settings = '{no_such_setting=1}'"),
               lambda db, _: db.execute("select * from coord.repair_logins()")),
+    "CO511": (_none, lambda db, _: db.execute("select coord.retire_jwt_key('nosuchkey')")),
+    "CO512": (_none, lambda db, _: db.execute(
+        "select coord.retire_jwt_key(kid) from coord.jwt_signing_key()")),
     # connection settings of the CLI: raised before any database is reached
     "CO530": (_none, lambda _db, _: Settings(dsn="postgresql://u@db.example.com/coord",
                                              environ={"COORD_DATA_DIR": "/nonexistent"}).client_dsn()),
@@ -306,6 +311,9 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO532": (_none, lambda _db, _: Settings(data_dir=Path("/dev/null")).server()),
     "CO533": (_corrupt_state, lambda _db, path: ServerState.load(path)),
     "CO534": (_none, lambda db, _: EmbeddedServer(_cluster_dir(db)).planned_state(free_port())),
+    # the repository a path belongs to: raised by coordinator.workspace before any database is reached
+    "CO541": (_none, lambda _db, _: resolve_path("/etc/passwd", tempfile.gettempdir())),
+    "CO542": (_none, lambda _db, _: repository_root(explicit="/nonexistent/repository")),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.

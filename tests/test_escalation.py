@@ -67,7 +67,7 @@ def test_headers_cannot_claim_an_identity(db: psycopg.Connection) -> None:
     world = build_world(db)
     forged = {"x-coord-trust": "4", "x-coord-trust-level": "4", "x-coord-role": "operator",
               "x-coord-tenant": str(world.b.tenant_id), "x-coord-principal": str(world.b.operator.principal_id),
-              "x-coord-sub": str(world.b.operator.principal_id), "authorization": "Bearer forged",
+              "x-coord-sub": str(world.b.operator.principal_id), "authorization": "Basic b3BlcmF0b3I6eA==",
               "x-forwarded-user": world.b.operator.name}
     agent = Client(connection=db, token=world.a.agent.token, headers=forged)
     info = agent.authenticate()
@@ -77,6 +77,10 @@ def test_headers_cannot_claim_an_identity(db: psycopg.Connection) -> None:
         with pytest.raises(CoordError) as caught:
             agent.call(function, {"p_name": "sneaky"} if function == "create_agent" else {})
         assert caught.value.code == "42501", function
+    # a Bearer JWT next to the token is a second credential: refused, never merged
+    with pytest.raises(CoordError) as caught:
+        Client(connection=db, token=world.a.agent.token, headers={"authorization": "Bearer forged"}).authenticate()
+    assert caught.value.code == "PT401"
     # the session header is checked against the token's own principal
     for session in (world.b.session_id, world.objects["mortal_session"]):
         with pytest.raises(CoordError) as caught:
@@ -302,10 +306,11 @@ def _qualified(typ: str) -> str:
 
 
 def _raw_call(db: psycopg.Connection, search_path: str, headers: dict[str, str], signature: Any,
-              arguments: dict[str, Any]) -> str:
+              arguments: dict[str, Any], after_login: str | None = None) -> str:
     """One request the way the client sends it, but with every name in the caller's own
     statements qualified, so the traps can only catch what our functions resolve. The outcome:
-    the SQLSTATE and message, or the result codes."""
+    the SQLSTATE and message, or the result codes. ``after_login`` is a statement the client
+    runs between pre_request and the call (as the request role)."""
     params = []
     named = []
     types = dict(zip(signature.arg_names, signature.arg_types, strict=True))
@@ -320,6 +325,8 @@ def _raw_call(db: psycopg.Connection, search_path: str, headers: dict[str, str],
                        "pg_catalog.set_config('request.headers', %s, true), "
                        "pg_catalog.set_config('role', 'coord_anon', true)", (search_path, json.dumps(headers)))
             db.execute('select "api"."pre_request"()')
+            if after_login is not None:
+                db.execute(after_login)
             rows = db.execute(call, params).fetchall()
             db.execute("select pg_catalog.set_config('role', 'none', true), "
                        "pg_catalog.set_config('coord.vouch', '', true), "
@@ -329,7 +336,8 @@ def _raw_call(db: psycopg.Connection, search_path: str, headers: dict[str, str],
         return f"{exc.sqlstate} {exc.diag.message_primary}"
 
 
-def _outcomes(db: psycopg.Connection, world: World, search_path: str, only: set[str] | None = None) -> dict[str, str]:
+def _outcomes(db: psycopg.Connection, world: World, search_path: str, only: set[str] | None = None,
+              after_login: str | None = None) -> dict[str, str]:
     signatures = {k: v for k, v in load_signatures(db).items() if only is None or k in only}
     out = {}
     for persona, principal in (("agent", world.a.agent), ("operator", world.a.operator)):
@@ -341,7 +349,7 @@ def _outcomes(db: psycopg.Connection, world: World, search_path: str, only: set[
             for arguments in (typed_variants(signature, world) if make is TYPED else make(world)):
                 with db.transaction(force_rollback=True):
                     out[f"{persona} {function}({json.dumps(arguments, default=str)})"] = _raw_call(
-                        db, search_path, headers, signature, arguments)
+                        db, search_path, headers, signature, arguments, after_login)
     return out
 
 

@@ -46,6 +46,21 @@ def test_list_leases_shows_every_live_lease_of_the_tenant(db: psycopg.Connection
     assert ops.list_leases() == []
 
 
+def test_list_leases_and_fleet_status_name_the_repository(db: psycopg.Connection) -> None:
+    """The same path leased in two repositories is two leases, each shown with its repository."""
+    tenant = _tenant()
+    agent = make_principal(db, tenant=tenant)
+    ops = Client(connection=db, token=make_principal(db, tenant=tenant, role="operator").token)
+    for repo in ("web", "api"):
+        client = Client(connection=db, token=agent.token)
+        client.start_session(agent_type="test", repository=repo)
+        assert client.acquire_lock("src/app.py").ok
+    assert [(r.repository, r.path) for r in ops.list_leases()] == [("api", "src/app.py"), ("web", "src/app.py")]
+    status = ops.fleet_status()
+    assert [(lease["repository"], lease["path"]) for lease in status["leases"]] == [
+        ("api", "src/app.py"), ("web", "src/app.py")]
+
+
 def test_plain_agents_may_not_read_the_fleet(db: psycopg.Connection) -> None:
     agent = Client(connection=db, token=make_principal(db, tenant=_tenant()).token)
     for call in (agent.list_leases, agent.fleet_status):  # the agent role may not even execute them

@@ -151,6 +151,11 @@ def test_mutating_api_functions_pass_the_gate_before_they_write(path: Path) -> N
     if name in IDENTITY or not _mutating(text):
         # Reads pass authz.require_read instead (a refused read is PT403, not a result).
         assert name in IDENTITY or "require_read(" in text, f"api.{name} reads without the read gate"
+        # ...as a statement of its own, before the query: joined into a query, a plan may never
+        # call it (an empty table answered a caller without a token with no rows, not PT401).
+        for call in re.finditer(r"authz\.require_read\s*\(", text):
+            before = text[:call.start()].rstrip()
+            assert before.endswith((":=", "perform")), f"api.{name} calls authz.require_read inside a query"
         return
     # An api function may delegate to another one that passes the gate (claim_task -> claim_tasks).
     gated = _gated() - {name}

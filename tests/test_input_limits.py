@@ -279,7 +279,8 @@ def test_migration_repairs_values_stored_before_the_limits(empty_db: Database, t
         with pytest.raises(psycopg.DataError):  # what every list_tasks of the tenant ran into
             admin.execute("select run_after from coord.tasks where id = %s", (ids[0],)).fetchone()
     with Client(empty_db.client_dsn, agent.token) as client:  # the client's loaders are total anyway
-        assert sorted(t.run_after for t in client.list_tasks(kind="old"))[::3] == [
+        # by name: this release's api.task has fewer fields than the current client's Task
+        assert sorted(t["run_after"] for t in client.call("list_tasks", {"p_kind": "old"}))[::3] == [
             datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)]
     migrate(empty_db.admin_dsn)
     with empty_db.connect() as admin:

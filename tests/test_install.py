@@ -103,7 +103,7 @@ def test_wheel_installs_and_runs_outside_the_checkout() -> None:
         assert again["applied"] == [] and again["already_applied"] == len(up["migration"]["applied"])
 
         lock = [coord, "lock"]
-        where = ["--token", token, "--data-dir", data, "--json"]
+        where = ["--token", token, "--data-dir", data, "--root", work, "--json"]  # work is no git checkout
         acquired = json.loads(_run([*lock, "acquire", "src/app.py", *where], cwd=work, env=env))
         assert acquired["ok"] and acquired["code"] == "granted"
         released = json.loads(_run([*lock, "release", "src/app.py", "--fence", str(acquired["fence"]), *where],

@@ -59,6 +59,17 @@ def test_tenants_have_separate_namespaces(agent_factory) -> None:
     assert all(c.holder_name != here.authenticate().name for c in there.check_locks(["same/"]))
 
 
+def test_repositories_have_separate_namespaces(agent_factory, db: psycopg.Connection) -> None:
+    here, _ = agent_factory()
+    there, _ = agent_factory()
+    tokens = [db.execute("select token from coord.issue_token(%s, %s, '{*}', null, null, %s)",
+                         (p.tenant_id, p.principal_id, r)).fetchone()[0] for p, r in ((here, "api"), (there, "web"))]
+    in_api, in_web = (Client(connection=db, token=t) for t in tokens)
+    assert in_api.acquire_lock("same/").code == "granted"
+    assert in_web.acquire_lock("same/path.py").code == "granted"
+    assert [(c.holder_name, c.repository) for c in in_web.check_locks(["same/"])] == [(there.name, "web")]
+
+
 def test_denied_is_a_result_not_an_error(agent_factory, db: psycopg.Connection) -> None:
     _, reader = agent_factory(scopes=["locks:read"])
     denied = reader.acquire_lock("a.py")

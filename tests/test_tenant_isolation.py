@@ -44,6 +44,14 @@ BYPASSRLS_FUNCTIONS = {
     "coord.record_revoked_token_use(bytea)": "hands a revoked token's hash to the loopback; reads only its conninfo",
     "coord.fleet_channel(uuid)": "the fleet NOTIFY channel of the tenant whose rows a statement changed (no caller "
                                  "is vouched when the loopback raises an alert)",
+    "coord.token_caller(bytea,uuid)": "looks a token up by hash or id across tenants (the tenant is not known yet)",
+    "coord.verify_jwt(text)": "maps a verified JWT's jti to its token (coord.token_caller) and checks the claims match",
+    "coord.jwt_claims(text)": "reads the JWT keys (coord.secrets jwt:<kid>) to verify a signature",
+    "coord.jwt_sign(jsonb)": "reads the signing key; called only by coord.issue_jwt (admin path)",
+    "coord.jwt_signing_key()": "reads (or makes, on first use) the newest JWT key",
+    "coord.rotate_jwt_key()": "admin only: adds a JWT key",
+    "coord.retire_jwt_key(text)": "admin only: deletes a JWT key",
+    "coord.jwt_keys_jwks()": "admin only: the JWT keys as a JWK set for PostgREST's jwt-secret",
 }
 # Table-level grants beyond the owner's, each with the reason it is not a column list.
 TABLE_GRANTS = {
@@ -51,6 +59,7 @@ TABLE_GRANTS = {
         "coord.evaluate_alert_rules upserts RETURNING xmax, a system column, which has no column privilege",
     ("audit.events", "coord_auth", "SELECT"): "alert evaluation reads whole events of the event's tenant",
     ("audit.events", "coord_auth", "INSERT"): "alert raises and the revoked-token loopback append events",
+    ("coord.secrets", "coord_auth", "DELETE"): "coord.retire_jwt_key deletes a jwt:<kid> row (no column list)",
 }
 # api functions that run as the caller: PostgreSQL forbids SET ROLE inside security definer.
 INVOKER_API_FUNCTIONS = {

@@ -6,6 +6,7 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v_me coord.caller := authz.require_read('fleet.read');
@@ -51,17 +52,17 @@ begin
   ) as a;
 
   select coalesce(jsonb_agg(jsonb_build_object(
-           'path', l.path, 'mode', l.mode, 'fence', l.fence, 'holder', l.holder_name,
+           'repository', l.repository, 'path', l.path, 'mode', l.mode, 'fence', l.fence, 'holder', l.holder_name,
            'session_id', l.session_id, 'task_id', l.task_id, 'reason', l.reason,
-           'acquired_at', l.acquired_at, 'expires_at', l.expires_at) order by l.path, l.fence), '[]')
+           'acquired_at', l.acquired_at, 'expires_at', l.expires_at) order by l.repository, l.path, l.fence), '[]')
   into v_leases
   from (
-    select x.path::text, x.mode::text, x.fence, p.name as holder_name, x.session_id, x.task_id, x.reason,
+    select x.repository::text, x.path::text, x.mode::text, x.fence, p.name as holder_name, x.session_id, x.task_id, x.reason,
            x.acquired_at, x.expires_at
     from coord.locks as x
     join coord.principals as p on p.tenant_id = x.tenant_id and p.id = x.holder_id
     where x.tenant_id = v_me.tenant_id and x.expires_at > v_now
-    order by x.path, x.fence
+    order by x.repository, x.path, x.fence
     limit p_limit
   ) as l;
 
@@ -137,6 +138,6 @@ end;
 $$;
 
 comment on function api.fleet_status(integer) is
-'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
+'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
 revoke all on function api.fleet_status(integer) from public;
 grant execute on function api.fleet_status(integer) to coord_operator, coord_auditor;

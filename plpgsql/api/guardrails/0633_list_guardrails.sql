@@ -18,14 +18,17 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
+declare
+  -- Checked first, whatever plan the query gets (joined to an empty table it may never run).
+  v_me coord.caller := authz.require_read('guardrail.read');
 begin
   return query
     select g.name::text, g.category, g.applies_to, g.actions, g.targets, g.severity, g.override_trust, g.mode, g.enabled,
            g.builtin, g.pattern::text, g.description, g.updated_at
     from authz.guardrails as g
-    cross join authz.require_read('guardrail.read') as me
-    where g.tenant_id = me.tenant_id and (p_category is null or g.category = p_category)
+    where g.tenant_id = v_me.tenant_id and (p_category is null or g.category = p_category)
     order by g.category, g.name;
 end;
 $$;

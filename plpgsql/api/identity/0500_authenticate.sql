@@ -1,5 +1,6 @@
 -- coord:owner coord_auth
--- Verify the credential in request.headers and vouch for the principal for the rest of this
+-- Verify the credential in request.headers (an opaque token in x-coord-token, or a JWT in
+-- Authorization: Bearer) and vouch for the principal for the rest of this
 -- transaction. Anonymous when no token is sent. Called by api.pre_request.
 create or replace function api.authenticate()
 returns api.principal_info
@@ -7,6 +8,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v_headers_text text := pg_catalog.current_setting('request.headers', true);
@@ -14,6 +16,8 @@ declare
   v_principal api.principal_info;
   v_claims text;
   v_login_tenant uuid;
+  v_session_repository text;
+  v_bearer text;
 begin
   begin
     v_headers := coalesce(nullif(v_headers_text, ''), '{}')::jsonb;
@@ -27,7 +31,16 @@ begin
   -- Forget whatever identity this transaction carried before.
   perform pg_catalog.set_config('coord.vouch', '', true);
 
-  if not (v_headers ? 'x-coord-token') then
+  -- PostgREST passes every header but Cookie in request.headers, Authorization included, so the
+  -- bearer JWT is verified here from its text, whatever PostgREST made of it (claims PostgREST
+  -- set in request.jwt.claims are overwritten below). Other schemes (Basic, ...) are ignored,
+  -- as PostgREST ignores them.
+  v_bearer := substring(v_headers ->> 'authorization' from '^[Bb][Ee][Aa][Rr][Ee][Rr] +(.*)$');
+  if v_bearer is not null and v_headers ? 'x-coord-token' then
+    perform coord.fail('PT401', 'the request carries both an x-coord-token header and an Authorization: Bearer token',
+      'send one credential: the opaque token in x-coord-token, or a JWT as Authorization: Bearer');
+  end if;
+  if v_bearer is null and not (v_headers ? 'x-coord-token') then
     perform pg_catalog.set_config('request.jwt.claims', '{"role":"coord_anon"}', true);
     return null;
   end if;
@@ -43,7 +56,11 @@ begin
       'connect with the DSN coord login add printed (or, for infrastructure, as coord_authenticator)');
   end if;
 
-  v_principal := coord.verify_token(v_headers ->> 'x-coord-token');
+  if v_bearer is not null then
+    v_principal := coord.verify_jwt(v_bearer);
+  else
+    v_principal := coord.verify_token(v_headers ->> 'x-coord-token');
+  end if;
   if v_login_tenant is not null and v_login_tenant <> v_principal.tenant_id then
     perform coord.fail('PT401', format('login %s is bound to another tenant than the token''s', session_user),
       'use the token of a principal of the tenant this login was issued for');
@@ -56,12 +73,16 @@ begin
     exception when invalid_text_representation then
       perform coord.fail('CO435', format('x-coord-session %s', pg_catalog.quote_literal(left(v_headers ->> 'x-coord-session', 100))));
     end;
-    if not exists (select from coord.sessions as s
-                   where s.tenant_id = v_principal.tenant_id and s.id = v_principal.session_id
-                     and s.agent_id = v_principal.principal_id) then
+    select s.repository into v_session_repository
+    from coord.sessions as s
+    where s.tenant_id = v_principal.tenant_id and s.id = v_principal.session_id
+      and s.agent_id = v_principal.principal_id;
+    if not found then
       perform coord.fail('PT401', format('session %s does not belong to %s', v_principal.session_id, v_principal.name));
     end if;
   end if;
+  -- The repository every lease of this call is keyed by: the session's, else the token's.
+  v_principal.repository := coalesce(v_session_repository, v_principal.repository, 'default');
   v_claims := jsonb_build_object(
     'role', 'coord_' || v_principal.role,
     'sub', v_principal.principal_id,
@@ -73,7 +94,8 @@ begin
     'scopes', to_jsonb(v_principal.scopes),
     'session', v_principal.session_id,
     'token', v_principal.token_id,
-    'token_expires_at', v_principal.token_expires_at
+    'token_expires_at', v_principal.token_expires_at,
+    'repository', v_principal.repository
   )::text;
   perform pg_catalog.set_config('request.jwt.claims', v_claims, true);
   perform pg_catalog.set_config('coord.vouch', coord.vouch_mac(v_claims), true);
@@ -81,6 +103,6 @@ begin
 end;
 $$;
 
-comment on function api.authenticate() is 'Verifies the x-coord-token header in request.headers (and the optional x-coord-session header: a session of that principal) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token, and for a token of another tenant than the one the session''s login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
+comment on function api.authenticate() is 'Verifies the x-coord-token header, or the JWT of an Authorization: Bearer header (signature, alg HS256, exp, nbf and its jti as a token of this database), in request.headers (and the optional x-coord-session header: a session of that principal; the repository is the session''s, else the token''s, else default) and vouches for its principal for this transaction; returns the principal, or null when anonymous. PT401 for a bad token or JWT, for both credentials at once, and for a token of another tenant than the one the session''s login is bound to (coord login add). Use api.pre_request (PostgREST) or api.login (psql) rather than calling it directly.';
 revoke all on function api.authenticate() from public;
 grant execute on function api.authenticate() to coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;

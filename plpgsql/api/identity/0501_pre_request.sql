@@ -6,6 +6,7 @@ returns api.principal_info
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v_principal api.principal_info := api.authenticate();

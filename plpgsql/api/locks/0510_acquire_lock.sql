@@ -13,6 +13,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v_me coord.caller := coord.principal();
@@ -37,7 +38,7 @@ begin
   v_decision := authz.gate('lock.acquire', 'path', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl),
     jsonb_strip_nulls(jsonb_build_object('mode', p_mode, 'ttl', p_ttl, 'request_reason', p_reason)));
   if not v_decision.allowed then
-    return coord.lock_result(p_path => v_path, p_mode => p_mode, p_refusal => v_decision);
+    return coord.lock_result(p_path => v_path, p_mode => p_mode, p_refusal => v_decision, p_repository => v_me.repository);
   end if;
 
   v_refusal := coord.session_refusal(v_me);
@@ -45,16 +46,16 @@ begin
     p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
   end if;
   if v_refusal is null then
-    v_held := coord.locks_over_limit(v_me, array[v_path]);
+    v_held := coord.locks_over_limit(v_me, v_me.repository, array[v_path]);
   end if;
   if v_refusal is not null then
-    v_result := coord.lock_result('session_ended', v_path, p_reason => v_refusal, p_mode => p_mode);
+    v_result := coord.lock_result('session_ended', v_path, p_repository => v_me.repository, p_reason => v_refusal, p_mode => p_mode);
   elsif v_held is not null then
-    v_result := coord.lock_result('at_limit', v_path, p_mode => p_mode,
+    v_result := coord.lock_result('at_limit', v_path, p_repository => v_me.repository, p_mode => p_mode,
       p_reason => format('you hold %s live leases; your profile allows %s', v_held ->> 'held', v_held ->> 'limit'),
       p_details => v_held - 'needed');
   elsif p_wait = interval '0' then
-    v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_mode::coord.lock_mode,
+    v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository, v_path, p_mode::coord.lock_mode,
                                        p_ttl, p_reason, coord.clock_now());
   else
     -- Each busy attempt runs in a subtransaction that is rolled back, which also drops its
@@ -63,7 +64,7 @@ begin
     v_deadline := v_started + p_wait;
     loop
       begin
-        v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_mode::coord.lock_mode,
+        v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository, v_path, p_mode::coord.lock_mode,
                                            p_ttl, p_reason, coord.clock_now());
         if v_result.code = 'busy' and pg_catalog.clock_timestamp() < v_deadline then
           raise exception using errcode = 'CO900';
@@ -92,7 +93,7 @@ begin
 
   perform audit.record('lock.acquire', v_result.code, 'path', v_path, v_result.reason,
     jsonb_strip_nulls(jsonb_build_object(
-      'mode', p_mode, 'ttl', p_ttl, 'fence', v_result.fence, 'expires_at', v_result.expires_at,
+      'repository', v_me.repository, 'mode', p_mode, 'ttl', p_ttl, 'fence', v_result.fence, 'expires_at', v_result.expires_at,
       'request_reason', p_reason,
       'holder_id', v_result.holder_id, 'holder_name', v_result.holder_name))
       || v_result.details,
@@ -102,6 +103,6 @@ end;
 $$;
 
 comment on function api.acquire_lock(text, interval, text, text, interval) is
-'Takes a lease on p_path and everything below it (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+'Takes a lease on p_path and everything below it in your repository (your session''s, else your token''s, else default; the same path in another repository never overlaps) (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 revoke all on function api.acquire_lock(text, interval, text, text, interval) from public;
 grant execute on function api.acquire_lock(text, interval, text, text, interval) to coord_agent, coord_operator;

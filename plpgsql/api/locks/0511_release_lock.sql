@@ -4,6 +4,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v_me coord.caller := coord.principal();
@@ -16,18 +17,18 @@ begin
   v_decision := authz.gate('lock.release', 'path', v_path, jsonb_build_object('fence', p_fence),
     jsonb_build_object('fence', p_fence));
   if not v_decision.allowed then
-    return coord.lock_result(p_path => v_path, p_refusal => v_decision);
+    return coord.lock_result(p_path => v_path, p_refusal => v_decision, p_repository => v_me.repository);
   end if;
 
-  v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_path, p_fence, coord.clock_now(), null);
+  v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository, v_path, p_fence, coord.clock_now(), null);
   perform audit.record('lock.release', v_result.code, 'path', v_path, v_result.reason,
-    jsonb_strip_nulls(jsonb_build_object('fence', p_fence, 'mode', v_result.mode)) || v_result.details,
+    jsonb_strip_nulls(jsonb_build_object('repository', v_me.repository, 'fence', p_fence, 'mode', v_result.mode)) || v_result.details,
     v_decision);
   return v_result;
 end;
 $$;
 
 comment on function api.release_lock(text, bigint) is
-'Releases your lease on p_path if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since), not_held, or held_by_task (the lease was taken by claiming a task and ends with it); denied when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.';
+'Releases your lease on p_path (in your repository) if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since), not_held, or held_by_task (the lease was taken by claiming a task and ends with it); denied when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.';
 revoke all on function api.release_lock(text, bigint) from public;
 grant execute on function api.release_lock(text, bigint) to coord_agent, coord_operator;

@@ -8,12 +8,14 @@ returns table (
   holder_name text,
   expires_at timestamptz,
   mine boolean,
-  fence bigint
+  fence bigint,
+  repository text
 )
 language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v_me coord.caller := authz.require_read('lock.check');
@@ -35,12 +37,13 @@ begin
          p.name,
          l.expires_at,
          l.holder_id = v_me.principal_id,
-         case when l.holder_id = v_me.principal_id then l.fence end
+         case when l.holder_id = v_me.principal_id then l.fence end,
+         v_me.repository
   from unnest(v_paths) with ordinality as q (path, position)
   left join lateral (
     select x.*
     from coord.locks as x
-    where x.tenant_id = v_me.tenant_id
+    where x.tenant_id = v_me.tenant_id and x.repository = v_me.repository
       and x.expires_at > v_now
       and (x.path = any (coord.covering_paths(q.path))
            or (x.path >= rtrim(q.path, '/') || '/' and x.path < rtrim(q.path, '/') || '0'))
@@ -51,6 +54,6 @@ end;
 $$;
 
 comment on function api.check_locks(text[]) is
-'For each of p_paths (1-1000, normalized), the live leases that overlap it: on the same node, on an enclosing directory, or anywhere below it (a path covers its subtree with or without a trailing /: src and src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for your own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.';
+'For each of p_paths (1-1000, normalized) in your repository (your session''s, else your token''s, else default; column repository), the live leases there that overlap it: on the same node, on an enclosing directory, or anywhere below it (a path covers its subtree with or without a trailing /: src and src/app.py overlap). One row per lease, or one row with locked = false. fence is shown only for your own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.';
 revoke all on function api.check_locks(text[]) from public;
 grant execute on function api.check_locks(text[]) to coord_agent, coord_operator, coord_auditor;

@@ -14,6 +14,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v_me coord.caller := coord.principal();
@@ -38,10 +39,10 @@ begin
     v_paths := coord.check_task_fields(p_kind, coalesce(p_payload, '{}'), coalesce(p_priority, 0),
       coalesce(p_max_attempts, 3), coalesce(p_required_trust, 0), null, coalesce(p_locks, '{}'));
     insert into coord.tasks (tenant_id, kind, payload, priority, run_after, max_attempts, required_trust,
-                             lock_paths, submitted_by, submitted_at)
+                             lock_paths, repository, submitted_by, submitted_at)
     values (v_me.tenant_id, p_kind, coalesce(p_payload, '{}'), coalesce(p_priority, 0),
             coalesce(p_run_after, v_now), coalesce(p_max_attempts, 3), coalesce(p_required_trust, 0), v_paths,
-            v_me.principal_id, v_now)
+            coalesce(v_me.repository, 'default'), v_me.principal_id, v_now)
     returning id, state::text, run_after into v_id, v_state, v_run_after;
     return coord.task_result('submitted', v_id, p_state => v_state, p_run_after => v_run_after);
   end if;
@@ -55,6 +56,6 @@ end;
 $$;
 
 comment on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[]) is
-'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths the claim leases exclusively (all or none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.';
+'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths (in your repository: the task records it) the claim leases exclusively there (all or none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.';
 revoke all on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[]) from public;
 grant execute on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[]) to coord_agent, coord_operator;

@@ -4,6 +4,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v_me coord.caller := coord.principal();

@@ -13,6 +13,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v_me coord.caller := coord.principal();
@@ -50,19 +51,19 @@ begin
   end if;
 
   insert into coord.handoffs (tenant_id, author_id, session_id, task_id, to_agent_id, summary, completed,
-                              in_progress, decisions, next_steps, relevant_files, created_at)
+                              in_progress, decisions, next_steps, relevant_files, repository, created_at)
   values (v_me.tenant_id, v_me.principal_id, v_me.session_id, p_task_id, v_to, p_summary,
           coalesce(p_completed, '{}'), coalesce(p_in_progress, '{}'), coalesce(p_decisions, '{}'),
-          coalesce(p_next_steps, '{}'), v_files, coord.now())
+          coalesce(p_next_steps, '{}'), v_files, v_me.repository, coord.now())
   returning id into v_id;
   perform audit.record('handoff.write', 'written', 'handoff', v_id::text, null,
-    jsonb_strip_nulls(jsonb_build_object('task_id', p_task_id, 'to_agent', p_to_agent,
+    jsonb_strip_nulls(jsonb_build_object('task_id', p_task_id, 'to_agent', p_to_agent, 'repository', v_me.repository,
       'relevant_files', cardinality(v_files))), v_decision);
   return coord.result('written', p_details => jsonb_build_object('handoff_id', v_id));
 end;
 $$;
 
 comment on function api.write_handoff(text, text[], text[], text[], text[], text[], bigint, text) is
-'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths, up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
+'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths in your repository, which the handoff records; up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
 revoke all on function api.write_handoff(text, text[], text[], text[], text[], text[], bigint, text) from public;
 grant execute on function api.write_handoff(text, text[], text[], text[], text[], text[], bigint, text) to coord_agent, coord_operator;

@@ -10,6 +10,7 @@ language plpgsql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v_me coord.caller := authz.require_read('handoff.read');
@@ -17,7 +18,7 @@ begin
   perform coord.check_limit(p_limit);
   return query
     select h.id, a.name, h.session_id, h.task_id, r.name, h.summary, h.completed, h.in_progress, h.decisions,
-           h.next_steps, h.relevant_files, h.created_at
+           h.next_steps, h.relevant_files, h.created_at, h.repository::text
     from coord.handoffs as h
     join coord.principals as a on a.tenant_id = h.tenant_id and a.id = h.author_id
     left join coord.principals as r on r.tenant_id = h.tenant_id and r.id = h.to_agent_id

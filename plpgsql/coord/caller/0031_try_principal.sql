@@ -1,6 +1,11 @@
 -- coord:owner coord_auth
 -- The verified caller of this transaction, or null. Claims count only when the vouch set by
 -- api.authenticate() matches them and the active role is the principal's own.
+-- Verified once per api call: the first check fills coord.principal_cache (transaction-local)
+-- with the caller under a key of the vouch (which binds the claims) and the role; later checks in the same call read it.
+-- Every function a role other than the owners may execute resets the cache on entry with
+-- `set coord.principal_cache = ''` (tests/test_principal_cache.py checks the catalog), so a value
+-- a client set beforehand is never seen inside, and what is set inside is undone on exit.
 -- PL/pgSQL on purpose: it runs several times per call and keeps its plans across calls.
 create or replace function coord.try_principal()
 returns coord.caller
@@ -12,9 +17,20 @@ as $$
 declare
   v_claims text := pg_catalog.current_setting('request.jwt.claims', true);
   v_vouch text := pg_catalog.current_setting('coord.vouch', true);
+  v_cache text := pg_catalog.current_setting('coord.principal_cache', true);
+  v_key text;
+  v_caller coord.caller;
   c jsonb;
 begin
-  if v_vouch is null or v_vouch = '' or v_vouch is distinct from coord.vouch_mac(v_claims) then
+  if v_vouch is null or v_vouch = '' then
+    return null;
+  end if;
+  -- The vouch is a MAC over the claims (and this backend and transaction), so it stands for them.
+  v_key := v_vouch || '|' || pg_catalog.current_setting('role') || '|';
+  if v_cache is not null and pg_catalog.starts_with(v_cache, v_key) then
+    return pg_catalog.substr(v_cache, pg_catalog.length(v_key) + 1)::coord.caller;
+  end if;
+  if v_vouch is distinct from coord.vouch_mac(v_claims) then
     return null;
   end if;
   c := v_claims::jsonb;
@@ -22,12 +38,15 @@ begin
     return null;
   end if;
   -- Scopes are validated at issue time (no quotes or commas), so the JSON array maps directly.
-  return row((c ->> 'sub')::uuid, c ->> 'kind', c ->> 'name', c ->> 'principal_role', (c ->> 'tenant')::uuid,
-             c ->> 'tenant_name', translate(c ->> 'scopes', '[]', '{}')::text[], (c ->> 'session')::uuid,
-             (c ->> 'token')::uuid, (c ->> 'token_expires_at')::timestamptz)::coord.caller;
+  v_caller := row((c ->> 'sub')::uuid, c ->> 'kind', c ->> 'name', c ->> 'principal_role', (c ->> 'tenant')::uuid,
+                   c ->> 'tenant_name', translate(c ->> 'scopes', '[]', '{}')::text[], (c ->> 'session')::uuid,
+                   (c ->> 'token')::uuid, (c ->> 'token_expires_at')::timestamptz,
+                   coalesce(c ->> 'repository', 'default'))::coord.caller;
+  perform pg_catalog.set_config('coord.principal_cache', v_key || v_caller::text, true);
+  return v_caller;
 end;
 $$;
 
-comment on function coord.try_principal() is 'The vouched principal of this transaction, or null when there is none (no token, forged or replayed claims, or a role switched by hand).';
+comment on function coord.try_principal() is 'The vouched principal of this transaction, or null when there is none (no token, forged or replayed claims, or a role switched by hand); verified once per api call (coord.principal_cache, reset on entry to every function a client may execute).';
 revoke all on function coord.try_principal() from public;
 grant execute on function coord.try_principal() to coord_owner;

@@ -5,7 +5,8 @@ create or replace function coord.register_principal(
   p_role coord.request_role,
   p_name text,
   p_scopes text[] default '{*}',
-  p_expires_in interval default null
+  p_expires_in interval default null,
+  p_repository text default null
 )
 returns api.token_grant
 language plpgsql
@@ -33,9 +34,9 @@ begin
 
   perform audit.record('principal.create', 'created', 'principal', p_name, null,
     jsonb_build_object('principal_id', v_principal_id, 'role', p_role), p_tenant_id => p_tenant_id);
-  return coord.issue_token(p_tenant_id, v_principal_id, p_scopes, p_expires_in, 'initial');
+  return coord.issue_token(p_tenant_id, v_principal_id, p_scopes, p_expires_in, 'initial', p_repository);
 end;
 $$;
 
-comment on function coord.register_principal(uuid, coord.request_role, text, text[], interval) is 'Creates a principal (agent, operator or auditor) in a tenant and issues its first token. CO221 bad name, CO301 unknown tenant, CO304 name taken.';
-revoke all on function coord.register_principal(uuid, coord.request_role, text, text[], interval) from public;
+comment on function coord.register_principal(uuid, coord.request_role, text, text[], interval, text) is 'Creates a principal (agent, operator or auditor) in a tenant and issues its first token (for repository p_repository, if named). CO207 bad repository, CO221 bad name, CO301 unknown tenant, CO304 name taken.';
+revoke all on function coord.register_principal(uuid, coord.request_role, text, text[], interval, text) from public;

@@ -10,6 +10,7 @@ language plpgsql
 volatile
 security definer
 set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
 as $$
 declare
   v record;

@@ -14,6 +14,7 @@ from (values
   ('CO204', 'path_escapes_root',        'coord', 400, 65, 'path escapes the repository root', 'remove the leading ../ segments'),
   ('CO206', 'path_absolute',            'coord', 400, 65, 'path is absolute', 'pass the path relative to the repository root, e.g. src/app.py rather than /home/me/repo/src/app.py'),
   ('CO205', 'path_is_root',             'coord', 400, 65, 'path names the repository root', 'lock a directory below the root, e.g. src/'),
+  ('CO207', 'repository_invalid',       'coord', 400, 65, 'invalid repository name', 'repository names are 1-63 lower-case letters, digits, and . _ -, starting with a letter or digit, e.g. default or api-server'),
   ('CO211', 'ttl_out_of_range',         'coord', 400, 65, 'ttl must be positive and at most 24 hours', 'renew long work instead of taking a long lease'),
   ('CO212', 'wait_out_of_range',        'coord', 400, 65, 'wait must be between 0 and 60 seconds', 'retry the call to wait longer'),
   ('CO213', 'read_committed_required',  'coord', 400, 65, 'coordination calls need a READ COMMITTED transaction', 'an older snapshot cannot see leases, claims or dependents committed since it was taken; use READ COMMITTED (the default, and what PostgREST and the client use)'),
@@ -122,13 +123,19 @@ from (values
   ('CO522', 'login_exists',             'coord', 400, 65, 'a login with this name exists in the tenant', 'choose another name, or remove the old login with coord login remove'),
   ('CO523', 'login_invalid',            'coord', 400, 65, 'invalid login', 'a login name is 1-63 lower-case letters, digits and . _ -, starting with a letter or digit; connection limit 1-1000; comment at most 1000 characters'),
   ('CO524', 'login_policy_invalid',     'coord', 400, 78, 'a declared login setting is not a role default PostgreSQL accepts', 'correct coord.login_policy.settings (name=value entries) as a superuser, then run coord up'),
+  -- JWT signing keys (coord token jwt-rotate / jwt-retire)
+  ('CO511', 'jwt_key_unknown',          'coord', 400, 66, 'unknown JWT key', 'list the keys (kid) with coord token jwt-keys; a retired key is gone'),
+  ('CO512', 'jwt_key_last',             'coord', 400, 65, 'the last JWT key cannot be retired', 'add a new key with coord token jwt-rotate first'),
   -- connection settings of the coord CLI: raised by coordinator.config before any database is reached
   ('CO530', 'connection_conflict',      'cli',   400, 64, 'two connection settings name different databases', 'pass one of them: a flag wins over its own environment variable, never over another setting; unset the variable you do not mean (e.g. unset COORD_ADMIN_DSN) or drop the flag'),
   ('CO531', 'setting_invalid',          'cli',   400, 64, 'a connection setting has an invalid value', 'e.g. COORD_PORT must be a TCP port number (0: any free port)'),
   -- the embedded server's data directory: raised by coordinator.server before any database is reached
   ('CO532', 'data_dir_invalid',         'cli',   400, 78, 'the data directory cannot be used', 'pass --data-dir (or set COORD_DATA_DIR to) a directory, or a path where coord up may create one'),
   ('CO533', 'server_state_invalid',     'cli',   400, 78, 'the data directory''s coord.json cannot be read', 'coord up wrote it (port and gateway password); restore it from a backup, or move it away and run coord up, which writes a new one with a new gateway password (pass --port if the server used another port than 55432)'),
-  ('CO534', 'server_port_differs',      'cli',   400, 64, 'the embedded server already runs on another port', 'run coord up without --port (the server keeps the port in coord.json), or coord down first to move it to the new port')
+  ('CO534', 'server_port_differs',      'cli',   400, 64, 'the embedded server already runs on another port', 'run coord up without --port (the server keeps the port in coord.json), or coord down first to move it to the new port'),
+  -- the repository a path belongs to: raised by coordinator.workspace before any database is reached
+  ('CO541', 'path_outside_repository',  'cli',   400, 65, 'the path is outside the repository', 'leases name files inside the repository; pass a path under its root, or pass --root (or set COORD_ROOT) to the repository the path belongs to'),
+  ('CO542', 'repository_root_unknown',  'cli',   400, 64, 'cannot find the repository root', 'run inside a git checkout, or pass --root (or set COORD_ROOT) to the repository''s top directory')
 ) as r (code, name, origin, http_status, exit_code, message, hint);
 
 comment on view coord.error_registry is 'Every error code the api can raise, with its HTTP status under PostgREST and its coord CLI exit code. docs/errors.md and coordinator.errors are checked against it.';

@@ -1,6 +1,6 @@
 -- api.lock_result by name: the head (ok, code, reason, details) from coord.result, the lease
 -- and, for busy, the holder in the way (p_holder: one conflict object with holder_id,
--- holder_name, path, mode, expires_at).
+-- holder_name, path, mode, expires_at). p_repository is the repository of the path.
 -- PL/pgSQL rather than SQL: it keeps its plan across calls (about half the cost per result).
 create or replace function coord.lock_result(
   p_code text default null,
@@ -12,7 +12,8 @@ create or replace function coord.lock_result(
   p_holder jsonb default null,
   p_details jsonb default '{}',
   p_ok boolean default null,
-  p_refusal authz.decision default null
+  p_refusal authz.decision default null,
+  p_repository text default null
 )
 returns api.lock_result
 language plpgsql
@@ -29,10 +30,11 @@ begin
     p_holder ->> 'path',
     p_holder ->> 'mode',
     (p_holder ->> 'expires_at')::timestamptz,
-    v_head.details
+    v_head.details,
+    p_repository
   )::api.lock_result;
 end;
 $$;
 
-comment on function coord.lock_result(text, text, text, text, bigint, timestamptz, jsonb, jsonb, boolean, authz.decision) is 'Builds an api.lock_result (code checked by coord.result); p_holder is one conflict object (holder_id, holder_name, path, mode, expires_at).';
-revoke all on function coord.lock_result(text, text, text, text, bigint, timestamptz, jsonb, jsonb, boolean, authz.decision) from public;
+comment on function coord.lock_result(text, text, text, text, bigint, timestamptz, jsonb, jsonb, boolean, authz.decision, text) is 'Builds an api.lock_result (code checked by coord.result); p_holder is one conflict object (holder_id, holder_name, path, mode, expires_at); p_repository the repository of the path.';
+revoke all on function coord.lock_result(text, text, text, text, bigint, timestamptz, jsonb, jsonb, boolean, authz.decision, text) from public;

@@ -6,11 +6,12 @@
 -- own leases (same principal, same session) never conflict, except that a lease held for a
 -- claimed task belongs to that task alone; anything else overlapping conflicts unless both
 -- are shared. p_task_id marks a lease taken by claiming a task (an own plain lease on the
--- path is adopted by the task and ends with it).
+-- path is adopted by the task and ends with it). Leases overlap only within one repository.
 create or replace function coord.try_acquire_lock(
   p_tenant_id uuid,
   p_holder_id uuid,
   p_session_id uuid,
+  p_repository text,
   p_path text,
   p_mode coord.lock_mode,
   p_ttl interval,
@@ -40,17 +41,17 @@ begin
   perform pg_catalog.set_config('lock_timeout', '2s', true);
   -- Ancestors shallow to deep, then the node: one global order, so attempts cannot deadlock.
   for i in 1 .. cardinality(v_ancestors) loop
-    perform pg_catalog.pg_advisory_xact_lock_shared(coord.lock_key(p_tenant_id, left(v_ancestors[i], -1)));
+    perform pg_catalog.pg_advisory_xact_lock_shared(coord.lock_key(p_tenant_id, p_repository, left(v_ancestors[i], -1)));
   end loop;
-  perform pg_catalog.pg_advisory_xact_lock(coord.lock_key(p_tenant_id, v_node));
+  perform pg_catalog.pg_advisory_xact_lock(coord.lock_key(p_tenant_id, p_repository, v_node));
 
-  -- Index probes (tenant_id, path): the node itself and its ancestors in both spellings, and
+  -- Index probes (tenant_id, repository, path): the node itself and its ancestors in both spellings, and
   -- the range of everything below the node (a file has nothing below it on disk, so covering
   -- that range costs nothing and refuses the other reading of the same name).
   for v_row in
     select l.id, l.path, l.mode, l.holder_id, l.session_id, l.task_id, l.fence, l.expires_at
     from coord.locks as l
-    where l.tenant_id = p_tenant_id
+    where l.tenant_id = p_tenant_id and l.repository = p_repository
       and (l.path = any (coord.covering_paths(p_path))
            or (l.path >= v_node || '/' and l.path < v_node || '0'))
     order by l.id
@@ -59,7 +60,7 @@ begin
     if v_row.expires_at <= p_now then
       delete from coord.locks where id = v_row.id;
       perform audit.record('lock.expire', 'expired', 'path', v_row.path, 'lease ended without release',
-        jsonb_build_object('holder_id', v_row.holder_id, 'mode', v_row.mode, 'fence', v_row.fence,
+        jsonb_build_object('holder_id', v_row.holder_id, 'mode', v_row.mode, 'fence', v_row.fence, 'repository', p_repository,
                            'expired_at', v_row.expires_at),
         p_system => true);
     elsif v_row.holder_id = p_holder_id and v_row.session_id is not distinct from p_session_id
@@ -84,7 +85,7 @@ begin
     from jsonb_array_elements(v_conflicts) as c
     join coord.principals as p on p.tenant_id = p_tenant_id and p.id = (c ->> 'holder_id')::uuid;
     v_top := v_conflicts -> 0;
-    return coord.lock_result('busy', p_path,
+    return coord.lock_result('busy', p_path, p_repository => p_repository,
       p_reason => format('%s holds %s (%s) until %s', v_top ->> 'holder_name', v_top ->> 'path',
                          v_top ->> 'mode', v_top ->> 'expires_at'),
       p_mode => p_mode::text, p_holder => v_top,
@@ -96,7 +97,7 @@ begin
     set expires_at = v_expires_at, renewed_at = p_now, reason = coalesce(p_reason, reason),
         task_id = coalesce(p_task_id, task_id)
     where id = v_own_id;
-    return coord.lock_result('renewed', p_path, p_mode => p_mode::text,
+    return coord.lock_result('renewed', p_path, p_repository => p_repository, p_mode => p_mode::text,
       p_fence => v_own_fence, p_expires_at => v_expires_at);
   end if;
 
@@ -106,18 +107,18 @@ begin
     set mode = p_mode, fence = v_fence, reason = p_reason,
         acquired_at = p_now, renewed_at = null, expires_at = v_expires_at, task_id = coalesce(p_task_id, task_id)
     where id = v_own_id;
-    return coord.lock_result('granted', p_path,
+    return coord.lock_result('granted', p_path, p_repository => p_repository,
       p_reason => format('mode changed from %s', v_own_mode), p_mode => p_mode::text,
       p_fence => v_fence, p_expires_at => v_expires_at,
       p_details => jsonb_build_object('previous_mode', v_own_mode, 'previous_fence', v_own_fence));
   end if;
 
-  insert into coord.locks (tenant_id, path, mode, holder_id, session_id, task_id, fence, reason, acquired_at, expires_at)
-  values (p_tenant_id, p_path, p_mode, p_holder_id, p_session_id, p_task_id, v_fence, p_reason, p_now, v_expires_at);
-  return coord.lock_result('granted', p_path, p_mode => p_mode::text,
+  insert into coord.locks (tenant_id, repository, path, mode, holder_id, session_id, task_id, fence, reason, acquired_at, expires_at)
+  values (p_tenant_id, p_repository, p_path, p_mode, p_holder_id, p_session_id, p_task_id, v_fence, p_reason, p_now, v_expires_at);
+  return coord.lock_result('granted', p_path, p_repository => p_repository, p_mode => p_mode::text,
     p_fence => v_fence, p_expires_at => v_expires_at);
 end;
 $$;
 
-comment on function coord.try_acquire_lock(uuid, uuid, uuid, text, coord.lock_mode, interval, text, timestamptz, bigint) is 'One serialized attempt to grant, renew or change the mode of a lease at p_now; returns busy with the conflicts otherwise.';
-revoke all on function coord.try_acquire_lock(uuid, uuid, uuid, text, coord.lock_mode, interval, text, timestamptz, bigint) from public;
+comment on function coord.try_acquire_lock(uuid, uuid, uuid, text, text, coord.lock_mode, interval, text, timestamptz, bigint) is 'One serialized attempt to grant, renew or change the mode of a lease at p_now; returns busy with the conflicts otherwise.';
+revoke all on function coord.try_acquire_lock(uuid, uuid, uuid, text, text, coord.lock_mode, interval, text, timestamptz, bigint) from public;

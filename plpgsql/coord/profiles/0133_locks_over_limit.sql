@@ -1,11 +1,11 @@
 -- The profile's max_locks, checked where leases are counted. It counts every live lease row
 -- the agent holds, in any session, plain or held for a claimed task. After a grant of p_paths
--- the agent holds one lease per path of p_paths (a path its session already holds is renewed
+-- the agent holds one lease per path of p_paths in p_repository (a path its session already holds is renewed
 -- or adopted in place, so it never counts twice) besides the others it holds. Null when that
 -- stays within the limit, else {held: its live leases now, limit, needed: the new leases the
 -- grant would add}. One check at a time per agent, so concurrent acquires and claims cannot
 -- overshoot; agents without a limit skip the lock and the count.
-create or replace function coord.locks_over_limit(p_me coord.caller, p_paths text[])
+create or replace function coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[])
 returns jsonb
 language plpgsql
 volatile
@@ -23,7 +23,7 @@ begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.locks_held/' || p_me.principal_id::text, 0));
   select count(*) filter (where not l.in_place), count(distinct l.path) filter (where l.in_place)
   into v_held, v_in_place
-  from (select x.path, x.path = any (p_paths) and x.session_id is not distinct from p_me.session_id as in_place
+  from (select x.path, x.repository = p_repository and x.path = any (p_paths) and x.session_id is not distinct from p_me.session_id as in_place
         from coord.locks as x
         where x.tenant_id = p_me.tenant_id and x.holder_id = p_me.principal_id
           and x.expires_at > coord.clock_now()) as l;
@@ -35,5 +35,5 @@ begin
 end;
 $$;
 
-comment on function coord.locks_over_limit(coord.caller, text[]) is 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}.';
-revoke all on function coord.locks_over_limit(coord.caller, text[]) from public;
+comment on function coord.locks_over_limit(coord.caller, text, text[]) is 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path of p_repository this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}.';
+revoke all on function coord.locks_over_limit(coord.caller, text, text[]) from public;

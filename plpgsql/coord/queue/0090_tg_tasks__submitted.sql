@@ -10,7 +10,7 @@ begin
   perform coord.notify_task_ready(new);
   perform audit.record('task.submit', 'queued', 'task', new.id::text, null,
     jsonb_strip_nulls(jsonb_build_object('kind', new.kind, 'priority', new.priority,
-      'pending_deps', new.pending_deps, 'unique_key', new.unique_key, 'locks', new.lock_paths,
+      'pending_deps', new.pending_deps, 'unique_key', new.unique_key, 'locks', new.lock_paths, 'repository', new.repository,
       'run_after', new.run_after)),
     p_tenant_id => new.tenant_id);
   return null;

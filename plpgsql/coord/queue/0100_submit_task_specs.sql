@@ -146,12 +146,12 @@ begin
     from (select distinct d from jsonb_array_elements(coalesce(v_item -> 'depends_on', '[]')) as d) as dd;
 
     insert into coord.tasks (tenant_id, kind, payload, priority, pending_deps, run_after, max_attempts,
-                             required_trust, unique_key, lock_paths, submitted_by, submitted_at)
+                             required_trust, unique_key, lock_paths, repository, submitted_by, submitted_at)
     values (p_me.tenant_id, v_item ->> 'kind', v_item -> 'payload', coalesce((v_item ->> 'priority')::integer, 0),
             v_pending, coalesce((v_item ->> 'run_after')::timestamptz, v_now),
             coalesce((v_item ->> 'max_attempts')::integer, 3), coalesce((v_item ->> 'required_trust')::integer, 0),
             v_item ->> 'unique_key', array(select jsonb_array_elements_text(v_item -> 'locks')),
-            p_me.principal_id, v_now)
+            coalesce(p_me.repository, 'default'), p_me.principal_id, v_now)
     on conflict (tenant_id, kind, unique_key) where unique_key is not null and state in ('queued', 'claimed')
     do nothing
     returning id into v_id;

@@ -57,12 +57,12 @@ begin
       where l.id in (select x.id from coord.locks as x
                      where x.tenant_id = p_tenant_id and x.expires_at <= v_now
                      limit p_limit for update skip locked)
-      returning l.path, l.holder_id, l.mode, l.fence, l.expires_at
+      returning l.repository, l.path, l.holder_id, l.mode, l.fence, l.expires_at
     loop
       v_locks := v_locks + 1;
       perform audit.record('lock.expire', 'expired', 'path', v_row.path, 'lease ended without release',
         jsonb_build_object('holder_id', v_row.holder_id, 'mode', v_row.mode, 'fence', v_row.fence,
-                           'expired_at', v_row.expires_at),
+                           'expired_at', v_row.expires_at, 'repository', v_row.repository),
         p_system => true, p_tenant_id => p_tenant_id);
     end loop;
   end if;

@@ -1,7 +1,8 @@
 -- The claim: highest priority then oldest among ready tasks (queued, every dependency
 -- completed, run_after passed) of the given kinds whose required trust the claimant meets,
 -- within the claimant's concurrency limit, skipping rows other claimers hold. A task that
--- declares leases is claimed only if all of them are granted in the same transaction, and
+-- declares leases is claimed only if all of them are granted in the same transaction (in the
+-- repository the task was submitted in, whatever the claimant's), and
 -- only if the claimant may take them: the gate's decision for lock.acquire (scope, trust,
 -- allowed operations, max_lock_ttl against the claim's lease), taken at the first such task,
 -- and the profile's max_locks. A task whose leases are refused or busy is skipped and stays
@@ -70,7 +71,7 @@ begin
     v_ids := '{}';
     v_skipped_round := 0;
     for v_candidate in
-      select t.id, t.lock_paths
+      select t.id, t.lock_paths, t.repository
       from coord.tasks as t
       where t.tenant_id = p_me.tenant_id and t.state = 'queued' and t.pending_deps = 0
         and t.kind = any (p_kinds) and t.run_after <= v_now and t.required_trust <= v_trust
@@ -90,8 +91,8 @@ begin
         -- this claim was counted already.
         v_lease_decision := authz.gate('lock.acquire', 'task', v_candidate.id::text,
           jsonb_build_object('mode', 'exclusive', 'ttl', p_lease, 'task_id', v_candidate.id),
-          jsonb_build_object('paths', v_candidate.lock_paths, 'mode', 'exclusive', 'ttl', p_lease,
-                             'task_id', v_candidate.id),
+          jsonb_build_object('repository', v_candidate.repository, 'paths', v_candidate.lock_paths, 'mode', 'exclusive',
+                             'ttl', p_lease, 'task_id', v_candidate.id),
           p_within => 'task.claim');
         v_leases_allowed := v_lease_decision.allowed;
       end if;
@@ -100,7 +101,7 @@ begin
         v_skipped_round := v_skipped_round + 1;
         continue;
       end if;
-      v_limit := coord.locks_over_limit(p_me, v_candidate.lock_paths);
+      v_limit := coord.locks_over_limit(p_me, v_candidate.repository, v_candidate.lock_paths);
       if v_limit is not null then
         v_over := v_over || v_candidate.id;
         v_over_limit := coalesce(v_over_limit, v_limit);
@@ -108,13 +109,13 @@ begin
         perform audit.record('lock.acquire', 'at_limit', 'task', v_candidate.id::text,
           format('task %s needs %s more leases; you hold %s and your profile allows %s', v_candidate.id,
                  v_limit ->> 'needed', v_limit ->> 'held', v_limit ->> 'limit'),
-          jsonb_build_object('paths', v_candidate.lock_paths, 'mode', 'exclusive', 'ttl', p_lease,
-                             'task_id', v_candidate.id) || v_limit,
+          jsonb_build_object('repository', v_candidate.repository, 'paths', v_candidate.lock_paths, 'mode', 'exclusive',
+                             'ttl', p_lease, 'task_id', v_candidate.id) || v_limit,
           v_lease_decision, 'warning');
         continue;
       end if;
       begin
-        v_fences := coord.take_task_leases(p_me, v_candidate.id, v_candidate.lock_paths, p_lease, v_now,
+        v_fences := coord.take_task_leases(p_me, v_candidate.id, v_candidate.repository, v_candidate.lock_paths, p_lease, v_now,
                                            v_lease_decision);
         if v_fences is null then
           raise exception using errcode = 'CO900';
@@ -137,13 +138,14 @@ begin
               claimed_session_id = p_me.session_id, claimed_at = v_now, lease_expires_at = v_now + p_lease,
               attempts = t.attempts + 1, last_event = 'claimed'
           where t.id = any (v_ids)
-          returning t.id, t.kind, t.payload, t.priority, t.claim, t.attempts, t.max_attempts, t.lease_expires_at
+          returning t.id, t.kind, t.payload, t.priority, t.claim, t.attempts, t.max_attempts, t.lease_expires_at, t.repository
         )
         select r.*
         from claimed as c
         cross join lateral coord.claim_result('claimed', p_task_id => c.id, p_kind => c.kind::text, p_payload => c.payload,
           p_priority => c.priority, p_claim => c.claim, p_attempt => c.attempts, p_max_attempts => c.max_attempts,
-          p_lease_expires_at => c.lease_expires_at, p_locks => coalesce(v_leases -> c.id::text, '{}')) as r
+          p_lease_expires_at => c.lease_expires_at, p_locks => coalesce(v_leases -> c.id::text, '{}'),
+          p_repository => c.repository::text) as r
         order by c.priority desc, c.id;
       v_claimed := v_claimed + cardinality(v_ids);
     end if;

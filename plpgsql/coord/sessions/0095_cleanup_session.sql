@@ -27,7 +27,7 @@ begin
     perform pg_catalog.set_config('lock_timeout', '100ms', true);
   end if;
   begin
-  select s.id, s.agent_id, s.expires_at, s.ended_at into v_session
+  select s.id, s.agent_id, s.expires_at, s.ended_at, s.repository into v_session
   from coord.sessions as s
   where s.tenant_id = p_tenant_id and s.id = p_session_id
   for update;
@@ -50,9 +50,13 @@ begin
     where l.id in (select x.id from coord.locks as x
                    where x.tenant_id = p_tenant_id and x.session_id = p_session_id
                    order by x.id for update)
-    returning l.path
+    returning l.repository, l.path
   )
-  select coalesce(array_agg(path order by path), '{}') into v_paths from released;
+  -- Paths of the session's repository as they are; a claimed task's lease in another
+  -- repository as repository:path.
+  select coalesce(array_agg(case when r.repository = v_session.repository then r.path
+                                 else r.repository || ':' || r.path end order by r.repository, r.path), '{}')
+  into v_paths from released as r;
 
   for v_task in
     select t.id from coord.tasks as t
@@ -68,7 +72,8 @@ begin
     end if;
   end loop;
 
-  v_summary := jsonb_build_object('session_id', p_session_id, 'released_paths', to_jsonb(v_paths),
+  v_summary := jsonb_build_object('session_id', p_session_id, 'repository', v_session.repository,
+                                  'released_paths', to_jsonb(v_paths),
                                   'requeued_tasks', to_jsonb(v_requeued), 'dead_tasks', to_jsonb(v_dead));
   perform audit.record('session.' || case when p_reason = 'expired' then 'expire' else 'end' end, p_reason,
     'session', p_session_id::text,

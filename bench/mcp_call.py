@@ -1,0 +1,252 @@
+"""One MCP tool call (stdio and streamable HTTP) against the same call through the Python client.
+
+One invocation, one embedded server (durable commits), one agent session per workload, the
+same call in every workload: ``acquire_lock`` on a path the session already holds (a write
+transaction that verifies the token and the session, passes the policy gate, renews the lease
+and is audited). Workloads, run in interleaved rounds so machine noise hits each alike:
+
+* client     ``Client.call("acquire_lock", ...)`` in the session (x-coord-session)
+* mcp_stdio  the official ``mcp`` client's ``call_tool`` to a ``coord mcp`` subprocess over stdio
+* mcp_http   the same over streamable HTTP to a ``coord mcp --http`` subprocess (bearer token)
+
+Calls are sequential (one client). The MCP clients run on an asyncio loop in a second thread of
+this process; a call is handed to it and waited for (about 0.05 ms of the figure). CPU per call
+is this process's (the caller: Python client, or the official MCP client) and the MCP server
+process's (from /proc), not PostgreSQL's.
+
+Usage: bin/bench mcp_call [--calls 500] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from contextlib import AsyncExitStack, ExitStack
+from pathlib import Path
+from typing import Any
+
+import harness
+import httpx2
+from mcp.client.session import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
+from mcp.client.streamable_http import streamable_http_client
+
+from coordinator import admin
+from coordinator.client import Client
+from coordinator.server import free_port
+
+COORD = str(Path(sys.executable).parent / "coord")
+
+
+def args_for(agent: str) -> dict[str, str]:
+    return {"p_path": f"bench/{agent}.py", "p_ttl": "10 minutes"}
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_of(pid: int | None) -> float:
+    """CPU seconds (user + system) of a process, from /proc."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+class Loop:
+    """An asyncio loop on its own thread, for the MCP clients."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+
+
+class McpCaller:
+    """An MCP client session kept open across rounds by one task of the loop (anyio's contexts
+    are left in the task that entered them); ``call()`` hands it one tools/call."""
+
+    def __init__(self, loop: Loop, opener: Callable[[AsyncExitStack], Any], pid: Callable[[], int | None],
+                 arguments: dict[str, str]) -> None:
+        self.loop = loop
+        self.pid = pid
+        self.arguments = arguments
+        self.requests: asyncio.Queue[asyncio.Future[Any] | None] = loop.run(self._queue())
+        ready: asyncio.Future[None] = loop.run(self._future())
+        self.task = asyncio.run_coroutine_threadsafe(self._serve(opener, ready), loop.loop)
+        loop.run(self._wait(ready))
+
+    async def _queue(self) -> asyncio.Queue[Any]:
+        return asyncio.Queue()
+
+    async def _future(self) -> asyncio.Future[None]:
+        return asyncio.get_running_loop().create_future()
+
+    async def _wait(self, future: asyncio.Future[Any]) -> Any:
+        return await future
+
+    async def _serve(self, opener: Callable[[AsyncExitStack], Any], ready: asyncio.Future[None]) -> None:
+        try:
+            async with AsyncExitStack() as stack:
+                session: ClientSession = await opener(stack)
+                ready.set_result(None)
+                while (done := await self.requests.get()) is not None:
+                    try:
+                        done.set_result(await session.call_tool("acquire_lock", self.arguments))
+                    except Exception as exc:
+                        done.set_exception(exc)
+        except Exception as exc:
+            if not ready.done():
+                ready.set_exception(exc)
+            raise
+
+    async def _call(self) -> Any:
+        done = asyncio.get_running_loop().create_future()
+        await self.requests.put(done)
+        return await done
+
+    def call(self) -> None:
+        result = self.loop.run(self._call())
+        assert not result.is_error and result.structured_content["ok"], result
+
+    def close(self) -> None:
+        self.loop.run(self.requests.put(None))
+        self.task.result()
+
+
+def stdio_caller(loop: Loop, dsn: str, token: str) -> McpCaller:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COORD_")} | {"COORD_DSN": dsn,
+                                                                                 "COORD_TOKEN": token}
+    holder: dict[str, int] = {}
+
+    async def open_(stack: AsyncExitStack) -> ClientSession:
+        before = set(_children())
+        read, write = await stack.enter_async_context(stdio_client(
+            StdioServerParameters(command=COORD, args=["mcp"], env=env)))
+        session = await stack.enter_async_context(ClientSession(read, write))
+        await session.initialize()
+        holder["pid"] = next(iter(set(_children()) - before))
+        return session
+
+    caller = McpCaller(loop, open_, lambda: holder.get("pid"), args_for("stdio"))
+    return caller
+
+
+def _children() -> list[int]:
+    me = os.getpid()
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == me:
+                    out.append(int(entry.name))
+            except (OSError, IndexError):
+                continue
+    return out
+
+
+def http_caller(loop: Loop, url: str, token: str, pid: int) -> McpCaller:
+    async def open_(stack: AsyncExitStack) -> ClientSession:
+        http = await stack.enter_async_context(httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}))
+        streams = await stack.enter_async_context(streamable_http_client(url, http_client=http))
+        session = await stack.enter_async_context(ClientSession(streams[0], streams[1]))
+        await session.initialize()
+        return session
+
+    return McpCaller(loop, open_, lambda: pid, args_for("http"))
+
+
+def start_http(dsn: str, stack: ExitStack) -> tuple[str, int]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COORD_")} | {"COORD_DSN": dsn}
+    proc = subprocess.Popen([COORD, "mcp", "--http", f"127.0.0.1:{port}"], env=env, stderr=subprocess.DEVNULL)
+    stack.callback(proc.wait)
+    stack.callback(proc.terminate)
+    deadline = time.monotonic() + 60
+    while True:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return f"http://127.0.0.1:{port}/mcp", proc.pid
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError("coord mcp --http did not start")
+        time.sleep(0.05)
+
+
+def measure(call: Callable[[], None], pid: int | None, calls: int) -> tuple[list[float], tuple[float, float]]:
+    """Latencies (ms) of ``calls`` sequential calls, and CPU seconds per call of this process
+    and of the MCP server process."""
+    latencies = []
+    mine0, server0 = time.process_time(), _cpu_of(pid)
+    for _ in range(calls):
+        started = time.perf_counter()
+        call()
+        latencies.append((time.perf_counter() - started) * 1000)
+    return latencies, ((time.process_time() - mine0) / calls, (_cpu_of(pid) - server0) / calls)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    with harness.bench_server() as up, ExitStack() as stack:
+        assert up.dsn is not None
+        tokens = [admin.add_principal(up.admin_dsn, f"mcp-{i}", tenant="bench").token for i in range(3)]
+        client = stack.enter_context(Client(up.dsn, tokens[0]))
+        assert client.start_session("bench", [], "10 minutes").ok
+        stack.callback(client.end_session)
+        loop = Loop()
+        stack.callback(loop.close)
+        stdio = stdio_caller(loop, up.dsn, tokens[1])
+        stack.callback(stdio.close)
+        url, http_pid = start_http(up.dsn, stack)
+        http = http_caller(loop, url, tokens[2], http_pid)
+        stack.callback(http.close)
+
+        def client_call() -> None:
+            assert client.call("acquire_lock", args_for("client"))[0]["ok"]
+
+        workloads: dict[str, tuple[Callable[[], None], Callable[[], int | None]]] = {
+            "client": (client_call, lambda: None), "mcp_stdio": (stdio.call, stdio.pid),
+            "mcp_http": (http.call, http.pid)}
+        for call, _ in workloads.values():
+            for _ in range(50):  # warm up: caches, prepared statements, the server's tool list
+                call()
+        latencies: dict[str, list[float]] = {name: [] for name in workloads}
+        cpu: dict[str, list[tuple[float, float]]] = {name: [] for name in workloads}
+        for r in range(args.rounds):
+            for name, (call, pid) in workloads.items():
+                lat, per_call = measure(call, pid(), args.calls)
+                latencies[name].extend(lat)
+                cpu[name].append(per_call)
+                print(f"round {r + 1}/{args.rounds}  {name:<10} p50 {statistics.median(lat):.2f} ms",
+                      file=sys.stderr)
+        print(harness.header(up, args.rounds, 0).replace("x 0s per cell", f"x {args.calls} sequential calls"))
+        base = harness.percentile(latencies["client"], 50)
+        print("| workload | p50 ms | p99 ms | p50 vs client | CPU ms/call: caller | CPU ms/call: MCP server |")
+        print("|---|---|---|---|---|---|")
+        for name in workloads:
+            p50 = harness.percentile(latencies[name], 50)
+            p99 = harness.percentile(latencies[name], 99)
+            caller = statistics.median(c[0] for c in cpu[name]) * 1000
+            server = statistics.median(c[1] for c in cpu[name]) * 1000
+            server_cpu = "–" if name == "client" else f"{server:.2f}"
+            print(f"| {name} | {p50:.2f} | {p99:.2f} | {p50 / base:.2f}x | {caller:.2f} | {server_cpu} |")
+
+
+if __name__ == "__main__":
+    main()

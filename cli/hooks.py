@@ -1,0 +1,453 @@
+"""coord hook: adapters that let a coding agent's hooks ask the coordinator, failing safe.
+
+``coord hook claude-code`` reads one Claude Code hook event (JSON on stdin) and answers as
+Claude Code's hook contract says (docs/hooks.md cites it): a PreToolUse decision in
+``hookSpecificOutput.permissionDecision`` (deny / ask, with ``permissionDecisionReason``) and
+exit 0, ``additionalContext`` for SessionStart, exit 2 with the reason on stderr only where no
+JSON answer fits. Every decision is the database's (check_operation, acquire_lock,
+check_network); this module maps the event to the call and the result to the answer. When the
+coordinator cannot decide (server down, bad token, malformed event) the answer is the
+``--on-error`` decision (ask or deny), never a silent allow: Claude Code treats any other exit
+code as a non-blocking error and would run the tool.
+
+``coord hook install --client claude-code`` writes these hooks into ``.claude/settings.json``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fcntl
+import json
+import os
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+import psycopg
+
+from coordinator.client import Client
+from coordinator.errors import CoordError, from_psycopg
+from coordinator.workspace import repository_root, resolve_path
+
+from .context import Invocation, connection_options, root_option
+
+HOOK_COMMAND = "coord hook claude-code"
+FILE_TOOLS = {"Edit": "file_path", "Write": "file_path", "MultiEdit": "file_path", "NotebookEdit": "notebook_path"}
+GATED_TOOLS = ("Bash", *FILE_TOOLS, "WebFetch")
+HEARTBEAT_EVENTS = ("Stop", "SubagentStop", "UserPromptSubmit")
+DEFAULT_SESSION_TTL = "30 minutes"
+_CLAUDE_SESSION_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+
+
+# --- answers -------------------------------------------------------------------------------------
+
+@dataclass
+class Answer:
+    """What the hook prints and how it exits: JSON on stdout (or nothing) and exit 0, or a
+    message on stderr and exit 2 (blocking) or 1 (non-blocking, shown to the user)."""
+
+    output: dict[str, Any] | None = None
+    stderr: str | None = None
+    exit_code: int = 0
+
+    @property
+    def decision(self) -> str | None:
+        return ((self.output or {}).get("hookSpecificOutput") or {}).get("permissionDecision")
+
+
+def permission(decision: str, reason: str) -> Answer:
+    return Answer({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": decision,
+                                          "permissionDecisionReason": reason}})
+
+
+NO_OPINION = Answer()  # exit 0, no output: Claude Code's own permission rules decide
+
+
+class Refusal(Exception):
+    """The coordinator answered no: deny the tool call with this reason."""
+
+
+class CannotDecide(Exception):
+    """The coordinator could not answer: the --on-error decision applies."""
+
+
+# --- which coord session a Claude Code session is --------------------------------------------------
+
+def state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the hook remembers which coord session each Claude Code session is:
+    $XDG_STATE_HOME/coord/claude-code (default ~/.local/state/coord/claude-code). Per user and
+    machine, like the Claude Code sessions themselves; one small file per session."""
+    env = os.environ if environ is None else environ
+    base = Path(env["XDG_STATE_HOME"]) if env.get("XDG_STATE_HOME") else Path.home() / ".local" / "state"
+    return base / "coord" / "claude-code"
+
+
+@dataclass
+class SessionMap:
+    directory: Path = field(default_factory=state_dir)
+
+    def _file(self, claude_session: str) -> Path:
+        return self.directory / f"{claude_session}.json"
+
+    def get(self, claude_session: str) -> str | None:
+        try:
+            return str(json.loads(self._file(claude_session).read_text())["session_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, claude_session: str, session_id: str, cwd: str) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        target = self._file(claude_session)
+        temporary = target.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps({"session_id": session_id, "cwd": cwd}) + "\n")
+        os.chmod(temporary, 0o600)
+        os.replace(temporary, target)
+
+    def drop(self, claude_session: str) -> None:
+        self._file(claude_session).unlink(missing_ok=True)
+
+    @contextmanager
+    def exclusive(self, claude_session: str) -> Iterator[None]:
+        """Held while a session is looked up or started: Claude Code runs the hooks of parallel
+        tool calls at once, and two of them starting two coord sessions would make the second
+        one's edits busy against the first one's leases."""
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.directory / f"{claude_session}.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+# --- the adapter -------------------------------------------------------------------------------------
+
+@dataclass
+class ClaudeCodeHook:
+    invocation: Invocation
+    on_error: str = "ask"
+    session_ttl: str = DEFAULT_SESSION_TTL
+    repository: str | None = None  # the coord session's repository (None: the token's, else default)
+    sessions: SessionMap = field(default_factory=SessionMap)
+
+    def answer(self, raw: str) -> Answer:
+        try:
+            event = json.loads(raw)
+        except ValueError as exc:
+            return self.cannot_decide(None, f"the hook event is not JSON ({exc})")
+        if not isinstance(event, dict) or not isinstance(event.get("hook_event_name"), str):
+            return self.cannot_decide(None, "the hook event has no hook_event_name")
+        name = event["hook_event_name"]
+        if name not in ("PreToolUse", "SessionStart", "SessionEnd", *HEARTBEAT_EVENTS):
+            return NO_OPINION
+        if name == "PreToolUse" and event.get("tool_name") not in GATED_TOOLS:
+            return NO_OPINION  # not coordinated: no connection, no opinion
+        claude_session = event.get("session_id")
+        if not isinstance(claude_session, str) or not _CLAUDE_SESSION_ID.fullmatch(claude_session):
+            return self.cannot_decide(name, "the hook event has no valid session_id")
+        if not isinstance(event.get("cwd"), str) or not Path(event["cwd"]).is_absolute():
+            return self.cannot_decide(name, "the hook event has no absolute cwd")
+        try:
+            with self.invocation.client() as client:
+                return self.dispatch(client, name, event)
+        except Refusal as exc:  # only a tool call can be denied; other events report the refusal
+            return permission("deny", str(exc)) if name == "PreToolUse" else self.cannot_decide(name, str(exc))
+        except CannotDecide as exc:
+            return self.cannot_decide(name, str(exc))
+        except CoordError as exc:
+            return self.cannot_decide(name, _describe(exc))
+        except psycopg.Error as exc:
+            return self.cannot_decide(name, _describe(from_psycopg(exc)))
+        except Exception as exc:
+            return self.cannot_decide(name, f"{type(exc).__name__}: {exc}")
+
+    def cannot_decide(self, event: str | None, reason: str) -> Answer:
+        """The --on-error answer. PreToolUse (and an event too malformed to name, which is most
+        likely the PreToolUse the hook is wired for): ask or deny as JSON; with deny and no
+        event name, exit 2 (blocking for every event that can block). Other events cannot be
+        denied: the reason goes to stderr with exit 1 (shown to the user), or into the context
+        at SessionStart."""
+        text = f"coord could not decide: {reason} (coord hook --on-error {self.on_error})"
+        if event == "PreToolUse":
+            return permission(self.on_error, text)
+        if event is None:
+            if self.on_error == "deny":
+                return Answer(stderr=text, exit_code=2)
+            return permission("ask", text)
+        if event == "SessionStart":
+            return Answer({"hookSpecificOutput": {
+                "hookEventName": "SessionStart",
+                "additionalContext": f"Agent Coordinator is unavailable: {reason}. File edits, shell commands and "
+                                     f"web fetches will be {'denied' if self.on_error == 'deny' else 'asked about'} "
+                                     "until it is reachable."},
+                "systemMessage": text})
+        return Answer(stderr=text, exit_code=1)
+
+    def dispatch(self, client: Client, name: str, event: dict[str, Any]) -> Answer:
+        claude_session = event["session_id"]
+        if name == "SessionEnd":
+            return self.session_end(client, claude_session)
+        session_id = self.ensure_session(client, claude_session, event["cwd"])
+        if name == "SessionStart":
+            return self.session_start(client, session_id)
+        if name in HEARTBEAT_EVENTS:
+            return NO_OPINION  # ensure_session heartbeat it; Stop must not end it (docs/hooks.md)
+        tool, tool_input = event.get("tool_name"), event.get("tool_input")
+        if not isinstance(tool_input, dict):
+            raise CannotDecide(f"the {tool} event has no tool_input object")
+        if tool == "Bash":
+            return self.bash(client, tool_input)
+        if tool == "WebFetch":
+            return self.web_fetch(client, tool_input)
+        return self.file_edit(client, claude_session, event, str(tool))
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    def ensure_session(self, client: Client, claude_session: str, cwd: str) -> str:
+        """The coord session of this Claude Code session, heartbeat (which keeps its leases
+        alive); a new one when there is none yet or it has ended (missed heartbeats)."""
+        with self.sessions.exclusive(claude_session):
+            known = self.sessions.get(claude_session)
+            if known:
+                client.session_id = known
+                beat = client.heartbeat("working")
+                if beat.ok:
+                    return known
+                if beat.code != "session_ended":
+                    raise Refusal(f"coord refused the session heartbeat: {beat.code}: {beat.reason}")
+            return self.start_session(client, claude_session, cwd)
+
+    def start_session(self, client: Client, claude_session: str, cwd: str) -> str:
+        client.session_id = None
+        started = client.start_session("claude-code", ["claude-code"], self.session_ttl, self.repository)
+        if not started.ok or started.session_id is None:
+            raise Refusal(f"coord refused to start a session: {started.code}: {started.reason}")
+        self.sessions.put(claude_session, str(started.session_id), cwd)
+        return str(started.session_id)
+
+    def session_start(self, client: Client, session_id: str) -> Answer:
+        lines = [f"Agent Coordinator: this Claude Code session is coord session {session_id}. Editing a file takes "
+                 "a lease on it in this session (another agent editing it is denied until it is released); "
+                 "the leases are released when the session ends. Shell commands are checked against the "
+                 "guardrails, web fetches against the network rules."]
+        lines += _section("Latest handoff for you", _handoff_lines(client))
+        lines += _section("Your leases", [f"- {lock.path} ({lock.mode}, fence {lock.fence}, until "
+                                          f"{_when(lock.expires_at)})" for lock in client.my_locks()])
+        lines += _section("Ready tasks", _ready_task_lines(client))
+        return Answer({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": "\n".join(lines)}})
+
+    def session_end(self, client: Client, claude_session: str) -> Answer:
+        known = self.sessions.get(claude_session)
+        if not known:
+            return NO_OPINION
+        client.session_id = known
+        ended = client.end_session()
+        if not ended.ok and ended.code != "session_ended":
+            return Answer(stderr=f"coord could not end session {known}: {ended.code}: {ended.reason}", exit_code=1)
+        self.sessions.drop(claude_session)
+        (self.sessions.directory / f"{claude_session}.lock").unlink(missing_ok=True)
+        return NO_OPINION
+
+    # --- tools -----------------------------------------------------------------------------------
+
+    def bash(self, client: Client, tool_input: dict[str, Any]) -> Answer:
+        command = tool_input.get("command")
+        if not isinstance(command, str) or not command.strip():
+            raise CannotDecide("the Bash event has no command")
+        decision = client.check_operation("command", command)
+        if decision.ok:
+            return NO_OPINION
+        rules = ", ".join(f"{m['name']} ({m['severity']}, {m['category']})" for m in decision.matches or [])
+        reason = f"coord guardrail {rules or decision.code}: {decision.reason}"
+        if decision.code == "needs_approval":
+            return permission("ask", reason)
+        return permission("deny", reason)
+
+    def web_fetch(self, client: Client, tool_input: dict[str, Any]) -> Answer:
+        url = tool_input.get("url")
+        host = urlsplit(url).hostname if isinstance(url, str) else None
+        if not host:
+            raise CannotDecide(f"the WebFetch url {url!r} names no host")
+        decision = client.check_network(host)
+        if decision.ok:
+            return NO_OPINION
+        rule = f" (rule {decision.pattern}, {decision.decided_by})" if decision.pattern else \
+            f" ({decision.decided_by or decision.code})"
+        return permission("deny", f"coord network policy denies {decision.domain or host}{rule}: {decision.reason}")
+
+    def file_edit(self, client: Client, claude_session: str, event: dict[str, Any], tool: str) -> Answer:
+        key = FILE_TOOLS[tool]
+        path = event["tool_input"].get(key)
+        if not isinstance(path, str) or not path:
+            raise CannotDecide(f"the {tool} event has no tool_input.{key}")
+        cwd = Path(event["cwd"])
+        root = repository_root(cwd, self.invocation.root)
+        try:
+            relative = resolve_path(path, root, cwd)
+        except CoordError as exc:
+            if exc.code == "CO541":
+                raise Refusal(f"coord: {path} is outside the repository {root}: {tool} is denied there; "
+                              "coordinated edits stay inside the repository") from None
+            raise
+        result = client.acquire_lock(relative, reason=f"claude-code {tool}")
+        if result.code == "session_ended":  # ended under us (missed heartbeat): one new session, once
+            with self.sessions.exclusive(claude_session):
+                self.start_session(client, claude_session, event["cwd"])
+            result = client.acquire_lock(relative, reason=f"claude-code {tool}")
+        if result.ok:
+            return NO_OPINION
+        if result.code == "busy":
+            raise Refusal(f"coord: {relative} is leased by {result.holder_name} ({result.holder_mode} lease on "
+                          f"{result.holder_path}, expires {_when(result.holder_expires_at)}); wait for it to be "
+                          f"released, or ask {result.holder_name} to release it")
+        raise Refusal(f"coord refused the lease on {relative}: {result.code}: {result.reason}")
+
+
+def _describe(exc: CoordError) -> str:
+    return f"{exc.code} {exc.message}" + (f" ({exc.detail})" if exc.detail else "")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if moment else "unknown"
+
+
+def _section(title: str, lines: list[str]) -> list[str]:
+    return ["", f"{title}:", *(lines or ["- (none)"])]
+
+
+def _handoff_lines(client: Client) -> list[str]:
+    handoffs = client.read_handoff(for_me=True, limit=1)
+    if not handoffs:
+        return []
+    h = handoffs[0]
+    lines = [f"- from {h.author} at {_when(h.created_at)}: {h.summary}"]
+    for label, items in (("in progress", h.in_progress), ("next steps", h.next_steps),
+                         ("decisions", h.decisions), ("relevant files", h.relevant_files)):
+        if items:
+            lines.append(f"  {label}: " + "; ".join(items))
+    return lines
+
+
+def _ready_task_lines(client: Client) -> list[str]:
+    try:
+        tasks = client.list_tasks(state="queued", limit=20)
+    except CoordError as exc:  # a role that may not list tasks still gets the rest
+        return [f"- (cannot list: {exc.code} {exc.message})"]
+    return [f"- task {t.task_id} {t.kind} (priority {t.priority})" for t in tasks if not t.pending_deps][:10]
+
+
+# --- installing the hooks -------------------------------------------------------------------------
+
+def claude_code_settings_path(root: Path, scope: str) -> Path:
+    if scope == "user":
+        return Path.home() / ".claude" / "settings.json"
+    return Path(root) / ".claude" / "settings.json"
+
+
+def claude_code_hooks(command: str = HOOK_COMMAND) -> dict[str, list[dict[str, Any]]]:
+    """The hooks block: PreToolUse on the tools coord decides about, session start and end,
+    and the events that heartbeat the session between tool calls."""
+    hook = [{"type": "command", "command": command, "timeout": 30}]
+    hooks: dict[str, list[dict[str, Any]]] = {"PreToolUse": [{"matcher": "|".join(GATED_TOOLS), "hooks": hook}]}
+    for event in ("SessionStart", "SessionEnd", *HEARTBEAT_EVENTS):
+        hooks[event] = [{"hooks": hook}]
+    return hooks
+
+
+def _ours(entry: Any) -> bool:
+    return isinstance(entry, dict) and any(
+        isinstance(h, dict) and str(h.get("command", "")).startswith(HOOK_COMMAND) for h in entry.get("hooks") or [])
+
+
+def install_claude_code_hooks(root: Path, scope: str = "project", dry_run: bool = False) -> str:
+    """Write coord's hooks into Claude Code's settings.json (project: ROOT/.claude/settings.json,
+    user: ~/.claude/settings.json), keeping every other key and hook; our entries (those running
+    ``coord hook claude-code``) are replaced, so running it again changes nothing. Returns the
+    unified diff ('' when nothing changes); with dry_run nothing is written."""
+    if scope not in ("project", "user"):
+        raise ValueError(f"scope is project or user, not {scope!r}")
+    path = claude_code_settings_path(root, scope)
+    before = path.read_text() if path.exists() else ""
+    try:
+        settings = json.loads(before) if before.strip() else {}
+    except ValueError as exc:
+        raise click.ClickException(f"{path} is not JSON ({exc}); fix or move it, then install again") from None
+    if not isinstance(settings, dict) or not isinstance(settings.get("hooks", {}), dict):
+        raise click.ClickException(f"{path}: expected an object with a hooks object")
+    hooks = settings.setdefault("hooks", {})
+    for event, entries in claude_code_hooks().items():
+        kept = [e for e in hooks.get(event) or [] if not _ours(e)]
+        hooks[event] = kept + entries
+    after = json.dumps(settings, indent=2) + "\n"
+    if after == before:
+        return ""
+    diff = "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        fromfile=f"a/{path}" if before else "/dev/null", tofile=f"b/{path}"))
+    if not dry_run:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(after)
+    return diff
+
+
+# --- commands ----------------------------------------------------------------------------------------
+
+@click.group()
+def hook() -> None:
+    """Hook adapters for coding agents: each answers its client's hook contract and fails safe.
+
+    `coord hook install --client claude-code` wires `coord hook claude-code` into
+    .claude/settings.json; see docs/hooks.md for what each event does.
+    """
+
+
+@hook.command("claude-code")
+@click.option("--on-error", type=click.Choice(["ask", "deny"]), default="ask", show_default=True,
+              help="The decision when coord cannot decide (server unreachable, bad token, malformed event).")
+@click.option("--ttl", default=DEFAULT_SESSION_TTL, show_default=True,
+              help="The coord session's heartbeat deadline (1 s to 1 h); every hook event heartbeats it.")
+@click.option("--repository", envvar="COORD_REPOSITORY",
+              help="Repository the session's leases are kept in (default: the token's, else default) "
+                   "[env COORD_REPOSITORY].")
+@root_option
+@connection_options
+def hook_claude_code(on_error: str, ttl: str, repository: str | None, root: Path | None, data_dir: Path | None,
+                     dsn: str | None, token: str | None, session: str | None) -> None:
+    """Answer one Claude Code hook event read from stdin (PreToolUse, SessionStart, SessionEnd,
+    Stop, SubagentStop, UserPromptSubmit) as Claude Code's hook contract says. Each Claude Code
+    session is its own coord session (--session and COORD_SESSION are not used); see
+    docs/hooks.md."""
+    del session  # the Claude Code session names the coord session
+    invocation = Invocation(data_dir=data_dir, dsn=dsn, token=token, root=root)
+    answer = ClaudeCodeHook(invocation, on_error, ttl, repository).answer(sys.stdin.read())
+    if answer.output is not None:
+        click.echo(json.dumps(answer.output))
+    if answer.stderr:
+        click.echo(answer.stderr, err=True)
+    sys.exit(answer.exit_code)
+
+
+@hook.command("install")
+@click.option("--client", "client_name", type=click.Choice(["claude-code"]), required=True)
+@click.option("--scope", type=click.Choice(["project", "user"]), default="project", show_default=True,
+              help="project: .claude/settings.json of the repository; user: ~/.claude/settings.json.")
+@click.option("--dry-run", is_flag=True, help="Show the diff, write nothing.")
+@root_option
+def hook_install(client_name: str, scope: str, dry_run: bool, root: Path | None) -> None:
+    """Add coord's hooks to the client's settings, keeping everything else; prints the diff.
+    Running it again changes nothing."""
+    try:
+        top = repository_root(Path.cwd(), root) if scope == "project" else Path.cwd()
+    except CoordError as exc:
+        raise click.ClickException(str(exc)) from None
+    diff = install_claude_code_hooks(top, scope, dry_run)
+    click.echo(diff or f"{claude_code_settings_path(top, scope)} already has coord's hooks", nl=not diff)
+
+
+COMMANDS = [hook]

@@ -1,0 +1,779 @@
+"""``coord mcp``: the api as an MCP server (the official ``mcp`` SDK), one coord session per connection.
+
+Nothing is decided here. Tools are read from the catalog when a caller first lists them: one
+tool per ``api`` function the caller's role may execute (``has_function_privilege``), with the
+function's ``COMMENT ON`` as description, its arguments as the input JSON Schema and its result
+type as the output schema (sql.MCP_TOOLS states what is left out and why). A call is sent
+exactly as the Python client sends it (``coordinator.client``: PostgREST's transaction shape,
+``x-coord-token`` and ``x-coord-session``), so the database authenticates, authorizes, audits
+and answers; an outcome (granted, busy, denied, ...) is a normal structured result, a registered
+error an MCP tool error (``isError``) carrying its code, message and hint.
+
+Sessions: each MCP connection is one coord session. stdio serves one connection per process:
+the session starts when the client initializes, is heartbeated in the background at a third of
+its ttl, and ends when stdin closes (its leases released, its claims requeued). Over streamable
+HTTP every request carries ``Authorization: Bearer <token>`` (a token the database does not
+know gets 401; the gate reuses a yes for VERIFIED_FOR seconds, and every tool call is verified
+by the database anyway); a session is started for each (MCP session id, token) on its first
+request, ended by the client's DELETE or when it stays idle, over a shared connection pool. If the
+process dies, nothing ends the session: it expires after its ttl and the database's own cleanup
+releases and requeues what it held.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import anyio
+import anyio.to_thread
+import mcp_types as types
+import psycopg
+from mcp.server.lowlevel import Server
+from psycopg.rows import dict_row
+
+from . import adapt, sql
+from .client import Client, FunctionSignature, load_signatures, to_json_value
+from .errors import CoordError, from_psycopg, registered
+from .workspace import resolve_path, resolve_paths
+
+log = logging.getLogger("coord.mcp")
+
+SERVER_NAME = "agent-coordinator"
+AGENT_TYPE = "mcp"
+DEFAULT_TTL = timedelta(seconds=60)
+IDLE_TIMEOUT = 30 * 60.0  # an HTTP connection unused this long is ended (seconds)
+VERIFIED_FOR = 2.0  # seconds the HTTP gate trusts its last check of a bearer token (tool calls check anew)
+
+# destructiveHint: a tool that can answer an outcome that takes something away (a lease, a
+# token, a task, a rule, a profile). The MCP server's database role cannot read
+# coord.outcome_registry, so the functions that return each such code are mirrored here;
+# tests/test_mcp.py fails when they drift from the registry.
+DESTRUCTIVE_OUTCOMES: dict[str, frozenset[str]] = {
+    "released": frozenset({"release_lock"}),
+    "revoked": frozenset({"revoke_token"}),
+    "cancelled": frozenset({"cancel_task"}),
+    "deleted": frozenset({"delete_profile"}),
+    "removed": frozenset({"remove_network_rule"}),
+    "pruned": frozenset({"prune_tasks"}),
+    "disabled": frozenset({"set_guardrail_enabled"}),
+    "failed": frozenset({"fail_task"}),
+    "dead": frozenset({"fail_task"}),
+    "ended": frozenset({"end_session"}),
+}
+DESTRUCTIVE_FUNCTIONS = frozenset().union(*DESTRUCTIVE_OUTCOMES.values())
+
+# --- JSON Schema from PostgreSQL types -------------------------------------------------------------
+
+_SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "text": {"type": "string"},
+    "boolean": {"type": "boolean"},
+    "smallint": {"type": "integer"},
+    "integer": {"type": "integer"},
+    "bigint": {"type": "integer"},
+    "numeric": {"type": "number"},
+    "double precision": {"type": "number"},
+    "real": {"type": "number"},
+    "uuid": {"type": "string", "format": "uuid"},
+    "date": {"type": "string", "format": "date"},
+    "timestamp with time zone": {"type": "string", "format": "date-time"},
+    "interval": {"type": "string", "format": "duration",
+                 "description": "a PostgreSQL interval, e.g. '5 minutes', '90 seconds' or 'PT5M'"},
+    "jsonb": {"type": "object"},
+    "json": {"type": "object"},
+    "inet": {"type": "string"},
+}
+
+
+def json_schema(pg_type: str, *, nullable: bool = False) -> dict[str, Any]:
+    """The JSON Schema of a PostgreSQL type: intervals and timestamps as strings with their
+    format, uuid with its format, jsonb as an object (any JSON in results), arrays of their
+    element; a type without a mapping accepts any JSON. Result columns are nullable: the
+    catalog records no NOT NULL for composite attributes."""
+    if pg_type.endswith("[]"):
+        schema: dict[str, Any] = {"type": "array", "items": json_schema(pg_type[:-2])}
+    elif pg_type in ("jsonb", "json") and nullable:
+        return {}  # a result's JSON value may be any JSON
+    else:
+        schema = dict(_SCALAR_SCHEMAS.get(pg_type, {}))
+    if nullable and "type" in schema:
+        schema["type"] = [schema["type"], "null"]
+    return schema
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One api function as a tool."""
+
+    signature: FunctionSignature
+    read_only: bool
+    destructive: bool
+    columns: tuple[tuple[str, str], ...]
+
+    @property
+    def name(self) -> str:
+        return self.signature.name
+
+    def input_schema(self) -> dict[str, Any]:
+        sig = self.signature
+        properties = {name: json_schema(pg_type) for name, pg_type in zip(sig.arg_names, sig.arg_types, strict=True)}
+        for name in sig.arg_names[len(sig.required):]:
+            properties[name] = {**properties[name], "description": "optional: the function's default applies"}
+        return {"type": "object", "properties": properties, "required": list(sig.required),
+                "additionalProperties": False}
+
+    def row_schema(self) -> dict[str, Any]:
+        return {"type": "object", "properties": {name: json_schema(t, nullable=True) for name, t in self.columns}}
+
+    def output_schema(self) -> dict[str, Any]:
+        if self.signature.returns_set:
+            return {"type": "object", "properties": {"rows": {"type": "array", "items": self.row_schema()}},
+                    "required": ["rows"]}
+        return self.row_schema()
+
+    def tool(self) -> types.Tool:
+        return types.Tool(
+            name=self.name, description=self.signature.comment or None, input_schema=self.input_schema(),
+            output_schema=self.output_schema(),
+            annotations=types.ToolAnnotations(read_only_hint=self.read_only,
+                                              destructive_hint=False if self.read_only else self.destructive,
+                                              open_world_hint=False))
+
+
+def load_tools(conn: psycopg.Connection, role: str) -> dict[str, ToolSpec]:
+    """The tools of a database role (coord_agent, coord_operator, coord_auditor), from the catalog."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(sql.MCP_TOOLS, {"role": role}).fetchall()
+    tools = {}
+    for row in rows:
+        signature = FunctionSignature(
+            name=row["name"], arg_names=tuple(row["arg_names"]), arg_types=tuple(row["arg_types"]),
+            n_defaults=row["n_defaults"], volatile=not row["read_only"], returns_set=row["returns_set"],
+            return_type=row["return_type"], comment=row["comment"])
+        destructive = not row["read_only"] and row["name"] in DESTRUCTIVE_FUNCTIONS
+        tools[row["name"]] = ToolSpec(signature, row["read_only"], destructive,
+                                      tuple(zip(row["column_names"], row["column_types"], strict=True)))
+    return tools
+
+
+def database_role(request_role: str) -> str:
+    return f"coord_{request_role}"
+
+
+# --- connections: one for stdio, a pool for HTTP ------------------------------------------------------
+
+class Connections:
+    """Where calls run: ``borrow()`` lends an autocommit connection with the client's loaders."""
+
+    def __init__(self, dsn: str, *, pool_size: int | None = None) -> None:
+        self.dsn = dsn
+        self._pool: Any = None
+        self._conn: psycopg.Connection | None = None
+        self._lock = threading.Lock()
+        if pool_size:
+            from psycopg_pool import ConnectionPool
+
+            self._pool = ConnectionPool(dsn, min_size=1, max_size=pool_size, open=True,
+                                        kwargs={"autocommit": True, "application_name": "coord-mcp"},
+                                        configure=adapt.install)
+        self.signatures: dict[str, FunctionSignature] = {}
+        self.queries: dict[tuple[str, tuple[str, ...]], str] = {}
+        self.tools_by_role: dict[str, dict[str, ToolSpec]] = {}
+
+    def _connect(self) -> psycopg.Connection:
+        try:
+            conn = psycopg.connect(self.dsn, autocommit=True, application_name="coord-mcp")
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+        adapt.install(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def borrow(self) -> Iterator[psycopg.Connection]:
+        if self._pool is not None:
+            with self._pool.connection() as conn:
+                yield conn
+            return
+        with self._lock:  # one connection: calls (and heartbeats) take turns
+            if self._conn is None or self._conn.closed:
+                self._conn = self._connect()
+            yield self._conn
+
+    def client(self, conn: psycopg.Connection, token: str, session_id: UUID | None = None) -> Client:
+        """A client on a borrowed connection that shares the catalog and rendered queries."""
+        client = Client(connection=conn, token=token, session_id=session_id)
+        if not self.signatures:
+            self.signatures.update(load_signatures(conn))
+        client._signatures = self.signatures
+        client._queries = self.queries
+        return client
+
+    def tools(self, conn: psycopg.Connection, request_role: str) -> dict[str, ToolSpec]:
+        role = database_role(request_role)
+        if role not in self.tools_by_role:
+            self.tools_by_role[role] = load_tools(conn, role)
+        return self.tools_by_role[role]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        if self._conn is not None:
+            self._conn.close()
+
+
+# --- a coord session per MCP connection -------------------------------------------------------
+
+@dataclass
+class CoordSession:
+    """One MCP connection's principal and coord session."""
+
+    token: str
+    role: str
+    principal: str
+    session_id: UUID | None = None
+    ttl: timedelta = DEFAULT_TTL
+    last_used: float = field(default_factory=time.monotonic)
+    ended: bool = False
+
+
+class Coordinator:
+    """The MCP server's side of the database: sessions, tools, calls. Synchronous (psycopg);
+    the MCP handlers run it on worker threads."""
+
+    def __init__(self, connections: Connections, *, ttl: timedelta = DEFAULT_TTL, agent_type: str = AGENT_TYPE,
+                 capabilities: Sequence[str] = (), heartbeats: Connections | None = None,
+                 root: Path | None = None) -> None:
+        self.connections = connections
+        # stdio: the repository the agent works in; its paths are mapped to it like the CLI's.
+        self.root = root
+        # Heartbeats get a connection of their own where calls take turns on one, so a slow call
+        # does not hold them up in Python. (In the database, acquire_lock holds a share lock on
+        # its session's row while it waits, up to p_wait: a heartbeat waits for it there.)
+        self.heartbeats = heartbeats or connections
+        self.ttl = ttl
+        self.agent_type = agent_type
+        self.capabilities = list(capabilities)
+        self._sessions: dict[tuple[str, str], CoordSession] = {}
+        self._lock = threading.Lock()
+
+    # identity and sessions
+
+    def authenticate(self, token: str) -> CoordSession | None:
+        """The principal of a token (None: bad, revoked or expired), as the database says."""
+        with self.connections.borrow() as conn:
+            try:
+                info = self.connections.client(conn, token).authenticate()
+            except CoordError:
+                return None
+        if info is None or info.role is None:
+            return None
+        return CoordSession(token=token, role=info.role, principal=info.name or str(info.principal_id), ttl=self.ttl)
+
+    def start(self, session: CoordSession) -> dict[str, Any]:
+        with self.connections.borrow() as conn:
+            result = self.connections.client(conn, session.token).start_session(
+                self.agent_type, self.capabilities, session.ttl)
+        if result.ok:
+            session.session_id = result.session_id
+        else:
+            log.warning("coord session not started: %s %s", result.code, result.reason)
+        return to_json_value(dict(vars(result)))
+
+    def heartbeat(self, session: CoordSession) -> str:
+        if session.session_id is None or session.ended:
+            return "none"
+        with self.heartbeats.borrow() as conn:
+            result = self.heartbeats.client(conn, session.token, session.session_id).heartbeat("working")
+        if result.code == "session_ended":
+            session.ended = True
+        return result.code
+
+    def end(self, session: CoordSession) -> str | None:
+        if session.session_id is None or session.ended:
+            return None
+        session.ended = True
+        with self.connections.borrow() as conn:
+            return self.connections.client(conn, session.token, session.session_id).end_session().code
+
+    def session_for(self, key: str, token: str) -> CoordSession | None:
+        """The session of (connection key, token), started on first use; None for a bad token."""
+        index = (key, hashlib.sha256(token.encode()).hexdigest())
+        with self._lock:
+            session = self._sessions.get(index)
+            if session is not None and session.ended:
+                # It missed its heartbeat (the machine slept, the database was away): a
+                # session that is over stays over, so the connection starts a new one.
+                del self._sessions[index]
+                session = None
+        if session is not None:
+            session.last_used = time.monotonic()
+            return session
+        session = self.authenticate(token)
+        if session is None:
+            return None
+        self.start(session)
+        with self._lock:
+            session = self._sessions.setdefault(index, session)
+        return session
+
+    def drop(self, key: str, token: str) -> CoordSession | None:
+        """End the session of (connection key, token): the client closed the connection."""
+        with self._lock:
+            session = self._sessions.pop((key, hashlib.sha256(token.encode()).hexdigest()), None)
+        if session is not None:
+            self._end_quietly(session)
+        return session
+
+    def _end_quietly(self, session: CoordSession) -> None:
+        try:
+            self.end(session)
+        except (CoordError, psycopg.Error) as exc:
+            log.warning("ending coord session %s: %s", session.session_id, exc)
+
+    def end_all(self) -> None:
+        with self._lock:
+            gone = list(self._sessions.values())
+            self._sessions.clear()
+        for session in gone:
+            self._end_quietly(session)
+
+    def beat_all(self, idle_timeout: float | None) -> None:
+        """Heartbeat every live session; end those idle longer than idle_timeout."""
+        now = time.monotonic()
+        with self._lock:
+            live = list(self._sessions.items())
+        for index, session in live:
+            if idle_timeout is not None and now - session.last_used > idle_timeout:
+                with self._lock:
+                    self._sessions.pop(index, None)
+                self._end_quietly(session)
+                continue
+            try:
+                self.heartbeat(session)
+            except (CoordError, psycopg.Error) as exc:
+                log.warning("heartbeat of coord session %s: %s", session.session_id, exc)
+
+    def close(self) -> None:
+        self.connections.close()
+        if self.heartbeats is not self.connections:
+            self.heartbeats.close()
+
+    # tools
+
+    def tools(self, session: CoordSession) -> dict[str, ToolSpec]:
+        with self.connections.borrow() as conn:
+            return self.connections.tools(conn, session.role)
+
+    def call(self, session: CoordSession, name: str, arguments: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+        """api.<name> in the session; raises CoordError for a registered error."""
+        arguments = self.repository_paths(dict(arguments or {}))
+        with self.connections.borrow() as conn:
+            client = self.connections.client(conn, session.token, session.session_id)
+            return client.call(name, arguments)
+
+    def repository_paths(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """p_path and p_paths, absolute or relative to where the server runs, as the
+        repository-relative paths the api expects (CO541 outside the repository)."""
+        if self.root is None:
+            return arguments
+        if isinstance(arguments.get("p_path"), str):
+            arguments["p_path"] = resolve_path(arguments["p_path"], self.root)
+        if isinstance(arguments.get("p_paths"), list) and all(isinstance(p, str) for p in arguments["p_paths"]):
+            arguments["p_paths"] = resolve_paths(arguments["p_paths"], self.root)
+        return arguments
+
+
+# --- results as MCP ----------------------------------------------------------------------------------
+
+def _jsonable(value: Any) -> Any:
+    """Result values as JSON: timestamps ISO 8601, intervals 'N seconds', UUIDs as text."""
+    return to_json_value(value)
+
+
+def tool_result(spec: ToolSpec, rows: list[dict[str, Any]]) -> types.CallToolResult:
+    """An answer of the database: one row (a result, outcome codes included) or {"rows": [...]}."""
+    rows = [_jsonable(row) for row in rows]
+    structured: dict[str, Any] = {"rows": rows} if spec.signature.returns_set else (rows[0] if rows else {})
+    return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(structured, default=str))],
+                                structured_content=structured)
+
+
+def error_result(exc: CoordError) -> types.CallToolResult:
+    """A registered error: isError, with code, message, detail and hint (text and _meta)."""
+    body = exc.to_dict()
+    return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(body))],
+                                is_error=True, _meta={"coord/error": body})
+
+
+# --- resources and prompts ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    uri: str
+    name: str
+    description: str
+    function: str  # the api function that answers it (listed only if the role may call it)
+    arguments: Callable[[Coordinator], Sequence[dict[str, Any]]]
+
+
+RESOURCES = (
+    ResourceSpec("coord://leases/mine", "my-leases", "The leases you hold (api.my_locks).", "my_locks",
+                 lambda c: [{}]),
+    ResourceSpec("coord://tasks/ready", "ready-tasks",
+                 "Queued tasks of the kinds this server was started for (--kind; all kinds if none), "
+                 "from api.list_tasks.", "list_tasks",
+                 lambda c: [{"p_state": "queued", "p_kind": k} for k in c.capabilities] or [{"p_state": "queued"}]),
+    ResourceSpec("coord://handoffs/latest", "latest-handoff",
+                 "The latest handoff addressed to you or left by you for yourself (api.read_handoff).",
+                 "read_handoff", lambda c: [{"p_for_me": True, "p_limit": 1}]),
+    ResourceSpec("coord://audit/recent", "recent-audit",
+                 "The 50 most recent audit events of the tenant, for operators and auditors (api.query_audit).",
+                 "query_audit", lambda c: [{"p_limit": 50}]),
+)
+
+def _kinds(text: str | None) -> str:
+    return json.dumps([k.strip() for k in text.split(",") if k.strip()]) if text else "the kinds you work on"
+
+
+PROMPTS = {
+    "coordinate-file-edit": (
+        "Edit a file without stepping on another agent: take its lease, edit, release it.",
+        [types.PromptArgument(name="path", description="the file (relative to the repository root)", required=True)],
+        lambda args: (
+            f"Before editing {args.get('path', 'the file')}, call the acquire_lock tool with p_path set to it "
+            "(p_ttl '10 minutes'). If the result's code is granted or renewed, keep its fence, make the edit, then "
+            "call release_lock with p_path and that fence. If the code is busy, do not edit: holder_name and "
+            "expires_at say who holds it and until when; work on something else or retry with p_wait. If the "
+            "code is denied, details.rule names the policy rule; do not edit the file."),
+    ),
+    "start-work-session": (
+        "Start working: read your handoff, see your leases and the ready work, then claim a task.",
+        [types.PromptArgument(name="kinds", description="task kinds you work on, comma-separated", required=False)],
+        lambda args: (
+            "This MCP connection is your coord session (heartbeated for you; ended when you disconnect). "
+            "1. Read the resource coord://handoffs/latest and follow what the last session left you. "
+            "2. Read coord://leases/mine: release what you no longer need (release_lock). "
+            f"3. Claim work with claim_task (p_kinds {_kinds(args.get('kinds'))}); "
+            "an empty result means no ready work. 4. Before you stop, write a handoff (write_handoff) for the "
+            "next session."),
+    ),
+}
+
+
+# --- the MCP server -------------------------------------------------------------------------------------
+
+def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSession]) -> Server:
+    """The low-level MCP server; ``session_of(ctx)`` names the coord session of a request."""
+
+    async def run(fn: Callable[[], Any]) -> Any:
+        return await anyio.to_thread.run_sync(fn)
+
+    async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
+        session = await run(lambda: session_of(ctx))
+        tools = await run(lambda: coordinator.tools(session))
+        return types.ListToolsResult(tools=[spec.tool() for spec in tools.values()])
+
+    def call_in_thread(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        # One worker-thread hop per call: the session, the tool and the database call together.
+        try:
+            session = session_of(ctx)
+            spec = coordinator.tools(session).get(params.name)
+            if spec is None:
+                # Not a tool of this role: the database says why (42883 unknown, 42501 not yours).
+                known = coordinator.connections.signatures.get(params.name)
+                if known is None:
+                    raise registered("42883", f"no tool {params.name}",
+                                     hint="list the tools; each is an api function your role may call")
+                spec = ToolSpec(known, not known.volatile, False, ())
+            return tool_result(spec, coordinator.call(session, params.name, params.arguments))
+        except CoordError as exc:
+            return error_result(exc)
+
+    async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        return await run(lambda: call_in_thread(ctx, params))
+
+    async def list_resources(ctx: Any, params: Any) -> types.ListResourcesResult:
+        session = await run(lambda: session_of(ctx))
+        tools = await run(lambda: coordinator.tools(session))
+        return types.ListResourcesResult(resources=[
+            types.Resource(uri=r.uri, name=r.name, description=r.description, mime_type="application/json")
+            for r in RESOURCES if r.function in tools])
+
+    async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
+        session = await run(lambda: session_of(ctx))
+        spec = next((r for r in RESOURCES if r.uri == str(params.uri)), None)
+        if spec is None:
+            raise registered("42883", f"no resource {params.uri}")
+
+        def read() -> list[dict[str, Any]]:
+            rows: list[dict[str, Any]] = []
+            for arguments in spec.arguments(coordinator):
+                rows.extend(coordinator.call(session, spec.function, arguments))
+            return rows
+
+        rows = await run(read)
+        text = json.dumps([_jsonable(r) for r in rows], default=str)
+        return types.ReadResourceResult(contents=[
+            types.TextResourceContents(uri=spec.uri, mime_type="application/json", text=text)])
+
+    async def list_prompts(ctx: Any, params: Any) -> types.ListPromptsResult:
+        return types.ListPromptsResult(prompts=[
+            types.Prompt(name=name, description=description, arguments=arguments)
+            for name, (description, arguments, _) in PROMPTS.items()])
+
+    async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
+        if params.name not in PROMPTS:
+            raise registered("42883", f"no prompt {params.name}")
+        description, _, render = PROMPTS[params.name]
+        text = render(dict(params.arguments or {}))
+        return types.GetPromptResult(description=description, messages=[
+            types.PromptMessage(role="user", content=types.TextContent(type="text", text=text))])
+
+    return Server(SERVER_NAME, version="0.1.0",
+                  instructions="Agent Coordinator: leases, tasks, guardrails and audit in PostgreSQL. "
+                               "This connection is one coord session; every tool call runs in it.",
+                  on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
+                  on_read_resource=read_resource, on_list_prompts=list_prompts, on_get_prompt=get_prompt)
+
+
+# --- transports ---------------------------------------------------------------------------------------
+
+async def _heartbeats(coordinator: Coordinator, interval: float, idle_timeout: float | None) -> None:
+    while True:
+        await anyio.sleep(interval)
+        await anyio.to_thread.run_sync(lambda: coordinator.beat_all(idle_timeout))
+
+
+def heartbeat_interval(ttl: timedelta) -> float:
+    return max(ttl.total_seconds() / 3, 0.5)
+
+
+def stdio_server_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL,
+                     kinds: Sequence[str] = (), root: Path | None = None) -> tuple[Server, Coordinator]:
+    """The server of one stdio connection: its coord session starts with the client's first
+    request (initialize) and ends with ``coordinator.end_all()`` when the connection closes."""
+    connections = Connections(dsn)
+    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, heartbeats=Connections(dsn), root=root)
+    if coordinator.authenticate(token) is None:
+        coordinator.close()
+        raise registered("PT401", "the token names no principal", hint="check COORD_TOKEN (coord agent add prints one)")
+
+    def session_of(_ctx: Any) -> CoordSession:
+        session = coordinator.session_for("stdio", token)
+        if session is None:
+            raise registered("PT401", "the token names no principal")
+        return session
+
+    server = build_server(coordinator, session_of)
+
+    async def start_on_initialize(ctx: Any, call_next: Any) -> Any:
+        # The session starts with the handshake (a client of the stateless protocol era, which
+        # sends no initialize, starts it with its first request instead).
+        if ctx.method == "initialize":
+            await anyio.to_thread.run_sync(lambda: session_of(ctx))
+        return await call_next(ctx)
+
+    server.middleware.append(start_on_initialize)
+    return server, coordinator
+
+
+async def run_connection(server: Server, coordinator: Coordinator, read_stream: Any, write_stream: Any) -> None:
+    """Serve one connection with heartbeats; end its session when it closes."""
+    try:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_heartbeats, coordinator, heartbeat_interval(coordinator.ttl), None)
+            await server.run(read_stream, write_stream, server.create_initialization_options())
+            tasks.cancel_scope.cancel()
+    finally:
+        await anyio.to_thread.run_sync(coordinator.end_all)
+
+
+class _PipeLines:
+    """stdin as lines read by the event loop itself (the SDK's default reads every line, and
+    writes every message, on a worker thread: three thread hops per call)."""
+
+    def __init__(self, reader: asyncio.StreamReader) -> None:
+        self.reader = reader
+
+    def __aiter__(self) -> _PipeLines:
+        return self
+
+    async def __anext__(self) -> str:
+        line = await self.reader.readline()
+        if not line:
+            raise StopAsyncIteration
+        return line.decode("utf-8", errors="replace")
+
+
+class _PipeWriter:
+    """stdout written by the event loop, flushed with the transport's flow control."""
+
+    def __init__(self, writer: asyncio.StreamWriter) -> None:
+        self.writer = writer
+
+    async def write(self, text: str) -> None:
+        self.writer.write(text.encode("utf-8"))
+
+    async def flush(self) -> None:
+        await self.writer.drain()
+
+
+async def _stdio_pipes() -> tuple[_PipeLines, _PipeWriter]:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=64 * 1024 * 1024)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(os.dup(0), "rb"))
+    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin,
+                                                        os.fdopen(os.dup(1), "wb"))
+    return _PipeLines(reader), _PipeWriter(asyncio.StreamWriter(transport, protocol, None, loop))
+
+
+def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
+                root: Path | None = None) -> None:
+    """One connection on stdin/stdout, until stdin closes."""
+    from mcp.server.stdio import stdio_server
+
+    server, coordinator = stdio_server_for(dsn, token, ttl=ttl, kinds=kinds, root=root)
+
+    async def main() -> None:
+        try:
+            stdin, stdout = await _stdio_pipes()
+        except (OSError, ValueError):  # not pipes (a terminal, a file): the SDK's threaded reader
+            stdin = stdout = None  # type: ignore[assignment]
+        async with stdio_server(stdin, stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
+            await run_connection(server, coordinator, read_stream, write_stream)
+
+    def stop(_signum: int, _frame: Any) -> None:
+        # SIGTERM (a client that gave up waiting): end the session, then exit at once; the
+        # thread reading stdin would keep an orderly shutdown waiting for input that never comes.
+        try:
+            coordinator.end_all()
+        finally:
+            os._exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        anyio.run(main)
+    finally:
+        coordinator.end_all()
+        coordinator.close()
+
+
+def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
+             pool_size: int = 10, idle_timeout: float = IDLE_TIMEOUT) -> Any:
+    """The streamable HTTP app: a bearer token on every request, a session per (MCP session, token)."""
+    from starlette.requests import Request
+
+    connections = Connections(dsn, pool_size=pool_size)
+    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds)
+
+    def session_of(ctx: Any) -> CoordSession:
+        request: Request | None = getattr(ctx, "request", None)
+        if request is None:
+            raise registered("PT401", "no HTTP request")
+        token = bearer_token(request.headers.get("authorization"))
+        key = request.headers.get("mcp-session-id") or f"bearer:{hashlib.sha256((token or '').encode()).hexdigest()}"
+        session = coordinator.session_for(key, token or "")
+        if session is None:
+            raise registered("PT401", "the bearer token names no principal")
+        return session
+
+    server = build_server(coordinator, session_of)
+    inner = server.streamable_http_app(host=host, session_idle_timeout=idle_timeout)
+    return BearerGate(inner, coordinator, heartbeat_interval(ttl), idle_timeout)
+
+
+def bearer_token(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
+class BearerGate:
+    """ASGI: 401 with a JSON body unless the request's bearer token names a principal (asked of
+    the database on every request); ends the coord session when the client DELETEs its MCP
+    session; heartbeats the sessions while the app runs and ends them all when it stops."""
+
+    def __init__(self, app: Any, coordinator: Coordinator, interval: float, idle_timeout: float) -> None:
+        self.app = app
+        self.coordinator = coordinator
+        self.interval = interval
+        self.idle_timeout = idle_timeout
+        self._verified: dict[str, float] = {}
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        token = bearer_token(headers.get("authorization"))
+        if token is None:
+            await _unauthorized(send, "missing bearer token",
+                                "send Authorization: Bearer <token> (coord agent add prints a token)")
+            return
+        if not await self._known(token):
+            await _unauthorized(send, "the bearer token names no principal (unknown, revoked or expired)",
+                                "ask an operator for a new token (coord agent add / coord token issue)")
+            return
+        if scope.get("method") == "DELETE" and headers.get("mcp-session-id"):
+            # The client closes its MCP session: end its coord session before answering.
+            key = headers["mcp-session-id"]
+            await anyio.to_thread.run_sync(lambda: self.coordinator.drop(key, token))
+        await self.app(scope, receive, send)
+
+    async def _known(self, token: str) -> bool:
+        """Whether the database knows the token; a yes is remembered for VERIFIED_FOR seconds.
+        That only saves a round trip: every tool call verifies the token again in the database."""
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        if self._verified.get(digest, 0.0) > time.monotonic():
+            return True
+        principal = await anyio.to_thread.run_sync(lambda: self.coordinator.authenticate(token))
+        if principal is None:
+            self._verified.pop(digest, None)
+            return False
+        self._verified[digest] = time.monotonic() + VERIFIED_FOR
+        return True
+
+    async def _lifespan(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_heartbeats, self.coordinator, self.interval, self.idle_timeout)
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                tasks.cancel_scope.cancel()
+                await anyio.to_thread.run_sync(self.coordinator.end_all)
+                await anyio.to_thread.run_sync(self.coordinator.close)
+
+
+async def _unauthorized(send: Any, message: str, hint: str) -> None:
+    body = json.dumps({"error": "unauthorized", "code": "PT401", "message": message, "hint": hint}).encode()
+    await send({"type": "http.response.start", "status": 401,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"www-authenticate", b'Bearer realm="coord"')]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
+               pool_size: int = 10, ready: Callable[[int], None] | None = None) -> None:
+    import uvicorn
+
+    app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    server.run()

@@ -1,0 +1,100 @@
+"""Where the agent works: its repository root and the repository-relative path the api expects.
+
+The database names files by their repository-relative path (``src/app.py``) and refuses absolute
+ones (CO206), because ``/home/me/repo/src/app.py`` and ``src/app.py`` must never be two locks.
+Agents and their tools speak in absolute paths (Claude Code's hooks) or paths relative to the
+directory they run in (a person's shell). This module maps one to the other, once, for the CLI,
+the hook adapters and the MCP server:
+
+* ``repository_root(cwd, explicit)``: ``--root`` / ``COORD_ROOT`` if given, else the git toplevel
+  of ``cwd``, else CO542.
+* ``resolve_path(path, root, cwd)``: an absolute or cwd-relative path (symlinks followed, ``..``
+  collapsed) as a path relative to the root; outside the root is CO541; an existing directory
+  gets its trailing ``/`` (the database cannot see the disk, and the slash says the lease is on
+  a directory: it covers the subtree either way).
+
+Nothing is decided here: the database still normalizes every path and refuses bad ones.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .errors import registered
+
+ROOT_VARIABLE = "COORD_ROOT"
+
+
+def repository_root(cwd: Path | str | None = None, explicit: Path | str | None = None,
+                    environ: Mapping[str, str] | None = None) -> Path:
+    """The repository root, resolved (symlinks followed): ``explicit`` (--root), else
+    COORD_ROOT, else ``git rev-parse --show-toplevel`` run in ``cwd`` (default: the current
+    directory). CO542 when none of them names a directory."""
+    base = Path(cwd) if cwd is not None else Path.cwd()
+    env = os.environ if environ is None else environ
+    given, origin = (explicit, "--root") if explicit not in (None, "") else (env.get(ROOT_VARIABLE), ROOT_VARIABLE)
+    if given:
+        root = Path(given).expanduser()
+        root = (base / root if not root.is_absolute() else root).resolve()
+        if not root.is_dir():
+            raise registered("CO542", "the repository root is not a directory", f"{origin} is {given}",
+                             "pass --root (or set COORD_ROOT to) the repository's top directory")
+        return root
+    try:
+        found = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=base, capture_output=True, text=True,
+                               timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise registered("CO542", "cannot find the repository root", f"git rev-parse in {base}: {exc}",
+                         "run inside a git checkout, or pass --root (or set COORD_ROOT) to the repository's "
+                         "top directory") from None
+    if found.returncode != 0 or not found.stdout.strip():
+        raise registered("CO542", "cannot find the repository root",
+                         f"{base} is not inside a git checkout ({found.stderr.strip() or 'git found none'})",
+                         "run inside a git checkout, or pass --root (or set COORD_ROOT) to the repository's "
+                         "top directory")
+    return Path(found.stdout.strip()).resolve()
+
+
+def resolve_path(path: str, root: Path | str, cwd: Path | str | None = None) -> str:
+    """``path`` (absolute, or relative to ``cwd``, default the current directory) as the
+    repository-relative path the api expects, with a trailing ``/`` when it names an existing
+    directory (or was given with one). CO541 when it lies outside ``root`` (after following
+    symlinks: a link inside the repository to a file outside it is outside). An empty path is
+    passed on as it is: the database refuses it (CO201) with its own message."""
+    if not path:
+        return path
+    root_path = Path(root).resolve()
+    base = Path(cwd) if cwd is not None else Path.cwd()
+    given = Path(path)
+    absolute = given if given.is_absolute() else base / given
+    try:
+        real = absolute.resolve()  # follows symlinks; a path not there yet is resolved as far as it exists
+    except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long for the file system
+        raise registered("CO541", "the path is outside the repository", f"{path}: {exc}",
+                         _outside_hint(root_path)) from None
+    try:
+        relative = real.relative_to(root_path)
+    except ValueError:
+        raise registered("CO541", "the path is outside the repository",
+                         f"{path} is {real}, which is not under the repository root {root_path}",
+                         _outside_hint(root_path)) from None
+    text = relative.as_posix()
+    if text == ".":  # the root itself: the database refuses it as CO205 with its own words
+        return "./"
+    try:
+        is_dir = real.is_dir()
+    except OSError:
+        is_dir = False
+    return text + "/" if is_dir or path.endswith(("/", os.sep)) else text
+
+
+def resolve_paths(paths: Iterable[str], root: Path | str, cwd: Path | str | None = None) -> list[str]:
+    return [resolve_path(p, root, cwd) for p in paths]
+
+
+def _outside_hint(root: Path) -> str:
+    return (f"leases name files inside the repository ({root}); pass a path under it, or pass --root "
+            "(or set COORD_ROOT) to the repository the path belongs to")

@@ -1,0 +1,308 @@
+"""coord hook claude-code with recorded Claude Code hook events (tests/fixtures/claude_code), against
+a committed test database: what each event decides, that the leases of an edit belong to the
+Claude Code session and end with it, and that the adapter never fails open. Also coord hook
+install (.claude/settings.json, idempotent, other keys kept)."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from coord_cli.hooks import install_claude_code_hooks
+from coord_cli.main import main
+
+from coordinator.client import Client
+from tests.conftest import Database, Principal, make_principal
+
+FIXTURES = Path(__file__).parent / "fixtures" / "claude_code"
+RECORDED_ROOT = "/home/alice/shop"
+CLAUDE_SESSION = "7f3c2a9e-4b1d-4c8e-9a2f-1d5e6b7c8a90"
+UNREACHABLE = "host=127.0.0.1 port=1 dbname=coord user=coord connect_timeout=3"
+FORGED_TOKEN = "coord_" + "0" * 64
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text("DEBUG = True\n")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root.resolve()
+
+
+def event(name: str, repo: Path, **changes: Any) -> str:
+    """A recorded event moved into the test repository (its absolute paths stay absolute)."""
+    data = json.loads((FIXTURES / f"{name}.json").read_text().replace(RECORDED_ROOT, str(repo)))
+    data.update(changes)
+    return json.dumps(data)
+
+
+class Hook:
+    """Runs coord hook claude-code as Claude Code would: one event on stdin, per process."""
+
+    def __init__(self, dsn: str, token: str, state: Path) -> None:
+        self.env = {"COORD_DSN": dsn, "COORD_TOKEN": token, "XDG_STATE_HOME": str(state), "COORD_ROOT": "",
+                    "COORD_SESSION": "", "COORD_DATA_DIR": "", "COORD_ADMIN_DSN": ""}
+
+    def __call__(self, raw: str, *args: str) -> tuple[int, dict[str, Any] | None, str]:
+        result = CliRunner().invoke(main, ["hook", "claude-code", *args], input=raw, env=self.env,
+                                    catch_exceptions=False)
+        return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else None, result.stderr
+
+
+def decision(output: dict[str, Any] | None) -> tuple[str | None, str]:
+    specific = (output or {}).get("hookSpecificOutput") or {}
+    if output is not None:
+        assert specific["hookEventName"] == "PreToolUse"
+    return specific.get("permissionDecision"), specific.get("permissionDecisionReason", "")
+
+
+@pytest.fixture
+def alice(committed_db: Database) -> Principal:
+    with committed_db.connect() as conn:
+        return make_principal(conn, "alice-claude")
+
+
+@pytest.fixture
+def hook(committed_db: Database, alice: Principal, tmp_path: Path) -> Hook:
+    return Hook(committed_db.client_dsn, alice.token, tmp_path / "state")
+
+
+def mapped_session(tmp_path: Path) -> str:
+    return json.loads((tmp_path / "state" / "coord" / "claude-code" / f"{CLAUDE_SESSION}.json").read_text())[
+        "session_id"]
+
+
+def leases(database: Database, path: str) -> list[tuple[Any, ...]]:
+    with database.connect() as conn:
+        return conn.execute("select holder_id, session_id, fence from coord.locks where path = %s",
+                            (path,)).fetchall()
+
+
+def test_bash_rm_rf_root_is_denied_naming_the_rule(hook: Hook, repo: Path, committed_db: Database,
+                                                   alice: Principal) -> None:
+    code, output, _ = hook(event("pre_tool_use_bash_rm_rf", repo))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny"
+    with Client(committed_db.client_dsn, alice.token) as client:
+        rules = [m["name"] for m in client.check_operation("command", "rm -rf /").matches]
+    assert rules and all(rule in reason for rule in rules), reason
+    allowed = hook(event("pre_tool_use_bash_rm_rf", repo, tool_input={"command": "ls -la src"}))
+    assert allowed == (0, None, "")
+
+
+def test_a_file_another_agent_holds_is_denied_naming_the_holder(hook: Hook, repo: Path,
+                                                                committed_db: Database) -> None:
+    with committed_db.connect() as conn:
+        bob = make_principal(conn, "bob-codex")
+    with Client(committed_db.client_dsn, bob.token) as client:
+        assert client.acquire_lock("src/", ttl="10 minutes").code == "granted"
+    code, output, _ = hook(event("pre_tool_use_edit", repo))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny"
+    assert "src/app.py is leased by bob-codex" in reason and "lease on src/" in reason and "expires 20" in reason
+
+
+def test_own_file_is_allowed_and_renewed_in_the_session(hook: Hook, repo: Path, committed_db: Database,
+                                                        alice: Principal, tmp_path: Path) -> None:
+    assert hook(event("pre_tool_use_edit", repo)) == (0, None, "")
+    session = mapped_session(tmp_path)
+    [(holder, held_in, fence)] = leases(committed_db, "src/app.py")
+    assert (holder, str(held_in)) == (alice.principal_id, session)
+    assert hook(event("pre_tool_use_edit", repo, tool_name="MultiEdit")) == (0, None, "")
+    assert leases(committed_db, "src/app.py") == [(holder, held_in, fence)], "renewed: same lease, same fence"
+    with committed_db.connect() as conn:
+        renewed = conn.execute("select count(*) from audit.events where action = 'lock.acquire' "
+                               "and decision = 'renewed'").fetchone()
+    assert renewed == (1,)
+
+
+def test_relative_symlinked_and_directory_paths_of_a_notebook_edit(hook: Hook, repo: Path,
+                                                                   committed_db: Database) -> None:
+    (repo / "notebooks").mkdir()
+    (repo / "notebooks" / "eda.ipynb").write_text("{}")
+    (repo / "nb").symlink_to(repo / "notebooks")
+    raw = event("pre_tool_use_edit", repo, tool_name="NotebookEdit",
+                tool_input={"notebook_path": str(repo / "nb" / "eda.ipynb"), "new_source": "1 + 1"})
+    assert hook(raw) == (0, None, "")
+    assert len(leases(committed_db, "notebooks/eda.ipynb")) == 1
+
+
+def test_web_fetch_to_a_blocked_host_is_denied(hook: Hook, repo: Path, committed_db: Database) -> None:
+    with committed_db.connect() as conn:
+        ops = make_principal(conn, "ops", role="operator")
+    with Client(committed_db.client_dsn, ops.token) as client:
+        assert client.add_network_rule("pastebin.com", "deny", reason="exfiltration").ok
+        assert client.add_network_rule("docs.python.org", "allow").ok  # the tenant default is deny
+    code, output, _ = hook(event("pre_tool_use_web_fetch", repo))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny" and "pastebin.com" in reason
+    assert hook(event("pre_tool_use_web_fetch", repo, tool_input={"url": "https://docs.python.org/3/"})) == (
+        0, None, "")
+
+
+def test_session_start_returns_handoff_leases_and_ready_tasks(hook: Hook, repo: Path, committed_db: Database,
+                                                              alice: Principal, tmp_path: Path) -> None:
+    with Client(committed_db.client_dsn, alice.token) as client:
+        assert client.write_handoff("Refactor of the cart is half done", next_steps=["finish cart totals"],
+                                    to_agent=alice.name).ok
+        task = client.submit_task("review", {"pr": 7}).task_id
+    code, output, _ = hook(event("session_start", repo))
+    assert code == 0 and output is not None
+    first = output["hookSpecificOutput"]
+    assert first["hookEventName"] == "SessionStart"
+    session = mapped_session(tmp_path)
+    assert session in first["additionalContext"]
+    assert "Refactor of the cart is half done" in first["additionalContext"]
+    assert "finish cart totals" in first["additionalContext"]
+    assert f"task {task} review" in first["additionalContext"]
+
+    assert hook(event("pre_tool_use_edit", repo)) == (0, None, "")
+    _, resumed, _ = hook(event("session_start", repo, source="resume"))
+    assert resumed is not None
+    assert mapped_session(tmp_path) == session, "a resumed Claude Code session keeps its coord session"
+    assert "- src/app.py (exclusive" in resumed["hookSpecificOutput"]["additionalContext"]
+
+
+def test_session_end_releases_the_leases_and_stop_does_not(hook: Hook, repo: Path, committed_db: Database,
+                                                           tmp_path: Path) -> None:
+    assert hook(event("session_start", repo))[0] == 0
+    assert hook(event("pre_tool_use_edit", repo)) == (0, None, "")
+    session = mapped_session(tmp_path)
+    assert hook(event("stop", repo)) == (0, None, "")
+    assert len(leases(committed_db, "src/app.py")) == 1, "Stop ends a turn, not the session"
+    assert hook(event("session_end", repo)) == (0, None, "")
+    assert leases(committed_db, "src/app.py") == []
+    with committed_db.connect() as conn:
+        ended = conn.execute("select end_reason is not null from coord.sessions where id = %s", (session,)).fetchone()
+    assert ended == (True,)
+    assert not (tmp_path / "state" / "coord" / "claude-code" / f"{CLAUDE_SESSION}.json").exists()
+
+
+@pytest.mark.parametrize("broken", ["server_down", "bad_token"])
+@pytest.mark.parametrize("on_error", ["ask", "deny"])
+def test_when_coord_cannot_decide_the_answer_is_on_error_never_allow(
+        committed_db: Database, repo: Path, tmp_path: Path, broken: str, on_error: str) -> None:
+    with committed_db.connect() as conn:
+        token = make_principal(conn).token
+    hook = Hook(UNREACHABLE, token, tmp_path / "state") if broken == "server_down" else \
+        Hook(committed_db.client_dsn, FORGED_TOKEN, tmp_path / "state")
+    flags = () if on_error == "ask" else ("--on-error", "deny")
+    for name in ("pre_tool_use_edit", "pre_tool_use_bash_rm_rf", "pre_tool_use_web_fetch"):
+        code, output, _ = hook(event(name, repo), *flags)
+        verdict, reason = decision(output)
+        assert code == 0 and verdict == on_error, (name, output)
+        assert "coord could not decide" in reason and ("08000" if broken == "server_down" else "PT401") in reason
+    code, output, _ = hook(event("session_start", repo), *flags)
+    assert code == 0 and output is not None and "unavailable" in output["hookSpecificOutput"]["additionalContext"]
+    code, _, stderr = hook(event("stop", repo), *flags)
+    assert code == 1 and "coord could not decide" in stderr
+    assert hook(event("pre_tool_use_read", repo), *flags) == (0, None, ""), "ungated tools need no server"
+    notification = {"session_id": CLAUDE_SESSION, "hook_event_name": "Notification", "message": "waiting"}
+    assert hook(json.dumps(notification), *flags) == (0, None, ""), "events coord has no part in need nothing"
+
+
+def test_a_path_outside_the_repository_is_denied_with_a_clear_reason(hook: Hook, repo: Path) -> None:
+    code, output, _ = hook(event("pre_tool_use_write_outside", repo))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny"
+    assert "/etc/hosts is outside the repository" in reason and str(repo) in reason
+
+
+def test_a_malformed_event_gets_the_on_error_decision(hook: Hook, repo: Path) -> None:
+    code, output, _ = hook("{not json")
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "ask" and "not JSON" in reason
+    code, output, stderr = hook("{not json", "--on-error", "deny")
+    assert code == 2 and output is None and "not JSON" in stderr, "exit 2 blocks whatever the event was"
+    code, output, stderr = hook("[]", "--on-error", "deny")
+    assert code == 2 and output is None and "no hook_event_name" in stderr
+    no_input = json.loads(event("pre_tool_use_edit", repo))
+    del no_input["tool_input"]
+    verdict, reason = decision(hook(json.dumps(no_input), "--on-error", "deny")[1])
+    assert verdict == "deny" and "no tool_input" in reason
+    verdict, reason = decision(hook(event("pre_tool_use_edit", repo, session_id="../../etc/passwd"))[1])
+    assert verdict == "ask" and "no valid session_id" in reason
+    verdict, reason = decision(hook(event("pre_tool_use_edit", repo, cwd=str(repo.parent)))[1])
+    assert verdict == "ask" and "CO542" in reason, "no repository at cwd: the path cannot be mapped"
+
+
+def test_install_writes_the_hooks_idempotently_keeping_other_settings(repo: Path) -> None:
+    settings = repo / ".claude" / "settings.json"
+    settings.parent.mkdir()
+    mine = {"matcher": "Write", "hooks": [{"type": "command", "command": "./format.sh"}]}
+    settings.write_text(json.dumps({"model": "opus", "hooks": {"PreToolUse": [mine]}}, indent=2) + "\n")
+
+    preview = install_claude_code_hooks(repo, "project", dry_run=True)
+    assert preview.startswith(f"--- a/{settings}") and "+        \"matcher\": \"Bash|Edit|Write" in preview
+    assert json.loads(settings.read_text())["hooks"] == {"PreToolUse": [mine]}, "a dry run writes nothing"
+
+    assert install_claude_code_hooks(repo, "project") == preview
+    written = json.loads(settings.read_text())
+    assert written["model"] == "opus" and written["hooks"]["PreToolUse"][0] == mine
+    assert {"SessionStart", "SessionEnd", "Stop", "UserPromptSubmit"} <= set(written["hooks"])
+    assert written["hooks"]["PreToolUse"][1]["hooks"][0]["command"] == "coord hook claude-code"
+    assert install_claude_code_hooks(repo, "project") == "", "installing again changes nothing"
+
+    result = CliRunner().invoke(main, ["hook", "install", "--client", "claude-code", "--root", str(repo)])
+    assert result.exit_code == 0 and "already has coord's hooks" in result.stdout
+
+
+def test_parallel_tool_calls_of_a_new_session_share_one_coord_session(
+        committed_db: Database, alice: Principal, repo: Path, tmp_path: Path) -> None:
+    """Claude Code runs the hooks of parallel tool calls at once: the first event of a session
+    (no SessionStart seen) must not start two coord sessions, whose leases would then be busy
+    against each other. The test holds the session's lock until both hooks wait on it
+    (/proc/locks lists blocked waiters with ->), then lets them go."""
+    state = tmp_path / "state"
+    directory = state / "coord" / "claude-code"
+    directory.mkdir(parents=True)
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("COORD_")},
+           "COORD_DSN": committed_db.client_dsn, "COORD_TOKEN": alice.token, "XDG_STATE_HOME": str(state)}
+    (repo / "src" / "other.py").write_text("")
+    with open(directory / f"{CLAUDE_SESSION}.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        inode = os.fstat(held.fileno()).st_ino
+        hooks = [subprocess.Popen([sys.executable, "-m", "coord_cli.main", "hook", "claude-code"], env=env, text=True,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(2)]
+        for process, file in zip(hooks, ("app.py", "other.py"), strict=True):
+            assert process.stdin is not None
+            process.stdin.write(event("pre_tool_use_edit", repo, tool_input={"file_path": str(repo / "src" / file),
+                                                                             "old_string": "", "new_string": "x"}))
+            process.stdin.close()
+        deadline = time.monotonic() + 120
+        while Path("/proc/locks").read_text().count(f":{inode} ") < 3:  # the holder and two waiters
+            assert time.monotonic() < deadline and all(p.poll() is None for p in hooks), "the hooks did not wait"
+            time.sleep(0.05)
+        fcntl.flock(held, fcntl.LOCK_UN)
+    outcomes = [(p.wait(timeout=120), p.stdout.read() if p.stdout else "") for p in hooks]
+    assert outcomes == [(0, ""), (0, "")]
+    with committed_db.connect() as conn:
+        sessions = conn.execute("select count(distinct session_id), count(*) from coord.locks "
+                                "where path in ('src/app.py', 'src/other.py')").fetchone()
+    assert sessions == (1, 2)
+
+
+def test_a_refused_session_denies_tool_calls_and_is_reported_at_session_start(
+        committed_db: Database, repo: Path, tmp_path: Path) -> None:
+    with committed_db.connect() as conn:
+        suspended = make_principal(conn, "suspended")
+        ops = make_principal(conn, "ops-suspend", role="operator")
+    with Client(committed_db.client_dsn, ops.token) as client:
+        assert client.create_profile("suspended", 0).ok
+        assert client.assign_profile(suspended.name, "suspended").ok
+    hook = Hook(committed_db.client_dsn, suspended.token, tmp_path / "state")
+    code, output, _ = hook(event("session_start", repo))
+    assert code == 0 and output is not None
+    assert "refused to start a session" in output["hookSpecificOutput"]["additionalContext"]
+    verdict, reason = decision(hook(event("pre_tool_use_edit", repo))[1])
+    assert verdict == "deny" and "refused to start a session: denied" in reason

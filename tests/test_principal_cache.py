@@ -1,0 +1,130 @@
+"""The principal is verified once per api call, and the cache that makes it so cannot be forged.
+
+coord.try_principal verifies the vouch on the first check of a call and keeps the caller in
+coord.principal_cache for the rest of it. A client can set that parameter like any custom one;
+what keeps a forged value out is that every function a client may execute resets it on entry
+(`set coord.principal_cache = ''`). These tests hold the catalog to that, forge the cache with
+a key that matches the real vouch (the strongest forgery a client can build) on every api
+function, and count the verifications.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+from psycopg import sql as pgsql
+
+from coordinator.client import Client, load_signatures
+from tests.conftest import make_principal
+from tests.personas import build_world
+from tests.test_escalation import _outcomes, _raw_call
+from tests.test_persona_matrix import DEFAULTS
+
+OWNERS = ("coord_owner", "coord_auth")
+WIPE = "coord.principal_cache="
+PATH = "pg_catalog, public, pg_temp"
+# Without a token: api.authenticate and api.pre_request answer "nobody"; my_profile (an agent's
+# own) is not granted to the operator role the forger took.
+NOT_PT401 = {"authenticate": "[null]", "pre_request": "[null]",
+             "my_profile": "42501 permission denied for function my_profile"}  # the search_path the raw calls run with
+
+
+def test_every_function_a_client_may_execute_resets_the_principal_cache(db: psycopg.Connection) -> None:
+    rows = db.execute("""
+        select p.oid::regprocedure::text, coalesce(p.proconfig, '{}')
+        from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+          and not exists (select from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid
+                          and d.deptype = 'e')
+          and exists (select from pg_roles r
+                      where not r.rolsuper and r.rolname <> all(%s)
+                        and has_function_privilege(r.oid, p.oid, 'execute'))""", (list(OWNERS),)).fetchall()
+    assert len(rows) >= 60, "the api should be executable by the request roles"
+    missing = [name for name, config in rows if WIPE not in config]
+    assert missing == [], f"functions a client may execute without resetting the principal cache: {missing}"
+
+
+def _caller_text(db: psycopg.Connection, token_id: Any) -> str:
+    """The coord.caller text of a token's principal: what a forger would put in the cache."""
+    row = db.execute("""
+        select row(p.id, p.kind::text, p.name, p.role::text, t.id, t.name, k.scopes, null::uuid, k.id,
+                   k.expires_at, coalesce(k.repository, 'default'))::coord.caller::text
+        from coord.tokens k join coord.principals p on p.id = k.principal_id join coord.tenants t on t.id = p.tenant_id
+        where k.id = %s""", (token_id,)).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def _forge(cache: str, *, vouch: str | None = None, role: str | None = None, claims: str | None = None) -> str:
+    """A statement the client runs after pre_request: the cache under the key try_principal
+    would look for (the current vouch and role unless replaced), plus what else it replaces."""
+    sets = []
+    if role is not None:
+        sets.append(pgsql.SQL("set_config('role', {}, true)").format(pgsql.Literal(role)))
+    if claims is not None:
+        sets.append(pgsql.SQL("set_config('request.jwt.claims', {}, true)").format(pgsql.Literal(claims)))
+    if vouch is not None:
+        sets.append(pgsql.SQL("set_config('coord.vouch', {}, true)").format(pgsql.Literal(vouch)))
+    key = "current_setting('coord.vouch') || '|' || current_setting('role') || '|'"
+    sets.append(pgsql.SQL("set_config('coord.principal_cache', " + key + " || {}, true)").format(pgsql.Literal(cache)))
+    return pgsql.SQL("select {}").format(pgsql.SQL(", ").join(sets)).as_string(None)
+
+
+def test_a_forged_cache_changes_no_outcome_of_any_api_function(db: psycopg.Connection) -> None:
+    """Tenant A's agent and operator call every api function (the persona matrix's arguments)
+    with tenant B's operator forged into the cache under the real vouch: every outcome (result
+    codes, row counts, errors) is the same as without the forgery."""
+    world = build_world(db)
+    victim = _caller_text(db, world.b.operator.token_id)
+    honest = _outcomes(db, world, PATH)
+    forged = _outcomes(db, world, PATH, after_login=_forge(victim))
+    assert len(honest) >= 100
+    differing = {k: (honest[k], forged[k]) for k in honest if honest[k] != forged[k]}
+    assert differing == {}, differing
+
+
+def test_a_forged_cache_without_a_token_is_refused(db: psycopg.Connection) -> None:
+    """No token at all: the client sets the operator role, claims, a vouch and a cache that
+    matches them. Every api function answers exactly as it does for the forged claims alone:
+    PT401."""
+    world = build_world(db)
+    victim = _caller_text(db, world.b.operator.token_id)
+    claims = json.dumps({"role": "coord_operator", "sub": str(world.b.operator.principal_id),
+                         "tenant": str(world.b.operator.tenant_id)})
+    claims_only = _forge("", vouch="forged", role="coord_operator", claims=claims).replace(
+        "set_config('coord.principal_cache'", "set_config('coord.ignored'")
+    with_cache = _forge(victim, vouch="forged", role="coord_operator", claims=claims)
+    outcomes: dict[str, tuple[str, str]] = {}
+    for function, signature in sorted(load_signatures(db).items()):
+        arguments = {n: DEFAULTS.get(t) for n, t in zip(signature.arg_names, signature.arg_types, strict=True)
+                     if n in signature.required}
+        outcomes[function] = tuple(_raw_call(db, PATH, {}, signature, arguments, forgery)  # type: ignore[assignment]
+                                   for forgery in (claims_only, with_cache))
+    assert len(outcomes) >= 60
+    assert {k: v for k, v in outcomes.items() if v[0] != v[1]} == {}
+    # Refused, every one of them, before any read (the readers that used to be SQL functions
+    # joined their check to the table and answered an empty table with no rows, not PT401).
+    assert {k: v[1] for k, v in outcomes.items() if not v[1].startswith("PT401")} == NOT_PT401
+
+
+def test_what_a_call_caches_does_not_outlive_it(db: psycopg.Connection) -> None:
+    me = make_principal(db, "cache-leak")
+    db.execute("select set_config('coord.principal_cache', 'before', true)")
+    Client(connection=db, token=me.token).my_locks()
+    assert db.execute("select current_setting('coord.principal_cache')").fetchone() == ("before",)
+
+
+def test_the_vouch_is_verified_once_per_call(db: psycopg.Connection) -> None:
+    """vouch_mac runs twice per call: api.authenticate mints the vouch, the first check verifies
+    it; every later check in the call (the gate, RLS, the audit record) reads the cache."""
+    me = make_principal(db, "verified-once")
+    client = Client(connection=db, token=me.token)
+    db.execute("set local track_functions = 'all'")
+    client.acquire_lock("src/once.py")
+    client.my_locks()
+    counts = dict(db.execute("select funcname, calls from pg_stat_xact_user_functions "
+                             "where schemaname = 'coord' and funcname in ('vouch_mac', 'try_principal')").fetchall())
+    assert counts["vouch_mac"] == 2 * 2, counts
+    assert counts["try_principal"] > 2 * 3, counts  # several checks per call, all but one from the cache
