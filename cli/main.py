@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from . import alerts, audit, catalog, guard, hooks, locks, mcp, network, principals, profiles, server, session, tasks
+from . import watch as watch_view
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -25,7 +26,7 @@ def main() -> None:
 for area in (server, principals, catalog, locks, tasks, audit, alerts, guard, profiles, network):
     for command in area.COMMANDS:
         main.add_command(command)
-for area in (session, hooks, mcp):
+for area in (session, hooks, mcp, watch_view):
     for command in area.COMMANDS:
         main.add_command(command)
 

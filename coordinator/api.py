@@ -26,6 +26,7 @@ from .results import (
     GuardrailWord,
     Handoff,
     HeldLock,
+    Lease,
     LockCheck,
     LockResult,
     NetworkDecision,
@@ -304,6 +305,21 @@ class Api:
         """
         return self._one("fail_task", TaskResult, task_id=task_id, claim=claim, error=error, retryable=retryable)
 
+    def fleet_status(self, limit: int | None = None) -> Any:
+        """Operators and auditors: your tenant's fleet in one jsonb document (what coord watch shows). Keys:
+        tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant's leases, tasks,
+        sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled),
+        leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline,
+        last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder,
+        session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id,
+        attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count,
+        ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}]
+        newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at,
+        last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete.
+        Read-only. Errors: CO224 limit, PT403.
+        """
+        return self._value("fleet_status", limit=limit)
+
     def get_task(self, task_id: int) -> Task:
         """One task of your tenant with its state, claim, dependencies and result. Read-only. Errors: CO410
         unknown task, PT403.
@@ -363,6 +379,13 @@ class Api:
         their actions and target classes, pattern rules with their patterns. Read-only. Errors: PT403.
         """
         return self._rows("list_guardrails", GuardrailRule, category=category)
+
+    def list_leases(self, agent: str | None = None) -> list[Lease]:
+        """Operators and auditors: every live lease of your tenant (optionally of one holder, p_agent by name),
+        ordered by repository and path: mode, fence, holder, the session and claimed task it belongs to,
+        reason, acquired, renewed and expiry times. Read-only. Errors: PT403.
+        """
+        return self._rows("list_leases", Lease, agent=agent)
 
     def list_network_rules(self) -> list[NetworkRule]:
         """Network rules of your tenant (agent or profile set for scoped rules) in the order they are tried
@@ -610,6 +633,17 @@ class Api:
         a head of another tenant. Every verification is audited as audit.verify.
         """
         return self._one("verify_audit", Result, seal=seal, head=head)
+
+    def watch_fleet(self) -> Result:
+        """Operators and auditors: hold the watch of your tenant's fleet on this connection until it closes, so
+        that changes to leases, tasks, sessions and alerts are announced on the fleet channel
+        (details.channel; LISTEN on it, payload the tenant id). Without a watcher nothing is announced. Code
+        watching; watched_elsewhere (retryable) when another watcher held it for the 10 s this waits, in which
+        case announcements flow anyway: call again to take over when it leaves; or denied. Call it on a
+        connection of its own: a pooled connection (PostgREST) keeps the watch until the pool closes it.
+        Audited as fleet.watch.
+        """
+        return self._one("watch_fleet", Result)
 
     def write_handoff(self, summary: str, completed: Sequence[str] | None = None,
                       in_progress: Sequence[str] | None = None, decisions: Sequence[str] | None = None,

@@ -32,7 +32,7 @@ from uuid import UUID
 import psycopg
 from psycopg import sql as pgsql
 from psycopg.pq import TransactionStatus
-from psycopg.rows import class_row, dict_row
+from psycopg.rows import class_row, dict_row, tuple_row
 
 from . import adapt, sql
 from .api import Api
@@ -281,6 +281,13 @@ class Client(Api):
 
     def _one(self, function: str, cls: type[T], **arguments: Any) -> T:
         return self._rows(function, cls, **arguments)[0]
+
+    def _value(self, function: str, **arguments: Any) -> Any:
+        """The value a scalar api.<function> returns (e.g. one jsonb document)."""
+        required = self.signature(function).required
+        rows = self.call(function, {f"p_{k}": v for k, v in arguments.items() if v is not None or f"p_{k}" in required},
+                         row_factory=tuple_row)
+        return rows[0][0]
 
     # --- what is more than one call (the api methods themselves are generated: coordinator/api.py) ---
 

@@ -30,12 +30,14 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 TABLE_RESULT_NAMES = {
     "check_locks": "LockCheck",
     "explain_operation": "GuardrailExplanation",
+    "fleet_status": "FleetStatus",
     "list_alert_rules": "AlertRule",
     "list_alerts": "Alert",
     "list_archives": "ArchiveRow",
     "list_guardrail_violations": "GuardrailViolation",
     "list_guardrail_vocabulary": "GuardrailWord",
     "list_guardrails": "GuardrailRule",
+    "list_leases": "Lease",
     "list_network_rules": "NetworkRule",
     "list_principals": "PrincipalRow",
     "list_tokens": "TokenRow",
@@ -46,6 +48,9 @@ TABLE_RESULT_NAMES = {
 
 # Set-returning functions whose answer is always exactly one row: the method returns that row.
 ONE_ROW = {"explain_operation"}
+
+# Marks, in the class each function returns, a scalar result: the Python type of the value.
+SCALAR_PREFIX = "scalar:"
 
 _SCALARS = {  # PostgreSQL type -> (argument type, column type)
     "text": ("str", "str"),
@@ -172,8 +177,9 @@ def _shapes(conn: psycopg.Connection) -> tuple[dict[str, Shape], dict[str, str]]
             name = TABLE_RESULT_NAMES.get(row["name"], _camel(row["name"]) + "Row")
             doc = f"A row of api.{row['name']}."
         columns = tuple(zip(row["column_names"], row["column_types"], strict=True))
-        if not columns:  # a scalar result: select * from api.fn() names its one column after fn
-            columns = ((row["name"], row["return_type"]),)
+        if not columns:  # a scalar result (jsonb, text, ...): the method returns the value itself
+            returns[row["name"]] = SCALAR_PREFIX + _python_type(row["return_type"], True)
+            continue
         for column, _ in columns:
             if not column.isidentifier() or keyword.iskeyword(column):
                 raise ValueError(f"api.{row['name']} returns a column {column!r}, which is no Python field name")
@@ -212,11 +218,15 @@ def _method(sig: FunctionSignature, result: str) -> list[str]:
         else:
             parameters.append(f"{_parameter(arg_name)}: {_optional(python_type)} = None")
     many = sig.returns_set and sig.name not in ONE_ROW
+    scalar = result.startswith(SCALAR_PREFIX)
+    if scalar:
+        result = result.removeprefix(SCALAR_PREFIX)
     returns = f"list[{result}]" if many else result
     head = f"    def {sig.name}("
     signature = _wrapped(head, parameters, f") -> {returns}:", " " * len(head))
-    call = f"        return self.{'_rows' if many else '_one'}("
-    arguments = [f'"{sig.name}"', result, *(f"{_parameter(a)}={_parameter(a)}" for a in sig.arg_names)]
+    call = f"        return self.{'_value' if scalar else '_rows' if many else '_one'}("
+    arguments = [f'"{sig.name}"', *([] if scalar else [result]),
+                 *(f"{_parameter(a)}={_parameter(a)}" for a in sig.arg_names)]
     return [*signature, *_docstring(sig.comment, "        "), *_wrapped(call, arguments, ")", " " * len(call))]
 
 
@@ -231,7 +241,7 @@ def render_api(signatures: dict[str, FunctionSignature], returns: dict[str, str]
              "Arguments left at None take the function's default. coordinator.client.Client sends the calls",
              '(_one, _rows) and adds what is not a single call (sessions, waiting for work)."""', "",
              "from __future__ import annotations", "", *_imports(types), "", "from .results import ("]
-    lines += [f"    {name}," for name in sorted(set(returns.values()))]
+    lines += [f"    {name}," for name in sorted(set(returns.values())) if not name.startswith(SCALAR_PREFIX)]
     lines += [")", "", "", "class Api:",
               '    """One method per api function (coordinator.client.Client is the one to use)."""']
     return "\n".join(lines + methods) + "\n"

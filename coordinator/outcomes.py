@@ -75,6 +75,8 @@ class Outcome(StrEnum):
     ALREADY_RESOLVED = "already_resolved"
     EXISTS = "exists"
     CHANGED = "changed"
+    WATCHING = "watching"
+    WATCHED_ELSEWHERE = "watched_elsewhere"
 
 
 @dataclass(frozen=True)
@@ -142,4 +144,6 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.ALREADY_RESOLVED: OutcomeCode(False, False),
     Outcome.EXISTS: OutcomeCode(False, False),
     Outcome.CHANGED: OutcomeCode(True, False),
+    Outcome.WATCHING: OutcomeCode(True, False),
+    Outcome.WATCHED_ELSEWHERE: OutcomeCode(False, True),
 }

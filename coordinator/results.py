@@ -243,6 +243,23 @@ class HeldLock(_Row):
 
 
 @dataclass(frozen=True)
+class Lease(_Row):
+    """A row of api.list_leases."""
+
+    repository: str | None
+    path: str | None
+    mode: str | None
+    fence: int | None
+    holder_name: str | None
+    session_id: UUID | None
+    task_id: int | None
+    reason: str | None
+    acquired_at: datetime | None
+    renewed_at: datetime | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
 class LockCheck(_Row):
     """A row of api.check_locks."""
 

@@ -1044,6 +1044,26 @@ COMMENT ON FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text
 
 
 --
+-- Name: fleet_status(integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.fleet_status(p_limit integer DEFAULT 100) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/fleet/0671_fleet_status.sql
+
+
+ALTER FUNCTION api.fleet_status(p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION fleet_status(p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.fleet_status(p_limit integer) IS 'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
+
+
+--
 -- Name: get_task(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1201,6 +1221,26 @@ ALTER FUNCTION api.list_guardrails(p_category text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.list_guardrails(p_category text) IS 'Guardrail rules of your tenant (optionally of one category), enabled or not: operation rules with their actions and target classes, pattern rules with their patterns. Read-only. Errors: PT403.';
+
+
+--
+-- Name: list_leases(text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_leases(p_agent text DEFAULT NULL::text) RETURNS TABLE(repository text, path text, mode text, fence bigint, holder_name text, session_id uuid, task_id bigint, reason text, acquired_at timestamp with time zone, renewed_at timestamp with time zone, expires_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/fleet/0670_list_leases.sql
+
+
+ALTER FUNCTION api.list_leases(p_agent text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_leases(p_agent text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_leases(p_agent text) IS 'Operators and auditors: every live lease of your tenant (optionally of one holder, p_agent by name), ordered by repository and path: mode, fence, holder, the session and claimed task it belongs to, reason, acquired, renewed and expiry times. Read-only. Errors: PT403.';
 
 
 --
@@ -1781,6 +1821,26 @@ ALTER FUNCTION api.verify_audit(p_seal boolean, p_head text) OWNER TO coord_owne
 --
 
 COMMENT ON FUNCTION api.verify_audit(p_seal boolean, p_head text) IS 'Operators and auditors: seal the tenant''s finished audit events (p_seal, default true) and verify its hash chain from the archived anchor; with p_head (a head coord audit head printed earlier and kept elsewhere) also that the chain still holds that link, which finds the newest links deleted or the chain rewritten; and that the DDL guard''s event triggers are in place. Code intact (details: sealed, unsealed, head_seq, head_hash, saved_head, guard) or broken (ok false; details.problem: a chain problem (link_missing, prev_hash_mismatch, event_missing, order_violation, hash_mismatch, event_unlinked) with chain_seq, event_id, expected, found; else head_missing (details.saved_head.missing names the positions) or head_mismatch; else guard_missing or guard_disabled). A refusal of the policy is denied (details.rule). Errors: CO603 malformed head, CO604 a head of another tenant. Every verification is audited as audit.verify.';
+
+
+--
+-- Name: watch_fleet(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.watch_fleet() RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/fleet/0672_watch_fleet.sql
+
+
+ALTER FUNCTION api.watch_fleet() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION watch_fleet(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.watch_fleet() IS 'Operators and auditors: hold the watch of your tenant''s fleet on this connection until it closes, so that changes to leases, tasks, sessions and alerts are announced on the fleet channel (details.channel; LISTEN on it, payload the tenant id). Without a watcher nothing is announced. Code watching; watched_elsewhere (retryable) when another watcher held it for the 10 s this waits, in which case announcements flow anyway: call again to take over when it leaves; or denied. Call it on a connection of its own: a pooled connection (PostgREST) keeps the watch until the pool closes it. Audited as fleet.watch.';
 
 
 --
@@ -3470,6 +3530,25 @@ ALTER FUNCTION coord.fail(p_code text, p_detail text, p_hint text) OWNER TO coor
 --
 
 COMMENT ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) IS 'Raises the registered error p_code with its message, the given detail and a hint.';
+
+
+--
+-- Name: fleet_channel(uuid); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.fleet_channel(p_tenant_id uuid) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/fleet/0230_fleet_channel.sql
+
+
+ALTER FUNCTION coord.fleet_channel(p_tenant_id uuid) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION fleet_channel(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.fleet_channel(p_tenant_id uuid) IS 'LISTEN channel on which changes to the tenant''s leases, tasks, sessions and alerts are announced: a one-way hash of its random task channel, told by api.fleet_status.';
 
 
 --
@@ -5413,6 +5492,25 @@ ALTER FUNCTION coord.tg_alerts__transition() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.tg_alerts__transition() IS 'Trigger: an open alert may grow (count, last event) or be resolved; a resolved alert is final (CO495).';
+
+
+--
+-- Name: tg_fleet__changed(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.tg_fleet__changed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/fleet/0231_tg_fleet__changed.sql
+
+
+ALTER FUNCTION coord.tg_fleet__changed() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION tg_fleet__changed(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.tg_fleet__changed() IS 'Trigger (statement level, transition table changed): NOTIFY coord.fleet_channel(tenant) with the tenant id for each tenant whose rows the statement changed, while a watcher holds or awaits the tenant''s watch lock (api.watch_fleet).';
 
 
 --
@@ -7888,6 +7986,27 @@ ALTER TABLE audit.restored_events ENABLE ALWAYS TRIGGER events_refuse_truncate;
 
 
 --
+-- Name: alerts alerts_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER alerts_fleet_deleted AFTER DELETE ON coord.alerts REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: alerts alerts_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER alerts_fleet_inserted AFTER INSERT ON coord.alerts REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: alerts alerts_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER alerts_fleet_updated AFTER UPDATE ON coord.alerts REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
 -- Name: alerts alerts_transition; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
@@ -7910,6 +8029,69 @@ ALTER TABLE coord.locks ENABLE ALWAYS TRIGGER locks_audit_direct_change;
 CREATE TRIGGER locks_audit_truncate BEFORE TRUNCATE ON coord.locks FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_locks__audit_truncate();
 
 ALTER TABLE coord.locks ENABLE ALWAYS TRIGGER locks_audit_truncate;
+
+
+--
+-- Name: locks locks_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER locks_fleet_deleted AFTER DELETE ON coord.locks REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: locks locks_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER locks_fleet_inserted AFTER INSERT ON coord.locks REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: locks locks_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER locks_fleet_updated AFTER UPDATE ON coord.locks REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: sessions sessions_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER sessions_fleet_deleted AFTER DELETE ON coord.sessions REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: sessions sessions_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER sessions_fleet_inserted AFTER INSERT ON coord.sessions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: sessions sessions_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER sessions_fleet_updated AFTER UPDATE ON coord.sessions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: tasks tasks_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER tasks_fleet_deleted AFTER DELETE ON coord.tasks REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: tasks tasks_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER tasks_fleet_inserted AFTER INSERT ON coord.tasks REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: tasks tasks_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER tasks_fleet_updated AFTER UPDATE ON coord.tasks REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
@@ -8770,6 +8952,15 @@ GRANT ALL ON FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error te
 
 
 --
+-- Name: FUNCTION fleet_status(p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.fleet_status(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.fleet_status(p_limit integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.fleet_status(p_limit integer) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION get_task(p_task_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -8842,6 +9033,15 @@ REVOKE ALL ON FUNCTION api.list_guardrails(p_category text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_guardrails(p_category text) TO coord_agent;
 GRANT ALL ON FUNCTION api.list_guardrails(p_category text) TO coord_operator;
 GRANT ALL ON FUNCTION api.list_guardrails(p_category text) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION list_leases(p_agent text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_leases(p_agent text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_leases(p_agent text) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_leases(p_agent text) TO coord_auditor;
 
 
 --
@@ -9106,6 +9306,15 @@ GRANT ALL ON FUNCTION api.update_profile(p_name text, p_settings jsonb) TO coord
 REVOKE ALL ON FUNCTION api.verify_audit(p_seal boolean, p_head text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.verify_audit(p_seal boolean, p_head text) TO coord_operator;
 GRANT ALL ON FUNCTION api.verify_audit(p_seal boolean, p_head text) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION watch_fleet(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.watch_fleet() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.watch_fleet() TO coord_operator;
+GRANT ALL ON FUNCTION api.watch_fleet() TO coord_auditor;
 
 
 --
@@ -9683,6 +9892,14 @@ GRANT ALL ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) TO coord_
 
 REVOKE ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) TO coord_auth;
+
+
+--
+-- Name: FUNCTION fleet_channel(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.fleet_channel(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.fleet_channel(p_tenant_id uuid) TO coord_owner;
 
 
 --
@@ -10355,6 +10572,13 @@ REVOKE ALL ON FUNCTION coord.tg_alerts__transition() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION tg_fleet__changed(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.tg_fleet__changed() FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION tg_locks__audit_direct_change(); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -10794,6 +11018,13 @@ GRANT SELECT(name) ON TABLE coord.tenants TO coord_auth;
 --
 
 GRANT SELECT(disabled_at) ON TABLE coord.tenants TO coord_auth;
+
+
+--
+-- Name: COLUMN tenants.task_channel; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(task_channel) ON TABLE coord.tenants TO coord_auth;
 
 
 --

@@ -9,3 +9,4 @@ create policy tenants_own_tenant on coord.tenants
 
 revoke all on coord.tenants from public, coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;
 grant select (id, name, disabled_at) on coord.tenants to coord_auth;
+grant select (task_channel) on coord.tenants to coord_auth;  -- coord.fleet_channel derives the fleet channel from it

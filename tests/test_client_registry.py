@@ -14,6 +14,7 @@ import psycopg
 from coordinator import results
 from coordinator.client import Client, load_signatures
 from coordinator.codegen import PACKAGE_DIR, render_client
+from tests.conftest import make_principal
 
 _COLUMNS = """
 select coalesce(
@@ -54,8 +55,11 @@ def test_one_method_per_api_function_with_the_same_arguments(db: psycopg.Connect
 
 def test_result_dataclasses_match_the_returned_columns(db: psycopg.Connection) -> None:
     for name, method in _api_methods().items():
-        cls = _result_class(typing.get_type_hints(getattr(Client, name))["return"])
         columns = db.execute(_COLUMNS, (name,)).fetchone()[0]
+        if not columns:  # a scalar result (api.fleet_status's jsonb): the method returns the value
+            assert "self._value(" in inspect.getsource(getattr(Client, name)), name
+            continue
+        cls = _result_class(typing.get_type_hints(getattr(Client, name))["return"])
         assert [f.name for f in fields(cls)] == columns, f"{name} -> {cls.__name__}"
         assert method  # the method exists for every function checked
 
@@ -84,7 +88,20 @@ def test_a_new_api_function_reaches_the_generated_client(db: psycopg.Connection)
     assert ("class CountWidgetsRow(_Row):\n"
             '    """A row of api.count_widgets."""\n\n'
             "    kind: str | None\n    widgets: int | None\n    seen_at: datetime | None\n") in generated["results.py"]
-    # a scalar result is one column named after the function, as select * from api.widget_total() names it
-    assert "    def widget_total(self) -> WidgetTotalRow:\n" in generated["api.py"]
-    assert "class WidgetTotalRow(_Row):\n" in generated["results.py"]
-    assert "    widget_total: int | None\n" in generated["results.py"]
+    # a scalar result is returned as the value itself, with no result class
+    assert ("    def widget_total(self) -> int:\n"
+            '        """(undocumented)"""\n'
+            '        return self._value("widget_total")\n') in generated["api.py"]
+    assert "WidgetTotal" not in generated["results.py"]
+
+
+def test_a_scalar_result_reaches_the_caller_as_its_value(db: psycopg.Connection) -> None:
+    """The client sends PostgREST's statement, which names a scalar function's one column after
+    its alias (pgrst_call), not after the function: the value is taken by position."""
+    db.execute("""create function api.widget_doc(p_n integer default 2) returns jsonb language sql stable
+                  set search_path = pg_catalog, pg_temp as $$ select jsonb_build_object('n', p_n) $$""")
+    db.execute("grant execute on function api.widget_doc(integer) to coord_agent")
+    agent = make_principal(db)
+    client = Client(connection=db, token=agent.token)
+    assert client._value("widget_doc") == {"n": 2}
+    assert client._value("widget_doc", n=5) == {"n": 5}

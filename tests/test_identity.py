@@ -106,6 +106,7 @@ def test_no_api_function_takes_identity_from_its_arguments(db: psycopg.Connectio
 ABOUT_OTHERS = [
     ("assign_profile", "p_agent"),        # the agent whose profile changes; never the caller itself
     ("create_profile", "p_trust_level"),  # the new profile's trust; capped at the caller's own
+    ("list_leases", "p_agent"),           # whose leases an operator or auditor lists: a filter of a read
 ]
 
 

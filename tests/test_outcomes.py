@@ -461,6 +461,7 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "add_alert_rule": ("operator", {"p_name": "r1", "p_action_pattern": "*", "p_decisions": ["denied"],
                                         "p_threshold": 1, "p_within": "1 minute"}),
         "set_alert_rule": ("operator", {"p_name": "r1"}),
+        "watch_fleet": ("operator", {}),
     }
 
 

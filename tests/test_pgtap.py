@@ -43,6 +43,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "audit": ("query_audit", "verify_audit", "audit_head", "list_archives", "query_restored_audit"),
     "alerts": ("list_alerts", "resolve_alert", "list_alert_rules", "add_alert_rule", "set_alert_rule"),
     "retention": ("prune_tasks", "maintain"),
+    "fleet": ("list_leases", "fleet_status", "watch_fleet"),
 }
 SPEC_DB = "coord_specs"
 _RESULT = re.compile(r"^(not ok|ok) (\d+)")

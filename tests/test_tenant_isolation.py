@@ -42,6 +42,8 @@ BYPASSRLS_FUNCTIONS = {
     "coord.evaluate_alert_rules(audit.events)": "reads rules, alerts and events of the event's own tenant only",
     "coord.note_revoked_token(bytea,jsonb)": "loopback: audits into the tenant of the revoked token with that hash",
     "coord.record_revoked_token_use(bytea)": "hands a revoked token's hash to the loopback; reads only its conninfo",
+    "coord.fleet_channel(uuid)": "the fleet NOTIFY channel of the tenant whose rows a statement changed (no caller "
+                                 "is vouched when the loopback raises an alert)",
     "coord.token_caller(bytea,uuid)": "looks a token up by hash or id across tenants (the tenant is not known yet)",
     "coord.verify_jwt(text)": "maps a verified JWT's jti to its token (coord.token_caller) and checks the claims match",
     "coord.jwt_claims(text)": "reads the JWT keys (coord.secrets jwt:<kid>) to verify a signature",

@@ -46,7 +46,11 @@ from (values
   -- guardrails
   ('guardrail.check',  'guardrails:check', array['agent', 'operator'],             true,  'check an operation against the guardrails (every check is audited, violations are kept)'),
   ('guardrail.admin',  'guardrails:admin', array['operator'],                      true,  'add, enable or disable guardrail rules'),
-  ('guardrail.read',   'guardrails:read',  array['agent', 'operator', 'auditor'],  false, 'list guardrail rules and violations')
+  ('guardrail.read',   'guardrails:read',  array['agent', 'operator', 'auditor'],  false, 'list guardrail rules and violations'),
+  -- the fleet at a glance
+  ('lock.list_all',    'locks:read',       array['operator', 'auditor'],           false, 'list every live lease of the tenant'),
+  ('fleet.read',       'fleet:read',       array['operator', 'auditor'],           false, 'see the fleet: agents, leases, claims, queue depth, dead tasks, open alerts'),
+  ('fleet.watch',      'fleet:read',       array['operator', 'auditor'],           true,  'hold the watch of the fleet, so that its changes are announced')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

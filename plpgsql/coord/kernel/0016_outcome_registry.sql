@@ -39,7 +39,7 @@ from (values
          'heartbeat', 'maintain', 'prune_tasks', 'redrive_task', 'release_lock', 'remove_network_rule',
          'renew_lock', 'renew_task', 'resolve_alert', 'revoke_token', 'set_alert_rule', 'set_default_profile',
          'set_guardrail_enabled', 'start_session', 'submit_task', 'submit_tasks', 'update_profile',
-         'verify_audit', 'write_handoff']),
+         'verify_audit', 'watch_fleet', 'write_handoff']),
   -- principals, tokens, teams
   ('issued',           true,  false, 'the principal and its first token exist; the token text is in this result once',
    array['create_agent']),
@@ -136,7 +136,12 @@ from (values
   ('exists',           false, false, 'an alert rule with this name exists: change it with set_alert_rule',
    array['add_alert_rule']),
   ('changed',          true,  false, 'the alert rule is changed',
-   array['set_alert_rule'])
+   array['set_alert_rule']),
+  -- the fleet view
+  ('watching',         true,  false, 'this connection holds the watch of the fleet: changes are announced on details.channel until it closes',
+   array['watch_fleet']),
+  ('watched_elsewhere', false, true, 'another watcher holds the watch, so changes are announced on details.channel anyway; call again to take the watch over when it leaves',
+   array['watch_fleet'])
 ) as o (code, ok, retryable, meaning, functions);
 
 comment on view coord.outcome_registry is 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, and which functions return it. Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';

@@ -1,0 +1,46 @@
+-- A watcher announces itself by holding the tenant's watch lock (a session-level advisory lock
+-- keyed by a hash of the secret fleet channel) on the connection this is called on, until that
+-- connection closes. The fleet triggers NOTIFY only while the lock is held or awaited: NOTIFY
+-- serializes the commits of notifying transactions cluster-wide (docs/benchmarks.md), so a
+-- tenant nobody watches should not pay for it.
+create or replace function api.watch_fleet()
+returns api.result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
+as $$
+declare
+  v_me coord.caller := coord.principal();
+  v_decision authz.decision;
+  v_channel text;
+  v_key bigint;
+begin
+  v_decision := authz.gate('fleet.watch', 'tenant', v_me.tenant_id::text);
+  if not v_decision.allowed then
+    return coord.result(p_refusal => v_decision);
+  end if;
+  v_channel := coord.fleet_channel(v_me.tenant_id);
+  v_key := pg_catalog.hashtextextended(v_channel, 0);
+  -- Waiting is itself a signal: writers that see a waiter notify too. In-flight writers that
+  -- did not notify hold the lock shared until they commit, so once it is granted their changes
+  -- are visible to the watcher's next read.
+  if not pg_catalog.pg_try_advisory_lock(v_key) then
+    begin
+      perform pg_catalog.set_config('lock_timeout', '10s', true);
+      perform pg_catalog.pg_advisory_lock(v_key);
+    exception when lock_not_available then
+      return coord.result('watched_elsewhere', 'another watcher of the tenant holds the watch',
+                          jsonb_build_object('channel', v_channel));
+    end;
+  end if;
+  perform audit.record('fleet.watch', 'watching', 'tenant', v_me.tenant_id::text, null, '{}', v_decision);
+  return coord.result('watching', p_details => jsonb_build_object('channel', v_channel));
+end;
+$$;
+
+comment on function api.watch_fleet() is
+'Operators and auditors: hold the watch of your tenant''s fleet on this connection until it closes, so that changes to leases, tasks, sessions and alerts are announced on the fleet channel (details.channel; LISTEN on it, payload the tenant id). Without a watcher nothing is announced. Code watching; watched_elsewhere (retryable) when another watcher held it for the 10 s this waits, in which case announcements flow anyway: call again to take over when it leaves; or denied. Call it on a connection of its own: a pooled connection (PostgREST) keeps the watch until the pool closes it. Audited as fleet.watch.';
+revoke all on function api.watch_fleet() from public;
+grant execute on function api.watch_fleet() to coord_operator, coord_auditor;
