@@ -61,7 +61,7 @@ class Database:
         return self.cluster.client_dsn(self.name)
 
     def connect(self, **kwargs: object) -> psycopg.Connection:
-        return psycopg.connect(self.admin_dsn, autocommit=True, **kwargs)  # type: ignore[arg-type]
+        return psycopg.connect(self.admin_dsn, **{"autocommit": True, **kwargs})  # type: ignore[arg-type]
 
 
 def _install_pgtap(server: EmbeddedServer) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from coordinator.client import Client
 from coordinator.errors import CoordError
-from tests.conftest import advance_clock
+from tests.conftest import advance_clock, in_thread, make_principal, wait_for_backend
 
 
 def _second_session(client: Client) -> Client:
@@ -160,3 +160,31 @@ def test_the_superuser_sweep_of_coord_maintain_is_audited_as_expiry_not_direct_c
     assert "lock.direct_change" not in actions and actions.count("lock.expire") == 1
     left = db.execute("select count(*) from coord.locks where tenant_id = %s", (principal.tenant_id,)).fetchone()
     assert left == (0,)
+
+
+def test_a_heartbeat_that_began_before_a_lease_was_taken_extends_it_without_breaking_it(committed_db) -> None:
+    """Parallel tool calls of one agent: a heartbeat reads its clock, then waits for the session's
+    row while another call of the same session takes a lease (later on the clock) and commits.
+    Extending that lease must not stamp a renewal before its acquisition (locks_renewal_check
+    refused it: 23514 instead of alive). Here a share lock on the session row holds the
+    heartbeat's update back, and lets the acquire (which shares the row) through."""
+    with committed_db.connect() as admin:
+        token = make_principal(admin, "early-heartbeat").token
+    with Client(committed_db.client_dsn, token) as starter:
+        session = starter.start_session(ttl="10 minutes").session_id
+    with committed_db.connect(autocommit=False) as blocker, \
+            Client(committed_db.client_dsn, token, session_id=session) as beating:
+        blocker.execute("select from coord.sessions where id = %s for share", (session,))
+        beating.authenticate()
+        thread, out = in_thread(beating.heartbeat)
+        wait_for_backend(committed_db, beating.connection.info.backend_pid, "wait_event_type = 'Lock'")
+        with Client(committed_db.client_dsn, token, session_id=session) as other:
+            assert other.acquire_lock("src/late.py", ttl="1 minute").code == "granted"
+        blocker.commit()
+        thread.join()
+    beat = out.get("result")
+    assert beat is not None and beat.code == "alive" and beat.details["locks_extended"] == 1, out
+    with committed_db.connect() as admin:
+        renewed, acquired = admin.execute("select renewed_at, acquired_at from coord.locks where path = 'src/late.py'"
+                                          ).fetchone()
+    assert renewed >= acquired

@@ -82,7 +82,9 @@ begin
     get diagnostics v_claims = row_count;
   end if;
   if v_lock_decision.allowed then
-    update coord.locks as l set expires_at = v_lease_until, renewed_at = v_now
+    -- A lease this session took while the heartbeat waited for the session row is younger than
+    -- v_now: its renewal is not stamped before its acquisition.
+    update coord.locks as l set expires_at = v_lease_until, renewed_at = greatest(v_now, l.acquired_at)
     where l.id in (select x.id from coord.locks as x
                    where x.tenant_id = v_me.tenant_id and x.session_id = v_me.session_id
                      and x.expires_at > v_now and x.expires_at < v_lease_until

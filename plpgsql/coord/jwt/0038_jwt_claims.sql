@@ -32,8 +32,9 @@ begin
   begin
     v_header := pg_catalog.convert_from(coord.base64url_decode(v_parts[1]), 'UTF8')::jsonb;
     v_claims := pg_catalog.convert_from(coord.base64url_decode(v_parts[2]), 'UTF8')::jsonb;
-  exception when invalid_text_representation or character_not_in_repertoire or untranslatable_character
-                 or statement_too_complex then
+  -- Any data exception of decoding or parsing (bad text, bad encoding, a number out of range
+  -- such as 1e200000, nesting too deep) is a token that does not verify.
+  exception when data_exception or statement_too_complex then
     perform coord.fail('PT401', 'a JWT segment is not base64url-encoded UTF-8 JSON', c_hint);
   end;
   if v_header is null or v_claims is null or v_signature is null then

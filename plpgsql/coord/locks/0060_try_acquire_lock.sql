@@ -94,7 +94,7 @@ begin
 
   if v_own_id is not null and v_own_mode = p_mode then
     update coord.locks
-    set expires_at = v_expires_at, renewed_at = p_now, reason = coalesce(p_reason, reason),
+    set expires_at = v_expires_at, renewed_at = greatest(p_now, acquired_at), reason = coalesce(p_reason, reason),
         task_id = coalesce(p_task_id, task_id)
     where id = v_own_id;
     return coord.lock_result('renewed', p_path, p_repository => p_repository, p_mode => p_mode::text,

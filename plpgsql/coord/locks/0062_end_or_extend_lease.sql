@@ -56,7 +56,8 @@ begin
       p_mode => v_lease.mode::text, p_fence => v_lease.fence);
   end if;
 
-  update coord.locks set expires_at = p_new_expiry, renewed_at = p_now where id = v_lease.id;
+  -- Never stamped before the acquisition (a caller's clock may have been read before it).
+  update coord.locks set expires_at = p_new_expiry, renewed_at = greatest(p_now, acquired_at) where id = v_lease.id;
   return coord.lock_result('renewed', p_path, p_repository => p_repository,
     p_mode => v_lease.mode::text, p_fence => v_lease.fence, p_expires_at => p_new_expiry);
 end;
