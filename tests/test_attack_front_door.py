@@ -1,0 +1,189 @@
+"""Attacks on the front door (hooks, MCP server, session run, JWT, repositories) that succeed today.
+
+Every test here reproduces one finding of the attack review and fails on the code it was written
+against; each docstring names the promise it breaks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from coordinator.client import Client
+from tests.conftest import Database, Principal, make_principal
+from tests.test_hooks import Hook, decision, event
+from tests.test_mcp import _rpc, http_server
+
+COORD = str(Path(sys.executable).parent / "coord")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text("DEBUG = True\n")
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root.resolve()
+
+
+@pytest.fixture
+def alice(committed_db: Database) -> Principal:
+    with committed_db.connect() as conn:
+        return make_principal(conn, "alice-claude")
+
+
+@pytest.fixture
+def hook(committed_db: Database, alice: Principal, tmp_path: Path) -> Hook:
+    return Hook(committed_db.client_dsn, alice.token, tmp_path / "state")
+
+
+# --- hooks -------------------------------------------------------------------------------------------
+
+def test_web_fetch_backslash_userinfo_reaches_a_denied_host(hook: Hook, repo: Path, committed_db: Database) -> None:
+    """docs/hooks.md: WebFetch is decided by check_network on the host of tool_input.url, and the
+    adapter never fails open. Claude Code fetches with the WHATWG URL parser, for which `\\` in an
+    http(s) URL ends the authority: https://pastebin.com\\@docs.python.org/x fetches pastebin.com
+    (node -e 'console.log(new URL("https://pastebin.com\\\\@docs.python.org/x").hostname)'). The
+    hook asks urllib.parse.urlsplit, which reads everything before @ as user info and checks
+    docs.python.org, an allowed host: the fetch of a denied host is allowed silently."""
+    with committed_db.connect() as conn:
+        ops = make_principal(conn, "ops", role="operator")
+    with Client(committed_db.client_dsn, ops.token) as client:
+        assert client.add_network_rule("pastebin.com", "deny", reason="exfiltration").ok
+        assert client.add_network_rule("docs.python.org", "allow").ok
+    code, output, _ = hook(event("pre_tool_use_web_fetch", repo,
+                                 tool_input={"url": "https://pastebin.com\\@docs.python.org/raw/abc123"}))
+    assert code == 0 and decision(output)[0] in ("deny", "ask"), (code, output)
+
+
+# --- MCP over HTTP ----------------------------------------------------------------------------------
+
+_ACCEPT = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+
+def _post(url: str, token: str, message: dict[str, Any], session: str | None = None) -> httpx2.Response:
+    headers = {**_ACCEPT, "authorization": f"Bearer {token}", "mcp-protocol-version": "2025-06-18"}
+    if session:
+        headers["mcp-session-id"] = session
+    return httpx2.post(url, json=message, headers=headers, timeout=60)
+
+
+def _body(response: httpx2.Response) -> dict[str, Any]:
+    text = response.text
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        text = next(line[5:] for line in text.splitlines() if line.startswith("data:"))
+    return json.loads(text)
+
+
+def _open(url: str, token: str) -> str:
+    init = _post(url, token, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "attack", "version": "0"}}})
+    assert init.status_code == 200, init.text
+    session = init.headers["mcp-session-id"]
+    _post(url, token, {"jsonrpc": "2.0", "method": "notifications/initialized"}, session)
+    return session
+
+
+def _live_sessions(database: Database, principal: Principal) -> int:
+    with database.connect() as conn:
+        row = conn.execute("select count(*) from coord.sessions where agent_id = %s and ended_at is null",
+                           (principal.principal_id,)).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_another_agent_can_delete_my_http_mcp_session(committed_db: Database) -> None:
+    """coordinator/mcp_server.py: over HTTP "a session is started for each (MCP session id,
+    token)", and one agent must not act on another's session. The bearer gate only checks that
+    the DELETE carries *a* valid token, ends (id, deleter's token) -- nothing -- and passes the
+    DELETE to the SDK, which terminates the MCP session of that id whoever owns it. Agent B (any
+    tenant) who learns A's Mcp-Session-Id kills A's connection; A's coord session is not ended
+    (it keeps being heartbeated, leases held, until the 30 minute idle timeout)."""
+    with committed_db.connect() as conn:
+        a = make_principal(conn, "agent-a")
+        b = make_principal(conn, "agent-b", tenant="t2")
+    with http_server(committed_db) as url:
+        session_a = _open(url, a.token)
+        got = _body(_post(url, a.token, {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "acquire_lock", "arguments": {"p_path": "src/x.py", "p_ttl": "10 minutes"}}}, session_a))
+        assert got["result"]["structuredContent"]["code"] == "granted", got
+        deleted = httpx2.request("DELETE", url, headers={"authorization": f"Bearer {b.token}",
+                                                         "mcp-session-id": session_a,
+                                                         "mcp-protocol-version": "2025-06-18"}, timeout=60)
+        after = _post(url, a.token, {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+            "name": "my_locks", "arguments": {}}}, session_a)
+        assert deleted.status_code >= 400 and after.status_code == 200, (deleted.status_code, after.status_code,
+                                                                         after.text[:200])
+
+
+# --- MCP over stdio: paths ---------------------------------------------------------------------------
+
+def test_stdio_mcp_started_in_a_subdirectory_leases_the_wrong_file(committed_db: Database, alice: Principal,
+                                                                    repo: Path, hook: Hook,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The MCP prompt coordinate-file-edit tells the agent its path argument is "the file
+    (relative to the repository root)", and the tool descriptions speak of repository paths;
+    the stdio server resolves a relative p_path against the directory it was started in. Claude
+    Code started in a subdirectory (pkg/) starts the project's MCP server there: the agent leases
+    "src/app.py" as told and gets pkg/src/app.py, while another agent's edit of
+    <repo>/src/app.py through the hook is granted. Two agents edit one file."""
+    from coordinator import mcp_server
+
+    (repo / "pkg").mkdir()
+    prompt = mcp_server.PROMPTS["coordinate-file-edit"][1][0].description or ""
+    assert "relative to the repository root" in prompt
+    with committed_db.connect() as conn:
+        bob = make_principal(conn, "bob-mcp")
+    monkeypatch.chdir(repo / "pkg")
+    connections = mcp_server.Connections(committed_db.client_dsn)
+    coordinator = mcp_server.Coordinator(connections, root=repo)
+    try:
+        session = coordinator.session_for("stdio", bob.token)
+        assert session is not None
+        [row] = coordinator.call(session, "acquire_lock", {"p_path": "src/app.py", "p_ttl": "10 minutes"})
+        assert row["code"] == "granted"
+        code, output, _ = hook(event("pre_tool_use_edit", repo))
+        assert (row["path"], decision(output)[0]) == ("src/app.py", "deny"), (row["path"], code, output)
+    finally:
+        coordinator.end_all()
+        coordinator.close()
+
+
+def test_coord_mcp_ignores_coord_repository_so_hook_and_mcp_leases_never_meet(
+        committed_db: Database, repo: Path, tmp_path: Path) -> None:
+    """docs: coord session start/run and coord hook claude-code take --repository
+    (COORD_REPOSITORY), and leases overlap only within one repository. coord mcp has no
+    --repository and its session start names none, so with COORD_REPOSITORY=shop in the
+    environment both share, the MCP agent leases src/app.py in the token's repository
+    ('default') and the hook agent's edit of the same file in 'shop' is granted: two agents
+    edit one file."""
+    with committed_db.connect() as conn:
+        mcp_agent = make_principal(conn, "mcp-agent")
+        hook_agent = make_principal(conn, "hook-agent")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COORD_")}
+    env.update(COORD_DSN=committed_db.client_dsn, COORD_TOKEN=mcp_agent.token, COORD_REPOSITORY="shop",
+               COORD_ROOT=str(repo))
+    proc = subprocess.Popen([COORD, "mcp", "--ttl", "60 seconds"], env=env, cwd=repo,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert _rpc(proc, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+        _rpc(proc, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+        reply = _rpc(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "acquire_lock", "arguments": {"p_path": "src/app.py", "p_ttl": "10 minutes"}}})
+        assert reply and reply["result"]["structuredContent"]["code"] == "granted", reply
+        hook = Hook(committed_db.client_dsn, hook_agent.token, tmp_path / "state")
+        hook.env["COORD_REPOSITORY"] = "shop"
+        code, output, _ = hook(event("pre_tool_use_edit", repo))
+        assert (reply["result"]["structuredContent"]["repository"], decision(output)[0]) == ("shop", "deny"), (
+            reply["result"]["structuredContent"], code, output)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
