@@ -187,3 +187,32 @@ def test_coord_mcp_ignores_coord_repository_so_hook_and_mcp_leases_never_meet(
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def test_the_mcp_server_keeps_presenting_a_revoked_token_raising_critical_events(committed_db: Database) -> None:
+    """docs/security.md: the use of a revoked token is audited (auth.revoked_token, critical) and
+    alerted, so an operator who revokes a leaked token sees whoever still holds it. The MCP
+    server keeps a revoked token's coord session in its table and heartbeats it every third of
+    the ttl (stdio: until the process exits; HTTP: until 30 minutes idle), each heartbeat a
+    refused PT401 it logs and retries: one critical event per beat that nobody but the server
+    made, and the real attacker's attempts drown in them."""
+    from coordinator import mcp_server
+
+    with committed_db.connect() as conn:
+        agent = make_principal(conn, "leaked")
+    connections = mcp_server.Connections(committed_db.client_dsn)
+    coordinator = mcp_server.Coordinator(connections)
+    try:
+        session = coordinator.session_for("stdio", agent.token)
+        assert session is not None and session.session_id is not None
+        with committed_db.connect() as conn:
+            conn.execute("update coord.tokens set revoked_at = now() where id = %s", (agent.token_id,))
+        for _ in range(5):
+            coordinator.beat_all(None)
+        with committed_db.connect() as conn:
+            row = conn.execute("select count(*) from audit.events where action = 'auth.revoked_token' "
+                               "and target_id = %s", (str(agent.token_id),)).fetchone()
+        assert row is not None and row[0] <= 1, f"{row[0]} critical revoked-token events from the server's heartbeats"
+    finally:
+        coordinator.end_all()
+        coordinator.close()
