@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import psycopg
 import pytest
 
 from coordinator.client import Client
@@ -216,3 +217,22 @@ def test_the_mcp_server_keeps_presenting_a_revoked_token_raising_critical_events
     finally:
         coordinator.end_all()
         coordinator.close()
+
+
+# --- JWT mode ----------------------------------------------------------------------------------------
+
+def test_a_jwt_with_an_out_of_range_number_is_not_pt401(db: psycopg.Connection) -> None:
+    """coord.jwt_claims: "Anything else is PT401" (docs/security.md: a bad JWT is a 401). A JWT
+    whose header or payload holds a number past numeric's range ({"exp": 1e200000}, 8
+    characters) fails while its JSON is parsed, before the signature is checked, with 22003
+    numeric_value_out_of_range: HTTP 400 with a hint about integer arguments, from a caller that
+    sent no valid credential at all (the exception block catches the other parse errors only)."""
+    from coordinator.errors import CoordError
+
+    forged = db.execute("select coord.base64url_encode(convert_to('{\"alg\":\"HS256\",\"typ\":\"JWT\"}', 'UTF8')) "
+                        "|| '.' || coord.base64url_encode(convert_to('{\"exp\":1e200000}', 'UTF8')) || '.AAAA'"
+                        ).fetchone()
+    assert forged is not None
+    with pytest.raises(CoordError) as refused:
+        Client(connection=db, token=forged[0]).my_locks()
+    assert refused.value.code == "PT401", (refused.value.code, refused.value.message)
