@@ -236,3 +236,70 @@ def test_a_jwt_with_an_out_of_range_number_is_not_pt401(db: psycopg.Connection) 
     with pytest.raises(CoordError) as refused:
         Client(connection=db, token=forged[0]).my_locks()
     assert refused.value.code == "PT401", (refused.value.code, refused.value.message)
+
+
+# --- MCP tool calls with odd arguments ----------------------------------------------------------------
+
+def _stdio_calls(database: Database, root: Path, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    """The stdio server (with a repository root) on memory streams; each call's CallToolResult,
+    or the exception the client got instead."""
+    import anyio
+    from mcp.client.session import ClientSession
+
+    from coordinator import mcp_server
+
+    with database.connect() as conn:
+        agent = make_principal(conn, "odd-args")
+    server, coordinator = mcp_server.stdio_server_for(database.client_dsn, agent.token, root=root)
+    answers: list[Any] = []
+
+    async def main() -> None:
+        client_send, server_receive = anyio.create_memory_object_stream(100)
+        server_send, client_receive = anyio.create_memory_object_stream(100)
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(mcp_server.run_connection, server, coordinator, server_receive, server_send)
+            async with ClientSession(client_receive, client_send) as session:
+                await session.initialize()
+                for name, arguments in calls:
+                    try:
+                        answers.append(await session.call_tool(name, arguments))
+                    except Exception as exc:  # what the client got instead of a tool result
+                        answers.append(exc)
+            await client_send.aclose()
+
+    try:
+        anyio.run(main)
+    finally:
+        coordinator.close()
+    return answers
+
+
+def test_a_non_string_path_skips_the_root_mapping_and_leases_its_json_text(committed_db: Database,
+                                                                           repo: Path) -> None:
+    """mcp_server.Coordinator.repository_paths maps p_path only when it is a string; the input
+    schema says string but nothing enforces it. p_path ["src/app.py"] is passed on unmapped,
+    json_to_record reads the array's JSON text as the path, and the agent is told "granted" on
+    a lease of the file named '["src/app.py"]', not on src/app.py: it edits unprotected."""
+    [answer] = _stdio_calls(committed_db, repo, [("acquire_lock", {"p_path": ["src/app.py"]})])
+    body = answer.structured_content or {}
+    assert answer.is_error or body.get("path") == "src/app.py", body
+
+
+def test_a_nul_in_a_path_is_not_a_registered_error(committed_db: Database, repo: Path) -> None:
+    """mcp_server: "a registered error [is] an MCP tool error (isError) carrying its code, message
+    and hint". A NUL in p_path makes Path.resolve raise ValueError inside resolve_path, which
+    call_in_thread does not catch: the client gets a JSON-RPC error with code 0 and the bare
+    text "embedded null byte", no coord code or hint."""
+    [answer] = _stdio_calls(committed_db, repo, [("acquire_lock", {"p_path": "src/a\x00b.py"})])
+    assert not isinstance(answer, Exception), repr(answer)
+    assert answer.is_error and json.loads(answer.content[0].text)["code"], answer
+
+
+def test_session_plumbing_that_is_not_a_tool_can_still_be_called(committed_db: Database, repo: Path) -> None:
+    """sql.MCP_TOOLS leaves start_session, heartbeat and end_session out of the tools: the
+    connection is the session. call_in_thread falls back to any api function the catalog knows,
+    and the database runs them: an agent's end_session ends the connection's coord session
+    (its leases released under it) and start_session leaves sessions nobody heartbeats."""
+    answers = _stdio_calls(committed_db, repo, [("end_session", {}), ("start_session", {})])
+    assert all(not isinstance(a, Exception) and a.is_error for a in answers), [
+        a if isinstance(a, Exception) else a.content[0].text[:120] for a in answers]
