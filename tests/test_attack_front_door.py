@@ -303,3 +303,32 @@ def test_session_plumbing_that_is_not_a_tool_can_still_be_called(committed_db: D
     answers = _stdio_calls(committed_db, repo, [("end_session", {}), ("start_session", {})])
     assert all(not isinstance(a, Exception) and a.is_error for a in answers), [
         a if isinstance(a, Exception) else a.content[0].text[:120] for a in answers]
+
+
+def test_a_new_token_on_the_same_http_mcp_session_is_busy_against_its_own_leases(committed_db: Database) -> None:
+    """docs/mcp.md / mcp_server: "each MCP connection is one coord session". Over HTTP the coord
+    session is keyed by (MCP session id, token), so an agent whose client swaps in a fresh token
+    on the same connection (a JWT reissued before its exp, a rotated opaque token) gets a second
+    coord session: the first keeps its leases (heartbeated by the server until 30 minutes idle)
+    and the agent's own next edit of the file it holds is busy against itself."""
+    from coordinator import mcp_server
+
+    with committed_db.connect() as conn:
+        first = make_principal(conn, "rotating")
+        row = conn.execute("select token from coord.issue_token(%s, %s)",
+                           (first.tenant_id, first.principal_id)).fetchone()
+    assert row is not None
+    connections = mcp_server.Connections(committed_db.client_dsn, pool_size=2)
+    coordinator = mcp_server.Coordinator(connections)
+    try:
+        before = coordinator.session_for("mcp-session-1", first.token)
+        assert before is not None
+        [got] = coordinator.call(before, "acquire_lock", {"p_path": "src/r.py", "p_ttl": "10 minutes"})
+        assert got["code"] == "granted"
+        after = coordinator.session_for("mcp-session-1", row[0])
+        assert after is not None
+        [again] = coordinator.call(after, "acquire_lock", {"p_path": "src/r.py", "p_ttl": "10 minutes"})
+        assert again["code"] in ("granted", "renewed"), (again["code"], again.get("holder_name"))
+    finally:
+        coordinator.end_all()
+        coordinator.close()
