@@ -332,3 +332,32 @@ def test_a_new_token_on_the_same_http_mcp_session_is_busy_against_its_own_leases
     finally:
         coordinator.end_all()
         coordinator.close()
+
+
+def test_a_server_that_never_answers_outlasts_the_hook_timeout_and_the_tool_runs(repo: Path, tmp_path: Path) -> None:
+    """docs/hooks.md: the adapter answers every PreToolUse it cannot decide with the --on-error
+    decision "never a silent allow". Claude Code's hooks reference: "A timed-out command ... hook
+    doesn't block the tool call", and coord hook install sets "timeout": 30. Nothing bounds the
+    hook's own wait: no connect_timeout, no statement_timeout. A database host that drops
+    packets (VPN down, suspended VM) or a server that accepts and never answers (stopped,
+    overloaded, a stuck pooler) keeps the hook waiting past 30 s: Claude Code kills it and runs
+    the denied command. (Here: a socket that accepts TCP and never speaks.)"""
+    import socket
+
+    from coord_cli.hooks import claude_code_hooks
+
+    limit = claude_code_hooks()["PreToolUse"][0]["hooks"][0]["timeout"]
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes the handshake; nobody ever answers
+        port = silent.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COORD_")}
+        env.update(COORD_DSN=f"postgresql://coord@127.0.0.1:{port}/coord", COORD_TOKEN="coord_" + "1" * 64,
+                   XDG_STATE_HOME=str(tmp_path / "state"))
+        try:
+            proc = subprocess.run([COORD, "hook", "claude-code", "--on-error", "deny"],
+                                  input=event("pre_tool_use_bash_rm_rf", repo).encode(), env=env,
+                                  capture_output=True, timeout=limit, check=False)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"no answer within the hook's {limit} s timeout: Claude Code runs the tool") from None
+    assert proc.returncode in (0, 2), proc
