@@ -361,3 +361,15 @@ def test_a_server_that_never_answers_outlasts_the_hook_timeout_and_the_tool_runs
         except subprocess.TimeoutExpired:
             raise AssertionError(f"no answer within the hook's {limit} s timeout: Claude Code runs the tool") from None
     assert proc.returncode in (0, 2), proc
+
+
+def test_a_lone_surrogate_turns_a_guardrail_deny_into_ask(hook: Hook, repo: Path) -> None:
+    """docs/hooks.md: Bash is checked with check_operation and a blocked command is denied. The
+    event's JSON may carry a lone UTF-16 surrogate ("\\ud800", which JSON.parse accepts and
+    Node writes to bash as U+FFFD, so the command runs). json.loads keeps it, psycopg cannot
+    encode it, and the adapter answers the --on-error decision (ask by default) instead of the
+    guardrail's deny: a prompt-injected model turns every deny into a question to the user."""
+    raw = event("pre_tool_use_bash_rm_rf", repo).replace('"rm -rf /', '"rm -rf / #\\ud800', 1)
+    assert json.loads(raw)["tool_input"]["command"].startswith("rm -rf / #\ud800")
+    code, output, _ = hook(raw)
+    assert (code, decision(output)[0]) == (0, "deny"), (code, output)
