@@ -44,6 +44,11 @@ from .fetch_host import AmbiguousUrl, fetched_host
 HOOK_COMMAND = "coord hook claude-code"
 FILE_TOOLS = {"Edit": "file_path", "Write": "file_path", "MultiEdit": "file_path", "NotebookEdit": "notebook_path"}
 GATED_TOOLS = ("Bash", *FILE_TOOLS, "WebFetch")
+# The database's refusals of a tool call's own input: a path it cannot lease, a host it cannot
+# check, a command it cannot match (empty or over 10000 characters). The model chose that input
+# and can send one that can be checked, so the call is denied: answering --on-error (ask) would
+# let a crafted path, host or padded command turn every deny into a question to the user.
+UNCHECKABLE_INPUT = frozenset({"CO201", "CO202", "CO203", "CO204", "CO205", "CO206", "CO451", "CO472"})
 HEARTBEAT_EVENTS = ("Stop", "SubagentStop", "UserPromptSubmit")
 DEFAULT_SESSION_TTL = "30 minutes"
 _CLAUDE_SESSION_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -174,6 +179,8 @@ class ClaudeCodeHook:
         except CannotDecide as exc:
             return self.cannot_decide(name, str(exc))
         except CoordError as exc:
+            if name == "PreToolUse" and exc.code in UNCHECKABLE_INPUT:
+                return permission("deny", f"coord cannot check this {event.get('tool_name')} call: {_describe(exc)}")
             return self.cannot_decide(name, _describe(exc))
         except psycopg.Error as exc:
             return self.cannot_decide(name, _describe(from_psycopg(exc)))
@@ -332,6 +339,8 @@ class ClaudeCodeHook:
         path = event["tool_input"].get(key)
         if not isinstance(path, str) or not path:
             raise CannotDecide(f"the {tool} event has no tool_input.{key}")
+        if "\x00" in path:  # no file system takes it (Node refuses it too); no lease can name it
+            raise Refusal(f"coord: the {tool} path contains a NUL character")
         cwd = Path(event["cwd"])
         root = repository_root(cwd, self.invocation.root)
         try:

@@ -475,3 +475,24 @@ def test_what_node_would_run_is_what_is_checked(hook: Hook, repo: Path, committe
     code, output, _ = hook(event("pre_tool_use_edit", repo).replace(str(repo / "src" / "app.py"), surrogate_path))
     assert (code, output) == (0, None), output
     assert len(leases(committed_db, "src/a\ufffd.py")) == 1, "the lease is on the name Node writes"
+
+
+def test_input_the_database_cannot_check_is_denied_not_asked(hook: Hook, repo: Path, committed_db: Database) -> None:
+    """The model chooses the command, path and URL: one the database refuses to check (a
+    padded command over its 10000 characters, a path with a newline, a host name with an
+    underscore) must not turn the guardrail's, lease's or network rule's deny into the
+    --on-error ask."""
+    with committed_db.connect() as conn:
+        bob = make_principal(conn, "bob-dir")
+    with Client(committed_db.client_dsn, bob.token) as client:
+        assert client.acquire_lock("src/", ttl="10 minutes").code == "granted"
+    padded = event("pre_tool_use_bash_rm_rf", repo, tool_input={"command": "rm -rf / #" + "x" * 10_000})
+    newline = event("pre_tool_use_edit", repo, tool_input={"file_path": str(repo / "src" / "a\nb.py"),
+                                                           "old_string": "", "new_string": "x"})
+    nul = event("pre_tool_use_edit", repo, tool_input={"file_path": str(repo / "src" / "a\x00b.py"),
+                                                       "old_string": "", "new_string": "x"})
+    underscore = event("pre_tool_use_web_fetch", repo, tool_input={"url": "https://paste_bin.com/x", "prompt": "x"})
+    for raw in (padded, newline, nul, underscore):
+        code, output, _ = hook(raw)
+        verdict, reason = decision(output)
+        assert (code, verdict) == (0, "deny") and "could not decide" not in reason, output
