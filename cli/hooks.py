@@ -399,7 +399,7 @@ class Watchdog:
 
     def emit(self, answer: Answer) -> None:
         if not self.lock.acquire(blocking=False):
-            return  # the watchdog is answering and exiting
+            self.lock.acquire()  # the watchdog is answering: it ends the process, with its exit code
         self.timer.cancel()
         _print(answer)
         sys.exit(answer.exit_code)
