@@ -325,8 +325,8 @@ class ClaudeCodeHook:
         try:
             host = fetched_host(url)
         except AmbiguousUrl as exc:  # denied, not asked: a plain spelling of the URL always exists
-            return permission("deny", f"coord cannot tell for certain which host WebFetch of {url!r} reaches: {exc}; "
-                                      "fetch it as a plain http(s)://host/path URL")
+            return permission("deny", f"coord cannot tell for certain which host WebFetch of {url[:300]!r} "
+                                      f"reaches: {exc}; fetch it as a plain http(s)://host/path URL")
         decision = client.check_network(host)
         if decision.ok:
             return NO_OPINION
