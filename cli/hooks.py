@@ -21,29 +21,41 @@ import json
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
+from coordinator import adapt
 from coordinator.client import Client
-from coordinator.errors import CoordError, from_psycopg
+from coordinator.errors import CoordError, from_psycopg, registered
 from coordinator.workspace import repository_root, resolve_path
 
 from .context import Invocation, connection_options, root_option
+from .fetch_host import AmbiguousUrl, fetched_host
 
 HOOK_COMMAND = "coord hook claude-code"
 FILE_TOOLS = {"Edit": "file_path", "Write": "file_path", "MultiEdit": "file_path", "NotebookEdit": "notebook_path"}
 GATED_TOOLS = ("Bash", *FILE_TOOLS, "WebFetch")
+# The database's refusals of a tool call's own input: a path it cannot lease, a host it cannot
+# check, a command it cannot match (empty or over 10000 characters). The model chose that input
+# and can send one that can be checked, so the call is denied: answering --on-error (ask) would
+# let a crafted path, host or padded command turn every deny into a question to the user.
+UNCHECKABLE_INPUT = frozenset({"CO201", "CO202", "CO203", "CO204", "CO205", "CO206", "CO451", "CO472"})
 HEARTBEAT_EVENTS = ("Stop", "SubagentStop", "UserPromptSubmit")
 DEFAULT_SESSION_TTL = "30 minutes"
 _CLAUDE_SESSION_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
+# The hook timeout `coord hook install` writes (Claude Code runs a tool whose hook timed out), and
+# the hook's own deadline for a whole event, well under it: the rest is Python's start-up.
+HOOK_TIMEOUT_SECONDS = 30
+DEFAULT_DEADLINE_SECONDS = 10.0
 
 
 # --- answers -------------------------------------------------------------------------------------
@@ -137,14 +149,19 @@ class ClaudeCodeHook:
     repository: str | None = None  # the coord session's repository (None: the token's, else default)
     sessions: SessionMap = field(default_factory=SessionMap)
 
+    deadline: float = DEFAULT_DEADLINE_SECONDS
+    event_name: str | None = None  # once the event is read: what the watchdog answers for
+
     def answer(self, raw: str) -> Answer:
         try:
-            event = json.loads(raw)
+            event = as_node_sees_it(json.loads(raw))
         except ValueError as exc:
             return self.cannot_decide(None, f"the hook event is not JSON ({exc})")
+        except RecursionError:
+            return self.cannot_decide(None, "the hook event nests too deep")
         if not isinstance(event, dict) or not isinstance(event.get("hook_event_name"), str):
             return self.cannot_decide(None, "the hook event has no hook_event_name")
-        name = event["hook_event_name"]
+        name = self.event_name = event["hook_event_name"]
         if name not in ("PreToolUse", "SessionStart", "SessionEnd", *HEARTBEAT_EVENTS):
             return NO_OPINION
         if name == "PreToolUse" and event.get("tool_name") not in GATED_TOOLS:
@@ -155,18 +172,47 @@ class ClaudeCodeHook:
         if not isinstance(event.get("cwd"), str) or not Path(event["cwd"]).is_absolute():
             return self.cannot_decide(name, "the hook event has no absolute cwd")
         try:
-            with self.invocation.client() as client:
+            with self.connect() as client:
                 return self.dispatch(client, name, event)
         except Refusal as exc:  # only a tool call can be denied; other events report the refusal
             return permission("deny", str(exc)) if name == "PreToolUse" else self.cannot_decide(name, str(exc))
         except CannotDecide as exc:
             return self.cannot_decide(name, str(exc))
         except CoordError as exc:
+            if name == "PreToolUse" and exc.code in UNCHECKABLE_INPUT:
+                return permission("deny", f"coord cannot check this {event.get('tool_name')} call: {_describe(exc)}")
             return self.cannot_decide(name, _describe(exc))
         except psycopg.Error as exc:
             return self.cannot_decide(name, _describe(from_psycopg(exc)))
         except Exception as exc:
             return self.cannot_decide(name, f"{type(exc).__name__}: {exc}")
+
+    def connect(self) -> Client:
+        """A client whose connection gives up within the deadline: connect_timeout (libpq counts
+        whole seconds, at least 2) and a statement_timeout for every statement, so a server
+        that accepts and never answers, or a lock the call waits on, ends in the --on-error
+        answer rather than in Claude Code's hook timeout (after which it runs the tool). The
+        watchdog (``Watchdog``) bounds what these cannot: DNS, the state file lock, the rest."""
+        settings = self.invocation.settings()
+        bearer = settings.bearer()
+        if not bearer:
+            raise registered("PT401", "no token", hint="pass --token or set COORD_TOKEN (coord agent add prints one)")
+        dsn = settings.client_dsn()
+        limit = max(2, int(self.deadline / 3))
+        given = conninfo_to_dict(dsn).get("connect_timeout")
+        if isinstance(given, str) and given.isdigit() and 0 < int(given) < limit:
+            limit = int(given)
+        try:
+            connection = psycopg.connect(dsn, autocommit=True, application_name="coord", connect_timeout=limit)
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+        try:
+            connection.execute("select set_config('statement_timeout', %s, false)",
+                               (f"{max(100, int(self.deadline * 1000 / 3))}ms",))
+        except psycopg.Error as exc:
+            connection.close()
+            raise from_psycopg(exc) from None
+        return _OwningClient(connection=connection, token=bearer)
 
     def cannot_decide(self, event: str | None, reason: str) -> Answer:
         """The --on-error answer. PreToolUse (and an event too malformed to name, which is most
@@ -261,6 +307,8 @@ class ClaudeCodeHook:
         command = tool_input.get("command")
         if not isinstance(command, str) or not command.strip():
             raise CannotDecide("the Bash event has no command")
+        if "\x00" in command:  # PostgreSQL text cannot hold it, so no guardrail could see the command
+            return permission("deny", "coord: the command contains a NUL character, which no guardrail can check")
         decision = client.check_operation("command", command)
         if decision.ok:
             return NO_OPINION
@@ -272,9 +320,13 @@ class ClaudeCodeHook:
 
     def web_fetch(self, client: Client, tool_input: dict[str, Any]) -> Answer:
         url = tool_input.get("url")
-        host = urlsplit(url).hostname if isinstance(url, str) else None
-        if not host:
-            raise CannotDecide(f"the WebFetch url {url!r} names no host")
+        if not isinstance(url, str):
+            raise CannotDecide(f"the WebFetch event has no url ({url!r})")
+        try:
+            host = fetched_host(url)
+        except AmbiguousUrl as exc:  # denied, not asked: a plain spelling of the URL always exists
+            return permission("deny", f"coord cannot tell for certain which host WebFetch of {url[:300]!r} "
+                                      f"reaches: {exc}; fetch it as a plain http(s)://host/path URL")
         decision = client.check_network(host)
         if decision.ok:
             return NO_OPINION
@@ -287,6 +339,8 @@ class ClaudeCodeHook:
         path = event["tool_input"].get(key)
         if not isinstance(path, str) or not path:
             raise CannotDecide(f"the {tool} event has no tool_input.{key}")
+        if "\x00" in path:  # no file system takes it (Node refuses it too); no lease can name it
+            raise Refusal(f"coord: the {tool} path contains a NUL character")
         cwd = Path(event["cwd"])
         root = repository_root(cwd, self.invocation.root)
         try:
@@ -308,6 +362,73 @@ class ClaudeCodeHook:
                           f"{result.holder_path}, expires {_when(result.holder_expires_at)}); wait for it to be "
                           f"released, or ask {result.holder_name} to release it")
         raise Refusal(f"coord refused the lease on {relative}: {result.code}: {result.reason}")
+
+
+class _OwningClient(Client):
+    """A Client on a connection opened for it (with the hook's timeouts), which it then owns as
+    Client(dsn) owns its own: it installs the loaders once and closes it."""
+
+    def __init__(self, connection: psycopg.Connection[Any], token: str) -> None:
+        super().__init__(connection=connection, token=token)
+        adapt.install(connection)
+        self._owns_connection = True
+
+
+class Watchdog:
+    """Answers for a hook that has not answered within its deadline: prints the --on-error
+    answer for the event (as far as it was read) and ends the process at once, whatever the
+    main thread is waiting on. Claude Code would otherwise kill the hook at its timeout and run
+    the tool. ``emit`` is the one way out, so the two never both print."""
+
+    def __init__(self, hook: ClaudeCodeHook) -> None:
+        self.hook = hook
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(hook.deadline, self.expire)
+        self.timer.daemon = True
+
+    def start(self) -> Watchdog:
+        self.timer.start()
+        return self
+
+    def expire(self) -> None:
+        answer = self.hook.cannot_decide(self.hook.event_name, f"no answer within the hook's deadline of "
+                                                               f"{self.hook.deadline:g} s")
+        if self.lock.acquire(blocking=False):  # else the main thread is printing its own answer
+            _print(answer)
+            os._exit(answer.exit_code)
+
+    def emit(self, answer: Answer) -> None:
+        if not self.lock.acquire(blocking=False):
+            self.lock.acquire()  # the watchdog is answering: it ends the process, with its exit code
+        self.timer.cancel()
+        _print(answer)
+        sys.exit(answer.exit_code)
+
+
+def _print(answer: Answer) -> None:
+    if answer.output is not None:
+        click.echo(json.dumps(answer.output))
+    if answer.stderr:
+        click.echo(answer.stderr, err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
+def as_node_sees_it(value: Any) -> Any:
+    """The event with every lone UTF-16 surrogate (JSON "\\ud800", which JSON.parse keeps) replaced
+    by U+FFFD, in keys and values: Claude Code (Node) encodes its strings to UTF-8 that way when
+    it runs the command, writes the file or fetches the URL, so that is what the check must see
+    (PostgreSQL cannot even hold a lone surrogate). Pairs were already joined by json.loads."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [as_node_sees_it(item) for item in value]
+    if isinstance(value, dict):
+        return {as_node_sees_it(k): as_node_sees_it(v) for k, v in value.items()}
+    return value
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _describe(exc: CoordError) -> str:
@@ -410,6 +531,11 @@ def hook() -> None:
 @hook.command("claude-code")
 @click.option("--on-error", type=click.Choice(["ask", "deny"]), default="ask", show_default=True,
               help="The decision when coord cannot decide (server unreachable, bad token, malformed event).")
+@click.option("--deadline", type=click.FloatRange(0.5, HOOK_TIMEOUT_SECONDS / 2), default=DEFAULT_DEADLINE_SECONDS,
+              show_default=True,
+              help="Seconds the hook may take before it gives the --on-error answer (connecting and each "
+                   f"statement get a third of it); well under the hook timeout install writes "
+                   f"({HOOK_TIMEOUT_SECONDS} s).")
 @click.option("--ttl", default=DEFAULT_SESSION_TTL, show_default=True,
               help="The coord session's heartbeat deadline (1 s to 1 h); every hook event heartbeats it.")
 @click.option("--repository", envvar="COORD_REPOSITORY",
@@ -417,20 +543,22 @@ def hook() -> None:
                    "[env COORD_REPOSITORY].")
 @root_option
 @connection_options
-def hook_claude_code(on_error: str, ttl: str, repository: str | None, root: Path | None, data_dir: Path | None,
-                     dsn: str | None, token: str | None, session: str | None) -> None:
+def hook_claude_code(on_error: str, deadline: float, ttl: str, repository: str | None, root: Path | None,
+                     data_dir: Path | None, dsn: str | None, token: str | None, session: str | None) -> None:
     """Answer one Claude Code hook event read from stdin (PreToolUse, SessionStart, SessionEnd,
     Stop, SubagentStop, UserPromptSubmit) as Claude Code's hook contract says. Each Claude Code
     session is its own coord session (--session and COORD_SESSION are not used); see
     docs/hooks.md."""
     del session  # the Claude Code session names the coord session
     invocation = Invocation(data_dir=data_dir, dsn=dsn, token=token, root=root)
-    answer = ClaudeCodeHook(invocation, on_error, ttl, repository).answer(sys.stdin.read())
-    if answer.output is not None:
-        click.echo(json.dumps(answer.output))
-    if answer.stderr:
-        click.echo(answer.stderr, err=True)
-    sys.exit(answer.exit_code)
+    adapter = ClaudeCodeHook(invocation, on_error, ttl, repository, deadline=deadline)
+    watchdog = Watchdog(adapter).start()  # before stdin: a writer that never closes it is bounded too
+    try:
+        # Bytes that are not UTF-8 read as U+FFFD, as Node reads them.
+        answer = adapter.answer(sys.stdin.buffer.read().decode("utf-8", "replace"))
+    except Exception as exc:  # never exit 1 with a traceback: for PreToolUse that runs the tool
+        answer = adapter.cannot_decide(adapter.event_name, f"{type(exc).__name__}: {exc}")
+    watchdog.emit(answer)
 
 
 @hook.command("install")

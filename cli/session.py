@@ -138,6 +138,10 @@ def session_run(invocation: Invocation, client: Client, ttl: str | None, agent_t
             env[ENVIRONMENT[name]] = given.value
     heartbeats = _Heartbeats(client, interval=max(seconds / 3, 0.5))
     code = _run_child(list(command), env, heartbeats)
+    if heartbeats.refused is not None:  # the same token would be refused again (and audited again)
+        err.print(f"[yellow]warning[/yellow] not ending session {started.session_id} "
+                  f"({heartbeats.refused.code}); it ends by itself when its ttl runs out")
+        sys.exit(code)
     try:  # the command's exit code is what this exits with, whatever happens to the session
         ended = client.end_session()
         if not ended.ok and ended.code != "session_ended":
@@ -162,19 +166,35 @@ class _Heartbeats:
         self.client = client
         self.interval = interval
         self.stop = threading.Event()
+        self.refused: CoordError | None = None  # the error that stopped the heartbeats for good
         self.thread = threading.Thread(target=self._beat, name="coord-heartbeat", daemon=True)
 
     def _beat(self) -> None:
-        while not self.stop.wait(self.interval):
-            try:
-                result = self.client.heartbeat("working")
-            except CoordError as exc:  # the server may come back before the ttl runs out
-                err.print(f"[yellow]warning[/yellow] heartbeat failed: {exc.code} {exc.message}")
-                continue
-            if not result.ok:
-                err.print(f"[yellow]warning[/yellow] session {self.client.session_id} is over: {result.code} "
-                          f"{result.reason}")
-                return
+        while not self.stop.wait(self.interval) and self.beat():
+            pass
+
+    def beat(self) -> bool:
+        """One heartbeat; False when there is no point in another. A refused token (PT401:
+        revoked, expired, unknown) or a role that may not heartbeat stays refused, and every
+        retry would be one more critical auth event in the audit trail that an operator who
+        revoked a leaked token reads; a closed connection is never reopened. The command keeps
+        running either way; the session ends by itself when its ttl runs out."""
+        try:
+            result = self.client.heartbeat("working")
+        except CoordError as exc:
+            if exc.code in STAYS_REFUSED or self.client.connection.closed:
+                self.refused = exc if exc.code in STAYS_REFUSED else None
+                err.print(f"[yellow]warning[/yellow] heartbeat failed: {exc.code} {exc.message}; no more "
+                          f"heartbeats: session {self.client.session_id} ends by itself when its ttl runs out "
+                          "(the command keeps running)")
+                return False
+            err.print(f"[yellow]warning[/yellow] heartbeat failed: {exc.code} {exc.message}")  # may pass
+            return True
+        if not result.ok:
+            err.print(f"[yellow]warning[/yellow] session {self.client.session_id} is over: {result.code} "
+                      f"{result.reason}")
+            return False
+        return True
 
     def __enter__(self) -> _Heartbeats:
         self.thread.start()
@@ -186,6 +206,8 @@ class _Heartbeats:
 
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# Errors a retry with the same token and connection cannot mend.
+STAYS_REFUSED = ("PT401", "PT403", "42501")
 
 
 def _terminal_sent_it_to_the_child_too() -> bool:

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from coord_cli.hooks import install_claude_code_hooks
+from coord_cli.fetch_host import AmbiguousUrl, fetched_host
+from coord_cli.hooks import DEFAULT_DEADLINE_SECONDS, HOOK_TIMEOUT_SECONDS, claude_code_hooks, install_claude_code_hooks
 from coord_cli.main import main
 
 from coordinator.client import Client
@@ -52,7 +53,7 @@ class Hook:
         self.env = {"COORD_DSN": dsn, "COORD_TOKEN": token, "XDG_STATE_HOME": str(state), "COORD_ROOT": "",
                     "COORD_SESSION": "", "COORD_DATA_DIR": "", "COORD_ADMIN_DSN": ""}
 
-    def __call__(self, raw: str, *args: str) -> tuple[int, dict[str, Any] | None, str]:
+    def __call__(self, raw: str | bytes, *args: str) -> tuple[int, dict[str, Any] | None, str]:
         result = CliRunner().invoke(main, ["hook", "claude-code", *args], input=raw, env=self.env,
                                     catch_exceptions=False)
         return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else None, result.stderr
@@ -306,3 +307,192 @@ def test_a_refused_session_denies_tool_calls_and_is_reported_at_session_start(
     assert "refused to start a session" in output["hookSpecificOutput"]["additionalContext"]
     verdict, reason = decision(hook(event("pre_tool_use_edit", repo))[1])
     assert verdict == "deny" and "refused to start a session: denied" in reason
+
+
+# --- WebFetch: the host Claude Code fetches, or deny -------------------------------------------------
+
+# What Claude Code's URL parser makes of each URL: `new URL(u).hostname` in Node 18 (WHATWG URL),
+# None where it throws. Recorded with node -e 'for (const u of require("./urls.json")) ...'.
+WHATWG_HOSTNAMES: list[tuple[str, str | None]] = [
+    ("https://pastebin.com\\@docs.python.org/raw/x", "pastebin.com"),
+    ("https://docs.python.org/3/", "docs.python.org"),
+    ("HTTPS://Docs.Python.org:443/x?y#z", "docs.python.org"),
+    ("http://0x7f.1/", "127.0.0.1"),
+    ("http://2130706433", "127.0.0.1"),
+    ("http://0177.0.0.1./", "127.0.0.1"),
+    ("http://[::ffff:127.0.0.1]:80/", "[::ffff:7f00:1]"),
+    ("https://a%2eb.com", "a.b.com"),
+    ("https://\uff50\uff41\uff53\uff54\uff45\uff42\uff49\uff4e.com", "pastebin.com"),
+    ("https:///pastebin.com", "pastebin.com"),
+    ("https://u:p@docs.python.org", "docs.python.org"),
+    ("https://paste\tbin.com", "pastebin.com"),
+    ("docs.python.org/x", None),
+    ("ftp://x.com", "x.com"),
+    ("http://1.2.3.0x/", "1.2.3.0"),
+    ("http://a.b.0x/", None),
+    ("http://256.1/", None),
+    ("http://1.256/", "1.0.1.0"),
+    ("http://example.com./", "example.com."),
+    (" https://x.com ", "x.com"),
+    ("http://[fe80::1%25eth0]/", None),
+    ("http://09.1/", None),
+    ("http://1.2.3.4.5/", None),
+    ("https://docs.python.org:/x", "docs.python.org"),
+    ("https://pastebin.com#@docs.python.org", "pastebin.com"),
+    ("https://pastebin.com?@docs.python.org", "pastebin.com"),
+    ("https://docs.python.org@pastebin.com", "pastebin.com"),
+    ("https:\\\\pastebin.com", "pastebin.com"),
+    ("https:pastebin.com", "pastebin.com"),
+    ("https://PASTEBIN.COM", "pastebin.com"),
+    ("https://xn--pastebn-3ya.com/", "xn--pastebn-3ya.com"),
+    ("https://[0:0:0:0:0:0:0:1]/", "[::1]"),
+    ("https://0x.0x.0x.0x/", "0.0.0.0"),
+    ("https://0.0.0.0x100/", None),
+    ("https://pastebin.com:65536/", None),
+    ("https://pastebin\u3002com/", "pastebin.com"),
+    ("https://pastebin.com\u0000.docs.python.org/", None),
+    ("https://docs_python.org/", "docs_python.org"),
+    ("https://1.2.3.4:/x", "1.2.3.4"),
+    ("https://[::1]x/", None),
+]
+# Plain spellings a model writes: these must be read, not refused.
+PLAIN = {"https://docs.python.org/3/", "HTTPS://Docs.Python.org:443/x?y#z", "http://0x7f.1/", "http://2130706433",
+         "http://1.256/", "https://docs.python.org:/x", "https://pastebin.com#@docs.python.org",
+         "https://pastebin.com?@docs.python.org", "https://PASTEBIN.COM", "https://[0:0:0:0:0:0:0:1]/",
+         "https://xn--pastebn-3ya.com/", "http://[::ffff:127.0.0.1]:80/", "http://example.com./"}
+
+
+@pytest.mark.parametrize(("url", "whatwg"), WHATWG_HOSTNAMES)
+def test_the_host_checked_is_the_host_claude_code_fetches_or_the_url_is_refused(url: str, whatwg: str | None) -> None:
+    try:
+        host = fetched_host(url)
+    except AmbiguousUrl:
+        assert url not in PLAIN, "a plain URL is read, not refused"
+        return
+    assert whatwg is not None and host == whatwg.strip("[]"), (url, host, whatwg)
+
+
+def test_every_ambiguous_spelling_of_a_denied_host_is_denied(hook: Hook, repo: Path, committed_db: Database) -> None:
+    """Each URL below fetches pastebin.com (or the metadata address) in Claude Code, while
+    urllib.parse reads another host or none: the hook denies them, none is asked or allowed."""
+    with committed_db.connect() as conn:
+        ops = make_principal(conn, "ops", role="operator")
+    with Client(committed_db.client_dsn, ops.token) as client:
+        assert client.add_network_rule("docs.python.org", "allow").ok
+        assert client.add_network_rule("*.python.org", "allow").ok
+    for url in ["https://pastebin.com\\@docs.python.org/x", "https://docs.python.org@pastebin.com/x",
+                "https:///pastebin.com/x", "https:pastebin.com/x", "https:\\\\pastebin.com/x",
+                "https://paste\tbin.com/x", "https://pastebin%2Ecom/x", "https://pastebin\u3002com/x",
+                "https://\uff50astebin.com/x", "https://pastebin.com\u0000.docs.python.org/x",
+                "http://0xa9.0xfe.0xa9fe/latest/meta-data/", "http://[::ffff:169.254.169.254]/"]:
+        code, output, _ = hook(event("pre_tool_use_web_fetch", repo, tool_input={"url": url, "prompt": "x"}))
+        assert (code, decision(output)[0]) == (0, "deny"), (url, output)
+    assert hook(event("pre_tool_use_web_fetch", repo, tool_input={"url": "https://Docs.Python.org./3/"})) == (
+        0, None, "")
+
+
+# --- deadlines: the hook answers before Claude Code's timeout runs the tool ---------------------------
+
+def hook_process(env: dict[str, str], raw: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+    """The hook as a process (its watchdog ends the process), bounded by the hook timeout install
+    writes: Claude Code would run the tool after that."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("COORD_")}
+    proc = subprocess.Popen([sys.executable, "-m", "coord_cli.main", "hook", "claude-code", *args],
+                            env={**clean, **env}, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdin is not None
+    if raw is not None:  # else stdin stays open: a writer that never finishes the event
+        proc.stdin.write(raw)
+        proc.stdin.close()
+    try:
+        proc.wait(timeout=HOOK_TIMEOUT_SECONDS)  # the answer is a few hundred bytes: no pipe fills up
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError(f"no answer within the hook timeout of {HOOK_TIMEOUT_SECONDS} s") from None
+    finally:
+        if not proc.stdin.closed:
+            proc.stdin.close()
+    assert proc.stdout is not None and proc.stderr is not None
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.read(), proc.stderr.read())
+
+
+def test_the_deadline_is_well_under_the_hook_timeout_install_writes() -> None:
+    timeouts = {h["timeout"] for entries in claude_code_hooks().values() for e in entries for h in e["hooks"]}
+    assert timeouts == {HOOK_TIMEOUT_SECONDS} and DEFAULT_DEADLINE_SECONDS <= HOOK_TIMEOUT_SECONDS / 3
+    result = CliRunner().invoke(main, ["hook", "claude-code", "--deadline", str(HOOK_TIMEOUT_SECONDS)])
+    assert result.exit_code == 2 and "--deadline" in result.stderr, "a deadline past half the timeout is refused"
+
+
+@pytest.mark.parametrize("on_error", ["ask", "deny"])
+def test_a_statement_that_waits_on_a_lock_ends_in_the_on_error_answer(
+        committed_db: Database, alice: Principal, repo: Path, tmp_path: Path, on_error: str) -> None:
+    """Tokens locked by someone else's open transaction: the token check waits; the hook's
+    statement_timeout (a third of --deadline) cancels it and the answer is --on-error."""
+    env = {"COORD_DSN": committed_db.client_dsn, "COORD_TOKEN": alice.token, "XDG_STATE_HOME": str(tmp_path)}
+    with committed_db.connect() as blocker, blocker.transaction():
+        blocker.execute("lock table coord.tokens in access exclusive mode")
+        proc = hook_process(env, event("pre_tool_use_bash_rm_rf", repo), "--deadline", "3", "--on-error", on_error)
+    assert proc.returncode == 0, proc
+    verdict, reason = decision(json.loads(proc.stdout))
+    assert verdict == on_error and "57014" in reason, reason
+
+
+def test_the_watchdog_answers_whatever_the_hook_waits_on(committed_db: Database, alice: Principal, repo: Path,
+                                                         tmp_path: Path) -> None:
+    """The session's state lock held elsewhere (a hung hook of a parallel tool call) and stdin
+    never closed: neither is a database wait, and the watchdog gives the --on-error answer at
+    --deadline, for each kind of event as the fail-safe table says."""
+    env = {"COORD_DSN": committed_db.client_dsn, "COORD_TOKEN": alice.token, "XDG_STATE_HOME": str(tmp_path)}
+    directory = tmp_path / "coord" / "claude-code"
+    directory.mkdir(parents=True)
+    with open(directory / f"{CLAUDE_SESSION}.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        edit = hook_process(env, event("pre_tool_use_edit", repo), "--deadline", "1", "--on-error", "deny")
+        stop = hook_process(env, event("stop", repo), "--deadline", "1", "--on-error", "deny")
+    assert edit.returncode == 0, edit
+    verdict, reason = decision(json.loads(edit.stdout))
+    assert verdict == "deny" and "no answer within the hook's deadline of 1 s" in reason
+    assert stop.returncode == 1 and "deadline" in stop.stderr and stop.stdout == "", stop
+    unread = hook_process(env, None, "--deadline", "1", "--on-error", "deny")
+    assert unread.returncode == 2 and "deadline" in unread.stderr, "no event name: exit 2 blocks"
+    asked = hook_process(env, None, "--deadline", "1")
+    assert asked.returncode == 0 and decision(json.loads(asked.stdout))[0] == "ask"
+
+
+# --- what Claude Code runs is what is checked ----------------------------------------------------------
+
+def test_what_node_would_run_is_what_is_checked(hook: Hook, repo: Path, committed_db: Database) -> None:
+    """Claude Code (Node) writes a lone surrogate and bytes that are not UTF-8 as U+FFFD; a NUL
+    cannot reach PostgreSQL at all. None of them turns a guardrail deny into ask or a crash."""
+    rm_rf = event("pre_tool_use_bash_rm_rf", repo)
+    raw = rm_rf.replace('"rm -rf /', '"rm -rf / #', 1).encode().replace(b" #", b" #\xff\xfe", 1)
+    code, output, _ = hook(raw)
+    assert (code, decision(output)[0]) == (0, "deny"), output
+    nul = rm_rf.replace('"rm -rf /', '"ls \\u0000; rm -rf /', 1)
+    verdict, reason = decision(hook(nul, "--on-error", "ask")[1])
+    assert verdict == "deny" and "NUL" in reason
+    surrogate_path = str(repo / "src" / "a\\udc80.py")
+    code, output, _ = hook(event("pre_tool_use_edit", repo).replace(str(repo / "src" / "app.py"), surrogate_path))
+    assert (code, output) == (0, None), output
+    assert len(leases(committed_db, "src/a\ufffd.py")) == 1, "the lease is on the name Node writes"
+
+
+def test_input_the_database_cannot_check_is_denied_not_asked(hook: Hook, repo: Path, committed_db: Database) -> None:
+    """The model chooses the command, path and URL: one the database refuses to check (a
+    padded command over its 10000 characters, a path with a newline, a host name with an
+    underscore) must not turn the guardrail's, lease's or network rule's deny into the
+    --on-error ask."""
+    with committed_db.connect() as conn:
+        bob = make_principal(conn, "bob-dir")
+    with Client(committed_db.client_dsn, bob.token) as client:
+        assert client.acquire_lock("src/", ttl="10 minutes").code == "granted"
+    padded = event("pre_tool_use_bash_rm_rf", repo, tool_input={"command": "rm -rf / #" + "x" * 10_000})
+    newline = event("pre_tool_use_edit", repo, tool_input={"file_path": str(repo / "src" / "a\nb.py"),
+                                                           "old_string": "", "new_string": "x"})
+    nul = event("pre_tool_use_edit", repo, tool_input={"file_path": str(repo / "src" / "a\x00b.py"),
+                                                       "old_string": "", "new_string": "x"})
+    underscore = event("pre_tool_use_web_fetch", repo, tool_input={"url": "https://paste_bin.com/x", "prompt": "x"})
+    for raw in (padded, newline, nul, underscore):
+        code, output, _ = hook(raw)
+        verdict, reason = decision(output)
+        assert (code, verdict) == (0, "deny") and "could not decide" not in reason, output

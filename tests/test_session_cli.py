@@ -168,3 +168,58 @@ def test_run_exits_with_the_commands_code_when_the_session_cannot_be_ended(commi
     _, err = parent.communicate(timeout=120)
     assert parent.returncode == 5, err
     assert "could not end session" in err and "ends by itself when its ttl runs out" in err
+
+
+CHILD_REVOKES_THE_TOKEN_AND_WAITS_FOR_A_REFUSED_HEARTBEAT = """
+import os, sys, time
+import psycopg
+with psycopg.connect(os.environ["ADMIN_DSN"], autocommit=True) as conn:
+    conn.execute("update coord.tokens set revoked_at = now() where id = %s", (os.environ["TOKEN_ID"],))
+    deadline = time.monotonic() + 60
+    while conn.execute("select count(*) from audit.events where action = 'auth.revoked_token' "
+                       "and target_id = %s", (os.environ["TOKEN_ID"],)).fetchone()[0] == 0:
+        if time.monotonic() > deadline:
+            sys.exit(9)
+        time.sleep(0.05)
+sys.exit(7)
+"""
+
+
+def test_run_stops_heartbeating_a_revoked_token_and_keeps_the_commands_exit_code(committed_db: Database) -> None:
+    """A revoked token is refused (PT401) and every use of it is a critical audit event an
+    operator reads: after the first refused heartbeat session run stops heartbeating and does
+    not try to end the session with it either, says so on stderr, and the command runs on to
+    its own exit code."""
+    with committed_db.connect() as conn:
+        agent = make_principal(conn, "revoked-runner")
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "coord_cli.main", "session", "run", "--ttl", "2 seconds", "--dsn",
+         committed_db.client_dsn, "--token", agent.token, "--", sys.executable, "-c",
+         CHILD_REVOKES_THE_TOKEN_AND_WAITS_FOR_A_REFUSED_HEARTBEAT],
+        env={**CLEAN_ENV, "ADMIN_DSN": committed_db.admin_dsn, "TOKEN_ID": str(agent.token_id)}, text=True,
+        stderr=subprocess.PIPE)
+    _, err = parent.communicate(timeout=120)
+    assert parent.returncode == 7, err
+    assert "heartbeat failed: PT401" in err and "no more heartbeats" in err and "not ending session" in err, err
+    with committed_db.connect() as conn:
+        events = conn.execute("select count(*) from audit.events where action = 'auth.revoked_token' "
+                              "and target_id = %s", (str(agent.token_id),)).fetchone()
+    assert events == (1,), "one refused heartbeat, then no more uses of the revoked token"
+
+
+def test_the_heartbeat_thread_ends_by_itself_when_the_token_is_refused(committed_db: Database) -> None:
+    from coord_cli.session import _Heartbeats
+
+    from coordinator.client import Client
+
+    with committed_db.connect() as conn:
+        agent = make_principal(conn, "refused-beats")
+    with Client(committed_db.client_dsn, agent.token) as client:
+        assert client.start_session(ttl="1 minute").ok
+        with committed_db.connect() as conn:
+            conn.execute("update coord.tokens set revoked_at = now() where id = %s", (agent.token_id,))
+        beats = _Heartbeats(client, interval=0.01)
+        beats.thread.start()
+        beats.thread.join(timeout=60)  # it ends without being stopped, or the test fails here
+        assert not beats.thread.is_alive() and not beats.stop.is_set()
+        assert beats.refused is not None and beats.refused.code == "PT401"
