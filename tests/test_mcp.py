@@ -164,9 +164,9 @@ def test_stdio_end_to_end(committed_db: Database) -> None:
             assert bad.is_error
             error = json.loads(bad.content[0].text)
             assert error["code"] == "CO211" and error["hint"]
-            # an operator's function: not a tool of an agent, and the database refuses it
+            # an operator's function: not a tool of an agent, so not callable
             denied = await session.call_tool("create_agent", {"p_name": "intruder"})
-            assert denied.is_error and json.loads(denied.content[0].text)["code"] == "42501"
+            assert denied.is_error and json.loads(denied.content[0].text)["code"] == "42883"
             # a refusal of the policy is a normal result
             again = await session.call_tool("acquire_lock", {"p_path": "src/b.py"})
             assert again.structured_content["code"] == "granted"
@@ -181,7 +181,8 @@ def test_stdio_end_to_end(committed_db: Database) -> None:
 
 def test_stdio_maps_paths_to_the_repository_root(committed_db: Database, tmp_path: Path) -> None:
     """Started in a subdirectory of a repository (as a client starts it in its project), the
-    server takes absolute and relative paths like the CLI and the hooks do."""
+    server maps absolute paths to the repository root and reads relative ones from the root, as
+    its tool descriptions and prompts say, wherever it runs."""
     repo = tmp_path / "repo"
     (repo / "pkg" / "sub").mkdir(parents=True)
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
@@ -194,10 +195,12 @@ def test_stdio_maps_paths_to_the_repository_root(committed_db: Database, tmp_pat
             await session.initialize()
             absolute = await session.call_tool("acquire_lock", {"p_path": str(repo / "pkg" / "a.py")})
             assert absolute.structured_content["code"] == "granted", absolute
-            relative = await session.call_tool("acquire_lock", {"p_path": "sub"})  # a directory: a subtree
+            relative = await session.call_tool("acquire_lock", {"p_path": "pkg/sub"})  # a directory: a subtree
             assert relative.structured_content["code"] == "granted", relative
+            top = await session.call_tool("acquire_lock", {"p_path": "src/b.py"})  # from the root, not from pkg/
+            assert top.structured_content["code"] == "granted", top
             assert sorted(r["path"] for r in (await session.call_tool("my_locks", {})).structured_content["rows"]) \
-                == ["pkg/a.py", "pkg/sub/"]
+                == ["pkg/a.py", "pkg/sub/", "src/b.py"]
             outside = await session.call_tool("acquire_lock", {"p_path": str(tmp_path / "elsewhere.py")})
             assert outside.is_error and json.loads(outside.content[0].text)["code"] == "CO541"
 
@@ -342,6 +345,8 @@ def test_install_json_clients(tmp_path: Path, client: str) -> None:
     assert data["keep"] == [1, 2] and data["mcpServers"]["other"] == {"command": "x"}
     entry = data["mcpServers"]["coord"]
     assert entry["command"] == "coord" and entry["args"] == ["mcp"] and "COORD_TOKEN" in entry["env"]
+    # the repository the hooks keep leases in, empty when unset (an unset ${VAR} stays literal in Claude Code)
+    assert entry["env"]["COORD_REPOSITORY"] in ("${COORD_REPOSITORY:-}", "${env:COORD_REPOSITORY}")
     after = path.read_text()
     second = _install(tmp_path, "--client", client)
     assert "no change" in second.output and path.read_text() == after
@@ -374,7 +379,7 @@ def test_install_codex_toml(tmp_path: Path) -> None:
     assert data["model"] == "o4" and data["profiles"] == {"fast": {"model": "m"}}
     assert data["mcp_servers"]["docs"] == {"command": "npx", "args": ["-y", "docs"]}
     assert data["mcp_servers"]["coord"] == {"command": "coord", "args": ["mcp"],
-                                            "env_vars": ["COORD_TOKEN", "COORD_DSN"]}
+                                            "env_vars": ["COORD_TOKEN", "COORD_DSN", "COORD_REPOSITORY"]}
     assert "no change" in _install(tmp_path, "--client", "codex").output and config.read_text() == text
 
 
