@@ -733,8 +733,11 @@ def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Se
             stdin, stdout = await _stdio_pipes()
         except (OSError, ValueError):  # not pipes (a terminal, a file): the SDK's threaded reader
             stdin = stdout = None  # type: ignore[assignment]
-        async with stdio_server(stdin, stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
-            await run_connection(server, coordinator, read_stream, write_stream)
+        with anyio.CancelScope() as connection:
+            async with stdio_server(stdin, stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
+                await run_connection(server, coordinator, read_stream, write_stream)
+                if coordinator.refused is not None:
+                    connection.cancel()  # stop reading stdin too: the client may keep it open
 
     def stop(_signum: int, _frame: Any) -> None:
         # SIGTERM (a client that gave up waiting): end the session, then exit at once; the
