@@ -266,9 +266,9 @@ def test_sigterm_ends_the_session(committed_db: Database) -> None:
 
 
 @contextlib.contextmanager
-def http_server(database: Database) -> Iterator[str]:
+def http_server(database: Database, **env: str) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen([COORD, "mcp", "--http", f"127.0.0.1:{port}"], env=_server_env(database),
+    proc = subprocess.Popen([COORD, "mcp", "--http", f"127.0.0.1:{port}"], env={**_server_env(database), **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
@@ -478,3 +478,114 @@ def test_resources_prompts_and_unknown_tools(committed_db: Database) -> None:
     assert "coord://audit/recent" not in as_agent["uris"]  # an agent may not call query_audit
     for answer in (as_agent["unknown"], as_agent["bad_arg"]):
         assert answer.is_error and json.loads(answer.content[0].text)["code"] == "42883"
+
+
+# --- the front door's edges: arguments, failures, principals, refused tokens -----------------------
+
+def test_tool_arguments_have_the_json_types_of_the_input_schema(committed_db: Database) -> None:
+    """A tool call's arguments must have the JSON types its input schema names: no text form
+    (coord call's name=value) for a number, an interval or a list, so every path in a list is a
+    string the server can map to the repository root (22P02 otherwise, nothing written)."""
+    agent = _principal(committed_db)
+
+    async def main() -> list[Any]:
+        async with in_process(committed_db, agent.token) as session:
+            return [await session.call_tool(name, arguments) for name, arguments in [
+                ("acquire_lock", {"p_path": "src/t.py", "p_ttl": 600}),
+                ("release_lock", {"p_path": "src/t.py", "p_fence": "1"}),
+                ("check_locks", {"p_paths": "{src/t.py,../x}"}),
+                ("check_locks", {"p_paths": ["src/t.py", 7]}),
+                ("acquire_lock", {"p_path": "src/t.py", "p_ttl": "5 minutes"})]]
+
+    *refused, granted = anyio.run(main)
+    for answer in refused:
+        assert answer.is_error and json.loads(answer.content[0].text)["code"] == "22P02", answer
+    assert granted.structured_content["code"] == "granted"
+
+
+def test_a_failure_of_the_server_in_a_tool_call_is_a_registered_error(committed_db: Database,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever goes wrong in the server during a tool call (here a bug planted in the path
+    mapping) is a tool error with a registered code (CO551) and a hint, not a bare protocol
+    error, and the connection goes on."""
+    agent = _principal(committed_db)
+
+    def broken(self: mcp_server.Coordinator, arguments: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("a bug")
+
+    async def main() -> tuple[Any, Any]:
+        async with in_process(committed_db, agent.token) as session:
+            with monkeypatch.context() as patch:
+                patch.setattr(mcp_server.Coordinator, "repository_paths", broken)
+                failed = await session.call_tool("acquire_lock", {"p_path": "src/f.py"})
+            return failed, await session.call_tool("acquire_lock", {"p_path": "src/f.py"})
+
+    failed, after = anyio.run(main)
+    error = json.loads(failed.content[0].text)
+    assert failed.is_error and error["code"] == "CO551" and error["hint"] and "RuntimeError" in error["detail"]
+    assert after.structured_content["code"] == "granted"
+
+
+def _http_post(url: str, token: str, message: dict[str, Any], session: str | None = None) -> httpx2.Response:
+    headers = {"accept": "application/json, text/event-stream", "content-type": "application/json",
+               "authorization": f"Bearer {token}", "mcp-protocol-version": "2025-06-18"}
+    if session:
+        headers["mcp-session-id"] = session
+    return httpx2.post(url, json=message, headers=headers, timeout=60)
+
+
+def _http_result(response: httpx2.Response) -> dict[str, Any]:
+    text = response.text
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        text = next(line[5:] for line in text.splitlines() if line.startswith("data:"))
+    return json.loads(text)["result"]
+
+
+def test_an_http_mcp_session_serves_only_the_principal_that_opened_it(committed_db: Database) -> None:
+    """Every request on an MCP session id must come from the principal that opened it: another
+    agent who learns the id gets 404 (as for no session) for a call as for a DELETE, and the
+    owner goes on in its own coord session. The sessions start in --repository
+    (COORD_REPOSITORY)."""
+    a = _principal(committed_db, name="owner")
+    b = _principal(committed_db, name="intruder")
+    with http_server(committed_db, COORD_REPOSITORY="shop") as url:
+        init = _http_post(url, a.token, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+        session = init.headers["mcp-session-id"]
+        _http_post(url, a.token, {"jsonrpc": "2.0", "method": "notifications/initialized"}, session)
+        call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                "params": {"name": "acquire_lock", "arguments": {"p_path": "src/o.py"}}}
+        got = _http_result(_http_post(url, a.token, call, session))["structuredContent"]
+        assert (got["code"], got["repository"]) == ("granted", "shop")
+        intruding = _http_post(url, b.token, {**call, "id": 3}, session)
+        assert intruding.status_code == 404, intruding.text
+        assert _sessions(committed_db, b) == []  # no coord session of b's on a's MCP session
+        renewed = _http_result(_http_post(url, a.token, {**call, "id": 4}, session))["structuredContent"]
+        assert renewed["code"] == "renewed" and renewed["fence"] == got["fence"]
+
+
+def test_stdio_stops_when_the_database_refuses_its_token(committed_db: Database) -> None:
+    """A revoked token is refused on the next heartbeat (one critical auth.revoked_token event):
+    the stdio server stops heartbeating, says why on stderr and exits 77 (PT401), rather than
+    presenting the revoked token on every beat until it is killed."""
+    agent = _principal(committed_db)
+    proc = subprocess.Popen([COORD, "mcp", "--ttl", "3 seconds"], env=_server_env(committed_db, agent.token),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert _rpc(proc, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+        _rpc(proc, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+        with committed_db.connect() as admin:
+            admin.execute("update coord.tokens set revoked_at = now() where id = %s", (agent.token_id,))
+        assert proc.wait(timeout=60) == 77  # the heartbeat every second finds the token revoked
+        assert proc.stderr is not None
+        stderr = proc.stderr.read().decode()
+        assert "PT401" in stderr and "refused the token" in stderr, stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=60)
+    with committed_db.connect() as admin:
+        row = admin.execute("select count(*) from audit.events where action = 'auth.revoked_token' "
+                            "and target_id = %s", (str(agent.token_id),)).fetchone()
+    assert row is not None and row[0] == 1
