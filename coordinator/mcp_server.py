@@ -14,8 +14,12 @@ the session starts when the client initializes, is heartbeated in the background
 its ttl, and ends when stdin closes (its leases released, its claims requeued). Over streamable
 HTTP every request carries ``Authorization: Bearer <token>`` (a token the database does not
 know gets 401; the gate reuses a yes for VERIFIED_FOR seconds, and every tool call is verified
-by the database anyway); a session is started for each (MCP session id, token) on its first
-request, ended by the client's DELETE or when it stays idle, over a shared connection pool. If the
+by the database anyway); each MCP session belongs to the principal that opened it (another
+principal's request on its id, DELETE included, is answered 404 as if there were none); a coord
+session is started for each (MCP session id, principal) on its first request, goes on with the
+latest token the principal presents, and is ended by the client's DELETE or when it stays idle,
+over a shared connection pool. A token the database refuses on a heartbeat (PT401: revoked or
+expired) is never presented again: the session is forgotten (stdio: the server stops). If the
 process dies, nothing ends the session: it expires after its ttl and the database's own cleanup
 releases and requeues what it held.
 """
