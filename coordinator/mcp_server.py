@@ -251,8 +251,7 @@ class CoordSession:
     session_id: UUID | None = None
     ttl: timedelta = DEFAULT_TTL
     last_used: float = field(default_factory=time.monotonic)
-    ended: bool = False
-    refused: bool = False  # the database refused its token (PT401): it is neither heartbeated nor ended
+    ended: bool = False  # over: it missed its heartbeat, was ended, or its token was refused
 
 
 def _digest(token: str) -> str:
@@ -411,7 +410,7 @@ class Coordinator:
             self._principals = {d: p for d, p in self._principals.items() if p in principals}
 
     def _refuse(self, index: tuple[str, str], session: CoordSession, exc: CoordError) -> None:
-        session.ended = session.refused = True
+        session.ended = True  # neither heartbeated nor ended with that token again
         with self._lock:
             if self._sessions.get(index) is session:
                 del self._sessions[index]
