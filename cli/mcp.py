@@ -43,22 +43,26 @@ def _host_port(text: str) -> tuple[str, int]:
               help="A task kind you work on (repeatable): the session's capabilities and the kinds of the "
                    "coord://tasks/ready resource.")
 @click.option("--pool-size", default=10, show_default=True, help="HTTP: database connections shared by all clients.")
+@click.option("--repository", envvar="COORD_REPOSITORY",
+              help="Repository the sessions' leases are kept in (default: the token's, else default) "
+                   "[env COORD_REPOSITORY]; give the hooks the same one.")
 @root_option
 @connection_options
 @click.pass_context
 @with_invocation
 def mcp(invocation: Invocation, ctx: click.Context, http: str | None, ttl: str, kinds: tuple[str, ...],
-        pool_size: int) -> None:
+        pool_size: int, repository: str | None) -> None:
     """Serve the api as MCP tools: one tool per api function your role may call, generated from
     the catalog, with resources (your leases, ready tasks, latest handoff, recent audit) and
     prompts. Each MCP connection is one coord session: started on initialize, heartbeated,
     ended on close (its leases released, its claims requeued).
 
     stdio (default): the token comes from --token / COORD_TOKEN; paths in tool arguments
-    (p_path, p_paths) may be absolute or relative to the directory the server started in and
-    are mapped to the repository root (--root, COORD_ROOT, else the git toplevel; outside it is
-    CO541). --http HOST:PORT: one server for many agents, each sending its own token as
-    Authorization: Bearer <token>; their paths are passed on as sent (repository-relative).
+    (p_path, p_paths, p_locks) are relative to the repository root (--root, COORD_ROOT, else the
+    git toplevel of the directory the server started in), whatever that directory is; absolute
+    paths are mapped to the root (outside it is CO541). --http HOST:PORT: one server for many
+    agents, each sending its own token as Authorization: Bearer <token>; each MCP session belongs
+    to the principal that opened it; their paths are passed on as sent (repository-relative).
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -70,12 +74,14 @@ def mcp(invocation: Invocation, ctx: click.Context, http: str | None, ttl: str, 
     if http:
         host, port = _host_port(http)
         err.print(f"coord mcp: streamable HTTP at http://{host}:{port}/mcp (Authorization: Bearer <token>)")
-        mcp_server.serve_http(dsn, host, port, ttl=session_ttl, kinds=kinds, pool_size=pool_size)
+        mcp_server.serve_http(dsn, host, port, ttl=session_ttl, kinds=kinds, pool_size=pool_size,
+                              repository=repository)
         return
     token = settings.bearer()
     if not token:
         raise registered("PT401", "no token", hint="set COORD_TOKEN (or --token); coord agent add prints one")
-    mcp_server.serve_stdio(dsn, token, ttl=session_ttl, kinds=kinds, root=_root_or_none(invocation.root))
+    mcp_server.serve_stdio(dsn, token, ttl=session_ttl, kinds=kinds, root=_root_or_none(invocation.root),
+                           repository=repository)
 
 
 def _root_or_none(explicit: Path | None) -> Path | None:

@@ -97,6 +97,82 @@ def rpc_query(signature: FunctionSignature, keys: Sequence[str]) -> pgsql.Compos
     ).format(columns=columns, typed=typed, function=function, args=args)
 
 
+# The JSON values an argument of each type takes. json_to_record (PostgREST's reading of a call's
+# JSON body) reads a JSON array or object given for a scalar type as its JSON text, so that
+# p_path ["src/app.py"] would be the path '["src/app.py"]': every argument is checked first. A
+# string is every type's text form (coord call name=value; the database parses it and refuses a
+# bad one) unless ``text_forms`` is off, as for MCP tool calls, whose input schemas name one JSON
+# type per argument. null is always passed on: the database decides what a null means.
+_INTEGER_TYPES = frozenset({"smallint", "integer", "bigint"})
+_NUMBER_TYPES = frozenset({"numeric", "double precision", "real"})
+_JSON_TYPES = frozenset({"json", "jsonb"})
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return type(value).__name__
+
+
+def _kinds_of(pg_type: str, text_forms: bool) -> frozenset[str]:
+    """The JSON kinds an argument of ``pg_type`` takes (empty: any)."""
+    if pg_type in _JSON_TYPES:
+        return frozenset()
+    if pg_type.endswith("[]"):
+        kinds = {"array"}
+    elif pg_type == "boolean":
+        kinds = {"boolean"}
+    elif pg_type in _INTEGER_TYPES:
+        kinds = {"integer"}
+    elif pg_type in _NUMBER_TYPES:
+        kinds = {"integer", "number"}
+    else:
+        kinds = {"string"}
+    return frozenset(kinds | {"string"}) if text_forms else frozenset(kinds)
+
+
+def argument_type_error(name: str, pg_type: str, value: Any, *, text_forms: bool = True) -> str | None:
+    """Why ``value`` cannot be the JSON of argument ``name`` of type ``pg_type`` (None: it can).
+    The elements of an array are checked as the element type; an array inside an array is passed
+    on (the database refuses lists that are not flat with its own code, CO241)."""
+    if value is None:
+        return None
+    kinds = _kinds_of(pg_type, text_forms)
+    kind = _json_kind(value)
+    if kinds and kind not in kinds:
+        return f"{name} is {pg_type} and takes {' or '.join(sorted(kinds))}, not {kind}"
+    if kind == "array" and pg_type.endswith("[]"):
+        element = pg_type[:-2]
+        for index, item in enumerate(value):
+            if isinstance(item, list):
+                continue
+            problem = argument_type_error(f"{name}[{index}]", element, item, text_forms=text_forms)
+            if problem:
+                return problem
+    return None
+
+
+def check_argument_types(signature: FunctionSignature, body: Mapping[str, Any], *, text_forms: bool = True) -> None:
+    """22P02 for the first argument whose JSON value does not fit its type (see argument_type_error)."""
+    types = dict(zip(signature.arg_names, signature.arg_types, strict=True))
+    for name, value in body.items():
+        problem = argument_type_error(name, types[name], value, text_forms=text_forms)
+        if problem:
+            raise registered("22P02", f"api.{signature.name}: {problem}",
+                             hint="check the argument types in docs/api.md: an array or object is never read as "
+                                  "text, a number or boolean never as a string")
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, timedelta):
         return f"{value.total_seconds()} seconds"
@@ -225,6 +301,7 @@ class Client(Api):
         if unknown:
             raise registered("42883", f"api.{function} has no argument {', '.join(unknown)}",
                              hint=f"arguments: {', '.join(signature.arg_names) or '(none)'}")
+        check_argument_types(signature, body)
         query = self._query(signature, tuple(body))
         params = [_json_body(body)] if body else []
         context = ('"api"', ANON_ROLE, json.dumps({"role": ANON_ROLE}), "POST", f"/rpc/{signature.name}",

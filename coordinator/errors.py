@@ -261,6 +261,8 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     # the repository a path belongs to (coordinator.workspace)
     ("CO541", "path_outside_repository", "cli", 400, EXIT_DATAERR, InvalidArgument),
     ("CO542", "repository_root_unknown", "cli", 400, EXIT_USAGE, SettingsError),
+    # coord mcp: a tool call that failed in the MCP server itself (coordinator.mcp_server)
+    ("CO551", "mcp_call_failed", "cli", 400, EXIT_SOFTWARE, CoordError),
 )
 
 # PostgreSQL raises its own codes without our hints; the registry's hint for each (checked

@@ -10,9 +10,10 @@ Each client keeps MCP servers in its own file and format (their documentation):
 * Cursor: ``.cursor/mcp.json`` (project) or ``~/.cursor/mcp.json`` (user), ``{"mcpServers": {...}}``;
   ``${env:VAR}`` is expanded from Cursor's environment.
 
-The token is never written into a file: the entry names the environment variables (COORD_TOKEN,
-COORD_DSN) the server reads. Only the ``coord`` entry is written; every other key of the file is
-kept as it was, so running the command again changes nothing.
+The token is never written into a file: the entry names the environment variables the server
+reads (COORD_TOKEN, COORD_DSN, and COORD_REPOSITORY, the repository the hooks keep leases in,
+empty when unset). Only the ``coord`` entry is written; every other key of the file is kept as it
+was, so running the command again changes nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ CLIENTS = ("claude-code", "codex", "cursor")
 SCOPES = ("project", "user")
 SERVER_KEY = "coord"
 ENV_VARS = ("COORD_TOKEN", "COORD_DSN")
+# Passed on when set, empty otherwise (coord reads an empty variable as unset): Claude Code leaves
+# an unset ${VAR} as its literal text, which no repository name is.
+OPTIONAL_ENV_VARS = ("COORD_REPOSITORY",)
 
 
 @dataclass(frozen=True)
@@ -68,10 +72,12 @@ def config_path(client: str, scope: str, project: Path, home: Path) -> Path:
 
 def server_entry(client: str, command: str, args: list[str]) -> dict[str, Any]:
     if client == "claude-code":
-        return {"type": "stdio", "command": command, "args": args, "env": {v: "${" + v + "}" for v in ENV_VARS}}
+        return {"type": "stdio", "command": command, "args": args,
+                "env": {**{v: "${" + v + "}" for v in ENV_VARS}, **{v: "${" + v + ":-}" for v in OPTIONAL_ENV_VARS}}}
     if client == "cursor":
-        return {"type": "stdio", "command": command, "args": args, "env": {v: "${env:" + v + "}" for v in ENV_VARS}}
-    return {"command": command, "args": args, "env_vars": list(ENV_VARS)}
+        return {"type": "stdio", "command": command, "args": args,
+                "env": {v: "${env:" + v + "}" for v in (*ENV_VARS, *OPTIONAL_ENV_VARS)}}
+    return {"command": command, "args": args, "env_vars": [*ENV_VARS, *OPTIONAL_ENV_VARS]}
 
 
 def _json_plan(path: Path, before: str | None, entry: dict[str, Any]) -> str:

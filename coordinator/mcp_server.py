@@ -14,8 +14,12 @@ the session starts when the client initializes, is heartbeated in the background
 its ttl, and ends when stdin closes (its leases released, its claims requeued). Over streamable
 HTTP every request carries ``Authorization: Bearer <token>`` (a token the database does not
 know gets 401; the gate reuses a yes for VERIFIED_FOR seconds, and every tool call is verified
-by the database anyway); a session is started for each (MCP session id, token) on its first
-request, ended by the client's DELETE or when it stays idle, over a shared connection pool. If the
+by the database anyway); each MCP session belongs to the principal that opened it (another
+principal's request on its id, DELETE included, is answered 404 as if there were none); a coord
+session is started for each (MCP session id, principal) on its first request, goes on with the
+latest token the principal presents, and is ended by the client's DELETE or when it stays idle,
+over a shared connection pool. A token the database refuses on a heartbeat (PT401: revoked or
+expired) is never presented again: the session is forgotten (stdio: the server stops). If the
 process dies, nothing ends the session: it expires after its ttl and the database's own cleanup
 releases and requeues what it held.
 """
@@ -46,9 +50,9 @@ from mcp.server.lowlevel import Server
 from psycopg.rows import dict_row
 
 from . import adapt, sql
-from .client import Client, FunctionSignature, load_signatures, to_json_value
+from .client import Client, FunctionSignature, check_argument_types, load_signatures, to_json_value
 from .errors import CoordError, from_psycopg, registered
-from .workspace import resolve_path, resolve_paths
+from .workspace import resolve_path
 
 log = logging.getLogger("coord.mcp")
 
@@ -240,13 +244,22 @@ class Connections:
 class CoordSession:
     """One MCP connection's principal and coord session."""
 
-    token: str
+    token: str  # the latest token the connection presented for this principal
     role: str
     principal: str
+    principal_id: str
     session_id: UUID | None = None
     ttl: timedelta = DEFAULT_TTL
     last_used: float = field(default_factory=time.monotonic)
-    ended: bool = False
+    ended: bool = False  # over: it missed its heartbeat, was ended, or its token was refused
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Paths of the repository in tool arguments (as the CLI maps them: lock, check_locks, submit_task --lock).
+PATH_ARGUMENTS = ("p_path", "p_paths", "p_locks")
 
 
 class Coordinator:
@@ -255,10 +268,12 @@ class Coordinator:
 
     def __init__(self, connections: Connections, *, ttl: timedelta = DEFAULT_TTL, agent_type: str = AGENT_TYPE,
                  capabilities: Sequence[str] = (), heartbeats: Connections | None = None,
-                 root: Path | None = None) -> None:
+                 root: Path | None = None, repository: str | None = None) -> None:
         self.connections = connections
         # stdio: the repository the agent works in; its paths are mapped to it like the CLI's.
         self.root = root
+        # The repository sessions start in (--repository, COORD_REPOSITORY; else the token's).
+        self.repository = repository or None
         # Heartbeats get a connection of their own where calls take turns on one, so a slow call
         # does not hold them up in Python. (In the database, acquire_lock holds a share lock on
         # its session's row while it waits, up to p_wait: a heartbeat waits for it there.)
@@ -266,8 +281,13 @@ class Coordinator:
         self.ttl = ttl
         self.agent_type = agent_type
         self.capabilities = list(capabilities)
+        # One session per (connection key, principal): a fresh token of the same principal on
+        # the same connection (a reissued JWT, a rotated token) goes on in the same session.
         self._sessions: dict[tuple[str, str], CoordSession] = {}
+        self._principals: dict[str, str] = {}  # token digest -> principal id, as the database said
         self._lock = threading.Lock()
+        # Set when the database refused a session's token on a heartbeat (revoked or expired).
+        self.refused: CoordError | None = None
 
     # identity and sessions
 
@@ -278,14 +298,15 @@ class Coordinator:
                 info = self.connections.client(conn, token).authenticate()
             except CoordError:
                 return None
-        if info is None or info.role is None:
+        if info is None or info.role is None or info.principal_id is None:
             return None
-        return CoordSession(token=token, role=info.role, principal=info.name or str(info.principal_id), ttl=self.ttl)
+        return CoordSession(token=token, role=info.role, principal=info.name or str(info.principal_id),
+                            principal_id=str(info.principal_id), ttl=self.ttl)
 
     def start(self, session: CoordSession) -> dict[str, Any]:
         with self.connections.borrow() as conn:
             result = self.connections.client(conn, session.token).start_session(
-                self.agent_type, self.capabilities, session.ttl)
+                self.agent_type, self.capabilities, session.ttl, self.repository)
         if result.ok:
             session.session_id = result.session_id
         else:
@@ -309,30 +330,41 @@ class Coordinator:
             return self.connections.client(conn, session.token, session.session_id).end_session().code
 
     def session_for(self, key: str, token: str) -> CoordSession | None:
-        """The session of (connection key, token), started on first use; None for a bad token."""
-        index = (key, hashlib.sha256(token.encode()).hexdigest())
+        """The session of (connection key, the token's principal), started on first use; None for
+        a bad token. The token is remembered as the session's latest (heartbeats present it)."""
+        digest = _digest(token)
         with self._lock:
-            session = self._sessions.get(index)
-            if session is not None and session.ended:
-                # It missed its heartbeat (the machine slept, the database was away): a
-                # session that is over stays over, so the connection starts a new one.
-                del self._sessions[index]
-                session = None
-        if session is not None:
-            session.last_used = time.monotonic()
-            return session
-        session = self.authenticate(token)
+            principal_id = self._principals.get(digest)
+            session = self._live((key, principal_id)) if principal_id else None
         if session is None:
-            return None
-        self.start(session)
-        with self._lock:
-            session = self._sessions.setdefault(index, session)
+            fresh = self.authenticate(token)
+            if fresh is None:
+                return None
+            with self._lock:
+                self._principals[digest] = fresh.principal_id
+                session = self._live((key, fresh.principal_id))
+            if session is None:
+                self.start(fresh)
+                with self._lock:
+                    session = self._sessions.setdefault((key, fresh.principal_id), fresh)
+        session.token = token
+        session.last_used = time.monotonic()
         return session
 
-    def drop(self, key: str, token: str) -> CoordSession | None:
-        """End the session of (connection key, token): the client closed the connection."""
+    def _live(self, index: tuple[str, str]) -> CoordSession | None:
+        """The live session of ``index``; one that is over is forgotten (called under the lock)."""
+        session = self._sessions.get(index)
+        if session is not None and session.ended:
+            # It missed its heartbeat (the machine slept, the database was away) or its token
+            # was refused: a session that is over stays over, so the connection starts a new one.
+            del self._sessions[index]
+            return None
+        return session
+
+    def drop(self, key: str, principal_id: str) -> CoordSession | None:
+        """End the session of (connection key, principal): the client closed the connection."""
         with self._lock:
-            session = self._sessions.pop((key, hashlib.sha256(token.encode()).hexdigest()), None)
+            session = self._sessions.pop((key, principal_id), None)
         if session is not None:
             self._end_quietly(session)
         return session
@@ -351,7 +383,10 @@ class Coordinator:
             self._end_quietly(session)
 
     def beat_all(self, idle_timeout: float | None) -> None:
-        """Heartbeat every live session; end those idle longer than idle_timeout."""
+        """Heartbeat every live session; end those idle longer than idle_timeout. A session whose
+        token the database refuses (PT401: revoked or expired) is forgotten at once: presenting a
+        revoked token again would raise a critical audit event on every beat, and nothing can
+        end the session with it (it expires after its ttl and its leases are released then)."""
         now = time.monotonic()
         with self._lock:
             live = list(self._sessions.items())
@@ -363,8 +398,25 @@ class Coordinator:
                 continue
             try:
                 self.heartbeat(session)
-            except (CoordError, psycopg.Error) as exc:
+            except CoordError as exc:
+                if exc.code == "PT401":
+                    self._refuse(index, session, exc)
+                else:
+                    log.warning("heartbeat of coord session %s: %s", session.session_id, exc)
+            except psycopg.Error as exc:
                 log.warning("heartbeat of coord session %s: %s", session.session_id, exc)
+        with self._lock:  # forget the tokens of principals that have no session any more
+            principals = {p for _, p in self._sessions}
+            self._principals = {d: p for d, p in self._principals.items() if p in principals}
+
+    def _refuse(self, index: tuple[str, str], session: CoordSession, exc: CoordError) -> None:
+        session.ended = True  # neither heartbeated nor ended with that token again
+        with self._lock:
+            if self._sessions.get(index) is session:
+                del self._sessions[index]
+        self.refused = exc
+        log.error("coord session %s of %s: the database refused the token (%s); no more heartbeats, the "
+                  "session ends at its ttl", session.session_id, session.principal, exc.message)
 
     def close(self) -> None:
         self.connections.close()
@@ -377,22 +429,39 @@ class Coordinator:
         with self.connections.borrow() as conn:
             return self.connections.tools(conn, session.role)
 
+    def tool(self, session: CoordSession, name: str) -> ToolSpec:
+        """A tool of the session's role; 42883 for any other name (the session lifecycle and
+        the authentication plumbing are no tools: the connection owns them)."""
+        spec = self.tools(session).get(name)
+        if spec is None:
+            raise registered("42883", f"no tool {name}",
+                             hint="list the tools: one per api function your role may call, without the session "
+                                  "lifecycle (the connection is the session)")
+        return spec
+
     def call(self, session: CoordSession, name: str, arguments: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-        """api.<name> in the session; raises CoordError for a registered error."""
-        arguments = self.repository_paths(dict(arguments or {}))
+        """api.<name> in the session, if it is one of the session's tools and its arguments have
+        the JSON types of its input schema; raises CoordError for a registered error."""
+        spec = self.tool(session, name)
+        arguments = dict(arguments or {})
+        known = {k: v for k, v in arguments.items() if k in spec.signature.arg_names}  # unknown: 42883 below
+        check_argument_types(spec.signature, known, text_forms=False)
+        arguments = self.repository_paths(arguments)
         with self.connections.borrow() as conn:
             client = self.connections.client(conn, session.token, session.session_id)
             return client.call(name, arguments)
 
     def repository_paths(self, arguments: dict[str, Any]) -> dict[str, Any]:
-        """p_path and p_paths, absolute or relative to where the server runs, as the
-        repository-relative paths the api expects (CO541 outside the repository)."""
+        """Path arguments, absolute or relative to the repository root (as the tool descriptions
+        and prompts say), as the repository-relative paths the api expects (CO541 outside)."""
         if self.root is None:
             return arguments
-        if isinstance(arguments.get("p_path"), str):
-            arguments["p_path"] = resolve_path(arguments["p_path"], self.root)
-        if isinstance(arguments.get("p_paths"), list) and all(isinstance(p, str) for p in arguments["p_paths"]):
-            arguments["p_paths"] = resolve_paths(arguments["p_paths"], self.root)
+        for name in PATH_ARGUMENTS:
+            value = arguments.get(name)
+            if isinstance(value, str):
+                arguments[name] = resolve_path(value, self.root, self.root)
+            elif isinstance(value, list):  # a nested list is passed on: the database refuses it (CO241)
+                arguments[name] = [resolve_path(p, self.root, self.root) if isinstance(p, str) else p for p in value]
         return arguments
 
 
@@ -409,6 +478,14 @@ def tool_result(spec: ToolSpec, rows: list[dict[str, Any]]) -> types.CallToolRes
     structured: dict[str, Any] = {"rows": rows} if spec.signature.returns_set else (rows[0] if rows else {})
     return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(structured, default=str))],
                                 structured_content=structured)
+
+
+def call_failed(name: str, exc: Exception) -> CoordError:
+    """What an unexpected failure of the server in a tool call is reported as (CO551)."""
+    return registered("CO551", f"the MCP server failed while handling the call of {name}",
+                      f"{type(exc).__name__}: {exc}",
+                      "whether the call reached the database is unknown: read before retrying (e.g. my_locks), "
+                      "and report the server's stderr as a bug")
 
 
 def error_result(exc: CoordError) -> types.CallToolResult:
@@ -490,17 +567,15 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
         # One worker-thread hop per call: the session, the tool and the database call together.
         try:
             session = session_of(ctx)
-            spec = coordinator.tools(session).get(params.name)
-            if spec is None:
-                # Not a tool of this role: the database says why (42883 unknown, 42501 not yours).
-                known = coordinator.connections.signatures.get(params.name)
-                if known is None:
-                    raise registered("42883", f"no tool {params.name}",
-                                     hint="list the tools; each is an api function your role may call")
-                spec = ToolSpec(known, not known.volatile, False, ())
+            spec = coordinator.tool(session, params.name)
             return tool_result(spec, coordinator.call(session, params.name, params.arguments))
         except CoordError as exc:
             return error_result(exc)
+        except psycopg.Error as exc:  # e.g. the pool could not lend a connection in time
+            return error_result(from_psycopg(exc))
+        except Exception as exc:  # a bug here: still a registered error, never a bare protocol error
+            log.exception("tool call %s failed", params.name)
+            return error_result(call_failed(params.name, exc))
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         return await run(lambda: call_in_thread(ctx, params))
@@ -551,22 +626,29 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
 
 # --- transports ---------------------------------------------------------------------------------------
 
-async def _heartbeats(coordinator: Coordinator, interval: float, idle_timeout: float | None) -> None:
+async def _heartbeats(coordinator: Coordinator, interval: float, idle_timeout: float | None,
+                      stop_when_refused: anyio.CancelScope | None = None) -> None:
+    """Heartbeat the sessions; with ``stop_when_refused`` (stdio: the connection's one session),
+    cancel that scope once the database refuses the token: the connection is over."""
     while True:
         await anyio.sleep(interval)
         await anyio.to_thread.run_sync(lambda: coordinator.beat_all(idle_timeout))
+        if stop_when_refused is not None and coordinator.refused is not None:
+            stop_when_refused.cancel()
+            return
 
 
 def heartbeat_interval(ttl: timedelta) -> float:
     return max(ttl.total_seconds() / 3, 0.5)
 
 
-def stdio_server_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL,
-                     kinds: Sequence[str] = (), root: Path | None = None) -> tuple[Server, Coordinator]:
+def stdio_server_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
+                     root: Path | None = None, repository: str | None = None) -> tuple[Server, Coordinator]:
     """The server of one stdio connection: its coord session starts with the client's first
     request (initialize) and ends with ``coordinator.end_all()`` when the connection closes."""
     connections = Connections(dsn)
-    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, heartbeats=Connections(dsn), root=root)
+    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, heartbeats=Connections(dsn), root=root,
+                              repository=repository)
     if coordinator.authenticate(token) is None:
         coordinator.close()
         raise registered("PT401", "the token names no principal", hint="check COORD_TOKEN (coord agent add prints one)")
@@ -591,10 +673,11 @@ def stdio_server_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL,
 
 
 async def run_connection(server: Server, coordinator: Coordinator, read_stream: Any, write_stream: Any) -> None:
-    """Serve one connection with heartbeats; end its session when it closes."""
+    """Serve one connection with heartbeats; end its session when it closes. The connection
+    closes when the database refuses the token on a heartbeat (``coordinator.refused``)."""
     try:
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(_heartbeats, coordinator, heartbeat_interval(coordinator.ttl), None)
+            tasks.start_soon(_heartbeats, coordinator, heartbeat_interval(coordinator.ttl), None, tasks.cancel_scope)
             await server.run(read_stream, write_stream, server.create_initialization_options())
             tasks.cancel_scope.cancel()
     finally:
@@ -641,19 +724,23 @@ async def _stdio_pipes() -> tuple[_PipeLines, _PipeWriter]:
 
 
 def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-                root: Path | None = None) -> None:
-    """One connection on stdin/stdout, until stdin closes."""
+                root: Path | None = None, repository: str | None = None) -> None:
+    """One connection on stdin/stdout, until stdin closes, or until the database refuses the
+    token on a heartbeat: then the PT401 is raised (the CLI prints it and exits 77)."""
     from mcp.server.stdio import stdio_server
 
-    server, coordinator = stdio_server_for(dsn, token, ttl=ttl, kinds=kinds, root=root)
+    server, coordinator = stdio_server_for(dsn, token, ttl=ttl, kinds=kinds, root=root, repository=repository)
 
     async def main() -> None:
         try:
             stdin, stdout = await _stdio_pipes()
         except (OSError, ValueError):  # not pipes (a terminal, a file): the SDK's threaded reader
             stdin = stdout = None  # type: ignore[assignment]
-        async with stdio_server(stdin, stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
-            await run_connection(server, coordinator, read_stream, write_stream)
+        with anyio.CancelScope() as connection:
+            async with stdio_server(stdin, stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
+                await run_connection(server, coordinator, read_stream, write_stream)
+                if coordinator.refused is not None:
+                    connection.cancel()  # stop reading stdin too: the client may keep it open
 
     def stop(_signum: int, _frame: Any) -> None:
         # SIGTERM (a client that gave up waiting): end the session, then exit at once; the
@@ -669,22 +756,29 @@ def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Se
     finally:
         coordinator.end_all()
         coordinator.close()
+    if coordinator.refused is not None:
+        refused = coordinator.refused
+        raise registered("PT401", "coord mcp stopped: the database refused the token while heartbeating the session "
+                         "(revoked or expired)", refused.message,
+                         "the session's leases are released when its ttl runs out; ask an operator for a new token "
+                         "(coord token issue) and restart the MCP server")
 
 
 def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-             pool_size: int = 10, idle_timeout: float = IDLE_TIMEOUT) -> Any:
-    """The streamable HTTP app: a bearer token on every request, a session per (MCP session, token)."""
+             pool_size: int = 10, idle_timeout: float = IDLE_TIMEOUT, repository: str | None = None) -> Any:
+    """The streamable HTTP app: a bearer token on every request, each MCP session bound to the
+    principal that opened it, a coord session per (MCP session, principal)."""
     from starlette.requests import Request
 
     connections = Connections(dsn, pool_size=pool_size)
-    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds)
+    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, repository=repository)
 
     def session_of(ctx: Any) -> CoordSession:
         request: Request | None = getattr(ctx, "request", None)
         if request is None:
             raise registered("PT401", "no HTTP request")
         token = bearer_token(request.headers.get("authorization"))
-        key = request.headers.get("mcp-session-id") or f"bearer:{hashlib.sha256((token or '').encode()).hexdigest()}"
+        key = request.headers.get("mcp-session-id") or f"bearer:{_digest(token or '')}"
         session = coordinator.session_for(key, token or "")
         if session is None:
             raise registered("PT401", "the bearer token names no principal")
@@ -704,15 +798,19 @@ def bearer_token(header: str | None) -> str | None:
 
 class BearerGate:
     """ASGI: 401 with a JSON body unless the request's bearer token names a principal (asked of
-    the database on every request); ends the coord session when the client DELETEs its MCP
-    session; heartbeats the sessions while the app runs and ends them all when it stops."""
+    the database, the answer reused for VERIFIED_FOR seconds); each MCP session belongs to the
+    principal that opened it: the request is handed to the SDK as that principal's
+    (``scope["user"]``), and the SDK answers a request for another principal's MCP session,
+    DELETE included, 404 as if there were none. Ends the coord session when its principal
+    DELETEs its MCP session; heartbeats the sessions while the app runs and ends them all when
+    it stops."""
 
     def __init__(self, app: Any, coordinator: Coordinator, interval: float, idle_timeout: float) -> None:
         self.app = app
         self.coordinator = coordinator
         self.interval = interval
         self.idle_timeout = idle_timeout
-        self._verified: dict[str, float] = {}
+        self._verified: dict[str, tuple[str, float]] = {}  # token digest -> (principal id, until)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -727,28 +825,39 @@ class BearerGate:
             await _unauthorized(send, "missing bearer token",
                                 "send Authorization: Bearer <token> (coord agent add prints a token)")
             return
-        if not await self._known(token):
+        principal_id = await self._principal(token)
+        if principal_id is None:
             await _unauthorized(send, "the bearer token names no principal (unknown, revoked or expired)",
                                 "ask an operator for a new token (coord agent add / coord token issue)")
             return
+        from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+        from mcp.server.auth.provider import AccessToken
+
+        # The SDK binds a new MCP session to this identity and refuses any other on it.
+        scope = {**scope, "user": AuthenticatedUser(AccessToken(token=token, client_id=principal_id, scopes=[],
+                                                                subject=principal_id))}
         if scope.get("method") == "DELETE" and headers.get("mcp-session-id"):
-            # The client closes its MCP session: end its coord session before answering.
+            # The client closes its MCP session: end its coord session (only its own principal's
+            # coord session has this key) before the SDK answers.
             key = headers["mcp-session-id"]
-            await anyio.to_thread.run_sync(lambda: self.coordinator.drop(key, token))
+            await anyio.to_thread.run_sync(lambda: self.coordinator.drop(key, principal_id))
         await self.app(scope, receive, send)
 
-    async def _known(self, token: str) -> bool:
-        """Whether the database knows the token; a yes is remembered for VERIFIED_FOR seconds.
-        That only saves a round trip: every tool call verifies the token again in the database."""
-        digest = hashlib.sha256(token.encode()).hexdigest()
-        if self._verified.get(digest, 0.0) > time.monotonic():
-            return True
+    async def _principal(self, token: str) -> str | None:
+        """The principal id of the token, as the database says (None: unknown, revoked or
+        expired); a yes is remembered for VERIFIED_FOR seconds. That only saves a round trip:
+        every tool call verifies the token again in the database."""
+        digest = _digest(token)
+        principal_id, until = self._verified.get(digest, ("", 0.0))
+        if until > time.monotonic():
+            return principal_id
         principal = await anyio.to_thread.run_sync(lambda: self.coordinator.authenticate(token))
         if principal is None:
             self._verified.pop(digest, None)
-            return False
-        self._verified[digest] = time.monotonic() + VERIFIED_FOR
-        return True
+            return None
+        self._verified = {d: v for d, v in self._verified.items() if v[1] > time.monotonic()}  # keep it small
+        self._verified[digest] = (principal.principal_id, time.monotonic() + VERIFIED_FOR)
+        return principal.principal_id
 
     async def _lifespan(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         async with anyio.create_task_group() as tasks:
@@ -770,10 +879,10 @@ async def _unauthorized(send: Any, message: str, hint: str) -> None:
 
 
 def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-               pool_size: int = 10, ready: Callable[[int], None] | None = None) -> None:
+               pool_size: int = 10, ready: Callable[[int], None] | None = None, repository: str | None = None) -> None:
     import uvicorn
 
-    app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size)
+    app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     server.run()

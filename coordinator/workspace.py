@@ -23,7 +23,7 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .errors import registered
+from .errors import POSTGRESQL_HINTS, registered
 
 ROOT_VARIABLE = "COORD_ROOT"
 
@@ -63,18 +63,25 @@ def resolve_path(path: str, root: Path | str, cwd: Path | str | None = None) -> 
     repository-relative path the api expects, with a trailing ``/`` when it names an existing
     directory (or was given with one). CO541 when it lies outside ``root`` (after following
     symlinks: a link inside the repository to a file outside it is outside). An empty path is
-    passed on as it is: the database refuses it (CO201) with its own message."""
+    passed on as it is: the database refuses it (CO201) with its own message; a NUL byte is
+    CO203 and a lone surrogate 22P02, as the database reports them."""
     if not path:
         return path
     root_path = Path(root).resolve()
     base = Path(cwd) if cwd is not None else Path.cwd()
     given = Path(path)
     absolute = given if given.is_absolute() else base / given
+    if "\x00" in path:  # the file system cannot name it (and the database refuses control characters)
+        raise registered("CO203", "path contains a control character", f"{path!r} holds a NUL byte",
+                         "paths may not contain control characters")
     try:
         real = absolute.resolve()  # follows symlinks; a path not there yet is resolved as far as it exists
     except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long for the file system
         raise registered("CO541", "the path is outside the repository", f"{path}: {exc}",
                          _outside_hint(root_path)) from None
+    except ValueError as exc:  # a lone surrogate: no file name encodes it, and the database refuses it too
+        raise registered("22P02", "the path holds a lone surrogate", f"{path!r}: {exc}",
+                         POSTGRESQL_HINTS["22P02"]) from None
     try:
         relative = real.relative_to(root_path)
     except ValueError:

@@ -59,6 +59,14 @@ def _none(_db: psycopg.Connection) -> None:
     return None
 
 
+def _mcp_call_that_fails(_db: psycopg.Connection) -> None:
+    """What the MCP server answers for a tool call that fails in the server itself (a tool call
+    provoking it for real is in tests/test_mcp.py)."""
+    from coordinator import mcp_server
+
+    raise mcp_server.call_failed("acquire_lock", RuntimeError("a bug in the server"))
+
+
 def _corrupt_state(_db: psycopg.Connection) -> Path:
     state = Path(tempfile.mkdtemp(prefix="coord-state-")) / "coord.json"
     state.write_text('{"port": 55432, "authenticator_password": ')
@@ -314,6 +322,8 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     # the repository a path belongs to: raised by coordinator.workspace before any database is reached
     "CO541": (_none, lambda _db, _: resolve_path("/etc/passwd", tempfile.gettempdir())),
     "CO542": (_none, lambda _db, _: repository_root(explicit="/nonexistent/repository")),
+    # coord mcp: a tool call that fails in the server itself
+    "CO551": (_none, lambda db, _: _mcp_call_that_fails(db)),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.

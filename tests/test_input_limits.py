@@ -117,6 +117,32 @@ def test_lists_must_be_flat(db: psycopg.Connection) -> None:
     assert db.execute("select count(*) from coord.handoffs").fetchone() == handoffs
 
 
+def test_json_values_of_another_type_are_refused_before_the_call(db: psycopg.Connection) -> None:
+    """json_to_record reads a JSON array or object given for a scalar type as its JSON text
+    (p_path ["a.py"] would lease the file '["a.py"]'): every argument's JSON type is checked
+    against the signature first (22P02). A string stays every type's text form."""
+    agent = Client(connection=db, token=make_principal(db).token)
+    locks = db.execute("select count(*) from coord.locks").fetchone()
+    for function, arguments in [("acquire_lock", {"p_path": ["a.py"]}), ("acquire_lock", {"p_path": {"a": 1}}),
+                                ("acquire_lock", {"p_path": 5}), ("acquire_lock", {"p_path": True}),
+                                ("acquire_lock", {"p_path": "a.py", "p_ttl": 600}),
+                                ("acquire_lock", {"p_path": "a.py", "p_ttl": ["10 minutes"]}),
+                                ("release_lock", {"p_path": "a.py", "p_fence": True}),
+                                ("release_lock", {"p_path": "a.py", "p_fence": 1.5}),
+                                ("release_lock", {"p_path": "a.py", "p_fence": [1]}),
+                                ("check_locks", {"p_paths": [1]}), ("check_locks", {"p_paths": [{"p": "a.py"}]}),
+                                ("check_locks", {"p_paths": {"p": "a.py"}}),
+                                ("read_handoff", {"p_for_me": 1}),
+                                ("submit_task", {"p_kind": "k", "p_priority": [1]})]:
+        assert _code(lambda f=function, a=arguments: agent.call(f, a)) == "22P02", (function, arguments)
+    assert db.execute("select count(*) from coord.locks").fetchone() == locks
+    # text forms (coord call name=value) and JSON of the right type pass on to the database
+    assert agent.call("acquire_lock", {"p_path": "a.py", "p_ttl": "10 minutes"})[0]["code"] == "granted"
+    assert agent.call("release_lock", {"p_path": "a.py", "p_fence": "999"})[0]["ok"] is False
+    assert agent.call("check_locks", {"p_paths": "{a.py}"}) != []
+    assert agent.submit_task("k", payload=[1, {"any": "json"}]).ok  # jsonb takes any JSON
+
+
 # --- JSON -----------------------------------------------------------------------------------------
 
 def test_json_arguments_nest_at_most_32_levels(db: psycopg.Connection) -> None:

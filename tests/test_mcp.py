@@ -164,9 +164,9 @@ def test_stdio_end_to_end(committed_db: Database) -> None:
             assert bad.is_error
             error = json.loads(bad.content[0].text)
             assert error["code"] == "CO211" and error["hint"]
-            # an operator's function: not a tool of an agent, and the database refuses it
+            # an operator's function: not a tool of an agent, so not callable
             denied = await session.call_tool("create_agent", {"p_name": "intruder"})
-            assert denied.is_error and json.loads(denied.content[0].text)["code"] == "42501"
+            assert denied.is_error and json.loads(denied.content[0].text)["code"] == "42883"
             # a refusal of the policy is a normal result
             again = await session.call_tool("acquire_lock", {"p_path": "src/b.py"})
             assert again.structured_content["code"] == "granted"
@@ -181,7 +181,8 @@ def test_stdio_end_to_end(committed_db: Database) -> None:
 
 def test_stdio_maps_paths_to_the_repository_root(committed_db: Database, tmp_path: Path) -> None:
     """Started in a subdirectory of a repository (as a client starts it in its project), the
-    server takes absolute and relative paths like the CLI and the hooks do."""
+    server maps absolute paths to the repository root and reads relative ones from the root, as
+    its tool descriptions and prompts say, wherever it runs."""
     repo = tmp_path / "repo"
     (repo / "pkg" / "sub").mkdir(parents=True)
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
@@ -194,10 +195,12 @@ def test_stdio_maps_paths_to_the_repository_root(committed_db: Database, tmp_pat
             await session.initialize()
             absolute = await session.call_tool("acquire_lock", {"p_path": str(repo / "pkg" / "a.py")})
             assert absolute.structured_content["code"] == "granted", absolute
-            relative = await session.call_tool("acquire_lock", {"p_path": "sub"})  # a directory: a subtree
+            relative = await session.call_tool("acquire_lock", {"p_path": "pkg/sub"})  # a directory: a subtree
             assert relative.structured_content["code"] == "granted", relative
+            top = await session.call_tool("acquire_lock", {"p_path": "src/b.py"})  # from the root, not from pkg/
+            assert top.structured_content["code"] == "granted", top
             assert sorted(r["path"] for r in (await session.call_tool("my_locks", {})).structured_content["rows"]) \
-                == ["pkg/a.py", "pkg/sub/"]
+                == ["pkg/a.py", "pkg/sub/", "src/b.py"]
             outside = await session.call_tool("acquire_lock", {"p_path": str(tmp_path / "elsewhere.py")})
             assert outside.is_error and json.loads(outside.content[0].text)["code"] == "CO541"
 
@@ -263,9 +266,9 @@ def test_sigterm_ends_the_session(committed_db: Database) -> None:
 
 
 @contextlib.contextmanager
-def http_server(database: Database) -> Iterator[str]:
+def http_server(database: Database, **env: str) -> Iterator[str]:
     port = free_port()
-    proc = subprocess.Popen([COORD, "mcp", "--http", f"127.0.0.1:{port}"], env=_server_env(database),
+    proc = subprocess.Popen([COORD, "mcp", "--http", f"127.0.0.1:{port}"], env={**_server_env(database), **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
@@ -342,6 +345,8 @@ def test_install_json_clients(tmp_path: Path, client: str) -> None:
     assert data["keep"] == [1, 2] and data["mcpServers"]["other"] == {"command": "x"}
     entry = data["mcpServers"]["coord"]
     assert entry["command"] == "coord" and entry["args"] == ["mcp"] and "COORD_TOKEN" in entry["env"]
+    # the repository the hooks keep leases in, empty when unset (an unset ${VAR} stays literal in Claude Code)
+    assert entry["env"]["COORD_REPOSITORY"] in ("${COORD_REPOSITORY:-}", "${env:COORD_REPOSITORY}")
     after = path.read_text()
     second = _install(tmp_path, "--client", client)
     assert "no change" in second.output and path.read_text() == after
@@ -374,7 +379,7 @@ def test_install_codex_toml(tmp_path: Path) -> None:
     assert data["model"] == "o4" and data["profiles"] == {"fast": {"model": "m"}}
     assert data["mcp_servers"]["docs"] == {"command": "npx", "args": ["-y", "docs"]}
     assert data["mcp_servers"]["coord"] == {"command": "coord", "args": ["mcp"],
-                                            "env_vars": ["COORD_TOKEN", "COORD_DSN"]}
+                                            "env_vars": ["COORD_TOKEN", "COORD_DSN", "COORD_REPOSITORY"]}
     assert "no change" in _install(tmp_path, "--client", "codex").output and config.read_text() == text
 
 
@@ -473,3 +478,114 @@ def test_resources_prompts_and_unknown_tools(committed_db: Database) -> None:
     assert "coord://audit/recent" not in as_agent["uris"]  # an agent may not call query_audit
     for answer in (as_agent["unknown"], as_agent["bad_arg"]):
         assert answer.is_error and json.loads(answer.content[0].text)["code"] == "42883"
+
+
+# --- the front door's edges: arguments, failures, principals, refused tokens -----------------------
+
+def test_tool_arguments_have_the_json_types_of_the_input_schema(committed_db: Database) -> None:
+    """A tool call's arguments must have the JSON types its input schema names: no text form
+    (coord call's name=value) for a number, an interval or a list, so every path in a list is a
+    string the server can map to the repository root (22P02 otherwise, nothing written)."""
+    agent = _principal(committed_db)
+
+    async def main() -> list[Any]:
+        async with in_process(committed_db, agent.token) as session:
+            return [await session.call_tool(name, arguments) for name, arguments in [
+                ("acquire_lock", {"p_path": "src/t.py", "p_ttl": 600}),
+                ("release_lock", {"p_path": "src/t.py", "p_fence": "1"}),
+                ("check_locks", {"p_paths": "{src/t.py,../x}"}),
+                ("check_locks", {"p_paths": ["src/t.py", 7]}),
+                ("acquire_lock", {"p_path": "src/t.py", "p_ttl": "5 minutes"})]]
+
+    *refused, granted = anyio.run(main)
+    for answer in refused:
+        assert answer.is_error and json.loads(answer.content[0].text)["code"] == "22P02", answer
+    assert granted.structured_content["code"] == "granted"
+
+
+def test_a_failure_of_the_server_in_a_tool_call_is_a_registered_error(committed_db: Database,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever goes wrong in the server during a tool call (here a bug planted in the path
+    mapping) is a tool error with a registered code (CO551) and a hint, not a bare protocol
+    error, and the connection goes on."""
+    agent = _principal(committed_db)
+
+    def broken(self: mcp_server.Coordinator, arguments: dict[str, Any]) -> dict[str, Any]:
+        raise RuntimeError("a bug")
+
+    async def main() -> tuple[Any, Any]:
+        async with in_process(committed_db, agent.token) as session:
+            with monkeypatch.context() as patch:
+                patch.setattr(mcp_server.Coordinator, "repository_paths", broken)
+                failed = await session.call_tool("acquire_lock", {"p_path": "src/f.py"})
+            return failed, await session.call_tool("acquire_lock", {"p_path": "src/f.py"})
+
+    failed, after = anyio.run(main)
+    error = json.loads(failed.content[0].text)
+    assert failed.is_error and error["code"] == "CO551" and error["hint"] and "RuntimeError" in error["detail"]
+    assert after.structured_content["code"] == "granted"
+
+
+def _http_post(url: str, token: str, message: dict[str, Any], session: str | None = None) -> httpx2.Response:
+    headers = {"accept": "application/json, text/event-stream", "content-type": "application/json",
+               "authorization": f"Bearer {token}", "mcp-protocol-version": "2025-06-18"}
+    if session:
+        headers["mcp-session-id"] = session
+    return httpx2.post(url, json=message, headers=headers, timeout=60)
+
+
+def _http_result(response: httpx2.Response) -> dict[str, Any]:
+    text = response.text
+    if response.headers.get("content-type", "").startswith("text/event-stream"):
+        text = next(line[5:] for line in text.splitlines() if line.startswith("data:"))
+    return json.loads(text)["result"]
+
+
+def test_an_http_mcp_session_serves_only_the_principal_that_opened_it(committed_db: Database) -> None:
+    """Every request on an MCP session id must come from the principal that opened it: another
+    agent who learns the id gets 404 (as for no session) for a call as for a DELETE, and the
+    owner goes on in its own coord session. The sessions start in --repository
+    (COORD_REPOSITORY)."""
+    a = _principal(committed_db, name="owner")
+    b = _principal(committed_db, name="intruder")
+    with http_server(committed_db, COORD_REPOSITORY="shop") as url:
+        init = _http_post(url, a.token, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+        session = init.headers["mcp-session-id"]
+        _http_post(url, a.token, {"jsonrpc": "2.0", "method": "notifications/initialized"}, session)
+        call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                "params": {"name": "acquire_lock", "arguments": {"p_path": "src/o.py"}}}
+        got = _http_result(_http_post(url, a.token, call, session))["structuredContent"]
+        assert (got["code"], got["repository"]) == ("granted", "shop")
+        intruding = _http_post(url, b.token, {**call, "id": 3}, session)
+        assert intruding.status_code == 404, intruding.text
+        assert _sessions(committed_db, b) == []  # no coord session of b's on a's MCP session
+        renewed = _http_result(_http_post(url, a.token, {**call, "id": 4}, session))["structuredContent"]
+        assert renewed["code"] == "renewed" and renewed["fence"] == got["fence"]
+
+
+def test_stdio_stops_when_the_database_refuses_its_token(committed_db: Database) -> None:
+    """A revoked token is refused on the next heartbeat (one critical auth.revoked_token event):
+    the stdio server stops heartbeating, says why on stderr and exits 77 (PT401), rather than
+    presenting the revoked token on every beat until it is killed."""
+    agent = _principal(committed_db)
+    proc = subprocess.Popen([COORD, "mcp", "--ttl", "3 seconds"], env=_server_env(committed_db, agent.token),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert _rpc(proc, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+        _rpc(proc, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+        with committed_db.connect() as admin:
+            admin.execute("update coord.tokens set revoked_at = now() where id = %s", (agent.token_id,))
+        assert proc.wait(timeout=60) == 77  # the heartbeat every second finds the token revoked
+        assert proc.stderr is not None
+        stderr = proc.stderr.read().decode()
+        assert "PT401" in stderr and "refused the token" in stderr, stderr
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=60)
+    with committed_db.connect() as admin:
+        row = admin.execute("select count(*) from audit.events where action = 'auth.revoked_token' "
+                            "and target_id = %s", (str(agent.token_id),)).fetchone()
+    assert row is not None and row[0] == 1

@@ -83,3 +83,12 @@ def test_outside_the_root_is_a_clear_error(repo: Path) -> None:
 def test_the_root_itself_and_empty_are_left_to_the_database(repo: Path) -> None:
     assert resolve_path(str(repo), repo) == "./"  # the database refuses it: CO205
     assert resolve_path("", repo) == ""  # CO201
+
+
+def test_characters_no_file_name_holds_are_the_database_s_errors(repo: Path) -> None:
+    """A NUL byte or a lone surrogate cannot name a file; each is refused with the code the
+    database gives the same path (CO203 control character, 22P02), not a bare ValueError."""
+    for path, code in (("src/a\x00b.py", "CO203"), ("src/a\ud800.py", "22P02")):
+        with pytest.raises(InvalidArgument) as caught:
+            resolve_path(path, repo, cwd=repo)
+        assert caught.value.code == code and caught.value.hint, (path, caught.value)
