@@ -23,6 +23,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from .client import FunctionSignature, load_signatures
+from .sql import RESULT_COLUMNS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -72,25 +73,13 @@ select p.proname as name,
        case when t.typtype = 'c' then pg_catalog.format_type(p.prorettype, null) end as type_name,
        pg_catalog.format_type(p.prorettype, null) as return_type,
        coalesce(pg_catalog.obj_description(t.oid, 'pg_type'), '') as type_comment,
-       case when t.typtype = 'c'
-            then array(select a.attname::text from pg_catalog.pg_attribute as a
-                       where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped order by a.attnum)
-            else array(select u.name from unnest(p.proargnames, p.proargmodes) with ordinality as u(name, mode, i)
-                       where u.mode in ('o', 't', 'b') order by u.i)
-       end as column_names,
-       case when t.typtype = 'c'
-            then array(select pg_catalog.format_type(a.atttypid, a.atttypmod) from pg_catalog.pg_attribute as a
-                       where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped order by a.attnum)
-            else array(select pg_catalog.format_type(u.type, null)
-                       from unnest(p.proallargtypes, p.proargmodes) with ordinality as u(type, mode, i)
-                       where u.mode in ('o', 't', 'b') order by u.i)
-       end as column_types
+       {RESULT_COLUMNS}
 from pg_catalog.pg_proc as p
 join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
 join pg_catalog.pg_type as t on t.oid = p.prorettype
 where n.nspname = 'api'
 order by p.proname
-"""
+""".replace("{RESULT_COLUMNS}", RESULT_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -364,16 +364,10 @@ RESTORE_ARCHIVE = "select audit.restore_archive(%s)"
 # authentication plumbing (authenticate, pre_request, login) that runs before a caller has an
 # identity; functions returning api.session_result are the session lifecycle, which the MCP
 # connection owns (started on initialize, heartbeated, ended on close).
-MCP_TOOLS = """
-select p.proname as name,
-       coalesce(p.proargnames[1:p.pronargs], '{}') as arg_names,
-       array(select pg_catalog.format_type(t, null) from unnest(p.proargtypes) as t) as arg_types,
-       p.pronargdefaults as n_defaults,
-       p.provolatile <> 'v' as read_only,
-       p.proretset as returns_set,
-       pg_catalog.format_type(p.prorettype, null) as return_type,
-       coalesce(pg_catalog.obj_description(p.oid, 'pg_proc'), '') as comment,
-       case when t.typtype = 'c'
+# The columns of what an api function returns (p: pg_proc, t: pg_type of its return type): the
+# attributes of a composite result, or the OUT/TABLE columns. Shared by MCP_TOOLS and coordinator.codegen.
+RESULT_COLUMNS = """\
+case when t.typtype = 'c'
             then array(select a.attname::text from pg_catalog.pg_attribute as a
                        where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped order by a.attnum)
             else array(select u.name from unnest(p.proargnames, p.proargmodes) with ordinality as u(name, mode, i)
@@ -385,7 +379,18 @@ select p.proname as name,
             else array(select pg_catalog.format_type(u.type, null)
                        from unnest(p.proallargtypes, p.proargmodes) with ordinality as u(type, mode, i)
                        where u.mode in ('o', 't', 'b') order by u.i)
-       end as column_types
+       end as column_types"""
+
+MCP_TOOLS = """
+select p.proname as name,
+       coalesce(p.proargnames[1:p.pronargs], '{}') as arg_names,
+       array(select pg_catalog.format_type(t, null) from unnest(p.proargtypes) as t) as arg_types,
+       p.pronargdefaults as n_defaults,
+       p.provolatile <> 'v' as read_only,
+       p.proretset as returns_set,
+       pg_catalog.format_type(p.prorettype, null) as return_type,
+       coalesce(pg_catalog.obj_description(p.oid, 'pg_proc'), '') as comment,
+       {RESULT_COLUMNS}
 from pg_catalog.pg_proc as p
 join pg_catalog.pg_namespace as n on n.oid = p.pronamespace
 join pg_catalog.pg_type as t on t.oid = p.prorettype
@@ -394,4 +399,4 @@ where n.nspname = 'api'
   and not pg_catalog.has_function_privilege('coord_anon', p.oid, 'EXECUTE')
   and p.prorettype <> 'api.session_result'::pg_catalog.regtype
 order by p.proname
-"""
+""".replace("{RESULT_COLUMNS}", RESULT_COLUMNS)
