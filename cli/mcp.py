@@ -73,9 +73,11 @@ def mcp(invocation: Invocation, ctx: click.Context, http: str | None, ttl: str, 
     session_ttl = _ttl(ttl)
     if http:
         host, port = _host_port(http)
-        err.print(f"coord mcp: streamable HTTP at http://{host}:{port}/mcp (Authorization: Bearer <token>)")
+        def listening(bound: int) -> None:
+            err.print(f"coord mcp: listening at http://{host}:{bound}/mcp (Authorization: Bearer <token>)")
+
         mcp_server.serve_http(dsn, host, port, ttl=session_ttl, kinds=kinds, pool_size=pool_size,
-                              repository=repository)
+                              ready=listening, repository=repository)
         return
     token = settings.bearer()
     if not token:

@@ -884,5 +884,13 @@ def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, 
 
     app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    server.run()
+
+    class Announcing(uvicorn.Server):
+        """Calls ``ready(port)`` once the socket listens (so a caller waits on it, not on a poll)."""
+
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            if self.started and ready is not None:
+                ready(port)
+
+    Announcing(config).run()

@@ -8,10 +8,8 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -271,14 +269,15 @@ def http_server(database: Database, **env: str) -> Iterator[str]:
     proc = subprocess.Popen([COORD, "mcp", "--http", f"127.0.0.1:{port}"], env={**_server_env(database), **env},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 60
-        while True:  # wait for the listening socket (no sleep: connect until it answers)
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "coord mcp --http never listened"
-            time.sleep(0.05)  # polling a socket for readiness, not waiting on the system under test
+        # coord mcp --http says when its socket listens: read stderr up to that line (EOF: it died).
+        assert proc.stderr is not None
+        seen = []
+        for line in iter(proc.stderr.readline, b""):
+            seen.append(line.decode(errors="replace"))
+            if b"coord mcp: listening at" in line:
+                break
+        else:
+            raise AssertionError("coord mcp --http never listened:\n" + "".join(seen))
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
         proc.terminate()
