@@ -12,18 +12,7 @@ from coordinator.workspace import repository_root
 
 from .context import Invocation, connection_options, root_option, with_invocation
 from .render import err, out
-
-
-def _ttl(text: str) -> timedelta:
-    value = text.strip().lower()
-    units = {"s": 1, "sec": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "minute": 60, "minutes": 60}
-    number, _, unit = value.partition(" ")
-    if not unit and number[-1:] in ("s", "m"):
-        number, unit = number[:-1], number[-1]
-    try:
-        return timedelta(seconds=float(number) * units[unit or "s"])
-    except (KeyError, ValueError):
-        raise click.BadParameter(f"{text!r}: give seconds or minutes, e.g. '60 seconds' or '5m'") from None
+from .session import ttl_seconds
 
 
 def _host_port(text: str) -> tuple[str, int]:
@@ -70,7 +59,7 @@ def mcp(invocation: Invocation, ctx: click.Context, http: str | None, ttl: str, 
 
     settings = invocation.settings()
     dsn = settings.client_dsn()
-    session_ttl = _ttl(ttl)
+    session_ttl = timedelta(seconds=ttl_seconds(ttl) or 0)
     if http:
         host, port = _host_port(http)
         def listening(bound: int) -> None:
