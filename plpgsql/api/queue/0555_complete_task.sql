@@ -12,11 +12,8 @@ declare
   v_result api.task_result;
   v_unblocked integer;
   v_ops jsonb;
-  v_op jsonb;
-  v_trust smallint;
-  v_eval jsonb;
   v_checks jsonb := '[]';
-  v_refused text;
+  v_checked record;
 begin
   perform coord.check_claim(p_task_id, p_claim);
   perform coord.check_json(p_result, 'result', 65536);
@@ -34,44 +31,17 @@ begin
     return v_result;
   end if;
 
-  -- Guardrails on the operations the agent declares it ran: each check is recorded; anything
-  -- blocked (or needing approval) at the agent's trust refuses the completion as a result, and
-  -- the task stays claimed so the agent can fail it or complete it without the operation.
+  -- Guardrails on the operations the agent declares it ran: anything blocked (or needing
+  -- approval) at the agent's trust refuses the completion, and the task stays claimed.
   if jsonb_array_length(v_ops) > 0 then
-    v_trust := coord.current_trust();
-    for v_op in select e from jsonb_array_elements(v_ops) as e loop
-      v_eval := coord.guard_evaluate(v_me.tenant_id, v_op ->> 'kind', v_op ->> 'text', v_trust);
-      v_eval := v_eval || jsonb_build_object('violation_id',
-        coord.record_guard_check(v_op ->> 'kind', v_op ->> 'text', v_eval, p_task_id, v_decision));
-      v_checks := v_checks || jsonb_build_array(jsonb_build_object(
-        'kind', v_op ->> 'kind', 'text', left(v_op ->> 'text', 1000), 'code', v_eval ->> 'code',
-        'reason', v_eval ->> 'reason', 'overridden', v_eval -> 'overridden', 'violation_id', v_eval -> 'violation_id',
-        'rules', (select coalesce(jsonb_agg(m ->> 'name'), '[]') from jsonb_array_elements(v_eval -> 'matches') as m)));
-    end loop;
-    v_refused := case when exists (select from jsonb_array_elements(v_checks) as c where c ->> 'code' = 'blocked') then 'blocked'
-                      when exists (select from jsonb_array_elements(v_checks) as c where c ->> 'code' = 'needs_approval')
-                        then 'needs_approval' end;
-    if v_refused is not null then
-      v_result := coord.task_result(v_refused, p_task_id,
-        (select string_agg(format('operation %s: %s', c.o - 1, c.e ->> 'reason'), '; ' order by c.o)
-         from jsonb_array_elements(v_checks) with ordinality as c (e, o) where c.e ->> 'code' <> 'allowed'),
-        p_state => 'claimed', p_claim => p_claim, p_details => jsonb_build_object('operations', v_checks));
-      perform audit.record('task.complete', v_refused, 'task', p_task_id::text, v_result.reason,
-        jsonb_build_object('claim', p_claim, 'operations', v_checks), v_decision, 'warning');
-      return v_result;
+    v_checked := coord.check_completion_operations(v_me, p_task_id, p_claim, v_ops, v_decision);
+    v_checks := v_checked.checks;
+    if (v_checked.refusal).code is not null then
+      return v_checked.refusal;
     end if;
   end if;
 
-  perform coord.drop_task_leases(p_task_id);
-  update coord.tasks
-  set state = 'completed', result = coalesce(p_result, '{}'), finished_at = coord.now(), lease_expires_at = null,
-      last_event = 'completed'
-  where id = p_task_id;
-  -- Dependents count down; the last parent to complete makes a dependent ready.
-  update coord.tasks as t set pending_deps = t.pending_deps - 1
-  from coord.task_dependencies as d
-  where d.depends_on_id = p_task_id and t.id = d.task_id and t.state = 'queued';
-  get diagnostics v_unblocked = row_count;
+  v_unblocked := coord.finish_completion(p_task_id, p_result);
   return coord.task_result('completed', p_task_id, p_state => 'completed', p_claim => p_claim,
     p_details => jsonb_build_object('dependents_notified', v_unblocked)
                  || case when jsonb_array_length(v_checks) > 0 then jsonb_build_object('operations', v_checks)

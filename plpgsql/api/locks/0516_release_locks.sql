@@ -1,0 +1,105 @@
+-- Release several leases at once, all or none: what release_lock does for each (path, fence),
+-- one policy decision per lease, in one transaction. When any lease is refused (expired,
+-- stale_fence, not_held, held_by_task, denied) nothing is released; every row is audited.
+create or replace function api.release_locks(p_paths text[], p_fences bigint[])
+returns setof api.lock_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
+as $$
+declare
+  v_me coord.caller := coord.principal();
+  v_count integer := coalesce(pg_catalog.cardinality(p_paths), 0);
+  v_paths text[];
+  v_decision authz.decision;
+  v_decisions authz.decision[] := '{}';
+  v_results api.lock_result[];
+  v_refused jsonb := '[]';
+  v_stop boolean := false;
+  v_now timestamptz;
+  v_attempts integer := 0;
+begin
+  perform coord.check_list(p_paths, 'paths');
+  perform coord.check_list(p_fences, 'fences');
+  if v_count not between 1 and 100 or coalesce(pg_catalog.cardinality(p_fences), 0) <> v_count then
+    perform coord.fail('CO218', format('%s paths and %s fences', v_count, coalesce(pg_catalog.cardinality(p_fences), 0)));
+  end if;
+  v_paths := array(select coord.normalize_path(p) from unnest(p_paths) with ordinality as u (p, o) order by o);
+  if (select count(distinct p) from unnest(v_paths) as p) < v_count then
+    perform coord.fail('CO218', format('a path appears twice: %s', (
+      select p from unnest(v_paths) as p group by p having count(*) > 1 limit 1)));
+  end if;
+  for i in 1 .. v_count loop
+    perform coord.check_fence(p_fences[i]);
+  end loop;
+  perform coord.require_read_committed();
+  v_results := array_fill(null::api.lock_result, array[v_count]);
+
+  -- One decision per lease, as release_lock takes it; the first is the call's.
+  for i in 1 .. v_count loop
+    v_decision := authz.gate('lock.release', 'path', v_paths[i], jsonb_build_object('fence', p_fences[i]),
+      jsonb_build_object('fence', p_fences[i], 'batch', v_count),
+      p_within => case when i > 1 then 'lock.release' end);
+    if not v_decision.allowed then
+      v_results[i] := coord.lock_result(p_path => v_paths[i], p_refusal => v_decision, p_repository => v_me.repository);
+      v_stop := true;
+    end if;
+    v_decisions[i] := v_decision;
+  end loop;
+
+  if not v_stop then
+    loop
+      v_attempts := v_attempts + 1;
+      begin
+        perform coord.lock_own_leases(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository, v_paths);
+        v_now := coord.clock_now();
+        for i in 1 .. v_count loop
+          v_results[i] := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository,
+                                                    v_paths[i], p_fences[i], v_now, null);
+        end loop;
+        if exists (select from unnest(v_results) as r where not r.ok) then
+          raise exception using errcode = 'CO900';  -- keep every lease
+        end if;
+        exit;
+      exception
+      when sqlstate 'CO900' then
+        exit;
+      when deadlock_detected then
+        if v_attempts >= 3 then
+          raise;
+        end if;
+      end;
+    end loop;
+  end if;
+
+  for i in 1 .. v_count loop
+    if not v_results[i].ok then
+      v_refused := v_refused || jsonb_build_object('path', v_paths[i], 'code', v_results[i].code);
+    end if;
+  end loop;
+  for i in 1 .. v_count loop
+    if jsonb_array_length(v_refused) > 0 and v_results[i].ok then
+      v_results[i] := coord.lock_result('batch_refused', v_paths[i], p_repository => v_me.repository,
+        p_mode => v_results[i].mode, p_fence => p_fences[i],
+        p_reason => format('nothing was released: %s of the %s leases refused (%s is %s)', jsonb_array_length(v_refused),
+                           v_count, v_refused -> 0 ->> 'path', v_refused -> 0 ->> 'code'),
+        p_details => jsonb_build_object('refused', v_refused));
+    end if;
+    if v_decisions[i].allowed then  -- a refusal of the gate is audited by the gate
+      perform audit.record('lock.release', v_results[i].code, 'path', v_paths[i], v_results[i].reason,
+        jsonb_strip_nulls(jsonb_build_object('repository', v_me.repository, 'fence', p_fences[i], 'mode', v_results[i].mode,
+                                             'batch', v_count))
+          || v_results[i].details,
+        v_decisions[i]);
+    end if;
+    return next v_results[i];
+  end loop;
+end;
+$$;
+
+comment on function api.release_locks(text[], bigint[]) is
+'Releases your leases on p_paths (1-100 distinct paths, in your repository), each with the fence at the same position of p_fences, all or none, in one transaction: one row per lease, in the order given. When every lease is released all rows are ok (code released). When any is refused (expired, stale_fence, not_held, held_by_task, denied), nothing is released: those rows say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy decision per lease; every lease is audited as lock.release. Use it to hand back the leases of finished work in one round trip; release_lock for one. Errors: CO218 count, fences not matching paths, or a path named twice, CO241 not a flat list, CO201-CO206 bad path, CO213, CO216 fence.';
+revoke all on function api.release_locks(text[], bigint[]) from public;
+grant execute on function api.release_locks(text[], bigint[]) to coord_agent, coord_operator;

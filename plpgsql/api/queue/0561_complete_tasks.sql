@@ -1,0 +1,137 @@
+-- Complete several claimed tasks at once, all or none: what complete_task does for each, one
+-- policy decision per task, in one transaction. Every claim (and the guardrails on declared
+-- operations) is checked before anything is completed; when any is refused nothing is
+-- completed, and each refusal is committed and audited as complete_task's would be.
+create or replace function api.complete_tasks(p_tasks jsonb)
+returns setof api.task_result
+language plpgsql
+volatile
+security definer
+set search_path = pg_catalog, pg_temp
+set coord.principal_cache = ''
+as $$
+declare
+  v_me coord.caller := coord.principal();
+  v_count integer;
+  v_ids bigint[];
+  v_claims bigint[];
+  v_payloads jsonb[];
+  v_ops jsonb[];
+  v_checks jsonb[];
+  v_order integer[];
+  v_decision authz.decision;
+  v_decisions authz.decision[] := '{}';
+  v_results api.task_result[];
+  v_refused jsonb := '[]';
+  v_stop boolean := false;
+  v_checked record;
+  v_unblocked integer;
+  v_item jsonb;
+  v_pos integer;
+begin
+  perform coord.check_json(p_tasks, 'tasks', 4194304, 2);  -- an array of objects holding results
+  if jsonb_typeof(p_tasks) is distinct from 'array' or jsonb_array_length(p_tasks) not between 1 and 1000 then
+    perform coord.fail('CO421', format('a JSON array of 1-1000 completions is required, not %s',
+      case when jsonb_typeof(p_tasks) = 'array' then format('%s items', jsonb_array_length(p_tasks))
+           else coalesce(jsonb_typeof(p_tasks), 'null') end));
+  end if;
+  v_count := jsonb_array_length(p_tasks);
+  for i in 1 .. v_count loop
+    v_item := p_tasks -> (i - 1);
+    if jsonb_typeof(v_item) <> 'object' or not v_item ?& array['task_id', 'claim']
+       or exists (select from jsonb_object_keys(v_item) as k where k not in ('task_id', 'claim', 'result'))
+       or jsonb_typeof(v_item -> 'task_id') <> 'number' or jsonb_typeof(v_item -> 'claim') <> 'number'
+       or (v_item ->> 'task_id') !~ '^[0-9]{1,18}$' or (v_item ->> 'claim') !~ '^[0-9]{1,18}$' then
+      perform coord.fail('CO421', format('item %s is not {"task_id": id, "claim": claim, "result": {...}}: %s', i - 1,
+                                         left(v_item::text, 200)));
+    end if;
+    v_ids[i] := (v_item ->> 'task_id')::bigint;
+    v_claims[i] := (v_item ->> 'claim')::bigint;
+    v_payloads[i] := coalesce(v_item -> 'result', '{}');
+    perform coord.check_claim(v_ids[i], v_claims[i]);
+    perform coord.check_json(v_payloads[i], 'result', 65536);
+    v_ops[i] := coord.guard_operations(v_payloads[i]);
+    v_checks[i] := '[]';
+  end loop;
+  if (select count(distinct t) from unnest(v_ids) as t) < v_count then
+    perform coord.fail('CO421', format('task %s appears twice', (
+      select t from unnest(v_ids) as t group by t having count(*) > 1 limit 1)));
+  end if;
+  perform coord.require_read_committed();
+  v_results := array_fill(null::api.task_result, array[v_count]);
+
+  -- One decision per task, as complete_task takes it; the first is the call's.
+  for i in 1 .. v_count loop
+    v_decision := authz.gate('task.complete', 'task', v_ids[i]::text, jsonb_build_object('claim', v_claims[i]),
+      jsonb_build_object('claim', v_claims[i], 'batch', v_count), p_within => case when i > 1 then 'task.complete' end);
+    if not v_decision.allowed then
+      v_results[i] := coord.task_result(p_task_id => v_ids[i], p_claim => v_claims[i], p_refusal => v_decision);
+      v_stop := true;
+    end if;
+    v_decisions[i] := v_decision;
+  end loop;
+
+  if not v_stop then
+    -- Check every claim before completing any: tasks are locked in id order (so two batches
+    -- never deadlock), refusals audited as complete_task audits them.
+    v_order := array(select o::integer from unnest(v_ids) with ordinality as u (t, o) order by t);
+    foreach v_pos in array v_order loop
+      v_results[v_pos] := coord.check_live_claim(v_me, v_ids[v_pos], v_claims[v_pos], true);
+      if v_results[v_pos].code is not null then
+        perform audit.record('task.complete', v_results[v_pos].code, 'task', v_ids[v_pos]::text,
+          v_results[v_pos].reason, jsonb_build_object('claim', v_claims[v_pos], 'batch', v_count),
+          v_decisions[v_pos], 'warning');
+        v_stop := true;
+      elsif jsonb_array_length(v_ops[v_pos]) > 0 then
+        v_checked := coord.check_completion_operations(v_me, v_ids[v_pos], v_claims[v_pos], v_ops[v_pos],
+                                                       v_decisions[v_pos]);
+        v_checks[v_pos] := v_checked.checks;
+        if (v_checked.refusal).code is not null then
+          v_results[v_pos] := v_checked.refusal;
+          v_stop := true;
+        end if;
+      end if;
+    end loop;
+  end if;
+
+  if not v_stop then
+    -- Dependents are locked in id order before the countdowns, so batches sharing dependents
+    -- never deadlock either.
+    perform from coord.tasks as t
+    where t.id in (select d.task_id from coord.task_dependencies as d where d.depends_on_id = any (v_ids))
+      and t.state = 'queued'
+    order by t.id
+    for update;
+    foreach v_pos in array v_order loop
+      v_unblocked := coord.finish_completion(v_ids[v_pos], v_payloads[v_pos]);
+      v_results[v_pos] := coord.task_result('completed', v_ids[v_pos], p_state => 'completed',
+        p_claim => v_claims[v_pos],
+        p_details => jsonb_build_object('dependents_notified', v_unblocked)
+                     || case when jsonb_array_length(v_checks[v_pos]) > 0
+                             then jsonb_build_object('operations', v_checks[v_pos]) else '{}' end);
+    end loop;
+  end if;
+
+  for i in 1 .. v_count loop
+    if v_results[i].code is not null and not v_results[i].ok then
+      v_refused := v_refused || jsonb_build_object('task_id', v_ids[i], 'code', v_results[i].code);
+    end if;
+  end loop;
+  for i in 1 .. v_count loop
+    if jsonb_array_length(v_refused) > 0 and v_results[i].ok is distinct from false then
+      v_results[i] := coord.task_result('batch_refused', v_ids[i],
+        format('nothing was completed: %s of the %s tasks refused (task %s is %s)', jsonb_array_length(v_refused),
+               v_count, v_refused -> 0 ->> 'task_id', v_refused -> 0 ->> 'code'),
+        p_claim => v_claims[i], p_details => jsonb_build_object('refused', v_refused));
+      perform audit.record('task.complete', 'batch_refused', 'task', v_ids[i]::text, v_results[i].reason,
+        jsonb_build_object('claim', v_claims[i], 'batch', v_count, 'refused', v_refused), v_decisions[i], 'warning');
+    end if;
+    return next v_results[i];
+  end loop;
+end;
+$$;
+
+comment on function api.complete_tasks(jsonb) is
+'Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim": claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on the operations each result declares, is checked before anything is completed: when all pass, every row is completed; when any is refused (stale_claim, expired, session_ended, blocked, needs_approval, denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused (details.refused lists the refused task ids and codes). One policy decision per task (the call counts once against calls_per_hour); refusals are audited as task.complete, completions by the task state machine. Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed operations, CO213.';
+revoke all on function api.complete_tasks(jsonb) from public;
+grant execute on function api.complete_tasks(jsonb) to coord_agent, coord_operator;
