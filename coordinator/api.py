@@ -66,6 +66,23 @@ class Api:
         """
         return self._one("acquire_lock", LockResult, path=path, ttl=ttl, reason=reason, mode=mode, wait=wait)
 
+    def acquire_locks(self, paths: Sequence[str], ttl: timedelta | str | None = None, reason: str | None = None,
+                      mode: str | None = None) -> list[LockResult]:
+        """Takes leases on p_paths (1-100 distinct paths, as acquire_lock does for each: same repository, mode,
+        ttl and reason for all) all or none, in one transaction: one row per path, in the order given. When
+        every path is granted or renewed, all rows are ok (fences as acquire_lock returns them). When any is
+        refused (busy, denied, at_limit for the batch as a whole, session_ended), nothing is taken: those rows
+        say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy
+        decision per path (a refusal names its path; the call counts once against calls_per_hour); every path
+        is audited as lock.acquire. Paths are locked in one global order, so overlapping batches and single
+        acquires wait for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock
+        to wait for one path. Use it for several paths you need together (a refactoring across files): one
+        round trip, and never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list,
+        CO201-CO206 bad path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request
+        keeps its locks uncommitted for over 2 s.
+        """
+        return self._rows("acquire_locks", LockResult, paths=paths, ttl=ttl, reason=reason, mode=mode)
+
     def add_alert_rule(self, name: str, action_pattern: str, decisions: Sequence[str], threshold: int,
                        within: timedelta | str, severity: str | None = None, description: str | None = None) -> Result:
         """Operators: adds an alert rule: p_threshold events with a decision in p_decisions (denied, blocked,
@@ -242,6 +259,23 @@ class Api:
         CO242 result nested over 32 levels, CO213.
         """
         return self._one("complete_task", TaskResult, task_id=task_id, claim=claim, result=result)
+
+    def complete_tasks(self, tasks: Any) -> list[TaskResult]:
+        """Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim":
+        claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as
+        complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on
+        the operations each result declares, is checked before anything is completed: when all pass, every row
+        is completed; when any is refused (stale_claim, expired, session_ended, blocked, needs_approval,
+        denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an
+        expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused
+        (details.refused lists the refused task ids and codes). One policy decision per task (the call counts
+        once against calls_per_hour); refusals are audited as task.complete, completions by the task state
+        machine. Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421
+        malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410
+        unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed
+        operations, CO213.
+        """
+        return self._rows("complete_tasks", TaskResult, tasks=tasks)
 
     def create_agent(self, name: str, scopes: Sequence[str] | None = None, expires_in: timedelta | str | None = None,
                      repository: str | None = None) -> TokenGrant:
@@ -504,6 +538,18 @@ class Api:
         CO216 fence.
         """
         return self._one("release_lock", LockResult, path=path, fence=fence)
+
+    def release_locks(self, paths: Sequence[str], fences: Sequence[int]) -> list[LockResult]:
+        """Releases your leases on p_paths (1-100 distinct paths, in your repository), each with the fence at the
+        same position of p_fences, all or none, in one transaction: one row per lease, in the order given.
+        When every lease is released all rows are ok (code released). When any is refused (expired,
+        stale_fence, not_held, held_by_task, denied), nothing is released: those rows say why, the others are
+        batch_refused (details.refused lists the refused paths and codes). One policy decision per lease;
+        every lease is audited as lock.release. Use it to hand back the leases of finished work in one round
+        trip; release_lock for one. Errors: CO218 count, fences not matching paths, or a path named twice,
+        CO241 not a flat list, CO201-CO206 bad path, CO213, CO216 fence.
+        """
+        return self._rows("release_locks", LockResult, paths=paths, fences=fences)
 
     def remove_network_rule(self, rule_id: int) -> Result:
         """Operators and trust-4 agents (never rules that apply to themselves: their own, their profile's, or

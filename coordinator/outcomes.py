@@ -29,6 +29,7 @@ class Outcome(StrEnum):
     SESSION_ENDED = "session_ended"
     AT_LIMIT = "at_limit"
     DENIED = "denied"
+    BATCH_REFUSED = "batch_refused"
     ISSUED = "issued"
     REVOKED = "revoked"
     ALREADY_REVOKED = "already_revoked"
@@ -98,6 +99,7 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.SESSION_ENDED: OutcomeCode(False, False),
     Outcome.AT_LIMIT: OutcomeCode(False, False),
     Outcome.DENIED: OutcomeCode(False, False),
+    Outcome.BATCH_REFUSED: OutcomeCode(False, True),
     Outcome.ISSUED: OutcomeCode(True, False),
     Outcome.REVOKED: OutcomeCode(True, False),
     Outcome.ALREADY_REVOKED: OutcomeCode(True, False),

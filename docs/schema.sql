@@ -604,6 +604,26 @@ COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text,
 
 
 --
+-- Name: acquire_locks(text[], interval, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.acquire_locks(p_paths text[], p_ttl interval DEFAULT '00:15:00'::interval, p_reason text DEFAULT NULL::text, p_mode text DEFAULT 'exclusive'::text) RETURNS SETOF api.lock_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/locks/0515_acquire_locks.sql
+
+
+ALTER FUNCTION api.acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text) IS 'Takes leases on p_paths (1-100 distinct paths, as acquire_lock does for each: same repository, mode, ttl and reason for all) all or none, in one transaction: one row per path, in the order given. When every path is granted or renewed, all rows are ok (fences as acquire_lock returns them). When any is refused (busy, denied, at_limit for the batch as a whole, session_ended), nothing is taken: those rows say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy decision per path (a refusal names its path; the call counts once against calls_per_hour); every path is audited as lock.acquire. Paths are locked in one global order, so overlapping batches and single acquires wait for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock to wait for one path. Use it for several paths you need together (a refactoring across files): one round trip, and never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list, CO201-CO206 bad path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+
+
+--
 -- Name: add_alert_rule(text, text, text[], integer, interval, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -901,6 +921,26 @@ ALTER FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result json
 --
 
 COMMENT ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) IS 'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked or needs approval the result is blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. A refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
+
+
+--
+-- Name: complete_tasks(jsonb); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.complete_tasks(p_tasks jsonb) RETURNS SETOF api.task_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/queue/0561_complete_tasks.sql
+
+
+ALTER FUNCTION api.complete_tasks(p_tasks jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION complete_tasks(p_tasks jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.complete_tasks(p_tasks jsonb) IS 'Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim": claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on the operations each result declares, is checked before anything is completed: when all pass, every row is completed; when any is refused (stale_claim, expired, session_ended, blocked, needs_approval, denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused (details.refused lists the refused task ids and codes). One policy decision per task (the call counts once against calls_per_hour); refusals are audited as task.complete, completions by the task state machine. Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed operations, CO213.';
 
 
 --
@@ -1561,6 +1601,26 @@ ALTER FUNCTION api.release_lock(p_path text, p_fence bigint) OWNER TO coord_owne
 --
 
 COMMENT ON FUNCTION api.release_lock(p_path text, p_fence bigint) IS 'Releases your lease on p_path (in your repository) if p_fence is its current fence: ok with code released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path was granted again since), not_held, or held_by_task (the lease was taken by claiming a task and ends with it); denied when the policy refuses. Errors: CO201-CO206 bad path, CO213 not READ COMMITTED, CO216 fence.';
+
+
+--
+-- Name: release_locks(text[], bigint[]); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) RETURNS SETOF api.lock_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/locks/0516_release_locks.sql
+
+
+ALTER FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION release_locks(p_paths text[], p_fences bigint[]); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) IS 'Releases your leases on p_paths (1-100 distinct paths, in your repository), each with the fence at the same position of p_fences, all or none, in one transaction: one row per lease, in the order given. When every lease is released all rows are ok (code released). When any is refused (expired, stale_fence, not_held, held_by_task, denied), nothing is released: those rows say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy decision per lease; every lease is audited as lock.release. Use it to hand back the leases of finished work in one round trip; release_lock for one. Errors: CO218 count, fences not matching paths, or a path named twice, CO241 not a flat list, CO201-CO206 bad path, CO213, CO216 fence.';
 
 
 --
@@ -2925,6 +2985,25 @@ COMMENT ON FUNCTION coord.check_claim(p_task_id bigint, p_claim bigint) IS 'CO41
 
 
 --
+-- Name: check_completion_operations(coord.caller, bigint, jsonb, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0113_check_completion_operations.sql
+
+
+ALTER FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision) IS 'Evaluates and records (audit, violations) the guardrail checks of the operations a completion declares; returns the checks.';
+
+
+--
 -- Name: check_duration(interval, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -3530,6 +3609,25 @@ ALTER FUNCTION coord.fail(p_code text, p_detail text, p_hint text) OWNER TO coor
 --
 
 COMMENT ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) IS 'Raises the registered error p_code with its message, the given detail and a hint.';
+
+
+--
+-- Name: finish_completion(bigint, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.finish_completion(p_task_id bigint, p_result jsonb) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0112_finish_completion.sql
+
+
+ALTER FUNCTION coord.finish_completion(p_task_id bigint, p_result jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION finish_completion(p_task_id bigint, p_result jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.finish_completion(p_task_id bigint, p_result jsonb) IS 'Completes a task whose live claim was checked: drops its leases, stores the result, counts its queued dependents down; returns how many.';
 
 
 --
@@ -4559,6 +4657,26 @@ COMMENT ON FUNCTION coord.lock_key(p_tenant_id uuid, p_repository text, p_node t
 
 
 --
+-- Name: lock_own_leases(uuid, uuid, uuid, text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.lock_own_leases(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_paths text[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '2s'
+    AS $$ … $$;  -- plpgsql/coord/locks/0064_lock_own_leases.sql
+
+
+ALTER FUNCTION coord.lock_own_leases(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_paths text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION lock_own_leases(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_paths text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.lock_own_leases(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_paths text[]) IS 'Locks the holder''s (same principal and session) lease rows on p_paths in p_repository in id order, before a batch of releases.';
+
+
+--
 -- Name: lock_result(text, text, text, text, bigint, timestamp with time zone, jsonb, jsonb, boolean, authz.decision, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4884,6 +5002,25 @@ ALTER FUNCTION coord.now() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.now() IS 'Transaction time plus the test offset in coord.clock (zero in production).';
+
+
+--
+-- Name: operations_refusal(bigint, bigint, jsonb, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision) RETURNS api.task_result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0114_operations_refusal.sql
+
+
+ALTER FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision) IS 'The blocked / needs_approval refusal of a completion (audited as task.complete) when a declared operation is not allowed; null otherwise.';
 
 
 --
@@ -5283,6 +5420,26 @@ ALTER FUNCTION coord.seed_profiles(p_tenant_id uuid) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.seed_profiles(p_tenant_id uuid) IS 'Adds the shipped profiles (coord.shipped_profiles) the tenant lacks, the default one under the id the tenant names; returns how many it added.';
+
+
+--
+-- Name: serialize_lease_batch(uuid, text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.serialize_lease_batch(p_tenant_id uuid, p_repository text, p_paths text[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '2s'
+    AS $$ … $$;  -- plpgsql/coord/locks/0063_serialize_lease_batch.sql
+
+
+ALTER FUNCTION coord.serialize_lease_batch(p_tenant_id uuid, p_repository text, p_paths text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION serialize_lease_batch(p_tenant_id uuid, p_repository text, p_paths text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.serialize_lease_batch(p_tenant_id uuid, p_repository text, p_paths text[]) IS 'Takes the advisory locks coord.try_acquire_lock takes for every path of a batch at once (by depth, then name: the order a single acquire takes its own in), then locks the lease rows covering or below the paths in id order; so a batch never deadlocks with another batch or a single acquire.';
 
 
 --
@@ -8752,6 +8909,15 @@ GRANT ALL ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason tex
 
 
 --
+-- Name: FUNCTION acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text) TO coord_agent;
+GRANT ALL ON FUNCTION api.acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION add_alert_rule(p_name text, p_action_pattern text, p_decisions text[], p_threshold integer, p_within interval, p_severity text, p_description text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -8885,6 +9051,15 @@ GRANT ALL ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit 
 REVOKE ALL ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) TO coord_agent;
 GRANT ALL ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) TO coord_operator;
+
+
+--
+-- Name: FUNCTION complete_tasks(p_tasks jsonb); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.complete_tasks(p_tasks jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.complete_tasks(p_tasks jsonb) TO coord_agent;
+GRANT ALL ON FUNCTION api.complete_tasks(p_tasks jsonb) TO coord_operator;
 
 
 --
@@ -9193,6 +9368,15 @@ GRANT ALL ON FUNCTION api.redrive_task(p_task_id bigint) TO coord_operator;
 REVOKE ALL ON FUNCTION api.release_lock(p_path text, p_fence bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.release_lock(p_path text, p_fence bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.release_lock(p_path text, p_fence bigint) TO coord_operator;
+
+
+--
+-- Name: FUNCTION release_locks(p_paths text[], p_fences bigint[]); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) TO coord_agent;
+GRANT ALL ON FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) TO coord_operator;
 
 
 --
@@ -9668,6 +9852,13 @@ REVOKE ALL ON FUNCTION coord.check_claim(p_task_id bigint, p_claim bigint) FROM 
 
 
 --
+-- Name: FUNCTION check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION check_duration(p_value interval, p_code text, p_what text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9892,6 +10083,13 @@ GRANT ALL ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) TO coord_
 
 REVOKE ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) TO coord_auth;
+
+
+--
+-- Name: FUNCTION finish_completion(p_task_id bigint, p_result jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.finish_completion(p_task_id bigint, p_result jsonb) FROM PUBLIC;
 
 
 --
@@ -10276,6 +10474,13 @@ REVOKE ALL ON FUNCTION coord.lock_key(p_tenant_id uuid, p_repository text, p_nod
 
 
 --
+-- Name: FUNCTION lock_own_leases(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_paths text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.lock_own_leases(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_paths text[]) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION lock_result(p_code text, p_path text, p_reason text, p_mode text, p_fence bigint, p_expires_at timestamp with time zone, p_holder jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -10345,6 +10550,13 @@ REVOKE ALL ON FUNCTION coord.notify_task_ready(p_task coord.tasks) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION coord.now() FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.now() TO coord_auth;
+
+
+--
+-- Name: FUNCTION operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision) FROM PUBLIC;
 
 
 --
@@ -10492,6 +10704,13 @@ REVOKE ALL ON FUNCTION coord.seed_guardrails(p_tenant_id uuid) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.seed_profiles(p_tenant_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION serialize_lease_batch(p_tenant_id uuid, p_repository text, p_paths text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.serialize_lease_batch(p_tenant_id uuid, p_repository text, p_paths text[]) FROM PUBLIC;
 
 
 --

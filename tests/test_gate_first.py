@@ -52,7 +52,14 @@ def writers() -> set[str]:
 def _plpgsql(text: str) -> dict[str, Any]:
     # pglast's PL/pgSQL compiler resolves types only in pg_catalog and public; keep the
     # function names (they are what we look for) and drop the schemas.
-    return pglast.parse_plpgsql(re.sub(r"\b(api|coord|authz|audit)\.", "public.", text))[0]["PLpgSQL_function"]
+    return pglast.parse_plpgsql(_resolvable(re.sub(r"\b(api|coord|authz|audit)\.", "public.", text)))[0][
+        "PLpgSQL_function"]
+
+
+def _resolvable(source: str) -> str:
+    """... nor can it declare arrays of types it does not know (a batch's results); the checks
+    never need the element types."""
+    return re.sub(r"\bpublic\.\w+\[\]", "text[]", source)
 
 
 def _expressions(node: Any) -> Iterator[str]:
@@ -107,11 +114,18 @@ def _statements(node: Any) -> Iterator[dict[str, Any]]:
             yield from _statements(value)
 
 
+LOOPS = ("PLpgSQL_stmt_fori", "PLpgSQL_stmt_foreach_a", "PLpgSQL_stmt_fors", "PLpgSQL_stmt_loop", "PLpgSQL_stmt_while")
+
+
 def refusal_not_returned(text: str) -> str | None:
     """What is wrong with how the function handles its gate's refusal, or None. The first
     authz.gate call must be assigned to a variable v and followed at once by
-    `if not v.allowed then return <constructor>(..., p_refusal => v)` (or return next ...)."""
-    statements = list(_statements(_plpgsql(text).get("action", {})))
+    `if not v.allowed then return <constructor>(..., p_refusal => v)` (or return next ...). A
+    batch (one decision per item, the gate called in a loop) keeps the item's refusal instead:
+    `if not v.allowed then <results>[i] := <constructor>(..., p_refusal => v)`."""
+    action = _plpgsql(text).get("action", {})
+    statements = list(_statements(action))
+    looped = [str(loop) for statement in statements for kind, loop in statement.items() if kind in LOOPS]
     for i, statement in enumerate(statements):
         assign = statement.get("PLpgSQL_stmt_assign")
         if not assign or not re.search(r"\bpublic\.gate\s*\(", assign["expr"]["PLpgSQL_expr"]["query"]):
@@ -123,7 +137,8 @@ def refusal_not_returned(text: str) -> str | None:
             return f"the gate's decision {variable} is not checked at once (if not {variable}.allowed then ...)"
         first = (check.get("then_body") or [{}])[0]
         returned = first.get("PLpgSQL_stmt_return") or first.get("PLpgSQL_stmt_return_next") or {}
-        query = returned.get("expr", {}).get("PLpgSQL_expr", {}).get("query", "")
+        kept = first.get("PLpgSQL_stmt_assign") if any(str(assign) in loop for loop in looped) else None
+        query = (returned.get("expr") or (kept or {}).get("expr") or {}).get("PLpgSQL_expr", {}).get("query", "")
         if not re.search(rf"\bp_refusal\s*=>\s*{re.escape(variable)}\b", query):
             return f"a refusal must be returned at once through a result constructor's p_refusal => {variable}"
         return None
@@ -226,6 +241,34 @@ def test_the_gate_check_catches_a_refusal_that_is_not_returned() -> None:
     return coord.result(p_refusal => v_decision);""")
     assert refusal_not_returned(later) is not None
     assert refusal_not_returned(SNEAKY.replace("authz.gate(", "authz.decide(")) is not None
+
+
+BATCH = """
+create or replace function api.sneaky_batch(p_paths text[])
+returns setof api.result language plpgsql volatile security definer set search_path = pg_catalog, pg_temp as $$
+declare
+  v_decision authz.decision;
+  v_results api.result[] := '{}';
+begin
+  for i in 1 .. cardinality(p_paths) loop
+    v_decision := authz.gate('lock.acquire', 'path', p_paths[i]);
+    if not v_decision.allowed then
+      v_results[i] := coord.result(p_refusal => v_decision);
+    end if;
+  end loop;
+  return query select * from unnest(v_results);
+end;
+$$;"""
+
+
+def test_a_batch_keeps_each_refusal_and_nothing_else_passes() -> None:
+    assert refusal_not_returned(BATCH) is None
+    # outside a loop the refusal must be returned at once
+    single = BATCH.replace("for i in 1 .. cardinality(p_paths) loop", "").replace(
+        "  end loop;\n  return query", "  return query")
+    assert refusal_not_returned(single) is not None
+    # a batch must still keep the refusal through the constructor
+    assert refusal_not_returned(BATCH.replace("coord.result(p_refusal => v_decision)", "null")) is not None
 
 
 def test_the_writer_set_is_derived_not_listed() -> None:

@@ -38,6 +38,8 @@ CALL = re.compile(r"\b(?:public)\.(\w+)\s*\(")
 OVERSCAN = {
     ("release_lock", "renewed"): "coord.end_or_extend_lease renews only when given an expiry; release_lock gives none",
     ("renew_lock", "released"): "coord.end_or_extend_lease releases only without an expiry; renew_lock gives one",
+    ("release_locks", "renewed"): "coord.end_or_extend_lease renews only when given an expiry; release_locks gives "
+                                  "none",
 }
 
 
@@ -68,7 +70,9 @@ class Function:
                 self.statements.append(("sql", raw.stmt))
 
     def _read_plpgsql(self) -> None:
-        tree = pglast.parse_plpgsql(self.source)[0]["PLpgSQL_function"]
+        # Arrays of types pglast does not know (a batch's results) are declared as text[]: the
+        # scan reads their elements' codes from what is assigned to them, never from the type.
+        tree = pglast.parse_plpgsql(re.sub(r"\bpublic\.\w+\[\]", "text[]", self.source))[0]["PLpgSQL_function"]
         for datum in tree.get("datums", []):
             var = datum.get("PLpgSQL_var") or {}
             if "default_val" in var:
@@ -425,6 +429,9 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "acquire_lock": ("agent", {"p_path": "a.py"}),
         "release_lock": ("agent", {"p_path": "a.py", "p_fence": 1}),
         "renew_lock": ("agent", {"p_path": "a.py", "p_fence": 1}),
+        "acquire_locks": ("agent", {"p_paths": ["a.py"]}),
+        "release_locks": ("agent", {"p_paths": ["a.py"], "p_fences": [1]}),
+        "complete_tasks": ("agent", {"p_tasks": [{"task_id": task_id, "claim": 1}]}),
         "create_agent": ("operator", {"p_name": "new-agent"}),
         "revoke_token": ("operator", {"p_token_id": str(agent_principal.token_id)}),
         "apply_team": ("operator", {"p_team": {"version": 1, "agents": []}}),

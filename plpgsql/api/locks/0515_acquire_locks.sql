@@ -21,7 +21,7 @@ declare
   v_paths text[];
   v_decision authz.decision;
   v_decisions authz.decision[] := '{}';
-  v_results api.lock_result[];
+  v_results api.lock_result[] := '{}';
   v_refused jsonb := '[]';
   v_stop boolean := false;
   v_refusal text;
@@ -47,7 +47,6 @@ begin
     perform coord.fail('CO215', format('reason has %s characters', char_length(p_reason)));
   end if;
   perform coord.require_read_committed();
-  v_results := array_fill(null::api.lock_result, array[v_count]);
 
   -- One decision per lease, as acquire_lock takes it; the first is the call's (counted against
   -- calls_per_hour and noted for its events), the others are further decisions within it.
@@ -59,6 +58,8 @@ begin
       v_results[i] := coord.lock_result(p_path => v_paths[i], p_mode => p_mode, p_refusal => v_decision,
                                         p_repository => v_me.repository);
       v_stop := true;
+    else
+      v_results[i] := null;
     end if;
     v_decisions[i] := v_decision;
   end loop;

@@ -15,7 +15,7 @@ declare
   v_paths text[];
   v_decision authz.decision;
   v_decisions authz.decision[] := '{}';
-  v_results api.lock_result[];
+  v_results api.lock_result[] := '{}';
   v_refused jsonb := '[]';
   v_stop boolean := false;
   v_now timestamptz;
@@ -35,7 +35,6 @@ begin
     perform coord.check_fence(p_fences[i]);
   end loop;
   perform coord.require_read_committed();
-  v_results := array_fill(null::api.lock_result, array[v_count]);
 
   -- One decision per lease, as release_lock takes it; the first is the call's.
   for i in 1 .. v_count loop
@@ -45,6 +44,8 @@ begin
     if not v_decision.allowed then
       v_results[i] := coord.lock_result(p_path => v_paths[i], p_refusal => v_decision, p_repository => v_me.repository);
       v_stop := true;
+    else
+      v_results[i] := null;
     end if;
     v_decisions[i] := v_decision;
   end loop;

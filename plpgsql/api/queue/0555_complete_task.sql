@@ -13,7 +13,6 @@ declare
   v_unblocked integer;
   v_ops jsonb;
   v_checks jsonb := '[]';
-  v_checked record;
 begin
   perform coord.check_claim(p_task_id, p_claim);
   perform coord.check_json(p_result, 'result', 65536);
@@ -34,10 +33,10 @@ begin
   -- Guardrails on the operations the agent declares it ran: anything blocked (or needing
   -- approval) at the agent's trust refuses the completion, and the task stays claimed.
   if jsonb_array_length(v_ops) > 0 then
-    v_checked := coord.check_completion_operations(v_me, p_task_id, p_claim, v_ops, v_decision);
-    v_checks := v_checked.checks;
-    if (v_checked.refusal).code is not null then
-      return v_checked.refusal;
+    v_checks := coord.check_completion_operations(v_me, p_task_id, v_ops, v_decision);
+    v_result := coord.operations_refusal(p_task_id, p_claim, v_checks, v_decision);
+    if v_result.code is not null then
+      return v_result;
     end if;
   end if;
 

@@ -21,10 +21,9 @@ declare
   v_order integer[];
   v_decision authz.decision;
   v_decisions authz.decision[] := '{}';
-  v_results api.task_result[];
+  v_results api.task_result[] := '{}';
   v_refused jsonb := '[]';
   v_stop boolean := false;
-  v_checked record;
   v_unblocked integer;
   v_item jsonb;
   v_pos integer;
@@ -58,7 +57,6 @@ begin
       select t from unnest(v_ids) as t group by t having count(*) > 1 limit 1)));
   end if;
   perform coord.require_read_committed();
-  v_results := array_fill(null::api.task_result, array[v_count]);
 
   -- One decision per task, as complete_task takes it; the first is the call's.
   for i in 1 .. v_count loop
@@ -67,6 +65,8 @@ begin
     if not v_decision.allowed then
       v_results[i] := coord.task_result(p_task_id => v_ids[i], p_claim => v_claims[i], p_refusal => v_decision);
       v_stop := true;
+    else
+      v_results[i] := null;
     end if;
     v_decisions[i] := v_decision;
   end loop;
@@ -83,13 +83,9 @@ begin
           v_decisions[v_pos], 'warning');
         v_stop := true;
       elsif jsonb_array_length(v_ops[v_pos]) > 0 then
-        v_checked := coord.check_completion_operations(v_me, v_ids[v_pos], v_claims[v_pos], v_ops[v_pos],
-                                                       v_decisions[v_pos]);
-        v_checks[v_pos] := v_checked.checks;
-        if (v_checked.refusal).code is not null then
-          v_results[v_pos] := v_checked.refusal;
-          v_stop := true;
-        end if;
+        v_checks[v_pos] := coord.check_completion_operations(v_me, v_ids[v_pos], v_ops[v_pos], v_decisions[v_pos]);
+        v_results[v_pos] := coord.operations_refusal(v_ids[v_pos], v_claims[v_pos], v_checks[v_pos], v_decisions[v_pos]);
+        v_stop := v_stop or v_results[v_pos].code is not null;
       end if;
     end loop;
   end if;
