@@ -1,0 +1,115 @@
+"""Batches of leases against each other and against single calls, on real connections: they
+wait for each other and never deadlock. Each test's database runs with a deadlock_timeout far
+beyond the statement timeout, so a deadlock shows as a statement timeout (57014), not as a
+retry nobody sees."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+
+from coordinator.client import Client
+from tests.conftest import Database, in_thread, make_principal, wait_for_backend
+
+
+@pytest.fixture
+def slow_deadlocks(committed_db: Database) -> Database:
+    with committed_db.connect() as admin:
+        admin.autocommit = True
+        admin.execute(f"alter database {committed_db.name} set deadlock_timeout = '60s'")
+    return committed_db
+
+
+@contextmanager
+def _client(database: Database, token: str) -> Iterator[Client]:
+    with psycopg.connect(database.client_dsn, autocommit=True) as conn:
+        conn.execute("set statement_timeout = '15s'")
+        yield Client(connection=conn, token=token)
+
+
+def _gate(database: Database, key: int, condition: str) -> psycopg.Connection:
+    """A trigger that parks an insert into coord.locks matching condition on advisory lock key,
+    which the returned connection holds until the test lets it go."""
+    with database.connect() as admin:
+        admin.execute(f"create function public.gate_{key}() returns trigger language plpgsql as "
+                      f"$$ begin if {condition} then perform pg_advisory_xact_lock_shared({key}); end if; "
+                      f"return new; end $$")
+        admin.execute(f"create trigger zz_gate_{key} before insert on coord.locks "
+                      f"for each row execute function public.gate_{key}()")
+    gate = database.connect()
+    gate.autocommit = True
+    gate.execute("select pg_advisory_lock(%s)", (key,))
+    return gate
+
+
+def test_a_batch_takes_its_locks_in_the_order_single_calls_take_theirs(slow_deadlocks: Database) -> None:
+    """a-b sorts before a/c by name, but a (the directory of a/c) before a-b by depth: a batch
+    taking a-b's lock before a's would deadlock with one taking a before a-b."""
+    with slow_deadlocks.connect() as admin:
+        a, b = make_principal(admin, "a", tenant="order"), make_principal(admin, "b", tenant="order")
+    gate = _gate(slow_deadlocks, 7101, f"new.path = 'a-b' and new.holder_id = '{a.principal_id}'")
+    with gate, _client(slow_deadlocks, a.token) as first, _client(slow_deadlocks, b.token) as second:
+        t1, o1 = in_thread(lambda: first.acquire_locks(["a-b", "a/c"]))
+        wait_for_backend(slow_deadlocks, first.connection.info.backend_pid, "wait_event_type = 'Lock'")
+        t2, o2 = in_thread(lambda: second.acquire_locks(["a", "a-b"]))
+        wait_for_backend(slow_deadlocks, second.connection.info.backend_pid, "wait_event_type = 'Lock'")
+        gate.execute("select pg_advisory_unlock(7101)")
+        t1.join()
+        t2.join()
+    assert "error" not in o1 and "error" not in o2, (o1, o2)
+    assert [r.code for r in o1["result"]] == ["granted", "granted"]  # type: ignore[attr-defined]
+    assert [r.code for r in o2["result"]] == ["busy", "busy"]  # type: ignore[attr-defined]
+
+
+PATHS = ["a", "a/x", "a/x/y", "a-b", "a-b/z", "b/", "b/y", "c.py"]
+
+
+def test_overlapping_batches_and_single_calls_never_deadlock(slow_deadlocks: Database) -> None:
+    """Agents acquire overlapping sets (files, their directories, names sorting between them) in
+    opposite orders, as batches and one path at a time, and release what they got, many rounds."""
+    with slow_deadlocks.connect() as admin:
+        agents = [make_principal(admin, f"r{i}", tenant="rounds") for i in range(4)]
+    sets = [list(s) for s in itertools.combinations(PATHS, 3)]
+    errors: list[BaseException] = []
+    outcomes: dict[str, int] = {}
+    lock = threading.Lock()
+
+    def work(index: int) -> None:
+        try:
+            with _client(slow_deadlocks, agents[index].token) as client:
+                for round_ in range(40):
+                    paths = sets[(round_ * 7 + index * 13) % len(sets)]
+                    if index % 2:
+                        paths = paths[::-1]
+                    if index == 3 and round_ % 2:  # single calls among the batches
+                        rows = [client.acquire_lock(p, mode="shared" if round_ % 4 == 1 else "exclusive")
+                                for p in paths]
+                        for row in rows:
+                            if row.ok:
+                                assert client.release_lock(row.path, row.fence).code == "released"
+                    else:
+                        rows = client.acquire_locks(paths, mode="shared" if round_ % 3 == 0 else "exclusive")
+                        assert len({r.ok for r in rows}) == 1, rows  # all or none
+                        if rows[0].ok:
+                            released = client.release_locks([r.path for r in rows], [r.fence for r in rows])
+                            assert {r.code for r in released} == {"released"}, released
+                    with lock:
+                        for row in rows:
+                            outcomes[row.code] = outcomes.get(row.code, 0) + 1
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(agents))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert outcomes.get("granted", 0) > 0
+    with slow_deadlocks.connect() as admin:
+        assert admin.execute("select count(*) from coord.locks").fetchone() == (0,)
