@@ -8,6 +8,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from coordinator.errors import CoordError
 from tests.conftest import advance_clock
@@ -158,3 +160,44 @@ def test_malformed_completion_batches_are_errors_that_write_nothing(db, agent_fa
         alice.call("complete_tasks", {"p_tasks": tasks})
     assert caught.value.code == code
     assert _last_event(db) == since
+
+
+# --- a batch is the single calls, all or none ---------------------------------------------------
+
+NODES = ("src/", "src/app.py", "src/lib/", "src/lib/util.py", "docs/", "docs/a.md", "README", "a-b", "a/c")
+
+
+def _lease_state(db: psycopg.Connection) -> list[tuple[str, str, str]]:
+    return [tuple(r) for r in db.execute(
+        "select p.name, l.path, l.mode::text from coord.locks as l join coord.principals as p on p.id = l.holder_id "
+        "where l.expires_at > coord.now() order by 1, 2, 3").fetchall()]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(held=st.lists(st.tuples(st.sampled_from(NODES), st.sampled_from(("exclusive", "shared")),
+                               st.booleans()), max_size=3),
+       paths=st.lists(st.sampled_from(NODES), min_size=1, max_size=5, unique_by=lambda p: p.rstrip("/")),
+       mode=st.sampled_from(("exclusive", "shared")))
+def test_a_lock_batch_is_its_single_calls_all_or_none(db, agent_factory, held, paths, mode) -> None:
+    """From one state (leases of bob, and of alice herself), acquire_locks answers what
+    acquire_lock answers for each path in turn when every one succeeds; when one fails, nothing
+    changes and the paths refused are those whose single call fails."""
+    with db.transaction(force_rollback=True):
+        _, alice = agent_factory("alice")
+        _, bob = agent_factory("bob")
+        for path, held_mode, mine in held:
+            (alice if mine else bob).acquire_lock(path, mode=held_mode)
+        before = _lease_state(db)
+        with db.transaction(force_rollback=True):
+            singles = [alice.acquire_lock(p, mode=mode) for p in paths]
+            after_singles = _lease_state(db)
+        with db.transaction(force_rollback=True):
+            batch = alice.acquire_locks(paths, mode=mode)
+            after_batch = _lease_state(db)
+    assert [r.path for r in batch] == [r.path for r in singles]
+    if all(r.ok for r in singles):
+        assert [(r.code, r.mode, r.reason) for r in batch] == [(r.code, r.mode, r.reason) for r in singles]
+        assert after_batch == after_singles
+    else:
+        assert not any(r.ok for r in batch) and after_batch == before
+        assert [r.code for r in batch if r.code != "batch_refused"] == [r.code for r in singles if not r.ok]
