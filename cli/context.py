@@ -24,7 +24,7 @@ from coordinator.config import Settings
 from coordinator.errors import CoordError, from_psycopg, registered
 from coordinator.workspace import repository_root, resolve_paths
 
-from .render import emit_json, err, out, show_result, table
+from .render import emit_json, err, out, show_result, show_results, table
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,6 +79,10 @@ class Invocation:
     def result(self, result: Any) -> None:
         """An ok/code result; exits 1 when it is not ok."""
         show_result(result, self.as_json)
+
+    def results(self, results: Sequence[Any]) -> None:
+        """The rows of a batch, all or none; exits 1 unless every row is ok."""
+        show_results(results, self.as_json)
 
     def json(self, value: Any) -> None:
         emit_json(value)

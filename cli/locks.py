@@ -28,29 +28,42 @@ def lock() -> None:
 
 
 @lock.command("acquire")
-@click.argument("path")
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
 @click.option("--ttl", help="Lease length, e.g. '10 minutes' (default 15 minutes, max 24 hours).")
 @click.option("--mode", type=click.Choice(["exclusive", "shared"]), help="Default exclusive.")
 @click.option("--reason", help="Why you need it (shown to others, kept in the audit log).")
-@click.option("--wait", help="Wait up to this long (max 60 seconds) for the path to become free.")
+@click.option("--wait", help="Wait up to this long (max 60 seconds) for the path to become free (one PATH only).")
 @root_option
 @client_command
-def lock_acquire(invocation: Invocation, client: Client, path: str, ttl: str | None, mode: str | None,
+def lock_acquire(invocation: Invocation, client: Client, paths: tuple[str, ...], ttl: str | None, mode: str | None,
                  reason: str | None, wait: str | None) -> None:
-    """Take a lease on PATH and everything below it (an existing directory is sent as PATH/).
-    Exit 1 when busy."""
-    invocation.result(client.acquire_lock(invocation.repository_path(path), ttl=ttl, reason=reason, mode=mode,
-                                          wait=wait))
+    """Take a lease on each PATH and everything below it (an existing directory is sent as
+    PATH/). Several PATHs (at most 100) are taken all or none in one call (acquire_locks): when
+    one is busy or refused, none is taken, and each row says why. Exit 1 when not granted."""
+    if len(paths) == 1:
+        invocation.result(client.acquire_lock(invocation.repository_path(paths[0]), ttl=ttl, reason=reason,
+                                              mode=mode, wait=wait))
+        return
+    if wait is not None:
+        raise click.UsageError("--wait waits for one PATH; retry a refused batch instead")
+    invocation.results(client.acquire_locks(invocation.repository_paths(paths), ttl=ttl, reason=reason, mode=mode))
 
 
 @lock.command("release")
-@click.argument("path")
-@click.option("--fence", type=int, required=True, help="The fence acquire returned.")
+@click.argument("paths", metavar="PATH...", nargs=-1, required=True)
+@click.option("--fence", "fences", type=int, required=True, multiple=True,
+              help="The fence acquire returned; once per PATH, in the same order.")
 @root_option
 @client_command
-def lock_release(invocation: Invocation, client: Client, path: str, fence: int) -> None:
-    """Release your lease on PATH. Exit 1 when the fence is stale or the lease is gone."""
-    invocation.result(client.release_lock(invocation.repository_path(path), fence))
+def lock_release(invocation: Invocation, client: Client, paths: tuple[str, ...], fences: tuple[int, ...]) -> None:
+    """Release your lease on each PATH. Several PATHs (at most 100) are released all or none in
+    one call (release_locks). Exit 1 when a fence is stale or a lease is gone."""
+    if len(fences) != len(paths):
+        raise click.UsageError(f"{len(paths)} PATHs need {len(paths)} --fence options, one each, in order")
+    if len(paths) == 1:
+        invocation.result(client.release_lock(invocation.repository_path(paths[0]), fences[0]))
+        return
+    invocation.results(client.release_locks(invocation.repository_paths(paths), list(fences)))
 
 
 @lock.command("renew")

@@ -60,6 +60,23 @@ def table(rows: Sequence[Any], columns: Sequence[str], title: str | None = None)
     out.print(grid)
 
 
+def show_results(results: Sequence[Any], as_json: bool) -> None:
+    """Print the rows of a batch (all or none): JSON, else one result per row; exits with 1
+    unless every row is ok."""
+    rows = [plain(r) for r in results]
+    if as_json:
+        emit_json(rows)
+    else:
+        for data in rows:
+            style = "green" if data.get("ok") else "yellow"
+            subject = data.get("path") or data.get("task_id")
+            out.print(f"{subject}: [{style}]{data.get('code')}[/{style}]"
+                      + (f": {data['reason']}" if data.get("reason") else "")
+                      + (f" (fence {data['fence']})" if data.get("ok") and data.get("fence") else ""))
+    if not rows or not all(r.get("ok") for r in rows):
+        sys.exit(EXIT_NOT_OK)
+
+
 def show_result(result: Any, as_json: bool) -> None:
     """Print an ok/code result; a result that is not ok exits with 1 (not an error)."""
     data = plain(result)

@@ -67,13 +67,32 @@ def task_claim(invocation: Invocation, client: Client, kinds: tuple[str, ...], l
 
 
 @task.command("complete")
-@click.argument("task_id", type=int)
-@click.option("--claim", type=int, required=True, help="The claim token claim returned.")
-@click.option("--result", help="JSON result (at most 64 KiB).")
+@click.argument("task_ids", metavar="[TASK_ID...]", type=int, nargs=-1)
+@click.option("--claim", "claims", type=int, multiple=True,
+              help="The claim token claim returned; once per TASK_ID, in the same order.")
+@click.option("--result", help="JSON result (at most 64 KiB), the same for every TASK_ID.")
+@click.option("--batch", type=click.File("r"),
+              help='A JSON array of {"task_id", "claim", "result"} (a file, or - for stdin) instead of TASK_IDs.')
 @client_command
-def task_complete(invocation: Invocation, client: Client, task_id: int, claim: int, result: str | None) -> None:
-    """Complete TASK_ID with your live claim. Exit 1 when the claim is stale."""
-    invocation.result(client.complete_task(task_id, claim, _json_arg(result, "--result")))
+def task_complete(invocation: Invocation, client: Client, task_ids: tuple[int, ...], claims: tuple[int, ...],
+                  result: str | None, batch: Any) -> None:
+    """Complete TASK_ID with your live claim. Several TASK_IDs, or a --batch of up to 1000, are
+    completed all or none in one call (complete_tasks): when one claim is stale, none is
+    completed, and each row says why. Exit 1 when not completed."""
+    if batch is not None:
+        if task_ids or claims or result is not None:
+            raise click.UsageError("--batch replaces TASK_IDs, --claim and --result")
+        invocation.results(client.complete_tasks(_json_arg(batch.read(), "--batch")))
+        return
+    if not task_ids or len(claims) != len(task_ids):
+        raise click.UsageError("pass TASK_IDs with one --claim each, in order (or --batch FILE)")
+    payload = _json_arg(result, "--result")
+    if len(task_ids) == 1:
+        invocation.result(client.complete_task(task_ids[0], claims[0], payload))
+        return
+    invocation.results(client.complete_tasks([
+        {"task_id": t, "claim": c, **({"result": payload} if payload is not None else {})}
+        for t, c in zip(task_ids, claims, strict=True)]))
 
 
 @task.command("fail")

@@ -30,10 +30,10 @@ def data_dir() -> Iterator[Path]:
     CliRunner().invoke(main, ["down", "--data-dir", str(parent / "data")])
 
 
-def coord(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env={"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": "",
-                                                      "COORD_DATA_DIR": "", "COORD_PORT": "", "COORD_PROG": "",
-                                                      **(env or {})}, catch_exceptions=False)
+def coord(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), input=input,
+                              env={"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": "", "COORD_DATA_DIR": "",
+                                   "COORD_PORT": "", "COORD_PROG": "", **(env or {})}, catch_exceptions=False)
 
 
 def as_json(result: Result) -> Any:
@@ -263,6 +263,36 @@ def test_profile_and_network_commands(data_dir: Path) -> None:
     assert coord("network", "remove", str(rule["details"]["rule_id"]), *boss).exit_code == 0
     assert coord("profile", "assign", "cli-bot", *boss).exit_code == 0
     assert coord("profile", "delete", "builders", *boss).exit_code == 0
+
+
+def test_batch_forms_of_lock_and_task_commands(data_dir: Path, tmp_path: Path) -> None:
+    d = ["--data-dir", str(data_dir)]
+    t = ["--token", as_json(coord("agent", "add", "cli-batcher", *d, "--json"))["token"], *d]
+    other = ["--token", as_json(coord("agent", "add", "cli-other", *d, "--json"))["token"], *d]
+    taken = as_json(coord("lock", "acquire", "batch/a.py", "batch/b.py", "--reason", "both", *t, "--json"))
+    assert [(r["path"], r["code"]) for r in taken] == [("batch/a.py", "granted"), ("batch/b.py", "granted")]
+    refused = coord("lock", "acquire", "batch/c.py", "batch/b.py", *other)
+    assert refused.exit_code == EXIT_NOT_OK and "batch/c.py: batch_refused" in refused.stdout \
+        and "batch/b.py: busy" in refused.stdout
+    assert coord("lock", "acquire", "x.py", "y.py", "--wait", "1 second", *t).exit_code == 2  # click usage
+    fences = [str(r["fence"]) for r in taken]
+    assert coord("lock", "release", "batch/a.py", "batch/b.py", "--fence", fences[0], *t).exit_code == 2
+    released = as_json(coord("lock", "release", "batch/b.py", "batch/a.py", "--fence", fences[1], "--fence", fences[0],
+                             *t, "--json"))
+    assert [r["code"] for r in released] == ["released", "released"]
+
+    for _ in range(3):
+        coord("task", "submit", "cli-batch", *t)
+    claims = [as_json(coord("task", "claim", "cli-batch", *t, "--json")) for _ in range(3)]
+    ids = [str(c["task_id"]) for c in claims[:2]]
+    done = as_json(coord("task", "complete", *ids, "--claim", str(claims[0]["claim"]),
+                         "--claim", str(claims[1]["claim"]), "--result", '{"ok": 1}', *t, "--json"))
+    assert [r["code"] for r in done] == ["completed", "completed"]
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps([{"task_id": claims[2]["task_id"], "claim": claims[2]["claim"], "result": {"n": 3}}]))
+    assert [r["code"] for r in as_json(coord("task", "complete", "--batch", str(batch), *t, "--json"))] == ["completed"]
+    again = coord("task", "complete", "--batch", "-", *t, "--json", input=batch.read_text())
+    assert again.exit_code == EXIT_DATAERR and as_json(again)["code"] == "CO412"
 
 
 def test_lock_commands_send_a_directory_on_disk_as_a_subtree(data_dir: Path, tmp_path: Path,
