@@ -67,7 +67,7 @@ VERIFIED_FOR = 2.0  # seconds the HTTP gate trusts its last check of a bearer to
 # coord.outcome_registry, so the functions that return each such code are mirrored here;
 # tests/test_mcp.py fails when they drift from the registry.
 DESTRUCTIVE_OUTCOMES: dict[str, frozenset[str]] = {
-    "released": frozenset({"release_lock"}),
+    "released": frozenset({"release_lock", "release_locks"}),
     "revoked": frozenset({"revoke_token"}),
     "cancelled": frozenset({"cancel_task"}),
     "deleted": frozenset({"delete_profile"}),

@@ -123,6 +123,7 @@ def test_tools_are_the_catalog(committed_db: Database, role: str) -> None:
     assert set(tools["acquire_lock"].output_schema["properties"]) >= {"ok", "code", "reason", "fence", "holder_name"}
     assert tools["my_locks"].output_schema["properties"]["rows"]["type"] == "array"
     assert tools["release_lock"].annotations.destructive_hint is True
+    assert tools["release_locks"].annotations.destructive_hint is True
     assert tools["acquire_lock"].annotations.destructive_hint is False
 
 
@@ -201,6 +202,13 @@ def test_stdio_maps_paths_to_the_repository_root(committed_db: Database, tmp_pat
                 == ["pkg/a.py", "pkg/sub/", "src/b.py"]
             outside = await session.call_tool("acquire_lock", {"p_path": str(tmp_path / "elsewhere.py")})
             assert outside.is_error and json.loads(outside.content[0].text)["code"] == "CO541"
+            # the batch forms map every path of p_paths the same way
+            batch = await session.call_tool("acquire_locks", {"p_paths": [str(repo / "pkg" / "c.py"), "pkg/d.py"]})
+            rows = batch.structured_content["rows"]
+            assert [(r["path"], r["code"]) for r in rows] == [("pkg/c.py", "granted"), ("pkg/d.py", "granted")], batch
+            released = await session.call_tool("release_locks", {"p_paths": [str(repo / "pkg" / "c.py"), "pkg/d.py"],
+                                                                 "p_fences": [r["fence"] for r in rows]})
+            assert [r["code"] for r in released.structured_content["rows"]] == ["released", "released"], released
 
     anyio.run(main)
 
