@@ -17,6 +17,8 @@ One op is:
 * api_single_claim one Client.claim_task on a pre-filled queue, 1 call, 1 job
 * api_batch_claim  one Client.claim_tasks(limit=--batch) on a pre-filled queue, 1 call, up to
                    --batch jobs
+* api_batch_task   the batched lifecycle: Client.submit_tasks of --batch tasks, claim_tasks
+                   (limit --batch), complete_tasks of what it claimed, 3 calls, up to --batch jobs
 
 The claim workloads measure claim calls only: refilling the queue when it runs dry and completing
 held tasks when the agent reaches its claim limit happen in untimed upkeep, excluded from the
@@ -54,6 +56,7 @@ NAIVE_CLAIM = ("update public.bench_tasks set state = 'claimed', claimed_by = %s
 NAIVE_COMPLETE = "update public.bench_tasks set state = 'done' where id = %s"
 
 TASK_KIND = "bench-task"  # api_task: one kind shared by all clients
+BATCH_KIND = "bench-batch"  # api_batch_task: one kind shared by all clients
 CLAIM_KIND = "bench-claim"  # api_single_claim and api_batch_claim: one pre-filled queue
 HOLD_LEASE = "1 hour"  # claimed tasks are held, not completed, while measuring claims
 SUBMIT_BATCH = 100  # tasks per Client.submit_tasks call when filling the claim queue
@@ -98,6 +101,24 @@ def api_task(dsn: str, tokens: list[str]) -> Workload:
             return Tally(3)
         return op
     return Workload("api_task", make_op, baselines=("naive_task", "procrastinate"), jobs=True)
+
+
+def api_batch_task(dsn: str, tokens: list[str], batch: int) -> Workload:
+    def make_op(i: int, stack: ExitStack) -> Op:
+        client = stack.enter_context(Client(dsn, tokens[i]))
+
+        def op() -> Tally:
+            for submitted in client.submit_tasks([{"kind": BATCH_KIND, "payload": {}} for _ in range(batch)]):
+                _check(submitted, "submitted", "submit_tasks")
+            # the claim may take other clients' tasks (and leave some of its own to them)
+            claims = [r for r in client.claim_tasks([BATCH_KIND], lease="5 minutes", limit=batch) if r.ok]
+            if not claims:
+                return Tally(2, jobs=0)
+            for done in client.complete_tasks([{"task_id": c.task_id, "claim": c.claim} for c in claims]):
+                _check(done, "completed", "complete_tasks")
+            return Tally(3, jobs=len(claims))
+        return op
+    return Workload("api_batch_task", make_op, baselines=("api_task", "procrastinate"), jobs=True)
 
 
 class ClaimUpkeep:
@@ -235,12 +256,13 @@ def procrastinate(admin_dsn: str) -> Workload:
 
 # --- the run -------------------------------------------------------------------------------------
 
-ORDER = ["insert", "naive_lease", "naive_task", "api_lock", "api_task", "procrastinate",
+ORDER = ["insert", "naive_lease", "naive_task", "api_lock", "api_task", "api_batch_task", "procrastinate",
          "api_single_claim", "api_batch_claim"]
 NEEDS = {  # what each workload needs that may not be there yet
     "api_task": ("Client.submit_task", "Client.claim_task", "Client.complete_task"),
     "api_single_claim": ("Client.submit_tasks", "Client.claim_task", "Client.complete_task"),
     "api_batch_claim": ("Client.submit_tasks", "Client.claim_tasks", "Client.complete_task"),
+    "api_batch_task": ("Client.submit_tasks", "Client.claim_tasks", "Client.complete_tasks"),
     "procrastinate": ("procrastinate",),
 }
 
@@ -265,7 +287,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--only", help=f"comma-separated subset of: {','.join(ORDER)}")
-    parser.add_argument("--batch", type=int, default=50, help="claim_tasks limit in api_batch_claim")
+    parser.add_argument("--batch", type=int, default=50,
+                        help="claim_tasks limit in api_batch_claim; tasks per call in api_batch_task")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
     chosen = args.only.split(",") if args.only else ORDER
@@ -299,6 +322,7 @@ def main() -> None:
             "naive_task": lambda: naive_task(admin_dsn),
             "api_lock": lambda: locks.api_lock(dsn, tokens("lock")),
             "api_task": lambda: api_task(dsn, tokens("task")),
+            "api_batch_task": lambda: api_batch_task(dsn, tokens("batch-task"), args.batch),
             "procrastinate": lambda: procrastinate(admin_dsn),
             "api_single_claim": lambda: api_single_claim(dsn, tokens("single-claim")),
             "api_batch_claim": lambda: api_batch_claim(dsn, tokens("batch-claim"), args.batch),

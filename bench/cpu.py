@@ -24,6 +24,8 @@ Workloads (one op each):
 * naive_task    INSERT a task, claim it (FOR UPDATE SKIP LOCKED), mark it done: 3 statements
 * api_task      Client.submit_task + claim_task + complete_task
 * api_check     Client.check_operation('git push origin main'): one guardrail check
+* api_lock_batch   Client.acquire_locks + Client.release_locks of 10 paths; per lock pair (op / 10)
+* api_task_batch   Client.submit_tasks + claim_tasks + complete_tasks of 10 tasks; per task (op / 10)
 
 The server runs with synchronous_commit=off unless --durable: the WAL flush is not CPU, and
 waiting for it only adds noise to wall time (the CPU figures barely move either way).
@@ -84,6 +86,7 @@ class CpuWorkload:
     # (connection to measure, op) built on the stack; the op runs one operation
     make: Callable[[ExitStack], tuple[psycopg.Connection, Callable[[], None]]]
     baselines: tuple[str, ...] = ()
+    items: int = 1  # what one op does, counted in the unit of its baselines (a batch of 10 pairs: 10)
 
 
 def backend_cpu_ns(pid: int) -> int:
@@ -111,7 +114,8 @@ def sample(w: CpuWorkload, ops: int, warmup: int) -> Sample:
         for _ in range(ops):
             op()
         client1, server1 = time.process_time(), backend_cpu_ns(pid)
-    return Sample(server_us=(server1 - server0) / 1000 / ops, client_us=(client1 - client0) * 1e6 / ops)
+    per = ops * w.items
+    return Sample(server_us=(server1 - server0) / 1000 / per, client_us=(client1 - client0) * 1e6 / per)
 
 
 def plain(dsn: str, name: str, run: Callable[[psycopg.Connection], None],
@@ -123,12 +127,12 @@ def plain(dsn: str, name: str, run: Callable[[psycopg.Connection], None],
 
 
 def through_client(dsn: str, token: str, name: str, run: Callable[[Client], None],
-                   baselines: tuple[str, ...]) -> CpuWorkload:
+                   baselines: tuple[str, ...], items: int = 1) -> CpuWorkload:
     def make(stack: ExitStack) -> tuple[psycopg.Connection, Callable[[], None]]:
         client = stack.enter_context(Client(dsn, token))
         client.authenticate()  # connect and load the catalog before measuring
         return client.connection, lambda: run(client)
-    return CpuWorkload(name, make, baselines)
+    return CpuWorkload(name, make, baselines, items)
 
 
 def naive_lease_pair(conn: psycopg.Connection) -> None:
@@ -171,7 +175,28 @@ def api_check(client: Client) -> None:
     assert result.ok, result
 
 
-ORDER = ["insert", "naive_lease", "secure_floor", "api_lock", "naive_task", "api_task", "api_check"]
+BATCH = 10  # items per call of the batch workloads
+BATCH_PATHS = [f"src/cpu/{i}.py" for i in range(BATCH)]
+
+
+def api_lock_batch(client: Client) -> None:
+    granted = client.acquire_locks(BATCH_PATHS, ttl="1 minute")
+    assert all(r.ok for r in granted), granted
+    released = client.release_locks(BATCH_PATHS, [r.fence or 0 for r in granted])
+    assert all(r.ok for r in released), released
+
+
+def api_task_batch(client: Client) -> None:
+    for submitted in client.submit_tasks([{"kind": "cpu-batch", "payload": {}} for _ in range(BATCH)]):
+        core._check(submitted, "submitted", "submit_tasks")
+    claims = [core._check(c, "claimed", "claim_tasks")
+              for c in client.claim_tasks(["cpu-batch"], lease="5 minutes", limit=BATCH)]
+    for done in client.complete_tasks([{"task_id": c.task_id, "claim": c.claim} for c in claims]):
+        core._check(done, "completed", "complete_tasks")
+
+
+ORDER = ["insert", "naive_lease", "secure_floor", "api_lock", "api_lock_batch", "naive_task", "api_task",
+         "api_task_batch", "api_check"]
 
 
 def render(names: list[str], results: dict[str, list[Sample]], baselines: dict[str, tuple[str, ...]]) -> list[str]:
@@ -218,6 +243,10 @@ def main() -> None:
             "naive_task": plain(admin_dsn, "naive_task", naive_task_lifecycle, ("insert",)),
             "api_task": through_client(dsn, token, "api_task", api_task_lifecycle, ("naive_task",)),
             "api_check": through_client(dsn, token, "api_check", api_check, ("insert",)),
+            "api_lock_batch": through_client(dsn, token, "api_lock_batch", api_lock_batch,
+                                             ("naive_lease", "api_lock"), items=BATCH),
+            "api_task_batch": through_client(dsn, token, "api_task_batch", api_task_batch,
+                                             ("naive_task", "api_task"), items=BATCH),
         }
         results: dict[str, list[Sample]] = {n: [] for n in names}
         for r in range(args.rounds):
