@@ -30,9 +30,10 @@ SPECS = sorted(SQL.glob("*/*.sql"))
 DOMAINS: dict[str, tuple[str, ...]] = {
     "identity": ("authenticate", "pre_request", "login", "create_agent", "revoke_token", "list_principals",
                  "list_tokens"),
-    "locks": ("acquire_lock", "release_lock", "renew_lock", "check_locks", "my_locks", "assert_lease"),
-    "queue": ("submit_task", "submit_tasks", "claim_task", "claim_tasks", "renew_task", "complete_task", "fail_task",
-              "cancel_task", "redrive_task", "get_task", "list_tasks"),
+    "locks": ("acquire_lock", "acquire_locks", "release_lock", "release_locks", "renew_lock", "check_locks", "my_locks",
+              "assert_lease"),
+    "queue": ("submit_task", "submit_tasks", "claim_task", "claim_tasks", "renew_task", "complete_task",
+              "complete_tasks", "fail_task", "cancel_task", "redrive_task", "get_task", "list_tasks"),
     "sessions": ("start_session", "heartbeat", "end_session", "discover_agents", "write_handoff", "read_handoff"),
     "teams": ("apply_team",),
     "profiles": ("create_profile", "update_profile", "assign_profile", "set_default_profile", "delete_profile",
