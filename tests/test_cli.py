@@ -267,6 +267,7 @@ def test_profile_and_network_commands(data_dir: Path) -> None:
 
 def test_batch_forms_of_lock_and_task_commands(data_dir: Path, tmp_path: Path) -> None:
     d = ["--data-dir", str(data_dir)]
+    assert coord("up", *d, "--port", "0", "--json").exit_code == 0
     t = ["--token", as_json(coord("agent", "add", "cli-batcher", *d, "--json"))["token"], *d]
     other = ["--token", as_json(coord("agent", "add", "cli-other", *d, "--json"))["token"], *d]
     taken = as_json(coord("lock", "acquire", "batch/a.py", "batch/b.py", "--reason", "both", *t, "--json"))
@@ -321,6 +322,14 @@ def test_lock_commands_send_a_directory_on_disk_as_a_subtree(data_dir: Path, tmp
     assert renewed["code"] == "renewed"
     released = as_json(coord("lock", "release", "../pkg", "--fence", str(held["fence"]), *owner, "--json"))
     assert released["code"] == "released"
+    # several PATHs are mapped the same way, each
+    (tmp_path / "pkg" / "sub").mkdir()
+    batch = as_json(coord("lock", "acquire", "sub", str(tmp_path / "top.py"), "../other.py", *owner, "--json"))
+    assert [(r["code"], r["path"]) for r in batch] == [("granted", "pkg/sub/"), ("granted", "top.py"),
+                                                      ("granted", "other.py")]
+    gone = as_json(coord("lock", "release", "sub", "../top.py", str(tmp_path / "other.py"),
+                         *[x for r in batch for x in ("--fence", str(r["fence"]))], *owner, "--json"))
+    assert [r["code"] for r in gone] == ["released"] * 3
     help_text = " ".join(coord("lock", "--help").stdout.split())
     assert "src/app.py" in help_text and "directory here is sent with its trailing /" in help_text
 
