@@ -113,3 +113,37 @@ def test_overlapping_batches_and_single_calls_never_deadlock(slow_deadlocks: Dat
     assert outcomes.get("granted", 0) > 0
     with slow_deadlocks.connect() as admin:
         assert admin.execute("select count(*) from coord.locks").fetchone() == (0,)
+
+
+def test_completion_batches_sharing_dependents_never_deadlock(slow_deadlocks: Database) -> None:
+    """A completes t1 and t3, B completes t2 and t4; D waits on t1 and t4, E on t2 and t3. Counting
+    dependents down task by task, A would lock D then E and B E then D: the batch locks every
+    dependent first, in id order."""
+    with slow_deadlocks.connect() as admin:
+        a, b = make_principal(admin, "a", tenant="deps"), make_principal(admin, "b", tenant="deps")
+    with _client(slow_deadlocks, a.token) as first, _client(slow_deadlocks, b.token) as second:
+        t1, t2, t3, t4 = (first.submit_task(kind).task_id for kind in ("ka", "kb", "ka", "kb"))
+        d = first.submit_task("dep", depends_on=[t1, t4]).task_id
+        first.submit_task("dep", depends_on=[t2, t3])
+        mine = [(c.task_id, c.claim) for c in first.claim_tasks(["ka"], limit=2)]
+        theirs = [(c.task_id, c.claim) for c in second.claim_tasks(["kb"], limit=2)]
+        with slow_deadlocks.connect() as admin:  # park A once it has counted D down
+            admin.execute("create function public.gate_7102() returns trigger language plpgsql as "
+                          "$$ begin if new.pending_deps < old.pending_deps then "
+                          "perform pg_advisory_xact_lock_shared(7102); end if; return new; end $$")
+            admin.execute(f"create trigger zz_gate_7102 after update on coord.tasks for each row "
+                          f"when (new.id = {d}) execute function public.gate_7102()")
+        gate = slow_deadlocks.connect()
+        gate.autocommit = True
+        gate.execute("select pg_advisory_lock(7102)")
+        with gate:
+            o1_thread, o1 = in_thread(lambda: first.complete_tasks([{"task_id": t, "claim": c} for t, c in mine]))
+            wait_for_backend(slow_deadlocks, first.connection.info.backend_pid, "wait_event_type = 'Lock'")
+            o2_thread, o2 = in_thread(lambda: second.complete_tasks([{"task_id": t, "claim": c} for t, c in theirs]))
+            wait_for_backend(slow_deadlocks, second.connection.info.backend_pid, "wait_event_type = 'Lock'")
+            gate.execute("select pg_advisory_unlock(7102)")
+            o1_thread.join()
+            o2_thread.join()
+        assert "error" not in o1 and "error" not in o2, (o1, o2)
+        assert [r.code for r in o1["result"] + o2["result"]] == ["completed"] * 4  # type: ignore[operator]
+        assert [c.code for c in first.claim_tasks(["dep"], limit=2)] == ["claimed", "claimed"]
