@@ -34,13 +34,16 @@ def _client(database: Database, token: str) -> Iterator[Client]:
 
 def _gate(database: Database, key: int, condition: str) -> psycopg.Connection:
     """A trigger that parks an insert into coord.locks matching condition on advisory lock key,
-    which the returned connection holds until the test lets it go."""
+    which the returned connection holds until the test lets it go (public.gate_<key>_delete
+    does the same for a delete trigger the test creates)."""
     with database.connect() as admin:
         admin.execute(f"create function public.gate_{key}() returns trigger language plpgsql as "
                       f"$$ begin if {condition} then perform pg_advisory_xact_lock_shared({key}); end if; "
                       f"return new; end $$")
         admin.execute(f"create trigger zz_gate_{key} before insert on coord.locks "
                       f"for each row execute function public.gate_{key}()")
+        admin.execute(f"create function public.gate_{key}_delete() returns trigger language plpgsql as "
+                      f"$$ begin perform pg_advisory_xact_lock_shared({key}); return old; end $$")
     gate = database.connect()
     gate.autocommit = True
     gate.execute("select pg_advisory_lock(%s)", (key,))
@@ -147,3 +150,29 @@ def test_completion_batches_sharing_dependents_never_deadlock(slow_deadlocks: Da
         assert "error" not in o1 and "error" not in o2, (o1, o2)
         assert [r.code for r in o1["result"] + o2["result"]] == ["completed"] * 4  # type: ignore[operator]
         assert [c.code for c in first.claim_tasks(["dep"], limit=2)] == ["claimed", "claimed"]
+
+
+def test_a_release_batch_and_an_acquire_lock_lease_rows_in_one_order(slow_deadlocks: Database) -> None:
+    """H releases src/b.py then src/a.py (newer lease first); X's shared acquire of src/ locks
+    the overlapping lease rows in id order (src/a.py first). Locking row by row in input order,
+    H would hold src/b.py while X holds src/a.py: the batch locks its rows in id order first."""
+    with slow_deadlocks.connect() as admin:
+        h, x = make_principal(admin, "h", tenant="rel"), make_principal(admin, "x", tenant="rel")
+    with _client(slow_deadlocks, h.token) as holder, _client(slow_deadlocks, x.token) as other:
+        leases = holder.acquire_locks(["src/a.py", "src/b.py"], mode="shared")
+        gate = _gate(slow_deadlocks, 7103, "false")  # created for its function; the delete trigger parks H
+        with slow_deadlocks.connect() as admin:
+            admin.execute("create trigger zz_gate_7103_delete before delete on coord.locks for each row "
+                          "when (old.path = 'src/b.py') execute function public.gate_7103_delete()")
+        with gate:
+            t1, o1 = in_thread(lambda: holder.release_locks(["src/b.py", "src/a.py"],
+                                                            [leases[1].fence or 0, leases[0].fence or 0]))
+            wait_for_backend(slow_deadlocks, holder.connection.info.backend_pid, "wait_event_type = 'Lock'")
+            t2, o2 = in_thread(lambda: other.acquire_lock("src/", mode="shared"))
+            wait_for_backend(slow_deadlocks, other.connection.info.backend_pid, "wait_event_type = 'Lock'")
+            gate.execute("select pg_advisory_unlock(7103)")
+            t1.join()
+            t2.join()
+    assert "error" not in o1 and "error" not in o2, (o1, o2)
+    assert [r.code for r in o1["result"]] == ["released", "released"]  # type: ignore[attr-defined]
+    assert o2["result"].code == "granted"  # type: ignore[attr-defined]
