@@ -150,3 +150,13 @@ def test_deleting_a_tenant_still_removes_its_leases_tasks_and_tokens(db: psycopg
                      "(select count(*) from coord.tasks where tenant_id = %(t)s), "
                      "(select count(*) from coord.tokens where tenant_id = %(t)s)", {"t": agent.tenant_id}).fetchone()
     assert row == (0, 0, 0)
+
+
+def test_completing_a_plain_task_runs_no_statement_for_leases_or_dependents(
+        counting: psycopg.Connection, agent_factory) -> None:
+    # Each statement on coord.locks or coord.tasks fires the fleet trigger, rows or not.
+    per_call = _hot_calls(counting, agent_factory, with_leases=False)
+    assert per_call["complete_task"].get("coord.tg_fleet__changed") == 1
+    assert "coord.drop_task_leases" not in per_call["complete_task"]
+    with_leases = _hot_calls(counting, agent_factory, with_leases=True)
+    assert with_leases["complete_task"].get("coord.drop_task_leases") == 1
