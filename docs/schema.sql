@@ -3538,7 +3538,7 @@ COMMENT ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) IS 'Rais
 --
 
 CREATE FUNCTION coord.fleet_channel(p_tenant_id uuid) RETURNS text
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/fleet/0230_fleet_channel.sql
 
@@ -5443,7 +5443,7 @@ COMMENT ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, 
 --
 
 CREATE FUNCTION coord.task_channel(p_tenant_id uuid) RETURNS text
-    LANGUAGE plpgsql STABLE
+    LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/queue/0109_task_channel.sql
 

@@ -4,18 +4,14 @@
 -- tenant's random task channel (coord.tenants.task_channel, never from its id) by a one-way hash,
 -- so knowing the fleet channel does not reveal the task channel. Owned by coord_auth (BYPASSRLS):
 -- the triggers that need it also fire where no caller is vouched (alerts raised by the loopback).
--- PL/pgSQL: every statement that changes leases or tasks reads it, and a SQL function with a SET
--- clause is planned on every call.
 create or replace function coord.fleet_channel(p_tenant_id uuid)
 returns text
-language plpgsql
+language sql
 stable
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-begin
-  return (select 'coord_fleet_' || pg_catalog.md5('fleet:' || n.task_channel) from coord.tenants as n where n.id = p_tenant_id);
-end;
+  select 'coord_fleet_' || pg_catalog.md5('fleet:' || n.task_channel) from coord.tenants as n where n.id = p_tenant_id;
 $$;
 
 comment on function coord.fleet_channel(uuid) is 'LISTEN channel on which changes to the tenant''s leases, tasks, sessions and alerts are announced: a one-way hash of its random task channel, told by api.fleet_status.';
