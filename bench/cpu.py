@@ -208,7 +208,8 @@ def workloads(dsn: str, admin_dsn: str, token: str) -> dict[str, CpuWorkload]:
     }
 
 
-def run(chosen: dict[str, CpuWorkload], names: list[str], rounds: int, ops: int, warmup: int) -> dict[str, list[Sample]]:
+def run(chosen: dict[str, CpuWorkload], names: list[str], rounds: int, ops: int,
+        warmup: int) -> dict[str, list[Sample]]:
     """``rounds`` samples of each named workload, interleaved, with progress on stderr."""
     results: dict[str, list[Sample]] = {n: [] for n in names}
     for r in range(rounds):

@@ -32,6 +32,7 @@ Usage: bin/bench ratios [--clients 1,4,8] [--seconds 3] [--rounds 2] [--cpu-ops 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -45,6 +46,7 @@ import cpu
 import harness
 import locks
 import psycopg
+import psycopg.sql
 from harness import Op, Results, Tally, Workload
 
 from coordinator.client import Client
@@ -64,7 +66,7 @@ ORDER = ["naive_lease", "secure_floor", "api_lock", "naive_task", "procrastinate
 
 
 def secure_floor(admin_dsn: str, tokens: list[str]) -> Workload:
-    """The secure floor's lease pair as a throughput workload: the SQL of bench/cpu.py, one token and path per client."""
+    """The secure floor's lease pair as a throughput workload (the SQL of bench/cpu.py), a token and path per client."""
     def make_op(i: int, stack: ExitStack) -> Op:
         conn = stack.enter_context(psycopg.connect(admin_dsn, autocommit=True))
         pair = cpu.floor_pair(tokens[i], FLOOR_PATH.format(i))
@@ -76,23 +78,23 @@ def secure_floor(admin_dsn: str, tokens: list[str]) -> Workload:
     return Workload("secure_floor", make_op, baselines=("naive_lease",))
 
 
-def pgmq_setup(admin_dsn: str) -> None:
+def pgmq_setup(admin_dsn: str, dbname: str = PGMQ_DB) -> None:
     """A separate database on the same server with pgmq's install script run as plain SQL, and one queue."""
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f"create database {PGMQ_DB}")
-    with psycopg.connect(admin_dsn, dbname=PGMQ_DB, autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("create database {}").format(psycopg.sql.Identifier(dbname)))
+    with psycopg.connect(admin_dsn, dbname=dbname, autocommit=True) as conn:
         conn.execute(PGMQ_SQL.read_text())  # type: ignore[arg-type]  # a trusted file, many statements
         conn.execute("select pgmq.create(%s)", (PGMQ_QUEUE,))
 
 
-def pgmq(admin_dsn: str) -> Workload:
+def pgmq(admin_dsn: str, dbname: str = PGMQ_DB) -> Workload:
     """send + read + archive: the queue lifecycle as pgmq's clients send it, one autocommit connection per client.
 
     archive (move the message to the queue's archive table) rather than delete, because the
     api, naive_task and procrastinate keep finished tasks too.
     """
     def make_op(_i: int, stack: ExitStack) -> Op:
-        conn = stack.enter_context(psycopg.connect(admin_dsn, dbname=PGMQ_DB, autocommit=True))
+        conn = stack.enter_context(psycopg.connect(admin_dsn, dbname=dbname, autocommit=True))
 
         def op() -> Tally:
             conn.execute("select * from pgmq.send(%s, %s::jsonb)", (PGMQ_QUEUE, "{}"))
@@ -162,17 +164,12 @@ def throughput_workloads(names: Sequence[str], dsn: str, admin_dsn: str, clients
         "api_task": lambda: core.api_task(dsn, tokens("task")),
         "api_batch_lifecycle": lambda: api_batch_lifecycle(dsn, tokens("batch"), batch),
     }
-    workloads = [factories[n]() for n in names]
-    by_name = {w.name: w for w in workloads}
-    # api_lock is compared with the secure floor too (locks.api_lock knows only insert and naive_lease)
-    if "api_lock" in by_name:
-        w = by_name["api_lock"]
-        workloads[workloads.index(w)] = Workload(w.name, w.make_op, baselines=("naive_lease", "secure_floor"), jobs=w.jobs)
-    if "api_task" in by_name:
-        w = by_name["api_task"]
-        workloads[workloads.index(w)] = Workload(w.name, w.make_op, baselines=("naive_task", "procrastinate", "pgmq"),
-                                                 jobs=w.jobs)
-    return workloads
+    # the api workloads of locks.py and core.py, compared here with the floor and pgmq too
+    return [dataclasses.replace(w, baselines=BASELINES[w.name]) if w.name in BASELINES else w
+            for w in (factories[n]() for n in names)]
+
+
+BASELINES = {"api_lock": ("naive_lease", "secure_floor"), "api_task": ("naive_task", "procrastinate", "pgmq")}
 
 
 def setup(admin_dsn: str, names: Sequence[str]) -> None:
@@ -248,11 +245,10 @@ def goals(cpu_us: dict[str, cpu.Sample], results: Results, levels: Sequence[int]
             return
         me, other = s[(name, clients)], s[(base, clients)]
         jobs = name in JOB_WORKLOADS and base in JOB_WORKLOADS
-        ratio = _ratio(me.jobs, other.jobs) if jobs else _ratio(me.ops, other.ops)
-        unit = "jobs/s" if jobs else "ops/s"
+        mine, theirs, unit = (me.jobs, other.jobs, "jobs/s") if jobs else (me.ops, other.ops, "ops/s")
+        ratio = _ratio(mine, theirs)
         out.append(Goal(f"{what} ≥ {limit:g}× {base} at {clients} clients",
-                        f"{ratio:.2f}× ({(me.jobs if jobs else me.ops):,.0f} / {(other.jobs if jobs else other.ops):,.0f} {unit})",
-                        ratio >= limit))
+                        f"{ratio:.2f}× ({mine:,.0f} / {theirs:,.0f} {unit})", ratio >= limit))
 
     rate_goal("api_lock", "naive_lease", 0.3, "api lock pair", top)
     rate_goal("api_task", "procrastinate", 0.5, "api task lifecycle", top)
