@@ -258,7 +258,9 @@ def goals(cpu_us: dict[str, cpu.Sample], results: Results, levels: Sequence[int]
             out.append(Goal(f"{name}: p50 ≤ 1 ms per call at 1 client", f"{p50:.2f} ms", p50 <= 1.0))
         else:
             out.append(Goal(f"{name}: p50 ≤ 1 ms per call at 1 client", "not measured (no 1-client level)", None))
-    rate_goal("api_batch_lifecycle", "procrastinate", 3, f"batched lifecycle ({batch_mode()})", top)
+    rate_goal("api_batch_lifecycle", "procrastinate", 3, "batched lifecycle", top)
+    if not hasattr(Client, "complete_tasks") and out[-1].met is not None:
+        out[-1] = dataclasses.replace(out[-1], measured=f"{out[-1].measured}, completing one claim per call")
     return out
 
 
