@@ -25,7 +25,7 @@ One invocation starts one embedded server (durable commits) and runs, in this or
                          client has it, else one complete_task per claim), --batch jobs
 3. The goals of the fast path (issue 13) beside the measured figures: met or missed.
 
-Usage: bin/bench ratios [--clients 1,4,8] [--seconds 3] [--rounds 2] [--cpu-ops 1000] [--cpu-rounds 3]
+Usage: bin/bench ratios [--clients 1,4,8] [--seconds 3] [--rounds 2] [--cpu-ops 1000] [--cpu-rounds 5]
                         [--commit-delay 0] [--commit-siblings 5] [--batch 50] [--only w1,w2]
 """
 
@@ -302,7 +302,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--cpu-ops", type=int, default=1000, help="operations per CPU sample (0: skip the CPU part)")
-    parser.add_argument("--cpu-rounds", type=int, default=3)
+    parser.add_argument("--cpu-rounds", type=int, default=5)
     parser.add_argument("--commit-delay", default="0",
                         help="comma-separated commit_delay values in µs, each a variant of the whole throughput run "
                              "(0: the default, no group commit); the first must be 0")
