@@ -19,6 +19,7 @@ declare
   v_me coord.caller := coord.principal();
   v_count integer := coalesce(pg_catalog.cardinality(p_paths), 0);
   v_paths text[];
+  v_profile coord.profiles;  -- read once: every decision (and max_locks) shares it
   v_decision authz.decision;
   v_decisions authz.decision[] := '{}';
   v_results api.lock_result[] := '{}';
@@ -48,12 +49,13 @@ begin
   end if;
   perform coord.require_read_committed();
 
+  v_profile := coord.effective_profile(v_me);
   -- One decision per lease, as acquire_lock takes it; the first is the call's (counted against
   -- calls_per_hour and noted for its events), the others are further decisions within it.
   for i in 1 .. v_count loop
     v_decision := authz.gate('lock.acquire', 'path', v_paths[i], jsonb_build_object('mode', p_mode, 'ttl', p_ttl),
       jsonb_strip_nulls(jsonb_build_object('mode', p_mode, 'ttl', p_ttl, 'request_reason', p_reason, 'batch', v_count)),
-      p_within => case when i > 1 then 'lock.acquire' end);
+      p_within => case when i > 1 then 'lock.acquire' end, p_profile => v_profile);
     if not v_decision.allowed then
       v_results[i] := coord.lock_result(p_path => v_paths[i], p_mode => p_mode, p_refusal => v_decision,
                                         p_repository => v_me.repository);
@@ -70,7 +72,7 @@ begin
       if v_me.session_id is not null then
         p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
       end if;
-      v_held := coord.locks_over_limit(v_me, v_me.repository, v_paths);
+      v_held := coord.locks_over_limit(v_me, v_me.repository, v_paths, v_profile);
     end if;
     for i in 1 .. v_count loop
       if v_refusal is not null then

@@ -13,6 +13,7 @@ declare
   v_me coord.caller := coord.principal();
   v_count integer := coalesce(pg_catalog.cardinality(p_paths), 0);
   v_paths text[];
+  v_profile coord.profiles;  -- read once: every decision shares it
   v_decision authz.decision;
   v_decisions authz.decision[] := '{}';
   v_results api.lock_result[] := '{}';
@@ -36,11 +37,12 @@ begin
   end loop;
   perform coord.require_read_committed();
 
+  v_profile := coord.effective_profile(v_me);
   -- One decision per lease, as release_lock takes it; the first is the call's.
   for i in 1 .. v_count loop
     v_decision := authz.gate('lock.release', 'path', v_paths[i], jsonb_build_object('fence', p_fences[i]),
       jsonb_build_object('fence', p_fences[i], 'batch', v_count),
-      p_within => case when i > 1 then 'lock.release' end);
+      p_within => case when i > 1 then 'lock.release' end, p_profile => v_profile);
     if not v_decision.allowed then
       v_results[i] := coord.lock_result(p_path => v_paths[i], p_refusal => v_decision, p_repository => v_me.repository);
       v_stop := true;

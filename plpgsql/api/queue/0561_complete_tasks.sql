@@ -19,6 +19,7 @@ declare
   v_ops jsonb[];
   v_checks jsonb[];
   v_order integer[];
+  v_profile coord.profiles;  -- read once: every decision shares it
   v_decision authz.decision;
   v_decisions authz.decision[] := '{}';
   v_results api.task_result[] := '{}';
@@ -58,10 +59,12 @@ begin
   end if;
   perform coord.require_read_committed();
 
+  v_profile := coord.effective_profile(v_me);
   -- One decision per task, as complete_task takes it; the first is the call's.
   for i in 1 .. v_count loop
     v_decision := authz.gate('task.complete', 'task', v_ids[i]::text, jsonb_build_object('claim', v_claims[i]),
-      jsonb_build_object('claim', v_claims[i], 'batch', v_count), p_within => case when i > 1 then 'task.complete' end);
+      jsonb_build_object('claim', v_claims[i], 'batch', v_count), p_within => case when i > 1 then 'task.complete' end,
+      p_profile => v_profile);
     if not v_decision.allowed then
       v_results[i] := coord.task_result(p_task_id => v_ids[i], p_claim => v_claims[i], p_refusal => v_decision);
       v_stop := true;
