@@ -47,6 +47,8 @@ import anyio.to_thread
 import mcp_types as types
 import psycopg
 from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
+from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 from psycopg.rows import dict_row
 
 from . import adapt, sql
@@ -502,6 +504,8 @@ def error_result(exc: CoordError) -> types.CallToolResult:
 
 # --- resources and prompts ------------------------------------------------------------------------
 
+RESOURCE_NOT_FOUND = -32002  # the MCP specification's JSON-RPC error code for an unknown resource URI
+
 @dataclass(frozen=True)
 class ResourceSpec:
     uri: str
@@ -601,9 +605,12 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
 
     async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         session = await run(lambda: session_of(ctx))
-        spec = next((r for r in RESOURCES if r.uri == str(params.uri)), None)
+        tools = await run(lambda: coordinator.tools(session))
+        known = [r.uri for r in RESOURCES if r.function in tools]  # what list_resources lists for this role
+        spec = next((r for r in RESOURCES if r.uri == str(params.uri) and r.uri in known), None)
         if spec is None:
-            raise registered("42883", f"no resource {params.uri}")
+            raise MCPError(RESOURCE_NOT_FOUND, f"no resource {params.uri}: the resources are {', '.join(known)}",
+                           {"uri": str(params.uri), "resources": known})
 
         def read() -> list[dict[str, Any]]:
             rows: list[dict[str, Any]] = []
@@ -611,7 +618,10 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
                 rows.extend(coordinator.call(session, spec.function, arguments))
             return rows
 
-        rows = await run(read)
+        try:
+            rows = await run(read)
+        except CoordError as exc:  # a registered error of the database: its code, message and hint
+            raise MCPError(INTERNAL_ERROR, f"{exc.code}: {exc.message}", exc.to_dict()) from None
         text = json.dumps([_jsonable(r) for r in rows], default=str)
         return types.ReadResourceResult(contents=[
             types.TextResourceContents(uri=spec.uri, mime_type="application/json", text=text)])
@@ -623,7 +633,8 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
 
     async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
         if params.name not in PROMPTS:
-            raise registered("42883", f"no prompt {params.name}")
+            raise MCPError(INVALID_PARAMS, f"no prompt {params.name}: the prompts are {', '.join(PROMPTS)}",
+                           {"name": params.name, "prompts": list(PROMPTS)})
         description, _, render = PROMPTS[params.name]
         text = render(dict(params.arguments or {}))
         return types.GetPromptResult(description=description, messages=[

@@ -23,6 +23,7 @@ from coord_cli.main import main as coord_main
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from coordinator import mcp_install, mcp_server
 from coordinator.client import Client
@@ -477,6 +478,32 @@ def test_resources_prompts_and_unknown_tools(committed_db: Database) -> None:
     assert "coord://audit/recent" not in as_agent["uris"]  # an agent may not call query_audit
     for answer in (as_agent["unknown"], as_agent["bad_arg"]):
         assert answer.is_error and json.loads(answer.content[0].text)["code"] == "42883"
+
+
+def test_an_unknown_resource_or_prompt_is_a_clear_mcp_error(committed_db: Database) -> None:
+    """Reading a URI that is none of the role's resources (unknown, or another role's) is MCP's
+    resource-not-found error naming the resources there are; an unknown prompt names the prompts."""
+    agent = _principal(committed_db)
+
+    async def main() -> list[Any]:
+        errors = []
+        async with in_process(committed_db, agent.token) as session:
+            for uri in ("coord://nope", "coord://audit/recent"):
+                with pytest.raises(MCPError) as raised:
+                    await session.read_resource(uri)
+                errors.append(raised.value.error)
+            with pytest.raises(MCPError) as raised:
+                await session.get_prompt("no-such-prompt")
+            errors.append(raised.value.error)
+        return errors
+
+    unknown, not_the_roles, prompt = anyio.run(main)
+    for error, uri in ((unknown, "coord://nope"), (not_the_roles, "coord://audit/recent")):
+        assert error.code == mcp_server.RESOURCE_NOT_FOUND, error
+        assert uri in error.message and "coord://leases/mine" in error.message
+        assert error.data == {"uri": uri, "resources": ["coord://leases/mine", "coord://tasks/ready",
+                                                        "coord://handoffs/latest"]}
+    assert prompt.code == -32602 and "coordinate-file-edit" in prompt.message
 
 
 # --- the front door's edges: arguments, failures, principals, refused tokens -----------------------
