@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
 import os
+import re
 import signal
 import threading
 import time
@@ -51,7 +53,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 from psycopg.rows import dict_row
 
-from . import adapt, sql
+from . import adapt, outcomes, sql
 from .client import Client, FunctionSignature, check_argument_types, load_signatures, to_json_value
 from .errors import CoordError, from_psycopg, registered
 from .workspace import resolve_path
@@ -63,24 +65,6 @@ AGENT_TYPE = "mcp"
 DEFAULT_TTL = timedelta(seconds=60)
 IDLE_TIMEOUT = 30 * 60.0  # an HTTP connection unused this long is ended (seconds)
 VERIFIED_FOR = 2.0  # seconds the HTTP gate trusts its last check of a bearer token (tool calls check anew)
-
-# destructiveHint: a tool that can answer an outcome that takes something away (a lease, a
-# token, a task, a rule, a profile). The MCP server's database role cannot read
-# coord.outcome_registry, so the functions that return each such code are mirrored here;
-# tests/test_mcp.py fails when they drift from the registry.
-DESTRUCTIVE_OUTCOMES: dict[str, frozenset[str]] = {
-    "released": frozenset({"release_lock"}),
-    "revoked": frozenset({"revoke_token"}),
-    "cancelled": frozenset({"cancel_task"}),
-    "deleted": frozenset({"delete_profile"}),
-    "removed": frozenset({"remove_network_rule"}),
-    "pruned": frozenset({"prune_tasks"}),
-    "disabled": frozenset({"set_guardrail_enabled"}),
-    "failed": frozenset({"fail_task"}),
-    "dead": frozenset({"fail_task"}),
-    "ended": frozenset({"end_session"}),
-}
-DESTRUCTIVE_FUNCTIONS = frozenset().union(*DESTRUCTIVE_OUTCOMES.values())
 
 # --- JSON Schema from PostgreSQL types -------------------------------------------------------------
 
@@ -98,21 +82,27 @@ _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
     "timestamp with time zone": {"type": "string", "format": "date-time"},
     "interval": {"type": "string", "format": "duration",
                  "description": "a PostgreSQL interval, e.g. '5 minutes', '90 seconds' or 'PT5M'"},
-    "jsonb": {"type": "object"},
-    "json": {"type": "object"},
     "inet": {"type": "string"},
 }
 
 
-def json_schema(pg_type: str, *, nullable: bool = False) -> dict[str, Any]:
+def json_shape(argument: str, comment: str) -> str | None:
+    """The JSON shape the function's COMMENT ON declares for a jsonb argument, in the words
+    "<argument> is a JSON array" or "<argument> is a JSON object" (None: any JSON value). The
+    database checks the shape itself; this only tells the caller."""
+    match = re.search(rf"\b{re.escape(argument)} is an? JSON (array|object)\b", comment)
+    return match.group(1) if match else None
+
+
+def json_schema(pg_type: str, *, nullable: bool = False, shape: str | None = None) -> dict[str, Any]:
     """The JSON Schema of a PostgreSQL type: intervals and timestamps as strings with their
-    format, uuid with its format, jsonb as an object (any JSON in results), arrays of their
-    element; a type without a mapping accepts any JSON. Result columns are nullable: the
-    catalog records no NOT NULL for composite attributes."""
+    format, uuid with its format, jsonb as the shape its function declares (json_shape; else any
+    JSON), arrays of their element; a type without a mapping accepts any JSON. Result columns
+    are nullable: the catalog records no NOT NULL for composite attributes."""
     if pg_type.endswith("[]"):
         schema: dict[str, Any] = {"type": "array", "items": json_schema(pg_type[:-2])}
-    elif pg_type in ("jsonb", "json") and nullable:
-        return {}  # a result's JSON value may be any JSON
+    elif pg_type in ("jsonb", "json"):
+        schema = {"type": shape} if shape and not nullable else {}
     else:
         schema = dict(_SCALAR_SCHEMAS.get(pg_type, {}))
     if nullable and "type" in schema:
@@ -135,7 +125,8 @@ class ToolSpec:
 
     def input_schema(self) -> dict[str, Any]:
         sig = self.signature
-        properties = {name: json_schema(pg_type) for name, pg_type in zip(sig.arg_names, sig.arg_types, strict=True)}
+        properties = {name: json_schema(pg_type, shape=json_shape(name, sig.comment))
+                      for name, pg_type in zip(sig.arg_names, sig.arg_types, strict=True)}
         for name in sig.arg_names[len(sig.required):]:
             properties[name] = {**properties[name], "description": "optional: the function's default applies"}
         return {"type": "object", "properties": properties, "required": list(sig.required),
@@ -149,6 +140,11 @@ class ToolSpec:
             return {"type": "object", "properties": {"rows": {"type": "array", "items": self.row_schema()}},
                     "required": ["rows"]}
         return self.row_schema()
+
+    @functools.cached_property
+    def listed(self) -> types.Tool:
+        """The tool as tools/list lists it, built once."""
+        return self.tool()
 
     def tool(self) -> types.Tool:
         return types.Tool(
@@ -169,7 +165,9 @@ def load_tools(conn: psycopg.Connection, role: str) -> dict[str, ToolSpec]:
             name=row["name"], arg_names=tuple(row["arg_names"]), arg_types=tuple(row["arg_types"]),
             n_defaults=row["n_defaults"], volatile=not row["read_only"], returns_set=row["returns_set"],
             return_type=row["return_type"], comment=row["comment"])
-        destructive = not row["read_only"] and row["name"] in DESTRUCTIVE_FUNCTIONS
+        # destructiveHint: the function can answer an outcome that takes something away
+        # (coord.outcome_registry.destructive, mirrored in coordinator.outcomes and checked there).
+        destructive = not row["read_only"] and row["name"] in outcomes.DESTRUCTIVE_FUNCTIONS
         tools[row["name"]] = ToolSpec(signature, row["read_only"], destructive,
                                       tuple(zip(row["column_names"], row["column_types"], strict=True)))
     return tools
@@ -260,8 +258,13 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-# Paths of the repository in tool arguments (as the CLI maps them: lock, check_locks, submit_task --lock).
-PATH_ARGUMENTS = ("p_path", "p_paths", "p_locks")
+# Paths of the repository in tool arguments (as the CLI maps them: lock, check_locks, submit_task --lock;
+# and a handoff's relevant files):
+# arguments that are a path or a list of paths, and the fields of a batch's items that are (each
+# task of submit_tasks has locks, as submit_task has p_locks). tests/test_mcp.py checks that these
+# are every argument and field the database reads as paths (coord.normalize_path).
+PATH_ARGUMENTS = ("p_path", "p_paths", "p_locks", "p_relevant_files")
+PATH_FIELDS_OF_ITEMS = {"p_tasks": ("locks",)}
 
 
 class Coordinator:
@@ -433,6 +436,9 @@ class Coordinator:
     # tools
 
     def tools(self, session: CoordSession) -> dict[str, ToolSpec]:
+        cached = self.connections.tools_by_role.get(database_role(session.role))
+        if cached is not None:  # read once per role: no connection borrowed per call
+            return cached
         with self.connections.borrow() as conn:
             return self.connections.tools(conn, session.role)
 
@@ -464,12 +470,24 @@ class Coordinator:
         if self.root is None:
             return arguments
         for name in PATH_ARGUMENTS:
-            value = arguments.get(name)
-            if isinstance(value, str):
-                arguments[name] = resolve_path(value, self.root, self.root)
-            elif isinstance(value, list):  # a nested list is passed on: the database refuses it (CO241)
-                arguments[name] = [resolve_path(p, self.root, self.root) if isinstance(p, str) else p for p in value]
+            if name in arguments:
+                arguments[name] = self._paths(arguments[name])
+        for name, fields in PATH_FIELDS_OF_ITEMS.items():
+            items = arguments.get(name)
+            if isinstance(items, list):  # anything else is passed on: the database refuses it
+                arguments[name] = [{k: self._paths(v) if k in fields else v for k, v in item.items()}
+                                   if isinstance(item, dict) else item for item in items]
         return arguments
+
+    def _paths(self, value: Any) -> Any:
+        """A path or a list of paths mapped to the repository; anything else passed on as sent
+        (a nested list, a number: the database refuses it with its own code)."""
+        assert self.root is not None
+        if isinstance(value, str):
+            return resolve_path(value, self.root, self.root)
+        if isinstance(value, list):
+            return [resolve_path(p, self.root, self.root) if isinstance(p, str) else p for p in value]
+        return value
 
 
 # --- results as MCP ----------------------------------------------------------------------------------
@@ -577,7 +595,7 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
     async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
         session = await run(lambda: session_of(ctx))
         tools = await run(lambda: coordinator.tools(session))
-        return types.ListToolsResult(tools=[spec.tool() for spec in tools.values()])
+        return types.ListToolsResult(tools=[spec.listed for spec in tools.values()])
 
     def call_in_thread(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         # One worker-thread hop per call: the session, the tool and the database call together.
