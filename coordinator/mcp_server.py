@@ -830,7 +830,10 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
         return session
 
     server = build_server(coordinator, session_of)
-    inner = server.streamable_http_app(host=host, session_idle_timeout=idle_timeout)
+    # A POST is answered with one JSON body rather than an SSE stream: a tool call sends the
+    # client no request or notification of its own, and the stream costs a task and a
+    # memory-stream hop per call on both ends. (GET still opens the standalone SSE stream.)
+    inner = server.streamable_http_app(host=host, session_idle_timeout=idle_timeout, json_response=True)
     return BearerGate(inner, coordinator, heartbeat_interval(ttl), idle_timeout)
 
 
@@ -928,7 +931,9 @@ def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, 
     import uvicorn
 
     app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    # Keep-alive longer than uvicorn's 5 s: an agent calls in bursts with pauses between them,
+    # and every reconnect costs a TCP handshake and a new request task.
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75)
 
     class Announcing(uvicorn.Server):
         """Calls ``ready(port)`` once the socket listens (so a caller waits on it, not on a poll)."""
