@@ -680,7 +680,7 @@ ALTER FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) OWNER TO coord_ow
 -- Name: FUNCTION apply_team(p_team jsonb, p_dry_run boolean); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) IS 'Operators: declares the principals of your tenant from a team document ({"version": 1, "agents": [{"name", "role", "scopes", "description", "profile"}], "prune": false}; docs/teams.md) and returns the diff in details (create, change, unchanged, disable) with each new token once in details.tokens (code applied or no_change; planned and nothing written with p_dry_run). Idempotent. A scope change revokes the tokens with other scopes and issues one new token; a declared disabled principal is enabled with a new token; an agent''s declared profile (null: the tenant default) is assigned (change profile, no new token); prune disables principals not declared, never you. denied when the policy refuses or a token would carry a scope yours lacks. Errors: CO404 over 4 MiB, CO242 nested over 32 levels, CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name, CO233 role change, CO234 change to yourself, CO462 unknown profile.';
+COMMENT ON FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) IS 'Operators: declares the principals of your tenant from a team document (p_team is a JSON object: {"version": 1, "agents": [{"name", "role", "scopes", "description", "profile"}], "prune": false}; docs/teams.md) and returns the diff in details (create, change, unchanged, disable) with each new token once in details.tokens (code applied or no_change; planned and nothing written with p_dry_run). Idempotent. A scope change revokes the tokens with other scopes and issues one new token; a declared disabled principal is enabled with a new token; an agent''s declared profile (null: the tenant default) is assigned (change profile, no new token); prune disables principals not declared, never you. denied when the policy refuses or a token would carry a scope yours lacks. Errors: CO404 over 4 MiB, CO242 nested over 32 levels, CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name, CO233 role change, CO234 change to yourself, CO462 unknown profile.';
 
 
 --
@@ -940,7 +940,7 @@ ALTER FUNCTION api.create_profile(p_name text, p_trust_level integer, p_settings
 -- Name: FUNCTION create_profile(p_name text, p_trust_level integer, p_settings jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.create_profile(p_name text, p_trust_level integer, p_settings jsonb) IS 'Operators and trust-4 agents: creates a profile with p_trust_level (0 suspended, 1 read-only, 2 standard, 3 elevated, 4 admin) and the limits in p_settings: max_locks, max_lock_ttl, max_concurrent_tasks, allowed_task_kinds, allowed_operations (action names or prefix.*), max_task_duration, calls_per_hour, network_default (allow|deny), description; an absent or null limit means none. Code created with details = the profile; denied (an agent cannot create trust above its own). Errors: CO461 name, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels, CO304 name taken.';
+COMMENT ON FUNCTION api.create_profile(p_name text, p_trust_level integer, p_settings jsonb) IS 'Operators and trust-4 agents: creates a profile with p_trust_level (0 suspended, 1 read-only, 2 standard, 3 elevated, 4 admin) and the limits in p_settings (p_settings is a JSON object): max_locks, max_lock_ttl, max_concurrent_tasks, allowed_task_kinds, allowed_operations (action names or prefix.*), max_task_duration, calls_per_hour, network_default (allow|deny), description; an absent or null limit means none. Code created with details = the profile; denied (an agent cannot create trust above its own). Errors: CO461 name, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels, CO304 name taken.';
 
 
 --
@@ -1800,7 +1800,7 @@ ALTER FUNCTION api.update_profile(p_name text, p_settings jsonb) OWNER TO coord_
 -- Name: FUNCTION update_profile(p_name text, p_settings jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.update_profile(p_name text, p_settings jsonb) IS 'Operators and trust-4 agents: changes the settings named in p_settings (as create_profile, plus trust_level; null clears a limit) of profile p_name; they apply from the next call of its agents. Code updated with details = the new profile; denied (an agent may not change the profile it acts under, nor raise trust above its own). Errors: CO462 unknown profile, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels.';
+COMMENT ON FUNCTION api.update_profile(p_name text, p_settings jsonb) IS 'Operators and trust-4 agents: changes the settings named in p_settings (p_settings is a JSON object; as create_profile, plus trust_level; null clears a limit) of profile p_name; they apply from the next call of its agents. Code updated with details = the new profile; denied (an agent may not change the profile it acts under, nor raise trust above its own). Errors: CO462 unknown profile, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels.';
 
 
 --
@@ -4427,6 +4427,25 @@ COMMENT ON FUNCTION coord.ipv6_address(p_literal text) IS 'The IPv6 address of a
 
 
 --
+-- Name: is_json_path_list(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.is_json_path_list(p_text text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/locks/0049_is_json_path_list.sql
+
+
+ALTER FUNCTION coord.is_json_path_list(p_text text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION is_json_path_list(p_text text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.is_json_path_list(p_text text) IS 'True when p_text is a non-empty JSON array of strings or a non-empty JSON object: a list sent where one path goes (coord.normalize_path refuses it, CO208).';
+
+
+--
 -- Name: issue_jwt(uuid, uuid, text[], interval, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4689,7 +4708,7 @@ ALTER FUNCTION coord.normalize_path(p_path text) OWNER TO coord_owner;
 -- Name: FUNCTION normalize_path(p_path text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.normalize_path(p_path text) IS 'Canonical form of a repository-relative path (./a/../b -> b, a//b -> a/b, a\b -> a/b, dir/ keeps its slash, which names a directory and changes no overlap); errors CO201-CO206 for empty, too long, control characters, escaping or naming the root, absolute.';
+COMMENT ON FUNCTION coord.normalize_path(p_path text) IS 'Canonical form of a repository-relative path (./a/../b -> b, a//b -> a/b, a\b -> a/b, dir/ keeps its slash, which names a directory and changes no overlap); errors CO201-CO206 for empty, too long, control characters, escaping or naming the root, absolute; CO208 for a JSON array of strings or a JSON object (a list sent where one path goes).';
 
 
 --
@@ -6830,7 +6849,7 @@ COMMENT ON TABLE coord.loopback IS 'Connection parameters (host=socket dir, port
 --
 
 CREATE VIEW coord.outcome_registry AS
-  -- columns: code text, ok boolean, retryable boolean, meaning text, functions text[]
+  -- columns: code text, ok boolean, retryable boolean, meaning text, functions text[], destructive boolean
   … ;  -- plpgsql/coord/kernel/0016_outcome_registry.sql
 
 
@@ -6840,7 +6859,7 @@ ALTER VIEW coord.outcome_registry OWNER TO coord_owner;
 -- Name: VIEW outcome_registry; Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON VIEW coord.outcome_registry IS 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, and which functions return it. Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';
+COMMENT ON VIEW coord.outcome_registry IS 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, which functions return it, and whether it takes something away (destructive: MCP tools that can answer it are annotated destructiveHint). Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';
 
 
 --
@@ -10170,6 +10189,13 @@ REVOKE ALL ON FUNCTION coord.ipv4_address(p_host text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.ipv6_address(p_literal text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION is_json_path_list(p_text text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.is_json_path_list(p_text text) FROM PUBLIC;
 
 
 --
