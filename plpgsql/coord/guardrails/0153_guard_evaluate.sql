@@ -7,6 +7,7 @@
 --   needs_approval  otherwise, some match that is not overridden needs approval;
 --   allowed         otherwise (overridden = true when a match was overridden).
 -- A normalizer error (nesting too deep) is a critical block of its own.
+-- Generic plans, as in coord.guard_units: the matching query is not re-planned per call.
 -- Returns {code, reason, normalized, units: [{kind, unit, effects, operation}], matches: [{rule_id, name, category, severity, mode,
 --          override_trust, overridden, unit, action, target, classes}], overridden, trust}.
 create or replace function coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint)
@@ -14,6 +15,7 @@ returns jsonb
 language plpgsql
 stable
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_units text[];
@@ -57,8 +59,10 @@ begin
     cross join lateral (
       select x.unit from unnest(v_units, v_kinds) as x (unit, kind)
       where x.kind = g.applies_to
-        -- the prefilter first (CASE fixes the order): a regex is compiled only when it may match
-        and case when g.heads is null or x.unit ^@ any (g.heads) then x.unit ~ g.pattern else false end
+        -- the prefilters first (CASE fixes the order): a regex is compiled only when it may match
+        and case when (g.heads is null or x.unit ^@ any (g.heads))
+                      and (g.needles is null or exists (select from unnest(g.needles) as n where strpos(x.unit, n) > 0))
+                 then x.unit ~ g.pattern else false end
       limit 1) as p
     where g.pattern is not null and not exists (select from hit where hit.id = g.id))
   select coalesce(jsonb_agg(m.match order by m.rank, m.name), '[]')
