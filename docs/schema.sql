@@ -3724,22 +3724,23 @@ COMMENT ON FUNCTION coord.guard_environment(p_op jsonb, p_marked boolean) IS 'Gu
 
 
 --
--- Name: guard_evaluate(uuid, text, text, smallint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: guard_evaluate(uuid, text, text, smallint, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint) RETURNS jsonb
+CREATE FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean DEFAULT false) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$ … $$;  -- plpgsql/coord/guardrails/0153_guard_evaluate.sql
 
 
-ALTER FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint) OWNER TO coord_owner;
+ALTER FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint) IS 'Guardrail decision (blocked, needs_approval, allowed; overridden when trust overrode a match) for one operation against the enabled rules of a tenant: rules match effects (action x target class) or, for pattern rules, canonical units. Reads only. Errors: CO471, CO472.';
+COMMENT ON FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean) IS 'Guardrail decision (blocked, needs_approval, allowed; overridden when trust overrode a match) for one operation against the enabled rules of a tenant: rules match effects (action x target class) or, for pattern rules, canonical units. Reads only. Errors: CO471, CO472.';
 
 
 --
@@ -3987,6 +3988,25 @@ ALTER FUNCTION coord.guard_pattern_heads(p_pattern text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.guard_pattern_heads(p_pattern text) IS 'Guardrail prefilter: the literal prefixes every match of p_pattern starts with (^rm..., ^(cat|less)...), or null when that cannot be proven (then the pattern is always evaluated).';
+
+
+--
+-- Name: guard_pattern_needles(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_pattern_needles(p_pattern text) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0170_guard_pattern_needles.sql
+
+
+ALTER FUNCTION coord.guard_pattern_needles(p_pattern text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_pattern_needles(p_pattern text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_pattern_needles(p_pattern text) IS 'Guardrail prefilter: literal strings one of which every match of p_pattern contains (one per top-level alternative), or null when that cannot be proven (then the pattern is always evaluated).';
 
 
 --
@@ -4243,6 +4263,7 @@ COMMENT ON FUNCTION coord.guard_token_host(p_variable text, p_host text) IS 'Gua
 CREATE FUNCTION coord.guard_units(p_kind text, p_text text) RETURNS TABLE(kind text, unit text, effects jsonb, detail jsonb)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$ … $$;  -- plpgsql/coord/guardrails/0152_guard_units.sql
 
 
@@ -6141,6 +6162,7 @@ CREATE TABLE authz.guardrails (
     updated_at timestamp with time zone NOT NULL,
     actions text[],
     targets text[],
+    needles text[],
     CONSTRAINT guardrails_override_trust_check CHECK (
 CASE severity
     WHEN 'critical'::text THEN (override_trust IS NULL)
@@ -6217,6 +6239,13 @@ COMMENT ON COLUMN authz.guardrails.actions IS 'Effects the rule is about (delete
 --
 
 COMMENT ON COLUMN authz.guardrails.targets IS 'Target classes the rule is about (root, system, home, credential, persistence, ...); null: whatever the action touches.';
+
+
+--
+-- Name: COLUMN guardrails.needles; Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON COLUMN authz.guardrails.needles IS 'Prefilter derived from pattern by coord.guard_pattern_needles when the rule is stored: every match contains one of these literals, so units containing none skip the regex. Null: always evaluate.';
 
 
 --
@@ -9932,10 +9961,10 @@ REVOKE ALL ON FUNCTION coord.guard_environment(p_op jsonb, p_marked boolean) FRO
 
 
 --
--- Name: FUNCTION guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean) FROM PUBLIC;
 
 
 --
@@ -10027,6 +10056,13 @@ REVOKE ALL ON FUNCTION coord.guard_path(p_path text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.guard_pattern_heads(p_pattern text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_pattern_needles(p_pattern text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_pattern_needles(p_pattern text) FROM PUBLIC;
 
 
 --
