@@ -8,19 +8,29 @@ and is audited). Workloads, run in interleaved rounds so machine noise hits each
 * client     ``Client.call("acquire_lock", ...)`` in the session (x-coord-session)
 * mcp_stdio  the official ``mcp`` client's ``call_tool`` to a ``coord mcp`` subprocess over stdio
 * mcp_http   the same over streamable HTTP to a ``coord mcp --http`` subprocess (bearer token)
+* raw_stdio  a minimal MCP client, as an agent's (Node, Rust) is: after the initialize handshake,
+             one newline-delimited JSON-RPC ``tools/call`` written to the server's stdin and its
+             answer read from stdout, on this thread
+* raw_http   the same as a plain keep-alive POST (``http.client``) with ``Mcp-Session-Id``,
+             ``MCP-Protocol-Version`` and the bearer token, the answer read from its SSE event
 
-Calls are sequential (one client). The MCP clients run on an asyncio loop in a second thread of
+The 1.3x goal is judged on the raw clients: an agent's MCP client is not the Python SDK's, whose
+own cost (pydantic models, anyio streams, jsonschema validation of every result) is the caller's,
+not the server's. The SDK clients stay for comparison.
+
+Calls are sequential (one client). The SDK clients run on an asyncio loop in a second thread of
 this process; a call is handed to it and waited for (about 0.05 ms of the figure). CPU per call
-is this process's (the caller: Python client, or the official MCP client) and the MCP server
-process's (from /proc), not PostgreSQL's.
+is this process's (the caller) and the MCP server process's (from /proc), not PostgreSQL's.
 
-Usage: bin/bench mcp_call [--calls 500] [--rounds 3]
+Usage: bin/bench mcp_call [--calls 500] [--rounds 3] [--only raw_stdio,raw_http]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
+import json
 import os
 import socket
 import statistics
@@ -127,6 +137,111 @@ class McpCaller:
         self.task.result()
 
 
+PROTOCOL_VERSION = "2025-11-25"  # the newest revision with the initialize handshake
+INITIALIZE = {"protocolVersion": PROTOCOL_VERSION, "capabilities": {},
+              "clientInfo": {"name": "bench-raw-client", "version": "0"}}
+
+
+class RawStdio:
+    """A minimal MCP client over stdio: newline-delimited JSON-RPC on the server's pipes."""
+
+    def __init__(self, dsn: str, token: str, arguments: dict[str, str]) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COORD_")} | {"COORD_DSN": dsn,
+                                                                                     "COORD_TOKEN": token}
+        self.proc = subprocess.Popen([COORD, "mcp"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, bufsize=0)
+        self.arguments = arguments
+        self.next_id = 0
+        assert "serverInfo" in self.request("initialize", INITIALIZE)
+        self.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def send(self, message: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps(message).encode() + b"\n")
+
+    def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        while True:  # skip notifications (logging, progress) until the answer
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("coord mcp closed stdout")
+            message = json.loads(line)
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(message["error"])
+                return message["result"]
+
+    def call(self) -> None:
+        result = self.request("tools/call", {"name": "acquire_lock", "arguments": self.arguments})
+        assert not result.get("isError") and result["structuredContent"]["ok"], result
+
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(30)
+
+
+class RawHttp:
+    """A minimal MCP client over streamable HTTP: keep-alive POSTs with the session id."""
+
+    def __init__(self, url: str, token: str, arguments: dict[str, str]) -> None:
+        host, _, rest = url.removeprefix("http://").partition("/")
+        self.path = "/" + rest
+        self.conn = http.client.HTTPConnection(host)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                        "Accept": "application/json, text/event-stream"}
+        self.arguments = arguments
+        self.next_id = 0
+        assert "serverInfo" in self.request("initialize", INITIALIZE)
+        self.headers["MCP-Protocol-Version"] = PROTOCOL_VERSION
+        self.post({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+    def post(self, message: dict[str, Any]) -> tuple[http.client.HTTPResponse, bytes]:
+        body = json.dumps(message)
+        try:
+            self.conn.request("POST", self.path, body, self.headers)
+            response = self.conn.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # the server closed the idle keep-alive connection (between rounds): reconnect, as HTTP clients do
+            self.conn.close()
+            self.conn.request("POST", self.path, body, self.headers)
+            response = self.conn.getresponse()
+        body = response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"HTTP {response.status}: {body!r}")
+        return response, body
+
+    def request(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.next_id += 1
+        response, body = self.post({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        if session := response.getheader("mcp-session-id"):
+            self.headers["Mcp-Session-Id"] = session
+        if response.getheader("content-type", "").startswith("text/event-stream"):
+            data = [line[5:] for line in body.split(b"\n") if line.startswith(b"data:")]
+            messages = [json.loads(d) for d in data if d.strip()]
+        else:
+            messages = [json.loads(body)]
+        message = next(m for m in messages if m.get("id") == self.next_id)
+        if "error" in message:
+            raise RuntimeError(message["error"])
+        return message["result"]
+
+    def call(self) -> None:
+        result = self.request("tools/call", {"name": "acquire_lock", "arguments": self.arguments})
+        assert not result.get("isError") and result["structuredContent"]["ok"], result
+
+    def close(self) -> None:
+        self.conn.close()  # a fresh connection: the kept-alive one may have been closed by the server
+        self.conn.request("DELETE", self.path, headers=self.headers)
+        self.conn.getresponse().read()
+        self.conn.close()
+
+
 def stdio_caller(loop: Loop, dsn: str, token: str) -> McpCaller:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COORD_")} | {"COORD_DSN": dsn,
                                                                                  "COORD_TOKEN": token}
@@ -201,11 +316,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", help="comma-separated workloads to measure (client is always measured)")
     args = parser.parse_args()
 
     with harness.bench_server() as up, ExitStack() as stack:
         assert up.dsn is not None
-        tokens = [admin.add_principal(up.admin_dsn, f"mcp-{i}", tenant="bench").token for i in range(3)]
+        tokens = [admin.add_principal(up.admin_dsn, f"mcp-{i}", tenant="bench").token for i in range(5)]
         client = stack.enter_context(Client(up.dsn, tokens[0]))
         assert client.start_session("bench", [], "10 minutes").ok
         stack.callback(client.end_session)
@@ -216,13 +332,21 @@ def main() -> None:
         url, http_pid = start_http(up.dsn, stack)
         http = http_caller(loop, url, tokens[2], http_pid)
         stack.callback(http.close)
+        raw_stdio = RawStdio(up.dsn, tokens[3], args_for("raw_stdio"))
+        stack.callback(raw_stdio.close)
+        raw_http = RawHttp(url, tokens[4], args_for("raw_http"))
+        stack.callback(raw_http.close)
 
         def client_call() -> None:
             assert client.call("acquire_lock", args_for("client"))[0]["ok"]
 
         workloads: dict[str, tuple[Callable[[], None], Callable[[], int | None]]] = {
             "client": (client_call, lambda: None), "mcp_stdio": (stdio.call, stdio.pid),
-            "mcp_http": (http.call, http.pid)}
+            "mcp_http": (http.call, http.pid), "raw_stdio": (raw_stdio.call, raw_stdio.pid),
+            "raw_http": (raw_http.call, lambda: http_pid)}
+        if args.only:
+            keep = {"client", *args.only.split(",")}
+            workloads = {name: w for name, w in workloads.items() if name in keep}
         for call, _ in workloads.values():
             for _ in range(50):  # warm up: caches, prepared statements, the server's tool list
                 call()

@@ -48,7 +48,7 @@ GATED_TOOLS = ("Bash", *FILE_TOOLS, "WebFetch")
 # check, a command it cannot match (empty or over 10000 characters). The model chose that input
 # and can send one that can be checked, so the call is denied: answering --on-error (ask) would
 # let a crafted path, host or padded command turn every deny into a question to the user.
-UNCHECKABLE_INPUT = frozenset({"CO201", "CO202", "CO203", "CO204", "CO205", "CO206", "CO451", "CO472"})
+UNCHECKABLE_INPUT = frozenset({"CO201", "CO202", "CO203", "CO204", "CO205", "CO206", "CO208", "CO451", "CO472"})
 HEARTBEAT_EVENTS = ("Stop", "SubagentStop", "UserPromptSubmit")
 DEFAULT_SESSION_TTL = "30 minutes"
 _CLAUDE_SESSION_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")

@@ -47,8 +47,9 @@ def mcp(invocation: Invocation, ctx: click.Context, http: str | None, ttl: str, 
     ended on close (its leases released, its claims requeued).
 
     stdio (default): the token comes from --token / COORD_TOKEN; paths in tool arguments
-    (p_path, p_paths, p_locks) are relative to the repository root (--root, COORD_ROOT, else the
-    git toplevel of the directory the server started in), whatever that directory is; absolute
+    (p_path, p_paths, p_locks, p_relevant_files, the locks of submit_tasks' tasks) are relative to
+    the repository root (--root, COORD_ROOT, else the git toplevel of the directory the server
+    started in), whatever that directory is; absolute
     paths are mapped to the root (outside it is CO541). --http HOST:PORT: one server for many
     agents, each sending its own token as Authorization: Bearer <token>; each MCP session belongs
     to the principal that opened it; their paths are passed on as sent (repository-relative).

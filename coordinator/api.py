@@ -127,16 +127,16 @@ class Api:
                          for_agent=for_agent, reason=reason, for_profile=for_profile)
 
     def apply_team(self, team: Any, dry_run: bool | None = None) -> Result:
-        """Operators: declares the principals of your tenant from a team document ({"version": 1, "agents":
-        [{"name", "role", "scopes", "description", "profile"}], "prune": false}; docs/teams.md) and returns
-        the diff in details (create, change, unchanged, disable) with each new token once in details.tokens
-        (code applied or no_change; planned and nothing written with p_dry_run). Idempotent. A scope change
-        revokes the tokens with other scopes and issues one new token; a declared disabled principal is
-        enabled with a new token; an agent's declared profile (null: the tenant default) is assigned (change
-        profile, no new token); prune disables principals not declared, never you. denied when the policy
-        refuses or a token would carry a scope yours lacks. Errors: CO404 over 4 MiB, CO242 nested over 32
-        levels, CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name, CO233 role
-        change, CO234 change to yourself, CO462 unknown profile.
+        """Operators: declares the principals of your tenant from a team document (p_team is a JSON object:
+        {"version": 1, "agents": [{"name", "role", "scopes", "description", "profile"}], "prune": false};
+        docs/teams.md) and returns the diff in details (create, change, unchanged, disable) with each new
+        token once in details.tokens (code applied or no_change; planned and nothing written with p_dry_run).
+        Idempotent. A scope change revokes the tokens with other scopes and issues one new token; a declared
+        disabled principal is enabled with a new token; an agent's declared profile (null: the tenant default)
+        is assigned (change profile, no new token); prune disables principals not declared, never you. denied
+        when the policy refuses or a token would carry a scope yours lacks. Errors: CO404 over 4 MiB, CO242
+        nested over 32 levels, CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name,
+        CO233 role change, CO234 change to yourself, CO462 unknown profile.
         """
         return self._one("apply_team", Result, team=team, dry_run=dry_run)
 
@@ -291,8 +291,8 @@ class Api:
 
     def create_profile(self, name: str, trust_level: int, settings: Any = None) -> ProfileResult:
         """Operators and trust-4 agents: creates a profile with p_trust_level (0 suspended, 1 read-only, 2
-        standard, 3 elevated, 4 admin) and the limits in p_settings: max_locks, max_lock_ttl,
-        max_concurrent_tasks, allowed_task_kinds, allowed_operations (action names or prefix.*),
+        standard, 3 elevated, 4 admin) and the limits in p_settings (p_settings is a JSON object): max_locks,
+        max_lock_ttl, max_concurrent_tasks, allowed_task_kinds, allowed_operations (action names or prefix.*),
         max_task_duration, calls_per_hour, network_default (allow|deny), description; an absent or null limit
         means none. Code created with details = the profile; denied (an agent cannot create trust above its
         own). Errors: CO461 name, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels, CO304 name
@@ -658,11 +658,11 @@ class Api:
         return self._rows("submit_tasks", TaskResult, tasks=tasks)
 
     def update_profile(self, name: str, settings: Any) -> ProfileResult:
-        """Operators and trust-4 agents: changes the settings named in p_settings (as create_profile, plus
-        trust_level; null clears a limit) of profile p_name; they apply from the next call of its agents. Code
-        updated with details = the new profile; denied (an agent may not change the profile it acts under, nor
-        raise trust above its own). Errors: CO462 unknown profile, CO463 setting, CO404/CO242 settings over 64
-        KiB or 32 levels.
+        """Operators and trust-4 agents: changes the settings named in p_settings (p_settings is a JSON object;
+        as create_profile, plus trust_level; null clears a limit) of profile p_name; they apply from the next
+        call of its agents. Code updated with details = the new profile; denied (an agent may not change the
+        profile it acts under, nor raise trust above its own). Errors: CO462 unknown profile, CO463 setting,
+        CO404/CO242 settings over 64 KiB or 32 levels.
         """
         return self._one("update_profile", ProfileResult, name=name, settings=settings)
 

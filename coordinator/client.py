@@ -221,7 +221,11 @@ class Client(Api):
 
     def __init__(self, dsn: str | None = None, token: str | None = None, *,
                  connection: psycopg.Connection | None = None,
-                 headers: Mapping[str, str] | None = None, session_id: UUID | str | None = None) -> None:
+                 headers: Mapping[str, str] | None = None, session_id: UUID | str | None = None,
+                 adapted: bool = False) -> None:
+        # adapted: the connection passed in already has adapt.install's loaders (a pool's
+        # configure, the MCP server's connections), so calls need not install them per cursor.
+        self._adapted = adapted
         if connection is None:
             # Client() alone is configured as the coord CLI is: COORD_DSN (else the embedded
             # server coord up started, COORD_DATA_DIR), COORD_TOKEN and COORD_SESSION.
@@ -236,7 +240,7 @@ class Client(Api):
             except psycopg.Error as exc:
                 raise from_psycopg(exc) from None
             adapt.install(connection)  # ours alone: once, rather than on every call's cursor
-            self._owns_connection = True
+            self._owns_connection = self._adapted = True
         else:
             self._owns_connection = False
         self.connection = connection
@@ -309,7 +313,7 @@ class Client(Api):
         conn = self.connection
         try:
             with conn.cursor(row_factory=row_factory) as cur:
-                if not self._owns_connection:
+                if not self._adapted:
                     adapt.install(cur)  # the caller's connection keeps its own loaders
                 if conn.info.transaction_status == TransactionStatus.IDLE and conn.autocommit:
                     self._own_transaction(cur, signature, context, query, params)

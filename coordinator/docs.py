@@ -108,15 +108,18 @@ def render_outcomes(conn: psycopg.Connection) -> str:
              "rule is in its audit event); the refusal is audited as `denied` with severity warning.", "",
              "*ok*: whether the outcome is a success (either: it depends on the function). *retry*: whether",
              "repeating the same call later, unchanged, can get another answer without the caller doing",
-             "anything else (a lease is released or expires, work arrives).", "",
-             "| code | ok | retry | meaning | returned by |",
-             "|---|---|---|---|---|"]
+             "anything else (a lease is released or expires, work arrives). *takes away*: the outcome takes",
+             "something away that an agent or operator had (a lease, a token, a task, a rule, a profile, a",
+             "session); `coord mcp` annotates the tools of the functions that return one `destructiveHint`.", "",
+             "| code | ok | retry | takes away | meaning | returned by |",
+             "|---|---|---|---|---|---|"]
     for r in rows:
         ok = "either" if r["ok"] is None else "yes" if r["ok"] else "no"
         retry = "yes" if r["retryable"] else "no"
         functions = ", ".join(f"`{f}`" for f in r["functions"])
         meaning = r["meaning"].replace("|", "\\|")
-        lines.append(f"| `{r['code']}` | {ok} | {retry} | {meaning} | {functions} |")
+        takes = "yes" if r["destructive"] else "no"
+        lines.append(f"| `{r['code']}` | {ok} | {retry} | {takes} | {meaning} | {functions} |")
     lines.append("")
     return "\n".join(lines)
 

@@ -140,6 +140,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO205", "path_is_root", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO206", "path_absolute", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO207", "repository_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO208", "path_is_json", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO211", "ttl_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO212", "wait_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO213", "read_committed_required", "coord", 400, EXIT_DATAERR, InvalidArgument),

@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
 import os
+import re
 import signal
 import threading
 import time
@@ -47,9 +49,11 @@ import anyio.to_thread
 import mcp_types as types
 import psycopg
 from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
+from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 from psycopg.rows import dict_row
 
-from . import adapt, sql
+from . import adapt, outcomes, sql
 from .client import Client, FunctionSignature, check_argument_types, load_signatures, to_json_value
 from .errors import CoordError, from_psycopg, registered
 from .workspace import resolve_path
@@ -61,24 +65,6 @@ AGENT_TYPE = "mcp"
 DEFAULT_TTL = timedelta(seconds=60)
 IDLE_TIMEOUT = 30 * 60.0  # an HTTP connection unused this long is ended (seconds)
 VERIFIED_FOR = 2.0  # seconds the HTTP gate trusts its last check of a bearer token (tool calls check anew)
-
-# destructiveHint: a tool that can answer an outcome that takes something away (a lease, a
-# token, a task, a rule, a profile). The MCP server's database role cannot read
-# coord.outcome_registry, so the functions that return each such code are mirrored here;
-# tests/test_mcp.py fails when they drift from the registry.
-DESTRUCTIVE_OUTCOMES: dict[str, frozenset[str]] = {
-    "released": frozenset({"release_lock", "release_locks"}),
-    "revoked": frozenset({"revoke_token"}),
-    "cancelled": frozenset({"cancel_task"}),
-    "deleted": frozenset({"delete_profile"}),
-    "removed": frozenset({"remove_network_rule"}),
-    "pruned": frozenset({"prune_tasks"}),
-    "disabled": frozenset({"set_guardrail_enabled"}),
-    "failed": frozenset({"fail_task"}),
-    "dead": frozenset({"fail_task"}),
-    "ended": frozenset({"end_session"}),
-}
-DESTRUCTIVE_FUNCTIONS = frozenset().union(*DESTRUCTIVE_OUTCOMES.values())
 
 # --- JSON Schema from PostgreSQL types -------------------------------------------------------------
 
@@ -96,21 +82,27 @@ _SCALAR_SCHEMAS: dict[str, dict[str, Any]] = {
     "timestamp with time zone": {"type": "string", "format": "date-time"},
     "interval": {"type": "string", "format": "duration",
                  "description": "a PostgreSQL interval, e.g. '5 minutes', '90 seconds' or 'PT5M'"},
-    "jsonb": {"type": "object"},
-    "json": {"type": "object"},
     "inet": {"type": "string"},
 }
 
 
-def json_schema(pg_type: str, *, nullable: bool = False) -> dict[str, Any]:
+def json_shape(argument: str, comment: str) -> str | None:
+    """The JSON shape the function's COMMENT ON declares for a jsonb argument, in the words
+    "<argument> is a JSON array" or "<argument> is a JSON object" (None: any JSON value). The
+    database checks the shape itself; this only tells the caller."""
+    match = re.search(rf"\b{re.escape(argument)} is an? JSON (array|object)\b", comment)
+    return match.group(1) if match else None
+
+
+def json_schema(pg_type: str, *, nullable: bool = False, shape: str | None = None) -> dict[str, Any]:
     """The JSON Schema of a PostgreSQL type: intervals and timestamps as strings with their
-    format, uuid with its format, jsonb as an object (any JSON in results), arrays of their
-    element; a type without a mapping accepts any JSON. Result columns are nullable: the
-    catalog records no NOT NULL for composite attributes."""
+    format, uuid with its format, jsonb as the shape its function declares (json_shape; else any
+    JSON), arrays of their element; a type without a mapping accepts any JSON. Result columns
+    are nullable: the catalog records no NOT NULL for composite attributes."""
     if pg_type.endswith("[]"):
         schema: dict[str, Any] = {"type": "array", "items": json_schema(pg_type[:-2])}
-    elif pg_type in ("jsonb", "json") and nullable:
-        return {}  # a result's JSON value may be any JSON
+    elif pg_type in ("jsonb", "json"):
+        schema = {"type": shape} if shape and not nullable else {}
     else:
         schema = dict(_SCALAR_SCHEMAS.get(pg_type, {}))
     if nullable and "type" in schema:
@@ -133,7 +125,8 @@ class ToolSpec:
 
     def input_schema(self) -> dict[str, Any]:
         sig = self.signature
-        properties = {name: json_schema(pg_type) for name, pg_type in zip(sig.arg_names, sig.arg_types, strict=True)}
+        properties = {name: json_schema(pg_type, shape=json_shape(name, sig.comment))
+                      for name, pg_type in zip(sig.arg_names, sig.arg_types, strict=True)}
         for name in sig.arg_names[len(sig.required):]:
             properties[name] = {**properties[name], "description": "optional: the function's default applies"}
         return {"type": "object", "properties": properties, "required": list(sig.required),
@@ -147,6 +140,11 @@ class ToolSpec:
             return {"type": "object", "properties": {"rows": {"type": "array", "items": self.row_schema()}},
                     "required": ["rows"]}
         return self.row_schema()
+
+    @functools.cached_property
+    def listed(self) -> types.Tool:
+        """The tool as tools/list lists it, built once."""
+        return self.tool()
 
     def tool(self) -> types.Tool:
         return types.Tool(
@@ -167,7 +165,9 @@ def load_tools(conn: psycopg.Connection, role: str) -> dict[str, ToolSpec]:
             name=row["name"], arg_names=tuple(row["arg_names"]), arg_types=tuple(row["arg_types"]),
             n_defaults=row["n_defaults"], volatile=not row["read_only"], returns_set=row["returns_set"],
             return_type=row["return_type"], comment=row["comment"])
-        destructive = not row["read_only"] and row["name"] in DESTRUCTIVE_FUNCTIONS
+        # destructiveHint: the function can answer an outcome that takes something away
+        # (coord.outcome_registry.destructive, mirrored in coordinator.outcomes and checked there).
+        destructive = not row["read_only"] and row["name"] in outcomes.DESTRUCTIVE_FUNCTIONS
         tools[row["name"]] = ToolSpec(signature, row["read_only"], destructive,
                                       tuple(zip(row["column_names"], row["column_types"], strict=True)))
     return tools
@@ -218,7 +218,7 @@ class Connections:
 
     def client(self, conn: psycopg.Connection, token: str, session_id: UUID | None = None) -> Client:
         """A client on a borrowed connection that shares the catalog and rendered queries."""
-        client = Client(connection=conn, token=token, session_id=session_id)
+        client = Client(connection=conn, token=token, session_id=session_id, adapted=True)
         if not self.signatures:
             self.signatures.update(load_signatures(conn))
         client._signatures = self.signatures
@@ -258,8 +258,13 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-# Paths of the repository in tool arguments (as the CLI maps them: lock, check_locks, submit_task --lock).
-PATH_ARGUMENTS = ("p_path", "p_paths", "p_locks")
+# Paths of the repository in tool arguments (as the CLI maps them: lock, check_locks, submit_task --lock;
+# and a handoff's relevant files):
+# arguments that are a path or a list of paths, and the fields of a batch's items that are (each
+# task of submit_tasks has locks, as submit_task has p_locks). tests/test_mcp.py checks that these
+# are every argument and field the database reads as paths (coord.normalize_path).
+PATH_ARGUMENTS = ("p_path", "p_paths", "p_locks", "p_relevant_files")
+PATH_FIELDS_OF_ITEMS = {"p_tasks": ("locks",)}
 
 
 class Coordinator:
@@ -285,7 +290,8 @@ class Coordinator:
         # the same connection (a reissued JWT, a rotated token) goes on in the same session.
         self._sessions: dict[tuple[str, str], CoordSession] = {}
         self._principals: dict[str, str] = {}  # token digest -> principal id, as the database said
-        self._lock = threading.Lock()
+        # Reentrant: the stdio SIGTERM handler ends the sessions on the thread whose call it interrupted.
+        self._lock = threading.RLock()
         # Set when the database refused a session's token on a heartbeat (revoked or expired).
         self.refused: CoordError | None = None
 
@@ -322,12 +328,13 @@ class Coordinator:
             session.ended = True
         return result.code
 
-    def end(self, session: CoordSession) -> str | None:
+    def end(self, session: CoordSession, connections: Connections | None = None) -> str | None:
         if session.session_id is None or session.ended:
             return None
         session.ended = True
-        with self.connections.borrow() as conn:
-            return self.connections.client(conn, session.token, session.session_id).end_session().code
+        connections = connections or self.connections
+        with connections.borrow() as conn:
+            return connections.client(conn, session.token, session.session_id).end_session().code
 
     def session_for(self, key: str, token: str) -> CoordSession | None:
         """The session of (connection key, the token's principal), started on first use; None for
@@ -369,18 +376,21 @@ class Coordinator:
             self._end_quietly(session)
         return session
 
-    def _end_quietly(self, session: CoordSession) -> None:
+    def _end_quietly(self, session: CoordSession, connections: Connections | None = None) -> None:
         try:
-            self.end(session)
+            self.end(session, connections)
         except (CoordError, psycopg.Error) as exc:
             log.warning("ending coord session %s: %s", session.session_id, exc)
 
-    def end_all(self) -> None:
+    def end_all(self, *, on_heartbeat_connection: bool = False) -> None:
+        """End every session; ``on_heartbeat_connection`` (a signal handler, which may have
+        interrupted a call holding the calls' connection on this very thread) ends them on the
+        heartbeats' connection instead."""
         with self._lock:
             gone = list(self._sessions.values())
             self._sessions.clear()
         for session in gone:
-            self._end_quietly(session)
+            self._end_quietly(session, self.heartbeats if on_heartbeat_connection else None)
 
     def beat_all(self, idle_timeout: float | None) -> None:
         """Heartbeat every live session; end those idle longer than idle_timeout. A session whose
@@ -426,6 +436,9 @@ class Coordinator:
     # tools
 
     def tools(self, session: CoordSession) -> dict[str, ToolSpec]:
+        cached = self.connections.tools_by_role.get(database_role(session.role))
+        if cached is not None:  # read once per role: no connection borrowed per call
+            return cached
         with self.connections.borrow() as conn:
             return self.connections.tools(conn, session.role)
 
@@ -457,12 +470,24 @@ class Coordinator:
         if self.root is None:
             return arguments
         for name in PATH_ARGUMENTS:
-            value = arguments.get(name)
-            if isinstance(value, str):
-                arguments[name] = resolve_path(value, self.root, self.root)
-            elif isinstance(value, list):  # a nested list is passed on: the database refuses it (CO241)
-                arguments[name] = [resolve_path(p, self.root, self.root) if isinstance(p, str) else p for p in value]
+            if name in arguments:
+                arguments[name] = self._paths(arguments[name])
+        for name, fields in PATH_FIELDS_OF_ITEMS.items():
+            items = arguments.get(name)
+            if isinstance(items, list):  # anything else is passed on: the database refuses it
+                arguments[name] = [{k: self._paths(v) if k in fields else v for k, v in item.items()}
+                                   if isinstance(item, dict) else item for item in items]
         return arguments
+
+    def _paths(self, value: Any) -> Any:
+        """A path or a list of paths mapped to the repository; anything else passed on as sent
+        (a nested list, a number: the database refuses it with its own code)."""
+        assert self.root is not None
+        if isinstance(value, str):
+            return resolve_path(value, self.root, self.root)
+        if isinstance(value, list):
+            return [resolve_path(p, self.root, self.root) if isinstance(p, str) else p for p in value]
+        return value
 
 
 # --- results as MCP ----------------------------------------------------------------------------------
@@ -496,6 +521,8 @@ def error_result(exc: CoordError) -> types.CallToolResult:
 
 
 # --- resources and prompts ------------------------------------------------------------------------
+
+RESOURCE_NOT_FOUND = -32002  # the MCP specification's JSON-RPC error code for an unknown resource URI
 
 @dataclass(frozen=True)
 class ResourceSpec:
@@ -552,16 +579,23 @@ PROMPTS = {
 
 # --- the MCP server -------------------------------------------------------------------------------------
 
-def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSession]) -> Server:
-    """The low-level MCP server; ``session_of(ctx)`` names the coord session of a request."""
+def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], *,
+                 on_loop: bool = False) -> Server:
+    """The low-level MCP server; ``session_of(ctx)`` names the coord session of a request.
+
+    ``on_loop`` (stdio): handlers call the database on the event loop itself. One stdio
+    connection has one database connection, on which its calls take turns anyway, and heartbeats
+    have a connection of their own (acquire_lock's wait holds them up in the database either
+    way), so the worker-thread hop per call (~0.1 ms of CPU, two thread switches) buys nothing.
+    Over HTTP, calls of many agents run on a pool, each on a worker thread."""
 
     async def run(fn: Callable[[], Any]) -> Any:
-        return await anyio.to_thread.run_sync(fn)
+        return fn() if on_loop else await anyio.to_thread.run_sync(fn)
 
     async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
         session = await run(lambda: session_of(ctx))
         tools = await run(lambda: coordinator.tools(session))
-        return types.ListToolsResult(tools=[spec.tool() for spec in tools.values()])
+        return types.ListToolsResult(tools=[spec.listed for spec in tools.values()])
 
     def call_in_thread(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         # One worker-thread hop per call: the session, the tool and the database call together.
@@ -589,9 +623,12 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
 
     async def read_resource(ctx: Any, params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         session = await run(lambda: session_of(ctx))
-        spec = next((r for r in RESOURCES if r.uri == str(params.uri)), None)
+        tools = await run(lambda: coordinator.tools(session))
+        known = [r.uri for r in RESOURCES if r.function in tools]  # what list_resources lists for this role
+        spec = next((r for r in RESOURCES if r.uri == str(params.uri) and r.uri in known), None)
         if spec is None:
-            raise registered("42883", f"no resource {params.uri}")
+            raise MCPError(RESOURCE_NOT_FOUND, f"no resource {params.uri}: the resources are {', '.join(known)}",
+                           {"uri": str(params.uri), "resources": known})
 
         def read() -> list[dict[str, Any]]:
             rows: list[dict[str, Any]] = []
@@ -599,7 +636,10 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
                 rows.extend(coordinator.call(session, spec.function, arguments))
             return rows
 
-        rows = await run(read)
+        try:
+            rows = await run(read)
+        except CoordError as exc:  # a registered error of the database: its code, message and hint
+            raise MCPError(INTERNAL_ERROR, f"{exc.code}: {exc.message}", exc.to_dict()) from None
         text = json.dumps([_jsonable(r) for r in rows], default=str)
         return types.ReadResourceResult(contents=[
             types.TextResourceContents(uri=spec.uri, mime_type="application/json", text=text)])
@@ -611,17 +651,22 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
 
     async def get_prompt(ctx: Any, params: types.GetPromptRequestParams) -> types.GetPromptResult:
         if params.name not in PROMPTS:
-            raise registered("42883", f"no prompt {params.name}")
+            raise MCPError(INVALID_PARAMS, f"no prompt {params.name}: the prompts are {', '.join(PROMPTS)}",
+                           {"name": params.name, "prompts": list(PROMPTS)})
         description, _, render = PROMPTS[params.name]
         text = render(dict(params.arguments or {}))
         return types.GetPromptResult(description=description, messages=[
             types.PromptMessage(role="user", content=types.TextContent(type="text", text=text))])
 
-    return Server(SERVER_NAME, version="0.1.0",
-                  instructions="Agent Coordinator: leases, tasks, guardrails and audit in PostgreSQL. "
-                               "This connection is one coord session; every tool call runs in it.",
-                  on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
-                  on_read_resource=read_resource, on_list_prompts=list_prompts, on_get_prompt=get_prompt)
+    server = Server(SERVER_NAME, version="0.1.0",
+                    instructions="Agent Coordinator: leases, tasks, guardrails and audit in PostgreSQL. "
+                                 "This connection is one coord session; every tool call runs in it.",
+                    on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
+                    on_read_resource=read_resource, on_list_prompts=list_prompts, on_get_prompt=get_prompt)
+    # The SDK opens an OpenTelemetry span per message by default (a no-op without an exporter,
+    # yet ~90k instructions, about 3% of a tool call's CPU here); coord records its own audit.
+    server.middleware.clear()
+    return server
 
 
 # --- transports ---------------------------------------------------------------------------------------
@@ -659,7 +704,7 @@ def stdio_server_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kind
             raise registered("PT401", "the token names no principal")
         return session
 
-    server = build_server(coordinator, session_of)
+    server = build_server(coordinator, session_of, on_loop=True)
 
     async def start_on_initialize(ctx: Any, call_next: Any) -> Any:
         # The session starts with the handshake (a client of the stateless protocol era, which
@@ -746,7 +791,7 @@ def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Se
         # SIGTERM (a client that gave up waiting): end the session, then exit at once; the
         # thread reading stdin would keep an orderly shutdown waiting for input that never comes.
         try:
-            coordinator.end_all()
+            coordinator.end_all(on_heartbeat_connection=True)  # calls run on this thread: see build_server
         finally:
             os._exit(0)
 
@@ -785,7 +830,10 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
         return session
 
     server = build_server(coordinator, session_of)
-    inner = server.streamable_http_app(host=host, session_idle_timeout=idle_timeout)
+    # A POST is answered with one JSON body rather than an SSE stream: a tool call sends the
+    # client no request or notification of its own, and the stream costs a task and a
+    # memory-stream hop per call on both ends. (GET still opens the standalone SSE stream.)
+    inner = server.streamable_http_app(host=host, session_idle_timeout=idle_timeout, json_response=True)
     return BearerGate(inner, coordinator, heartbeat_interval(ttl), idle_timeout)
 
 
@@ -883,7 +931,9 @@ def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, 
     import uvicorn
 
     app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    # Keep-alive longer than uvicorn's 5 s: an agent calls in bursts with pauses between them,
+    # and every reconnect costs a TCP handshake and a new request task.
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75)
 
     class Announcing(uvicorn.Server):
         """Calls ``ready(port)`` once the socket listens (so a caller waits on it, not on a poll)."""

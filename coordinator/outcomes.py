@@ -149,3 +149,21 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.WATCHING: OutcomeCode(True, False),
     Outcome.WATCHED_ELSEWHERE: OutcomeCode(False, True),
 }
+
+
+# The outcomes that take something away that an agent or operator had (the registry's
+# destructive column) and the functions that return each: coord mcp annotates those functions'
+# tools destructiveHint.
+DESTRUCTIVE: dict[Outcome, frozenset[str]] = {
+    Outcome.RELEASED: frozenset({"release_lock", "release_locks"}),
+    Outcome.REVOKED: frozenset({"revoke_token"}),
+    Outcome.CANCELLED: frozenset({"cancel_task"}),
+    Outcome.DELETED: frozenset({"delete_profile"}),
+    Outcome.REMOVED: frozenset({"remove_network_rule"}),
+    Outcome.PRUNED: frozenset({"prune_tasks"}),
+    Outcome.DISABLED: frozenset({"set_guardrail_enabled"}),
+    Outcome.FAILED: frozenset({"fail_task"}),
+    Outcome.DEAD: frozenset({"fail_task"}),
+    Outcome.ENDED: frozenset({"end_session"}),
+}
+DESTRUCTIVE_FUNCTIONS: frozenset[str] = frozenset().union(*DESTRUCTIVE.values())

@@ -51,7 +51,7 @@ order by code
 """
 
 OUTCOME_REGISTRY = """
-select code, ok, retryable, meaning, functions
+select code, ok, retryable, meaning, functions, destructive
 from coord.outcome_registry
 order by code
 """

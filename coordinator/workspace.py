@@ -18,6 +18,7 @@ Nothing is decided here: the database still normalizes every path and refuses ba
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 from collections.abc import Iterable, Mapping
@@ -67,7 +68,7 @@ def resolve_path(path: str, root: Path | str, cwd: Path | str | None = None) -> 
     CO203 and a lone surrogate 22P02, as the database reports them."""
     if not path:
         return path
-    root_path = Path(root).resolve()
+    root_path = _resolved_root(str(root))
     base = Path(cwd) if cwd is not None else Path.cwd()
     given = Path(path)
     absolute = given if given.is_absolute() else base / given
@@ -96,6 +97,13 @@ def resolve_path(path: str, root: Path | str, cwd: Path | str | None = None) -> 
     except OSError:
         is_dir = False
     return text + "/" if is_dir or path.endswith(("/", os.sep)) else text
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved_root(root: str) -> Path:
+    """The repository root with its symlinks followed, once per process and root (a long-running
+    MCP server maps every path argument against the same root)."""
+    return Path(root).resolve()
 
 
 def resolve_paths(paths: Iterable[str], root: Path | str, cwd: Path | str | None = None) -> list[str]:

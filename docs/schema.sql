@@ -700,7 +700,7 @@ ALTER FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) OWNER TO coord_ow
 -- Name: FUNCTION apply_team(p_team jsonb, p_dry_run boolean); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) IS 'Operators: declares the principals of your tenant from a team document ({"version": 1, "agents": [{"name", "role", "scopes", "description", "profile"}], "prune": false}; docs/teams.md) and returns the diff in details (create, change, unchanged, disable) with each new token once in details.tokens (code applied or no_change; planned and nothing written with p_dry_run). Idempotent. A scope change revokes the tokens with other scopes and issues one new token; a declared disabled principal is enabled with a new token; an agent''s declared profile (null: the tenant default) is assigned (change profile, no new token); prune disables principals not declared, never you. denied when the policy refuses or a token would carry a scope yours lacks. Errors: CO404 over 4 MiB, CO242 nested over 32 levels, CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name, CO233 role change, CO234 change to yourself, CO462 unknown profile.';
+COMMENT ON FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) IS 'Operators: declares the principals of your tenant from a team document (p_team is a JSON object: {"version": 1, "agents": [{"name", "role", "scopes", "description", "profile"}], "prune": false}; docs/teams.md) and returns the diff in details (create, change, unchanged, disable) with each new token once in details.tokens (code applied or no_change; planned and nothing written with p_dry_run). Idempotent. A scope change revokes the tokens with other scopes and issues one new token; a declared disabled principal is enabled with a new token; an agent''s declared profile (null: the tenant default) is assigned (change profile, no new token); prune disables principals not declared, never you. denied when the policy refuses or a token would carry a scope yours lacks. Errors: CO404 over 4 MiB, CO242 nested over 32 levels, CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name, CO233 role change, CO234 change to yourself, CO462 unknown profile.';
 
 
 --
@@ -980,7 +980,7 @@ ALTER FUNCTION api.create_profile(p_name text, p_trust_level integer, p_settings
 -- Name: FUNCTION create_profile(p_name text, p_trust_level integer, p_settings jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.create_profile(p_name text, p_trust_level integer, p_settings jsonb) IS 'Operators and trust-4 agents: creates a profile with p_trust_level (0 suspended, 1 read-only, 2 standard, 3 elevated, 4 admin) and the limits in p_settings: max_locks, max_lock_ttl, max_concurrent_tasks, allowed_task_kinds, allowed_operations (action names or prefix.*), max_task_duration, calls_per_hour, network_default (allow|deny), description; an absent or null limit means none. Code created with details = the profile; denied (an agent cannot create trust above its own). Errors: CO461 name, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels, CO304 name taken.';
+COMMENT ON FUNCTION api.create_profile(p_name text, p_trust_level integer, p_settings jsonb) IS 'Operators and trust-4 agents: creates a profile with p_trust_level (0 suspended, 1 read-only, 2 standard, 3 elevated, 4 admin) and the limits in p_settings (p_settings is a JSON object): max_locks, max_lock_ttl, max_concurrent_tasks, allowed_task_kinds, allowed_operations (action names or prefix.*), max_task_duration, calls_per_hour, network_default (allow|deny), description; an absent or null limit means none. Code created with details = the profile; denied (an agent cannot create trust above its own). Errors: CO461 name, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels, CO304 name taken.';
 
 
 --
@@ -1860,7 +1860,7 @@ ALTER FUNCTION api.update_profile(p_name text, p_settings jsonb) OWNER TO coord_
 -- Name: FUNCTION update_profile(p_name text, p_settings jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.update_profile(p_name text, p_settings jsonb) IS 'Operators and trust-4 agents: changes the settings named in p_settings (as create_profile, plus trust_level; null clears a limit) of profile p_name; they apply from the next call of its agents. Code updated with details = the new profile; denied (an agent may not change the profile it acts under, nor raise trust above its own). Errors: CO462 unknown profile, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels.';
+COMMENT ON FUNCTION api.update_profile(p_name text, p_settings jsonb) IS 'Operators and trust-4 agents: changes the settings named in p_settings (p_settings is a JSON object; as create_profile, plus trust_level; null clears a limit) of profile p_name; they apply from the next call of its agents. Code updated with details = the new profile; denied (an agent may not change the profile it acts under, nor raise trust above its own). Errors: CO462 unknown profile, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels.';
 
 
 --
@@ -3822,22 +3822,23 @@ COMMENT ON FUNCTION coord.guard_environment(p_op jsonb, p_marked boolean) IS 'Gu
 
 
 --
--- Name: guard_evaluate(uuid, text, text, smallint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: guard_evaluate(uuid, text, text, smallint, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint) RETURNS jsonb
+CREATE FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean DEFAULT false) RETURNS jsonb
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$ … $$;  -- plpgsql/coord/guardrails/0153_guard_evaluate.sql
 
 
-ALTER FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint) OWNER TO coord_owner;
+ALTER FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint) IS 'Guardrail decision (blocked, needs_approval, allowed; overridden when trust overrode a match) for one operation against the enabled rules of a tenant: rules match effects (action x target class) or, for pattern rules, canonical units. Reads only. Errors: CO471, CO472.';
+COMMENT ON FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean) IS 'Guardrail decision (blocked, needs_approval, allowed; overridden when trust overrode a match) for one operation against the enabled rules of a tenant: rules match effects (action x target class) or, for pattern rules, canonical units. Reads only. Errors: CO471, CO472.';
 
 
 --
@@ -4085,6 +4086,25 @@ ALTER FUNCTION coord.guard_pattern_heads(p_pattern text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.guard_pattern_heads(p_pattern text) IS 'Guardrail prefilter: the literal prefixes every match of p_pattern starts with (^rm..., ^(cat|less)...), or null when that cannot be proven (then the pattern is always evaluated).';
+
+
+--
+-- Name: guard_pattern_needles(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_pattern_needles(p_pattern text) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0170_guard_pattern_needles.sql
+
+
+ALTER FUNCTION coord.guard_pattern_needles(p_pattern text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_pattern_needles(p_pattern text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_pattern_needles(p_pattern text) IS 'Guardrail prefilter: literal strings one of which every match of p_pattern contains (one per top-level alternative), or null when that cannot be proven (then the pattern is always evaluated).';
 
 
 --
@@ -4341,6 +4361,7 @@ COMMENT ON FUNCTION coord.guard_token_host(p_variable text, p_host text) IS 'Gua
 CREATE FUNCTION coord.guard_units(p_kind text, p_text text) RETURNS TABLE(kind text, unit text, effects jsonb, detail jsonb)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$ … $$;  -- plpgsql/coord/guardrails/0152_guard_units.sql
 
 
@@ -4522,6 +4543,25 @@ ALTER FUNCTION coord.ipv6_address(p_literal text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.ipv6_address(p_literal text) IS 'The IPv6 address of a literal without brackets (zone id dropped; embedded IPv4 only as a dotted quad); CO451 otherwise.';
+
+
+--
+-- Name: is_json_path_list(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.is_json_path_list(p_text text) RETURNS boolean
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/locks/0049_is_json_path_list.sql
+
+
+ALTER FUNCTION coord.is_json_path_list(p_text text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION is_json_path_list(p_text text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.is_json_path_list(p_text text) IS 'True when p_text is a non-empty JSON array of strings or a non-empty JSON object: a list sent where one path goes (coord.normalize_path refuses it, CO208).';
 
 
 --
@@ -4807,7 +4847,7 @@ ALTER FUNCTION coord.normalize_path(p_path text) OWNER TO coord_owner;
 -- Name: FUNCTION normalize_path(p_path text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.normalize_path(p_path text) IS 'Canonical form of a repository-relative path (./a/../b -> b, a//b -> a/b, a\b -> a/b, dir/ keeps its slash, which names a directory and changes no overlap); errors CO201-CO206 for empty, too long, control characters, escaping or naming the root, absolute.';
+COMMENT ON FUNCTION coord.normalize_path(p_path text) IS 'Canonical form of a repository-relative path (./a/../b -> b, a//b -> a/b, a\b -> a/b, dir/ keeps its slash, which names a directory and changes no overlap); errors CO201-CO206 for empty, too long, control characters, escaping or naming the root, absolute; CO208 for a JSON array of strings or a JSON object (a list sent where one path goes).';
 
 
 --
@@ -6279,6 +6319,7 @@ CREATE TABLE authz.guardrails (
     updated_at timestamp with time zone NOT NULL,
     actions text[],
     targets text[],
+    needles text[],
     CONSTRAINT guardrails_override_trust_check CHECK (
 CASE severity
     WHEN 'critical'::text THEN (override_trust IS NULL)
@@ -6355,6 +6396,13 @@ COMMENT ON COLUMN authz.guardrails.actions IS 'Effects the rule is about (delete
 --
 
 COMMENT ON COLUMN authz.guardrails.targets IS 'Target classes the rule is about (root, system, home, credential, persistence, ...); null: whatever the action touches.';
+
+
+--
+-- Name: COLUMN guardrails.needles; Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON COLUMN authz.guardrails.needles IS 'Prefilter derived from pattern by coord.guard_pattern_needles when the rule is stored: every match contains one of these literals, so units containing none skip the regex. Null: always evaluate.';
 
 
 --
@@ -6987,7 +7035,7 @@ COMMENT ON TABLE coord.loopback IS 'Connection parameters (host=socket dir, port
 --
 
 CREATE VIEW coord.outcome_registry AS
-  -- columns: code text, ok boolean, retryable boolean, meaning text, functions text[]
+  -- columns: code text, ok boolean, retryable boolean, meaning text, functions text[], destructive boolean
   … ;  -- plpgsql/coord/kernel/0016_outcome_registry.sql
 
 
@@ -6997,7 +7045,7 @@ ALTER VIEW coord.outcome_registry OWNER TO coord_owner;
 -- Name: VIEW outcome_registry; Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON VIEW coord.outcome_registry IS 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, and which functions return it. Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';
+COMMENT ON VIEW coord.outcome_registry IS 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, which functions return it, and whether it takes something away (destructive: MCP tools that can answer it are annotated destructiveHint). Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';
 
 
 --
@@ -10111,10 +10159,10 @@ REVOKE ALL ON FUNCTION coord.guard_environment(p_op jsonb, p_marked boolean) FRO
 
 
 --
--- Name: FUNCTION guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint, p_explain boolean) FROM PUBLIC;
 
 
 --
@@ -10206,6 +10254,13 @@ REVOKE ALL ON FUNCTION coord.guard_path(p_path text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.guard_pattern_heads(p_pattern text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_pattern_needles(p_pattern text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_pattern_needles(p_pattern text) FROM PUBLIC;
 
 
 --
@@ -10368,6 +10423,13 @@ REVOKE ALL ON FUNCTION coord.ipv4_address(p_host text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.ipv6_address(p_literal text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION is_json_path_list(p_text text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.is_json_path_list(p_text text) FROM PUBLIC;
 
 
 --

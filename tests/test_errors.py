@@ -193,6 +193,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO205": (_agent, lambda _db, c: c.acquire_lock("a/..")),
     "CO206": (_agent, lambda _db, c: c.acquire_lock("/home/me/repo/a.py")),
     "CO207": (_agent, lambda _db, c: c.start_session(repository="Not A Repo")),
+    "CO208": (_agent, lambda _db, c: c.acquire_lock('["src/app.py"]')),
     "CO211": (_agent, lambda _db, c: c.acquire_lock("a.py", ttl="0 seconds")),
     "CO212": (_agent, lambda _db, c: c.acquire_lock("a.py", wait="61 seconds")),
     "CO213": (_none, _wait_in_repeatable_read),

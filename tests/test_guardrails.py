@@ -275,8 +275,8 @@ def test_pattern_heads_are_proven_prefixes(db: psycopg.Connection, pattern: str,
 
 
 def test_the_prefilter_never_changes_a_decision(db: psycopg.Connection, agent_factory) -> None:
-    """Pattern rules are evaluated only for units starting with one of their proven heads; with
-    the heads dropped, every decision over the corpus stays the same."""
+    """Pattern rules are evaluated only for units starting with one of their proven heads and
+    containing one of their needles; with both dropped, every decision over the corpus stays the same."""
     from tests.test_guardrails_corpus import DANGEROUS, HARMLESS
 
     principal, op = agent_factory(role="operator")
@@ -300,8 +300,78 @@ def test_the_prefilter_never_changes_a_decision(db: psycopg.Connection, agent_fa
                       (principal.tenant_id,)).fetchone()[0] >= 20
     with_prefilter = decide()
     assert sum(any(n.startswith("pattern-") for n in names) for names in with_prefilter) >= 20
-    db.execute("update authz.guardrails set heads = null where tenant_id = %s", (principal.tenant_id,))
+    db.execute("update authz.guardrails set heads = null, needles = null where tenant_id = %s", (principal.tenant_id,))
     assert decide() == with_prefilter
+
+
+@pytest.mark.parametrize(("pattern", "needles"), [
+    ("^rm( [^ ]+)* -r", [" -r"]), ("rm -rf", ["rm -rf"]), ("^a|bc", ["a", "bc"]), ("ab*c", ["a"]), ("ab+", ["a"]),
+    ("a\\)*b", ["a"]), ("a\\)b", ["a)b"]), ("x\\.y{2}z", ["x."]), ("xy{,", None), ("a**b", ["b"]), ("ab*?c", ["a"]),
+    ("a\\.b[xy]cd\\yef", ["a.b"]), ("^(a|b)?x", ["x"]), ("(ab|cd)", None), ("^a|[bc]", None), ("foo(bar", None),
+    ("foo)bar", None), ("(?i)rm", None), ("***=rm", None), ("a\\\\b", ["a\\b"]), ("(?:x|y)zz(w)", ["zz"]),
+    ("[]|]ab|c", ["ab", "c"]), ("[[:alpha:]|]xy", ["xy"]), ("\\1ab", ["ab"]), ("a\\d", ["a"]), ("", None),
+    ("^([^ ]+)\\(\\) \\| \\1\\(\\)( |$)|fork while fork", ["() | ", "fork while fork"])])
+def test_pattern_needles_are_literals_every_match_contains(db: psycopg.Connection, pattern: str,
+                                                           needles: list[str] | None) -> None:
+    assert db.execute("select coord.guard_pattern_needles(%s)", (pattern,)).fetchone() == (needles,)
+
+
+def test_the_needles_never_skip_a_match_over_the_whole_corpus(db: psycopg.Connection, agent_factory) -> None:
+    """The regex-free fast path of pattern rules (heads and needles) against a full scan: for
+    every canonical unit of every operation of the corpus (both parts of the tuning corpus) and
+    every pattern rule of a tenant (the shipped ones and a set written to reach into the
+    corpus), a unit the pattern matches is never one the prefilters skip."""
+    from tests.test_guardrails_corpus import DANGEROUS, HARMLESS
+
+    principal, op = agent_factory(role="operator")
+    patterns = [r"^rm( [^ ]+)* -r", r"^git push( [^ ]+)* -f", r"\| (ba)?sh( |$)", r"DROP TABLE", r"kubectl delete",
+                r"\.env( |$)", r"terraform( [^ ]+)* destroy", r"docker( [^ ]+)* prune", r"chmod( [^ ]+)* 777",
+                r"npm publish", r"-rf /", r"curl .*\| ?sh", r"base64 -d", r"/etc/(passwd|shadow)", r"\.ssh/",
+                r"DELETE FROM [a-z_]+;?$", r"--force( |$)", r"id_rsa", r"nc -e", r"mkfs\.", r"/dev/sd[a-z]",
+                r"git (reset|clean)( [^ ]+)* -(f|d|x)", r"aws s3 (rm|rb)", r"^sudo ", r"\.bash_history"]
+    for i, pattern in enumerate(patterns):
+        for kind in ("command", "sql"):
+            assert op.add_guardrail(f"needle-{kind}-{i}", "process", kind, "low", pattern=pattern).ok
+    db.execute("create temp table corpus_ops (kind text, text text)")
+    with db.cursor().copy("copy corpus_ops from stdin") as copy:
+        for row in DANGEROUS + HARMLESS:
+            copy.write_row(row)
+    db.execute("create temp table corpus_units as select distinct u.kind, u.unit "
+               "from corpus_ops as o cross join lateral coord.guard_units(o.kind, o.text) as u")
+
+    def compare() -> tuple[int, int, int]:
+        return db.execute("""
+            select count(*) filter (where u.unit ~ g.pattern and not (
+                       (g.heads is null or u.unit ^@ any (g.heads))
+                       and (g.needles is null or exists (select from unnest(g.needles) as n
+                                                         where strpos(u.unit, n) > 0)))),
+                   count(*) filter (where u.unit ~ g.pattern),
+                   count(distinct g.id) filter (where g.needles is not null)
+            from corpus_units as u join authz.guardrails as g on g.applies_to = u.kind and g.pattern is not null
+            where g.tenant_id = %s""", (principal.tenant_id,)).fetchone()  # type: ignore[return-value]
+
+    skipped, matched, rules = compare()
+    assert skipped == 0
+    assert matched >= 1000  # the comparison reaches real matches
+    assert rules >= 2 * len(patterns)  # every one of them has needles: the fast path is what is compared
+    # and the comparison would see a prefilter that skips a match
+    db.execute("update authz.guardrails set needles = array['no such text'] where name like 'needle-%%'")
+    assert compare()[0] > 0
+
+
+def test_shipped_pattern_rules_carry_their_prefilters(db: psycopg.Connection, agent_factory) -> None:
+    """coord.seed_guardrails stores needles with every shipped pattern rule (and refreshes them
+    on migrate), so the checks skip their regexes where they cannot match."""
+    principal, _ = agent_factory()
+    tenant = principal.tenant_id
+    rows = db.execute("select g.name, g.needles, coord.guard_pattern_needles(g.pattern) from authz.guardrails as g "
+                      "where g.pattern is not null and g.builtin and g.tenant_id = %s", (tenant,)).fetchall()
+    assert rows
+    assert all(stored is not None and stored == derived for _, stored, derived in rows), rows
+    db.execute("update authz.guardrails set needles = null where builtin and tenant_id = %s", (tenant,))
+    assert db.execute("select coord.seed_guardrails(%s)", (tenant,)).fetchone()[0] >= 1
+    assert db.execute("select count(*) from authz.guardrails where builtin and pattern is not null and needles is null "
+                      "and tenant_id = %s", (tenant,)).fetchone()[0] == 0
 
 
 @pytest.mark.parametrize("command", [

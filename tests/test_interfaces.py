@@ -119,3 +119,22 @@ def test_postgrest_statuses_for_results_and_errors(shared_db: Database) -> None:
 def test_registry_http_status_is_what_postgrest_answers(code: str) -> None:
     entry = REGISTRY[code]
     assert postgrest_status(code, "", authenticated=False) == entry.http_status
+
+
+def test_postgrest_refuses_a_json_list_sent_as_a_path(shared_db: Database) -> None:
+    """PostgREST's json_to_record reads {"p_path": ["src/app.py"]} as the text '["src/app.py"]':
+    the database refuses such a path (CO208) rather than leasing it; names that only look like
+    JSON (Next.js routes) stay legal."""
+    with shared_db.connect() as conn:
+        agent = make_principal(conn, "json-path", tenant="json-path")
+    headers = {"X-Coord-Token": agent.token}
+    for body in ({"p_path": ["src/app.py"]}, {"p_path": ["a", "b"]}, {"p_path": {"path": "src/app.py"}},
+                 {"p_path": ' ["src/app.py"]'}):
+        refused = postgrest_call(shared_db.client_dsn, "acquire_lock", json.dumps(body), headers)
+        assert (refused.status, refused.body["code"]) == (400, "CO208"), body
+        assert refused.body["hint"] and "p_paths" in refused.body["hint"]
+    checked = postgrest_call(shared_db.client_dsn, "check_locks", json.dumps({"p_paths": ['["x.py"]']}), headers)
+    assert checked.body["code"] == "CO208"
+    for path in ("app/[id]/page.tsx", "pages/[...slug].tsx", "[...slug].tsx", "[1].txt", "{a}.txt", "[]", "{}"):
+        granted = postgrest_call(shared_db.client_dsn, "acquire_lock", json.dumps({"p_path": path}), headers)
+        assert (granted.status, granted.body["code"]) == (200, "granted"), path

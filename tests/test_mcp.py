@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from coord_cli.main import main as coord_main
 from mcp.client.session import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from coordinator import mcp_install, mcp_server
 from coordinator.client import Client
@@ -76,13 +78,10 @@ def _catalog(database: Database, role: str) -> dict[str, dict[str, Any]]:
 
 
 def _destructive_functions(database: Database) -> set[str]:
-    """The functions the outcome registry says can answer a destructive outcome; the server's
-    mirror of the registry must agree."""
+    """The functions the outcome registry says can answer an outcome that takes something away."""
     with database.connect() as conn:
-        rows = conn.execute("select code, functions from coord.outcome_registry where code = any(%s)",
-                            (list(mcp_server.DESTRUCTIVE_OUTCOMES),)).fetchall()
-    assert {code: frozenset(functions) for code, functions in rows} == mcp_server.DESTRUCTIVE_OUTCOMES
-    return {f for _, functions in rows for f in functions}
+        rows = conn.execute("select functions from coord.outcome_registry where destructive").fetchall()
+    return {f for (functions,) in rows for f in functions}
 
 
 @pytest.mark.parametrize("role", ["agent", "operator"])
@@ -107,9 +106,12 @@ def test_tools_are_the_catalog(committed_db: Database, role: str) -> None:
         for arg, pg_type in zip(fn["args"], fn["types"], strict=True):
             prop = schema["properties"][arg]
             expected = {"interval": ("string", "duration"), "timestamp with time zone": ("string", "date-time"),
-                        "uuid": ("string", "uuid"), "jsonb": ("object", None)}.get(pg_type)
+                        "uuid": ("string", "uuid")}.get(pg_type)
             if pg_type.endswith("[]"):
                 assert prop["type"] == "array", (name, arg)
+            elif pg_type == "jsonb":  # the shape the comment declares ("p_x is a JSON array"), else any JSON
+                declared = re.search(rf"\b{arg} is an? JSON (array|object)\b", fn["comment"])
+                assert prop.get("type") == (declared.group(1) if declared else None), (name, arg)
             elif expected:
                 assert (prop["type"], prop.get("format")) == expected, (name, arg, pg_type)
         assert tool.annotations.read_only_hint == (fn["volatility"] != "v"), name
@@ -122,6 +124,11 @@ def test_tools_are_the_catalog(committed_db: Database, role: str) -> None:
     # the result type's attributes are the output schema
     assert set(tools["acquire_lock"].output_schema["properties"]) >= {"ok", "code", "reason", "fence", "holder_name"}
     assert tools["my_locks"].output_schema["properties"]["rows"]["type"] == "array"
+    assert tools["submit_tasks"].input_schema["properties"]["p_tasks"]["type"] == "array"
+    assert "type" not in tools["submit_task"].input_schema["properties"]["p_payload"]  # any JSON value
+    if role == "operator":
+        assert tools["apply_team"].input_schema["properties"]["p_team"]["type"] == "object"
+    assert tools["create_profile"].input_schema["properties"]["p_settings"]["type"] == "object"
     assert tools["release_lock"].annotations.destructive_hint is True
     assert tools["release_locks"].annotations.destructive_hint is True
     assert tools["acquire_lock"].annotations.destructive_hint is False
@@ -189,7 +196,7 @@ def test_stdio_maps_paths_to_the_repository_root(committed_db: Database, tmp_pat
     params = StdioServerParameters(command=COORD, args=["mcp"], env=_server_env(committed_db, agent.token),
                                    cwd=str(repo / "pkg"))
 
-    async def main() -> None:
+    async def main() -> list[int]:
         async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             absolute = await session.call_tool("acquire_lock", {"p_path": str(repo / "pkg" / "a.py")})
@@ -203,14 +210,46 @@ def test_stdio_maps_paths_to_the_repository_root(committed_db: Database, tmp_pat
             outside = await session.call_tool("acquire_lock", {"p_path": str(tmp_path / "elsewhere.py")})
             assert outside.is_error and json.loads(outside.content[0].text)["code"] == "CO541"
             # the batch forms map every path of p_paths the same way
-            batch = await session.call_tool("acquire_locks", {"p_paths": [str(repo / "pkg" / "c.py"), "pkg/d.py"]})
-            rows = batch.structured_content["rows"]
-            assert [(r["path"], r["code"]) for r in rows] == [("pkg/c.py", "granted"), ("pkg/d.py", "granted")], batch
+            leases = await session.call_tool("acquire_locks", {"p_paths": [str(repo / "pkg" / "c.py"), "pkg/d.py"]})
+            rows = leases.structured_content["rows"]
+            assert [(r["path"], r["code"]) for r in rows] == [("pkg/c.py", "granted"), ("pkg/d.py", "granted")], leases
             released = await session.call_tool("release_locks", {"p_paths": [str(repo / "pkg" / "c.py"), "pkg/d.py"],
                                                                  "p_fences": [r["fence"] for r in rows]})
             assert [r["code"] for r in released.structured_content["rows"]] == ["released", "released"], released
+            # paths inside a batch's task definitions are mapped as submit_task's p_locks are
+            batch = await session.call_tool("submit_tasks", {"p_tasks": [
+                {"kind": "build", "locks": [str(repo / "pkg" / "a.py"), "pkg/sub"]}, {"kind": "lint"}]})
+            assert not batch.is_error, batch
+            one = await session.call_tool("submit_task", {"p_kind": "test", "p_locks": [str(repo / "pkg" / "t.py")]})
+            assert not one.is_error, one
+            nested_outside = await session.call_tool("submit_tasks", {"p_tasks": [
+                {"kind": "build", "locks": [str(tmp_path / "elsewhere.py")]}]})
+            assert nested_outside.is_error and json.loads(nested_outside.content[0].text)["code"] == "CO541"
+            handoff = await session.call_tool("write_handoff", {"p_summary": "paths",
+                                                                "p_relevant_files": [str(repo / "pkg" / "a.py")]})
+            assert not handoff.is_error, handoff
+            return [r["task_id"] for r in batch.structured_content["rows"]] + [one.structured_content["task_id"]]
 
-    anyio.run(main)
+    task_ids = anyio.run(main)
+    with committed_db.connect() as conn:
+        locks = conn.execute("select kind, lock_paths from coord.tasks where id = any(%s) order by id",
+                             (task_ids,)).fetchall()
+        files = conn.execute("select relevant_files from coord.handoffs where summary = 'paths'").fetchall()
+    assert locks == [("build", ["pkg/a.py", "pkg/sub/"]), ("lint", []), ("test", ["pkg/t.py"])]
+    assert files == [(["pkg/a.py"],)]
+
+
+def test_the_server_maps_every_argument_the_database_reads_as_a_path() -> None:
+    """Every parameter the sources hand to coord.normalize_path (directly, or element by element
+    through unnest) is one the stdio server maps to the repository root; a batch's items are
+    mapped field by field (each task's locks reach coord.check_task_fields as p_locks)."""
+    sources = "\n".join(f.read_text() for f in (Path(__file__).parents[1] / "plpgsql").rglob("*.sql"))
+    direct = set(re.findall(r"normalize_path\((p_\w+)\)", sources))
+    through_unnest = {m.group(2) for m in re.finditer(r"normalize_path\((\w+)\)[^;]*?unnest\((p_\w+)\) as \1\b",
+                                                      sources)}
+    assert direct and through_unnest >= {"p_paths", "p_locks", "p_relevant_files"}
+    assert direct | through_unnest <= set(mcp_server.PATH_ARGUMENTS)
+    assert "-> 'locks'" in sources and mcp_server.PATH_FIELDS_OF_ITEMS == {"p_tasks": ("locks",)}
 
 
 def _rpc(proc: subprocess.Popen[bytes], message: dict[str, Any]) -> dict[str, Any] | None:
@@ -485,6 +524,32 @@ def test_resources_prompts_and_unknown_tools(committed_db: Database) -> None:
     assert "coord://audit/recent" not in as_agent["uris"]  # an agent may not call query_audit
     for answer in (as_agent["unknown"], as_agent["bad_arg"]):
         assert answer.is_error and json.loads(answer.content[0].text)["code"] == "42883"
+
+
+def test_an_unknown_resource_or_prompt_is_a_clear_mcp_error(committed_db: Database) -> None:
+    """Reading a URI that is none of the role's resources (unknown, or another role's) is MCP's
+    resource-not-found error naming the resources there are; an unknown prompt names the prompts."""
+    agent = _principal(committed_db)
+
+    async def main() -> list[Any]:
+        errors = []
+        async with in_process(committed_db, agent.token) as session:
+            for uri in ("coord://nope", "coord://audit/recent"):
+                with pytest.raises(MCPError) as raised:
+                    await session.read_resource(uri)
+                errors.append(raised.value.error)
+            with pytest.raises(MCPError) as raised:
+                await session.get_prompt("no-such-prompt")
+            errors.append(raised.value.error)
+        return errors
+
+    unknown, not_the_roles, prompt = anyio.run(main)
+    for error, uri in ((unknown, "coord://nope"), (not_the_roles, "coord://audit/recent")):
+        assert error.code == mcp_server.RESOURCE_NOT_FOUND, error
+        assert uri in error.message and "coord://leases/mine" in error.message
+        assert error.data == {"uri": uri, "resources": ["coord://leases/mine", "coord://tasks/ready",
+                                                        "coord://handoffs/latest"]}
+    assert prompt.code == -32602 and "coordinate-file-edit" in prompt.message
 
 
 # --- the front door's edges: arguments, failures, principals, refused tokens -----------------------

@@ -263,7 +263,8 @@ def derived() -> dict[str, set[str]]:
 
 def _registry(db: psycopg.Connection) -> list[dict[str, Any]]:
     with db.cursor(row_factory=dict_row) as cur:
-        return cur.execute("select code, ok, retryable, meaning, functions from coord.outcome_registry").fetchall()
+        return cur.execute("select code, ok, retryable, meaning, functions, destructive "
+                           "from coord.outcome_registry").fetchall()
 
 
 def test_every_code_a_function_can_return_is_registered_for_it(db: psycopg.Connection) -> None:
@@ -393,6 +394,9 @@ def test_python_enum_matches_the_registry(db: psycopg.Connection) -> None:
     database = {r["code"]: (r["ok"], r["retryable"]) for r in _registry(db)}
     python = {o.value: (info.ok, info.retryable) for o, info in outcomes.REGISTRY.items()}
     assert python == database, "coordinator/outcomes.py is stale: mirror coord.outcome_registry"
+    destructive = {r["code"]: frozenset(r["functions"]) for r in _registry(db) if r["destructive"]}
+    assert {o.value: functions for o, functions in outcomes.DESTRUCTIVE.items()} == destructive, \
+        "outcomes.DESTRUCTIVE is stale: mirror coord.outcome_registry.destructive"
     assert {o.value for o in outcomes.Outcome} == set(database)
     assert outcomes.Outcome("busy") is outcomes.Outcome.BUSY and outcomes.Outcome.BUSY == "busy"
 

@@ -79,10 +79,10 @@ begin
     return coord.result(p_refusal => v_decision);
   end if;
   insert into authz.guardrails (tenant_id, name, category, applies_to, actions, targets, pattern, severity, override_trust,
-                                mode, description, heads, created_by, created_at, updated_at)
+                                mode, description, heads, needles, created_by, created_at, updated_at)
   values (v_me.tenant_id, p_name, p_category, p_applies_to, p_actions, p_targets, p_pattern, p_severity, v_override, p_mode,
-          coalesce(p_description, p_name), coord.guard_pattern_heads(p_pattern), v_me.principal_id, coord.now(),
-          coord.now())
+          coalesce(p_description, p_name), coord.guard_pattern_heads(p_pattern), coord.guard_pattern_needles(p_pattern),
+          v_me.principal_id, coord.now(), coord.now())
   returning id into v_id;
   perform audit.record('guardrail.add', 'added', 'guardrail', p_name, p_description,
     jsonb_build_object('rule_id', v_id, 'category', p_category, 'applies_to', p_applies_to, 'pattern', p_pattern,

@@ -21,7 +21,7 @@ declare
   v_eval jsonb;
 begin
   perform coord.check_operation_input(p_kind, p_text);
-  v_eval := coord.guard_evaluate(v_me.tenant_id, p_kind, p_text, v_trust);
+  v_eval := coord.guard_evaluate(v_me.tenant_id, p_kind, p_text, v_trust, p_explain => true);
   return query select v_eval ->> 'code' = 'allowed', v_eval ->> 'code', v_eval ->> 'reason', p_kind,
                       v_eval ->> 'normalized', v_eval -> 'units', v_eval -> 'matches', v_trust;
 end;

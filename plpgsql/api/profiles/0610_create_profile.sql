@@ -37,6 +37,6 @@ end;
 $$;
 
 comment on function api.create_profile(text, integer, jsonb) is
-'Operators and trust-4 agents: creates a profile with p_trust_level (0 suspended, 1 read-only, 2 standard, 3 elevated, 4 admin) and the limits in p_settings: max_locks, max_lock_ttl, max_concurrent_tasks, allowed_task_kinds, allowed_operations (action names or prefix.*), max_task_duration, calls_per_hour, network_default (allow|deny), description; an absent or null limit means none. Code created with details = the profile; denied (an agent cannot create trust above its own). Errors: CO461 name, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels, CO304 name taken.';
+'Operators and trust-4 agents: creates a profile with p_trust_level (0 suspended, 1 read-only, 2 standard, 3 elevated, 4 admin) and the limits in p_settings (p_settings is a JSON object): max_locks, max_lock_ttl, max_concurrent_tasks, allowed_task_kinds, allowed_operations (action names or prefix.*), max_task_duration, calls_per_hour, network_default (allow|deny), description; an absent or null limit means none. Code created with details = the profile; denied (an agent cannot create trust above its own). Errors: CO461 name, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels, CO304 name taken.';
 revoke all on function api.create_profile(text, integer, jsonb) from public;
 grant execute on function api.create_profile(text, integer, jsonb) to coord_agent, coord_operator;

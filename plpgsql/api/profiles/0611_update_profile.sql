@@ -37,6 +37,6 @@ end;
 $$;
 
 comment on function api.update_profile(text, jsonb) is
-'Operators and trust-4 agents: changes the settings named in p_settings (as create_profile, plus trust_level; null clears a limit) of profile p_name; they apply from the next call of its agents. Code updated with details = the new profile; denied (an agent may not change the profile it acts under, nor raise trust above its own). Errors: CO462 unknown profile, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels.';
+'Operators and trust-4 agents: changes the settings named in p_settings (p_settings is a JSON object; as create_profile, plus trust_level; null clears a limit) of profile p_name; they apply from the next call of its agents. Code updated with details = the new profile; denied (an agent may not change the profile it acts under, nor raise trust above its own). Errors: CO462 unknown profile, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels.';
 revoke all on function api.update_profile(text, jsonb) from public;
 grant execute on function api.update_profile(text, jsonb) to coord_agent, coord_operator;

@@ -3,11 +3,16 @@
 -- (coord.guard_path: a file the agent will write or delete, so both are its effects). The
 -- marker characters chr(30)/chr(31) the normalizer uses internally are replaced in the input,
 -- so nobody can forge a substitution.
+-- Generic plans for the whole normalizer (plan_cache_mode, inherited by every function it
+-- calls): its statements run over arrays and jsonb values whose sizes a custom plan estimates
+-- anew, so the plan cache kept choosing custom plans and re-planned on every call (guard_parse's
+-- result alone cost ~70 us of planning a call) for no better plan.
 create or replace function coord.guard_units(p_kind text, p_text text)
 returns table (kind text, unit text, effects jsonb, detail jsonb)
 language plpgsql
 stable
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_text text;

@@ -7,13 +7,17 @@
 --   needs_approval  otherwise, some match that is not overridden needs approval;
 --   allowed         otherwise (overridden = true when a match was overridden).
 -- A normalizer error (nesting too deep) is a critical block of its own.
+-- Generic plans, as in coord.guard_units: the matching query is not re-planned per call.
 -- Returns {code, reason, normalized, units: [{kind, unit, effects, operation}], matches: [{rule_id, name, category, severity, mode,
---          override_trust, overridden, unit, action, target, classes}], overridden, trust}.
-create or replace function coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint)
+--          override_trust, overridden, unit, action, target, classes}], overridden, trust}; units only when
+-- p_explain (explain_operation): a check has no use for the parsed operations, and building them costs.
+create or replace function coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint,
+                                                p_explain boolean default false)
 returns jsonb
 language plpgsql
 stable
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_units text[];
@@ -30,7 +34,7 @@ begin
   select coalesce(array_agg(u.unit order by u.ord), '{}'), coalesce(array_agg(u.kind order by u.ord), '{}'),
          coalesce(jsonb_agg(u.effects order by u.ord), '[]'),
          coalesce(jsonb_agg(jsonb_build_object('kind', u.kind, 'unit', u.unit, 'effects', u.effects, 'operation', u.detail)
-                            order by u.ord), '[]')
+                            order by u.ord) filter (where p_explain), case when p_explain then '[]'::jsonb end)
   into v_units, v_kinds, v_unit_effects, v_explained
   from coord.guard_units(p_kind, p_text) with ordinality as u (kind, unit, effects, detail, ord);
   select coalesce(jsonb_agg(e || jsonb_build_object('u', v_units[x.o]) order by x.o), '[]')
@@ -43,7 +47,9 @@ begin
     select e ->> 'u' as unit, e ->> 'a' as action, e ->> 't' as target, e -> 'c' as classes, x.o
     from jsonb_array_elements(v_effects) with ordinality as x (e, o)),
   rule as (
-    select g.* from authz.guardrails as g where g.tenant_id = p_tenant_id and g.enabled),
+    select g.id, g.name, g.category, g.severity, g.mode, g.override_trust, g.actions, g.targets, g.applies_to, g.pattern,
+           g.heads, g.needles
+    from authz.guardrails as g where g.tenant_id = p_tenant_id and g.enabled),
   hit as (
     select distinct on (g.id) g.id, g.name, g.category, g.severity, g.mode, g.override_trust,
            h.unit, h.action, h.target, h.classes
@@ -57,8 +63,10 @@ begin
     cross join lateral (
       select x.unit from unnest(v_units, v_kinds) as x (unit, kind)
       where x.kind = g.applies_to
-        -- the prefilter first (CASE fixes the order): a regex is compiled only when it may match
-        and case when g.heads is null or x.unit ^@ any (g.heads) then x.unit ~ g.pattern else false end
+        -- the prefilters first (CASE fixes the order): a regex is compiled only when it may match
+        and case when (g.heads is null or x.unit ^@ any (g.heads))
+                      and (g.needles is null or exists (select from unnest(g.needles) as n where strpos(x.unit, n) > 0))
+                 then x.unit ~ g.pattern else false end
       limit 1) as p
     where g.pattern is not null and not exists (select from hit where hit.id = g.id))
   select coalesce(jsonb_agg(m.match order by m.rank, m.name), '[]')
@@ -107,5 +115,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_evaluate(uuid, text, text, smallint) is 'Guardrail decision (blocked, needs_approval, allowed; overridden when trust overrode a match) for one operation against the enabled rules of a tenant: rules match effects (action x target class) or, for pattern rules, canonical units. Reads only. Errors: CO471, CO472.';
-revoke all on function coord.guard_evaluate(uuid, text, text, smallint) from public;
+comment on function coord.guard_evaluate(uuid, text, text, smallint, boolean) is 'Guardrail decision (blocked, needs_approval, allowed; overridden when trust overrode a match) for one operation against the enabled rules of a tenant: rules match effects (action x target class) or, for pattern rules, canonical units. Reads only. Errors: CO471, CO472.';
+revoke all on function coord.guard_evaluate(uuid, text, text, smallint, boolean) from public;

@@ -21,17 +21,20 @@ begin
   update authz.guardrails as g
   set category = d.category, applies_to = d.applies_to, actions = d.actions, targets = d.targets,
       pattern = d.pattern, severity = d.severity, override_trust = d.override_trust, mode = d.mode,
-      description = d.description, heads = coord.guard_pattern_heads(d.pattern), updated_at = coord.now()
+      description = d.description, heads = coord.guard_pattern_heads(d.pattern),
+      needles = coord.guard_pattern_needles(d.pattern), updated_at = coord.now()
   from authz.shipped_guardrails as d
   where g.tenant_id = p_tenant_id and g.builtin and d.name = g.name
-    and (g.category, g.applies_to, g.actions, g.targets, g.pattern, g.severity, g.override_trust, g.mode, g.description)
+    and (g.category, g.applies_to, g.actions, g.targets, g.pattern, g.severity, g.override_trust, g.mode, g.description,
+         g.needles)
         is distinct from (d.category, d.applies_to, d.actions, d.targets, d.pattern, d.severity, d.override_trust, d.mode,
-                          d.description);
+                          d.description, coord.guard_pattern_needles(d.pattern));
   get diagnostics v_changed = row_count;
   insert into authz.guardrails (tenant_id, name, category, applies_to, actions, targets, pattern, severity, override_trust,
-                                mode, builtin, description, heads, created_at, updated_at)
+                                mode, builtin, description, heads, needles, created_at, updated_at)
   select p_tenant_id, d.name, d.category, d.applies_to, d.actions, d.targets, d.pattern, d.severity, d.override_trust,
-         d.mode, true, d.description, coord.guard_pattern_heads(d.pattern), coord.now(), coord.now()
+         d.mode, true, d.description, coord.guard_pattern_heads(d.pattern), coord.guard_pattern_needles(d.pattern),
+         coord.now(), coord.now()
   from authz.shipped_guardrails as d
   on conflict (tenant_id, name) do nothing;
   get diagnostics v_added = row_count;

@@ -15,6 +15,7 @@ from (values
   ('CO206', 'path_absolute',            'coord', 400, 65, 'path is absolute', 'pass the path relative to the repository root, e.g. src/app.py rather than /home/me/repo/src/app.py'),
   ('CO205', 'path_is_root',             'coord', 400, 65, 'path names the repository root', 'lock a directory below the root, e.g. src/'),
   ('CO207', 'repository_invalid',       'coord', 400, 65, 'invalid repository name', 'repository names are 1-63 lower-case letters, digits, and . _ -, starting with a letter or digit, e.g. default or api-server'),
+  ('CO208', 'path_is_json',             'coord', 400, 65, 'path is a JSON array or object literal', 'pass each path as a JSON string, e.g. {"p_path": "src/app.py"}; several paths go in an array argument such as p_paths or p_locks'),
   ('CO211', 'ttl_out_of_range',         'coord', 400, 65, 'ttl must be positive and at most 24 hours', 'renew long work instead of taking a long lease'),
   ('CO212', 'wait_out_of_range',        'coord', 400, 65, 'wait must be between 0 and 60 seconds', 'retry the call to wait longer'),
   ('CO213', 'read_committed_required',  'coord', 400, 65, 'coordination calls need a READ COMMITTED transaction', 'an older snapshot cannot see leases, claims or dependents committed since it was taken; use READ COMMITTED (the default, and what PostgREST and the client use)'),

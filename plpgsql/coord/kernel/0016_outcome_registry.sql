@@ -4,9 +4,14 @@
 -- the function). retryable: whether repeating the same call later, unchanged, can get another
 -- answer without the caller doing anything else (a lease is released or expires, work
 -- arrives). functions: the api functions that return it, checked against the sources by
--- tests/test_outcomes.py. docs/outcomes.md and coordinator.outcomes are generated from it.
+-- tests/test_outcomes.py. destructive: the outcome takes something away that an agent or
+-- operator had (a lease, a token, a task, a rule, a profile, a session); an MCP tool whose
+-- function can answer one is annotated destructiveHint. docs/outcomes.md and
+-- coordinator.outcomes are generated from it.
 create or replace view coord.outcome_registry as
-select code, ok, retryable, meaning, functions
+select code, ok, retryable, meaning, functions,
+       code = any (array['released', 'revoked', 'cancelled', 'deleted', 'removed', 'pruned', 'disabled',
+                         'failed', 'dead', 'ended']) as destructive
 from (values
   -- leases
   ('granted',          true,  false, 'the lease is yours with a new fence (details.previous_mode when it changed the mode of your lease)',
@@ -148,4 +153,4 @@ from (values
    array['watch_fleet'])
 ) as o (code, ok, retryable, meaning, functions);
 
-comment on view coord.outcome_registry is 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, and which functions return it. Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';
+comment on view coord.outcome_registry is 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, which functions return it, and whether it takes something away (destructive: MCP tools that can answer it are annotated destructiveHint). Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';

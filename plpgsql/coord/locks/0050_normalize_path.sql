@@ -27,6 +27,14 @@ begin
     perform coord.fail('CO203', 'path contains a control character (U+0000-U+001F, U+007F-U+009F)');
   end if;
 
+  -- A JSON array of strings or a JSON object sent where one path goes: PostgREST's
+  -- json_to_record reads {"p_path": ["src/app.py"]} as the text '["src/app.py"]'. Names that only
+  -- look alike stay legal: app/[id]/page.tsx, [...slug].tsx, [1].txt, {a}.txt.
+  if p_path ~ '^\s*(\[\s*"|\{\s*")' and coord.is_json_path_list(p_path) then
+    perform coord.fail('CO208', format('%s is a JSON %s, not a path', p_path,
+                                       case when ltrim(p_path) like '[%' then 'array' else 'object' end));
+  end if;
+
   if p_path ~ '^[/\\]' or p_path ~ '^[A-Za-z]:' then
     perform coord.fail('CO206', format('%s is absolute', p_path));
   end if;
@@ -52,5 +60,5 @@ begin
 end;
 $$;
 
-comment on function coord.normalize_path(text) is 'Canonical form of a repository-relative path (./a/../b -> b, a//b -> a/b, a\b -> a/b, dir/ keeps its slash, which names a directory and changes no overlap); errors CO201-CO206 for empty, too long, control characters, escaping or naming the root, absolute.';
+comment on function coord.normalize_path(text) is 'Canonical form of a repository-relative path (./a/../b -> b, a//b -> a/b, a\b -> a/b, dir/ keeps its slash, which names a directory and changes no overlap); errors CO201-CO206 for empty, too long, control characters, escaping or naming the root, absolute; CO208 for a JSON array of strings or a JSON object (a list sent where one path goes).';
 revoke all on function coord.normalize_path(text) from public;
