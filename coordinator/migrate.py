@@ -203,6 +203,8 @@ def _apply_all(conn: psycopg.Connection, root: Path | None, report: MigrationRep
                 conn.execute(sql.SYNC_TENANT_GUARDRAILS)
             conn.execute(sql.STOP_REAPPLY_CAPTURE)
             report.dropped = _drop_stale_code(conn, say)
+            if conn.execute(sql.LOGIN_API_DEFINED).fetchone()[0]:  # type: ignore[index]
+                conn.execute(sql.GRANT_LOGIN_API)
         report.reapplied_objects = len(objects)
 
 
