@@ -360,8 +360,8 @@ RESTORE_ARCHIVE = "select audit.restore_archive(%s)"
 
 # --- the MCP server's tools: the api functions a role may execute ------------------------------
 # Excluded (stated as rules on the catalog, not a list): what coord_anon may execute is the
-# authentication plumbing (authenticate, pre_request, login) that runs before a caller has an
-# identity; functions returning api.session_result are the session lifecycle, which the MCP
+# authentication plumbing (authenticate, pre_request, login, begin_request) that runs before a
+# caller has an identity; functions returning api.session_result are the session lifecycle, which the MCP
 # connection owns (started on initialize, heartbeated, ended on close).
 # The columns of what an api function returns (p: pg_proc, t: pg_type of its return type): the
 # attributes of a composite result, or the OUT/TABLE columns. Shared by MCP_TOOLS and coordinator.codegen.
