@@ -152,3 +152,19 @@ def test_errors_the_call_raises_keep_the_prepared_statements(committed_db: Datab
         assert any('"api"."acquire_lock"' in s for s in prepared), prepared
     with committed_db.connect() as admin:
         assert admin.execute("select count(*) from coord.locks where path like '%outside%'").fetchone() == (0,)
+
+
+def test_the_call_cannot_share_begin_requests_statement(committed_db: Database) -> None:
+    """Why the call is a statement of its own: EXECUTE is checked when a statement starts, under
+    the login role, which may execute the plumbing but no api function."""
+    with committed_db.connect() as admin:
+        me = make_principal(admin, "folded")
+    headers = f'{{"x-coord-token": "{me.token}"}}'
+    with psycopg.connect(committed_db.client_dsn, autocommit=True) as conn:
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="function my_locks"):
+            conn.execute("select api.begin_request('my_locks', %s), (select count(*) from api.my_locks())",
+                         (headers,))
+        with conn.pipeline():
+            conn.execute("select api.begin_request('my_locks', %s)", (headers,))
+            counted = conn.execute("select count(*) from api.my_locks()")
+        assert counted.fetchone() == (0,)
