@@ -2,7 +2,8 @@
 
 The client sends api.begin_request and the call pipelined with one Sync: one implicit
 transaction (coordinator/client.py). PostgREST sends BEGIN, its set_config statement,
-api.pre_request, the call and COMMIT; the client sent exactly that, pipelined, before. This
+api.pre_request, the call and COMMIT; the client sent exactly that, pipelined, before (and
+still does to a database older than api.begin_request). This
 runs the same api workloads through both shapes on one server (the same function bodies), in
 short alternating rounds, so that the difference is the shape alone, even on a busy machine
 where two runs of ``bin/bench cpu`` minutes apart differ by more than the shape costs.
@@ -20,7 +21,6 @@ Usage: bin/bench request_shape [--ops 300] [--warmup 100] [--rounds 8] [--only a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -32,44 +32,16 @@ from typing import Any
 import harness
 import locks
 import psycopg
-from psycopg.pq import TransactionStatus
 
 from coordinator.client import Client
 
-# PostgREST's statements for POST /rpc/<fn> (docs/postgrest.md), as the client sent them until
-# it used api.begin_request.
-BEGIN_READ_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"
-BEGIN_READ_ONLY = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
-SET_REQUEST_CONTEXT = (
-    "select set_config('search_path', %s, true), set_config('role', %s, true), "
-    "set_config('request.jwt.claims', %s, true), set_config('request.method', %s, true), "
-    "set_config('request.path', %s, true), set_config('request.headers', %s, true), "
-    "set_config('request.cookies', %s, true)"
-)
-PRE_REQUEST = 'select "api"."pre_request"()'
-
 
 class PostgrestShapedClient(Client):
-    """The Python client sending PostgREST's five statements, pipelined, instead of two."""
+    """The Python client sending PostgREST's five statements, pipelined, as it does for a database
+    older than api.begin_request."""
 
-    def _one_round_trip(self, cur: psycopg.Cursor[Any], begin: tuple[str, str, bool], query: str,
-                        params: list[str]) -> None:
-        function, headers, read_only = begin
-        conn = self.connection
-        context = ('"api"', "coord_anon", json.dumps({"role": "coord_anon"}), "POST", f"/rpc/{function}", headers, "{}")
-        try:
-            with conn.pipeline():
-                conn.execute(BEGIN_READ_ONLY if read_only else BEGIN_READ_WRITE)
-                conn.execute(SET_REQUEST_CONTEXT, context)
-                conn.execute(PRE_REQUEST)
-                cur.execute(query, params)
-                conn.execute("COMMIT")
-        except BaseException:
-            if not conn.closed:
-                conn.prepare_threshold = None
-                if conn.info.transaction_status != TransactionStatus.IDLE:
-                    conn.execute("ROLLBACK")
-            raise
+    def _has_begin_request(self) -> bool:
+        return False
 
 
 def _expect(result: Any, code: str) -> Any:

@@ -25,7 +25,9 @@ granting it the api would let a client call any function without the role switch
 statement starts after the switch, under the principal's role.
 
 When the connection passed in is already inside a transaction (tests), the call runs in a
-savepoint instead (read-write: READ ONLY would outlast the savepoint).
+savepoint instead (read-write: READ ONLY would outlast the savepoint). A database older than
+``api.begin_request`` gets PostgREST's own statements (BEGIN, set_config, pre_request, the
+call, COMMIT), pipelined in one round trip too.
 """
 
 from __future__ import annotations
@@ -231,6 +233,11 @@ def _raised_after_parse(exc: BaseException) -> bool:
     return isinstance(exc, psycopg.Error) and (exc.sqlstate or "")[:2] in _AFTER_PARSE_CLASSES
 
 
+def _postgrest_context(function: str, headers: str) -> tuple[str, ...]:
+    """The values of PostgREST's set_config statement for POST /rpc/<function>."""
+    return ('"api"', "coord_anon", '{"role": "coord_anon"}', "POST", f"/rpc/{function}", headers, "{}")
+
+
 class Client(Api):
     """A connection to the ``api`` schema that authenticates every call with one token.
 
@@ -329,13 +336,21 @@ class Client(Api):
             with conn.cursor(row_factory=row_factory) as cur:
                 if not self._owns_connection:
                     adapt.install(cur)  # the caller's connection keeps its own loaders
+                begin = (signature.name, headers, not signature.volatile)
                 if conn.info.transaction_status == TransactionStatus.IDLE and conn.autocommit:
-                    self._one_round_trip(cur, (signature.name, headers, not signature.volatile), query, params)
+                    if self._has_begin_request():
+                        self._one_round_trip(cur, begin, query, params)
+                    else:
+                        self._postgrest_transaction(cur, begin, query, params)
                 else:
                     # A savepoint inside the caller's transaction, read-write: READ ONLY would
                     # outlast the savepoint and cannot be turned off again.
                     with conn.transaction():
-                        cur.execute(sql.BEGIN_REQUEST, (signature.name, headers, False))
+                        if self._has_begin_request():
+                            cur.execute(sql.BEGIN_REQUEST, (signature.name, headers, False))
+                        else:
+                            cur.execute(sql.SET_REQUEST_CONTEXT, _postgrest_context(signature.name, headers))
+                            cur.execute(sql.PRE_REQUEST)
                         cur.execute(query, params)
                         rows = cur.fetchall()
                         cur.execute(sql.END_REQUEST)
@@ -372,6 +387,32 @@ class Client(Api):
             raise
         finally:
             begun.close()
+
+    def _has_begin_request(self) -> bool:
+        """False for a database older than api.begin_request: the client then sends PostgREST's
+        own statements (a client upgraded before its server keeps working)."""
+        return "begin_request" in self.signatures
+
+    def _postgrest_transaction(self, cur: psycopg.Cursor[Any], begin: tuple[str, str, bool], query: str,
+                               params: list[str]) -> None:
+        """PostgREST's five statements, pipelined: BEGIN, the request context, api.pre_request,
+        the call, COMMIT. After a failure the connection prepares nothing any more (see
+        _one_round_trip; here the COMMIT is skipped as well, and the ROLLBACK ends the block)."""
+        function, headers, read_only = begin
+        conn = self.connection
+        try:
+            with conn.pipeline():
+                conn.execute(sql.BEGIN_READ_ONLY if read_only else sql.BEGIN_READ_WRITE)
+                conn.execute(sql.SET_REQUEST_CONTEXT, _postgrest_context(function, headers))
+                conn.execute(sql.PRE_REQUEST)
+                cur.execute(query, params)
+                conn.execute("COMMIT")
+        except BaseException:
+            if not conn.closed:
+                conn.prepare_threshold = None
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    conn.execute("ROLLBACK")
+            raise
 
     def _rows(self, function: str, cls: type[T], **arguments: Any) -> list[T]:
         """The rows of api.<function> as ``cls``; an optional argument left at None is not sent

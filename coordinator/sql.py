@@ -13,6 +13,18 @@ from __future__ import annotations
 # the call itself (coordinator.client.rpc_query) and one Sync: one implicit transaction.
 BEGIN_REQUEST = 'select "api"."begin_request"(%s, %s, %s)'
 
+# PostgREST's own statements (docs/postgrest.md), which the client sends to a database older
+# than api.begin_request: BEGIN, the request context, the pre-request, the call, COMMIT.
+BEGIN_READ_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"
+BEGIN_READ_ONLY = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
+SET_REQUEST_CONTEXT = (
+    "select set_config('search_path', %s, true), set_config('role', %s, true), "
+    "set_config('request.jwt.claims', %s, true), set_config('request.method', %s, true), "
+    "set_config('request.path', %s, true), set_config('request.headers', %s, true), "
+    "set_config('request.cookies', %s, true)"
+)
+PRE_REQUEST = 'select "api"."pre_request"()'
+
 RESET_ROLE = "select set_config('role', 'none', true)"
 
 # After a call inside a caller's own transaction (tests), give the caller its role back and

@@ -168,3 +168,22 @@ def test_the_call_cannot_share_begin_requests_statement(committed_db: Database) 
             conn.execute("select api.begin_request('my_locks', %s)", (headers,))
             counted = conn.execute("select count(*) from api.my_locks()")
         assert counted.fetchone() == (0,)
+
+
+def test_a_database_older_than_begin_request_gets_postgrests_statements(committed_db: Database) -> None:
+    """A client upgraded before its server: without api.begin_request in the catalog it sends
+    PostgREST's BEGIN, set_config, pre_request, the call and COMMIT, in one round trip too."""
+    with committed_db.connect() as admin:
+        me = make_principal(admin, "older-server")
+        admin.execute("drop function api.begin_request(text, text, boolean)")
+    with Client(committed_db.client_dsn, me.token) as client:
+        client.my_locks()
+        messages = _traced(client, lambda: client.acquire_lock("src/old.py"))
+        with pytest.raises(CoordError) as caught:
+            client.acquire_lock("../outside.py")
+        assert caught.value.code == "CO204"
+        assert client.my_locks()[0].path == "src/old.py"
+    parsed = [m[3] for m in messages if m[0] == "F" and m[2] == "Parse"]
+    assert len(parsed) == 5 and "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE" in parsed[0]
+    assert '"api"."pre_request"' in parsed[2] and '"api"."acquire_lock"' in parsed[3] and "COMMIT" in parsed[4]
+    assert [m[2] for m in messages if m[0] == "F"].count("Sync") == 1
