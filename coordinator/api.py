@@ -176,6 +176,15 @@ class Api:
         """
         return self._one("authenticate", PrincipalInfo)
 
+    def begin_request(self, function: str, headers: str, read_only: bool | None = None) -> PrincipalInfo:
+        """The Python client's request context in one call: sets what PostgREST sets for POST /rpc/p_function
+        (role coord_anon, anonymous claims, method, path, p_headers as request.headers, no cookies), makes the
+        transaction read-only when p_read_only (a stable function), then runs api.pre_request (verifies the
+        x-coord-token or Authorization: Bearer header, switches role). Sent pipelined with the api call in one
+        implicit transaction.
+        """
+        return self._one("begin_request", PrincipalInfo, function=function, headers=headers, read_only=read_only)
+
     def cancel_task(self, task_id: int) -> TaskResult:
         """Cancels a queued or claimed task (a claimant's later complete/fail gets stale_claim) and,
         transitively, the queued tasks depending on it: code cancelled with details.dependents_cancelled.

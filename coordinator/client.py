@@ -1,21 +1,33 @@
-"""The Python client: one method per ``api`` function, each call in PostgREST's transaction shape.
+"""The Python client: one method per ``api`` function, each call one round trip and one transaction.
 
 The methods are generated from the catalog (``coordinator/api.py``, ``coordinator/results.py``;
 ``coord docs`` writes them); this module sends the calls and adds what is more than one call.
 
-Every call is::
+Every call is two statements sent pipelined, followed by one Sync::
 
-    BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE   (READ ONLY for stable functions)
-    select set_config('search_path', ...), set_config('role', 'coord_anon', ...),
-           set_config('request.jwt.claims', ...), ... set_config('request.headers', <token>, ...)
-    select "api"."pre_request"()                      (verifies the token, switches role)
+    select "api"."begin_request"('acquire_lock', <headers with the token and session>, <read only>)
     WITH pgrst_source AS (... "api"."fn"("p_x" := pgrst_body."p_x") ...) SELECT ...
-    COMMIT
+    Sync
 
-so a rule that holds for PostgREST holds here, and nothing is decided in Python. The five
-statements are pipelined (one network round trip); any error rolls the whole request back.
+With no BEGIN, PostgreSQL runs everything before a Sync as one implicit transaction: committed
+at the Sync, rolled back whole when any statement fails (the rest is skipped). So a call is one
+round trip, one transaction and one commit, as PostgREST's BEGIN ... COMMIT is.
+
+``api.begin_request`` sets the request context PostgREST's set_config statement sets (role
+coord_anon, anonymous claims, method, path, the headers), makes the transaction read-only for a
+stable function, and runs ``api.pre_request``, PostgREST's db-pre-request: the token is verified
+and the role switched by the same function on both paths, and nothing is decided in Python.
+
+Why two statements and not one: PostgreSQL checks EXECUTE on every function of a statement when
+the statement starts, under the role current then. A call folded into begin_request's statement
+would be checked against the login role, which may execute only the authentication plumbing;
+granting it the api would let a client call any function without the role switch. The second
+statement starts after the switch, under the principal's role.
+
 When the connection passed in is already inside a transaction (tests), the call runs in a
-savepoint instead.
+savepoint instead (read-write: READ ONLY would outlast the savepoint). A database older than
+``api.begin_request`` gets PostgREST's own statements (BEGIN, set_config, pre_request, the
+call, COMMIT), pipelined in one round trip too.
 """
 
 from __future__ import annotations
@@ -42,7 +54,6 @@ from .outcomes import Outcome
 from .results import ClaimResult, PrincipalInfo, SessionResult
 
 T = TypeVar("T")
-ANON_ROLE = "coord_anon"
 TOKEN_HEADER = "x-coord-token"
 SESSION_HEADER = "x-coord-session"
 # A JWT (coord token issue --jwt) travels as PostgREST receives it: Authorization: Bearer.
@@ -212,6 +223,21 @@ def _json_body(body: Mapping[str, Any]) -> str:
         raise json_too_deep("nested deeper than Python can handle") from None
 
 
+# SQLSTATE classes only executing a parsed statement raises: the database's own codes (CO, PT),
+# data exceptions, constraint violations, transaction rollbacks (40001, 40P01), lock and object
+# state (55P03), cancellations (57014). Anything else may come from parsing it.
+_AFTER_PARSE_CLASSES = frozenset({"CO", "PT", "22", "23", "40", "55", "57"})
+
+
+def _raised_after_parse(exc: BaseException) -> bool:
+    return isinstance(exc, psycopg.Error) and (exc.sqlstate or "")[:2] in _AFTER_PARSE_CLASSES
+
+
+def _postgrest_context(function: str, headers: str) -> tuple[str, ...]:
+    """The values of PostgREST's set_config statement for POST /rpc/<function>."""
+    return ('"api"', "coord_anon", '{"role": "coord_anon"}', "POST", f"/rpc/{function}", headers, "{}")
+
+
 class Client(Api):
     """A connection to the ``api`` schema that authenticates every call with one token.
 
@@ -308,19 +334,27 @@ class Client(Api):
         check_argument_types(signature, body)
         query = self._query(signature, tuple(body))
         params = [_json_body(body)] if body else []
-        context = ('"api"', ANON_ROLE, json.dumps({"role": ANON_ROLE}), "POST", f"/rpc/{signature.name}",
-                   json.dumps(self.request_headers()), "{}")
+        headers = json.dumps(self.request_headers())
         conn = self.connection
         try:
             with conn.cursor(row_factory=row_factory) as cur:
                 if not self._adapted:
                     adapt.install(cur)  # the caller's connection keeps its own loaders
+                begin = (signature.name, headers, not signature.volatile)
                 if conn.info.transaction_status == TransactionStatus.IDLE and conn.autocommit:
-                    self._own_transaction(cur, signature, context, query, params)
+                    if self._has_begin_request():
+                        self._one_round_trip(cur, begin, query, params)
+                    else:
+                        self._postgrest_transaction(cur, begin, query, params)
                 else:
-                    with conn.transaction():  # a savepoint inside the caller's transaction
-                        cur.execute(sql.SET_REQUEST_CONTEXT, context)
-                        cur.execute(sql.PRE_REQUEST)
+                    # A savepoint inside the caller's transaction, read-write: READ ONLY would
+                    # outlast the savepoint and cannot be turned off again.
+                    with conn.transaction():
+                        if self._has_begin_request():
+                            cur.execute(sql.BEGIN_REQUEST, (signature.name, headers, False))
+                        else:
+                            cur.execute(sql.SET_REQUEST_CONTEXT, _postgrest_context(signature.name, headers))
+                            cur.execute(sql.PRE_REQUEST)
                         cur.execute(query, params)
                         rows = cur.fetchall()
                         cur.execute(sql.END_REQUEST)
@@ -329,20 +363,51 @@ class Client(Api):
         except psycopg.Error as exc:
             raise from_psycopg(exc) from None
 
-    def _own_transaction(self, cur: psycopg.Cursor[Any], signature: FunctionSignature, context: tuple[str, ...],
-                         query: str, params: list[str]) -> None:
-        """The request's statements, pipelined into one round trip; rolled back on any error.
+    def _one_round_trip(self, cur: psycopg.Cursor[Any], begin: tuple[str, str, bool], query: str,
+                        params: list[str]) -> None:
+        """api.begin_request and the call, pipelined with one Sync: one round trip, one implicit
+        transaction, committed at the Sync and rolled back whole on any error.
 
         When a statement fails, PostgreSQL skips the rest of the pipeline, including a statement
-        psycopg chose to prepare there (on its fifth use): psycopg records it as prepared all the
+        psycopg chose to prepare there (on its sixth use): psycopg records it as prepared all the
         same and would use the name on every later call (26000, prepared statement does not
-        exist). So after the first failure the connection prepares nothing any more; until then
-        the prepared statements save about 0.1 ms per call."""
+        exist). That can happen only when the failure came before the call's statement was
+        parsed: api.begin_request failed (authentication), or the call failed to parse (class
+        42: a signature changed under the client). After such a failure the connection prepares
+        nothing any more; errors the call itself raises (the database's own codes, bad values,
+        conflicts) keep the prepared statements, which save about 0.1 ms per call."""
+        conn = self.connection
+        begun = conn.cursor()
+        try:
+            with conn.pipeline():
+                begun.execute(sql.BEGIN_REQUEST, begin)
+                cur.execute(query, params)
+        except BaseException as exc:
+            if not conn.closed:
+                if begun.pgresult is None or not _raised_after_parse(exc):
+                    conn.prepare_threshold = None
+                if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
+                    conn.execute("ROLLBACK")  # only if the Sync never came back
+            raise
+        finally:
+            begun.close()
+
+    def _has_begin_request(self) -> bool:
+        """False for a database older than api.begin_request: the client then sends PostgREST's
+        own statements (a client upgraded before its server keeps working)."""
+        return "begin_request" in self.signatures
+
+    def _postgrest_transaction(self, cur: psycopg.Cursor[Any], begin: tuple[str, str, bool], query: str,
+                               params: list[str]) -> None:
+        """PostgREST's five statements, pipelined: BEGIN, the request context, api.pre_request,
+        the call, COMMIT. After a failure the connection prepares nothing any more (see
+        _one_round_trip; here the COMMIT is skipped as well, and the ROLLBACK ends the block)."""
+        function, headers, read_only = begin
         conn = self.connection
         try:
             with conn.pipeline():
-                conn.execute(sql.BEGIN_READ_WRITE if signature.volatile else sql.BEGIN_READ_ONLY)
-                conn.execute(sql.SET_REQUEST_CONTEXT, context)
+                conn.execute(sql.BEGIN_READ_ONLY if read_only else sql.BEGIN_READ_WRITE)
+                conn.execute(sql.SET_REQUEST_CONTEXT, _postgrest_context(function, headers))
                 conn.execute(sql.PRE_REQUEST)
                 cur.execute(query, params)
                 conn.execute("COMMIT")

@@ -8,7 +8,8 @@
   ``rls/<table>.sql`` are re-applied in one transaction, as ``coord_owner`` unless a file says
   ``-- coord:owner <role>``. That transaction records what the files define and then drops the
   functions, views, triggers and policies of the product schemas that no file defined, and the
-  grants and comments on code that no file made (docs/architecture.md, "Migrations").
+  grants and comments on code that no file made (docs/architecture.md, "Migrations"), and
+  grants every bound login what the gateway holds (``coord.grant_login_api``).
 * A session advisory lock serializes concurrent migrators on one database: the second waits,
   then finds nothing left to apply.
 * Each transaction announces itself to the audit trail's DDL guard (``coord.migrating``, see
@@ -203,6 +204,8 @@ def _apply_all(conn: psycopg.Connection, root: Path | None, report: MigrationRep
                 conn.execute(sql.SYNC_TENANT_GUARDRAILS)
             conn.execute(sql.STOP_REAPPLY_CAPTURE)
             report.dropped = _drop_stale_code(conn, say)
+            if conn.execute(sql.LOGIN_API_DEFINED).fetchone()[0]:  # type: ignore[index]
+                conn.execute(sql.GRANT_LOGIN_API)
         report.reapplied_objects = len(objects)
 
 

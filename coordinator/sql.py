@@ -6,18 +6,23 @@ the way PostgREST does, call ``api`` functions, run migrations and read the cata
 
 from __future__ import annotations
 
-# --- the per-request transaction, exactly as PostgREST sends it -----------------------------
+# --- one request of the Python client (docs/architecture.md, "One request") ------------------
 
+# What PostgREST's set_config statement and api.pre_request do, in one call: role coord_anon,
+# anonymous claims, method, path, the headers; READ ONLY for a stable function. Pipelined with
+# the call itself (coordinator.client.rpc_query) and one Sync: one implicit transaction.
+BEGIN_REQUEST = 'select "api"."begin_request"(%s, %s, %s)'
+
+# PostgREST's own statements (docs/postgrest.md), which the client sends to a database older
+# than api.begin_request: BEGIN, the request context, the pre-request, the call, COMMIT.
 BEGIN_READ_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"
 BEGIN_READ_ONLY = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
-
 SET_REQUEST_CONTEXT = (
     "select set_config('search_path', %s, true), set_config('role', %s, true), "
     "set_config('request.jwt.claims', %s, true), set_config('request.method', %s, true), "
     "set_config('request.path', %s, true), set_config('request.headers', %s, true), "
     "set_config('request.cookies', %s, true)"
 )
-
 PRE_REQUEST = 'select "api"."pre_request"()'
 
 RESET_ROLE = "select set_config('role', 'none', true)"
@@ -123,7 +128,7 @@ drop function pg_temp.coord_note_reapplied();
 
 # A grant a file no longer makes must not survive it: before the files run, every function and
 # view of the product schemas loses the privileges its owner granted (the files grant them again),
-# except those of the bound logins (coord.logins), which coord.add_login grants when it makes one.
+# except those of the bound logins (coord.logins), which coord.grant_login_api grants (GRANT_LOGIN_API).
 RESET_CODE_PRIVILEGES = """
 do $reset$
 declare
@@ -206,6 +211,12 @@ with schemas as (
                     where d.classid = o.classid and d.objid = o.objid and d.deptype = 'e')
 )
 """
+
+# The bound logins (coord.logins) hold what the gateway holds itself (coord.grant_login_api);
+# granted again after every re-apply, so a function added there reaches logins made before it.
+# Asked first: an older tree (tests/test_upgrades.py migrates them) may not define it.
+LOGIN_API_DEFINED = "select pg_catalog.to_regprocedure('coord.grant_login_api(text)') is not null"
+GRANT_LOGIN_API = "select coord.grant_login_api(l.role_name) from coord.logins as l"
 
 # Code objects no re-applied file created or replaced, in an order that usually lets them drop.
 STALE_CODE = _CODE_OBJECTS + """
@@ -361,8 +372,8 @@ RESTORE_ARCHIVE = "select audit.restore_archive(%s)"
 
 # --- the MCP server's tools: the api functions a role may execute ------------------------------
 # Excluded (stated as rules on the catalog, not a list): what coord_anon may execute is the
-# authentication plumbing (authenticate, pre_request, login) that runs before a caller has an
-# identity; functions returning api.session_result are the session lifecycle, which the MCP
+# authentication plumbing (authenticate, pre_request, login, begin_request) that runs before a
+# caller has an identity; functions returning api.session_result are the session lifecycle, which the MCP
 # connection owns (started on initialize, heartbeated, ended on close).
 # The columns of what an api function returns (p: pg_proc, t: pg_type of its return type): the
 # attributes of a composite result, or the OUT/TABLE columns. Shared by MCP_TOOLS and coordinator.codegen.

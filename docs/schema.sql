@@ -784,6 +784,26 @@ COMMENT ON FUNCTION api.authenticate() IS 'Verifies the x-coord-token header, or
 
 
 --
+-- Name: begin_request(text, text, boolean); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.begin_request(p_function text, p_headers text, p_read_only boolean DEFAULT false) RETURNS api.principal_info
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/identity/0503_begin_request.sql
+
+
+ALTER FUNCTION api.begin_request(p_function text, p_headers text, p_read_only boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION begin_request(p_function text, p_headers text, p_read_only boolean); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.begin_request(p_function text, p_headers text, p_read_only boolean) IS 'The Python client''s request context in one call: sets what PostgREST sets for POST /rpc/p_function (role coord_anon, anonymous claims, method, path, p_headers as request.headers, no cookies), makes the transaction read-only when p_read_only (a stable function), then runs api.pre_request (verifies the x-coord-token or Authorization: Bearer header, switches role). Sent pipelined with the api call in one implicit transaction.';
+
+
+--
 -- Name: cancel_task(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -3648,6 +3668,25 @@ ALTER FUNCTION coord.fleet_channel(p_tenant_id uuid) OWNER TO coord_auth;
 --
 
 COMMENT ON FUNCTION coord.fleet_channel(p_tenant_id uuid) IS 'LISTEN channel on which changes to the tenant''s leases, tasks, sessions and alerts are announced: a one-way hash of its random task channel, told by api.fleet_status.';
+
+
+--
+-- Name: grant_login_api(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.grant_login_api(p_role text) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/identity/0187_grant_login_api.sql
+
+
+ALTER FUNCTION coord.grant_login_api(p_role text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION grant_login_api(p_role text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.grant_login_api(p_role text) IS 'Admin path: grants a bound login what the gateway holds itself: USAGE on schema api and EXECUTE on api.authenticate, api.pre_request, api.login and api.begin_request.';
 
 
 --
@@ -8985,6 +9024,18 @@ GRANT ALL ON FUNCTION api.authenticate() TO coord_auditor;
 
 
 --
+-- Name: FUNCTION begin_request(p_function text, p_headers text, p_read_only boolean); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.begin_request(p_function text, p_headers text, p_read_only boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.begin_request(p_function text, p_headers text, p_read_only boolean) TO coord_authenticator;
+GRANT ALL ON FUNCTION api.begin_request(p_function text, p_headers text, p_read_only boolean) TO coord_anon;
+GRANT ALL ON FUNCTION api.begin_request(p_function text, p_headers text, p_read_only boolean) TO coord_agent;
+GRANT ALL ON FUNCTION api.begin_request(p_function text, p_headers text, p_read_only boolean) TO coord_operator;
+GRANT ALL ON FUNCTION api.begin_request(p_function text, p_headers text, p_read_only boolean) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION cancel_task(p_task_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -10093,6 +10144,13 @@ REVOKE ALL ON FUNCTION coord.finish_completion(p_task_id bigint, p_result jsonb)
 
 REVOKE ALL ON FUNCTION coord.fleet_channel(p_tenant_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.fleet_channel(p_tenant_id uuid) TO coord_owner;
+
+
+--
+-- Name: FUNCTION grant_login_api(p_role text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.grant_login_api(p_role text) FROM PUBLIC;
 
 
 --

@@ -20,7 +20,7 @@ ROOT = Path(__file__).parent.parent
 API_FILES = sorted((ROOT / "plpgsql" / "api").rglob("*.sql"))
 INTERNAL_FILES = sorted(p for schema in ("coord", "audit", "authz") for p in (ROOT / "plpgsql" / schema).rglob("*.sql"))
 # Identity plumbing: they set transaction-local settings, never rows.
-IDENTITY = {"authenticate", "pre_request", "login"}
+IDENTITY = {"authenticate", "pre_request", "login", "begin_request"}
 # The gate itself: authz.gate writes the audit event of a refusal and authz.decide counts an
 # allowed call against the agent's hourly budget (coord.count_call), both after the decision;
 # that is the gate, not a write before it. api functions call authz.gate, never decide.

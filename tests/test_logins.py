@@ -121,7 +121,7 @@ def test_a_bound_login_may_call_what_the_gateway_may(committed_db: Database, log
                             (login.role_name,)).fetchall()
         assert [r for r in rows if r[1] != r[2]] == []
         assert sorted(r[0] for r in rows if r[2] and r[0].startswith("api.")) == [
-            "api.authenticate()", "api.login(text)", "api.pre_request()"]
+            "api.authenticate()", "api.begin_request(text,text,boolean)", "api.login(text)", "api.pre_request()"]
         assert conn.execute("select has_schema_privilege(%s, 'api', 'usage'), rolinherit, rolconnlimit, rolcreaterole "
                             "from pg_roles where rolname = %s", (login.role_name, login.role_name)).fetchone() == \
             (True, False, 20, False)

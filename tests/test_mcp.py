@@ -33,7 +33,7 @@ from tests.conftest import Database, Principal, advance_clock, make_principal
 
 COORD = str(Path(sys.executable).parent / "coord")
 # What the rule of sql.MCP_TOOLS leaves out: the authentication plumbing and the session lifecycle.
-NOT_TOOLS = {"authenticate", "pre_request", "login", "start_session", "heartbeat", "end_session"}
+NOT_TOOLS = {"authenticate", "pre_request", "login", "begin_request", "start_session", "heartbeat", "end_session"}
 
 
 def _principal(database: Database, role: str = "agent", name: str | None = None) -> Principal:

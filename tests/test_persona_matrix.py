@@ -51,6 +51,10 @@ ARGUMENTS: dict[str, Variants] = {
     # With tenant B's live token the caller simply IS tenant B's agent (holding the credential is
     # the identity), so the matrix passes only tokens that must not work: revoked, forged.
     "login": lambda w: [{"p_token": w.objects["revoked_token"]}, {"p_token": "coord_" + "0" * 40}],
+    "begin_request": lambda w: [
+        {"p_function": "list_tasks", "p_headers": json.dumps({"x-coord-token": w.objects["revoked_token"]})},
+        {"p_function": "list_tasks", "p_headers": json.dumps({"x-coord-token": "coord_" + "0" * 40}),
+         "p_read_only": True}],
     "acquire_lock": lambda w: [{"p_path": w.objects["lock_path"]}, {"p_path": w.objects["dir_path"]},
                                {"p_path": w.objects["task_lock_path"], "p_mode": "shared"},
                                {"p_path": w.objects["expiring_path"]}],
@@ -146,6 +150,7 @@ ARGUMENTS.update(dict.fromkeys(UPCOMING, TYPED))
 # for a revoked token names that token's id, which its holder may learn.
 KNOWN: dict[str, Callable[[World], list[Any]]] = {
     "login": lambda w: [str(w.objects["revoked_token_id"])],
+    "begin_request": lambda w: [str(w.objects["revoked_token_id"])],
 }
 
 
@@ -233,7 +238,7 @@ def run_matrix(db: psycopg.Connection, world: World, persona: str,
             known = KNOWN.get(function, lambda w: [])(world)
             if leaks := leaked(world.markers, [arguments, known], output):
                 problems.append(f"{where}: tenant B's {leaks} in {output}")
-            if persona == "anon" and function not in ("authenticate", "pre_request", "login") \
+            if persona == "anon" and function not in ("authenticate", "pre_request", "login", "begin_request") \
                     and code not in ("42501", "PT401"):
                 problems.append(f"{where}: anonymous call was not refused: {code} {output}")
     return problems, outcomes

@@ -25,9 +25,11 @@ from tests.test_persona_matrix import DEFAULTS
 OWNERS = ("coord_owner", "coord_auth")
 WIPE = "coord.principal_cache="
 PATH = "pg_catalog, public, pg_temp"
-# Without a token: api.authenticate and api.pre_request answer "nobody"; my_profile (an agent's
-# own) is not granted to the operator role the forger took.
+# Without a token: api.authenticate and api.pre_request answer "nobody"; api.begin_request
+# refuses the text the sweep passes as its headers; my_profile (an agent's own) is not granted
+# to the operator role the forger took.
 NOT_PT401 = {"authenticate": "[null]", "pre_request": "[null]",
+             "begin_request": "CO225 request.headers is not a JSON object",
              "my_profile": "42501 permission denied for function my_profile"}  # the search_path the raw calls run with
 
 

@@ -65,6 +65,7 @@ TABLE_GRANTS = {
 INVOKER_API_FUNCTIONS = {
     "api.pre_request()": "switches to the principal's request role (SET ROLE)",
     "api.login(text)": "api.pre_request for psql",
+    "api.begin_request(text,text,boolean)": "api.pre_request for the Python client, with the request context",
 }
 OWNER_ROLES = ("coord_owner", "coord_auth")
 

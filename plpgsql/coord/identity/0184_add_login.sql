@@ -34,10 +34,8 @@ begin
   execute format('create role %I login noinherit connection limit %s password %L', v_role,
                  p_connection_limit::integer, v_password);
   execute format('grant coord_anon, coord_agent, coord_operator, coord_auditor to %I', v_role);
-  -- What the gateway holds itself, so psql users can call api.login before switching role
-  -- (tests/test_logins.py checks that a bound login may call exactly what the gateway may).
-  execute format('grant usage on schema api to %I', v_role);
-  execute format('grant execute on function api.authenticate(), api.pre_request(), api.login(text) to %I', v_role);
+  -- What the gateway holds itself, so psql users can call api.login before switching role.
+  perform coord.grant_login_api(v_role);
   perform coord.set_login_defaults(v_role, (select p.settings from coord.login_policy as p));
   insert into coord.logins (tenant_id, name, role_name, connection_limit, comment, created_by, created_at)
   values (p_tenant_id, p_name, v_role, p_connection_limit, p_comment, session_user, coord.now());
