@@ -38,6 +38,10 @@ CALL = re.compile(r"\b(?:public)\.(\w+)\s*\(")
 OVERSCAN = {
     ("release_lock", "renewed"): "coord.end_or_extend_lease renews only when given an expiry; release_lock gives none",
     ("renew_lock", "released"): "coord.end_or_extend_lease releases only without an expiry; renew_lock gives one",
+    ("approve_request", "rejected"): "coord.decide_approval rejects only when asked to deny",
+    ("check_operation", "approved"): "coord.approval_gate's approved goes on as allowed, never returned",
+    ("complete_task", "approved"): "coord.approval_gate's approved goes on to complete the task, never returned",
+    ("deny_request", "approved"): "coord.decide_approval approves only when asked to approve",
 }
 
 
