@@ -416,9 +416,11 @@ class Client(Api):
                 conn.execute(pgsql.SQL("UNLISTEN {}").format(channel))
         return result
 
-    def wait_for_approval(self, approval_id: int, timeout: float | timedelta | str | None = None) -> ApprovalResult:
+    def wait_for_approval(self, approval_id: int, timeout: float | timedelta | str | None = None, *,
+                          max_wait: float | None = None) -> ApprovalResult:
         """api.wait_for_approval, waiting up to ``timeout`` (seconds or an interval; the database
-        bounds it) for approval request ``approval_id`` to leave pending, without polling.
+        bounds it; ``max_wait`` seconds bounds it further) for approval request ``approval_id`` to
+        leave pending, without polling.
 
         LISTENs on the request's channel (every transition of the request is announced there)
         and asks again when a notification arrives; the state is always the database's answer.
@@ -427,6 +429,8 @@ class Client(Api):
         wait = timeout if isinstance(timeout, timedelta | str) or timeout is None else timedelta(seconds=timeout)
         result = super().wait_for_approval(approval_id, wait)  # checks the bounds, names the channel
         seconds = float(result.details.get("timeout_seconds") or 0)  # the database read the interval
+        if max_wait is not None:
+            seconds = min(seconds, max_wait)
         if result.code != Outcome.APPROVAL_PENDING or seconds <= 0:
             return result
         deadline = time.monotonic() + seconds

@@ -274,3 +274,40 @@ def test_malformed_input_is_an_error_that_writes_nothing(db: psycopg.Connection,
             call()
         assert error.value.code == code
     assert agent.get_approval(asked.approval_id).state == "pending"
+
+
+def test_the_mcp_tool_waits_on_a_connection_of_its_own(committed_db: Database) -> None:
+    """A waiting tool call must not hold the session's connection: its heartbeats go on."""
+    from coordinator import mcp_server
+
+    with committed_db.connect() as setup:
+        requester = make_principal(setup, "mcp-requester")
+        operator = make_principal(setup, "mcp-boss", role="operator")
+    connections = mcp_server.Connections(committed_db.client_dsn)
+    coordinator = mcp_server.Coordinator(connections)
+    try:
+        session = coordinator.session_for("stdio", requester.token)
+        assert session is not None
+        asked = coordinator.call(session, "check_operation", {"p_kind": "command", "p_text": PUBLISH})[0]
+        assert asked["code"] == "needs_approval"
+        thread, out = in_thread(lambda: coordinator.call(session, "wait_for_approval", {
+            "p_approval_id": asked["approval_id"], "p_timeout": "10 minutes"}))
+        with committed_db.connect() as admin:  # the waiter's own connection appears and goes idle
+            pid = None
+            while pid is None and thread.is_alive():
+                row = admin.execute("select pid from pg_stat_activity where application_name = 'coord-mcp-wait'"
+                                    " and datname = current_database()").fetchone()
+                pid = row[0] if row else None
+        assert pid is not None
+        wait_for_backend(committed_db, pid, "state = 'idle'")
+        assert coordinator.heartbeat(session) == "alive"  # the shared connection is free meanwhile
+        with Client(committed_db.client_dsn, operator.token) as boss:
+            assert boss.approve_request(asked["approval_id"], "go").ok
+        thread.join()
+        assert out["result"][0]["code"] == "approval_granted"  # type: ignore[index]
+        with pytest.raises(CoordError) as unknown:
+            coordinator.call(session, "wait_for_approval", {"p_approval_id": 1, "p_timeout": "1 second", "x": 1})
+        assert unknown.value.code == "42883"
+    finally:
+        coordinator.end_all()
+        connections.close()
