@@ -8,7 +8,8 @@ itself is checked:
 * no transition out of a terminal state, and every state reached by a legal path;
 * every transition audited, in order (the audit trail replays each request's path);
 * an approval used at most once, and only by its requester for its own operation hash;
-* nobody decided a request of a principal it acts for (coord.acts_for);
+* nobody approved or denied a request of a principal it acts for (coord.acts_for; the requester
+  itself only cancels);
 * at most one pending request per requester, operation hash and target.
 
 Each use of a grant is also predicted from the request as the database held it just before the
@@ -35,7 +36,7 @@ REQUESTERS = ("r0", "r1", "boss")  # boss is the trust-4 agent: it asks too, and
 APPROVERS = ("op1", "op2", "boss")
 # make release ... needs approval for everyone (a critical needs_approval rule: no trust overrides
 # it); npm publish ... for agents below trust 3.
-OPERATIONS = ("make release", "make release --tag b", "npm publish", "npm publish --tag next")
+OPERATIONS = ("make release", "make release beta", "npm publish", "npm publish --tag next")
 STEPS = int(os.environ.get("COORD_APPROVAL_STEPS", "400"))
 TERMINAL = {"denied", "expired", "cancelled", "used"}
 LEGAL = {"pending": {"approved", "denied", "expired", "cancelled", "used"}, "approved": {"used", "expired"}}
@@ -66,7 +67,7 @@ from coord.approval_requests r
 """
 SELF_DECIDED = """
 select id from coord.approval_requests
-where decided_by is not null and coord.acts_for(decided_by, requester_id)
+where state in ('approved', 'denied', 'used') and coord.acts_for(decided_by, requester_id)
 """
 DUPLICATE_PENDING = """
 select requester_id, operation_hash, target_type, target_id from coord.approval_requests
