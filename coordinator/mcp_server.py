@@ -73,9 +73,9 @@ VERIFIED_FOR = 2.0  # seconds the HTTP gate trusts its last check of a bearer to
 DESTRUCTIVE_OUTCOMES: dict[str, frozenset[str]] = {
     "released": frozenset({"release_lock"}),
     "revoked": frozenset({"revoke_token"}),
-    "cancelled": frozenset({"cancel_task"}),
+    "cancelled": frozenset({"cancel_approval", "cancel_task"}),
     "deleted": frozenset({"delete_profile"}),
-    "removed": frozenset({"remove_network_rule"}),
+    "removed": frozenset({"remove_approval_policy", "remove_network_rule"}),
     "pruned": frozenset({"prune_tasks"}),
     "disabled": frozenset({"set_guardrail_enabled"}),
     "failed": frozenset({"fail_task"}),
