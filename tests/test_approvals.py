@@ -311,3 +311,21 @@ def test_the_mcp_tool_waits_on_a_connection_of_its_own(committed_db: Database) -
     finally:
         coordinator.end_all()
         connections.close()
+
+
+def test_every_function_that_can_answer_needs_approval_takes_and_names_an_approval(db: psycopg.Connection) -> None:
+    """The class, not the instance: a function registered for needs_approval records a request
+    (approval_id in its result) and accepts the grant back (p_approval)."""
+    functions = db.execute("select unnest(functions) from coord.outcome_registry where code = 'needs_approval'"
+                           ).fetchall()
+    assert sorted(f for (f,) in functions) == ["check_operation", "complete_task"]
+    for (function,) in functions:
+        row = db.execute(
+            "select 'p_approval' = any(p.proargnames), exists (select from pg_attribute a "
+            "  where a.attrelid = t.typrelid and a.attname = 'approval_id' and not a.attisdropped) "
+            "from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_type t on t.oid = p.prorettype "
+            "where n.nspname = 'api' and p.proname = %s", (function,)).fetchall()
+        assert row == [(True, True)], function
+    # The policy gate decides allow or deny only: no rule of it asks for approval.
+    assert db.execute("select count(*) from pg_proc p join pg_namespace n on n.oid = p.pronamespace "
+                      "where n.nspname = 'authz' and p.prosrc ilike '%needs_approval%'").fetchone() == (0,)
