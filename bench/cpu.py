@@ -16,12 +16,15 @@ median over rounds of
 Workloads (one op each):
 
 * insert        one single-row INSERT (autocommit)
-* naive_lease   INSERT ... ON CONFLICT DO NOTHING + DELETE on a plain table: 2 statements
+* naive_lease   INSERT ... ON CONFLICT DO NOTHING + DELETE on a plain table: 2 statements, with
+                psycopg's automatic prepared statements (from the fifth execution), as any
+                application gets them; naive_lease_unprepared the same with prepare_threshold=None
 * secure_floor  the unavoidable work of an authenticated, audited lease pair in plain SQL: per
                 call, look the token up by its SHA-256, write the lease row, write one audit
                 row (jsonb) in one statement: 2 statements
 * api_lock      Client.acquire_lock + Client.release_lock
 * naive_task    INSERT a task, claim it (FOR UPDATE SKIP LOCKED), mark it done: 3 statements
+                (naive_task_unprepared: without prepared statements)
 * api_task      Client.submit_task + claim_task + complete_task
 * api_check     Client.check_operation('git push origin main'): one guardrail check
 
@@ -115,9 +118,13 @@ def sample(w: CpuWorkload, ops: int, warmup: int) -> Sample:
 
 
 def plain(dsn: str, name: str, run: Callable[[psycopg.Connection], None],
-          baselines: tuple[str, ...] = ()) -> CpuWorkload:
+          baselines: tuple[str, ...] = (), *, prepare: bool = True) -> CpuWorkload:
+    """A workload on one autocommit connection; ``prepare=False`` turns psycopg's automatic
+    prepared statements off (they are on by default, from a statement's fifth execution)."""
     def make(stack: ExitStack) -> tuple[psycopg.Connection, Callable[[], None]]:
         conn = stack.enter_context(psycopg.connect(dsn, autocommit=True))
+        if not prepare:
+            conn.prepare_threshold = None
         return conn, lambda: run(conn)
     return CpuWorkload(name, make, baselines)
 
@@ -145,11 +152,12 @@ def naive_task_lifecycle(conn: psycopg.Connection) -> None:
     conn.execute(core.NAIVE_COMPLETE, (claimed[0],))
 
 
-def floor_pair(token: str) -> Callable[[psycopg.Connection], None]:
+def floor_pair(token: str, path: str = "src/cpu.py") -> Callable[[psycopg.Connection], None]:
+    """One secure-floor lease pair (FLOOR_ACQUIRE, FLOOR_RELEASE) for ``token`` on ``path``."""
     def run(conn: psycopg.Connection) -> None:
-        row = conn.execute(FLOOR_ACQUIRE, {"token": token, "path": "src/cpu.py"}).fetchone()
+        row = conn.execute(FLOOR_ACQUIRE, {"token": token, "path": path}).fetchone()
         assert row is not None, "the floor lease was not granted"
-        conn.execute(FLOOR_RELEASE, {"token": token, "path": "src/cpu.py", "fence": row[0]})
+        conn.execute(FLOOR_RELEASE, {"token": token, "path": path, "fence": row[0]})
     return run
 
 
@@ -171,12 +179,55 @@ def api_check(client: Client) -> None:
     assert result.ok, result
 
 
-ORDER = ["insert", "naive_lease", "secure_floor", "api_lock", "naive_task", "api_task", "api_check"]
+ORDER = ["insert", "naive_lease", "naive_lease_unprepared", "secure_floor", "api_lock", "naive_task",
+         "naive_task_unprepared", "api_task", "api_check"]
+
+
+def setup(admin_dsn: str) -> None:
+    """The plain tables of the naive workloads and of the secure floor."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        for statement in [*locks.SETUP, *core.NAIVE_TASKS, *FLOOR_SETUP]:
+            conn.execute(statement)
+
+
+def workloads(dsn: str, admin_dsn: str, token: str) -> dict[str, CpuWorkload]:
+    """Every workload of ORDER; the plain ones run as the superuser, the api ones as ``token``'s agent."""
+    return {
+        "insert": plain(admin_dsn, "insert", lambda c: c.execute("insert into public.bench_rows (v) values ('x')")),
+        "naive_lease": plain(admin_dsn, "naive_lease", naive_lease_pair, ("insert",)),
+        "naive_lease_unprepared": plain(admin_dsn, "naive_lease_unprepared", naive_lease_pair, ("naive_lease",),
+                                        prepare=False),
+        "secure_floor": plain(admin_dsn, "secure_floor", floor_pair(token), ("naive_lease",)),
+        "api_lock": through_client(dsn, token, "api_lock", api_lock_pair,
+                                   ("naive_lease", "naive_lease_unprepared", "secure_floor")),
+        "naive_task": plain(admin_dsn, "naive_task", naive_task_lifecycle, ("insert",)),
+        "naive_task_unprepared": plain(admin_dsn, "naive_task_unprepared", naive_task_lifecycle, ("naive_task",),
+                                       prepare=False),
+        "api_task": through_client(dsn, token, "api_task", api_task_lifecycle, ("naive_task", "naive_task_unprepared")),
+        "api_check": through_client(dsn, token, "api_check", api_check, ("insert",)),
+    }
+
+
+def run(chosen: dict[str, CpuWorkload], names: list[str], rounds: int, ops: int,
+        warmup: int) -> dict[str, list[Sample]]:
+    """``rounds`` samples of each named workload, interleaved, with progress on stderr."""
+    results: dict[str, list[Sample]] = {n: [] for n in names}
+    for r in range(rounds):
+        for n in names:
+            s = sample(chosen[n], ops, warmup)
+            results[n].append(s)
+            print(f"round {r + 1}/{rounds}  {n:<22} {s.server_us:8,.0f} + {s.client_us:6,.0f} us/op", file=sys.stderr)
+    return results
+
+
+def medians(results: dict[str, list[Sample]]) -> dict[str, Sample]:
+    """The median over rounds of each workload's server and client CPU."""
+    return {n: Sample(statistics.median(s.server_us for s in samples), statistics.median(s.client_us for s in samples))
+            for n, samples in results.items()}
 
 
 def render(names: list[str], results: dict[str, list[Sample]], baselines: dict[str, tuple[str, ...]]) -> list[str]:
-    med = {n: Sample(statistics.median(s.server_us for s in results[n]),
-                     statistics.median(s.client_us for s in results[n])) for n in names}
+    med = medians(results)
     spread = {n: (max(s.total_us for s in results[n]) - min(s.total_us for s in results[n])) / med[n].total_us
               for n in names}
     lines = ["| workload | server us/op | client us/op | total us/op | spread over rounds | total vs |",
@@ -203,35 +254,18 @@ def main() -> None:
     with harness.bench_server() as up:
         dsn, admin_dsn = up.dsn, up.admin_dsn
         assert dsn is not None
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            for statement in [*locks.SETUP, *core.NAIVE_TASKS, *FLOOR_SETUP]:
-                conn.execute(statement)
-            if not args.durable:
-                conn.execute("alter system set synchronous_commit = off")
-                conn.execute("select pg_reload_conf()")
+        setup(admin_dsn)
+        if not args.durable:
+            harness.server_settings(admin_dsn, synchronous_commit="off")
         token = locks.agents(admin_dsn, "cpu", 1)[0]
-        workloads = {
-            "insert": plain(admin_dsn, "insert", lambda c: c.execute("insert into public.bench_rows (v) values ('x')")),
-            "naive_lease": plain(admin_dsn, "naive_lease", naive_lease_pair, ("insert",)),
-            "secure_floor": plain(admin_dsn, "secure_floor", floor_pair(token), ("naive_lease",)),
-            "api_lock": through_client(dsn, token, "api_lock", api_lock_pair, ("naive_lease", "secure_floor")),
-            "naive_task": plain(admin_dsn, "naive_task", naive_task_lifecycle, ("insert",)),
-            "api_task": through_client(dsn, token, "api_task", api_task_lifecycle, ("naive_task",)),
-            "api_check": through_client(dsn, token, "api_check", api_check, ("insert",)),
-        }
-        results: dict[str, list[Sample]] = {n: [] for n in names}
-        for r in range(args.rounds):
-            for n in names:
-                s = sample(workloads[n], args.ops, args.warmup)
-                results[n].append(s)
-                print(f"round {r + 1}/{args.rounds}  {n:<13} {s.server_us:8,.0f} + {s.client_us:6,.0f} us/op",
-                      file=sys.stderr)
+        chosen = workloads(dsn, admin_dsn, token)
+        results = run(chosen, names, args.rounds, args.ops, args.warmup)
         load = os.getloadavg()
         facts = " | ".join(harness.header(up, args.rounds, 0).split(" | ")[:4])  # date, machine, Python, server
         print(f"{facts} | {args.rounds} rounds x {args.ops} ops per workload, median of rounds | "
               f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         print()
-        print("\n".join(render(names, results, {n: workloads[n].baselines for n in names})))
+        print("\n".join(render(names, results, {n: chosen[n].baselines for n in names})))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+import psycopg.sql
 
 from coordinator import admin
 from coordinator.server import EmbeddedServer, free_port
@@ -229,6 +230,34 @@ def bench_server() -> Iterator[admin.UpReport]:
     finally:
         EmbeddedServer(server_dir).stop()
         shutil.rmtree(parent, ignore_errors=True)
+
+
+def server_settings(admin_dsn: str, **settings: str | None) -> None:
+    """ALTER SYSTEM SET each setting (RESET for None; values in the setting's base unit, as
+    pg_settings.setting shows them), reload, and wait until a new connection sees every value:
+    the postmaster rereads its configuration asynchronously, and a connection opened before it
+    has would get the old values."""
+    identifier, literal = psycopg.sql.Identifier, psycopg.sql.Literal
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        want = {}
+        for name, value in settings.items():
+            if value is None:
+                conn.execute(psycopg.sql.SQL("alter system reset {}").format(identifier(name)))
+                want[name] = conn.execute("select boot_val from pg_settings where name = %s", (name,)).fetchone()[0]  # type: ignore[index]
+            else:
+                conn.execute(psycopg.sql.SQL("alter system set {} = {}").format(identifier(name), literal(value)))
+                want[name] = value
+        conn.execute("select pg_reload_conf()")
+    deadline = time.monotonic() + 10
+    while True:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            seen = {name: conn.execute("select setting from pg_settings where name = %s", (name,)).fetchone()[0]  # type: ignore[index]
+                    for name in settings}
+        if seen == want:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"server settings not applied after reload: want {want}, see {seen}")
+        time.sleep(0.05)
 
 
 def _cpu_model() -> str:

@@ -2791,82 +2791,6 @@ ALTER FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) OWNER TO coord_o
 COMMENT ON FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) IS 'Whether the tenant''s chain still holds a saved head: ok, or head_missing (the chain ends before it: missing names the positions) or head_mismatch (another link at that position), with expected and found. CO603 malformed, CO604 another tenant''s head.';
 
 
---
--- Name: decide(text, text, jsonb, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
---
-
-CREATE FUNCTION authz.decide(p_action text, p_resource text DEFAULT NULL::text, p_context jsonb DEFAULT '{}'::jsonb, p_within text DEFAULT NULL::text) RETURNS authz.decision
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/gate/0202_decide.sql
-
-
-ALTER FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text) OWNER TO coord_owner;
-
---
--- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text); Type: COMMENT; Schema: authz; Owner: coord_owner
---
-
-COMMENT ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text) IS 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision.';
-
-
---
--- Name: gate(text, text, text, jsonb, jsonb, text, text, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
---
-
-CREATE FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb DEFAULT '{}'::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_event text DEFAULT NULL::text, p_within text DEFAULT NULL::text, p_reason_prefix text DEFAULT NULL::text) RETURNS authz.decision
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/gate/0204_gate.sql
-
-
-ALTER FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text) OWNER TO coord_owner;
-
---
--- Name: FUNCTION gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text); Type: COMMENT; Schema: authz; Owner: coord_owner
---
-
-COMMENT ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text) IS 'The gate of every mutating api function, called before any write: authz.decide(p_action, p_target_id, p_context, p_within), and when it denies, the refusal audited (event p_event or p_action, decision denied, severity warning, p_details). Returns the decision; the caller returns a refusal as its result constructor''s p_refusal (code denied, details.rule).';
-
-
---
--- Name: min_trust(text, boolean); Type: FUNCTION; Schema: authz; Owner: coord_owner
---
-
-CREATE FUNCTION authz.min_trust(p_action text, p_mutating boolean) RETURNS smallint
-    LANGUAGE sql IMMUTABLE STRICT
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/gate/0210_min_trust.sql
-
-
-ALTER FUNCTION authz.min_trust(p_action text, p_mutating boolean) OWNER TO coord_owner;
-
---
--- Name: FUNCTION min_trust(p_action text, p_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
---
-
-COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, 2 other mutations, 4 policy and profile management and deciding approvals.';
-
-
---
--- Name: noted(authz.decision); Type: FUNCTION; Schema: authz; Owner: coord_owner
---
-
-CREATE FUNCTION authz.noted(p_decision authz.decision) RETURNS authz.decision
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/noted/0213_noted.sql
-
-
-ALTER FUNCTION authz.noted(p_decision authz.decision) OWNER TO coord_owner;
-
---
--- Name: FUNCTION noted(p_decision authz.decision); Type: COMMENT; Schema: authz; Owner: coord_owner
---
-
-COMMENT ON FUNCTION authz.noted(p_decision authz.decision) IS 'Returns p_decision after remembering it for the rest of the current statement (authz.statement_decision).';
-
-
 SET default_table_access_method = heap;
 
 --
@@ -2948,6 +2872,82 @@ COMMENT ON COLUMN coord.profiles.network_default IS 'Decision of check_network w
 
 
 --
+-- Name: decide(text, text, jsonb, text, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.decide(p_action text, p_resource text DEFAULT NULL::text, p_context jsonb DEFAULT '{}'::jsonb, p_within text DEFAULT NULL::text, p_profile coord.profiles DEFAULT NULL::coord.profiles) RETURNS authz.decision
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0202_decide.sql
+
+
+ALTER FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles) IS 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null).';
+
+
+--
+-- Name: gate(text, text, text, jsonb, jsonb, text, text, text, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb DEFAULT '{}'::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_event text DEFAULT NULL::text, p_within text DEFAULT NULL::text, p_reason_prefix text DEFAULT NULL::text, p_profile coord.profiles DEFAULT NULL::coord.profiles) RETURNS authz.decision
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0204_gate.sql
+
+
+ALTER FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles) IS 'The gate of every mutating api function, called before any write: authz.decide(p_action, p_target_id, p_context, p_within, p_profile), and when it denies, the refusal audited (event p_event or p_action, decision denied, severity warning, p_details). Returns the decision; the caller returns a refusal as its result constructor''s p_refusal (code denied, details.rule).';
+
+
+--
+-- Name: min_trust(text, boolean); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.min_trust(p_action text, p_mutating boolean) RETURNS smallint
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0210_min_trust.sql
+
+
+ALTER FUNCTION authz.min_trust(p_action text, p_mutating boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION min_trust(p_action text, p_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, 2 other mutations, 4 policy and profile management and deciding approvals.';
+
+
+--
+-- Name: noted(authz.decision); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.noted(p_decision authz.decision) RETURNS authz.decision
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/noted/0213_noted.sql
+
+
+ALTER FUNCTION authz.noted(p_decision authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION noted(p_decision authz.decision); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.noted(p_decision authz.decision) IS 'Returns p_decision after remembering it for the rest of the current statement (authz.statement_decision).';
+
+
+--
 -- Name: object_refusal(text, coord.caller, coord.profiles, smallint, jsonb); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
@@ -3009,7 +3009,7 @@ COMMENT ON FUNCTION authz.require_read(p_action text, p_resource text) IS 'Read 
 --
 
 CREATE FUNCTION authz.scope_granted(p_scopes text[], p_scope text) RETURNS boolean
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/gate/0201_scope_granted.sql
 
@@ -3828,22 +3828,22 @@ COMMENT ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id big
 
 
 --
--- Name: claim_tasks_as(coord.caller, text[], interval, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer) RETURNS SETOF api.claim_result
+CREATE FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles DEFAULT NULL::coord.profiles) RETURNS SETOF api.claim_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/queue/0103_claim_tasks_as.sql
 
 
-ALTER FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer) OWNER TO coord_owner;
+ALTER FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer) IS 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
+COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) IS 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
 
 
 --
@@ -3889,7 +3889,7 @@ COMMENT ON FUNCTION coord.cleanup_session(p_tenant_id uuid, p_session_id uuid, p
 --
 
 CREATE FUNCTION coord.clock_now() RETURNS timestamp with time zone
-    LANGUAGE sql
+    LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/kernel/0021_clock_now.sql
 
@@ -4022,7 +4022,7 @@ COMMENT ON FUNCTION coord.drop_task_leases(p_task_id bigint) IS 'Deletes the lea
 --
 
 CREATE FUNCTION coord.effective_profile(p_me coord.caller) RETURNS coord.profiles
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/profiles/0131_effective_profile.sql
 
@@ -4043,6 +4043,7 @@ COMMENT ON FUNCTION coord.effective_profile(p_me coord.caller) IS 'Profile of th
 CREATE FUNCTION coord.end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone) RETURNS api.lock_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '2s'
     AS $$ … $$;  -- plpgsql/coord/locks/0062_end_or_extend_lease.sql
 
 
@@ -5162,7 +5163,7 @@ COMMENT ON FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) IS 'Th
 --
 
 CREATE FUNCTION coord.lock_key(p_tenant_id uuid, p_repository text, p_node text) RETURNS bigint
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0051_lock_key.sql
 
@@ -5196,22 +5197,22 @@ COMMENT ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text, p
 
 
 --
--- Name: locks_over_limit(coord.caller, text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: locks_over_limit(coord.caller, text, text[], coord.profiles); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) RETURNS jsonb
+CREATE FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[], p_profile coord.profiles DEFAULT NULL::coord.profiles) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/profiles/0133_locks_over_limit.sql
 
 
-ALTER FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) OWNER TO coord_owner;
+ALTER FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[], p_profile coord.profiles) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION locks_over_limit(p_me coord.caller, p_repository text, p_paths text[], p_profile coord.profiles); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) IS 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path of p_repository this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}.';
+COMMENT ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[], p_profile coord.profiles) IS 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path of p_repository this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}. p_profile: the agent''s effective profile if the caller read it already.';
 
 
 --
@@ -5528,7 +5529,7 @@ COMMENT ON FUNCTION coord.operation_hash(p_operation jsonb) IS 'sha256 of the ca
 --
 
 CREATE FUNCTION coord.path_ancestors(p_path text) RETURNS text[]
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/locks/0055_path_ancestors.sql
 
@@ -6347,6 +6348,7 @@ COMMENT ON FUNCTION coord.token_result(p_code text, p_reason text, p_principal_i
 CREATE FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint DEFAULT NULL::bigint) RETURNS api.lock_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '2s'
     AS $$ … $$;  -- plpgsql/coord/locks/0060_try_acquire_lock.sql
 
 
@@ -8605,13 +8607,6 @@ CREATE INDEX locks_task_idx ON coord.locks USING btree (task_id) WHERE (task_id 
 
 
 --
--- Name: locks_tenant_path_idx; Type: INDEX; Schema: coord; Owner: coord_owner
---
-
-CREATE INDEX locks_tenant_path_idx ON coord.locks USING btree (tenant_id, repository, path);
-
-
---
 -- Name: principals_profile_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
@@ -8894,7 +8889,7 @@ CREATE TRIGGER approval_requests_transition BEFORE UPDATE ON coord.approval_requ
 -- Name: locks locks_audit_direct_change; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER locks_audit_direct_change AFTER INSERT OR DELETE OR UPDATE ON coord.locks FOR EACH ROW EXECUTE FUNCTION coord.tg_locks__audit_direct_change();
+CREATE TRIGGER locks_audit_direct_change AFTER INSERT OR DELETE OR UPDATE ON coord.locks FOR EACH ROW WHEN (((CURRENT_USER <> 'coord_owner'::name) AND (current_setting('coord.sweeping'::text, true) IS DISTINCT FROM 'on'::text))) EXECUTE FUNCTION coord.tg_locks__audit_direct_change();
 
 ALTER TABLE coord.locks ENABLE ALWAYS TRIGGER locks_audit_direct_change;
 
@@ -9046,14 +9041,6 @@ ALTER TABLE ONLY coord.alerts
 
 
 --
--- Name: alerts alerts_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
---
-
-ALTER TABLE ONLY coord.alerts
-    ADD CONSTRAINT alerts_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
-
-
---
 -- Name: approval_policies approval_policies_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -9094,14 +9081,6 @@ ALTER TABLE ONLY coord.handoffs
 
 
 --
--- Name: handoffs handoffs_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
---
-
-ALTER TABLE ONLY coord.handoffs
-    ADD CONSTRAINT handoffs_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
-
-
---
 -- Name: handoffs handoffs_to_agent_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -9123,14 +9102,6 @@ ALTER TABLE ONLY coord.locks
 
 ALTER TABLE ONLY coord.locks
     ADD CONSTRAINT locks_session_fkey FOREIGN KEY (tenant_id, session_id) REFERENCES coord.sessions(tenant_id, id) ON DELETE CASCADE;
-
-
---
--- Name: locks locks_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
---
-
-ALTER TABLE ONLY coord.locks
-    ADD CONSTRAINT locks_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
 
 
 --
@@ -9182,14 +9153,6 @@ ALTER TABLE ONLY coord.sessions
 
 
 --
--- Name: sessions sessions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
---
-
-ALTER TABLE ONLY coord.sessions
-    ADD CONSTRAINT sessions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
-
-
---
 -- Name: task_dependencies task_dependencies_parent_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -9214,14 +9177,6 @@ ALTER TABLE ONLY coord.tasks
 
 
 --
--- Name: tasks tasks_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
---
-
-ALTER TABLE ONLY coord.tasks
-    ADD CONSTRAINT tasks_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
-
-
---
 -- Name: tenants tenants_default_profile_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -9235,14 +9190,6 @@ ALTER TABLE ONLY coord.tenants
 
 ALTER TABLE ONLY coord.tokens
     ADD CONSTRAINT tokens_principal_fkey FOREIGN KEY (tenant_id, principal_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
-
-
---
--- Name: tokens tokens_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
---
-
-ALTER TABLE ONLY coord.tokens
-    ADD CONSTRAINT tokens_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
 
 
 --
@@ -10549,17 +10496,17 @@ REVOKE ALL ON FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) FROM PUB
 
 
 --
--- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles) FROM PUBLIC;
 
 
 --
@@ -10866,10 +10813,10 @@ REVOKE ALL ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id 
 
 
 --
--- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) FROM PUBLIC;
 
 
 --
@@ -11376,10 +11323,10 @@ REVOKE ALL ON FUNCTION coord.lock_result(p_code text, p_path text, p_reason text
 
 
 --
--- Name: FUNCTION locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION locks_over_limit(p_me coord.caller, p_repository text, p_paths text[], p_profile coord.profiles); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[], p_profile coord.profiles) FROM PUBLIC;
 
 
 --

@@ -18,6 +18,7 @@ as $$
 declare
   v_me coord.caller := coord.principal();
   v_path text := coord.normalize_path(p_path);
+  v_profile coord.profiles;  -- read once: the gate and max_locks share it
   v_decision authz.decision;
   v_result api.lock_result;
   v_deadline timestamptz;
@@ -35,8 +36,9 @@ begin
   end if;
   perform coord.check_interval(p_wait, 'CO212', 'wait', interval '0', interval '60 seconds');
   perform coord.require_read_committed();
+  v_profile := coord.effective_profile(v_me);
   v_decision := authz.gate('lock.acquire', 'path', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl),
-    jsonb_strip_nulls(jsonb_build_object('mode', p_mode, 'ttl', p_ttl, 'request_reason', p_reason)));
+    jsonb_strip_nulls(jsonb_build_object('mode', p_mode, 'ttl', p_ttl, 'request_reason', p_reason)), p_profile => v_profile);
   if not v_decision.allowed then
     return coord.lock_result(p_path => v_path, p_mode => p_mode, p_refusal => v_decision, p_repository => v_me.repository);
   end if;
@@ -46,7 +48,7 @@ begin
     p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
   end if;
   if v_refusal is null then
-    v_held := coord.locks_over_limit(v_me, v_me.repository, array[v_path]);
+    v_held := coord.locks_over_limit(v_me, v_me.repository, array[v_path], v_profile);
   end if;
   if v_refusal is not null then
     v_result := coord.lock_result('session_ended', v_path, p_repository => v_me.repository, p_reason => v_refusal, p_mode => p_mode);

@@ -12,6 +12,7 @@ set coord.principal_cache = ''
 as $$
 declare
   v_me coord.caller := coord.principal();
+  v_profile coord.profiles;  -- read once: the gate and the claim share it
   v_decision authz.decision;
   v_refusal text;
 begin
@@ -19,8 +20,9 @@ begin
   perform coord.check_duration(p_lease, 'CO406', 'lease');
   perform coord.check_limit(p_limit);
   perform coord.require_read_committed();
+  v_profile := coord.effective_profile(v_me);
   v_decision := authz.gate('task.claim', 'kinds', array_to_string(p_kinds, ','),
-    jsonb_build_object('lease', p_lease, 'kinds', to_jsonb(p_kinds)));
+    jsonb_build_object('lease', p_lease, 'kinds', to_jsonb(p_kinds)), p_profile => v_profile);
   if not v_decision.allowed then
     return next coord.claim_result(p_refusal => v_decision);
     return;
@@ -37,7 +39,7 @@ begin
     p_lease := greatest(p_lease, coord.session_lease_floor(v_me));
   end if;
   -- Claims are audited by the task transitions; a claim that takes nothing by coord.claim_tasks_as.
-  return query select * from coord.claim_tasks_as(v_me, p_kinds, p_lease, p_limit);
+  return query select * from coord.claim_tasks_as(v_me, p_kinds, p_lease, p_limit, v_profile);
 end;
 $$;
 

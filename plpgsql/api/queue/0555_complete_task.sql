@@ -101,16 +101,23 @@ begin
     end if;
   end if;
 
-  perform coord.drop_task_leases(p_task_id);
+  -- A task without leases or dependents (the common case) skips those statements and the
+  -- statement triggers they would fire; an index probe each says so.
+  if exists (select from coord.locks as l where l.task_id = p_task_id) then
+    perform coord.drop_task_leases(p_task_id);
+  end if;
   update coord.tasks
   set state = 'completed', result = coalesce(p_result, '{}'), finished_at = coord.now(), lease_expires_at = null,
       last_event = 'completed'
   where id = p_task_id;
   -- Dependents count down; the last parent to complete makes a dependent ready.
-  update coord.tasks as t set pending_deps = t.pending_deps - 1
-  from coord.task_dependencies as d
-  where d.depends_on_id = p_task_id and t.id = d.task_id and t.state = 'queued';
-  get diagnostics v_unblocked = row_count;
+  v_unblocked := 0;
+  if exists (select from coord.task_dependencies as d where d.depends_on_id = p_task_id) then
+    update coord.tasks as t set pending_deps = t.pending_deps - 1
+    from coord.task_dependencies as d
+    where d.depends_on_id = p_task_id and t.id = d.task_id and t.state = 'queued';
+    get diagnostics v_unblocked = row_count;
+  end if;
   v_result := coord.task_result('completed', p_task_id, p_state => 'completed', p_claim => p_claim,
     p_details => jsonb_build_object('dependents_notified', v_unblocked)
                  || case when jsonb_array_length(v_checks) > 0 then jsonb_build_object('operations', v_checks)

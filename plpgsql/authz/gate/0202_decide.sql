@@ -8,11 +8,14 @@
 -- p_within names the action of the call a further decision belongs to (the leases a claim
 -- takes, the leases a heartbeat extends): that call was counted against calls_per_hour and
 -- noted for its events by its own decision, so this one is neither.
+-- p_profile is the caller's coord.effective_profile when the caller read it already (authz.gate
+-- passes it on); null, it is read here.
 create or replace function authz.decide(
   p_action text,
   p_resource text default null,
   p_context jsonb default '{}',
-  p_within text default null
+  p_within text default null,
+  p_profile coord.profiles default null
 )
 returns authz.decision
 language plpgsql
@@ -59,7 +62,7 @@ begin
       exit rules;
     end if;
 
-    v_profile := coord.effective_profile(v_principal);
+    v_profile := case when p_profile.id is not null then p_profile else coord.effective_profile(v_principal) end;
     v_trust := coalesce(v_profile.trust_level, 0);
     v_needed := authz.min_trust(p_action, v_action.mutating);
     if v_trust < v_needed then
@@ -93,5 +96,5 @@ begin
 end;
 $$;
 
-comment on function authz.decide(text, text, jsonb, text) is 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision.';
-revoke all on function authz.decide(text, text, jsonb, text) from public;
+comment on function authz.decide(text, text, jsonb, text, coord.profiles) is 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null).';
+revoke all on function authz.decide(text, text, jsonb, text, coord.profiles) from public;

@@ -6,6 +6,8 @@
 -- gives every refusal one shape: ok false, code denied, the rule's reason, details.rule.
 -- p_within marks a further decision inside a call the gate already passed (the leases a claim
 -- takes, the claims a heartbeat extends): not counted against calls_per_hour, not noted.
+-- p_profile: the caller's coord.effective_profile when the api function fetched it already (it
+-- passes it on, so one call reads it once); omitted, authz.decide fetches it.
 create or replace function authz.gate(
   p_action text,
   p_target_type text,
@@ -14,7 +16,8 @@ create or replace function authz.gate(
   p_details jsonb default '{}',
   p_event text default null,
   p_within text default null,
-  p_reason_prefix text default null
+  p_reason_prefix text default null,
+  p_profile coord.profiles default null
 )
 returns authz.decision
 language plpgsql
@@ -22,7 +25,7 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_decision authz.decision := authz.decide(p_action, p_target_id, p_context, p_within);
+  v_decision authz.decision := authz.decide(p_action, p_target_id, p_context, p_within, p_profile);
 begin
   if not v_decision.allowed then
     perform audit.record(coalesce(p_event, p_action), 'denied', p_target_type, p_target_id,
@@ -32,5 +35,5 @@ begin
 end;
 $$;
 
-comment on function authz.gate(text, text, text, jsonb, jsonb, text, text, text) is 'The gate of every mutating api function, called before any write: authz.decide(p_action, p_target_id, p_context, p_within), and when it denies, the refusal audited (event p_event or p_action, decision denied, severity warning, p_details). Returns the decision; the caller returns a refusal as its result constructor''s p_refusal (code denied, details.rule).';
-revoke all on function authz.gate(text, text, text, jsonb, jsonb, text, text, text) from public;
+comment on function authz.gate(text, text, text, jsonb, jsonb, text, text, text, coord.profiles) is 'The gate of every mutating api function, called before any write: authz.decide(p_action, p_target_id, p_context, p_within, p_profile), and when it denies, the refusal audited (event p_event or p_action, decision denied, severity warning, p_details). Returns the decision; the caller returns a refusal as its result constructor''s p_refusal (code denied, details.rule).';
+revoke all on function authz.gate(text, text, text, jsonb, jsonb, text, text, text, coord.profiles) from public;

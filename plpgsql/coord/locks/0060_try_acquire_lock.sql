@@ -7,6 +7,8 @@
 -- claimed task belongs to that task alone; anything else overlapping conflicts unless both
 -- are shared. p_task_id marks a lease taken by claiming a task (an own plain lease on the
 -- path is adopted by the task and ends with it). Leases overlap only within one repository.
+-- lock_timeout bounds how long an overlapping request that has not committed can hold us up
+-- (55P03); a SET clause, so the caller's value is back on return whatever happens.
 create or replace function coord.try_acquire_lock(
   p_tenant_id uuid,
   p_holder_id uuid,
@@ -23,6 +25,7 @@ returns api.lock_result
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
+set lock_timeout = '2s'
 as $$
 declare
   v_node text := case when right(p_path, 1) = '/' then left(p_path, -1) else p_path end;
@@ -35,10 +38,7 @@ declare
   v_top jsonb;
   v_fence bigint;
   v_expires_at timestamptz := p_now + p_ttl;
-  v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
 begin
-  -- Bound how long an overlapping request that has not committed can hold us up (55P03).
-  perform pg_catalog.set_config('lock_timeout', '2s', true);
   -- Ancestors shallow to deep, then the node: one global order, so attempts cannot deadlock.
   for i in 1 .. cardinality(v_ancestors) loop
     perform pg_catalog.pg_advisory_xact_lock_shared(coord.lock_key(p_tenant_id, p_repository, left(v_ancestors[i], -1)));
@@ -76,7 +76,6 @@ begin
         'holder_id', v_row.holder_id, 'path', v_row.path, 'mode', v_row.mode, 'expires_at', v_row.expires_at);
     end if;
   end loop;
-  perform pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
 
   if jsonb_array_length(v_conflicts) > 0 then
     -- Name the holders only on this (rare) path; the lease expiring last is the one in the way.

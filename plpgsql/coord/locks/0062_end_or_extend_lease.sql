@@ -1,6 +1,6 @@
 -- Shared tail of release and renew: find the caller's lease (same principal and session) on
 -- the path in the repository by fence and either apply p_new_expiry (renew), delete it (release), or explain
--- why it is gone.
+-- why it is gone. lock_timeout as in coord.try_acquire_lock.
 create or replace function coord.end_or_extend_lease(
   p_tenant_id uuid,
   p_holder_id uuid,
@@ -15,13 +15,12 @@ returns api.lock_result
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
+set lock_timeout = '2s'
 as $$
 declare
   v_lease record;
   v_found boolean;
-  v_lock_timeout text := pg_catalog.current_setting('lock_timeout');
 begin
-  perform pg_catalog.set_config('lock_timeout', '2s', true);  -- as in coord.try_acquire_lock
   select l.id, l.mode, l.fence, l.expires_at, l.task_id
   into v_lease
   from coord.locks as l
@@ -29,7 +28,6 @@ begin
     and l.session_id is not distinct from p_session_id and l.fence = p_fence
   for update;
   v_found := found;  -- PERFORM below would overwrite FOUND
-  perform pg_catalog.set_config('lock_timeout', v_lock_timeout, true);
 
   if not v_found then
     return coord.classify_lost_lease(p_tenant_id, p_repository, p_path, p_fence);

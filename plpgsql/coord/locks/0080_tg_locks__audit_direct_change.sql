@@ -25,7 +25,11 @@ $$;
 comment on function coord.tg_locks__audit_direct_change() is 'Trigger: audits INSERT, UPDATE and DELETE on coord.locks made by anyone but the api functions (e.g. a DBA), with the old and new rows.';
 revoke all on function coord.tg_locks__audit_direct_change() from public;
 
+-- The WHEN clause keeps the api's own writes (every grant and release) from queueing a trigger
+-- event at all; the function checks the same again.
 create or replace trigger locks_audit_direct_change
   after insert or update or delete on coord.locks
-  for each row execute function coord.tg_locks__audit_direct_change();
+  for each row
+  when (current_user <> 'coord_owner' and pg_catalog.current_setting('coord.sweeping', true) is distinct from 'on')
+  execute function coord.tg_locks__audit_direct_change();
 alter table coord.locks enable always trigger locks_audit_direct_change;

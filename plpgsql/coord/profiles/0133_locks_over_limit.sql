@@ -4,15 +4,22 @@
 -- or adopted in place, so it never counts twice) besides the others it holds. Null when that
 -- stays within the limit, else {held: its live leases now, limit, needed: the new leases the
 -- grant would add}. One check at a time per agent, so concurrent acquires and claims cannot
--- overshoot; agents without a limit skip the lock and the count.
-create or replace function coord.locks_over_limit(p_me coord.caller, p_repository text, p_paths text[])
+-- overshoot; agents without a limit skip the lock and the count. p_profile: the agent's
+-- effective profile when the caller read it already (read here when null).
+create or replace function coord.locks_over_limit(
+  p_me coord.caller,
+  p_repository text,
+  p_paths text[],
+  p_profile coord.profiles default null
+)
 returns jsonb
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_limit integer := (coord.effective_profile(p_me)).max_locks;
+  v_limit integer := case when p_profile.id is not null then p_profile.max_locks
+                          else (coord.effective_profile(p_me)).max_locks end;
   v_held integer;
   v_in_place integer;
   v_needed integer;
@@ -35,5 +42,5 @@ begin
 end;
 $$;
 
-comment on function coord.locks_over_limit(coord.caller, text, text[]) is 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path of p_repository this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}.';
-revoke all on function coord.locks_over_limit(coord.caller, text, text[]) from public;
+comment on function coord.locks_over_limit(coord.caller, text, text[], coord.profiles) is 'Null when the agent may take the leases p_paths under its profile''s max_locks (every live lease it holds counts, plain or task-held, in any session; a path of p_repository this session already holds is renewed in place and needs no room), else {held (its live leases now), limit, needed (the new leases the grant would add)}. p_profile: the agent''s effective profile if the caller read it already.';
+revoke all on function coord.locks_over_limit(coord.caller, text, text[], coord.profiles) from public;

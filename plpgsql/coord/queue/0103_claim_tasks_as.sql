@@ -9,12 +9,14 @@
 -- queued, untouched; each claim gets a new fencing claim token and a lease. A claim that takes
 -- nothing is still a decision, and every decision is on record: it is audited as task.claim
 -- with its code (at_limit, denied with the lease decision that refused, or empty), under the
--- decision of the call (the statement's).
+-- decision of the call (the statement's). p_profile: p_me's effective profile when the caller
+-- read it already (read here when null).
 create or replace function coord.claim_tasks_as(
   p_me coord.caller,
   p_kinds text[],
   p_lease interval,
-  p_limit integer
+  p_limit integer,
+  p_profile coord.profiles default null
 )
 returns setof api.claim_result
 language plpgsql
@@ -49,7 +51,7 @@ begin
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
   -- Agents are held to their profile; operators (no profile) have full trust and no limit.
-  v_profile := coord.effective_profile(p_me);
+  v_profile := case when p_profile.id is not null then p_profile else coord.effective_profile(p_me) end;
   v_trust := case when p_me.role = 'agent' then coalesce(v_profile.trust_level, 0) else 4 end;
   v_max := coalesce(v_profile.max_concurrent_tasks, 2147483647);
   p_lease := least(p_lease, v_profile.max_task_duration);
@@ -93,7 +95,7 @@ begin
           jsonb_build_object('mode', 'exclusive', 'ttl', p_lease, 'task_id', v_candidate.id),
           jsonb_build_object('repository', v_candidate.repository, 'paths', v_candidate.lock_paths, 'mode', 'exclusive',
                              'ttl', p_lease, 'task_id', v_candidate.id),
-          p_within => 'task.claim');
+          p_within => 'task.claim', p_profile => v_profile);
         v_leases_allowed := v_lease_decision.allowed;
       end if;
       if not v_leases_allowed then
@@ -101,7 +103,7 @@ begin
         v_skipped_round := v_skipped_round + 1;
         continue;
       end if;
-      v_limit := coord.locks_over_limit(p_me, v_candidate.repository, v_candidate.lock_paths);
+      v_limit := coord.locks_over_limit(p_me, v_candidate.repository, v_candidate.lock_paths, v_profile);
       if v_limit is not null then
         v_over := v_over || v_candidate.id;
         v_over_limit := coalesce(v_over_limit, v_limit);
@@ -189,5 +191,5 @@ begin
 end;
 $$;
 
-comment on function coord.claim_tasks_as(coord.caller, text[], interval, integer) is 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
-revoke all on function coord.claim_tasks_as(coord.caller, text[], interval, integer) from public;
+comment on function coord.claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles) is 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
+revoke all on function coord.claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles) from public;

@@ -1,0 +1,168 @@
+"""The hot paths (acquire, release, submit, claim, complete) do their work once: the profile is read
+once per call, no SQL-language helper with a SET clause (planned on every call) runs on them, the
+api's own lease writes queue no audit trigger event, and coord.locks carries no index or foreign
+key that another one already provides. Counted with track_functions in the test's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+import pytest
+
+from tests.conftest import make_principal
+
+
+def _calls(db: psycopg.Connection) -> dict[str, int]:
+    rows = db.execute("select schemaname || '.' || funcname, calls from pg_stat_xact_user_functions").fetchall()
+    return {name: int(calls) for name, calls in rows}
+
+
+def _counted(db: psycopg.Connection, call: Callable[[], object]) -> dict[str, int]:
+    """Function calls (PL/pgSQL and SQL, not inlined) made by call()."""
+    before = _calls(db)
+    call()
+    after = _calls(db)
+    return {name: n - before.get(name, 0) for name, n in after.items() if n - before.get(name, 0) > 0}
+
+
+@pytest.fixture
+def counting(db: psycopg.Connection) -> psycopg.Connection:
+    db.execute("set local track_functions = 'all'")
+    return db
+
+
+def _hot_calls(db: psycopg.Connection, agent_factory, *, with_leases: bool) -> dict[str, dict[str, int]]:
+    _, alice = agent_factory()
+    out: dict[str, dict[str, int]] = {}
+    granted = None
+
+    def acquire() -> None:
+        nonlocal granted
+        granted = alice.acquire_lock("src/pkg/app.py", ttl="1 minute")
+        assert granted.ok, granted
+
+    out["acquire_lock"] = _counted(db, acquire)
+    out["release_lock"] = _counted(db, lambda: alice.release_lock("src/pkg/app.py", granted.fence))
+    locks = ["src/pkg/task.py"] if with_leases else []
+    out["submit_task"] = _counted(db, lambda: alice.submit_task("build", payload={}, locks=locks))
+    claimed = None
+
+    def claim() -> None:
+        nonlocal claimed
+        claimed = alice.claim_task(["build"], lease="5 minutes")
+        assert claimed.code == "claimed", claimed
+
+    out["claim_task"] = _counted(db, claim)
+    out["complete_task"] = _counted(db, lambda: alice.complete_task(claimed.task_id, claimed.claim))
+    return out
+
+
+@pytest.mark.parametrize("with_leases", [False, True], ids=["plain", "declared_leases"])
+def test_each_hot_path_call_reads_the_profile_once(counting: psycopg.Connection, agent_factory,
+                                                   with_leases: bool) -> None:
+    for call, counts in _hot_calls(counting, agent_factory, with_leases=with_leases).items():
+        assert counts.get("coord.effective_profile") == 1, (call, counts)
+
+
+# One query each over a table: PostgreSQL 18 keeps such a SQL function's plan across calls, and
+# there it costs 7 us against 8-9 us as PL/pgSQL (measured in a loop of 20,000 calls).
+PLAN_CACHED_SQL = {"coord.task_channel", "coord.fleet_channel"}
+
+
+def test_no_sql_helper_with_a_set_clause_runs_on_a_hot_path(counting: psycopg.Connection, agent_factory) -> None:
+    # Every function pins search_path, so a SQL-language function is never inlined, and one whose
+    # body is an expression is planned on every call (coord.path_ancestors: 50 us, 8 us as
+    # PL/pgSQL). Hot paths call PL/pgSQL helpers, which keep their plans per session.
+    per_call = _hot_calls(counting, agent_factory, with_leases=True)
+    sql_functions = {row[0] for row in counting.execute(
+        "select n.nspname || '.' || p.proname from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace "
+        "join pg_language as l on l.oid = p.prolang where l.lanname = 'sql' and p.proconfig is not null")}
+    found = {call: sorted(set(counts) & sql_functions - PLAN_CACHED_SQL) for call, counts in per_call.items()}
+    assert found == {call: [] for call in per_call}
+
+
+def test_the_api_writes_no_lock_trigger_event_and_a_direct_write_still_audits(
+        counting: psycopg.Connection, agent_factory) -> None:
+    per_call = _hot_calls(counting, agent_factory, with_leases=True)
+    fired = {call: counts.get("coord.tg_locks__audit_direct_change", 0) for call, counts in per_call.items()}
+    assert fired == {call: 0 for call in per_call}
+
+    agent = make_principal(counting)
+    counting.execute("insert into coord.locks (tenant_id, path, mode, holder_id, fence, acquired_at, expires_at) "
+                     "values (%s, 'by/hand.py', 'exclusive', %s, nextval('coord.lock_fence_seq'), now(), "
+                     "now() + interval '1 minute')", (agent.tenant_id, agent.principal_id))
+    row = counting.execute("select count(*) from audit.events where action = 'lock.direct_change' "
+                           "and target_id = 'by/hand.py'").fetchone()
+    assert row is not None and row[0] == 1
+
+
+def test_lease_lookups_bound_lock_waits_by_a_set_clause(db: psycopg.Connection) -> None:
+    # A SET clause restores the caller's lock_timeout on every exit, error or not, for the price
+    # of one assignment (set_config twice and current_setting cost three function calls).
+    rows = db.execute("select p.proname, p.proconfig from pg_proc as p where p.pronamespace = 'coord'::regnamespace "
+                      "and p.proname in ('try_acquire_lock', 'end_or_extend_lease')").fetchall()
+    assert {name: "lock_timeout=2s" in (config or []) for name, config in rows} == {
+        "try_acquire_lock": True, "end_or_extend_lease": True}
+    db.execute("set local lock_timeout = '7s'")
+    agent = make_principal(db)
+    db.execute("select coord.try_acquire_lock(%s, %s, null, 'default', 'a.py', 'exclusive', interval '1 minute', "
+               "null, now())", (agent.tenant_id, agent.principal_id))
+    row = db.execute("show lock_timeout").fetchone()
+    assert row is not None and row[0] == "7s"
+
+
+def test_no_index_of_the_lease_and_audit_tables_is_a_prefix_of_another(db: psycopg.Connection) -> None:
+    # An index whose columns lead another index of the same table (same predicate) serves no
+    # lookup the longer one does not, and every insert pays for both.
+    rows = db.execute("""
+        select a.indexrelid::regclass::text, b.indexrelid::regclass::text
+        from pg_index as a
+        join pg_index as b on b.indrelid = a.indrelid and b.indexrelid <> a.indexrelid
+        where a.indrelid in ('coord.locks'::regclass, 'audit.events'::regclass, 'coord.tasks'::regclass)
+          and not a.indisunique
+          and a.indnkeyatts <= b.indnkeyatts
+          and (a.indkey::int2[])[0:a.indnkeyatts - 1] = (b.indkey::int2[])[0:a.indnkeyatts - 1]
+          and pg_get_expr(a.indpred, a.indrelid) is not distinct from pg_get_expr(b.indpred, b.indrelid)
+          and a.indexprs is null and b.indexprs is null""").fetchall()
+    assert rows == []
+
+
+def test_no_foreign_key_to_tenants_that_another_key_implies(db: psycopg.Connection) -> None:
+    # A row that names a principal (or an alert rule) by (tenant_id, x), x never null, cannot
+    # outlive its tenant, which cascades to what it names: a key of its own to coord.tenants adds
+    # only a KEY SHARE lock on the tenant's row, shared by all its agents, to every insert.
+    rows = db.execute("""
+        select t.conrelid::regclass::text, t.conname, o.conname
+        from pg_constraint as t
+        join pg_constraint as o on o.conrelid = t.conrelid and o.contype = 'f' and o.conname <> t.conname
+        where t.contype = 'f' and t.confrelid = 'coord.tenants'::regclass
+          and o.conkey[1] = t.conkey[1] and cardinality(o.conkey) = 2 and o.confdeltype = 'c'
+          and (select a.attnotnull from pg_attribute as a where a.attrelid = o.conrelid and a.attnum = o.conkey[2])
+          and exists (select from pg_constraint as r where r.conrelid = o.confrelid and r.contype = 'f'
+                        and r.confrelid = 'coord.tenants'::regclass and r.confdeltype = 'c')""").fetchall()
+    assert rows == []
+
+
+def test_deleting_a_tenant_still_removes_its_leases_tasks_and_tokens(db: psycopg.Connection) -> None:
+    agent = make_principal(db, tenant="gone")
+    db.execute("select coord.try_acquire_lock(%s, %s, null, 'default', 'a.py', 'exclusive', interval '1 minute', "
+               "null, now())", (agent.tenant_id, agent.principal_id))
+    db.execute("insert into coord.tasks (tenant_id, kind, submitted_by, submitted_at, run_after) "
+               "values (%s, 'build', %s, now(), now())", (agent.tenant_id, agent.principal_id))
+    db.execute("set local coord.sweeping = 'on'")
+    db.execute("delete from coord.tenants where id = %s", (agent.tenant_id,))
+    row = db.execute("select (select count(*) from coord.locks where tenant_id = %(t)s), "
+                     "(select count(*) from coord.tasks where tenant_id = %(t)s), "
+                     "(select count(*) from coord.tokens where tenant_id = %(t)s)", {"t": agent.tenant_id}).fetchone()
+    assert row == (0, 0, 0)
+
+
+def test_completing_a_plain_task_runs_no_statement_for_leases_or_dependents(
+        counting: psycopg.Connection, agent_factory) -> None:
+    # Each statement on coord.locks or coord.tasks fires the fleet trigger, rows or not.
+    per_call = _hot_calls(counting, agent_factory, with_leases=False)
+    assert per_call["complete_task"].get("coord.tg_fleet__changed") == 1
+    assert "coord.drop_task_leases" not in per_call["complete_task"]
+    with_leases = _hot_calls(counting, agent_factory, with_leases=True)
+    assert with_leases["complete_task"].get("coord.drop_task_leases") == 1
