@@ -51,7 +51,14 @@ from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 from . import adapt, sql
-from .client import Client, FunctionSignature, check_argument_types, load_signatures, to_json_value
+from .client import (
+    Client,
+    FunctionSignature,
+    check_argument_types,
+    load_signatures,
+    to_json_value,
+    wait_for_approval,
+)
 from .errors import CoordError, from_psycopg, registered
 from .workspace import resolve_path
 
@@ -471,8 +478,8 @@ class Coordinator:
         try:
             adapt.install(conn)
             client = Client(connection=conn, token=session.token, session_id=session.session_id)
-            result = client.wait_for_approval(arguments.get("p_approval_id"), arguments["p_timeout"],
-                                              max_wait=APPROVAL_WAIT_MAX)
+            result = wait_for_approval(client, arguments.get("p_approval_id"), arguments["p_timeout"],
+                                       APPROVAL_WAIT_MAX)
         finally:
             conn.close()
         return result.to_dict()
