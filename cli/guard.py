@@ -26,10 +26,14 @@ def guard() -> None:
 @guard.command("check")
 @click.argument("kind", type=click.Choice(OPERATION_KINDS))
 @click.argument("text")
+@click.option("--approval", type=int, help="Use this approved request (coord approvals) for the check, once.")
 @client_command
-def guard_check(invocation: Invocation, client: Client, kind: str, text: str) -> None:
-    """May you run TEXT (a shell command, SQL, or a path you will write)? Exit 1 unless allowed."""
-    decision = client.check_operation(kind, text)
+def guard_check(invocation: Invocation, client: Client, kind: str, text: str, approval: int | None) -> None:
+    """May you run TEXT (a shell command, SQL, or a path you will write)? Exit 1 unless allowed.
+
+    needs_approval records an approval request (approval_id); once it is approved, repeat the
+    check with --approval ID to be allowed once."""
+    decision = client.check_operation(kind, text, approval)
     if invocation.as_json:
         invocation.json(decision)
         if not decision.ok:
@@ -39,7 +43,7 @@ def guard_check(invocation: Invocation, client: Client, kind: str, text: str) ->
             "normalized": escape(decision.normalized or ""),
             "rules": [f"{m['name']} ({m['severity']}, {m['category']}, {m['mode']}"
                       + (", overridden" if m["overridden"] else "") + ")" for m in decision.matches],
-            "violation_id": decision.violation_id}
+            "violation_id": decision.violation_id, "approval_id": decision.approval_id}
     show_result(show, False)
 
 

@@ -315,6 +315,8 @@ class ClaudeCodeHook:
         rules = ", ".join(f"{m['name']} ({m['severity']}, {m['category']})" for m in decision.matches or [])
         reason = f"coord guardrail {rules or decision.code}: {decision.reason}"
         if decision.code == "needs_approval":
+            if decision.approval_id is not None:  # an approver may grant it: coord approvals approve ID
+                reason += f" (approval request {decision.approval_id})"
             return permission("ask", reason)
         return permission("deny", reason)
 

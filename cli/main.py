@@ -1,15 +1,30 @@
 """coord: the operator's command line. It parses, calls ``coordinator``, renders, and maps
 error codes to exit codes. Tables for people, ``--json`` for machines.
 
-One module per area (server, principals, locks, tasks, audit, alerts, guard, profiles,
-network, catalog); what they share is in ``context`` (connection options, the click context
+One module per area (server, principals, locks, tasks, audit, alerts, approvals, guard,
+profiles, network, catalog); what they share is in ``context`` (connection options, the click context
 object, errors) and ``render`` (tables and JSON)."""
 
 from __future__ import annotations
 
 import click
 
-from . import alerts, audit, catalog, guard, hooks, locks, mcp, network, principals, profiles, server, session, tasks
+from . import (
+    alerts,
+    approvals,
+    audit,
+    catalog,
+    guard,
+    hooks,
+    locks,
+    mcp,
+    network,
+    principals,
+    profiles,
+    server,
+    session,
+    tasks,
+)
 from . import watch as watch_view
 
 
@@ -23,7 +38,7 @@ def main() -> None:
     """
 
 
-for area in (server, principals, catalog, locks, tasks, audit, alerts, guard, profiles, network):
+for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network):
     for command in area.COMMANDS:
         main.add_command(command)
 for area in (session, hooks, mcp, watch_view):

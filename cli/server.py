@@ -150,7 +150,8 @@ def migrate(invocation: Invocation) -> None:
 @with_invocation
 def maintain(invocation: Invocation, every: float | None, limit: int) -> None:
     """Eager rescue for every tenant: end sessions that missed their heartbeat (releasing their
-    leases, requeueing their claims), requeue or bury expired claims, remove expired leases.
+    leases, requeueing their claims), requeue or bury expired claims, remove expired leases,
+    expire approval requests and unused approvals past their expiry (approvals_expired).
     Claims and lock requests also do this lazily; run this (or pg_cron, docs/operations.md) so a
     dead agent's work is reclaimable within session ttl + the interval. Each pass also seals
     finished audit events into each tenant's hash chain (audit_sealed), when due creates the

@@ -44,9 +44,12 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
     ("queue", "Queue", ["kind", "state", "count", "ready", "oldest_ready_age_seconds"]),
     ("dead_tasks", "Dead tasks", ["task_id", "kind", "attempts", "finished_at", "last_error"]),
     ("alerts", "Open alerts", ["alert_id", "severity", "rule", "actor_name", "event_count", "last_event_at"]),
+    ("approvals", "Pending approvals", ["approval_id", "requester", "kind", "target", "rules", "created_at",
+                                        "expires_at"]),
 ]
 # Which field of a section's rows names an agent or a task kind, for the filters.
-AGENT_FIELD = {"agents": "name", "leases": "holder", "claims": "agent", "alerts": "actor_name"}
+AGENT_FIELD = {"agents": "name", "leases": "holder", "claims": "agent", "alerts": "actor_name",
+               "approvals": "requester"}
 KIND_FIELD = {"claims": "kind", "queue": "kind", "dead_tasks": "kind"}
 
 
@@ -72,7 +75,8 @@ def render(status: dict[str, Any], agent: str | None = None, kind: str | None = 
     header = Text.assemble(
         ("fleet ", "bold"), (str(status.get("tenant")), "bold cyan"), f"  at {cell(status.get('at'))}  ",
         f"leases {counts.get('leases', 0)}  claims {counts.get('claims', 0)}  ",
-        f"dead {counts.get('dead_tasks', 0)}  open alerts {counts.get('open_alerts', 0)}")
+        f"dead {counts.get('dead_tasks', 0)}  open alerts {counts.get('open_alerts', 0)}  "
+        f"pending approvals {counts.get('pending_approvals', 0)}")
     if agent is not None or kind is not None:
         header.append(f"  filter: agent={agent or '*'} kind={kind or '*'}", style="yellow")
     parts: list[RenderableType] = [header]

@@ -397,7 +397,7 @@ def sweep_all(admin_dsn: str, limit: int = 1000) -> dict[str, dict[str, int]]:
             counts: dict[str, dict[str, int]] = {}
             for tenant_id, name in tenants:
                 with conn.transaction():
-                    row = conn.execute(sql.SWEEP_TENANT, (tenant_id, limit)).fetchone()
+                    row = conn.execute(sql.SWEEP_TENANT, {"tenant": tenant_id, "limit": limit}).fetchone()
                 assert row is not None
                 counts[name] = row[0]
             return counts

@@ -16,6 +16,9 @@ from .results import (
     AgentPresence,
     Alert,
     AlertRule,
+    Approval,
+    ApprovalPolicy,
+    ApprovalResult,
     ArchiveRow,
     AuditEvent,
     ClaimResult,
@@ -94,6 +97,21 @@ class Api:
         return self._one("add_alert_rule", Result, name=name, action_pattern=action_pattern, decisions=decisions,
                          threshold=threshold, within=within, severity=severity, description=description)
 
+    def add_approval_policy(self, name: str, scopes: Sequence[str], kinds: Sequence[str] | None = None,
+                            rules: Sequence[str] | None = None, min_trust: int | None = None,
+                            path_prefix: str | None = None, description: str | None = None) -> Result:
+        """Operators: adds an auto-approval policy. A pending approval request is approved by it (audited as the
+        policy's approval, and used by the asking call at once) only when p_scopes covers every scope the
+        request needs (guardrail:<category> for each guardrail rule that asked); a policy without scopes
+        approves nothing. p_kinds (operation kinds: command, sql, path, task.complete; null any) must hold the
+        request's kind, p_rules (null any) every rule that asked, the requester's trust must reach p_min_trust
+        (0-4), and p_path_prefix (optional) limits it to path operations under that prefix (dir/ or an exact
+        path). Code added (details.policy_id); denied when the policy gate refuses (details.rule). Errors:
+        CO468 invalid field, CO470 name exists, CO241 list shape.
+        """
+        return self._one("add_approval_policy", Result, name=name, scopes=scopes, kinds=kinds, rules=rules,
+                         min_trust=min_trust, path_prefix=path_prefix, description=description)
+
     def add_guardrail(self, name: str, category: str, applies_to: str, severity: str, pattern: str | None = None,
                       mode: str | None = None, description: str | None = None, override_trust: int | None = None,
                       actions: Sequence[str] | None = None, targets: Sequence[str] | None = None) -> Result:
@@ -140,6 +158,18 @@ class Api:
         """
         return self._one("apply_team", Result, team=team, dry_run=dry_run)
 
+    def approve_request(self, approval_id: int, reason: str,
+                        valid_for: timedelta | str | None = None) -> ApprovalResult:
+        """Operators, and agents whose profile has trust 4: approve the pending approval request p_approval_id
+        with p_reason (1-1000 characters). The requester then repeats its call once with p_approval => the id,
+        before the grant expires (p_valid_for, 1 minute to 24 hours, default 1 hour). Code approved;
+        self_approval when the request is yours (or of a principal you act for), not_pending when it is
+        decided, used, cancelled or expired (also a lost race with another approver); denied when the policy
+        refuses (details.rule). Every answer is audited (approval.approve). Errors: CO464 unknown request,
+        CO466 reason, CO467 valid_for, CO213.
+        """
+        return self._one("approve_request", ApprovalResult, approval_id=approval_id, reason=reason, valid_for=valid_for)
+
     def assert_lease(self, path: str, fence: int) -> LockResult:
         """Fencing at the resource: call it at the last moment before acting on p_path (e.g. inside the commit
         path) to check you still hold the lease granted with p_fence (in your repository). ok with code held,
@@ -185,6 +215,15 @@ class Api:
         """
         return self._one("begin_request", PrincipalInfo, function=function, headers=headers, read_only=read_only)
 
+    def cancel_approval(self, approval_id: int, reason: str | None = None) -> ApprovalResult:
+        """The requester withdraws its pending approval request p_approval_id (p_reason optional, at most 1000
+        characters). Code cancelled; not_requester when the request is another principal's (approvers deny
+        instead), not_pending when it is decided, used or expired (or a racing decision won); denied when the
+        policy refuses (details.rule). Audited (approval.cancel). Errors: CO464 unknown request, CO466 reason,
+        CO213.
+        """
+        return self._one("cancel_approval", ApprovalResult, approval_id=approval_id, reason=reason)
+
     def cancel_task(self, task_id: int) -> TaskResult:
         """Cancels a queued or claimed task (a claimant's later complete/fail gets stale_claim) and,
         transitively, the queued tasks depending on it: code cancelled with details.dependents_cancelled.
@@ -217,18 +256,23 @@ class Api:
         """
         return self._one("check_network", NetworkDecision, domain=domain)
 
-    def check_operation(self, kind: str, text: str) -> GuardrailDecision:
+    def check_operation(self, kind: str, text: str, approval: int | None = None) -> GuardrailDecision:
         """May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or
         delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers,
         substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and
         literals; paths collapsed) and matched against your tenant's enabled guardrail rules. Code allowed
         (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which
         is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical
-        rules are never overridden. A refusal of the policy is denied (details.rule). Every check is audited;
-        blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or
-        longer than 10000 characters.
+        rules are never overridden and blocked operations are never approved. needs_approval records an
+        approval request (approval_id; the same pending one while you repeat the call): once an approver
+        (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with
+        p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is
+        approval_used, one for another operation, agent or repository approval_mismatch, one not approved
+        (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied
+        (details.rule). Every check is audited; blocks, approvals needed and overrides are kept as violations.
+        Errors: CO471 kind, CO472 empty or longer than 10000 characters.
         """
-        return self._one("check_operation", GuardrailDecision, kind=kind, text=text)
+        return self._one("check_operation", GuardrailDecision, kind=kind, text=text, approval=approval)
 
     def claim_task(self, kinds: Sequence[str], lease: timedelta | str | None = None) -> ClaimResult:
         """Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id,
@@ -255,19 +299,24 @@ class Api:
         """
         return self._rows("claim_tasks", ClaimResult, kinds=kinds, lease=lease, limit=limit)
 
-    def complete_task(self, task_id: int, claim: int, result: Any = None) -> TaskResult:
+    def complete_task(self, task_id: int, claim: int, result: Any = None, approval: int | None = None) -> TaskResult:
         """Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB)
         is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or
         expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the
         rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings
         or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the
-        agent's trust (each check audited, violations kept): if any is blocked or needs approval the result is
-        blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. A
-        refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472,
-        CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB,
-        CO242 result nested over 32 levels, CO213.
+        agent's trust (each check audited, violations kept): if any is blocked the result is blocked with
+        details.operations, nothing is completed and the task stays claimed; blocked operations are never
+        approved. If any needs approval (and none is blocked) the result is needs_approval and an approval
+        request for this completion (the task and its declared operations) is recorded (approval_id; the
+        pending one while you repeat the call): once approved, the same completion with p_approval =>
+        approval_id completes the task, once; a used grant is approval_used, one for another completion or
+        agent approval_mismatch, one not approved approval_not_granted (the task stays claimed). A refusal of
+        the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this
+        claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result
+        nested over 32 levels, CO213.
         """
-        return self._one("complete_task", TaskResult, task_id=task_id, claim=claim, result=result)
+        return self._one("complete_task", TaskResult, task_id=task_id, claim=claim, result=result, approval=approval)
 
     def complete_tasks(self, tasks: Any) -> list[TaskResult]:
         """Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim":
@@ -279,10 +328,12 @@ class Api:
         expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused
         (details.refused lists the refused task ids and codes). One policy decision per task (the call counts
         once against calls_per_hour); refusals are audited as task.complete, completions by the task state
-        machine. Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421
-        malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410
-        unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed
-        operations, CO213.
+        machine. A needs_approval row carries the approval_id of a request for that completion: once approved,
+        complete that task with complete_task(p_approval => approval_id) (a batch never spends a grant, since
+        another item could refuse the batch). Use it with claim_tasks to finish a batch of short tasks in one
+        round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result
+        over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task,
+        CO477/CO471/CO472 malformed operations, CO213.
         """
         return self._rows("complete_tasks", TaskResult, tasks=tasks)
 
@@ -315,6 +366,16 @@ class Api:
         profile.
         """
         return self._one("delete_profile", ProfileResult, name=name)
+
+    def deny_request(self, approval_id: int, reason: str) -> ApprovalResult:
+        """Operators, and agents whose profile has trust 4: deny the pending approval request p_approval_id with
+        p_reason (1-1000 characters); the requester's call stays refused. Code rejected (the request is
+        denied); self_approval when the request is yours (or of a principal you act for), not_pending when it
+        is decided, used, cancelled or expired (also a lost race with another approver); a refusal of the
+        policy is code denied with details.rule. Every answer is audited (approval.deny). Errors: CO464
+        unknown request, CO466 reason, CO213.
+        """
+        return self._one("deny_request", ApprovalResult, approval_id=approval_id, reason=reason)
 
     def discover_agents(self, capability: str | None = None, presence: str | None = None) -> list[AgentPresence]:
         """Sessions of your tenant (live, and those ended within the last hour), optionally with a capability and
@@ -351,17 +412,25 @@ class Api:
     def fleet_status(self, limit: int | None = None) -> Any:
         """Operators and auditors: your tenant's fleet in one jsonb document (what coord watch shows). Keys:
         tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant's leases, tasks,
-        sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled),
-        leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline,
-        last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder,
-        session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id,
-        attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count,
-        ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}]
-        newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at,
-        last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete.
-        Read-only. Errors: CO224 limit, PT403.
+        sessions, alerts or approval requests sends the tenant id, never data; read this again then), counts
+        {agents (enabled), leases, claims, dead_tasks, open_alerts, pending_approvals}, agents [{name, kind,
+        role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository,
+        path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id,
+        kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state
+        queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind,
+        attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity,
+        actor_name, event_count, raised_at, last_event_at}] newest first, approvals (pending, unexpired)
+        [{approval_id, requester, kind, target, rules, created_at, expires_at}] oldest first. Lists hold at
+        most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.
         """
         return self._value("fleet_status", limit=limit)
+
+    def get_approval(self, approval_id: int) -> Approval:
+        """One approval request: the operation (canonical form and its sha256), requester, target, the rules that
+        asked, the scopes a policy must cover, state, expiry and the decision. Yours; operators, auditors and
+        trust-4 agents see all of the tenant. Read-only. Errors: CO464 unknown request, PT403.
+        """
+        return self._one("get_approval", Approval, approval_id=approval_id)
 
     def get_task(self, task_id: int) -> Task:
         """One task of your tenant with its state, claim, dependencies and result. Read-only. Errors: CO410
@@ -396,6 +465,18 @@ class Api:
         """
         return self._rows("list_alerts", Alert, state=state, severity=severity, rule=rule, actor=actor, limit=limit,
                           before_id=before_id)
+
+    def list_approval_policies(self) -> list[ApprovalPolicy]:
+        """The auto-approval policies of your tenant by name. Read-only. Errors: PT403."""
+        return self._rows("list_approval_policies", ApprovalPolicy)
+
+    def list_approvals(self, state: str | None = None, limit: int | None = None,
+                       before_id: int | None = None) -> list[Approval]:
+        """Approval requests of your tenant, newest first: p_state pending (default), approved, denied, expired,
+        cancelled, used, or null for all; agents see their own, operators, auditors and trust-4 agents all.
+        p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: CO456 state, CO224 limit, PT403.
+        """
+        return self._rows("list_approvals", Approval, state=state, limit=limit, before_id=before_id)
 
     def list_archives(self) -> list[ArchiveRow]:
         """Operators and auditors: the archived months of your tenant (newest first): file and content sha256,
@@ -468,7 +549,8 @@ class Api:
     def maintain(self) -> Result:
         """Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing
         their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and
-        removes expired leases, up to 1000 of each, seals finished audit events into the tenant's hash chain
+        removes expired leases, expires approval requests and unused approvals past their expiry
+        (approvals_expired), up to 1000 of each, seals finished audit events into the tenant's hash chain
         (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles,
         its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when
         the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.
@@ -559,6 +641,13 @@ class Api:
         CO241 not a flat list, CO201-CO206 bad path, CO213, CO216 fence.
         """
         return self._rows("release_locks", LockResult, paths=paths, fences=fences)
+
+    def remove_approval_policy(self, name: str) -> Result:
+        """Operators: removes the auto-approval policy p_name; requests it approved keep their history
+        (get_approval names no policy then). Code removed; denied when the policy gate refuses (details.rule).
+        Errors: CO468 name, CO469 unknown policy.
+        """
+        return self._one("remove_approval_policy", Result, name=name)
 
     def remove_network_rule(self, rule_id: int) -> Result:
         """Operators and trust-4 agents (never rules that apply to themselves: their own, their profile's, or
@@ -688,6 +777,18 @@ class Api:
         a head of another tenant. Every verification is audited as audit.verify.
         """
         return self._one("verify_audit", Result, seal=seal, head=head)
+
+    def wait_for_approval(self, approval_id: int, timeout: timedelta | str | None = None) -> ApprovalResult:
+        """The state of approval request p_approval_id now (yours; operators, auditors and trust-4 agents see
+        all): code approval_pending (waiting for an approver), approval_granted (approved and unused: repeat
+        your call with p_approval => the id before expires_at) or approval_closed (state denied, expired,
+        cancelled or used), with details.channel: LISTEN on it before calling, and each transition of the
+        request is announced there (payload: the new state). The database answers at once; the client
+        (Client.wait_for_approval, coord approvals wait, the MCP tool) waits on the channel up to p_timeout (0
+        to 15 minutes, coord.approval_settings.wait_max) and asks again. Read-only. Errors: CO464 unknown
+        request, CO467 timeout, PT403.
+        """
+        return self._one("wait_for_approval", ApprovalResult, approval_id=approval_id, timeout=timeout)
 
     def watch_fleet(self) -> Result:
         """Operators and auditors: hold the watch of your tenant's fleet on this connection until it closes, so

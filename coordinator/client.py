@@ -51,7 +51,7 @@ from .api import Api
 from .config import Settings
 from .errors import from_psycopg, json_too_deep, registered
 from .outcomes import Outcome
-from .results import ClaimResult, PrincipalInfo, SessionResult
+from .results import ApprovalResult, ClaimResult, PrincipalInfo, SessionResult
 
 T = TypeVar("T")
 TOKEN_HEADER = "x-coord-token"
@@ -484,3 +484,42 @@ class Client(Api):
             if not conn.closed:
                 conn.execute(pgsql.SQL("UNLISTEN {}").format(channel))
         return result
+
+    def wait_for_approval(self, approval_id: int, timeout: float | timedelta | str | None = None) -> ApprovalResult:
+        """api.wait_for_approval, waiting up to ``timeout`` (seconds or an interval; the database
+        bounds it) for approval request ``approval_id`` to leave pending, without polling.
+
+        LISTENs on the request's channel (every transition of the request is announced there)
+        and asks again when a notification arrives; the state is always the database's answer.
+        Needs an autocommit connection.
+        """
+        return wait_for_approval(self, approval_id, timeout)
+
+
+def wait_for_approval(client: Client, approval_id: int, timeout: float | timedelta | str | None,
+                      max_wait: float | None = None) -> ApprovalResult:
+    """Client.wait_for_approval, waiting at most ``max_wait`` seconds whatever ``timeout`` says
+    (the MCP server's bound on one tool call)."""
+    wait = timeout if isinstance(timeout, timedelta | str) or timeout is None else timedelta(seconds=timeout)
+    result = Api.wait_for_approval(client, approval_id, wait)  # checks the bounds, names the channel
+    seconds = float(result.details.get("timeout_seconds") or 0)  # the database read the interval
+    if max_wait is not None:
+        seconds = min(seconds, max_wait)
+    if result.code != Outcome.APPROVAL_PENDING or seconds <= 0:
+        return result
+    deadline = time.monotonic() + seconds
+    conn = client.connection
+    channel = pgsql.Identifier(result.details["channel"])
+    try:
+        conn.execute(pgsql.SQL("LISTEN {}").format(channel))
+        result = Api.wait_for_approval(client, approval_id, wait)  # a decision may have come before LISTEN
+        while result.code == Outcome.APPROVAL_PENDING and (remaining := deadline - time.monotonic()) > 0:
+            for _ in conn.notifies(timeout=remaining, stop_after=1):
+                break
+            result = Api.wait_for_approval(client, approval_id, wait)
+    except psycopg.Error as exc:
+        raise from_psycopg(exc) from None
+    finally:
+        if not conn.closed:
+            conn.execute(pgsql.SQL("UNLISTEN {}").format(channel))
+    return result

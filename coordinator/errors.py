@@ -196,6 +196,15 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO461", "profile_name_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO462", "profile_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO463", "profile_setting_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    # approvals
+    ("CO456", "approval_filter_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO464", "approval_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO465", "approval_transition_illegal", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO466", "approval_reason_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO467", "approval_timing_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO468", "approval_policy_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO469", "approval_policy_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO470", "approval_policy_exists", "coord", 400, EXIT_DATAERR, Conflict),
 
     # alerts and audit queries
     ("CO491", "action_pattern_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),

@@ -51,10 +51,18 @@ import psycopg
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 from . import adapt, outcomes, sql
-from .client import Client, FunctionSignature, check_argument_types, load_signatures, to_json_value
+from .client import (
+    Client,
+    FunctionSignature,
+    check_argument_types,
+    load_signatures,
+    to_json_value,
+    wait_for_approval,
+)
 from .errors import CoordError, from_psycopg, registered
 from .workspace import resolve_path
 
@@ -64,6 +72,9 @@ SERVER_NAME = "agent-coordinator"
 AGENT_TYPE = "mcp"
 DEFAULT_TTL = timedelta(seconds=60)
 IDLE_TIMEOUT = 30 * 60.0  # an HTTP connection unused this long is ended (seconds)
+# A wait_for_approval tool call waits this long at most (seconds; the database allows 15 minutes),
+# on a connection of its own so that the session's heartbeats and other calls go on meanwhile.
+APPROVAL_WAIT_MAX = 300.0
 VERIFIED_FOR = 2.0  # seconds the HTTP gate trusts its last check of a bearer token (tool calls check anew)
 
 # --- JSON Schema from PostgreSQL types -------------------------------------------------------------
@@ -460,9 +471,31 @@ class Coordinator:
         known = {k: v for k, v in arguments.items() if k in spec.signature.arg_names}  # unknown: 42883 below
         check_argument_types(spec.signature, known, text_forms=False)
         arguments = self.repository_paths(arguments)
+        if name == "wait_for_approval" and arguments.get("p_timeout"):
+            return [self.wait_for_approval(session, arguments)]
         with self.connections.borrow() as conn:
             client = self.connections.client(conn, session.token, session.session_id)
             return client.call(name, arguments)
+
+    def wait_for_approval(self, session: CoordSession, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The tool wait_for_approval with a timeout: waits (LISTEN/NOTIFY, Client.wait_for_approval)
+        up to p_timeout, at most APPROVAL_WAIT_MAX seconds, on a connection of its own."""
+        unknown = set(arguments) - {"p_approval_id", "p_timeout"}
+        if unknown:
+            raise registered("42883", f"wait_for_approval has no argument {sorted(unknown)[0]}")
+        try:
+            conn = psycopg.connect(make_conninfo(self.connections.dsn, application_name="coord-mcp-wait"),
+                                   autocommit=True)
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+        try:
+            adapt.install(conn)
+            client = Client(connection=conn, token=session.token, session_id=session.session_id)
+            result = wait_for_approval(client, arguments.get("p_approval_id"), arguments["p_timeout"],
+                                       APPROVAL_WAIT_MAX)
+        finally:
+            conn.close()
+        return result.to_dict()
 
     def repository_paths(self, arguments: dict[str, Any]) -> dict[str, Any]:
         """Path arguments, absolute or relative to the repository root (as the tool descriptions

@@ -44,6 +44,9 @@ class Outcome(StrEnum):
     COMPLETED = "completed"
     BLOCKED = "blocked"
     NEEDS_APPROVAL = "needs_approval"
+    APPROVAL_USED = "approval_used"
+    APPROVAL_MISMATCH = "approval_mismatch"
+    APPROVAL_NOT_GRANTED = "approval_not_granted"
     REQUEUED = "requeued"
     DEAD = "dead"
     FAILED = "failed"
@@ -76,6 +79,14 @@ class Outcome(StrEnum):
     ALREADY_RESOLVED = "already_resolved"
     EXISTS = "exists"
     CHANGED = "changed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SELF_APPROVAL = "self_approval"
+    NOT_PENDING = "not_pending"
+    NOT_REQUESTER = "not_requester"
+    APPROVAL_PENDING = "approval_pending"
+    APPROVAL_GRANTED = "approval_granted"
+    APPROVAL_CLOSED = "approval_closed"
     WATCHING = "watching"
     WATCHED_ELSEWHERE = "watched_elsewhere"
 
@@ -114,6 +125,9 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.COMPLETED: OutcomeCode(True, False),
     Outcome.BLOCKED: OutcomeCode(False, False),
     Outcome.NEEDS_APPROVAL: OutcomeCode(False, False),
+    Outcome.APPROVAL_USED: OutcomeCode(False, False),
+    Outcome.APPROVAL_MISMATCH: OutcomeCode(False, False),
+    Outcome.APPROVAL_NOT_GRANTED: OutcomeCode(False, False),
     Outcome.REQUEUED: OutcomeCode(True, False),
     Outcome.DEAD: OutcomeCode(True, False),
     Outcome.FAILED: OutcomeCode(True, False),
@@ -146,6 +160,14 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.ALREADY_RESOLVED: OutcomeCode(False, False),
     Outcome.EXISTS: OutcomeCode(False, False),
     Outcome.CHANGED: OutcomeCode(True, False),
+    Outcome.APPROVED: OutcomeCode(True, False),
+    Outcome.REJECTED: OutcomeCode(True, False),
+    Outcome.SELF_APPROVAL: OutcomeCode(False, False),
+    Outcome.NOT_PENDING: OutcomeCode(False, False),
+    Outcome.NOT_REQUESTER: OutcomeCode(False, False),
+    Outcome.APPROVAL_PENDING: OutcomeCode(False, True),
+    Outcome.APPROVAL_GRANTED: OutcomeCode(True, False),
+    Outcome.APPROVAL_CLOSED: OutcomeCode(False, False),
     Outcome.WATCHING: OutcomeCode(True, False),
     Outcome.WATCHED_ELSEWHERE: OutcomeCode(False, True),
 }
@@ -157,9 +179,9 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
 DESTRUCTIVE: dict[Outcome, frozenset[str]] = {
     Outcome.RELEASED: frozenset({"release_lock", "release_locks"}),
     Outcome.REVOKED: frozenset({"revoke_token"}),
-    Outcome.CANCELLED: frozenset({"cancel_task"}),
+    Outcome.CANCELLED: frozenset({"cancel_approval", "cancel_task"}),
     Outcome.DELETED: frozenset({"delete_profile"}),
-    Outcome.REMOVED: frozenset({"remove_network_rule"}),
+    Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_network_rule"}),
     Outcome.PRUNED: frozenset({"prune_tasks"}),
     Outcome.DISABLED: frozenset({"set_guardrail_enabled"}),
     Outcome.FAILED: frozenset({"fail_task"}),

@@ -75,6 +75,66 @@ class AlertRule(_Row):
 
 
 @dataclass(frozen=True)
+class Approval(_Row):
+    """An approval request as list_approvals and get_approval show it: the operation (canonical, operation_hash
+    its sha256 in hex), requester, target, the rules that asked and the scopes a policy must cover, state and
+    who decided (decided_by, or the policy).
+    """
+
+    approval_id: int | None
+    state: str | None
+    requester: str | None
+    session_id: UUID | None
+    kind: str | None
+    operation: Any
+    operation_hash: str | None
+    target_type: str | None
+    target_id: str | None
+    rules: list[str] | None
+    scopes: list[str] | None
+    trust: int | None
+    context: Any
+    created_at: datetime | None
+    expires_at: datetime | None
+    decided_at: datetime | None
+    decided_by: str | None
+    policy: str | None
+    decision_reason: str | None
+    used_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy(_Row):
+    """An auto-approval policy of the tenant (list_approval_policies)."""
+
+    policy_id: int | None
+    name: str | None
+    kinds: list[str] | None
+    rules: list[str] | None
+    min_trust: int | None
+    path_prefix: str | None
+    scopes: list[str] | None
+    description: str | None
+    created_by: str | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ApprovalResult(_Row):
+    """Outcome of approve_request, deny_request, cancel_approval and wait_for_approval: ok and code always, the
+    request and its state after the call.
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    approval_id: int | None
+    state: str | None
+    expires_at: datetime | None
+    details: Any
+
+
+@dataclass(frozen=True)
 class ArchiveRow(_Row):
     """A row of api.list_archives."""
 
@@ -149,6 +209,7 @@ class GuardrailDecision(_Row):
     trust: int | None
     violation_id: int | None
     details: Any
+    approval_id: int | None
 
 
 @dataclass(frozen=True)
@@ -473,6 +534,7 @@ class TaskResult(_Row):
     attempt: int | None
     run_after: datetime | None
     details: Any
+    approval_id: int | None
 
 
 @dataclass(frozen=True)

@@ -350,9 +350,10 @@ order by t.name
 MIGRATION_STATUS = "select count(*) as applied, max(version) as latest from coord.schema_migrations"
 
 # Eager sweep of every tenant (coord maintain): ends dead sessions, rescues expired claims,
-# removes expired leases; one transaction per tenant.
+# removes expired leases, expires approval requests and unused grants; one transaction per tenant.
 TENANT_IDS = "select id, name from coord.tenants order by name"
-SWEEP_TENANT = "select coord.sweep(%s, %s, true)"
+SWEEP_TENANT = ("select coord.sweep(%(tenant)s, %(limit)s, true)"
+                " || jsonb_build_object('approvals_expired', coord.expire_approvals(%(tenant)s, %(limit)s))")
 
 # --- audit chain and retention (admin path, superuser connection) -----------------------------
 

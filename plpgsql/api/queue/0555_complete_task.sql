@@ -1,4 +1,5 @@
-create or replace function api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb default '{}')
+create or replace function api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb default '{}',
+                                             p_approval bigint default null)
 returns api.task_result
 language plpgsql
 volatile
@@ -12,7 +13,7 @@ declare
   v_result api.task_result;
   v_unblocked integer;
   v_ops jsonb;
-  v_checks jsonb := '[]';
+  v_checked jsonb := '{"checks": []}';
 begin
   perform coord.check_claim(p_task_id, p_claim);
   perform coord.check_json(p_result, 'result', 65536);
@@ -30,25 +31,28 @@ begin
     return v_result;
   end if;
 
-  -- Guardrails on the operations the agent declares it ran: anything blocked (or needing
-  -- approval) at the agent's trust refuses the completion, and the task stays claimed.
+  -- Guardrails on the operations the agent declares it ran: anything blocked (or needing an
+  -- approval not passed) at the agent's trust refuses the completion, and the task stays claimed.
   if jsonb_array_length(v_ops) > 0 then
-    v_checks := coord.check_completion_operations(v_me, p_task_id, v_ops, v_decision);
-    v_result := coord.operations_refusal(p_task_id, p_claim, v_checks, v_decision);
+    v_checked := coord.check_completion_operations(v_me, p_task_id, p_claim, v_ops, p_approval, v_decision);
+    v_result := coord.operations_refusal(p_task_id, p_claim, v_checked, v_decision);
     if v_result.code is not null then
       return v_result;
     end if;
   end if;
 
   v_unblocked := coord.finish_completion(p_task_id, p_result);
-  return coord.task_result('completed', p_task_id, p_state => 'completed', p_claim => p_claim,
+  v_result := coord.task_result('completed', p_task_id, p_state => 'completed', p_claim => p_claim,
     p_details => jsonb_build_object('dependents_notified', v_unblocked)
-                 || case when jsonb_array_length(v_checks) > 0 then jsonb_build_object('operations', v_checks)
-                         else '{}' end);
+                 || case when jsonb_array_length(v_checked -> 'checks') > 0
+                         then jsonb_build_object('operations', v_checked -> 'checks') else '{}' end
+                 || jsonb_strip_nulls(jsonb_build_object('approval_id', v_checked #> '{grant,approval_id}')));
+  v_result.approval_id := (v_checked #>> '{grant,approval_id}')::bigint;
+  return v_result;
 end;
 $$;
 
-comment on function api.complete_task(bigint, bigint, jsonb) is
-'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked or needs approval the result is blocked / needs_approval with details.operations, nothing is completed and the task stays claimed. A refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
-revoke all on function api.complete_task(bigint, bigint, jsonb) from public;
-grant execute on function api.complete_task(bigint, bigint, jsonb) to coord_agent, coord_operator;
+comment on function api.complete_task(bigint, bigint, jsonb, bigint) is
+'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked the result is blocked with details.operations, nothing is completed and the task stays claimed; blocked operations are never approved. If any needs approval (and none is blocked) the result is needs_approval and an approval request for this completion (the task and its declared operations) is recorded (approval_id; the pending one while you repeat the call): once approved, the same completion with p_approval => approval_id completes the task, once; a used grant is approval_used, one for another completion or agent approval_mismatch, one not approved approval_not_granted (the task stays claimed). A refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
+revoke all on function api.complete_task(bigint, bigint, jsonb, bigint) from public;
+grant execute on function api.complete_task(bigint, bigint, jsonb, bigint) to coord_agent, coord_operator;

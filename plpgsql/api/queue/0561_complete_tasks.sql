@@ -51,7 +51,7 @@ begin
     perform coord.check_claim(v_ids[i], v_claims[i]);
     perform coord.check_json(v_payloads[i], 'result', 65536);
     v_ops[i] := coord.guard_operations(v_payloads[i]);
-    v_checks[i] := '[]';
+    v_checks[i] := '{"checks": []}';
   end loop;
   if (select count(distinct t) from unnest(v_ids) as t) < v_count then
     perform coord.fail('CO421', format('task %s appears twice', (
@@ -86,7 +86,9 @@ begin
           v_decisions[v_pos], 'warning');
         v_stop := true;
       elsif jsonb_array_length(v_ops[v_pos]) > 0 then
-        v_checks[v_pos] := coord.check_completion_operations(v_me, v_ids[v_pos], v_ops[v_pos], v_decisions[v_pos]);
+        -- No grant is spent here (p_approval null): a batch refused for another item would burn it.
+        v_checks[v_pos] := coord.check_completion_operations(v_me, v_ids[v_pos], v_claims[v_pos], v_ops[v_pos],
+                                                             null, v_decisions[v_pos]);
         v_results[v_pos] := coord.operations_refusal(v_ids[v_pos], v_claims[v_pos], v_checks[v_pos], v_decisions[v_pos]);
         v_stop := v_stop or v_results[v_pos].code is not null;
       end if;
@@ -106,8 +108,10 @@ begin
       v_results[v_pos] := coord.task_result('completed', v_ids[v_pos], p_state => 'completed',
         p_claim => v_claims[v_pos],
         p_details => jsonb_build_object('dependents_notified', v_unblocked)
-                     || case when jsonb_array_length(v_checks[v_pos]) > 0
-                             then jsonb_build_object('operations', v_checks[v_pos]) else '{}' end);
+                     || case when jsonb_array_length(v_checks[v_pos] -> 'checks') > 0
+                             then jsonb_build_object('operations', v_checks[v_pos] -> 'checks') else '{}' end
+                     || jsonb_strip_nulls(jsonb_build_object('approval_id', v_checks[v_pos] #> '{grant,approval_id}')));
+      v_results[v_pos].approval_id := (v_checks[v_pos] #>> '{grant,approval_id}')::bigint;
     end loop;
   end if;
 
@@ -131,6 +135,6 @@ end;
 $$;
 
 comment on function api.complete_tasks(jsonb) is
-'Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim": claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on the operations each result declares, is checked before anything is completed: when all pass, every row is completed; when any is refused (stale_claim, expired, session_ended, blocked, needs_approval, denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused (details.refused lists the refused task ids and codes). One policy decision per task (the call counts once against calls_per_hour); refusals are audited as task.complete, completions by the task state machine. Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed operations, CO213.';
+'Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim": claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on the operations each result declares, is checked before anything is completed: when all pass, every row is completed; when any is refused (stale_claim, expired, session_ended, blocked, needs_approval, denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused (details.refused lists the refused task ids and codes). One policy decision per task (the call counts once against calls_per_hour); refusals are audited as task.complete, completions by the task state machine. A needs_approval row carries the approval_id of a request for that completion: once approved, complete that task with complete_task(p_approval => approval_id) (a batch never spends a grant, since another item could refuse the batch). Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed operations, CO213.';
 revoke all on function api.complete_tasks(jsonb) from public;
 grant execute on function api.complete_tasks(jsonb) to coord_agent, coord_operator;

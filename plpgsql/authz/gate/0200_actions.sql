@@ -50,7 +50,13 @@ from (values
   -- the fleet at a glance
   ('lock.list_all',    'locks:read',       array['operator', 'auditor'],           false, 'list every live lease of the tenant'),
   ('fleet.read',       'fleet:read',       array['operator', 'auditor'],           false, 'see the fleet: agents, leases, claims, queue depth, dead tasks, open alerts'),
-  ('fleet.watch',      'fleet:read',       array['operator', 'auditor'],           true,  'hold the watch of the fleet, so that its changes are announced')
+  ('fleet.watch',      'fleet:read',       array['operator', 'auditor'],           true,  'hold the watch of the fleet, so that its changes are announced'),
+  -- approvals
+  ('approval.read',    'approvals:read',   array['agent', 'operator', 'auditor'],  false, 'see approval requests and wait for them (agents: their own; trust 4: all)'),
+  ('approval.decide',  'approvals:write',  array['agent', 'operator'],             true,  'approve or deny an approval request (agents: trust 4, never a request of their own)'),
+  ('approval.cancel',  'approvals:write',  array['agent', 'operator'],             true,  'withdraw your own pending approval request'),
+  ('approval.policy',  'approvals:admin',  array['operator'],                      true,  'add or remove auto-approval policies'),
+  ('approval.policy_read', 'approvals:read', array['agent', 'operator', 'auditor'], false, 'list the auto-approval policies')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

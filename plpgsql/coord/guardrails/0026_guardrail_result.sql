@@ -23,7 +23,7 @@ declare
   v_head api.result := coord.result(p_code, p_reason, p_details, p_ok, p_refusal);
 begin
   return row(v_head.ok, v_head.code, v_head.reason, p_kind, p_normalized, p_matches, p_overridden, p_trust, p_violation_id,
-             v_head.details)::api.guardrail_decision;
+             v_head.details, null)::api.guardrail_decision;  -- approval_id: set by check_operation
 end;
 $$;
 

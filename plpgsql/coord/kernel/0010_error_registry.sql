@@ -72,6 +72,15 @@ from (values
   ('CO461', 'profile_name_invalid',     'coord', 400, 65, 'invalid profile name', 'profile names are 1-63 lower-case letters, digits and . _ -'),
   ('CO462', 'profile_unknown',          'coord', 400, 66, 'unknown profile', 'list profiles with coord profile list'),
   ('CO463', 'profile_setting_invalid',  'coord', 400, 65, 'invalid profile setting', 'see coord profile create --help for the settings and their ranges; null clears a limit'),
+  -- approvals
+  ('CO456', 'approval_filter_invalid',  'coord', 400, 65, 'unknown approval state', 'states are pending, approved, denied, expired, cancelled, used (or null for all)'),
+  ('CO464', 'approval_unknown',         'coord', 400, 66, 'unknown approval request', 'list requests with coord approvals list; agents see only their own'),
+  ('CO465', 'approval_transition_illegal', 'coord', 400, 65, 'illegal approval state transition', 'requests move pending -> approved/denied/expired/cancelled and approved -> used/expired; denied, expired, cancelled and used are final'),
+  ('CO466', 'approval_reason_invalid',  'coord', 400, 65, 'a reason of 1-1000 characters is required', 'say why, e.g. --reason "deploy window agreed"'),
+  ('CO467', 'approval_timing_invalid',  'coord', 400, 65, 'an approval lifetime or wait is out of range', 'valid_for is 1 minute to 24 hours; a wait is 0 seconds to 15 minutes (coord.approval_settings)'),
+  ('CO468', 'approval_policy_invalid',  'coord', 400, 65, 'invalid auto-approval policy', 'name: 1-63 of a-z 0-9 . _ -; scopes like guardrail:deployment (at most 100); kinds command, sql, path, task.complete; rules: guardrail rule names; min_trust 0-4; path_prefix relative, without . or .. segments; description at most 1000 characters'),
+  ('CO469', 'approval_policy_unknown',  'coord', 400, 66, 'unknown auto-approval policy', 'list policies with coord approvals policy list'),
+  ('CO470', 'approval_policy_exists',   'coord', 400, 65, 'an auto-approval policy with this name exists', 'choose another name, or remove the old policy first'),
   -- alerts and audit queries
   ('CO491', 'action_pattern_invalid',   'coord', 400, 65, 'invalid action pattern', 'lower-case letters, _ and . with * for any run of characters, e.g. guardrail.* or * (at most 100 characters)'),
   ('CO492', 'alert_rule_invalid',       'coord', 400, 65, 'invalid alert rule', 'a name of 1-63 lower-case letters, digits and . _ -; decisions from denied, blocked, needs_approval, refused; threshold 1-10000; within 1 second to 7 days; severity notice, warning or critical'),

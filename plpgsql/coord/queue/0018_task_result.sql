@@ -20,7 +20,8 @@ as $$
 declare
   v_head api.result := coord.result(p_code, p_reason, p_details, p_ok, p_refusal);
 begin
-  return row(v_head.ok, v_head.code, v_head.reason, p_task_id, p_state, p_claim, p_attempt, p_run_after, v_head.details)::api.task_result;
+  return row(v_head.ok, v_head.code, v_head.reason, p_task_id, p_state, p_claim, p_attempt, p_run_after, v_head.details,
+             null)::api.task_result;  -- approval_id: set by the calls that record or use an approval
 end;
 $$;
 
