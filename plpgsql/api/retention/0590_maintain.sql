@@ -17,6 +17,8 @@ begin
     return coord.result(p_refusal => v_decision);
   end if;
   v_counts := coord.sweep(v_me.tenant_id, 1000, true);
+  -- Memories past their ttl or their tier's retention.
+  v_counts := v_counts || coord.sweep_memories(v_me.tenant_id, 1000);
   -- Seal the tenant's finished audit events into its hash chain (0 when another sealer is at it).
   v_counts := v_counts || jsonb_build_object('audit_sealed', audit.seal(v_me.tenant_id));
   -- Logins whose role defaults drifted (audited once each, critical: the login-drift alert).
@@ -27,6 +29,6 @@ end;
 $$;
 
 comment on function api.maintain() is
-'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, up to 1000 of each, seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
+'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, up to 1000 of each, deletes memories past their ttl or their tier''s retention (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
 revoke all on function api.maintain() from public;
 grant execute on function api.maintain() to coord_operator;

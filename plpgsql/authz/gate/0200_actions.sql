@@ -50,7 +50,12 @@ from (values
   -- the fleet at a glance
   ('lock.list_all',    'locks:read',       array['operator', 'auditor'],           false, 'list every live lease of the tenant'),
   ('fleet.read',       'fleet:read',       array['operator', 'auditor'],           false, 'see the fleet: agents, leases, claims, queue depth, dead tasks, open alerts'),
-  ('fleet.watch',      'fleet:read',       array['operator', 'auditor'],           true,  'hold the watch of the fleet, so that its changes are announced')
+  ('fleet.watch',      'fleet:read',       array['operator', 'auditor'],           true,  'hold the watch of the fleet, so that its changes are announced'),
+  -- agents' memory and the start of a session
+  ('memory.remember',  'memory:write',     array['agent', 'operator'],             true,  'remember something (or reinforce the same memory)'),
+  ('memory.forget',    'memory:write',     array['agent', 'operator'],             true,  'forget a memory (agents: their own; operators: any of the tenant)'),
+  ('memory.read',      'memory:read',      array['agent', 'operator', 'auditor'],  false, 'recall and list the memories you may see'),
+  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

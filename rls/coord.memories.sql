@@ -1,0 +1,12 @@
+alter table coord.memories enable row level security;
+alter table coord.memories force row level security;
+
+-- The tenant wall. Who in the tenant sees which memory (private, team, tenant) is decided by
+-- coord.memory_visible in the functions that read them.
+drop policy if exists memories_own_tenant on coord.memories;
+create policy memories_own_tenant on coord.memories
+  for all to coord_owner
+  using (tenant_id = (select coord.current_tenant_id()))
+  with check (tenant_id = (select coord.current_tenant_id()));
+
+revoke all on coord.memories from public, coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;
