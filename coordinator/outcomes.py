@@ -77,6 +77,11 @@ class Outcome(StrEnum):
     CHANGED = "changed"
     WATCHING = "watching"
     WATCHED_ELSEWHERE = "watched_elsewhere"
+    # agents' memory
+    REMEMBERED = "remembered"
+    REINFORCED = "reinforced"
+    FORGOTTEN = "forgotten"
+    NOT_AUTHOR = "not_author"
 
 
 @dataclass(frozen=True)
@@ -146,4 +151,8 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.CHANGED: OutcomeCode(True, False),
     Outcome.WATCHING: OutcomeCode(True, False),
     Outcome.WATCHED_ELSEWHERE: OutcomeCode(False, True),
+    Outcome.REMEMBERED: OutcomeCode(True, False),
+    Outcome.REINFORCED: OutcomeCode(True, False),
+    Outcome.FORGOTTEN: OutcomeCode(True, False),
+    Outcome.NOT_AUTHOR: OutcomeCode(False, False),
 }
