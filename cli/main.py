@@ -2,7 +2,7 @@
 error codes to exit codes. Tables for people, ``--json`` for machines.
 
 One module per area (server, principals, locks, tasks, audit, alerts, guard, profiles,
-network, catalog); what they share is in ``context`` (connection options, the click context
+network, catalog, memory); what they share is in ``context`` (connection options, the click context
 object, errors) and ``render`` (tables and JSON)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from . import alerts, audit, catalog, guard, hooks, locks, mcp, network, principals, profiles, server, session, tasks
+from . import memory as memory_commands
 from . import watch as watch_view
 
 
@@ -26,7 +27,7 @@ def main() -> None:
 for area in (server, principals, catalog, locks, tasks, audit, alerts, guard, profiles, network):
     for command in area.COMMANDS:
         main.add_command(command)
-for area in (session, hooks, mcp, watch_view):
+for area in (session, memory_commands, hooks, mcp, watch_view):
     for command in area.COMMANDS:
         main.add_command(command)
 
