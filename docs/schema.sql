@@ -5182,6 +5182,7 @@ COMMENT ON FUNCTION coord.profile_view(p_profile coord.profiles) IS 'The api.pro
 CREATE FUNCTION coord.rank_memories(p_me coord.caller, p_query text, p_embedding real[], p_tiers text[], p_tags text[], p_limit integer) RETURNS TABLE(memory_id bigint, tier text, visibility text, author text, content text, tags text[], importance real, metadata jsonb, seen_count integer, created_at timestamp with time zone, last_seen_at timestamp with time zone, expires_at timestamp with time zone, score double precision, relevance double precision, text_rank double precision, trigram double precision, vector_similarity double precision, recency double precision, ranking text, note text)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_custom_plan'
     AS $$ … $$;  -- plpgsql/coord/memory/0246_rank_memories.sql
 
 
@@ -7096,7 +7097,7 @@ CREATE TABLE coord.memories (
     created_at timestamp with time zone NOT NULL,
     last_seen_at timestamp with time zone NOT NULL,
     expires_at timestamp with time zone,
-    search tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, content)) STORED,
+    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, content) || to_tsvector('simple'::regconfig, regexp_replace(regexp_replace(content, '([[:lower:]])([[:upper:]])'::text, '\1 \2'::text, 'g'::text), '[/._:-]+'::text, ' '::text, 'g'::text)))) STORED,
     embedding vector.vector(384),
     CONSTRAINT memories_content_check CHECK (((char_length(content) >= 1) AND (char_length(content) <= 10000))),
     CONSTRAINT memories_importance_check CHECK (((importance >= (0)::double precision) AND (importance <= (1)::double precision))),
@@ -8170,13 +8171,6 @@ CREATE INDEX memories_tenant_id_idx ON coord.memories USING btree (tenant_id, re
 --
 
 CREATE INDEX memories_tier_seen_idx ON coord.memories USING btree (tenant_id, tier, last_seen_at);
-
-
---
--- Name: memories_trgm_idx; Type: INDEX; Schema: coord; Owner: coord_owner
---
-
-CREATE INDEX memories_trgm_idx ON coord.memories USING gin (content trgm.gin_trgm_ops);
 
 
 --

@@ -2,7 +2,8 @@
 -- Agents' memory: what an agent (or its team, or its tenant) remembers across sessions, in four
 -- tiers (coord.memory_tiers), recalled by text relevance, recency and importance, and by
 -- embedding similarity where pgvector is installed.
--- Superuser because of the extensions. pg_trgm ships with every PostgreSQL build (contrib);
+-- Superuser because of the extensions. pg_trgm (word similarity, part of every recall score)
+-- ships with every PostgreSQL build (contrib);
 -- pgvector is optional: where the server lacks it (Debian's PostgreSQL 15 without
 -- postgresql-15-pgvector) the embedding column and its index are not created and recall ranks
 -- by text only, saying so in its rows (api.recall). Each extension lives in a schema of its
@@ -40,7 +41,12 @@ create table coord.memories (
   created_at timestamptz not null,
   last_seen_at timestamptz not null,
   expires_at timestamptz,
-  search tsvector generated always as (to_tsvector('english'::regconfig, content)) stored,
+  -- English words, plus the parts of identifiers and paths (claimTask, claim_task and
+  -- src/claim/task.py all give claim and task), so a query naming one finds the others.
+  search tsvector generated always as (
+    to_tsvector('english'::regconfig, content)
+    || to_tsvector('simple'::regconfig, regexp_replace(regexp_replace(content, '([[:lower:]])([[:upper:]])', '\1 \2', 'g'),
+                                                       '[/._:-]+', ' ', 'g'))) stored,
   constraint memories_author_fkey foreign key (tenant_id, author_id)
     references coord.principals (tenant_id, id) on delete cascade,
   constraint memories_team_fkey foreign key (tenant_id, team_id)
@@ -66,7 +72,6 @@ create index memories_dedup_idx on coord.memories (tenant_id, author_id, content
 create index memories_expires_idx on coord.memories (tenant_id, expires_at) where expires_at is not null;
 create index memories_tier_seen_idx on coord.memories (tenant_id, tier, last_seen_at);
 create index memories_search_idx on coord.memories using gin (search);
-create index memories_trgm_idx on coord.memories using gin (content trgm.gin_trgm_ops);
 create index memories_tags_idx on coord.memories using gin (tags);
 
 -- pgvector where the server has it: a fixed 384 dimensions (small sentence-embedding models;

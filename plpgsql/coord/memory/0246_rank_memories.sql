@@ -1,16 +1,21 @@
 -- Recall: the memories p_me may see in its repository, ranked. Candidates come from the
--- indexes (full text, trigram, and the HNSW index of embeddings when a vector is given; the
--- most recently remembered when neither query nor vector is), at most 200 from each; each
--- candidate is then scored:
---   relevance  query only: 0.6 text_rank + 0.4 trigram; vector only: vector_similarity;
---              both: 0.5 text + 0.5 vector; neither: 1
+-- indexes, a bounded number from each, so a recall costs about the same at a million memories:
+-- the 100 latest memories with all the query's words and the 100 latest with any of them (full
+-- text; the latest, not the best ranked, because ranking every match of a frequent word would
+-- read them all), the 50 latest with all the parts of one of the query's identifiers or paths
+-- (claimTask finds claim_task; src/app.py finds src/app.py/), the 100 nearest embeddings
+-- (HNSW) when a vector is given, or the 200 most recently remembered when neither query nor
+-- vector is. Each candidate is then scored once (parts is materialized: word_similarity is the
+-- costly part, tens of microseconds a row):
+--   relevance  query only: 0.3 text_rank + 0.7 trigram; vector only: vector_similarity;
+--              both: 0.7 text + 0.3 vector; neither: 1
 --   text_rank  ts_rank_cd of the content against the query's words (any of them), capped at 1
 --   trigram    pg_trgm word_similarity of the query within the content (identifiers, paths)
 --   recency    0.5 ^ (time since last remembered / the tier's half-life)
 --   score      relevance x (0.3 + 0.7 recency) x (0.3 + 0.7 importance)
 -- so an old or unimportant memory that matches well still beats a fresh one that does not.
--- The weights were tuned on the tuning half of bench/data/memory_quality.json only
--- (docs/benchmarks.md). Read-only: recalling changes nothing.
+-- The weights were chosen on the tuning half of bench/data/memory_quality.json only (bin/bench
+-- memory --tune; docs/benchmarks.md). Read-only: recalling changes nothing.
 create or replace function coord.rank_memories(
   p_me coord.caller,
   p_query text,
@@ -44,12 +49,18 @@ returns table (
 language plpgsql
 stable
 set search_path = pg_catalog, pg_temp
+-- A generic plan cannot know whether a word is rare (an index of its matches) or frequent (the
+-- latest memories, filtered): planned for each query's own words.
+set plan_cache_mode = force_custom_plan
 as $$
 declare
   v_now timestamptz := coord.now();
   v_team uuid := coord.memory_team(p_me);
   v_query text := nullif(btrim(p_query), '');
   v_tsq tsquery;
+  v_tsq_all tsquery;
+  v_tsq_ident tsquery;
+  v_ident text;
   v_vectors boolean := p_embedding is not null and coord.vectors_available();
   v_ranking text;
   v_note text;
@@ -57,11 +68,23 @@ begin
   if v_query is not null then
     -- Any of the query's words: recall wants the memories that share some, ranked, not only
     -- those that contain all of them.
-    v_tsq := pg_catalog.replace(pg_catalog.websearch_to_tsquery('english'::regconfig, v_query)::text, ' & ', ' | ')::tsquery;
+    v_tsq_all := pg_catalog.websearch_to_tsquery('english'::regconfig, v_query);
+    v_tsq := pg_catalog.replace(v_tsq_all::text, ' & ', ' | ')::tsquery;
     if pg_catalog.numnode(v_tsq) = 0 then
       v_tsq := null;
+      v_tsq_all := null;
     end if;
-    perform pg_catalog.set_config('pg_trgm.word_similarity_threshold', '0.5', true);
+    -- Identifiers and paths in the query (a token with _ . / : - or an inner capital), as the
+    -- parts coord.memories.search holds for them: all parts of one of them.
+    select pg_catalog.string_agg('(' || q::text || ')', ' | ') into v_ident
+    from (select pg_catalog.plainto_tsquery('simple'::regconfig,
+                   pg_catalog.regexp_replace(pg_catalog.regexp_replace(t[1], '([[:lower:]])([[:upper:]])', '\1 \2', 'g'),
+                                             '[/._:-]+', ' ', 'g')) as q
+          from pg_catalog.regexp_matches(v_query, '([[:alnum:]]*([_./:-]|[[:lower:]][[:upper:]])[[:alnum:]_./:-]*)', 'g')
+               as t) as i
+    where pg_catalog.numnode(i.q) > 0;
+    v_tsq_ident := v_ident::tsquery;
+    v_tsq := case when v_tsq_ident is null then v_tsq when v_tsq is null then v_tsq_ident else v_tsq || v_tsq_ident end;
   end if;
   v_ranking := case when v_query is not null and v_vectors then 'hybrid'
                     when v_query is not null then 'text'
@@ -84,15 +107,15 @@ begin
         and (m.visibility = 'tenant' or m.author_id = p_me.principal_id
              or m.visibility = 'team' and (m.team_id = v_team or p_me.role <> 'agent'))
     ), candidates as (
-      (select v.id from visible as v where v.search @@ v_tsq
-       order by pg_catalog.ts_rank_cd(v.search, v_tsq) desc limit 200)
+      (select v.id from visible as v where v.search @@ v_tsq_all order by v.id desc limit 100)
       union
-      (select v.id from visible as v where v_query is not null and v_query operator(trgm.<%) v.content
-       order by trgm.word_similarity(v_query, v.content) desc limit 200)
+      (select v.id from visible as v where v.search @@ v_tsq order by v.id desc limit 100)
+      union
+      (select v.id from visible as v where v.search @@ v_tsq_ident order by v.id desc limit 50)
       union
       (select v.id from visible as v where v.embedding is not null
-       order by v.embedding operator(vector.<=>) p_embedding::vector.vector limit 200)
-    ), parts as (
+       order by v.embedding operator(vector.<=>) p_embedding::vector.vector limit 100)
+    ), parts as materialized (
       select m.*,
              least(1.0, coalesce(pg_catalog.ts_rank_cd(m.search, v_tsq), 0))::double precision as p_text,
              case when v_query is null then 0 else trgm.word_similarity(v_query, m.content) end::double precision as p_trgm,
@@ -105,7 +128,7 @@ begin
     ), scored as (
       select p.*,
              case when v_query is null then coalesce(p.p_vec, 0)
-                  else 0.5 * (0.6 * p.p_text + 0.4 * p.p_trgm) + 0.5 * coalesce(p.p_vec, 0) end as p_relevance
+                  else 0.7 * (0.3 * p.p_text + 0.7 * p.p_trgm) + 0.3 * coalesce(p.p_vec, 0) end as p_relevance
       from parts as p
     )
     select s.id, s.tier, s.visibility, a.name, s.content, s.tags, s.importance, s.metadata, s.seen_count,
@@ -130,15 +153,15 @@ begin
       and (m.visibility = 'tenant' or m.author_id = p_me.principal_id
            or m.visibility = 'team' and (m.team_id = v_team or p_me.role <> 'agent'))
   ), candidates as (
-    (select v.id from visible as v where v.search @@ v_tsq
-     order by pg_catalog.ts_rank_cd(v.search, v_tsq) desc limit 200)
+    (select v.id from visible as v where v.search @@ v_tsq_all order by v.id desc limit 100)
     union
-    (select v.id from visible as v where v_query is not null and v_query operator(trgm.<%) v.content
-     order by trgm.word_similarity(v_query, v.content) desc limit 200)
+    (select v.id from visible as v where v.search @@ v_tsq order by v.id desc limit 100)
+    union
+    (select v.id from visible as v where v.search @@ v_tsq_ident order by v.id desc limit 50)
     union
     (select v.id from visible as v where v_query is null
      order by v.last_seen_at desc limit 200)
-  ), parts as (
+  ), parts as materialized (
     select m.*,
            least(1.0, coalesce(pg_catalog.ts_rank_cd(m.search, v_tsq), 0))::double precision as p_text,
            case when v_query is null then 0 else trgm.word_similarity(v_query, m.content) end::double precision as p_trgm,
@@ -149,7 +172,7 @@ begin
     join coord.memory_tiers as t on t.tier = m.tier
   ), scored as (
     select p.*,
-           case when v_query is null then 1.0 else 0.6 * p.p_text + 0.4 * p.p_trgm end::double precision as p_relevance
+           case when v_query is null then 1.0 else 0.3 * p.p_text + 0.7 * p.p_trgm end::double precision as p_relevance
     from parts as p
   )
   select s.id, s.tier, s.visibility, a.name, s.content, s.tags, s.importance, s.metadata, s.seen_count,
