@@ -4791,6 +4791,26 @@ COMMENT ON FUNCTION coord.login_drift_found(p_tenant_id uuid, p_password_refused
 
 
 --
+-- Name: memory_candidates(uuid, text, uuid, uuid, boolean, text[], text[], timestamp with time zone, tsquery, tsquery, tsquery, real[], boolean); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) RETURNS SETOF bigint
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$ … $$;  -- plpgsql/coord/memory/0247_memory_candidates.sql
+
+
+ALTER FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) IS 'Ids of the memories a recall ranks: visible to the principal (its own, the tenant''s, its team''s or with p_sees_teams every team''s), not expired, of p_tiers with all p_tags, in the repository; at most 100 latest matching p_all, 100 latest matching p_any, 50 latest matching p_ident, 100 nearest to p_embedding, or with p_recent the 200 latest remembered. Runs as coord_auth (indexes under RLS); coord.rank_memories only.';
+
+
+--
 -- Name: memory_team(coord.caller); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -5182,8 +5202,7 @@ COMMENT ON FUNCTION coord.profile_view(p_profile coord.profiles) IS 'The api.pro
 CREATE FUNCTION coord.rank_memories(p_me coord.caller, p_query text, p_embedding real[], p_tiers text[], p_tags text[], p_limit integer) RETURNS TABLE(memory_id bigint, tier text, visibility text, author text, content text, tags text[], importance real, metadata jsonb, seen_count integer, created_at timestamp with time zone, last_seen_at timestamp with time zone, expires_at timestamp with time zone, score double precision, relevance double precision, text_rank double precision, trigram double precision, vector_similarity double precision, recency double precision, ranking text, note text)
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    SET plan_cache_mode TO 'force_custom_plan'
-    AS $$ … $$;  -- plpgsql/coord/memory/0246_rank_memories.sql
+    AS $$ … $$;  -- plpgsql/coord/memory/0248_rank_memories.sql
 
 
 ALTER FUNCTION coord.rank_memories(p_me coord.caller, p_query text, p_embedding real[], p_tiers text[], p_tags text[], p_limit integer) OWNER TO coord_owner;
@@ -5639,7 +5658,7 @@ COMMENT ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks boole
 CREATE FUNCTION coord.sweep_memories(p_tenant_id uuid, p_limit integer) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/memory/0247_sweep_memories.sql
+    AS $$ … $$;  -- plpgsql/coord/memory/0249_sweep_memories.sql
 
 
 ALTER FUNCTION coord.sweep_memories(p_tenant_id uuid, p_limit integer) OWNER TO coord_owner;
@@ -10806,6 +10825,14 @@ REVOKE ALL ON FUNCTION coord.login_drift_found(p_tenant_id uuid, p_password_refu
 
 
 --
+-- Name: FUNCTION memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) TO coord_owner;
+
+
+--
 -- Name: FUNCTION memory_team(p_me coord.caller); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -11436,6 +11463,13 @@ GRANT SELECT(role_name) ON TABLE coord.logins TO coord_auth;
 --
 
 GRANT SELECT(conninfo) ON TABLE coord.loopback TO coord_auth;
+
+
+--
+-- Name: TABLE memories; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT ON TABLE coord.memories TO coord_auth;
 
 
 --

@@ -78,7 +78,7 @@ create index memories_tags_idx on coord.memories using gin (tags);
 -- api.remember refuses another size with CO447) and an HNSW index for cosine distance.
 create schema if not exists vector;
 revoke all on schema vector from public;
-grant usage on schema vector to coord_owner;
+grant usage on schema vector to coord_owner, coord_auth;
 do $vector$
 begin
   if not exists (select from pg_catalog.pg_available_extensions where name = 'vector') then

@@ -10,3 +10,6 @@ create policy memories_own_tenant on coord.memories
   with check (tenant_id = (select coord.current_tenant_id()));
 
 revoke all on coord.memories from public, coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;
+-- The candidates of a recall are read by coord.memory_candidates, owned by coord_auth (BYPASSRLS):
+-- under row-level security the full-text and vector indexes could not be used.
+grant select on coord.memories to coord_auth;

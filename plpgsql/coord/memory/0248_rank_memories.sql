@@ -1,12 +1,7 @@
--- Recall: the memories p_me may see in its repository, ranked. Candidates come from the
--- indexes, a bounded number from each, so a recall costs about the same at a million memories:
--- the 100 latest memories with all the query's words and the 100 latest with any of them (full
--- text; the latest, not the best ranked, because ranking every match of a frequent word would
--- read them all), the 50 latest with all the parts of one of the query's identifiers or paths
--- (claimTask finds claim_task; src/app.py finds src/app.py/), the 100 nearest embeddings
--- (HNSW) when a vector is given, or the 200 most recently remembered when neither query nor
--- vector is. Each candidate is then scored once (parts is materialized: word_similarity is the
--- costly part, tens of microseconds a row):
+-- Recall: the memories p_me may see in its repository, ranked. The candidates come from the
+-- indexes, a bounded number from each (coord.memory_candidates), so a recall costs about the
+-- same at a million memories; each candidate is then scored once (parts is materialized:
+-- word_similarity is the costly part, tens of microseconds a row):
 --   relevance  query only: 0.3 text_rank + 0.7 trigram; vector only: vector_similarity;
 --              both: 0.7 text + 0.3 vector; neither: 1
 --   text_rank  ts_rank_cd of the content against the query's words (any of them), capped at 1
@@ -49,9 +44,6 @@ returns table (
 language plpgsql
 stable
 set search_path = pg_catalog, pg_temp
--- A generic plan cannot know whether a word is rare (an index of its matches) or frequent (the
--- latest memories, filtered): planned for each query's own words.
-set plan_cache_mode = force_custom_plan
 as $$
 declare
   v_now timestamptz := coord.now();
@@ -62,6 +54,7 @@ declare
   v_tsq_ident tsquery;
   v_ident text;
   v_vectors boolean := p_embedding is not null and coord.vectors_available();
+  v_ids bigint[];
   v_ranking text;
   v_note text;
 begin
@@ -93,38 +86,23 @@ begin
   if p_embedding is not null and not v_vectors then
     v_note := 'pgvector is not installed on this server: the embedding was not used';
   end if;
+  v_ids := array(select coord.memory_candidates(p_me.tenant_id, p_me.repository, p_me.principal_id, v_team,
+                                                p_me.role <> 'agent', p_tiers, p_tags, v_now, v_tsq_all, v_tsq,
+                                                v_tsq_ident, case when v_vectors then p_embedding end,
+                                                v_query is null and not v_vectors));
 
   if v_vectors then
-    perform pg_catalog.set_config('hnsw.ef_search', '200', true);
-    perform pg_catalog.set_config('hnsw.iterative_scan', 'relaxed_order', true);
     return query
-    with visible as not materialized (
-      select m.* from coord.memories as m
-      where m.tenant_id = p_me.tenant_id and m.repository = p_me.repository
-        and (m.expires_at is null or m.expires_at > v_now)
-        and (p_tiers is null or m.tier = any (p_tiers))
-        and (p_tags is null or m.tags @> p_tags)
-        and (m.visibility = 'tenant' or m.author_id = p_me.principal_id
-             or m.visibility = 'team' and (m.team_id = v_team or p_me.role <> 'agent'))
-    ), candidates as (
-      (select v.id from visible as v where v.search @@ v_tsq_all order by v.id desc limit 100)
-      union
-      (select v.id from visible as v where v.search @@ v_tsq order by v.id desc limit 100)
-      union
-      (select v.id from visible as v where v.search @@ v_tsq_ident order by v.id desc limit 50)
-      union
-      (select v.id from visible as v where v.embedding is not null
-       order by v.embedding operator(vector.<=>) p_embedding::vector.vector limit 100)
-    ), parts as materialized (
+    with parts as materialized (
       select m.*,
              least(1.0, coalesce(pg_catalog.ts_rank_cd(m.search, v_tsq), 0))::double precision as p_text,
              case when v_query is null then 0 else trgm.word_similarity(v_query, m.content) end::double precision as p_trgm,
              greatest(0.0, 1.0 - (m.embedding operator(vector.<=>) p_embedding::vector.vector))::double precision as p_vec,
              pg_catalog.power(0.5, extract(epoch from greatest(interval '0', v_now - m.last_seen_at))
                                    / extract(epoch from t.half_life))::double precision as p_recency
-      from candidates as c
-      join coord.memories as m on m.id = c.id
+      from coord.memories as m
       join coord.memory_tiers as t on t.tier = m.tier
+      where m.tenant_id = p_me.tenant_id and m.id = any (v_ids)
     ), scored as (
       select p.*,
              case when v_query is null then coalesce(p.p_vec, 0)
@@ -144,32 +122,15 @@ begin
   end if;
 
   return query
-  with visible as not materialized (
-    select m.* from coord.memories as m
-    where m.tenant_id = p_me.tenant_id and m.repository = p_me.repository
-      and (m.expires_at is null or m.expires_at > v_now)
-      and (p_tiers is null or m.tier = any (p_tiers))
-      and (p_tags is null or m.tags @> p_tags)
-      and (m.visibility = 'tenant' or m.author_id = p_me.principal_id
-           or m.visibility = 'team' and (m.team_id = v_team or p_me.role <> 'agent'))
-  ), candidates as (
-    (select v.id from visible as v where v.search @@ v_tsq_all order by v.id desc limit 100)
-    union
-    (select v.id from visible as v where v.search @@ v_tsq order by v.id desc limit 100)
-    union
-    (select v.id from visible as v where v.search @@ v_tsq_ident order by v.id desc limit 50)
-    union
-    (select v.id from visible as v where v_query is null
-     order by v.last_seen_at desc limit 200)
-  ), parts as materialized (
+  with parts as materialized (
     select m.*,
            least(1.0, coalesce(pg_catalog.ts_rank_cd(m.search, v_tsq), 0))::double precision as p_text,
            case when v_query is null then 0 else trgm.word_similarity(v_query, m.content) end::double precision as p_trgm,
            pg_catalog.power(0.5, extract(epoch from greatest(interval '0', v_now - m.last_seen_at))
                                  / extract(epoch from t.half_life))::double precision as p_recency
-    from candidates as c
-    join coord.memories as m on m.id = c.id
+    from coord.memories as m
     join coord.memory_tiers as t on t.tier = m.tier
+    where m.tenant_id = p_me.tenant_id and m.id = any (v_ids)
   ), scored as (
     select p.*,
            case when v_query is null then 1.0 else 0.3 * p.p_text + 0.7 * p.p_trgm end::double precision as p_relevance
