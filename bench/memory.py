@@ -28,8 +28,8 @@ import argparse
 import hashlib
 import json
 import math
+import os
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -267,7 +267,8 @@ def main() -> None:
 
     with harness.bench_server() as up:
         assert up.dsn is not None
-        print(harness.header(up, args.rounds, args.seconds))
+        print(harness.header(up, args.rounds, args.seconds)
+              + f" | load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         if not args.skip_quality:
             token = admin.add_principal(up.admin_dsn, "quality", tenant="quality").token
             with Client(up.dsn, token) as client:
@@ -311,7 +312,8 @@ def main() -> None:
                         ("text only, vectors present", after)):
             print(f"| {name} | {m['p50']:.1f} | {m['p95']:.1f} | {m['p99']:.1f} | {m['mean rows']:.1f} |")
         print("\nbuild (s): " + ", ".join(f"{k} {v:.1f}" for k, v in {**built, **vectors}.items()))
-        print(f"median of the build steps: {statistics.median([*built.values(), *vectors.values()]):.1f}s")
+        print(f"total build: {sum(built.values()) + sum(vectors.values()):.0f}s; load average at the end "
+              f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
