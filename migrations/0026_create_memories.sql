@@ -21,7 +21,10 @@ begin
 end
 $trgm$;
 create extension if not exists pg_trgm schema trgm;
+-- Extension functions are executable by PUBLIC (set_limit changes a setting): only the owner roles.
+revoke all on all functions in schema trgm from public;
 grant usage on schema trgm to coord_owner;
+grant execute on all functions in schema trgm to coord_owner;
 
 create table coord.memories (
   tenant_id uuid not null references coord.tenants (id) on delete cascade,
@@ -91,6 +94,8 @@ begin
       using hint = 'move it with: alter extension vector set schema vector, then migrate again';
   end if;
   create extension if not exists vector schema vector;
+  revoke all on all functions in schema vector from public;
+  grant execute on all functions in schema vector to coord_owner, coord_auth;
   alter table coord.memories add column embedding vector.vector(384);
   comment on column coord.memories.embedding is 'The caller''s embedding of the content (384 dimensions), for hybrid recall; null when none was given.';
   create index memories_embedding_idx on coord.memories using hnsw (embedding vector.vector_cosine_ops);

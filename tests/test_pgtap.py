@@ -33,7 +33,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "locks": ("acquire_lock", "release_lock", "renew_lock", "check_locks", "my_locks", "assert_lease"),
     "queue": ("submit_task", "submit_tasks", "claim_task", "claim_tasks", "renew_task", "complete_task", "fail_task",
               "cancel_task", "redrive_task", "get_task", "list_tasks"),
-    "sessions": ("start_session", "heartbeat", "end_session", "discover_agents", "write_handoff", "read_handoff"),
+    "sessions": ("start_session", "heartbeat", "end_session", "discover_agents", "write_handoff", "read_handoff",
+                 "session_context"),
     "teams": ("apply_team",),
     "profiles": ("create_profile", "update_profile", "assign_profile", "set_default_profile", "delete_profile",
                  "list_profiles", "my_profile"),
@@ -44,6 +45,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "alerts": ("list_alerts", "resolve_alert", "list_alert_rules", "add_alert_rule", "set_alert_rule"),
     "retention": ("prune_tasks", "maintain"),
     "fleet": ("list_leases", "fleet_status", "watch_fleet"),
+    "memory": ("remember", "recall", "forget", "list_memories"),
 }
 SPEC_DB = "coord_specs"
 _RESULT = re.compile(r"^(not ok|ok) (\d+)")
