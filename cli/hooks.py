@@ -283,10 +283,19 @@ class ClaudeCodeHook:
                  "a lease on it in this session (another agent editing it is denied until it is released); "
                  "the leases are released when the session ends. Shell commands are checked against the "
                  "guardrails, web fetches against the network rules."]
-        lines += _section("Latest handoff for you", _handoff_lines(client))
-        lines += _section("Your leases", [f"- {lock.path} ({lock.mode}, fence {lock.fence}, until "
-                                          f"{_when(lock.expires_at)})" for lock in client.my_locks()])
-        lines += _section("Ready tasks", _ready_task_lines(client))
+        try:  # one call, one snapshot: api.session_context
+            context = client.session_context()
+        except CoordError as exc:  # a token that may not read every section still gets the session
+            lines += ["", f"(cannot read the session context: {exc.code} {exc.message})"]
+            return Answer({"hookSpecificOutput": {"hookEventName": "SessionStart",
+                                                  "additionalContext": "\n".join(lines)}})
+        lines += _section("Latest handoff for you", _handoff_lines(context.get("handoff")))
+        lines += _section("Your leases", [f"- {lock['path']} ({lock['mode']}, fence {lock['fence']}, until "
+                                          f"{_when(_time(lock['expires_at']))})" for lock in context["leases"]])
+        lines += _section("What you remember (coord memory recall for more)",
+                          [f"- [{m['tier']}, {m['author']}] {m['content']}" for m in context["memories"]])
+        lines += _section("Ready tasks", [f"- task {t['task_id']} {t['kind']} (priority {t['priority']})"
+                                          for t in context["ready_tasks"]])
         return Answer({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": "\n".join(lines)}})
 
     def session_end(self, client: Client, claude_session: str) -> Answer:
@@ -445,25 +454,19 @@ def _section(title: str, lines: list[str]) -> list[str]:
     return ["", f"{title}:", *(lines or ["- (none)"])]
 
 
-def _handoff_lines(client: Client) -> list[str]:
-    handoffs = client.read_handoff(for_me=True, limit=1)
-    if not handoffs:
+def _handoff_lines(h: dict[str, Any] | None) -> list[str]:
+    if not h:
         return []
-    h = handoffs[0]
-    lines = [f"- from {h.author} at {_when(h.created_at)}: {h.summary}"]
-    for label, items in (("in progress", h.in_progress), ("next steps", h.next_steps),
-                         ("decisions", h.decisions), ("relevant files", h.relevant_files)):
-        if items:
-            lines.append(f"  {label}: " + "; ".join(items))
+    lines = [f"- from {h['author']} at {_when(_time(h['created_at']))}: {h['summary']}"]
+    for label, key in (("in progress", "in_progress"), ("next steps", "next_steps"),
+                       ("decisions", "decisions"), ("relevant files", "relevant_files")):
+        if h.get(key):
+            lines.append(f"  {label}: " + "; ".join(h[key]))
     return lines
 
 
-def _ready_task_lines(client: Client) -> list[str]:
-    try:
-        tasks = client.list_tasks(state="queued", limit=20)
-    except CoordError as exc:  # a role that may not list tasks still gets the rest
-        return [f"- (cannot list: {exc.code} {exc.message})"]
-    return [f"- task {t.task_id} {t.kind} (priority {t.priority})" for t in tasks if not t.pending_deps][:10]
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value)
 
 
 # --- installing the hooks -------------------------------------------------------------------------

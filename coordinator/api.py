@@ -30,6 +30,7 @@ from .results import (
     Handoff,
     HeldLock,
     Lease,
+    ListMemoriesRow,
     LockCheck,
     LockResult,
     NetworkDecision,
@@ -38,6 +39,7 @@ from .results import (
     PrincipalRow,
     Profile,
     ProfileResult,
+    RecallRow,
     RestoredEvent,
     Result,
     SessionResult,
@@ -425,6 +427,13 @@ class Api:
         """
         return self._value("fleet_status", limit=limit)
 
+    def forget(self, memory_id: int) -> Result:
+        """Forgets (deletes) a memory: agents their own, operators any memory of the tenant. Code forgotten;
+        not_author when an agent names a memory it can see but did not write; denied when the policy refuses
+        (details.rule). Errors: CO448 no such memory (or none you can see).
+        """
+        return self._one("forget", Result, memory_id=memory_id)
+
     def get_approval(self, approval_id: int) -> Approval:
         """One approval request: the operation (canonical form and its sha256), requester, target, the rules that
         asked, the scopes a policy must cover, state, expiry and the decision. Yours; operators, auditors and
@@ -511,6 +520,16 @@ class Api:
         """
         return self._rows("list_leases", Lease, agent=agent)
 
+    def list_memories(self, tiers: Sequence[str] | None = None, tags: Sequence[str] | None = None,
+                      mine: bool | None = None, limit: int | None = None,
+                      before_id: int | None = None) -> list[ListMemoriesRow]:
+        """The memories you may see in your repository (yours, your team's, the tenant's; p_mine: only yours),
+        newest first, of p_tiers, carrying all p_tags; page with p_before_id. Read-only. Errors: CO442 tier,
+        CO446 tags, CO224 limit, PT403.
+        """
+        return self._rows("list_memories", ListMemoriesRow, tiers=tiers, tags=tags, mine=mine, limit=limit,
+                          before_id=before_id)
+
     def list_network_rules(self) -> list[NetworkRule]:
         """Network rules of your tenant (agent or profile set for scoped rules) in the order they are tried
         (priority, deny before allow, age). Read-only. Errors: PT403.
@@ -550,10 +569,11 @@ class Api:
         """Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing
         their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and
         removes expired leases, expires approval requests and unused approvals past their expiry
-        (approvals_expired), up to 1000 of each, seals finished audit events into the tenant's hash chain
-        (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles,
-        its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when
-        the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.
+        (approvals_expired), up to 1000 of each, deletes memories past their ttl or their tier's retention
+        (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant's
+        hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the
+        request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts;
+        denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.
         """
         return self._one("maintain", Result)
 
@@ -614,6 +634,20 @@ class Api:
         return self._rows("read_handoff", Handoff, handoff_id=handoff_id, task_id=task_id, from_agent=from_agent,
                           for_me=for_me, limit=limit)
 
+    def recall(self, query: str | None = None, tiers: Sequence[str] | None = None, tags: Sequence[str] | None = None,
+               limit: int | None = None, embedding: Sequence[Any] | None = None) -> list[RecallRow]:
+        """The memories you may see in your repository (yours, your team's, the tenant's; not expired), best
+        first: of p_tiers, carrying all p_tags, at most p_limit (1-1000). Each row has its score and the parts
+        of it: score = relevance x (0.3 + 0.7 recency) x (0.3 + 0.7 importance); relevance from text_rank
+        (full text, any word of p_query) and trigram (pg_trgm word similarity, for identifiers and paths), and
+        with p_embedding (384 numbers) vector_similarity (cosine) where pgvector is installed; recency halves
+        every half-life of the tier (coord.memory_tiers). ranking says how rows were ranked (text, vector,
+        hybrid, or recency when neither query nor embedding is given); note says when the embedding could not
+        be used (no pgvector). Read-only. Errors: CO439 query over 1000 characters, CO442 tier, CO446 tags,
+        CO447 embedding, CO224 limit, PT403.
+        """
+        return self._rows("recall", RecallRow, query=query, tiers=tiers, tags=tags, limit=limit, embedding=embedding)
+
     def redrive_task(self, task_id: int) -> TaskResult:
         """Operators: returns a dead or failed task to the queue with its attempts reset (code queued).
         Dependents cancelled by its failure stay cancelled; resubmit them. ok=false with not_redrivable,
@@ -641,6 +675,24 @@ class Api:
         CO241 not a flat list, CO201-CO206 bad path, CO213, CO216 fence.
         """
         return self._rows("release_locks", LockResult, paths=paths, fences=fences)
+
+    def remember(self, tier: str, content: str, tags: Sequence[str] | None = None, importance: Any = None,
+                 ttl: timedelta | str | None = None, metadata: Any = None, embedding: Sequence[Any] | None = None,
+                 visibility: str | None = None) -> Result:
+        """Remembers content (1-10000 characters) in your repository, in a tier: working (scratch; expires, ttl
+        default 1 hour, at most 7 days), episodic (what happened; removed 180 days after last remembered),
+        procedural (how-to) or semantic (facts); tags (at most 32), importance 0-1, ttl (at most 10 years),
+        metadata (a JSON object, 16 KiB), an optional embedding of 384 numbers (stored where pgvector is
+        installed; details.note says when not) and visibility: private (default), team (the agents of your
+        profile) or tenant. The same content from you in the same tier within its dedup window (working 1
+        hour, episodic 1 day, others 30 days) is reinforced instead: code reinforced (importance the higher of
+        the two, seen_count + 1, last seen now, tags and metadata merged); else code remembered.
+        details.memory_id; denied when the policy refuses (details.rule). Errors: CO442 tier, CO443 content,
+        CO444 importance, CO445 ttl, CO446 tags, CO447 embedding, CO440 metadata, CO449 visibility, CO241,
+        CO242, CO404.
+        """
+        return self._one("remember", Result, tier=tier, content=content, tags=tags, importance=importance, ttl=ttl,
+                         metadata=metadata, embedding=embedding, visibility=visibility)
 
     def remove_approval_policy(self, name: str) -> Result:
         """Operators: removes the auto-approval policy p_name; requests it approved keep their history
@@ -686,6 +738,16 @@ class Api:
         PT401. denied when the policy refuses. Errors: CO303 unknown token.
         """
         return self._one("revoke_token", Result, token_id=token_id)
+
+    def session_context(self, memories: int | None = None, tasks: int | None = None) -> Any:
+        """The start of a session in one document: handoff (the latest addressed to you or left by you for
+        yourself, or null), leases (your live leases in your repository), memories (the top p_memories, 0-100,
+        you may see in your repository by recency x importance, as api.recall ranks them without a query) and
+        ready_tasks (up to p_tasks, 0-100, queued tasks of the tenant with no pending dependencies, newest
+        first). Needs the reads of each section (handoff.read, lock.list, memory.read, task.read). Read-only.
+        Errors: CO224, PT403.
+        """
+        return self._value("session_context", memories=memories, tasks=tasks)
 
     def set_alert_rule(self, name: str, enabled: bool | None = None, threshold: int | None = None,
                        within: timedelta | str | None = None, severity: str | None = None,

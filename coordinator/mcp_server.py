@@ -567,6 +567,9 @@ class ResourceSpec:
 
 
 RESOURCES = (
+    ResourceSpec("coord://session/context", "session-context",
+                 "The start of a session in one read: your latest handoff, your leases, the top memories of "
+                 "your repository and the ready work (api.session_context).", "session_context", lambda c: [{}]),
     ResourceSpec("coord://leases/mine", "my-leases", "The leases you hold (api.my_locks).", "my_locks",
                  lambda c: [{}]),
     ResourceSpec("coord://tasks/ready", "ready-tasks",
@@ -601,11 +604,12 @@ PROMPTS = {
         [types.PromptArgument(name="kinds", description="task kinds you work on, comma-separated", required=False)],
         lambda args: (
             "This MCP connection is your coord session (heartbeated for you; ended when you disconnect). "
-            "1. Read the resource coord://handoffs/latest and follow what the last session left you. "
-            "2. Read coord://leases/mine: release what you no longer need (release_lock). "
+            "1. Read the resource coord://session/context: follow what the last session left you (handoff), "
+            "use what you and your team remember (memories; recall more with the recall tool). "
+            "2. Release the leases in it that you no longer need (release_lock). "
             f"3. Claim work with claim_task (p_kinds {_kinds(args.get('kinds'))}); "
             "an empty result means no ready work. 4. Before you stop, write a handoff (write_handoff) for the "
-            "next session."),
+            "next session, and remember (remember) what the next agent should know."),
     ),
 }
 

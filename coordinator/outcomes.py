@@ -89,6 +89,11 @@ class Outcome(StrEnum):
     APPROVAL_CLOSED = "approval_closed"
     WATCHING = "watching"
     WATCHED_ELSEWHERE = "watched_elsewhere"
+    # agents' memory
+    REMEMBERED = "remembered"
+    REINFORCED = "reinforced"
+    FORGOTTEN = "forgotten"
+    NOT_AUTHOR = "not_author"
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,10 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.APPROVAL_CLOSED: OutcomeCode(False, False),
     Outcome.WATCHING: OutcomeCode(True, False),
     Outcome.WATCHED_ELSEWHERE: OutcomeCode(False, True),
+    Outcome.REMEMBERED: OutcomeCode(True, False),
+    Outcome.REINFORCED: OutcomeCode(True, False),
+    Outcome.FORGOTTEN: OutcomeCode(True, False),
+    Outcome.NOT_AUTHOR: OutcomeCode(False, False),
 }
 
 

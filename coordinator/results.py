@@ -321,6 +321,24 @@ class Lease(_Row):
 
 
 @dataclass(frozen=True)
+class ListMemoriesRow(_Row):
+    """A row of api.list_memories."""
+
+    memory_id: int | None
+    tier: str | None
+    visibility: str | None
+    author: str | None
+    content: str | None
+    tags: list[str] | None
+    importance: Any
+    metadata: Any
+    seen_count: int | None
+    created_at: datetime | None
+    last_seen_at: datetime | None
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
 class LockCheck(_Row):
     """A row of api.check_locks."""
 
@@ -453,6 +471,32 @@ class ProfileResult(_Row):
     reason: str | None
     profile: str | None
     details: Any
+
+
+@dataclass(frozen=True)
+class RecallRow(_Row):
+    """A row of api.recall."""
+
+    memory_id: int | None
+    tier: str | None
+    visibility: str | None
+    author: str | None
+    content: str | None
+    tags: list[str] | None
+    importance: Any
+    metadata: Any
+    seen_count: int | None
+    created_at: datetime | None
+    last_seen_at: datetime | None
+    expires_at: datetime | None
+    score: Any
+    relevance: Any
+    text_rank: Any
+    trigram: Any
+    vector_similarity: Any
+    recency: Any
+    ranking: str | None
+    note: str | None
 
 
 @dataclass(frozen=True)

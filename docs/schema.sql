@@ -1294,6 +1294,26 @@ COMMENT ON FUNCTION api.fleet_status(p_limit integer) IS 'Operators and auditors
 
 
 --
+-- Name: forget(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.forget(p_memory_id bigint) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/memory/0692_forget.sql
+
+
+ALTER FUNCTION api.forget(p_memory_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION forget(p_memory_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.forget(p_memory_id bigint) IS 'Forgets (deletes) a memory: agents their own, operators any memory of the tenant. Code forgotten; not_author when an agent names a memory it can see but did not write; denied when the policy refuses (details.rule). Errors: CO448 no such memory (or none you can see).';
+
+
+--
 -- Name: get_approval(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1534,6 +1554,26 @@ COMMENT ON FUNCTION api.list_leases(p_agent text) IS 'Operators and auditors: ev
 
 
 --
+-- Name: list_memories(text[], text[], boolean, integer, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_memories(p_tiers text[] DEFAULT NULL::text[], p_tags text[] DEFAULT NULL::text[], p_mine boolean DEFAULT false, p_limit integer DEFAULT 100, p_before_id bigint DEFAULT NULL::bigint) RETURNS TABLE(memory_id bigint, tier text, visibility text, author text, content text, tags text[], importance real, metadata jsonb, seen_count integer, created_at timestamp with time zone, last_seen_at timestamp with time zone, expires_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/memory/0693_list_memories.sql
+
+
+ALTER FUNCTION api.list_memories(p_tiers text[], p_tags text[], p_mine boolean, p_limit integer, p_before_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_memories(p_tiers text[], p_tags text[], p_mine boolean, p_limit integer, p_before_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_memories(p_tiers text[], p_tags text[], p_mine boolean, p_limit integer, p_before_id bigint) IS 'The memories you may see in your repository (yours, your team''s, the tenant''s; p_mine: only yours), newest first, of p_tiers, carrying all p_tags; page with p_before_id. Read-only. Errors: CO442 tier, CO446 tags, CO224 limit, PT403.';
+
+
+--
 -- Name: list_network_rules(); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1670,7 +1710,7 @@ ALTER FUNCTION api.maintain() OWNER TO coord_owner;
 -- Name: FUNCTION maintain(); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, expires approval requests and unused approvals past their expiry (approvals_expired), up to 1000 of each, seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
+COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, expires approval requests and unused approvals past their expiry (approvals_expired), up to 1000 of each, deletes memories past their ttl or their tier''s retention (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
 
 
 --
@@ -1814,6 +1854,26 @@ COMMENT ON FUNCTION api.read_handoff(p_handoff_id bigint, p_task_id bigint, p_fr
 
 
 --
+-- Name: recall(text, text[], text[], integer, real[]); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.recall(p_query text DEFAULT NULL::text, p_tiers text[] DEFAULT NULL::text[], p_tags text[] DEFAULT NULL::text[], p_limit integer DEFAULT 10, p_embedding real[] DEFAULT NULL::real[]) RETURNS TABLE(memory_id bigint, tier text, visibility text, author text, content text, tags text[], importance real, metadata jsonb, seen_count integer, created_at timestamp with time zone, last_seen_at timestamp with time zone, expires_at timestamp with time zone, score double precision, relevance double precision, text_rank double precision, trigram double precision, vector_similarity double precision, recency double precision, ranking text, note text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/memory/0691_recall.sql
+
+
+ALTER FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]) IS 'The memories you may see in your repository (yours, your team''s, the tenant''s; not expired), best first: of p_tiers, carrying all p_tags, at most p_limit (1-1000). Each row has its score and the parts of it: score = relevance x (0.3 + 0.7 recency) x (0.3 + 0.7 importance); relevance from text_rank (full text, any word of p_query) and trigram (pg_trgm word similarity, for identifiers and paths), and with p_embedding (384 numbers) vector_similarity (cosine) where pgvector is installed; recency halves every half-life of the tier (coord.memory_tiers). ranking says how rows were ranked (text, vector, hybrid, or recency when neither query nor embedding is given); note says when the embedding could not be used (no pgvector). Read-only. Errors: CO439 query over 1000 characters, CO442 tier, CO446 tags, CO447 embedding, CO224 limit, PT403.';
+
+
+--
 -- Name: redrive_task(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1871,6 +1931,26 @@ ALTER FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) OWNER TO coo
 --
 
 COMMENT ON FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) IS 'Releases your leases on p_paths (1-100 distinct paths, in your repository), each with the fence at the same position of p_fences, all or none, in one transaction: one row per lease, in the order given. When every lease is released all rows are ok (code released). When any is refused (expired, stale_fence, not_held, held_by_task, denied), nothing is released: those rows say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy decision per lease; every lease is audited as lock.release. Use it to hand back the leases of finished work in one round trip; release_lock for one. Errors: CO218 count, fences not matching paths, or a path named twice, CO241 not a flat list, CO201-CO206 bad path, CO213, CO216 fence.';
+
+
+--
+-- Name: remember(text, text, text[], real, interval, jsonb, real[], text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.remember(p_tier text, p_content text, p_tags text[] DEFAULT '{}'::text[], p_importance real DEFAULT 0.5, p_ttl interval DEFAULT NULL::interval, p_metadata jsonb DEFAULT '{}'::jsonb, p_embedding real[] DEFAULT NULL::real[], p_visibility text DEFAULT 'private'::text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/memory/0690_remember.sql
+
+
+ALTER FUNCTION api.remember(p_tier text, p_content text, p_tags text[], p_importance real, p_ttl interval, p_metadata jsonb, p_embedding real[], p_visibility text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION remember(p_tier text, p_content text, p_tags text[], p_importance real, p_ttl interval, p_metadata jsonb, p_embedding real[], p_visibility text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.remember(p_tier text, p_content text, p_tags text[], p_importance real, p_ttl interval, p_metadata jsonb, p_embedding real[], p_visibility text) IS 'Remembers content (1-10000 characters) in your repository, in a tier: working (scratch; expires, ttl default 1 hour, at most 7 days), episodic (what happened; removed 180 days after last remembered), procedural (how-to) or semantic (facts); tags (at most 32), importance 0-1, ttl (at most 10 years), metadata (a JSON object, 16 KiB), an optional embedding of 384 numbers (stored where pgvector is installed; details.note says when not) and visibility: private (default), team (the agents of your profile) or tenant. The same content from you in the same tier within its dedup window (working 1 hour, episodic 1 day, others 30 days) is reinforced instead: code reinforced (importance the higher of the two, seen_count + 1, last seen now, tags and metadata merged); else code remembered. details.memory_id; denied when the policy refuses (details.rule). Errors: CO442 tier, CO443 content, CO444 importance, CO445 ttl, CO446 tags, CO447 embedding, CO440 metadata, CO449 visibility, CO241, CO242, CO404.';
 
 
 --
@@ -1991,6 +2071,26 @@ ALTER FUNCTION api.revoke_token(p_token_id uuid) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.revoke_token(p_token_id uuid) IS 'Operators: revokes a token of your tenant (code revoked, or already_revoked); its next use fails with PT401. denied when the policy refuses. Errors: CO303 unknown token.';
+
+
+--
+-- Name: session_context(integer, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.session_context(p_memories integer DEFAULT 5, p_tasks integer DEFAULT 10) RETURNS jsonb
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/sessions/0582_session_context.sql
+
+
+ALTER FUNCTION api.session_context(p_memories integer, p_tasks integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION session_context(p_memories integer, p_tasks integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.session_context(p_memories integer, p_tasks integer) IS 'The start of a session in one document: handoff (the latest addressed to you or left by you for yourself, or null), leases (your live leases in your repository), memories (the top p_memories, 0-100, you may see in your repository by recency x importance, as api.recall ranks them without a query) and ready_tasks (up to p_tasks, 0-100, queued tasks of the tenant with no pending dependencies, newest first). Needs the reads of each section (handoff.read, lock.list, memory.read, task.read). Read-only. Errors: CO224, PT403.';
 
 
 --
@@ -3623,6 +3723,25 @@ COMMENT ON FUNCTION coord.check_duration(p_value interval, p_code text, p_what t
 
 
 --
+-- Name: check_embedding(real[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_embedding(p_embedding real[]) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/memory/0243_check_embedding.sql
+
+
+ALTER FUNCTION coord.check_embedding(p_embedding real[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_embedding(p_embedding real[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_embedding(p_embedding real[]) IS 'CO447 unless p_embedding is null or 384 finite numbers, not all zero; CO241 unless a flat list.';
+
+
+--
 -- Name: check_fence(bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -3810,6 +3929,62 @@ ALTER FUNCTION coord.check_logins(p_tenant_id uuid, p_password_refused text[]) O
 --
 
 COMMENT ON FUNCTION coord.check_logins(p_tenant_id uuid, p_password_refused text[]) IS 'Audits to one tenant each new or changed drift of a watched login once (login.check refused, critical) and its end (login.check cleared); returns the number of drifts reported now.';
+
+
+--
+-- Name: check_memory_tags(text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_memory_tags(p_tags text[]) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/memory/0242_check_memory_tags.sql
+
+
+ALTER FUNCTION coord.check_memory_tags(p_tags text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_memory_tags(p_tags text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_memory_tags(p_tags text[]) IS 'p_tags sorted and without duplicates (empty for null); CO446 unless at most 32 tags of 1-100 characters without spaces or control characters; CO241 unless a flat list.';
+
+
+--
+-- Name: memory_tiers; Type: VIEW; Schema: coord; Owner: coord_owner
+--
+
+CREATE VIEW coord.memory_tiers AS
+  -- columns: tier text, half_life interval, default_ttl interval, max_ttl interval, dedup_window interval, retention interval, description text
+  … ;  -- plpgsql/coord/memory/0240_memory_tiers.sql
+
+
+ALTER VIEW coord.memory_tiers OWNER TO coord_owner;
+
+--
+-- Name: VIEW memory_tiers; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON VIEW coord.memory_tiers IS 'Memory tiers: the half-life of recency in recall, the default and longest ttl, the window within which the same content from the same author reinforces a memory instead of adding one, and the retention of memories not remembered again (null: kept until forgotten or expired).';
+
+
+--
+-- Name: check_memory_tier(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_memory_tier(p_tier text) RETURNS coord.memory_tiers
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/memory/0241_check_memory_tier.sql
+
+
+ALTER FUNCTION coord.check_memory_tier(p_tier text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_memory_tier(p_tier text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_memory_tier(p_tier text) IS 'The row of coord.memory_tiers for p_tier; CO442 for anything else.';
 
 
 --
@@ -5432,6 +5607,45 @@ COMMENT ON FUNCTION coord.login_drift_found(p_tenant_id uuid, p_password_refused
 
 
 --
+-- Name: memory_candidates(uuid, text, uuid, uuid, boolean, text[], text[], timestamp with time zone, tsquery, tsquery, tsquery, real[], boolean); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) RETURNS SETOF bigint
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$ … $$;  -- plpgsql/coord/memory/0247_memory_candidates.sql
+
+
+ALTER FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) IS 'Ids of the memories a recall ranks: visible to the principal (its own, the tenant''s, its team''s or with p_sees_teams every team''s), not expired, of p_tiers with all p_tags, in the repository; at most 100 latest matching p_all, 100 latest matching p_any, 50 latest matching p_ident, 100 nearest to p_embedding, or with p_recent the 200 latest remembered. Runs as coord_auth (indexes under RLS); coord.rank_memories only.';
+
+
+--
+-- Name: memory_team(coord.caller); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.memory_team(p_me coord.caller) RETURNS uuid
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/memory/0245_memory_team.sql
+
+
+ALTER FUNCTION coord.memory_team(p_me coord.caller) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION memory_team(p_me coord.caller); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.memory_team(p_me coord.caller) IS 'The profile id of the agent p_me (its team for shared memories); null for operators and auditors.';
+
+
+--
 -- Name: network_pattern(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -5833,6 +6047,25 @@ ALTER FUNCTION coord.profile_view(p_profile coord.profiles) OWNER TO coord_owner
 --
 
 COMMENT ON FUNCTION coord.profile_view(p_profile coord.profiles) IS 'The api.profile of a profile row: its settings, whether it is the tenant default, and how many agents have it assigned.';
+
+
+--
+-- Name: rank_memories(coord.caller, text, real[], text[], text[], integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.rank_memories(p_me coord.caller, p_query text, p_embedding real[], p_tiers text[], p_tags text[], p_limit integer) RETURNS TABLE(memory_id bigint, tier text, visibility text, author text, content text, tags text[], importance real, metadata jsonb, seen_count integer, created_at timestamp with time zone, last_seen_at timestamp with time zone, expires_at timestamp with time zone, score double precision, relevance double precision, text_rank double precision, trigram double precision, vector_similarity double precision, recency double precision, ranking text, note text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/memory/0248_rank_memories.sql
+
+
+ALTER FUNCTION coord.rank_memories(p_me coord.caller, p_query text, p_embedding real[], p_tiers text[], p_tags text[], p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION rank_memories(p_me coord.caller, p_query text, p_embedding real[], p_tiers text[], p_tags text[], p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.rank_memories(p_me coord.caller, p_query text, p_embedding real[], p_tiers text[], p_tags text[], p_limit integer) IS 'The memories p_me may see in its repository (its own, its team''s, the tenant''s; not expired; of p_tiers, carrying all p_tags), ranked by score = relevance x (0.3 + 0.7 recency) x (0.3 + 0.7 importance) with the parts; relevance from full text and trigram similarity to p_query and, where pgvector is installed, cosine similarity to p_embedding (ranking says which: text, vector, hybrid, or recency when neither is given; note says when an embedding could not be used).';
 
 
 --
@@ -6331,6 +6564,25 @@ COMMENT ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks boole
 
 
 --
+-- Name: sweep_memories(uuid, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.sweep_memories(p_tenant_id uuid, p_limit integer) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/memory/0249_sweep_memories.sql
+
+
+ALTER FUNCTION coord.sweep_memories(p_tenant_id uuid, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION sweep_memories(p_tenant_id uuid, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.sweep_memories(p_tenant_id uuid, p_limit integer) IS 'Deletes up to p_limit expired memories and up to p_limit memories past their tier''s retention (coord.memory_tiers) in tenant p_tenant_id, skipping rows in use, audits the counts (memory.expire) and returns them.';
+
+
+--
 -- Name: take_task_leases(coord.caller, bigint, text, text[], interval, timestamp with time zone, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6633,6 +6885,25 @@ ALTER FUNCTION coord.use_approval(p_approval bigint, p_operation jsonb, p_target
 --
 
 COMMENT ON FUNCTION coord.use_approval(p_approval bigint, p_operation jsonb, p_target_type text, p_target_id text, p_authz authz.decision) IS 'Consumes the caller''s approval grant for exactly this operation and target (compare-and-set approved -> used): {code approved | approval_mismatch | approval_used | approval_not_granted, state, reason}, audited approval.use.';
+
+
+--
+-- Name: vectors_available(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.vectors_available() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/memory/0244_vectors_available.sql
+
+
+ALTER FUNCTION coord.vectors_available() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION vectors_available(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.vectors_available() IS 'True when coord.memories has its embedding column (pgvector was available when the memory tables were created).';
 
 
 --
@@ -7867,6 +8138,101 @@ COMMENT ON TABLE coord.loopback IS 'Connection parameters (host=socket dir, port
 
 
 --
+-- Name: memories; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.memories (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    author_id uuid NOT NULL,
+    session_id uuid,
+    repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
+    tier text NOT NULL,
+    visibility text DEFAULT 'private'::text NOT NULL,
+    team_id uuid,
+    content text NOT NULL,
+    content_hash bytea NOT NULL,
+    tags text[] DEFAULT '{}'::text[] NOT NULL,
+    importance real DEFAULT 0.5 NOT NULL,
+    metadata jsonb DEFAULT '{}'::jsonb NOT NULL,
+    seen_count integer DEFAULT 1 NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    last_seen_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone,
+    search tsvector GENERATED ALWAYS AS ((to_tsvector('english'::regconfig, content) || to_tsvector('simple'::regconfig, regexp_replace(regexp_replace(content, '([[:lower:]])([[:upper:]])'::text, '\1 \2'::text, 'g'::text), '[/._:-]+'::text, ' '::text, 'g'::text)))) STORED,
+    embedding vector.vector(384),
+    CONSTRAINT memories_content_check CHECK (((char_length(content) >= 1) AND (char_length(content) <= 10000))),
+    CONSTRAINT memories_importance_check CHECK (((importance >= (0)::double precision) AND (importance <= (1)::double precision))),
+    CONSTRAINT memories_metadata_check CHECK (((jsonb_typeof(metadata) = 'object'::text) AND (octet_length((metadata)::text) <= 16384))),
+    CONSTRAINT memories_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
+    CONSTRAINT memories_tags_check CHECK ((cardinality(tags) <= 32)),
+    CONSTRAINT memories_tier_check CHECK ((tier = ANY (ARRAY['episodic'::text, 'working'::text, 'procedural'::text, 'semantic'::text]))),
+    CONSTRAINT memories_visibility_check CHECK ((((visibility = ANY (ARRAY['private'::text, 'tenant'::text])) AND (team_id IS NULL)) OR ((visibility = 'team'::text) AND (team_id IS NOT NULL)))),
+    CONSTRAINT memories_working_expires_check CHECK (((tier <> 'working'::text) OR (expires_at IS NOT NULL)))
+);
+
+ALTER TABLE ONLY coord.memories FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.memories OWNER TO coord_owner;
+
+--
+-- Name: TABLE memories; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.memories IS 'What agents remember: a tier (episodic, working, procedural, semantic), content with tags, importance and metadata, visible to its author, its team (the author''s profile) or its tenant. The same content remembered again by its author is reinforced (seen_count, last_seen_at), not stored twice.';
+
+
+--
+-- Name: COLUMN memories.team_id; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.memories.team_id IS 'For visibility team: the profile the author acted under when remembering; agents acting under it recall the memory.';
+
+
+--
+-- Name: COLUMN memories.content_hash; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.memories.content_hash IS 'sha256 of the content: remembering the same content again within the dedup window reinforces this row.';
+
+
+--
+-- Name: COLUMN memories.last_seen_at; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.memories.last_seen_at IS 'When the memory was last remembered (created or reinforced): recency decays from here.';
+
+
+--
+-- Name: COLUMN memories.expires_at; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.memories.expires_at IS 'When it stops being recalled and coord maintain removes it (working memories always expire).';
+
+
+--
+-- Name: COLUMN memories.embedding; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.memories.embedding IS 'The caller''s embedding of the content (384 dimensions), for hybrid recall; null when none was given.';
+
+
+--
+-- Name: memories_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.memories ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.memories_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: outcome_registry; Type: VIEW; Schema: coord; Owner: coord_owner
 --
 
@@ -8553,6 +8919,14 @@ ALTER TABLE ONLY coord.loopback
 
 
 --
+-- Name: memories memories_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.memories
+    ADD CONSTRAINT memories_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: principals principals_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -8848,6 +9222,55 @@ CREATE INDEX locks_session_idx ON coord.locks USING btree (tenant_id, session_id
 --
 
 CREATE INDEX locks_task_idx ON coord.locks USING btree (task_id) WHERE (task_id IS NOT NULL);
+
+
+--
+-- Name: memories_dedup_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX memories_dedup_idx ON coord.memories USING btree (tenant_id, author_id, content_hash);
+
+
+--
+-- Name: memories_embedding_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX memories_embedding_idx ON coord.memories USING hnsw (embedding vector.vector_cosine_ops);
+
+
+--
+-- Name: memories_expires_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX memories_expires_idx ON coord.memories USING btree (tenant_id, expires_at) WHERE (expires_at IS NOT NULL);
+
+
+--
+-- Name: memories_search_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX memories_search_idx ON coord.memories USING gin (search);
+
+
+--
+-- Name: memories_tags_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX memories_tags_idx ON coord.memories USING gin (tags);
+
+
+--
+-- Name: memories_tenant_id_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX memories_tenant_id_idx ON coord.memories USING btree (tenant_id, repository, id DESC);
+
+
+--
+-- Name: memories_tier_seen_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX memories_tier_seen_idx ON coord.memories USING btree (tenant_id, tier, last_seen_at);
 
 
 --
@@ -9365,6 +9788,30 @@ ALTER TABLE ONLY coord.logins
 
 
 --
+-- Name: memories memories_author_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.memories
+    ADD CONSTRAINT memories_author_fkey FOREIGN KEY (tenant_id, author_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: memories memories_team_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.memories
+    ADD CONSTRAINT memories_team_fkey FOREIGN KEY (tenant_id, team_id) REFERENCES coord.profiles(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: memories memories_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.memories
+    ADD CONSTRAINT memories_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
 -- Name: principals principals_profile_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -9721,6 +10168,19 @@ CREATE POLICY logins_read_own_tenant ON coord.logins FOR SELECT TO coord_owner U
 --
 
 ALTER TABLE coord.loopback ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: memories; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.memories ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: memories memories_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY memories_own_tenant ON coord.memories TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
 
 --
 -- Name: principals; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
@@ -10136,6 +10596,15 @@ GRANT ALL ON FUNCTION api.fleet_status(p_limit integer) TO coord_auditor;
 
 
 --
+-- Name: FUNCTION forget(p_memory_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.forget(p_memory_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.forget(p_memory_id bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.forget(p_memory_id bigint) TO coord_operator;
+
+
+--
 -- Name: FUNCTION get_approval(p_approval_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -10247,6 +10716,16 @@ GRANT ALL ON FUNCTION api.list_guardrails(p_category text) TO coord_auditor;
 REVOKE ALL ON FUNCTION api.list_leases(p_agent text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_leases(p_agent text) TO coord_operator;
 GRANT ALL ON FUNCTION api.list_leases(p_agent text) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION list_memories(p_tiers text[], p_tags text[], p_mine boolean, p_limit integer, p_before_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_memories(p_tiers text[], p_tags text[], p_mine boolean, p_limit integer, p_before_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_memories(p_tiers text[], p_tags text[], p_mine boolean, p_limit integer, p_before_id bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.list_memories(p_tiers text[], p_tags text[], p_mine boolean, p_limit integer, p_before_id bigint) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_memories(p_tiers text[], p_tags text[], p_mine boolean, p_limit integer, p_before_id bigint) TO coord_auditor;
 
 
 --
@@ -10383,6 +10862,16 @@ GRANT ALL ON FUNCTION api.read_handoff(p_handoff_id bigint, p_task_id bigint, p_
 
 
 --
+-- Name: FUNCTION recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]) TO coord_agent;
+GRANT ALL ON FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]) TO coord_operator;
+GRANT ALL ON FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION redrive_task(p_task_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -10407,6 +10896,15 @@ GRANT ALL ON FUNCTION api.release_lock(p_path text, p_fence bigint) TO coord_ope
 REVOKE ALL ON FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) TO coord_agent;
 GRANT ALL ON FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) TO coord_operator;
+
+
+--
+-- Name: FUNCTION remember(p_tier text, p_content text, p_tags text[], p_importance real, p_ttl interval, p_metadata jsonb, p_embedding real[], p_visibility text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.remember(p_tier text, p_content text, p_tags text[], p_importance real, p_ttl interval, p_metadata jsonb, p_embedding real[], p_visibility text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.remember(p_tier text, p_content text, p_tags text[], p_importance real, p_ttl interval, p_metadata jsonb, p_embedding real[], p_visibility text) TO coord_agent;
+GRANT ALL ON FUNCTION api.remember(p_tier text, p_content text, p_tags text[], p_importance real, p_ttl interval, p_metadata jsonb, p_embedding real[], p_visibility text) TO coord_operator;
 
 
 --
@@ -10458,6 +10956,15 @@ GRANT ALL ON FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) TO coord
 
 REVOKE ALL ON FUNCTION api.revoke_token(p_token_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.revoke_token(p_token_id uuid) TO coord_operator;
+
+
+--
+-- Name: FUNCTION session_context(p_memories integer, p_tasks integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer) TO coord_operator;
 
 
 --
@@ -10991,6 +11498,13 @@ REVOKE ALL ON FUNCTION coord.check_duration(p_value interval, p_code text, p_wha
 
 
 --
+-- Name: FUNCTION check_embedding(p_embedding real[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_embedding(p_embedding real[]) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION check_fence(p_fence bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -11058,6 +11572,20 @@ REVOKE ALL ON FUNCTION coord.check_live_claim(p_me coord.caller, p_task_id bigin
 --
 
 REVOKE ALL ON FUNCTION coord.check_logins(p_tenant_id uuid, p_password_refused text[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_memory_tags(p_tags text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_memory_tags(p_tags text[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_memory_tier(p_tier text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_memory_tier(p_tier text) FROM PUBLIC;
 
 
 --
@@ -11662,6 +12190,21 @@ REVOKE ALL ON FUNCTION coord.login_drift_found(p_tenant_id uuid, p_password_refu
 
 
 --
+-- Name: FUNCTION memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) TO coord_owner;
+
+
+--
+-- Name: FUNCTION memory_team(p_me coord.caller); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.memory_team(p_me coord.caller) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION network_pattern(p_pattern text, OUT pattern text, OUT network cidr); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -11759,6 +12302,13 @@ REVOKE ALL ON FUNCTION coord.profile_result(p_code text, p_profile text, p_reaso
 --
 
 REVOKE ALL ON FUNCTION coord.profile_view(p_profile coord.profiles) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION rank_memories(p_me coord.caller, p_query text, p_embedding real[], p_tiers text[], p_tags text[], p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.rank_memories(p_me coord.caller, p_query text, p_embedding real[], p_tiers text[], p_tags text[], p_limit integer) FROM PUBLIC;
 
 
 --
@@ -11944,6 +12494,13 @@ REVOKE ALL ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks bo
 
 
 --
+-- Name: FUNCTION sweep_memories(p_tenant_id uuid, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.sweep_memories(p_tenant_id uuid, p_limit integer) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -12054,6 +12611,13 @@ GRANT ALL ON FUNCTION coord.try_principal() TO coord_owner;
 --
 
 REVOKE ALL ON FUNCTION coord.use_approval(p_approval bigint, p_operation jsonb, p_target_type text, p_target_id text, p_authz authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION vectors_available(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.vectors_available() FROM PUBLIC;
 
 
 --
@@ -12327,6 +12891,13 @@ GRANT SELECT(role_name) ON TABLE coord.logins TO coord_auth;
 --
 
 GRANT SELECT(conninfo) ON TABLE coord.loopback TO coord_auth;
+
+
+--
+-- Name: TABLE memories; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT ON TABLE coord.memories TO coord_auth;
 
 
 --

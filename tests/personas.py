@@ -129,6 +129,15 @@ def build_world(db: psycopg.Connection) -> World:
                                     "p_settings": {"description": f"{t}profdesc"}}))
     _ok(bop.call("assign_profile", {"p_agent": b.agent.name, "p_profile": o["profile"]}))
 
+    # B's memories: private, shared with the tenant, with an embedding, and B's working scratch.
+    o["memory_content"] = f"{t}memory about the deploy key"
+    o["memory_vector"] = [((i * 7) % 11 - 5) / 5.0 for i in range(384)]
+    o["memory_ids"] = [
+        _ok(bag.call("remember", {"p_tier": tier, "p_content": f"{o['memory_content']} {tier}", "p_tags": [f"{t}tag"],
+                                  "p_visibility": visibility, "p_embedding": o["memory_vector"],
+                                  "p_metadata": {"bmark": f"{t}memmeta"}}))["details"]["memory_id"]
+        for tier, visibility in (("semantic", "private"), ("procedural", "tenant"), ("working", "tenant"))]
+
     # B's audit chain head, as B's auditor would keep it outside the database.
     o["audit_head"] = _ok(b.clients["auditor"].call("audit_head", {}))["details"]["head"]
 
@@ -165,7 +174,8 @@ def build_world(db: psycopg.Connection) -> World:
                *(f"{t}payload{i}" for i in range(1, 8)), f"{t}error", f"{t}result", f"{t}summary",
                f"{t}rulereason", o["profile"], f"{t}profdesc", f"{t}cap", f"{t}type", f"{t}key", f"{t}dep",
                f"{t}high", f"{t}exp", o["audit_head"].rsplit(":", 1)[1], f"{t}pkg", f"{t}approvereason",
-               o["approval_policy"], f"{t}policydesc", f"{t}scope"]
+               o["approval_policy"], f"{t}policydesc", f"{t}scope",
+               o["memory_content"], f"{t}tag", f"{t}memmeta"]
     return World(a, b, t, o, markers)
 
 

@@ -150,12 +150,13 @@ def test_web_fetch_to_a_blocked_host_is_denied(hook: Hook, repo: Path, committed
         0, None, "")
 
 
-def test_session_start_returns_handoff_leases_and_ready_tasks(hook: Hook, repo: Path, committed_db: Database,
-                                                              alice: Principal, tmp_path: Path) -> None:
+def test_session_start_returns_handoff_leases_memories_and_ready_tasks(
+        hook: Hook, repo: Path, committed_db: Database, alice: Principal, tmp_path: Path) -> None:
     with Client(committed_db.client_dsn, alice.token) as client:
         assert client.write_handoff("Refactor of the cart is half done", next_steps=["finish cart totals"],
                                     to_agent=alice.name).ok
         task = client.submit_task("review", {"pr": 7}).task_id
+        assert client.remember("procedural", "cart totals are kept in cents").ok
     code, output, _ = hook(event("session_start", repo))
     assert code == 0 and output is not None
     first = output["hookSpecificOutput"]
@@ -165,6 +166,8 @@ def test_session_start_returns_handoff_leases_and_ready_tasks(hook: Hook, repo: 
     assert "Refactor of the cart is half done" in first["additionalContext"]
     assert "finish cart totals" in first["additionalContext"]
     assert f"task {task} review" in first["additionalContext"]
+    assert "- [procedural, " in first["additionalContext"]
+    assert "cart totals are kept in cents" in first["additionalContext"]
 
     assert hook(event("pre_tool_use_edit", repo)) == (0, None, "")
     _, resumed, _ = hook(event("session_start", repo, source="resume"))

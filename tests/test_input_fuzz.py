@@ -86,6 +86,12 @@ def _values() -> dict[str, list[tuple[str, Any]]]:
         "text": texts,
         "text[]": lists_of_text,
         "bigint[]": lists_of_ids,
+        # memory: importance and embeddings
+        "real": [("nan", "NaN"), ("infinity", "Infinity"), ("huge", 10**400), ("negative", -1), ("text", "x"),
+                 ("list", [1]), ("empty", "")],
+        "real[]": [("empty list", []), ("null element", [None]), ("nested", [[0.5] * 384]), ("nan", ["NaN"] * 384),
+                   ("huge", [10**400] * 384), ("383 dimensions", [0.5] * 383), ("100k elements", [0.5] * 100_000),
+                   ("text element", ["x"] * 384), ("zero vector", [0] * 384), ("not a list", 0.5)],
         "uuid[]": [("null element", [None]), ("nested", [["00000000-0000-0000-0000-000000000000"]]),
                    ("not uuid", ["x"])],
         "bigint": integers,
@@ -123,7 +129,7 @@ def _values() -> dict[str, list[tuple[str, Any]]]:
 TYPE_DEFAULTS: dict[str, Any] = {
     "text": "x", "text[]": ["x"], "uuid": "00000000-0000-0000-0000-000000000000", "bigint": 1, "integer": 1,
     "smallint": 3, "boolean": False, "jsonb": {}, "interval": "1 minute", "bigint[]": [1],
-    "timestamp with time zone": "2030-01-01T00:00:00Z",
+    "timestamp with time zone": "2030-01-01T00:00:00Z", "real": 0.5, "real[]": [0.5] * 384,
 }
 BASE: dict[str, dict[str, Any]] = {
     "acquire_lock": {"p_path": "fuzz/a.py"},

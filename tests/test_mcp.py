@@ -516,12 +516,14 @@ def test_resources_prompts_and_unknown_tools(committed_db: Database) -> None:
             return seen
 
     as_operator = anyio.run(main, operator.token)
-    assert as_operator["uris"] == ["coord://leases/mine", "coord://tasks/ready", "coord://handoffs/latest",
-                                   "coord://audit/recent"]
+    assert as_operator["uris"] == ["coord://session/context", "coord://leases/mine", "coord://tasks/ready",
+                                   "coord://handoffs/latest", "coord://audit/recent"]
     assert any(e["action"] == "session.start" for e in as_operator["coord://audit/recent"])  # its own session
     assert as_operator["prompts"] == ["coordinate-file-edit", "start-work-session"]
     as_agent = anyio.run(main, agent.token)
     assert "coord://audit/recent" not in as_agent["uris"]  # an agent may not call query_audit
+    (context,) = as_agent["coord://session/context"][0].values()  # one document
+    assert set(context) >= {"handoff", "leases", "memories", "ready_tasks"}
     for answer in (as_agent["unknown"], as_agent["bad_arg"]):
         assert answer.is_error and json.loads(answer.content[0].text)["code"] == "42883"
 
@@ -547,8 +549,8 @@ def test_an_unknown_resource_or_prompt_is_a_clear_mcp_error(committed_db: Databa
     for error, uri in ((unknown, "coord://nope"), (not_the_roles, "coord://audit/recent")):
         assert error.code == mcp_server.RESOURCE_NOT_FOUND, error
         assert uri in error.message and "coord://leases/mine" in error.message
-        assert error.data == {"uri": uri, "resources": ["coord://leases/mine", "coord://tasks/ready",
-                                                        "coord://handoffs/latest"]}
+        assert error.data == {"uri": uri, "resources": ["coord://session/context", "coord://leases/mine",
+                                                        "coord://tasks/ready", "coord://handoffs/latest"]}
     assert prompt.code == -32602 and "coordinate-file-edit" in prompt.message
 
 

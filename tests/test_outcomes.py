@@ -435,6 +435,7 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
     agent.fail_task(claim.task_id, claim.claim, "x", retryable=True)
     assert agent.get_task(dead).state == "dead"
     session = agent.start_session().session_id
+    memory = agent.call("remember", {"p_tier": "semantic", "p_content": "m", "p_visibility": "tenant"})[0]
     return {
         "acquire_lock": ("agent", {"p_path": "a.py"}),
         "release_lock": ("agent", {"p_path": "a.py", "p_fence": 1}),
@@ -484,6 +485,8 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
                                         "p_threshold": 1, "p_within": "1 minute"}),
         "set_alert_rule": ("operator", {"p_name": "r1"}),
         "watch_fleet": ("operator", {}),
+        "remember": ("agent", {"p_tier": "semantic", "p_content": "c"}),
+        "forget": ("agent", {"p_memory_id": memory["details"]["memory_id"]}),
     }
 
 

@@ -151,6 +151,16 @@ ARGUMENTS: dict[str, Variants] = {
     "add_approval_policy": lambda w: [{"p_name": w.objects["approval_policy"], "p_scopes": ["guardrail:deployment"]}],
     "remove_approval_policy": lambda w: [{"p_name": w.objects["approval_policy"]}],
     "list_approval_policies": lambda w: [{}],
+    # memory: B's content (remembering it in A must not reinforce B's), B's vector, B's ids
+    "remember": lambda w: [{"p_tier": tier, "p_content": f"{w.objects['memory_content']} {tier}", "p_visibility": v,
+                            "p_embedding": w.objects["memory_vector"]}
+                           for tier, v in (("semantic", "private"), ("procedural", "tenant"))],
+    "recall": lambda w: [{"p_query": w.objects["memory_content"]}, {"p_embedding": w.objects["memory_vector"]},
+                         {"p_query": "deploy key", "p_embedding": w.objects["memory_vector"]}, {},
+                         {"p_tags": [f"{w.tag}tag"]}],
+    "forget": lambda w: [{"p_memory_id": i} for i in w.objects["memory_ids"]],
+    "list_memories": lambda w: [{}, {"p_tags": [f"{w.tag}tag"]}, {"p_before_id": 2**62}],
+    "session_context": lambda w: [{}],
 }
 # Functions of branches not merged yet (guardrails, audit chain, alerts): their parameter types
 # say enough until someone writes arguments aimed at tenant B's guardrails, archives and alerts.

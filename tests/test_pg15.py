@@ -74,6 +74,25 @@ def test_client_and_forgery_on_pg15(pg15) -> None:
     assert errors.from_psycopg(caught.value).code == "PT401"
 
 
+def test_memory_without_pgvector_on_pg15(pg15) -> None:
+    """Debian's PostgreSQL 15 here has no pgvector: the install has no embedding column, remember
+    says an embedding was not stored, recall ranks by text and says the embedding was not used."""
+    _, admin_dsn, client_dsn = pg15
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        assert conn.execute("select count(*) from pg_available_extensions where name = 'vector'").fetchone() == (0,)
+        assert conn.execute("select coord.vectors_available()").fetchone() == (False,)
+        agent = make_principal(conn, "memory15")
+    with Client(client_dsn, agent.token) as client:
+        stored = client.remember("semantic", "the release script lives in bin/release.sh", embedding=[0.5] * 384)
+        assert stored.code == "remembered" and stored.details["embedding_stored"] is False
+        hybrid = client.recall("release.sh", embedding=[0.5] * 384)
+        assert [r.content for r in hybrid] == ["the release script lives in bin/release.sh"]
+        assert hybrid[0].ranking == "text" and hybrid[0].vector_similarity is None
+        assert "pgvector is not installed" in (hybrid[0].note or "")
+        text = client.recall("release script")
+        assert text[0].ranking == "text" and text[0].note is None and text[0].trigram > 0
+
+
 def test_reapply_is_idempotent_on_pg15(pg15) -> None:
     _, admin_dsn, _ = pg15
     assert migrate(admin_dsn).applied == []

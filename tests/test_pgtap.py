@@ -34,7 +34,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
               "assert_lease"),
     "queue": ("submit_task", "submit_tasks", "claim_task", "claim_tasks", "renew_task", "complete_task",
               "complete_tasks", "fail_task", "cancel_task", "redrive_task", "get_task", "list_tasks"),
-    "sessions": ("start_session", "heartbeat", "end_session", "discover_agents", "write_handoff", "read_handoff"),
+    "sessions": ("start_session", "heartbeat", "end_session", "discover_agents", "write_handoff", "read_handoff",
+                 "session_context"),
     "teams": ("apply_team",),
     "profiles": ("create_profile", "update_profile", "assign_profile", "set_default_profile", "delete_profile",
                  "list_profiles", "my_profile"),
@@ -47,6 +48,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "fleet": ("list_leases", "fleet_status", "watch_fleet"),
     "approvals": ("approve_request", "deny_request", "cancel_approval", "wait_for_approval", "list_approvals",
                   "get_approval", "add_approval_policy", "remove_approval_policy", "list_approval_policies"),
+    "memory": ("remember", "recall", "forget", "list_memories"),
 }
 SPEC_DB = "coord_specs"
 _RESULT = re.compile(r"^(not ok|ok) (\d+)")

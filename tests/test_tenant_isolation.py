@@ -52,6 +52,11 @@ BYPASSRLS_FUNCTIONS = {
     "coord.rotate_jwt_key()": "admin only: adds a JWT key",
     "coord.retire_jwt_key(text)": "admin only: deletes a JWT key",
     "coord.jwt_keys_jwks()": "admin only: the JWT keys as a JWK set for PostgREST's jwt-secret",
+    # agents' memory
+    "coord.memory_candidates(uuid,text,uuid,uuid,boolean,text[],text[],timestamp with time zone,tsquery,tsquery,"
+    "tsquery,real[],boolean)": "recall's index reads (RLS would forbid the full-text and HNSW indexes): filters on "
+                               "the caller's tenant, repository and visibility, returns ids that coord.rank_memories "
+                               "reads again under the tenant policy; only coord_owner may call it",
 }
 # Table-level grants beyond the owner's, each with the reason it is not a column list.
 TABLE_GRANTS = {
@@ -60,6 +65,8 @@ TABLE_GRANTS = {
     ("audit.events", "coord_auth", "SELECT"): "alert evaluation reads whole events of the event's tenant",
     ("audit.events", "coord_auth", "INSERT"): "alert raises and the revoked-token loopback append events",
     ("coord.secrets", "coord_auth", "DELETE"): "coord.retire_jwt_key deletes a jwt:<kid> row (no column list)",
+    ("coord.memories", "coord_auth", "SELECT"): "coord.memory_candidates reads the embedding column, which exists "
+                                               "only where pgvector is installed, so a column list cannot be fixed",
 }
 # api functions that run as the caller: PostgreSQL forbids SET ROLE inside security definer.
 INVOKER_API_FUNCTIONS = {

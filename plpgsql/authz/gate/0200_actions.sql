@@ -56,7 +56,12 @@ from (values
   ('approval.decide',  'approvals:write',  array['agent', 'operator'],             true,  'approve or deny an approval request (agents: trust 4, never a request of their own)'),
   ('approval.cancel',  'approvals:write',  array['agent', 'operator'],             true,  'withdraw your own pending approval request'),
   ('approval.policy',  'approvals:admin',  array['operator'],                      true,  'add or remove auto-approval policies'),
-  ('approval.policy_read', 'approvals:read', array['agent', 'operator', 'auditor'], false, 'list the auto-approval policies')
+  ('approval.policy_read', 'approvals:read', array['agent', 'operator', 'auditor'], false, 'list the auto-approval policies'),
+  -- agents' memory and the start of a session
+  ('memory.remember',  'memory:write',     array['agent', 'operator'],             true,  'remember something (or reinforce the same memory)'),
+  ('memory.forget',    'memory:write',     array['agent', 'operator'],             true,  'forget a memory (agents: their own; operators: any of the tenant)'),
+  ('memory.read',      'memory:read',      array['agent', 'operator', 'auditor'],  false, 'recall and list the memories you may see'),
+  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

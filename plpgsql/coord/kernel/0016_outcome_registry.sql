@@ -43,8 +43,8 @@ from (values
          'add_network_rule', 'apply_team', 'approve_request', 'assign_profile', 'audit_head', 'cancel_approval',
          'cancel_task', 'check_network', 'check_operation', 'claim_task', 'claim_tasks', 'complete_task',
          'complete_tasks', 'create_agent', 'create_profile', 'delete_profile', 'deny_request', 'end_session',
-         'fail_task', 'heartbeat', 'maintain', 'prune_tasks', 'redrive_task', 'release_lock', 'release_locks',
-         'remove_approval_policy', 'remove_network_rule', 'renew_lock', 'renew_task', 'resolve_alert',
+         'fail_task', 'forget', 'heartbeat', 'maintain', 'prune_tasks', 'redrive_task', 'release_lock', 'release_locks',
+         'remember', 'remove_approval_policy', 'remove_network_rule', 'renew_lock', 'renew_task', 'resolve_alert',
          'revoke_token', 'set_alert_rule', 'set_default_profile', 'set_guardrail_enabled', 'start_session',
          'submit_task', 'submit_tasks', 'update_profile', 'verify_audit', 'watch_fleet', 'write_handoff']),
   -- batches: all or none
@@ -174,7 +174,16 @@ from (values
   ('watching',         true,  false, 'this connection holds the watch of the fleet: changes are announced on details.channel until it closes',
    array['watch_fleet']),
   ('watched_elsewhere', false, true, 'another watcher holds the watch, so changes are announced on details.channel anyway; call again to take the watch over when it leaves',
-   array['watch_fleet'])
+   array['watch_fleet']),
+  -- agents' memory
+  ('remembered',       true,  false, 'the memory is stored (details.memory_id)',
+   array['remember']),
+  ('reinforced',       true,  false, 'you remembered the same content within the tier''s dedup window: that memory is reinforced (importance the higher, seen_count + 1, last seen now; details.memory_id)',
+   array['remember']),
+  ('forgotten',        true,  false, 'the memory is deleted',
+   array['forget']),
+  ('not_author',       false, false, 'agents forget only the memories they wrote; ask an operator',
+   array['forget'])
 ) as o (code, ok, retryable, meaning, functions);
 
 comment on view coord.outcome_registry is 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, which functions return it, and whether it takes something away (destructive: MCP tools that can answer it are annotated destructiveHint). Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';

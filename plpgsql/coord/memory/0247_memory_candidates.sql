@@ -1,0 +1,85 @@
+-- coord:owner coord_auth
+-- The candidates of a recall, read from the indexes, a bounded number from each: the 100 latest
+-- memories with all the query's words (p_all), the 100 latest with any of them (p_any), the 50
+-- latest with all the parts of one of its identifiers or paths (p_ident), the 100 nearest
+-- embeddings (HNSW) when p_embedding is given, and the 200 most recently remembered when
+-- p_recent. "Latest" among text matches, not best ranked: ranking every match of a frequent
+-- word would read all of them.
+-- Owned by coord_auth (BYPASSRLS) because under row-level security PostgreSQL may not use an
+-- index for an operator that is not leakproof (full-text @@, pgvector's <=>) and would test
+-- every row of the tenant instead. So this function filters on the tenant and the caller's
+-- visibility itself and returns ids only; coord.rank_memories reads the rows as coord_owner,
+-- under the tenant policy. Only coord_owner may call it.
+create or replace function coord.memory_candidates(
+  p_tenant_id uuid,
+  p_repository text,
+  p_principal_id uuid,
+  p_team_id uuid,
+  p_sees_teams boolean,
+  p_tiers text[],
+  p_tags text[],
+  p_now timestamptz,
+  p_all tsquery,
+  p_any tsquery,
+  p_ident tsquery,
+  p_embedding real[],
+  p_recent boolean
+)
+returns setof bigint
+language plpgsql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+-- A generic plan cannot know whether a word is rare (an index of its matches) or frequent (the
+-- latest memories, filtered): planned for each query's own words.
+set plan_cache_mode = force_custom_plan
+as $$
+begin
+  if p_embedding is null then
+    return query
+    with visible as not materialized (
+      select m.id, m.search, m.last_seen_at from coord.memories as m
+      where m.tenant_id = p_tenant_id and m.repository = p_repository
+        and (m.expires_at is null or m.expires_at > p_now)
+        and (p_tiers is null or m.tier = any (p_tiers))
+        and (p_tags is null or m.tags @> p_tags)
+        and (m.visibility = 'tenant' or m.author_id = p_principal_id
+             or m.visibility = 'team' and (m.team_id = p_team_id or p_sees_teams))
+    )
+    (select v.id from visible as v where v.search @@ p_all order by v.id desc limit 100)
+    union
+    (select v.id from visible as v where v.search @@ p_any order by v.id desc limit 100)
+    union
+    (select v.id from visible as v where v.search @@ p_ident order by v.id desc limit 50)
+    union
+    (select v.id from visible as v where p_recent order by v.last_seen_at desc limit 200);
+    return;
+  end if;
+
+  -- Only reached where the embedding column exists (coord.vectors_available()).
+  perform pg_catalog.set_config('hnsw.ef_search', '200', true);
+  perform pg_catalog.set_config('hnsw.iterative_scan', 'relaxed_order', true);
+  return query
+  with visible as not materialized (
+    select m.id, m.search, m.embedding from coord.memories as m
+    where m.tenant_id = p_tenant_id and m.repository = p_repository
+      and (m.expires_at is null or m.expires_at > p_now)
+      and (p_tiers is null or m.tier = any (p_tiers))
+      and (p_tags is null or m.tags @> p_tags)
+      and (m.visibility = 'tenant' or m.author_id = p_principal_id
+           or m.visibility = 'team' and (m.team_id = p_team_id or p_sees_teams))
+  )
+  (select v.id from visible as v where v.search @@ p_all order by v.id desc limit 100)
+  union
+  (select v.id from visible as v where v.search @@ p_any order by v.id desc limit 100)
+  union
+  (select v.id from visible as v where v.search @@ p_ident order by v.id desc limit 50)
+  union
+  (select v.id from visible as v where v.embedding is not null
+   order by v.embedding operator(vector.<=>) p_embedding::vector.vector limit 100);
+end;
+$$;
+
+comment on function coord.memory_candidates(uuid, text, uuid, uuid, boolean, text[], text[], timestamptz, tsquery, tsquery, tsquery, real[], boolean) is 'Ids of the memories a recall ranks: visible to the principal (its own, the tenant''s, its team''s or with p_sees_teams every team''s), not expired, of p_tiers with all p_tags, in the repository; at most 100 latest matching p_all, 100 latest matching p_any, 50 latest matching p_ident, 100 nearest to p_embedding, or with p_recent the 200 latest remembered. Runs as coord_auth (indexes under RLS); coord.rank_memories only.';
+revoke all on function coord.memory_candidates(uuid, text, uuid, uuid, boolean, text[], text[], timestamptz, tsquery, tsquery, tsquery, real[], boolean) from public;
+grant execute on function coord.memory_candidates(uuid, text, uuid, uuid, boolean, text[], text[], timestamptz, tsquery, tsquery, tsquery, real[], boolean) to coord_owner;
