@@ -9804,14 +9804,6 @@ ALTER TABLE ONLY coord.memories
 
 
 --
--- Name: memories memories_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
---
-
-ALTER TABLE ONLY coord.memories
-    ADD CONSTRAINT memories_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
-
-
---
 -- Name: principals principals_profile_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 

@@ -27,7 +27,7 @@ grant usage on schema trgm to coord_owner;
 grant execute on all functions in schema trgm to coord_owner;
 
 create table coord.memories (
-  tenant_id uuid not null references coord.tenants (id) on delete cascade,
+  tenant_id uuid not null,  -- the author key below cascades from the tenant (no key of its own: test_hot_paths)
   id bigint generated always as identity primary key,
   author_id uuid not null,
   session_id uuid,
