@@ -1,0 +1,52 @@
+"""Attacks on what landed together: approvals, batch endpoints, memory, one round trip, lean hot
+paths. Each test replays one finding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from coordinator.client import Client
+
+
+def _limited(agent_factory: Any, calls: int) -> tuple[Any, Client]:
+    _, operator = agent_factory(role="operator")
+    principal, agent = agent_factory()
+    assert operator.create_profile(f"p-{principal.name}", 2, {"calls_per_hour": calls}).code == "created"
+    assert operator.assign_profile(principal.name, f"p-{principal.name}").code == "assigned"
+    return principal, agent
+
+
+def _since(db: psycopg.Connection) -> int:
+    return db.execute("select coalesce(max(id), 0) from audit.events").fetchone()[0]
+
+
+def _events(db: psycopg.Connection, action: str, since: int) -> list[tuple[str, str]]:
+    return [tuple(r) for r in db.execute(
+        "select target_id, decision from audit.events where action = %s and id > %s order by id", (action, since))]
+
+
+def test_a_lock_batch_the_rate_limit_refuses_refuses_every_path(db: psycopg.Connection, agent_factory: Any) -> None:
+    """Only a batch's first decision counts against calls_per_hour, so over the limit the first
+    path is denied and the others are allowed but never tried: they are batch_refused rows, each
+    audited, not a null row (audited with no decision: a not-null violation that lost the denial)."""
+    principal, agent = _limited(agent_factory, 2)
+    taken = agent.call("acquire_locks", {"p_paths": ["a.py", "b.py"]})  # call 1 of 2
+    assert [r["code"] for r in taken] == ["granted", "granted"]
+    assert agent.call("submit_tasks", {"p_tasks": [{"kind": "k"}]})  # call 2 of 2
+
+    since = _since(db)
+    acquired = agent.call("acquire_locks", {"p_paths": ["c.py", "d.py", "e.py"]})
+    assert [r["code"] for r in acquired] == ["denied", "batch_refused", "batch_refused"]
+    assert [r["ok"] for r in acquired] == [False] * 3
+    assert acquired[1]["details"]["refused"] == [{"path": "c.py", "code": "denied"}]
+    assert _events(db, "lock.acquire", since) == [("c.py", "denied"), ("d.py", "batch_refused"),
+                                                  ("e.py", "batch_refused")]
+
+    since = _since(db)
+    released = agent.call("release_locks", {"p_paths": ["a.py", "b.py"], "p_fences": [r["fence"] for r in taken]})
+    assert [r["code"] for r in released] == ["denied", "batch_refused"]
+    assert _events(db, "lock.release", since) == [("a.py", "denied"), ("b.py", "batch_refused")]
+    assert db.execute("select count(*) from coord.locks where holder_id = %s",
+                      (principal.principal_id,)).fetchone() == (2,)
