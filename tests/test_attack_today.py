@@ -50,3 +50,28 @@ def test_a_lock_batch_the_rate_limit_refuses_refuses_every_path(db: psycopg.Conn
     assert _events(db, "lock.release", since) == [("a.py", "denied"), ("b.py", "batch_refused")]
     assert db.execute("select count(*) from coord.locks where holder_id = %s",
                       (principal.principal_id,)).fetchone() == (2,)
+
+
+PUBLISH = "npm publish --access public"  # shipped rule publish-package (deployment): needs approval
+
+
+def test_a_policy_judges_the_requesters_trust_now_not_when_it_first_asked(db: psycopg.Connection,
+                                                                         agent_factory: Any) -> None:
+    """A pending request keeps the trust its requester had when it asked; repeating the call asks
+    the policies again. An agent demoted since must not be auto-approved by a policy whose
+    min_trust only its old trust reached."""
+    _, operator = agent_factory(role="operator")
+    principal, agent = agent_factory()
+    assert operator.create_profile("senior", 2).code == "created"
+    assert operator.create_profile("junior", 1).code == "created"
+    assert operator.assign_profile(principal.name, "senior").code == "assigned"
+    asked = agent.check_operation("command", PUBLISH)
+    assert asked.code == "needs_approval"
+    assert operator.assign_profile(principal.name, "junior").code == "assigned"  # demoted
+    assert operator.add_approval_policy("seniors-publish", ["guardrail:deployment"], min_trust=2).ok
+    again = agent.check_operation("command", PUBLISH)
+    assert again.code == "needs_approval" and again.approval_id == asked.approval_id
+    assert agent.get_approval(asked.approval_id).state == "pending"
+    # Promoted back, the same pending request is approved by the policy and used at once.
+    assert operator.assign_profile(principal.name, "senior").code == "assigned"
+    assert agent.check_operation("command", PUBLISH).code == "allowed"
