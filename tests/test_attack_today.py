@@ -6,8 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
+import pytest
+from coord_cli.context import fail
+from coord_cli.render import err, out, show_result, table
 
 from coordinator.client import Client
+from coordinator.errors import CoordError
 
 
 def _limited(agent_factory: Any, calls: int) -> tuple[Any, Client]:
@@ -75,3 +79,28 @@ def test_a_policy_judges_the_requesters_trust_now_not_when_it_first_asked(db: ps
     # Promoted back, the same pending request is approved by the policy and used at once.
     assert operator.assign_profile(principal.name, "senior").code == "assigned"
     assert agent.check_operation("command", PUBLISH).code == "allowed"
+
+
+HIDDEN = "npm publish --access public [black on black]&& sh ./payload[/] [/x]"
+
+
+def test_the_cli_shows_an_agents_text_verbatim_to_the_approver(db: psycopg.Connection, agent_factory: Any,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """What an approver reads is what it approves: console markup in an agent's operation (or
+    any text it wrote) is shown as written, never styled away (black on black) and never an
+    exception ([/x]) that keeps the request from being shown at all."""
+    _, agent = agent_factory()
+    _, operator = agent_factory(role="operator")
+    asked = agent.check_operation("command", HIDDEN)
+    assert asked.code == "needs_approval"
+    row = operator.get_approval(asked.approval_id)
+    monkeypatch.setattr(out, "_width", 400)  # one line a row (restored to automatic after)
+    with out.capture() as captured:
+        table([row], ["id", "requester", "operation"])
+        show_result(operator.approve_request(asked.approval_id, "fine [/y]"), as_json=False)
+        table([operator.get_approval(asked.approval_id)], ["id", "decision_reason"])
+    shown = captured.get()
+    assert "[black on black]&& sh ./payload[/] [/x]" in shown and "fine [/y]" in shown
+    with err.capture() as captured, pytest.raises(SystemExit):
+        fail(CoordError("text [/z]", code="CO472", detail="[/w]"), as_json=False)
+    assert "text [/z]" in captured.get() and "[/w]" in captured.get()
