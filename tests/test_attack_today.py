@@ -3,6 +3,7 @@ paths. Each test replays one finding."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import psycopg
@@ -104,3 +105,20 @@ def test_the_cli_shows_an_agents_text_verbatim_to_the_approver(db: psycopg.Conne
     with err.capture() as captured, pytest.raises(SystemExit):
         fail(CoordError("text [/z]", code="CO472", detail="[/w]"), as_json=False)
     assert "text [/z]" in captured.get() and "[/w]" in captured.get()
+
+
+def test_the_audit_keeps_a_bounded_request_context(db: psycopg.Connection, agent_factory: Any) -> None:
+    """api.begin_request takes the function name and the headers from the client: a hostile
+    client must not make every audit event of its calls carry megabytes of request path or
+    user agent (the audit is append-only and kept for years)."""
+    principal, _ = agent_factory()
+    huge = "x" * 1_000_000
+    headers = json.dumps({"x-coord-token": principal.token, "user-agent": huge, "x-request-id": huge,
+                          "x-forwarded-for": huge, "x-real-ip": huge})
+    db.execute("select api.begin_request(%s, %s, false)", ("remember" + huge, headers))
+    db.execute("select api.remember('semantic', 'a fact worth keeping')")
+    db.execute("reset role")
+    request = db.execute("select request from audit.events where action = 'memory.remember' "
+                         "and actor_id = %s", (principal.principal_id,)).fetchone()[0]
+    assert request["path"].startswith("/rpc/remember")
+    assert max(len(str(v)) for v in request.values()) <= 256
