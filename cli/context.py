@@ -24,7 +24,7 @@ from coordinator.config import Settings
 from coordinator.errors import CoordError, from_psycopg, registered
 from coordinator.workspace import repository_root, resolve_paths
 
-from .render import emit_json, err, out, show_result, show_results, table
+from .render import cell, emit_json, err, out, show_result, show_results, table
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,11 +102,11 @@ def fail(exc: CoordError, as_json: bool) -> None:
     if as_json:
         emit_json(exc.to_dict())
     else:
-        err.print(f"[red]error[/red] {exc.code} {exc.message}")
+        err.print(f"[red]error[/red] {cell(exc.code)} {cell(exc.message)}")
         if exc.detail:
-            err.print(f"  detail: {exc.detail}")
+            err.print(f"  detail: {cell(exc.detail)}")
         if exc.hint:
-            err.print(f"  hint: {exc.hint}")
+            err.print(f"  hint: {cell(exc.hint)}")
     sys.exit(exc.exit_code)
 
 

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from coordinator.errors import EXIT_NOT_OK
@@ -42,12 +43,14 @@ def emit_json(value: Any) -> None:
 
 
 def cell(value: Any) -> str:
+    """A value as console markup that shows exactly its text: values hold what agents wrote (an
+    operation to approve, a reason, a memory), which must not style, hide or break the output."""
     value = plain(value)
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
+        return escape(json.dumps(value, separators=(",", ":")))
+    return escape(str(value))
 
 
 def table(rows: Sequence[Any], columns: Sequence[str], title: str | None = None) -> None:
@@ -70,8 +73,8 @@ def show_results(results: Sequence[Any], as_json: bool) -> None:
         for data in rows:
             style = "green" if data.get("ok") else "yellow"
             subject = data.get("path") or data.get("task_id")
-            out.print(f"{subject}: [{style}]{data.get('code')}[/{style}]"
-                      + (f": {data['reason']}" if data.get("reason") else "")
+            out.print(f"{cell(subject)}: [{style}]{cell(data.get('code'))}[/{style}]"
+                      + (f": {cell(data['reason'])}" if data.get("reason") else "")
                       + (f" (fence {data['fence']})" if data.get("ok") and data.get("fence") else ""))
     if not rows or not all(r.get("ok") for r in rows):
         sys.exit(EXIT_NOT_OK)
@@ -84,7 +87,8 @@ def show_result(result: Any, as_json: bool) -> None:
         emit_json(data)
     else:
         style = "green" if data.get("ok") else "yellow"
-        out.print(f"[{style}]{data.get('code')}[/{style}]" + (f": {data['reason']}" if data.get("reason") else ""))
+        out.print(f"[{style}]{cell(data.get('code'))}[/{style}]"
+                  + (f": {cell(data['reason'])}" if data.get("reason") else ""))
         for key, value in data.items():
             if key in ("ok", "code", "reason") or value in (None, {}, []):
                 continue

@@ -77,13 +77,15 @@ begin
     end loop;
   end if;
 
+  -- A row left null was never tried: another path's refusal (of the gate, e.g. the call's
+  -- calls_per_hour, which only the first decision counts) stopped the batch first.
   for i in 1 .. v_count loop
-    if not v_results[i].ok then
+    if v_results[i].ok is false then
       v_refused := v_refused || jsonb_build_object('path', v_paths[i], 'code', v_results[i].code);
     end if;
   end loop;
   for i in 1 .. v_count loop
-    if jsonb_array_length(v_refused) > 0 and v_results[i].ok then
+    if jsonb_array_length(v_refused) > 0 and v_results[i].ok is distinct from false then
       v_results[i] := coord.lock_result('batch_refused', v_paths[i], p_repository => v_me.repository,
         p_mode => v_results[i].mode, p_fence => p_fences[i],
         p_reason => format('nothing was released: %s of the %s leases refused (%s is %s)', jsonb_array_length(v_refused),

@@ -1,5 +1,7 @@
 -- What the audit keeps of the request: method, path, client address and a safe subset of
--- headers. Credentials (x-coord-token, authorization, cookies) are never copied.
+-- headers. Credentials (x-coord-token, authorization, cookies) are never copied. Each value is
+-- cut to 256 characters: the client chooses them (api.begin_request's function name and
+-- headers), and every audit event of the call would keep them for years.
 create or replace function audit.request_context()
 returns jsonb
 language plpgsql
@@ -18,14 +20,14 @@ begin
     v_headers := '{}';
   end if;
   return jsonb_strip_nulls(jsonb_build_object(
-    'method', nullif(pg_catalog.current_setting('request.method', true), ''),
-    'path', nullif(pg_catalog.current_setting('request.path', true), ''),
+    'method', left(nullif(pg_catalog.current_setting('request.method', true), ''), 256),
+    'path', left(nullif(pg_catalog.current_setting('request.path', true), ''), 256),
     'client_addr', pg_catalog.inet_client_addr()::text,
     'db_user', session_user,
-    'user_agent', v_headers ->> 'user-agent',
-    'forwarded_for', v_headers ->> 'x-forwarded-for',
-    'real_ip', v_headers ->> 'x-real-ip',
-    'request_id', v_headers ->> 'x-request-id'
+    'user_agent', left(v_headers ->> 'user-agent', 256),
+    'forwarded_for', left(v_headers ->> 'x-forwarded-for', 256),
+    'real_ip', left(v_headers ->> 'x-real-ip', 256),
+    'request_id', left(v_headers ->> 'x-request-id', 256)
   ));
 end;
 $$;

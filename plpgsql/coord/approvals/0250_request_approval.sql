@@ -3,8 +3,9 @@
 -- request. While an identical request (same requester, operation hash and target) is pending,
 -- that one is returned: repeating a call does not pile requests up. A pending request past its
 -- expiry is expired on the spot and a new one made. Then the tenant's auto-approval policies
--- are asked (also for a request that was pending, so a policy added since applies): one that
--- applies approves the request at once (audited as the policy's decision).
+-- are asked (also for a request that was pending, so a policy added since applies), at the
+-- requester's trust now: one that applies approves the request at once (audited as the policy's
+-- decision).
 create or replace function coord.request_approval(
   p_kind text,
   p_operation jsonb,
@@ -26,6 +27,7 @@ declare
   v_settings coord.approval_settings;
   v_row coord.approval_requests;
   v_policy coord.approval_policies;
+  v_asking coord.approval_requests;
   v_trust smallint := coord.current_trust();
 begin
   select * into v_settings from coord.approval_settings;
@@ -61,7 +63,11 @@ begin
     raise exception using errcode = '40001', message = 'approval request raced three times';
   end if;
 
-  v_policy := coord.approval_policy_for(v_row);
+  -- Policies judge the call being made now: a pending request keeps the trust its requester
+  -- had when it first asked, which a demotion since must not keep reaching min_trust with.
+  v_asking := v_row;
+  v_asking.trust := v_trust;
+  v_policy := coord.approval_policy_for(v_asking);
   if v_policy.id is not null then
     v_row := coord.set_approval_state(v_me.tenant_id, v_row.id, 'pending', 'approved',
       format('approved by policy %s', v_policy.name), null, null, v_policy.id, v_now + v_settings.grant_ttl);
