@@ -331,11 +331,12 @@ class Api:
         (details.refused lists the refused task ids and codes). One policy decision per task (the call counts
         once against calls_per_hour); refusals are audited as task.complete, completions by the task state
         machine. A needs_approval row carries the approval_id of a request for that completion: once approved,
-        complete that task with complete_task(p_approval => approval_id) (a batch never spends a grant, since
-        another item could refuse the batch). Use it with claim_tasks to finish a batch of short tasks in one
-        round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result
-        over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task,
-        CO477/CO471/CO472 malformed operations, CO213.
+        complete that task with complete_task(p_approval => approval_id) (a batch never spends a grant it is
+        given, since another item could refuse the batch; an auto-approval policy's grant is used at once, as
+        by complete_task). Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors:
+        CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242,
+        CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472
+        malformed operations, CO213.
         """
         return self._rows("complete_tasks", TaskResult, tasks=tasks)
 
