@@ -5,14 +5,18 @@ requests (coord.acts_for)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import psycopg
 import pytest
+from click.testing import CliRunner
+from coord_cli.main import main
 
 from coordinator import errors
 from coordinator.client import Client
-from tests.conftest import advance_clock, make_principal
+from coordinator.errors import EXIT_NOT_OK
+from tests.conftest import Database, advance_clock, make_principal
 
 
 def last_rule(db: psycopg.Connection, action: str) -> str:
@@ -169,3 +173,31 @@ def test_an_owner_never_approves_its_device_s_request(db: psycopg.Connection, ag
     assert db.execute("select coord.acts_for(%s, (select id from coord.principals where name = 'deployer'))",
                       (boss_principal.principal_id,)).fetchone()[0] is True  # type: ignore[index]
     assert operator.approve_request(asked.approval_id, "fine").code == "approved"
+
+
+def test_the_device_and_token_commands(committed_db: Database) -> None:
+    with committed_db.connect() as conn:
+        owner = make_principal(conn, "cli-owner")
+        operator = make_principal(conn, "cli-operator", role="operator")
+
+    def coord(token: str, *args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(main, [*args, "--dsn", committed_db.client_dsn, "--token", token],
+                                  env={"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": ""},
+                                  catch_exceptions=False)
+
+    added = coord(owner.token, "device", "add", "cli-cam", "--scopes", "sessions:write,tasks:read", "--json")
+    assert added.exit_code == 0, added.stdout
+    grant = json.loads(added.stdout)
+    assert (grant["code"], grant["scopes"]) == ("issued", ["sessions:write", "tasks:read"])
+    listed = json.loads(coord(operator.token, "device", "list", "--json").stdout)
+    assert [(d["name"], d["owner_name"], d["presence"]) for d in listed] == [("cli-cam", "cli-owner", "offline")]
+    rotated = coord(owner.token, "device", "rotate", "cli-cam", "--grace", "5 minutes", "--json")
+    assert rotated.exit_code == 0 and json.loads(rotated.stdout)["code"] == "rotated"
+    # Operators rotate an agent's token with their own token, no superuser DSN.
+    other = coord(operator.token, "token", "rotate", "cli-owner", "--json")
+    assert other.exit_code == 0 and json.loads(other.stdout)["token"]
+    refused = coord(json.loads(rotated.stdout)["token"], "device", "revoke", "cli-cam", "--json")
+    assert refused.exit_code == EXIT_NOT_OK and json.loads(refused.stdout)["code"] == "denied"
+    revoked = coord(operator.token, "device", "revoke", "cli-cam", "--json")
+    assert revoked.exit_code == 0 and json.loads(revoked.stdout)["code"] == "revoked"
+    assert "--scopes" in coord(operator.token, "device", "add", "--help").stdout
