@@ -770,8 +770,8 @@ class Api:
         token p_token_id of principal p_name (default: its newest live token) with a new one of the same
         scopes (code rotated; the new token is shown once); the old one is refused at once (p_grace 0, the
         default) or after p_grace. not_live when the token is revoked or expired. denied when the policy
-        refuses (principal.not_owner). Errors: CO227 grace outside 0..30 days, CO302 unknown principal, CO303
-        unknown token.
+        refuses: principal.not_owner, scope.escalation (the token has a scope your own lacks). Errors: CO227
+        grace outside 0..30 days, CO302 unknown principal, CO303 unknown token.
         """
         return self._one("rotate_token", TokenGrant, name=name, grace=grace, token_id=token_id)
 

@@ -2150,7 +2150,7 @@ ALTER FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id uuid) 
 -- Name: FUNCTION rotate_token(p_name text, p_grace interval, p_token_id uuid); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id uuid) IS 'Operators: any principal of your tenant; agents: themselves and the devices they own. Replaces the token p_token_id of principal p_name (default: its newest live token) with a new one of the same scopes (code rotated; the new token is shown once); the old one is refused at once (p_grace 0, the default) or after p_grace. not_live when the token is revoked or expired. denied when the policy refuses (principal.not_owner). Errors: CO227 grace outside 0..30 days, CO302 unknown principal, CO303 unknown token.';
+COMMENT ON FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id uuid) IS 'Operators: any principal of your tenant; agents: themselves and the devices they own. Replaces the token p_token_id of principal p_name (default: its newest live token) with a new one of the same scopes (code rotated; the new token is shown once); the old one is refused at once (p_grace 0, the default) or after p_grace. not_live when the token is revoked or expired. denied when the policy refuses: principal.not_owner, scope.escalation (the token has a scope your own lacks). Errors: CO227 grace outside 0..30 days, CO302 unknown principal, CO303 unknown token.';
 
 
 --

@@ -112,6 +112,21 @@ def test_operators_rotate_any_token_agents_only_their_own_and_their_devices(db: 
     assert operator.rotate_token("fleet-cam").code == "rotated"
 
 
+def test_rotation_never_hands_out_scopes_the_caller_lacks(db: psycopg.Connection, agent_factory: Any) -> None:
+    agent_factory("wide-agent")
+    narrow = Client(connection=db, token=make_principal(db, role="operator", scopes=["tokens:write"]).token)
+    refused = narrow.rotate_token("wide-agent")
+    assert refused.code == "denied" and refused.token is None and last_rule(db, "token.rotate") == "scope.escalation"
+
+
+def test_revoke_token_covers_device_tokens(db: psycopg.Connection, agent_factory: Any) -> None:
+    _, owner = agent_factory()
+    grant = owner.add_device("plug", ["sessions:write"])
+    assert operator_of(db).revoke_token(grant.token_id).code == "revoked"
+    with pytest.raises(errors.Unauthenticated):
+        Client(connection=db, token=grant.token).authenticate()
+
+
 def test_a_revoked_device_is_refused_on_its_next_call(db: psycopg.Connection, agent_factory: Any) -> None:
     _, owner = agent_factory()
     grant = owner.add_device("lamp", ["sessions:write"])
