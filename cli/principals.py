@@ -1,4 +1,4 @@
-"""Who may act: coord agent, token and login (credential tiers), and coord apply (team files)."""
+"""Who may act: coord agent, device, token and login (credential tiers), and coord apply (team files)."""
 
 from __future__ import annotations
 
@@ -181,6 +181,61 @@ def token_revoke(invocation: Invocation, token_ref: str) -> None:
     invocation.result(result)
 
 
+@token.command("rotate")
+@click.argument("name")
+@click.option("--grace", help="Keep the old token working this long, e.g. '10 minutes' (default: refused at once).")
+@click.option("--token-id", help="The token to replace (default: NAME's newest live token).")
+@client_command
+def token_rotate(invocation: Invocation, client: Client, name: str, grace: str | None, token_id: str | None) -> None:
+    """Replace NAME's token with a new one of the same scopes, printed once (operators: any principal of
+    the tenant; agents: themselves and their devices). No superuser DSN needed."""
+    _show_grant(client.rotate_token(name, grace, token_id), invocation.as_json)
+
+
+# --- devices -------------------------------------------------------------------------------------
+
+@click.group()
+def device() -> None:
+    """Devices: principals you own that act as agents held to their own token scopes."""
+
+
+@device.command("add")
+@click.argument("name")
+@click.option("--scopes", required=True, help="Comma-separated token scopes, e.g. sessions:write,tasks:read.")
+@click.option("--expires-in", help="Token lifetime, e.g. '90 days' (default: no expiry).")
+@client_command
+def device_add(invocation: Invocation, client: Client, name: str, scopes: str, expires_in: str | None) -> None:
+    """Add device NAME, owned by you, and print its token once (agent or operator token)."""
+    _show_grant(client.add_device(name, _scopes(scopes) or [], expires_in), invocation.as_json)
+
+
+@device.command("list")
+@click.option("--presence", type=click.Choice(["online", "offline"]))
+@client_command
+def device_list(invocation: Invocation, client: Client, presence: str | None) -> None:
+    """Devices of your tenant with owner, scopes and presence (online: heartbeat within twice its ttl)."""
+    invocation.listing(client.list_devices(presence),
+                       ["name", "presence", "owner_name", "scopes", "last_seen_at", "disabled_at", "principal_id"],
+                       empty="(no devices)")
+
+
+@device.command("rotate")
+@click.argument("name")
+@click.option("--grace", help="Keep the old token working this long, e.g. '10 minutes' (default: refused at once).")
+@client_command
+def device_rotate(invocation: Invocation, client: Client, name: str, grace: str | None) -> None:
+    """Replace device NAME's token; print the new one once."""
+    _show_grant(client.rotate_token(name, grace), invocation.as_json)
+
+
+@device.command("revoke")
+@click.argument("name")
+@client_command
+def device_revoke(invocation: Invocation, client: Client, name: str) -> None:
+    """Disable device NAME and revoke its tokens: its next call is refused."""
+    invocation.result(client.revoke_device(name))
+
+
 # --- client logins (credential tier: a DSN bound to one tenant) ----------------------------------
 
 @click.group()
@@ -307,4 +362,4 @@ def apply_cmd(invocation: Invocation, file: Path, dry_run: bool, prune: bool) ->
     _show_team(result, invocation.as_json)
 
 
-COMMANDS = [agent, token, login, apply_cmd]
+COMMANDS = [agent, device, token, login, apply_cmd]

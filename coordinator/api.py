@@ -30,6 +30,7 @@ from .results import (
     Handoff,
     HeldLock,
     Lease,
+    ListDevicesRow,
     ListMemoriesRow,
     LockCheck,
     LockResult,
@@ -113,6 +114,16 @@ class Api:
         """
         return self._one("add_approval_policy", Result, name=name, scopes=scopes, kinds=kinds, rules=rules,
                          min_trust=min_trust, path_prefix=path_prefix, description=description)
+
+    def add_device(self, name: str, scopes: Sequence[str], expires_in: timedelta | str | None = None) -> TokenGrant:
+        """Agents and operators: adds device p_name, owned by you, and returns its first token (code issued;
+        shown once) with p_scopes (required, e.g. {sessions:write,tasks:read}) and optional lifetime
+        p_expires_in. The device authenticates as the agent role held to those scopes; you act for it (you
+        never approve its requests). denied when the policy refuses: scope.escalation (a scope your own token
+        lacks), device.by_device. Errors: CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime, CO304
+        name taken.
+        """
+        return self._one("add_device", TokenGrant, name=name, scopes=scopes, expires_in=expires_in)
 
     def add_guardrail(self, name: str, category: str, applies_to: str, severity: str, pattern: str | None = None,
                       mode: str | None = None, description: str | None = None, override_trust: int | None = None,
@@ -495,6 +506,13 @@ class Api:
         """
         return self._rows("list_archives", ArchiveRow)
 
+    def list_devices(self, presence: str | None = None) -> list[ListDevicesRow]:
+        """Devices of your tenant with their owner, the scopes of their live tokens and presence: online while
+        the last heartbeat of the newest session is within twice its ttl, offline otherwise (or revoked);
+        optionally only p_presence. Read-only. Errors: CO434 presence, PT403.
+        """
+        return self._rows("list_devices", ListDevicesRow, presence=presence)
+
     def list_guardrail_violations(self, limit: int | None = None,
                                   before_id: int | None = None) -> list[GuardrailViolation]:
         """Operators and auditors: the newest guardrail violations of your tenant (blocked, needs_approval,
@@ -734,11 +752,29 @@ class Api:
         """
         return self._one("resolve_alert", Result, alert_id=alert_id, note=note)
 
+    def revoke_device(self, name: str) -> Result:
+        """Operators: any device of your tenant; agents: the devices they own. Disables device p_name and revokes
+        every token it holds (code revoked, or already_revoked); its next call fails with PT401. denied when
+        the policy refuses (principal.not_owner). Errors: CO302 unknown device.
+        """
+        return self._one("revoke_device", Result, name=name)
+
     def revoke_token(self, token_id: UUID | str) -> Result:
         """Operators: revokes a token of your tenant (code revoked, or already_revoked); its next use fails with
         PT401. denied when the policy refuses. Errors: CO303 unknown token.
         """
         return self._one("revoke_token", Result, token_id=token_id)
+
+    def rotate_token(self, name: str, grace: timedelta | str | None = None,
+                     token_id: UUID | str | None = None) -> TokenGrant:
+        """Operators: any principal of your tenant; agents: themselves and the devices they own. Replaces the
+        token p_token_id of principal p_name (default: its newest live token) with a new one of the same
+        scopes (code rotated; the new token is shown once); the old one is refused at once (p_grace 0, the
+        default) or after p_grace. not_live when the token is revoked or expired. denied when the policy
+        refuses: principal.not_owner, scope.escalation (the token has a scope your own lacks). Errors: CO227
+        grace outside 0..30 days, CO302 unknown principal, CO303 unknown token.
+        """
+        return self._one("rotate_token", TokenGrant, name=name, grace=grace, token_id=token_id)
 
     def session_context(self, memories: int | None = None, tasks: int | None = None) -> Any:
         """The start of a session in one document: handoff (the latest addressed to you or left by you for

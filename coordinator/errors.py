@@ -155,6 +155,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO224", "limit_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO225", "request_headers_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO226", "timestamp_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO227", "grace_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO241", "list_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO242", "json_too_deep", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO401", "kind_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),

@@ -31,6 +31,8 @@ class Outcome(StrEnum):
     DENIED = "denied"
     BATCH_REFUSED = "batch_refused"
     ISSUED = "issued"
+    ROTATED = "rotated"
+    NOT_LIVE = "not_live"
     REVOKED = "revoked"
     ALREADY_REVOKED = "already_revoked"
     PLANNED = "planned"
@@ -117,6 +119,8 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.DENIED: OutcomeCode(False, False),
     Outcome.BATCH_REFUSED: OutcomeCode(False, True),
     Outcome.ISSUED: OutcomeCode(True, False),
+    Outcome.ROTATED: OutcomeCode(True, False),
+    Outcome.NOT_LIVE: OutcomeCode(False, False),
     Outcome.REVOKED: OutcomeCode(True, False),
     Outcome.ALREADY_REVOKED: OutcomeCode(True, False),
     Outcome.PLANNED: OutcomeCode(True, False),
@@ -187,7 +191,7 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
 # tools destructiveHint.
 DESTRUCTIVE: dict[Outcome, frozenset[str]] = {
     Outcome.RELEASED: frozenset({"release_lock", "release_locks"}),
-    Outcome.REVOKED: frozenset({"revoke_token"}),
+    Outcome.REVOKED: frozenset({"revoke_device", "revoke_token"}),
     Outcome.CANCELLED: frozenset({"cancel_approval", "cancel_task"}),
     Outcome.DELETED: frozenset({"delete_profile"}),
     Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_network_rule"}),

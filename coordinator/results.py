@@ -321,6 +321,20 @@ class Lease(_Row):
 
 
 @dataclass(frozen=True)
+class ListDevicesRow(_Row):
+    """A row of api.list_devices."""
+
+    principal_id: UUID | None
+    name: str | None
+    owner_name: str | None
+    scopes: list[str] | None
+    presence: str | None
+    last_seen_at: datetime | None
+    created_at: datetime | None
+    disabled_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ListMemoriesRow(_Row):
     """A row of api.list_memories."""
 

@@ -754,6 +754,26 @@ COMMENT ON FUNCTION api.add_approval_policy(p_name text, p_scopes text[], p_kind
 
 
 --
+-- Name: add_device(text, text[], interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.add_device(p_name text, p_scopes text[], p_expires_in interval DEFAULT NULL::interval) RETURNS api.token_grant
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/identity/0524_add_device.sql
+
+
+ALTER FUNCTION api.add_device(p_name text, p_scopes text[], p_expires_in interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION add_device(p_name text, p_scopes text[], p_expires_in interval); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.add_device(p_name text, p_scopes text[], p_expires_in interval) IS 'Agents and operators: adds device p_name, owned by you, and returns its first token (code issued; shown once) with p_scopes (required, e.g. {sessions:write,tasks:read}) and optional lifetime p_expires_in. The device authenticates as the agent role held to those scopes; you act for it (you never approve its requests). denied when the policy refuses: scope.escalation (a scope your own token lacks), device.by_device. Errors: CO221 bad name, CO241/CO222 bad scopes, CO223 bad lifetime, CO304 name taken.';
+
+
+--
 -- Name: add_guardrail(text, text, text, text, text, text, text, smallint, text[], text[]); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1474,6 +1494,26 @@ COMMENT ON FUNCTION api.list_archives() IS 'Operators and auditors: the archived
 
 
 --
+-- Name: list_devices(text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_devices(p_presence text DEFAULT NULL::text) RETURNS TABLE(principal_id uuid, name text, owner_name text, scopes text[], presence text, last_seen_at timestamp with time zone, created_at timestamp with time zone, disabled_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/identity/0527_list_devices.sql
+
+
+ALTER FUNCTION api.list_devices(p_presence text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_devices(p_presence text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_devices(p_presence text) IS 'Devices of your tenant with their owner, the scopes of their live tokens and presence: online while the last heartbeat of the newest session is within twice its ttl, offline otherwise (or revoked); optionally only p_presence. Read-only. Errors: CO434 presence, PT403.';
+
+
+--
 -- Name: list_guardrail_violations(integer, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2054,6 +2094,26 @@ COMMENT ON FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) IS 'Operat
 
 
 --
+-- Name: revoke_device(text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.revoke_device(p_name text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/identity/0526_revoke_device.sql
+
+
+ALTER FUNCTION api.revoke_device(p_name text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION revoke_device(p_name text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.revoke_device(p_name text) IS 'Operators: any device of your tenant; agents: the devices they own. Disables device p_name and revokes every token it holds (code revoked, or already_revoked); its next call fails with PT401. denied when the policy refuses (principal.not_owner). Errors: CO302 unknown device.';
+
+
+--
 -- Name: revoke_token(uuid); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2071,6 +2131,26 @@ ALTER FUNCTION api.revoke_token(p_token_id uuid) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.revoke_token(p_token_id uuid) IS 'Operators: revokes a token of your tenant (code revoked, or already_revoked); its next use fails with PT401. denied when the policy refuses. Errors: CO303 unknown token.';
+
+
+--
+-- Name: rotate_token(text, interval, uuid); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.rotate_token(p_name text, p_grace interval DEFAULT '00:00:00'::interval, p_token_id uuid DEFAULT NULL::uuid) RETURNS api.token_grant
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/identity/0525_rotate_token.sql
+
+
+ALTER FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION rotate_token(p_name text, p_grace interval, p_token_id uuid); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id uuid) IS 'Operators: any principal of your tenant; agents: themselves and the devices they own. Replaces the token p_token_id of principal p_name (default: its newest live token) with a new one of the same scopes (code rotated; the new token is shown once); the old one is refused at once (p_grace 0, the default) or after p_grace. not_live when the token is revoked or expired. denied when the policy refuses: principal.not_owner, scope.escalation (the token has a scope your own lacks). Errors: CO227 grace outside 0..30 days, CO302 unknown principal, CO303 unknown token.';
 
 
 --
@@ -3143,7 +3223,7 @@ ALTER FUNCTION authz.object_refusal(p_action text, p_principal coord.caller, p_p
 -- Name: FUNCTION object_refusal(p_action text, p_principal coord.caller, p_profile coord.profiles, p_trust smallint, p_context jsonb); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.object_refusal(p_action text, p_principal coord.caller, p_profile coord.profiles, p_trust smallint, p_context jsonb) IS 'Deny decision for an agent by what the call touches (context): task.not_submitter (submitted_by, task.cancel below trust 3), profile.self_change (changes_principal is the caller, or changes_profile the profile it acts under), trust.escalation (grants_trust above the caller''s); null otherwise.';
+COMMENT ON FUNCTION authz.object_refusal(p_action text, p_principal coord.caller, p_profile coord.profiles, p_trust smallint, p_context jsonb) IS 'Deny decision for an agent by what the call touches (context): task.not_submitter (submitted_by, task.cancel below trust 3), profile.self_change (changes_principal is the caller, or changes_profile the profile it acts under), trust.escalation (grants_trust above the caller''s), principal.not_owner (acts_on is neither the caller nor a device it owns), device.by_device (a device adding a device); null otherwise.';
 
 
 --
@@ -3238,7 +3318,26 @@ ALTER FUNCTION coord.acts_for(p_approver uuid, p_requester uuid) OWNER TO coord_
 -- Name: FUNCTION acts_for(p_approver uuid, p_requester uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.acts_for(p_approver uuid, p_requester uuid) IS 'True when p_approver acts for p_requester (today: the same principal; devices and delegates of a principal are added by the devices work). An approver never decides a request of a principal it acts for.';
+COMMENT ON FUNCTION coord.acts_for(p_approver uuid, p_requester uuid) IS 'True when p_approver acts for p_requester: the same principal, or the owner of device p_requester. An approver never decides a request of a principal it acts for.';
+
+
+--
+-- Name: add_device(uuid, uuid, text, text[], interval); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.add_device(p_tenant_id uuid, p_owner_id uuid, p_name text, p_scopes text[], p_expires_in interval DEFAULT NULL::interval) RETURNS api.token_grant
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/identity/0075_add_device.sql
+
+
+ALTER FUNCTION coord.add_device(p_tenant_id uuid, p_owner_id uuid, p_name text, p_scopes text[], p_expires_in interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION add_device(p_tenant_id uuid, p_owner_id uuid, p_name text, p_scopes text[], p_expires_in interval); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.add_device(p_tenant_id uuid, p_owner_id uuid, p_name text, p_scopes text[], p_expires_in interval) IS 'Creates device p_name owned by p_owner_id (role agent, kind device) and issues its first token with p_scopes. CO221 bad name, CO222/CO241 bad scopes, CO223 bad lifetime, CO304 name taken.';
 
 
 --
@@ -6297,6 +6396,25 @@ COMMENT ON FUNCTION coord.retry_backoff(p_attempt integer) IS 'Delay before retr
 
 
 --
+-- Name: revoke_device(uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.revoke_device(p_tenant_id uuid, p_device_id uuid) RETURNS api.result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/identity/0077_revoke_device.sql
+
+
+ALTER FUNCTION coord.revoke_device(p_tenant_id uuid, p_device_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION revoke_device(p_tenant_id uuid, p_device_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.revoke_device(p_tenant_id uuid, p_device_id uuid) IS 'Disables a device of the tenant and revokes its live tokens: its next call fails with PT401. revoked or already_revoked; CO302 unknown device.';
+
+
+--
 -- Name: revoke_token(uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6332,6 +6450,25 @@ ALTER FUNCTION coord.rotate_jwt_key() OWNER TO coord_auth;
 --
 
 COMMENT ON FUNCTION coord.rotate_jwt_key() IS 'Adds a new HS256 key (512 bits, 488 of them random; coord.secrets row jwt:<kid>) that signs from now on and returns its kid; older keys keep verifying until retired.';
+
+
+--
+-- Name: rotate_token(uuid, uuid, interval); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.rotate_token(p_tenant_id uuid, p_token_id uuid, p_grace interval) RETURNS api.token_grant
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/identity/0076_rotate_token.sql
+
+
+ALTER FUNCTION coord.rotate_token(p_tenant_id uuid, p_token_id uuid, p_grace interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION rotate_token(p_tenant_id uuid, p_token_id uuid, p_grace interval); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.rotate_token(p_tenant_id uuid, p_token_id uuid, p_grace interval) IS 'Replaces a live token of the tenant by a new one with its scopes, label and repository; the old one is revoked (grace 0) or expires after p_grace (never later than it would have), and names its successor in replaced_by. rotated or not_live; CO303 unknown token.';
 
 
 --
@@ -8263,9 +8400,11 @@ CREATE TABLE coord.principals (
     created_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
     disabled_at timestamp with time zone,
     profile_id uuid,
+    owner_id uuid,
     CONSTRAINT principals_kind_check CHECK ((kind <> 'system'::coord.actor_type)),
-    CONSTRAINT principals_kind_role_check CHECK (((kind = 'agent'::coord.actor_type) = (role = 'agent'::coord.request_role))),
+    CONSTRAINT principals_kind_role_check CHECK (((kind = ANY (ARRAY['agent'::coord.actor_type, 'device'::coord.actor_type])) = (role = 'agent'::coord.request_role))),
     CONSTRAINT principals_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}$'::text)),
+    CONSTRAINT principals_owner_check CHECK ((((kind = 'device'::coord.actor_type) = (owner_id IS NOT NULL)) AND (owner_id IS DISTINCT FROM id))),
     CONSTRAINT principals_profile_check CHECK (((profile_id IS NULL) OR (kind = 'agent'::coord.actor_type)))
 );
 
@@ -8296,10 +8435,24 @@ COMMENT ON COLUMN coord.principals.profile_id IS 'The agent''s own profile; null
 
 
 --
+-- Name: COLUMN principals.owner_id; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.principals.owner_id IS 'Devices only: the principal (agent or operator) that added the device and acts for it; it never approves the device''s requests.';
+
+
+--
 -- Name: CONSTRAINT principals_kind_role_check ON principals; Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON CONSTRAINT principals_kind_role_check ON coord.principals IS 'Agents act as the agent role and only agents do.';
+COMMENT ON CONSTRAINT principals_kind_role_check ON coord.principals IS 'Agents and devices act as the agent role and only they do; a device is held to its token''s scopes.';
+
+
+--
+-- Name: CONSTRAINT principals_owner_check ON principals; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON CONSTRAINT principals_owner_check ON coord.principals IS 'Every device has an owner other than itself; nothing else has one.';
 
 
 --
@@ -8595,6 +8748,7 @@ CREATE TABLE coord.tokens (
     expires_at timestamp with time zone,
     revoked_at timestamp with time zone,
     repository text COLLATE pg_catalog."C",
+    replaced_by uuid,
     CONSTRAINT tokens_expires_at_in_range CHECK (((expires_at >= '0001-01-02 00:00:00+00'::timestamp with time zone) AND (expires_at <= '9999-12-30 00:00:00+00'::timestamp with time zone))),
     CONSTRAINT tokens_expiry_check CHECK (((expires_at IS NULL) OR (expires_at > created_at))),
     CONSTRAINT tokens_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
@@ -8640,6 +8794,13 @@ COMMENT ON COLUMN coord.tokens.revoked_at IS 'Revocation takes effect on the nex
 --
 
 COMMENT ON COLUMN coord.tokens.repository IS 'The repository calls made with this token act in when they name no session (null: the session''s, else default).';
+
+
+--
+-- Name: COLUMN tokens.replaced_by; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.tokens.replaced_by IS 'The token a rotation issued in place of this one; this one expires at the end of the grace period (or is revoked when there is none).';
 
 
 --
@@ -9274,6 +9435,13 @@ CREATE INDEX memories_tier_seen_idx ON coord.memories USING btree (tenant_id, ti
 
 
 --
+-- Name: principals_owner_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX principals_owner_idx ON coord.principals USING btree (tenant_id, owner_id) WHERE (owner_id IS NOT NULL);
+
+
+--
 -- Name: principals_profile_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
@@ -9804,6 +9972,14 @@ ALTER TABLE ONLY coord.memories
 
 
 --
+-- Name: principals principals_owner_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.principals
+    ADD CONSTRAINT principals_owner_fkey FOREIGN KEY (tenant_id, owner_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
 -- Name: principals principals_profile_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -9873,6 +10049,14 @@ ALTER TABLE ONLY coord.tenants
 
 ALTER TABLE ONLY coord.tokens
     ADD CONSTRAINT tokens_principal_fkey FOREIGN KEY (tenant_id, principal_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: tokens tokens_replaced_by_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.tokens
+    ADD CONSTRAINT tokens_replaced_by_fkey FOREIGN KEY (replaced_by) REFERENCES coord.tokens(id) ON DELETE SET NULL;
 
 
 --
@@ -10339,6 +10523,15 @@ GRANT ALL ON FUNCTION api.add_approval_policy(p_name text, p_scopes text[], p_ki
 
 
 --
+-- Name: FUNCTION add_device(p_name text, p_scopes text[], p_expires_in interval); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.add_device(p_name text, p_scopes text[], p_expires_in interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.add_device(p_name text, p_scopes text[], p_expires_in interval) TO coord_agent;
+GRANT ALL ON FUNCTION api.add_device(p_name text, p_scopes text[], p_expires_in interval) TO coord_operator;
+
+
+--
 -- Name: FUNCTION add_guardrail(p_name text, p_category text, p_applies_to text, p_severity text, p_pattern text, p_mode text, p_description text, p_override_trust smallint, p_actions text[], p_targets text[]); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -10673,6 +10866,16 @@ GRANT ALL ON FUNCTION api.list_archives() TO coord_auditor;
 
 
 --
+-- Name: FUNCTION list_devices(p_presence text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_devices(p_presence text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_devices(p_presence text) TO coord_agent;
+GRANT ALL ON FUNCTION api.list_devices(p_presence text) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_devices(p_presence text) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION list_guardrail_violations(p_limit integer, p_before_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -10943,11 +11146,29 @@ GRANT ALL ON FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) TO coord
 
 
 --
+-- Name: FUNCTION revoke_device(p_name text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.revoke_device(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.revoke_device(p_name text) TO coord_agent;
+GRANT ALL ON FUNCTION api.revoke_device(p_name text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION revoke_token(p_token_id uuid); Type: ACL; Schema: api; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION api.revoke_token(p_token_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.revoke_token(p_token_id uuid) TO coord_operator;
+
+
+--
+-- Name: FUNCTION rotate_token(p_name text, p_grace interval, p_token_id uuid); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id uuid) TO coord_agent;
+GRANT ALL ON FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id uuid) TO coord_operator;
 
 
 --
@@ -11345,6 +11566,13 @@ REVOKE ALL ON FUNCTION authz.statement_decision() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.acts_for(p_approver uuid, p_requester uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION add_device(p_tenant_id uuid, p_owner_id uuid, p_name text, p_scopes text[], p_expires_in interval); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.add_device(p_tenant_id uuid, p_owner_id uuid, p_name text, p_scopes text[], p_expires_in interval) FROM PUBLIC;
 
 
 --
@@ -12388,6 +12616,13 @@ REVOKE ALL ON FUNCTION coord.retry_backoff(p_attempt integer) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION revoke_device(p_tenant_id uuid, p_device_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.revoke_device(p_tenant_id uuid, p_device_id uuid) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION revoke_token(p_tenant_id uuid, p_token_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -12399,6 +12634,13 @@ REVOKE ALL ON FUNCTION coord.revoke_token(p_tenant_id uuid, p_token_id uuid) FRO
 --
 
 REVOKE ALL ON FUNCTION coord.rotate_jwt_key() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION rotate_token(p_tenant_id uuid, p_token_id uuid, p_grace interval); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.rotate_token(p_tenant_id uuid, p_token_id uuid, p_grace interval) FROM PUBLIC;
 
 
 --

@@ -122,6 +122,10 @@ def build_world(db: psycopg.Connection) -> World:
     revoked = _ok(bop.call("create_agent", {"p_name": f"{t}revoked"}))
     _ok(bop.call("revoke_token", {"p_token_id": revoked["token_id"]}))
     o["revoked_token_id"], o["revoked_token"] = revoked["token_id"], revoked["token"]
+    # A device of B's agent, seen by a heartbeat.
+    o["device"] = f"{t}device"
+    device = _ok(bag.call("add_device", {"p_name": o["device"], "p_scopes": ["sessions:write"]}))
+    o["device_token_id"] = device["token_id"]
 
     # A profile of B's own, assigned to B's agent.
     o["profile"] = f"{t}prof"
@@ -175,7 +179,7 @@ def build_world(db: psycopg.Connection) -> World:
                f"{t}rulereason", o["profile"], f"{t}profdesc", f"{t}cap", f"{t}type", f"{t}key", f"{t}dep",
                f"{t}high", f"{t}exp", o["audit_head"].rsplit(":", 1)[1], f"{t}pkg", f"{t}approvereason",
                o["approval_policy"], f"{t}policydesc", f"{t}scope",
-               o["memory_content"], f"{t}tag", f"{t}memmeta"]
+               o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"])]
     return World(a, b, t, o, markers)
 
 

@@ -220,6 +220,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO223": (_operator, lambda _db, c: c.create_agent("x2", expires_in="-1 hour")),
     "CO224": (_operator, lambda _db, c: c.query_audit(limit=0)),
     "CO226": (_agent, lambda _db, c: c.submit_task("k", run_after="infinity")),
+    "CO227": (_agent, lambda _db, c: c.rotate_token(c.authenticate().name, "-1 second")),  # type: ignore[union-attr]
     "CO241": (_agent, lambda _db, c: c.call("check_locks", {"p_paths": [["a.py"], ["b.py"]]})),
     "CO242": (_agent, lambda _db, c: c.submit_task("k", _nested(33))),
     "CO225": (_none, lambda db, _: (db.execute("select set_config('request.headers', 'not json', true)"),

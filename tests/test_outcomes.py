@@ -46,6 +46,8 @@ OVERSCAN = {
                                  "fresh grant is always usable" for code in ("approval_used", "approval_mismatch",
                                                                              "approval_not_granted")},
     ("deny_request", "approved"): "coord.decide_approval approves only when asked to approve",
+    ("rotate_token", "issued"): "coord.rotate_token answers rotated with the grant coord.issue_token made, never "
+                                "the grant itself",
 }
 
 
@@ -435,6 +437,7 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
     agent.fail_task(claim.task_id, claim.claim, "x", retryable=True)
     assert agent.get_task(dead).state == "dead"
     session = agent.start_session().session_id
+    assert agent.add_device("shape-device", ["sessions:write"]).ok
     memory = agent.call("remember", {"p_tier": "semantic", "p_content": "m", "p_visibility": "tenant"})[0]
     return {
         "acquire_lock": ("agent", {"p_path": "a.py"}),
@@ -445,6 +448,9 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "complete_tasks": ("agent", {"p_tasks": [{"task_id": task_id, "claim": 1}]}),
         "create_agent": ("operator", {"p_name": "new-agent"}),
         "revoke_token": ("operator", {"p_token_id": str(agent_principal.token_id)}),
+        "add_device": ("agent", {"p_name": "new-device", "p_scopes": ["sessions:write"]}),
+        "rotate_token": ("operator", {"p_name": "worker"}),
+        "revoke_device": ("operator", {"p_name": "shape-device"}),
         "apply_team": ("operator", {"p_team": {"version": 1, "agents": []}}),
         "submit_task": ("agent", {"p_kind": "k"}),
         "submit_tasks": ("agent", {"p_tasks": [{"kind": "k"}]}),

@@ -29,7 +29,7 @@ SPECS = sorted(SQL.glob("*/*.sql"))
 # The api's domains and their functions: each domain's folder specifies every one of them.
 DOMAINS: dict[str, tuple[str, ...]] = {
     "identity": ("authenticate", "pre_request", "login", "begin_request", "create_agent", "revoke_token",
-                 "list_principals", "list_tokens"),
+                 "list_principals", "list_tokens", "add_device", "rotate_token", "revoke_device", "list_devices"),
     "locks": ("acquire_lock", "acquire_locks", "release_lock", "release_locks", "renew_lock", "check_locks", "my_locks",
               "assert_lease"),
     "queue": ("submit_task", "submit_tasks", "claim_task", "claim_tasks", "renew_task", "complete_task",

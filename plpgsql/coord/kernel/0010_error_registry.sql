@@ -28,6 +28,7 @@ from (values
   ('CO222', 'scopes_invalid',           'coord', 400, 65, 'invalid token scopes', 'scopes look like locks:write, locks:* or *'),
   ('CO223', 'expiry_invalid',           'coord', 400, 65, 'token lifetime must be positive and at most 100 years', 'omit it for a token that does not expire'),
   ('CO224', 'limit_out_of_range',       'coord', 400, 65, 'limit must be between 1 and 1000', 'page through longer lists with before_id'),
+  ('CO227', 'grace_invalid',            'coord', 400, 65, 'a rotation grace period must be between 0 and 30 days', 'omit it (0) to refuse the old token at once'),
   ('CO225', 'request_headers_invalid',  'coord', 400, 65, 'request.headers is not a JSON object', 'set request.headers to a JSON object of lower-cased header names'),
   -- malformed input of any function (docs/security.md, input limits)
   ('CO226', 'timestamp_out_of_range',   'coord', 400, 65, 'a timestamp must be finite and between 0001-01-02 and 9999-12-30', 'pass an ISO 8601 time such as 2030-01-01T00:00:00Z, or omit it for the default'),
