@@ -42,8 +42,9 @@ begin
   from jsonb_array_elements(v_unit_effects) with ordinality as x (eff, o), jsonb_array_elements(x.eff) as e;
 
   -- one join of effects with the rules that name their action (rather than a subquery per rule),
-  -- then the pattern rules over the canonical units; a rule matches once, by its first hit
-  with effect as (
+  -- then the pattern rules over the canonical units; a rule matches once, by its first hit.
+  -- The effects are taken apart once (materialized), not once per rule they are joined with.
+  with effect as materialized (
     select e ->> 'u' as unit, e ->> 'a' as action, e ->> 't' as target, e -> 'c' as classes, x.o
     from jsonb_array_elements(v_effects) with ordinality as x (e, o)),
   rule as (

@@ -48,6 +48,30 @@ declare
                                      'zstd', 'cpio', 'sftp', 'ditto', 'copy', 'move', 'xcopy', 'robocopy', 'rclone',
                                      'del', 'erase', 'rd', 'chown', 'lsof', 'fuser', 'inotifywait', 'entr', 'watchexec'];
   v_secret_name constant text := '(secret|token|passw(or)?d|passwd|api_?key|apikey|private_?key|access_?key|credential|auth|database_url|_dsn$|^dsn$|connection_string|conn_str|mongo(db)?_uri|redis_url|amqp_url|webhook)';
+  -- the tools each group of tool-specific conditions below names (one test skips a group)
+  v_fs_progs constant text[] := array['rm', 'srm', 'unlink', 'shred', 'wipe', 'trash', 'trash-put', 'rmtrash',
+              'gio', 'rimraf', 'rmrf', 'del-cli', 'premove', 'rm-rf', 'rmdir', 'rd', 'del', 'erase', 'find',
+              'dd', 'fd', 'cp', 'mv', 'install', 'ln', 'rsync', 'scp', 'ditto', 'copy', 'move', 'xcopy',
+              'robocopy', 'copy-item', 'move-item', 'cpi', 'mi', 'rclone', 'cp-item', 'tee', 'truncate',
+              'out-file', 'fallocate', 'sed', 'perl', 'ruby', 'chmod', 'chown', 'chgrp', 'setfacl', 'tar',
+              'zip', '7z', '7za', 'rar', 'gzip', 'bzip2', 'xz', 'zstd', 'cpio', 'compress-archive',
+              'ssh-keygen', 'iptables', 'ip6tables', 'gpg', 'sqlite3', 'sqlite', 'duckdb', 'litecli', 'grubby',
+              'kernelstub', 'bootctl', 'grub-editenv', 'nvram', 'bcdedit', 'efibootmgr', 'auditctl', 'yes',
+              'cat', 'xterm', 'xdotool', 'kill', 'stop-process', 'spps', 'pkill', 'killall', 'taskkill',
+              'skill', 'stop-service', 'spsv', 'echo', 'printf', 'write-output', 'write-host', 'print',
+              'printenv', 'grep', 'egrep', 'rg', 'ag', 'ack', 'git-secrets', 'trufflehog', 'gitleaks',
+              'findstr', 'select-string', 'sls', 'docker'];
+  v_tool_progs constant text[] := array['java', 'dpkg', 'rpm', 'apt', 'apt-get', 'yum', 'dnf', 'zypper',
+                'code', 'code-insiders', 'msiexec', 'installer', 'pip', 'npm', 'gem', 'mix', 'unzip',
+                'hdiutil', 'open', 'snap', 'flatpak', 'apk', 'pacman', 'chmod', 'wine', 'mono', 'dotnet',
+                'node', 'python', 'ruby', 'perl', 'php', 'bun', 'deno', 'add-appxpackage', 'cscript',
+                'wscript', 'curl', 'wget', 'aria2c', 'iwr', 'invoke-webrequest', 'irm', 'invoke-restmethod',
+                'certutil', 'bitsadmin', 'start-bitstransfer', 'awk', 'gawk', 'ex', 'vim', 'vi', 'nvim', '7z',
+                '7za', 'fallocate', 'mkfile', 'truncate', 'mongosh', 'mongo', 'git', 'iptables', 'ip6tables',
+                'heroku', 'kubectl', 'oc', 'sqlite3', 'duckdb', 'litecli', 'patch', 'touch', 'rails',
+                'bin/rails', 'rake', 'artisan'];
+  v_tail_progs constant text[] := array['save', '$env', 'perl', 'ruby', 'gpg', 'openssl', 'touch', 'setfacl',
+                'docker'];
   v_prog text := p_op ->> 'prog';
   v_op jsonb := p_op;
   v_args text[];
@@ -176,253 +200,255 @@ begin
   end loop;
 
   -- file-system tools
-  case
-    when v_prog in ('rm', 'srm', 'unlink', 'shred', 'wipe', 'trash', 'trash-put', 'rmtrash', 'gio', 'rimraf', 'rmrf',
-                    'del-cli', 'premove', 'rm-rf') then
-      if v_prog = 'gio' then
-        v_args := case when v_args[1] in ('trash', 'remove') then v_args[2:] else '{}' end;
-      end if;
-      -- rimraf and friends are rm -rf
-      v_recursive := v_flags && array['-r', '-R', '--recursive'] or v_prog in ('rimraf', 'rmrf', 'del-cli', 'premove', 'rm-rf');
-      if v_flags && array['--no-preserve-root'] then
-        v_out := v_out || coord.guard_effect('delete-tree', array['/']);
-      end if;
-      if coalesce(cardinality(v_args), 0) = 0 and v_in is not null then
-        -- xargs rm: the names come from the command before
-        v_args := coalesce(array(select jsonb_array_elements_text(p_ctx -> 'paths')), '{}');
-        if cardinality(v_args) = 0 and v_in not in ('text') then
-          v_args := array['$(...)'];
+  if v_prog = any (v_fs_progs) then
+    case
+      when v_prog in ('rm', 'srm', 'unlink', 'shred', 'wipe', 'trash', 'trash-put', 'rmtrash', 'gio', 'rimraf', 'rmrf',
+                      'del-cli', 'premove', 'rm-rf') then
+        if v_prog = 'gio' then
+          v_args := case when v_args[1] in ('trash', 'remove') then v_args[2:] else '{}' end;
         end if;
-      end if;
-      v_out := v_out || coord.guard_effect(case when v_recursive then 'delete-tree' else 'delete' end, v_args);
-    when v_prog in ('rmdir', 'rd') then
-      v_out := v_out || coord.guard_effect(case when v_words && array['/s'] then 'delete-tree' else 'delete' end,
-                                           array(select w from unnest(v_args) as w where w !~ '^/[A-Za-z]$'));
-    when v_prog in ('del', 'erase') then
-      v_out := v_out || coord.guard_effect(case when v_flags && array['/s'] then 'delete-tree' else 'delete' end, v_args);
-    when v_prog = 'find' then
-      v_starts := array(select w from unnest(v_words) with ordinality as x (w, o)
-                        where x.o < coalesce((select min(y.o) from unnest(v_words) with ordinality as y (w, o)
-                                              where left(y.w, 1) in ('-', '(', '!')), 1000000)
-                        order by x.o);
-      if cardinality(v_starts) = 0 then
-        v_starts := array[coalesce(v_cwd, '.')];
-      elsif v_cwd is not null then
-        v_starts := array(select case when s ~ '^[^/~$]' then coord.guard_path(v_cwd || '/' || s) else s end from unnest(v_starts) as s);
-      end if;
-      v_names := array(select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o)
-                       where x.w in ('-name', '-iname', '-path', '-ipath'));
-      v_x := (select regexp_replace(lower(v_words[x.o + 1]), '^.*/', '') from unnest(v_words) with ordinality as x (w, o)
-              where x.w in ('-exec', '-execdir', '-ok', '-okdir') limit 1);
-      if v_words && array['-delete'] or v_x in ('rm', 'shred', 'unlink', 'srm', 'wipe') then
-        -- a test narrows what goes only when it is not negated (-not -path './.git*' keeps
-        -- little) and says more than a file type (-type f is every file)
-        v_out := v_out || coord.guard_effect(
-          case when exists (select from unnest(v_words) with ordinality as x (w, o)
-                            where x.w in ('-name', '-iname', '-path', '-ipath', '-regex', '-iregex', '-newer', '-mtime',
-                                          '-mmin', '-size', '-empty', '-user', '-perm', '-links', '-inum', '-samefile',
-                                          '-atime', '-ctime', '-amin', '-cmin', '-newermt', '-group', '-nouser', '-wholename',
-                                          '-iwholename', '-lname', '-ilname', '-used')
-                              and coalesce(v_words[x.o - 1], '') not in ('-not', '!'))
-               then 'delete-matching' else 'delete-tree' end,
-          array(select s from unnest(v_starts) as s where s not in ('/tmp', '/var/tmp')));
-        v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('delete', v_names)) as e
-                           where e -> 'c' ?| array['credential', 'history', 'persistence', 'git']);
-      end if;
-      if v_x in ('chmod', 'chown', 'chgrp') then
-        v_out := v_out || coord.guard_effect('perms-tree', v_starts);
-      elsif v_x in ('truncate', 'tee', 'sed', 'cp', 'dd') then
-        v_out := v_out || coord.guard_effect('write', v_starts)
-                       || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('write', v_names)) as e
-                           where e -> 'c' ?| array['credential', 'history', 'persistence', 'system']);
-      elsif v_x is not null and (v_x = any (v_readers) or v_x in ('cp', 'tar', 'zip', 'scp', 'curl')) then
-        v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('read', v_names)) as e
+        -- rimraf and friends are rm -rf
+        v_recursive := v_flags && array['-r', '-R', '--recursive'] or v_prog in ('rimraf', 'rmrf', 'del-cli', 'premove', 'rm-rf');
+        if v_flags && array['--no-preserve-root'] then
+          v_out := v_out || coord.guard_effect('delete-tree', array['/']);
+        end if;
+        if coalesce(cardinality(v_args), 0) = 0 and v_in is not null then
+          -- xargs rm: the names come from the command before
+          v_args := coalesce(array(select jsonb_array_elements_text(p_ctx -> 'paths')), '{}');
+          if cardinality(v_args) = 0 and v_in not in ('text') then
+            v_args := array['$(...)'];
+          end if;
+        end if;
+        v_out := v_out || coord.guard_effect(case when v_recursive then 'delete-tree' else 'delete' end, v_args);
+      when v_prog in ('rmdir', 'rd') then
+        v_out := v_out || coord.guard_effect(case when v_words && array['/s'] then 'delete-tree' else 'delete' end,
+                                             array(select w from unnest(v_args) as w where w !~ '^/[A-Za-z]$'));
+      when v_prog in ('del', 'erase') then
+        v_out := v_out || coord.guard_effect(case when v_flags && array['/s'] then 'delete-tree' else 'delete' end, v_args);
+      when v_prog = 'find' then
+        v_starts := array(select w from unnest(v_words) with ordinality as x (w, o)
+                          where x.o < coalesce((select min(y.o) from unnest(v_words) with ordinality as y (w, o)
+                                                where left(y.w, 1) in ('-', '(', '!')), 1000000)
+                          order by x.o);
+        if cardinality(v_starts) = 0 then
+          v_starts := array[coalesce(v_cwd, '.')];
+        elsif v_cwd is not null then
+          v_starts := array(select case when s ~ '^[^/~$]' then coord.guard_path(v_cwd || '/' || s) else s end from unnest(v_starts) as s);
+        end if;
+        v_names := array(select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o)
+                         where x.w in ('-name', '-iname', '-path', '-ipath'));
+        v_x := (select regexp_replace(lower(v_words[x.o + 1]), '^.*/', '') from unnest(v_words) with ordinality as x (w, o)
+                where x.w in ('-exec', '-execdir', '-ok', '-okdir') limit 1);
+        if v_words && array['-delete'] or v_x in ('rm', 'shred', 'unlink', 'srm', 'wipe') then
+          -- a test narrows what goes only when it is not negated (-not -path './.git*' keeps
+          -- little) and says more than a file type (-type f is every file)
+          v_out := v_out || coord.guard_effect(
+            case when exists (select from unnest(v_words) with ordinality as x (w, o)
+                              where x.w in ('-name', '-iname', '-path', '-ipath', '-regex', '-iregex', '-newer', '-mtime',
+                                            '-mmin', '-size', '-empty', '-user', '-perm', '-links', '-inum', '-samefile',
+                                            '-atime', '-ctime', '-amin', '-cmin', '-newermt', '-group', '-nouser', '-wholename',
+                                            '-iwholename', '-lname', '-ilname', '-used')
+                                and coalesce(v_words[x.o - 1], '') not in ('-not', '!'))
+                 then 'delete-matching' else 'delete-tree' end,
+            array(select s from unnest(v_starts) as s where s not in ('/tmp', '/var/tmp')));
+          v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('delete', v_names)) as e
+                             where e -> 'c' ?| array['credential', 'history', 'persistence', 'git']);
+        end if;
+        if v_x in ('chmod', 'chown', 'chgrp') then
+          v_out := v_out || coord.guard_effect('perms-tree', v_starts);
+        elsif v_x in ('truncate', 'tee', 'sed', 'cp', 'dd') then
+          v_out := v_out || coord.guard_effect('write', v_starts)
+                         || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('write', v_names)) as e
+                             where e -> 'c' ?| array['credential', 'history', 'persistence', 'system']);
+        elsif v_x is not null and (v_x = any (v_readers) or v_x in ('cp', 'tar', 'zip', 'scp', 'curl')) then
+          v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('read', v_names)) as e
+                             where e -> 'c' ? 'credential');
+        end if;
+      when v_prog = 'dd' then
+        if v_words && array['if=/dev/zero', 'if=/dev/urandom', 'if=/dev/random'] and not exists (select from unnest(v_words) as w where w like 'count=%') then
+          v_out := v_out || coord.guard_effect('disk-fill', array['disk']);
+        end if;
+        foreach v_w in array v_words loop
+          if v_w like 'of=%' then
+            v_out := v_out || coord.guard_effect('write', array[substr(v_w, 4)]);
+          elsif v_w like 'if=%' then
+            v_out := v_out || coord.guard_effect('read', array[substr(v_w, 4)]);
+          end if;
+        end loop;
+      when v_prog = 'fd' then
+        -- fd PATTERN [PATH] -x/-X CMD: the command runs on what fd finds below PATH
+        v_x := regexp_replace(lower(coalesce(v_op -> 'vals' -> '-x' ->> 0, v_op -> 'vals' -> '-X' ->> 0,
+                                             v_op -> 'vals' -> '--exec' ->> 0, v_op -> 'vals' -> '--exec-batch' ->> 0, '')), '^.*/', '');
+        v_starts := coalesce(nullif(v_args[2:2], '{}'), array[coalesce(v_cwd, '.')]);
+        if split_part(v_x, ' ', 1) in ('rm', 'shred', 'unlink') then
+          v_out := v_out || coord.guard_effect(case when v_args[1] in ('.', '') then 'delete-tree' else 'delete-matching' end, v_starts);
+        elsif split_part(v_x, ' ', 1) in ('chmod', 'chown') then
+          v_out := v_out || coord.guard_effect('perms-tree', v_starts);
+          if v_x ~ ' (0?[0-7]?[0-7][0-7][2367]|[ugo]*[ao][ugo]*[+=][rwxXst]*w)( |$)' then
+            v_out := v_out || coord.guard_effect('perms-open', v_starts);
+          end if;
+        end if;
+      when v_prog in ('cp', 'mv', 'install', 'ln', 'rsync', 'scp', 'ditto', 'copy', 'move', 'xcopy', 'robocopy',
+                      'copy-item', 'move-item', 'cpi', 'mi', 'rclone', 'cp-item') then
+        v_dest := coalesce(v_op -> 'vals' -> '-t' ->> 0, v_op -> 'vals' -> '--target-directory' ->> 0,
+                           (select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o) where x.w = '-destination' limit 1),
+                           case when v_n >= 2 then v_args[v_n] end);
+        v_sources := case when v_op -> 'vals' ?| array['-t', '--target-directory'] or v_words && array['-destination'] then
+                            array(select a from unnest(v_args) as a where a <> v_dest)
+                          when v_n >= 2 then v_args[1:v_n - 1] else v_args end;
+        if v_prog = 'rclone' then
+          v_sources := v_sources[2:];
+        end if;
+        if v_prog = 'ln' then
+          if v_dest is not null then
+            v_out := v_out || coord.guard_effect('write', array[v_dest]);
+          end if;
+        elsif coalesce('remote' = any (coord.guard_classify(v_dest)), false) then
+          v_out := v_out || coord.guard_effect('send', v_sources);
+          -- copying into a production server's web root or application directory deploys there; a
+          -- mirror that deletes what the source lacks (rsync --delete) does on any server
+          if substring(v_dest from ':(.*)$') ~ '^(/var/www|/srv|/opt|/usr/share/nginx|/usr/local/www|/home/[^/]+/(www|public_html|app|apps)|/var/lib/tomcat)'
+             and (split_part(v_dest, ':', 1) ~* '(^|[^a-z])(prod|production|prd|live)([^a-z]|$)'
+                  or v_prog = 'rsync' and v_flags && array['--delete', '--delete-after', '--delete-before', '--delete-during', '--del']) then
+            v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'deploy', 't', v_dest, 'c', jsonb_build_array(
+                       case when split_part(v_dest, ':', 1) ~* '(^|[^a-z])(prod|production|prd|live)([^a-z]|$)' then 'production' else 'unknown-env' end)));
+          end if;
+        else
+          v_out := v_out || coord.guard_effect(case when v_prog in ('mv', 'move', 'move-item', 'mi') then 'delete-tree'
+                                                    else 'copy' end, v_sources);
+          -- the destination, and the file a source becomes inside it when it is a directory;
+          -- .env made from .env.example holds no secret yet
+          if v_dest is not null and not (cardinality(v_sources) > 0 and not exists (
+               select from unnest(v_sources) as s where lower(s) !~ '[._-](example|sample|template|dist|defaults|tpl)$')) then
+            v_out := v_out || coord.guard_effect('write', array[v_dest] || array(
+              select v_dest || '/' || regexp_replace(s, '^.*/', '') from unnest(v_sources) as s where s !~ '/$' and s <> ''));
+          end if;
+        end if;
+        if v_prog = 'rsync' and v_flags && array['--delete', '--delete-after', '--delete-before', '--delete-during',
+                                                   '--delete-excluded', '--del', '--delete-delay'] then
+          v_out := v_out || coord.guard_effect('delete-tree', array[v_dest]);
+        end if;
+        if v_prog = 'rsync' and v_flags && array['--remove-source-files'] then
+          v_out := v_out || coord.guard_effect('delete', v_sources);
+        end if;
+        if v_prog = 'robocopy' and v_words && array['/mir', '/purge'] then
+          v_out := v_out || coord.guard_effect('delete-tree', array[v_args[2]]);
+        end if;
+        if v_prog = 'install' and coalesce(v_op -> 'vals' -> '-m' ->> 0, v_op -> 'vals' -> '--mode' ->> 0, '') ~ '^0*[2467][0-7]{3}$|s' then
+          v_out := v_out || coord.guard_effect('setuid', array[v_dest]);
+        end if;
+      when v_prog in ('tee', 'truncate', 'out-file', 'fallocate') then
+        v_out := v_out || coord.guard_effect('write', case when v_prog in ('truncate', 'fallocate')
+                                                             then array(select a from unnest(v_args) as a where a !~ '^[+-]?[0-9]+[KMGTkmgt]?[Bb]?$')
+                                                             else v_args end);
+      when v_prog in ('sed', 'perl', 'ruby') and v_flags && array['-i', '--in-place'] then
+        v_out := v_out || coord.guard_effect('write', case when v_prog = 'sed' and not (v_op -> 'vals' ?| array['-e', '--expression', '-f'])
+                                                             then v_args[2:] else v_args end);
+      when v_prog in ('chmod', 'chown', 'chgrp', 'setfacl') then
+        v_recursive := v_flags && array['-R', '--recursive'];
+        v_mode := case when v_prog = 'chmod' and not (v_op -> 'vals' ? '--reference') then v_args[1] end;
+        v_rest := case when v_prog = 'setfacl' or v_op -> 'vals' ? '--reference' then v_args else v_args[2:] end;
+        -- a glob changes many files at once, like a recursive change
+        v_out := v_out || coord.guard_effect(case when v_recursive or exists (select from unnest(v_rest) as r where strpos(r, '*') > 0)
+                                                  then 'perms-tree' else 'perms' end, v_rest);
+        if v_mode ~ '^0*[0-7]?[0-7][0-7][2367]$' or v_mode ~ '(^|,)[ugo]*[ao][ugo]*[+=][rwxXst]*w' then
+          v_out := v_out || coord.guard_effect('perms-open', v_rest);
+        elsif v_mode ~ '^0*[0-7]?[0-7][4-7][0-7]$|^0*[0-7]?[0-7][0-7][4-7]$' or v_mode ~ '(^|,)[ugo]*[aog][ugo]*[+=][rwxXst]*r' then
+          -- a key others may read
+          v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('perms-open', v_rest)) as e
+                             where e -> 'c' ? 'credential');
+        end if;
+        if v_mode ~ '^0*[2467][0-7]{3}$' or v_mode ~ '(^|,)[ugoa]*[+=][rwxX]*s' then
+          v_out := v_out || coord.guard_effect('setuid', v_rest);
+        end if;
+        -- the mode of /tmp (1777) or of another world-writable file copied over
+        if v_op -> 'vals' -> '--reference' ->> 0 in ('/tmp', '/var/tmp', '/dev/shm', '/tmp/') then
+          v_out := v_out || coord.guard_effect('perms-open', v_rest);
+        end if;
+      when v_prog in ('tar', 'zip', '7z', '7za', 'rar', 'gzip', 'bzip2', 'xz', 'zstd', 'cpio', 'compress-archive') then
+        if v_prog = 'tar' and (v_flags && array['-x', '--extract', '--get'] or v_args[1] ~ '^[A-Za-z]*x') then
+          v_w := coalesce(v_op -> 'vals' -> '-C' ->> 0, v_op -> 'vals' -> '--directory' ->> 0);
+          if v_w is not null then
+            v_out := v_out || coord.guard_effect('write', array[v_w]);
+          end if;
+        else
+          v_out := v_out || coord.guard_effect('copy', v_args);
+        end if;
+      when v_prog = 'ssh-keygen' then
+        -- generating a key onto an existing one needs a "y" to overwrite: answered on stdin it
+        -- replaces the key; -y, -l, -F, -R only read or look up
+        if v_op -> 'vals' ? '-f' and not v_flags && array['-y', '-l', '-F', '-R', '-B', '-L', '-Q'] and v_in in ('text', 'other') then
+          v_out := v_out || coord.guard_effect('write', array(select jsonb_array_elements_text(v_op -> 'vals' -> '-f')));
+        end if;
+      when v_prog in ('iptables', 'ip6tables') then
+        if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-j', '[]')) as j where upper(j) in ('DNAT', 'REDIRECT', 'SNAT', 'MASQUERADE', 'TPROXY')) then
+          v_out := v_out || coord.guard_effect('network-change', array['nat']);
+        end if;
+        if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-P', v_op -> 'vals' -> '--policy', '[]')) as j)
+           and upper(coalesce(v_args[v_n], '')) = 'ACCEPT' then
+          v_out := v_out || coord.guard_effect('security-off', array['policy accept']);
+        end if;
+      when v_prog = 'gpg' and v_flags && array['-d', '--decrypt'] then
+        v_out := v_out || coord.guard_effect('read', v_args);
+      when v_prog in ('sqlite3', 'sqlite', 'duckdb', 'litecli') then
+        -- a database file of the system's security (TCC.db) or of secrets (a browser's Login Data)
+        v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('write', v_args[1:1])) as e
+                           where e -> 'c' ?| array['security', 'system', 'privilege'])
+                       || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('read', v_args[1:1])) as e
                            where e -> 'c' ? 'credential');
-      end if;
-    when v_prog = 'dd' then
-      if v_words && array['if=/dev/zero', 'if=/dev/urandom', 'if=/dev/random'] and not exists (select from unnest(v_words) as w where w like 'count=%') then
-        v_out := v_out || coord.guard_effect('disk-fill', array['disk']);
-      end if;
-      foreach v_w in array v_words loop
-        if v_w like 'of=%' then
-          v_out := v_out || coord.guard_effect('write', array[substr(v_w, 4)]);
-        elsif v_w like 'if=%' then
-          v_out := v_out || coord.guard_effect('read', array[substr(v_w, 4)]);
+      when v_prog in ('grubby', 'kernelstub', 'bootctl', 'grub-editenv', 'nvram', 'bcdedit', 'efibootmgr') then
+        if exists (select from unnest(v_raw) as w where w ~* '(selinux=0|apparmor=0|enforcing=0|audit=0|security=none|sig_enforce=0|lockdown=none|mitigations=off|amfi_get_out_of_my_way|cs_enforcement_disable|testsigning|nointegritychecks|integrity|boot-args)') then
+          v_out := v_out || coord.guard_effect('security-off', array[v_prog]);
         end if;
-      end loop;
-    when v_prog = 'fd' then
-      -- fd PATTERN [PATH] -x/-X CMD: the command runs on what fd finds below PATH
-      v_x := regexp_replace(lower(coalesce(v_op -> 'vals' -> '-x' ->> 0, v_op -> 'vals' -> '-X' ->> 0,
-                                           v_op -> 'vals' -> '--exec' ->> 0, v_op -> 'vals' -> '--exec-batch' ->> 0, '')), '^.*/', '');
-      v_starts := coalesce(nullif(v_args[2:2], '{}'), array[coalesce(v_cwd, '.')]);
-      if split_part(v_x, ' ', 1) in ('rm', 'shred', 'unlink') then
-        v_out := v_out || coord.guard_effect(case when v_args[1] in ('.', '') then 'delete-tree' else 'delete-matching' end, v_starts);
-      elsif split_part(v_x, ' ', 1) in ('chmod', 'chown') then
-        v_out := v_out || coord.guard_effect('perms-tree', v_starts);
-        if v_x ~ ' (0?[0-7]?[0-7][0-7][2367]|[ugo]*[ao][ugo]*[+=][rwxXst]*w)( |$)' then
-          v_out := v_out || coord.guard_effect('perms-open', v_starts);
+      when v_prog = 'auditctl' then
+        if exists (select from unnest(v_raw) as w where w ~ '^(never|-D|-e)' or w ~ 'never,') then
+          v_out := v_out || coord.guard_effect('security-off', array['audit rules']);
         end if;
-      end if;
-    when v_prog in ('cp', 'mv', 'install', 'ln', 'rsync', 'scp', 'ditto', 'copy', 'move', 'xcopy', 'robocopy',
-                    'copy-item', 'move-item', 'cpi', 'mi', 'rclone', 'cp-item') then
-      v_dest := coalesce(v_op -> 'vals' -> '-t' ->> 0, v_op -> 'vals' -> '--target-directory' ->> 0,
-                         (select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o) where x.w = '-destination' limit 1),
-                         case when v_n >= 2 then v_args[v_n] end);
-      v_sources := case when v_op -> 'vals' ?| array['-t', '--target-directory'] or v_words && array['-destination'] then
-                          array(select a from unnest(v_args) as a where a <> v_dest)
-                        when v_n >= 2 then v_args[1:v_n - 1] else v_args end;
-      if v_prog = 'rclone' then
-        v_sources := v_sources[2:];
-      end if;
-      if v_prog = 'ln' then
-        if v_dest is not null then
-          v_out := v_out || coord.guard_effect('write', array[v_dest]);
+      when v_prog in ('fallocate', 'yes', 'cat') and v_prog <> 'cat' or v_prog = 'cat' and v_args && array['/dev/zero', '/dev/urandom', '/dev/random'] then
+        -- filling a disk: a huge file, or zeros without end into a file
+        if v_prog = 'fallocate' and exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-l', v_op -> 'vals' -> '--length', '[]')) as l
+                                            where l ~* '^[0-9]+(\.[0-9]+)?[gtpe]' and (substring(l from '^[0-9]+')::bigint >= 20 or l ~* '[tpe]'))
+           or v_prog in ('yes', 'cat') and exists (select from jsonb_array_elements(v_op -> 'redir') as r where r ->> 0 ~ '>') then
+          v_out := v_out || coord.guard_effect('disk-fill', array['disk']);
         end if;
-      elsif coalesce('remote' = any (coord.guard_classify(v_dest)), false) then
-        v_out := v_out || coord.guard_effect('send', v_sources);
-        -- copying into a production server's web root or application directory deploys there; a
-        -- mirror that deletes what the source lacks (rsync --delete) does on any server
-        if substring(v_dest from ':(.*)$') ~ '^(/var/www|/srv|/opt|/usr/share/nginx|/usr/local/www|/home/[^/]+/(www|public_html|app|apps)|/var/lib/tomcat)'
-           and (split_part(v_dest, ':', 1) ~* '(^|[^a-z])(prod|production|prd|live)([^a-z]|$)'
-                or v_prog = 'rsync' and v_flags && array['--delete', '--delete-after', '--delete-before', '--delete-during', '--del']) then
-          v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'deploy', 't', v_dest, 'c', jsonb_build_array(
-                     case when split_part(v_dest, ':', 1) ~* '(^|[^a-z])(prod|production|prd|live)([^a-z]|$)' then 'production' else 'unknown-env' end)));
+      when v_prog in ('xterm', 'xdotool') and v_op -> 'vals' ? '-display' or v_prog = 'xterm' and v_raw && array['-display'] then
+        v_out := v_out || coord.guard_effect('revshell', array['remote display']);
+      when v_prog in ('kill', 'stop-process', 'spps', 'pkill', 'killall', 'taskkill', 'skill', 'stop-service', 'spsv') then
+        v_out := v_out || coord.guard_kill_effects(v_op, p_ctx);
+      when v_prog in ('echo', 'printf', 'write-output', 'write-host', 'print', 'printenv') then
+        -- printing a secret variable shows it; ${!name} prints any variable by name
+        if exists (select from unnest(v_raw) as r where r ~ '\$\{!'
+                   or regexp_replace(r, '\$\{#?[A-Za-z0-9_]+:\+[^}]*\}|\$\{#[A-Za-z0-9_]+\}', '', 'g') ~* ('\$\{?[A-Za-z0-9_]*' || v_secret_name))
+           or v_prog = 'printenv' and exists (select from unnest(v_args) as a where a ~* v_secret_name)
+           or exists (select from unnest(v_raw) as r where r ~* '\$env:[a-z0-9_]*(secret|token|password|key)') then
+          v_out := v_out || coord.guard_effect('secret-dump', array['$SECRET']);
+        end if;
+      when v_prog in ('grep', 'egrep', 'rg', 'ag', 'ack', 'git-secrets', 'trufflehog', 'gitleaks', 'findstr', 'select-string', 'sls') then
+        -- hunting for keys and tokens across a home directory or the whole disk
+        if exists (select from unnest(v_raw) as r
+                   where r ~* '(akia|asia|begin [a-z ]*private key|ghp_|gho_|github_pat|xox[abp]-|sk-[a-z0-9]|sk_live|aiza|password *=|secret_?key|aws_secret|private_key|api[_-]?key|bearer )')
+           and exists (select from jsonb_array_elements(coord.guard_effect('read', v_args)) as e
+                       where e -> 'c' ?| array['home', 'root', 'system', 'home-data', 'credential']) then
+          v_out := v_out || coord.guard_effect('read', array['(secrets in ' || array_to_string(v_args, ' ') || ')'])
+                         || jsonb_build_array(jsonb_build_object('a', 'read', 't', 'secret patterns', 'c', jsonb_build_array('credential')));
+        end if;
+      when v_prog = 'docker' and v_args[1] in ('run', 'create', 'container') then
+        -- the host's root, system trees, home, secrets or the docker socket mounted into a container
+        if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-v', '[]') || coalesce(v_op -> 'vals' -> '--mount', '[]')) as m
+                   cross join lateral coalesce(substring(m from '(?:source|src)=([^,]+)'), split_part(m, ':', 1)) as src
+                   where src like '/var/run/docker.sock%' or src like '/run/docker.sock%'
+                      or coord.guard_classify(coord.guard_path(src)) && array['root', 'system', 'home', 'credential', 'device', 'privilege']) then
+          v_out := v_out || coord.guard_effect('container-privileged', array['host mount']);
+        end if;
+        if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-e', '[]')) as e
+                   where e ~* '^POSTGRES_HOST_AUTH_METHOD=trust|^MYSQL_ALLOW_EMPTY_PASSWORD=|^ALLOW_EMPTY_PASSWORD=yes|^xpack\.security\.enabled=false|^DISABLE_SECURITY_PLUGIN=true|^plugins\.security\.disabled=true|^discovery\.type=single-node.*xpack|^RABBITMQ_DEFAULT_PASS=guest')
+           and exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-p', '[]')) as p where p like '0.0.0.0:%' or p !~ '^127\.') then
+          v_out := v_out || coord.guard_effect('network-expose', array['open database']);
         end if;
       else
-        v_out := v_out || coord.guard_effect(case when v_prog in ('mv', 'move', 'move-item', 'mi') then 'delete-tree'
-                                                  else 'copy' end, v_sources);
-        -- the destination, and the file a source becomes inside it when it is a directory;
-        -- .env made from .env.example holds no secret yet
-        if v_dest is not null and not (cardinality(v_sources) > 0 and not exists (
-             select from unnest(v_sources) as s where lower(s) !~ '[._-](example|sample|template|dist|defaults|tpl)$')) then
-          v_out := v_out || coord.guard_effect('write', array[v_dest] || array(
-            select v_dest || '/' || regexp_replace(s, '^.*/', '') from unnest(v_sources) as s where s !~ '/$' and s <> ''));
-        end if;
-      end if;
-      if v_prog = 'rsync' and v_flags && array['--delete', '--delete-after', '--delete-before', '--delete-during',
-                                                 '--delete-excluded', '--del', '--delete-delay'] then
-        v_out := v_out || coord.guard_effect('delete-tree', array[v_dest]);
-      end if;
-      if v_prog = 'rsync' and v_flags && array['--remove-source-files'] then
-        v_out := v_out || coord.guard_effect('delete', v_sources);
-      end if;
-      if v_prog = 'robocopy' and v_words && array['/mir', '/purge'] then
-        v_out := v_out || coord.guard_effect('delete-tree', array[v_args[2]]);
-      end if;
-      if v_prog = 'install' and coalesce(v_op -> 'vals' -> '-m' ->> 0, v_op -> 'vals' -> '--mode' ->> 0, '') ~ '^0*[2467][0-7]{3}$|s' then
-        v_out := v_out || coord.guard_effect('setuid', array[v_dest]);
-      end if;
-    when v_prog in ('tee', 'truncate', 'out-file', 'fallocate') then
-      v_out := v_out || coord.guard_effect('write', case when v_prog in ('truncate', 'fallocate')
-                                                           then array(select a from unnest(v_args) as a where a !~ '^[+-]?[0-9]+[KMGTkmgt]?[Bb]?$')
-                                                           else v_args end);
-    when v_prog in ('sed', 'perl', 'ruby') and v_flags && array['-i', '--in-place'] then
-      v_out := v_out || coord.guard_effect('write', case when v_prog = 'sed' and not (v_op -> 'vals' ?| array['-e', '--expression', '-f'])
-                                                           then v_args[2:] else v_args end);
-    when v_prog in ('chmod', 'chown', 'chgrp', 'setfacl') then
-      v_recursive := v_flags && array['-R', '--recursive'];
-      v_mode := case when v_prog = 'chmod' and not (v_op -> 'vals' ? '--reference') then v_args[1] end;
-      v_rest := case when v_prog = 'setfacl' or v_op -> 'vals' ? '--reference' then v_args else v_args[2:] end;
-      -- a glob changes many files at once, like a recursive change
-      v_out := v_out || coord.guard_effect(case when v_recursive or exists (select from unnest(v_rest) as r where strpos(r, '*') > 0)
-                                                then 'perms-tree' else 'perms' end, v_rest);
-      if v_mode ~ '^0*[0-7]?[0-7][0-7][2367]$' or v_mode ~ '(^|,)[ugo]*[ao][ugo]*[+=][rwxXst]*w' then
-        v_out := v_out || coord.guard_effect('perms-open', v_rest);
-      elsif v_mode ~ '^0*[0-7]?[0-7][4-7][0-7]$|^0*[0-7]?[0-7][0-7][4-7]$' or v_mode ~ '(^|,)[ugo]*[aog][ugo]*[+=][rwxXst]*r' then
-        -- a key others may read
-        v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('perms-open', v_rest)) as e
-                           where e -> 'c' ? 'credential');
-      end if;
-      if v_mode ~ '^0*[2467][0-7]{3}$' or v_mode ~ '(^|,)[ugoa]*[+=][rwxX]*s' then
-        v_out := v_out || coord.guard_effect('setuid', v_rest);
-      end if;
-      -- the mode of /tmp (1777) or of another world-writable file copied over
-      if v_op -> 'vals' -> '--reference' ->> 0 in ('/tmp', '/var/tmp', '/dev/shm', '/tmp/') then
-        v_out := v_out || coord.guard_effect('perms-open', v_rest);
-      end if;
-    when v_prog in ('tar', 'zip', '7z', '7za', 'rar', 'gzip', 'bzip2', 'xz', 'zstd', 'cpio', 'compress-archive') then
-      if v_prog = 'tar' and (v_flags && array['-x', '--extract', '--get'] or v_args[1] ~ '^[A-Za-z]*x') then
-        v_w := coalesce(v_op -> 'vals' -> '-C' ->> 0, v_op -> 'vals' -> '--directory' ->> 0);
-        if v_w is not null then
-          v_out := v_out || coord.guard_effect('write', array[v_w]);
-        end if;
-      else
-        v_out := v_out || coord.guard_effect('copy', v_args);
-      end if;
-    when v_prog = 'ssh-keygen' then
-      -- generating a key onto an existing one needs a "y" to overwrite: answered on stdin it
-      -- replaces the key; -y, -l, -F, -R only read or look up
-      if v_op -> 'vals' ? '-f' and not v_flags && array['-y', '-l', '-F', '-R', '-B', '-L', '-Q'] and v_in in ('text', 'other') then
-        v_out := v_out || coord.guard_effect('write', array(select jsonb_array_elements_text(v_op -> 'vals' -> '-f')));
-      end if;
-    when v_prog in ('iptables', 'ip6tables') then
-      if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-j', '[]')) as j where upper(j) in ('DNAT', 'REDIRECT', 'SNAT', 'MASQUERADE', 'TPROXY')) then
-        v_out := v_out || coord.guard_effect('network-change', array['nat']);
-      end if;
-      if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-P', v_op -> 'vals' -> '--policy', '[]')) as j)
-         and upper(coalesce(v_args[v_n], '')) = 'ACCEPT' then
-        v_out := v_out || coord.guard_effect('security-off', array['policy accept']);
-      end if;
-    when v_prog = 'gpg' and v_flags && array['-d', '--decrypt'] then
-      v_out := v_out || coord.guard_effect('read', v_args);
-    when v_prog in ('sqlite3', 'sqlite', 'duckdb', 'litecli') then
-      -- a database file of the system's security (TCC.db) or of secrets (a browser's Login Data)
-      v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('write', v_args[1:1])) as e
-                         where e -> 'c' ?| array['security', 'system', 'privilege'])
-                     || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('read', v_args[1:1])) as e
-                         where e -> 'c' ? 'credential');
-    when v_prog in ('grubby', 'kernelstub', 'bootctl', 'grub-editenv', 'nvram', 'bcdedit', 'efibootmgr') then
-      if exists (select from unnest(v_raw) as w where w ~* '(selinux=0|apparmor=0|enforcing=0|audit=0|security=none|sig_enforce=0|lockdown=none|mitigations=off|amfi_get_out_of_my_way|cs_enforcement_disable|testsigning|nointegritychecks|integrity|boot-args)') then
-        v_out := v_out || coord.guard_effect('security-off', array[v_prog]);
-      end if;
-    when v_prog = 'auditctl' then
-      if exists (select from unnest(v_raw) as w where w ~ '^(never|-D|-e)' or w ~ 'never,') then
-        v_out := v_out || coord.guard_effect('security-off', array['audit rules']);
-      end if;
-    when v_prog in ('fallocate', 'yes', 'cat') and v_prog <> 'cat' or v_prog = 'cat' and v_args && array['/dev/zero', '/dev/urandom', '/dev/random'] then
-      -- filling a disk: a huge file, or zeros without end into a file
-      if v_prog = 'fallocate' and exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-l', v_op -> 'vals' -> '--length', '[]')) as l
-                                          where l ~* '^[0-9]+(\.[0-9]+)?[gtpe]' and (substring(l from '^[0-9]+')::bigint >= 20 or l ~* '[tpe]'))
-         or v_prog in ('yes', 'cat') and exists (select from jsonb_array_elements(v_op -> 'redir') as r where r ->> 0 ~ '>') then
-        v_out := v_out || coord.guard_effect('disk-fill', array['disk']);
-      end if;
-    when v_prog in ('xterm', 'xdotool') and v_op -> 'vals' ? '-display' or v_prog = 'xterm' and v_raw && array['-display'] then
-      v_out := v_out || coord.guard_effect('revshell', array['remote display']);
-    when v_prog in ('kill', 'stop-process', 'spps', 'pkill', 'killall', 'taskkill', 'skill', 'stop-service', 'spsv') then
-      v_out := v_out || coord.guard_kill_effects(v_op, p_ctx);
-    when v_prog in ('echo', 'printf', 'write-output', 'write-host', 'print', 'printenv') then
-      -- printing a secret variable shows it; ${!name} prints any variable by name
-      if exists (select from unnest(v_raw) as r where r ~ '\$\{!'
-                 or regexp_replace(r, '\$\{#?[A-Za-z0-9_]+:\+[^}]*\}|\$\{#[A-Za-z0-9_]+\}', '', 'g') ~* ('\$\{?[A-Za-z0-9_]*' || v_secret_name))
-         or v_prog = 'printenv' and exists (select from unnest(v_args) as a where a ~* v_secret_name)
-         or exists (select from unnest(v_raw) as r where r ~* '\$env:[a-z0-9_]*(secret|token|password|key)') then
-        v_out := v_out || coord.guard_effect('secret-dump', array['$SECRET']);
-      end if;
-    when v_prog in ('grep', 'egrep', 'rg', 'ag', 'ack', 'git-secrets', 'trufflehog', 'gitleaks', 'findstr', 'select-string', 'sls') then
-      -- hunting for keys and tokens across a home directory or the whole disk
-      if exists (select from unnest(v_raw) as r
-                 where r ~* '(akia|asia|begin [a-z ]*private key|ghp_|gho_|github_pat|xox[abp]-|sk-[a-z0-9]|sk_live|aiza|password *=|secret_?key|aws_secret|private_key|api[_-]?key|bearer )')
-         and exists (select from jsonb_array_elements(coord.guard_effect('read', v_args)) as e
-                     where e -> 'c' ?| array['home', 'root', 'system', 'home-data', 'credential']) then
-        v_out := v_out || coord.guard_effect('read', array['(secrets in ' || array_to_string(v_args, ' ') || ')'])
-                       || jsonb_build_array(jsonb_build_object('a', 'read', 't', 'secret patterns', 'c', jsonb_build_array('credential')));
-      end if;
-    when v_prog = 'docker' and v_args[1] in ('run', 'create', 'container') then
-      -- the host's root, system trees, home, secrets or the docker socket mounted into a container
-      if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-v', '[]') || coalesce(v_op -> 'vals' -> '--mount', '[]')) as m
-                 cross join lateral coalesce(substring(m from '(?:source|src)=([^,]+)'), split_part(m, ':', 1)) as src
-                 where src like '/var/run/docker.sock%' or src like '/run/docker.sock%'
-                    or coord.guard_classify(coord.guard_path(src)) && array['root', 'system', 'home', 'credential', 'device', 'privilege']) then
-        v_out := v_out || coord.guard_effect('container-privileged', array['host mount']);
-      end if;
-      if exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-e', '[]')) as e
-                 where e ~* '^POSTGRES_HOST_AUTH_METHOD=trust|^MYSQL_ALLOW_EMPTY_PASSWORD=|^ALLOW_EMPTY_PASSWORD=yes|^xpack\.security\.enabled=false|^DISABLE_SECURITY_PLUGIN=true|^plugins\.security\.disabled=true|^discovery\.type=single-node.*xpack|^RABBITMQ_DEFAULT_PASS=guest')
-         and exists (select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-p', '[]')) as p where p like '0.0.0.0:%' or p !~ '^127\.') then
-        v_out := v_out || coord.guard_effect('network-expose', array['open database']);
-      end if;
-    else
-      null;
-  end case;
+        null;
+    end case;
+  end if;
 
   -- reading files whose contents leave with the output (secrets shown to the agent)
   if v_prog = any (v_readers) and not v_prog = any (v_no_read) then
@@ -431,7 +457,7 @@ begin
                                                       then v_args[2:]
                                                       when v_prog in ('python', 'node', 'ruby', 'perl', 'php') then '{}'::text[]
                                                       else v_args end);
-  elsif not v_prog = any (v_no_read) and not v_prog = any (v_shells) then
+  elsif not v_prog = any (v_no_read) and not v_prog = any (v_shells) and cardinality(v_args) > 0 then
     -- any other program handed a secret file uses it in a way nobody reviewed
     v_out := v_out || (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(coord.guard_effect('use', v_args)) as e
                        where e -> 'c' ? 'credential');
@@ -443,118 +469,121 @@ begin
     v_out := v_out || coord.guard_effect('privesc', array['root shell']);
   end if;
 
-  -- a file downloaded earlier in the same text, installed or run by a tool
-  if v_prog in ('java', 'dpkg', 'rpm', 'apt', 'apt-get', 'yum', 'dnf', 'zypper', 'code', 'code-insiders', 'msiexec', 'installer',
-                'pip', 'npm', 'gem', 'mix', 'unzip', 'hdiutil', 'open', 'snap', 'flatpak', 'apk', 'pacman', 'chmod', 'wine', 'mono',
-                'dotnet', 'node', 'python', 'ruby', 'perl', 'php', 'bun', 'deno', 'add-appxpackage', 'cscript', 'wscript')
-     and exists (select from unnest(v_args || array(select jsonb_array_elements_text(v_op -> 'vals' -> '-jar'))
-                                    || array(select jsonb_array_elements_text(v_op -> 'vals' -> '--install-extension'))) as a
-                 where a <> '' and (a = any (array(select jsonb_array_elements_text(coalesce(p_ctx -> 'downloads', '[]'))))
-                                    or regexp_replace(a, '^.*[/\\]', '') = any (array(select jsonb_array_elements_text(coalesce(p_ctx -> 'downloads', '[]'))))))
-     and v_prog <> 'chmod' then
-    v_out := v_out || coord.guard_effect('exec-remote', array['(downloaded file)']);
-  end if;
-
-  -- what a download writes (curl -o f, wget -O f, Invoke-WebRequest -OutFile f)
-  if v_prog in ('curl', 'wget', 'aria2c', 'iwr', 'invoke-webrequest', 'irm', 'invoke-restmethod', 'certutil', 'bitsadmin', 'start-bitstransfer') then
-    v_out := v_out || coord.guard_effect('write', array(select f from unnest(coord.guard_downloads(v_op - 'redir')) as f
-                                                        where strpos(f, '/') > 0 or strpos(f, '\') > 0));
-  end if;
-
-  -- editing files in place without an editor: awk -i inplace, ex/vim scripts that write
-  if v_prog in ('awk', 'gawk') and coalesce(v_op -> 'vals' -> '-i' ->> 0, '') = 'inplace' then
-    v_out := v_out || coord.guard_effect('write', v_args[2:]);
-  end if;
-  if v_prog in ('ex', 'vim', 'vi', 'nvim') and exists (
-       select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-c', '[]') || coalesce(v_op -> 'vals' -> '-sc', '[]')
-                                             || coalesce(v_op -> 'vals' -> '+', '[]')) as c
-       where c ~ '(^|\|)\s*:?(w|wq|x|wq!|x!|w!|update|wall|xall|saveas)\s*(!|$|\|)') then
-    v_out := v_out || coord.guard_effect('write', v_args);
-  end if;
-  -- archives unpacked into a directory write there
-  if v_prog in ('unzip', '7z', '7za') then
-    v_x := coalesce(v_op -> 'vals' -> '-d' ->> 0, (select substr(w, 3) from unnest(v_words) as w where w ~ '^-o.' limit 1));
-    if v_x is not null then
-      v_out := v_out || coord.guard_effect('write', array[v_x]);
+  -- tool-specific effects: every condition below names its tools, so other tools skip them
+  if v_prog = any (v_tool_progs) then
+    -- a file downloaded earlier in the same text, installed or run by a tool
+    if v_prog in ('java', 'dpkg', 'rpm', 'apt', 'apt-get', 'yum', 'dnf', 'zypper', 'code', 'code-insiders', 'msiexec', 'installer',
+                  'pip', 'npm', 'gem', 'mix', 'unzip', 'hdiutil', 'open', 'snap', 'flatpak', 'apk', 'pacman', 'chmod', 'wine', 'mono',
+                  'dotnet', 'node', 'python', 'ruby', 'perl', 'php', 'bun', 'deno', 'add-appxpackage', 'cscript', 'wscript')
+       and exists (select from unnest(v_args || array(select jsonb_array_elements_text(v_op -> 'vals' -> '-jar'))
+                                      || array(select jsonb_array_elements_text(v_op -> 'vals' -> '--install-extension'))) as a
+                   where a <> '' and (a = any (array(select jsonb_array_elements_text(coalesce(p_ctx -> 'downloads', '[]'))))
+                                      or regexp_replace(a, '^.*[/\\]', '') = any (array(select jsonb_array_elements_text(coalesce(p_ctx -> 'downloads', '[]'))))))
+       and v_prog <> 'chmod' then
+      v_out := v_out || coord.guard_effect('exec-remote', array['(downloaded file)']);
     end if;
-  end if;
-  -- a file as large as a disk
-  if v_prog in ('fallocate', 'mkfile', 'truncate') and exists (
-       select from unnest(v_words) as w
-       where w ~* '^[0-9]+(\.[0-9]+)?([TPE]|[TPE]i?B?)$' or w ~* '^[0-9]+(\.[0-9]+)?(G|Gi?B?)$' and substring(w from '^[0-9]+')::numeric >= 50
-          or w ~* '^--(length|size)=[0-9]+(\.[0-9]+)?([TPE]|G)') then
-    v_out := v_out || coord.guard_effect('disk-fill', array['disk']);
-  end if;
 
-  -- document databases: destructive code handed to their shells
-  if v_prog in ('mongosh', 'mongo') and exists (
-       select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '--eval', '[]') || coalesce(to_jsonb(p_ctx ->> 'stdin'), '[]')) as c
-       where c ~* '(dropdatabase|\.drop\(|deletemany\(\s*\{\s*\}|remove\(\s*\{\s*\}|updatemany\(\s*\{\s*\}|dropuser|dropallusers|shutdownserver|dropindexes|\.renamecollection\(|(runcommand|admincommand)\(\s*\{\s*(drop|shutdown|fsync|replsetreconfig|setparameter|killop|killallsessions|dropconnections)|fsynclock)') then
-    v_out := v_out || coord.guard_effect('db-destroy', array['--eval']);
-  end if;
-
-  -- git push fed refspecs that start with a colon (... | awk '{print ":"$2}' | xargs git push origin)
-  if v_prog = 'git' and v_args[1] = 'push' and v_in is not null and exists (
-       select from jsonb_array_elements_text(coalesce(p_ctx -> 'prev_words', '[]')) as w
-       where w ~ '(":"|'':''|s/\^/:|s/\^/\\?:|printf +[''"]?:|echo +[''"]?:)') then
-    v_out := v_out || coord.guard_effect('git-ref-delete', array['(refspecs piped in)']);
-  end if;
-  -- a firewall rule for a whole chain without a match: every packet dropped (the network cut
-  -- off) or accepted (the firewall off)
-  if v_prog in ('iptables', 'ip6tables') and not v_flags && array['-s', '-d', '-p', '--source', '--destination', '--protocol',
-                                                                    '--dport', '--sport', '-m', '--match', '-i', '-o',
-                                                                    '--in-interface', '--out-interface'] then
-    v_x := upper(coalesce(v_op -> 'vals' -> '-A' ->> 0, v_op -> 'vals' -> '-I' ->> 0, v_op -> 'vals' -> '--append' ->> 0,
-                          v_op -> 'vals' -> '--insert' ->> 0, ''));
-    v_t := upper(coalesce(v_op -> 'vals' -> '-j' ->> 0, v_op -> 'vals' -> '--jump' ->> 0, ''));
-    if v_x in ('OUTPUT', 'INPUT', 'FORWARD') and v_t in ('DROP', 'REJECT') then
-      v_out := v_out || coord.guard_effect('network-change', array[v_x]);
-    elsif v_x in ('INPUT', 'FORWARD') and v_t = 'ACCEPT' then
-      v_out := v_out || coord.guard_effect('security-off', array[v_x]);
+    -- what a download writes (curl -o f, wget -O f, Invoke-WebRequest -OutFile f)
+    if v_prog in ('curl', 'wget', 'aria2c', 'iwr', 'invoke-webrequest', 'irm', 'invoke-restmethod', 'certutil', 'bitsadmin', 'start-bitstransfer') then
+      v_out := v_out || coord.guard_effect('write', array(select f from unnest(coord.guard_downloads(v_op - 'redir')) as f
+                                                          where strpos(f, '/') > 0 or strpos(f, '\') > 0));
     end if;
-  end if;
-  -- heroku pipelines:promote sends what staging runs to production
-  if v_prog = 'heroku' and v_args[1] ~ '^pipelines:promote' then
-    v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'deploy', 't', 'pipelines:promote', 'c', jsonb_build_array('production')));
-  end if;
-  -- a remote manifest applied, a pod with the host's namespaces
-  if v_prog in ('kubectl', 'oc') and v_args[1] in ('apply', 'create', 'replace') and exists (
-       select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-f', '[]') || coalesce(v_op -> 'vals' -> '--filename', '[]')) as f
-       where f ~* '^https?://' and f !~* '^https://(raw\.githubusercontent\.com|github\.com)/(kubernetes|kubernetes-sigs|cert-manager|jetstack|argoproj|fluxcd|istio|cilium|projectcalico|prometheus-operator|kyverno|open-policy-agent|rancher|metallb|kedacore|knative|tektoncd|aws|Azure|GoogleCloudPlatform)/') then
-    v_out := v_out || coord.guard_effect('exec-remote', array['remote manifest']);
-  end if;
-  if v_prog in ('kubectl', 'oc') and v_args[1] in ('run', 'create', 'debug') and exists (
-       select from unnest(v_words) as w
-       where w ~* '"(privileged|hostPID|hostNetwork|hostIPC|allowPrivilegeEscalation)"\s*:\s*true|"hostPath"\s*:|--privileged(=true)?$') then
-    v_out := v_out || coord.guard_effect('container-privileged', array['pod']);
-  end if;
-  -- git checkout/restore of whatever a command lists (git diff --name-only | xargs git checkout --)
-  if v_prog = 'git' and v_args[1] in ('checkout', 'co', 'restore')
-     and (exists (select from unnest(v_args[2:]) as a where a like '%$(...)%')
-          or v_in in ('paths', 'other', 'text') and not exists (select from unnest(v_args[2:]) as a where a <> '--')) then
-    v_out := v_out || coord.guard_effect('git-discard', array['(files listed at run time)']);
-  end if;
-  -- git clean -i answered with c: clean everything it lists
-  if v_prog = 'git' and v_args[1] = 'clean' and (v_flags && array['-i', '--interactive'] or exists (select from unnest(v_words) as w where w ~ '^-[a-z]*i'))
-     and coalesce(p_ctx ->> 'stdin', '') ~* '^\s*(c|clean|[*])' then
-    v_out := v_out || coord.guard_effect('git-discard', array['(untracked files)']);
-  end if;
-  -- sqlite3 FILE 'DELETE ...': the statement writes that file
-  if v_prog in ('sqlite3', 'duckdb', 'litecli') and cardinality(v_args) >= 2
-     and v_args[2] ~* '^\s*(delete|update|drop|insert|vacuum|alter|replace|truncate)\s' then
-    v_out := v_out || coord.guard_effect('write', v_args[1:1]);
-  end if;
-  -- patch FILE and touch FILE write it
-  if v_prog = 'patch' and not v_flags && array['--dry-run', '-C', '--check'] then
-    v_out := v_out || coord.guard_effect('write', v_args[1:1]);
-  elsif v_prog = 'touch' then
-    v_out := v_out || coord.guard_effect('write', v_args);
-  end if;
-  -- ORM code run against the application's database (rails runner, artisan tinker)
-  if (v_prog in ('rails', 'bin/rails', 'rake') and v_args[1] = 'runner' or v_prog in ('php', 'artisan') and 'tinker' = any (v_args))
-     and exists (select from unnest(v_raw) as r
-                 where r ~* '(\.(delete_all|destroy_all|update_all|truncate|forcedelete|delete)\(?|::truncate\(|drop_table|db::statement\([''"]?\s*(drop|truncate|delete))') then
-    v_out := v_out || coord.guard_effect('db-destroy', array[v_prog]);
+
+    -- editing files in place without an editor: awk -i inplace, ex/vim scripts that write
+    if v_prog in ('awk', 'gawk') and coalesce(v_op -> 'vals' -> '-i' ->> 0, '') = 'inplace' then
+      v_out := v_out || coord.guard_effect('write', v_args[2:]);
+    end if;
+    if v_prog in ('ex', 'vim', 'vi', 'nvim') and exists (
+         select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-c', '[]') || coalesce(v_op -> 'vals' -> '-sc', '[]')
+                                               || coalesce(v_op -> 'vals' -> '+', '[]')) as c
+         where c ~ '(^|\|)\s*:?(w|wq|x|wq!|x!|w!|update|wall|xall|saveas)\s*(!|$|\|)') then
+      v_out := v_out || coord.guard_effect('write', v_args);
+    end if;
+    -- archives unpacked into a directory write there
+    if v_prog in ('unzip', '7z', '7za') then
+      v_x := coalesce(v_op -> 'vals' -> '-d' ->> 0, (select substr(w, 3) from unnest(v_words) as w where w ~ '^-o.' limit 1));
+      if v_x is not null then
+        v_out := v_out || coord.guard_effect('write', array[v_x]);
+      end if;
+    end if;
+    -- a file as large as a disk
+    if v_prog in ('fallocate', 'mkfile', 'truncate') and exists (
+         select from unnest(v_words) as w
+         where w ~* '^[0-9]+(\.[0-9]+)?([TPE]|[TPE]i?B?)$' or w ~* '^[0-9]+(\.[0-9]+)?(G|Gi?B?)$' and substring(w from '^[0-9]+')::numeric >= 50
+            or w ~* '^--(length|size)=[0-9]+(\.[0-9]+)?([TPE]|G)') then
+      v_out := v_out || coord.guard_effect('disk-fill', array['disk']);
+    end if;
+
+    -- document databases: destructive code handed to their shells
+    if v_prog in ('mongosh', 'mongo') and exists (
+         select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '--eval', '[]') || coalesce(to_jsonb(p_ctx ->> 'stdin'), '[]')) as c
+         where c ~* '(dropdatabase|\.drop\(|deletemany\(\s*\{\s*\}|remove\(\s*\{\s*\}|updatemany\(\s*\{\s*\}|dropuser|dropallusers|shutdownserver|dropindexes|\.renamecollection\(|(runcommand|admincommand)\(\s*\{\s*(drop|shutdown|fsync|replsetreconfig|setparameter|killop|killallsessions|dropconnections)|fsynclock)') then
+      v_out := v_out || coord.guard_effect('db-destroy', array['--eval']);
+    end if;
+
+    -- git push fed refspecs that start with a colon (... | awk '{print ":"$2}' | xargs git push origin)
+    if v_prog = 'git' and v_args[1] = 'push' and v_in is not null and exists (
+         select from jsonb_array_elements_text(coalesce(p_ctx -> 'prev_words', '[]')) as w
+         where w ~ '(":"|'':''|s/\^/:|s/\^/\\?:|printf +[''"]?:|echo +[''"]?:)') then
+      v_out := v_out || coord.guard_effect('git-ref-delete', array['(refspecs piped in)']);
+    end if;
+    -- a firewall rule for a whole chain without a match: every packet dropped (the network cut
+    -- off) or accepted (the firewall off)
+    if v_prog in ('iptables', 'ip6tables') and not v_flags && array['-s', '-d', '-p', '--source', '--destination', '--protocol',
+                                                                      '--dport', '--sport', '-m', '--match', '-i', '-o',
+                                                                      '--in-interface', '--out-interface'] then
+      v_x := upper(coalesce(v_op -> 'vals' -> '-A' ->> 0, v_op -> 'vals' -> '-I' ->> 0, v_op -> 'vals' -> '--append' ->> 0,
+                            v_op -> 'vals' -> '--insert' ->> 0, ''));
+      v_t := upper(coalesce(v_op -> 'vals' -> '-j' ->> 0, v_op -> 'vals' -> '--jump' ->> 0, ''));
+      if v_x in ('OUTPUT', 'INPUT', 'FORWARD') and v_t in ('DROP', 'REJECT') then
+        v_out := v_out || coord.guard_effect('network-change', array[v_x]);
+      elsif v_x in ('INPUT', 'FORWARD') and v_t = 'ACCEPT' then
+        v_out := v_out || coord.guard_effect('security-off', array[v_x]);
+      end if;
+    end if;
+    -- heroku pipelines:promote sends what staging runs to production
+    if v_prog = 'heroku' and v_args[1] ~ '^pipelines:promote' then
+      v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'deploy', 't', 'pipelines:promote', 'c', jsonb_build_array('production')));
+    end if;
+    -- a remote manifest applied, a pod with the host's namespaces
+    if v_prog in ('kubectl', 'oc') and v_args[1] in ('apply', 'create', 'replace') and exists (
+         select from jsonb_array_elements_text(coalesce(v_op -> 'vals' -> '-f', '[]') || coalesce(v_op -> 'vals' -> '--filename', '[]')) as f
+         where f ~* '^https?://' and f !~* '^https://(raw\.githubusercontent\.com|github\.com)/(kubernetes|kubernetes-sigs|cert-manager|jetstack|argoproj|fluxcd|istio|cilium|projectcalico|prometheus-operator|kyverno|open-policy-agent|rancher|metallb|kedacore|knative|tektoncd|aws|Azure|GoogleCloudPlatform)/') then
+      v_out := v_out || coord.guard_effect('exec-remote', array['remote manifest']);
+    end if;
+    if v_prog in ('kubectl', 'oc') and v_args[1] in ('run', 'create', 'debug') and exists (
+         select from unnest(v_words) as w
+         where w ~* '"(privileged|hostPID|hostNetwork|hostIPC|allowPrivilegeEscalation)"\s*:\s*true|"hostPath"\s*:|--privileged(=true)?$') then
+      v_out := v_out || coord.guard_effect('container-privileged', array['pod']);
+    end if;
+    -- git checkout/restore of whatever a command lists (git diff --name-only | xargs git checkout --)
+    if v_prog = 'git' and v_args[1] in ('checkout', 'co', 'restore')
+       and (exists (select from unnest(v_args[2:]) as a where a like '%$(...)%')
+            or v_in in ('paths', 'other', 'text') and not exists (select from unnest(v_args[2:]) as a where a <> '--')) then
+      v_out := v_out || coord.guard_effect('git-discard', array['(files listed at run time)']);
+    end if;
+    -- git clean -i answered with c: clean everything it lists
+    if v_prog = 'git' and v_args[1] = 'clean' and (v_flags && array['-i', '--interactive'] or exists (select from unnest(v_words) as w where w ~ '^-[a-z]*i'))
+       and coalesce(p_ctx ->> 'stdin', '') ~* '^\s*(c|clean|[*])' then
+      v_out := v_out || coord.guard_effect('git-discard', array['(untracked files)']);
+    end if;
+    -- sqlite3 FILE 'DELETE ...': the statement writes that file
+    if v_prog in ('sqlite3', 'duckdb', 'litecli') and cardinality(v_args) >= 2
+       and v_args[2] ~* '^\s*(delete|update|drop|insert|vacuum|alter|replace|truncate)\s' then
+      v_out := v_out || coord.guard_effect('write', v_args[1:1]);
+    end if;
+    -- patch FILE and touch FILE write it
+    if v_prog = 'patch' and not v_flags && array['--dry-run', '-C', '--check'] then
+      v_out := v_out || coord.guard_effect('write', v_args[1:1]);
+    elsif v_prog = 'touch' then
+      v_out := v_out || coord.guard_effect('write', v_args);
+    end if;
+    -- ORM code run against the application's database (rails runner, artisan tinker)
+    if (v_prog in ('rails', 'bin/rails', 'rake') and v_args[1] = 'runner' or v_prog in ('php', 'artisan') and 'tinker' = any (v_args))
+       and exists (select from unnest(v_raw) as r
+                   where r ~* '(\.(delete_all|destroy_all|update_all|truncate|forcedelete|delete)\(?|::truncate\(|drop_table|db::statement\([''"]?\s*(drop|truncate|delete))') then
+      v_out := v_out || coord.guard_effect('db-destroy', array[v_prog]);
+    end if;
   end if;
   -- a command run on a production host over ssh changes production (reading does not)
   if p_ctx ? 'remote' and (p_ctx ->> 'remote') ~* '(^|[^a-z])(prod|production|prd|live)([^a-z]|$)'
@@ -566,45 +595,47 @@ begin
      and not (v_prog = 'git' and v_args[1] in ('status', 'log', 'diff', 'show', 'rev-parse', 'branch')) then
     v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'deploy', 't', p_ctx ->> 'remote', 'c', jsonb_build_array('production')));
   end if;
-  -- nushell: save writes its target; $env printed is the environment
-  if v_prog = 'save' then
-    v_out := v_out || coord.guard_effect('write', v_args[1:1]);
-  elsif v_prog = '$env' and coalesce(cardinality(v_args), 0) = 0 then
-    v_out := v_out || coord.guard_effect('env-dump', array['$env']);
-  end if;
-  -- perl -n / -p, ruby -n / -p, awk with a program: the files named after the code are read
-  if v_prog in ('perl', 'ruby') and (v_flags && array['-n', '-p'] or exists (select from unnest(v_words) as w where w ~ '^-[a-zA-Z]*[np][a-zA-Z]*$')) then
-    v_out := v_out || coord.guard_effect('read', array(select a from unnest(v_args) as a where a !~ '^-'));
-  end if;
-  -- gpg -o FILE, openssl -out FILE write that file
-  if v_prog in ('gpg', 'openssl') then
-    v_out := v_out || coord.guard_effect('write', array(select jsonb_array_elements_text(
-                        coalesce(v_op -> 'vals' -> '-o', '[]') || coalesce(v_op -> 'vals' -> '--output', '[]') || coalesce(v_op -> 'vals' -> '-out', '[]'))));
-    if v_prog = 'gpg' and exists (select from unnest(v_words) with ordinality as x (w, o) where x.w in ('-o', '--output') and v_words[x.o + 1] is not null) then
-      v_out := v_out || coord.guard_effect('write', array(select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o) where x.w in ('-o', '--output')));
+  if v_prog = any (v_tail_progs) or v_prog = any (v_shells) then
+    -- nushell: save writes its target; $env printed is the environment
+    if v_prog = 'save' then
+      v_out := v_out || coord.guard_effect('write', v_args[1:1]);
+    elsif v_prog = '$env' and coalesce(cardinality(v_args), 0) = 0 then
+      v_out := v_out || coord.guard_effect('env-dump', array['$env']);
     end if;
-  end if;
-  -- timestamps set on system files, keys or start-up files hide a change
-  if v_prog = 'touch' and (v_flags && array['-r', '-d', '-t', '--date', '--reference'] or v_op -> 'vals' ?| array['-r', '-d', '-t', '--date', '--reference']) then
-    v_out := v_out || (select coalesce(jsonb_agg(jsonb_build_object('a', 'history-tamper', 't', e ->> 't', 'c', e -> 'c')), '[]')
-                       from jsonb_array_elements(coord.guard_effect('write', v_args)) as e
-                       where e -> 'c' ?| array['system', 'credential', 'persistence', 'privilege', 'security', 'history']);
-  end if;
-  -- ACLs that let another user read or write a key or a system file
-  if v_prog = 'setfacl' and (v_flags && array['-m', '-M', '--modify'] or v_op -> 'vals' ?| array['-m', '--modify'])
-     and exists (select from unnest(v_words) as w where w ~ '^(u|g|o|m|user|group|other|mask):[^:]*:[r-]?w?') then
-    v_out := v_out || (select coalesce(jsonb_agg(jsonb_build_object('a', 'perms-open', 't', e ->> 't', 'c', e -> 'c')), '[]')
-                       from jsonb_array_elements(coord.guard_effect('perms', v_args)) as e
-                       where e -> 'c' ?| array['system', 'credential', 'privilege', 'security', 'root', 'home']);
-  end if;
-  -- docker kill / rm -f / stop fed the ids of every container
-  if v_prog = 'docker' and v_args[1] in ('kill', 'stop', 'rm', 'rmi') and cardinality(v_args) = 1 and v_in = 'pids' then
-    v_out := v_out || coord.guard_effect('container-destroy', array['(every container)']);
-  end if;
-  -- a shell started as root with nothing to run is a root shell
-  if (p_ctx ->> 'root')::boolean and v_prog = any (v_shells) and coalesce(cardinality(v_args), 0) = 0
-     and not (v_op -> 'vals' ?| array['-c', '--command']) and not v_flags && array['-c'] then
-    v_out := v_out || coord.guard_effect('privesc', array['root shell']);
+    -- perl -n / -p, ruby -n / -p, awk with a program: the files named after the code are read
+    if v_prog in ('perl', 'ruby') and (v_flags && array['-n', '-p'] or exists (select from unnest(v_words) as w where w ~ '^-[a-zA-Z]*[np][a-zA-Z]*$')) then
+      v_out := v_out || coord.guard_effect('read', array(select a from unnest(v_args) as a where a !~ '^-'));
+    end if;
+    -- gpg -o FILE, openssl -out FILE write that file
+    if v_prog in ('gpg', 'openssl') then
+      v_out := v_out || coord.guard_effect('write', array(select jsonb_array_elements_text(
+                          coalesce(v_op -> 'vals' -> '-o', '[]') || coalesce(v_op -> 'vals' -> '--output', '[]') || coalesce(v_op -> 'vals' -> '-out', '[]'))));
+      if v_prog = 'gpg' and exists (select from unnest(v_words) with ordinality as x (w, o) where x.w in ('-o', '--output') and v_words[x.o + 1] is not null) then
+        v_out := v_out || coord.guard_effect('write', array(select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o) where x.w in ('-o', '--output')));
+      end if;
+    end if;
+    -- timestamps set on system files, keys or start-up files hide a change
+    if v_prog = 'touch' and (v_flags && array['-r', '-d', '-t', '--date', '--reference'] or v_op -> 'vals' ?| array['-r', '-d', '-t', '--date', '--reference']) then
+      v_out := v_out || (select coalesce(jsonb_agg(jsonb_build_object('a', 'history-tamper', 't', e ->> 't', 'c', e -> 'c')), '[]')
+                         from jsonb_array_elements(coord.guard_effect('write', v_args)) as e
+                         where e -> 'c' ?| array['system', 'credential', 'persistence', 'privilege', 'security', 'history']);
+    end if;
+    -- ACLs that let another user read or write a key or a system file
+    if v_prog = 'setfacl' and (v_flags && array['-m', '-M', '--modify'] or v_op -> 'vals' ?| array['-m', '--modify'])
+       and exists (select from unnest(v_words) as w where w ~ '^(u|g|o|m|user|group|other|mask):[^:]*:[r-]?w?') then
+      v_out := v_out || (select coalesce(jsonb_agg(jsonb_build_object('a', 'perms-open', 't', e ->> 't', 'c', e -> 'c')), '[]')
+                         from jsonb_array_elements(coord.guard_effect('perms', v_args)) as e
+                         where e -> 'c' ?| array['system', 'credential', 'privilege', 'security', 'root', 'home']);
+    end if;
+    -- docker kill / rm -f / stop fed the ids of every container
+    if v_prog = 'docker' and v_args[1] in ('kill', 'stop', 'rm', 'rmi') and cardinality(v_args) = 1 and v_in = 'pids' then
+      v_out := v_out || coord.guard_effect('container-destroy', array['(every container)']);
+    end if;
+    -- a shell started as root with nothing to run is a root shell
+    if (p_ctx ->> 'root')::boolean and v_prog = any (v_shells) and coalesce(cardinality(v_args), 0) = 0
+       and not (v_op -> 'vals' ?| array['-c', '--command']) and not v_flags && array['-c'] then
+      v_out := v_out || coord.guard_effect('privesc', array['root shell']);
+    end if;
   end if;
 
   -- domains with their own knowledge
