@@ -23,7 +23,7 @@ One invocation starts one embedded server (durable commits) and runs, in this or
    * api_batch_lifecycle Client.submit_tasks (--batch tasks) + claim_tasks(limit=--batch) + the
                          completes (complete_claimed below: one complete_tasks call when the
                          client has it, else one complete_task per claim), --batch jobs
-3. The goals of the fast path (issue 13) beside the measured figures: met or missed.
+3. The goals of the fast path beside the measured figures: met or missed.
 
 Usage: bin/bench ratios [--clients 1,4,8] [--seconds 3] [--rounds 2] [--cpu-ops 1000] [--cpu-rounds 5]
                         [--commit-delay 0] [--commit-siblings 5] [--batch 50] [--only w1,w2]
