@@ -39,9 +39,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import anyio
@@ -69,6 +69,7 @@ from .errors import CoordError, from_psycopg, registered
 from .workspace import resolve_path
 
 log = logging.getLogger("coord.mcp")
+T = TypeVar("T")
 
 SERVER_NAME = "agent-coordinator"
 AGENT_TYPE = "mcp"
@@ -528,6 +529,7 @@ class Coordinator:
 # --- results as MCP ----------------------------------------------------------------------------------
 
 _PLAIN_JSON = frozenset({str, int, float, bool, type(None)})
+_AS_TEXT: dict[type, Callable[[Any], str]] = {datetime: datetime.isoformat, UUID: str}  # as to_json_value writes them
 
 
 def _jsonable(value: Any) -> Any:
@@ -541,15 +543,31 @@ def _jsonable(value: Any) -> Any:
         return {k: _jsonable(v) for k, v in value.items()}
     if kind is list:
         return [_jsonable(v) for v in value]
-    return to_json_value(value)
+    as_text = _AS_TEXT.get(kind)
+    return as_text(value) if as_text is not None else to_json_value(value)
+
+
+def _structured(spec: ToolSpec, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """An answer of the database: one row (a result, outcome codes included) or {"rows": [...]}."""
+    rows = [_jsonable(row) for row in rows]
+    return {"rows": rows} if spec.signature.returns_set else (rows[0] if rows else {})
 
 
 def tool_result(spec: ToolSpec, rows: list[dict[str, Any]]) -> types.CallToolResult:
-    """An answer of the database: one row (a result, outcome codes included) or {"rows": [...]}."""
-    rows = [_jsonable(row) for row in rows]
-    structured: dict[str, Any] = {"rows": rows} if spec.signature.returns_set else (rows[0] if rows else {})
+    structured = _structured(spec, rows)
     return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(structured, default=str))],
                                 structured_content=structured)
+
+
+def tool_result_wire(spec: ToolSpec, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """tool_result as the SDK dumps it (by alias, JSON mode, without None), built as a dict."""
+    structured = _structured(spec, rows)
+    return {"content": [{"type": "text", "text": json.dumps(structured, default=str)}],
+            "structuredContent": structured, "isError": False, "resultType": "complete"}
+
+
+def error_result_wire(exc: CoordError) -> dict[str, Any]:
+    return error_result(exc).model_dump(by_alias=True, mode="json", exclude_none=True)
 
 
 def call_failed(name: str, exc: Exception) -> CoordError:
@@ -633,17 +651,29 @@ PROMPTS = {
 def answer_tool_call(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], ctx: Any, name: str,
                      arguments: Mapping[str, Any] | None) -> types.CallToolResult:
     """The answer to tools/call: the database's result, or a registered error as a tool error."""
+    return _answer(coordinator, session_of, ctx, name, arguments, tool_result, error_result)
+
+
+def answer_tool_call_wire(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], ctx: Any, name: str,
+                          arguments: Mapping[str, Any] | None) -> dict[str, Any]:
+    """answer_tool_call as the SDK dumps it, built as a dict (the fast path's)."""
+    return _answer(coordinator, session_of, ctx, name, arguments, tool_result_wire, error_result_wire)
+
+
+def _answer(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], ctx: Any, name: str,
+            arguments: Mapping[str, Any] | None, result: Callable[[ToolSpec, list[dict[str, Any]]], T],
+            error: Callable[[CoordError], T]) -> T:
     try:
         session = session_of(ctx)
         spec = coordinator.tool(session, name)
-        return tool_result(spec, coordinator.call(session, name, arguments))
+        return result(spec, coordinator.call(session, name, arguments))
     except CoordError as exc:
-        return error_result(exc)
+        return error(exc)
     except psycopg.Error as exc:  # e.g. the pool could not lend a connection in time
-        return error_result(from_psycopg(exc))
+        return error(from_psycopg(exc))
     except Exception as exc:  # a bug here: still a registered error, never a bare protocol error
         log.exception("tool call %s failed", name)
-        return error_result(call_failed(name, exc))
+        return error(call_failed(name, exc))
 
 
 def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], *,
@@ -748,7 +778,7 @@ class ToolCallFastPath:
     a task per request, and serialized back by a writer task: about half of the stdio server's
     CPU per call beyond the database's. A line that is a plain, well-formed ``tools/call``
     request on a connection the SDK has initialized, in the handshake protocol era, is answered
-    here instead, by the same handler (``answer_tool_call``) and shaped by the SDK's own result
+    here instead, by the same handler (``answer_tool_call_wire``) and shaped by the SDK's own result
     serializer for the negotiated version (``serialize_server_result``), so the answer is the
     one the SDK gives. Everything else goes to the SDK as before: initialize, every other
     method, notifications, batches, anything malformed or unusual (``_meta``, a task, an id
@@ -760,7 +790,7 @@ class ToolCallFastPath:
 
     _PARAMS = frozenset({"name", "arguments"})
 
-    def __init__(self, server: Server, answer: Callable[[str, Mapping[str, Any] | None], types.CallToolResult]) -> None:
+    def __init__(self, server: Server, answer: Callable[[str, Mapping[str, Any] | None], dict[str, Any]]) -> None:
         self.server = server
         self.answer_call = answer
         self.connection: Any = None  # the SDK's Connection, seen on the first request it serves
@@ -798,9 +828,8 @@ class ToolCallFastPath:
         if type(name) is not str or not (arguments is None or type(arguments) is dict):
             return None
         version = self.connection.protocol_version
-        result = self.answer_call(name, arguments)  # never raises: every failure is a tool error
+        dumped = self.answer_call(name, arguments)  # never raises: every failure is a tool error
         try:
-            dumped = result.model_dump(by_alias=True, mode="json", exclude_none=True)
             response: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id,
                                         "result": serialize_server_result("tools/call", version, dumped)}
         except Exception:  # as the SDK answers a handler's invalid result (the call is made: answer it)
@@ -846,8 +875,8 @@ def stdio_connection_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, 
         return await call_next(ctx)
 
     server.middleware.append(start_on_initialize)
-    fast = ToolCallFastPath(server, lambda name, arguments: answer_tool_call(coordinator, session_of, None, name,
-                                                                            arguments))
+    fast = ToolCallFastPath(server, lambda name, arguments: answer_tool_call_wire(coordinator, session_of, None, name,
+                                                                                 arguments))
     return server, coordinator, fast
 
 

@@ -11,13 +11,17 @@ from __future__ import annotations
 import json
 import os
 import threading
+import uuid
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import anyio
 import pytest
 
 from coordinator import mcp_server
+from coordinator.client import FunctionSignature
 from tests.conftest import Database, make_principal
 
 INITIALIZE = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}
@@ -154,3 +158,21 @@ def test_a_malformed_line_is_left_to_the_sdk(pipes: Pipes) -> None:
     assert pipes.request("ping", {})["result"] == {}  # the SDK dropped the line; the connection goes on
     assert pipes.fast.answered == 0
     assert pipes.call("my_locks", {})["structuredContent"] == {"rows": []}
+
+
+def test_the_wire_result_is_the_sdk_s_dump_of_the_result() -> None:
+    """The fast path builds its result as a dict: the dump of the CallToolResult the SDK path
+    returns, for every kind of value a row holds, one row or a set, and for an error."""
+    signature = FunctionSignature(name="f", arg_names=(), arg_types=(), n_defaults=0, volatile=True, returns_set=False,
+                                  return_type="r", comment="")
+    now = datetime.now(UTC)
+    row = {"ok": True, "code": "granted", "reason": None, "id": uuid.uuid4(), "fence": 3, "score": 0.5,
+           "at": now, "day": date(2026, 12, 6), "ttl": timedelta(minutes=5), "details": {"rule": None, "at": [now]},
+           "paths": ["src/a.py"], "name": "é\ud800"}
+    for returns_set, rows in ((False, [row]), (True, [row, row]), (True, []), (False, [])):
+        spec = mcp_server.ToolSpec(replace(signature, returns_set=returns_set), False, False, ())
+        dumped = mcp_server.tool_result(spec, rows).model_dump(by_alias=True, mode="json", exclude_none=True)
+        assert mcp_server.tool_result_wire(spec, rows) == dumped
+    error = mcp_server.call_failed("f", RuntimeError("a bug"))
+    assert mcp_server.error_result_wire(error) == mcp_server.error_result(error).model_dump(
+        by_alias=True, mode="json", exclude_none=True)
