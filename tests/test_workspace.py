@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from coordinator.errors import InvalidArgument, SettingsError
-from coordinator.workspace import repository_root, resolve_path, resolve_paths
+from coordinator.workspace import (
+    _below_real_root,
+    _resolve_with_pathlib,
+    repository_root,
+    resolve_path,
+    resolve_paths,
+)
 
 
 @pytest.fixture
@@ -92,3 +98,49 @@ def test_characters_no_file_name_holds_are_the_database_s_errors(repo: Path) -> 
         with pytest.raises(InvalidArgument) as caught:
             resolve_path(path, repo, cwd=repo)
         assert caught.value.code == code and caught.value.hint, (path, caught.value)
+
+
+def _mapped(path: str, root: Path, cwd: Path) -> str:
+    try:
+        return resolve_path(path, root, cwd)
+    except InvalidArgument as exc:
+        return f"error {exc.code}"
+
+
+def _mapped_with_pathlib(path: str, root: Path, cwd: Path) -> str:
+    try:
+        return _resolve_with_pathlib(path, root, cwd)
+    except InvalidArgument as exc:
+        return f"error {exc.code}"
+
+
+def test_string_mapping_answers_what_pathlib_answers(repo: Path, tmp_path: Path) -> None:
+    """resolve_path maps the common case with string operations (no symlink below the root);
+    on every edge case it answers exactly what the pathlib resolution answers: ``..`` inside and
+    out, ``.``, doubled and trailing slashes, files, directories, paths not there yet, symlinks
+    inside and out (left to pathlib), the root itself, absolute paths inside and outside."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (repo / "current").symlink_to(repo / "src")
+    (repo / "leak").symlink_to(outside)
+    (repo / "loop").symlink_to(repo / "loop")
+    names = ["src", "src/", "src/app.py", "src/app.py/", "src/pkg", "src/pkg/", "src//pkg", "./src/./app.py",
+             "src/pkg/../app.py", "src/../src/app.py", "missing/../src", "missing/new.py", "new/", "..", "../",
+             "../repo/src/app.py", "../elsewhere", "src/../..", "src/app.py/x", "current/app.py", "current/",
+             "current/../README.md", "leak/key.pem", "loop/x", ".", "./", "src/a\x00b.py"]
+    paths = [*names, *(str(repo) + "/" + n for n in names), str(repo), str(repo) + "/", "/etc/passwd", "/",
+             "//" + str(repo).lstrip("/") + "/src/app.py", str(outside / "x.py")]
+    for cwd in (repo, repo / "src", repo / "current", repo / "src" / "pkg", outside):
+        for path in paths:
+            assert _mapped(path, repo, cwd) == _mapped_with_pathlib(path, repo, cwd), (path, cwd)
+
+
+def test_string_mapping_takes_the_common_case_and_leaves_symlinks(repo: Path) -> None:
+    (repo / "current").symlink_to(repo / "src")
+    root = str(repo)
+    assert _below_real_root("src/app.py", root, root) == "src/app.py"
+    assert _below_real_root(f"{root}/src/pkg", root, "/") == "src/pkg/"
+    assert _below_real_root("src/../src/pkg/", root, root) == "src/pkg/"
+    assert _below_real_root("current/app.py", root, root) is None, "a symlink: pathlib follows it"
+    assert _below_real_root("../x.py", root, root) is None, "outside: pathlib reports it"
+    assert _below_real_root("/etc/passwd", root, root) is None

@@ -1,0 +1,178 @@
+"""coord mcp over stdio: the tools/call fast path answers exactly what the SDK answers, and only
+the plain, well-formed tools/call of an initialized connection; everything else reaches the SDK.
+
+The server runs in this process on a pair of OS pipes (serve_pipes, as ``coord mcp`` serves
+stdin and stdout); the test speaks newline-delimited JSON-RPC on the other ends. The same request
+sent with ``_meta`` (a progress token, which a tool call of coord ignores) goes through the SDK:
+its answer is the reference."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import anyio
+import pytest
+
+from coordinator import mcp_server
+from coordinator.client import FunctionSignature
+from tests.conftest import Database, make_principal
+
+INITIALIZE = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}
+
+
+class Pipes:
+    """A stdio MCP server in a thread of this process, and the client's ends of its pipes."""
+
+    def __init__(self, database: Database, token: str) -> None:
+        self.server, self.coordinator, self.fast = mcp_server.stdio_connection_for(database.client_dsn, token)
+        # The server's ends stay open until it stops (it duplicates them when it starts).
+        to_server, self._to_server = os.pipe()
+        self._from_server, from_server = os.pipe()
+        self._server_ends = (to_server, from_server)
+        self.thread = threading.Thread(target=anyio.run, args=(mcp_server.serve_pipes, self.server, self.coordinator,
+                                                               self.fast, to_server, from_server))
+        self.thread.start()
+        self.writer = os.fdopen(self._to_server, "wb")
+        self.reader = os.fdopen(self._from_server, "rb")
+        self.next_id = 0
+
+    def send(self, message: Any) -> None:
+        self.writer.write(json.dumps(message).encode() + b"\n")
+        self.writer.flush()
+
+    def answer(self) -> dict[str, Any]:
+        line = self.reader.readline()
+        assert line, "the server closed stdout"
+        return json.loads(line)
+
+    def request(self, method: str, params: Any, **extra: Any) -> dict[str, Any]:
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params, **extra})
+        while True:
+            message = self.answer()
+            if message.get("id") == self.next_id:
+                return message
+
+    def call(self, name: str, arguments: dict[str, Any] | None, *, through_sdk: bool = False) -> dict[str, Any]:
+        params: dict[str, Any] = {"name": name}
+        if arguments is not None:
+            params["arguments"] = arguments
+        if through_sdk:
+            params["_meta"] = {"progressToken": f"p{self.next_id}"}
+        answer = self.request("tools/call", params)
+        assert set(answer) == {"jsonrpc", "id", "result"}, answer
+        return answer["result"]
+
+    def close(self) -> None:
+        self.writer.close()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+        self.reader.close()
+        for fd in self._server_ends:
+            os.close(fd)
+        self.coordinator.close()
+
+
+@pytest.fixture
+def pipes(committed_db: Database) -> Iterator[Pipes]:
+    with committed_db.connect() as conn:
+        agent = make_principal(conn, None, role="agent")
+    served = Pipes(committed_db, agent.token)
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+def _initialize(pipes: Pipes) -> None:
+    assert "serverInfo" in pipes.request("initialize", INITIALIZE)["result"]
+    pipes.send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+
+
+def test_the_fast_path_answers_what_the_sdk_answers(pipes: Pipes) -> None:
+    _initialize(pipes)
+    granted = pipes.call("acquire_lock", {"p_path": "src/fast.py", "p_ttl": "5 minutes"})
+    assert granted["structuredContent"]["code"] == "granted" and not granted["isError"], granted
+    renewed_by_sdk = pipes.call("acquire_lock", {"p_path": "src/fast.py", "p_ttl": "5 minutes"}, through_sdk=True)
+    assert renewed_by_sdk.keys() == granted.keys(), (granted, renewed_by_sdk)
+    assert renewed_by_sdk["structuredContent"].keys() == granted["structuredContent"].keys()
+    assert pipes.fast.answered == 1
+    calls: list[tuple[str, dict[str, Any] | None]] = [
+        ("my_locks", {}),  # a set of rows
+        ("my_locks", None),  # no arguments at all
+        ("check_locks", {"p_paths": ["src/fast.py", "src/other.py"]}),
+        ("acquire_lock", {"p_path": "src/fast.py", "p_ttl": "48 hours"}),  # a registered error: isError
+        ("acquire_lock", {"p_path": "src/fast.py", "p_ttl": 600}),  # wrong JSON type: 22P02
+        ("create_agent", {"p_name": "intruder"}),  # not a tool of an agent: 42883
+        ("no_such_tool", {}),
+    ]
+    for name, arguments in calls:
+        fast = pipes.call(name, arguments)
+        sdk = pipes.call(name, arguments, through_sdk=True)
+        assert fast == sdk, (name, arguments)
+    assert pipes.fast.answered == 1 + len(calls)
+    errors = [pipes.call(name, arguments) for name, arguments in calls[3:]]
+    assert all(e["isError"] and json.loads(e["content"][0]["text"])["code"] for e in errors)
+
+
+def test_everything_else_reaches_the_sdk(pipes: Pipes) -> None:
+    assert pipes.request("ping", {})["result"] == {}
+    before = pipes.request("tools/call", {"name": "my_locks", "arguments": {}})
+    assert "error" in before, "the SDK refuses a call before initialize"
+    _initialize(pipes)
+    odd = [
+        {"jsonrpc": "2.0", "id": 1.5, "method": "tools/call", "params": {"name": "my_locks"}},
+        {"jsonrpc": "2.0", "id": True, "method": "tools/call", "params": {"name": "my_locks"}},
+        {"jsonrpc": "2.0", "id": 900, "method": "tools/call", "params": {"name": 7}},
+        {"jsonrpc": "2.0", "id": 901, "method": "tools/call", "params": {"name": "my_locks", "arguments": [1]}},
+        {"jsonrpc": "2.0", "id": 902, "method": "tools/call", "params": {"name": "my_locks", "task": {}}},
+        {"jsonrpc": "2.0", "id": 903, "method": "tools/call", "params": "my_locks"},
+        {"jsonrpc": "1.0", "id": 904, "method": "tools/call", "params": {"name": "my_locks"}},
+        [{"jsonrpc": "2.0", "id": 905, "method": "tools/call", "params": {"name": "my_locks"}}],
+    ]
+    for message in odd:
+        pipes.send(message)
+    pipes.next_id = 1000
+    assert pipes.request("ping", {})["result"] == {}  # every odd message was read before the ping
+    assert pipes.fast.answered == 0
+    assert pipes.request("tools/list", {})["result"]["tools"]
+    assert pipes.call("my_locks", {}) == {"content": [{"type": "text", "text": '{"rows": []}'}],
+                                          "structuredContent": {"rows": []}, "isError": False}
+    assert pipes.fast.answered == 1
+    pipes.server.middleware.append(lambda ctx, call_next: call_next(ctx))
+    assert pipes.call("my_locks", {})["structuredContent"] == {"rows": []}
+    assert pipes.fast.answered == 1, "a middleware the fast path would skip: the SDK answers"
+
+
+def test_a_malformed_line_is_left_to_the_sdk(pipes: Pipes) -> None:
+    _initialize(pipes)
+    pipes.writer.write(b'{"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {\n')
+    pipes.writer.flush()
+    assert pipes.request("ping", {})["result"] == {}  # the SDK dropped the line; the connection goes on
+    assert pipes.fast.answered == 0
+    assert pipes.call("my_locks", {})["structuredContent"] == {"rows": []}
+
+
+def test_the_wire_result_is_the_sdk_s_dump_of_the_result() -> None:
+    """The fast path builds its result as a dict: the dump of the CallToolResult the SDK path
+    returns, for every kind of value a row holds, one row or a set, and for an error."""
+    signature = FunctionSignature(name="f", arg_names=(), arg_types=(), n_defaults=0, volatile=True, returns_set=False,
+                                  return_type="r", comment="")
+    now = datetime.now(UTC)
+    row = {"ok": True, "code": "granted", "reason": None, "id": uuid.uuid4(), "fence": 3, "score": 0.5,
+           "at": now, "day": date(2026, 12, 6), "ttl": timedelta(minutes=5), "details": {"rule": None, "at": [now]},
+           "paths": ["src/a.py"], "name": "é\ud800"}
+    for returns_set, rows in ((False, [row]), (True, [row, row]), (True, []), (False, [])):
+        spec = mcp_server.ToolSpec(replace(signature, returns_set=returns_set), False, False, ())
+        dumped = mcp_server.tool_result(spec, rows).model_dump(by_alias=True, mode="json", exclude_none=True)
+        assert mcp_server.tool_result_wire(spec, rows) == dumped
+    error = mcp_server.call_failed("f", RuntimeError("a bug"))
+    assert mcp_server.error_result_wire(error) == mcp_server.error_result(error).model_dump(
+        by_alias=True, mode="json", exclude_none=True)
