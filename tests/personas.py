@@ -146,14 +146,16 @@ def build_world(db: psycopg.Connection) -> World:
     o["audit_head"] = _ok(b.clients["auditor"].call("audit_head", {}))["details"]["head"]
 
     # Work that expires: a second agent with a short session, a short lease and a short claim,
-    # so a sweep running in tenant A would find it if it could see it.
+    # so a sweep running in tenant A would find it if it could see it. A minute, not a second:
+    # lease checks read the wall clock, and a loaded machine can spend a second between calls;
+    # the test clock moves past it below.
     mortal = make_principal(db, f"{t}mortal", tenant=b.name)
     mortal_client = Client(connection=db, token=mortal.token)
-    assert mortal_client.start_session(f"{t}type", [f"{t}cap"], "1 second").ok
+    assert mortal_client.start_session(f"{t}type", [f"{t}cap"], "1 minute").ok
     o["expiring_path"] = f"{t}expiring/y.py"
-    assert mortal_client.acquire_lock(o["expiring_path"], ttl="1 second").ok
+    assert mortal_client.acquire_lock(o["expiring_path"], ttl="1 minute").ok
     o["expiring_task"] = bop.submit_task(f"{t}exp", {"bmark": f"{t}payload7"}).task_id
-    _ok(mortal_client.call("claim_task", {"p_kinds": [f"{t}exp"], "p_lease": "1 second"}))
+    _ok(mortal_client.call("claim_task", {"p_kinds": [f"{t}exp"], "p_lease": "1 minute"}))
     o["mortal"] = mortal
     o["mortal_session"] = mortal_client.session_id
 
