@@ -12,7 +12,7 @@ immutable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v text;
+  v text := p_pattern;  -- a manifest pattern, not a lease path argument: MCP passes it as sent
   v_segments text[];
   v_count integer;
 begin
@@ -24,7 +24,7 @@ begin
     perform coord.fail('CO762', format('%s: %s is not repository-relative', p_where, pg_catalog.quote_literal(left(p_pattern, 200))));
   end if;
   begin
-    v := coord.normalize_path(p_pattern);
+    v := coord.normalize_path(v);
   exception when sqlstate 'CO201' or sqlstate 'CO202' or sqlstate 'CO203' or sqlstate 'CO204' or sqlstate 'CO205'
                   or sqlstate 'CO206' or sqlstate 'CO208' then
     perform coord.fail('CO762', format('%s: %s (%s)', p_where, pg_catalog.quote_literal(left(p_pattern, 200)), sqlerrm));

@@ -7,8 +7,10 @@ language plpgsql
 immutable
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_text text := p_text;  -- an operation's text, not a lease path argument: MCP passes it as sent
 begin
-  return coord.normalize_path(p_text);
+  return coord.normalize_path(v_text);
 exception when sqlstate 'CO201' or sqlstate 'CO202' or sqlstate 'CO203' or sqlstate 'CO204' or sqlstate 'CO205'
                 or sqlstate 'CO206' or sqlstate 'CO208' then
   return null;
