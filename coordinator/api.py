@@ -46,6 +46,7 @@ from .results import (
     RestoredEvent,
     Result,
     SessionResult,
+    SkillResult,
     Task,
     TaskResult,
     TokenGrant,
@@ -728,21 +729,21 @@ class Api:
         return self._one("redrive_task", TaskResult, task_id=task_id)
 
     def register_skill(self, name: str, version: str, manifest: Any, reason: str | None = None,
-                       approval: int | None = None) -> Result:
+                       approval: int | None = None) -> SkillResult:
         """Registers version p_version (MAJOR.MINOR.PATCH, above every registered version of the skill) of skill
         p_name with permission manifest p_manifest {"network": [host or *.domain], "files": [{"path": pattern,
         "access": "read"|"write"}], "env": [NAME or PREFIX*]} (docs/skills.md). The manifest is validated
-        strictly and stored canonical (details.manifest). Code registered (details.skill_id, widened: the
-        entries the previous version did not allow); already_registered for the same version with the same
-        manifest (versions are immutable). A manifest wider than the previous version's (for the first
-        version: any entry) registered by an agent (trust 4) is needs_approval: an approval request is
-        recorded (details.approval_id); once an approver grants it, repeat the identical call with p_approval;
-        approval_used, approval_mismatch, approval_not_granted as for check_operation. Operators need no
-        approval. denied when the policy refuses. Errors: CO760 name or version, CO761 manifest structure,
-        CO762 file pattern, CO763 network pattern, CO764 env entry, CO766 version not above the registered
-        ones, CO767 the version exists with another manifest, CO215 reason.
+        strictly and stored canonical (details.manifest). Returns skill_id, name, version, approval_id and
+        details. Code registered (details.skill_id, widened: the entries the previous version did not allow);
+        already_registered for the same version with the same manifest (versions are immutable). A manifest
+        wider than the previous version's (for the first version: any entry) registered by an agent (trust 4)
+        is needs_approval: an approval request is recorded (approval_id); once an approver grants it, repeat
+        the identical call with p_approval; approval_used, approval_mismatch, approval_not_granted as for
+        check_operation. Operators need no approval. denied when the policy refuses. Errors: CO760 name or
+        version, CO761 manifest structure, CO762 file pattern, CO763 network pattern, CO764 env entry, CO766
+        version not above the registered ones, CO767 the version exists with another manifest, CO215 reason.
         """
-        return self._one("register_skill", Result, name=name, version=version, manifest=manifest, reason=reason,
+        return self._one("register_skill", SkillResult, name=name, version=version, manifest=manifest, reason=reason,
                          approval=approval)
 
     def release_lock(self, path: str, fence: int) -> LockResult:

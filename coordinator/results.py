@@ -579,6 +579,23 @@ class SessionResult(_Row):
 
 
 @dataclass(frozen=True)
+class SkillResult(_Row):
+    """Outcome of register_skill: registered or already_registered (skill_id), or needs_approval with the
+    approval request (approval_id; repeat with p_approval once granted), or a refusal; details.manifest and
+    details.widened.
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    skill_id: int | None
+    name: str | None
+    version: str | None
+    approval_id: int | None
+    details: Any
+
+
+@dataclass(frozen=True)
 class Task(_Row):
     """A task as get_task and list_tasks show it."""
 

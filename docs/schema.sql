@@ -427,6 +427,31 @@ COMMENT ON TYPE api.session_result IS 'Outcome of start_session/heartbeat/end_se
 
 
 --
+-- Name: skill_result; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.skill_result AS (
+	ok boolean,
+	code text,
+	reason text,
+	skill_id bigint,
+	name text,
+	version text,
+	approval_id bigint,
+	details jsonb
+);
+
+
+ALTER TYPE api.skill_result OWNER TO coord_owner;
+
+--
+-- Name: TYPE skill_result; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.skill_result IS 'Outcome of register_skill: registered or already_registered (skill_id), or needs_approval with the approval request (approval_id; repeat with p_approval once granted), or a refusal; details.manifest and details.widened.';
+
+
+--
 -- Name: task; Type: TYPE; Schema: api; Owner: coord_owner
 --
 
@@ -2072,7 +2097,7 @@ COMMENT ON FUNCTION api.redrive_task(p_task_id bigint) IS 'Operators: returns a 
 -- Name: register_skill(text, text, jsonb, text, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text DEFAULT NULL::text, p_approval bigint DEFAULT NULL::bigint) RETURNS api.result
+CREATE FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text DEFAULT NULL::text, p_approval bigint DEFAULT NULL::bigint) RETURNS api.skill_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
@@ -2085,7 +2110,7 @@ ALTER FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb,
 -- Name: FUNCTION register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) IS 'Registers version p_version (MAJOR.MINOR.PATCH, above every registered version of the skill) of skill p_name with permission manifest p_manifest {"network": [host or *.domain], "files": [{"path": pattern, "access": "read"|"write"}], "env": [NAME or PREFIX*]} (docs/skills.md). The manifest is validated strictly and stored canonical (details.manifest). Code registered (details.skill_id, widened: the entries the previous version did not allow); already_registered for the same version with the same manifest (versions are immutable). A manifest wider than the previous version''s (for the first version: any entry) registered by an agent (trust 4) is needs_approval: an approval request is recorded (details.approval_id); once an approver grants it, repeat the identical call with p_approval; approval_used, approval_mismatch, approval_not_granted as for check_operation. Operators need no approval. denied when the policy refuses. Errors: CO760 name or version, CO761 manifest structure, CO762 file pattern, CO763 network pattern, CO764 env entry, CO766 version not above the registered ones, CO767 the version exists with another manifest, CO215 reason.';
+COMMENT ON FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) IS 'Registers version p_version (MAJOR.MINOR.PATCH, above every registered version of the skill) of skill p_name with permission manifest p_manifest {"network": [host or *.domain], "files": [{"path": pattern, "access": "read"|"write"}], "env": [NAME or PREFIX*]} (docs/skills.md). The manifest is validated strictly and stored canonical (details.manifest). Returns skill_id, name, version, approval_id and details. Code registered (details.skill_id, widened: the entries the previous version did not allow); already_registered for the same version with the same manifest (versions are immutable). A manifest wider than the previous version''s (for the first version: any entry) registered by an agent (trust 4) is needs_approval: an approval request is recorded (approval_id); once an approver grants it, repeat the identical call with p_approval; approval_used, approval_mismatch, approval_not_granted as for check_operation. Operators need no approval. denied when the policy refuses. Errors: CO760 name or version, CO761 manifest structure, CO762 file pattern, CO763 network pattern, CO764 env entry, CO766 version not above the registered ones, CO767 the version exists with another manifest, CO215 reason.';
 
 
 --
@@ -7133,6 +7158,25 @@ ALTER FUNCTION coord.skill_refusal(p_me coord.caller, p_kind text, p_target text
 --
 
 COMMENT ON FUNCTION coord.skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text) IS 'Null when the caller runs no skill or its manifest covers the call (coord.skill_decision), else the refusal {allowed, kind, target, needs, reason, skill, skill_name, skill_version} for an outside_skill result and its audit event.';
+
+
+--
+-- Name: skill_result(text, text, bigint, text, text, bigint, jsonb, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_skill_id bigint DEFAULT NULL::bigint, p_name text DEFAULT NULL::text, p_version text DEFAULT NULL::text, p_approval_id bigint DEFAULT NULL::bigint, p_details jsonb DEFAULT '{}'::jsonb, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.skill_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0275_skill_result.sql
+
+
+ALTER FUNCTION coord.skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision) IS 'Builds an api.skill_result (code checked by coord.result).';
 
 
 --
@@ -13607,6 +13651,13 @@ REVOKE ALL ON FUNCTION coord.skill_path_target(p_text text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision) FROM PUBLIC;
 
 
 --

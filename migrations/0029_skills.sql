@@ -33,6 +33,19 @@ comment on column coord.skills.manifest is 'The canonical manifest: {"network": 
 comment on column coord.skills.approval_id is 'The approval grant the registration used (a widening by an agent), else null.';
 comment on column coord.skills.retired_at is 'When the version was retired: no session starts under it any more; sessions running it stay held to it.';
 
+-- What register_skill answers: the version, and the approval a widening asked for or used.
+create type api.skill_result as (
+  ok boolean,
+  code text,
+  reason text,
+  skill_id bigint,
+  name text,
+  version text,
+  approval_id bigint,
+  details jsonb
+);
+comment on type api.skill_result is 'Outcome of register_skill: registered or already_registered (skill_id), or needs_approval with the approval request (approval_id; repeat with p_approval once granted), or a refusal; details.manifest and details.widened.';
+
 -- A session runs under at most one skill version, fixed at its start.
 alter table coord.sessions no force row level security;
 alter table coord.sessions add column skill_id bigint;

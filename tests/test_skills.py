@@ -131,7 +131,8 @@ def test_a_wider_manifest_needs_an_approval_when_an_agent_registers_it(db, agent
     asked = admin.register_skill("web", "1.0.0", {"network": ["pypi.org"]}, reason="first version")
     assert (asked.ok, asked.code) == (False, "needs_approval")
     assert asked.details["widened"] == [{"network": "pypi.org"}]
-    approval = asked.details["approval_id"]
+    approval = asked.approval_id
+    assert approval == asked.details["approval_id"]
     assert op.list_skills() == []  # nothing registered yet
     assert admin.register_skill("web", "1.0.0", {"network": ["pypi.org"]}).details["approval_id"] == approval
     not_yet = admin.register_skill("web", "1.0.0", {"network": ["pypi.org"]}, approval=approval)
@@ -142,7 +143,7 @@ def test_a_wider_manifest_needs_an_approval_when_an_agent_registers_it(db, agent
                                  approval=approval)
     assert other.code == "approval_mismatch"
     done = admin.register_skill("web", "1.0.0", {"network": ["pypi.org"]}, approval=approval)
-    assert (done.code, done.details["approval_id"]) == ("registered", approval)
+    assert (done.code, done.approval_id, done.details["approval_id"]) == ("registered", approval, approval)
     assert op.get_skill("web@1.0.0")[0].approval_id == approval
 
     # Narrower or equal: no approval.

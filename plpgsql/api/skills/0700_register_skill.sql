@@ -11,7 +11,7 @@ create or replace function api.register_skill(
   p_reason text default null,
   p_approval bigint default null
 )
-returns api.result
+returns api.skill_result
 language plpgsql
 volatile
 security definer
@@ -37,7 +37,7 @@ begin
   v_decision := authz.gate('skill.register', 'skill', v_ref, jsonb_build_object('version', p_version),
     jsonb_strip_nulls(jsonb_build_object('manifest', v_manifest, 'request_reason', p_reason)));
   if not v_decision.allowed then
-    return coord.result(p_refusal => v_decision);
+    return coord.skill_result(p_name => p_name, p_version => p_version, p_refusal => v_decision);
   end if;
   -- One registration of a skill at a time, so two versions cannot both pass the order check.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.skills/' || v_me.tenant_id::text || '/' || p_name, 0));
@@ -48,8 +48,8 @@ begin
     end if;
     perform audit.record('skill.register', 'already_registered', 'skill', v_ref, p_reason,
       jsonb_build_object('skill_id', v_same.id, 'name', p_name, 'version', p_version), v_decision);
-    return coord.result('already_registered', format('%s is registered with this manifest', v_ref),
-      jsonb_build_object('skill_id', v_same.id, 'name', p_name, 'version', p_version, 'manifest', v_manifest,
+    return coord.skill_result('already_registered', format('%s is registered with this manifest', v_ref), v_same.id,
+      p_name, p_version, v_same.approval_id, jsonb_build_object('skill_id', v_same.id, 'name', p_name, 'version', p_version, 'manifest', v_manifest,
                          'retired_at', v_same.retired_at));
   end if;
   select * into v_previous from coord.skills as s where s.tenant_id = v_me.tenant_id and s.name = p_name
@@ -74,12 +74,13 @@ begin
         'approval_state', v_grant -> 'state', 'approval_expires_at', v_grant -> 'expires_at'));
       perform audit.record('skill.register', v_grant ->> 'code', 'skill', v_ref,
         coalesce(v_grant ->> 'reason', 'the manifest is wider than the previous version''s'), v_details, v_decision, 'notice');
-      return coord.result(v_grant ->> 'code',
+      return coord.skill_result(v_grant ->> 'code',
         case when v_grant ->> 'code' = 'needs_approval'
              then format('%s allows %s entries the previous version did not: an approver must grant it (approval %s), then repeat the call with p_approval',
                          v_ref, jsonb_array_length(v_widened), v_grant ->> 'approval_id')
              else v_grant ->> 'reason' end,
-        v_details);
+        p_name => p_name, p_version => p_version, p_approval_id => (v_grant ->> 'approval_id')::bigint,
+        p_details => v_details);
     end if;
     v_details := v_details || jsonb_build_object('approval_id', v_grant -> 'approval_id');
   end if;
@@ -91,13 +92,13 @@ begin
   v_details := v_details || jsonb_build_object('skill_id', v_id, 'manifest', v_manifest);
   perform audit.record('skill.register', 'registered', 'skill', v_ref, p_reason, v_details, v_decision,
     case when jsonb_array_length(v_widened) > 0 then 'notice' else 'info' end);
-  return coord.result('registered', format('%s registered%s', v_ref,
+  return coord.skill_result('registered', format('%s registered%s', v_ref,
     case when jsonb_array_length(v_widened) > 0 then format(' (%s entries wider than before)', jsonb_array_length(v_widened)) else '' end),
-    v_details);
+    v_id, p_name, p_version, (v_details ->> 'approval_id')::bigint, v_details);
 end;
 $$;
 
 comment on function api.register_skill(text, text, jsonb, text, bigint) is
-'Registers version p_version (MAJOR.MINOR.PATCH, above every registered version of the skill) of skill p_name with permission manifest p_manifest {"network": [host or *.domain], "files": [{"path": pattern, "access": "read"|"write"}], "env": [NAME or PREFIX*]} (docs/skills.md). The manifest is validated strictly and stored canonical (details.manifest). Code registered (details.skill_id, widened: the entries the previous version did not allow); already_registered for the same version with the same manifest (versions are immutable). A manifest wider than the previous version''s (for the first version: any entry) registered by an agent (trust 4) is needs_approval: an approval request is recorded (details.approval_id); once an approver grants it, repeat the identical call with p_approval; approval_used, approval_mismatch, approval_not_granted as for check_operation. Operators need no approval. denied when the policy refuses. Errors: CO760 name or version, CO761 manifest structure, CO762 file pattern, CO763 network pattern, CO764 env entry, CO766 version not above the registered ones, CO767 the version exists with another manifest, CO215 reason.';
+'Registers version p_version (MAJOR.MINOR.PATCH, above every registered version of the skill) of skill p_name with permission manifest p_manifest {"network": [host or *.domain], "files": [{"path": pattern, "access": "read"|"write"}], "env": [NAME or PREFIX*]} (docs/skills.md). The manifest is validated strictly and stored canonical (details.manifest). Returns skill_id, name, version, approval_id and details. Code registered (details.skill_id, widened: the entries the previous version did not allow); already_registered for the same version with the same manifest (versions are immutable). A manifest wider than the previous version''s (for the first version: any entry) registered by an agent (trust 4) is needs_approval: an approval request is recorded (approval_id); once an approver grants it, repeat the identical call with p_approval; approval_used, approval_mismatch, approval_not_granted as for check_operation. Operators need no approval. denied when the policy refuses. Errors: CO760 name or version, CO761 manifest structure, CO762 file pattern, CO763 network pattern, CO764 env entry, CO766 version not above the registered ones, CO767 the version exists with another manifest, CO215 reason.';
 revoke all on function api.register_skill(text, text, jsonb, text, bigint) from public;
 grant execute on function api.register_skill(text, text, jsonb, text, bigint) to coord_agent, coord_operator;
