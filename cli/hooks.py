@@ -147,6 +147,7 @@ class ClaudeCodeHook:
     on_error: str = "ask"
     session_ttl: str = DEFAULT_SESSION_TTL
     repository: str | None = None  # the coord session's repository (None: the token's, else default)
+    skill: str | None = None  # the skill the coord session runs under (name@version), held to its manifest
     sessions: SessionMap = field(default_factory=SessionMap)
 
     deadline: float = DEFAULT_DEADLINE_SECONDS
@@ -272,7 +273,7 @@ class ClaudeCodeHook:
 
     def start_session(self, client: Client, claude_session: str, cwd: str) -> str:
         client.session_id = None
-        started = client.start_session("claude-code", ["claude-code"], self.session_ttl, self.repository)
+        started = client.start_session("claude-code", ["claude-code"], self.session_ttl, self.repository, self.skill)
         if not started.ok or started.session_id is None:
             raise Refusal(f"coord refused to start a session: {started.code}: {started.reason}")
         self.sessions.put(claude_session, str(started.session_id), cwd)
@@ -546,17 +547,21 @@ def hook() -> None:
 @click.option("--repository", envvar="COORD_REPOSITORY",
               help="Repository the session's leases are kept in (default: the token's, else default) "
                    "[env COORD_REPOSITORY].")
+@click.option("--skill", envvar="COORD_SKILL",
+              help="Run the coord session under this skill (NAME@VERSION): the leases of edits and the hosts "
+                   "of web fetches are held to its manifest [env COORD_SKILL].")
 @root_option
 @connection_options
-def hook_claude_code(on_error: str, deadline: float, ttl: str, repository: str | None, root: Path | None,
-                     data_dir: Path | None, dsn: str | None, token: str | None, session: str | None) -> None:
+def hook_claude_code(on_error: str, deadline: float, ttl: str, repository: str | None, skill: str | None,
+                     root: Path | None, data_dir: Path | None, dsn: str | None, token: str | None,
+                     session: str | None) -> None:
     """Answer one Claude Code hook event read from stdin (PreToolUse, SessionStart, SessionEnd,
     Stop, SubagentStop, UserPromptSubmit) as Claude Code's hook contract says. Each Claude Code
     session is its own coord session (--session and COORD_SESSION are not used); see
     docs/hooks.md."""
     del session  # the Claude Code session names the coord session
     invocation = Invocation(data_dir=data_dir, dsn=dsn, token=token, root=root)
-    adapter = ClaudeCodeHook(invocation, on_error, ttl, repository, deadline=deadline)
+    adapter = ClaudeCodeHook(invocation, on_error, ttl, repository, deadline=deadline, skill=skill)
     watchdog = Watchdog(adapter).start()  # before stdin: a writer that never closes it is bounded too
     try:
         # Bytes that are not UTF-8 read as U+FFFD, as Node reads them.

@@ -2,7 +2,7 @@
 error codes to exit codes. Tables for people, ``--json`` for machines.
 
 One module per area (server, principals, locks, tasks, audit, alerts, approvals, guard,
-profiles, network, catalog, memory); what they share is in ``context`` (connection options, the click context
+profiles, network, skills, catalog, memory); what they share is in ``context`` (connection options, the click context
 object, errors) and ``render`` (tables and JSON)."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from . import (
     profiles,
     server,
     session,
+    skills,
     tasks,
 )
 from . import memory as memory_commands
@@ -40,7 +41,7 @@ def main() -> None:
     """
 
 
-for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network):
+for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network, skills):
     for command in area.COMMANDS:
         main.add_command(command)
 for area in (session, memory_commands, verify_command, hooks, mcp, watch_view):

@@ -22,6 +22,7 @@ from .results import (
     ArchiveRow,
     AuditEvent,
     ClaimResult,
+    GetSkillRow,
     GuardrailDecision,
     GuardrailExplanation,
     GuardrailRule,
@@ -32,6 +33,7 @@ from .results import (
     Lease,
     ListDevicesRow,
     ListMemoriesRow,
+    ListSkillsRow,
     LockCheck,
     LockResult,
     NetworkDecision,
@@ -44,10 +46,12 @@ from .results import (
     RestoredEvent,
     Result,
     SessionResult,
+    SkillResult,
     Task,
     TaskResult,
     TokenGrant,
     TokenRow,
+    ValidateSkillRow,
     Verification,
     VerificationResult,
 )
@@ -64,13 +68,14 @@ class Api:
         exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed
         (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name
         the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile's
-        max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit),
-        or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session
-        belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session
-        never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire.
-        Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ
-        COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for
-        over 2 s.
+        max_lock_ttl), outside_skill (your session runs a skill whose manifest does not give this access to
+        the path: details.needs names the missing entry, details.skill the skill@version), at_limit (you hold
+        the max_locks live leases of your profile; details.held and limit), or session_ended (the
+        x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its
+        heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With
+        p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never
+        block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode,
+        CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.
         """
         return self._one("acquire_lock", LockResult, path=path, ttl=ttl, reason=reason, mode=mode, wait=wait)
 
@@ -79,15 +84,16 @@ class Api:
         """Takes leases on p_paths (1-100 distinct paths, as acquire_lock does for each: same repository, mode,
         ttl and reason for all) all or none, in one transaction: one row per path, in the order given. When
         every path is granted or renewed, all rows are ok (fences as acquire_lock returns them). When any is
-        refused (busy, denied, at_limit for the batch as a whole, session_ended), nothing is taken: those rows
-        say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy
-        decision per path (a refusal names its path; the call counts once against calls_per_hour); every path
-        is audited as lock.acquire. Paths are locked in one global order, so overlapping batches and single
-        acquires wait for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock
-        to wait for one path. Use it for several paths you need together (a refactoring across files): one
-        round trip, and never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list,
-        CO201-CO206 bad path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request
-        keeps its locks uncommitted for over 2 s.
+        refused (busy, denied, outside_skill for a path the manifest of your session's skill does not cover,
+        at_limit for the batch as a whole, session_ended), nothing is taken: those rows say why, the others
+        are batch_refused (details.refused lists the refused paths and codes). One policy decision per path (a
+        refusal names its path; the call counts once against calls_per_hour); every path is audited as
+        lock.acquire. Paths are locked in one global order, so overlapping batches and single acquires wait
+        for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock to wait for
+        one path. Use it for several paths you need together (a refactoring across files): one round trip, and
+        never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list, CO201-CO206 bad
+        path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks
+        uncommitted for over 2 s.
         """
         return self._rows("acquire_locks", LockResult, paths=paths, ttl=ttl, reason=reason, mode=mode)
 
@@ -266,26 +272,31 @@ class Api:
         highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix
         for subdomains; addresses: the address and range rules containing it; deny wins at equal priority),
         else your profile's network_default, else the tenant's. ok with code allowed, or denied
-        (details.decided_by: agent, profile, tenant or default); domain is the canonical host. Every check is
-        audited (details.requested keeps what you sent). Errors: CO451.
+        (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a
+        skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are
+        not asked); domain is the canonical host. Every check is audited (details.requested keeps what you
+        sent). Errors: CO451.
         """
         return self._one("check_network", NetworkDecision, domain=domain)
 
     def check_operation(self, kind: str, text: str, approval: int | None = None) -> GuardrailDecision:
-        """May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or
-        delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers,
-        substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and
-        literals; paths collapsed) and matched against your tenant's enabled guardrail rules. Code allowed
-        (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which
-        is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical
-        rules are never overridden and blocked operations are never approved. needs_approval records an
-        approval request (approval_id; the same pending one while you repeat the call): once an approver
-        (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with
-        p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is
-        approval_used, one for another operation, agent or repository approval_mismatch, one not approved
-        (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied
-        (details.rule). Every check is audited; blocks, approvals needed and overrides are kept as violations.
-        Errors: CO471 kind, CO472 empty or longer than 10000 characters.
+        """May you run this? p_kind is command (shell text), sql (SQL text), path (a file you will write or
+        delete) or env (the name of an environment variable you will read: allowed, unless your session runs a
+        skill whose manifest does not name it). The text is normalized (chains, pipelines, sh -c / bash -lc /
+        env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags;
+        SQL without comments and literals; paths collapsed) and matched against your tenant's enabled
+        guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or
+        a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the
+        normalized units; critical rules are never overridden and blocked operations are never approved.
+        needs_approval records an approval request (approval_id; the same pending one while you repeat the
+        call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the
+        identical call with p_approval => approval_id to be allowed once (approval_id then names the grant
+        used); a used grant is approval_used, one for another operation, agent or repository
+        approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A
+        refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose
+        manifest does not give write access to the path or name the variable (details.needs, details.skill;
+        the guardrails are not asked). Every check is audited; blocks, approvals needed and overrides are kept
+        as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters, CO770 env name.
         """
         return self._one("check_operation", GuardrailDecision, kind=kind, text=text, approval=approval)
 
@@ -295,10 +306,12 @@ class Api:
         locks the fences of the leases it declared. A task that declares leases is claimed only if you may
         take them as acquire_lock would (scope locks:write, trust, allowed operations, the lease within
         max_lock_ttl) and they fit your profile's max_locks; otherwise it is skipped, stays queued, and the
-        refusal is audited (lock.acquire). ok=false with empty, at_limit (your concurrency limit; or, with
-        details.max_locks, leases_held, leases_needed and task_ids, the leases of the ready tasks do not fit
-        max_locks), session_ended or denied (the claim, or with details.rule and task_ids the leases the ready
-        tasks declare). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.
+        refusal is audited (lock.acquire). ok=false with empty, outside_skill (your session runs a skill whose
+        manifest does not cover the leases every ready task declares: details.task_ids, needs, skill; those
+        tasks stay queued), at_limit (your concurrency limit; or, with details.max_locks, leases_held,
+        leases_needed and task_ids, the leases of the ready tasks do not fit max_locks), session_ended or
+        denied (the claim, or with details.rule and task_ids the leases the ready tasks declare). Errors:
+        CO241/CO401/CO402 kinds, CO406 lease, CO213.
         """
         return self._one("claim_task", ClaimResult, kinds=kinds, lease=lease)
 
@@ -306,11 +319,12 @@ class Api:
                     limit: int | None = None) -> list[ClaimResult]:
         """Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one:
         one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended,
-        denied). Tasks whose declared leases you may not take (the lock.acquire decision, or your profile's
-        max_locks, which counts every lease you hold) are skipped and stay queued; each refusal is audited as
-        lock.acquire denied or at_limit. Claims are audited by the task state machine (with the decision that
-        allowed them); a claim that takes nothing is audited as task.claim with its code (empty: severity
-        debug). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.
+        denied, outside_skill: the leases the ready tasks declare are outside your session's skill). Tasks
+        whose declared leases you may not take (the lock.acquire decision, or your profile's max_locks, which
+        counts every lease you hold) are skipped and stay queued; each refusal is audited as lock.acquire
+        denied or at_limit. Claims are audited by the task state machine (with the decision that allowed
+        them); a claim that takes nothing is audited as task.claim with its code (empty: severity debug).
+        Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.
         """
         return self._rows("claim_tasks", ClaimResult, kinds=kinds, lease=lease, limit=limit)
 
@@ -457,6 +471,13 @@ class Api:
         """
         return self._one("get_approval", Approval, approval_id=approval_id)
 
+    def get_skill(self, skill: str) -> list[GetSkillRow]:
+        """One skill version: p_skill is name@version, or a name for its highest version not retired (else its
+        highest). The columns of list_skills. Read-only. Errors: CO760 malformed reference, CO765 unknown
+        skill, PT403.
+        """
+        return self._rows("get_skill", GetSkillRow, skill=skill)
+
     def get_task(self, task_id: int) -> Task:
         """One task of your tenant with its state, claim, dependencies and result. Read-only. Errors: CO410
         unknown task, PT403.
@@ -569,6 +590,13 @@ class Api:
         agents have it. Read-only. Errors: PT403.
         """
         return self._rows("list_profiles", Profile)
+
+    def list_skills(self, name: str | None = None, include_retired: bool | None = None) -> list[ListSkillsRow]:
+        """Skill versions of your tenant (one skill with p_name; retired ones with p_include_retired), newest
+        version first, with the canonical manifest, who registered it, the approval it used and how many live
+        sessions run it. Read-only. Errors: PT403.
+        """
+        return self._rows("list_skills", ListSkillsRow, name=name, include_retired=include_retired)
 
     def list_tasks(self, state: str | None = None, kind: str | None = None, limit: int | None = None,
                    before_id: int | None = None) -> list[Task]:
@@ -700,6 +728,24 @@ class Api:
         """
         return self._one("redrive_task", TaskResult, task_id=task_id)
 
+    def register_skill(self, name: str, version: str, manifest: Any, reason: str | None = None,
+                       approval: int | None = None) -> SkillResult:
+        """Registers version p_version (MAJOR.MINOR.PATCH, above every registered version of the skill) of skill
+        p_name with permission manifest p_manifest {"network": [host or *.domain], "files": [{"path": pattern,
+        "access": "read"|"write"}], "env": [NAME or PREFIX*]} (docs/skills.md). The manifest is validated
+        strictly and stored canonical (details.manifest). Returns skill_id, name, version, approval_id and
+        details. Code registered (details.skill_id, widened: the entries the previous version did not allow);
+        already_registered for the same version with the same manifest (versions are immutable). A manifest
+        wider than the previous version's (for the first version: any entry) registered by an agent (trust 4)
+        is needs_approval: an approval request is recorded (approval_id); once an approver grants it, repeat
+        the identical call with p_approval; approval_used, approval_mismatch, approval_not_granted as for
+        check_operation. Operators need no approval. denied when the policy refuses. Errors: CO760 name or
+        version, CO761 manifest structure, CO762 file pattern, CO763 network pattern, CO764 env entry, CO766
+        version not above the registered ones, CO767 the version exists with another manifest, CO215 reason.
+        """
+        return self._one("register_skill", SkillResult, name=name, version=version, manifest=manifest, reason=reason,
+                         approval=approval)
+
     def release_lock(self, path: str, fence: int) -> LockResult:
         """Releases your lease on p_path (in your repository) if p_fence is its current fence: ok with code
         released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path
@@ -778,6 +824,14 @@ class Api:
         """
         return self._one("resolve_alert", Result, alert_id=alert_id, note=note)
 
+    def retire_skill(self, name: str, version: str | None = None, reason: str | None = None) -> Result:
+        """Retires version p_version of skill p_name (every version when p_version is null): no session starts
+        under it any more (CO768); sessions running it stay held to its manifest until they end. Code retired
+        (details.versions), or already_retired; denied when the policy refuses (operators, and agents at trust
+        4). Errors: CO760 name or version, CO765 unknown skill or version, CO215 reason.
+        """
+        return self._one("retire_skill", Result, name=name, version=version, reason=reason)
+
     def revoke_device(self, name: str) -> Result:
         """Operators: any device of your tenant; agents: the devices they own. Disables device p_name and revokes
         every token it holds (code revoked, or already_revoked); its next call fails with PT401. denied when
@@ -839,17 +893,22 @@ class Api:
         return self._one("set_guardrail_enabled", Result, name=name, enabled=enabled)
 
     def start_session(self, agent_type: str | None = None, capabilities: Sequence[str] | None = None,
-                      ttl: timedelta | str | None = None, repository: str | None = None) -> SessionResult:
+                      ttl: timedelta | str | None = None, repository: str | None = None,
+                      skill: str | None = None) -> SessionResult:
         """Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the
         x-coord-session header from then on: leases and claims taken in the session belong to it, one
         heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends
         or misses its heartbeat they are released and requeued. The session works in repository p_repository
         (else your token's, else default; details.repository): every lease taken, checked or released in it is
-        keyed by that repository and path. A refusal of the policy is denied (details.rule). Errors: CO432
-        ttl, CO241/CO433 capabilities, CO436 agent type, CO207 repository.
+        keyed by that repository and path. With p_skill (name@version, or a name for its newest version not
+        retired) the session runs that skill: every call made in it is held to the skill's manifest as well as
+        to your profile (leases, check_network, check_operation path and env answer outside_skill for what the
+        manifest does not cover; details.skill and details.manifest). A refusal of the policy is denied
+        (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type, CO207 repository, CO760
+        skill reference, CO765 unknown skill, CO768 retired skill.
         """
         return self._one("start_session", SessionResult, agent_type=agent_type, capabilities=capabilities, ttl=ttl,
-                         repository=repository)
+                         repository=repository, skill=skill)
 
     def submit_task(self, kind: str, payload: Any = None, priority: int | None = None,
                     depends_on: Sequence[int] | None = None, run_after: datetime | str | None = None,
@@ -890,6 +949,19 @@ class Api:
         CO404/CO242 settings over 64 KiB or 32 levels.
         """
         return self._one("update_profile", ProfileResult, name=name, settings=settings)
+
+    def validate_skill(self, skill: str, operations: Any) -> list[ValidateSkillRow]:
+        """Dry run of skill p_skill (name@version, or a name for its highest version not retired): for each
+        operation of p_operations (a JSON array of at most 1000: {"kind": "network", "domain": host}, {"kind":
+        "lock", "path": p, "mode": "exclusive"|"shared"} for acquire_lock, acquire_locks and the leases a
+        claimed task declares, {"kind": "path", "path": p} for check_operation kind path, {"kind": "env",
+        "name": VAR} for check_operation kind env) what a session running the skill is answered: allowed (the
+        manifest covers it; the profile and policy still decide), outside_skill (needs: the missing manifest
+        entry, reason), or error (the call itself raises: needs.sqlstate). The same decision and normalization
+        as the live calls, so they do exactly what it predicts. Writes nothing. Errors: CO760 reference, CO765
+        unknown skill, CO769 malformed operations, PT403.
+        """
+        return self._rows("validate_skill", ValidateSkillRow, skill=skill, operations=operations)
 
     def verify_audit(self, seal: bool | None = None, head: str | None = None) -> Result:
         """Operators and auditors: seal the tenant's finished audit events (p_seal, default true) and verify its

@@ -448,10 +448,11 @@ class Client(Api):
         return info if info.principal_id is not None else None
 
     def start_session(self, agent_type: str | None = None, capabilities: Sequence[str] | None = None,
-                      ttl: timedelta | str | None = None, repository: str | None = None) -> SessionResult:
-        """Start a session (in ``repository``, else the token's, else default); later calls of this
-        client then act in it (x-coord-session)."""
-        result = super().start_session(agent_type, capabilities, ttl, repository)
+                      ttl: timedelta | str | None = None, repository: str | None = None,
+                      skill: str | None = None) -> SessionResult:
+        """Start a session (in ``repository``, else the token's, else default; under ``skill``
+        name@version when given); later calls of this client then act in it (x-coord-session)."""
+        result = super().start_session(agent_type, capabilities, ttl, repository, skill)
         if result.ok:
             self.session_id = result.session_id
         return result

@@ -287,12 +287,14 @@ class Coordinator:
 
     def __init__(self, connections: Connections, *, ttl: timedelta = DEFAULT_TTL, agent_type: str = AGENT_TYPE,
                  capabilities: Sequence[str] = (), heartbeats: Connections | None = None,
-                 root: Path | None = None, repository: str | None = None) -> None:
+                 root: Path | None = None, repository: str | None = None, skill: str | None = None) -> None:
         self.connections = connections
         # stdio: the repository the agent works in; its paths are mapped to it like the CLI's.
         self.root = root
         # The repository sessions start in (--repository, COORD_REPOSITORY; else the token's).
         self.repository = repository or None
+        # The skill sessions run under (--skill, COORD_SKILL: name@version): held to its manifest.
+        self.skill = skill or None
         # Heartbeats get a connection of their own where calls take turns on one, so a slow call
         # does not hold them up in Python. (In the database, acquire_lock holds a share lock on
         # its session's row while it waits, up to p_wait: a heartbeat waits for it there.)
@@ -326,7 +328,7 @@ class Coordinator:
     def start(self, session: CoordSession) -> dict[str, Any]:
         with self.connections.borrow() as conn:
             result = self.connections.client(conn, session.token).start_session(
-                self.agent_type, self.capabilities, session.ttl, self.repository)
+                self.agent_type, self.capabilities, session.ttl, self.repository, self.skill)
         if result.ok:
             session.session_id = result.session_id
         else:
@@ -841,20 +843,22 @@ class ToolCallFastPath:
 
 
 def stdio_server_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-                     root: Path | None = None, repository: str | None = None) -> tuple[Server, Coordinator]:
+                     root: Path | None = None, repository: str | None = None,
+                     skill: str | None = None) -> tuple[Server, Coordinator]:
     """The server of one stdio connection: its coord session starts with the client's first
     request (initialize) and ends with ``coordinator.end_all()`` when the connection closes."""
-    server, coordinator, _ = stdio_connection_for(dsn, token, ttl=ttl, kinds=kinds, root=root, repository=repository)
+    server, coordinator, _ = stdio_connection_for(dsn, token, ttl=ttl, kinds=kinds, root=root, repository=repository,
+                                                  skill=skill)
     return server, coordinator
 
 
 def stdio_connection_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-                         root: Path | None = None,
-                         repository: str | None = None) -> tuple[Server, Coordinator, ToolCallFastPath]:
+                         root: Path | None = None, repository: str | None = None,
+                         skill: str | None = None) -> tuple[Server, Coordinator, ToolCallFastPath]:
     """stdio_server_for, with the tools/call fast path of its pipes (serve_pipes)."""
     connections = Connections(dsn)
     coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, heartbeats=Connections(dsn), root=root,
-                              repository=repository)
+                              repository=repository, skill=skill)
     if coordinator.authenticate(token) is None:
         coordinator.close()
         raise registered("PT401", "the token names no principal", hint="check COORD_TOKEN (coord agent add prints one)")
@@ -959,11 +963,11 @@ async def serve_pipes(server: Server, coordinator: Coordinator, fast: ToolCallFa
 
 
 def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-                root: Path | None = None, repository: str | None = None) -> None:
+                root: Path | None = None, repository: str | None = None, skill: str | None = None) -> None:
     """One connection on stdin/stdout, until stdin closes, or until the database refuses the
     token on a heartbeat: then the PT401 is raised (the CLI prints it and exits 77)."""
     server, coordinator, fast = stdio_connection_for(dsn, token, ttl=ttl, kinds=kinds, root=root,
-                                                     repository=repository)
+                                                     repository=repository, skill=skill)
 
     async def main() -> None:
         await serve_pipes(server, coordinator, fast)
@@ -991,13 +995,14 @@ def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Se
 
 
 def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-             pool_size: int = 10, idle_timeout: float = IDLE_TIMEOUT, repository: str | None = None) -> Any:
+             pool_size: int = 10, idle_timeout: float = IDLE_TIMEOUT, repository: str | None = None,
+             skill: str | None = None) -> Any:
     """The streamable HTTP app: a bearer token on every request, each MCP session bound to the
     principal that opened it, a coord session per (MCP session, principal)."""
     from starlette.requests import Request
 
     connections = Connections(dsn, pool_size=pool_size)
-    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, repository=repository)
+    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, repository=repository, skill=skill)
 
     def session_of(ctx: Any) -> CoordSession:
         request: Request | None = getattr(ctx, "request", None)
@@ -1108,10 +1113,11 @@ async def _unauthorized(send: Any, message: str, hint: str) -> None:
 
 
 def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-               pool_size: int = 10, ready: Callable[[int], None] | None = None, repository: str | None = None) -> None:
+               pool_size: int = 10, ready: Callable[[int], None] | None = None, repository: str | None = None,
+               skill: str | None = None) -> None:
     import uvicorn
 
-    app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository)
+    app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository, skill=skill)
     # Keep-alive longer than uvicorn's 5 s: an agent calls in bursts with pauses between them,
     # and every reconnect costs a TCP handshake and a new request task.
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75)

@@ -99,6 +99,11 @@ class Outcome(StrEnum):
     REINFORCED = "reinforced"
     FORGOTTEN = "forgotten"
     NOT_AUTHOR = "not_author"
+    REGISTERED = "registered"
+    ALREADY_REGISTERED = "already_registered"
+    RETIRED = "retired"
+    ALREADY_RETIRED = "already_retired"
+    OUTSIDE_SKILL = "outside_skill"
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,11 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.REINFORCED: OutcomeCode(True, False),
     Outcome.FORGOTTEN: OutcomeCode(True, False),
     Outcome.NOT_AUTHOR: OutcomeCode(False, False),
+    Outcome.REGISTERED: OutcomeCode(True, False),
+    Outcome.ALREADY_REGISTERED: OutcomeCode(True, False),
+    Outcome.RETIRED: OutcomeCode(True, False),
+    Outcome.ALREADY_RETIRED: OutcomeCode(True, False),
+    Outcome.OUTSIDE_SKILL: OutcomeCode(False, False),
 }
 
 
@@ -206,5 +216,6 @@ DESTRUCTIVE: dict[Outcome, frozenset[str]] = {
     Outcome.FAILED: frozenset({"fail_task"}),
     Outcome.DEAD: frozenset({"fail_task"}),
     Outcome.ENDED: frozenset({"end_session"}),
+    Outcome.RETIRED: frozenset({"retire_skill"}),
 }
 DESTRUCTIVE_FUNCTIONS: frozenset[str] = frozenset().union(*DESTRUCTIVE.values())

@@ -193,6 +193,21 @@ class ClaimResult(_Row):
 
 
 @dataclass(frozen=True)
+class GetSkillRow(_Row):
+    """A row of api.get_skill."""
+
+    skill_id: int | None
+    name: str | None
+    version: str | None
+    manifest: Any
+    registered_by: str | None
+    registered_at: datetime | None
+    approval_id: int | None
+    retired_at: datetime | None
+    live_sessions: int | None
+
+
+@dataclass(frozen=True)
 class GuardrailDecision(_Row):
     """Outcome of check_operation: ok with code allowed (overridden when a matching rule was overridden by
     trust), or blocked / needs_approval / denied; the canonical units that were matched, one per line, and the
@@ -350,6 +365,21 @@ class ListMemoriesRow(_Row):
     created_at: datetime | None
     last_seen_at: datetime | None
     expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ListSkillsRow(_Row):
+    """A row of api.list_skills."""
+
+    skill_id: int | None
+    name: str | None
+    version: str | None
+    manifest: Any
+    registered_by: str | None
+    registered_at: datetime | None
+    approval_id: int | None
+    retired_at: datetime | None
+    live_sessions: int | None
 
 
 @dataclass(frozen=True)
@@ -549,6 +579,23 @@ class SessionResult(_Row):
 
 
 @dataclass(frozen=True)
+class SkillResult(_Row):
+    """Outcome of register_skill: registered or already_registered (skill_id), or needs_approval with the
+    approval request (approval_id; repeat with p_approval once granted), or a refusal; details.manifest and
+    details.widened.
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    skill_id: int | None
+    name: str | None
+    version: str | None
+    approval_id: int | None
+    details: Any
+
+
+@dataclass(frozen=True)
 class Task(_Row):
     """A task as get_task and list_tasks show it."""
 
@@ -625,6 +672,19 @@ class TokenRow(_Row):
     created_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ValidateSkillRow(_Row):
+    """A row of api.validate_skill."""
+
+    position: int | None
+    kind: str | None
+    target: str | None
+    allowed: bool | None
+    code: str | None
+    needs: Any
+    reason: str | None
 
 
 @dataclass(frozen=True)

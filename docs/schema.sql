@@ -427,6 +427,31 @@ COMMENT ON TYPE api.session_result IS 'Outcome of start_session/heartbeat/end_se
 
 
 --
+-- Name: skill_result; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.skill_result AS (
+	ok boolean,
+	code text,
+	reason text,
+	skill_id bigint,
+	name text,
+	version text,
+	approval_id bigint,
+	details jsonb
+);
+
+
+ALTER TYPE api.skill_result OWNER TO coord_owner;
+
+--
+-- Name: TYPE skill_result; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.skill_result IS 'Outcome of register_skill: registered or already_registered (skill_id), or needs_approval with the approval request (approval_id; repeat with p_approval once granted), or a refusal; details.manifest and details.widened.';
+
+
+--
 -- Name: task; Type: TYPE; Schema: api; Owner: coord_owner
 --
 
@@ -652,7 +677,8 @@ CREATE TYPE coord.caller AS (
 	session_id uuid,
 	token_id uuid,
 	token_expires_at timestamp with time zone,
-	repository text
+	repository text,
+	skill_id bigint
 );
 
 
@@ -744,7 +770,7 @@ ALTER FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mo
 -- Name: FUNCTION acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval) IS 'Takes a lease on p_path and everything below it in your repository (your session''s, else your token''s, else default; the same path in another repository never overlaps) (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval) IS 'Takes a lease on p_path and everything below it in your repository (your session''s, else your token''s, else default; the same path in another repository never overlaps) (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), outside_skill (your session runs a skill whose manifest does not give this access to the path: details.needs names the missing entry, details.skill the skill@version), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 
 
 --
@@ -764,7 +790,7 @@ ALTER FUNCTION api.acquire_locks(p_paths text[], p_ttl interval, p_reason text, 
 -- Name: FUNCTION acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text) IS 'Takes leases on p_paths (1-100 distinct paths, as acquire_lock does for each: same repository, mode, ttl and reason for all) all or none, in one transaction: one row per path, in the order given. When every path is granted or renewed, all rows are ok (fences as acquire_lock returns them). When any is refused (busy, denied, at_limit for the batch as a whole, session_ended), nothing is taken: those rows say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy decision per path (a refusal names its path; the call counts once against calls_per_hour); every path is audited as lock.acquire. Paths are locked in one global order, so overlapping batches and single acquires wait for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock to wait for one path. Use it for several paths you need together (a refactoring across files): one round trip, and never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list, CO201-CO206 bad path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+COMMENT ON FUNCTION api.acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text) IS 'Takes leases on p_paths (1-100 distinct paths, as acquire_lock does for each: same repository, mode, ttl and reason for all) all or none, in one transaction: one row per path, in the order given. When every path is granted or renewed, all rows are ok (fences as acquire_lock returns them). When any is refused (busy, denied, outside_skill for a path the manifest of your session''s skill does not cover, at_limit for the batch as a whole, session_ended), nothing is taken: those rows say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy decision per path (a refusal names its path; the call counts once against calls_per_hour); every path is audited as lock.acquire. Paths are locked in one global order, so overlapping batches and single acquires wait for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock to wait for one path. Use it for several paths you need together (a refactoring across files): one round trip, and never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list, CO201-CO206 bad path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 
 
 --
@@ -1084,7 +1110,7 @@ ALTER FUNCTION api.check_network(p_domain text) OWNER TO coord_owner;
 -- Name: FUNCTION check_network(p_domain text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. URLs, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
+COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. URLs, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
 
 
 --
@@ -1104,7 +1130,7 @@ ALTER FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) 
 -- Name: FUNCTION check_operation(p_kind text, p_text text, p_approval bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) IS 'May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters.';
+COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) IS 'May you run this? p_kind is command (shell text), sql (SQL text), path (a file you will write or delete) or env (the name of an environment variable you will read: allowed, unless your session runs a skill whose manifest does not name it). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose manifest does not give write access to the path or name the variable (details.needs, details.skill; the guardrails are not asked). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters, CO770 env name.';
 
 
 --
@@ -1124,7 +1150,7 @@ ALTER FUNCTION api.claim_task(p_kinds text[], p_lease interval) OWNER TO coord_o
 -- Name: FUNCTION claim_task(p_kinds text[], p_lease interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.claim_task(p_kinds text[], p_lease interval) IS 'Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id, payload, claim (the fencing token renew/complete/fail need), attempt and lease_expires_at, and in locks the fences of the leases it declared. A task that declares leases is claimed only if you may take them as acquire_lock would (scope locks:write, trust, allowed operations, the lease within max_lock_ttl) and they fit your profile''s max_locks; otherwise it is skipped, stays queued, and the refusal is audited (lock.acquire). ok=false with empty, at_limit (your concurrency limit; or, with details.max_locks, leases_held, leases_needed and task_ids, the leases of the ready tasks do not fit max_locks), session_ended or denied (the claim, or with details.rule and task_ids the leases the ready tasks declare). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
+COMMENT ON FUNCTION api.claim_task(p_kinds text[], p_lease interval) IS 'Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id, payload, claim (the fencing token renew/complete/fail need), attempt and lease_expires_at, and in locks the fences of the leases it declared. A task that declares leases is claimed only if you may take them as acquire_lock would (scope locks:write, trust, allowed operations, the lease within max_lock_ttl) and they fit your profile''s max_locks; otherwise it is skipped, stays queued, and the refusal is audited (lock.acquire). ok=false with empty, outside_skill (your session runs a skill whose manifest does not cover the leases every ready task declares: details.task_ids, needs, skill; those tasks stay queued), at_limit (your concurrency limit; or, with details.max_locks, leases_held, leases_needed and task_ids, the leases of the ready tasks do not fit max_locks), session_ended or denied (the claim, or with details.rule and task_ids the leases the ready tasks declare). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
 
 
 --
@@ -1144,7 +1170,7 @@ ALTER FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer
 -- Name: FUNCTION claim_tasks(p_kinds text[], p_lease interval, p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) IS 'Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one: one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended, denied). Tasks whose declared leases you may not take (the lock.acquire decision, or your profile''s max_locks, which counts every lease you hold) are skipped and stay queued; each refusal is audited as lock.acquire denied or at_limit. Claims are audited by the task state machine (with the decision that allowed them); a claim that takes nothing is audited as task.claim with its code (empty: severity debug). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.';
+COMMENT ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) IS 'Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one: one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended, denied, outside_skill: the leases the ready tasks declare are outside your session''s skill). Tasks whose declared leases you may not take (the lock.acquire decision, or your profile''s max_locks, which counts every lease you hold) are skipped and stay queued; each refusal is audited as lock.acquire denied or at_limit. Claims are audited by the task state machine (with the decision that allowed them); a claim that takes nothing is audited as task.claim with its code (empty: severity debug). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.';
 
 
 --
@@ -1405,6 +1431,26 @@ ALTER FUNCTION api.get_approval(p_approval_id bigint) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.get_approval(p_approval_id bigint) IS 'One approval request: the operation (canonical form and its sha256), requester, target, the rules that asked, the scopes a policy must cover, state, expiry and the decision. Yours; operators, auditors and trust-4 agents see all of the tenant. Read-only. Errors: CO464 unknown request, PT403.';
+
+
+--
+-- Name: get_skill(text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.get_skill(p_skill text) RETURNS TABLE(skill_id bigint, name text, version text, manifest jsonb, registered_by text, registered_at timestamp with time zone, approval_id bigint, retired_at timestamp with time zone, live_sessions bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/skills/0703_get_skill.sql
+
+
+ALTER FUNCTION api.get_skill(p_skill text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION get_skill(p_skill text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.get_skill(p_skill text) IS 'One skill version: p_skill is name@version, or a name for its highest version not retired (else its highest). The columns of list_skills. Read-only. Errors: CO760 malformed reference, CO765 unknown skill, PT403.';
 
 
 --
@@ -1728,6 +1774,26 @@ COMMENT ON FUNCTION api.list_profiles() IS 'Profiles of your tenant with their t
 
 
 --
+-- Name: list_skills(text, boolean); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_skills(p_name text DEFAULT NULL::text, p_include_retired boolean DEFAULT false) RETURNS TABLE(skill_id bigint, name text, version text, manifest jsonb, registered_by text, registered_at timestamp with time zone, approval_id bigint, retired_at timestamp with time zone, live_sessions bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/skills/0702_list_skills.sql
+
+
+ALTER FUNCTION api.list_skills(p_name text, p_include_retired boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_skills(p_name text, p_include_retired boolean); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_skills(p_name text, p_include_retired boolean) IS 'Skill versions of your tenant (one skill with p_name; retired ones with p_include_retired), newest version first, with the canonical manifest, who registered it, the approval it used and how many live sessions run it. Read-only. Errors: PT403.';
+
+
+--
 -- Name: list_tasks(text, text, integer, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2028,6 +2094,26 @@ COMMENT ON FUNCTION api.redrive_task(p_task_id bigint) IS 'Operators: returns a 
 
 
 --
+-- Name: register_skill(text, text, jsonb, text, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text DEFAULT NULL::text, p_approval bigint DEFAULT NULL::bigint) RETURNS api.skill_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/skills/0700_register_skill.sql
+
+
+ALTER FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) IS 'Registers version p_version (MAJOR.MINOR.PATCH, above every registered version of the skill) of skill p_name with permission manifest p_manifest {"network": [host or *.domain], "files": [{"path": pattern, "access": "read"|"write"}], "env": [NAME or PREFIX*]} (docs/skills.md). The manifest is validated strictly and stored canonical (details.manifest). Returns skill_id, name, version, approval_id and details. Code registered (details.skill_id, widened: the entries the previous version did not allow); already_registered for the same version with the same manifest (versions are immutable). A manifest wider than the previous version''s (for the first version: any entry) registered by an agent (trust 4) is needs_approval: an approval request is recorded (approval_id); once an approver grants it, repeat the identical call with p_approval; approval_used, approval_mismatch, approval_not_granted as for check_operation. Operators need no approval. denied when the policy refuses. Errors: CO760 name or version, CO761 manifest structure, CO762 file pattern, CO763 network pattern, CO764 env entry, CO766 version not above the registered ones, CO767 the version exists with another manifest, CO215 reason.';
+
+
+--
 -- Name: release_lock(text, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2188,6 +2274,26 @@ COMMENT ON FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) IS 'Operat
 
 
 --
+-- Name: retire_skill(text, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.retire_skill(p_name text, p_version text DEFAULT NULL::text, p_reason text DEFAULT NULL::text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/skills/0701_retire_skill.sql
+
+
+ALTER FUNCTION api.retire_skill(p_name text, p_version text, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION retire_skill(p_name text, p_version text, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.retire_skill(p_name text, p_version text, p_reason text) IS 'Retires version p_version of skill p_name (every version when p_version is null): no session starts under it any more (CO768); sessions running it stay held to its manifest until they end. Code retired (details.versions), or already_retired; denied when the policy refuses (operators, and agents at trust 4). Errors: CO760 name or version, CO765 unknown skill or version, CO215 reason.';
+
+
+--
 -- Name: revoke_device(text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2328,23 +2434,23 @@ COMMENT ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) IS
 
 
 --
--- Name: start_session(text, text[], interval, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+-- Name: start_session(text, text[], interval, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.start_session(p_agent_type text DEFAULT NULL::text, p_capabilities text[] DEFAULT '{}'::text[], p_ttl interval DEFAULT '00:01:00'::interval, p_repository text DEFAULT NULL::text) RETURNS api.session_result
+CREATE FUNCTION api.start_session(p_agent_type text DEFAULT NULL::text, p_capabilities text[] DEFAULT '{}'::text[], p_ttl interval DEFAULT '00:01:00'::interval, p_repository text DEFAULT NULL::text, p_skill text DEFAULT NULL::text) RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0570_start_session.sql
 
 
-ALTER FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) OWNER TO coord_owner;
+ALTER FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) IS 'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. The session works in repository p_repository (else your token''s, else default; details.repository): every lease taken, checked or released in it is keyed by that repository and path. A refusal of the policy is denied (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type, CO207 repository.';
+COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text) IS 'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. The session works in repository p_repository (else your token''s, else default; details.repository): every lease taken, checked or released in it is keyed by that repository and path. With p_skill (name@version, or a name for its newest version not retired) the session runs that skill: every call made in it is held to the skill''s manifest as well as to your profile (leases, check_network, check_operation path and env answer outside_skill for what the manifest does not cover; details.skill and details.manifest). A refusal of the policy is denied (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type, CO207 repository, CO760 skill reference, CO765 unknown skill, CO768 retired skill.';
 
 
 --
@@ -2405,6 +2511,26 @@ ALTER FUNCTION api.update_profile(p_name text, p_settings jsonb) OWNER TO coord_
 --
 
 COMMENT ON FUNCTION api.update_profile(p_name text, p_settings jsonb) IS 'Operators and trust-4 agents: changes the settings named in p_settings (p_settings is a JSON object; as create_profile, plus trust_level; null clears a limit) of profile p_name; they apply from the next call of its agents. Code updated with details = the new profile; denied (an agent may not change the profile it acts under, nor raise trust above its own). Errors: CO462 unknown profile, CO463 setting, CO404/CO242 settings over 64 KiB or 32 levels.';
+
+
+--
+-- Name: validate_skill(text, jsonb); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.validate_skill(p_skill text, p_operations jsonb) RETURNS TABLE("position" integer, kind text, target text, allowed boolean, code text, needs jsonb, reason text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/skills/0704_validate_skill.sql
+
+
+ALTER FUNCTION api.validate_skill(p_skill text, p_operations jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION validate_skill(p_skill text, p_operations jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.validate_skill(p_skill text, p_operations jsonb) IS 'Dry run of skill p_skill (name@version, or a name for its highest version not retired): for each operation of p_operations (a JSON array of at most 1000: {"kind": "network", "domain": host}, {"kind": "lock", "path": p, "mode": "exclusive"|"shared"} for acquire_lock, acquire_locks and the leases a claimed task declares, {"kind": "path", "path": p} for check_operation kind path, {"kind": "env", "name": VAR} for check_operation kind env) what a session running the skill is answered: allowed (the manifest covers it; the profile and policy still decide), outside_skill (needs: the missing manifest entry, reason), or error (the call itself raises: needs.sqlstate). The same decision and normalization as the live calls, so they do exactly what it predicts. Writes nothing. Errors: CO760 reference, CO765 unknown skill, CO769 malformed operations, PT403.';
 
 
 --
@@ -3279,7 +3405,7 @@ ALTER FUNCTION authz.min_trust(p_action text, p_mutating boolean) OWNER TO coord
 -- Name: FUNCTION min_trust(p_action text, p_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, 2 other mutations, 4 policy and profile management and deciding approvals.';
+COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, 2 other mutations, 4 policy and profile management, deciding approvals and managing skills.';
 
 
 --
@@ -4219,6 +4345,25 @@ COMMENT ON FUNCTION coord.check_repository(p_repository text) IS 'Returns p_repo
 
 
 --
+-- Name: check_skill_name(text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_skill_name(p_name text, p_version text) RETURNS integer[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0265_check_skill_name.sql
+
+
+ALTER FUNCTION coord.check_skill_name(p_name text, p_version text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_skill_name(p_name text, p_version text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_skill_name(p_name text, p_version text) IS 'CO760 unless p_name is a skill name (1-63 of a-z 0-9 . _ -) and p_version MAJOR.MINOR.PATCH; returns the version as [major, minor, patch].';
+
+
+--
 -- Name: check_task_fields(text, jsonb, integer, integer, integer, text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4329,7 +4474,7 @@ ALTER FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease i
 -- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) IS 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
+COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) IS 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision, the manifest of p_me''s skill and max_locks); one ok=false row (at_limit, denied, outside_skill or empty) when none.';
 
 
 --
@@ -4635,6 +4780,85 @@ ALTER FUNCTION coord.fail(p_code text, p_detail text, p_hint text) OWNER TO coor
 --
 
 COMMENT ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) IS 'Raises the registered error p_code with its message, the given detail and a hint.';
+
+
+--
+-- Name: skills; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.skills (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    name text NOT NULL,
+    version text NOT NULL,
+    version_key integer[] NOT NULL,
+    manifest jsonb NOT NULL,
+    registered_by uuid,
+    registered_at timestamp with time zone NOT NULL,
+    approval_id bigint,
+    retired_at timestamp with time zone,
+    retired_by uuid,
+    CONSTRAINT skills_retired_check CHECK (((retired_at IS NOT NULL) OR (retired_by IS NULL))),
+    CONSTRAINT skills_values_check CHECK (((name ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text) AND (version ~ '^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$'::text) AND (cardinality(version_key) = 3) AND (jsonb_typeof(manifest) = 'object'::text) AND (pg_column_size(manifest) <= 262144)))
+);
+
+ALTER TABLE ONLY coord.skills FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.skills OWNER TO coord_owner;
+
+--
+-- Name: TABLE skills; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.skills IS 'Skill versions of a tenant: an immutable permission manifest (network domains, repository paths with read or write access, environment variables) a session may run under (api.start_session p_skill). Registered by api.register_skill; a manifest wider than the previous version''s needs an approval unless an operator registers it.';
+
+
+--
+-- Name: COLUMN skills.version_key; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.skills.version_key IS 'The version as [major, minor, patch], for ordering: versions of a skill only grow.';
+
+
+--
+-- Name: COLUMN skills.manifest; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.skills.manifest IS 'The canonical manifest: {"network": [host or *.suffix], "files": [{"path": pattern, "access": read|write}], "env": [NAME or PREFIX*]}, each list sorted and without duplicates (coord.skill_manifest).';
+
+
+--
+-- Name: COLUMN skills.approval_id; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.skills.approval_id IS 'The approval grant the registration used (a widening by an agent), else null.';
+
+
+--
+-- Name: COLUMN skills.retired_at; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.skills.retired_at IS 'When the version was retired: no session starts under it any more; sessions running it stay held to it.';
+
+
+--
+-- Name: find_skill(uuid, text, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.find_skill(p_tenant uuid, p_reference text, p_live boolean DEFAULT false) RETURNS coord.skills
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0272_find_skill.sql
+
+
+ALTER FUNCTION coord.find_skill(p_tenant uuid, p_reference text, p_live boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION find_skill(p_tenant uuid, p_reference text, p_live boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.find_skill(p_tenant uuid, p_reference text, p_live boolean) IS 'The skill version p_reference names in tenant p_tenant (name@version, or name: its highest version not retired, else its highest); CO760 malformed, CO765 unknown, CO768 retired when p_live.';
 
 
 --
@@ -6229,7 +6453,7 @@ ALTER FUNCTION coord.principal() OWNER TO coord_owner;
 -- Name: FUNCTION principal(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.principal() IS 'The verified caller (id, kind, name, role, tenant, scopes, session, token, repository); raises PT401 when the transaction carries no vouched principal.';
+COMMENT ON FUNCTION coord.principal() IS 'The verified caller (id, kind, name, role, tenant, scopes, session, token, repository, skill of the session); raises PT401 when the transaction carries no vouched principal.';
 
 
 --
@@ -6801,6 +7025,177 @@ ALTER FUNCTION coord.set_login_defaults(p_role text, p_settings text[]) OWNER TO
 --
 
 COMMENT ON FUNCTION coord.set_login_defaults(p_role text, p_settings text[]) IS 'Admin path: resets every default of the role in every database and sets p_settings (name=value); CO524 for a setting PostgreSQL refuses.';
+
+
+--
+-- Name: skill_decision(jsonb, text, text, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text DEFAULT NULL::text, p_requested text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0270_skill_decision.sql
+
+
+ALTER FUNCTION coord.skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text, p_requested text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text, p_requested text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text, p_requested text) IS 'Whether manifest p_manifest covers a network host, a lease (p_mode exclusive needs write, shared read), a path check_operation got (write; null: outside the repository, never covered; p_requested the text sent) or an environment variable: {allowed, kind, target, needs (the missing entry), reason}. The one decision the live calls and api.validate_skill share.';
+
+
+--
+-- Name: skill_host_pattern(text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_host_pattern(p_pattern text, p_where text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/manifests/0268_skill_host_pattern.sql
+
+
+ALTER FUNCTION coord.skill_host_pattern(p_pattern text, p_where text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_host_pattern(p_pattern text, p_where text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_host_pattern(p_pattern text, p_where text) IS 'Canonical network pattern of a manifest (a host as coord.normalize_host spells it, or *.domain for its subdomains), or CO763 (p_where names the entry): other wildcards, a wildcard over an address, *.tld or *.co.uk-like public domains.';
+
+
+--
+-- Name: skill_manifest(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_manifest(p_manifest jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/manifests/0269_skill_manifest.sql
+
+
+ALTER FUNCTION coord.skill_manifest(p_manifest jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_manifest(p_manifest jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_manifest(p_manifest jsonb) IS 'The canonical manifest {network, files, env} (sorted, deduplicated, patterns canonical), or CO761 (structure: unknown keys, wrong types, over 200 entries), CO762 (file patterns), CO763 (network patterns), CO764 (env names), naming the first bad entry.';
+
+
+--
+-- Name: skill_path_pattern(text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_path_pattern(p_pattern text, p_where text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/manifests/0266_skill_path_pattern.sql
+
+
+ALTER FUNCTION coord.skill_path_pattern(p_pattern text, p_where text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_path_pattern(p_pattern text, p_where text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_path_pattern(p_pattern text, p_where text) IS 'Canonical file pattern of a manifest (normalized; a trailing / becomes /**), or CO762 (p_where names the entry): absolute or outside the repository, the root, ** other than as the whole last segment, ? [ ] { }, or a first segment that names nothing (*, **, *.*, .*).';
+
+
+--
+-- Name: skill_path_regex(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_path_regex(p_pattern text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0267_skill_path_regex.sql
+
+
+ALTER FUNCTION coord.skill_path_regex(p_pattern text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_path_regex(p_pattern text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_path_regex(p_pattern text) IS 'The anchored ARE a canonical manifest file pattern stands for (* within a segment, a final /** the directory and everything below it, everything else literal).';
+
+
+--
+-- Name: skill_path_target(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_path_target(p_text text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/manifests/0274_skill_path_target.sql
+
+
+ALTER FUNCTION coord.skill_path_target(p_text text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_path_target(p_text text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_path_target(p_text text) IS 'p_text normalized as a repository path (coord.normalize_path), or null when it is outside the repository or malformed.';
+
+
+--
+-- Name: skill_refusal(coord.caller, text, text, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text DEFAULT NULL::text, p_requested text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0273_skill_refusal.sql
+
+
+ALTER FUNCTION coord.skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text) IS 'Null when the caller runs no skill or its manifest covers the call (coord.skill_decision), else the refusal {allowed, kind, target, needs, reason, skill, skill_name, skill_version} for an outside_skill result and its audit event.';
+
+
+--
+-- Name: skill_result(text, text, bigint, text, text, bigint, jsonb, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_skill_id bigint DEFAULT NULL::bigint, p_name text DEFAULT NULL::text, p_version text DEFAULT NULL::text, p_approval_id bigint DEFAULT NULL::bigint, p_details jsonb DEFAULT '{}'::jsonb, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.skill_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0275_skill_result.sql
+
+
+ALTER FUNCTION coord.skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision) IS 'Builds an api.skill_result (code checked by coord.result).';
+
+
+--
+-- Name: skill_widening(jsonb, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_widening(p_old jsonb, p_new jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0271_skill_widening.sql
+
+
+ALTER FUNCTION coord.skill_widening(p_old jsonb, p_new jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_widening(p_old jsonb, p_new jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_widening(p_old jsonb, p_new jsonb) IS 'The entries of canonical manifest p_new that canonical manifest p_old does not cover (new domains, paths, write access, variables), as a JSON array of {"network"|"files"|"env": entry}; empty when p_new is no wider.';
 
 
 --
@@ -8719,6 +9114,7 @@ CREATE TABLE coord.sessions (
     ended_at timestamp with time zone,
     end_reason text,
     repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
+    skill_id bigint,
     CONSTRAINT sessions_end_check CHECK ((((ended_at IS NULL) = (end_reason IS NULL)) AND (end_reason = ANY (ARRAY['ended'::text, 'expired'::text])))),
     CONSTRAINT sessions_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT sessions_values_check CHECK (((ttl >= '00:00:01'::interval) AND (ttl <= '01:00:00'::interval) AND (expires_at > last_heartbeat_at) AND (last_heartbeat_at >= started_at) AND (status ~ '^[a-z][a-z0-9_-]{0,31}$'::text) AND (agent_type ~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$'::text) AND (cardinality(capabilities) <= 64)))
@@ -8756,6 +9152,13 @@ COMMENT ON COLUMN coord.sessions.expires_at IS 'last_heartbeat_at + ttl. Past it
 --
 
 COMMENT ON COLUMN coord.sessions.repository IS 'The repository the session works in: named at start, else the token''s, else default. Every call in the session takes and checks leases there.';
+
+
+--
+-- Name: COLUMN sessions.skill_id; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.sessions.skill_id IS 'The skill version the session runs under (api.start_session p_skill), else null: every call made in the session is held to its manifest.';
 
 
 --
@@ -8799,6 +9202,20 @@ ALTER VIEW coord.shipped_profiles OWNER TO coord_owner;
 --
 
 COMMENT ON VIEW coord.shipped_profiles IS 'The shipped profiles (product data): copied into every new tenant by coord.seed_profiles; the one marked is_default is the tenant''s default.';
+
+
+--
+-- Name: skills_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.skills ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.skills_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 
 --
@@ -9436,6 +9853,30 @@ ALTER TABLE ONLY coord.sessions
 
 
 --
+-- Name: skills skills_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.skills
+    ADD CONSTRAINT skills_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: skills skills_tenant_id_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.skills
+    ADD CONSTRAINT skills_tenant_id_key UNIQUE (tenant_id, id);
+
+
+--
+-- Name: skills skills_version_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.skills
+    ADD CONSTRAINT skills_version_key UNIQUE (tenant_id, name, version);
+
+
+--
 -- Name: task_dependencies task_dependencies_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -9736,6 +10177,20 @@ CREATE INDEX sessions_agent_idx ON coord.sessions USING btree (tenant_id, agent_
 --
 
 CREATE INDEX sessions_live_expiry_idx ON coord.sessions USING btree (tenant_id, expires_at) WHERE (ended_at IS NULL);
+
+
+--
+-- Name: sessions_skill_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX sessions_skill_idx ON coord.sessions USING btree (tenant_id, skill_id) WHERE (skill_id IS NOT NULL);
+
+
+--
+-- Name: skills_version_order_key; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE UNIQUE INDEX skills_version_order_key ON coord.skills USING btree (tenant_id, name, version_key);
 
 
 --
@@ -10295,6 +10750,22 @@ ALTER TABLE ONLY coord.sessions
 
 
 --
+-- Name: sessions sessions_skill_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.sessions
+    ADD CONSTRAINT sessions_skill_fkey FOREIGN KEY (tenant_id, skill_id) REFERENCES coord.skills(tenant_id, id) ON DELETE RESTRICT;
+
+
+--
+-- Name: skills skills_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.skills
+    ADD CONSTRAINT skills_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
 -- Name: task_dependencies task_dependencies_parent_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -10709,6 +11180,19 @@ CREATE POLICY sessions_own_tenant ON coord.sessions TO coord_owner USING ((tenan
 
 
 --
+-- Name: skills; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.skills ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: skills skills_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY skills_own_tenant ON coord.skills TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
 -- Name: task_dependencies; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
 --
 
@@ -11112,6 +11596,16 @@ GRANT ALL ON FUNCTION api.get_approval(p_approval_id bigint) TO coord_auditor;
 
 
 --
+-- Name: FUNCTION get_skill(p_skill text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.get_skill(p_skill text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.get_skill(p_skill text) TO coord_agent;
+GRANT ALL ON FUNCTION api.get_skill(p_skill text) TO coord_operator;
+GRANT ALL ON FUNCTION api.get_skill(p_skill text) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION get_task(p_task_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11265,6 +11759,16 @@ GRANT ALL ON FUNCTION api.list_profiles() TO coord_auditor;
 
 
 --
+-- Name: FUNCTION list_skills(p_name text, p_include_retired boolean); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_skills(p_name text, p_include_retired boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_skills(p_name text, p_include_retired boolean) TO coord_agent;
+GRANT ALL ON FUNCTION api.list_skills(p_name text, p_include_retired boolean) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_skills(p_name text, p_include_retired boolean) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION list_tasks(p_state text, p_kind text, p_limit integer, p_before_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11407,6 +11911,15 @@ GRANT ALL ON FUNCTION api.redrive_task(p_task_id bigint) TO coord_operator;
 
 
 --
+-- Name: FUNCTION register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) TO coord_operator;
+
+
+--
 -- Name: FUNCTION release_lock(p_path text, p_fence bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11477,6 +11990,15 @@ GRANT ALL ON FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) TO coord
 
 
 --
+-- Name: FUNCTION retire_skill(p_name text, p_version text, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.retire_skill(p_name text, p_version text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.retire_skill(p_name text, p_version text, p_reason text) TO coord_agent;
+GRANT ALL ON FUNCTION api.retire_skill(p_name text, p_version text, p_reason text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION revoke_device(p_name text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11537,12 +12059,12 @@ GRANT ALL ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) 
 
 
 --
--- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) TO coord_agent;
-GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) TO coord_operator;
+REVOKE ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text) TO coord_agent;
+GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text) TO coord_operator;
 
 
 --
@@ -11570,6 +12092,16 @@ GRANT ALL ON FUNCTION api.submit_tasks(p_tasks jsonb) TO coord_operator;
 REVOKE ALL ON FUNCTION api.update_profile(p_name text, p_settings jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.update_profile(p_name text, p_settings jsonb) TO coord_agent;
 GRANT ALL ON FUNCTION api.update_profile(p_name text, p_settings jsonb) TO coord_operator;
+
+
+--
+-- Name: FUNCTION validate_skill(p_skill text, p_operations jsonb); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.validate_skill(p_skill text, p_operations jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.validate_skill(p_skill text, p_operations jsonb) TO coord_agent;
+GRANT ALL ON FUNCTION api.validate_skill(p_skill text, p_operations jsonb) TO coord_operator;
+GRANT ALL ON FUNCTION api.validate_skill(p_skill text, p_operations jsonb) TO coord_auditor;
 
 
 --
@@ -12154,6 +12686,13 @@ REVOKE ALL ON FUNCTION coord.check_repository(p_repository text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION check_skill_name(p_name text, p_version text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_skill_name(p_name text, p_version text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION check_task_fields(p_kind text, p_payload jsonb, p_priority integer, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -12308,6 +12847,13 @@ REVOKE ALL ON FUNCTION coord.expire_approvals(p_tenant_id uuid, p_limit integer)
 
 REVOKE ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) TO coord_auth;
+
+
+--
+-- Name: FUNCTION find_skill(p_tenant uuid, p_reference text, p_live boolean); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.find_skill(p_tenant uuid, p_reference text, p_live boolean) FROM PUBLIC;
 
 
 --
@@ -13059,6 +13605,69 @@ REVOKE ALL ON FUNCTION coord.set_login_defaults(p_role text, p_settings text[]) 
 
 
 --
+-- Name: FUNCTION skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text, p_requested text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text, p_requested text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_host_pattern(p_pattern text, p_where text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_host_pattern(p_pattern text, p_where text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_manifest(p_manifest jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_manifest(p_manifest jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_path_pattern(p_pattern text, p_where text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_path_pattern(p_pattern text, p_where text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_path_regex(p_pattern text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_path_regex(p_pattern text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_path_target(p_text text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_path_target(p_text text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_widening(p_old jsonb, p_new jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_widening(p_old jsonb, p_new jsonb) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION submit_task_specs(p_me coord.caller, p_specs jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -13596,6 +14205,13 @@ GRANT SELECT(agent_id) ON TABLE coord.sessions TO coord_auth;
 --
 
 GRANT SELECT(repository) ON TABLE coord.sessions TO coord_auth;
+
+
+--
+-- Name: COLUMN sessions.skill_id; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(skill_id) ON TABLE coord.sessions TO coord_auth;
 
 
 --

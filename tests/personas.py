@@ -133,6 +133,11 @@ def build_world(db: psycopg.Connection) -> World:
                                     "p_settings": {"description": f"{t}profdesc"}}))
     _ok(bop.call("assign_profile", {"p_agent": b.agent.name, "p_profile": o["profile"]}))
 
+    # A skill of B's own.
+    o["skill"] = f"{t}skill"
+    _ok(bop.call("register_skill", {"p_name": o["skill"], "p_version": "1.0.0",
+                                    "p_manifest": {"network": [f"{t}only.example"], "env": [f"{t.upper()}_KEY"]}}))
+
     # B's memories: private, shared with the tenant, with an embedding, and B's working scratch.
     o["memory_content"] = f"{t}memory about the deploy key"
     o["memory_vector"] = [((i * 7) % 11 - 5) / 5.0 for i in range(384)]

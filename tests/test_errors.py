@@ -40,6 +40,18 @@ def _auditor(db: psycopg.Connection) -> Client:
     return Client(connection=db, token=make_principal(db, role="auditor").token)
 
 
+def _skill(db: psycopg.Connection) -> Client:
+    operator = _operator(db)
+    assert operator.register_skill("deploy", "1.0.0", {"network": ["pypi.org"]}).ok
+    return operator
+
+
+def _retired_skill(db: psycopg.Connection) -> Client:
+    operator = _skill(db)
+    assert operator.retire_skill("deploy").ok
+    return operator
+
+
 def _twin(db: psycopg.Connection) -> Client:
     operator = _operator(db)
     operator.create_agent("twin")
@@ -307,6 +319,19 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO475": (_operator, lambda _db, c: c.set_guardrail_enabled("no-such-rule", False)),
     "CO476": (_operator, lambda _db, c: c.add_guardrail("git-force-push", "git", "command", "low", pattern="^x$")),
     "CO477": (_claimed_task, lambda _db, ctx: ctx[0].complete_task(ctx[1], ctx[2], {"operations": "git push -f"})),
+    # skills
+    "CO760": (_operator, lambda _db, c: c.register_skill("deploy", "1.0", {})),
+    "CO761": (_operator, lambda _db, c: c.register_skill("deploy", "1.0.0", {"network": [], "shell": []})),
+    "CO762": (_operator, lambda _db, c: c.register_skill("deploy", "1.0.0",
+                                                         {"files": [{"path": "**", "access": "read"}]})),
+    "CO763": (_operator, lambda _db, c: c.register_skill("deploy", "1.0.0", {"network": ["*.com"]})),
+    "CO764": (_operator, lambda _db, c: c.register_skill("deploy", "1.0.0", {"env": ["*"]})),
+    "CO765": (_agent, lambda _db, c: c.start_session(skill="no-such-skill@1.0.0")),
+    "CO766": (_skill, lambda _db, c: c.register_skill("deploy", "0.9.0", {})),
+    "CO767": (_skill, lambda _db, c: c.register_skill("deploy", "1.0.0", {"env": ["CI"]})),
+    "CO768": (_retired_skill, lambda _db, c: c.start_session(skill="deploy@1.0.0")),
+    "CO769": (_skill, lambda _db, c: c.validate_skill("deploy@1.0.0", [{"kind": "shell", "text": "ls"}])),
+    "CO770": (_agent, lambda _db, c: c.check_operation("env", "NOT-A-NAME")),
     "CO301": (_none, lambda db, _: db.execute("select coord.register_principal(gen_random_uuid(), 'agent', 'x')")),
     "CO302": (_none, lambda db, _: db.execute(
         "select coord.issue_token(coord.ensure_tenant('t1'), gen_random_uuid())")),

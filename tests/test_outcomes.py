@@ -42,6 +42,7 @@ OVERSCAN = {
                                   "none",
     ("approve_request", "rejected"): "coord.decide_approval rejects only when asked to deny",
     ("check_operation", "approved"): "coord.approval_gate's approved goes on as allowed, never returned",
+    ("register_skill", "approved"): "coord.approval_gate's approved goes on to register, never returned",
     **{("complete_tasks", code): "complete_tasks passes no grant to coord.approval_gate (p_approval null); a policy's "
                                  "fresh grant is always usable" for code in ("approval_used", "approval_mismatch",
                                                                              "approval_not_granted")},
@@ -285,7 +286,8 @@ def test_every_code_a_function_can_return_is_registered_for_it(db: psycopg.Conne
 
 def test_the_scan_sees_every_kind_of_code_expression() -> None:
     codes = derived()
-    assert codes["acquire_lock"] == {"granted", "renewed", "busy", "denied", "at_limit", "session_ended"}
+    assert codes["acquire_lock"] == {"granted", "renewed", "busy", "denied", "at_limit", "session_ended",
+                                     "outside_skill"}
     assert {"requeued", "dead", "failed"} <= codes["fail_task"]              # CASE of literals
     assert {"applied", "no_change", "planned"} <= codes["apply_team"]        # a variable assigned a CASE
     assert {"allowed", "blocked", "needs_approval"} <= codes["check_operation"]  # ->> 'code' of a helper's JSON
@@ -439,6 +441,8 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
     session = agent.start_session().session_id
     assert agent.add_device("shape-device", ["sessions:write"]).ok
     memory = agent.call("remember", {"p_tier": "semantic", "p_content": "m", "p_visibility": "tenant"})[0]
+    operator = Client(connection=db, token=make_principal(db, "shape-operator", tenant="shape", role="operator").token)
+    assert operator.call("register_skill", {"p_name": "shape-skill", "p_version": "1.0.0", "p_manifest": {}})[0]["ok"]
     return {
         "acquire_lock": ("agent", {"p_path": "a.py"}),
         "release_lock": ("agent", {"p_path": "a.py", "p_fence": 1}),
@@ -495,6 +499,8 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "watch_fleet": ("operator", {}),
         "remember": ("agent", {"p_tier": "semantic", "p_content": "c"}),
         "forget": ("agent", {"p_memory_id": memory["details"]["memory_id"]}),
+        "register_skill": ("operator", {"p_name": "shape-skill", "p_version": "1.1.0", "p_manifest": {}}),
+        "retire_skill": ("operator", {"p_name": "shape-skill"}),
     }
 
 

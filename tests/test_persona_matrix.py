@@ -120,7 +120,7 @@ ARGUMENTS: dict[str, Variants] = {
     "list_tasks": lambda w: [{}, {"p_kind": w.objects["kind"]}, {"p_state": "claimed"}],
     "prune_tasks": lambda w: [{"p_finished_before": "0 seconds"}],
     "maintain": lambda w: [{}],
-    "start_session": lambda w: [{}],
+    "start_session": lambda w: [{}, {"p_skill": w.objects["skill"]}, {"p_skill": w.objects["skill"] + "@1.0.0"}],
     "heartbeat": lambda w: [{"p_status": "working", "p_current_task": w.objects["claimed_task"]}],
     "end_session": lambda w: [{}],
     "discover_agents": lambda w: [{}, {"p_capability": f"{w.tag}cap"}],
@@ -170,6 +170,14 @@ ARGUMENTS: dict[str, Variants] = {
     "forget": lambda w: [{"p_memory_id": i} for i in w.objects["memory_ids"]],
     "list_memories": lambda w: [{}, {"p_tags": [f"{w.tag}tag"]}, {"p_before_id": 2**62}],
     "session_context": lambda w: [{}],
+    # skills: B's skill by name (registering it in A must not touch B's versions)
+    "register_skill": lambda w: [{"p_name": w.objects["skill"], "p_version": v, "p_manifest": {}}
+                                 for v in ("1.0.0", "2.0.0")],
+    "retire_skill": lambda w: [{"p_name": w.objects["skill"]}, {"p_name": w.objects["skill"], "p_version": "1.0.0"}],
+    "list_skills": lambda w: [{}, {"p_name": w.objects["skill"], "p_include_retired": True}],
+    "get_skill": lambda w: [{"p_skill": w.objects["skill"]}],
+    "validate_skill": lambda w: [{"p_skill": w.objects["skill"],
+                                  "p_operations": [{"kind": "network", "domain": w.objects["rule_domain"]}]}],
 }
 # Functions of branches not merged yet (guardrails, audit chain, alerts): their parameter types
 # say enough until someone writes arguments aimed at tenant B's guardrails, archives and alerts.

@@ -52,7 +52,7 @@ def _caller_text(db: psycopg.Connection, token_id: Any) -> str:
     """The coord.caller text of a token's principal: what a forger would put in the cache."""
     row = db.execute("""
         select row(p.id, p.kind::text, p.name, p.role::text, t.id, t.name, k.scopes, null::uuid, k.id,
-                   k.expires_at, coalesce(k.repository, 'default'))::coord.caller::text
+                   k.expires_at, coalesce(k.repository, 'default'), null::bigint)::coord.caller::text
         from coord.tokens k join coord.principals p on p.id = k.principal_id join coord.tenants t on t.id = p.tenant_id
         where k.id = %s""", (token_id,)).fetchone()
     assert row is not None

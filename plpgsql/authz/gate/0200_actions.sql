@@ -66,7 +66,11 @@ from (values
   ('memory.remember',  'memory:write',     array['agent', 'operator'],             true,  'remember something (or reinforce the same memory)'),
   ('memory.forget',    'memory:write',     array['agent', 'operator'],             true,  'forget a memory (agents: their own; operators: any of the tenant)'),
   ('memory.read',      'memory:read',      array['agent', 'operator', 'auditor'],  false, 'recall and list the memories you may see'),
-  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)')
+  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)'),
+  -- skills
+  ('skill.register',   'skills:admin',     array['agent', 'operator'],             true,  'register a skill version (agents: trust 4, and an approval for a manifest wider than the previous version''s)'),
+  ('skill.retire',     'skills:admin',     array['agent', 'operator'],             true,  'retire skill versions (agents: trust 4)'),
+  ('skill.read',       'skills:read',      array['agent', 'operator', 'auditor'],  false, 'list skills, read and dry-run their manifests')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

@@ -41,7 +41,7 @@ begin
   v_caller := row((c ->> 'sub')::uuid, c ->> 'kind', c ->> 'name', c ->> 'principal_role', (c ->> 'tenant')::uuid,
                    c ->> 'tenant_name', translate(c ->> 'scopes', '[]', '{}')::text[], (c ->> 'session')::uuid,
                    (c ->> 'token')::uuid, (c ->> 'token_expires_at')::timestamptz,
-                   coalesce(c ->> 'repository', 'default'))::coord.caller;
+                   coalesce(c ->> 'repository', 'default'), (c ->> 'skill')::bigint)::coord.caller;
   perform pg_catalog.set_config('coord.principal_cache', v_key || v_caller::text, true);
   return v_caller;
 end;

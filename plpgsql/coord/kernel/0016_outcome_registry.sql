@@ -11,7 +11,7 @@
 create or replace view coord.outcome_registry as
 select code, ok, retryable, meaning, functions,
        code = any (array['released', 'revoked', 'cancelled', 'deleted', 'removed', 'pruned', 'disabled',
-                         'failed', 'dead', 'ended']) as destructive
+                         'failed', 'dead', 'ended', 'retired']) as destructive
 from (values
   -- leases
   ('granted',          true,  false, 'the lease is yours with a new fence (details.previous_mode when it changed the mode of your lease)',
@@ -44,10 +44,10 @@ from (values
          'cancel_task', 'check_network', 'check_operation', 'claim_task', 'claim_tasks', 'complete_task',
          'complete_tasks', 'create_agent', 'create_profile', 'delete_profile', 'deny_request', 'end_session',
          'fail_task', 'forget', 'heartbeat', 'maintain', 'prune_tasks', 'record_verification', 'redrive_task',
-         'release_lock', 'release_locks', 'remember', 'remove_approval_policy', 'remove_network_rule', 'renew_lock',
-         'renew_task', 'resolve_alert', 'revoke_device', 'revoke_token', 'rotate_token', 'set_alert_rule',
-         'set_default_profile', 'set_guardrail_enabled', 'start_session', 'submit_task', 'submit_tasks',
-         'update_profile', 'verify_audit', 'watch_fleet', 'write_handoff']),
+         'register_skill', 'release_lock', 'release_locks', 'remember', 'remove_approval_policy', 'remove_network_rule',
+         'renew_lock', 'renew_task', 'resolve_alert', 'retire_skill', 'revoke_device', 'revoke_token', 'rotate_token',
+         'set_alert_rule', 'set_default_profile', 'set_guardrail_enabled', 'start_session', 'submit_task',
+         'submit_tasks', 'update_profile', 'verify_audit', 'watch_fleet', 'write_handoff']),
   -- batches: all or none
   ('batch_refused',    false, true,  'nothing of the batch was done because another item was refused (details.refused names those items and their codes); that item''s own row says why and whether retrying can help (busy can); drop or fix it and call again',
    array['acquire_locks', 'complete_tasks', 'release_locks']),
@@ -90,13 +90,13 @@ from (values
   ('blocked',          false, false, 'a guardrail blocks the operation (for complete_task: one the completion declares); the matching rules are named',
    array['check_operation', 'complete_task', 'complete_tasks']),
   ('needs_approval',   false, false, 'a guardrail rule wants approval for the operation; the matching rules are named and an approval request is recorded (approval_id; the pending identical request when there is one): once approved, repeat the call with p_approval => approval_id',
-   array['check_operation', 'complete_task', 'complete_tasks']),
+   array['check_operation', 'complete_task', 'complete_tasks', 'register_skill']),
   ('approval_used',    false, false, 'the approval passed as p_approval was used before: a grant allows one call; ask again',
-   array['check_operation', 'complete_task']),
+   array['check_operation', 'complete_task', 'register_skill']),
   ('approval_mismatch', false, false, 'the approval passed as p_approval is for another operation, requester or target (or does not exist): a grant allows only the call it was asked for',
-   array['check_operation', 'complete_task']),
+   array['check_operation', 'complete_task', 'register_skill']),
   ('approval_not_granted', false, false, 'the approval passed as p_approval is pending, denied, expired or cancelled (details.approval_state); wait for it, or ask again',
-   array['check_operation', 'complete_task']),
+   array['check_operation', 'complete_task', 'register_skill']),
   ('requeued',         true,  false, 'the attempt failed and the task is queued again after a backoff (run_after)',
    array['fail_task']),
   ('dead',             true,  false, 'the attempt failed and was the last: the task is dead and its dependents are cancelled; an operator may redrive it',
@@ -194,7 +194,18 @@ from (values
   ('forgotten',        true,  false, 'the memory is deleted',
    array['forget']),
   ('not_author',       false, false, 'agents forget only the memories they wrote; ask an operator',
-   array['forget'])
+   array['forget']),
+  -- skills
+  ('registered',       true,  false, 'the skill version is registered with its canonical manifest (details.widened lists what it adds to the previous version)',
+   array['register_skill']),
+  ('already_registered', true, false, 'this version is registered with exactly this manifest: nothing changed',
+   array['register_skill']),
+  ('retired',          true,  false, 'the skill version(s) are retired: no session starts under them any more; running sessions stay held to them',
+   array['retire_skill']),
+  ('already_retired',  true,  false, 'the skill version(s) were retired before',
+   array['retire_skill']),
+  ('outside_skill',    false, false, 'the session runs a skill whose manifest does not cover this (details.needs names the manifest entry that is missing, details.skill the skill@version); the profile was not asked for more',
+   array['acquire_lock', 'acquire_locks', 'check_network', 'check_operation', 'claim_task', 'claim_tasks'])
 ) as o (code, ok, retryable, meaning, functions);
 
 comment on view coord.outcome_registry is 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, which functions return it, and whether it takes something away (destructive: MCP tools that can answer it are annotated destructiveHint). Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';
