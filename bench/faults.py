@@ -13,7 +13,7 @@ shared test cluster.
              dropped the task's lease, completed the task and wrote the audit event), and of an
              acquire_lock holding its advisory locks, --rounds times each.
 * frozen     an agent process holding a session lease, a sessionless lease and a claim is
-             SIGSTOPped, the clock moves past every expiry, others take over, SIGCONT: 11 calls
+             SIGSTOPped, the clock moves past every expiry, others take over, SIGCONT: 13 calls
              with its old fences and claim, --rounds times.
 * disk       the data directory on a 96 MB tmpfs filled during writes (heap full, then WAL full),
              --rounds times each (needs root to mount the tmpfs).
@@ -99,7 +99,7 @@ def frozen(args: argparse.Namespace) -> list[str]:
             accepted += len(report.accepted)
             overwritten += len(report.overwritten)
             say(f"frozen {n + 1}/{args.rounds}: {report}")
-    return [f"frozen: {args.rounds} rounds x 11 calls with old fences and claims: {accepted} accepted, "
+    return [f"frozen: {args.rounds} rounds x 13 calls with old fences and claims: {accepted} accepted, "
             f"{overwritten} overwrites of the new holders' leases or claim; refused as "
             f"{', '.join(f'{k} {v}' for k, v in sorted(refused.items()))}"]
 

@@ -520,11 +520,18 @@ def check(server: FaultServer, fleet: Fleet) -> Check:
             if state != "completed" or final_claim != claim:
                 missing.append(f"task {task_id} completed with claim {claim}: found {state} claim {final_claim}")
         for w in fleet.workers:
+            # The call whose answer the crash took may have committed: what it would have
+            # changed is the client's to find out by retrying, not a loss.
+            cut = w.pending.args if w.pending is not None and w.pending.name in ("release", "complete") else ()
             for task_id, claim in w.claims.items():
+                if cut == (task_id, claim):
+                    continue
                 state, live_claim = tasks.get(task_id, (None, None))
                 if state != "claimed" or live_claim != claim:
                     missing.append(f"task {task_id} claimed with {claim}: found {state} claim {live_claim}")
             for path, fence in w.held.items():
+                if cut == (path, fence):
+                    continue
                 row = conn.execute("select fence from coord.locks where path = %s and session_id = %s",
                                    (path, w.session_id)).fetchone()
                 if row is None or row[0] != fence:
@@ -596,7 +603,9 @@ def crash_cycles(server: FaultServer, *, cycles: int, clients: int = 8, calls_pe
                 progress(f"cycle {cycle + 1}/{cycles}: {result.acknowledged} acknowledged, {result.ambiguous} "
                          f"ambiguous, missing {len(result.missing)}, doubled {len(result.doubled)}, overlapping "
                          f"{len(result.overlapping)}, unaudited {len(result.unaudited)}, chain "
-                         f"{'verified' if result.chain.get('ok') else 'BROKEN'}")
+                         f"{'verified' if result.chain.get('ok') else 'BROKEN'}"
+                         + ("" if result.clean else f": {result.missing[:3]} {result.doubled[:3]} "
+                            f"{result.overlapping[:3]} {result.unaudited[:3]} {result.chain}"))
             if cycle < cycles - 1 or work_after:
                 fleet.resume()
         if work_after:
@@ -906,6 +915,9 @@ def frozen_agent(server: FaultServer, rng: random.Random) -> FrozenReport:
             ("renew_task", True, {"task_id": task.task_id, "claim": old_claim["claim"], "lease": "1 hour"}),
             ("complete_task", True, {"task_id": task.task_id, "claim": old_claim["claim"], "result": {"by": "frozen"}}),
             ("fail_task", True, {"task_id": task.task_id, "claim": old_claim["claim"], "error": "frozen"}),
+            ("release_locks", False, {"paths": [p_plain], "fences": [old_plain["fence"]]}),
+            ("complete_tasks", True, {"tasks": [{"task_id": task.task_id, "claim": old_claim["claim"],
+                                                 "result": {"by": "frozen"}}]}),
             ("heartbeat", True, {"status": "working"}),
             ("acquire_lock", True, {"path": p_session, "ttl": "1 hour"}),  # its session is over
         ]
@@ -964,7 +976,7 @@ CHECKPOINTER = "select pid from pg_stat_activity where backend_type = 'checkpoin
 @dataclass
 class DiskReport:
     acknowledged: int
-    refused: Counter[str]  # error code and first line, as the clients were told
+    refused: Counter[str]  # error code, class, coord exit code and first line, as the clients were told
     missing: int
     after_free: str  # what a write answers once space is freed
     crashed: bool  # the server crashed (PANIC) and restarted itself with crash recovery
@@ -1002,8 +1014,9 @@ def disk_full(server: FaultServer, *, clients: int = 4, writes_before: int = 20,
                     if not filled.is_set():
                         raise
                     failures += 1
+                    told = f"{exc.code} {type(exc).__name__} exit {exc.exit_code}: {str(exc).splitlines()[0]}"
                     with lock:
-                        refused[f"{exc.code}: {str(exc).splitlines()[0]}"] += 1
+                        refused[told] += 1
                     if client is not None:
                         client.close()
                         client = None
