@@ -19,6 +19,7 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -289,9 +290,7 @@ class Worker(threading.Thread):
                         raise
         except BaseException as exc:
             self.error = exc
-            self.fleet.stopping.set()
-            with self.fleet._cond:
-                self.fleet._cond.notify_all()
+            self.fleet.halt()
 
     # --- calls ---------------------------------------------------------------------------
 
@@ -479,10 +478,14 @@ class Fleet:
         for w in self.workers:
             w.start()
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop every worker (and wake the driver) after the current call."""
         self.stopping.set()
         with self._cond:
             self._cond.notify_all()
+
+    def stop(self) -> None:
+        self.halt()
         for w in self.workers:
             w.join(timeout=60)
 
@@ -813,13 +816,8 @@ def agent_process(dsn: str, token: str) -> subprocess.Popen[str]:
     """A client in a process of its own (python tests/faults.py agent): it reads one JSON call per
     line on stdin ({"fn": name, "args": {...}, "session": bool}) and writes one JSON line back
     with the result, so the driver can SIGSTOP and SIGCONT it between calls."""
-    return subprocess.Popen([os.environ.get("COORD_PYTHON", _python()), __file__, "agent", dsn, token],
+    return subprocess.Popen([sys.executable, __file__, "agent", dsn, token],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-
-
-def _python() -> str:
-    import sys
-    return sys.executable
 
 
 def ask(proc: subprocess.Popen[str], fn: str, session: bool = True, **args: Any) -> dict[str, Any]:
@@ -836,7 +834,6 @@ def ask(proc: subprocess.Popen[str], fn: str, session: bool = True, **args: Any)
 
 
 def _agent_main(dsn: str, token: str) -> None:
-    import sys
     plain = Client(dsn, token)
     in_session = Client(dsn, token)
     for line in sys.stdin:
@@ -1065,6 +1062,5 @@ def disk_full(server: FaultServer, *, clients: int = 4, writes_before: int = 20,
 
 
 if __name__ == "__main__":
-    import sys
     if sys.argv[1:2] == ["agent"]:
         _agent_main(sys.argv[2], sys.argv[3])
