@@ -99,8 +99,9 @@ class Retryable(CoordError):
 
 
 class ResourcesExhausted(CoordError):
-    """The server ran out of disk, memory, connections or a configured limit (class 53): the
-    call wrote nothing and may be repeated once an operator made room."""
+    """The server ran out of disk, memory, connections or a configured limit (PostgreSQL's class
+    53: 53100 and 53400 are registered, the rest of the class maps here too): the call wrote
+    nothing and may be repeated once an operator made room."""
 
     http_status, exit_code = 503, EXIT_TEMPFAIL
 
@@ -265,10 +266,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("55P03", "lock_not_available", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("40001", "serialization_failure", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("40P01", "deadlock_detected", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
-    ("53000", "insufficient_resources", "postgresql", 503, EXIT_TEMPFAIL, ResourcesExhausted),
     ("53100", "disk_full", "postgresql", 503, EXIT_TEMPFAIL, ResourcesExhausted),
-    ("53200", "out_of_memory", "postgresql", 503, EXIT_TEMPFAIL, ResourcesExhausted),
-    ("53300", "too_many_connections", "postgresql", 503, EXIT_TEMPFAIL, ResourcesExhausted),
     ("53400", "configuration_limit_exceeded", "postgresql", 503, EXIT_TEMPFAIL, ResourcesExhausted),
     # audit chain and retention
     ("CO481", "audit_archive_too_recent", "coord", 400, EXIT_DATAERR, InvalidArgument),
@@ -316,12 +314,8 @@ POSTGRESQL_HINTS: dict[str, str] = {
     "42501": "the token's role (agent, operator, auditor) is not granted this function; PostgREST answers 401 because "
              "tokens are verified by the database, not as JWTs",
     "42883": "list functions with coord call --list",
-    "53000": "repeat the call later; an operator checks the server (its log names the resource)",
     "53100": "an operator frees space on the file system of the data directory; then repeat the call (what was "
              "acknowledged before is kept)",
-    "53200": "repeat the call later; an operator checks the server's memory and work_mem",
-    "53300": "repeat the call later or share connections through a pool; an operator raises max_connections or the "
-             "login's connection limit",
     "53400": "an operator raises the limit the message names (e.g. temp_file_limit)",
     "54000": "lists are one-dimensional (PostgreSQL stops at 6 dimensions)",
     "54001": "JSON arguments nest at most 32 levels (CO242); PostgreSQL's parser stops after a few thousand",
@@ -351,6 +345,8 @@ def from_psycopg(exc: BaseException) -> CoordError:
         err = CoordError(message, code=sqlstate or "XX000", detail=detail, hint=hint)
         if sqlstate and sqlstate.startswith("22"):
             err = InvalidArgument(message, code=sqlstate, detail=detail, hint=hint)
+        elif sqlstate and sqlstate.startswith("53"):  # out of memory, connections: as disk_full
+            err = ResourcesExhausted(message, code=sqlstate, detail=detail, hint=hint)
         return err
     return _build(entry, message, detail, hint)
 

@@ -133,11 +133,9 @@ from (values
   ('55P03', 'lock_not_available',       'postgresql', 500, 75, 'an overlapping request has held its locks for too long', 'another transaction touching an overlapping path has not committed for 2 seconds; retry'),
   ('40001', 'serialization_failure',    'postgresql', 500, 75, 'transaction conflict, safe to retry', 'retry the call'),
   ('40P01', 'deadlock_detected',        'postgresql', 500, 75, 'deadlock, safe to retry', 'retry the call'),
-  -- The server ran out of something (PostgreSQL's class 53): nothing was written; PostgREST answers 503.
-  ('53000', 'insufficient_resources',   'postgresql', 503, 75, 'the server ran out of a resource: nothing was written', 'repeat the call later; an operator checks the server (its log names the resource)'),
+  -- The server ran out of disk or a configured limit (PostgreSQL's class 53; the client maps the rest of
+  -- the class alike): nothing was written; PostgREST answers 503.
   ('53100', 'disk_full',                'postgresql', 503, 75, 'the server''s disk is full: nothing was written', 'an operator frees space on the file system of the data directory; then repeat the call (what was acknowledged before is kept)'),
-  ('53200', 'out_of_memory',            'postgresql', 503, 75, 'the server ran out of memory: nothing was written', 'repeat the call later; an operator checks the server''s memory and work_mem'),
-  ('53300', 'too_many_connections',     'postgresql', 503, 75, 'the server has no free connection slot', 'repeat the call later or share connections through a pool; an operator raises max_connections or the login''s connection limit'),
   ('53400', 'configuration_limit_exceeded', 'postgresql', 503, 75, 'a configured limit of the server is exceeded: nothing was written', 'an operator raises the limit the message names (e.g. temp_file_limit)'),
   -- audit chain and retention
   ('CO481', 'audit_archive_too_recent', 'coord', 400, 65, 'audit months younger than the hot retention (90 days) cannot be archived', 'pass --before a date at least 90 days ago; only whole months before it are archived'),
