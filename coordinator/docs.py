@@ -79,7 +79,7 @@ def render_errors(conn: psycopg.Connection) -> str:
              "is written. `coord` exits with the code below; PostgREST answers with the HTTP status below",
              "(PostgREST maps unknown SQLSTATEs to 400 and `PTnnn` to nnn, hence `PT401`/`PT403`; it answers 500",
              "for PostgreSQL's class 40, 54 and 55 codes, so input beyond PostgreSQL's own limits is a 500 there,",
-             "and 503 for class 53: the server ran out of disk, memory or connections, see docs/faults.md).",
+             "and 503 for class 53 but 53400: the server ran out of disk, memory or connections, see docs/faults.md).",
              "Codes raised by PostgreSQL itself carry no hint (or their own, e.g. `Check free disk space.`); the",
              "Python client and `coord` add the one below when there is none.",
              "Input limits (time ranges, list shape, JSON depth and size) are in docs/security.md.",

@@ -269,7 +269,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("40001", "serialization_failure", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("40P01", "deadlock_detected", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("53100", "disk_full", "postgresql", 503, EXIT_TEMPFAIL, ResourcesExhausted),
-    ("53400", "configuration_limit_exceeded", "postgresql", 503, EXIT_TEMPFAIL, ResourcesExhausted),
+    ("53400", "configuration_limit_exceeded", "postgresql", 500, EXIT_TEMPFAIL, ResourcesExhausted),
     # audit chain and retention
     ("CO481", "audit_archive_too_recent", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO482", "audit_archive_unsealed", "coord", 400, EXIT_DATAERR, Conflict),
