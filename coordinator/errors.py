@@ -98,6 +98,14 @@ class Retryable(CoordError):
     http_status, exit_code = 500, EXIT_TEMPFAIL
 
 
+class ResourcesExhausted(CoordError):
+    """The server ran out of disk, memory, connections or a configured limit (PostgreSQL's class
+    53: 53100 and 53400 are registered, the rest of the class maps here too): the call wrote
+    nothing and may be repeated once an operator made room."""
+
+    http_status, exit_code = 503, EXIT_TEMPFAIL
+
+
 class Unavailable(CoordError):
     """The database could not be reached."""
 
@@ -272,6 +280,8 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("55P03", "lock_not_available", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("40001", "serialization_failure", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("40P01", "deadlock_detected", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
+    ("53100", "disk_full", "postgresql", 503, EXIT_TEMPFAIL, ResourcesExhausted),
+    ("53400", "configuration_limit_exceeded", "postgresql", 500, EXIT_TEMPFAIL, ResourcesExhausted),
     # audit chain and retention
     ("CO481", "audit_archive_too_recent", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO482", "audit_archive_unsealed", "coord", 400, EXIT_DATAERR, Conflict),
@@ -318,6 +328,9 @@ POSTGRESQL_HINTS: dict[str, str] = {
     "42501": "the token's role (agent, operator, auditor) is not granted this function; PostgREST answers 401 because "
              "tokens are verified by the database, not as JWTs",
     "42883": "list functions with coord call --list",
+    "53100": "an operator frees space on the file system of the data directory; then repeat the call (what was "
+             "acknowledged before is kept)",
+    "53400": "an operator raises the limit the message names (e.g. temp_file_limit)",
     "54000": "lists are one-dimensional (PostgreSQL stops at 6 dimensions)",
     "54001": "JSON arguments nest at most 32 levels (CO242); PostgreSQL's parser stops after a few thousand",
     "55P03": "another transaction touching an overlapping path has not committed for 2 seconds; retry",
@@ -346,6 +359,8 @@ def from_psycopg(exc: BaseException) -> CoordError:
         err = CoordError(message, code=sqlstate or "XX000", detail=detail, hint=hint)
         if sqlstate and sqlstate.startswith("22"):
             err = InvalidArgument(message, code=sqlstate, detail=detail, hint=hint)
+        elif sqlstate and sqlstate.startswith("53"):  # out of memory, connections: as disk_full
+            err = ResourcesExhausted(message, code=sqlstate, detail=detail, hint=hint)
         return err
     return _build(entry, message, detail, hint)
 

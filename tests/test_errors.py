@@ -67,6 +67,14 @@ def _wait_in_repeatable_read(db: psycopg.Connection, _ctx: object) -> None:
             conn.rollback()
 
 
+def _spill_past_temp_file_limit(db: psycopg.Connection) -> None:
+    """A sort larger than work_mem spills to a temporary file, which temp_file_limit caps: 53400,
+    one of PostgreSQL's insufficient-resources codes (class 53) the client reports as such."""
+    db.execute("set local work_mem = '64kB'")
+    db.execute("set local temp_file_limit = '64kB'")
+    db.execute("select g from generate_series(1, 100000) as g order by g desc").fetchone()
+
+
 def _none(_db: psycopg.Connection) -> None:
     return None
 
@@ -350,6 +358,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "22015": (_agent, lambda _db, c: c.call("acquire_lock", {"p_path": "a.py", "p_ttl": "99999999999 years"})),
     "22008": (_operator, lambda _db, c: c.call("query_audit", {"p_since": "294277-01-01"})),
     "22021": (_none, lambda db, _: _raw_body(db, b'{"p_path": "a\xff.py"}')),
+    "53400": (_none, lambda db, _: _spill_past_temp_file_limit(db)),
     "54000": (_agent, lambda _db, c: c.call("check_locks", {"p_paths": _nested(7)})),
     "54001": (_none, lambda db, _: _raw_body(db, b'{"p_path": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")),
     "22003": (_agent, lambda _db, c: c.call("release_lock", {"p_path": "a.py", "p_fence": 2**70})),
@@ -393,6 +402,9 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.
 CONTENTION = {"40001", "40P01", "55P03"}
+# Raised by PostgreSQL when the data directory's file system is full; provoked for real on a
+# full tmpfs in tests/test_faults.py (mounting one needs root).
+DISK_FULL = {"53100"}
 INTERNAL = {"CO900"}  # never escapes a function (the wait loop catches it); see test_locks_wait
 
 
@@ -407,7 +419,7 @@ def _counts(db: psycopg.Connection) -> tuple[int, ...]:
 
 def test_every_registered_code_has_a_scenario(db: psycopg.Connection) -> None:
     registered = {row[0] for row in db.execute("select code from coord.error_registry")}
-    assert registered == set(SCENARIOS) | CONTENTION | INTERNAL
+    assert registered == set(SCENARIOS) | CONTENTION | DISK_FULL | INTERNAL
 
 
 @pytest.mark.parametrize("code", sorted(SCENARIOS))

@@ -135,6 +135,10 @@ from (values
   ('55P03', 'lock_not_available',       'postgresql', 500, 75, 'an overlapping request has held its locks for too long', 'another transaction touching an overlapping path has not committed for 2 seconds; retry'),
   ('40001', 'serialization_failure',    'postgresql', 500, 75, 'transaction conflict, safe to retry', 'retry the call'),
   ('40P01', 'deadlock_detected',        'postgresql', 500, 75, 'deadlock, safe to retry', 'retry the call'),
+  -- The server ran out of disk or a configured limit (PostgreSQL's class 53; the client maps the rest of
+  -- the class alike): nothing was written; PostgREST answers 503 (500 for 53400, as it maps it).
+  ('53100', 'disk_full',                'postgresql', 503, 75, 'the server''s disk is full: nothing was written', 'an operator frees space on the file system of the data directory; then repeat the call (what was acknowledged before is kept)'),
+  ('53400', 'configuration_limit_exceeded', 'postgresql', 500, 75, 'a configured limit of the server is exceeded: nothing was written', 'an operator raises the limit the message names (e.g. temp_file_limit)'),
   -- audit chain and retention
   ('CO481', 'audit_archive_too_recent', 'coord', 400, 65, 'audit months younger than the hot retention (90 days) cannot be archived', 'pass --before a date at least 90 days ago; only whole months before it are archived'),
   ('CO482', 'audit_archive_unsealed',   'coord', 400, 65, 'the month has audit events that are not sealed into the chain yet', 'a transaction that wrote them may still be open; run coord maintain (it seals) and archive again'),
