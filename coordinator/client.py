@@ -461,7 +461,7 @@ class Client(Api):
         """claim_task, waiting up to ``wait`` seconds for work without busy polling.
 
         When the queue is empty the database names the tenant's NOTIFY channel; this LISTENs on
-        it and claims through api.wait_for_task, which makes this connection a waiting claimer
+        it and claims through api.claim_or_wait, which makes this connection a waiting claimer
         (tasks becoming ready are announced only while one waits), again when a task of any kind
         becomes ready (the wake-up hint) or every ``recheck`` seconds (the backstop for tasks
         whose run_after passes); the last claim ends the wait. The claim itself is always the
@@ -475,13 +475,13 @@ class Client(Api):
         channel = pgsql.Identifier(result.details["channel"])
         try:
             conn.execute(pgsql.SQL("LISTEN {}").format(channel))
-            result = Api.wait_for_task(self, kinds, lease)  # a task may have arrived before LISTEN took effect
+            result = self.claim_or_wait(kinds, lease)  # a task may have arrived before LISTEN took effect
             while result.code == Outcome.EMPTY:
                 if (remaining := deadline - time.monotonic()) > 0:
                     for _ in conn.notifies(timeout=min(recheck, remaining), stop_after=1):
                         break
                 waiting = deadline - time.monotonic() > 0
-                result = Api.wait_for_task(self, kinds, lease, waiting)  # the last look ends the wait
+                result = self.claim_or_wait(kinds, lease, waiting)  # the last look ends the wait
                 if not waiting:
                     break
         except psycopg.Error as exc:

@@ -1054,6 +1054,26 @@ COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval big
 
 
 --
+-- Name: claim_or_wait(text[], interval, boolean); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval DEFAULT '00:05:00'::interval, p_waiting boolean DEFAULT true) RETURNS api.claim_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/queue/0563_claim_or_wait.sql
+
+
+ALTER FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) IS 'claim_task for a claimer that waits for work: LISTEN on the tenant''s task channel (details.channel of an empty claim) first, then call this; while it answers empty, this connection counts as a waiting claimer and every task that becomes ready is announced on the channel (payload: its kind), so call it again when one arrives (and every few seconds: a task whose run_after passes is not announced). With p_waiting false (the last look, when you stop waiting) or once it answers anything else, the connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Use a connection of your own (a pooled one keeps waiting). Codes as claim_task: claimed, or ok=false with empty, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
+
+
+--
 -- Name: claim_task(text[], interval); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2351,26 +2371,6 @@ ALTER FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval) O
 --
 
 COMMENT ON FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval) IS 'The state of approval request p_approval_id now (yours; operators, auditors and trust-4 agents see all): code approval_pending (waiting for an approver), approval_granted (approved and unused: repeat your call with p_approval => the id before expires_at) or approval_closed (state denied, expired, cancelled or used), with details.channel: LISTEN on it before calling, and each transition of the request is announced there (payload: the new state). The database answers at once; the client (Client.wait_for_approval, coord approvals wait, the MCP tool) waits on the channel up to p_timeout (0 to 15 minutes, coord.approval_settings.wait_max) and asks again. Read-only. Errors: CO464 unknown request, CO467 timeout, PT403.';
-
-
---
--- Name: wait_for_task(text[], interval, boolean); Type: FUNCTION; Schema: api; Owner: coord_owner
---
-
-CREATE FUNCTION api.wait_for_task(p_kinds text[], p_lease interval DEFAULT '00:05:00'::interval, p_waiting boolean DEFAULT true) RETURNS api.claim_result
-    LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    SET "coord.principal_cache" TO ''
-    AS $$ … $$;  -- plpgsql/api/queue/0563_wait_for_task.sql
-
-
-ALTER FUNCTION api.wait_for_task(p_kinds text[], p_lease interval, p_waiting boolean) OWNER TO coord_owner;
-
---
--- Name: FUNCTION wait_for_task(p_kinds text[], p_lease interval, p_waiting boolean); Type: COMMENT; Schema: api; Owner: coord_owner
---
-
-COMMENT ON FUNCTION api.wait_for_task(p_kinds text[], p_lease interval, p_waiting boolean) IS 'claim_task for a claimer that waits for work: LISTEN on the tenant''s task channel (details.channel of an empty claim) first, then call this; while it answers empty, this connection counts as a waiting claimer and every task that becomes ready is announced on the channel (payload: its kind), so call it again when one arrives (and every few seconds: a task whose run_after passes is not announced). With p_waiting false (the last look, when you stop waiting) or once it answers anything else, the connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Use a connection of your own (a pooled one keeps waiting). Codes as claim_task: claimed, or ok=false with empty, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
 
 
 --
@@ -10722,6 +10722,15 @@ GRANT ALL ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval b
 
 
 --
+-- Name: FUNCTION claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) TO coord_agent;
+GRANT ALL ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) TO coord_operator;
+
+
+--
 -- Name: FUNCTION claim_task(p_kinds text[], p_lease interval); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11317,15 +11326,6 @@ REVOKE ALL ON FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout int
 GRANT ALL ON FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval) TO coord_agent;
 GRANT ALL ON FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval) TO coord_operator;
 GRANT ALL ON FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval) TO coord_auditor;
-
-
---
--- Name: FUNCTION wait_for_task(p_kinds text[], p_lease interval, p_waiting boolean); Type: ACL; Schema: api; Owner: coord_owner
---
-
-REVOKE ALL ON FUNCTION api.wait_for_task(p_kinds text[], p_lease interval, p_waiting boolean) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.wait_for_task(p_kinds text[], p_lease interval, p_waiting boolean) TO coord_agent;
-GRANT ALL ON FUNCTION api.wait_for_task(p_kinds text[], p_lease interval, p_waiting boolean) TO coord_operator;
 
 
 --

@@ -5,7 +5,6 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from coordinator.api import Api
 from coordinator.client import Client
 from coordinator.errors import CoordError
 from coordinator.results import ClaimResult
@@ -307,7 +306,7 @@ def test_a_task_becoming_ready_notifies_its_tenant_channel_while_a_claimer_waits
             Client(committed_db.client_dsn, principal.token) as agent:
         assert agent.claim_task(["nothing"]).details["channel"] == channel
         waiter.connection.execute(f'LISTEN "{channel}"')
-        assert Api.wait_for_task(waiter, ["nothing"]).code == "empty"  # now it waits
+        assert waiter.claim_or_wait(["nothing"]).code == "empty"  # now it waits
         parent = agent.submit_task("first").task_id
         agent.submit_task("second", depends_on=[parent])  # not ready: no notification
         claim = agent.claim_task(["first"])
@@ -325,8 +324,8 @@ def test_nothing_is_announced_while_no_claimer_waits(committed_db) -> None:
     with psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
             Client(committed_db.client_dsn, principal.token) as agent, committed_db.connect() as admin:
         listener.execute(f'LISTEN "{channel}"')  # a listener that does not wait for tasks
-        assert Api.wait_for_task(agent, ["nothing"]).code == "empty"
-        assert Api.wait_for_task(agent, ["nothing"], waiting=False).code == "empty"  # waited, and stopped
+        assert agent.claim_or_wait(["nothing"]).code == "empty"
+        assert agent.claim_or_wait(["nothing"], waiting=False).code == "empty"  # waited, and stopped
         parent = agent.submit_task("first").task_id
         agent.submit_task("second", depends_on=[parent])
         claim = agent.claim_task(["first"])
@@ -343,7 +342,7 @@ def test_a_waiting_claimer_is_woken_by_a_submit_from_another_connection(committe
         pid = waiter.connection.info.backend_pid
         # No timer to fall back on: only the announcement can end this wait early.
         thread, out = in_thread(lambda: waiter.wait_for_task(["late"], wait=120, recheck=120))
-        wait_for_backend(committed_db, pid, "state = 'idle' and position('wait_for_task' in query) > 0")
+        wait_for_backend(committed_db, pid, "state = 'idle' and position('claim_or_wait' in query) > 0")
         submitted = submitter.submit_task("late")
         thread.join(timeout=60)
         assert not thread.is_alive(), "the waiting claimer was not woken"
@@ -361,7 +360,7 @@ def test_a_claimer_starting_to_wait_sees_what_writers_made_ready_unannounced(com
         pid = waiter.connection.info.backend_pid
         with submitter.connection.transaction():
             submitted = submitter.submit_task("raced")
-            thread, out = in_thread(lambda: Api.wait_for_task(waiter, ["raced"]))
+            thread, out = in_thread(lambda: waiter.claim_or_wait(["raced"]))
             wait_for_backend(committed_db, pid, "wait_event_type = 'Lock' and wait_event = 'advisory'")
         thread.join()
         result = out["result"]
