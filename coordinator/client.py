@@ -462,9 +462,11 @@ class Client(Api):
         """claim_task, waiting up to ``wait`` seconds for work without busy polling.
 
         When the queue is empty the database names the tenant's NOTIFY channel; this LISTENs on
-        it and claims again when a task of any kind becomes ready (the wake-up hint) or every
-        ``recheck`` seconds (the backstop for tasks whose run_after passes, or a missed hint).
-        The claim itself is always the database's decision. Needs an autocommit connection.
+        it and claims through api.claim_or_wait, which makes this connection a waiting claimer
+        (tasks becoming ready are announced only while one waits), again when a task of any kind
+        becomes ready (the wake-up hint) or every ``recheck`` seconds (the backstop for tasks
+        whose run_after passes); the last claim ends the wait. The claim itself is always the
+        database's decision. Needs an autocommit connection.
         """
         deadline = time.monotonic() + wait
         result = self.claim_task(kinds, lease)
@@ -474,11 +476,15 @@ class Client(Api):
         channel = pgsql.Identifier(result.details["channel"])
         try:
             conn.execute(pgsql.SQL("LISTEN {}").format(channel))
-            result = self.claim_task(kinds, lease)  # a task may have arrived before LISTEN took effect
-            while result.code == Outcome.EMPTY and (remaining := deadline - time.monotonic()) > 0:
-                for _ in conn.notifies(timeout=min(recheck, remaining), stop_after=1):
+            result = self.claim_or_wait(kinds, lease)  # a task may have arrived before LISTEN took effect
+            while result.code == Outcome.EMPTY:
+                if (remaining := deadline - time.monotonic()) > 0:
+                    for _ in conn.notifies(timeout=min(recheck, remaining), stop_after=1):
+                        break
+                waiting = deadline - time.monotonic() > 0
+                result = self.claim_or_wait(kinds, lease, waiting)  # the last look ends the wait
+                if not waiting:
                     break
-                result = self.claim_task(kinds, lease)
         except psycopg.Error as exc:
             raise from_psycopg(exc) from None
         finally:

@@ -1134,6 +1134,26 @@ COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval big
 
 
 --
+-- Name: claim_or_wait(text[], interval, boolean); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval DEFAULT '00:05:00'::interval, p_waiting boolean DEFAULT true) RETURNS api.claim_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/queue/0563_claim_or_wait.sql
+
+
+ALTER FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) IS 'claim_task for a claimer that waits for work: LISTEN on the tenant''s task channel (details.channel of an empty claim) first, then call this; while it answers empty, this connection counts as a waiting claimer and every task that becomes ready is announced on the channel (payload: its kind), so call it again when one arrives (and every few seconds: a task whose run_after passes is not announced). With p_waiting false (the last look, when you stop waiting) or once it answers anything else, the connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Use a connection of your own (a pooled one keeps waiting). Codes as claim_task: claimed, or ok=false with empty, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
+
+
+--
 -- Name: claim_task(text[], interval); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -3852,6 +3872,26 @@ COMMENT ON FUNCTION coord.approval_view(p_request coord.approval_requests) IS 'T
 
 
 --
+-- Name: await_tasks(uuid, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.await_tasks(p_tenant_id uuid, p_waiting boolean) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '10s'
+    AS $$ … $$;  -- plpgsql/coord/queue/0116_await_tasks.sql
+
+
+ALTER FUNCTION coord.await_tasks(p_tenant_id uuid, p_waiting boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION await_tasks(p_tenant_id uuid, p_waiting boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.await_tasks(p_tenant_id uuid, p_waiting boolean) IS 'Registers this connection as a waiting claimer of the tenant, so that tasks becoming ready are announced on its task channel, and waits for the writers that found nobody waiting to commit (p_waiting); or ends the registration (not p_waiting).';
+
+
+--
 -- Name: base64url_decode(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6358,7 +6398,7 @@ ALTER FUNCTION coord.notify_task_ready(p_task coord.tasks) OWNER TO coord_owner;
 -- Name: FUNCTION notify_task_ready(p_task coord.tasks); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.notify_task_ready(p_task coord.tasks) IS 'NOTIFY coord.task_channel(tenant) with the kind when the task is claimable now; a wake-up hint for claimers waiting on LISTEN.';
+COMMENT ON FUNCTION coord.notify_task_ready(p_task coord.tasks) IS 'NOTIFY coord.task_channel(tenant) with the kind when the task is claimable now and a claimer waits (coord.await_tasks); a wake-up hint for claimers waiting on LISTEN.';
 
 
 --
@@ -7310,6 +7350,25 @@ ALTER FUNCTION coord.task_result(p_code text, p_task_id bigint, p_reason text, p
 --
 
 COMMENT ON FUNCTION coord.task_result(p_code text, p_task_id bigint, p_reason text, p_state text, p_claim bigint, p_attempt integer, p_run_after timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.task_result (code checked by coord.result).';
+
+
+--
+-- Name: task_wait_key(text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.task_wait_key(p_channel text, p_which text) RETURNS bigint
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0115_task_wait_key.sql
+
+
+ALTER FUNCTION coord.task_wait_key(p_channel text, p_which text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION task_wait_key(p_channel text, p_which text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.task_wait_key(p_channel text, p_which text) IS 'Advisory lock key of a tenant''s waiting claimers (p_which waiting) or of their gate (p_which gate), from its task channel.';
 
 
 --
@@ -11459,6 +11518,15 @@ GRANT ALL ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval b
 
 
 --
+-- Name: FUNCTION claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) TO coord_agent;
+GRANT ALL ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) TO coord_operator;
+
+
+--
 -- Name: FUNCTION claim_task(p_kinds text[], p_lease interval); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -12506,6 +12574,13 @@ REVOKE ALL ON FUNCTION coord.approval_scopes(p_eval jsonb) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.approval_view(p_request coord.approval_requests) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION await_tasks(p_tenant_id uuid, p_waiting boolean); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.await_tasks(p_tenant_id uuid, p_waiting boolean) FROM PUBLIC;
 
 
 --
@@ -13707,6 +13782,13 @@ REVOKE ALL ON FUNCTION coord.task_channel(p_tenant_id uuid) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.task_result(p_code text, p_task_id bigint, p_reason text, p_state text, p_claim bigint, p_attempt integer, p_run_after timestamp with time zone, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION task_wait_key(p_channel text, p_which text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.task_wait_key(p_channel text, p_which text) FROM PUBLIC;
 
 
 --

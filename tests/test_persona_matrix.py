@@ -101,6 +101,8 @@ ARGUMENTS: dict[str, Variants] = {
                                {"p_tasks": [{"kind": "a.kind", "depends_on": [w.objects["queued_task"]]}]}],
     "claim_task": lambda w: [{"p_kinds": [w.objects["kind"], f"{w.tag}exp", f"{w.tag}dep"]}],
     "claim_tasks": lambda w: [{"p_kinds": [w.objects["kind"], f"{w.tag}exp"], "p_limit": 10}],
+    "claim_or_wait": lambda w: [{"p_kinds": [w.objects["kind"], f"{w.tag}exp", f"{w.tag}dep"]},
+                                {"p_kinds": [w.objects["kind"]], "p_waiting": False}],
     "renew_task": lambda w: [{"p_task_id": w.objects["claimed_task"], "p_claim": w.objects["claim"]}],
     "complete_task": lambda w: [{"p_task_id": w.objects["claimed_task"], "p_claim": w.objects["claim"],
                                  "p_result": {}},

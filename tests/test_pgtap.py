@@ -33,7 +33,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "locks": ("acquire_lock", "acquire_locks", "release_lock", "release_locks", "renew_lock", "check_locks", "my_locks",
               "assert_lease"),
     "queue": ("submit_task", "submit_tasks", "claim_task", "claim_tasks", "renew_task", "complete_task",
-              "complete_tasks", "fail_task", "cancel_task", "redrive_task", "get_task", "list_tasks"),
+              "complete_tasks", "fail_task", "cancel_task", "redrive_task", "get_task", "list_tasks", "claim_or_wait"),
     "sessions": ("start_session", "heartbeat", "end_session", "discover_agents", "write_handoff", "read_handoff",
                  "session_context"),
     "teams": ("apply_team",),
