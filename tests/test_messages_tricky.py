@@ -22,7 +22,8 @@ class Tenant:
     def __init__(self, db: psycopg.Connection, name: str) -> None:
         self.db = db
         self.name = name
-        self.operator = Client(connection=db, token=make_principal(db, f"op-{name}", tenant=name, role="operator").token)
+        operator = make_principal(db, f"op-{name}", tenant=name, role="operator")
+        self.operator = Client(connection=db, token=operator.token)
         self.agents: dict[str, Client] = {}
 
     def agent(self, name: str, team: str | None = None) -> Client:
@@ -32,7 +33,7 @@ class Tenant:
         return self.agents[name]
 
     def team(self, agent: str, team: str) -> None:
-        if not self.db.execute("select from coord.profiles p join coord.tenants t on t.id = p.tenant_id "
+        if not self.db.execute("select 1 from coord.profiles p join coord.tenants t on t.id = p.tenant_id "
                                "where t.name = %s and p.name = %s", (self.name, team)).fetchone():
             assert self.operator.call("create_profile", {"p_name": team, "p_trust_level": 2})[0]["ok"]
         assert self.operator.call("assign_profile", {"p_agent": agent, "p_profile": team})[0]["ok"]

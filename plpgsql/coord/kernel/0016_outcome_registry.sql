@@ -46,7 +46,9 @@ from (values
          'fail_task', 'forget', 'heartbeat', 'maintain', 'prune_tasks', 'redrive_task', 'release_lock', 'release_locks',
          'remember', 'remove_approval_policy', 'remove_network_rule', 'renew_lock', 'renew_task', 'resolve_alert',
          'revoke_device', 'revoke_token', 'rotate_token', 'set_alert_rule', 'set_default_profile', 'set_guardrail_enabled', 'start_session',
-         'submit_task', 'submit_tasks', 'update_profile', 'verify_audit', 'watch_fleet', 'write_handoff']),
+         'submit_task', 'submit_tasks', 'update_profile', 'verify_audit', 'watch_fleet', 'write_handoff',
+         'send_message', 'ack_messages', 'watch_inbox', 'allow_messages', 'deny_messages', 'remove_message_rule',
+         'set_message_default']),
   -- batches: all or none
   ('batch_refused',    false, true,  'nothing of the batch was done because another item was refused (details.refused names those items and their codes); that item''s own row says why and whether retrying can help (busy can); drop or fix it and call again',
    array['acquire_locks', 'complete_tasks', 'release_locks']),
@@ -121,9 +123,10 @@ from (values
   ('allowed',          true,  false, 'you may: no rule refuses (for check_operation, overridden says whether your trust overrode a guardrail, and approval_id names the approval this call used)',
    array['check_network', 'check_operation']),
   ('added',            true,  false, 'the rule is added (details.rule_id; details.policy_id for an approval policy)',
-   array['add_alert_rule', 'add_approval_policy', 'add_guardrail', 'add_network_rule']),
-  ('removed',          true,  false, 'the network rule or approval policy is removed',
-   array['remove_approval_policy', 'remove_network_rule']),
+   array['add_alert_rule', 'add_approval_policy', 'add_guardrail', 'add_network_rule', 'allow_messages',
+         'deny_messages']),
+  ('removed',          true,  false, 'the network rule, approval policy or message rule is removed',
+   array['remove_approval_policy', 'remove_message_rule', 'remove_network_rule']),
   ('created',          true,  false, 'the profile is created (details: the profile)',
    array['create_profile']),
   ('updated',          true,  false, 'the profile is changed (details: the profile); its agents see it from their next call',
@@ -140,8 +143,8 @@ from (values
    array['set_guardrail_enabled']),
   ('disabled',         true,  false, 'the guardrail rule is disabled',
    array['set_guardrail_enabled']),
-  ('unchanged',        true,  false, 'the guardrail rule already was in that state',
-   array['set_guardrail_enabled']),
+  ('unchanged',        true,  false, 'the guardrail rule already was in that state; the same message rule already exists (details.rule_id); the message default already was that',
+   array['allow_messages', 'deny_messages', 'set_guardrail_enabled', 'set_message_default']),
   -- the audit trail and alerts
   ('intact',           true,  false, 'the chain verifies from its anchor, holds the saved head, and the DDL guard is in place',
    array['verify_audit']),
@@ -155,8 +158,8 @@ from (values
    array['resolve_alert']),
   ('exists',           false, false, 'an alert rule with this name exists: change it with set_alert_rule',
    array['add_alert_rule']),
-  ('changed',          true,  false, 'the alert rule is changed',
-   array['set_alert_rule']),
+  ('changed',          true,  false, 'the alert rule, or the tenant''s message default, is changed',
+   array['set_alert_rule', 'set_message_default']),
   -- approvals
   ('approved',         true,  false, 'the request is approved: its requester may repeat the call once with p_approval => approval_id before expires_at',
    array['approve_request']),
@@ -175,8 +178,8 @@ from (values
   ('approval_closed',  false, false, 'the request is denied, expired, cancelled or used (state says which); ask again if the call is still needed',
    array['wait_for_approval']),
   -- the fleet view
-  ('watching',         true,  false, 'this connection holds the watch of the fleet: changes are announced on details.channel until it closes',
-   array['watch_fleet']),
+  ('watching',         true,  false, 'this connection holds the watch of the fleet, or of your inbox: changes, or new messages, are announced on details.channel until it closes',
+   array['watch_fleet', 'watch_inbox']),
   ('watched_elsewhere', false, true, 'another watcher holds the watch, so changes are announced on details.channel anyway; call again to take the watch over when it leaves',
    array['watch_fleet']),
   -- agents' memory
@@ -187,7 +190,16 @@ from (values
   ('forgotten',        true,  false, 'the memory is deleted',
    array['forget']),
   ('not_author',       false, false, 'agents forget only the memories they wrote; ask an operator',
-   array['forget'])
+   array['forget']),
+  -- messages
+  ('sent',             true,  false, 'the message reached at least one recipient (details.message_id, delivered); details.skipped names each recipient the allowlist refused, with the side and rule',
+   array['send_message']),
+  ('refused',          false, false, 'no recipient passed the message allowlist (details.skipped: each recipient, the side send or receive, and the rule_id, null for the tenant default); nothing is stored; an operator changes the rules',
+   array['send_message']),
+  ('no_recipients',    false, false, 'the team or the tenant has no enabled agent other than you: nothing is sent',
+   array['send_message']),
+  ('acked',            true,  false, 'the messages are marked read (details.acked; already_acked and unknown list the others)',
+   array['ack_messages'])
 ) as o (code, ok, retryable, meaning, functions);
 
 comment on view coord.outcome_registry is 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, which functions return it, and whether it takes something away (destructive: MCP tools that can answer it are annotated destructiveHint). Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';
