@@ -96,6 +96,11 @@ class Outcome(StrEnum):
     REINFORCED = "reinforced"
     FORGOTTEN = "forgotten"
     NOT_AUTHOR = "not_author"
+    # messages
+    SENT = "sent"
+    REFUSED = "refused"
+    NO_RECIPIENTS = "no_recipients"
+    ACKED = "acked"
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,10 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.REINFORCED: OutcomeCode(True, False),
     Outcome.FORGOTTEN: OutcomeCode(True, False),
     Outcome.NOT_AUTHOR: OutcomeCode(False, False),
+    Outcome.SENT: OutcomeCode(True, False),
+    Outcome.REFUSED: OutcomeCode(False, False),
+    Outcome.NO_RECIPIENTS: OutcomeCode(False, False),
+    Outcome.ACKED: OutcomeCode(True, False),
 }
 
 
@@ -194,7 +203,7 @@ DESTRUCTIVE: dict[Outcome, frozenset[str]] = {
     Outcome.REVOKED: frozenset({"revoke_device", "revoke_token"}),
     Outcome.CANCELLED: frozenset({"cancel_approval", "cancel_task"}),
     Outcome.DELETED: frozenset({"delete_profile"}),
-    Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_network_rule"}),
+    Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_message_rule", "remove_network_rule"}),
     Outcome.PRUNED: frozenset({"prune_tasks"}),
     Outcome.DISABLED: frozenset({"set_guardrail_enabled"}),
     Outcome.FAILED: frozenset({"fail_task"}),

@@ -171,6 +171,20 @@ class AuditEvent(_Row):
 
 
 @dataclass(frozen=True)
+class CheckMessageRouteRow(_Row):
+    """A row of api.check_message_route."""
+
+    recipient: str | None
+    allowed: bool | None
+    side: str | None
+    rule_id: int | None
+    send_action: str | None
+    send_rule_id: int | None
+    receive_action: str | None
+    receive_rule_id: int | None
+
+
+@dataclass(frozen=True)
 class ClaimResult(_Row):
     """A claimed task with its claim token and lease (and the fences of the leases it declared), or ok=false with
     why nothing was claimed.
@@ -190,6 +204,21 @@ class ClaimResult(_Row):
     locks: Any
     details: Any
     repository: str | None
+
+
+@dataclass(frozen=True)
+class GetThreadRow(_Row):
+    """A row of api.get_thread."""
+
+    message_id: int | None
+    thread_id: int | None
+    reply_to: int | None
+    sender: str | None
+    sent_to: str | None
+    subject: str | None
+    body: str | None
+    created_at: datetime | None
+    read_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -304,6 +333,21 @@ class HeldLock(_Row):
 
 
 @dataclass(frozen=True)
+class InboxRow(_Row):
+    """A row of api.inbox."""
+
+    message_id: int | None
+    thread_id: int | None
+    reply_to: int | None
+    sender: str | None
+    sent_to: str | None
+    subject: str | None
+    body: str | None
+    created_at: datetime | None
+    read_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Lease(_Row):
     """A row of api.list_leases."""
 
@@ -350,6 +394,31 @@ class ListMemoriesRow(_Row):
     created_at: datetime | None
     last_seen_at: datetime | None
     expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ListMessageRulesRow(_Row):
+    """A row of api.list_message_rules."""
+
+    rule_id: int | None
+    action: str | None
+    side: str | None
+    from_party: str | None
+    to_party: str | None
+    reason: str | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ListThreadsRow(_Row):
+    """A row of api.list_threads."""
+
+    thread_id: int | None
+    subject: str | None
+    started_by: str | None
+    messages: int | None
+    unread: int | None
+    last_at: datetime | None
 
 
 @dataclass(frozen=True)

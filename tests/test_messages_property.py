@@ -96,7 +96,7 @@ def test_broadcast_decisions_equal_the_reference_model(db: psycopg.Connection, d
             assert op.call("assign_profile", {"p_agent": agent, "p_profile": team})[0]["ok"]
         stored: list[tuple[int, Rule]] = []
         for r in rules:
-            row = op.call(f"{r.action}_messages", {"p_from": r.source, "p_to": r.target, "p_side": r.side})[0]
+            row = op.call(f"{r.action}_messages", {"p_sender": r.source, "p_recipient": r.target, "p_side": r.side})[0]
             assert row["ok"], row
             stored.append((row["details"]["rule_id"], r))
         for sender, client in world.agents.items():
@@ -107,6 +107,6 @@ def test_broadcast_decisions_equal_the_reference_model(db: psycopg.Connection, d
             assert got == expected, (sender, default, teams, rules, row)
             assert row["code"] == ("sent" if any(v is None for v in expected.values()) else "refused")
             # The operators' dry run decides the same, recipient by recipient.
-            dry = op.call("check_message_route", {"p_from": sender, "p_to": "*"})
+            dry = op.call("check_message_route", {"p_sender": sender, "p_recipient": "*"})
             assert {d["recipient"]: None if d["allowed"] else (d["side"], d["rule_id"]) for d in dry} == expected
         raise psycopg.Rollback()

@@ -42,7 +42,7 @@ class Tenant:
         assert self.operator.call("set_message_default", {"p_action": action})[0]["ok"]
 
     def rule(self, action: str, source: str, target: str, side: str = "both") -> int:
-        row = self.operator.call(f"{action}_messages", {"p_from": source, "p_to": target, "p_side": side})[0]
+        row = self.operator.call(f"{action}_messages", {"p_sender": source, "p_recipient": target, "p_side": side})[0]
         assert row["ok"], row
         return int(row["details"]["rule_id"])
 

@@ -1,6 +1,6 @@
--- Operators: a rule that messages from p_from to p_to pass on one side of the allowlist
+-- Operators: a rule that messages from p_sender to p_recipient pass on one side of the allowlist
 -- (send: the sender's permission; receive: the recipient's acceptance) or on both.
-create or replace function api.allow_messages(p_from text, p_to text, p_side text default 'both',
+create or replace function api.allow_messages(p_sender text, p_recipient text, p_side text default 'both',
                                             p_reason text default null)
 returns api.result
 language plpgsql
@@ -23,11 +23,11 @@ begin
   if char_length(p_reason) > 1000 then
     perform coord.fail('CO215', format('reason has %s characters', char_length(p_reason)));
   end if;
-  select * into v_from from coord.message_party(v_me.tenant_id, p_from, 'CO714', 'from');
-  select * into v_to from coord.message_party(v_me.tenant_id, p_to, 'CO714', 'to');
+  select * into v_from from coord.message_party(v_me.tenant_id, p_sender, 'CO714', 'from');
+  select * into v_to from coord.message_party(v_me.tenant_id, p_recipient, 'CO714', 'to');
 
   v_decision := authz.gate('message.rule', 'message_rule', null,
-    jsonb_build_object('action', 'allow', 'side', p_side, 'from', p_from, 'to', p_to), p_event => 'message.rule_add');
+    jsonb_build_object('action', 'allow', 'side', p_side, 'sender', p_sender, 'recipient', p_recipient), p_event => 'message.rule_add');
   if not v_decision.allowed then
     return coord.result(p_refusal => v_decision);
   end if;
@@ -48,12 +48,12 @@ begin
       and u.to_profile_id is not distinct from v_to.profile_id;
   end if;
   perform audit.record('message.rule_add', v_code, 'message_rule', v_id::text, p_reason,
-    jsonb_build_object('action', 'allow', 'side', p_side, 'from', p_from, 'to', p_to), v_decision);
+    jsonb_build_object('action', 'allow', 'side', p_side, 'sender', p_sender, 'recipient', p_recipient), v_decision);
   return coord.result(v_code, p_details => jsonb_build_object('rule_id', v_id, 'action', 'allow', 'side', p_side));
 end;
 $$;
 
 comment on function api.allow_messages(text, text, text, text) is
-'Operators: adds a allow rule to your tenant''s message allowlist: p_from (the sender) may message p_to (the recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a profile) or * (anyone), on p_side send (the sender''s permission), receive (the recipient''s acceptance) or both (default). On each side a matching deny wins over any allow, an allow over the tenant default (set_message_default); a message passes when both sides allow. Code added with details.rule_id; unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule). Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown principal, CO462 unknown profile.';
+'Operators: adds an allow rule to your tenant''s message allowlist: p_sender (a sender) may message p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a profile) or * (anyone), on p_side send (the sender''s permission), receive (the recipient''s acceptance) or both (default). On each side a matching deny wins over any allow, an allow over the tenant default (set_message_default); a message passes when both sides allow. Code added with details.rule_id; unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule). Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown principal, CO462 unknown profile.';
 revoke all on function api.allow_messages(text, text, text, text) from public;
 grant execute on function api.allow_messages(text, text, text, text) to coord_operator;

@@ -1,6 +1,6 @@
--- A dry run of the allowlist for operators: would a message from p_from to p_to pass, per
+-- A dry run of the allowlist for operators: would a message from p_sender to p_recipient pass, per
 -- recipient and per side, and which rule decided. The same function send_message uses.
-create or replace function api.check_message_route(p_from text, p_to text)
+create or replace function api.check_message_route(p_sender text, p_recipient text)
 returns table (
   recipient text,
   allowed boolean,
@@ -22,11 +22,11 @@ declare
   v_from record;
   v_to record;
 begin
-  select * into v_from from coord.message_party(v_me.tenant_id, p_from, 'CO710', 'from');
+  select * into v_from from coord.message_party(v_me.tenant_id, p_sender, 'CO710', 'from');
   if v_from.kind <> 'agent' then
     perform coord.fail('CO710', 'from names one principal (NAME or agent:NAME)');
   end if;
-  select * into v_to from coord.message_party(v_me.tenant_id, p_to, 'CO710', 'address');
+  select * into v_to from coord.message_party(v_me.tenant_id, p_recipient, 'CO710', 'address');
   return query
     select p.name::text, x.allowed, x.side, x.rule_id, x.send_action, x.send_rule_id, x.receive_action, x.receive_rule_id
     from coord.message_routes(v_me.tenant_id, v_from.principal_id,
@@ -37,6 +37,6 @@ begin
 end;
 $$;
 
-comment on function api.check_message_route(text, text) is 'Operators and auditors: would a message from p_from (NAME or agent:NAME) to p_to (NAME, team:NAME or *) pass your tenant''s allowlist? One row per recipient as send_message would address them: allowed, the refusing side and rule_id (null: the tenant default), and each side''s decision and rule. Nothing is sent. Read-only. Errors: CO710, CO302, CO462, PT403.';
+comment on function api.check_message_route(text, text) is 'Operators and auditors: would a message from p_sender (NAME or agent:NAME) to p_recipient (NAME, team:NAME or *) pass your tenant''s allowlist? One row per recipient as send_message would address them: allowed, the refusing side and rule_id (null: the tenant default), and each side''s decision and rule. Nothing is sent. Read-only. Errors: CO710, CO302, CO462, PT403.';
 revoke all on function api.check_message_route(text, text) from public;
 grant execute on function api.check_message_route(text, text) to coord_operator, coord_auditor;
