@@ -61,8 +61,8 @@ class Api:
 
     def ack_messages(self, message_ids: Sequence[int]) -> Result:
         """Marks messages of your inbox read (1-1000 ids): code acked with details.acked (marked now),
-        already_acked and unknown (not in your inbox: no such message, or not delivered to you); idempotent.
-        Denied when the policy refuses (details.rule). Audited as message.ack. Errors: CO716.
+        already_acked and unknown (not in your inbox: no such message, or not delivered to you); idempotent;
+        denied when the policy refuses (details.rule). Audited as message.ack. Errors: CO716.
         """
         return self._one("ack_messages", Result, message_ids=message_ids)
 

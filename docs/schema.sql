@@ -690,7 +690,7 @@ ALTER FUNCTION api.ack_messages(p_message_ids bigint[]) OWNER TO coord_owner;
 -- Name: FUNCTION ack_messages(p_message_ids bigint[]); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.ack_messages(p_message_ids bigint[]) IS 'Marks messages of your inbox read (1-1000 ids): code acked with details.acked (marked now), already_acked and unknown (not in your inbox: no such message, or not delivered to you); idempotent. Denied when the policy refuses (details.rule). Audited as message.ack. Errors: CO716.';
+COMMENT ON FUNCTION api.ack_messages(p_message_ids bigint[]) IS 'Marks messages of your inbox read (1-1000 ids): code acked with details.acked (marked now), already_acked and unknown (not in your inbox: no such message, or not delivered to you); idempotent; denied when the policy refuses (details.rule). Audited as message.ack. Errors: CO716.';
 
 
 --

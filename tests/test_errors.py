@@ -266,7 +266,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO447": (_agent, lambda _db, c: c.remember("semantic", "x", embedding=[0.5] * 10)),
     "CO448": (_agent, lambda _db, c: c.forget(2**62)),
     "CO449": (_agent, lambda _db, c: c.remember("semantic", "x", visibility="world")),
-    "CO710": (_agent, lambda _db, c: c.send_message("team", "x")),
+    "CO710": (_agent, lambda _db, c: c.send_message("no such agent", "x")),
     "CO711": (_agent, lambda _db, c: c.send_message("*", "x" * 10001)),
     "CO712": (_agent, lambda _db, c: c.send_message("*", "x", reply_to=2**62)),
     "CO713": (_agent, lambda _db, c: c.send_message("*", "x", subject="line\nbreak")),

@@ -439,6 +439,8 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
     session = agent.start_session().session_id
     assert agent.add_device("shape-device", ["sessions:write"]).ok
     memory = agent.call("remember", {"p_tier": "semantic", "p_content": "m", "p_visibility": "tenant"})[0]
+    operator = Client(connection=db, token=make_principal(db, "shape-op", tenant="shape", role="operator").token)
+    message_rule = operator.allow_messages("*", "*").details["rule_id"]
     return {
         "acquire_lock": ("agent", {"p_path": "a.py"}),
         "release_lock": ("agent", {"p_path": "a.py", "p_fence": 1}),
@@ -493,6 +495,13 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "watch_fleet": ("operator", {}),
         "remember": ("agent", {"p_tier": "semantic", "p_content": "c"}),
         "forget": ("agent", {"p_memory_id": memory["details"]["memory_id"]}),
+        "send_message": ("agent", {"p_to": "worker", "p_body": "b"}),
+        "ack_messages": ("agent", {"p_message_ids": [1]}),
+        "watch_inbox": ("agent", {}),
+        "allow_messages": ("operator", {"p_sender": "*", "p_recipient": "*"}),
+        "deny_messages": ("operator", {"p_sender": "*", "p_recipient": "*"}),
+        "remove_message_rule": ("operator", {"p_rule_id": message_rule}),
+        "set_message_default": ("operator", {"p_action": "allow"}),
     }
 
 

@@ -47,6 +47,6 @@ begin
 end;
 $$;
 
-comment on function api.ack_messages(bigint[]) is 'Marks messages of your inbox read (1-1000 ids): code acked with details.acked (marked now), already_acked and unknown (not in your inbox: no such message, or not delivered to you); idempotent. Denied when the policy refuses (details.rule). Audited as message.ack. Errors: CO716.';
+comment on function api.ack_messages(bigint[]) is 'Marks messages of your inbox read (1-1000 ids): code acked with details.acked (marked now), already_acked and unknown (not in your inbox: no such message, or not delivered to you); idempotent; denied when the policy refuses (details.rule). Audited as message.ack. Errors: CO716.';
 revoke all on function api.ack_messages(bigint[]) from public;
 grant execute on function api.ack_messages(bigint[]) to coord_agent, coord_operator;
