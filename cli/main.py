@@ -27,6 +27,7 @@ from . import (
 )
 from . import memory as memory_commands
 from . import messages as message_commands
+from . import verify as verify_command
 from . import watch as watch_view
 
 
@@ -43,7 +44,7 @@ def main() -> None:
 for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network):
     for command in area.COMMANDS:
         main.add_command(command)
-for area in (session, memory_commands, message_commands, hooks, mcp, watch_view):
+for area in (session, memory_commands, message_commands, verify_command, hooks, mcp, watch_view):
     for command in area.COMMANDS:
         main.add_command(command)
 

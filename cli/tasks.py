@@ -42,16 +42,22 @@ def task() -> None:
 @click.option("--unique-key", help="Dedupes pending work of the kind.")
 @click.option("--lock", "locks", multiple=True,
               help="A path the claim leases exclusively, with everything below it (repeatable).")
+@click.option("--verify", "verify", multiple=True,
+              type=click.Choice(["static", "unit", "integration", "system", "manual"]),
+              help="A verification tier that needs a passing record (coord verify) before the task completes "
+                   "(repeatable).")
 @root_option
 @client_command
 def task_submit(invocation: Invocation, client: Client, kind: str, payload: str | None, priority: int | None,
                 depends_on: str | None, run_after: str | None, max_attempts: int | None,
-                required_trust: int | None, unique_key: str | None, locks: tuple[str, ...]) -> None:
+                required_trust: int | None, unique_key: str | None, locks: tuple[str, ...],
+                verify: tuple[str, ...]) -> None:
     """Queue a task of KIND."""
     invocation.result(client.submit_task(kind, _json_arg(payload, "--payload"), priority=priority,
                                          depends_on=_ids(depends_on), run_after=run_after,
                                          max_attempts=max_attempts, required_trust=required_trust,
-                                         unique_key=unique_key, locks=invocation.repository_paths(locks) or None))
+                                         unique_key=unique_key, locks=invocation.repository_paths(locks) or None,
+                                         verify=list(verify) or None))
 
 
 @task.command("claim")
@@ -143,6 +149,16 @@ def task_get(invocation: Invocation, client: Client, task_id: int) -> None:
     else:
         for key, value in plain(row).items():
             out.print(f"{key}: {cell(value)}")
+
+
+@task.command("verifications")
+@click.argument("task_id", type=int)
+@client_command
+def task_verifications(invocation: Invocation, client: Client, task_id: int) -> None:
+    """The verification records of TASK_ID (coord verify, CI, reviewers), oldest first."""
+    invocation.listing(client.list_verifications(task_id),
+                       ["verification_id", "claim", "tier", "status", "executor", "recorded_by", "recorded_at",
+                        "output_digest"], empty="(no verification records)")
 
 
 @task.command("list")

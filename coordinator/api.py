@@ -53,6 +53,8 @@ from .results import (
     TaskResult,
     TokenGrant,
     TokenRow,
+    Verification,
+    VerificationResult,
 )
 
 
@@ -356,10 +358,12 @@ class Api:
         request for this completion (the task and its declared operations) is recorded (approval_id; the
         pending one while you repeat the call): once approved, the same completion with p_approval =>
         approval_id completes the task, once; a used grant is approval_used, one for another completion or
-        agent approval_mismatch, one not approved approval_not_granted (the task stays claimed). A refusal of
-        the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this
-        claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result
-        nested over 32 levels, CO213.
+        agent approval_mismatch, one not approved approval_not_granted (the task stays claimed). A task
+        submitted with p_verify tiers completes only when each has a passing record under this claim
+        (record_verification, coord verify): otherwise unverified (details.missing), the task stays claimed. A
+        refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472,
+        CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB,
+        CO242 result nested over 32 levels, CO213.
         """
         return self._one("complete_task", TaskResult, task_id=task_id, claim=claim, result=result, approval=approval)
 
@@ -368,18 +372,18 @@ class Api:
         claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as
         complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on
         the operations each result declares, is checked before anything is completed: when all pass, every row
-        is completed; when any is refused (stale_claim, expired, session_ended, blocked, needs_approval,
-        denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an
-        expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused
-        (details.refused lists the refused task ids and codes). One policy decision per task (the call counts
-        once against calls_per_hour); refusals are audited as task.complete, completions by the task state
-        machine. A needs_approval row carries the approval_id of a request for that completion: once approved,
-        complete that task with complete_task(p_approval => approval_id) (a batch never spends a grant it is
-        given, since another item could refuse the batch; an auto-approval policy's grant is used at once, as
-        by complete_task). Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors:
-        CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242,
-        CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472
-        malformed operations, CO213.
+        is completed; when any is refused (stale_claim, expired, session_ended, unverified, blocked,
+        needs_approval, denied), nothing is completed: those rows say why (and are committed as complete_task
+        commits them: an expired claim goes back to the queue, guardrail checks are kept), the others are
+        batch_refused (details.refused lists the refused task ids and codes). One policy decision per task
+        (the call counts once against calls_per_hour); refusals are audited as task.complete, completions by
+        the task state machine. A needs_approval row carries the approval_id of a request for that completion:
+        once approved, complete that task with complete_task(p_approval => approval_id) (a batch never spends
+        a grant it is given, since another item could refuse the batch; an auto-approval policy's grant is
+        used at once, as by complete_task). Use it with claim_tasks to finish a batch of short tasks in one
+        round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result
+        over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task,
+        CO477/CO471/CO472 malformed operations, CO213.
         """
         return self._rows("complete_tasks", TaskResult, tasks=tasks)
 
@@ -651,6 +655,12 @@ class Api:
         """Operators and auditors: tokens of your tenant (never the token text; prefix identifies one)."""
         return self._rows("list_tokens", TokenRow)
 
+    def list_verifications(self, task_id: int) -> list[Verification]:
+        """The verification records of one task of your tenant, oldest first, with the claim each verified and
+        who recorded it. Read-only. Errors: CO410 unknown task, PT403.
+        """
+        return self._rows("list_verifications", Verification, task_id=task_id)
+
     def login(self, token: str) -> PrincipalInfo:
         """For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying it would
         (an opaque token in the x-coord-token header, a JWT as Authorization: Bearer), and switches role.
@@ -740,6 +750,22 @@ class Api:
         CO447 embedding, CO224 limit, PT403.
         """
         return self._rows("recall", RecallRow, query=query, tiers=tiers, tags=tags, limit=limit, embedding=embedding)
+
+    def record_verification(self, task_id: int, tier: str, executor: str, status: str, output_digest: str | None = None,
+                            details: Any = None, claim: int | None = None) -> VerificationResult:
+        """Records the result of one verification tier (static, unit, integration, system, manual) of a claimed
+        task's work: p_executor says what ran it (e.g. coord verify, ci:github), p_status pass or fail,
+        p_output_digest the sha256 (hex) of its output, p_details a JSON object (at most 16 KiB); p_claim,
+        when given, must be the live claim. The record belongs to the current claim; the latest record per
+        tier under the completing claim decides whether complete_task may complete (otherwise unverified). Who
+        may record: automated tiers the claimant (or its device or owner), an operator or a trust-4 agent;
+        manual an operator or a trust-4 agent, never the claimant's side (verifier_not_allowed). Returns
+        recorded with verification_id and missing (required tiers still without a pass), stale_claim when the
+        task is not claimed (or by another claim), or denied. Errors: CO422 tier, CO423 status, executor,
+        digest or details, CO410 unknown task, CO413 claim, CO404 details over 16 KiB, CO213.
+        """
+        return self._one("record_verification", VerificationResult, task_id=task_id, tier=tier, executor=executor,
+                         status=status, output_digest=output_digest, details=details, claim=claim)
 
     def redrive_task(self, task_id: int) -> TaskResult:
         """Operators: returns a dead or failed task to the queue with its attempts reset (code queued).
@@ -936,21 +962,23 @@ class Api:
     def submit_task(self, kind: str, payload: Any = None, priority: int | None = None,
                     depends_on: Sequence[int] | None = None, run_after: datetime | str | None = None,
                     max_attempts: int | None = None, required_trust: int | None = None, unique_key: str | None = None,
-                    locks: Sequence[str] | None = None) -> TaskResult:
+                    locks: Sequence[str] | None = None, verify: Sequence[str] | None = None) -> TaskResult:
         """Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it
         becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled),
         p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this
         trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task),
         p_locks paths (in your repository: the task records it) the claim leases exclusively there (all or
-        none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind,
-        CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not
-        finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405
-        max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency
-        already failed, CO201-CO206 lock paths.
+        none). p_verify verification tiers (static, unit, integration, system, manual) that need a passing
+        record under the claim before complete_task completes it (record_verification, coord verify). Returns
+        code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority,
+        CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond
+        0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown
+        dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206
+        lock paths, CO422 unknown verification tier.
         """
         return self._one("submit_task", TaskResult, kind=kind, payload=payload, priority=priority,
                          depends_on=depends_on, run_after=run_after, max_attempts=max_attempts,
-                         required_trust=required_trust, unique_key=unique_key, locks=locks)
+                         required_trust=required_trust, unique_key=unique_key, locks=locks, verify=verify)
 
     def submit_tasks(self, tasks: Any) -> list[TaskResult]:
         """Queues a batch (1-1000) atomically: p_tasks is a JSON array of objects with the submit_task fields

@@ -178,6 +178,8 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO418", "task_filter_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO419", "dependency_failed", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO421", "completions_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO422", "verification_tier_unknown", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO423", "verification_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO420", "retention_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO431", "session_required", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO432", "session_ttl_out_of_range", "coord", 400, EXIT_DATAERR, InvalidArgument),

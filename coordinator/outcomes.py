@@ -44,6 +44,9 @@ class Outcome(StrEnum):
     EMPTY = "empty"
     STALE_CLAIM = "stale_claim"
     COMPLETED = "completed"
+    UNVERIFIED = "unverified"
+    RECORDED = "recorded"
+    VERIFIER_NOT_ALLOWED = "verifier_not_allowed"
     BLOCKED = "blocked"
     NEEDS_APPROVAL = "needs_approval"
     APPROVAL_USED = "approval_used"
@@ -137,6 +140,9 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.EMPTY: OutcomeCode(False, True),
     Outcome.STALE_CLAIM: OutcomeCode(False, False),
     Outcome.COMPLETED: OutcomeCode(True, False),
+    Outcome.UNVERIFIED: OutcomeCode(False, False),
+    Outcome.RECORDED: OutcomeCode(True, False),
+    Outcome.VERIFIER_NOT_ALLOWED: OutcomeCode(False, False),
     Outcome.BLOCKED: OutcomeCode(False, False),
     Outcome.NEEDS_APPROVAL: OutcomeCode(False, False),
     Outcome.APPROVAL_USED: OutcomeCode(False, False),

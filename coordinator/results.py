@@ -644,6 +644,7 @@ class Task(_Row):
     last_error: str | None
     last_event: str | None
     repository: str | None
+    required_verifications: list[str] | None
 
 
 @dataclass(frozen=True)
@@ -693,3 +694,36 @@ class TokenRow(_Row):
     created_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Verification(_Row):
+    """One verification record of a task as list_verifications shows it."""
+
+    verification_id: int | None
+    task_id: int | None
+    claim: int | None
+    tier: str | None
+    status: str | None
+    executor: str | None
+    recorded_by: str | None
+    output_digest: str | None
+    details: Any
+    recorded_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VerificationResult(_Row):
+    """Outcome of record_verification: ok and code always; the record's id, task, tier and status when recorded;
+    missing: the required tiers still without a passing record under the current claim.
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    verification_id: int | None
+    task_id: int | None
+    tier: str | None
+    status: str | None
+    missing: list[str] | None
+    details: Any

@@ -453,7 +453,8 @@ CREATE TYPE api.task AS (
 	result jsonb,
 	last_error text,
 	last_event text,
-	repository text
+	repository text,
+	required_verifications text[]
 );
 
 
@@ -519,6 +520,59 @@ ALTER TYPE api.token_grant OWNER TO coord_owner;
 --
 
 COMMENT ON TYPE api.token_grant IS 'A newly issued token. The token text appears here once and is never stored.';
+
+
+--
+-- Name: verification; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.verification AS (
+	verification_id bigint,
+	task_id bigint,
+	claim bigint,
+	tier text,
+	status text,
+	executor text,
+	recorded_by text,
+	output_digest text,
+	details jsonb,
+	recorded_at timestamp with time zone
+);
+
+
+ALTER TYPE api.verification OWNER TO coord_owner;
+
+--
+-- Name: TYPE verification; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.verification IS 'One verification record of a task as list_verifications shows it.';
+
+
+--
+-- Name: verification_result; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.verification_result AS (
+	ok boolean,
+	code text,
+	reason text,
+	verification_id bigint,
+	task_id bigint,
+	tier text,
+	status text,
+	missing text[],
+	details jsonb
+);
+
+
+ALTER TYPE api.verification_result OWNER TO coord_owner;
+
+--
+-- Name: TYPE verification_result; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.verification_result IS 'Outcome of record_verification: ok and code always; the record''s id, task, tier and status when recorded; missing: the required tiers still without a passing record under the current claim.';
 
 
 --
@@ -1170,7 +1224,7 @@ ALTER FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result json
 -- Name: FUNCTION complete_task(p_task_id bigint, p_claim bigint, p_result jsonb, p_approval bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb, p_approval bigint) IS 'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked the result is blocked with details.operations, nothing is completed and the task stays claimed; blocked operations are never approved. If any needs approval (and none is blocked) the result is needs_approval and an approval request for this completion (the task and its declared operations) is recorded (approval_id; the pending one while you repeat the call): once approved, the same completion with p_approval => approval_id completes the task, once; a used grant is approval_used, one for another completion or agent approval_mismatch, one not approved approval_not_granted (the task stays claimed). A refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
+COMMENT ON FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jsonb, p_approval bigint) IS 'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked the result is blocked with details.operations, nothing is completed and the task stays claimed; blocked operations are never approved. If any needs approval (and none is blocked) the result is needs_approval and an approval request for this completion (the task and its declared operations) is recorded (approval_id; the pending one while you repeat the call): once approved, the same completion with p_approval => approval_id completes the task, once; a used grant is approval_used, one for another completion or agent approval_mismatch, one not approved approval_not_granted (the task stays claimed). A task submitted with p_verify tiers completes only when each has a passing record under this claim (record_verification, coord verify): otherwise unverified (details.missing), the task stays claimed. A refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
 
 
 --
@@ -1190,7 +1244,7 @@ ALTER FUNCTION api.complete_tasks(p_tasks jsonb) OWNER TO coord_owner;
 -- Name: FUNCTION complete_tasks(p_tasks jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.complete_tasks(p_tasks jsonb) IS 'Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim": claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on the operations each result declares, is checked before anything is completed: when all pass, every row is completed; when any is refused (stale_claim, expired, session_ended, blocked, needs_approval, denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused (details.refused lists the refused task ids and codes). One policy decision per task (the call counts once against calls_per_hour); refusals are audited as task.complete, completions by the task state machine. A needs_approval row carries the approval_id of a request for that completion: once approved, complete that task with complete_task(p_approval => approval_id) (a batch never spends a grant it is given, since another item could refuse the batch; an auto-approval policy''s grant is used at once, as by complete_task). Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed operations, CO213.';
+COMMENT ON FUNCTION api.complete_tasks(p_tasks jsonb) IS 'Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim": claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on the operations each result declares, is checked before anything is completed: when all pass, every row is completed; when any is refused (stale_claim, expired, session_ended, unverified, blocked, needs_approval, denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused (details.refused lists the refused task ids and codes). One policy decision per task (the call counts once against calls_per_hour); refusals are audited as task.complete, completions by the task state machine. A needs_approval row carries the approval_id of a request for that completion: once approved, complete that task with complete_task(p_approval => approval_id) (a batch never spends a grant it is given, since another item could refuse the batch; an auto-approval policy''s grant is used at once, as by complete_task). Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed operations, CO213.';
 
 
 --
@@ -1874,6 +1928,26 @@ COMMENT ON FUNCTION api.list_tokens() IS 'Operators and auditors: tokens of your
 
 
 --
+-- Name: list_verifications(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_verifications(p_task_id bigint) RETURNS SETOF api.verification
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/verification/0701_list_verifications.sql
+
+
+ALTER FUNCTION api.list_verifications(p_task_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_verifications(p_task_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_verifications(p_task_id bigint) IS 'The verification records of one task of your tenant, oldest first, with the claim each verified and who recorded it. Read-only. Errors: CO410 unknown task, PT403.';
+
+
+--
 -- Name: login(text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2071,6 +2145,26 @@ ALTER FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p_limit i
 --
 
 COMMENT ON FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]) IS 'The memories you may see in your repository (yours, your team''s, the tenant''s; not expired), best first: of p_tiers, carrying all p_tags, at most p_limit (1-1000). Each row has its score and the parts of it: score = relevance x (0.3 + 0.7 recency) x (0.3 + 0.7 importance); relevance from text_rank (full text, any word of p_query) and trigram (pg_trgm word similarity, for identifiers and paths), and with p_embedding (384 numbers) vector_similarity (cosine) where pgvector is installed; recency halves every half-life of the tier (coord.memory_tiers). ranking says how rows were ranked (text, vector, hybrid, or recency when neither query nor embedding is given); note says when the embedding could not be used (no pgvector). Read-only. Errors: CO439 query over 1000 characters, CO442 tier, CO446 tags, CO447 embedding, CO224 limit, PT403.';
+
+
+--
+-- Name: record_verification(bigint, text, text, text, text, jsonb, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.record_verification(p_task_id bigint, p_tier text, p_executor text, p_status text, p_output_digest text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_claim bigint DEFAULT NULL::bigint) RETURNS api.verification_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/verification/0700_record_verification.sql
+
+
+ALTER FUNCTION api.record_verification(p_task_id bigint, p_tier text, p_executor text, p_status text, p_output_digest text, p_details jsonb, p_claim bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION record_verification(p_task_id bigint, p_tier text, p_executor text, p_status text, p_output_digest text, p_details jsonb, p_claim bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.record_verification(p_task_id bigint, p_tier text, p_executor text, p_status text, p_output_digest text, p_details jsonb, p_claim bigint) IS 'Records the result of one verification tier (static, unit, integration, system, manual) of a claimed task''s work: p_executor says what ran it (e.g. coord verify, ci:github), p_status pass or fail, p_output_digest the sha256 (hex) of its output, p_details a JSON object (at most 16 KiB); p_claim, when given, must be the live claim. The record belongs to the current claim; the latest record per tier under the completing claim decides whether complete_task may complete (otherwise unverified). Who may record: automated tiers the claimant (or its device or owner), an operator or a trust-4 agent; manual an operator or a trust-4 agent, never the claimant''s side (verifier_not_allowed). Returns recorded with verification_id and missing (required tiers still without a pass), stale_claim when the task is not claimed (or by another claim), or denied. Errors: CO422 tier, CO423 status, executor, digest or details, CO410 unknown task, CO413 claim, CO404 details over 16 KiB, CO213.';
 
 
 --
@@ -2474,23 +2568,23 @@ COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], 
 
 
 --
--- Name: submit_task(text, jsonb, integer, bigint[], timestamp with time zone, integer, integer, text, text[]); Type: FUNCTION; Schema: api; Owner: coord_owner
+-- Name: submit_task(text, jsonb, integer, bigint[], timestamp with time zone, integer, integer, text, text[], text[]); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.submit_task(p_kind text, p_payload jsonb DEFAULT '{}'::jsonb, p_priority integer DEFAULT 0, p_depends_on bigint[] DEFAULT '{}'::bigint[], p_run_after timestamp with time zone DEFAULT NULL::timestamp with time zone, p_max_attempts integer DEFAULT 3, p_required_trust integer DEFAULT 0, p_unique_key text DEFAULT NULL::text, p_locks text[] DEFAULT '{}'::text[]) RETURNS api.task_result
+CREATE FUNCTION api.submit_task(p_kind text, p_payload jsonb DEFAULT '{}'::jsonb, p_priority integer DEFAULT 0, p_depends_on bigint[] DEFAULT '{}'::bigint[], p_run_after timestamp with time zone DEFAULT NULL::timestamp with time zone, p_max_attempts integer DEFAULT 3, p_required_trust integer DEFAULT 0, p_unique_key text DEFAULT NULL::text, p_locks text[] DEFAULT '{}'::text[], p_verify text[] DEFAULT '{}'::text[]) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0550_submit_task.sql
 
 
-ALTER FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) OWNER TO coord_owner;
+ALTER FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[], p_verify text[]) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[], p_verify text[]); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) IS 'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths (in your repository: the task records it) the claim leases exclusively there (all or none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.';
+COMMENT ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[], p_verify text[]) IS 'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths (in your repository: the task records it) the claim leases exclusively there (all or none). p_verify verification tiers (static, unit, integration, system, manual) that need a passing record under the claim before complete_task completes it (record_verification, coord verify). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths, CO422 unknown verification tier.';
 
 
 --
@@ -4422,6 +4516,25 @@ COMMENT ON FUNCTION coord.check_ttl(p_ttl interval) IS 'CO211 unless 0 < ttl <= 
 
 
 --
+-- Name: check_verification_tiers(text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_verification_tiers(p_tiers text[]) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/verification/0260_check_verification_tiers.sql
+
+
+ALTER FUNCTION coord.check_verification_tiers(p_tiers text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_verification_tiers(p_tiers text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_verification_tiers(p_tiers text[]) IS 'Canonical verification tiers (distinct, sorted; empty for null); CO422 for an unknown tier.';
+
+
+--
 -- Name: claim_result(text, text, bigint, text, jsonb, integer, bigint, integer, integer, timestamp with time zone, jsonb, jsonb, boolean, authz.decision, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6118,6 +6231,25 @@ COMMENT ON FUNCTION coord.message_thread(p_me coord.caller, p_message_id bigint,
 
 
 --
+-- Name: missing_verifications(uuid, bigint, bigint, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.missing_verifications(p_tenant_id uuid, p_task_id bigint, p_claim bigint, p_required text[]) RETURNS text[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/verification/0261_missing_verifications.sql
+
+
+ALTER FUNCTION coord.missing_verifications(p_tenant_id uuid, p_task_id bigint, p_claim bigint, p_required text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION missing_verifications(p_tenant_id uuid, p_task_id bigint, p_claim bigint, p_required text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.missing_verifications(p_tenant_id uuid, p_task_id bigint, p_claim bigint, p_required text[]) IS 'Required tiers whose latest verification record under p_claim is not a pass (sorted).';
+
+
+--
 -- Name: network_pattern(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6263,11 +6395,13 @@ CREATE TABLE coord.tasks (
     last_event text DEFAULT 'submitted'::text NOT NULL,
     state_changed_at timestamp with time zone NOT NULL,
     repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
+    required_verifications text[] DEFAULT '{}'::text[] NOT NULL COLLATE pg_catalog."C",
     CONSTRAINT tasks_claimed_check CHECK (((state <> 'claimed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (claimed_at IS NOT NULL) AND (lease_expires_at > claimed_at) AND (finished_at IS NULL) AND (pending_deps = 0) AND (attempts >= 1)))),
     CONSTRAINT tasks_completed_check CHECK (((state <> 'completed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (result IS NOT NULL)))),
     CONSTRAINT tasks_finished_check CHECK (((state <> ALL (ARRAY['completed'::coord.task_state, 'failed'::coord.task_state, 'cancelled'::coord.task_state, 'dead'::coord.task_state])) OR ((finished_at IS NOT NULL) AND (lease_expires_at IS NULL)))),
     CONSTRAINT tasks_queued_check CHECK (((state <> 'queued'::coord.task_state) OR ((claim IS NULL) AND (claimed_by IS NULL) AND (claimed_session_id IS NULL) AND (claimed_at IS NULL) AND (lease_expires_at IS NULL) AND (finished_at IS NULL)))),
     CONSTRAINT tasks_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
+    CONSTRAINT tasks_required_verifications_check CHECK ((required_verifications <@ ARRAY['static'::text, 'unit'::text, 'integration'::text, 'system'::text, 'manual'::text])),
     CONSTRAINT tasks_run_after_in_range CHECK (((run_after >= '0001-01-02 00:00:00+00'::timestamp with time zone) AND (run_after <= '9999-12-30 00:00:00+00'::timestamp with time zone))),
     CONSTRAINT tasks_values_check CHECK (((kind ~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$'::text) AND (octet_length((payload)::text) <= 65536) AND ((result IS NULL) OR (octet_length((result)::text) <= 65536)) AND ((priority >= '-1000'::integer) AND (priority <= 1000)) AND (pending_deps >= 0) AND ((max_attempts >= 1) AND (max_attempts <= 100)) AND ((attempts >= 0) AND (attempts <= max_attempts)) AND ((required_trust >= 0) AND (required_trust <= 4)) AND ((unique_key IS NULL) OR ((char_length(unique_key) >= 1) AND (char_length(unique_key) <= 200))) AND (cardinality(lock_paths) <= 64) AND ((last_error IS NULL) OR (char_length(last_error) <= 4000))))
 )
@@ -6332,6 +6466,13 @@ COMMENT ON COLUMN coord.tasks.last_event IS 'Why the row last changed (submitted
 --
 
 COMMENT ON COLUMN coord.tasks.repository IS 'The repository the task was submitted in: its lock_paths are paths there, and claiming it takes the leases there.';
+
+
+--
+-- Name: COLUMN tasks.required_verifications; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.tasks.required_verifications IS 'Verification tiers (static, unit, integration, system, manual) that need a passing record under the completing claim before complete_task succeeds.';
 
 
 --
@@ -7398,6 +7539,25 @@ COMMENT ON FUNCTION coord.try_principal() IS 'The vouched principal of this tran
 
 
 --
+-- Name: unverified_refusal(coord.caller, bigint, bigint, authz.decision, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.unverified_refusal(p_me coord.caller, p_task_id bigint, p_claim bigint, p_decision authz.decision, p_context jsonb DEFAULT '{}'::jsonb) RETURNS api.task_result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0115_unverified_refusal.sql
+
+
+ALTER FUNCTION coord.unverified_refusal(p_me coord.caller, p_task_id bigint, p_claim bigint, p_decision authz.decision, p_context jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION unverified_refusal(p_me coord.caller, p_task_id bigint, p_claim bigint, p_decision authz.decision, p_context jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.unverified_refusal(p_me coord.caller, p_task_id bigint, p_claim bigint, p_decision authz.decision, p_context jsonb) IS 'The unverified refusal of a completion (audited as task.complete) while a required verification tier has no passing record under p_claim; null otherwise.';
+
+
+--
 -- Name: use_approval(bigint, jsonb, text, text, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7433,6 +7593,44 @@ ALTER FUNCTION coord.vectors_available() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.vectors_available() IS 'True when coord.memories has its embedding column (pgvector was available when the memory tables were created).';
+
+
+--
+-- Name: verification_result(text, bigint, text, bigint, text, text, text[], jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.verification_result(p_code text DEFAULT NULL::text, p_task_id bigint DEFAULT NULL::bigint, p_reason text DEFAULT NULL::text, p_verification_id bigint DEFAULT NULL::bigint, p_tier text DEFAULT NULL::text, p_status text DEFAULT NULL::text, p_missing text[] DEFAULT NULL::text[], p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.verification_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/verification/0262_verification_result.sql
+
+
+ALTER FUNCTION coord.verification_result(p_code text, p_task_id bigint, p_reason text, p_verification_id bigint, p_tier text, p_status text, p_missing text[], p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION verification_result(p_code text, p_task_id bigint, p_reason text, p_verification_id bigint, p_tier text, p_status text, p_missing text[], p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.verification_result(p_code text, p_task_id bigint, p_reason text, p_verification_id bigint, p_tier text, p_status text, p_missing text[], p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.verification_result (code checked by coord.result).';
+
+
+--
+-- Name: verifier_refusal(coord.caller, uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.verifier_refusal(p_me coord.caller, p_claimant uuid, p_tier text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/verification/0263_verifier_refusal.sql
+
+
+ALTER FUNCTION coord.verifier_refusal(p_me coord.caller, p_claimant uuid, p_tier text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION verifier_refusal(p_me coord.caller, p_claimant uuid, p_tier text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.verifier_refusal(p_me coord.caller, p_claimant uuid, p_tier text) IS 'Null when p_me may record a p_tier verification of p_claimant''s claim (automated tiers: the claimant''s side, operators, trust-4 agents; manual: operators and trust-4 agents, never the claimant''s side), else why not.';
 
 
 --
@@ -9185,6 +9383,76 @@ COMMENT ON VIEW coord.task_details IS 'Each task as an api.task (names instead o
 
 
 --
+-- Name: task_verifications; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.task_verifications (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    task_id bigint NOT NULL,
+    claim bigint NOT NULL,
+    tier text NOT NULL COLLATE pg_catalog."C",
+    status text NOT NULL COLLATE pg_catalog."C",
+    executor text NOT NULL,
+    recorded_by uuid NOT NULL,
+    output_digest text,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    recorded_at timestamp with time zone NOT NULL,
+    CONSTRAINT task_verifications_details_check CHECK (((jsonb_typeof(details) = 'object'::text) AND (octet_length((details)::text) <= 16384))),
+    CONSTRAINT task_verifications_digest_check CHECK (((output_digest IS NULL) OR (output_digest ~ '^[0-9a-f]{64}$'::text))),
+    CONSTRAINT task_verifications_executor_check CHECK (((char_length(executor) >= 1) AND (char_length(executor) <= 200))),
+    CONSTRAINT task_verifications_status_check CHECK ((status = ANY (ARRAY['pass'::text, 'fail'::text]))),
+    CONSTRAINT task_verifications_tier_check CHECK ((tier = ANY (ARRAY['static'::text, 'unit'::text, 'integration'::text, 'system'::text, 'manual'::text])))
+);
+
+ALTER TABLE ONLY coord.task_verifications FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.task_verifications OWNER TO coord_owner;
+
+--
+-- Name: TABLE task_verifications; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.task_verifications IS 'Verification results of tasks (coord verify, CI, a reviewer): one row per recorded run, bound to the claim it verified; the latest row per tier under the completing claim decides.';
+
+
+--
+-- Name: COLUMN task_verifications.claim; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.task_verifications.claim IS 'The claim whose work was verified: only records of the claim that completes the task count.';
+
+
+--
+-- Name: COLUMN task_verifications.executor; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.task_verifications.executor IS 'What ran the verification (e.g. coord verify, ci:github, review), as the recorder says; who recorded it is recorded_by.';
+
+
+--
+-- Name: COLUMN task_verifications.output_digest; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.task_verifications.output_digest IS 'sha256 (hex) of the verification''s output, so a log kept elsewhere can be matched to the record.';
+
+
+--
+-- Name: task_verifications_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.task_verifications ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.task_verifications_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: tasks_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
 --
 
@@ -9757,6 +10025,14 @@ ALTER TABLE ONLY coord.task_dependencies
 
 
 --
+-- Name: task_verifications task_verifications_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.task_verifications
+    ADD CONSTRAINT task_verifications_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: tasks tasks_claim_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -10090,6 +10366,13 @@ CREATE INDEX sessions_live_expiry_idx ON coord.sessions USING btree (tenant_id, 
 --
 
 CREATE INDEX task_dependencies_parent_idx ON coord.task_dependencies USING btree (depends_on_id);
+
+
+--
+-- Name: task_verifications_claim_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX task_verifications_claim_idx ON coord.task_verifications USING btree (tenant_id, task_id, claim, tier, id DESC);
 
 
 --
@@ -10731,6 +11014,22 @@ ALTER TABLE ONLY coord.task_dependencies
 
 
 --
+-- Name: task_verifications task_verifications_recorder_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.task_verifications
+    ADD CONSTRAINT task_verifications_recorder_fkey FOREIGN KEY (tenant_id, recorded_by) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: task_verifications task_verifications_task_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.task_verifications
+    ADD CONSTRAINT task_verifications_task_fkey FOREIGN KEY (tenant_id, task_id) REFERENCES coord.tasks(tenant_id, id) ON DELETE CASCADE;
+
+
+--
 -- Name: tasks tasks_submitted_by_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -11162,6 +11461,19 @@ ALTER TABLE coord.task_dependencies ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY task_dependencies_own_tenant ON coord.task_dependencies TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: task_verifications; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.task_verifications ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: task_verifications task_verifications_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY task_verifications_own_tenant ON coord.task_verifications TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
 
 
 --
@@ -11787,6 +12099,16 @@ GRANT ALL ON FUNCTION api.list_tokens() TO coord_auditor;
 
 
 --
+-- Name: FUNCTION list_verifications(p_task_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_verifications(p_task_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_verifications(p_task_id bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.list_verifications(p_task_id bigint) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_verifications(p_task_id bigint) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION login(p_token text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11879,6 +12201,15 @@ REVOKE ALL ON FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p
 GRANT ALL ON FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]) TO coord_agent;
 GRANT ALL ON FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]) TO coord_operator;
 GRANT ALL ON FUNCTION api.recall(p_query text, p_tiers text[], p_tags text[], p_limit integer, p_embedding real[]) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION record_verification(p_task_id bigint, p_tier text, p_executor text, p_status text, p_output_digest text, p_details jsonb, p_claim bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.record_verification(p_task_id bigint, p_tier text, p_executor text, p_status text, p_output_digest text, p_details jsonb, p_claim bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.record_verification(p_task_id bigint, p_tier text, p_executor text, p_status text, p_output_digest text, p_details jsonb, p_claim bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.record_verification(p_task_id bigint, p_tier text, p_executor text, p_status text, p_output_digest text, p_details jsonb, p_claim bigint) TO coord_operator;
 
 
 --
@@ -12055,12 +12386,12 @@ GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[]
 
 
 --
--- Name: FUNCTION submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[], p_verify text[]); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) TO coord_agent;
-GRANT ALL ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]) TO coord_operator;
+REVOKE ALL ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[], p_verify text[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[], p_verify text[]) TO coord_agent;
+GRANT ALL ON FUNCTION api.submit_task(p_kind text, p_payload jsonb, p_priority integer, p_depends_on bigint[], p_run_after timestamp with time zone, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[], p_verify text[]) TO coord_operator;
 
 
 --
@@ -12690,6 +13021,13 @@ REVOKE ALL ON FUNCTION coord.check_timestamp(p_value timestamp with time zone, p
 --
 
 REVOKE ALL ON FUNCTION coord.check_ttl(p_ttl interval) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_verification_tiers(p_tiers text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_verification_tiers(p_tiers text[]) FROM PUBLIC;
 
 
 --
@@ -13323,6 +13661,13 @@ REVOKE ALL ON FUNCTION coord.message_thread(p_me coord.caller, p_message_id bigi
 
 
 --
+-- Name: FUNCTION missing_verifications(p_tenant_id uuid, p_task_id bigint, p_claim bigint, p_required text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.missing_verifications(p_tenant_id uuid, p_task_id bigint, p_claim bigint, p_required text[]) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION network_pattern(p_pattern text, OUT pattern text, OUT network cidr); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -13746,6 +14091,13 @@ GRANT ALL ON FUNCTION coord.try_principal() TO coord_owner;
 
 
 --
+-- Name: FUNCTION unverified_refusal(p_me coord.caller, p_task_id bigint, p_claim bigint, p_decision authz.decision, p_context jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.unverified_refusal(p_me coord.caller, p_task_id bigint, p_claim bigint, p_decision authz.decision, p_context jsonb) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION use_approval(p_approval bigint, p_operation jsonb, p_target_type text, p_target_id text, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -13757,6 +14109,20 @@ REVOKE ALL ON FUNCTION coord.use_approval(p_approval bigint, p_operation jsonb, 
 --
 
 REVOKE ALL ON FUNCTION coord.vectors_available() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION verification_result(p_code text, p_task_id bigint, p_reason text, p_verification_id bigint, p_tier text, p_status text, p_missing text[], p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.verification_result(p_code text, p_task_id bigint, p_reason text, p_verification_id bigint, p_tier text, p_status text, p_missing text[], p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION verifier_refusal(p_me coord.caller, p_claimant uuid, p_tier text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.verifier_refusal(p_me coord.caller, p_claimant uuid, p_tier text) FROM PUBLIC;
 
 
 --

@@ -242,6 +242,8 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO414": (_agent, lambda _db, c: c.submit_task("k", unique_key="")),
     "CO415": (_agent, lambda _db, c: c.submit_tasks([{"kind": "k", "colour": "red"}])),
     "CO421": (_agent, lambda _db, c: c.complete_tasks([{"task_id": 1, "claim": 1, "colour": "red"}])),
+    "CO422": (_agent, lambda _db, c: c.submit_task("k", verify=["lint"])),
+    "CO423": (_agent, lambda _db, c: c.record_verification(1, "unit", "ci", "passed")),
     "CO416": (_completed_task, lambda _db, ctx: ctx[0].fail_task(ctx[1], ctx[2], "e" * 4001)),
     "CO417": (_agent, lambda _db, c: c.submit_task("k", locks=[f"f{i}.py" for i in range(65)])),
     "CO418": (_agent, lambda _db, c: c.list_tasks(state="sleeping")),

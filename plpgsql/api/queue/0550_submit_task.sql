@@ -7,7 +7,8 @@ create or replace function api.submit_task(
   p_max_attempts integer default 3,
   p_required_trust integer default 0,
   p_unique_key text default null,
-  p_locks text[] default '{}'
+  p_locks text[] default '{}',
+  p_verify text[] default '{}'
 )
 returns api.task_result
 language plpgsql
@@ -25,6 +26,7 @@ declare
   v_id bigint;
   v_state text;
   v_run_after timestamptz;
+  v_verify text[] := coord.check_verification_tiers(p_verify);
 begin
   perform coord.check_list(p_depends_on, 'depends_on');
   perform coord.check_list(p_locks, 'locks');
@@ -39,10 +41,10 @@ begin
     v_paths := coord.check_task_fields(p_kind, coalesce(p_payload, '{}'), coalesce(p_priority, 0),
       coalesce(p_max_attempts, 3), coalesce(p_required_trust, 0), null, coalesce(p_locks, '{}'));
     insert into coord.tasks (tenant_id, kind, payload, priority, run_after, max_attempts, required_trust,
-                             lock_paths, repository, submitted_by, submitted_at)
+                             lock_paths, required_verifications, repository, submitted_by, submitted_at)
     values (v_me.tenant_id, p_kind, coalesce(p_payload, '{}'), coalesce(p_priority, 0),
             coalesce(p_run_after, v_now), coalesce(p_max_attempts, 3), coalesce(p_required_trust, 0), v_paths,
-            coalesce(v_me.repository, 'default'), v_me.principal_id, v_now)
+            v_verify, coalesce(v_me.repository, 'default'), v_me.principal_id, v_now)
     returning id, state::text, run_after into v_id, v_state, v_run_after;
     return coord.task_result('submitted', v_id, p_state => v_state, p_run_after => v_run_after);
   end if;
@@ -50,12 +52,12 @@ begin
   from coord.submit_task_specs(v_me, jsonb_build_array(jsonb_build_object(
     'kind', p_kind, 'payload', p_payload, 'priority', p_priority, 'depends_on', to_jsonb(p_depends_on),
     'run_after', p_run_after, 'max_attempts', p_max_attempts, 'required_trust', p_required_trust,
-    'unique_key', p_unique_key, 'locks', to_jsonb(p_locks))));
+    'unique_key', p_unique_key, 'locks', to_jsonb(p_locks), 'verify', to_jsonb(v_verify))));
   return v_result;
 end;
 $$;
 
-comment on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[]) is
-'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths (in your repository: the task records it) the claim leases exclusively there (all or none). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths.';
-revoke all on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[]) from public;
-grant execute on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[]) to coord_agent, coord_operator;
+comment on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[], text[]) is
+'Queues one task of p_kind. p_priority -1000..1000 (higher first), p_depends_on existing task ids (it becomes ready when all completed; if one fails, dies or is cancelled, this task is cancelled), p_run_after not before, p_max_attempts 1..100, p_required_trust 0..4 (claimants need at least this trust), p_unique_key dedupes pending work of the kind (code duplicate returns the pending task), p_locks paths (in your repository: the task records it) the claim leases exclusively there (all or none). p_verify verification tiers (static, unit, integration, system, manual) that need a passing record under the claim before complete_task completes it (record_verification, coord verify). Returns code submitted with task_id and state, or duplicate, or denied. Errors: CO401 kind, CO403 priority, CO404 payload over 64 KiB, CO242 payload nested over 32 levels, CO226 run_after not finite or beyond 0001-01-02 .. 9999-12-30, CO241 depends_on or locks not a flat list, CO405 max_attempts, CO407 unknown dependency, CO409 trust, CO414 unique_key, CO417 locks, CO419 a dependency already failed, CO201-CO206 lock paths, CO422 unknown verification tier.';
+revoke all on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[], text[]) from public;
+grant execute on function api.submit_task(text, jsonb, integer, bigint[], timestamptz, integer, integer, text, text[], text[]) to coord_agent, coord_operator;

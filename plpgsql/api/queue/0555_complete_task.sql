@@ -31,6 +31,11 @@ begin
     return v_result;
   end if;
 
+  v_result := coord.unverified_refusal(v_me, p_task_id, p_claim, v_decision);
+  if v_result.code is not null then
+    return v_result;
+  end if;
+
   -- Guardrails on the operations the agent declares it ran: anything blocked (or needing an
   -- approval not passed) at the agent's trust refuses the completion, and the task stays claimed.
   if jsonb_array_length(v_ops) > 0 then
@@ -53,6 +58,6 @@ end;
 $$;
 
 comment on function api.complete_task(bigint, bigint, jsonb, bigint) is
-'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked the result is blocked with details.operations, nothing is completed and the task stays claimed; blocked operations are never approved. If any needs approval (and none is blocked) the result is needs_approval and an approval request for this completion (the task and its declared operations) is recorded (approval_id; the pending one while you repeat the call): once approved, the same completion with p_approval => approval_id completes the task, once; a used grant is approval_used, one for another completion or agent approval_mismatch, one not approved approval_not_granted (the task stays claimed). A refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
+'Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB) is stored, its declared leases are released and its dependents move toward ready. A stale, foreign or expired claim is refused as a result (stale_claim, expired, session_ended) and changes nothing but the rescue of an expired claim. Operations the agent declares it ran (p_result.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at the agent''s trust (each check audited, violations kept): if any is blocked the result is blocked with details.operations, nothing is completed and the task stays claimed; blocked operations are never approved. If any needs approval (and none is blocked) the result is needs_approval and an approval request for this completion (the task and its declared operations) is recorded (approval_id; the pending one while you repeat the call): once approved, the same completion with p_approval => approval_id completes the task, once; a used grant is approval_used, one for another completion or agent approval_mismatch, one not approved approval_not_granted (the task stays claimed). A task submitted with p_verify tiers completes only when each has a passing record under this claim (record_verification, coord verify): otherwise unverified (details.missing), the task stays claimed. A refusal of the policy is denied (details.rule). Errors: CO477 malformed operations, CO471, CO472, CO412 when this claim already completed it, CO410 unknown task, CO413 claim, CO404 result over 64 KiB, CO242 result nested over 32 levels, CO213.';
 revoke all on function api.complete_task(bigint, bigint, jsonb, bigint) from public;
 grant execute on function api.complete_task(bigint, bigint, jsonb, bigint) to coord_agent, coord_operator;

@@ -85,6 +85,12 @@ begin
           v_results[v_pos].reason, jsonb_build_object('claim', v_claims[v_pos], 'batch', v_count),
           v_decisions[v_pos], 'warning');
         v_stop := true;
+        continue;
+      end if;
+      v_results[v_pos] := coord.unverified_refusal(v_me, v_ids[v_pos], v_claims[v_pos], v_decisions[v_pos],
+                                                   jsonb_build_object('batch', v_count));
+      if v_results[v_pos].code is not null then
+        v_stop := true;
       elsif jsonb_array_length(v_ops[v_pos]) > 0 then
         -- No grant of the agent's is spent here (p_approval null): a batch refused for another item
         -- would burn it. An auto-approval policy's fresh grant is used at once, as in complete_task,
@@ -137,6 +143,6 @@ end;
 $$;
 
 comment on function api.complete_tasks(jsonb) is
-'Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim": claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on the operations each result declares, is checked before anything is completed: when all pass, every row is completed; when any is refused (stale_claim, expired, session_ended, blocked, needs_approval, denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused (details.refused lists the refused task ids and codes). One policy decision per task (the call counts once against calls_per_hour); refusals are audited as task.complete, completions by the task state machine. A needs_approval row carries the approval_id of a request for that completion: once approved, complete that task with complete_task(p_approval => approval_id) (a batch never spends a grant it is given, since another item could refuse the batch; an auto-approval policy''s grant is used at once, as by complete_task). Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed operations, CO213.';
+'Completes several claimed tasks (p_tasks: a JSON array of 1-1000 objects {"task_id": id, "claim": claim, "result": {...}}, result optional, each task once) all or none, in one transaction, as complete_task does for each: one row per item, in the order given. Every claim, and the guardrails on the operations each result declares, is checked before anything is completed: when all pass, every row is completed; when any is refused (stale_claim, expired, session_ended, unverified, blocked, needs_approval, denied), nothing is completed: those rows say why (and are committed as complete_task commits them: an expired claim goes back to the queue, guardrail checks are kept), the others are batch_refused (details.refused lists the refused task ids and codes). One policy decision per task (the call counts once against calls_per_hour); refusals are audited as task.complete, completions by the task state machine. A needs_approval row carries the approval_id of a request for that completion: once approved, complete that task with complete_task(p_approval => approval_id) (a batch never spends a grant it is given, since another item could refuse the batch; an auto-approval policy''s grant is used at once, as by complete_task). Use it with claim_tasks to finish a batch of short tasks in one round trip. Errors: CO421 malformed batch or a task named twice, CO404 batch over 4 MiB or a result over 64 KiB, CO242, CO410 unknown task, CO413 claim, CO412 when a claim already completed its task, CO477/CO471/CO472 malformed operations, CO213.';
 revoke all on function api.complete_tasks(jsonb) from public;
 grant execute on function api.complete_tasks(jsonb) to coord_agent, coord_operator;

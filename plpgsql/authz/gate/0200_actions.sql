@@ -14,6 +14,7 @@ from (values
   ('task.renew',       'tasks:write',      array['agent', 'operator'],             true,  'extend your claim'),
   ('task.complete',    'tasks:write',      array['agent', 'operator'],             true,  'complete a task you hold the live claim of'),
   ('task.fail',        'tasks:write',      array['agent', 'operator'],             true,  'fail a task you hold the live claim of'),
+  ('task.verify',     'tasks:write',      array['agent', 'operator'],             true,  'record a verification result for a claimed task (manual tier: operators and trust-4 agents)'),
   ('task.cancel',      'tasks:write',      array['agent', 'operator'],             true,  'cancel a task you submitted (operators: any task)'),
   ('task.redrive',     'tasks:admin',      array['operator'],                      true,  'bring a dead or failed task back to the queue'),
   ('task.prune',       'tasks:admin',      array['operator'],                      true,  'delete finished tasks older than a retention interval'),

@@ -54,6 +54,8 @@ from (values
   ('CO418', 'task_filter_invalid',      'coord', 400, 65, 'unknown task state', 'states are queued, claimed, completed, failed, cancelled, dead'),
   ('CO419', 'dependency_failed',        'coord', 400, 65, 'a dependency already failed, was cancelled or is dead', 'redrive the dependency first, or submit without it'),
   ('CO421', 'completions_invalid',      'coord', 400, 65, 'the completion batch is malformed', 'pass a JSON array of 1-1000 objects {"task_id": id, "claim": claim, "result": {...}} (result optional), each task once'),
+  ('CO422', 'verification_tier_unknown', 'coord', 400, 65, 'unknown verification tier', 'tiers are static, unit, integration, system and manual'),
+  ('CO423', 'verification_invalid',     'coord', 400, 65, 'invalid verification record', 'status is pass or fail; executor 1-200 printable characters; output_digest the sha256 of the output in 64 lower-case hex digits; details a JSON object'),
   ('CO420', 'retention_invalid',        'coord', 400, 65, 'a retention interval must be between 0 and 100 years', 'pass how long finished tasks are kept, e.g. 7 days'),
   ('CO431', 'session_required',         'coord', 400, 65, 'this call needs a session', 'start one with start_session and send its id in the x-coord-session header'),
   ('CO432', 'session_ttl_out_of_range', 'coord', 400, 65, 'session ttl must be between 1 second and 1 hour', 'heartbeat more often rather than taking a long ttl'),

@@ -1,6 +1,6 @@
 -- Validate and insert a batch of task specs (api.submit_task passes a batch of one). Each spec
 -- is a JSON object: kind (required), payload, priority, depends_on (task ids, or refs of other
--- items of the batch), run_after, max_attempts, required_trust, unique_key, locks, ref.
+-- items of the batch), run_after, max_attempts, required_trust, unique_key, locks, verify, ref.
 -- Unknown or failed dependencies and cycles are errors (nothing is written); a spec whose
 -- unique_key matches pending work of its kind returns that task as a duplicate.
 create or replace function coord.submit_task_specs(p_me coord.caller, p_specs jsonb)
@@ -50,7 +50,7 @@ begin
     from jsonb_each(v_spec) as e (k, v) where jsonb_typeof(e.v) <> 'null';
     select string_agg(k, ', ') into v_key from jsonb_object_keys(v_spec) as k
     where k not in ('kind', 'payload', 'priority', 'depends_on', 'run_after', 'max_attempts',
-                    'required_trust', 'unique_key', 'locks', 'ref');
+                    'required_trust', 'unique_key', 'locks', 'verify', 'ref');
     if v_key is not null then
       perform coord.fail('CO415', format('item %s has unknown keys: %s', i, v_key));
     end if;
@@ -58,9 +58,12 @@ begin
       v_spec := v_spec || '{"payload": {}}';
     end if;
     if coalesce(jsonb_typeof(v_spec -> 'locks'), 'array') <> 'array'
-       or coalesce(jsonb_typeof(v_spec -> 'depends_on'), 'array') <> 'array' then
-      perform coord.fail('CO415', format('item %s: locks and depends_on are arrays', i));
+       or coalesce(jsonb_typeof(v_spec -> 'depends_on'), 'array') <> 'array'
+       or coalesce(jsonb_typeof(v_spec -> 'verify'), 'array') <> 'array' then
+      perform coord.fail('CO415', format('item %s: locks, depends_on and verify are arrays', i));
     end if;
+    v_spec := v_spec || jsonb_build_object('verify', to_jsonb(coord.check_verification_tiers(
+      array(select jsonb_array_elements_text(coalesce(v_spec -> 'verify', '[]'))))));
     v_paths := coord.check_task_fields(v_spec ->> 'kind', v_spec -> 'payload',
       coalesce((v_spec ->> 'priority')::integer, 0), coalesce((v_spec ->> 'max_attempts')::integer, 3),
       coalesce((v_spec ->> 'required_trust')::integer, 0), v_spec ->> 'unique_key',
@@ -146,11 +149,13 @@ begin
     from (select distinct d from jsonb_array_elements(coalesce(v_item -> 'depends_on', '[]')) as d) as dd;
 
     insert into coord.tasks (tenant_id, kind, payload, priority, pending_deps, run_after, max_attempts,
-                             required_trust, unique_key, lock_paths, repository, submitted_by, submitted_at)
+                             required_trust, unique_key, lock_paths, required_verifications, repository, submitted_by,
+                             submitted_at)
     values (p_me.tenant_id, v_item ->> 'kind', v_item -> 'payload', coalesce((v_item ->> 'priority')::integer, 0),
             v_pending, coalesce((v_item ->> 'run_after')::timestamptz, v_now),
             coalesce((v_item ->> 'max_attempts')::integer, 3), coalesce((v_item ->> 'required_trust')::integer, 0),
             v_item ->> 'unique_key', array(select jsonb_array_elements_text(v_item -> 'locks')),
+            array(select jsonb_array_elements_text(v_item -> 'verify')),
             coalesce(p_me.repository, 'default'), p_me.principal_id, v_now)
     on conflict (tenant_id, kind, unique_key) where unique_key is not null and state in ('queued', 'claimed')
     do nothing
