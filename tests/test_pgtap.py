@@ -49,6 +49,9 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "approvals": ("approve_request", "deny_request", "cancel_approval", "wait_for_approval", "list_approvals",
                   "get_approval", "add_approval_policy", "remove_approval_policy", "list_approval_policies"),
     "memory": ("remember", "recall", "forget", "list_memories"),
+    "messages": ("send_message", "inbox", "ack_messages", "get_thread", "list_threads", "watch_inbox", "allow_messages",
+                 "deny_messages", "remove_message_rule", "set_message_default", "list_message_rules",
+                 "check_message_route"),
 }
 SPEC_DB = "coord_specs"
 _RESULT = re.compile(r"^(not ok|ok) (\d+)")

@@ -16,9 +16,14 @@ declare
   v_already bigint[];
   v_unknown bigint[];
 begin
-  if p_message_ids is null or cardinality(p_message_ids) not between 1 and 1000 or array_position(p_message_ids, null) is not null
-     or array_ndims(p_message_ids) <> 1 then
-    perform coord.fail('CO716', format('%s ids', coalesce(cardinality(p_message_ids), 0)));
+  -- One dimension first: array_position refuses a multidimensional array (0A000).
+  if p_message_ids is null or array_ndims(p_message_ids) is distinct from 1
+     or cardinality(p_message_ids) not between 1 and 1000 then
+    perform coord.fail('CO716', format('%s ids in %s dimensions', coalesce(cardinality(p_message_ids), 0),
+                                       coalesce(array_ndims(p_message_ids), 0)));
+  end if;
+  if array_position(p_message_ids, null) is not null then
+    perform coord.fail('CO716', 'a null id');
   end if;
   v_ids := array(select distinct i from unnest(p_message_ids) as i order by i);
 
