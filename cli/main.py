@@ -2,8 +2,8 @@
 error codes to exit codes. Tables for people, ``--json`` for machines.
 
 One module per area (server, principals, locks, tasks, audit, alerts, approvals, guard,
-profiles, network, skills, catalog, memory); what they share is in ``context`` (connection options, the click context
-object, errors) and ``render`` (tables and JSON)."""
+profiles, network, skills, catalog, memory, messages); what they share is in ``context``
+(connection options, the click context object, errors) and ``render`` (tables and JSON)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from . import (
     tasks,
 )
 from . import memory as memory_commands
+from . import messages as message_commands
 from . import verify as verify_command
 from . import watch as watch_view
 
@@ -44,7 +45,7 @@ def main() -> None:
 for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network, skills):
     for command in area.COMMANDS:
         main.add_command(command)
-for area in (session, memory_commands, verify_command, hooks, mcp, watch_view):
+for area in (session, memory_commands, message_commands, verify_command, hooks, mcp, watch_view):
     for command in area.COMMANDS:
         main.add_command(command)
 

@@ -21,8 +21,10 @@ from .results import (
     ApprovalResult,
     ArchiveRow,
     AuditEvent,
+    CheckMessageRouteRow,
     ClaimResult,
     GetSkillRow,
+    GetThreadRow,
     GuardrailDecision,
     GuardrailExplanation,
     GuardrailRule,
@@ -30,10 +32,13 @@ from .results import (
     GuardrailWord,
     Handoff,
     HeldLock,
+    InboxRow,
     Lease,
     ListDevicesRow,
     ListMemoriesRow,
+    ListMessageRulesRow,
     ListSkillsRow,
+    ListThreadsRow,
     LockCheck,
     LockResult,
     NetworkDecision,
@@ -59,6 +64,13 @@ from .results import (
 
 class Api:
     """One method per api function (coordinator.client.Client is the one to use)."""
+
+    def ack_messages(self, message_ids: Sequence[int]) -> Result:
+        """Marks messages of your inbox read (1-1000 ids): code acked with details.acked (marked now),
+        already_acked and unknown (not in your inbox: no such message, or not delivered to you); idempotent;
+        denied when the policy refuses (details.rule). Audited as message.ack. Errors: CO716.
+        """
+        return self._one("ack_messages", Result, message_ids=message_ids)
 
     def acquire_lock(self, path: str, ttl: timedelta | str | None = None, reason: str | None = None,
                      mode: str | None = None, wait: timedelta | str | None = None) -> LockResult:
@@ -165,6 +177,18 @@ class Api:
         return self._one("add_network_rule", Result, pattern=pattern, action=action, priority=priority,
                          for_agent=for_agent, reason=reason, for_profile=for_profile)
 
+    def allow_messages(self, sender: str, recipient: str, side: str | None = None, reason: str | None = None) -> Result:
+        """Operators: adds an allow rule to your tenant's message allowlist: p_sender (a sender) may message
+        p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a
+        profile) or * (anyone), on p_side send (the sender's permission), receive (the recipient's acceptance)
+        or both (default). On each side a matching deny wins over any allow, an allow over the tenant default
+        (set_message_default); a message passes when both sides allow. Code added with details.rule_id;
+        unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule).
+        Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown
+        principal, CO462 unknown profile.
+        """
+        return self._one("allow_messages", Result, sender=sender, recipient=recipient, side=side, reason=reason)
+
     def apply_team(self, team: Any, dry_run: bool | None = None) -> Result:
         """Operators: declares the principals of your tenant from a team document (p_team is a JSON object:
         {"version": 1, "agents": [{"name", "role", "scopes", "description", "profile"}], "prune": false};
@@ -261,6 +285,14 @@ class Api:
         own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.
         """
         return self._rows("check_locks", LockCheck, paths=paths)
+
+    def check_message_route(self, sender: str, recipient: str) -> list[CheckMessageRouteRow]:
+        """Operators and auditors: would a message from p_sender (NAME or agent:NAME) to p_recipient (NAME,
+        team:NAME or *) pass your tenant's allowlist? One row per recipient as send_message would address
+        them: allowed, the refusing side and rule_id (null: the tenant default), and each side's decision and
+        rule. Nothing is sent. Read-only. Errors: CO710, CO302, CO462, PT403.
+        """
+        return self._rows("check_message_route", CheckMessageRouteRow, sender=sender, recipient=recipient)
 
     def check_network(self, domain: str) -> NetworkDecision:
         """May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling:
@@ -412,6 +444,18 @@ class Api:
         """
         return self._one("delete_profile", ProfileResult, name=name)
 
+    def deny_messages(self, sender: str, recipient: str, side: str | None = None, reason: str | None = None) -> Result:
+        """Operators: adds a deny rule to your tenant's message allowlist: p_sender (a sender) may not message
+        p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a
+        profile) or * (anyone), on p_side send (the sender's permission), receive (the recipient's acceptance)
+        or both (default). On each side a matching deny wins over any allow, an allow over the tenant default
+        (set_message_default); a message passes when both sides allow. Code added with details.rule_id;
+        unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule).
+        Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown
+        principal, CO462 unknown profile.
+        """
+        return self._one("deny_messages", Result, sender=sender, recipient=recipient, side=side, reason=reason)
+
     def deny_request(self, approval_id: int, reason: str) -> ApprovalResult:
         """Operators, and agents whose profile has trust 4: deny the pending approval request p_approval_id with
         p_reason (1-1000 characters); the requester's call stays refused. Code rejected (the request is
@@ -497,6 +541,13 @@ class Api:
         """
         return self._one("get_task", Task, task_id=task_id)
 
+    def get_thread(self, thread_id: int, limit: int | None = None) -> list[GetThreadRow]:
+        """The messages of thread p_thread_id (the id of its first message) that you sent or received, oldest
+        first, at most p_limit (1-1000, default 100); read_at is your ack (null for your own messages and
+        unread ones). Read-only. Errors: CO712 (a thread you have no message in), CO224, PT403.
+        """
+        return self._rows("get_thread", GetThreadRow, thread_id=thread_id, limit=limit)
+
     def heartbeat(self, status: str | None = None, current_task: int | None = None) -> SessionResult:
         """Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it
         holds to at least that (code alive), a lease never past now + the profile's max_lock_ttl, a claim
@@ -509,6 +560,15 @@ class Api:
         (details.rule). Errors: CO431 no session, CO434 status, CO410 unknown task.
         """
         return self._one("heartbeat", SessionResult, status=status, current_task=current_task)
+
+    def inbox(self, unread: bool | None = None, since: datetime | str | None = None,
+              limit: int | None = None) -> list[InboxRow]:
+        """Messages delivered to you, oldest first: unread only (p_unread, default true) or all, created after
+        p_since when given, at most p_limit (1-1000, default 50). sent_to is the address the sender used (a
+        name, team:NAME or *). Reading does not mark read: ack_messages does. Read-only. Errors: CO224, CO226,
+        PT403.
+        """
+        return self._rows("inbox", InboxRow, unread=unread, since=since, limit=limit)
 
     def list_alert_rules(self) -> list[AlertRule]:
         """Operators and auditors: the alert rules of your tenant with their open alert counts. Read-only.
@@ -587,6 +647,13 @@ class Api:
         return self._rows("list_memories", ListMemoriesRow, tiers=tiers, tags=tags, mine=mine, limit=limit,
                           before_id=before_id)
 
+    def list_message_rules(self) -> list[ListMessageRulesRow]:
+        """Your tenant's message allowlist: each rule (rule_id, allow or deny, side send, receive or both, from
+        and to as NAME, team:NAME or *), deny rules first, and last the tenant default (rule_id null), which
+        decides a side no rule of it matches. Read-only. Errors: PT403.
+        """
+        return self._rows("list_message_rules", ListMessageRulesRow)
+
     def list_network_rules(self) -> list[NetworkRule]:
         """Network rules of your tenant (agent or profile set for scoped rules) in the order they are tried
         (priority, deny before allow, age). Read-only. Errors: PT403.
@@ -617,6 +684,13 @@ class Api:
         Read-only. Errors: CO418 state, CO224 limit, PT403.
         """
         return self._rows("list_tasks", Task, state=state, kind=kind, limit=limit, before_id=before_id)
+
+    def list_threads(self, limit: int | None = None) -> list[ListThreadsRow]:
+        """The threads you sent or received messages in, most recently active first, at most p_limit (1-1000,
+        default 50): the first subject you can see, who started what you see of it, your messages in it, how
+        many of them you have not acked, and when the last was sent. Read-only. Errors: CO224, PT403.
+        """
+        return self._rows("list_threads", ListThreadsRow, limit=limit)
 
     def list_tokens(self) -> list[TokenRow]:
         """Operators and auditors: tokens of your tenant (never the token text; prefix identifies one)."""
@@ -805,6 +879,13 @@ class Api:
         """
         return self._one("remove_approval_policy", Result, name=name)
 
+    def remove_message_rule(self, rule_id: int) -> Result:
+        """Operators: removes a rule of your tenant's message allowlist (list_message_rules shows the ids). Code
+        removed; denied when the policy refuses (details.rule). Audited as message.rule_remove. Errors: CO715
+        unknown rule.
+        """
+        return self._one("remove_message_rule", Result, rule_id=rule_id)
+
     def remove_network_rule(self, rule_id: int) -> Result:
         """Operators and trust-4 agents (never rules that apply to themselves: their own, their profile's, or
         tenant-wide ones): removes a network rule of your tenant (code removed); denied when the policy
@@ -869,15 +950,34 @@ class Api:
         """
         return self._one("rotate_token", TokenGrant, name=name, grace=grace, token_id=token_id)
 
-    def session_context(self, memories: int | None = None, tasks: int | None = None) -> Any:
+    def send_message(self, to: str, body: str, subject: str | None = None, thread: int | None = None,
+                     reply_to: int | None = None) -> Result:
+        """Sends a message from you to p_to: an agent (NAME or agent:NAME), a team (team:NAME, the enabled agents
+        acting under that profile, you excepted) or * (every enabled agent of your tenant but you). p_body
+        1-10000 characters, p_subject optional, 1-200 characters without control characters; p_reply_to a
+        message you sent or received (the reply joins its thread), p_thread a thread you are in (without
+        either: a new thread). Each recipient must pass the two-sided allowlist (you may send to it and it
+        accepts from you; docs/messages.md): code sent with details.message_id, thread_id, delivered (names)
+        and skipped (each recipient refused, the side send or receive and the rule_id, null for the tenant
+        default, or a disabled recipient); refused when nobody passed (nothing is stored); no_recipients when
+        the team or tenant has no one else; denied when the policy refuses (details.rule). Recipients watching
+        their inbox are notified with the message id. Audited as message.send (sizes and names, never the
+        text). Errors: CO710 address, CO711 body, CO713 subject, CO712 unknown message or thread (or reply_to
+        outside p_thread), CO302 unknown principal, CO462 unknown team.
+        """
+        return self._one("send_message", Result, to=to, body=body, subject=subject, thread=thread, reply_to=reply_to)
+
+    def session_context(self, memories: int | None = None, tasks: int | None = None,
+                        messages: int | None = None) -> Any:
         """The start of a session in one document: handoff (the latest addressed to you or left by you for
         yourself, or null), leases (your live leases in your repository), memories (the top p_memories, 0-100,
-        you may see in your repository by recency x importance, as api.recall ranks them without a query) and
+        you may see in your repository by recency x importance, as api.recall ranks them without a query),
         ready_tasks (up to p_tasks, 0-100, queued tasks of the tenant with no pending dependencies, newest
-        first). Needs the reads of each section (handoff.read, lock.list, memory.read, task.read). Read-only.
-        Errors: CO224, PT403.
+        first) and messages (unread: how many messages of your inbox you have not acked; latest: the newest
+        p_messages, 0-100, of them). Needs the reads of each section (handoff.read, lock.list, memory.read,
+        task.read, message.read). Read-only. Errors: CO224, PT403.
         """
-        return self._value("session_context", memories=memories, tasks=tasks)
+        return self._value("session_context", memories=memories, tasks=tasks, messages=messages)
 
     def set_alert_rule(self, name: str, enabled: bool | None = None, threshold: int | None = None,
                        within: timedelta | str | None = None, severity: str | None = None,
@@ -904,6 +1004,14 @@ class Api:
         CO475 unknown rule, CO474 enabled missing.
         """
         return self._one("set_guardrail_enabled", Result, name=name, enabled=enabled)
+
+    def set_message_default(self, action: str) -> Result:
+        """Operators: the decision of each side of your tenant's message allowlist when none of its rules
+        matches, allow or deny (new tenants: deny, so messages pass only along rules). Code changed
+        (details.previous) or unchanged; denied when the policy refuses (details.rule). Audited as
+        message.default. Errors: CO714.
+        """
+        return self._one("set_message_default", Result, action=action)
 
     def start_session(self, agent_type: str | None = None, capabilities: Sequence[str] | None = None,
                       ttl: timedelta | str | None = None, repository: str | None = None,
@@ -1012,6 +1120,16 @@ class Api:
         Audited as fleet.watch.
         """
         return self._one("watch_fleet", Result)
+
+    def watch_inbox(self) -> Result:
+        """Wait for mail: from now until this connection closes, each message delivered to you is announced on
+        details.channel (LISTEN on it; the payload is the message id, nothing else). Call it, LISTEN, then
+        read the inbox, then wait for notifications (Client.wait_for_messages does this). Use a connection of
+        its own: a pooled connection (PostgREST) keeps the watch until the pool closes it, and while anyone of
+        the tenant watches, every send notifies. Code watching; denied when the policy refuses. Audited as
+        message.watch.
+        """
+        return self._one("watch_inbox", Result)
 
     def write_handoff(self, summary: str, completed: Sequence[str] | None = None,
                       in_progress: Sequence[str] | None = None, decisions: Sequence[str] | None = None,

@@ -51,7 +51,7 @@ from .api import Api
 from .config import Settings
 from .errors import from_psycopg, json_too_deep, registered
 from .outcomes import Outcome
-from .results import ApprovalResult, ClaimResult, PrincipalInfo, SessionResult
+from .results import ApprovalResult, ClaimResult, InboxRow, PrincipalInfo, SessionResult
 
 T = TypeVar("T")
 TOKEN_HEADER = "x-coord-token"
@@ -271,6 +271,7 @@ class Client(Api):
             self._owns_connection = False
         self.connection = connection
         self.token = token
+        self._inbox_channel: str | None = None  # LISTENed on by wait_for_messages
         self.extra_headers = dict(headers or {})
         # Sent as x-coord-session on every call; start_session sets it.
         self.session_id = session_id
@@ -491,6 +492,37 @@ class Client(Api):
             if not conn.closed:
                 conn.execute(pgsql.SQL("UNLISTEN {}").format(channel))
         return result
+
+    def wait_for_messages(self, wait: float = 30.0, limit: int | None = None) -> list[InboxRow]:
+        """The unread messages of your inbox (api.inbox), waiting up to ``wait`` seconds for one
+        to arrive when there are none, without polling.
+
+        The first wait on a connection calls api.watch_inbox, which keeps the connection
+        announced as a watcher until it closes (senders of the tenant NOTIFY only while someone
+        watches), and LISTENs on the inbox channel it names; a notification (its payload is a
+        message id, nothing else) makes this read the inbox again. The inbox is always the
+        database's answer. Needs an autocommit connection of its own.
+        """
+        deadline = time.monotonic() + wait
+        messages = self.inbox(True, None, limit)
+        if messages or wait <= 0:
+            return messages
+        conn = self.connection
+        try:
+            if self._inbox_channel is None:
+                watched = self.watch_inbox()
+                if not watched.ok:
+                    return messages
+                conn.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(watched.details["channel"])))
+                self._inbox_channel = watched.details["channel"]
+            messages = self.inbox(True, None, limit)  # a message may have come before LISTEN
+            while not messages and (remaining := deadline - time.monotonic()) > 0:
+                for _ in conn.notifies(timeout=remaining, stop_after=1):
+                    break
+                messages = self.inbox(True, None, limit)
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+        return messages
 
     def wait_for_approval(self, approval_id: int, timeout: float | timedelta | str | None = None) -> ApprovalResult:
         """api.wait_for_approval, waiting up to ``timeout`` (seconds or an interval; the database

@@ -104,6 +104,11 @@ class Outcome(StrEnum):
     RETIRED = "retired"
     ALREADY_RETIRED = "already_retired"
     OUTSIDE_SKILL = "outside_skill"
+    # messages
+    SENT = "sent"
+    REFUSED = "refused"
+    NO_RECIPIENTS = "no_recipients"
+    ACKED = "acked"
 
 
 @dataclass(frozen=True)
@@ -199,6 +204,10 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.RETIRED: OutcomeCode(True, False),
     Outcome.ALREADY_RETIRED: OutcomeCode(True, False),
     Outcome.OUTSIDE_SKILL: OutcomeCode(False, False),
+    Outcome.SENT: OutcomeCode(True, False),
+    Outcome.REFUSED: OutcomeCode(False, False),
+    Outcome.NO_RECIPIENTS: OutcomeCode(False, False),
+    Outcome.ACKED: OutcomeCode(True, False),
 }
 
 
@@ -210,7 +219,7 @@ DESTRUCTIVE: dict[Outcome, frozenset[str]] = {
     Outcome.REVOKED: frozenset({"revoke_device", "revoke_token"}),
     Outcome.CANCELLED: frozenset({"cancel_approval", "cancel_task"}),
     Outcome.DELETED: frozenset({"delete_profile"}),
-    Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_network_rule"}),
+    Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_message_rule", "remove_network_rule"}),
     Outcome.PRUNED: frozenset({"prune_tasks"}),
     Outcome.DISABLED: frozenset({"set_guardrail_enabled"}),
     Outcome.FAILED: frozenset({"fail_task"}),

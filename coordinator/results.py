@@ -171,6 +171,20 @@ class AuditEvent(_Row):
 
 
 @dataclass(frozen=True)
+class CheckMessageRouteRow(_Row):
+    """A row of api.check_message_route."""
+
+    recipient: str | None
+    allowed: bool | None
+    side: str | None
+    rule_id: int | None
+    send_action: str | None
+    send_rule_id: int | None
+    receive_action: str | None
+    receive_rule_id: int | None
+
+
+@dataclass(frozen=True)
 class ClaimResult(_Row):
     """A claimed task with its claim token and lease (and the fences of the leases it declared), or ok=false with
     why nothing was claimed.
@@ -205,6 +219,21 @@ class GetSkillRow(_Row):
     approval_id: int | None
     retired_at: datetime | None
     live_sessions: int | None
+
+
+@dataclass(frozen=True)
+class GetThreadRow(_Row):
+    """A row of api.get_thread."""
+
+    message_id: int | None
+    thread_id: int | None
+    reply_to: int | None
+    sender: str | None
+    sent_to: str | None
+    subject: str | None
+    body: str | None
+    created_at: datetime | None
+    read_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -319,6 +348,21 @@ class HeldLock(_Row):
 
 
 @dataclass(frozen=True)
+class InboxRow(_Row):
+    """A row of api.inbox."""
+
+    message_id: int | None
+    thread_id: int | None
+    reply_to: int | None
+    sender: str | None
+    sent_to: str | None
+    subject: str | None
+    body: str | None
+    created_at: datetime | None
+    read_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Lease(_Row):
     """A row of api.list_leases."""
 
@@ -368,6 +412,19 @@ class ListMemoriesRow(_Row):
 
 
 @dataclass(frozen=True)
+class ListMessageRulesRow(_Row):
+    """A row of api.list_message_rules."""
+
+    rule_id: int | None
+    action: str | None
+    side: str | None
+    from_party: str | None
+    to_party: str | None
+    reason: str | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
 class ListSkillsRow(_Row):
     """A row of api.list_skills."""
 
@@ -380,6 +437,18 @@ class ListSkillsRow(_Row):
     approval_id: int | None
     retired_at: datetime | None
     live_sessions: int | None
+
+
+@dataclass(frozen=True)
+class ListThreadsRow(_Row):
+    """A row of api.list_threads."""
+
+    thread_id: int | None
+    subject: str | None
+    started_by: str | None
+    messages: int | None
+    unread: int | None
+    last_at: datetime | None
 
 
 @dataclass(frozen=True)

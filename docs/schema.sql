@@ -754,6 +754,26 @@ COMMENT ON TYPE coord.task_state IS 'Task lifecycle (the formal model''s names):
 
 
 --
+-- Name: ack_messages(bigint[]); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.ack_messages(p_message_ids bigint[]) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0722_ack_messages.sql
+
+
+ALTER FUNCTION api.ack_messages(p_message_ids bigint[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION ack_messages(p_message_ids bigint[]); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.ack_messages(p_message_ids bigint[]) IS 'Marks messages of your inbox read (1-1000 ids): code acked with details.acked (marked now), already_acked and unknown (not in your inbox: no such message, or not delivered to you); idempotent; denied when the policy refuses (details.rule). Audited as message.ack. Errors: CO716.';
+
+
+--
 -- Name: acquire_lock(text, interval, text, text, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -891,6 +911,26 @@ ALTER FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority in
 --
 
 COMMENT ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority integer, p_for_agent text, p_reason text, p_for_profile text) IS 'Operators, and trust-4 agents for other agents and profiles only (never for themselves, their own profile or the whole tenant, which includes them): adds an allow or deny rule for a host name (exact), *.name (its subdomains), an IP address (any spelling check_network accepts; stored canonical, IPv4 embedded in IPv6 as IPv4) or a range address/prefix-length (10.0.0.0/8, 169.254.0.0/16, fd00::/8; no bits set past the prefix), for the whole tenant, for one agent (p_for_agent) or for the agents of one profile (p_for_profile; the caller is always the verified operator or trust-4 agent), with a priority -1000..1000. Code added, details.rule_id and the canonical pattern; denied when the policy refuses (details.rule). Errors: CO451 pattern, CO454 range, CO452 action, CO403 priority, CO215 reason, CO302 unknown agent, CO462 unknown profile; CO452 also when both p_for_agent and p_for_profile are given.';
+
+
+--
+-- Name: allow_messages(text, text, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.allow_messages(p_sender text, p_recipient text, p_side text DEFAULT 'both'::text, p_reason text DEFAULT NULL::text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0730_allow_messages.sql
+
+
+ALTER FUNCTION api.allow_messages(p_sender text, p_recipient text, p_side text, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION allow_messages(p_sender text, p_recipient text, p_side text, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.allow_messages(p_sender text, p_recipient text, p_side text, p_reason text) IS 'Operators: adds an allow rule to your tenant''s message allowlist: p_sender (a sender) may message p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a profile) or * (anyone), on p_side send (the sender''s permission), receive (the recipient''s acceptance) or both (default). On each side a matching deny wins over any allow, an allow over the tenant default (set_message_default); a message passes when both sides allow. Code added with details.rule_id; unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule). Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown principal, CO462 unknown profile.';
 
 
 --
@@ -1094,6 +1134,26 @@ COMMENT ON FUNCTION api.check_locks(p_paths text[]) IS 'For each of p_paths (1-1
 
 
 --
+-- Name: check_message_route(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.check_message_route(p_sender text, p_recipient text) RETURNS TABLE(recipient text, allowed boolean, side text, rule_id bigint, send_action text, send_rule_id bigint, receive_action text, receive_rule_id bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0735_check_message_route.sql
+
+
+ALTER FUNCTION api.check_message_route(p_sender text, p_recipient text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_message_route(p_sender text, p_recipient text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.check_message_route(p_sender text, p_recipient text) IS 'Operators and auditors: would a message from p_sender (NAME or agent:NAME) to p_recipient (NAME, team:NAME or *) pass your tenant''s allowlist? One row per recipient as send_message would address them: allowed, the refusing side and rule_id (null: the tenant default), and each side''s decision and rule. Nothing is sent. Read-only. Errors: CO710, CO302, CO462, PT403.';
+
+
+--
 -- Name: check_network(text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1291,6 +1351,26 @@ ALTER FUNCTION api.delete_profile(p_name text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.delete_profile(p_name text) IS 'Operators and trust-4 agents: deletes a profile no agent has and that is not the default (its network rules go with it). Code deleted; in_use (details.is_default, agents) or denied. Errors: CO462 unknown profile.';
+
+
+--
+-- Name: deny_messages(text, text, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.deny_messages(p_sender text, p_recipient text, p_side text DEFAULT 'both'::text, p_reason text DEFAULT NULL::text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0731_deny_messages.sql
+
+
+ALTER FUNCTION api.deny_messages(p_sender text, p_recipient text, p_side text, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION deny_messages(p_sender text, p_recipient text, p_side text, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.deny_messages(p_sender text, p_recipient text, p_side text, p_reason text) IS 'Operators: adds a deny rule to your tenant''s message allowlist: p_sender (a sender) may not message p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a profile) or * (anyone), on p_side send (the sender''s permission), receive (the recipient''s acceptance) or both (default). On each side a matching deny wins over any allow, an allow over the tenant default (set_message_default); a message passes when both sides allow. Code added with details.rule_id; unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule). Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown principal, CO462 unknown profile.';
 
 
 --
@@ -1494,6 +1574,26 @@ COMMENT ON FUNCTION api.get_task(p_task_id bigint) IS 'One task of your tenant w
 
 
 --
+-- Name: get_thread(bigint, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.get_thread(p_thread_id bigint, p_limit integer DEFAULT 100) RETURNS TABLE(message_id bigint, thread_id bigint, reply_to bigint, sender text, sent_to text, subject text, body text, created_at timestamp with time zone, read_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0723_get_thread.sql
+
+
+ALTER FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION get_thread(p_thread_id bigint, p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) IS 'The messages of thread p_thread_id (the id of its first message) that you sent or received, oldest first, at most p_limit (1-1000, default 100); read_at is your ack (null for your own messages and unread ones). Read-only. Errors: CO712 (a thread you have no message in), CO224, PT403.';
+
+
+--
 -- Name: heartbeat(text, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1511,6 +1611,26 @@ ALTER FUNCTION api.heartbeat(p_status text, p_current_task bigint) OWNER TO coor
 --
 
 COMMENT ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) IS 'Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it holds to at least that (code alive), a lease never past now + the profile''s max_lock_ttl, a claim never past its deadline (claimed_at + the profile''s max_task_duration) nor past the leases of its task. Leases are extended only if you may still hold them (the decision renew_lock takes), claims only if you may still renew them (renew_task''s); otherwise details.locks_refused / claims_refused name the rule, the refusal is audited, and they run out. p_status is one lower-case word (working, idle, blocked, ...), p_current_task what you work on. A session that missed its heartbeat is over: session_ended, and its leases and claims are gone; start a new one. A refusal of the policy is denied (details.rule). Errors: CO431 no session, CO434 status, CO410 unknown task.';
+
+
+--
+-- Name: inbox(boolean, timestamp with time zone, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.inbox(p_unread boolean DEFAULT true, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_limit integer DEFAULT 50) RETURNS TABLE(message_id bigint, thread_id bigint, reply_to bigint, sender text, sent_to text, subject text, body text, created_at timestamp with time zone, read_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0721_inbox.sql
+
+
+ALTER FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) IS 'Messages delivered to you, oldest first: unread only (p_unread, default true) or all, created after p_since when given, at most p_limit (1-1000, default 50). sent_to is the address the sender used (a name, team:NAME or *). Reading does not mark read: ack_messages does. Read-only. Errors: CO224, CO226, PT403.';
 
 
 --
@@ -1734,6 +1854,26 @@ COMMENT ON FUNCTION api.list_memories(p_tiers text[], p_tags text[], p_mine bool
 
 
 --
+-- Name: list_message_rules(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_message_rules() RETURNS TABLE(rule_id bigint, action text, side text, from_party text, to_party text, reason text, created_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0734_list_message_rules.sql
+
+
+ALTER FUNCTION api.list_message_rules() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_message_rules(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_message_rules() IS 'Your tenant''s message allowlist: each rule (rule_id, allow or deny, side send, receive or both, from and to as NAME, team:NAME or *), deny rules first, and last the tenant default (rule_id null), which decides a side no rule of it matches. Read-only. Errors: PT403.';
+
+
+--
 -- Name: list_network_rules(); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1831,6 +1971,26 @@ ALTER FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p_befo
 --
 
 COMMENT ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p_before_id bigint) IS 'Tasks of your tenant, newest first, optionally of one state and kind; page with p_before_id. Read-only. Errors: CO418 state, CO224 limit, PT403.';
+
+
+--
+-- Name: list_threads(integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_threads(p_limit integer DEFAULT 50) RETURNS TABLE(thread_id bigint, subject text, started_by text, messages bigint, unread bigint, last_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0724_list_threads.sql
+
+
+ALTER FUNCTION api.list_threads(p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_threads(p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_threads(p_limit integer) IS 'The threads you sent or received messages in, most recently active first, at most p_limit (1-1000, default 50): the first subject you can see, who started what you see of it, your messages in it, how many of them you have not acked, and when the last was sent. Read-only. Errors: CO224, PT403.';
 
 
 --
@@ -2214,6 +2374,26 @@ COMMENT ON FUNCTION api.remove_approval_policy(p_name text) IS 'Operators: remov
 
 
 --
+-- Name: remove_message_rule(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.remove_message_rule(p_rule_id bigint) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0732_remove_message_rule.sql
+
+
+ALTER FUNCTION api.remove_message_rule(p_rule_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION remove_message_rule(p_rule_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.remove_message_rule(p_rule_id bigint) IS 'Operators: removes a rule of your tenant''s message allowlist (list_message_rules shows the ids). Code removed; denied when the policy refuses (details.rule). Audited as message.rule_remove. Errors: CO715 unknown rule.';
+
+
+--
 -- Name: remove_network_rule(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2374,23 +2554,43 @@ COMMENT ON FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id u
 
 
 --
--- Name: session_context(integer, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+-- Name: send_message(text, text, text, bigint, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.session_context(p_memories integer DEFAULT 5, p_tasks integer DEFAULT 10) RETURNS jsonb
+CREATE FUNCTION api.send_message(p_to text, p_body text, p_subject text DEFAULT NULL::text, p_thread bigint DEFAULT NULL::bigint, p_reply_to bigint DEFAULT NULL::bigint) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0720_send_message.sql
+
+
+ALTER FUNCTION api.send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint) IS 'Sends a message from you to p_to: an agent (NAME or agent:NAME), a team (team:NAME, the enabled agents acting under that profile, you excepted) or * (every enabled agent of your tenant but you). p_body 1-10000 characters, p_subject optional, 1-200 characters without control characters; p_reply_to a message you sent or received (the reply joins its thread), p_thread a thread you are in (without either: a new thread). Each recipient must pass the two-sided allowlist (you may send to it and it accepts from you; docs/messages.md): code sent with details.message_id, thread_id, delivered (names) and skipped (each recipient refused, the side send or receive and the rule_id, null for the tenant default, or a disabled recipient); refused when nobody passed (nothing is stored); no_recipients when the team or tenant has no one else; denied when the policy refuses (details.rule). Recipients watching their inbox are notified with the message id. Audited as message.send (sizes and names, never the text). Errors: CO710 address, CO711 body, CO713 subject, CO712 unknown message or thread (or reply_to outside p_thread), CO302 unknown principal, CO462 unknown team.';
+
+
+--
+-- Name: session_context(integer, integer, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.session_context(p_memories integer DEFAULT 5, p_tasks integer DEFAULT 10, p_messages integer DEFAULT 5) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0582_session_context.sql
 
 
-ALTER FUNCTION api.session_context(p_memories integer, p_tasks integer) OWNER TO coord_owner;
+ALTER FUNCTION api.session_context(p_memories integer, p_tasks integer, p_messages integer) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION session_context(p_memories integer, p_tasks integer); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION session_context(p_memories integer, p_tasks integer, p_messages integer); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.session_context(p_memories integer, p_tasks integer) IS 'The start of a session in one document: handoff (the latest addressed to you or left by you for yourself, or null), leases (your live leases in your repository), memories (the top p_memories, 0-100, you may see in your repository by recency x importance, as api.recall ranks them without a query) and ready_tasks (up to p_tasks, 0-100, queued tasks of the tenant with no pending dependencies, newest first). Needs the reads of each section (handoff.read, lock.list, memory.read, task.read). Read-only. Errors: CO224, PT403.';
+COMMENT ON FUNCTION api.session_context(p_memories integer, p_tasks integer, p_messages integer) IS 'The start of a session in one document: handoff (the latest addressed to you or left by you for yourself, or null), leases (your live leases in your repository), memories (the top p_memories, 0-100, you may see in your repository by recency x importance, as api.recall ranks them without a query), ready_tasks (up to p_tasks, 0-100, queued tasks of the tenant with no pending dependencies, newest first) and messages (unread: how many messages of your inbox you have not acked; latest: the newest p_messages, 0-100, of them). Needs the reads of each section (handoff.read, lock.list, memory.read, task.read, message.read). Read-only. Errors: CO224, PT403.';
 
 
 --
@@ -2451,6 +2651,26 @@ ALTER FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) OWNER T
 --
 
 COMMENT ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) IS 'Operators: enables or disables a guardrail rule of your tenant by name, default rules included (code enabled, disabled, or unchanged); denied when the policy refuses (details.rule). Audited. Errors: CO475 unknown rule, CO474 enabled missing.';
+
+
+--
+-- Name: set_message_default(text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.set_message_default(p_action text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0733_set_message_default.sql
+
+
+ALTER FUNCTION api.set_message_default(p_action text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION set_message_default(p_action text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.set_message_default(p_action text) IS 'Operators: the decision of each side of your tenant''s message allowlist when none of its rules matches, allow or deny (new tenants: deny, so messages pass only along rules). Code changed (details.previous) or unchanged; denied when the policy refuses (details.rule). Audited as message.default. Errors: CO714.';
 
 
 --
@@ -2611,6 +2831,26 @@ ALTER FUNCTION api.watch_fleet() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.watch_fleet() IS 'Operators and auditors: hold the watch of your tenant''s fleet on this connection until it closes, so that changes to leases, tasks, sessions and alerts are announced on the fleet channel (details.channel; LISTEN on it, payload the tenant id). Without a watcher nothing is announced. Code watching; watched_elsewhere (retryable) when another watcher held it for the 10 s this waits, in which case announcements flow anyway: call again to take over when it leaves; or denied. Call it on a connection of its own: a pooled connection (PostgREST) keeps the watch until the pool closes it. Audited as fleet.watch.';
+
+
+--
+-- Name: watch_inbox(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.watch_inbox() RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0725_watch_inbox.sql
+
+
+ALTER FUNCTION api.watch_inbox() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION watch_inbox(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.watch_inbox() IS 'Wait for mail: from now until this connection closes, each message delivered to you is announced on details.channel (LISTEN on it; the payload is the message id, nothing else). Call it, LISTEN, then read the inbox, then wait for notifications (Client.wait_for_messages does this). Use a connection of its own: a pooled connection (PostgREST) keeps the watch until the pool closes it, and while anyone of the tenant watches, every send notifies. Code watching; denied when the policy refuses. Audited as message.watch.';
 
 
 --
@@ -3425,7 +3665,7 @@ ALTER FUNCTION authz.min_trust(p_action text, p_mutating boolean) OWNER TO coord
 -- Name: FUNCTION min_trust(p_action text, p_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, 2 other mutations, 4 policy and profile management, deciding approvals and managing skills.';
+COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, acking and watching one''s inbox, 2 other mutations, 4 policy and profile management, deciding approvals and managing skills.';
 
 
 --
@@ -5816,6 +6056,44 @@ COMMENT ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) IS 'HMAC-SHA
 
 
 --
+-- Name: inbox_channel(uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.inbox_channel(p_tenant_id uuid, p_principal_id uuid) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0274_inbox_channel.sql
+
+
+ALTER FUNCTION coord.inbox_channel(p_tenant_id uuid, p_principal_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION inbox_channel(p_tenant_id uuid, p_principal_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.inbox_channel(p_tenant_id uuid, p_principal_id uuid) IS 'LISTEN channel on which a new message for the principal is announced (payload: the message id only); told by api.watch_inbox.';
+
+
+--
+-- Name: inbox_watch_key(uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.inbox_watch_key(p_tenant_id uuid) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0275_inbox_watch_key.sql
+
+
+ALTER FUNCTION coord.inbox_watch_key(p_tenant_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION inbox_watch_key(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.inbox_watch_key(p_tenant_id uuid) IS 'Advisory lock key whose shared holders are the tenant''s inbox watchers (api.watch_inbox).';
+
+
+--
 -- Name: ipv4_address(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6122,6 +6400,101 @@ COMMENT ON FUNCTION coord.memory_team(p_me coord.caller) IS 'The profile id of t
 
 
 --
+-- Name: message_party(uuid, text, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.message_party(p_tenant_id uuid, p_text text, p_code text, p_what text) RETURNS TABLE(kind text, principal_id uuid, profile_id uuid, name text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0270_message_party.sql
+
+
+ALTER FUNCTION coord.message_party(p_tenant_id uuid, p_text text, p_code text, p_what text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION message_party(p_tenant_id uuid, p_text text, p_code text, p_what text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.message_party(p_tenant_id uuid, p_text text, p_code text, p_what text) IS 'Reads NAME / agent:NAME (a principal), team:NAME (a profile) or * (anyone) of tenant p_tenant_id: kind agent, team or any with the id. Errors: p_code when malformed (p_what names the argument), CO302 unknown principal, CO462 unknown profile.';
+
+
+--
+-- Name: message_recipients(uuid, uuid, text, uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid) RETURNS uuid[]
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0277_message_recipients.sql
+
+
+ALTER FUNCTION coord.message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid) IS 'The principals an address (coord.message_party: kind agent, team or any) names for a message from p_sender_id: the agent itself; the enabled agents of the team, or of the tenant, other than the sender.';
+
+
+--
+-- Name: message_routes(uuid, uuid, uuid[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]) RETURNS TABLE(recipient_id uuid, allowed boolean, side text, rule_id bigint, send_action text, send_rule_id bigint, receive_action text, receive_rule_id bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0272_message_routes.sql
+
+
+ALTER FUNCTION coord.message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]) IS 'The allowlist decision for a message from p_sender_id to each of p_recipient_ids: both sides (send: rules of side send or both; receive: receive or both) must allow; on each side a matching deny wins, else a matching allow, else coord.tenants.message_default. side and rule_id name the first refusing side (send before receive) and its rule (null: the default).';
+
+
+--
+-- Name: message_team(uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.message_team(p_tenant_id uuid, p_principal_id uuid) RETURNS uuid
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0271_message_team.sql
+
+
+ALTER FUNCTION coord.message_team(p_tenant_id uuid, p_principal_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION message_team(p_tenant_id uuid, p_principal_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.message_team(p_tenant_id uuid, p_principal_id uuid) IS 'The profile (team) principal p_principal_id acts under for message rules: its own or the tenant default; null for operators and auditors.';
+
+
+--
+-- Name: message_thread(coord.caller, bigint, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0273_message_thread.sql
+
+
+ALTER FUNCTION coord.message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean) IS 'The thread id of message p_message_id (or, p_is_thread, of thread p_message_id) when p_me sent or received a message of it; CO712 otherwise (unknown, another tenant''s, or between others).';
+
+
+--
 -- Name: missing_verifications(uuid, bigint, bigint, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6234,6 +6607,25 @@ ALTER FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jsonb) OWN
 --
 
 COMMENT ON FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jsonb) IS 'Loopback only: audits (auth.revoked_token, refused, critical) the use of the revoked token with this SHA-256; null when no revoked token has it.';
+
+
+--
+-- Name: notify_inbox(uuid, bigint, uuid[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0276_notify_inbox.sql
+
+
+ALTER FUNCTION coord.notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]) IS 'NOTIFY each recipient''s coord.inbox_channel with the message id while an inbox watcher of the tenant holds coord.inbox_watch_key shared; true when it notified.';
 
 
 --
@@ -9022,6 +9414,154 @@ ALTER TABLE coord.memories ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: message_deliveries; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.message_deliveries (
+    tenant_id uuid NOT NULL,
+    message_id bigint NOT NULL,
+    recipient_id uuid NOT NULL,
+    read_at timestamp with time zone
+);
+
+ALTER TABLE ONLY coord.message_deliveries FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.message_deliveries OWNER TO coord_owner;
+
+--
+-- Name: TABLE message_deliveries; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.message_deliveries IS 'One row per recipient a message reached; read_at is set by the recipient''s ack.';
+
+
+--
+-- Name: COLUMN message_deliveries.read_at; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.message_deliveries.read_at IS 'When the recipient acknowledged the message; null: unread.';
+
+
+--
+-- Name: message_rules; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.message_rules (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    action text NOT NULL,
+    side text NOT NULL,
+    from_kind text NOT NULL,
+    from_principal_id uuid,
+    from_profile_id uuid,
+    to_kind text NOT NULL,
+    to_principal_id uuid,
+    to_profile_id uuid,
+    reason text,
+    created_by uuid,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT message_rules_action_check CHECK ((action = ANY (ARRAY['allow'::text, 'deny'::text]))),
+    CONSTRAINT message_rules_from_check CHECK ((((from_kind = 'any'::text) AND (from_principal_id IS NULL) AND (from_profile_id IS NULL)) OR ((from_kind = 'agent'::text) AND (from_principal_id IS NOT NULL) AND (from_profile_id IS NULL)) OR ((from_kind = 'team'::text) AND (from_principal_id IS NULL) AND (from_profile_id IS NOT NULL)))),
+    CONSTRAINT message_rules_reason_check CHECK (((reason IS NULL) OR (char_length(reason) <= 1000))),
+    CONSTRAINT message_rules_side_check CHECK ((side = ANY (ARRAY['send'::text, 'receive'::text, 'both'::text]))),
+    CONSTRAINT message_rules_to_check CHECK ((((to_kind = 'any'::text) AND (to_principal_id IS NULL) AND (to_profile_id IS NULL)) OR ((to_kind = 'agent'::text) AND (to_principal_id IS NOT NULL) AND (to_profile_id IS NULL)) OR ((to_kind = 'team'::text) AND (to_principal_id IS NULL) AND (to_profile_id IS NOT NULL))))
+);
+
+ALTER TABLE ONLY coord.message_rules FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.message_rules OWNER TO coord_owner;
+
+--
+-- Name: TABLE message_rules; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.message_rules IS 'The message allowlist of a tenant: allow or deny messages from a sender (an agent, a team or anyone) to a recipient (the same), on the sender''s side (send), the recipient''s side (receive) or both. A side with a matching deny denies, else with a matching allow allows, else coord.tenants.message_default decides; a message passes when both sides allow.';
+
+
+--
+-- Name: COLUMN message_rules.side; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.message_rules.side IS 'send: the sender''s permission to send; receive: the recipient''s acceptance; both: one rule for the two.';
+
+
+--
+-- Name: message_rules_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.message_rules ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.message_rules_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: messages; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.messages (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    sender_id uuid NOT NULL,
+    thread_id bigint NOT NULL,
+    reply_to bigint,
+    to_kind text NOT NULL,
+    to_name text,
+    subject text,
+    body text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT messages_body_check CHECK (((char_length(body) >= 1) AND (char_length(body) <= 10000))),
+    CONSTRAINT messages_subject_check CHECK (((subject IS NULL) OR ((char_length(subject) >= 1) AND (char_length(subject) <= 200)))),
+    CONSTRAINT messages_to_check CHECK ((((to_kind = ANY (ARRAY['agent'::text, 'team'::text])) AND (to_name IS NOT NULL)) OR ((to_kind = 'broadcast'::text) AND (to_name IS NULL))))
+);
+
+ALTER TABLE ONLY coord.messages FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.messages OWNER TO coord_owner;
+
+--
+-- Name: TABLE messages; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.messages IS 'Messages between principals of a tenant: sender, address (an agent, a team or a broadcast), subject, body, thread. Stored only when at least one recipient passed the allowlist; coord.message_deliveries says who received it.';
+
+
+--
+-- Name: COLUMN messages.thread_id; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.messages.thread_id IS 'The first message of the thread (its own id for a new thread); replies and follow-ups share it.';
+
+
+--
+-- Name: COLUMN messages.to_name; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.messages.to_name IS 'The address as the sender gave it: an agent name or a team (profile) name; null for a broadcast.';
+
+
+--
+-- Name: messages_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.messages_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: outcome_registry; Type: VIEW; Schema: coord; Owner: coord_owner
 --
 
@@ -9416,8 +9956,10 @@ CREATE TABLE coord.tenants (
     task_channel text DEFAULT ('coord_tasks_'::text || replace((gen_random_uuid())::text, '-'::text, ''::text)) NOT NULL,
     network_default text DEFAULT 'deny'::text NOT NULL,
     default_profile_id uuid NOT NULL,
+    message_default text DEFAULT 'deny'::text NOT NULL,
     CONSTRAINT tenants_default_trust_check CHECK (((default_trust >= 0) AND (default_trust <= 4))),
     CONSTRAINT tenants_max_concurrent_tasks_check CHECK (((max_concurrent_tasks >= 0) AND (max_concurrent_tasks <= 10000))),
+    CONSTRAINT tenants_message_default_check CHECK ((message_default = ANY (ARRAY['allow'::text, 'deny'::text]))),
     CONSTRAINT tenants_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT tenants_network_default_check CHECK ((network_default = ANY (ARRAY['allow'::text, 'deny'::text])))
 );
@@ -9474,6 +10016,13 @@ COMMENT ON COLUMN coord.tenants.network_default IS 'Decision of api.check_networ
 --
 
 COMMENT ON COLUMN coord.tenants.default_profile_id IS 'Profile of every agent of the tenant without one of its own; always set.';
+
+
+--
+-- Name: COLUMN tenants.message_default; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.tenants.message_default IS 'Decision of each side of the message allowlist (send, receive) when no rule of that side matches: allow or deny (the default: messages pass only along rules).';
 
 
 --
@@ -9829,6 +10378,38 @@ ALTER TABLE ONLY coord.loopback
 
 ALTER TABLE ONLY coord.memories
     ADD CONSTRAINT memories_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: message_deliveries message_deliveries_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_deliveries
+    ADD CONSTRAINT message_deliveries_pkey PRIMARY KEY (message_id, recipient_id);
+
+
+--
+-- Name: message_rules message_rules_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: messages messages_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.messages
+    ADD CONSTRAINT messages_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: messages messages_tenant_id_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.messages
+    ADD CONSTRAINT messages_tenant_id_key UNIQUE (tenant_id, id);
 
 
 --
@@ -10208,6 +10789,48 @@ CREATE INDEX memories_tenant_id_idx ON coord.memories USING btree (tenant_id, re
 --
 
 CREATE INDEX memories_tier_seen_idx ON coord.memories USING btree (tenant_id, tier, last_seen_at);
+
+
+--
+-- Name: message_deliveries_inbox_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX message_deliveries_inbox_idx ON coord.message_deliveries USING btree (tenant_id, recipient_id, message_id);
+
+
+--
+-- Name: message_deliveries_unread_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX message_deliveries_unread_idx ON coord.message_deliveries USING btree (tenant_id, recipient_id, message_id) WHERE (read_at IS NULL);
+
+
+--
+-- Name: message_rules_key; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE UNIQUE INDEX message_rules_key ON coord.message_rules USING btree (tenant_id, action, side, from_kind, from_principal_id, from_profile_id, to_kind, to_principal_id, to_profile_id) NULLS NOT DISTINCT;
+
+
+--
+-- Name: message_rules_tenant_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX message_rules_tenant_idx ON coord.message_rules USING btree (tenant_id, side);
+
+
+--
+-- Name: messages_sender_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX messages_sender_idx ON coord.messages USING btree (tenant_id, sender_id, id);
+
+
+--
+-- Name: messages_thread_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX messages_thread_idx ON coord.messages USING btree (tenant_id, thread_id, id);
 
 
 --
@@ -10769,6 +11392,86 @@ ALTER TABLE ONLY coord.memories
 
 
 --
+-- Name: message_deliveries message_deliveries_message_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_deliveries
+    ADD CONSTRAINT message_deliveries_message_fkey FOREIGN KEY (tenant_id, message_id) REFERENCES coord.messages(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_deliveries message_deliveries_recipient_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_deliveries
+    ADD CONSTRAINT message_deliveries_recipient_fkey FOREIGN KEY (tenant_id, recipient_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_rules message_rules_from_principal_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_from_principal_fkey FOREIGN KEY (tenant_id, from_principal_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_rules message_rules_from_profile_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_from_profile_fkey FOREIGN KEY (tenant_id, from_profile_id) REFERENCES coord.profiles(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_rules message_rules_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_rules message_rules_to_principal_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_to_principal_fkey FOREIGN KEY (tenant_id, to_principal_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_rules message_rules_to_profile_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_to_profile_fkey FOREIGN KEY (tenant_id, to_profile_id) REFERENCES coord.profiles(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: messages messages_reply_to_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.messages
+    ADD CONSTRAINT messages_reply_to_fkey FOREIGN KEY (tenant_id, reply_to) REFERENCES coord.messages(tenant_id, id) ON DELETE SET NULL (reply_to);
+
+
+--
+-- Name: messages messages_sender_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.messages
+    ADD CONSTRAINT messages_sender_fkey FOREIGN KEY (tenant_id, sender_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: messages messages_thread_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.messages
+    ADD CONSTRAINT messages_thread_fkey FOREIGN KEY (tenant_id, thread_id) REFERENCES coord.messages(tenant_id, id) ON DELETE CASCADE;
+
+
+--
 -- Name: principals principals_owner_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -11188,6 +11891,45 @@ CREATE POLICY memories_own_tenant ON coord.memories TO coord_owner USING ((tenan
 
 
 --
+-- Name: message_deliveries; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.message_deliveries ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: message_deliveries message_deliveries_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY message_deliveries_own_tenant ON coord.message_deliveries TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: message_rules; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.message_rules ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: message_rules message_rules_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY message_rules_own_tenant ON coord.message_rules TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: messages; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: messages messages_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY messages_own_tenant ON coord.messages TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
 -- Name: principals; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
 --
 
@@ -11344,6 +12086,15 @@ GRANT USAGE ON SCHEMA coord TO coord_loopback;
 
 
 --
+-- Name: FUNCTION ack_messages(p_message_ids bigint[]); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.ack_messages(p_message_ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.ack_messages(p_message_ids bigint[]) TO coord_agent;
+GRANT ALL ON FUNCTION api.ack_messages(p_message_ids bigint[]) TO coord_operator;
+
+
+--
 -- Name: FUNCTION acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11401,6 +12152,14 @@ GRANT ALL ON FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_
 REVOKE ALL ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority integer, p_for_agent text, p_reason text, p_for_profile text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority integer, p_for_agent text, p_reason text, p_for_profile text) TO coord_agent;
 GRANT ALL ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority integer, p_for_agent text, p_reason text, p_for_profile text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION allow_messages(p_sender text, p_recipient text, p_side text, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.allow_messages(p_sender text, p_recipient text, p_side text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.allow_messages(p_sender text, p_recipient text, p_side text, p_reason text) TO coord_operator;
 
 
 --
@@ -11500,6 +12259,15 @@ GRANT ALL ON FUNCTION api.check_locks(p_paths text[]) TO coord_auditor;
 
 
 --
+-- Name: FUNCTION check_message_route(p_sender text, p_recipient text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.check_message_route(p_sender text, p_recipient text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.check_message_route(p_sender text, p_recipient text) TO coord_operator;
+GRANT ALL ON FUNCTION api.check_message_route(p_sender text, p_recipient text) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION check_network(p_domain text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11586,6 +12354,14 @@ GRANT ALL ON FUNCTION api.create_profile(p_name text, p_trust_level integer, p_s
 REVOKE ALL ON FUNCTION api.delete_profile(p_name text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.delete_profile(p_name text) TO coord_agent;
 GRANT ALL ON FUNCTION api.delete_profile(p_name text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION deny_messages(p_sender text, p_recipient text, p_side text, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.deny_messages(p_sender text, p_recipient text, p_side text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.deny_messages(p_sender text, p_recipient text, p_side text, p_reason text) TO coord_operator;
 
 
 --
@@ -11684,12 +12460,32 @@ GRANT ALL ON FUNCTION api.get_task(p_task_id bigint) TO coord_auditor;
 
 
 --
+-- Name: FUNCTION get_thread(p_thread_id bigint, p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION heartbeat(p_status text, p_current_task bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) TO coord_operator;
+
+
+--
+-- Name: FUNCTION inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) TO coord_auditor;
 
 
 --
@@ -11798,6 +12594,15 @@ GRANT ALL ON FUNCTION api.list_memories(p_tiers text[], p_tags text[], p_mine bo
 
 
 --
+-- Name: FUNCTION list_message_rules(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_message_rules() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_message_rules() TO coord_operator;
+GRANT ALL ON FUNCTION api.list_message_rules() TO coord_auditor;
+
+
+--
 -- Name: FUNCTION list_network_rules(); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11844,6 +12649,16 @@ REVOKE ALL ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer
 GRANT ALL ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p_before_id bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p_before_id bigint) TO coord_operator;
 GRANT ALL ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p_before_id bigint) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION list_threads(p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_threads(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_threads(p_limit integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.list_threads(p_limit integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_threads(p_limit integer) TO coord_auditor;
 
 
 --
@@ -12023,6 +12838,14 @@ GRANT ALL ON FUNCTION api.remove_approval_policy(p_name text) TO coord_operator;
 
 
 --
+-- Name: FUNCTION remove_message_rule(p_rule_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.remove_message_rule(p_rule_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.remove_message_rule(p_rule_id bigint) TO coord_operator;
+
+
+--
 -- Name: FUNCTION remove_network_rule(p_rule_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -12093,12 +12916,21 @@ GRANT ALL ON FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id
 
 
 --
--- Name: FUNCTION session_context(p_memories integer, p_tasks integer); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer) TO coord_agent;
-GRANT ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer) TO coord_operator;
+REVOKE ALL ON FUNCTION api.send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint) TO coord_operator;
+
+
+--
+-- Name: FUNCTION session_context(p_memories integer, p_tasks integer, p_messages integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer, p_messages integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer, p_messages integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer, p_messages integer) TO coord_operator;
 
 
 --
@@ -12124,6 +12956,14 @@ GRANT ALL ON FUNCTION api.set_default_profile(p_profile text) TO coord_operator;
 
 REVOKE ALL ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) TO coord_operator;
+
+
+--
+-- Name: FUNCTION set_message_default(p_action text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.set_message_default(p_action text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_message_default(p_action text) TO coord_operator;
 
 
 --
@@ -12198,6 +13038,15 @@ GRANT ALL ON FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout inte
 REVOKE ALL ON FUNCTION api.watch_fleet() FROM PUBLIC;
 GRANT ALL ON FUNCTION api.watch_fleet() TO coord_operator;
 GRANT ALL ON FUNCTION api.watch_fleet() TO coord_auditor;
+
+
+--
+-- Name: FUNCTION watch_inbox(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.watch_inbox() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.watch_inbox() TO coord_agent;
+GRANT ALL ON FUNCTION api.watch_inbox() TO coord_operator;
 
 
 --
@@ -13270,6 +14119,20 @@ GRANT ALL ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) TO coord_a
 
 
 --
+-- Name: FUNCTION inbox_channel(p_tenant_id uuid, p_principal_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.inbox_channel(p_tenant_id uuid, p_principal_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION inbox_watch_key(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.inbox_watch_key(p_tenant_id uuid) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION ipv4_address(p_host text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -13384,6 +14247,41 @@ REVOKE ALL ON FUNCTION coord.memory_team(p_me coord.caller) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION message_party(p_tenant_id uuid, p_text text, p_code text, p_what text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.message_party(p_tenant_id uuid, p_text text, p_code text, p_what text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION message_team(p_tenant_id uuid, p_principal_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.message_team(p_tenant_id uuid, p_principal_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION missing_verifications(p_tenant_id uuid, p_task_id bigint, p_claim bigint, p_required text[]); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -13424,6 +14322,13 @@ REVOKE ALL ON FUNCTION coord.normalize_path(p_path text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jsonb) TO coord_loopback;
+
+
+--
+-- Name: FUNCTION notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]) FROM PUBLIC;
 
 
 --

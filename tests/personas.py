@@ -147,6 +147,12 @@ def build_world(db: psycopg.Connection) -> World:
                                   "p_metadata": {"bmark": f"{t}memmeta"}}))["details"]["memory_id"]
         for tier, visibility in (("semantic", "private"), ("procedural", "tenant"), ("working", "tenant"))]
 
+    # B's messages: a thread between B's agent and its mortal agent (below), and a rule.
+    _ok(bop.call("set_message_default", {"p_action": "allow"}))
+    o["message_rule_id"] = _ok(bop.call("deny_messages", {"p_sender": f"{t}minted", "p_recipient": "*",
+                                                          "p_side": "receive", "p_reason": f"{t}msgrule"}))[
+        "details"]["rule_id"]
+
     # B's audit chain head, as B's auditor would keep it outside the database.
     o["audit_head"] = _ok(b.clients["auditor"].call("audit_head", {}))["details"]["head"]
 
@@ -163,6 +169,12 @@ def build_world(db: psycopg.Connection) -> World:
     _ok(mortal_client.call("claim_task", {"p_kinds": [f"{t}exp"], "p_lease": "1 minute"}))
     o["mortal"] = mortal
     o["mortal_session"] = mortal_client.session_id
+    first = _ok(mortal_client.call("send_message", {"p_to": b.agent.name, "p_body": f"{t}msgbody",
+                                                    "p_subject": f"{t}msgsubject"}))
+    reply = _ok(bag.call("send_message", {"p_to": mortal.name, "p_body": f"{t}msgreply",
+                                          "p_reply_to": first["details"]["message_id"]}))
+    o["message_ids"] = [first["details"]["message_id"], reply["details"]["message_id"]]
+    o["message_thread"] = first["details"]["thread_id"]
 
     # Approval requests of B (the mortal agent is at the default trust, so publishing asks): one
     # pending, one approved and unused; and an auto-approval policy added after them.
@@ -186,7 +198,8 @@ def build_world(db: psycopg.Connection) -> World:
                f"{t}rulereason", o["profile"], f"{t}profdesc", f"{t}cap", f"{t}type", f"{t}key", f"{t}dep",
                f"{t}high", f"{t}exp", o["audit_head"].rsplit(":", 1)[1], f"{t}pkg", f"{t}approvereason",
                o["approval_policy"], f"{t}policydesc", f"{t}scope",
-               o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"])]
+               o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"]),
+               f"{t}msgbody", f"{t}msgsubject", f"{t}msgreply", f"{t}msgrule"]
     return World(a, b, t, o, markers)
 
 

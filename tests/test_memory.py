@@ -323,4 +323,4 @@ def test_session_context_has_handoff_leases_memories_and_work(db: psycopg.Connec
     assert [lease["path"] for lease in context["leases"]] == ["src/app.py"]
     assert [m["memory_id"] for m in context["memories"]] == [fact]
     assert [t["task_id"] for t in context["ready_tasks"]] == [task]
-    assert context["session_id"] == str(agent.session_id) and "messages" not in context
+    assert context["session_id"] == str(agent.session_id) and context["messages"] == {"unread": 0, "latest": []}

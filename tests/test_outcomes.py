@@ -443,6 +443,7 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
     memory = agent.call("remember", {"p_tier": "semantic", "p_content": "m", "p_visibility": "tenant"})[0]
     operator = Client(connection=db, token=make_principal(db, "shape-operator", tenant="shape", role="operator").token)
     assert operator.call("register_skill", {"p_name": "shape-skill", "p_version": "1.0.0", "p_manifest": {}})[0]["ok"]
+    message_rule = operator.allow_messages("*", "*").details["rule_id"]
     return {
         "acquire_lock": ("agent", {"p_path": "a.py"}),
         "release_lock": ("agent", {"p_path": "a.py", "p_fence": 1}),
@@ -502,6 +503,13 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "forget": ("agent", {"p_memory_id": memory["details"]["memory_id"]}),
         "register_skill": ("operator", {"p_name": "shape-skill", "p_version": "1.1.0", "p_manifest": {}}),
         "retire_skill": ("operator", {"p_name": "shape-skill"}),
+        "send_message": ("agent", {"p_to": "worker", "p_body": "b"}),
+        "ack_messages": ("agent", {"p_message_ids": [1]}),
+        "watch_inbox": ("agent", {}),
+        "allow_messages": ("operator", {"p_sender": "*", "p_recipient": "*"}),
+        "deny_messages": ("operator", {"p_sender": "*", "p_recipient": "*"}),
+        "remove_message_rule": ("operator", {"p_rule_id": message_rule}),
+        "set_message_default": ("operator", {"p_action": "allow"}),
     }
 
 

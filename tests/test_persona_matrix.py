@@ -180,6 +180,24 @@ ARGUMENTS: dict[str, Variants] = {
     "get_skill": lambda w: [{"p_skill": w.objects["skill"]}],
     "validate_skill": lambda w: [{"p_skill": w.objects["skill"],
                                   "p_operations": [{"kind": "network", "domain": w.objects["rule_domain"]}]}],
+    # messages: to B's agent and team, into B's thread, acking B's messages, B's rules
+    "send_message": lambda w: [{"p_to": w.b.agent.name, "p_body": "x"},
+                               {"p_to": f"team:{w.objects['profile']}", "p_body": "x"},
+                               {"p_to": "*", "p_body": "x", "p_reply_to": w.objects["message_ids"][0]},
+                               {"p_to": "*", "p_body": "x", "p_thread": w.objects["message_thread"]},
+                               {"p_to": "*", "p_body": "x"}],
+    "inbox": lambda w: [{}, {"p_unread": False}],
+    "ack_messages": lambda w: [{"p_message_ids": w.objects["message_ids"]}],
+    "get_thread": lambda w: [{"p_thread_id": w.objects["message_thread"]}],
+    "list_threads": lambda w: [{}],
+    "watch_inbox": lambda w: [{}],
+    "allow_messages": lambda w: [{"p_sender": w.b.agent.name, "p_recipient": "*"},
+                                 {"p_sender": "*", "p_recipient": f"team:{w.objects['profile']}", "p_side": "send"}],
+    "deny_messages": lambda w: [{"p_sender": w.b.agent.name, "p_recipient": "*"}],
+    "remove_message_rule": lambda w: [{"p_rule_id": w.objects["message_rule_id"]}],
+    "set_message_default": lambda w: [{"p_action": "allow"}, {"p_action": "deny"}],
+    "list_message_rules": lambda w: [{}],
+    "check_message_route": lambda w: [{"p_sender": w.b.agent.name, "p_recipient": "*"}],
 }
 # Functions of branches not merged yet (guardrails, audit chain, alerts): their parameter types
 # say enough until someone writes arguments aimed at tenant B's guardrails, archives and alerts.

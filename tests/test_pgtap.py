@@ -51,6 +51,9 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "memory": ("remember", "recall", "forget", "list_memories"),
     "skills": ("register_skill", "retire_skill", "list_skills", "get_skill", "validate_skill"),
     "verification": ("record_verification", "list_verifications"),
+    "messages": ("send_message", "inbox", "ack_messages", "get_thread", "list_threads", "watch_inbox", "allow_messages",
+                 "deny_messages", "remove_message_rule", "set_message_default", "list_message_rules",
+                 "check_message_route"),
 }
 SPEC_DB = "coord_specs"
 _RESULT = re.compile(r"^(not ok|ok) (\d+)")

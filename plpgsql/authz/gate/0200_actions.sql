@@ -66,11 +66,18 @@ from (values
   ('memory.remember',  'memory:write',     array['agent', 'operator'],             true,  'remember something (or reinforce the same memory)'),
   ('memory.forget',    'memory:write',     array['agent', 'operator'],             true,  'forget a memory (agents: their own; operators: any of the tenant)'),
   ('memory.read',      'memory:read',      array['agent', 'operator', 'auditor'],  false, 'recall and list the memories you may see'),
-  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)'),
+  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, unread messages, ready work)'),
   -- skills
   ('skill.register',   'skills:admin',     array['agent', 'operator'],             true,  'register a skill version (agents: trust 4, and an approval for a manifest wider than the previous version''s)'),
   ('skill.retire',     'skills:admin',     array['agent', 'operator'],             true,  'retire skill versions (agents: trust 4)'),
-  ('skill.read',       'skills:read',      array['agent', 'operator', 'auditor'],  false, 'list skills, read and dry-run their manifests')
+  ('skill.read',       'skills:read',      array['agent', 'operator', 'auditor'],  false, 'list skills, read and dry-run their manifests'),
+  -- messages between principals, under the tenant's two-sided allowlist
+  ('message.send',     'messages:write',   array['agent', 'operator'],             true,  'send a message to an agent, a team or every agent (each recipient must pass the allowlist)'),
+  ('message.ack',      'messages:write',   array['agent', 'operator'],             true,  'mark messages of your inbox read'),
+  ('message.watch',    'messages:read',    array['agent', 'operator'],             true,  'have new messages of your inbox announced on this connection'),
+  ('message.read',     'messages:read',    array['agent', 'operator', 'auditor'],  false, 'read your inbox and the threads you are in'),
+  ('message.rule',     'messages:admin',   array['operator'],                      true,  'add or remove message allowlist rules and set the tenant default'),
+  ('message.rule_read','messages:read',    array['operator', 'auditor'],           false, 'list the message allowlist and check a route against it')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';
