@@ -341,7 +341,8 @@ class Api:
         p_waiting false (the last look, when you stop waiting) or once it answers anything else, the
         connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Use a
         connection of your own (a pooled one keeps waiting). Codes as claim_task: claimed, or ok=false with
-        empty, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.
+        empty, outside_skill, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease,
+        CO213.
         """
         return self._one("claim_or_wait", ClaimResult, kinds=kinds, lease=lease, waiting=waiting)
 
