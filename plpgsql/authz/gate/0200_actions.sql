@@ -65,7 +65,16 @@ from (values
   ('memory.remember',  'memory:write',     array['agent', 'operator'],             true,  'remember something (or reinforce the same memory)'),
   ('memory.forget',    'memory:write',     array['agent', 'operator'],             true,  'forget a memory (agents: their own; operators: any of the tenant)'),
   ('memory.read',      'memory:read',      array['agent', 'operator', 'auditor'],  false, 'recall and list the memories you may see'),
-  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)')
+  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)'),
+  -- actions carried out by devices and agents, and device presence
+  ('action.propose',   'actions:write',    array['agent', 'operator'],             true,  'propose an action for a device or an agent; it can run once its approval request is approved'),
+  ('action.claim',     'actions:claim',    array['agent'],                         true,  'claim an approved action aimed at you (a fenced, leased claim)'),
+  ('action.renew',     'actions:claim',    array['agent'],                         true,  'extend the lease of your live claim on an action'),
+  ('action.complete',  'actions:claim',    array['agent'],                         true,  'report an action you hold the live claim of as executed, with its result'),
+  ('action.fail',      'actions:claim',    array['agent'],                         true,  'report an action you hold the live claim of as failed'),
+  ('action.read',      'actions:read',     array['agent', 'operator', 'auditor'],  false, 'see actions (agents: those they proposed or are the target of; trust 4: all)'),
+  ('presence.heartbeat', 'presence:write', array['agent'],                         true,  'say you are alive: sets when you were last seen (device presence)'),
+  ('device.discover',  'presence:read',    array['agent', 'operator', 'auditor'],  false, 'discover the devices of the tenant with their presence and scopes')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';
