@@ -96,6 +96,11 @@ class Outcome(StrEnum):
     REINFORCED = "reinforced"
     FORGOTTEN = "forgotten"
     NOT_AUTHOR = "not_author"
+    # actions
+    PROPOSED = "proposed"
+    EXECUTED = "executed"
+    NOT_CLAIMABLE = "not_claimable"
+    NOT_TARGET = "not_target"
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,10 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.REINFORCED: OutcomeCode(True, False),
     Outcome.FORGOTTEN: OutcomeCode(True, False),
     Outcome.NOT_AUTHOR: OutcomeCode(False, False),
+    Outcome.PROPOSED: OutcomeCode(True, False),
+    Outcome.EXECUTED: OutcomeCode(True, False),
+    Outcome.NOT_CLAIMABLE: OutcomeCode(False, False),
+    Outcome.NOT_TARGET: OutcomeCode(False, False),
 }
 
 
@@ -197,7 +206,7 @@ DESTRUCTIVE: dict[Outcome, frozenset[str]] = {
     Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_network_rule"}),
     Outcome.PRUNED: frozenset({"prune_tasks"}),
     Outcome.DISABLED: frozenset({"set_guardrail_enabled"}),
-    Outcome.FAILED: frozenset({"fail_task"}),
+    Outcome.FAILED: frozenset({"fail_action", "fail_task"}),
     Outcome.DEAD: frozenset({"fail_task"}),
     Outcome.ENDED: frozenset({"end_session"}),
 }

@@ -439,6 +439,7 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
     session = agent.start_session().session_id
     assert agent.add_device("shape-device", ["sessions:write"]).ok
     memory = agent.call("remember", {"p_tier": "semantic", "p_content": "m", "p_visibility": "tenant"})[0]
+    action = agent.propose_action("k", {}, ["x:y"], "shape-device").action_id
     return {
         "acquire_lock": ("agent", {"p_path": "a.py"}),
         "release_lock": ("agent", {"p_path": "a.py", "p_fence": 1}),
@@ -493,6 +494,13 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "watch_fleet": ("operator", {}),
         "remember": ("agent", {"p_tier": "semantic", "p_content": "c"}),
         "forget": ("agent", {"p_memory_id": memory["details"]["memory_id"]}),
+        "propose_action": ("agent", {"p_kind": "k", "p_payload": {}, "p_required_scopes": ["x:y"],
+                                     "p_target": "shape-device"}),
+        "claim_action": ("agent", {}),
+        "renew_action": ("agent", {"p_action_id": action, "p_claim": 1}),
+        "complete_action": ("agent", {"p_action_id": action, "p_claim": 1}),
+        "fail_action": ("agent", {"p_action_id": action, "p_claim": 1, "p_error": "x"}),
+        "device_heartbeat": ("agent", {}),
     }
 
 

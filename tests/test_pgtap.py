@@ -49,6 +49,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "approvals": ("approve_request", "deny_request", "cancel_approval", "wait_for_approval", "list_approvals",
                   "get_approval", "add_approval_policy", "remove_approval_policy", "list_approval_policies"),
     "memory": ("remember", "recall", "forget", "list_memories"),
+    "actions": ("propose_action", "claim_action", "renew_action", "complete_action", "fail_action", "get_action",
+                "list_actions", "device_heartbeat", "discover_devices"),
 }
 SPEC_DB = "coord_specs"
 _RESULT = re.compile(r"^(not ok|ok) (\d+)")
