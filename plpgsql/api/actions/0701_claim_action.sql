@@ -50,6 +50,10 @@ begin
       return coord.action_result('not_target', v_row.id, format('action %s is for %s', v_row.id, v_row.target_name),
         v_row.state, v_row.claim, v_row.approval_id);
     end if;
+    if v_row.state = 'executing' and v_row.lease_expires_at <= coord.clock_now() then
+      -- The last claim's lease ran out and no sweep has seen it yet: release it on the spot.
+      v_row := coalesce(coord.release_action(v_row), v_row);
+    end if;
     if v_row.state = 'approved' and v_row.expires_at <= v_now then
       v_new := coord.set_action_state(v_me.tenant_id, v_row.id, 'approved', v_row.claim, 'expired');
       perform coord.action_audit('action.expire', 'expired', v_new, 'nobody claimed it before its deadline', '{}',
@@ -104,6 +108,6 @@ end;
 $$;
 
 comment on function api.claim_action(bigint, interval) is
-'Devices and agents (scope actions:claim): claim approved action p_action_id aimed at you, or the oldest one when null, with a lease of p_lease (1 second to 1 hour, default 5 minutes). Code claimed with the claim (the fencing token renew_action, complete_action and fail_action need), the lease, kind and payload; the first claim uses the action''s approval. empty when none is approved for you (LISTEN on details.channel: each approval is announced there); not_claimable (state says which), not_target, expired (the claim deadline or the approval ran out); denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 lease, CO213.';
+'Devices and agents (scope actions:claim): claim approved action p_action_id aimed at you, or the oldest one when null (an action whose last claim''s lease ran out is released first), with a lease of p_lease (1 second to 1 hour, default 5 minutes). Code claimed with the claim (the fencing token renew_action, complete_action and fail_action need), the lease, kind and payload; the first claim uses the action''s approval. empty when none is approved for you (LISTEN on details.channel: each approval is announced there); not_claimable (state says which), not_target, expired (the claim deadline or the approval ran out); denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 lease, CO213.';
 revoke all on function api.claim_action(bigint, interval) from public;
 grant execute on function api.claim_action(bigint, interval) to coord_agent;
