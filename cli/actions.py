@@ -61,13 +61,13 @@ def actions_propose(invocation: Invocation, client: Client, kind: str, target: s
 
 @actions.command("list")
 @click.option("--state", type=click.Choice(STATES), default="all", show_default=True)
-@click.option("--role", type=click.Choice(["proposer", "target"]),
+@click.option("--side", type=click.Choice(["proposer", "target"]),
               help="Only those you proposed, or are the target of.")
 @click.option("--limit", type=int, default=100, show_default=True)
 @client_command
-def actions_list(invocation: Invocation, client: Client, state: str, role: str | None, limit: int) -> None:
+def actions_list(invocation: Invocation, client: Client, state: str, side: str | None, limit: int) -> None:
     """Actions of your tenant, newest first (agents: those they proposed or are the target of)."""
-    rows = client.list_actions(None if state == "all" else state, role, limit)
+    rows = client.list_actions(None if state == "all" else state, side, limit)
     invocation.listing(rows, ACTION_COLUMNS, empty="(no actions)")
 
 

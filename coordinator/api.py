@@ -292,12 +292,13 @@ class Api:
 
     def claim_action(self, action_id: int | None = None, lease: timedelta | str | None = None) -> ActionResult:
         """Devices and agents (scope actions:claim): claim approved action p_action_id aimed at you, or the
-        oldest one when null, with a lease of p_lease (1 second to 1 hour, default 5 minutes). Code claimed
-        with the claim (the fencing token renew_action, complete_action and fail_action need), the lease, kind
-        and payload; the first claim uses the action's approval. empty when none is approved for you (LISTEN
-        on details.channel: each approval is announced there); not_claimable (state says which), not_target,
-        expired (the claim deadline or the approval ran out); denied when the policy refuses (details.rule).
-        Errors: CO457 unknown action, CO458 lease, CO213.
+        oldest one when null (an action whose last claim's lease ran out is released first), with a lease of
+        p_lease (1 second to 1 hour, default 5 minutes). Code claimed with the claim (the fencing token
+        renew_action, complete_action and fail_action need), the lease, kind and payload; the first claim uses
+        the action's approval. empty when none is approved for you (LISTEN on details.channel: each approval
+        is announced there); not_claimable (state says which), not_target, expired (the claim deadline or the
+        approval ran out); denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458
+        lease, CO213.
         """
         return self._one("claim_action", ActionResult, action_id=action_id, lease=lease)
 
@@ -529,15 +530,15 @@ class Api:
         """
         return self._one("heartbeat", SessionResult, status=status, current_task=current_task)
 
-    def list_actions(self, state: str | None = None, role: str | None = None, limit: int | None = None,
+    def list_actions(self, state: str | None = None, side: str | None = None, limit: int | None = None,
                      before_id: int | None = None) -> list[Action]:
         """Actions of your tenant, newest first: p_state proposed, approved, rejected, executing, executed,
-        failed, expired (null: all); p_role proposer or target narrows to the actions you proposed or are the
+        failed, expired (null: all); p_side proposer or target narrows to the actions you proposed or are the
         target of. Agents see those they proposed or are the target of (trust 4: all); operators and auditors
-        all. p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: CO478 state or role, CO224
+        all. p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: CO478 state or side, CO224
         limit, PT403.
         """
-        return self._rows("list_actions", Action, state=state, role=role, limit=limit, before_id=before_id)
+        return self._rows("list_actions", Action, state=state, side=side, limit=limit, before_id=before_id)
 
     def list_alert_rules(self) -> list[AlertRule]:
         """Operators and auditors: the alert rules of your tenant with their open alert counts. Read-only.

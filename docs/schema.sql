@@ -1133,7 +1133,7 @@ ALTER FUNCTION api.claim_action(p_action_id bigint, p_lease interval) OWNER TO c
 -- Name: FUNCTION claim_action(p_action_id bigint, p_lease interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.claim_action(p_action_id bigint, p_lease interval) IS 'Devices and agents (scope actions:claim): claim approved action p_action_id aimed at you, or the oldest one when null, with a lease of p_lease (1 second to 1 hour, default 5 minutes). Code claimed with the claim (the fencing token renew_action, complete_action and fail_action need), the lease, kind and payload; the first claim uses the action''s approval. empty when none is approved for you (LISTEN on details.channel: each approval is announced there); not_claimable (state says which), not_target, expired (the claim deadline or the approval ran out); denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 lease, CO213.';
+COMMENT ON FUNCTION api.claim_action(p_action_id bigint, p_lease interval) IS 'Devices and agents (scope actions:claim): claim approved action p_action_id aimed at you, or the oldest one when null (an action whose last claim''s lease ran out is released first), with a lease of p_lease (1 second to 1 hour, default 5 minutes). Code claimed with the claim (the fencing token renew_action, complete_action and fail_action need), the lease, kind and payload; the first claim uses the action''s approval. empty when none is approved for you (LISTEN on details.channel: each approval is announced there); not_claimable (state says which), not_target, expired (the claim deadline or the approval ran out); denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 lease, CO213.';
 
 
 --
@@ -1580,20 +1580,20 @@ COMMENT ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) IS 'Keep
 -- Name: list_actions(text, text, integer, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.list_actions(p_state text DEFAULT NULL::text, p_role text DEFAULT NULL::text, p_limit integer DEFAULT 100, p_before_id bigint DEFAULT NULL::bigint) RETURNS SETOF api.action
+CREATE FUNCTION api.list_actions(p_state text DEFAULT NULL::text, p_side text DEFAULT NULL::text, p_limit integer DEFAULT 100, p_before_id bigint DEFAULT NULL::bigint) RETURNS SETOF api.action
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/actions/0706_list_actions.sql
 
 
-ALTER FUNCTION api.list_actions(p_state text, p_role text, p_limit integer, p_before_id bigint) OWNER TO coord_owner;
+ALTER FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION list_actions(p_state text, p_role text, p_limit integer, p_before_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.list_actions(p_state text, p_role text, p_limit integer, p_before_id bigint) IS 'Actions of your tenant, newest first: p_state proposed, approved, rejected, executing, executed, failed, expired (null: all); p_role proposer or target narrows to the actions you proposed or are the target of. Agents see those they proposed or are the target of (trust 4: all); operators and auditors all. p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: CO478 state or role, CO224 limit, PT403.';
+COMMENT ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) IS 'Actions of your tenant, newest first: p_state proposed, approved, rejected, executing, executed, failed, expired (null: all); p_side proposer or target narrows to the actions you proposed or are the target of. Agents see those they proposed or are the target of (trust 4: all); operators and auditors all. p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: CO478 state or side, CO224 limit, PT403.';
 
 
 --
@@ -11599,13 +11599,13 @@ GRANT ALL ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) TO coo
 
 
 --
--- Name: FUNCTION list_actions(p_state text, p_role text, p_limit integer, p_before_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.list_actions(p_state text, p_role text, p_limit integer, p_before_id bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.list_actions(p_state text, p_role text, p_limit integer, p_before_id bigint) TO coord_agent;
-GRANT ALL ON FUNCTION api.list_actions(p_state text, p_role text, p_limit integer, p_before_id bigint) TO coord_operator;
-GRANT ALL ON FUNCTION api.list_actions(p_state text, p_role text, p_limit integer, p_before_id bigint) TO coord_auditor;
+REVOKE ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) TO coord_auditor;
 
 
 --

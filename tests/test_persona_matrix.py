@@ -177,7 +177,7 @@ ARGUMENTS: dict[str, Variants] = {
     "complete_action": lambda w: [{"p_action_id": w.objects["executing_action"], "p_claim": 1, "p_result": {}}],
     "fail_action": lambda w: [{"p_action_id": w.objects["executing_action"], "p_claim": 1, "p_error": "x"}],
     "get_action": lambda w: [{"p_action_id": w.objects[k]} for k in ("action_id", "executing_action")],
-    "list_actions": lambda w: [{}, {"p_state": "executing"}, {"p_role": "target"}],
+    "list_actions": lambda w: [{}, {"p_state": "executing"}, {"p_side": "target"}],
     "device_heartbeat": lambda w: [{}],
     "discover_devices": lambda w: [{}, {"p_scope": "actions:claim"}, {"p_presence": "online"}],
 }
