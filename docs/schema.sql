@@ -10567,14 +10567,6 @@ ALTER TABLE ONLY coord.actions
 
 
 --
--- Name: actions actions_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
---
-
-ALTER TABLE ONLY coord.actions
-    ADD CONSTRAINT actions_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
-
-
---
 -- Name: alert_rules alert_rules_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 

@@ -6,8 +6,10 @@
 -- attempt). rejected, executed, failed and expired are terminal: a trigger refuses any way out
 -- (docs/architecture.md, Actions). Presence: devices record when they were last seen.
 
+-- No key of its own to coord.tenants: the proposer's and target's keys imply the tenant and
+-- cascade from it (a key to the tenant would add a KEY SHARE lock on its row to every insert).
 create table coord.actions (
-  tenant_id uuid not null references coord.tenants (id) on delete cascade,
+  tenant_id uuid not null,
   id bigint generated always as identity primary key,
   kind text not null,
   payload jsonb not null,
