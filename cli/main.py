@@ -1,7 +1,7 @@
 """coord: the operator's command line. It parses, calls ``coordinator``, renders, and maps
 error codes to exit codes. Tables for people, ``--json`` for machines.
 
-One module per area (server, principals, locks, tasks, audit, alerts, approvals, guard,
+One module per area (server, principals, locks, tasks, audit, alerts, approvals, actions, guard,
 profiles, network, skills, catalog, memory, messages); what they share is in ``context``
 (connection options, the click context object, errors) and ``render`` (tables and JSON)."""
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from . import (
+    actions,
     alerts,
     approvals,
     audit,
@@ -42,7 +43,8 @@ def main() -> None:
     """
 
 
-for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network, skills):
+for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, actions, guard, profiles,
+             network, skills):
     for command in area.COMMANDS:
         main.add_command(command)
 for area in (session, memory_commands, message_commands, verify_command, hooks, mcp, watch_view):

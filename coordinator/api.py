@@ -13,6 +13,8 @@ from typing import Any
 from uuid import UUID
 
 from .results import (
+    Action,
+    ActionResult,
     AgentPresence,
     Alert,
     AlertRule,
@@ -23,6 +25,7 @@ from .results import (
     AuditEvent,
     CheckMessageRouteRow,
     ClaimResult,
+    DiscoverDevicesRow,
     GetSkillRow,
     GetThreadRow,
     GuardrailDecision,
@@ -332,6 +335,18 @@ class Api:
         """
         return self._one("check_operation", GuardrailDecision, kind=kind, text=text, approval=approval)
 
+    def claim_action(self, action_id: int | None = None, lease: timedelta | str | None = None) -> ActionResult:
+        """Devices and agents (scope actions:claim): claim approved action p_action_id aimed at you, or the
+        oldest one when null (an action whose last claim's lease ran out is released first), with a lease of
+        p_lease (1 second to 1 hour, default 5 minutes). Code claimed with the claim (the fencing token
+        renew_action, complete_action and fail_action need), the lease, kind and payload; the first claim uses
+        the action's approval. empty when none is approved for you (LISTEN on details.channel: each approval
+        is announced there); not_claimable (state says which), not_target, expired (the claim deadline or the
+        approval ran out); denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458
+        lease, CO213.
+        """
+        return self._one("claim_action", ActionResult, action_id=action_id, lease=lease)
+
     def claim_or_wait(self, kinds: Sequence[str], lease: timedelta | str | None = None,
                       waiting: bool | None = None) -> ClaimResult:
         """claim_task for a claimer that waits for work: LISTEN on the tenant's task channel (details.channel of
@@ -373,6 +388,15 @@ class Api:
         Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.
         """
         return self._rows("claim_tasks", ClaimResult, kinds=kinds, lease=lease, limit=limit)
+
+    def complete_action(self, action_id: int, claim: int, result: Any = None) -> ActionResult:
+        """The target holding live claim p_claim on action p_action_id: report it executed with p_result (a JSON
+        object up to 64 KiB). Code executed (final); stale_fence (the action was claimed again or finished
+        since your claim: a late report never lands), expired (the lease ran out first: the action went back
+        to approved, or failed after its last attempt), not_target; denied when the policy refuses
+        (details.rule). Errors: CO457 unknown action, CO458 claim or result, CO213.
+        """
+        return self._one("complete_action", ActionResult, action_id=action_id, claim=claim, result=result)
 
     def complete_task(self, task_id: int, claim: int, result: Any = None, approval: int | None = None) -> TaskResult:
         """Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB)
@@ -467,12 +491,31 @@ class Api:
         """
         return self._one("deny_request", ApprovalResult, approval_id=approval_id, reason=reason)
 
+    def device_heartbeat(self) -> Result:
+        """Devices and agents (scope presence:write): say you are alive. Sets when you were last seen; you count
+        as online (discover_devices, list_devices) for coord.action_settings.presence_window (2 minutes) after
+        it, so heartbeat every minute or so. Claiming, renewing and reporting actions count as being seen too.
+        Code alive with details.last_seen_at and online_until; denied when the policy refuses (details.rule).
+        Errors: CO213.
+        """
+        return self._one("device_heartbeat", Result)
+
     def discover_agents(self, capability: str | None = None, presence: str | None = None) -> list[AgentPresence]:
         """Sessions of your tenant (live, and those ended within the last hour), optionally with a capability and
         a presence: online (heartbeat within half its ttl), idle (older, still within ttl) or offline (ended
         or expired). Read-only. Errors: CO434 presence, PT403.
         """
         return self._rows("discover_agents", AgentPresence, capability=capability, presence=presence)
+
+    def discover_devices(self, presence: str | None = None, scope: str | None = None) -> list[DiscoverDevicesRow]:
+        """Devices of your tenant that are not revoked, with their owner, the scopes of their live tokens,
+        presence (online while last seen within 2 minutes, coord.action_settings.presence_window, by
+        device_heartbeat or an action call, or while the newest session's heartbeat is within twice its ttl;
+        offline otherwise), when they were last seen and how many approved actions wait for them; optionally
+        only p_presence (online or offline) and only devices whose tokens grant p_scope (e.g. actions:claim).
+        Read-only. Errors: CO478 presence, CO222 scope, PT403.
+        """
+        return self._rows("discover_devices", DiscoverDevicesRow, presence=presence, scope=scope)
 
     def end_session(self) -> SessionResult:
         """Ends your session (x-coord-session): its leases are released and its claimed tasks requeued (details
@@ -488,6 +531,14 @@ class Api:
         Errors: CO471, CO472, PT403.
         """
         return self._one("explain_operation", GuardrailExplanation, kind=kind, text=text)
+
+    def fail_action(self, action_id: int, claim: int, error: str) -> ActionResult:
+        """The target holding live claim p_claim on action p_action_id: report it failed with p_error (1-1000
+        characters). Code failed (final: a failed action is not retried; only an expired lease is);
+        stale_fence, expired, not_target as for complete_action; denied when the policy refuses
+        (details.rule). Errors: CO457 unknown action, CO458 claim or error, CO213.
+        """
+        return self._one("fail_action", ActionResult, action_id=action_id, claim=claim, error=error)
 
     def fail_task(self, task_id: int, claim: int, error: str, retryable: bool | None = None) -> TaskResult:
         """Reports that your live claim failed. Retryable (default): the task is requeued after a jittered
@@ -521,6 +572,13 @@ class Api:
         (details.rule). Errors: CO448 no such memory (or none you can see).
         """
         return self._one("forget", Result, memory_id=memory_id)
+
+    def get_action(self, action_id: int) -> Action:
+        """Action p_action_id: its kind, payload, required scopes, proposer, target, approval request, state,
+        claim and attempts, result or error. Agents see the actions they proposed or are the target of (trust
+        4: all); operators and auditors all of the tenant. Read-only. Errors: CO457 unknown action, PT403.
+        """
+        return self._one("get_action", Action, action_id=action_id)
 
     def get_approval(self, approval_id: int) -> Approval:
         """One approval request: the operation (canonical form and its sha256), requester, target, the rules that
@@ -571,6 +629,16 @@ class Api:
         """
         return self._rows("inbox", InboxRow, unread=unread, since=since, limit=limit)
 
+    def list_actions(self, state: str | None = None, side: str | None = None, limit: int | None = None,
+                     before_id: int | None = None) -> list[Action]:
+        """Actions of your tenant, newest first: p_state proposed, approved, rejected, executing, executed,
+        failed, expired (null: all); p_side proposer or target narrows to the actions you proposed or are the
+        target of. Agents see those they proposed or are the target of (trust 4: all); operators and auditors
+        all. p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: CO478 state or side, CO224
+        limit, PT403.
+        """
+        return self._rows("list_actions", Action, state=state, side=side, limit=limit, before_id=before_id)
+
     def list_alert_rules(self) -> list[AlertRule]:
         """Operators and auditors: the alert rules of your tenant with their open alert counts. Read-only.
         Errors: PT403.
@@ -607,8 +675,9 @@ class Api:
 
     def list_devices(self, presence: str | None = None) -> list[ListDevicesRow]:
         """Devices of your tenant with their owner, the scopes of their live tokens and presence: online while
-        the last heartbeat of the newest session is within twice its ttl, offline otherwise (or revoked);
-        optionally only p_presence. Read-only. Errors: CO434 presence, PT403.
+        last seen (device_heartbeat, action calls) within 2 minutes or while the newest session's heartbeat is
+        within twice its ttl, offline otherwise (or revoked); optionally only p_presence. Read-only. Errors:
+        CO434 presence, PT403.
         """
         return self._rows("list_devices", ListDevicesRow, presence=presence)
 
@@ -714,7 +783,9 @@ class Api:
         """Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing
         their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and
         removes expired leases, expires approval requests and unused approvals past their expiry
-        (approvals_expired), up to 1000 of each, deletes memories past their ttl or their tier's retention
+        (approvals_expired), returns actions whose lease ran out to approved or fails them after their last
+        attempt and expires approved actions nobody claimed in time (actions_retried, actions_failed,
+        actions_expired), up to 1000 of each, deletes memories past their ttl or their tier's retention
         (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant's
         hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the
         request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts;
@@ -739,6 +810,19 @@ class Api:
         (coord_agent, coord_operator or coord_auditor) for the rest of the transaction.
         """
         return self._one("pre_request", PrincipalInfo)
+
+    def propose_action(self, kind: str, payload: Any, required_scopes: Sequence[str], target: str,
+                       max_attempts: int | None = None) -> ActionResult:
+        """Agents and operators: propose an action of p_kind with p_payload (a JSON object) for device or agent
+        p_target, needing p_required_scopes from an auto-approval policy, tried at most p_max_attempts times
+        (1-10, default 3). Its approval is an approval request (approval_id; kind action:<kind>, target the
+        action), decided with approve_request / deny_request (never by you or a principal you act for) or by a
+        policy whose scopes cover every required scope. Code proposed (waiting for approval) or approved (a
+        policy approved it; the target may claim it); denied when the policy refuses (details.rule). Errors:
+        CO458 bad field, CO459 unknown target, CO241, CO213.
+        """
+        return self._one("propose_action", ActionResult, kind=kind, payload=payload, required_scopes=required_scopes,
+                         target=target, max_attempts=max_attempts)
 
     def prune_tasks(self, finished_before: timedelta | str | None = None) -> Result:
         """Operators: deletes completed, failed and cancelled tasks of your tenant that finished more than
@@ -893,6 +977,15 @@ class Api:
         refuses (details.rule). Errors: CO453 unknown rule.
         """
         return self._one("remove_network_rule", Result, rule_id=rule_id)
+
+    def renew_action(self, action_id: int, claim: int, lease: timedelta | str | None = None) -> ActionResult:
+        """The target holding live claim p_claim on action p_action_id: extend its lease to now + p_lease (1
+        second to 1 hour, default 5 minutes). Code renewed; stale_fence (the action was claimed again or
+        finished since your claim), expired (the lease already ran out: the action went back to approved, or
+        failed after its last attempt), not_target; denied when the policy refuses (details.rule). Errors:
+        CO457 unknown action, CO458 lease or claim, CO213.
+        """
+        return self._one("renew_action", ActionResult, action_id=action_id, claim=claim, lease=lease)
 
     def renew_lock(self, path: str, fence: int, ttl: timedelta | str | None = None) -> LockResult:
         """Extends your live lease on p_path (in your repository) to now + p_ttl if p_fence is its current fence

@@ -227,6 +227,12 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO468", "approval_policy_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO469", "approval_policy_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO470", "approval_policy_exists", "coord", 400, EXIT_DATAERR, Conflict),
+    # actions
+    ("CO457", "action_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO458", "action_input_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO459", "action_target_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO460", "action_transition_illegal", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO478", "action_filter_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
 
     # alerts and audit queries
     ("CO491", "action_pattern_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),

@@ -109,6 +109,11 @@ class Outcome(StrEnum):
     REFUSED = "refused"
     NO_RECIPIENTS = "no_recipients"
     ACKED = "acked"
+    # actions
+    PROPOSED = "proposed"
+    EXECUTED = "executed"
+    NOT_CLAIMABLE = "not_claimable"
+    NOT_TARGET = "not_target"
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,10 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.REFUSED: OutcomeCode(False, False),
     Outcome.NO_RECIPIENTS: OutcomeCode(False, False),
     Outcome.ACKED: OutcomeCode(True, False),
+    Outcome.PROPOSED: OutcomeCode(True, False),
+    Outcome.EXECUTED: OutcomeCode(True, False),
+    Outcome.NOT_CLAIMABLE: OutcomeCode(False, False),
+    Outcome.NOT_TARGET: OutcomeCode(False, False),
 }
 
 
@@ -222,7 +231,7 @@ DESTRUCTIVE: dict[Outcome, frozenset[str]] = {
     Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_message_rule", "remove_network_rule"}),
     Outcome.PRUNED: frozenset({"prune_tasks"}),
     Outcome.DISABLED: frozenset({"set_guardrail_enabled"}),
-    Outcome.FAILED: frozenset({"fail_task"}),
+    Outcome.FAILED: frozenset({"fail_action", "fail_task"}),
     Outcome.DEAD: frozenset({"fail_task"}),
     Outcome.ENDED: frozenset({"end_session"}),
     Outcome.RETIRED: frozenset({"retire_skill"}),

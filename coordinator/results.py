@@ -18,6 +18,52 @@ class _Row:
 
 
 @dataclass(frozen=True)
+class Action(_Row):
+    """An action as list_actions and get_action show it: what (kind, payload, required scopes), who proposed it
+    for which target, its approval request, state, the current claim (fence) and attempts, and its result or
+    error.
+    """
+
+    action_id: int | None
+    kind: str | None
+    state: str | None
+    payload: Any
+    required_scopes: list[str] | None
+    proposer: str | None
+    target: str | None
+    approval_id: int | None
+    claim: int | None
+    attempts: int | None
+    max_attempts: int | None
+    lease_expires_at: datetime | None
+    result: Any
+    error: str | None
+    created_at: datetime | None
+    approved_at: datetime | None
+    expires_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ActionResult(_Row):
+    """Outcome of propose_action, claim_action, renew_action, complete_action and fail_action: ok and code
+    always; the action, its state after the call, the claim (fence) and lease; kind and payload when claimed.
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    action_id: int | None
+    state: str | None
+    claim: int | None
+    approval_id: int | None
+    lease_expires_at: datetime | None
+    kind: str | None
+    payload: Any
+    details: Any
+
+
+@dataclass(frozen=True)
 class AgentPresence(_Row):
     """One session of an agent as discover_agents shows it; presence is online, idle or offline from heartbeat
     age.
@@ -204,6 +250,18 @@ class ClaimResult(_Row):
     locks: Any
     details: Any
     repository: str | None
+
+
+@dataclass(frozen=True)
+class DiscoverDevicesRow(_Row):
+    """A row of api.discover_devices."""
+
+    name: str | None
+    owner_name: str | None
+    scopes: list[str] | None
+    presence: str | None
+    last_seen_at: datetime | None
+    claimable_actions: int | None
 
 
 @dataclass(frozen=True)

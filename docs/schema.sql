@@ -40,6 +40,69 @@ CREATE SCHEMA coord;
 ALTER SCHEMA coord OWNER TO coord_owner;
 
 --
+-- Name: action; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.action AS (
+	action_id bigint,
+	kind text,
+	state text,
+	payload jsonb,
+	required_scopes text[],
+	proposer text,
+	target text,
+	approval_id bigint,
+	claim bigint,
+	attempts integer,
+	max_attempts integer,
+	lease_expires_at timestamp with time zone,
+	result jsonb,
+	error text,
+	created_at timestamp with time zone,
+	approved_at timestamp with time zone,
+	expires_at timestamp with time zone,
+	finished_at timestamp with time zone
+);
+
+
+ALTER TYPE api.action OWNER TO coord_owner;
+
+--
+-- Name: TYPE action; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.action IS 'An action as list_actions and get_action show it: what (kind, payload, required scopes), who proposed it for which target, its approval request, state, the current claim (fence) and attempts, and its result or error.';
+
+
+--
+-- Name: action_result; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.action_result AS (
+	ok boolean,
+	code text,
+	reason text,
+	action_id bigint,
+	state text,
+	claim bigint,
+	approval_id bigint,
+	lease_expires_at timestamp with time zone,
+	kind text,
+	payload jsonb,
+	details jsonb
+);
+
+
+ALTER TYPE api.action_result OWNER TO coord_owner;
+
+--
+-- Name: TYPE action_result; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.action_result IS 'Outcome of propose_action, claim_action, renew_action, complete_action and fail_action: ok and code always; the action, its state after the call, the claim (fence) and lease; kind and payload when claimed.';
+
+
+--
 -- Name: agent_presence; Type: TYPE; Schema: api; Owner: coord_owner
 --
 
@@ -1194,6 +1257,26 @@ COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval big
 
 
 --
+-- Name: claim_action(bigint, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.claim_action(p_action_id bigint DEFAULT NULL::bigint, p_lease interval DEFAULT NULL::interval) RETURNS api.action_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0701_claim_action.sql
+
+
+ALTER FUNCTION api.claim_action(p_action_id bigint, p_lease interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_action(p_action_id bigint, p_lease interval); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.claim_action(p_action_id bigint, p_lease interval) IS 'Devices and agents (scope actions:claim): claim approved action p_action_id aimed at you, or the oldest one when null (an action whose last claim''s lease ran out is released first), with a lease of p_lease (1 second to 1 hour, default 5 minutes). Code claimed with the claim (the fencing token renew_action, complete_action and fail_action need), the lease, kind and payload; the first claim uses the action''s approval. empty when none is approved for you (LISTEN on details.channel: each approval is announced there); not_claimable (state says which), not_target, expired (the claim deadline or the approval ran out); denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 lease, CO213.';
+
+
+--
 -- Name: claim_or_wait(text[], interval, boolean); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1251,6 +1334,26 @@ ALTER FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer
 --
 
 COMMENT ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) IS 'Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one: one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended, denied, outside_skill: the leases the ready tasks declare are outside your session''s skill). Tasks whose declared leases you may not take (the lock.acquire decision, or your profile''s max_locks, which counts every lease you hold) are skipped and stay queued; each refusal is audited as lock.acquire denied or at_limit. Claims are audited by the task state machine (with the decision that allowed them); a claim that takes nothing is audited as task.claim with its code (empty: severity debug). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.';
+
+
+--
+-- Name: complete_action(bigint, bigint, jsonb); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.complete_action(p_action_id bigint, p_claim bigint, p_result jsonb DEFAULT '{}'::jsonb) RETURNS api.action_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0703_complete_action.sql
+
+
+ALTER FUNCTION api.complete_action(p_action_id bigint, p_claim bigint, p_result jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION complete_action(p_action_id bigint, p_claim bigint, p_result jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.complete_action(p_action_id bigint, p_claim bigint, p_result jsonb) IS 'The target holding live claim p_claim on action p_action_id: report it executed with p_result (a JSON object up to 64 KiB). Code executed (final); stale_fence (the action was claimed again or finished since your claim: a late report never lands), expired (the lease ran out first: the action went back to approved, or failed after its last attempt), not_target; denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 claim or result, CO213.';
 
 
 --
@@ -1394,6 +1497,26 @@ COMMENT ON FUNCTION api.deny_request(p_approval_id bigint, p_reason text) IS 'Op
 
 
 --
+-- Name: device_heartbeat(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.device_heartbeat() RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0707_device_heartbeat.sql
+
+
+ALTER FUNCTION api.device_heartbeat() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION device_heartbeat(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.device_heartbeat() IS 'Devices and agents (scope presence:write): say you are alive. Sets when you were last seen; you count as online (discover_devices, list_devices) for coord.action_settings.presence_window (2 minutes) after it, so heartbeat every minute or so. Claiming, renewing and reporting actions count as being seen too. Code alive with details.last_seen_at and online_until; denied when the policy refuses (details.rule). Errors: CO213.';
+
+
+--
 -- Name: discover_agents(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1411,6 +1534,26 @@ ALTER FUNCTION api.discover_agents(p_capability text, p_presence text) OWNER TO 
 --
 
 COMMENT ON FUNCTION api.discover_agents(p_capability text, p_presence text) IS 'Sessions of your tenant (live, and those ended within the last hour), optionally with a capability and a presence: online (heartbeat within half its ttl), idle (older, still within ttl) or offline (ended or expired). Read-only. Errors: CO434 presence, PT403.';
+
+
+--
+-- Name: discover_devices(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.discover_devices(p_presence text DEFAULT NULL::text, p_scope text DEFAULT NULL::text) RETURNS TABLE(name text, owner_name text, scopes text[], presence text, last_seen_at timestamp with time zone, claimable_actions integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0708_discover_devices.sql
+
+
+ALTER FUNCTION api.discover_devices(p_presence text, p_scope text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION discover_devices(p_presence text, p_scope text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.discover_devices(p_presence text, p_scope text) IS 'Devices of your tenant that are not revoked, with their owner, the scopes of their live tokens, presence (online while last seen within 2 minutes, coord.action_settings.presence_window, by device_heartbeat or an action call, or while the newest session''s heartbeat is within twice its ttl; offline otherwise), when they were last seen and how many approved actions wait for them; optionally only p_presence (online or offline) and only devices whose tokens grant p_scope (e.g. actions:claim). Read-only. Errors: CO478 presence, CO222 scope, PT403.';
 
 
 --
@@ -1451,6 +1594,26 @@ ALTER FUNCTION api.explain_operation(p_kind text, p_text text) OWNER TO coord_ow
 --
 
 COMMENT ON FUNCTION api.explain_operation(p_kind text, p_text text) IS 'How check_operation would see an operation, without recording it: each unit (command, SQL statement or path) with its parsed operation (program, subcommand, flags, operands, redirections) and its effects (action x target x target classes), the rules that match and the answer at your trust. Read-only. Errors: CO471, CO472, PT403.';
+
+
+--
+-- Name: fail_action(bigint, bigint, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.fail_action(p_action_id bigint, p_claim bigint, p_error text) RETURNS api.action_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0704_fail_action.sql
+
+
+ALTER FUNCTION api.fail_action(p_action_id bigint, p_claim bigint, p_error text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION fail_action(p_action_id bigint, p_claim bigint, p_error text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.fail_action(p_action_id bigint, p_claim bigint, p_error text) IS 'The target holding live claim p_claim on action p_action_id: report it failed with p_error (1-1000 characters). Code failed (final: a failed action is not retried; only an expired lease is); stale_fence, expired, not_target as for complete_action; denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 claim or error, CO213.';
 
 
 --
@@ -1511,6 +1674,26 @@ ALTER FUNCTION api.forget(p_memory_id bigint) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.forget(p_memory_id bigint) IS 'Forgets (deletes) a memory: agents their own, operators any memory of the tenant. Code forgotten; not_author when an agent names a memory it can see but did not write; denied when the policy refuses (details.rule). Errors: CO448 no such memory (or none you can see).';
+
+
+--
+-- Name: get_action(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.get_action(p_action_id bigint) RETURNS api.action
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0705_get_action.sql
+
+
+ALTER FUNCTION api.get_action(p_action_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION get_action(p_action_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.get_action(p_action_id bigint) IS 'Action p_action_id: its kind, payload, required scopes, proposer, target, approval request, state, claim and attempts, result or error. Agents see the actions they proposed or are the target of (trust 4: all); operators and auditors all of the tenant. Read-only. Errors: CO457 unknown action, PT403.';
 
 
 --
@@ -1634,6 +1817,26 @@ COMMENT ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone
 
 
 --
+-- Name: list_actions(text, text, integer, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_actions(p_state text DEFAULT NULL::text, p_side text DEFAULT NULL::text, p_limit integer DEFAULT 100, p_before_id bigint DEFAULT NULL::bigint) RETURNS SETOF api.action
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0706_list_actions.sql
+
+
+ALTER FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) IS 'Actions of your tenant, newest first: p_state proposed, approved, rejected, executing, executed, failed, expired (null: all); p_side proposer or target narrows to the actions you proposed or are the target of. Agents see those they proposed or are the target of (trust 4: all); operators and auditors all. p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: CO478 state or side, CO224 limit, PT403.';
+
+
+--
 -- Name: list_alert_rules(); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1750,7 +1953,7 @@ ALTER FUNCTION api.list_devices(p_presence text) OWNER TO coord_owner;
 -- Name: FUNCTION list_devices(p_presence text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.list_devices(p_presence text) IS 'Devices of your tenant with their owner, the scopes of their live tokens and presence: online while the last heartbeat of the newest session is within twice its ttl, offline otherwise (or revoked); optionally only p_presence. Read-only. Errors: CO434 presence, PT403.';
+COMMENT ON FUNCTION api.list_devices(p_presence text) IS 'Devices of your tenant with their owner, the scopes of their live tokens and presence: online while last seen (device_heartbeat, action calls) within 2 minutes or while the newest session''s heartbeat is within twice its ttl, offline otherwise (or revoked); optionally only p_presence. Read-only. Errors: CO434 presence, PT403.';
 
 
 --
@@ -2070,7 +2273,7 @@ ALTER FUNCTION api.maintain() OWNER TO coord_owner;
 -- Name: FUNCTION maintain(); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, expires approval requests and unused approvals past their expiry (approvals_expired), up to 1000 of each, deletes memories past their ttl or their tier''s retention (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
+COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, expires approval requests and unused approvals past their expiry (approvals_expired), returns actions whose lease ran out to approved or fails them after their last attempt and expires approved actions nobody claimed in time (actions_retried, actions_failed, actions_expired), up to 1000 of each, deletes memories past their ttl or their tier''s retention (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
 
 
 --
@@ -2131,6 +2334,26 @@ ALTER FUNCTION api.pre_request() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.pre_request() IS 'PostgREST db-pre-request: verifies the x-coord-token header and switches to the principal''s role (coord_agent, coord_operator or coord_auditor) for the rest of the transaction.';
+
+
+--
+-- Name: propose_action(text, jsonb, text[], text, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer DEFAULT NULL::integer) RETURNS api.action_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0700_propose_action.sql
+
+
+ALTER FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) IS 'Agents and operators: propose an action of p_kind with p_payload (a JSON object) for device or agent p_target, needing p_required_scopes from an auto-approval policy, tried at most p_max_attempts times (1-10, default 3). Its approval is an approval request (approval_id; kind action:<kind>, target the action), decided with approve_request / deny_request (never by you or a principal you act for) or by a policy whose scopes cover every required scope. Code proposed (waiting for approval) or approved (a policy approved it; the target may claim it); denied when the policy refuses (details.rule). Errors: CO458 bad field, CO459 unknown target, CO241, CO213.';
 
 
 --
@@ -2411,6 +2634,26 @@ ALTER FUNCTION api.remove_network_rule(p_rule_id bigint) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.remove_network_rule(p_rule_id bigint) IS 'Operators and trust-4 agents (never rules that apply to themselves: their own, their profile''s, or tenant-wide ones): removes a network rule of your tenant (code removed); denied when the policy refuses (details.rule). Errors: CO453 unknown rule.';
+
+
+--
+-- Name: renew_action(bigint, bigint, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.renew_action(p_action_id bigint, p_claim bigint, p_lease interval DEFAULT NULL::interval) RETURNS api.action_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0702_renew_action.sql
+
+
+ALTER FUNCTION api.renew_action(p_action_id bigint, p_claim bigint, p_lease interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION renew_action(p_action_id bigint, p_claim bigint, p_lease interval); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.renew_action(p_action_id bigint, p_claim bigint, p_lease interval) IS 'The target holding live claim p_claim on action p_action_id: extend its lease to now + p_lease (1 second to 1 hour, default 5 minutes). Code renewed; stale_fence (the action was claimed again or finished since your claim), expired (the lease already ran out: the action went back to approved, or failed after its last attempt), not_target; denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 lease or claim, CO213.';
 
 
 --
@@ -3665,7 +3908,7 @@ ALTER FUNCTION authz.min_trust(p_action text, p_mutating boolean) OWNER TO coord
 -- Name: FUNCTION min_trust(p_action text, p_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, acking and watching one''s inbox, 2 other mutations, 4 policy and profile management, deciding approvals and managing skills.';
+COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, acking and watching one''s inbox, presence heartbeats, 2 other mutations, 4 policy and profile management, deciding approvals and managing skills.';
 
 
 --
@@ -3780,6 +4023,152 @@ ALTER FUNCTION authz.statement_decision() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION authz.statement_decision() IS 'The policy decision noted for the current statement (authz.noted, called by authz.decide), or null: part of the statement''s context, which audit.record attaches to events written without an explicit decision.';
+
+
+--
+-- Name: actions; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.actions (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    payload jsonb NOT NULL,
+    required_scopes text[] NOT NULL,
+    operation_hash bytea NOT NULL,
+    proposer_id uuid NOT NULL,
+    proposer_name text NOT NULL,
+    target_id uuid NOT NULL,
+    target_name text NOT NULL,
+    approval_id bigint,
+    state text DEFAULT 'proposed'::text NOT NULL,
+    claim bigint DEFAULT 0 NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer NOT NULL,
+    lease_expires_at timestamp with time zone,
+    claimed_at timestamp with time zone,
+    result jsonb,
+    error text,
+    created_at timestamp with time zone NOT NULL,
+    approved_at timestamp with time zone,
+    expires_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT actions_approved_check CHECK (((state = ANY (ARRAY['proposed'::text, 'rejected'::text])) OR (approved_at IS NOT NULL) OR ((state = 'expired'::text) AND (attempts = 0)))),
+    CONSTRAINT actions_claim_check CHECK (((claim = attempts) AND ((attempts >= 0) AND (attempts <= max_attempts)))),
+    CONSTRAINT actions_finished_check CHECK (((state = ANY (ARRAY['executed'::text, 'failed'::text])) = (finished_at IS NOT NULL))),
+    CONSTRAINT actions_lease_check CHECK (((state = 'executing'::text) = (lease_expires_at IS NOT NULL))),
+    CONSTRAINT actions_result_check CHECK (((result IS NULL) OR (state = 'executed'::text))),
+    CONSTRAINT actions_state_check CHECK ((state = ANY (ARRAY['proposed'::text, 'approved'::text, 'rejected'::text, 'executing'::text, 'executed'::text, 'failed'::text, 'expired'::text]))),
+    CONSTRAINT actions_values_check CHECK (((kind ~ '^[a-z][a-z0-9_.-]{0,55}$'::text) AND ((cardinality(required_scopes) >= 1) AND (cardinality(required_scopes) <= 100)) AND (octet_length(operation_hash) = 32) AND ((max_attempts >= 1) AND (max_attempts <= 10)) AND (pg_column_size(payload) <= 65536) AND ((result IS NULL) OR (pg_column_size(result) <= 65536)) AND ((error IS NULL) OR (char_length(error) <= 1000))))
+);
+
+ALTER TABLE ONLY coord.actions FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.actions OWNER TO coord_owner;
+
+--
+-- Name: TABLE actions; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.actions IS 'Actions: work a proposer wants a target (a device or an agent) to carry out, once approved. proposed -> approved | rejected | expired (following its approval request), approved -> executing (claim) | expired, executing -> executed | failed | approved (the lease ran out: retry). rejected, executed, failed and expired are terminal.';
+
+
+--
+-- Name: COLUMN actions.operation_hash; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.actions.operation_hash IS 'sha256 of the canonical action (kind, payload, required scopes, target): the approval request is bound to it.';
+
+
+--
+-- Name: COLUMN actions.claim; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.actions.claim IS 'The fencing token of the current (or last) attempt: each claim takes attempts + 1, so a late executor''s older claim never matches again.';
+
+
+--
+-- Name: COLUMN actions.expires_at; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.actions.expires_at IS 'Proposed: when its approval request expires; approved: the claim deadline (the grant''s expiry, or the retry window after a lease ran out).';
+
+
+--
+-- Name: action_audit(text, text, coord.actions, text, jsonb, text, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_severity text DEFAULT 'info'::text, p_system boolean DEFAULT false, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0265_action_audit.sql
+
+
+ALTER FUNCTION coord.action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision) IS 'Audits an action transition or refusal: event p_action on the action, decision p_decision, details naming its state, claim, approval and operation hash.';
+
+
+--
+-- Name: action_channel(uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.action_channel(p_tenant_id uuid, p_target_id uuid) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0261_action_channel.sql
+
+
+ALTER FUNCTION coord.action_channel(p_tenant_id uuid, p_target_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION action_channel(p_tenant_id uuid, p_target_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.action_channel(p_tenant_id uuid, p_target_id uuid) IS 'LISTEN channel on which a target hears that an action for it was approved (or is claimable again); payload: the action id.';
+
+
+--
+-- Name: action_result(text, bigint, text, text, bigint, bigint, timestamp with time zone, text, jsonb, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.action_result(p_code text DEFAULT NULL::text, p_action_id bigint DEFAULT NULL::bigint, p_reason text DEFAULT NULL::text, p_state text DEFAULT NULL::text, p_claim bigint DEFAULT NULL::bigint, p_approval_id bigint DEFAULT NULL::bigint, p_lease_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_kind text DEFAULT NULL::text, p_payload jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.action_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0262_action_result.sql
+
+
+ALTER FUNCTION coord.action_result(p_code text, p_action_id bigint, p_reason text, p_state text, p_claim bigint, p_approval_id bigint, p_lease_expires_at timestamp with time zone, p_kind text, p_payload jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION action_result(p_code text, p_action_id bigint, p_reason text, p_state text, p_claim bigint, p_approval_id bigint, p_lease_expires_at timestamp with time zone, p_kind text, p_payload jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.action_result(p_code text, p_action_id bigint, p_reason text, p_state text, p_claim bigint, p_approval_id bigint, p_lease_expires_at timestamp with time zone, p_kind text, p_payload jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.action_result (code checked by coord.result).';
+
+
+--
+-- Name: action_view(coord.actions); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.action_view(p_row coord.actions) RETURNS api.action
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0267_action_view.sql
+
+
+ALTER FUNCTION coord.action_view(p_row coord.actions) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION action_view(p_row coord.actions); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.action_view(p_row coord.actions) IS 'The api.action shape of an action.';
 
 
 --
@@ -4205,6 +4594,44 @@ ALTER FUNCTION coord.canonical_address(p_address inet) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.canonical_address(p_address inet) IS 'p_address as policy sees it: IPv6 addresses embedding an IPv4 one (::ffff:0:0/96 mapped, ::/96 compatible except :: and ::1, 64:ff9b::/96 NAT64) become that IPv4 address; others unchanged (as a host address).';
+
+
+--
+-- Name: check_action_claim(coord.caller, bigint, bigint, text, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision) RETURNS api.action_result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0272_check_action_claim.sql
+
+
+ALTER FUNCTION coord.check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision) IS 'Null when p_claim is the caller''s live claim on the (now locked) action; else a not_target, stale_fence or expired result (an expired lease is released first), audited as p_event. CO457 for an action the caller may not see.';
+
+
+--
+-- Name: check_action_input(text, jsonb, text[], integer, interval, bigint, jsonb, text, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_action_input(p_kind text DEFAULT NULL::text, p_payload jsonb DEFAULT NULL::jsonb, p_scopes text[] DEFAULT NULL::text[], p_max_attempts integer DEFAULT NULL::integer, p_lease interval DEFAULT NULL::interval, p_claim bigint DEFAULT NULL::bigint, p_result jsonb DEFAULT NULL::jsonb, p_error text DEFAULT NULL::text, p_proposing boolean DEFAULT false) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0269_check_action_input.sql
+
+
+ALTER FUNCTION coord.check_action_input(p_kind text, p_payload jsonb, p_scopes text[], p_max_attempts integer, p_lease interval, p_claim bigint, p_result jsonb, p_error text, p_proposing boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_action_input(p_kind text, p_payload jsonb, p_scopes text[], p_max_attempts integer, p_lease interval, p_claim bigint, p_result jsonb, p_error text, p_proposing boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_action_input(p_kind text, p_payload jsonb, p_scopes text[], p_max_attempts integer, p_lease interval, p_claim bigint, p_result jsonb, p_error text, p_proposing boolean) IS 'Raises CO458 naming the invalid field of an action call (kind, payload, required_scopes when p_proposing; max_attempts, lease, claim, result, error when given), CO241 for a malformed list.';
 
 
 --
@@ -6870,6 +7297,25 @@ COMMENT ON FUNCTION coord.path_ancestors(p_path text) IS 'Enclosing directory pa
 
 
 --
+-- Name: presence(timestamp with time zone, timestamp with time zone, interval, timestamp with time zone); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0273_presence.sql
+
+
+ALTER FUNCTION coord.presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone) IS 'online while not disabled and last seen (device_heartbeat, action calls) within coord.action_settings.presence_window or the newest session''s heartbeat within twice its ttl; offline otherwise.';
+
+
+--
 -- Name: principal(); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7038,6 +7484,25 @@ ALTER FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_r
 --
 
 COMMENT ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text) IS 'Creates a principal (agent, operator or auditor) in a tenant and issues its first token (for repository p_repository, if named). CO207 bad repository, CO221 bad name, CO301 unknown tenant, CO304 name taken.';
+
+
+--
+-- Name: release_action(coord.actions); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.release_action(p_row coord.actions) RETURNS coord.actions
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0270_release_action.sql
+
+
+ALTER FUNCTION coord.release_action(p_row coord.actions) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION release_action(p_row coord.actions); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.release_action(p_row coord.actions) IS 'Ends an executing action''s expired claim: approved again (retry, NOTIFY the target) or failed after max_attempts; compare-and-set on state and claim, audited action.lease_expired by the system. Null when the action moved on.';
 
 
 --
@@ -7403,6 +7868,25 @@ COMMENT ON FUNCTION coord.session_result(p_code text, p_session_id uuid, p_reaso
 
 
 --
+-- Name: set_action_state(uuid, bigint, text, bigint, text, timestamp with time zone, jsonb, text, timestamp with time zone, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_result jsonb DEFAULT NULL::jsonb, p_error text DEFAULT NULL::text, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_approval_id bigint DEFAULT NULL::bigint) RETURNS coord.actions
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0264_set_action_state.sql
+
+
+ALTER FUNCTION coord.set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone, p_result jsonb, p_error text, p_expires_at timestamp with time zone, p_approval_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone, p_result jsonb, p_error text, p_expires_at timestamp with time zone, p_approval_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone, p_result jsonb, p_error text, p_expires_at timestamp with time zone, p_approval_id bigint) IS 'Compare-and-set of an action on its state and claim (p_from, p_claim -> p_to; checked again by the transition trigger); null when the action is no longer in p_from with p_claim.';
+
+
+--
 -- Name: set_agent_profile(uuid, uuid, text, text, text, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7669,6 +8153,25 @@ COMMENT ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks boole
 
 
 --
+-- Name: sweep_actions(uuid, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.sweep_actions(p_tenant_id uuid, p_limit integer) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0271_sweep_actions.sql
+
+
+ALTER FUNCTION coord.sweep_actions(p_tenant_id uuid, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION sweep_actions(p_tenant_id uuid, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.sweep_actions(p_tenant_id uuid, p_limit integer) IS 'Sweeps up to p_limit expired action leases (back to approved, or failed after the last attempt) and approved actions past their claim deadline (expired) of the tenant, skipping rows in use; returns the counts.';
+
+
+--
 -- Name: sweep_memories(uuid, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7764,6 +8267,25 @@ COMMENT ON FUNCTION coord.task_wait_key(p_channel text, p_which text) IS 'Adviso
 
 
 --
+-- Name: tg_actions__transition(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.tg_actions__transition() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0263_tg_actions__transition.sql
+
+
+ALTER FUNCTION coord.tg_actions__transition() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION tg_actions__transition(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.tg_actions__transition() IS 'Trigger: refuses (CO460) a transition outside proposed -> approved | rejected | expired, approved -> executing | expired, executing -> executed | failed | approved, any change of a terminal action, a claim that does not grow by one on a claim, and any change of what an action is about.';
+
+
+--
 -- Name: tg_alerts__transition(); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7780,6 +8302,25 @@ ALTER FUNCTION coord.tg_alerts__transition() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.tg_alerts__transition() IS 'Trigger: an open alert may grow (count, last event) or be resolved; a resolved alert is final (CO495).';
+
+
+--
+-- Name: tg_approval_requests__action(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.tg_approval_requests__action() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0266_tg_approval_requests__action.sql
+
+
+ALTER FUNCTION coord.tg_approval_requests__action() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION tg_approval_requests__action(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.tg_approval_requests__action() IS 'Trigger: moves the action an approval request was made for (same proposer and operation hash) as the request moves: approved -> approved (NOTIFY coord.action_channel of the target), denied | cancelled -> rejected, expired -> expired (unclaimed); compare-and-set, audited with the approval.';
 
 
 --
@@ -7954,6 +8495,25 @@ COMMENT ON FUNCTION coord.token_result(p_code text, p_reason text, p_principal_i
 
 
 --
+-- Name: touch_presence(coord.caller); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.touch_presence(p_me coord.caller) RETURNS timestamp with time zone
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0274_touch_presence.sql
+
+
+ALTER FUNCTION coord.touch_presence(p_me coord.caller) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION touch_presence(p_me coord.caller); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.touch_presence(p_me coord.caller) IS 'Sets the caller''s last_seen_at to now (presence).';
+
+
+--
 -- Name: try_acquire_lock(uuid, uuid, uuid, text, text, coord.lock_mode, interval, text, timestamp with time zone, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -8123,6 +8683,25 @@ ALTER FUNCTION coord.verify_token(p_token text) OWNER TO coord_auth;
 --
 
 COMMENT ON FUNCTION coord.verify_token(p_token text) IS 'The principal an opaque token stands for; PT401 when the token is unknown, revoked, expired, or its principal or tenant is disabled. A revoked token''s use is audited through the loopback (coord.record_revoked_token_use) before the refusal.';
+
+
+--
+-- Name: visible_action(bigint, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.visible_action(p_id bigint, p_lock boolean DEFAULT false) RETURNS coord.actions
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0268_visible_action.sql
+
+
+ALTER FUNCTION coord.visible_action(p_id bigint, p_lock boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION visible_action(p_id bigint, p_lock boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.visible_action(p_id bigint, p_lock boolean) IS 'The action p_id if the caller may see it (proposed by it or aimed at it; all of the tenant for operators, auditors and trust-4 agents), locked when p_lock; CO457 otherwise.';
 
 
 --
@@ -8756,6 +9335,38 @@ ALTER VIEW authz.shipped_guardrails OWNER TO coord_owner;
 --
 
 COMMENT ON VIEW authz.shipped_guardrails IS 'The shipped guardrail rules (product data): operations on targets (actions x target classes), or a pattern; copied into every tenant by coord.seed_guardrails.';
+
+
+--
+-- Name: action_settings; Type: VIEW; Schema: coord; Owner: coord_owner
+--
+
+CREATE VIEW coord.action_settings AS
+  -- columns: lease_default interval, lease_min interval, lease_max interval, retry_window interval, max_attempts integer, presence_window interval
+  … ;  -- plpgsql/coord/actions/0260_action_settings.sql
+
+
+ALTER VIEW coord.action_settings OWNER TO coord_owner;
+
+--
+-- Name: VIEW action_settings; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON VIEW coord.action_settings IS 'Lifetimes of actions: lease_default (lease_min..lease_max) of a claim, retry_window (an action whose lease ran out may be claimed again until then), max_attempts (default), presence_window (online while last seen within it).';
+
+
+--
+-- Name: actions_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.actions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.actions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 
 --
@@ -9593,6 +10204,7 @@ CREATE TABLE coord.principals (
     disabled_at timestamp with time zone,
     profile_id uuid,
     owner_id uuid,
+    last_seen_at timestamp with time zone,
     CONSTRAINT principals_kind_check CHECK ((kind <> 'system'::coord.actor_type)),
     CONSTRAINT principals_kind_role_check CHECK (((kind = ANY (ARRAY['agent'::coord.actor_type, 'device'::coord.actor_type])) = (role = 'agent'::coord.request_role))),
     CONSTRAINT principals_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}$'::text)),
@@ -9631,6 +10243,13 @@ COMMENT ON COLUMN coord.principals.profile_id IS 'The agent''s own profile; null
 --
 
 COMMENT ON COLUMN coord.principals.owner_id IS 'Devices only: the principal (agent or operator) that added the device and acts for it; it never approves the device''s requests.';
+
+
+--
+-- Name: COLUMN principals.last_seen_at; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.principals.last_seen_at IS 'When the principal last sent device_heartbeat or acted on an action (presence; online while within coord.action_settings.presence_window).';
 
 
 --
@@ -10229,6 +10848,14 @@ ALTER TABLE ONLY authz.network_rules
 
 
 --
+-- Name: actions actions_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.actions
+    ADD CONSTRAINT actions_pkey PRIMARY KEY (id);
+
+
+--
 -- Name: alert_rules alert_rules_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -10666,6 +11293,34 @@ CREATE INDEX network_rules_tenant_idx ON authz.network_rules USING btree (tenant
 
 
 --
+-- Name: actions_approval_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX actions_approval_idx ON coord.actions USING btree (approval_id) WHERE (approval_id IS NOT NULL);
+
+
+--
+-- Name: actions_lease_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX actions_lease_idx ON coord.actions USING btree (tenant_id, lease_expires_at) WHERE (state = 'executing'::text);
+
+
+--
+-- Name: actions_target_state_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX actions_target_state_idx ON coord.actions USING btree (tenant_id, target_id, state, id);
+
+
+--
+-- Name: actions_tenant_state_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX actions_tenant_state_idx ON coord.actions USING btree (tenant_id, state, id DESC);
+
+
+--
 -- Name: alert_rules_enabled_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
@@ -11078,6 +11733,27 @@ ALTER TABLE audit.restored_events ENABLE ALWAYS TRIGGER events_refuse_truncate;
 
 
 --
+-- Name: actions actions_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER actions_fleet_inserted AFTER INSERT ON coord.actions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: actions actions_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER actions_fleet_updated AFTER UPDATE ON coord.actions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: actions actions_transition; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER actions_transition BEFORE UPDATE ON coord.actions FOR EACH ROW EXECUTE FUNCTION coord.tg_actions__transition();
+
+
+--
 -- Name: alerts alerts_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
@@ -11103,6 +11779,13 @@ CREATE TRIGGER alerts_fleet_updated AFTER UPDATE ON coord.alerts REFERENCING NEW
 --
 
 CREATE TRIGGER alerts_transition BEFORE UPDATE ON coord.alerts FOR EACH ROW EXECUTE FUNCTION coord.tg_alerts__transition();
+
+
+--
+-- Name: approval_requests approval_requests_action; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER approval_requests_action AFTER UPDATE OF state ON coord.approval_requests FOR EACH ROW WHEN (((new.target_type = 'action'::text) AND (new.state IS DISTINCT FROM old.state))) EXECUTE FUNCTION coord.tg_approval_requests__action();
 
 
 --
@@ -11277,6 +11960,30 @@ ALTER TABLE ONLY authz.network_rules
 
 ALTER TABLE ONLY authz.network_rules
     ADD CONSTRAINT network_rules_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
+-- Name: actions actions_approval_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.actions
+    ADD CONSTRAINT actions_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES coord.approval_requests(id) ON DELETE SET NULL;
+
+
+--
+-- Name: actions actions_proposer_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.actions
+    ADD CONSTRAINT actions_proposer_fkey FOREIGN KEY (tenant_id, proposer_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: actions actions_target_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.actions
+    ADD CONSTRAINT actions_target_fkey FOREIGN KEY (tenant_id, target_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
 
 
 --
@@ -11719,6 +12426,19 @@ ALTER TABLE authz.network_rules ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY network_rules_own_tenant ON authz.network_rules TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: actions; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.actions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: actions actions_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY actions_own_tenant ON coord.actions TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
 
 
 --
@@ -12286,6 +13006,14 @@ GRANT ALL ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval b
 
 
 --
+-- Name: FUNCTION claim_action(p_action_id bigint, p_lease interval); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.claim_action(p_action_id bigint, p_lease interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_action(p_action_id bigint, p_lease interval) TO coord_agent;
+
+
+--
 -- Name: FUNCTION claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -12310,6 +13038,14 @@ GRANT ALL ON FUNCTION api.claim_task(p_kinds text[], p_lease interval) TO coord_
 REVOKE ALL ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) TO coord_agent;
 GRANT ALL ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) TO coord_operator;
+
+
+--
+-- Name: FUNCTION complete_action(p_action_id bigint, p_claim bigint, p_result jsonb); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.complete_action(p_action_id bigint, p_claim bigint, p_result jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.complete_action(p_action_id bigint, p_claim bigint, p_result jsonb) TO coord_agent;
 
 
 --
@@ -12374,6 +13110,14 @@ GRANT ALL ON FUNCTION api.deny_request(p_approval_id bigint, p_reason text) TO c
 
 
 --
+-- Name: FUNCTION device_heartbeat(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.device_heartbeat() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.device_heartbeat() TO coord_agent;
+
+
+--
 -- Name: FUNCTION discover_agents(p_capability text, p_presence text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -12381,6 +13125,16 @@ REVOKE ALL ON FUNCTION api.discover_agents(p_capability text, p_presence text) F
 GRANT ALL ON FUNCTION api.discover_agents(p_capability text, p_presence text) TO coord_agent;
 GRANT ALL ON FUNCTION api.discover_agents(p_capability text, p_presence text) TO coord_operator;
 GRANT ALL ON FUNCTION api.discover_agents(p_capability text, p_presence text) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION discover_devices(p_presence text, p_scope text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.discover_devices(p_presence text, p_scope text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.discover_devices(p_presence text, p_scope text) TO coord_agent;
+GRANT ALL ON FUNCTION api.discover_devices(p_presence text, p_scope text) TO coord_operator;
+GRANT ALL ON FUNCTION api.discover_devices(p_presence text, p_scope text) TO coord_auditor;
 
 
 --
@@ -12400,6 +13154,14 @@ REVOKE ALL ON FUNCTION api.explain_operation(p_kind text, p_text text) FROM PUBL
 GRANT ALL ON FUNCTION api.explain_operation(p_kind text, p_text text) TO coord_agent;
 GRANT ALL ON FUNCTION api.explain_operation(p_kind text, p_text text) TO coord_operator;
 GRANT ALL ON FUNCTION api.explain_operation(p_kind text, p_text text) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION fail_action(p_action_id bigint, p_claim bigint, p_error text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.fail_action(p_action_id bigint, p_claim bigint, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.fail_action(p_action_id bigint, p_claim bigint, p_error text) TO coord_agent;
 
 
 --
@@ -12427,6 +13189,16 @@ GRANT ALL ON FUNCTION api.fleet_status(p_limit integer) TO coord_auditor;
 REVOKE ALL ON FUNCTION api.forget(p_memory_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.forget(p_memory_id bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.forget(p_memory_id bigint) TO coord_operator;
+
+
+--
+-- Name: FUNCTION get_action(p_action_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.get_action(p_action_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.get_action(p_action_id bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.get_action(p_action_id bigint) TO coord_operator;
+GRANT ALL ON FUNCTION api.get_action(p_action_id bigint) TO coord_auditor;
 
 
 --
@@ -12486,6 +13258,16 @@ REVOKE ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time z
 GRANT ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) TO coord_agent;
 GRANT ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) TO coord_operator;
 GRANT ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) TO coord_auditor;
 
 
 --
@@ -12730,6 +13512,15 @@ GRANT ALL ON FUNCTION api.pre_request() TO coord_auditor;
 
 
 --
+-- Name: FUNCTION propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) TO coord_operator;
+
+
+--
 -- Name: FUNCTION prune_tasks(p_finished_before interval); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -12852,6 +13643,14 @@ GRANT ALL ON FUNCTION api.remove_message_rule(p_rule_id bigint) TO coord_operato
 REVOKE ALL ON FUNCTION api.remove_network_rule(p_rule_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.remove_network_rule(p_rule_id bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.remove_network_rule(p_rule_id bigint) TO coord_operator;
+
+
+--
+-- Name: FUNCTION renew_action(p_action_id bigint, p_claim bigint, p_lease interval); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.renew_action(p_action_id bigint, p_claim bigint, p_lease interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.renew_action(p_action_id bigint, p_claim bigint, p_lease interval) TO coord_agent;
 
 
 --
@@ -13342,6 +14141,34 @@ REVOKE ALL ON FUNCTION authz.statement_decision() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION action_channel(p_tenant_id uuid, p_target_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.action_channel(p_tenant_id uuid, p_target_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION action_result(p_code text, p_action_id bigint, p_reason text, p_state text, p_claim bigint, p_approval_id bigint, p_lease_expires_at timestamp with time zone, p_kind text, p_payload jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.action_result(p_code text, p_action_id bigint, p_reason text, p_state text, p_claim bigint, p_approval_id bigint, p_lease_expires_at timestamp with time zone, p_kind text, p_payload jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION action_view(p_row coord.actions); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.action_view(p_row coord.actions) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION acts_for(p_approver uuid, p_requester uuid); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -13460,6 +14287,20 @@ REVOKE ALL ON FUNCTION coord.cancel_dependents(p_tenant_id uuid, p_task_id bigin
 --
 
 REVOKE ALL ON FUNCTION coord.canonical_address(p_address inet) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_action_input(p_kind text, p_payload jsonb, p_scopes text[], p_max_attempts integer, p_lease interval, p_claim bigint, p_result jsonb, p_error text, p_proposing boolean); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_action_input(p_kind text, p_payload jsonb, p_scopes text[], p_max_attempts integer, p_lease interval, p_claim bigint, p_result jsonb, p_error text, p_proposing boolean) FROM PUBLIC;
 
 
 --
@@ -14368,6 +15209,13 @@ REVOKE ALL ON FUNCTION coord.path_ancestors(p_path text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION principal(); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -14428,6 +15276,13 @@ REVOKE ALL ON FUNCTION coord.record_revoked_token_use(p_token_hash bytea) FROM P
 --
 
 REVOKE ALL ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.request_role, p_name text, p_scopes text[], p_expires_in interval, p_repository text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION release_action(p_row coord.actions); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.release_action(p_row coord.actions) FROM PUBLIC;
 
 
 --
@@ -14564,6 +15419,13 @@ REVOKE ALL ON FUNCTION coord.session_result(p_code text, p_session_id uuid, p_re
 
 
 --
+-- Name: FUNCTION set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone, p_result jsonb, p_error text, p_expires_at timestamp with time zone, p_approval_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone, p_result jsonb, p_error text, p_expires_at timestamp with time zone, p_approval_id bigint) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION set_agent_profile(p_tenant_id uuid, p_agent_id uuid, p_agent text, p_profile text, p_reason text, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -14662,6 +15524,13 @@ REVOKE ALL ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks bo
 
 
 --
+-- Name: FUNCTION sweep_actions(p_tenant_id uuid, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.sweep_actions(p_tenant_id uuid, p_limit integer) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION sweep_memories(p_tenant_id uuid, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -14697,10 +15566,24 @@ REVOKE ALL ON FUNCTION coord.task_wait_key(p_channel text, p_which text) FROM PU
 
 
 --
+-- Name: FUNCTION tg_actions__transition(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.tg_actions__transition() FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION tg_alerts__transition(); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION coord.tg_alerts__transition() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION tg_approval_requests__action(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.tg_approval_requests__action() FROM PUBLIC;
 
 
 --
@@ -14767,6 +15650,13 @@ REVOKE ALL ON FUNCTION coord.token_result(p_code text, p_reason text, p_principa
 
 
 --
+-- Name: FUNCTION touch_presence(p_me coord.caller); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.touch_presence(p_me coord.caller) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -14828,6 +15718,13 @@ REVOKE ALL ON FUNCTION coord.verify_jwt(p_jwt text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.verify_token(p_token text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION visible_action(p_id bigint, p_lock boolean); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.visible_action(p_id bigint, p_lock boolean) FROM PUBLIC;
 
 
 --

@@ -186,6 +186,22 @@ def build_world(db: psycopg.Connection) -> World:
     o["approval_policy"] = f"{t}policy"
     _ok(bop.call("add_approval_policy", {"p_name": o["approval_policy"], "p_scopes": [f"guardrail:{t}scope"],
                                          "p_description": f"{t}policydesc"}))
+    # B's actions for a device of its own: one proposed, one approved, one executing (claim 1).
+    o["action_device"] = f"{t}actdev"
+    act_device = _ok(bag.call("add_device", {"p_name": o["action_device"],
+                                             "p_scopes": ["actions:claim", "actions:read", "presence:write"]}))
+    device_client = Client(connection=db, token=act_device["token"])
+    o["action_id"] = _ok(bag.call("propose_action", {"p_kind": f"{t}act", "p_payload": {"bmark": f"{t}payload8"},
+                                                     "p_required_scopes": [f"{t}act:write"],
+                                                     "p_target": o["action_device"]}))["action_id"]
+    for key in ("approved_action", "executing_action"):
+        proposed = _ok(bag.call("propose_action", {"p_kind": f"{t}act", "p_payload": {"bmark": key},
+                                                   "p_required_scopes": [f"{t}act:write"],
+                                                   "p_target": o["action_device"]}))
+        o[key] = proposed["action_id"]
+        _ok(bop.call("approve_request", {"p_approval_id": proposed["approval_id"], "p_reason": f"{t}approvereason"}))
+    _ok(device_client.call("claim_action", {"p_action_id": o["executing_action"], "p_lease": "1 hour"}))
+    _ok(device_client.call("device_heartbeat", {}))
     advance_clock(db, "5 minutes")
 
     markers = [str(b.tenant_id), b.name, *(str(p.principal_id) for p in (b.agent, b.operator, b.auditor, mortal)),
@@ -199,7 +215,8 @@ def build_world(db: psycopg.Connection) -> World:
                f"{t}high", f"{t}exp", o["audit_head"].rsplit(":", 1)[1], f"{t}pkg", f"{t}approvereason",
                o["approval_policy"], f"{t}policydesc", f"{t}scope",
                o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"]),
-               f"{t}msgbody", f"{t}msgsubject", f"{t}msgreply", f"{t}msgrule"]
+               f"{t}msgbody", f"{t}msgsubject", f"{t}msgreply", f"{t}msgrule",
+               o["action_device"], f"{t}act", f"{t}payload8"]
     return World(a, b, t, o, markers)
 
 

@@ -126,6 +126,14 @@ def _denied_approval(db: psycopg.Connection) -> int:
     return asked.approval_id
 
 
+def _rejected_action(db: psycopg.Connection) -> int:
+    proposer = _agent(db)
+    assert proposer.add_device("err-lamp", ["actions:claim"]).ok
+    proposed = proposer.propose_action("lamp.on", {}, ["lamp:write"], "err-lamp")
+    assert _operator(db).deny_request(proposed.approval_id, "no").ok
+    return proposed.action_id
+
+
 def _approval_policy(db: psycopg.Connection) -> Client:
     operator = _operator(db)
     assert operator.add_approval_policy("twin", ["guardrail:git"]).ok
@@ -327,6 +335,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO468": (_operator, lambda _db, c: c.add_approval_policy("Bad Name", [])),
     "CO469": (_operator, lambda _db, c: c.remove_approval_policy("no-such-policy")),
     "CO470": (_approval_policy, lambda _db, c: c.add_approval_policy("twin", ["guardrail:git"])),
+    # actions
+    "CO457": (_operator, lambda _db, c: c.get_action(2**40)),
+    "CO458": (_agent, lambda _db, c: c.propose_action("Lamp On", {}, ["lamp:write"], "x")),
+    "CO459": (_agent, lambda _db, c: c.propose_action("lamp.on", {}, ["lamp:write"], "no-such-device")),
+    "CO460": (_rejected_action, lambda db, action: db.execute(
+        "update coord.actions set state = 'approved', approved_at = now() where id = %s", (action,))),
+    "CO478": (_operator, lambda _db, c: c.list_actions("maybe")),
     "CO471": (_agent, lambda _db, c: c.check_operation("url", "https://example.com")),
     "CO472": (_agent, lambda _db, c: c.check_operation("command", "x" * 10001)),
     "CO473": (_operator, lambda _db, c: c.add_guardrail("bad-regex", "git", "command", "low", pattern="(unclosed")),

@@ -444,6 +444,7 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
     operator = Client(connection=db, token=make_principal(db, "shape-operator", tenant="shape", role="operator").token)
     assert operator.call("register_skill", {"p_name": "shape-skill", "p_version": "1.0.0", "p_manifest": {}})[0]["ok"]
     message_rule = operator.allow_messages("*", "*").details["rule_id"]
+    action = agent.propose_action("k", {}, ["x:y"], "shape-device").action_id
     return {
         "acquire_lock": ("agent", {"p_path": "a.py"}),
         "release_lock": ("agent", {"p_path": "a.py", "p_fence": 1}),
@@ -510,6 +511,13 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "deny_messages": ("operator", {"p_sender": "*", "p_recipient": "*"}),
         "remove_message_rule": ("operator", {"p_rule_id": message_rule}),
         "set_message_default": ("operator", {"p_action": "allow"}),
+        "propose_action": ("agent", {"p_kind": "k", "p_payload": {}, "p_required_scopes": ["x:y"],
+                                     "p_target": "shape-device"}),
+        "claim_action": ("agent", {}),
+        "renew_action": ("agent", {"p_action_id": action, "p_claim": 1}),
+        "complete_action": ("agent", {"p_action_id": action, "p_claim": 1}),
+        "fail_action": ("agent", {"p_action_id": action, "p_claim": 1, "p_error": "x"}),
+        "device_heartbeat": ("agent", {}),
     }
 
 

@@ -198,6 +198,19 @@ ARGUMENTS: dict[str, Variants] = {
     "set_message_default": lambda w: [{"p_action": "allow"}, {"p_action": "deny"}],
     "list_message_rules": lambda w: [{}],
     "check_message_route": lambda w: [{"p_sender": w.b.agent.name, "p_recipient": "*"}],
+    # actions: B's proposed, approved and executing actions (claim 1), B's device as a target
+    "propose_action": lambda w: [{"p_kind": "k", "p_payload": {}, "p_required_scopes": ["x:y"],
+                                  "p_target": t} for t in (w.objects["action_device"], w.b.agent.name)],
+    "claim_action": lambda w: [{}, *({"p_action_id": w.objects[k]}
+                                     for k in ("action_id", "approved_action", "executing_action"))],
+    "renew_action": lambda w: [{"p_action_id": w.objects[k], "p_claim": 1}
+                               for k in ("approved_action", "executing_action")],
+    "complete_action": lambda w: [{"p_action_id": w.objects["executing_action"], "p_claim": 1, "p_result": {}}],
+    "fail_action": lambda w: [{"p_action_id": w.objects["executing_action"], "p_claim": 1, "p_error": "x"}],
+    "get_action": lambda w: [{"p_action_id": w.objects[k]} for k in ("action_id", "executing_action")],
+    "list_actions": lambda w: [{}, {"p_state": "executing"}, {"p_side": "target"}],
+    "device_heartbeat": lambda w: [{}],
+    "discover_devices": lambda w: [{}, {"p_scope": "actions:claim"}, {"p_presence": "online"}],
 }
 # Functions of branches not merged yet (guardrails, audit chain, alerts): their parameter types
 # say enough until someone writes arguments aimed at tenant B's guardrails, archives and alerts.

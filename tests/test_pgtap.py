@@ -54,6 +54,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "messages": ("send_message", "inbox", "ack_messages", "get_thread", "list_threads", "watch_inbox", "allow_messages",
                  "deny_messages", "remove_message_rule", "set_message_default", "list_message_rules",
                  "check_message_route"),
+    "actions": ("propose_action", "claim_action", "renew_action", "complete_action", "fail_action", "get_action",
+                "list_actions", "device_heartbeat", "discover_devices"),
 }
 SPEC_DB = "coord_specs"
 _RESULT = re.compile(r"^(not ok|ok) (\d+)")

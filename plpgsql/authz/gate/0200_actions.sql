@@ -77,7 +77,16 @@ from (values
   ('message.watch',    'messages:read',    array['agent', 'operator'],             true,  'have new messages of your inbox announced on this connection'),
   ('message.read',     'messages:read',    array['agent', 'operator', 'auditor'],  false, 'read your inbox and the threads you are in'),
   ('message.rule',     'messages:admin',   array['operator'],                      true,  'add or remove message allowlist rules and set the tenant default'),
-  ('message.rule_read','messages:read',    array['operator', 'auditor'],           false, 'list the message allowlist and check a route against it')
+  ('message.rule_read','messages:read',    array['operator', 'auditor'],           false, 'list the message allowlist and check a route against it'),
+  -- actions carried out by devices and agents, and device presence
+  ('action.propose',   'actions:write',    array['agent', 'operator'],             true,  'propose an action for a device or an agent; it can run once its approval request is approved'),
+  ('action.claim',     'actions:claim',    array['agent'],                         true,  'claim an approved action aimed at you (a fenced, leased claim)'),
+  ('action.renew',     'actions:claim',    array['agent'],                         true,  'extend the lease of your live claim on an action'),
+  ('action.complete',  'actions:claim',    array['agent'],                         true,  'report an action you hold the live claim of as executed, with its result'),
+  ('action.fail',      'actions:claim',    array['agent'],                         true,  'report an action you hold the live claim of as failed'),
+  ('action.read',      'actions:read',     array['agent', 'operator', 'auditor'],  false, 'see actions (agents: those they proposed or are the target of; trust 4: all)'),
+  ('presence.heartbeat', 'presence:write', array['agent'],                         true,  'say you are alive: sets when you were last seen (device presence)'),
+  ('device.discover',  'presence:read',    array['agent', 'operator', 'auditor'],  false, 'discover the devices of the tenant with their presence and scopes')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';
