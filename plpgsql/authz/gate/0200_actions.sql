@@ -65,7 +65,13 @@ from (values
   ('memory.remember',  'memory:write',     array['agent', 'operator'],             true,  'remember something (or reinforce the same memory)'),
   ('memory.forget',    'memory:write',     array['agent', 'operator'],             true,  'forget a memory (agents: their own; operators: any of the tenant)'),
   ('memory.read',      'memory:read',      array['agent', 'operator', 'auditor'],  false, 'recall and list the memories you may see'),
-  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)')
+  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)'),
+  -- the event stream and its delivery to webhooks
+  ('event.read',       'events:read',      array['agent', 'operator', 'auditor'],  false, 'read the typed event stream of the tenant (each type also needs its own read action, coord.event_types)'),
+  ('event.follow',     'events:read',      array['agent', 'operator', 'auditor'],  true,  'register this connection as a follower, so that new events are announced on the tenant''s events channel'),
+  ('webhook.admin',    'webhooks:admin',   array['operator'],                      true,  'add or remove webhook subscriptions'),
+  ('webhook.read',     'webhooks:read',    array['operator', 'auditor'],           false, 'list webhook subscriptions and their deliveries'),
+  ('webhook.deliver',  'webhooks:deliver', array['operator'],                      true,  'claim due webhook deliveries and report how they went (coord notify, coord maintain)')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

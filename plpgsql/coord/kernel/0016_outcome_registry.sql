@@ -40,11 +40,11 @@ from (values
    array['acquire_lock', 'acquire_locks', 'claim_task', 'claim_tasks']),
   ('denied',           false, false, 'the policy gate refused the call: details.rule names the rule (a profile.rate_limit refusal clears with the next clock hour); for check_network also a network rule or default that denies the host',
    array['acquire_lock', 'acquire_locks', 'add_alert_rule', 'add_approval_policy', 'add_device', 'add_guardrail',
-         'add_network_rule', 'apply_team', 'approve_request', 'assign_profile', 'audit_head', 'cancel_approval',
-         'cancel_task', 'check_network', 'check_operation', 'claim_task', 'claim_tasks', 'complete_task',
+         'add_network_rule', 'add_webhook', 'apply_team', 'approve_request', 'assign_profile', 'audit_head', 'cancel_approval',
+         'cancel_task', 'check_network', 'check_operation', 'claim_task', 'claim_tasks', 'claim_webhook_deliveries', 'complete_task',
          'complete_tasks', 'create_agent', 'create_profile', 'delete_profile', 'deny_request', 'end_session',
-         'fail_task', 'forget', 'heartbeat', 'maintain', 'prune_tasks', 'redrive_task', 'release_lock', 'release_locks',
-         'remember', 'remove_approval_policy', 'remove_network_rule', 'renew_lock', 'renew_task', 'resolve_alert',
+         'fail_task', 'follow_events', 'forget', 'heartbeat', 'maintain', 'prune_tasks', 'redrive_task', 'release_lock', 'release_locks',
+         'remember', 'remove_approval_policy', 'remove_network_rule', 'remove_webhook', 'renew_lock', 'report_webhook_delivery', 'renew_task', 'resolve_alert',
          'revoke_device', 'revoke_token', 'rotate_token', 'set_alert_rule', 'set_default_profile', 'set_guardrail_enabled', 'start_session',
          'submit_task', 'submit_tasks', 'update_profile', 'verify_audit', 'watch_fleet', 'write_handoff']),
   -- batches: all or none
@@ -120,10 +120,10 @@ from (values
   -- governance
   ('allowed',          true,  false, 'you may: no rule refuses (for check_operation, overridden says whether your trust overrode a guardrail, and approval_id names the approval this call used)',
    array['check_network', 'check_operation']),
-  ('added',            true,  false, 'the rule is added (details.rule_id; details.policy_id for an approval policy)',
-   array['add_alert_rule', 'add_approval_policy', 'add_guardrail', 'add_network_rule']),
-  ('removed',          true,  false, 'the network rule or approval policy is removed',
-   array['remove_approval_policy', 'remove_network_rule']),
+  ('added',            true,  false, 'the rule is added (details.rule_id; details.policy_id for an approval policy; details.webhook_id for a webhook, and details.secret once when it was generated)',
+   array['add_alert_rule', 'add_approval_policy', 'add_guardrail', 'add_network_rule', 'add_webhook']),
+  ('removed',          true,  false, 'the network rule, approval policy or webhook subscription is removed',
+   array['remove_approval_policy', 'remove_network_rule', 'remove_webhook']),
   ('created',          true,  false, 'the profile is created (details: the profile)',
    array['create_profile']),
   ('updated',          true,  false, 'the profile is changed (details: the profile); its agents see it from their next call',
@@ -187,7 +187,22 @@ from (values
   ('forgotten',        true,  false, 'the memory is deleted',
    array['forget']),
   ('not_author',       false, false, 'agents forget only the memories they wrote; ask an operator',
-   array['forget'])
+   array['forget']),
+  -- the event stream and webhooks
+  ('following',        true,  false, 'this connection follows the event stream: new events are announced on details.channel until it closes; read them with events_since',
+   array['follow_events']),
+  ('webhook_exists',   false, false, 'a webhook subscription with this name exists; remove it first or choose another name',
+   array['add_webhook']),
+  ('deliveries_claimed', true, false, 'the due deliveries (details.deliveries, possibly none) are yours until details.claimed_until: POST each and report how it went with report_webhook_delivery',
+   array['claim_webhook_deliveries']),
+  ('delivered',        true,  false, 'the delivery is done: the receiver answered 2xx',
+   array['report_webhook_delivery']),
+  ('retry_scheduled',  true,  false, 'the attempt failed; the delivery is tried again from details.next_attempt_at (exponential backoff)',
+   array['report_webhook_delivery']),
+  ('delivery_dead',    false, false, 'the attempt failed and it was the last one the subscription allows: the delivery is dead (coord webhooks deliveries --state dead)',
+   array['report_webhook_delivery']),
+  ('stale_delivery_claim', false, false, 'the claim no longer holds the delivery: it ran out and the delivery was claimed again, or it is finished',
+   array['report_webhook_delivery'])
 ) as o (code, ok, retryable, meaning, functions);
 
 comment on view coord.outcome_registry is 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, which functions return it, and whether it takes something away (destructive: MCP tools that can answer it are annotated destructiveHint). Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';
