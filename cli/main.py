@@ -14,6 +14,7 @@ from . import (
     approvals,
     audit,
     catalog,
+    events,
     guard,
     hooks,
     locks,
@@ -39,7 +40,8 @@ def main() -> None:
     """
 
 
-for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network):
+for area in (server, principals, catalog, locks, tasks, audit, events, alerts, approvals, guard, profiles,
+             network):
     for command in area.COMMANDS:
         main.add_command(command)
 for area in (session, memory_commands, hooks, mcp, watch_view):

@@ -13,10 +13,17 @@ import hashlib
 import hmac
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+from psycopg.rows import class_row
+
+from . import adapt, sql
 from .client import USER_AGENT, Client
+from .errors import registered
+from .results import Result
 
 SIGNATURE_HEADER = "X-Coord-Signature"
 DEFAULT_TIMEOUT = 10.0
@@ -53,18 +60,51 @@ def post(delivery: dict[str, Any], timeout: float) -> tuple[bool, int | None, st
         return False, None, f"{type(reason).__name__}: {reason}"[:1000]
 
 
-def deliver_due(client: Client, *, limit: int = 20, timeout: float = DEFAULT_TIMEOUT) -> list[Attempt]:
-    """Claim the tenant's due deliveries, POST each, report each; the attempts made."""
-    claimed = client.claim_webhook_deliveries(limit=limit, lease=f"{max(int(timeout * 3), 30)} seconds")
+def _deliver(claimed: Any, report: Callable[[dict[str, Any], bool, int | None, str | None], Any],
+             timeout: float) -> list[Attempt]:
     if not claimed.ok:
-        raise PermissionError(f"claim_webhook_deliveries: {claimed.code}: {claimed.reason}")
+        raise registered("PT403", f"claim_webhook_deliveries: {claimed.code}: {claimed.reason}")
     attempts: list[Attempt] = []
     for delivery in claimed.details.get("deliveries") or []:
         ok, status, error = post(delivery, timeout)
-        result = client.report_webhook_delivery(delivery["delivery_id"], delivery["claim"], ok, status, error)
+        result = report(delivery, ok, status, error)
         attempts.append(Attempt(delivery["delivery_id"], delivery["webhook"], delivery["event_id"],
                                 delivery["attempt"], status, error, result.code))
     return attempts
+
+
+def _lease(timeout: float) -> str:
+    return f"{max(int(timeout * 3), 30)} seconds"
+
+
+def deliver_due(client: Client, *, limit: int = 20, timeout: float = DEFAULT_TIMEOUT) -> list[Attempt]:
+    """As an operator (coord notify): claim the tenant's due deliveries, POST each, report each;
+    the attempts made."""
+    return _deliver(client.claim_webhook_deliveries(limit=limit, lease=_lease(timeout)),
+                    lambda d, ok, status, error: client.report_webhook_delivery(
+                        d["delivery_id"], d["claim"], ok, status, error), timeout)
+
+
+def deliver_all(admin_dsn: str, *, limit: int = 100, timeout: float = DEFAULT_TIMEOUT) -> dict[str, list[Attempt]]:
+    """The admin path (coord maintain): the same for every tenant that has webhooks, as the
+    system (the deliveries' audit events name no principal); attempts per tenant name."""
+    done: dict[str, list[Attempt]] = {}
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        adapt.install(conn)
+        tenants = conn.execute(sql.WEBHOOK_TENANTS).fetchall()
+        for tenant_id, name in tenants:
+            with conn.cursor(row_factory=class_row(Result)) as cur:
+                claimed = cur.execute(sql.CLAIM_WEBHOOK_DELIVERIES, (tenant_id, limit, _lease(timeout))).fetchone()
+
+                def report(d: dict[str, Any], ok: bool, status: int | None, error: str | None,
+                           cur: Any = cur, tenant_id: Any = tenant_id) -> Any:
+                    return cur.execute(sql.REPORT_WEBHOOK_DELIVERY,
+                                       (tenant_id, d["delivery_id"], d["claim"], ok, status, error)).fetchone()
+
+                attempts = _deliver(claimed, report, timeout)
+            if attempts:
+                done[name] = attempts
+    return done
 
 
 def verify_signature(secret: str, body: bytes, header: str) -> bool:

@@ -1,8 +1,4 @@
--- The deliverer's turn: fan the stream out into the outbox (coord.webhook_fanout), bury
--- deliveries whose last allowed attempt was claimed and never reported, then claim the due
--- ones with SKIP LOCKED (two deliverers never get the same delivery while a claim is live).
--- Claiming counts the attempt, so a deliverer that dies mid-POST still uses one up. The body
--- and signature were fixed when the row was written: the secret never leaves the database.
+-- The operator-run deliverer's claim (coord notify): the gate, then coord.claim_webhook_deliveries.
 create or replace function api.claim_webhook_deliveries(
   p_limit integer default 20,
   p_lease interval default interval '30 seconds'
@@ -17,11 +13,6 @@ as $$
 declare
   v_me coord.caller := coord.principal();
   v_decision authz.decision;
-  v_now timestamptz;
-  v_until timestamptz;
-  v_fanned integer;
-  v_died integer;
-  v_claimed jsonb;
 begin
   perform coord.check_limit(p_limit);
   perform coord.check_interval(p_lease, 'CO654', 'lease', interval '1 second', interval '1 hour');
@@ -29,54 +20,7 @@ begin
   if not v_decision.allowed then
     return coord.result(p_refusal => v_decision);
   end if;
-  v_now := coord.now();
-  v_until := v_now + p_lease;
-  v_fanned := coord.webhook_fanout(v_me.tenant_id);
-
-  with buried as (
-    update coord.webhook_deliveries as d
-    set state = 'dead', finished_at = v_now, claim = null, claimed_until = null,
-        last_error = coalesce(d.last_error, 'the last attempt was claimed and never reported')
-    from coord.webhooks as w
-    where d.tenant_id = v_me.tenant_id and w.tenant_id = d.tenant_id and w.id = d.webhook_id
-      and d.state = 'pending' and d.attempts >= w.max_attempts and d.claimed_until <= v_now
-    returning 1
-  )
-  select count(*) into v_died from buried;
-
-  with due as (
-    select d.id from coord.webhook_deliveries as d
-    join coord.webhooks as w on w.tenant_id = d.tenant_id and w.id = d.webhook_id
-    where d.tenant_id = v_me.tenant_id and d.state = 'pending' and d.next_attempt_at <= v_now
-      and (d.claimed_until is null or d.claimed_until <= v_now) and d.attempts < w.max_attempts and w.enabled
-    order by d.next_attempt_at, d.id
-    limit p_limit
-    for update of d skip locked
-  ), claimed as (
-    update coord.webhook_deliveries as d
-    set attempts = d.attempts + 1, claim = gen_random_uuid(), claimed_until = v_until
-    from due
-    where d.id = due.id
-    returning d.*
-  )
-  select coalesce(jsonb_agg(jsonb_build_object(
-           'delivery_id', c.id, 'claim', c.claim, 'webhook', w.name, 'url', w.url, 'event_id', c.event_id,
-           'event_type', c.event_type, 'idempotency_key', c.idempotency_key, 'attempt', c.attempts,
-           'max_attempts', w.max_attempts, 'body', c.body, 'signature', 'sha256=' || c.signature)
-           order by c.next_attempt_at, c.id), '[]')
-  into v_claimed
-  from claimed as c
-  join coord.webhooks as w on w.tenant_id = c.tenant_id and w.id = c.webhook_id;
-
-  -- Only a call that changed something is audited: an idle deliverer asks every few seconds.
-  if v_fanned > 0 or v_died > 0 or jsonb_array_length(v_claimed) > 0 then
-    perform audit.record('webhook.claim', 'deliveries_claimed', 'tenant', v_me.tenant_id::text, null,
-      jsonb_build_object('claimed', jsonb_array_length(v_claimed), 'fanned_out', v_fanned, 'died', v_died,
-                         'deliveries', (select jsonb_agg(x -> 'delivery_id') from jsonb_array_elements(v_claimed) as x)),
-      v_decision);
-  end if;
-  return coord.result('deliveries_claimed', p_details => jsonb_build_object(
-    'deliveries', v_claimed, 'claimed_until', v_until, 'fanned_out', v_fanned, 'died', v_died));
+  return coord.claim_webhook_deliveries(v_me.tenant_id, p_limit, p_lease, v_decision);
 end;
 $$;
 
