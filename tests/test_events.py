@@ -5,6 +5,7 @@ Client.follow woken by NOTIFY, and coord audit tail's stream (api.audit_since)."
 
 from __future__ import annotations
 
+import json
 import queue
 import uuid
 
@@ -250,3 +251,57 @@ def test_audit_since_streams_every_action_in_the_same_order(committed_db: Databa
     finally:
         a.connection.close()
         aud.connection.close()
+
+
+def test_the_mcp_http_server_streams_events_as_sse(committed_db: Database) -> None:
+    """GET /events with a bearer token: Server-Sent Events, each with its id and type; 401
+    without a token; a reconnect with Last-Event-ID resumes after that event, late commit
+    included, nothing twice."""
+    import httpx2
+
+    from tests.test_mcp import http_server
+
+    agent, operator, _ = _setup(committed_db, _tenant())
+    writer = _client(committed_db, agent)
+
+    def read_events(url: str, headers: dict[str, str], count: int) -> list[dict[str, str]]:
+        got: list[dict[str, str]] = []
+        with httpx2.stream("GET", url, headers=headers, timeout=60) as response:
+            assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+            event: dict[str, str] = {}
+            for line in response.iter_lines():
+                if not line:
+                    if "id" in event:
+                        got.append(event)
+                        if len(got) == count:
+                            return got
+                    event = {}
+                    continue
+                field, _, value = line.partition(": ")
+                event[field] = value
+        return got
+
+    try:
+        with http_server(committed_db) as mcp_url:
+            url = mcp_url.removesuffix("/mcp") + "/events"
+            assert httpx2.get(url, timeout=60).status_code == 401
+            assert httpx2.get(url, headers={"Authorization": "Bearer coord_" + "0" * 40}, timeout=60).status_code == 401
+            assert writer.acquire_lock("one.py").ok
+            assert writer.acquire_lock("two.py").ok
+            bearer = {"Authorization": f"Bearer {operator}"}
+            first = read_events(url + "?after=0&types=lease.*", bearer, 1)
+            assert [(e["event"], json.loads(e["data"])["target_id"]) for e in first] == [("lease.taken", "one.py")]
+            late = _client(committed_db, agent, autocommit=False)
+            assert late.acquire_lock("late.py").ok
+            assert writer.acquire_lock("three.py").ok
+            thread, out = in_thread(lambda: read_events(url + "?types=lease.*",
+                                                        {**bearer, "Last-Event-ID": first[0]["id"]}, 3))
+            assert writer.acquire_lock("four.py").ok  # not yet: late.py holds everything after it back
+            late.connection.commit()
+            late.connection.close()
+            thread.join()
+            assert "error" not in out, out
+            resumed = out["result"]
+            assert [json.loads(e["data"])["target_id"] for e in resumed] == ["two.py", "late.py", "three.py"]
+    finally:
+        writer.connection.close()
