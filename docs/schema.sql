@@ -2891,24 +2891,6 @@ COMMENT ON FUNCTION audit.ensure_partitions(p_months_ahead integer) IS 'Creates 
 
 
 --
--- Name: events_follow_key(uuid); Type: FUNCTION; Schema: audit; Owner: coord_owner
---
-
-CREATE FUNCTION audit.events_follow_key(p_tenant_id uuid) RETURNS bigint
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    AS $$ … $$;  -- plpgsql/audit/events/0304_events_follow_key.sql
-
-
-ALTER FUNCTION audit.events_follow_key(p_tenant_id uuid) OWNER TO coord_owner;
-
---
--- Name: FUNCTION events_follow_key(p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
---
-
-COMMENT ON FUNCTION audit.events_follow_key(p_tenant_id uuid) IS 'Advisory lock key of the tenant''s event followers'' registration (taken shared by writers, exclusively by api.follow_events).';
-
-
---
 -- Name: genesis_hash(uuid); Type: FUNCTION; Schema: audit; Owner: coord_owner
 --
 
@@ -3404,6 +3386,25 @@ ALTER FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p
 --
 
 COMMENT ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles) IS 'The gate of every mutating api function, called before any write: authz.decide(p_action, p_target_id, p_context, p_within, p_profile), and when it denies, the refusal audited (event p_event or p_action, decision denied, severity warning, p_details). Returns the decision; the caller returns a refusal as its result constructor''s p_refusal (code denied, details.rule).';
+
+
+--
+-- Name: may_read(text, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.may_read(p_action text, p_resource text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0205_may_read.sql
+
+
+ALTER FUNCTION authz.may_read(p_action text, p_resource text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION may_read(p_action text, p_resource text); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.may_read(p_action text, p_resource text) IS 'Read gate that answers rather than refuses: whether authz.decide allows the read action (api.events_since uses it per event type).';
 
 
 --
@@ -4511,6 +4512,25 @@ ALTER FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease i
 --
 
 COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) IS 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
+
+
+--
+-- Name: claim_webhook_deliveries(uuid, integer, interval, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS api.result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0268_claim_webhook_deliveries.sql
+
+
+ALTER FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) IS 'Fans the tenant''s stream out to its webhooks, buries unreported last attempts and claims up to p_limit due deliveries until now + p_lease (result deliveries_claimed, details.deliveries); audited as webhook.claim when it changed anything.';
 
 
 --
@@ -6671,6 +6691,25 @@ COMMENT ON FUNCTION coord.repair_logins(p_password_restored text[]) IS 'Admin pa
 
 
 --
+-- Name: report_webhook_delivery(uuid, bigint, uuid, boolean, integer, text, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS api.result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0269_report_webhook_delivery.sql
+
+
+ALTER FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) IS 'Records one attempt of a claimed delivery: delivered, retry_scheduled (backoff) or delivery_dead; stale_delivery_claim when the claim no longer holds it. Audited as webhook.deliver.';
+
+
+--
 -- Name: request_approval(text, jsonb, text, text, text[], text[], jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7495,6 +7534,7 @@ COMMENT ON FUNCTION coord.vouch_mac(p_claims text) IS 'MAC of claims text bound 
 
 CREATE FUNCTION coord.webhook_backoff(p_attempts integer) RETURNS interval
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/webhooks/0265_webhook_backoff.sql
 
 
@@ -12160,14 +12200,6 @@ REVOKE ALL ON FUNCTION audit.ensure_partitions(p_months_ahead integer) FROM PUBL
 
 
 --
--- Name: FUNCTION events_follow_key(p_tenant_id uuid); Type: ACL; Schema: audit; Owner: coord_owner
---
-
-REVOKE ALL ON FUNCTION audit.events_follow_key(p_tenant_id uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION audit.events_follow_key(p_tenant_id uuid) TO coord_auth;
-
-
---
 -- Name: FUNCTION genesis_hash(p_tenant_id uuid); Type: ACL; Schema: audit; Owner: coord_owner
 --
 
@@ -12320,6 +12352,13 @@ REVOKE ALL ON FUNCTION authz.decide(p_action text, p_resource text, p_context js
 --
 
 REVOKE ALL ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION may_read(p_action text, p_resource text); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.may_read(p_action text, p_resource text) FROM PUBLIC;
 
 
 --
@@ -12687,6 +12726,13 @@ REVOKE ALL ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id 
 --
 
 REVOKE ALL ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) FROM PUBLIC;
 
 
 --
@@ -13442,6 +13488,13 @@ REVOKE ALL ON FUNCTION coord.remove_login(p_tenant_id uuid, p_name text) FROM PU
 --
 
 REVOKE ALL ON FUNCTION coord.repair_logins(p_password_restored text[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) FROM PUBLIC;
 
 
 --

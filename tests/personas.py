@@ -167,6 +167,11 @@ def build_world(db: psycopg.Connection) -> World:
     o["approval_policy"] = f"{t}policy"
     _ok(bop.call("add_approval_policy", {"p_name": o["approval_policy"], "p_scopes": [f"guardrail:{t}scope"],
                                          "p_description": f"{t}policydesc"}))
+    # B's webhook subscription, its secret (never to be shown) and a delivery of B's lease event.
+    o["webhook"] = f"{t}hook"
+    o["webhook_secret"] = f"{t}secret-0123456789"
+    _ok(bop.call("add_webhook", {"p_name": o["webhook"], "p_url": f"http://{t}hook.example/in",
+                                 "p_event_types": ["*"], "p_secret": o["webhook_secret"]}))
     advance_clock(db, "5 minutes")
 
     markers = [str(b.tenant_id), b.name, *(str(p.principal_id) for p in (b.agent, b.operator, b.auditor, mortal)),
@@ -179,7 +184,8 @@ def build_world(db: psycopg.Connection) -> World:
                f"{t}rulereason", o["profile"], f"{t}profdesc", f"{t}cap", f"{t}type", f"{t}key", f"{t}dep",
                f"{t}high", f"{t}exp", o["audit_head"].rsplit(":", 1)[1], f"{t}pkg", f"{t}approvereason",
                o["approval_policy"], f"{t}policydesc", f"{t}scope",
-               o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"])]
+               o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"]),
+               o["webhook"], o["webhook_secret"]]
     return World(a, b, t, o, markers)
 
 

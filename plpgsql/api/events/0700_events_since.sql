@@ -42,7 +42,7 @@ begin
   -- Each type also needs its own read: one decision per read action, not per event.
   select coalesce(array_agg(t.event_type), '{}') into v_types
   from coord.event_types as t
-  join (select r.read_action, (authz.decide(r.read_action)).allowed as allowed
+  join (select r.read_action, authz.may_read(r.read_action) as allowed
         from (select distinct x.read_action from coord.event_types as x where x.event_type = any (v_types)) as r
         offset 0) as d on d.read_action = t.read_action
   where d.allowed and t.event_type = any (v_types);

@@ -1,6 +1,6 @@
 -- A follower registers the connection this is called on (its backend) and is told the tenant's
 -- events channel; audit.record announces the tenant's events there while a follower is
--- registered. Registering takes the tenant's follow lock exclusively (audit.events_follow_key):
+-- registered. Registering takes the tenant's follow lock exclusively (the key audit.record takes shared):
 -- it waits for writers that decided not to announce, so the follower's next read sees their
 -- events, and writers meanwhile announce.
 create or replace function api.follow_events()
@@ -22,7 +22,7 @@ begin
   end if;
   begin
     perform pg_catalog.set_config('lock_timeout', '10s', true);
-    perform pg_catalog.pg_advisory_xact_lock(audit.events_follow_key(v_me.tenant_id));
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord_events:' || v_me.tenant_id::text, 0));
   exception when lock_not_available then
     v_settled := false;  -- a writer has run for 10 s: its events come with a later read
   end;

@@ -48,9 +48,12 @@ begin
     audit.request_context()
   )
   returning id into v_id;
-  -- Wake the tenant's event followers, if it has any (audit.events_follow_key says why the
-  -- shared lock comes first and is held to commit).
-  v_quiet := pg_catalog.pg_try_advisory_xact_lock_shared(audit.events_follow_key(v_tenant_id));
+  -- Wake the tenant's event followers, if it has any. The tenant's follow lock (the same key in
+  -- api.follow_events) is taken shared first and held to commit: a follower registering takes it
+  -- exclusively, so a writer that finds no follower either holds it (the registration waits until
+  -- this commits, and the follower's first read sees this event) or failed to take it (and
+  -- announces).
+  v_quiet := pg_catalog.pg_try_advisory_xact_lock_shared(pg_catalog.hashtextextended('coord_events:' || v_tenant_id::text, 0));
   if not v_quiet or exists (select from coord.event_followers as f where f.tenant_id = v_tenant_id) then
     perform audit.announce_events(v_tenant_id);
   end if;

@@ -1,7 +1,7 @@
 -- A wake-up hint for the tenant's event followers: NOTIFY on the tenant's secret channel with
 -- the writing transaction's id (no content; identical payloads of one transaction fold into
 -- one, delivered at commit). audit.record calls it only while the tenant has followers
--- (coord.event_followers) or a follower is registering (audit.events_follow_key), so writers of
+-- (coord.event_followers) or a follower is registering (the follow lock), so writers of
 -- a tenant nobody follows never pay NOTIFY's commit-time serialization.
 create or replace function audit.announce_events(p_tenant_id uuid)
 returns void

@@ -44,7 +44,7 @@ from (values
          'cancel_task', 'check_network', 'check_operation', 'claim_task', 'claim_tasks', 'claim_webhook_deliveries', 'complete_task',
          'complete_tasks', 'create_agent', 'create_profile', 'delete_profile', 'deny_request', 'end_session',
          'fail_task', 'follow_events', 'forget', 'heartbeat', 'maintain', 'prune_tasks', 'redrive_task', 'release_lock', 'release_locks',
-         'remember', 'remove_approval_policy', 'remove_network_rule', 'remove_webhook', 'renew_lock', 'report_webhook_delivery', 'renew_task', 'resolve_alert',
+         'remember', 'remove_approval_policy', 'remove_network_rule', 'remove_webhook', 'renew_lock', 'renew_task', 'report_webhook_delivery', 'resolve_alert',
          'revoke_device', 'revoke_token', 'rotate_token', 'set_alert_rule', 'set_default_profile', 'set_guardrail_enabled', 'start_session',
          'submit_task', 'submit_tasks', 'update_profile', 'verify_audit', 'watch_fleet', 'write_handoff']),
   -- batches: all or none

@@ -6,6 +6,7 @@ language sql
 immutable
 strict
 parallel safe
+set search_path = pg_catalog, pg_temp
 as $$
   select least(interval '10 seconds' * power(2, greatest(p_attempts, 1) - 1), interval '1 hour');
 $$;
