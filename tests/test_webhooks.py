@@ -205,3 +205,60 @@ def test_the_database_signature_is_hmac_sha256(db: psycopg.Connection) -> None:
     for key, message in cases:
         ours = db.execute("select encode(coord.hmac_sha256(%s, %s), 'hex')", (key, message)).fetchone()[0]
         assert ours == hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def test_cli_events_webhooks_and_notify(tenant) -> None:
+    """coord events (a page, --json lines, --list-types agreeing with coord.event_types), coord
+    webhooks add/list/deliveries/remove, coord notify delivering to a local receiver."""
+    from tests.test_audit_query import coord
+
+    database, ops, name = tenant
+    dsn = ["--dsn", database.client_dsn, "--token", ops.token]
+    with database.connect() as admin:
+        agent = Client(connection=psycopg.connect(database.client_dsn, autocommit=True),
+                       token=make_principal(admin, tenant=name).token)
+        known = sorted({r[0] for r in admin.execute("select event_type from coord.event_types")})
+    try:
+        listed_types = coord("events", "--list-types", *dsn)
+        assert listed_types.stdout.split() == known
+        with Receiver([]) as receiver:
+            added = coord("webhooks", "add", "cli-hook", receiver.url, "--types", "lease.*", "--secret", SECRET,
+                          *dsn, "--json")
+            assert added.exit_code == 0 and json.loads(added.stdout)["code"] == "added", added.stdout
+            assert agent.acquire_lock("cli.py").ok
+            lines = coord("events", "--after", "0", "--types", "lease.taken", *dsn, "--json").stdout.splitlines()
+            assert [json.loads(line)["target_id"] for line in lines] == ["cli.py"]
+            table = coord("events", "--after", "0", *dsn)
+            assert table.exit_code == 0 and "cli.py" in table.stdout  # a table (narrow in the test terminal)
+            bad = coord("events", "--types", "nope", *dsn)
+            assert bad.exit_code != 0 and "CO650" in bad.stderr
+            sent = coord("notify", "--timeout", "5", *dsn, "--json")
+            assert sent.exit_code == 0, sent.stderr
+            assert [a["code"] for a in json.loads(sent.stdout)["attempts"]] == ["delivered"]
+            assert json.loads(receiver.received[0][1])["target_id"] == "cli.py"
+        hooks = json.loads(coord("webhooks", "list", *dsn, "--json").stdout)
+        assert [(h["name"], h["delivered"]) for h in hooks] == [("cli-hook", 1)]
+        deliveries = json.loads(coord("webhooks", "deliveries", "--state", "delivered", *dsn, "--json").stdout)
+        assert [d["event_type"] for d in deliveries] == ["lease.taken"]
+        assert coord("webhooks", "remove", "cli-hook", *dsn).exit_code == 0
+    finally:
+        agent.connection.close()
+
+
+def test_coord_maintain_delivers_every_tenants_webhooks(tenant) -> None:
+    database, ops, name = tenant
+    from coordinator.webhooks import deliver_all
+
+    assert ops.add_alert_rule("every-denial", "network.check", ["denied"], 1, "1 hour", "critical").ok
+    with Receiver([503, 200]) as receiver:
+        assert ops.add_webhook("sys", receiver.url, ["alert.raised"], SECRET).ok
+        _raise_alert(database, name, "c.example")
+        first = deliver_all(database.admin_dsn, timeout=5)
+        assert [(a.status, a.code) for a in first[name]] == [(503, "retry_scheduled")]
+        _clock(database, "11 seconds")
+        assert [a.code for a in deliver_all(database.admin_dsn, timeout=5)[name]] == ["delivered"]
+    assert len({h["idempotency-key"] for h, _ in receiver.received}) == 1
+    with database.connect() as admin:
+        actors = admin.execute("select actor_type::text, decision from audit.events where action = 'webhook.deliver' "
+                               "order by id").fetchall()
+    assert actors == [("system", "retry_scheduled"), ("system", "delivered")]
