@@ -8425,7 +8425,7 @@ ALTER TABLE coord.event_followers OWNER TO coord_owner;
 -- Name: TABLE event_followers; Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON TABLE coord.event_followers IS 'Backends following a tenant''s event stream (api.follow_events): while one is registered, audit.record announces the tenant''s events on its channel. Rows of ended backends are removed by the next registration and by coord.sweep.';
+COMMENT ON TABLE coord.event_followers IS 'Backends following a tenant''s event stream (api.follow_events): while one is registered, audit.record announces the tenant''s events on its channel. Rows of ended backends are removed by the tenant''s next registration (until then they cost a NOTIFY per writing transaction, nothing else).';
 
 
 --

@@ -12,7 +12,7 @@ create unlogged table coord.event_followers (
   constraint event_followers_pkey primary key (tenant_id, pid)
 );
 alter table coord.event_followers owner to coord_owner;
-comment on table coord.event_followers is 'Backends following a tenant''s event stream (api.follow_events): while one is registered, audit.record announces the tenant''s events on its channel. Rows of ended backends are removed by the next registration and by coord.sweep.';
+comment on table coord.event_followers is 'Backends following a tenant''s event stream (api.follow_events): while one is registered, audit.record announces the tenant''s events on its channel. Rows of ended backends are removed by the tenant''s next registration (until then they cost a NOTIFY per writing transaction, nothing else).';
 
 -- Webhook subscriptions: the event types an operator wants pushed to a URL, signed with the
 -- subscription's secret. cursor_* is the stream position the fan-out has reached (the
