@@ -10987,13 +10987,6 @@ CREATE POLICY event_followers_own_tenant ON coord.event_followers TO coord_owner
 
 
 --
--- Name: event_followers event_followers_read; Type: POLICY; Schema: coord; Owner: coord_owner
---
-
-CREATE POLICY event_followers_read ON coord.event_followers FOR SELECT TO coord_owner USING (true);
-
-
---
 -- Name: handoffs; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
 --
 
@@ -14035,13 +14028,6 @@ GRANT SELECT(offset_by) ON TABLE coord.clock TO coord_auth;
 --
 
 GRANT SELECT ON TABLE coord.error_registry TO coord_auth;
-
-
---
--- Name: TABLE event_followers; Type: ACL; Schema: coord; Owner: coord_owner
---
-
-GRANT SELECT,DELETE ON TABLE coord.event_followers TO coord_auth;
 
 
 --
