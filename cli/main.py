@@ -15,6 +15,7 @@ from . import (
     approvals,
     audit,
     catalog,
+    events,
     guard,
     hooks,
     locks,
@@ -43,8 +44,8 @@ def main() -> None:
     """
 
 
-for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, actions, guard, profiles,
-             network, skills):
+for area in (server, principals, catalog, locks, tasks, audit, events, alerts, approvals, actions, guard,
+             profiles, network, skills):
     for command in area.COMMANDS:
         main.add_command(command)
 for area in (session, memory_commands, message_commands, verify_command, hooks, mcp, watch_view):

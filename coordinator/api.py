@@ -23,9 +23,12 @@ from .results import (
     ApprovalResult,
     ArchiveRow,
     AuditEvent,
+    AuditSinceRow,
     CheckMessageRouteRow,
     ClaimResult,
     DiscoverDevicesRow,
+    EventsHeadRow,
+    EventsSinceRow,
     GetSkillRow,
     GetThreadRow,
     GuardrailDecision,
@@ -42,6 +45,8 @@ from .results import (
     ListMessageRulesRow,
     ListSkillsRow,
     ListThreadsRow,
+    ListWebhookDeliveriesRow,
+    ListWebhooksRow,
     LockCheck,
     LockResult,
     NetworkDecision,
@@ -180,6 +185,18 @@ class Api:
         return self._one("add_network_rule", Result, pattern=pattern, action=action, priority=priority,
                          for_agent=for_agent, reason=reason, for_profile=for_profile)
 
+    def add_webhook(self, name: str, url: str, event_types: Sequence[str] | None = None, secret: str | None = None,
+                    max_attempts: int | None = None) -> Result:
+        """Operators: subscribe a URL to event types of your tenant (default alert.raised; type, family.* or *),
+        from now on. Each delivery is a POST of the event as JSON with headers X-Coord-Signature: sha256=<hex
+        HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and
+        X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one
+        is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists,
+        denied. Errors: CO652, CO650 event types.
+        """
+        return self._one("add_webhook", Result, name=name, url=url, event_types=event_types, secret=secret,
+                         max_attempts=max_attempts)
+
     def allow_messages(self, sender: str, recipient: str, side: str | None = None, reason: str | None = None) -> Result:
         """Operators: adds an allow rule to your tenant's message allowlist: p_sender (a sender) may message
         p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a
@@ -242,6 +259,14 @@ class Api:
         or rewritten). Code head, or denied. Audited as audit.head.
         """
         return self._one("audit_head", Result, seal=seal)
+
+    def audit_since(self, after: int | None = None, limit: int | None = None) -> list[AuditSinceRow]:
+        """Operators and auditors: every audit event of your tenant after p_after (an id this function or
+        events_since returned; 0: from the start), oldest first in stream order, at most p_limit; only events
+        of finished transactions older than every running one, so resuming after the last id received misses
+        nothing (coord audit tail --follow). Errors: CO224 limit, CO651 unknown id, PT403.
+        """
+        return self._rows("audit_since", AuditSinceRow, after=after, limit=limit)
 
     def authenticate(self) -> PrincipalInfo:
         """Verifies the x-coord-token header, or the JWT of an Authorization: Bearer header (signature, alg
@@ -389,6 +414,17 @@ class Api:
         """
         return self._rows("claim_tasks", ClaimResult, kinds=kinds, lease=lease, limit=limit)
 
+    def claim_webhook_deliveries(self, limit: int | None = None, lease: timedelta | str | None = None) -> Result:
+        """Operators (the deliverer: coord notify, coord maintain): writes the outbox rows for your tenant's
+        webhooks' new events, then claims up to p_limit due deliveries until now + p_lease (SKIP LOCKED:
+        concurrent deliverers share the work). details.deliveries: delivery_id, claim, url, body, signature
+        (send as X-Coord-Signature), idempotency_key (send as Idempotency-Key), event_type, attempt. POST each
+        and call report_webhook_delivery. A claimed attempt counts; deliveries whose last attempt was never
+        reported become dead (details.died). Code deliveries_claimed, or denied. Errors: CO224 limit, CO654
+        lease (1 s to 1 h). Audited as webhook.claim when something was claimed, fanned out or buried.
+        """
+        return self._one("claim_webhook_deliveries", Result, limit=limit, lease=lease)
+
     def complete_action(self, action_id: int, claim: int, result: Any = None) -> ActionResult:
         """The target holding live claim p_claim on action p_action_id: report it executed with p_result (a JSON
         object up to 64 KiB). Code executed (final); stale_fence (the action was claimed again or finished
@@ -524,6 +560,26 @@ class Api:
         """
         return self._one("end_session", SessionResult)
 
+    def events_head(self) -> list[EventsHeadRow]:
+        """Where your tenant's event stream stands: id, the position to pass to events_since to get only what
+        comes after now (0 when the stream is empty), and held, how many committed events wait behind a
+        transaction that is still running (they are handed out once it ends; a follower reads again soon
+        instead of waiting for a notification). Errors: PT403.
+        """
+        return self._rows("events_head", EventsHeadRow)
+
+    def events_since(self, after: int | None = None, types: Sequence[str] | None = None,
+                     limit: int | None = None) -> list[EventsSinceRow]:
+        """The typed event stream of your tenant (lease.*, task.*, session.*, alert.*, approval.*): events after
+        p_after (an id this function returned; 0: from the start), oldest first, at most p_limit. p_types:
+        event types, families (lease.*) or * (null: all). Each type needs its read permission (alerts:
+        operators and auditors; approvals: audit readers); types you may not read are left out. Only events of
+        finished transactions older than every running one are handed out, so resuming after the last id you
+        received misses nothing even when a transaction commits late; ids are not increasing in stream order,
+        so keep the last one, not the largest. Errors: CO224 limit, CO650 types, CO651 unknown id, PT403.
+        """
+        return self._rows("events_since", EventsSinceRow, after=after, types=types, limit=limit)
+
     def explain_operation(self, kind: str, text: str) -> GuardrailExplanation:
         """How check_operation would see an operation, without recording it: each unit (command, SQL statement or
         path) with its parsed operation (program, subcommand, flags, operands, redirections) and its effects
@@ -565,6 +621,15 @@ class Api:
         most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.
         """
         return self._value("fleet_status", limit=limit)
+
+    def follow_events(self) -> Result:
+        """Register this connection as a follower of your tenant's event stream until it closes: new events are
+        then announced on details.channel (LISTEN on it first; the payload is a transaction id, no content:
+        read them with events_since). Code following (details.settled false when a writer older than 10 s may
+        finish unannounced: read again later), or denied. Call it on a connection of its own, not a pooled
+        one. Audited as event.follow.
+        """
+        return self._one("follow_events", Result)
 
     def forget(self, memory_id: int) -> Result:
         """Forgets (deletes) a memory: agents their own, operators any memory of the tenant. Code forgotten;
@@ -772,6 +837,21 @@ class Api:
         """
         return self._rows("list_verifications", Verification, task_id=task_id)
 
+    def list_webhook_deliveries(self, state: str | None = None, webhook: str | None = None, limit: int | None = None,
+                                before_id: int | None = None) -> list[ListWebhookDeliveriesRow]:
+        """Operators and auditors: webhook deliveries of your tenant, newest first (paged with p_before_id), by
+        state (pending, delivered, dead) and webhook name: attempts, the next attempt of a pending one, the
+        last HTTP status and error. Errors: CO224 limit, CO496 state, PT403.
+        """
+        return self._rows("list_webhook_deliveries", ListWebhookDeliveriesRow, state=state, webhook=webhook,
+                          limit=limit, before_id=before_id)
+
+    def list_webhooks(self) -> list[ListWebhooksRow]:
+        """Operators and auditors: the webhook subscriptions of your tenant (never their secrets) with their
+        deliveries pending, delivered and dead. Errors: PT403.
+        """
+        return self._rows("list_webhooks", ListWebhooksRow)
+
     def login(self, token: str) -> PrincipalInfo:
         """For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying it would
         (an opaque token in the x-coord-token header, a JWT as Authorization: Bearer), and switches role.
@@ -978,6 +1058,12 @@ class Api:
         """
         return self._one("remove_network_rule", Result, rule_id=rule_id)
 
+    def remove_webhook(self, name: str) -> Result:
+        """Operators: remove a webhook subscription and its deliveries (pending ones are not sent). Codes
+        removed, denied. Errors: CO653 unknown webhook.
+        """
+        return self._one("remove_webhook", Result, name=name)
+
     def renew_action(self, action_id: int, claim: int, lease: timedelta | str | None = None) -> ActionResult:
         """The target holding live claim p_claim on action p_action_id: extend its lease to now + p_lease (1
         second to 1 hour, default 5 minutes). Code renewed; stale_fence (the action was claimed again or
@@ -1004,6 +1090,17 @@ class Api:
         details.rule). Errors: CO410 unknown task, CO413 claim, CO406 lease, CO213.
         """
         return self._one("renew_task", TaskResult, task_id=task_id, claim=claim, lease=lease)
+
+    def report_webhook_delivery(self, delivery_id: int, claim: UUID | str, ok: bool, status: int | None = None,
+                                error: str | None = None) -> Result:
+        """Operators (the deliverer): report one attempt of a delivery claimed with claim_webhook_deliveries:
+        p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused
+        connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure,
+        doubling, at most 1 h), or delivery_dead after the subscription's max_attempts. stale_delivery_claim
+        when the claim ran out and the delivery was claimed again or finished; denied. Errors: CO654.
+        """
+        return self._one("report_webhook_delivery", Result, delivery_id=delivery_id, claim=claim, ok=ok, status=status,
+                         error=error)
 
     def resolve_alert(self, alert_id: int, note: str) -> Result:
         """Operators: resolves an open alert of your tenant with a note (code resolved; already_resolved when it

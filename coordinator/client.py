@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -523,6 +523,61 @@ class Client(Api):
         except psycopg.Error as exc:
             raise from_psycopg(exc) from None
         return messages
+    def follow(self, after: int | None = None, types: Sequence[str] | None = None, *, batch: int = 100,
+               recheck: float = 5.0, held_recheck: float = 0.2, idle: float | None = None,
+               audit: bool = False, stop: Callable[[], bool] | None = None) -> Iterator[Any]:
+        """The tenant's event stream (api.events_since) from after ``after`` (an id it handed out; 0:
+        from the start; None: from now on), then live: a generator that never ends unless ``idle``
+        seconds pass with nothing new (then it returns).
+
+        Registers this connection as a follower (api.follow_events) and LISTENs on the channel
+        the database names, so writers announce new events; it reads again on each
+        announcement, every ``held_recheck`` seconds while committed events wait behind a
+        running transaction (events_head.held; that transaction's end is not announced), and
+        every ``recheck`` seconds as the backstop for a missed hint. What is yielded and in which
+        order is the database's answer under its visibility rule, so resuming from the last id
+        yielded misses nothing and repeats nothing. Needs an autocommit connection of its own.
+
+        ``audit``: every audit event (api.audit_since, operators and auditors) instead of the typed
+        stream. ``stop``: checked before each wait; the generator returns once it says True.
+        """
+        conn = self.connection
+        followed = self.follow_events()
+        if not followed.ok:
+            raise registered("PT403", f"follow_events: {followed.code}: {followed.reason}")
+        channel = pgsql.Identifier(followed.details["channel"])
+        try:
+            conn.execute(pgsql.SQL("LISTEN {}").format(channel))
+            # Registered before listening: a writer that saw the registration may have announced
+            # before LISTEN took effect, and the first read below sees its events.
+            position = self.events_head()[0].id if after is None else after
+            quiet_since = time.monotonic()
+            while True:
+                rows: list[Any] = (self.audit_since(position, batch) if audit
+                                   else self.events_since(position, types, batch))
+                for row in rows:
+                    position = row.id
+                    yield row
+                if rows:
+                    quiet_since = time.monotonic()
+                if len(rows) == batch:
+                    continue
+                if stop is not None and stop():
+                    return
+                held = self.events_head()[0].held
+                wait = held_recheck if held else recheck
+                if idle is not None:
+                    remaining = idle - (time.monotonic() - quiet_since)
+                    if remaining <= 0:
+                        return
+                    wait = min(wait, remaining)
+                for _ in conn.notifies(timeout=wait, stop_after=1):
+                    break
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+        finally:
+            if not conn.closed:
+                conn.execute(pgsql.SQL("UNLISTEN {}").format(channel))
 
     def wait_for_approval(self, approval_id: int, timeout: float | timedelta | str | None = None) -> ApprovalResult:
         """api.wait_for_approval, waiting up to ``timeout`` (seconds or an interval; the database

@@ -114,6 +114,13 @@ class Outcome(StrEnum):
     EXECUTED = "executed"
     NOT_CLAIMABLE = "not_claimable"
     NOT_TARGET = "not_target"
+    FOLLOWING = "following"
+    WEBHOOK_EXISTS = "webhook_exists"
+    DELIVERIES_CLAIMED = "deliveries_claimed"
+    DELIVERED = "delivered"
+    RETRY_SCHEDULED = "retry_scheduled"
+    DELIVERY_DEAD = "delivery_dead"
+    STALE_DELIVERY_CLAIM = "stale_delivery_claim"
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,13 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.EXECUTED: OutcomeCode(True, False),
     Outcome.NOT_CLAIMABLE: OutcomeCode(False, False),
     Outcome.NOT_TARGET: OutcomeCode(False, False),
+    Outcome.FOLLOWING: OutcomeCode(True, False),
+    Outcome.WEBHOOK_EXISTS: OutcomeCode(False, False),
+    Outcome.DELIVERIES_CLAIMED: OutcomeCode(True, False),
+    Outcome.DELIVERED: OutcomeCode(True, False),
+    Outcome.RETRY_SCHEDULED: OutcomeCode(True, False),
+    Outcome.DELIVERY_DEAD: OutcomeCode(False, False),
+    Outcome.STALE_DELIVERY_CLAIM: OutcomeCode(False, False),
 }
 
 
@@ -228,7 +242,8 @@ DESTRUCTIVE: dict[Outcome, frozenset[str]] = {
     Outcome.REVOKED: frozenset({"revoke_device", "revoke_token"}),
     Outcome.CANCELLED: frozenset({"cancel_approval", "cancel_task"}),
     Outcome.DELETED: frozenset({"delete_profile"}),
-    Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_message_rule", "remove_network_rule"}),
+    Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_message_rule", "remove_network_rule",
+                                "remove_webhook"}),
     Outcome.PRUNED: frozenset({"prune_tasks"}),
     Outcome.DISABLED: frozenset({"set_guardrail_enabled"}),
     Outcome.FAILED: frozenset({"fail_action", "fail_task"}),

@@ -217,6 +217,24 @@ class AuditEvent(_Row):
 
 
 @dataclass(frozen=True)
+class AuditSinceRow(_Row):
+    """A row of api.audit_since."""
+
+    id: int | None
+    occurred_at: datetime | None
+    actor_type: str | None
+    actor_name: str | None
+    action: str | None
+    target_type: str | None
+    target_id: str | None
+    decision: str | None
+    severity: str | None
+    rule: str | None
+    reason: str | None
+    details: Any
+
+
+@dataclass(frozen=True)
 class CheckMessageRouteRow(_Row):
     """A row of api.check_message_route."""
 
@@ -262,6 +280,32 @@ class DiscoverDevicesRow(_Row):
     presence: str | None
     last_seen_at: datetime | None
     claimable_actions: int | None
+
+
+@dataclass(frozen=True)
+class EventsHeadRow(_Row):
+    """A row of api.events_head."""
+
+    id: int | None
+    held: int | None
+
+
+@dataclass(frozen=True)
+class EventsSinceRow(_Row):
+    """A row of api.events_since."""
+
+    id: int | None
+    event_type: str | None
+    occurred_at: datetime | None
+    action: str | None
+    actor_type: str | None
+    actor_name: str | None
+    target_type: str | None
+    target_id: str | None
+    decision: str | None
+    severity: str | None
+    reason: str | None
+    details: Any
 
 
 @dataclass(frozen=True)
@@ -507,6 +551,40 @@ class ListThreadsRow(_Row):
     messages: int | None
     unread: int | None
     last_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ListWebhookDeliveriesRow(_Row):
+    """A row of api.list_webhook_deliveries."""
+
+    delivery_id: int | None
+    webhook: str | None
+    event_id: int | None
+    event_type: str | None
+    idempotency_key: UUID | None
+    state: str | None
+    attempts: int | None
+    next_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ListWebhooksRow(_Row):
+    """A row of api.list_webhooks."""
+
+    webhook_id: int | None
+    name: str | None
+    url: str | None
+    event_types: list[str] | None
+    max_attempts: int | None
+    enabled: bool | None
+    created_at: datetime | None
+    pending: int | None
+    delivered: int | None
+    dead: int | None
 
 
 @dataclass(frozen=True)

@@ -977,6 +977,26 @@ COMMENT ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priori
 
 
 --
+-- Name: add_webhook(text, text, text[], text, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[] DEFAULT ARRAY['alert.raised'::text], p_secret text DEFAULT NULL::text, p_max_attempts integer DEFAULT 8) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0710_add_webhook.sql
+
+
+ALTER FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) IS 'Operators: subscribe a URL to event types of your tenant (default alert.raised; type, family.* or *), from now on. Each delivery is a POST of the event as JSON with headers X-Coord-Signature: sha256=<hex HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists, denied. Errors: CO652, CO650 event types.';
+
+
+--
 -- Name: allow_messages(text, text, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1094,6 +1114,26 @@ ALTER FUNCTION api.audit_head(p_seal boolean) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.audit_head(p_seal boolean) IS 'Operators and auditors: seal the tenant''s finished audit events (p_seal, default true) and return its chain head, the newest sealed link: details.chain_seq, hash, event_id, occurred_at, sealed_at and head, a printable line (coord-audit-head:1:<tenant>:<chain_seq>:<hash>). Keep it outside the database; verify_audit(p_head => ...) later refuses a chain that no longer holds it (its newest links deleted, or rewritten). Code head, or denied. Audited as audit.head.';
+
+
+--
+-- Name: audit_since(bigint, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.audit_since(p_after bigint DEFAULT 0, p_limit integer DEFAULT 100) RETURNS TABLE(id bigint, occurred_at timestamp with time zone, actor_type text, actor_name text, action text, target_type text, target_id text, decision text, severity text, rule text, reason text, details jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/audit/0654_audit_since.sql
+
+
+ALTER FUNCTION api.audit_since(p_after bigint, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION audit_since(p_after bigint, p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.audit_since(p_after bigint, p_limit integer) IS 'Operators and auditors: every audit event of your tenant after p_after (an id this function or events_since returned; 0: from the start), oldest first in stream order, at most p_limit; only events of finished transactions older than every running one, so resuming after the last id received misses nothing (coord audit tail --follow). Errors: CO224 limit, CO651 unknown id, PT403.';
 
 
 --
@@ -1337,6 +1377,26 @@ COMMENT ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit in
 
 
 --
+-- Name: claim_webhook_deliveries(integer, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.claim_webhook_deliveries(p_limit integer DEFAULT 20, p_lease interval DEFAULT '00:00:30'::interval) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0714_claim_webhook_deliveries.sql
+
+
+ALTER FUNCTION api.claim_webhook_deliveries(p_limit integer, p_lease interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_webhook_deliveries(p_limit integer, p_lease interval); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.claim_webhook_deliveries(p_limit integer, p_lease interval) IS 'Operators (the deliverer: coord notify, coord maintain): writes the outbox rows for your tenant''s webhooks'' new events, then claims up to p_limit due deliveries until now + p_lease (SKIP LOCKED: concurrent deliverers share the work). details.deliveries: delivery_id, claim, url, body, signature (send as X-Coord-Signature), idempotency_key (send as Idempotency-Key), event_type, attempt. POST each and call report_webhook_delivery. A claimed attempt counts; deliveries whose last attempt was never reported become dead (details.died). Code deliveries_claimed, or denied. Errors: CO224 limit, CO654 lease (1 s to 1 h). Audited as webhook.claim when something was claimed, fanned out or buried.';
+
+
+--
 -- Name: complete_action(bigint, bigint, jsonb); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1577,6 +1637,46 @@ COMMENT ON FUNCTION api.end_session() IS 'Ends your session (x-coord-session): i
 
 
 --
+-- Name: events_head(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.events_head() RETURNS TABLE(id bigint, held bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/events/0701_events_head.sql
+
+
+ALTER FUNCTION api.events_head() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION events_head(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.events_head() IS 'Where your tenant''s event stream stands: id, the position to pass to events_since to get only what comes after now (0 when the stream is empty), and held, how many committed events wait behind a transaction that is still running (they are handed out once it ends; a follower reads again soon instead of waiting for a notification). Errors: PT403.';
+
+
+--
+-- Name: events_since(bigint, text[], integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.events_since(p_after bigint DEFAULT 0, p_types text[] DEFAULT NULL::text[], p_limit integer DEFAULT 100) RETURNS TABLE(id bigint, event_type text, occurred_at timestamp with time zone, action text, actor_type text, actor_name text, target_type text, target_id text, decision text, severity text, reason text, details jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/events/0700_events_since.sql
+
+
+ALTER FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION events_since(p_after bigint, p_types text[], p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) IS 'The typed event stream of your tenant (lease.*, task.*, session.*, alert.*, approval.*): events after p_after (an id this function returned; 0: from the start), oldest first, at most p_limit. p_types: event types, families (lease.*) or * (null: all). Each type needs its read permission (alerts: operators and auditors; approvals: audit readers); types you may not read are left out. Only events of finished transactions older than every running one are handed out, so resuming after the last id you received misses nothing even when a transaction commits late; ids are not increasing in stream order, so keep the last one, not the largest. Errors: CO224 limit, CO650 types, CO651 unknown id, PT403.';
+
+
+--
 -- Name: explain_operation(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1654,6 +1754,26 @@ ALTER FUNCTION api.fleet_status(p_limit integer) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.fleet_status(p_limit integer) IS 'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions, alerts or approval requests sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts, pending_approvals}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first, approvals (pending, unexpired) [{approval_id, requester, kind, target, rules, created_at, expires_at}] oldest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
+
+
+--
+-- Name: follow_events(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.follow_events() RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/events/0702_follow_events.sql
+
+
+ALTER FUNCTION api.follow_events() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION follow_events(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.follow_events() IS 'Register this connection as a follower of your tenant''s event stream until it closes: new events are then announced on details.channel (LISTEN on it first; the payload is a transaction id, no content: read them with events_since). Code following (details.settled false when a writer older than 10 s may finish unannounced: read again later), or denied. Call it on a connection of its own, not a pooled one. Audited as event.follow.';
 
 
 --
@@ -2237,6 +2357,46 @@ COMMENT ON FUNCTION api.list_verifications(p_task_id bigint) IS 'The verificatio
 
 
 --
+-- Name: list_webhook_deliveries(text, text, integer, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_webhook_deliveries(p_state text DEFAULT NULL::text, p_webhook text DEFAULT NULL::text, p_limit integer DEFAULT 50, p_before_id bigint DEFAULT NULL::bigint) RETURNS TABLE(delivery_id bigint, webhook text, event_id bigint, event_type text, idempotency_key uuid, state text, attempts integer, next_attempt_at timestamp with time zone, last_status integer, last_error text, created_at timestamp with time zone, finished_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0713_list_webhook_deliveries.sql
+
+
+ALTER FUNCTION api.list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint) IS 'Operators and auditors: webhook deliveries of your tenant, newest first (paged with p_before_id), by state (pending, delivered, dead) and webhook name: attempts, the next attempt of a pending one, the last HTTP status and error. Errors: CO224 limit, CO496 state, PT403.';
+
+
+--
+-- Name: list_webhooks(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_webhooks() RETURNS TABLE(webhook_id bigint, name text, url text, event_types text[], max_attempts integer, enabled boolean, created_at timestamp with time zone, pending bigint, delivered bigint, dead bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0712_list_webhooks.sql
+
+
+ALTER FUNCTION api.list_webhooks() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_webhooks(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_webhooks() IS 'Operators and auditors: the webhook subscriptions of your tenant (never their secrets) with their deliveries pending, delivered and dead. Errors: PT403.';
+
+
+--
 -- Name: login(text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2637,6 +2797,26 @@ COMMENT ON FUNCTION api.remove_network_rule(p_rule_id bigint) IS 'Operators and 
 
 
 --
+-- Name: remove_webhook(text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.remove_webhook(p_name text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0711_remove_webhook.sql
+
+
+ALTER FUNCTION api.remove_webhook(p_name text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION remove_webhook(p_name text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.remove_webhook(p_name text) IS 'Operators: remove a webhook subscription and its deliveries (pending ones are not sent). Codes removed, denied. Errors: CO653 unknown webhook.';
+
+
+--
 -- Name: renew_action(bigint, bigint, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2694,6 +2874,26 @@ ALTER FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease interval
 --
 
 COMMENT ON FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease interval) IS 'Extends your live claim (and the leases the task declared) to now + p_lease: code renewed with details.lease_expires_at. ok=false with stale_claim, expired (the lease already ran out; the task was returned to the queue), session_ended or denied (also when the new expiry passes the claim''s deadline: claimed_at + the profile''s max_task_duration, and when you may no longer hold the task''s leases for p_lease as renew_lock decides: scope locks:write, trust, allowed operations, max_lock_ttl; details.rule). Errors: CO410 unknown task, CO413 claim, CO406 lease, CO213.';
+
+
+--
+-- Name: report_webhook_delivery(bigint, uuid, boolean, integer, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer DEFAULT NULL::integer, p_error text DEFAULT NULL::text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0715_report_webhook_delivery.sql
+
+
+ALTER FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) IS 'Operators (the deliverer): report one attempt of a delivery claimed with claim_webhook_deliveries: p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure, doubling, at most 1 h), or delivery_dead after the subscription''s max_attempts. stale_delivery_claim when the claim ran out and the delivery was claimed again or finished; denied. Errors: CO654.';
 
 
 --
@@ -3114,6 +3314,25 @@ ALTER FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progre
 --
 
 COMMENT ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) IS 'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths in your repository, which the handoff records; up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
+
+
+--
+-- Name: announce_events(uuid); Type: FUNCTION; Schema: audit; Owner: coord_owner
+--
+
+CREATE FUNCTION audit.announce_events(p_tenant_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/audit/events/0303_announce_events.sql
+
+
+ALTER FUNCTION audit.announce_events(p_tenant_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION announce_events(p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION audit.announce_events(p_tenant_id uuid) IS 'NOTIFY the tenant''s events channel (coord.events_channel) with the current transaction id: a hint for followers to read api.events_since again.';
 
 
 --
@@ -3893,6 +4112,25 @@ COMMENT ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id te
 
 
 --
+-- Name: may_read(text, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.may_read(p_action text, p_resource text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0205_may_read.sql
+
+
+ALTER FUNCTION authz.may_read(p_action text, p_resource text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION may_read(p_action text, p_resource text); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.may_read(p_action text, p_resource text) IS 'Read gate that answers rather than refuses: whether authz.decide allows the read action (api.events_since uses it per event type).';
+
+
+--
 -- Name: min_trust(text, boolean); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
@@ -4501,6 +4739,25 @@ COMMENT ON FUNCTION coord.approval_view(p_request coord.approval_requests) IS 'T
 
 
 --
+-- Name: audit_stream(uuid, xid8, bigint, integer); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) RETURNS SETOF audit.events
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0268_audit_stream.sql
+
+
+ALTER FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) IS 'The tenant''s audit events after position (txid, id), oldest first, only from transactions below the snapshot''s xmin (the event stream''s visibility rule, for every action).';
+
+
+--
 -- Name: await_tasks(uuid, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4765,6 +5022,25 @@ ALTER FUNCTION coord.check_embedding(p_embedding real[]) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.check_embedding(p_embedding real[]) IS 'CO447 unless p_embedding is null or 384 finite numbers, not all zero; CO241 unless a flat list.';
+
+
+--
+-- Name: check_event_types(text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_event_types(p_types text[]) RETURNS text[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0261_check_event_types.sql
+
+
+ALTER FUNCTION coord.check_event_types(p_types text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_event_types(p_types text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_event_types(p_types text[]) IS 'The event types a filter names (type, family.* or *; null: all), CO650 for a pattern that names none.';
 
 
 --
@@ -5147,6 +5423,25 @@ COMMENT ON FUNCTION coord.check_verification_tiers(p_tiers text[]) IS 'Canonical
 
 
 --
+-- Name: check_webhook(text, text, text[], text, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0266_check_webhook.sql
+
+
+ALTER FUNCTION coord.check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) IS 'Raises CO652 (or CO650 for the event types) unless the subscription''s fields are valid.';
+
+
+--
 -- Name: claim_result(text, text, bigint, text, jsonb, integer, bigint, integer, integer, timestamp with time zone, jsonb, jsonb, boolean, authz.decision, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -5182,6 +5477,25 @@ ALTER FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease i
 --
 
 COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) IS 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision, the manifest of p_me''s skill and max_locks); one ok=false row (at_limit, denied, outside_skill or empty) when none.';
+
+
+--
+-- Name: claim_webhook_deliveries(uuid, integer, interval, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS api.result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0268_claim_webhook_deliveries.sql
+
+
+ALTER FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) IS 'Fans the tenant''s stream out to its webhooks, buries unreported last attempts and claims up to p_limit due deliveries until now + p_lease (result deliveries_claimed, details.deliveries); audited as webhook.claim when it changed anything.';
 
 
 --
@@ -5449,6 +5763,82 @@ ALTER FUNCTION coord.evaluate_alert_rules(p_event audit.events) OWNER TO coord_a
 --
 
 COMMENT ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) IS 'For one audit event with an alertable decision: bumps the open alert of each matching rule and actor, or raises one at the rule''s threshold and audits it (alert.raise).';
+
+
+--
+-- Name: event_head(uuid); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.event_head(p_tenant_id uuid) RETURNS TABLE(txid xid8, id bigint, held bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0264_event_head.sql
+
+
+ALTER FUNCTION coord.event_head(p_tenant_id uuid) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION event_head(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.event_head(p_tenant_id uuid) IS 'The tenant''s last stream position below the visibility horizon (0 when none) and the number of committed events held back behind a running transaction.';
+
+
+--
+-- Name: event_position(uuid, bigint); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.event_position(p_tenant_id uuid, p_id bigint) RETURNS TABLE(txid xid8, id bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0263_event_position.sql
+
+
+ALTER FUNCTION coord.event_position(p_tenant_id uuid, p_id bigint) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION event_position(p_tenant_id uuid, p_id bigint); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.event_position(p_tenant_id uuid, p_id bigint) IS 'Stream position (txid, id) of the tenant''s event p_id (0 or null: the start); CO651 when the tenant has no such event.';
+
+
+--
+-- Name: event_stream(uuid, xid8, bigint, text[], integer); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) RETURNS TABLE(id bigint, txid xid8, event_type text, occurred_at timestamp with time zone, action text, actor_type text, actor_name text, target_type text, target_id text, decision text, severity text, reason text, details jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0262_event_stream.sql
+
+
+ALTER FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) IS 'The tenant''s events of the given types after position (txid, id), oldest first, only from transactions below the snapshot''s xmin (all finished, so nothing can appear before them later).';
+
+
+--
+-- Name: events_channel(uuid); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.events_channel(p_tenant_id uuid) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/caller/0046_events_channel.sql
+
+
+ALTER FUNCTION coord.events_channel(p_tenant_id uuid) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION events_channel(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.events_channel(p_tenant_id uuid) IS 'LISTEN channel on which the tenant''s new events are announced while it has followers (payload: the writing transaction''s id, no content); told by api.follow_events.';
 
 
 --
@@ -7563,6 +7953,25 @@ COMMENT ON FUNCTION coord.repair_logins(p_password_restored text[]) IS 'Admin pa
 
 
 --
+-- Name: report_webhook_delivery(uuid, bigint, uuid, boolean, integer, text, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS api.result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0269_report_webhook_delivery.sql
+
+
+ALTER FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) IS 'Records one attempt of a claimed delivery: delivered, retry_scheduled (backoff) or delivery_dead; stale_delivery_claim when the claim no longer holds it. Audited as webhook.deliver.';
+
+
+--
 -- Name: request_approval(text, jsonb, text, text, text[], text[], jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -8743,6 +9152,44 @@ COMMENT ON FUNCTION coord.vouch_mac(p_claims text) IS 'MAC of claims text bound 
 
 
 --
+-- Name: webhook_backoff(integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.webhook_backoff(p_attempts integer) RETURNS interval
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0265_webhook_backoff.sql
+
+
+ALTER FUNCTION coord.webhook_backoff(p_attempts integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION webhook_backoff(p_attempts integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.webhook_backoff(p_attempts integer) IS 'Wait before the next attempt after p_attempts failed ones: 10 s, 20 s, 40 s ... at most 1 hour.';
+
+
+--
+-- Name: webhook_fanout(uuid, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer DEFAULT 1000) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0267_webhook_fanout.sql
+
+
+ALTER FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION webhook_fanout(p_tenant_id uuid, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer) IS 'Writes the outbox rows (one signed delivery per subscription and event) for the tenant''s enabled webhooks'' new events, and moves each subscription''s cursor; returns how many rows it added.';
+
+
+--
 -- Name: archives; Type: TABLE; Schema: audit; Owner: coord_owner
 --
 
@@ -9612,6 +10059,46 @@ ALTER VIEW coord.error_registry OWNER TO coord_owner;
 --
 
 COMMENT ON VIEW coord.error_registry IS 'Every error code the api can raise, with its HTTP status under PostgREST and its coord CLI exit code. docs/errors.md and coordinator.errors are checked against it.';
+
+
+--
+-- Name: event_followers; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE UNLOGGED TABLE coord.event_followers (
+    tenant_id uuid NOT NULL,
+    pid integer NOT NULL,
+    registered_at timestamp with time zone NOT NULL
+);
+
+ALTER TABLE ONLY coord.event_followers FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.event_followers OWNER TO coord_owner;
+
+--
+-- Name: TABLE event_followers; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.event_followers IS 'Backends following a tenant''s event stream (api.follow_events): while one is registered, audit.record announces the tenant''s events on its channel. Rows of ended backends are removed by the tenant''s next registration (until then they cost a NOTIFY per writing transaction, nothing else).';
+
+
+--
+-- Name: event_types; Type: VIEW; Schema: coord; Owner: coord_owner
+--
+
+CREATE VIEW coord.event_types AS
+  -- columns: action text, decision text, event_type text, read_action text
+  … ;  -- plpgsql/coord/events/0260_event_types.sql
+
+
+ALTER VIEW coord.event_types OWNER TO coord_owner;
+
+--
+-- Name: VIEW event_types; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON VIEW coord.event_types IS 'The typed event stream''s vocabulary: audit action and decision -> event type, and the read action (authz.actions) a caller needs to see events of the type.';
 
 
 --
@@ -10723,6 +11210,124 @@ COMMENT ON CONSTRAINT tokens_expires_at_in_range ON coord.tokens IS 'expires_at 
 
 
 --
+-- Name: webhook_deliveries; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.webhook_deliveries (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    webhook_id bigint NOT NULL,
+    event_id bigint NOT NULL,
+    event_type text NOT NULL,
+    idempotency_key uuid NOT NULL,
+    body text NOT NULL,
+    signature text NOT NULL,
+    state text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone NOT NULL,
+    claim uuid,
+    claimed_until timestamp with time zone,
+    last_status integer,
+    last_error text,
+    created_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT webhook_deliveries_values_check CHECK (((state = ANY (ARRAY['pending'::text, 'delivered'::text, 'dead'::text])) AND (attempts >= 0) AND ((state = 'pending'::text) = (finished_at IS NULL)) AND ((last_error IS NULL) OR (char_length(last_error) <= 1000))))
+);
+
+ALTER TABLE ONLY coord.webhook_deliveries FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.webhook_deliveries OWNER TO coord_owner;
+
+--
+-- Name: TABLE webhook_deliveries; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.webhook_deliveries IS 'Webhook outbox: one delivery per subscription and event, claimed by the deliverer (coord notify, coord maintain) with SKIP LOCKED, retried with exponential backoff until delivered or dead after the subscription''s max_attempts.';
+
+
+--
+-- Name: COLUMN webhook_deliveries.idempotency_key; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.webhook_deliveries.idempotency_key IS 'Sent as Idempotency-Key with every attempt of this delivery: a receiver that saw it already has the event.';
+
+
+--
+-- Name: COLUMN webhook_deliveries.signature; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.webhook_deliveries.signature IS 'hex HMAC-SHA256 of body under the subscription''s secret (coord.hmac_sha256), sent as X-Coord-Signature: sha256=<hex>.';
+
+
+--
+-- Name: webhook_deliveries_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.webhook_deliveries ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.webhook_deliveries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: webhooks; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.webhooks (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    name text NOT NULL COLLATE pg_catalog."C",
+    url text NOT NULL,
+    event_types text[] NOT NULL,
+    secret text NOT NULL,
+    max_attempts integer NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    cursor_txid xid8 NOT NULL,
+    cursor_id bigint NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT webhooks_values_check CHECK (((name ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text) AND (url ~ '^https?://[^[:space:]]+$'::text) AND (char_length(url) <= 2000) AND ((cardinality(event_types) >= 1) AND (cardinality(event_types) <= 50)) AND ((char_length(secret) >= 16) AND (char_length(secret) <= 200)) AND ((max_attempts >= 1) AND (max_attempts <= 100))))
+);
+
+ALTER TABLE ONLY coord.webhooks FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.webhooks OWNER TO coord_owner;
+
+--
+-- Name: TABLE webhooks; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.webhooks IS 'Webhook subscriptions of a tenant: URL, event types (coord.event_types; type.* and * match several), signing secret (never listed), attempts before a delivery is dead, and the stream position fanned out so far.';
+
+
+--
+-- Name: COLUMN webhooks.secret; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.webhooks.secret IS 'HMAC-SHA256 key of the deliveries'' X-Coord-Signature; readable only inside the database.';
+
+
+--
+-- Name: webhooks_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.webhooks ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.webhooks_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: chain_links_default; Type: TABLE ATTACH; Schema: audit; Owner: coord_owner
 --
 
@@ -10925,6 +11530,14 @@ ALTER TABLE ONLY coord.call_counts
 
 ALTER TABLE ONLY coord.clock
     ADD CONSTRAINT clock_pkey PRIMARY KEY (singleton);
+
+
+--
+-- Name: event_followers event_followers_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.event_followers
+    ADD CONSTRAINT event_followers_pkey PRIMARY KEY (tenant_id, pid);
 
 
 --
@@ -11213,6 +11826,54 @@ ALTER TABLE ONLY coord.tokens
 
 ALTER TABLE ONLY coord.tokens
     ADD CONSTRAINT tokens_token_hash_key UNIQUE (token_hash);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_event_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_event_key UNIQUE (webhook_id, event_id);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_idempotency_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_idempotency_key UNIQUE (idempotency_key);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhooks webhooks_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhooks
+    ADD CONSTRAINT webhooks_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhooks webhooks_tenant_id_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhooks
+    ADD CONSTRAINT webhooks_tenant_id_key UNIQUE (tenant_id, id);
+
+
+--
+-- Name: webhooks webhooks_tenant_name_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhooks
+    ADD CONSTRAINT webhooks_tenant_name_key UNIQUE (tenant_id, name);
 
 
 --
@@ -11584,6 +12245,20 @@ CREATE INDEX tasks_state_idx ON coord.tasks USING btree (tenant_id, state, id);
 --
 
 CREATE INDEX tokens_principal_idx ON coord.tokens USING btree (tenant_id, principal_id);
+
+
+--
+-- Name: webhook_deliveries_due_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX webhook_deliveries_due_idx ON coord.webhook_deliveries USING btree (tenant_id, next_attempt_at) WHERE (state = 'pending'::text);
+
+
+--
+-- Name: webhook_deliveries_tenant_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX webhook_deliveries_tenant_idx ON coord.webhook_deliveries USING btree (tenant_id, id);
 
 
 --
@@ -12027,6 +12702,14 @@ ALTER TABLE ONLY coord.call_counts
 
 
 --
+-- Name: event_followers event_followers_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.event_followers
+    ADD CONSTRAINT event_followers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
 -- Name: handoffs handoffs_author_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -12299,6 +12982,22 @@ ALTER TABLE ONLY coord.tokens
 
 
 --
+-- Name: webhook_deliveries webhook_deliveries_webhook_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_webhook_fkey FOREIGN KEY (tenant_id, webhook_id) REFERENCES coord.webhooks(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhooks webhooks_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhooks
+    ADD CONSTRAINT webhooks_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
 -- Name: archives; Type: ROW SECURITY; Schema: audit; Owner: coord_owner
 --
 
@@ -12524,6 +13223,19 @@ ALTER TABLE coord.clock ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY clock_read ON coord.clock FOR SELECT TO coord_owner, coord_auth USING (true);
+
+
+--
+-- Name: event_followers; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.event_followers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: event_followers event_followers_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY event_followers_own_tenant ON coord.event_followers TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
 
 
 --
@@ -12779,6 +13491,32 @@ CREATE POLICY tokens_own_tenant ON coord.tokens TO coord_owner USING ((tenant_id
 
 
 --
+-- Name: webhook_deliveries; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.webhook_deliveries ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: webhook_deliveries webhook_deliveries_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY webhook_deliveries_own_tenant ON coord.webhook_deliveries TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: webhooks; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.webhooks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: webhooks webhooks_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY webhooks_own_tenant ON coord.webhooks TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
 -- Name: SCHEMA api; Type: ACL; Schema: -; Owner: coord_owner
 --
 
@@ -12875,6 +13613,14 @@ GRANT ALL ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_prio
 
 
 --
+-- Name: FUNCTION add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) TO coord_operator;
+
+
+--
 -- Name: FUNCTION allow_messages(p_sender text, p_recipient text, p_side text, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -12924,6 +13670,15 @@ GRANT ALL ON FUNCTION api.assign_profile(p_agent text, p_profile text) TO coord_
 REVOKE ALL ON FUNCTION api.audit_head(p_seal boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.audit_head(p_seal boolean) TO coord_operator;
 GRANT ALL ON FUNCTION api.audit_head(p_seal boolean) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION audit_since(p_after bigint, p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.audit_since(p_after bigint, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.audit_since(p_after bigint, p_limit integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.audit_since(p_after bigint, p_limit integer) TO coord_auditor;
 
 
 --
@@ -13041,6 +13796,14 @@ GRANT ALL ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit 
 
 
 --
+-- Name: FUNCTION claim_webhook_deliveries(p_limit integer, p_lease interval); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.claim_webhook_deliveries(p_limit integer, p_lease interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_webhook_deliveries(p_limit integer, p_lease interval) TO coord_operator;
+
+
+--
 -- Name: FUNCTION complete_action(p_action_id bigint, p_claim bigint, p_result jsonb); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -13147,6 +13910,26 @@ GRANT ALL ON FUNCTION api.end_session() TO coord_operator;
 
 
 --
+-- Name: FUNCTION events_head(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.events_head() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.events_head() TO coord_agent;
+GRANT ALL ON FUNCTION api.events_head() TO coord_operator;
+GRANT ALL ON FUNCTION api.events_head() TO coord_auditor;
+
+
+--
+-- Name: FUNCTION events_since(p_after bigint, p_types text[], p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION explain_operation(p_kind text, p_text text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -13180,6 +13963,16 @@ GRANT ALL ON FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error te
 REVOKE ALL ON FUNCTION api.fleet_status(p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.fleet_status(p_limit integer) TO coord_operator;
 GRANT ALL ON FUNCTION api.fleet_status(p_limit integer) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION follow_events(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.follow_events() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.follow_events() TO coord_agent;
+GRANT ALL ON FUNCTION api.follow_events() TO coord_operator;
+GRANT ALL ON FUNCTION api.follow_events() TO coord_auditor;
 
 
 --
@@ -13463,6 +14256,24 @@ GRANT ALL ON FUNCTION api.list_verifications(p_task_id bigint) TO coord_auditor;
 
 
 --
+-- Name: FUNCTION list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION list_webhooks(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_webhooks() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_webhooks() TO coord_operator;
+GRANT ALL ON FUNCTION api.list_webhooks() TO coord_auditor;
+
+
+--
 -- Name: FUNCTION login(p_token text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -13646,6 +14457,14 @@ GRANT ALL ON FUNCTION api.remove_network_rule(p_rule_id bigint) TO coord_operato
 
 
 --
+-- Name: FUNCTION remove_webhook(p_name text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.remove_webhook(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.remove_webhook(p_name text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION renew_action(p_action_id bigint, p_claim bigint, p_lease interval); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -13669,6 +14488,14 @@ GRANT ALL ON FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval
 REVOKE ALL ON FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease interval) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease interval) TO coord_agent;
 GRANT ALL ON FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease interval) TO coord_operator;
+
+
+--
+-- Name: FUNCTION report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) TO coord_operator;
 
 
 --
@@ -13855,6 +14682,14 @@ GRANT ALL ON FUNCTION api.watch_inbox() TO coord_operator;
 REVOKE ALL ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) TO coord_agent;
 GRANT ALL ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION announce_events(p_tenant_id uuid); Type: ACL; Schema: audit; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION audit.announce_events(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.announce_events(p_tenant_id uuid) TO coord_auth;
 
 
 --
@@ -14092,6 +14927,13 @@ REVOKE ALL ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id
 
 
 --
+-- Name: FUNCTION may_read(p_action text, p_resource text); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.may_read(p_action text, p_resource text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION min_trust(p_action text, p_mutating boolean); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
@@ -14253,6 +15095,14 @@ REVOKE ALL ON FUNCTION coord.approval_view(p_request coord.approval_requests) FR
 
 
 --
+-- Name: FUNCTION audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) TO coord_owner;
+
+
+--
 -- Name: FUNCTION await_tasks(p_tenant_id uuid, p_waiting boolean); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -14350,6 +15200,13 @@ REVOKE ALL ON FUNCTION coord.check_duration(p_value interval, p_code text, p_wha
 --
 
 REVOKE ALL ON FUNCTION coord.check_embedding(p_embedding real[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_event_types(p_types text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_event_types(p_types text[]) FROM PUBLIC;
 
 
 --
@@ -14486,6 +15343,13 @@ REVOKE ALL ON FUNCTION coord.check_verification_tiers(p_tiers text[]) FROM PUBLI
 
 
 --
+-- Name: FUNCTION check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -14497,6 +15361,13 @@ REVOKE ALL ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id 
 --
 
 REVOKE ALL ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) FROM PUBLIC;
 
 
 --
@@ -14597,6 +15468,38 @@ REVOKE ALL ON FUNCTION coord.ensure_tenant(p_name text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) TO coord_owner;
+
+
+--
+-- Name: FUNCTION event_head(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.event_head(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.event_head(p_tenant_id uuid) TO coord_owner;
+
+
+--
+-- Name: FUNCTION event_position(p_tenant_id uuid, p_id bigint); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.event_position(p_tenant_id uuid, p_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.event_position(p_tenant_id uuid, p_id bigint) TO coord_owner;
+
+
+--
+-- Name: FUNCTION event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) TO coord_owner;
+
+
+--
+-- Name: FUNCTION events_channel(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.events_channel(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.events_channel(p_tenant_id uuid) TO coord_owner;
 
 
 --
@@ -15307,6 +16210,13 @@ REVOKE ALL ON FUNCTION coord.repair_logins(p_password_restored text[]) FROM PUBL
 
 
 --
+-- Name: FUNCTION report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION request_approval(p_kind text, p_operation jsonb, p_target_type text, p_target_id text, p_rules text[], p_scopes text[], p_context jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -15742,6 +16652,20 @@ REVOKE ALL ON FUNCTION coord.vouch_mac(p_claims text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION webhook_backoff(p_attempts integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.webhook_backoff(p_attempts integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION webhook_fanout(p_tenant_id uuid, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer) FROM PUBLIC;
+
+
+--
 -- Name: TABLE archives; Type: ACL; Schema: audit; Owner: coord_owner
 --
 
@@ -15963,6 +16887,13 @@ GRANT SELECT(offset_by) ON TABLE coord.clock TO coord_auth;
 --
 
 GRANT SELECT ON TABLE coord.error_registry TO coord_auth;
+
+
+--
+-- Name: TABLE event_types; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT ON TABLE coord.event_types TO coord_auth;
 
 
 --

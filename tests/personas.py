@@ -202,6 +202,11 @@ def build_world(db: psycopg.Connection) -> World:
         _ok(bop.call("approve_request", {"p_approval_id": proposed["approval_id"], "p_reason": f"{t}approvereason"}))
     _ok(device_client.call("claim_action", {"p_action_id": o["executing_action"], "p_lease": "1 hour"}))
     _ok(device_client.call("device_heartbeat", {}))
+    # B's webhook subscription, its secret (never to be shown) and a delivery of B's lease event.
+    o["webhook"] = f"{t}hook"
+    o["webhook_secret"] = f"{t}secret-0123456789"
+    _ok(bop.call("add_webhook", {"p_name": o["webhook"], "p_url": f"http://{t}hook.example/in",
+                                 "p_event_types": ["*"], "p_secret": o["webhook_secret"]}))
     advance_clock(db, "5 minutes")
 
     markers = [str(b.tenant_id), b.name, *(str(p.principal_id) for p in (b.agent, b.operator, b.auditor, mortal)),
@@ -216,7 +221,7 @@ def build_world(db: psycopg.Connection) -> World:
                o["approval_policy"], f"{t}policydesc", f"{t}scope",
                o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"]),
                f"{t}msgbody", f"{t}msgsubject", f"{t}msgreply", f"{t}msgrule",
-               o["action_device"], f"{t}act", f"{t}payload8"]
+               o["action_device"], f"{t}act", f"{t}payload8", o["webhook"], o["webhook_secret"]]
     return World(a, b, t, o, markers)
 
 

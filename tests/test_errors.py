@@ -325,6 +325,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
         "update coord.alerts set resolution = 'rewritten' where id = %s", (alert_id,))),
     "CO496": (_operator, lambda _db, c: c.list_alerts(state="sleeping")),
     "CO497": (_operator, lambda _db, c: c.resolve_alert(1, "")),
+    # the event stream and webhooks
+    "CO650": (_operator, lambda _db, c: c.events_since(0, ["lease.takn"])),
+    "CO651": (_operator, lambda _db, c: c.events_since(2**60)),
+    "CO652": (_operator, lambda _db, c: c.add_webhook("hook", "ftp://example.com/in")),
+    "CO653": (_operator, lambda _db, c: c.remove_webhook("no-such-hook")),
+    "CO654": (_operator, lambda _db, c: c.report_webhook_delivery(1, "00000000-0000-0000-0000-000000000000", False,
+                                                                  99)),
     # approvals
     "CO456": (_operator, lambda _db, c: c.list_approvals("maybe")),
     "CO464": (_operator, lambda _db, c: c.approve_request(2**60, "ok")),

@@ -185,10 +185,10 @@ def test_mutating_api_functions_pass_the_gate_before_they_write(path: Path) -> N
 
 def test_only_the_gates_call_decide() -> None:
     """One gate: api and coord functions reach authz.decide only through authz.gate (results)
-    and authz.require_read (reads), never on their own."""
+    and authz.require_read or authz.may_read (reads, refused or left out), never on their own."""
     callers = sorted(f"{p.relative_to(ROOT / 'plpgsql').parts[0]}.{_name_and_body(p.read_text())[0]}"
                      for p in API_FILES + INTERNAL_FILES if re.search(r"\bauthz\.decide\s*\(", p.read_text()))
-    assert callers == ["authz.decide", "authz.gate", "authz.require_read"]
+    assert callers == ["authz.decide", "authz.gate", "authz.may_read", "authz.require_read"]
 
 
 SNEAKY = """

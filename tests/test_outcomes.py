@@ -11,6 +11,7 @@ by constructors only, which refuse an unregistered code at run time (CO502)."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -500,6 +501,11 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
                                         "p_threshold": 1, "p_within": "1 minute"}),
         "set_alert_rule": ("operator", {"p_name": "r1"}),
         "watch_fleet": ("operator", {}),
+        "follow_events": ("agent", {}),
+        "add_webhook": ("operator", {"p_name": "h1", "p_url": "http://127.0.0.1:9/h"}),
+        "remove_webhook": ("operator", {"p_name": "h1"}),
+        "claim_webhook_deliveries": ("operator", {}),
+        "report_webhook_delivery": ("operator", {"p_delivery_id": 1, "p_claim": str(uuid.uuid4()), "p_ok": True}),
         "remember": ("agent", {"p_tier": "semantic", "p_content": "c"}),
         "forget": ("agent", {"p_memory_id": memory["details"]["memory_id"]}),
         "register_skill": ("operator", {"p_name": "shape-skill", "p_version": "1.1.0", "p_manifest": {}}),

@@ -211,6 +211,17 @@ ARGUMENTS: dict[str, Variants] = {
     "list_actions": lambda w: [{}, {"p_state": "executing"}, {"p_side": "target"}],
     "device_heartbeat": lambda w: [{}],
     "discover_devices": lambda w: [{}, {"p_scope": "actions:claim"}, {"p_presence": "online"}],
+    # the event stream and webhooks: B's event ids as cursors, B's webhook by name
+    "events_since": lambda w: [{}, {"p_types": ["*"]}, {"p_after": w.objects["rule_id"]}],
+    "events_head": lambda w: [{}],
+    "follow_events": lambda w: [{}],
+    "audit_since": lambda w: [{}, {"p_after": w.objects["rule_id"]}],
+    "add_webhook": lambda w: [{"p_name": w.objects["webhook"], "p_url": "http://127.0.0.1:9/a"}],
+    "remove_webhook": lambda w: [{"p_name": w.objects["webhook"]}],
+    "list_webhooks": lambda w: [{}],
+    "list_webhook_deliveries": lambda w: [{}, {"p_webhook": w.objects["webhook"]}],
+    "claim_webhook_deliveries": lambda w: [{}],
+    "report_webhook_delivery": TYPED,
 }
 # Functions of branches not merged yet (guardrails, audit chain, alerts): their parameter types
 # say enough until someone writes arguments aimed at tenant B's guardrails, archives and alerts.

@@ -42,7 +42,7 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "network": ("check_network", "add_network_rule", "remove_network_rule", "list_network_rules"),
     "guardrails": ("check_operation", "add_guardrail", "set_guardrail_enabled", "list_guardrails",
                    "list_guardrail_violations", "explain_operation", "list_guardrail_vocabulary"),
-    "audit": ("query_audit", "verify_audit", "audit_head", "list_archives", "query_restored_audit"),
+    "audit": ("query_audit", "verify_audit", "audit_head", "list_archives", "query_restored_audit", "audit_since"),
     "alerts": ("list_alerts", "resolve_alert", "list_alert_rules", "add_alert_rule", "set_alert_rule"),
     "retention": ("prune_tasks", "maintain"),
     "fleet": ("list_leases", "fleet_status", "watch_fleet"),
@@ -56,6 +56,9 @@ DOMAINS: dict[str, tuple[str, ...]] = {
                  "check_message_route"),
     "actions": ("propose_action", "claim_action", "renew_action", "complete_action", "fail_action", "get_action",
                 "list_actions", "device_heartbeat", "discover_devices"),
+    "events": ("events_since", "events_head", "follow_events"),
+    "webhooks": ("add_webhook", "remove_webhook", "list_webhooks", "list_webhook_deliveries",
+                 "claim_webhook_deliveries", "report_webhook_delivery"),
 }
 SPEC_DB = "coord_specs"
 _RESULT = re.compile(r"^(not ok|ok) (\d+)")

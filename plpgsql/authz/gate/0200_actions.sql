@@ -86,7 +86,13 @@ from (values
   ('action.fail',      'actions:claim',    array['agent'],                         true,  'report an action you hold the live claim of as failed'),
   ('action.read',      'actions:read',     array['agent', 'operator', 'auditor'],  false, 'see actions (agents: those they proposed or are the target of; trust 4: all)'),
   ('presence.heartbeat', 'presence:write', array['agent'],                         true,  'say you are alive: sets when you were last seen (device presence)'),
-  ('device.discover',  'presence:read',    array['agent', 'operator', 'auditor'],  false, 'discover the devices of the tenant with their presence and scopes')
+  ('device.discover',  'presence:read',    array['agent', 'operator', 'auditor'],  false, 'discover the devices of the tenant with their presence and scopes'),
+  -- the event stream and its delivery to webhooks
+  ('event.read',       'events:read',      array['agent', 'operator', 'auditor'],  false, 'read the typed event stream of the tenant (each type also needs its own read action, coord.event_types)'),
+  ('event.follow',     'events:read',      array['agent', 'operator', 'auditor'],  true,  'register this connection as a follower, so that new events are announced on the tenant''s events channel'),
+  ('webhook.admin',    'webhooks:admin',   array['operator'],                      true,  'add or remove webhook subscriptions'),
+  ('webhook.read',     'webhooks:read',    array['operator', 'auditor'],           false, 'list webhook subscriptions and their deliveries'),
+  ('webhook.deliver',  'webhooks:deliver', array['operator'],                      true,  'claim due webhook deliveries and report how they went (coord notify, coord maintain)')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';
