@@ -65,7 +65,10 @@ from (values
   ('memory.remember',  'memory:write',     array['agent', 'operator'],             true,  'remember something (or reinforce the same memory)'),
   ('memory.forget',    'memory:write',     array['agent', 'operator'],             true,  'forget a memory (agents: their own; operators: any of the tenant)'),
   ('memory.read',      'memory:read',      array['agent', 'operator', 'auditor'],  false, 'recall and list the memories you may see'),
-  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)')
+  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)'),
+  -- the Cedar engine
+  ('policy.admin',     'policies:admin',   array['operator'],                      true,  'store, roll back Cedar policies and choose the tenant''s policy engine'),
+  ('policy.read',      'policies:read',    array['operator', 'auditor'],           false, 'read the tenant''s Cedar policies, their history and its policy engine')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

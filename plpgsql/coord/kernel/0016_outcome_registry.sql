@@ -187,7 +187,12 @@ from (values
   ('forgotten',        true,  false, 'the memory is deleted',
    array['forget']),
   ('not_author',       false, false, 'agents forget only the memories they wrote; ask an operator',
-   array['forget'])
+   array['forget']),
+  -- the Cedar engine
+  ('policy_stored',    true,  false, 'the Cedar policy is validated and stored as the tenant''s newest version (details.version; a rollback: details.rolled_back_from)',
+   array['rollback_cedar_policy', 'set_cedar_policy']),
+  ('engine_set',       true,  false, 'the tenant decides with this engine from the next call (details.engine, details.previous)',
+   array['set_policy_engine'])
 ) as o (code, ok, retryable, meaning, functions);
 
 comment on view coord.outcome_registry is 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, which functions return it, and whether it takes something away (destructive: MCP tools that can answer it are annotated destructiveHint). Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';
