@@ -96,6 +96,8 @@ class Outcome(StrEnum):
     REINFORCED = "reinforced"
     FORGOTTEN = "forgotten"
     NOT_AUTHOR = "not_author"
+    POLICY_STORED = "policy_stored"
+    ENGINE_SET = "engine_set"
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,8 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.REINFORCED: OutcomeCode(True, False),
     Outcome.FORGOTTEN: OutcomeCode(True, False),
     Outcome.NOT_AUTHOR: OutcomeCode(False, False),
+    Outcome.POLICY_STORED: OutcomeCode(True, False),
+    Outcome.ENGINE_SET: OutcomeCode(True, False),
 }
 
 

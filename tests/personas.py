@@ -167,6 +167,12 @@ def build_world(db: psycopg.Connection) -> World:
     o["approval_policy"] = f"{t}policy"
     _ok(bop.call("add_approval_policy", {"p_name": o["approval_policy"], "p_scopes": [f"guardrail:{t}scope"],
                                          "p_description": f"{t}policydesc"}))
+    # B's Cedar policy and engine where the server runs Cedar (PL/Python, on 15): a comment and a
+    # reason as markers.
+    if _ok(bop.call("cedar_policy", {}))["cedar_available"]:
+        _ok(bop.call("set_cedar_policy", {"p_policy": f"// {t}cedarpolicy\npermit (principal, action, resource);",
+                                          "p_reason": f"{t}cedarreason"}))
+        _ok(bop.call("set_policy_engine", {"p_engine": "both", "p_reason": f"{t}enginereason"}))
     advance_clock(db, "5 minutes")
 
     markers = [str(b.tenant_id), b.name, *(str(p.principal_id) for p in (b.agent, b.operator, b.auditor, mortal)),
@@ -179,7 +185,8 @@ def build_world(db: psycopg.Connection) -> World:
                f"{t}rulereason", o["profile"], f"{t}profdesc", f"{t}cap", f"{t}type", f"{t}key", f"{t}dep",
                f"{t}high", f"{t}exp", o["audit_head"].rsplit(":", 1)[1], f"{t}pkg", f"{t}approvereason",
                o["approval_policy"], f"{t}policydesc", f"{t}scope",
-               o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"])]
+               o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"]),
+               f"{t}cedarpolicy", f"{t}cedarreason", f"{t}enginereason"]
     return World(a, b, t, o, markers)
 
 

@@ -12,7 +12,7 @@ returns table (
   schema text
 )
 language plpgsql
-volatile
+stable
 security definer
 set search_path = pg_catalog, pg_temp
 set coord.principal_cache = ''

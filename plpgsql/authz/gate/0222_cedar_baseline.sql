@@ -14,7 +14,7 @@ language sql
 immutable
 set search_path = pg_catalog, pg_temp
 as $$
-  select $cedar$// Baseline: the native rules of authz.decide (docs/cedar.md).
+  select $cedar$// Baseline: the native rules of authz.decide, in its order; docs/cedar.md.
 @id("role.not_allowed")
 forbid (principal, action, resource)
 unless {

@@ -45,7 +45,8 @@ from (values
          'complete_tasks', 'create_agent', 'create_profile', 'delete_profile', 'deny_request', 'end_session',
          'fail_task', 'forget', 'heartbeat', 'maintain', 'prune_tasks', 'redrive_task', 'release_lock', 'release_locks',
          'remember', 'remove_approval_policy', 'remove_network_rule', 'renew_lock', 'renew_task', 'resolve_alert',
-         'revoke_device', 'revoke_token', 'rotate_token', 'set_alert_rule', 'set_default_profile', 'set_guardrail_enabled', 'start_session',
+         'revoke_device', 'revoke_token', 'rollback_cedar_policy', 'rotate_token', 'set_alert_rule', 'set_cedar_policy',
+         'set_default_profile', 'set_guardrail_enabled', 'set_policy_engine', 'start_session',
          'submit_task', 'submit_tasks', 'update_profile', 'verify_audit', 'watch_fleet', 'write_handoff']),
   -- batches: all or none
   ('batch_refused',    false, true,  'nothing of the batch was done because another item was refused (details.refused names those items and their codes); that item''s own row says why and whether retrying can help (busy can); drop or fix it and call again',

@@ -45,46 +45,5 @@ $python$;
   comment on function authz.cedar_evaluate(text, jsonb, jsonb) is 'Cedar decision by cedarpy (PL/Python): allowed, the @id of each policy that decided (policy order), Cedar''s errors. Called by authz.cedar_decide only.';
   alter function authz.cedar_evaluate(text, jsonb, jsonb) owner to coord_owner;
   revoke all on function authz.cedar_evaluate(text, jsonb, jsonb) from public;
-
-  -- Validation of a policy text against a schema: the errors (none: valid).
-  create or replace function authz.cedar_validation_errors(p_policy text, p_schema text)
-  returns text[]
-  language plpython3u
-  stable
-  set search_path = pg_catalog, pg_temp
-  as $python$
-import cedarpy
-try:
-    result = cedarpy.validate_policies(p_policy, p_schema)
-except Exception as exc:
-    return ["the policy does not parse: %s" % exc]
-if result.validation_passed:
-    return []
-return [str(getattr(e, "error", e)) for e in result.errors] or ["the policy does not validate"]
-$python$;
-  comment on function authz.cedar_validation_errors(text, text) is 'Errors of validating Cedar policy text against a Cedar schema (cedarpy, PL/Python); empty when it validates.';
-  alter function authz.cedar_validation_errors(text, text) owner to coord_owner;
-  revoke all on function authz.cedar_validation_errors(text, text) from public;
-
-  -- The cedarpy version, or null when the server's Python cannot import it.
-  create or replace function authz.cedar_version()
-  returns text
-  language plpython3u
-  volatile
-  set search_path = pg_catalog, pg_temp
-  as $python$
-try:
-    import cedarpy
-except ImportError:
-    return None
-try:
-    from importlib.metadata import version
-    return "cedarpy " + version("cedarpy")
-except Exception:
-    return "cedarpy"
-$python$;
-  comment on function authz.cedar_version() is 'The cedarpy version the server''s Python imports (PL/Python), null when it cannot import it.';
-  alter function authz.cedar_version() owner to coord_owner;
-  revoke all on function authz.cedar_version() from public;
 end
 $plpython$;

@@ -1,9 +1,9 @@
 -- Whether this server can decide with Cedar: PL/Python is installed (the Cedar functions of
--- 0223_cedar_python.sql exist) and its Python imports cedarpy.
+-- 0223_cedar_evaluate.sql exist) and its Python imports cedarpy.
 create or replace function authz.cedar_available()
 returns boolean
 language plpgsql
-volatile
+stable
 set search_path = pg_catalog, pg_temp
 as $$
 begin
