@@ -106,7 +106,8 @@ def test_one_object_per_file_named_after_it(path: Path) -> None:
     if optional := _optional_object(path):
         schema, name = optional
         assert schema == path.relative_to(ROOT / "plpgsql").parts[0], f"{path} defines an object in schema {schema}"
-        assert re.fullmatch(rf"\d{{4}}_{re.escape(name)}\.sql", path.name), f"{path.name} should be named NNNN_{name}.sql"
+        assert re.fullmatch(rf"\d{{4}}_{re.escape(name)}\.sql", path.name), \
+            f"{path.name} should be named NNNN_{name}.sql"
         return
     creates = [s.stmt for s in _statements(path)
                if isinstance(s.stmt, (ast.CreateFunctionStmt, ast.ViewStmt, ast.CreateTrigStmt))]
