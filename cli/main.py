@@ -19,6 +19,7 @@ from . import (
     locks,
     mcp,
     network,
+    policy,
     principals,
     profiles,
     server,
@@ -39,7 +40,8 @@ def main() -> None:
     """
 
 
-for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network):
+for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network,
+             policy):
     for command in area.COMMANDS:
         main.add_command(command)
 for area in (session, memory_commands, hooks, mcp, watch_view):

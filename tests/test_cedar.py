@@ -7,13 +7,18 @@ What needs Cedar itself runs on Debian's PostgreSQL 15 with PL/Python and cedarp
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from click.testing import CliRunner
+from coord_cli.main import main
 
 from coordinator import errors
-from tests.conftest import SERVER, requires_plpython
+from coordinator.errors import EXIT_DATAERR, EXIT_UNAVAILABLE
+from tests.conftest import SERVER, make_principal, requires_plpython
 
 SECRETS = """@id("secrets.locked")
 forbid (principal, action == Action::"lock.acquire", resource is File)
@@ -164,3 +169,47 @@ def test_a_cedar_error_or_no_permit_is_a_deny(db: psycopg.Connection, agent_fact
           policy='@id("none") forbid (principal, action, resource) when { false };')
     refused = agent.acquire_lock("src/a.py")
     assert (refused.code, refused.details["rule"]) == ("denied", "cedar.no_permit")
+
+
+def _coord(database: Any, token: str, *args: str) -> Any:
+    return CliRunner().invoke(main, [*args, "--dsn", database.client_dsn, "--token", token],
+                              env={"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": ""}, catch_exceptions=False)
+
+
+def test_the_cli_shows_the_baseline_and_refuses_cedar_where_it_cannot_run(committed_db: Any) -> None:
+    with committed_db.connect() as conn:
+        operator = make_principal(conn, "cli-policy", role="operator")
+        available = conn.execute("select authz.cedar_available()").fetchone()[0]  # type: ignore[index]
+    shown = _coord(committed_db, operator.token, "policy", "cedar", "show")
+    assert shown.exit_code == 0 and "the shipped baseline" in shown.stdout and '@id("trust.escalation")' in shown.stdout
+    schema = _coord(committed_db, operator.token, "policy", "cedar", "show", "--schema")
+    assert schema.exit_code == 0 and "entity AgentType" in schema.stdout
+    assert _coord(committed_db, operator.token, "policy", "cedar", "history").stdout.startswith("(no Cedar policy")
+    if not available:
+        refused = _coord(committed_db, operator.token, "policy", "cedar", "engine", "cedar", "--reason", "try")
+        assert refused.exit_code == EXIT_UNAVAILABLE and "CO561" in refused.output
+
+
+@requires_plpython
+def test_the_cli_sets_shows_and_rolls_back(committed_db: Any, tmp_path: Path) -> None:
+    with committed_db.connect() as conn:
+        operator = make_principal(conn, "cli-policy", role="operator")
+        baseline = _baseline(conn)
+    first, second = tmp_path / "first.cedar", tmp_path / "second.cedar"
+    first.write_text(baseline)
+    second.write_text(baseline + SECRETS)
+    for path, reason in ((first, "baseline"), (second, "lock secrets")):
+        stored = _coord(committed_db, operator.token, "policy", "cedar", "set", str(path), "--reason", reason, "--json")
+        assert stored.exit_code == 0 and json.loads(stored.stdout)["code"] == "policy_stored"
+    engine = _coord(committed_db, operator.token, "policy", "cedar", "engine", "cedar", "--reason", "adopt", "--json")
+    assert json.loads(engine.stdout)["details"] == {"engine": "cedar", "previous": "native"}
+    assert SECRETS in _coord(committed_db, operator.token, "policy", "cedar", "show").stdout
+    rolled = _coord(committed_db, operator.token, "policy", "cedar", "rollback", "1", "--reason", "too broad", "--json")
+    assert json.loads(rolled.stdout)["details"] == {"version": 3, "rolled_back_from": 1}
+    history = json.loads(_coord(committed_db, operator.token, "policy", "cedar", "history", "--json").stdout)
+    assert [(h["version"], h["reason"], h["rolled_back_from"]) for h in history] == [
+        (3, "too broad", 1), (2, "lock secrets", None), (1, "baseline", None)]
+    bad = tmp_path / "bad.cedar"
+    bad.write_text("permit (principal, action, resource")
+    refused = _coord(committed_db, operator.token, "policy", "cedar", "set", str(bad), "--reason", "x")
+    assert refused.exit_code == EXIT_DATAERR and "CO562" in refused.output
