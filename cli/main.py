@@ -21,6 +21,7 @@ from . import (
     locks,
     mcp,
     network,
+    policy,
     principals,
     profiles,
     server,
@@ -45,7 +46,7 @@ def main() -> None:
 
 
 for area in (server, principals, catalog, locks, tasks, audit, events, alerts, approvals, actions, guard,
-             profiles, network, skills):
+             profiles, network, skills, policy):
     for command in area.COMMANDS:
         main.add_command(command)
 for area in (session, memory_commands, message_commands, verify_command, hooks, mcp, watch_view):

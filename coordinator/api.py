@@ -24,6 +24,8 @@ from .results import (
     ArchiveRow,
     AuditEvent,
     AuditSinceRow,
+    CedarPolicyHistoryRow,
+    CedarPolicyRow,
     CheckMessageRouteRow,
     ClaimResult,
     DiscoverDevicesRow,
@@ -304,6 +306,19 @@ class Api:
         any. already_finished for a finished task. Errors: CO410 unknown task.
         """
         return self._one("cancel_task", TaskResult, task_id=task_id)
+
+    def cedar_policy(self, version: int | None = None) -> list[CedarPolicyRow]:
+        """The tenant's policy engine, whether this server can run Cedar, and Cedar policy version p_version
+        (default the newest; version null: none stored, policy is the shipped baseline), with the shipped
+        schema it is validated against. Read-only. Errors: CO563 unknown version, PT403.
+        """
+        return self._rows("cedar_policy", CedarPolicyRow, version=version)
+
+    def cedar_policy_history(self) -> list[CedarPolicyHistoryRow]:
+        """Every Cedar policy version of the tenant, newest first: who stored it, when, why, the version a
+        rollback restored, the SHA-256 of its text, and which is in force. Read-only. Errors: PT403.
+        """
+        return self._rows("cedar_policy_history", CedarPolicyHistoryRow)
 
     def check_locks(self, paths: Sequence[str]) -> list[LockCheck]:
         """For each of p_paths (1-1000, normalized) in your repository (your session's, else your token's, else
@@ -1130,6 +1145,14 @@ class Api:
         """
         return self._one("revoke_token", Result, token_id=token_id)
 
+    def rollback_cedar_policy(self, version: int, reason: str) -> Result:
+        """Operators: makes the text of Cedar policy version p_version the tenant's newest version again (a new
+        version with rolled_back_from; the history keeps every version), with p_reason (code policy_stored,
+        details.version, details.rolled_back_from); denied when the policy refuses (details.rule). It was
+        validated when first stored. Errors: CO562 no reason, CO563 unknown version.
+        """
+        return self._one("rollback_cedar_policy", Result, version=version, reason=reason)
+
     def rotate_token(self, name: str, grace: timedelta | str | None = None,
                      token_id: UUID | str | None = None) -> TokenGrant:
         """Operators: any principal of your tenant; agents: themselves and the devices they own. Replaces the
@@ -1182,6 +1205,16 @@ class Api:
         return self._one("set_alert_rule", Result, name=name, enabled=enabled, threshold=threshold, within=within,
                          severity=severity, action_pattern=action_pattern, decisions=decisions, description=description)
 
+    def set_cedar_policy(self, policy: str, reason: str) -> Result:
+        """Operators: validates p_policy (Cedar policy text) against the shipped schema (authz.cedar_schema) with
+        cedarpy in the database and stores it as the tenant's newest version, with who, when and p_reason
+        (code policy_stored, details.version); denied when the policy refuses (details.rule). The tenant
+        decides with it when its engine is cedar or both. Errors: CO561 the server has no PL/Python with
+        cedarpy (nothing is stored unvalidated), CO562 the policy does not validate (details list Cedar's
+        errors) or the reason is missing.
+        """
+        return self._one("set_cedar_policy", Result, policy=policy, reason=reason)
+
     def set_default_profile(self, profile: str) -> ProfileResult:
         """Operators and trust-4 agents: makes p_profile the tenant default, the profile of every agent without
         one of its own (from their next call). Code default_set; denied (an agent may not move the default it
@@ -1203,6 +1236,15 @@ class Api:
         message.default. Errors: CO714.
         """
         return self._one("set_message_default", Result, action=action)
+
+    def set_policy_engine(self, engine: str, reason: str) -> Result:
+        """Operators: the tenant decides with p_engine from the next call: native (the default), cedar (its
+        newest Cedar policy, the shipped baseline until it stores one; calls_per_hour still counts) or both
+        (both must allow; a disagreement is denied and audited as policy.disagreement), with p_reason (code
+        engine_set, details.engine, details.previous); denied when the policy refuses (details.rule). Errors:
+        CO561 cedar or both on a server without PL/Python and cedarpy, CO564 unknown engine or no reason.
+        """
+        return self._one("set_policy_engine", Result, engine=engine, reason=reason)
 
     def start_session(self, agent_type: str | None = None, capabilities: Sequence[str] | None = None,
                       ttl: timedelta | str | None = None, repository: str | None = None,

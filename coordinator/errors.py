@@ -330,6 +330,11 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO542", "repository_root_unknown", "cli", 400, EXIT_USAGE, SettingsError),
     # coord mcp: a tool call that failed in the MCP server itself (coordinator.mcp_server)
     ("CO551", "mcp_call_failed", "cli", 400, EXIT_SOFTWARE, CoordError),
+    # the Cedar engine (docs/cedar.md)
+    ("CO561", "cedar_unavailable", "coord", 400, EXIT_UNAVAILABLE, Misconfigured),
+    ("CO562", "cedar_policy_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO563", "cedar_version_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO564", "policy_engine_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
 )
 
 # PostgreSQL raises its own codes without our hints; the registry's hint for each (checked

@@ -121,6 +121,8 @@ class Outcome(StrEnum):
     RETRY_SCHEDULED = "retry_scheduled"
     DELIVERY_DEAD = "delivery_dead"
     STALE_DELIVERY_CLAIM = "stale_delivery_claim"
+    POLICY_STORED = "policy_stored"
+    ENGINE_SET = "engine_set"
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,8 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.RETRY_SCHEDULED: OutcomeCode(True, False),
     Outcome.DELIVERY_DEAD: OutcomeCode(False, False),
     Outcome.STALE_DELIVERY_CLAIM: OutcomeCode(False, False),
+    Outcome.POLICY_STORED: OutcomeCode(True, False),
+    Outcome.ENGINE_SET: OutcomeCode(True, False),
 }
 
 

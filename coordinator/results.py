@@ -235,6 +235,34 @@ class AuditSinceRow(_Row):
 
 
 @dataclass(frozen=True)
+class CedarPolicyHistoryRow(_Row):
+    """A row of api.cedar_policy_history."""
+
+    version: int | None
+    reason: str | None
+    created_by: str | None
+    created_at: datetime | None
+    rolled_back_from: int | None
+    sha256: str | None
+    current: bool | None
+
+
+@dataclass(frozen=True)
+class CedarPolicyRow(_Row):
+    """A row of api.cedar_policy."""
+
+    engine: str | None
+    cedar_available: bool | None
+    version: int | None
+    policy: str | None
+    reason: str | None
+    created_by: str | None
+    created_at: datetime | None
+    rolled_back_from: int | None
+    schema: str | None
+
+
+@dataclass(frozen=True)
 class CheckMessageRouteRow(_Row):
     """A row of api.check_message_route."""
 

@@ -1217,6 +1217,46 @@ COMMENT ON FUNCTION api.cancel_task(p_task_id bigint) IS 'Cancels a queued or cl
 
 
 --
+-- Name: cedar_policy(integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.cedar_policy(p_version integer DEFAULT NULL::integer) RETURNS TABLE(engine text, cedar_available boolean, version integer, policy text, reason text, created_by text, created_at timestamp with time zone, rolled_back_from integer, schema text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/policies/0703_cedar_policy.sql
+
+
+ALTER FUNCTION api.cedar_policy(p_version integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_policy(p_version integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.cedar_policy(p_version integer) IS 'The tenant''s policy engine, whether this server can run Cedar, and Cedar policy version p_version (default the newest; version null: none stored, policy is the shipped baseline), with the shipped schema it is validated against. Read-only. Errors: CO563 unknown version, PT403.';
+
+
+--
+-- Name: cedar_policy_history(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.cedar_policy_history() RETURNS TABLE(version integer, reason text, created_by text, created_at timestamp with time zone, rolled_back_from integer, sha256 text, current boolean)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/policies/0704_cedar_policy_history.sql
+
+
+ALTER FUNCTION api.cedar_policy_history() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_policy_history(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.cedar_policy_history() IS 'Every Cedar policy version of the tenant, newest first: who stored it, when, why, the version a rollback restored, the SHA-256 of its text, and which is in force. Read-only. Errors: PT403.';
+
+
+--
 -- Name: check_locks(text[]); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2977,6 +3017,26 @@ COMMENT ON FUNCTION api.revoke_token(p_token_id uuid) IS 'Operators: revokes a t
 
 
 --
+-- Name: rollback_cedar_policy(integer, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.rollback_cedar_policy(p_version integer, p_reason text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/policies/0701_rollback_cedar_policy.sql
+
+
+ALTER FUNCTION api.rollback_cedar_policy(p_version integer, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION rollback_cedar_policy(p_version integer, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.rollback_cedar_policy(p_version integer, p_reason text) IS 'Operators: makes the text of Cedar policy version p_version the tenant''s newest version again (a new version with rolled_back_from; the history keeps every version), with p_reason (code policy_stored, details.version, details.rolled_back_from); denied when the policy refuses (details.rule). It was validated when first stored. Errors: CO562 no reason, CO563 unknown version.';
+
+
+--
 -- Name: rotate_token(text, interval, uuid); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -3057,6 +3117,26 @@ COMMENT ON FUNCTION api.set_alert_rule(p_name text, p_enabled boolean, p_thresho
 
 
 --
+-- Name: set_cedar_policy(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.set_cedar_policy(p_policy text, p_reason text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/policies/0700_set_cedar_policy.sql
+
+
+ALTER FUNCTION api.set_cedar_policy(p_policy text, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION set_cedar_policy(p_policy text, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.set_cedar_policy(p_policy text, p_reason text) IS 'Operators: validates p_policy (Cedar policy text) against the shipped schema (authz.cedar_schema) with cedarpy in the database and stores it as the tenant''s newest version, with who, when and p_reason (code policy_stored, details.version); denied when the policy refuses (details.rule). The tenant decides with it when its engine is cedar or both. Errors: CO561 the server has no PL/Python with cedarpy (nothing is stored unvalidated), CO562 the policy does not validate (details list Cedar''s errors) or the reason is missing.';
+
+
+--
 -- Name: set_default_profile(text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -3114,6 +3194,26 @@ ALTER FUNCTION api.set_message_default(p_action text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.set_message_default(p_action text) IS 'Operators: the decision of each side of your tenant''s message allowlist when none of its rules matches, allow or deny (new tenants: deny, so messages pass only along rules). Code changed (details.previous) or unchanged; denied when the policy refuses (details.rule). Audited as message.default. Errors: CO714.';
+
+
+--
+-- Name: set_policy_engine(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.set_policy_engine(p_engine text, p_reason text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/policies/0702_set_policy_engine.sql
+
+
+ALTER FUNCTION api.set_policy_engine(p_engine text, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION set_policy_engine(p_engine text, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.set_policy_engine(p_engine text, p_reason text) IS 'Operators: the tenant decides with p_engine from the next call: native (the default), cedar (its newest Cedar policy, the shipped baseline until it stores one; calls_per_hour still counts) or both (both must allow; a disagreement is denied and audited as policy.disagreement), with p_reason (code engine_set, details.engine, details.previous); denied when the policy refuses (details.rule). Errors: CO561 cedar or both on a server without PL/Python and cedarpy, CO564 unknown engine or no reason.';
 
 
 --
@@ -3993,6 +4093,44 @@ ALTER FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) OWNER TO coord_o
 COMMENT ON FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) IS 'Whether the tenant''s chain still holds a saved head: ok, or head_missing (the chain ends before it: missing names the positions) or head_mismatch (another link at that position), with expected and found. CO603 malformed, CO604 another tenant''s head.';
 
 
+--
+-- Name: cedar_available(); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_available() RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0228_cedar_available.sql
+
+
+ALTER FUNCTION authz.cedar_available() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_available(); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_available() IS 'True when the server has PL/Python with the Cedar functions and its Python imports cedarpy: only then may a tenant choose the cedar or both engine.';
+
+
+--
+-- Name: cedar_baseline(); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_baseline() RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0222_cedar_baseline.sql
+
+
+ALTER FUNCTION authz.cedar_baseline() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_baseline(); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_baseline() IS 'The shipped baseline Cedar policy: the native rules of authz.decide as forbid policies annotated with the native rule names (@id), in the native order, and one permit per role kind. Used by a tenant on cedar or both until it stores a policy of its own.';
+
+
 SET default_table_access_method = heap;
 
 --
@@ -4074,6 +4212,101 @@ COMMENT ON COLUMN coord.profiles.network_default IS 'Decision of check_network w
 
 
 --
+-- Name: cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) RETURNS authz.decision
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0229_cedar_decide.sql
+
+
+ALTER FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) IS 'Decision of a tenant on the cedar or both engine, given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both.';
+
+
+--
+-- Name: cedar_request(text, text, jsonb, coord.caller, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0227_cedar_request.sql
+
+
+ALTER FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) IS 'The Cedar request (principal, action, resource, context) and entities (the caller with its role, kind, trust and profile, the profile, the action in its groups, the resource, the principal acts_on names) of one decision, built from the verified caller and the database (docs/cedar.md).';
+
+
+--
+-- Name: cedar_resource_type(text); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_resource_type(p_action text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0220_cedar_resource_type.sql
+
+
+ALTER FUNCTION authz.cedar_resource_type(p_action text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_resource_type(p_action text); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_resource_type(p_action text) IS 'Cedar resource entity type of an action: File (lock.*), Domain (network.*), Task (task.*), Skill (skill.*), Tenant (the rest).';
+
+
+--
+-- Name: cedar_schema(); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_schema() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0221_cedar_schema.sql
+
+
+ALTER FUNCTION authz.cedar_schema() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_schema(); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_schema() IS 'The shipped Cedar schema (Cedar schema syntax): entity types Agent, AgentType (a profile), Action, File, Domain, Task, Skill, Tenant, the request context, and every action of authz.actions in its groups role:<role> and reads.';
+
+
+--
+-- Name: cedar_usecs(text, boolean); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_usecs(p_value text, p_is_time boolean DEFAULT false) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0226_cedar_usecs.sql
+
+
+ALTER FUNCTION authz.cedar_usecs(p_value text, p_is_time boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_usecs(p_value text, p_is_time boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_usecs(p_value text, p_is_time boolean) IS 'Microseconds Cedar compares: an interval normalized as PostgreSQL compares intervals (30-day months), or a time (p_is_time) since 1970; null for null or invalid text; clamped to +-9e18.';
+
+
+--
 -- Name: decide(text, text, jsonb, text, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
@@ -4089,7 +4322,7 @@ ALTER FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_w
 -- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles) IS 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null).';
+COMMENT ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles) IS 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. A tenant on the cedar or both engine (authz.tenant_engines) then has authz.cedar_decide decide. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null).';
 
 
 --
@@ -9443,6 +9676,41 @@ COMMENT ON VIEW authz.actions IS 'Action registry of the policy gate: required t
 
 
 --
+-- Name: cedar_policies; Type: TABLE; Schema: authz; Owner: coord_owner
+--
+
+CREATE TABLE authz.cedar_policies (
+    tenant_id uuid NOT NULL,
+    version integer NOT NULL,
+    policy text NOT NULL,
+    reason text NOT NULL,
+    created_by uuid,
+    created_by_name text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    rolled_back_from integer,
+    CONSTRAINT cedar_policies_values_check CHECK (((version >= 1) AND ((char_length(policy) >= 1) AND (char_length(policy) <= 262144)) AND ((char_length(reason) >= 1) AND (char_length(reason) <= 1000)) AND ((rolled_back_from IS NULL) OR (rolled_back_from < version))))
+);
+
+ALTER TABLE ONLY authz.cedar_policies FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE authz.cedar_policies OWNER TO coord_owner;
+
+--
+-- Name: TABLE cedar_policies; Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON TABLE authz.cedar_policies IS 'Cedar policy text of a tenant, one immutable row per version (validated against authz.cedar_schema() before it is stored); the highest version is in force. A rollback stores the text of an older version as a new version (rolled_back_from).';
+
+
+--
+-- Name: COLUMN cedar_policies.created_by; Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON COLUMN authz.cedar_policies.created_by IS 'The principal that stored the version (null once it is deleted; created_by_name keeps its name).';
+
+
+--
 -- Name: guard_verbs; Type: VIEW; Schema: authz; Owner: coord_owner
 --
 
@@ -9782,6 +10050,31 @@ ALTER VIEW authz.shipped_guardrails OWNER TO coord_owner;
 --
 
 COMMENT ON VIEW authz.shipped_guardrails IS 'The shipped guardrail rules (product data): operations on targets (actions x target classes), or a pattern; copied into every tenant by coord.seed_guardrails.';
+
+
+--
+-- Name: tenant_engines; Type: TABLE; Schema: authz; Owner: coord_owner
+--
+
+CREATE TABLE authz.tenant_engines (
+    tenant_id uuid NOT NULL,
+    engine text NOT NULL,
+    reason text NOT NULL,
+    changed_by uuid,
+    changed_at timestamp with time zone NOT NULL,
+    CONSTRAINT tenant_engines_values_check CHECK (((engine = ANY (ARRAY['native'::text, 'cedar'::text, 'both'::text])) AND ((char_length(reason) >= 1) AND (char_length(reason) <= 1000))))
+);
+
+ALTER TABLE ONLY authz.tenant_engines FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE authz.tenant_engines OWNER TO coord_owner;
+
+--
+-- Name: TABLE tenant_engines; Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON TABLE authz.tenant_engines IS 'The policy engine a tenant decides with: native (also when the tenant has no row), cedar (the Cedar policy decides; counters such as calls_per_hour still apply) or both (both must allow; a disagreement is audited). Changes are audited (policy.engine).';
 
 
 --
@@ -11413,6 +11706,14 @@ ALTER TABLE ONLY audit.restored_events
 
 
 --
+-- Name: cedar_policies cedar_policies_pkey; Type: CONSTRAINT; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE ONLY authz.cedar_policies
+    ADD CONSTRAINT cedar_policies_pkey PRIMARY KEY (tenant_id, version);
+
+
+--
 -- Name: guardrail_defaults_v1 guardrail_defaults_pkey; Type: CONSTRAINT; Schema: authz; Owner: coord_owner
 --
 
@@ -11450,6 +11751,14 @@ ALTER TABLE ONLY authz.guardrails
 
 ALTER TABLE ONLY authz.network_rules
     ADD CONSTRAINT network_rules_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: tenant_engines tenant_engines_pkey; Type: CONSTRAINT; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE ONLY authz.tenant_engines
+    ADD CONSTRAINT tenant_engines_pkey PRIMARY KEY (tenant_id);
 
 
 --
@@ -12598,6 +12907,22 @@ ALTER TABLE coord.tasks ENABLE ALWAYS TRIGGER tasks_transition;
 
 
 --
+-- Name: cedar_policies cedar_policies_rollback_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE ONLY authz.cedar_policies
+    ADD CONSTRAINT cedar_policies_rollback_fkey FOREIGN KEY (tenant_id, rolled_back_from) REFERENCES authz.cedar_policies(tenant_id, version);
+
+
+--
+-- Name: cedar_policies cedar_policies_tenant_id_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE ONLY authz.cedar_policies
+    ADD CONSTRAINT cedar_policies_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
 -- Name: guardrail_violations guardrail_violations_tenant_id_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: coord_owner
 --
 
@@ -12635,6 +12960,14 @@ ALTER TABLE ONLY authz.network_rules
 
 ALTER TABLE ONLY authz.network_rules
     ADD CONSTRAINT network_rules_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
+-- Name: tenant_engines tenant_engines_tenant_id_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE ONLY authz.tenant_engines
+    ADD CONSTRAINT tenant_engines_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
 
 
 --
@@ -13076,6 +13409,19 @@ CREATE POLICY restored_events_read_own_tenant ON audit.restored_events FOR SELEC
 
 
 --
+-- Name: cedar_policies; Type: ROW SECURITY; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE authz.cedar_policies ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cedar_policies cedar_policies_own_tenant; Type: POLICY; Schema: authz; Owner: coord_owner
+--
+
+CREATE POLICY cedar_policies_own_tenant ON authz.cedar_policies TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
 -- Name: guardrail_defaults_v1; Type: ROW SECURITY; Schema: authz; Owner: coord_owner
 --
 
@@ -13125,6 +13471,19 @@ ALTER TABLE authz.network_rules ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY network_rules_own_tenant ON authz.network_rules TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: tenant_engines; Type: ROW SECURITY; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE authz.tenant_engines ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tenant_engines tenant_engines_own_tenant; Type: POLICY; Schema: authz; Owner: coord_owner
+--
+
+CREATE POLICY tenant_engines_own_tenant ON authz.tenant_engines TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
 
 
 --
@@ -13721,6 +14080,24 @@ GRANT ALL ON FUNCTION api.cancel_approval(p_approval_id bigint, p_reason text) T
 REVOKE ALL ON FUNCTION api.cancel_task(p_task_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.cancel_task(p_task_id bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.cancel_task(p_task_id bigint) TO coord_operator;
+
+
+--
+-- Name: FUNCTION cedar_policy(p_version integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.cedar_policy(p_version integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.cedar_policy(p_version integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.cedar_policy(p_version integer) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION cedar_policy_history(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.cedar_policy_history() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.cedar_policy_history() TO coord_operator;
+GRANT ALL ON FUNCTION api.cedar_policy_history() TO coord_auditor;
 
 
 --
@@ -14533,6 +14910,14 @@ GRANT ALL ON FUNCTION api.revoke_token(p_token_id uuid) TO coord_operator;
 
 
 --
+-- Name: FUNCTION rollback_cedar_policy(p_version integer, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.rollback_cedar_policy(p_version integer, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.rollback_cedar_policy(p_version integer, p_reason text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION rotate_token(p_name text, p_grace interval, p_token_id uuid); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -14568,6 +14953,14 @@ GRANT ALL ON FUNCTION api.set_alert_rule(p_name text, p_enabled boolean, p_thres
 
 
 --
+-- Name: FUNCTION set_cedar_policy(p_policy text, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.set_cedar_policy(p_policy text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_cedar_policy(p_policy text, p_reason text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION set_default_profile(p_profile text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -14590,6 +14983,14 @@ GRANT ALL ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) 
 
 REVOKE ALL ON FUNCTION api.set_message_default(p_action text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.set_message_default(p_action text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION set_policy_engine(p_engine text, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.set_policy_engine(p_engine text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_policy_engine(p_engine text, p_reason text) TO coord_operator;
 
 
 --
@@ -14910,6 +15311,55 @@ REVOKE ALL ON FUNCTION audit.verify_chain(p_tenant_id uuid) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_available(); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_available() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_baseline(); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_baseline() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_resource_type(p_action text); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_resource_type(p_action text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_schema(); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_schema() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_usecs(p_value text, p_is_time boolean); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_usecs(p_value text, p_is_time boolean) FROM PUBLIC;
 
 
 --

@@ -207,6 +207,12 @@ def build_world(db: psycopg.Connection) -> World:
     o["webhook_secret"] = f"{t}secret-0123456789"
     _ok(bop.call("add_webhook", {"p_name": o["webhook"], "p_url": f"http://{t}hook.example/in",
                                  "p_event_types": ["*"], "p_secret": o["webhook_secret"]}))
+    # B's Cedar policy and engine where the server runs Cedar (PL/Python, on 15): a comment and a
+    # reason as markers.
+    if _ok(bop.call("cedar_policy", {}))["cedar_available"]:
+        _ok(bop.call("set_cedar_policy", {"p_policy": f"// {t}cedarpolicy\npermit (principal, action, resource);",
+                                          "p_reason": f"{t}cedarreason"}))
+        _ok(bop.call("set_policy_engine", {"p_engine": "both", "p_reason": f"{t}enginereason"}))
     advance_clock(db, "5 minutes")
 
     markers = [str(b.tenant_id), b.name, *(str(p.principal_id) for p in (b.agent, b.operator, b.auditor, mortal)),
@@ -221,7 +227,8 @@ def build_world(db: psycopg.Connection) -> World:
                o["approval_policy"], f"{t}policydesc", f"{t}scope",
                o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"]),
                f"{t}msgbody", f"{t}msgsubject", f"{t}msgreply", f"{t}msgrule",
-               o["action_device"], f"{t}act", f"{t}payload8", o["webhook"], o["webhook_secret"]]
+               o["action_device"], f"{t}act", f"{t}payload8", o["webhook"], o["webhook_secret"],
+               f"{t}cedarpolicy", f"{t}cedarreason", f"{t}enginereason"]
     return World(a, b, t, o, markers)
 
 

@@ -32,6 +32,12 @@ def _agent(db: psycopg.Connection, **kwargs: object) -> Client:
     return Client(connection=db, token=make_principal(db, **kwargs).token)  # type: ignore[arg-type]
 
 
+def _without_cedar(db: psycopg.Connection) -> None:
+    """A server without PL/Python: where the Cedar functions exist, they are renamed (rolled back)."""
+    if db.execute("select to_regprocedure('authz.cedar_version()') is not null").fetchone()[0]:  # type: ignore[index]
+        db.execute("alter function authz.cedar_version() rename to gone_cedar_version")
+
+
 def _operator(db: psycopg.Connection) -> Client:
     return Client(connection=db, token=make_principal(db, role="operator").token)
 
@@ -427,6 +433,11 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO542": (_none, lambda _db, _: repository_root(explicit="/nonexistent/repository")),
     # coord mcp: a tool call that fails in the server itself
     "CO551": (_none, lambda db, _: _mcp_call_that_fails(db)),
+    # the Cedar engine (on 15 the server runs Cedar: its functions are renamed away first)
+    "CO561": (_operator, lambda db, c: (_without_cedar(db), c.set_policy_engine("cedar", "try"))),
+    "CO562": (_operator, lambda _db, c: c.set_cedar_policy("", "empty")),
+    "CO563": (_operator, lambda _db, c: c.rollback_cedar_policy(99, "no such version")),
+    "CO564": (_operator, lambda _db, c: c.set_policy_engine("opa", "not an engine")),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.

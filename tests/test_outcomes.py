@@ -69,12 +69,13 @@ class Function:
         self.returns = returns.group(2) if returns else None
         # pglast resolves types only in pg_catalog and public: keep the names, drop the schemas.
         self.source = re.sub(r"\b(api|coord|authz|audit)\.", "public.", text)
-        self.language = re.search(r"^language (\w+)", text, re.I | re.M).group(1).lower()  # type: ignore[union-attr]
+        # (indented: a function created in a DO block, only where the server has its language)
+        self.language = re.search(r"^\s*language (\w+)", text, re.I | re.M).group(1).lower()  # type: ignore[union-attr]
         self.statements: list[tuple[str, ast.Node]] = []  # (kind, parsed SQL)
         self.assignments: dict[str, list[ast.Node]] = {}
         if self.language == "plpgsql":
             self._read_plpgsql()
-        else:
+        elif self.language == "sql":
             body = self.source.split("$$")[1]
             for raw in pglast.parse_sql(body):
                 self.statements.append(("sql", raw.stmt))
@@ -524,6 +525,9 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "complete_action": ("agent", {"p_action_id": action, "p_claim": 1}),
         "fail_action": ("agent", {"p_action_id": action, "p_claim": 1, "p_error": "x"}),
         "device_heartbeat": ("agent", {}),
+        "set_cedar_policy": ("operator", {"p_policy": "permit (principal, action, resource);", "p_reason": "r"}),
+        "rollback_cedar_policy": ("operator", {"p_version": 1, "p_reason": "r"}),
+        "set_policy_engine": ("operator", {"p_engine": "cedar", "p_reason": "r"}),
     }
 
 

@@ -222,6 +222,12 @@ ARGUMENTS: dict[str, Variants] = {
     "list_webhook_deliveries": lambda w: [{}, {"p_webhook": w.objects["webhook"]}],
     "claim_webhook_deliveries": lambda w: [{}],
     "report_webhook_delivery": TYPED,
+    # Cedar: B has version 1 (on servers that run Cedar); rolling back to it must find none in A
+    "set_cedar_policy": lambda w: [{"p_policy": "permit (principal, action, resource);", "p_reason": "x"}],
+    "rollback_cedar_policy": lambda w: [{"p_version": 1, "p_reason": "x"}],
+    "set_policy_engine": lambda w: [{"p_engine": e, "p_reason": "x"} for e in ("native", "cedar", "both")],
+    "cedar_policy": lambda w: [{}, {"p_version": 1}],
+    "cedar_policy_history": lambda w: [{}],
 }
 # Functions of branches not merged yet (guardrails, audit chain, alerts): their parameter types
 # say enough until someone writes arguments aimed at tenant B's guardrails, archives and alerts.

@@ -40,6 +40,8 @@ DOMAINS: dict[str, tuple[str, ...]] = {
     "profiles": ("create_profile", "update_profile", "assign_profile", "set_default_profile", "delete_profile",
                  "list_profiles", "my_profile"),
     "network": ("check_network", "add_network_rule", "remove_network_rule", "list_network_rules"),
+    "policies": ("set_cedar_policy", "rollback_cedar_policy", "set_policy_engine", "cedar_policy",
+                 "cedar_policy_history"),
     "guardrails": ("check_operation", "add_guardrail", "set_guardrail_enabled", "list_guardrails",
                    "list_guardrail_violations", "explain_operation", "list_guardrail_vocabulary"),
     "audit": ("query_audit", "verify_audit", "audit_head", "list_archives", "query_restored_audit", "audit_since"),

@@ -92,7 +92,10 @@ from (values
   ('event.follow',     'events:read',      array['agent', 'operator', 'auditor'],  true,  'register this connection as a follower, so that new events are announced on the tenant''s events channel'),
   ('webhook.admin',    'webhooks:admin',   array['operator'],                      true,  'add or remove webhook subscriptions'),
   ('webhook.read',     'webhooks:read',    array['operator', 'auditor'],           false, 'list webhook subscriptions and their deliveries'),
-  ('webhook.deliver',  'webhooks:deliver', array['operator'],                      true,  'claim due webhook deliveries and report how they went (coord notify, coord maintain)')
+  ('webhook.deliver',  'webhooks:deliver', array['operator'],                      true,  'claim due webhook deliveries and report how they went (coord notify, coord maintain)'),
+  -- the Cedar engine
+  ('policy.admin',     'policies:admin',   array['operator'],                      true,  'store, roll back Cedar policies and choose the tenant''s policy engine'),
+  ('policy.read',      'policies:read',    array['operator', 'auditor'],           false, 'read the tenant''s Cedar policies, their history and its policy engine')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

@@ -189,6 +189,11 @@ from (values
   -- connection settings of the coord CLI: raised by coordinator.config before any database is reached
   ('CO530', 'connection_conflict',      'cli',   400, 64, 'two connection settings name different databases', 'pass one of them: a flag wins over its own environment variable, never over another setting; unset the variable you do not mean (e.g. unset COORD_ADMIN_DSN) or drop the flag'),
   ('CO531', 'setting_invalid',          'cli',   400, 64, 'a connection setting has an invalid value', 'e.g. COORD_PORT must be a TCP port number (0: any free port)'),
+  -- the Cedar engine (docs/cedar.md)
+  ('CO561', 'cedar_unavailable',        'coord', 400, 69, 'this server cannot run Cedar: it has no PL/Python with cedarpy', 'use a server with PL/Python and cedarpy (Debian: apt-get install postgresql-plpython3-15, then pip install cedarpy for the system python3) and run coord migrate; until then keep the native engine'),
+  ('CO562', 'cedar_policy_invalid',     'coord', 400, 65, 'the Cedar policy does not validate against the shipped schema', 'the details list Cedar''s errors; coord policy cedar schema prints the schema (entity types Agent, AgentType, Action, File, Domain, Task, Skill, Tenant); pass a reason of 1-1000 characters'),
+  ('CO563', 'cedar_version_unknown',    'coord', 400, 66, 'the tenant has no Cedar policy version with this number', 'list the versions with coord policy cedar history'),
+  ('CO564', 'policy_engine_invalid',    'coord', 400, 65, 'unknown policy engine, or no reason given', 'choose native, cedar or both, and pass a reason of 1-1000 characters'),
   -- the embedded server's data directory: raised by coordinator.server before any database is reached
   ('CO532', 'data_dir_invalid',         'cli',   400, 78, 'the data directory cannot be used', 'pass --data-dir (or set COORD_DATA_DIR to) a directory, or a path where coord up may create one'),
   ('CO533', 'server_state_invalid',     'cli',   400, 78, 'the data directory''s coord.json cannot be read', 'coord up wrote it (port and gateway password); restore it from a backup, or move it away and run coord up, which writes a new one with a new gateway password (pass --port if the server used another port than 55432)'),

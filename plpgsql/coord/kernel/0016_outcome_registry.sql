@@ -47,10 +47,11 @@ from (values
          'heartbeat', 'maintain', 'propose_action', 'prune_tasks', 'record_verification', 'redrive_task',
          'register_skill', 'release_lock', 'release_locks', 'remember', 'remove_approval_policy',
          'remove_message_rule', 'remove_network_rule', 'remove_webhook', 'renew_action', 'renew_lock', 'renew_task',
-         'report_webhook_delivery', 'resolve_alert', 'retire_skill', 'revoke_device', 'revoke_token', 'rotate_token',
-         'send_message', 'set_alert_rule', 'set_default_profile', 'set_guardrail_enabled', 'set_message_default',
-         'start_session', 'submit_task', 'submit_tasks', 'update_profile', 'verify_audit', 'watch_fleet',
-         'watch_inbox', 'write_handoff']),
+         'report_webhook_delivery', 'resolve_alert', 'retire_skill', 'revoke_device', 'revoke_token',
+         'rollback_cedar_policy', 'rotate_token', 'send_message', 'set_alert_rule', 'set_cedar_policy',
+         'set_default_profile', 'set_guardrail_enabled', 'set_message_default', 'set_policy_engine', 'start_session',
+         'submit_task', 'submit_tasks', 'update_profile', 'verify_audit', 'watch_fleet', 'watch_inbox',
+         'write_handoff']),
   -- batches: all or none
   ('batch_refused',    false, true,  'nothing of the batch was done because another item was refused (details.refused names those items and their codes); that item''s own row says why and whether retrying can help (busy can); drop or fix it and call again',
    array['acquire_locks', 'complete_tasks', 'release_locks']),
@@ -243,7 +244,12 @@ from (values
   ('delivery_dead',    false, false, 'the attempt failed and it was the last one the subscription allows: the delivery is dead (coord webhooks deliveries --state dead)',
    array['report_webhook_delivery']),
   ('stale_delivery_claim', false, false, 'the claim no longer holds the delivery: it ran out and the delivery was claimed again, or it is finished',
-   array['report_webhook_delivery'])
+   array['report_webhook_delivery']),
+  -- the Cedar engine
+  ('policy_stored',    true,  false, 'the Cedar policy is validated and stored as the tenant''s newest version (details.version; a rollback: details.rolled_back_from)',
+   array['rollback_cedar_policy', 'set_cedar_policy']),
+  ('engine_set',       true,  false, 'the tenant decides with this engine from the next call (details.engine, details.previous)',
+   array['set_policy_engine'])
 ) as o (code, ok, retryable, meaning, functions);
 
 comment on view coord.outcome_registry is 'Every result code an api function can return: whether it is ok, whether retrying the same call can help, what it means, which functions return it, and whether it takes something away (destructive: MCP tools that can answer it are annotated destructiveHint). Result constructors (coord.result and the typed ones) refuse other codes with CO502; docs/outcomes.md and coordinator.outcomes are checked against it.';
