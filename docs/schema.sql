@@ -4658,7 +4658,7 @@ ALTER FUNCTION coord.acts_for(p_approver uuid, p_requester uuid) OWNER TO coord_
 -- Name: FUNCTION acts_for(p_approver uuid, p_requester uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.acts_for(p_approver uuid, p_requester uuid) IS 'True when p_approver acts for p_requester: the same principal, or the owner of device p_requester. An approver never decides a request of a principal it acts for.';
+COMMENT ON FUNCTION coord.acts_for(p_approver uuid, p_requester uuid) IS 'True when p_approver and p_requester are one party: the same principal, a device and its owner (either way round), or two devices of one owner. An approver never decides a request of such a principal.';
 
 
 --
