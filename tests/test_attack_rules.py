@@ -4,9 +4,10 @@ Each test states a promise; an xfail(strict) test is an open hole described in i
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from coordinator.client import Client
-from tests.conftest import make_principal
+from tests.conftest import make_principal, requires_plpython
 
 
 def _trust4_tenant(db: psycopg.Connection) -> tuple[Client, Client]:
@@ -52,3 +53,20 @@ def test_a_sibling_device_never_records_a_manual_verification(db: psycopg.Connec
     recorded = reviewer.record_verification(claim.task_id, "manual", "review", "pass")
     assert (recorded.ok, recorded.code) == (False, "verifier_not_allowed"), recorded
     assert worker.complete_task(claim.task_id, claim.claim).code == "unverified"
+
+
+@requires_plpython
+@pytest.mark.xfail(strict=True, reason=(
+    "under the cedar engine the tenant's policy replaces every native rule, including the ones that "
+    "bind a token to its scopes (scope.missing, scope.escalation) and an agent to its trust "
+    "(profile.self_change, trust.escalation): a permissive policy (a typo in an operator's policy) "
+    "lets a device scoped presence:write take leases and an agent at trust 2 give itself trust 4. "
+    "Those identity rules should stay native in every engine, as counters and policy.* do"))
+def test_a_cedar_policy_never_lifts_token_scopes_or_trust(db: psycopg.Connection) -> None:
+    op = Client(connection=db, token=make_principal(db, "op", tenant="cedar-open", role="operator").token)
+    agent = Client(connection=db, token=make_principal(db, "worker", tenant="cedar-open").token)
+    op.call("set_cedar_policy", {"p_policy": '@id("all") permit (principal, action, resource);', "p_reason": "open"})
+    op.call("set_policy_engine", {"p_engine": "cedar", "p_reason": "adopt"})
+    device = Client(connection=db, token=agent.add_device("lamp", ["presence:write"]).token)
+    assert device.acquire_lock("src/a.py").code == "denied"  # its token has no locks:write
+    assert agent.create_profile("mine", 4).code == "denied"  # profile management needs trust 4
