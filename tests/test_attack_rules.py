@@ -7,6 +7,7 @@ import psycopg
 import pytest
 
 from coordinator.client import Client
+from coordinator.errors import CoordError
 from tests.conftest import make_principal, requires_plpython
 
 
@@ -53,6 +54,18 @@ def test_a_sibling_device_never_records_a_manual_verification(db: psycopg.Connec
     recorded = reviewer.record_verification(claim.task_id, "manual", "review", "pass")
     assert (recorded.ok, recorded.code) == (False, "verifier_not_allowed"), recorded
     assert worker.complete_task(claim.task_id, claim.claim).code == "unverified"
+
+
+def test_a_skill_reference_with_an_empty_version_is_malformed(db: psycopg.Connection) -> None:
+    """name@ is neither name@version nor a bare name: every call taking a reference refuses it (CO760)."""
+    op = Client(connection=db, token=make_principal(db, "op", role="operator").token)
+    agent = Client(connection=db, token=make_principal(db, "dev").token)
+    assert op.register_skill("web", "1.0.0", {"network": ["pypi.org"]}).ok
+    for call in (lambda: op.get_skill("web@"), lambda: op.validate_skill("web@", []),
+                 lambda: agent.start_session(skill="web@")):
+        with pytest.raises(CoordError) as caught:
+            call()
+        assert caught.value.code == "CO760"
 
 
 @requires_plpython
