@@ -136,11 +136,12 @@ class Api:
         """Operators: adds an auto-approval policy. A pending approval request is approved by it (audited as the
         policy's approval, and used by the asking call at once) only when p_scopes covers every scope the
         request needs (guardrail:<category> for each guardrail rule that asked); a policy without scopes
-        approves nothing. p_kinds (operation kinds: command, sql, path, task.complete; null any) must hold the
-        request's kind, p_rules (null any) every rule that asked, the requester's trust must reach p_min_trust
-        (0-4), and p_path_prefix (optional) limits it to path operations under that prefix (dir/ or an exact
-        path). Code added (details.policy_id); denied when the policy gate refuses (details.rule). Errors:
-        CO468 invalid field, CO470 name exists, CO241 list shape.
+        approves nothing. p_kinds (operation kinds: command, sql, path, task.complete, action:<kind>; null any
+        but an action, which only a policy naming its action:<kind> approves) must hold the request's kind,
+        p_rules (null any) every rule that asked, the requester's trust must reach p_min_trust (0-4), and
+        p_path_prefix (optional) limits it to path operations under that prefix (dir/ or an exact path). Code
+        added (details.policy_id); denied when the policy gate refuses (details.rule). Errors: CO468 invalid
+        field, CO470 name exists, CO241 list shape.
         """
         return self._one("add_approval_policy", Result, name=name, scopes=scopes, kinds=kinds, rules=rules,
                          min_trust=min_trust, path_prefix=path_prefix, description=description)

@@ -913,7 +913,7 @@ ALTER FUNCTION api.add_approval_policy(p_name text, p_scopes text[], p_kinds tex
 -- Name: FUNCTION add_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.add_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text) IS 'Operators: adds an auto-approval policy. A pending approval request is approved by it (audited as the policy''s approval, and used by the asking call at once) only when p_scopes covers every scope the request needs (guardrail:<category> for each guardrail rule that asked); a policy without scopes approves nothing. p_kinds (operation kinds: command, sql, path, task.complete; null any) must hold the request''s kind, p_rules (null any) every rule that asked, the requester''s trust must reach p_min_trust (0-4), and p_path_prefix (optional) limits it to path operations under that prefix (dir/ or an exact path). Code added (details.policy_id); denied when the policy gate refuses (details.rule). Errors: CO468 invalid field, CO470 name exists, CO241 list shape.';
+COMMENT ON FUNCTION api.add_approval_policy(p_name text, p_scopes text[], p_kinds text[], p_rules text[], p_min_trust smallint, p_path_prefix text, p_description text) IS 'Operators: adds an auto-approval policy. A pending approval request is approved by it (audited as the policy''s approval, and used by the asking call at once) only when p_scopes covers every scope the request needs (guardrail:<category> for each guardrail rule that asked); a policy without scopes approves nothing. p_kinds (operation kinds: command, sql, path, task.complete, action:<kind>; null any but an action, which only a policy naming its action:<kind> approves) must hold the request''s kind, p_rules (null any) every rule that asked, the requester''s trust must reach p_min_trust (0-4), and p_path_prefix (optional) limits it to path operations under that prefix (dir/ or an exact path). Code added (details.policy_id); denied when the policy gate refuses (details.rule). Errors: CO468 invalid field, CO470 name exists, CO241 list shape.';
 
 
 --
@@ -4892,7 +4892,7 @@ ALTER FUNCTION coord.approval_policy_for(p_request coord.approval_requests) OWNE
 -- Name: FUNCTION approval_policy_for(p_request coord.approval_requests); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.approval_policy_for(p_request coord.approval_requests) IS 'The first auto-approval policy of the tenant that approves the request (its scopes cover every scope the request needs, kinds/rules/min_trust/path_prefix hold), or null. An empty policy approves nothing.';
+COMMENT ON FUNCTION coord.approval_policy_for(p_request coord.approval_requests) IS 'The first auto-approval policy of the tenant that approves the request (its scopes cover every scope the request needs, kinds/rules/min_trust/path_prefix hold; actions only by a policy whose kinds name action:<kind>), or null. An empty policy approves nothing.';
 
 
 --

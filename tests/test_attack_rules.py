@@ -68,6 +68,20 @@ def test_a_skill_reference_with_an_empty_version_is_malformed(db: psycopg.Connec
         assert caught.value.code == "CO760"
 
 
+def test_a_guardrail_approval_policy_never_approves_an_action(db: psycopg.Connection) -> None:
+    """An action's required scopes are chosen by its proposer: an auto-approval policy written for the
+    guardrails (scopes guardrail:<category>, any operation kind) must not approve an action that merely
+    declares the same scope. Only a policy naming the action's kind (action:<kind>) approves actions."""
+    op = Client(connection=db, token=make_principal(db, "op", role="operator").token)
+    planner = Client(connection=db, token=make_principal(db, "planner").token)
+    assert planner.add_device("door", ["actions:claim"]).code == "issued"
+    assert op.add_approval_policy("deploys", ["guardrail:deployment"]).ok
+    proposed = planner.propose_action("door.open", {"door": "front"}, ["guardrail:deployment"], "door")
+    assert proposed.code == "proposed", proposed
+    assert op.add_approval_policy("doors", ["doors:open"], kinds=["action:door.open"]).ok
+    assert planner.propose_action("door.open", {"door": "back"}, ["doors:open"], "door").code == "approved"
+
+
 @requires_plpython
 @pytest.mark.xfail(strict=True, reason=(
     "under the cedar engine the tenant's policy replaces every native rule, including the ones that "
