@@ -42,6 +42,17 @@ class Attempt:
     code: str
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx is the receiver's answer, not a delivery: urllib would follow a redirect of the POST
+    with a GET (no body, the delivery's headers) to wherever Location names and report its 2xx."""
+
+    def redirect_request(self, *_args: Any, **_kw: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def post(delivery: dict[str, Any], timeout: float) -> tuple[bool, int | None, str | None]:
     """POST the delivery's body with its signature and idempotency key: (2xx?, status, error)."""
     request = urllib.request.Request(
@@ -51,7 +62,7 @@ def post(delivery: dict[str, Any], timeout: float) -> tuple[bool, int | None, st
                  "X-Coord-Event-Type": delivery["event_type"], "X-Coord-Event-Id": str(delivery["event_id"]),
                  "X-Coord-Delivery": str(delivery["delivery_id"]), "X-Coord-Attempt": str(delivery["attempt"])})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _OPENER.open(request, timeout=timeout) as response:
             return 200 <= response.status < 300, response.status, None
     except urllib.error.HTTPError as exc:
         return False, exc.code, f"HTTP {exc.code}"
