@@ -185,3 +185,66 @@ def test_the_secret_is_in_no_list_no_result_and_no_audit_event(operator) -> None
             "select string_agg(e::text, ' ') from audit.events as e "
             "where tenant_id = (select id from coord.tenants where name = %s)", (name,)).fetchone()[0]
     assert secret not in dumped and SECRET not in dumped
+
+
+# --- malformed input: registered errors that write nothing ----------------------------------------
+
+_COUNTS = ("select (select count(*) from audit.events), (select count(*) from coord.messages), "
+           "(select count(*) from coord.message_rules), (select count(*) from coord.webhooks)")
+
+
+def _registered(db: psycopg.Connection) -> set[str]:
+    return {r[0] for r in db.execute("select code from coord.error_registry").fetchall()}
+
+
+@pytest.mark.parametrize(("function", "arguments"), [
+    ("send_message", {"p_to": "team:", "p_body": "x"}),
+    ("send_message", {"p_to": "team:*", "p_body": "x"}),
+    ("send_message", {"p_to": "agent:*", "p_body": "x"}),
+    ("send_message", {"p_to": "agent:agent:b", "p_body": "x"}),
+    ("send_message", {"p_to": "**", "p_body": "x"}),
+    ("send_message", {"p_to": "team:" + "x" * 200, "p_body": "x"}),
+    ("send_message", {"p_to": "b", "p_body": "x", "p_thread": -1}),
+    ("send_message", {"p_to": "b", "p_body": "x", "p_reply_to": 0}),
+    ("send_message", {"p_to": "b", "p_body": "x", "p_subject": "\u2028line"}),
+    ("events_since", {"p_types": ["lease."]}),
+    ("events_since", {"p_types": [".*"]}),
+    ("events_since", {"p_types": [""]}),
+    ("events_since", {"p_types": ["*.*"]}),
+    ("events_since", {"p_types": [["lease.*"]]}),
+    ("events_since", {"p_limit": 0}),
+    ("events_since", {"p_after": None, "p_limit": None}),
+    ("audit_since", {"p_after": -5}),
+    ("allow_messages", {"p_from": "team:", "p_to": "b"}),
+    ("allow_messages", {"p_from": "b", "p_to": "b", "p_side": "sideways"}),
+    ("check_message_route", {"p_sender": "*", "p_recipient": "b"}),
+    ("check_message_route", {"p_sender": "team:nobody", "p_recipient": "*"}),
+    ("add_webhook", {"p_name": "w", "p_url": "http://x", "p_event_types": []}),
+    ("add_webhook", {"p_name": "w", "p_url": "http://x", "p_event_types": [None]}),
+    ("add_webhook", {"p_name": "w", "p_url": "http://x", "p_event_types": [["alert.*"]]}),
+    ("add_webhook", {"p_name": "w", "p_url": "javascript:alert(1)"}),
+    ("add_webhook", {"p_name": "w", "p_url": "http://x", "p_max_attempts": 0}),
+    ("remove_webhook", {"p_name": None}),
+    ("list_webhook_deliveries", {"p_state": "x" * 100}),
+    ("claim_webhook_deliveries", {"p_lease": "-1 second"}),
+    ("claim_webhook_deliveries", {"p_lease": None, "p_limit": None}),
+    ("report_webhook_delivery", {"p_delivery_id": 1, "p_claim": str(uuid.uuid4()), "p_ok": False, "p_status": 99}),
+    ("report_webhook_delivery", {"p_delivery_id": -1, "p_claim": str(uuid.uuid4()), "p_ok": False}),
+])
+def test_odd_input_is_a_registered_error_or_a_result(db: psycopg.Connection, function: str,
+                                                     arguments: dict[str, object]) -> None:
+    tenant = _tenant("odd")
+    op = Client(connection=db, token=make_principal(db, "op", tenant=tenant, role="operator").token)  # type: ignore[arg-type]
+    make_principal(db, "b", tenant=tenant)
+    assert op.set_message_default("allow").ok
+    before = db.execute(_COUNTS).fetchone()
+    db.execute("savepoint odd")
+    try:
+        result = op.call(function, arguments)
+    except CoordError as exc:
+        db.execute("rollback to savepoint odd")
+        assert exc.code in _registered(db), (exc.code, str(exc))
+        assert exc.hint
+        assert db.execute(_COUNTS).fetchone() == before
+    else:
+        print(function, arguments, "->", result)
