@@ -248,3 +248,32 @@ def test_odd_input_is_a_registered_error_or_a_result(db: psycopg.Connection, fun
         assert db.execute(_COUNTS).fetchone() == before
     else:
         print(function, arguments, "->", result)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "GET /events opens a database connection and a thread per stream (Client(dsn, token) outside the "
+    "server's pool) with no cap per principal or per server: one agent token opens as many as it likes and "
+    "takes the server role's connection slots from every tenant's tool calls"))
+def test_one_token_cannot_open_unbounded_event_streams(committed_db: Database) -> None:
+    import contextlib
+    import time
+
+    import httpx2
+
+    from tests.test_mcp import http_server
+
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, tenant=_tenant("sse")).token
+    streams = 12
+    with http_server(committed_db) as mcp_url, contextlib.ExitStack() as stack, committed_db.connect() as admin:
+        url = mcp_url.removesuffix("/mcp") + "/events"
+        backends = "select count(*) from pg_stat_activity where backend_type = 'client backend'"
+        before = admin.execute(backends).fetchone()[0]
+        statuses = [stack.enter_context(httpx2.stream("GET", url, headers={"Authorization": f"Bearer {agent}"},
+                                                      timeout=60)).status_code for _ in range(streams)]
+        deadline = time.monotonic() + 60
+        opened = 0
+        while time.monotonic() < deadline and opened < streams:
+            opened = admin.execute(backends).fetchone()[0] - before
+        assert opened >= streams  # each stream holds a backend of its own
+        assert statuses.count(200) < streams, "every stream of one token was accepted"
