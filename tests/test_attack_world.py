@@ -6,6 +6,7 @@ that are not fixed here are marked xfail(strict=True) with the reason; the other
 from __future__ import annotations
 
 import http.server
+import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pytest
 
 from coordinator.client import Client
 from coordinator.errors import CoordError
-from coordinator.webhooks import deliver_due
+from coordinator.webhooks import deliver_due, verify_signature
 from tests.conftest import Database, make_principal
 
 SECRET = "attack-webhook-secret-0123456789"
@@ -277,3 +278,67 @@ def test_one_token_cannot_open_unbounded_event_streams(committed_db: Database) -
             opened = admin.execute(backends).fetchone()[0] - before
         assert opened >= streams  # each stream holds a backend of its own
         assert statuses.count(200) < streams, "every stream of one token was accepted"
+
+
+def test_a_batch_is_claimed_for_as_long_as_posting_it_may_take(operator) -> None:
+    """deliver_due claims a batch for 3 x timeout (at least 30 s) and POSTs it one by one, each POST
+    allowed `timeout`: from the fourth slow receiver on, the claims it still holds have run out, a
+    second deliverer (coord notify runs several, coord maintain too) takes them, both POST them, the
+    first one's reports are stale and each attempt is counted twice."""
+    database, ops, name = operator
+    with database.connect() as admin:
+        agent = _client(database, make_principal(admin, tenant=name).token)
+        second = _client(database, make_principal(admin, tenant=name, role="operator").token)
+    taken: list[int] = []
+    lock = threading.Lock()
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with lock, database.connect() as admin:
+                admin.execute("update coord.clock set offset_by = offset_by + interval '10 seconds'")  # one timeout
+                admin.commit()
+                taken.extend(d["delivery_id"] for d in second.claim_webhook_deliveries().details["deliveries"])
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert ops.add_webhook("slow", f"http://127.0.0.1:{server.server_address[1]}/", ["lease.taken"], SECRET).ok
+        for i in range(6):
+            assert agent.acquire_lock(f"f{i}.py").ok
+        attempts = deliver_due(ops, limit=20, timeout=10)
+    finally:
+        server.shutdown()
+        server.server_close()
+        agent.connection.close()
+        second.connection.close()
+    assert len(attempts) == 6
+    # Nobody else took a delivery this deliverer was still working through: no report is stale.
+    assert [a.code for a in attempts] == ["retry_scheduled"] * 6, (attempts, taken)
+
+
+def test_each_event_of_a_fan_out_gets_its_own_delivery_and_key(operator) -> None:
+    """Two new events fanned out in one claim: the idempotency key came from an uncorrelated
+    lateral gen_random_uuid(), evaluated once per batch, so the second row violated the key's
+    unique constraint (23505, unregistered) and every claim of the tenant failed from then on."""
+    database, ops, name = operator
+    with database.connect() as admin:
+        agent = _client(database, make_principal(admin, tenant=name).token)
+    try:
+        assert ops.add_webhook("two", "http://127.0.0.1:9/none", ["lease.taken"], SECRET).ok
+        assert agent.acquire_lock("one.py").ok
+        assert agent.acquire_lock("two.py").ok
+    finally:
+        agent.connection.close()
+    claimed = ops.claim_webhook_deliveries().details["deliveries"]
+    assert len(claimed) == 2
+    assert len({d["idempotency_key"] for d in claimed}) == 2
+    for d in claimed:
+        assert json.loads(d["body"])["idempotency_key"] == str(d["idempotency_key"])
+        assert verify_signature(SECRET, d["body"].encode(), d["signature"])
