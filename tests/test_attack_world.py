@@ -342,3 +342,15 @@ def test_each_event_of_a_fan_out_gets_its_own_delivery_and_key(operator) -> None
     for d in claimed:
         assert json.loads(d["body"])["idempotency_key"] == str(d["idempotency_key"])
         assert verify_signature(SECRET, d["body"].encode(), d["signature"])
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "add_webhook takes any http(s) URL: a tenant's operator points the deliverer (coord maintain runs it with "
+    "the superuser DSN, on the database host) at link-local, loopback or private addresses and reads the "
+    "outcome (status, 'ConnectionRefusedError', timeout) back from list_webhook_deliveries.last_error: "
+    "an SSRF and port scan of the database host's network"))
+def test_a_webhook_may_not_target_the_metadata_service(operator) -> None:
+    _database, ops, _name = operator
+    with pytest.raises(CoordError) as caught:
+        ops.add_webhook("meta", "http://169.254.169.254/latest/meta-data/", ["alert.raised"], SECRET)
+    assert caught.value.code == "CO652"
