@@ -17,8 +17,9 @@ declare
   v_me coord.caller := coord.principal();
   v_decision authz.decision;
 begin
+  -- 2xx delivers and nothing else does: an ok without a 2xx status, or a failure with one, is malformed.
   if p_delivery_id is null or p_claim is null or p_ok is null or p_status not between 100 and 599
-     or char_length(p_error) > 1000 then
+     or char_length(p_error) > 1000 or p_ok is distinct from coalesce(p_status between 200 and 299, false) then
     perform coord.fail('CO654', format('delivery %s, status %s', p_delivery_id, p_status));
   end if;
   v_decision := authz.gate('webhook.deliver', 'webhook_delivery', p_delivery_id::text);

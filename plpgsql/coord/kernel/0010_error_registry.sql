@@ -131,7 +131,7 @@ from (values
   ('CO651', 'event_unknown',            'coord', 400, 66, 'unknown event id', 'resume after an id the stream handed out (0: from the start; coord events without --after starts from now); an archived event cannot be resumed from'),
   ('CO652', 'webhook_invalid',          'coord', 400, 65, 'invalid webhook', 'a name of 1-63 lower-case letters, digits and . _ -; an http(s) URL of at most 2000 characters; 1-50 event types; a secret of 16-200 characters (or none: one is generated); max attempts 1-100'),
   ('CO653', 'webhook_unknown',          'coord', 400, 66, 'unknown webhook', 'list webhooks with coord webhooks list'),
-  ('CO654', 'delivery_report_invalid',  'coord', 400, 65, 'invalid delivery report', 'report a delivery you claimed: its id and claim, an HTTP status 100-599 or none, an error of at most 1000 characters'),
+  ('CO654', 'delivery_report_invalid',  'coord', 400, 65, 'invalid delivery report', 'report a delivery you claimed: its id and claim, ok exactly when the HTTP status is 2xx (100-599, or none for a failure without an answer), an error of at most 1000 characters'),
   ('CO501', 'server_misconfigured',     'coord', 400, 78, 'server is misconfigured', 'run coord migrate'),
   ('CO502', 'outcome_unregistered',     'coord', 400, 70, 'a result code is not in the outcome registry', 'a bug in the server: register the code in coord.outcome_registry with what it means, or correct its spelling'),
   ('CO900', 'wait_retry',               'internal', 400, 70, 'internal retry signal', 'never escapes a function; report it as a bug if seen'),

@@ -26,14 +26,18 @@ begin
     with events as (
       select s.* from coord.event_stream(p_tenant_id, v_hook.cursor_txid, v_hook.cursor_id,
                                          coord.check_event_types(v_hook.event_types), p_limit) as s
+    ), keyed as (
+      -- A key per event: in the select list, a volatile call runs once per row (an uncorrelated
+      -- lateral subquery would run once for the whole batch and give every event the same key).
+      select e.*, gen_random_uuid() as key from events as e
     ), bodies as (
-      select e.id, e.txid, e.event_type, k.key,
+      select e.id, e.txid, e.event_type, e.key,
              jsonb_build_object('id', e.id, 'type', e.event_type, 'occurred_at', e.occurred_at,
                'action', e.action, 'actor_type', e.actor_type, 'actor_name', e.actor_name,
                'target_type', e.target_type, 'target_id', e.target_id, 'decision', e.decision,
                'severity', e.severity, 'reason', e.reason, 'details', e.details,
-               'webhook', v_hook.name, 'idempotency_key', k.key)::text as body
-      from events as e, lateral (select gen_random_uuid() as key) as k
+               'webhook', v_hook.name, 'idempotency_key', e.key)::text as body
+      from keyed as e
     ), added as (
       insert into coord.webhook_deliveries (tenant_id, webhook_id, event_id, event_type, idempotency_key, body,
                                             signature, next_attempt_at, created_at)

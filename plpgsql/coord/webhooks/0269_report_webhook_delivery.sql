@@ -16,6 +16,9 @@ declare
   v_code text;
   v_next timestamptz;
 begin
+  if p_ok is null or p_ok is distinct from coalesce(p_status between 200 and 299, false) then
+    perform coord.fail('CO654', format('delivery %s: ok %s with status %s', p_delivery_id, p_ok, p_status));
+  end if;
   v_now := coord.now();
   select d.id, d.state, d.claim, d.attempts, d.event_id, d.event_type, w.name, w.max_attempts into v_row
   from coord.webhook_deliveries as d
