@@ -83,12 +83,6 @@ def test_a_guardrail_approval_policy_never_approves_an_action(db: psycopg.Connec
 
 
 @requires_plpython
-@pytest.mark.xfail(strict=True, reason=(
-    "under the cedar engine the tenant's policy replaces every native rule, including the ones that "
-    "bind a token to its scopes (scope.missing, scope.escalation) and an agent to its trust "
-    "(profile.self_change, trust.escalation): a permissive policy (a typo in an operator's policy) "
-    "lets a device scoped presence:write take leases and an agent at trust 2 give itself trust 4. "
-    "Those identity rules should stay native in every engine, as counters and policy.* do"))
 def test_a_cedar_policy_never_lifts_token_scopes_or_trust(db: psycopg.Connection) -> None:
     op = Client(connection=db, token=make_principal(db, "op", tenant="cedar-open", role="operator").token)
     agent = Client(connection=db, token=make_principal(db, "worker", tenant="cedar-open").token)

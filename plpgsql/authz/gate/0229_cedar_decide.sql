@@ -2,7 +2,10 @@
 -- decision authz.decide took: Cedar decides with the tenant's newest policy version (the shipped
 -- baseline while it has none). Fail closed: no PL/Python or cedarpy (cedar.unavailable), any
 -- error while building the request or evaluating (cedar.error), and no permit (cedar.no_permit)
--- are denies. Counters stay native in every engine: a profile.rate_limit refusal stands. Under
+-- are denies. Counters stay native in every engine: a profile.rate_limit refusal stands. So does
+-- the floor no policy may lift, since it binds a credential to what it was issued for: the role,
+-- the token's scopes, the agent's trust, and who may change whom (role.*, scope.*, trust.*,
+-- profile.self_change, principal.not_owner, device.by_device). Under
 -- both, both must allow; when they disagree the call is denied and, where the transaction may
 -- write, the disagreement is audited (policy.disagreement, both decisions in the details). The
 -- policy actions themselves are always decided natively.
@@ -70,7 +73,9 @@ begin
     end;
   end if;
 
-  if p_native.rule = 'profile.rate_limit' then
+  if p_native.rule = 'profile.rate_limit'
+     or not p_native.allowed and (p_native.rule ~ '^(role|scope|trust)\.'
+                                  or p_native.rule in ('profile.self_change', 'principal.not_owner', 'device.by_device')) then
     v_decision := p_native;
   elsif v_engine = 'cedar' then
     v_decision := v_cedar;
