@@ -81,6 +81,9 @@ IDLE_TIMEOUT = 30 * 60.0  # an HTTP connection unused this long is ended (second
 # on a connection of its own so that the session's heartbeats and other calls go on meanwhile.
 APPROVAL_WAIT_MAX = 300.0
 VERIFIED_FOR = 2.0  # seconds the HTTP gate trusts its last check of a bearer token (tool calls check anew)
+# Open /events streams per principal: each holds a database connection and a thread of its own,
+# so one token must not take the server role's connection slots from every tenant's tool calls.
+STREAMS_PER_PRINCIPAL = 4
 
 # --- JSON Schema from PostgreSQL types -------------------------------------------------------------
 
@@ -1047,6 +1050,7 @@ class BearerGate:
         self.interval = interval
         self.idle_timeout = idle_timeout
         self._verified: dict[str, tuple[str, float]] = {}  # token digest -> (principal id, until)
+        self._streams: dict[str, int] = {}  # principal id -> open /events streams
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -1067,7 +1071,16 @@ class BearerGate:
                                 "ask an operator for a new token (coord agent add / coord token issue)")
             return
         if scope.get("path") == "/events" and scope.get("method") == "GET":
-            await serve_events(self.coordinator.connections.dsn, token, headers, scope, receive, send)
+            if self._streams.get(principal_id, 0) >= STREAMS_PER_PRINCIPAL:
+                await _too_many_streams(send)
+                return
+            self._streams[principal_id] = self._streams.get(principal_id, 0) + 1
+            try:
+                await serve_events(self.coordinator.connections.dsn, token, headers, scope, receive, send)
+            finally:
+                self._streams[principal_id] -= 1
+                if not self._streams[principal_id]:
+                    del self._streams[principal_id]
             return
         from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
         from mcp.server.auth.provider import AccessToken
@@ -1188,6 +1201,16 @@ async def _unauthorized(send: Any, message: str, hint: str) -> None:
     await send({"type": "http.response.start", "status": 401,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"www-authenticate", b'Bearer realm="coord"')]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _too_many_streams(send: Any) -> None:
+    body = json.dumps({"error": "too_many_streams", "code": "PT429",
+                       "message": f"this principal already has {STREAMS_PER_PRINCIPAL} open /events streams",
+                       "hint": "close a stream first: one stream carries every event type you may read"}).encode()
+    await send({"type": "http.response.start", "status": 429,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"retry-after", b"5")]})
     await send({"type": "http.response.body", "body": body})
 
 
