@@ -73,10 +73,13 @@ begin
     end;
   end if;
 
-  if p_native.rule = 'profile.rate_limit'
-     or not p_native.allowed and (p_native.rule ~ '^(role|scope|trust)\.'
+  if p_native.rule = 'profile.rate_limit' then
+    v_decision := p_native;
+  elsif not p_native.allowed and (p_native.rule ~ '^(role|scope|trust)\.'
                                   or p_native.rule in ('profile.self_change', 'principal.not_owner', 'device.by_device')) then
     v_decision := p_native;
+    v_decision.reason := format('%s (the credential floor stands in every engine; Cedar: %s)', p_native.reason,
+                                v_cedar.reason);
   elsif v_engine = 'cedar' then
     v_decision := v_cedar;
   elsif p_native.allowed = v_cedar.allowed then
