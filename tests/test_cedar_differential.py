@@ -163,7 +163,7 @@ def disagreements(results: list[tuple[Ask, tuple, tuple]]) -> list[str]:
     policy actions are native in every engine, so only their decisions are compared)."""
     return [f"{ask}: native {native} cedar {cedar}" for ask, native, cedar in results
             if (native[0], native[1]) != (cedar[0], cedar[1])
-            or ask.action not in NATIVE_ALWAYS and "Cedar policy version baseline" not in cedar[2]]
+            or (ask.action not in NATIVE_ALWAYS and "Cedar policy version baseline" not in cedar[2])]
 
 
 # --- the held-back set: hand-picked, written before the translation was tuned ------------------
