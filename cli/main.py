@@ -26,6 +26,7 @@ from . import (
     skills,
     tasks,
 )
+from . import evaluate as eval_command
 from . import memory as memory_commands
 from . import verify as verify_command
 from . import watch as watch_view
@@ -44,7 +45,7 @@ def main() -> None:
 for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network, skills):
     for command in area.COMMANDS:
         main.add_command(command)
-for area in (session, memory_commands, verify_command, hooks, mcp, watch_view):
+for area in (session, memory_commands, verify_command, hooks, mcp, watch_view, eval_command):
     for command in area.COMMANDS:
         main.add_command(command)
 
