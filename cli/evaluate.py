@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from coordinator import eval_scenarios, evaluation
@@ -71,7 +72,8 @@ def eval_command(invocation: Invocation, server_dsn: str | None, scenario_paths:
         emit_json({**report.to_dict(), "chart": str(written)})
         return
     # The table is wide (a column per configuration): not cut to 80 columns when piped.
-    out.print(eval_report.table(report), width=max(out.width, 150) if not out.is_terminal else None)
+    wide = out if out.is_terminal else Console(highlight=False, width=160)
+    wide.print(eval_report.table(report))
     out.print(f"[dim]{eval_report.NOTE}[/dim]")
     out.print(f"chart: {written}")
 

@@ -301,6 +301,8 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO542", "repository_root_unknown", "cli", 400, EXIT_USAGE, SettingsError),
     # coord mcp: a tool call that failed in the MCP server itself (coordinator.mcp_server)
     ("CO551", "mcp_call_failed", "cli", 400, EXIT_SOFTWARE, CoordError),
+    # coord eval: a scenario file that does not follow the format (coordinator.eval_scenarios)
+    ("CO590", "scenario_invalid", "cli", 400, EXIT_DATAERR, InvalidArgument),
 )
 
 # PostgreSQL raises its own codes without our hints; the registry's hint for each (checked

@@ -40,7 +40,8 @@ NOTE = ("guardrails, profiles and network off are settings of the tenant made th
 
 
 def chart(report: Report, path: Path) -> Path:
-    """Grouped bars: each safety metric's rate per configuration, and throughput beside it."""
+    """A heat map (configuration x safety metric: green where the layer did its job, red where
+    it did not, each cell with its count) and throughput and latency bars beside it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -48,23 +49,40 @@ def chart(report: Report, path: Path) -> Path:
 
     shown = [m for m in METRICS if any(r.metrics[m.key].of for r in report.results)]
     names = [r.config.name for r in report.results]
-    fig, (bars, speed) = plt.subplots(1, 2, figsize=(14, 5.5), gridspec_kw={"width_ratios": [4, 1]})
-    width = 0.8 / max(len(names), 1)
-    for j, r in enumerate(report.results):
-        values = [100 * (r.metrics[m.key].rate or 0) for m in shown]
-        positions = [i + (j - (len(names) - 1) / 2) * width for i in range(len(shown))]
-        bars.bar(positions, values, width, label=r.config.name)
-    bars.set_xticks(range(len(shown)))
-    bars.set_xticklabels([m.label.replace(" ", "\n", 2) for m in shown], fontsize=8)
-    bars.set_ylabel("% of attempts (work lost, harmless refused: lower is better)")
-    bars.set_ylim(0, 105)
-    bars.set_title(f"Safety metrics by configuration (seed {report.seed})")
-    bars.legend(fontsize=8, ncols=min(len(names), 3))
-    speed.bar(names, [r.throughput for r in report.results], color="grey")
-    speed.set_title("throughput (calls/s)")
-    speed.tick_params(axis="x", labelrotation=60, labelsize=8)
+    goodness = [[_goodness(r.metrics[m.key], m.lower_is_better) for m in shown] for r in report.results]
+    fig, (heat, speed) = plt.subplots(1, 2, figsize=(15, 1.6 + 0.65 * len(names)),
+                                      gridspec_kw={"width_ratios": [5, 1.3]})
+    heat.imshow([[float("nan") if g is None else g for g in row] for row in goodness], cmap="RdYlGn",
+                vmin=-0.4, vmax=1.4, aspect="auto")  # the light middle of the map: text stays legible
+    for i, r in enumerate(report.results):
+        for j, m in enumerate(shown):
+            c = r.metrics[m.key]
+            text = "–" if c.rate is None else f"{c.rate:.0%}\n{c.hit}/{c.of}"
+            heat.text(j, i, text, ha="center", va="center", fontsize=8)
+    heat.set_xticks(range(len(shown)))
+    heat.set_xticklabels([m.label.replace(" ", "\n", 2) for m in shown], fontsize=8)
+    heat.xaxis.tick_top()
+    heat.set_yticks(range(len(names)))
+    heat.set_yticklabels(names, fontsize=9)
+    heat.set_xlabel(f"coord eval, seed {report.seed}: share of attempts refused / prevented "
+                    "(work lost, harmless and allowed refused: share lost or refused; green is safe)", fontsize=8)
+    y = range(len(names))
+    speed.barh(y, [r.throughput for r in report.results], color="grey")
+    speed.set_yticks(list(y))
+    speed.set_yticklabels(names, fontsize=8)
+    speed.invert_yaxis()
+    for i, r in enumerate(report.results):
+        speed.text(0, i, f" p50 {r.percentile(50):.1f} / p99 {r.percentile(99):.1f} ms", va="center", fontsize=7,
+                   color="white")
+    speed.set_title("throughput (calls/s)", fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _goodness(count: Count, lower_is_better: bool) -> float | None:
+    if count.rate is None:
+        return None
+    return 1 - count.rate if lower_is_better else count.rate
