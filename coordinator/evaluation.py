@@ -384,43 +384,50 @@ def lock_race(run: ConfigRun, s: Scenario, agents: list[Agent], rng: random.Rand
 
 
 def task_race(run: ConfigRun, s: Scenario, agents: list[Agent], rng: random.Random) -> None:
-    """Agents race for the same queue. With fencing, each works on what claim_task gave it and
-    writes its output only when complete_task accepts its claim; without, an agent works on the
-    task it saw queued (list_tasks) and writes before asking, so two agents that saw the same
-    task both write."""
+    """Agents race for one queue, in rounds until it is empty. With fencing each works on what
+    claim_task gave it and writes its output only when complete_task accepts the claim; a client
+    without it works on the head of the queue as it saw it (list_tasks, all agents looking at
+    once) and writes before asking, so every agent of a round writes the same task. A round
+    could see one conflicting write per agent but one, in either mode."""
     kind = f"race-{run.next_request_id()}"
-    n = s.params["tasks"]
-    for i in range(n):
+    for i in range(s.params["tasks"]):
         agents[i % len(agents)].call("submit_task", kind, {"n": i})
     fenced = run.config.on("fencing")
     written: list[int] = []
     lock = threading.Lock()
 
-    def work(agent: Agent) -> None:
-        while True:
-            if fenced:
-                claim = agent.call("claim_task", [kind], lease="1 minute")
-                if not claim.ok:
-                    return
-                done = agent.call("complete_task", claim.task_id, claim.claim, {"by": agent.name})
-                if done.ok:
-                    with lock:
-                        written.append(claim.task_id)
-            else:
-                queued = [t for t in agent.call("list_tasks", effect=False, state="queued", kind=kind)]
-                if not queued:
-                    return
-                task = queued[0]
-                with lock:
-                    written.append(task.task_id)  # the output is written before anything is asked
-                claim = agent.call("claim_task", [kind], lease="1 minute")
-                if claim.ok:
-                    agent.call("complete_task", claim.task_id, claim.claim, {"by": agent.name})
+    def write(task_id: int) -> None:
+        with lock:
+            written.append(task_id)
 
-    parallel(agents, work)
-    duplicates = len(written) - len(set(written))
-    # Every task is a chance for a second writer: n tasks, n possible conflicts.
-    run.metrics["conflicting_writes"].add(n - min(duplicates, n), n)
+    def claimed(agent: Agent) -> bool:
+        claim = agent.call("claim_task", [kind], lease="1 minute")
+        if not claim.ok:
+            return False
+        if agent.call("complete_task", claim.task_id, claim.claim, {"by": agent.name}).ok and fenced:
+            write(claim.task_id)
+        return True
+
+    def head(agent: Agent) -> int | None:
+        queued = agent.call("list_tasks", effect=False, state="queued", kind=kind, limit=1000)
+        return queued[-1].task_id if queued else None  # the oldest: what a claim takes first
+
+    possible = duplicates = 0
+    while True:
+        before = len(written)
+        if not fenced:
+            seen = parallel(agents, head)  # every agent looks before any claims
+            if all(t is None for t in seen):
+                break
+            for t in seen:
+                if t is not None:
+                    write(t)  # the output is written before anything is asked
+        if not any(parallel(agents, claimed)) and fenced:
+            break
+        possible += len(agents) - 1
+        this_round = written[before:]
+        duplicates += len(this_round) - len(set(this_round))
+    run.metrics["conflicting_writes"].add(possible - duplicates, possible)
 
 
 def stale_fence(run: ConfigRun, s: Scenario, agents: list[Agent], rng: random.Random) -> None:

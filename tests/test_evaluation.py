@@ -130,3 +130,17 @@ def test_short_run_all_layers_on_and_each_switch_moves_its_metric(committed_db: 
     png = eval_report.chart(report, tmp_path / "eval.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert json.loads(json.dumps(report.to_dict()))["configs"][0]["config"] == "all_on"
+
+
+@pytest.mark.committed
+def test_the_same_seed_plays_the_same_script(committed_db: Database) -> None:
+    """The counts of the timing-sensitive scenarios (races, deaths) are the same on every run,
+    with and without fencing."""
+    target = evaluation.Target(committed_db.admin_dsn, gateway_dsn=committed_db.client_dsn)
+    scenarios = [s for s in eval_scenarios.load([SHORT]) if s.kind in ("lock_race", "task_race", "agent_death")]
+    chosen = evaluation.configs(["all_on", "no_fencing"])
+
+    def counts(seed: int) -> list[dict[str, dict[str, list[int]]]]:
+        return [r.scenarios for r in evaluation.run_eval(target, scenarios, chosen, seed=seed).results]
+
+    assert counts(3) == counts(3)
