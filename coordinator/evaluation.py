@@ -211,7 +211,7 @@ class Target:
             return self.gateway_dsn
         with self._lock:
             if tenant not in self.logins:
-                self.logins[tenant] = admin.add_login(self.admin_dsn, "eval", tenant=tenant).dsn
+                self.logins[tenant] = admin.add_login(self.admin_dsn, "eval", tenant=tenant, connection_limit=200).dsn
             return self.logins[tenant]
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
-from conftest import Database
+from conftest import Cluster, Database
 from coord_cli.main import main
 
 from coordinator import eval_report, eval_scenarios, evaluation
@@ -144,3 +145,25 @@ def test_the_same_seed_plays_the_same_script(committed_db: Database) -> None:
         return [r.scenarios for r in evaluation.run_eval(target, scenarios, chosen, seed=seed).results]
 
     assert counts(3) == counts(3)
+
+
+def test_eval_on_another_server_runs_in_a_scratch_database_and_leaves_nothing(cluster: Cluster,
+                                                                                tmp_path: Path) -> None:
+    """coord eval --dsn: a scratch database migrated for the run, agents through logins bound to
+    the run's tenants, the database and the logins gone afterwards; --json and the chart."""
+    chart = tmp_path / "eval.png"
+    roles = "select count(*) from pg_roles where rolname like 'coord_login_%'"  # other tests' logins stay
+    with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+        logins_before = conn.execute(roles).fetchone()
+    result = CliRunner().invoke(main, ["eval", "--dsn", cluster.admin_dsn("postgres"), "--scenarios",
+                                       str(SHORT / "network.yaml"), "--config", "all_on", "--config", "no_network",
+                                       "--chart", str(chart), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    by = {c["config"]: c["metrics"] for c in report["configs"]}
+    assert by["all_on"]["egress"] == {"hit": 1, "of": 1, "rate": 1.0}
+    assert by["no_network"]["egress"] == {"hit": 0, "of": 1, "rate": 0.0}
+    assert chart.read_bytes()[:4] == b"\x89PNG"
+    with psycopg.connect(cluster.admin_dsn("postgres"), autocommit=True) as conn:
+        assert conn.execute("select count(*) from pg_database where datname like 'coord_eval_%'").fetchone() == (0,)
+        assert conn.execute(roles).fetchone() == logins_before
