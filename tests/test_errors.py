@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from coordinator import errors
+from coordinator import errors, eval_scenarios
 from coordinator.client import Client
 from coordinator.config import Settings
 from coordinator.docs import render_errors
@@ -389,6 +389,8 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO542": (_none, lambda _db, _: repository_root(explicit="/nonexistent/repository")),
     # coord mcp: a tool call that fails in the server itself
     "CO551": (_none, lambda db, _: _mcp_call_that_fails(db)),
+    # coord eval: a scenario file that does not follow the format
+    "CO590": (_none, lambda _db, _: eval_scenarios.parse("kind: lock_fight\n", "bad.yaml")),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.
