@@ -181,7 +181,7 @@ class Agent:
         return result
 
     def flush(self) -> None:
-        self.ctx.client_log.update(self._buffer)
+        self.ctx.log(self._buffer)
         self._buffer.clear()
 
     def die(self) -> None:
@@ -301,7 +301,6 @@ class ConfigRun:
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.operator = self.agent("operator", role="operator")
-        self.other_operator = self.agent("operator", tenant=self.other_tenant, role="operator")
 
     # bookkeeping
     def next_request_id(self) -> str:
@@ -315,6 +314,10 @@ class ConfigRun:
     def expect_audit(self, request_id: str) -> None:
         with self._lock:
             self.expected.add(request_id)
+
+    def log(self, request_ids: Sequence[str]) -> None:
+        with self._lock:
+            self.client_log.update(request_ids)
 
     def agent(self, name: str, *, tenant: str | None = None, role: str = "agent") -> Agent:
         a = Agent(self, name, tenant or self.tenant, role)
@@ -330,9 +333,8 @@ class ConfigRun:
     def configure(self) -> None:
         network_default = "deny" if self.config.on("network") else "allow"
         ops = self.operator
-        for name in ("eval-default",):
-            result = ops.call("create_profile", name, 2, {"network_default": network_default})
-            assert result.ok, result
+        created = ops.call("create_profile", "eval-default", 2, {"network_default": network_default})
+        assert created.ok, created
         assert ops.call("set_default_profile", "eval-default").ok
         if not self.config.on("guardrails"):
             for rule in ops.call("list_guardrails", effect=False):
@@ -540,7 +542,8 @@ def cross_tenant(run: ConfigRun, s: Scenario, agents: list[Agent], rng: random.R
             elif read == "memory":
                 leaked = any(secret in (r.content or "") for r in intruder.call("recall", secret, effect=False))
             else:
-                leaked = bool(run.operator.call("query_audit", effect=False, target_id=str(task.task_id)))
+                leaked = bool(run.operator.call("query_audit", effect=False, target_type="task",
+                                                        target_id=str(task.task_id)))
         except CoordError:
             leaked = False  # refused (unknown task, not permitted)
         count.add(int(not leaked), 1)
