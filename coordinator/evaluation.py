@@ -44,7 +44,7 @@ import psycopg
 from psycopg import sql as pgsql
 from psycopg.conninfo import make_conninfo
 
-from . import admin
+from . import admin, sql
 from .client import Client
 from .errors import CoordError
 from .eval_scenarios import Scenario, operation
@@ -327,7 +327,7 @@ class ConfigRun:
     def advance_clock(self, interval: str) -> None:
         """The test clock of the evaluation's database (coord.clock), as the test suite moves it."""
         with psycopg.connect(self.target.admin_dsn, autocommit=True) as conn:
-            conn.execute("update coord.clock set offset_by = offset_by + %s::interval", (interval,))
+            conn.execute(sql.EVAL_ADVANCE_CLOCK, (interval,))
 
     # the tenant's configuration
     def configure(self) -> None:
@@ -348,11 +348,8 @@ class ConfigRun:
         for a in self.agents:
             a.finish()
         with psycopg.connect(self.target.admin_dsn, autocommit=True) as conn:
-            found = conn.execute(
-                "select count(distinct e.request ->> 'request_id') from audit.events as e "
-                "join coord.tenants as t on t.id = e.tenant_id "
-                "where t.name = any(%s) and e.request ->> 'request_id' = any(%s)",
-                ([self.tenant, self.other_tenant], sorted(self.expected))).fetchone()
+            found = conn.execute(sql.EVAL_AUDITED_REQUESTS,
+                                 ([self.tenant, self.other_tenant], sorted(self.expected))).fetchone()
         assert found is not None
         audited = Count(int(found[0]), len(self.expected))
         logged = Count(len(self.client_log & self.expected), len(self.expected))
