@@ -29,6 +29,7 @@ from . import (
     skills,
     tasks,
 )
+from . import evaluate as eval_command
 from . import memory as memory_commands
 from . import messages as message_commands
 from . import verify as verify_command
@@ -49,7 +50,7 @@ for area in (server, principals, catalog, locks, tasks, audit, events, alerts, a
              profiles, network, skills, policy):
     for command in area.COMMANDS:
         main.add_command(command)
-for area in (session, memory_commands, message_commands, verify_command, hooks, mcp, watch_view):
+for area in (session, memory_commands, message_commands, verify_command, hooks, mcp, watch_view, eval_command):
     for command in area.COMMANDS:
         main.add_command(command)
 

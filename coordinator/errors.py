@@ -335,6 +335,8 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO562", "cedar_policy_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO563", "cedar_version_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO564", "policy_engine_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    # coord eval: a scenario file that does not follow the format (coordinator.eval_scenarios)
+    ("CO590", "scenario_invalid", "cli", 400, EXIT_DATAERR, InvalidArgument),
 )
 
 # PostgreSQL raises its own codes without our hints; the registry's hint for each (checked

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from coordinator import errors
+from coordinator import errors, eval_scenarios
 from coordinator.client import Client
 from coordinator.config import Settings
 from coordinator.docs import render_errors
@@ -438,6 +438,8 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO562": (_operator, lambda _db, c: c.set_cedar_policy("", "empty")),
     "CO563": (_operator, lambda _db, c: c.rollback_cedar_policy(99, "no such version")),
     "CO564": (_operator, lambda _db, c: c.set_policy_engine("opa", "not an engine")),
+    # coord eval: a scenario file that does not follow the format
+    "CO590": (_none, lambda _db, _: eval_scenarios.parse("kind: lock_fight\n", "bad.yaml")),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.

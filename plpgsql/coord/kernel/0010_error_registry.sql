@@ -202,7 +202,9 @@ from (values
   ('CO541', 'path_outside_repository',  'cli',   400, 65, 'the path is outside the repository', 'leases name files inside the repository; pass a path under its root, or pass --root (or set COORD_ROOT) to the repository the path belongs to'),
   ('CO542', 'repository_root_unknown',  'cli',   400, 64, 'cannot find the repository root', 'run inside a git checkout, or pass --root (or set COORD_ROOT) to the repository''s top directory'),
   -- coord mcp: a tool call that failed in the MCP server itself (a bug), reported as a tool error
-  ('CO551', 'mcp_call_failed',          'cli',   400, 70, 'the MCP server failed while handling a tool call', 'whether the call reached the database is unknown: read before retrying (e.g. my_locks), and report the server''s stderr as a bug')
+  ('CO551', 'mcp_call_failed',          'cli',   400, 70, 'the MCP server failed while handling a tool call', 'whether the call reached the database is unknown: read before retrying (e.g. my_locks), and report the server''s stderr as a bug'),
+  -- coord eval: a scenario file that does not follow the format, found before any agent runs
+  ('CO590', 'scenario_invalid',         'cli',   400, 65, 'the evaluation scenario file is invalid', 'see docs/evaluation.md, Scenario format: name, description, kind, agents and the params of the kind')
 ) as r (code, name, origin, http_status, exit_code, message, hint);
 
 comment on view coord.error_registry is 'Every error code the api can raise, with its HTTP status under PostgREST and its coord CLI exit code. docs/errors.md and coordinator.errors are checked against it.';
