@@ -22,7 +22,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg.types.json import Jsonb
 
@@ -298,10 +298,6 @@ def test_native_and_cedar_decide_alike(world: World) -> None:
 
     @settings(max_examples=250, deadline=None, derandomize=True, database=None,
               suppress_health_check=[HealthCheck.too_slow])
-    # The rule the generator reaches least (a claim of a kind the profile does not allow), always.
-    @example(who=Who(role="agent", device=False, scopes=("*",), trust=2, allowed_operations=None,
-                     allowed_task_kinds=("build",), max_lock_ttl=None, max_task_duration=None),
-             requests=[Ask("task.claim", "42", {"kinds": ["deploy"], "lease": "00:15:00"})])
     @given(who=whos(token_scopes, world.actions),
            requests=st.tuples(focused, st.lists(asks(world.scopes, world.actions), max_size=4)).map(
                lambda t: t[0] + t[1]))
@@ -313,6 +309,9 @@ def test_native_and_cedar_decide_alike(world: World) -> None:
 
     seen: set[str] = set()
     agree()
-    # Every rule of the baseline decided some generated request: none is left untested.
+    # Every rule of the baseline decided some request, generated or held back (the hand-picked
+    # cases, checked alike by test_held_back_cases_agree): none is left untested. The search's
+    # reach shifts with the catalog's action list, which grows with every domain.
+    seen.update(native[1] for who, cases in HELD_BACK for _, native, _ in world.decide(who, cases))
     rules = set(re.findall(r'@id\("([a-z_.]+)"\)', world.conn.execute("select authz.cedar_baseline()").fetchone()[0]))  # type: ignore[index]
-    assert rules - seen == set(), f"no generated request reached {sorted(rules - seen)}"
+    assert rules - seen == set(), f"no generated or held-back request reached {sorted(rules - seen)}"
