@@ -15,7 +15,9 @@ For each queue, --clients threads run submit + claim + complete at full speed:
 first for --warm seconds with no snapshot held (the baseline rate), then for --seconds with the
 snapshot held. Throughput is sampled in --buckets equal slices of the held period; the loss is
 the baseline rate over the rate in the last slice. Between the queues the snapshot is released
-and the tables vacuumed, so each queue starts clean.
+and the tables vacuumed, so each queue starts clean. Reported with it, when the snapshot is
+taken and at the end: the queue table's dead tuples, its ready index's size, and the buffers
+one claim's candidate scan touches (EXPLAIN ANALYZE of it, rolled back): why a queue slows down.
 
 Usage: bin/bench snapshot [--seconds 300] [--warm 20] [--clients 4] [--buckets 10] [--only api,naive] [--quick]
 """
@@ -114,6 +116,8 @@ class Outcome:
     dead_after: int
     index_kb_before: int
     index_kb_after: int
+    buffers_before: int  # buffers one claim's candidate scan touches when the snapshot is taken
+    buffers_after: int  # and at the end of the held period
 
     @property
     def loss(self) -> float:
@@ -124,6 +128,23 @@ QUEUES = {  # queue table and ready index of each queue
     "api": ("coord.tasks", "coord.tasks_ready_idx"),
     "naive": ("public.bench_tasks", "public.bench_tasks_queued_idx"),
 }
+PROBES = {  # the candidate scan of each queue's claim (coord.claim_tasks_as's, the naive subselect)
+    "api": ("select t.id from coord.tasks as t where t.tenant_id = (select id from coord.tenants where name = 'bench') "
+            "and t.state = 'queued' and t.pending_deps = 0 and t.kind = any (array['" + KIND + "']) "
+            "and t.run_after <= now() and t.required_trust <= 4 order by t.priority desc, t.id limit 1 "
+            "for update skip locked"),
+    "naive": ("select id from public.bench_tasks where state = 'queued' order by priority desc, id "
+              "limit 1 for update skip locked"),
+}
+
+
+def probe(admin_dsn: str, name: str) -> int:
+    """Buffers one claim's candidate scan touches (EXPLAIN ANALYZE, rolled back): what the
+    claim walks through to find its row."""
+    with psycopg.connect(admin_dsn) as conn:
+        plan = conn.execute("explain (analyze, buffers, format json) " + PROBES[name]).fetchone()[0][0]["Plan"]  # type: ignore[index]
+        conn.rollback()
+    return int(plan.get("Shared Hit Blocks", 0)) + int(plan.get("Shared Read Blocks", 0))
 
 
 def table_facts(admin_dsn: str, table: str, index: str) -> tuple[int, int]:
@@ -146,13 +167,16 @@ def measure(name: str, make_jobs: Callable[[ExitStack], list[Job]], admin_dsn: s
         holder.execute("set transaction isolation level repeatable read")
         holder.execute("select count(*) from pg_catalog.pg_class")  # one read: the snapshot is taken, then idle
         dead_before, kb_before = table_facts(admin_dsn, table, index)
+        buffers_before = probe(admin_dsn, name)
         print(f"{name}: {args.seconds:g} s with a snapshot held", file=sys.stderr, flush=True)
         held = run_jobs(jobs, args.seconds, args.buckets)
         dead_after, kb_after = table_facts(admin_dsn, table, index)
+        buffers_after = probe(admin_dsn, name)
         holder.rollback()
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f"vacuum {table}")  # the next queue starts with clean tables
-    outcome = Outcome(name, warm[0] if warm else 0.0, held, dead_before, dead_after, kb_before, kb_after)
+    outcome = Outcome(name, warm[0] if warm else 0.0, held, dead_before, dead_after, kb_before, kb_after,
+                      buffers_before, buffers_after)
     print(f"{name}: baseline {outcome.baseline:,.0f} jobs/s, held " + ", ".join(f"{r:,.0f}" for r in held)
           + f"; loss {outcome.loss:.1f}x", file=sys.stderr, flush=True)
     return outcome
@@ -161,12 +185,13 @@ def measure(name: str, make_jobs: Callable[[ExitStack], list[Job]], admin_dsn: s
 def render(outcomes: list[Outcome], seconds: float, buckets: int) -> list[str]:
     slice_s = seconds / buckets
     head = ["queue", "no snapshot", *(f"{(b + 1) * slice_s:g} s" for b in range(buckets)), "loss",
-            "dead tuples", "ready index KB"]
+            "dead tuples", "ready index KB", "buffers per claim scan"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for o in outcomes:
         lines.append("| " + " | ".join([
             o.name, f"{o.baseline:,.0f}", *(f"{r:,.0f}" for r in o.held), f"{o.loss:.2f}x",
-            f"{o.dead_before:,} → {o.dead_after:,}", f"{o.index_kb_before:,} → {o.index_kb_after:,}"]) + " |")
+            f"{o.dead_before:,} → {o.dead_after:,}", f"{o.index_kb_before:,} → {o.index_kb_after:,}",
+            f"{o.buffers_before:,} → {o.buffers_after:,}"]) + " |")
     return lines
 
 
