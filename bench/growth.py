@@ -22,8 +22,10 @@ state). At each size one client makes --calls calls of each kind, interleaved:
 * query_audit  Client.query_audit(limit=50) as an operator (newest first)
 * audit_action Client.query_audit(limit=50, action='lock.*') as an operator
 
-and p50/p99 are reported, with each as a ratio to the empty database. With --plot, a PNG of
-p50 and p99 against size (docs/growth.png by default).
+and p50/p99 are reported, with each as a ratio to the empty database: a copy of the database
+taken before any history was written, whose calls are made interleaved with the grown one's at
+every size (so a change of machine load between sizes hits both alike). With --plot, a PNG of
+p50 and p99 against size, the empty copy dashed.
 
 Usage: bin/bench growth [--sizes 1,10,100] [--calls 300] [--plot docs/growth.png] [--quick]
 """
@@ -42,6 +44,7 @@ from pathlib import Path
 import core
 import harness
 import psycopg
+import psycopg.conninfo
 import psycopg.sql
 
 from coordinator import admin
@@ -193,18 +196,20 @@ def measure(ops: dict[str, Callable[[], float]], calls: int) -> dict[str, tuple[
     return {name: (harness.percentile(v, 50), harness.percentile(v, 99)) for name, v in samples.items()}
 
 
-Figures = dict[int, dict[str, tuple[float, float]]]  # size (0 = empty) -> op -> (p50, p99)
+Figures = dict[int, dict[str, tuple[tuple[float, float], tuple[float, float]]]]
+# size -> op -> ((p50, p99) on the grown database, (p50, p99) on the empty copy, measured alongside)
 
 
 def render(figures: Figures, base: Base) -> list[str]:
-    head = ["size", "history", *(f"{op} p50 / p99 ms" for op in OPS), *(f"{op} p50, p99 vs empty" for op in OPS)]
+    head = ["size", "call", "p50 ms", "p99 ms", "empty p50 ms", "empty p99 ms", "p50 vs empty", "p99 vs empty"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    empty = figures[0]
     for k, row in figures.items():
-        history = "empty" if k == 0 else base.times(k).describe()
-        cells = [f"{row[op][0]:.2f} / {row[op][1]:.2f}" for op in OPS]
-        ratios = [f"{row[op][0] / empty[op][0]:.2f}x, {row[op][1] / empty[op][1]:.2f}x" for op in OPS]
-        lines.append("| " + " | ".join(["empty" if k == 0 else f"{k}x", history, *cells, *ratios]) + " |")
+        for op in OPS:
+            (g50, g99), (e50, e99) = row[op]
+            lines.append("| " + " | ".join([f"{k}x", op, f"{g50:.2f}", f"{g99:.2f}", f"{e50:.2f}", f"{e99:.2f}",
+                                            f"{g50 / e50:.2f}x", f"{g99 / e99:.2f}x"]) + " |")
+    lines.append("")
+    lines += [f"* {k}x: {base.times(k).describe()}" for k in figures]
     return lines
 
 
@@ -215,17 +220,21 @@ def plot(figures: Figures, base: Base, path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     sizes = list(figures)
-    labels = ["empty" if k == 0 else f"{k}x" for k in sizes]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2), sharey=True)
+    colours = dict(zip(OPS, ("tab:blue", "tab:orange", "tab:green", "tab:red"), strict=True))
     for ax, index, name in ((axes[0], 0, "p50"), (axes[1], 1, "p99")):
         for op in OPS:
-            ax.plot(labels, [figures[k][op][index] for k in sizes], marker="o", label=op)
-        ax.set_title(f"{name} latency per call")
-        ax.set_xlabel(f"history size (1x = {base.describe()})", fontsize=7)
-        ax.set_ylabel("ms")
-        ax.grid(True, alpha=0.3)
-    axes[0].legend()
-    fig.suptitle(title, fontsize=8)
+            ax.plot(sizes, [figures[k][op][0][index] for k in sizes], marker="o", color=colours[op], label=op)
+            ax.plot(sizes, [figures[k][op][1][index] for k in sizes], linestyle="--", color=colours[op],
+                    alpha=0.6, label=f"{op}, empty copy alongside")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xticks(sizes, [f"{k}x" for k in sizes])
+        ax.set_title(f"{name} latency per call (ms)")
+        ax.set_xlabel(f"history, 1x = {base.describe()}", fontsize=7)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=6)
+    fig.suptitle(title, fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
@@ -254,28 +263,43 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def run(dsn: str, admin_dsn: str, args: argparse.Namespace) -> Figures:
-    """The empty database, then each size of --sizes, on the database of ``admin_dsn``."""
+    """The empty database, then each size of --sizes, on the database of ``admin_dsn``.
+
+    A copy of the database taken while it is still empty stays empty: at every size its calls
+    are made interleaved with the grown database's, and the ratios are to those, so a change
+    of machine load between sizes hits both sides alike."""
     base: Base = args.base
-    with ExitStack() as stack:
-        agent = admin.add_principal(admin_dsn, "growth-agent", tenant="bench").token
-        operator = admin.add_principal(admin_dsn, "growth-operator", tenant="bench", role="operator").token
-        admin.add_principal(admin_dsn, "growth-holder", tenant="bench")
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            tenant_id, holder_id = conn.execute(
-                "select p.tenant_id::text, p.id::text from coord.principals as p where p.name = 'growth-holder'"
-            ).fetchone()  # type: ignore[misc]
-        ops = make_ops(dsn, agent, operator, stack)
-        figures: Figures = {}
-        say("empty database")
-        figures[0] = measure(ops, args.calls)
-        have = Base(0, 0, 0, 0)
-        for k in args.sizes:
-            want = base.times(k)
-            say(f"{k}x: {want.describe()}")
-            grow(admin_dsn, tenant_id, holder_id, have, want)
-            have = want
-            figures[k] = measure(ops, args.calls)
-            say("  " + ", ".join(f"{op} {p50:.2f}/{p99:.2f} ms" for op, (p50, p99) in figures[k].items()))
+    agent = admin.add_principal(admin_dsn, "growth-agent", tenant="bench").token
+    operator = admin.add_principal(admin_dsn, "growth-operator", tenant="bench", role="operator").token
+    admin.add_principal(admin_dsn, "growth-holder", tenant="bench")
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        tenant_id, holder_id = conn.execute(
+            "select p.tenant_id::text, p.id::text from coord.principals as p where p.name = 'growth-holder'"
+        ).fetchone()  # type: ignore[misc]
+        database = conn.info.dbname
+    control = f"{database}_empty"
+    with psycopg.connect(admin_dsn, dbname="postgres", autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("create database {} template {} strategy file_copy").format(
+            psycopg.sql.Identifier(control), psycopg.sql.Identifier(database)))
+    try:
+        with ExitStack() as stack:
+            grown = make_ops(dsn, agent, operator, stack)
+            empty = make_ops(psycopg.conninfo.make_conninfo(dsn, dbname=control), agent, operator, stack)
+            figures: Figures = {}
+            have = Base(0, 0, 0, 0)
+            for k in args.sizes:
+                want = base.times(k)
+                say(f"{k}x: {want.describe()}")
+                grow(admin_dsn, tenant_id, holder_id, have, want)
+                have = want
+                both = measure({**{f"empty {n}": f for n, f in empty.items()}, **grown}, args.calls)
+                figures[k] = {n: (both[n], both[f"empty {n}"]) for n in OPS}
+                say("  " + ", ".join(f"{op} {g[0]:.2f}/{g[1]:.2f} ms (empty {e[0]:.2f}/{e[1]:.2f})"
+                                     for op, (g, e) in figures[k].items()))
+    finally:
+        with psycopg.connect(admin_dsn, dbname="postgres", autocommit=True) as conn:
+            conn.execute(psycopg.sql.SQL("drop database if exists {} with (force)").format(
+                psycopg.sql.Identifier(control)))
     return figures
 
 
