@@ -297,6 +297,11 @@ class ClaudeCodeHook:
                           [f"- [{m['tier']}, {m['author']}] {m['content']}" for m in context["memories"]])
         lines += _section("Ready tasks", [f"- task {t['task_id']} {t['kind']} (priority {t['priority']})"
                                           for t in context["ready_tasks"]])
+        unread = context.get("messages") or {}
+        lines += _section(f"Unread messages: {unread.get('unread', 0)} (coord messages inbox, then ack)",
+                          [f"- message {m['message_id']} from {m['sender']}: "
+                           f"{(m['subject'] + ': ') if m['subject'] else ''}{m['body'][:200]}"
+                           for m in unread.get("latest", [])])
         return Answer({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": "\n".join(lines)}})
 
     def session_end(self, client: Client, claude_session: str) -> Answer:

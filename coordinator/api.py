@@ -13,6 +13,8 @@ from typing import Any
 from uuid import UUID
 
 from .results import (
+    Action,
+    ActionResult,
     AgentPresence,
     Alert,
     AlertRule,
@@ -21,8 +23,16 @@ from .results import (
     ApprovalResult,
     ArchiveRow,
     AuditEvent,
+    AuditSinceRow,
+    CedarPolicyHistoryRow,
+    CedarPolicyRow,
+    CheckMessageRouteRow,
     ClaimResult,
+    DiscoverDevicesRow,
+    EventsHeadRow,
+    EventsSinceRow,
     GetSkillRow,
+    GetThreadRow,
     GuardrailDecision,
     GuardrailExplanation,
     GuardrailRule,
@@ -30,10 +40,15 @@ from .results import (
     GuardrailWord,
     Handoff,
     HeldLock,
+    InboxRow,
     Lease,
     ListDevicesRow,
     ListMemoriesRow,
+    ListMessageRulesRow,
     ListSkillsRow,
+    ListThreadsRow,
+    ListWebhookDeliveriesRow,
+    ListWebhooksRow,
     LockCheck,
     LockResult,
     NetworkDecision,
@@ -59,6 +74,13 @@ from .results import (
 
 class Api:
     """One method per api function (coordinator.client.Client is the one to use)."""
+
+    def ack_messages(self, message_ids: Sequence[int]) -> Result:
+        """Marks messages of your inbox read (1-1000 ids): code acked with details.acked (marked now),
+        already_acked and unknown (not in your inbox: no such message, or not delivered to you); idempotent;
+        denied when the policy refuses (details.rule). Audited as message.ack. Errors: CO716.
+        """
+        return self._one("ack_messages", Result, message_ids=message_ids)
 
     def acquire_lock(self, path: str, ttl: timedelta | str | None = None, reason: str | None = None,
                      mode: str | None = None, wait: timedelta | str | None = None) -> LockResult:
@@ -114,11 +136,12 @@ class Api:
         """Operators: adds an auto-approval policy. A pending approval request is approved by it (audited as the
         policy's approval, and used by the asking call at once) only when p_scopes covers every scope the
         request needs (guardrail:<category> for each guardrail rule that asked); a policy without scopes
-        approves nothing. p_kinds (operation kinds: command, sql, path, task.complete; null any) must hold the
-        request's kind, p_rules (null any) every rule that asked, the requester's trust must reach p_min_trust
-        (0-4), and p_path_prefix (optional) limits it to path operations under that prefix (dir/ or an exact
-        path). Code added (details.policy_id); denied when the policy gate refuses (details.rule). Errors:
-        CO468 invalid field, CO470 name exists, CO241 list shape.
+        approves nothing. p_kinds (operation kinds: command, sql, path, task.complete, action:<kind>; null any
+        but an action, which only a policy naming its action:<kind> approves) must hold the request's kind,
+        p_rules (null any) every rule that asked, the requester's trust must reach p_min_trust (0-4), and
+        p_path_prefix (optional) limits it to path operations under that prefix (dir/ or an exact path). Code
+        added (details.policy_id); denied when the policy gate refuses (details.rule). Errors: CO468 invalid
+        field, CO470 name exists, CO241 list shape.
         """
         return self._one("add_approval_policy", Result, name=name, scopes=scopes, kinds=kinds, rules=rules,
                          min_trust=min_trust, path_prefix=path_prefix, description=description)
@@ -164,6 +187,30 @@ class Api:
         """
         return self._one("add_network_rule", Result, pattern=pattern, action=action, priority=priority,
                          for_agent=for_agent, reason=reason, for_profile=for_profile)
+
+    def add_webhook(self, name: str, url: str, event_types: Sequence[str] | None = None, secret: str | None = None,
+                    max_attempts: int | None = None) -> Result:
+        """Operators: subscribe a URL to event types of your tenant (default alert.raised; type, family.* or *),
+        from now on. Each delivery is a POST of the event as JSON with headers X-Coord-Signature: sha256=<hex
+        HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and
+        X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one
+        is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists,
+        denied. Errors: CO652, CO650 event types.
+        """
+        return self._one("add_webhook", Result, name=name, url=url, event_types=event_types, secret=secret,
+                         max_attempts=max_attempts)
+
+    def allow_messages(self, sender: str, recipient: str, side: str | None = None, reason: str | None = None) -> Result:
+        """Operators: adds an allow rule to your tenant's message allowlist: p_sender (a sender) may message
+        p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a
+        profile) or * (anyone), on p_side send (the sender's permission), receive (the recipient's acceptance)
+        or both (default). On each side a matching deny wins over any allow, an allow over the tenant default
+        (set_message_default); a message passes when both sides allow. Code added with details.rule_id;
+        unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule).
+        Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown
+        principal, CO462 unknown profile.
+        """
+        return self._one("allow_messages", Result, sender=sender, recipient=recipient, side=side, reason=reason)
 
     def apply_team(self, team: Any, dry_run: bool | None = None) -> Result:
         """Operators: declares the principals of your tenant from a team document (p_team is a JSON object:
@@ -216,6 +263,14 @@ class Api:
         """
         return self._one("audit_head", Result, seal=seal)
 
+    def audit_since(self, after: int | None = None, limit: int | None = None) -> list[AuditSinceRow]:
+        """Operators and auditors: every audit event of your tenant after p_after (an id this function or
+        events_since returned; 0: from the start), oldest first in stream order, at most p_limit; only events
+        of finished transactions older than every running one, so resuming after the last id received misses
+        nothing (coord audit tail --follow). Errors: CO224 limit, CO651 unknown id, PT403.
+        """
+        return self._rows("audit_since", AuditSinceRow, after=after, limit=limit)
+
     def authenticate(self) -> PrincipalInfo:
         """Verifies the x-coord-token header, or the JWT of an Authorization: Bearer header (signature, alg
         HS256, exp, nbf and its jti as a token of this database), in request.headers (and the optional
@@ -253,6 +308,19 @@ class Api:
         """
         return self._one("cancel_task", TaskResult, task_id=task_id)
 
+    def cedar_policy(self, version: int | None = None) -> list[CedarPolicyRow]:
+        """The tenant's policy engine, whether this server can run Cedar, and Cedar policy version p_version
+        (default the newest; version null: none stored, policy is the shipped baseline), with the shipped
+        schema it is validated against. Read-only. Errors: CO563 unknown version, PT403.
+        """
+        return self._rows("cedar_policy", CedarPolicyRow, version=version)
+
+    def cedar_policy_history(self) -> list[CedarPolicyHistoryRow]:
+        """Every Cedar policy version of the tenant, newest first: who stored it, when, why, the version a
+        rollback restored, the SHA-256 of its text, and which is in force. Read-only. Errors: PT403.
+        """
+        return self._rows("cedar_policy_history", CedarPolicyHistoryRow)
+
     def check_locks(self, paths: Sequence[str]) -> list[LockCheck]:
         """For each of p_paths (1-1000, normalized) in your repository (your session's, else your token's, else
         default; column repository), the live leases there that overlap it: on the same node, on an enclosing
@@ -261,6 +329,14 @@ class Api:
         own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.
         """
         return self._rows("check_locks", LockCheck, paths=paths)
+
+    def check_message_route(self, sender: str, recipient: str) -> list[CheckMessageRouteRow]:
+        """Operators and auditors: would a message from p_sender (NAME or agent:NAME) to p_recipient (NAME,
+        team:NAME or *) pass your tenant's allowlist? One row per recipient as send_message would address
+        them: allowed, the refusing side and rule_id (null: the tenant default), and each side's decision and
+        rule. Nothing is sent. Read-only. Errors: CO710, CO302, CO462, PT403.
+        """
+        return self._rows("check_message_route", CheckMessageRouteRow, sender=sender, recipient=recipient)
 
     def check_network(self, domain: str) -> NetworkDecision:
         """May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling:
@@ -300,6 +376,32 @@ class Api:
         """
         return self._one("check_operation", GuardrailDecision, kind=kind, text=text, approval=approval)
 
+    def claim_action(self, action_id: int | None = None, lease: timedelta | str | None = None) -> ActionResult:
+        """Devices and agents (scope actions:claim): claim approved action p_action_id aimed at you, or the
+        oldest one when null (an action whose last claim's lease ran out is released first), with a lease of
+        p_lease (1 second to 1 hour, default 5 minutes). Code claimed with the claim (the fencing token
+        renew_action, complete_action and fail_action need), the lease, kind and payload; the first claim uses
+        the action's approval. empty when none is approved for you (LISTEN on details.channel: each approval
+        is announced there); not_claimable (state says which), not_target, expired (the claim deadline or the
+        approval ran out); denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458
+        lease, CO213.
+        """
+        return self._one("claim_action", ActionResult, action_id=action_id, lease=lease)
+
+    def claim_or_wait(self, kinds: Sequence[str], lease: timedelta | str | None = None,
+                      waiting: bool | None = None) -> ClaimResult:
+        """claim_task for a claimer that waits for work: LISTEN on the tenant's task channel (details.channel of
+        an empty claim) first, then call this; while it answers empty, this connection counts as a waiting
+        claimer and every task that becomes ready is announced on the channel (payload: its kind), so call it
+        again when one arrives (and every few seconds: a task whose run_after passes is not announced). With
+        p_waiting false (the last look, when you stop waiting) or once it answers anything else, the
+        connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Use a
+        connection of your own (a pooled one keeps waiting). Codes as claim_task: claimed, or ok=false with
+        empty, outside_skill, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease,
+        CO213.
+        """
+        return self._one("claim_or_wait", ClaimResult, kinds=kinds, lease=lease, waiting=waiting)
+
     def claim_task(self, kinds: Sequence[str], lease: timedelta | str | None = None) -> ClaimResult:
         """Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id,
         payload, claim (the fencing token renew/complete/fail need), attempt and lease_expires_at, and in
@@ -327,6 +429,26 @@ class Api:
         Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.
         """
         return self._rows("claim_tasks", ClaimResult, kinds=kinds, lease=lease, limit=limit)
+
+    def claim_webhook_deliveries(self, limit: int | None = None, lease: timedelta | str | None = None) -> Result:
+        """Operators (the deliverer: coord notify, coord maintain): writes the outbox rows for your tenant's
+        webhooks' new events, then claims up to p_limit due deliveries until now + p_lease (SKIP LOCKED:
+        concurrent deliverers share the work). details.deliveries: delivery_id, claim, url, body, signature
+        (send as X-Coord-Signature), idempotency_key (send as Idempotency-Key), event_type, attempt. POST each
+        and call report_webhook_delivery. A claimed attempt counts; deliveries whose last attempt was never
+        reported become dead (details.died). Code deliveries_claimed, or denied. Errors: CO224 limit, CO654
+        lease (1 s to 1 h). Audited as webhook.claim when something was claimed, fanned out or buried.
+        """
+        return self._one("claim_webhook_deliveries", Result, limit=limit, lease=lease)
+
+    def complete_action(self, action_id: int, claim: int, result: Any = None) -> ActionResult:
+        """The target holding live claim p_claim on action p_action_id: report it executed with p_result (a JSON
+        object up to 64 KiB). Code executed (final); stale_fence (the action was claimed again or finished
+        since your claim: a late report never lands), expired (the lease ran out first: the action went back
+        to approved, or failed after its last attempt), not_target; denied when the policy refuses
+        (details.rule). Errors: CO457 unknown action, CO458 claim or result, CO213.
+        """
+        return self._one("complete_action", ActionResult, action_id=action_id, claim=claim, result=result)
 
     def complete_task(self, task_id: int, claim: int, result: Any = None, approval: int | None = None) -> TaskResult:
         """Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB)
@@ -399,6 +521,18 @@ class Api:
         """
         return self._one("delete_profile", ProfileResult, name=name)
 
+    def deny_messages(self, sender: str, recipient: str, side: str | None = None, reason: str | None = None) -> Result:
+        """Operators: adds a deny rule to your tenant's message allowlist: p_sender (a sender) may not message
+        p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a
+        profile) or * (anyone), on p_side send (the sender's permission), receive (the recipient's acceptance)
+        or both (default). On each side a matching deny wins over any allow, an allow over the tenant default
+        (set_message_default); a message passes when both sides allow. Code added with details.rule_id;
+        unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule).
+        Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown
+        principal, CO462 unknown profile.
+        """
+        return self._one("deny_messages", Result, sender=sender, recipient=recipient, side=side, reason=reason)
+
     def deny_request(self, approval_id: int, reason: str) -> ApprovalResult:
         """Operators, and agents whose profile has trust 4: deny the pending approval request p_approval_id with
         p_reason (1-1000 characters); the requester's call stays refused. Code rejected (the request is
@@ -409,12 +543,31 @@ class Api:
         """
         return self._one("deny_request", ApprovalResult, approval_id=approval_id, reason=reason)
 
+    def device_heartbeat(self) -> Result:
+        """Devices and agents (scope presence:write): say you are alive. Sets when you were last seen; you count
+        as online (discover_devices, list_devices) for coord.action_settings.presence_window (2 minutes) after
+        it, so heartbeat every minute or so. Claiming, renewing and reporting actions count as being seen too.
+        Code alive with details.last_seen_at and online_until; denied when the policy refuses (details.rule).
+        Errors: CO213.
+        """
+        return self._one("device_heartbeat", Result)
+
     def discover_agents(self, capability: str | None = None, presence: str | None = None) -> list[AgentPresence]:
         """Sessions of your tenant (live, and those ended within the last hour), optionally with a capability and
         a presence: online (heartbeat within half its ttl), idle (older, still within ttl) or offline (ended
         or expired). Read-only. Errors: CO434 presence, PT403.
         """
         return self._rows("discover_agents", AgentPresence, capability=capability, presence=presence)
+
+    def discover_devices(self, presence: str | None = None, scope: str | None = None) -> list[DiscoverDevicesRow]:
+        """Devices of your tenant that are not revoked, with their owner, the scopes of their live tokens,
+        presence (online while last seen within 2 minutes, coord.action_settings.presence_window, by
+        device_heartbeat or an action call, or while the newest session's heartbeat is within twice its ttl;
+        offline otherwise), when they were last seen and how many approved actions wait for them; optionally
+        only p_presence (online or offline) and only devices whose tokens grant p_scope (e.g. actions:claim).
+        Read-only. Errors: CO478 presence, CO222 scope, PT403.
+        """
+        return self._rows("discover_devices", DiscoverDevicesRow, presence=presence, scope=scope)
 
     def end_session(self) -> SessionResult:
         """Ends your session (x-coord-session): its leases are released and its claimed tasks requeued (details
@@ -423,6 +576,26 @@ class Api:
         """
         return self._one("end_session", SessionResult)
 
+    def events_head(self) -> list[EventsHeadRow]:
+        """Where your tenant's event stream stands: id, the position to pass to events_since to get only what
+        comes after now (0 when the stream is empty), and held, how many committed events wait behind a
+        transaction that is still running (they are handed out once it ends; a follower reads again soon
+        instead of waiting for a notification). Errors: PT403.
+        """
+        return self._rows("events_head", EventsHeadRow)
+
+    def events_since(self, after: int | None = None, types: Sequence[str] | None = None,
+                     limit: int | None = None) -> list[EventsSinceRow]:
+        """The typed event stream of your tenant (lease.*, task.*, session.*, alert.*, approval.*): events after
+        p_after (an id this function returned; 0: from the start), oldest first, at most p_limit. p_types:
+        event types, families (lease.*) or * (null: all). Each type needs its read permission (alerts:
+        operators and auditors; approvals: audit readers); types you may not read are left out. Only events of
+        finished transactions older than every running one are handed out, so resuming after the last id you
+        received misses nothing even when a transaction commits late; ids are not increasing in stream order,
+        so keep the last one, not the largest. Errors: CO224 limit, CO650 types, CO651 unknown id, PT403.
+        """
+        return self._rows("events_since", EventsSinceRow, after=after, types=types, limit=limit)
+
     def explain_operation(self, kind: str, text: str) -> GuardrailExplanation:
         """How check_operation would see an operation, without recording it: each unit (command, SQL statement or
         path) with its parsed operation (program, subcommand, flags, operands, redirections) and its effects
@@ -430,6 +603,14 @@ class Api:
         Errors: CO471, CO472, PT403.
         """
         return self._one("explain_operation", GuardrailExplanation, kind=kind, text=text)
+
+    def fail_action(self, action_id: int, claim: int, error: str) -> ActionResult:
+        """The target holding live claim p_claim on action p_action_id: report it failed with p_error (1-1000
+        characters). Code failed (final: a failed action is not retried; only an expired lease is);
+        stale_fence, expired, not_target as for complete_action; denied when the policy refuses
+        (details.rule). Errors: CO457 unknown action, CO458 claim or error, CO213.
+        """
+        return self._one("fail_action", ActionResult, action_id=action_id, claim=claim, error=error)
 
     def fail_task(self, task_id: int, claim: int, error: str, retryable: bool | None = None) -> TaskResult:
         """Reports that your live claim failed. Retryable (default): the task is requeued after a jittered
@@ -457,12 +638,28 @@ class Api:
         """
         return self._value("fleet_status", limit=limit)
 
+    def follow_events(self) -> Result:
+        """Register this connection as a follower of your tenant's event stream until it closes: new events are
+        then announced on details.channel (LISTEN on it first; the payload is a transaction id, no content:
+        read them with events_since). Code following (details.settled false when a writer older than 10 s may
+        finish unannounced: read again later), or denied. Call it on a connection of its own, not a pooled
+        one. Audited as event.follow.
+        """
+        return self._one("follow_events", Result)
+
     def forget(self, memory_id: int) -> Result:
         """Forgets (deletes) a memory: agents their own, operators any memory of the tenant. Code forgotten;
         not_author when an agent names a memory it can see but did not write; denied when the policy refuses
         (details.rule). Errors: CO448 no such memory (or none you can see).
         """
         return self._one("forget", Result, memory_id=memory_id)
+
+    def get_action(self, action_id: int) -> Action:
+        """Action p_action_id: its kind, payload, required scopes, proposer, target, approval request, state,
+        claim and attempts, result or error. Agents see the actions they proposed or are the target of (trust
+        4: all); operators and auditors all of the tenant. Read-only. Errors: CO457 unknown action, PT403.
+        """
+        return self._one("get_action", Action, action_id=action_id)
 
     def get_approval(self, approval_id: int) -> Approval:
         """One approval request: the operation (canonical form and its sha256), requester, target, the rules that
@@ -484,6 +681,13 @@ class Api:
         """
         return self._one("get_task", Task, task_id=task_id)
 
+    def get_thread(self, thread_id: int, limit: int | None = None) -> list[GetThreadRow]:
+        """The messages of thread p_thread_id (the id of its first message) that you sent or received, oldest
+        first, at most p_limit (1-1000, default 100); read_at is your ack (null for your own messages and
+        unread ones). Read-only. Errors: CO712 (a thread you have no message in), CO224, PT403.
+        """
+        return self._rows("get_thread", GetThreadRow, thread_id=thread_id, limit=limit)
+
     def heartbeat(self, status: str | None = None, current_task: int | None = None) -> SessionResult:
         """Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it
         holds to at least that (code alive), a lease never past now + the profile's max_lock_ttl, a claim
@@ -496,6 +700,25 @@ class Api:
         (details.rule). Errors: CO431 no session, CO434 status, CO410 unknown task.
         """
         return self._one("heartbeat", SessionResult, status=status, current_task=current_task)
+
+    def inbox(self, unread: bool | None = None, since: datetime | str | None = None,
+              limit: int | None = None) -> list[InboxRow]:
+        """Messages delivered to you, oldest first: unread only (p_unread, default true) or all, created after
+        p_since when given, at most p_limit (1-1000, default 50). sent_to is the address the sender used (a
+        name, team:NAME or *). Reading does not mark read: ack_messages does. Read-only. Errors: CO224, CO226,
+        PT403.
+        """
+        return self._rows("inbox", InboxRow, unread=unread, since=since, limit=limit)
+
+    def list_actions(self, state: str | None = None, side: str | None = None, limit: int | None = None,
+                     before_id: int | None = None) -> list[Action]:
+        """Actions of your tenant, newest first: p_state proposed, approved, rejected, executing, executed,
+        failed, expired (null: all); p_side proposer or target narrows to the actions you proposed or are the
+        target of. Agents see those they proposed or are the target of (trust 4: all); operators and auditors
+        all. p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: CO478 state or side, CO224
+        limit, PT403.
+        """
+        return self._rows("list_actions", Action, state=state, side=side, limit=limit, before_id=before_id)
 
     def list_alert_rules(self) -> list[AlertRule]:
         """Operators and auditors: the alert rules of your tenant with their open alert counts. Read-only.
@@ -533,8 +756,9 @@ class Api:
 
     def list_devices(self, presence: str | None = None) -> list[ListDevicesRow]:
         """Devices of your tenant with their owner, the scopes of their live tokens and presence: online while
-        the last heartbeat of the newest session is within twice its ttl, offline otherwise (or revoked);
-        optionally only p_presence. Read-only. Errors: CO434 presence, PT403.
+        last seen (device_heartbeat, action calls) within 2 minutes or while the newest session's heartbeat is
+        within twice its ttl, offline otherwise (or revoked); optionally only p_presence. Read-only. Errors:
+        CO434 presence, PT403.
         """
         return self._rows("list_devices", ListDevicesRow, presence=presence)
 
@@ -574,6 +798,13 @@ class Api:
         return self._rows("list_memories", ListMemoriesRow, tiers=tiers, tags=tags, mine=mine, limit=limit,
                           before_id=before_id)
 
+    def list_message_rules(self) -> list[ListMessageRulesRow]:
+        """Your tenant's message allowlist: each rule (rule_id, allow or deny, side send, receive or both, from
+        and to as NAME, team:NAME or *), deny rules first, and last the tenant default (rule_id null), which
+        decides a side no rule of it matches. Read-only. Errors: PT403.
+        """
+        return self._rows("list_message_rules", ListMessageRulesRow)
+
     def list_network_rules(self) -> list[NetworkRule]:
         """Network rules of your tenant (agent or profile set for scoped rules) in the order they are tried
         (priority, deny before allow, age). Read-only. Errors: PT403.
@@ -605,6 +836,13 @@ class Api:
         """
         return self._rows("list_tasks", Task, state=state, kind=kind, limit=limit, before_id=before_id)
 
+    def list_threads(self, limit: int | None = None) -> list[ListThreadsRow]:
+        """The threads you sent or received messages in, most recently active first, at most p_limit (1-1000,
+        default 50): the first subject you can see, who started what you see of it, your messages in it, how
+        many of them you have not acked, and when the last was sent. Read-only. Errors: CO224, PT403.
+        """
+        return self._rows("list_threads", ListThreadsRow, limit=limit)
+
     def list_tokens(self) -> list[TokenRow]:
         """Operators and auditors: tokens of your tenant (never the token text; prefix identifies one)."""
         return self._rows("list_tokens", TokenRow)
@@ -614,6 +852,21 @@ class Api:
         who recorded it. Read-only. Errors: CO410 unknown task, PT403.
         """
         return self._rows("list_verifications", Verification, task_id=task_id)
+
+    def list_webhook_deliveries(self, state: str | None = None, webhook: str | None = None, limit: int | None = None,
+                                before_id: int | None = None) -> list[ListWebhookDeliveriesRow]:
+        """Operators and auditors: webhook deliveries of your tenant, newest first (paged with p_before_id), by
+        state (pending, delivered, dead) and webhook name: attempts, the next attempt of a pending one, the
+        last HTTP status and error. Errors: CO224 limit, CO496 state, PT403.
+        """
+        return self._rows("list_webhook_deliveries", ListWebhookDeliveriesRow, state=state, webhook=webhook,
+                          limit=limit, before_id=before_id)
+
+    def list_webhooks(self) -> list[ListWebhooksRow]:
+        """Operators and auditors: the webhook subscriptions of your tenant (never their secrets) with their
+        deliveries pending, delivered and dead. Errors: PT403.
+        """
+        return self._rows("list_webhooks", ListWebhooksRow)
 
     def login(self, token: str) -> PrincipalInfo:
         """For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying it would
@@ -626,7 +879,9 @@ class Api:
         """Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing
         their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and
         removes expired leases, expires approval requests and unused approvals past their expiry
-        (approvals_expired), up to 1000 of each, deletes memories past their ttl or their tier's retention
+        (approvals_expired), returns actions whose lease ran out to approved or fails them after their last
+        attempt and expires approved actions nobody claimed in time (actions_retried, actions_failed,
+        actions_expired), up to 1000 of each, deletes memories past their ttl or their tier's retention
         (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant's
         hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the
         request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts;
@@ -651,6 +906,19 @@ class Api:
         (coord_agent, coord_operator or coord_auditor) for the rest of the transaction.
         """
         return self._one("pre_request", PrincipalInfo)
+
+    def propose_action(self, kind: str, payload: Any, required_scopes: Sequence[str], target: str,
+                       max_attempts: int | None = None) -> ActionResult:
+        """Agents and operators: propose an action of p_kind with p_payload (a JSON object) for device or agent
+        p_target, needing p_required_scopes from an auto-approval policy, tried at most p_max_attempts times
+        (1-10, default 3). Its approval is an approval request (approval_id; kind action:<kind>, target the
+        action), decided with approve_request / deny_request (never by you or a principal you act for) or by a
+        policy whose scopes cover every required scope. Code proposed (waiting for approval) or approved (a
+        policy approved it; the target may claim it); denied when the policy refuses (details.rule). Errors:
+        CO458 bad field, CO459 unknown target, CO241, CO213.
+        """
+        return self._one("propose_action", ActionResult, kind=kind, payload=payload, required_scopes=required_scopes,
+                         target=target, max_attempts=max_attempts)
 
     def prune_tasks(self, finished_before: timedelta | str | None = None) -> Result:
         """Operators: deletes completed, failed and cancelled tasks of your tenant that finished more than
@@ -792,12 +1060,34 @@ class Api:
         """
         return self._one("remove_approval_policy", Result, name=name)
 
+    def remove_message_rule(self, rule_id: int) -> Result:
+        """Operators: removes a rule of your tenant's message allowlist (list_message_rules shows the ids). Code
+        removed; denied when the policy refuses (details.rule). Audited as message.rule_remove. Errors: CO715
+        unknown rule.
+        """
+        return self._one("remove_message_rule", Result, rule_id=rule_id)
+
     def remove_network_rule(self, rule_id: int) -> Result:
         """Operators and trust-4 agents (never rules that apply to themselves: their own, their profile's, or
         tenant-wide ones): removes a network rule of your tenant (code removed); denied when the policy
         refuses (details.rule). Errors: CO453 unknown rule.
         """
         return self._one("remove_network_rule", Result, rule_id=rule_id)
+
+    def remove_webhook(self, name: str) -> Result:
+        """Operators: remove a webhook subscription and its deliveries (pending ones are not sent). Codes
+        removed, denied. Errors: CO653 unknown webhook.
+        """
+        return self._one("remove_webhook", Result, name=name)
+
+    def renew_action(self, action_id: int, claim: int, lease: timedelta | str | None = None) -> ActionResult:
+        """The target holding live claim p_claim on action p_action_id: extend its lease to now + p_lease (1
+        second to 1 hour, default 5 minutes). Code renewed; stale_fence (the action was claimed again or
+        finished since your claim), expired (the lease already ran out: the action went back to approved, or
+        failed after its last attempt), not_target; denied when the policy refuses (details.rule). Errors:
+        CO457 unknown action, CO458 lease or claim, CO213.
+        """
+        return self._one("renew_action", ActionResult, action_id=action_id, claim=claim, lease=lease)
 
     def renew_lock(self, path: str, fence: int, ttl: timedelta | str | None = None) -> LockResult:
         """Extends your live lease on p_path (in your repository) to now + p_ttl if p_fence is its current fence
@@ -816,6 +1106,17 @@ class Api:
         details.rule). Errors: CO410 unknown task, CO413 claim, CO406 lease, CO213.
         """
         return self._one("renew_task", TaskResult, task_id=task_id, claim=claim, lease=lease)
+
+    def report_webhook_delivery(self, delivery_id: int, claim: UUID | str, ok: bool, status: int | None = None,
+                                error: str | None = None) -> Result:
+        """Operators (the deliverer): report one attempt of a delivery claimed with claim_webhook_deliveries:
+        p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused
+        connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure,
+        doubling, at most 1 h), or delivery_dead after the subscription's max_attempts. stale_delivery_claim
+        when the claim ran out and the delivery was claimed again or finished; denied. Errors: CO654.
+        """
+        return self._one("report_webhook_delivery", Result, delivery_id=delivery_id, claim=claim, ok=ok, status=status,
+                         error=error)
 
     def resolve_alert(self, alert_id: int, note: str) -> Result:
         """Operators: resolves an open alert of your tenant with a note (code resolved; already_resolved when it
@@ -845,6 +1146,14 @@ class Api:
         """
         return self._one("revoke_token", Result, token_id=token_id)
 
+    def rollback_cedar_policy(self, version: int, reason: str) -> Result:
+        """Operators: makes the text of Cedar policy version p_version the tenant's newest version again (a new
+        version with rolled_back_from; the history keeps every version), with p_reason (code policy_stored,
+        details.version, details.rolled_back_from); denied when the policy refuses (details.rule). It was
+        validated when first stored. Errors: CO562 no reason, CO563 unknown version.
+        """
+        return self._one("rollback_cedar_policy", Result, version=version, reason=reason)
+
     def rotate_token(self, name: str, grace: timedelta | str | None = None,
                      token_id: UUID | str | None = None) -> TokenGrant:
         """Operators: any principal of your tenant; agents: themselves and the devices they own. Replaces the
@@ -856,15 +1165,34 @@ class Api:
         """
         return self._one("rotate_token", TokenGrant, name=name, grace=grace, token_id=token_id)
 
-    def session_context(self, memories: int | None = None, tasks: int | None = None) -> Any:
+    def send_message(self, to: str, body: str, subject: str | None = None, thread: int | None = None,
+                     reply_to: int | None = None) -> Result:
+        """Sends a message from you to p_to: an agent (NAME or agent:NAME), a team (team:NAME, the enabled agents
+        acting under that profile, you excepted) or * (every enabled agent of your tenant but you). p_body
+        1-10000 characters, p_subject optional, 1-200 characters without control characters; p_reply_to a
+        message you sent or received (the reply joins its thread), p_thread a thread you are in (without
+        either: a new thread). Each recipient must pass the two-sided allowlist (you may send to it and it
+        accepts from you; docs/messages.md): code sent with details.message_id, thread_id, delivered (names)
+        and skipped (each recipient refused, the side send or receive and the rule_id, null for the tenant
+        default, or a disabled recipient); refused when nobody passed (nothing is stored); no_recipients when
+        the team or tenant has no one else; denied when the policy refuses (details.rule). Recipients watching
+        their inbox are notified with the message id. Audited as message.send (sizes and names, never the
+        text). Errors: CO710 address, CO711 body, CO713 subject, CO712 unknown message or thread (or reply_to
+        outside p_thread), CO302 unknown principal, CO462 unknown team.
+        """
+        return self._one("send_message", Result, to=to, body=body, subject=subject, thread=thread, reply_to=reply_to)
+
+    def session_context(self, memories: int | None = None, tasks: int | None = None,
+                        messages: int | None = None) -> Any:
         """The start of a session in one document: handoff (the latest addressed to you or left by you for
         yourself, or null), leases (your live leases in your repository), memories (the top p_memories, 0-100,
-        you may see in your repository by recency x importance, as api.recall ranks them without a query) and
+        you may see in your repository by recency x importance, as api.recall ranks them without a query),
         ready_tasks (up to p_tasks, 0-100, queued tasks of the tenant with no pending dependencies, newest
-        first). Needs the reads of each section (handoff.read, lock.list, memory.read, task.read). Read-only.
-        Errors: CO224, PT403.
+        first) and messages (unread: how many messages of your inbox you have not acked; latest: the newest
+        p_messages, 0-100, of them). Needs the reads of each section (handoff.read, lock.list, memory.read,
+        task.read, message.read). Read-only. Errors: CO224, PT403.
         """
-        return self._value("session_context", memories=memories, tasks=tasks)
+        return self._value("session_context", memories=memories, tasks=tasks, messages=messages)
 
     def set_alert_rule(self, name: str, enabled: bool | None = None, threshold: int | None = None,
                        within: timedelta | str | None = None, severity: str | None = None,
@@ -877,6 +1205,16 @@ class Api:
         """
         return self._one("set_alert_rule", Result, name=name, enabled=enabled, threshold=threshold, within=within,
                          severity=severity, action_pattern=action_pattern, decisions=decisions, description=description)
+
+    def set_cedar_policy(self, policy: str, reason: str) -> Result:
+        """Operators: validates p_policy (Cedar policy text) against the shipped schema (authz.cedar_schema) with
+        cedarpy in the database and stores it as the tenant's newest version, with who, when and p_reason
+        (code policy_stored, details.version); denied when the policy refuses (details.rule). The tenant
+        decides with it when its engine is cedar or both. Errors: CO561 the server has no PL/Python with
+        cedarpy (nothing is stored unvalidated), CO562 the policy does not validate (details list Cedar's
+        errors) or the reason is missing.
+        """
+        return self._one("set_cedar_policy", Result, policy=policy, reason=reason)
 
     def set_default_profile(self, profile: str) -> ProfileResult:
         """Operators and trust-4 agents: makes p_profile the tenant default, the profile of every agent without
@@ -891,6 +1229,23 @@ class Api:
         CO475 unknown rule, CO474 enabled missing.
         """
         return self._one("set_guardrail_enabled", Result, name=name, enabled=enabled)
+
+    def set_message_default(self, action: str) -> Result:
+        """Operators: the decision of each side of your tenant's message allowlist when none of its rules
+        matches, allow or deny (new tenants: deny, so messages pass only along rules). Code changed
+        (details.previous) or unchanged; denied when the policy refuses (details.rule). Audited as
+        message.default. Errors: CO714.
+        """
+        return self._one("set_message_default", Result, action=action)
+
+    def set_policy_engine(self, engine: str, reason: str) -> Result:
+        """Operators: the tenant decides with p_engine from the next call: native (the default), cedar (its
+        newest Cedar policy, the shipped baseline until it stores one; calls_per_hour still counts) or both
+        (both must allow; a disagreement is denied and audited as policy.disagreement), with p_reason (code
+        engine_set, details.engine, details.previous); denied when the policy refuses (details.rule). Errors:
+        CO561 cedar or both on a server without PL/Python and cedarpy, CO564 unknown engine or no reason.
+        """
+        return self._one("set_policy_engine", Result, engine=engine, reason=reason)
 
     def start_session(self, agent_type: str | None = None, capabilities: Sequence[str] | None = None,
                       ttl: timedelta | str | None = None, repository: str | None = None,
@@ -999,6 +1354,16 @@ class Api:
         Audited as fleet.watch.
         """
         return self._one("watch_fleet", Result)
+
+    def watch_inbox(self) -> Result:
+        """Wait for mail: from now until this connection closes, each message delivered to you is announced on
+        details.channel (LISTEN on it; the payload is the message id, nothing else). Call it, LISTEN, then
+        read the inbox, then wait for notifications (Client.wait_for_messages does this). Use a connection of
+        its own: a pooled connection (PostgREST) keeps the watch until the pool closes it, and while anyone of
+        the tenant watches, every send notifies. Code watching; denied when the policy refuses. Audited as
+        message.watch.
+        """
+        return self._one("watch_inbox", Result)
 
     def write_handoff(self, summary: str, completed: Sequence[str] | None = None,
                       in_progress: Sequence[str] | None = None, decisions: Sequence[str] | None = None,

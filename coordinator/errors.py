@@ -227,6 +227,12 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO468", "approval_policy_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO469", "approval_policy_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO470", "approval_policy_exists", "coord", 400, EXIT_DATAERR, Conflict),
+    # actions
+    ("CO457", "action_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO458", "action_input_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO459", "action_target_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO460", "action_transition_illegal", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO478", "action_filter_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
 
     # alerts and audit queries
     ("CO491", "action_pattern_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
@@ -255,12 +261,25 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO768", "skill_retired", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO769", "skill_operations_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO770", "env_name_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    # messages
+    ("CO710", "message_address_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO711", "message_body_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO712", "message_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO713", "message_subject_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO714", "message_rule_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO715", "message_rule_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO716", "message_ids_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO301", "tenant_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO302", "principal_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO303", "token_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO304", "name_taken", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO501", "server_misconfigured", "coord", 400, EXIT_CONFIG, Misconfigured),
     ("CO502", "outcome_unregistered", "coord", 400, EXIT_SOFTWARE, CoordError),
+    ("CO650", "event_types_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO651", "event_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO652", "webhook_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO653", "webhook_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO654", "delivery_report_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO601", "audit_immutable", "coord", 400, EXIT_NOPERM, AuditImmutable),
     ("CO602", "audit_ddl_refused", "coord", 400, EXIT_NOPERM, AuditImmutable),
     ("CO603", "audit_head_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
@@ -311,6 +330,13 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO542", "repository_root_unknown", "cli", 400, EXIT_USAGE, SettingsError),
     # coord mcp: a tool call that failed in the MCP server itself (coordinator.mcp_server)
     ("CO551", "mcp_call_failed", "cli", 400, EXIT_SOFTWARE, CoordError),
+    # the Cedar engine (docs/cedar.md)
+    ("CO561", "cedar_unavailable", "coord", 400, EXIT_UNAVAILABLE, Misconfigured),
+    ("CO562", "cedar_policy_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO563", "cedar_version_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO564", "policy_engine_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    # coord eval: a scenario file that does not follow the format (coordinator.eval_scenarios)
+    ("CO590", "scenario_invalid", "cli", 400, EXIT_DATAERR, InvalidArgument),
 )
 
 # PostgreSQL raises its own codes without our hints; the registry's hint for each (checked

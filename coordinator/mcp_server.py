@@ -45,6 +45,8 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import anyio
+import anyio.from_thread
+import anyio.lowlevel
 import anyio.to_thread
 import mcp_types as types
 import psycopg
@@ -79,6 +81,9 @@ IDLE_TIMEOUT = 30 * 60.0  # an HTTP connection unused this long is ended (second
 # on a connection of its own so that the session's heartbeats and other calls go on meanwhile.
 APPROVAL_WAIT_MAX = 300.0
 VERIFIED_FOR = 2.0  # seconds the HTTP gate trusts its last check of a bearer token (tool calls check anew)
+# Open /events streams per principal: each holds a database connection and a thread of its own,
+# so one token must not take the server role's connection slots from every tenant's tool calls.
+STREAMS_PER_PRINCIPAL = 4
 
 # --- JSON Schema from PostgreSQL types -------------------------------------------------------------
 
@@ -1045,6 +1050,7 @@ class BearerGate:
         self.interval = interval
         self.idle_timeout = idle_timeout
         self._verified: dict[str, tuple[str, float]] = {}  # token digest -> (principal id, until)
+        self._streams: dict[str, int] = {}  # principal id -> open /events streams
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -1063,6 +1069,18 @@ class BearerGate:
         if principal_id is None:
             await _unauthorized(send, "the bearer token names no principal (unknown, revoked or expired)",
                                 "ask an operator for a new token (coord agent add / coord token issue)")
+            return
+        if scope.get("path") == "/events" and scope.get("method") == "GET":
+            if self._streams.get(principal_id, 0) >= STREAMS_PER_PRINCIPAL:
+                await _too_many_streams(send)
+                return
+            self._streams[principal_id] = self._streams.get(principal_id, 0) + 1
+            try:
+                await serve_events(self.coordinator.connections.dsn, token, headers, scope, receive, send)
+            finally:
+                self._streams[principal_id] -= 1
+                if not self._streams[principal_id]:
+                    del self._streams[principal_id]
             return
         from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
         from mcp.server.auth.provider import AccessToken
@@ -1104,11 +1122,95 @@ class BearerGate:
                 await anyio.to_thread.run_sync(self.coordinator.close)
 
 
+async def serve_events(dsn: str, token: str, headers: Mapping[str, str], scope: dict[str, Any], receive: Any,
+                       send: Any) -> None:
+    """GET /events: the caller's event stream as Server-Sent Events (id: the event id, event: its
+    type, data: the event as JSON), from after Last-Event-ID (a reconnecting EventSource sends
+    it; ?after= otherwise; neither: from now on), ?types=lease.*,task.completed to filter.
+    Client.follow on a connection of the stream's own, on a thread: the database decides what
+    is handed out and in which order, so a client that resumes misses nothing."""
+    from urllib.parse import parse_qs
+
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    last = headers.get("last-event-id") or (query.get("after") or [None])[0]
+    types = [t for v in query.get("types", []) for t in v.split(",") if t] or None
+    try:
+        after = int(last) if last is not None else None
+    except ValueError:
+        after = -1  # the database refuses it (CO651)
+    stop = threading.Event()
+    sender, receiver = anyio.create_memory_object_stream[Any](100)
+    portal_token = anyio.lowlevel.current_token()
+
+    def follow() -> None:
+        client: Client | None = None
+        try:
+            client = Client(dsn, token)
+            for row in client.follow(after=after, types=types, recheck=2.0, stop=stop.is_set):
+                anyio.from_thread.run(sender.send, row, token=portal_token)
+                if stop.is_set():
+                    return
+        except Exception as exc:  # reported to the client as the stream's last event
+            with contextlib.suppress(Exception):
+                anyio.from_thread.run(sender.send, exc, token=portal_token)
+        finally:
+            if client is not None:
+                client.close()
+            with contextlib.suppress(Exception):
+                anyio.from_thread.run(sender.aclose, token=portal_token)
+
+    async def disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        stop.set()
+
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
+                            (b"x-accel-buffering", b"no")]})
+    await send({"type": "http.response.body", "body": b"retry: 2000\n\n", "more_body": True})
+    try:
+        # A thread of its own, not anyio's worker pool: a stream lasts, tool calls must not wait.
+        threading.Thread(target=follow, name="coord-events", daemon=True).start()
+        async with anyio.create_task_group() as tasks:
+
+            async def watch() -> None:
+                await disconnected()
+                tasks.cancel_scope.cancel()
+
+            tasks.start_soon(watch)
+            async with receiver:
+                async for item in receiver:
+                    if isinstance(item, BaseException):
+                        error = item if isinstance(item, CoordError) else registered("CO551", str(item))
+                        data = json.dumps(error.to_dict(), default=str)
+                        await send({"type": "http.response.body", "body": f"event: error\ndata: {data}\n\n".encode(),
+                                    "more_body": True})
+                        break
+                    data = json.dumps(_jsonable(item.__dict__), default=str, separators=(",", ":"))
+                    chunk = f"id: {item.id}\nevent: {item.event_type}\ndata: {data}\n\n"
+                    await send({"type": "http.response.body", "body": chunk.encode(), "more_body": True})
+            tasks.cancel_scope.cancel()
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
 async def _unauthorized(send: Any, message: str, hint: str) -> None:
     body = json.dumps({"error": "unauthorized", "code": "PT401", "message": message, "hint": hint}).encode()
     await send({"type": "http.response.start", "status": 401,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"www-authenticate", b'Bearer realm="coord"')]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _too_many_streams(send: Any) -> None:
+    body = json.dumps({"error": "too_many_streams", "code": "PT429",
+                       "message": f"this principal already has {STREAMS_PER_PRINCIPAL} open /events streams",
+                       "hint": "close a stream first: one stream carries every event type you may read"}).encode()
+    await send({"type": "http.response.start", "status": 429,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            (b"retry-after", b"5")]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -412,3 +412,26 @@ where n.nspname = 'api'
   and p.prorettype <> 'api.session_result'::pg_catalog.regtype
 order by p.proname
 """.replace("{RESULT_COLUMNS}", RESULT_COLUMNS)
+
+# The webhook deliverer on the admin path (coord maintain): every tenant with an enabled webhook,
+# claimed and reported as the system (coordinator/webhooks.py).
+WEBHOOK_TENANTS = """
+select n.id, n.name from coord.tenants as n
+where exists (select from coord.webhooks as w where w.tenant_id = n.id and w.enabled)
+order by n.name"""
+CLAIM_WEBHOOK_DELIVERIES = "select (r).* from (select coord.claim_webhook_deliveries(%s, %s, %s::interval) as r) as c"
+REPORT_WEBHOOK_DELIVERY = ("select (r).* from (select coord.report_webhook_delivery(%s, %s, %s, %s, %s, %s) as r) "
+                           "as c")
+
+# --- coord eval (coordinator.evaluation), as the evaluation's superuser ------------------------
+
+# Moves the evaluation database's test clock (coord.now()), as tests/conftest.advance_clock does.
+EVAL_ADVANCE_CLOCK = "update coord.clock set offset_by = offset_by + %s::interval"
+
+# How many of the request ids the agents sent (x-request-id) an audit event of the run's tenants holds.
+EVAL_AUDITED_REQUESTS = """
+select count(distinct e.request ->> 'request_id')
+from audit.events as e
+join coord.tenants as t on t.id = e.tenant_id
+where t.name = any(%s) and e.request ->> 'request_id' = any(%s)
+"""

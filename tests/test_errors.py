@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from coordinator import errors
+from coordinator import errors, eval_scenarios
 from coordinator.client import Client
 from coordinator.config import Settings
 from coordinator.docs import render_errors
@@ -30,6 +30,12 @@ Act = Callable[[psycopg.Connection, Any], object]
 
 def _agent(db: psycopg.Connection, **kwargs: object) -> Client:
     return Client(connection=db, token=make_principal(db, **kwargs).token)  # type: ignore[arg-type]
+
+
+def _without_cedar(db: psycopg.Connection) -> None:
+    """A server without PL/Python: where the Cedar functions exist, they are renamed (rolled back)."""
+    if db.execute("select to_regprocedure('authz.cedar_version()') is not null").fetchone()[0]:  # type: ignore[index]
+        db.execute("alter function authz.cedar_version() rename to gone_cedar_version")
 
 
 def _operator(db: psycopg.Connection) -> Client:
@@ -124,6 +130,14 @@ def _denied_approval(db: psycopg.Connection) -> int:
     assert asked.code == "needs_approval" and asked.approval_id is not None
     assert _operator(db).deny_request(asked.approval_id, "no").ok
     return asked.approval_id
+
+
+def _rejected_action(db: psycopg.Connection) -> int:
+    proposer = _agent(db)
+    assert proposer.add_device("err-lamp", ["actions:claim"]).ok
+    proposed = proposer.propose_action("lamp.on", {}, ["lamp:write"], "err-lamp")
+    assert _operator(db).deny_request(proposed.approval_id, "no").ok
+    return proposed.action_id
 
 
 def _approval_policy(db: psycopg.Connection) -> Client:
@@ -288,6 +302,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO447": (_agent, lambda _db, c: c.remember("semantic", "x", embedding=[0.5] * 10)),
     "CO448": (_agent, lambda _db, c: c.forget(2**62)),
     "CO449": (_agent, lambda _db, c: c.remember("semantic", "x", visibility="world")),
+    "CO710": (_agent, lambda _db, c: c.send_message("no such agent", "x")),
+    "CO711": (_agent, lambda _db, c: c.send_message("*", "x" * 10001)),
+    "CO712": (_agent, lambda _db, c: c.send_message("*", "x", reply_to=2**62)),
+    "CO713": (_agent, lambda _db, c: c.send_message("*", "x", subject="line\nbreak")),
+    "CO714": (_operator, lambda _db, c: c.allow_messages("*", "*", side="sideways")),
+    "CO715": (_operator, lambda _db, c: c.remove_message_rule(2**62)),
+    "CO716": (_agent, lambda _db, c: c.ack_messages([])),
     "CO231": (_operator, lambda _db, c: c.apply_team({"version": 1, "agents": [], "profiles": []})),
     "CO232": (_operator, lambda _db, c: c.apply_team({"version": 1, "agents": [{"name": "a"}, {"name": "a"}]})),
     "CO233": (_twin, lambda _db, c: c.apply_team({"version": 1, "agents": [{"name": "twin", "role": "auditor"}]})),
@@ -310,6 +331,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
         "update coord.alerts set resolution = 'rewritten' where id = %s", (alert_id,))),
     "CO496": (_operator, lambda _db, c: c.list_alerts(state="sleeping")),
     "CO497": (_operator, lambda _db, c: c.resolve_alert(1, "")),
+    # the event stream and webhooks
+    "CO650": (_operator, lambda _db, c: c.events_since(0, ["lease.takn"])),
+    "CO651": (_operator, lambda _db, c: c.events_since(2**60)),
+    "CO652": (_operator, lambda _db, c: c.add_webhook("hook", "ftp://example.com/in")),
+    "CO653": (_operator, lambda _db, c: c.remove_webhook("no-such-hook")),
+    "CO654": (_operator, lambda _db, c: c.report_webhook_delivery(1, "00000000-0000-0000-0000-000000000000", False,
+                                                                  99)),
     # approvals
     "CO456": (_operator, lambda _db, c: c.list_approvals("maybe")),
     "CO464": (_operator, lambda _db, c: c.approve_request(2**60, "ok")),
@@ -320,6 +348,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO468": (_operator, lambda _db, c: c.add_approval_policy("Bad Name", [])),
     "CO469": (_operator, lambda _db, c: c.remove_approval_policy("no-such-policy")),
     "CO470": (_approval_policy, lambda _db, c: c.add_approval_policy("twin", ["guardrail:git"])),
+    # actions
+    "CO457": (_operator, lambda _db, c: c.get_action(2**40)),
+    "CO458": (_agent, lambda _db, c: c.propose_action("Lamp On", {}, ["lamp:write"], "x")),
+    "CO459": (_agent, lambda _db, c: c.propose_action("lamp.on", {}, ["lamp:write"], "no-such-device")),
+    "CO460": (_rejected_action, lambda db, action: db.execute(
+        "update coord.actions set state = 'approved', approved_at = now() where id = %s", (action,))),
+    "CO478": (_operator, lambda _db, c: c.list_actions("maybe")),
     "CO471": (_agent, lambda _db, c: c.check_operation("url", "https://example.com")),
     "CO472": (_agent, lambda _db, c: c.check_operation("command", "x" * 10001)),
     "CO473": (_operator, lambda _db, c: c.add_guardrail("bad-regex", "git", "command", "low", pattern="(unclosed")),
@@ -398,6 +433,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO542": (_none, lambda _db, _: repository_root(explicit="/nonexistent/repository")),
     # coord mcp: a tool call that fails in the server itself
     "CO551": (_none, lambda db, _: _mcp_call_that_fails(db)),
+    # the Cedar engine (on 15 the server runs Cedar: its functions are renamed away first)
+    "CO561": (_operator, lambda db, c: (_without_cedar(db), c.set_policy_engine("cedar", "try"))),
+    "CO562": (_operator, lambda _db, c: c.set_cedar_policy("", "empty")),
+    "CO563": (_operator, lambda _db, c: c.rollback_cedar_policy(99, "no such version")),
+    "CO564": (_operator, lambda _db, c: c.set_policy_engine("opa", "not an engine")),
+    # coord eval: a scenario file that does not follow the format
+    "CO590": (_none, lambda _db, _: eval_scenarios.parse("kind: lock_fight\n", "bad.yaml")),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.

@@ -157,6 +157,12 @@ def test_session_start_returns_handoff_leases_memories_and_ready_tasks(
                                     to_agent=alice.name).ok
         task = client.submit_task("review", {"pr": 7}).task_id
         assert client.remember("procedural", "cart totals are kept in cents").ok
+    with committed_db.connect() as conn:
+        ops, bob = make_principal(conn, "msg-ops", role="operator"), make_principal(conn, "bob")
+    with Client(committed_db.client_dsn, ops.token) as client:
+        assert client.set_message_default("allow").ok
+    with Client(committed_db.client_dsn, bob.token) as client:
+        assert client.send_message(alice.name, "please look at PR 7", subject="review").code == "sent"
     code, output, _ = hook(event("session_start", repo))
     assert code == 0 and output is not None
     first = output["hookSpecificOutput"]
@@ -168,6 +174,8 @@ def test_session_start_returns_handoff_leases_memories_and_ready_tasks(
     assert f"task {task} review" in first["additionalContext"]
     assert "- [procedural, " in first["additionalContext"]
     assert "cart totals are kept in cents" in first["additionalContext"]
+    assert "Unread messages: 1" in first["additionalContext"]
+    assert "from bob: review: please look at PR 7" in first["additionalContext"]
 
     assert hook(event("pre_tool_use_edit", repo)) == (0, None, "")
     _, resumed, _ = hook(event("session_start", repo, source="resume"))

@@ -112,6 +112,8 @@ def test_wheel_installs_and_runs_outside_the_checkout() -> None:
 
         demo = json.loads(_run([coord, "demo", "--data-dir", data, "--json"], cwd=work, env=env))
         assert demo["steps"]
+        listed = json.loads(_run([coord, "eval", "--list", "--json"], cwd=work, env=env))
+        assert len(listed) >= 12  # coord eval's scenarios ship in the wheel
 
         down = json.loads(_run([coord, "down", "--data-dir", data, "--json"], cwd=work, env=env))
         assert down["stopped"] is True

@@ -1,6 +1,7 @@
--- Whether p_approver acts on behalf of p_requester, so that its approval would be the
--- requester approving itself: the same principal, or the owner of the requesting device.
--- Every approval check goes through it, so nobody approves a request of its own devices.
+-- Whether p_approver and p_requester are one party, so that an approval by one of a request of
+-- the other would be the requester approving itself: the same principal, a device and its owner
+-- (either way round: an owner acts for its devices, and a device acts with its owner's
+-- authority), or two devices of one owner. Every approval and verifier check goes through it.
 create or replace function coord.acts_for(p_approver uuid, p_requester uuid)
 returns boolean
 language sql
@@ -8,8 +9,10 @@ stable
 set search_path = pg_catalog, pg_temp
 as $$
   select p_approver is not distinct from p_requester
-      or exists (select from coord.principals as d where d.id = p_requester and d.owner_id = p_approver);
+      or exists (select from coord.principals as a, coord.principals as r
+                 where a.id = p_approver and r.id = p_requester
+                   and (r.owner_id = a.id or a.owner_id = r.id or r.owner_id = a.owner_id));
 $$;
 
-comment on function coord.acts_for(uuid, uuid) is 'True when p_approver acts for p_requester: the same principal, or the owner of device p_requester. An approver never decides a request of a principal it acts for.';
+comment on function coord.acts_for(uuid, uuid) is 'True when p_approver and p_requester are one party: the same principal, a device and its owner (either way round), or two devices of one owner. An approver never decides a request of such a principal.';
 revoke all on function coord.acts_for(uuid, uuid) from public;

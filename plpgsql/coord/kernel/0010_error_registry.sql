@@ -103,6 +103,11 @@ from (values
   ('CO495', 'alert_resolved_final',     'coord', 400, 65, 'a resolved alert is final', 'an open alert only grows or is resolved; a new match raises a new alert'),
   ('CO496', 'audit_filter_invalid',     'coord', 400, 65, 'invalid filter', 'severity is debug, info, notice, warning or critical; state is open or resolved; since must not be after until; pass at most one of before_id and after_id'),
   ('CO497', 'resolution_note_invalid',  'coord', 400, 65, 'a resolution note of 1-1000 characters is required', 'say what was done, e.g. --note "token rotated"'),
+  ('CO457', 'action_unknown',           'coord', 400, 66, 'unknown action', 'list actions with coord actions list; agents see those they proposed or are the target of'),
+  ('CO458', 'action_input_invalid',     'coord', 400, 65, 'invalid action field', 'kind: 1-56 of a-z 0-9 . _ - starting with a letter; payload: a JSON object up to 64 KiB; required_scopes: 1-100 like deploy:prod; max_attempts 1-10; lease 1 second to 1 hour; claim: the positive claim claim_action returned; result: a JSON object up to 64 KiB; error: 1-1000 characters'),
+  ('CO459', 'action_target_unknown',    'coord', 400, 66, 'unknown action target', 'an action is for a device or an agent of your tenant that is not disabled: see coord device discover'),
+  ('CO460', 'action_transition_illegal', 'coord', 400, 65, 'illegal action state transition', 'actions move proposed -> approved/rejected/expired, approved -> executing/expired, executing -> executed/failed/approved; rejected, executed, failed and expired are final'),
+  ('CO478', 'action_filter_invalid',    'coord', 400, 65, 'invalid action filter', 'states are proposed, approved, rejected, executing, executed, failed, expired (or null for all); side is proposer or target (or null for both); presence is online or offline'),
   ('CO471', 'operation_kind_invalid',   'coord', 400, 65, 'unknown operation kind', 'kinds are command, sql, path and env (env: check_operation only)'),
   ('CO472', 'operation_text_invalid',   'coord', 400, 65, 'the operation text must have 1-10000 characters', 'check one command, statement or path at a time'),
   ('CO473', 'guardrail_pattern_invalid', 'coord', 400, 65, 'the guardrail pattern is not a valid PostgreSQL regular expression', 'PostgreSQL ARE syntax: \y is a word boundary (not \b); try select ''text'' ~ ''pattern'' in psql'),
@@ -110,10 +115,23 @@ from (values
   ('CO475', 'guardrail_rule_unknown',   'coord', 400, 66, 'unknown guardrail rule', 'list rules with coord guard list'),
   ('CO476', 'guardrail_rule_exists',    'coord', 400, 65, 'a guardrail rule with this name exists', 'choose another name, or enable or disable the existing rule'),
   ('CO477', 'operations_invalid',       'coord', 400, 65, 'the declared operations are malformed', 'result.operations is an array of at most 100 command strings or {"kind": "command|sql|path", "text": "..."} objects'),
+  -- messages
+  ('CO710', 'message_address_invalid',  'coord', 400, 65, 'invalid message address', 'address an agent by name (or agent:NAME), a team as team:NAME (a profile), every agent of the tenant as *'),
+  ('CO711', 'message_body_invalid',     'coord', 400, 65, 'a message body of 1-10000 characters is required', 'send longer text as several messages, or leave it in a handoff or a memory and send its id'),
+  ('CO712', 'message_unknown',          'coord', 400, 66, 'unknown message or thread', 'reply to a message you sent or received, in its own thread; list them with coord messages inbox --all or coord messages thread'),
+  ('CO713', 'message_subject_invalid',  'coord', 400, 65, 'a subject has 1-200 characters and no control characters', 'shorten the subject, or omit it'),
+  ('CO714', 'message_rule_invalid',     'coord', 400, 65, 'invalid message rule', 'action and default: allow or deny; side: send, receive or both; from and to: NAME or agent:NAME, team:NAME, or * for anyone'),
+  ('CO715', 'message_rule_unknown',     'coord', 400, 66, 'unknown message rule', 'list rules with coord messages rules'),
+  ('CO716', 'message_ids_invalid',      'coord', 400, 65, 'between 1 and 1000 message ids are required, none null', 'ack in batches of at most 1000'),
   ('CO301', 'tenant_unknown',           'coord', 400, 66, 'unknown tenant', 'list tenants with coord status'),
   ('CO302', 'principal_unknown',        'coord', 400, 66, 'unknown principal', 'list agents with coord agent list'),
   ('CO303', 'token_unknown',            'coord', 400, 66, 'unknown token', 'list tokens with coord token list'),
   ('CO304', 'name_taken',               'coord', 400, 65, 'name already in use in this tenant', 'choose another name'),
+  ('CO650', 'event_types_invalid',      'coord', 400, 65, 'invalid event type filter', '1-50 event types (lease.taken), families (lease.*) or *; list them with coord events --list-types'),
+  ('CO651', 'event_unknown',            'coord', 400, 66, 'unknown event id', 'resume after an id the stream handed out (0: from the start; coord events without --after starts from now); an archived event cannot be resumed from'),
+  ('CO652', 'webhook_invalid',          'coord', 400, 65, 'invalid webhook', 'a name of 1-63 lower-case letters, digits and . _ -; an http(s) URL of at most 2000 characters; 1-50 event types; a secret of 16-200 characters (or none: one is generated); max attempts 1-100'),
+  ('CO653', 'webhook_unknown',          'coord', 400, 66, 'unknown webhook', 'list webhooks with coord webhooks list'),
+  ('CO654', 'delivery_report_invalid',  'coord', 400, 65, 'invalid delivery report', 'report a delivery you claimed: its id and claim, ok exactly when the HTTP status is 2xx (100-599, or none for a failure without an answer), an error of at most 1000 characters'),
   ('CO501', 'server_misconfigured',     'coord', 400, 78, 'server is misconfigured', 'run coord migrate'),
   ('CO502', 'outcome_unregistered',     'coord', 400, 70, 'a result code is not in the outcome registry', 'a bug in the server: register the code in coord.outcome_registry with what it means, or correct its spelling'),
   ('CO900', 'wait_retry',               'internal', 400, 70, 'internal retry signal', 'never escapes a function; report it as a bug if seen'),
@@ -171,6 +189,11 @@ from (values
   -- connection settings of the coord CLI: raised by coordinator.config before any database is reached
   ('CO530', 'connection_conflict',      'cli',   400, 64, 'two connection settings name different databases', 'pass one of them: a flag wins over its own environment variable, never over another setting; unset the variable you do not mean (e.g. unset COORD_ADMIN_DSN) or drop the flag'),
   ('CO531', 'setting_invalid',          'cli',   400, 64, 'a connection setting has an invalid value', 'e.g. COORD_PORT must be a TCP port number (0: any free port)'),
+  -- the Cedar engine (docs/cedar.md)
+  ('CO561', 'cedar_unavailable',        'coord', 400, 69, 'this server cannot run Cedar: it has no PL/Python with cedarpy', 'use a server with PL/Python and cedarpy (Debian: apt-get install postgresql-plpython3-15, then pip install cedarpy for the system python3) and run coord migrate; until then keep the native engine'),
+  ('CO562', 'cedar_policy_invalid',     'coord', 400, 65, 'the Cedar policy does not validate against the shipped schema', 'the details list Cedar''s errors; coord policy cedar schema prints the schema (entity types Agent, AgentType, Action, File, Domain, Task, Skill, Tenant); pass a reason of 1-1000 characters'),
+  ('CO563', 'cedar_version_unknown',    'coord', 400, 66, 'the tenant has no Cedar policy version with this number', 'list the versions with coord policy cedar history'),
+  ('CO564', 'policy_engine_invalid',    'coord', 400, 65, 'unknown policy engine, or no reason given', 'choose native, cedar or both, and pass a reason of 1-1000 characters'),
   -- the embedded server's data directory: raised by coordinator.server before any database is reached
   ('CO532', 'data_dir_invalid',         'cli',   400, 78, 'the data directory cannot be used', 'pass --data-dir (or set COORD_DATA_DIR to) a directory, or a path where coord up may create one'),
   ('CO533', 'server_state_invalid',     'cli',   400, 78, 'the data directory''s coord.json cannot be read', 'coord up wrote it (port and gateway password); restore it from a backup, or move it away and run coord up, which writes a new one with a new gateway password (pass --port if the server used another port than 55432)'),
@@ -179,7 +202,9 @@ from (values
   ('CO541', 'path_outside_repository',  'cli',   400, 65, 'the path is outside the repository', 'leases name files inside the repository; pass a path under its root, or pass --root (or set COORD_ROOT) to the repository the path belongs to'),
   ('CO542', 'repository_root_unknown',  'cli',   400, 64, 'cannot find the repository root', 'run inside a git checkout, or pass --root (or set COORD_ROOT) to the repository''s top directory'),
   -- coord mcp: a tool call that failed in the MCP server itself (a bug), reported as a tool error
-  ('CO551', 'mcp_call_failed',          'cli',   400, 70, 'the MCP server failed while handling a tool call', 'whether the call reached the database is unknown: read before retrying (e.g. my_locks), and report the server''s stderr as a bug')
+  ('CO551', 'mcp_call_failed',          'cli',   400, 70, 'the MCP server failed while handling a tool call', 'whether the call reached the database is unknown: read before retrying (e.g. my_locks), and report the server''s stderr as a bug'),
+  -- coord eval: a scenario file that does not follow the format, found before any agent runs
+  ('CO590', 'scenario_invalid',         'cli',   400, 65, 'the evaluation scenario file is invalid', 'see docs/evaluation.md, Scenario format: name, description, kind, agents and the params of the kind')
 ) as r (code, name, origin, http_status, exit_code, message, hint);
 
 comment on view coord.error_registry is 'Every error code the api can raise, with its HTTP status under PostgREST and its coord CLI exit code. docs/errors.md and coordinator.errors are checked against it.';

@@ -9,7 +9,8 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_name text := split_part(p_reference, '@', 1);
-  v_version text := nullif(substr(p_reference, char_length(split_part(p_reference, '@', 1)) + 2), '');
+  -- name@ names no version: it is malformed (CO760), not the bare name.
+  v_version text := case when strpos(p_reference, '@') > 0 then substr(p_reference, strpos(p_reference, '@') + 1) end;
   v_row coord.skills;
 begin
   if v_version is null then
