@@ -14,6 +14,7 @@ from . import (
     approvals,
     audit,
     catalog,
+    fallback,
     guard,
     hooks,
     locks,
@@ -43,7 +44,7 @@ def main() -> None:
 for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network):
     for command in area.COMMANDS:
         main.add_command(command)
-for area in (session, memory_commands, verify_command, hooks, mcp, watch_view):
+for area in (session, memory_commands, verify_command, hooks, mcp, watch_view, fallback):
     for command in area.COMMANDS:
         main.add_command(command)
 
