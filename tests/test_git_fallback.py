@@ -404,3 +404,28 @@ def test_two_clones_coordinate_with_the_server_down_and_sync_imports_the_result(
         assert got.state == "claimed"
         assert c.acquire_lock("src/app.py").code == "busy"  # the imported lease holds in the database
     assert remote_refs(remote).keys() <= {r for r in remote_refs(remote) if r.startswith(INTENTS)}
+
+
+def test_the_claude_code_hook_leases_on_git_when_the_server_is_unreachable(tmp_path: Path, remote: str) -> None:
+    from tests.test_hooks import UNREACHABLE, Hook, decision, event
+
+    repo = tmp_path / "shop"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "app.py").write_text("DEBUG = True\n")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    repo = repo.resolve()
+    hooks = {}
+    for name in ("alice", "bob"):
+        hooks[name] = Hook(UNREACHABLE, f"coord_token_of_{name}", tmp_path / f"state-{name}")
+        hooks[name].env.update({"COORD_FALLBACK": "git", "COORD_FALLBACK_REMOTE": remote, "COORD_AGENT": name,
+                                "XDG_CACHE_HOME": str(tmp_path / f"cache-{name}"), "COORD_REPOSITORY": ""})
+    assert hooks["alice"](event("pre_tool_use_edit", repo)) == (0, None, "")  # leased on git: no objection
+    code, output, _ = hooks["bob"](event("pre_tool_use_edit", repo))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny" and "alice" in reason and "git fallback" in reason
+    code, output, _ = hooks["bob"](event("pre_tool_use_bash_rm_rf", repo))  # only leases fall back
+    assert code == 0 and decision(output)[0] == "ask"
+    del hooks["alice"].env["COORD_FALLBACK"]  # without the fallback: the --on-error answer, as before
+    code, output, _ = hooks["alice"](event("pre_tool_use_edit", repo))
+    assert code == 0 and decision(output)[0] == "ask"
+    assert [r for r in remote_refs(remote) if r.startswith(LOCKS)] == [LOCKS + ref_key("default", "src/app.py")]
