@@ -25,6 +25,7 @@ tests move it instead of sleeping.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -307,8 +308,10 @@ class GitFallback:
         if not (self.cache / "objects").is_dir():  # first use: a bare repository of our own
             self.cache.mkdir(parents=True, exist_ok=True)
             env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")}
-            subprocess.run(["git", "init", "--quiet", "--bare", str(self.cache)], capture_output=True, check=True,
-                           env=env)
+            with open(self.cache.parent / f".{self.cache.name}.lock", "w") as lock:  # one creator at a time
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                subprocess.run(["git", "init", "--quiet", "--bare", str(self.cache)], capture_output=True,
+                               check=True, env=env)
         self._ready = True
 
     def _ls_remote(self) -> dict[str, str]:
