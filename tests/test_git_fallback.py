@@ -7,6 +7,7 @@ remote; time is a fake clock moved by the tests, never slept on.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import socket
@@ -105,7 +106,7 @@ def test_ref_names_and_holder_key() -> None:
     assert ref_key("default", "src") != ref_key("other", "src")
     assert len(ref_key("r", "p")) == 40
     key = holder_key("coord_secret")
-    assert len(key) == 16 and key not in __import__("hashlib").sha256(b"coord_secret").hexdigest()
+    assert len(key) == 16 and key not in hashlib.sha256(b"coord_secret").hexdigest()  # not the stored hash
 
 
 # --- leases -----------------------------------------------------------------------------------------
