@@ -13,9 +13,12 @@ Variants:
 * agent_limits    an agent whose profile limits operations and kinds; a claim with kinds and lease
 * agent_budget    as agent_default plus calls_per_hour: counts the call (an upsert)
 * agent_denied    a suspended agent (trust 0): the deny path
+* cedar_*         where the server runs Cedar (PL/Python with cedarpy, e.g. Debian's 15:
+                  COORD_PG_BIN=/usr/lib/postgresql/15/bin), the same principals in a tenant on the cedar
+                  engine with the shipped baseline policy: the native decision, then Cedar's (docs/cedar.md)
 
-Usage: bin/bench decide [--calls 20000] [--transactions 2000] [--rounds 3]
-Goal (issue 4): native decision p50 < 100 us.
+Usage: [COORD_PG_BIN=/usr/lib/postgresql/15/bin] bin/bench decide [--calls 20000] [--transactions 2000] [--rounds 3]
+Goals: native decision p50 < 100 us; in-database Cedar decision p50 < 200 us.
 """
 
 from __future__ import annotations
@@ -68,12 +71,16 @@ VARIANTS: list[tuple[str, str, str, str, dict[str, Any]]] = [
 ]
 
 
-def setup(admin_dsn: str, dsn: str) -> dict[str, str]:
+CEDAR_VARIANTS = [("cedar_" + name, "cedar_" + who, action, resource, context)
+                  for name, who, action, resource, context in VARIANTS if name not in ("noop", "agent_budget")]
+
+
+def setup(admin_dsn: str, dsn: str, tenant: str = "bench", prefix: str = "") -> dict[str, str]:
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(LOOP)
-    tokens = {name: admin.add_principal(admin_dsn, name, tenant="bench").token
+        conn.execute(LOOP.replace("create function", "create or replace function"))
+    tokens = {prefix + name: admin.add_principal(admin_dsn, name, tenant=tenant).token
               for name in ("plain", "limited", "budget", "suspended")}
-    tokens["op"] = admin.add_principal(admin_dsn, "op", tenant="bench", role="operator").token
+    tokens[prefix + "op"] = admin.add_principal(admin_dsn, "op", tenant=tenant, role="operator").token
     profiles = [("limited", 2, {"allowed_operations": ["task.*", "lock.*"], "allowed_task_kinds": ["build", "test"],
                                 "max_lock_ttl": "1 hour", "max_task_duration": "1 hour", "max_locks": 100}),
                 ("budget", 2, {"calls_per_hour": 100_000_000}),
@@ -81,10 +88,19 @@ def setup(admin_dsn: str, dsn: str) -> dict[str, str]:
     with psycopg.connect(dsn, autocommit=True) as conn:
         for name, trust, settings in profiles:
             with conn.transaction():
-                conn.execute("select api.login(%s)", (tokens["op"],))
+                conn.execute("select api.login(%s)", (tokens[prefix + "op"],))
                 conn.execute("select api.create_profile(%s, %s, %s)", (name, trust, psycopg.types.json.Jsonb(settings)))
                 conn.execute("select api.assign_profile(%s, %s)", (name, name))
+        if prefix:  # this tenant decides with Cedar (the shipped baseline policy)
+            with conn.transaction():
+                conn.execute("select api.login(%s)", (tokens[prefix + "op"],))
+                conn.execute("select api.set_policy_engine('cedar', 'bench')")
     return tokens
+
+
+def cedar_available(admin_dsn: str) -> bool:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        return bool(conn.execute("select authz.cedar_available()").fetchone()[0])  # type: ignore[index]
 
 
 def measure_loop(dsn: str, token: str, action: str, resource: str, context: dict[str, Any], calls: int,
@@ -115,12 +131,12 @@ def measure_per_transaction(dsn: str, token: str, action: str, resource: str, co
     return harness.percentile(times, 50), harness.percentile(times, 99)
 
 
-def report(title: str, samples: dict[str, list[tuple[float, float]]]) -> None:
+def report(title: str, samples: dict[str, list[tuple[float, float]]], variants: list[tuple]) -> None:
     floor = statistics.median(p50 for p50, _ in samples["noop"])
     print(f"\n{title}\n")
     print("| variant | p50 us | p99 us | p50 / empty call |")
     print("|---|---:|---:|---:|")
-    for name, *_ in VARIANTS:
+    for name, *_ in variants:
         p50 = statistics.median(s[0] for s in samples[name])
         p99 = statistics.median(s[1] for s in samples[name])
         print(f"| {name} | {p50:.1f} | {p99:.1f} | {p50 / floor:.1f}x |")
@@ -136,18 +152,22 @@ def main() -> None:
     with harness.bench_server() as up:
         assert up.dsn is not None
         tokens = setup(up.admin_dsn, up.dsn)
-        loop: dict[str, list[tuple[float, float]]] = {v[0]: [] for v in VARIANTS}
-        per_tx: dict[str, list[tuple[float, float]]] = {v[0]: [] for v in VARIANTS}
+        variants = list(VARIANTS)
+        if cedar_available(up.admin_dsn):
+            tokens |= setup(up.admin_dsn, up.dsn, tenant="bench-cedar", prefix="cedar_")
+            variants += CEDAR_VARIANTS
+        loop: dict[str, list[tuple[float, float]]] = {v[0]: [] for v in variants}
+        per_tx: dict[str, list[tuple[float, float]]] = {v[0]: [] for v in variants}
         for _ in range(args.rounds):
-            for name, who, action, resource, context in VARIANTS:
+            for name, who, action, resource, context in variants:
                 noop = name == "noop"
                 loop[name].append(measure_loop(up.dsn, tokens[who], action, resource, context, args.calls, noop))
                 per_tx[name].append(measure_per_transaction(up.dsn, tokens[who], action, resource, context,
                                                             args.transactions, noop))
         print(harness.header(up, args.rounds, 0).replace(" x 0s per cell", ""))
         report(f"Warm: {args.calls} decisions in one transaction (agent_budget is inflated here: one row "
-               "updated that often in one transaction grows a version chain no real request has)", loop)
-        report(f"Per request: {args.transactions} transactions of one decision each", per_tx)
+               "updated that often in one transaction grows a version chain no real request has)", loop, variants)
+        report(f"Per request: {args.transactions} transactions of one decision each", per_tx, variants)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
-import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -74,15 +74,19 @@ def audit_query(invocation: Invocation, client: Client, action: str | None, acto
 @audit.command("tail")
 @click.option("--limit", type=int, default=20, show_default=True, help="How many recent events to start with.")
 @audit_filter_options
-@click.option("--follow", "-f", is_flag=True, help="Keep printing new events (polls by id cursor).")
-@click.option("--interval", type=float, default=1.0, show_default=True, help="Seconds between polls with --follow.")
-@click.option("--polls", type=int, hidden=True, help="Stop after this many polls (tests).")
+@click.option("--follow", "-f", is_flag=True, help="Keep printing new events as they are committed (the event "
+                                                   "stream's order and visibility rule; woken by NOTIFY).")
+@click.option("--interval", type=float, default=5.0, show_default=True,
+              help="With --follow: read again at least this often (a backstop for a missed notification).")
+@click.option("--polls", type=int, hidden=True, help="Stop after this many reads (tests).")
 @client_command
 def audit_tail(invocation: Invocation, client: Client, limit: int, action: str | None, actor: str | None,
                decision: str | None, target_type: str | None, target_id: str | None, since: str | None,
                until: str | None, severity: str | None, follow: bool, interval: float, polls: int | None) -> None:
     """The newest audit events, oldest first (operator or auditor token); --follow keeps going
-    (with --json: one JSON object per line)."""
+    (with --json: one JSON object per line). Following reads api.audit_since, which hands out
+    only events of transactions older than every running one: an event whose transaction
+    commits late is printed when it commits, never skipped."""
     filters: dict[str, Any] = {"action": action, "actor": actor, "decision": decision, "target_type": target_type,
                                "target_id": target_id, "since": since, "until": until, "severity": severity}
 
@@ -99,23 +103,44 @@ def audit_tail(invocation: Invocation, client: Client, limit: int, action: str |
         elif rows:
             table(rows, AUDIT_COLUMNS)
 
+    # The stream's position before the recent events are read: what follows it and was not
+    # shown among them is printed by the follower (duplicates are dropped by id).
+    head = client.events_head()[0].id if follow else 0
     rows = list(reversed(client.query_audit(limit=limit, **filters)))
     show(rows)
     if not follow:
         return
-    cursor = rows[-1].id if rows else max((e.id for e in client.query_audit(limit=1)), default=0)
-    done = 0
+    shown = {r.id for r in rows}
+    reads = 0
+
+    def enough() -> bool:
+        nonlocal reads
+        reads += 1
+        return polls is not None and reads >= polls
+
     try:
-        while polls is None or done < polls:
-            done += 1
-            batch = client.query_audit(limit=1000, after_id=cursor, **filters)
-            if batch:
-                show(batch)
-                cursor = batch[-1].id
-                continue
-            time.sleep(interval)
+        for row in client.follow(after=head, audit=True, recheck=interval, stop=enough):
+            if row.id not in shown and _matches(row, filters):
+                show([row])
     except KeyboardInterrupt:
         return
+
+
+def _matches(row: Any, filters: dict[str, Any]) -> bool:
+    """The tail's filters on a streamed event (what query_audit applies to the recent ones)."""
+    levels = ["debug", "info", "notice", "warning", "critical"]
+    pattern = filters["action"]
+    if pattern and not fnmatch.fnmatchcase(row.action, pattern):
+        return False
+    if filters["actor"] and row.actor_name != filters["actor"]:
+        return False
+    if filters["decision"] and row.decision != filters["decision"]:
+        return False
+    if filters["target_type"] and row.target_type != filters["target_type"]:
+        return False
+    if filters["target_id"] and row.target_id != filters["target_id"]:
+        return False
+    return not (filters["severity"] and levels.index(row.severity) < levels.index(filters["severity"]))
 
 
 # --- the hash chain ------------------------------------------------------------------------------

@@ -149,6 +149,7 @@ class ClaudeCodeHook:
     on_error: str = "ask"
     session_ttl: str = DEFAULT_SESSION_TTL
     repository: str | None = None  # the coord session's repository (None: the token's, else default)
+    skill: str | None = None  # the skill the coord session runs under (name@version), held to its manifest
     sessions: SessionMap = field(default_factory=SessionMap)
 
     deadline: float = DEFAULT_DEADLINE_SECONDS
@@ -283,7 +284,7 @@ class ClaudeCodeHook:
 
     def start_session(self, client: Client, claude_session: str, cwd: str) -> str:
         client.session_id = None
-        started = client.start_session("claude-code", ["claude-code"], self.session_ttl, self.repository)
+        started = client.start_session("claude-code", ["claude-code"], self.session_ttl, self.repository, self.skill)
         if not started.ok or started.session_id is None:
             raise Refusal(f"coord refused to start a session: {started.code}: {started.reason}")
         self.sessions.put(claude_session, str(started.session_id), cwd)
@@ -307,6 +308,11 @@ class ClaudeCodeHook:
                           [f"- [{m['tier']}, {m['author']}] {m['content']}" for m in context["memories"]])
         lines += _section("Ready tasks", [f"- task {t['task_id']} {t['kind']} (priority {t['priority']})"
                                           for t in context["ready_tasks"]])
+        unread = context.get("messages") or {}
+        lines += _section(f"Unread messages: {unread.get('unread', 0)} (coord messages inbox, then ack)",
+                          [f"- message {m['message_id']} from {m['sender']}: "
+                           f"{(m['subject'] + ': ') if m['subject'] else ''}{m['body'][:200]}"
+                           for m in unread.get("latest", [])])
         return Answer({"hookSpecificOutput": {"hookEventName": "SessionStart", "additionalContext": "\n".join(lines)}})
 
     def session_end(self, client: Client, claude_session: str) -> Answer:
@@ -579,13 +585,16 @@ def hook() -> None:
 @click.option("--repository", envvar="COORD_REPOSITORY",
               help="Repository the session's leases are kept in (default: the token's, else default) "
                    "[env COORD_REPOSITORY].")
+@click.option("--skill", envvar="COORD_SKILL",
+              help="Run the coord session under this skill (NAME@VERSION): the leases of edits and the hosts "
+                   "of web fetches are held to its manifest [env COORD_SKILL].")
 @fallback_option
 @remote_option
 @root_option
 @connection_options
-def hook_claude_code(on_error: str, deadline: float, ttl: str, repository: str | None, fallback: str | None,
-                     fallback_remote: str | None, root: Path | None, data_dir: Path | None, dsn: str | None,
-                     token: str | None, session: str | None) -> None:
+def hook_claude_code(on_error: str, deadline: float, ttl: str, repository: str | None, skill: str | None,
+                     fallback: str | None, fallback_remote: str | None, root: Path | None, data_dir: Path | None,
+                     dsn: str | None, token: str | None, session: str | None) -> None:
     """Answer one Claude Code hook event read from stdin (PreToolUse, SessionStart, SessionEnd,
     Stop, SubagentStop, UserPromptSubmit) as Claude Code's hook contract says. Each Claude Code
     session is its own coord session (--session and COORD_SESSION are not used); see
@@ -593,8 +602,8 @@ def hook_claude_code(on_error: str, deadline: float, ttl: str, repository: str |
     lease on the git remote instead (docs/git-fallback.md); other tools get the --on-error answer."""
     del session  # the Claude Code session names the coord session
     invocation = Invocation(data_dir=data_dir, dsn=dsn, token=token, root=root)
-    adapter = ClaudeCodeHook(invocation, on_error, ttl, repository, deadline=deadline, fallback=fallback,
-                             fallback_remote=fallback_remote)
+    adapter = ClaudeCodeHook(invocation, on_error, ttl, repository, deadline=deadline, skill=skill,
+                             fallback=fallback, fallback_remote=fallback_remote)
     watchdog = Watchdog(adapter).start()  # before stdin: a writer that never closes it is bounded too
     try:
         # Bytes that are not UTF-8 read as U+FFFD, as Node reads them.

@@ -1,32 +1,37 @@
 """coord: the operator's command line. It parses, calls ``coordinator``, renders, and maps
 error codes to exit codes. Tables for people, ``--json`` for machines.
 
-One module per area (server, principals, locks, tasks, audit, alerts, approvals, guard,
-profiles, network, catalog, memory); what they share is in ``context`` (connection options, the click context
-object, errors) and ``render`` (tables and JSON)."""
+One module per area (server, principals, locks, tasks, audit, alerts, approvals, actions, guard,
+profiles, network, skills, catalog, memory, messages); what they share is in ``context``
+(connection options, the click context object, errors) and ``render`` (tables and JSON)."""
 
 from __future__ import annotations
 
 import click
 
 from . import (
+    actions,
     alerts,
     approvals,
     audit,
     catalog,
+    events,
     fallback,
     guard,
     hooks,
     locks,
     mcp,
     network,
+    policy,
     principals,
     profiles,
     server,
     session,
+    skills,
     tasks,
 )
 from . import memory as memory_commands
+from . import messages as message_commands
 from . import verify as verify_command
 from . import watch as watch_view
 
@@ -41,10 +46,11 @@ def main() -> None:
     """
 
 
-for area in (server, principals, catalog, locks, tasks, audit, alerts, approvals, guard, profiles, network):
+for area in (server, principals, catalog, locks, tasks, audit, events, alerts, approvals, actions, guard,
+             profiles, network, skills, policy):
     for command in area.COMMANDS:
         main.add_command(command)
-for area in (session, memory_commands, verify_command, hooks, mcp, watch_view, fallback):
+for area in (session, memory_commands, message_commands, verify_command, hooks, mcp, watch_view, fallback):
     for command in area.COMMANDS:
         main.add_command(command)
 

@@ -35,12 +35,15 @@ def _host_port(text: str) -> tuple[str, int]:
 @click.option("--repository", envvar="COORD_REPOSITORY",
               help="Repository the sessions' leases are kept in (default: the token's, else default) "
                    "[env COORD_REPOSITORY]; give the hooks the same one.")
+@click.option("--skill", envvar="COORD_SKILL",
+              help="Run every session under this skill (NAME@VERSION, or NAME for its newest version): its calls "
+                   "are held to the skill's manifest [env COORD_SKILL].")
 @root_option
 @connection_options
 @click.pass_context
 @with_invocation
 def mcp(invocation: Invocation, ctx: click.Context, http: str | None, ttl: str, kinds: tuple[str, ...],
-        pool_size: int, repository: str | None) -> None:
+        pool_size: int, repository: str | None, skill: str | None) -> None:
     """Serve the api as MCP tools: one tool per api function your role may call, generated from
     the catalog, with resources (your leases, ready tasks, latest handoff, recent audit) and
     prompts. Each MCP connection is one coord session: started on initialize, heartbeated,
@@ -67,13 +70,13 @@ def mcp(invocation: Invocation, ctx: click.Context, http: str | None, ttl: str, 
             err.print(f"coord mcp: listening at http://{host}:{bound}/mcp (Authorization: Bearer <token>)")
 
         mcp_server.serve_http(dsn, host, port, ttl=session_ttl, kinds=kinds, pool_size=pool_size,
-                              ready=listening, repository=repository)
+                              ready=listening, repository=repository, skill=skill)
         return
     token = settings.bearer()
     if not token:
         raise registered("PT401", "no token", hint="set COORD_TOKEN (or --token); coord agent add prints one")
     mcp_server.serve_stdio(dsn, token, ttl=session_ttl, kinds=kinds, root=_root_or_none(invocation.root),
-                           repository=repository)
+                           repository=repository, skill=skill)
 
 
 def _root_or_none(explicit: Path | None) -> Path | None:

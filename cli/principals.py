@@ -213,10 +213,31 @@ def device_add(invocation: Invocation, client: Client, name: str, scopes: str, e
 @click.option("--presence", type=click.Choice(["online", "offline"]))
 @client_command
 def device_list(invocation: Invocation, client: Client, presence: str | None) -> None:
-    """Devices of your tenant with owner, scopes and presence (online: heartbeat within twice its ttl)."""
+    """Devices of your tenant with owner, scopes and presence (online: seen within 2 minutes, or a
+    session heartbeat within twice its ttl)."""
     invocation.listing(client.list_devices(presence),
                        ["name", "presence", "owner_name", "scopes", "last_seen_at", "disabled_at", "principal_id"],
                        empty="(no devices)")
+
+
+@device.command("discover")
+@click.option("--presence", type=click.Choice(["online", "offline"]))
+@click.option("--scope", help="Only devices whose tokens grant this scope, e.g. actions:claim.")
+@client_command
+def device_discover(invocation: Invocation, client: Client, presence: str | None, scope: str | None) -> None:
+    """Devices of your tenant that are not revoked, with scopes, presence (online: seen within 2
+    minutes by heartbeat or an action call, or a session heartbeat within twice its ttl) and the
+    approved actions waiting for them (agent, operator or auditor token; devices: presence:read)."""
+    invocation.listing(client.discover_devices(presence, scope),
+                       ["name", "presence", "last_seen_at", "scopes", "claimable_actions", "owner_name"],
+                       empty="(no devices)")
+
+
+@device.command("heartbeat")
+@client_command
+def device_heartbeat(invocation: Invocation, client: Client) -> None:
+    """Say this device is alive (device token with presence:write): online for 2 minutes."""
+    invocation.result(client.device_heartbeat())
 
 
 @device.command("rotate")

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from coordinator import admin, retention
+from coordinator import admin, retention, webhooks
 from coordinator.errors import EXIT_NOT_OK
 from coordinator.migrate import migrate as run_migrations
 
@@ -157,7 +157,8 @@ def maintain(invocation: Invocation, every: float | None, limit: int) -> None:
     finished audit events into each tenant's hash chain (audit_sealed), when due creates the
     audit log's monthly partitions ahead, audits drift of the client logins' settings
     (login_drift; critical alert login-drift) and ends client transactions open longer than
-    coord.login_policy.transaction_bound (5 minutes)."""
+    coord.login_policy.transaction_bound (5 minutes), and delivers every tenant's due webhook
+    deliveries (webhook_attempts; coord notify does only that, as an operator)."""
     dsn = invocation.superuser_dsn()
     while True:
         counts = admin.sweep_all(dsn, limit)
@@ -168,6 +169,8 @@ def maintain(invocation: Invocation, every: float | None, limit: int) -> None:
         for name, n in admin.check_logins(dsn).items():
             counts.setdefault(name, {})["login_drift"] = n
         ended = admin.end_stale_client_transactions(dsn)
+        for name, attempts in webhooks.deliver_all(dsn).items():
+            counts.setdefault(name, {})["webhook_attempts"] = len(attempts)
         if invocation.as_json:
             invocation.json({"at": datetime.now(UTC).isoformat(), "tenants": counts,
                              "audit_partitions_created": partitions, "client_transactions_ended": ended})

@@ -66,6 +66,9 @@ capability_option = click.option("--capability", "capabilities", multiple=True,
 repository_option = click.option("--repository", envvar="COORD_REPOSITORY",
                                  help="Repository the session's leases are kept in (default: the token's, else "
                                       "default) [env COORD_REPOSITORY].")
+skill_option = click.option("--skill", envvar="COORD_SKILL",
+                            help="Run the session under this skill (NAME@VERSION, or NAME for its newest version): "
+                                 "its calls are held to the skill's manifest [env COORD_SKILL].")
 
 
 @session.command("start")
@@ -73,13 +76,14 @@ repository_option = click.option("--repository", envvar="COORD_REPOSITORY",
 @agent_type_option
 @capability_option
 @repository_option
+@skill_option
 @client_command
 def session_start(invocation: Invocation, client: Client, ttl: str | None, agent_type: str | None,
-                  capabilities: tuple[str, ...], repository: str | None) -> None:
+                  capabilities: tuple[str, ...], repository: str | None, skill: str | None) -> None:
     """Start a session and print its id (use it with --session or export COORD_SESSION).
     Heartbeat it within the ttl (coord call heartbeat --session ID), or it ends by itself."""
     ttl_seconds(ttl)
-    result = client.start_session(agent_type, list(capabilities) or None, _ttl_arg(ttl), repository)
+    result = client.start_session(agent_type, list(capabilities) or None, _ttl_arg(ttl), repository, skill)
     if invocation.as_json or not result.ok:
         invocation.result(result)
         return
@@ -114,10 +118,12 @@ def session_list(invocation: Invocation, client: Client, presence: str | None, c
 @agent_type_option
 @capability_option
 @repository_option
+@skill_option
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @client_command
 def session_run(invocation: Invocation, client: Client, ttl: str | None, agent_type: str | None,
-                capabilities: tuple[str, ...], repository: str | None, command: tuple[str, ...]) -> None:
+                capabilities: tuple[str, ...], repository: str | None, skill: str | None,
+                command: tuple[str, ...]) -> None:
     """Run COMMAND in a new session: heartbeat it every third of the ttl while COMMAND runs,
     export COORD_SESSION (and the token and server given as flags) to COMMAND so its own coord
     calls act in the session, end the session when COMMAND exits (releasing its leases and
@@ -125,7 +131,7 @@ def session_run(invocation: Invocation, client: Client, ttl: str | None, agent_t
     passed on to COMMAND. Example: coord session run --ttl '2 minutes' -- make test"""
     seconds = ttl_seconds(ttl) or DEFAULT_RUN_TTL_SECONDS
     started = client.start_session(agent_type or "coord-session-run", list(capabilities) or None, _ttl_arg(ttl),
-                                   repository)
+                                   repository, skill)
     if not started.ok:
         invocation.result(started)
         return

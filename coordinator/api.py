@@ -13,6 +13,8 @@ from typing import Any
 from uuid import UUID
 
 from .results import (
+    Action,
+    ActionResult,
     AgentPresence,
     Alert,
     AlertRule,
@@ -21,7 +23,16 @@ from .results import (
     ApprovalResult,
     ArchiveRow,
     AuditEvent,
+    AuditSinceRow,
+    CedarPolicyHistoryRow,
+    CedarPolicyRow,
+    CheckMessageRouteRow,
     ClaimResult,
+    DiscoverDevicesRow,
+    EventsHeadRow,
+    EventsSinceRow,
+    GetSkillRow,
+    GetThreadRow,
     GuardrailDecision,
     GuardrailExplanation,
     GuardrailRule,
@@ -29,9 +40,15 @@ from .results import (
     GuardrailWord,
     Handoff,
     HeldLock,
+    InboxRow,
     Lease,
     ListDevicesRow,
     ListMemoriesRow,
+    ListMessageRulesRow,
+    ListSkillsRow,
+    ListThreadsRow,
+    ListWebhookDeliveriesRow,
+    ListWebhooksRow,
     LockCheck,
     LockResult,
     NetworkDecision,
@@ -44,10 +61,12 @@ from .results import (
     RestoredEvent,
     Result,
     SessionResult,
+    SkillResult,
     Task,
     TaskResult,
     TokenGrant,
     TokenRow,
+    ValidateSkillRow,
     Verification,
     VerificationResult,
 )
@@ -55,6 +74,13 @@ from .results import (
 
 class Api:
     """One method per api function (coordinator.client.Client is the one to use)."""
+
+    def ack_messages(self, message_ids: Sequence[int]) -> Result:
+        """Marks messages of your inbox read (1-1000 ids): code acked with details.acked (marked now),
+        already_acked and unknown (not in your inbox: no such message, or not delivered to you); idempotent;
+        denied when the policy refuses (details.rule). Audited as message.ack. Errors: CO716.
+        """
+        return self._one("ack_messages", Result, message_ids=message_ids)
 
     def acquire_lock(self, path: str, ttl: timedelta | str | None = None, reason: str | None = None,
                      mode: str | None = None, wait: timedelta | str | None = None) -> LockResult:
@@ -64,13 +90,14 @@ class Api:
         exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed
         (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name
         the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile's
-        max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit),
-        or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session
-        belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session
-        never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire.
-        Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ
-        COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for
-        over 2 s.
+        max_lock_ttl), outside_skill (your session runs a skill whose manifest does not give this access to
+        the path: details.needs names the missing entry, details.skill the skill@version), at_limit (you hold
+        the max_locks live leases of your profile; details.held and limit), or session_ended (the
+        x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its
+        heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With
+        p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never
+        block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode,
+        CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.
         """
         return self._one("acquire_lock", LockResult, path=path, ttl=ttl, reason=reason, mode=mode, wait=wait)
 
@@ -79,15 +106,16 @@ class Api:
         """Takes leases on p_paths (1-100 distinct paths, as acquire_lock does for each: same repository, mode,
         ttl and reason for all) all or none, in one transaction: one row per path, in the order given. When
         every path is granted or renewed, all rows are ok (fences as acquire_lock returns them). When any is
-        refused (busy, denied, at_limit for the batch as a whole, session_ended), nothing is taken: those rows
-        say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy
-        decision per path (a refusal names its path; the call counts once against calls_per_hour); every path
-        is audited as lock.acquire. Paths are locked in one global order, so overlapping batches and single
-        acquires wait for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock
-        to wait for one path. Use it for several paths you need together (a refactoring across files): one
-        round trip, and never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list,
-        CO201-CO206 bad path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request
-        keeps its locks uncommitted for over 2 s.
+        refused (busy, denied, outside_skill for a path the manifest of your session's skill does not cover,
+        at_limit for the batch as a whole, session_ended), nothing is taken: those rows say why, the others
+        are batch_refused (details.refused lists the refused paths and codes). One policy decision per path (a
+        refusal names its path; the call counts once against calls_per_hour); every path is audited as
+        lock.acquire. Paths are locked in one global order, so overlapping batches and single acquires wait
+        for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock to wait for
+        one path. Use it for several paths you need together (a refactoring across files): one round trip, and
+        never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list, CO201-CO206 bad
+        path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks
+        uncommitted for over 2 s.
         """
         return self._rows("acquire_locks", LockResult, paths=paths, ttl=ttl, reason=reason, mode=mode)
 
@@ -159,6 +187,30 @@ class Api:
         return self._one("add_network_rule", Result, pattern=pattern, action=action, priority=priority,
                          for_agent=for_agent, reason=reason, for_profile=for_profile)
 
+    def add_webhook(self, name: str, url: str, event_types: Sequence[str] | None = None, secret: str | None = None,
+                    max_attempts: int | None = None) -> Result:
+        """Operators: subscribe a URL to event types of your tenant (default alert.raised; type, family.* or *),
+        from now on. Each delivery is a POST of the event as JSON with headers X-Coord-Signature: sha256=<hex
+        HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and
+        X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one
+        is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists,
+        denied. Errors: CO652, CO650 event types.
+        """
+        return self._one("add_webhook", Result, name=name, url=url, event_types=event_types, secret=secret,
+                         max_attempts=max_attempts)
+
+    def allow_messages(self, sender: str, recipient: str, side: str | None = None, reason: str | None = None) -> Result:
+        """Operators: adds an allow rule to your tenant's message allowlist: p_sender (a sender) may message
+        p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a
+        profile) or * (anyone), on p_side send (the sender's permission), receive (the recipient's acceptance)
+        or both (default). On each side a matching deny wins over any allow, an allow over the tenant default
+        (set_message_default); a message passes when both sides allow. Code added with details.rule_id;
+        unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule).
+        Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown
+        principal, CO462 unknown profile.
+        """
+        return self._one("allow_messages", Result, sender=sender, recipient=recipient, side=side, reason=reason)
+
     def apply_team(self, team: Any, dry_run: bool | None = None) -> Result:
         """Operators: declares the principals of your tenant from a team document (p_team is a JSON object:
         {"version": 1, "agents": [{"name", "role", "scopes", "description", "profile"}], "prune": false};
@@ -210,6 +262,14 @@ class Api:
         """
         return self._one("audit_head", Result, seal=seal)
 
+    def audit_since(self, after: int | None = None, limit: int | None = None) -> list[AuditSinceRow]:
+        """Operators and auditors: every audit event of your tenant after p_after (an id this function or
+        events_since returned; 0: from the start), oldest first in stream order, at most p_limit; only events
+        of finished transactions older than every running one, so resuming after the last id received misses
+        nothing (coord audit tail --follow). Errors: CO224 limit, CO651 unknown id, PT403.
+        """
+        return self._rows("audit_since", AuditSinceRow, after=after, limit=limit)
+
     def authenticate(self) -> PrincipalInfo:
         """Verifies the x-coord-token header, or the JWT of an Authorization: Bearer header (signature, alg
         HS256, exp, nbf and its jti as a token of this database), in request.headers (and the optional
@@ -247,6 +307,19 @@ class Api:
         """
         return self._one("cancel_task", TaskResult, task_id=task_id)
 
+    def cedar_policy(self, version: int | None = None) -> list[CedarPolicyRow]:
+        """The tenant's policy engine, whether this server can run Cedar, and Cedar policy version p_version
+        (default the newest; version null: none stored, policy is the shipped baseline), with the shipped
+        schema it is validated against. Read-only. Errors: CO563 unknown version, PT403.
+        """
+        return self._rows("cedar_policy", CedarPolicyRow, version=version)
+
+    def cedar_policy_history(self) -> list[CedarPolicyHistoryRow]:
+        """Every Cedar policy version of the tenant, newest first: who stored it, when, why, the version a
+        rollback restored, the SHA-256 of its text, and which is in force. Read-only. Errors: PT403.
+        """
+        return self._rows("cedar_policy_history", CedarPolicyHistoryRow)
+
     def check_locks(self, paths: Sequence[str]) -> list[LockCheck]:
         """For each of p_paths (1-1000, normalized) in your repository (your session's, else your token's, else
         default; column repository), the live leases there that overlap it: on the same node, on an enclosing
@@ -255,6 +328,14 @@ class Api:
         own leases. Read-only. Errors: CO217 count, CO241 not a flat list, CO201-CO206 paths.
         """
         return self._rows("check_locks", LockCheck, paths=paths)
+
+    def check_message_route(self, sender: str, recipient: str) -> list[CheckMessageRouteRow]:
+        """Operators and auditors: would a message from p_sender (NAME or agent:NAME) to p_recipient (NAME,
+        team:NAME or *) pass your tenant's allowlist? One row per recipient as send_message would address
+        them: allowed, the refusing side and rule_id (null: the tenant default), and each side's decision and
+        rule. Nothing is sent. Read-only. Errors: CO710, CO302, CO462, PT403.
+        """
+        return self._rows("check_message_route", CheckMessageRouteRow, sender=sender, recipient=recipient)
 
     def check_network(self, domain: str) -> NetworkDecision:
         """May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling:
@@ -266,28 +347,59 @@ class Api:
         highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix
         for subdomains; addresses: the address and range rules containing it; deny wins at equal priority),
         else your profile's network_default, else the tenant's. ok with code allowed, or denied
-        (details.decided_by: agent, profile, tenant or default); domain is the canonical host. Every check is
-        audited (details.requested keeps what you sent). Errors: CO451.
+        (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a
+        skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are
+        not asked); domain is the canonical host. Every check is audited (details.requested keeps what you
+        sent). Errors: CO451.
         """
         return self._one("check_network", NetworkDecision, domain=domain)
 
     def check_operation(self, kind: str, text: str, approval: int | None = None) -> GuardrailDecision:
-        """May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or
-        delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers,
-        substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and
-        literals; paths collapsed) and matched against your tenant's enabled guardrail rules. Code allowed
-        (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which
-        is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical
-        rules are never overridden and blocked operations are never approved. needs_approval records an
-        approval request (approval_id; the same pending one while you repeat the call): once an approver
-        (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with
-        p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is
-        approval_used, one for another operation, agent or repository approval_mismatch, one not approved
-        (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied
-        (details.rule). Every check is audited; blocks, approvals needed and overrides are kept as violations.
-        Errors: CO471 kind, CO472 empty or longer than 10000 characters.
+        """May you run this? p_kind is command (shell text), sql (SQL text), path (a file you will write or
+        delete) or env (the name of an environment variable you will read: allowed, unless your session runs a
+        skill whose manifest does not name it). The text is normalized (chains, pipelines, sh -c / bash -lc /
+        env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags;
+        SQL without comments and literals; paths collapsed) and matched against your tenant's enabled
+        guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or
+        a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the
+        normalized units; critical rules are never overridden and blocked operations are never approved.
+        needs_approval records an approval request (approval_id; the same pending one while you repeat the
+        call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the
+        identical call with p_approval => approval_id to be allowed once (approval_id then names the grant
+        used); a used grant is approval_used, one for another operation, agent or repository
+        approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A
+        refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose
+        manifest does not give write access to the path or name the variable (details.needs, details.skill;
+        the guardrails are not asked). Every check is audited; blocks, approvals needed and overrides are kept
+        as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters, CO770 env name.
         """
         return self._one("check_operation", GuardrailDecision, kind=kind, text=text, approval=approval)
+
+    def claim_action(self, action_id: int | None = None, lease: timedelta | str | None = None) -> ActionResult:
+        """Devices and agents (scope actions:claim): claim approved action p_action_id aimed at you, or the
+        oldest one when null (an action whose last claim's lease ran out is released first), with a lease of
+        p_lease (1 second to 1 hour, default 5 minutes). Code claimed with the claim (the fencing token
+        renew_action, complete_action and fail_action need), the lease, kind and payload; the first claim uses
+        the action's approval. empty when none is approved for you (LISTEN on details.channel: each approval
+        is announced there); not_claimable (state says which), not_target, expired (the claim deadline or the
+        approval ran out); denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458
+        lease, CO213.
+        """
+        return self._one("claim_action", ActionResult, action_id=action_id, lease=lease)
+
+    def claim_or_wait(self, kinds: Sequence[str], lease: timedelta | str | None = None,
+                      waiting: bool | None = None) -> ClaimResult:
+        """claim_task for a claimer that waits for work: LISTEN on the tenant's task channel (details.channel of
+        an empty claim) first, then call this; while it answers empty, this connection counts as a waiting
+        claimer and every task that becomes ready is announced on the channel (payload: its kind), so call it
+        again when one arrives (and every few seconds: a task whose run_after passes is not announced). With
+        p_waiting false (the last look, when you stop waiting) or once it answers anything else, the
+        connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Use a
+        connection of your own (a pooled one keeps waiting). Codes as claim_task: claimed, or ok=false with
+        empty, outside_skill, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease,
+        CO213.
+        """
+        return self._one("claim_or_wait", ClaimResult, kinds=kinds, lease=lease, waiting=waiting)
 
     def claim_task(self, kinds: Sequence[str], lease: timedelta | str | None = None) -> ClaimResult:
         """Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id,
@@ -295,10 +407,12 @@ class Api:
         locks the fences of the leases it declared. A task that declares leases is claimed only if you may
         take them as acquire_lock would (scope locks:write, trust, allowed operations, the lease within
         max_lock_ttl) and they fit your profile's max_locks; otherwise it is skipped, stays queued, and the
-        refusal is audited (lock.acquire). ok=false with empty, at_limit (your concurrency limit; or, with
-        details.max_locks, leases_held, leases_needed and task_ids, the leases of the ready tasks do not fit
-        max_locks), session_ended or denied (the claim, or with details.rule and task_ids the leases the ready
-        tasks declare). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.
+        refusal is audited (lock.acquire). ok=false with empty, outside_skill (your session runs a skill whose
+        manifest does not cover the leases every ready task declares: details.task_ids, needs, skill; those
+        tasks stay queued), at_limit (your concurrency limit; or, with details.max_locks, leases_held,
+        leases_needed and task_ids, the leases of the ready tasks do not fit max_locks), session_ended or
+        denied (the claim, or with details.rule and task_ids the leases the ready tasks declare). Errors:
+        CO241/CO401/CO402 kinds, CO406 lease, CO213.
         """
         return self._one("claim_task", ClaimResult, kinds=kinds, lease=lease)
 
@@ -307,8 +421,9 @@ class Api:
         within your trust), with the same gate, limits and declared leases as claim_task: code claimed with
         the claim token (the fencing token renew/complete/fail need), lease_expires_at and the fences of its
         declared leases. ok=false with empty (the task is claimed, finished or not ready, or its leases are
-        busy), at_limit, session_ended or denied. coord git-sync uses it to import a claim taken on the git
-        fallback. Errors: CO410 unknown task, CO406 lease, CO213.
+        busy), outside_skill (your session's skill does not cover its declared leases), at_limit,
+        session_ended or denied. coord git-sync uses it to import a claim taken on the git fallback. Errors:
+        CO410 unknown task, CO406 lease, CO213.
         """
         return self._one("claim_task_by_id", ClaimResult, task_id=task_id, lease=lease)
 
@@ -316,13 +431,34 @@ class Api:
                     limit: int | None = None) -> list[ClaimResult]:
         """Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one:
         one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended,
-        denied). Tasks whose declared leases you may not take (the lock.acquire decision, or your profile's
-        max_locks, which counts every lease you hold) are skipped and stay queued; each refusal is audited as
-        lock.acquire denied or at_limit. Claims are audited by the task state machine (with the decision that
-        allowed them); a claim that takes nothing is audited as task.claim with its code (empty: severity
-        debug). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.
+        denied, outside_skill: the leases the ready tasks declare are outside your session's skill). Tasks
+        whose declared leases you may not take (the lock.acquire decision, or your profile's max_locks, which
+        counts every lease you hold) are skipped and stay queued; each refusal is audited as lock.acquire
+        denied or at_limit. Claims are audited by the task state machine (with the decision that allowed
+        them); a claim that takes nothing is audited as task.claim with its code (empty: severity debug).
+        Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.
         """
         return self._rows("claim_tasks", ClaimResult, kinds=kinds, lease=lease, limit=limit)
+
+    def claim_webhook_deliveries(self, limit: int | None = None, lease: timedelta | str | None = None) -> Result:
+        """Operators (the deliverer: coord notify, coord maintain): writes the outbox rows for your tenant's
+        webhooks' new events, then claims up to p_limit due deliveries until now + p_lease (SKIP LOCKED:
+        concurrent deliverers share the work). details.deliveries: delivery_id, claim, url, body, signature
+        (send as X-Coord-Signature), idempotency_key (send as Idempotency-Key), event_type, attempt. POST each
+        and call report_webhook_delivery. A claimed attempt counts; deliveries whose last attempt was never
+        reported become dead (details.died). Code deliveries_claimed, or denied. Errors: CO224 limit, CO654
+        lease (1 s to 1 h). Audited as webhook.claim when something was claimed, fanned out or buried.
+        """
+        return self._one("claim_webhook_deliveries", Result, limit=limit, lease=lease)
+
+    def complete_action(self, action_id: int, claim: int, result: Any = None) -> ActionResult:
+        """The target holding live claim p_claim on action p_action_id: report it executed with p_result (a JSON
+        object up to 64 KiB). Code executed (final); stale_fence (the action was claimed again or finished
+        since your claim: a late report never lands), expired (the lease ran out first: the action went back
+        to approved, or failed after its last attempt), not_target; denied when the policy refuses
+        (details.rule). Errors: CO457 unknown action, CO458 claim or result, CO213.
+        """
+        return self._one("complete_action", ActionResult, action_id=action_id, claim=claim, result=result)
 
     def complete_task(self, task_id: int, claim: int, result: Any = None, approval: int | None = None) -> TaskResult:
         """Completes the task if p_claim is your live claim (code completed): the result (JSON, at most 64 KiB)
@@ -395,6 +531,18 @@ class Api:
         """
         return self._one("delete_profile", ProfileResult, name=name)
 
+    def deny_messages(self, sender: str, recipient: str, side: str | None = None, reason: str | None = None) -> Result:
+        """Operators: adds a deny rule to your tenant's message allowlist: p_sender (a sender) may not message
+        p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a
+        profile) or * (anyone), on p_side send (the sender's permission), receive (the recipient's acceptance)
+        or both (default). On each side a matching deny wins over any allow, an allow over the tenant default
+        (set_message_default); a message passes when both sides allow. Code added with details.rule_id;
+        unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule).
+        Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown
+        principal, CO462 unknown profile.
+        """
+        return self._one("deny_messages", Result, sender=sender, recipient=recipient, side=side, reason=reason)
+
     def deny_request(self, approval_id: int, reason: str) -> ApprovalResult:
         """Operators, and agents whose profile has trust 4: deny the pending approval request p_approval_id with
         p_reason (1-1000 characters); the requester's call stays refused. Code rejected (the request is
@@ -405,12 +553,31 @@ class Api:
         """
         return self._one("deny_request", ApprovalResult, approval_id=approval_id, reason=reason)
 
+    def device_heartbeat(self) -> Result:
+        """Devices and agents (scope presence:write): say you are alive. Sets when you were last seen; you count
+        as online (discover_devices, list_devices) for coord.action_settings.presence_window (2 minutes) after
+        it, so heartbeat every minute or so. Claiming, renewing and reporting actions count as being seen too.
+        Code alive with details.last_seen_at and online_until; denied when the policy refuses (details.rule).
+        Errors: CO213.
+        """
+        return self._one("device_heartbeat", Result)
+
     def discover_agents(self, capability: str | None = None, presence: str | None = None) -> list[AgentPresence]:
         """Sessions of your tenant (live, and those ended within the last hour), optionally with a capability and
         a presence: online (heartbeat within half its ttl), idle (older, still within ttl) or offline (ended
         or expired). Read-only. Errors: CO434 presence, PT403.
         """
         return self._rows("discover_agents", AgentPresence, capability=capability, presence=presence)
+
+    def discover_devices(self, presence: str | None = None, scope: str | None = None) -> list[DiscoverDevicesRow]:
+        """Devices of your tenant that are not revoked, with their owner, the scopes of their live tokens,
+        presence (online while last seen within 2 minutes, coord.action_settings.presence_window, by
+        device_heartbeat or an action call, or while the newest session's heartbeat is within twice its ttl;
+        offline otherwise), when they were last seen and how many approved actions wait for them; optionally
+        only p_presence (online or offline) and only devices whose tokens grant p_scope (e.g. actions:claim).
+        Read-only. Errors: CO478 presence, CO222 scope, PT403.
+        """
+        return self._rows("discover_devices", DiscoverDevicesRow, presence=presence, scope=scope)
 
     def end_session(self) -> SessionResult:
         """Ends your session (x-coord-session): its leases are released and its claimed tasks requeued (details
@@ -419,6 +586,26 @@ class Api:
         """
         return self._one("end_session", SessionResult)
 
+    def events_head(self) -> list[EventsHeadRow]:
+        """Where your tenant's event stream stands: id, the position to pass to events_since to get only what
+        comes after now (0 when the stream is empty), and held, how many committed events wait behind a
+        transaction that is still running (they are handed out once it ends; a follower reads again soon
+        instead of waiting for a notification). Errors: PT403.
+        """
+        return self._rows("events_head", EventsHeadRow)
+
+    def events_since(self, after: int | None = None, types: Sequence[str] | None = None,
+                     limit: int | None = None) -> list[EventsSinceRow]:
+        """The typed event stream of your tenant (lease.*, task.*, session.*, alert.*, approval.*): events after
+        p_after (an id this function returned; 0: from the start), oldest first, at most p_limit. p_types:
+        event types, families (lease.*) or * (null: all). Each type needs its read permission (alerts:
+        operators and auditors; approvals: audit readers); types you may not read are left out. Only events of
+        finished transactions older than every running one are handed out, so resuming after the last id you
+        received misses nothing even when a transaction commits late; ids are not increasing in stream order,
+        so keep the last one, not the largest. Errors: CO224 limit, CO650 types, CO651 unknown id, PT403.
+        """
+        return self._rows("events_since", EventsSinceRow, after=after, types=types, limit=limit)
+
     def explain_operation(self, kind: str, text: str) -> GuardrailExplanation:
         """How check_operation would see an operation, without recording it: each unit (command, SQL statement or
         path) with its parsed operation (program, subcommand, flags, operands, redirections) and its effects
@@ -426,6 +613,14 @@ class Api:
         Errors: CO471, CO472, PT403.
         """
         return self._one("explain_operation", GuardrailExplanation, kind=kind, text=text)
+
+    def fail_action(self, action_id: int, claim: int, error: str) -> ActionResult:
+        """The target holding live claim p_claim on action p_action_id: report it failed with p_error (1-1000
+        characters). Code failed (final: a failed action is not retried; only an expired lease is);
+        stale_fence, expired, not_target as for complete_action; denied when the policy refuses
+        (details.rule). Errors: CO457 unknown action, CO458 claim or error, CO213.
+        """
+        return self._one("fail_action", ActionResult, action_id=action_id, claim=claim, error=error)
 
     def fail_task(self, task_id: int, claim: int, error: str, retryable: bool | None = None) -> TaskResult:
         """Reports that your live claim failed. Retryable (default): the task is requeued after a jittered
@@ -453,12 +648,28 @@ class Api:
         """
         return self._value("fleet_status", limit=limit)
 
+    def follow_events(self) -> Result:
+        """Register this connection as a follower of your tenant's event stream until it closes: new events are
+        then announced on details.channel (LISTEN on it first; the payload is a transaction id, no content:
+        read them with events_since). Code following (details.settled false when a writer older than 10 s may
+        finish unannounced: read again later), or denied. Call it on a connection of its own, not a pooled
+        one. Audited as event.follow.
+        """
+        return self._one("follow_events", Result)
+
     def forget(self, memory_id: int) -> Result:
         """Forgets (deletes) a memory: agents their own, operators any memory of the tenant. Code forgotten;
         not_author when an agent names a memory it can see but did not write; denied when the policy refuses
         (details.rule). Errors: CO448 no such memory (or none you can see).
         """
         return self._one("forget", Result, memory_id=memory_id)
+
+    def get_action(self, action_id: int) -> Action:
+        """Action p_action_id: its kind, payload, required scopes, proposer, target, approval request, state,
+        claim and attempts, result or error. Agents see the actions they proposed or are the target of (trust
+        4: all); operators and auditors all of the tenant. Read-only. Errors: CO457 unknown action, PT403.
+        """
+        return self._one("get_action", Action, action_id=action_id)
 
     def get_approval(self, approval_id: int) -> Approval:
         """One approval request: the operation (canonical form and its sha256), requester, target, the rules that
@@ -467,11 +678,25 @@ class Api:
         """
         return self._one("get_approval", Approval, approval_id=approval_id)
 
+    def get_skill(self, skill: str) -> list[GetSkillRow]:
+        """One skill version: p_skill is name@version, or a name for its highest version not retired (else its
+        highest). The columns of list_skills. Read-only. Errors: CO760 malformed reference, CO765 unknown
+        skill, PT403.
+        """
+        return self._rows("get_skill", GetSkillRow, skill=skill)
+
     def get_task(self, task_id: int) -> Task:
         """One task of your tenant with its state, claim, dependencies and result. Read-only. Errors: CO410
         unknown task, PT403.
         """
         return self._one("get_task", Task, task_id=task_id)
+
+    def get_thread(self, thread_id: int, limit: int | None = None) -> list[GetThreadRow]:
+        """The messages of thread p_thread_id (the id of its first message) that you sent or received, oldest
+        first, at most p_limit (1-1000, default 100); read_at is your ack (null for your own messages and
+        unread ones). Read-only. Errors: CO712 (a thread you have no message in), CO224, PT403.
+        """
+        return self._rows("get_thread", GetThreadRow, thread_id=thread_id, limit=limit)
 
     def heartbeat(self, status: str | None = None, current_task: int | None = None) -> SessionResult:
         """Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it
@@ -485,6 +710,25 @@ class Api:
         (details.rule). Errors: CO431 no session, CO434 status, CO410 unknown task.
         """
         return self._one("heartbeat", SessionResult, status=status, current_task=current_task)
+
+    def inbox(self, unread: bool | None = None, since: datetime | str | None = None,
+              limit: int | None = None) -> list[InboxRow]:
+        """Messages delivered to you, oldest first: unread only (p_unread, default true) or all, created after
+        p_since when given, at most p_limit (1-1000, default 50). sent_to is the address the sender used (a
+        name, team:NAME or *). Reading does not mark read: ack_messages does. Read-only. Errors: CO224, CO226,
+        PT403.
+        """
+        return self._rows("inbox", InboxRow, unread=unread, since=since, limit=limit)
+
+    def list_actions(self, state: str | None = None, side: str | None = None, limit: int | None = None,
+                     before_id: int | None = None) -> list[Action]:
+        """Actions of your tenant, newest first: p_state proposed, approved, rejected, executing, executed,
+        failed, expired (null: all); p_side proposer or target narrows to the actions you proposed or are the
+        target of. Agents see those they proposed or are the target of (trust 4: all); operators and auditors
+        all. p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: CO478 state or side, CO224
+        limit, PT403.
+        """
+        return self._rows("list_actions", Action, state=state, side=side, limit=limit, before_id=before_id)
 
     def list_alert_rules(self) -> list[AlertRule]:
         """Operators and auditors: the alert rules of your tenant with their open alert counts. Read-only.
@@ -522,8 +766,9 @@ class Api:
 
     def list_devices(self, presence: str | None = None) -> list[ListDevicesRow]:
         """Devices of your tenant with their owner, the scopes of their live tokens and presence: online while
-        the last heartbeat of the newest session is within twice its ttl, offline otherwise (or revoked);
-        optionally only p_presence. Read-only. Errors: CO434 presence, PT403.
+        last seen (device_heartbeat, action calls) within 2 minutes or while the newest session's heartbeat is
+        within twice its ttl, offline otherwise (or revoked); optionally only p_presence. Read-only. Errors:
+        CO434 presence, PT403.
         """
         return self._rows("list_devices", ListDevicesRow, presence=presence)
 
@@ -563,6 +808,13 @@ class Api:
         return self._rows("list_memories", ListMemoriesRow, tiers=tiers, tags=tags, mine=mine, limit=limit,
                           before_id=before_id)
 
+    def list_message_rules(self) -> list[ListMessageRulesRow]:
+        """Your tenant's message allowlist: each rule (rule_id, allow or deny, side send, receive or both, from
+        and to as NAME, team:NAME or *), deny rules first, and last the tenant default (rule_id null), which
+        decides a side no rule of it matches. Read-only. Errors: PT403.
+        """
+        return self._rows("list_message_rules", ListMessageRulesRow)
+
     def list_network_rules(self) -> list[NetworkRule]:
         """Network rules of your tenant (agent or profile set for scoped rules) in the order they are tried
         (priority, deny before allow, age). Read-only. Errors: PT403.
@@ -580,12 +832,26 @@ class Api:
         """
         return self._rows("list_profiles", Profile)
 
+    def list_skills(self, name: str | None = None, include_retired: bool | None = None) -> list[ListSkillsRow]:
+        """Skill versions of your tenant (one skill with p_name; retired ones with p_include_retired), newest
+        version first, with the canonical manifest, who registered it, the approval it used and how many live
+        sessions run it. Read-only. Errors: PT403.
+        """
+        return self._rows("list_skills", ListSkillsRow, name=name, include_retired=include_retired)
+
     def list_tasks(self, state: str | None = None, kind: str | None = None, limit: int | None = None,
                    before_id: int | None = None) -> list[Task]:
         """Tasks of your tenant, newest first, optionally of one state and kind; page with p_before_id.
         Read-only. Errors: CO418 state, CO224 limit, PT403.
         """
         return self._rows("list_tasks", Task, state=state, kind=kind, limit=limit, before_id=before_id)
+
+    def list_threads(self, limit: int | None = None) -> list[ListThreadsRow]:
+        """The threads you sent or received messages in, most recently active first, at most p_limit (1-1000,
+        default 50): the first subject you can see, who started what you see of it, your messages in it, how
+        many of them you have not acked, and when the last was sent. Read-only. Errors: CO224, PT403.
+        """
+        return self._rows("list_threads", ListThreadsRow, limit=limit)
 
     def list_tokens(self) -> list[TokenRow]:
         """Operators and auditors: tokens of your tenant (never the token text; prefix identifies one)."""
@@ -596,6 +862,21 @@ class Api:
         who recorded it. Read-only. Errors: CO410 unknown task, PT403.
         """
         return self._rows("list_verifications", Verification, task_id=task_id)
+
+    def list_webhook_deliveries(self, state: str | None = None, webhook: str | None = None, limit: int | None = None,
+                                before_id: int | None = None) -> list[ListWebhookDeliveriesRow]:
+        """Operators and auditors: webhook deliveries of your tenant, newest first (paged with p_before_id), by
+        state (pending, delivered, dead) and webhook name: attempts, the next attempt of a pending one, the
+        last HTTP status and error. Errors: CO224 limit, CO496 state, PT403.
+        """
+        return self._rows("list_webhook_deliveries", ListWebhookDeliveriesRow, state=state, webhook=webhook,
+                          limit=limit, before_id=before_id)
+
+    def list_webhooks(self) -> list[ListWebhooksRow]:
+        """Operators and auditors: the webhook subscriptions of your tenant (never their secrets) with their
+        deliveries pending, delivered and dead. Errors: PT403.
+        """
+        return self._rows("list_webhooks", ListWebhooksRow)
 
     def login(self, token: str) -> PrincipalInfo:
         """For psql: inside BEGIN ... COMMIT, authenticates with p_token exactly as a request carrying it would
@@ -608,7 +889,9 @@ class Api:
         """Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing
         their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and
         removes expired leases, expires approval requests and unused approvals past their expiry
-        (approvals_expired), up to 1000 of each, deletes memories past their ttl or their tier's retention
+        (approvals_expired), returns actions whose lease ran out to approved or fails them after their last
+        attempt and expires approved actions nobody claimed in time (actions_retried, actions_failed,
+        actions_expired), up to 1000 of each, deletes memories past their ttl or their tier's retention
         (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant's
         hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the
         request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts;
@@ -633,6 +916,19 @@ class Api:
         (coord_agent, coord_operator or coord_auditor) for the rest of the transaction.
         """
         return self._one("pre_request", PrincipalInfo)
+
+    def propose_action(self, kind: str, payload: Any, required_scopes: Sequence[str], target: str,
+                       max_attempts: int | None = None) -> ActionResult:
+        """Agents and operators: propose an action of p_kind with p_payload (a JSON object) for device or agent
+        p_target, needing p_required_scopes from an auto-approval policy, tried at most p_max_attempts times
+        (1-10, default 3). Its approval is an approval request (approval_id; kind action:<kind>, target the
+        action), decided with approve_request / deny_request (never by you or a principal you act for) or by a
+        policy whose scopes cover every required scope. Code proposed (waiting for approval) or approved (a
+        policy approved it; the target may claim it); denied when the policy refuses (details.rule). Errors:
+        CO458 bad field, CO459 unknown target, CO241, CO213.
+        """
+        return self._one("propose_action", ActionResult, kind=kind, payload=payload, required_scopes=required_scopes,
+                         target=target, max_attempts=max_attempts)
 
     def prune_tasks(self, finished_before: timedelta | str | None = None) -> Result:
         """Operators: deletes completed, failed and cancelled tasks of your tenant that finished more than
@@ -710,6 +1006,24 @@ class Api:
         """
         return self._one("redrive_task", TaskResult, task_id=task_id)
 
+    def register_skill(self, name: str, version: str, manifest: Any, reason: str | None = None,
+                       approval: int | None = None) -> SkillResult:
+        """Registers version p_version (MAJOR.MINOR.PATCH, above every registered version of the skill) of skill
+        p_name with permission manifest p_manifest {"network": [host or *.domain], "files": [{"path": pattern,
+        "access": "read"|"write"}], "env": [NAME or PREFIX*]} (docs/skills.md). The manifest is validated
+        strictly and stored canonical (details.manifest). Returns skill_id, name, version, approval_id and
+        details. Code registered (details.skill_id, widened: the entries the previous version did not allow);
+        already_registered for the same version with the same manifest (versions are immutable). A manifest
+        wider than the previous version's (for the first version: any entry) registered by an agent (trust 4)
+        is needs_approval: an approval request is recorded (approval_id); once an approver grants it, repeat
+        the identical call with p_approval; approval_used, approval_mismatch, approval_not_granted as for
+        check_operation. Operators need no approval. denied when the policy refuses. Errors: CO760 name or
+        version, CO761 manifest structure, CO762 file pattern, CO763 network pattern, CO764 env entry, CO766
+        version not above the registered ones, CO767 the version exists with another manifest, CO215 reason.
+        """
+        return self._one("register_skill", SkillResult, name=name, version=version, manifest=manifest, reason=reason,
+                         approval=approval)
+
     def release_lock(self, path: str, fence: int) -> LockResult:
         """Releases your lease on p_path (in your repository) if p_fence is its current fence: ok with code
         released. Otherwise ok=false with expired (the lease ran out; it is removed), stale_fence (the path
@@ -756,12 +1070,34 @@ class Api:
         """
         return self._one("remove_approval_policy", Result, name=name)
 
+    def remove_message_rule(self, rule_id: int) -> Result:
+        """Operators: removes a rule of your tenant's message allowlist (list_message_rules shows the ids). Code
+        removed; denied when the policy refuses (details.rule). Audited as message.rule_remove. Errors: CO715
+        unknown rule.
+        """
+        return self._one("remove_message_rule", Result, rule_id=rule_id)
+
     def remove_network_rule(self, rule_id: int) -> Result:
         """Operators and trust-4 agents (never rules that apply to themselves: their own, their profile's, or
         tenant-wide ones): removes a network rule of your tenant (code removed); denied when the policy
         refuses (details.rule). Errors: CO453 unknown rule.
         """
         return self._one("remove_network_rule", Result, rule_id=rule_id)
+
+    def remove_webhook(self, name: str) -> Result:
+        """Operators: remove a webhook subscription and its deliveries (pending ones are not sent). Codes
+        removed, denied. Errors: CO653 unknown webhook.
+        """
+        return self._one("remove_webhook", Result, name=name)
+
+    def renew_action(self, action_id: int, claim: int, lease: timedelta | str | None = None) -> ActionResult:
+        """The target holding live claim p_claim on action p_action_id: extend its lease to now + p_lease (1
+        second to 1 hour, default 5 minutes). Code renewed; stale_fence (the action was claimed again or
+        finished since your claim), expired (the lease already ran out: the action went back to approved, or
+        failed after its last attempt), not_target; denied when the policy refuses (details.rule). Errors:
+        CO457 unknown action, CO458 lease or claim, CO213.
+        """
+        return self._one("renew_action", ActionResult, action_id=action_id, claim=claim, lease=lease)
 
     def renew_lock(self, path: str, fence: int, ttl: timedelta | str | None = None) -> LockResult:
         """Extends your live lease on p_path (in your repository) to now + p_ttl if p_fence is its current fence
@@ -781,12 +1117,31 @@ class Api:
         """
         return self._one("renew_task", TaskResult, task_id=task_id, claim=claim, lease=lease)
 
+    def report_webhook_delivery(self, delivery_id: int, claim: UUID | str, ok: bool, status: int | None = None,
+                                error: str | None = None) -> Result:
+        """Operators (the deliverer): report one attempt of a delivery claimed with claim_webhook_deliveries:
+        p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused
+        connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure,
+        doubling, at most 1 h), or delivery_dead after the subscription's max_attempts. stale_delivery_claim
+        when the claim ran out and the delivery was claimed again or finished; denied. Errors: CO654.
+        """
+        return self._one("report_webhook_delivery", Result, delivery_id=delivery_id, claim=claim, ok=ok, status=status,
+                         error=error)
+
     def resolve_alert(self, alert_id: int, note: str) -> Result:
         """Operators: resolves an open alert of your tenant with a note (code resolved; already_resolved when it
         was). A later match raises a new alert. denied when the policy refuses. Errors: CO497 note, CO494
         unknown alert.
         """
         return self._one("resolve_alert", Result, alert_id=alert_id, note=note)
+
+    def retire_skill(self, name: str, version: str | None = None, reason: str | None = None) -> Result:
+        """Retires version p_version of skill p_name (every version when p_version is null): no session starts
+        under it any more (CO768); sessions running it stay held to its manifest until they end. Code retired
+        (details.versions), or already_retired; denied when the policy refuses (operators, and agents at trust
+        4). Errors: CO760 name or version, CO765 unknown skill or version, CO215 reason.
+        """
+        return self._one("retire_skill", Result, name=name, version=version, reason=reason)
 
     def revoke_device(self, name: str) -> Result:
         """Operators: any device of your tenant; agents: the devices they own. Disables device p_name and revokes
@@ -801,6 +1156,14 @@ class Api:
         """
         return self._one("revoke_token", Result, token_id=token_id)
 
+    def rollback_cedar_policy(self, version: int, reason: str) -> Result:
+        """Operators: makes the text of Cedar policy version p_version the tenant's newest version again (a new
+        version with rolled_back_from; the history keeps every version), with p_reason (code policy_stored,
+        details.version, details.rolled_back_from); denied when the policy refuses (details.rule). It was
+        validated when first stored. Errors: CO562 no reason, CO563 unknown version.
+        """
+        return self._one("rollback_cedar_policy", Result, version=version, reason=reason)
+
     def rotate_token(self, name: str, grace: timedelta | str | None = None,
                      token_id: UUID | str | None = None) -> TokenGrant:
         """Operators: any principal of your tenant; agents: themselves and the devices they own. Replaces the
@@ -812,15 +1175,34 @@ class Api:
         """
         return self._one("rotate_token", TokenGrant, name=name, grace=grace, token_id=token_id)
 
-    def session_context(self, memories: int | None = None, tasks: int | None = None) -> Any:
+    def send_message(self, to: str, body: str, subject: str | None = None, thread: int | None = None,
+                     reply_to: int | None = None) -> Result:
+        """Sends a message from you to p_to: an agent (NAME or agent:NAME), a team (team:NAME, the enabled agents
+        acting under that profile, you excepted) or * (every enabled agent of your tenant but you). p_body
+        1-10000 characters, p_subject optional, 1-200 characters without control characters; p_reply_to a
+        message you sent or received (the reply joins its thread), p_thread a thread you are in (without
+        either: a new thread). Each recipient must pass the two-sided allowlist (you may send to it and it
+        accepts from you; docs/messages.md): code sent with details.message_id, thread_id, delivered (names)
+        and skipped (each recipient refused, the side send or receive and the rule_id, null for the tenant
+        default, or a disabled recipient); refused when nobody passed (nothing is stored); no_recipients when
+        the team or tenant has no one else; denied when the policy refuses (details.rule). Recipients watching
+        their inbox are notified with the message id. Audited as message.send (sizes and names, never the
+        text). Errors: CO710 address, CO711 body, CO713 subject, CO712 unknown message or thread (or reply_to
+        outside p_thread), CO302 unknown principal, CO462 unknown team.
+        """
+        return self._one("send_message", Result, to=to, body=body, subject=subject, thread=thread, reply_to=reply_to)
+
+    def session_context(self, memories: int | None = None, tasks: int | None = None,
+                        messages: int | None = None) -> Any:
         """The start of a session in one document: handoff (the latest addressed to you or left by you for
         yourself, or null), leases (your live leases in your repository), memories (the top p_memories, 0-100,
-        you may see in your repository by recency x importance, as api.recall ranks them without a query) and
+        you may see in your repository by recency x importance, as api.recall ranks them without a query),
         ready_tasks (up to p_tasks, 0-100, queued tasks of the tenant with no pending dependencies, newest
-        first). Needs the reads of each section (handoff.read, lock.list, memory.read, task.read). Read-only.
-        Errors: CO224, PT403.
+        first) and messages (unread: how many messages of your inbox you have not acked; latest: the newest
+        p_messages, 0-100, of them). Needs the reads of each section (handoff.read, lock.list, memory.read,
+        task.read, message.read). Read-only. Errors: CO224, PT403.
         """
-        return self._value("session_context", memories=memories, tasks=tasks)
+        return self._value("session_context", memories=memories, tasks=tasks, messages=messages)
 
     def set_alert_rule(self, name: str, enabled: bool | None = None, threshold: int | None = None,
                        within: timedelta | str | None = None, severity: str | None = None,
@@ -833,6 +1215,16 @@ class Api:
         """
         return self._one("set_alert_rule", Result, name=name, enabled=enabled, threshold=threshold, within=within,
                          severity=severity, action_pattern=action_pattern, decisions=decisions, description=description)
+
+    def set_cedar_policy(self, policy: str, reason: str) -> Result:
+        """Operators: validates p_policy (Cedar policy text) against the shipped schema (authz.cedar_schema) with
+        cedarpy in the database and stores it as the tenant's newest version, with who, when and p_reason
+        (code policy_stored, details.version); denied when the policy refuses (details.rule). The tenant
+        decides with it when its engine is cedar or both. Errors: CO561 the server has no PL/Python with
+        cedarpy (nothing is stored unvalidated), CO562 the policy does not validate (details list Cedar's
+        errors) or the reason is missing.
+        """
+        return self._one("set_cedar_policy", Result, policy=policy, reason=reason)
 
     def set_default_profile(self, profile: str) -> ProfileResult:
         """Operators and trust-4 agents: makes p_profile the tenant default, the profile of every agent without
@@ -848,18 +1240,40 @@ class Api:
         """
         return self._one("set_guardrail_enabled", Result, name=name, enabled=enabled)
 
+    def set_message_default(self, action: str) -> Result:
+        """Operators: the decision of each side of your tenant's message allowlist when none of its rules
+        matches, allow or deny (new tenants: deny, so messages pass only along rules). Code changed
+        (details.previous) or unchanged; denied when the policy refuses (details.rule). Audited as
+        message.default. Errors: CO714.
+        """
+        return self._one("set_message_default", Result, action=action)
+
+    def set_policy_engine(self, engine: str, reason: str) -> Result:
+        """Operators: the tenant decides with p_engine from the next call: native (the default), cedar (its
+        newest Cedar policy, the shipped baseline until it stores one; calls_per_hour still counts) or both
+        (both must allow; a disagreement is denied and audited as policy.disagreement), with p_reason (code
+        engine_set, details.engine, details.previous); denied when the policy refuses (details.rule). Errors:
+        CO561 cedar or both on a server without PL/Python and cedarpy, CO564 unknown engine or no reason.
+        """
+        return self._one("set_policy_engine", Result, engine=engine, reason=reason)
+
     def start_session(self, agent_type: str | None = None, capabilities: Sequence[str] | None = None,
-                      ttl: timedelta | str | None = None, repository: str | None = None) -> SessionResult:
+                      ttl: timedelta | str | None = None, repository: str | None = None,
+                      skill: str | None = None) -> SessionResult:
         """Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the
         x-coord-session header from then on: leases and claims taken in the session belong to it, one
         heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends
         or misses its heartbeat they are released and requeued. The session works in repository p_repository
         (else your token's, else default; details.repository): every lease taken, checked or released in it is
-        keyed by that repository and path. A refusal of the policy is denied (details.rule). Errors: CO432
-        ttl, CO241/CO433 capabilities, CO436 agent type, CO207 repository.
+        keyed by that repository and path. With p_skill (name@version, or a name for its newest version not
+        retired) the session runs that skill: every call made in it is held to the skill's manifest as well as
+        to your profile (leases, check_network, check_operation path and env answer outside_skill for what the
+        manifest does not cover; details.skill and details.manifest). A refusal of the policy is denied
+        (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type, CO207 repository, CO760
+        skill reference, CO765 unknown skill, CO768 retired skill.
         """
         return self._one("start_session", SessionResult, agent_type=agent_type, capabilities=capabilities, ttl=ttl,
-                         repository=repository)
+                         repository=repository, skill=skill)
 
     def submit_task(self, kind: str, payload: Any = None, priority: int | None = None,
                     depends_on: Sequence[int] | None = None, run_after: datetime | str | None = None,
@@ -901,6 +1315,19 @@ class Api:
         """
         return self._one("update_profile", ProfileResult, name=name, settings=settings)
 
+    def validate_skill(self, skill: str, operations: Any) -> list[ValidateSkillRow]:
+        """Dry run of skill p_skill (name@version, or a name for its highest version not retired): for each
+        operation of p_operations (a JSON array of at most 1000: {"kind": "network", "domain": host}, {"kind":
+        "lock", "path": p, "mode": "exclusive"|"shared"} for acquire_lock, acquire_locks and the leases a
+        claimed task declares, {"kind": "path", "path": p} for check_operation kind path, {"kind": "env",
+        "name": VAR} for check_operation kind env) what a session running the skill is answered: allowed (the
+        manifest covers it; the profile and policy still decide), outside_skill (needs: the missing manifest
+        entry, reason), or error (the call itself raises: needs.sqlstate). The same decision and normalization
+        as the live calls, so they do exactly what it predicts. Writes nothing. Errors: CO760 reference, CO765
+        unknown skill, CO769 malformed operations, PT403.
+        """
+        return self._rows("validate_skill", ValidateSkillRow, skill=skill, operations=operations)
+
     def verify_audit(self, seal: bool | None = None, head: str | None = None) -> Result:
         """Operators and auditors: seal the tenant's finished audit events (p_seal, default true) and verify its
         hash chain from the archived anchor; with p_head (a head coord audit head printed earlier and kept
@@ -937,6 +1364,16 @@ class Api:
         Audited as fleet.watch.
         """
         return self._one("watch_fleet", Result)
+
+    def watch_inbox(self) -> Result:
+        """Wait for mail: from now until this connection closes, each message delivered to you is announced on
+        details.channel (LISTEN on it; the payload is the message id, nothing else). Call it, LISTEN, then
+        read the inbox, then wait for notifications (Client.wait_for_messages does this). Use a connection of
+        its own: a pooled connection (PostgREST) keeps the watch until the pool closes it, and while anyone of
+        the tenant watches, every send notifies. Code watching; denied when the policy refuses. Audited as
+        message.watch.
+        """
+        return self._one("watch_inbox", Result)
 
     def write_handoff(self, summary: str, completed: Sequence[str] | None = None,
                       in_progress: Sequence[str] | None = None, decisions: Sequence[str] | None = None,

@@ -35,7 +35,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
@@ -51,7 +51,7 @@ from .api import Api
 from .config import Settings
 from .errors import from_psycopg, json_too_deep, registered
 from .outcomes import Outcome
-from .results import ApprovalResult, ClaimResult, PrincipalInfo, SessionResult
+from .results import ApprovalResult, ClaimResult, InboxRow, PrincipalInfo, SessionResult
 
 T = TypeVar("T")
 TOKEN_HEADER = "x-coord-token"
@@ -271,6 +271,7 @@ class Client(Api):
             self._owns_connection = False
         self.connection = connection
         self.token = token
+        self._inbox_channel: str | None = None  # LISTENed on by wait_for_messages
         self.extra_headers = dict(headers or {})
         # Sent as x-coord-session on every call; start_session sets it.
         self.session_id = session_id
@@ -448,10 +449,11 @@ class Client(Api):
         return info if info.principal_id is not None else None
 
     def start_session(self, agent_type: str | None = None, capabilities: Sequence[str] | None = None,
-                      ttl: timedelta | str | None = None, repository: str | None = None) -> SessionResult:
-        """Start a session (in ``repository``, else the token's, else default); later calls of this
-        client then act in it (x-coord-session)."""
-        result = super().start_session(agent_type, capabilities, ttl, repository)
+                      ttl: timedelta | str | None = None, repository: str | None = None,
+                      skill: str | None = None) -> SessionResult:
+        """Start a session (in ``repository``, else the token's, else default; under ``skill``
+        name@version when given); later calls of this client then act in it (x-coord-session)."""
+        result = super().start_session(agent_type, capabilities, ttl, repository, skill)
         if result.ok:
             self.session_id = result.session_id
         return result
@@ -461,9 +463,11 @@ class Client(Api):
         """claim_task, waiting up to ``wait`` seconds for work without busy polling.
 
         When the queue is empty the database names the tenant's NOTIFY channel; this LISTENs on
-        it and claims again when a task of any kind becomes ready (the wake-up hint) or every
-        ``recheck`` seconds (the backstop for tasks whose run_after passes, or a missed hint).
-        The claim itself is always the database's decision. Needs an autocommit connection.
+        it and claims through api.claim_or_wait, which makes this connection a waiting claimer
+        (tasks becoming ready are announced only while one waits), again when a task of any kind
+        becomes ready (the wake-up hint) or every ``recheck`` seconds (the backstop for tasks
+        whose run_after passes); the last claim ends the wait. The claim itself is always the
+        database's decision. Needs an autocommit connection.
         """
         deadline = time.monotonic() + wait
         result = self.claim_task(kinds, lease)
@@ -473,17 +477,107 @@ class Client(Api):
         channel = pgsql.Identifier(result.details["channel"])
         try:
             conn.execute(pgsql.SQL("LISTEN {}").format(channel))
-            result = self.claim_task(kinds, lease)  # a task may have arrived before LISTEN took effect
-            while result.code == Outcome.EMPTY and (remaining := deadline - time.monotonic()) > 0:
-                for _ in conn.notifies(timeout=min(recheck, remaining), stop_after=1):
+            result = self.claim_or_wait(kinds, lease)  # a task may have arrived before LISTEN took effect
+            while result.code == Outcome.EMPTY:
+                if (remaining := deadline - time.monotonic()) > 0:
+                    for _ in conn.notifies(timeout=min(recheck, remaining), stop_after=1):
+                        break
+                waiting = deadline - time.monotonic() > 0
+                result = self.claim_or_wait(kinds, lease, waiting)  # the last look ends the wait
+                if not waiting:
                     break
-                result = self.claim_task(kinds, lease)
         except psycopg.Error as exc:
             raise from_psycopg(exc) from None
         finally:
             if not conn.closed:
                 conn.execute(pgsql.SQL("UNLISTEN {}").format(channel))
         return result
+
+    def wait_for_messages(self, wait: float = 30.0, limit: int | None = None) -> list[InboxRow]:
+        """The unread messages of your inbox (api.inbox), waiting up to ``wait`` seconds for one
+        to arrive when there are none, without polling.
+
+        The first wait on a connection calls api.watch_inbox, which keeps the connection
+        announced as a watcher until it closes (senders of the tenant NOTIFY only while someone
+        watches), and LISTENs on the inbox channel it names; a notification (its payload is a
+        message id, nothing else) makes this read the inbox again. The inbox is always the
+        database's answer. Needs an autocommit connection of its own.
+        """
+        deadline = time.monotonic() + wait
+        messages = self.inbox(True, None, limit)
+        if messages or wait <= 0:
+            return messages
+        conn = self.connection
+        try:
+            if self._inbox_channel is None:
+                watched = self.watch_inbox()
+                if not watched.ok:
+                    return messages
+                conn.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(watched.details["channel"])))
+                self._inbox_channel = watched.details["channel"]
+            messages = self.inbox(True, None, limit)  # a message may have come before LISTEN
+            while not messages and (remaining := deadline - time.monotonic()) > 0:
+                for _ in conn.notifies(timeout=remaining, stop_after=1):
+                    break
+                messages = self.inbox(True, None, limit)
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+        return messages
+    def follow(self, after: int | None = None, types: Sequence[str] | None = None, *, batch: int = 100,
+               recheck: float = 5.0, held_recheck: float = 0.2, idle: float | None = None,
+               audit: bool = False, stop: Callable[[], bool] | None = None) -> Iterator[Any]:
+        """The tenant's event stream (api.events_since) from after ``after`` (an id it handed out; 0:
+        from the start; None: from now on), then live: a generator that never ends unless ``idle``
+        seconds pass with nothing new (then it returns).
+
+        Registers this connection as a follower (api.follow_events) and LISTENs on the channel
+        the database names, so writers announce new events; it reads again on each
+        announcement, every ``held_recheck`` seconds while committed events wait behind a
+        running transaction (events_head.held; that transaction's end is not announced), and
+        every ``recheck`` seconds as the backstop for a missed hint. What is yielded and in which
+        order is the database's answer under its visibility rule, so resuming from the last id
+        yielded misses nothing and repeats nothing. Needs an autocommit connection of its own.
+
+        ``audit``: every audit event (api.audit_since, operators and auditors) instead of the typed
+        stream. ``stop``: checked before each wait; the generator returns once it says True.
+        """
+        conn = self.connection
+        followed = self.follow_events()
+        if not followed.ok:
+            raise registered("PT403", f"follow_events: {followed.code}: {followed.reason}")
+        channel = pgsql.Identifier(followed.details["channel"])
+        try:
+            conn.execute(pgsql.SQL("LISTEN {}").format(channel))
+            # Registered before listening: a writer that saw the registration may have announced
+            # before LISTEN took effect, and the first read below sees its events.
+            position = self.events_head()[0].id if after is None else after
+            quiet_since = time.monotonic()
+            while True:
+                rows: list[Any] = (self.audit_since(position, batch) if audit
+                                   else self.events_since(position, types, batch))
+                for row in rows:
+                    position = row.id
+                    yield row
+                if rows:
+                    quiet_since = time.monotonic()
+                if len(rows) == batch:
+                    continue
+                if stop is not None and stop():
+                    return
+                held = self.events_head()[0].held
+                wait = held_recheck if held else recheck
+                if idle is not None:
+                    remaining = idle - (time.monotonic() - quiet_since)
+                    if remaining <= 0:
+                        return
+                    wait = min(wait, remaining)
+                for _ in conn.notifies(timeout=wait, stop_after=1):
+                    break
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
+        finally:
+            if not conn.closed:
+                conn.execute(pgsql.SQL("UNLISTEN {}").format(channel))
 
     def wait_for_approval(self, approval_id: int, timeout: float | timedelta | str | None = None) -> ApprovalResult:
         """api.wait_for_approval, waiting up to ``timeout`` (seconds or an interval; the database

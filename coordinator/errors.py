@@ -98,6 +98,14 @@ class Retryable(CoordError):
     http_status, exit_code = 500, EXIT_TEMPFAIL
 
 
+class ResourcesExhausted(CoordError):
+    """The server ran out of disk, memory, connections or a configured limit (PostgreSQL's class
+    53: 53100 and 53400 are registered, the rest of the class maps here too): the call wrote
+    nothing and may be repeated once an operator made room."""
+
+    http_status, exit_code = 503, EXIT_TEMPFAIL
+
+
 class Unavailable(CoordError):
     """The database could not be reached."""
 
@@ -219,6 +227,12 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO468", "approval_policy_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO469", "approval_policy_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO470", "approval_policy_exists", "coord", 400, EXIT_DATAERR, Conflict),
+    # actions
+    ("CO457", "action_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO458", "action_input_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO459", "action_target_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO460", "action_transition_illegal", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO478", "action_filter_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
 
     # alerts and audit queries
     ("CO491", "action_pattern_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
@@ -235,12 +249,37 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO475", "guardrail_rule_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO476", "guardrail_rule_exists", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO477", "operations_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    # skills
+    ("CO760", "skill_name_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO761", "skill_manifest_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO762", "skill_path_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO763", "skill_domain_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO764", "skill_env_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO765", "skill_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO766", "skill_version_not_newer", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO767", "skill_version_exists", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO768", "skill_retired", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO769", "skill_operations_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO770", "env_name_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    # messages
+    ("CO710", "message_address_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO711", "message_body_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO712", "message_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO713", "message_subject_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO714", "message_rule_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO715", "message_rule_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO716", "message_ids_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO301", "tenant_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO302", "principal_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO303", "token_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO304", "name_taken", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO501", "server_misconfigured", "coord", 400, EXIT_CONFIG, Misconfigured),
     ("CO502", "outcome_unregistered", "coord", 400, EXIT_SOFTWARE, CoordError),
+    ("CO650", "event_types_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO651", "event_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO652", "webhook_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO653", "webhook_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO654", "delivery_report_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO601", "audit_immutable", "coord", 400, EXIT_NOPERM, AuditImmutable),
     ("CO602", "audit_ddl_refused", "coord", 400, EXIT_NOPERM, AuditImmutable),
     ("CO603", "audit_head_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
@@ -260,6 +299,8 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("55P03", "lock_not_available", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("40001", "serialization_failure", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
     ("40P01", "deadlock_detected", "postgresql", 500, EXIT_TEMPFAIL, Retryable),
+    ("53100", "disk_full", "postgresql", 503, EXIT_TEMPFAIL, ResourcesExhausted),
+    ("53400", "configuration_limit_exceeded", "postgresql", 500, EXIT_TEMPFAIL, ResourcesExhausted),
     # audit chain and retention
     ("CO481", "audit_archive_too_recent", "coord", 400, EXIT_DATAERR, InvalidArgument),
     ("CO482", "audit_archive_unsealed", "coord", 400, EXIT_DATAERR, Conflict),
@@ -289,6 +330,11 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO542", "repository_root_unknown", "cli", 400, EXIT_USAGE, SettingsError),
     # coord mcp: a tool call that failed in the MCP server itself (coordinator.mcp_server)
     ("CO551", "mcp_call_failed", "cli", 400, EXIT_SOFTWARE, CoordError),
+    # the Cedar engine (docs/cedar.md)
+    ("CO561", "cedar_unavailable", "coord", 400, EXIT_UNAVAILABLE, Misconfigured),
+    ("CO562", "cedar_policy_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
+    ("CO563", "cedar_version_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
+    ("CO564", "policy_engine_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),
 )
 
 # PostgreSQL raises its own codes without our hints; the registry's hint for each (checked
@@ -306,6 +352,9 @@ POSTGRESQL_HINTS: dict[str, str] = {
     "42501": "the token's role (agent, operator, auditor) is not granted this function; PostgREST answers 401 because "
              "tokens are verified by the database, not as JWTs",
     "42883": "list functions with coord call --list",
+    "53100": "an operator frees space on the file system of the data directory; then repeat the call (what was "
+             "acknowledged before is kept)",
+    "53400": "an operator raises the limit the message names (e.g. temp_file_limit)",
     "54000": "lists are one-dimensional (PostgreSQL stops at 6 dimensions)",
     "54001": "JSON arguments nest at most 32 levels (CO242); PostgreSQL's parser stops after a few thousand",
     "55P03": "another transaction touching an overlapping path has not committed for 2 seconds; retry",
@@ -334,6 +383,8 @@ def from_psycopg(exc: BaseException) -> CoordError:
         err = CoordError(message, code=sqlstate or "XX000", detail=detail, hint=hint)
         if sqlstate and sqlstate.startswith("22"):
             err = InvalidArgument(message, code=sqlstate, detail=detail, hint=hint)
+        elif sqlstate and sqlstate.startswith("53"):  # out of memory, connections: as disk_full
+            err = ResourcesExhausted(message, code=sqlstate, detail=detail, hint=hint)
         return err
     return _build(entry, message, detail, hint)
 

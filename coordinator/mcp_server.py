@@ -45,6 +45,8 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import anyio
+import anyio.from_thread
+import anyio.lowlevel
 import anyio.to_thread
 import mcp_types as types
 import psycopg
@@ -287,12 +289,14 @@ class Coordinator:
 
     def __init__(self, connections: Connections, *, ttl: timedelta = DEFAULT_TTL, agent_type: str = AGENT_TYPE,
                  capabilities: Sequence[str] = (), heartbeats: Connections | None = None,
-                 root: Path | None = None, repository: str | None = None) -> None:
+                 root: Path | None = None, repository: str | None = None, skill: str | None = None) -> None:
         self.connections = connections
         # stdio: the repository the agent works in; its paths are mapped to it like the CLI's.
         self.root = root
         # The repository sessions start in (--repository, COORD_REPOSITORY; else the token's).
         self.repository = repository or None
+        # The skill sessions run under (--skill, COORD_SKILL: name@version): held to its manifest.
+        self.skill = skill or None
         # Heartbeats get a connection of their own where calls take turns on one, so a slow call
         # does not hold them up in Python. (In the database, acquire_lock holds a share lock on
         # its session's row while it waits, up to p_wait: a heartbeat waits for it there.)
@@ -326,7 +330,7 @@ class Coordinator:
     def start(self, session: CoordSession) -> dict[str, Any]:
         with self.connections.borrow() as conn:
             result = self.connections.client(conn, session.token).start_session(
-                self.agent_type, self.capabilities, session.ttl, self.repository)
+                self.agent_type, self.capabilities, session.ttl, self.repository, self.skill)
         if result.ok:
             session.session_id = result.session_id
         else:
@@ -841,20 +845,22 @@ class ToolCallFastPath:
 
 
 def stdio_server_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-                     root: Path | None = None, repository: str | None = None) -> tuple[Server, Coordinator]:
+                     root: Path | None = None, repository: str | None = None,
+                     skill: str | None = None) -> tuple[Server, Coordinator]:
     """The server of one stdio connection: its coord session starts with the client's first
     request (initialize) and ends with ``coordinator.end_all()`` when the connection closes."""
-    server, coordinator, _ = stdio_connection_for(dsn, token, ttl=ttl, kinds=kinds, root=root, repository=repository)
+    server, coordinator, _ = stdio_connection_for(dsn, token, ttl=ttl, kinds=kinds, root=root, repository=repository,
+                                                  skill=skill)
     return server, coordinator
 
 
 def stdio_connection_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-                         root: Path | None = None,
-                         repository: str | None = None) -> tuple[Server, Coordinator, ToolCallFastPath]:
+                         root: Path | None = None, repository: str | None = None,
+                         skill: str | None = None) -> tuple[Server, Coordinator, ToolCallFastPath]:
     """stdio_server_for, with the tools/call fast path of its pipes (serve_pipes)."""
     connections = Connections(dsn)
     coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, heartbeats=Connections(dsn), root=root,
-                              repository=repository)
+                              repository=repository, skill=skill)
     if coordinator.authenticate(token) is None:
         coordinator.close()
         raise registered("PT401", "the token names no principal", hint="check COORD_TOKEN (coord agent add prints one)")
@@ -959,11 +965,11 @@ async def serve_pipes(server: Server, coordinator: Coordinator, fast: ToolCallFa
 
 
 def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-                root: Path | None = None, repository: str | None = None) -> None:
+                root: Path | None = None, repository: str | None = None, skill: str | None = None) -> None:
     """One connection on stdin/stdout, until stdin closes, or until the database refuses the
     token on a heartbeat: then the PT401 is raised (the CLI prints it and exits 77)."""
     server, coordinator, fast = stdio_connection_for(dsn, token, ttl=ttl, kinds=kinds, root=root,
-                                                     repository=repository)
+                                                     repository=repository, skill=skill)
 
     async def main() -> None:
         await serve_pipes(server, coordinator, fast)
@@ -991,13 +997,14 @@ def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Se
 
 
 def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-             pool_size: int = 10, idle_timeout: float = IDLE_TIMEOUT, repository: str | None = None) -> Any:
+             pool_size: int = 10, idle_timeout: float = IDLE_TIMEOUT, repository: str | None = None,
+             skill: str | None = None) -> Any:
     """The streamable HTTP app: a bearer token on every request, each MCP session bound to the
     principal that opened it, a coord session per (MCP session, principal)."""
     from starlette.requests import Request
 
     connections = Connections(dsn, pool_size=pool_size)
-    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, repository=repository)
+    coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, repository=repository, skill=skill)
 
     def session_of(ctx: Any) -> CoordSession:
         request: Request | None = getattr(ctx, "request", None)
@@ -1059,6 +1066,9 @@ class BearerGate:
             await _unauthorized(send, "the bearer token names no principal (unknown, revoked or expired)",
                                 "ask an operator for a new token (coord agent add / coord token issue)")
             return
+        if scope.get("path") == "/events" and scope.get("method") == "GET":
+            await serve_events(self.coordinator.connections.dsn, token, headers, scope, receive, send)
+            return
         from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
         from mcp.server.auth.provider import AccessToken
 
@@ -1099,6 +1109,80 @@ class BearerGate:
                 await anyio.to_thread.run_sync(self.coordinator.close)
 
 
+async def serve_events(dsn: str, token: str, headers: Mapping[str, str], scope: dict[str, Any], receive: Any,
+                       send: Any) -> None:
+    """GET /events: the caller's event stream as Server-Sent Events (id: the event id, event: its
+    type, data: the event as JSON), from after Last-Event-ID (a reconnecting EventSource sends
+    it; ?after= otherwise; neither: from now on), ?types=lease.*,task.completed to filter.
+    Client.follow on a connection of the stream's own, on a thread: the database decides what
+    is handed out and in which order, so a client that resumes misses nothing."""
+    from urllib.parse import parse_qs
+
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    last = headers.get("last-event-id") or (query.get("after") or [None])[0]
+    types = [t for v in query.get("types", []) for t in v.split(",") if t] or None
+    try:
+        after = int(last) if last is not None else None
+    except ValueError:
+        after = -1  # the database refuses it (CO651)
+    stop = threading.Event()
+    sender, receiver = anyio.create_memory_object_stream[Any](100)
+    portal_token = anyio.lowlevel.current_token()
+
+    def follow() -> None:
+        client: Client | None = None
+        try:
+            client = Client(dsn, token)
+            for row in client.follow(after=after, types=types, recheck=2.0, stop=stop.is_set):
+                anyio.from_thread.run(sender.send, row, token=portal_token)
+                if stop.is_set():
+                    return
+        except Exception as exc:  # reported to the client as the stream's last event
+            with contextlib.suppress(Exception):
+                anyio.from_thread.run(sender.send, exc, token=portal_token)
+        finally:
+            if client is not None:
+                client.close()
+            with contextlib.suppress(Exception):
+                anyio.from_thread.run(sender.aclose, token=portal_token)
+
+    async def disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        stop.set()
+
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache"),
+                            (b"x-accel-buffering", b"no")]})
+    await send({"type": "http.response.body", "body": b"retry: 2000\n\n", "more_body": True})
+    try:
+        # A thread of its own, not anyio's worker pool: a stream lasts, tool calls must not wait.
+        threading.Thread(target=follow, name="coord-events", daemon=True).start()
+        async with anyio.create_task_group() as tasks:
+
+            async def watch() -> None:
+                await disconnected()
+                tasks.cancel_scope.cancel()
+
+            tasks.start_soon(watch)
+            async with receiver:
+                async for item in receiver:
+                    if isinstance(item, BaseException):
+                        error = item if isinstance(item, CoordError) else registered("CO551", str(item))
+                        data = json.dumps(error.to_dict(), default=str)
+                        await send({"type": "http.response.body", "body": f"event: error\ndata: {data}\n\n".encode(),
+                                    "more_body": True})
+                        break
+                    data = json.dumps(_jsonable(item.__dict__), default=str, separators=(",", ":"))
+                    chunk = f"id: {item.id}\nevent: {item.event_type}\ndata: {data}\n\n"
+                    await send({"type": "http.response.body", "body": chunk.encode(), "more_body": True})
+            tasks.cancel_scope.cancel()
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
 async def _unauthorized(send: Any, message: str, hint: str) -> None:
     body = json.dumps({"error": "unauthorized", "code": "PT401", "message": message, "hint": hint}).encode()
     await send({"type": "http.response.start", "status": 401,
@@ -1108,10 +1192,11 @@ async def _unauthorized(send: Any, message: str, hint: str) -> None:
 
 
 def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-               pool_size: int = 10, ready: Callable[[int], None] | None = None, repository: str | None = None) -> None:
+               pool_size: int = 10, ready: Callable[[int], None] | None = None, repository: str | None = None,
+               skill: str | None = None) -> None:
     import uvicorn
 
-    app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository)
+    app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository, skill=skill)
     # Keep-alive longer than uvicorn's 5 s: an agent calls in bursts with pauses between them,
     # and every reconnect costs a TCP handshake and a new request task.
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75)

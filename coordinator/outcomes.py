@@ -99,6 +99,30 @@ class Outcome(StrEnum):
     REINFORCED = "reinforced"
     FORGOTTEN = "forgotten"
     NOT_AUTHOR = "not_author"
+    REGISTERED = "registered"
+    ALREADY_REGISTERED = "already_registered"
+    RETIRED = "retired"
+    ALREADY_RETIRED = "already_retired"
+    OUTSIDE_SKILL = "outside_skill"
+    # messages
+    SENT = "sent"
+    REFUSED = "refused"
+    NO_RECIPIENTS = "no_recipients"
+    ACKED = "acked"
+    # actions
+    PROPOSED = "proposed"
+    EXECUTED = "executed"
+    NOT_CLAIMABLE = "not_claimable"
+    NOT_TARGET = "not_target"
+    FOLLOWING = "following"
+    WEBHOOK_EXISTS = "webhook_exists"
+    DELIVERIES_CLAIMED = "deliveries_claimed"
+    DELIVERED = "delivered"
+    RETRY_SCHEDULED = "retry_scheduled"
+    DELIVERY_DEAD = "delivery_dead"
+    STALE_DELIVERY_CLAIM = "stale_delivery_claim"
+    POLICY_STORED = "policy_stored"
+    ENGINE_SET = "engine_set"
 
 
 @dataclass(frozen=True)
@@ -189,6 +213,28 @@ REGISTRY: dict[Outcome, OutcomeCode] = {
     Outcome.REINFORCED: OutcomeCode(True, False),
     Outcome.FORGOTTEN: OutcomeCode(True, False),
     Outcome.NOT_AUTHOR: OutcomeCode(False, False),
+    Outcome.REGISTERED: OutcomeCode(True, False),
+    Outcome.ALREADY_REGISTERED: OutcomeCode(True, False),
+    Outcome.RETIRED: OutcomeCode(True, False),
+    Outcome.ALREADY_RETIRED: OutcomeCode(True, False),
+    Outcome.OUTSIDE_SKILL: OutcomeCode(False, False),
+    Outcome.SENT: OutcomeCode(True, False),
+    Outcome.REFUSED: OutcomeCode(False, False),
+    Outcome.NO_RECIPIENTS: OutcomeCode(False, False),
+    Outcome.ACKED: OutcomeCode(True, False),
+    Outcome.PROPOSED: OutcomeCode(True, False),
+    Outcome.EXECUTED: OutcomeCode(True, False),
+    Outcome.NOT_CLAIMABLE: OutcomeCode(False, False),
+    Outcome.NOT_TARGET: OutcomeCode(False, False),
+    Outcome.FOLLOWING: OutcomeCode(True, False),
+    Outcome.WEBHOOK_EXISTS: OutcomeCode(False, False),
+    Outcome.DELIVERIES_CLAIMED: OutcomeCode(True, False),
+    Outcome.DELIVERED: OutcomeCode(True, False),
+    Outcome.RETRY_SCHEDULED: OutcomeCode(True, False),
+    Outcome.DELIVERY_DEAD: OutcomeCode(False, False),
+    Outcome.STALE_DELIVERY_CLAIM: OutcomeCode(False, False),
+    Outcome.POLICY_STORED: OutcomeCode(True, False),
+    Outcome.ENGINE_SET: OutcomeCode(True, False),
 }
 
 
@@ -200,11 +246,13 @@ DESTRUCTIVE: dict[Outcome, frozenset[str]] = {
     Outcome.REVOKED: frozenset({"revoke_device", "revoke_token"}),
     Outcome.CANCELLED: frozenset({"cancel_approval", "cancel_task"}),
     Outcome.DELETED: frozenset({"delete_profile"}),
-    Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_network_rule"}),
+    Outcome.REMOVED: frozenset({"remove_approval_policy", "remove_message_rule", "remove_network_rule",
+                                "remove_webhook"}),
     Outcome.PRUNED: frozenset({"prune_tasks"}),
     Outcome.DISABLED: frozenset({"set_guardrail_enabled"}),
-    Outcome.FAILED: frozenset({"fail_task"}),
+    Outcome.FAILED: frozenset({"fail_action", "fail_task"}),
     Outcome.DEAD: frozenset({"fail_task"}),
     Outcome.ENDED: frozenset({"end_session"}),
+    Outcome.RETIRED: frozenset({"retire_skill"}),
 }
 DESTRUCTIVE_FUNCTIONS: frozenset[str] = frozenset().union(*DESTRUCTIVE.values())

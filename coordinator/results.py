@@ -18,6 +18,52 @@ class _Row:
 
 
 @dataclass(frozen=True)
+class Action(_Row):
+    """An action as list_actions and get_action show it: what (kind, payload, required scopes), who proposed it
+    for which target, its approval request, state, the current claim (fence) and attempts, and its result or
+    error.
+    """
+
+    action_id: int | None
+    kind: str | None
+    state: str | None
+    payload: Any
+    required_scopes: list[str] | None
+    proposer: str | None
+    target: str | None
+    approval_id: int | None
+    claim: int | None
+    attempts: int | None
+    max_attempts: int | None
+    lease_expires_at: datetime | None
+    result: Any
+    error: str | None
+    created_at: datetime | None
+    approved_at: datetime | None
+    expires_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ActionResult(_Row):
+    """Outcome of propose_action, claim_action, renew_action, complete_action and fail_action: ok and code
+    always; the action, its state after the call, the claim (fence) and lease; kind and payload when claimed.
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    action_id: int | None
+    state: str | None
+    claim: int | None
+    approval_id: int | None
+    lease_expires_at: datetime | None
+    kind: str | None
+    payload: Any
+    details: Any
+
+
+@dataclass(frozen=True)
 class AgentPresence(_Row):
     """One session of an agent as discover_agents shows it; presence is online, idle or offline from heartbeat
     age.
@@ -171,6 +217,66 @@ class AuditEvent(_Row):
 
 
 @dataclass(frozen=True)
+class AuditSinceRow(_Row):
+    """A row of api.audit_since."""
+
+    id: int | None
+    occurred_at: datetime | None
+    actor_type: str | None
+    actor_name: str | None
+    action: str | None
+    target_type: str | None
+    target_id: str | None
+    decision: str | None
+    severity: str | None
+    rule: str | None
+    reason: str | None
+    details: Any
+
+
+@dataclass(frozen=True)
+class CedarPolicyHistoryRow(_Row):
+    """A row of api.cedar_policy_history."""
+
+    version: int | None
+    reason: str | None
+    created_by: str | None
+    created_at: datetime | None
+    rolled_back_from: int | None
+    sha256: str | None
+    current: bool | None
+
+
+@dataclass(frozen=True)
+class CedarPolicyRow(_Row):
+    """A row of api.cedar_policy."""
+
+    engine: str | None
+    cedar_available: bool | None
+    version: int | None
+    policy: str | None
+    reason: str | None
+    created_by: str | None
+    created_at: datetime | None
+    rolled_back_from: int | None
+    schema: str | None
+
+
+@dataclass(frozen=True)
+class CheckMessageRouteRow(_Row):
+    """A row of api.check_message_route."""
+
+    recipient: str | None
+    allowed: bool | None
+    side: str | None
+    rule_id: int | None
+    send_action: str | None
+    send_rule_id: int | None
+    receive_action: str | None
+    receive_rule_id: int | None
+
+
+@dataclass(frozen=True)
 class ClaimResult(_Row):
     """A claimed task with its claim token and lease (and the fences of the leases it declared), or ok=false with
     why nothing was claimed.
@@ -190,6 +296,74 @@ class ClaimResult(_Row):
     locks: Any
     details: Any
     repository: str | None
+
+
+@dataclass(frozen=True)
+class DiscoverDevicesRow(_Row):
+    """A row of api.discover_devices."""
+
+    name: str | None
+    owner_name: str | None
+    scopes: list[str] | None
+    presence: str | None
+    last_seen_at: datetime | None
+    claimable_actions: int | None
+
+
+@dataclass(frozen=True)
+class EventsHeadRow(_Row):
+    """A row of api.events_head."""
+
+    id: int | None
+    held: int | None
+
+
+@dataclass(frozen=True)
+class EventsSinceRow(_Row):
+    """A row of api.events_since."""
+
+    id: int | None
+    event_type: str | None
+    occurred_at: datetime | None
+    action: str | None
+    actor_type: str | None
+    actor_name: str | None
+    target_type: str | None
+    target_id: str | None
+    decision: str | None
+    severity: str | None
+    reason: str | None
+    details: Any
+
+
+@dataclass(frozen=True)
+class GetSkillRow(_Row):
+    """A row of api.get_skill."""
+
+    skill_id: int | None
+    name: str | None
+    version: str | None
+    manifest: Any
+    registered_by: str | None
+    registered_at: datetime | None
+    approval_id: int | None
+    retired_at: datetime | None
+    live_sessions: int | None
+
+
+@dataclass(frozen=True)
+class GetThreadRow(_Row):
+    """A row of api.get_thread."""
+
+    message_id: int | None
+    thread_id: int | None
+    reply_to: int | None
+    sender: str | None
+    sent_to: str | None
+    subject: str | None
+    body: str | None
+    created_at: datetime | None
+    read_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -304,6 +478,21 @@ class HeldLock(_Row):
 
 
 @dataclass(frozen=True)
+class InboxRow(_Row):
+    """A row of api.inbox."""
+
+    message_id: int | None
+    thread_id: int | None
+    reply_to: int | None
+    sender: str | None
+    sent_to: str | None
+    subject: str | None
+    body: str | None
+    created_at: datetime | None
+    read_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Lease(_Row):
     """A row of api.list_leases."""
 
@@ -350,6 +539,80 @@ class ListMemoriesRow(_Row):
     created_at: datetime | None
     last_seen_at: datetime | None
     expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ListMessageRulesRow(_Row):
+    """A row of api.list_message_rules."""
+
+    rule_id: int | None
+    action: str | None
+    side: str | None
+    from_party: str | None
+    to_party: str | None
+    reason: str | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ListSkillsRow(_Row):
+    """A row of api.list_skills."""
+
+    skill_id: int | None
+    name: str | None
+    version: str | None
+    manifest: Any
+    registered_by: str | None
+    registered_at: datetime | None
+    approval_id: int | None
+    retired_at: datetime | None
+    live_sessions: int | None
+
+
+@dataclass(frozen=True)
+class ListThreadsRow(_Row):
+    """A row of api.list_threads."""
+
+    thread_id: int | None
+    subject: str | None
+    started_by: str | None
+    messages: int | None
+    unread: int | None
+    last_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ListWebhookDeliveriesRow(_Row):
+    """A row of api.list_webhook_deliveries."""
+
+    delivery_id: int | None
+    webhook: str | None
+    event_id: int | None
+    event_type: str | None
+    idempotency_key: UUID | None
+    state: str | None
+    attempts: int | None
+    next_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ListWebhooksRow(_Row):
+    """A row of api.list_webhooks."""
+
+    webhook_id: int | None
+    name: str | None
+    url: str | None
+    event_types: list[str] | None
+    max_attempts: int | None
+    enabled: bool | None
+    created_at: datetime | None
+    pending: int | None
+    delivered: int | None
+    dead: int | None
 
 
 @dataclass(frozen=True)
@@ -549,6 +812,23 @@ class SessionResult(_Row):
 
 
 @dataclass(frozen=True)
+class SkillResult(_Row):
+    """Outcome of register_skill: registered or already_registered (skill_id), or needs_approval with the
+    approval request (approval_id; repeat with p_approval once granted), or a refusal; details.manifest and
+    details.widened.
+    """
+
+    ok: bool | None
+    code: str | None
+    reason: str | None
+    skill_id: int | None
+    name: str | None
+    version: str | None
+    approval_id: int | None
+    details: Any
+
+
+@dataclass(frozen=True)
 class Task(_Row):
     """A task as get_task and list_tasks show it."""
 
@@ -625,6 +905,19 @@ class TokenRow(_Row):
     created_at: datetime | None
     expires_at: datetime | None
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ValidateSkillRow(_Row):
+    """A row of api.validate_skill."""
+
+    position: int | None
+    kind: str | None
+    target: str | None
+    allowed: bool | None
+    code: str | None
+    needs: Any
+    reason: str | None
 
 
 @dataclass(frozen=True)

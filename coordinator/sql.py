@@ -412,3 +412,13 @@ where n.nspname = 'api'
   and p.prorettype <> 'api.session_result'::pg_catalog.regtype
 order by p.proname
 """.replace("{RESULT_COLUMNS}", RESULT_COLUMNS)
+
+# The webhook deliverer on the admin path (coord maintain): every tenant with an enabled webhook,
+# claimed and reported as the system (coordinator/webhooks.py).
+WEBHOOK_TENANTS = """
+select n.id, n.name from coord.tenants as n
+where exists (select from coord.webhooks as w where w.tenant_id = n.id and w.enabled)
+order by n.name"""
+CLAIM_WEBHOOK_DELIVERIES = "select (r).* from (select coord.claim_webhook_deliveries(%s, %s, %s::interval) as r) as c"
+REPORT_WEBHOOK_DELIVERY = ("select (r).* from (select coord.report_webhook_delivery(%s, %s, %s, %s, %s, %s) as r) "
+                           "as c")

@@ -40,6 +40,69 @@ CREATE SCHEMA coord;
 ALTER SCHEMA coord OWNER TO coord_owner;
 
 --
+-- Name: action; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.action AS (
+	action_id bigint,
+	kind text,
+	state text,
+	payload jsonb,
+	required_scopes text[],
+	proposer text,
+	target text,
+	approval_id bigint,
+	claim bigint,
+	attempts integer,
+	max_attempts integer,
+	lease_expires_at timestamp with time zone,
+	result jsonb,
+	error text,
+	created_at timestamp with time zone,
+	approved_at timestamp with time zone,
+	expires_at timestamp with time zone,
+	finished_at timestamp with time zone
+);
+
+
+ALTER TYPE api.action OWNER TO coord_owner;
+
+--
+-- Name: TYPE action; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.action IS 'An action as list_actions and get_action show it: what (kind, payload, required scopes), who proposed it for which target, its approval request, state, the current claim (fence) and attempts, and its result or error.';
+
+
+--
+-- Name: action_result; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.action_result AS (
+	ok boolean,
+	code text,
+	reason text,
+	action_id bigint,
+	state text,
+	claim bigint,
+	approval_id bigint,
+	lease_expires_at timestamp with time zone,
+	kind text,
+	payload jsonb,
+	details jsonb
+);
+
+
+ALTER TYPE api.action_result OWNER TO coord_owner;
+
+--
+-- Name: TYPE action_result; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.action_result IS 'Outcome of propose_action, claim_action, renew_action, complete_action and fail_action: ok and code always; the action, its state after the call, the claim (fence) and lease; kind and payload when claimed.';
+
+
+--
 -- Name: agent_presence; Type: TYPE; Schema: api; Owner: coord_owner
 --
 
@@ -427,6 +490,31 @@ COMMENT ON TYPE api.session_result IS 'Outcome of start_session/heartbeat/end_se
 
 
 --
+-- Name: skill_result; Type: TYPE; Schema: api; Owner: coord_owner
+--
+
+CREATE TYPE api.skill_result AS (
+	ok boolean,
+	code text,
+	reason text,
+	skill_id bigint,
+	name text,
+	version text,
+	approval_id bigint,
+	details jsonb
+);
+
+
+ALTER TYPE api.skill_result OWNER TO coord_owner;
+
+--
+-- Name: TYPE skill_result; Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON TYPE api.skill_result IS 'Outcome of register_skill: registered or already_registered (skill_id), or needs_approval with the approval request (approval_id; repeat with p_approval once granted), or a refusal; details.manifest and details.widened.';
+
+
+--
 -- Name: task; Type: TYPE; Schema: api; Owner: coord_owner
 --
 
@@ -652,7 +740,8 @@ CREATE TYPE coord.caller AS (
 	session_id uuid,
 	token_id uuid,
 	token_expires_at timestamp with time zone,
-	repository text
+	repository text,
+	skill_id bigint
 );
 
 
@@ -728,6 +817,26 @@ COMMENT ON TYPE coord.task_state IS 'Task lifecycle (the formal model''s names):
 
 
 --
+-- Name: ack_messages(bigint[]); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.ack_messages(p_message_ids bigint[]) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0722_ack_messages.sql
+
+
+ALTER FUNCTION api.ack_messages(p_message_ids bigint[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION ack_messages(p_message_ids bigint[]); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.ack_messages(p_message_ids bigint[]) IS 'Marks messages of your inbox read (1-1000 ids): code acked with details.acked (marked now), already_acked and unknown (not in your inbox: no such message, or not delivered to you); idempotent; denied when the policy refuses (details.rule). Audited as message.ack. Errors: CO716.';
+
+
+--
 -- Name: acquire_lock(text, interval, text, text, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -744,7 +853,7 @@ ALTER FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mo
 -- Name: FUNCTION acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval) IS 'Takes a lease on p_path and everything below it in your repository (your session''s, else your token''s, else default; the same path in another repository never overlaps) (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+COMMENT ON FUNCTION api.acquire_lock(p_path text, p_ttl interval, p_reason text, p_mode text, p_wait interval) IS 'Takes a lease on p_path and everything below it in your repository (your session''s, else your token''s, else default; the same path in another repository never overlaps) (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), outside_skill (your session runs a skill whose manifest does not give this access to the path: details.needs names the missing entry, details.skill the skill@version), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 
 
 --
@@ -764,7 +873,7 @@ ALTER FUNCTION api.acquire_locks(p_paths text[], p_ttl interval, p_reason text, 
 -- Name: FUNCTION acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text) IS 'Takes leases on p_paths (1-100 distinct paths, as acquire_lock does for each: same repository, mode, ttl and reason for all) all or none, in one transaction: one row per path, in the order given. When every path is granted or renewed, all rows are ok (fences as acquire_lock returns them). When any is refused (busy, denied, at_limit for the batch as a whole, session_ended), nothing is taken: those rows say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy decision per path (a refusal names its path; the call counts once against calls_per_hour); every path is audited as lock.acquire. Paths are locked in one global order, so overlapping batches and single acquires wait for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock to wait for one path. Use it for several paths you need together (a refactoring across files): one round trip, and never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list, CO201-CO206 bad path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+COMMENT ON FUNCTION api.acquire_locks(p_paths text[], p_ttl interval, p_reason text, p_mode text) IS 'Takes leases on p_paths (1-100 distinct paths, as acquire_lock does for each: same repository, mode, ttl and reason for all) all or none, in one transaction: one row per path, in the order given. When every path is granted or renewed, all rows are ok (fences as acquire_lock returns them). When any is refused (busy, denied, outside_skill for a path the manifest of your session''s skill does not cover, at_limit for the batch as a whole, session_ended), nothing is taken: those rows say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy decision per path (a refusal names its path; the call counts once against calls_per_hour); every path is audited as lock.acquire. Paths are locked in one global order, so overlapping batches and single acquires wait for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock to wait for one path. Use it for several paths you need together (a refactoring across files): one round trip, and never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list, CO201-CO206 bad path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 
 
 --
@@ -868,6 +977,46 @@ COMMENT ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priori
 
 
 --
+-- Name: add_webhook(text, text, text[], text, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[] DEFAULT ARRAY['alert.raised'::text], p_secret text DEFAULT NULL::text, p_max_attempts integer DEFAULT 8) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0710_add_webhook.sql
+
+
+ALTER FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) IS 'Operators: subscribe a URL to event types of your tenant (default alert.raised; type, family.* or *), from now on. Each delivery is a POST of the event as JSON with headers X-Coord-Signature: sha256=<hex HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists, denied. Errors: CO652, CO650 event types.';
+
+
+--
+-- Name: allow_messages(text, text, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.allow_messages(p_sender text, p_recipient text, p_side text DEFAULT 'both'::text, p_reason text DEFAULT NULL::text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0730_allow_messages.sql
+
+
+ALTER FUNCTION api.allow_messages(p_sender text, p_recipient text, p_side text, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION allow_messages(p_sender text, p_recipient text, p_side text, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.allow_messages(p_sender text, p_recipient text, p_side text, p_reason text) IS 'Operators: adds an allow rule to your tenant''s message allowlist: p_sender (a sender) may message p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a profile) or * (anyone), on p_side send (the sender''s permission), receive (the recipient''s acceptance) or both (default). On each side a matching deny wins over any allow, an allow over the tenant default (set_message_default); a message passes when both sides allow. Code added with details.rule_id; unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule). Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown principal, CO462 unknown profile.';
+
+
+--
 -- Name: apply_team(jsonb, boolean); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -968,6 +1117,26 @@ COMMENT ON FUNCTION api.audit_head(p_seal boolean) IS 'Operators and auditors: s
 
 
 --
+-- Name: audit_since(bigint, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.audit_since(p_after bigint DEFAULT 0, p_limit integer DEFAULT 100) RETURNS TABLE(id bigint, occurred_at timestamp with time zone, actor_type text, actor_name text, action text, target_type text, target_id text, decision text, severity text, rule text, reason text, details jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/audit/0654_audit_since.sql
+
+
+ALTER FUNCTION api.audit_since(p_after bigint, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION audit_since(p_after bigint, p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.audit_since(p_after bigint, p_limit integer) IS 'Operators and auditors: every audit event of your tenant after p_after (an id this function or events_since returned; 0: from the start), oldest first in stream order, at most p_limit; only events of finished transactions older than every running one, so resuming after the last id received misses nothing (coord audit tail --follow). Errors: CO224 limit, CO651 unknown id, PT403.';
+
+
+--
 -- Name: authenticate(); Type: FUNCTION; Schema: api; Owner: coord_auth
 --
 
@@ -1048,6 +1217,46 @@ COMMENT ON FUNCTION api.cancel_task(p_task_id bigint) IS 'Cancels a queued or cl
 
 
 --
+-- Name: cedar_policy(integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.cedar_policy(p_version integer DEFAULT NULL::integer) RETURNS TABLE(engine text, cedar_available boolean, version integer, policy text, reason text, created_by text, created_at timestamp with time zone, rolled_back_from integer, schema text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/policies/0703_cedar_policy.sql
+
+
+ALTER FUNCTION api.cedar_policy(p_version integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_policy(p_version integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.cedar_policy(p_version integer) IS 'The tenant''s policy engine, whether this server can run Cedar, and Cedar policy version p_version (default the newest; version null: none stored, policy is the shipped baseline), with the shipped schema it is validated against. Read-only. Errors: CO563 unknown version, PT403.';
+
+
+--
+-- Name: cedar_policy_history(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.cedar_policy_history() RETURNS TABLE(version integer, reason text, created_by text, created_at timestamp with time zone, rolled_back_from integer, sha256 text, current boolean)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/policies/0704_cedar_policy_history.sql
+
+
+ALTER FUNCTION api.cedar_policy_history() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_policy_history(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.cedar_policy_history() IS 'Every Cedar policy version of the tenant, newest first: who stored it, when, why, the version a rollback restored, the SHA-256 of its text, and which is in force. Read-only. Errors: PT403.';
+
+
+--
 -- Name: check_locks(text[]); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1068,6 +1277,26 @@ COMMENT ON FUNCTION api.check_locks(p_paths text[]) IS 'For each of p_paths (1-1
 
 
 --
+-- Name: check_message_route(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.check_message_route(p_sender text, p_recipient text) RETURNS TABLE(recipient text, allowed boolean, side text, rule_id bigint, send_action text, send_rule_id bigint, receive_action text, receive_rule_id bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0735_check_message_route.sql
+
+
+ALTER FUNCTION api.check_message_route(p_sender text, p_recipient text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_message_route(p_sender text, p_recipient text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.check_message_route(p_sender text, p_recipient text) IS 'Operators and auditors: would a message from p_sender (NAME or agent:NAME) to p_recipient (NAME, team:NAME or *) pass your tenant''s allowlist? One row per recipient as send_message would address them: allowed, the refusing side and rule_id (null: the tenant default), and each side''s decision and rule. Nothing is sent. Read-only. Errors: CO710, CO302, CO462, PT403.';
+
+
+--
 -- Name: check_network(text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1084,7 +1313,7 @@ ALTER FUNCTION api.check_network(p_domain text) OWNER TO coord_owner;
 -- Name: FUNCTION check_network(p_domain text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. URLs, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
+COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. URLs, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
 
 
 --
@@ -1104,7 +1333,47 @@ ALTER FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) 
 -- Name: FUNCTION check_operation(p_kind text, p_text text, p_approval bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) IS 'May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters.';
+COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) IS 'May you run this? p_kind is command (shell text), sql (SQL text), path (a file you will write or delete) or env (the name of an environment variable you will read: allowed, unless your session runs a skill whose manifest does not name it). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose manifest does not give write access to the path or name the variable (details.needs, details.skill; the guardrails are not asked). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters, CO770 env name.';
+
+
+--
+-- Name: claim_action(bigint, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.claim_action(p_action_id bigint DEFAULT NULL::bigint, p_lease interval DEFAULT NULL::interval) RETURNS api.action_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0701_claim_action.sql
+
+
+ALTER FUNCTION api.claim_action(p_action_id bigint, p_lease interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_action(p_action_id bigint, p_lease interval); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.claim_action(p_action_id bigint, p_lease interval) IS 'Devices and agents (scope actions:claim): claim approved action p_action_id aimed at you, or the oldest one when null (an action whose last claim''s lease ran out is released first), with a lease of p_lease (1 second to 1 hour, default 5 minutes). Code claimed with the claim (the fencing token renew_action, complete_action and fail_action need), the lease, kind and payload; the first claim uses the action''s approval. empty when none is approved for you (LISTEN on details.channel: each approval is announced there); not_claimable (state says which), not_target, expired (the claim deadline or the approval ran out); denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 lease, CO213.';
+
+
+--
+-- Name: claim_or_wait(text[], interval, boolean); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval DEFAULT '00:05:00'::interval, p_waiting boolean DEFAULT true) RETURNS api.claim_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/queue/0563_claim_or_wait.sql
+
+
+ALTER FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) IS 'claim_task for a claimer that waits for work: LISTEN on the tenant''s task channel (details.channel of an empty claim) first, then call this; while it answers empty, this connection counts as a waiting claimer and every task that becomes ready is announced on the channel (payload: its kind), so call it again when one arrives (and every few seconds: a task whose run_after passes is not announced). With p_waiting false (the last look, when you stop waiting) or once it answers anything else, the connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Use a connection of your own (a pooled one keeps waiting). Codes as claim_task: claimed, or ok=false with empty, outside_skill, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
 
 
 --
@@ -1124,7 +1393,7 @@ ALTER FUNCTION api.claim_task(p_kinds text[], p_lease interval) OWNER TO coord_o
 -- Name: FUNCTION claim_task(p_kinds text[], p_lease interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.claim_task(p_kinds text[], p_lease interval) IS 'Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id, payload, claim (the fencing token renew/complete/fail need), attempt and lease_expires_at, and in locks the fences of the leases it declared. A task that declares leases is claimed only if you may take them as acquire_lock would (scope locks:write, trust, allowed operations, the lease within max_lock_ttl) and they fit your profile''s max_locks; otherwise it is skipped, stays queued, and the refusal is audited (lock.acquire). ok=false with empty, at_limit (your concurrency limit; or, with details.max_locks, leases_held, leases_needed and task_ids, the leases of the ready tasks do not fit max_locks), session_ended or denied (the claim, or with details.rule and task_ids the leases the ready tasks declare). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
+COMMENT ON FUNCTION api.claim_task(p_kinds text[], p_lease interval) IS 'Claims the best ready task of p_kinds (priority, then age) for p_lease: code claimed with task_id, payload, claim (the fencing token renew/complete/fail need), attempt and lease_expires_at, and in locks the fences of the leases it declared. A task that declares leases is claimed only if you may take them as acquire_lock would (scope locks:write, trust, allowed operations, the lease within max_lock_ttl) and they fit your profile''s max_locks; otherwise it is skipped, stays queued, and the refusal is audited (lock.acquire). ok=false with empty, outside_skill (your session runs a skill whose manifest does not cover the leases every ready task declares: details.task_ids, needs, skill; those tasks stay queued), at_limit (your concurrency limit; or, with details.max_locks, leases_held, leases_needed and task_ids, the leases of the ready tasks do not fit max_locks), session_ended or denied (the claim, or with details.rule and task_ids the leases the ready tasks declare). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
 
 
 --
@@ -1144,7 +1413,7 @@ ALTER FUNCTION api.claim_task_by_id(p_task_id bigint, p_lease interval) OWNER TO
 -- Name: FUNCTION claim_task_by_id(p_task_id bigint, p_lease interval); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.claim_task_by_id(p_task_id bigint, p_lease interval) IS 'Claims task p_task_id for p_lease if it is ready (queued, dependencies completed, run_after passed, within your trust), with the same gate, limits and declared leases as claim_task: code claimed with the claim token (the fencing token renew/complete/fail need), lease_expires_at and the fences of its declared leases. ok=false with empty (the task is claimed, finished or not ready, or its leases are busy), at_limit, session_ended or denied. coord git-sync uses it to import a claim taken on the git fallback. Errors: CO410 unknown task, CO406 lease, CO213.';
+COMMENT ON FUNCTION api.claim_task_by_id(p_task_id bigint, p_lease interval) IS 'Claims task p_task_id for p_lease if it is ready (queued, dependencies completed, run_after passed, within your trust), with the same gate, limits and declared leases as claim_task: code claimed with the claim token (the fencing token renew/complete/fail need), lease_expires_at and the fences of its declared leases. ok=false with empty (the task is claimed, finished or not ready, or its leases are busy), outside_skill (your session''s skill does not cover its declared leases), at_limit, session_ended or denied. coord git-sync uses it to import a claim taken on the git fallback. Errors: CO410 unknown task, CO406 lease, CO213.';
 
 
 --
@@ -1164,7 +1433,47 @@ ALTER FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer
 -- Name: FUNCTION claim_tasks(p_kinds text[], p_lease interval, p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) IS 'Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one: one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended, denied). Tasks whose declared leases you may not take (the lock.acquire decision, or your profile''s max_locks, which counts every lease you hold) are skipped and stay queued; each refusal is audited as lock.acquire denied or at_limit. Claims are audited by the task state machine (with the decision that allowed them); a claim that takes nothing is audited as task.claim with its code (empty: severity debug). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.';
+COMMENT ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) IS 'Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one: one row per claim; when nothing was claimed, a single ok=false row (empty, at_limit, session_ended, denied, outside_skill: the leases the ready tasks declare are outside your session''s skill). Tasks whose declared leases you may not take (the lock.acquire decision, or your profile''s max_locks, which counts every lease you hold) are skipped and stay queued; each refusal is audited as lock.acquire denied or at_limit. Claims are audited by the task state machine (with the decision that allowed them); a claim that takes nothing is audited as task.claim with its code (empty: severity debug). Errors: CO241/CO401/CO402 kinds, CO406 lease, CO224 limit, CO213.';
+
+
+--
+-- Name: claim_webhook_deliveries(integer, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.claim_webhook_deliveries(p_limit integer DEFAULT 20, p_lease interval DEFAULT '00:00:30'::interval) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0714_claim_webhook_deliveries.sql
+
+
+ALTER FUNCTION api.claim_webhook_deliveries(p_limit integer, p_lease interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_webhook_deliveries(p_limit integer, p_lease interval); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.claim_webhook_deliveries(p_limit integer, p_lease interval) IS 'Operators (the deliverer: coord notify, coord maintain): writes the outbox rows for your tenant''s webhooks'' new events, then claims up to p_limit due deliveries until now + p_lease (SKIP LOCKED: concurrent deliverers share the work). details.deliveries: delivery_id, claim, url, body, signature (send as X-Coord-Signature), idempotency_key (send as Idempotency-Key), event_type, attempt. POST each and call report_webhook_delivery. A claimed attempt counts; deliveries whose last attempt was never reported become dead (details.died). Code deliveries_claimed, or denied. Errors: CO224 limit, CO654 lease (1 s to 1 h). Audited as webhook.claim when something was claimed, fanned out or buried.';
+
+
+--
+-- Name: complete_action(bigint, bigint, jsonb); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.complete_action(p_action_id bigint, p_claim bigint, p_result jsonb DEFAULT '{}'::jsonb) RETURNS api.action_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0703_complete_action.sql
+
+
+ALTER FUNCTION api.complete_action(p_action_id bigint, p_claim bigint, p_result jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION complete_action(p_action_id bigint, p_claim bigint, p_result jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.complete_action(p_action_id bigint, p_claim bigint, p_result jsonb) IS 'The target holding live claim p_claim on action p_action_id: report it executed with p_result (a JSON object up to 64 KiB). Code executed (final); stale_fence (the action was claimed again or finished since your claim: a late report never lands), expired (the lease ran out first: the action went back to approved, or failed after its last attempt), not_target; denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 claim or result, CO213.';
 
 
 --
@@ -1268,6 +1577,26 @@ COMMENT ON FUNCTION api.delete_profile(p_name text) IS 'Operators and trust-4 ag
 
 
 --
+-- Name: deny_messages(text, text, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.deny_messages(p_sender text, p_recipient text, p_side text DEFAULT 'both'::text, p_reason text DEFAULT NULL::text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0731_deny_messages.sql
+
+
+ALTER FUNCTION api.deny_messages(p_sender text, p_recipient text, p_side text, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION deny_messages(p_sender text, p_recipient text, p_side text, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.deny_messages(p_sender text, p_recipient text, p_side text, p_reason text) IS 'Operators: adds a deny rule to your tenant''s message allowlist: p_sender (a sender) may not message p_recipient (a recipient), each NAME or agent:NAME (a principal), team:NAME (the agents acting under a profile) or * (anyone), on p_side send (the sender''s permission), receive (the recipient''s acceptance) or both (default). On each side a matching deny wins over any allow, an allow over the tenant default (set_message_default); a message passes when both sides allow. Code added with details.rule_id; unchanged when the same rule exists (its rule_id); denied when the policy refuses (details.rule). Audited as message.rule_add. Errors: CO714 side or malformed party, CO215 reason, CO302 unknown principal, CO462 unknown profile.';
+
+
+--
 -- Name: deny_request(bigint, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1285,6 +1614,26 @@ ALTER FUNCTION api.deny_request(p_approval_id bigint, p_reason text) OWNER TO co
 --
 
 COMMENT ON FUNCTION api.deny_request(p_approval_id bigint, p_reason text) IS 'Operators, and agents whose profile has trust 4: deny the pending approval request p_approval_id with p_reason (1-1000 characters); the requester''s call stays refused. Code rejected (the request is denied); self_approval when the request is yours (or of a principal you act for), not_pending when it is decided, used, cancelled or expired (also a lost race with another approver); a refusal of the policy is code denied with details.rule. Every answer is audited (approval.deny). Errors: CO464 unknown request, CO466 reason, CO213.';
+
+
+--
+-- Name: device_heartbeat(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.device_heartbeat() RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0707_device_heartbeat.sql
+
+
+ALTER FUNCTION api.device_heartbeat() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION device_heartbeat(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.device_heartbeat() IS 'Devices and agents (scope presence:write): say you are alive. Sets when you were last seen; you count as online (discover_devices, list_devices) for coord.action_settings.presence_window (2 minutes) after it, so heartbeat every minute or so. Claiming, renewing and reporting actions count as being seen too. Code alive with details.last_seen_at and online_until; denied when the policy refuses (details.rule). Errors: CO213.';
 
 
 --
@@ -1308,6 +1657,26 @@ COMMENT ON FUNCTION api.discover_agents(p_capability text, p_presence text) IS '
 
 
 --
+-- Name: discover_devices(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.discover_devices(p_presence text DEFAULT NULL::text, p_scope text DEFAULT NULL::text) RETURNS TABLE(name text, owner_name text, scopes text[], presence text, last_seen_at timestamp with time zone, claimable_actions integer)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0708_discover_devices.sql
+
+
+ALTER FUNCTION api.discover_devices(p_presence text, p_scope text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION discover_devices(p_presence text, p_scope text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.discover_devices(p_presence text, p_scope text) IS 'Devices of your tenant that are not revoked, with their owner, the scopes of their live tokens, presence (online while last seen within 2 minutes, coord.action_settings.presence_window, by device_heartbeat or an action call, or while the newest session''s heartbeat is within twice its ttl; offline otherwise), when they were last seen and how many approved actions wait for them; optionally only p_presence (online or offline) and only devices whose tokens grant p_scope (e.g. actions:claim). Read-only. Errors: CO478 presence, CO222 scope, PT403.';
+
+
+--
 -- Name: end_session(); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1328,6 +1697,46 @@ COMMENT ON FUNCTION api.end_session() IS 'Ends your session (x-coord-session): i
 
 
 --
+-- Name: events_head(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.events_head() RETURNS TABLE(id bigint, held bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/events/0701_events_head.sql
+
+
+ALTER FUNCTION api.events_head() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION events_head(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.events_head() IS 'Where your tenant''s event stream stands: id, the position to pass to events_since to get only what comes after now (0 when the stream is empty), and held, how many committed events wait behind a transaction that is still running (they are handed out once it ends; a follower reads again soon instead of waiting for a notification). Errors: PT403.';
+
+
+--
+-- Name: events_since(bigint, text[], integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.events_since(p_after bigint DEFAULT 0, p_types text[] DEFAULT NULL::text[], p_limit integer DEFAULT 100) RETURNS TABLE(id bigint, event_type text, occurred_at timestamp with time zone, action text, actor_type text, actor_name text, target_type text, target_id text, decision text, severity text, reason text, details jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/events/0700_events_since.sql
+
+
+ALTER FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION events_since(p_after bigint, p_types text[], p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) IS 'The typed event stream of your tenant (lease.*, task.*, session.*, alert.*, approval.*): events after p_after (an id this function returned; 0: from the start), oldest first, at most p_limit. p_types: event types, families (lease.*) or * (null: all). Each type needs its read permission (alerts: operators and auditors; approvals: audit readers); types you may not read are left out. Only events of finished transactions older than every running one are handed out, so resuming after the last id you received misses nothing even when a transaction commits late; ids are not increasing in stream order, so keep the last one, not the largest. Errors: CO224 limit, CO650 types, CO651 unknown id, PT403.';
+
+
+--
 -- Name: explain_operation(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1345,6 +1754,26 @@ ALTER FUNCTION api.explain_operation(p_kind text, p_text text) OWNER TO coord_ow
 --
 
 COMMENT ON FUNCTION api.explain_operation(p_kind text, p_text text) IS 'How check_operation would see an operation, without recording it: each unit (command, SQL statement or path) with its parsed operation (program, subcommand, flags, operands, redirections) and its effects (action x target x target classes), the rules that match and the answer at your trust. Read-only. Errors: CO471, CO472, PT403.';
+
+
+--
+-- Name: fail_action(bigint, bigint, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.fail_action(p_action_id bigint, p_claim bigint, p_error text) RETURNS api.action_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0704_fail_action.sql
+
+
+ALTER FUNCTION api.fail_action(p_action_id bigint, p_claim bigint, p_error text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION fail_action(p_action_id bigint, p_claim bigint, p_error text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.fail_action(p_action_id bigint, p_claim bigint, p_error text) IS 'The target holding live claim p_claim on action p_action_id: report it failed with p_error (1-1000 characters). Code failed (final: a failed action is not retried; only an expired lease is); stale_fence, expired, not_target as for complete_action; denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 claim or error, CO213.';
 
 
 --
@@ -1388,6 +1817,26 @@ COMMENT ON FUNCTION api.fleet_status(p_limit integer) IS 'Operators and auditors
 
 
 --
+-- Name: follow_events(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.follow_events() RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/events/0702_follow_events.sql
+
+
+ALTER FUNCTION api.follow_events() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION follow_events(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.follow_events() IS 'Register this connection as a follower of your tenant''s event stream until it closes: new events are then announced on details.channel (LISTEN on it first; the payload is a transaction id, no content: read them with events_since). Code following (details.settled false when a writer older than 10 s may finish unannounced: read again later), or denied. Call it on a connection of its own, not a pooled one. Audited as event.follow.';
+
+
+--
 -- Name: forget(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1405,6 +1854,26 @@ ALTER FUNCTION api.forget(p_memory_id bigint) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.forget(p_memory_id bigint) IS 'Forgets (deletes) a memory: agents their own, operators any memory of the tenant. Code forgotten; not_author when an agent names a memory it can see but did not write; denied when the policy refuses (details.rule). Errors: CO448 no such memory (or none you can see).';
+
+
+--
+-- Name: get_action(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.get_action(p_action_id bigint) RETURNS api.action
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0705_get_action.sql
+
+
+ALTER FUNCTION api.get_action(p_action_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION get_action(p_action_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.get_action(p_action_id bigint) IS 'Action p_action_id: its kind, payload, required scopes, proposer, target, approval request, state, claim and attempts, result or error. Agents see the actions they proposed or are the target of (trust 4: all); operators and auditors all of the tenant. Read-only. Errors: CO457 unknown action, PT403.';
 
 
 --
@@ -1428,6 +1897,26 @@ COMMENT ON FUNCTION api.get_approval(p_approval_id bigint) IS 'One approval requ
 
 
 --
+-- Name: get_skill(text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.get_skill(p_skill text) RETURNS TABLE(skill_id bigint, name text, version text, manifest jsonb, registered_by text, registered_at timestamp with time zone, approval_id bigint, retired_at timestamp with time zone, live_sessions bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/skills/0703_get_skill.sql
+
+
+ALTER FUNCTION api.get_skill(p_skill text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION get_skill(p_skill text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.get_skill(p_skill text) IS 'One skill version: p_skill is name@version, or a name for its highest version not retired (else its highest). The columns of list_skills. Read-only. Errors: CO760 malformed reference, CO765 unknown skill, PT403.';
+
+
+--
 -- Name: get_task(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1448,6 +1937,26 @@ COMMENT ON FUNCTION api.get_task(p_task_id bigint) IS 'One task of your tenant w
 
 
 --
+-- Name: get_thread(bigint, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.get_thread(p_thread_id bigint, p_limit integer DEFAULT 100) RETURNS TABLE(message_id bigint, thread_id bigint, reply_to bigint, sender text, sent_to text, subject text, body text, created_at timestamp with time zone, read_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0723_get_thread.sql
+
+
+ALTER FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION get_thread(p_thread_id bigint, p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) IS 'The messages of thread p_thread_id (the id of its first message) that you sent or received, oldest first, at most p_limit (1-1000, default 100); read_at is your ack (null for your own messages and unread ones). Read-only. Errors: CO712 (a thread you have no message in), CO224, PT403.';
+
+
+--
 -- Name: heartbeat(text, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1465,6 +1974,46 @@ ALTER FUNCTION api.heartbeat(p_status text, p_current_task bigint) OWNER TO coor
 --
 
 COMMENT ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) IS 'Keeps your session (x-coord-session) alive until now + its ttl and extends every lease and claim it holds to at least that (code alive), a lease never past now + the profile''s max_lock_ttl, a claim never past its deadline (claimed_at + the profile''s max_task_duration) nor past the leases of its task. Leases are extended only if you may still hold them (the decision renew_lock takes), claims only if you may still renew them (renew_task''s); otherwise details.locks_refused / claims_refused name the rule, the refusal is audited, and they run out. p_status is one lower-case word (working, idle, blocked, ...), p_current_task what you work on. A session that missed its heartbeat is over: session_ended, and its leases and claims are gone; start a new one. A refusal of the policy is denied (details.rule). Errors: CO431 no session, CO434 status, CO410 unknown task.';
+
+
+--
+-- Name: inbox(boolean, timestamp with time zone, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.inbox(p_unread boolean DEFAULT true, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone, p_limit integer DEFAULT 50) RETURNS TABLE(message_id bigint, thread_id bigint, reply_to bigint, sender text, sent_to text, subject text, body text, created_at timestamp with time zone, read_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0721_inbox.sql
+
+
+ALTER FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) IS 'Messages delivered to you, oldest first: unread only (p_unread, default true) or all, created after p_since when given, at most p_limit (1-1000, default 50). sent_to is the address the sender used (a name, team:NAME or *). Reading does not mark read: ack_messages does. Read-only. Errors: CO224, CO226, PT403.';
+
+
+--
+-- Name: list_actions(text, text, integer, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_actions(p_state text DEFAULT NULL::text, p_side text DEFAULT NULL::text, p_limit integer DEFAULT 100, p_before_id bigint DEFAULT NULL::bigint) RETURNS SETOF api.action
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0706_list_actions.sql
+
+
+ALTER FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) IS 'Actions of your tenant, newest first: p_state proposed, approved, rejected, executing, executed, failed, expired (null: all); p_side proposer or target narrows to the actions you proposed or are the target of. Agents see those they proposed or are the target of (trust 4: all); operators and auditors all. p_limit 1-1000, older than p_before_id for paging. Read-only. Errors: CO478 state or side, CO224 limit, PT403.';
 
 
 --
@@ -1584,7 +2133,7 @@ ALTER FUNCTION api.list_devices(p_presence text) OWNER TO coord_owner;
 -- Name: FUNCTION list_devices(p_presence text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.list_devices(p_presence text) IS 'Devices of your tenant with their owner, the scopes of their live tokens and presence: online while the last heartbeat of the newest session is within twice its ttl, offline otherwise (or revoked); optionally only p_presence. Read-only. Errors: CO434 presence, PT403.';
+COMMENT ON FUNCTION api.list_devices(p_presence text) IS 'Devices of your tenant with their owner, the scopes of their live tokens and presence: online while last seen (device_heartbeat, action calls) within 2 minutes or while the newest session''s heartbeat is within twice its ttl, offline otherwise (or revoked); optionally only p_presence. Read-only. Errors: CO434 presence, PT403.';
 
 
 --
@@ -1688,6 +2237,26 @@ COMMENT ON FUNCTION api.list_memories(p_tiers text[], p_tags text[], p_mine bool
 
 
 --
+-- Name: list_message_rules(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_message_rules() RETURNS TABLE(rule_id bigint, action text, side text, from_party text, to_party text, reason text, created_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0734_list_message_rules.sql
+
+
+ALTER FUNCTION api.list_message_rules() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_message_rules(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_message_rules() IS 'Your tenant''s message allowlist: each rule (rule_id, allow or deny, side send, receive or both, from and to as NAME, team:NAME or *), deny rules first, and last the tenant default (rule_id null), which decides a side no rule of it matches. Read-only. Errors: PT403.';
+
+
+--
 -- Name: list_network_rules(); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1748,6 +2317,26 @@ COMMENT ON FUNCTION api.list_profiles() IS 'Profiles of your tenant with their t
 
 
 --
+-- Name: list_skills(text, boolean); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_skills(p_name text DEFAULT NULL::text, p_include_retired boolean DEFAULT false) RETURNS TABLE(skill_id bigint, name text, version text, manifest jsonb, registered_by text, registered_at timestamp with time zone, approval_id bigint, retired_at timestamp with time zone, live_sessions bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/skills/0702_list_skills.sql
+
+
+ALTER FUNCTION api.list_skills(p_name text, p_include_retired boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_skills(p_name text, p_include_retired boolean); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_skills(p_name text, p_include_retired boolean) IS 'Skill versions of your tenant (one skill with p_name; retired ones with p_include_retired), newest version first, with the canonical manifest, who registered it, the approval it used and how many live sessions run it. Read-only. Errors: PT403.';
+
+
+--
 -- Name: list_tasks(text, text, integer, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1765,6 +2354,26 @@ ALTER FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p_befo
 --
 
 COMMENT ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p_before_id bigint) IS 'Tasks of your tenant, newest first, optionally of one state and kind; page with p_before_id. Read-only. Errors: CO418 state, CO224 limit, PT403.';
+
+
+--
+-- Name: list_threads(integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_threads(p_limit integer DEFAULT 50) RETURNS TABLE(thread_id bigint, subject text, started_by text, messages bigint, unread bigint, last_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0724_list_threads.sql
+
+
+ALTER FUNCTION api.list_threads(p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_threads(p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_threads(p_limit integer) IS 'The threads you sent or received messages in, most recently active first, at most p_limit (1-1000, default 50): the first subject you can see, who started what you see of it, your messages in it, how many of them you have not acked, and when the last was sent. Read-only. Errors: CO224, PT403.';
 
 
 --
@@ -1808,6 +2417,46 @@ COMMENT ON FUNCTION api.list_verifications(p_task_id bigint) IS 'The verificatio
 
 
 --
+-- Name: list_webhook_deliveries(text, text, integer, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_webhook_deliveries(p_state text DEFAULT NULL::text, p_webhook text DEFAULT NULL::text, p_limit integer DEFAULT 50, p_before_id bigint DEFAULT NULL::bigint) RETURNS TABLE(delivery_id bigint, webhook text, event_id bigint, event_type text, idempotency_key uuid, state text, attempts integer, next_attempt_at timestamp with time zone, last_status integer, last_error text, created_at timestamp with time zone, finished_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0713_list_webhook_deliveries.sql
+
+
+ALTER FUNCTION api.list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint) IS 'Operators and auditors: webhook deliveries of your tenant, newest first (paged with p_before_id), by state (pending, delivered, dead) and webhook name: attempts, the next attempt of a pending one, the last HTTP status and error. Errors: CO224 limit, CO496 state, PT403.';
+
+
+--
+-- Name: list_webhooks(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.list_webhooks() RETURNS TABLE(webhook_id bigint, name text, url text, event_types text[], max_attempts integer, enabled boolean, created_at timestamp with time zone, pending bigint, delivered bigint, dead bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0712_list_webhooks.sql
+
+
+ALTER FUNCTION api.list_webhooks() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION list_webhooks(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.list_webhooks() IS 'Operators and auditors: the webhook subscriptions of your tenant (never their secrets) with their deliveries pending, delivered and dead. Errors: PT403.';
+
+
+--
 -- Name: login(text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -1844,7 +2493,7 @@ ALTER FUNCTION api.maintain() OWNER TO coord_owner;
 -- Name: FUNCTION maintain(); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, expires approval requests and unused approvals past their expiry (approvals_expired), up to 1000 of each, deletes memories past their ttl or their tier''s retention (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
+COMMENT ON FUNCTION api.maintain() IS 'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, expires approval requests and unused approvals past their expiry (approvals_expired), returns actions whose lease ran out to approved or fails them after their last attempt and expires approved actions nobody claimed in time (actions_retried, actions_failed, actions_expired), up to 1000 of each, deletes memories past their ttl or their tier''s retention (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
 
 
 --
@@ -1905,6 +2554,26 @@ ALTER FUNCTION api.pre_request() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.pre_request() IS 'PostgREST db-pre-request: verifies the x-coord-token header and switches to the principal''s role (coord_agent, coord_operator or coord_auditor) for the rest of the transaction.';
+
+
+--
+-- Name: propose_action(text, jsonb, text[], text, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer DEFAULT NULL::integer) RETURNS api.action_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0700_propose_action.sql
+
+
+ALTER FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) IS 'Agents and operators: propose an action of p_kind with p_payload (a JSON object) for device or agent p_target, needing p_required_scopes from an auto-approval policy, tried at most p_max_attempts times (1-10, default 3). Its approval is an approval request (approval_id; kind action:<kind>, target the action), decided with approve_request / deny_request (never by you or a principal you act for) or by a policy whose scopes cover every required scope. Code proposed (waiting for approval) or approved (a policy approved it; the target may claim it); denied when the policy refuses (details.rule). Errors: CO458 bad field, CO459 unknown target, CO241, CO213.';
 
 
 --
@@ -2048,6 +2717,26 @@ COMMENT ON FUNCTION api.redrive_task(p_task_id bigint) IS 'Operators: returns a 
 
 
 --
+-- Name: register_skill(text, text, jsonb, text, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text DEFAULT NULL::text, p_approval bigint DEFAULT NULL::bigint) RETURNS api.skill_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/skills/0700_register_skill.sql
+
+
+ALTER FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) IS 'Registers version p_version (MAJOR.MINOR.PATCH, above every registered version of the skill) of skill p_name with permission manifest p_manifest {"network": [host or *.domain], "files": [{"path": pattern, "access": "read"|"write"}], "env": [NAME or PREFIX*]} (docs/skills.md). The manifest is validated strictly and stored canonical (details.manifest). Returns skill_id, name, version, approval_id and details. Code registered (details.skill_id, widened: the entries the previous version did not allow); already_registered for the same version with the same manifest (versions are immutable). A manifest wider than the previous version''s (for the first version: any entry) registered by an agent (trust 4) is needs_approval: an approval request is recorded (approval_id); once an approver grants it, repeat the identical call with p_approval; approval_used, approval_mismatch, approval_not_granted as for check_operation. Operators need no approval. denied when the policy refuses. Errors: CO760 name or version, CO761 manifest structure, CO762 file pattern, CO763 network pattern, CO764 env entry, CO766 version not above the registered ones, CO767 the version exists with another manifest, CO215 reason.';
+
+
+--
 -- Name: release_lock(text, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2128,6 +2817,26 @@ COMMENT ON FUNCTION api.remove_approval_policy(p_name text) IS 'Operators: remov
 
 
 --
+-- Name: remove_message_rule(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.remove_message_rule(p_rule_id bigint) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0732_remove_message_rule.sql
+
+
+ALTER FUNCTION api.remove_message_rule(p_rule_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION remove_message_rule(p_rule_id bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.remove_message_rule(p_rule_id bigint) IS 'Operators: removes a rule of your tenant''s message allowlist (list_message_rules shows the ids). Code removed; denied when the policy refuses (details.rule). Audited as message.rule_remove. Errors: CO715 unknown rule.';
+
+
+--
 -- Name: remove_network_rule(bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2145,6 +2854,46 @@ ALTER FUNCTION api.remove_network_rule(p_rule_id bigint) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION api.remove_network_rule(p_rule_id bigint) IS 'Operators and trust-4 agents (never rules that apply to themselves: their own, their profile''s, or tenant-wide ones): removes a network rule of your tenant (code removed); denied when the policy refuses (details.rule). Errors: CO453 unknown rule.';
+
+
+--
+-- Name: remove_webhook(text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.remove_webhook(p_name text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0711_remove_webhook.sql
+
+
+ALTER FUNCTION api.remove_webhook(p_name text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION remove_webhook(p_name text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.remove_webhook(p_name text) IS 'Operators: remove a webhook subscription and its deliveries (pending ones are not sent). Codes removed, denied. Errors: CO653 unknown webhook.';
+
+
+--
+-- Name: renew_action(bigint, bigint, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.renew_action(p_action_id bigint, p_claim bigint, p_lease interval DEFAULT NULL::interval) RETURNS api.action_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/actions/0702_renew_action.sql
+
+
+ALTER FUNCTION api.renew_action(p_action_id bigint, p_claim bigint, p_lease interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION renew_action(p_action_id bigint, p_claim bigint, p_lease interval); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.renew_action(p_action_id bigint, p_claim bigint, p_lease interval) IS 'The target holding live claim p_claim on action p_action_id: extend its lease to now + p_lease (1 second to 1 hour, default 5 minutes). Code renewed; stale_fence (the action was claimed again or finished since your claim), expired (the lease already ran out: the action went back to approved, or failed after its last attempt), not_target; denied when the policy refuses (details.rule). Errors: CO457 unknown action, CO458 lease or claim, CO213.';
 
 
 --
@@ -2188,6 +2937,26 @@ COMMENT ON FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease int
 
 
 --
+-- Name: report_webhook_delivery(bigint, uuid, boolean, integer, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer DEFAULT NULL::integer, p_error text DEFAULT NULL::text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/webhooks/0715_report_webhook_delivery.sql
+
+
+ALTER FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) IS 'Operators (the deliverer): report one attempt of a delivery claimed with claim_webhook_deliveries: p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure, doubling, at most 1 h), or delivery_dead after the subscription''s max_attempts. stale_delivery_claim when the claim ran out and the delivery was claimed again or finished; denied. Errors: CO654.';
+
+
+--
 -- Name: resolve_alert(bigint, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2205,6 +2974,26 @@ ALTER FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) OWNER TO coord_
 --
 
 COMMENT ON FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) IS 'Operators: resolves an open alert of your tenant with a note (code resolved; already_resolved when it was). A later match raises a new alert. denied when the policy refuses. Errors: CO497 note, CO494 unknown alert.';
+
+
+--
+-- Name: retire_skill(text, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.retire_skill(p_name text, p_version text DEFAULT NULL::text, p_reason text DEFAULT NULL::text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/skills/0701_retire_skill.sql
+
+
+ALTER FUNCTION api.retire_skill(p_name text, p_version text, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION retire_skill(p_name text, p_version text, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.retire_skill(p_name text, p_version text, p_reason text) IS 'Retires version p_version of skill p_name (every version when p_version is null): no session starts under it any more (CO768); sessions running it stay held to its manifest until they end. Code retired (details.versions), or already_retired; denied when the policy refuses (operators, and agents at trust 4). Errors: CO760 name or version, CO765 unknown skill or version, CO215 reason.';
 
 
 --
@@ -2248,6 +3037,26 @@ COMMENT ON FUNCTION api.revoke_token(p_token_id uuid) IS 'Operators: revokes a t
 
 
 --
+-- Name: rollback_cedar_policy(integer, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.rollback_cedar_policy(p_version integer, p_reason text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/policies/0701_rollback_cedar_policy.sql
+
+
+ALTER FUNCTION api.rollback_cedar_policy(p_version integer, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION rollback_cedar_policy(p_version integer, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.rollback_cedar_policy(p_version integer, p_reason text) IS 'Operators: makes the text of Cedar policy version p_version the tenant''s newest version again (a new version with rolled_back_from; the history keeps every version), with p_reason (code policy_stored, details.version, details.rolled_back_from); denied when the policy refuses (details.rule). It was validated when first stored. Errors: CO562 no reason, CO563 unknown version.';
+
+
+--
 -- Name: rotate_token(text, interval, uuid); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2268,23 +3077,43 @@ COMMENT ON FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id u
 
 
 --
--- Name: session_context(integer, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+-- Name: send_message(text, text, text, bigint, bigint); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.session_context(p_memories integer DEFAULT 5, p_tasks integer DEFAULT 10) RETURNS jsonb
+CREATE FUNCTION api.send_message(p_to text, p_body text, p_subject text DEFAULT NULL::text, p_thread bigint DEFAULT NULL::bigint, p_reply_to bigint DEFAULT NULL::bigint) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0720_send_message.sql
+
+
+ALTER FUNCTION api.send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint) IS 'Sends a message from you to p_to: an agent (NAME or agent:NAME), a team (team:NAME, the enabled agents acting under that profile, you excepted) or * (every enabled agent of your tenant but you). p_body 1-10000 characters, p_subject optional, 1-200 characters without control characters; p_reply_to a message you sent or received (the reply joins its thread), p_thread a thread you are in (without either: a new thread). Each recipient must pass the two-sided allowlist (you may send to it and it accepts from you; docs/messages.md): code sent with details.message_id, thread_id, delivered (names) and skipped (each recipient refused, the side send or receive and the rule_id, null for the tenant default, or a disabled recipient); refused when nobody passed (nothing is stored); no_recipients when the team or tenant has no one else; denied when the policy refuses (details.rule). Recipients watching their inbox are notified with the message id. Audited as message.send (sizes and names, never the text). Errors: CO710 address, CO711 body, CO713 subject, CO712 unknown message or thread (or reply_to outside p_thread), CO302 unknown principal, CO462 unknown team.';
+
+
+--
+-- Name: session_context(integer, integer, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.session_context(p_memories integer DEFAULT 5, p_tasks integer DEFAULT 10, p_messages integer DEFAULT 5) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0582_session_context.sql
 
 
-ALTER FUNCTION api.session_context(p_memories integer, p_tasks integer) OWNER TO coord_owner;
+ALTER FUNCTION api.session_context(p_memories integer, p_tasks integer, p_messages integer) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION session_context(p_memories integer, p_tasks integer); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION session_context(p_memories integer, p_tasks integer, p_messages integer); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.session_context(p_memories integer, p_tasks integer) IS 'The start of a session in one document: handoff (the latest addressed to you or left by you for yourself, or null), leases (your live leases in your repository), memories (the top p_memories, 0-100, you may see in your repository by recency x importance, as api.recall ranks them without a query) and ready_tasks (up to p_tasks, 0-100, queued tasks of the tenant with no pending dependencies, newest first). Needs the reads of each section (handoff.read, lock.list, memory.read, task.read). Read-only. Errors: CO224, PT403.';
+COMMENT ON FUNCTION api.session_context(p_memories integer, p_tasks integer, p_messages integer) IS 'The start of a session in one document: handoff (the latest addressed to you or left by you for yourself, or null), leases (your live leases in your repository), memories (the top p_memories, 0-100, you may see in your repository by recency x importance, as api.recall ranks them without a query), ready_tasks (up to p_tasks, 0-100, queued tasks of the tenant with no pending dependencies, newest first) and messages (unread: how many messages of your inbox you have not acked; latest: the newest p_messages, 0-100, of them). Needs the reads of each section (handoff.read, lock.list, memory.read, task.read, message.read). Read-only. Errors: CO224, PT403.';
 
 
 --
@@ -2305,6 +3134,26 @@ ALTER FUNCTION api.set_alert_rule(p_name text, p_enabled boolean, p_threshold in
 --
 
 COMMENT ON FUNCTION api.set_alert_rule(p_name text, p_enabled boolean, p_threshold integer, p_within interval, p_severity text, p_action_pattern text, p_decisions text[], p_description text) IS 'Operators: changes an alert rule of your tenant by name: enable or disable it, or change its threshold, interval, severity, action pattern, decisions or description (null keeps a field). Open alerts keep their severity. Code changed, or denied. Errors: CO493 unknown rule, CO491 pattern, CO492 rule fields, CO241 decisions not a flat list.';
+
+
+--
+-- Name: set_cedar_policy(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.set_cedar_policy(p_policy text, p_reason text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/policies/0700_set_cedar_policy.sql
+
+
+ALTER FUNCTION api.set_cedar_policy(p_policy text, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION set_cedar_policy(p_policy text, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.set_cedar_policy(p_policy text, p_reason text) IS 'Operators: validates p_policy (Cedar policy text) against the shipped schema (authz.cedar_schema) with cedarpy in the database and stores it as the tenant''s newest version, with who, when and p_reason (code policy_stored, details.version); denied when the policy refuses (details.rule). The tenant decides with it when its engine is cedar or both. Errors: CO561 the server has no PL/Python with cedarpy (nothing is stored unvalidated), CO562 the policy does not validate (details list Cedar''s errors) or the reason is missing.';
 
 
 --
@@ -2348,23 +3197,63 @@ COMMENT ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) IS
 
 
 --
--- Name: start_session(text, text[], interval, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+-- Name: set_message_default(text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
-CREATE FUNCTION api.start_session(p_agent_type text DEFAULT NULL::text, p_capabilities text[] DEFAULT '{}'::text[], p_ttl interval DEFAULT '00:01:00'::interval, p_repository text DEFAULT NULL::text) RETURNS api.session_result
+CREATE FUNCTION api.set_message_default(p_action text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0733_set_message_default.sql
+
+
+ALTER FUNCTION api.set_message_default(p_action text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION set_message_default(p_action text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.set_message_default(p_action text) IS 'Operators: the decision of each side of your tenant''s message allowlist when none of its rules matches, allow or deny (new tenants: deny, so messages pass only along rules). Code changed (details.previous) or unchanged; denied when the policy refuses (details.rule). Audited as message.default. Errors: CO714.';
+
+
+--
+-- Name: set_policy_engine(text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.set_policy_engine(p_engine text, p_reason text) RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/policies/0702_set_policy_engine.sql
+
+
+ALTER FUNCTION api.set_policy_engine(p_engine text, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION set_policy_engine(p_engine text, p_reason text); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.set_policy_engine(p_engine text, p_reason text) IS 'Operators: the tenant decides with p_engine from the next call: native (the default), cedar (its newest Cedar policy, the shipped baseline until it stores one; calls_per_hour still counts) or both (both must allow; a disagreement is denied and audited as policy.disagreement), with p_reason (code engine_set, details.engine, details.previous); denied when the policy refuses (details.rule). Errors: CO561 cedar or both on a server without PL/Python and cedarpy, CO564 unknown engine or no reason.';
+
+
+--
+-- Name: start_session(text, text[], interval, text, text); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.start_session(p_agent_type text DEFAULT NULL::text, p_capabilities text[] DEFAULT '{}'::text[], p_ttl interval DEFAULT '00:01:00'::interval, p_repository text DEFAULT NULL::text, p_skill text DEFAULT NULL::text) RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0570_start_session.sql
 
 
-ALTER FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) OWNER TO coord_owner;
+ALTER FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text); Type: COMMENT; Schema: api; Owner: coord_owner
+-- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) IS 'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. The session works in repository p_repository (else your token''s, else default; details.repository): every lease taken, checked or released in it is keyed by that repository and path. A refusal of the policy is denied (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type, CO207 repository.';
+COMMENT ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text) IS 'Starts a session of the calling agent (code started, session_id, expires_at). Send session_id in the x-coord-session header from then on: leases and claims taken in the session belong to it, one heartbeat (within p_ttl, 1 s to 1 h, default 60 s) keeps all of them alive, and when the session ends or misses its heartbeat they are released and requeued. The session works in repository p_repository (else your token''s, else default; details.repository): every lease taken, checked or released in it is keyed by that repository and path. With p_skill (name@version, or a name for its newest version not retired) the session runs that skill: every call made in it is held to the skill''s manifest as well as to your profile (leases, check_network, check_operation path and env answer outside_skill for what the manifest does not cover; details.skill and details.manifest). A refusal of the policy is denied (details.rule). Errors: CO432 ttl, CO241/CO433 capabilities, CO436 agent type, CO207 repository, CO760 skill reference, CO765 unknown skill, CO768 retired skill.';
 
 
 --
@@ -2428,6 +3317,26 @@ COMMENT ON FUNCTION api.update_profile(p_name text, p_settings jsonb) IS 'Operat
 
 
 --
+-- Name: validate_skill(text, jsonb); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.validate_skill(p_skill text, p_operations jsonb) RETURNS TABLE("position" integer, kind text, target text, allowed boolean, code text, needs jsonb, reason text)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/skills/0704_validate_skill.sql
+
+
+ALTER FUNCTION api.validate_skill(p_skill text, p_operations jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION validate_skill(p_skill text, p_operations jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.validate_skill(p_skill text, p_operations jsonb) IS 'Dry run of skill p_skill (name@version, or a name for its highest version not retired): for each operation of p_operations (a JSON array of at most 1000: {"kind": "network", "domain": host}, {"kind": "lock", "path": p, "mode": "exclusive"|"shared"} for acquire_lock, acquire_locks and the leases a claimed task declares, {"kind": "path", "path": p} for check_operation kind path, {"kind": "env", "name": VAR} for check_operation kind env) what a session running the skill is answered: allowed (the manifest covers it; the profile and policy still decide), outside_skill (needs: the missing manifest entry, reason), or error (the call itself raises: needs.sqlstate). The same decision and normalization as the live calls, so they do exactly what it predicts. Writes nothing. Errors: CO760 reference, CO765 unknown skill, CO769 malformed operations, PT403.';
+
+
+--
 -- Name: verify_audit(boolean, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2488,6 +3397,26 @@ COMMENT ON FUNCTION api.watch_fleet() IS 'Operators and auditors: hold the watch
 
 
 --
+-- Name: watch_inbox(); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.watch_inbox() RETURNS api.result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/messages/0725_watch_inbox.sql
+
+
+ALTER FUNCTION api.watch_inbox() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION watch_inbox(); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.watch_inbox() IS 'Wait for mail: from now until this connection closes, each message delivered to you is announced on details.channel (LISTEN on it; the payload is the message id, nothing else). Call it, LISTEN, then read the inbox, then wait for notifications (Client.wait_for_messages does this). Use a connection of its own: a pooled connection (PostgREST) keeps the watch until the pool closes it, and while anyone of the tenant watches, every send notifies. Code watching; denied when the policy refuses. Audited as message.watch.';
+
+
+--
 -- Name: write_handoff(text, text[], text[], text[], text[], text[], bigint, text); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -2505,6 +3434,25 @@ ALTER FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progre
 --
 
 COMMENT ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) IS 'Leaves a handoff document for whoever continues the work: summary (1-20000 characters), completed, in progress, decisions, next steps (up to 200 items each), relevant files (canonical paths in your repository, which the handoff records; up to 1000), optionally about a task and addressed to an agent. Code written, details.handoff_id; denied when the policy refuses (details.rule). Errors: CO441, CO241 a list not flat, CO410 unknown task, CO302 unknown agent, CO201-CO206 paths.';
+
+
+--
+-- Name: announce_events(uuid); Type: FUNCTION; Schema: audit; Owner: coord_owner
+--
+
+CREATE FUNCTION audit.announce_events(p_tenant_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/audit/events/0303_announce_events.sql
+
+
+ALTER FUNCTION audit.announce_events(p_tenant_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION announce_events(p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION audit.announce_events(p_tenant_id uuid) IS 'NOTIFY the tenant''s events channel (coord.events_channel) with the current transaction id: a hint for followers to read api.events_since again.';
 
 
 --
@@ -3165,6 +4113,44 @@ ALTER FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) OWNER TO coord_o
 COMMENT ON FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) IS 'Whether the tenant''s chain still holds a saved head: ok, or head_missing (the chain ends before it: missing names the positions) or head_mismatch (another link at that position), with expected and found. CO603 malformed, CO604 another tenant''s head.';
 
 
+--
+-- Name: cedar_available(); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_available() RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0228_cedar_available.sql
+
+
+ALTER FUNCTION authz.cedar_available() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_available(); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_available() IS 'True when the server has PL/Python with the Cedar functions and its Python imports cedarpy: only then may a tenant choose the cedar or both engine.';
+
+
+--
+-- Name: cedar_baseline(); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_baseline() RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0222_cedar_baseline.sql
+
+
+ALTER FUNCTION authz.cedar_baseline() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_baseline(); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_baseline() IS 'The shipped baseline Cedar policy: the native rules of authz.decide as forbid policies annotated with the native rule names (@id), in the native order, and one permit per role kind. Used by a tenant on cedar or both until it stores a policy of its own.';
+
+
 SET default_table_access_method = heap;
 
 --
@@ -3246,6 +4232,101 @@ COMMENT ON COLUMN coord.profiles.network_default IS 'Decision of check_network w
 
 
 --
+-- Name: cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) RETURNS authz.decision
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0229_cedar_decide.sql
+
+
+ALTER FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) IS 'Decision of a tenant on the cedar or both engine, given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both.';
+
+
+--
+-- Name: cedar_request(text, text, jsonb, coord.caller, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) RETURNS record
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0227_cedar_request.sql
+
+
+ALTER FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) IS 'The Cedar request (principal, action, resource, context) and entities (the caller with its role, kind, trust and profile, the profile, the action in its groups, the resource, the principal acts_on names) of one decision, built from the verified caller and the database (docs/cedar.md).';
+
+
+--
+-- Name: cedar_resource_type(text); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_resource_type(p_action text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0220_cedar_resource_type.sql
+
+
+ALTER FUNCTION authz.cedar_resource_type(p_action text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_resource_type(p_action text); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_resource_type(p_action text) IS 'Cedar resource entity type of an action: File (lock.*), Domain (network.*), Task (task.*), Skill (skill.*), Tenant (the rest).';
+
+
+--
+-- Name: cedar_schema(); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_schema() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0221_cedar_schema.sql
+
+
+ALTER FUNCTION authz.cedar_schema() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_schema(); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_schema() IS 'The shipped Cedar schema (Cedar schema syntax): entity types Agent, AgentType (a profile), Action, File, Domain, Task, Skill, Tenant, the request context, and every action of authz.actions in its groups role:<role> and reads.';
+
+
+--
+-- Name: cedar_usecs(text, boolean); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_usecs(p_value text, p_is_time boolean DEFAULT false) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0226_cedar_usecs.sql
+
+
+ALTER FUNCTION authz.cedar_usecs(p_value text, p_is_time boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_usecs(p_value text, p_is_time boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_usecs(p_value text, p_is_time boolean) IS 'Microseconds Cedar compares: an interval normalized as PostgreSQL compares intervals (30-day months), or a time (p_is_time) since 1970; null for null or invalid text; clamped to +-9e18.';
+
+
+--
 -- Name: decide(text, text, jsonb, text, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
@@ -3261,7 +4342,7 @@ ALTER FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_w
 -- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles) IS 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null).';
+COMMENT ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles) IS 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. A tenant on the cedar or both engine (authz.tenant_engines) then has authz.cedar_decide decide. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null).';
 
 
 --
@@ -3284,6 +4365,25 @@ COMMENT ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id te
 
 
 --
+-- Name: may_read(text, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.may_read(p_action text, p_resource text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0205_may_read.sql
+
+
+ALTER FUNCTION authz.may_read(p_action text, p_resource text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION may_read(p_action text, p_resource text); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.may_read(p_action text, p_resource text) IS 'Read gate that answers rather than refuses: whether authz.decide allows the read action (api.events_since uses it per event type).';
+
+
+--
 -- Name: min_trust(text, boolean); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
@@ -3299,7 +4399,7 @@ ALTER FUNCTION authz.min_trust(p_action text, p_mutating boolean) OWNER TO coord
 -- Name: FUNCTION min_trust(p_action text, p_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, 2 other mutations, 4 policy and profile management and deciding approvals.';
+COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, acking and watching one''s inbox, presence heartbeats, 2 other mutations, 4 policy and profile management, deciding approvals and managing skills.';
 
 
 --
@@ -3414,6 +4514,152 @@ ALTER FUNCTION authz.statement_decision() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION authz.statement_decision() IS 'The policy decision noted for the current statement (authz.noted, called by authz.decide), or null: part of the statement''s context, which audit.record attaches to events written without an explicit decision.';
+
+
+--
+-- Name: actions; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.actions (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    payload jsonb NOT NULL,
+    required_scopes text[] NOT NULL,
+    operation_hash bytea NOT NULL,
+    proposer_id uuid NOT NULL,
+    proposer_name text NOT NULL,
+    target_id uuid NOT NULL,
+    target_name text NOT NULL,
+    approval_id bigint,
+    state text DEFAULT 'proposed'::text NOT NULL,
+    claim bigint DEFAULT 0 NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    max_attempts integer NOT NULL,
+    lease_expires_at timestamp with time zone,
+    claimed_at timestamp with time zone,
+    result jsonb,
+    error text,
+    created_at timestamp with time zone NOT NULL,
+    approved_at timestamp with time zone,
+    expires_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT actions_approved_check CHECK (((state = ANY (ARRAY['proposed'::text, 'rejected'::text])) OR (approved_at IS NOT NULL) OR ((state = 'expired'::text) AND (attempts = 0)))),
+    CONSTRAINT actions_claim_check CHECK (((claim = attempts) AND ((attempts >= 0) AND (attempts <= max_attempts)))),
+    CONSTRAINT actions_finished_check CHECK (((state = ANY (ARRAY['executed'::text, 'failed'::text])) = (finished_at IS NOT NULL))),
+    CONSTRAINT actions_lease_check CHECK (((state = 'executing'::text) = (lease_expires_at IS NOT NULL))),
+    CONSTRAINT actions_result_check CHECK (((result IS NULL) OR (state = 'executed'::text))),
+    CONSTRAINT actions_state_check CHECK ((state = ANY (ARRAY['proposed'::text, 'approved'::text, 'rejected'::text, 'executing'::text, 'executed'::text, 'failed'::text, 'expired'::text]))),
+    CONSTRAINT actions_values_check CHECK (((kind ~ '^[a-z][a-z0-9_.-]{0,55}$'::text) AND ((cardinality(required_scopes) >= 1) AND (cardinality(required_scopes) <= 100)) AND (octet_length(operation_hash) = 32) AND ((max_attempts >= 1) AND (max_attempts <= 10)) AND (pg_column_size(payload) <= 65536) AND ((result IS NULL) OR (pg_column_size(result) <= 65536)) AND ((error IS NULL) OR (char_length(error) <= 1000))))
+);
+
+ALTER TABLE ONLY coord.actions FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.actions OWNER TO coord_owner;
+
+--
+-- Name: TABLE actions; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.actions IS 'Actions: work a proposer wants a target (a device or an agent) to carry out, once approved. proposed -> approved | rejected | expired (following its approval request), approved -> executing (claim) | expired, executing -> executed | failed | approved (the lease ran out: retry). rejected, executed, failed and expired are terminal.';
+
+
+--
+-- Name: COLUMN actions.operation_hash; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.actions.operation_hash IS 'sha256 of the canonical action (kind, payload, required scopes, target): the approval request is bound to it.';
+
+
+--
+-- Name: COLUMN actions.claim; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.actions.claim IS 'The fencing token of the current (or last) attempt: each claim takes attempts + 1, so a late executor''s older claim never matches again.';
+
+
+--
+-- Name: COLUMN actions.expires_at; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.actions.expires_at IS 'Proposed: when its approval request expires; approved: the claim deadline (the grant''s expiry, or the retry window after a lease ran out).';
+
+
+--
+-- Name: action_audit(text, text, coord.actions, text, jsonb, text, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_severity text DEFAULT 'info'::text, p_system boolean DEFAULT false, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS bigint
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0265_action_audit.sql
+
+
+ALTER FUNCTION coord.action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision) IS 'Audits an action transition or refusal: event p_action on the action, decision p_decision, details naming its state, claim, approval and operation hash.';
+
+
+--
+-- Name: action_channel(uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.action_channel(p_tenant_id uuid, p_target_id uuid) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0261_action_channel.sql
+
+
+ALTER FUNCTION coord.action_channel(p_tenant_id uuid, p_target_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION action_channel(p_tenant_id uuid, p_target_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.action_channel(p_tenant_id uuid, p_target_id uuid) IS 'LISTEN channel on which a target hears that an action for it was approved (or is claimable again); payload: the action id.';
+
+
+--
+-- Name: action_result(text, bigint, text, text, bigint, bigint, timestamp with time zone, text, jsonb, jsonb, boolean, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.action_result(p_code text DEFAULT NULL::text, p_action_id bigint DEFAULT NULL::bigint, p_reason text DEFAULT NULL::text, p_state text DEFAULT NULL::text, p_claim bigint DEFAULT NULL::bigint, p_approval_id bigint DEFAULT NULL::bigint, p_lease_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_kind text DEFAULT NULL::text, p_payload jsonb DEFAULT NULL::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_ok boolean DEFAULT NULL::boolean, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.action_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0262_action_result.sql
+
+
+ALTER FUNCTION coord.action_result(p_code text, p_action_id bigint, p_reason text, p_state text, p_claim bigint, p_approval_id bigint, p_lease_expires_at timestamp with time zone, p_kind text, p_payload jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION action_result(p_code text, p_action_id bigint, p_reason text, p_state text, p_claim bigint, p_approval_id bigint, p_lease_expires_at timestamp with time zone, p_kind text, p_payload jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.action_result(p_code text, p_action_id bigint, p_reason text, p_state text, p_claim bigint, p_approval_id bigint, p_lease_expires_at timestamp with time zone, p_kind text, p_payload jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.action_result (code checked by coord.result).';
+
+
+--
+-- Name: action_view(coord.actions); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.action_view(p_row coord.actions) RETURNS api.action
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0267_action_view.sql
+
+
+ALTER FUNCTION coord.action_view(p_row coord.actions) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION action_view(p_row coord.actions); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.action_view(p_row coord.actions) IS 'The api.action shape of an action.';
 
 
 --
@@ -3746,6 +4992,45 @@ COMMENT ON FUNCTION coord.approval_view(p_request coord.approval_requests) IS 'T
 
 
 --
+-- Name: audit_stream(uuid, xid8, bigint, integer); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) RETURNS SETOF audit.events
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0268_audit_stream.sql
+
+
+ALTER FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) IS 'The tenant''s audit events after position (txid, id), oldest first, only from transactions below the snapshot''s xmin (the event stream''s visibility rule, for every action).';
+
+
+--
+-- Name: await_tasks(uuid, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.await_tasks(p_tenant_id uuid, p_waiting boolean) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET lock_timeout TO '10s'
+    AS $$ … $$;  -- plpgsql/coord/queue/0116_await_tasks.sql
+
+
+ALTER FUNCTION coord.await_tasks(p_tenant_id uuid, p_waiting boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION await_tasks(p_tenant_id uuid, p_waiting boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.await_tasks(p_tenant_id uuid, p_waiting boolean) IS 'Registers this connection as a waiting claimer of the tenant, so that tasks becoming ready are announced on its task channel, and waits for the writers that found nobody waiting to commit (p_waiting); or ends the registration (not p_waiting).';
+
+
+--
 -- Name: base64url_decode(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -3819,6 +5104,44 @@ ALTER FUNCTION coord.canonical_address(p_address inet) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.canonical_address(p_address inet) IS 'p_address as policy sees it: IPv6 addresses embedding an IPv4 one (::ffff:0:0/96 mapped, ::/96 compatible except :: and ::1, 64:ff9b::/96 NAT64) become that IPv4 address; others unchanged (as a host address).';
+
+
+--
+-- Name: check_action_claim(coord.caller, bigint, bigint, text, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision) RETURNS api.action_result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0272_check_action_claim.sql
+
+
+ALTER FUNCTION coord.check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision) IS 'Null when p_claim is the caller''s live claim on the (now locked) action; else a not_target, stale_fence or expired result (an expired lease is released first), audited as p_event. CO457 for an action the caller may not see.';
+
+
+--
+-- Name: check_action_input(text, jsonb, text[], integer, interval, bigint, jsonb, text, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_action_input(p_kind text DEFAULT NULL::text, p_payload jsonb DEFAULT NULL::jsonb, p_scopes text[] DEFAULT NULL::text[], p_max_attempts integer DEFAULT NULL::integer, p_lease interval DEFAULT NULL::interval, p_claim bigint DEFAULT NULL::bigint, p_result jsonb DEFAULT NULL::jsonb, p_error text DEFAULT NULL::text, p_proposing boolean DEFAULT false) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0269_check_action_input.sql
+
+
+ALTER FUNCTION coord.check_action_input(p_kind text, p_payload jsonb, p_scopes text[], p_max_attempts integer, p_lease interval, p_claim bigint, p_result jsonb, p_error text, p_proposing boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_action_input(p_kind text, p_payload jsonb, p_scopes text[], p_max_attempts integer, p_lease interval, p_claim bigint, p_result jsonb, p_error text, p_proposing boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_action_input(p_kind text, p_payload jsonb, p_scopes text[], p_max_attempts integer, p_lease interval, p_claim bigint, p_result jsonb, p_error text, p_proposing boolean) IS 'Raises CO458 naming the invalid field of an action call (kind, payload, required_scopes when p_proposing; max_attempts, lease, claim, result, error when given), CO241 for a malformed list.';
 
 
 --
@@ -3952,6 +5275,25 @@ ALTER FUNCTION coord.check_embedding(p_embedding real[]) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.check_embedding(p_embedding real[]) IS 'CO447 unless p_embedding is null or 384 finite numbers, not all zero; CO241 unless a flat list.';
+
+
+--
+-- Name: check_event_types(text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_event_types(p_types text[]) RETURNS text[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0261_check_event_types.sql
+
+
+ALTER FUNCTION coord.check_event_types(p_types text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_event_types(p_types text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_event_types(p_types text[]) IS 'The event types a filter names (type, family.* or *; null: all), CO650 for a pattern that names none.';
 
 
 --
@@ -4239,6 +5581,25 @@ COMMENT ON FUNCTION coord.check_repository(p_repository text) IS 'Returns p_repo
 
 
 --
+-- Name: check_skill_name(text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_skill_name(p_name text, p_version text) RETURNS integer[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0265_check_skill_name.sql
+
+
+ALTER FUNCTION coord.check_skill_name(p_name text, p_version text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_skill_name(p_name text, p_version text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_skill_name(p_name text, p_version text) IS 'CO760 unless p_name is a skill name (1-63 of a-z 0-9 . _ -) and p_version MAJOR.MINOR.PATCH; returns the version as [major, minor, patch].';
+
+
+--
 -- Name: check_task_fields(text, jsonb, integer, integer, integer, text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4315,6 +5676,25 @@ COMMENT ON FUNCTION coord.check_verification_tiers(p_tiers text[]) IS 'Canonical
 
 
 --
+-- Name: check_webhook(text, text, text[], text, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0266_check_webhook.sql
+
+
+ALTER FUNCTION coord.check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) IS 'Raises CO652 (or CO650 for the event types) unless the subscription''s fields are valid.';
+
+
+--
 -- Name: claim_result(text, text, bigint, text, jsonb, integer, bigint, integer, integer, timestamp with time zone, jsonb, jsonb, boolean, authz.decision, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4349,7 +5729,26 @@ ALTER FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease i
 -- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles, p_task_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles, p_task_id bigint) IS 'Claims up to p_limit ready tasks of p_kinds (or only task p_task_id) for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
+COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles, p_task_id bigint) IS 'Claims up to p_limit ready tasks of p_kinds (or only task p_task_id) for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision, the manifest of p_me''s skill and max_locks); one ok=false row (at_limit, denied, outside_skill or empty) when none.';
+
+
+--
+-- Name: claim_webhook_deliveries(uuid, integer, interval, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS api.result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0268_claim_webhook_deliveries.sql
+
+
+ALTER FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) IS 'Fans the tenant''s stream out to its webhooks, buries unreported last attempts and claims up to p_limit due deliveries until now + p_lease (result deliveries_claimed, details.deliveries); audited as webhook.claim when it changed anything.';
 
 
 --
@@ -4620,6 +6019,82 @@ COMMENT ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) IS 'For one
 
 
 --
+-- Name: event_head(uuid); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.event_head(p_tenant_id uuid) RETURNS TABLE(txid xid8, id bigint, held bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0264_event_head.sql
+
+
+ALTER FUNCTION coord.event_head(p_tenant_id uuid) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION event_head(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.event_head(p_tenant_id uuid) IS 'The tenant''s last stream position below the visibility horizon (0 when none) and the number of committed events held back behind a running transaction.';
+
+
+--
+-- Name: event_position(uuid, bigint); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.event_position(p_tenant_id uuid, p_id bigint) RETURNS TABLE(txid xid8, id bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0263_event_position.sql
+
+
+ALTER FUNCTION coord.event_position(p_tenant_id uuid, p_id bigint) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION event_position(p_tenant_id uuid, p_id bigint); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.event_position(p_tenant_id uuid, p_id bigint) IS 'Stream position (txid, id) of the tenant''s event p_id (0 or null: the start); CO651 when the tenant has no such event.';
+
+
+--
+-- Name: event_stream(uuid, xid8, bigint, text[], integer); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) RETURNS TABLE(id bigint, txid xid8, event_type text, occurred_at timestamp with time zone, action text, actor_type text, actor_name text, target_type text, target_id text, decision text, severity text, reason text, details jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0262_event_stream.sql
+
+
+ALTER FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) IS 'The tenant''s events of the given types after position (txid, id), oldest first, only from transactions below the snapshot''s xmin (all finished, so nothing can appear before them later).';
+
+
+--
+-- Name: events_channel(uuid); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.events_channel(p_tenant_id uuid) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/caller/0046_events_channel.sql
+
+
+ALTER FUNCTION coord.events_channel(p_tenant_id uuid) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION events_channel(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.events_channel(p_tenant_id uuid) IS 'LISTEN channel on which the tenant''s new events are announced while it has followers (payload: the writing transaction''s id, no content); told by api.follow_events.';
+
+
+--
 -- Name: expire_approvals(uuid, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -4655,6 +6130,85 @@ ALTER FUNCTION coord.fail(p_code text, p_detail text, p_hint text) OWNER TO coor
 --
 
 COMMENT ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) IS 'Raises the registered error p_code with its message, the given detail and a hint.';
+
+
+--
+-- Name: skills; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.skills (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    name text NOT NULL,
+    version text NOT NULL,
+    version_key integer[] NOT NULL,
+    manifest jsonb NOT NULL,
+    registered_by uuid,
+    registered_at timestamp with time zone NOT NULL,
+    approval_id bigint,
+    retired_at timestamp with time zone,
+    retired_by uuid,
+    CONSTRAINT skills_retired_check CHECK (((retired_at IS NOT NULL) OR (retired_by IS NULL))),
+    CONSTRAINT skills_values_check CHECK (((name ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text) AND (version ~ '^(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})\.(0|[1-9][0-9]{0,8})$'::text) AND (cardinality(version_key) = 3) AND (jsonb_typeof(manifest) = 'object'::text) AND (pg_column_size(manifest) <= 262144)))
+);
+
+ALTER TABLE ONLY coord.skills FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.skills OWNER TO coord_owner;
+
+--
+-- Name: TABLE skills; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.skills IS 'Skill versions of a tenant: an immutable permission manifest (network domains, repository paths with read or write access, environment variables) a session may run under (api.start_session p_skill). Registered by api.register_skill; a manifest wider than the previous version''s needs an approval unless an operator registers it.';
+
+
+--
+-- Name: COLUMN skills.version_key; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.skills.version_key IS 'The version as [major, minor, patch], for ordering: versions of a skill only grow.';
+
+
+--
+-- Name: COLUMN skills.manifest; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.skills.manifest IS 'The canonical manifest: {"network": [host or *.suffix], "files": [{"path": pattern, "access": read|write}], "env": [NAME or PREFIX*]}, each list sorted and without duplicates (coord.skill_manifest).';
+
+
+--
+-- Name: COLUMN skills.approval_id; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.skills.approval_id IS 'The approval grant the registration used (a widening by an agent), else null.';
+
+
+--
+-- Name: COLUMN skills.retired_at; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.skills.retired_at IS 'When the version was retired: no session starts under it any more; sessions running it stay held to it.';
+
+
+--
+-- Name: find_skill(uuid, text, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.find_skill(p_tenant uuid, p_reference text, p_live boolean DEFAULT false) RETURNS coord.skills
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0272_find_skill.sql
+
+
+ALTER FUNCTION coord.find_skill(p_tenant uuid, p_reference text, p_live boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION find_skill(p_tenant uuid, p_reference text, p_live boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.find_skill(p_tenant uuid, p_reference text, p_live boolean) IS 'The skill version p_reference names in tenant p_tenant (name@version, or name: its highest version not retired, else its highest); CO760 malformed, CO765 unknown, CO768 retired when p_live.';
 
 
 --
@@ -5572,6 +7126,44 @@ COMMENT ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) IS 'HMAC-SHA
 
 
 --
+-- Name: inbox_channel(uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.inbox_channel(p_tenant_id uuid, p_principal_id uuid) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0274_inbox_channel.sql
+
+
+ALTER FUNCTION coord.inbox_channel(p_tenant_id uuid, p_principal_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION inbox_channel(p_tenant_id uuid, p_principal_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.inbox_channel(p_tenant_id uuid, p_principal_id uuid) IS 'LISTEN channel on which a new message for the principal is announced (payload: the message id only); told by api.watch_inbox.';
+
+
+--
+-- Name: inbox_watch_key(uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.inbox_watch_key(p_tenant_id uuid) RETURNS bigint
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0275_inbox_watch_key.sql
+
+
+ALTER FUNCTION coord.inbox_watch_key(p_tenant_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION inbox_watch_key(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.inbox_watch_key(p_tenant_id uuid) IS 'Advisory lock key whose shared holders are the tenant''s inbox watchers (api.watch_inbox).';
+
+
+--
 -- Name: ipv4_address(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -5878,6 +7470,101 @@ COMMENT ON FUNCTION coord.memory_team(p_me coord.caller) IS 'The profile id of t
 
 
 --
+-- Name: message_party(uuid, text, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.message_party(p_tenant_id uuid, p_text text, p_code text, p_what text) RETURNS TABLE(kind text, principal_id uuid, profile_id uuid, name text)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0270_message_party.sql
+
+
+ALTER FUNCTION coord.message_party(p_tenant_id uuid, p_text text, p_code text, p_what text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION message_party(p_tenant_id uuid, p_text text, p_code text, p_what text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.message_party(p_tenant_id uuid, p_text text, p_code text, p_what text) IS 'Reads NAME / agent:NAME (a principal), team:NAME (a profile) or * (anyone) of tenant p_tenant_id: kind agent, team or any with the id. Errors: p_code when malformed (p_what names the argument), CO302 unknown principal, CO462 unknown profile.';
+
+
+--
+-- Name: message_recipients(uuid, uuid, text, uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid) RETURNS uuid[]
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0277_message_recipients.sql
+
+
+ALTER FUNCTION coord.message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid) IS 'The principals an address (coord.message_party: kind agent, team or any) names for a message from p_sender_id: the agent itself; the enabled agents of the team, or of the tenant, other than the sender.';
+
+
+--
+-- Name: message_routes(uuid, uuid, uuid[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]) RETURNS TABLE(recipient_id uuid, allowed boolean, side text, rule_id bigint, send_action text, send_rule_id bigint, receive_action text, receive_rule_id bigint)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0272_message_routes.sql
+
+
+ALTER FUNCTION coord.message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]) IS 'The allowlist decision for a message from p_sender_id to each of p_recipient_ids: both sides (send: rules of side send or both; receive: receive or both) must allow; on each side a matching deny wins, else a matching allow, else coord.tenants.message_default. side and rule_id name the first refusing side (send before receive) and its rule (null: the default).';
+
+
+--
+-- Name: message_team(uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.message_team(p_tenant_id uuid, p_principal_id uuid) RETURNS uuid
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0271_message_team.sql
+
+
+ALTER FUNCTION coord.message_team(p_tenant_id uuid, p_principal_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION message_team(p_tenant_id uuid, p_principal_id uuid); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.message_team(p_tenant_id uuid, p_principal_id uuid) IS 'The profile (team) principal p_principal_id acts under for message rules: its own or the tenant default; null for operators and auditors.';
+
+
+--
+-- Name: message_thread(coord.caller, bigint, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean) RETURNS bigint
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0273_message_thread.sql
+
+
+ALTER FUNCTION coord.message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean) IS 'The thread id of message p_message_id (or, p_is_thread, of thread p_message_id) when p_me sent or received a message of it; CO712 otherwise (unknown, another tenant''s, or between others).';
+
+
+--
 -- Name: missing_verifications(uuid, bigint, bigint, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -5990,6 +7677,25 @@ ALTER FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jsonb) OWN
 --
 
 COMMENT ON FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jsonb) IS 'Loopback only: audits (auth.revoked_token, refused, critical) the use of the revoked token with this SHA-256; null when no revoked token has it.';
+
+
+--
+-- Name: notify_inbox(uuid, bigint, uuid[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0276_notify_inbox.sql
+
+
+ALTER FUNCTION coord.notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]) IS 'NOTIFY each recipient''s coord.inbox_channel with the message id while an inbox watcher of the tenant holds coord.inbox_watch_key shared; true when it notified.';
 
 
 --
@@ -6154,7 +7860,7 @@ ALTER FUNCTION coord.notify_task_ready(p_task coord.tasks) OWNER TO coord_owner;
 -- Name: FUNCTION notify_task_ready(p_task coord.tasks); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.notify_task_ready(p_task coord.tasks) IS 'NOTIFY coord.task_channel(tenant) with the kind when the task is claimable now; a wake-up hint for claimers waiting on LISTEN.';
+COMMENT ON FUNCTION coord.notify_task_ready(p_task coord.tasks) IS 'NOTIFY coord.task_channel(tenant) with the kind when the task is claimable now and a claimer waits (coord.await_tasks); a wake-up hint for claimers waiting on LISTEN.';
 
 
 --
@@ -6234,6 +7940,25 @@ COMMENT ON FUNCTION coord.path_ancestors(p_path text) IS 'Enclosing directory pa
 
 
 --
+-- Name: presence(timestamp with time zone, timestamp with time zone, interval, timestamp with time zone); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone) RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0273_presence.sql
+
+
+ALTER FUNCTION coord.presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone) IS 'online while not disabled and last seen (device_heartbeat, action calls) within coord.action_settings.presence_window or the newest session''s heartbeat within twice its ttl; offline otherwise.';
+
+
+--
 -- Name: principal(); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6249,7 +7974,7 @@ ALTER FUNCTION coord.principal() OWNER TO coord_owner;
 -- Name: FUNCTION principal(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.principal() IS 'The verified caller (id, kind, name, role, tenant, scopes, session, token, repository); raises PT401 when the transaction carries no vouched principal.';
+COMMENT ON FUNCTION coord.principal() IS 'The verified caller (id, kind, name, role, tenant, scopes, session, token, repository, skill of the session); raises PT401 when the transaction carries no vouched principal.';
 
 
 --
@@ -6405,6 +8130,25 @@ COMMENT ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.requ
 
 
 --
+-- Name: release_action(coord.actions); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.release_action(p_row coord.actions) RETURNS coord.actions
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0270_release_action.sql
+
+
+ALTER FUNCTION coord.release_action(p_row coord.actions) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION release_action(p_row coord.actions); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.release_action(p_row coord.actions) IS 'Ends an executing action''s expired claim: approved again (retry, NOTIFY the target) or failed after max_attempts; compare-and-set on state and claim, audited action.lease_expired by the system. Null when the action moved on.';
+
+
+--
 -- Name: release_claim(bigint, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6459,6 +8203,25 @@ ALTER FUNCTION coord.repair_logins(p_password_restored text[]) OWNER TO coord_ow
 --
 
 COMMENT ON FUNCTION coord.repair_logins(p_password_restored text[]) IS 'Admin path (coord up): restores the declared defaults of every drifted watched login, audits login.repair to the tenants concerned, clears their drift reports; returns what it repaired (p_password_restored: roles whose password the caller restored).';
+
+
+--
+-- Name: report_webhook_delivery(uuid, bigint, uuid, boolean, integer, text, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision DEFAULT NULL::authz.decision) RETURNS api.result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0269_report_webhook_delivery.sql
+
+
+ALTER FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) IS 'Records one attempt of a claimed delivery: delivered, retry_scheduled (backoff) or delivery_dead; stale_delivery_claim when the claim no longer holds it. Audited as webhook.deliver.';
 
 
 --
@@ -6767,6 +8530,25 @@ COMMENT ON FUNCTION coord.session_result(p_code text, p_session_id uuid, p_reaso
 
 
 --
+-- Name: set_action_state(uuid, bigint, text, bigint, text, timestamp with time zone, jsonb, text, timestamp with time zone, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_result jsonb DEFAULT NULL::jsonb, p_error text DEFAULT NULL::text, p_expires_at timestamp with time zone DEFAULT NULL::timestamp with time zone, p_approval_id bigint DEFAULT NULL::bigint) RETURNS coord.actions
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0264_set_action_state.sql
+
+
+ALTER FUNCTION coord.set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone, p_result jsonb, p_error text, p_expires_at timestamp with time zone, p_approval_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone, p_result jsonb, p_error text, p_expires_at timestamp with time zone, p_approval_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone, p_result jsonb, p_error text, p_expires_at timestamp with time zone, p_approval_id bigint) IS 'Compare-and-set of an action on its state and claim (p_from, p_claim -> p_to; checked again by the transition trigger); null when the action is no longer in p_from with p_claim.';
+
+
+--
 -- Name: set_agent_profile(uuid, uuid, text, text, text, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6824,6 +8606,177 @@ COMMENT ON FUNCTION coord.set_login_defaults(p_role text, p_settings text[]) IS 
 
 
 --
+-- Name: skill_decision(jsonb, text, text, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text DEFAULT NULL::text, p_requested text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0270_skill_decision.sql
+
+
+ALTER FUNCTION coord.skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text, p_requested text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text, p_requested text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text, p_requested text) IS 'Whether manifest p_manifest covers a network host, a lease (p_mode exclusive needs write, shared read), a path check_operation got (write; null: outside the repository, never covered; p_requested the text sent) or an environment variable: {allowed, kind, target, needs (the missing entry), reason}. The one decision the live calls and api.validate_skill share.';
+
+
+--
+-- Name: skill_host_pattern(text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_host_pattern(p_pattern text, p_where text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/manifests/0268_skill_host_pattern.sql
+
+
+ALTER FUNCTION coord.skill_host_pattern(p_pattern text, p_where text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_host_pattern(p_pattern text, p_where text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_host_pattern(p_pattern text, p_where text) IS 'Canonical network pattern of a manifest (a host as coord.normalize_host spells it, or *.domain for its subdomains), or CO763 (p_where names the entry): other wildcards, a wildcard over an address, *.tld or *.co.uk-like public domains.';
+
+
+--
+-- Name: skill_manifest(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_manifest(p_manifest jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/manifests/0269_skill_manifest.sql
+
+
+ALTER FUNCTION coord.skill_manifest(p_manifest jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_manifest(p_manifest jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_manifest(p_manifest jsonb) IS 'The canonical manifest {network, files, env} (sorted, deduplicated, patterns canonical), or CO761 (structure: unknown keys, wrong types, over 200 entries), CO762 (file patterns), CO763 (network patterns), CO764 (env names), naming the first bad entry.';
+
+
+--
+-- Name: skill_path_pattern(text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_path_pattern(p_pattern text, p_where text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/manifests/0266_skill_path_pattern.sql
+
+
+ALTER FUNCTION coord.skill_path_pattern(p_pattern text, p_where text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_path_pattern(p_pattern text, p_where text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_path_pattern(p_pattern text, p_where text) IS 'Canonical file pattern of a manifest (normalized; a trailing / becomes /**), or CO762 (p_where names the entry): absolute or outside the repository, the root, ** other than as the whole last segment, ? [ ] { }, or a first segment that names nothing (*, **, *.*, .*).';
+
+
+--
+-- Name: skill_path_regex(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_path_regex(p_pattern text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0267_skill_path_regex.sql
+
+
+ALTER FUNCTION coord.skill_path_regex(p_pattern text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_path_regex(p_pattern text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_path_regex(p_pattern text) IS 'The anchored ARE a canonical manifest file pattern stands for (* within a segment, a final /** the directory and everything below it, everything else literal).';
+
+
+--
+-- Name: skill_path_target(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_path_target(p_text text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/manifests/0274_skill_path_target.sql
+
+
+ALTER FUNCTION coord.skill_path_target(p_text text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_path_target(p_text text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_path_target(p_text text) IS 'p_text normalized as a repository path (coord.normalize_path), or null when it is outside the repository or malformed.';
+
+
+--
+-- Name: skill_refusal(coord.caller, text, text, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text DEFAULT NULL::text, p_requested text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0273_skill_refusal.sql
+
+
+ALTER FUNCTION coord.skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text) IS 'Null when the caller runs no skill or its manifest covers the call (coord.skill_decision), else the refusal {allowed, kind, target, needs, reason, skill, skill_name, skill_version} for an outside_skill result and its audit event.';
+
+
+--
+-- Name: skill_result(text, text, bigint, text, text, bigint, jsonb, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_result(p_code text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_skill_id bigint DEFAULT NULL::bigint, p_name text DEFAULT NULL::text, p_version text DEFAULT NULL::text, p_approval_id bigint DEFAULT NULL::bigint, p_details jsonb DEFAULT '{}'::jsonb, p_refusal authz.decision DEFAULT NULL::authz.decision) RETURNS api.skill_result
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0275_skill_result.sql
+
+
+ALTER FUNCTION coord.skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision) IS 'Builds an api.skill_result (code checked by coord.result).';
+
+
+--
+-- Name: skill_widening(jsonb, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.skill_widening(p_old jsonb, p_new jsonb) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/skills/0271_skill_widening.sql
+
+
+ALTER FUNCTION coord.skill_widening(p_old jsonb, p_new jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION skill_widening(p_old jsonb, p_new jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.skill_widening(p_old jsonb, p_new jsonb) IS 'The entries of canonical manifest p_new that canonical manifest p_old does not cover (new domains, paths, write access, variables), as a JSON array of {"network"|"files"|"env": entry}; empty when p_new is no wider.';
+
+
+--
 -- Name: submit_task_specs(coord.caller, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6859,6 +8812,25 @@ ALTER FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks boolean) O
 --
 
 COMMENT ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks boolean) IS 'Ends dead sessions, rescues expired claims and (p_locks) removes expired leases of one tenant, at most p_limit of each, skipping rows in use; returns the counts.';
+
+
+--
+-- Name: sweep_actions(uuid, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.sweep_actions(p_tenant_id uuid, p_limit integer) RETURNS jsonb
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0271_sweep_actions.sql
+
+
+ALTER FUNCTION coord.sweep_actions(p_tenant_id uuid, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION sweep_actions(p_tenant_id uuid, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.sweep_actions(p_tenant_id uuid, p_limit integer) IS 'Sweeps up to p_limit expired action leases (back to approved, or failed after the last attempt) and approved actions past their claim deadline (expired) of the tenant, skipping rows in use; returns the counts.';
 
 
 --
@@ -6938,6 +8910,44 @@ COMMENT ON FUNCTION coord.task_result(p_code text, p_task_id bigint, p_reason te
 
 
 --
+-- Name: task_wait_key(text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.task_wait_key(p_channel text, p_which text) RETURNS bigint
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0115_task_wait_key.sql
+
+
+ALTER FUNCTION coord.task_wait_key(p_channel text, p_which text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION task_wait_key(p_channel text, p_which text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.task_wait_key(p_channel text, p_which text) IS 'Advisory lock key of a tenant''s waiting claimers (p_which waiting) or of their gate (p_which gate), from its task channel.';
+
+
+--
+-- Name: tg_actions__transition(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.tg_actions__transition() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0263_tg_actions__transition.sql
+
+
+ALTER FUNCTION coord.tg_actions__transition() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION tg_actions__transition(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.tg_actions__transition() IS 'Trigger: refuses (CO460) a transition outside proposed -> approved | rejected | expired, approved -> executing | expired, executing -> executed | failed | approved, any change of a terminal action, a claim that does not grow by one on a claim, and any change of what an action is about.';
+
+
+--
 -- Name: tg_alerts__transition(); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6954,6 +8964,25 @@ ALTER FUNCTION coord.tg_alerts__transition() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.tg_alerts__transition() IS 'Trigger: an open alert may grow (count, last event) or be resolved; a resolved alert is final (CO495).';
+
+
+--
+-- Name: tg_approval_requests__action(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.tg_approval_requests__action() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0266_tg_approval_requests__action.sql
+
+
+ALTER FUNCTION coord.tg_approval_requests__action() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION tg_approval_requests__action(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.tg_approval_requests__action() IS 'Trigger: moves the action an approval request was made for (same proposer and operation hash) as the request moves: approved -> approved (NOTIFY coord.action_channel of the target), denied | cancelled -> rejected, expired -> expired (unclaimed); compare-and-set, audited with the approval.';
 
 
 --
@@ -7125,6 +9154,25 @@ ALTER FUNCTION coord.token_result(p_code text, p_reason text, p_principal_id uui
 --
 
 COMMENT ON FUNCTION coord.token_result(p_code text, p_reason text, p_principal_id uuid, p_principal_name text, p_tenant_name text, p_role text, p_token_id uuid, p_token text, p_scopes text[], p_expires_at timestamp with time zone, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.token_grant (code checked by coord.result).';
+
+
+--
+-- Name: touch_presence(coord.caller); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.touch_presence(p_me coord.caller) RETURNS timestamp with time zone
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0274_touch_presence.sql
+
+
+ALTER FUNCTION coord.touch_presence(p_me coord.caller) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION touch_presence(p_me coord.caller); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.touch_presence(p_me coord.caller) IS 'Sets the caller''s last_seen_at to now (presence).';
 
 
 --
@@ -7300,6 +9348,25 @@ COMMENT ON FUNCTION coord.verify_token(p_token text) IS 'The principal an opaque
 
 
 --
+-- Name: visible_action(bigint, boolean); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.visible_action(p_id bigint, p_lock boolean DEFAULT false) RETURNS coord.actions
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/actions/0268_visible_action.sql
+
+
+ALTER FUNCTION coord.visible_action(p_id bigint, p_lock boolean) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION visible_action(p_id bigint, p_lock boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.visible_action(p_id bigint, p_lock boolean) IS 'The action p_id if the caller may see it (proposed by it or aimed at it; all of the tenant for operators, auditors and trust-4 agents), locked when p_lock; CO457 otherwise.';
+
+
+--
 -- Name: visible_approval(bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7335,6 +9402,44 @@ ALTER FUNCTION coord.vouch_mac(p_claims text) OWNER TO coord_auth;
 --
 
 COMMENT ON FUNCTION coord.vouch_mac(p_claims text) IS 'MAC of claims text bound to backend pid and transaction start; only verified principals carry a matching coord.vouch.';
+
+
+--
+-- Name: webhook_backoff(integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.webhook_backoff(p_attempts integer) RETURNS interval
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0265_webhook_backoff.sql
+
+
+ALTER FUNCTION coord.webhook_backoff(p_attempts integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION webhook_backoff(p_attempts integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.webhook_backoff(p_attempts integer) IS 'Wait before the next attempt after p_attempts failed ones: 10 s, 20 s, 40 s ... at most 1 hour.';
+
+
+--
+-- Name: webhook_fanout(uuid, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer DEFAULT 1000) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0267_webhook_fanout.sql
+
+
+ALTER FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION webhook_fanout(p_tenant_id uuid, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer) IS 'Writes the outbox rows (one signed delivery per subscription and event) for the tenant''s enabled webhooks'' new events, and moves each subscription''s cursor; returns how many rows it added.';
 
 
 --
@@ -7588,6 +9693,41 @@ ALTER VIEW authz.actions OWNER TO coord_owner;
 --
 
 COMMENT ON VIEW authz.actions IS 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';
+
+
+--
+-- Name: cedar_policies; Type: TABLE; Schema: authz; Owner: coord_owner
+--
+
+CREATE TABLE authz.cedar_policies (
+    tenant_id uuid NOT NULL,
+    version integer NOT NULL,
+    policy text NOT NULL,
+    reason text NOT NULL,
+    created_by uuid,
+    created_by_name text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    rolled_back_from integer,
+    CONSTRAINT cedar_policies_values_check CHECK (((version >= 1) AND ((char_length(policy) >= 1) AND (char_length(policy) <= 262144)) AND ((char_length(reason) >= 1) AND (char_length(reason) <= 1000)) AND ((rolled_back_from IS NULL) OR (rolled_back_from < version))))
+);
+
+ALTER TABLE ONLY authz.cedar_policies FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE authz.cedar_policies OWNER TO coord_owner;
+
+--
+-- Name: TABLE cedar_policies; Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON TABLE authz.cedar_policies IS 'Cedar policy text of a tenant, one immutable row per version (validated against authz.cedar_schema() before it is stored); the highest version is in force. A rollback stores the text of an older version as a new version (rolled_back_from).';
+
+
+--
+-- Name: COLUMN cedar_policies.created_by; Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON COLUMN authz.cedar_policies.created_by IS 'The principal that stored the version (null once it is deleted; created_by_name keeps its name).';
 
 
 --
@@ -7933,6 +10073,63 @@ COMMENT ON VIEW authz.shipped_guardrails IS 'The shipped guardrail rules (produc
 
 
 --
+-- Name: tenant_engines; Type: TABLE; Schema: authz; Owner: coord_owner
+--
+
+CREATE TABLE authz.tenant_engines (
+    tenant_id uuid NOT NULL,
+    engine text NOT NULL,
+    reason text NOT NULL,
+    changed_by uuid,
+    changed_at timestamp with time zone NOT NULL,
+    CONSTRAINT tenant_engines_values_check CHECK (((engine = ANY (ARRAY['native'::text, 'cedar'::text, 'both'::text])) AND ((char_length(reason) >= 1) AND (char_length(reason) <= 1000))))
+);
+
+ALTER TABLE ONLY authz.tenant_engines FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE authz.tenant_engines OWNER TO coord_owner;
+
+--
+-- Name: TABLE tenant_engines; Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON TABLE authz.tenant_engines IS 'The policy engine a tenant decides with: native (also when the tenant has no row), cedar (the Cedar policy decides; counters such as calls_per_hour still apply) or both (both must allow; a disagreement is audited). Changes are audited (policy.engine).';
+
+
+--
+-- Name: action_settings; Type: VIEW; Schema: coord; Owner: coord_owner
+--
+
+CREATE VIEW coord.action_settings AS
+  -- columns: lease_default interval, lease_min interval, lease_max interval, retry_window interval, max_attempts integer, presence_window interval
+  … ;  -- plpgsql/coord/actions/0260_action_settings.sql
+
+
+ALTER VIEW coord.action_settings OWNER TO coord_owner;
+
+--
+-- Name: VIEW action_settings; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON VIEW coord.action_settings IS 'Lifetimes of actions: lease_default (lease_min..lease_max) of a claim, retry_window (an action whose lease ran out may be claimed again until then), max_attempts (default), presence_window (online while last seen within it).';
+
+
+--
+-- Name: actions_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.actions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.actions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: alert_rules; Type: TABLE; Schema: coord; Owner: coord_owner
 --
 
@@ -8175,6 +10372,46 @@ ALTER VIEW coord.error_registry OWNER TO coord_owner;
 --
 
 COMMENT ON VIEW coord.error_registry IS 'Every error code the api can raise, with its HTTP status under PostgREST and its coord CLI exit code. docs/errors.md and coordinator.errors are checked against it.';
+
+
+--
+-- Name: event_followers; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE UNLOGGED TABLE coord.event_followers (
+    tenant_id uuid NOT NULL,
+    pid integer NOT NULL,
+    registered_at timestamp with time zone NOT NULL
+);
+
+ALTER TABLE ONLY coord.event_followers FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.event_followers OWNER TO coord_owner;
+
+--
+-- Name: TABLE event_followers; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.event_followers IS 'Backends following a tenant''s event stream (api.follow_events): while one is registered, audit.record announces the tenant''s events on its channel. Rows of ended backends are removed by the tenant''s next registration (until then they cost a NOTIFY per writing transaction, nothing else).';
+
+
+--
+-- Name: event_types; Type: VIEW; Schema: coord; Owner: coord_owner
+--
+
+CREATE VIEW coord.event_types AS
+  -- columns: action text, decision text, event_type text, read_action text
+  … ;  -- plpgsql/coord/events/0260_event_types.sql
+
+
+ALTER VIEW coord.event_types OWNER TO coord_owner;
+
+--
+-- Name: VIEW event_types; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON VIEW coord.event_types IS 'The typed event stream''s vocabulary: audit action and decision -> event type, and the read action (authz.actions) a caller needs to see events of the type.';
 
 
 --
@@ -8588,6 +10825,154 @@ ALTER TABLE coord.memories ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 
 
 --
+-- Name: message_deliveries; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.message_deliveries (
+    tenant_id uuid NOT NULL,
+    message_id bigint NOT NULL,
+    recipient_id uuid NOT NULL,
+    read_at timestamp with time zone
+);
+
+ALTER TABLE ONLY coord.message_deliveries FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.message_deliveries OWNER TO coord_owner;
+
+--
+-- Name: TABLE message_deliveries; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.message_deliveries IS 'One row per recipient a message reached; read_at is set by the recipient''s ack.';
+
+
+--
+-- Name: COLUMN message_deliveries.read_at; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.message_deliveries.read_at IS 'When the recipient acknowledged the message; null: unread.';
+
+
+--
+-- Name: message_rules; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.message_rules (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    action text NOT NULL,
+    side text NOT NULL,
+    from_kind text NOT NULL,
+    from_principal_id uuid,
+    from_profile_id uuid,
+    to_kind text NOT NULL,
+    to_principal_id uuid,
+    to_profile_id uuid,
+    reason text,
+    created_by uuid,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT message_rules_action_check CHECK ((action = ANY (ARRAY['allow'::text, 'deny'::text]))),
+    CONSTRAINT message_rules_from_check CHECK ((((from_kind = 'any'::text) AND (from_principal_id IS NULL) AND (from_profile_id IS NULL)) OR ((from_kind = 'agent'::text) AND (from_principal_id IS NOT NULL) AND (from_profile_id IS NULL)) OR ((from_kind = 'team'::text) AND (from_principal_id IS NULL) AND (from_profile_id IS NOT NULL)))),
+    CONSTRAINT message_rules_reason_check CHECK (((reason IS NULL) OR (char_length(reason) <= 1000))),
+    CONSTRAINT message_rules_side_check CHECK ((side = ANY (ARRAY['send'::text, 'receive'::text, 'both'::text]))),
+    CONSTRAINT message_rules_to_check CHECK ((((to_kind = 'any'::text) AND (to_principal_id IS NULL) AND (to_profile_id IS NULL)) OR ((to_kind = 'agent'::text) AND (to_principal_id IS NOT NULL) AND (to_profile_id IS NULL)) OR ((to_kind = 'team'::text) AND (to_principal_id IS NULL) AND (to_profile_id IS NOT NULL))))
+);
+
+ALTER TABLE ONLY coord.message_rules FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.message_rules OWNER TO coord_owner;
+
+--
+-- Name: TABLE message_rules; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.message_rules IS 'The message allowlist of a tenant: allow or deny messages from a sender (an agent, a team or anyone) to a recipient (the same), on the sender''s side (send), the recipient''s side (receive) or both. A side with a matching deny denies, else with a matching allow allows, else coord.tenants.message_default decides; a message passes when both sides allow.';
+
+
+--
+-- Name: COLUMN message_rules.side; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.message_rules.side IS 'send: the sender''s permission to send; receive: the recipient''s acceptance; both: one rule for the two.';
+
+
+--
+-- Name: message_rules_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.message_rules ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.message_rules_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: messages; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.messages (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    sender_id uuid NOT NULL,
+    thread_id bigint NOT NULL,
+    reply_to bigint,
+    to_kind text NOT NULL,
+    to_name text,
+    subject text,
+    body text NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT messages_body_check CHECK (((char_length(body) >= 1) AND (char_length(body) <= 10000))),
+    CONSTRAINT messages_subject_check CHECK (((subject IS NULL) OR ((char_length(subject) >= 1) AND (char_length(subject) <= 200)))),
+    CONSTRAINT messages_to_check CHECK ((((to_kind = ANY (ARRAY['agent'::text, 'team'::text])) AND (to_name IS NOT NULL)) OR ((to_kind = 'broadcast'::text) AND (to_name IS NULL))))
+);
+
+ALTER TABLE ONLY coord.messages FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.messages OWNER TO coord_owner;
+
+--
+-- Name: TABLE messages; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.messages IS 'Messages between principals of a tenant: sender, address (an agent, a team or a broadcast), subject, body, thread. Stored only when at least one recipient passed the allowlist; coord.message_deliveries says who received it.';
+
+
+--
+-- Name: COLUMN messages.thread_id; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.messages.thread_id IS 'The first message of the thread (its own id for a new thread); replies and follow-ups share it.';
+
+
+--
+-- Name: COLUMN messages.to_name; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.messages.to_name IS 'The address as the sender gave it: an agent name or a team (profile) name; null for a broadcast.';
+
+
+--
+-- Name: messages_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.messages ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.messages_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
 -- Name: outcome_registry; Type: VIEW; Schema: coord; Owner: coord_owner
 --
 
@@ -8619,6 +11004,7 @@ CREATE TABLE coord.principals (
     disabled_at timestamp with time zone,
     profile_id uuid,
     owner_id uuid,
+    last_seen_at timestamp with time zone,
     CONSTRAINT principals_kind_check CHECK ((kind <> 'system'::coord.actor_type)),
     CONSTRAINT principals_kind_role_check CHECK (((kind = ANY (ARRAY['agent'::coord.actor_type, 'device'::coord.actor_type])) = (role = 'agent'::coord.request_role))),
     CONSTRAINT principals_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}$'::text)),
@@ -8657,6 +11043,13 @@ COMMENT ON COLUMN coord.principals.profile_id IS 'The agent''s own profile; null
 --
 
 COMMENT ON COLUMN coord.principals.owner_id IS 'Devices only: the principal (agent or operator) that added the device and acts for it; it never approves the device''s requests.';
+
+
+--
+-- Name: COLUMN principals.last_seen_at; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.principals.last_seen_at IS 'When the principal last sent device_heartbeat or acted on an action (presence; online while within coord.action_settings.presence_window).';
 
 
 --
@@ -8739,6 +11132,7 @@ CREATE TABLE coord.sessions (
     ended_at timestamp with time zone,
     end_reason text,
     repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
+    skill_id bigint,
     CONSTRAINT sessions_end_check CHECK ((((ended_at IS NULL) = (end_reason IS NULL)) AND (end_reason = ANY (ARRAY['ended'::text, 'expired'::text])))),
     CONSTRAINT sessions_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT sessions_values_check CHECK (((ttl >= '00:00:01'::interval) AND (ttl <= '01:00:00'::interval) AND (expires_at > last_heartbeat_at) AND (last_heartbeat_at >= started_at) AND (status ~ '^[a-z][a-z0-9_-]{0,31}$'::text) AND (agent_type ~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$'::text) AND (cardinality(capabilities) <= 64)))
@@ -8776,6 +11170,13 @@ COMMENT ON COLUMN coord.sessions.expires_at IS 'last_heartbeat_at + ttl. Past it
 --
 
 COMMENT ON COLUMN coord.sessions.repository IS 'The repository the session works in: named at start, else the token''s, else default. Every call in the session takes and checks leases there.';
+
+
+--
+-- Name: COLUMN sessions.skill_id; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.sessions.skill_id IS 'The skill version the session runs under (api.start_session p_skill), else null: every call made in the session is held to its manifest.';
 
 
 --
@@ -8819,6 +11220,20 @@ ALTER VIEW coord.shipped_profiles OWNER TO coord_owner;
 --
 
 COMMENT ON VIEW coord.shipped_profiles IS 'The shipped profiles (product data): copied into every new tenant by coord.seed_profiles; the one marked is_default is the tenant''s default.';
+
+
+--
+-- Name: skills_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.skills ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.skills_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 
 --
@@ -8960,8 +11375,10 @@ CREATE TABLE coord.tenants (
     task_channel text DEFAULT ('coord_tasks_'::text || replace((gen_random_uuid())::text, '-'::text, ''::text)) NOT NULL,
     network_default text DEFAULT 'deny'::text NOT NULL,
     default_profile_id uuid NOT NULL,
+    message_default text DEFAULT 'deny'::text NOT NULL,
     CONSTRAINT tenants_default_trust_check CHECK (((default_trust >= 0) AND (default_trust <= 4))),
     CONSTRAINT tenants_max_concurrent_tasks_check CHECK (((max_concurrent_tasks >= 0) AND (max_concurrent_tasks <= 10000))),
+    CONSTRAINT tenants_message_default_check CHECK ((message_default = ANY (ARRAY['allow'::text, 'deny'::text]))),
     CONSTRAINT tenants_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT tenants_network_default_check CHECK ((network_default = ANY (ARRAY['allow'::text, 'deny'::text])))
 );
@@ -9018,6 +11435,13 @@ COMMENT ON COLUMN coord.tenants.network_default IS 'Decision of api.check_networ
 --
 
 COMMENT ON COLUMN coord.tenants.default_profile_id IS 'Profile of every agent of the tenant without one of its own; always set.';
+
+
+--
+-- Name: COLUMN tenants.message_default; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.tenants.message_default IS 'Decision of each side of the message allowlist (send, receive) when no rule of that side matches: allow or deny (the default: messages pass only along rules).';
 
 
 --
@@ -9096,6 +11520,124 @@ COMMENT ON COLUMN coord.tokens.replaced_by IS 'The token a rotation issued in pl
 --
 
 COMMENT ON CONSTRAINT tokens_expires_at_in_range ON coord.tokens IS 'expires_at is null (never) or finite and within the range every client can represent (lifetimes of at most 100 years, CO223).';
+
+
+--
+-- Name: webhook_deliveries; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.webhook_deliveries (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    webhook_id bigint NOT NULL,
+    event_id bigint NOT NULL,
+    event_type text NOT NULL,
+    idempotency_key uuid NOT NULL,
+    body text NOT NULL,
+    signature text NOT NULL,
+    state text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone NOT NULL,
+    claim uuid,
+    claimed_until timestamp with time zone,
+    last_status integer,
+    last_error text,
+    created_at timestamp with time zone NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT webhook_deliveries_values_check CHECK (((state = ANY (ARRAY['pending'::text, 'delivered'::text, 'dead'::text])) AND (attempts >= 0) AND ((state = 'pending'::text) = (finished_at IS NULL)) AND ((last_error IS NULL) OR (char_length(last_error) <= 1000))))
+);
+
+ALTER TABLE ONLY coord.webhook_deliveries FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.webhook_deliveries OWNER TO coord_owner;
+
+--
+-- Name: TABLE webhook_deliveries; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.webhook_deliveries IS 'Webhook outbox: one delivery per subscription and event, claimed by the deliverer (coord notify, coord maintain) with SKIP LOCKED, retried with exponential backoff until delivered or dead after the subscription''s max_attempts.';
+
+
+--
+-- Name: COLUMN webhook_deliveries.idempotency_key; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.webhook_deliveries.idempotency_key IS 'Sent as Idempotency-Key with every attempt of this delivery: a receiver that saw it already has the event.';
+
+
+--
+-- Name: COLUMN webhook_deliveries.signature; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.webhook_deliveries.signature IS 'hex HMAC-SHA256 of body under the subscription''s secret (coord.hmac_sha256), sent as X-Coord-Signature: sha256=<hex>.';
+
+
+--
+-- Name: webhook_deliveries_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.webhook_deliveries ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.webhook_deliveries_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+
+--
+-- Name: webhooks; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.webhooks (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    name text NOT NULL COLLATE pg_catalog."C",
+    url text NOT NULL,
+    event_types text[] NOT NULL,
+    secret text NOT NULL,
+    max_attempts integer NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    cursor_txid xid8 NOT NULL,
+    cursor_id bigint NOT NULL,
+    created_by uuid,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT webhooks_values_check CHECK (((name ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text) AND (url ~ '^https?://[^[:space:]]+$'::text) AND (char_length(url) <= 2000) AND ((cardinality(event_types) >= 1) AND (cardinality(event_types) <= 50)) AND ((char_length(secret) >= 16) AND (char_length(secret) <= 200)) AND ((max_attempts >= 1) AND (max_attempts <= 100))))
+);
+
+ALTER TABLE ONLY coord.webhooks FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.webhooks OWNER TO coord_owner;
+
+--
+-- Name: TABLE webhooks; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.webhooks IS 'Webhook subscriptions of a tenant: URL, event types (coord.event_types; type.* and * match several), signing secret (never listed), attempts before a delivery is dead, and the stream position fanned out so far.';
+
+
+--
+-- Name: COLUMN webhooks.secret; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.webhooks.secret IS 'HMAC-SHA256 key of the deliveries'' X-Coord-Signature; readable only inside the database.';
+
+
+--
+-- Name: webhooks_id_seq; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.webhooks ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME coord.webhooks_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 
 --
@@ -9184,6 +11726,14 @@ ALTER TABLE ONLY audit.restored_events
 
 
 --
+-- Name: cedar_policies cedar_policies_pkey; Type: CONSTRAINT; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE ONLY authz.cedar_policies
+    ADD CONSTRAINT cedar_policies_pkey PRIMARY KEY (tenant_id, version);
+
+
+--
 -- Name: guardrail_defaults_v1 guardrail_defaults_pkey; Type: CONSTRAINT; Schema: authz; Owner: coord_owner
 --
 
@@ -9221,6 +11771,22 @@ ALTER TABLE ONLY authz.guardrails
 
 ALTER TABLE ONLY authz.network_rules
     ADD CONSTRAINT network_rules_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: tenant_engines tenant_engines_pkey; Type: CONSTRAINT; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE ONLY authz.tenant_engines
+    ADD CONSTRAINT tenant_engines_pkey PRIMARY KEY (tenant_id);
+
+
+--
+-- Name: actions actions_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.actions
+    ADD CONSTRAINT actions_pkey PRIMARY KEY (id);
 
 
 --
@@ -9293,6 +11859,14 @@ ALTER TABLE ONLY coord.call_counts
 
 ALTER TABLE ONLY coord.clock
     ADD CONSTRAINT clock_pkey PRIMARY KEY (singleton);
+
+
+--
+-- Name: event_followers event_followers_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.event_followers
+    ADD CONSTRAINT event_followers_pkey PRIMARY KEY (tenant_id, pid);
 
 
 --
@@ -9376,6 +11950,38 @@ ALTER TABLE ONLY coord.memories
 
 
 --
+-- Name: message_deliveries message_deliveries_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_deliveries
+    ADD CONSTRAINT message_deliveries_pkey PRIMARY KEY (message_id, recipient_id);
+
+
+--
+-- Name: message_rules message_rules_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: messages messages_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.messages
+    ADD CONSTRAINT messages_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: messages messages_tenant_id_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.messages
+    ADD CONSTRAINT messages_tenant_id_key UNIQUE (tenant_id, id);
+
+
+--
 -- Name: principals principals_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -9456,6 +12062,30 @@ ALTER TABLE ONLY coord.sessions
 
 
 --
+-- Name: skills skills_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.skills
+    ADD CONSTRAINT skills_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: skills skills_tenant_id_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.skills
+    ADD CONSTRAINT skills_tenant_id_key UNIQUE (tenant_id, id);
+
+
+--
+-- Name: skills skills_version_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.skills
+    ADD CONSTRAINT skills_version_key UNIQUE (tenant_id, name, version);
+
+
+--
 -- Name: task_dependencies task_dependencies_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -9525,6 +12155,54 @@ ALTER TABLE ONLY coord.tokens
 
 ALTER TABLE ONLY coord.tokens
     ADD CONSTRAINT tokens_token_hash_key UNIQUE (token_hash);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_event_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_event_key UNIQUE (webhook_id, event_id);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_idempotency_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_idempotency_key UNIQUE (idempotency_key);
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhooks webhooks_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhooks
+    ADD CONSTRAINT webhooks_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhooks webhooks_tenant_id_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhooks
+    ADD CONSTRAINT webhooks_tenant_id_key UNIQUE (tenant_id, id);
+
+
+--
+-- Name: webhooks webhooks_tenant_name_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhooks
+    ADD CONSTRAINT webhooks_tenant_name_key UNIQUE (tenant_id, name);
 
 
 --
@@ -9602,6 +12280,34 @@ CREATE INDEX guardrails_tenant_idx ON authz.guardrails USING btree (tenant_id, a
 --
 
 CREATE INDEX network_rules_tenant_idx ON authz.network_rules USING btree (tenant_id, priority DESC);
+
+
+--
+-- Name: actions_approval_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX actions_approval_idx ON coord.actions USING btree (approval_id) WHERE (approval_id IS NOT NULL);
+
+
+--
+-- Name: actions_lease_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX actions_lease_idx ON coord.actions USING btree (tenant_id, lease_expires_at) WHERE (state = 'executing'::text);
+
+
+--
+-- Name: actions_target_state_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX actions_target_state_idx ON coord.actions USING btree (tenant_id, target_id, state, id);
+
+
+--
+-- Name: actions_tenant_state_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX actions_tenant_state_idx ON coord.actions USING btree (tenant_id, state, id DESC);
 
 
 --
@@ -9731,6 +12437,48 @@ CREATE INDEX memories_tier_seen_idx ON coord.memories USING btree (tenant_id, ti
 
 
 --
+-- Name: message_deliveries_inbox_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX message_deliveries_inbox_idx ON coord.message_deliveries USING btree (tenant_id, recipient_id, message_id);
+
+
+--
+-- Name: message_deliveries_unread_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX message_deliveries_unread_idx ON coord.message_deliveries USING btree (tenant_id, recipient_id, message_id) WHERE (read_at IS NULL);
+
+
+--
+-- Name: message_rules_key; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE UNIQUE INDEX message_rules_key ON coord.message_rules USING btree (tenant_id, action, side, from_kind, from_principal_id, from_profile_id, to_kind, to_principal_id, to_profile_id) NULLS NOT DISTINCT;
+
+
+--
+-- Name: message_rules_tenant_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX message_rules_tenant_idx ON coord.message_rules USING btree (tenant_id, side);
+
+
+--
+-- Name: messages_sender_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX messages_sender_idx ON coord.messages USING btree (tenant_id, sender_id, id);
+
+
+--
+-- Name: messages_thread_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX messages_thread_idx ON coord.messages USING btree (tenant_id, thread_id, id);
+
+
+--
 -- Name: principals_owner_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
@@ -9756,6 +12504,20 @@ CREATE INDEX sessions_agent_idx ON coord.sessions USING btree (tenant_id, agent_
 --
 
 CREATE INDEX sessions_live_expiry_idx ON coord.sessions USING btree (tenant_id, expires_at) WHERE (ended_at IS NULL);
+
+
+--
+-- Name: sessions_skill_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX sessions_skill_idx ON coord.sessions USING btree (tenant_id, skill_id) WHERE (skill_id IS NOT NULL);
+
+
+--
+-- Name: skills_version_order_key; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE UNIQUE INDEX skills_version_order_key ON coord.skills USING btree (tenant_id, name, version_key);
 
 
 --
@@ -9812,6 +12574,20 @@ CREATE INDEX tasks_state_idx ON coord.tasks USING btree (tenant_id, state, id);
 --
 
 CREATE INDEX tokens_principal_idx ON coord.tokens USING btree (tenant_id, principal_id);
+
+
+--
+-- Name: webhook_deliveries_due_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX webhook_deliveries_due_idx ON coord.webhook_deliveries USING btree (tenant_id, next_attempt_at) WHERE (state = 'pending'::text);
+
+
+--
+-- Name: webhook_deliveries_tenant_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX webhook_deliveries_tenant_idx ON coord.webhook_deliveries USING btree (tenant_id, id);
 
 
 --
@@ -9961,6 +12737,27 @@ ALTER TABLE audit.restored_events ENABLE ALWAYS TRIGGER events_refuse_truncate;
 
 
 --
+-- Name: actions actions_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER actions_fleet_inserted AFTER INSERT ON coord.actions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: actions actions_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER actions_fleet_updated AFTER UPDATE ON coord.actions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+
+
+--
+-- Name: actions actions_transition; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER actions_transition BEFORE UPDATE ON coord.actions FOR EACH ROW EXECUTE FUNCTION coord.tg_actions__transition();
+
+
+--
 -- Name: alerts alerts_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
@@ -9986,6 +12783,13 @@ CREATE TRIGGER alerts_fleet_updated AFTER UPDATE ON coord.alerts REFERENCING NEW
 --
 
 CREATE TRIGGER alerts_transition BEFORE UPDATE ON coord.alerts FOR EACH ROW EXECUTE FUNCTION coord.tg_alerts__transition();
+
+
+--
+-- Name: approval_requests approval_requests_action; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER approval_requests_action AFTER UPDATE OF state ON coord.approval_requests FOR EACH ROW WHEN (((new.target_type = 'action'::text) AND (new.state IS DISTINCT FROM old.state))) EXECUTE FUNCTION coord.tg_approval_requests__action();
 
 
 --
@@ -10123,6 +12927,22 @@ ALTER TABLE coord.tasks ENABLE ALWAYS TRIGGER tasks_transition;
 
 
 --
+-- Name: cedar_policies cedar_policies_rollback_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE ONLY authz.cedar_policies
+    ADD CONSTRAINT cedar_policies_rollback_fkey FOREIGN KEY (tenant_id, rolled_back_from) REFERENCES authz.cedar_policies(tenant_id, version);
+
+
+--
+-- Name: cedar_policies cedar_policies_tenant_id_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE ONLY authz.cedar_policies
+    ADD CONSTRAINT cedar_policies_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
 -- Name: guardrail_violations guardrail_violations_tenant_id_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: coord_owner
 --
 
@@ -10163,6 +12983,38 @@ ALTER TABLE ONLY authz.network_rules
 
 
 --
+-- Name: tenant_engines tenant_engines_tenant_id_fkey; Type: FK CONSTRAINT; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE ONLY authz.tenant_engines
+    ADD CONSTRAINT tenant_engines_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
+-- Name: actions actions_approval_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.actions
+    ADD CONSTRAINT actions_approval_id_fkey FOREIGN KEY (approval_id) REFERENCES coord.approval_requests(id) ON DELETE SET NULL;
+
+
+--
+-- Name: actions actions_proposer_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.actions
+    ADD CONSTRAINT actions_proposer_fkey FOREIGN KEY (tenant_id, proposer_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: actions actions_target_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.actions
+    ADD CONSTRAINT actions_target_fkey FOREIGN KEY (tenant_id, target_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
 -- Name: alert_rules alert_rules_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -10200,6 +13052,14 @@ ALTER TABLE ONLY coord.approval_requests
 
 ALTER TABLE ONLY coord.call_counts
     ADD CONSTRAINT call_counts_principal_fkey FOREIGN KEY (tenant_id, principal_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: event_followers event_followers_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.event_followers
+    ADD CONSTRAINT event_followers_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
 
 
 --
@@ -10275,6 +13135,86 @@ ALTER TABLE ONLY coord.memories
 
 
 --
+-- Name: message_deliveries message_deliveries_message_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_deliveries
+    ADD CONSTRAINT message_deliveries_message_fkey FOREIGN KEY (tenant_id, message_id) REFERENCES coord.messages(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_deliveries message_deliveries_recipient_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_deliveries
+    ADD CONSTRAINT message_deliveries_recipient_fkey FOREIGN KEY (tenant_id, recipient_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_rules message_rules_from_principal_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_from_principal_fkey FOREIGN KEY (tenant_id, from_principal_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_rules message_rules_from_profile_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_from_profile_fkey FOREIGN KEY (tenant_id, from_profile_id) REFERENCES coord.profiles(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_rules message_rules_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_rules message_rules_to_principal_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_to_principal_fkey FOREIGN KEY (tenant_id, to_principal_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: message_rules message_rules_to_profile_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.message_rules
+    ADD CONSTRAINT message_rules_to_profile_fkey FOREIGN KEY (tenant_id, to_profile_id) REFERENCES coord.profiles(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: messages messages_reply_to_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.messages
+    ADD CONSTRAINT messages_reply_to_fkey FOREIGN KEY (tenant_id, reply_to) REFERENCES coord.messages(tenant_id, id) ON DELETE SET NULL (reply_to);
+
+
+--
+-- Name: messages messages_sender_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.messages
+    ADD CONSTRAINT messages_sender_fkey FOREIGN KEY (tenant_id, sender_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: messages messages_thread_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.messages
+    ADD CONSTRAINT messages_thread_fkey FOREIGN KEY (tenant_id, thread_id) REFERENCES coord.messages(tenant_id, id) ON DELETE CASCADE;
+
+
+--
 -- Name: principals principals_owner_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -10312,6 +13252,22 @@ ALTER TABLE ONLY coord.profiles
 
 ALTER TABLE ONLY coord.sessions
     ADD CONSTRAINT sessions_agent_fkey FOREIGN KEY (tenant_id, agent_id) REFERENCES coord.principals(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: sessions sessions_skill_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.sessions
+    ADD CONSTRAINT sessions_skill_fkey FOREIGN KEY (tenant_id, skill_id) REFERENCES coord.skills(tenant_id, id) ON DELETE RESTRICT;
+
+
+--
+-- Name: skills skills_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.skills
+    ADD CONSTRAINT skills_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
 
 
 --
@@ -10376,6 +13332,22 @@ ALTER TABLE ONLY coord.tokens
 
 ALTER TABLE ONLY coord.tokens
     ADD CONSTRAINT tokens_replaced_by_fkey FOREIGN KEY (replaced_by) REFERENCES coord.tokens(id) ON DELETE SET NULL;
+
+
+--
+-- Name: webhook_deliveries webhook_deliveries_webhook_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_webhook_fkey FOREIGN KEY (tenant_id, webhook_id) REFERENCES coord.webhooks(tenant_id, id) ON DELETE CASCADE;
+
+
+--
+-- Name: webhooks webhooks_tenant_id_fkey; Type: FK CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhooks
+    ADD CONSTRAINT webhooks_tenant_id_fkey FOREIGN KEY (tenant_id) REFERENCES coord.tenants(id) ON DELETE CASCADE;
 
 
 --
@@ -10457,6 +13429,19 @@ CREATE POLICY restored_events_read_own_tenant ON audit.restored_events FOR SELEC
 
 
 --
+-- Name: cedar_policies; Type: ROW SECURITY; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE authz.cedar_policies ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: cedar_policies cedar_policies_own_tenant; Type: POLICY; Schema: authz; Owner: coord_owner
+--
+
+CREATE POLICY cedar_policies_own_tenant ON authz.cedar_policies TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
 -- Name: guardrail_defaults_v1; Type: ROW SECURITY; Schema: authz; Owner: coord_owner
 --
 
@@ -10506,6 +13491,32 @@ ALTER TABLE authz.network_rules ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY network_rules_own_tenant ON authz.network_rules TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: tenant_engines; Type: ROW SECURITY; Schema: authz; Owner: coord_owner
+--
+
+ALTER TABLE authz.tenant_engines ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: tenant_engines tenant_engines_own_tenant; Type: POLICY; Schema: authz; Owner: coord_owner
+--
+
+CREATE POLICY tenant_engines_own_tenant ON authz.tenant_engines TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: actions; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.actions ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: actions actions_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY actions_own_tenant ON coord.actions TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
 
 
 --
@@ -10594,6 +13605,19 @@ CREATE POLICY clock_read ON coord.clock FOR SELECT TO coord_owner, coord_auth US
 
 
 --
+-- Name: event_followers; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.event_followers ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: event_followers event_followers_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY event_followers_own_tenant ON coord.event_followers TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
 -- Name: handoffs; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
 --
 
@@ -10678,6 +13702,45 @@ CREATE POLICY memories_own_tenant ON coord.memories TO coord_owner USING ((tenan
 
 
 --
+-- Name: message_deliveries; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.message_deliveries ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: message_deliveries message_deliveries_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY message_deliveries_own_tenant ON coord.message_deliveries TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: message_rules; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.message_rules ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: message_rules message_rules_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY message_rules_own_tenant ON coord.message_rules TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: messages; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.messages ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: messages messages_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY messages_own_tenant ON coord.messages TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
 -- Name: principals; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
 --
 
@@ -10726,6 +13789,19 @@ ALTER TABLE coord.sessions ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY sessions_own_tenant ON coord.sessions TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: skills; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.skills ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: skills skills_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY skills_own_tenant ON coord.skills TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
 
 
 --
@@ -10794,6 +13870,32 @@ CREATE POLICY tokens_own_tenant ON coord.tokens TO coord_owner USING ((tenant_id
 
 
 --
+-- Name: webhook_deliveries; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.webhook_deliveries ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: webhook_deliveries webhook_deliveries_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY webhook_deliveries_own_tenant ON coord.webhook_deliveries TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: webhooks; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.webhooks ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: webhooks webhooks_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY webhooks_own_tenant ON coord.webhooks TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
 -- Name: SCHEMA api; Type: ACL; Schema: -; Owner: coord_owner
 --
 
@@ -10818,6 +13920,15 @@ GRANT USAGE ON SCHEMA audit TO coord_auth;
 
 GRANT USAGE ON SCHEMA coord TO coord_auth;
 GRANT USAGE ON SCHEMA coord TO coord_loopback;
+
+
+--
+-- Name: FUNCTION ack_messages(p_message_ids bigint[]); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.ack_messages(p_message_ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.ack_messages(p_message_ids bigint[]) TO coord_agent;
+GRANT ALL ON FUNCTION api.ack_messages(p_message_ids bigint[]) TO coord_operator;
 
 
 --
@@ -10881,6 +13992,22 @@ GRANT ALL ON FUNCTION api.add_network_rule(p_pattern text, p_action text, p_prio
 
 
 --
+-- Name: FUNCTION add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) TO coord_operator;
+
+
+--
+-- Name: FUNCTION allow_messages(p_sender text, p_recipient text, p_side text, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.allow_messages(p_sender text, p_recipient text, p_side text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.allow_messages(p_sender text, p_recipient text, p_side text, p_reason text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION apply_team(p_team jsonb, p_dry_run boolean); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -10922,6 +14049,15 @@ GRANT ALL ON FUNCTION api.assign_profile(p_agent text, p_profile text) TO coord_
 REVOKE ALL ON FUNCTION api.audit_head(p_seal boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.audit_head(p_seal boolean) TO coord_operator;
 GRANT ALL ON FUNCTION api.audit_head(p_seal boolean) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION audit_since(p_after bigint, p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.audit_since(p_after bigint, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.audit_since(p_after bigint, p_limit integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.audit_since(p_after bigint, p_limit integer) TO coord_auditor;
 
 
 --
@@ -10967,6 +14103,24 @@ GRANT ALL ON FUNCTION api.cancel_task(p_task_id bigint) TO coord_operator;
 
 
 --
+-- Name: FUNCTION cedar_policy(p_version integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.cedar_policy(p_version integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.cedar_policy(p_version integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.cedar_policy(p_version integer) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION cedar_policy_history(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.cedar_policy_history() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.cedar_policy_history() TO coord_operator;
+GRANT ALL ON FUNCTION api.cedar_policy_history() TO coord_auditor;
+
+
+--
 -- Name: FUNCTION check_locks(p_paths text[]); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -10974,6 +14128,15 @@ REVOKE ALL ON FUNCTION api.check_locks(p_paths text[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.check_locks(p_paths text[]) TO coord_agent;
 GRANT ALL ON FUNCTION api.check_locks(p_paths text[]) TO coord_operator;
 GRANT ALL ON FUNCTION api.check_locks(p_paths text[]) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION check_message_route(p_sender text, p_recipient text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.check_message_route(p_sender text, p_recipient text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.check_message_route(p_sender text, p_recipient text) TO coord_operator;
+GRANT ALL ON FUNCTION api.check_message_route(p_sender text, p_recipient text) TO coord_auditor;
 
 
 --
@@ -10992,6 +14155,23 @@ GRANT ALL ON FUNCTION api.check_network(p_domain text) TO coord_operator;
 REVOKE ALL ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) TO coord_operator;
+
+
+--
+-- Name: FUNCTION claim_action(p_action_id bigint, p_lease interval); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.claim_action(p_action_id bigint, p_lease interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_action(p_action_id bigint, p_lease interval) TO coord_agent;
+
+
+--
+-- Name: FUNCTION claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) TO coord_agent;
+GRANT ALL ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) TO coord_operator;
 
 
 --
@@ -11019,6 +14199,22 @@ GRANT ALL ON FUNCTION api.claim_task_by_id(p_task_id bigint, p_lease interval) T
 REVOKE ALL ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) TO coord_agent;
 GRANT ALL ON FUNCTION api.claim_tasks(p_kinds text[], p_lease interval, p_limit integer) TO coord_operator;
+
+
+--
+-- Name: FUNCTION claim_webhook_deliveries(p_limit integer, p_lease interval); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.claim_webhook_deliveries(p_limit integer, p_lease interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_webhook_deliveries(p_limit integer, p_lease interval) TO coord_operator;
+
+
+--
+-- Name: FUNCTION complete_action(p_action_id bigint, p_claim bigint, p_result jsonb); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.complete_action(p_action_id bigint, p_claim bigint, p_result jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.complete_action(p_action_id bigint, p_claim bigint, p_result jsonb) TO coord_agent;
 
 
 --
@@ -11066,12 +14262,28 @@ GRANT ALL ON FUNCTION api.delete_profile(p_name text) TO coord_operator;
 
 
 --
+-- Name: FUNCTION deny_messages(p_sender text, p_recipient text, p_side text, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.deny_messages(p_sender text, p_recipient text, p_side text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.deny_messages(p_sender text, p_recipient text, p_side text, p_reason text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION deny_request(p_approval_id bigint, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION api.deny_request(p_approval_id bigint, p_reason text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.deny_request(p_approval_id bigint, p_reason text) TO coord_agent;
 GRANT ALL ON FUNCTION api.deny_request(p_approval_id bigint, p_reason text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION device_heartbeat(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.device_heartbeat() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.device_heartbeat() TO coord_agent;
 
 
 --
@@ -11085,12 +14297,42 @@ GRANT ALL ON FUNCTION api.discover_agents(p_capability text, p_presence text) TO
 
 
 --
+-- Name: FUNCTION discover_devices(p_presence text, p_scope text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.discover_devices(p_presence text, p_scope text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.discover_devices(p_presence text, p_scope text) TO coord_agent;
+GRANT ALL ON FUNCTION api.discover_devices(p_presence text, p_scope text) TO coord_operator;
+GRANT ALL ON FUNCTION api.discover_devices(p_presence text, p_scope text) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION end_session(); Type: ACL; Schema: api; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION api.end_session() FROM PUBLIC;
 GRANT ALL ON FUNCTION api.end_session() TO coord_agent;
 GRANT ALL ON FUNCTION api.end_session() TO coord_operator;
+
+
+--
+-- Name: FUNCTION events_head(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.events_head() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.events_head() TO coord_agent;
+GRANT ALL ON FUNCTION api.events_head() TO coord_operator;
+GRANT ALL ON FUNCTION api.events_head() TO coord_auditor;
+
+
+--
+-- Name: FUNCTION events_since(p_after bigint, p_types text[], p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.events_since(p_after bigint, p_types text[], p_limit integer) TO coord_auditor;
 
 
 --
@@ -11101,6 +14343,14 @@ REVOKE ALL ON FUNCTION api.explain_operation(p_kind text, p_text text) FROM PUBL
 GRANT ALL ON FUNCTION api.explain_operation(p_kind text, p_text text) TO coord_agent;
 GRANT ALL ON FUNCTION api.explain_operation(p_kind text, p_text text) TO coord_operator;
 GRANT ALL ON FUNCTION api.explain_operation(p_kind text, p_text text) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION fail_action(p_action_id bigint, p_claim bigint, p_error text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.fail_action(p_action_id bigint, p_claim bigint, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.fail_action(p_action_id bigint, p_claim bigint, p_error text) TO coord_agent;
 
 
 --
@@ -11122,12 +14372,32 @@ GRANT ALL ON FUNCTION api.fleet_status(p_limit integer) TO coord_auditor;
 
 
 --
+-- Name: FUNCTION follow_events(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.follow_events() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.follow_events() TO coord_agent;
+GRANT ALL ON FUNCTION api.follow_events() TO coord_operator;
+GRANT ALL ON FUNCTION api.follow_events() TO coord_auditor;
+
+
+--
 -- Name: FUNCTION forget(p_memory_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION api.forget(p_memory_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.forget(p_memory_id bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.forget(p_memory_id bigint) TO coord_operator;
+
+
+--
+-- Name: FUNCTION get_action(p_action_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.get_action(p_action_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.get_action(p_action_id bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.get_action(p_action_id bigint) TO coord_operator;
+GRANT ALL ON FUNCTION api.get_action(p_action_id bigint) TO coord_auditor;
 
 
 --
@@ -11141,6 +14411,16 @@ GRANT ALL ON FUNCTION api.get_approval(p_approval_id bigint) TO coord_auditor;
 
 
 --
+-- Name: FUNCTION get_skill(p_skill text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.get_skill(p_skill text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.get_skill(p_skill text) TO coord_agent;
+GRANT ALL ON FUNCTION api.get_skill(p_skill text) TO coord_operator;
+GRANT ALL ON FUNCTION api.get_skill(p_skill text) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION get_task(p_task_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11151,12 +14431,42 @@ GRANT ALL ON FUNCTION api.get_task(p_task_id bigint) TO coord_auditor;
 
 
 --
+-- Name: FUNCTION get_thread(p_thread_id bigint, p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.get_thread(p_thread_id bigint, p_limit integer) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION heartbeat(p_status text, p_current_task bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.heartbeat(p_status text, p_current_task bigint) TO coord_operator;
+
+
+--
+-- Name: FUNCTION inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.inbox(p_unread boolean, p_since timestamp with time zone, p_limit integer) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_actions(p_state text, p_side text, p_limit integer, p_before_id bigint) TO coord_auditor;
 
 
 --
@@ -11265,6 +14575,15 @@ GRANT ALL ON FUNCTION api.list_memories(p_tiers text[], p_tags text[], p_mine bo
 
 
 --
+-- Name: FUNCTION list_message_rules(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_message_rules() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_message_rules() TO coord_operator;
+GRANT ALL ON FUNCTION api.list_message_rules() TO coord_auditor;
+
+
+--
 -- Name: FUNCTION list_network_rules(); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11294,6 +14613,16 @@ GRANT ALL ON FUNCTION api.list_profiles() TO coord_auditor;
 
 
 --
+-- Name: FUNCTION list_skills(p_name text, p_include_retired boolean); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_skills(p_name text, p_include_retired boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_skills(p_name text, p_include_retired boolean) TO coord_agent;
+GRANT ALL ON FUNCTION api.list_skills(p_name text, p_include_retired boolean) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_skills(p_name text, p_include_retired boolean) TO coord_auditor;
+
+
+--
 -- Name: FUNCTION list_tasks(p_state text, p_kind text, p_limit integer, p_before_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11301,6 +14630,16 @@ REVOKE ALL ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer
 GRANT ALL ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p_before_id bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p_before_id bigint) TO coord_operator;
 GRANT ALL ON FUNCTION api.list_tasks(p_state text, p_kind text, p_limit integer, p_before_id bigint) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION list_threads(p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_threads(p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_threads(p_limit integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.list_threads(p_limit integer) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_threads(p_limit integer) TO coord_auditor;
 
 
 --
@@ -11320,6 +14659,24 @@ REVOKE ALL ON FUNCTION api.list_verifications(p_task_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.list_verifications(p_task_id bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.list_verifications(p_task_id bigint) TO coord_operator;
 GRANT ALL ON FUNCTION api.list_verifications(p_task_id bigint) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint) TO coord_operator;
+GRANT ALL ON FUNCTION api.list_webhook_deliveries(p_state text, p_webhook text, p_limit integer, p_before_id bigint) TO coord_auditor;
+
+
+--
+-- Name: FUNCTION list_webhooks(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.list_webhooks() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.list_webhooks() TO coord_operator;
+GRANT ALL ON FUNCTION api.list_webhooks() TO coord_auditor;
 
 
 --
@@ -11369,6 +14726,15 @@ GRANT ALL ON FUNCTION api.pre_request() TO coord_anon;
 GRANT ALL ON FUNCTION api.pre_request() TO coord_agent;
 GRANT ALL ON FUNCTION api.pre_request() TO coord_operator;
 GRANT ALL ON FUNCTION api.pre_request() TO coord_auditor;
+
+
+--
+-- Name: FUNCTION propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) TO coord_operator;
 
 
 --
@@ -11436,6 +14802,15 @@ GRANT ALL ON FUNCTION api.redrive_task(p_task_id bigint) TO coord_operator;
 
 
 --
+-- Name: FUNCTION register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb, p_reason text, p_approval bigint) TO coord_operator;
+
+
+--
 -- Name: FUNCTION release_lock(p_path text, p_fence bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11471,12 +14846,36 @@ GRANT ALL ON FUNCTION api.remove_approval_policy(p_name text) TO coord_operator;
 
 
 --
+-- Name: FUNCTION remove_message_rule(p_rule_id bigint); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.remove_message_rule(p_rule_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.remove_message_rule(p_rule_id bigint) TO coord_operator;
+
+
+--
 -- Name: FUNCTION remove_network_rule(p_rule_id bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION api.remove_network_rule(p_rule_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.remove_network_rule(p_rule_id bigint) TO coord_agent;
 GRANT ALL ON FUNCTION api.remove_network_rule(p_rule_id bigint) TO coord_operator;
+
+
+--
+-- Name: FUNCTION remove_webhook(p_name text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.remove_webhook(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.remove_webhook(p_name text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION renew_action(p_action_id bigint, p_claim bigint, p_lease interval); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.renew_action(p_action_id bigint, p_claim bigint, p_lease interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.renew_action(p_action_id bigint, p_claim bigint, p_lease interval) TO coord_agent;
 
 
 --
@@ -11498,11 +14897,28 @@ GRANT ALL ON FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease i
 
 
 --
+-- Name: FUNCTION report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION resolve_alert(p_alert_id bigint, p_note text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION retire_skill(p_name text, p_version text, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.retire_skill(p_name text, p_version text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.retire_skill(p_name text, p_version text, p_reason text) TO coord_agent;
+GRANT ALL ON FUNCTION api.retire_skill(p_name text, p_version text, p_reason text) TO coord_operator;
 
 
 --
@@ -11523,6 +14939,14 @@ GRANT ALL ON FUNCTION api.revoke_token(p_token_id uuid) TO coord_operator;
 
 
 --
+-- Name: FUNCTION rollback_cedar_policy(p_version integer, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.rollback_cedar_policy(p_version integer, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.rollback_cedar_policy(p_version integer, p_reason text) TO coord_operator;
+
+
+--
 -- Name: FUNCTION rotate_token(p_name text, p_grace interval, p_token_id uuid); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -11532,12 +14956,21 @@ GRANT ALL ON FUNCTION api.rotate_token(p_name text, p_grace interval, p_token_id
 
 
 --
--- Name: FUNCTION session_context(p_memories integer, p_tasks integer); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer) TO coord_agent;
-GRANT ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer) TO coord_operator;
+REVOKE ALL ON FUNCTION api.send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint) TO coord_agent;
+GRANT ALL ON FUNCTION api.send_message(p_to text, p_body text, p_subject text, p_thread bigint, p_reply_to bigint) TO coord_operator;
+
+
+--
+-- Name: FUNCTION session_context(p_memories integer, p_tasks integer, p_messages integer); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer, p_messages integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer, p_messages integer) TO coord_agent;
+GRANT ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer, p_messages integer) TO coord_operator;
 
 
 --
@@ -11546,6 +14979,14 @@ GRANT ALL ON FUNCTION api.session_context(p_memories integer, p_tasks integer) T
 
 REVOKE ALL ON FUNCTION api.set_alert_rule(p_name text, p_enabled boolean, p_threshold integer, p_within interval, p_severity text, p_action_pattern text, p_decisions text[], p_description text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.set_alert_rule(p_name text, p_enabled boolean, p_threshold integer, p_within interval, p_severity text, p_action_pattern text, p_decisions text[], p_description text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION set_cedar_policy(p_policy text, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.set_cedar_policy(p_policy text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_cedar_policy(p_policy text, p_reason text) TO coord_operator;
 
 
 --
@@ -11566,12 +15007,28 @@ GRANT ALL ON FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) 
 
 
 --
--- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text); Type: ACL; Schema: api; Owner: coord_owner
+-- Name: FUNCTION set_message_default(p_action text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) FROM PUBLIC;
-GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) TO coord_agent;
-GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text) TO coord_operator;
+REVOKE ALL ON FUNCTION api.set_message_default(p_action text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_message_default(p_action text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION set_policy_engine(p_engine text, p_reason text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.set_policy_engine(p_engine text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.set_policy_engine(p_engine text, p_reason text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text) TO coord_agent;
+GRANT ALL ON FUNCTION api.start_session(p_agent_type text, p_capabilities text[], p_ttl interval, p_repository text, p_skill text) TO coord_operator;
 
 
 --
@@ -11599,6 +15056,16 @@ GRANT ALL ON FUNCTION api.submit_tasks(p_tasks jsonb) TO coord_operator;
 REVOKE ALL ON FUNCTION api.update_profile(p_name text, p_settings jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.update_profile(p_name text, p_settings jsonb) TO coord_agent;
 GRANT ALL ON FUNCTION api.update_profile(p_name text, p_settings jsonb) TO coord_operator;
+
+
+--
+-- Name: FUNCTION validate_skill(p_skill text, p_operations jsonb); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.validate_skill(p_skill text, p_operations jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.validate_skill(p_skill text, p_operations jsonb) TO coord_agent;
+GRANT ALL ON FUNCTION api.validate_skill(p_skill text, p_operations jsonb) TO coord_operator;
+GRANT ALL ON FUNCTION api.validate_skill(p_skill text, p_operations jsonb) TO coord_auditor;
 
 
 --
@@ -11630,12 +15097,29 @@ GRANT ALL ON FUNCTION api.watch_fleet() TO coord_auditor;
 
 
 --
+-- Name: FUNCTION watch_inbox(); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.watch_inbox() FROM PUBLIC;
+GRANT ALL ON FUNCTION api.watch_inbox() TO coord_agent;
+GRANT ALL ON FUNCTION api.watch_inbox() TO coord_operator;
+
+
+--
 -- Name: FUNCTION write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text); Type: ACL; Schema: api; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) FROM PUBLIC;
 GRANT ALL ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) TO coord_agent;
 GRANT ALL ON FUNCTION api.write_handoff(p_summary text, p_completed text[], p_in_progress text[], p_decisions text[], p_next_steps text[], p_relevant_files text[], p_task_id bigint, p_to_agent text) TO coord_operator;
+
+
+--
+-- Name: FUNCTION announce_events(p_tenant_id uuid); Type: ACL; Schema: audit; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION audit.announce_events(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.announce_events(p_tenant_id uuid) TO coord_auth;
 
 
 --
@@ -11859,6 +15343,55 @@ REVOKE ALL ON FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) FROM PUB
 
 
 --
+-- Name: FUNCTION cedar_available(); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_available() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_baseline(); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_baseline() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_resource_type(p_action text); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_resource_type(p_action text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_schema(); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_schema() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_usecs(p_value text, p_is_time boolean); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_usecs(p_value text, p_is_time boolean) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
@@ -11870,6 +15403,13 @@ REVOKE ALL ON FUNCTION authz.decide(p_action text, p_resource text, p_context js
 --
 
 REVOKE ALL ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION may_read(p_action text, p_resource text); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.may_read(p_action text, p_resource text) FROM PUBLIC;
 
 
 --
@@ -11919,6 +15459,34 @@ REVOKE ALL ON FUNCTION authz.scope_granted(p_scopes text[], p_scope text) FROM P
 --
 
 REVOKE ALL ON FUNCTION authz.statement_decision() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.action_audit(p_action text, p_decision text, p_row coord.actions, p_reason text, p_details jsonb, p_severity text, p_system boolean, p_authz authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION action_channel(p_tenant_id uuid, p_target_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.action_channel(p_tenant_id uuid, p_target_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION action_result(p_code text, p_action_id bigint, p_reason text, p_state text, p_claim bigint, p_approval_id bigint, p_lease_expires_at timestamp with time zone, p_kind text, p_payload jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.action_result(p_code text, p_action_id bigint, p_reason text, p_state text, p_claim bigint, p_approval_id bigint, p_lease_expires_at timestamp with time zone, p_kind text, p_payload jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION action_view(p_row coord.actions); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.action_view(p_row coord.actions) FROM PUBLIC;
 
 
 --
@@ -12006,6 +15574,21 @@ REVOKE ALL ON FUNCTION coord.approval_view(p_request coord.approval_requests) FR
 
 
 --
+-- Name: FUNCTION audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) TO coord_owner;
+
+
+--
+-- Name: FUNCTION await_tasks(p_tenant_id uuid, p_waiting boolean); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.await_tasks(p_tenant_id uuid, p_waiting boolean) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION base64url_decode(p_text text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -12033,6 +15616,20 @@ REVOKE ALL ON FUNCTION coord.cancel_dependents(p_tenant_id uuid, p_task_id bigin
 --
 
 REVOKE ALL ON FUNCTION coord.canonical_address(p_address inet) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_action_claim(p_me coord.caller, p_id bigint, p_claim bigint, p_event text, p_decision authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_action_input(p_kind text, p_payload jsonb, p_scopes text[], p_max_attempts integer, p_lease interval, p_claim bigint, p_result jsonb, p_error text, p_proposing boolean); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_action_input(p_kind text, p_payload jsonb, p_scopes text[], p_max_attempts integer, p_lease interval, p_claim bigint, p_result jsonb, p_error text, p_proposing boolean) FROM PUBLIC;
 
 
 --
@@ -12082,6 +15679,13 @@ REVOKE ALL ON FUNCTION coord.check_duration(p_value interval, p_code text, p_wha
 --
 
 REVOKE ALL ON FUNCTION coord.check_embedding(p_embedding real[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_event_types(p_types text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_event_types(p_types text[]) FROM PUBLIC;
 
 
 --
@@ -12183,6 +15787,13 @@ REVOKE ALL ON FUNCTION coord.check_repository(p_repository text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION check_skill_name(p_name text, p_version text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_skill_name(p_name text, p_version text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION check_task_fields(p_kind text, p_payload jsonb, p_priority integer, p_max_attempts integer, p_required_trust integer, p_unique_key text, p_locks text[]); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -12211,6 +15822,13 @@ REVOKE ALL ON FUNCTION coord.check_verification_tiers(p_tiers text[]) FROM PUBLI
 
 
 --
+-- Name: FUNCTION check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -12222,6 +15840,13 @@ REVOKE ALL ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id 
 --
 
 REVOKE ALL ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles, p_task_id bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) FROM PUBLIC;
 
 
 --
@@ -12325,6 +15950,38 @@ GRANT ALL ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) TO coord_
 
 
 --
+-- Name: FUNCTION event_head(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.event_head(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.event_head(p_tenant_id uuid) TO coord_owner;
+
+
+--
+-- Name: FUNCTION event_position(p_tenant_id uuid, p_id bigint); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.event_position(p_tenant_id uuid, p_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.event_position(p_tenant_id uuid, p_id bigint) TO coord_owner;
+
+
+--
+-- Name: FUNCTION event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) TO coord_owner;
+
+
+--
+-- Name: FUNCTION events_channel(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.events_channel(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.events_channel(p_tenant_id uuid) TO coord_owner;
+
+
+--
 -- Name: FUNCTION expire_approvals(p_tenant_id uuid, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -12337,6 +15994,13 @@ REVOKE ALL ON FUNCTION coord.expire_approvals(p_tenant_id uuid, p_limit integer)
 
 REVOKE ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) TO coord_auth;
+
+
+--
+-- Name: FUNCTION find_skill(p_tenant uuid, p_reference text, p_live boolean); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.find_skill(p_tenant uuid, p_reference text, p_live boolean) FROM PUBLIC;
 
 
 --
@@ -12678,6 +16342,20 @@ GRANT ALL ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) TO coord_a
 
 
 --
+-- Name: FUNCTION inbox_channel(p_tenant_id uuid, p_principal_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.inbox_channel(p_tenant_id uuid, p_principal_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION inbox_watch_key(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.inbox_watch_key(p_tenant_id uuid) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION ipv4_address(p_host text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -12792,6 +16470,41 @@ REVOKE ALL ON FUNCTION coord.memory_team(p_me coord.caller) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION message_party(p_tenant_id uuid, p_text text, p_code text, p_what text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.message_party(p_tenant_id uuid, p_text text, p_code text, p_what text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.message_recipients(p_tenant_id uuid, p_sender_id uuid, p_kind text, p_principal_id uuid, p_profile_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION message_team(p_tenant_id uuid, p_principal_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.message_team(p_tenant_id uuid, p_principal_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.message_thread(p_me coord.caller, p_message_id bigint, p_is_thread boolean) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION missing_verifications(p_tenant_id uuid, p_task_id bigint, p_claim bigint, p_required text[]); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -12835,6 +16548,13 @@ GRANT ALL ON FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jso
 
 
 --
+-- Name: FUNCTION notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.notify_inbox(p_tenant_id uuid, p_message_id bigint, p_recipient_ids uuid[]) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION notify_task_ready(p_task coord.tasks); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -12868,6 +16588,13 @@ REVOKE ALL ON FUNCTION coord.operations_refusal(p_task_id bigint, p_claim bigint
 --
 
 REVOKE ALL ON FUNCTION coord.path_ancestors(p_path text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.presence(p_last_seen_at timestamp with time zone, p_session_heartbeat_at timestamp with time zone, p_session_ttl interval, p_disabled_at timestamp with time zone) FROM PUBLIC;
 
 
 --
@@ -12934,6 +16661,13 @@ REVOKE ALL ON FUNCTION coord.register_principal(p_tenant_id uuid, p_role coord.r
 
 
 --
+-- Name: FUNCTION release_action(p_row coord.actions); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.release_action(p_row coord.actions) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION release_claim(p_task_id bigint, p_event text, p_error text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -12952,6 +16686,13 @@ REVOKE ALL ON FUNCTION coord.remove_login(p_tenant_id uuid, p_name text) FROM PU
 --
 
 REVOKE ALL ON FUNCTION coord.repair_logins(p_password_restored text[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) FROM PUBLIC;
 
 
 --
@@ -13067,6 +16808,13 @@ REVOKE ALL ON FUNCTION coord.session_result(p_code text, p_session_id uuid, p_re
 
 
 --
+-- Name: FUNCTION set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone, p_result jsonb, p_error text, p_expires_at timestamp with time zone, p_approval_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.set_action_state(p_tenant_id uuid, p_id bigint, p_from text, p_claim bigint, p_to text, p_lease_expires_at timestamp with time zone, p_result jsonb, p_error text, p_expires_at timestamp with time zone, p_approval_id bigint) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION set_agent_profile(p_tenant_id uuid, p_agent_id uuid, p_agent text, p_profile text, p_reason text, p_authz authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -13088,6 +16836,69 @@ REVOKE ALL ON FUNCTION coord.set_login_defaults(p_role text, p_settings text[]) 
 
 
 --
+-- Name: FUNCTION skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text, p_requested text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_decision(p_manifest jsonb, p_kind text, p_target text, p_mode text, p_requested text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_host_pattern(p_pattern text, p_where text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_host_pattern(p_pattern text, p_where text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_manifest(p_manifest jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_manifest(p_manifest jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_path_pattern(p_pattern text, p_where text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_path_pattern(p_pattern text, p_where text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_path_regex(p_pattern text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_path_regex(p_pattern text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_path_target(p_text text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_path_target(p_text text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_refusal(p_me coord.caller, p_kind text, p_target text, p_mode text, p_requested text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_result(p_code text, p_reason text, p_skill_id bigint, p_name text, p_version text, p_approval_id bigint, p_details jsonb, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION skill_widening(p_old jsonb, p_new jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.skill_widening(p_old jsonb, p_new jsonb) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION submit_task_specs(p_me coord.caller, p_specs jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -13099,6 +16910,13 @@ REVOKE ALL ON FUNCTION coord.submit_task_specs(p_me coord.caller, p_specs jsonb)
 --
 
 REVOKE ALL ON FUNCTION coord.sweep(p_tenant_id uuid, p_limit integer, p_locks boolean) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION sweep_actions(p_tenant_id uuid, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.sweep_actions(p_tenant_id uuid, p_limit integer) FROM PUBLIC;
 
 
 --
@@ -13130,10 +16948,31 @@ REVOKE ALL ON FUNCTION coord.task_result(p_code text, p_task_id bigint, p_reason
 
 
 --
+-- Name: FUNCTION task_wait_key(p_channel text, p_which text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.task_wait_key(p_channel text, p_which text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION tg_actions__transition(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.tg_actions__transition() FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION tg_alerts__transition(); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION coord.tg_alerts__transition() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION tg_approval_requests__action(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.tg_approval_requests__action() FROM PUBLIC;
 
 
 --
@@ -13197,6 +17036,13 @@ REVOKE ALL ON FUNCTION coord.token_caller(p_token_hash bytea, p_token_id uuid) F
 --
 
 REVOKE ALL ON FUNCTION coord.token_result(p_code text, p_reason text, p_principal_id uuid, p_principal_name text, p_tenant_name text, p_role text, p_token_id uuid, p_token text, p_scopes text[], p_expires_at timestamp with time zone, p_ok boolean, p_refusal authz.decision) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION touch_presence(p_me coord.caller); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.touch_presence(p_me coord.caller) FROM PUBLIC;
 
 
 --
@@ -13264,6 +17110,13 @@ REVOKE ALL ON FUNCTION coord.verify_token(p_token text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION visible_action(p_id bigint, p_lock boolean); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.visible_action(p_id bigint, p_lock boolean) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION visible_approval(p_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -13275,6 +17128,20 @@ REVOKE ALL ON FUNCTION coord.visible_approval(p_id bigint) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.vouch_mac(p_claims text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION webhook_backoff(p_attempts integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.webhook_backoff(p_attempts integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION webhook_fanout(p_tenant_id uuid, p_limit integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer) FROM PUBLIC;
 
 
 --
@@ -13502,6 +17369,13 @@ GRANT SELECT ON TABLE coord.error_registry TO coord_auth;
 
 
 --
+-- Name: TABLE event_types; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT ON TABLE coord.event_types TO coord_auth;
+
+
+--
 -- Name: COLUMN logins.tenant_id; Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -13625,6 +17499,13 @@ GRANT SELECT(agent_id) ON TABLE coord.sessions TO coord_auth;
 --
 
 GRANT SELECT(repository) ON TABLE coord.sessions TO coord_auth;
+
+
+--
+-- Name: COLUMN sessions.skill_id; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(skill_id) ON TABLE coord.sessions TO coord_auth;
 
 
 --

@@ -8,4 +8,4 @@ create policy sessions_own_tenant on coord.sessions
   with check (tenant_id = (select coord.current_tenant_id()));
 
 revoke all on coord.sessions from public, coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;
-grant select (tenant_id, id, agent_id, repository) on coord.sessions to coord_auth;
+grant select (tenant_id, id, agent_id, repository, skill_id) on coord.sessions to coord_auth;

@@ -1,8 +1,10 @@
-"""Test fixtures: one embedded PostgreSQL 18 per session, a migrated template database, a
+"""Test fixtures: one PostgreSQL server per session (the embedded 18, or Debian's 15 with
+COORD_TEST_SERVER=15: bin/test runs the suite on both), a migrated template database, a
 rolled-back transaction per test by default, and template clones for tests that commit."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -24,6 +26,26 @@ from coordinator.server import AUTHENTICATOR, EmbeddedServer, ServerState, free_
 TEMPLATE = "coord_template"
 SHARED = "coord_test"
 PGTAP_SOURCE = Path("/usr/share/postgresql/15/extension")
+PG15_BIN = Path("/usr/lib/postgresql/15/bin")
+# Which server the session's cluster runs: "18" (the embedded server) or "15" (Debian's, with
+# PL/Python and cedarpy where bin/test installed them). A test that needs what only one of them
+# has says so with requires_18 / requires_plpython, naming the missing feature.
+SERVER = os.environ.get("COORD_TEST_SERVER", "18")
+if SERVER not in ("18", "15"):
+    raise RuntimeError(f"COORD_TEST_SERVER={SERVER}: choose 18 (embedded) or 15 (Debian's PostgreSQL 15)")
+
+
+def requires_18(feature: str) -> pytest.MarkDecorator:
+    """Skip on Debian's PostgreSQL 15, naming the feature of 18 (or of the embedded build) it lacks."""
+    return pytest.mark.skipif(SERVER == "15", reason=f"PostgreSQL 15 lacks {feature}")
+
+
+# Cedar decides inside the database through PL/Python and cedarpy: bin/test installs them for
+# Debian's 15; the embedded 18 has no PL/Python (tests/test_cedar.py checks it fails closed there).
+requires_plpython = pytest.mark.skipif(
+    SERVER != "15", reason="the embedded PostgreSQL 18 has no PL/Python (Cedar runs on 15: COORD_TEST_SERVER=15)")
+
+
 FAST_OPTIONS = ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
                 "-c max_connections=300", "-c shared_buffers=128MB"]
 
@@ -74,14 +96,20 @@ def _install_pgtap(server: EmbeddedServer) -> None:
         shutil.copy2(source, target / source.name)
 
 
+def pytest_report_header() -> str:
+    return f"coord test server: PostgreSQL {SERVER} ({'Debian' if SERVER == '15' else 'embedded'})"
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
     data_dir = Path(tempfile.mkdtemp(prefix="coord-test-"))
     data_dir.chmod(0o711)  # the server user traverses it; only root lists it
-    server = EmbeddedServer(data_dir / "cluster", extra_options=FAST_OPTIONS)
+    server = EmbeddedServer(data_dir / "cluster", extra_options=FAST_OPTIONS,
+                            bin_dir=PG15_BIN if SERVER == "15" else None)
     state = server.ensure_state(free_port())
     server.init(fast=True)
-    _install_pgtap(server)
+    if SERVER == "18":  # Debian's 15 has pgTAP from its package
+        _install_pgtap(server)
     server.start(state.port)
     cluster = Cluster(server, state)
     try:

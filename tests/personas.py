@@ -133,6 +133,11 @@ def build_world(db: psycopg.Connection) -> World:
                                     "p_settings": {"description": f"{t}profdesc"}}))
     _ok(bop.call("assign_profile", {"p_agent": b.agent.name, "p_profile": o["profile"]}))
 
+    # A skill of B's own.
+    o["skill"] = f"{t}skill"
+    _ok(bop.call("register_skill", {"p_name": o["skill"], "p_version": "1.0.0",
+                                    "p_manifest": {"network": [f"{t}only.example"], "env": [f"{t.upper()}_KEY"]}}))
+
     # B's memories: private, shared with the tenant, with an embedding, and B's working scratch.
     o["memory_content"] = f"{t}memory about the deploy key"
     o["memory_vector"] = [((i * 7) % 11 - 5) / 5.0 for i in range(384)]
@@ -142,20 +147,34 @@ def build_world(db: psycopg.Connection) -> World:
                                   "p_metadata": {"bmark": f"{t}memmeta"}}))["details"]["memory_id"]
         for tier, visibility in (("semantic", "private"), ("procedural", "tenant"), ("working", "tenant"))]
 
+    # B's messages: a thread between B's agent and its mortal agent (below), and a rule.
+    _ok(bop.call("set_message_default", {"p_action": "allow"}))
+    o["message_rule_id"] = _ok(bop.call("deny_messages", {"p_sender": f"{t}minted", "p_recipient": "*",
+                                                          "p_side": "receive", "p_reason": f"{t}msgrule"}))[
+        "details"]["rule_id"]
+
     # B's audit chain head, as B's auditor would keep it outside the database.
     o["audit_head"] = _ok(b.clients["auditor"].call("audit_head", {}))["details"]["head"]
 
     # Work that expires: a second agent with a short session, a short lease and a short claim,
-    # so a sweep running in tenant A would find it if it could see it.
+    # so a sweep running in tenant A would find it if it could see it. A minute, not a second:
+    # lease checks read the wall clock, and a loaded machine can spend a second between calls;
+    # the test clock moves past it below.
     mortal = make_principal(db, f"{t}mortal", tenant=b.name)
     mortal_client = Client(connection=db, token=mortal.token)
-    assert mortal_client.start_session(f"{t}type", [f"{t}cap"], "1 second").ok
+    assert mortal_client.start_session(f"{t}type", [f"{t}cap"], "1 minute").ok
     o["expiring_path"] = f"{t}expiring/y.py"
-    assert mortal_client.acquire_lock(o["expiring_path"], ttl="1 second").ok
+    assert mortal_client.acquire_lock(o["expiring_path"], ttl="1 minute").ok
     o["expiring_task"] = bop.submit_task(f"{t}exp", {"bmark": f"{t}payload7"}).task_id
-    _ok(mortal_client.call("claim_task", {"p_kinds": [f"{t}exp"], "p_lease": "1 second"}))
+    _ok(mortal_client.call("claim_task", {"p_kinds": [f"{t}exp"], "p_lease": "1 minute"}))
     o["mortal"] = mortal
     o["mortal_session"] = mortal_client.session_id
+    first = _ok(mortal_client.call("send_message", {"p_to": b.agent.name, "p_body": f"{t}msgbody",
+                                                    "p_subject": f"{t}msgsubject"}))
+    reply = _ok(bag.call("send_message", {"p_to": mortal.name, "p_body": f"{t}msgreply",
+                                          "p_reply_to": first["details"]["message_id"]}))
+    o["message_ids"] = [first["details"]["message_id"], reply["details"]["message_id"]]
+    o["message_thread"] = first["details"]["thread_id"]
 
     # Approval requests of B (the mortal agent is at the default trust, so publishing asks): one
     # pending, one approved and unused; and an auto-approval policy added after them.
@@ -167,6 +186,33 @@ def build_world(db: psycopg.Connection) -> World:
     o["approval_policy"] = f"{t}policy"
     _ok(bop.call("add_approval_policy", {"p_name": o["approval_policy"], "p_scopes": [f"guardrail:{t}scope"],
                                          "p_description": f"{t}policydesc"}))
+    # B's actions for a device of its own: one proposed, one approved, one executing (claim 1).
+    o["action_device"] = f"{t}actdev"
+    act_device = _ok(bag.call("add_device", {"p_name": o["action_device"],
+                                             "p_scopes": ["actions:claim", "actions:read", "presence:write"]}))
+    device_client = Client(connection=db, token=act_device["token"])
+    o["action_id"] = _ok(bag.call("propose_action", {"p_kind": f"{t}act", "p_payload": {"bmark": f"{t}payload8"},
+                                                     "p_required_scopes": [f"{t}act:write"],
+                                                     "p_target": o["action_device"]}))["action_id"]
+    for key in ("approved_action", "executing_action"):
+        proposed = _ok(bag.call("propose_action", {"p_kind": f"{t}act", "p_payload": {"bmark": key},
+                                                   "p_required_scopes": [f"{t}act:write"],
+                                                   "p_target": o["action_device"]}))
+        o[key] = proposed["action_id"]
+        _ok(bop.call("approve_request", {"p_approval_id": proposed["approval_id"], "p_reason": f"{t}approvereason"}))
+    _ok(device_client.call("claim_action", {"p_action_id": o["executing_action"], "p_lease": "1 hour"}))
+    _ok(device_client.call("device_heartbeat", {}))
+    # B's webhook subscription, its secret (never to be shown) and a delivery of B's lease event.
+    o["webhook"] = f"{t}hook"
+    o["webhook_secret"] = f"{t}secret-0123456789"
+    _ok(bop.call("add_webhook", {"p_name": o["webhook"], "p_url": f"http://{t}hook.example/in",
+                                 "p_event_types": ["*"], "p_secret": o["webhook_secret"]}))
+    # B's Cedar policy and engine where the server runs Cedar (PL/Python, on 15): a comment and a
+    # reason as markers.
+    if _ok(bop.call("cedar_policy", {}))["cedar_available"]:
+        _ok(bop.call("set_cedar_policy", {"p_policy": f"// {t}cedarpolicy\npermit (principal, action, resource);",
+                                          "p_reason": f"{t}cedarreason"}))
+        _ok(bop.call("set_policy_engine", {"p_engine": "both", "p_reason": f"{t}enginereason"}))
     advance_clock(db, "5 minutes")
 
     markers = [str(b.tenant_id), b.name, *(str(p.principal_id) for p in (b.agent, b.operator, b.auditor, mortal)),
@@ -179,7 +225,10 @@ def build_world(db: psycopg.Connection) -> World:
                f"{t}rulereason", o["profile"], f"{t}profdesc", f"{t}cap", f"{t}type", f"{t}key", f"{t}dep",
                f"{t}high", f"{t}exp", o["audit_head"].rsplit(":", 1)[1], f"{t}pkg", f"{t}approvereason",
                o["approval_policy"], f"{t}policydesc", f"{t}scope",
-               o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"])]
+               o["memory_content"], f"{t}tag", f"{t}memmeta", o["device"], str(o["device_token_id"]),
+               f"{t}msgbody", f"{t}msgsubject", f"{t}msgreply", f"{t}msgrule",
+               o["action_device"], f"{t}act", f"{t}payload8", o["webhook"], o["webhook_secret"],
+               f"{t}cedarpolicy", f"{t}cedarreason", f"{t}enginereason"]
     return World(a, b, t, o, markers)
 
 

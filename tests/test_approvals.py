@@ -343,7 +343,7 @@ def test_every_function_that_can_answer_needs_approval_takes_and_names_an_approv
     (approval_id in its result) and accepts the grant back (p_approval)."""
     functions = db.execute("select unnest(functions) from coord.outcome_registry where code = 'needs_approval'"
                            ).fetchall()
-    assert sorted(f for (f,) in functions) == ["check_operation", "complete_task", "complete_tasks"]
+    assert sorted(f for (f,) in functions) == ["check_operation", "complete_task", "complete_tasks", "register_skill"]
     for (function,) in functions:
         if function == "complete_tasks":  # names the request; the grant goes back through complete_task
             continue

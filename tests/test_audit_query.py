@@ -102,7 +102,8 @@ def test_cli_audit_and_alerts(committed_db: Database) -> None:
     tail = coord("audit", "tail", "--limit", "2", "--follow", "--polls", "1", "--interval", "0", "--token", auditor,
                  *dsn, "--json")
     lines = [json.loads(line) for line in tail.stdout.splitlines()]
-    assert tail.exit_code == 0 and len(lines) == 2 and lines[0]["id"] < lines[1]["id"]
+    assert tail.exit_code == 0 and len(lines) >= 2 and lines[0]["id"] < lines[1]["id"]
+    assert [line["action"] for line in lines[2:]] == ["event.follow"]  # the tail's own registration, streamed
     # Alerts: list (default subcommand), resolve with a note, rules.
     listed = json.loads(coord("alerts", "--open", "--token", auditor, *dsn, "--json").stdout)
     assert [(a["rule"], a["actor_name"], a["event_count"]) for a in listed] == [("guardrail-blocks", agent.name, 3)]

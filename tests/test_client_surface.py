@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from coordinator.client import Client
-from tests.conftest import Database, make_principal
+from tests.conftest import Database, make_principal, requires_18
 
 CLIENT_ROLES = ("coord_authenticator", "coord_anon", "coord_agent", "coord_operator", "coord_auditor")
 
@@ -45,7 +45,9 @@ VOLATILE_ALLOWLIST = {
         r"(binary_upgrade_\w+|pg_nextoid|pg_stop_making_pinned_objects|pg_import_system_collations"
         r"|pg_extension_config_dump|pg_create_(logical|physical)_replication_slot"
         r"|pg_copy_(logical|physical)_replication_slot|pg_drop_replication_slot|pg_replication_slot_advance"
-        r"|pg_logical_slot_(get|peek)_(binary_)?changes|pg_sync_replication_slots)"),
+        r"|pg_logical_slot_(get|peek)_(binary_)?changes|pg_sync_replication_slots"
+        # PostgreSQL 15 only (adminpack 1.0 compatibility, removed in 16): "must be superuser"
+        r"|pg_read_file_old|pg_rotate_logfile_old)"),
     "cluster facts: sizes, positions, versions, control data; no tenant's rows (volume at most, "
     "like the shared sequences, docs/security.md)": re.compile(
         r"(pg_control_\w+|pg_current_wal_\w+|pg_last_\w+|pg_is_in_recovery|pg_is_wal_replay_paused"
@@ -55,7 +57,7 @@ VOLATILE_ALLOWLIST = {
         r"|pg_get_multixact_members|pg_notification_queue_usage|pg_prepared_xact|pg_database_size"
         r"|pg_tablespace_size|pg_relation_size|pg_table_size|pg_total_relation_size|pg_indexes_size"
         r"|pg_partition_ancestors|pg_partition_tree|pg_collation_actual_version"
-        r"|pg_database_collation_actual_version|amvalidate|plpgsql_validator)"),
+        r"|pg_database_collation_actual_version|amvalidate|plpgsql_validator|plpython3_validator)"),
     "argued: a notification only wakes listeners, which re-read the database; task channel names are "
     "random per tenant; the NOTIFY statement cannot be revoked anyway (PostgREST: db-channel-enabled = false)":
         re.compile(r"pg_notify"),
@@ -182,8 +184,12 @@ REFUSED_TO_A_BARE_LOGIN = [
 ]
 
 
-@pytest.mark.parametrize(("statement", "sqlstate"), REFUSED_TO_A_BARE_LOGIN,
-                         ids=[s for s, _ in REFUSED_TO_A_BARE_LOGIN])
+ONLY_ON_18 = {"select pg_stat_get_backend_io(pg_backend_pid())": "pg_stat_get_backend_io (PostgreSQL 18)"}
+
+
+@pytest.mark.parametrize(("statement", "sqlstate"), [
+    pytest.param(s, code, marks=requires_18(ONLY_ON_18[s])) if s in ONLY_ON_18 else (s, code)
+    for s, code in REFUSED_TO_A_BARE_LOGIN], ids=[s for s, _ in REFUSED_TO_A_BARE_LOGIN])
 def test_what_a_bare_login_is_refused(statement: str, sqlstate: str, committed_db: Database) -> None:
     with psycopg.connect(committed_db.client_dsn, autocommit=True) as client:
         for role in (None, "coord_agent", "coord_operator"):

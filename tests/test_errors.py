@@ -32,12 +32,30 @@ def _agent(db: psycopg.Connection, **kwargs: object) -> Client:
     return Client(connection=db, token=make_principal(db, **kwargs).token)  # type: ignore[arg-type]
 
 
+def _without_cedar(db: psycopg.Connection) -> None:
+    """A server without PL/Python: where the Cedar functions exist, they are renamed (rolled back)."""
+    if db.execute("select to_regprocedure('authz.cedar_version()') is not null").fetchone()[0]:  # type: ignore[index]
+        db.execute("alter function authz.cedar_version() rename to gone_cedar_version")
+
+
 def _operator(db: psycopg.Connection) -> Client:
     return Client(connection=db, token=make_principal(db, role="operator").token)
 
 
 def _auditor(db: psycopg.Connection) -> Client:
     return Client(connection=db, token=make_principal(db, role="auditor").token)
+
+
+def _skill(db: psycopg.Connection) -> Client:
+    operator = _operator(db)
+    assert operator.register_skill("deploy", "1.0.0", {"network": ["pypi.org"]}).ok
+    return operator
+
+
+def _retired_skill(db: psycopg.Connection) -> Client:
+    operator = _skill(db)
+    assert operator.retire_skill("deploy").ok
+    return operator
 
 
 def _twin(db: psycopg.Connection) -> Client:
@@ -53,6 +71,14 @@ def _wait_in_repeatable_read(db: psycopg.Connection, _ctx: object) -> None:
             Client(connection=conn, token=make_principal(conn, tenant="rr").token).acquire_lock("a.py")
         finally:
             conn.rollback()
+
+
+def _spill_past_temp_file_limit(db: psycopg.Connection) -> None:
+    """A sort larger than work_mem spills to a temporary file, which temp_file_limit caps: 53400,
+    one of PostgreSQL's insufficient-resources codes (class 53) the client reports as such."""
+    db.execute("set local work_mem = '64kB'")
+    db.execute("set local temp_file_limit = '64kB'")
+    db.execute("select g from generate_series(1, 100000) as g order by g desc").fetchone()
 
 
 def _none(_db: psycopg.Connection) -> None:
@@ -104,6 +130,14 @@ def _denied_approval(db: psycopg.Connection) -> int:
     assert asked.code == "needs_approval" and asked.approval_id is not None
     assert _operator(db).deny_request(asked.approval_id, "no").ok
     return asked.approval_id
+
+
+def _rejected_action(db: psycopg.Connection) -> int:
+    proposer = _agent(db)
+    assert proposer.add_device("err-lamp", ["actions:claim"]).ok
+    proposed = proposer.propose_action("lamp.on", {}, ["lamp:write"], "err-lamp")
+    assert _operator(db).deny_request(proposed.approval_id, "no").ok
+    return proposed.action_id
 
 
 def _approval_policy(db: psycopg.Connection) -> Client:
@@ -268,6 +302,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO447": (_agent, lambda _db, c: c.remember("semantic", "x", embedding=[0.5] * 10)),
     "CO448": (_agent, lambda _db, c: c.forget(2**62)),
     "CO449": (_agent, lambda _db, c: c.remember("semantic", "x", visibility="world")),
+    "CO710": (_agent, lambda _db, c: c.send_message("no such agent", "x")),
+    "CO711": (_agent, lambda _db, c: c.send_message("*", "x" * 10001)),
+    "CO712": (_agent, lambda _db, c: c.send_message("*", "x", reply_to=2**62)),
+    "CO713": (_agent, lambda _db, c: c.send_message("*", "x", subject="line\nbreak")),
+    "CO714": (_operator, lambda _db, c: c.allow_messages("*", "*", side="sideways")),
+    "CO715": (_operator, lambda _db, c: c.remove_message_rule(2**62)),
+    "CO716": (_agent, lambda _db, c: c.ack_messages([])),
     "CO231": (_operator, lambda _db, c: c.apply_team({"version": 1, "agents": [], "profiles": []})),
     "CO232": (_operator, lambda _db, c: c.apply_team({"version": 1, "agents": [{"name": "a"}, {"name": "a"}]})),
     "CO233": (_twin, lambda _db, c: c.apply_team({"version": 1, "agents": [{"name": "twin", "role": "auditor"}]})),
@@ -290,6 +331,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
         "update coord.alerts set resolution = 'rewritten' where id = %s", (alert_id,))),
     "CO496": (_operator, lambda _db, c: c.list_alerts(state="sleeping")),
     "CO497": (_operator, lambda _db, c: c.resolve_alert(1, "")),
+    # the event stream and webhooks
+    "CO650": (_operator, lambda _db, c: c.events_since(0, ["lease.takn"])),
+    "CO651": (_operator, lambda _db, c: c.events_since(2**60)),
+    "CO652": (_operator, lambda _db, c: c.add_webhook("hook", "ftp://example.com/in")),
+    "CO653": (_operator, lambda _db, c: c.remove_webhook("no-such-hook")),
+    "CO654": (_operator, lambda _db, c: c.report_webhook_delivery(1, "00000000-0000-0000-0000-000000000000", False,
+                                                                  99)),
     # approvals
     "CO456": (_operator, lambda _db, c: c.list_approvals("maybe")),
     "CO464": (_operator, lambda _db, c: c.approve_request(2**60, "ok")),
@@ -300,6 +348,13 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO468": (_operator, lambda _db, c: c.add_approval_policy("Bad Name", [])),
     "CO469": (_operator, lambda _db, c: c.remove_approval_policy("no-such-policy")),
     "CO470": (_approval_policy, lambda _db, c: c.add_approval_policy("twin", ["guardrail:git"])),
+    # actions
+    "CO457": (_operator, lambda _db, c: c.get_action(2**40)),
+    "CO458": (_agent, lambda _db, c: c.propose_action("Lamp On", {}, ["lamp:write"], "x")),
+    "CO459": (_agent, lambda _db, c: c.propose_action("lamp.on", {}, ["lamp:write"], "no-such-device")),
+    "CO460": (_rejected_action, lambda db, action: db.execute(
+        "update coord.actions set state = 'approved', approved_at = now() where id = %s", (action,))),
+    "CO478": (_operator, lambda _db, c: c.list_actions("maybe")),
     "CO471": (_agent, lambda _db, c: c.check_operation("url", "https://example.com")),
     "CO472": (_agent, lambda _db, c: c.check_operation("command", "x" * 10001)),
     "CO473": (_operator, lambda _db, c: c.add_guardrail("bad-regex", "git", "command", "low", pattern="(unclosed")),
@@ -307,6 +362,19 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO475": (_operator, lambda _db, c: c.set_guardrail_enabled("no-such-rule", False)),
     "CO476": (_operator, lambda _db, c: c.add_guardrail("git-force-push", "git", "command", "low", pattern="^x$")),
     "CO477": (_claimed_task, lambda _db, ctx: ctx[0].complete_task(ctx[1], ctx[2], {"operations": "git push -f"})),
+    # skills
+    "CO760": (_operator, lambda _db, c: c.register_skill("deploy", "1.0", {})),
+    "CO761": (_operator, lambda _db, c: c.register_skill("deploy", "1.0.0", {"network": [], "shell": []})),
+    "CO762": (_operator, lambda _db, c: c.register_skill("deploy", "1.0.0",
+                                                         {"files": [{"path": "**", "access": "read"}]})),
+    "CO763": (_operator, lambda _db, c: c.register_skill("deploy", "1.0.0", {"network": ["*.com"]})),
+    "CO764": (_operator, lambda _db, c: c.register_skill("deploy", "1.0.0", {"env": ["*"]})),
+    "CO765": (_agent, lambda _db, c: c.start_session(skill="no-such-skill@1.0.0")),
+    "CO766": (_skill, lambda _db, c: c.register_skill("deploy", "0.9.0", {})),
+    "CO767": (_skill, lambda _db, c: c.register_skill("deploy", "1.0.0", {"env": ["CI"]})),
+    "CO768": (_retired_skill, lambda _db, c: c.start_session(skill="deploy@1.0.0")),
+    "CO769": (_skill, lambda _db, c: c.validate_skill("deploy@1.0.0", [{"kind": "shell", "text": "ls"}])),
+    "CO770": (_agent, lambda _db, c: c.check_operation("env", "NOT-A-NAME")),
     "CO301": (_none, lambda db, _: db.execute("select coord.register_principal(gen_random_uuid(), 'agent', 'x')")),
     "CO302": (_none, lambda db, _: db.execute(
         "select coord.issue_token(coord.ensure_tenant('t1'), gen_random_uuid())")),
@@ -325,6 +393,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "22015": (_agent, lambda _db, c: c.call("acquire_lock", {"p_path": "a.py", "p_ttl": "99999999999 years"})),
     "22008": (_operator, lambda _db, c: c.call("query_audit", {"p_since": "294277-01-01"})),
     "22021": (_none, lambda db, _: _raw_body(db, b'{"p_path": "a\xff.py"}')),
+    "53400": (_none, lambda db, _: _spill_past_temp_file_limit(db)),
     "54000": (_agent, lambda _db, c: c.call("check_locks", {"p_paths": _nested(7)})),
     "54001": (_none, lambda db, _: _raw_body(db, b'{"p_path": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")),
     "22003": (_agent, lambda _db, c: c.call("release_lock", {"p_path": "a.py", "p_fence": 2**70})),
@@ -364,10 +433,18 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO542": (_none, lambda _db, _: repository_root(explicit="/nonexistent/repository")),
     # coord mcp: a tool call that fails in the server itself
     "CO551": (_none, lambda db, _: _mcp_call_that_fails(db)),
+    # the Cedar engine (on 15 the server runs Cedar: its functions are renamed away first)
+    "CO561": (_operator, lambda db, c: (_without_cedar(db), c.set_policy_engine("cedar", "try"))),
+    "CO562": (_operator, lambda _db, c: c.set_cedar_policy("", "empty")),
+    "CO563": (_operator, lambda _db, c: c.rollback_cedar_policy(99, "no such version")),
+    "CO564": (_operator, lambda _db, c: c.set_policy_engine("opa", "not an engine")),
 }
 
 # Raised by PostgreSQL under contention; provoked for real in the tests below.
 CONTENTION = {"40001", "40P01", "55P03"}
+# Raised by PostgreSQL when the data directory's file system is full; provoked for real on a
+# full tmpfs in tests/test_faults.py (mounting one needs root).
+DISK_FULL = {"53100"}
 INTERNAL = {"CO900"}  # never escapes a function (the wait loop catches it); see test_locks_wait
 
 
@@ -382,7 +459,7 @@ def _counts(db: psycopg.Connection) -> tuple[int, ...]:
 
 def test_every_registered_code_has_a_scenario(db: psycopg.Connection) -> None:
     registered = {row[0] for row in db.execute("select code from coord.error_registry")}
-    assert registered == set(SCENARIOS) | CONTENTION | INTERNAL
+    assert registered == set(SCENARIOS) | CONTENTION | DISK_FULL | INTERNAL
 
 
 @pytest.mark.parametrize("code", sorted(SCENARIOS))

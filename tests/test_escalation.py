@@ -47,6 +47,7 @@ DOCUMENTED_PARAMETERS = {
     ("query_audit", "p_actor"): "filters events by the actor they record",
     ("list_alerts", "p_actor"): "filters alerts by the actor they are about",
     ("add_approval_policy", "p_min_trust"): "the trust a requester needs for the policy to apply, not the caller's own",
+    ("send_message", "p_subject"): "the message's subject line, not a token subject: the sender is the verified caller",
 }
 
 

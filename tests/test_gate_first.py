@@ -185,10 +185,10 @@ def test_mutating_api_functions_pass_the_gate_before_they_write(path: Path) -> N
 
 def test_only_the_gates_call_decide() -> None:
     """One gate: api and coord functions reach authz.decide only through authz.gate (results)
-    and authz.require_read (reads), never on their own."""
+    and authz.require_read or authz.may_read (reads, refused or left out), never on their own."""
     callers = sorted(f"{p.relative_to(ROOT / 'plpgsql').parts[0]}.{_name_and_body(p.read_text())[0]}"
                      for p in API_FILES + INTERNAL_FILES if re.search(r"\bauthz\.decide\s*\(", p.read_text()))
-    assert callers == ["authz.decide", "authz.gate", "authz.require_read"]
+    assert callers == ["authz.decide", "authz.gate", "authz.may_read", "authz.require_read"]
 
 
 SNEAKY = """
@@ -276,9 +276,12 @@ def test_the_writer_set_is_derived_not_listed() -> None:
     assert {"record", "try_acquire_lock", "cleanup_session", "claim_tasks_as", "submit_task_specs",
             "session_refusal", "check_live_claim", "release_claim"} <= found
     assert not {"decide", "gate", "normalize_path", "check_kind", "now", "principal", "result"} & found
-    # ... and the gate's writes are the rate counter and the refusal's audit event, nothing else.
+    # ... and the gate's writes are the rate counter, the refusal's audit event and, for a tenant
+    # on both engines, the audit event of their disagreement, nothing else.
     decide = (ROOT / "plpgsql" / "authz" / "gate" / "0202_decide.sql").read_text()
-    assert {c for c in CALL.findall(decide) if c in found | {"count_call"}} == {"count_call"}
+    assert {c for c in CALL.findall(decide) if c in found | {"count_call"}} == {"count_call", "cedar_decide"}
+    cedar = (ROOT / "plpgsql" / "authz" / "gate" / "0229_cedar_decide.sql").read_text()
+    assert {c for c in CALL.findall(cedar) if c in found} - {"cedar_decide"} == {"record"}
     gate = (ROOT / "plpgsql" / "authz" / "gate" / "0204_gate.sql").read_text()
     assert {c for c in CALL.findall(gate) if c in found | {"count_call"}} == {"record"}
     count_call = (ROOT / "plpgsql" / "coord" / "profiles" / "0132_count_call.sql").read_text()

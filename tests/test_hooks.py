@@ -51,7 +51,7 @@ class Hook:
 
     def __init__(self, dsn: str, token: str, state: Path) -> None:
         self.env = {"COORD_DSN": dsn, "COORD_TOKEN": token, "XDG_STATE_HOME": str(state), "COORD_ROOT": "",
-                    "COORD_SESSION": "", "COORD_DATA_DIR": "", "COORD_ADMIN_DSN": ""}
+                    "COORD_SESSION": "", "COORD_DATA_DIR": "", "COORD_ADMIN_DSN": "", "COORD_SKILL": ""}
 
     def __call__(self, raw: str | bytes, *args: str) -> tuple[int, dict[str, Any] | None, str]:
         result = CliRunner().invoke(main, ["hook", "claude-code", *args], input=raw, env=self.env,
@@ -157,6 +157,12 @@ def test_session_start_returns_handoff_leases_memories_and_ready_tasks(
                                     to_agent=alice.name).ok
         task = client.submit_task("review", {"pr": 7}).task_id
         assert client.remember("procedural", "cart totals are kept in cents").ok
+    with committed_db.connect() as conn:
+        ops, bob = make_principal(conn, "msg-ops", role="operator"), make_principal(conn, "bob")
+    with Client(committed_db.client_dsn, ops.token) as client:
+        assert client.set_message_default("allow").ok
+    with Client(committed_db.client_dsn, bob.token) as client:
+        assert client.send_message(alice.name, "please look at PR 7", subject="review").code == "sent"
     code, output, _ = hook(event("session_start", repo))
     assert code == 0 and output is not None
     first = output["hookSpecificOutput"]
@@ -168,6 +174,8 @@ def test_session_start_returns_handoff_leases_memories_and_ready_tasks(
     assert f"task {task} review" in first["additionalContext"]
     assert "- [procedural, " in first["additionalContext"]
     assert "cart totals are kept in cents" in first["additionalContext"]
+    assert "Unread messages: 1" in first["additionalContext"]
+    assert "from bob: review: please look at PR 7" in first["additionalContext"]
 
     assert hook(event("pre_tool_use_edit", repo)) == (0, None, "")
     _, resumed, _ = hook(event("session_start", repo, source="resume"))
@@ -499,3 +507,28 @@ def test_input_the_database_cannot_check_is_denied_not_asked(hook: Hook, repo: P
         code, output, _ = hook(raw)
         verdict, reason = decision(output)
         assert (code, verdict) == (0, "deny") and "could not decide" not in reason, output
+
+
+def test_a_session_under_a_skill_is_held_to_its_manifest(hook: Hook, repo: Path, committed_db: Database) -> None:
+    """With --skill (or COORD_SKILL) the hook's coord session runs the skill: an edit outside its
+    files and a fetch outside its hosts are denied as outside_skill, what it names goes through."""
+    with committed_db.connect() as conn:
+        ops = make_principal(conn, "skill-ops", role="operator")
+    with Client(committed_db.client_dsn, ops.token) as client:
+        assert client.register_skill("docs-writer", "1.0.0", {"files": [{"path": "docs/", "access": "write"}],
+                                                               "network": ["docs.python.org"]}).ok
+        assert client.add_network_rule("docs.python.org", "allow").ok
+        assert client.add_network_rule("pypi.org", "allow").ok
+    hook.env["COORD_SKILL"] = "docs-writer@1.0.0"
+    verdict, reason = decision(hook(event("pre_tool_use_edit", repo))[1])
+    assert verdict == "deny" and "outside_skill" in reason and "docs-writer@1.0.0" in reason
+    assert leases(committed_db, "src/app.py") == []
+    (repo / "docs").mkdir()
+    raw = event("pre_tool_use_edit", repo, tool_input={"file_path": str(repo / "docs" / "a.md"), "old_string": "",
+                                                       "new_string": "x"})
+    assert hook(raw) == (0, None, "")
+    assert hook(event("pre_tool_use_web_fetch", repo, tool_input={"url": "https://docs.python.org/3/"})) == (
+        0, None, "")
+    verdict, reason = decision(hook(event("pre_tool_use_web_fetch", repo,
+                                          tool_input={"url": "https://pypi.org/simple/"}))[1])
+    assert verdict == "deny" and "outside skill docs-writer@1.0.0" in reason

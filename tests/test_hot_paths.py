@@ -166,3 +166,40 @@ def test_completing_a_plain_task_runs_no_statement_for_leases_or_dependents(
     assert "coord.drop_task_leases" not in per_call["complete_task"]
     with_leases = _hot_calls(counting, agent_factory, with_leases=True)
     assert with_leases["complete_task"].get("coord.drop_task_leases") == 1
+
+
+def test_row_level_security_reads_the_tenant_from_the_verified_cache(counting: psycopg.Connection,
+                                                                      agent_factory) -> None:
+    # RLS runs coord.current_tenant_id once per statement, a dozen times per call. Once the
+    # call's first check verified the caller, it reads the tenant from the cache under the same
+    # key try_principal checks, without calling it (and parsing the whole caller) again.
+    for call, counts in _hot_calls(counting, agent_factory, with_leases=True).items():
+        assert counts.get("coord.current_tenant_id", 0) > counts.get("coord.try_principal", 0), (call, counts)
+
+
+def test_canonical_paths_take_the_short_way_to_the_same_answer(db: psycopg.Connection) -> None:
+    # Every string of up to four characters over an alphabet of separators, dots, brackets,
+    # drive letters, spaces, a control character and a decomposed accent: where the path is
+    # accepted, './' before it (which always takes the long way) normalizes to the same path.
+    alphabet = ["a", "/", ".", "\\", " ", "[", "{", ":", "C", "e", "\u0301", "\u00e9", "\x01"]
+    paths: set[str] = set()
+    level = [""]
+    for _ in range(4):
+        level = [p + c for p in level for c in alphabet]
+        paths.update(level)
+    assert len(paths) > 30_000
+    # coord.normalize_path(p), or null where it refuses the path
+    db.execute("""
+        create function pg_temp.normalized(p text) returns text language plpgsql as $$
+        begin
+          return coord.normalize_path(p);
+        exception when others then
+          return null;
+        end $$""")
+    differ = db.execute("""
+        select coalesce(jsonb_agg(jsonb_build_array(p, short, long)), '[]')
+        from unnest(%s::text[]) as p,
+             lateral (select pg_temp.normalized(p) as short, pg_temp.normalized('./' || p) as long) as n
+        where short is not null and short is distinct from long""", (sorted(paths),)).fetchone()
+    assert differ is not None
+    assert differ[0] == [], "canonical paths answered differently"

@@ -663,3 +663,24 @@ def test_stdio_stops_when_the_database_refuses_its_token(committed_db: Database)
         row = admin.execute("select count(*) from audit.events where action = 'auth.revoked_token' "
                             "and target_id = %s", (str(agent.token_id),)).fetchone()
     assert row is not None and row[0] == 1
+
+
+def test_sessions_run_the_skill_the_server_was_started_with(committed_db: Database) -> None:
+    """coord mcp --skill NAME@VERSION: every session it starts runs the skill, so its tools are
+    held to the manifest."""
+    agent = _principal(committed_db)
+    with committed_db.connect() as conn:
+        ops = make_principal(conn, f"mcp-skill-ops-{agent.name}", role="operator")
+    with Client(committed_db.client_dsn, ops.token) as client:
+        assert client.register_skill("mcp-skill", "1.0.0", {"files": [{"path": "src/", "access": "write"}]}).ok
+    connections = mcp_server.Connections(committed_db.client_dsn)
+    coordinator = mcp_server.Coordinator(connections, skill="mcp-skill@1.0.0")
+    try:
+        session = coordinator.session_for("stdio", agent.token)
+        assert session is not None and session.session_id is not None
+        assert coordinator.call(session, "acquire_lock", {"p_path": "src/in.py"})[0]["code"] == "granted"
+        refused = coordinator.call(session, "acquire_lock", {"p_path": "infra/out.tf"})[0]
+        assert (refused["code"], refused["details"]["skill"]) == ("outside_skill", "mcp-skill@1.0.0")
+    finally:
+        coordinator.end_all()
+        connections.close()

@@ -9,7 +9,7 @@ from click.testing import CliRunner, Result
 from coord_cli.main import main
 
 from coordinator.errors import EXIT_DATAERR, EXIT_NOINPUT
-from tests.conftest import Database, make_principal
+from tests.conftest import Database, make_principal, requires_18
 
 ENV = {"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": "", "COORD_DATA_DIR": ""}
 
@@ -18,6 +18,7 @@ def coord(*args: str) -> Result:
     return CliRunner().invoke(main, list(args), env={**ENV, "COLUMNS": "200"}, catch_exceptions=False)
 
 
+@requires_18("pgvector (the embedded 18 ships it; Debian's 15 here has no postgresql-15-pgvector)")
 def test_remember_recall_list_forget(committed_db: Database, tmp_path: Path) -> None:
     with committed_db.connect() as conn:
         me = ["--token", make_principal(conn, "mem-cli").token, "--dsn", committed_db.client_dsn]

@@ -11,6 +11,7 @@ by constructors only, which refuse an unregistered code at run time (CO502)."""
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -42,6 +43,7 @@ OVERSCAN = {
                                   "none",
     ("approve_request", "rejected"): "coord.decide_approval rejects only when asked to deny",
     ("check_operation", "approved"): "coord.approval_gate's approved goes on as allowed, never returned",
+    ("register_skill", "approved"): "coord.approval_gate's approved goes on to register, never returned",
     **{("complete_tasks", code): "complete_tasks passes no grant to coord.approval_gate (p_approval null); a policy's "
                                  "fresh grant is always usable" for code in ("approval_used", "approval_mismatch",
                                                                              "approval_not_granted")},
@@ -67,12 +69,13 @@ class Function:
         self.returns = returns.group(2) if returns else None
         # pglast resolves types only in pg_catalog and public: keep the names, drop the schemas.
         self.source = re.sub(r"\b(api|coord|authz|audit)\.", "public.", text)
-        self.language = re.search(r"^language (\w+)", text, re.I | re.M).group(1).lower()  # type: ignore[union-attr]
+        # (indented: a function created in a DO block, only where the server has its language)
+        self.language = re.search(r"^\s*language (\w+)", text, re.I | re.M).group(1).lower()  # type: ignore[union-attr]
         self.statements: list[tuple[str, ast.Node]] = []  # (kind, parsed SQL)
         self.assignments: dict[str, list[ast.Node]] = {}
         if self.language == "plpgsql":
             self._read_plpgsql()
-        else:
+        elif self.language == "sql":
             body = self.source.split("$$")[1]
             for raw in pglast.parse_sql(body):
                 self.statements.append(("sql", raw.stmt))
@@ -285,7 +288,8 @@ def test_every_code_a_function_can_return_is_registered_for_it(db: psycopg.Conne
 
 def test_the_scan_sees_every_kind_of_code_expression() -> None:
     codes = derived()
-    assert codes["acquire_lock"] == {"granted", "renewed", "busy", "denied", "at_limit", "session_ended"}
+    assert codes["acquire_lock"] == {"granted", "renewed", "busy", "denied", "at_limit", "session_ended",
+                                     "outside_skill"}
     assert {"requeued", "dead", "failed"} <= codes["fail_task"]              # CASE of literals
     assert {"applied", "no_change", "planned"} <= codes["apply_team"]        # a variable assigned a CASE
     assert {"allowed", "blocked", "needs_approval"} <= codes["check_operation"]  # ->> 'code' of a helper's JSON
@@ -439,6 +443,10 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
     session = agent.start_session().session_id
     assert agent.add_device("shape-device", ["sessions:write"]).ok
     memory = agent.call("remember", {"p_tier": "semantic", "p_content": "m", "p_visibility": "tenant"})[0]
+    operator = Client(connection=db, token=make_principal(db, "shape-operator", tenant="shape", role="operator").token)
+    assert operator.call("register_skill", {"p_name": "shape-skill", "p_version": "1.0.0", "p_manifest": {}})[0]["ok"]
+    message_rule = operator.allow_messages("*", "*").details["rule_id"]
+    action = agent.propose_action("k", {}, ["x:y"], "shape-device").action_id
     return {
         "acquire_lock": ("agent", {"p_path": "a.py"}),
         "release_lock": ("agent", {"p_path": "a.py", "p_fence": 1}),
@@ -456,6 +464,7 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "submit_tasks": ("agent", {"p_tasks": [{"kind": "k"}]}),
         "claim_task": ("agent", {"p_kinds": ["k"]}),
         "claim_tasks": ("agent", {"p_kinds": ["k"]}),
+        "claim_or_wait": ("agent", {"p_kinds": ["k"], "p_waiting": False}),
         "claim_task_by_id": ("agent", {"p_task_id": task_id}),
         "renew_task": ("agent", {"p_task_id": task_id, "p_claim": 1}),
         "complete_task": ("agent", {"p_task_id": task_id, "p_claim": 1}),
@@ -494,8 +503,32 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
                                         "p_threshold": 1, "p_within": "1 minute"}),
         "set_alert_rule": ("operator", {"p_name": "r1"}),
         "watch_fleet": ("operator", {}),
+        "follow_events": ("agent", {}),
+        "add_webhook": ("operator", {"p_name": "h1", "p_url": "http://127.0.0.1:9/h"}),
+        "remove_webhook": ("operator", {"p_name": "h1"}),
+        "claim_webhook_deliveries": ("operator", {}),
+        "report_webhook_delivery": ("operator", {"p_delivery_id": 1, "p_claim": str(uuid.uuid4()), "p_ok": True}),
         "remember": ("agent", {"p_tier": "semantic", "p_content": "c"}),
         "forget": ("agent", {"p_memory_id": memory["details"]["memory_id"]}),
+        "register_skill": ("operator", {"p_name": "shape-skill", "p_version": "1.1.0", "p_manifest": {}}),
+        "retire_skill": ("operator", {"p_name": "shape-skill"}),
+        "send_message": ("agent", {"p_to": "worker", "p_body": "b"}),
+        "ack_messages": ("agent", {"p_message_ids": [1]}),
+        "watch_inbox": ("agent", {}),
+        "allow_messages": ("operator", {"p_sender": "*", "p_recipient": "*"}),
+        "deny_messages": ("operator", {"p_sender": "*", "p_recipient": "*"}),
+        "remove_message_rule": ("operator", {"p_rule_id": message_rule}),
+        "set_message_default": ("operator", {"p_action": "allow"}),
+        "propose_action": ("agent", {"p_kind": "k", "p_payload": {}, "p_required_scopes": ["x:y"],
+                                     "p_target": "shape-device"}),
+        "claim_action": ("agent", {}),
+        "renew_action": ("agent", {"p_action_id": action, "p_claim": 1}),
+        "complete_action": ("agent", {"p_action_id": action, "p_claim": 1}),
+        "fail_action": ("agent", {"p_action_id": action, "p_claim": 1, "p_error": "x"}),
+        "device_heartbeat": ("agent", {}),
+        "set_cedar_policy": ("operator", {"p_policy": "permit (principal, action, resource);", "p_reason": "r"}),
+        "rollback_cedar_policy": ("operator", {"p_version": 1, "p_reason": "r"}),
+        "set_policy_engine": ("operator", {"p_engine": "cedar", "p_reason": "r"}),
     }
 
 

@@ -30,7 +30,10 @@ PATH = "pg_catalog, public, pg_temp"
 # to the operator role the forger took.
 NOT_PT401 = {"authenticate": "[null]", "pre_request": "[null]",
              "begin_request": "CO225 request.headers is not a JSON object",
-             "my_profile": "42501 permission denied for function my_profile"}  # the search_path the raw calls run with
+             "my_profile": "42501 permission denied for function my_profile",  # the search_path the raw calls run with
+             # what only a target (the agent role) executes: the forged operator role may not call it at all
+             **{f: f"42501 permission denied for function {f}"
+                for f in ("claim_action", "renew_action", "complete_action", "fail_action", "device_heartbeat")}}
 
 
 def test_every_function_a_client_may_execute_resets_the_principal_cache(db: psycopg.Connection) -> None:
@@ -49,10 +52,12 @@ def test_every_function_a_client_may_execute_resets_the_principal_cache(db: psyc
 
 
 def _caller_text(db: psycopg.Connection, token_id: Any) -> str:
-    """The coord.caller text of a token's principal: what a forger would put in the cache."""
+    """The cache text of a token's principal (its tenant id, '|', its coord.caller text): what a
+    forger would put in the cache after the key."""
     row = db.execute("""
-        select row(p.id, p.kind::text, p.name, p.role::text, t.id, t.name, k.scopes, null::uuid, k.id,
-                   k.expires_at, coalesce(k.repository, 'default'))::coord.caller::text
+        select t.id::text || '|'
+               || row(p.id, p.kind::text, p.name, p.role::text, t.id, t.name, k.scopes, null::uuid, k.id,
+                      k.expires_at, coalesce(k.repository, 'default'), null::bigint)::coord.caller::text
         from coord.tokens k join coord.principals p on p.id = k.principal_id join coord.tenants t on t.id = p.tenant_id
         where k.id = %s""", (token_id,)).fetchone()
     assert row is not None
@@ -120,13 +125,16 @@ def test_what_a_call_caches_does_not_outlive_it(db: psycopg.Connection) -> None:
 
 def test_the_vouch_is_verified_once_per_call(db: psycopg.Connection) -> None:
     """vouch_mac runs twice per call: api.authenticate mints the vouch, the first check verifies
-    it; every later check in the call (the gate, RLS, the audit record) reads the cache."""
+    it; every later check in the call (the gate, RLS's current_tenant_id, the audit record) reads
+    the cache."""
     me = make_principal(db, "verified-once")
     client = Client(connection=db, token=me.token)
     db.execute("set local track_functions = 'all'")
     client.acquire_lock("src/once.py")
     client.my_locks()
     counts = dict(db.execute("select funcname, calls from pg_stat_xact_user_functions "
-                             "where schemaname = 'coord' and funcname in ('vouch_mac', 'try_principal')").fetchall())
+                             "where schemaname = 'coord' and funcname in ('vouch_mac', 'try_principal', "
+                             "'current_tenant_id')").fetchall())
     assert counts["vouch_mac"] == 2 * 2, counts
-    assert counts["try_principal"] > 2 * 3, counts  # several checks per call, all but one from the cache
+    # several checks per call, all but one from the cache
+    assert counts["try_principal"] + counts["current_tenant_id"] > 2 * 3, counts

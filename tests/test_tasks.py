@@ -8,7 +8,7 @@ import pytest
 from coordinator.client import Client
 from coordinator.errors import CoordError
 from coordinator.results import ClaimResult
-from tests.conftest import advance_clock, in_thread, make_principal
+from tests.conftest import advance_clock, in_thread, make_principal, wait_for_backend
 
 
 def _events(db: psycopg.Connection, task_id: int) -> list[tuple[str, str, str]]:
@@ -292,23 +292,80 @@ def test_prune_removes_old_finished_tasks_only(db, agent_factory) -> None:
                       (str(done),)).fetchone()[0] == 3  # its history outlives it
 
 
-def test_a_task_becoming_ready_notifies_its_tenant_channel(committed_db) -> None:
+def _task_channel(committed_db, tenant_id) -> str:
+    with committed_db.connect() as admin:
+        return admin.execute("select task_channel from coord.tenants where id = %s", (tenant_id,)).fetchone()[0]
+
+
+def test_a_task_becoming_ready_notifies_its_tenant_channel_while_a_claimer_waits(committed_db) -> None:
     with committed_db.connect() as admin:
         principal = make_principal(admin, "notifier", tenant="notify")
-    with committed_db.connect() as admin:
-        channel = admin.execute("select task_channel from coord.tenants where id = %s",
-                                (principal.tenant_id,)).fetchone()[0]
+    channel = _task_channel(committed_db, principal.tenant_id)
     assert principal.tenant_id.hex not in channel  # not guessable from the tenant id
-    with psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
+    with Client(committed_db.client_dsn, principal.token) as waiter, \
             Client(committed_db.client_dsn, principal.token) as agent:
-        listener.execute(f'LISTEN "{channel}"')
+        assert agent.claim_task(["nothing"]).details["channel"] == channel
+        waiter.connection.execute(f'LISTEN "{channel}"')
+        assert waiter.claim_or_wait(["nothing"]).code == "empty"  # now it waits
         parent = agent.submit_task("first").task_id
         agent.submit_task("second", depends_on=[parent])  # not ready: no notification
         claim = agent.claim_task(["first"])
         agent.complete_task(parent, claim.claim)  # makes "second" ready
-        heard = [n.payload for n in listener.notifies(timeout=5, stop_after=2)]
+        heard = [n.payload for n in waiter.connection.notifies(timeout=5, stop_after=2)]
         assert heard == ["first", "second"]
-        assert agent.claim_task(["nothing"]).details["channel"] == channel
+
+
+def test_nothing_is_announced_while_no_claimer_waits(committed_db) -> None:
+    # A NOTIFY holds PostgreSQL's global notify lock through the commit: unannounced, submits
+    # and completions commit side by side. The marker, sent after, is the first thing heard.
+    with committed_db.connect() as admin:
+        principal = make_principal(admin, "quiet", tenant="quiet")
+    channel = _task_channel(committed_db, principal.tenant_id)
+    with psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
+            Client(committed_db.client_dsn, principal.token) as agent, committed_db.connect() as admin:
+        listener.execute(f'LISTEN "{channel}"')  # a listener that does not wait for tasks
+        assert agent.claim_or_wait(["nothing"]).code == "empty"
+        assert agent.claim_or_wait(["nothing"], waiting=False).code == "empty"  # waited, and stopped
+        parent = agent.submit_task("first").task_id
+        agent.submit_task("second", depends_on=[parent])
+        claim = agent.claim_task(["first"])
+        agent.complete_task(parent, claim.claim)
+        admin.execute("select pg_notify(%s, 'marker')", (channel,))
+        admin.commit()
+        assert [n.payload for n in listener.notifies(timeout=5, stop_after=1)] == ["marker"]
+
+
+def test_a_waiting_claimer_is_woken_by_a_submit_from_another_connection(committed_db) -> None:
+    with committed_db.connect() as admin:
+        token = make_principal(admin, "sleeper", tenant="wake").token
+    with Client(committed_db.client_dsn, token) as waiter, Client(committed_db.client_dsn, token) as submitter:
+        pid = waiter.connection.info.backend_pid
+        # No timer to fall back on: only the announcement can end this wait early.
+        thread, out = in_thread(lambda: waiter.wait_for_task(["late"], wait=120, recheck=120))
+        wait_for_backend(committed_db, pid, "state = 'idle' and position('claim_or_wait' in query) > 0")
+        submitted = submitter.submit_task("late")
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the waiting claimer was not woken"
+        result = out["result"]
+        assert isinstance(result, ClaimResult)
+        assert (result.code, result.task_id) == ("claimed", submitted.task_id)
+
+
+def test_a_claimer_starting_to_wait_sees_what_writers_made_ready_unannounced(committed_db) -> None:
+    # The submit finds nobody waiting and sends nothing; the claimer registers before that
+    # submit commits. It must not miss the task: it waits at the gate for the commit, then claims.
+    with committed_db.connect() as admin:
+        token = make_principal(admin, "racer", tenant="race").token
+    with Client(committed_db.client_dsn, token) as waiter, Client(committed_db.client_dsn, token) as submitter:
+        pid = waiter.connection.info.backend_pid
+        with submitter.connection.transaction():
+            submitted = submitter.submit_task("raced")
+            thread, out = in_thread(lambda: waiter.claim_or_wait(["raced"]))
+            wait_for_backend(committed_db, pid, "wait_event_type = 'Lock' and wait_event = 'advisory'")
+        thread.join()
+        result = out["result"]
+        assert isinstance(result, ClaimResult)
+        assert (result.code, result.task_id) == ("claimed", submitted.task_id)
 
 
 def test_a_waiting_claim_returns_the_task_that_arrives_while_it_waits(committed_db) -> None:

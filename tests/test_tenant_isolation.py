@@ -52,6 +52,14 @@ BYPASSRLS_FUNCTIONS = {
     "coord.rotate_jwt_key()": "admin only: adds a JWT key",
     "coord.retire_jwt_key(text)": "admin only: deletes a JWT key",
     "coord.jwt_keys_jwks()": "admin only: the JWT keys as a JWK set for PostgREST's jwt-secret",
+    # the event stream: reads of audit.events for one tenant, the caller's (api) or a webhook's (fan-out)
+    "coord.event_stream(uuid,xid8,bigint,text[],integer)": "the events of the tenant it is given, after a position; "
+                                                           "only coord_owner may call it, the api passes the caller's",
+    "coord.audit_stream(uuid,xid8,bigint,integer)": "the same over every action (api.audit_since passes the caller's)",
+    "coord.event_position(uuid,bigint)": "the position of an event id within the tenant it is given",
+    "coord.event_head(uuid)": "the last position and held count of the tenant it is given",
+    "coord.events_channel(uuid)": "the events NOTIFY channel of an event's tenant (no caller is vouched for system "
+                                  "events and the loopback)",
     # agents' memory
     "coord.memory_candidates(uuid,text,uuid,uuid,boolean,text[],text[],timestamp with time zone,tsquery,tsquery,"
     "tsquery,real[],boolean)": "recall's index reads (RLS would forbid the full-text and HNSW indexes): filters on "

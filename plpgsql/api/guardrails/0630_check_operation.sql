@@ -15,11 +15,33 @@ declare
   v_grant jsonb;
   v_code text;
   v_result api.guardrail_decision;
+  v_skill jsonb;
 begin
-  perform coord.check_operation_input(p_kind, p_text);
+  -- An environment read is no guardrail matter: only a session's skill can refuse it.
+  if p_kind = 'env' then
+    if p_text is null or p_text !~ '^[A-Za-z_][A-Za-z0-9_]{0,127}$' then
+      perform coord.fail('CO770', format('variable %s', coalesce(pg_catalog.quote_literal(left(p_text, 100)), 'null')));
+    end if;
+  else
+    perform coord.check_operation_input(p_kind, p_text);
+  end if;
   v_decision := authz.gate('guardrail.check', 'operation', p_kind);
   if not v_decision.allowed then
     return coord.guardrail_result(p_kind => p_kind, p_refusal => v_decision);
+  end if;
+  -- A session running a skill reads only the variables and writes only the paths its manifest names.
+  if v_me.skill_id is not null and p_kind in ('env', 'path') then
+    v_skill := coord.skill_refusal(v_me, p_kind, case when p_kind = 'path' then coord.skill_path_target(p_text) else p_text end,
+                                   null, p_text);
+  end if;
+  if v_skill is not null or p_kind = 'env' then
+    v_result := coord.guardrail_result(case when v_skill is null then 'allowed' else 'outside_skill' end, p_kind,
+      coalesce(v_skill ->> 'reason', 'environment reads are held only to a session''s skill'), coalesce(v_skill ->> 'target', p_text),
+      p_details => coalesce(v_skill - 'reason' - 'allowed' - 'kind' - 'target', '{}'));
+    perform audit.record('guardrail.check', v_result.code, 'operation', p_kind, v_result.reason,
+      jsonb_build_object('text', left(p_text, 2000)) || v_result.details, v_decision,
+      case when v_result.ok then 'info' else 'notice' end);
+    return v_result;
   end if;
   v_trust := coord.current_trust();
   v_eval := coord.guard_evaluate(v_me.tenant_id, p_kind, p_text, v_trust);
@@ -53,6 +75,6 @@ end;
 $$;
 
 comment on function api.check_operation(text, text, bigint) is
-'May you run this? p_kind is command (shell text), sql (SQL text) or path (a file you will write or delete). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters.';
+'May you run this? p_kind is command (shell text), sql (SQL text), path (a file you will write or delete) or env (the name of an environment variable you will read: allowed, unless your session runs a skill whose manifest does not name it). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose manifest does not give write access to the path or name the variable (details.needs, details.skill; the guardrails are not asked). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters, CO770 env name.';
 revoke all on function api.check_operation(text, text, bigint) from public;
 grant execute on function api.check_operation(text, text, bigint) to coord_agent, coord_operator;

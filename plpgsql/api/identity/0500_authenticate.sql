@@ -17,6 +17,7 @@ declare
   v_claims text;
   v_login_tenant uuid;
   v_session_repository text;
+  v_session_skill bigint;
   v_bearer text;
 begin
   begin
@@ -73,7 +74,7 @@ begin
     exception when invalid_text_representation then
       perform coord.fail('CO435', format('x-coord-session %s', pg_catalog.quote_literal(left(v_headers ->> 'x-coord-session', 100))));
     end;
-    select s.repository into v_session_repository
+    select s.repository, s.skill_id into v_session_repository, v_session_skill
     from coord.sessions as s
     where s.tenant_id = v_principal.tenant_id and s.id = v_principal.session_id
       and s.agent_id = v_principal.principal_id;
@@ -95,7 +96,8 @@ begin
     'session', v_principal.session_id,
     'token', v_principal.token_id,
     'token_expires_at', v_principal.token_expires_at,
-    'repository', v_principal.repository
+    'repository', v_principal.repository,
+    'skill', v_session_skill  -- the skill the session runs under (null: none)
   )::text;
   perform pg_catalog.set_config('request.jwt.claims', v_claims, true);
   perform pg_catalog.set_config('coord.vouch', coord.vouch_mac(v_claims), true);

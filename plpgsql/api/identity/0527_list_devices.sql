@@ -1,6 +1,7 @@
 -- PL/pgSQL so the caller is checked first, whatever plan the query gets.
--- Presence from the device's newest session: online while its last heartbeat is within twice
--- the session ttl (a device heartbeats less steadily than an agent), offline otherwise.
+-- Presence as coord.presence defines it: online while the device was seen (device_heartbeat,
+-- action calls) within the presence window, or its newest session's heartbeat is within twice
+-- the session ttl (a device heartbeats less steadily than an agent); offline otherwise.
 create or replace function api.list_devices(p_presence text default null)
 returns table (
   principal_id uuid,
@@ -33,9 +34,8 @@ begin
               from coord.tokens as t, unnest(t.scopes) as sc
               where t.tenant_id = d.tenant_id and t.principal_id = d.id and t.revoked_at is null
                 and (t.expires_at is null or t.expires_at > v_now)),
-             case when d.disabled_at is null and s.last_heartbeat_at is not null
-                       and v_now - s.last_heartbeat_at <= 2 * s.ttl then 'online' else 'offline' end,
-             s.last_heartbeat_at, d.created_at, d.disabled_at
+             coord.presence(d.last_seen_at, s.last_heartbeat_at, s.ttl, d.disabled_at),
+             greatest(d.last_seen_at, s.last_heartbeat_at), d.created_at, d.disabled_at
       from coord.principals as d
       join coord.principals as o on o.tenant_id = d.tenant_id and o.id = d.owner_id
       left join lateral (
@@ -51,6 +51,6 @@ end;
 $$;
 
 comment on function api.list_devices(text) is
-'Devices of your tenant with their owner, the scopes of their live tokens and presence: online while the last heartbeat of the newest session is within twice its ttl, offline otherwise (or revoked); optionally only p_presence. Read-only. Errors: CO434 presence, PT403.';
+'Devices of your tenant with their owner, the scopes of their live tokens and presence: online while last seen (device_heartbeat, action calls) within 2 minutes or while the newest session''s heartbeat is within twice its ttl, offline otherwise (or revoked); optionally only p_presence. Read-only. Errors: CO434 presence, PT403.';
 revoke all on function api.list_devices(text) from public;
 grant execute on function api.list_devices(text) to coord_agent, coord_operator, coord_auditor;

@@ -26,6 +26,7 @@ declare
   v_started timestamptz := pg_catalog.clock_timestamp();
   v_refusal text;
   v_held jsonb;
+  v_skill jsonb;
 begin
   perform coord.check_ttl(p_ttl);
   if p_mode is null or p_mode not in ('exclusive', 'shared') then
@@ -47,11 +48,17 @@ begin
   if v_me.session_id is not null then
     p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
   end if;
-  if v_refusal is null then
+  if v_refusal is null and v_me.skill_id is not null then
+    v_skill := coord.skill_refusal(v_me, 'lock', v_path, p_mode);
+  end if;
+  if v_refusal is null and v_skill is null then
     v_held := coord.locks_over_limit(v_me, v_me.repository, array[v_path], v_profile);
   end if;
   if v_refusal is not null then
     v_result := coord.lock_result('session_ended', v_path, p_repository => v_me.repository, p_reason => v_refusal, p_mode => p_mode);
+  elsif v_skill is not null then
+    v_result := coord.lock_result('outside_skill', v_path, p_repository => v_me.repository, p_mode => p_mode,
+      p_reason => v_skill ->> 'reason', p_details => v_skill - 'reason' - 'allowed' - 'kind' - 'target');
   elsif v_held is not null then
     v_result := coord.lock_result('at_limit', v_path, p_repository => v_me.repository, p_mode => p_mode,
       p_reason => format('you hold %s live leases; your profile allows %s', v_held ->> 'held', v_held ->> 'limit'),
@@ -105,6 +112,6 @@ end;
 $$;
 
 comment on function api.acquire_lock(text, interval, text, text, interval) is
-'Takes a lease on p_path and everything below it in your repository (your session''s, else your token''s, else default; the same path in another repository never overlaps) (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+'Takes a lease on p_path and everything below it in your repository (your session''s, else your token''s, else default; the same path in another repository never overlaps) (src and src/ are the same node and both overlap src/app.py; a trailing / says the path is a directory and is kept in the lease) in mode exclusive or shared for p_ttl (0 < ttl <= 24 h). Returns ok with code granted (new fence) or renewed (your session already held it in that mode: same fence, new expiry); ok=false with busy (holder_* name the lease in the way, details.conflicts all of them), denied (policy, or a ttl above the profile''s max_lock_ttl), outside_skill (your session runs a skill whose manifest does not give this access to the path: details.needs names the missing entry, details.skill the skill@version), at_limit (you hold the max_locks live leases of your profile; details.held and limit), or session_ended (the x-coord-session you sent has ended or expired). Leases taken under a session belong to it: its heartbeats keep them alive and its end releases them; a lease of a dead session never blocks. With p_wait (<= 60 s) it waits for overlapping leases to be released or to expire. Expired leases never block. Errors: CO201-CO206 bad path, CO211 ttl, CO212 wait, CO213 not READ COMMITTED, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 revoke all on function api.acquire_lock(text, interval, text, text, interval) from public;
 grant execute on function api.acquire_lock(text, interval, text, text, interval) to coord_agent, coord_operator;

@@ -29,6 +29,8 @@ declare
   v_held jsonb;
   v_now timestamptz;
   v_attempts integer := 0;
+  v_skill jsonb;
+  v_outside boolean := false;
 begin
   perform coord.check_list(p_paths, 'paths');
   if v_count not between 1 and 100 then
@@ -72,10 +74,25 @@ begin
       if v_me.session_id is not null then
         p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
       end if;
-      v_held := coord.locks_over_limit(v_me, v_me.repository, v_paths, v_profile);
+      -- A skill's manifest must cover every path; only the paths it does not are refused.
+      if v_me.skill_id is not null then
+        for i in 1 .. v_count loop
+          v_skill := coord.skill_refusal(v_me, 'lock', v_paths[i], p_mode);
+          if v_skill is not null then
+            v_results[i] := coord.lock_result('outside_skill', v_paths[i], p_repository => v_me.repository, p_mode => p_mode,
+              p_reason => v_skill ->> 'reason', p_details => v_skill - 'reason' - 'allowed' - 'kind' - 'target');
+            v_outside := true;
+          end if;
+        end loop;
+      end if;
+      if not v_outside then
+        v_held := coord.locks_over_limit(v_me, v_me.repository, v_paths, v_profile);
+      end if;
     end if;
     for i in 1 .. v_count loop
-      if v_refusal is not null then
+      if v_outside then
+        null;  -- the rows refused above say why; the others become batch_refused below
+      elsif v_refusal is not null then
         v_results[i] := coord.lock_result('session_ended', v_paths[i], p_repository => v_me.repository,
                                           p_reason => v_refusal, p_mode => p_mode);
       elsif v_held is not null then
@@ -85,7 +102,7 @@ begin
           p_details => v_held);
       end if;
     end loop;
-    v_stop := v_refusal is not null or v_held is not null;
+    v_stop := v_refusal is not null or v_held is not null or v_outside;
   end if;
 
   if not v_stop then
@@ -145,6 +162,6 @@ end;
 $$;
 
 comment on function api.acquire_locks(text[], interval, text, text) is
-'Takes leases on p_paths (1-100 distinct paths, as acquire_lock does for each: same repository, mode, ttl and reason for all) all or none, in one transaction: one row per path, in the order given. When every path is granted or renewed, all rows are ok (fences as acquire_lock returns them). When any is refused (busy, denied, at_limit for the batch as a whole, session_ended), nothing is taken: those rows say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy decision per path (a refusal names its path; the call counts once against calls_per_hour); every path is audited as lock.acquire. Paths are locked in one global order, so overlapping batches and single acquires wait for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock to wait for one path. Use it for several paths you need together (a refactoring across files): one round trip, and never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list, CO201-CO206 bad path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
+'Takes leases on p_paths (1-100 distinct paths, as acquire_lock does for each: same repository, mode, ttl and reason for all) all or none, in one transaction: one row per path, in the order given. When every path is granted or renewed, all rows are ok (fences as acquire_lock returns them). When any is refused (busy, denied, outside_skill for a path the manifest of your session''s skill does not cover, at_limit for the batch as a whole, session_ended), nothing is taken: those rows say why, the others are batch_refused (details.refused lists the refused paths and codes). One policy decision per path (a refusal names its path; the call counts once against calls_per_hour); every path is audited as lock.acquire. Paths are locked in one global order, so overlapping batches and single acquires wait for each other and never deadlock. No p_wait: retry a refused batch, or use acquire_lock to wait for one path. Use it for several paths you need together (a refactoring across files): one round trip, and never half of them. Errors: CO218 count or a path named twice, CO241 not a flat list, CO201-CO206 bad path, CO211 ttl, CO213, CO214 mode, CO215 reason, 55P03 when an overlapping request keeps its locks uncommitted for over 2 s.';
 revoke all on function api.acquire_locks(text[], interval, text, text) from public;
 grant execute on function api.acquire_locks(text[], interval, text, text) to coord_agent, coord_operator;

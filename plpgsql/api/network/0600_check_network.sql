@@ -15,11 +15,23 @@ declare
   v_profile coord.profiles := coord.effective_profile(v_me);
   v_default text;
   v_result api.network_decision;
+  v_skill jsonb;
 begin
   v_decision := authz.gate('network.check', 'domain', v_domain, '{}',
     jsonb_build_object('decided_by', 'policy', 'requested', p_domain));
   if not v_decision.allowed then
     return coord.network_result(p_domain => v_domain, p_decided_by => 'policy', p_refusal => v_decision);
+  end if;
+  -- A session running a skill reaches only the hosts its manifest names, whatever the rules say.
+  if v_me.skill_id is not null then
+    v_skill := coord.skill_refusal(v_me, 'network', v_domain);
+    if v_skill is not null then
+      v_result := coord.network_result('outside_skill', v_domain, v_skill ->> 'reason', p_decided_by => 'skill',
+        p_details => v_skill - 'reason' - 'allowed' - 'kind' - 'target');
+      perform audit.record('network.check', v_result.code, 'domain', v_domain, v_result.reason,
+        jsonb_build_object('decided_by', 'skill', 'requested', p_domain) || v_result.details, v_decision, 'notice');
+      return v_result;
+    end if;
   end if;
   -- A name matches name rules, exact or *.suffix (every subdomain, not the suffix itself),
   -- compared as strings (no LIKE); an address matches the address and range rules that
@@ -61,6 +73,6 @@ end;
 $$;
 
 comment on function api.check_network(text) is
-'May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. URLs, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
+'May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. URLs, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
 revoke all on function api.check_network(text) from public;
 grant execute on function api.check_network(text) to coord_agent, coord_operator;

@@ -42,6 +42,6 @@ end;
 $$;
 
 comment on function api.claim_task_by_id(bigint, interval) is
-'Claims task p_task_id for p_lease if it is ready (queued, dependencies completed, run_after passed, within your trust), with the same gate, limits and declared leases as claim_task: code claimed with the claim token (the fencing token renew/complete/fail need), lease_expires_at and the fences of its declared leases. ok=false with empty (the task is claimed, finished or not ready, or its leases are busy), at_limit, session_ended or denied. coord git-sync uses it to import a claim taken on the git fallback. Errors: CO410 unknown task, CO406 lease, CO213.';
+'Claims task p_task_id for p_lease if it is ready (queued, dependencies completed, run_after passed, within your trust), with the same gate, limits and declared leases as claim_task: code claimed with the claim token (the fencing token renew/complete/fail need), lease_expires_at and the fences of its declared leases. ok=false with empty (the task is claimed, finished or not ready, or its leases are busy), outside_skill (your session''s skill does not cover its declared leases), at_limit, session_ended or denied. coord git-sync uses it to import a claim taken on the git fallback. Errors: CO410 unknown task, CO406 lease, CO213.';
 revoke all on function api.claim_task_by_id(bigint, interval) from public;
 grant execute on function api.claim_task_by_id(bigint, interval) to coord_agent, coord_operator;

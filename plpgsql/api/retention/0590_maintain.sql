@@ -19,6 +19,8 @@ begin
   v_counts := coord.sweep(v_me.tenant_id, 1000, true);
   -- Pending approval requests and unused grants past their expiry become expired.
   v_counts := v_counts || jsonb_build_object('approvals_expired', coord.expire_approvals(v_me.tenant_id, 1000));
+  -- Action leases that ran out (retry or fail) and approved actions nobody claimed in time.
+  v_counts := v_counts || coord.sweep_actions(v_me.tenant_id, 1000);
   -- Memories past their ttl or their tier's retention.
   v_counts := v_counts || coord.sweep_memories(v_me.tenant_id, 1000);
   -- Seal the tenant's finished audit events into its hash chain (0 when another sealer is at it).
@@ -31,6 +33,6 @@ end;
 $$;
 
 comment on function api.maintain() is
-'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, expires approval requests and unused approvals past their expiry (approvals_expired), up to 1000 of each, deletes memories past their ttl or their tier''s retention (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
+'Operators: one eager sweep of your tenant now: ends sessions that missed their heartbeat (releasing their leases, requeueing their claims), rescues expired claims (requeue with backoff, or dead) and removes expired leases, expires approval requests and unused approvals past their expiry (approvals_expired), returns actions whose lease ran out to approved or fails them after their last attempt and expires approved actions nobody claimed in time (actions_retried, actions_failed, actions_expired), up to 1000 of each, deletes memories past their ttl or their tier''s retention (memories_expired, memories_retired, up to 1000 each), seals finished audit events into the tenant''s hash chain (audit_sealed), and audits drift of the logins that serve the tenant (the gateway, the request roles, its bound logins: login_drift, critical alert login-drift). Code swept, details counts; denied when the policy refuses (details.rule). coord maintain runs this for every tenant in a loop.';
 revoke all on function api.maintain() from public;
 grant execute on function api.maintain() to coord_operator;

@@ -134,7 +134,7 @@ begin
     else
       v_scopes := array(select distinct s from jsonb_array_elements_text(v_entry -> 'scopes') as s order by s);
       if cardinality(v_scopes) not between 1 and 64
-         or exists (select from unnest(v_scopes) as s where s !~ '^(\*|[a-z_]+:(\*|read|write))$') then
+         or exists (select from unnest(v_scopes) as s where s !~ '^(\*|[a-z_]+:(\*|read|write|claim))$') then
         perform coord.fail('CO222', format('%s.scopes %s', v_where, left((v_entry -> 'scopes')::text, 200)));
       end if;
     end if;

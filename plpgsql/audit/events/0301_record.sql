@@ -21,6 +21,8 @@ declare
   v_principal coord.caller := coord.try_principal();
   v_system boolean := p_system or v_principal.principal_id is null;
   v_id bigint;
+  v_tenant_id uuid := coalesce(p_tenant_id, v_principal.tenant_id);
+  v_quiet boolean;
 begin
   -- An event caused by a gated call (a task transition) carries the decision that allowed it.
   if p_authz is null and not v_system then
@@ -30,7 +32,7 @@ begin
     tenant_id, occurred_at, actor_type, actor_id, actor_name, action, target_type, target_id,
     decision, engine, rule, reason, severity, details, request
   ) values (
-    coalesce(p_tenant_id, v_principal.tenant_id),
+    v_tenant_id,
     coord.now(),
     case when v_system then 'system' else v_principal.kind::coord.actor_type end,
     case when v_system then null else v_principal.principal_id end,
@@ -46,6 +48,15 @@ begin
     audit.request_context()
   )
   returning id into v_id;
+  -- Wake the tenant's event followers, if it has any. The tenant's follow lock (the same key in
+  -- api.follow_events) is taken shared first and held to commit: a follower registering takes it
+  -- exclusively, so a writer that finds no follower either holds it (the registration waits until
+  -- this commits, and the follower's first read sees this event) or failed to take it (and
+  -- announces).
+  v_quiet := pg_catalog.pg_try_advisory_xact_lock_shared(pg_catalog.hashtextextended('coord_events:' || v_tenant_id::text, 0));
+  if not v_quiet or exists (select from coord.event_followers as f where f.tenant_id = v_tenant_id) then
+    perform audit.announce_events(v_tenant_id);
+  end if;
   return v_id;
 end;
 $$;

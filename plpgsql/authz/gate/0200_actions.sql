@@ -66,7 +66,36 @@ from (values
   ('memory.remember',  'memory:write',     array['agent', 'operator'],             true,  'remember something (or reinforce the same memory)'),
   ('memory.forget',    'memory:write',     array['agent', 'operator'],             true,  'forget a memory (agents: their own; operators: any of the tenant)'),
   ('memory.read',      'memory:read',      array['agent', 'operator', 'auditor'],  false, 'recall and list the memories you may see'),
-  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, ready work)')
+  ('session.context',  'sessions:read',    array['agent', 'operator'],             false, 'read the context a session starts with (handoff, leases, memories, unread messages, ready work)'),
+  -- skills
+  ('skill.register',   'skills:admin',     array['agent', 'operator'],             true,  'register a skill version (agents: trust 4, and an approval for a manifest wider than the previous version''s)'),
+  ('skill.retire',     'skills:admin',     array['agent', 'operator'],             true,  'retire skill versions (agents: trust 4)'),
+  ('skill.read',       'skills:read',      array['agent', 'operator', 'auditor'],  false, 'list skills, read and dry-run their manifests'),
+  -- messages between principals, under the tenant's two-sided allowlist
+  ('message.send',     'messages:write',   array['agent', 'operator'],             true,  'send a message to an agent, a team or every agent (each recipient must pass the allowlist)'),
+  ('message.ack',      'messages:write',   array['agent', 'operator'],             true,  'mark messages of your inbox read'),
+  ('message.watch',    'messages:read',    array['agent', 'operator'],             true,  'have new messages of your inbox announced on this connection'),
+  ('message.read',     'messages:read',    array['agent', 'operator', 'auditor'],  false, 'read your inbox and the threads you are in'),
+  ('message.rule',     'messages:admin',   array['operator'],                      true,  'add or remove message allowlist rules and set the tenant default'),
+  ('message.rule_read','messages:read',    array['operator', 'auditor'],           false, 'list the message allowlist and check a route against it'),
+  -- actions carried out by devices and agents, and device presence
+  ('action.propose',   'actions:write',    array['agent', 'operator'],             true,  'propose an action for a device or an agent; it can run once its approval request is approved'),
+  ('action.claim',     'actions:claim',    array['agent'],                         true,  'claim an approved action aimed at you (a fenced, leased claim)'),
+  ('action.renew',     'actions:claim',    array['agent'],                         true,  'extend the lease of your live claim on an action'),
+  ('action.complete',  'actions:claim',    array['agent'],                         true,  'report an action you hold the live claim of as executed, with its result'),
+  ('action.fail',      'actions:claim',    array['agent'],                         true,  'report an action you hold the live claim of as failed'),
+  ('action.read',      'actions:read',     array['agent', 'operator', 'auditor'],  false, 'see actions (agents: those they proposed or are the target of; trust 4: all)'),
+  ('presence.heartbeat', 'presence:write', array['agent'],                         true,  'say you are alive: sets when you were last seen (device presence)'),
+  ('device.discover',  'presence:read',    array['agent', 'operator', 'auditor'],  false, 'discover the devices of the tenant with their presence and scopes'),
+  -- the event stream and its delivery to webhooks
+  ('event.read',       'events:read',      array['agent', 'operator', 'auditor'],  false, 'read the typed event stream of the tenant (each type also needs its own read action, coord.event_types)'),
+  ('event.follow',     'events:read',      array['agent', 'operator', 'auditor'],  true,  'register this connection as a follower, so that new events are announced on the tenant''s events channel'),
+  ('webhook.admin',    'webhooks:admin',   array['operator'],                      true,  'add or remove webhook subscriptions'),
+  ('webhook.read',     'webhooks:read',    array['operator', 'auditor'],           false, 'list webhook subscriptions and their deliveries'),
+  ('webhook.deliver',  'webhooks:deliver', array['operator'],                      true,  'claim due webhook deliveries and report how they went (coord notify, coord maintain)'),
+  -- the Cedar engine
+  ('policy.admin',     'policies:admin',   array['operator'],                      true,  'store, roll back Cedar policies and choose the tenant''s policy engine'),
+  ('policy.read',      'policies:read',    array['operator', 'auditor'],           false, 'read the tenant''s Cedar policies, their history and its policy engine')
 ) as a (action, scope, roles, mutating, description);
 
 comment on view authz.actions is 'Action registry of the policy gate: required token scope, allowed roles, and whether the action mutates.';

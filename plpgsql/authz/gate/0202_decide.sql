@@ -89,6 +89,11 @@ begin
       format('trust %s (profile %s) may %s with scope %s', v_trust, v_profile.name, p_action, v_action.scope));
   end rules;
 
+  -- A tenant that chose the cedar or both engine (docs/cedar.md) has Cedar decide too.
+  if exists (select from authz.tenant_engines as e where e.tenant_id = v_principal.tenant_id and e.engine <> 'native') then
+    v_decision := authz.cedar_decide(p_action, p_resource, p_context, v_principal, v_profile, v_decision);
+  end if;
+
   if p_within is null then
     return authz.noted(v_decision);
   end if;
@@ -96,5 +101,5 @@ begin
 end;
 $$;
 
-comment on function authz.decide(text, text, jsonb, text, coord.profiles) is 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null).';
+comment on function authz.decide(text, text, jsonb, text, coord.profiles) is 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. A tenant on the cedar or both engine (authz.tenant_engines) then has authz.cedar_decide decide. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null).';
 revoke all on function authz.decide(text, text, jsonb, text, coord.profiles) from public;

@@ -14,12 +14,13 @@ begin
     when p_action in ('lock.list', 'profile.read') then 0
     when not p_mutating then 1
     when p_action in ('session.start', 'session.heartbeat', 'session.end', 'network.check', 'guardrail.check',
-                      'approval.cancel') then 1
-    when p_action in ('profile.admin', 'network.rule', 'guardrail.admin', 'approval.decide') then 4
+                      'approval.cancel', 'message.ack', 'message.watch', 'presence.heartbeat') then 1
+    when p_action in ('profile.admin', 'network.rule', 'guardrail.admin', 'approval.decide', 'skill.register',
+                      'skill.retire') then 4
     else 2
   end)::smallint;
 end;
 $$;
 
-comment on function authz.min_trust(text, boolean) is 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, 2 other mutations, 4 policy and profile management and deciding approvals.';
+comment on function authz.min_trust(text, boolean) is 'Lowest agent trust level that may take the action: 0 own-state reads (lock.list, profile.read), 1 other reads, sessions, network and guardrail checks, withdrawing one''s approval requests, acking and watching one''s inbox, presence heartbeats, 2 other mutations, 4 policy and profile management, deciding approvals and managing skills.';
 revoke all on function authz.min_trust(text, boolean) from public;

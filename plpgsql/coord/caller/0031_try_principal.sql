@@ -3,6 +3,8 @@
 -- api.authenticate() matches them and the active role is the principal's own.
 -- Verified once per api call: the first check fills coord.principal_cache (transaction-local)
 -- with the caller under a key of the vouch (which binds the claims) and the role; later checks in the same call read it.
+-- Its text is <vouch>|<role>|<tenant id>|<caller>: coord.current_tenant_id, which RLS runs once
+-- per statement, reads the tenant without parsing the whole caller.
 -- Every function a role other than the owners may execute resets the cache on entry with
 -- `set coord.principal_cache = ''` (tests/test_principal_cache.py checks the catalog), so a value
 -- a client set beforehand is never seen inside, and what is set inside is undone on exit.
@@ -28,7 +30,7 @@ begin
   -- The vouch is a MAC over the claims (and this backend and transaction), so it stands for them.
   v_key := v_vouch || '|' || pg_catalog.current_setting('role') || '|';
   if v_cache is not null and pg_catalog.starts_with(v_cache, v_key) then
-    return pg_catalog.substr(v_cache, pg_catalog.length(v_key) + 1)::coord.caller;
+    return pg_catalog.substr(v_cache, pg_catalog.length(v_key) + 38)::coord.caller;  -- past '<tenant id>|'
   end if;
   if v_vouch is distinct from coord.vouch_mac(v_claims) then
     return null;
@@ -41,8 +43,10 @@ begin
   v_caller := row((c ->> 'sub')::uuid, c ->> 'kind', c ->> 'name', c ->> 'principal_role', (c ->> 'tenant')::uuid,
                    c ->> 'tenant_name', translate(c ->> 'scopes', '[]', '{}')::text[], (c ->> 'session')::uuid,
                    (c ->> 'token')::uuid, (c ->> 'token_expires_at')::timestamptz,
-                   coalesce(c ->> 'repository', 'default'))::coord.caller;
-  perform pg_catalog.set_config('coord.principal_cache', v_key || v_caller::text, true);
+                   coalesce(c ->> 'repository', 'default'), (c ->> 'skill')::bigint)::coord.caller;
+  if v_caller.tenant_id is not null then
+    perform pg_catalog.set_config('coord.principal_cache', v_key || v_caller.tenant_id::text || '|' || v_caller::text, true);
+  end if;
   return v_caller;
 end;
 $$;

@@ -16,5 +16,5 @@ begin
 end;
 $$;
 
-comment on function coord.principal() is 'The verified caller (id, kind, name, role, tenant, scopes, session, token, repository); raises PT401 when the transaction carries no vouched principal.';
+comment on function coord.principal() is 'The verified caller (id, kind, name, role, tenant, scopes, session, token, repository, skill of the session); raises PT401 when the transaction carries no vouched principal.';
 revoke all on function coord.principal() from public;

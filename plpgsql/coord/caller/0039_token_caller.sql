@@ -48,7 +48,7 @@ begin
   end if;
 
   return row(v.principal_id, v.kind::text, v.name, v.role::text, v.tenant_id, v.tenant_name,
-             v.scopes, null::uuid, v.token_id, v.expires_at, v.repository)::coord.caller;
+             v.scopes, null::uuid, v.token_id, v.expires_at, v.repository, null::bigint)::coord.caller;
 end;
 $$;
 

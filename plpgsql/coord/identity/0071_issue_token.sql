@@ -21,7 +21,7 @@ declare
 begin
   perform coord.check_list(p_scopes, 'scopes');
   if p_scopes is null or cardinality(p_scopes) not between 1 and 64 or exists (
-    select from unnest(p_scopes) as s where s is null or s !~ '^(\*|[a-z_]+:(\*|read|write))$'
+    select from unnest(p_scopes) as s where s is null or s !~ '^(\*|[a-z_]+:(\*|read|write|claim))$'
   ) then
     perform coord.fail('CO222', format('scopes %s', coalesce(left(p_scopes::text, 200), 'null')));
   end if;

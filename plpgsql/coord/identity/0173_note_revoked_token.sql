@@ -33,6 +33,7 @@ begin
                              'recorded_by', 'loopback'),
           case when jsonb_typeof(p_request) = 'object' then p_request end)
   returning id into v_id;
+  perform audit.announce_events(v.tenant_id);  -- rare enough to announce whether followed or not
   return v_id;
 end;
 $$;

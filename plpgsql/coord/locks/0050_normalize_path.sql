@@ -17,6 +17,12 @@ declare
   v_segment text;
   v_is_dir boolean;
 begin
+  -- Most paths arrive canonical: NFC, relative, no backslash, no control character, no empty,
+  -- '.' or '..' segment (a trailing '/' aside), not JSON-like. Those are their own normal form.
+  if p_path <> '' and octet_length(p_path) <= 4096 and p_path is nfc normalized
+     and p_path !~ '[[:cntrl:]\\]|^[/[{[:space:]]|^[A-Za-z]:|//|(^|/)\.\.?(/|$)' then
+    return p_path;
+  end if;
   if p_path is null or p_path = '' then
     perform coord.fail('CO201');
   end if;

@@ -50,6 +50,9 @@ declare
   v_kinds text := coalesce(array_to_string(p_kinds, ','), p_task_id::text);
   v_target text := case when p_task_id is null then 'kinds' else 'task' end;
   v_none api.claim_result;
+  v_skill jsonb;
+  v_outside bigint[] := '{}';
+  v_outside_skill jsonb;
 begin
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
@@ -106,6 +109,22 @@ begin
         v_refused := v_refused || v_candidate.id;
         v_skipped_round := v_skipped_round + 1;
         continue;
+      end if;
+      -- A session running a skill takes only leases its manifest covers: the task stays queued.
+      if p_me.skill_id is not null then
+        select r.refusal into v_skill from unnest(v_candidate.lock_paths) as l (path)
+        cross join lateral coord.skill_refusal(p_me, 'lock', l.path, 'exclusive') as r (refusal)
+        where r.refusal is not null order by l.path limit 1;
+        if v_skill is not null then
+          v_outside := v_outside || v_candidate.id;
+          v_outside_skill := coalesce(v_outside_skill, v_skill);
+          v_skipped_round := v_skipped_round + 1;
+          perform audit.record('lock.acquire', 'outside_skill', 'task', v_candidate.id::text, v_skill ->> 'reason',
+            jsonb_build_object('repository', v_candidate.repository, 'paths', v_candidate.lock_paths, 'mode', 'exclusive',
+                               'task_id', v_candidate.id) || (v_skill - 'reason' - 'allowed' - 'kind' - 'target'),
+            v_lease_decision, 'notice');
+          continue;
+        end if;
       end if;
       v_limit := coord.locks_over_limit(p_me, v_candidate.repository, v_candidate.lock_paths, v_profile);
       if v_limit is not null then
@@ -174,6 +193,12 @@ begin
       p_reason => format('task %s declares leases you may not take: %s', array_to_string(v_refused, ', '),
                          v_lease_decision.reason),
       p_details => jsonb_build_object('task_ids', to_jsonb(v_refused)), p_refusal => v_lease_decision);
+  elsif cardinality(v_outside) > 0 then
+    v_none := coord.claim_result('outside_skill',
+      format('task %s declares leases outside your session''s skill: %s', array_to_string(v_outside, ', '),
+             v_outside_skill ->> 'reason'),
+      p_details => jsonb_build_object('task_ids', to_jsonb(v_outside))
+                   || (v_outside_skill - 'reason' - 'allowed' - 'kind' - 'target'));
   elsif cardinality(v_over) > 0 then
     v_none := coord.claim_result('at_limit',
       format('task %s declares more leases than your max_locks leaves room for: you hold %s, task %s needs %s more, your profile allows %s',
@@ -191,10 +216,10 @@ begin
   end if;
   perform audit.record('task.claim', v_none.code, v_target, v_kinds, v_none.reason, v_none.details,
     case when v_none.code = 'denied' then v_lease_decision end,
-    case when v_none.code = 'empty' then 'debug' else 'warning' end);
+    case when v_none.code = 'empty' then 'debug' when v_none.code = 'outside_skill' then 'notice' else 'warning' end);
   return next v_none;
 end;
 $$;
 
-comment on function coord.claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles, bigint) is 'Claims up to p_limit ready tasks of p_kinds (or only task p_task_id) for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision and max_locks); one ok=false row (at_limit, denied or empty) when none.';
+comment on function coord.claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles, bigint) is 'Claims up to p_limit ready tasks of p_kinds (or only task p_task_id) for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision, the manifest of p_me''s skill and max_locks); one ok=false row (at_limit, denied, outside_skill or empty) when none.';
 revoke all on function coord.claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles, bigint) from public;

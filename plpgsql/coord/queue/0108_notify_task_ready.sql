@@ -1,19 +1,37 @@
 -- Wake-up hint for waiting claimers: NOTIFY on the tenant's channel with the task's kind when a
--- task becomes claimable now (queued, no open dependencies, run_after passed). Delivered at
--- commit, duplicates folded. A hint only: waiters re-check on a timer as well, since a task
--- whose run_after lies in the future or a missed notification would otherwise go unnoticed.
+-- task becomes claimable now (queued, no open dependencies, run_after passed), while a claimer
+-- waits (coord.await_tasks). Delivered at commit, duplicates folded: at most once per
+-- transaction, channel and kind. A hint only: waiters re-check on a timer as well, since a task
+-- whose run_after lies in the future would otherwise go unnoticed.
+-- Nobody waiting, nothing is sent: a transaction that notifies holds PostgreSQL's global notify
+-- lock from its commit until its commit record is flushed, so notifying commits serialize
+-- (docs/benchmarks.md). No wake-up is lost: this transaction holds the gate shared until it
+-- commits, and a claimer that starts waiting after the check registers first and then passes
+-- the gate, so its next claim runs after this commit and sees the task. A gate or waiting key
+-- this cannot take at once (a claimer registering, another writer checking) means notify.
 create or replace function coord.notify_task_ready(p_task coord.tasks)
 returns void
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_channel text;
+  v_waiting bigint;
 begin
   if p_task.state = 'queued' and p_task.pending_deps = 0 and p_task.run_after <= coord.now() then
-    perform pg_catalog.pg_notify(coord.task_channel(p_task.tenant_id), p_task.kind);
+    v_channel := coord.task_channel(p_task.tenant_id);
+    if pg_catalog.pg_try_advisory_xact_lock_shared(coord.task_wait_key(v_channel, 'gate')) then
+      v_waiting := coord.task_wait_key(v_channel, 'waiting');
+      if pg_catalog.pg_try_advisory_lock(v_waiting) then
+        perform pg_catalog.pg_advisory_unlock(v_waiting);
+        return;  -- nobody waits
+      end if;
+    end if;
+    perform pg_catalog.pg_notify(v_channel, p_task.kind);
   end if;
 end;
 $$;
 
-comment on function coord.notify_task_ready(coord.tasks) is 'NOTIFY coord.task_channel(tenant) with the kind when the task is claimable now; a wake-up hint for claimers waiting on LISTEN.';
+comment on function coord.notify_task_ready(coord.tasks) is 'NOTIFY coord.task_channel(tenant) with the kind when the task is claimable now and a claimer waits (coord.await_tasks); a wake-up hint for claimers waiting on LISTEN.';
 revoke all on function coord.notify_task_ready(coord.tasks) from public;

@@ -1,0 +1,97 @@
+-- The decision of a tenant that chose cedar or both (authz.tenant_engines), given the native
+-- decision authz.decide took: Cedar decides with the tenant's newest policy version (the shipped
+-- baseline while it has none). Fail closed: no PL/Python or cedarpy (cedar.unavailable), any
+-- error while building the request or evaluating (cedar.error), and no permit (cedar.no_permit)
+-- are denies. Counters stay native in every engine: a profile.rate_limit refusal stands. Under
+-- both, both must allow; when they disagree the call is denied and, where the transaction may
+-- write, the disagreement is audited (policy.disagreement, both decisions in the details). The
+-- policy actions themselves are always decided natively.
+create or replace function authz.cedar_decide(
+  p_action text,
+  p_resource text,
+  p_context jsonb,
+  p_principal coord.caller,
+  p_profile coord.profiles,
+  p_native authz.decision
+)
+returns authz.decision
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_engine text;
+  v_policy text;
+  v_version integer;
+  v_profile coord.profiles := p_profile;
+  v_request jsonb;
+  v_entities jsonb;
+  v_result record;
+  v_cedar authz.decision;
+  v_decision authz.decision;
+begin
+  select e.engine into v_engine from authz.tenant_engines as e where e.tenant_id = p_principal.tenant_id;
+  -- The policy actions (policy.admin, policy.read) stay native: neither an unavailable Cedar nor
+  -- a policy of the tenant's can lock its operators out of changing the policy or the engine back.
+  if v_engine is null or v_engine = 'native' or p_action in ('policy.admin', 'policy.read') then
+    return p_native;
+  end if;
+  if pg_catalog.to_regprocedure('authz.cedar_evaluate(text, jsonb, jsonb)') is null then
+    v_cedar := row(false, 'deny', 'cedar', 'cedar.unavailable',
+      'the tenant decides with Cedar, but this server has no PL/Python with cedarpy: denied');
+  else
+    select c.policy, c.version into v_policy, v_version from authz.cedar_policies as c
+    where c.tenant_id = p_principal.tenant_id order by c.version desc limit 1;
+    if v_profile.id is null and p_principal.role = 'agent' then
+      v_profile := coord.effective_profile(p_principal);
+    end if;
+    begin
+      select r.o_request, r.o_entities into v_request, v_entities
+      from authz.cedar_request(p_action, p_resource, p_context, p_principal, v_profile) as r;
+      select * into v_result from authz.cedar_evaluate(coalesce(v_policy, authz.cedar_baseline()), v_request, v_entities);
+      if v_result.o_errors <> '{}' then
+        v_cedar := row(false, 'deny', 'cedar', 'cedar.error',
+          format('Cedar policy version %s failed to evaluate: %s', coalesce(v_version::text, 'baseline'),
+                 array_to_string(v_result.o_errors, '; ')));
+      elsif v_result.o_allowed then
+        v_cedar := row(true, 'allow', 'cedar', coalesce(v_result.o_rules[1], 'cedar.permit'),
+          format('Cedar policy version %s permits %s (%s)', coalesce(v_version::text, 'baseline'), p_action,
+                 array_to_string(v_result.o_rules, ', ')));
+      elsif cardinality(v_result.o_rules) > 0 then
+        v_cedar := row(false, 'deny', 'cedar', v_result.o_rules[1],
+          format('Cedar policy version %s forbids %s (%s)', coalesce(v_version::text, 'baseline'), p_action,
+                 array_to_string(v_result.o_rules, ', ')));
+      else
+        v_cedar := row(false, 'deny', 'cedar', 'cedar.no_permit',
+          format('no Cedar policy of version %s permits %s', coalesce(v_version::text, 'baseline'), p_action));
+      end if;
+    exception when others then
+      v_cedar := row(false, 'deny', 'cedar', 'cedar.error', format('Cedar failed: %s', left(sqlerrm, 500)));
+    end;
+  end if;
+
+  if p_native.rule = 'profile.rate_limit' then
+    v_decision := p_native;
+  elsif v_engine = 'cedar' then
+    v_decision := v_cedar;
+  elsif p_native.allowed = v_cedar.allowed then
+    v_decision := p_native;
+  else
+    v_decision := case when p_native.allowed then v_cedar else p_native end;
+    v_decision.reason := format('the engines disagree (native %s, cedar %s): %s',
+      case when p_native.allowed then 'allows' else 'denies' end,
+      case when v_cedar.allowed then 'allows' else 'denies' end, v_decision.reason);
+    if current_setting('transaction_read_only') = 'off' then
+      perform audit.record('policy.disagreement', 'denied', authz.cedar_resource_type(p_action), p_resource,
+        v_decision.reason,
+        jsonb_build_object('action', p_action, 'native', to_jsonb(p_native), 'cedar', to_jsonb(v_cedar)),
+        v_decision, 'warning');
+    end if;
+  end if;
+  v_decision.engine := v_engine;
+  return v_decision;
+end;
+$$;
+
+comment on function authz.cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision) is 'Decision of a tenant on the cedar or both engine, given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both.';
+revoke all on function authz.cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision) from public;

@@ -1,0 +1,49 @@
+-- Registers this connection as a waiting claimer of the tenant (p_waiting) or ends that: the
+-- registry is the 'waiting' advisory lock (coord.task_wait_key) held shared at session level, so
+-- a claimer that disconnects stops waiting with it. Registering then passes the gate: writers
+-- that made a task ready while nobody waited (and so sent nothing) commit first, and the claim
+-- that follows sees their tasks. Bounded by lock_timeout: should the gate stay taken (a long
+-- transaction), the claim goes ahead and the waiter's timer finds the rest.
+create or replace function coord.await_tasks(p_tenant_id uuid, p_waiting boolean)
+returns void
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+set lock_timeout = '10s'
+as $$
+declare
+  v_channel text := coord.task_channel(p_tenant_id);
+  v_waiting bigint := coord.task_wait_key(v_channel, 'waiting');
+  v_gate bigint := coord.task_wait_key(v_channel, 'gate');
+  v_registered boolean;
+begin
+  -- Held at most once per connection (advisory locks count, and one unlock must end the wait),
+  -- remembered in a session setting. A caller who edits it can only make its own connection
+  -- miss announcements or keep them flowing (a cost, never a lost task).
+  v_registered := coalesce(pg_catalog.current_setting('coord.task_waiting', true) = v_waiting::text, false);
+  if not p_waiting then
+    if v_registered then
+      perform pg_catalog.pg_advisory_unlock_shared(v_waiting);
+      perform pg_catalog.set_config('coord.task_waiting', '', false);
+    end if;
+    return;
+  end if;
+  if not v_registered then
+    begin
+      perform pg_catalog.pg_advisory_lock_shared(v_waiting);
+    exception when lock_not_available then
+      return;  -- a writer checking holds it for a moment; a stale holder makes writers announce anyway
+    end;
+    perform pg_catalog.set_config('coord.task_waiting', v_waiting::text, false);
+  end if;
+  begin
+    perform pg_catalog.pg_advisory_lock(v_gate);
+    perform pg_catalog.pg_advisory_unlock(v_gate);
+  exception when lock_not_available then
+    null;
+  end;
+end;
+$$;
+
+comment on function coord.await_tasks(uuid, boolean) is 'Registers this connection as a waiting claimer of the tenant, so that tasks becoming ready are announced on its task channel, and waits for the writers that found nobody waiting to commit (p_waiting); or ends the registration (not p_waiting).';
+revoke all on function coord.await_tasks(uuid, boolean) from public;

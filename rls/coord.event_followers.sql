@@ -1,0 +1,14 @@
+-- Followers are registered by api.follow_events and read by audit.record inside the caller's
+-- tenant (api functions run as coord_owner; superuser sweeps bypass RLS; the loopback announces
+-- without looking).
+alter table coord.event_followers enable row level security;
+alter table coord.event_followers force row level security;
+
+drop policy if exists event_followers_read on coord.event_followers;
+drop policy if exists event_followers_own_tenant on coord.event_followers;
+create policy event_followers_own_tenant on coord.event_followers
+  for all to coord_owner
+  using (tenant_id = (select coord.current_tenant_id()))
+  with check (tenant_id = (select coord.current_tenant_id()));
+
+revoke all on coord.event_followers from public, coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;

@@ -1,0 +1,215 @@
+"""The Cedar engine, opt-in per tenant: policies in versions with history and rollback,
+validated against the shipped schema before they are stored, the engine a tenant chooses
+(native, cedar, both), and failing closed where Cedar cannot run (docs/cedar.md).
+
+What needs Cedar itself runs on Debian's PostgreSQL 15 with PL/Python and cedarpy
+(COORD_TEST_SERVER=15, which bin/test runs); failing closed is tested on both servers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from coord_cli.main import main
+
+from coordinator import errors
+from coordinator.errors import EXIT_DATAERR, EXIT_UNAVAILABLE
+from tests.conftest import SERVER, make_principal, requires_plpython
+
+SECRETS = """@id("secrets.locked")
+forbid (principal, action == Action::"lock.acquire", resource is File)
+when { resource.path like "secrets/*" };
+"""
+
+
+def _events(db: psycopg.Connection, action: str) -> list[tuple[str, str, str]]:
+    return db.execute("select decision, rule, coalesce(reason, '') from audit.events where action = %s "
+                      "and txid = pg_current_xact_id() order by id", (action,)).fetchall()
+
+
+def _baseline(db: psycopg.Connection) -> str:
+    return db.execute("select authz.cedar_baseline()").fetchone()[0]  # type: ignore[index]
+
+
+def _call(client: Any, function: str, **arguments: Any) -> Any:
+    return client.call(function, {f"p_{k}": v for k, v in arguments.items()})
+
+
+def _error(client: Any, function: str, **arguments: Any) -> errors.CoordError:
+    with pytest.raises(errors.CoordError) as caught:
+        _call(client, function, **arguments)
+    return caught.value
+
+
+def test_the_shipped_schema_has_every_action_in_its_groups(db: psycopg.Connection) -> None:
+    schema = db.execute("select authz.cedar_schema()").fetchone()[0]  # type: ignore[index]
+    for entity in ("Agent", "AgentType", "File", "Domain", "Task", "Skill", "Tenant"):
+        assert f"entity {entity}" in schema
+    for action, roles, mutating in db.execute("select action, roles, mutating from authz.actions"):
+        line = next(x for x in schema.splitlines() if x.startswith(f'action "{action}" in ['))
+        assert all(f'"role:{r}"' in line for r in roles) and ('"reads"' in line) == (not mutating), line
+    assert ('action "lock.acquire" in ["role:agent", "role:operator"] appliesTo '
+            '{ principal: [Agent], resource: [File]') in schema
+
+
+def _without_cedar(db: psycopg.Connection) -> None:
+    """A server without PL/Python: on 15 the Cedar functions are renamed away (rolled back)."""
+    for function in ("cedar_evaluate(text, jsonb, jsonb)", "cedar_version()", "cedar_validation_errors(text, text)"):
+        if db.execute("select to_regprocedure(%s) is not null", (f"authz.{function}",)).fetchone()[0]:  # type: ignore[index]
+            db.execute(f"alter function authz.{function} rename to gone_{function.split('(')[0]}")
+
+
+def test_without_plpython_choosing_cedar_is_refused_and_a_chosen_cedar_denies(db: psycopg.Connection,
+                                                                            agent_factory) -> None:
+    if SERVER == "18":
+        assert db.execute("select count(*) from pg_available_extensions where name = 'plpython3u'").fetchone() == (0,)
+    _without_cedar(db)
+    _, operator = agent_factory(tenant="closed", role="operator")
+    agent_principal, agent = agent_factory(tenant="closed")
+    assert db.execute("select authz.cedar_available()").fetchone() == (False,)
+    for engine in ("cedar", "both"):
+        assert _error(operator, "set_policy_engine", engine=engine, reason="try").code == "CO561"
+    assert _error(operator, "set_cedar_policy", policy=_baseline(db), reason="try").code == "CO561"
+    assert _call(operator, "cedar_policy_history") == []
+    # A tenant that chose cedar on a server that had it (a restore elsewhere): every call is denied.
+    db.execute("insert into authz.tenant_engines (tenant_id, engine, reason, changed_at) "
+               "values (%s, 'cedar', 'x', now())",
+               (agent_principal.tenant_id,))
+    refused = agent.acquire_lock("src/a.py")
+    assert (refused.ok, refused.code, refused.details["rule"]) == (False, "denied", "cedar.unavailable")
+    assert _events(db, "lock.acquire")[-1][:2] == ("denied", "cedar.unavailable")
+    assert _call(operator, "set_policy_engine", engine="native", reason="back")[0]["code"] == "engine_set"
+    assert agent.acquire_lock("src/a.py").code == "granted"
+
+
+@requires_plpython
+def test_versions_history_and_rollback(db: psycopg.Connection, agent_factory) -> None:
+    operator_principal, operator = agent_factory(tenant="cedar-t", role="operator")
+    _, agent = agent_factory(tenant="cedar-t")
+    assert _call(operator, "cedar_policy")[0]["engine"] == "native"
+    stored = _call(operator, "set_cedar_policy", policy=_baseline(db), reason="start from the baseline")[0]
+    assert stored["details"] == {"version": 1}
+    assert _call(operator, "set_cedar_policy", policy=_baseline(db) + SECRETS, reason="lock secrets")[0]["details"] == {
+        "version": 2}
+    # Stored, not yet in force: the tenant still decides natively.
+    assert agent.acquire_lock("secrets/key").code == "granted"
+    changed = _call(operator, "set_policy_engine", engine="cedar", reason="adopt Cedar")[0]
+    assert (changed["code"], changed["details"]) == ("engine_set", {"engine": "cedar", "previous": "native"})
+    refused = agent.acquire_lock("secrets/other")
+    assert (refused.code, refused.details["rule"]) == ("denied", "secrets.locked")
+    assert _events(db, "lock.acquire")[-1][:2] == ("denied", "secrets.locked")
+    assert db.execute("select engine from audit.events where action = 'lock.acquire' and txid = pg_current_xact_id() "
+                      "order by id desc limit 1").fetchone() == ("cedar",)
+    assert agent.acquire_lock("src/a.py").code == "granted"
+
+    rolled = _call(operator, "rollback_cedar_policy", version=1, reason="secrets rule too broad")[0]
+    assert (rolled["code"], rolled["details"]) == ("policy_stored", {"version": 3, "rolled_back_from": 1})
+    assert agent.acquire_lock("secrets/other").code == "granted"
+    history = _call(operator, "cedar_policy_history")
+    assert [(h["version"], h["reason"], h["created_by"], h["rolled_back_from"], h["current"]) for h in history] == [
+        (3, "secrets rule too broad", operator_principal.name, 1, True),
+        (2, "lock secrets", operator_principal.name, None, False),
+        (1, "start from the baseline", operator_principal.name, None, False)]
+    assert history[0]["sha256"] == history[2]["sha256"] != history[1]["sha256"]
+    shown = _call(operator, "cedar_policy", version=2)[0]
+    assert shown["policy"].endswith(SECRETS) and shown["engine"] == "cedar" and shown["cedar_available"]
+    assert _error(operator, "rollback_cedar_policy", version=9, reason="x").code == "CO563"
+    assert [e[0] for e in _events(db, "policy.cedar_set")] == ["stored", "stored"]
+    assert [e[0] for e in _events(db, "policy.cedar_rollback")] == ["stored"]
+    assert [e[0] for e in _events(db, "policy.engine")] == ["changed"]
+
+
+@requires_plpython
+@pytest.mark.parametrize(("policy", "says"), [
+    ("permit (principal, action, resource", "parse error"),
+    ('permit (principal, action, resource) when { principal.nickname == "x" };', "nickname"),
+    ('permit (principal, action == Action::"lock.steal", resource);', "lock.steal"),
+])
+def test_an_invalid_policy_is_refused_and_nothing_is_stored(agent_factory, policy: str, says: str) -> None:
+    _, operator = agent_factory(tenant="cedar-bad", role="operator")
+    refused = _error(operator, "set_cedar_policy", policy=policy, reason="try")
+    assert refused.code == "CO562" and says.lower() in str(refused).lower()
+    assert _call(operator, "cedar_policy_history") == []
+
+
+@requires_plpython
+def test_both_engines_must_allow_and_a_disagreement_is_audited(db: psycopg.Connection, agent_factory) -> None:
+    _, operator = agent_factory(tenant="cedar-both", role="operator")
+    _, agent = agent_factory(tenant="cedar-both")
+    _call(operator, "set_cedar_policy", policy=_baseline(db) + SECRETS, reason="lock secrets")
+    _call(operator, "set_policy_engine", engine="both", reason="compare")
+    assert agent.acquire_lock("src/a.py").code == "granted"
+    refused = agent.acquire_lock("secrets/key")
+    assert (refused.code, refused.details["rule"]) == ("denied", "secrets.locked")
+    assert "the engines disagree (native allows, cedar denies)" in (refused.reason or "")
+    (decision, rule, reason), = _events(db, "policy.disagreement")
+    assert (decision, rule) == ("denied", "secrets.locked") and "disagree" in reason
+    details = db.execute("select details from audit.events where action = 'policy.disagreement' "
+                         "and txid = pg_current_xact_id()").fetchone()[0]  # type: ignore[index]
+    assert details["native"]["allowed"] is True and details["cedar"]["allowed"] is False
+
+
+@requires_plpython
+def test_a_cedar_error_or_no_permit_is_a_deny(db: psycopg.Connection, agent_factory) -> None:
+    _, operator = agent_factory(tenant="cedar-err", role="operator")
+    _, agent = agent_factory(tenant="cedar-err")
+    _call(operator, "set_cedar_policy", reason="overflows on long ttls", policy=(
+        '@id("overflow") forbid (principal, action, resource)\n'
+        '  when { context has ttl && context.ttl * 10000000000 > 0 };\n'
+        '@id("all") permit (principal, action, resource);'))
+    _call(operator, "set_policy_engine", engine="cedar", reason="try")
+    refused = agent.acquire_lock("src/a.py", ttl="1 hour")
+    assert (refused.code, refused.details["rule"]) == ("denied", "cedar.error")
+    assert "overflow" in (refused.reason or "")
+    _call(operator, "set_cedar_policy", reason="permits nothing",
+          policy='@id("none") forbid (principal, action, resource) when { false };')
+    refused = agent.acquire_lock("src/a.py")
+    assert (refused.code, refused.details["rule"]) == ("denied", "cedar.no_permit")
+
+
+def _coord(database: Any, token: str, *args: str) -> Any:
+    return CliRunner().invoke(main, [*args, "--dsn", database.client_dsn, "--token", token],
+                              env={"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": ""}, catch_exceptions=False)
+
+
+def test_the_cli_shows_the_baseline_and_refuses_cedar_where_it_cannot_run(committed_db: Any) -> None:
+    with committed_db.connect() as conn:
+        operator = make_principal(conn, "cli-policy", role="operator")
+        available = conn.execute("select authz.cedar_available()").fetchone()[0]  # type: ignore[index]
+    shown = _coord(committed_db, operator.token, "policy", "cedar", "show")
+    assert shown.exit_code == 0 and "the shipped baseline" in shown.stdout and '@id("trust.escalation")' in shown.stdout
+    schema = _coord(committed_db, operator.token, "policy", "cedar", "show", "--schema")
+    assert schema.exit_code == 0 and "entity AgentType" in schema.stdout
+    assert _coord(committed_db, operator.token, "policy", "cedar", "history").stdout.startswith("(no Cedar policy")
+    if not available:
+        refused = _coord(committed_db, operator.token, "policy", "cedar", "engine", "cedar", "--reason", "try")
+        assert refused.exit_code == EXIT_UNAVAILABLE and "CO561" in refused.output
+
+
+@requires_plpython
+def test_the_cli_sets_shows_and_rolls_back(committed_db: Any, tmp_path: Path) -> None:
+    with committed_db.connect() as conn:
+        operator = make_principal(conn, "cli-policy", role="operator")
+        baseline = _baseline(conn)
+    first, second = tmp_path / "first.cedar", tmp_path / "second.cedar"
+    first.write_text(baseline)
+    second.write_text(baseline + SECRETS)
+    for path, reason in ((first, "baseline"), (second, "lock secrets")):
+        stored = _coord(committed_db, operator.token, "policy", "cedar", "set", str(path), "--reason", reason, "--json")
+        assert stored.exit_code == 0 and json.loads(stored.stdout)["code"] == "policy_stored"
+    engine = _coord(committed_db, operator.token, "policy", "cedar", "engine", "cedar", "--reason", "adopt", "--json")
+    assert json.loads(engine.stdout)["details"] == {"engine": "cedar", "previous": "native"}
+    assert SECRETS in _coord(committed_db, operator.token, "policy", "cedar", "show").stdout
+    rolled = _coord(committed_db, operator.token, "policy", "cedar", "rollback", "1", "--reason", "too broad", "--json")
+    assert json.loads(rolled.stdout)["details"] == {"version": 3, "rolled_back_from": 1}
+    history = json.loads(_coord(committed_db, operator.token, "policy", "cedar", "history", "--json").stdout)
+    assert [(h["version"], h["reason"], h["rolled_back_from"]) for h in history] == [
+        (3, "too broad", 1), (2, "lock secrets", None), (1, "baseline", None)]
+    bad = tmp_path / "bad.cedar"
+    bad.write_text("permit (principal, action, resource")
+    refused = _coord(committed_db, operator.token, "policy", "cedar", "set", str(bad), "--reason", "x")
+    assert refused.exit_code == EXIT_DATAERR and "CO562" in refused.output
