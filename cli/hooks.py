@@ -36,9 +36,11 @@ from psycopg.conninfo import conninfo_to_dict
 from coordinator import adapt
 from coordinator.client import Client
 from coordinator.errors import CoordError, from_psycopg, registered
+from coordinator.git_fallback import GitFallback, is_unreachable
 from coordinator.workspace import repository_root, resolve_path
 
 from .context import Invocation, connection_options, root_option
+from .fallback import fallback_option, remote_option
 from .fetch_host import AmbiguousUrl, fetched_host
 
 HOOK_COMMAND = "coord hook claude-code"
@@ -152,6 +154,8 @@ class ClaudeCodeHook:
 
     deadline: float = DEFAULT_DEADLINE_SECONDS
     event_name: str | None = None  # once the event is read: what the watchdog answers for
+    fallback: str | None = None  # "git": file edits lease on fallback_remote when the server is unreachable
+    fallback_remote: str | None = None
 
     def answer(self, raw: str) -> Answer:
         try:
@@ -173,7 +177,14 @@ class ClaudeCodeHook:
         if not isinstance(event.get("cwd"), str) or not Path(event["cwd"]).is_absolute():
             return self.cannot_decide(name, "the hook event has no absolute cwd")
         try:
-            with self.connect() as client:
+            try:
+                client = self.connect()
+            except CoordError as exc:
+                if self.fallback != "git" or not is_unreachable(exc) or name != "PreToolUse" \
+                        or event.get("tool_name") not in FILE_TOOLS:
+                    raise
+                return self.file_edit_on_git(event, str(event["tool_name"]))
+            with client:
                 return self.dispatch(client, name, event)
         except Refusal as exc:  # only a tool call can be denied; other events report the refusal
             return permission("deny", str(exc)) if name == "PreToolUse" else self.cannot_decide(name, str(exc))
@@ -352,6 +363,39 @@ class ClaudeCodeHook:
         return permission("deny", f"coord network policy denies {decision.domain or host}{rule}: {decision.reason}")
 
     def file_edit(self, client: Client, claude_session: str, event: dict[str, Any], tool: str) -> Answer:
+        relative = self.edited_path(event, tool)
+        result = client.acquire_lock(relative, reason=f"claude-code {tool}")
+        if result.code == "session_ended":  # ended under us (missed heartbeat): one new session, once
+            with self.sessions.exclusive(claude_session):
+                self.start_session(client, claude_session, event["cwd"])
+            result = client.acquire_lock(relative, reason=f"claude-code {tool}")
+        if result.ok:
+            return NO_OPINION
+        if result.code == "busy":
+            raise Refusal(f"coord: {relative} is leased by {result.holder_name} ({result.holder_mode} lease on "
+                          f"{result.holder_path}, expires {_when(result.holder_expires_at)}); wait for it to be "
+                          f"released, or ask {result.holder_name} to release it")
+        raise Refusal(f"coord refused the lease on {relative}: {result.code}: {result.reason}")
+
+    def file_edit_on_git(self, event: dict[str, Any], tool: str) -> Answer:
+        """file_edit while the database cannot be reached and --fallback git is on: the lease is
+        taken on the git remote (docs/git-fallback.md); busy is denied the same way."""
+        if not isinstance(event.get("tool_input"), dict):
+            raise CannotDecide(f"the {tool} event has no tool_input object")
+        relative = self.edited_path(event, tool)
+        token = self.invocation.settings().bearer() or ""
+        if not self.fallback_remote:
+            raise CannotDecide("--fallback git without --fallback-remote / COORD_FALLBACK_REMOTE")
+        git = GitFallback(self.fallback_remote, token, repository=self.repository or "default")
+        result = git.acquire(relative)
+        if result.ok:
+            return NO_OPINION
+        raise Refusal(f"coord (git fallback, the database is unreachable): {relative} is leased by "
+                      f"{result.holder_name} (lease on {result.holder_path}, expires "
+                      f"{_when(result.holder_expires_at)}); wait for it to be released")
+
+    def edited_path(self, event: dict[str, Any], tool: str) -> str:
+        """The repository-relative path a file tool call edits; Refusal outside the repository."""
         key = FILE_TOOLS[tool]
         path = event["tool_input"].get(key)
         if not isinstance(path, str) or not path:
@@ -367,18 +411,7 @@ class ClaudeCodeHook:
                 raise Refusal(f"coord: {path} is outside the repository {root}: {tool} is denied there; "
                               "coordinated edits stay inside the repository") from None
             raise
-        result = client.acquire_lock(relative, reason=f"claude-code {tool}")
-        if result.code == "session_ended":  # ended under us (missed heartbeat): one new session, once
-            with self.sessions.exclusive(claude_session):
-                self.start_session(client, claude_session, event["cwd"])
-            result = client.acquire_lock(relative, reason=f"claude-code {tool}")
-        if result.ok:
-            return NO_OPINION
-        if result.code == "busy":
-            raise Refusal(f"coord: {relative} is leased by {result.holder_name} ({result.holder_mode} lease on "
-                          f"{result.holder_path}, expires {_when(result.holder_expires_at)}); wait for it to be "
-                          f"released, or ask {result.holder_name} to release it")
-        raise Refusal(f"coord refused the lease on {relative}: {result.code}: {result.reason}")
+        return relative
 
 
 class _OwningClient(Client):
@@ -555,18 +588,22 @@ def hook() -> None:
 @click.option("--skill", envvar="COORD_SKILL",
               help="Run the coord session under this skill (NAME@VERSION): the leases of edits and the hosts "
                    "of web fetches are held to its manifest [env COORD_SKILL].")
+@fallback_option
+@remote_option
 @root_option
 @connection_options
 def hook_claude_code(on_error: str, deadline: float, ttl: str, repository: str | None, skill: str | None,
-                     root: Path | None, data_dir: Path | None, dsn: str | None, token: str | None,
-                     session: str | None) -> None:
+                     fallback: str | None, fallback_remote: str | None, root: Path | None, data_dir: Path | None,
+                     dsn: str | None, token: str | None, session: str | None) -> None:
     """Answer one Claude Code hook event read from stdin (PreToolUse, SessionStart, SessionEnd,
     Stop, SubagentStop, UserPromptSubmit) as Claude Code's hook contract says. Each Claude Code
     session is its own coord session (--session and COORD_SESSION are not used); see
-    docs/hooks.md."""
+    docs/hooks.md. With --fallback git, a file edit while the server cannot be reached takes its
+    lease on the git remote instead (docs/git-fallback.md); other tools get the --on-error answer."""
     del session  # the Claude Code session names the coord session
     invocation = Invocation(data_dir=data_dir, dsn=dsn, token=token, root=root)
-    adapter = ClaudeCodeHook(invocation, on_error, ttl, repository, deadline=deadline, skill=skill)
+    adapter = ClaudeCodeHook(invocation, on_error, ttl, repository, deadline=deadline, skill=skill,
+                             fallback=fallback, fallback_remote=fallback_remote)
     watchdog = Watchdog(adapter).start()  # before stdin: a writer that never closes it is bounded too
     try:
         # Bytes that are not UTF-8 read as U+FFFD, as Node reads them.

@@ -7,8 +7,10 @@ from typing import Any
 import click
 
 from coordinator.client import Client
+from coordinator.git_fallback import GitFallback
 
 from .context import Invocation, client_command, root_option
+from .fallback import fallback_command
 
 
 @click.group()
@@ -34,12 +36,21 @@ def lock() -> None:
 @click.option("--reason", help="Why you need it (shown to others, kept in the audit log).")
 @click.option("--wait", help="Wait up to this long (max 60 seconds) for the path to become free (one PATH only).")
 @root_option
-@client_command
-def lock_acquire(invocation: Invocation, client: Client, paths: tuple[str, ...], ttl: str | None, mode: str | None,
-                 reason: str | None, wait: str | None) -> None:
+@fallback_command
+def lock_acquire(invocation: Invocation, client: Client | None, git: GitFallback | None, paths: tuple[str, ...],
+                 ttl: str | None, mode: str | None, reason: str | None, wait: str | None) -> None:
     """Take a lease on each PATH and everything below it (an existing directory is sent as
     PATH/). Several PATHs (at most 100) are taken all or none in one call (acquire_locks): when
-    one is busy or refused, none is taken, and each row says why. Exit 1 when not granted."""
+    one is busy or refused, none is taken, and each row says why. Exit 1 when not granted.
+
+    With --fallback git, when the database cannot be reached the lease is taken on the git
+    remote instead (one exclusive PATH, no --wait; coord git-sync imports it later)."""
+    if git is not None:
+        if len(paths) != 1 or wait is not None:
+            raise click.UsageError("the git fallback takes one PATH at a time, without --wait")
+        invocation.result(git.acquire(invocation.repository_path(paths[0]), ttl=ttl, mode=mode or "exclusive"))
+        return
+    assert client is not None
     if len(paths) == 1:
         invocation.result(client.acquire_lock(invocation.repository_path(paths[0]), ttl=ttl, reason=reason,
                                               mode=mode, wait=wait))
@@ -54,12 +65,20 @@ def lock_acquire(invocation: Invocation, client: Client, paths: tuple[str, ...],
 @click.option("--fence", "fences", type=int, required=True, multiple=True,
               help="The fence acquire returned; once per PATH, in the same order.")
 @root_option
-@client_command
-def lock_release(invocation: Invocation, client: Client, paths: tuple[str, ...], fences: tuple[int, ...]) -> None:
+@fallback_command
+def lock_release(invocation: Invocation, client: Client | None, git: GitFallback | None, paths: tuple[str, ...],
+                 fences: tuple[int, ...]) -> None:
     """Release your lease on each PATH. Several PATHs (at most 100) are released all or none in
-    one call (release_locks). Exit 1 when a fence is stale or a lease is gone."""
+    one call (release_locks). Exit 1 when a fence is stale or a lease is gone. With --fallback
+    git, when the database cannot be reached the git-fallback lease is released (a fence that
+    is no longer the lease's is refused: stale_fence)."""
     if len(fences) != len(paths):
         raise click.UsageError(f"{len(paths)} PATHs need {len(paths)} --fence options, one each, in order")
+    if git is not None:
+        invocation.results([git.release(path, fence)
+                            for path, fence in zip(invocation.repository_paths(paths), fences, strict=True)])
+        return
+    assert client is not None
     if len(paths) == 1:
         invocation.result(client.release_lock(invocation.repository_path(paths[0]), fences[0]))
         return

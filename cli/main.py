@@ -16,6 +16,7 @@ from . import (
     audit,
     catalog,
     events,
+    fallback,
     guard,
     hooks,
     locks,
@@ -50,7 +51,8 @@ for area in (server, principals, catalog, locks, tasks, audit, events, alerts, a
              profiles, network, skills, policy):
     for command in area.COMMANDS:
         main.add_command(command)
-for area in (session, memory_commands, message_commands, verify_command, hooks, mcp, watch_view, eval_command):
+for area in (session, memory_commands, message_commands, verify_command, hooks, mcp, watch_view, eval_command,
+             fallback):
     for command in area.COMMANDS:
         main.add_command(command)
 

@@ -8,8 +8,10 @@ from typing import Any
 import click
 
 from coordinator.client import Client, parse_json
+from coordinator.git_fallback import GitFallback
 
 from .context import Invocation, client_command, root_option
+from .fallback import fallback_command
 from .render import cell, out, plain
 
 
@@ -61,14 +63,31 @@ def task_submit(invocation: Invocation, client: Client, kind: str, payload: str 
 
 
 @task.command("claim")
-@click.argument("kinds", nargs=-1, required=True)
+@click.argument("kinds", nargs=-1)
 @click.option("--lease", help="Claim lease, e.g. '5 minutes' (default).")
 @click.option("--wait", type=float, default=0, show_default=True,
               help="Seconds to wait for work (LISTEN/NOTIFY wake-up, re-checked every 2 s).")
-@client_command
-def task_claim(invocation: Invocation, client: Client, kinds: tuple[str, ...], lease: str | None,
-               wait: float) -> None:
-    """Claim the best ready task of KINDS. Exit 1 when there is none."""
+@click.option("--task-id", type=int,
+              help="Claim this task (one you know of) instead of the best ready one of KINDS; the form the "
+                   "git fallback takes, since the queue itself is in the database.")
+@fallback_command
+def task_claim(invocation: Invocation, client: Client | None, git: GitFallback | None, kinds: tuple[str, ...],
+               lease: str | None, wait: float, task_id: int | None) -> None:
+    """Claim the best ready task of KINDS, or the task --task-id. Exit 1 when there is none.
+
+    With --fallback git and --task-id, when the database cannot be reached the claim is taken
+    on the git remote instead (coord git-sync imports it later)."""
+    if (task_id is None) == (not kinds):
+        raise click.UsageError("pass KINDS, or --task-id N (not both)")
+    if git is not None:
+        if task_id is None:
+            raise click.UsageError("the queue is in the database: the git fallback claims a --task-id you know of")
+        invocation.result(git.claim(task_id, lease))
+        return
+    assert client is not None
+    if task_id is not None:
+        invocation.result(client.claim_task_by_id(task_id, lease))
+        return
     invocation.result(client.wait_for_task(list(kinds), lease, wait=wait))
 
 

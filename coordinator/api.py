@@ -417,6 +417,17 @@ class Api:
         """
         return self._one("claim_task", ClaimResult, kinds=kinds, lease=lease)
 
+    def claim_task_by_id(self, task_id: int, lease: timedelta | str | None = None) -> ClaimResult:
+        """Claims task p_task_id for p_lease if it is ready (queued, dependencies completed, run_after passed,
+        within your trust), with the same gate, limits and declared leases as claim_task: code claimed with
+        the claim token (the fencing token renew/complete/fail need), lease_expires_at and the fences of its
+        declared leases. ok=false with empty (the task is claimed, finished or not ready, or its leases are
+        busy), outside_skill (your session's skill does not cover its declared leases), at_limit,
+        session_ended or denied. coord git-sync uses it to import a claim taken on the git fallback. Errors:
+        CO410 unknown task, CO406 lease, CO213.
+        """
+        return self._one("claim_task_by_id", ClaimResult, task_id=task_id, lease=lease)
+
     def claim_tasks(self, kinds: Sequence[str], lease: timedelta | str | None = None,
                     limit: int | None = None) -> list[ClaimResult]:
         """Claims up to p_limit (1-1000) ready tasks of p_kinds in one transaction, as claim_task does for one:

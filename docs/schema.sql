@@ -1397,6 +1397,26 @@ COMMENT ON FUNCTION api.claim_task(p_kinds text[], p_lease interval) IS 'Claims 
 
 
 --
+-- Name: claim_task_by_id(bigint, interval); Type: FUNCTION; Schema: api; Owner: coord_owner
+--
+
+CREATE FUNCTION api.claim_task_by_id(p_task_id bigint, p_lease interval DEFAULT '00:05:00'::interval) RETURNS api.claim_result
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET "coord.principal_cache" TO ''
+    AS $$ … $$;  -- plpgsql/api/queue/0563_claim_task_by_id.sql
+
+
+ALTER FUNCTION api.claim_task_by_id(p_task_id bigint, p_lease interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_task_by_id(p_task_id bigint, p_lease interval); Type: COMMENT; Schema: api; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION api.claim_task_by_id(p_task_id bigint, p_lease interval) IS 'Claims task p_task_id for p_lease if it is ready (queued, dependencies completed, run_after passed, within your trust), with the same gate, limits and declared leases as claim_task: code claimed with the claim token (the fencing token renew/complete/fail need), lease_expires_at and the fences of its declared leases. ok=false with empty (the task is claimed, finished or not ready, or its leases are busy), outside_skill (your session''s skill does not cover its declared leases), at_limit, session_ended or denied. coord git-sync uses it to import a claim taken on the git fallback. Errors: CO410 unknown task, CO406 lease, CO213.';
+
+
+--
 -- Name: claim_tasks(text[], interval, integer); Type: FUNCTION; Schema: api; Owner: coord_owner
 --
 
@@ -5694,22 +5714,22 @@ COMMENT ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id big
 
 
 --
--- Name: claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles DEFAULT NULL::coord.profiles) RETURNS SETOF api.claim_result
+CREATE FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles DEFAULT NULL::coord.profiles, p_task_id bigint DEFAULT NULL::bigint) RETURNS SETOF api.claim_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/queue/0103_claim_tasks_as.sql
 
 
-ALTER FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) OWNER TO coord_owner;
+ALTER FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles, p_task_id bigint) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles, p_task_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) IS 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision, the manifest of p_me''s skill and max_locks); one ok=false row (at_limit, denied, outside_skill or empty) when none.';
+COMMENT ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles, p_task_id bigint) IS 'Claims up to p_limit ready tasks of p_kinds (or only task p_task_id) for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision, the manifest of p_me''s skill and max_locks); one ok=false row (at_limit, denied, outside_skill or empty) when none.';
 
 
 --
@@ -14164,6 +14184,15 @@ GRANT ALL ON FUNCTION api.claim_task(p_kinds text[], p_lease interval) TO coord_
 
 
 --
+-- Name: FUNCTION claim_task_by_id(p_task_id bigint, p_lease interval); Type: ACL; Schema: api; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION api.claim_task_by_id(p_task_id bigint, p_lease interval) FROM PUBLIC;
+GRANT ALL ON FUNCTION api.claim_task_by_id(p_task_id bigint, p_lease interval) TO coord_agent;
+GRANT ALL ON FUNCTION api.claim_task_by_id(p_task_id bigint, p_lease interval) TO coord_operator;
+
+
+--
 -- Name: FUNCTION claim_tasks(p_kinds text[], p_lease interval, p_limit integer); Type: ACL; Schema: api; Owner: coord_owner
 --
 
@@ -15807,10 +15836,10 @@ REVOKE ALL ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id 
 
 
 --
--- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles, p_task_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles, p_task_id bigint) FROM PUBLIC;
 
 
 --

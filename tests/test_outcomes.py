@@ -465,6 +465,7 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "claim_task": ("agent", {"p_kinds": ["k"]}),
         "claim_tasks": ("agent", {"p_kinds": ["k"]}),
         "claim_or_wait": ("agent", {"p_kinds": ["k"], "p_waiting": False}),
+        "claim_task_by_id": ("agent", {"p_task_id": task_id}),
         "renew_task": ("agent", {"p_task_id": task_id, "p_claim": 1}),
         "complete_task": ("agent", {"p_task_id": task_id, "p_claim": 1}),
         "record_verification": ("agent", {"p_task_id": task_id, "p_tier": "unit", "p_executor": "ci",

@@ -103,6 +103,7 @@ ARGUMENTS: dict[str, Variants] = {
     "claim_tasks": lambda w: [{"p_kinds": [w.objects["kind"], f"{w.tag}exp"], "p_limit": 10}],
     "claim_or_wait": lambda w: [{"p_kinds": [w.objects["kind"], f"{w.tag}exp", f"{w.tag}dep"]},
                                 {"p_kinds": [w.objects["kind"]], "p_waiting": False}],
+    "claim_task_by_id": lambda w: [{"p_task_id": w.objects[k]} for k in ("queued_task", "claimed_task")],
     "renew_task": lambda w: [{"p_task_id": w.objects["claimed_task"], "p_claim": w.objects["claim"]}],
     "complete_task": lambda w: [{"p_task_id": w.objects["claimed_task"], "p_claim": w.objects["claim"],
                                  "p_result": {}},

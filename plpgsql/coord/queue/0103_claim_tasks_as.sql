@@ -10,13 +10,15 @@
 -- nothing is still a decision, and every decision is on record: it is audited as task.claim
 -- with its code (at_limit, denied with the lease decision that refused, or empty), under the
 -- decision of the call (the statement's). p_profile: p_me's effective profile when the caller
--- read it already (read here when null).
+-- read it already (read here when null). p_task_id: only that task (p_kinds null: any kind),
+-- for claim_task_by_id.
 create or replace function coord.claim_tasks_as(
   p_me coord.caller,
   p_kinds text[],
   p_lease interval,
   p_limit integer,
-  p_profile coord.profiles default null
+  p_profile coord.profiles default null,
+  p_task_id bigint default null
 )
 returns setof api.claim_result
 language plpgsql
@@ -45,7 +47,8 @@ declare
   v_over bigint[] := '{}';
   v_over_limit jsonb;
   v_limit jsonb;
-  v_kinds text := array_to_string(p_kinds, ',');
+  v_kinds text := coalesce(array_to_string(p_kinds, ','), p_task_id::text);
+  v_target text := case when p_task_id is null then 'kinds' else 'task' end;
   v_none api.claim_result;
   v_skill jsonb;
   v_outside bigint[] := '{}';
@@ -66,7 +69,7 @@ begin
   if v_room <= 0 then
     v_none := coord.claim_result('at_limit', format('you hold %s live claims; the limit is %s', v_held, v_max),
       p_details => jsonb_build_object('held', v_held, 'limit', v_max));
-    perform audit.record('task.claim', v_none.code, 'kinds', v_kinds, v_none.reason, v_none.details, null, 'warning');
+    perform audit.record('task.claim', v_none.code, v_target, v_kinds, v_none.reason, v_none.details, null, 'warning');
     return next v_none;
     return;
   end if;
@@ -79,7 +82,8 @@ begin
       select t.id, t.lock_paths, t.repository
       from coord.tasks as t
       where t.tenant_id = p_me.tenant_id and t.state = 'queued' and t.pending_deps = 0
-        and t.kind = any (p_kinds) and t.run_after <= v_now and t.required_trust <= v_trust
+        and (p_kinds is null or t.kind = any (p_kinds)) and (p_task_id is null or t.id = p_task_id)
+        and t.run_after <= v_now and t.required_trust <= v_trust
         and t.id <> all (v_tried)
         and (cardinality(t.lock_paths) = 0 or v_leases_allowed is not false)
       order by t.priority desc, t.id
@@ -206,15 +210,16 @@ begin
   else
     v_none := coord.claim_result('empty',
       case when v_busy > 0 then format('%s ready task(s) skipped: their leases are busy', v_busy)
+           when p_task_id is not null then format('task %s is not ready to claim (claimed, finished, waiting on its dependencies or run_after, or above your trust)', p_task_id)
            else format('no ready task of kind %s', array_to_string(p_kinds, ', ')) end,
       p_details => jsonb_build_object('skipped_busy_leases', v_busy, 'channel', coord.task_channel(p_me.tenant_id)));
   end if;
-  perform audit.record('task.claim', v_none.code, 'kinds', v_kinds, v_none.reason, v_none.details,
+  perform audit.record('task.claim', v_none.code, v_target, v_kinds, v_none.reason, v_none.details,
     case when v_none.code = 'denied' then v_lease_decision end,
     case when v_none.code = 'empty' then 'debug' when v_none.code = 'outside_skill' then 'notice' else 'warning' end);
   return next v_none;
 end;
 $$;
 
-comment on function coord.claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles) is 'Claims up to p_limit ready tasks of p_kinds for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision, the manifest of p_me''s skill and max_locks); one ok=false row (at_limit, denied, outside_skill or empty) when none.';
-revoke all on function coord.claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles) from public;
+comment on function coord.claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles, bigint) is 'Claims up to p_limit ready tasks of p_kinds (or only task p_task_id) for p_me (priority, then age; SKIP LOCKED; trust and concurrency limits; all-or-nothing declared leases, each passing the lock.acquire decision, the manifest of p_me''s skill and max_locks); one ok=false row (at_limit, denied, outside_skill or empty) when none.';
+revoke all on function coord.claim_tasks_as(coord.caller, text[], interval, integer, coord.profiles, bigint) from public;
