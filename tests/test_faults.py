@@ -132,5 +132,8 @@ def test_a_full_disk_refuses_writes_and_loses_nothing(wal: bool) -> None:
         assert all(r.startswith("53100 ResourcesExhausted exit 75: ") and "No space left on device" in r
                    for r in report.refused), report
     else:
-        assert report.crashed, report
+        # Whether the WAL switch PANICs (no room for the next segment) or a heap write is refused
+        # first depends on when the filler wins the race for the last blocks: either way it is a
+        # refusal or a crash and recovery, never a loss (asserted above).
+        assert report.crashed or all(r.startswith("53100 ") for r in report.refused), report
 
