@@ -125,12 +125,12 @@ class Outcome:
 
 
 QUEUES = {  # queue table and ready index of each queue
-    "api": ("coord.tasks", "coord.tasks_ready_idx"),
+    "api": ("coord.tasks", "coord.tasks_kind_ready_idx"),
     "naive": ("public.bench_tasks", "public.bench_tasks_queued_idx"),
 }
 PROBES = {  # the candidate scan of each queue's claim (coord.claim_tasks_as's, the naive subselect)
     "api": ("select t.id from coord.tasks as t where t.tenant_id = (select id from coord.tenants where name = 'bench') "
-            "and t.state = 'queued' and t.pending_deps = 0 and t.kind = any (array['" + KIND + "']) "
+            "and t.state = 'queued' and t.pending_deps = 0 and t.kind = '" + KIND + "' "
             "and t.run_after <= now() and t.required_trust <= 4 order by t.priority desc, t.id limit 1 "
             "for update skip locked"),
     "naive": ("select id from public.bench_tasks where state = 'queued' order by priority desc, id "
