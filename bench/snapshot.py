@@ -17,7 +17,8 @@ snapshot held. Throughput is sampled in --buckets equal slices of the held perio
 the baseline rate over the rate in the last slice. Between the queues the snapshot is released
 and the tables vacuumed, so each queue starts clean. Reported with it, when the snapshot is
 taken and at the end: the queue table's dead tuples, its ready index's size, and the buffers
-one claim's candidate scan touches (EXPLAIN ANALYZE of it, rolled back): why a queue slows down.
+one claim's candidate scan touches (EXPLAIN ANALYZE of it, rolled back): why a queue slows down;
+for the api queue also the buffers of the claim's count of one claimant's live claims.
 
 Usage: bin/bench snapshot [--seconds 300] [--warm 20] [--clients 4] [--buckets 10] [--only api,naive] [--quick]
 """
@@ -118,6 +119,8 @@ class Outcome:
     index_kb_after: int
     buffers_before: int  # buffers one claim's candidate scan touches when the snapshot is taken
     buffers_after: int  # and at the end of the held period
+    count_before: int | None = None  # buffers of the claim's count of one claimant's live claims (api)
+    count_after: int | None = None
 
     @property
     def loss(self) -> float:
@@ -125,24 +128,30 @@ class Outcome:
 
 
 QUEUES = {  # queue table and ready index of each queue
-    "api": ("coord.tasks", "coord.tasks_ready_idx"),
+    "api": ("coord.tasks", "coord.tasks_kind_ready_idx"),
     "naive": ("public.bench_tasks", "public.bench_tasks_queued_idx"),
 }
 PROBES = {  # the candidate scan of each queue's claim (coord.claim_tasks_as's, the naive subselect)
     "api": ("select t.id from coord.tasks as t where t.tenant_id = (select id from coord.tenants where name = 'bench') "
-            "and t.state = 'queued' and t.pending_deps = 0 and t.kind = any (array['" + KIND + "']) "
+            "and t.state = 'queued' and t.pending_deps = 0 and t.kind = '" + KIND + "' "
             "and t.run_after <= now() and t.required_trust <= 4 order by t.priority desc, t.id limit 1 "
             "for update skip locked"),
     "naive": ("select id from public.bench_tasks where state = 'queued' order by priority desc, id "
               "limit 1 for update skip locked"),
 }
+COUNTS = {  # the claim's count of the claimant's live claims (coord.claim_tasks_as's), for the first client
+    "api": ("select count(*) from coord.tasks as t "
+            "where t.tenant_id = (select id from coord.tenants where name = 'bench') "
+            "and t.claimed_by = (select p.id from coord.principals as p join coord.tenants as n on n.id = p.tenant_id "
+            "where n.name = 'bench' and p.name = 'snapshot-0') and t.state = 'claimed' and t.lease_expires_at > now()"),
+}
 
 
-def probe(admin_dsn: str, name: str) -> int:
-    """Buffers one claim's candidate scan touches (EXPLAIN ANALYZE, rolled back): what the
+def probe(admin_dsn: str, query: str) -> int:
+    """Buffers one of the claim's scans touches (EXPLAIN ANALYZE, rolled back): what the
     claim walks through to find its row."""
     with psycopg.connect(admin_dsn) as conn:
-        plan = conn.execute("explain (analyze, buffers, format json) " + PROBES[name]).fetchone()[0][0]["Plan"]  # type: ignore[index]
+        plan = conn.execute("explain (analyze, buffers, format json) " + query).fetchone()[0][0]["Plan"]  # type: ignore[index]
         conn.rollback()
     return int(plan.get("Shared Hit Blocks", 0)) + int(plan.get("Shared Read Blocks", 0))
 
@@ -167,16 +176,18 @@ def measure(name: str, make_jobs: Callable[[ExitStack], list[Job]], admin_dsn: s
         holder.execute("set transaction isolation level repeatable read")
         holder.execute("select count(*) from pg_catalog.pg_class")  # one read: the snapshot is taken, then idle
         dead_before, kb_before = table_facts(admin_dsn, table, index)
-        buffers_before = probe(admin_dsn, name)
+        buffers_before = probe(admin_dsn, PROBES[name])
+        count_before = probe(admin_dsn, COUNTS[name]) if name in COUNTS else None
         print(f"{name}: {args.seconds:g} s with a snapshot held", file=sys.stderr, flush=True)
         held = run_jobs(jobs, args.seconds, args.buckets)
         dead_after, kb_after = table_facts(admin_dsn, table, index)
-        buffers_after = probe(admin_dsn, name)
+        buffers_after = probe(admin_dsn, PROBES[name])
+        count_after = probe(admin_dsn, COUNTS[name]) if name in COUNTS else None
         holder.rollback()
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f"vacuum {table}")  # the next queue starts with clean tables
     outcome = Outcome(name, warm[0] if warm else 0.0, held, dead_before, dead_after, kb_before, kb_after,
-                      buffers_before, buffers_after)
+                      buffers_before, buffers_after, count_before, count_after)
     print(f"{name}: baseline {outcome.baseline:,.0f} jobs/s, held " + ", ".join(f"{r:,.0f}" for r in held)
           + f"; loss {outcome.loss:.1f}x", file=sys.stderr, flush=True)
     return outcome
@@ -185,13 +196,15 @@ def measure(name: str, make_jobs: Callable[[ExitStack], list[Job]], admin_dsn: s
 def render(outcomes: list[Outcome], seconds: float, buckets: int) -> list[str]:
     slice_s = seconds / buckets
     head = ["queue", "no snapshot", *(f"{(b + 1) * slice_s:g} s" for b in range(buckets)), "loss",
-            "dead tuples", "ready index KB", "buffers per claim scan"]
+            "dead tuples", "ready index KB", "buffers per claim scan", "buffers per live-claims count"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for o in outcomes:
         lines.append("| " + " | ".join([
             o.name, f"{o.baseline:,.0f}", *(f"{r:,.0f}" for r in o.held), f"{o.loss:.2f}x",
             f"{o.dead_before:,} → {o.dead_after:,}", f"{o.index_kb_before:,} → {o.index_kb_after:,}",
-            f"{o.buffers_before:,} → {o.buffers_after:,}"]) + " |")
+            f"{o.buffers_before:,} → {o.buffers_after:,}",
+            f"{o.count_before:,} → {o.count_after:,}" if o.count_before is not None and o.count_after is not None
+            else "–"]) + " |")
     return lines
 
 

@@ -12549,17 +12549,24 @@ CREATE INDEX tasks_claimed_expiry_idx ON coord.tasks USING btree (tenant_id, lea
 
 
 --
+-- Name: tasks_kind_ready_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX tasks_kind_ready_idx ON coord.tasks USING btree (tenant_id, kind, priority DESC, id) INCLUDE (run_after, required_trust) WHERE ((state = 'queued'::coord.task_state) AND (pending_deps = 0));
+
+
+--
+-- Name: INDEX tasks_kind_ready_idx; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON INDEX coord.tasks_kind_ready_idx IS 'Claimable tasks (queued, every dependency completed) of one kind in claim order: the claim''s candidate scan, one kind at a time.';
+
+
+--
 -- Name: tasks_pending_unique_key_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
 CREATE UNIQUE INDEX tasks_pending_unique_key_idx ON coord.tasks USING btree (tenant_id, kind, unique_key) WHERE ((unique_key IS NOT NULL) AND (state = ANY (ARRAY['queued'::coord.task_state, 'claimed'::coord.task_state])));
-
-
---
--- Name: tasks_ready_idx; Type: INDEX; Schema: coord; Owner: coord_owner
---
-
-CREATE INDEX tasks_ready_idx ON coord.tasks USING btree (tenant_id, priority DESC, id) INCLUDE (kind, run_after, required_trust) WHERE ((state = 'queued'::coord.task_state) AND (pending_deps = 0));
 
 
 --

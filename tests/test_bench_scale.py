@@ -25,6 +25,8 @@ def test_snapshot_reports_each_queue_with_and_without_a_held_snapshot(committed_
     lines = snapshot.render(outcomes, args.seconds, args.buckets)
     assert lines[0].startswith("| queue | no snapshot | 1 s | 2 s | loss |") and len(lines) == 4
     assert all(o.buffers_before > 0 and o.buffers_after > 0 for o in outcomes)
+    assert [(o.count_before is not None and o.count_before > 0, o.count_after is not None and o.count_after > 0)
+            for o in outcomes] == [(True, True), (False, False)]
     with psycopg.connect(committed_db.admin_dsn, autocommit=True) as conn:  # the snapshot was released
         assert conn.execute("select count(*) from pg_stat_activity where state = 'idle in transaction' "
                             "and datname = current_database()").fetchone()[0] == 0  # type: ignore[index]

@@ -46,6 +46,52 @@ def test_claim_order_is_priority_then_age(agent_factory) -> None:
     assert a.claim_task(["k"]).code == "empty"
 
 
+def _task_index_reads(db: psycopg.Connection) -> int:
+    """Index entries of coord.tasks this transaction has read so far, over all its indexes."""
+    return int(db.execute("select coalesce(sum(pg_stat_get_xact_tuples_returned(i.indexrelid)), 0) "
+                          "from pg_index as i where i.indrelid = 'coord.tasks'::regclass").fetchone()[0])
+
+
+def test_a_claim_does_not_walk_the_ready_backlog_of_other_kinds(db, agent_factory) -> None:
+    _, a = agent_factory()
+    a.submit_tasks([{"kind": "backlog", "priority": 9}] * 100)  # ahead of every task below in claim order
+    mine = a.submit_task("mine").task_id
+    other = a.submit_task("other", priority=1).task_id
+    last = a.submit_task("mine").task_id
+    before = _task_index_reads(db)
+    assert a.claim_task(["mine"]).task_id == mine
+    merged = a.claim_tasks(["nothing", "mine", "other"], limit=5)
+    assert [c.task_id for c in merged] == [other, last]
+    assert _task_index_reads(db) - before < 40, "the claims read the ready tasks of a kind they did not ask for"
+
+
+def test_a_claim_of_several_kinds_merges_them_in_claim_order(agent_factory) -> None:
+    _, a = agent_factory()
+    ids = {(kind, priority): a.submit_task(kind, priority=priority).task_id
+           for priority in (0, 2, 1) for kind in ("x", "y", "z")}
+    claims = a.claim_tasks(["z", "x", "z", "y"], limit=5)
+    assert [c.task_id for c in claims] == [ids[("x", 2)], ids[("y", 2)], ids[("z", 2)], ids[("x", 1)], ids[("y", 1)]]
+    assert [c.task_id for c in a.claim_tasks(["x", "y", "z"], limit=10)] == [
+        ids[("z", 1)], ids[("x", 0)], ids[("y", 0)], ids[("z", 0)]]
+
+
+def test_a_claim_of_several_kinds_reads_past_rows_other_claims_hold(committed_db) -> None:
+    # The merge reads the first few ready tasks of each kind before locking; when rows that
+    # other transactions hold fill those few, it must read further rather than come back empty.
+    with committed_db.connect() as admin:
+        token = make_principal(admin, "busy", tenant="held").token
+    with Client(committed_db.client_dsn, token) as claimer, committed_db.connect(autocommit=False) as holder:
+        ids = [t.task_id for t in claimer.submit_tasks([{"kind": "held"}] * 12)]
+        holder.execute("select id from coord.tasks where id = any (%s) order by id limit 10 for update", (ids,))
+        claims = claimer.claim_tasks(["held", "absent"], limit=1)
+        assert [(c.code, c.task_id) for c in claims] == [("claimed", ids[10])]
+        single = claimer.claim_task(["held"])
+        assert (single.code, single.task_id) == ("claimed", ids[11])
+        assert claimer.claim_task(["held", "absent"]).code == "empty"
+        holder.rollback()
+        assert [c.task_id for c in claimer.claim_tasks(["absent", "held"], limit=20)] == ids[:10]
+
+
 def test_completing_twice_is_an_error_and_a_stale_claim_a_result(db, agent_factory) -> None:
     _, a = agent_factory("a")
     _, b = agent_factory("b")

@@ -12,6 +12,13 @@
 -- decision of the call (the statement's). p_profile: p_me's effective profile when the caller
 -- read it already (read here when null). p_task_id: only that task (p_kinds null: any kind),
 -- for claim_task_by_id.
+--
+-- The candidates are read one kind at a time from coord.tasks_kind_ready_idx (tenant, kind,
+-- priority desc, id), so a claim never walks the ready backlog of kinds it did not ask for. One
+-- kind is read and locked in index order directly; several are merged: the first few ready
+-- tasks of each kind are read without locks, and the best of them locked in claim order (so no
+-- row is locked that the claim does not take). When rows other claims hold fill a kind's few,
+-- the read widens and runs again.
 create or replace function coord.claim_tasks_as(
   p_me coord.caller,
   p_kinds text[],
@@ -53,6 +60,14 @@ declare
   v_skill jsonb;
   v_outside bigint[] := '{}';
   v_outside_skill jsonb;
+  v_kind_list text[] := array(select distinct k from unnest(p_kinds) as k order by k);
+  v_cursor refcursor;
+  v_left integer;
+  v_taken_round integer;
+  v_returned integer;
+  v_scan integer;
+  v_cands bigint[];
+  v_fullest integer;
 begin
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
@@ -78,81 +93,132 @@ begin
     v_rounds := v_rounds + 1;
     v_ids := '{}';
     v_skipped_round := 0;
-    for v_candidate in
-      select t.id, t.lock_paths, t.repository
-      from coord.tasks as t
-      where t.tenant_id = p_me.tenant_id and t.state = 'queued' and t.pending_deps = 0
-        and (p_kinds is null or t.kind = any (p_kinds)) and (p_task_id is null or t.id = p_task_id)
-        and t.run_after <= v_now and t.required_trust <= v_trust
-        and t.id <> all (v_tried)
-        and (cardinality(t.lock_paths) = 0 or v_leases_allowed is not false)
-      order by t.priority desc, t.id
-      limit v_room - v_claimed
-      for update skip locked
+    v_taken_round := 0;
+    v_scan := v_room - v_claimed + 4;
+    <<pass>>
     loop
-      v_tried := v_tried || v_candidate.id;
-      if cardinality(v_candidate.lock_paths) = 0 then
-        v_ids := v_ids || v_candidate.id;
-        continue;
+      v_left := v_room - v_claimed - v_taken_round;
+      v_returned := 0;
+      v_fullest := 0;
+      if p_task_id is null and cardinality(v_kind_list) = 1 then
+        open v_cursor for
+          select t.id, t.lock_paths, t.repository
+          from coord.tasks as t
+          where t.tenant_id = p_me.tenant_id and t.kind = v_kind_list[1] and t.state = 'queued' and t.pending_deps = 0
+            and t.run_after <= v_now and t.required_trust <= v_trust
+            and t.id <> all (v_tried)
+            and (cardinality(t.lock_paths) = 0 or v_leases_allowed is not false)
+          order by t.priority desc, t.id
+          limit v_left
+          for update skip locked;
+      else
+        if p_task_id is not null then
+          v_cands := array[p_task_id];
+        else
+          -- The first v_scan ready tasks of each kind (unlocked), and how many the fullest kind gave.
+          with per_kind as (
+            select array(
+                     select r.id
+                     from coord.tasks as r
+                     where r.tenant_id = p_me.tenant_id and r.kind = k.kind and r.state = 'queued' and r.pending_deps = 0
+                       and r.run_after <= v_now and r.required_trust <= v_trust
+                       and r.id <> all (v_tried)
+                       and (cardinality(r.lock_paths) = 0 or v_leases_allowed is not false)
+                     order by r.priority desc, r.id
+                     limit v_scan) as ids
+            from unnest(v_kind_list) as k (kind)
+          )
+          select coalesce((select array_agg(i.id) from per_kind as p cross join lateral unnest(p.ids) as i (id)), '{}'),
+                 coalesce((select max(cardinality(p.ids)) from per_kind as p), 0)
+          into v_cands, v_fullest;
+        end if;
+        -- The same conditions again on the row as it is locked (it may have changed since).
+        open v_cursor for
+          select t.id, t.lock_paths, t.repository
+          from coord.tasks as t
+          where t.id = any (v_cands) and t.tenant_id = p_me.tenant_id and t.state = 'queued' and t.pending_deps = 0
+            and (p_kinds is null or t.kind = any (p_kinds))
+            and t.run_after <= v_now and t.required_trust <= v_trust
+            and t.id <> all (v_tried)
+            and (cardinality(t.lock_paths) = 0 or v_leases_allowed is not false)
+          order by t.priority desc, t.id
+          limit v_left
+          for update skip locked;
       end if;
-      if v_leases_allowed is null then
-        -- Every lease passes the decision acquire_lock takes (a refusal is audited by the gate);
-        -- this claim was counted already.
-        v_lease_decision := authz.gate('lock.acquire', 'task', v_candidate.id::text,
-          jsonb_build_object('mode', 'exclusive', 'ttl', p_lease, 'task_id', v_candidate.id),
-          jsonb_build_object('repository', v_candidate.repository, 'paths', v_candidate.lock_paths, 'mode', 'exclusive',
-                             'ttl', p_lease, 'task_id', v_candidate.id),
-          p_within => 'task.claim', p_profile => v_profile);
-        v_leases_allowed := v_lease_decision.allowed;
-      end if;
-      if not v_leases_allowed then
-        v_refused := v_refused || v_candidate.id;
-        v_skipped_round := v_skipped_round + 1;
-        continue;
-      end if;
-      -- A session running a skill takes only leases its manifest covers: the task stays queued.
-      if p_me.skill_id is not null then
-        select r.refusal into v_skill from unnest(v_candidate.lock_paths) as l (path)
-        cross join lateral coord.skill_refusal(p_me, 'lock', l.path, 'exclusive') as r (refusal)
-        where r.refusal is not null order by l.path limit 1;
-        if v_skill is not null then
-          v_outside := v_outside || v_candidate.id;
-          v_outside_skill := coalesce(v_outside_skill, v_skill);
-          v_skipped_round := v_skipped_round + 1;
-          perform audit.record('lock.acquire', 'outside_skill', 'task', v_candidate.id::text, v_skill ->> 'reason',
-            jsonb_build_object('repository', v_candidate.repository, 'paths', v_candidate.lock_paths, 'mode', 'exclusive',
-                               'task_id', v_candidate.id) || (v_skill - 'reason' - 'allowed' - 'kind' - 'target'),
-            v_lease_decision, 'notice');
+      loop
+        fetch v_cursor into v_candidate;
+        exit when not found;
+        v_returned := v_returned + 1;
+        v_taken_round := v_taken_round + 1;
+        v_tried := v_tried || v_candidate.id;
+        if cardinality(v_candidate.lock_paths) = 0 then
+          v_ids := v_ids || v_candidate.id;
           continue;
         end if;
-      end if;
-      v_limit := coord.locks_over_limit(p_me, v_candidate.repository, v_candidate.lock_paths, v_profile);
-      if v_limit is not null then
-        v_over := v_over || v_candidate.id;
-        v_over_limit := coalesce(v_over_limit, v_limit);
-        v_skipped_round := v_skipped_round + 1;
-        perform audit.record('lock.acquire', 'at_limit', 'task', v_candidate.id::text,
-          format('task %s needs %s more leases; you hold %s and your profile allows %s', v_candidate.id,
-                 v_limit ->> 'needed', v_limit ->> 'held', v_limit ->> 'limit'),
-          jsonb_build_object('repository', v_candidate.repository, 'paths', v_candidate.lock_paths, 'mode', 'exclusive',
-                             'ttl', p_lease, 'task_id', v_candidate.id) || v_limit,
-          v_lease_decision, 'warning');
-        continue;
-      end if;
-      begin
-        v_fences := coord.take_task_leases(p_me, v_candidate.id, v_candidate.repository, v_candidate.lock_paths, p_lease, v_now,
-                                           v_lease_decision);
-        if v_fences is null then
-          raise exception using errcode = 'CO900';
+        if v_leases_allowed is null then
+          -- Every lease passes the decision acquire_lock takes (a refusal is audited by the gate);
+          -- this claim was counted already.
+          v_lease_decision := authz.gate('lock.acquire', 'task', v_candidate.id::text,
+            jsonb_build_object('mode', 'exclusive', 'ttl', p_lease, 'task_id', v_candidate.id),
+            jsonb_build_object('repository', v_candidate.repository, 'paths', v_candidate.lock_paths, 'mode', 'exclusive',
+                               'ttl', p_lease, 'task_id', v_candidate.id),
+            p_within => 'task.claim', p_profile => v_profile);
+          v_leases_allowed := v_lease_decision.allowed;
         end if;
-        v_ids := v_ids || v_candidate.id;
-        v_leases := v_leases || jsonb_build_object(v_candidate.id::text, v_fences);
-      exception when sqlstate 'CO900' or lock_not_available or deadlock_detected then
-        -- Its leases are busy: leave it for later. Paths are sorted within a task, not across
-        -- the tasks of one batch, so two batch claims can deadlock; the loser skips the task.
-        v_skipped_round := v_skipped_round + 1;
-        v_busy := v_busy + 1;
-      end;
+        if not v_leases_allowed then
+          v_refused := v_refused || v_candidate.id;
+          v_skipped_round := v_skipped_round + 1;
+          continue;
+        end if;
+        -- A session running a skill takes only leases its manifest covers: the task stays queued.
+        if p_me.skill_id is not null then
+          select r.refusal into v_skill from unnest(v_candidate.lock_paths) as l (path)
+          cross join lateral coord.skill_refusal(p_me, 'lock', l.path, 'exclusive') as r (refusal)
+          where r.refusal is not null order by l.path limit 1;
+          if v_skill is not null then
+            v_outside := v_outside || v_candidate.id;
+            v_outside_skill := coalesce(v_outside_skill, v_skill);
+            v_skipped_round := v_skipped_round + 1;
+            perform audit.record('lock.acquire', 'outside_skill', 'task', v_candidate.id::text, v_skill ->> 'reason',
+              jsonb_build_object('repository', v_candidate.repository, 'paths', v_candidate.lock_paths, 'mode', 'exclusive',
+                                 'task_id', v_candidate.id) || (v_skill - 'reason' - 'allowed' - 'kind' - 'target'),
+              v_lease_decision, 'notice');
+            continue;
+          end if;
+        end if;
+        v_limit := coord.locks_over_limit(p_me, v_candidate.repository, v_candidate.lock_paths, v_profile);
+        if v_limit is not null then
+          v_over := v_over || v_candidate.id;
+          v_over_limit := coalesce(v_over_limit, v_limit);
+          v_skipped_round := v_skipped_round + 1;
+          perform audit.record('lock.acquire', 'at_limit', 'task', v_candidate.id::text,
+            format('task %s needs %s more leases; you hold %s and your profile allows %s', v_candidate.id,
+                   v_limit ->> 'needed', v_limit ->> 'held', v_limit ->> 'limit'),
+            jsonb_build_object('repository', v_candidate.repository, 'paths', v_candidate.lock_paths, 'mode', 'exclusive',
+                               'ttl', p_lease, 'task_id', v_candidate.id) || v_limit,
+            v_lease_decision, 'warning');
+          continue;
+        end if;
+        begin
+          v_fences := coord.take_task_leases(p_me, v_candidate.id, v_candidate.repository, v_candidate.lock_paths, p_lease, v_now,
+                                             v_lease_decision);
+          if v_fences is null then
+            raise exception using errcode = 'CO900';
+          end if;
+          v_ids := v_ids || v_candidate.id;
+          v_leases := v_leases || jsonb_build_object(v_candidate.id::text, v_fences);
+        exception when sqlstate 'CO900' or lock_not_available or deadlock_detected then
+          -- Its leases are busy: leave it for later. Paths are sorted within a task, not across
+          -- the tasks of one batch, so two batch claims can deadlock; the loser skips the task.
+          v_skipped_round := v_skipped_round + 1;
+          v_busy := v_busy + 1;
+        end;
+      end loop;
+      close v_cursor;
+      -- Fewer than asked for while a kind filled its v_scan: rows other claims hold may have
+      -- taken the places of ready tasks behind them; read further.
+      exit pass when v_returned >= v_left or v_fullest < v_scan;
+      v_scan := v_scan * 4;
     end loop;
 
     if cardinality(v_ids) > 0 then
