@@ -38,6 +38,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -77,6 +78,11 @@ class FunctionSignature:
     @property
     def required(self) -> tuple[str, ...]:
         return self.arg_names[: len(self.arg_names) - self.n_defaults]
+
+    @cached_property
+    def types(self) -> dict[str, str]:
+        """The type of each argument by name (built once: every call checks its arguments)."""
+        return dict(zip(self.arg_names, self.arg_types, strict=True))
 
 
 def load_signatures(conn: psycopg.Connection) -> dict[str, FunctionSignature]:
@@ -175,7 +181,7 @@ def argument_type_error(name: str, pg_type: str, value: Any, *, text_forms: bool
 
 def check_argument_types(signature: FunctionSignature, body: Mapping[str, Any], *, text_forms: bool = True) -> None:
     """22P02 for the first argument whose JSON value does not fit its type (see argument_type_error)."""
-    types = dict(zip(signature.arg_names, signature.arg_types, strict=True))
+    types = signature.types
     for name, value in body.items():
         problem = argument_type_error(name, types[name], value, text_forms=text_forms)
         if problem:
@@ -184,7 +190,12 @@ def check_argument_types(signature: FunctionSignature, body: Mapping[str, Any], 
                                   "text, a number or boolean never as a string")
 
 
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _json_value(value: Any) -> Any:
+    if type(value) in _JSON_SCALARS:  # the common case, before the slower abstract-class checks below
+        return value
     if isinstance(value, timedelta):
         return f"{value.total_seconds()} seconds"
     if isinstance(value, (datetime, date)):
@@ -277,6 +288,7 @@ class Client(Api):
         self.session_id = session_id
         self._signatures: dict[str, FunctionSignature] | None = None
         self._queries: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._headers_cache: tuple[tuple[Any, ...], str] | None = None
 
     def close(self) -> None:
         if self._owns_connection:
@@ -323,6 +335,14 @@ class Client(Api):
             headers[SESSION_HEADER] = str(self.session_id)
         return headers
 
+    def _headers_json(self) -> str:
+        """request_headers as the JSON text sent with every call, rendered again only when the
+        token, the session or the extra headers changed."""
+        key = (self.token, self.session_id, tuple(self.extra_headers.items()))
+        if self._headers_cache is None or self._headers_cache[0] != key:
+            self._headers_cache = (key, json.dumps(self.request_headers()))
+        return self._headers_cache[1]
+
     def call(self, function: str, arguments: Mapping[str, Any] | None = None,
              *, row_factory: Any = dict_row) -> list[Any]:
         """Call ``api.<function>`` with named arguments (omitted ones take their defaults)."""
@@ -335,7 +355,7 @@ class Client(Api):
         check_argument_types(signature, body)
         query = self._query(signature, tuple(body))
         params = [_json_body(body)] if body else []
-        headers = json.dumps(self.request_headers())
+        headers = self._headers_json()
         conn = self.connection
         try:
             with conn.cursor(row_factory=row_factory) as cur:

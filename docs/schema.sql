@@ -3924,22 +3924,22 @@ COMMENT ON FUNCTION audit.protect_table(p_table regclass) IS 'Installs the appen
 
 
 --
--- Name: record(text, text, text, text, text, jsonb, authz.decision, text, boolean, uuid); Type: FUNCTION; Schema: audit; Owner: coord_owner
+-- Name: record(text, text, text, text, text, jsonb, authz.decision, text, boolean, uuid, coord.caller, timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: coord_owner
 --
 
-CREATE FUNCTION audit.record(p_action text, p_decision text, p_target_type text DEFAULT NULL::text, p_target_id text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_authz authz.decision DEFAULT NULL::authz.decision, p_severity text DEFAULT 'info'::text, p_system boolean DEFAULT false, p_tenant_id uuid DEFAULT NULL::uuid) RETURNS bigint
+CREATE FUNCTION audit.record(p_action text, p_decision text, p_target_type text DEFAULT NULL::text, p_target_id text DEFAULT NULL::text, p_reason text DEFAULT NULL::text, p_details jsonb DEFAULT '{}'::jsonb, p_authz authz.decision DEFAULT NULL::authz.decision, p_severity text DEFAULT 'info'::text, p_system boolean DEFAULT false, p_tenant_id uuid DEFAULT NULL::uuid, p_caller coord.caller DEFAULT NULL::coord.caller, p_occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS bigint
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/audit/events/0301_record.sql
 
 
-ALTER FUNCTION audit.record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid) OWNER TO coord_owner;
+ALTER FUNCTION audit.record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid, p_caller coord.caller, p_occurred_at timestamp with time zone) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
+-- Name: FUNCTION record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: COMMENT; Schema: audit; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION audit.record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid) IS 'Appends an audit event in the current transaction. Actor: the vouched principal, or system when p_system or unauthenticated (then p_tenant_id names the tenant). Without p_authz, a principal''s event carries the policy decision of the current statement, if any.';
+COMMENT ON FUNCTION audit.record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid, p_caller coord.caller, p_occurred_at timestamp with time zone) IS 'Appends an audit event in the current transaction. Actor: the vouched principal, or system when p_system or unauthenticated (then p_tenant_id names the tenant). Without p_authz, a principal''s event carries the policy decision of the current statement, if any. p_caller and p_occurred_at: the caller''s coord.principal() and coord.now() when the api function read them already.';
 
 
 --
@@ -4327,41 +4327,41 @@ COMMENT ON FUNCTION authz.cedar_usecs(p_value text, p_is_time boolean) IS 'Micro
 
 
 --
--- Name: decide(text, text, jsonb, text, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
+-- Name: decide(text, text, jsonb, text, coord.profiles, coord.caller); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.decide(p_action text, p_resource text DEFAULT NULL::text, p_context jsonb DEFAULT '{}'::jsonb, p_within text DEFAULT NULL::text, p_profile coord.profiles DEFAULT NULL::coord.profiles) RETURNS authz.decision
+CREATE FUNCTION authz.decide(p_action text, p_resource text DEFAULT NULL::text, p_context jsonb DEFAULT '{}'::jsonb, p_within text DEFAULT NULL::text, p_profile coord.profiles DEFAULT NULL::coord.profiles, p_caller coord.caller DEFAULT NULL::coord.caller) RETURNS authz.decision
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/gate/0202_decide.sql
 
 
-ALTER FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles) OWNER TO coord_owner;
+ALTER FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles, p_caller coord.caller) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles); Type: COMMENT; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles, p_caller coord.caller); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles) IS 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. A tenant on the cedar or both engine (authz.tenant_engines) then has authz.cedar_decide decide. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null).';
+COMMENT ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles, p_caller coord.caller) IS 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. A tenant on the cedar or both engine (authz.tenant_engines) then has authz.cedar_decide decide. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null); p_caller likewise the caller''s coord.principal().';
 
 
 --
--- Name: gate(text, text, text, jsonb, jsonb, text, text, text, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
+-- Name: gate(text, text, text, jsonb, jsonb, text, text, text, coord.profiles, coord.caller); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb DEFAULT '{}'::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_event text DEFAULT NULL::text, p_within text DEFAULT NULL::text, p_reason_prefix text DEFAULT NULL::text, p_profile coord.profiles DEFAULT NULL::coord.profiles) RETURNS authz.decision
+CREATE FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb DEFAULT '{}'::jsonb, p_details jsonb DEFAULT '{}'::jsonb, p_event text DEFAULT NULL::text, p_within text DEFAULT NULL::text, p_reason_prefix text DEFAULT NULL::text, p_profile coord.profiles DEFAULT NULL::coord.profiles, p_caller coord.caller DEFAULT NULL::coord.caller) RETURNS authz.decision
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/gate/0204_gate.sql
 
 
-ALTER FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles) OWNER TO coord_owner;
+ALTER FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles, p_caller coord.caller) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles); Type: COMMENT; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles, p_caller coord.caller); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles) IS 'The gate of every mutating api function, called before any write: authz.decide(p_action, p_target_id, p_context, p_within, p_profile), and when it denies, the refusal audited (event p_event or p_action, decision denied, severity warning, p_details). Returns the decision; the caller returns a refusal as its result constructor''s p_refusal (code denied, details.rule).';
+COMMENT ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles, p_caller coord.caller) IS 'The gate of every mutating api function, called before any write: authz.decide(p_action, p_target_id, p_context, p_within, p_profile), and when it denies, the refusal audited (event p_event or p_action, decision denied, severity warning, p_details). Returns the decision; the caller returns a refusal as its result constructor''s p_refusal (code denied, details.rule).';
 
 
 --
@@ -15279,10 +15279,10 @@ REVOKE ALL ON FUNCTION audit.protect_table(p_table regclass) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid); Type: ACL; Schema: audit; Owner: coord_owner
+-- Name: FUNCTION record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: ACL; Schema: audit; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION audit.record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit.record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid, p_caller coord.caller, p_occurred_at timestamp with time zone) FROM PUBLIC;
 
 
 --
@@ -15399,17 +15399,17 @@ REVOKE ALL ON FUNCTION authz.cedar_usecs(p_value text, p_is_time boolean) FROM P
 
 
 --
--- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles, p_caller coord.caller); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.decide(p_action text, p_resource text, p_context jsonb, p_within text, p_profile coord.profiles, p_caller coord.caller) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles, p_caller coord.caller); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.gate(p_action text, p_target_type text, p_target_id text, p_context jsonb, p_details jsonb, p_event text, p_within text, p_reason_prefix text, p_profile coord.profiles, p_caller coord.caller) FROM PUBLIC;
 
 
 --

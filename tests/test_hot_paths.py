@@ -158,6 +158,18 @@ def test_deleting_a_tenant_still_removes_its_leases_tasks_and_tokens(db: psycopg
     assert row == (0, 0, 0)
 
 
+def test_lock_calls_verify_the_caller_once_and_read_the_clock_once(counting: psycopg.Connection,
+                                                                   agent_factory) -> None:
+    # The api function hands the caller it verified and the clock it read to the gate, the
+    # policy decision and the audit event, which would each verify and read them again.
+    # coord.now: once for the token's expiry (authentication), once for the call.
+    per_call = _hot_calls(counting, agent_factory, with_leases=False)
+    for call in ("acquire_lock", "release_lock"):
+        counts = per_call[call]
+        assert (counts.get("coord.try_principal"), counts.get("coord.principal"), counts.get("coord.now"),
+                counts.get("coord.clock_now", 0)) == (1, 1, 2, 0), (call, counts)
+
+
 def test_completing_a_plain_task_runs_no_statement_for_leases_or_dependents(
         counting: psycopg.Connection, agent_factory) -> None:
     # Each statement on coord.locks or coord.tasks fires the fleet trigger, rows or not.

@@ -51,10 +51,12 @@ begin
   -- role (a bound login of another coordinator database on the same cluster, a role someone
   -- made a member of the request roles) may act for none.
   select l.tenant_id into v_login_tenant from coord.logins as l where l.role_name = session_user;
-  if v_login_tenant is null and session_user <> 'coord_authenticator'
-     and not coalesce((select r.rolsuper from pg_catalog.pg_roles as r where r.rolname = session_user), false) then
-    perform coord.fail('PT401', format('login %s is not a client login of this database', session_user),
-      'connect with the DSN coord login add printed (or, for infrastructure, as coord_authenticator)');
+  -- Nested: a condition with a subquery runs through the executor even when its first test decides.
+  if v_login_tenant is null and session_user <> 'coord_authenticator' then
+    if not coalesce((select r.rolsuper from pg_catalog.pg_roles as r where r.rolname = session_user), false) then
+      perform coord.fail('PT401', format('login %s is not a client login of this database', session_user),
+        'connect with the DSN coord login add printed (or, for infrastructure, as coord_authenticator)');
+    end if;
   end if;
 
   if v_bearer is not null then
@@ -99,8 +101,8 @@ begin
     'repository', v_principal.repository,
     'skill', v_session_skill  -- the skill the session runs under (null: none)
   )::text;
-  perform pg_catalog.set_config('request.jwt.claims', v_claims, true);
-  perform pg_catalog.set_config('coord.vouch', coord.vouch_mac(v_claims), true);
+  perform pg_catalog.set_config('request.jwt.claims', v_claims, true),
+          pg_catalog.set_config('coord.vouch', coord.vouch_mac(v_claims), true);
   return v_principal;
 end;
 $$;

@@ -24,6 +24,7 @@ declare
   v_deadline timestamptz;
   v_backoff double precision := 0.01;
   v_started timestamptz := pg_catalog.clock_timestamp();
+  v_now timestamptz := coord.now();  -- read once: the lease (as coord.clock_now()) and the audit event share it unless it waits
   v_refusal text;
   v_held jsonb;
   v_skill jsonb;
@@ -39,7 +40,8 @@ begin
   perform coord.require_read_committed();
   v_profile := coord.effective_profile(v_me);
   v_decision := authz.gate('lock.acquire', 'path', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl),
-    jsonb_strip_nulls(jsonb_build_object('mode', p_mode, 'ttl', p_ttl, 'request_reason', p_reason)), p_profile => v_profile);
+    jsonb_strip_nulls(jsonb_build_object('mode', p_mode, 'ttl', p_ttl, 'request_reason', p_reason)), p_profile => v_profile,
+    p_caller => v_me);
   if not v_decision.allowed then
     return coord.lock_result(p_path => v_path, p_mode => p_mode, p_refusal => v_decision, p_repository => v_me.repository);
   end if;
@@ -64,8 +66,9 @@ begin
       p_reason => format('you hold %s live leases; your profile allows %s', v_held ->> 'held', v_held ->> 'limit'),
       p_details => v_held - 'needed');
   elsif p_wait = interval '0' then
+    -- coord.clock_now(), from the clock read above
     v_result := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository, v_path, p_mode::coord.lock_mode,
-                                       p_ttl, p_reason, coord.clock_now());
+                                       p_ttl, p_reason, v_now + (pg_catalog.clock_timestamp() - pg_catalog.transaction_timestamp()));
   else
     -- Each busy attempt runs in a subtransaction that is rolled back, which also drops its
     -- advisory locks, so a waiter never blocks others while it sleeps. Re-checks back off
@@ -106,7 +109,8 @@ begin
       'request_reason', p_reason,
       'holder_id', v_result.holder_id, 'holder_name', v_result.holder_name))
       || v_result.details,
-    v_decision);
+    v_decision, p_caller => v_me,
+    p_occurred_at => case when p_wait = interval '0' then v_now end);  -- a wait re-reads the clock
   return v_result;
 end;
 $$;

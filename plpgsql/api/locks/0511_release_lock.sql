@@ -11,19 +11,21 @@ declare
   v_path text := coord.normalize_path(p_path);
   v_decision authz.decision;
   v_result api.lock_result;
+  v_now timestamptz := coord.now();  -- read once: the lease (as coord.clock_now()) and the audit event share it
 begin
   perform coord.check_fence(p_fence);
   perform coord.require_read_committed();
   v_decision := authz.gate('lock.release', 'path', v_path, jsonb_build_object('fence', p_fence),
-    jsonb_build_object('fence', p_fence));
+    jsonb_build_object('fence', p_fence), p_caller => v_me);
   if not v_decision.allowed then
     return coord.lock_result(p_path => v_path, p_refusal => v_decision, p_repository => v_me.repository);
   end if;
 
-  v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository, v_path, p_fence, coord.clock_now(), null);
+  v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository, v_path, p_fence,
+    v_now + (pg_catalog.clock_timestamp() - pg_catalog.transaction_timestamp()), null);
   perform audit.record('lock.release', v_result.code, 'path', v_path, v_result.reason,
     jsonb_strip_nulls(jsonb_build_object('repository', v_me.repository, 'fence', p_fence, 'mode', v_result.mode)) || v_result.details,
-    v_decision);
+    v_decision, p_caller => v_me, p_occurred_at => v_now);
   return v_result;
 end;
 $$;

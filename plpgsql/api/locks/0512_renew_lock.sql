@@ -18,7 +18,7 @@ begin
   perform coord.require_read_committed();
   perform coord.check_ttl(p_ttl);
   v_decision := authz.gate('lock.renew', 'path', v_path, jsonb_build_object('fence', p_fence, 'ttl', p_ttl),
-    jsonb_build_object('fence', p_fence, 'ttl', p_ttl));
+    jsonb_build_object('fence', p_fence, 'ttl', p_ttl), p_caller => v_me);
   if not v_decision.allowed then
     return coord.lock_result(p_path => v_path, p_refusal => v_decision, p_repository => v_me.repository);
   end if;
@@ -32,7 +32,7 @@ begin
   perform audit.record('lock.renew', v_result.code, 'path', v_path, v_result.reason,
     jsonb_strip_nulls(jsonb_build_object('repository', v_me.repository, 'fence', p_fence, 'ttl', p_ttl, 'expires_at', v_result.expires_at))
       || v_result.details,
-    v_decision);
+    v_decision, p_caller => v_me);
   return v_result;
 end;
 $$;

@@ -57,7 +57,7 @@ begin
   for i in 1 .. v_count loop
     v_decision := authz.gate('lock.acquire', 'path', v_paths[i], jsonb_build_object('mode', p_mode, 'ttl', p_ttl),
       jsonb_strip_nulls(jsonb_build_object('mode', p_mode, 'ttl', p_ttl, 'request_reason', p_reason, 'batch', v_count)),
-      p_within => case when i > 1 then 'lock.acquire' end, p_profile => v_profile);
+      p_within => case when i > 1 then 'lock.acquire' end, p_profile => v_profile, p_caller => v_me);
     if not v_decision.allowed then
       v_results[i] := coord.lock_result(p_path => v_paths[i], p_mode => p_mode, p_refusal => v_decision,
                                         p_repository => v_me.repository);
@@ -154,7 +154,7 @@ begin
           'expires_at', v_results[i].expires_at, 'request_reason', p_reason, 'batch', v_count,
           'holder_id', v_results[i].holder_id, 'holder_name', v_results[i].holder_name))
           || v_results[i].details,
-        v_decisions[i]);
+        v_decisions[i], p_caller => v_me);
     end if;
     return next v_results[i];
   end loop;

@@ -42,7 +42,7 @@ begin
   for i in 1 .. v_count loop
     v_decision := authz.gate('lock.release', 'path', v_paths[i], jsonb_build_object('fence', p_fences[i]),
       jsonb_build_object('fence', p_fences[i], 'batch', v_count),
-      p_within => case when i > 1 then 'lock.release' end, p_profile => v_profile);
+      p_within => case when i > 1 then 'lock.release' end, p_profile => v_profile, p_caller => v_me);
     if not v_decision.allowed then
       v_results[i] := coord.lock_result(p_path => v_paths[i], p_refusal => v_decision, p_repository => v_me.repository);
       v_stop := true;
@@ -97,7 +97,7 @@ begin
         jsonb_strip_nulls(jsonb_build_object('repository', v_me.repository, 'fence', p_fences[i], 'mode', v_results[i].mode,
                                              'batch', v_count))
           || v_results[i].details,
-        v_decisions[i]);
+        v_decisions[i], p_caller => v_me);
     end if;
     return next v_results[i];
   end loop;

@@ -1,5 +1,8 @@
 -- Append one audit event in the caller's transaction: it commits or vanishes with the change
 -- it describes. The actor is the verified principal, or the system for sweeps and admin work.
+-- p_caller and p_occurred_at: the caller's coord.principal() and coord.now() when the api function
+-- holds them already (it passes them on, so the call verifies and reads the clock once); both are
+-- what this function would read itself within the same call.
 create or replace function audit.record(
   p_action text,
   p_decision text,
@@ -10,7 +13,9 @@ create or replace function audit.record(
   p_authz authz.decision default null,
   p_severity text default 'info',
   p_system boolean default false,
-  p_tenant_id uuid default null
+  p_tenant_id uuid default null,
+  p_caller coord.caller default null,
+  p_occurred_at timestamptz default null
 )
 returns bigint
 language plpgsql
@@ -18,7 +23,7 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_principal coord.caller := coord.try_principal();
+  v_principal coord.caller := case when p_caller.principal_id is not null then p_caller else coord.try_principal() end;
   v_system boolean := p_system or v_principal.principal_id is null;
   v_id bigint;
   v_tenant_id uuid := coalesce(p_tenant_id, v_principal.tenant_id);
@@ -33,7 +38,7 @@ begin
     decision, engine, rule, reason, severity, details, request
   ) values (
     v_tenant_id,
-    coord.now(),
+    coalesce(p_occurred_at, coord.now()),
     case when v_system then 'system' else v_principal.kind::coord.actor_type end,
     case when v_system then null else v_principal.principal_id end,
     case when v_system then 'system' else v_principal.name end,
@@ -61,5 +66,5 @@ begin
 end;
 $$;
 
-comment on function audit.record(text, text, text, text, text, jsonb, authz.decision, text, boolean, uuid) is 'Appends an audit event in the current transaction. Actor: the vouched principal, or system when p_system or unauthenticated (then p_tenant_id names the tenant). Without p_authz, a principal''s event carries the policy decision of the current statement, if any.';
-revoke all on function audit.record(text, text, text, text, text, jsonb, authz.decision, text, boolean, uuid) from public;
+comment on function audit.record(text, text, text, text, text, jsonb, authz.decision, text, boolean, uuid, coord.caller, timestamptz) is 'Appends an audit event in the current transaction. Actor: the vouched principal, or system when p_system or unauthenticated (then p_tenant_id names the tenant). Without p_authz, a principal''s event carries the policy decision of the current statement, if any. p_caller and p_occurred_at: the caller''s coord.principal() and coord.now() when the api function read them already.';
+revoke all on function audit.record(text, text, text, text, text, jsonb, authz.decision, text, boolean, uuid, coord.caller, timestamptz) from public;

@@ -9,13 +9,16 @@
 -- takes, the leases a heartbeat extends): that call was counted against calls_per_hour and
 -- noted for its events by its own decision, so this one is neither.
 -- p_profile is the caller's coord.effective_profile when the caller read it already (authz.gate
--- passes it on); null, it is read here.
+-- passes it on); null, it is read here. p_caller likewise: the caller's coord.principal().
+-- Conditions with a subquery sit in an IF of their own: PL/pgSQL runs an expression with a
+-- subquery through the executor even when the test before it decides, a plain one without.
 create or replace function authz.decide(
   p_action text,
   p_resource text default null,
   p_context jsonb default '{}',
   p_within text default null,
-  p_profile coord.profiles default null
+  p_profile coord.profiles default null,
+  p_caller coord.caller default null
 )
 returns authz.decision
 language plpgsql
@@ -23,7 +26,7 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_principal coord.caller := coord.principal();
+  v_principal coord.caller := case when p_caller.principal_id is not null then p_caller else coord.principal() end;
   v_action record;
   v_missing text;
   v_profile coord.profiles;
@@ -32,8 +35,13 @@ declare
   v_decision authz.decision;
 begin
   select a.scope, a.roles, a.mutating into v_action from authz.actions as a where a.action = p_action;
-  if not found or (p_within is not null and not exists (select from authz.actions as a where a.action = p_within)) then
+  if not found then
     perform coord.fail('CO501', format('action %s (within %s) is not in authz.actions', p_action, p_within));
+  end if;
+  if p_within is not null then
+    if not exists (select from authz.actions as a where a.action = p_within) then
+      perform coord.fail('CO501', format('action %s (within %s) is not in authz.actions', p_action, p_within));
+    end if;
   end if;
 
   <<rules>>
@@ -47,10 +55,11 @@ begin
       v_decision := row(false, 'deny', 'native', 'scope.missing', format('token lacks scope %s', v_action.scope));
       exit rules;
     end if;
-    select string_agg(distinct g, ', ' order by g) into v_missing
-    from jsonb_array_elements_text(case when jsonb_typeof(p_context -> 'grants') = 'array'
-                                        then p_context -> 'grants' else '[]' end) as g
-    where not authz.scope_granted(v_principal.scopes, g);
+    if jsonb_typeof(p_context -> 'grants') = 'array' then
+      select string_agg(distinct g, ', ' order by g) into v_missing
+      from jsonb_array_elements_text(p_context -> 'grants') as g
+      where not authz.scope_granted(v_principal.scopes, g);
+    end if;
     if v_missing is not null then
       v_decision := row(false, 'deny', 'native', 'scope.escalation',
         format('token lacks %s, so it cannot issue tokens with it', v_missing));
@@ -101,5 +110,5 @@ begin
 end;
 $$;
 
-comment on function authz.decide(text, text, jsonb, text, coord.profiles) is 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. A tenant on the cedar or both engine (authz.tenant_engines) then has authz.cedar_decide decide. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null).';
-revoke all on function authz.decide(text, text, jsonb, text, coord.profiles) from public;
+comment on function authz.decide(text, text, jsonb, text, coord.profiles, coord.caller) is 'Policy gate called by every mutating api function before any write: allow or deny with the engine and rule that decided. Rules in order: role.not_allowed, scope.missing, scope.escalation (p_context.grants lists scopes the action would issue; each must be held by the caller), then for agents their profile: trust.suspended / trust.too_low (authz.min_trust), profile.operation, profile.max_lock_ttl (p_context.ttl of a lease or a session), profile.task_kind (p_context.kinds), profile.max_task_duration (p_context.lease), profile.rate_limit (counts allowed mutating calls), then by what the call touches (authz.object_refusal): task.not_submitter, profile.self_change, trust.escalation. A tenant on the cedar or both engine (authz.tenant_engines) then has authz.cedar_decide decide. p_within (an action) marks a further decision inside a call already decided, such as the leases a claim takes: it is not counted against calls_per_hour and not noted as the statement''s decision. p_profile: the caller''s effective profile when it read it already (read here when null); p_caller likewise the caller''s coord.principal().';
+revoke all on function authz.decide(text, text, jsonb, text, coord.profiles, coord.caller) from public;

@@ -7,7 +7,8 @@
 -- p_within marks a further decision inside a call the gate already passed (the leases a claim
 -- takes, the claims a heartbeat extends): not counted against calls_per_hour, not noted.
 -- p_profile: the caller's coord.effective_profile when the api function fetched it already (it
--- passes it on, so one call reads it once); omitted, authz.decide fetches it.
+-- passes it on, so one call reads it once); omitted, authz.decide fetches it. p_caller: the
+-- caller's coord.principal() when the api function holds it (the same value; read here when null).
 create or replace function authz.gate(
   p_action text,
   p_target_type text,
@@ -17,7 +18,8 @@ create or replace function authz.gate(
   p_event text default null,
   p_within text default null,
   p_reason_prefix text default null,
-  p_profile coord.profiles default null
+  p_profile coord.profiles default null,
+  p_caller coord.caller default null
 )
 returns authz.decision
 language plpgsql
@@ -25,15 +27,15 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_decision authz.decision := authz.decide(p_action, p_target_id, p_context, p_within, p_profile);
+  v_decision authz.decision := authz.decide(p_action, p_target_id, p_context, p_within, p_profile, p_caller);
 begin
   if not v_decision.allowed then
     perform audit.record(coalesce(p_event, p_action), 'denied', p_target_type, p_target_id,
-      coalesce(p_reason_prefix, '') || v_decision.reason, p_details, v_decision, 'warning');
+      coalesce(p_reason_prefix, '') || v_decision.reason, p_details, v_decision, 'warning', p_caller => p_caller);
   end if;
   return v_decision;
 end;
 $$;
 
-comment on function authz.gate(text, text, text, jsonb, jsonb, text, text, text, coord.profiles) is 'The gate of every mutating api function, called before any write: authz.decide(p_action, p_target_id, p_context, p_within, p_profile), and when it denies, the refusal audited (event p_event or p_action, decision denied, severity warning, p_details). Returns the decision; the caller returns a refusal as its result constructor''s p_refusal (code denied, details.rule).';
-revoke all on function authz.gate(text, text, text, jsonb, jsonb, text, text, text, coord.profiles) from public;
+comment on function authz.gate(text, text, text, jsonb, jsonb, text, text, text, coord.profiles, coord.caller) is 'The gate of every mutating api function, called before any write: authz.decide(p_action, p_target_id, p_context, p_within, p_profile), and when it denies, the refusal audited (event p_event or p_action, decision denied, severity warning, p_details). Returns the decision; the caller returns a refusal as its result constructor''s p_refusal (code denied, details.rule).';
+revoke all on function authz.gate(text, text, text, jsonb, jsonb, text, text, text, coord.profiles, coord.caller) from public;

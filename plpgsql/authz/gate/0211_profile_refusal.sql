@@ -9,11 +9,13 @@ as $$
 declare
   v_kinds text[];
 begin
-  if p_profile.allowed_operations is not null
-     and not exists (select from unnest(p_profile.allowed_operations) as o
-                     where o = p_action or (right(o, 2) = '.*' and left(p_action, char_length(o) - 1) = left(o, -1))) then
-    return row(false, 'deny', 'native', 'profile.operation',
-      format('profile %s does not allow %s', p_profile.name, p_action))::authz.decision;
+  -- Nested: a condition with a subquery runs through the executor even when its first test is false.
+  if p_profile.allowed_operations is not null then
+    if not exists (select from unnest(p_profile.allowed_operations) as o
+                   where o = p_action or (right(o, 2) = '.*' and left(p_action, char_length(o) - 1) = left(o, -1))) then
+      return row(false, 'deny', 'native', 'profile.operation',
+        format('profile %s does not allow %s', p_profile.name, p_action))::authz.decision;
+    end if;
   end if;
   -- A session's ttl is a lease ttl too: every lease taken in it lives at least as long as the
   -- session (acquire_lock, heartbeat), so a longer session would outlast max_lock_ttl.

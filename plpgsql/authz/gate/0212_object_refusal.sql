@@ -30,12 +30,14 @@ begin
   end if;
   -- acts_on: the principal whose token or device the call changes: an agent acts on itself and
   -- on the devices it owns; a device adds no devices.
-  if p_context ? 'acts_on' and (p_context ->> 'acts_on')::uuid is distinct from p_principal.principal_id
-     and not exists (select from coord.principals as d
-                     where d.tenant_id = p_principal.tenant_id and d.id = (p_context ->> 'acts_on')::uuid
-                       and d.owner_id = p_principal.principal_id) then
-    return row(false, 'deny', 'native', 'principal.not_owner',
-               'an agent changes only its own tokens and the devices it owns; ask an operator')::authz.decision;
+  -- Nested: a condition with a subquery runs through the executor even when its first test is false.
+  if p_context ? 'acts_on' and (p_context ->> 'acts_on')::uuid is distinct from p_principal.principal_id then
+    if not exists (select from coord.principals as d
+                   where d.tenant_id = p_principal.tenant_id and d.id = (p_context ->> 'acts_on')::uuid
+                     and d.owner_id = p_principal.principal_id) then
+      return row(false, 'deny', 'native', 'principal.not_owner',
+                 'an agent changes only its own tokens and the devices it owns; ask an operator')::authz.decision;
+    end if;
   end if;
   if p_action = 'device.add' and p_principal.kind = 'device' then
     return row(false, 'deny', 'native', 'device.by_device', 'a device cannot add devices')::authz.decision;
