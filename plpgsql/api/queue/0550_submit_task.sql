@@ -32,7 +32,7 @@ begin
   perform coord.check_list(p_locks, 'locks');
   perform coord.check_timestamp(p_run_after, 'run_after');
   perform coord.require_read_committed();
-  v_decision := authz.gate('task.submit', 'kind', p_kind, jsonb_build_object('kind', p_kind));
+  v_decision := authz.gate('task.submit', 'kind', p_kind, jsonb_build_object('kind', p_kind), p_caller => v_me);
   if not v_decision.allowed then
     return coord.task_result(p_refusal => v_decision);
   end if;

@@ -13,7 +13,7 @@ begin
   perform coord.check_json(p_tasks, 'tasks', 4194304, 2);  -- an array of objects holding payloads
   perform coord.require_read_committed();
   v_decision := authz.gate('task.submit', 'batch', null, jsonb_build_object('batch', jsonb_array_length(
-    case when jsonb_typeof(p_tasks) = 'array' then p_tasks else '[]' end)));
+    case when jsonb_typeof(p_tasks) = 'array' then p_tasks else '[]' end)), p_caller => v_me);
   if not v_decision.allowed then
     return next coord.task_result(p_refusal => v_decision);
     return;

@@ -22,7 +22,7 @@ begin
   perform coord.require_read_committed();
   v_profile := coord.effective_profile(v_me);
   v_decision := authz.gate('task.claim', 'kinds', array_to_string(p_kinds, ','),
-    jsonb_build_object('lease', p_lease, 'kinds', to_jsonb(p_kinds)), p_profile => v_profile);
+    jsonb_build_object('lease', p_lease, 'kinds', to_jsonb(p_kinds)), p_profile => v_profile, p_caller => v_me);
   if not v_decision.allowed then
     return next coord.claim_result(p_refusal => v_decision);
     return;
@@ -30,7 +30,7 @@ begin
   v_refusal := coord.session_refusal(v_me);
   if v_refusal is not null then
     perform audit.record('task.claim', 'session_ended', 'kinds', array_to_string(p_kinds, ','), v_refusal, '{}',
-      v_decision, 'warning');
+      v_decision, 'warning', p_caller => v_me);
     return next coord.claim_result('session_ended', v_refusal);
     return;
   end if;

@@ -22,14 +22,14 @@ begin
   perform coord.check_duration(p_lease, 'CO406', 'lease');
   v_expires_at := v_now + p_lease;
   perform coord.require_read_committed();
-  v_decision := authz.gate('task.renew', 'task', p_task_id::text, v_audit, v_audit);
+  v_decision := authz.gate('task.renew', 'task', p_task_id::text, v_audit, v_audit, p_caller => v_me);
   if not v_decision.allowed then
     return coord.task_result(p_task_id => p_task_id, p_claim => p_claim, p_refusal => v_decision);
   end if;
   v_result := coord.check_live_claim(v_me, p_task_id, p_claim, false);
   if v_result.code is not null then
     perform audit.record('task.renew', v_result.code, 'task', p_task_id::text, v_result.reason, v_audit, v_decision,
-      'warning');
+      'warning', p_caller => v_me);
     return v_result;
   end if;
 
@@ -38,7 +38,7 @@ begin
   -- decision renew_lock takes.
   select t.claimed_at, t.lock_paths into v_claimed_at, v_paths from coord.tasks as t where t.id = p_task_id;
   v_further := authz.gate('task.renew', 'task', p_task_id::text,
-    jsonb_build_object('claimed_at', v_claimed_at, 'expires_at', v_expires_at), v_audit, p_within => 'task.renew');
+    jsonb_build_object('claimed_at', v_claimed_at, 'expires_at', v_expires_at), v_audit, p_within => 'task.renew', p_caller => v_me);
   if not v_further.allowed then
     return coord.task_result(p_task_id => p_task_id, p_state => 'claimed', p_claim => p_claim,
       p_details => jsonb_build_object('deadline', v_claimed_at + (coord.effective_profile(v_me)).max_task_duration),
@@ -48,7 +48,7 @@ begin
     v_prefix := format('the leases of task %s: ', p_task_id);
     v_further := authz.gate('lock.renew', 'task', p_task_id::text,
       jsonb_build_object('ttl', p_lease, 'task_id', p_task_id), v_audit,
-      p_event => 'task.renew', p_within => 'task.renew', p_reason_prefix => v_prefix);
+      p_event => 'task.renew', p_within => 'task.renew', p_reason_prefix => v_prefix, p_caller => v_me);
     if not v_further.allowed then
       return coord.task_result(p_task_id => p_task_id, p_state => 'claimed', p_claim => p_claim,
         p_reason => v_prefix || v_further.reason, p_refusal => v_further);
@@ -58,7 +58,7 @@ begin
   update coord.tasks set lease_expires_at = v_expires_at where id = p_task_id;
   update coord.locks set expires_at = greatest(expires_at, v_expires_at), renewed_at = v_now
   where task_id = p_task_id;
-  perform audit.record('task.renew', 'renewed', 'task', p_task_id::text, null, v_audit, v_decision);
+  perform audit.record('task.renew', 'renewed', 'task', p_task_id::text, null, v_audit, v_decision, p_caller => v_me);
   return coord.task_result('renewed', p_task_id, p_state => 'claimed', p_claim => p_claim,
     p_details => jsonb_build_object('lease_expires_at', v_expires_at));
 end;

@@ -20,14 +20,14 @@ begin
   v_ops := coord.guard_operations(p_result);
   perform coord.require_read_committed();
   v_decision := authz.gate('task.complete', 'task', p_task_id::text, jsonb_build_object('claim', p_claim),
-    jsonb_build_object('claim', p_claim));
+    jsonb_build_object('claim', p_claim), p_caller => v_me);
   if not v_decision.allowed then
     return coord.task_result(p_task_id => p_task_id, p_claim => p_claim, p_refusal => v_decision);
   end if;
   v_result := coord.check_live_claim(v_me, p_task_id, p_claim, true);  -- CO412 when this claim completed it
   if v_result.code is not null then
     perform audit.record('task.complete', v_result.code, 'task', p_task_id::text, v_result.reason,
-      jsonb_build_object('claim', p_claim), v_decision, 'warning');
+      jsonb_build_object('claim', p_claim), v_decision, 'warning', p_caller => v_me);
     return v_result;
   end if;
 

@@ -24,14 +24,14 @@ begin
     perform coord.fail('CO410', format('no task %s in this tenant', p_task_id));
   end if;
   -- Whose task it is decides too (authz: agents below trust 3 cancel only their own).
-  v_decision := authz.gate('task.cancel', 'task', p_task_id::text, jsonb_build_object('submitted_by', v_task.submitted_by));
+  v_decision := authz.gate('task.cancel', 'task', p_task_id::text, jsonb_build_object('submitted_by', v_task.submitted_by), p_caller => v_me);
   if not v_decision.allowed then
     return coord.task_result(p_task_id => p_task_id, p_state => v_task.state::text, p_refusal => v_decision);
   end if;
   if v_task.state not in ('queued', 'claimed') then
     v_result := coord.task_result('already_finished', p_task_id, format('the task is already %s', v_task.state),
                                   p_state => v_task.state::text);
-    perform audit.record('task.cancel', v_result.code, 'task', p_task_id::text, v_result.reason, '{}', v_decision, 'warning');
+    perform audit.record('task.cancel', v_result.code, 'task', p_task_id::text, v_result.reason, '{}', v_decision, 'warning', p_caller => v_me);
     return v_result;
   end if;
 

@@ -20,7 +20,7 @@ begin
   if not found then
     perform coord.fail('CO410', format('no task %s in this tenant', p_task_id));
   end if;
-  v_decision := authz.gate('task.redrive', 'task', p_task_id::text);
+  v_decision := authz.gate('task.redrive', 'task', p_task_id::text, p_caller => v_me);
   if not v_decision.allowed then
     return coord.task_result(p_task_id => p_task_id, p_state => v_state::text, p_refusal => v_decision);
   end if;
@@ -40,7 +40,7 @@ begin
                                     p_state => v_state::text, p_ok => false);
     end;
   end if;
-  perform audit.record('task.redrive', v_result.code, 'task', p_task_id::text, v_result.reason, '{}', v_decision, 'warning');
+  perform audit.record('task.redrive', v_result.code, 'task', p_task_id::text, v_result.reason, '{}', v_decision, 'warning', p_caller => v_me);
   return v_result;
 end;
 $$;

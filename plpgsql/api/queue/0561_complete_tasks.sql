@@ -64,7 +64,7 @@ begin
   for i in 1 .. v_count loop
     v_decision := authz.gate('task.complete', 'task', v_ids[i]::text, jsonb_build_object('claim', v_claims[i]),
       jsonb_build_object('claim', v_claims[i], 'batch', v_count), p_within => case when i > 1 then 'task.complete' end,
-      p_profile => v_profile);
+      p_profile => v_profile, p_caller => v_me);
     if not v_decision.allowed then
       v_results[i] := coord.task_result(p_task_id => v_ids[i], p_claim => v_claims[i], p_refusal => v_decision);
       v_stop := true;
@@ -83,7 +83,7 @@ begin
       if v_results[v_pos].code is not null then
         perform audit.record('task.complete', v_results[v_pos].code, 'task', v_ids[v_pos]::text,
           v_results[v_pos].reason, jsonb_build_object('claim', v_claims[v_pos], 'batch', v_count),
-          v_decisions[v_pos], 'warning');
+          v_decisions[v_pos], 'warning', p_caller => v_me);
         v_stop := true;
         continue;
       end if;
@@ -135,7 +135,7 @@ begin
                v_count, v_refused -> 0 ->> 'task_id', v_refused -> 0 ->> 'code'),
         p_claim => v_claims[i], p_details => jsonb_build_object('refused', v_refused));
       perform audit.record('task.complete', 'batch_refused', 'task', v_ids[i]::text, v_results[i].reason,
-        jsonb_build_object('claim', v_claims[i], 'batch', v_count, 'refused', v_refused), v_decisions[i], 'warning');
+        jsonb_build_object('claim', v_claims[i], 'batch', v_count, 'refused', v_refused), v_decisions[i], 'warning', p_caller => v_me);
     end if;
     return next v_results[i];
   end loop;

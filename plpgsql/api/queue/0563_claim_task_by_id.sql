@@ -24,13 +24,13 @@ begin
   end if;
   v_profile := coord.effective_profile(v_me);
   v_decision := authz.gate('task.claim', 'task', p_task_id::text,
-    jsonb_build_object('lease', p_lease, 'kinds', jsonb_build_array(v_kind), 'task_id', p_task_id), p_profile => v_profile);
+    jsonb_build_object('lease', p_lease, 'kinds', jsonb_build_array(v_kind), 'task_id', p_task_id), p_profile => v_profile, p_caller => v_me);
   if not v_decision.allowed then
     return coord.claim_result(p_refusal => v_decision);
   end if;
   v_refusal := coord.session_refusal(v_me);
   if v_refusal is not null then
-    perform audit.record('task.claim', 'session_ended', 'task', p_task_id::text, v_refusal, '{}', v_decision, 'warning');
+    perform audit.record('task.claim', 'session_ended', 'task', p_task_id::text, v_refusal, '{}', v_decision, 'warning', p_caller => v_me);
     return coord.claim_result('session_ended', v_refusal);
   end if;
   if v_me.session_id is not null then
