@@ -2,11 +2,13 @@
 -- normalized the way PostgreSQL compares intervals (a month is 30 days, a day 24 hours), so
 -- Cedar's > on the numbers is PostgreSQL's > on the intervals; a time is microseconds since
 -- 1970. Text that is not a valid interval or time gives null (the native engine, which casts
--- the same text, raises before Cedar is asked); values beyond Long are clamped.
+-- the same text, raises before Cedar is asked); values beyond Long are clamped. Strict: most
+-- requests name no duration, and a null is answered without a call.
 create or replace function authz.cedar_usecs(p_value text, p_is_time boolean default false)
 returns bigint
 language plpgsql
 stable
+strict
 set search_path = pg_catalog, pg_temp
 as $$
 declare

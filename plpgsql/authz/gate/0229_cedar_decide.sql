@@ -45,8 +45,9 @@ begin
     v_profile := coord.effective_profile(p_principal);
   end if;
   begin
-    select * into v_request from authz.cedar_request(p_action, p_resource, p_context, p_principal, v_profile);
-    select * into v_result from authz.cedar_evaluate(coalesce(v_policy, authz.cedar_baseline()),
+    -- Assignments, not SELECT ... FROM: a plain expression skips a table function scan per call.
+    v_request := authz.cedar_request(p_action, p_resource, p_context, p_principal, v_profile);
+    v_result := authz.cedar_evaluate(coalesce(v_policy, authz.cedar_baseline()),
       p_principal.principal_id::text, p_action, v_request.o_roles, v_request.o_mutating, v_request.o_resource_type,
       v_request.o_resource_id, v_request.o_context, v_request.o_base, v_request.o_delta);
     if v_result.o_errors <> '{}' then
