@@ -28,17 +28,13 @@ begin
   exception when others then
     return null;
   end;
-  if p_is_time then
-    if not isfinite(v_time) then
-      v_usecs := case when v_time > now() then 9e18 else -9e18 end;
-    else
-      v_usecs := extract(epoch from v_time) * 1000000;
-    end if;
+  if not p_is_time then
+    return authz.cedar_interval_usecs(v_interval);
+  end if;
+  if not isfinite(v_time) then
+    v_usecs := case when v_time > now() then 9e18 else -9e18 end;
   else
-    v_usecs := ((extract(year from v_interval) * 12 + extract(month from v_interval)) * 30 + extract(day from v_interval))
-                 * 86400000000
-               + (extract(epoch from v_interval) - extract(year from v_interval) * 365.25 * 86400
-                  - extract(month from v_interval) * 30 * 86400 - extract(day from v_interval) * 86400) * 1000000;
+    v_usecs := extract(epoch from v_time) * 1000000;
   end if;
   return greatest(least(round(v_usecs), 9e18), -9e18)::bigint;
 end;

@@ -114,8 +114,8 @@ begin
         'trust', p_profile.trust_level,
         'allowed_operations', to_jsonb(p_profile.allowed_operations),
         'allowed_task_kinds', to_jsonb(p_profile.allowed_task_kinds),
-        'max_lock_ttl', authz.cedar_usecs(p_profile.max_lock_ttl::text),
-        'max_task_duration', authz.cedar_usecs(p_profile.max_task_duration::text))),
+        'max_lock_ttl', authz.cedar_interval_usecs(p_profile.max_lock_ttl),
+        'max_task_duration', authz.cedar_interval_usecs(p_profile.max_task_duration))),
       'parents', '[]'::jsonb));
   end if;
   o_base := coalesce(o_base, '[]') || jsonb_build_array(jsonb_build_object(
