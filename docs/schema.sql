@@ -4255,7 +4255,7 @@ COMMENT ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context
 --
 
 CREATE FUNCTION authz.cedar_interval_usecs(p_value interval) RETURNS bigint
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/gate/0219_cedar_interval_usecs.sql
 
