@@ -4270,22 +4270,22 @@ COMMENT ON FUNCTION authz.cedar_interval_usecs(p_value interval) IS 'Microsecond
 
 
 --
--- Name: cedar_request(text, text, jsonb, coord.caller, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
+-- Name: cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) RETURNS record
+CREATE FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) RETURNS record
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/gate/0227_cedar_request.sql
+    AS $$ … $$;  -- plpgsql/authz/gate/0227_cedar_request_parts.sql
 
 
-ALTER FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) OWNER TO coord_owner;
+ALTER FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) IS 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context, the entities of the caller (role, kind, trust, profile) and its profile (o_base), those of the resource and of the principal acts_on names (o_delta), the resource''s type and id, and the action''s registry row (roles, mutating) its entity is made of.';
+COMMENT ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) IS 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context, the entities of the caller (role, kind, trust, profile) and its profile (o_base), those of the resource and of the principal acts_on names (o_delta), the resource''s type and id, and the action''s registry row (roles, mutating) its entity is made of.';
 
 
 --
@@ -15390,10 +15390,10 @@ REVOKE ALL ON FUNCTION authz.cedar_interval_usecs(p_value interval) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) FROM PUBLIC;
 
 
 --

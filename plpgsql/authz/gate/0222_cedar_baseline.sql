@@ -3,7 +3,7 @@
 -- policies in the order authz.decide applies them, each annotated with the native rule's name,
 -- so the first forbid that applies names the same rule the native engine would
 -- (tests/test_cedar_differential.py proves native = Cedar on generated requests). What Cedar
--- cannot say is computed in SQL as a fact of the request (authz.cedar_request): whether the
+-- cannot say is computed in SQL as a fact of the request (authz.cedar_request_parts): whether the
 -- token's scopes (with their wildcards) hold the action's scope and every scope it would
 -- issue (Cedar has no quantifier over a set), durations and times in microseconds, and the
 -- latest end of a claim (calendar arithmetic). Counters (calls_per_hour) stay native in every

@@ -46,7 +46,7 @@ begin
   end if;
   begin
     -- Assignments, not SELECT ... FROM: a plain expression skips a table function scan per call.
-    v_request := authz.cedar_request(p_action, p_resource, p_context, p_principal, v_profile);
+    v_request := authz.cedar_request_parts(p_action, p_resource, p_context, p_principal, v_profile);
     v_result := authz.cedar_evaluate(coalesce(v_policy, authz.cedar_baseline()),
       p_principal.principal_id::text, p_action, v_request.o_roles, v_request.o_mutating, v_request.o_resource_type,
       v_request.o_resource_id, v_request.o_context, v_request.o_base, v_request.o_delta);

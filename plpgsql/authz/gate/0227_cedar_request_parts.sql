@@ -9,7 +9,7 @@
 -- what this call names (the resource, the principal acts_on names). The action's entity is made
 -- by authz.cedar_evaluate from its registry row (o_roles, o_mutating: its groups role:<role>
 -- and reads), and the request from o_resource_type, o_resource_id and o_context.
-create or replace function authz.cedar_request(
+create or replace function authz.cedar_request_parts(
   p_action text,
   p_resource text,
   p_context jsonb,
@@ -125,5 +125,5 @@ begin
 end;
 $$;
 
-comment on function authz.cedar_request(text, text, jsonb, coord.caller, coord.profiles) is 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context, the entities of the caller (role, kind, trust, profile) and its profile (o_base), those of the resource and of the principal acts_on names (o_delta), the resource''s type and id, and the action''s registry row (roles, mutating) its entity is made of.';
-revoke all on function authz.cedar_request(text, text, jsonb, coord.caller, coord.profiles) from public;
+comment on function authz.cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles) is 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context, the entities of the caller (role, kind, trust, profile) and its profile (o_base), those of the resource and of the principal acts_on names (o_delta), the resource''s type and id, and the action''s registry row (roles, mutating) its entity is made of.';
+revoke all on function authz.cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles) from public;
