@@ -4232,41 +4232,60 @@ COMMENT ON COLUMN coord.profiles.network_default IS 'Decision of check_network w
 
 
 --
--- Name: cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision); Type: FUNCTION; Schema: authz; Owner: coord_owner
+-- Name: cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) RETURNS authz.decision
+CREATE FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) RETURNS authz.decision
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/gate/0229_cedar_decide.sql
 
 
-ALTER FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) OWNER TO coord_owner;
+ALTER FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision); Type: COMMENT; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) IS 'Decision of a tenant on the cedar or both engine, given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both.';
+COMMENT ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) IS 'Decision of a tenant on the cedar or both engine (p_engine, from authz.tenant_engines), given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both.';
 
 
 --
--- Name: cedar_request(text, text, jsonb, coord.caller, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
+-- Name: cedar_interval_usecs(interval); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) RETURNS record
+CREATE FUNCTION authz.cedar_interval_usecs(p_value interval) RETURNS bigint
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0219_cedar_interval_usecs.sql
+
+
+ALTER FUNCTION authz.cedar_interval_usecs(p_value interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_interval_usecs(p_value interval); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_interval_usecs(p_value interval) IS 'Microseconds Cedar compares for an interval, normalized as PostgreSQL compares intervals (30-day months); clamped to +-9e18.';
+
+
+--
+-- Name: cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) RETURNS record
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/gate/0227_cedar_request.sql
+    AS $$ … $$;  -- plpgsql/authz/gate/0227_cedar_request_parts.sql
 
 
-ALTER FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) OWNER TO coord_owner;
+ALTER FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb); Type: COMMENT; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) IS 'The Cedar request (principal, action, resource, context) and entities (the caller with its role, kind, trust and profile, the profile, the action in its groups, the resource, the principal acts_on names) of one decision, built from the verified caller and the database (docs/cedar.md).';
+COMMENT ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) IS 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context, the entities of the caller (role, kind, trust, profile) and its profile (o_base), those of the resource and of the principal acts_on names (o_delta), the resource''s type and id, and the action''s registry row (roles, mutating) its entity is made of.';
 
 
 --
@@ -4312,7 +4331,7 @@ COMMENT ON FUNCTION authz.cedar_schema() IS 'The shipped Cedar schema (Cedar sch
 --
 
 CREATE FUNCTION authz.cedar_usecs(p_value text, p_is_time boolean DEFAULT false) RETURNS bigint
-    LANGUAGE plpgsql STABLE
+    LANGUAGE plpgsql STABLE STRICT
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/gate/0226_cedar_usecs.sql
 
@@ -15364,17 +15383,24 @@ REVOKE ALL ON FUNCTION authz.cedar_baseline() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_interval_usecs(p_value interval); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.cedar_request(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_request jsonb, OUT o_entities jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.cedar_interval_usecs(p_value interval) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) FROM PUBLIC;
 
 
 --

@@ -58,7 +58,8 @@ def test_the_shipped_schema_has_every_action_in_its_groups(db: psycopg.Connectio
 
 def _without_cedar(db: psycopg.Connection) -> None:
     """A server without PL/Python: on 15 the Cedar functions are renamed away (rolled back)."""
-    for function in ("cedar_evaluate(text, jsonb, jsonb)", "cedar_version()", "cedar_validation_errors(text, text)"):
+    for function in ("cedar_evaluate(text, text, text, text[], boolean, text, text, jsonb, jsonb, jsonb)",
+                     "cedar_version()", "cedar_validation_errors(text, text)"):
         if db.execute("select to_regprocedure(%s) is not null", (f"authz.{function}",)).fetchone()[0]:  # type: ignore[index]
             db.execute(f"alter function authz.{function} rename to gone_{function.split('(')[0]}")
 
@@ -169,6 +170,47 @@ def test_a_cedar_error_or_no_permit_is_a_deny(db: psycopg.Connection, agent_fact
           policy='@id("none") forbid (principal, action, resource) when { false };')
     refused = agent.acquire_lock("src/a.py")
     assert (refused.code, refused.details["rule"]) == ("denied", "cedar.no_permit")
+
+
+TRUST_THREE = """@id("trust.three")
+forbid (principal, action == Action::"lock.acquire", resource)
+when { principal.role == "agent" && principal.trust < 3 };
+@id("all") permit (principal, action, resource);
+"""
+
+
+@requires_plpython
+def test_what_a_backend_keeps_parsed_follows_every_change(db: psycopg.Connection, agent_factory) -> None:
+    """authz.cedar_evaluate keeps the policy set and the caller's entities parsed per backend (one
+    connection here, so one backend throughout): a new version, a rollback, a version number
+    stored again after a rolled-back one, and a change of the caller's profile decide at once."""
+    _, operator = agent_factory(tenant="cedar-cache", role="operator")
+    _, agent = agent_factory("cache-agent", tenant="cedar-cache")
+    _call(operator, "set_policy_engine", engine="cedar", reason="try")
+
+    def rule(path: str) -> str:
+        decided = agent.acquire_lock(path)
+        return "granted" if decided.code == "granted" else decided.details["rule"]
+
+    assert rule("secrets/a") == "granted"  # the baseline, parsed now
+    _call(operator, "set_cedar_policy", policy=_baseline(db) + SECRETS, reason="lock secrets")  # version 1
+    assert rule("secrets/b") == "secrets.locked"
+    _call(operator, "set_cedar_policy", policy=_baseline(db), reason="unlock")  # version 2
+    assert rule("secrets/c") == "granted"
+    _call(operator, "rollback_cedar_policy", version=1, reason="lock again")  # version 3
+    assert rule("secrets/d") == "secrets.locked"
+    with db.transaction():  # version 4 is stored, decides, and is rolled back ...
+        _call(operator, "set_cedar_policy", policy='@id("none") forbid (principal, action, resource) when { false };',
+              reason="rolled back")
+        assert rule("src/a.py") == "cedar.no_permit"
+        raise psycopg.Rollback()
+    _call(operator, "set_cedar_policy", policy=TRUST_THREE, reason="trust 3 locks")  # ... and stored again
+    assert rule("src/b.py") == "trust.three"  # the standard profile: trust 2
+    _call(operator, "create_profile", name="senior", trust_level=3, settings={})
+    _call(operator, "assign_profile", agent="cache-agent", profile="senior")
+    assert rule("src/c.py") == "granted"
+    _call(operator, "update_profile", name="senior", settings={"trust_level": 2})  # the same profile, changed
+    assert rule("src/d.py") == "trust.three"
 
 
 def _coord(database: Any, token: str, *args: str) -> Any:

@@ -228,6 +228,25 @@ def test_held_back_cases_agree(world: World, capsys: pytest.CaptureFixture[str])
     assert wrong == []
 
 
+# --- exhaustive: every action of the registry at every trust level ----------------------------
+
+def test_every_action_at_every_trust_level_agrees(world: World) -> None:
+    """Not picked but generated from the registry: every action of authz.actions asked by an agent
+    at each trust level 0-4 (every scope, no profile limits), an operator and an auditor. An
+    action the registry gains is asked here at once, so a baseline that forgets it fails."""
+    needs = dict(world.conn.execute("select action, authz.min_trust(action, mutating) from authz.actions"
+                                    " where 'agent' = any (roles)").fetchall())
+    results = []
+    for who in [Who(trust=trust) for trust in range(5)] + [Who(role="operator"), Who(role="auditor")]:
+        for ask, native, cedar in world.decide(who, [Ask(action) for action in world.actions]):
+            results.append((ask, native, cedar))
+            if who.role == "agent" and ask.action in needs:  # the trust boundary is really crossed
+                assert native[0] == (who.trust >= needs[ask.action]), (who, ask, native)
+    assert len(results) == 7 * len(world.actions)
+    wrong = disagreements(results)
+    assert wrong == [], f"{len(wrong)} of {len(results)} decisions disagree:\n" + "\n".join(wrong)
+
+
 # --- the generated search ----------------------------------------------------------------------
 
 INTERVALS = ["00:00:30", "00:15:00", "00:30:00", "01:00:00", "02:00:00", "1 day", "2 days", "1 mon", "1 year"]

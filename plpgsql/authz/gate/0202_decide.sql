@@ -33,6 +33,7 @@ declare
   v_trust smallint;
   v_needed smallint;
   v_decision authz.decision;
+  v_engine text;
 begin
   select a.scope, a.roles, a.mutating into v_action from authz.actions as a where a.action = p_action;
   if not found then
@@ -99,8 +100,9 @@ begin
   end rules;
 
   -- A tenant that chose the cedar or both engine (docs/cedar.md) has Cedar decide too.
-  if exists (select from authz.tenant_engines as e where e.tenant_id = v_principal.tenant_id and e.engine <> 'native') then
-    v_decision := authz.cedar_decide(p_action, p_resource, p_context, v_principal, v_profile, v_decision);
+  select e.engine into v_engine from authz.tenant_engines as e where e.tenant_id = v_principal.tenant_id;
+  if v_engine <> 'native' then
+    v_decision := authz.cedar_decide(p_action, p_resource, p_context, v_principal, v_profile, v_decision, v_engine);
   end if;
 
   if p_within is null then

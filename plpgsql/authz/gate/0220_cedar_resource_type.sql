@@ -1,5 +1,5 @@
 -- The Cedar entity type of an action's resource, by the action's domain: one answer for the
--- shipped schema (authz.cedar_schema) and for the requests authz.cedar_request builds.
+-- shipped schema (authz.cedar_schema) and for the requests authz.cedar_request_parts builds.
 create or replace function authz.cedar_resource_type(p_action text)
 returns text
 language plpgsql

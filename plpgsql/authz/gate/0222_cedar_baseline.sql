@@ -3,17 +3,21 @@
 -- policies in the order authz.decide applies them, each annotated with the native rule's name,
 -- so the first forbid that applies names the same rule the native engine would
 -- (tests/test_cedar_differential.py proves native = Cedar on generated requests). What Cedar
--- cannot say is computed in SQL as a fact of the request (authz.cedar_request): whether the
+-- cannot say is computed in SQL as a fact of the request (authz.cedar_request_parts): whether the
 -- token's scopes (with their wildcards) hold the action's scope and every scope it would
 -- issue (Cedar has no quantifier over a set), durations and times in microseconds, and the
 -- latest end of a claim (calendar arithmetic). Counters (calls_per_hour) stay native in every
--- engine.
+-- engine. The trust rules are generated from the action registry and authz.min_trust.
+-- Immutable: a function of the installed code alone (the registry is a view of constants), so
+-- a plan computes it once.
 create or replace function authz.cedar_baseline()
 returns text
 language sql
 immutable
 set search_path = pg_catalog, pg_temp
 as $$
+  with needs as (select a.action, authz.min_trust(a.action, a.mutating) as needs
+                 from authz.actions as a where 'agent' = any (a.roles))
   select $cedar$// Baseline: the native rules of authz.decide, in its order; docs/cedar.md.
 @id("role.not_allowed")
 forbid (principal, action, resource)
@@ -31,28 +35,24 @@ unless { context.scope_held };
 forbid (principal, action, resource)
 unless { context.grants_held };
 
-// Trust an agent needs (authz.min_trust): 0 own-state reads, 1 reads, sessions and checks,
-// 2 other changes, 4 policy management.
-@id("trust.suspended")
-forbid (principal, action, resource)
-when { principal.role == "agent" && principal.trust < 1 }
-unless { action in [Action::"lock.list", Action::"profile.read"] };
-
-@id("trust.too_low")
-forbid (principal, action, resource)
-when { principal.role == "agent" && principal.trust == 1 }
-unless {
-  action in [Action::"reads", Action::"lock.list", Action::"profile.read", Action::"session.start",
-             Action::"session.heartbeat", Action::"session.end", Action::"network.check",
-             Action::"guardrail.check", Action::"approval.cancel"]
-};
-
-@id("trust.too_low")
-forbid (principal, action in [Action::"profile.admin", Action::"network.rule", Action::"guardrail.admin",
-                              Action::"approval.decide"], resource)
-when { principal.role == "agent" && principal.trust >= 1 && principal.trust < 4 };
-
-// The agent's profile (authz.profile_refusal).
+$cedar$
+  -- Trust an agent needs, generated from the registry (authz.actions x authz.min_trust), so that
+  -- no action the registry gains is left out: a suspended agent (trust 0) may take only what
+  -- needs no trust, and each higher need is one forbid for the levels from 1 up to below it.
+  -- Only actions agents may take are listed (role.not_allowed refuses the others first).
+  || (select format(E'// Trust an agent needs (authz.min_trust), generated from authz.actions.\n'
+                    '@id("trust.suspended")\nforbid (principal, action, resource)\n'
+                    'when { principal.role == "agent" && principal.trust < 1 }%s;\n\n',
+                    E'\nunless { action in [' || string_agg(format('Action::%s', to_jsonb(n.action)::text), ', '
+                                                            order by n.action) || '] }')
+      from needs as n where n.needs = 0)
+  || coalesce((select string_agg(format(E'@id("trust.too_low")\nforbid (principal, action in [\n  %s\n], resource)\n'
+                                        'when { principal.role == "agent" && principal.trust >= 1 && principal.trust < %s };\n\n',
+                                        l.actions, l.needs), '' order by l.needs)
+               from (select n.needs, string_agg(format('Action::%s', to_jsonb(n.action)::text), E',\n  '
+                                                order by n.action) as actions
+                     from needs as n where n.needs > 1 group by n.needs) as l), '')
+  || $cedar$// The agent's profile (authz.profile_refusal).
 @id("profile.operation")
 forbid (principal, action, resource)
 when {

@@ -2,11 +2,13 @@
 -- normalized the way PostgreSQL compares intervals (a month is 30 days, a day 24 hours), so
 -- Cedar's > on the numbers is PostgreSQL's > on the intervals; a time is microseconds since
 -- 1970. Text that is not a valid interval or time gives null (the native engine, which casts
--- the same text, raises before Cedar is asked); values beyond Long are clamped.
+-- the same text, raises before Cedar is asked); values beyond Long are clamped. Strict: most
+-- requests name no duration, and a null is answered without a call.
 create or replace function authz.cedar_usecs(p_value text, p_is_time boolean default false)
 returns bigint
 language plpgsql
 stable
+strict
 set search_path = pg_catalog, pg_temp
 as $$
 declare
@@ -26,17 +28,13 @@ begin
   exception when others then
     return null;
   end;
-  if p_is_time then
-    if not isfinite(v_time) then
-      v_usecs := case when v_time > now() then 9e18 else -9e18 end;
-    else
-      v_usecs := extract(epoch from v_time) * 1000000;
-    end if;
+  if not p_is_time then
+    return authz.cedar_interval_usecs(v_interval);
+  end if;
+  if not isfinite(v_time) then
+    v_usecs := case when v_time > now() then 9e18 else -9e18 end;
   else
-    v_usecs := ((extract(year from v_interval) * 12 + extract(month from v_interval)) * 30 + extract(day from v_interval))
-                 * 86400000000
-               + (extract(epoch from v_interval) - extract(year from v_interval) * 365.25 * 86400
-                  - extract(month from v_interval) * 30 * 86400 - extract(day from v_interval) * 86400) * 1000000;
+    v_usecs := extract(epoch from v_time) * 1000000;
   end if;
   return greatest(least(round(v_usecs), 9e18), -9e18)::bigint;
 end;

@@ -8,14 +8,16 @@
 -- profile.self_change, principal.not_owner, device.by_device). Under
 -- both, both must allow; when they disagree the call is denied and, where the transaction may
 -- write, the disagreement is audited (policy.disagreement, both decisions in the details). The
--- policy actions themselves are always decided natively.
+-- policy actions themselves are always decided natively. Whether the server has the PL/Python
+-- functions at all is asked only when calling them failed (undefined_function), not per call.
 create or replace function authz.cedar_decide(
   p_action text,
   p_resource text,
   p_context jsonb,
   p_principal coord.caller,
   p_profile coord.profiles,
-  p_native authz.decision
+  p_native authz.decision,
+  p_engine text
 )
 returns authz.decision
 language plpgsql
@@ -23,55 +25,58 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_engine text;
+  v_engine text := p_engine;
   v_policy text;
   v_version integer;
   v_profile coord.profiles := p_profile;
-  v_request jsonb;
-  v_entities jsonb;
+  v_request record;
   v_result record;
   v_cedar authz.decision;
   v_decision authz.decision;
 begin
-  select e.engine into v_engine from authz.tenant_engines as e where e.tenant_id = p_principal.tenant_id;
   -- The policy actions (policy.admin, policy.read) stay native: neither an unavailable Cedar nor
   -- a policy of the tenant's can lock its operators out of changing the policy or the engine back.
   if v_engine is null or v_engine = 'native' or p_action in ('policy.admin', 'policy.read') then
     return p_native;
   end if;
-  if pg_catalog.to_regprocedure('authz.cedar_evaluate(text, jsonb, jsonb)') is null then
-    v_cedar := row(false, 'deny', 'cedar', 'cedar.unavailable',
-      'the tenant decides with Cedar, but this server has no PL/Python with cedarpy: denied');
-  else
-    select c.policy, c.version into v_policy, v_version from authz.cedar_policies as c
-    where c.tenant_id = p_principal.tenant_id order by c.version desc limit 1;
-    if v_profile.id is null and p_principal.role = 'agent' then
-      v_profile := coord.effective_profile(p_principal);
-    end if;
-    begin
-      select r.o_request, r.o_entities into v_request, v_entities
-      from authz.cedar_request(p_action, p_resource, p_context, p_principal, v_profile) as r;
-      select * into v_result from authz.cedar_evaluate(coalesce(v_policy, authz.cedar_baseline()), v_request, v_entities);
-      if v_result.o_errors <> '{}' then
-        v_cedar := row(false, 'deny', 'cedar', 'cedar.error',
-          format('Cedar policy version %s failed to evaluate: %s', coalesce(v_version::text, 'baseline'),
-                 array_to_string(v_result.o_errors, '; ')));
-      elsif v_result.o_allowed then
-        v_cedar := row(true, 'allow', 'cedar', coalesce(v_result.o_rules[1], 'cedar.permit'),
-          format('Cedar policy version %s permits %s (%s)', coalesce(v_version::text, 'baseline'), p_action,
-                 array_to_string(v_result.o_rules, ', ')));
-      elsif cardinality(v_result.o_rules) > 0 then
-        v_cedar := row(false, 'deny', 'cedar', v_result.o_rules[1],
-          format('Cedar policy version %s forbids %s (%s)', coalesce(v_version::text, 'baseline'), p_action,
-                 array_to_string(v_result.o_rules, ', ')));
-      else
-        v_cedar := row(false, 'deny', 'cedar', 'cedar.no_permit',
-          format('no Cedar policy of version %s permits %s', coalesce(v_version::text, 'baseline'), p_action));
-      end if;
-    exception when others then
-      v_cedar := row(false, 'deny', 'cedar', 'cedar.error', format('Cedar failed: %s', left(sqlerrm, 500)));
-    end;
+  select c.policy, c.version into v_policy, v_version from authz.cedar_policies as c
+  where c.tenant_id = p_principal.tenant_id order by c.version desc limit 1;
+  if v_profile.id is null and p_principal.role = 'agent' then
+    v_profile := coord.effective_profile(p_principal);
   end if;
+  begin
+    -- Assignments, not SELECT ... FROM: a plain expression skips a table function scan per call.
+    v_request := authz.cedar_request_parts(p_action, p_resource, p_context, p_principal, v_profile);
+    v_result := authz.cedar_evaluate(coalesce(v_policy, authz.cedar_baseline()),
+      p_principal.principal_id::text, p_action, v_request.o_roles, v_request.o_mutating, v_request.o_resource_type,
+      v_request.o_resource_id, v_request.o_context, v_request.o_base, v_request.o_delta);
+    if v_result.o_errors <> '{}' then
+      v_cedar := row(false, 'deny', 'cedar', 'cedar.error',
+        format('Cedar policy version %s failed to evaluate: %s', coalesce(v_version::text, 'baseline'),
+               array_to_string(v_result.o_errors, '; ')));
+    elsif v_result.o_allowed then
+      v_cedar := row(true, 'allow', 'cedar', coalesce(v_result.o_rules[1], 'cedar.permit'),
+        format('Cedar policy version %s permits %s (%s)', coalesce(v_version::text, 'baseline'), p_action,
+               array_to_string(v_result.o_rules, ', ')));
+    elsif cardinality(v_result.o_rules) > 0 then
+      v_cedar := row(false, 'deny', 'cedar', v_result.o_rules[1],
+        format('Cedar policy version %s forbids %s (%s)', coalesce(v_version::text, 'baseline'), p_action,
+               array_to_string(v_result.o_rules, ', ')));
+    else
+      v_cedar := row(false, 'deny', 'cedar', 'cedar.no_permit',
+        format('no Cedar policy of version %s permits %s', coalesce(v_version::text, 'baseline'), p_action));
+    end if;
+  exception
+    when undefined_function then
+      if pg_catalog.to_regprocedure('authz.cedar_evaluate(text, text, text, text[], boolean, text, text, jsonb, jsonb, jsonb)') is null then
+        v_cedar := row(false, 'deny', 'cedar', 'cedar.unavailable',
+          'the tenant decides with Cedar, but this server has no PL/Python with cedarpy: denied');
+      else
+        v_cedar := row(false, 'deny', 'cedar', 'cedar.error', format('Cedar failed: %s', left(sqlerrm, 500)));
+      end if;
+    when others then
+      v_cedar := row(false, 'deny', 'cedar', 'cedar.error', format('Cedar failed: %s', left(sqlerrm, 500)));
+  end;
 
   if p_native.rule = 'profile.rate_limit' then
     v_decision := p_native;
@@ -101,5 +106,5 @@ begin
 end;
 $$;
 
-comment on function authz.cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision) is 'Decision of a tenant on the cedar or both engine, given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both.';
-revoke all on function authz.cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision) from public;
+comment on function authz.cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision, text) is 'Decision of a tenant on the cedar or both engine (p_engine, from authz.tenant_engines), given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both.';
+revoke all on function authz.cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision, text) from public;

@@ -4,40 +4,48 @@
 -- request (p_resource, p_context) only names what it asks for. Facts Cedar cannot compute are
 -- computed here (authz.cedar_baseline says which). Uuids in the context that are not uuids
 -- are left out (the native engine raises on them before Cedar is asked).
-create or replace function authz.cedar_request(
+-- The entities come in two parts: o_base, the caller and its profile (the same for every call of
+-- the caller until its profile changes, so authz.cedar_evaluate keeps it parsed), and o_delta,
+-- what this call names (the resource, the principal acts_on names). The action's entity is made
+-- by authz.cedar_evaluate from its registry row (o_roles, o_mutating: its groups role:<role>
+-- and reads), and the request from o_resource_type, o_resource_id and o_context.
+create or replace function authz.cedar_request_parts(
   p_action text,
   p_resource text,
   p_context jsonb,
   p_principal coord.caller,
   p_profile coord.profiles,
-  out o_request jsonb,
-  out o_entities jsonb
+  out o_context jsonb,
+  out o_base jsonb,
+  out o_delta jsonb,
+  out o_resource_type text,
+  out o_resource_id text,
+  out o_roles text[],
+  out o_mutating boolean
 )
 language plpgsql
 stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_action record;
+  v_scope text;
   v_context jsonb;
-  v_me jsonb := jsonb_build_object('type', 'Agent', 'id', p_principal.principal_id::text);
   v_profile_uid jsonb;
   v_agent jsonb;
-  v_resource_type text := authz.cedar_resource_type(p_action);
-  v_resource_id text := case when v_resource_type = 'Tenant' then p_principal.tenant_name else coalesce(p_resource, '') end;
   v_uuid constant text := '^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$';
   v_acts_on text;
   v_owner uuid;
   v_limit bigint;
 begin
-  select a.scope, a.roles, a.mutating into v_action from authz.actions as a where a.action = p_action;
+  select a.scope, a.roles, a.mutating into v_scope, o_roles, o_mutating from authz.actions as a where a.action = p_action;
   p_context := coalesce(p_context, '{}');
+  o_resource_type := authz.cedar_resource_type(p_action);
+  o_resource_id := case when o_resource_type = 'Tenant' then p_principal.tenant_name else coalesce(p_resource, '') end;
 
   v_context := jsonb_build_object(
-    'scope_held', authz.scope_granted(p_principal.scopes, v_action.scope),
-    'grants_held', not exists (
-      select from jsonb_array_elements_text(case when jsonb_typeof(p_context -> 'grants') = 'array'
-                                                 then p_context -> 'grants' else '[]' end) as g
+    'scope_held', authz.scope_granted(p_principal.scopes, v_scope),
+    'grants_held', jsonb_typeof(p_context -> 'grants') is distinct from 'array' or not exists (
+      select from jsonb_array_elements_text(p_context -> 'grants') as g
       where not authz.scope_granted(p_principal.scopes, g)),
     'operation', p_action,
     'operation_group', split_part(p_action, '.', 1) || '.*');
@@ -63,7 +71,11 @@ begin
     v_context := v_context || jsonb_build_object('changes_profile', jsonb_build_object('__entity',
       jsonb_build_object('type', 'AgentType', 'id', (p_context ->> 'changes_profile')::uuid::text)));
   end if;
-  o_entities := '[]';
+  o_delta := jsonb_build_array(jsonb_build_object(
+    'uid', jsonb_build_object('type', o_resource_type, 'id', o_resource_id),
+    'attrs', jsonb_build_object(case o_resource_type when 'File' then 'path' when 'Task' then 'ref' else 'name' end,
+                                o_resource_id),
+    'parents', '[]'::jsonb));
   -- acts_on present: the principal it names, with its owner when it is a device of the tenant
   -- (null or unknown: a principal that is nobody's, so only the caller itself may act on it).
   if p_context ? 'acts_on' then
@@ -75,7 +87,7 @@ begin
     v_context := v_context || jsonb_build_object('acts_on', jsonb_build_object('__entity',
       jsonb_build_object('type', 'Agent', 'id', v_acts_on)));
     if v_acts_on <> p_principal.principal_id::text then
-      o_entities := o_entities || jsonb_build_array(jsonb_build_object(
+      o_delta := o_delta || jsonb_build_array(jsonb_build_object(
         'uid', jsonb_build_object('type', 'Agent', 'id', v_acts_on),
         'attrs', case when v_owner is null then '{}'::jsonb
                       else jsonb_build_object('owner', jsonb_build_object('__entity',
@@ -95,35 +107,23 @@ begin
   if p_profile.id is not null then
     v_profile_uid := jsonb_build_object('type', 'AgentType', 'id', p_profile.id::text);
     v_agent := v_agent || jsonb_build_object('profile', jsonb_build_object('__entity', v_profile_uid));
-    o_entities := o_entities || jsonb_build_array(jsonb_build_object(
+    o_base := jsonb_build_array(jsonb_build_object(
       'uid', v_profile_uid,
       'attrs', jsonb_strip_nulls(jsonb_build_object(
         'name', p_profile.name,
         'trust', p_profile.trust_level,
         'allowed_operations', to_jsonb(p_profile.allowed_operations),
         'allowed_task_kinds', to_jsonb(p_profile.allowed_task_kinds),
-        'max_lock_ttl', authz.cedar_usecs(p_profile.max_lock_ttl::text),
-        'max_task_duration', authz.cedar_usecs(p_profile.max_task_duration::text))),
+        'max_lock_ttl', authz.cedar_interval_usecs(p_profile.max_lock_ttl),
+        'max_task_duration', authz.cedar_interval_usecs(p_profile.max_task_duration))),
       'parents', '[]'::jsonb));
   end if;
-  o_entities := o_entities || jsonb_build_array(
-    jsonb_build_object('uid', v_me, 'attrs', v_agent,
-                       'parents', case when v_profile_uid is null then '[]'::jsonb else jsonb_build_array(v_profile_uid) end),
-    jsonb_build_object('uid', jsonb_build_object('type', 'Action', 'id', p_action), 'attrs', '{}'::jsonb,
-                       'parents', (select jsonb_agg(jsonb_build_object('type', 'Action', 'id', g))
-                                   from (select 'role:' || r as g from unnest(v_action.roles) as r
-                                         union all select 'reads' where not v_action.mutating) as groups)),
-    jsonb_build_object('uid', jsonb_build_object('type', v_resource_type, 'id', v_resource_id),
-                       'attrs', jsonb_build_object(case v_resource_type when 'File' then 'path' when 'Task' then 'ref'
-                                                   else 'name' end, v_resource_id),
-                       'parents', '[]'::jsonb));
-  o_request := jsonb_build_object(
-    'principal', format('Agent::%s', to_jsonb(p_principal.principal_id::text)),
-    'action', format('Action::%s', to_jsonb(p_action)),
-    'resource', format('%s::%s', v_resource_type, to_jsonb(v_resource_id)),
-    'context', v_context);
+  o_base := coalesce(o_base, '[]') || jsonb_build_array(jsonb_build_object(
+    'uid', jsonb_build_object('type', 'Agent', 'id', p_principal.principal_id::text), 'attrs', v_agent,
+    'parents', case when v_profile_uid is null then '[]'::jsonb else jsonb_build_array(v_profile_uid) end));
+  o_context := v_context;
 end;
 $$;
 
-comment on function authz.cedar_request(text, text, jsonb, coord.caller, coord.profiles) is 'The Cedar request (principal, action, resource, context) and entities (the caller with its role, kind, trust and profile, the profile, the action in its groups, the resource, the principal acts_on names) of one decision, built from the verified caller and the database (docs/cedar.md).';
-revoke all on function authz.cedar_request(text, text, jsonb, coord.caller, coord.profiles) from public;
+comment on function authz.cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles) is 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context, the entities of the caller (role, kind, trust, profile) and its profile (o_base), those of the resource and of the principal acts_on names (o_delta), the resource''s type and id, and the action''s registry row (roles, mutating) its entity is made of.';
+revoke all on function authz.cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles) from public;
