@@ -152,6 +152,19 @@ def test_a_short_limit_is_the_head_of_a_long_one(db: psycopg.Connection) -> None
             assert _recall(agent, query, limit=limit) == full[:limit], (query, limit)
 
 
+@pytest.mark.parametrize(("query", "once"), [
+    ("'queue' & 'lease' & 'queue'", "'lease' & 'queue'"),
+    ("'src' & 'claim' & 'src'", "'claim' & 'src'"),
+    ("'queue' <-> 'lease' & 'queue'", "'queue' <-> 'lease' & 'queue'"),  # a phrase: as it is
+    ("!'queue' & 'queue'", "!'queue' & 'queue'"),
+    ("'queue' | 'queue'", "'queue' | 'queue'"),
+])
+def test_the_candidates_of_all_words_ask_for_each_word_once(db: psycopg.Connection, query: str, once: str) -> None:
+    """The planner multiplies the frequencies of an AND's words: a repeated frequent word made a
+    common combination look rare, and its index plan read every memory holding the words."""
+    assert db.execute("select coord.each_word_once(%s::tsquery)::text", (query,)).fetchone()[0] == once
+
+
 def test_a_more_recent_memory_ranks_higher(db: psycopg.Connection) -> None:
     agent = _agent(db)
     old = _remember(agent, "tests use the embedded server", tier="episodic")["details"]["memory_id"]

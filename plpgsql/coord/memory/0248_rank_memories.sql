@@ -93,8 +93,9 @@ begin
     v_note := 'pgvector is not installed on this server: the embedding was not used';
   end if;
   v_ids := array(select coord.memory_candidates(p_me.tenant_id, p_me.repository, p_me.principal_id, v_team,
-                                                p_me.role <> 'agent', p_tiers, p_tags, v_now, v_tsq_all, v_tsq,
-                                                v_tsq_ident, case when v_vectors then p_embedding end,
+                                                p_me.role <> 'agent', p_tiers, p_tags, v_now,
+                                                coord.each_word_once(v_tsq_all), v_tsq,
+                                                coord.each_word_once(v_tsq_ident), case when v_vectors then p_embedding end,
                                                 v_query is null and not v_vectors));
 
   -- The cosine similarity of each candidate, read apart so that the ranking below names no
