@@ -5942,6 +5942,25 @@ COMMENT ON FUNCTION coord.drop_task_leases(p_task_id bigint) IS 'Deletes the lea
 
 
 --
+-- Name: each_word_once(tsquery); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.each_word_once(p_query tsquery) RETURNS tsquery
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/memory/0246_each_word_once.sql
+
+
+ALTER FUNCTION coord.each_word_once(p_query tsquery) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION each_word_once(p_query tsquery); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.each_word_once(p_query tsquery) IS 'p_query with each word once when it is a plain AND of words (the same matches; the planner''s estimate of an AND multiplies a repeated word); otherwise p_query unchanged. For coord.rank_memories'' candidate queries.';
+
+
+--
 -- Name: effective_profile(coord.caller); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7466,7 +7485,7 @@ ALTER FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_pr
 -- Name: FUNCTION memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) IS 'Ids of the memories a recall ranks: visible to the principal (its own, the tenant''s, its team''s or with p_sees_teams every team''s), not expired, of p_tiers with all p_tags, in the repository; at most 100 latest matching p_all, 100 latest matching p_any, 50 latest matching p_ident, 100 nearest to p_embedding, or with p_recent the 200 latest remembered. Runs as coord_auth (indexes under RLS); coord.rank_memories only.';
+COMMENT ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) IS 'Ids of the memories a recall ranks: visible to the principal (its own, the tenant''s, its team''s or with p_sees_teams every team''s), not expired, of p_tiers with all p_tags, in the repository; at most 100 latest matching p_all, 100 latest matching p_any, 50 latest matching p_ident, 50 nearest to p_embedding, or with p_recent the 200 latest remembered. Runs as coord_auth (indexes under RLS); coord.rank_memories only.';
 
 
 --
@@ -15944,6 +15963,13 @@ REVOKE ALL ON FUNCTION coord.decide_approval(p_id bigint, p_to text, p_reason te
 --
 
 REVOKE ALL ON FUNCTION coord.drop_task_leases(p_task_id bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION each_word_once(p_query tsquery); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.each_word_once(p_query tsquery) FROM PUBLIC;
 
 
 --

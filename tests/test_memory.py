@@ -135,6 +135,36 @@ def test_trigram_finds_identifiers_and_paths(db: psycopg.Connection) -> None:
     assert _ids(rows)[0] == path and rows[0]["trigram"] > 0.5
 
 
+def test_a_short_limit_is_the_head_of_a_long_one(db: psycopg.Connection) -> None:
+    """coord.rank_memories scores the trigram part only for the candidates whose bound can still
+    reach the result; what it returns must be exactly the head of the full ranking, for every
+    limit, with the same parts."""
+    agent = _agent(db)
+    words = ["queue", "lease", "fence", "webhook", "sweeper", "backoff"]
+    for i in range(24):
+        content = (f"{words[i % 6]} {words[(i * 5) % 6]} note {i} in coordinator/{words[(i + 1) % 6]}_{i % 4}.py")
+        _remember(agent, content, tier=("episodic", "semantic")[i % 2], importance=round((i * 7 % 10) / 10, 1))
+        advance_clock(db, "9 hours")
+    for query in ("queue lease", "fence", "webhook_2.py backoff", "sweeper coordinator/lease_1.py", None):
+        full = _recall(agent, query, limit=1000)
+        assert len(full) >= 8, query
+        for limit in (1, 2, 3, 5, 8, len(full) - 1):
+            assert _recall(agent, query, limit=limit) == full[:limit], (query, limit)
+
+
+@pytest.mark.parametrize(("query", "once"), [
+    ("'queue' & 'lease' & 'queue'", "'lease' & 'queue'"),
+    ("'src' & 'claim' & 'src'", "'claim' & 'src'"),
+    ("'queue' <-> 'lease' & 'queue'", "'queue' <-> 'lease' & 'queue'"),  # a phrase: as it is
+    ("!'queue' & 'queue'", "!'queue' & 'queue'"),
+    ("'queue' | 'queue'", "'queue' | 'queue'"),
+])
+def test_the_candidates_of_all_words_ask_for_each_word_once(db: psycopg.Connection, query: str, once: str) -> None:
+    """The planner multiplies the frequencies of an AND's words: a repeated frequent word made a
+    common combination look rare, and its index plan read every memory holding the words."""
+    assert db.execute("select coord.each_word_once(%s::tsquery)::text", (query,)).fetchone()[0] == once
+
+
 def test_a_more_recent_memory_ranks_higher(db: psycopg.Connection) -> None:
     agent = _agent(db)
     old = _remember(agent, "tests use the embedded server", tier="episodic")["details"]["memory_id"]

@@ -1,7 +1,8 @@
 -- Recall: the memories p_me may see in its repository, ranked. The candidates come from the
 -- indexes, a bounded number from each (coord.memory_candidates), so a recall costs about the
--- same at a million memories; each candidate is then scored once (parts is materialized:
--- word_similarity is the costly part, tens of microseconds a row):
+-- same at a million memories; each candidate is then scored at most once, and its trigram part
+-- (word_similarity, the costly part: tens of microseconds a row) only where it can change the
+-- result (below). One query ranks for every kind of recall:
 --   relevance  query only: 0.3 text_rank + 0.7 trigram; vector only: vector_similarity;
 --              both: 0.7 text + 0.3 vector; neither: 1
 --   text_rank  ts_rank_cd of the content against the query's words (any of them), capped at 1
@@ -57,6 +58,11 @@ declare
   v_ids bigint[];
   v_ranking text;
   v_note text;
+  v_vec_ids bigint[];
+  v_vec_sims double precision[];
+  v_w_text double precision;
+  v_w_vec double precision;
+  v_w_none double precision;
 begin
   if v_query is not null then
     -- Any of the query's words: recall wants the memories that share some, ranked, not only
@@ -87,61 +93,71 @@ begin
     v_note := 'pgvector is not installed on this server: the embedding was not used';
   end if;
   v_ids := array(select coord.memory_candidates(p_me.tenant_id, p_me.repository, p_me.principal_id, v_team,
-                                                p_me.role <> 'agent', p_tiers, p_tags, v_now, v_tsq_all, v_tsq,
-                                                v_tsq_ident, case when v_vectors then p_embedding end,
+                                                p_me.role <> 'agent', p_tiers, p_tags, v_now,
+                                                coord.each_word_once(v_tsq_all), v_tsq,
+                                                coord.each_word_once(v_tsq_ident), case when v_vectors then p_embedding end,
                                                 v_query is null and not v_vectors));
 
+  -- The cosine similarity of each candidate, read apart so that the ranking below names no
+  -- column that exists only with pgvector.
   if v_vectors then
-    return query
-    with parts as materialized (
-      select m.*,
-             least(1.0, coalesce(pg_catalog.ts_rank_cd(m.search, v_tsq), 0))::double precision as p_text,
-             case when v_query is null then 0 else trgm.word_similarity(v_query, m.content) end::double precision as p_trgm,
-             greatest(0.0, 1.0 - (m.embedding operator(vector.<=>) p_embedding::vector.vector))::double precision as p_vec,
-             pg_catalog.power(0.5, extract(epoch from greatest(interval '0', v_now - m.last_seen_at))
-                                   / extract(epoch from t.half_life))::double precision as p_recency
-      from coord.memories as m
-      join coord.memory_tiers as t on t.tier = m.tier
-      where m.tenant_id = p_me.tenant_id and m.id = any (v_ids)
-    ), scored as (
-      select p.*,
-             case when v_query is null then coalesce(p.p_vec, 0)
-                  else 0.7 * (0.3 * p.p_text + 0.7 * p.p_trgm) + 0.3 * coalesce(p.p_vec, 0) end as p_relevance
-      from parts as p
-    )
-    select s.id, s.tier, s.visibility, a.name, s.content, s.tags, s.importance, s.metadata, s.seen_count,
-           s.created_at, s.last_seen_at, s.expires_at,
-           s.p_relevance * (0.3 + 0.7 * s.p_recency) * (0.3 + 0.7 * s.importance),
-           s.p_relevance, case when v_query is null then null else s.p_text end,
-           case when v_query is null then null else s.p_trgm end, s.p_vec, s.p_recency, v_ranking, v_note
-    from scored as s
-    join coord.principals as a on a.tenant_id = s.tenant_id and a.id = s.author_id
-    order by 13 desc, s.id desc
-    limit p_limit;
-    return;
+    select pg_catalog.array_agg(m.id),
+           pg_catalog.array_agg(greatest(0.0, 1.0 - (m.embedding operator(vector.<=>) p_embedding::vector.vector)))
+      into v_vec_ids, v_vec_sims
+    from coord.memories as m
+    where m.tenant_id = p_me.tenant_id and m.id = any (v_ids) and m.embedding is not null;
   end if;
+  v_w_text := case v_ranking when 'hybrid' then 0.7 when 'text' then 1.0 else 0.0 end;
+  v_w_vec := case v_ranking when 'hybrid' then 0.3 when 'vector' then 1.0 else 0.0 end;
+  v_w_none := case v_ranking when 'recency' then 1.0 else 0.0 end;
 
+  -- word_similarity is the costly part (tens of microseconds a row), so it is computed for as
+  -- few candidates as the result allows, without changing the result: bound is each score with
+  -- trigram = 1 (its largest value, so bound >= score). The p_limit best bounds are scored
+  -- first; the lowest of their scores is at most the p_limit-th best score overall, so a
+  -- candidate whose bound is below it cannot be in the result and is never scored.
   return query
   with parts as materialized (
-    select m.*,
+    select m.id, m.tenant_id, m.tier, m.visibility, m.author_id, m.content, m.tags, m.importance, m.metadata,
+           m.seen_count, m.created_at, m.last_seen_at, m.expires_at,
            least(1.0, coalesce(pg_catalog.ts_rank_cd(m.search, v_tsq), 0))::double precision as p_text,
-           case when v_query is null then 0 else trgm.word_similarity(v_query, m.content) end::double precision as p_trgm,
+           case when v_vectors then coalesce(vs.sim, 0) end::double precision as p_vec,
            pg_catalog.power(0.5, extract(epoch from greatest(interval '0', v_now - m.last_seen_at))
                                  / extract(epoch from t.half_life))::double precision as p_recency
     from coord.memories as m
     join coord.memory_tiers as t on t.tier = m.tier
+    left join unnest(v_vec_ids, v_vec_sims) as vs (id, sim) on vs.id = m.id
     where m.tenant_id = p_me.tenant_id and m.id = any (v_ids)
-  ), scored as (
+  ), bounded as materialized (
     select p.*,
-           case when v_query is null then 1.0 else 0.3 * p.p_text + 0.7 * p.p_trgm end::double precision as p_relevance
+           (v_w_text * (0.3 * p.p_text + 0.7 * (case when v_query is null then 0 else 1 end)::double precision)
+            + v_w_vec * coalesce(p.p_vec, 0) + v_w_none)
+           * (0.3 + 0.7 * p.p_recency) * (0.3 + 0.7 * p.importance) as p_bound
     from parts as p
+  ), best_bounds as materialized (
+    select b.*, (case when v_query is null then 0 else trgm.word_similarity(v_query, b.content) end)::double precision as p_trgm
+    from (select * from bounded as b order by b.p_bound desc, b.id desc limit p_limit) as b
+  ), scored_first as (
+    select b.*, (v_w_text * (0.3 * b.p_text + 0.7 * b.p_trgm) + v_w_vec * coalesce(b.p_vec, 0) + v_w_none)
+                  as p_relevance
+    from best_bounds as b
+  ), threshold as (
+    select min(s.p_relevance * (0.3 + 0.7 * s.p_recency) * (0.3 + 0.7 * s.importance)) as score
+    from scored_first as s
+  ), scored as (
+    select s.* from scored_first as s
+    union all
+    select r.*, (v_w_text * (0.3 * r.p_text + 0.7 * r.p_trgm) + v_w_vec * coalesce(r.p_vec, 0) + v_w_none)
+    from (select b.*, (case when v_query is null then 0 else trgm.word_similarity(v_query, b.content) end)::double precision as p_trgm
+          from bounded as b
+          where b.p_bound >= (select h.score from threshold as h)
+            and b.id not in (select f.id from best_bounds as f)) as r
   )
   select s.id, s.tier, s.visibility, a.name, s.content, s.tags, s.importance, s.metadata, s.seen_count,
          s.created_at, s.last_seen_at, s.expires_at,
          s.p_relevance * (0.3 + 0.7 * s.p_recency) * (0.3 + 0.7 * s.importance),
          s.p_relevance, case when v_query is null then null else s.p_text end,
-         case when v_query is null then null else s.p_trgm end, null::double precision, s.p_recency,
-         v_ranking, v_note
+         case when v_query is null then null else s.p_trgm end, s.p_vec, s.p_recency, v_ranking, v_note
   from scored as s
   join coord.principals as a on a.tenant_id = s.tenant_id and a.id = s.author_id
   order by 13 desc, s.id desc
