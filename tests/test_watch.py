@@ -3,14 +3,19 @@ tmux pane of fixed size, acted on from the test, read back with capture-pane."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import select
 import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -57,16 +62,27 @@ def test_watch_once_prints_one_snapshot(committed_db: Database) -> None:
 
 
 class Pane:
-    """A detached tmux session of fixed size on a tmux server of its own."""
+    """A detached tmux session of fixed size on a tmux server of its own. Its output is piped
+    (pipe-pane) into a FIFO the test reads, so the screen is read again when the program
+    writes, not on a timer: tmux draws what it read before it copies it to the pipe. Its end
+    is the pane-died hook signalling a wait-for channel."""
 
     def __init__(self, command: list[str], width: int = 160, height: int = 60) -> None:
         self.socket = f"coordtest-{uuid.uuid4().hex[:8]}"
+        self.directory = Path(tempfile.mkdtemp(prefix="coordtest-pane-"))
+        fifo = self.directory / "output"
+        os.mkfifo(fifo)
+        # Read and write: the FIFO always has a writer (this end), so it is readable only when
+        # the pane wrote, never at an end of file.
+        self.output = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
         self.tmux(["new-session", "-d", "-s", "watch", "-x", str(width), "-y", str(height), shlex.join(command)])
         self.tmux(["set-option", "-t", "watch", "remain-on-exit", "on"])
+        self.tmux(["set-hook", "-t", "watch", "pane-died", "wait-for -S died"])
+        self.tmux(["pipe-pane", "-t", "watch", f"exec cat > {shlex.quote(str(fifo))}"])
 
-    def tmux(self, args: list[str]) -> str:
+    def tmux(self, args: list[str], timeout: float = 10) -> str:
         return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
-                              text=True, timeout=10).stdout
+                              text=True, timeout=timeout).stdout
 
     def screen(self) -> str:
         return self.tmux(["capture-pane", "-p", "-t", "watch"])
@@ -74,22 +90,34 @@ class Pane:
     def keys(self, *keys: str) -> None:
         self.tmux(["send-keys", "-t", "watch", *keys])
 
-    def dead(self) -> bool:
-        return self.tmux(["list-panes", "-t", "watch", "-F", "#{pane_dead}"]).strip() == "1"
-
     def wait_for(self, predicate: Callable[[str], bool], what: str) -> str:
-        """Poll capture-pane until predicate(screen) holds, up to a bounded deadline."""
+        """Read the screen now and again each time the pane writes, until predicate(screen)
+        holds or DEADLINE_SECONDS pass without it."""
         deadline = time.monotonic() + DEADLINE_SECONDS
-        screen = ""
-        while time.monotonic() < deadline:
+        while True:
             screen = self.screen()
             if predicate(screen):
                 return screen
-            time.sleep(0.05)  # poll interval, not a wait for an outcome
-        raise AssertionError(f"never saw {what}; the pane shows:\n{screen}")
+            ready, _, _ = select.select([self.output], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise AssertionError(f"never saw {what}; the pane shows:\n{self.screen()}")
+            with contextlib.suppress(BlockingIOError):
+                while os.read(self.output, 65536):
+                    pass
+
+    def wait_for_exit(self, what: str) -> None:
+        """Until the program in the pane has exited (tmux's pane-died hook signals "died";
+        wait-for returns at once when the signal came first)."""
+        try:
+            self.tmux(["wait-for", "died"], timeout=DEADLINE_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"never saw {what}; the pane shows:\n{self.screen()}") from None
+        assert self.tmux(["list-panes", "-t", "watch", "-F", "#{pane_dead}"]).strip() == "1"
 
     def kill(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+        os.close(self.output)
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @pytest.fixture
@@ -127,18 +155,19 @@ def test_watch_shows_a_lease_taken_by_another_agent_as_it_happens(
 
     with Client(committed_db.client_dsn, alice.token) as a, Client(committed_db.client_dsn, bob.token) as b:
         fence = a.acquire_lock("src/watched.py", reason="refactor").fence
-        screen = pane.wait_for(lambda s: "Leases (1)" in s and bool(_lease_line(s, "src/watched.py")),
-                               "alice's lease")
-        [line] = _lease_line(screen, "src/watched.py")
-        assert "tmux-alice" in line and "exclusive" in line and str(fence) in line
+        drawn = ("tmux-alice", "exclusive", f" {fence} ")
+        pane.wait_for(lambda s: "Leases (1)" in s and [all(x in line for x in drawn)
+                                                        for line in _lease_line(s, "src/watched.py")] == [True],
+                      "alice's lease")
 
         b.acquire_lock("docs/guide.md")
         pane.wait_for(lambda s: "Leases (2)" in s and bool(_lease_line(s, "docs/guide.md")), "bob's lease")
 
         # a cycles the agent filter to the first agent (tmux-alice): bob's lease is no longer drawn.
+        # Each wait names the whole frame it expects: a capture may catch a frame half drawn.
         pane.keys("a")
-        screen = pane.wait_for(lambda s: "filter: agent=tmux-alice" in s, "the agent filter")
-        assert _lease_line(screen, "src/watched.py") and not _lease_line(screen, "docs/guide.md")
+        pane.wait_for(lambda s: "filter: agent=tmux-alice" in s and bool(_lease_line(s, "src/watched.py"))
+                      and not _lease_line(s, "docs/guide.md"), "the agent filter")
         pane.keys("c")
         pane.wait_for(lambda s: "filter:" not in s and bool(_lease_line(s, "docs/guide.md")), "filters cleared")
 
@@ -146,4 +175,4 @@ def test_watch_shows_a_lease_taken_by_another_agent_as_it_happens(
         pane.wait_for(lambda s: "Leases (1)" in s and not _lease_line(s, "src/watched.py"), "the release")
 
     pane.keys("q")
-    pane.wait_for(lambda s: pane.dead(), "coord watch to quit on q")
+    pane.wait_for_exit("coord watch to quit on q")
