@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import collections
 import os
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from coordinator.client import Client
-from tests.conftest import Database, make_principal
+from tests.conftest import Database
+from tests.state_machines import approval_clients, race, run_until_reached
 
 REQUESTERS = ("r0", "r1", "boss", "cam")  # cam is boss's device: boss acts for it
 APPROVERS = ("op1", "op2", "boss")
@@ -232,25 +231,7 @@ class ActionMachine(RuleBasedStateMachine):
             assert result.ok, result
 
     def _race(self, calls: list[tuple[str, Any]]) -> dict[str, Any]:
-        barrier = threading.Barrier(len(calls))
-        results: dict[str, Any] = {}
-        failures: list[BaseException] = []
-
-        def run(name: str, call: Any) -> None:
-            try:
-                client = self.world.clients[name]
-                barrier.wait()
-                results[name] = call(client)
-            except BaseException as exc:
-                failures.append(exc)
-
-        threads = [threading.Thread(target=run, args=pair) for pair in calls]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not failures, failures
-        return results
+        return race(self.world.clients, calls)
 
     # --- invariants --------------------------------------------------------------------------
 
@@ -313,31 +294,16 @@ class ActionMachine(RuleBasedStateMachine):
 
 
 def test_action_invariants_hold_under_racing_approvers_executors_and_a_moving_clock(committed_db: Database) -> None:
-    admin = psycopg.connect(committed_db.admin_dsn, autocommit=True)
-    tenant = "action-machine"
-    tokens = {name: make_principal(admin, name, tenant=tenant).token for name in ("r0", "r1", "boss")}
-    tokens |= {name: make_principal(admin, name, tenant=tenant, role="operator").token for name in ("op1", "op2")}
-    clients = {name: Client(committed_db.client_dsn, token) for name, token in tokens.items()}
-    op1 = clients["op1"]
-    assert op1.create_profile("approver", 4).ok and op1.assign_profile("boss", "approver").ok
-    lamp = clients["r0"].add_device("lamp", ["actions:claim", "actions:read", "presence:write"]).token
-    cam = clients["boss"].add_device("cam", ["actions:write", "actions:read", "approvals:write"]).token
-    clients |= {"e1": Client(committed_db.client_dsn, lamp), "e2": Client(committed_db.client_dsn, lamp),
-                "cam": Client(committed_db.client_dsn, cam)}
-    world = World(clients, admin)
-    try:
+    with approval_clients(committed_db, "action-machine") as (admin, clients):
+        lamp = clients["r0"].add_device("lamp", ["actions:claim", "actions:read", "presence:write"]).token
+        cam = clients["boss"].add_device("cam", ["actions:write", "actions:read", "approvals:write"]).token
+        clients |= {"e1": Client(committed_db.client_dsn, lamp), "e2": Client(committed_db.client_dsn, lamp),
+                    "cam": Client(committed_db.client_dsn, cam)}
+        world = World(clients, admin)
         ActionMachine.world = world
-        # The runs must reach what the invariants speak about: at least STEPS steps, and more
-        # (up to four times as many) while a wanted outcome is still missing, since a random run
-        # can miss a rare one (an executed action needs a claim that outlives the racing sweeper).
-        wanted = {"proposed", "approved", "rejected", "executing", "executed", "failed", "expired",
-                  "not_pending", "self_approval", "stale_fence", "claimed"}
-        while world.steps < STEPS or (wanted - world.reached and world.steps < 4 * STEPS):
-            run_state_machine_as_test(ActionMachine, settings=settings(
-                max_examples=10, stateful_step_count=60, deadline=None, derandomize=False,
-                suppress_health_check=list(HealthCheck)))
+        # An executed action needs a claim that outlives the racing sweeper: rare in a random run.
+        wanted = frozenset({"proposed", "approved", "rejected", "executing", "executed", "failed", "expired",
+                            "not_pending", "self_approval", "stale_fence", "claimed"})
+        run_until_reached(ActionMachine, lambda: world.steps, STEPS, max_examples=10, step_count=60,
+                          wanted=wanted, reached=lambda: world.reached)
         assert wanted - world.reached == set(), world.codes
-    finally:
-        for client in clients.values():
-            client.close()
-        admin.close()
