@@ -75,6 +75,54 @@ def race(clients: Mapping[str, Client], calls: Sequence[tuple[str, Callable[[Cli
     return results
 
 
+class WorldMachine(RuleBasedStateMachine):
+    """A machine whose world (set by the test) has admin (a superuser connection), steps (the
+    steps taken, for run_until_reached), ids (the rows the rules made, to pick from), seen
+    (the state each row was last seen in) and reached (the states and codes met)."""
+
+    world: Any
+    audit_mark: int
+
+    def _reset(self, *tables: str) -> None:
+        """An example starts from empty tables, the test clock at rest, and the audit events
+        after audit_mark are its own."""
+        admin = self.world.admin
+        for table in tables:
+            admin.execute(f"delete from {table}")  # test-owned names
+        admin.execute("update coord.clock set offset_by = interval '0'")
+        self.audit_mark = admin.execute("select coalesce(max(id), 0) from audit.events").fetchone()[0]
+        self.world.ids.clear()
+        self.world.seen.clear()
+
+    def _step(self) -> None:
+        self.world.steps += 1
+
+    def _time_passes(self, by: str, sweep: bool, sweeper: str = "op1") -> None:
+        """The test clock moves on by; with sweep, an operator's coord maintain runs."""
+        self._step()
+        self.world.admin.execute("update coord.clock set offset_by = offset_by + %s::interval", (by,))
+        if sweep:
+            result = self.world.clients[sweeper].maintain()
+            assert result.ok, result
+
+    def _states_move_only_forward(self, rows: str, initial: str, terminal: set[str],
+                                  legal: Mapping[str, set[str]]) -> None:
+        """Each (id, state) of the rows query moved from the state seen last (initial for a new
+        row) along legal, never out of terminal; the states are noted as reached."""
+        w = self.world
+        for row, state in w.admin.execute(rows):
+            previous = w.seen.get(row, initial)
+            if previous != state:
+                assert previous not in terminal, f"{row}: {previous} -> {state} left a terminal state"
+                assert state in legal[previous], f"{row}: {previous} -> {state}"
+            w.seen[row] = state
+            w.reached.add(state)
+
+    def _pick(self, pick: int) -> int | None:
+        ids = self.world.ids
+        return ids[pick % len(ids)] if ids else None
+
+
 def run_machine(machine: type[RuleBasedStateMachine], max_examples: int, step_count: int) -> None:
     """One Hypothesis run of machine: random (not derandomized), no deadline (real connections
     under load), no health checks (the world is shared across examples on purpose)."""

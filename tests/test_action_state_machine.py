@@ -27,11 +27,11 @@ from typing import Any
 
 import psycopg
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import initialize, invariant, rule
 
 from coordinator.client import Client
 from tests.conftest import Database
-from tests.state_machines import approval_clients, race, run_until_reached
+from tests.state_machines import WorldMachine, approval_clients, race, run_until_reached
 
 REQUESTERS = ("r0", "r1", "boss", "cam")  # cam is boss's device: boss acts for it
 APPROVERS = ("op1", "op2", "boss")
@@ -82,26 +82,13 @@ class World:
     codes: collections.Counter[str] = field(default_factory=collections.Counter)  # per rule and code, for the report
 
 
-class ActionMachine(RuleBasedStateMachine):
+class ActionMachine(WorldMachine):
     world: World
 
     @initialize()
     def reset(self) -> None:
-        w = self.world
-        w.admin.execute("delete from coord.actions")
-        w.admin.execute("delete from coord.approval_requests")
-        w.admin.execute("delete from coord.approval_policies")
-        w.admin.execute("update coord.clock set offset_by = interval '0'")
-        self.audit_mark = w.admin.execute("select coalesce(max(id), 0) from audit.events").fetchone()[0]
-        w.ids.clear()
-        w.held.clear()
-        w.seen.clear()
-
-    def _step(self) -> None:
-        self.world.steps += 1
-
-    def _pick(self, pick: int) -> int | None:
-        return self.world.ids[pick % len(self.world.ids)] if self.world.ids else None
+        self._reset("coord.actions", "coord.approval_requests", "coord.approval_policies")
+        self.world.held.clear()
 
     def _pick_in(self, states: tuple[str, ...], pick: int) -> int | None:
         """An action in one of these states (most rules are about them), or any when there is none."""
@@ -224,11 +211,7 @@ class ActionMachine(RuleBasedStateMachine):
 
     @rule(by=st.sampled_from(["2 minutes", "40 minutes", "2 hours"]), sweep=st.booleans())
     def time_passes(self, by: str, sweep: bool) -> None:
-        self._step()
-        self.world.admin.execute("update coord.clock set offset_by = offset_by + %s::interval", (by,))
-        if sweep:
-            result = self.world.clients["op1"].maintain()
-            assert result.ok, result
+        self._time_passes(by, sweep)
 
     def _race(self, calls: list[tuple[str, Any]]) -> dict[str, Any]:
         return race(self.world.clients, calls)
@@ -237,14 +220,7 @@ class ActionMachine(RuleBasedStateMachine):
 
     @invariant()
     def states_move_only_forward(self) -> None:
-        w = self.world
-        for action, state in w.admin.execute("select id, state from coord.actions"):
-            previous = w.seen.get(action, "proposed")
-            if previous != state:
-                assert previous not in TERMINAL, f"{action}: {previous} -> {state} left a terminal state"
-                assert state in LEGAL[previous], f"{action}: {previous} -> {state}"
-            w.seen[action] = state
-            w.reached.add(state)
+        self._states_move_only_forward("select id, state from coord.actions", "proposed", TERMINAL, LEGAL)
 
     @invariant()
     def every_transition_is_audited_and_one_executor_is_live(self) -> None:

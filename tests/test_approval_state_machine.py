@@ -26,11 +26,11 @@ from typing import Any
 
 import psycopg
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import initialize, invariant, rule
 
 from coordinator.client import Client
 from tests.conftest import Database
-from tests.state_machines import approval_clients, race, run_until_reached
+from tests.state_machines import WorldMachine, approval_clients, race, run_until_reached
 
 REQUESTERS = ("r0", "r1", "boss")  # boss is the trust-4 agent: it asks too, and may not approve itself
 APPROVERS = ("op1", "op2", "boss")
@@ -90,24 +90,12 @@ class World:
     reached: set[str] = field(default_factory=set)
 
 
-class ApprovalMachine(RuleBasedStateMachine):
+class ApprovalMachine(WorldMachine):
     world: World
 
     @initialize()
     def reset(self) -> None:
-        w = self.world
-        w.admin.execute("delete from coord.approval_requests")
-        w.admin.execute("delete from coord.approval_policies")
-        w.admin.execute("update coord.clock set offset_by = interval '0'")
-        self.audit_mark = w.admin.execute("select coalesce(max(id), 0) from audit.events").fetchone()[0]
-        w.ids.clear()
-        w.seen.clear()
-
-    def _step(self) -> None:
-        self.world.steps += 1
-
-    def _pick(self, pick: int) -> int | None:
-        return self.world.ids[pick % len(self.world.ids)] if self.world.ids else None
+        self._reset("coord.approval_requests", "coord.approval_policies")
 
     # --- rules -------------------------------------------------------------------------------
 
@@ -198,24 +186,13 @@ class ApprovalMachine(RuleBasedStateMachine):
 
     @rule(by=st.sampled_from(["10 minutes", "50 minutes", "2 hours"]), sweep=st.booleans())
     def time_passes(self, by: str, sweep: bool) -> None:
-        self._step()
-        self.world.admin.execute("update coord.clock set offset_by = offset_by + %s::interval", (by,))
-        if sweep:
-            result = self.world.clients["op1"].maintain()
-            assert result.ok, result
+        self._time_passes(by, sweep)
 
     # --- invariants --------------------------------------------------------------------------
 
     @invariant()
     def states_move_only_forward(self) -> None:
-        w = self.world
-        for approval, state in w.admin.execute("select id, state from coord.approval_requests"):
-            previous = w.seen.get(approval, "pending")
-            if previous != state:
-                assert previous not in TERMINAL, f"{approval}: {previous} -> {state} left a terminal state"
-                assert state in LEGAL[previous], f"{approval}: {previous} -> {state}"
-            w.seen[approval] = state
-            w.reached.add(state)
+        self._states_move_only_forward("select id, state from coord.approval_requests", "pending", TERMINAL, LEGAL)
 
     @invariant()
     def every_transition_is_audited_in_order(self) -> None:
