@@ -46,10 +46,12 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
     ("alerts", "Open alerts", ["alert_id", "severity", "rule", "actor_name", "event_count", "last_event_at"]),
     ("approvals", "Pending approvals", ["approval_id", "requester", "kind", "target", "rules", "created_at",
                                         "expires_at"]),
+    ("actions", "Actions in flight", ["action_id", "state", "kind", "proposer", "target", "approval_id", "attempts",
+                                      "max_attempts", "expires_at", "lease_expires_at"]),
 ]
-# Which field of a section's rows names an agent or a task kind, for the filters.
-AGENT_FIELD = {"agents": "name", "leases": "holder", "claims": "agent", "alerts": "actor_name",
-               "approvals": "requester"}
+# Which fields of a section's rows name an agent or a task kind, for the filters.
+AGENT_FIELDS = {"agents": ("name",), "leases": ("holder",), "claims": ("agent",), "alerts": ("actor_name",),
+                "approvals": ("requester",), "actions": ("proposer", "target")}
 KIND_FIELD = {"claims": "kind", "queue": "kind", "dead_tasks": "kind"}
 
 
@@ -61,8 +63,8 @@ def read_status(client: Client, limit: int) -> dict[str, Any]:
 
 def filtered(status: dict[str, Any], section: str, agent: str | None, kind: str | None) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = status.get(section) or []
-    if agent is not None and section in AGENT_FIELD:
-        rows = [r for r in rows if r.get(AGENT_FIELD[section]) == agent]
+    if agent is not None and section in AGENT_FIELDS:
+        rows = [r for r in rows if agent in (r.get(f) for f in AGENT_FIELDS[section])]
     if kind is not None and section in KIND_FIELD:
         rows = [r for r in rows if r.get(KIND_FIELD[section]) == kind]
     return rows
@@ -76,7 +78,7 @@ def render(status: dict[str, Any], agent: str | None = None, kind: str | None = 
         ("fleet ", "bold"), (str(status.get("tenant")), "bold cyan"), f"  at {cell(status.get('at'))}  ",
         f"leases {counts.get('leases', 0)}  claims {counts.get('claims', 0)}  ",
         f"dead {counts.get('dead_tasks', 0)}  open alerts {counts.get('open_alerts', 0)}  "
-        f"pending approvals {counts.get('pending_approvals', 0)}")
+        f"pending approvals {counts.get('pending_approvals', 0)}  open actions {counts.get('open_actions', 0)}")
     if agent is not None or kind is not None:
         header.append(f"  filter: agent={agent or '*'} kind={kind or '*'}", style="yellow")
     parts: list[RenderableType] = [header]
@@ -215,7 +217,8 @@ def _live(invocation: Invocation, client: Client, limit: int, refresh: float, ag
 def watch(invocation: Invocation, client: Client, once: bool, agent: str | None, kind: str | None,
           refresh: float, limit: int) -> None:
     """Live view of the fleet (operator or auditor token): agents with presence, leases, claims,
-    queue depth by kind and state, dead tasks and open alerts. Redraws when the database announces
+    queue depth by kind and state, dead tasks, open alerts, pending approvals and actions in flight
+    (proposed, approved, executing). Redraws when the database announces
     a change (LISTEN), and every --refresh seconds. Keys: a/k cycle the agent/kind filter, c
     clears them, r re-reads, q quits."""
     if once:

@@ -8,4 +8,4 @@ from .client import Client
 from .errors import CoordError
 
 __all__ = ["Client", "CoordError"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -636,16 +636,19 @@ class Api:
     def fleet_status(self, limit: int | None = None) -> Any:
         """Operators and auditors: your tenant's fleet in one jsonb document (what coord watch shows). Keys:
         tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant's leases, tasks,
-        sessions, alerts or approval requests sends the tenant id, never data; read this again then), counts
-        {agents (enabled), leases, claims, dead_tasks, open_alerts, pending_approvals}, agents [{name, kind,
-        role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository,
-        path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id,
-        kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state
-        queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind,
-        attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity,
-        actor_name, event_count, raised_at, last_event_at}] newest first, approvals (pending, unexpired)
-        [{approval_id, requester, kind, target, rules, created_at, expires_at}] oldest first. Lists hold at
-        most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.
+        sessions, alerts, approval requests or actions sends the tenant id, never data; read this again then),
+        counts {agents (enabled), leases, claims, dead_tasks, open_alerts, pending_approvals, open_actions},
+        agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}],
+        leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at,
+        expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}],
+        queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks
+        [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule,
+        severity, actor_name, event_count, raised_at, last_event_at}] newest first, approvals (pending,
+        unexpired) [{approval_id, requester, kind, target, rules, created_at, expires_at}] oldest first,
+        actions in flight (proposed, approved or executing) [{action_id, kind, state, proposer, target,
+        approval_id, claim, attempts, max_attempts, created_at, expires_at, lease_expires_at}] oldest first.
+        Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit,
+        PT403.
         """
         return self._value("fleet_status", limit=limit)
 

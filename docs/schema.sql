@@ -1813,7 +1813,7 @@ ALTER FUNCTION api.fleet_status(p_limit integer) OWNER TO coord_owner;
 -- Name: FUNCTION fleet_status(p_limit integer); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.fleet_status(p_limit integer) IS 'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions, alerts or approval requests sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts, pending_approvals}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first, approvals (pending, unexpired) [{approval_id, requester, kind, target, rules, created_at, expires_at}] oldest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
+COMMENT ON FUNCTION api.fleet_status(p_limit integer) IS 'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions, alerts, approval requests or actions sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts, pending_approvals, open_actions}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first, approvals (pending, unexpired) [{approval_id, requester, kind, target, rules, created_at, expires_at}] oldest first, actions in flight (proposed, approved or executing) [{action_id, kind, state, proposer, target, approval_id, claim, attempts, max_attempts, created_at, expires_at, lease_expires_at}] oldest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
 
 
 --
@@ -4739,6 +4739,69 @@ COMMENT ON FUNCTION coord.add_login(p_tenant_id uuid, p_name text, p_connection_
 
 
 --
+-- Name: message_rules; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.message_rules (
+    tenant_id uuid NOT NULL,
+    id bigint NOT NULL,
+    action text NOT NULL,
+    side text NOT NULL,
+    from_kind text NOT NULL,
+    from_principal_id uuid,
+    from_profile_id uuid,
+    to_kind text NOT NULL,
+    to_principal_id uuid,
+    to_profile_id uuid,
+    reason text,
+    created_by uuid,
+    created_at timestamp with time zone NOT NULL,
+    CONSTRAINT message_rules_action_check CHECK ((action = ANY (ARRAY['allow'::text, 'deny'::text]))),
+    CONSTRAINT message_rules_from_check CHECK ((((from_kind = 'any'::text) AND (from_principal_id IS NULL) AND (from_profile_id IS NULL)) OR ((from_kind = 'agent'::text) AND (from_principal_id IS NOT NULL) AND (from_profile_id IS NULL)) OR ((from_kind = 'team'::text) AND (from_principal_id IS NULL) AND (from_profile_id IS NOT NULL)))),
+    CONSTRAINT message_rules_reason_check CHECK (((reason IS NULL) OR (char_length(reason) <= 1000))),
+    CONSTRAINT message_rules_side_check CHECK ((side = ANY (ARRAY['send'::text, 'receive'::text, 'both'::text]))),
+    CONSTRAINT message_rules_to_check CHECK ((((to_kind = 'any'::text) AND (to_principal_id IS NULL) AND (to_profile_id IS NULL)) OR ((to_kind = 'agent'::text) AND (to_principal_id IS NOT NULL) AND (to_profile_id IS NULL)) OR ((to_kind = 'team'::text) AND (to_principal_id IS NULL) AND (to_profile_id IS NOT NULL))))
+);
+
+ALTER TABLE ONLY coord.message_rules FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.message_rules OWNER TO coord_owner;
+
+--
+-- Name: TABLE message_rules; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.message_rules IS 'The message allowlist of a tenant: allow or deny messages from a sender (an agent, a team or anyone) to a recipient (the same), on the sender''s side (send), the recipient''s side (receive) or both. A side with a matching deny denies, else with a matching allow allows, else coord.tenants.message_default decides; a message passes when both sides allow.';
+
+
+--
+-- Name: COLUMN message_rules.side; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.message_rules.side IS 'send: the sender''s permission to send; receive: the recipient''s acceptance; both: one rule for the two.';
+
+
+--
+-- Name: add_message_rule(coord.message_rules, text, text, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.add_message_rule(p_rule coord.message_rules, p_sender text, p_recipient text, p_decision authz.decision) RETURNS api.result
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0279_add_message_rule.sql
+
+
+ALTER FUNCTION coord.add_message_rule(p_rule coord.message_rules, p_sender text, p_recipient text, p_decision authz.decision) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION add_message_rule(p_rule coord.message_rules, p_sender text, p_recipient text, p_decision authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.add_message_rule(p_rule coord.message_rules, p_sender text, p_recipient text, p_decision authz.decision) IS 'Writes the allowlist rule coord.message_rule built (after the gate allowed it: p_decision), or finds the same one: code added or unchanged with details.rule_id, action, side. Audited as message.rule_add.';
+
+
+--
 -- Name: apply_profile_settings(coord.profiles, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7562,6 +7625,25 @@ ALTER FUNCTION coord.message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipi
 --
 
 COMMENT ON FUNCTION coord.message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]) IS 'The allowlist decision for a message from p_sender_id to each of p_recipient_ids: both sides (send: rules of side send or both; receive: receive or both) must allow; on each side a matching deny wins, else a matching allow, else coord.tenants.message_default. side and rule_id name the first refusing side (send before receive) and its rule (null: the default).';
+
+
+--
+-- Name: message_rule(coord.caller, text, text, text, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.message_rule(p_me coord.caller, p_action text, p_sender text, p_recipient text, p_side text, p_reason text) RETURNS coord.message_rules
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/messages/0278_message_rule.sql
+
+
+ALTER FUNCTION coord.message_rule(p_me coord.caller, p_action text, p_sender text, p_recipient text, p_side text, p_reason text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION message_rule(p_me coord.caller, p_action text, p_sender text, p_recipient text, p_side text, p_reason text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.message_rule(p_me coord.caller, p_action text, p_sender text, p_recipient text, p_side text, p_reason text) IS 'The allowlist rule (p_action allow or deny) of p_sender to p_recipient on p_side, checked and resolved for the caller''s tenant, not written (id null): CO714, CO215, CO302, CO462 on malformed input.';
 
 
 --
@@ -10890,50 +10972,6 @@ COMMENT ON TABLE coord.message_deliveries IS 'One row per recipient a message re
 --
 
 COMMENT ON COLUMN coord.message_deliveries.read_at IS 'When the recipient acknowledged the message; null: unread.';
-
-
---
--- Name: message_rules; Type: TABLE; Schema: coord; Owner: coord_owner
---
-
-CREATE TABLE coord.message_rules (
-    tenant_id uuid NOT NULL,
-    id bigint NOT NULL,
-    action text NOT NULL,
-    side text NOT NULL,
-    from_kind text NOT NULL,
-    from_principal_id uuid,
-    from_profile_id uuid,
-    to_kind text NOT NULL,
-    to_principal_id uuid,
-    to_profile_id uuid,
-    reason text,
-    created_by uuid,
-    created_at timestamp with time zone NOT NULL,
-    CONSTRAINT message_rules_action_check CHECK ((action = ANY (ARRAY['allow'::text, 'deny'::text]))),
-    CONSTRAINT message_rules_from_check CHECK ((((from_kind = 'any'::text) AND (from_principal_id IS NULL) AND (from_profile_id IS NULL)) OR ((from_kind = 'agent'::text) AND (from_principal_id IS NOT NULL) AND (from_profile_id IS NULL)) OR ((from_kind = 'team'::text) AND (from_principal_id IS NULL) AND (from_profile_id IS NOT NULL)))),
-    CONSTRAINT message_rules_reason_check CHECK (((reason IS NULL) OR (char_length(reason) <= 1000))),
-    CONSTRAINT message_rules_side_check CHECK ((side = ANY (ARRAY['send'::text, 'receive'::text, 'both'::text]))),
-    CONSTRAINT message_rules_to_check CHECK ((((to_kind = 'any'::text) AND (to_principal_id IS NULL) AND (to_profile_id IS NULL)) OR ((to_kind = 'agent'::text) AND (to_principal_id IS NOT NULL) AND (to_profile_id IS NULL)) OR ((to_kind = 'team'::text) AND (to_principal_id IS NULL) AND (to_profile_id IS NOT NULL))))
-);
-
-ALTER TABLE ONLY coord.message_rules FORCE ROW LEVEL SECURITY;
-
-
-ALTER TABLE coord.message_rules OWNER TO coord_owner;
-
---
--- Name: TABLE message_rules; Type: COMMENT; Schema: coord; Owner: coord_owner
---
-
-COMMENT ON TABLE coord.message_rules IS 'The message allowlist of a tenant: allow or deny messages from a sender (an agent, a team or anyone) to a recipient (the same), on the sender''s side (send), the recipient''s side (receive) or both. A side with a matching deny denies, else with a matching allow allows, else coord.tenants.message_default decides; a message passes when both sides allow.';
-
-
---
--- Name: COLUMN message_rules.side; Type: COMMENT; Schema: coord; Owner: coord_owner
---
-
-COMMENT ON COLUMN coord.message_rules.side IS 'send: the sender''s permission to send; receive: the recipient''s acceptance; both: one rule for the two.';
 
 
 --
@@ -15563,6 +15601,13 @@ REVOKE ALL ON FUNCTION coord.add_login(p_tenant_id uuid, p_name text, p_connecti
 
 
 --
+-- Name: FUNCTION add_message_rule(p_rule coord.message_rules, p_sender text, p_recipient text, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.add_message_rule(p_rule coord.message_rules, p_sender text, p_recipient text, p_decision authz.decision) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION apply_profile_settings(p_profile coord.profiles, p_settings jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -16547,6 +16592,13 @@ REVOKE ALL ON FUNCTION coord.message_recipients(p_tenant_id uuid, p_sender_id uu
 --
 
 REVOKE ALL ON FUNCTION coord.message_routes(p_tenant_id uuid, p_sender_id uuid, p_recipient_ids uuid[]) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION message_rule(p_me coord.caller, p_action text, p_sender text, p_recipient text, p_side text, p_reason text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.message_rule(p_me coord.caller, p_action text, p_sender text, p_recipient text, p_side text, p_reason text) FROM PUBLIC;
 
 
 --

@@ -5,14 +5,17 @@ rolled-back transaction per test by default, and template clones for tests that 
 from __future__ import annotations
 
 import os
+import select
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 import pytest
@@ -23,6 +26,7 @@ from coordinator.client import Client
 from coordinator.migrate import migrate
 from coordinator.server import AUTHENTICATOR, EmbeddedServer, ServerState, free_port
 
+T = TypeVar("T")
 TEMPLATE = "coord_template"
 SHARED = "coord_test"
 PGTAP_SOURCE = Path("/usr/share/postgresql/15/extension")
@@ -268,3 +272,46 @@ def wait_for_backend(database: Database, pid: int, condition: str) -> None:
             if row and row[0]:
                 return
     raise AssertionError(f"backend {pid} never reached: {condition}")
+
+
+def wait_for_backends(database: Database, condition: str, count: int) -> None:
+    """Block until pg_stat_activity shows count backends of the database in the state the SQL
+    predicate describes, e.g. "wait_event = 'advisory'" (for backends whose pids the test does
+    not know: other threads' or processes' connections)."""
+    deadline = time.monotonic() + 60
+    query = (f"select count(*) filter (where {condition}) from pg_stat_activity "  # test-owned text
+             "where datname = current_database()")
+    with database.connect() as conn:
+        while time.monotonic() < deadline:
+            row = conn.execute(query).fetchone()  # type: ignore[arg-type]
+            if row and row[0] == count:
+                return
+    raise AssertionError(f"never saw {count} backends with: {condition}")
+
+
+def poll_until(check: Callable[[], T | None], what: str, processes: Sequence[subprocess.Popen[str]] = (),
+               timeout: float = 60) -> T:
+    """Re-read state that announces nothing when it changes (the kernel's lock table in
+    /proc/locks is the one use: no event says a process started waiting for a flock) until
+    check() returns a true value, which is returned. Only for such state: what the database or
+    a process can tell, wait for with wait_for_backend or the event itself. Between reads this
+    waits on the exits of processes (pidfd), so one that ends early fails the wait at once,
+    for a pause that doubles from 1 ms to 50 ms: a bounded re-read, not a fixed sleep."""
+    pidfds = [os.pidfd_open(p.pid) for p in processes]
+    deadline = time.monotonic() + timeout
+    pause = 0.001
+    try:
+        while True:
+            found = check()
+            if found:
+                return found
+            ended = [p for p in processes if p.poll() is not None]
+            if ended:
+                raise AssertionError(f"never saw {what}: process {ended[0].args!r} exited with {ended[0].returncode}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"never saw {what} within {timeout} s")
+            select.select(pidfds, [], [], pause)
+            pause = min(pause * 2, 0.05)
+    finally:
+        for fd in pidfds:
+            os.close(fd)

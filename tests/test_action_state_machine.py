@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import collections
 import os
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import initialize, invariant, rule
 
 from coordinator.client import Client
-from tests.conftest import Database, make_principal
+from tests.conftest import Database
+from tests.state_machines import WorldMachine, approval_clients, race, run_until_reached
 
 REQUESTERS = ("r0", "r1", "boss", "cam")  # cam is boss's device: boss acts for it
 APPROVERS = ("op1", "op2", "boss")
@@ -83,26 +82,13 @@ class World:
     codes: collections.Counter[str] = field(default_factory=collections.Counter)  # per rule and code, for the report
 
 
-class ActionMachine(RuleBasedStateMachine):
+class ActionMachine(WorldMachine):
     world: World
 
     @initialize()
     def reset(self) -> None:
-        w = self.world
-        w.admin.execute("delete from coord.actions")
-        w.admin.execute("delete from coord.approval_requests")
-        w.admin.execute("delete from coord.approval_policies")
-        w.admin.execute("update coord.clock set offset_by = interval '0'")
-        self.audit_mark = w.admin.execute("select coalesce(max(id), 0) from audit.events").fetchone()[0]
-        w.ids.clear()
-        w.held.clear()
-        w.seen.clear()
-
-    def _step(self) -> None:
-        self.world.steps += 1
-
-    def _pick(self, pick: int) -> int | None:
-        return self.world.ids[pick % len(self.world.ids)] if self.world.ids else None
+        self._reset("coord.actions", "coord.approval_requests", "coord.approval_policies")
+        self.world.held.clear()
 
     def _pick_in(self, states: tuple[str, ...], pick: int) -> int | None:
         """An action in one of these states (most rules are about them), or any when there is none."""
@@ -225,45 +211,16 @@ class ActionMachine(RuleBasedStateMachine):
 
     @rule(by=st.sampled_from(["2 minutes", "40 minutes", "2 hours"]), sweep=st.booleans())
     def time_passes(self, by: str, sweep: bool) -> None:
-        self._step()
-        self.world.admin.execute("update coord.clock set offset_by = offset_by + %s::interval", (by,))
-        if sweep:
-            result = self.world.clients["op1"].maintain()
-            assert result.ok, result
+        self._time_passes(by, sweep)
 
     def _race(self, calls: list[tuple[str, Any]]) -> dict[str, Any]:
-        barrier = threading.Barrier(len(calls))
-        results: dict[str, Any] = {}
-        failures: list[BaseException] = []
-
-        def run(name: str, call: Any) -> None:
-            try:
-                client = self.world.clients[name]
-                barrier.wait()
-                results[name] = call(client)
-            except BaseException as exc:
-                failures.append(exc)
-
-        threads = [threading.Thread(target=run, args=pair) for pair in calls]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not failures, failures
-        return results
+        return race(self.world.clients, calls)
 
     # --- invariants --------------------------------------------------------------------------
 
     @invariant()
     def states_move_only_forward(self) -> None:
-        w = self.world
-        for action, state in w.admin.execute("select id, state from coord.actions"):
-            previous = w.seen.get(action, "proposed")
-            if previous != state:
-                assert previous not in TERMINAL, f"{action}: {previous} -> {state} left a terminal state"
-                assert state in LEGAL[previous], f"{action}: {previous} -> {state}"
-            w.seen[action] = state
-            w.reached.add(state)
+        self._states_move_only_forward("select id, state from coord.actions", "proposed", TERMINAL, LEGAL)
 
     @invariant()
     def every_transition_is_audited_and_one_executor_is_live(self) -> None:
@@ -313,31 +270,16 @@ class ActionMachine(RuleBasedStateMachine):
 
 
 def test_action_invariants_hold_under_racing_approvers_executors_and_a_moving_clock(committed_db: Database) -> None:
-    admin = psycopg.connect(committed_db.admin_dsn, autocommit=True)
-    tenant = "action-machine"
-    tokens = {name: make_principal(admin, name, tenant=tenant).token for name in ("r0", "r1", "boss")}
-    tokens |= {name: make_principal(admin, name, tenant=tenant, role="operator").token for name in ("op1", "op2")}
-    clients = {name: Client(committed_db.client_dsn, token) for name, token in tokens.items()}
-    op1 = clients["op1"]
-    assert op1.create_profile("approver", 4).ok and op1.assign_profile("boss", "approver").ok
-    lamp = clients["r0"].add_device("lamp", ["actions:claim", "actions:read", "presence:write"]).token
-    cam = clients["boss"].add_device("cam", ["actions:write", "actions:read", "approvals:write"]).token
-    clients |= {"e1": Client(committed_db.client_dsn, lamp), "e2": Client(committed_db.client_dsn, lamp),
-                "cam": Client(committed_db.client_dsn, cam)}
-    world = World(clients, admin)
-    try:
+    with approval_clients(committed_db, "action-machine") as (admin, clients):
+        lamp = clients["r0"].add_device("lamp", ["actions:claim", "actions:read", "presence:write"]).token
+        cam = clients["boss"].add_device("cam", ["actions:write", "actions:read", "approvals:write"]).token
+        clients |= {"e1": Client(committed_db.client_dsn, lamp), "e2": Client(committed_db.client_dsn, lamp),
+                    "cam": Client(committed_db.client_dsn, cam)}
+        world = World(clients, admin)
         ActionMachine.world = world
-        # The runs must reach what the invariants speak about: at least STEPS steps, and more
-        # (up to four times as many) while a wanted outcome is still missing, since a random run
-        # can miss a rare one (an executed action needs a claim that outlives the racing sweeper).
-        wanted = {"proposed", "approved", "rejected", "executing", "executed", "failed", "expired",
-                  "not_pending", "self_approval", "stale_fence", "claimed"}
-        while world.steps < STEPS or (wanted - world.reached and world.steps < 4 * STEPS):
-            run_state_machine_as_test(ActionMachine, settings=settings(
-                max_examples=10, stateful_step_count=60, deadline=None, derandomize=False,
-                suppress_health_check=list(HealthCheck)))
+        # An executed action needs a claim that outlives the racing sweeper: rare in a random run.
+        wanted = frozenset({"proposed", "approved", "rejected", "executing", "executed", "failed", "expired",
+                            "not_pending", "self_approval", "stale_fence", "claimed"})
+        run_until_reached(ActionMachine, lambda: world.steps, STEPS, max_examples=10, step_count=60,
+                          wanted=wanted, reached=lambda: world.reached)
         assert wanted - world.reached == set(), world.codes
-    finally:
-        for client in clients.values():
-            client.close()
-        admin.close()

@@ -20,17 +20,17 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import initialize, invariant, rule
 
 from coordinator.client import Client
-from tests.conftest import Database, make_principal
+from tests.conftest import Database
+from tests.state_machines import WorldMachine, approval_clients, race, run_until_reached
 
 REQUESTERS = ("r0", "r1", "boss")  # boss is the trust-4 agent: it asks too, and may not approve itself
 APPROVERS = ("op1", "op2", "boss")
@@ -90,24 +90,12 @@ class World:
     reached: set[str] = field(default_factory=set)
 
 
-class ApprovalMachine(RuleBasedStateMachine):
+class ApprovalMachine(WorldMachine):
     world: World
 
     @initialize()
     def reset(self) -> None:
-        w = self.world
-        w.admin.execute("delete from coord.approval_requests")
-        w.admin.execute("delete from coord.approval_policies")
-        w.admin.execute("update coord.clock set offset_by = interval '0'")
-        self.audit_mark = w.admin.execute("select coalesce(max(id), 0) from audit.events").fetchone()[0]
-        w.ids.clear()
-        w.seen.clear()
-
-    def _step(self) -> None:
-        self.world.steps += 1
-
-    def _pick(self, pick: int) -> int | None:
-        return self.world.ids[pick % len(self.world.ids)] if self.world.ids else None
+        self._reset("coord.approval_requests", "coord.approval_policies")
 
     # --- rules -------------------------------------------------------------------------------
 
@@ -159,25 +147,11 @@ class ApprovalMachine(RuleBasedStateMachine):
         if approval is None:
             return
         self._step()
-        barrier = threading.Barrier(2)
-        results: dict[str, Any] = {}
-        failures: list[BaseException] = []
+        def decide(approver: str, verb: str) -> Callable[[Client], Any]:
+            return lambda c: (c.approve_request if verb == "approve" else c.deny_request)(
+                approval, f"{approver} says {verb}")
 
-        def decide(approver: str, verb: str) -> None:
-            try:
-                client = self.world.clients[approver]
-                barrier.wait()
-                call = client.approve_request if verb == "approve" else client.deny_request
-                results[approver] = call(approval, f"{approver} says {verb}")
-            except BaseException as exc:
-                failures.append(exc)
-
-        threads = [threading.Thread(target=decide, args=pair) for pair in zip(approvers, verbs, strict=True)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not failures, failures
+        results = race(self.world.clients, [(a, decide(a, v)) for a, v in zip(approvers, verbs, strict=True)])
         won = [a for a, r in results.items() if r.code in ("approved", "rejected")]
         assert len(won) <= 1, results
         for result in results.values():
@@ -212,24 +186,13 @@ class ApprovalMachine(RuleBasedStateMachine):
 
     @rule(by=st.sampled_from(["10 minutes", "50 minutes", "2 hours"]), sweep=st.booleans())
     def time_passes(self, by: str, sweep: bool) -> None:
-        self._step()
-        self.world.admin.execute("update coord.clock set offset_by = offset_by + %s::interval", (by,))
-        if sweep:
-            result = self.world.clients["op1"].maintain()
-            assert result.ok, result
+        self._time_passes(by, sweep)
 
     # --- invariants --------------------------------------------------------------------------
 
     @invariant()
     def states_move_only_forward(self) -> None:
-        w = self.world
-        for approval, state in w.admin.execute("select id, state from coord.approval_requests"):
-            previous = w.seen.get(approval, "pending")
-            if previous != state:
-                assert previous not in TERMINAL, f"{approval}: {previous} -> {state} left a terminal state"
-                assert state in LEGAL[previous], f"{approval}: {previous} -> {state}"
-            w.seen[approval] = state
-            w.reached.add(state)
+        self._states_move_only_forward("select id, state from coord.approval_requests", "pending", TERMINAL, LEGAL)
 
     @invariant()
     def every_transition_is_audited_in_order(self) -> None:
@@ -260,27 +223,12 @@ class ApprovalMachine(RuleBasedStateMachine):
 
 
 def test_approval_invariants_hold_under_racing_approvers_and_a_moving_clock(committed_db: Database) -> None:
-    admin = psycopg.connect(committed_db.admin_dsn, autocommit=True)
-    tenant = "approval-machine"
-    tokens = {name: make_principal(admin, name, tenant=tenant).token for name in ("r0", "r1", "boss")}
-    tokens |= {name: make_principal(admin, name, tenant=tenant, role="operator").token for name in ("op1", "op2")}
-    clients = {name: Client(committed_db.client_dsn, token) for name, token in tokens.items()}
-    op1 = clients["op1"]
-    assert op1.create_profile("approver", 4).ok and op1.assign_profile("boss", "approver").ok
-    assert op1.add_guardrail("release-always-asks", "deployment", "command", "critical",
-                             pattern=r"^make release\y", mode="needs_approval").ok
-    world = World(clients, admin)
-    try:
+    with approval_clients(committed_db, "approval-machine") as (admin, clients):
+        assert clients["op1"].add_guardrail("release-always-asks", "deployment", "command", "critical",
+                                            pattern=r"^make release\y", mode="needs_approval").ok
+        world = World(clients, admin)
         ApprovalMachine.world = world
-        # The runs must reach what the invariants speak about: at least STEPS steps, and more (up
-        # to four times as many) while a wanted outcome is still missing from a random run.
-        wanted = {"pending", "approved", "denied", "expired", "used", "not_pending", "self_approval"}
-        while world.steps < STEPS or (wanted - world.reached and world.steps < 4 * STEPS):
-            run_state_machine_as_test(ApprovalMachine, settings=settings(
-                max_examples=10, stateful_step_count=40, deadline=None, derandomize=False,
-                suppress_health_check=list(HealthCheck)))
+        wanted = frozenset({"pending", "approved", "denied", "expired", "used", "not_pending", "self_approval"})
+        run_until_reached(ApprovalMachine, lambda: world.steps, STEPS, max_examples=10, step_count=40,
+                          wanted=wanted, reached=lambda: world.reached)
         assert wanted <= world.reached, world.reached
-    finally:
-        for client in clients.values():
-            client.close()
-        admin.close()

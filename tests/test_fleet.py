@@ -100,7 +100,7 @@ def test_fleet_status_shows_agents_leases_claims_queue_dead_tasks_and_alerts(db:
     status = ops.fleet_status()
     assert status["tenant"] == tenant and status["channel"].startswith("coord_fleet_")
     assert status["counts"] == {"agents": 2, "leases": 1, "claims": 1, "dead_tasks": 1, "open_alerts": 1,
-                                "pending_approvals": 0}
+                                "pending_approvals": 0, "open_actions": 0}
     agents = {x["name"]: x for x in status["agents"]}
     assert set(agents) == {"fleet-alice", "fleet-bob"}  # operators are listed only while holding work
     assert {k: agents["fleet-alice"][k] for k in ("presence", "live_sessions", "leases", "claims")} == {
@@ -149,15 +149,17 @@ def test_the_fleet_of_another_tenant_stays_invisible(db: psycopg.Connection) -> 
     assert o.acquire_lock("src/secret.py").ok
     o.submit_task("secret-kind")
     assert o.check_operation("command", "npm publish").code == "needs_approval"  # a pending approval there
+    assert o.add_device("secret-lamp", ["actions:claim"]).ok
+    assert o.propose_action("lamp.on", {}, ["lamp:write"], "secret-lamp").code == "proposed"  # an action there
     for _ in range(3):
         emit(db, other, "guardrail.check", "blocked")
     ops = Client(connection=db, token=make_principal(db, tenant=mine, role="operator").token)
     assert ops.list_leases() == [] and ops.list_leases(agent=other.name) == []
     status = ops.fleet_status()
     assert (status["agents"], status["leases"], status["claims"], status["queue"], status["dead_tasks"],
-            status["alerts"], status["approvals"]) == ([], [], [], [], [], [], [])
+            status["alerts"], status["approvals"], status["actions"]) == ([], [], [], [], [], [], [], [])
     assert status["counts"] == {"agents": 0, "leases": 0, "claims": 0, "dead_tasks": 0, "open_alerts": 0,
-                                "pending_approvals": 0}
+                                "pending_approvals": 0, "open_actions": 0}
     theirs_ops = Client(connection=db, token=make_principal(db, tenant=theirs, role="operator").token)
     assert status["channel"] != theirs_ops.fleet_status()["channel"]
 

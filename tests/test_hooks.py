@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from coord_cli.hooks import DEFAULT_DEADLINE_SECONDS, HOOK_TIMEOUT_SECONDS, clau
 from coord_cli.main import main
 
 from coordinator.client import Client
-from tests.conftest import Database, Principal, make_principal
+from tests.conftest import Database, Principal, make_principal, poll_until
 
 FIXTURES = Path(__file__).parent / "fixtures" / "claude_code"
 RECORDED_ROOT = "/home/alice/shop"
@@ -291,10 +290,9 @@ def test_parallel_tool_calls_of_a_new_session_share_one_coord_session(
             process.stdin.write(event("pre_tool_use_edit", repo, tool_input={"file_path": str(repo / "src" / file),
                                                                              "old_string": "", "new_string": "x"}))
             process.stdin.close()
-        deadline = time.monotonic() + 120
-        while Path("/proc/locks").read_text().count(f":{inode} ") < 3:  # the holder and two waiters
-            assert time.monotonic() < deadline and all(p.poll() is None for p in hooks), "the hooks did not wait"
-            time.sleep(0.05)
+        # No event says a process began waiting for a flock: /proc/locks is re-read (poll_until).
+        poll_until(lambda: Path("/proc/locks").read_text().count(f":{inode} ") == 3,
+                   "the holder and both hooks on the session lock in /proc/locks", processes=hooks, timeout=120)
         fcntl.flock(held, fcntl.LOCK_UN)
     outcomes = [(p.wait(timeout=120), p.stdout.read() if p.stdout else "") for p in hooks]
     assert outcomes == [(0, ""), (0, "")]

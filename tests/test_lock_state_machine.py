@@ -10,17 +10,16 @@ a moving clock. After every step the database itself is checked:
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 
 import psycopg
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from coordinator.client import Client
 from coordinator.results import LockResult
-from tests.conftest import Database, make_principal
+from tests.conftest import Database
+from tests.state_machines import machine_clients, race, run_machine
 
 AGENTS = ("a0", "a1", "a2", "a3")
 # Directories with and without their slash, a file with one: a lock covers its node and everything
@@ -132,23 +131,8 @@ class LockMachine(RuleBasedStateMachine):
           paths=st.lists(st.sampled_from(PATHS), min_size=4, max_size=4),
           modes=st.lists(st.sampled_from(["exclusive", "shared"]), min_size=4, max_size=4))
     def race(self, agents: list[str], paths: list[str], modes: list[str]) -> None:
-        barrier = threading.Barrier(len(agents))
-        results: dict[str, LockResult] = {}
-        failures: list[BaseException] = []
-
-        def contend(agent: str, path: str, mode: str) -> None:
-            try:
-                barrier.wait()
-                results[agent] = self.world.clients[agent].acquire_lock(path, mode=mode)
-            except BaseException as exc:
-                failures.append(exc)
-
-        threads = [threading.Thread(target=contend, args=(a, paths[i], modes[i])) for i, a in enumerate(agents)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not failures, failures
+        results: dict[str, LockResult] = race(self.world.clients, [
+            (a, lambda c, path=paths[i], mode=modes[i]: c.acquire_lock(path, mode=mode)) for i, a in enumerate(agents)])
         self.world.calls += len(agents)
         for agent, result in sorted(results.items(), key=lambda item: item[1].fence or 0):
             if result.ok:
@@ -173,15 +157,6 @@ class LockMachine(RuleBasedStateMachine):
 
 
 def test_lock_invariants_hold_under_concurrent_agents(committed_db: Database) -> None:
-    admin = psycopg.connect(committed_db.admin_dsn, autocommit=True)
-    tokens = {name: make_principal(admin, name, tenant="machine").token for name in AGENTS}
-    clients = {name: Client(committed_db.client_dsn, token) for name, token in tokens.items()}
-    try:
+    with machine_clients(committed_db, "machine", {name: {} for name in AGENTS}) as (admin, clients):
         LockMachine.world = World(committed_db, clients, admin)
-        run_state_machine_as_test(LockMachine, settings=settings(
-            max_examples=40, stateful_step_count=40, deadline=None, derandomize=False,
-            suppress_health_check=list(HealthCheck)))
-    finally:
-        for client in clients.values():
-            client.close()
-        admin.close()
+        run_machine(LockMachine, max_examples=40, step_count=40)

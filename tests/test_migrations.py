@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from pathlib import Path
 
 import psycopg
@@ -15,7 +14,7 @@ from coordinator.docs import dump_schema
 from coordinator.errors import MigrationError
 from coordinator.migrate import discover_migrations, migrate
 from tests.catalog_fingerprint import differences, fingerprint
-from tests.conftest import Database, requires_18
+from tests.conftest import Database, requires_18, wait_for_backends
 
 ROOT = Path(__file__).parent.parent
 
@@ -249,13 +248,7 @@ def test_concurrent_migrators_apply_each_migration_once(empty_db: Database) -> N
         threads = [threading.Thread(target=run, args=(log,)) for log in logs]
         for t in threads:
             t.start()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            waiting = holder.execute("select count(*) from pg_stat_activity where wait_event = 'advisory' "
-                                     "and datname = current_database()").fetchone()[0]
-            if waiting == 2:
-                break
-        assert waiting == 2, "both migrators should wait for the migration lock"
+        wait_for_backends(empty_db, "wait_event = 'advisory'", 2)  # both migrators wait for the migration lock
         holder.execute("select pg_advisory_unlock(1131376498, 1)")
         for t in threads:
             t.join(120)

@@ -25,18 +25,17 @@ raises it (bin/bench soak).
 from __future__ import annotations
 
 import os
-import threading
 import uuid
 from dataclasses import dataclass, field
 
 import psycopg
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from coordinator.client import Client
 from coordinator.results import ClaimResult
-from tests.conftest import Database, make_principal
+from tests.conftest import Database
+from tests.state_machines import machine_clients, race, run_until_reached
 
 AGENTS = ("a0", "a1", "a2", "a3", "a4")
 SESSIONLESS = "a3"  # calls without a session: its leases and claims end only by their own expiry
@@ -208,23 +207,8 @@ class QueueMachine(RuleBasedStateMachine):
     @rule(agents=st.lists(st.sampled_from(AGENTS), min_size=2, max_size=4, unique=True))
     def race_claims(self, agents: list[str]) -> None:
         self._step()
-        barrier = threading.Barrier(len(agents))
-        results: dict[str, ClaimResult] = {}
-        failures: list[BaseException] = []
-
-        def contend(agent: str) -> None:
-            try:
-                barrier.wait()
-                results[agent] = self.world.clients[agent].claim_task(list(KINDS), lease="1 minute")
-            except BaseException as exc:
-                failures.append(exc)
-
-        threads = [threading.Thread(target=contend, args=(a,)) for a in agents]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not failures, failures
+        results: dict[str, ClaimResult] = race(self.world.clients, [
+            (a, lambda c: c.claim_task(list(KINDS), lease="1 minute")) for a in agents])
         claimed = [r.task_id for r in results.values() if r.ok]
         assert len(claimed) == len(set(claimed)), "two agents claimed the same task"
         for agent, result in sorted(results.items(), key=lambda item: item[1].claim or 0):
@@ -356,29 +340,19 @@ class QueueMachine(RuleBasedStateMachine):
 
 
 def test_queue_invariants_hold_under_concurrent_agents_and_dying_sessions(committed_db: Database) -> None:
-    admin = psycopg.connect(committed_db.admin_dsn, autocommit=True)
-    tokens = {name: make_principal(admin, name, tenant="queue-machine", scopes=SCOPES.get(name)).token
-              for name in AGENTS}
-    clients = {name: Client(committed_db.client_dsn, token) for name, token in tokens.items()}
-    with Client(committed_db.client_dsn, make_principal(admin, "boss", tenant="queue-machine",
-                                                        role="operator").token) as boss:
+    cast = {name: {"scopes": SCOPES.get(name)} for name in AGENTS} | {"boss": {"role": "operator"}}
+    with machine_clients(committed_db, "queue-machine", cast) as (admin, clients):
+        boss = clients.pop("boss")
         assert boss.create_profile("tight", 2, TIGHT_PROFILE).ok
         for name in TIGHT:
             assert boss.assign_profile(name, "tight").ok
-    world = World(clients, admin)
-    try:
+        boss.close()
+        world = World(clients, admin)
         QueueMachine.world = world
-        while world.steps < STEPS:
-            run_state_machine_as_test(QueueMachine, settings=settings(
-                max_examples=25, stateful_step_count=50, deadline=None, derandomize=False,
-                suppress_health_check=list(HealthCheck)))
+        run_until_reached(QueueMachine, lambda: world.steps, STEPS, max_examples=25, step_count=50)
         assert world.steps >= STEPS
         # The runs reached every outcome the invariants speak about.
         reached = {r[0] for r in admin.execute(
             "select distinct action from audit.events where action like 'task.%' or action like 'session.%'")}
         assert {"task.claimed", "task.completed", "task.failed", "task.cancelled", "session.expire"} <= reached, reached
         assert reached & {"task.expired", "task.session_lost"}, reached
-    finally:
-        for client in clients.values():
-            client.close()
-        admin.close()

@@ -90,7 +90,7 @@ sys.exit(7)
 def run(committed_db: Database, token: str, *args: str, **popen: Any) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "coord_cli.main", "session", "run", *args[:-1],
                              "--dsn", committed_db.client_dsn, "--token", token, "--", sys.executable, "-c", args[-1]],
-                            env=CLEAN_ENV, text=True, stdout=subprocess.PIPE, **popen)
+                            env={**CLEAN_ENV, **popen.pop("env", {})}, text=True, stdout=subprocess.PIPE, **popen)
 
 
 def test_run_passes_the_exit_code_and_the_session_and_ends_it(committed_db: Database) -> None:
@@ -108,20 +108,28 @@ def test_run_passes_the_exit_code_and_the_session_and_ends_it(committed_db: Data
     assert left == (0,), "the child's lease was taken in the session (a lease without one would outlive it)"
 
 
+# The child waits on the event, not the clock: an operator's fleet watch makes the database
+# announce each change of a session on the fleet channel. LISTEN first, then look, then look
+# again on each announcement: a heartbeat before LISTEN is seen by the first look.
 CHILD_WAITS_FOR_A_HEARTBEAT_THEN_A_SIGNAL = """
 import os, signal, sys, time
+import psycopg
+from psycopg import sql
 from coordinator.client import Client
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
 session = os.environ["COORD_SESSION"]
-with Client() as client:
+dsn = os.environ["WATCH_DSN"]
+with Client() as client, Client(dsn, os.environ["WATCH_TOKEN"]) as watcher, \\
+        psycopg.connect(dsn, autocommit=True) as listener:
+    watched = watcher.watch_fleet()
+    listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(watched.details["channel"])))
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        mine = [a for a in client.discover_agents() if str(a.session_id) == session]
-        if mine and mine[0].last_heartbeat_at > mine[0].started_at:
-            break
-        time.sleep(0.05)
-    else:
-        sys.exit(9)
+    while not [a for a in client.discover_agents()
+               if str(a.session_id) == session and a.last_heartbeat_at > a.started_at]:
+        if time.monotonic() > deadline:
+            sys.exit(9)
+        for _ in listener.notifies(timeout=max(0.0, deadline - time.monotonic()), stop_after=1):
+            pass
 print(session, flush=True)
 signal.pause()
 """
@@ -130,7 +138,9 @@ signal.pause()
 def test_run_heartbeats_and_passes_signals_on(committed_db: Database) -> None:
     with committed_db.connect() as conn:
         token = make_principal(conn, "signalled").token
-    parent = run(committed_db, token, "--ttl", "3 seconds", CHILD_WAITS_FOR_A_HEARTBEAT_THEN_A_SIGNAL)
+        operator = make_principal(conn, "signalled-ops", role="operator").token
+    parent = run(committed_db, token, "--ttl", "3 seconds", CHILD_WAITS_FOR_A_HEARTBEAT_THEN_A_SIGNAL,
+                 env={"WATCH_DSN": committed_db.client_dsn, "WATCH_TOKEN": operator})
     assert parent.stdout is not None
     session = parent.stdout.readline().strip()  # the child saw a heartbeat and waits for a signal
     assert session, "the child exited before a heartbeat"
@@ -170,17 +180,25 @@ def test_run_exits_with_the_commands_code_when_the_session_cannot_be_ended(commi
     assert "could not end session" in err and "ends by itself when its ttl runs out" in err
 
 
+# The refused heartbeat's audit event is announced on the tenant's events channel (always, for
+# this rare event): LISTEN before the revocation, then look, then look again on each announcement.
 CHILD_REVOKES_THE_TOKEN_AND_WAITS_FOR_A_REFUSED_HEARTBEAT = """
 import os, sys, time
 import psycopg
+from psycopg import sql
+token = os.environ["TOKEN_ID"]
 with psycopg.connect(os.environ["ADMIN_DSN"], autocommit=True) as conn:
-    conn.execute("update coord.tokens set revoked_at = now() where id = %s", (os.environ["TOKEN_ID"],))
+    [channel] = conn.execute("select coord.events_channel(tenant_id) from coord.tokens where id = %s",
+                             (token,)).fetchone()
+    conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+    conn.execute("update coord.tokens set revoked_at = now() where id = %s", (token,))
     deadline = time.monotonic() + 60
     while conn.execute("select count(*) from audit.events where action = 'auth.revoked_token' "
-                       "and target_id = %s", (os.environ["TOKEN_ID"],)).fetchone()[0] == 0:
+                       "and target_id = %s", (token,)).fetchone()[0] == 0:
         if time.monotonic() > deadline:
             sys.exit(9)
-        time.sleep(0.05)
+        for _ in conn.notifies(timeout=max(0.0, deadline - time.monotonic()), stop_after=1):
+            pass
 sys.exit(7)
 """
 

@@ -5,6 +5,8 @@ is a fresh install's schema."""
 
 from __future__ import annotations
 
+import re
+import tomllib
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ import psycopg
 import pytest
 from psycopg import sql as pgsql
 
+import coordinator
 from coordinator.docs import dump_schema, render_schema
 from coordinator.migrate import discover_migrations, migrate
 from tests.catalog_fingerprint import differences, fingerprint
@@ -109,12 +112,25 @@ def test_released_migrations_are_frozen() -> None:
         assert shipped == [m.path.name for m in discover_migrations()][:len(shipped)]
 
 
+def test_releases_are_well_formed_and_the_newest_is_the_package_version() -> None:
+    """A version bump comes with its line in migrations/RELEASES (what freezes its migrations)."""
+    found = releases()
+    numbers = [tuple(int(x) for x in r.version.removeprefix("v").split(".")) for r in found]
+    assert all(re.fullmatch(r"v\d+\.\d+\.\d+", r.version) for r in found), [r.version for r in found]
+    assert numbers == sorted(set(numbers)), "one line per release, oldest first"
+    assert all(re.fullmatch(r"[0-9a-f]{40}", r.commit) for r in found), "full commit ids (CI has no tags)"
+    newest = [r.last_migration for r in found]
+    assert newest == sorted(newest), "a release ships at least the migrations of the one before"
+    project = tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["project"]["version"]
+    assert f"v{project}" == found[-1].version == f"v{coordinator.__version__}"
+
+
 def test_editing_a_released_migration_is_caught(tmp_path: Path) -> None:
     root = tree_at("HEAD", tmp_path)
     first = migrations_at(releases()[0].commit)[0]
     edited = root / "migrations" / first
     edited.write_bytes(edited.read_bytes() + b"\n-- a harmless-looking edit\n")
-    assert edited_released_migrations(root) == [f"{releases()[0].version}: {first}"]
+    assert edited_released_migrations(root) == [f"{r.version}: {first}" for r in releases()], "each release shipping it"
 
 
 # --- docs/schema.sql -------------------------------------------------------------------------------------

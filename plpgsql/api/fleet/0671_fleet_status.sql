@@ -18,6 +18,7 @@ declare
   v_dead jsonb;
   v_alerts jsonb;
   v_approvals jsonb;
+  v_actions jsonb;
   v_counts jsonb;
 begin
   perform coord.check_limit(p_limit);
@@ -137,6 +138,23 @@ begin
     limit p_limit
   ) as r;
 
+  -- Actions in flight (proposed: awaiting approval; approved: awaiting their target's claim;
+  -- executing: claimed, under a lease), oldest first; the finished ones are in list_actions.
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'action_id', x.id, 'kind', x.kind, 'state', x.state, 'proposer', x.proposer_name,
+           'target', x.target_name, 'approval_id', x.approval_id, 'claim', x.claim, 'attempts', x.attempts,
+           'max_attempts', x.max_attempts, 'created_at', x.created_at, 'expires_at', x.expires_at,
+           'lease_expires_at', x.lease_expires_at) order by x.id), '[]')
+  into v_actions
+  from (
+    select a.id, a.kind, a.state, a.proposer_name, a.target_name, a.approval_id, a.claim, a.attempts,
+           a.max_attempts, a.created_at, a.expires_at, a.lease_expires_at
+    from coord.actions as a
+    where a.tenant_id = v_me.tenant_id and a.state in ('proposed', 'approved', 'executing')
+    order by a.id
+    limit p_limit
+  ) as x;
+
   select jsonb_build_object(
            'agents', (select count(*) from coord.principals as p
                       where p.tenant_id = v_me.tenant_id and p.kind = 'agent' and p.disabled_at is null),
@@ -145,17 +163,19 @@ begin
            'dead_tasks', (select count(*) from coord.tasks as x where x.tenant_id = v_me.tenant_id and x.state = 'dead'),
            'open_alerts', (select count(*) from coord.alerts as x where x.tenant_id = v_me.tenant_id and x.state = 'open'),
            'pending_approvals', (select count(*) from coord.approval_requests as x
-                                 where x.tenant_id = v_me.tenant_id and x.state = 'pending' and x.expires_at > v_now))
+                                 where x.tenant_id = v_me.tenant_id and x.state = 'pending' and x.expires_at > v_now),
+           'open_actions', (select count(*) from coord.actions as x
+                            where x.tenant_id = v_me.tenant_id and x.state in ('proposed', 'approved', 'executing')))
   into v_counts;
 
   return jsonb_build_object(
     'tenant', v_me.tenant_name, 'at', v_now, 'channel', coord.fleet_channel(v_me.tenant_id),
     'counts', v_counts, 'agents', v_agents, 'leases', v_leases, 'claims', v_claims, 'queue', v_queue,
-    'dead_tasks', v_dead, 'alerts', v_alerts, 'approvals', v_approvals);
+    'dead_tasks', v_dead, 'alerts', v_alerts, 'approvals', v_approvals, 'actions', v_actions);
 end;
 $$;
 
 comment on function api.fleet_status(integer) is
-'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions, alerts or approval requests sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts, pending_approvals}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first, approvals (pending, unexpired) [{approval_id, requester, kind, target, rules, created_at, expires_at}] oldest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
+'Operators and auditors: your tenant''s fleet in one jsonb document (what coord watch shows). Keys: tenant, at (the time it was read), channel (LISTEN on it: each change to the tenant''s leases, tasks, sessions, alerts, approval requests or actions sends the tenant id, never data; read this again then), counts {agents (enabled), leases, claims, dead_tasks, open_alerts, pending_approvals, open_actions}, agents [{name, kind, role, presence online|idle|offline, last_seen, live_sessions, leases, claims}], leases [{repository, path, mode, fence, holder, session_id, task_id, reason, acquired_at, expires_at}], claims [{task_id, kind, agent, session_id, attempts, claimed_at, lease_expires_at}], queue [{kind, state queued|claimed|failed|dead, count, ready, oldest_ready_age_seconds}], dead_tasks [{task_id, kind, attempts, last_error, finished_at}] newest first, alerts (open) [{alert_id, rule, severity, actor_name, event_count, raised_at, last_event_at}] newest first, approvals (pending, unexpired) [{approval_id, requester, kind, target, rules, created_at, expires_at}] oldest first, actions in flight (proposed, approved or executing) [{action_id, kind, state, proposer, target, approval_id, claim, attempts, max_attempts, created_at, expires_at, lease_expires_at}] oldest first. Lists hold at most p_limit (1-1000) entries; counts are complete. Read-only. Errors: CO224 limit, PT403.';
 revoke all on function api.fleet_status(integer) from public;
 grant execute on function api.fleet_status(integer) to coord_operator, coord_auditor;
