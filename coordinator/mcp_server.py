@@ -1205,7 +1205,8 @@ class BearerGate:
         self.coordinator = coordinator
         self.interval = interval
         self.idle_timeout = idle_timeout
-        self._verified: dict[str, tuple[str, float]] = {}  # token digest -> (principal id, until)
+        # token digest -> (principal id, until, the identity handed to the SDK): built once per check
+        self._verified: dict[str, tuple[str, float, Any]] = {}
         self._streams: dict[str, int] = {}  # principal id -> open /events streams
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -1221,11 +1222,12 @@ class BearerGate:
             await _unauthorized(send, "missing bearer token",
                                 "send Authorization: Bearer <token> (coord agent add prints a token)")
             return
-        principal_id = await self._principal(token)
-        if principal_id is None:
+        verified = await self._principal(token)
+        if verified is None:
             await _unauthorized(send, "the bearer token names no principal (unknown, revoked or expired)",
                                 "ask an operator for a new token (coord agent add / coord token issue)")
             return
+        principal_id, user = verified
         if scope.get("path") == "/events" and scope.get("method") == "GET":
             if self._streams.get(principal_id, 0) >= STREAMS_PER_PRINCIPAL:
                 await _too_many_streams(send)
@@ -1238,12 +1240,8 @@ class BearerGate:
                 if not self._streams[principal_id]:
                     del self._streams[principal_id]
             return
-        from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
-        from mcp.server.auth.provider import AccessToken
-
         # The SDK binds a new MCP session to this identity and refuses any other on it.
-        scope = {**scope, "user": AuthenticatedUser(AccessToken(token=token, client_id=principal_id, scopes=[],
-                                                                subject=principal_id))}
+        scope = {**scope, "user": user}
         if scope.get("method") == "DELETE" and headers.get("mcp-session-id"):
             # The client closes its MCP session: end its coord session (only its own principal's
             # coord session has this key) before the SDK answers.
@@ -1254,21 +1252,27 @@ class BearerGate:
             return
         await self.app(scope, receive, send)
 
-    async def _principal(self, token: str) -> str | None:
+    async def _principal(self, token: str) -> tuple[str, Any] | None:
         """The principal id of the token, as the database says (None: unknown, revoked or
-        expired); a yes is remembered for VERIFIED_FOR seconds. That only saves a round trip:
-        every tool call verifies the token again in the database."""
+        expired), and the identity the SDK compares a session's requests by; a yes is remembered
+        for VERIFIED_FOR seconds. That only saves a round trip: every tool call verifies the
+        token again in the database."""
         digest = _digest(token)
-        principal_id, until = self._verified.get(digest, ("", 0.0))
+        principal_id, until, user = self._verified.get(digest, ("", 0.0, None))
         if until > time.monotonic():
-            return principal_id
+            return principal_id, user
         principal = await anyio.to_thread.run_sync(lambda: self.coordinator.authenticate(token))
         if principal is None:
             self._verified.pop(digest, None)
             return None
+        from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+        from mcp.server.auth.provider import AccessToken
+
+        principal_id = principal.principal_id
+        user = AuthenticatedUser(AccessToken(token=token, client_id=principal_id, scopes=[], subject=principal_id))
         self._verified = {d: v for d, v in self._verified.items() if v[1] > time.monotonic()}  # keep it small
-        self._verified[digest] = (principal.principal_id, time.monotonic() + VERIFIED_FOR)
-        return principal.principal_id
+        self._verified[digest] = (principal_id, time.monotonic() + VERIFIED_FOR, user)
+        return principal_id, user
 
     async def _lifespan(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         async with anyio.create_task_group() as tasks:
