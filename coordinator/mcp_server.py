@@ -37,7 +37,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -51,6 +51,9 @@ import anyio.to_thread
 import mcp_types as types
 import psycopg
 from mcp.server.lowlevel import Server
+from mcp.server.streamable_http import MCP_SESSION_ID_HEADER, StreamableHTTPServerTransport, check_accept_headers
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 from mcp_types.methods import serialize_server_result
@@ -795,8 +798,6 @@ class ToolCallFastPath:
     Calls run on the event loop as the SDK path's do over stdio (``build_server(on_loop=True)``),
     so the two never interleave on the connection."""
 
-    _PARAMS = frozenset({"name", "arguments"})
-
     def __init__(self, server: Server, answer: Callable[[str, Mapping[str, Any] | None], dict[str, Any]]) -> None:
         self.server = server
         self.answer_call = answer
@@ -810,41 +811,164 @@ class ToolCallFastPath:
             self.connection = getattr(ctx.session, "_connection", None)
         return await call_next(ctx)
 
-    def _open(self) -> bool:
-        """Whether the SDK would serve tools/call now, exactly as answered here."""
-        connection = self.connection
-        return (connection is not None and connection.initialize_accepted
-                and connection.protocol_version not in MODERN_PROTOCOL_VERSIONS
-                and self.server.middleware == self.middleware and "tools/call" not in self.server.cache_hints)
-
     def answer(self, line: bytes) -> bytes | None:
         """The response line to ``line`` if it is a tools/call this path answers; None otherwise."""
-        if b'"tools/call"' not in line or not self._open():
+        if b'"tools/call"' not in line or not _open_for_tool_calls(self.server, self.middleware, self.connection):
             return None
-        try:
-            message = json.loads(line)
-        except ValueError:
+        call = plain_tool_call(line)
+        if call is None:
             return None
-        if type(message) is not dict or message.keys() != {"jsonrpc", "id", "method", "params"}:
-            return None
-        request_id, params = message["id"], message["params"]
-        if (message["jsonrpc"] != "2.0" or message["method"] != "tools/call" or type(request_id) not in (int, str)
-                or type(params) is not dict or not params.keys() <= self._PARAMS):
-            return None
-        name, arguments = params.get("name"), params.get("arguments")
-        if type(name) is not str or not (arguments is None or type(arguments) is dict):
-            return None
+        request_id, name, arguments = call
         version = self.connection.protocol_version
         dumped = self.answer_call(name, arguments)  # never raises: every failure is a tool error
-        try:
-            response: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id,
-                                        "result": serialize_server_result("tools/call", version, dumped)}
-        except Exception:  # as the SDK answers a handler's invalid result (the call is made: answer it)
-            log.exception("tool call %s returned an invalid result", name)
-            response = {"jsonrpc": "2.0", "id": request_id,
-                        "error": {"code": INTERNAL_ERROR, "message": "Handler returned an invalid result"}}
         self.answered += 1
-        return json.dumps(response, separators=(",", ":")).encode() + b"\n"
+        return tool_call_response(version, request_id, name, dumped) + b"\n"
+
+
+_TOOL_CALL_PARAMS = frozenset({"name", "arguments"})
+
+
+def _open_for_tool_calls(server: Server, middleware: list[Any], connection: Any) -> bool:
+    """Whether the SDK would serve tools/call on ``connection`` now, exactly as a fast path answers
+    it: initialized, in the handshake era, with no middleware or cache hint the path would skip."""
+    return (connection is not None and connection.initialize_accepted
+            and connection.protocol_version not in MODERN_PROTOCOL_VERSIONS
+            and server.middleware == middleware and "tools/call" not in server.cache_hints)
+
+
+def plain_tool_call(message_text: bytes) -> tuple[int | str, str, dict[str, Any] | None] | None:
+    """(id, tool name, arguments) of a plain, well-formed JSON-RPC tools/call request; None for
+    anything else (another method, a notification, a batch, ``_meta``, a task, an id that is
+    neither an integer nor a string, anything malformed): the SDK handles those."""
+    try:
+        message = json.loads(message_text)
+    except ValueError:
+        return None
+    if type(message) is not dict or message.keys() != {"jsonrpc", "id", "method", "params"}:
+        return None
+    request_id, params = message["id"], message["params"]
+    if (message["jsonrpc"] != "2.0" or message["method"] != "tools/call" or type(request_id) not in (int, str)
+            or type(params) is not dict or not params.keys() <= _TOOL_CALL_PARAMS):
+        return None
+    name, arguments = params.get("name"), params.get("arguments")
+    if type(name) is not str or not (arguments is None or type(arguments) is dict):
+        return None
+    return request_id, name, arguments
+
+
+def tool_call_response(version: str, request_id: int | str, name: str, dumped: dict[str, Any]) -> bytes:
+    """The JSON-RPC response to a tools/call, its result shaped by the SDK's serializer for the
+    negotiated version."""
+    try:
+        response: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id,
+                                    "result": serialize_server_result("tools/call", version, dumped)}
+    except Exception:  # as the SDK answers a handler's invalid result (the call is made: answer it)
+        log.exception("tool call %s returned an invalid result", name)
+        response = {"jsonrpc": "2.0", "id": request_id,
+                    "error": {"code": INTERNAL_ERROR, "message": "Handler returned an invalid result"}}
+    return json.dumps(response, separators=(",", ":")).encode()
+
+
+class HttpToolCallFastPath:
+    """tools/call over streamable HTTP answered inside the MCP session's own transport, past the
+    SDK's message machinery.
+
+    Through the SDK a POST's body is validated into pydantic models, handed to the session's
+    message loop over memory streams, dispatched in a task of its own, and its result is
+    serialized, routed back over another stream and dumped again: about half of the HTTP
+    server's CPU per call beyond the database's. Here the session's transport
+    (``_FastPathTransport``, what the session manager builds for each new MCP session) looks at a
+    POST once the SDK has done everything it does before reading a body: the bearer gate, the
+    session's owner (another principal's request is answered 404 before it gets here), the
+    body size limit, the protocol-version routing, DNS-rebinding protection, a terminated
+    session, and the idle timer (the request counts as in flight). If the request carries the
+    session's id, accepts application/json, is sent as application/json, and its body is a
+    plain ``tools/call`` (``plain_tool_call``) on a session the SDK has initialized in the
+    handshake era (the same conditions as stdio's ``ToolCallFastPath``), it is answered as one
+    JSON body by the same handler, shaped by the SDK's own serializer; anything else goes on to
+    the SDK's handling of the POST, which reads the body this path already read. The
+    handler is the SDK path's, on a worker thread as there."""
+
+    def __init__(self, server: Server,
+                 answer: Callable[[str, Mapping[str, Any] | None, Any], Awaitable[dict[str, Any]]]) -> None:
+        self.server = server
+        self.answer_call = answer
+        # MCP session id -> the SDK's Connection of that session, seen on its first request through
+        # the SDK (initialize always goes there); forgotten when the connection closes.
+        self.connections: dict[str, Any] = {}
+        self.answered = 0  # calls answered here (tests check that the path is taken)
+        server.middleware.append(self._see_connection)
+        self.middleware = list(server.middleware)
+
+    async def _see_connection(self, ctx: Any, call_next: Any) -> Any:
+        connection = getattr(ctx.session, "_connection", None)
+        session_id = getattr(connection, "session_id", None)
+        if session_id is not None and session_id not in self.connections:
+            self.connections[session_id] = connection
+            connection.exit_stack.callback(self.connections.pop, session_id, None)
+        return await call_next(ctx)
+
+    async def answer(self, transport: Any, request: Any, send: Any) -> bool:
+        """Answer the POST ``request`` on ``transport`` if it is a tools/call this path answers
+        (True); False leaves it to the SDK, with its body read and kept by ``request``."""
+        session_id = transport.mcp_session_id
+        connection = self.connections.get(session_id) if session_id else None
+        if (not transport.is_json_response_enabled or not _open_for_tool_calls(self.server, self.middleware, connection)
+                or request.headers.get(MCP_SESSION_ID_HEADER) != session_id or not check_accept_headers(request)[0]
+                or not transport._check_content_type(request)):
+            return False
+        try:
+            body = await request.body()
+        except Exception:  # e.g. the client went away: the SDK's handling reports it as it does
+            return False
+        call = plain_tool_call(body) if b'"tools/call"' in body else None
+        if call is None:
+            return False
+        request_id, name, arguments = call
+        version = connection.protocol_version
+        ctx = _HttpCallContext(request)
+        dumped = await self.answer_call(name, arguments, ctx)  # never raises: every failure is a tool error
+        payload = tool_call_response(version, request_id, name, dumped)
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(payload)).encode()),
+                                (MCP_SESSION_ID_HEADER.encode(), session_id.encode())]})
+        await send({"type": "http.response.body", "body": payload})
+        self.answered += 1
+        return True
+
+
+@dataclass(frozen=True)
+class _HttpCallContext:
+    """What ``session_of`` reads of a request context: the HTTP request."""
+
+    request: Any
+
+
+class _FastPathTransport(StreamableHTTPServerTransport):
+    """The SDK's transport of one MCP session, with ``HttpToolCallFastPath`` first on each POST."""
+
+    fast: HttpToolCallFastPath
+
+    async def _handle_post_request(self, scope: Any, request: Any, receive: Any, send: Any) -> None:
+        if not await self.fast.answer(self, request, send):
+            await super()._handle_post_request(scope, request, receive, send)
+
+
+class _FastPathSessionManager(StreamableHTTPSessionManager):
+    """The SDK's session manager; each session's transport gets the tools/call fast path."""
+
+    def __init__(self, server: Server, fast: HttpToolCallFastPath, **options: Any) -> None:
+        super().__init__(server, **options)
+        self.fast = fast
+
+    def _admit_session(self, requestor: Any) -> StreamableHTTPServerTransport | None:
+        transport = super()._admit_session(requestor)
+        if transport is not None:
+            # Built by the SDK as always; the subclass only puts the fast path before its POST handling.
+            transport.__class__ = _FastPathTransport
+            transport.fast = self.fast  # type: ignore[attr-defined]
+        return transport
 
 
 def stdio_server_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
@@ -1020,12 +1144,39 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
             raise registered("PT401", "the bearer token names no principal")
         return session
 
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
     server = build_server(coordinator, session_of)
-    # A POST is answered with one JSON body rather than an SSE stream: a tool call sends the
-    # client no request or notification of its own, and the stream costs a task and a
-    # memory-stream hop per call on both ends. (GET still opens the standalone SSE stream.)
-    inner = server.streamable_http_app(host=host, session_idle_timeout=idle_timeout, json_response=True)
-    return BearerGate(inner, coordinator, heartbeat_interval(ttl), idle_timeout)
+
+    async def answer(name: str, arguments: Mapping[str, Any] | None, ctx: Any) -> dict[str, Any]:
+        # One worker-thread hop per call, as the SDK path's: the session, the tool and the database call together.
+        return await anyio.to_thread.run_sync(lambda: answer_tool_call_wire(coordinator, session_of, ctx, name,
+                                                                            arguments))
+
+    fast = HttpToolCallFastPath(server, answer)
+    # What Server.streamable_http_app builds without auth, with the fast path's session manager. A
+    # POST is answered with one JSON body rather than an SSE stream: a tool call sends the client
+    # no request or notification of its own, and the stream costs a task and a memory-stream hop
+    # per call on both ends. (GET still opens the standalone SSE stream.)
+    manager = _FastPathSessionManager(server, fast, json_response=True, session_idle_timeout=idle_timeout,
+                                      security_settings=_loopback_security(host))
+    inner = Starlette(routes=[Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager))],
+                      lifespan=lambda _app: manager.run())
+    return BearerGate(inner, coordinator, heartbeat_interval(ttl), idle_timeout, mcp=manager.handle_request,
+                      fast=fast)
+
+
+MCP_PATH = "/mcp"
+
+
+def _loopback_security(host: str) -> TransportSecuritySettings | None:
+    """DNS-rebinding protection on a loopback address, as Server.streamable_http_app sets it."""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True,
+                                     allowed_hosts=["127.0.0.1:*", "localhost:*", "[::1]:*"],
+                                     allowed_origins=["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"])
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -1044,12 +1195,18 @@ class BearerGate:
     DELETEs its MCP session; heartbeats the sessions while the app runs and ends them all when
     it stops."""
 
-    def __init__(self, app: Any, coordinator: Coordinator, interval: float, idle_timeout: float) -> None:
+    def __init__(self, app: Any, coordinator: Coordinator, interval: float, idle_timeout: float, *,
+                 mcp: Any = None, fast: HttpToolCallFastPath | None = None) -> None:
         self.app = app
+        # The MCP endpoint itself (the session manager), called directly: the app's middleware and
+        # router only add a layer per request on the way to it.
+        self.mcp = mcp
+        self.fast = fast
         self.coordinator = coordinator
         self.interval = interval
         self.idle_timeout = idle_timeout
-        self._verified: dict[str, tuple[str, float]] = {}  # token digest -> (principal id, until)
+        # token digest -> (principal id, until, the identity handed to the SDK): built once per check
+        self._verified: dict[str, tuple[str, float, Any]] = {}
         self._streams: dict[str, int] = {}  # principal id -> open /events streams
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -1065,11 +1222,12 @@ class BearerGate:
             await _unauthorized(send, "missing bearer token",
                                 "send Authorization: Bearer <token> (coord agent add prints a token)")
             return
-        principal_id = await self._principal(token)
-        if principal_id is None:
+        verified = await self._principal(token)
+        if verified is None:
             await _unauthorized(send, "the bearer token names no principal (unknown, revoked or expired)",
                                 "ask an operator for a new token (coord agent add / coord token issue)")
             return
+        principal_id, user = verified
         if scope.get("path") == "/events" and scope.get("method") == "GET":
             if self._streams.get(principal_id, 0) >= STREAMS_PER_PRINCIPAL:
                 await _too_many_streams(send)
@@ -1082,34 +1240,39 @@ class BearerGate:
                 if not self._streams[principal_id]:
                     del self._streams[principal_id]
             return
-        from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
-        from mcp.server.auth.provider import AccessToken
-
         # The SDK binds a new MCP session to this identity and refuses any other on it.
-        scope = {**scope, "user": AuthenticatedUser(AccessToken(token=token, client_id=principal_id, scopes=[],
-                                                                subject=principal_id))}
+        scope = {**scope, "user": user}
         if scope.get("method") == "DELETE" and headers.get("mcp-session-id"):
             # The client closes its MCP session: end its coord session (only its own principal's
             # coord session has this key) before the SDK answers.
             key = headers["mcp-session-id"]
             await anyio.to_thread.run_sync(lambda: self.coordinator.drop(key, principal_id))
+        if self.mcp is not None and scope.get("path") == MCP_PATH:
+            await self.mcp(scope, receive, send)
+            return
         await self.app(scope, receive, send)
 
-    async def _principal(self, token: str) -> str | None:
+    async def _principal(self, token: str) -> tuple[str, Any] | None:
         """The principal id of the token, as the database says (None: unknown, revoked or
-        expired); a yes is remembered for VERIFIED_FOR seconds. That only saves a round trip:
-        every tool call verifies the token again in the database."""
+        expired), and the identity the SDK compares a session's requests by; a yes is remembered
+        for VERIFIED_FOR seconds. That only saves a round trip: every tool call verifies the
+        token again in the database."""
         digest = _digest(token)
-        principal_id, until = self._verified.get(digest, ("", 0.0))
+        principal_id, until, user = self._verified.get(digest, ("", 0.0, None))
         if until > time.monotonic():
-            return principal_id
+            return principal_id, user
         principal = await anyio.to_thread.run_sync(lambda: self.coordinator.authenticate(token))
         if principal is None:
             self._verified.pop(digest, None)
             return None
+        from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+        from mcp.server.auth.provider import AccessToken
+
+        principal_id = principal.principal_id
+        user = AuthenticatedUser(AccessToken(token=token, client_id=principal_id, scopes=[], subject=principal_id))
         self._verified = {d: v for d, v in self._verified.items() if v[1] > time.monotonic()}  # keep it small
-        self._verified[digest] = (principal.principal_id, time.monotonic() + VERIFIED_FOR)
-        return principal.principal_id
+        self._verified[digest] = (principal_id, time.monotonic() + VERIFIED_FOR, user)
+        return principal_id, user
 
     async def _lifespan(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         async with anyio.create_task_group() as tasks:
