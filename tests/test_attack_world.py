@@ -38,10 +38,6 @@ def _raise_alert(database: Database, tenant: str, host: str) -> None:
 
 # --- the event stream ---------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the stream's horizon is pg_snapshot_xmin, which is cluster-wide: any transaction holding an xid "
-    "(another tenant's agent in an open transaction, idle up to idle_in_transaction_session_timeout = 5 min, "
-    "or active without bound) holds back every tenant's events_since, follow, SSE and webhook fan-out"))
 def test_another_tenants_open_transaction_does_not_hold_back_my_stream(committed_db: Database) -> None:
     with committed_db.connect() as admin:
         stranger = make_principal(admin, tenant=_tenant("ev-a")).token
@@ -55,6 +51,59 @@ def test_another_tenants_open_transaction_does_not_hold_back_my_stream(committed
         assert writer.acquire_lock("mine.py").ok  # tenant B: committed
         rows = reader.events_since(0, ["lease.*"])
         assert [(r.event_type, r.target_id) for r in rows] == [("lease.taken", "mine.py")]
+    finally:
+        for c in (other, writer, reader):
+            c.connection.close()
+
+
+def test_my_tenants_open_writer_still_holds_my_stream(committed_db: Database) -> None:
+    """The other direction: a transaction of my own tenant left open still holds back what was
+    committed after it (it may commit an event before them), while another tenant's does not."""
+    with committed_db.connect() as admin:
+        stranger = make_principal(admin, tenant=_tenant("ev-a")).token
+        mine = _tenant("ev-b")
+        agent = make_principal(admin, tenant=mine).token
+        operator = make_principal(admin, tenant=mine, role="operator").token
+    other, late = _client(committed_db, stranger, autocommit=False), _client(committed_db, agent, autocommit=False)
+    writer, reader = _client(committed_db, agent), _client(committed_db, operator)
+    try:
+        assert other.acquire_lock("theirs.py").ok
+        assert late.acquire_lock("late.py").ok  # my tenant: left open
+        assert writer.acquire_lock("after.py").ok
+        assert reader.events_since(0, ["lease.*"]) == []
+        late.connection.commit()
+        rows = reader.events_since(0, ["lease.*"])
+        assert [r.target_id for r in rows] == ["late.py", "after.py"]
+    finally:
+        for c in (other, late, writer, reader):
+            c.connection.close()
+
+
+def test_a_transaction_that_turns_to_my_tenant_late_is_not_skipped(committed_db: Database) -> None:
+    """A transaction that wrote another tenant's events is passed by my horizon; when it then
+    writes an event of mine (a second token on one connection, or a sweep over tenants), that
+    event must still come after everything I was already handed."""
+    with committed_db.connect() as admin:
+        stranger = make_principal(admin, tenant=_tenant("ev-a")).token
+        mine = _tenant("ev-b")
+        agent = make_principal(admin, tenant=mine).token
+        operator = make_principal(admin, tenant=mine, role="operator").token
+    other = _client(committed_db, stranger, autocommit=False)
+    turned = Client(connection=other.connection, token=agent)
+    writer, reader = _client(committed_db, agent), _client(committed_db, operator)
+    try:
+        assert other.acquire_lock("theirs.py").ok  # tenant A, left open
+        assert writer.acquire_lock("first.py").ok
+        first = reader.events_since(0, ["lease.*"])
+        assert [r.target_id for r in first] == ["first.py"]  # A's open transaction did not hold it
+        assert turned.acquire_lock("turned.py").ok  # the same open transaction, now my tenant
+        assert writer.acquire_lock("second.py").ok
+        assert reader.events_since(first[-1].id, ["lease.*"]) == []  # now it holds my stream
+        other.connection.commit()
+        rest = reader.events_since(first[-1].id, ["lease.*"])
+        assert sorted(r.target_id for r in rest) == ["second.py", "turned.py"]
+        assert [r.target_id for r in reader.events_since(0, ["lease.*"])] == \
+            ["first.py"] + [r.target_id for r in rest]
     finally:
         for c in (other, writer, reader):
             c.connection.close()
