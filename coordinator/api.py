@@ -1124,7 +1124,8 @@ class Api:
         p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused
         connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure,
         doubling, at most 1 h), or delivery_dead after the subscription's max_attempts. stale_delivery_claim
-        when the claim ran out and the delivery was claimed again or finished; denied. Errors: CO654.
+        when the claim ran out and the delivery was claimed again or finished, or the webhook was removed
+        (details.state gone); denied. Errors: CO654.
         """
         return self._one("report_webhook_delivery", Result, delivery_id=delivery_id, claim=claim, ok=ok, status=status,
                          error=error)

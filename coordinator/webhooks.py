@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import time
 import urllib.error
@@ -24,10 +25,11 @@ from psycopg.rows import class_row
 
 from . import adapt, sql
 from .client import USER_AGENT, Client
-from .errors import registered
+from .errors import CoordError, registered
 from .results import Result
 
 SIGNATURE_HEADER = "X-Coord-Signature"
+_log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -83,9 +85,14 @@ def _deliver(claimed: Any, report: Callable[[dict[str, Any], bool, int | None, s
         if time.monotonic() - started + timeout >= lease:
             break  # the claim may run out during this POST: leave the rest to the next claim
         ok, status, error = post(delivery, timeout)
-        result = report(delivery, ok, status, error)
+        try:
+            code = report(delivery, ok, status, error).code
+        except (CoordError, psycopg.Error) as exc:
+            # One report the database refuses must not leave the rest of the batch unreported.
+            code = getattr(exc, "code", None) or getattr(exc, "sqlstate", None) or type(exc).__name__
+            _log.warning("webhook delivery %s: report refused: %s", delivery["delivery_id"], exc)
         attempts.append(Attempt(delivery["delivery_id"], delivery["webhook"], delivery["event_id"],
-                                delivery["attempt"], status, error, result.code))
+                                delivery["attempt"], status, error, code))
     return attempts
 
 
@@ -117,16 +124,22 @@ def deliver_all(admin_dsn: str, *, limit: int = 100, timeout: float = DEFAULT_TI
         adapt.install(conn)
         tenants = conn.execute(sql.WEBHOOK_TENANTS).fetchall()
         for tenant_id, name in tenants:
-            with conn.cursor(row_factory=class_row(Result)) as cur:
-                batch, lease = _batch(limit, timeout)
-                claimed = cur.execute(sql.CLAIM_WEBHOOK_DELIVERIES, (tenant_id, batch, f"{lease} seconds")).fetchone()
+            try:
+                with conn.cursor(row_factory=class_row(Result)) as cur:
+                    batch, lease = _batch(limit, timeout)
+                    claimed = cur.execute(sql.CLAIM_WEBHOOK_DELIVERIES,
+                                          (tenant_id, batch, f"{lease} seconds")).fetchone()
 
-                def report(d: dict[str, Any], ok: bool, status: int | None, error: str | None,
-                           cur: Any = cur, tenant_id: Any = tenant_id) -> Any:
-                    return cur.execute(sql.REPORT_WEBHOOK_DELIVERY,
-                                       (tenant_id, d["delivery_id"], d["claim"], ok, status, error)).fetchone()
+                    def report(d: dict[str, Any], ok: bool, status: int | None, error: str | None,
+                               cur: Any = cur, tenant_id: Any = tenant_id) -> Any:
+                        return cur.execute(sql.REPORT_WEBHOOK_DELIVERY,
+                                           (tenant_id, d["delivery_id"], d["claim"], ok, status, error)).fetchone()
 
-                attempts = _deliver(claimed, report, timeout, lease)
+                    attempts = _deliver(claimed, report, timeout, lease)
+            except (CoordError, psycopg.Error) as exc:
+                # One tenant's failure (autocommit: it wrote nothing) must not stop the others'.
+                _log.warning("webhooks of tenant %s: %s", name, exc)
+                continue
             if attempts:
                 done[name] = attempts
     return done

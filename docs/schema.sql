@@ -2953,7 +2953,7 @@ ALTER FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p
 -- Name: FUNCTION report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) IS 'Operators (the deliverer): report one attempt of a delivery claimed with claim_webhook_deliveries: p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure, doubling, at most 1 h), or delivery_dead after the subscription''s max_attempts. stale_delivery_claim when the claim ran out and the delivery was claimed again or finished; denied. Errors: CO654.';
+COMMENT ON FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) IS 'Operators (the deliverer): report one attempt of a delivery claimed with claim_webhook_deliveries: p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure, doubling, at most 1 h), or delivery_dead after the subscription''s max_attempts. stale_delivery_claim when the claim ran out and the delivery was claimed again or finished, or the webhook was removed (details.state gone); denied. Errors: CO654.';
 
 
 --
@@ -3693,6 +3693,25 @@ ALTER FUNCTION audit.ddl_path(p_context text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION audit.ddl_path(p_context text) IS 'The sanctioned path of a DDL statement on the audit trail: migration (coord migrate announced this transaction), retention (audit.archive_month executed it) or partitions (audit.rehome_default, ensure_partitions or protect_table executed it); null for anything else.';
+
+
+--
+-- Name: declare_event_writer(uuid); Type: FUNCTION; Schema: audit; Owner: coord_owner
+--
+
+CREATE FUNCTION audit.declare_event_writer(p_tenant_id uuid) RETURNS xid8
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/audit/events/0302_declare_event_writer.sql
+
+
+ALTER FUNCTION audit.declare_event_writer(p_tenant_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION declare_event_writer(p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION audit.declare_event_writer(p_tenant_id uuid) IS 'Declares the transaction a writer of the tenant''s audit events (the tenant''s event-writer key, held to commit; coord.event_horizon reads it) and returns the stream position for its next event: the transaction id, or a fresh one when the transaction declared another tenant first.';
 
 
 --
@@ -5007,7 +5026,7 @@ ALTER FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_i
 -- Name: FUNCTION audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) IS 'The tenant''s audit events after position (txid, id), oldest first, only from transactions below the snapshot''s xmin (the event stream''s visibility rule, for every action).';
+COMMENT ON FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) IS 'The tenant''s audit events after position (txid, id), oldest first, only from below the tenant''s visibility horizon (the event stream''s rule, for every action).';
 
 
 --
@@ -6038,6 +6057,25 @@ COMMENT ON FUNCTION coord.event_head(p_tenant_id uuid) IS 'The tenant''s last st
 
 
 --
+-- Name: event_horizon(uuid); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.event_horizon(p_tenant_id uuid) RETURNS xid8
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0259_event_horizon.sql
+
+
+ALTER FUNCTION coord.event_horizon(p_tenant_id uuid) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION event_horizon(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.event_horizon(p_tenant_id uuid) IS 'The tenant''s event visibility horizon: the oldest transaction running in the current snapshot that may write the tenant''s events (not one declared a writer of other tenants only), else the snapshot''s xmax; events of transactions below it are final.';
+
+
+--
 -- Name: event_position(uuid, bigint); Type: FUNCTION; Schema: coord; Owner: coord_auth
 --
 
@@ -6072,7 +6110,7 @@ ALTER FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_i
 -- Name: FUNCTION event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) IS 'The tenant''s events of the given types after position (txid, id), oldest first, only from transactions below the snapshot''s xmin (all finished, so nothing can appear before them later).';
+COMMENT ON FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) IS 'The tenant''s events of the given types after position (txid, id), oldest first, only from below the tenant''s visibility horizon (coord.event_horizon: nothing can appear before them later).';
 
 
 --
@@ -8221,7 +8259,7 @@ ALTER FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id big
 -- Name: FUNCTION report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) IS 'Records one attempt of a claimed delivery: delivered, retry_scheduled (backoff) or delivery_dead; stale_delivery_claim when the claim no longer holds it. Audited as webhook.deliver.';
+COMMENT ON FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) IS 'Records one attempt of a claimed delivery: delivered, retry_scheduled (backoff) or delivery_dead; stale_delivery_claim when the claim no longer holds it (or the delivery is gone with its webhook). Audited as webhook.deliver.';
 
 
 --
@@ -15188,6 +15226,14 @@ REVOKE ALL ON FUNCTION audit.ddl_path(p_context text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION declare_event_writer(p_tenant_id uuid); Type: ACL; Schema: audit; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION audit.declare_event_writer(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.declare_event_writer(p_tenant_id uuid) TO coord_auth;
+
+
+--
 -- Name: FUNCTION detach_target(p_query text); Type: ACL; Schema: audit; Owner: coord_owner
 --
 
@@ -15955,6 +16001,14 @@ GRANT ALL ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) TO coord_
 
 REVOKE ALL ON FUNCTION coord.event_head(p_tenant_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.event_head(p_tenant_id uuid) TO coord_owner;
+
+
+--
+-- Name: FUNCTION event_horizon(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.event_horizon(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.event_horizon(p_tenant_id uuid) TO coord_owner;
 
 
 --

@@ -243,7 +243,7 @@ from (values
    array['report_webhook_delivery']),
   ('delivery_dead',    false, false, 'the attempt failed and it was the last one the subscription allows: the delivery is dead (coord webhooks deliveries --state dead)',
    array['report_webhook_delivery']),
-  ('stale_delivery_claim', false, false, 'the claim no longer holds the delivery: it ran out and the delivery was claimed again, or it is finished',
+  ('stale_delivery_claim', false, false, 'the claim no longer holds the delivery: it ran out and the delivery was claimed again, or it is finished, or gone with its removed webhook',
    array['report_webhook_delivery']),
   -- the Cedar engine
   ('policy_stored',    true,  false, 'the Cedar policy is validated and stored as the tenant''s newest version (details.version; a rollback: details.rolled_back_from)',
