@@ -195,7 +195,9 @@ class Api:
         HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and
         X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one
         is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists,
-        denied. Errors: CO652, CO650 event types.
+        denied. Errors: CO652 (also a URL with credentials, or whose host is a loopback, link-local, private
+        or metadata address, unless the server's owner set the tenant's webhook_private_targets), CO650 event
+        types.
         """
         return self._one("add_webhook", Result, name=name, url=url, event_types=event_types, secret=secret,
                          max_attempts=max_attempts)

@@ -993,7 +993,7 @@ ALTER FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_
 -- Name: FUNCTION add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) IS 'Operators: subscribe a URL to event types of your tenant (default alert.raised; type, family.* or *), from now on. Each delivery is a POST of the event as JSON with headers X-Coord-Signature: sha256=<hex HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists, denied. Errors: CO652, CO650 event types.';
+COMMENT ON FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) IS 'Operators: subscribe a URL to event types of your tenant (default alert.raised; type, family.* or *), from now on. Each delivery is a POST of the event as JSON with headers X-Coord-Signature: sha256=<hex HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists, denied. Errors: CO652 (also a URL with credentials, or whose host is a loopback, link-local, private or metadata address, unless the server''s owner set the tenant''s webhook_private_targets), CO650 event types.';
 
 
 --
@@ -3602,7 +3602,7 @@ COMMENT ON COLUMN audit.events.request IS 'Request context: method, path, client
 -- Name: COLUMN events.txid; Type: COMMENT; Schema: audit; Owner: coord_owner
 --
 
-COMMENT ON COLUMN audit.events.txid IS 'Transaction that wrote the event; events of one call share it.';
+COMMENT ON COLUMN audit.events.txid IS 'Stream position: the transaction that wrote the event (events of one call share it), or for a transaction that wrote another tenant''s events first, a later transaction id no reader of this tenant had passed.';
 
 
 --
@@ -5714,6 +5714,25 @@ COMMENT ON FUNCTION coord.check_webhook(p_name text, p_url text, p_event_types t
 
 
 --
+-- Name: check_webhook_target(uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_webhook_target(p_tenant_id uuid, p_url text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0266_check_webhook_target.sql
+
+
+ALTER FUNCTION coord.check_webhook_target(p_tenant_id uuid, p_url text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_webhook_target(p_tenant_id uuid, p_url text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_webhook_target(p_tenant_id uuid, p_url text) IS 'Raises CO652 when a webhook URL carries credentials or its host is a loopback, link-local, private, metadata or otherwise refused literal address (or localhost, or an ambiguous numeric host), unless the tenant has webhook_private_targets.';
+
+
+--
 -- Name: claim_result(text, text, bigint, text, jsonb, integer, bigint, integer, integer, timestamp with time zone, jsonb, jsonb, boolean, authz.decision, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -5767,7 +5786,7 @@ ALTER FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer,
 -- Name: FUNCTION claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) IS 'Fans the tenant''s stream out to its webhooks, buries unreported last attempts and claims up to p_limit due deliveries until now + p_lease (result deliveries_claimed, details.deliveries); audited as webhook.claim when it changed anything.';
+COMMENT ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) IS 'Fans the tenant''s stream out to its webhooks, buries unreported last attempts and claims up to p_limit due deliveries until now + p_lease (result deliveries_claimed, details.deliveries, and details.refused_networks the deliverer may not connect to); audited as webhook.claim when it changed anything.';
 
 
 --
@@ -9481,6 +9500,25 @@ COMMENT ON FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer) IS '
 
 
 --
+-- Name: webhook_refused_networks(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.webhook_refused_networks() RETURNS cidr[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0266_webhook_refused_networks.sql
+
+
+ALTER FUNCTION coord.webhook_refused_networks() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION webhook_refused_networks(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.webhook_refused_networks() IS 'The networks a webhook may not target (loopback, link-local and metadata, private, unspecified, multicast, reserved, IPv4-carrying IPv6 forms) unless its tenant has webhook_private_targets.';
+
+
+--
 -- Name: archives; Type: TABLE; Schema: audit; Owner: coord_owner
 --
 
@@ -11414,6 +11452,7 @@ CREATE TABLE coord.tenants (
     network_default text DEFAULT 'deny'::text NOT NULL,
     default_profile_id uuid NOT NULL,
     message_default text DEFAULT 'deny'::text NOT NULL,
+    webhook_private_targets boolean DEFAULT false NOT NULL,
     CONSTRAINT tenants_default_trust_check CHECK (((default_trust >= 0) AND (default_trust <= 4))),
     CONSTRAINT tenants_max_concurrent_tasks_check CHECK (((max_concurrent_tasks >= 0) AND (max_concurrent_tasks <= 10000))),
     CONSTRAINT tenants_message_default_check CHECK ((message_default = ANY (ARRAY['allow'::text, 'deny'::text]))),
@@ -11480,6 +11519,13 @@ COMMENT ON COLUMN coord.tenants.default_profile_id IS 'Profile of every agent of
 --
 
 COMMENT ON COLUMN coord.tenants.message_default IS 'Decision of each side of the message allowlist (send, receive) when no rule of that side matches: allow or deny (the default: messages pass only along rules).';
+
+
+--
+-- Name: COLUMN tenants.webhook_private_targets; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.tenants.webhook_private_targets IS 'Set by the server''s owner only: this tenant''s webhooks may target loopback, link-local, private and metadata addresses (coord.webhook_refused_networks). Off by default.';
 
 
 --
@@ -15875,6 +15921,13 @@ REVOKE ALL ON FUNCTION coord.check_webhook(p_name text, p_url text, p_event_type
 
 
 --
+-- Name: FUNCTION check_webhook_target(p_tenant_id uuid, p_url text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_webhook_target(p_tenant_id uuid, p_url text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -17196,6 +17249,13 @@ REVOKE ALL ON FUNCTION coord.webhook_backoff(p_attempts integer) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION webhook_refused_networks(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.webhook_refused_networks() FROM PUBLIC;
 
 
 --

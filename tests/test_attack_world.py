@@ -177,6 +177,8 @@ def operator(committed_db: Database) -> Iterator[tuple[Database, Client, str]]:
     name = _tenant("wh")
     with committed_db.connect() as admin:
         token = make_principal(admin, tenant=name, role="operator").token
+        # The receivers here listen on 127.0.0.1: the owner's opt-in (off by default).
+        admin.execute("update coord.tenants set webhook_private_targets = true where name = %s", (name,))
     client = _client(committed_db, token)
     try:
         yield committed_db, client, name
@@ -383,17 +385,68 @@ def test_each_event_of_a_fan_out_gets_its_own_delivery_and_key(operator) -> None
         assert verify_signature(SECRET, d["body"].encode(), d["signature"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "add_webhook takes any http(s) URL: a tenant's operator points the deliverer (coord maintain runs it with "
-    "the superuser DSN, on the database host) at link-local, loopback or private addresses and reads the "
-    "outcome (status, 'ConnectionRefusedError', timeout) back from list_webhook_deliveries.last_error: "
-    "an SSRF and port scan of the database host's network"))
-def test_a_webhook_may_not_target_the_metadata_service(operator) -> None:
-    _database, ops, _name = operator
-    with pytest.raises(CoordError) as caught:
-        ops.add_webhook("meta", "http://169.254.169.254/latest/meta-data/", ["alert.raised"], SECRET)
-    assert caught.value.code == "CO652"
+PRIVATE_URLS = [
+    "http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/", "http://100.100.100.200/",
+    "http://127.0.0.1:5432/", "https://[::1]/", "http://10.0.0.1/", "http://172.16.5.4/", "http://192.168.1.1/",
+    "http://[fe80::1]/", "http://0.0.0.0/", "http://[::]/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:a9fe:a9fe]/",
+    "http://2130706433/", "http://0x7f.1/", "http://127.1/", "http://010.0.0.1/", "http://LOCALHOST./x",
+    "http://a.localhost/", "http://hooks.example@10.0.0.1/", "http://[fe80::1%25eth0]/",
+]
 
+
+@pytest.mark.parametrize("url", PRIVATE_URLS)
+def test_a_webhook_may_not_target_a_private_address(db: psycopg.Connection, url: str) -> None:
+    """The deliverer (coord maintain runs it on the database host, as the superuser) must not be
+    pointed at the metadata service, loopback or the private network: a tenant's operator would
+    read the outcome (status, refused, timeout) back from list_webhook_deliveries.last_error."""
+    ops = Client(connection=db, token=make_principal(db, tenant=_tenant("ssrf"), role="operator").token)  # type: ignore[arg-type]
+    with pytest.raises(CoordError) as caught:
+        ops.add_webhook("meta", url, ["alert.raised"], SECRET)
+    assert caught.value.code == "CO652"
+    assert "private" in (caught.value.hint or "")
+    assert ops.add_webhook("public", "https://93.184.216.34:8443/in", ["alert.raised"], SECRET).ok
+    assert ops.add_webhook("named", "https://hooks.example/in", ["alert.raised"], SECRET).ok
+
+
+def test_only_the_owner_lets_a_tenant_reach_private_receivers(db: psycopg.Connection) -> None:
+    name = _tenant("ssrf")
+    ops = Client(connection=db, token=make_principal(db, tenant=name, role="operator").token)  # type: ignore[arg-type]
+    db.execute("savepoint refused")
+    with pytest.raises(CoordError):
+        ops.add_webhook("local", "http://127.0.0.1:9/", ["alert.raised"], SECRET)
+    db.execute("rollback to savepoint refused")
+    db.execute("update coord.tenants set webhook_private_targets = true where name = %s", (name,))
+    assert ops.add_webhook("local", "http://127.0.0.1:9/", ["alert.raised"], SECRET).ok
+    # A client cannot set it: no grant on the table, and no api function writes it.
+    assert not db.execute("select has_column_privilege('coord_authenticator', 'coord.tenants', "
+                          "'webhook_private_targets', 'update')").fetchone()[0]
+
+
+def test_the_deliverer_refuses_to_connect_to_a_private_address(operator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Host names resolve after add_webhook checked them (and may resolve differently for each
+    lookup): the deliverer checks every address the host resolves to against the networks the
+    database refuses, connects only to the address it checked, and reports a refused target as a
+    failed attempt."""
+    import socket
+
+    database, ops, name = operator
+    assert ops.add_alert_rule("every-denial", "network.check", ["denied"], 1, "1 hour", "critical").ok
+    with _Redirecting() as receiver:
+        port = receiver.server.server_address[1]
+        assert ops.add_webhook("rebinding", f"http://rebind.example:{port}/hook", ["alert.raised"], SECRET).ok
+        assert ops.add_webhook("stored", receiver.url, ["alert.raised"], SECRET).ok  # allowed at the time
+        with database.connect() as admin:
+            admin.execute("update coord.tenants set webhook_private_targets = false where name = %s", (name,))
+        real = socket.getaddrinfo
+        monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **kw: real(
+            "127.0.0.1" if host == "rebind.example" else host, *a, **kw))
+        _raise_alert(database, name, "p.example")
+        attempts = deliver_due(ops, timeout=2)
+    assert sorted((a.webhook, a.code, a.status) for a in attempts) == [
+        ("rebinding", "retry_scheduled", None), ("stored", "retry_scheduled", None)]
+    assert all(a.error and a.error.startswith("refused: ") and "127.0.0.1" in a.error for a in attempts)
+    assert receiver.requests == []  # nothing was sent
+    assert {d.last_error[:9] for d in ops.list_webhook_deliveries()} == {"refused: "}
 
 
 def test_removing_a_webhook_mid_delivery_is_a_stale_claim_not_an_error(operator) -> None:
@@ -444,7 +497,7 @@ def test_one_tenants_refused_report_does_not_stop_the_others(committed_db: Datab
             assert ops_client.add_webhook("h", f"https://{n}.example/hook", ["alert.raised"], SECRET).ok
             _raise_alert(committed_db, n, "d.example")
         contradicting = {"url": f"https://{first}.example/hook"}
-        monkeypatch.setattr(webhooks, "post", lambda d, _timeout: (True, 500, None) if d["url"] == contradicting["url"]
+        monkeypatch.setattr(webhooks, "post", lambda d, *_args: (True, 500, None) if d["url"] == contradicting["url"]
                             else (True, 204, None))
         done = webhooks.deliver_all(committed_db.admin_dsn, timeout=2)
         assert [a.code for a in done[first]] == ["CO654"]  # refused, reported as such

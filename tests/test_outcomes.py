@@ -504,7 +504,7 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "set_alert_rule": ("operator", {"p_name": "r1"}),
         "watch_fleet": ("operator", {}),
         "follow_events": ("agent", {}),
-        "add_webhook": ("operator", {"p_name": "h1", "p_url": "http://127.0.0.1:9/h"}),
+        "add_webhook": ("operator", {"p_name": "h1", "p_url": "https://hooks.example/h"}),
         "remove_webhook": ("operator", {"p_name": "h1"}),
         "claim_webhook_deliveries": ("operator", {}),
         "report_webhook_delivery": ("operator", {"p_delivery_id": 1, "p_claim": str(uuid.uuid4()), "p_ok": True,

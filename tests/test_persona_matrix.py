@@ -217,7 +217,7 @@ ARGUMENTS: dict[str, Variants] = {
     "events_head": lambda w: [{}],
     "follow_events": lambda w: [{}],
     "audit_since": lambda w: [{}, {"p_after": w.objects["rule_id"]}],
-    "add_webhook": lambda w: [{"p_name": w.objects["webhook"], "p_url": "http://127.0.0.1:9/a"}],
+    "add_webhook": lambda w: [{"p_name": w.objects["webhook"], "p_url": "https://hooks.example/a"}],
     "remove_webhook": lambda w: [{"p_name": w.objects["webhook"]}],
     "list_webhooks": lambda w: [{}],
     "list_webhook_deliveries": lambda w: [{}, {"p_webhook": w.objects["webhook"]}],
