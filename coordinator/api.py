@@ -990,14 +990,15 @@ class Api:
                             details: Any = None, claim: int | None = None) -> VerificationResult:
         """Records the result of one verification tier (static, unit, integration, system, manual) of a claimed
         task's work: p_executor says what ran it (e.g. coord verify, ci:github), p_status pass or fail,
-        p_output_digest the sha256 (hex) of its output, p_details a JSON object (at most 16 KiB); p_claim,
-        when given, must be the live claim. The record belongs to the current claim; the latest record per
-        tier under the completing claim decides whether complete_task may complete (otherwise unverified). Who
-        may record: automated tiers the claimant (or its device or owner), an operator or a trust-4 agent;
-        manual an operator or a trust-4 agent, never the claimant's side (verifier_not_allowed). Returns
-        recorded with verification_id and missing (required tiers still without a pass), stale_claim when the
-        task is not claimed (or by another claim), or denied. Errors: CO422 tier, CO423 status, executor,
-        digest or details, CO410 unknown task, CO413 claim, CO404 details over 16 KiB, CO213.
+        p_output_digest the sha256 (hex) of its output, p_details a JSON object (at most 16 KiB); p_claim
+        (required) the claim whose work was verified, which must still be the live claim (get_task shows it:
+        read it before the run). The record belongs to that claim; the latest record per tier under the
+        completing claim decides whether complete_task may complete (otherwise unverified). Who may record:
+        automated tiers the claimant (or its device or owner), an operator or a trust-4 agent; manual an
+        operator or a trust-4 agent, never the claimant's side (verifier_not_allowed). Returns recorded with
+        verification_id and missing (required tiers still without a pass), stale_claim when the task is not
+        claimed (or by another claim), or denied. Errors: CO422 tier, CO423 status, executor, digest or
+        details, CO410 unknown task, CO413 claim missing, CO404 details over 16 KiB, CO213.
         """
         return self._one("record_verification", VerificationResult, task_id=task_id, tier=tier, executor=executor,
                          status=status, output_digest=output_digest, details=details, claim=claim)

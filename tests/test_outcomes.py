@@ -469,7 +469,7 @@ def _refusals(db: psycopg.Connection) -> dict[str, tuple[str, dict[str, Any]]]:
         "renew_task": ("agent", {"p_task_id": task_id, "p_claim": 1}),
         "complete_task": ("agent", {"p_task_id": task_id, "p_claim": 1}),
         "record_verification": ("agent", {"p_task_id": task_id, "p_tier": "unit", "p_executor": "ci",
-                                          "p_status": "pass"}),
+                                          "p_status": "pass", "p_claim": 1}),
         "fail_task": ("agent", {"p_task_id": task_id, "p_claim": 1, "p_error": "x"}),
         "cancel_task": ("agent", {"p_task_id": task_id}),
         "redrive_task": ("operator", {"p_task_id": dead}),

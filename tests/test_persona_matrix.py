@@ -113,7 +113,7 @@ ARGUMENTS: dict[str, Variants] = {
     "complete_tasks": lambda w: [{"p_tasks": [{"task_id": w.objects["claimed_task"], "claim": w.objects["claim"],
                                                "result": {}}]}],
     "record_verification": lambda w: [{"p_task_id": w.objects["claimed_task"], "p_tier": t, "p_executor": "ci",
-                                       "p_status": "pass"} for t in ("unit", "manual")],
+                                       "p_status": "pass", "p_claim": w.objects["claim"]} for t in ("unit", "manual")],
     "list_verifications": lambda w: [{"p_task_id": w.objects["claimed_task"]}],
     "fail_task": lambda w: [{"p_task_id": w.objects["claimed_task"], "p_claim": w.objects["claim"],
                              "p_error": "x", "p_retryable": r} for r in (True, False)],
