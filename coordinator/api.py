@@ -926,9 +926,14 @@ class Api:
         p_target, needing p_required_scopes from an auto-approval policy, tried at most p_max_attempts times
         (1-10, default 3). Its approval is an approval request (approval_id; kind action:<kind>, target the
         action), decided with approve_request / deny_request (never by you or a principal you act for) or by a
-        policy whose scopes cover every required scope. Code proposed (waiting for approval) or approved (a
-        policy approved it; the target may claim it); denied when the policy refuses (details.rule). Errors:
-        CO458 bad field, CO459 unknown target, CO241, CO213.
+        policy whose scopes cover every required scope. Operations the action declares it will run
+        (p_payload.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are
+        checked against the guardrails at your trust, as check_operation checks them (each check audited,
+        violations kept, details.operations): a blocked one refuses the proposal (blocked, nothing proposed);
+        one that needs approval adds its rules and guardrail:<category> scopes to the approval request, which
+        an auto-approval policy must then cover too. Code proposed (waiting for approval) or approved (a
+        policy approved it; the target may claim it); blocked; denied when the policy refuses (details.rule).
+        Errors: CO458 bad field, CO459 unknown target, CO477 malformed operations, CO471, CO472, CO241, CO213.
         """
         return self._one("propose_action", ActionResult, kind=kind, payload=payload, required_scopes=required_scopes,
                          target=target, max_attempts=max_attempts)
