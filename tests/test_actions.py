@@ -362,3 +362,34 @@ def test_a_policy_must_cover_the_guardrails_an_actions_operations_ask(db: psycop
     assert (declared.code, declared.state) == ("proposed", "proposed")
     assert [o["code"] for o in declared.details["operations"]] == ["needs_approval"]
     assert any(s.startswith("guardrail:") for s in operator.get_approval(declared.approval_id).scopes or [])
+
+
+def test_a_retry_runs_on_the_actions_one_grant_within_its_bounds(db: psycopg.Connection) -> None:
+    """The approval approves the action (its payload, target and up to max_attempts attempts), not
+    one attempt: docs/architecture.md (Actions) and issue 14 ("lease expiry returns it to approved
+    (retry) or failed after the attempts"). So a retry after an expired lease needs no new approval
+    and does not use the grant again, but only within the retry window and max_attempts."""
+    proposer, operator, device = setup(db)
+    action = proposer.propose_action("door.open", {}, ["door:write"], "lamp", max_attempts=2)
+    assert operator.approve_request(action.approval_id, "ok").ok
+    assert device.claim_action(action.action_id, "1 minute").claim == 1
+    advance_clock(db, "2 minutes")
+    assert operator.maintain().details["actions_retried"] == 1
+    assert device.claim_action(action.action_id, "1 minute").claim == 2  # the retry: no new approval
+    uses = db.execute("select count(*) from audit.events where action = 'approval.use' and target_id = %s",
+                      (str(action.approval_id),)).fetchone()
+    assert uses == (1,)  # the grant was used once, by the first claim
+    advance_clock(db, "2 minutes")
+    assert operator.maintain().details["actions_failed"] == 1  # the last attempt: no third run
+    assert device.claim_action(action.action_id).code == "not_claimable"
+
+    # A retry is claimable for the retry window only: then the action expires, and a new run needs
+    # a new proposal and a new approval.
+    again = proposer.propose_action("door.open", {"n": 2}, ["door:write"], "lamp", max_attempts=3)
+    assert operator.approve_request(again.approval_id, "ok").ok
+    assert device.claim_action(again.action_id, "1 minute").ok
+    advance_clock(db, "2 minutes")
+    assert operator.maintain().details["actions_retried"] == 1
+    advance_clock(db, "61 minutes")
+    assert device.claim_action(again.action_id).code == "expired"
+    assert state_of(db, again.action_id) == "expired"
