@@ -51,7 +51,7 @@ def run_streaming(command: list[str], to_stderr: bool) -> tuple[int, str, int, f
 @click.command("verify", context_settings={"allow_interspersed_args": False})
 @click.option("--task", "task_id", type=int, required=True, help="The claimed task whose work is verified.")
 @click.option("--tier", type=click.Choice(TIERS), required=True, help="The verification tier this command checks.")
-@click.option("--claim", type=int, help="Record only if this is still the task's live claim.")
+@click.option("--claim", type=int, help="The claim whose work this verifies [default: the live one at the start].")
 @click.option("--executor", default="coord verify", show_default=True, help="What ran it, as the record says.")
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @client_command
@@ -63,6 +63,12 @@ def verify(invocation: Invocation, client: Client, task_id: int, tier: str, clai
     --json) and its sha256 recorded. Exits with the command's status when it failed, 1 when the
     record was refused, else 0. Example: coord verify --task 42 --tier unit -- pytest -q
     """
+    if claim is None:
+        # The claim live when the run starts is the one whose work this verifies: a record
+        # refused as stale is better than one that counts for a later claim's work.
+        claim = client.get_task(task_id).claim
+        if claim is None:
+            raise click.UsageError(f"task {task_id} is not claimed: only a claimed task's work is verified")
     status, digest, size, seconds = run_streaming(list(command), invocation.as_json)
     result = client.record_verification(
         task_id, tier, executor, "pass" if status == 0 else "fail", digest,

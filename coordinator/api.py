@@ -195,7 +195,9 @@ class Api:
         HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and
         X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one
         is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists,
-        denied. Errors: CO652, CO650 event types.
+        denied. Errors: CO652 (also a URL with credentials, or whose host is a loopback, link-local, private
+        or metadata address, unless the server's owner set the tenant's webhook_private_targets), CO650 event
+        types.
         """
         return self._one("add_webhook", Result, name=name, url=url, event_types=event_types, secret=secret,
                          max_attempts=max_attempts)
@@ -927,9 +929,14 @@ class Api:
         p_target, needing p_required_scopes from an auto-approval policy, tried at most p_max_attempts times
         (1-10, default 3). Its approval is an approval request (approval_id; kind action:<kind>, target the
         action), decided with approve_request / deny_request (never by you or a principal you act for) or by a
-        policy whose scopes cover every required scope. Code proposed (waiting for approval) or approved (a
-        policy approved it; the target may claim it); denied when the policy refuses (details.rule). Errors:
-        CO458 bad field, CO459 unknown target, CO241, CO213.
+        policy whose scopes cover every required scope. Operations the action declares it will run
+        (p_payload.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are
+        checked against the guardrails at your trust, as check_operation checks them (each check audited,
+        violations kept, details.operations): a blocked one refuses the proposal (blocked, nothing proposed);
+        one that needs approval adds its rules and guardrail:<category> scopes to the approval request, which
+        an auto-approval policy must then cover too. Code proposed (waiting for approval) or approved (a
+        policy approved it; the target may claim it); blocked; denied when the policy refuses (details.rule).
+        Errors: CO458 bad field, CO459 unknown target, CO477 malformed operations, CO471, CO472, CO241, CO213.
         """
         return self._one("propose_action", ActionResult, kind=kind, payload=payload, required_scopes=required_scopes,
                          target=target, max_attempts=max_attempts)
@@ -991,14 +998,15 @@ class Api:
                             details: Any = None, claim: int | None = None) -> VerificationResult:
         """Records the result of one verification tier (static, unit, integration, system, manual) of a claimed
         task's work: p_executor says what ran it (e.g. coord verify, ci:github), p_status pass or fail,
-        p_output_digest the sha256 (hex) of its output, p_details a JSON object (at most 16 KiB); p_claim,
-        when given, must be the live claim. The record belongs to the current claim; the latest record per
-        tier under the completing claim decides whether complete_task may complete (otherwise unverified). Who
-        may record: automated tiers the claimant (or its device or owner), an operator or a trust-4 agent;
-        manual an operator or a trust-4 agent, never the claimant's side (verifier_not_allowed). Returns
-        recorded with verification_id and missing (required tiers still without a pass), stale_claim when the
-        task is not claimed (or by another claim), or denied. Errors: CO422 tier, CO423 status, executor,
-        digest or details, CO410 unknown task, CO413 claim, CO404 details over 16 KiB, CO213.
+        p_output_digest the sha256 (hex) of its output, p_details a JSON object (at most 16 KiB); p_claim
+        (required) the claim whose work was verified, which must still be the live claim (get_task shows it:
+        read it before the run). The record belongs to that claim; the latest record per tier under the
+        completing claim decides whether complete_task may complete (otherwise unverified). Who may record:
+        automated tiers the claimant (or its device or owner), an operator or a trust-4 agent; manual an
+        operator or a trust-4 agent, never the claimant's side (verifier_not_allowed). Returns recorded with
+        verification_id and missing (required tiers still without a pass), stale_claim when the task is not
+        claimed (or by another claim), or denied. Errors: CO422 tier, CO423 status, executor, digest or
+        details, CO410 unknown task, CO413 claim missing, CO404 details over 16 KiB, CO213.
         """
         return self._one("record_verification", VerificationResult, task_id=task_id, tier=tier, executor=executor,
                          status=status, output_digest=output_digest, details=details, claim=claim)
@@ -1127,7 +1135,8 @@ class Api:
         p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused
         connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure,
         doubling, at most 1 h), or delivery_dead after the subscription's max_attempts. stale_delivery_claim
-        when the claim ran out and the delivery was claimed again or finished; denied. Errors: CO654.
+        when the claim ran out and the delivery was claimed again or finished, or the webhook was removed
+        (details.state gone); denied. Errors: CO654.
         """
         return self._one("report_webhook_delivery", Result, delivery_id=delivery_id, claim=claim, ok=ok, status=status,
                          error=error)

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
+import logging
 import math
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,10 +28,11 @@ from psycopg.rows import class_row
 
 from . import adapt, sql
 from .client import USER_AGENT, Client
-from .errors import registered
+from .errors import CoordError, registered
 from .results import Result
 
 SIGNATURE_HEADER = "X-Coord-Signature"
+_log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 10.0
 
 
@@ -44,33 +49,72 @@ class Attempt:
     code: str
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A 3xx is the receiver's answer, not a delivery: urllib would follow a redirect of the POST
-    with a GET (no body, the delivery's headers) to wherever Location names and report its 2xx."""
+class _Pinned(http.client.HTTPConnection):
+    """Connects to the address that was checked, not to whatever the host name resolves to by
+    the time the connection is made (a second lookup may answer 127.0.0.1)."""
 
-    def redirect_request(self, *_args: Any, **_kw: Any) -> None:
-        return None
+    def __init__(self, host: str, port: int | None, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+class _PinnedTLS(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int | None, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
-def post(delivery: dict[str, Any], timeout: float) -> tuple[bool, int | None, str | None]:
-    """POST the delivery's body with its signature and idempotency key: (2xx?, status, error)."""
-    request = urllib.request.Request(
-        delivery["url"], data=delivery["body"].encode(), method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": USER_AGENT,
-                 SIGNATURE_HEADER: delivery["signature"], "Idempotency-Key": str(delivery["idempotency_key"]),
-                 "X-Coord-Event-Type": delivery["event_type"], "X-Coord-Event-Id": str(delivery["event_id"]),
-                 "X-Coord-Delivery": str(delivery["delivery_id"]), "X-Coord-Attempt": str(delivery["attempt"])})
+def _target(url: str, refused: list[str]) -> tuple[urllib.parse.SplitResult, str]:
+    """The URL's parts and the address to connect to: every address the host resolves to must lie
+    outside the networks the database refuses (claim_webhook_deliveries' refused_networks)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url[:100]}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    found = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    networks = [ipaddress.ip_network(n) for n in refused]
+    addresses = [str(info[4][0]) for info in found]
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if any(ip.version == n.version and ip in n for n in networks):
+            raise PermissionError(f"{parts.hostname} resolves to {ip}, a private address this tenant's webhooks may "
+                                  "not target")
+    return parts, addresses[0]
+
+
+def post(delivery: dict[str, Any], timeout: float,
+         refused: list[str] | None = None) -> tuple[bool, int | None, str | None]:
+    """POST the delivery's body with its signature and idempotency key: (2xx?, status, error).
+    A redirect is the receiver's answer, not followed (it would send the delivery's headers, as a
+    GET without the body, wherever Location points)."""
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+               SIGNATURE_HEADER: delivery["signature"], "Idempotency-Key": str(delivery["idempotency_key"]),
+               "X-Coord-Event-Type": delivery["event_type"], "X-Coord-Event-Id": str(delivery["event_id"]),
+               "X-Coord-Delivery": str(delivery["delivery_id"]), "X-Coord-Attempt": str(delivery["attempt"])}
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            return 200 <= response.status < 300, response.status, None
-    except urllib.error.HTTPError as exc:
-        return False, exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return False, None, f"{type(reason).__name__}: {reason}"[:1000]
+        parts, address = _target(delivery["url"], refused or [])
+        kind = _PinnedTLS if parts.scheme == "https" else _Pinned
+        connection = kind(parts.hostname or "", parts.port, address, timeout)
+        try:
+            path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+            connection.request("POST", path, body=delivery["body"].encode(), headers=headers)
+            status = connection.getresponse().status
+        finally:
+            connection.close()
+    except PermissionError as exc:
+        return False, None, f"refused: {exc}"[:1000]
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        return False, None, f"{type(exc).__name__}: {exc}"[:1000]
+    if 200 <= status < 300:
+        return True, status, None
+    return False, status, f"HTTP {status}"
 
 
 def _deliver(claimed: Any, report: Callable[[dict[str, Any], bool, int | None, str | None], Any],
@@ -79,13 +123,19 @@ def _deliver(claimed: Any, report: Callable[[dict[str, Any], bool, int | None, s
         raise registered("PT403", f"claim_webhook_deliveries: {claimed.code}: {claimed.reason}")
     attempts: list[Attempt] = []
     started = time.monotonic()
+    refused = claimed.details.get("refused_networks")
     for delivery in claimed.details.get("deliveries") or []:
         if time.monotonic() - started + timeout >= lease:
             break  # the claim may run out during this POST: leave the rest to the next claim
-        ok, status, error = post(delivery, timeout)
-        result = report(delivery, ok, status, error)
+        ok, status, error = post(delivery, timeout, refused)
+        try:
+            code = report(delivery, ok, status, error).code
+        except (CoordError, psycopg.Error) as exc:
+            # One report the database refuses must not leave the rest of the batch unreported.
+            code = getattr(exc, "code", None) or getattr(exc, "sqlstate", None) or type(exc).__name__
+            _log.warning("webhook delivery %s: report refused: %s", delivery["delivery_id"], exc)
         attempts.append(Attempt(delivery["delivery_id"], delivery["webhook"], delivery["event_id"],
-                                delivery["attempt"], status, error, result.code))
+                                delivery["attempt"], status, error, code))
     return attempts
 
 
@@ -117,16 +167,22 @@ def deliver_all(admin_dsn: str, *, limit: int = 100, timeout: float = DEFAULT_TI
         adapt.install(conn)
         tenants = conn.execute(sql.WEBHOOK_TENANTS).fetchall()
         for tenant_id, name in tenants:
-            with conn.cursor(row_factory=class_row(Result)) as cur:
-                batch, lease = _batch(limit, timeout)
-                claimed = cur.execute(sql.CLAIM_WEBHOOK_DELIVERIES, (tenant_id, batch, f"{lease} seconds")).fetchone()
+            try:
+                with conn.cursor(row_factory=class_row(Result)) as cur:
+                    batch, lease = _batch(limit, timeout)
+                    claimed = cur.execute(sql.CLAIM_WEBHOOK_DELIVERIES,
+                                          (tenant_id, batch, f"{lease} seconds")).fetchone()
 
-                def report(d: dict[str, Any], ok: bool, status: int | None, error: str | None,
-                           cur: Any = cur, tenant_id: Any = tenant_id) -> Any:
-                    return cur.execute(sql.REPORT_WEBHOOK_DELIVERY,
-                                       (tenant_id, d["delivery_id"], d["claim"], ok, status, error)).fetchone()
+                    def report(d: dict[str, Any], ok: bool, status: int | None, error: str | None,
+                               cur: Any = cur, tenant_id: Any = tenant_id) -> Any:
+                        return cur.execute(sql.REPORT_WEBHOOK_DELIVERY,
+                                           (tenant_id, d["delivery_id"], d["claim"], ok, status, error)).fetchone()
 
-                attempts = _deliver(claimed, report, timeout, lease)
+                    attempts = _deliver(claimed, report, timeout, lease)
+            except (CoordError, psycopg.Error) as exc:
+                # One tenant's failure (autocommit: it wrote nothing) must not stop the others'.
+                _log.warning("webhooks of tenant %s: %s", name, exc)
+                continue
             if attempts:
                 done[name] = attempts
     return done

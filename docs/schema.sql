@@ -993,7 +993,7 @@ ALTER FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_
 -- Name: FUNCTION add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) IS 'Operators: subscribe a URL to event types of your tenant (default alert.raised; type, family.* or *), from now on. Each delivery is a POST of the event as JSON with headers X-Coord-Signature: sha256=<hex HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists, denied. Errors: CO652, CO650 event types.';
+COMMENT ON FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[], p_secret text, p_max_attempts integer) IS 'Operators: subscribe a URL to event types of your tenant (default alert.raised; type, family.* or *), from now on. Each delivery is a POST of the event as JSON with headers X-Coord-Signature: sha256=<hex HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists, denied. Errors: CO652 (also a URL with credentials, or whose host is a loopback, link-local, private or metadata address, unless the server''s owner set the tenant''s webhook_private_targets), CO650 event types.';
 
 
 --
@@ -2573,7 +2573,7 @@ ALTER FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scope
 -- Name: FUNCTION propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) IS 'Agents and operators: propose an action of p_kind with p_payload (a JSON object) for device or agent p_target, needing p_required_scopes from an auto-approval policy, tried at most p_max_attempts times (1-10, default 3). Its approval is an approval request (approval_id; kind action:<kind>, target the action), decided with approve_request / deny_request (never by you or a principal you act for) or by a policy whose scopes cover every required scope. Code proposed (waiting for approval) or approved (a policy approved it; the target may claim it); denied when the policy refuses (details.rule). Errors: CO458 bad field, CO459 unknown target, CO241, CO213.';
+COMMENT ON FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scopes text[], p_target text, p_max_attempts integer) IS 'Agents and operators: propose an action of p_kind with p_payload (a JSON object) for device or agent p_target, needing p_required_scopes from an auto-approval policy, tried at most p_max_attempts times (1-10, default 3). Its approval is an approval request (approval_id; kind action:<kind>, target the action), decided with approve_request / deny_request (never by you or a principal you act for) or by a policy whose scopes cover every required scope. Operations the action declares it will run (p_payload.operations: command strings or {"kind": "command|sql|path", "text": ...}, at most 100) are checked against the guardrails at your trust, as check_operation checks them (each check audited, violations kept, details.operations): a blocked one refuses the proposal (blocked, nothing proposed); one that needs approval adds its rules and guardrail:<category> scopes to the approval request, which an auto-approval policy must then cover too. Code proposed (waiting for approval) or approved (a policy approved it; the target may claim it); blocked; denied when the policy refuses (details.rule). Errors: CO458 bad field, CO459 unknown target, CO477 malformed operations, CO471, CO472, CO241, CO213.';
 
 
 --
@@ -2693,7 +2693,7 @@ ALTER FUNCTION api.record_verification(p_task_id bigint, p_tier text, p_executor
 -- Name: FUNCTION record_verification(p_task_id bigint, p_tier text, p_executor text, p_status text, p_output_digest text, p_details jsonb, p_claim bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.record_verification(p_task_id bigint, p_tier text, p_executor text, p_status text, p_output_digest text, p_details jsonb, p_claim bigint) IS 'Records the result of one verification tier (static, unit, integration, system, manual) of a claimed task''s work: p_executor says what ran it (e.g. coord verify, ci:github), p_status pass or fail, p_output_digest the sha256 (hex) of its output, p_details a JSON object (at most 16 KiB); p_claim, when given, must be the live claim. The record belongs to the current claim; the latest record per tier under the completing claim decides whether complete_task may complete (otherwise unverified). Who may record: automated tiers the claimant (or its device or owner), an operator or a trust-4 agent; manual an operator or a trust-4 agent, never the claimant''s side (verifier_not_allowed). Returns recorded with verification_id and missing (required tiers still without a pass), stale_claim when the task is not claimed (or by another claim), or denied. Errors: CO422 tier, CO423 status, executor, digest or details, CO410 unknown task, CO413 claim, CO404 details over 16 KiB, CO213.';
+COMMENT ON FUNCTION api.record_verification(p_task_id bigint, p_tier text, p_executor text, p_status text, p_output_digest text, p_details jsonb, p_claim bigint) IS 'Records the result of one verification tier (static, unit, integration, system, manual) of a claimed task''s work: p_executor says what ran it (e.g. coord verify, ci:github), p_status pass or fail, p_output_digest the sha256 (hex) of its output, p_details a JSON object (at most 16 KiB); p_claim (required) the claim whose work was verified, which must still be the live claim (get_task shows it: read it before the run). The record belongs to that claim; the latest record per tier under the completing claim decides whether complete_task may complete (otherwise unverified). Who may record: automated tiers the claimant (or its device or owner), an operator or a trust-4 agent; manual an operator or a trust-4 agent, never the claimant''s side (verifier_not_allowed). Returns recorded with verification_id and missing (required tiers still without a pass), stale_claim when the task is not claimed (or by another claim), or denied. Errors: CO422 tier, CO423 status, executor, digest or details, CO410 unknown task, CO413 claim missing, CO404 details over 16 KiB, CO213.';
 
 
 --
@@ -2953,7 +2953,7 @@ ALTER FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p
 -- Name: FUNCTION report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) IS 'Operators (the deliverer): report one attempt of a delivery claimed with claim_webhook_deliveries: p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure, doubling, at most 1 h), or delivery_dead after the subscription''s max_attempts. stale_delivery_claim when the claim ran out and the delivery was claimed again or finished; denied. Errors: CO654.';
+COMMENT ON FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text) IS 'Operators (the deliverer): report one attempt of a delivery claimed with claim_webhook_deliveries: p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure, doubling, at most 1 h), or delivery_dead after the subscription''s max_attempts. stale_delivery_claim when the claim ran out and the delivery was claimed again or finished, or the webhook was removed (details.state gone); denied. Errors: CO654.';
 
 
 --
@@ -3602,7 +3602,7 @@ COMMENT ON COLUMN audit.events.request IS 'Request context: method, path, client
 -- Name: COLUMN events.txid; Type: COMMENT; Schema: audit; Owner: coord_owner
 --
 
-COMMENT ON COLUMN audit.events.txid IS 'Transaction that wrote the event; events of one call share it.';
+COMMENT ON COLUMN audit.events.txid IS 'Stream position: the transaction that wrote the event (events of one call share it), or for a transaction that wrote another tenant''s events first, a later transaction id no reader of this tenant had passed.';
 
 
 --
@@ -3693,6 +3693,25 @@ ALTER FUNCTION audit.ddl_path(p_context text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION audit.ddl_path(p_context text) IS 'The sanctioned path of a DDL statement on the audit trail: migration (coord migrate announced this transaction), retention (audit.archive_month executed it) or partitions (audit.rehome_default, ensure_partitions or protect_table executed it); null for anything else.';
+
+
+--
+-- Name: declare_event_writer(uuid); Type: FUNCTION; Schema: audit; Owner: coord_owner
+--
+
+CREATE FUNCTION audit.declare_event_writer(p_tenant_id uuid) RETURNS xid8
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/audit/events/0302_declare_event_writer.sql
+
+
+ALTER FUNCTION audit.declare_event_writer(p_tenant_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION declare_event_writer(p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION audit.declare_event_writer(p_tenant_id uuid) IS 'Declares the transaction a writer of the tenant''s audit events (the tenant''s event-writer key, held to commit; coord.event_horizon reads it) and returns the stream position for its next event: the transaction id, or a fresh one when the transaction declared another tenant first.';
 
 
 --
@@ -5089,7 +5108,7 @@ ALTER FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_i
 -- Name: FUNCTION audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) IS 'The tenant''s audit events after position (txid, id), oldest first, only from transactions below the snapshot''s xmin (the event stream''s visibility rule, for every action).';
+COMMENT ON FUNCTION coord.audit_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_limit integer) IS 'The tenant''s audit events after position (txid, id), oldest first, only from below the tenant''s visibility horizon (the event stream''s rule, for every action).';
 
 
 --
@@ -5777,6 +5796,25 @@ COMMENT ON FUNCTION coord.check_webhook(p_name text, p_url text, p_event_types t
 
 
 --
+-- Name: check_webhook_target(uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_webhook_target(p_tenant_id uuid, p_url text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0266_check_webhook_target.sql
+
+
+ALTER FUNCTION coord.check_webhook_target(p_tenant_id uuid, p_url text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_webhook_target(p_tenant_id uuid, p_url text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_webhook_target(p_tenant_id uuid, p_url text) IS 'Raises CO652 when a webhook URL carries credentials or its host is a loopback, link-local, private, metadata or otherwise refused literal address (or localhost, or an ambiguous numeric host), unless the tenant has webhook_private_targets.';
+
+
+--
 -- Name: claim_result(text, text, bigint, text, jsonb, integer, bigint, integer, integer, timestamp with time zone, jsonb, jsonb, boolean, authz.decision, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -5830,7 +5868,7 @@ ALTER FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer,
 -- Name: FUNCTION claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) IS 'Fans the tenant''s stream out to its webhooks, buries unreported last attempts and claims up to p_limit due deliveries until now + p_lease (result deliveries_claimed, details.deliveries); audited as webhook.claim when it changed anything.';
+COMMENT ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) IS 'Fans the tenant''s stream out to its webhooks, buries unreported last attempts and claims up to p_limit due deliveries until now + p_lease (result deliveries_claimed, details.deliveries, and details.refused_networks the deliverer may not connect to); audited as webhook.claim when it changed anything.';
 
 
 --
@@ -6139,6 +6177,25 @@ COMMENT ON FUNCTION coord.event_head(p_tenant_id uuid) IS 'The tenant''s last st
 
 
 --
+-- Name: event_horizon(uuid); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.event_horizon(p_tenant_id uuid) RETURNS xid8
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0259_event_horizon.sql
+
+
+ALTER FUNCTION coord.event_horizon(p_tenant_id uuid) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION event_horizon(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.event_horizon(p_tenant_id uuid) IS 'The tenant''s event visibility horizon: the oldest transaction running in the current snapshot that may write the tenant''s events (not one declared a writer of other tenants only), else the snapshot''s xmax; events of transactions below it are final.';
+
+
+--
 -- Name: event_position(uuid, bigint); Type: FUNCTION; Schema: coord; Owner: coord_auth
 --
 
@@ -6173,7 +6230,7 @@ ALTER FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_i
 -- Name: FUNCTION event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) IS 'The tenant''s events of the given types after position (txid, id), oldest first, only from transactions below the snapshot''s xmin (all finished, so nothing can appear before them later).';
+COMMENT ON FUNCTION coord.event_stream(p_tenant_id uuid, p_after_txid xid8, p_after_id bigint, p_types text[], p_limit integer) IS 'The tenant''s events of the given types after position (txid, id), oldest first, only from below the tenant''s visibility horizon (coord.event_horizon: nothing can appear before them later).';
 
 
 --
@@ -8341,7 +8398,7 @@ ALTER FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id big
 -- Name: FUNCTION report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) IS 'Records one attempt of a claimed delivery: delivered, retry_scheduled (backoff) or delivery_dead; stale_delivery_claim when the claim no longer holds it. Audited as webhook.deliver.';
+COMMENT ON FUNCTION coord.report_webhook_delivery(p_tenant_id uuid, p_delivery_id bigint, p_claim uuid, p_ok boolean, p_status integer, p_error text, p_authz authz.decision) IS 'Records one attempt of a claimed delivery: delivered, retry_scheduled (backoff) or delivery_dead; stale_delivery_claim when the claim no longer holds it (or the delivery is gone with its webhook). Audited as webhook.deliver.';
 
 
 --
@@ -9560,6 +9617,25 @@ ALTER FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer) OWNER TO 
 --
 
 COMMENT ON FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer) IS 'Writes the outbox rows (one signed delivery per subscription and event) for the tenant''s enabled webhooks'' new events, and moves each subscription''s cursor; returns how many rows it added.';
+
+
+--
+-- Name: webhook_refused_networks(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.webhook_refused_networks() RETURNS cidr[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0266_webhook_refused_networks.sql
+
+
+ALTER FUNCTION coord.webhook_refused_networks() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION webhook_refused_networks(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.webhook_refused_networks() IS 'The networks a webhook may not target (loopback, link-local and metadata, private, unspecified, multicast, reserved, IPv4-carrying IPv6 forms) unless its tenant has webhook_private_targets.';
 
 
 --
@@ -11452,6 +11528,7 @@ CREATE TABLE coord.tenants (
     network_default text DEFAULT 'deny'::text NOT NULL,
     default_profile_id uuid NOT NULL,
     message_default text DEFAULT 'deny'::text NOT NULL,
+    webhook_private_targets boolean DEFAULT false NOT NULL,
     CONSTRAINT tenants_default_trust_check CHECK (((default_trust >= 0) AND (default_trust <= 4))),
     CONSTRAINT tenants_max_concurrent_tasks_check CHECK (((max_concurrent_tasks >= 0) AND (max_concurrent_tasks <= 10000))),
     CONSTRAINT tenants_message_default_check CHECK ((message_default = ANY (ARRAY['allow'::text, 'deny'::text]))),
@@ -11518,6 +11595,13 @@ COMMENT ON COLUMN coord.tenants.default_profile_id IS 'Profile of every agent of
 --
 
 COMMENT ON COLUMN coord.tenants.message_default IS 'Decision of each side of the message allowlist (send, receive) when no rule of that side matches: allow or deny (the default: messages pass only along rules).';
+
+
+--
+-- Name: COLUMN tenants.webhook_private_targets; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.tenants.webhook_private_targets IS 'Set by the server''s owner only: this tenant''s webhooks may target loopback, link-local, private and metadata addresses (coord.webhook_refused_networks). Off by default.';
 
 
 --
@@ -15271,6 +15355,14 @@ REVOKE ALL ON FUNCTION audit.ddl_path(p_context text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION declare_event_writer(p_tenant_id uuid); Type: ACL; Schema: audit; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION audit.declare_event_writer(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.declare_event_writer(p_tenant_id uuid) TO coord_auth;
+
+
+--
 -- Name: FUNCTION detach_target(p_query text); Type: ACL; Schema: audit; Owner: coord_owner
 --
 
@@ -15926,6 +16018,13 @@ REVOKE ALL ON FUNCTION coord.check_webhook(p_name text, p_url text, p_event_type
 
 
 --
+-- Name: FUNCTION check_webhook_target(p_tenant_id uuid, p_url text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_webhook_target(p_tenant_id uuid, p_url text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION claim_result(p_code text, p_reason text, p_task_id bigint, p_kind text, p_payload jsonb, p_priority integer, p_claim bigint, p_attempt integer, p_max_attempts integer, p_lease_expires_at timestamp with time zone, p_locks jsonb, p_details jsonb, p_ok boolean, p_refusal authz.decision, p_repository text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -16059,6 +16158,14 @@ GRANT ALL ON FUNCTION coord.evaluate_alert_rules(p_event audit.events) TO coord_
 
 REVOKE ALL ON FUNCTION coord.event_head(p_tenant_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.event_head(p_tenant_id uuid) TO coord_owner;
+
+
+--
+-- Name: FUNCTION event_horizon(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.event_horizon(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.event_horizon(p_tenant_id uuid) TO coord_owner;
 
 
 --
@@ -17253,6 +17360,13 @@ REVOKE ALL ON FUNCTION coord.webhook_backoff(p_attempts integer) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.webhook_fanout(p_tenant_id uuid, p_limit integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION webhook_refused_networks(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.webhook_refused_networks() FROM PUBLIC;
 
 
 --

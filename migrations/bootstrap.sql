@@ -119,6 +119,10 @@ revoke select on pg_catalog.pg_locks from public;
 revoke execute on function pg_catalog.pg_lock_status() from public;
 grant select on pg_catalog.pg_locks to pg_read_all_stats;
 grant execute on function pg_catalog.pg_lock_status() to pg_read_all_stats;
+-- The event stream's horizon (coord.event_horizon, owned by coord_auth) reads which running
+-- transactions hold which tenant's event-writer key.
+grant select on pg_catalog.pg_locks to coord_auth;
+grant execute on function pg_catalog.pg_lock_status() to coord_auth;
 
 -- The rest of the catalog a bare client login could use against other sessions or shared
 -- state (tests/test_client_surface.py lists every volatile catalog function a client may call,

@@ -326,3 +326,70 @@ def test_the_cli_runs_an_action_end_to_end(committed_db: Database) -> None:
             assert "--json" in _coord(committed_db, owner.token, "actions", sub, "--help").output
     finally:
         admin.close()
+
+
+def test_an_action_declaring_a_blocked_operation_is_not_proposed(db: psycopg.Connection) -> None:
+    """The guardrails ran on check_operation and on the operations a task completion declares,
+    but not on those an action declares: an agent could have a device run `rm -rf /` by proposing
+    it, and an approver (or a policy) approve it without the guardrails ever being asked."""
+    proposer, _operator, _device = setup(db)
+    command = "rm -rf /"
+    assert proposer.check_operation("command", command).code == "blocked"
+    before = db.execute("select count(*) from coord.actions").fetchone()
+    refused = proposer.propose_action("shell.run", {"operations": [command]}, ["shell:run"], "lamp")
+    assert (refused.ok, refused.code, refused.action_id) == (False, "blocked", None)
+    assert [o["code"] for o in refused.details["operations"]] == ["blocked"]
+    assert refused.details["operations"][0]["violation_id"]
+    assert db.execute("select count(*) from coord.actions").fetchone() == before
+    assert db.execute("select decision from audit.events where action = 'action.propose' "
+                      "order by id desc limit 1").fetchone() == ("blocked",)
+    with pytest.raises(CoordError) as malformed:
+        proposer.propose_action("shell.run", {"operations": [{"kind": "command"}]}, ["shell:run"], "lamp")
+    assert malformed.value.code == "CO477"
+
+
+def test_a_policy_must_cover_the_guardrails_an_actions_operations_ask(db: psycopg.Connection) -> None:
+    """An operation that needs approval adds its guardrail scope to the action's approval request:
+    a policy approving the action kind with its own scopes no longer approves it unseen."""
+    proposer, operator, _device = setup(db)
+    command = "npm publish --access public"
+    assert proposer.check_operation("command", command).code == "needs_approval"
+    assert operator.add_approval_policy("publish", ["pkg:publish"], kinds=["action:pkg.publish"]).ok
+    plain = proposer.propose_action("pkg.publish", {"package": "x"}, ["pkg:publish"], "lamp")
+    assert plain.code == "approved"
+    declared = proposer.propose_action("pkg.publish", {"package": "x", "operations": [command]}, ["pkg:publish"],
+                                       "lamp")
+    assert (declared.code, declared.state) == ("proposed", "proposed")
+    assert [o["code"] for o in declared.details["operations"]] == ["needs_approval"]
+    assert any(s.startswith("guardrail:") for s in operator.get_approval(declared.approval_id).scopes or [])
+
+
+def test_a_retry_runs_on_the_actions_one_grant_within_its_bounds(db: psycopg.Connection) -> None:
+    """The approval approves the action (its payload, target and up to max_attempts attempts), not
+    one attempt: docs/architecture.md (Actions) and issue 14 ("lease expiry returns it to approved
+    (retry) or failed after the attempts"). So a retry after an expired lease needs no new approval
+    and does not use the grant again, but only within the retry window and max_attempts."""
+    proposer, operator, device = setup(db)
+    action = proposer.propose_action("door.open", {}, ["door:write"], "lamp", max_attempts=2)
+    assert operator.approve_request(action.approval_id, "ok").ok
+    assert device.claim_action(action.action_id, "1 minute").claim == 1
+    advance_clock(db, "2 minutes")
+    assert operator.maintain().details["actions_retried"] == 1
+    assert device.claim_action(action.action_id, "1 minute").claim == 2  # the retry: no new approval
+    uses = db.execute("select count(*) from audit.events where action = 'approval.use' and target_id = %s",
+                      (str(action.approval_id),)).fetchone()
+    assert uses == (1,)  # the grant was used once, by the first claim
+    advance_clock(db, "2 minutes")
+    assert operator.maintain().details["actions_failed"] == 1  # the last attempt: no third run
+    assert device.claim_action(action.action_id).code == "not_claimable"
+
+    # A retry is claimable for the retry window only: then the action expires, and a new run needs
+    # a new proposal and a new approval.
+    again = proposer.propose_action("door.open", {"n": 2}, ["door:write"], "lamp", max_attempts=3)
+    assert operator.approve_request(again.approval_id, "ok").ok
+    assert device.claim_action(again.action_id, "1 minute").ok
+    advance_clock(db, "2 minutes")
+    assert operator.maintain().details["actions_retried"] == 1
+    advance_clock(db, "61 minutes")
+    assert device.claim_action(again.action_id).code == "expired"
+    assert state_of(db, again.action_id) == "expired"

@@ -51,7 +51,7 @@ def test_a_sibling_device_never_records_a_manual_verification(db: psycopg.Connec
     submitted = boss.submit_task("build", verify=["manual"])
     claim = worker.claim_task(["build"])
     assert claim.task_id == submitted.task_id
-    recorded = reviewer.record_verification(claim.task_id, "manual", "review", "pass")
+    recorded = reviewer.record_verification(claim.task_id, "manual", "review", "pass", claim=claim.claim)
     assert (recorded.ok, recorded.code) == (False, "verifier_not_allowed"), recorded
     assert worker.complete_task(claim.task_id, claim.claim).code == "unverified"
 

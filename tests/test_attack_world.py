@@ -38,10 +38,6 @@ def _raise_alert(database: Database, tenant: str, host: str) -> None:
 
 # --- the event stream ---------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the stream's horizon is pg_snapshot_xmin, which is cluster-wide: any transaction holding an xid "
-    "(another tenant's agent in an open transaction, idle up to idle_in_transaction_session_timeout = 5 min, "
-    "or active without bound) holds back every tenant's events_since, follow, SSE and webhook fan-out"))
 def test_another_tenants_open_transaction_does_not_hold_back_my_stream(committed_db: Database) -> None:
     with committed_db.connect() as admin:
         stranger = make_principal(admin, tenant=_tenant("ev-a")).token
@@ -55,6 +51,59 @@ def test_another_tenants_open_transaction_does_not_hold_back_my_stream(committed
         assert writer.acquire_lock("mine.py").ok  # tenant B: committed
         rows = reader.events_since(0, ["lease.*"])
         assert [(r.event_type, r.target_id) for r in rows] == [("lease.taken", "mine.py")]
+    finally:
+        for c in (other, writer, reader):
+            c.connection.close()
+
+
+def test_my_tenants_open_writer_still_holds_my_stream(committed_db: Database) -> None:
+    """The other direction: a transaction of my own tenant left open still holds back what was
+    committed after it (it may commit an event before them), while another tenant's does not."""
+    with committed_db.connect() as admin:
+        stranger = make_principal(admin, tenant=_tenant("ev-a")).token
+        mine = _tenant("ev-b")
+        agent = make_principal(admin, tenant=mine).token
+        operator = make_principal(admin, tenant=mine, role="operator").token
+    other, late = _client(committed_db, stranger, autocommit=False), _client(committed_db, agent, autocommit=False)
+    writer, reader = _client(committed_db, agent), _client(committed_db, operator)
+    try:
+        assert other.acquire_lock("theirs.py").ok
+        assert late.acquire_lock("late.py").ok  # my tenant: left open
+        assert writer.acquire_lock("after.py").ok
+        assert reader.events_since(0, ["lease.*"]) == []
+        late.connection.commit()
+        rows = reader.events_since(0, ["lease.*"])
+        assert [r.target_id for r in rows] == ["late.py", "after.py"]
+    finally:
+        for c in (other, late, writer, reader):
+            c.connection.close()
+
+
+def test_a_transaction_that_turns_to_my_tenant_late_is_not_skipped(committed_db: Database) -> None:
+    """A transaction that wrote another tenant's events is passed by my horizon; when it then
+    writes an event of mine (a second token on one connection, or a sweep over tenants), that
+    event must still come after everything I was already handed."""
+    with committed_db.connect() as admin:
+        stranger = make_principal(admin, tenant=_tenant("ev-a")).token
+        mine = _tenant("ev-b")
+        agent = make_principal(admin, tenant=mine).token
+        operator = make_principal(admin, tenant=mine, role="operator").token
+    other = _client(committed_db, stranger, autocommit=False)
+    turned = Client(connection=other.connection, token=agent)
+    writer, reader = _client(committed_db, agent), _client(committed_db, operator)
+    try:
+        assert other.acquire_lock("theirs.py").ok  # tenant A, left open
+        assert writer.acquire_lock("first.py").ok
+        first = reader.events_since(0, ["lease.*"])
+        assert [r.target_id for r in first] == ["first.py"]  # A's open transaction did not hold it
+        assert turned.acquire_lock("turned.py").ok  # the same open transaction, now my tenant
+        assert writer.acquire_lock("second.py").ok
+        assert reader.events_since(first[-1].id, ["lease.*"]) == []  # now it holds my stream
+        other.connection.commit()
+        rest = reader.events_since(first[-1].id, ["lease.*"])
+        assert sorted(r.target_id for r in rest) == ["second.py", "turned.py"]
+        assert [r.target_id for r in reader.events_since(0, ["lease.*"])] == \
+            ["first.py"] + [r.target_id for r in rest]
     finally:
         for c in (other, writer, reader):
             c.connection.close()
@@ -128,6 +177,8 @@ def operator(committed_db: Database) -> Iterator[tuple[Database, Client, str]]:
     name = _tenant("wh")
     with committed_db.connect() as admin:
         token = make_principal(admin, tenant=name, role="operator").token
+        # The receivers here listen on 127.0.0.1: the owner's opt-in (off by default).
+        admin.execute("update coord.tenants set webhook_private_targets = true where name = %s", (name,))
     client = _client(committed_db, token)
     try:
         yield committed_db, client, name
@@ -334,24 +385,70 @@ def test_each_event_of_a_fan_out_gets_its_own_delivery_and_key(operator) -> None
         assert verify_signature(SECRET, d["body"].encode(), d["signature"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "add_webhook takes any http(s) URL: a tenant's operator points the deliverer (coord maintain runs it with "
-    "the superuser DSN, on the database host) at link-local, loopback or private addresses and reads the "
-    "outcome (status, 'ConnectionRefusedError', timeout) back from list_webhook_deliveries.last_error: "
-    "an SSRF and port scan of the database host's network"))
-def test_a_webhook_may_not_target_the_metadata_service(operator) -> None:
-    _database, ops, _name = operator
+PRIVATE_URLS = [
+    "http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/", "http://100.100.100.200/",
+    "http://127.0.0.1:5432/", "https://[::1]/", "http://10.0.0.1/", "http://172.16.5.4/", "http://192.168.1.1/",
+    "http://[fe80::1]/", "http://0.0.0.0/", "http://[::]/", "http://[::ffff:127.0.0.1]/", "http://[::ffff:a9fe:a9fe]/",
+    "http://2130706433/", "http://0x7f.1/", "http://127.1/", "http://010.0.0.1/", "http://LOCALHOST./x",
+    "http://a.localhost/", "http://hooks.example@10.0.0.1/", "http://[fe80::1%25eth0]/",
+]
+
+
+@pytest.mark.parametrize("url", PRIVATE_URLS)
+def test_a_webhook_may_not_target_a_private_address(db: psycopg.Connection, url: str) -> None:
+    """The deliverer (coord maintain runs it on the database host, as the superuser) must not be
+    pointed at the metadata service, loopback or the private network: a tenant's operator would
+    read the outcome (status, refused, timeout) back from list_webhook_deliveries.last_error."""
+    ops = Client(connection=db, token=make_principal(db, tenant=_tenant("ssrf"), role="operator").token)  # type: ignore[arg-type]
     with pytest.raises(CoordError) as caught:
-        ops.add_webhook("meta", "http://169.254.169.254/latest/meta-data/", ["alert.raised"], SECRET)
+        ops.add_webhook("meta", url, ["alert.raised"], SECRET)
     assert caught.value.code == "CO652"
+    assert "private" in (caught.value.hint or "")
+    assert ops.add_webhook("public", "https://93.184.216.34:8443/in", ["alert.raised"], SECRET).ok
+    assert ops.add_webhook("named", "https://hooks.example/in", ["alert.raised"], SECRET).ok
 
 
+def test_only_the_owner_lets_a_tenant_reach_private_receivers(db: psycopg.Connection) -> None:
+    name = _tenant("ssrf")
+    ops = Client(connection=db, token=make_principal(db, tenant=name, role="operator").token)  # type: ignore[arg-type]
+    db.execute("savepoint refused")
+    with pytest.raises(CoordError):
+        ops.add_webhook("local", "http://127.0.0.1:9/", ["alert.raised"], SECRET)
+    db.execute("rollback to savepoint refused")
+    db.execute("update coord.tenants set webhook_private_targets = true where name = %s", (name,))
+    assert ops.add_webhook("local", "http://127.0.0.1:9/", ["alert.raised"], SECRET).ok
+    # A client cannot set it: no grant on the table, and no api function writes it.
+    assert not db.execute("select has_column_privilege('coord_authenticator', 'coord.tenants', "
+                          "'webhook_private_targets', 'update')").fetchone()[0]
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a delivery whose webhook was removed while it was being POSTed is reported with CO654 ('not of your "
-    "tenant', an error, not the stale_delivery_claim result): deliver_due raises out of its batch (the other "
-    "attempts go unreported) and deliver_all, which coord maintain runs for every tenant, stops there, so one "
-    "tenant's operator removing a webhook mid-pass skips every later tenant's deliveries"))
+
+def test_the_deliverer_refuses_to_connect_to_a_private_address(operator, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Host names resolve after add_webhook checked them (and may resolve differently for each
+    lookup): the deliverer checks every address the host resolves to against the networks the
+    database refuses, connects only to the address it checked, and reports a refused target as a
+    failed attempt."""
+    import socket
+
+    database, ops, name = operator
+    assert ops.add_alert_rule("every-denial", "network.check", ["denied"], 1, "1 hour", "critical").ok
+    with _Redirecting() as receiver:
+        port = receiver.server.server_address[1]
+        assert ops.add_webhook("rebinding", f"http://rebind.example:{port}/hook", ["alert.raised"], SECRET).ok
+        assert ops.add_webhook("stored", receiver.url, ["alert.raised"], SECRET).ok  # allowed at the time
+        with database.connect() as admin:
+            admin.execute("update coord.tenants set webhook_private_targets = false where name = %s", (name,))
+        real = socket.getaddrinfo
+        monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **kw: real(
+            "127.0.0.1" if host == "rebind.example" else host, *a, **kw))
+        _raise_alert(database, name, "p.example")
+        attempts = deliver_due(ops, timeout=2)
+    assert sorted((a.webhook, a.code, a.status) for a in attempts) == [
+        ("rebinding", "retry_scheduled", None), ("stored", "retry_scheduled", None)]
+    assert all(a.error and a.error.startswith("refused: ") and "127.0.0.1" in a.error for a in attempts)
+    assert receiver.requests == []  # nothing was sent
+    assert {d.last_error[:9] for d in ops.list_webhook_deliveries()} == {"refused: "}
+
+
 def test_removing_a_webhook_mid_delivery_is_a_stale_claim_not_an_error(operator) -> None:
     database, ops, name = operator
     with database.connect() as admin:
@@ -381,3 +478,30 @@ def test_removing_a_webhook_mid_delivery_is_a_stale_claim_not_an_error(operator)
         agent.connection.close()
         deliverer.connection.close()
     assert [a.code for a in attempts] == ["stale_delivery_claim"]
+
+
+def test_one_tenants_refused_report_does_not_stop_the_others(committed_db: Database,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """coord maintain delivers tenant after tenant on one connection: a report the database
+    refuses (here a deliverer bug: ok with a 500) was raised out of deliver_all, and every later
+    tenant's deliveries waited for the next pass, forever if the fault repeats."""
+    import coordinator.webhooks as webhooks
+
+    first, second = "wa-" + uuid.uuid4().hex[:8], "wb-" + uuid.uuid4().hex[:8]
+    with committed_db.connect() as admin:
+        ops = {n: _client(committed_db, make_principal(admin, tenant=n, role="operator").token)
+               for n in (first, second)}
+    try:
+        for n, ops_client in ops.items():
+            assert ops_client.add_alert_rule("every-denial", "network.check", ["denied"], 1, "1 hour", "critical").ok
+            assert ops_client.add_webhook("h", f"https://{n}.example/hook", ["alert.raised"], SECRET).ok
+            _raise_alert(committed_db, n, "d.example")
+        contradicting = {"url": f"https://{first}.example/hook"}
+        monkeypatch.setattr(webhooks, "post", lambda d, *_args: (True, 500, None) if d["url"] == contradicting["url"]
+                            else (True, 204, None))
+        done = webhooks.deliver_all(committed_db.admin_dsn, timeout=2)
+        assert [a.code for a in done[first]] == ["CO654"]  # refused, reported as such
+        assert [a.code for a in done[second]] == ["delivered"]  # and the next tenant was served
+    finally:
+        for c in ops.values():
+            c.connection.close()

@@ -56,6 +56,7 @@ BYPASSRLS_FUNCTIONS = {
     "coord.event_stream(uuid,xid8,bigint,text[],integer)": "the events of the tenant it is given, after a position; "
                                                            "only coord_owner may call it, the api passes the caller's",
     "coord.audit_stream(uuid,xid8,bigint,integer)": "the same over every action (api.audit_since passes the caller's)",
+    "coord.event_horizon(uuid)": "the tenant's stream horizon: reads pg_locks (granted to coord_auth), no table",
     "coord.event_position(uuid,bigint)": "the position of an event id within the tenant it is given",
     "coord.event_head(uuid)": "the last position and held count of the tenant it is given",
     "coord.events_channel(uuid)": "the events NOTIFY channel of an event's tenant (no caller is vouched for system "

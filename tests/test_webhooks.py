@@ -68,6 +68,8 @@ def tenant(committed_db: Database) -> Iterator[tuple[Database, Client, str]]:
     name = f"wh-{uuid.uuid4().hex[:8]}"
     with committed_db.connect() as admin:
         operator = make_principal(admin, tenant=name, role="operator").token
+        # The receivers here listen on 127.0.0.1: the owner's opt-in (off by default).
+        admin.execute("update coord.tenants set webhook_private_targets = true where name = %s", (name,))
     client = Client(connection=psycopg.connect(committed_db.client_dsn, autocommit=True), token=operator)
     try:
         yield committed_db, client, name

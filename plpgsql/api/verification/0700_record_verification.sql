@@ -23,7 +23,6 @@ declare
   v_missing text[];
   v_context jsonb;
 begin
-  perform coord.check_claim(p_task_id, coalesce(p_claim, 1));
   perform coord.check_verification_tiers(array[p_tier]);
   if p_tier is null then
     perform coord.fail('CO422', 'a verification tier is required');
@@ -41,6 +40,10 @@ begin
   if jsonb_typeof(coalesce(p_details, '{}')) <> 'object' then
     perform coord.fail('CO423', 'details must be a JSON object');
   end if;
+  -- A record verifies the work of one claim: it names it. Without it, a record whose run began
+  -- under one claim would land on whichever claim is live when it is recorded (the task may have
+  -- been lost and claimed again meanwhile) and count for work it never saw.
+  perform coord.check_claim(p_task_id, p_claim);
   perform coord.require_read_committed();
   v_context := jsonb_build_object('tier', p_tier, 'status', p_status, 'executor', p_executor)
                || jsonb_strip_nulls(jsonb_build_object('claim', p_claim, 'output_digest', p_output_digest));
@@ -57,7 +60,7 @@ begin
   if not found then
     perform coord.fail('CO410', format('no task %s in this tenant', p_task_id));
   end if;
-  if v_task.state <> 'claimed' or p_claim is not null and p_claim <> v_task.claim then
+  if v_task.state <> 'claimed' or p_claim <> v_task.claim then
     perform audit.record('task.verify', 'stale_claim', 'task', p_task_id::text,
       'only the work of the live claim is verified', v_context, v_decision, 'warning');
     return coord.verification_result('stale_claim', p_task_id,
@@ -90,6 +93,6 @@ end;
 $$;
 
 comment on function api.record_verification(bigint, text, text, text, text, jsonb, bigint) is
-'Records the result of one verification tier (static, unit, integration, system, manual) of a claimed task''s work: p_executor says what ran it (e.g. coord verify, ci:github), p_status pass or fail, p_output_digest the sha256 (hex) of its output, p_details a JSON object (at most 16 KiB); p_claim, when given, must be the live claim. The record belongs to the current claim; the latest record per tier under the completing claim decides whether complete_task may complete (otherwise unverified). Who may record: automated tiers the claimant (or its device or owner), an operator or a trust-4 agent; manual an operator or a trust-4 agent, never the claimant''s side (verifier_not_allowed). Returns recorded with verification_id and missing (required tiers still without a pass), stale_claim when the task is not claimed (or by another claim), or denied. Errors: CO422 tier, CO423 status, executor, digest or details, CO410 unknown task, CO413 claim, CO404 details over 16 KiB, CO213.';
+'Records the result of one verification tier (static, unit, integration, system, manual) of a claimed task''s work: p_executor says what ran it (e.g. coord verify, ci:github), p_status pass or fail, p_output_digest the sha256 (hex) of its output, p_details a JSON object (at most 16 KiB); p_claim (required) the claim whose work was verified, which must still be the live claim (get_task shows it: read it before the run). The record belongs to that claim; the latest record per tier under the completing claim decides whether complete_task may complete (otherwise unverified). Who may record: automated tiers the claimant (or its device or owner), an operator or a trust-4 agent; manual an operator or a trust-4 agent, never the claimant''s side (verifier_not_allowed). Returns recorded with verification_id and missing (required tiers still without a pass), stale_claim when the task is not claimed (or by another claim), or denied. Errors: CO422 tier, CO423 status, executor, digest or details, CO410 unknown task, CO413 claim missing, CO404 details over 16 KiB, CO213.';
 revoke all on function api.record_verification(bigint, text, text, text, text, jsonb, bigint) from public;
 grant execute on function api.record_verification(bigint, text, text, text, text, jsonb, bigint) to coord_agent, coord_operator;

@@ -22,6 +22,7 @@ declare
   v_id bigint;
 begin
   perform coord.check_webhook(p_name, p_url, p_event_types, p_secret, p_max_attempts);
+  perform coord.check_webhook_target(v_me.tenant_id, p_url);
   v_decision := authz.gate('webhook.admin', 'webhook', p_name);
   if not v_decision.allowed then
     return coord.result(p_refusal => v_decision);
@@ -52,6 +53,6 @@ end;
 $$;
 
 comment on function api.add_webhook(text, text, text[], text, integer) is
-'Operators: subscribe a URL to event types of your tenant (default alert.raised; type, family.* or *), from now on. Each delivery is a POST of the event as JSON with headers X-Coord-Signature: sha256=<hex HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists, denied. Errors: CO652, CO650 event types.';
+'Operators: subscribe a URL to event types of your tenant (default alert.raised; type, family.* or *), from now on. Each delivery is a POST of the event as JSON with headers X-Coord-Signature: sha256=<hex HMAC-SHA256 of the body under the secret>, Idempotency-Key (the same for every attempt) and X-Coord-Event-Type; retried with exponential backoff, dead after p_max_attempts. Without p_secret one is generated and returned once in details.secret. Codes added (details.webhook_id), webhook_exists, denied. Errors: CO652 (also a URL with credentials, or whose host is a loopback, link-local, private or metadata address, unless the server''s owner set the tenant''s webhook_private_targets), CO650 event types.';
 revoke all on function api.add_webhook(text, text, text[], text, integer) from public;
 grant execute on function api.add_webhook(text, text, text[], text, integer) to coord_operator;

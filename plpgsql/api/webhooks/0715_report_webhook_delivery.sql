@@ -31,6 +31,6 @@ end;
 $$;
 
 comment on function api.report_webhook_delivery(bigint, uuid, boolean, integer, text) is
-'Operators (the deliverer): report one attempt of a delivery claimed with claim_webhook_deliveries: p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure, doubling, at most 1 h), or delivery_dead after the subscription''s max_attempts. stale_delivery_claim when the claim ran out and the delivery was claimed again or finished; denied. Errors: CO654.';
+'Operators (the deliverer): report one attempt of a delivery claimed with claim_webhook_deliveries: p_ok for a 2xx answer (delivered); otherwise p_status (HTTP status, none for a timeout or refused connection) and p_error: retry_scheduled (details.next_attempt_at: 10 s after the first failure, doubling, at most 1 h), or delivery_dead after the subscription''s max_attempts. stale_delivery_claim when the claim ran out and the delivery was claimed again or finished, or the webhook was removed (details.state gone); denied. Errors: CO654.';
 revoke all on function api.report_webhook_delivery(bigint, uuid, boolean, integer, text) from public;
 grant execute on function api.report_webhook_delivery(bigint, uuid, boolean, integer, text) to coord_operator;

@@ -34,9 +34,10 @@ begin
     p_authz := authz.statement_decision();
   end if;
   insert into audit.events (
-    tenant_id, occurred_at, actor_type, actor_id, actor_name, action, target_type, target_id,
+    txid, tenant_id, occurred_at, actor_type, actor_id, actor_name, action, target_type, target_id,
     decision, engine, rule, reason, severity, details, request
   ) values (
+    audit.declare_event_writer(v_tenant_id),
     v_tenant_id,
     coalesce(p_occurred_at, coord.now()),
     case when v_system then 'system' else v_principal.kind::coord.actor_type end,

@@ -104,9 +104,9 @@ begin
     end;
 
     if v_raised then
-      insert into audit.events (tenant_id, occurred_at, actor_type, actor_id, actor_name, action, target_type,
+      insert into audit.events (txid, tenant_id, occurred_at, actor_type, actor_id, actor_name, action, target_type,
                                 target_id, decision, rule, reason, severity, details, request)
-      values (p_event.tenant_id, coord.now(), 'system', null, 'system', 'alert.raise', 'alert', v_alert_id::text,
+      values (audit.declare_event_writer(p_event.tenant_id), p_event.tenant_id, coord.now(), 'system', null, 'system', 'alert.raise', 'alert', v_alert_id::text,
               'raised', r.name,
               format('%s: %s matching event(s) by %s within %s', r.name, v_count,
                      coalesce(p_event.actor_name, 'system'), r.within),

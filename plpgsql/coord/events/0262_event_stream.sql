@@ -1,10 +1,11 @@
 -- coord:owner coord_auth
--- The stream after a position, in (txid, id) order, under the audit sealer's visibility rule:
--- only events whose writing transaction is below the xmin of the current snapshot are handed
--- out. Every transaction still running, and every future one, has a txid at or above that
--- xmin, so no event can later appear before one handed out: a follower that resumes after the
--- last event it got misses nothing, even when a transaction that started earlier commits later
--- (ids come from a sequence and are not in commit order; (txid, id) past the xmin is).
+-- The stream after a position, in (txid, id) order, under the tenant's visibility horizon
+-- (coord.event_horizon): only events below the oldest running transaction that may write the
+-- tenant's events are handed out. Every such transaction, and every future one, writes at or
+-- above that horizon, so no event can later appear before one handed out: a follower that
+-- resumes after the last event it got misses nothing, even when a transaction that started
+-- earlier commits later (ids come from a sequence and are not in commit order; (txid, id) past
+-- the horizon is). Another tenant's running transaction does not hold it back.
 -- Owned by coord_auth (BYPASSRLS): the webhook fan-out reads it for the subscription's tenant;
 -- the api passes the caller's own tenant.
 create or replace function coord.event_stream(
@@ -39,7 +40,7 @@ as $$
   from audit.events as e
   join coord.event_types as t on t.action = e.action and t.decision = e.decision
   where e.tenant_id = p_tenant_id
-    and e.txid < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
+    and e.txid < (select coord.event_horizon(p_tenant_id))
     and (e.txid, e.id) > (p_after_txid, p_after_id)
     and e.action = any (array(select distinct s.action from coord.event_types as s where s.event_type = any (p_types)))
     and t.event_type = any (p_types)
@@ -47,6 +48,6 @@ as $$
   limit p_limit;
 $$;
 
-comment on function coord.event_stream(uuid, xid8, bigint, text[], integer) is 'The tenant''s events of the given types after position (txid, id), oldest first, only from transactions below the snapshot''s xmin (all finished, so nothing can appear before them later).';
+comment on function coord.event_stream(uuid, xid8, bigint, text[], integer) is 'The tenant''s events of the given types after position (txid, id), oldest first, only from below the tenant''s visibility horizon (coord.event_horizon: nothing can appear before them later).';
 revoke all on function coord.event_stream(uuid, xid8, bigint, text[], integer) from public;
 grant execute on function coord.event_stream(uuid, xid8, bigint, text[], integer) to coord_owner;

@@ -11,7 +11,7 @@ stable
 security definer
 set search_path = pg_catalog, pg_temp
 as $$
-  with horizon as (select pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()) as xmin)
+  with horizon as materialized (select coord.event_horizon(p_tenant_id) as xmin)
   select coalesce(l.txid, '0'::xid8), coalesce(l.id, 0),
          (select count(*) from audit.events as e, horizon as h where e.tenant_id = p_tenant_id and e.txid >= h.xmin)
   from horizon as h

@@ -10,12 +10,12 @@ set search_path = pg_catalog, pg_temp
 as $$
   select e.* from audit.events as e
   where e.tenant_id = p_tenant_id
-    and e.txid < pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())
+    and e.txid < (select coord.event_horizon(p_tenant_id))
     and (e.txid, e.id) > (p_after_txid, p_after_id)
   order by e.txid, e.id
   limit p_limit;
 $$;
 
-comment on function coord.audit_stream(uuid, xid8, bigint, integer) is 'The tenant''s audit events after position (txid, id), oldest first, only from transactions below the snapshot''s xmin (the event stream''s visibility rule, for every action).';
+comment on function coord.audit_stream(uuid, xid8, bigint, integer) is 'The tenant''s audit events after position (txid, id), oldest first, only from below the tenant''s visibility horizon (the event stream''s rule, for every action).';
 revoke all on function coord.audit_stream(uuid, xid8, bigint, integer) from public;
 grant execute on function coord.audit_stream(uuid, xid8, bigint, integer) to coord_owner;

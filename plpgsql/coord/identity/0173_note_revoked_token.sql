@@ -24,9 +24,9 @@ begin
   if not found or v.revoked_at is null then
     return null;
   end if;
-  insert into audit.events (tenant_id, occurred_at, actor_type, actor_id, actor_name, action, target_type,
+  insert into audit.events (txid, tenant_id, occurred_at, actor_type, actor_id, actor_name, action, target_type,
                             target_id, decision, rule, reason, severity, details, request)
-  values (v.tenant_id, coord.now(), v.kind, v.principal_id, v.name, 'auth.revoked_token', 'token',
+  values (audit.declare_event_writer(v.tenant_id), v.tenant_id, coord.now(), v.kind, v.principal_id, v.name, 'auth.revoked_token', 'token',
           v.token_id::text, 'refused', 'token.revoked', format('token %s was revoked at %s', v.token_id, v.revoked_at),
           'critical',
           jsonb_build_object('token_id', v.token_id, 'revoked_at', v.revoked_at, 'authenticated', false,

@@ -129,7 +129,7 @@ from (values
   ('CO304', 'name_taken',               'coord', 400, 65, 'name already in use in this tenant', 'choose another name'),
   ('CO650', 'event_types_invalid',      'coord', 400, 65, 'invalid event type filter', '1-50 event types (lease.taken), families (lease.*) or *; list them with coord events --list-types'),
   ('CO651', 'event_unknown',            'coord', 400, 66, 'unknown event id', 'resume after an id the stream handed out (0: from the start; coord events without --after starts from now); an archived event cannot be resumed from'),
-  ('CO652', 'webhook_invalid',          'coord', 400, 65, 'invalid webhook', 'a name of 1-63 lower-case letters, digits and . _ -; an http(s) URL of at most 2000 characters; 1-50 event types; a secret of 16-200 characters (or none: one is generated); max attempts 1-100'),
+  ('CO652', 'webhook_invalid',          'coord', 400, 65, 'invalid webhook', 'a name of 1-63 lower-case letters, digits and . _ -; an http(s) URL of at most 2000 characters, without credentials, whose host is not a loopback, link-local, private or metadata address (the server''s owner may allow them for a tenant: coord.tenants.webhook_private_targets); 1-50 event types; a secret of 16-200 characters (or none: one is generated); max attempts 1-100'),
   ('CO653', 'webhook_unknown',          'coord', 400, 66, 'unknown webhook', 'list webhooks with coord webhooks list'),
   ('CO654', 'delivery_report_invalid',  'coord', 400, 65, 'invalid delivery report', 'report a delivery you claimed: its id and claim, ok exactly when the HTTP status is 2xx (100-599, or none for a failure without an answer), an error of at most 1000 characters'),
   ('CO501', 'server_misconfigured',     'coord', 400, 78, 'server is misconfigured', 'run coord migrate'),

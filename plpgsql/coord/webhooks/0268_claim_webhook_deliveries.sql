@@ -65,10 +65,13 @@ begin
                          'deliveries', (select jsonb_agg(x -> 'delivery_id') from jsonb_array_elements(v_claimed) as x)),
       p_authz, p_system => p_authz is null, p_tenant_id => p_tenant_id);
   end if;
+  -- The deliverer resolves host names: it may not connect to these (none when the tenant may).
   return coord.result('deliveries_claimed', p_details => jsonb_build_object(
-    'deliveries', v_claimed, 'claimed_until', v_until, 'fanned_out', v_fanned, 'died', v_died));
+    'deliveries', v_claimed, 'claimed_until', v_until, 'fanned_out', v_fanned, 'died', v_died,
+    'refused_networks', case when (select t.webhook_private_targets from coord.tenants as t where t.id = p_tenant_id)
+                             then '[]'::jsonb else to_jsonb(coord.webhook_refused_networks()::text[]) end));
 end;
 $$;
 
-comment on function coord.claim_webhook_deliveries(uuid, integer, interval, authz.decision) is 'Fans the tenant''s stream out to its webhooks, buries unreported last attempts and claims up to p_limit due deliveries until now + p_lease (result deliveries_claimed, details.deliveries); audited as webhook.claim when it changed anything.';
+comment on function coord.claim_webhook_deliveries(uuid, integer, interval, authz.decision) is 'Fans the tenant''s stream out to its webhooks, buries unreported last attempts and claims up to p_limit due deliveries until now + p_lease (result deliveries_claimed, details.deliveries, and details.refused_networks the deliverer may not connect to); audited as webhook.claim when it changed anything.';
 revoke all on function coord.claim_webhook_deliveries(uuid, integer, interval, authz.decision) from public;

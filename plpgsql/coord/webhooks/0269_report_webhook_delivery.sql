@@ -26,7 +26,11 @@ begin
   where d.tenant_id = p_tenant_id and d.id = p_delivery_id
   for update of d;
   if not found then
-    perform coord.fail('CO654', format('delivery %s is not of your tenant', p_delivery_id));
+    -- Gone: its webhook was removed (the deliveries go with it) while this attempt was under
+    -- way. A claim that no longer holds anything is stale, not an error: the deliverer goes on
+    -- with the rest of its batch. (Another tenant's id looks the same: nothing is told of it.)
+    return coord.result('stale_delivery_claim', format('delivery %s is gone', p_delivery_id),
+                        jsonb_build_object('delivery_id', p_delivery_id, 'state', 'gone'));
   end if;
   if v_row.state <> 'pending' or v_row.claim is distinct from p_claim then
     return coord.result('stale_delivery_claim', format('delivery %s is %s, claim %s', p_delivery_id, v_row.state,
@@ -64,5 +68,5 @@ begin
 end;
 $$;
 
-comment on function coord.report_webhook_delivery(uuid, bigint, uuid, boolean, integer, text, authz.decision) is 'Records one attempt of a claimed delivery: delivered, retry_scheduled (backoff) or delivery_dead; stale_delivery_claim when the claim no longer holds it. Audited as webhook.deliver.';
+comment on function coord.report_webhook_delivery(uuid, bigint, uuid, boolean, integer, text, authz.decision) is 'Records one attempt of a claimed delivery: delivered, retry_scheduled (backoff) or delivery_dead; stale_delivery_claim when the claim no longer holds it (or the delivery is gone with its webhook). Audited as webhook.deliver.';
 revoke all on function coord.report_webhook_delivery(uuid, bigint, uuid, boolean, integer, text, authz.decision) from public;
