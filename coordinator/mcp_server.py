@@ -61,7 +61,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
-from . import adapt, outcomes, sql
+from . import __version__, adapt, outcomes, sql
 from .client import (
     Client,
     FunctionSignature,
@@ -752,7 +752,7 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
         return types.GetPromptResult(description=description, messages=[
             types.PromptMessage(role="user", content=types.TextContent(type="text", text=text))])
 
-    server = Server(SERVER_NAME, version="0.1.0",
+    server = Server(SERVER_NAME, version=__version__,
                     instructions="Agent Coordinator: leases, tasks, guardrails and audit in PostgreSQL. "
                                  "This connection is one coord session; every tool call runs in it.",
                     on_list_tools=list_tools, on_call_tool=call_tool, on_list_resources=list_resources,
