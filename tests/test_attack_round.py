@@ -5,8 +5,11 @@ in its reason, the others hold (regression tests)."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Iterator
 
+import httpx2
 import psycopg
 import pytest
 
@@ -207,6 +210,11 @@ def test_a_blocked_operation_anywhere_in_an_actions_list_refuses_it(db: psycopg.
     with pytest.raises(CoordError) as not_a_list:
         proposer.propose_action("shell.run", {"operations": "rm -rf /"}, ["shell:run"], "lamp")
     assert not_a_list.value.code == "CO477"
+    for odd in ({"kind": "Command", "text": "rm -rf /"}, {"kind": "command", "text": "rm -rf /", "why": "x"},
+                {"kind": "command", "text": ["rm -rf /"]}):
+        with pytest.raises(CoordError) as caught:
+            proposer.propose_action("shell.run", {"operations": [odd]}, ["shell:run"], "lamp")
+        assert caught.value.code in ("CO471", "CO477"), odd
 
 
 # --- verifications name their claim --------------------------------------------------------------
@@ -296,3 +304,70 @@ def test_locked_rows_of_one_kind_are_skipped_not_waited_for(committed_db: Databa
         for c in (submitter, claimer):
             c.connection.close()
         holder.close()
+
+
+# --- the MCP HTTP tools/call fast path ----------------------------------------------------------------
+
+@pytest.fixture
+def mcp_served(committed_db: Database) -> Iterator[object]:
+    from tests.test_mcp_http_fast_path import Served
+
+    served = Served(committed_db)
+    try:
+        yield served
+    finally:
+        served.close()
+
+
+def test_the_fast_path_refuses_a_token_revoked_mid_session(committed_db: Database, mcp_served: object) -> None:
+    from tests.test_mcp_http_fast_path import Session
+
+    with committed_db.connect() as admin:
+        agent = make_principal(admin)
+    session = Session(mcp_served, agent)  # type: ignore[arg-type]
+    assert session.call("acquire_lock", {"p_path": "src/held.py"})["structuredContent"]["code"] == "granted"
+    assert mcp_served.fast.answered == 1  # type: ignore[attr-defined]
+    with committed_db.connect() as admin:
+        admin.execute("update coord.tokens set revoked_at = now() where id = %s", (agent.token_id,))
+    message = {"jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {"name": "my_locks", "arguments": {}}}
+    response = session.post(message)
+    assert "src/held.py" not in response.text
+    if response.status_code == 200:
+        result = response.json()["result"]
+        assert result["isError"] and json.loads(result["content"][0]["text"])["code"] == "PT401", result
+    else:
+        assert response.status_code == 401, response.text
+
+
+def test_the_fast_path_waits_for_the_handshake_as_the_sdk_does(committed_db: Database, mcp_served: object) -> None:
+    """A tools/call after initialize but before notifications/initialized gets what the SDK answers."""
+    from tests.test_mcp_http_fast_path import INITIALIZE, VERSION
+
+    with committed_db.connect() as admin:
+        agent = make_principal(admin)
+    http = httpx2.Client(timeout=60)
+    headers = {"authorization": f"Bearer {agent.token}", "content-type": "application/json",
+               "accept": "application/json, text/event-stream"}
+    url = mcp_served.url  # type: ignore[attr-defined]
+    init = http.post(url, json={"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INITIALIZE},
+                     headers=headers)
+    headers |= {"mcp-session-id": init.headers["mcp-session-id"], "mcp-protocol-version": VERSION}
+    plain = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "my_locks", "arguments": {}}}
+    meta = {**plain, "id": 2, "params": {**plain["params"], "_meta": {"progressToken": "p"}}}
+    fast = http.post(url, json=plain, headers=headers)
+    sdk = http.post(url, json=meta, headers=headers)
+    assert fast.status_code == sdk.status_code
+    assert {k: v for k, v in fast.json().items() if k != "id"} == {k: v for k, v in sdk.json().items() if k != "id"}
+
+
+def test_an_oversize_tool_call_is_not_answered(committed_db: Database, mcp_served: object) -> None:
+    from tests.test_mcp_http_fast_path import Session
+
+    with committed_db.connect() as admin:
+        session = Session(mcp_served, make_principal(admin))  # type: ignore[arg-type]
+    big = {"jsonrpc": "2.0", "id": 5, "method": "tools/call",
+           "params": {"name": "acquire_lock", "arguments": {"p_path": "a" * (8 * 1024 * 1024)}}}
+    response = session.post(big)
+    assert response.status_code in (200, 400, 413), response.status_code
+    if response.status_code == 200:
+        assert response.json()["result"]["isError"]
