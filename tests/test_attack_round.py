@@ -73,7 +73,8 @@ def test_a_client_cannot_forge_a_foreign_writer_key(committed_db: Database, db: 
     "savepoint it rolls back (the rollback releases A's key and reverts coord.event_writer), a reader "
     "of tenant B passes it meanwhile, and its later tenant-B event gets the transaction's own xid as "
     "position, below the horizon handed out: skipped by B's stream. Any client on one connection with "
-    "two tokens can do it. A fix: a first declaration whose xid was assigned before it (pg_current_xact_id_if_assigned) "
+    "two tokens can do it. A fix: a first declaration whose xid was assigned before it "
+    "(pg_current_xact_id_if_assigned) "
     "takes greatest(xid, a fresh snapshot's xmax) after the key, kept for the transaction; it moves most positions "
     "off the writer's own xid (tests/test_audit_completeness.py maps events by txid) and holds events behind more "
     "running transactions, so it was left to the lead"))
