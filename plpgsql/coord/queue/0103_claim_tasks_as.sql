@@ -17,8 +17,9 @@
 -- priority desc, id), so a claim never walks the ready backlog of kinds it did not ask for. One
 -- kind is read and locked in index order directly; several are merged: the first few ready
 -- tasks of each kind are read without locks, and the best of them locked in claim order (so no
--- row is locked that the claim does not take). When rows other claims hold fill a kind's few,
--- the read widens and runs again.
+-- row is locked that the claim does not take), none ranked after the last one read of a kind
+-- that gave all it was asked for (ready tasks of that kind may follow it). When rows other
+-- claims hold fill a kind's few, the read widens and runs again.
 create or replace function coord.claim_tasks_as(
   p_me coord.caller,
   p_kinds text[],
@@ -68,6 +69,8 @@ declare
   v_scan integer;
   v_cands bigint[];
   v_fullest integer;
+  v_cut_priority integer;  -- claim-order bound of this pass's candidates (null: none)
+  v_cut_id bigint;
 begin
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
@@ -131,6 +134,25 @@ begin
           select coalesce((select array_agg(i.id) from per_kind as p cross join lateral unnest(p.ids) as i (id)), '{}'),
                  coalesce((select max(cardinality(p.ids)) from per_kind as p), 0)
           into v_cands, v_fullest;
+          -- A kind that gave all v_scan may have ready tasks behind them (past rows other claims
+          -- hold): take nothing ranked after its last one read in this pass, or a worse task of
+          -- another kind would be taken in their place; the read widens instead.
+          v_cut_id := null;
+          if v_fullest = v_scan then
+            select t.priority, t.id into v_cut_priority, v_cut_id
+            from coord.tasks as t
+            where t.id = any (array(
+              select l.id
+              from unnest(v_kind_list) as k (kind)
+              cross join lateral (
+                select r.id
+                from coord.tasks as r
+                where r.id = any (v_cands) and r.tenant_id = p_me.tenant_id and r.kind = k.kind
+                order by r.priority desc, r.id
+                offset v_scan - 1 limit 1) as l))
+            order by t.priority desc, t.id
+            limit 1;
+          end if;
         end if;
         -- The same conditions again on the row as it is locked (it may have changed since).
         open v_cursor for
@@ -141,6 +163,7 @@ begin
             and t.run_after <= v_now and t.required_trust <= v_trust
             and t.id <> all (v_tried)
             and (cardinality(t.lock_paths) = 0 or v_leases_allowed is not false)
+            and (v_cut_id is null or t.priority > v_cut_priority or (t.priority = v_cut_priority and t.id <= v_cut_id))
           order by t.priority desc, t.id
           limit v_left
           for update skip locked;

@@ -1,7 +1,8 @@
 -- Where a webhook may not send: loopback, link-local (169.254/16, where the cloud metadata
 -- services answer, and fe80::/10), private (RFC 1918, fc00::/7, the shared 100.64/10 where
 -- Alibaba's metadata answers), unspecified, multicast and reserved addresses, and IPv6 forms
--- that carry an IPv4 address (mapped, NAT64, 6to4, IPv4-compatible). add_webhook refuses a URL
+-- that carry an IPv4 address (mapped, NAT64 and its local-use /48, 6to4 and its relay anycast,
+-- Teredo, IPv4-compatible). add_webhook refuses a URL
 -- whose host is such an address; the deliverer, which resolves host names, refuses to connect
 -- to one (claim_webhook_deliveries hands it this list).
 create or replace function coord.webhook_refused_networks()
@@ -12,8 +13,8 @@ parallel safe
 set search_path = pg_catalog, pg_temp
 as $$
   select array['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12',
-               '192.0.0.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4',
-               '::/96', '::ffff:0:0/96', '64:ff9b::/96', '2002::/16', 'fc00::/7', 'fe80::/10', 'fec0::/10',
+               '192.0.0.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15', '224.0.0.0/4', '240.0.0.0/4',
+               '::/96', '::ffff:0:0/96', '64:ff9b::/96', '64:ff9b:1::/48', '2001::/32', '2002::/16', 'fc00::/7', 'fe80::/10', 'fec0::/10',
                'ff00::/8']::cidr[];
 $$;
 
