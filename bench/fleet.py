@@ -1,6 +1,7 @@
 """Cost of the fleet change notification on the lock path: acquire + release through the full
 api with the fleet triggers (row level, queued only while the tenant is watched: their WHEN
-tries the watch lock shared; NOTIFY on the tenant's fleet channel) enabled and disabled, side by side in one run (interleaved rounds).
+tries the watch lock shared; NOTIFY on the tenant's fleet channel) enabled and disabled, side
+by side in one run (interleaved rounds).
 
 * api_lock_silent     Client.acquire_lock + Client.release_lock with the twelve fleet
                       triggers disabled (ALTER TABLE ... DISABLE TRIGGER before the cell)
