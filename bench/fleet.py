@@ -1,11 +1,12 @@
 """Cost of the fleet change notification on the lock path: acquire + release through the full
-api with the fleet triggers (statement-level, transition table, NOTIFY on the tenant's fleet
-channel) enabled and disabled, side by side in one run (interleaved rounds).
+api with the fleet triggers (row level, queued only while the tenant is watched: their WHEN
+tries the watch lock shared; NOTIFY on the tenant's fleet channel) enabled and disabled, side
+by side in one run (interleaved rounds).
 
 * api_lock_silent     Client.acquire_lock + Client.release_lock with the twelve fleet
                       triggers disabled (ALTER TABLE ... DISABLE TRIGGER before the cell)
-* api_lock_unwatched  the same calls, triggers on, nobody holding the watch (the triggers
-                      take the watch lock shared and announce nothing)
+* api_lock_unwatched  the same calls, triggers on, nobody holding the watch (the triggers'
+                      WHEN takes the watch lock shared; no event is queued)
 * api_lock_watched    the same calls, triggers on, a watcher holding the watch
                       (api.watch_fleet) and LISTENing, draining what arrives
 
@@ -14,7 +15,7 @@ can grow with concurrency: compare the two at each client count.
 
 Then the triggers' own cost per statement, server-side (no network, no commit): a PL/pgSQL
 loop of single-row INSERT + DELETE on coord.locks in one transaction, triggers on and off
-(within one transaction NOTIFY folds duplicates, so this is the trigger and transition table).
+(unwatched: what is left is the WHEN, one advisory-lock try per row).
 
 Usage: bin/bench fleet [--clients 1,2,4] [--seconds 3] [--rounds 3]
 """

@@ -9216,7 +9216,7 @@ ALTER FUNCTION coord.tg_fleet__changed() OWNER TO coord_owner;
 -- Name: FUNCTION tg_fleet__changed(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.tg_fleet__changed() IS 'Trigger (statement level, transition table changed): NOTIFY coord.fleet_channel(tenant) with the tenant id for each tenant whose rows the statement changed, while a watcher holds or awaits the tenant''s watch lock (api.watch_fleet).';
+COMMENT ON FUNCTION coord.tg_fleet__changed() IS 'Trigger (row level, queued only when its WHEN failed to take the tenant''s watch lock shared, i.e. while a watcher holds or awaits it: api.watch_fleet): NOTIFY coord.fleet_channel(tenant) with the tenant id.';
 
 
 --
@@ -12907,14 +12907,14 @@ ALTER TABLE audit.restored_events ENABLE ALWAYS TRIGGER events_refuse_truncate;
 -- Name: actions actions_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER actions_fleet_inserted AFTER INSERT ON coord.actions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER actions_fleet_inserted AFTER INSERT ON coord.actions FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: actions actions_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER actions_fleet_updated AFTER UPDATE ON coord.actions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER actions_fleet_updated AFTER UPDATE ON coord.actions FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
@@ -12928,21 +12928,21 @@ CREATE TRIGGER actions_transition BEFORE UPDATE ON coord.actions FOR EACH ROW EX
 -- Name: alerts alerts_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER alerts_fleet_deleted AFTER DELETE ON coord.alerts REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER alerts_fleet_deleted AFTER DELETE ON coord.alerts FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(old.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: alerts alerts_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER alerts_fleet_inserted AFTER INSERT ON coord.alerts REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER alerts_fleet_inserted AFTER INSERT ON coord.alerts FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: alerts alerts_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER alerts_fleet_updated AFTER UPDATE ON coord.alerts REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER alerts_fleet_updated AFTER UPDATE ON coord.alerts FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
@@ -12963,14 +12963,14 @@ CREATE TRIGGER approval_requests_action AFTER UPDATE OF state ON coord.approval_
 -- Name: approval_requests approval_requests_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER approval_requests_fleet_inserted AFTER INSERT ON coord.approval_requests REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER approval_requests_fleet_inserted AFTER INSERT ON coord.approval_requests FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: approval_requests approval_requests_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER approval_requests_fleet_updated AFTER UPDATE ON coord.approval_requests REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER approval_requests_fleet_updated AFTER UPDATE ON coord.approval_requests FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
@@ -13016,63 +13016,63 @@ ALTER TABLE coord.locks ENABLE ALWAYS TRIGGER locks_audit_truncate;
 -- Name: locks locks_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER locks_fleet_deleted AFTER DELETE ON coord.locks REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER locks_fleet_deleted AFTER DELETE ON coord.locks FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(old.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: locks locks_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER locks_fleet_inserted AFTER INSERT ON coord.locks REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER locks_fleet_inserted AFTER INSERT ON coord.locks FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: locks locks_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER locks_fleet_updated AFTER UPDATE ON coord.locks REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER locks_fleet_updated AFTER UPDATE ON coord.locks FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: sessions sessions_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER sessions_fleet_deleted AFTER DELETE ON coord.sessions REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER sessions_fleet_deleted AFTER DELETE ON coord.sessions FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(old.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: sessions sessions_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER sessions_fleet_inserted AFTER INSERT ON coord.sessions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER sessions_fleet_inserted AFTER INSERT ON coord.sessions FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: sessions sessions_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER sessions_fleet_updated AFTER UPDATE ON coord.sessions REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER sessions_fleet_updated AFTER UPDATE ON coord.sessions FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: tasks tasks_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER tasks_fleet_deleted AFTER DELETE ON coord.tasks REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER tasks_fleet_deleted AFTER DELETE ON coord.tasks FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(old.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: tasks tasks_fleet_inserted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER tasks_fleet_inserted AFTER INSERT ON coord.tasks REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER tasks_fleet_inserted AFTER INSERT ON coord.tasks FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --
 -- Name: tasks tasks_fleet_updated; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER tasks_fleet_updated AFTER UPDATE ON coord.tasks REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_fleet__changed();
+CREATE TRIGGER tasks_fleet_updated AFTER UPDATE ON coord.tasks FOR EACH ROW WHEN ((NOT pg_try_advisory_xact_lock_shared(1131376502, uuid_hash(new.tenant_id)))) EXECUTE FUNCTION coord.tg_fleet__changed();
 
 
 --

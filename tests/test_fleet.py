@@ -246,6 +246,52 @@ def test_a_watcher_sees_what_was_changed_before_it_took_the_watch(committed_db: 
         watcher.close()
 
 
+@pytest.mark.parametrize("change", ["release", "task_submit", "task_claim"])
+def test_a_watcher_registering_during_a_change_sees_it(committed_db: Database, change: str) -> None:
+    """Deletes and task writes too: a writer that found no watcher holds the watch lock shared
+    until it commits, so a watcher registering meanwhile waits for it and then reads its change;
+    a writer that finds the watcher waiting announces."""
+    tenant = _tenant()
+    with committed_db.connect() as setup:
+        alice, bob = make_principal(setup, tenant=tenant), make_principal(setup, tenant=tenant)
+        ops_token = make_principal(setup, tenant=tenant, role="operator").token
+    with psycopg.connect(committed_db.client_dsn) as open_tx, \
+            psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
+            Client(committed_db.client_dsn, ops_token) as ops, Client(committed_db.client_dsn, bob.token) as b, \
+            Client(committed_db.client_dsn, alice.token) as a:
+        lease = a.acquire_lock("src/held.py")
+        assert a.submit_task("build").ok
+        before = ops.fleet_status()
+        channel = before["channel"]
+        listener.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
+        open_tx.execute("select 1")  # the change below stays uncommitted until open_tx commits
+        in_flight = Client(connection=open_tx, token=alice.token)
+        if change == "release":
+            assert in_flight.release_lock("src/held.py", lease.fence).ok
+        elif change == "task_submit":
+            assert in_flight.submit_task("deploy").ok
+        else:
+            assert in_flight.claim_task(["build"]).code == "claimed"
+        assert _notified(listener) == []
+        watcher = Client(committed_db.client_dsn, ops_token)
+        pid = watcher.connection.info.backend_pid
+        thread, out = in_thread(watcher.watch_fleet)
+        wait_for_backend(committed_db, pid, "wait_event_type = 'Lock' and wait_event = 'advisory'")
+        assert b.submit_task("meanwhile").ok  # a waiting watcher is a watcher
+        assert set(_notified(listener)) == {(channel, str(bob.tenant_id))}
+        open_tx.commit()
+        thread.join(30)
+        assert out["result"].code == "watching"  # type: ignore[attr-defined]
+        after = ops.fleet_status()
+        if change == "release":
+            assert "src/held.py" not in [x["path"] for x in after["leases"]]
+        elif change == "task_submit":
+            assert "deploy" in [q["kind"] for q in after["queue"]]
+        else:
+            assert after["counts"]["claims"] == before["counts"]["claims"] + 1
+        watcher.close()
+
+
 def test_the_channel_is_told_only_to_fleet_readers(db: psycopg.Connection) -> None:
     """Listening needs no privilege, so the channel name is the secret: random, not derived from
     the tenant id, and absent from what agents can read."""

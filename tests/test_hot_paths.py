@@ -82,6 +82,15 @@ def test_no_sql_helper_with_a_set_clause_runs_on_a_hot_path(counting: psycopg.Co
     assert found == {call: [] for call in per_call}
 
 
+def test_an_unwatched_tenant_pays_no_fleet_trigger_call(counting: psycopg.Connection, agent_factory) -> None:
+    # The fleet triggers' WHEN takes the watch lock shared; while nobody watches it succeeds and
+    # no event is queued: no trigger call, no channel lookup, no transition table.
+    per_call = _hot_calls(counting, agent_factory, with_leases=True)
+    fired = {call: {name: n for name, n in counts.items() if name in ("coord.tg_fleet__changed", "coord.fleet_channel")}
+             for call, counts in per_call.items()}
+    assert fired == {call: {} for call in per_call}
+
+
 def test_the_api_writes_no_lock_trigger_event_and_a_direct_write_still_audits(
         counting: psycopg.Connection, agent_factory) -> None:
     per_call = _hot_calls(counting, agent_factory, with_leases=True)
@@ -172,9 +181,8 @@ def test_lock_calls_verify_the_caller_once_and_read_the_clock_once(counting: psy
 
 def test_completing_a_plain_task_runs_no_statement_for_leases_or_dependents(
         counting: psycopg.Connection, agent_factory) -> None:
-    # Each statement on coord.locks or coord.tasks fires the fleet trigger, rows or not.
+    # An index probe each decides; the lease statement runs in coord.drop_task_leases.
     per_call = _hot_calls(counting, agent_factory, with_leases=False)
-    assert per_call["complete_task"].get("coord.tg_fleet__changed") == 1
     assert "coord.drop_task_leases" not in per_call["complete_task"]
     with_leases = _hot_calls(counting, agent_factory, with_leases=True)
     assert with_leases["complete_task"].get("coord.drop_task_leases") == 1

@@ -1,8 +1,8 @@
--- A watcher announces itself by holding the tenant's watch lock (a session-level advisory lock
--- keyed by a hash of the secret fleet channel) on the connection this is called on, until that
--- connection closes. The fleet triggers NOTIFY only while the lock is held or awaited: NOTIFY
--- serializes the commits of notifying transactions cluster-wide (docs/benchmarks.md), so a
--- tenant nobody watches should not pay for it.
+-- A watcher announces itself by holding the tenant's watch lock (a session-level advisory lock,
+-- key (1131376502, uuid_hash(tenant id)), the key the fleet triggers' WHEN tries shared) on the
+-- connection this is called on, until that connection closes. The fleet triggers NOTIFY only
+-- while the lock is held or awaited: NOTIFY serializes the commits of notifying transactions
+-- cluster-wide (docs/benchmarks.md), so a tenant nobody watches should not pay for it.
 create or replace function api.watch_fleet()
 returns api.result
 language plpgsql
@@ -15,21 +15,21 @@ declare
   v_me coord.caller := coord.principal();
   v_decision authz.decision;
   v_channel text;
-  v_key bigint;
+  v_key integer;
 begin
   v_decision := authz.gate('fleet.watch', 'tenant', v_me.tenant_id::text);
   if not v_decision.allowed then
     return coord.result(p_refusal => v_decision);
   end if;
   v_channel := coord.fleet_channel(v_me.tenant_id);
-  v_key := pg_catalog.hashtextextended(v_channel, 0);
+  v_key := pg_catalog.uuid_hash(v_me.tenant_id);
   -- Waiting is itself a signal: writers that see a waiter notify too. In-flight writers that
   -- did not notify hold the lock shared until they commit, so once it is granted their changes
   -- are visible to the watcher's next read.
-  if not pg_catalog.pg_try_advisory_lock(v_key) then
+  if not pg_catalog.pg_try_advisory_lock(1131376502, v_key) then
     begin
       perform pg_catalog.set_config('lock_timeout', '10s', true);
-      perform pg_catalog.pg_advisory_lock(v_key);
+      perform pg_catalog.pg_advisory_lock(1131376502, v_key);
     exception when lock_not_available then
       return coord.result('watched_elsewhere', 'another watcher of the tenant holds the watch',
                           jsonb_build_object('channel', v_channel));

@@ -40,7 +40,9 @@ revoke all on function coord.tg_actions__transition() from public;
 
 create or replace trigger actions_transition before update on coord.actions
   for each row execute function coord.tg_actions__transition();
-create or replace trigger actions_fleet_inserted after insert on coord.actions
-  referencing new table as changed for each statement execute function coord.tg_fleet__changed();
-create or replace trigger actions_fleet_updated after update on coord.actions
-  referencing new table as changed for each statement execute function coord.tg_fleet__changed();
+create or replace trigger actions_fleet_inserted after insert on coord.actions for each row
+  when (not pg_catalog.pg_try_advisory_xact_lock_shared(1131376502, pg_catalog.uuid_hash(new.tenant_id)))
+  execute function coord.tg_fleet__changed();
+create or replace trigger actions_fleet_updated after update on coord.actions for each row
+  when (not pg_catalog.pg_try_advisory_xact_lock_shared(1131376502, pg_catalog.uuid_hash(new.tenant_id)))
+  execute function coord.tg_fleet__changed();

@@ -20,7 +20,9 @@ create or replace trigger approval_requests_notify_inserted after insert on coor
 create or replace trigger approval_requests_notify_updated after update of state on coord.approval_requests
   for each row when (new.state is distinct from old.state) execute function coord.tg_approval_requests__notify();
 
-create or replace trigger approval_requests_fleet_inserted after insert on coord.approval_requests
-  referencing new table as changed for each statement execute function coord.tg_fleet__changed();
-create or replace trigger approval_requests_fleet_updated after update on coord.approval_requests
-  referencing new table as changed for each statement execute function coord.tg_fleet__changed();
+create or replace trigger approval_requests_fleet_inserted after insert on coord.approval_requests for each row
+  when (not pg_catalog.pg_try_advisory_xact_lock_shared(1131376502, pg_catalog.uuid_hash(new.tenant_id)))
+  execute function coord.tg_fleet__changed();
+create or replace trigger approval_requests_fleet_updated after update on coord.approval_requests for each row
+  when (not pg_catalog.pg_try_advisory_xact_lock_shared(1131376502, pg_catalog.uuid_hash(new.tenant_id)))
+  execute function coord.tg_fleet__changed();

@@ -12,8 +12,8 @@ as $$
 declare
   v_unblocked integer;
 begin
-  -- A task without leases or dependents (the common case) skips those statements and the
-  -- statement triggers they would fire; an index probe each says so.
+  -- A task without leases or dependents (the common case) skips those statements; an index
+  -- probe each says so.
   if exists (select from coord.locks as l where l.task_id = p_task_id) then
     perform coord.drop_task_leases(p_task_id);
   end if;
