@@ -824,6 +824,7 @@ CREATE FUNCTION api.ack_messages(p_message_ids bigint[]) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0722_ack_messages.sql
 
 
@@ -844,6 +845,7 @@ CREATE FUNCTION api.acquire_lock(p_path text, p_ttl interval DEFAULT '00:15:00':
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0510_acquire_lock.sql
 
 
@@ -864,6 +866,7 @@ CREATE FUNCTION api.acquire_locks(p_paths text[], p_ttl interval DEFAULT '00:15:
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0515_acquire_locks.sql
 
 
@@ -884,6 +887,7 @@ CREATE FUNCTION api.add_alert_rule(p_name text, p_action_pattern text, p_decisio
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0663_add_alert_rule.sql
 
 
@@ -904,6 +908,7 @@ CREATE FUNCTION api.add_approval_policy(p_name text, p_scopes text[], p_kinds te
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/approvals/0686_add_approval_policy.sql
 
 
@@ -924,6 +929,7 @@ CREATE FUNCTION api.add_device(p_name text, p_scopes text[], p_expires_in interv
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0524_add_device.sql
 
 
@@ -944,6 +950,7 @@ CREATE FUNCTION api.add_guardrail(p_name text, p_category text, p_applies_to tex
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0631_add_guardrail.sql
 
 
@@ -964,6 +971,7 @@ CREATE FUNCTION api.add_network_rule(p_pattern text, p_action text, p_priority i
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0601_add_network_rule.sql
 
 
@@ -984,6 +992,7 @@ CREATE FUNCTION api.add_webhook(p_name text, p_url text, p_event_types text[] DE
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/webhooks/0710_add_webhook.sql
 
 
@@ -1004,6 +1013,7 @@ CREATE FUNCTION api.allow_messages(p_sender text, p_recipient text, p_side text 
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0730_allow_messages.sql
 
 
@@ -1024,6 +1034,7 @@ CREATE FUNCTION api.apply_team(p_team jsonb, p_dry_run boolean DEFAULT false) RE
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/teams/0540_apply_team.sql
 
 
@@ -1044,6 +1055,7 @@ CREATE FUNCTION api.approve_request(p_approval_id bigint, p_reason text, p_valid
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/approvals/0680_approve_request.sql
 
 
@@ -1064,6 +1076,7 @@ CREATE FUNCTION api.assert_lease(p_path text, p_fence bigint) RETURNS api.lock_r
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0561_assert_lease.sql
 
 
@@ -1084,6 +1097,7 @@ CREATE FUNCTION api.assign_profile(p_agent text, p_profile text DEFAULT NULL::te
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0612_assign_profile.sql
 
 
@@ -1104,6 +1118,7 @@ CREATE FUNCTION api.audit_head(p_seal boolean DEFAULT true) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0653_audit_head.sql
 
 
@@ -1124,6 +1139,7 @@ CREATE FUNCTION api.audit_since(p_after bigint DEFAULT 0, p_limit integer DEFAUL
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0654_audit_since.sql
 
 
@@ -1144,6 +1160,7 @@ CREATE FUNCTION api.authenticate() RETURNS api.principal_info
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0500_authenticate.sql
 
 
@@ -1164,6 +1181,7 @@ CREATE FUNCTION api.begin_request(p_function text, p_headers text, p_read_only b
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0503_begin_request.sql
 
 
@@ -1184,6 +1202,7 @@ CREATE FUNCTION api.cancel_approval(p_approval_id bigint, p_reason text DEFAULT 
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/approvals/0682_cancel_approval.sql
 
 
@@ -1204,6 +1223,7 @@ CREATE FUNCTION api.cancel_task(p_task_id bigint) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0557_cancel_task.sql
 
 
@@ -1224,6 +1244,7 @@ CREATE FUNCTION api.cedar_policy(p_version integer DEFAULT NULL::integer) RETURN
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/policies/0703_cedar_policy.sql
 
 
@@ -1244,6 +1265,7 @@ CREATE FUNCTION api.cedar_policy_history() RETURNS TABLE(version integer, reason
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/policies/0704_cedar_policy_history.sql
 
 
@@ -1264,6 +1286,7 @@ CREATE FUNCTION api.check_locks(p_paths text[]) RETURNS TABLE(path text, locked 
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0513_check_locks.sql
 
 
@@ -1284,6 +1307,7 @@ CREATE FUNCTION api.check_message_route(p_sender text, p_recipient text) RETURNS
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0735_check_message_route.sql
 
 
@@ -1304,6 +1328,7 @@ CREATE FUNCTION api.check_network(p_domain text) RETURNS api.network_decision
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0600_check_network.sql
 
 
@@ -1324,6 +1349,7 @@ CREATE FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint 
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0630_check_operation.sql
 
 
@@ -1344,6 +1370,7 @@ CREATE FUNCTION api.claim_action(p_action_id bigint DEFAULT NULL::bigint, p_leas
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/actions/0701_claim_action.sql
 
 
@@ -1364,6 +1391,7 @@ CREATE FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval DEFAULT '00:0
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0563_claim_or_wait.sql
 
 
@@ -1384,6 +1412,7 @@ CREATE FUNCTION api.claim_task(p_kinds text[], p_lease interval DEFAULT '00:05:0
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0552_claim_task.sql
 
 
@@ -1404,6 +1433,7 @@ CREATE FUNCTION api.claim_task_by_id(p_task_id bigint, p_lease interval DEFAULT 
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0563_claim_task_by_id.sql
 
 
@@ -1424,6 +1454,7 @@ CREATE FUNCTION api.claim_tasks(p_kinds text[], p_lease interval DEFAULT '00:05:
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0553_claim_tasks.sql
 
 
@@ -1444,6 +1475,7 @@ CREATE FUNCTION api.claim_webhook_deliveries(p_limit integer DEFAULT 20, p_lease
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/webhooks/0714_claim_webhook_deliveries.sql
 
 
@@ -1464,6 +1496,7 @@ CREATE FUNCTION api.complete_action(p_action_id bigint, p_claim bigint, p_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/actions/0703_complete_action.sql
 
 
@@ -1484,6 +1517,7 @@ CREATE FUNCTION api.complete_task(p_task_id bigint, p_claim bigint, p_result jso
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0555_complete_task.sql
 
 
@@ -1504,6 +1538,7 @@ CREATE FUNCTION api.complete_tasks(p_tasks jsonb) RETURNS SETOF api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0561_complete_tasks.sql
 
 
@@ -1524,6 +1559,7 @@ CREATE FUNCTION api.create_agent(p_name text, p_scopes text[] DEFAULT '{*}'::tex
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0520_create_agent.sql
 
 
@@ -1544,6 +1580,7 @@ CREATE FUNCTION api.create_profile(p_name text, p_trust_level integer, p_setting
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0610_create_profile.sql
 
 
@@ -1564,6 +1601,7 @@ CREATE FUNCTION api.delete_profile(p_name text) RETURNS api.profile_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0614_delete_profile.sql
 
 
@@ -1584,6 +1622,7 @@ CREATE FUNCTION api.deny_messages(p_sender text, p_recipient text, p_side text D
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0731_deny_messages.sql
 
 
@@ -1604,6 +1643,7 @@ CREATE FUNCTION api.deny_request(p_approval_id bigint, p_reason text) RETURNS ap
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/approvals/0681_deny_request.sql
 
 
@@ -1624,6 +1664,7 @@ CREATE FUNCTION api.device_heartbeat() RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/actions/0707_device_heartbeat.sql
 
 
@@ -1644,6 +1685,7 @@ CREATE FUNCTION api.discover_agents(p_capability text DEFAULT NULL::text, p_pres
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0573_discover_agents.sql
 
 
@@ -1664,6 +1706,7 @@ CREATE FUNCTION api.discover_devices(p_presence text DEFAULT NULL::text, p_scope
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/actions/0708_discover_devices.sql
 
 
@@ -1684,6 +1727,7 @@ CREATE FUNCTION api.end_session() RETURNS api.session_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0572_end_session.sql
 
 
@@ -1704,6 +1748,7 @@ CREATE FUNCTION api.events_head() RETURNS TABLE(id bigint, held bigint)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/events/0701_events_head.sql
 
 
@@ -1724,6 +1769,7 @@ CREATE FUNCTION api.events_since(p_after bigint DEFAULT 0, p_types text[] DEFAUL
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/events/0700_events_since.sql
 
 
@@ -1744,6 +1790,7 @@ CREATE FUNCTION api.explain_operation(p_kind text, p_text text) RETURNS TABLE(ok
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0635_explain_operation.sql
 
 
@@ -1764,6 +1811,7 @@ CREATE FUNCTION api.fail_action(p_action_id bigint, p_claim bigint, p_error text
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/actions/0704_fail_action.sql
 
 
@@ -1784,6 +1832,7 @@ CREATE FUNCTION api.fail_task(p_task_id bigint, p_claim bigint, p_error text, p_
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0556_fail_task.sql
 
 
@@ -1804,6 +1853,7 @@ CREATE FUNCTION api.fleet_status(p_limit integer DEFAULT 100) RETURNS jsonb
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/fleet/0671_fleet_status.sql
 
 
@@ -1824,6 +1874,7 @@ CREATE FUNCTION api.follow_events() RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/events/0702_follow_events.sql
 
 
@@ -1844,6 +1895,7 @@ CREATE FUNCTION api.forget(p_memory_id bigint) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/memory/0692_forget.sql
 
 
@@ -1864,6 +1916,7 @@ CREATE FUNCTION api.get_action(p_action_id bigint) RETURNS api.action
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/actions/0705_get_action.sql
 
 
@@ -1884,6 +1937,7 @@ CREATE FUNCTION api.get_approval(p_approval_id bigint) RETURNS api.approval
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/approvals/0685_get_approval.sql
 
 
@@ -1904,6 +1958,7 @@ CREATE FUNCTION api.get_skill(p_skill text) RETURNS TABLE(skill_id bigint, name 
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/skills/0703_get_skill.sql
 
 
@@ -1924,6 +1979,7 @@ CREATE FUNCTION api.get_task(p_task_id bigint) RETURNS api.task
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0559_get_task.sql
 
 
@@ -1944,6 +2000,7 @@ CREATE FUNCTION api.get_thread(p_thread_id bigint, p_limit integer DEFAULT 100) 
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0723_get_thread.sql
 
 
@@ -1964,6 +2021,7 @@ CREATE FUNCTION api.heartbeat(p_status text DEFAULT 'working'::text, p_current_t
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0571_heartbeat.sql
 
 
@@ -1984,6 +2042,7 @@ CREATE FUNCTION api.inbox(p_unread boolean DEFAULT true, p_since timestamp with 
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0721_inbox.sql
 
 
@@ -2004,6 +2063,7 @@ CREATE FUNCTION api.list_actions(p_state text DEFAULT NULL::text, p_side text DE
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/actions/0706_list_actions.sql
 
 
@@ -2024,6 +2084,7 @@ CREATE FUNCTION api.list_alert_rules() RETURNS TABLE(rule_id bigint, name text, 
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0662_list_alert_rules.sql
 
 
@@ -2044,6 +2105,7 @@ CREATE FUNCTION api.list_alerts(p_state text DEFAULT NULL::text, p_severity text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0660_list_alerts.sql
 
 
@@ -2064,6 +2126,7 @@ CREATE FUNCTION api.list_approval_policies() RETURNS SETOF api.approval_policy
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/approvals/0688_list_approval_policies.sql
 
 
@@ -2084,6 +2147,7 @@ CREATE FUNCTION api.list_approvals(p_state text DEFAULT 'pending'::text, p_limit
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/approvals/0684_list_approvals.sql
 
 
@@ -2104,6 +2168,7 @@ CREATE FUNCTION api.list_archives() RETURNS TABLE(partition_name text, month dat
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0651_list_archives.sql
 
 
@@ -2124,6 +2189,7 @@ CREATE FUNCTION api.list_devices(p_presence text DEFAULT NULL::text) RETURNS TAB
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0527_list_devices.sql
 
 
@@ -2144,6 +2210,7 @@ CREATE FUNCTION api.list_guardrail_violations(p_limit integer DEFAULT 50, p_befo
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0634_list_guardrail_violations.sql
 
 
@@ -2164,6 +2231,7 @@ CREATE FUNCTION api.list_guardrail_vocabulary() RETURNS TABLE(kind text, name te
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0636_list_guardrail_vocabulary.sql
 
 
@@ -2184,6 +2252,7 @@ CREATE FUNCTION api.list_guardrails(p_category text DEFAULT NULL::text) RETURNS 
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0633_list_guardrails.sql
 
 
@@ -2204,6 +2273,7 @@ CREATE FUNCTION api.list_leases(p_agent text DEFAULT NULL::text) RETURNS TABLE(r
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/fleet/0670_list_leases.sql
 
 
@@ -2224,6 +2294,7 @@ CREATE FUNCTION api.list_memories(p_tiers text[] DEFAULT NULL::text[], p_tags te
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/memory/0693_list_memories.sql
 
 
@@ -2244,6 +2315,7 @@ CREATE FUNCTION api.list_message_rules() RETURNS TABLE(rule_id bigint, action te
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0734_list_message_rules.sql
 
 
@@ -2264,6 +2336,7 @@ CREATE FUNCTION api.list_network_rules() RETURNS TABLE(rule_id bigint, pattern t
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0603_list_network_rules.sql
 
 
@@ -2284,6 +2357,7 @@ CREATE FUNCTION api.list_principals() RETURNS TABLE(principal_id uuid, name text
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0522_list_principals.sql
 
 
@@ -2304,6 +2378,7 @@ CREATE FUNCTION api.list_profiles() RETURNS SETOF api.profile
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0615_list_profiles.sql
 
 
@@ -2324,6 +2399,7 @@ CREATE FUNCTION api.list_skills(p_name text DEFAULT NULL::text, p_include_retire
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/skills/0702_list_skills.sql
 
 
@@ -2344,6 +2420,7 @@ CREATE FUNCTION api.list_tasks(p_state text DEFAULT NULL::text, p_kind text DEFA
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0560_list_tasks.sql
 
 
@@ -2364,6 +2441,7 @@ CREATE FUNCTION api.list_threads(p_limit integer DEFAULT 50) RETURNS TABLE(threa
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0724_list_threads.sql
 
 
@@ -2384,6 +2462,7 @@ CREATE FUNCTION api.list_tokens() RETURNS TABLE(token_id uuid, principal_name te
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0523_list_tokens.sql
 
 
@@ -2404,6 +2483,7 @@ CREATE FUNCTION api.list_verifications(p_task_id bigint) RETURNS SETOF api.verif
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/verification/0701_list_verifications.sql
 
 
@@ -2424,6 +2504,7 @@ CREATE FUNCTION api.list_webhook_deliveries(p_state text DEFAULT NULL::text, p_w
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/webhooks/0713_list_webhook_deliveries.sql
 
 
@@ -2444,6 +2525,7 @@ CREATE FUNCTION api.list_webhooks() RETURNS TABLE(webhook_id bigint, name text, 
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/webhooks/0712_list_webhooks.sql
 
 
@@ -2464,6 +2546,7 @@ CREATE FUNCTION api.login(p_token text) RETURNS api.principal_info
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0502_login.sql
 
 
@@ -2484,6 +2567,7 @@ CREATE FUNCTION api.maintain() RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/retention/0590_maintain.sql
 
 
@@ -2504,6 +2588,7 @@ CREATE FUNCTION api.my_locks() RETURNS TABLE(path text, mode text, fence bigint,
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0514_my_locks.sql
 
 
@@ -2524,6 +2609,7 @@ CREATE FUNCTION api.my_profile() RETURNS api.profile
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0616_my_profile.sql
 
 
@@ -2544,6 +2630,7 @@ CREATE FUNCTION api.pre_request() RETURNS api.principal_info
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0501_pre_request.sql
 
 
@@ -2564,6 +2651,7 @@ CREATE FUNCTION api.propose_action(p_kind text, p_payload jsonb, p_required_scop
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/actions/0700_propose_action.sql
 
 
@@ -2584,6 +2672,7 @@ CREATE FUNCTION api.prune_tasks(p_finished_before interval DEFAULT '7 days'::int
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/retention/0562_prune_tasks.sql
 
 
@@ -2604,6 +2693,7 @@ CREATE FUNCTION api.query_audit(p_limit integer DEFAULT 50, p_action text DEFAUL
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0530_query_audit.sql
 
 
@@ -2624,6 +2714,7 @@ CREATE FUNCTION api.query_restored_audit(p_partition text DEFAULT NULL::text, p_
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0652_query_restored_audit.sql
 
 
@@ -2644,6 +2735,7 @@ CREATE FUNCTION api.read_handoff(p_handoff_id bigint DEFAULT NULL::bigint, p_tas
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0581_read_handoff.sql
 
 
@@ -2664,6 +2756,7 @@ CREATE FUNCTION api.recall(p_query text DEFAULT NULL::text, p_tiers text[] DEFAU
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/memory/0691_recall.sql
 
 
@@ -2684,6 +2777,7 @@ CREATE FUNCTION api.record_verification(p_task_id bigint, p_tier text, p_executo
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/verification/0700_record_verification.sql
 
 
@@ -2704,6 +2798,7 @@ CREATE FUNCTION api.redrive_task(p_task_id bigint) RETURNS api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0558_redrive_task.sql
 
 
@@ -2724,6 +2819,7 @@ CREATE FUNCTION api.register_skill(p_name text, p_version text, p_manifest jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/skills/0700_register_skill.sql
 
 
@@ -2744,6 +2840,7 @@ CREATE FUNCTION api.release_lock(p_path text, p_fence bigint) RETURNS api.lock_r
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0511_release_lock.sql
 
 
@@ -2764,6 +2861,7 @@ CREATE FUNCTION api.release_locks(p_paths text[], p_fences bigint[]) RETURNS SET
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0516_release_locks.sql
 
 
@@ -2784,6 +2882,7 @@ CREATE FUNCTION api.remember(p_tier text, p_content text, p_tags text[] DEFAULT 
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/memory/0690_remember.sql
 
 
@@ -2804,6 +2903,7 @@ CREATE FUNCTION api.remove_approval_policy(p_name text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/approvals/0687_remove_approval_policy.sql
 
 
@@ -2824,6 +2924,7 @@ CREATE FUNCTION api.remove_message_rule(p_rule_id bigint) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0732_remove_message_rule.sql
 
 
@@ -2844,6 +2945,7 @@ CREATE FUNCTION api.remove_network_rule(p_rule_id bigint) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/network/0602_remove_network_rule.sql
 
 
@@ -2864,6 +2966,7 @@ CREATE FUNCTION api.remove_webhook(p_name text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/webhooks/0711_remove_webhook.sql
 
 
@@ -2884,6 +2987,7 @@ CREATE FUNCTION api.renew_action(p_action_id bigint, p_claim bigint, p_lease int
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/actions/0702_renew_action.sql
 
 
@@ -2904,6 +3008,7 @@ CREATE FUNCTION api.renew_lock(p_path text, p_fence bigint, p_ttl interval DEFAU
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/locks/0512_renew_lock.sql
 
 
@@ -2924,6 +3029,7 @@ CREATE FUNCTION api.renew_task(p_task_id bigint, p_claim bigint, p_lease interva
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0554_renew_task.sql
 
 
@@ -2944,6 +3050,7 @@ CREATE FUNCTION api.report_webhook_delivery(p_delivery_id bigint, p_claim uuid, 
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/webhooks/0715_report_webhook_delivery.sql
 
 
@@ -2964,6 +3071,7 @@ CREATE FUNCTION api.resolve_alert(p_alert_id bigint, p_note text) RETURNS api.re
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0661_resolve_alert.sql
 
 
@@ -2984,6 +3092,7 @@ CREATE FUNCTION api.retire_skill(p_name text, p_version text DEFAULT NULL::text,
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/skills/0701_retire_skill.sql
 
 
@@ -3004,6 +3113,7 @@ CREATE FUNCTION api.revoke_device(p_name text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0526_revoke_device.sql
 
 
@@ -3024,6 +3134,7 @@ CREATE FUNCTION api.revoke_token(p_token_id uuid) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0521_revoke_token.sql
 
 
@@ -3044,6 +3155,7 @@ CREATE FUNCTION api.rollback_cedar_policy(p_version integer, p_reason text) RETU
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/policies/0701_rollback_cedar_policy.sql
 
 
@@ -3064,6 +3176,7 @@ CREATE FUNCTION api.rotate_token(p_name text, p_grace interval DEFAULT '00:00:00
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/identity/0525_rotate_token.sql
 
 
@@ -3084,6 +3197,7 @@ CREATE FUNCTION api.send_message(p_to text, p_body text, p_subject text DEFAULT 
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0720_send_message.sql
 
 
@@ -3104,6 +3218,7 @@ CREATE FUNCTION api.session_context(p_memories integer DEFAULT 5, p_tasks intege
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0582_session_context.sql
 
 
@@ -3124,6 +3239,7 @@ CREATE FUNCTION api.set_alert_rule(p_name text, p_enabled boolean DEFAULT NULL::
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/alerts/0664_set_alert_rule.sql
 
 
@@ -3144,6 +3260,7 @@ CREATE FUNCTION api.set_cedar_policy(p_policy text, p_reason text) RETURNS api.r
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/policies/0700_set_cedar_policy.sql
 
 
@@ -3164,6 +3281,7 @@ CREATE FUNCTION api.set_default_profile(p_profile text) RETURNS api.profile_resu
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0613_set_default_profile.sql
 
 
@@ -3184,6 +3302,7 @@ CREATE FUNCTION api.set_guardrail_enabled(p_name text, p_enabled boolean) RETURN
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/guardrails/0632_set_guardrail_enabled.sql
 
 
@@ -3204,6 +3323,7 @@ CREATE FUNCTION api.set_message_default(p_action text) RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0733_set_message_default.sql
 
 
@@ -3224,6 +3344,7 @@ CREATE FUNCTION api.set_policy_engine(p_engine text, p_reason text) RETURNS api.
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/policies/0702_set_policy_engine.sql
 
 
@@ -3244,6 +3365,7 @@ CREATE FUNCTION api.start_session(p_agent_type text DEFAULT NULL::text, p_capabi
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0570_start_session.sql
 
 
@@ -3264,6 +3386,7 @@ CREATE FUNCTION api.submit_task(p_kind text, p_payload jsonb DEFAULT '{}'::jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0550_submit_task.sql
 
 
@@ -3284,6 +3407,7 @@ CREATE FUNCTION api.submit_tasks(p_tasks jsonb) RETURNS SETOF api.task_result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/queue/0551_submit_tasks.sql
 
 
@@ -3304,6 +3428,7 @@ CREATE FUNCTION api.update_profile(p_name text, p_settings jsonb) RETURNS api.pr
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/profiles/0611_update_profile.sql
 
 
@@ -3324,6 +3449,7 @@ CREATE FUNCTION api.validate_skill(p_skill text, p_operations jsonb) RETURNS TAB
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/skills/0704_validate_skill.sql
 
 
@@ -3344,6 +3470,7 @@ CREATE FUNCTION api.verify_audit(p_seal boolean DEFAULT true, p_head text DEFAUL
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/audit/0650_verify_audit.sql
 
 
@@ -3364,6 +3491,7 @@ CREATE FUNCTION api.wait_for_approval(p_approval_id bigint, p_timeout interval D
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/approvals/0683_wait_for_approval.sql
 
 
@@ -3384,6 +3512,7 @@ CREATE FUNCTION api.watch_fleet() RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/fleet/0672_watch_fleet.sql
 
 
@@ -3404,6 +3533,7 @@ CREATE FUNCTION api.watch_inbox() RETURNS api.result
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/messages/0725_watch_inbox.sql
 
 
@@ -3424,6 +3554,7 @@ CREATE FUNCTION api.write_handoff(p_summary text, p_completed text[] DEFAULT '{}
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/api/sessions/0580_write_handoff.sql
 
 
@@ -3696,6 +3827,25 @@ COMMENT ON FUNCTION audit.ddl_path(p_context text) IS 'The sanctioned path of a 
 
 
 --
+-- Name: declare_event_tenant(uuid); Type: FUNCTION; Schema: audit; Owner: coord_owner
+--
+
+CREATE FUNCTION audit.declare_event_tenant(p_tenant_id uuid) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/audit/events/0304_declare_event_tenant.sql
+
+
+ALTER FUNCTION audit.declare_event_tenant(p_tenant_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION declare_event_tenant(p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION audit.declare_event_tenant(p_tenant_id uuid) IS 'Takes the tenant''s event-writer key; before the transaction has an id, also notes the tenant (coord.event_tenant), whose events may then be positioned at the transaction''s own id. Called by authz.gate before any write.';
+
+
+--
 -- Name: declare_event_writer(uuid); Type: FUNCTION; Schema: audit; Owner: coord_owner
 --
 
@@ -3711,7 +3861,7 @@ ALTER FUNCTION audit.declare_event_writer(p_tenant_id uuid) OWNER TO coord_owner
 -- Name: FUNCTION declare_event_writer(p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION audit.declare_event_writer(p_tenant_id uuid) IS 'Declares the transaction a writer of the tenant''s audit events (the tenant''s event-writer key, held to commit; coord.event_horizon reads it) and returns the stream position for its next event: the transaction id, or a fresh one when the transaction declared another tenant first.';
+COMMENT ON FUNCTION audit.declare_event_writer(p_tenant_id uuid) IS 'Declares the transaction a writer of the tenant''s audit events (the tenant''s event-writer key, held to commit; coord.event_horizon reads it) and returns the stream position for its next event: the transaction id when the key was taken before the transaction had one, else a fresh position past every horizon handed out.';
 
 
 --
@@ -7844,6 +7994,7 @@ CREATE FUNCTION coord.note_revoked_token(p_token_hash bytea, p_request jsonb DEF
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET "coord.principal_cache" TO ''
+    SET "coord.event_tenant" TO ''
     AS $$ … $$;  -- plpgsql/coord/identity/0173_note_revoked_token.sql
 
 
@@ -15352,6 +15503,14 @@ REVOKE ALL ON FUNCTION audit.chain_head(p_tenant_id uuid) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION audit.ddl_path(p_context text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION declare_event_tenant(p_tenant_id uuid); Type: ACL; Schema: audit; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION audit.declare_event_tenant(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION audit.declare_event_tenant(p_tenant_id uuid) TO coord_auth;
 
 
 --

@@ -41,10 +41,11 @@ $bootstrap$;
 -- anon) can switch to the principal's role without anon being a member of it.
 grant coord_anon, coord_agent, coord_operator, coord_auditor to coord_authenticator;
 
--- The per-call principal cache (coord.try_principal): every function a client may execute resets
--- it with a SET clause, and only a role granted SET on a placeholder parameter may write such a
--- clause into a function it owns.
-grant set on parameter coord.principal_cache to coord_owner, coord_auth;
+-- The per-call principal cache (coord.try_principal) and the tenant whose event-writer key the
+-- call took before its transaction had an id (audit.declare_event_tenant): every function a
+-- client may execute resets both with a SET clause, and only a role granted SET on a placeholder
+-- parameter may write such a clause into a function it owns.
+grant set on parameter coord.principal_cache, coord.event_tenant to coord_owner, coord_auth;
 
 -- No temporary objects for clients: temp types and tables are how search_path tricks start.
 do $revoke_temp$

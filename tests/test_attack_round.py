@@ -6,7 +6,6 @@ in its reason, the others hold (regression tests)."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 
 import httpx2
@@ -17,18 +16,13 @@ from coordinator.client import Client
 from coordinator.errors import CoordError
 from coordinator.webhooks import _target
 from tests.conftest import Database, make_principal
+from tests.event_streams import client as _client
+from tests.event_streams import stream_cast
+from tests.event_streams import tenant_name as _tenant
 
 SECRET = "attack-webhook-secret-0123456789"
 CLIENT_ROLES = ("coord_agent", "coord_operator", "coord_auditor", "coord_anon", "coord_authenticator",
                 "coord_loopback")
-
-
-def _tenant(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def _client(database: Database, token: str, *, autocommit: bool = True) -> Client:
-    return Client(connection=psycopg.connect(database.client_dsn, autocommit=autocommit), token=token)
 
 
 # --- the event stream's per-tenant horizon -------------------------------------------------------
@@ -62,32 +56,18 @@ def test_a_client_cannot_forge_a_foreign_writer_key(committed_db: Database, db: 
         assert reader.events_since(0, ["lease.*"]) == []  # the open transaction holds my stream
         assert hider.acquire_lock("hidden.py").ok
         hider.connection.commit()
-        assert [r.target_id for r in reader.events_since(0, ["lease.*"])] == ["hidden.py", "first.py"]
+        # Both arrive: the hider's id came before its key, so its event is positioned past the horizon.
+        assert [r.target_id for r in reader.events_since(0, ["lease.*"])] == ["first.py", "hidden.py"]
     finally:
         for c in (hider, writer, reader):
             c.connection.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "documented as not covered (docs/events.md): a transaction writes tenant A's events inside a "
-    "savepoint it rolls back (the rollback releases A's key and reverts coord.event_writer), a reader "
-    "of tenant B passes it meanwhile, and its later tenant-B event gets the transaction's own xid as "
-    "position, below the horizon handed out: skipped by B's stream. Any client on one connection with "
-    "two tokens can do it. A fix: a first declaration whose xid was assigned before it "
-    "(pg_current_xact_id_if_assigned) "
-    "takes greatest(xid, a fresh snapshot's xmax) after the key, kept for the transaction; it moves most positions "
-    "off the writer's own xid (tests/test_audit_completeness.py maps events by txid) and holds events behind more "
-    "running transactions, so it was left to the lead"))
 def test_a_savepoint_rolled_back_writer_does_not_hide_my_event(committed_db: Database) -> None:
-    with committed_db.connect() as admin:
-        stranger = make_principal(admin, tenant=_tenant("hz-sp-a")).token
-        mine = _tenant("hz-sp-b")
-        agent = make_principal(admin, tenant=mine).token
-        operator = make_principal(admin, tenant=mine, role="operator").token
-    other = _client(committed_db, stranger, autocommit=False)
-    turned = Client(connection=other.connection, token=agent)
-    writer, reader = _client(committed_db, agent), _client(committed_db, operator)
-    try:
+    """Tenant A's key taken inside a savepoint that is rolled back is released while B's reader
+    had passed the transaction for it; B's event written afterwards must land past that horizon."""
+    with stream_cast(committed_db) as cast:
+        other, turned, writer, reader = cast.other, cast.turned, cast.writer, cast.reader
         other.connection.execute("savepoint s")
         assert other.acquire_lock("theirs.py").ok  # tenant A: B's readers pass this transaction
         assert writer.acquire_lock("first.py").ok
@@ -97,23 +77,32 @@ def test_a_savepoint_rolled_back_writer_does_not_hide_my_event(committed_db: Dat
         assert turned.acquire_lock("turned.py").ok  # now tenant B, in the transaction B's reader passed
         other.connection.commit()
         assert [r.target_id for r in reader.events_since(first[-1].id, ["lease.*"])] == ["turned.py"]
-    finally:
-        for c in (other, writer, reader):
-            c.connection.close()
+
+
+def test_a_forged_event_tenant_does_not_keep_the_transactions_own_position(committed_db: Database) -> None:
+    """coord.event_tenant says which tenant's key a call took before its transaction had an id
+    (that tenant's events keep the id as their position). A client can set any custom parameter:
+    set by hand after the savepoint rollback, it must not make the later event take the id the
+    reader passed. Every function a client executes resets it on entry."""
+    with stream_cast(committed_db) as cast:
+        other, turned, writer, reader = cast.other, cast.turned, cast.writer, cast.reader
+        other.connection.execute("savepoint s")
+        assert other.acquire_lock("theirs.py").ok
+        assert writer.acquire_lock("first.py").ok
+        first = reader.events_since(0, ["lease.*"])
+        assert [r.target_id for r in first] == ["first.py"]
+        other.connection.execute("rollback to savepoint s")
+        other.connection.execute("select set_config('coord.event_tenant', %s, false)", (str(cast.tenant_id),))
+        assert turned.acquire_lock("turned.py").ok
+        other.connection.commit()
+        assert [r.target_id for r in reader.events_since(first[-1].id, ["lease.*"])] == ["turned.py"]
 
 
 def test_a_second_tenant_in_one_transaction_still_lands_after_the_horizon(committed_db: Database) -> None:
     """The covered case, with the first tenant's write not rolled back but the reader passing the
     transaction twice (before and after the turn): the turned event comes after both reads."""
-    with committed_db.connect() as admin:
-        stranger = make_principal(admin, tenant=_tenant("hz-2-a")).token
-        mine = _tenant("hz-2-b")
-        agent = make_principal(admin, tenant=mine).token
-        operator = make_principal(admin, tenant=mine, role="operator").token
-    other = _client(committed_db, stranger, autocommit=False)
-    turned = Client(connection=other.connection, token=agent)
-    writer, reader = _client(committed_db, agent), _client(committed_db, operator)
-    try:
+    with stream_cast(committed_db) as cast:
+        other, turned, writer, reader = cast.other, cast.turned, cast.writer, cast.reader
         assert other.acquire_lock("theirs.py").ok
         assert writer.acquire_lock("first.py").ok
         assert [r.target_id for r in reader.events_since(0, ["lease.*"])] == ["first.py"]
@@ -124,9 +113,6 @@ def test_a_second_tenant_in_one_transaction_still_lands_after_the_horizon(commit
         assert turned.acquire_lock("turned-again.py").ok  # the same position as the first of this tenant
         other.connection.commit()
         assert [r.target_id for r in reader.events_since(seen[-1].id, ["lease.*"])] == ["turned.py", "turned-again.py"]
-    finally:
-        for c in (other, writer, reader):
-            c.connection.close()
 
 
 # --- the caller handed down to the gate and the audit ---------------------------------------------

@@ -18,16 +18,11 @@ from coordinator.client import Client
 from coordinator.errors import CoordError
 from coordinator.webhooks import deliver_due, verify_signature
 from tests.conftest import Database, make_principal
+from tests.event_streams import client as _client
+from tests.event_streams import stream_cast
+from tests.event_streams import tenant_name as _tenant
 
 SECRET = "attack-webhook-secret-0123456789"
-
-
-def _tenant(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def _client(database: Database, token: str, *, autocommit: bool = True) -> Client:
-    return Client(connection=psycopg.connect(database.client_dsn, autocommit=autocommit), token=token)
 
 
 def _raise_alert(database: Database, tenant: str, host: str) -> None:
@@ -39,34 +34,20 @@ def _raise_alert(database: Database, tenant: str, host: str) -> None:
 # --- the event stream ---------------------------------------------------------------------------
 
 def test_another_tenants_open_transaction_does_not_hold_back_my_stream(committed_db: Database) -> None:
-    with committed_db.connect() as admin:
-        stranger = make_principal(admin, tenant=_tenant("ev-a")).token
-        mine = _tenant("ev-b")
-        agent = make_principal(admin, tenant=mine).token
-        operator = make_principal(admin, tenant=mine, role="operator").token
-    other = _client(committed_db, stranger, autocommit=False)
-    writer, reader = _client(committed_db, agent), _client(committed_db, operator)
-    try:
+    with stream_cast(committed_db) as cast:
+        other, writer, reader = cast.other, cast.writer, cast.reader
         assert other.acquire_lock("theirs.py").ok  # tenant A: left open
         assert writer.acquire_lock("mine.py").ok  # tenant B: committed
         rows = reader.events_since(0, ["lease.*"])
         assert [(r.event_type, r.target_id) for r in rows] == [("lease.taken", "mine.py")]
-    finally:
-        for c in (other, writer, reader):
-            c.connection.close()
 
 
 def test_my_tenants_open_writer_still_holds_my_stream(committed_db: Database) -> None:
     """The other direction: a transaction of my own tenant left open still holds back what was
     committed after it (it may commit an event before them), while another tenant's does not."""
-    with committed_db.connect() as admin:
-        stranger = make_principal(admin, tenant=_tenant("ev-a")).token
-        mine = _tenant("ev-b")
-        agent = make_principal(admin, tenant=mine).token
-        operator = make_principal(admin, tenant=mine, role="operator").token
-    other, late = _client(committed_db, stranger, autocommit=False), _client(committed_db, agent, autocommit=False)
-    writer, reader = _client(committed_db, agent), _client(committed_db, operator)
-    try:
+    with stream_cast(committed_db) as cast:
+        late = cast.open_writer()
+        other, writer, reader = cast.other, cast.writer, cast.reader
         assert other.acquire_lock("theirs.py").ok
         assert late.acquire_lock("late.py").ok  # my tenant: left open
         assert writer.acquire_lock("after.py").ok
@@ -74,24 +55,14 @@ def test_my_tenants_open_writer_still_holds_my_stream(committed_db: Database) ->
         late.connection.commit()
         rows = reader.events_since(0, ["lease.*"])
         assert [r.target_id for r in rows] == ["late.py", "after.py"]
-    finally:
-        for c in (other, late, writer, reader):
-            c.connection.close()
 
 
 def test_a_transaction_that_turns_to_my_tenant_late_is_not_skipped(committed_db: Database) -> None:
     """A transaction that wrote another tenant's events is passed by my horizon; when it then
     writes an event of mine (a second token on one connection, or a sweep over tenants), that
     event must still come after everything I was already handed."""
-    with committed_db.connect() as admin:
-        stranger = make_principal(admin, tenant=_tenant("ev-a")).token
-        mine = _tenant("ev-b")
-        agent = make_principal(admin, tenant=mine).token
-        operator = make_principal(admin, tenant=mine, role="operator").token
-    other = _client(committed_db, stranger, autocommit=False)
-    turned = Client(connection=other.connection, token=agent)
-    writer, reader = _client(committed_db, agent), _client(committed_db, operator)
-    try:
+    with stream_cast(committed_db) as cast:
+        other, turned, writer, reader = cast.other, cast.turned, cast.writer, cast.reader
         assert other.acquire_lock("theirs.py").ok  # tenant A, left open
         assert writer.acquire_lock("first.py").ok
         first = reader.events_since(0, ["lease.*"])
@@ -104,9 +75,6 @@ def test_a_transaction_that_turns_to_my_tenant_late_is_not_skipped(committed_db:
         assert sorted(r.target_id for r in rest) == ["second.py", "turned.py"]
         assert [r.target_id for r in reader.events_since(0, ["lease.*"])] == \
             ["first.py"] + [r.target_id for r in rest]
-    finally:
-        for c in (other, writer, reader):
-            c.connection.close()
 
 
 def test_a_cursor_from_another_tenant_or_the_future_is_refused(committed_db: Database) -> None:

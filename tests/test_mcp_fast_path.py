@@ -23,6 +23,7 @@ import pytest
 from coordinator import mcp_server
 from coordinator.client import FunctionSignature
 from tests.conftest import Database, make_principal
+from tests.mcp_fast_path_checks import assert_the_fast_path_answers_what_the_sdk_answers
 
 INITIALIZE = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}
 
@@ -98,28 +99,7 @@ def _initialize(pipes: Pipes) -> None:
 
 def test_the_fast_path_answers_what_the_sdk_answers(pipes: Pipes) -> None:
     _initialize(pipes)
-    granted = pipes.call("acquire_lock", {"p_path": "src/fast.py", "p_ttl": "5 minutes"})
-    assert granted["structuredContent"]["code"] == "granted" and not granted["isError"], granted
-    renewed_by_sdk = pipes.call("acquire_lock", {"p_path": "src/fast.py", "p_ttl": "5 minutes"}, through_sdk=True)
-    assert renewed_by_sdk.keys() == granted.keys(), (granted, renewed_by_sdk)
-    assert renewed_by_sdk["structuredContent"].keys() == granted["structuredContent"].keys()
-    assert pipes.fast.answered == 1
-    calls: list[tuple[str, dict[str, Any] | None]] = [
-        ("my_locks", {}),  # a set of rows
-        ("my_locks", None),  # no arguments at all
-        ("check_locks", {"p_paths": ["src/fast.py", "src/other.py"]}),
-        ("acquire_lock", {"p_path": "src/fast.py", "p_ttl": "48 hours"}),  # a registered error: isError
-        ("acquire_lock", {"p_path": "src/fast.py", "p_ttl": 600}),  # wrong JSON type: 22P02
-        ("create_agent", {"p_name": "intruder"}),  # not a tool of an agent: 42883
-        ("no_such_tool", {}),
-    ]
-    for name, arguments in calls:
-        fast = pipes.call(name, arguments)
-        sdk = pipes.call(name, arguments, through_sdk=True)
-        assert fast == sdk, (name, arguments)
-    assert pipes.fast.answered == 1 + len(calls)
-    errors = [pipes.call(name, arguments) for name, arguments in calls[3:]]
-    assert all(e["isError"] and json.loads(e["content"][0]["text"])["code"] for e in errors)
+    assert_the_fast_path_answers_what_the_sdk_answers(pipes.call, pipes.fast)
 
 
 def test_everything_else_reaches_the_sdk(pipes: Pipes) -> None:

@@ -22,6 +22,7 @@ import uvicorn
 from coordinator import mcp_server
 from coordinator.server import free_port
 from tests.conftest import Database, Principal, make_principal
+from tests.mcp_fast_path_checks import CALLS, assert_the_fast_path_answers_what_the_sdk_answers
 
 VERSION = "2025-11-25"
 INITIALIZE = {"protocolVersion": VERSION, "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}
@@ -109,32 +110,10 @@ def _agent(database: Database, name: str | None = None) -> Principal:
 
 def test_the_fast_path_answers_what_the_sdk_answers(committed_db: Database, served: Served) -> None:
     session = Session(served, _agent(committed_db))
-    granted = session.call("acquire_lock", {"p_path": "src/fast.py", "p_ttl": "5 minutes"})
-    assert granted["structuredContent"]["code"] == "granted" and not granted["isError"], granted
-    renewed_by_sdk = session.call("acquire_lock", {"p_path": "src/fast.py", "p_ttl": "5 minutes"}, through_sdk=True)
-    assert renewed_by_sdk["structuredContent"]["code"] == "renewed"
-    assert renewed_by_sdk.keys() == granted.keys(), (granted, renewed_by_sdk)
-    assert renewed_by_sdk["structuredContent"].keys() == granted["structuredContent"].keys()
-    assert served.fast.answered == 1
-    calls: list[tuple[str, dict[str, Any] | None]] = [
-        ("my_locks", {}),  # a set of rows
-        ("my_locks", None),  # no arguments at all
-        ("check_locks", {"p_paths": ["src/fast.py", "src/other.py"]}),
-        ("acquire_lock", {"p_path": "src/fast.py", "p_ttl": "48 hours"}),  # a registered error: isError
-        ("acquire_lock", {"p_path": "src/fast.py", "p_ttl": 600}),  # wrong JSON type: 22P02
-        ("create_agent", {"p_name": "intruder"}),  # not a tool of an agent: 42883
-        ("no_such_tool", {}),
-    ]
-    for name, arguments in calls:
-        fast = session.call(name, arguments)
-        sdk = session.call(name, arguments, through_sdk=True)
-        assert fast == sdk, (name, arguments)
-    assert served.fast.answered == 1 + len(calls)
-    errors = [session.call(name, arguments) for name, arguments in calls[3:]]
-    assert all(e["isError"] and json.loads(e["content"][0]["text"])["code"] for e in errors)
+    assert_the_fast_path_answers_what_the_sdk_answers(session.call, served.fast)
     text_id = session.post({"jsonrpc": "2.0", "id": "call-1", "method": "tools/call", "params": {"name": "my_locks"}})
     assert text_id.json()["id"] == "call-1" and text_id.json()["result"]["structuredContent"]["rows"]
-    assert served.fast.answered == 2 + len(calls) + len(errors)
+    assert served.fast.answered == 2 + len(CALLS) + len(CALLS[3:])
 
 
 def test_everything_else_gets_the_sdk_s_answer(committed_db: Database, served: Served) -> None:

@@ -23,7 +23,9 @@ from tests.test_escalation import _outcomes, _raw_call
 from tests.test_persona_matrix import DEFAULTS
 
 OWNERS = ("coord_owner", "coord_auth")
-WIPE = "coord.principal_cache="
+# Both per-call parameters: the verified caller, and the tenant whose event-writer key this call
+# took before its transaction had an id (audit.declare_event_tenant: its events keep that id).
+WIPES = ("coord.principal_cache=", "coord.event_tenant=")
 PATH = "pg_catalog, public, pg_temp"
 # Without a token: api.authenticate and api.pre_request answer "nobody"; api.begin_request
 # refuses the text the sweep passes as its headers; my_profile (an agent's own) is not granted
@@ -47,8 +49,8 @@ def test_every_function_a_client_may_execute_resets_the_principal_cache(db: psyc
                       where not r.rolsuper and r.rolname <> all(%s)
                         and has_function_privilege(r.oid, p.oid, 'execute'))""", (list(OWNERS),)).fetchall()
     assert len(rows) >= 60, "the api should be executable by the request roles"
-    missing = [name for name, config in rows if WIPE not in config]
-    assert missing == [], f"functions a client may execute without resetting the principal cache: {missing}"
+    missing = [(name, wipe) for name, config in rows for wipe in WIPES if wipe not in config]
+    assert missing == [], f"functions a client may execute without resetting a per-call parameter: {missing}"
 
 
 def _caller_text(db: psycopg.Connection, token_id: Any) -> str:

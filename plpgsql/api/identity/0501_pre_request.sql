@@ -7,6 +7,7 @@ language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
 set coord.principal_cache = ''
+set coord.event_tenant = ''
 as $$
 declare
   v_principal api.principal_info := api.authenticate();

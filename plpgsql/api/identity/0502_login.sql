@@ -5,6 +5,7 @@ language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
 set coord.principal_cache = ''
+set coord.event_tenant = ''
 as $$
 begin
   -- A JWT (three base64url segments) travels as PostgREST would receive it.

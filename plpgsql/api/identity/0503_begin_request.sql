@@ -11,6 +11,7 @@ language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
 set coord.principal_cache = ''
+set coord.event_tenant = ''
 as $$
 begin
   -- PostgREST's context of POST /rpc/<function> with an opaque token or a Bearer JWT in the

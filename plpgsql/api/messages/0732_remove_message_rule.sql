@@ -5,6 +5,7 @@ volatile
 security definer
 set search_path = pg_catalog, pg_temp
 set coord.principal_cache = ''
+set coord.event_tenant = ''
 as $$
 declare
   v_me coord.caller := coord.principal();

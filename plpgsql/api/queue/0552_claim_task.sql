@@ -5,6 +5,7 @@ volatile
 security definer
 set search_path = pg_catalog, pg_temp
 set coord.principal_cache = ''
+set coord.event_tenant = ''
 as $$
 begin
   return (select c from api.claim_tasks(p_kinds, p_lease, 1) as c limit 1);

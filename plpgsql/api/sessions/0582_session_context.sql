@@ -9,6 +9,7 @@ stable
 security definer
 set search_path = pg_catalog, pg_temp
 set coord.principal_cache = ''
+set coord.event_tenant = ''
 as $$
 declare
   v_me coord.caller := authz.require_read('session.context');

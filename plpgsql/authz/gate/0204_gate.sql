@@ -9,6 +9,7 @@
 -- p_profile: the caller's coord.effective_profile when the api function fetched it already (it
 -- passes it on, so one call reads it once); omitted, authz.decide fetches it. p_caller: the
 -- caller's coord.principal() when the api function holds it (the same value; read here when null).
+-- First it takes the caller's tenant event-writer key (audit.declare_event_tenant).
 create or replace function authz.gate(
   p_action text,
   p_target_type text,
@@ -27,8 +28,13 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_decision authz.decision := authz.decide(p_action, p_target_id, p_context, p_within, p_profile, p_caller);
+  v_decision authz.decision;
 begin
+  -- The tenant's event-writer key before anything this call writes (decide's counters included),
+  -- so its events keep the transaction's id as their stream position (audit.declare_event_tenant).
+  perform audit.declare_event_tenant((case when p_caller.principal_id is not null then p_caller
+                                           else coord.try_principal() end).tenant_id);
+  v_decision := authz.decide(p_action, p_target_id, p_context, p_within, p_profile, p_caller);
   if not v_decision.allowed then
     perform audit.record(coalesce(p_event, p_action), 'denied', p_target_type, p_target_id,
       coalesce(p_reason_prefix, '') || v_decision.reason, p_details, v_decision, 'warning', p_caller => p_caller);

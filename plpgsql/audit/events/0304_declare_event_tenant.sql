@@ -1,0 +1,27 @@
+-- Takes the tenant's event-writer key (see audit.declare_event_writer). When the transaction has
+-- no id yet, no reader can have passed it, so it notes the tenant (coord.event_tenant, local to
+-- the transaction and undone with the savepoint that releases the key): that tenant's events may
+-- then take the transaction's own id as their position. authz.gate calls it before any write.
+create or replace function audit.declare_event_tenant(p_tenant_id uuid)
+returns void
+language plpgsql
+volatile
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if p_tenant_id is null or pg_catalog.current_setting('coord.event_tenant', true) = p_tenant_id::text then
+    return;
+  end if;
+  perform pg_catalog.pg_advisory_xact_lock_shared(1131376500, pg_catalog.hashtext(p_tenant_id::text));
+  if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
+    perform pg_catalog.pg_advisory_xact_lock_shared(1131376501, 0);
+  end if;
+  if pg_catalog.pg_current_xact_id_if_assigned() is null then
+    perform pg_catalog.set_config('coord.event_tenant', p_tenant_id::text, true);
+  end if;
+end;
+$$;
+
+comment on function audit.declare_event_tenant(uuid) is 'Takes the tenant''s event-writer key; before the transaction has an id, also notes the tenant (coord.event_tenant), whose events may then be positioned at the transaction''s own id. Called by authz.gate before any write.';
+revoke all on function audit.declare_event_tenant(uuid) from public;
+grant execute on function audit.declare_event_tenant(uuid) to coord_owner, coord_auth;
