@@ -43,7 +43,7 @@ def _unprotect(db: psycopg.Connection) -> None:
 
 def test_an_untouched_chain_verifies_and_counts_what_it_sealed(db: psycopg.Connection, agent_factory) -> None:
     tenant_id, _agent, auditor = _busy_tenant(db, agent_factory)
-    # Inside one test transaction every event shares our txid, which is never below xmin:
+    # Inside one test transaction every event's position is at or above our txid, never below xmin:
     # nothing is sealable until it commits. That is the sealer's rule, seen from inside.
     assert db.execute("select audit.seal(%s, true)", (tenant_id,)).fetchone()[0] == 0
     result = auditor.verify_audit()

@@ -331,7 +331,11 @@ declare
 begin
   return query
     select e.* from audit.events as e
-    where e.txid = pg_current_xact_id()
+    -- written by this transaction (or its subtransactions): the only visible rows whose writer
+    -- is still in progress. Not e.txid: that is the event's stream position, the transaction's
+    -- id only for its first call (docs/events.md).
+    where pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32) | e.xmin::text::bigint)::text::xid8)
+          = 'in progress'
       and e.action like replace(replace(p_action, '_', '\_'), '*', '%')
       and (v_tenant is null or e.tenant_id = v_tenant)
     order by e.id;
