@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,14 +34,20 @@ class Served:
         self.app = mcp_server.http_app(database.client_dsn, pool_size=2)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/mcp"
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        listening = threading.Event()
+
+        class Announcing(uvicorn.Server):
+            async def startup(self, sockets: Any = None) -> None:
+                await super().startup(sockets)
+                if self.started:
+                    listening.set()
+
+        self.server = Announcing(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                lifespan="on"))
+        self.thread = threading.Thread(target=lambda: (self.server.run(), listening.set()), daemon=True)
         self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:  # uvicorn sets it once the socket listens
-            assert self.thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.01)
+        # Set once the socket listens, or when run() returned without listening (a failed start).
+        assert listening.wait(60) and self.server.started, "uvicorn did not start"
 
     @property
     def fast(self) -> mcp_server.HttpToolCallFastPath:
