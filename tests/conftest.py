@@ -261,40 +261,66 @@ def in_thread(fn: Callable[[], object]) -> tuple[threading.Thread, dict[str, obj
     return thread, out
 
 
-def wait_for_backend(database: Database, pid: int, condition: str) -> None:
+# pg_stat_activity announces nothing when a backend starts waiting, so a waiter must re-read it.
+# The re-reads run on the server in one statement: a plpgsql loop that clears the statistics
+# snapshot (a transaction sees one copy of the backend table until it does), tests the predicate,
+# and between reads blocks in the server's latch wait for a pause that doubles from 0.1 ms to
+# 10 ms. No round trip per read and no busy loop on either side; the pause only bounds how soon
+# the wait notices, what a test proves never depends on it. The waiter excludes its own backend.
+_ACTIVITY_WAIT = """
+declare
+  v_deadline timestamptz := pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => {timeout});
+  v_pause float8 := 0.0001;
+begin
+  loop
+    perform pg_catalog.pg_stat_clear_snapshot();
+    if ({predicate}) then
+      return;
+    end if;
+    if pg_catalog.clock_timestamp() > v_deadline then
+      raise exception 'activity wait timed out' using errcode = 'P0001';
+    end if;
+    perform pg_catalog.pg_sleep(v_pause);
+    v_pause := least(v_pause * 2, 0.01);
+  end loop;
+end
+"""
+
+
+def _wait_on_activity(database: Database, predicate: str, failure: str, timeout: float) -> None:
+    body = _ACTIVITY_WAIT.format(timeout=float(timeout), predicate=predicate)  # test-owned text
+    with database.connect(application_name="wait_for_backend") as conn:
+        try:
+            conn.execute(pgsql.SQL("do {}").format(pgsql.Literal(body)))
+        except psycopg.errors.RaiseException as exc:
+            raise AssertionError(f"{failure} within {timeout:g} s") from exc
+
+
+def wait_for_backend(database: Database, pid: int, condition: str, timeout: float = 60) -> None:
     """Block until pg_stat_activity shows backend pid in the state the SQL predicate describes,
     e.g. "wait_event_type = 'Lock'" or "wait_event = 'PgSleep'"."""
-    deadline = time.monotonic() + 60
-    query = f"select coalesce(({condition}), false) from pg_stat_activity where pid = %s"  # test-owned text
-    with database.connect() as conn:
-        while time.monotonic() < deadline:
-            row = conn.execute(query, (pid,)).fetchone()  # type: ignore[arg-type]
-            if row and row[0]:
-                return
-    raise AssertionError(f"backend {pid} never reached: {condition}")
+    _wait_on_activity(database, f"exists (select from pg_catalog.pg_stat_activity where pid = {int(pid)} "
+                                f"and coalesce(({condition}), false))", f"backend {pid} never reached: {condition}",
+                      timeout)
 
 
-def wait_for_backends(database: Database, condition: str, count: int) -> None:
+def wait_for_backends(database: Database, condition: str, count: int, timeout: float = 60) -> None:
     """Block until pg_stat_activity shows count backends of the database in the state the SQL
     predicate describes, e.g. "wait_event = 'advisory'" (for backends whose pids the test does
     not know: other threads' or processes' connections)."""
-    deadline = time.monotonic() + 60
-    query = (f"select count(*) filter (where {condition}) from pg_stat_activity "  # test-owned text
-             "where datname = current_database()")
-    with database.connect() as conn:
-        while time.monotonic() < deadline:
-            row = conn.execute(query).fetchone()  # type: ignore[arg-type]
-            if row and row[0] == count:
-                return
-    raise AssertionError(f"never saw {count} backends with: {condition}")
+    _wait_on_activity(database, f"(select count(*) filter (where {condition}) from pg_catalog.pg_stat_activity "
+                                f"where datname = pg_catalog.current_database() "
+                                f"and pid <> pg_catalog.pg_backend_pid()) = {int(count)}",
+                      f"never saw {count} backends with: {condition}", timeout)
 
 
 def poll_until(check: Callable[[], T | None], what: str, processes: Sequence[subprocess.Popen[str]] = (),
                timeout: float = 60) -> T:
     """Re-read state that announces nothing when it changes (the kernel's lock table in
-    /proc/locks is the one use: no event says a process started waiting for a flock) until
-    check() returns a true value, which is returned. Only for such state: what the database or
-    a process can tell, wait for with wait_for_backend or the event itself. Between reads this
+    /proc/locks: no event says a process started waiting for a flock; the cluster's snapshot
+    horizon: nothing says when another transaction ends) until check() returns a true value,
+    which is returned. Only for such state: what the database or a process can tell, wait for
+    with wait_for_backend or the event itself. Between reads this
     waits on the exits of processes (pidfd), so one that ends early fails the wait at once,
     for a pause that doubles from 1 ms to 50 ms: a bounded re-read, not a fixed sleep."""
     pidfds = [os.pidfd_open(p.pid) for p in processes]
