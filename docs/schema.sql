@@ -6596,6 +6596,25 @@ COMMENT ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text) IS
 
 
 --
+-- Name: guard_bracket_end(text[], integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_bracket_end(p_chars text[], p_start integer) RETURNS integer
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0157_guard_bracket_end.sql
+
+
+ALTER FUNCTION coord.guard_bracket_end(p_chars text[], p_start integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_bracket_end(p_chars text[], p_start integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_bracket_end(p_chars text[], p_start integer) IS 'Guardrail prefilters: the position of the ] closing the bracket expression that opens at p_chars[p_start], or past the end when none closes it ([]...] and [^]...] keep a leading ], [:class:] nests).';
+
+
+--
 -- Name: guard_classify(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -16400,6 +16419,13 @@ REVOKE ALL ON FUNCTION coord.grant_login_api(p_role text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_bracket_end(p_chars text[], p_start integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_bracket_end(p_chars text[], p_start integer) FROM PUBLIC;
 
 
 --
