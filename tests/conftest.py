@@ -25,6 +25,7 @@ from coordinator import sql
 from coordinator.client import Client
 from coordinator.migrate import migrate
 from coordinator.server import AUTHENTICATOR, EmbeddedServer, ServerState, free_port
+from tests.waits import wait_on_activity, wait_on_backend
 
 T = TypeVar("T")
 TEMPLATE = "coord_template"
@@ -261,57 +262,21 @@ def in_thread(fn: Callable[[], object]) -> tuple[threading.Thread, dict[str, obj
     return thread, out
 
 
-# pg_stat_activity announces nothing when a backend starts waiting, so a waiter must re-read it.
-# The re-reads run on the server in one statement: a plpgsql loop that clears the statistics
-# snapshot (a transaction sees one copy of the backend table until it does), tests the predicate,
-# and between reads blocks in the server's latch wait for a pause that doubles from 0.1 ms to
-# 10 ms. No round trip per read and no busy loop on either side; the pause only bounds how soon
-# the wait notices, what a test proves never depends on it. The waiter excludes its own backend.
-_ACTIVITY_WAIT = """
-declare
-  v_deadline timestamptz := pg_catalog.clock_timestamp() + pg_catalog.make_interval(secs => {timeout});
-  v_pause float8 := 0.0001;
-begin
-  loop
-    perform pg_catalog.pg_stat_clear_snapshot();
-    if ({predicate}) then
-      return;
-    end if;
-    if pg_catalog.clock_timestamp() > v_deadline then
-      raise exception 'activity wait timed out' using errcode = 'P0001';
-    end if;
-    perform pg_catalog.pg_sleep(v_pause);
-    v_pause := least(v_pause * 2, 0.01);
-  end loop;
-end
-"""
-
-
-def _wait_on_activity(database: Database, predicate: str, failure: str, timeout: float) -> None:
-    body = _ACTIVITY_WAIT.format(timeout=float(timeout), predicate=predicate)  # test-owned text
-    with database.connect(application_name="wait_for_backend") as conn:
-        try:
-            conn.execute(pgsql.SQL("do {}").format(pgsql.Literal(body)))
-        except psycopg.errors.RaiseException as exc:
-            raise AssertionError(f"{failure} within {timeout:g} s") from exc
-
-
 def wait_for_backend(database: Database, pid: int, condition: str, timeout: float = 60) -> None:
     """Block until pg_stat_activity shows backend pid in the state the SQL predicate describes,
     e.g. "wait_event_type = 'Lock'" or "wait_event = 'PgSleep'"."""
-    _wait_on_activity(database, f"exists (select from pg_catalog.pg_stat_activity where pid = {int(pid)} "
-                                f"and coalesce(({condition}), false))", f"backend {pid} never reached: {condition}",
-                      timeout)
+    wait_on_backend(database.connect, pid, condition, timeout)
 
 
 def wait_for_backends(database: Database, condition: str, count: int, timeout: float = 60) -> None:
     """Block until pg_stat_activity shows count backends of the database in the state the SQL
     predicate describes, e.g. "wait_event = 'advisory'" (for backends whose pids the test does
-    not know: other threads' or processes' connections)."""
-    _wait_on_activity(database, f"(select count(*) filter (where {condition}) from pg_catalog.pg_stat_activity "
-                                f"where datname = pg_catalog.current_database() "
-                                f"and pid <> pg_catalog.pg_backend_pid()) = {int(count)}",
-                      f"never saw {count} backends with: {condition}", timeout)
+    not know: other threads' or processes' connections). The waiter's own backend, which runs
+    the predicate's text, is left out."""
+    predicate = (f"(select count(*) filter (where {condition}) from pg_catalog.pg_stat_activity "
+                 "where datname = pg_catalog.current_database() "
+                 f"and pid <> pg_catalog.pg_backend_pid()) = {int(count)}")
+    wait_on_activity(database.connect, predicate, f"never saw {count} backends with: {condition}", timeout)
 
 
 def poll_until(check: Callable[[], T | None], what: str, processes: Sequence[subprocess.Popen[str]] = (),
