@@ -218,6 +218,35 @@ def test_what_a_backend_keeps_parsed_follows_every_change(db: psycopg.Connection
     assert rule("src/d.py") == "trust.three"
 
 
+SCOPED = """@id("agents.short_locks")
+forbid (principal, action in Action::"role:agent", resource) when { context has ttl && context.ttl > 3600000000 };
+@id("no.renew")
+forbid (principal, action == Action::"lock.renew", resource);
+@id("no.reads")
+forbid (principal, action in [Action::"reads"], resource);
+@id("all") permit (principal, action, resource);
+"""
+
+
+@requires_plpython
+def test_policies_scoped_to_an_action_or_its_groups_decide_exactly_those(db: psycopg.Connection,
+                                                                         agent_factory) -> None:
+    """A backend evaluates, per action, only the policies whose action scope can hold for it
+    (authz.cedar_evaluate): a scope naming the action, a list holding one of its groups, a group."""
+    _, operator = agent_factory(tenant="cedar-scoped", role="operator")
+    _, agent = agent_factory(tenant="cedar-scoped")
+    _call(operator, "set_cedar_policy", policy=SCOPED, reason="scoped")
+    _call(operator, "set_policy_engine", engine="cedar", reason="try")
+    refused = agent.acquire_lock("src/a.py", ttl="2 hours")  # lock.acquire is in the group role:agent
+    assert (refused.code, refused.details["rule"]) == ("denied", "agents.short_locks")
+    held = agent.acquire_lock("src/a.py", ttl="10 minutes")
+    assert held.code == "granted"
+    refused = agent.renew_lock("src/a.py", held.fence)
+    assert (refused.code, refused.details["rule"]) == ("denied", "no.renew")
+    with pytest.raises(errors.CoordError, match=r"no\.reads"):  # lock.check is in the group reads
+        agent.check_locks(["src/a.py"])
+
+
 CALLER = {"principal_id": "00000000-0000-4000-8000-000000000001", "kind": "agent", "name": "a", "role": "agent",
           "tenant_id": "00000000-0000-4000-8000-00000000000a", "tenant_name": "t", "scopes": ["*"]}
 PROFILE = {"tenant_id": CALLER["tenant_id"], "id": "00000000-0000-4000-8000-000000000002", "name": "p",

@@ -15,7 +15,8 @@ begin
   -- One decision. Each backend keeps in SD what does not change from call to call, parsed:
   -- the policy set, keyed by its text (a new version, or a version stored again by a rollback,
   -- is another text and is parsed on first use: nothing can be stale), with whether any of its
-  -- conditions reads the resource; and the entities of a caller, its profile and the action,
+  -- conditions reads the resource and, per action, the part of it that can apply to the action
+  -- (below); and the entities of a caller, its profile and the action,
   -- keyed by p_base_key (the text of every field they are built from: another content is
   -- another key) and the action's registry row. When they are not kept yet and p_base (their
   -- JSON, authz.cedar_base_entities) is null, nothing is decided: o_allowed is null, and
@@ -51,15 +52,40 @@ if entry is None:
         [p.get("conditions") for group in ("staticPolicies", "templates") for p in est.get(group, {}).values()])
     if len(policies) >= 32:
         policies.clear()
-    entry = policies[p_policy] = (parsed, names, order, reads_resource)
-parsed, names, order, reads_resource = entry
+    entry = policies[p_policy] = (parsed, est, names, order, reads_resource, {})
+parsed, est, names, order, reads_resource, by_action = entry
+groups = ["role:" + r for r in p_roles] + ([] if p_mutating else ["reads"])
+action_key = (p_action, tuple(p_roles), p_mutating)
+# The policies that can apply to this action. Cedar puts a policy's scope before its conditions:
+# a policy whose action scope names neither the action nor one of its groups (the only
+# ancestors its entity has) is false for it before a condition is evaluated, so it can neither
+# decide nor fail, and leaving it out changes no decision, reason or error. Policy ids stay.
+policy_set = by_action.get(action_key)
+if policy_set is None:
+    def applies(scope):
+        op = scope.get("op")
+        if op not in ("==", "in"):
+            return True
+        uids = scope["entities"] if "entities" in scope else [scope.get("entity")]
+        for uid in uids:
+            if not isinstance(uid, dict) or uid.get("type") != "Action" or not isinstance(uid.get("id"), str):
+                return True
+            if uid["id"] == p_action or (op == "in" and uid["id"] in groups):
+                return True
+        return False
+    if est.get("templates"):
+        policy_set = parsed
+    else:
+        policy_set = cedarpy.PolicySet.from_json_str(json.dumps({
+            "staticPolicies": {pid: p for pid, p in est["staticPolicies"].items() if applies(p.get("action") or {})},
+            "templates": {}, "templateLinks": []}))
+    by_action[action_key] = policy_set
 bases = SD.setdefault("bases", {})
-key = (p_base_key, p_action, tuple(p_roles), p_mutating)
+key = (p_base_key,) + action_key
 base = bases.get(key)
 if base is None:
     if p_base is None:
         return (None, None, None)
-    groups = ["role:" + r for r in p_roles] + ([] if p_mutating else ["reads"])
     action = {"uid": {"type": "Action", "id": p_action}, "attrs": {},
               "parents": [{"type": "Action", "id": g} for g in groups]}
     base = cedarpy.Entities.from_json_str(json.dumps(json.loads(p_base) + [action]))
@@ -70,7 +96,7 @@ named = [e for e in (p_resource_entity if reads_resource else None, p_acts_on_en
 result = cedarpy.is_authorized(
     {"principal": {"type": "Agent", "id": p_principal_id}, "action": {"type": "Action", "id": p_action},
      "resource": {"type": p_resource_type, "id": p_resource_id}, "context": p_context},
-    parsed, base.with_added_json_str("[" + ",".join(named) + "]") if named else base)
+    policy_set, base.with_added_json_str("[" + ",".join(named) + "]") if named else base)
 reasons = sorted(result.diagnostics.reasons, key=lambda pid: order.get(pid, len(order)))
 errors = [str(e) for e in result.diagnostics.errors]
 return (result.decision == cedarpy.Decision.Allow and not errors, [names.get(r, r) for r in reasons], errors)
