@@ -4301,25 +4301,6 @@ ALTER FUNCTION authz.cedar_available() OWNER TO coord_owner;
 COMMENT ON FUNCTION authz.cedar_available() IS 'True when the server has PL/Python with the Cedar functions and its Python imports cedarpy: only then may a tenant choose the cedar or both engine.';
 
 
---
--- Name: cedar_baseline(); Type: FUNCTION; Schema: authz; Owner: coord_owner
---
-
-CREATE FUNCTION authz.cedar_baseline() RETURNS text
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/gate/0222_cedar_baseline.sql
-
-
-ALTER FUNCTION authz.cedar_baseline() OWNER TO coord_owner;
-
---
--- Name: FUNCTION cedar_baseline(); Type: COMMENT; Schema: authz; Owner: coord_owner
---
-
-COMMENT ON FUNCTION authz.cedar_baseline() IS 'The shipped baseline Cedar policy: the native rules of authz.decide as forbid policies annotated with the native rule names (@id), in the native order, and one permit per role kind. Used by a tenant on cedar or both until it stores a policy of its own.';
-
-
 SET default_table_access_method = heap;
 
 --
@@ -4401,22 +4382,60 @@ COMMENT ON COLUMN coord.profiles.network_default IS 'Decision of check_network w
 
 
 --
--- Name: cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
+-- Name: cedar_base_entities(coord.caller, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) RETURNS authz.decision
+CREATE FUNCTION authz.cedar_base_entities(p_principal coord.caller, p_profile coord.profiles) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0230_cedar_base_entities.sql
+
+
+ALTER FUNCTION authz.cedar_base_entities(p_principal coord.caller, p_profile coord.profiles) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_base_entities(p_principal coord.caller, p_profile coord.profiles); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_base_entities(p_principal coord.caller, p_profile coord.profiles) IS 'The Cedar entities of the verified caller (role, kind, trust, profile) and of its profile (name, trust, allowed operations and task kinds, max lock ttl and task duration in microseconds): the part of a Cedar request that is the same from call to call, kept parsed per backend under authz.cedar_request_parts''s o_base_key (docs/cedar.md).';
+
+
+--
+-- Name: cedar_baseline(); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_baseline() RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0222_cedar_baseline.sql
+
+
+ALTER FUNCTION authz.cedar_baseline() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_baseline(); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_baseline() IS 'The shipped baseline Cedar policy: the native rules of authz.decide as forbid policies annotated with the native rule names (@id), in the native order, and one permit per role kind. Used by a tenant on cedar or both until it stores a policy of its own.';
+
+
+--
+-- Name: cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision, text, text, text[], boolean); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean) RETURNS authz.decision
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/gate/0229_cedar_decide.sql
 
 
-ALTER FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) OWNER TO coord_owner;
+ALTER FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text); Type: COMMENT; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) IS 'Decision of a tenant on the cedar or both engine (p_engine, from authz.tenant_engines), given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both.';
+COMMENT ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean) IS 'Decision of a tenant on the cedar or both engine (p_engine, from authz.tenant_engines), given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both. p_scope, p_roles, p_mutating: the action''s row in authz.actions (authz.decide read it).';
 
 
 --
@@ -4439,22 +4458,22 @@ COMMENT ON FUNCTION authz.cedar_interval_usecs(p_value interval) IS 'Microsecond
 
 
 --
--- Name: cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
+-- Name: cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) RETURNS record
+CREATE FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) RETURNS record
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/gate/0227_cedar_request_parts.sql
 
 
-ALTER FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) OWNER TO coord_owner;
+ALTER FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) IS 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context, the entities of the caller (role, kind, trust, profile) and its profile (o_base), those of the resource and of the principal acts_on names (o_delta), the resource''s type and id, and the action''s registry row (roles, mutating) its entity is made of.';
+COMMENT ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) IS 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context; the key of the caller''s entities (o_base_key: every field authz.cedar_base_entities reads); the entities of the resource and of the principal acts_on names (null when none); and the resource''s type and id. p_scope: the action''s scope in authz.actions.';
 
 
 --
@@ -15703,6 +15722,13 @@ REVOKE ALL ON FUNCTION authz.cedar_available() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION cedar_base_entities(p_principal coord.caller, p_profile coord.profiles); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_base_entities(p_principal coord.caller, p_profile coord.profiles) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION cedar_baseline(); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
@@ -15710,10 +15736,10 @@ REVOKE ALL ON FUNCTION authz.cedar_baseline() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean) FROM PUBLIC;
 
 
 --
@@ -15724,10 +15750,10 @@ REVOKE ALL ON FUNCTION authz.cedar_interval_usecs(p_value interval) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) FROM PUBLIC;
 
 
 --

@@ -102,7 +102,8 @@ begin
   -- A tenant that chose the cedar or both engine (docs/cedar.md) has Cedar decide too.
   select e.engine into v_engine from authz.tenant_engines as e where e.tenant_id = v_principal.tenant_id;
   if v_engine <> 'native' then
-    v_decision := authz.cedar_decide(p_action, p_resource, p_context, v_principal, v_profile, v_decision, v_engine);
+    v_decision := authz.cedar_decide(p_action, p_resource, p_context, v_principal, v_profile, v_decision, v_engine,
+                                     v_action.scope, v_action.roles, v_action.mutating);
   end if;
 
   if p_within is null then
