@@ -18,6 +18,7 @@ from coord_cli.main import main
 
 from coordinator import errors
 from coordinator.errors import EXIT_DATAERR, EXIT_UNAVAILABLE
+from tests.audit_here import WRITTEN_HERE
 from tests.conftest import SERVER, make_principal, requires_plpython
 
 SECRETS = """@id("secrets.locked")
@@ -26,10 +27,6 @@ when { resource.path like "secrets/*" };
 """
 
 
-# Events this transaction wrote: the visible rows whose writer is still in progress (an event's
-# txid is its stream position, the transaction's id only for its first call: docs/events.md).
-WRITTEN_HERE = ("pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32) | xmin::text::bigint)::text::xid8)"
-                " = 'in progress'")
 
 def _events(db: psycopg.Connection, action: str) -> list[tuple[str, str, str]]:
     return db.execute("select decision, rule, coalesce(reason, '') from audit.events where action = %s "
