@@ -5,9 +5,9 @@ its own nearest (coord.memory_candidates: exact for few vectors, else HNSW with 
 scan, and exact again when that finds too few).
 
 A million memories is not built here: the crowd is 2,200 rows, the planner is steered to the
-HNSW index as it is at scale (enable_sort off) and the index scan reads at most 1,000 tuples
-(hnsw.max_scan_tuples, which the function leaves to the server; 20,000 by default, far fewer
-than a big tenant's near vectors)."""
+HNSW index (enable_sort off), as it goes wherever it expects many rows to pass the filters, and
+the index scan reads at most 1,000 tuples (hnsw.max_scan_tuples, which the function leaves to the
+server; 20,000 by default, fewer than a big tenant's near vectors)."""
 
 from __future__ import annotations
 
