@@ -7793,7 +7793,7 @@ ALTER FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_pr
 -- Name: FUNCTION memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) IS 'Ids of the memories a recall ranks: visible to the principal (its own, the tenant''s, its team''s or with p_sees_teams every team''s), not expired, of p_tiers with all p_tags, in the repository; at most 100 latest matching p_all, 100 latest matching p_any, 50 latest matching p_ident, 50 nearest to p_embedding, or with p_recent the 200 latest remembered. Runs as coord_auth (indexes under RLS); coord.rank_memories only.';
+COMMENT ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) IS 'Ids of the memories a recall ranks: visible to the principal (its own, the tenant''s, its team''s or with p_sees_teams every team''s), not expired, of p_tiers with all p_tags, in the repository; at most 100 latest matching p_all, 100 latest matching p_any, 50 latest matching p_ident, 50 nearest visible to p_embedding (exact where few, else HNSW), or with p_recent the 200 latest remembered. Runs as coord_auth (indexes under RLS); coord.rank_memories only.';
 
 
 --
@@ -12783,6 +12783,20 @@ CREATE INDEX memories_tenant_id_idx ON coord.memories USING btree (tenant_id, re
 --
 
 CREATE INDEX memories_tier_seen_idx ON coord.memories USING btree (tenant_id, tier, last_seen_at);
+
+
+--
+-- Name: memories_vectors_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX memories_vectors_idx ON coord.memories USING btree (tenant_id, repository) WHERE (embedding IS NOT NULL);
+
+
+--
+-- Name: INDEX memories_vectors_idx; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON INDEX coord.memories_vectors_idx IS 'The memories with an embedding, by tenant and repository: recall counts them to choose an exact scan for a small set (coord.memory_candidates).';
 
 
 --
