@@ -73,7 +73,10 @@ def test_the_callers_nearest_are_recalled_past_nearer_vectors_it_may_not_see(db:
         mine.append(agent.call("remember", args)[0]["details"]["memory_id"])
     db.execute("set local enable_sort = off")  # the planner picks the HNSW index, as at a million rows
     db.execute("set local hnsw.max_scan_tuples = 1000")  # fewer than the crowd, as 20,000 are at scale
+    db.execute("set local hnsw.ef_search = 77")  # the caller's own, which the recall's read must not keep
     rows = agent.call("recall", {"p_query": None, "p_embedding": QUERY,
                                  **{f"p_{k}": v for k, v in filters.items()}})
     assert [r["memory_id"] for r in rows] == mine
     assert {r["ranking"] for r in rows} == {"vector"}
+    assert db.execute("select current_setting('hnsw.ef_search'), current_setting('hnsw.iterative_scan')"
+                      ).fetchone() == ("77", "off")

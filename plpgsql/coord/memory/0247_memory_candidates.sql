@@ -37,6 +37,8 @@ as $$
 declare
   v_nearest bigint[];
   v_stored integer;
+  v_ef_search text;  -- the caller's settings, put back after the read (set_config is transaction-wide)
+  v_iterative_scan text;
 begin
   if p_embedding is not null then
     -- Only reached where the embedding column exists (coord.vectors_available()). An index
@@ -57,6 +59,8 @@ begin
       -- the exact 10 nearest among them in about 5 ms, against 0.79 in about 45 ms with 200 for
       -- 100 (docs/benchmarks.md, "Memory"); a neighbour beyond the 50th seldom outranks text
       -- matches.
+      v_ef_search := pg_catalog.current_setting('hnsw.ef_search', true);
+      v_iterative_scan := pg_catalog.current_setting('hnsw.iterative_scan', true);
       perform pg_catalog.set_config('hnsw.ef_search', '128', true);
       perform pg_catalog.set_config('hnsw.iterative_scan', 'relaxed_order', true);
       v_nearest := array(
@@ -68,6 +72,8 @@ begin
           and (m.visibility = 'tenant' or m.author_id = p_principal_id
                or m.visibility = 'team' and (m.team_id = p_team_id or p_sees_teams))
         order by m.embedding operator(vector.<=>) p_embedding::vector.vector limit 50);
+      perform pg_catalog.set_config('hnsw.ef_search', v_ef_search, true);
+      perform pg_catalog.set_config('hnsw.iterative_scan', v_iterative_scan, true);
     end if;
     if v_nearest is null or pg_catalog.cardinality(v_nearest) < 50 then
       -- Exact: the visible vectors first (materialized, so no plan can order them by the index).
