@@ -57,7 +57,8 @@ class CallThreads:
         self.limit = limit
         self.name = name
         self._queue: queue.SimpleQueue[_Call[Any] | None] = queue.SimpleQueue()
-        self._idle = threading.Semaphore(0)  # released by a thread each time it is free again
+        # A token per time a thread became free again (a C queue: cheaper than a Semaphore).
+        self._idle: queue.SimpleQueue[None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
 
@@ -67,7 +68,9 @@ class CallThreads:
 
     async def run(self, fn: Callable[[], T]) -> T:
         call: _Call[T] = _Call(fn, asyncio.get_running_loop())
-        if not self._idle.acquire(blocking=False):
+        try:
+            self._idle.get_nowait()
+        except queue.Empty:
             self._start_thread()
         self._queue.put(call)
         try:
@@ -96,7 +99,7 @@ class CallThreads:
             except BaseException as exc:  # handed to the caller, as anyio does
                 error = exc
             # Free before the caller hears of it, so that its next call finds this thread idle.
-            self._idle.release()
+            self._idle.put(None)
             with contextlib.suppress(RuntimeError):  # the loop is closed: no one waits for this call any more
                 call.loop.call_soon_threadsafe(call.deliver, result, error)
             del call, result, error
