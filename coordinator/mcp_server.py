@@ -908,8 +908,8 @@ def tool_call_response(version: str, request_id: int | str, name: str,
     return json.dumps(response, separators=(",", ":")).encode()
 
 
-# Stand-ins for the two copies of a structured result, in a successful result shaped once per
-# protocol version: neither can come out of the database (PostgreSQL text holds no NUL).
+# Stand-ins for the two copies of a structured result in a successful result shaped once per
+# protocol version; the shape is cut at them once, and no answer is ever searched for them.
 _STRUCTURED, _TEXT = "\x00coord:structured\x00", "\x00coord:text\x00"
 _RESULT_SHAPES: dict[str, tuple[str, ...] | None] = {}
 
@@ -931,8 +931,10 @@ def _result_shape(version: str) -> tuple[str, ...] | None:
             marks = {json.dumps({_STRUCTURED: 0}, separators=(",", ":")): _STRUCTURED, json.dumps(_TEXT): _TEXT}
             pieces = re.split("(" + "|".join(re.escape(mark) for mark in marks) + ")", encoded)
             shape = tuple(marks.get(piece, piece) if i % 2 else piece for i, piece in enumerate(pieces))
-            # Each stand-in where the serializer kept it, once, and the structured result as the object it was.
-            _RESULT_SHAPES[version] = shape if len(set(shape[1::2])) == len(shape[1::2]) else None
+            slots, texts = shape[1::2], shape[0::2]
+            # The text copy and at most one of each, and no stand-in the serializer changed left in the text.
+            kept = _TEXT in slots and len(set(slots)) == len(slots) and not any("coord:" in text for text in texts)
+            _RESULT_SHAPES[version] = shape if kept else None
     return _RESULT_SHAPES[version]
 
 

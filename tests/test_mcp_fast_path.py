@@ -188,3 +188,21 @@ def test_a_result_encoded_once_is_the_response_the_sdk_s_serializer_gives() -> N
     assert mcp_server.tool_result_encoded(spec, infinite) == mcp_server.tool_result_wire(spec, infinite)
     assert json.loads(mcp_server.tool_call_response("2025-11-25", 1, "f", mcp_server.tool_result_encoded(
         spec, infinite)))["result"]["structuredContent"] == {"ok": True, "score": None}
+
+
+def test_a_shape_the_serializer_changes_leaves_the_result_to_the_serializer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should the SDK's serializer ever rewrite the stand-ins a result's shape is cut at, the
+    shape is not used: the encoded result goes through the serializer as a dict, as before."""
+    real = mcp_server.serialize_server_result
+
+    def rewriting(method: str, version: str, data: Any) -> dict[str, Any]:
+        result = real(method, version, data)
+        return {**result, "structuredContent": {key: 1.0 for key in result["structuredContent"]}}
+
+    monkeypatch.setattr(mcp_server, "serialize_server_result", rewriting)
+    monkeypatch.setattr(mcp_server, "_RESULT_SHAPES", {})
+    assert mcp_server._result_shape("2025-11-25") is None
+    encoded = mcp_server.EncodedToolResult('{"ok": true}')
+    response = json.loads(mcp_server.tool_call_response("2025-11-25", 1, "f", encoded))
+    assert response["result"]["structuredContent"] == {"ok": 1.0}
+    assert response["result"]["content"] == [{"type": "text", "text": '{"ok": true}'}]
