@@ -22,6 +22,7 @@ from coordinator.client import Client
 from coordinator.errors import CoordError, Unavailable
 from coordinator.results import HeldLock
 from tests.conftest import Database, in_thread, make_principal, wait_for_backend
+from tests.test_request_shape import _traced
 
 
 def _prepared(conn: psycopg.Connection) -> list[str]:
@@ -54,6 +55,10 @@ def test_a_statement_whose_parse_was_skipped_is_parsed_again(committed_db: Datab
         assert conn.info.transaction_status == TransactionStatus.IDLE
         assert _prepared(conn) == [wire.statement(sql.BEGIN_REQUEST_STATEMENT).name.decode()]
         good = Client(connection=conn, token=me.token)
+        assert good.signatures  # the catalog is loaded outside the traced call
+        messages = _traced(good, lambda: good.my_locks())
+        sent = [m[2] for m in messages if m[0] == "F" and m[2] in ("Parse", "Bind", "Execute", "Sync")]
+        assert sent == ["Bind", "Execute", "Parse", "Bind", "Execute", "Sync"]  # one round trip, no resend
         for _ in range(3):
             assert good.my_locks() == []
 
