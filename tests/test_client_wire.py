@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
 from psycopg.rows import class_row, dict_row, namedtuple_row, tuple_row
 
-from coordinator import sql, wire
+from coordinator import adapt, sql, wire
 from coordinator.client import Client
 from coordinator.errors import CoordError, Unavailable
 from coordinator.results import HeldLock
@@ -225,3 +225,15 @@ def test_a_call_inside_a_psycopg_pipeline_of_the_callers_works(committed_db: Dat
         with conn.pipeline():
             assert client.acquire_lock("src/piped.py").code == "granted"
         assert [lock.path for lock in client.my_locks()] == ["src/piped.py"]
+
+
+def test_the_loaders_are_total_beyond_pythons_range(db: psycopg.Connection) -> None:
+    """psycopg's C loaders read most values faster, but its C interval loader wraps around past
+    Python's range instead of failing: intervals keep psycopg's Python loader."""
+    cur = db.cursor()
+    adapt.install(cur)
+    row = cur.execute("select '178000000 years'::interval, '-178000000 years'::interval, 'infinity'::timestamptz, "
+                      "'-infinity'::timestamp, '20000-01-01'::date, '1 day 2 hours'::interval, "
+                      "'2026-12-06 12:00:00.5+05:30'::timestamptz, '[1, {\"a\": null}]'::jsonb").fetchone()
+    assert row == (timedelta.max, timedelta.min, datetime.max.replace(tzinfo=UTC), datetime.min, date.max,
+                   timedelta(days=1, hours=2), datetime(2026, 12, 6, 6, 30, 0, 500000, tzinfo=UTC), [1, {"a": None}])
