@@ -269,7 +269,8 @@ class Loaders:
 def rows(result: PGresult, loaders: Loaders, row_factory: Any) -> list[Any]:
     """The rows of ``result`` (text format) as ``row_factory`` (dict_row, class_row(cls), ...)
     makes them from a cursor holding that result."""
-    transformer = loaders.transformer()
-    transformer.set_pgresult(result)
     make_row = row_factory(_Result(result, loaders.adapters, loaders.connection))
-    return transformer.load_rows(0, result.ntuples, make_row)
+    with loaders.connection.lock:  # the connection's Transformer holds one result at a time
+        transformer = loaders.transformer()
+        transformer.set_pgresult(result)
+        return transformer.load_rows(0, result.ntuples, make_row)
