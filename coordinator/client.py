@@ -265,16 +265,6 @@ def _json_body(body: Mapping[str, Any]) -> str:
         raise json_too_deep("nested deeper than Python can handle") from None
 
 
-# SQLSTATE classes only executing a parsed statement raises: the database's own codes (CO, PT),
-# data exceptions, constraint violations, transaction rollbacks (40001, 40P01), lock and object
-# state (55P03), cancellations (57014). Anything else may come from parsing it.
-_AFTER_PARSE_CLASSES = frozenset({"CO", "PT", "22", "23", "40", "55", "57"})
-
-
-def _raised_after_parse(exc: BaseException) -> bool:
-    return isinstance(exc, psycopg.Error) and (exc.sqlstate or "")[:2] in _AFTER_PARSE_CLASSES
-
-
 def _postgrest_context(function: str, headers: str) -> tuple[str, ...]:
     """The values of PostgREST's set_config statement for POST /rpc/<function>."""
     return ('"api"', "coord_anon", '{"role": "coord_anon"}', "POST", f"/rpc/{function}", headers, "{}")
@@ -391,7 +381,7 @@ class Client(Api):
         headers = self._headers_json()
         conn = self.connection
         try:
-            if (conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE
+            if (conn.autocommit and conn.pgconn.transaction_status == TransactionStatus.IDLE
                     and conn.pgconn.pipeline_status == pq.PipelineStatus.OFF and self._has_begin_request()):
                 result = wire.execute(conn, [
                     (_BEGIN_REQUEST, (signature.name.encode(), headers.encode(), _READ_ONLY[not signature.volatile])),
