@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import signal
 import threading
+from dataclasses import fields, make_dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -18,7 +20,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import class_row, dict_row, namedtuple_row, tuple_row
 
 from coordinator import adapt, sql, wire
-from coordinator.client import Client
+from coordinator.client import Client, result_row
 from coordinator.errors import CoordError, Unavailable
 from coordinator.results import HeldLock
 from tests.conftest import Database, in_thread, make_principal, wait_for_backend
@@ -200,6 +202,21 @@ def test_rows_take_any_psycopg_row_factory(committed_db: Database) -> None:
         assert client.call("my_locks", row_factory=dict_row) == as_dict
         assert client.call("my_locks", row_factory=tuple_row)[0] == tuple(as_dict[0].values())
         assert client.call("my_locks", row_factory=namedtuple_row)[0].fence == fence
+
+
+def test_result_rows_are_built_by_name_when_the_columns_are_not_the_fields_in_order(
+        committed_db: Database) -> None:
+    """result_row builds a result dataclass positionally only when the columns are its fields in
+    order (as generated); otherwise by name, as psycopg's class_row does."""
+    reordered = make_dataclass("Reordered", [(f.name, Any) for f in reversed(fields(HeldLock))], frozen=True)
+    with committed_db.connect() as admin:
+        me = make_principal(admin, "reordered")
+    with Client(committed_db.client_dsn, me.token) as client:
+        client.acquire_lock("src/order.py")
+        held = client.my_locks()[0]
+        assert client.call("my_locks", row_factory=result_row(HeldLock)) == [held]
+        again = client.call("my_locks", row_factory=result_row(reordered))[0]
+        assert {f.name: getattr(again, f.name) for f in fields(reordered)} == held.to_dict()
 
 
 def test_rows_follow_the_sessions_time_zone(committed_db: Database) -> None:
