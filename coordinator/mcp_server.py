@@ -66,6 +66,7 @@ from .call_threads import CallThreads
 from .client import (
     Client,
     FunctionSignature,
+    RpcCall,
     check_argument_types,
     load_signatures,
     to_json_value,
@@ -217,7 +218,7 @@ class Connections:
                                         kwargs={"autocommit": True, "application_name": "coord-mcp"},
                                         configure=adapt.install)
         self.signatures: dict[str, FunctionSignature] = {}
-        self.queries: dict[tuple[str, tuple[str, ...]], str] = {}
+        self.queries: dict[tuple[str, tuple[str, ...]], RpcCall] = {}
         self.tools_by_role: dict[str, dict[str, ToolSpec]] = {}
 
     def _connect(self) -> psycopg.Connection:
