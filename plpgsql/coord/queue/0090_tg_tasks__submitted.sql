@@ -12,7 +12,8 @@ begin
     jsonb_strip_nulls(jsonb_build_object('kind', new.kind, 'priority', new.priority,
       'pending_deps', new.pending_deps, 'unique_key', new.unique_key, 'locks', new.lock_paths, 'repository', new.repository,
       'run_after', new.run_after)),
-    p_tenant_id => new.tenant_id);
+    p_tenant_id => new.tenant_id,
+    p_occurred_at => new.state_changed_at);  -- coord.now() of this insert (coord.tg_tasks__transition)
   return null;
 end;
 $$;

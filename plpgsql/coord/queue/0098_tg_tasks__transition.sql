@@ -53,7 +53,8 @@ begin
     p_severity => case when v_event = 'direct_change' then 'warning'
                        when new.state in ('dead', 'failed') then 'warning' else 'info' end,
     p_system => v_event in ('expired', 'session_lost', 'dependency_failed', 'direct_change'),
-    p_tenant_id => new.tenant_id);
+    p_tenant_id => new.tenant_id,
+    p_occurred_at => new.state_changed_at);  -- coord.now(), read just above
   return new;
 end;
 $$;
