@@ -15,6 +15,9 @@ speaks to the connection's own libpq handle (``conn.pgconn``, psycopg.pq) instea
 * a statement the server no longer has (DISCARD ALL or DEALLOCATE sent by someone else: 26000)
   or already has (42P05) fails the call before anything commits (the implicit transaction is
   rolled back whole): the bookkeeping is corrected and the call sent once more;
+* a statement whose result type changed under it (a migration replaced the api function or a
+  table it reads: 0A000 from the server's plan revalidation) is closed and prepared again the
+  same way;
 * waiting is psycopg's (``Connection.wait``): interruptible, and Ctrl-C cancels the statement
   on the server and reads the pipeline to its end, as psycopg's own execute does;
 * errors are psycopg's exceptions built from the failed result (SQLSTATE, detail, hint), and
@@ -50,6 +53,11 @@ _PIPELINE_OFF = pq.PipelineStatus.OFF
 _SQLSTATE = pq.DiagnosticField.SQLSTATE
 _UNDEFINED_STATEMENT = b"26000"  # invalid_sql_statement_name: no prepared statement of that name
 _DUPLICATE_STATEMENT = b"42P05"  # duplicate_prepared_statement
+_FEATURE_NOT_SUPPORTED = b"0A000"
+_SOURCE_FUNCTION = pq.DiagnosticField.SOURCE_FUNCTION
+# Where the server refuses a prepared statement whose result row type changed; the function's
+# name, unlike the message, is not translated.
+_PLAN_REVALIDATION = b"RevalidateCachedQuery"
 
 _PARSE, _EXECUTE, _CLOSE = range(3)
 
@@ -152,6 +160,11 @@ def _execute(conn: psycopg.Connection[Any], steps: Sequence[tuple[Statement, Seq
     sqlstate = result.error_field(_SQLSTATE)
     if resend and kind == _EXECUTE and sqlstate == _UNDEFINED_STATEMENT and name in prepared.names:
         del prepared.names[name]  # deallocated behind the client's back (DISCARD ALL, DEALLOCATE)
+        raise _Resend
+    if (resend and kind == _EXECUTE and sqlstate == _FEATURE_NOT_SUPPORTED and name in prepared.names
+            and result.error_field(_SOURCE_FUNCTION) == _PLAN_REVALIDATION):
+        del prepared.names[name]  # its result type changed: close it, then prepare it anew
+        prepared.closing.append(name)
         raise _Resend
     if resend and kind == _PARSE and sqlstate == _DUPLICATE_STATEMENT:
         prepared.add(name)  # prepared by an exchange whose results were never read

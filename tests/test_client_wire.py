@@ -97,6 +97,26 @@ def test_a_statement_prepared_behind_the_clients_back_is_used(committed_db: Data
         assert admin.execute("select count(*) from audit.events where action = 'lock.acquire'").fetchone() == (1,)
 
 
+def test_a_statement_whose_result_type_changed_is_prepared_again(committed_db: Database) -> None:
+    """A migration changes what a prepared statement returns (here a column added to the table it
+    reads): the server refuses the old plan (0A000) before anything runs; the client closes the
+    statement, prepares it again and the caller gets the new row."""
+    probe = wire.statement("select * from public.shape_probe")
+    with committed_db.connect() as admin:
+        admin.execute("create table public.shape_probe (a int)")
+        admin.execute("insert into public.shape_probe values (1)")
+        with committed_db.connect() as conn:
+            first = wire.execute(conn, [(probe, [])])
+            assert (first.nfields, first.get_value(0, 0)) == (1, b"1")
+            admin.execute("alter table public.shape_probe add column b text default 'two'")
+            second = wire.execute(conn, [(probe, [])])
+            assert (second.nfields, second.get_value(0, 1)) == (2, b"two")
+            assert _prepared(conn) == [probe.name.decode()]
+            assert conn.info.transaction_status == TransactionStatus.IDLE
+            with pytest.raises(psycopg.errors.FeatureNotSupported):  # raised by the statement itself: not resent
+                wire.execute(conn, [(wire.statement("select array_position('{{1},{2}}'::int[], 1)"), [])])
+
+
 def test_a_connection_keeps_at_most_max_prepared_statements(committed_db: Database,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """The least recently used statement is closed at the head of the next pipeline; a closed
