@@ -219,6 +219,25 @@ def test_each_kind_of_change_notifies_its_tenant_with_only_the_tenant_id(committ
         assert _notified(listener) == []
 
 
+def _watch_while_in_flight(committed_db: Database, ops_token: str, open_tx: psycopg.Connection,
+                           listener: psycopg.Connection, channel: str, other_tenant: str,
+                           meanwhile: Callable[[], Any]) -> Client:
+    """An operator takes the watch while open_tx holds an uncommitted change: the watcher waits on
+    the watch lock; a change made meanwhile (by `meanwhile`, in other_tenant's name) is announced
+    because a waiting watcher is a watcher; once open_tx commits the watch is taken. The watcher
+    is returned for the caller to read what it sees, then close."""
+    watcher = Client(committed_db.client_dsn, ops_token)
+    thread, out = in_thread(watcher.watch_fleet)
+    wait_for_backend(committed_db, watcher.connection.info.backend_pid,
+                     "wait_event_type = 'Lock' and wait_event = 'advisory'")
+    assert meanwhile().ok
+    assert set(_notified(listener)) == {(channel, other_tenant)}
+    open_tx.commit()
+    thread.join(30)
+    assert out["result"].code == "watching"  # type: ignore[attr-defined]
+    return watcher
+
+
 def test_a_watcher_sees_what_was_changed_before_it_took_the_watch(committed_db: Database) -> None:
     """An unwatched writer holds the watch lock shared until it commits, so a watcher waits for
     it and then reads the change; while the watcher waits, other writers already announce."""
@@ -233,15 +252,8 @@ def test_a_watcher_sees_what_was_changed_before_it_took_the_watch(committed_db: 
         listener.execute(pgsql.SQL("LISTEN {}").format(pgsql.Identifier(channel)))
         open_tx.execute("select 1")  # a transaction is open: the call below runs in a savepoint of it
         assert Client(connection=open_tx, token=alice.token).acquire_lock("src/slow.py").ok  # not committed
-        watcher = Client(committed_db.client_dsn, ops_token)
-        pid = watcher.connection.info.backend_pid
-        thread, out = in_thread(watcher.watch_fleet)
-        wait_for_backend(committed_db, pid, "wait_event_type = 'Lock' and wait_event = 'advisory'")
-        assert b.acquire_lock("src/meanwhile.py").ok  # a waiting watcher is a watcher
-        assert set(_notified(listener)) == {(channel, str(bob.tenant_id))}
-        open_tx.commit()
-        thread.join(30)
-        assert out["result"].code == "watching"  # type: ignore[attr-defined]
+        watcher = _watch_while_in_flight(committed_db, ops_token, open_tx, listener, channel, str(bob.tenant_id),
+                                         lambda: b.acquire_lock("src/meanwhile.py"))
         assert "src/slow.py" in [x["path"] for x in ops.fleet_status()["leases"]]
         watcher.close()
 
@@ -273,15 +285,8 @@ def test_a_watcher_registering_during_a_change_sees_it(committed_db: Database, c
         else:
             assert in_flight.claim_task(["build"]).code == "claimed"
         assert _notified(listener) == []
-        watcher = Client(committed_db.client_dsn, ops_token)
-        pid = watcher.connection.info.backend_pid
-        thread, out = in_thread(watcher.watch_fleet)
-        wait_for_backend(committed_db, pid, "wait_event_type = 'Lock' and wait_event = 'advisory'")
-        assert b.submit_task("meanwhile").ok  # a waiting watcher is a watcher
-        assert set(_notified(listener)) == {(channel, str(bob.tenant_id))}
-        open_tx.commit()
-        thread.join(30)
-        assert out["result"].code == "watching"  # type: ignore[attr-defined]
+        watcher = _watch_while_in_flight(committed_db, ops_token, open_tx, listener, channel, str(bob.tenant_id),
+                                         lambda: b.submit_task("meanwhile"))
         after = ops.fleet_status()
         if change == "release":
             assert "src/held.py" not in [x["path"] for x in after["leases"]]
