@@ -197,3 +197,18 @@ def test_the_candidate_reads_run_without_parallel_workers(db: psycopg.Connection
     """Each read stops after 50-100 rows: starting workers for it cost more than the read."""
     config = db.execute("select proconfig from pg_proc where oid = 'coord.memory_candidates'::regproc").fetchone()[0]
     assert "max_parallel_workers_per_gather=0" in config
+
+
+def test_a_one_word_query_reads_its_word_once(db: psycopg.Connection) -> None:
+    """For one word the read of all the query's words and the read of any of them are the same
+    query: made twice, it walked the same tens of thousands of rows twice at a million memories."""
+    agent, _ = _setup(db, vectors=False)
+    plans: list[str] = []
+    db.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+    db.execute("load 'auto_explain'")
+    for setting in ("log_min_duration = 0", "log_nested_statements = on", "log_level = notice"):
+        db.execute(f"set local auto_explain.{setting}")
+    agent.call("recall", {"p_query": WORDS[3], "p_limit": 10})
+    reads = [p for p in plans if "union" in p and "@@" in p]
+    assert len(reads) == 1, plans
+    assert reads[0].count(f"'{WORDS[3]}'") == 1, reads[0]
