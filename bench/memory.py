@@ -155,7 +155,7 @@ from (
                  else '' end as content,
          round({U.format(s=13)}::numeric, 2)::real as importance,
          now() - {U.format(s=14)} * interval '30 days' as at
-  from generate_series(%(first)s, %(last)s) as g
+  from generate_series(%(first)s::integer, %(last)s::integer) as g
 ) as x
 """
 

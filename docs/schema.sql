@@ -7784,6 +7784,7 @@ CREATE FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_p
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO 'pg_catalog', 'pg_temp'
     SET plan_cache_mode TO 'force_custom_plan'
+    SET max_parallel_workers_per_gather TO '0'
     AS $$ … $$;  -- plpgsql/coord/memory/0247_memory_candidates.sql
 
 

@@ -33,8 +33,15 @@ set search_path = pg_catalog, pg_temp
 -- A generic plan cannot know whether a word is rare (an index of its matches) or frequent (the
 -- latest memories, filtered): planned for each query's own words.
 set plan_cache_mode = force_custom_plan
+-- Each read stops at 50-100 rows; starting parallel workers for it cost more than the read (20-50
+-- ms on a busy machine at a million memories, docs/benchmarks.md "Memory").
+set max_parallel_workers_per_gather = 0
 as $$
 declare
+  -- A read equal to a longer one of the same query returns a part of its rows: it is not made
+  -- (a one-word query: its words all and any are the same query; the result is the same union).
+  v_all tsquery := case when p_all = p_any then null else p_all end;
+  v_ident tsquery := case when p_ident = p_any or p_ident = p_all then null else p_ident end;
   v_nearest bigint[];
   v_stored integer;
   v_ef_search text;  -- the caller's settings, put back after the read (set_config is transaction-wide)
@@ -101,11 +108,11 @@ begin
       and (m.visibility = 'tenant' or m.author_id = p_principal_id
            or m.visibility = 'team' and (m.team_id = p_team_id or p_sees_teams))
   )
-  (select v.id from visible as v where v.search @@ p_all order by v.id desc limit 100)
+  (select v.id from visible as v where v.search @@ v_all order by v.id desc limit 100)
   union
   (select v.id from visible as v where v.search @@ p_any order by v.id desc limit 100)
   union
-  (select v.id from visible as v where v.search @@ p_ident order by v.id desc limit 50)
+  (select v.id from visible as v where v.search @@ v_ident order by v.id desc limit 50)
   union
   (select v.id from visible as v where p_recent order by v.last_seen_at desc limit 200)
   union
