@@ -190,8 +190,8 @@ def test_ctrl_c_cancels_the_call_on_the_server(committed_db: Database) -> None:
         with blocker.transaction():
             blocker.execute("lock table coord.locks in access exclusive mode")
             thread, _ = in_thread(interrupt)
-            with pytest.raises(KeyboardInterrupt):
-                client.acquire_lock("src/interrupted.py")
+            with pytest.raises(KeyboardInterrupt):  # a read: no lock_timeout of its own ends the wait first
+                client.my_locks()
             thread.join()
         assert conn.info.transaction_status == TransactionStatus.IDLE and not conn.closed
         assert client.acquire_lock("src/after.py").code == "granted"
