@@ -4112,6 +4112,25 @@ COMMENT ON FUNCTION audit.record(p_action text, p_decision text, p_target_type t
 
 
 --
+-- Name: record_many(text, text[], text, text[], text[], jsonb[], authz.decision[], text, coord.caller, timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: coord_owner
+--
+
+CREATE FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text DEFAULT 'info'::text, p_caller coord.caller DEFAULT NULL::coord.caller, p_occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/audit/events/0305_record_many.sql
+
+
+ALTER FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: COMMENT; Schema: audit; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) IS 'Appends one audit event per element of the parallel arrays, in order, in one statement: the rows audit.record would write for each (same actor, decision, details, request context and follower wake-up). For batch calls of one principal; p_caller and p_occurred_at as in audit.record.';
+
+
+--
 -- Name: rehome_default(); Type: FUNCTION; Schema: audit; Owner: coord_owner
 --
 
@@ -15663,6 +15682,13 @@ REVOKE ALL ON FUNCTION audit.protect_table(p_table regclass) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION audit.record(p_action text, p_decision text, p_target_type text, p_target_id text, p_reason text, p_details jsonb, p_authz authz.decision, p_severity text, p_system boolean, p_tenant_id uuid, p_caller coord.caller, p_occurred_at timestamp with time zone) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: ACL; Schema: audit; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) FROM PUBLIC;
 
 
 --
