@@ -11,6 +11,12 @@ as $$
 declare
   v_event text;
 begin
+  -- A task becoming ready keeps its kind's claim floor at or below it (coord.task_became_ready).
+  if new.state = 'queued' and new.pending_deps = 0
+     and (tg_op = 'INSERT' or old.state <> 'queued' or old.pending_deps <> 0 or old.kind <> new.kind
+          or old.tenant_id <> new.tenant_id) then
+    perform coord.task_became_ready(new.tenant_id, new.kind, new.id);
+  end if;
   if tg_op = 'INSERT' then
     if new.state <> 'queued' then
       perform coord.fail('CO411', format('a new task starts queued, not %s', new.state));

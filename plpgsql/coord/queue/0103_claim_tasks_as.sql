@@ -71,6 +71,7 @@ declare
   v_fullest integer;
   v_cut_priority integer;  -- claim-order bound of this pass's candidates (null: none)
   v_cut_id bigint;
+  v_floor regclass;  -- the kind's claim floor (one kind only; null: scan from the front)
 begin
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
@@ -92,6 +93,10 @@ begin
     return;
   end if;
 
+  if p_task_id is null and cardinality(v_kind_list) = 1 then
+    v_floor := coord.advance_task_floor(p_me.tenant_id, v_kind_list[1]);
+  end if;
+
   loop
     v_rounds := v_rounds + 1;
     v_ids := '{}';
@@ -108,6 +113,7 @@ begin
           select t.id, t.lock_paths, t.repository
           from coord.tasks as t
           where t.tenant_id = p_me.tenant_id and t.kind = v_kind_list[1] and t.state = 'queued' and t.pending_deps = 0
+            and t.id >= (select coalesce(pg_catalog.pg_sequence_last_value(v_floor), 0))
             and t.run_after <= v_now and t.required_trust <= v_trust
             and t.id <> all (v_tried)
             and (cardinality(t.lock_paths) = 0 or v_leases_allowed is not false)
