@@ -131,9 +131,11 @@ QUEUES = {  # queue table and ready index of each queue
     "api": ("coord.tasks", "coord.tasks_kind_ready_idx"),
     "naive": ("public.bench_tasks", "public.bench_tasks_queued_idx"),
 }
-PROBES = {  # the candidate scan of each queue's claim (coord.claim_tasks_as's, the naive subselect)
+PROBES = {  # each queue's claim candidate scan (coord.claim_tasks_as's, from the kind's floor; the naive subselect)
     "api": ("select t.id from coord.tasks as t where t.tenant_id = (select id from coord.tenants where name = 'bench') "
             "and t.state = 'queued' and t.pending_deps = 0 and t.kind = '" + KIND + "' "
+            "and t.id >= coalesce((select pg_sequence_last_value(f.floor) from coord.task_ready_floors as f "
+            "where f.tenant_id = (select id from coord.tenants where name = 'bench') and f.kind = '" + KIND + "'), 0) "
             "and t.run_after <= now() and t.required_trust <= 4 order by t.priority desc, t.id limit 1 "
             "for update skip locked"),
     "naive": ("select id from public.bench_tasks where state = 'queued' order by priority desc, id "

@@ -3,17 +3,20 @@
 -- A floor per (tenant, kind) lets the claim start its scan at an id no ready task of the kind
 -- lies below. It must not be MVCC storage (a row would grow its own chain of versions under the
 -- same snapshot): it is a sequence's value, which setval changes outside transactions. The
--- floors are a fixed pool, each taken once by one (tenant, kind) (coord.task_ready_floors);
--- kinds beyond the pool have no floor and scan from the front, as before.
+-- floors are a fixed pool, each held by one (tenant, kind) at a time (coord.task_ready_floors);
+-- kinds beyond the pool have no floor and scan from the front, as before. A floor counts only in
+-- the server run and database that set it (incarnation): a sequence's value is not part of any
+-- snapshot, so a logical dump can carry a floor newer than the tasks it dumped.
 create table coord.task_ready_floors (
   tenant_id uuid not null,
   kind text collate "C" not null,
   floor regclass not null,
+  incarnation text not null,
   constraint task_ready_floors_pkey primary key (tenant_id, kind),
   constraint task_ready_floors_floor_key unique (floor)
 );
 alter table coord.task_ready_floors owner to coord_owner;
-comment on table coord.task_ready_floors is 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a (tenant, kind): insert-only, one row per kind that a claim has read (coord.task_ready_floor).';
+comment on table coord.task_ready_floors is 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a (tenant, kind), and in which server run and database it was taken (coord.task_floor_incarnation; a floor of another one counts for nothing and is taken again). Written only when a kind takes a floor (coord.advance_task_floor).';
 
 do $$
 begin

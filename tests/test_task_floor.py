@@ -130,3 +130,20 @@ def test_retries_expiries_dependencies_and_redrives_below_the_floor_are_claimed(
             assert ops.redrive_task(retried).code == "queued"
         _cycle(client, "other", 1)
         assert client.claim_task(["k"]).task_id == retried
+
+
+def test_a_floor_of_another_server_run_or_database_counts_for_nothing(committed_db) -> None:
+    # A logical dump reads a sequence after the tasks' snapshot: a restored floor may lie above
+    # tasks the dump has as ready. A restore is another server run or database (incarnation).
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "restored", tenant="floor-restore")
+    with Client(committed_db.client_dsn, agent.token) as client, committed_db.connect() as admin:
+        _cycle(client, "k", 2)
+        ready = client.submit_task("k").task_id
+        floor = admin.execute("update coord.task_ready_floors set incarnation = 'another run' "
+                              "where tenant_id = %s and kind = 'k' returning floor::text",
+                              (agent.tenant_id,)).fetchone()[0]
+        admin.execute(f"select setval('{floor}', 1000000)")  # as if dumped after later claims
+        claim = client.claim_task(["k"])  # takes the floor again, at 0
+        assert (claim.code, claim.task_id) == ("claimed", ready)
+        assert _floor(admin, agent.tenant_id, "k") == 0
