@@ -4971,6 +4971,25 @@ COMMENT ON FUNCTION coord.add_message_rule(p_rule coord.message_rules, p_sender 
 
 
 --
+-- Name: advance_task_floor(uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) RETURNS regclass
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0119_advance_task_floor.sql
+
+
+ALTER FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION advance_task_floor(p_tenant_id uuid, p_kind text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) IS 'The claim floor sequence of (p_tenant_id, p_kind) (null: none), moved up to the smallest ready id of the kind when no transaction that made one of its tasks ready is in progress and this one has written nothing (docs/benchmarks.md, "A held snapshot while the queue runs").';
+
+
+--
 -- Name: apply_profile_settings(coord.profiles, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -9200,6 +9219,25 @@ COMMENT ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, 
 
 
 --
+-- Name: task_became_ready(uuid, text, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0118_task_became_ready.sql
+
+
+ALTER FUNCTION coord.task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint) IS 'Called when task p_id of (p_tenant_id, p_kind) becomes ready: holds the kind''s floor lock (shared) to the end of the transaction and resets the kind''s claim floor to 0 if it lies above p_id.';
+
+
+--
 -- Name: task_channel(uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -9216,6 +9254,44 @@ ALTER FUNCTION coord.task_channel(p_tenant_id uuid) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.task_channel(p_tenant_id uuid) IS 'LISTEN channel on which the tenant''s newly claimable tasks announce their kind (coord.tenants.task_channel).';
+
+
+--
+-- Name: task_floor_incarnation(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.task_floor_incarnation() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN (((pg_postmaster_start_time())::text || '/'::text) || ((SELECT d.oid FROM pg_database d WHERE (d.datname = current_database())))::text);
+
+
+ALTER FUNCTION coord.task_floor_incarnation() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION task_floor_incarnation(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.task_floor_incarnation() IS 'The server run and database a claim floor (coord.task_ready_floors) is valid in: the postmaster''s start time and the database''s oid.';
+
+
+--
+-- Name: task_floor_key(uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.task_floor_key(p_tenant_id uuid, p_kind text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    RETURN hashtextextended(((('coord.task_floor/'::text || (p_tenant_id)::text) || '/'::text) || p_kind), (0)::bigint);
+
+
+ALTER FUNCTION coord.task_floor_key(p_tenant_id uuid, p_kind text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION task_floor_key(p_tenant_id uuid, p_kind text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.task_floor_key(p_tenant_id uuid, p_kind text) IS 'The advisory lock key of the claim floor of (p_tenant_id, p_kind) (coord.task_became_ready, coord.advance_task_floor).';
 
 
 --
@@ -11581,6 +11657,1373 @@ COMMENT ON VIEW coord.task_details IS 'Each task as an api.task (names instead o
 
 
 --
+-- Name: task_ready_floor_1; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_1
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_1 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_1; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_1 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_10; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_10
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_10 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_10; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_10 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_11; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_11
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_11 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_11; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_11 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_12; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_12
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_12 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_12; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_12 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_13; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_13
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_13 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_13; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_13 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_14; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_14
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_14 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_14; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_14 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_15; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_15
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_15 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_15; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_15 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_16; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_16
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_16 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_16; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_16 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_17; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_17
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_17 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_17; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_17 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_18; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_18
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_18 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_18; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_18 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_19; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_19
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_19 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_19; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_19 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_2; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_2
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_2 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_2; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_2 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_20; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_20
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_20 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_20; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_20 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_21; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_21
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_21 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_21; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_21 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_22; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_22
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_22 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_22; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_22 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_23; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_23
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_23 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_23; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_23 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_24; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_24
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_24 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_24; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_24 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_25; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_25
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_25 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_25; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_25 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_26; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_26
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_26 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_26; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_26 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_27; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_27
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_27 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_27; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_27 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_28; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_28
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_28 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_28; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_28 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_29; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_29
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_29 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_29; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_29 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_3; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_3
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_3 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_3; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_3 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_30; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_30
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_30 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_30; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_30 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_31; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_31
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_31 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_31; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_31 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_32; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_32
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_32 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_32; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_32 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_33; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_33
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_33 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_33; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_33 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_34; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_34
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_34 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_34; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_34 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_35; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_35
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_35 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_35; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_35 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_36; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_36
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_36 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_36; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_36 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_37; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_37
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_37 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_37; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_37 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_38; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_38
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_38 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_38; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_38 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_39; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_39
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_39 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_39; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_39 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_4; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_4
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_4 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_4; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_4 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_40; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_40
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_40 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_40; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_40 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_41; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_41
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_41 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_41; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_41 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_42; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_42
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_42 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_42; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_42 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_43; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_43
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_43 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_43; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_43 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_44; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_44
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_44 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_44; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_44 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_45; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_45
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_45 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_45; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_45 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_46; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_46
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_46 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_46; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_46 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_47; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_47
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_47 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_47; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_47 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_48; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_48
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_48 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_48; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_48 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_49; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_49
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_49 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_49; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_49 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_5; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_5
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_5 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_5; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_5 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_50; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_50
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_50 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_50; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_50 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_51; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_51
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_51 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_51; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_51 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_52; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_52
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_52 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_52; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_52 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_53; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_53
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_53 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_53; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_53 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_54; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_54
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_54 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_54; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_54 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_55; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_55
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_55 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_55; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_55 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_56; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_56
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_56 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_56; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_56 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_57; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_57
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_57 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_57; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_57 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_58; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_58
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_58 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_58; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_58 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_59; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_59
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_59 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_59; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_59 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_6; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_6
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_6 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_6; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_6 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_60; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_60
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_60 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_60; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_60 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_61; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_61
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_61 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_61; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_61 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_62; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_62
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_62 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_62; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_62 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_63; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_63
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_63 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_63; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_63 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_64; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_64
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_64 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_64; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_64 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_7; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_7
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_7 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_7; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_7 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_8; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_8
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_8 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_8; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_8 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_9; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_9
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_9 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_9; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_9 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floors; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.task_ready_floors (
+    tenant_id uuid NOT NULL,
+    kind text NOT NULL COLLATE pg_catalog."C",
+    floor regclass NOT NULL,
+    incarnation text NOT NULL
+);
+
+ALTER TABLE ONLY coord.task_ready_floors FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.task_ready_floors OWNER TO coord_owner;
+
+--
+-- Name: TABLE task_ready_floors; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.task_ready_floors IS 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a (tenant, kind), and in which server run and database it was taken (coord.task_floor_incarnation; a floor of another one counts for nothing and is taken again). Written only when a kind takes a floor (coord.advance_task_floor).';
+
+
+--
 -- Name: task_verifications; Type: TABLE; Schema: coord; Owner: coord_owner
 --
 
@@ -12402,6 +13845,22 @@ ALTER TABLE ONLY coord.skills
 
 ALTER TABLE ONLY coord.task_dependencies
     ADD CONSTRAINT task_dependencies_pkey PRIMARY KEY (task_id, depends_on_id);
+
+
+--
+-- Name: task_ready_floors task_ready_floors_floor_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.task_ready_floors
+    ADD CONSTRAINT task_ready_floors_floor_key UNIQUE (floor);
+
+
+--
+-- Name: task_ready_floors task_ready_floors_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.task_ready_floors
+    ADD CONSTRAINT task_ready_floors_pkey PRIMARY KEY (tenant_id, kind);
 
 
 --
@@ -14136,6 +15595,19 @@ CREATE POLICY task_dependencies_own_tenant ON coord.task_dependencies TO coord_o
 
 
 --
+-- Name: task_ready_floors; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.task_ready_floors ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: task_ready_floors task_ready_floors_internal; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY task_ready_floors_internal ON coord.task_ready_floors TO coord_owner USING (true) WITH CHECK (true);
+
+
+--
 -- Name: task_verifications; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
 --
 
@@ -15859,6 +17331,13 @@ REVOKE ALL ON FUNCTION coord.add_message_rule(p_rule coord.message_rules, p_send
 
 
 --
+-- Name: FUNCTION advance_task_floor(p_tenant_id uuid, p_kind text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION apply_profile_settings(p_profile coord.profiles, p_settings jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -17311,10 +18790,31 @@ REVOKE ALL ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigin
 
 
 --
+-- Name: FUNCTION task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION task_channel(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION coord.task_channel(p_tenant_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION task_floor_incarnation(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.task_floor_incarnation() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION task_floor_key(p_tenant_id uuid, p_kind text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.task_floor_key(p_tenant_id uuid, p_kind text) FROM PUBLIC;
 
 
 --
