@@ -9261,9 +9261,9 @@ COMMENT ON FUNCTION coord.task_channel(p_tenant_id uuid) IS 'LISTEN channel on w
 --
 
 CREATE FUNCTION coord.task_floor_incarnation() RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN (((pg_postmaster_start_time())::text || '/'::text) || ((SELECT d.oid FROM pg_database d WHERE (d.datname = current_database())))::text);
+    AS $$ … $$;  -- plpgsql/coord/queue/0116_task_floor_incarnation.sql
 
 
 ALTER FUNCTION coord.task_floor_incarnation() OWNER TO coord_owner;
@@ -9276,22 +9276,22 @@ COMMENT ON FUNCTION coord.task_floor_incarnation() IS 'The server run and databa
 
 
 --
--- Name: task_floor_key(uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: task_floor_scope(uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.task_floor_key(p_tenant_id uuid, p_kind text) RETURNS bigint
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+CREATE FUNCTION coord.task_floor_scope(p_tenant_id uuid, p_kind text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
-    RETURN hashtextextended(((('coord.task_floor/'::text || (p_tenant_id)::text) || '/'::text) || p_kind), (0)::bigint);
+    AS $$ … $$;  -- plpgsql/coord/queue/0117_task_floor_scope.sql
 
 
-ALTER FUNCTION coord.task_floor_key(p_tenant_id uuid, p_kind text) OWNER TO coord_owner;
+ALTER FUNCTION coord.task_floor_scope(p_tenant_id uuid, p_kind text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION task_floor_key(p_tenant_id uuid, p_kind text); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION task_floor_scope(p_tenant_id uuid, p_kind text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.task_floor_key(p_tenant_id uuid, p_kind text) IS 'The advisory lock key of the claim floor of (p_tenant_id, p_kind) (coord.task_became_ready, coord.advance_task_floor).';
+COMMENT ON FUNCTION coord.task_floor_scope(p_tenant_id uuid, p_kind text) IS 'The scope of the claim floor of (p_tenant_id, p_kind): its key in coord.task_ready_floors and, hashed, its advisory lock (coord.task_became_ready, coord.advance_task_floor).';
 
 
 --
@@ -13005,8 +13005,7 @@ COMMENT ON SEQUENCE coord.task_ready_floor_9 IS 'A claim floor (coord.task_ready
 --
 
 CREATE TABLE coord.task_ready_floors (
-    tenant_id uuid NOT NULL,
-    kind text NOT NULL COLLATE pg_catalog."C",
+    scope text NOT NULL COLLATE pg_catalog."C",
     floor regclass NOT NULL,
     incarnation text NOT NULL
 );
@@ -13020,7 +13019,7 @@ ALTER TABLE coord.task_ready_floors OWNER TO coord_owner;
 -- Name: TABLE task_ready_floors; Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON TABLE coord.task_ready_floors IS 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a (tenant, kind), and in which server run and database it was taken (coord.task_floor_incarnation; a floor of another one counts for nothing and is taken again). Written only when a kind takes a floor (coord.advance_task_floor).';
+COMMENT ON TABLE coord.task_ready_floors IS 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a scope (coord.task_floor_scope: tenant id/kind), and in which server run and database it was taken (coord.task_floor_incarnation; a floor of another one counts for nothing and is taken again). Written only when a kind takes a floor (coord.advance_task_floor).';
 
 
 --
@@ -13860,7 +13859,7 @@ ALTER TABLE ONLY coord.task_ready_floors
 --
 
 ALTER TABLE ONLY coord.task_ready_floors
-    ADD CONSTRAINT task_ready_floors_pkey PRIMARY KEY (tenant_id, kind);
+    ADD CONSTRAINT task_ready_floors_pkey PRIMARY KEY (scope);
 
 
 --
@@ -18811,10 +18810,10 @@ REVOKE ALL ON FUNCTION coord.task_floor_incarnation() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION task_floor_key(p_tenant_id uuid, p_kind text); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION task_floor_scope(p_tenant_id uuid, p_kind text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.task_floor_key(p_tenant_id uuid, p_kind text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.task_floor_scope(p_tenant_id uuid, p_kind text) FROM PUBLIC;
 
 
 --

@@ -7,16 +7,20 @@
 -- kinds beyond the pool have no floor and scan from the front, as before. A floor counts only in
 -- the server run and database that set it (incarnation): a sequence's value is not part of any
 -- snapshot, so a logical dump can carry a floor newer than the tasks it dumped.
+--
+-- Keyed by scope (tenant id/kind), not by a tenant_id column under the tenant policies: a
+-- transaction that makes a task ready must find its kind's floor whatever tenant it acts for (a
+-- sweep, a change by hand); a floor it could not see would stay above the task, which no claim
+-- would then find.
 create table coord.task_ready_floors (
-  tenant_id uuid not null,
-  kind text collate "C" not null,
+  scope text collate "C" not null,
   floor regclass not null,
   incarnation text not null,
-  constraint task_ready_floors_pkey primary key (tenant_id, kind),
+  constraint task_ready_floors_pkey primary key (scope),
   constraint task_ready_floors_floor_key unique (floor)
 );
 alter table coord.task_ready_floors owner to coord_owner;
-comment on table coord.task_ready_floors is 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a (tenant, kind), and in which server run and database it was taken (coord.task_floor_incarnation; a floor of another one counts for nothing and is taken again). Written only when a kind takes a floor (coord.advance_task_floor).';
+comment on table coord.task_ready_floors is 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a scope (coord.task_floor_scope: tenant id/kind), and in which server run and database it was taken (coord.task_floor_incarnation; a floor of another one counts for nothing and is taken again). Written only when a kind takes a floor (coord.advance_task_floor).';
 
 do $$
 begin

@@ -4,11 +4,15 @@
 -- database, so its floors count for nothing until a claim takes them again at 0.
 create or replace function coord.task_floor_incarnation()
 returns text
-language sql
+language plpgsql
 stable
 set search_path = pg_catalog, pg_temp
-return pg_catalog.pg_postmaster_start_time()::text || '/'
-       || (select d.oid from pg_catalog.pg_database as d where d.datname = pg_catalog.current_database())::text;
+as $$
+begin
+  return pg_catalog.pg_postmaster_start_time()::text || '/'
+         || (select d.oid from pg_catalog.pg_database as d where d.datname = pg_catalog.current_database())::text;
+end;
+$$;
 
 comment on function coord.task_floor_incarnation() is 'The server run and database a claim floor (coord.task_ready_floors) is valid in: the postmaster''s start time and the database''s oid.';
 revoke all on function coord.task_floor_incarnation() from public;

@@ -19,13 +19,14 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_floor regclass;
-  v_key bigint := coord.task_floor_key(p_tenant_id, p_kind);
+  v_scope text := coord.task_floor_scope(p_tenant_id, p_kind);
+  v_key bigint := pg_catalog.hashtextextended('coord.task_floor/' || v_scope, 0);
   v_at bigint;
   v_next bigint;
   v_incarnation text := coord.task_floor_incarnation();
 begin
   select f.floor into v_floor from coord.task_ready_floors as f
-  where f.tenant_id = p_tenant_id and f.kind = p_kind and f.incarnation = v_incarnation;
+  where f.scope = v_scope and f.incarnation = v_incarnation;
   if v_floor is null then
     -- The kind takes a floor of the pool that no kind holds in this incarnation, at 0; none
     -- left: no floor. One transaction at a time, and never waiting: an insert that met another's
@@ -39,15 +40,15 @@ begin
     cross join lateral (select pg_catalog.to_regclass('coord.task_ready_floor_' || n.i) as floor) as s
     where s.floor is not null
       and not exists (select from coord.task_ready_floors as u where u.floor = s.floor and u.incarnation = v_incarnation)
-    order by n.i
+    -- a floor no row names first; one of an earlier incarnation only when none is left
+    order by exists (select from coord.task_ready_floors as u where u.floor = s.floor), n.i
     limit 1;
     if v_floor is null then
       return null;
     end if;
     delete from coord.task_ready_floors as f
-    where f.floor = v_floor or (f.tenant_id = p_tenant_id and f.kind = p_kind);
-    insert into coord.task_ready_floors (tenant_id, kind, floor, incarnation)
-    values (p_tenant_id, p_kind, v_floor, v_incarnation);
+    where f.floor = v_floor or f.scope = v_scope;
+    insert into coord.task_ready_floors (scope, floor, incarnation) values (v_scope, v_floor, v_incarnation);
     perform pg_catalog.setval(v_floor, 0);
     return null;  -- not usable before this transaction commits (task_became_ready cannot see it yet)
   end if;
