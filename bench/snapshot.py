@@ -135,7 +135,7 @@ PROBES = {  # each queue's claim candidate scan (coord.claim_tasks_as's, from th
     "api": ("select t.id from coord.tasks as t where t.tenant_id = (select id from coord.tenants where name = 'bench') "
             "and t.state = 'queued' and t.pending_deps = 0 and t.kind = '" + KIND + "' "
             "and t.id >= coalesce((select pg_sequence_last_value(f.floor) from coord.task_ready_floors as f "
-            "where f.scope = (select id from coord.tenants where name = 'bench')::text || '/" + KIND + "'), 0) "
+            "where f.tenant_id = (select id from coord.tenants where name = 'bench') and f.kind = '" + KIND + "'), 0) "
             "and t.run_after <= now() and t.required_trust <= 4 order by t.priority desc, t.id limit 1 "
             "for update skip locked"),
     "naive": ("select id from public.bench_tasks where state = 'queued' order by priority desc, id "

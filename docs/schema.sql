@@ -9200,6 +9200,25 @@ COMMENT ON FUNCTION coord.sweep_memories(p_tenant_id uuid, p_limit integer) IS '
 
 
 --
+-- Name: take_task_floor(uuid, text, text); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0117_take_task_floor.sql
+
+
+ALTER FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) IS 'Gives (p_tenant_id, p_kind) a claim floor of the pool at 0 for incarnation p_incarnation, if one is free of this incarnation and no other transaction is taking one (never waits); reads every tenant''s floors (coord_auth).';
+
+
+--
 -- Name: take_task_leases(coord.caller, bigint, text, text[], interval, timestamp with time zone, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -9273,25 +9292,6 @@ ALTER FUNCTION coord.task_floor_incarnation() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.task_floor_incarnation() IS 'The server run and database a claim floor (coord.task_ready_floors) is valid in: the postmaster''s start time and the database''s oid.';
-
-
---
--- Name: task_floor_scope(uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
---
-
-CREATE FUNCTION coord.task_floor_scope(p_tenant_id uuid, p_kind text) RETURNS text
-    LANGUAGE plpgsql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/queue/0117_task_floor_scope.sql
-
-
-ALTER FUNCTION coord.task_floor_scope(p_tenant_id uuid, p_kind text) OWNER TO coord_owner;
-
---
--- Name: FUNCTION task_floor_scope(p_tenant_id uuid, p_kind text); Type: COMMENT; Schema: coord; Owner: coord_owner
---
-
-COMMENT ON FUNCTION coord.task_floor_scope(p_tenant_id uuid, p_kind text) IS 'The scope of the claim floor of (p_tenant_id, p_kind): its key in coord.task_ready_floors and, hashed, its advisory lock (coord.task_became_ready, coord.advance_task_floor).';
 
 
 --
@@ -13005,7 +13005,8 @@ COMMENT ON SEQUENCE coord.task_ready_floor_9 IS 'A claim floor (coord.task_ready
 --
 
 CREATE TABLE coord.task_ready_floors (
-    scope text NOT NULL COLLATE pg_catalog."C",
+    tenant_id uuid NOT NULL,
+    kind text NOT NULL COLLATE pg_catalog."C",
     floor regclass NOT NULL,
     incarnation text NOT NULL
 );
@@ -13019,7 +13020,7 @@ ALTER TABLE coord.task_ready_floors OWNER TO coord_owner;
 -- Name: TABLE task_ready_floors; Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON TABLE coord.task_ready_floors IS 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a scope (coord.task_floor_scope: tenant id/kind), and in which server run and database it was taken (coord.task_floor_incarnation; a floor of another one counts for nothing and is taken again). Written only when a kind takes a floor (coord.advance_task_floor).';
+COMMENT ON TABLE coord.task_ready_floors IS 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a (tenant, kind), and in which server run and database it was taken (coord.task_floor_incarnation; a floor of another one counts for nothing and is taken again). Written only when a kind takes a floor (coord.take_task_floor).';
 
 
 --
@@ -13859,7 +13860,7 @@ ALTER TABLE ONLY coord.task_ready_floors
 --
 
 ALTER TABLE ONLY coord.task_ready_floors
-    ADD CONSTRAINT task_ready_floors_pkey PRIMARY KEY (scope);
+    ADD CONSTRAINT task_ready_floors_pkey PRIMARY KEY (tenant_id, kind);
 
 
 --
@@ -15600,10 +15601,10 @@ CREATE POLICY task_dependencies_own_tenant ON coord.task_dependencies TO coord_o
 ALTER TABLE coord.task_ready_floors ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: task_ready_floors task_ready_floors_internal; Type: POLICY; Schema: coord; Owner: coord_owner
+-- Name: task_ready_floors task_ready_floors_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
 --
 
-CREATE POLICY task_ready_floors_internal ON coord.task_ready_floors TO coord_owner USING (true) WITH CHECK (true);
+CREATE POLICY task_ready_floors_own_tenant ON coord.task_ready_floors TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
 
 
 --
@@ -18782,6 +18783,14 @@ REVOKE ALL ON FUNCTION coord.sweep_memories(p_tenant_id uuid, p_limit integer) F
 
 
 --
+-- Name: FUNCTION take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) TO coord_owner;
+
+
+--
 -- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -18807,13 +18816,6 @@ REVOKE ALL ON FUNCTION coord.task_channel(p_tenant_id uuid) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.task_floor_incarnation() FROM PUBLIC;
-
-
---
--- Name: FUNCTION task_floor_scope(p_tenant_id uuid, p_kind text); Type: ACL; Schema: coord; Owner: coord_owner
---
-
-REVOKE ALL ON FUNCTION coord.task_floor_scope(p_tenant_id uuid, p_kind text) FROM PUBLIC;
 
 
 --
@@ -19389,6 +19391,489 @@ GRANT SELECT(repository) ON TABLE coord.sessions TO coord_auth;
 --
 
 GRANT SELECT(skill_id) ON TABLE coord.sessions TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_1; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_1 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_10; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_10 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_11; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_11 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_12; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_12 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_13; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_13 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_14; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_14 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_15; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_15 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_16; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_16 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_17; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_17 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_18; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_18 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_19; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_19 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_2; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_2 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_20; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_20 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_21; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_21 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_22; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_22 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_23; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_23 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_24; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_24 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_25; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_25 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_26; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_26 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_27; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_27 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_28; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_28 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_29; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_29 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_3; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_3 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_30; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_30 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_31; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_31 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_32; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_32 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_33; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_33 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_34; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_34 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_35; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_35 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_36; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_36 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_37; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_37 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_38; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_38 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_39; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_39 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_4; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_4 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_40; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_40 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_41; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_41 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_42; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_42 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_43; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_43 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_44; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_44 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_45; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_45 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_46; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_46 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_47; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_47 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_48; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_48 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_49; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_49 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_5; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_5 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_50; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_50 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_51; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_51 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_52; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_52 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_53; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_53 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_54; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_54 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_55; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_55 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_56; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_56 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_57; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_57 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_58; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_58 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_59; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_59 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_6; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_6 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_60; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_60 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_61; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_61 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_62; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_62 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_63; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_63 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_64; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_64 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_7; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_7 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_8; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_8 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_9; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_9 TO coord_auth;
+
+
+--
+-- Name: TABLE task_ready_floors; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT DELETE ON TABLE coord.task_ready_floors TO coord_auth;
+
+
+--
+-- Name: COLUMN task_ready_floors.tenant_id; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(tenant_id),INSERT(tenant_id) ON TABLE coord.task_ready_floors TO coord_auth;
+
+
+--
+-- Name: COLUMN task_ready_floors.kind; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(kind),INSERT(kind) ON TABLE coord.task_ready_floors TO coord_auth;
+
+
+--
+-- Name: COLUMN task_ready_floors.floor; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(floor),INSERT(floor) ON TABLE coord.task_ready_floors TO coord_auth;
+
+
+--
+-- Name: COLUMN task_ready_floors.incarnation; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(incarnation),INSERT(incarnation) ON TABLE coord.task_ready_floors TO coord_auth;
 
 
 --

@@ -8,24 +8,27 @@
 -- the server run and database that set it (incarnation): a sequence's value is not part of any
 -- snapshot, so a logical dump can carry a floor newer than the tasks it dumped.
 --
--- Keyed by scope (tenant id/kind), not by a tenant_id column under the tenant policies: a
--- transaction that makes a task ready must find its kind's floor whatever tenant it acts for (a
--- sweep, a change by hand); a floor it could not see would stay above the task, which no claim
--- would then find.
+-- Under the tenant policy like coord.tasks: whoever makes a task of a tenant ready may change
+-- that tenant's tasks, so it is acting for that tenant and sees the kind's row. Taking a floor
+-- must see every tenant's rows (the pool is shared): coord.take_task_floor, owned by coord_auth.
 create table coord.task_ready_floors (
-  scope text collate "C" not null,
+  tenant_id uuid not null,
+  kind text collate "C" not null,
   floor regclass not null,
   incarnation text not null,
-  constraint task_ready_floors_pkey primary key (scope),
+  constraint task_ready_floors_pkey primary key (tenant_id, kind),
   constraint task_ready_floors_floor_key unique (floor)
 );
 alter table coord.task_ready_floors owner to coord_owner;
-comment on table coord.task_ready_floors is 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a scope (coord.task_floor_scope: tenant id/kind), and in which server run and database it was taken (coord.task_floor_incarnation; a floor of another one counts for nothing and is taken again). Written only when a kind takes a floor (coord.advance_task_floor).';
+comment on table coord.task_ready_floors is 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a (tenant, kind), and in which server run and database it was taken (coord.task_floor_incarnation; a floor of another one counts for nothing and is taken again). Written only when a kind takes a floor (coord.take_task_floor).';
+grant select (tenant_id, kind, floor, incarnation), insert (tenant_id, kind, floor, incarnation), delete
+  on coord.task_ready_floors to coord_auth;
 
 do $$
 begin
   for i in 1..64 loop
     execute format('create sequence coord.task_ready_floor_%s as bigint minvalue 0 start 0', i);
+    execute format('grant update on sequence coord.task_ready_floor_%s to coord_auth', i);
     execute format('comment on sequence coord.task_ready_floor_%s is %L', i,
       'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.');
   end loop;

@@ -12,7 +12,7 @@ from tests.conftest import advance_clock, make_principal
 
 def _floor(conn: psycopg.Connection, tenant_id, kind: str) -> int | None:
     row = conn.execute("select pg_sequence_last_value(floor) from coord.task_ready_floors "
-                       "where scope = %s || '/' || %s", (str(tenant_id), kind)).fetchone()
+                       "where tenant_id = %s and kind = %s", (tenant_id, kind)).fetchone()
     return None if row is None else row[0]
 
 
@@ -141,7 +141,8 @@ def test_a_floor_of_another_server_run_or_database_counts_for_nothing(committed_
         _cycle(client, "k", 2)
         ready = client.submit_task("k").task_id
         floor = admin.execute("update coord.task_ready_floors set incarnation = 'another run' "
-                              "where scope = %s returning floor::text", (f"{agent.tenant_id}/k",)).fetchone()[0]
+                              "where tenant_id = %s and kind = 'k' returning floor::text",
+                              (agent.tenant_id,)).fetchone()[0]
         admin.execute(f"select setval('{floor}', 1000000)")  # as if dumped after later claims
         claim = client.claim_task(["k"])  # takes the floor again, at 0
         assert (claim.code, claim.task_id) == ("claimed", ready)

@@ -23,8 +23,6 @@ GLOBAL_TABLES = {
     "coord.clock": "the one injectable clock offset (tests move time; zero in production)",
     "coord.loopback": "the connection string of the revoked-token loopback: one row of configuration",
     "coord.login_policy": "the settings every client login must carry: one row of configuration",
-    "coord.task_ready_floors": "which pooled sequence holds a (tenant, kind)'s claim floor: every transaction "
-                               "that makes a task ready must find it whatever tenant it acts for",
     "authz.guardrail_defaults_v1": "the first shipped guardrail rule set, product data kept as it was",
 }
 # Tables without any policy (RLS on and forced, so nobody but BYPASSRLS roles sees a row).
@@ -47,6 +45,8 @@ BYPASSRLS_FUNCTIONS = {
     "coord.fleet_channel(uuid)": "the fleet NOTIFY channel of the tenant whose rows a statement changed (no caller "
                                  "is vouched when the loopback raises an alert)",
     "coord.token_caller(bytea,uuid)": "looks a token up by hash or id across tenants (the tenant is not known yet)",
+    "coord.take_task_floor(uuid,text,text)": "the claim floors are a pool shared by every tenant: it reads every "
+                                             "tenant's floors and writes the caller's row and rows of earlier runs",
     "coord.verify_jwt(text)": "maps a verified JWT's jti to its token (coord.token_caller) and checks the claims match",
     "coord.jwt_claims(text)": "reads the JWT keys (coord.secrets jwt:<kid>) to verify a signature",
     "coord.jwt_sign(jsonb)": "reads the signing key; called only by coord.issue_jwt (admin path)",
@@ -75,6 +75,8 @@ TABLE_GRANTS = {
         "coord.evaluate_alert_rules upserts RETURNING xmax, a system column, which has no column privilege",
     ("audit.events", "coord_auth", "SELECT"): "alert evaluation reads whole events of the event's tenant",
     ("audit.events", "coord_auth", "INSERT"): "alert raises and the revoked-token loopback append events",
+    ("coord.task_ready_floors", "coord_auth", "DELETE"): "coord.take_task_floor removes floors of earlier server "
+                                                         "runs (no column list)",
     ("coord.secrets", "coord_auth", "DELETE"): "coord.retire_jwt_key deletes a jwt:<kid> row (no column list)",
     ("coord.memories", "coord_auth", "SELECT"): "coord.memory_candidates reads the embedding column, which exists "
                                                "only where pgvector is installed, so a column list cannot be fixed",

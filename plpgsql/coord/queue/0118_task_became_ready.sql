@@ -12,12 +12,11 @@ volatile
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_scope text := coord.task_floor_scope(p_tenant_id, p_kind);
   v_floor regclass;
 begin
-  perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('coord.task_floor/' || v_scope, 0));
+  perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('coord.task_floor/' || p_tenant_id::text || '/' || p_kind, 0));
   select f.floor into v_floor from coord.task_ready_floors as f
-  where f.scope = v_scope and f.incarnation = coord.task_floor_incarnation();
+  where f.tenant_id = p_tenant_id and f.kind = p_kind and f.incarnation = coord.task_floor_incarnation();
   if v_floor is not null and coalesce(pg_catalog.pg_sequence_last_value(v_floor), 0) > p_id then
     perform pg_catalog.setval(v_floor, 0);
   end if;

@@ -19,37 +19,15 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_floor regclass;
-  v_scope text := coord.task_floor_scope(p_tenant_id, p_kind);
-  v_key bigint := pg_catalog.hashtextextended('coord.task_floor/' || v_scope, 0);
+  v_key bigint := pg_catalog.hashtextextended('coord.task_floor/' || p_tenant_id::text || '/' || p_kind, 0);
   v_at bigint;
   v_next bigint;
   v_incarnation text := coord.task_floor_incarnation();
 begin
   select f.floor into v_floor from coord.task_ready_floors as f
-  where f.scope = v_scope and f.incarnation = v_incarnation;
+  where f.tenant_id = p_tenant_id and f.kind = p_kind and f.incarnation = v_incarnation;
   if v_floor is null then
-    -- The kind takes a floor of the pool that no kind holds in this incarnation, at 0; none
-    -- left: no floor. One transaction at a time, and never waiting: an insert that met another's
-    -- uncommitted row would wait for that claim's transaction (a new way for claims to block
-    -- each other).
-    if not pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtextextended('coord.task_floor/pool', 0)) then
-      return null;
-    end if;
-    select s.floor into v_floor
-    from pg_catalog.generate_series(1, 64) as n (i)
-    cross join lateral (select pg_catalog.to_regclass('coord.task_ready_floor_' || n.i) as floor) as s
-    where s.floor is not null
-      and not exists (select from coord.task_ready_floors as u where u.floor = s.floor and u.incarnation = v_incarnation)
-    -- a floor no row names first; one of an earlier incarnation only when none is left
-    order by exists (select from coord.task_ready_floors as u where u.floor = s.floor), n.i
-    limit 1;
-    if v_floor is null then
-      return null;
-    end if;
-    delete from coord.task_ready_floors as f
-    where f.floor = v_floor or f.scope = v_scope;
-    insert into coord.task_ready_floors (scope, floor, incarnation) values (v_scope, v_floor, v_incarnation);
-    perform pg_catalog.setval(v_floor, 0);
+    perform coord.take_task_floor(p_tenant_id, p_kind, v_incarnation);
     return null;  -- not usable before this transaction commits (task_became_ready cannot see it yet)
   end if;
   if pg_catalog.pg_current_xact_id_if_assigned() is not null
