@@ -1,0 +1,48 @@
+"""Attacks on the claim floor (coord.advance_task_floor, coord.task_became_ready)."""
+
+from __future__ import annotations
+
+import psycopg
+
+from coordinator.client import Client
+from tests.conftest import make_principal
+
+
+def _floor(conn: psycopg.Connection, tenant_id, kind: str) -> int | None:
+    row = conn.execute("select pg_sequence_last_value(floor) from coord.task_ready_floors "
+                       "where tenant_id = %s and kind = %s", (tenant_id, kind)).fetchone()
+    return None if row is None else row[0]
+
+
+def test_a_task_made_ready_by_hand_in_a_repeatable_read_transaction_is_not_lost(committed_db) -> None:
+    # "by hand" changes pass the trigger (tg_tasks__transition) but not CO213. The transaction's
+    # snapshot predates the kind's floor row: task_became_ready does not see the row, so it does
+    # not reset the floor that a later claim moved past the task.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "rr", tenant="floor-rr")
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            committed_db.connect(autocommit=False) as rr, committed_db.connect() as admin:
+        parent = client.submit_task("parent").task_id
+        child = client.submit_task("k", depends_on=[parent]).task_id
+        rr.execute("set transaction isolation level repeatable read")
+        rr.execute("select 1").fetchone()  # its snapshot: no floor row of k yet
+        assert client.claim_task(["k"]).code == "empty"  # takes k's floor (at 0)
+        assert client.claim_task(["k"]).code == "empty"  # moves it past every id given out
+        assert _floor(admin, agent.tenant_id, "k") > child
+        rr.execute("update coord.tasks set pending_deps = 0 where id = %s", (child,))  # ready by hand
+        rr.commit()
+        assert admin.execute("select state, pending_deps from coord.tasks where id = %s",
+                             (child,)).fetchone() == ("queued", 0)
+        claim = client.claim_task(["k"])
+        assert (claim.code, claim.task_id) == ("claimed", child)
+
+
+def test_an_agent_cannot_take_the_floor_lock_of_another_tenants_kind(committed_db) -> None:
+    # Advisory locks are database-wide: a session holding 'coord.task_floor/<tenant>/<kind>'
+    # exclusively makes every submit of that tenant's kind wait (task_became_ready, shared).
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "a", tenant="floor-lock")
+    with psycopg.connect(committed_db.client_dsn, autocommit=True) as raw:
+        role = raw.execute("select current_user").fetchone()[0]
+        allowed = raw.execute("select has_function_privilege('pg_advisory_lock(bigint)', 'execute')").fetchone()[0]
+        assert not allowed, f"{role} may call pg_advisory_lock on any key (tenant {agent.tenant_id})"
