@@ -46,3 +46,4 @@ def test_an_agent_cannot_take_the_floor_lock_of_another_tenants_kind(committed_d
         role = raw.execute("select current_user").fetchone()[0]
         allowed = raw.execute("select has_function_privilege('pg_advisory_lock(bigint)', 'execute')").fetchone()[0]
         assert not allowed, f"{role} may call pg_advisory_lock on any key (tenant {agent.tenant_id})"
+
