@@ -47,3 +47,25 @@ def test_an_agent_cannot_take_the_floor_lock_of_another_tenants_kind(committed_d
         allowed = raw.execute("select has_function_privilege('pg_advisory_lock(bigint)', 'execute')").fetchone()[0]
         assert not allowed, f"{role} may call pg_advisory_lock on any key (tenant {agent.tenant_id})"
 
+
+
+def test_a_task_made_ready_by_a_session_in_another_time_zone_is_not_lost(committed_db) -> None:
+    # coord.task_floor_incarnation() renders pg_postmaster_start_time() as text in the session's
+    # TimeZone (and DateStyle): a session with another one computes another incarnation, finds no
+    # floor row of the kind in task_became_ready, and does not reset the floor above its task.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "tz", tenant="floor-tz")
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            Client(committed_db.client_dsn, agent.token) as abroad, committed_db.connect() as admin:
+        parent = client.submit_task("parent").task_id
+        child = client.submit_task("k", depends_on=[parent]).task_id
+        claim_parent = client.claim_task(["parent"])
+        assert client.claim_task(["k"]).code == "empty"  # takes k's floor (at 0)
+        assert client.claim_task(["k"]).code == "empty"  # moves it past every id given out
+        assert _floor(admin, agent.tenant_id, "k") > child
+        abroad.connection.execute("set timezone to 'Pacific/Auckland'")
+        assert abroad.complete_task(parent, claim_parent.claim).code == "completed"  # the child is ready
+        assert admin.execute("select state, pending_deps from coord.tasks where id = %s",
+                             (child,)).fetchone() == ("queued", 0)
+        claim = client.claim_task(["k"])
+        assert (claim.code, claim.task_id) == ("claimed", child)
