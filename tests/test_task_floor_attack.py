@@ -69,3 +69,18 @@ def test_a_task_made_ready_by_a_session_in_another_time_zone_is_not_lost(committ
                              (child,)).fetchone() == ("queued", 0)
         claim = client.claim_task(["k"])
         assert (claim.code, claim.task_id) == ("claimed", child)
+
+
+def test_one_tenant_cannot_use_up_every_tenants_claim_floors(committed_db) -> None:
+    # The pool (64 floors) is shared by every tenant and a floor is never given back in a server
+    # run: one agent claiming 64 made-up kinds leaves every other tenant without a floor.
+    with committed_db.connect() as admin:
+        greedy = make_principal(admin, "greedy", tenant="floor-greedy")
+        victim = make_principal(admin, "victim", tenant="floor-victim")
+    with Client(committed_db.client_dsn, greedy.token) as g, Client(committed_db.client_dsn, victim.token) as v, \
+            committed_db.connect() as admin:
+        for i in range(64):
+            assert g.claim_task([f"made-up-{i}"]).code == "empty"
+        assert v.claim_task(["k"]).code == "empty"
+        assert admin.execute("select count(*) from coord.task_ready_floors where tenant_id = %s",
+                             (victim.tenant_id,)).fetchone()[0] == 1
