@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from coordinator.client import Client
 from tests.conftest import make_principal
@@ -49,7 +50,8 @@ def test_an_agent_cannot_take_the_floor_lock_of_another_tenants_kind(committed_d
 
 
 
-def test_a_task_made_ready_by_a_session_in_another_time_zone_is_not_lost(committed_db) -> None:
+@pytest.mark.parametrize("setting", ["timezone to 'Pacific/Auckland'", "datestyle to 'SQL, DMY'"])
+def test_a_task_made_ready_by_a_session_in_another_time_zone_is_not_lost(committed_db, setting) -> None:
     # coord.task_floor_incarnation() renders pg_postmaster_start_time() as text in the session's
     # TimeZone (and DateStyle): a session with another one computes another incarnation, finds no
     # floor row of the kind in task_became_ready, and does not reset the floor above its task.
@@ -63,7 +65,7 @@ def test_a_task_made_ready_by_a_session_in_another_time_zone_is_not_lost(committ
         assert client.claim_task(["k"]).code == "empty"  # takes k's floor (at 0)
         assert client.claim_task(["k"]).code == "empty"  # moves it past every id given out
         assert _floor(admin, agent.tenant_id, "k") > child
-        abroad.connection.execute("set timezone to 'Pacific/Auckland'")
+        abroad.connection.execute(f"set {setting}")
         assert abroad.complete_task(parent, claim_parent.claim).code == "completed"  # the child is ready
         assert admin.execute("select state, pending_deps from coord.tasks where id = %s",
                              (child,)).fetchone() == ("queued", 0)
