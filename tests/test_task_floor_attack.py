@@ -86,3 +86,23 @@ def test_one_tenant_cannot_use_up_every_tenants_claim_floors(committed_db) -> No
         assert v.claim_task(["k"]).code == "empty"
         assert admin.execute("select count(*) from coord.task_ready_floors where tenant_id = %s",
                              (victim.tenant_id,)).fetchone()[0] == 1
+
+
+def test_the_floor_moves_for_an_agent_with_a_call_budget(committed_db) -> None:
+    # The gate counts a rate-limited agent's call (coord.count_call inserts) before the claim
+    # reaches coord.advance_task_floor, so its transaction has written: the floor never moves.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "budget", tenant="floor-budget")
+        ops = make_principal(admin, "ops", tenant="floor-budget", role="operator")
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            Client(committed_db.client_dsn, ops.token) as operator, committed_db.connect() as admin:
+        assert operator.create_profile("budgeted", 2, {"calls_per_hour": 1000}).code == "created"
+        assert operator.assign_profile("budget", "budgeted").code == "assigned"
+        done = []
+        for _ in range(4):
+            client.submit_task("k")
+            claim = client.claim_task(["k"])
+            client.complete_task(claim.task_id, claim.claim)
+            done.append(claim.task_id)
+        assert client.claim_task(["k"]).code == "empty"
+        assert (_floor(admin, agent.tenant_id, "k") or 0) > done[-1]
