@@ -106,3 +106,18 @@ def test_the_floor_moves_for_an_agent_with_a_call_budget(committed_db) -> None:
             done.append(claim.task_id)
         assert client.claim_task(["k"]).code == "empty"
         assert (_floor(admin, agent.tenant_id, "k") or 0) > done[-1]
+
+
+def test_the_floor_moves_for_an_agent_in_a_session(committed_db) -> None:
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "sess", tenant="floor-session")
+    with Client(committed_db.client_dsn, agent.token) as client, committed_db.connect() as admin:
+        assert client.start_session().code == "started"
+        done = []
+        for _ in range(4):
+            client.submit_task("k")
+            claim = client.claim_task(["k"])
+            client.complete_task(claim.task_id, claim.claim)
+            done.append(claim.task_id)
+        assert client.claim_task(["k"]).code == "empty"
+        assert (_floor(admin, agent.tenant_id, "k") or 0) > done[-1]
