@@ -121,3 +121,26 @@ def test_the_floor_moves_for_an_agent_in_a_session(committed_db) -> None:
             done.append(claim.task_id)
         assert client.claim_task(["k"]).code == "empty"
         assert (_floor(admin, agent.tenant_id, "k") or 0) > done[-1]
+
+
+def test_a_submit_waiting_on_a_moving_floor_is_claimed(committed_db) -> None:
+    # The id is drawn before the trigger waits for the kind's lock; the floor moves past every id
+    # given out while it waits (as advance_task_floor does when none is ready).
+    from tests.conftest import in_thread, wait_for_backends
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "wait", tenant="floor-wait")
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            Client(committed_db.client_dsn, agent.token) as submitter, committed_db.connect() as admin:
+        assert client.claim_task(["k"]).code == "empty"  # takes k's floor
+        key = admin.execute("select hashtextextended('coord.task_floor/' || %s::text || '/k', 0)",
+                            (agent.tenant_id,)).fetchone()[0]
+        admin.execute("select pg_advisory_lock(%s)", (key,))
+        thread, out = in_thread(lambda: submitter.submit_task("k").task_id)
+        wait_for_backends(committed_db, "wait_event = 'advisory'", 1)
+        admin.execute("select setval(f.floor, pg_sequence_last_value('coord.tasks_id_seq') + 1) "
+                      "from coord.task_ready_floors as f where f.tenant_id = %s and f.kind = 'k'", (agent.tenant_id,))
+        admin.execute("select pg_advisory_unlock(%s)", (key,))
+        thread.join()
+        assert "error" not in out, out
+        claim = client.claim_task(["k"])
+        assert (claim.code, claim.task_id) == ("claimed", out["result"])
