@@ -144,3 +144,29 @@ def test_a_submit_waiting_on_a_moving_floor_is_claimed(committed_db) -> None:
         assert "error" not in out, out
         claim = client.claim_task(["k"])
         assert (claim.code, claim.task_id) == ("claimed", out["result"])
+
+
+@pytest.mark.parametrize("in_session", [False, True])
+def test_a_client_clearing_the_tasks_changed_marker_does_not_move_the_floor_past_its_own_claim(
+        committed_db, in_session) -> None:
+    # coord.tasks_changed is a placeholder parameter any client may set: clearing it after its own
+    # claim must not let the next claim of the same transaction read that claim as done.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "forge", tenant="floor-forge")
+    with Client(committed_db.client_dsn, agent.token) as client, committed_db.connect() as admin:
+        if in_session:
+            assert client.start_session().code == "started"
+        for _ in range(2):
+            client.submit_task("k")
+            claim = client.claim_task(["k"])
+            client.complete_task(claim.task_id, claim.claim)
+        assert client.claim_task(["k"]).code == "empty"
+        first = client.submit_task("k").task_id
+        client.connection.execute("begin")
+        assert client.claim_task(["k"]).task_id == first
+        for value in ("off", ""):
+            client.connection.execute("select set_config('coord.tasks_changed', %s, true)", (value,))
+            assert client.claim_task(["k"]).code == "empty"
+        client.connection.execute("rollback")
+        assert (_floor(admin, agent.tenant_id, "k") or 0) <= first
+        assert client.claim_task(["k"]).task_id == first

@@ -11,6 +11,8 @@ as $$
 declare
   v_event text;
 begin
+  -- This transaction changed a task: its claim floor must not move (coord.advance_task_floor).
+  perform pg_catalog.set_config('coord.tasks_changed', 'on', true);
   -- A task becoming ready keeps its kind's claim floor at or below it (coord.task_became_ready).
   if new.state = 'queued' and new.pending_deps = 0
      and (tg_op = 'INSERT' or old.state <> 'queued' or old.pending_deps <> 0 or old.kind <> new.kind

@@ -8,9 +8,10 @@
 -- ready is in progress (coord.task_became_ready holds it shared to its end), and the tasks are
 -- read after the lock is taken, so every such task that committed is seen. Tasks claimed by a
 -- transaction still in progress read as queued here (its update is not visible), so a claim that
--- rolls back leaves its task at or above the floor. Only a transaction that has written nothing
+-- rolls back leaves its task at or above the floor. Only a transaction that has changed no task
 -- moves it: its own claims, cancels or completions would read as done, and a rollback would
--- undo them. Read committed only: a transaction's snapshot may predate the lock.
+-- undo them (other writes, a session's row lock or a call counted by the gate, do not matter).
+-- Read committed only: a transaction's snapshot may predate the lock.
 create or replace function coord.advance_task_floor(p_tenant_id uuid, p_kind text)
 returns regclass
 language plpgsql
@@ -30,9 +31,18 @@ begin
     perform coord.take_task_floor(p_tenant_id, p_kind, v_incarnation);
     return null;  -- not usable before this transaction commits (task_became_ready cannot see it yet)
   end if;
+  if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
+    return v_floor;
+  end if;
+  -- Has this transaction changed a task? The trigger's marker says yes cheaply; a client can set
+  -- or clear that parameter, so "no" is only believed with no write lock on coord.tasks held
+  -- (coord.transaction_changed_tasks).
   if pg_catalog.pg_current_xact_id_if_assigned() is not null
-     or pg_catalog.current_setting('transaction_isolation') <> 'read committed'
-     or not pg_catalog.pg_try_advisory_lock(v_key) then
+     and (pg_catalog.current_setting('coord.tasks_changed', true) = 'on'
+          or coord.transaction_changed_tasks()) then
+    return v_floor;
+  end if;
+  if not pg_catalog.pg_try_advisory_lock(v_key) then
     return v_floor;
   end if;
   begin
@@ -70,5 +80,5 @@ begin
 end;
 $$;
 
-comment on function coord.advance_task_floor(uuid, text) is 'The claim floor sequence of (p_tenant_id, p_kind) (null: none), moved up to the smallest ready id of the kind when no transaction that made one of its tasks ready is in progress and this one has written nothing (docs/benchmarks.md, "A held snapshot while the queue runs").';
+comment on function coord.advance_task_floor(uuid, text) is 'The claim floor sequence of (p_tenant_id, p_kind) (null: none), moved up to the smallest ready id of the kind when no transaction that made one of its tasks ready is in progress and this one has changed no task (docs/benchmarks.md, "A held snapshot while the queue runs").';
 revoke all on function coord.advance_task_floor(uuid, text) from public;
