@@ -4986,7 +4986,7 @@ ALTER FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) OWNER TO 
 -- Name: FUNCTION advance_task_floor(p_tenant_id uuid, p_kind text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) IS 'The claim floor sequence of (p_tenant_id, p_kind) (null: none), moved up to the smallest ready id of the kind when no transaction that made one of its tasks ready is in progress and this one has written nothing (docs/benchmarks.md, "A held snapshot while the queue runs").';
+COMMENT ON FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) IS 'The claim floor sequence of (p_tenant_id, p_kind) (null: none), moved up to the smallest ready id of the kind when no transaction that made one of its tasks ready is in progress and this one has changed no task (docs/benchmarks.md, "A held snapshot while the queue runs").';
 
 
 --
@@ -9215,7 +9215,7 @@ ALTER FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnatio
 -- Name: FUNCTION take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) IS 'Gives (p_tenant_id, p_kind) a claim floor of the pool at 0 for incarnation p_incarnation, if one is free of this incarnation and no other transaction is taking one (never waits); reads every tenant''s floors (coord_auth).';
+COMMENT ON FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) IS 'Gives (p_tenant_id, p_kind) a claim floor of the pool at 0 for incarnation p_incarnation, if one is free of this incarnation, the tenant holds fewer than 8 of it and no other transaction is taking one (never waits); reads every tenant''s floors (coord_auth).';
 
 
 --
@@ -9253,7 +9253,7 @@ ALTER FUNCTION coord.task_became_ready(p_tenant_id uuid, p_kind text, p_id bigin
 -- Name: FUNCTION task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint) IS 'Called when task p_id of (p_tenant_id, p_kind) becomes ready: holds the kind''s floor lock (shared) to the end of the transaction and resets the kind''s claim floor to 0 if it lies above p_id.';
+COMMENT ON FUNCTION coord.task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint) IS 'Called when task p_id of (p_tenant_id, p_kind) becomes ready: holds the kind''s floor lock (shared) to the end of the transaction and resets the kind''s claim floor to 0 if it lies above p_id (outside read committed: every floor of the pool above p_id).';
 
 
 --
@@ -9577,6 +9577,25 @@ ALTER FUNCTION coord.touch_presence(p_me coord.caller) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.touch_presence(p_me coord.caller) IS 'Sets the caller''s last_seen_at to now (presence).';
+
+
+--
+-- Name: transaction_changed_tasks(); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.transaction_changed_tasks() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0115_transaction_changed_tasks.sql
+
+
+ALTER FUNCTION coord.transaction_changed_tasks() OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION transaction_changed_tasks(); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.transaction_changed_tasks() IS 'True when this transaction holds a lock on coord.tasks that an insert, update, delete or truncate takes (so it may have changed a task); reads pg_locks (coord_auth).';
 
 
 --
@@ -18921,6 +18940,14 @@ REVOKE ALL ON FUNCTION coord.token_result(p_code text, p_reason text, p_principa
 --
 
 REVOKE ALL ON FUNCTION coord.touch_presence(p_me coord.caller) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION transaction_changed_tasks(); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.transaction_changed_tasks() FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.transaction_changed_tasks() TO coord_owner;
 
 
 --
