@@ -59,6 +59,8 @@ BYPASSRLS_FUNCTIONS = {
                                                            "only coord_owner may call it, the api passes the caller's",
     "coord.audit_stream(uuid,xid8,bigint,integer)": "the same over every action (api.audit_since passes the caller's)",
     "coord.event_horizon(uuid)": "the tenant's stream horizon: reads pg_locks (granted to coord_auth), no table",
+    "coord.transaction_changed_tasks()": "whether this transaction holds a write lock on coord.tasks: reads "
+    "pg_locks (granted to coord_auth) for its own backend only, no table",
     "coord.event_position(uuid,bigint)": "the position of an event id within the tenant it is given",
     "coord.event_head(uuid)": "the last position and held count of the tenant it is given",
     "coord.events_channel(uuid)": "the events NOTIFY channel of an event's tenant (no caller is vouched for system "
