@@ -30,6 +30,12 @@ Workloads (one op each):
 * api_lock_batch   Client.acquire_locks + Client.release_locks of 10 paths; per lock pair (op / 10)
 * api_task_batch   Client.submit_tasks + claim_tasks + complete_tasks of 10 tasks; per task (op / 10)
 
+Every workload reaches the server the same way: the api workloads log in as the gateway role
+over the Unix socket the naive ones use (the embedded server trusts local connections), not
+over the loopback TCP of the DSN `coord up` prints, so the transport is the same on both sides
+of every ratio (measured: the api lock pair costs the same server CPU either way, within the
+noise, 2026-12-06).
+
 The server runs with synchronous_commit=off unless --durable: the WAL flush is not CPU, and
 waiting for it only adds noise to wall time (the CPU figures barely move either way).
 
@@ -267,6 +273,14 @@ def render(names: list[str], results: dict[str, list[Sample]], baselines: dict[s
     return lines
 
 
+def same_transport(dsn: str, like: str) -> str:
+    """dsn's role and database, reached the way `like` reaches the server (its host and port)."""
+    params = psycopg.conninfo.conninfo_to_dict(dsn)
+    where = psycopg.conninfo.conninfo_to_dict(like)
+    params.update(host=where["host"], port=where["port"])
+    return psycopg.conninfo.make_conninfo(**params)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ops", type=int, default=2000, help="measured operations per workload and round")
@@ -286,11 +300,12 @@ def main() -> None:
         if not args.durable:
             harness.server_settings(admin_dsn, synchronous_commit="off")
         token = locks.agents(admin_dsn, "cpu", 1)[0]
+        dsn = same_transport(dsn, admin_dsn)
         chosen = workloads(dsn, admin_dsn, token)
         results = run(chosen, names, args.rounds, args.ops, args.warmup)
         load = os.getloadavg()
         facts = " | ".join(harness.header(up, args.rounds, 0).split(" | ")[:4])  # date, machine, Python, server
-        print(f"{facts} | {args.rounds} rounds x {args.ops} ops per workload, median of rounds | "
+        print(f"{facts} | {args.rounds} rounds x {args.ops} ops per workload, median of rounds | Unix socket | "
               f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         print()
         print("\n".join(render(names, results, {n: chosen[n].baselines for n in names})))

@@ -236,7 +236,9 @@ def server_settings(admin_dsn: str, **settings: str | None) -> None:
     """ALTER SYSTEM SET each setting (RESET for None; values in the setting's base unit, as
     pg_settings.setting shows them), reload, and wait until a new connection sees every value:
     the postmaster rereads its configuration asynchronously, and a connection opened before it
-    has would get the old values."""
+    has would get the old values. Nothing announces that the postmaster has reread it, so this
+    re-reads with new connections, pausing between reads for 1 ms doubling to 50 ms (the pause
+    decides how soon it notices, never what it returns)."""
     identifier, literal = psycopg.sql.Identifier, psycopg.sql.Literal
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         want = {}
@@ -249,6 +251,7 @@ def server_settings(admin_dsn: str, **settings: str | None) -> None:
                 want[name] = value
         conn.execute("select pg_reload_conf()")
     deadline = time.monotonic() + 10
+    pause = 0.001
     while True:
         with psycopg.connect(admin_dsn, autocommit=True) as conn:
             seen = {name: conn.execute("select setting from pg_settings where name = %s", (name,)).fetchone()[0]  # type: ignore[index]
@@ -257,7 +260,8 @@ def server_settings(admin_dsn: str, **settings: str | None) -> None:
             return
         if time.monotonic() > deadline:
             raise RuntimeError(f"server settings not applied after reload: want {want}, see {seen}")
-        time.sleep(0.05)
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 def _cpu_model() -> str:

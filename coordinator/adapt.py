@@ -21,7 +21,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
-from psycopg.types.datetime import DateLoader, IntervalLoader, TimestampLoader, TimestamptzLoader
+from psycopg import postgres
+from psycopg.adapt import Loader
+from psycopg.pq import Format
+from psycopg.types.datetime import IntervalLoader
 from psycopg.types.json import set_json_loads
 
 MAX_JSON_DEPTH = 100  # the database accepts 32 levels (CO242); this leaves room for wrappers
@@ -50,10 +53,11 @@ def load_json(data: bytes | bytearray | memoryview | str) -> Any:
     raw = data.encode() if isinstance(data, str) else bytes(data)
     if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _deeper_than(raw, MAX_JSON_DEPTH):
         return DeepJson(raw.decode())
+    text = raw.decode("utf-8", "surrogatepass")  # what json.loads does with UTF-8 bytes, once
     try:
-        return json.loads(raw)
+        return json.loads(text)
     except RecursionError:  # a deep stack at the caller leaves less room than MAX_JSON_DEPTH
-        return DeepJson(raw.decode())
+        return DeepJson(text)
 
 
 def _negative(data: Any) -> bool:
@@ -61,44 +65,78 @@ def _negative(data: Any) -> bool:
     return raw.startswith(b"-") or raw.endswith(b" BC") or b" BC " in raw or raw.endswith(b" ago")
 
 
-class _Timestamptz(TimestamptzLoader):
-    def load(self, data: Any) -> datetime:
+class _Total(Loader):
+    """psycopg's own text loader of the type (its C one when psycopg_binary is installed), made
+    total: a value beyond Python's range is the nearest value Python has."""
+
+    base: type[Loader]
+
+    def __init__(self, oid: int, context: Any = None) -> None:
+        super().__init__(oid, context)
+        self._load = self.base(oid, context).load
+
+    @staticmethod
+    def nearest(negative: bool) -> Any:
+        raise NotImplementedError
+
+    def load(self, data: Any) -> Any:
         try:
-            return super().load(data)
-        except psycopg.DataError:
-            return (datetime.min if _negative(data) else datetime.max).replace(tzinfo=UTC)
-
-
-class _Timestamp(TimestampLoader):
-    def load(self, data: Any) -> datetime:
-        try:
-            return super().load(data)
-        except psycopg.DataError:
-            return datetime.min if _negative(data) else datetime.max
-
-
-class _Date(DateLoader):
-    def load(self, data: Any) -> date:
-        try:
-            return super().load(data)
-        except psycopg.DataError:
-            return date.min if _negative(data) else date.max
-
-
-class _Interval(IntervalLoader):
-    def load(self, data: Any) -> timedelta:
-        try:
-            return super().load(data)
+            return self._load(data)
         except (psycopg.DataError, OverflowError):
-            return timedelta.min if _negative(data) else timedelta.max
+            return self.nearest(_negative(data))
 
 
-_LOADERS = (("timestamptz", _Timestamptz), ("timestamp", _Timestamp), ("date", _Date), ("interval", _Interval))
+def _psycopgs(name: str) -> type[Loader]:
+    return postgres.adapters.get_loader(postgres.types[name].oid, Format.TEXT)  # type: ignore[return-value]
+
+
+class _Timestamptz(_Total):
+    base = _psycopgs("timestamptz")
+
+    @staticmethod
+    def nearest(negative: bool) -> datetime:
+        return (datetime.min if negative else datetime.max).replace(tzinfo=UTC)
+
+
+class _Timestamp(_Total):
+    base = _psycopgs("timestamp")
+
+    @staticmethod
+    def nearest(negative: bool) -> datetime:
+        return datetime.min if negative else datetime.max
+
+
+class _Date(_Total):
+    base = _psycopgs("date")
+
+    @staticmethod
+    def nearest(negative: bool) -> date:
+        return date.min if negative else date.max
+
+
+class _Interval(_Total):
+    base = IntervalLoader  # psycopg's Python one: its C one wraps around past ~1.5 million years
+
+
+    @staticmethod
+    def nearest(negative: bool) -> timedelta:
+        return timedelta.min if negative else timedelta.max
+
+
+class _Json(Loader):
+    """json and jsonb text as load_json reads it (one call per value: results carry several)."""
+
+    def load(self, data: Any) -> Any:
+        return load_json(data)
+
+
+_LOADERS = (("timestamptz", _Timestamptz), ("timestamp", _Timestamp), ("date", _Date), ("interval", _Interval),
+            ("json", _Json), ("jsonb", _Json))
 
 
 def install(context: psycopg.Connection[Any] | psycopg.Cursor[Any]) -> None:
     """Use the total loaders for the results of this connection or cursor (text format, as the
-    client fetches)."""
+    client fetches; binary json too)."""
     set_json_loads(load_json, context)
     for name, loader in _LOADERS:
         context.adapters.register_loader(name, loader)

@@ -5,9 +5,13 @@ The methods are generated from the catalog (``coordinator/api.py``, ``coordinato
 
 Every call is two statements sent pipelined, followed by one Sync::
 
-    select "api"."begin_request"('acquire_lock', <headers with the token and session>, <read only>)
-    WITH pgrst_source AS (... "api"."fn"("p_x" := pgrst_body."p_x") ...) SELECT ...
+    select "api"."begin_request"($1, $2, $3)     -- 'acquire_lock', <headers with the token and session>, <read only>
+    WITH pgrst_source AS (... "api"."fn"("p_x" := pgrst_body."p_x") ...) SELECT ...   -- $1: the arguments as JSON
     Sync
+
+Both are prepared once per connection and then only bound and executed, and the exchange goes
+through libpq directly rather than psycopg's cursors (coordinator/wire.py): that is most of the
+client's CPU per call.
 
 With no BEGIN, PostgreSQL runs everything before a Sync as one implicit transaction: committed
 at the Sync, rolled back whole when any statement fails (the rest is skipped). So a call is one
@@ -25,9 +29,10 @@ granting it the api would let a client call any function without the role switch
 statement starts after the switch, under the principal's role.
 
 When the connection passed in is already inside a transaction (tests), the call runs in a
-savepoint instead (read-write: READ ONLY would outlast the savepoint). A database older than
-``api.begin_request`` gets PostgREST's own statements (BEGIN, set_config, pre_request, the
-call, COMMIT), pipelined in one round trip too.
+savepoint instead (read-write: READ ONLY would outlast the savepoint), through psycopg. A
+database older than ``api.begin_request``, or a connection inside a psycopg pipeline of the
+caller's, gets PostgREST's own statements (BEGIN, set_config, pre_request, the call, COMMIT),
+pipelined in one round trip too.
 """
 
 from __future__ import annotations
@@ -36,18 +41,20 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
+from psycopg import pq
 from psycopg import sql as pgsql
+from psycopg.adapt import AdaptersMap
 from psycopg.pq import TransactionStatus
 from psycopg.rows import class_row, dict_row, tuple_row
 
-from . import adapt, sql
+from . import adapt, sql, wire
 from .api import Api
 from .config import Settings
 from .errors import from_psycopg, json_too_deep, registered
@@ -80,6 +87,11 @@ class FunctionSignature:
         return self.arg_names[: len(self.arg_names) - self.n_defaults]
 
     @cached_property
+    def names(self) -> frozenset[str]:
+        """The argument names (every call checks its arguments against them)."""
+        return frozenset(self.arg_names)
+
+    @cached_property
     def types(self) -> dict[str, str]:
         """The type of each argument by name (built once: every call checks its arguments)."""
         return dict(zip(self.arg_names, self.arg_types, strict=True))
@@ -95,8 +107,14 @@ def load_signatures(conn: psycopg.Connection) -> dict[str, FunctionSignature]:
             for row in rows}
 
 
-def rpc_query(signature: FunctionSignature, keys: Sequence[str]) -> pgsql.Composed:
-    """PostgREST's call of ``api.<fn>`` with named arguments taken from a JSON body ($1)."""
+_PSYCOPG_PARAMETER = pgsql.Placeholder()  # %s
+PREPARED_PARAMETER = pgsql.SQL("$1")
+
+
+def rpc_query(signature: FunctionSignature, keys: Sequence[str],
+              payload: pgsql.Composable = _PSYCOPG_PARAMETER) -> pgsql.Composed:
+    """PostgREST's call of ``api.<fn>`` with named arguments taken from a JSON body (``payload``:
+    psycopg's %s, or $1 for a statement the client prepares itself)."""
     function = pgsql.Identifier("api", signature.name)
     if not keys:
         return pgsql.SQL('WITH pgrst_source AS (SELECT "pgrst_call".* FROM {}() pgrst_call) '
@@ -108,10 +126,23 @@ def rpc_query(signature: FunctionSignature, keys: Sequence[str]) -> pgsql.Compos
     args = pgsql.SQL(", ").join(
         pgsql.SQL("{} := pgrst_body.{}").format(pgsql.Identifier(k), pgsql.Identifier(k)) for k in ordered)
     return pgsql.SQL(
-        'WITH pgrst_source AS (SELECT "pgrst_call".* FROM (SELECT %s::json AS json_data) pgrst_payload, '
+        'WITH pgrst_source AS (SELECT "pgrst_call".* FROM (SELECT {payload}::json AS json_data) pgrst_payload, '
         "LATERAL (SELECT {columns} FROM json_to_record(pgrst_payload.json_data) AS _({typed}) LIMIT 1) pgrst_body, "
         "LATERAL {function}({args}) pgrst_call) SELECT * FROM pgrst_source"
-    ).format(columns=columns, typed=typed, function=function, args=args)
+    ).format(payload=payload, columns=columns, typed=typed, function=function, args=args)
+
+
+@dataclass(frozen=True, slots=True)
+class RpcCall:
+    """The call of one function with one set of arguments, rendered once: for psycopg (``text``,
+    %s) and as the statement the client prepares itself (``statement``, $1)."""
+
+    text: str
+    statement: wire.Statement
+
+
+_BEGIN_REQUEST = wire.statement(sql.BEGIN_REQUEST_STATEMENT)
+_READ_ONLY = {False: b"f", True: b"t"}
 
 
 # The JSON values an argument of each type takes. json_to_record (PostgREST's reading of a call's
@@ -234,14 +265,20 @@ def _json_body(body: Mapping[str, Any]) -> str:
         raise json_too_deep("nested deeper than Python can handle") from None
 
 
-# SQLSTATE classes only executing a parsed statement raises: the database's own codes (CO, PT),
-# data exceptions, constraint violations, transaction rollbacks (40001, 40P01), lock and object
-# state (55P03), cancellations (57014). Anything else may come from parsing it.
-_AFTER_PARSE_CLASSES = frozenset({"CO", "PT", "22", "23", "40", "55", "57"})
+@cache
+def result_row(cls: type[T]) -> Callable[[Any], Callable[[Sequence[Any]], T]]:
+    """A row factory for a result dataclass (coordinator/results.py): positional when the
+    result's columns are its fields in order, as generated (a third of the cost of building it
+    by keyword), else psycopg's class_row (by name)."""
+    names = tuple(field.name.encode() for field in fields(cls))  # type: ignore[arg-type]
+    by_name = class_row(cls)
 
-
-def _raised_after_parse(exc: BaseException) -> bool:
-    return isinstance(exc, psycopg.Error) and (exc.sqlstate or "")[:2] in _AFTER_PARSE_CLASSES
+    def factory(cursor: Any) -> Callable[[Sequence[Any]], T]:
+        result = cursor.pgresult
+        if result is not None and tuple(map(result.fname, range(result.nfields))) == names:
+            return lambda values: cls(*values)
+        return by_name(cursor)
+    return factory
 
 
 def _postgrest_context(function: str, headers: str) -> tuple[str, ...]:
@@ -287,7 +324,7 @@ class Client(Api):
         # Sent as x-coord-session on every call; start_session sets it.
         self.session_id = session_id
         self._signatures: dict[str, FunctionSignature] | None = None
-        self._queries: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._queries: dict[tuple[str, tuple[str, ...]], RpcCall] = {}
         self._headers_cache: tuple[tuple[Any, ...], str] | None = None
 
     def close(self) -> None:
@@ -318,11 +355,13 @@ class Client(Api):
             raise registered("42883", f"unknown api function {function}",
                              hint="list them with coord call --list") from None
 
-    def _query(self, signature: FunctionSignature, keys: tuple[str, ...]) -> str:
+    def _query(self, signature: FunctionSignature, keys: tuple[str, ...]) -> RpcCall:
         """rpc_query rendered once per function and argument set (composing it costs ~0.1 ms)."""
         cached = self._queries.get((signature.name, keys))
         if cached is None:
-            cached = self._queries[(signature.name, keys)] = rpc_query(signature, keys).as_string(self.connection)
+            cached = self._queries[(signature.name, keys)] = RpcCall(
+                rpc_query(signature, keys).as_string(self.connection),
+                wire.statement(rpc_query(signature, keys, PREPARED_PARAMETER).as_string(self.connection)))
         return cached
 
     def request_headers(self) -> dict[str, str]:
@@ -348,25 +387,31 @@ class Client(Api):
         """Call ``api.<function>`` with named arguments (omitted ones take their defaults)."""
         signature = self.signature(function)
         body = {k: to_json_value(v) for k, v in (arguments or {}).items()}
-        unknown = sorted(set(body) - set(signature.arg_names))
-        if unknown:
+        if not signature.names.issuperset(body):
+            unknown = sorted(set(body) - signature.names)
             raise registered("42883", f"api.{function} has no argument {', '.join(unknown)}",
                              hint=f"arguments: {', '.join(signature.arg_names) or '(none)'}")
         check_argument_types(signature, body)
         query = self._query(signature, tuple(body))
-        params = [_json_body(body)] if body else []
+        payload = _json_body(body) if body else None
         headers = self._headers_json()
         conn = self.connection
         try:
-            with conn.cursor(row_factory=row_factory) as cur:
+            if (conn.autocommit and conn.pgconn.transaction_status == TransactionStatus.IDLE
+                    and conn.pgconn.pipeline_status == pq.PipelineStatus.OFF and self._has_begin_request()):
+                result = wire.execute(conn, [
+                    (_BEGIN_REQUEST, (signature.name.encode(), headers.encode(), _READ_ONLY[not signature.volatile])),
+                    (query.statement, (payload.encode(),) if payload is not None else ())])
+                return wire.rows(result, self._loaders(), row_factory)
+            params = [payload] if payload is not None else []
+            with conn.cursor() as cur:
                 if not self._adapted:
                     adapt.install(cur)  # the caller's connection keeps its own loaders
-                begin = (signature.name, headers, not signature.volatile)
                 if conn.info.transaction_status == TransactionStatus.IDLE and conn.autocommit:
-                    if self._has_begin_request():
-                        self._one_round_trip(cur, begin, query, params)
-                    else:
-                        self._postgrest_transaction(cur, begin, query, params)
+                    # in a pipeline of the caller's, or a database older than api.begin_request
+                    self._postgrest_transaction(cur, (signature.name, headers, not signature.volatile),
+                                                query.text, params)
+                    result = cur.pgresult
                 else:
                     # A savepoint inside the caller's transaction, read-write: READ ONLY would
                     # outlast the savepoint and cannot be turned off again.
@@ -376,42 +421,22 @@ class Client(Api):
                         else:
                             cur.execute(sql.SET_REQUEST_CONTEXT, _postgrest_context(signature.name, headers))
                             cur.execute(sql.PRE_REQUEST)
-                        cur.execute(query, params)
-                        rows = cur.fetchall()
+                        cur.execute(query.text, params)
+                        result = cur.pgresult
                         cur.execute(sql.END_REQUEST)
-                        return rows
-                return cur.fetchall()
+                assert result is not None
+                return wire.rows(result, wire.Loaders(conn, cur.adapters), row_factory)
         except psycopg.Error as exc:
             raise from_psycopg(exc) from None
 
-    def _one_round_trip(self, cur: psycopg.Cursor[Any], begin: tuple[str, str, bool], query: str,
-                        params: list[str]) -> None:
-        """api.begin_request and the call, pipelined with one Sync: one round trip, one implicit
-        transaction, committed at the Sync and rolled back whole on any error.
-
-        When a statement fails, PostgreSQL skips the rest of the pipeline, including a statement
-        psycopg chose to prepare there (on its sixth use): psycopg records it as prepared all the
-        same and would use the name on every later call (26000, prepared statement does not
-        exist). That can happen only when the failure came before the call's statement was
-        parsed: api.begin_request failed (authentication), or the call failed to parse (class
-        42: a signature changed under the client). After such a failure the connection prepares
-        nothing any more; errors the call itself raises (the database's own codes, bad values,
-        conflicts) keep the prepared statements, which save about 0.1 ms per call."""
-        conn = self.connection
-        begun = conn.cursor()
-        try:
-            with conn.pipeline():
-                begun.execute(sql.BEGIN_REQUEST, begin)
-                cur.execute(query, params)
-        except BaseException as exc:
-            if not conn.closed:
-                if begun.pgresult is None or not _raised_after_parse(exc):
-                    conn.prepare_threshold = None
-                if conn.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
-                    conn.execute("ROLLBACK")  # only if the Sync never came back
-            raise
-        finally:
-            begun.close()
+    def _loaders(self) -> wire.Loaders:
+        """The loaders of the rows: the connection's when adapt.install gave it ours, else a copy
+        of its own with ours (the caller's connection keeps its own)."""
+        if self._adapted:
+            return wire.Loaders(self.connection)
+        loaders = wire.Loaders(self.connection, AdaptersMap(self.connection.adapters))
+        adapt.install(loaders)  # type: ignore[arg-type]
+        return loaders
 
     def _has_begin_request(self) -> bool:
         """False for a database older than api.begin_request: the client then sends PostgREST's
@@ -420,9 +445,13 @@ class Client(Api):
 
     def _postgrest_transaction(self, cur: psycopg.Cursor[Any], begin: tuple[str, str, bool], query: str,
                                params: list[str]) -> None:
-        """PostgREST's five statements, pipelined: BEGIN, the request context, api.pre_request,
-        the call, COMMIT. After a failure the connection prepares nothing any more (see
-        _one_round_trip; here the COMMIT is skipped as well, and the ROLLBACK ends the block)."""
+        """PostgREST's five statements, pipelined through psycopg: BEGIN, the request context,
+        api.pre_request, the call, COMMIT.
+
+        When a statement fails, PostgreSQL skips the rest of the pipeline, including a statement
+        psycopg chose to prepare there (on its sixth use), which psycopg records as prepared all
+        the same and would use on every later call (26000). So after a failure the connection
+        prepares nothing any more; the ROLLBACK ends the block the skipped COMMIT left open."""
         function, headers, read_only = begin
         conn = self.connection
         try:
@@ -444,7 +473,7 @@ class Client(Api):
         (the function's default applies), a required one is sent even when None."""
         required = self.signature(function).required
         return self.call(function, {f"p_{k}": v for k, v in arguments.items() if v is not None or f"p_{k}" in required},
-                         row_factory=class_row(cls))
+                         row_factory=result_row(cls))
 
     def _one(self, function: str, cls: type[T], **arguments: Any) -> T:
         return self._rows(function, cls, **arguments)[0]

@@ -62,9 +62,11 @@ from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
 from . import __version__, adapt, outcomes, sql
+from .call_threads import CallThreads
 from .client import (
     Client,
     FunctionSignature,
+    RpcCall,
     check_argument_types,
     load_signatures,
     to_json_value,
@@ -216,7 +218,7 @@ class Connections:
                                         kwargs={"autocommit": True, "application_name": "coord-mcp"},
                                         configure=adapt.install)
         self.signatures: dict[str, FunctionSignature] = {}
-        self.queries: dict[tuple[str, tuple[str, ...]], str] = {}
+        self.queries: dict[tuple[str, tuple[str, ...]], RpcCall] = {}
         self.tools_by_role: dict[str, dict[str, ToolSpec]] = {}
 
     def _connect(self) -> psycopg.Connection:
@@ -576,6 +578,28 @@ def tool_result_wire(spec: ToolSpec, rows: list[dict[str, Any]]) -> dict[str, An
             "structuredContent": structured, "isError": False, "resultType": "complete"}
 
 
+@dataclass(frozen=True)
+class EncodedToolResult:
+    """A successful tool result whose structured result is already JSON text (``structured``):
+    the fast paths' answer, encoded once and used twice, as ``structuredContent`` and as the
+    text copy (``tool_call_response``), instead of being encoded for the text, then validated,
+    dumped and encoded again with the response."""
+
+    structured: str
+
+
+def tool_result_encoded(spec: ToolSpec, rows: list[dict[str, Any]]) -> EncodedToolResult | dict[str, Any]:
+    """tool_result_wire, with the structured result encoded once. A result holding NaN or an
+    infinity keeps the dict (the SDK dumps those as null in structuredContent; the text copy
+    has them as json.dumps writes them)."""
+    structured = _structured(spec, rows)
+    try:
+        return EncodedToolResult(json.dumps(structured, default=str, allow_nan=False))
+    except ValueError:
+        return {"content": [{"type": "text", "text": json.dumps(structured, default=str)}],
+                "structuredContent": structured, "isError": False, "resultType": "complete"}
+
+
 def error_result_wire(exc: CoordError) -> dict[str, Any]:
     return error_result(exc).model_dump(by_alias=True, mode="json", exclude_none=True)
 
@@ -665,9 +689,10 @@ def answer_tool_call(coordinator: Coordinator, session_of: Callable[[Any], Coord
 
 
 def answer_tool_call_wire(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], ctx: Any, name: str,
-                          arguments: Mapping[str, Any] | None) -> dict[str, Any]:
-    """answer_tool_call as the SDK dumps it, built as a dict (the fast path's)."""
-    return _answer(coordinator, session_of, ctx, name, arguments, tool_result_wire, error_result_wire)
+                          arguments: Mapping[str, Any] | None) -> EncodedToolResult | dict[str, Any]:
+    """answer_tool_call for the fast paths: a result with its structured result encoded once, or
+    (an error, a result holding NaN) as the SDK dumps it, built as a dict."""
+    return _answer(coordinator, session_of, ctx, name, arguments, tool_result_encoded, error_result_wire)
 
 
 def _answer(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], ctx: Any, name: str,
@@ -687,17 +712,18 @@ def _answer(coordinator: Coordinator, session_of: Callable[[Any], CoordSession],
 
 
 def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], *,
-                 on_loop: bool = False) -> Server:
+                 on_loop: bool = False,
+                 in_thread: Callable[[Callable[[], Any]], Awaitable[Any]] = anyio.to_thread.run_sync) -> Server:
     """The low-level MCP server; ``session_of(ctx)`` names the coord session of a request.
 
     ``on_loop`` (stdio): handlers call the database on the event loop itself. One stdio
     connection has one database connection, on which its calls take turns anyway, and heartbeats
     have a connection of their own (acquire_lock's wait holds them up in the database either
     way), so the worker-thread hop per call (~0.1 ms of CPU, two thread switches) buys nothing.
-    Over HTTP, calls of many agents run on a pool, each on a worker thread."""
+    Over HTTP, calls of many agents run on a pool, each on a worker thread (``in_thread``)."""
 
     async def run(fn: Callable[[], Any]) -> Any:
-        return fn() if on_loop else await anyio.to_thread.run_sync(fn)
+        return fn() if on_loop else await in_thread(fn)
 
     async def list_tools(ctx: Any, params: Any) -> types.ListToolsResult:
         session = await run(lambda: session_of(ctx))
@@ -798,7 +824,8 @@ class ToolCallFastPath:
     Calls run on the event loop as the SDK path's do over stdio (``build_server(on_loop=True)``),
     so the two never interleave on the connection."""
 
-    def __init__(self, server: Server, answer: Callable[[str, Mapping[str, Any] | None], dict[str, Any]]) -> None:
+    def __init__(self, server: Server,
+                 answer: Callable[[str, Mapping[str, Any] | None], EncodedToolResult | dict[str, Any]]) -> None:
         self.server = server
         self.answer_call = answer
         self.connection: Any = None  # the SDK's Connection, seen on the first request it serves
@@ -856,9 +883,22 @@ def plain_tool_call(message_text: bytes) -> tuple[int | str, str, dict[str, Any]
     return request_id, name, arguments
 
 
-def tool_call_response(version: str, request_id: int | str, name: str, dumped: dict[str, Any]) -> bytes:
+def tool_call_response(version: str, request_id: int | str, name: str,
+                       dumped: EncodedToolResult | dict[str, Any]) -> bytes:
     """The JSON-RPC response to a tools/call, its result shaped by the SDK's serializer for the
-    negotiated version."""
+    negotiated version. An ``EncodedToolResult`` is put into the shape the serializer gives a
+    result of its kind (``_result_shape``), its JSON text once as is and once as the text copy."""
+    if type(dumped) is EncodedToolResult:
+        shape = _result_shape(version)
+        if shape is not None:
+            parts = [f'{{"jsonrpc":"2.0","id":{json.dumps(request_id)},"result":', shape[0]]
+            for slot, text in zip(shape[1::2], shape[2::2], strict=True):
+                parts.append(dumped.structured if slot == _STRUCTURED else json.dumps(dumped.structured))
+                parts.append(text)
+            parts.append("}")
+            return "".join(parts).encode()
+        dumped = {"content": [{"type": "text", "text": dumped.structured}],
+                  "structuredContent": json.loads(dumped.structured), "isError": False, "resultType": "complete"}
     try:
         response: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id,
                                     "result": serialize_server_result("tools/call", version, dumped)}
@@ -867,6 +907,36 @@ def tool_call_response(version: str, request_id: int | str, name: str, dumped: d
         response = {"jsonrpc": "2.0", "id": request_id,
                     "error": {"code": INTERNAL_ERROR, "message": "Handler returned an invalid result"}}
     return json.dumps(response, separators=(",", ":")).encode()
+
+
+# Stand-ins for the two copies of a structured result in a successful result shaped once per
+# protocol version; the shape is cut at them once, and no answer is ever searched for them.
+_STRUCTURED, _TEXT = "\x00coord:structured\x00", "\x00coord:text\x00"
+_RESULT_SHAPES: dict[str, tuple[str, ...] | None] = {}
+
+
+def _result_shape(version: str) -> tuple[str, ...] | None:
+    """The SDK's serialization of a successful tool result for ``version``, as JSON text cut at
+    the places of the structured result and its text copy: (text, slot, text, slot, ..., text),
+    each slot ``_STRUCTURED`` or ``_TEXT``. None if the serializer refuses it (the caller then
+    goes the SDK's way and reports what it says)."""
+    if version not in _RESULT_SHAPES:
+        try:
+            result = serialize_server_result("tools/call", version, {
+                "content": [{"type": "text", "text": _TEXT}], "structuredContent": {_STRUCTURED: 0},
+                "isError": False, "resultType": "complete"})
+        except Exception:
+            _RESULT_SHAPES[version] = None
+        else:
+            encoded = json.dumps(result, separators=(",", ":"))
+            marks = {json.dumps({_STRUCTURED: 0}, separators=(",", ":")): _STRUCTURED, json.dumps(_TEXT): _TEXT}
+            pieces = re.split("(" + "|".join(re.escape(mark) for mark in marks) + ")", encoded)
+            shape = tuple(marks.get(piece, piece) if i % 2 else piece for i, piece in enumerate(pieces))
+            slots, texts = shape[1::2], shape[0::2]
+            # The text copy and at most one of each, and no stand-in the serializer changed left in the text.
+            kept = _TEXT in slots and len(set(slots)) == len(slots) and not any("coord:" in text for text in texts)
+            _RESULT_SHAPES[version] = shape if kept else None
+    return _RESULT_SHAPES[version]
 
 
 class HttpToolCallFastPath:
@@ -890,7 +960,8 @@ class HttpToolCallFastPath:
     handler is the SDK path's, on a worker thread as there."""
 
     def __init__(self, server: Server,
-                 answer: Callable[[str, Mapping[str, Any] | None, Any], Awaitable[dict[str, Any]]]) -> None:
+                 answer: Callable[[str, Mapping[str, Any] | None, Any],
+                                  Awaitable[EncodedToolResult | dict[str, Any]]]) -> None:
         self.server = server
         self.answer_call = answer
         # MCP session id -> the SDK's Connection of that session, seen on its first request through
@@ -1147,12 +1218,13 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
     from starlette.applications import Starlette
     from starlette.routing import Route
 
-    server = build_server(coordinator, session_of)
+    # Tool calls (and the SDK's handlers) run on threads of their own, a cheaper hop than anyio's.
+    threads = CallThreads()
+    server = build_server(coordinator, session_of, in_thread=threads.run)
 
-    async def answer(name: str, arguments: Mapping[str, Any] | None, ctx: Any) -> dict[str, Any]:
+    async def answer(name: str, arguments: Mapping[str, Any] | None, ctx: Any) -> EncodedToolResult | dict[str, Any]:
         # One worker-thread hop per call, as the SDK path's: the session, the tool and the database call together.
-        return await anyio.to_thread.run_sync(lambda: answer_tool_call_wire(coordinator, session_of, ctx, name,
-                                                                            arguments))
+        return await threads.run(lambda: answer_tool_call_wire(coordinator, session_of, ctx, name, arguments))
 
     fast = HttpToolCallFastPath(server, answer)
     # What Server.streamable_http_app builds without auth, with the fast path's session manager. A
@@ -1164,7 +1236,7 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
     inner = Starlette(routes=[Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager))],
                       lifespan=lambda _app: manager.run())
     return BearerGate(inner, coordinator, heartbeat_interval(ttl), idle_timeout, mcp=manager.handle_request,
-                      fast=fast)
+                      fast=fast, threads=threads)
 
 
 MCP_PATH = "/mcp"
@@ -1196,12 +1268,13 @@ class BearerGate:
     it stops."""
 
     def __init__(self, app: Any, coordinator: Coordinator, interval: float, idle_timeout: float, *,
-                 mcp: Any = None, fast: HttpToolCallFastPath | None = None) -> None:
+                 mcp: Any = None, fast: HttpToolCallFastPath | None = None, threads: CallThreads | None = None) -> None:
         self.app = app
         # The MCP endpoint itself (the session manager), called directly: the app's middleware and
         # router only add a layer per request on the way to it.
         self.mcp = mcp
         self.fast = fast
+        self.threads = threads  # the app's call threads, stopped when it stops
         self.coordinator = coordinator
         self.interval = interval
         self.idle_timeout = idle_timeout
@@ -1283,6 +1356,8 @@ class BearerGate:
                 tasks.cancel_scope.cancel()
                 await anyio.to_thread.run_sync(self.coordinator.end_all)
                 await anyio.to_thread.run_sync(self.coordinator.close)
+                if self.threads is not None:
+                    self.threads.stop()
 
 
 async def serve_events(dsn: str, token: str, headers: Mapping[str, str], scope: dict[str, Any], receive: Any,

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 # What PostgREST's set_config statement and api.pre_request do, in one call: role coord_anon,
 # anonymous claims, method, path, the headers; READ ONLY for a stable function. Pipelined with
-# the call itself (coordinator.client.rpc_query) and one Sync: one implicit transaction.
+# the call itself (coordinator.client.rpc_query) and one Sync: one implicit transaction. The
+# client prepares it once per connection (coordinator/wire.py: $n parameters); inside a caller's
+# transaction it goes through psycopg (%s).
+BEGIN_REQUEST_STATEMENT = 'select "api"."begin_request"($1, $2, $3)'
 BEGIN_REQUEST = 'select "api"."begin_request"(%s, %s, %s)'
 
 # PostgREST's own statements (docs/postgrest.md), which the client sends to a database older

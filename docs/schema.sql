@@ -4301,25 +4301,6 @@ ALTER FUNCTION authz.cedar_available() OWNER TO coord_owner;
 COMMENT ON FUNCTION authz.cedar_available() IS 'True when the server has PL/Python with the Cedar functions and its Python imports cedarpy: only then may a tenant choose the cedar or both engine.';
 
 
---
--- Name: cedar_baseline(); Type: FUNCTION; Schema: authz; Owner: coord_owner
---
-
-CREATE FUNCTION authz.cedar_baseline() RETURNS text
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/gate/0222_cedar_baseline.sql
-
-
-ALTER FUNCTION authz.cedar_baseline() OWNER TO coord_owner;
-
---
--- Name: FUNCTION cedar_baseline(); Type: COMMENT; Schema: authz; Owner: coord_owner
---
-
-COMMENT ON FUNCTION authz.cedar_baseline() IS 'The shipped baseline Cedar policy: the native rules of authz.decide as forbid policies annotated with the native rule names (@id), in the native order, and one permit per role kind. Used by a tenant on cedar or both until it stores a policy of its own.';
-
-
 SET default_table_access_method = heap;
 
 --
@@ -4401,22 +4382,60 @@ COMMENT ON COLUMN coord.profiles.network_default IS 'Decision of check_network w
 
 
 --
--- Name: cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
+-- Name: cedar_base_entities(coord.caller, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) RETURNS authz.decision
+CREATE FUNCTION authz.cedar_base_entities(p_principal coord.caller, p_profile coord.profiles) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0230_cedar_base_entities.sql
+
+
+ALTER FUNCTION authz.cedar_base_entities(p_principal coord.caller, p_profile coord.profiles) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_base_entities(p_principal coord.caller, p_profile coord.profiles); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_base_entities(p_principal coord.caller, p_profile coord.profiles) IS 'The Cedar entities of the verified caller (role, kind, trust, profile) and of its profile (name, trust, allowed operations and task kinds, max lock ttl and task duration in microseconds): the part of a Cedar request that is the same from call to call, kept parsed per backend under authz.cedar_request_parts''s o_base_key (docs/cedar.md).';
+
+
+--
+-- Name: cedar_baseline(); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_baseline() RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/authz/gate/0222_cedar_baseline.sql
+
+
+ALTER FUNCTION authz.cedar_baseline() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION cedar_baseline(); Type: COMMENT; Schema: authz; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION authz.cedar_baseline() IS 'The shipped baseline Cedar policy: the native rules of authz.decide as forbid policies annotated with the native rule names (@id), in the native order, and one permit per role kind. Used by a tenant on cedar or both until it stores a policy of its own.';
+
+
+--
+-- Name: cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision, text, text, text[], boolean); Type: FUNCTION; Schema: authz; Owner: coord_owner
+--
+
+CREATE FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean) RETURNS authz.decision
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/gate/0229_cedar_decide.sql
 
 
-ALTER FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) OWNER TO coord_owner;
+ALTER FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text); Type: COMMENT; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) IS 'Decision of a tenant on the cedar or both engine (p_engine, from authz.tenant_engines), given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both.';
+COMMENT ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean) IS 'Decision of a tenant on the cedar or both engine (p_engine, from authz.tenant_engines), given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both. p_scope, p_roles, p_mutating: the action''s row in authz.actions (authz.decide read it).';
 
 
 --
@@ -4439,22 +4458,22 @@ COMMENT ON FUNCTION authz.cedar_interval_usecs(p_value interval) IS 'Microsecond
 
 
 --
--- Name: cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles); Type: FUNCTION; Schema: authz; Owner: coord_owner
+-- Name: cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) RETURNS record
+CREATE FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) RETURNS record
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/gate/0227_cedar_request_parts.sql
 
 
-ALTER FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) OWNER TO coord_owner;
+ALTER FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean); Type: COMMENT; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) IS 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context, the entities of the caller (role, kind, trust, profile) and its profile (o_base), those of the resource and of the principal acts_on names (o_delta), the resource''s type and id, and the action''s registry row (roles, mutating) its entity is made of.';
+COMMENT ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) IS 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context; the key of the caller''s entities (o_base_key: every field authz.cedar_base_entities reads); the entities of the resource and of the principal acts_on names (null when none); and the resource''s type and id. p_scope: the action''s scope in authz.actions.';
 
 
 --
@@ -6615,6 +6634,25 @@ COMMENT ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text) IS
 
 
 --
+-- Name: guard_bracket_end(text[], integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_bracket_end(p_chars text[], p_start integer) RETURNS integer
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0157_guard_bracket_end.sql
+
+
+ALTER FUNCTION coord.guard_bracket_end(p_chars text[], p_start integer) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_bracket_end(p_chars text[], p_start integer); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_bracket_end(p_chars text[], p_start integer) IS 'Guardrail prefilters: the position of the ] closing the bracket expression that opens at p_chars[p_start], or past the end when none closes it ([]...] and [^]...] keep a leading ], [:class:] nests).';
+
+
+--
 -- Name: guard_classify(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7774,7 +7812,7 @@ ALTER FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_pr
 -- Name: FUNCTION memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) IS 'Ids of the memories a recall ranks: visible to the principal (its own, the tenant''s, its team''s or with p_sees_teams every team''s), not expired, of p_tiers with all p_tags, in the repository; at most 100 latest matching p_all, 100 latest matching p_any, 50 latest matching p_ident, 50 nearest to p_embedding, or with p_recent the 200 latest remembered. Runs as coord_auth (indexes under RLS); coord.rank_memories only.';
+COMMENT ON FUNCTION coord.memory_candidates(p_tenant_id uuid, p_repository text, p_principal_id uuid, p_team_id uuid, p_sees_teams boolean, p_tiers text[], p_tags text[], p_now timestamp with time zone, p_all tsquery, p_any tsquery, p_ident tsquery, p_embedding real[], p_recent boolean) IS 'Ids of the memories a recall ranks: visible to the principal (its own, the tenant''s, its team''s or with p_sees_teams every team''s), not expired, of p_tiers with all p_tags, in the repository; at most 100 latest matching p_all, 100 latest matching p_any, 50 latest matching p_ident, 50 nearest visible to p_embedding (exact where few, else HNSW), or with p_recent the 200 latest remembered. Runs as coord_auth (indexes under RLS); coord.rank_memories only.';
 
 
 --
@@ -14226,6 +14264,20 @@ CREATE INDEX memories_tier_seen_idx ON coord.memories USING btree (tenant_id, ti
 
 
 --
+-- Name: memories_vectors_idx; Type: INDEX; Schema: coord; Owner: coord_owner
+--
+
+CREATE INDEX memories_vectors_idx ON coord.memories USING btree (tenant_id, repository) WHERE (embedding IS NOT NULL);
+
+
+--
+-- Name: INDEX memories_vectors_idx; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON INDEX coord.memories_vectors_idx IS 'The memories with an embedding, by tenant and repository: recall counts them to choose an exact scan for a small set (coord.memory_candidates).';
+
+
+--
 -- Name: message_deliveries_inbox_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
@@ -17175,6 +17227,13 @@ REVOKE ALL ON FUNCTION authz.cedar_available() FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION cedar_base_entities(p_principal coord.caller, p_profile coord.profiles); Type: ACL; Schema: authz; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION authz.cedar_base_entities(p_principal coord.caller, p_profile coord.profiles) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION cedar_baseline(); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
@@ -17182,10 +17241,10 @@ REVOKE ALL ON FUNCTION authz.cedar_baseline() FROM PUBLIC;
 
 
 --
--- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.cedar_decide(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_native authz.decision, p_engine text, p_scope text, p_roles text[], p_mutating boolean) FROM PUBLIC;
 
 
 --
@@ -17196,10 +17255,10 @@ REVOKE ALL ON FUNCTION authz.cedar_interval_usecs(p_value interval) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, OUT o_context jsonb, OUT o_base jsonb, OUT o_delta jsonb, OUT o_resource_type text, OUT o_resource_id text, OUT o_roles text[], OUT o_mutating boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) FROM PUBLIC;
 
 
 --
@@ -17898,6 +17957,13 @@ REVOKE ALL ON FUNCTION coord.grant_login_api(p_role text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_bracket_end(p_chars text[], p_start integer); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_bracket_end(p_chars text[], p_start integer) FROM PUBLIC;
 
 
 --

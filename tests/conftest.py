@@ -25,6 +25,7 @@ from coordinator import sql
 from coordinator.client import Client
 from coordinator.migrate import migrate
 from coordinator.server import AUTHENTICATOR, EmbeddedServer, ServerState, free_port
+from tests.waits import wait_on_activity, wait_on_backend
 
 T = TypeVar("T")
 TEMPLATE = "coord_template"
@@ -261,40 +262,30 @@ def in_thread(fn: Callable[[], object]) -> tuple[threading.Thread, dict[str, obj
     return thread, out
 
 
-def wait_for_backend(database: Database, pid: int, condition: str) -> None:
+def wait_for_backend(database: Database, pid: int, condition: str, timeout: float = 60) -> None:
     """Block until pg_stat_activity shows backend pid in the state the SQL predicate describes,
     e.g. "wait_event_type = 'Lock'" or "wait_event = 'PgSleep'"."""
-    deadline = time.monotonic() + 60
-    query = f"select coalesce(({condition}), false) from pg_stat_activity where pid = %s"  # test-owned text
-    with database.connect() as conn:
-        while time.monotonic() < deadline:
-            row = conn.execute(query, (pid,)).fetchone()  # type: ignore[arg-type]
-            if row and row[0]:
-                return
-    raise AssertionError(f"backend {pid} never reached: {condition}")
+    wait_on_backend(database.connect, pid, condition, timeout)
 
 
-def wait_for_backends(database: Database, condition: str, count: int) -> None:
+def wait_for_backends(database: Database, condition: str, count: int, timeout: float = 60) -> None:
     """Block until pg_stat_activity shows count backends of the database in the state the SQL
     predicate describes, e.g. "wait_event = 'advisory'" (for backends whose pids the test does
-    not know: other threads' or processes' connections)."""
-    deadline = time.monotonic() + 60
-    query = (f"select count(*) filter (where {condition}) from pg_stat_activity "  # test-owned text
-             "where datname = current_database()")
-    with database.connect() as conn:
-        while time.monotonic() < deadline:
-            row = conn.execute(query).fetchone()  # type: ignore[arg-type]
-            if row and row[0] == count:
-                return
-    raise AssertionError(f"never saw {count} backends with: {condition}")
+    not know: other threads' or processes' connections). The waiter's own backend, which runs
+    the predicate's text, is left out."""
+    predicate = (f"(select count(*) filter (where {condition}) from pg_catalog.pg_stat_activity "
+                 "where datname = pg_catalog.current_database() "
+                 f"and pid <> pg_catalog.pg_backend_pid()) = {int(count)}")
+    wait_on_activity(database.connect, predicate, f"never saw {count} backends with: {condition}", timeout)
 
 
 def poll_until(check: Callable[[], T | None], what: str, processes: Sequence[subprocess.Popen[str]] = (),
                timeout: float = 60) -> T:
     """Re-read state that announces nothing when it changes (the kernel's lock table in
-    /proc/locks is the one use: no event says a process started waiting for a flock) until
-    check() returns a true value, which is returned. Only for such state: what the database or
-    a process can tell, wait for with wait_for_backend or the event itself. Between reads this
+    /proc/locks: no event says a process started waiting for a flock; the cluster's snapshot
+    horizon: nothing says when another transaction ends) until check() returns a true value,
+    which is returned. Only for such state: what the database or a process can tell, wait for
+    with wait_for_backend or the event itself. Between reads this
     waits on the exits of processes (pidfd), so one that ends early fails the wait at once,
     for a pause that doubles from 1 ms to 50 ms: a bounded re-read, not a fixed sleep."""
     pidfds = [os.pidfd_open(p.pid) for p in processes]

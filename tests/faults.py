@@ -3,9 +3,10 @@ keep a ledger of every call acknowledged as committed, and the checks run after 
 
 Used at a small size by tests/test_faults.py (CI) and at full size by bench/faults.py
 (``bin/bench faults``). Everything goes through the real api (coordinator.client.Client);
-the checks read the tables as superuser. Nothing here sleeps: the driver waits on events the
-clients set (so many calls acknowledged, every client parked after the crash), on process exit
-(pidfd), or on pg_stat_activity.
+the checks read the tables as superuser. Nothing here sleeps on a guess: the driver waits on
+events the clients set (so many calls acknowledged, every client parked after the crash), on
+process exit (pidfd), or on pg_stat_activity; only the end of crash recovery, which nothing
+announces, is re-tried with a backing-off pause.
 """
 
 from __future__ import annotations
@@ -178,6 +179,7 @@ class FaultServer:
     def wait_ready(self, timeout: float = 120) -> None:
         """Until the server accepts connections again (after it restarted itself: crash recovery)."""
         deadline = time.monotonic() + timeout
+        pause = 0.001  # nothing announces the end of crash recovery: re-try, backing off to 50 ms
         while True:
             try:
                 with self.connect() as conn:
@@ -186,6 +188,8 @@ class FaultServer:
             except psycopg.OperationalError:
                 if time.monotonic() > deadline:
                     raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
 
     def close(self) -> None:
         try:
@@ -637,14 +641,9 @@ def to_json(value: Any) -> str:
 
 def wait_for_backend(server: FaultServer, pid: int, condition: str, timeout: float = 60) -> None:
     """Block until pg_stat_activity shows backend ``pid`` in the state the SQL predicate names."""
-    query = f"select coalesce(({condition}), false) from pg_stat_activity where pid = %s"  # test-owned text
-    deadline = time.monotonic() + timeout
-    with server.connect() as conn:
-        while time.monotonic() < deadline:
-            row = conn.execute(query, (pid,)).fetchone()  # type: ignore[arg-type]
-            if row and row[0]:
-                return
-    raise AssertionError(f"backend {pid} never reached: {condition}")
+    from tests.waits import wait_on_backend  # here: this file also runs as a script (agent_process)
+
+    wait_on_backend(server.connect, pid, condition, timeout)
 
 
 def _in_thread(fn: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:

@@ -13,6 +13,26 @@ class Answered(Protocol):
 
 Call = Callable[..., dict[str, Any]]  # call(name, arguments, *, through_sdk=False) -> the tools/call result
 
+
+class ToolCalls:
+    """tools/call for a raw MCP client that has request(method, params) and counts its ids: with
+    through_sdk a progress token in _meta, which the fast paths leave to the SDK."""
+
+    next_id: int
+
+    def request(self, method: str, params: Any, **extra: Any) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def call(self, name: str, arguments: dict[str, Any] | None, *, through_sdk: bool = False) -> dict[str, Any]:
+        params: dict[str, Any] = {"name": name}
+        if arguments is not None:
+            params["arguments"] = arguments
+        if through_sdk:
+            params["_meta"] = {"progressToken": f"p{self.next_id}"}
+        answer = self.request("tools/call", params)
+        assert set(answer) == {"jsonrpc", "id", "result"}, answer
+        return answer["result"]
+
 # One of each kind of answer: rows, no arguments, an array argument, a registered error, a wrong
 # JSON type, a function the caller's role may not execute, and no such tool.
 CALLS: list[tuple[str, dict[str, Any] | None]] = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx2
 import psycopg
@@ -248,18 +249,31 @@ def test_several_kinds_claim_by_priority_then_age(db: psycopg.Connection) -> Non
     assert worker.claim_task(["c"]).task_id == c_high
 
 
-def test_locked_rows_do_not_make_a_several_kind_claim_take_a_worse_task(committed_db: Database) -> None:
-    """Several kinds are merged from the first few ready tasks of each: when another transaction holds
-    those of one kind (claims not yet committed), the claim must not take a worse task of another kind
-    in place of a better one behind the held rows (one kind alone walks past them)."""
+@contextmanager
+def _held_rows_race(committed_db: Database, prefix: str) -> Iterator[tuple[Client, psycopg.Connection, Client]]:
+    """A fresh tenant's submitting operator, a superuser connection to hold task rows (rolled back
+    at the end) and a claiming agent."""
     with committed_db.connect() as admin:
-        name = _tenant("kinds")
+        name = _tenant(prefix)
         op = make_principal(admin, tenant=name, role="operator")
         agent = make_principal(admin, tenant=name).token
     submitter = _client(committed_db, op.token)
     holder = psycopg.connect(committed_db.admin_dsn)
     claimer = _client(committed_db, agent)
     try:
+        yield submitter, holder, claimer
+    finally:
+        holder.rollback()
+        for c in (submitter, claimer):
+            c.connection.close()
+        holder.close()
+
+
+def test_locked_rows_do_not_make_a_several_kind_claim_take_a_worse_task(committed_db: Database) -> None:
+    """Several kinds are merged from the first few ready tasks of each: when another transaction holds
+    those of one kind (claims not yet committed), the claim must not take a worse task of another kind
+    in place of a better one behind the held rows (one kind alone walks past them)."""
+    with _held_rows_race(committed_db, "kinds") as (submitter, holder, claimer):
         held = [submitter.submit_task("a", priority=10).task_id for _ in range(5)]
         behind = submitter.submit_task("a", priority=10).task_id
         worse = submitter.submit_task("b", priority=0).task_id
@@ -268,32 +282,15 @@ def test_locked_rows_do_not_make_a_several_kind_claim_take_a_worse_task(committe
         taken = claimer.claim_task(["a", "b"])
         assert taken.task_id != worse
         assert taken.task_id == behind
-    finally:
-        holder.rollback()
-        for c in (submitter, claimer):
-            c.connection.close()
-        holder.close()
 
 
 def test_locked_rows_of_one_kind_are_skipped_not_waited_for(committed_db: Database) -> None:
     """SKIP LOCKED with one kind: rows another transaction holds are passed, the next ready one taken."""
-    with committed_db.connect() as admin:
-        name = _tenant("kinds1")
-        op = make_principal(admin, tenant=name, role="operator")
-        agent = make_principal(admin, tenant=name).token
-    submitter = _client(committed_db, op.token)
-    holder = psycopg.connect(committed_db.admin_dsn)
-    claimer = _client(committed_db, agent)
-    try:
+    with _held_rows_race(committed_db, "kinds1") as (submitter, holder, claimer):
         held = [submitter.submit_task("a", priority=10).task_id for _ in range(40)]
         behind = submitter.submit_task("a", priority=10).task_id
         holder.execute("select id from coord.tasks where id = any (%s) for update", (held,)).fetchall()
         assert claimer.claim_task(["a"]).task_id == behind
-    finally:
-        holder.rollback()
-        for c in (submitter, claimer):
-            c.connection.close()
-        holder.close()
 
 
 # --- the MCP HTTP tools/call fast path ----------------------------------------------------------------
@@ -302,11 +299,8 @@ def test_locked_rows_of_one_kind_are_skipped_not_waited_for(committed_db: Databa
 def mcp_served(committed_db: Database) -> Iterator[object]:
     from tests.test_mcp_http_fast_path import Served
 
-    served = Served(committed_db)
-    try:
+    with Served(committed_db) as served:
         yield served
-    finally:
-        served.close()
 
 
 def test_the_fast_path_refuses_a_token_revoked_mid_session(committed_db: Database, mcp_served: object) -> None:

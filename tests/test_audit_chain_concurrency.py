@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 
 import psycopg
 
-from tests.conftest import Database, in_thread, make_principal, wait_for_backend
+from tests.conftest import Database, in_thread, make_principal, poll_until, wait_for_backend
 
 
 def _agent(db: Database, token: str) -> psycopg.Connection:
@@ -38,13 +37,13 @@ def _event_ids(admin: psycopg.Connection, tenant_id: object) -> set[int]:
 
 def _seal_everything(admin: psycopg.Connection, tenant_id: object) -> None:
     """Seal until every committed event is linked. A transaction elsewhere on the cluster can
-    hold the snapshot xmin back for a moment; poll (no sleep) until it has finished."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    hold the snapshot xmin back for a moment, and nothing announces when it ends: re-read with
+    poll_until's backing-off pause (a loop with none spun a core meanwhile)."""
+    def sealed() -> bool:
         _seal(admin, tenant_id)
-        if set(_linked_ids(admin, tenant_id)) == _event_ids(admin, tenant_id):
-            return
-    raise AssertionError("events stayed unsealed for 60 s")
+        return set(_linked_ids(admin, tenant_id)) == _event_ids(admin, tenant_id)
+
+    poll_until(sealed, "every committed event sealed")
 
 
 def _assert_chain(admin: psycopg.Connection, tenant_id: object) -> None:

@@ -18,6 +18,7 @@ from coord_cli.main import main
 
 from coordinator import errors
 from coordinator.errors import EXIT_DATAERR, EXIT_UNAVAILABLE
+from tests.audit_here import WRITTEN_HERE
 from tests.conftest import SERVER, make_principal, requires_plpython
 
 SECRETS = """@id("secrets.locked")
@@ -26,10 +27,6 @@ when { resource.path like "secrets/*" };
 """
 
 
-# Events this transaction wrote: the visible rows whose writer is still in progress (an event's
-# txid is its stream position, the transaction's id only for its first call: docs/events.md).
-WRITTEN_HERE = ("pg_xact_status(((pg_current_xact_id()::text::bigint >> 32 << 32) | xmin::text::bigint)::text::xid8)"
-                " = 'in progress'")
 
 def _events(db: psycopg.Connection, action: str) -> list[tuple[str, str, str]]:
     return db.execute("select decision, rule, coalesce(reason, '') from audit.events where action = %s "
@@ -63,7 +60,7 @@ def test_the_shipped_schema_has_every_action_in_its_groups(db: psycopg.Connectio
 
 def _without_cedar(db: psycopg.Connection) -> None:
     """A server without PL/Python: on 15 the Cedar functions are renamed away (rolled back)."""
-    for function in ("cedar_evaluate(text, text, text, text[], boolean, text, text, jsonb, jsonb, jsonb)",
+    for function in ("cedar_evaluate(text, text, text, text[], boolean, text, text, jsonb, text, jsonb, jsonb, jsonb)",
                      "cedar_version()", "cedar_validation_errors(text, text)"):
         if db.execute("select to_regprocedure(%s) is not null", (f"authz.{function}",)).fetchone()[0]:  # type: ignore[index]
             db.execute(f"alter function authz.{function} rename to gone_{function.split('(')[0]}")
@@ -216,6 +213,81 @@ def test_what_a_backend_keeps_parsed_follows_every_change(db: psycopg.Connection
     assert rule("src/c.py") == "granted"
     _call(operator, "update_profile", name="senior", settings={"trust_level": 2})  # the same profile, changed
     assert rule("src/d.py") == "trust.three"
+
+
+SCOPED = """@id("agents.short_locks")
+forbid (principal, action in Action::"role:agent", resource) when { context has ttl && context.ttl > 3600000000 };
+@id("no.renew")
+forbid (principal, action == Action::"lock.renew", resource);
+@id("no.reads")
+forbid (principal, action in [Action::"reads"], resource);
+@id("all") permit (principal, action, resource);
+"""
+
+
+@requires_plpython
+def test_policies_scoped_to_an_action_or_its_groups_decide_exactly_those(db: psycopg.Connection,
+                                                                         agent_factory) -> None:
+    """A backend evaluates, per action, only the policies whose action scope can hold for it
+    (authz.cedar_evaluate): a scope naming the action, a list holding one of its groups, a group."""
+    _, operator = agent_factory(tenant="cedar-scoped", role="operator")
+    _, agent = agent_factory(tenant="cedar-scoped")
+    _call(operator, "set_cedar_policy", policy=SCOPED, reason="scoped")
+    _call(operator, "set_policy_engine", engine="cedar", reason="try")
+    refused = agent.acquire_lock("src/a.py", ttl="2 hours")  # lock.acquire is in the group role:agent
+    assert (refused.code, refused.details["rule"]) == ("denied", "agents.short_locks")
+    held = agent.acquire_lock("src/a.py", ttl="10 minutes")
+    assert held.code == "granted"
+    refused = agent.renew_lock("src/a.py", held.fence)
+    assert (refused.code, refused.details["rule"]) == ("denied", "no.renew")
+    with pytest.raises(errors.CoordError, match=r"no\.reads"):  # lock.check is in the group reads
+        agent.check_locks(["src/a.py"])
+
+
+CALLER = {"principal_id": "00000000-0000-4000-8000-000000000001", "kind": "agent", "name": "a", "role": "agent",
+          "tenant_id": "00000000-0000-4000-8000-00000000000a", "tenant_name": "t", "scopes": ["*"]}
+PROFILE = {"tenant_id": CALLER["tenant_id"], "id": "00000000-0000-4000-8000-000000000002", "name": "p",
+           "trust_level": 2, "allowed_operations": ["lock.*"], "allowed_task_kinds": ["build"],
+           "max_lock_ttl": "01:00:00", "max_task_duration": "02:00:00", "calls_per_hour": 10}
+
+
+def test_the_key_of_a_callers_entities_changes_with_every_field_they_are_built_from(db: psycopg.Connection) -> None:
+    """A backend keeps a caller's parsed entities under o_base_key (authz.cedar_evaluate): a change
+    of any field authz.cedar_base_entities reads is another key, or a changed profile would decide
+    with the entities of its old content. Fields it does not read keep the key (nothing to parse)."""
+
+    def parts(caller: dict[str, Any], profile: dict[str, Any] | None) -> tuple[str, Any]:
+        return db.execute(
+            "select (authz.cedar_request_parts('lock.acquire', 'src/a.py', '{}', c, p, 'locks:write')).o_base_key,"
+            " authz.cedar_base_entities(c, p)"
+            " from (select jsonb_populate_record(null::coord.caller, %s) as c,"
+            "              jsonb_populate_record(null::coord.profiles, %s) as p) as x",
+            (psycopg.types.json.Jsonb(caller), psycopg.types.json.Jsonb(profile or {}))).fetchone()  # type: ignore[return-value]
+
+    key, base = parts(CALLER, PROFILE)
+    seen = {key: base}
+    changes: list[tuple[dict[str, Any], dict[str, Any] | None]] = [
+        ({**CALLER, "principal_id": "00000000-0000-4000-8000-000000000003"}, PROFILE),
+        ({**CALLER, "role": "operator"}, PROFILE),
+        ({**CALLER, "kind": "device"}, PROFILE),
+        (CALLER, {**PROFILE, "id": "00000000-0000-4000-8000-000000000004"}),
+        (CALLER, {**PROFILE, "name": "q"}),
+        (CALLER, {**PROFILE, "trust_level": 3}),
+        (CALLER, {**PROFILE, "allowed_operations": ["lock.*", "task.*"]}),
+        (CALLER, {**PROFILE, "allowed_operations": None}),
+        (CALLER, {**PROFILE, "allowed_task_kinds": ["build", "test"]}),
+        (CALLER, {**PROFILE, "max_lock_ttl": "01:00:01"}),
+        (CALLER, {**PROFILE, "max_task_duration": None}),
+        (CALLER, None),
+    ]
+    for caller, profile in changes:
+        changed_key, changed_base = parts(caller, profile)
+        assert changed_base != base, (caller, profile)  # the change is one the entities show ...
+        assert changed_key not in seen, (caller, profile)  # ... so it is another key
+        seen[changed_key] = changed_base
+    for caller, profile in [({**CALLER, "scopes": ["locks:*"], "name": "b"}, PROFILE),
+                            (CALLER, {**PROFILE, "calls_per_hour": 20, "description": "x"})]:
+        assert parts(caller, profile) == (key, base)
 
 
 def _coord(database: Any, token: str, *args: str) -> Any:

@@ -316,6 +316,28 @@ def test_pattern_needles_are_literals_every_match_contains(db: psycopg.Connectio
     assert db.execute("select coord.guard_pattern_needles(%s)", (pattern,)).fetchone() == (needles,)
 
 
+@pytest.mark.parametrize(("pattern", "end"), [
+    ("[ab]c", 4), ("[]a]c", 4), ("[^]a]c", 5), ("[[:alpha:]]x", 11), ("[[.-.]a]", 8), ("[[=e=]]", 7),
+    ("[a:]]", 4), ("x[y]", 4), ("[ab", None), ("[[:alp", None), ("[]", None)])
+def test_a_bracket_expression_ends_at_its_closing_bracket(db: psycopg.Connection, pattern: str,
+                                                          end: int | None) -> None:
+    """The prefilters' shared bracket skip (coord.guard_bracket_end): the position of the ]
+    closing the expression that opens at the first [ (None here: past the end, none does)."""
+    start = pattern.index("[") + 1
+    found = db.execute("select coord.guard_bracket_end(regexp_split_to_array(%s, ''), %s)",
+                       (pattern, start)).fetchone()[0]  # type: ignore[index]
+    assert found == end if end is not None else found > len(pattern)
+
+
+@pytest.mark.parametrize(("pattern", "heads", "needles"), [
+    ("^(a[)]b)cd", None, ["cd"]), ("^ab[^]x]yz", ["ab"], ["ab"]), ("ab[cd", None, None),
+    ("^x(y[[:alpha:])]z)w|", None, None), ("^(q|r)[]|]s", ["q", "r"], ["s"])])
+def test_both_prefilters_skip_bracket_expressions_inside_and_outside_groups(
+        db: psycopg.Connection, pattern: str, heads: list[str] | None, needles: list[str] | None) -> None:
+    assert db.execute("select coord.guard_pattern_heads(%s), coord.guard_pattern_needles(%s)",
+                      (pattern, pattern)).fetchone() == (heads, needles)
+
+
 def test_the_needles_never_skip_a_match_over_the_whole_corpus(db: psycopg.Connection, agent_factory) -> None:
     """The regex-free fast path of pattern rules (heads and needles) against a full scan: for
     every canonical unit of every operation of the corpus (both parts of the tuning corpus) and

@@ -32,8 +32,9 @@ def counting(db: psycopg.Connection) -> psycopg.Connection:
     return db
 
 
-def _hot_calls(db: psycopg.Connection, agent_factory, *, with_leases: bool) -> dict[str, dict[str, int]]:
-    _, alice = agent_factory()
+def _hot_calls(db: psycopg.Connection, agent_factory, *, with_leases: bool,
+               expires_in: str | None = None) -> dict[str, dict[str, int]]:
+    _, alice = agent_factory(expires_in=expires_in)
     out: dict[str, dict[str, int]] = {}
     granted = None
 
@@ -167,16 +168,28 @@ def test_deleting_a_tenant_still_removes_its_leases_tasks_and_tokens(db: psycopg
     assert row == (0, 0, 0)
 
 
-def test_lock_calls_verify_the_caller_once_and_read_the_clock_once(counting: psycopg.Connection,
-                                                                   agent_factory) -> None:
+@pytest.mark.parametrize(("expires_in", "clock_reads"), [(None, 1), ("1 hour", 2)], ids=["no_expiry", "expiring"])
+def test_lock_calls_verify_the_caller_once_and_read_the_clock_once(counting: psycopg.Connection, agent_factory,
+                                                                   expires_in: str | None, clock_reads: int) -> None:
     # The api function hands the caller it verified and the clock it read to the gate, the
     # policy decision and the audit event, which would each verify and read them again.
-    # coord.now: once for the token's expiry (authentication), once for the call.
-    per_call = _hot_calls(counting, agent_factory, with_leases=False)
+    # coord.now: once for the call, and once more for the token's expiry when it has one
+    # (authentication reads no clock for a token without expiry).
+    per_call = _hot_calls(counting, agent_factory, with_leases=False, expires_in=expires_in)
     for call in ("acquire_lock", "release_lock"):
         counts = per_call[call]
         assert (counts.get("coord.try_principal"), counts.get("coord.principal"), counts.get("coord.now"),
-                counts.get("coord.clock_now", 0)) == (1, 1, 2, 0), (call, counts)
+                counts.get("coord.clock_now", 0)) == (1, 1, clock_reads, 0), (call, counts)
+
+
+def test_task_events_take_the_instant_of_their_transition(counting: psycopg.Connection, agent_factory) -> None:
+    # The task triggers hand audit.record the coord.now() they stamped on the row (state_changed_at)
+    # instead of having it read the clock again. What is left: submit_task, the transition trigger
+    # and the announcement's run_after test; the claim's and the completion's statement and
+    # their transition trigger.
+    per_call = _hot_calls(counting, agent_factory, with_leases=False)
+    reads = [per_call[call].get("coord.now", 0) for call in ("submit_task", "claim_task", "complete_task")]
+    assert reads == [3, 2, 3], per_call
 
 
 def test_completing_a_plain_task_runs_no_statement_for_leases_or_dependents(

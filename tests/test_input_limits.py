@@ -219,8 +219,9 @@ def test_hostile_headers_get_registered_codes(db: psycopg.Connection) -> None:
 # --- one client, many bad calls -------------------------------------------------------------------
 
 def test_a_client_keeps_working_after_failed_calls(committed_db: Database) -> None:
-    """psycopg prepares a statement on its fifth use; in a pipeline that fails first, the prepare
-    never ran but was remembered, and every later call of the client failed with 26000."""
+    """A statement whose Parse a failed pipeline skipped must not count as prepared: with
+    psycopg's prepared statements (on their fifth use) every later call of the client once
+    failed with 26000."""
     with committed_db.connect() as admin:
         token = make_principal(admin, "steady").token
     with Client(committed_db.client_dsn, token) as client:

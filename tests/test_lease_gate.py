@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 
 from coordinator.client import Client
+from tests.audit_here import WRITTEN_HERE
 from tests.conftest import advance_clock
 
 NO_LOCKS = ["tasks:*", "sessions:*"]  # may claim tasks, may not take leases
@@ -40,11 +41,11 @@ def _leases_of(db: psycopg.Connection, principal: Any) -> int:
 
 def _lease_events(db: psycopg.Connection, principal: Any) -> list[tuple[str, str | None]]:
     return db.execute("select decision, rule from audit.events where action = 'lock.acquire' and actor_id = %s "
-                      "and txid = pg_current_xact_id() order by id", (principal.principal_id,)).fetchall()
+                      "and " + WRITTEN_HERE + " order by id", (principal.principal_id,)).fetchall()
 
 
 def _renew_rule(db: psycopg.Connection) -> str:
-    return db.execute("select rule from audit.events where action = 'task.renew' and txid = pg_current_xact_id() "
+    return db.execute("select rule from audit.events where action = 'task.renew' and " + WRITTEN_HERE + " "
                       "order by id desc limit 1").fetchone()[0]
 
 
@@ -178,7 +179,7 @@ def test_heartbeats_extend_leases_only_for_agents_that_may_hold_them(db: psycopg
     assert db.execute("select lease_expires_at <= coord.now() from coord.tasks where id = %s",
                       (task_id,)).fetchone()[0]
     rules = db.execute("select action, decision, rule from audit.events where actor_id = %s and "
-                       "action in ('lock.renew', 'task.renew') and txid = pg_current_xact_id() order by id",
+                       "action in ('lock.renew', 'task.renew') and " + WRITTEN_HERE + " order by id",
                        (principal.principal_id,)).fetchall()
     assert rules == [("lock.renew", "denied", "trust.too_low"), ("task.renew", "denied", "trust.too_low")]
 

@@ -13,18 +13,23 @@ end to end in tests/test_cli.py."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from coordinator import admin, errors, sql
 from coordinator.client import Client
 from coordinator.migrate import migrate
-from tests.conftest import Database, Principal, make_principal
+from tests.conftest import Database, Principal, in_thread, make_principal, wait_for_backends
 from tests.test_migrations import _partial_root
 
-SLOW_STATEMENT = "select pg_sleep(0.05)"  # outlives the 1 ms statement_timeout the attacks set
+# Waits for the login table, which lock_held() keeps locked until the test has seen the wait:
+# a statement that outlives the 1 ms statement_timeout the attacks set, for as long as the test
+# decides, not for a chosen time. Any token reaches the lookup (a wrong one fails after it).
+BLOCKED_STATEMENT = "select (api.login(%s)).principal_id is not null, current_setting('statement_timeout')"
 
 
 @pytest.fixture
@@ -55,6 +60,30 @@ def two_tenants(database: Database) -> tuple[Principal, Principal, Principal]:
     with database.connect() as conn:
         return (make_principal(conn, "alice", tenant="ta"), make_principal(conn, "bob", tenant="tb"),
                 make_principal(conn, "olga", tenant="ta", role="operator"))
+
+
+@contextmanager
+def lock_held(database: Database) -> Iterator[None]:
+    """Hold coord.logins, which every authentication reads, until the block ends."""
+    with database.connect(autocommit=False) as holder:
+        holder.execute("lock table coord.logins in access exclusive mode")
+        yield
+        holder.rollback()
+
+
+def outlives_the_lock(database: Database, dsn: str, token: str) -> tuple[bool, str]:
+    """Run BLOCKED_STATEMENT on a fresh connection of dsn; once it is seen waiting for the lock
+    (so no timeout has cancelled it), let it go. Its row: logged in, its statement_timeout."""
+    def run() -> tuple[bool, str]:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            return conn.execute(BLOCKED_STATEMENT, (token,)).fetchone()  # type: ignore[return-value]
+
+    with lock_held(database):
+        thread, out = in_thread(run)
+        wait_for_backends(database, "wait_event_type = 'Lock' and position('api.login' in query) > 0", 1)
+    thread.join(60)
+    assert "error" not in out, out["error"]
+    return out["result"]  # type: ignore[return-value]
 
 
 def refused(dsn: str, statement: str, *params: object) -> str | None:
@@ -181,9 +210,12 @@ def test_a_holder_that_changes_its_own_login_hurts_only_itself(committed_db: Dat
         with pytest.raises(psycopg.Error) as caught:  # nor raise its own connection limit
             conn.execute("alter role current_user connection limit 1000")
         assert caught.value.sqlstate == "42501"
-    assert refused(mallory.dsn, SLOW_STATEMENT) == "57014"  # its own new connections: cancelled
-    assert refused(other.dsn, SLOW_STATEMENT) is None  # everybody else's: untouched
-    assert refused(committed_db.client_dsn, SLOW_STATEMENT) is None
+    with lock_held(committed_db):  # its own new connections: cancelled while they wait
+        bounded = make_conninfo(mallory.dsn, options="-c lock_timeout=60s")  # without the attack: 55P03, no hang
+        assert refused(bounded, BLOCKED_STATEMENT, alice.token) == "57014"
+    # Everybody else's: untouched, they wait as long as the lock is held.
+    assert outlives_the_lock(committed_db, other.dsn, alice.token) == (True, "0")
+    assert outlives_the_lock(committed_db, committed_db.client_dsn, alice.token) == (True, "0")
     with Client(other.dsn, alice.token) as client:
         assert client.acquire_lock("src/a.py").code == "granted"
 

@@ -19,16 +19,17 @@ from typing import Any
 
 import anyio
 import pytest
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from coordinator import mcp_server
 from coordinator.client import FunctionSignature
 from tests.conftest import Database, make_principal
-from tests.mcp_fast_path_checks import assert_the_fast_path_answers_what_the_sdk_answers
+from tests.mcp_fast_path_checks import ToolCalls, assert_the_fast_path_answers_what_the_sdk_answers
 
 INITIALIZE = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}
 
 
-class Pipes:
+class Pipes(ToolCalls):
     """A stdio MCP server in a thread of this process, and the client's ends of its pipes."""
 
     def __init__(self, database: Database, token: str) -> None:
@@ -60,16 +61,6 @@ class Pipes:
             message = self.answer()
             if message.get("id") == self.next_id:
                 return message
-
-    def call(self, name: str, arguments: dict[str, Any] | None, *, through_sdk: bool = False) -> dict[str, Any]:
-        params: dict[str, Any] = {"name": name}
-        if arguments is not None:
-            params["arguments"] = arguments
-        if through_sdk:
-            params["_meta"] = {"progressToken": f"p{self.next_id}"}
-        answer = self.request("tools/call", params)
-        assert set(answer) == {"jsonrpc", "id", "result"}, answer
-        return answer["result"]
 
     def close(self) -> None:
         self.writer.close()
@@ -140,15 +131,23 @@ def test_a_malformed_line_is_left_to_the_sdk(pipes: Pipes) -> None:
     assert pipes.call("my_locks", {})["structuredContent"] == {"rows": []}
 
 
+def _signature() -> FunctionSignature:
+    return FunctionSignature(name="f", arg_names=(), arg_types=(), n_defaults=0, volatile=True, returns_set=False,
+                             return_type="r", comment="")
+
+
+def _row(name: str) -> dict[str, Any]:
+    """A result row holding every kind of value a row holds, with name as its text."""
+    now = datetime.now(UTC)
+    return {"ok": True, "code": "granted", "reason": None, "id": uuid.uuid4(), "fence": 3, "score": 0.5,
+            "at": now, "day": date(2026, 12, 6), "ttl": timedelta(minutes=5), "details": {"rule": None, "at": [now]},
+            "paths": ["src/a.py"], "name": name}
+
+
 def test_the_wire_result_is_the_sdk_s_dump_of_the_result() -> None:
     """The fast path builds its result as a dict: the dump of the CallToolResult the SDK path
     returns, for every kind of value a row holds, one row or a set, and for an error."""
-    signature = FunctionSignature(name="f", arg_names=(), arg_types=(), n_defaults=0, volatile=True, returns_set=False,
-                                  return_type="r", comment="")
-    now = datetime.now(UTC)
-    row = {"ok": True, "code": "granted", "reason": None, "id": uuid.uuid4(), "fence": 3, "score": 0.5,
-           "at": now, "day": date(2026, 12, 6), "ttl": timedelta(minutes=5), "details": {"rule": None, "at": [now]},
-           "paths": ["src/a.py"], "name": "é\ud800"}
+    signature, row = _signature(), _row("é\ud800")
     for returns_set, rows in ((False, [row]), (True, [row, row]), (True, []), (False, [])):
         spec = mcp_server.ToolSpec(replace(signature, returns_set=returns_set), False, False, ())
         dumped = mcp_server.tool_result(spec, rows).model_dump(by_alias=True, mode="json", exclude_none=True)
@@ -156,3 +155,47 @@ def test_the_wire_result_is_the_sdk_s_dump_of_the_result() -> None:
     error = mcp_server.call_failed("f", RuntimeError("a bug"))
     assert mcp_server.error_result_wire(error) == mcp_server.error_result(error).model_dump(
         by_alias=True, mode="json", exclude_none=True)
+
+
+def test_a_result_encoded_once_is_the_response_the_sdk_s_serializer_gives() -> None:
+    """The fast paths encode a structured result once and put it into the response twice (as
+    structuredContent and as the text copy), in the shape the SDK's serializer gives a result for
+    the negotiated version: the response built from the SDK's serialization of the same result as
+    a dict (the same JSON; structuredContent spaced as the text copy is), in every handshake-era
+    version, one row or a set, with any request id.
+    A result holding an infinity (the SDK dumps it as null) keeps the dict."""
+    signature, row = _signature(), _row('é\ud800 "quoted" \\ \n')
+    for version in HANDSHAKE_PROTOCOL_VERSIONS:
+        assert mcp_server._result_shape(version) is not None, f"the SDK's result shape for {version} changed"
+        for returns_set, rows in ((False, [row]), (True, [row, row]), (True, []), (False, [])):
+            spec = mcp_server.ToolSpec(replace(signature, returns_set=returns_set), False, False, ())
+            encoded = mcp_server.tool_result_encoded(spec, rows)
+            assert type(encoded) is mcp_server.EncodedToolResult
+            for request_id in (7, 'r"1\u00e9'):
+                response = json.loads(mcp_server.tool_call_response(version, request_id, "f", encoded))
+                assert response == json.loads(mcp_server.tool_call_response(version, request_id, "f",
+                                                                            mcp_server.tool_result_wire(spec, rows)))
+                assert response["result"]["content"][0]["text"] == encoded.structured
+    spec = mcp_server.ToolSpec(signature, False, False, ())
+    infinite = [{"ok": True, "score": float("inf")}]
+    assert mcp_server.tool_result_encoded(spec, infinite) == mcp_server.tool_result_wire(spec, infinite)
+    assert json.loads(mcp_server.tool_call_response("2025-11-25", 1, "f", mcp_server.tool_result_encoded(
+        spec, infinite)))["result"]["structuredContent"] == {"ok": True, "score": None}
+
+
+def test_a_shape_the_serializer_changes_leaves_the_result_to_the_serializer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should the SDK's serializer ever rewrite the stand-ins a result's shape is cut at, the
+    shape is not used: the encoded result goes through the serializer as a dict, as before."""
+    real = mcp_server.serialize_server_result
+
+    def rewriting(method: str, version: str, data: Any) -> dict[str, Any]:
+        result = real(method, version, data)
+        return {**result, "structuredContent": {key: 1.0 for key in result["structuredContent"]}}
+
+    monkeypatch.setattr(mcp_server, "serialize_server_result", rewriting)
+    monkeypatch.setattr(mcp_server, "_RESULT_SHAPES", {})
+    assert mcp_server._result_shape("2025-11-25") is None
+    encoded = mcp_server.EncodedToolResult('{"ok": true}')
+    response = json.loads(mcp_server.tool_call_response("2025-11-25", 1, "f", encoded))
+    assert response["result"]["structuredContent"] == {"ok": 1.0}
+    assert response["result"]["content"] == [{"type": "text", "text": '{"ok": true}'}]

@@ -21,7 +21,7 @@ import uvicorn
 from coordinator import mcp_server
 from coordinator.server import free_port
 from tests.conftest import Database, Principal, make_principal
-from tests.mcp_fast_path_checks import CALLS, assert_the_fast_path_answers_what_the_sdk_answers
+from tests.mcp_fast_path_checks import CALLS, ToolCalls, assert_the_fast_path_answers_what_the_sdk_answers
 
 VERSION = "2025-11-25"
 INITIALIZE = {"protocolVersion": VERSION, "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}
@@ -59,8 +59,14 @@ class Served:
         self.thread.join(60)
         assert not self.thread.is_alive()
 
+    def __enter__(self) -> Served:
+        return self
 
-class Session:
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Session(ToolCalls):
     """A raw MCP client of one principal: POSTs with the session id, as an agent's client sends them."""
 
     def __init__(self, served: Served, principal: Principal) -> None:
@@ -88,24 +94,11 @@ class Session:
         assert answer["id"] == self.next_id, answer
         return answer
 
-    def call(self, name: str, arguments: dict[str, Any] | None, *, through_sdk: bool = False) -> dict[str, Any]:
-        params: dict[str, Any] = {"name": name}
-        if arguments is not None:
-            params["arguments"] = arguments
-        if through_sdk:
-            params["_meta"] = {"progressToken": f"p{self.next_id}"}
-        answer = self.request("tools/call", params)
-        assert set(answer) == {"jsonrpc", "id", "result"}, answer
-        return answer["result"]
-
 
 @pytest.fixture
 def served(committed_db: Database) -> Iterator[Served]:
-    served = Served(committed_db)
-    try:
+    with Served(committed_db) as served:
         yield served
-    finally:
-        served.close()
 
 
 def _agent(database: Database, name: str | None = None) -> Principal:

@@ -10,6 +10,7 @@ import pytest
 
 from coordinator.client import Client
 from coordinator.errors import CoordError
+from tests.audit_here import WRITTEN_HERE
 from tests.conftest import Database, advance_clock, in_thread, make_principal, wait_for_backend
 
 
@@ -31,7 +32,7 @@ def _with_profile(operator: Client, agent_factory: Any, trust: int, settings: di
 def _rules(db: psycopg.Connection, action: str) -> list[str]:
     """Rules that decided the action in this test's own (rolled-back) transaction."""
     return [r[0] for r in db.execute("select rule from audit.events where action = %s "
-                                     "and txid = pg_current_xact_id() order by id", (action,))]
+                                     "and " + WRITTEN_HERE + " order by id", (action,))]
 
 
 def operator_of_fresh(agent_factory: Any) -> Client:
@@ -188,7 +189,7 @@ def test_profile_changes_are_audited_and_apply_on_the_next_call(db: psycopg.Conn
     assert operator.delete_profile("standard").code == "deleted"
     assert operator.delete_profile("strict").code == "in_use"
     events = db.execute("select action, decision from audit.events where action like 'profile.%' "
-                        "and txid = pg_current_xact_id() order by id").fetchall()
+                        "and " + WRITTEN_HERE + " order by id").fetchall()
     assert events == [("profile.create", "created"), ("profile.assign", "assigned"), ("profile.update", "updated"),
                       ("profile.delete", "in_use"), ("profile.assign", "assigned"), ("profile.create", "created"),
                       ("profile.set_default", "default_set"), ("profile.delete", "deleted"),
@@ -284,7 +285,7 @@ def test_a_session_does_not_stretch_leases_past_the_profile_max_lock_ttl(db: psy
     started = agent.start_session(ttl="1 hour")
     assert (started.ok, started.code) == (False, "denied")
     rule = db.execute("select rule from audit.events where action = 'session.start' "
-                      "and txid = pg_current_xact_id() order by id desc limit 1").fetchone()
+                      "and " + WRITTEN_HERE + " order by id desc limit 1").fetchone()
     assert rule == ("profile.max_lock_ttl",)
     assert agent.start_session(ttl="5 minutes").ok
     lock = agent.acquire_lock("src/a.py", ttl="1 minute")

@@ -5,7 +5,7 @@ them as one implicit transaction, committed at the Sync and rolled back whole on
 tests read the protocol messages the client sends (libpq's trace), and check what the implicit
 transaction must still do: commit refusals with their audit event, write nothing when any part
 fails, run stable functions read-only, and keep the connection usable after a failure, including
-psycopg's prepared statements.
+its prepared statements (tests/test_client_wire.py has the rest of the client's own exchange).
 """
 
 from __future__ import annotations
@@ -37,21 +37,32 @@ def _traced(client: Client, call: object) -> list[list[str]]:
         return [line.split("\t") for line in Path(trace.name).read_text().splitlines()]
 
 
+def _sent(messages: list[list[str]]) -> list[str]:
+    return [m[2] for m in messages if m[0] == "F" and m[2] in ("Query", "Parse", "Bind", "Execute", "Sync")]
+
+
 def test_a_call_is_two_statements_one_sync_and_one_transaction(committed_db: Database) -> None:
+    """Each statement is parsed (named) on its first use on the connection, and only bound and
+    executed afterwards."""
     with committed_db.connect() as admin:
         me = make_principal(admin, "one-trip")
     with Client(committed_db.client_dsn, me.token) as client:
-        client.my_locks()  # the catalog is loaded outside the traced call
-        messages = _traced(client, lambda: client.acquire_lock("src/one.py"))
-    sent = [m[2] for m in messages if m[0] == "F" and m[2] in ("Query", "Parse", "Bind", "Execute", "Sync")]
-    assert sent == ["Parse", "Bind", "Execute", "Parse", "Bind", "Execute", "Sync"]
-    parsed = [m[3] for m in messages if m[0] == "F" and m[2] == "Parse"]
+        assert client.signatures  # the catalog is loaded outside the traced calls
+        first = _traced(client, lambda: client.acquire_lock("src/one.py"))
+        again = _traced(client, lambda: client.acquire_lock("src/two.py"))
+    assert _sent(first) == ["Parse", "Bind", "Execute", "Parse", "Bind", "Execute", "Sync"]
+    assert _sent(again) == ["Bind", "Execute", "Bind", "Execute", "Sync"]
+    parsed = [m[3] for m in first if m[0] == "F" and m[2] == "Parse"]
     assert '"api"."begin_request"' in parsed[0] and '"api"."acquire_lock"' in parsed[1]
     assert not any(word in text.upper() for text in parsed for word in ("BEGIN ", "COMMIT", "ROLLBACK"))
+    names = [text.split('"')[1] for text in parsed]
+    assert [m[3].split('"')[3] for m in again if m[0] == "F" and m[2] == "Bind"] == names
     # One ReadyForQuery, idle: the server committed both statements at the one Sync.
-    assert [m[3].strip() for m in messages if m[0] == "B" and m[2] == "ReadyForQuery"] == ["I"]
+    for messages in (first, again):
+        assert [m[3].strip() for m in messages if m[0] == "B" and m[2] == "ReadyForQuery"] == ["I"]
     with committed_db.connect() as admin:
-        assert admin.execute("select path from coord.locks").fetchall() == [("src/one.py",)]
+        assert admin.execute("select path from coord.locks order by path").fetchall() == \
+            [("src/one.py",), ("src/two.py",)]
 
 
 def test_a_refusal_is_committed_with_its_audit_event(committed_db: Database) -> None:
@@ -115,11 +126,9 @@ def test_a_stable_function_runs_read_only(committed_db: Database) -> None:
         assert admin.execute("select count(*) from public.probe_writes").fetchone() == (0,)
 
 
-def test_a_refused_credential_where_the_call_would_be_prepared_leaves_the_connection_working(
-        committed_db: Database) -> None:
-    """psycopg prepares a statement on its sixth use. When api.begin_request refuses the token
-    in that pipeline, PostgreSQL skips the call's Parse, but psycopg records it as prepared:
-    without the client's handling every later call would fail with 26000."""
+def test_a_refused_credential_leaves_the_connection_working(committed_db: Database) -> None:
+    """A refused token between good calls on one connection: the statements stay prepared and
+    the next calls use them."""
     with committed_db.connect() as admin:
         me = make_principal(admin, "prepared")
     with psycopg.connect(committed_db.client_dsn, autocommit=True) as conn:
@@ -134,8 +143,8 @@ def test_a_refused_credential_where_the_call_would_be_prepared_leaves_the_connec
 
 
 def test_errors_the_call_raises_keep_the_prepared_statements(committed_db: Database) -> None:
-    """A malformed argument fails the call after its statement was parsed (and prepared, here on
-    its sixth use): the statements stay prepared and the next calls use them."""
+    """A malformed argument fails the call after its statement was parsed (and prepared): the
+    statements stay prepared and the next calls use them."""
     with committed_db.connect() as admin:
         me = make_principal(admin, "kept")
     with psycopg.connect(committed_db.client_dsn, autocommit=True) as conn:
@@ -146,7 +155,6 @@ def test_errors_the_call_raises_keep_the_prepared_statements(committed_db: Datab
             client.acquire_lock("../outside.py")
         assert caught.value.code == "CO204" and caught.value.hint
         assert client.acquire_lock("src/p5.py").code == "granted"
-        assert conn.prepare_threshold == 5
         prepared = [row[0] for row in conn.execute("select statement from pg_prepared_statements")]
         assert any('"api"."begin_request"' in s for s in prepared), prepared
         assert any('"api"."acquire_lock"' in s for s in prepared), prepared

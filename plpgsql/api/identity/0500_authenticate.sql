@@ -20,6 +20,7 @@ declare
   v_session_repository text;
   v_session_skill bigint;
   v_bearer text;
+  v_set text;  -- what set_config returns; assigned, not PERFORMed: an expression, not a query
 begin
   begin
     v_headers := coalesce(nullif(v_headers_text, ''), '{}')::jsonb;
@@ -31,7 +32,7 @@ begin
   end if;
 
   -- Forget whatever identity this transaction carried before.
-  perform pg_catalog.set_config('coord.vouch', '', true);
+  v_set := pg_catalog.set_config('coord.vouch', '', true);
 
   -- PostgREST passes every header but Cookie in request.headers, Authorization included, so the
   -- bearer JWT is verified here from its text, whatever PostgREST made of it (claims PostgREST
@@ -102,8 +103,8 @@ begin
     'repository', v_principal.repository,
     'skill', v_session_skill  -- the skill the session runs under (null: none)
   )::text;
-  perform pg_catalog.set_config('request.jwt.claims', v_claims, true),
-          pg_catalog.set_config('coord.vouch', coord.vouch_mac(v_claims), true);
+  v_set := pg_catalog.set_config('request.jwt.claims', v_claims, true);
+  v_set := pg_catalog.set_config('coord.vouch', coord.vouch_mac(v_claims), true);
   return v_principal;
 end;
 $$;

@@ -11,9 +11,10 @@ set coord.event_tenant = ''
 as $$
 declare
   v_principal api.principal_info := api.authenticate();
+  v_set text;  -- assigned, not PERFORMed: an expression, not a query
 begin
   if v_principal.principal_id is not null then
-    perform pg_catalog.set_config('role', 'coord_' || v_principal.role, true);
+    v_set := pg_catalog.set_config('role', 'coord_' || v_principal.role, true);
   end if;
   return v_principal;
 end;

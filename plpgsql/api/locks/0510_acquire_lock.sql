@@ -29,6 +29,7 @@ declare
   v_refusal text;
   v_held jsonb;
   v_skill jsonb;
+  v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
   perform coord.check_ttl(p_ttl);
   if p_mode is null or p_mode not in ('exclusive', 'shared') then
@@ -104,7 +105,7 @@ begin
       'waited_ms', round(extract(epoch from pg_catalog.clock_timestamp() - v_started) * 1000));
   end if;
 
-  perform audit.record('lock.acquire', v_result.code, 'path', v_path, v_result.reason,
+  v_event_id := audit.record('lock.acquire', v_result.code, 'path', v_path, v_result.reason,
     jsonb_strip_nulls(jsonb_build_object(
       'repository', v_me.repository, 'mode', p_mode, 'ttl', p_ttl, 'fence', v_result.fence, 'expires_at', v_result.expires_at,
       'request_reason', p_reason,

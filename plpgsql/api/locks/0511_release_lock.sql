@@ -13,6 +13,7 @@ declare
   v_decision authz.decision;
   v_result api.lock_result;
   v_now timestamptz := coord.now();  -- read once: the lease (as coord.clock_now()) and the audit event share it
+  v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
   perform coord.check_fence(p_fence);
   perform coord.require_read_committed();
@@ -24,7 +25,7 @@ begin
 
   v_result := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository, v_path, p_fence,
     v_now + (pg_catalog.clock_timestamp() - pg_catalog.transaction_timestamp()), null);
-  perform audit.record('lock.release', v_result.code, 'path', v_path, v_result.reason,
+  v_event_id := audit.record('lock.release', v_result.code, 'path', v_path, v_result.reason,
     jsonb_strip_nulls(jsonb_build_object('repository', v_me.repository, 'fence', p_fence, 'mode', v_result.mode)) || v_result.details,
     v_decision, p_caller => v_me, p_occurred_at => v_now);
   return v_result;

@@ -8,6 +8,8 @@ language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_set text;  -- assigned, not PERFORMed: an expression, not a query
 begin
   if p_tenant_id is null or pg_catalog.current_setting('coord.event_tenant', true) = p_tenant_id::text then
     return;
@@ -17,7 +19,7 @@ begin
     perform pg_catalog.pg_advisory_xact_lock_shared(1131376501, 0);
   end if;
   if pg_catalog.pg_current_xact_id_if_assigned() is null then
-    perform pg_catalog.set_config('coord.event_tenant', p_tenant_id::text, true);
+    v_set := pg_catalog.set_config('coord.event_tenant', p_tenant_id::text, true);
   end if;
 end;
 $$;

@@ -35,7 +35,10 @@ declare
   v_decision authz.decision;
   v_engine text;
 begin
-  select a.scope, a.roles, a.mutating into v_action from authz.actions as a where a.action = p_action;
+  -- The tenant's engine (used after the rules) comes with the action: one statement, not two.
+  select a.scope, a.roles, a.mutating,
+         (select e.engine from authz.tenant_engines as e where e.tenant_id = v_principal.tenant_id) as engine
+  into v_action from authz.actions as a where a.action = p_action;
   if not found then
     perform coord.fail('CO501', format('action %s (within %s) is not in authz.actions', p_action, p_within));
   end if;
@@ -100,9 +103,10 @@ begin
   end rules;
 
   -- A tenant that chose the cedar or both engine (docs/cedar.md) has Cedar decide too.
-  select e.engine into v_engine from authz.tenant_engines as e where e.tenant_id = v_principal.tenant_id;
+  v_engine := v_action.engine;
   if v_engine <> 'native' then
-    v_decision := authz.cedar_decide(p_action, p_resource, p_context, v_principal, v_profile, v_decision, v_engine);
+    v_decision := authz.cedar_decide(p_action, p_resource, p_context, v_principal, v_profile, v_decision, v_engine,
+                                     v_action.scope, v_action.roles, v_action.mutating);
   end if;
 
   if p_within is null then

@@ -19,6 +19,12 @@ begin
   if p_value is null then
     return null;
   end if;
+  -- The durations requests name are written like these, and cast without fail: no
+  -- subtransaction to catch an error (hours and counts of at most 6 digits cannot overflow).
+  if not p_is_time and (p_value ~ '^\s*[0-9]{1,6}:[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?\s*$'
+                        or p_value ~ '^\s*[0-9]{1,6}\s*(second|minute|hour|day)s?\s*$') then
+    return authz.cedar_interval_usecs(p_value::interval);
+  end if;
   begin
     if p_is_time then
       v_time := p_value::timestamptz;

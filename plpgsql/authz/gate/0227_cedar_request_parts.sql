@@ -4,61 +4,64 @@
 -- request (p_resource, p_context) only names what it asks for. Facts Cedar cannot compute are
 -- computed here (authz.cedar_baseline says which). Uuids in the context that are not uuids
 -- are left out (the native engine raises on them before Cedar is asked).
--- The entities come in two parts: o_base, the caller and its profile (the same for every call of
--- the caller until its profile changes, so authz.cedar_evaluate keeps it parsed), and o_delta,
--- what this call names (the resource, the principal acts_on names). The action's entity is made
--- by authz.cedar_evaluate from its registry row (o_roles, o_mutating: its groups role:<role>
--- and reads), and the request from o_resource_type, o_resource_id and o_context.
+-- The entities come in parts. The caller's and its profile's are the same for every call of the
+-- caller until its profile changes: authz.cedar_evaluate keeps them parsed per backend, so only
+-- their key is made here (o_base_key: the text of every field authz.cedar_base_entities reads,
+-- so another content is another key, also after a rollback), and authz.cedar_decide builds them
+-- when the backend does not have them yet. What this call names is made per call: the
+-- resource's entity (o_resource_entity; passed to Cedar only when a policy reads the resource)
+-- and that of the principal acts_on names (o_acts_on_entity, null when none or the caller).
+-- p_scope is the scope of the action's row in authz.actions (authz.decide read the row).
 create or replace function authz.cedar_request_parts(
   p_action text,
   p_resource text,
   p_context jsonb,
   p_principal coord.caller,
   p_profile coord.profiles,
+  p_scope text,
   out o_context jsonb,
-  out o_base jsonb,
-  out o_delta jsonb,
+  out o_base_key text,
+  out o_resource_entity jsonb,
+  out o_acts_on_entity jsonb,
   out o_resource_type text,
-  out o_resource_id text,
-  out o_roles text[],
-  out o_mutating boolean
+  out o_resource_id text
 )
 language plpgsql
 stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_scope text;
   v_context jsonb;
-  v_profile_uid jsonb;
-  v_agent jsonb;
+  v_grants_held boolean := true;
+  v_kinds jsonb;
   v_uuid constant text := '^[0-9a-fA-F]{8}-?([0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}$';
   v_acts_on text;
   v_owner uuid;
   v_limit bigint;
 begin
-  select a.scope, a.roles, a.mutating into v_scope, o_roles, o_mutating from authz.actions as a where a.action = p_action;
   p_context := coalesce(p_context, '{}');
   o_resource_type := authz.cedar_resource_type(p_action);
   o_resource_id := case when o_resource_type = 'Tenant' then p_principal.tenant_name else coalesce(p_resource, '') end;
 
-  v_context := jsonb_build_object(
-    'scope_held', authz.scope_granted(p_principal.scopes, v_scope),
-    'grants_held', jsonb_typeof(p_context -> 'grants') is distinct from 'array' or not exists (
-      select from jsonb_array_elements_text(p_context -> 'grants') as g
-      where not authz.scope_granted(p_principal.scopes, g)),
-    'operation', p_action,
-    'operation_group', split_part(p_action, '.', 1) || '.*');
-  if p_resource is not null then
-    v_context := v_context || jsonb_build_object('target', p_resource);
+  -- Subqueries sit in an IF of their own: an expression with one runs through the executor.
+  if jsonb_typeof(p_context -> 'grants') = 'array' then
+    v_grants_held := not exists (select from jsonb_array_elements_text(p_context -> 'grants') as g
+                                 where not authz.scope_granted(p_principal.scopes, g));
   end if;
-  v_context := v_context
+  if jsonb_typeof(p_context -> 'kinds') = 'array' then
+    v_kinds := (select coalesce(jsonb_agg(k), '[]') from jsonb_array_elements_text(p_context -> 'kinds') as k
+                where k is not null);
+  end if;
+  v_context := jsonb_build_object(
+      'scope_held', authz.scope_granted(p_principal.scopes, p_scope),
+      'grants_held', v_grants_held,
+      'operation', p_action,
+      'operation_group', split_part(p_action, '.', 1) || '.*')
     || jsonb_strip_nulls(jsonb_build_object(
+         'target', p_resource,
          'ttl', authz.cedar_usecs(p_context ->> 'ttl'),
          'lease', authz.cedar_usecs(p_context ->> 'lease'),
-         'kinds', case when jsonb_typeof(p_context -> 'kinds') = 'array' then
-                    (select coalesce(jsonb_agg(k), '[]') from jsonb_array_elements_text(p_context -> 'kinds') as k
-                     where k is not null) end,
+         'kinds', v_kinds,
          'grants_trust', case when p_context ->> 'grants_trust' ~ '^\s*[+-]?[0-9]{1,9}\s*$'
                               then (p_context ->> 'grants_trust')::integer end));
   foreach v_acts_on in array array['submitted_by', 'changes_principal'] loop
@@ -71,11 +74,11 @@ begin
     v_context := v_context || jsonb_build_object('changes_profile', jsonb_build_object('__entity',
       jsonb_build_object('type', 'AgentType', 'id', (p_context ->> 'changes_profile')::uuid::text)));
   end if;
-  o_delta := jsonb_build_array(jsonb_build_object(
+  o_resource_entity := jsonb_build_object(
     'uid', jsonb_build_object('type', o_resource_type, 'id', o_resource_id),
     'attrs', jsonb_build_object(case o_resource_type when 'File' then 'path' when 'Task' then 'ref' else 'name' end,
                                 o_resource_id),
-    'parents', '[]'::jsonb));
+    'parents', '[]'::jsonb);
   -- acts_on present: the principal it names, with its owner when it is a device of the tenant
   -- (null or unknown: a principal that is nobody's, so only the caller itself may act on it).
   if p_context ? 'acts_on' then
@@ -87,12 +90,12 @@ begin
     v_context := v_context || jsonb_build_object('acts_on', jsonb_build_object('__entity',
       jsonb_build_object('type', 'Agent', 'id', v_acts_on)));
     if v_acts_on <> p_principal.principal_id::text then
-      o_delta := o_delta || jsonb_build_array(jsonb_build_object(
+      o_acts_on_entity := jsonb_build_object(
         'uid', jsonb_build_object('type', 'Agent', 'id', v_acts_on),
         'attrs', case when v_owner is null then '{}'::jsonb
                       else jsonb_build_object('owner', jsonb_build_object('__entity',
                              jsonb_build_object('type', 'Agent', 'id', v_owner::text))) end,
-        'parents', '[]'::jsonb));
+        'parents', '[]'::jsonb);
     end if;
   end if;
   -- The end a renewed claim may not pass: claimed_at + the profile's max_task_duration.
@@ -102,28 +105,14 @@ begin
       'claim_limit', v_limit, 'expires_at', authz.cedar_usecs(p_context ->> 'expires_at', true)));
   end if;
 
-  v_agent := jsonb_build_object('role', p_principal.role, 'kind', p_principal.kind,
-                                'trust', coalesce(p_profile.trust_level, 0));
-  if p_profile.id is not null then
-    v_profile_uid := jsonb_build_object('type', 'AgentType', 'id', p_profile.id::text);
-    v_agent := v_agent || jsonb_build_object('profile', jsonb_build_object('__entity', v_profile_uid));
-    o_base := jsonb_build_array(jsonb_build_object(
-      'uid', v_profile_uid,
-      'attrs', jsonb_strip_nulls(jsonb_build_object(
-        'name', p_profile.name,
-        'trust', p_profile.trust_level,
-        'allowed_operations', to_jsonb(p_profile.allowed_operations),
-        'allowed_task_kinds', to_jsonb(p_profile.allowed_task_kinds),
-        'max_lock_ttl', authz.cedar_interval_usecs(p_profile.max_lock_ttl),
-        'max_task_duration', authz.cedar_interval_usecs(p_profile.max_task_duration))),
-      'parents', '[]'::jsonb));
-  end if;
-  o_base := coalesce(o_base, '[]') || jsonb_build_array(jsonb_build_object(
-    'uid', jsonb_build_object('type', 'Agent', 'id', p_principal.principal_id::text), 'attrs', v_agent,
-    'parents', case when v_profile_uid is null then '[]'::jsonb else jsonb_build_array(v_profile_uid) end));
+  -- Every field authz.cedar_base_entities reads, as one row's text (quoted, so unambiguous), and
+  -- the interval style the intervals are written in.
+  o_base_key := row(p_principal.principal_id, p_principal.role, p_principal.kind, p_profile.id, p_profile.name,
+                    p_profile.trust_level, p_profile.allowed_operations, p_profile.allowed_task_kinds,
+                    p_profile.max_lock_ttl, p_profile.max_task_duration, current_setting('IntervalStyle'))::text;
   o_context := v_context;
 end;
 $$;
 
-comment on function authz.cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles) is 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context, the entities of the caller (role, kind, trust, profile) and its profile (o_base), those of the resource and of the principal acts_on names (o_delta), the resource''s type and id, and the action''s registry row (roles, mutating) its entity is made of.';
-revoke all on function authz.cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles) from public;
+comment on function authz.cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles, text) is 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context; the key of the caller''s entities (o_base_key: every field authz.cedar_base_entities reads); the entities of the resource and of the principal acts_on names (null when none); and the resource''s type and id. p_scope: the action''s scope in authz.actions.';
+revoke all on function authz.cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles, text) from public;

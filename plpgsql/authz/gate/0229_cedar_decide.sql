@@ -17,7 +17,10 @@ create or replace function authz.cedar_decide(
   p_principal coord.caller,
   p_profile coord.profiles,
   p_native authz.decision,
-  p_engine text
+  p_engine text,
+  p_scope text,
+  p_roles text[],
+  p_mutating boolean
 )
 returns authz.decision
 language plpgsql
@@ -46,10 +49,18 @@ begin
   end if;
   begin
     -- Assignments, not SELECT ... FROM: a plain expression skips a table function scan per call.
-    v_request := authz.cedar_request_parts(p_action, p_resource, p_context, p_principal, v_profile);
-    v_result := authz.cedar_evaluate(coalesce(v_policy, authz.cedar_baseline()),
-      p_principal.principal_id::text, p_action, v_request.o_roles, v_request.o_mutating, v_request.o_resource_type,
-      v_request.o_resource_id, v_request.o_context, v_request.o_base, v_request.o_delta);
+    v_request := authz.cedar_request_parts(p_action, p_resource, p_context, p_principal, v_profile, p_scope);
+    v_policy := coalesce(v_policy, authz.cedar_baseline());
+    v_result := authz.cedar_evaluate(v_policy, p_principal.principal_id::text, p_action, p_roles,
+      p_mutating, v_request.o_resource_type, v_request.o_resource_id, v_request.o_context,
+      v_request.o_base_key, null, v_request.o_resource_entity, v_request.o_acts_on_entity);
+    -- This backend does not keep the caller's entities parsed yet: build them and ask again.
+    if v_result.o_allowed is null then
+      v_result := authz.cedar_evaluate(v_policy, p_principal.principal_id::text, p_action, p_roles,
+        p_mutating, v_request.o_resource_type, v_request.o_resource_id, v_request.o_context,
+        v_request.o_base_key, authz.cedar_base_entities(p_principal, v_profile), v_request.o_resource_entity,
+        v_request.o_acts_on_entity);
+    end if;
     if v_result.o_errors <> '{}' then
       v_cedar := row(false, 'deny', 'cedar', 'cedar.error',
         format('Cedar policy version %s failed to evaluate: %s', coalesce(v_version::text, 'baseline'),
@@ -68,7 +79,7 @@ begin
     end if;
   exception
     when undefined_function then
-      if pg_catalog.to_regprocedure('authz.cedar_evaluate(text, text, text, text[], boolean, text, text, jsonb, jsonb, jsonb)') is null then
+      if pg_catalog.to_regprocedure('authz.cedar_evaluate(text, text, text, text[], boolean, text, text, jsonb, text, jsonb, jsonb, jsonb)') is null then
         v_cedar := row(false, 'deny', 'cedar', 'cedar.unavailable',
           'the tenant decides with Cedar, but this server has no PL/Python with cedarpy: denied');
       else
@@ -106,5 +117,5 @@ begin
 end;
 $$;
 
-comment on function authz.cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision, text) is 'Decision of a tenant on the cedar or both engine (p_engine, from authz.tenant_engines), given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both.';
-revoke all on function authz.cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision, text) from public;
+comment on function authz.cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision, text, text, text[], boolean) is 'Decision of a tenant on the cedar or both engine (p_engine, from authz.tenant_engines), given the native one: Cedar with the newest policy version (baseline when none); denies when Cedar is unavailable (cedar.unavailable), fails (cedar.error) or permits nothing (cedar.no_permit); profile.rate_limit stays; under both both must allow and a disagreement is denied and audited (policy.disagreement); policy.admin and policy.read stay native. engine in the decision: cedar or both. p_scope, p_roles, p_mutating: the action''s row in authz.actions (authz.decide read it).';
+revoke all on function authz.cedar_decide(text, text, jsonb, coord.caller, coord.profiles, authz.decision, text, text, text[], boolean) from public;

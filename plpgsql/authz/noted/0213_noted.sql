@@ -8,8 +8,10 @@ language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_set text;  -- assigned, not PERFORMed: an expression, not a query
 begin
-  perform pg_catalog.set_config('coord.decision', pg_catalog.array_to_string(array[
+  v_set := pg_catalog.set_config('coord.decision', pg_catalog.array_to_string(array[
     pg_catalog.statement_timestamp()::text, p_decision.allowed::text, p_decision.decision, p_decision.engine,
     p_decision.rule, p_decision.reason], e'\x1f', ''), true);
   return p_decision;

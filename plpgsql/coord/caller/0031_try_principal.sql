@@ -23,6 +23,7 @@ declare
   v_key text;
   v_caller coord.caller;
   c jsonb;
+  v_set text;  -- assigned, not PERFORMed: an expression, not a query
 begin
   if v_vouch is null or v_vouch = '' then
     return null;
@@ -45,7 +46,7 @@ begin
                    (c ->> 'token')::uuid, (c ->> 'token_expires_at')::timestamptz,
                    coalesce(c ->> 'repository', 'default'), (c ->> 'skill')::bigint)::coord.caller;
   if v_caller.tenant_id is not null then
-    perform pg_catalog.set_config('coord.principal_cache', v_key || v_caller.tenant_id::text || '|' || v_caller::text, true);
+    v_set := pg_catalog.set_config('coord.principal_cache', v_key || v_caller.tenant_id::text || '|' || v_caller::text, true);
   end if;
   return v_caller;
 end;

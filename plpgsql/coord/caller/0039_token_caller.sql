@@ -39,7 +39,7 @@ begin
     -- raises the tenant's revoked-token-use alert).
     perform coord.record_revoked_token_use(v.token_hash);
     perform coord.fail('PT401', format('token %s was revoked', v.token_id));
-  elsif v.expires_at <= coord.now() then
+  elsif v.expires_at is not null and v.expires_at <= coord.now() then  -- no clock read for a token without expiry
     perform coord.fail('PT401', format('token %s expired at %s', v.token_id, v.expires_at));
   elsif v.disabled_at is not null then
     perform coord.fail('PT401', format('principal %s is disabled', v.name));

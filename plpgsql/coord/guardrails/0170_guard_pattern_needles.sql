@@ -82,24 +82,7 @@ begin
       if c[v_i] in (')', '}', ']') then
         return null;
       elsif c[v_i] = '[' then
-        -- a bracket expression: ] right after [ or [^ is a member, [:class:] nests
-        v_i := v_i + 1;
-        if c[v_i] = '^' then
-          v_i := v_i + 1;
-        end if;
-        if c[v_i] = ']' then
-          v_i := v_i + 1;
-        end if;
-        while v_i <= v_n and c[v_i] <> ']' loop
-          if c[v_i] = '[' and c[v_i + 1] in (':', '.', '=') then
-            v_i := v_i + 2;
-            while v_i <= v_n and not (c[v_i] in (':', '.', '=') and c[v_i + 1] = ']') loop
-              v_i := v_i + 1;
-            end loop;
-            v_i := v_i + 1;
-          end if;
-          v_i := v_i + 1;
-        end loop;
+        v_i := coord.guard_bracket_end(c, v_i);  -- a bracket expression, skipped whole
         if v_i > v_n then
           return null;
         end if;
@@ -113,23 +96,7 @@ begin
           elsif c[v_i] = '\' then
             v_i := v_i + 1;
           elsif c[v_i] = '[' then
-            v_i := v_i + 1;
-            if c[v_i] = '^' then
-              v_i := v_i + 1;
-            end if;
-            if c[v_i] = ']' then
-              v_i := v_i + 1;
-            end if;
-            while v_i <= v_n and c[v_i] <> ']' loop
-              if c[v_i] = '[' and c[v_i + 1] in (':', '.', '=') then
-                v_i := v_i + 2;
-                while v_i <= v_n and not (c[v_i] in (':', '.', '=') and c[v_i + 1] = ']') loop
-                  v_i := v_i + 1;
-                end loop;
-                v_i := v_i + 1;
-              end if;
-              v_i := v_i + 1;
-            end loop;
+            v_i := coord.guard_bracket_end(c, v_i);
           elsif c[v_i] = '(' then
             v_depth := v_depth + 1;
           elsif c[v_i] = ')' then

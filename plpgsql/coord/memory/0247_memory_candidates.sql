@@ -1,10 +1,10 @@
 -- coord:owner coord_auth
 -- The candidates of a recall, read from the indexes, a bounded number from each: the 100 latest
 -- memories with all the query's words (p_all), the 100 latest with any of them (p_any), the 50
--- latest with all the parts of one of its identifiers or paths (p_ident), the 50 nearest
--- embeddings (HNSW) when p_embedding is given, and the 200 most recently remembered when
--- p_recent. "Latest" among text matches, not best ranked: ranking every match of a frequent
--- word would read all of them.
+-- latest with all the parts of one of its identifiers or paths (p_ident), the 50 nearest visible
+-- embeddings when p_embedding is given (exact for a small set, else HNSW; below), and the 200
+-- most recently remembered when p_recent. "Latest" among text matches, not best ranked: ranking
+-- every match of a frequent word would read all of them.
 -- Owned by coord_auth (BYPASSRLS) because under row-level security PostgreSQL may not use an
 -- index for an operator that is not leakproof (full-text @@, pgvector's <=>) and would test
 -- every row of the tenant instead. So this function filters on the tenant and the caller's
@@ -34,37 +34,66 @@ set search_path = pg_catalog, pg_temp
 -- latest memories, filtered): planned for each query's own words.
 set plan_cache_mode = force_custom_plan
 as $$
+declare
+  v_nearest bigint[];
+  v_stored integer;
+  v_ef_search text;  -- the caller's settings, put back after the read (set_config is transaction-wide)
+  v_iterative_scan text;
 begin
-  if p_embedding is null then
-    return query
-    with visible as not materialized (
-      select m.id, m.search, m.last_seen_at from coord.memories as m
-      where m.tenant_id = p_tenant_id and m.repository = p_repository
-        and (m.expires_at is null or m.expires_at > p_now)
-        and (p_tiers is null or m.tier = any (p_tiers))
-        and (p_tags is null or m.tags @> p_tags)
-        and (m.visibility = 'tenant' or m.author_id = p_principal_id
-             or m.visibility = 'team' and (m.team_id = p_team_id or p_sees_teams))
-    )
-    (select v.id from visible as v where v.search @@ p_all order by v.id desc limit 100)
-    union
-    (select v.id from visible as v where v.search @@ p_any order by v.id desc limit 100)
-    union
-    (select v.id from visible as v where v.search @@ p_ident order by v.id desc limit 50)
-    union
-    (select v.id from visible as v where p_recent order by v.last_seen_at desc limit 200);
-    return;
+  if p_embedding is not null then
+    -- Only reached where the embedding column exists (coord.vectors_available()). An index
+    -- returns the nearest vectors of every tenant and the filters come after it: where the
+    -- visible ones are few among many nearer vectors (a small tenant, repository, tier or tag
+    -- beside a big one, someone else's private memories, expired ones) the approximate read
+    -- could return none of them. So a repository with few embeddings is scanned exactly (its
+    -- vectors counted from an index, up to the bound: at most 2000 distances), a larger one
+    -- through HNSW with an iterative scan that keeps reading past the filtered-out rows (up to
+    -- hnsw.max_scan_tuples, the server's setting), and when that still finds fewer than 50 the
+    -- visible vectors are few or far: they are scanned exactly too (the filters first).
+    select pg_catalog.count(*)::integer into v_stored
+    from (select from coord.memories as m
+          where m.tenant_id = p_tenant_id and m.repository = p_repository and m.embedding is not null
+          limit 2001) as s;
+    if v_stored > 2000 then
+      -- ef_search 128 for 50 neighbours: on 100,000 text-derived 384-d vectors it finds 0.75 of
+      -- the exact 10 nearest among them in about 5 ms, against 0.79 in about 45 ms with 200 for
+      -- 100 (docs/benchmarks.md, "Memory"); a neighbour beyond the 50th seldom outranks text
+      -- matches.
+      v_ef_search := pg_catalog.current_setting('hnsw.ef_search', true);
+      v_iterative_scan := pg_catalog.current_setting('hnsw.iterative_scan', true);
+      perform pg_catalog.set_config('hnsw.ef_search', '128', true);
+      perform pg_catalog.set_config('hnsw.iterative_scan', 'relaxed_order', true);
+      v_nearest := array(
+        select m.id from coord.memories as m
+        where m.tenant_id = p_tenant_id and m.repository = p_repository and m.embedding is not null
+          and (m.expires_at is null or m.expires_at > p_now)
+          and (p_tiers is null or m.tier = any (p_tiers))
+          and (p_tags is null or m.tags @> p_tags)
+          and (m.visibility = 'tenant' or m.author_id = p_principal_id
+               or m.visibility = 'team' and (m.team_id = p_team_id or p_sees_teams))
+        order by m.embedding operator(vector.<=>) p_embedding::vector.vector limit 50);
+      perform pg_catalog.set_config('hnsw.ef_search', v_ef_search, true);
+      perform pg_catalog.set_config('hnsw.iterative_scan', v_iterative_scan, true);
+    end if;
+    if v_nearest is null or pg_catalog.cardinality(v_nearest) < 50 then
+      -- Exact: the visible vectors first (materialized, so no plan can order them by the index).
+      v_nearest := array(
+        with visible as materialized (
+          select m.id, m.embedding from coord.memories as m
+          where m.tenant_id = p_tenant_id and m.repository = p_repository and m.embedding is not null
+            and (m.expires_at is null or m.expires_at > p_now)
+            and (p_tiers is null or m.tier = any (p_tiers))
+            and (p_tags is null or m.tags @> p_tags)
+            and (m.visibility = 'tenant' or m.author_id = p_principal_id
+                 or m.visibility = 'team' and (m.team_id = p_team_id or p_sees_teams))
+        )
+        select v.id from visible as v order by v.embedding operator(vector.<=>) p_embedding::vector.vector limit 50);
+    end if;
   end if;
 
-  -- Only reached where the embedding column exists (coord.vectors_available()).
-  -- ef_search 128 for 50 neighbours: on 100,000 text-derived 384-d vectors it finds 0.75 of the
-  -- exact 10 nearest among them in about 5 ms, against 0.79 in about 45 ms with 200 for 100
-  -- (docs/benchmarks.md, "Memory"); a neighbour beyond the 50th seldom outranks text matches.
-  perform pg_catalog.set_config('hnsw.ef_search', '128', true);
-  perform pg_catalog.set_config('hnsw.iterative_scan', 'relaxed_order', true);
   return query
   with visible as not materialized (
-    select m.id, m.search, m.embedding from coord.memories as m
+    select m.id, m.search, m.last_seen_at from coord.memories as m
     where m.tenant_id = p_tenant_id and m.repository = p_repository
       and (m.expires_at is null or m.expires_at > p_now)
       and (p_tiers is null or m.tier = any (p_tiers))
@@ -78,11 +107,12 @@ begin
   union
   (select v.id from visible as v where v.search @@ p_ident order by v.id desc limit 50)
   union
-  (select v.id from visible as v where v.embedding is not null
-   order by v.embedding operator(vector.<=>) p_embedding::vector.vector limit 50);
+  (select v.id from visible as v where p_recent order by v.last_seen_at desc limit 200)
+  union
+  select pg_catalog.unnest(v_nearest);
 end;
 $$;
 
-comment on function coord.memory_candidates(uuid, text, uuid, uuid, boolean, text[], text[], timestamptz, tsquery, tsquery, tsquery, real[], boolean) is 'Ids of the memories a recall ranks: visible to the principal (its own, the tenant''s, its team''s or with p_sees_teams every team''s), not expired, of p_tiers with all p_tags, in the repository; at most 100 latest matching p_all, 100 latest matching p_any, 50 latest matching p_ident, 50 nearest to p_embedding, or with p_recent the 200 latest remembered. Runs as coord_auth (indexes under RLS); coord.rank_memories only.';
+comment on function coord.memory_candidates(uuid, text, uuid, uuid, boolean, text[], text[], timestamptz, tsquery, tsquery, tsquery, real[], boolean) is 'Ids of the memories a recall ranks: visible to the principal (its own, the tenant''s, its team''s or with p_sees_teams every team''s), not expired, of p_tiers with all p_tags, in the repository; at most 100 latest matching p_all, 100 latest matching p_any, 50 latest matching p_ident, 50 nearest visible to p_embedding (exact where few, else HNSW), or with p_recent the 200 latest remembered. Runs as coord_auth (indexes under RLS); coord.rank_memories only.';
 revoke all on function coord.memory_candidates(uuid, text, uuid, uuid, boolean, text[], text[], timestamptz, tsquery, tsquery, tsquery, real[], boolean) from public;
 grant execute on function coord.memory_candidates(uuid, text, uuid, uuid, boolean, text[], text[], timestamptz, tsquery, tsquery, tsquery, real[], boolean) to coord_owner;

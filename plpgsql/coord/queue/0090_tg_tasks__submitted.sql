@@ -6,13 +6,16 @@ returns trigger
 language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
   perform coord.notify_task_ready(new);
-  perform audit.record('task.submit', 'queued', 'task', new.id::text, null,
+  v_event_id := audit.record('task.submit', 'queued', 'task', new.id::text, null,
     jsonb_strip_nulls(jsonb_build_object('kind', new.kind, 'priority', new.priority,
       'pending_deps', new.pending_deps, 'unique_key', new.unique_key, 'locks', new.lock_paths, 'repository', new.repository,
       'run_after', new.run_after)),
-    p_tenant_id => new.tenant_id);
+    p_tenant_id => new.tenant_id,
+    p_occurred_at => new.state_changed_at);  -- coord.now() of this insert (coord.tg_tasks__transition)
   return null;
 end;
 $$;

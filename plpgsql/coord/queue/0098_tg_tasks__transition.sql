@@ -10,6 +10,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_event text;
+  v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
   -- This transaction changed a task: its claim floor must not move (coord.advance_task_floor).
   perform pg_catalog.set_config('coord.tasks_changed', 'on', true);
@@ -54,14 +55,15 @@ begin
   new.state_changed_at := coord.now();
   perform coord.notify_task_ready(new);
   v_event := case when new.last_event is distinct from old.last_event then new.last_event else 'direct_change' end;
-  perform audit.record('task.' || v_event, new.state::text, 'task', new.id::text, new.last_error,
+  v_event_id := audit.record('task.' || v_event, new.state::text, 'task', new.id::text, new.last_error,
     jsonb_strip_nulls(jsonb_build_object('from', old.state, 'to', new.state, 'kind', new.kind,
       'claim', coalesce(new.claim, old.claim), 'attempt', new.attempts, 'max_attempts', new.max_attempts,
       'lease_expires_at', new.lease_expires_at, 'run_after', case when new.state = 'queued' then new.run_after end)),
     p_severity => case when v_event = 'direct_change' then 'warning'
                        when new.state in ('dead', 'failed') then 'warning' else 'info' end,
     p_system => v_event in ('expired', 'session_lost', 'dependency_failed', 'direct_change'),
-    p_tenant_id => new.tenant_id);
+    p_tenant_id => new.tenant_id,
+    p_occurred_at => new.state_changed_at);  -- coord.now(), read just above
   return new;
 end;
 $$;
