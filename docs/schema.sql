@@ -6136,6 +6136,25 @@ COMMENT ON FUNCTION coord.count_call(p_me coord.caller, p_limit integer) IS 'Cou
 
 
 --
+-- Name: count_live_claims(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0120_count_live_claims.sql
+
+
+ALTER FUNCTION coord.count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone) IS 'How many live claims (claimed, lease after p_now) p_principal_id holds, counted from its claimant floor; moves the floor up once the count walked 32 finished claims (read committed; the caller holds the principal''s claims lock).';
+
+
+--
 -- Name: covering_paths(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7697,6 +7716,25 @@ ALTER FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) OWNER TO co
 --
 
 COMMENT ON FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) IS 'The kid and key that sign new JWTs (the newest jwt:<kid> row of coord.secrets), made on first use. Secret material: coord_auth only.';
+
+
+--
+-- Name: keep_claimant_floor(uuid, uuid, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0121_keep_claimant_floor.sql
+
+
+ALTER FUNCTION coord.keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint) IS 'Lowers p_principal_id''s claimant floor to p_claim when it lies above (a task entered claimed with that token), under the principal''s claims lock (the transition trigger).';
 
 
 --
@@ -9557,7 +9595,7 @@ ALTER FUNCTION coord.tg_tasks__transition() OWNER TO coord_owner;
 -- Name: FUNCTION tg_tasks__transition(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411) and a task inserted in another state than queued, notifies the tenant''s task channel when a task becomes ready, and audits every state change with the event that caused it (inserts: coord.tg_tasks__submitted).';
+COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411) and a task inserted in another state than queued, keeps the claimant floor at or below every new claim, notifies the tenant''s task channel when a task becomes ready, and audits every state change with the event that caused it (inserts: coord.tg_tasks__submitted).';
 
 
 --
@@ -10812,6 +10850,36 @@ ALTER TABLE coord.call_counts OWNER TO coord_owner;
 --
 
 COMMENT ON TABLE coord.call_counts IS 'Mutating calls of an agent in the current clock hour, kept only for agents whose profile sets calls_per_hour.';
+
+
+--
+-- Name: claimant_floors; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.claimant_floors (
+    tenant_id uuid NOT NULL,
+    principal_id uuid NOT NULL,
+    floor bigint NOT NULL
+)
+WITH (fillfactor='10');
+
+ALTER TABLE ONLY coord.claimant_floors FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.claimant_floors OWNER TO coord_owner;
+
+--
+-- Name: TABLE claimant_floors; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.claimant_floors IS 'Per claimant, a claim token no claimed task of it lies below (coord.tasks.claim): the claim''s count of its live claims starts there. Moved up by the claimant''s own claims under its claims lock (coord.count_live_claims), lowered by a claim made any other way (coord.keep_claimant_floor).';
+
+
+--
+-- Name: COLUMN claimant_floors.floor; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.claimant_floors.floor IS 'No task claimed by principal_id in tenant_id has a smaller claim token.';
 
 
 --
@@ -13665,6 +13733,14 @@ ALTER TABLE ONLY coord.call_counts
 
 
 --
+-- Name: claimant_floors claimant_floors_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.claimant_floors
+    ADD CONSTRAINT claimant_floors_pkey PRIMARY KEY (tenant_id, principal_id);
+
+
+--
 -- Name: clock clock_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -14379,7 +14455,14 @@ CREATE INDEX task_verifications_claim_idx ON coord.task_verifications USING btre
 -- Name: tasks_claimant_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
-CREATE INDEX tasks_claimant_idx ON coord.tasks USING btree (tenant_id, claimed_by) WHERE (state = 'claimed'::coord.task_state);
+CREATE INDEX tasks_claimant_idx ON coord.tasks USING btree (tenant_id, claimed_by, claim) WHERE (state = 'claimed'::coord.task_state);
+
+
+--
+-- Name: INDEX tasks_claimant_idx; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON INDEX coord.tasks_claimant_idx IS 'Live claims (claimed tasks) of each claimant in claim-token order: the claim''s count of the claimant''s live claims scans it from the claimant''s floor (coord.claimant_floors); its prefix serves fleet status and heartbeats.';
 
 
 --
@@ -15437,6 +15520,19 @@ ALTER TABLE coord.call_counts ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY call_counts_own_tenant ON coord.call_counts TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: claimant_floors; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.claimant_floors ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: claimant_floors claimant_floors_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY claimant_floors_own_tenant ON coord.claimant_floors TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
 
 
 --
@@ -17790,6 +17886,13 @@ REVOKE ALL ON FUNCTION coord.count_call(p_me coord.caller, p_limit integer) FROM
 
 
 --
+-- Name: FUNCTION count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION covering_paths(p_path text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -18351,6 +18454,13 @@ GRANT ALL ON FUNCTION coord.jwt_sign(p_claims jsonb) TO coord_owner;
 --
 
 REVOKE ALL ON FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint) FROM PUBLIC;
 
 
 --

@@ -80,10 +80,7 @@ begin
   v_trust := case when p_me.role = 'agent' then coalesce(v_profile.trust_level, 0) else 4 end;
   v_max := coalesce(v_profile.max_concurrent_tasks, 2147483647);
   p_lease := least(p_lease, v_profile.max_task_duration);
-  select count(*) into v_held
-  from coord.tasks as t
-  where t.tenant_id = p_me.tenant_id and t.claimed_by = p_me.principal_id and t.state = 'claimed'
-    and t.lease_expires_at > v_now;
+  v_held := coord.count_live_claims(p_me.tenant_id, p_me.principal_id, v_now);
   v_room := least(p_limit, v_max - v_held);
   if v_room <= 0 then
     v_none := coord.claim_result('at_limit', format('you hold %s live claims; the limit is %s', v_held, v_max),
