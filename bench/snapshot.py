@@ -141,11 +141,15 @@ PROBES = {  # each queue's claim candidate scan (coord.claim_tasks_as's, from th
     "naive": ("select id from public.bench_tasks where state = 'queued' order by priority desc, id "
               "limit 1 for update skip locked"),
 }
-COUNTS = {  # the claim's count of the claimant's live claims (coord.claim_tasks_as's), for the first client
-    "api": ("select count(*) from coord.tasks as t "
+_CLAIMANT = ("(select p.id from coord.principals as p join coord.tenants as n on n.id = p.tenant_id "
+             "where n.name = 'bench' and p.name = 'snapshot-0')")
+COUNTS = {  # the claim's count of the claimant's live claims (coord.count_live_claims's, from its floor), first client
+    "api": ("select count(*) filter (where t.lease_expires_at > now()), count(*), min(t.claim) from coord.tasks as t "
             "where t.tenant_id = (select id from coord.tenants where name = 'bench') "
-            "and t.claimed_by = (select p.id from coord.principals as p join coord.tenants as n on n.id = p.tenant_id "
-            "where n.name = 'bench' and p.name = 'snapshot-0') and t.state = 'claimed' and t.lease_expires_at > now()"),
+            f"and t.claimed_by = {_CLAIMANT} and t.state = 'claimed' "
+            f"and (t.claimed_by, t.claim) >= ({_CLAIMANT}, coalesce((select f.floor from coord.claimant_floors as f "
+            "where f.tenant_id = (select id from coord.tenants where name = 'bench') "
+            f"and f.principal_id = {_CLAIMANT}), 0))"),
 }
 
 

@@ -14469,7 +14469,14 @@ COMMENT ON INDEX coord.tasks_claimant_idx IS 'Live claims (claimed tasks) of eac
 -- Name: tasks_claimed_expiry_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
-CREATE INDEX tasks_claimed_expiry_idx ON coord.tasks USING btree (tenant_id, lease_expires_at) WHERE (state = 'claimed'::coord.task_state);
+CREATE INDEX tasks_claimed_expiry_idx ON coord.tasks USING btree (tenant_id, lease_expires_at) WHERE ((state = 'claimed'::coord.task_state) AND (lease_expires_at IS NOT NULL));
+
+
+--
+-- Name: INDEX tasks_claimed_expiry_idx; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON INDEX coord.tasks_claimed_expiry_idx IS 'Claimed tasks by lease expiry, for the sweep (lease_expires_at <= now); not usable by a query that does not bound the lease (the claimant count reads tasks_claimant_idx).';
 
 
 --

@@ -12,6 +12,15 @@
 create index tasks_claimant_by_claim_idx on coord.tasks (tenant_id, claimed_by, claim) where state = 'claimed';
 drop index coord.tasks_claimant_idx;
 alter index coord.tasks_claimant_by_claim_idx rename to tasks_claimant_idx;
+-- Under a held snapshot the planner's statistics see only the live claims (a row or two), so
+-- every index on claimed tasks costs the same to it and the smaller tasks_claimed_expiry_idx
+-- (tenant, lease) won: the count then walked every dead claimed entry of the tenant and never
+-- the claimant index (measured: bin/bench snapshot). Its predicate now names the lease, which
+-- every query it serves bounds (sweep: lease_expires_at <= now) and the count does not.
+drop index coord.tasks_claimed_expiry_idx;
+create index tasks_claimed_expiry_idx on coord.tasks (tenant_id, lease_expires_at)
+  where state = 'claimed' and lease_expires_at is not null;
+comment on index coord.tasks_claimed_expiry_idx is 'Claimed tasks by lease expiry, for the sweep (lease_expires_at <= now); not usable by a query that does not bound the lease (the claimant count reads tasks_claimant_idx).';
 comment on index coord.tasks_claimant_idx is 'Live claims (claimed tasks) of each claimant in claim-token order: the claim''s count of the claimant''s live claims scans it from the claimant''s floor (coord.claimant_floors); its prefix serves fleet status and heartbeats.';
 
 create table coord.claimant_floors (

@@ -31,8 +31,11 @@ declare
 begin
   select f.floor into v_floor from coord.claimant_floors as f
   where f.tenant_id = p_tenant_id and f.principal_id = p_principal_id;
-  -- A plain parameter in the scan: under the tenant policy an expression such as coalesce() is
+  -- Plain parameters in the scan: under the tenant policy an expression such as coalesce() is
   -- not leakproof, so a generic plan would filter by it after the walk instead of starting there.
+  -- The bound is a row comparison on (claimant, claim), which only tasks_claimant_idx can start
+  -- from: a plain claim >= floor also let the planner range over tasks_claim_key (every tenant's
+  -- claims since the floor, and their dead versions), its statistics seeing only live claims.
   v_floor := coalesce(v_floor, 0);
   -- Index entries returned so far in this transaction (pending statistics, exact and local).
   v_walked := pg_catalog.pg_stat_get_xact_tuples_returned('coord.tasks_claimant_idx'::pg_catalog.regclass);
@@ -40,7 +43,7 @@ begin
   into v_claims, v_live, v_lowest
   from coord.tasks as t
   where t.tenant_id = p_tenant_id and t.claimed_by = p_principal_id and t.state = 'claimed'
-    and t.claim >= v_floor;
+    and (t.claimed_by, t.claim) >= (p_principal_id, v_floor);
   -- The entries this count walked past (claims finished since the floor that no vacuum could
   -- remove yet). Without statistics (track_counts off) it reads 0 and the floor stays.
   v_walked := pg_catalog.pg_stat_get_xact_tuples_returned('coord.tasks_claimant_idx'::pg_catalog.regclass)
