@@ -131,19 +131,25 @@ QUEUES = {  # queue table and ready index of each queue
     "api": ("coord.tasks", "coord.tasks_kind_ready_idx"),
     "naive": ("public.bench_tasks", "public.bench_tasks_queued_idx"),
 }
-PROBES = {  # the candidate scan of each queue's claim (coord.claim_tasks_as's, the naive subselect)
+PROBES = {  # each queue's claim candidate scan (coord.claim_tasks_as's, from the kind's floor; the naive subselect)
     "api": ("select t.id from coord.tasks as t where t.tenant_id = (select id from coord.tenants where name = 'bench') "
             "and t.state = 'queued' and t.pending_deps = 0 and t.kind = '" + KIND + "' "
+            "and t.id >= coalesce((select pg_sequence_last_value(f.floor) from coord.task_ready_floors as f "
+            "where f.tenant_id = (select id from coord.tenants where name = 'bench') and f.kind = '" + KIND + "'), 0) "
             "and t.run_after <= now() and t.required_trust <= 4 order by t.priority desc, t.id limit 1 "
             "for update skip locked"),
     "naive": ("select id from public.bench_tasks where state = 'queued' order by priority desc, id "
               "limit 1 for update skip locked"),
 }
-COUNTS = {  # the claim's count of the claimant's live claims (coord.claim_tasks_as's), for the first client
-    "api": ("select count(*) from coord.tasks as t "
+_CLAIMANT = ("(select p.id from coord.principals as p join coord.tenants as n on n.id = p.tenant_id "
+             "where n.name = 'bench' and p.name = 'snapshot-0')")
+COUNTS = {  # the claim's count of the claimant's live claims (coord.count_live_claims's, from its floor), first client
+    "api": ("select count(*) filter (where t.lease_expires_at > now()), count(*), min(t.claim) from coord.tasks as t "
             "where t.tenant_id = (select id from coord.tenants where name = 'bench') "
-            "and t.claimed_by = (select p.id from coord.principals as p join coord.tenants as n on n.id = p.tenant_id "
-            "where n.name = 'bench' and p.name = 'snapshot-0') and t.state = 'claimed' and t.lease_expires_at > now()"),
+            f"and t.claimed_by = {_CLAIMANT} and t.state = 'claimed' "
+            f"and (t.claimed_by, t.claim) >= ({_CLAIMANT}, coalesce((select f.floor from coord.claimant_floors as f "
+            "where f.tenant_id = (select id from coord.tenants where name = 'bench') "
+            f"and f.principal_id = {_CLAIMANT}), 0))"),
 }
 
 

@@ -5009,6 +5009,25 @@ COMMENT ON FUNCTION coord.add_message_rule(p_rule coord.message_rules, p_sender 
 
 
 --
+-- Name: advance_task_floor(uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) RETURNS regclass
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0119_advance_task_floor.sql
+
+
+ALTER FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION advance_task_floor(p_tenant_id uuid, p_kind text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) IS 'The claim floor sequence of (p_tenant_id, p_kind) (null: none), moved up to the smallest ready id of the kind when no transaction that made one of its tasks ready is in progress and this one has changed no task (docs/benchmarks.md, "A held snapshot while the queue runs").';
+
+
+--
 -- Name: apply_profile_settings(coord.profiles, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -6133,6 +6152,25 @@ ALTER FUNCTION coord.count_call(p_me coord.caller, p_limit integer) OWNER TO coo
 --
 
 COMMENT ON FUNCTION coord.count_call(p_me coord.caller, p_limit integer) IS 'Counts a mutating call against the agent''s hourly budget p_limit; false (and not counted) when spent.';
+
+
+--
+-- Name: count_live_claims(uuid, uuid, timestamp with time zone); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone) RETURNS integer
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0120_count_live_claims.sql
+
+
+ALTER FUNCTION coord.count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone) IS 'How many live claims (claimed, lease after p_now) p_principal_id holds, counted from its claimant floor; moves the floor up once the count walked 32 finished claims (read committed; the caller holds the principal''s claims lock).';
 
 
 --
@@ -7700,6 +7738,25 @@ COMMENT ON FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) IS 'Th
 
 
 --
+-- Name: keep_claimant_floor(uuid, uuid, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0121_keep_claimant_floor.sql
+
+
+ALTER FUNCTION coord.keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint) IS 'Lowers p_principal_id''s claimant floor to p_claim when it lies above (a task entered claimed with that token), under the principal''s claims lock (the transition trigger).';
+
+
+--
 -- Name: lock_key(uuid, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -9239,6 +9296,25 @@ COMMENT ON FUNCTION coord.sweep_memories(p_tenant_id uuid, p_limit integer) IS '
 
 
 --
+-- Name: take_task_floor(uuid, text, text); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0117_take_task_floor.sql
+
+
+ALTER FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) IS 'Gives (p_tenant_id, p_kind) a claim floor of the pool at 0 for incarnation p_incarnation, if one is free of this incarnation, the tenant holds fewer than 8 of it and no other transaction is taking one (never waits); reads every tenant''s floors (coord_auth).';
+
+
+--
 -- Name: take_task_leases(coord.caller, bigint, text, text[], interval, timestamp with time zone, authz.decision); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -9258,6 +9334,25 @@ COMMENT ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigint, 
 
 
 --
+-- Name: task_became_ready(uuid, text, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0118_task_became_ready.sql
+
+
+ALTER FUNCTION coord.task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint) IS 'Called when task p_id of (p_tenant_id, p_kind) becomes ready: holds the kind''s floor lock (shared) to the end of the transaction and resets the kind''s claim floor to 0 if it lies above p_id (outside read committed: every floor of the pool above p_id).';
+
+
+--
 -- Name: task_channel(uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -9274,6 +9369,25 @@ ALTER FUNCTION coord.task_channel(p_tenant_id uuid) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.task_channel(p_tenant_id uuid) IS 'LISTEN channel on which the tenant''s newly claimable tasks announce their kind (coord.tenants.task_channel).';
+
+
+--
+-- Name: task_floor_incarnation(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.task_floor_incarnation() RETURNS text
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0116_task_floor_incarnation.sql
+
+
+ALTER FUNCTION coord.task_floor_incarnation() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION task_floor_incarnation(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.task_floor_incarnation() IS 'The server run and database a claim floor (coord.task_ready_floors) is valid in: the postmaster''s start time and the database''s oid.';
 
 
 --
@@ -9501,7 +9615,7 @@ ALTER FUNCTION coord.tg_tasks__transition() OWNER TO coord_owner;
 -- Name: FUNCTION tg_tasks__transition(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411) and a task inserted in another state than queued, notifies the tenant''s task channel when a task becomes ready, and audits every state change with the event that caused it (inserts: coord.tg_tasks__submitted).';
+COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411) and a task inserted in another state than queued, keeps the claimant floor at or below every new claim, notifies the tenant''s task channel when a task becomes ready, and audits every state change with the event that caused it (inserts: coord.tg_tasks__submitted).';
 
 
 --
@@ -9559,6 +9673,25 @@ ALTER FUNCTION coord.touch_presence(p_me coord.caller) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.touch_presence(p_me coord.caller) IS 'Sets the caller''s last_seen_at to now (presence).';
+
+
+--
+-- Name: transaction_changed_tasks(); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.transaction_changed_tasks() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0115_transaction_changed_tasks.sql
+
+
+ALTER FUNCTION coord.transaction_changed_tasks() OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION transaction_changed_tasks(); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.transaction_changed_tasks() IS 'True when this transaction holds a lock on coord.tasks that an insert, update, delete or truncate takes (so it may have changed a task); reads pg_locks (coord_auth).';
 
 
 --
@@ -10740,6 +10873,36 @@ COMMENT ON TABLE coord.call_counts IS 'Mutating calls of an agent in the current
 
 
 --
+-- Name: claimant_floors; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.claimant_floors (
+    tenant_id uuid NOT NULL,
+    principal_id uuid NOT NULL,
+    floor bigint NOT NULL
+)
+WITH (fillfactor='10');
+
+ALTER TABLE ONLY coord.claimant_floors FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.claimant_floors OWNER TO coord_owner;
+
+--
+-- Name: TABLE claimant_floors; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.claimant_floors IS 'Per claimant, a claim token no claimed task of it lies below (coord.tasks.claim): the claim''s count of its live claims starts there. Moved up by the claimant''s own claims under its claims lock (coord.count_live_claims), lowered by a claim made any other way (coord.keep_claimant_floor).';
+
+
+--
+-- Name: COLUMN claimant_floors.floor; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.claimant_floors.floor IS 'No task claimed by principal_id in tenant_id has a smaller claim token.';
+
+
+--
 -- Name: clock; Type: TABLE; Schema: coord; Owner: coord_owner
 --
 
@@ -11639,6 +11802,1373 @@ COMMENT ON VIEW coord.task_details IS 'Each task as an api.task (names instead o
 
 
 --
+-- Name: task_ready_floor_1; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_1
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_1 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_1; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_1 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_10; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_10
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_10 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_10; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_10 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_11; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_11
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_11 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_11; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_11 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_12; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_12
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_12 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_12; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_12 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_13; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_13
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_13 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_13; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_13 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_14; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_14
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_14 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_14; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_14 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_15; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_15
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_15 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_15; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_15 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_16; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_16
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_16 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_16; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_16 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_17; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_17
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_17 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_17; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_17 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_18; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_18
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_18 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_18; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_18 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_19; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_19
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_19 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_19; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_19 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_2; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_2
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_2 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_2; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_2 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_20; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_20
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_20 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_20; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_20 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_21; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_21
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_21 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_21; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_21 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_22; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_22
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_22 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_22; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_22 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_23; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_23
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_23 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_23; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_23 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_24; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_24
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_24 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_24; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_24 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_25; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_25
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_25 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_25; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_25 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_26; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_26
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_26 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_26; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_26 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_27; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_27
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_27 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_27; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_27 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_28; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_28
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_28 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_28; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_28 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_29; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_29
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_29 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_29; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_29 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_3; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_3
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_3 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_3; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_3 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_30; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_30
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_30 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_30; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_30 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_31; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_31
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_31 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_31; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_31 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_32; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_32
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_32 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_32; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_32 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_33; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_33
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_33 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_33; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_33 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_34; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_34
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_34 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_34; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_34 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_35; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_35
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_35 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_35; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_35 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_36; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_36
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_36 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_36; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_36 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_37; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_37
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_37 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_37; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_37 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_38; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_38
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_38 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_38; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_38 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_39; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_39
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_39 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_39; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_39 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_4; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_4
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_4 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_4; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_4 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_40; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_40
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_40 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_40; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_40 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_41; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_41
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_41 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_41; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_41 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_42; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_42
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_42 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_42; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_42 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_43; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_43
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_43 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_43; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_43 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_44; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_44
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_44 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_44; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_44 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_45; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_45
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_45 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_45; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_45 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_46; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_46
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_46 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_46; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_46 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_47; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_47
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_47 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_47; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_47 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_48; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_48
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_48 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_48; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_48 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_49; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_49
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_49 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_49; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_49 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_5; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_5
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_5 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_5; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_5 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_50; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_50
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_50 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_50; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_50 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_51; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_51
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_51 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_51; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_51 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_52; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_52
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_52 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_52; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_52 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_53; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_53
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_53 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_53; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_53 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_54; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_54
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_54 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_54; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_54 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_55; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_55
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_55 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_55; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_55 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_56; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_56
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_56 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_56; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_56 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_57; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_57
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_57 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_57; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_57 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_58; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_58
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_58 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_58; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_58 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_59; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_59
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_59 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_59; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_59 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_6; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_6
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_6 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_6; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_6 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_60; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_60
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_60 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_60; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_60 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_61; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_61
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_61 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_61; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_61 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_62; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_62
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_62 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_62; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_62 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_63; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_63
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_63 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_63; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_63 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_64; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_64
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_64 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_64; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_64 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_7; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_7
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_7 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_7; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_7 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_8; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_8
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_8 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_8; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_8 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floor_9; Type: SEQUENCE; Schema: coord; Owner: coord_owner
+--
+
+CREATE SEQUENCE coord.task_ready_floor_9
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+
+ALTER SEQUENCE coord.task_ready_floor_9 OWNER TO coord_owner;
+
+--
+-- Name: SEQUENCE task_ready_floor_9; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON SEQUENCE coord.task_ready_floor_9 IS 'A claim floor (coord.task_ready_floors): no ready task of its kind has a smaller id; set outside transactions.';
+
+
+--
+-- Name: task_ready_floors; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.task_ready_floors (
+    tenant_id uuid NOT NULL,
+    kind text NOT NULL COLLATE pg_catalog."C",
+    floor regclass NOT NULL,
+    incarnation text NOT NULL
+);
+
+ALTER TABLE ONLY coord.task_ready_floors FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.task_ready_floors OWNER TO coord_owner;
+
+--
+-- Name: TABLE task_ready_floors; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.task_ready_floors IS 'Which sequence of the pool coord.task_ready_floor_1..64 holds the claim floor of a (tenant, kind), and in which server run and database it was taken (coord.task_floor_incarnation; a floor of another one counts for nothing and is taken again). Written only when a kind takes a floor (coord.take_task_floor).';
+
+
+--
 -- Name: task_verifications; Type: TABLE; Schema: coord; Owner: coord_owner
 --
 
@@ -12223,6 +13753,14 @@ ALTER TABLE ONLY coord.call_counts
 
 
 --
+-- Name: claimant_floors claimant_floors_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.claimant_floors
+    ADD CONSTRAINT claimant_floors_pkey PRIMARY KEY (tenant_id, principal_id);
+
+
+--
 -- Name: clock clock_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
 --
 
@@ -12460,6 +13998,22 @@ ALTER TABLE ONLY coord.skills
 
 ALTER TABLE ONLY coord.task_dependencies
     ADD CONSTRAINT task_dependencies_pkey PRIMARY KEY (task_id, depends_on_id);
+
+
+--
+-- Name: task_ready_floors task_ready_floors_floor_key; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.task_ready_floors
+    ADD CONSTRAINT task_ready_floors_floor_key UNIQUE (floor);
+
+
+--
+-- Name: task_ready_floors task_ready_floors_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.task_ready_floors
+    ADD CONSTRAINT task_ready_floors_pkey PRIMARY KEY (tenant_id, kind);
 
 
 --
@@ -12921,14 +14475,28 @@ CREATE INDEX task_verifications_claim_idx ON coord.task_verifications USING btre
 -- Name: tasks_claimant_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
-CREATE INDEX tasks_claimant_idx ON coord.tasks USING btree (tenant_id, claimed_by) WHERE (state = 'claimed'::coord.task_state);
+CREATE INDEX tasks_claimant_idx ON coord.tasks USING btree (tenant_id, claimed_by, claim) WHERE (state = 'claimed'::coord.task_state);
+
+
+--
+-- Name: INDEX tasks_claimant_idx; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON INDEX coord.tasks_claimant_idx IS 'Live claims (claimed tasks) of each claimant in claim-token order: the claim''s count of the claimant''s live claims scans it from the claimant''s floor (coord.claimant_floors); its prefix serves fleet status and heartbeats.';
 
 
 --
 -- Name: tasks_claimed_expiry_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
-CREATE INDEX tasks_claimed_expiry_idx ON coord.tasks USING btree (tenant_id, lease_expires_at) WHERE (state = 'claimed'::coord.task_state);
+CREATE INDEX tasks_claimed_expiry_idx ON coord.tasks USING btree (tenant_id, lease_expires_at) WHERE ((state = 'claimed'::coord.task_state) AND (lease_expires_at IS NOT NULL));
+
+
+--
+-- Name: INDEX tasks_claimed_expiry_idx; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON INDEX coord.tasks_claimed_expiry_idx IS 'Claimed tasks by lease expiry, for the sweep (lease_expires_at <= now); not usable by a query that does not bound the lease (the claimant count reads tasks_claimant_idx).';
 
 
 --
@@ -13982,6 +15550,19 @@ CREATE POLICY call_counts_own_tenant ON coord.call_counts TO coord_owner USING (
 
 
 --
+-- Name: claimant_floors; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.claimant_floors ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: claimant_floors claimant_floors_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY claimant_floors_own_tenant ON coord.claimant_floors TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
 -- Name: clock; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
 --
 
@@ -14205,6 +15786,19 @@ ALTER TABLE coord.task_dependencies ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY task_dependencies_own_tenant ON coord.task_dependencies TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: task_ready_floors; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.task_ready_floors ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: task_ready_floors task_ready_floors_own_tenant; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY task_ready_floors_own_tenant ON coord.task_ready_floors TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
 
 
 --
@@ -15945,6 +17539,13 @@ REVOKE ALL ON FUNCTION coord.add_message_rule(p_rule coord.message_rules, p_send
 
 
 --
+-- Name: FUNCTION advance_task_floor(p_tenant_id uuid, p_kind text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION apply_profile_settings(p_profile coord.profiles, p_settings jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -16316,6 +17917,13 @@ REVOKE ALL ON FUNCTION coord.clock_now() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.count_call(p_me coord.caller, p_limit integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone) FROM PUBLIC;
 
 
 --
@@ -16883,6 +18491,13 @@ REVOKE ALL ON FUNCTION coord.jwt_signing_key(OUT kid text, OUT secret bytea) FRO
 
 
 --
+-- Name: FUNCTION keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION lock_key(p_tenant_id uuid, p_repository text, p_node text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -17397,6 +19012,14 @@ REVOKE ALL ON FUNCTION coord.sweep_memories(p_tenant_id uuid, p_limit integer) F
 
 
 --
+-- Name: FUNCTION take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) TO coord_owner;
+
+
+--
 -- Name: FUNCTION take_task_leases(p_me coord.caller, p_task_id bigint, p_repository text, p_paths text[], p_lease interval, p_now timestamp with time zone, p_decision authz.decision); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -17404,10 +19027,24 @@ REVOKE ALL ON FUNCTION coord.take_task_leases(p_me coord.caller, p_task_id bigin
 
 
 --
+-- Name: FUNCTION task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.task_became_ready(p_tenant_id uuid, p_kind text, p_id bigint) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION task_channel(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION coord.task_channel(p_tenant_id uuid) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION task_floor_incarnation(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.task_floor_incarnation() FROM PUBLIC;
 
 
 --
@@ -17513,6 +19150,14 @@ REVOKE ALL ON FUNCTION coord.token_result(p_code text, p_reason text, p_principa
 --
 
 REVOKE ALL ON FUNCTION coord.touch_presence(p_me coord.caller) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION transaction_changed_tasks(); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.transaction_changed_tasks() FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.transaction_changed_tasks() TO coord_owner;
 
 
 --
@@ -17983,6 +19628,489 @@ GRANT SELECT(repository) ON TABLE coord.sessions TO coord_auth;
 --
 
 GRANT SELECT(skill_id) ON TABLE coord.sessions TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_1; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_1 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_10; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_10 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_11; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_11 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_12; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_12 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_13; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_13 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_14; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_14 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_15; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_15 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_16; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_16 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_17; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_17 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_18; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_18 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_19; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_19 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_2; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_2 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_20; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_20 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_21; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_21 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_22; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_22 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_23; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_23 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_24; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_24 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_25; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_25 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_26; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_26 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_27; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_27 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_28; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_28 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_29; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_29 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_3; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_3 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_30; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_30 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_31; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_31 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_32; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_32 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_33; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_33 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_34; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_34 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_35; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_35 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_36; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_36 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_37; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_37 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_38; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_38 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_39; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_39 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_4; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_4 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_40; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_40 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_41; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_41 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_42; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_42 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_43; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_43 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_44; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_44 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_45; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_45 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_46; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_46 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_47; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_47 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_48; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_48 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_49; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_49 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_5; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_5 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_50; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_50 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_51; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_51 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_52; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_52 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_53; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_53 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_54; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_54 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_55; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_55 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_56; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_56 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_57; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_57 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_58; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_58 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_59; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_59 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_6; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_6 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_60; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_60 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_61; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_61 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_62; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_62 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_63; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_63 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_64; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_64 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_7; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_7 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_8; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_8 TO coord_auth;
+
+
+--
+-- Name: SEQUENCE task_ready_floor_9; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT UPDATE ON SEQUENCE coord.task_ready_floor_9 TO coord_auth;
+
+
+--
+-- Name: TABLE task_ready_floors; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT DELETE ON TABLE coord.task_ready_floors TO coord_auth;
+
+
+--
+-- Name: COLUMN task_ready_floors.tenant_id; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(tenant_id),INSERT(tenant_id) ON TABLE coord.task_ready_floors TO coord_auth;
+
+
+--
+-- Name: COLUMN task_ready_floors.kind; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(kind),INSERT(kind) ON TABLE coord.task_ready_floors TO coord_auth;
+
+
+--
+-- Name: COLUMN task_ready_floors.floor; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(floor),INSERT(floor) ON TABLE coord.task_ready_floors TO coord_auth;
+
+
+--
+-- Name: COLUMN task_ready_floors.incarnation; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(incarnation),INSERT(incarnation) ON TABLE coord.task_ready_floors TO coord_auth;
 
 
 --

@@ -45,6 +45,8 @@ BYPASSRLS_FUNCTIONS = {
     "coord.fleet_channel(uuid)": "the fleet NOTIFY channel of the tenant whose rows a statement changed (no caller "
                                  "is vouched when the loopback raises an alert)",
     "coord.token_caller(bytea,uuid)": "looks a token up by hash or id across tenants (the tenant is not known yet)",
+    "coord.take_task_floor(uuid,text,text)": "the claim floors are a pool shared by every tenant: it reads every "
+                                             "tenant's floors and writes the caller's row and rows of earlier runs",
     "coord.verify_jwt(text)": "maps a verified JWT's jti to its token (coord.token_caller) and checks the claims match",
     "coord.jwt_claims(text)": "reads the JWT keys (coord.secrets jwt:<kid>) to verify a signature",
     "coord.jwt_sign(jsonb)": "reads the signing key; called only by coord.issue_jwt (admin path)",
@@ -57,6 +59,8 @@ BYPASSRLS_FUNCTIONS = {
                                                            "only coord_owner may call it, the api passes the caller's",
     "coord.audit_stream(uuid,xid8,bigint,integer)": "the same over every action (api.audit_since passes the caller's)",
     "coord.event_horizon(uuid)": "the tenant's stream horizon: reads pg_locks (granted to coord_auth), no table",
+    "coord.transaction_changed_tasks()": "whether this transaction holds a write lock on coord.tasks: reads "
+    "pg_locks (granted to coord_auth) for its own backend only, no table",
     "coord.event_position(uuid,bigint)": "the position of an event id within the tenant it is given",
     "coord.event_head(uuid)": "the last position and held count of the tenant it is given",
     "coord.events_channel(uuid)": "the events NOTIFY channel of an event's tenant (no caller is vouched for system "
@@ -73,6 +77,8 @@ TABLE_GRANTS = {
         "coord.evaluate_alert_rules upserts RETURNING xmax, a system column, which has no column privilege",
     ("audit.events", "coord_auth", "SELECT"): "alert evaluation reads whole events of the event's tenant",
     ("audit.events", "coord_auth", "INSERT"): "alert raises and the revoked-token loopback append events",
+    ("coord.task_ready_floors", "coord_auth", "DELETE"): "coord.take_task_floor removes floors of earlier server "
+                                                         "runs (no column list)",
     ("coord.secrets", "coord_auth", "DELETE"): "coord.retire_jwt_key deletes a jwt:<kid> row (no column list)",
     ("coord.memories", "coord_auth", "SELECT"): "coord.memory_candidates reads the embedding column, which exists "
                                                "only where pgvector is installed, so a column list cannot be fixed",

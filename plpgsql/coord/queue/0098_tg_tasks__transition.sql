@@ -12,6 +12,14 @@ declare
   v_event text;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
+  -- This transaction changed a task: its claim floor must not move (coord.advance_task_floor).
+  perform pg_catalog.set_config('coord.tasks_changed', 'on', true);
+  -- A task becoming ready keeps its kind's claim floor at or below it (coord.task_became_ready).
+  if new.state = 'queued' and new.pending_deps = 0
+     and (tg_op = 'INSERT' or old.state <> 'queued' or old.pending_deps <> 0 or old.kind <> new.kind
+          or old.tenant_id <> new.tenant_id) then
+    perform coord.task_became_ready(new.tenant_id, new.kind, new.id);
+  end if;
   if tg_op = 'INSERT' then
     if new.state <> 'queued' then
       perform coord.fail('CO411', format('a new task starts queued, not %s', new.state));
@@ -27,8 +35,8 @@ begin
     if old.state in ('completed', 'failed', 'cancelled', 'dead') and new is distinct from old then
       perform coord.fail('CO411', format('task %s is %s; a finished task does not change', old.id, old.state));
     end if;
-    if old.state = 'claimed' and (new.claim, new.claimed_by, new.claimed_session_id)
-                                 is distinct from (old.claim, old.claimed_by, old.claimed_session_id) then
+    if old.state = 'claimed' and (new.claim, new.claimed_by, new.claimed_session_id, new.tenant_id)
+                                 is distinct from (old.claim, old.claimed_by, old.claimed_session_id, old.tenant_id) then
       perform coord.fail('CO411', format('task %s: a claim does not change hands without a transition', old.id));
     end if;
     if new.state = 'queued' and new.pending_deps = 0 and old.pending_deps > 0 then
@@ -44,6 +52,10 @@ begin
     perform coord.fail('CO411', format('task %s cannot move from %s to %s', old.id, old.state, new.state));
   end if;
 
+  if new.state = 'claimed' then
+    -- Counted against the claimant's limit from its floor: keep the floor at or below it.
+    perform coord.keep_claimant_floor(new.tenant_id, new.claimed_by, new.claim);
+  end if;
   new.state_changed_at := coord.now();
   perform coord.notify_task_ready(new);
   v_event := case when new.last_event is distinct from old.last_event then new.last_event else 'direct_change' end;
@@ -60,7 +72,7 @@ begin
 end;
 $$;
 
-comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411) and a task inserted in another state than queued, notifies the tenant''s task channel when a task becomes ready, and audits every state change with the event that caused it (inserts: coord.tg_tasks__submitted).';
+comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411) and a task inserted in another state than queued, keeps the claimant floor at or below every new claim, notifies the tenant''s task channel when a task becomes ready, and audits every state change with the event that caused it (inserts: coord.tg_tasks__submitted).';
 revoke all on function coord.tg_tasks__transition() from public;
 
 create or replace trigger tasks_transition

@@ -71,6 +71,7 @@ declare
   v_fullest integer;
   v_cut_priority integer;  -- claim-order bound of this pass's candidates (null: none)
   v_cut_id bigint;
+  v_floor regclass;  -- the kind's claim floor (one kind only; null: scan from the front)
 begin
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
@@ -79,10 +80,7 @@ begin
   v_trust := case when p_me.role = 'agent' then coalesce(v_profile.trust_level, 0) else 4 end;
   v_max := coalesce(v_profile.max_concurrent_tasks, 2147483647);
   p_lease := least(p_lease, v_profile.max_task_duration);
-  select count(*) into v_held
-  from coord.tasks as t
-  where t.tenant_id = p_me.tenant_id and t.claimed_by = p_me.principal_id and t.state = 'claimed'
-    and t.lease_expires_at > v_now;
+  v_held := coord.count_live_claims(p_me.tenant_id, p_me.principal_id, v_now);
   v_room := least(p_limit, v_max - v_held);
   if v_room <= 0 then
     v_none := coord.claim_result('at_limit', format('you hold %s live claims; the limit is %s', v_held, v_max),
@@ -90,6 +88,10 @@ begin
     perform audit.record('task.claim', v_none.code, v_target, v_kinds, v_none.reason, v_none.details, null, 'warning');
     return next v_none;
     return;
+  end if;
+
+  if p_task_id is null and cardinality(v_kind_list) = 1 then
+    v_floor := coord.advance_task_floor(p_me.tenant_id, v_kind_list[1]);
   end if;
 
   loop
@@ -108,6 +110,7 @@ begin
           select t.id, t.lock_paths, t.repository
           from coord.tasks as t
           where t.tenant_id = p_me.tenant_id and t.kind = v_kind_list[1] and t.state = 'queued' and t.pending_deps = 0
+            and t.id >= (select coalesce(pg_catalog.pg_sequence_last_value(v_floor), 0))
             and t.run_after <= v_now and t.required_trust <= v_trust
             and t.id <> all (v_tried)
             and (cardinality(t.lock_paths) = 0 or v_leases_allowed is not false)
