@@ -42,3 +42,21 @@ def test_a_tenant_holding_a_transaction_open_does_not_keep_other_tenants_from_ta
             assert v.claim_task(["k"]).code == "empty"
         assert _floor(admin, victim.tenant_id, "k") is not None
         h.connection.execute("rollback")
+
+
+def test_a_second_take_of_a_kinds_floor_leaves_the_floor_it_holds(committed_db) -> None:
+    # Two claims of a kind without a floor both read "no row"; the first takes floor A and
+    # commits, then the second reaches take_task_floor (the take lock is free again) and replaced
+    # the kind's row with floor B. A claim that read A in between moves A and scans from it, while
+    # a task made ready after the swap resets B only: that claim skips it. The race has no point
+    # to stop at inside one call, so the second take is called as the racing claim would.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "twice", tenant="floor-retake")
+    with Client(committed_db.client_dsn, agent.token) as client, committed_db.connect() as admin:
+        _cycle(client, "k", 2)
+        before = admin.execute("select floor::text from coord.task_ready_floors where tenant_id = %s and kind = 'k'",
+                               (agent.tenant_id,)).fetchone()
+        admin.execute("select coord.take_task_floor(%s, 'k', coord.task_floor_incarnation())", (agent.tenant_id,))
+        after = admin.execute("select floor::text from coord.task_ready_floors where tenant_id = %s and kind = 'k'",
+                              (agent.tenant_id,)).fetchone()
+        assert after == before
