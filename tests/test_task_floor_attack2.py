@@ -60,3 +60,23 @@ def test_a_second_take_of_a_kinds_floor_leaves_the_floor_it_holds(committed_db) 
         after = admin.execute("select floor::text from coord.task_ready_floors where tenant_id = %s and kind = 'k'",
                               (agent.tenant_id,)).fetchone()
         assert after == before
+
+
+def _tenant_task_values(admin: psycopg.Connection, agent, kind: str) -> tuple:
+    return (agent.tenant_id, kind, agent.principal_id)
+
+
+def test_a_ready_task_inserted_by_hand_with_a_negative_id_is_claimed(committed_db) -> None:
+    # A floor is a sequence with minvalue 0 and a reset sets it to 0: a task inserted by hand with
+    # its id given (OVERRIDING SYSTEM VALUE, e.g. rows copied from another database) below 0 lies
+    # below every floor, and a single-kind claim never reaches it.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "neg", tenant="floor-negative")
+    with Client(committed_db.client_dsn, agent.token) as client, committed_db.connect() as admin:
+        _cycle(client, "k", 2)
+        admin.execute("insert into coord.tasks (id, tenant_id, kind, submitted_by, run_after, submitted_at) "
+                      "overriding system value values (-1, %s, %s, %s, coord.now(), coord.now())",
+                      _tenant_task_values(admin, agent, "k"))
+        claim = client.claim_task(["k"])
+        assert (claim.code, claim.task_id) == ("claimed", -1)
+
