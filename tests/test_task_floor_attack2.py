@@ -99,3 +99,32 @@ def test_a_ready_task_whose_id_is_lowered_by_hand_is_claimed(committed_db) -> No
         admin.execute("update coord.tasks set id = %s where id = %s", (done[0], moved))
         claim = client.claim_task(["k"])
         assert (claim.code, claim.task_id) == ("claimed", done[0])
+
+
+def test_taking_floors_of_an_earlier_run_never_waits_on_another_tenants_open_take(committed_db) -> None:
+    # After a restart every row of the pool is of an earlier run. A tenant whose take removes
+    # another tenant's old row holds that floor's lock to its end; the other tenant's take of the
+    # same row must pass (no floor this time), never wait on it, and take one once it ends.
+    with committed_db.connect() as admin:
+        first = make_principal(admin, "first", tenant="floor-rerun-a")
+        second = make_principal(admin, "second", tenant="floor-rerun-b")
+    with Client(committed_db.client_dsn, first.token) as a, Client(committed_db.client_dsn, second.token) as b, \
+            committed_db.connect() as admin:
+        assert b.claim_task(["k"]).code == "empty"  # b's k takes floor 1
+        admin.execute("update coord.task_ready_floors set incarnation = 'an earlier run'")
+        admin.execute("insert into coord.task_ready_floors (tenant_id, kind, floor, incarnation) "
+                      "select gen_random_uuid(), 'x', ('coord.task_ready_floor_' || i)::regclass, 'an earlier run' "
+                      "from generate_series(2, 64) as i")  # the rest of the pool, named by rows of that run
+        b.connection.execute("set lock_timeout = '10s'")  # a take that waited would fail here, not hang
+        a.connection.execute("begin")
+        assert a.claim_task(["k"]).code == "empty"  # takes floor 1, removing b's old row; left open
+        assert admin.execute("select floor::text from coord.task_ready_floors where tenant_id = %s",
+                             (first.tenant_id,)).fetchone() is None  # not committed
+        assert b.claim_task(["k"]).code == "empty"  # floor 1 is being taken: no floor, no wait
+        a.connection.execute("commit")
+        assert b.claim_task(["k"]).code == "empty"
+        rows = admin.execute("select tenant_id, floor::text, incarnation = coord.task_floor_incarnation() "
+                             "from coord.task_ready_floors where incarnation = coord.task_floor_incarnation() "
+                             "order by floor::text").fetchall()
+        assert rows == [(first.tenant_id, "coord.task_ready_floor_1", True),
+                        (second.tenant_id, "coord.task_ready_floor_2", True)], rows
