@@ -128,3 +128,56 @@ def test_taking_floors_of_an_earlier_run_never_waits_on_another_tenants_open_tak
                              "order by floor::text").fetchall()
         assert rows == [(first.tenant_id, "coord.task_ready_floor_1", True),
                         (second.tenant_id, "coord.task_ready_floor_2", True)], rows
+
+
+def test_a_batch_submitted_by_a_transaction_that_commits_last_is_claimed_in_order(committed_db) -> None:
+    # Ids drawn by one batch (a dependency by ref, priorities) that commits after later ids were
+    # submitted, claimed and completed: the floor stays at or below the batch's ready tasks.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "batch", tenant="floor-batch")
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            Client(committed_db.client_dsn, agent.token) as slow:
+        _cycle(client, "k", 2)
+        slow.connection.execute("begin")
+        ids = [r.task_id for r in slow.submit_tasks([
+            {"kind": "k", "ref": "first"}, {"kind": "k", "depends_on": ["first"]}, {"kind": "k", "priority": 3}])]
+        later = _cycle(client, "k", 3)
+        assert min(later) > max(ids)
+        assert client.claim_task(["k"]).code == "empty"
+        slow.connection.execute("commit")
+        assert [client.claim_task(["k"]).task_id for _ in range(2)] == [ids[2], ids[0]]
+
+
+def test_claims_and_hand_changes_rolled_back_to_a_savepoint_leave_the_floor_below_their_tasks(committed_db) -> None:
+    # A rolled-back subtransaction takes its write lock on coord.tasks and its marker with it: the
+    # next claim of the transaction moves the floor, and must read the undone claim as ready. A
+    # SERIALIZABLE hand change made ready (and one undone to a savepoint) resets it.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "sub", tenant="floor-savepoint")
+    with Client(committed_db.client_dsn, agent.token) as client, committed_db.connect() as admin, \
+            committed_db.connect(autocommit=False) as hand:
+        parent = client.submit_task("parent").task_id
+        child = client.submit_task("k", depends_on=[parent]).task_id
+        hand.execute("set transaction isolation level serializable")
+        hand.execute("select 1").fetchone()  # its snapshot: no floor row of k yet
+        _cycle(client, "k", 2)
+        first = client.submit_task("k").task_id
+        client.connection.execute("begin")
+        client.connection.execute("savepoint s")
+        assert client.claim_task(["k"]).task_id == first
+        client.connection.execute("rollback to savepoint s")
+        assert client.claim_task(["k"]).task_id == first  # the floor moved, not past it
+        client.connection.execute("rollback")
+        assert (_floor(admin, agent.tenant_id, "k") or 0) <= first
+        assert client.claim_task(["k"]).task_id == first
+        assert client.claim_task(["k"]).code == "empty"
+        assert _floor(admin, agent.tenant_id, "k") > child
+        hand.execute("savepoint s")
+        hand.execute("update coord.tasks set pending_deps = 0 where id = %s", (child,))
+        hand.execute("rollback to savepoint s")
+        assert client.claim_task(["k"]).code == "empty"
+        hand.execute("update coord.tasks set pending_deps = 0 where id = %s", (child,))
+        assert client.claim_task(["k"]).code == "empty"  # not committed yet
+        hand.commit()
+        claim = client.claim_task(["k"])
+        assert (claim.code, claim.task_id) == ("claimed", child)
