@@ -181,3 +181,27 @@ def test_claims_and_hand_changes_rolled_back_to_a_savepoint_leave_the_floor_belo
         hand.commit()
         claim = client.claim_task(["k"])
         assert (claim.code, claim.task_id) == ("claimed", child)
+
+
+def test_a_claim_cancelled_by_its_statement_timeout_never_leaves_the_kinds_floor_lock_held(committed_db) -> None:
+    # advance_task_floor takes the kind's lock at session level and releases it in an exception
+    # block; a cancel (statement_timeout) handled between the try-lock and the block, or between
+    # the block and the unlock, left it held by the session: every other session's task of the
+    # kind becoming ready (submit, completion of a prerequisite, retry, sweep) then waits in
+    # task_became_ready until that connection closes. Where the cancel lands is timing, so this
+    # claims under 1-3 ms timeouts many times (the old code kept the lock within ~100 claims).
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "hurried", tenant="floor-cancel")
+    with Client(committed_db.client_dsn, agent.token) as client, committed_db.connect() as admin:
+        _cycle(client, "k", 3)
+        pid = client.connection.info.backend_pid
+        for i in range(1500):
+            client.connection.execute(f"set statement_timeout = {1 + i % 3}")
+            try:
+                client.claim_task(["k"])
+            except Exception:  # cancelled: the point of the attack
+                client.connection.rollback()
+            client.connection.execute("set statement_timeout = 0")
+            held = admin.execute("select mode from pg_locks where pid = %s and locktype = 'advisory'",
+                                 (pid,)).fetchall()
+            assert held == [], (i, held)
