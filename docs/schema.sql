@@ -8176,6 +8176,7 @@ CREATE TABLE coord.tasks (
     CONSTRAINT tasks_claimed_check CHECK (((state <> 'claimed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (claimed_at IS NOT NULL) AND (lease_expires_at > claimed_at) AND (finished_at IS NULL) AND (pending_deps = 0) AND (attempts >= 1)))),
     CONSTRAINT tasks_completed_check CHECK (((state <> 'completed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (result IS NOT NULL)))),
     CONSTRAINT tasks_finished_check CHECK (((state <> ALL (ARRAY['completed'::coord.task_state, 'failed'::coord.task_state, 'cancelled'::coord.task_state, 'dead'::coord.task_state])) OR ((finished_at IS NOT NULL) AND (lease_expires_at IS NULL)))),
+    CONSTRAINT tasks_id_check CHECK ((id > 0)),
     CONSTRAINT tasks_queued_check CHECK (((state <> 'queued'::coord.task_state) OR ((claim IS NULL) AND (claimed_by IS NULL) AND (claimed_session_id IS NULL) AND (claimed_at IS NULL) AND (lease_expires_at IS NULL) AND (finished_at IS NULL)))),
     CONSTRAINT tasks_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
     CONSTRAINT tasks_required_verifications_check CHECK ((required_verifications <@ ARRAY['static'::text, 'unit'::text, 'integration'::text, 'system'::text, 'manual'::text])),
@@ -9311,7 +9312,7 @@ ALTER FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnatio
 -- Name: FUNCTION take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) IS 'Gives (p_tenant_id, p_kind) a claim floor of the pool at 0 for incarnation p_incarnation, if one is free of this incarnation, the tenant holds fewer than 8 of it and no other transaction is taking one (never waits); reads every tenant''s floors (coord_auth).';
+COMMENT ON FUNCTION coord.take_task_floor(p_tenant_id uuid, p_kind text, p_incarnation text) IS 'Gives (p_tenant_id, p_kind) a claim floor of the pool at 0 for incarnation p_incarnation, unless it holds one of it, if one is free of this incarnation and the tenant holds fewer than 8 of it; never waits (try-locks per tenant and per floor: no transaction keeps another tenant from taking one); reads every tenant''s floors (coord_auth).';
 
 
 --

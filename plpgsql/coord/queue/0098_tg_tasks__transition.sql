@@ -14,10 +14,11 @@ declare
 begin
   -- This transaction changed a task: its claim floor must not move (coord.advance_task_floor).
   perform pg_catalog.set_config('coord.tasks_changed', 'on', true);
-  -- A task becoming ready keeps its kind's claim floor at or below it (coord.task_became_ready).
+  -- A task becoming ready keeps its kind's claim floor at or below it (coord.task_became_ready);
+  -- so does a ready task given another id, tenant or kind (by hand): the floor is by id.
   if new.state = 'queued' and new.pending_deps = 0
      and (tg_op = 'INSERT' or old.state <> 'queued' or old.pending_deps <> 0 or old.kind <> new.kind
-          or old.tenant_id <> new.tenant_id) then
+          or old.tenant_id <> new.tenant_id or old.id <> new.id) then
     perform coord.task_became_ready(new.tenant_id, new.kind, new.id);
   end if;
   if tg_op = 'INSERT' then

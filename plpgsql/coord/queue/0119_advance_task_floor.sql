@@ -24,6 +24,7 @@ declare
   v_at bigint;
   v_next bigint;
   v_incarnation text := coord.task_floor_incarnation();
+  v_locked boolean := false;
 begin
   select f.floor into v_floor from coord.task_ready_floors as f
   where f.tenant_id = p_tenant_id and f.kind = p_kind and f.incarnation = v_incarnation;
@@ -42,10 +43,13 @@ begin
           or coord.transaction_changed_tasks()) then
     return v_floor;
   end if;
-  if not pg_catalog.pg_try_advisory_lock(v_key) then
-    return v_floor;
-  end if;
+  -- A session lock outlives the transaction: taken and released inside the block, so that a
+  -- cancel handled anywhere after the try-lock (statement_timeout) reaches the handler.
   begin
+    v_locked := pg_catalog.pg_try_advisory_lock(v_key);  -- one statement: no cancel between
+    if not v_locked then
+      return v_floor;
+    end if;
     v_at := coalesce(pg_catalog.pg_sequence_last_value(v_floor), 0);  -- under the lock: a reset is seen
     with recursive firsts (priority, id) as (
       (select t.priority, t.id
@@ -71,11 +75,13 @@ begin
     if v_next > v_at then
       perform pg_catalog.setval(v_floor, v_next);
     end if;
+    v_locked := not pg_catalog.pg_advisory_unlock(v_key);
   exception when others or query_canceled then
-    perform pg_catalog.pg_advisory_unlock(v_key);  -- a session lock outlives the transaction
+    if v_locked then
+      perform pg_catalog.pg_advisory_unlock(v_key);
+    end if;
     raise;
   end;
-  perform pg_catalog.pg_advisory_unlock(v_key);
   return v_floor;
 end;
 $$;
