@@ -4416,7 +4416,7 @@ ALTER FUNCTION authz.cedar_base_entities(p_principal coord.caller, p_profile coo
 -- Name: FUNCTION cedar_base_entities(p_principal coord.caller, p_profile coord.profiles); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.cedar_base_entities(p_principal coord.caller, p_profile coord.profiles) IS 'The Cedar entities of the verified caller (role, kind, trust, profile) and of its profile (name, trust, allowed operations and task kinds, max lock ttl and task duration in microseconds): the part of a Cedar request that is the same from call to call, kept parsed per backend under authz.cedar_request_parts''s o_base_key (docs/cedar.md).';
+COMMENT ON FUNCTION authz.cedar_base_entities(p_principal coord.caller, p_profile coord.profiles) IS 'The Cedar entities of the verified caller (role, kind, trust, profile) and of its profile (name, trust, allowed operations and task kinds, max lock ttl and task duration in microseconds): the part of a Cedar request that is the same from call to call, kept parsed per backend by authz.cedar_evaluate under the content of the fields read here (docs/cedar.md).';
 
 
 --
@@ -4480,19 +4480,19 @@ COMMENT ON FUNCTION authz.cedar_interval_usecs(p_value interval) IS 'Microsecond
 -- Name: cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles, text); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
-CREATE FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) RETURNS record
+CREATE FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) RETURNS record
     LANGUAGE plpgsql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/authz/gate/0227_cedar_request_parts.sql
 
 
-ALTER FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) OWNER TO coord_owner;
+ALTER FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text); Type: COMMENT; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) IS 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context; the key of the caller''s entities (o_base_key: every field authz.cedar_base_entities reads); the entities of the resource and of the principal acts_on names (null when none); and the resource''s type and id. p_scope: the action''s scope in authz.actions.';
+COMMENT ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) IS 'The Cedar request and entities of one decision, built from the verified caller and the database where authz.cedar_evaluate does not build it itself (docs/cedar.md): the context; the entities of the resource and of the principal acts_on names (null when none); and the resource''s type and id. p_scope: the action''s scope in authz.actions.';
 
 
 --
@@ -17386,10 +17386,10 @@ REVOKE ALL ON FUNCTION authz.cedar_interval_usecs(p_value interval) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text); Type: ACL; Schema: authz; Owner: coord_owner
+-- Name: FUNCTION cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_base_key text, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION authz.cedar_request_parts(p_action text, p_resource text, p_context jsonb, p_principal coord.caller, p_profile coord.profiles, p_scope text, OUT o_context jsonb, OUT o_resource_entity jsonb, OUT o_acts_on_entity jsonb, OUT o_resource_type text, OUT o_resource_id text) FROM PUBLIC;
 
 
 --

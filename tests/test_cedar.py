@@ -8,6 +8,8 @@ What needs Cedar itself runs on Debian's PostgreSQL 15 with PL/Python and cedarp
 from __future__ import annotations
 
 import json
+import textwrap
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 from coord_cli.main import main
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from coordinator import errors
 from coordinator.errors import EXIT_DATAERR, EXIT_UNAVAILABLE
@@ -60,7 +64,8 @@ def test_the_shipped_schema_has_every_action_in_its_groups(db: psycopg.Connectio
 
 def _without_cedar(db: psycopg.Connection) -> None:
     """A server without PL/Python: on 15 the Cedar functions are renamed away (rolled back)."""
-    for function in ("cedar_evaluate(text, text, text, text[], boolean, text, text, jsonb, text, jsonb, jsonb, jsonb)",
+    for function in ("cedar_evaluate(text, integer, text, text, jsonb, coord.caller, coord.profiles, text, text[], "
+                     "boolean, text, jsonb, jsonb)",
                      "cedar_version()", "cedar_validation_errors(text, text)"):
         if db.execute("select to_regprocedure(%s) is not null", (f"authz.{function}",)).fetchone()[0]:  # type: ignore[index]
             db.execute(f"alter function authz.{function} rename to gone_{function.split('(')[0]}")
@@ -211,8 +216,15 @@ def test_what_a_backend_keeps_parsed_follows_every_change(db: psycopg.Connection
     _call(operator, "create_profile", name="senior", trust_level=3, settings={})
     _call(operator, "assign_profile", agent="cache-agent", profile="senior")
     assert rule("src/c.py") == "granted"
+    with db.transaction():  # the profile changed, decided with, and rolled back ...
+        _call(operator, "update_profile", name="senior", settings={"trust_level": 2})
+        assert rule("src/d.py") == "trust.three"
+        raise psycopg.Rollback()
+    assert rule("src/e.py") == "granted"  # ... so trust 3 again
     _call(operator, "update_profile", name="senior", settings={"trust_level": 2})  # the same profile, changed
-    assert rule("src/d.py") == "trust.three"
+    assert rule("src/f.py") == "trust.three"
+    _call(operator, "update_profile", name="senior", settings={"trust_level": 3})  # and back
+    assert rule("src/g.py") == "granted"
 
 
 SCOPED = """@id("agents.short_locks")
@@ -250,44 +262,144 @@ PROFILE = {"tenant_id": CALLER["tenant_id"], "id": "00000000-0000-4000-8000-0000
            "trust_level": 2, "allowed_operations": ["lock.*"], "allowed_task_kinds": ["build"],
            "max_lock_ttl": "01:00:00", "max_task_duration": "02:00:00", "calls_per_hour": 10}
 
+# Whether authz.cedar_evaluate decides without being handed the caller's entities (null: it kept
+# them) or asks for them (o_need 'base'); with_base hands them over, and it keeps them.
+NEEDS = """select (authz.cedar_evaluate(authz.cedar_baseline(), null, 'lock.acquire', 'src/a.py', '{}', c, p,
+                   'locks:write', array['agent', 'operator'], true, current_setting('IntervalStyle'), null,
+                   case when %s then authz.cedar_base_entities(c, p) end)).o_need, authz.cedar_base_entities(c, p)
+           from (select jsonb_populate_record(null::coord.caller, %s) as c,
+                        jsonb_populate_record(null::coord.profiles, %s) as p) as x"""
 
-def test_the_key_of_a_callers_entities_changes_with_every_field_they_are_built_from(db: psycopg.Connection) -> None:
-    """A backend keeps a caller's parsed entities under o_base_key (authz.cedar_evaluate): a change
-    of any field authz.cedar_base_entities reads is another key, or a changed profile would decide
-    with the entities of its old content. Fields it does not read keep the key (nothing to parse)."""
 
-    def parts(caller: dict[str, Any], profile: dict[str, Any] | None) -> tuple[str, Any]:
-        return db.execute(
-            "select (authz.cedar_request_parts('lock.acquire', 'src/a.py', '{}', c, p, 'locks:write')).o_base_key,"
-            " authz.cedar_base_entities(c, p)"
+@requires_plpython
+def test_a_backend_keeps_a_callers_entities_under_every_field_they_are_built_from(db: psycopg.Connection) -> None:
+    """A backend keeps a caller's parsed entities under the content of every field
+    authz.cedar_base_entities reads (authz.cedar_evaluate): after a change of any of them it asks
+    for the entities again, or a changed profile would decide with the entities of its old
+    content. A change of a field they are not built from keeps them (nothing to parse)."""
+    tag = uuid.uuid4().hex[-12:]  # ids no earlier test in this backend used
+    caller = {**CALLER, "principal_id": f"00000000-0000-4000-8000-{tag}"}
+    profile = {**PROFILE, "id": f"00000000-0000-4000-8001-{tag}"}
+
+    def needs(caller: dict[str, Any], profile: dict[str, Any] | None, with_base: bool = False) -> tuple[str, Any]:
+        return db.execute(NEEDS, (with_base, psycopg.types.json.Jsonb(caller),  # type: ignore[return-value]
+                                  psycopg.types.json.Jsonb(profile or {}))).fetchone()
+
+    need, base = needs(caller, profile)
+    assert need == "base"
+    assert needs(caller, profile, with_base=True) == (None, base)
+    assert needs(caller, profile) == (None, base)  # kept
+    seen = [base]
+    changes: list[tuple[dict[str, Any], dict[str, Any] | None]] = [
+        ({**caller, "principal_id": f"00000000-0000-4000-8002-{tag}"}, profile),
+        ({**caller, "role": "operator"}, profile),
+        ({**caller, "kind": "device"}, profile),
+        (caller, {**profile, "id": f"00000000-0000-4000-8003-{tag}"}),
+        (caller, {**profile, "name": "q"}),
+        (caller, {**profile, "trust_level": 3}),
+        (caller, {**profile, "allowed_operations": ["lock.*", "task.*"]}),
+        (caller, {**profile, "allowed_operations": None}),
+        (caller, {**profile, "allowed_operations": []}),
+        (caller, {**profile, "allowed_task_kinds": ["build", "test"]}),
+        (caller, {**profile, "max_lock_ttl": "01:00:01"}),
+        (caller, {**profile, "max_task_duration": None}),
+        (caller, None),
+    ]
+    for changed_caller, changed_profile in changes:
+        need, changed_base = needs(changed_caller, changed_profile)
+        assert changed_base not in seen, (changed_caller, changed_profile)  # the change is one the entities show ...
+        assert need == "base", (changed_caller, changed_profile)  # ... so they are asked for again
+        assert needs(changed_caller, changed_profile, with_base=True)[0] is None
+        seen.append(changed_base)
+    for same_caller, same_profile in [({**caller, "scopes": ["locks:*"], "name": "b"}, profile),
+                                      (caller, {**profile, "calls_per_hour": 20, "description": "x"})]:
+        assert needs(same_caller, same_profile) == (None, base)
+    # The limits are handed over as text in the session's interval style: another style is another key.
+    db.execute("set local intervalstyle = 'iso_8601'")
+    assert needs(caller, profile)[0] == "base"
+
+
+def _request_builder(db: psycopg.Connection) -> tuple[Any, type[Exception]]:
+    """The part of authz.cedar_evaluate that builds the Cedar request, run here on its own."""
+    source = db.execute("select prosrc from pg_proc where oid = 'authz.cedar_evaluate(text, integer, text, text, "
+                        "jsonb, coord.caller, coord.profiles, text, text[], boolean, text, jsonb, jsonb)'::regprocedure"
+                        ).fetchone()[0]  # type: ignore[index]
+    part = source.split("# request builder: begins")[1].split("# request builder: ends")[0]
+    scope: dict[str, Any] = {"json": json}
+    exec(textwrap.dedent(part.split("\n", 1)[1]), scope)  # the product's own code
+    return scope["build"], scope["Parts"]
+
+
+UUIDS = ["00000000-0000-4000-8000-000000000009", "0000000000004000800000000000000A",
+         "{00000000-0000-4000-8000-00000000000b}", "00000000-0000-4000-8000-00000000000", "x",
+         12345678123412341234123456789012, None, True, ["a"]]
+DURATIONS = ["00:15:00", "0:05", "1:30", "999999:59:59.999999", "00:15:00.5", "00:15:00.1234567", " 00:15:00",
+             "00:15:00 ", "00:60:00", "1000000:00", "5 minutes", "5 minute", "1 day", "2 days", "7 hours",
+             "30 seconds", "5  minutes", "5minutes", "5 Minutes", "1 hour 5 minutes", "-00:15:00", "1 mon", "P1D",
+             "x", "", 15, 1.5, None, ["00:15:00"], {"a": 1}]
+TRUSTS = [0, 3, -5, 999999999, 1000000000, 10**12, "3", "+3", "-3", " 3", "3 ", "03", "1234567890", "abc", "",
+          3.0, 1e2, True, None, ["3"]]
+SCOPES = ["*", "locks:write", "locks:*", "tasks:write", "principals:write", "profiles:admin"]
+
+
+@st.composite
+def _requests(draw: st.DrawFn) -> tuple[str, str | None, dict[str, Any], dict[str, Any], dict[str, Any] | None, str]:
+    values: dict[str, st.SearchStrategy[Any]] = {
+        "ttl": st.sampled_from(DURATIONS), "lease": st.sampled_from(DURATIONS),
+        "kinds": st.lists(st.sampled_from(["build", "test", None, 3, ["x"]]), max_size=3)
+        | st.sampled_from(["build", None]),
+        "grants": st.lists(st.sampled_from([*SCOPES, None, 1]), max_size=3) | st.sampled_from(["*", None]),
+        "grants_trust": st.sampled_from(TRUSTS),
+        "submitted_by": st.sampled_from(UUIDS), "changes_principal": st.sampled_from(UUIDS),
+        "changes_profile": st.sampled_from(UUIDS), "acts_on": st.sampled_from(UUIDS),
+        "claimed_at": st.sampled_from(["2026-03-28T12:00:00Z", None]), "mode": st.just("exclusive"),
+    }
+    context = {key: draw(value) for key, value in values.items() if draw(st.integers(0, 3)) == 0}
+    caller = {**CALLER, "scopes": draw(st.lists(st.sampled_from(SCOPES), min_size=1, max_size=3)),
+              "tenant_name": draw(st.sampled_from(["t", "another"]))}
+    profile = draw(st.sampled_from([None, PROFILE, {**PROFILE, "max_task_duration": None}]))
+    return (draw(st.sampled_from(["lock.acquire", "task.claim", "network.connect", "profile.admin", "skill.publish"])),
+            draw(st.sampled_from(["src/a.py", "42", "", None])), context, caller, profile,
+            draw(st.sampled_from(SCOPES)))
+
+
+@requires_plpython
+def test_the_request_built_in_python_is_the_one_sql_builds(db: psycopg.Connection) -> None:
+    """authz.cedar_evaluate builds the request itself where it can compute it exactly as
+    authz.cedar_request_parts does, and asks for that one otherwise (Parts): on generated requests,
+    plain and not, whatever it builds equals what SQL builds."""
+    build, parts_needed = _request_builder(db)
+    built = {"python": 0, "sql": 0}
+
+    def same(action: str, resource: str | None, context: dict[str, Any], caller: dict[str, Any],
+             profile: dict[str, Any] | None, scope: str) -> None:
+        sql = db.execute(
+            "select to_jsonb(authz.cedar_request_parts(%s, %s, %s, c, p, %s))"
             " from (select jsonb_populate_record(null::coord.caller, %s) as c,"
             "              jsonb_populate_record(null::coord.profiles, %s) as p) as x",
-            (psycopg.types.json.Jsonb(caller), psycopg.types.json.Jsonb(profile or {}))).fetchone()  # type: ignore[return-value]
+            (action, resource, psycopg.types.json.Jsonb(context), scope, psycopg.types.json.Jsonb(caller),
+             psycopg.types.json.Jsonb(profile or {}))).fetchone()[0]  # type: ignore[index]
+        try:
+            python = build(action, resource, json.dumps(context), caller, profile, scope)
+        except parts_needed:
+            built["sql"] += 1
+            return
+        built["python"] += 1
+        assert python == (sql["o_context"], sql["o_resource_type"], sql["o_resource_id"], sql["o_resource_entity"]), \
+            (action, resource, context)
 
-    key, base = parts(CALLER, PROFILE)
-    seen = {key: base}
-    changes: list[tuple[dict[str, Any], dict[str, Any] | None]] = [
-        ({**CALLER, "principal_id": "00000000-0000-4000-8000-000000000003"}, PROFILE),
-        ({**CALLER, "role": "operator"}, PROFILE),
-        ({**CALLER, "kind": "device"}, PROFILE),
-        (CALLER, {**PROFILE, "id": "00000000-0000-4000-8000-000000000004"}),
-        (CALLER, {**PROFILE, "name": "q"}),
-        (CALLER, {**PROFILE, "trust_level": 3}),
-        (CALLER, {**PROFILE, "allowed_operations": ["lock.*", "task.*"]}),
-        (CALLER, {**PROFILE, "allowed_operations": None}),
-        (CALLER, {**PROFILE, "allowed_task_kinds": ["build", "test"]}),
-        (CALLER, {**PROFILE, "max_lock_ttl": "01:00:01"}),
-        (CALLER, {**PROFILE, "max_task_duration": None}),
-        (CALLER, None),
-    ]
-    for caller, profile in changes:
-        changed_key, changed_base = parts(caller, profile)
-        assert changed_base != base, (caller, profile)  # the change is one the entities show ...
-        assert changed_key not in seen, (caller, profile)  # ... so it is another key
-        seen[changed_key] = changed_base
-    for caller, profile in [({**CALLER, "scopes": ["locks:*"], "name": "b"}, PROFILE),
-                            (CALLER, {**PROFILE, "calls_per_hour": 20, "description": "x"})]:
-        assert parts(caller, profile) == (key, base)
+    for plain in [{"mode": "exclusive", "ttl": "00:15:00"}, {"lease": "00:05:00", "kinds": ["build"]}, {},
+                  {"ttl": "5 minutes", "grants": ["locks:write"], "grants_trust": 3, "submitted_by": UUIDS[0]}]:
+        same("lock.acquire", "src/a.py", plain, CALLER, PROFILE, "locks:write")
+    assert built == {"python": 4, "sql": 0}  # the requests most calls make never go to SQL
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(_requests())
+    def agree(request: tuple[str, str | None, dict[str, Any], dict[str, Any], dict[str, Any] | None, str]) -> None:
+        same(*request)
+
+    agree()
+    assert built["python"] > 100 and built["sql"] > 50, built  # both ways were taken
 
 
 def _coord(database: Any, token: str, *args: str) -> Any:

@@ -4,13 +4,12 @@
 -- request (p_resource, p_context) only names what it asks for. Facts Cedar cannot compute are
 -- computed here (authz.cedar_baseline says which). Uuids in the context that are not uuids
 -- are left out (the native engine raises on them before Cedar is asked).
--- The entities come in parts. The caller's and its profile's are the same for every call of the
--- caller until its profile changes: authz.cedar_evaluate keeps them parsed per backend, so only
--- their key is made here (o_base_key: the text of every field authz.cedar_base_entities reads,
--- so another content is another key, also after a rollback), and authz.cedar_decide builds them
--- when the backend does not have them yet. What this call names is made per call: the
--- resource's entity (o_resource_entity; passed to Cedar only when a policy reads the resource)
--- and that of the principal acts_on names (o_acts_on_entity, null when none or the caller).
+-- authz.cedar_evaluate builds the same request itself for the requests most calls make (plain
+-- durations, scopes and kinds as strings; docs/cedar.md) and asks for this one otherwise: a
+-- time, an acts_on principal, any other form. Made per call: the context, the resource's entity
+-- (o_resource_entity; passed to Cedar only when a policy reads the resource) and that of the
+-- principal acts_on names (o_acts_on_entity, null when none or the caller). The caller's and
+-- its profile's entities are authz.cedar_base_entities's.
 -- p_scope is the scope of the action's row in authz.actions (authz.decide read the row).
 create or replace function authz.cedar_request_parts(
   p_action text,
@@ -20,7 +19,6 @@ create or replace function authz.cedar_request_parts(
   p_profile coord.profiles,
   p_scope text,
   out o_context jsonb,
-  out o_base_key text,
   out o_resource_entity jsonb,
   out o_acts_on_entity jsonb,
   out o_resource_type text,
@@ -105,14 +103,9 @@ begin
       'claim_limit', v_limit, 'expires_at', authz.cedar_usecs(p_context ->> 'expires_at', true)));
   end if;
 
-  -- Every field authz.cedar_base_entities reads, as one row's text (quoted, so unambiguous), and
-  -- the interval style the intervals are written in.
-  o_base_key := row(p_principal.principal_id, p_principal.role, p_principal.kind, p_profile.id, p_profile.name,
-                    p_profile.trust_level, p_profile.allowed_operations, p_profile.allowed_task_kinds,
-                    p_profile.max_lock_ttl, p_profile.max_task_duration, current_setting('IntervalStyle'))::text;
   o_context := v_context;
 end;
 $$;
 
-comment on function authz.cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles, text) is 'The Cedar request and entities of one decision, built from the verified caller and the database (docs/cedar.md): the context; the key of the caller''s entities (o_base_key: every field authz.cedar_base_entities reads); the entities of the resource and of the principal acts_on names (null when none); and the resource''s type and id. p_scope: the action''s scope in authz.actions.';
+comment on function authz.cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles, text) is 'The Cedar request and entities of one decision, built from the verified caller and the database where authz.cedar_evaluate does not build it itself (docs/cedar.md): the context; the entities of the resource and of the principal acts_on names (null when none); and the resource''s type and id. p_scope: the action''s scope in authz.actions.';
 revoke all on function authz.cedar_request_parts(text, text, jsonb, coord.caller, coord.profiles, text) from public;

@@ -32,7 +32,6 @@ declare
   v_policy text;
   v_version integer;
   v_profile coord.profiles := p_profile;
-  v_request record;
   v_result record;
   v_cedar authz.decision;
   v_decision authz.decision;
@@ -48,38 +47,23 @@ begin
     v_profile := coord.effective_profile(p_principal);
   end if;
   begin
-    -- Assignments, not SELECT ... FROM: a plain expression skips a table function scan per call.
-    v_request := authz.cedar_request_parts(p_action, p_resource, p_context, p_principal, v_profile, p_scope);
-    v_policy := coalesce(v_policy, authz.cedar_baseline());
-    v_result := authz.cedar_evaluate(v_policy, p_principal.principal_id::text, p_action, p_roles,
-      p_mutating, v_request.o_resource_type, v_request.o_resource_id, v_request.o_context,
-      v_request.o_base_key, null, v_request.o_resource_entity, v_request.o_acts_on_entity);
-    -- This backend does not keep the caller's entities parsed yet: build them and ask again.
+    -- One call: authz.cedar_evaluate builds the request in Python (whose state outlives the
+    -- transaction; PL/pgSQL's expressions are set up again in each one) and words the decision.
+    -- Asked again only with what it says it lacks: the caller's entities, which this backend
+    -- does not keep parsed yet, or the request's parts as SQL builds them.
+    v_result := authz.cedar_evaluate(coalesce(v_policy, authz.cedar_baseline()), v_version, p_action, p_resource,
+      p_context, p_principal, v_profile, p_scope, p_roles, p_mutating, current_setting('IntervalStyle'), null, null);
     if v_result.o_allowed is null then
-      v_result := authz.cedar_evaluate(v_policy, p_principal.principal_id::text, p_action, p_roles,
-        p_mutating, v_request.o_resource_type, v_request.o_resource_id, v_request.o_context,
-        v_request.o_base_key, authz.cedar_base_entities(p_principal, v_profile), v_request.o_resource_entity,
-        v_request.o_acts_on_entity);
+      v_result := authz.cedar_evaluate(coalesce(v_policy, authz.cedar_baseline()), v_version, p_action, p_resource,
+        p_context, p_principal, v_profile, p_scope, p_roles, p_mutating, current_setting('IntervalStyle'),
+        case when v_result.o_need = 'parts'
+             then to_jsonb(authz.cedar_request_parts(p_action, p_resource, p_context, p_principal, v_profile, p_scope)) end,
+        authz.cedar_base_entities(p_principal, v_profile));
     end if;
-    if v_result.o_errors <> '{}' then
-      v_cedar := row(false, 'deny', 'cedar', 'cedar.error',
-        format('Cedar policy version %s failed to evaluate: %s', coalesce(v_version::text, 'baseline'),
-               array_to_string(v_result.o_errors, '; ')));
-    elsif v_result.o_allowed then
-      v_cedar := row(true, 'allow', 'cedar', coalesce(v_result.o_rules[1], 'cedar.permit'),
-        format('Cedar policy version %s permits %s (%s)', coalesce(v_version::text, 'baseline'), p_action,
-               array_to_string(v_result.o_rules, ', ')));
-    elsif cardinality(v_result.o_rules) > 0 then
-      v_cedar := row(false, 'deny', 'cedar', v_result.o_rules[1],
-        format('Cedar policy version %s forbids %s (%s)', coalesce(v_version::text, 'baseline'), p_action,
-               array_to_string(v_result.o_rules, ', ')));
-    else
-      v_cedar := row(false, 'deny', 'cedar', 'cedar.no_permit',
-        format('no Cedar policy of version %s permits %s', coalesce(v_version::text, 'baseline'), p_action));
-    end if;
+    v_cedar := row(v_result.o_allowed, v_result.o_effect, 'cedar', v_result.o_rule, v_result.o_reason);
   exception
     when undefined_function then
-      if pg_catalog.to_regprocedure('authz.cedar_evaluate(text, text, text, text[], boolean, text, text, jsonb, text, jsonb, jsonb, jsonb)') is null then
+      if pg_catalog.to_regprocedure('authz.cedar_evaluate(text, integer, text, text, jsonb, coord.caller, coord.profiles, text, text[], boolean, text, jsonb, jsonb)') is null then
         v_cedar := row(false, 'deny', 'cedar', 'cedar.unavailable',
           'the tenant decides with Cedar, but this server has no PL/Python with cedarpy: denied');
       else

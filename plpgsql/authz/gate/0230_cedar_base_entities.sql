@@ -1,10 +1,10 @@
 -- The Cedar entities of a caller that stay the same from call to call: the caller (role, kind,
 -- trust, profile) and its profile, built from the verified caller and its effective profile.
--- authz.cedar_evaluate keeps them parsed per backend under the key authz.cedar_request_parts
--- makes (o_base_key: the text of exactly the fields read here), and authz.cedar_decide builds
--- them only when the backend does not have them yet. A field read here that the key does not
--- hold would let a changed profile decide with the entities of its old content: keep both lists
--- the same (tests/test_cedar.py changes each field and expects another key).
+-- authz.cedar_evaluate keeps them parsed per backend under a key made of exactly the fields read
+-- here (and the interval style), and authz.cedar_decide builds them only when the backend does
+-- not have them yet. A field read here that the key does not hold would let a changed profile
+-- decide with the entities of its old content: keep both lists the same (tests/test_cedar.py
+-- changes each field and expects the entities to be asked for again).
 create or replace function authz.cedar_base_entities(p_principal coord.caller, p_profile coord.profiles)
 returns jsonb
 language plpgsql
@@ -38,5 +38,5 @@ begin
 end;
 $$;
 
-comment on function authz.cedar_base_entities(coord.caller, coord.profiles) is 'The Cedar entities of the verified caller (role, kind, trust, profile) and of its profile (name, trust, allowed operations and task kinds, max lock ttl and task duration in microseconds): the part of a Cedar request that is the same from call to call, kept parsed per backend under authz.cedar_request_parts''s o_base_key (docs/cedar.md).';
+comment on function authz.cedar_base_entities(coord.caller, coord.profiles) is 'The Cedar entities of the verified caller (role, kind, trust, profile) and of its profile (name, trust, allowed operations and task kinds, max lock ttl and task duration in microseconds): the part of a Cedar request that is the same from call to call, kept parsed per backend by authz.cedar_evaluate under the content of the fields read here (docs/cedar.md).';
 revoke all on function authz.cedar_base_entities(coord.caller, coord.profiles) from public;
