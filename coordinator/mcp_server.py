@@ -32,7 +32,6 @@ import functools
 import hashlib
 import json
 import logging
-import math
 import os
 import re
 import signal
@@ -51,7 +50,6 @@ import anyio.lowlevel
 import anyio.to_thread
 import mcp_types as types
 import psycopg
-from mcp.server.auth.middleware.bearer_auth import authorization_context
 from mcp.server.lowlevel import Server
 from mcp.server.streamable_http import MCP_SESSION_ID_HEADER, StreamableHTTPServerTransport, check_accept_headers
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
@@ -59,7 +57,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 from mcp_types.methods import serialize_server_result
-from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
@@ -970,8 +968,6 @@ class HttpToolCallFastPath:
         # the SDK (initialize always goes there); forgotten when the connection closes.
         self.connections: dict[str, Any] = {}
         self.answered = 0  # calls answered here (tests check that the path is taken)
-        self.answered_up_front = 0  # of which before the session manager (front)
-        self.manager: Any = None  # the session manager whose sessions ``front`` answers for (http_app sets it)
         server.middleware.append(self._see_connection)
         self.middleware = list(server.middleware)
 
@@ -1011,107 +1007,6 @@ class HttpToolCallFastPath:
         await send({"type": "http.response.body", "body": payload})
         self.answered += 1
         return True
-
-
-    async def front(self, scope: dict[str, Any], receive: Any, send: Any, headers: Mapping[str, str],
-                    owner: Any) -> Any:
-        """Answer the POST ``scope`` up front, before the SDK's session manager, if it is a plain
-        tools/call on an established session that the SDK would serve as ``answer`` does: None
-        once answered; else the ``receive`` to hand the SDK with the request (the body, if read
-        here, is replayed to it).
-
-        The bearer gate has verified the token (``owner``: its identity as the SDK compares a
-        session's requests by) and built ``headers`` (lower-case names). Every check the SDK
-        makes before its transport reads a body is made here on those headers, with the SDK's
-        own functions where it has them: the session exists and belongs to ``owner`` (the
-        manager's table), the protocol version is of the handshake era (the manager's routing),
-        the declared body fits the manager's limit, the session is neither terminated nor timed
-        out, Content-Type, Host and Origin (the transport's security settings), Accept and
-        Content-Type again (the transport's own checks), and the connection is initialized with
-        no middleware this path would skip. A request that fails any of them goes to the SDK,
-        which answers it as before (a 404, 406, 413, 421, ...); so does a request whose header
-        names repeat (the SDK reads the first of each, the gate's ``headers`` the last), one
-        without a Content-Length, and any body that is not a plain tools/call. The request
-        holds the session's idle timer as the transport's own handling does."""
-        manager = self.manager
-        session_id = headers.get("mcp-session-id")
-        transport = manager._server_instances.get(session_id) if session_id else None
-        if (type(transport) is not _FastPathTransport or manager._session_owners.get(session_id) != owner
-                or len(headers) != len(scope["headers"])):
-            return receive
-        version = headers.get("mcp-protocol-version")
-        length = headers.get("content-length", "")
-        connection = self.connections.get(session_id)
-        if ((version is not None and version not in HANDSHAKE_PROTOCOL_VERSIONS)
-                or not length.isdigit() or int(length) > manager.max_request_body_size
-                or transport.is_terminated or not transport.is_json_response_enabled
-                or not _open_for_tool_calls(self.server, self.middleware, connection)):
-            return receive
-        idle = transport.idle_scope
-        timed = idle is not None and transport._idle_timeout is not None
-        if timed and idle.cancel_called:
-            return receive
-        request = _Headers(headers)
-        if (await transport._security.validate_request(request, is_post=True) is not None
-                or not check_accept_headers(request)[0] or not transport._check_content_type(request)):
-            return receive
-        if timed:  # as StreamableHTTPServerTransport.handle_request: a request in flight holds the session
-            transport._requests_in_flight += 1
-            idle.deadline = math.inf
-        try:
-            return await self._answer_up_front(receive, send, request, session_id, connection)
-        finally:
-            if timed:
-                transport._requests_in_flight -= 1
-                if not transport._requests_in_flight:
-                    idle.deadline = anyio.current_time() + transport._idle_timeout
-
-    async def _answer_up_front(self, receive: Any, send: Any, request: _Headers, session_id: str,
-                               connection: Any) -> Any:
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away: the SDK reports it as it does
-                return _replay([{"type": "http.request", "body": b"".join(chunks), "more_body": True}, message],
-                               receive)
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        call = plain_tool_call(body) if b'"tools/call"' in body else None
-        if call is None:
-            return _replay([{"type": "http.request", "body": body, "more_body": False}], receive)
-        request_id, name, arguments = call
-        dumped = await self.answer_call(name, arguments, _HttpCallContext(request))  # never raises
-        payload = tool_call_response(connection.protocol_version, request_id, name, dumped)
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(payload)).encode()),
-                                (MCP_SESSION_ID_HEADER.encode(), session_id.encode())]})
-        await send({"type": "http.response.body", "body": payload})
-        self.answered += 1
-        self.answered_up_front += 1
-        return None
-
-
-class _Headers:
-    """What the SDK's header checks read of a request (``request.headers.get``), over the bearer
-    gate's headers; and what ``session_of`` reads of one."""
-
-    __slots__ = ("headers",)
-
-    def __init__(self, headers: Mapping[str, str]) -> None:
-        self.headers = headers
-
-
-def _replay(messages: list[dict[str, Any]], receive: Any) -> Any:
-    """``receive`` that first hands out ``messages`` (what was read of the request already)."""
-    pending = list(messages)
-
-    async def replayed() -> dict[str, Any]:
-        return pending.pop(0) if pending else await receive()
-
-    return replayed
 
 
 @dataclass(frozen=True)
@@ -1338,7 +1233,6 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
     # per call on both ends. (GET still opens the standalone SSE stream.)
     manager = _FastPathSessionManager(server, fast, json_response=True, session_idle_timeout=idle_timeout,
                                       security_settings=_loopback_security(host))
-    fast.manager = manager
     inner = Starlette(routes=[Route(MCP_PATH, endpoint=StreamableHTTPASGIApp(manager))],
                       lifespan=lambda _app: manager.run())
     return BearerGate(inner, coordinator, heartbeat_interval(ttl), idle_timeout, mcp=manager.handle_request,
@@ -1384,9 +1278,8 @@ class BearerGate:
         self.coordinator = coordinator
         self.interval = interval
         self.idle_timeout = idle_timeout
-        # token digest -> (principal id, until, the identity handed to the SDK, the SDK's owner of
-        # that identity's sessions): built once per check
-        self._verified: dict[str, tuple[str, float, Any, Any]] = {}
+        # token digest -> (principal id, until, the identity handed to the SDK): built once per check
+        self._verified: dict[str, tuple[str, float, Any]] = {}
         self._streams: dict[str, int] = {}  # principal id -> open /events streams
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -1407,7 +1300,7 @@ class BearerGate:
             await _unauthorized(send, "the bearer token names no principal (unknown, revoked or expired)",
                                 "ask an operator for a new token (coord agent add / coord token issue)")
             return
-        principal_id, user, owner = verified
+        principal_id, user = verified
         if scope.get("path") == "/events" and scope.get("method") == "GET":
             if self._streams.get(principal_id, 0) >= STREAMS_PER_PRINCIPAL:
                 await _too_many_streams(send)
@@ -1420,11 +1313,6 @@ class BearerGate:
                 if not self._streams[principal_id]:
                     del self._streams[principal_id]
             return
-        if self.fast is not None and scope.get("method") == "POST" and scope.get("path") == MCP_PATH:
-            # A tools/call on an established session is answered here, past the SDK's layers.
-            receive = await self.fast.front(scope, receive, send, headers, owner)
-            if receive is None:
-                return
         # The SDK binds a new MCP session to this identity and refuses any other on it.
         scope = {**scope, "user": user}
         if scope.get("method") == "DELETE" and headers.get("mcp-session-id"):
@@ -1437,16 +1325,15 @@ class BearerGate:
             return
         await self.app(scope, receive, send)
 
-    async def _principal(self, token: str) -> tuple[str, Any, Any] | None:
+    async def _principal(self, token: str) -> tuple[str, Any] | None:
         """The principal id of the token, as the database says (None: unknown, revoked or
-        expired), the identity handed to the SDK and what the SDK compares a session's owner
-        with (``authorization_context`` of that identity); a yes is remembered
+        expired), and the identity the SDK compares a session's requests by; a yes is remembered
         for VERIFIED_FOR seconds. That only saves a round trip: every tool call verifies the
         token again in the database."""
         digest = _digest(token)
-        principal_id, until, user, owner = self._verified.get(digest, ("", 0.0, None, None))
+        principal_id, until, user = self._verified.get(digest, ("", 0.0, None))
         if until > time.monotonic():
-            return principal_id, user, owner
+            return principal_id, user
         principal = await anyio.to_thread.run_sync(lambda: self.coordinator.authenticate(token))
         if principal is None:
             self._verified.pop(digest, None)
@@ -1457,9 +1344,8 @@ class BearerGate:
         principal_id = principal.principal_id
         user = AuthenticatedUser(AccessToken(token=token, client_id=principal_id, scopes=[], subject=principal_id))
         self._verified = {d: v for d, v in self._verified.items() if v[1] > time.monotonic()}  # keep it small
-        owner = authorization_context(user)
-        self._verified[digest] = (principal_id, time.monotonic() + VERIFIED_FOR, user, owner)
-        return principal_id, user, owner
+        self._verified[digest] = (principal_id, time.monotonic() + VERIFIED_FOR, user)
+        return principal_id, user
 
     async def _lifespan(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         async with anyio.create_task_group() as tasks:
@@ -1566,59 +1452,6 @@ async def _too_many_streams(send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class _HeadWithBody:
-    """A connection's transport that writes a response's head together with what follows it.
-
-    uvicorn writes a response's status line and headers (``http.response.start``) and then its
-    body in two writes: two send calls (uvloop does not join them), and a reader that may wake
-    for the head alone and again for the body. A head is held here until the next write, which it goes out with, or
-    until the event loop's next turn at the latest (a streamed response whose body comes later:
-    its head is not kept back longer); everything else goes through at once, in order."""
-
-    __slots__ = ("_held", "_loop", "transport")
-
-    def __init__(self, transport: asyncio.Transport) -> None:
-        self.transport = transport
-        self._held: bytes | None = None
-        self._loop = asyncio.get_running_loop()
-
-    def write(self, data: bytes) -> None:
-        if self._held is not None:
-            data, self._held = self._held + data, None
-        elif data.startswith(b"HTTP/1.1 "):  # a head: uvicorn writes one in a single call
-            self._held = data
-            self._loop.call_soon(self.flush)
-            return
-        self.transport.write(data)
-
-    def flush(self) -> None:
-        if self._held is not None:
-            data, self._held = self._held, None
-            if not self.transport.is_closing():  # the connection went meanwhile: nothing to write to
-                self.transport.write(data)
-
-    def close(self) -> None:
-        self.flush()
-        self.transport.close()
-
-    def __getattr__(self, name: str) -> Any:  # everything else is the transport's own
-        return getattr(self.transport, name)
-
-
-def one_write_protocol() -> type[asyncio.Protocol] | str:
-    """uvicorn's httptools protocol on a ``_HeadWithBody`` transport ("auto" without httptools)."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    except ImportError:
-        return "auto"
-
-    class OneWriteHttpToolsProtocol(HttpToolsProtocol):
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-            super().connection_made(_HeadWithBody(transport))  # type: ignore[arg-type]
-
-    return OneWriteHttpToolsProtocol
-
-
 def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
                pool_size: int = 10, ready: Callable[[int], None] | None = None, repository: str | None = None,
                skill: str | None = None) -> None:
@@ -1627,8 +1460,7 @@ def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, 
     app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository, skill=skill)
     # Keep-alive longer than uvicorn's 5 s: an agent calls in bursts with pauses between them,
     # and every reconnect costs a TCP handshake and a new request task.
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75,
-                            http=one_write_protocol())
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75)
 
     class Announcing(uvicorn.Server):
         """Calls ``ready(port)`` once the socket listens (so a caller waits on it, not on a poll)."""

@@ -23,7 +23,6 @@ from mcp.server.session import ServerSession
 from mcp.server.stdio import stdio_server
 from mcp.server.streamable_http import StreamableHTTPServerTransport
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
-from mcp.server.transport_security import TransportSecurityMiddleware
 
 ROOT = Path(__file__).parent.parent
 MODULE = ROOT / "coordinator" / "mcp_server.py"
@@ -41,18 +40,10 @@ METHODS: list[tuple[type, str, tuple[str, ...]]] = [
 # Private attributes read off SDK objects: (what holds it, name). ctx.session._connection is
 # read with getattr(..., None): if it went, the fast paths would quietly stop answering.
 PRIVATE_ATTRIBUTES = {("ServerSession", "_connection")}
-# Private state the up-front tools/call path (HttpToolCallFastPath.front) reads and keeps as the
-# SDK's own request handling does: the manager's sessions and their owners, the transport's
-# security checks and its idle timer (the requests in flight, the idle period).
-MANAGER_PRIVATE = ("_server_instances", "_session_owners")
-TRANSPORT_PRIVATE = ("_security", "_idle_timeout", "_requests_in_flight")
-PRIVATE_ATTRIBUTES |= {("StreamableHTTPSessionManager", n) for n in MANAGER_PRIVATE}
-PRIVATE_ATTRIBUTES |= {("StreamableHTTPServerTransport", n) for n in TRANSPORT_PRIVATE}
 # Public attributes of SDK objects the fast paths read (renames break them as surely).
 CONNECTION_ATTRIBUTES = ("initialize_accepted", "protocol_version", "session_id", "exit_stack")
 SERVER_ATTRIBUTES = ("middleware", "cache_hints")
-TRANSPORT_ATTRIBUTES = ("mcp_session_id", "is_json_response_enabled", "is_terminated", "idle_scope")
-MANAGER_ATTRIBUTES = ("max_request_body_size",)
+TRANSPORT_ATTRIBUTES = ("mcp_session_id", "is_json_response_enabled")
 # Private names a scan of `x._name` finds that are not the SDK's: os._exit, and the project's own
 # coordinator.client.Client caches that the server shares between its clients.
 OWN_ATTRIBUTES = {"_exit", "_queries", "_signatures"}
@@ -95,32 +86,6 @@ def test_the_public_attributes_the_fast_paths_read_exist() -> None:
     for name in TRANSPORT_ATTRIBUTES:
         assert hasattr(transport, name), missing(f"StreamableHTTPServerTransport.{name}")
     assert (transport.mcp_session_id, transport.is_json_response_enabled) == ("s", True)
-
-
-def test_the_state_the_up_front_path_reads_exists_and_means_what_it_uses_it_for() -> None:
-    """front() looks a session up, compares its owner, checks the body limit, the transport's
-    security settings and its idle timer, as the SDK's manager and transport do."""
-    manager = StreamableHTTPSessionManager(Server("contract"), json_response=True, session_idle_timeout=60)
-    for name in MANAGER_PRIVATE:
-        assert isinstance(getattr(manager, name, None), dict), missing(f"StreamableHTTPSessionManager.{name} (a dict)")
-    for name in MANAGER_ATTRIBUTES:
-        assert isinstance(getattr(manager, name, None), int), missing(f"StreamableHTTPSessionManager.{name}")
-    transport = StreamableHTTPServerTransport(mcp_session_id="s", is_json_response_enabled=True, idle_timeout=60)
-    assert transport._idle_timeout == 60, missing("StreamableHTTPServerTransport._idle_timeout")
-    assert transport._requests_in_flight == 0, missing("StreamableHTTPServerTransport._requests_in_flight")
-    assert isinstance(transport._security, TransportSecurityMiddleware), missing(
-        "StreamableHTTPServerTransport._security")
-    assert inspect.iscoroutinefunction(transport._security.validate_request), missing(
-        "TransportSecurityMiddleware.validate_request (async)")
-    assert tuple(inspect.signature(transport._security.validate_request).parameters) == ("request", "is_post"), missing(
-        "TransportSecurityMiddleware.validate_request(request, is_post)")
-    assert transport.is_terminated is False and transport.idle_scope is None, missing(
-        "StreamableHTTPServerTransport.is_terminated / idle_scope")
-    # What the SDK's own request handling does with the idle timer, which front() mirrors.
-    source = inspect.getsource(StreamableHTTPServerTransport.handle_request)
-    for line in ("self._requests_in_flight += 1", "self.idle_scope.deadline = math.inf",
-                 "self.idle_scope.deadline = anyio.current_time() + self._idle_timeout"):
-        assert line in source, missing(f"StreamableHTTPServerTransport.handle_request doing {line!r}")
 
 
 def test_stdio_server_takes_the_pipes_the_fast_path_hands_it() -> None:
