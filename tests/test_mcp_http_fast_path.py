@@ -174,3 +174,149 @@ def test_a_fast_call_holds_the_session_open_like_any_request(committed_db: Datab
     assert session.call("my_locks", {})["structuredContent"] == {"rows": []}
     assert served.fast.answered == 1
     assert seen == [(1, float("inf"))]
+
+
+# --- refusals, repeated headers, chunked bodies, sessions at once, a client that goes away ----------
+
+def _raw_post(served: Served, head: list[tuple[str, str]], body: bytes) -> tuple[int, bytes]:
+    """One POST written as is on a fresh socket (repeated headers, no Content-Length: what an
+    HTTP client library will not send), its status and body."""
+    import socket
+
+    lines = "".join(f"{k}: {v}\r\n" for k, v in head)
+    with socket.create_connection(("127.0.0.1", served.port), timeout=60) as sock:
+        sock.sendall(f"POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:{served.port}\r\nconnection: close\r\n{lines}\r\n".encode()
+                     + body)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head_text, _, payload = data.partition(b"\r\n\r\n")
+    if b"transfer-encoding: chunked" in head_text.lower():
+        parts, rest = [], payload
+        while True:
+            size_text, _, rest = rest.partition(b"\r\n")
+            if not (size := int(size_text, 16)):
+                break
+            parts.append(rest[:size])
+            rest = rest[size + 2:]
+        payload = b"".join(parts)
+    return int(head_text.split(b" ", 2)[1]), payload
+
+
+def test_every_refusal_before_the_fast_path_is_the_gate_s_or_the_sdk_s(committed_db: Database,
+                                                                     served: Served) -> None:
+    """Every request the SDK would refuse gets the bearer gate's or the SDK's answer, never the
+    fast path's; repeated header names and a chunked body are read as the SDK reads them."""
+    owner, intruder = _agent(committed_db, "owner"), _agent(committed_db, "intruder")
+    session = Session(served, owner)
+    call = {"jsonrpc": "2.0", "id": 90, "method": "tools/call", "params": {"name": "my_locks", "arguments": {}}}
+    body = json.dumps(call).encode()
+
+    # No bearer token, an unknown one: 401 with a clear body, before anything else.
+    headers = {k: v for k, v in session.headers.items() if k != "authorization"}
+    missing = session.http.post(served.url, content=body, headers=headers)
+    assert missing.status_code == 401 and missing.json()["code"] == "PT401" and missing.json()["hint"]
+    unknown = session.post(call, authorization="Bearer not-a-token")
+    assert unknown.status_code == 401 and "names no principal" in unknown.json()["message"]
+    # Another principal's token on the session, an unknown session id: 404, as if there were none.
+    assert session.post(call, authorization=f"Bearer {intruder.token}").status_code == 404
+    assert session.post(call, **{"mcp-session-id": "no-such-session"}).status_code == 404
+    # The transport's refusals: Host and Origin (DNS rebinding), Accept, Content-Type.
+    assert session.post(call, host="evil.example:80").status_code == 421
+    assert session.post(call, origin="http://evil.example").status_code == 403
+    assert session.post(call, accept="text/event-stream").status_code == 406
+    assert session.post(call, **{"content-type": "text/plain"}).status_code == 400
+    # A body over the manager's limit, declared: the SDK's 413.
+    limit = served.app.mcp.__self__.max_request_body_size
+    too_large = [*session.headers.items(), ("content-length", str(limit + 1))]
+    assert _raw_post(served, too_large, body)[0] == 413
+    # Malformed JSON-RPC: the SDK's parse error; a request that is not a plain tools/call: its answer.
+    malformed = session.http.post(served.url, content=body[:-3], headers=session.headers)
+    assert malformed.status_code == 400 and malformed.json()["error"]["code"] == -32700
+    invalid = session.post({"jsonrpc": "2.0", "id": 91, "method": "tools/call", "params": {"name": 7}})
+    assert invalid.status_code < 500 and "error" in invalid.json()
+    # A protocol version of the modern era (or unknown): the SDK's routing, not this path.
+    assert session.post(call, **{"mcp-protocol-version": "2099-01-01"}).status_code >= 400
+    assert served.fast.answered == 0
+
+    # Repeated header names (the SDK reads the first of each), no Content-Length (chunked): the
+    # fast path answers them as the SDK's transport reads them.
+    head = list(session.headers.items())
+    status, payload = _raw_post(served, [*head, ("content-length", str(len(body))),
+                                         ("x-repeated", "1"), ("x-repeated", "2")], body)
+    assert status == 200 and json.loads(payload)["result"]["structuredContent"] == {"rows": []}
+    assert served.fast.answered == 1
+    chunked = f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
+    status, payload = _raw_post(served, [*head, ("transfer-encoding", "chunked")], chunked)
+    assert status == 200 and json.loads(payload)["result"]["structuredContent"] == {"rows": []}
+    assert served.fast.answered == 2
+
+    # The session ended (DELETE): 404 from the SDK, for the owner too.
+    assert session.call("my_locks", {})["structuredContent"] == {"rows": []}
+    assert served.fast.answered == 3
+    assert session.http.delete(served.url, headers=session.headers).status_code == 200
+    assert session.post(call).status_code == 404
+    assert served.fast.answered == 3
+
+
+def test_sessions_called_at_once_each_answer_in_their_own_coord_session(committed_db: Database,
+                                                                        served: Served) -> None:
+    """Several MCP sessions (two of them the same principal's) calling at the same time: each
+    call runs in its own MCP session's coord session, one coord session per MCP session."""
+    first = _agent(committed_db)
+    sessions = [Session(served, p) for p in (first, first, _agent(committed_db), _agent(committed_db))]
+    barrier = threading.Barrier(len(sessions))
+    failures: list[BaseException] = []
+
+    def work(i: int, session: Session) -> None:
+        try:
+            barrier.wait(30)
+            for n in range(10):
+                granted = session.call("acquire_lock", {"p_path": f"src/s{i}/{n}.py", "p_ttl": "5 minutes"})
+                assert granted["structuredContent"]["code"] == "granted", granted
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i, s)) for i, s in enumerate(sessions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not failures, failures
+    assert served.fast.answered == 4 * 10
+    with committed_db.connect() as conn:
+        by_session = conn.execute("select session_id, array_agg(path order by path) from coord.locks "
+                                  "group by session_id").fetchall()
+    assert None not in {session_id for session_id, _ in by_session}
+    assert sorted(paths for _, paths in by_session) == [sorted(f"src/s{i}/{n}.py" for n in range(10))
+                                                       for i in range(len(sessions))]
+
+
+def test_a_call_whose_client_went_away_runs_to_its_end(committed_db: Database, served: Served) -> None:
+    """A client that drops its connection while its call waits in the database: the call is not
+    left running behind a request that moved on, nor cut off half-way; it ends in the database
+    as it would have (the lease is granted once freed), and the session goes on."""
+    import socket
+
+    from tests.conftest import wait_for_backends
+
+    holder, waiter = Session(served, _agent(committed_db)), Session(served, _agent(committed_db))
+    granted = holder.call("acquire_lock", {"p_path": "src/contended.py", "p_ttl": "5 minutes"})
+    fence = granted["structuredContent"]["fence"]
+    waiter.call("my_locks", {})  # the waiter's coord session exists before its call waits
+    body = json.dumps({"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {
+        "name": "acquire_lock", "arguments": {"p_path": "src/contended.py", "p_ttl": "5 minutes",
+                                              "p_wait": "60 seconds"}}}).encode()
+    head = "".join(f"{k}: {v}\r\n" for k, v in waiter.headers.items())
+    sock = socket.create_connection(("127.0.0.1", served.port), timeout=60)
+    sock.sendall(f"POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:{served.port}\r\n{head}content-length: {len(body)}\r\n\r\n"
+                 .encode() + body)
+    waiting = "wait_event = 'PgSleep' and application_name = 'coord-mcp'"  # acquire_lock's re-check pause
+    wait_for_backends(committed_db, waiting, 1)
+    sock.close()  # the client gives up
+    released = holder.call("release_lock", {"p_path": "src/contended.py", "p_fence": fence})
+    assert released["structuredContent"]["ok"], released
+    wait_for_backends(committed_db, "application_name = 'coord-mcp' and state <> 'idle'", 0)
+    rows = waiter.call("my_locks", {})["structuredContent"]["rows"]
+    assert [row["path"] for row in rows] == ["src/contended.py"]
+    assert served.fast.answered == 5  # the call that waited included: answered, to no one
