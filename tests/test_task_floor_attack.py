@@ -7,12 +7,7 @@ import pytest
 
 from coordinator.client import Client
 from tests.conftest import make_principal
-
-
-def _floor(conn: psycopg.Connection, tenant_id, kind: str) -> int | None:
-    row = conn.execute("select pg_sequence_last_value(floor) from coord.task_ready_floors "
-                       "where tenant_id = %s and kind = %s", (tenant_id, kind)).fetchone()
-    return None if row is None else row[0]
+from tests.test_task_floor import _cycle, _floor
 
 
 def test_a_task_made_ready_by_hand_in_a_repeatable_read_transaction_is_not_lost(committed_db) -> None:
@@ -98,12 +93,7 @@ def test_the_floor_moves_for_an_agent_with_a_call_budget(committed_db) -> None:
             Client(committed_db.client_dsn, ops.token) as operator, committed_db.connect() as admin:
         assert operator.create_profile("budgeted", 2, {"calls_per_hour": 1000}).code == "created"
         assert operator.assign_profile("budget", "budgeted").code == "assigned"
-        done = []
-        for _ in range(4):
-            client.submit_task("k")
-            claim = client.claim_task(["k"])
-            client.complete_task(claim.task_id, claim.claim)
-            done.append(claim.task_id)
+        done = _cycle(client, "k", 4)
         assert client.claim_task(["k"]).code == "empty"
         assert (_floor(admin, agent.tenant_id, "k") or 0) > done[-1]
 
@@ -113,12 +103,7 @@ def test_the_floor_moves_for_an_agent_in_a_session(committed_db) -> None:
         agent = make_principal(admin, "sess", tenant="floor-session")
     with Client(committed_db.client_dsn, agent.token) as client, committed_db.connect() as admin:
         assert client.start_session().code == "started"
-        done = []
-        for _ in range(4):
-            client.submit_task("k")
-            claim = client.claim_task(["k"])
-            client.complete_task(claim.task_id, claim.claim)
-            done.append(claim.task_id)
+        done = _cycle(client, "k", 4)
         assert client.claim_task(["k"]).code == "empty"
         assert (_floor(admin, agent.tenant_id, "k") or 0) > done[-1]
 

@@ -8,23 +8,7 @@ import psycopg
 from coordinator.client import Client
 from coordinator.errors import CoordError
 from tests.conftest import make_principal
-
-
-def _floor(conn: psycopg.Connection, tenant_id, kind: str) -> int | None:
-    row = conn.execute("select pg_sequence_last_value(floor) from coord.task_ready_floors "
-                       "where tenant_id = %s and kind = %s", (tenant_id, kind)).fetchone()
-    return None if row is None else row[0]
-
-
-def _cycle(client: Client, kind: str, n: int) -> list[int]:
-    done = []
-    for _ in range(n):
-        client.submit_task(kind)
-        claim = client.claim_task([kind])
-        assert claim.code == "claimed"
-        client.complete_task(claim.task_id, claim.claim)
-        done.append(claim.task_id)
-    return done
+from tests.test_task_floor import _cycle, _floor
 
 
 def test_a_tenant_holding_a_transaction_open_does_not_keep_other_tenants_from_taking_floors(committed_db) -> None:
