@@ -1,0 +1,225 @@
+"""Attack on the claimant floor (coord.count_live_claims, coord.keep_claimant_floor): the count
+of a claimant's live claims must stay exact whatever order claims, hand-made claims, floor moves
+and rollbacks take. Real connections, transactions held open at chosen points."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from coordinator.client import Client
+from tests.conftest import advance_clock, in_thread, make_principal, wait_for_backend
+from tests.test_claimant_floor import WALK, _check, _claim_by_hand, _cycle, _floor, _hold_snapshot, _limit
+
+_LOCK = "select pg_advisory_xact_lock(hashtextextended('coord.claims/' || %s::text, 0))"
+
+
+def _claim_waits_first(committed_db, client: Client, hand: psycopg.Connection, blocker: psycopg.Connection,
+                       agent, task: int):
+    """The claimant's claims lock is held (blocker); the client's claim queues for it first, then
+    a claim by hand (hand) draws its token and queues behind it. Returns the claim thread, its
+    output and the hand's token once the blocker let go and the client's claim committed."""
+    blocker.execute(_LOCK, (agent.principal_id,))
+    pid = client.connection.info.backend_pid
+    thread, out = in_thread(lambda: client.claim_task(["k"], lease="1 hour"))
+    wait_for_backend(committed_db, pid, "wait_event = 'advisory'")
+    hand_pid = hand.info.backend_pid
+    token = hand.execute("select nextval('coord.lock_fence_seq')").fetchone()[0]  # drawn before the lock
+    hand_run = in_thread(lambda: _claim_by_hand(hand, task, agent, token))
+    wait_for_backend(committed_db, hand_pid, "wait_event = 'advisory'")
+    blocker.commit()
+    thread.join()
+    return thread, out, token, hand_run
+
+
+def test_a_claim_by_hand_drawn_before_a_floor_move_that_commits_first_is_counted(committed_db) -> None:
+    # The reverse of test_claimant_floor's in-flight race: the hand-made claim drew its token
+    # before the claimant's claim moved the floor past every token given out, and waited for
+    # the claims lock behind it. The trigger must lower the moved floor when it gets the lock.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "late-hand", tenant="claimant-late-hand")
+        _limit(admin, agent, 2)
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            committed_db.connect(autocommit=False) as report, committed_db.connect(autocommit=False) as hand, \
+            committed_db.connect(autocommit=False) as blocker, committed_db.connect() as admin:
+        _hold_snapshot(report)
+        _cycle(client, 2 * WALK)
+        task = client.submit_task("by-hand").task_id
+        for _ in range(2):
+            client.submit_task("k")
+        before = _floor(admin, agent)
+        _, out, token, (hand_thread, hand_out) = _claim_waits_first(committed_db, client, hand, blocker, agent, task)
+        assert "error" not in out, out
+        assert out["result"].code == "claimed"
+        moved = _floor(admin, agent)
+        assert moved != before and moved > token  # the move committed past the hand's token
+        hand_thread.join()
+        assert "error" not in hand_out, hand_out
+        hand.commit()
+        assert _floor(admin, agent) == token
+        over = client.claim_task(["k"])
+        assert (over.code, over.details.get("held")) == ("at_limit", 2)
+        assert _check(admin, agent) == 2
+        report.rollback()
+
+
+@pytest.mark.parametrize("first_move", [True, False], ids=["row-inserted", "row-updated"])
+def test_a_repeatable_read_claim_by_hand_behind_a_floor_move_is_refused(committed_db, first_move: bool) -> None:
+    # As above with the hand-made claim in REPEATABLE READ: its snapshot predates the move (an
+    # update of the floor row, or the row's insert by the first move): a serialization failure.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "late-rr", tenant=f"claimant-late-rr-{str(first_move).lower()}")
+        _limit(admin, agent, 2)
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            committed_db.connect(autocommit=False) as report, committed_db.connect(autocommit=False) as hand, \
+            committed_db.connect(autocommit=False) as blocker, committed_db.connect() as admin:
+        _hold_snapshot(report)
+        _cycle(client, WALK if first_move else 2 * WALK)
+        assert (_floor(admin, agent) is None) == first_move
+        task = client.submit_task("by-hand").task_id
+        for _ in range(2):
+            client.submit_task("k")
+        hand.execute("set transaction isolation level repeatable read")
+        hand.execute("select 1 from coord.tasks limit 1").fetchone()  # the snapshot, before the move
+        before = _floor(admin, agent)
+        _, out, _, (hand_thread, hand_out) = _claim_waits_first(committed_db, client, hand, blocker, agent, task)
+        assert out["result"].code == "claimed", out
+        assert _floor(admin, agent) != before
+        hand_thread.join()
+        assert isinstance(hand_out.get("error"), psycopg.errors.SerializationFailure), hand_out
+        hand.rollback()
+        assert client.claim_task(["k"]).code == "claimed"
+        assert _check(admin, agent) == 2
+        report.rollback()
+
+
+def test_a_floor_move_in_a_rolled_back_savepoint_lets_the_next_claim_through_exactly(committed_db) -> None:
+    # Rolling back to a savepoint releases the claims lock taken inside it along with the floor
+    # move: another connection's claim then runs while the first transaction is still open.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "savepoint", tenant="claimant-savepoint")
+        _limit(admin, agent, 2)
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            Client(committed_db.client_dsn, agent.token) as other, \
+            committed_db.connect(autocommit=False) as report, committed_db.connect() as admin:
+        _hold_snapshot(report)
+        client.submit_task("held")
+        held = client.claim_task(["held"], lease="1 hour")
+        _cycle(client, 2 * WALK)
+        for _ in range(3):
+            client.submit_task("k")
+        before = _floor(admin, agent)
+        client.connection.execute("begin")
+        client.connection.execute("savepoint s")
+        assert client.complete_task(held.task_id, held.claim).code == "completed"
+        assert client.claim_task(["k"]).code == "claimed"
+        client.connection.execute("rollback to savepoint s")
+        assert other.claim_task(["k"]).code == "claimed"  # not blocked: the lock went with the savepoint
+        assert _floor(admin, agent) == before == held.claim
+        assert client.claim_task(["k"], lease="1 hour").code == "at_limit"  # held and other's claim
+        client.connection.execute("commit")
+        assert _check(admin, agent) == 2
+        report.rollback()
+
+
+def test_a_batch_claim_under_a_held_snapshot_takes_only_the_room_left(committed_db) -> None:
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "batch", tenant="claimant-batch")
+        _limit(admin, agent, 4)
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            committed_db.connect(autocommit=False) as report, committed_db.connect() as admin:
+        _hold_snapshot(report)
+        client.submit_task("held")
+        held = client.claim_task(["held"], lease="1 hour")
+        _cycle(client, 2 * WALK)
+        assert _floor(admin, agent) == held.claim
+        for _ in range(6):
+            client.submit_task("k")
+        claimed = [c for c in client.claim_tasks(["k"], limit=6, lease="1 hour") if c.code == "claimed"]
+        assert len(claimed) == 3
+        for c in claimed[:2]:
+            assert client.complete_task(c.task_id, c.claim).code == "completed"
+        _cycle(client, 2 * WALK)
+        assert _check(admin, agent) == 2  # held and claimed[2]
+        again = [c for c in client.claim_tasks(["k"], limit=6, lease="1 hour") if c.code == "claimed"]
+        assert len(again) == 2
+        assert _check(admin, agent) == 4
+        over = client.claim_tasks(["k"], limit=6, lease="1 hour")
+        assert [(c.code, c.details.get("held")) for c in over] == [("at_limit", 4)]
+        report.rollback()
+
+
+def test_renewing_claims_below_the_floor_keeps_the_count_exact(committed_db) -> None:
+    # A live claim below the floor renewed stays counted; an expired one renewed goes back to the
+    # queue and leaves the count; the task claimed again with a new token counts once.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "renew", tenant="claimant-renew")
+        _limit(admin, agent, 2)
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            committed_db.connect(autocommit=False) as report, committed_db.connect() as admin:
+        _hold_snapshot(report)
+        client.submit_task("short")
+        client.submit_task("long")
+        short = client.claim_task(["short"], lease="1 minute")
+        long = client.claim_task(["long"], lease="10 minutes")
+        advance_clock(admin, "2 minutes")  # short expired, still claimed (no sweep)
+        _cycle(client, 2 * WALK)
+        assert _floor(admin, agent) == short.claim
+        assert _check(admin, agent) == 1
+        assert client.renew_task(long.task_id, long.claim, "1 hour").code == "renewed"
+        assert client.renew_task(short.task_id, short.claim, "1 hour").code == "expired"
+        assert _check(admin, agent) == 1
+        _cycle(client, 2 * WALK)
+        assert _floor(admin, agent) == long.claim
+        advance_clock(admin, "1 hour")  # past short's backoff; long renewed to 1 hour: expired too
+        again = client.claim_task(["short"], lease="2 hours")
+        assert (again.code, again.task_id) == ("claimed", short.task_id)
+        assert again.claim > short.claim
+        assert _check(admin, agent) == 1
+        client.submit_task("k")
+        assert client.claim_task(["k"], lease="2 hours").code == "claimed"
+        over = client.claim_task(["k"])
+        assert (over.code, over.details.get("held")) == ("at_limit", 2)
+        assert _check(admin, agent) == 2
+        report.rollback()
+
+
+_CLIENT_ROLES = ["coord_agent", "coord_operator", "coord_auditor", "coord_anon", "coord_authenticator"]
+
+
+@pytest.mark.parametrize("role", _CLIENT_ROLES)
+def test_client_roles_neither_read_nor_write_claimant_floors(committed_db, role: str) -> None:
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "floors", tenant="claimant-roles")
+    with Client(committed_db.client_dsn, agent.token) as client:
+        client.submit_task("k")
+        assert client.claim_task(["k"]).code == "claimed"
+    statements = [
+        "select * from coord.claimant_floors",
+        "insert into coord.claimant_floors values (gen_random_uuid(), gen_random_uuid(), 0)",
+        "update coord.claimant_floors set floor = 0",
+        "delete from coord.claimant_floors",
+        f"select coord.count_live_claims('{agent.tenant_id}', '{agent.principal_id}', now())",
+        f"select coord.keep_claimant_floor('{agent.tenant_id}', '{agent.principal_id}', 0)",
+    ]
+    with committed_db.connect() as conn:
+        for statement in statements:
+            with conn.transaction(force_rollback=True):
+                conn.execute(f"set local role {role}")
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(statement)
+
+
+def test_the_owner_without_a_vouched_caller_sees_and_moves_no_floor(committed_db) -> None:
+    # Row-level security on coord.claimant_floors: the owner role sees a tenant's rows only for a
+    # vouched caller of that tenant.
+    with committed_db.connect() as admin:
+        a = make_principal(admin, "a", tenant="claimant-rls-a")
+        admin.execute("insert into coord.claimant_floors values (%s, %s, 7)", (a.tenant_id, a.principal_id))
+        with admin.transaction(force_rollback=True):
+            admin.execute("set local role coord_owner")
+            assert admin.execute("select tenant_id from coord.claimant_floors").fetchall() == []
+            assert admin.execute("update coord.claimant_floors set floor = 0").rowcount == 0
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):  # the policy's check
+                admin.execute("insert into coord.claimant_floors values (%s, gen_random_uuid(), 0)", (a.tenant_id,))
+        assert _floor(admin, a) == 7
