@@ -14,6 +14,40 @@ from tests.test_claimant_floor import WALK, _check, _claim_by_hand, _cycle, _flo
 _LOCK = "select pg_advisory_xact_lock(hashtextextended('coord.claims/' || %s::text, 0))"
 
 
+def test_a_claim_by_hand_with_a_negative_token_is_counted_without_a_floor_row(committed_db) -> None:
+    # No floor row yet: the count starts at 0, and the trigger (read committed) only lowers a row
+    # that exists. A claim token is any bigint (no constraint keeps it positive), so a claim made
+    # by hand with a token below 0 lay below the count's start and was never counted.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "negative", tenant="claimant-negative")
+        _limit(admin, agent, 1)
+    with Client(committed_db.client_dsn, agent.token) as client, committed_db.connect() as admin:
+        task = client.submit_task("by-hand").task_id
+        _claim_by_hand(admin, task, agent, -5)
+        assert _floor(admin, agent) is None
+        client.submit_task("k")
+        over = client.claim_task(["k"])
+        assert (over.code, over.details.get("held")) == ("at_limit", 1)
+        assert _check(admin, agent) == 1
+
+
+def test_a_claim_by_hand_with_a_negative_token_in_repeatable_read_is_counted(committed_db) -> None:
+    # Outside read committed the trigger inserts a missing floor row at 0: above a negative token.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "negative-rr", tenant="claimant-negative-rr")
+        _limit(admin, agent, 1)
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            committed_db.connect(autocommit=False) as rr, committed_db.connect() as admin:
+        task = client.submit_task("by-hand").task_id
+        rr.execute("set transaction isolation level repeatable read")
+        _claim_by_hand(rr, task, agent, -5)
+        rr.commit()
+        client.submit_task("k")
+        over = client.claim_task(["k"])
+        assert (over.code, over.details.get("held")) == ("at_limit", 1)
+        assert _check(admin, agent) == 1
+
+
 def _claim_waits_first(committed_db, client: Client, hand: psycopg.Connection, blocker: psycopg.Connection,
                        agent, task: int):
     """The claimant's claims lock is held (blocker); the client's claim queues for it first, then
