@@ -149,7 +149,7 @@ COUNTS = {  # the claim's count of the claimant's live claims (coord.count_live_
             f"and t.claimed_by = {_CLAIMANT} and t.state = 'claimed' "
             f"and (t.claimed_by, t.claim) >= ({_CLAIMANT}, coalesce((select f.floor from coord.claimant_floors as f "
             "where f.tenant_id = (select id from coord.tenants where name = 'bench') "
-            f"and f.principal_id = {_CLAIMANT}), 0))"),
+            f"and f.principal_id = {_CLAIMANT}), -9223372036854775808))"),
 }
 
 

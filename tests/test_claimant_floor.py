@@ -37,7 +37,8 @@ def _check(conn: psycopg.Connection, who: Principal) -> int:
     """The count is exact and no claimed task of who lies below its floor."""
     lowest = conn.execute("select min(claim) from coord.tasks where tenant_id = %s and claimed_by = %s "
                           "and state = 'claimed'", (who.tenant_id, who.principal_id)).fetchone()[0]
-    assert lowest is None or (_floor(conn, who) or 0) <= lowest, (lowest, _floor(conn, who))
+    floor = _floor(conn, who)  # no row: the count starts at the smallest token
+    assert lowest is None or floor is None or floor <= lowest, (lowest, floor)
     live = _live(conn, who)
     assert _counted(conn, who) == live
     return live

@@ -36,7 +36,8 @@ begin
   -- The bound is a row comparison on (claimant, claim), which only tasks_claimant_idx can start
   -- from: a plain claim >= floor also let the planner range over tasks_claim_key (every tenant's
   -- claims since the floor, and their dead versions), its statistics seeing only live claims.
-  v_floor := coalesce(v_floor, 0);
+  -- No row: from the smallest token (a token is any bigint; one given by hand may lie below 0).
+  v_floor := coalesce(v_floor, -9223372036854775808);
   -- Index entries returned so far in this transaction (pending statistics, exact and local).
   v_walked := pg_catalog.pg_stat_get_xact_tuples_returned('coord.tasks_claimant_idx'::pg_catalog.regclass);
   select count(*), count(*) filter (where t.lease_expires_at > p_now), min(t.claim)

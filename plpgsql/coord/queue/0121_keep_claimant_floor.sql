@@ -20,9 +20,10 @@ begin
   end if;
   -- Outside read committed the snapshot may predate a move of the floor (or the row): the
   -- upsert fails with a serialization failure on a row changed or inserted since, rather than
-  -- miss it. A new row starts at 0 (other claims of the principal may lie below p_claim).
+  -- miss it. A new row starts at the smallest token, as a missing row counts from (other claims
+  -- of the principal may lie below p_claim, and a token given by hand may lie below 0).
   insert into coord.claimant_floors as f (tenant_id, principal_id, floor)
-  values (p_tenant_id, p_principal_id, 0)
+  values (p_tenant_id, p_principal_id, -9223372036854775808)
   on conflict (tenant_id, principal_id) do update set floor = p_claim
     where f.floor > p_claim;
 end;
