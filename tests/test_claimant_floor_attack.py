@@ -257,3 +257,48 @@ def test_the_owner_without_a_vouched_caller_sees_and_moves_no_floor(committed_db
             with pytest.raises(psycopg.errors.InsufficientPrivilege):  # the policy's check
                 admin.execute("insert into coord.claimant_floors values (%s, gen_random_uuid(), 0)", (a.tenant_id,))
         assert _floor(admin, a) == 7
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+@pytest.mark.parametrize("how", ["complete", "fail", "sweep"])
+def test_a_claim_while_the_floor_claim_is_finished_in_an_open_transaction(committed_db, how: str, end: str) -> None:
+    # The claim at the floor is completed, failed or swept back by another transaction still open
+    # while the claimant's claim counts and moves the floor: the count reads it as claimed (live
+    # unless its lease ran out) and the floor stays at it; whichever way that transaction ends,
+    # the count is exact after.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "inflight", tenant=f"claimant-inflight-{how}-{end}")
+        _limit(admin, agent, 4)
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            Client(committed_db.client_dsn, agent.token) as other, \
+            committed_db.connect(autocommit=False) as report, committed_db.connect(autocommit=False) as sweeper, \
+            committed_db.connect() as admin:
+        _hold_snapshot(report)
+        client.submit_task("held")
+        held = client.claim_task(["held"], lease="1 minute" if how == "sweep" else "1 hour")
+        _cycle(client, 2 * WALK)
+        assert _floor(admin, agent) == held.claim
+        client.submit_task("second")
+        assert client.claim_task(["second"], lease="1 hour").code == "claimed"
+        for _ in range(4):
+            client.submit_task("k")
+        _cycle(client, 2 * WALK)  # the next count walks enough to move the floor
+        if how == "sweep":
+            advance_clock(admin, "2 minutes")
+            sweeper.execute("select coord.sweep(%s, 100, false)", (agent.tenant_id,))
+        else:
+            other.connection.execute("begin")
+            if how == "complete":
+                assert other.complete_task(held.task_id, held.claim).code == "completed"
+            else:
+                assert other.fail_task(held.task_id, held.claim, "no", retryable=False).code == "failed"
+        first = client.claim_task(["k"], lease="1 hour")
+        assert first.code == "claimed"
+        assert _floor(admin, agent) == held.claim  # still claimed as far as the claim could see
+        (sweeper if how == "sweep" else other.connection).execute(end)
+        held_live = how != "sweep" and end == "rollback"
+        assert _check(admin, agent) == 2 + held_live
+        while client.claim_task(["k"], lease="1 hour").code == "claimed":
+            pass
+        assert _check(admin, agent) == 4
+        report.rollback()
