@@ -9,7 +9,8 @@ import pytest
 
 from coordinator.client import Client
 from tests.conftest import advance_clock, in_thread, make_principal, wait_for_backend
-from tests.test_claimant_floor import WALK, _check, _claim_by_hand, _cycle, _floor, _hold_snapshot, _limit
+from tests.test_claimant_floor import WALK, _check, _claim_by_hand, _cycle, _floor, _hold_snapshot, _limit, _live
+from tests.test_claimant_floor_model import _burn
 
 _LOCK = "select pg_advisory_xact_lock(hashtextextended('coord.claims/' || %s::text, 0))"
 
@@ -302,3 +303,41 @@ def test_a_claim_while_the_floor_claim_is_finished_in_an_open_transaction(commit
             pass
         assert _check(admin, agent) == 4
         report.rollback()
+
+
+def test_concurrent_batch_claims_and_completions_never_exceed_the_limit(committed_db) -> None:
+    # Four connections of one claimant claim batches and finish them at once while a snapshot is
+    # held and the floor keeps moving (finished claims burnt between rounds): after every claim
+    # the claimant's live claims stay within the limit, and at the end the count is exact.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "stress", tenant="claimant-stress")
+        _limit(admin, agent, 3)
+    clients = [Client(committed_db.client_dsn, agent.token) for _ in range(4)]
+    try:
+        with committed_db.connect(autocommit=False) as report, committed_db.connect() as admin:
+            _hold_snapshot(report)
+            clients[0].submit_tasks([{"kind": "k"}] * 120)
+            seen: list[int] = []
+
+            def work(client: Client) -> None:
+                with committed_db.connect() as look:
+                    for _ in range(8):
+                        got = [r for r in client.claim_tasks(["k"], limit=2, lease="1 hour") if r.code == "claimed"]
+                        seen.append(len(got))
+                        assert _live(look, agent) <= 3  # the others may have finished some since, never more
+                        for r in got:
+                            assert client.complete_task(r.task_id, r.claim).code == "completed"
+
+            for _ in range(3):
+                _burn(admin, clients[0], agent)
+                runs = [in_thread(lambda c=c: work(c)) for c in clients]
+                for thread, out in runs:
+                    thread.join()
+                    assert "error" not in out, out
+            assert sum(seen) > 0
+            assert _floor(admin, agent) is not None  # it moved under the held snapshot
+            assert _check(admin, agent) == 0
+            report.rollback()
+    finally:
+        for c in clients:
+            c.close()
