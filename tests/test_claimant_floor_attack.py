@@ -341,3 +341,31 @@ def test_concurrent_batch_claims_and_completions_never_exceed_the_limit(committe
     finally:
         for c in clients:
             c.close()
+
+
+@pytest.mark.parametrize("setting", ["set transaction isolation level read uncommitted",
+                                     "set transaction isolation level serializable",
+                                     "set local session_replication_role = replica"])
+def test_a_claim_by_hand_below_the_floor_is_counted_however_the_transaction_is_set(committed_db, setting: str) -> None:
+    # READ UNCOMMITTED runs as read committed but reports its own name (the trigger's upsert path);
+    # SERIALIZABLE is the upsert path proper; a replica role skips ordinary triggers, not this one.
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "setting", tenant=f"claimant-setting-{setting.split()[-1]}")
+        _limit(admin, agent, 1)
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            committed_db.connect(autocommit=False) as report, committed_db.connect(autocommit=False) as hand, \
+            committed_db.connect() as admin:
+        token = admin.execute("select nextval('coord.lock_fence_seq')").fetchone()[0]
+        _hold_snapshot(report)
+        _cycle(client, 2 * WALK)
+        assert (_floor(admin, agent) or 0) > token
+        task = client.submit_task("by-hand").task_id
+        hand.execute(setting)
+        _claim_by_hand(hand, task, agent, token)
+        hand.commit()
+        assert _floor(admin, agent) == token
+        client.submit_task("k")
+        over = client.claim_task(["k"])
+        assert (over.code, over.details.get("held")) == ("at_limit", 1)
+        assert _check(admin, agent) == 1
+        report.rollback()
