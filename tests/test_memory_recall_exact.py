@@ -116,17 +116,12 @@ with q as (
   (select v.id from visible as v, q where v.search @@ q.q_rank order by v.id desc limit 100)
   union
   (select v.id from visible as v, q where v.search @@ q.q_ident order by v.id desc limit 50)
-  union
-  (select v.id from visible as v where %(vector)s::text is not null and v.embedding is not null
-   order by v.embedding operator(vector.<=>) %(vector)s::vector.vector limit 50)
+  VECTOR_READ
 ), parts as (
   select m.id, m.importance,
          least(1.0, coalesce(ts_rank_cd(m.search, q.q_rank), 0))::float8 as text_rank,
          trgm.word_similarity(%(query)s, m.content)::float8 as trigram,
-         case when %(vector)s::text is not null
-              then coalesce(greatest(0.0, 1.0 - (m.embedding operator(vector.<=>) %(vector)s::vector.vector)), 0)
-         end::float8
-           as vector_similarity,
+         VECTOR_SIMILARITY as vector_similarity,
          power(0.5, extract(epoch from greatest(interval '0', coord.now() - m.last_seen_at))
                     / extract(epoch from t.half_life))::float8 as recency
   from coord.memories as m join coord.memory_tiers as t on t.tier = m.tier, q
@@ -143,6 +138,20 @@ order by 2 desc, 1 desc
 limit %(limit)s
 """
 
+# Without pgvector (Debian's 15 here) coord.memories has no embedding column: the reference
+# names it only where a query carries a vector.
+VECTOR_READ = """union
+  (select v.id from visible as v where v.embedding is not null
+   order by v.embedding operator(vector.<=>) %(vector)s::vector.vector limit 50)"""
+VECTOR_SIMILARITY = ("coalesce(greatest(0.0, 1.0 - (m.embedding operator(vector.<=>) %(vector)s::vector.vector)), 0)"
+                     "::float8")
+
+
+def _reference(vectors: bool) -> str:
+    return (REFERENCE.replace("VECTOR_READ", VECTOR_READ if vectors else "")
+            .replace("VECTOR_SIMILARITY", VECTOR_SIMILARITY if vectors else "null::float8"))
+
+
 COLUMNS = ("memory_id", "score", "relevance", "text_rank", "trigram", "vector_similarity", "recency")
 
 
@@ -154,8 +163,9 @@ def _compare(db: psycopg.Connection, agent: Client, me: Any, queries: list[str],
     for query in queries:
         vector = _vector(rng) if vectors else None
         for limit in (10, 37):
-            want = db.execute(REFERENCE, {"query": query, "tenant": me.tenant_id, "me": me.principal_id,
-                                          "vector": vector, "limit": limit}).fetchall()
+            want = db.execute(_reference(vector is not None),
+                              {"query": query, "tenant": me.tenant_id, "me": me.principal_id,
+                               "vector": vector, "limit": limit}).fetchall()
             got = agent.call("recall", {"p_query": query, "p_limit": limit,
                                         "p_embedding": [float(x) for x in vector[1:-1].split(",")] if vector else None})
             assert [r["memory_id"] for r in got] == [w[0] for w in want], (query, limit)
