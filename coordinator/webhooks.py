@@ -9,6 +9,7 @@ answer: ``coord notify`` runs it every few seconds, ``coord maintain`` once per 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -17,6 +18,7 @@ import logging
 import math
 import socket
 import ssl
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -56,18 +58,24 @@ class _Pinned(http.client.HTTPConnection):
     def __init__(self, host: str, port: int | None, address: str, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout)
         self.address = address
+        self.raw: socket.socket | None = None  # the TCP socket, as soon as there is one (_cut)
+        self.cut = threading.Event()
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.raw = socket.create_connection((self.address, self.port), self.timeout)
+        _cut_if_late(self)
 
 
 class _PinnedTLS(http.client.HTTPSConnection):
     def __init__(self, host: str, port: int | None, address: str, timeout: float) -> None:
         super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
         self.address = address
+        self.raw: socket.socket | None = None
+        self.cut = threading.Event()
 
     def connect(self) -> None:
-        sock = socket.create_connection((self.address, self.port), self.timeout)
+        sock = self.raw = socket.create_connection((self.address, self.port), self.timeout)
+        _cut_if_late(self)
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
@@ -89,6 +97,19 @@ def _target(url: str, refused: list[str]) -> tuple[urllib.parse.SplitResult, str
     return parts, addresses[0]
 
 
+def _cut(connection: _Pinned | _PinnedTLS) -> None:
+    """Ends an attempt that ran out of time: shutting the socket down wakes the blocked read (a
+    socket connected after this is shut down by _cut_if_late)."""
+    connection.cut.set()
+    _cut_if_late(connection)
+
+
+def _cut_if_late(connection: _Pinned | _PinnedTLS) -> None:
+    if connection.cut.is_set() and connection.raw is not None:
+        with contextlib.suppress(OSError):
+            connection.raw.shutdown(socket.SHUT_RDWR)
+
+
 def post(delivery: dict[str, Any], timeout: float,
          refused: list[str] | None = None) -> tuple[bool, int | None, str | None]:
     """POST the delivery's body with its signature and idempotency key: (2xx?, status, error).
@@ -98,19 +119,30 @@ def post(delivery: dict[str, Any], timeout: float,
                SIGNATURE_HEADER: delivery["signature"], "Idempotency-Key": str(delivery["idempotency_key"]),
                "X-Coord-Event-Type": delivery["event_type"], "X-Coord-Event-Id": str(delivery["event_id"]),
                "X-Coord-Delivery": str(delivery["delivery_id"]), "X-Coord-Attempt": str(delivery["attempt"])}
+    connection: _Pinned | _PinnedTLS | None = None
     try:
         parts, address = _target(delivery["url"], refused or [])
         kind = _PinnedTLS if parts.scheme == "https" else _Pinned
         connection = kind(parts.hostname or "", parts.port, address, timeout)
+        # The socket timeout bounds each read, not the attempt: a receiver that answers a byte at
+        # a time (the TLS handshake, the status line, the headers) would hold the deliverer, and
+        # every tenant's deliveries behind it, for as long as it likes. The attempt as a whole
+        # gets ``timeout`` (and the connect its own): then its socket is shut down under it.
+        deadline = threading.Timer(timeout, _cut, (connection,))
+        deadline.daemon = True
+        deadline.start()
         try:
             path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
             connection.request("POST", path, body=delivery["body"].encode(), headers=headers)
             status = connection.getresponse().status
         finally:
+            deadline.cancel()
             connection.close()
     except PermissionError as exc:
         return False, None, f"refused: {exc}"[:1000]
     except (OSError, ValueError, http.client.HTTPException) as exc:
+        if connection is not None and connection.cut.is_set():
+            return False, None, f"timed out: no complete answer within {timeout:g} s"
         return False, None, f"{type(exc).__name__}: {exc}"[:1000]
     if 200 <= status < 300:
         return True, status, None

@@ -78,6 +78,10 @@ begin
   for update;
 
   if found then
+    -- The merged metadata is held to the same 16 KiB as one call's: reinforcing with new keys
+    -- again and again must not grow it past the limit (the table's check would say 23514).
+    perform coord.check_json(v_existing.metadata || p_metadata, 'metadata merged with that of the memory reinforced',
+                             16384);
     update coord.memories as m
     set importance = greatest(m.importance, p_importance),
         last_seen_at = v_now,
@@ -118,6 +122,6 @@ end;
 $$;
 
 comment on function api.remember(text, text, text[], real, interval, jsonb, real[], text) is
-'Remembers content (1-10000 characters) in your repository, in a tier: working (scratch; expires, ttl default 1 hour, at most 7 days), episodic (what happened; removed 180 days after last remembered), procedural (how-to) or semantic (facts); tags (at most 32), importance 0-1, ttl (at most 10 years), metadata (a JSON object, 16 KiB), an optional embedding of 384 numbers (stored where pgvector is installed; details.note says when not) and visibility: private (default), team (the agents of your profile) or tenant. The same content from you in the same tier within its dedup window (working 1 hour, episodic 1 day, others 30 days) is reinforced instead: code reinforced (importance the higher of the two, seen_count + 1, last seen now, tags and metadata merged); else code remembered. details.memory_id; denied when the policy refuses (details.rule). Errors: CO442 tier, CO443 content, CO444 importance, CO445 ttl, CO446 tags, CO447 embedding, CO440 metadata, CO449 visibility, CO241, CO242, CO404.';
+'Remembers content (1-10000 characters) in your repository, in a tier: working (scratch; expires, ttl default 1 hour, at most 7 days), episodic (what happened; removed 180 days after last remembered), procedural (how-to) or semantic (facts); tags (at most 32), importance 0-1, ttl (at most 10 years), metadata (a JSON object, 16 KiB), an optional embedding of 384 numbers (stored where pgvector is installed; details.note says when not) and visibility: private (default), team (the agents of your profile) or tenant. The same content from you in the same tier within its dedup window (working 1 hour, episodic 1 day, others 30 days) is reinforced instead: code reinforced (importance the higher of the two, seen_count + 1, last seen now, tags and metadata merged); else code remembered. details.memory_id; denied when the policy refuses (details.rule). Errors: CO442 tier, CO443 content, CO444 importance, CO445 ttl, CO446 tags, CO447 embedding, CO440 metadata, CO449 visibility, CO241, CO242, CO404 (metadata over 16 KiB, also once merged with the reinforced memory''s).';
 revoke all on function api.remember(text, text, text[], real, interval, jsonb, real[], text) from public;
 grant execute on function api.remember(text, text, text[], real, interval, jsonb, real[], text) to coord_agent, coord_operator;
