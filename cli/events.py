@@ -149,8 +149,8 @@ def notify(invocation: Invocation, client: Client, every: float | None, timeout:
         elif attempts or every is None:
             stamp = datetime.now(UTC).strftime("%H:%M:%S")
             out.print(f"{stamp} {len(attempts)} attempt(s)" + "".join(
-                f"\n  {a.webhook} event {a.event_id} attempt {a.attempt}: {a.code}"
-                f"{'' if a.status is None else f' (HTTP {a.status})'}{'' if not a.error else f' {a.error}'}"
+                f"\n  {cell(a.webhook)} event {a.event_id} attempt {a.attempt}: {cell(a.code)}"
+                f"{'' if a.status is None else f' (HTTP {a.status})'}{'' if not a.error else f' {cell(a.error)}'}"
                 for a in attempts))
         if every is None:
             return

@@ -11,7 +11,7 @@ from coordinator.client import Client
 from coordinator.errors import EXIT_NOT_OK
 
 from .context import Invocation, client_command, connection_options, json_option, with_invocation
-from .render import out, show_result, table
+from .render import cell, out, show_result, table
 
 GUARDRAIL_CATEGORIES = ["filesystem", "git", "database", "deployment", "credentials", "process", "network",
                         "persistence", "privilege", "security", "supply-chain", "infrastructure"]
@@ -112,10 +112,10 @@ def guard_explain(invocation: Invocation, client: Client, text: str, kind: str) 
         if not explanation.ok:
             sys.exit(EXIT_NOT_OK)
         return
-    out.print(f"[bold]{escape(explanation.code)}[/bold] (trust {explanation.trust}): "
-              f"{escape(explanation.reason or '')}")
+    out.print(f"[bold]{cell(explanation.code)}[/bold] (trust {explanation.trust}): "
+              f"{cell(explanation.reason or '')}")
     for unit in explanation.units:
-        out.print(f"\n[bold]{escape(unit['kind'])}[/bold] {escape(unit['unit'])}")
+        out.print(f"\n[bold]{cell(unit['kind'])}[/bold] {cell(unit['unit'])}")
         operation = unit.get("operation") or {}
         if operation.get("prog"):
             parts = [f"program {operation['prog']}"]
@@ -125,14 +125,14 @@ def guard_explain(invocation: Invocation, client: Client, text: str, kind: str) 
                 parts.append("flags " + " ".join(operation["flags"]))
             if operation.get("args"):
                 parts.append("operands " + " ".join(operation["args"]))
-            out.print("  " + escape("; ".join(parts)))
+            out.print("  " + cell("; ".join(parts)))
         for effect in unit["effects"]:
             classes = ", ".join(effect["c"]) or "ordinary file"
-            out.print(f"  does [bold]{escape(effect['a'])}[/bold] to {escape(str(effect['t']))} ({escape(classes)})")
+            out.print(f"  does [bold]{cell(effect['a'])}[/bold] to {cell(str(effect['t']))} ({cell(classes)})")
     for match in explanation.matches:
         what = f"{match.get('action')} of {match.get('target')}" if match.get("action") else "its pattern"
-        out.print(f"\n[bold]{escape(match['name'])}[/bold] ({match['severity']}, {match['mode']}"
-                  f"{', overridden' if match['overridden'] else ''}) matches {escape(what)}")
+        out.print(f"\n[bold]{cell(match['name'])}[/bold] ({match['severity']}, {match['mode']}"
+                  f"{', overridden' if match['overridden'] else ''}) matches {cell(what)}")
     if not explanation.ok:
         sys.exit(EXIT_NOT_OK)
 

@@ -42,15 +42,25 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(plain(value), indent=2, sort_keys=False))
 
 
+# Control characters other than tab and newline (C0, DEL, C1) and the bidirectional overrides and
+# isolates, shown as escapes: to a terminal ESC starts a sequence that can clear the screen,
+# move the cursor over lines already printed, set the window title or, through OSC 52, write
+# the clipboard; a right-to-left override reorders what follows it. Rich's markup escape and
+# its own stripping (BEL, BS, VT, FF, CR) leave them through.
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)]}
+_CONTROLS |= {c: f"\\u{c:04x}" for c in [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+
+
 def cell(value: Any) -> str:
     """A value as console markup that shows exactly its text: values hold what agents wrote (an
-    operation to approve, a reason, a memory), which must not style, hide or break the output."""
+    operation to approve, a reason, a memory, a message), which must not style, hide or break
+    the output, nor reach the terminal as control sequences."""
     value = plain(value)
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
         return escape(json.dumps(value, separators=(",", ":")))
-    return escape(str(value))
+    return escape(str(value).translate(_CONTROLS))
 
 
 def table(rows: Sequence[Any], columns: Sequence[str], title: str | None = None) -> None:

@@ -1070,7 +1070,7 @@ class Api:
         the two, seen_count + 1, last seen now, tags and metadata merged); else code remembered.
         details.memory_id; denied when the policy refuses (details.rule). Errors: CO442 tier, CO443 content,
         CO444 importance, CO445 ttl, CO446 tags, CO447 embedding, CO440 metadata, CO449 visibility, CO241,
-        CO242, CO404.
+        CO242, CO404 (metadata over 16 KiB, also once merged with the reinforced memory's).
         """
         return self._one("remember", Result, tier=tier, content=content, tags=tags, importance=importance, ttl=ttl,
                          metadata=metadata, embedding=embedding, visibility=visibility)

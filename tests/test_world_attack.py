@@ -293,3 +293,93 @@ def test_a_receiver_that_answers_a_byte_at_a_time_does_not_hold_the_deliverer(co
         assert receiver.requests == 1
     finally:
         ops.connection.close()
+
+
+# --- what agents and receivers write, on an operator's terminal ---------------------------------
+
+_HOSTILE = "ok\x1b[2J\x1b]52;c;cHduZWQ=\x07\x1b[1A\u202eevil\x9b31m"
+
+
+def _coord(*args: str) -> Any:
+    from click.testing import CliRunner
+    from coord_cli.main import main
+
+    env = {"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": "", "COORD_DATA_DIR": "", "COLUMNS": "200"}
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def _no_controls(text: str) -> bool:
+    return not any((ord(ch) < 0x20 and ch not in "\n\t") or 0x7F <= ord(ch) < 0xA0 or ch == "\u202e" for ch in text)
+
+
+def test_an_agents_text_reaches_the_terminal_as_text(committed_db: Database) -> None:
+    """Rich's markup escape let control characters through: a message body or a memory carrying
+    ESC sequences cleared the operator's screen, moved the cursor over lines already printed or
+    (OSC 52) wrote the clipboard when the inbox or memory table was shown. Now they print as
+    escapes; --json was and is safe (JSON escapes them)."""
+    tenant = _tenant("wa-term")
+    with committed_db.connect() as admin:
+        op = make_principal(admin, "op", tenant=tenant, role="operator").token
+        sender = make_principal(admin, "sender", tenant=tenant).token
+        reader = make_principal(admin, "reader", tenant=tenant).token
+    dsn = ["--dsn", committed_db.client_dsn]
+    assert _coord("messages", "default", "allow", "--token", op, *dsn).exit_code == 0
+    assert _coord("messages", "send", "reader", _HOSTILE, "--token", sender, *dsn).exit_code == 0
+    assert _coord("memory", "remember", _HOSTILE, "--visibility", "tenant", "--token", sender, *dsn).exit_code == 0
+    for shown in (_coord("messages", "inbox", "--token", reader, *dsn),
+                  _coord("memory", "list", "--token", reader, *dsn)):
+        assert shown.exit_code == 0, shown.output
+        assert "\\x1b[2J" in shown.stdout and "\\u202e" in shown.stdout
+        assert _no_controls(shown.stdout), repr(shown.stdout)
+
+
+class _Answering:
+    """A receiver that answers every request with the given bytes and closes."""
+
+    def __init__(self, answer: bytes) -> None:
+        self.answer = answer
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/hook"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data and (chunk := conn.recv(65536)):
+                    data += chunk
+                conn.sendall(self.answer)
+
+    def __enter__(self) -> _Answering:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.listener.close()
+
+
+def test_a_receivers_answer_does_not_break_coord_notify(committed_db: Database) -> None:
+    """coord notify printed each attempt's error as console markup: a receiver answering the
+    status line "HTTP/1.1 [/x] ..." made the error text a closing tag, and the deliverer loop died
+    with a MarkupError (ESC sequences in it went to the terminal). Now the error is text."""
+    name = _tenant("wa-notify")
+    with committed_db.connect() as admin:
+        token = make_principal(admin, tenant=name, role="operator").token
+        admin.execute("update coord.tenants set webhook_private_targets = true where name = %s", (name,))
+    ops = _client(committed_db, token)
+    try:
+        with _Answering(b"HTTP/1.1 [/x]" + _HOSTILE.encode() + b" OK\r\n\r\n") as receiver:
+            assert ops.add_alert_rule("every-denial", "network.check", ["denied"], 1, "1 hour", "critical").ok
+            assert ops.add_webhook("odd", receiver.url, ["alert.*"], "odd-receiver-secret-0123", 3).code == "added"
+            with committed_db.connect() as admin:
+                admin.execute("select audit.record('network.check', 'denied', 'host', 'x.example', null, '{}', null, "
+                              "'warning', true, (select id from coord.tenants where name = %s))", (name,))
+            ran = _coord("notify", "--timeout", "5", "--token", token, "--dsn", committed_db.client_dsn)
+        assert ran.exit_code == 0, ran.output
+        assert "retry_scheduled" in ran.stdout and "[/x]" in ran.stdout and _no_controls(ran.stdout), repr(ran.stdout)
+    finally:
+        ops.connection.close()
