@@ -3861,7 +3861,7 @@ ALTER FUNCTION audit.declare_event_writer(p_tenant_id uuid) OWNER TO coord_owner
 -- Name: FUNCTION declare_event_writer(p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION audit.declare_event_writer(p_tenant_id uuid) IS 'Declares the transaction a writer of the tenant''s audit events (the tenant''s event-writer key, held to commit; coord.event_horizon reads it) and returns the stream position for its next event: the transaction id when the key was taken before the transaction had one, else a fresh position past every horizon handed out.';
+COMMENT ON FUNCTION audit.declare_event_writer(p_tenant_id uuid) IS 'Declares the transaction a writer of the tenant''s audit events (the tenant''s event-writer key, held to commit; coord.event_horizon reads it) and returns the stream position for its next event: the transaction id when the key was taken before the transaction had one, else a fresh position past every horizon handed out (CO213 outside READ COMMITTED, which has no fresh snapshot).';
 
 
 --
@@ -6418,7 +6418,7 @@ ALTER FUNCTION coord.event_horizon(p_tenant_id uuid) OWNER TO coord_auth;
 -- Name: FUNCTION event_horizon(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.event_horizon(p_tenant_id uuid) IS 'The tenant''s event visibility horizon: the oldest transaction running in the current snapshot that may write the tenant''s events (not one declared a writer of other tenants only), else the snapshot''s xmax; events of transactions below it are final.';
+COMMENT ON FUNCTION coord.event_horizon(p_tenant_id uuid) IS 'The tenant''s event visibility horizon: the oldest transaction in the current snapshot that holds the tenant''s (or the common) event-writer key or has ended since, else the snapshot''s xmax; events of transactions below it are final. Other running transactions (other tenants'' writers, transactions that declared no tenant) are passed: their later events of this tenant are positioned past it (audit.declare_event_writer).';
 
 
 --

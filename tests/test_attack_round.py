@@ -54,10 +54,14 @@ def test_a_client_cannot_forge_a_foreign_writer_key(committed_db: Database, db: 
             hider.connection.execute("select pg_advisory_xact_lock_shared(1131376500, 12345)")  # "another tenant"
         hider.connection.execute("rollback to savepoint forge")
         assert writer.acquire_lock("first.py").ok
-        assert reader.events_since(0, ["lease.*"]) == []  # the open transaction holds my stream
+        # A transaction holding no key of my tenant is passed (even my own tenant's agent's) ...
+        first = reader.events_since(0, ["lease.*"])
+        assert [r.target_id for r in first] == ["first.py"]
         assert hider.acquire_lock("hidden.py").ok
         hider.connection.commit()
-        # Both arrive: the hider's id came before its key, so its event is positioned past the horizon.
+        # ... and its event lands after what was handed out: its id came before its key, so its
+        # event is positioned past the horizon.
+        assert [r.target_id for r in reader.events_since(first[-1].id, ["lease.*"])] == ["hidden.py"]
         assert [r.target_id for r in reader.events_since(0, ["lease.*"])] == ["first.py", "hidden.py"]
     finally:
         for c in (hider, writer, reader):

@@ -383,3 +383,122 @@ def test_a_receivers_answer_does_not_break_coord_notify(committed_db: Database) 
         assert "retry_scheduled" in ran.stdout and "[/x]" in ran.stdout and _no_controls(ran.stdout), repr(ran.stdout)
     finally:
         ops.connection.close()
+
+
+# --- the outbox under a late commit -------------------------------------------------------------
+
+def test_the_outbox_fans_out_an_event_that_commits_late_once(committed_db: Database) -> None:
+    """Held: the webhook fan-out reads the stream under the same horizon as followers. An event of
+    a transaction left open while a later one commits and is fanned out is neither skipped (its
+    id is below the cursor by then) nor fanned out twice: the claim after the commit has it, and
+    no claim after that."""
+    name = _tenant("wa-outbox")
+    with committed_db.connect() as admin:
+        ops = _client(committed_db, make_principal(admin, tenant=name, role="operator").token)
+        agent_token = make_principal(admin, tenant=name).token
+    agent = _client(committed_db, agent_token)
+    late = _client(committed_db, agent_token, autocommit=False)
+    try:
+        assert ops.add_webhook("late", "https://hooks.example/late", ["lease.taken"], "late-outbox-secret-0123").ok
+        assert late.acquire_lock("late.py").ok  # its event id is taken now, committed below
+        assert agent.acquire_lock("after.py").ok
+        first = ops.claim_webhook_deliveries().details["deliveries"]
+        assert first == []  # held back by the open transaction, not passed by
+        late.connection.commit()
+        second = ops.claim_webhook_deliveries().details["deliveries"]
+        assert [json.loads(d["body"])["target_id"] for d in second] == ["late.py", "after.py"]
+        assert agent.acquire_lock("last.py").ok
+        third = ops.claim_webhook_deliveries().details["deliveries"]
+        assert [json.loads(d["body"])["target_id"] for d in third] == ["last.py"]
+        with committed_db.connect() as admin:
+            rows = admin.execute("select count(*), count(distinct event_id) from coord.webhook_deliveries as d "
+                                 "join coord.tenants as t on t.id = d.tenant_id where t.name = %s", (name,)).fetchone()
+        assert rows == (3, 3)
+    finally:
+        for c in (ops, agent, late):
+            c.connection.close()
+
+
+# --- the event stream: what another tenant's open transaction may hold back ----------------------
+
+def test_another_tenants_rolled_back_call_does_not_hold_my_stream(committed_db: Database) -> None:
+    """The horizon passed a running transaction only when it held another tenant's writer key: a
+    transaction with an id and no key at all held every tenant's stream. Any agent made one by
+    rolling back a savepoint around a call (what Client does when a call fails inside the
+    caller's transaction) and leaving the transaction open: every tenant's events_since, follow,
+    SSE and webhook alerts stopped until it ended. Now it is passed, and if it later writes my
+    tenant's event, that lands after what I was handed."""
+    with committed_db.connect() as admin:
+        stranger = make_principal(admin, tenant=_tenant("wa-hold-a")).token
+        mine = _tenant("wa-hold-b")
+        writer_token = make_principal(admin, tenant=mine).token
+        reader_token = make_principal(admin, tenant=mine, role="operator").token
+    other = _client(committed_db, stranger, autocommit=False)
+    turned = Client(connection=other.connection, token=writer_token)  # the same transaction, my tenant
+    writer, reader = _client(committed_db, writer_token), _client(committed_db, reader_token)
+    try:
+        other.connection.execute("savepoint s")
+        assert other.acquire_lock("theirs.py").ok
+        other.connection.execute("rollback to savepoint s")  # the key is released, the id stays
+        assert other.connection.execute("select pg_current_xact_id_if_assigned()").fetchone()[0] is not None
+        assert writer.acquire_lock("first.py").ok
+        first = reader.events_since(0, ["lease.*"])
+        assert [r.target_id for r in first] == ["first.py"]
+        assert reader.events_head()[0].held == 0
+        assert turned.acquire_lock("turned.py").ok  # the passed transaction writes my tenant's event
+        assert writer.acquire_lock("second.py").ok
+        assert reader.events_since(first[-1].id, ["lease.*"]) == []  # now it holds my stream
+        other.connection.commit()
+        rest = reader.events_since(first[-1].id, ["lease.*"])
+        assert sorted(r.target_id for r in rest) == ["second.py", "turned.py"]
+        assert [r.target_id for r in reader.events_since(0, ["lease.*"])] == \
+            ["first.py"] + [r.target_id for r in rest]
+    finally:
+        for c in (other, writer, reader):
+            c.connection.close()
+
+
+def test_an_open_transaction_that_wrote_no_event_does_not_hold_any_stream(committed_db: Database) -> None:
+    """The same with a plain open transaction that has an id and never called coord (a write of
+    its own, in the database's terms): it is nobody's writer."""
+    with committed_db.connect() as admin:
+        mine = _tenant("wa-idle")
+        writer_token = make_principal(admin, tenant=mine).token
+        reader_token = make_principal(admin, tenant=mine, role="operator").token
+    idle = psycopg.connect(committed_db.client_dsn)
+    writer, reader = _client(committed_db, writer_token), _client(committed_db, reader_token)
+    try:
+        idle.execute("select pg_current_xact_id()")
+        assert writer.acquire_lock("mine.py").ok
+        assert [r.target_id for r in reader.events_since(0, ["lease.*"])] == ["mine.py"]
+    finally:
+        idle.close()
+        writer.connection.close()
+        reader.connection.close()
+
+
+@pytest.mark.parametrize("isolation", ["repeatable read", "serializable"])
+def test_outside_read_committed_a_passed_transaction_cannot_write_an_event(committed_db: Database,
+                                                                           isolation: str) -> None:
+    """The other side of passing transactions without a key: one that had an id before its first
+    audited call would position its event from its own snapshot, which under REPEATABLE READ or
+    SERIALIZABLE predates horizons already handed out. It is refused (CO213), nothing written;
+    a transaction whose first write is the audited call works as before."""
+    with committed_db.connect() as admin:
+        mine = _tenant("wa-rr")
+        writer_token = make_principal(admin, tenant=mine).token
+    late = _client(committed_db, writer_token, autocommit=False)
+    try:
+        late.connection.execute(f"set transaction isolation level {isolation}")
+        late.connection.execute("select pg_current_xact_id()")
+        remember = {"p_tier": "semantic", "p_content": "written in an old snapshot"}
+        with pytest.raises(CoordError) as caught:
+            late.call("remember", remember)  # leases and tasks refuse these levels anyway
+        assert caught.value.code == "CO213" and caught.value.hint
+        assert "wrote before its first audited call" in str(caught.value.detail)
+        late.connection.rollback()
+        late.connection.execute(f"set transaction isolation level {isolation}")
+        assert late.call("remember", remember)[0]["code"] == "remembered"
+        late.connection.commit()
+    finally:
+        late.connection.close()
