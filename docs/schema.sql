@@ -7529,6 +7529,25 @@ COMMENT ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) IS 'HMAC-SHA
 
 
 --
+-- Name: holds_advisory_shared(bigint); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.holds_advisory_shared(p_key bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0115_holds_advisory_shared.sql
+
+
+ALTER FUNCTION coord.holds_advisory_shared(p_key bigint) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION holds_advisory_shared(p_key bigint); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.holds_advisory_shared(p_key bigint) IS 'True when this session holds the advisory lock of bigint key p_key shared (coord.await_tasks); reads pg_locks (coord_auth).';
+
+
+--
 -- Name: inbox_channel(uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -18411,6 +18430,14 @@ REVOKE ALL ON FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason
 
 REVOKE ALL ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) FROM PUBLIC;
 GRANT ALL ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) TO coord_auth;
+
+
+--
+-- Name: FUNCTION holds_advisory_shared(p_key bigint); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.holds_advisory_shared(p_key bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.holds_advisory_shared(p_key bigint) TO coord_owner;
 
 
 --
