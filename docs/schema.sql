@@ -8192,6 +8192,7 @@ CREATE TABLE coord.tasks (
     state_changed_at timestamp with time zone NOT NULL,
     repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
     required_verifications text[] DEFAULT '{}'::text[] NOT NULL COLLATE pg_catalog."C",
+    CONSTRAINT tasks_claim_check CHECK ((claim > 0)),
     CONSTRAINT tasks_claimed_check CHECK (((state <> 'claimed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (claimed_at IS NOT NULL) AND (lease_expires_at > claimed_at) AND (finished_at IS NULL) AND (pending_deps = 0) AND (attempts >= 1)))),
     CONSTRAINT tasks_completed_check CHECK (((state <> 'completed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (result IS NOT NULL)))),
     CONSTRAINT tasks_finished_check CHECK (((state <> ALL (ARRAY['completed'::coord.task_state, 'failed'::coord.task_state, 'cancelled'::coord.task_state, 'dead'::coord.task_state])) OR ((finished_at IS NOT NULL) AND (lease_expires_at IS NULL)))),
@@ -8270,6 +8271,13 @@ COMMENT ON COLUMN coord.tasks.repository IS 'The repository the task was submitt
 --
 
 COMMENT ON COLUMN coord.tasks.required_verifications IS 'Verification tiers (static, unit, integration, system, manual) that need a passing record under the completing claim before complete_task succeeds.';
+
+
+--
+-- Name: CONSTRAINT tasks_claim_check ON tasks; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON CONSTRAINT tasks_claim_check ON coord.tasks IS 'Claim tokens are positive, as coord.lock_fence_seq gives them (the claimant floor counts from 0).';
 
 
 --

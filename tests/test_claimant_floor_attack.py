@@ -17,14 +17,17 @@ _LOCK = "select pg_advisory_xact_lock(hashtextextended('coord.claims/' || %s::te
 
 def test_a_claim_by_hand_with_a_negative_token_is_counted_without_a_floor_row(committed_db) -> None:
     # No floor row yet: the count starts at 0, and the trigger (read committed) only lowers a row
-    # that exists. A claim token is any bigint (no constraint keeps it positive), so a claim made
-    # by hand with a token below 0 lay below the count's start and was never counted.
+    # that exists. A claim made by hand with a token below 0 lay below the count's start and was
+    # never counted; tasks_claim_check now refuses it (tests/test_tasks.py), else it is counted.
     with committed_db.connect() as admin:
         agent = make_principal(admin, "negative", tenant="claimant-negative")
         _limit(admin, agent, 1)
     with Client(committed_db.client_dsn, agent.token) as client, committed_db.connect() as admin:
         task = client.submit_task("by-hand").task_id
-        _claim_by_hand(admin, task, agent, -5)
+        try:
+            _claim_by_hand(admin, task, agent, -5)
+        except psycopg.errors.CheckViolation:
+            return  # refused: no claim lies below the count's start
         assert _floor(admin, agent) is None
         client.submit_task("k")
         over = client.claim_task(["k"])
@@ -41,7 +44,10 @@ def test_a_claim_by_hand_with_a_negative_token_in_repeatable_read_is_counted(com
             committed_db.connect(autocommit=False) as rr, committed_db.connect() as admin:
         task = client.submit_task("by-hand").task_id
         rr.execute("set transaction isolation level repeatable read")
-        _claim_by_hand(rr, task, agent, -5)
+        try:
+            _claim_by_hand(rr, task, agent, -5)
+        except psycopg.errors.CheckViolation:
+            return  # refused (tasks_claim_check)
         rr.commit()
         client.submit_task("k")
         over = client.claim_task(["k"])
