@@ -9609,6 +9609,25 @@ COMMENT ON FUNCTION coord.tg_locks__audit_truncate() IS 'Trigger: audits TRUNCAT
 
 
 --
+-- Name: tg_principals__tenant(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.tg_principals__tenant() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/identity/0078_tg_principals__tenant.sql
+
+
+ALTER FUNCTION coord.tg_principals__tenant() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION tg_principals__tenant(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.tg_principals__tenant() IS 'Trigger: refuses (CO305) moving a principal to another tenant.';
+
+
+--
 -- Name: tg_tasks__submitted(); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -14853,6 +14872,15 @@ CREATE TRIGGER locks_fleet_updated AFTER UPDATE ON coord.locks FOR EACH ROW WHEN
 
 
 --
+-- Name: principals principals_tenant; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER principals_tenant BEFORE UPDATE OF tenant_id ON coord.principals FOR EACH ROW WHEN ((old.tenant_id IS DISTINCT FROM new.tenant_id)) EXECUTE FUNCTION coord.tg_principals__tenant();
+
+ALTER TABLE coord.principals ENABLE ALWAYS TRIGGER principals_tenant;
+
+
+--
 -- Name: sessions sessions_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
@@ -19151,6 +19179,13 @@ REVOKE ALL ON FUNCTION coord.tg_locks__audit_direct_change() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.tg_locks__audit_truncate() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION tg_principals__tenant(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.tg_principals__tenant() FROM PUBLIC;
 
 
 --
