@@ -686,6 +686,28 @@ COMMENT ON TYPE authz.decision IS 'A policy decision: allow or deny, which engin
 
 
 --
+-- Name: pending_event; Type: TYPE; Schema: audit; Owner: coord_owner
+--
+
+CREATE TYPE audit.pending_event AS (
+	decision text,
+	target_id text,
+	reason text,
+	details jsonb,
+	authz authz.decision
+);
+
+
+ALTER TYPE audit.pending_event OWNER TO coord_owner;
+
+--
+-- Name: TYPE pending_event; Type: COMMENT; Schema: audit; Owner: coord_owner
+--
+
+COMMENT ON TYPE audit.pending_event IS 'One audit event a batch call writes with audit.record_many: its decision (outcome code), target, reason, details and policy decision (null: the statement''s), as audit.record takes them one by one.';
+
+
+--
 -- Name: actor_type; Type: TYPE; Schema: coord; Owner: coord_owner
 --
 
@@ -4112,22 +4134,22 @@ COMMENT ON FUNCTION audit.record(p_action text, p_decision text, p_target_type t
 
 
 --
--- Name: record_many(text, text[], text, text[], text[], jsonb[], authz.decision[], text, coord.caller, timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: coord_owner
+-- Name: record_many(text, text, audit.pending_event[], text, coord.caller, timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: coord_owner
 --
 
-CREATE FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text DEFAULT 'info'::text, p_caller coord.caller DEFAULT NULL::coord.caller, p_occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS void
+CREATE FUNCTION audit.record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text DEFAULT 'info'::text, p_caller coord.caller DEFAULT NULL::coord.caller, p_occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/audit/events/0305_record_many.sql
 
 
-ALTER FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) OWNER TO coord_owner;
+ALTER FUNCTION audit.record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: COMMENT; Schema: audit; Owner: coord_owner
+-- Name: FUNCTION record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: COMMENT; Schema: audit; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) IS 'Appends one audit event per element of the parallel arrays, in order, in one statement: the rows audit.record would write for each (same actor, decision, details, request context and follower wake-up). For batch calls of one principal; p_caller and p_occurred_at as in audit.record.';
+COMMENT ON FUNCTION audit.record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) IS 'Appends one audit event per element of p_events, in order, in one statement: the rows audit.record would write for each (same actor, decision, details, request context and follower wake-up). For batch calls of one principal; p_caller and p_occurred_at as in audit.record.';
 
 
 --
@@ -17335,10 +17357,10 @@ REVOKE ALL ON FUNCTION audit.record(p_action text, p_decision text, p_target_typ
 
 
 --
--- Name: FUNCTION record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: ACL; Schema: audit; Owner: coord_owner
+-- Name: FUNCTION record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: ACL; Schema: audit; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit.record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) FROM PUBLIC;
 
 
 --
