@@ -10,8 +10,8 @@ from pathlib import Path
 import psycopg
 
 from coordinator.client import Client
+from tests.claimant_floors import set_limit
 from tests.conftest import make_principal
-from tests.test_claimant_floor import _limit
 from tests.test_task_floor import _cycle, _floor
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "docs" / "operations.md"
@@ -39,7 +39,7 @@ def test_the_documented_reset_brings_the_floors_below_tasks_loaded_without_trigg
     with committed_db.connect() as admin:
         queued = make_principal(admin, "loader", tenant="floor-reset-kind")
         claimer = make_principal(admin, "holder", tenant="floor-reset-claimant")
-        _limit(admin, claimer, 1)
+        set_limit(admin, claimer, 1)
     with Client(committed_db.client_dsn, queued.token) as client, \
             Client(committed_db.client_dsn, claimer.token) as holder, committed_db.connect() as admin:
         # A ready task of kind k, saved as a dump would hold it, then gone while k's floor moves on.
