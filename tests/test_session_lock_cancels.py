@@ -21,6 +21,15 @@ def _advisory_held(admin: psycopg.Connection, pid: int) -> list[tuple]:
                          (pid,)).fetchall()
 
 
+def _rollback(conn: psycopg.Connection) -> None:
+    while True:  # a timeout armed by the statement before may cancel the rollback itself
+        try:
+            conn.rollback()
+            return
+        except psycopg.errors.QueryCanceled:
+            pass
+
+
 def _timeout_off(conn: psycopg.Connection) -> None:
     while True:  # the reset itself may outlast a 1 ms timeout
         try:
@@ -28,7 +37,7 @@ def _timeout_off(conn: psycopg.Connection) -> None:
             conn.commit()
             return
         except psycopg.errors.QueryCanceled:
-            conn.rollback()
+            _rollback(conn)
 
 
 def _hurried(admin: psycopg.Connection, client: Client, call: Callable[[int], object], rounds: int,
@@ -44,7 +53,7 @@ def _hurried(admin: psycopg.Connection, client: Client, call: Callable[[int], ob
             call(i)
             conn.commit()
         except (CoordError, psycopg.Error):  # cancelled: the point of the attack
-            conn.rollback()
+            _rollback(conn)
         _timeout_off(conn)
         if after is not None:
             after()
@@ -72,7 +81,7 @@ def test_a_task_made_ready_while_cancelled_leaves_no_lock_held(committed_db) -> 
                                f"from coord.tasks as t where t.id = {int(task_id)}; end loop; end $$")
             except psycopg.errors.QueryCanceled:
                 pass
-            writer.rollback()
+            _rollback(writer)
             _timeout_off(writer)
             held = _advisory_held(admin, pid)
             assert held == [], (i, held)
