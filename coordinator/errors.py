@@ -273,6 +273,7 @@ REGISTRY: dict[str, ErrorCode] = _codes(
     ("CO302", "principal_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO303", "token_unknown", "coord", 400, EXIT_NOINPUT, NotFound),
     ("CO304", "name_taken", "coord", 400, EXIT_DATAERR, Conflict),
+    ("CO305", "principal_tenant_fixed", "coord", 400, EXIT_DATAERR, Conflict),
     ("CO501", "server_misconfigured", "coord", 400, EXIT_CONFIG, Misconfigured),
     ("CO502", "outcome_unregistered", "coord", 400, EXIT_SOFTWARE, CoordError),
     ("CO650", "event_types_invalid", "coord", 400, EXIT_DATAERR, InvalidArgument),

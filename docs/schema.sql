@@ -686,6 +686,28 @@ COMMENT ON TYPE authz.decision IS 'A policy decision: allow or deny, which engin
 
 
 --
+-- Name: pending_event; Type: TYPE; Schema: audit; Owner: coord_owner
+--
+
+CREATE TYPE audit.pending_event AS (
+	decision text,
+	target_id text,
+	reason text,
+	details jsonb,
+	authz authz.decision
+);
+
+
+ALTER TYPE audit.pending_event OWNER TO coord_owner;
+
+--
+-- Name: TYPE pending_event; Type: COMMENT; Schema: audit; Owner: coord_owner
+--
+
+COMMENT ON TYPE audit.pending_event IS 'One audit event a batch call writes with audit.record_many: its decision (outcome code), target, reason, details and policy decision (null: the statement''s), as audit.record takes them one by one.';
+
+
+--
 -- Name: actor_type; Type: TYPE; Schema: coord; Owner: coord_owner
 --
 
@@ -4112,22 +4134,22 @@ COMMENT ON FUNCTION audit.record(p_action text, p_decision text, p_target_type t
 
 
 --
--- Name: record_many(text, text[], text, text[], text[], jsonb[], authz.decision[], text, coord.caller, timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: coord_owner
+-- Name: record_many(text, text, audit.pending_event[], text, coord.caller, timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: coord_owner
 --
 
-CREATE FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text DEFAULT 'info'::text, p_caller coord.caller DEFAULT NULL::coord.caller, p_occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS void
+CREATE FUNCTION audit.record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text DEFAULT 'info'::text, p_caller coord.caller DEFAULT NULL::coord.caller, p_occurred_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/audit/events/0305_record_many.sql
 
 
-ALTER FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) OWNER TO coord_owner;
+ALTER FUNCTION audit.record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: COMMENT; Schema: audit; Owner: coord_owner
+-- Name: FUNCTION record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: COMMENT; Schema: audit; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) IS 'Appends one audit event per element of the parallel arrays, in order, in one statement: the rows audit.record would write for each (same actor, decision, details, request context and follower wake-up). For batch calls of one principal; p_caller and p_occurred_at as in audit.record.';
+COMMENT ON FUNCTION audit.record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) IS 'Appends one audit event per element of p_events, in order, in one statement: the rows audit.record would write for each (same actor, decision, details, request context and follower wake-up). For batch calls of one principal; p_caller and p_occurred_at as in audit.record.';
 
 
 --
@@ -7529,6 +7551,25 @@ COMMENT ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) IS 'HMAC-SHA
 
 
 --
+-- Name: holds_advisory_shared(bigint); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.holds_advisory_shared(p_key bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0115_holds_advisory_shared.sql
+
+
+ALTER FUNCTION coord.holds_advisory_shared(p_key bigint) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION holds_advisory_shared(p_key bigint); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.holds_advisory_shared(p_key bigint) IS 'True when this session holds the advisory lock of bigint key p_key shared (coord.await_tasks); reads pg_locks (coord_auth).';
+
+
+--
 -- Name: inbox_channel(uuid, uuid); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -8173,6 +8214,7 @@ CREATE TABLE coord.tasks (
     state_changed_at timestamp with time zone NOT NULL,
     repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
     required_verifications text[] DEFAULT '{}'::text[] NOT NULL COLLATE pg_catalog."C",
+    CONSTRAINT tasks_claim_check CHECK ((claim > 0)),
     CONSTRAINT tasks_claimed_check CHECK (((state <> 'claimed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (claimed_at IS NOT NULL) AND (lease_expires_at > claimed_at) AND (finished_at IS NULL) AND (pending_deps = 0) AND (attempts >= 1)))),
     CONSTRAINT tasks_completed_check CHECK (((state <> 'completed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (result IS NOT NULL)))),
     CONSTRAINT tasks_finished_check CHECK (((state <> ALL (ARRAY['completed'::coord.task_state, 'failed'::coord.task_state, 'cancelled'::coord.task_state, 'dead'::coord.task_state])) OR ((finished_at IS NOT NULL) AND (lease_expires_at IS NULL)))),
@@ -8251,6 +8293,13 @@ COMMENT ON COLUMN coord.tasks.repository IS 'The repository the task was submitt
 --
 
 COMMENT ON COLUMN coord.tasks.required_verifications IS 'Verification tiers (static, unit, integration, system, manual) that need a passing record under the completing claim before complete_task succeeds.';
+
+
+--
+-- Name: CONSTRAINT tasks_claim_check ON tasks; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON CONSTRAINT tasks_claim_check ON coord.tasks IS 'Claim tokens are positive, as coord.lock_fence_seq gives them (the claimant floor counts from 0).';
 
 
 --
@@ -9579,6 +9628,25 @@ ALTER FUNCTION coord.tg_locks__audit_truncate() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.tg_locks__audit_truncate() IS 'Trigger: audits TRUNCATE of coord.locks, one event per tenant with the number of leases removed.';
+
+
+--
+-- Name: tg_principals__tenant(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.tg_principals__tenant() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/identity/0078_tg_principals__tenant.sql
+
+
+ALTER FUNCTION coord.tg_principals__tenant() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION tg_principals__tenant(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.tg_principals__tenant() IS 'Trigger: refuses (CO305) moving a principal to another tenant.';
 
 
 --
@@ -14826,6 +14894,15 @@ CREATE TRIGGER locks_fleet_updated AFTER UPDATE ON coord.locks FOR EACH ROW WHEN
 
 
 --
+-- Name: principals principals_tenant; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER principals_tenant BEFORE UPDATE OF tenant_id ON coord.principals FOR EACH ROW WHEN ((old.tenant_id IS DISTINCT FROM new.tenant_id)) EXECUTE FUNCTION coord.tg_principals__tenant();
+
+ALTER TABLE coord.principals ENABLE ALWAYS TRIGGER principals_tenant;
+
+
+--
 -- Name: sessions sessions_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
@@ -17280,10 +17357,10 @@ REVOKE ALL ON FUNCTION audit.record(p_action text, p_decision text, p_target_typ
 
 
 --
--- Name: FUNCTION record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: ACL; Schema: audit; Owner: coord_owner
+-- Name: FUNCTION record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: ACL; Schema: audit; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION audit.record_many(p_action text, p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_authz authz.decision[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) FROM PUBLIC;
+REVOKE ALL ON FUNCTION audit.record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) FROM PUBLIC;
 
 
 --
@@ -18414,6 +18491,14 @@ GRANT ALL ON FUNCTION coord.hmac_sha256(p_key bytea, p_message bytea) TO coord_a
 
 
 --
+-- Name: FUNCTION holds_advisory_shared(p_key bigint); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.holds_advisory_shared(p_key bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.holds_advisory_shared(p_key bigint) TO coord_owner;
+
+
+--
 -- Name: FUNCTION inbox_channel(p_tenant_id uuid, p_principal_id uuid); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -19116,6 +19201,13 @@ REVOKE ALL ON FUNCTION coord.tg_locks__audit_direct_change() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.tg_locks__audit_truncate() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION tg_principals__tenant(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.tg_principals__tenant() FROM PUBLIC;
 
 
 --

@@ -22,23 +22,23 @@ declare
   v_allow authz.decision := row(true, 'allow', 'native', 'profile.allowed', 'may')::authz.decision;
   v_deny authz.decision := row(false, 'deny', 'native', 'trust.too_low', 'may not')::authz.decision;
   v_bare authz.decision := row(true, null, 'cedar', 'r1', null)::authz.decision;
-  v_decisions text[] := array['granted', 'busy', 'released', 'batch_refused'];
-  v_targets text[] := array['src/a.py', null, 'src/c.py', 'src/d.py'];
-  v_reasons text[] := array[null, 'held by bob', null, 'nothing was taken'];
-  v_details jsonb[] := array['{"fence": 1}', null, '{}', '{"refused": [{"code": "busy"}]}']::jsonb[];
-  v_authz authz.decision[] := array[v_allow, v_deny, null, v_bare];
+  v_events audit.pending_event[] := array[
+    row('granted', 'src/a.py', null, '{"fence": 1}', v_allow),
+    row('busy', null, 'held by bob', null, v_deny),
+    row('released', 'src/c.py', null, '{}', null),
+    row('batch_refused', 'src/d.py', 'nothing was taken', '{"refused": [{"code": "busy"}]}', v_bare)
+  ]::audit.pending_event[];
   v_first bigint := (select coalesce(max(e.id), 0) from audit.events as e);
   v_middle bigint;
 begin
   for i in 1 .. 4 loop
-    perform audit.record('lock.acquire', v_decisions[i], 'path', v_targets[i], v_reasons[i], v_details[i],
-                         v_authz[i], 'notice', p_caller => v_given);
+    perform audit.record('lock.acquire', v_events[i].decision, 'path', v_events[i].target_id, v_events[i].reason,
+                         v_events[i].details, v_events[i].authz, 'notice', p_caller => v_given);
   end loop;
   v_middle := (select max(e.id) from audit.events as e);
-  perform audit.record_many('lock.acquire', v_decisions, 'path', v_targets, v_reasons, v_details, v_authz,
-                            'notice', p_caller => v_given);
+  perform audit.record_many('lock.acquire', 'path', v_events, 'notice', p_caller => v_given);
   -- An empty batch writes nothing.
-  perform audit.record_many('lock.acquire', '{}', 'path', '{}', '{}', '{}', '{}', p_caller => v_given);
+  perform audit.record_many('lock.acquire', 'path', '{}', p_caller => v_given);
   one_by_one := array(select e.id from audit.events as e where e.id > v_first and e.id <= v_middle order by e.id);
   together := array(select e.id from audit.events as e where e.id > v_middle order by e.id);
   return next;

@@ -8,45 +8,61 @@ import psycopg
 import pytest
 
 from coordinator.client import Client
+from tests.claimant_floors import (
+    WALK,
+    burn,
+    check_count,
+    claim_by_hand,
+    claimant_floor,
+    cycle,
+    held_snapshot,
+    hold_snapshot,
+    live_claims,
+    set_limit,
+)
 from tests.conftest import advance_clock, in_thread, make_principal, wait_for_backend
-from tests.test_claimant_floor import WALK, _check, _claim_by_hand, _cycle, _floor, _hold_snapshot, _limit, _live
-from tests.test_claimant_floor_model import _burn
 
 _LOCK = "select pg_advisory_xact_lock(hashtextextended('coord.claims/' || %s::text, 0))"
 
 
 def test_a_claim_by_hand_with_a_negative_token_is_counted_without_a_floor_row(committed_db) -> None:
     # No floor row yet: the count starts at 0, and the trigger (read committed) only lowers a row
-    # that exists. A claim token is any bigint (no constraint keeps it positive), so a claim made
-    # by hand with a token below 0 lay below the count's start and was never counted.
+    # that exists. A claim made by hand with a token below 0 lay below the count's start and was
+    # never counted; tasks_claim_check now refuses it (tests/test_tasks.py), else it is counted.
     with committed_db.connect() as admin:
         agent = make_principal(admin, "negative", tenant="claimant-negative")
-        _limit(admin, agent, 1)
+        set_limit(admin, agent, 1)
     with Client(committed_db.client_dsn, agent.token) as client, committed_db.connect() as admin:
         task = client.submit_task("by-hand").task_id
-        _claim_by_hand(admin, task, agent, -5)
-        assert _floor(admin, agent) is None
+        try:
+            claim_by_hand(admin, task, agent, -5)
+        except psycopg.errors.CheckViolation:
+            return  # refused: no claim lies below the count's start
+        assert claimant_floor(admin, agent) is None
         client.submit_task("k")
         over = client.claim_task(["k"])
         assert (over.code, over.details.get("held")) == ("at_limit", 1)
-        assert _check(admin, agent) == 1
+        assert check_count(admin, agent) == 1
 
 
 def test_a_claim_by_hand_with_a_negative_token_in_repeatable_read_is_counted(committed_db) -> None:
     # Outside read committed the trigger inserts a missing floor row at 0: above a negative token.
     with committed_db.connect() as admin:
         agent = make_principal(admin, "negative-rr", tenant="claimant-negative-rr")
-        _limit(admin, agent, 1)
+        set_limit(admin, agent, 1)
     with Client(committed_db.client_dsn, agent.token) as client, \
             committed_db.connect(autocommit=False) as rr, committed_db.connect() as admin:
         task = client.submit_task("by-hand").task_id
         rr.execute("set transaction isolation level repeatable read")
-        _claim_by_hand(rr, task, agent, -5)
+        try:
+            claim_by_hand(rr, task, agent, -5)
+        except psycopg.errors.CheckViolation:
+            return  # refused (tasks_claim_check)
         rr.commit()
         client.submit_task("k")
         over = client.claim_task(["k"])
         assert (over.code, over.details.get("held")) == ("at_limit", 1)
-        assert _check(admin, agent) == 1
+        assert check_count(admin, agent) == 1
 
 
 def _claim_waits_first(committed_db, client: Client, hand: psycopg.Connection, blocker: psycopg.Connection,
@@ -60,7 +76,7 @@ def _claim_waits_first(committed_db, client: Client, hand: psycopg.Connection, b
     wait_for_backend(committed_db, pid, "wait_event = 'advisory'")
     hand_pid = hand.info.backend_pid
     token = hand.execute("select nextval('coord.lock_fence_seq')").fetchone()[0]  # drawn before the lock
-    hand_run = in_thread(lambda: _claim_by_hand(hand, task, agent, token))
+    hand_run = in_thread(lambda: claim_by_hand(hand, task, agent, token))
     wait_for_backend(committed_db, hand_pid, "wait_event = 'advisory'")
     blocker.commit()
     thread.join()
@@ -73,28 +89,28 @@ def test_a_claim_by_hand_drawn_before_a_floor_move_that_commits_first_is_counted
     # the claims lock behind it. The trigger must lower the moved floor when it gets the lock.
     with committed_db.connect() as admin:
         agent = make_principal(admin, "late-hand", tenant="claimant-late-hand")
-        _limit(admin, agent, 2)
+        set_limit(admin, agent, 2)
     with Client(committed_db.client_dsn, agent.token) as client, \
             committed_db.connect(autocommit=False) as report, committed_db.connect(autocommit=False) as hand, \
             committed_db.connect(autocommit=False) as blocker, committed_db.connect() as admin:
-        _hold_snapshot(report)
-        _cycle(client, 2 * WALK)
+        hold_snapshot(report)
+        cycle(client, 2 * WALK)
         task = client.submit_task("by-hand").task_id
         for _ in range(2):
             client.submit_task("k")
-        before = _floor(admin, agent)
+        before = claimant_floor(admin, agent)
         _, out, token, (hand_thread, hand_out) = _claim_waits_first(committed_db, client, hand, blocker, agent, task)
         assert "error" not in out, out
         assert out["result"].code == "claimed"
-        moved = _floor(admin, agent)
+        moved = claimant_floor(admin, agent)
         assert moved != before and moved > token  # the move committed past the hand's token
         hand_thread.join()
         assert "error" not in hand_out, hand_out
         hand.commit()
-        assert _floor(admin, agent) == token
+        assert claimant_floor(admin, agent) == token
         over = client.claim_task(["k"])
         assert (over.code, over.details.get("held")) == ("at_limit", 2)
-        assert _check(admin, agent) == 2
+        assert check_count(admin, agent) == 2
         report.rollback()
 
 
@@ -104,119 +120,101 @@ def test_a_repeatable_read_claim_by_hand_behind_a_floor_move_is_refused(committe
     # update of the floor row, or the row's insert by the first move): a serialization failure.
     with committed_db.connect() as admin:
         agent = make_principal(admin, "late-rr", tenant=f"claimant-late-rr-{str(first_move).lower()}")
-        _limit(admin, agent, 2)
+        set_limit(admin, agent, 2)
     with Client(committed_db.client_dsn, agent.token) as client, \
             committed_db.connect(autocommit=False) as report, committed_db.connect(autocommit=False) as hand, \
             committed_db.connect(autocommit=False) as blocker, committed_db.connect() as admin:
-        _hold_snapshot(report)
-        _cycle(client, WALK if first_move else 2 * WALK)
-        assert (_floor(admin, agent) is None) == first_move
+        hold_snapshot(report)
+        cycle(client, WALK if first_move else 2 * WALK)
+        assert (claimant_floor(admin, agent) is None) == first_move
         task = client.submit_task("by-hand").task_id
         for _ in range(2):
             client.submit_task("k")
         hand.execute("set transaction isolation level repeatable read")
         hand.execute("select 1 from coord.tasks limit 1").fetchone()  # the snapshot, before the move
-        before = _floor(admin, agent)
+        before = claimant_floor(admin, agent)
         _, out, _, (hand_thread, hand_out) = _claim_waits_first(committed_db, client, hand, blocker, agent, task)
         assert out["result"].code == "claimed", out
-        assert _floor(admin, agent) != before
+        assert claimant_floor(admin, agent) != before
         hand_thread.join()
         assert isinstance(hand_out.get("error"), psycopg.errors.SerializationFailure), hand_out
         hand.rollback()
         assert client.claim_task(["k"]).code == "claimed"
-        assert _check(admin, agent) == 2
+        assert check_count(admin, agent) == 2
         report.rollback()
 
 
 def test_a_floor_move_in_a_rolled_back_savepoint_lets_the_next_claim_through_exactly(committed_db) -> None:
     # Rolling back to a savepoint releases the claims lock taken inside it along with the floor
     # move: another connection's claim then runs while the first transaction is still open.
-    with committed_db.connect() as admin:
-        agent = make_principal(admin, "savepoint", tenant="claimant-savepoint")
-        _limit(admin, agent, 2)
-    with Client(committed_db.client_dsn, agent.token) as client, \
-            Client(committed_db.client_dsn, agent.token) as other, \
-            committed_db.connect(autocommit=False) as report, committed_db.connect() as admin:
-        _hold_snapshot(report)
+    with held_snapshot(committed_db, "savepoint", "claimant-savepoint", limit=2, clients=2) as \
+            (agent, [client, other], admin):
         client.submit_task("held")
         held = client.claim_task(["held"], lease="1 hour")
-        _cycle(client, 2 * WALK)
+        cycle(client, 2 * WALK)
         for _ in range(3):
             client.submit_task("k")
-        before = _floor(admin, agent)
+        before = claimant_floor(admin, agent)
         client.connection.execute("begin")
         client.connection.execute("savepoint s")
         assert client.complete_task(held.task_id, held.claim).code == "completed"
         assert client.claim_task(["k"]).code == "claimed"
         client.connection.execute("rollback to savepoint s")
         assert other.claim_task(["k"]).code == "claimed"  # not blocked: the lock went with the savepoint
-        assert _floor(admin, agent) == before == held.claim
+        assert claimant_floor(admin, agent) == before == held.claim
         assert client.claim_task(["k"], lease="1 hour").code == "at_limit"  # held and other's claim
         client.connection.execute("commit")
-        assert _check(admin, agent) == 2
-        report.rollback()
+        assert check_count(admin, agent) == 2
 
 
 def test_a_batch_claim_under_a_held_snapshot_takes_only_the_room_left(committed_db) -> None:
-    with committed_db.connect() as admin:
-        agent = make_principal(admin, "batch", tenant="claimant-batch")
-        _limit(admin, agent, 4)
-    with Client(committed_db.client_dsn, agent.token) as client, \
-            committed_db.connect(autocommit=False) as report, committed_db.connect() as admin:
-        _hold_snapshot(report)
+    with held_snapshot(committed_db, "batch", "claimant-batch", limit=4) as (agent, [client], admin):
         client.submit_task("held")
         held = client.claim_task(["held"], lease="1 hour")
-        _cycle(client, 2 * WALK)
-        assert _floor(admin, agent) == held.claim
+        cycle(client, 2 * WALK)
+        assert claimant_floor(admin, agent) == held.claim
         for _ in range(6):
             client.submit_task("k")
         claimed = [c for c in client.claim_tasks(["k"], limit=6, lease="1 hour") if c.code == "claimed"]
         assert len(claimed) == 3
         for c in claimed[:2]:
             assert client.complete_task(c.task_id, c.claim).code == "completed"
-        _cycle(client, 2 * WALK)
-        assert _check(admin, agent) == 2  # held and claimed[2]
+        cycle(client, 2 * WALK)
+        assert check_count(admin, agent) == 2  # held and claimed[2]
         again = [c for c in client.claim_tasks(["k"], limit=6, lease="1 hour") if c.code == "claimed"]
         assert len(again) == 2
-        assert _check(admin, agent) == 4
+        assert check_count(admin, agent) == 4
         over = client.claim_tasks(["k"], limit=6, lease="1 hour")
         assert [(c.code, c.details.get("held")) for c in over] == [("at_limit", 4)]
-        report.rollback()
 
 
 def test_renewing_claims_below_the_floor_keeps_the_count_exact(committed_db) -> None:
     # A live claim below the floor renewed stays counted; an expired one renewed goes back to the
     # queue and leaves the count; the task claimed again with a new token counts once.
-    with committed_db.connect() as admin:
-        agent = make_principal(admin, "renew", tenant="claimant-renew")
-        _limit(admin, agent, 2)
-    with Client(committed_db.client_dsn, agent.token) as client, \
-            committed_db.connect(autocommit=False) as report, committed_db.connect() as admin:
-        _hold_snapshot(report)
+    with held_snapshot(committed_db, "renew", "claimant-renew", limit=2) as (agent, [client], admin):
         client.submit_task("short")
         client.submit_task("long")
         short = client.claim_task(["short"], lease="1 minute")
         long = client.claim_task(["long"], lease="10 minutes")
         advance_clock(admin, "2 minutes")  # short expired, still claimed (no sweep)
-        _cycle(client, 2 * WALK)
-        assert _floor(admin, agent) == short.claim
-        assert _check(admin, agent) == 1
+        cycle(client, 2 * WALK)
+        assert claimant_floor(admin, agent) == short.claim
+        assert check_count(admin, agent) == 1
         assert client.renew_task(long.task_id, long.claim, "1 hour").code == "renewed"
         assert client.renew_task(short.task_id, short.claim, "1 hour").code == "expired"
-        assert _check(admin, agent) == 1
-        _cycle(client, 2 * WALK)
-        assert _floor(admin, agent) == long.claim
+        assert check_count(admin, agent) == 1
+        cycle(client, 2 * WALK)
+        assert claimant_floor(admin, agent) == long.claim
         advance_clock(admin, "1 hour")  # past short's backoff; long renewed to 1 hour: expired too
         again = client.claim_task(["short"], lease="2 hours")
         assert (again.code, again.task_id) == ("claimed", short.task_id)
         assert again.claim > short.claim
-        assert _check(admin, agent) == 1
+        assert check_count(admin, agent) == 1
         client.submit_task("k")
         assert client.claim_task(["k"], lease="2 hours").code == "claimed"
         over = client.claim_task(["k"])
         assert (over.code, over.details.get("held")) == ("at_limit", 2)
-        assert _check(admin, agent) == 2
-        report.rollback()
+        assert check_count(admin, agent) == 2
 
 
 _CLIENT_ROLES = ["coord_agent", "coord_operator", "coord_auditor", "coord_anon", "coord_authenticator"]
@@ -257,7 +255,7 @@ def test_the_owner_without_a_vouched_caller_sees_and_moves_no_floor(committed_db
             assert admin.execute("update coord.claimant_floors set floor = 0").rowcount == 0
             with pytest.raises(psycopg.errors.InsufficientPrivilege):  # the policy's check
                 admin.execute("insert into coord.claimant_floors values (%s, gen_random_uuid(), 0)", (a.tenant_id,))
-        assert _floor(admin, a) == 7
+        assert claimant_floor(admin, a) == 7
 
 
 @pytest.mark.parametrize("end", ["commit", "rollback"])
@@ -269,21 +267,21 @@ def test_a_claim_while_the_floor_claim_is_finished_in_an_open_transaction(commit
     # the count is exact after.
     with committed_db.connect() as admin:
         agent = make_principal(admin, "inflight", tenant=f"claimant-inflight-{how}-{end}")
-        _limit(admin, agent, 4)
+        set_limit(admin, agent, 4)
     with Client(committed_db.client_dsn, agent.token) as client, \
             Client(committed_db.client_dsn, agent.token) as other, \
             committed_db.connect(autocommit=False) as report, committed_db.connect(autocommit=False) as sweeper, \
             committed_db.connect() as admin:
-        _hold_snapshot(report)
+        hold_snapshot(report)
         client.submit_task("held")
         held = client.claim_task(["held"], lease="1 minute" if how == "sweep" else "1 hour")
-        _cycle(client, 2 * WALK)
-        assert _floor(admin, agent) == held.claim
+        cycle(client, 2 * WALK)
+        assert claimant_floor(admin, agent) == held.claim
         client.submit_task("second")
         assert client.claim_task(["second"], lease="1 hour").code == "claimed"
         for _ in range(4):
             client.submit_task("k")
-        _cycle(client, 2 * WALK)  # the next count walks enough to move the floor
+        cycle(client, 2 * WALK)  # the next count walks enough to move the floor
         if how == "sweep":
             advance_clock(admin, "2 minutes")
             sweeper.execute("select coord.sweep(%s, 100, false)", (agent.tenant_id,))
@@ -295,13 +293,13 @@ def test_a_claim_while_the_floor_claim_is_finished_in_an_open_transaction(commit
                 assert other.fail_task(held.task_id, held.claim, "no", retryable=False).code == "failed"
         first = client.claim_task(["k"], lease="1 hour")
         assert first.code == "claimed"
-        assert _floor(admin, agent) == held.claim  # still claimed as far as the claim could see
+        assert claimant_floor(admin, agent) == held.claim  # still claimed as far as the claim could see
         (sweeper if how == "sweep" else other.connection).execute(end)
         held_live = how != "sweep" and end == "rollback"
-        assert _check(admin, agent) == 2 + held_live
+        assert check_count(admin, agent) == 2 + held_live
         while client.claim_task(["k"], lease="1 hour").code == "claimed":
             pass
-        assert _check(admin, agent) == 4
+        assert check_count(admin, agent) == 4
         report.rollback()
 
 
@@ -309,38 +307,28 @@ def test_concurrent_batch_claims_and_completions_never_exceed_the_limit(committe
     # Four connections of one claimant claim batches and finish them at once while a snapshot is
     # held and the floor keeps moving (finished claims burnt between rounds): after every claim
     # the claimant's live claims stay within the limit, and at the end the count is exact.
-    with committed_db.connect() as admin:
-        agent = make_principal(admin, "stress", tenant="claimant-stress")
-        _limit(admin, agent, 3)
-    clients = [Client(committed_db.client_dsn, agent.token) for _ in range(4)]
-    try:
-        with committed_db.connect(autocommit=False) as report, committed_db.connect() as admin:
-            _hold_snapshot(report)
-            clients[0].submit_tasks([{"kind": "k"}] * 120)
-            seen: list[int] = []
+    with held_snapshot(committed_db, "stress", "claimant-stress", limit=3, clients=4) as (agent, clients, admin):
+        clients[0].submit_tasks([{"kind": "k"}] * 120)
+        seen: list[int] = []
 
-            def work(client: Client) -> None:
-                with committed_db.connect() as look:
-                    for _ in range(8):
-                        got = [r for r in client.claim_tasks(["k"], limit=2, lease="1 hour") if r.code == "claimed"]
-                        seen.append(len(got))
-                        assert _live(look, agent) <= 3  # the others may have finished some since, never more
-                        for r in got:
-                            assert client.complete_task(r.task_id, r.claim).code == "completed"
+        def work(client: Client) -> None:
+            with committed_db.connect() as look:
+                for _ in range(8):
+                    got = [r for r in client.claim_tasks(["k"], limit=2, lease="1 hour") if r.code == "claimed"]
+                    seen.append(len(got))
+                    assert live_claims(look, agent) <= 3  # the others may have finished some since, never more
+                    for r in got:
+                        assert client.complete_task(r.task_id, r.claim).code == "completed"
 
-            for _ in range(3):
-                _burn(admin, clients[0], agent)
-                runs = [in_thread(lambda c=c: work(c)) for c in clients]
-                for thread, out in runs:
-                    thread.join()
-                    assert "error" not in out, out
-            assert sum(seen) > 0
-            assert _floor(admin, agent) is not None  # it moved under the held snapshot
-            assert _check(admin, agent) == 0
-            report.rollback()
-    finally:
-        for c in clients:
-            c.close()
+        for _ in range(3):
+            burn(admin, clients[0], agent)
+            runs = [in_thread(lambda c=c: work(c)) for c in clients]
+            for thread, out in runs:
+                thread.join()
+                assert "error" not in out, out
+        assert sum(seen) > 0
+        assert claimant_floor(admin, agent) is not None  # it moved under the held snapshot
+        assert check_count(admin, agent) == 0
 
 
 @pytest.mark.parametrize("setting", ["set transaction isolation level read uncommitted",
@@ -351,21 +339,21 @@ def test_a_claim_by_hand_below_the_floor_is_counted_however_the_transaction_is_s
     # SERIALIZABLE is the upsert path proper; a replica role skips ordinary triggers, not this one.
     with committed_db.connect() as admin:
         agent = make_principal(admin, "setting", tenant=f"claimant-setting-{setting.split()[-1]}")
-        _limit(admin, agent, 1)
+        set_limit(admin, agent, 1)
     with Client(committed_db.client_dsn, agent.token) as client, \
             committed_db.connect(autocommit=False) as report, committed_db.connect(autocommit=False) as hand, \
             committed_db.connect() as admin:
         token = admin.execute("select nextval('coord.lock_fence_seq')").fetchone()[0]
-        _hold_snapshot(report)
-        _cycle(client, 2 * WALK)
-        assert (_floor(admin, agent) or 0) > token
+        hold_snapshot(report)
+        cycle(client, 2 * WALK)
+        assert (claimant_floor(admin, agent) or 0) > token
         task = client.submit_task("by-hand").task_id
         hand.execute(setting)
-        _claim_by_hand(hand, task, agent, token)
+        claim_by_hand(hand, task, agent, token)
         hand.commit()
-        assert _floor(admin, agent) == token
+        assert claimant_floor(admin, agent) == token
         client.submit_task("k")
         over = client.claim_task(["k"])
         assert (over.code, over.details.get("held")) == ("at_limit", 1)
-        assert _check(admin, agent) == 1
+        assert check_count(admin, agent) == 1
         report.rollback()

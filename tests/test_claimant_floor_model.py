@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from coordinator.client import Client
+from tests.claimant_floors import burn, check_count, claimant_floor, hold_snapshot, live_claims, set_limit
 from tests.conftest import advance_clock, make_principal
-from tests.test_claimant_floor import WALK, _check, _floor, _hold_snapshot, _limit, _live
 
 LIMIT = 3
 
@@ -38,25 +38,15 @@ def _ready(admin: psycopg.Connection, tenant_id) -> int:
                          "and pending_deps = 0 and run_after <= coord.clock_now()", (tenant_id,)).fetchone()[0]
 
 
-def _burn(admin: psycopg.Connection, client: Client, agent) -> None:
-    """WALK claims of the claimant made and finished by hand: dead entries the next count walks."""
-    ids = [r.task_id for r in client.submit_tasks([{"kind": "burn"}] * WALK)]
-    admin.execute("update coord.tasks set state = 'claimed', claim = nextval('coord.lock_fence_seq'), claimed_by = %s, "
-                  "claimed_at = coord.clock_now(), lease_expires_at = coord.clock_now() + interval '1 hour', "
-                  "attempts = 1 where id = any (%s)", (agent.principal_id, ids))
-    admin.execute("update coord.tasks set state = 'completed', result = '{}', finished_at = coord.clock_now(), "
-                  "lease_expires_at = null where id = any (%s)", (ids,))
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=ops)
 def test_random_histories_keep_the_claimant_count_exact(committed_db, history) -> None:
     with committed_db.connect() as admin, committed_db.connect(autocommit=False) as report:
         agent = make_principal(admin, "m", tenant=f"claimant-model-{uuid.uuid4().hex[:8]}")
-        _limit(admin, agent, LIMIT)
+        set_limit(admin, agent, LIMIT)
         reserved = [admin.execute("select nextval('coord.lock_fence_seq')").fetchone()[0] for _ in range(4)]
         negative = -1 - int(uuid.uuid4().int % 10**12)  # tokens are unique across tenants
-        _hold_snapshot(report)
+        hold_snapshot(report)
         with Client(committed_db.client_dsn, agent.token) as a, Client(committed_db.client_dsn, agent.token) as b, \
                 committed_db.connect(autocommit=False) as rr:
             held: list[tuple[int, int]] = []
@@ -69,7 +59,7 @@ def test_random_histories_keep_the_claimant_count_exact(committed_db, history) -
                 c = a if y else b
                 if name == "claim":
                     c.submit_tasks([{"kind": "k"}] * x)
-                    live, ready = _live(admin, agent), _ready(admin, agent.tenant_id)
+                    live, ready = live_claims(admin, agent), _ready(admin, agent.tenant_id)
                     out = c.claim_tasks(["k"], limit=x, lease=op[3])
                     got = [r for r in out if r.code == "claimed"]
                     assert len(got) == min(x, max(0, LIMIT - live), ready), (op, live, ready, out, history)
@@ -127,13 +117,13 @@ def test_random_histories_keep_the_claimant_count_exact(committed_db, history) -
                             rr.commit()
                         if token > 0:  # the api takes positive tokens only (CO413): the sweep ends the rest
                             held.append((task, token))
-                    except psycopg.errors.SerializationFailure:
-                        rr.rollback()
+                    except (psycopg.errors.SerializationFailure, psycopg.errors.CheckViolation):
+                        rr.rollback()  # a token at or below 0 is refused (tasks_claim_check)
                 elif name == "burn":
-                    _burn(admin, c, agent)
+                    burn(admin, c, agent)
                 with admin.transaction(force_rollback=True):  # whatever floor move it makes is undone
-                    _check(admin, agent)
-            floor = _floor(admin, agent)
+                    check_count(admin, agent)
+            floor = claimant_floor(admin, agent)
             lowest = admin.execute("select min(claim) from coord.tasks where tenant_id = %s and claimed_by = %s "
                                    "and state = 'claimed'", (agent.tenant_id, agent.principal_id)).fetchone()[0]
             event("floor: " + ("none" if floor is None else "at the lowest claim" if floor == lowest

@@ -380,6 +380,9 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
         "select coord.issue_token(coord.ensure_tenant('t1'), gen_random_uuid())")),
     "CO303": (_operator, lambda _db, c: c.revoke_token("00000000-0000-0000-0000-000000000000")),
     "CO304": (_twin, lambda _db, c: c.create_agent("twin")),
+    "CO305": (_none, lambda db, _: db.execute(
+        "update coord.principals set tenant_id = coord.ensure_tenant('elsewhere') "
+        "where tenant_id = coord.ensure_tenant('t1')")),
     "CO501": (_none, lambda db, _: db.execute("select coord.fail('CO999')")),
     # a result code nobody registered (a typo in a function) is refused where the result is built
     "CO502": (_none, lambda db, _: db.execute("select coord.task_result('stale_clam', 1)")),

@@ -199,3 +199,21 @@ def test_clients_cannot_create_temporary_objects(empty_db) -> None:
         for schema in ("api", "coord", "authz", "audit"):
             assert conn.execute("select has_schema_privilege('coord_auth', %s, 'CREATE')",
                                 (schema,)).fetchone() == (False,), schema
+
+
+@pytest.mark.parametrize("replica", [False, True])
+def test_a_principal_never_moves_to_another_tenant(db: psycopg.Connection, agent_factory, replica: bool) -> None:
+    # A principal moved by hand while it held claims kept its old tenant's claims out of its new
+    # count (its limits count what it holds in its own tenant): one claim per tenant against its
+    # limit. Nothing moves a principal (no api, migration or test does), so the move is refused,
+    # with the foreign keys switched off too (session_replication_role = replica).
+    mover, client = agent_factory("mover", tenant="move-from")
+    other = make_principal(db, "there", tenant="move-to")
+    client.submit_task("k")
+    assert client.claim_task(["k"], lease="1 hour").code == "claimed"
+    with pytest.raises(psycopg.Error) as refused, db.transaction():
+        if replica:
+            db.execute("set local session_replication_role = replica")
+        db.execute("update coord.principals set tenant_id = %s where id = %s", (other.tenant_id, mover.principal_id))
+    assert refused.value.sqlstate == "CO305"
+    assert "new principal" in (refused.value.diag.message_hint or "")

@@ -315,6 +315,20 @@ def test_state_checks_tie_columns_to_states(db, agent_factory) -> None:
     assert err.value.diag.constraint_name == "tasks_queued_check"
 
 
+@pytest.mark.parametrize("token", [0, -5])
+def test_a_claim_token_given_by_hand_is_positive(db, agent_factory, token: int) -> None:
+    # Every claim draws its token from coord.lock_fence_seq (positive); the claimant floor counts
+    # from 0, so a token at or below 0 set by hand would be a claim the count never sees.
+    agent, a = agent_factory()
+    t = a.submit_task("k").task_id
+    with pytest.raises(psycopg.errors.CheckViolation) as err, db.transaction():
+        db.execute("update coord.tasks set state = 'claimed', claim = %s, claimed_by = %s, "
+                   "claimed_at = coord.clock_now(), attempts = attempts + 1, "
+                   "lease_expires_at = coord.clock_now() + interval '1 hour' where id = %s",
+                   (token, agent.principal_id, t))
+    assert err.value.diag.constraint_name == "tasks_claim_check"
+
+
 def test_list_tasks_filters_and_pages(agent_factory) -> None:
     _, a = agent_factory()
     ids = [r.task_id for r in a.submit_tasks([{"kind": "x"}, {"kind": "y"}, {"kind": "x"}])]

@@ -61,6 +61,8 @@ BYPASSRLS_FUNCTIONS = {
     "coord.event_horizon(uuid)": "the tenant's stream horizon: reads pg_locks (granted to coord_auth), no table",
     "coord.transaction_changed_tasks()": "whether this transaction holds a write lock on coord.tasks: reads "
     "pg_locks (granted to coord_auth) for its own backend only, no table",
+    "coord.holds_advisory_shared(bigint)": "whether this session holds an advisory lock shared (a waiting claimer's "
+    "registration): reads pg_locks (granted to coord_auth) for its own backend only, no table",
     "coord.event_position(uuid,bigint)": "the position of an event id within the tenant it is given",
     "coord.event_head(uuid)": "the last position and held count of the tenant it is given",
     "coord.events_channel(uuid)": "the events NOTIFY channel of an event's tenant (no caller is vouched for system "

@@ -17,6 +17,7 @@ declare
   v_decision authz.decision;
   v_channel text;
   v_key integer;
+  v_locked boolean := false;
 begin
   v_decision := authz.gate('fleet.watch', 'tenant', v_me.tenant_id::text);
   if not v_decision.allowed then
@@ -27,17 +28,28 @@ begin
   -- Waiting is itself a signal: writers that see a waiter notify too. In-flight writers that
   -- did not notify hold the lock shared until they commit, so once it is granted their changes
   -- are visible to the watcher's next read.
-  if not pg_catalog.pg_try_advisory_lock(1131376502, v_key) then
-    begin
-      perform pg_catalog.set_config('lock_timeout', '10s', true);
-      perform pg_catalog.pg_advisory_lock(1131376502, v_key);
-    exception when lock_not_available then
-      return coord.result('watched_elsewhere', 'another watcher of the tenant holds the watch',
-                          jsonb_build_object('channel', v_channel));
-    end;
-  end if;
-  perform audit.record('fleet.watch', 'watching', 'tenant', v_me.tenant_id::text, null, '{}', v_decision);
-  return coord.result('watching', p_details => jsonb_build_object('channel', v_channel));
+  -- The watch is a session lock, which outlives a failed call: taken inside the block, as the
+  -- value of the statement that records it (no cancel between), and released by the handler
+  -- when anything after it fails (statement_timeout, pg_cancel_backend), the return included.
+  begin
+    v_locked := pg_catalog.pg_try_advisory_lock(1131376502, v_key);
+    if not v_locked then
+      begin
+        perform pg_catalog.set_config('lock_timeout', '10s', true);
+        v_locked := pg_catalog.pg_advisory_lock(1131376502, v_key) is not null;  -- void: true once granted
+      exception when lock_not_available then
+        return coord.result('watched_elsewhere', 'another watcher of the tenant holds the watch',
+                            jsonb_build_object('channel', v_channel));
+      end;
+    end if;
+    perform audit.record('fleet.watch', 'watching', 'tenant', v_me.tenant_id::text, null, '{}', v_decision);
+    return coord.result('watching', p_details => jsonb_build_object('channel', v_channel));
+  exception when others or query_canceled then
+    if v_locked then
+      perform pg_catalog.pg_advisory_unlock(1131376502, v_key);
+    end if;
+    raise;
+  end;
 end;
 $$;
 

@@ -26,11 +26,7 @@ declare
   v_results api.lock_result[] := '{}';
   v_refused jsonb := '[]';
   v_event integer := 0;  -- the events of the batch, audited together at the end
-  v_codes text[] := '{}';
-  v_targets text[] := '{}';
-  v_reasons text[] := '{}';
-  v_details jsonb[] := '{}';
-  v_audited authz.decision[] := '{}';
+  v_events audit.pending_event[] := '{}';
   v_stop boolean := false;
   v_refusal text;
   v_held jsonb;
@@ -156,20 +152,18 @@ begin
     end if;
     if v_decisions[i].allowed then  -- a refusal of the gate is audited by the gate
       v_event := v_event + 1;
-      v_codes[v_event] := v_results[i].code;
-      v_targets[v_event] := v_paths[i];
-      v_reasons[v_event] := v_results[i].reason;
-      v_details[v_event] := jsonb_strip_nulls(jsonb_build_object(
-          'repository', v_me.repository, 'mode', p_mode, 'ttl', p_ttl, 'fence', v_results[i].fence,
-          'expires_at', v_results[i].expires_at, 'request_reason', p_reason, 'batch', v_count,
-          'holder_id', v_results[i].holder_id, 'holder_name', v_results[i].holder_name))
-        || v_results[i].details;
-      v_audited[v_event] := v_decisions[i];
+      v_events[v_event] := row(v_results[i].code, v_paths[i], v_results[i].reason,
+        jsonb_strip_nulls(jsonb_build_object(
+            'repository', v_me.repository, 'mode', p_mode, 'ttl', p_ttl, 'fence', v_results[i].fence,
+            'expires_at', v_results[i].expires_at, 'request_reason', p_reason, 'batch', v_count,
+            'holder_id', v_results[i].holder_id, 'holder_name', v_results[i].holder_name))
+          || v_results[i].details,
+        v_decisions[i])::audit.pending_event;
     end if;
     return next v_results[i];
   end loop;
   -- One statement for the batch's events, the rows audit.record would write one by one.
-  perform audit.record_many('lock.acquire', v_codes, 'path', v_targets, v_reasons, v_details, v_audited, p_caller => v_me);
+  perform audit.record_many('lock.acquire', 'path', v_events, p_caller => v_me);
 end;
 $$;
 

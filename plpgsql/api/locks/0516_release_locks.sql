@@ -20,11 +20,7 @@ declare
   v_results api.lock_result[] := '{}';
   v_refused jsonb := '[]';
   v_event integer := 0;  -- the events of the batch, audited together at the end
-  v_codes text[] := '{}';
-  v_targets text[] := '{}';
-  v_reasons text[] := '{}';
-  v_details jsonb[] := '{}';
-  v_audited authz.decision[] := '{}';
+  v_events audit.pending_event[] := '{}';
   v_stop boolean := false;
   v_now timestamptz;
   v_attempts integer := 0;
@@ -101,18 +97,16 @@ begin
     end if;
     if v_decisions[i].allowed then  -- a refusal of the gate is audited by the gate
       v_event := v_event + 1;
-      v_codes[v_event] := v_results[i].code;
-      v_targets[v_event] := v_paths[i];
-      v_reasons[v_event] := v_results[i].reason;
-      v_details[v_event] := jsonb_strip_nulls(jsonb_build_object('repository', v_me.repository, 'fence', p_fences[i],
-                                                                 'mode', v_results[i].mode, 'batch', v_count))
-        || v_results[i].details;
-      v_audited[v_event] := v_decisions[i];
+      v_events[v_event] := row(v_results[i].code, v_paths[i], v_results[i].reason,
+        jsonb_strip_nulls(jsonb_build_object('repository', v_me.repository, 'fence', p_fences[i],
+                                             'mode', v_results[i].mode, 'batch', v_count))
+          || v_results[i].details,
+        v_decisions[i])::audit.pending_event;
     end if;
     return next v_results[i];
   end loop;
   -- One statement for the batch's events, the rows audit.record would write one by one.
-  perform audit.record_many('lock.release', v_codes, 'path', v_targets, v_reasons, v_details, v_audited, p_caller => v_me);
+  perform audit.record_many('lock.release', 'path', v_events, p_caller => v_me);
 end;
 $$;
 

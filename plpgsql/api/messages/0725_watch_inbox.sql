@@ -15,15 +15,28 @@ declare
   v_me coord.caller := coord.principal();
   v_decision authz.decision;
   v_channel text;
+  v_key bigint;
+  v_locked boolean := false;
 begin
   v_decision := authz.gate('message.watch', 'principal', v_me.principal_id::text);
   if not v_decision.allowed then
     return coord.result(p_refusal => v_decision);
   end if;
   v_channel := coord.inbox_channel(v_me.tenant_id, v_me.principal_id);
-  perform pg_catalog.pg_advisory_lock_shared(coord.inbox_watch_key(v_me.tenant_id));
-  perform audit.record('message.watch', 'watching', 'principal', v_me.principal_id::text, null, '{}', v_decision);
-  return coord.result('watching', p_details => jsonb_build_object('channel', v_channel));
+  v_key := coord.inbox_watch_key(v_me.tenant_id);
+  -- The watch is a session lock, which outlives a failed call: taken inside the block, as the
+  -- value of the statement that records it (no cancel between), and released by the handler
+  -- when anything after it fails (statement_timeout, pg_cancel_backend), the return included.
+  begin
+    v_locked := pg_catalog.pg_advisory_lock_shared(v_key) is not null;  -- void: true once granted
+    perform audit.record('message.watch', 'watching', 'principal', v_me.principal_id::text, null, '{}', v_decision);
+    return coord.result('watching', p_details => jsonb_build_object('channel', v_channel));
+  exception when others or query_canceled then
+    if v_locked then
+      perform pg_catalog.pg_advisory_unlock_shared(v_key);
+    end if;
+    raise;
+  end;
 end;
 $$;
 

@@ -5,16 +5,12 @@
 -- executor start, one RLS check setup and one partition routing for the batch, where one
 -- audit.record per item paid each of them again (~50 us per event measured, against ~15 us per
 -- row of a multi-row insert; docs/benchmarks.md "Audit writes").
--- p_decisions, p_target_ids, p_reasons, p_details and p_authz are parallel arrays (one element per
--- event, nulls allowed as in audit.record); the scalars are the same for every event.
+-- p_events holds one audit.pending_event per event (its fields nullable as audit.record's
+-- arguments); the scalars are the same for every event.
 create or replace function audit.record_many(
   p_action text,
-  p_decisions text[],
   p_target_type text,
-  p_target_ids text[],
-  p_reasons text[],
-  p_details jsonb[],
-  p_authz authz.decision[],
+  p_events audit.pending_event[],
   p_severity text default 'info',
   p_caller coord.caller default null,
   p_occurred_at timestamptz default null
@@ -33,7 +29,7 @@ declare
   v_request jsonb := audit.request_context();
   v_quiet boolean;
 begin
-  if coalesce(pg_catalog.cardinality(p_decisions), 0) = 0 then
+  if coalesce(pg_catalog.cardinality(p_events), 0) = 0 then
     return;
   end if;
   -- An event without a decision of its own carries the current statement's (as audit.record).
@@ -54,8 +50,9 @@ begin
                    then jsonb_build_object('authz', jsonb_build_object('decision', (u.authz).decision, 'reason', (u.authz).reason))
                    else '{}' end,
          v_request
-  from (select e.*, case when p_authz[e.ord] is null and not v_system then v_statement else p_authz[e.ord] end as authz
-        from unnest(p_decisions, p_target_ids, p_reasons, p_details) with ordinality as e (decision, target_id, reason, details, ord)
+  from (select e.decision, e.target_id, e.reason, e.details, e.ord,
+               case when e.authz is null and not v_system then v_statement else e.authz end as authz
+        from unnest(p_events) with ordinality as e (decision, target_id, reason, details, authz, ord)
        ) as u
   order by u.ord;  -- ids in the order of the arrays
   -- Wake the tenant's event followers, as audit.record does after each event (one NOTIFY per
@@ -67,5 +64,5 @@ begin
 end;
 $$;
 
-comment on function audit.record_many(text, text[], text, text[], text[], jsonb[], authz.decision[], text, coord.caller, timestamptz) is 'Appends one audit event per element of the parallel arrays, in order, in one statement: the rows audit.record would write for each (same actor, decision, details, request context and follower wake-up). For batch calls of one principal; p_caller and p_occurred_at as in audit.record.';
-revoke all on function audit.record_many(text, text[], text, text[], text[], jsonb[], authz.decision[], text, coord.caller, timestamptz) from public;
+comment on function audit.record_many(text, text, audit.pending_event[], text, coord.caller, timestamptz) is 'Appends one audit event per element of p_events, in order, in one statement: the rows audit.record would write for each (same actor, decision, details, request context and follower wake-up). For batch calls of one principal; p_caller and p_occurred_at as in audit.record.';
+revoke all on function audit.record_many(text, text, audit.pending_event[], text, coord.caller, timestamptz) from public;

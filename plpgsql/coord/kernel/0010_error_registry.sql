@@ -127,6 +127,7 @@ from (values
   ('CO302', 'principal_unknown',        'coord', 400, 66, 'unknown principal', 'list agents with coord agent list'),
   ('CO303', 'token_unknown',            'coord', 400, 66, 'unknown token', 'list tokens with coord token list'),
   ('CO304', 'name_taken',               'coord', 400, 65, 'name already in use in this tenant', 'choose another name'),
+  ('CO305', 'principal_tenant_fixed',   'coord', 400, 65, 'a principal never changes tenant', 'register a new principal in the other tenant (coord agent add, coord token issue) and disable this one; its claims, leases and audit trail stay with the tenant they were made in'),
   ('CO650', 'event_types_invalid',      'coord', 400, 65, 'invalid event type filter', '1-50 event types (lease.taken), families (lease.*) or *; list them with coord events --list-types'),
   ('CO651', 'event_unknown',            'coord', 400, 66, 'unknown event id', 'resume after an id the stream handed out (0: from the start; coord events without --after starts from now); an archived event cannot be resumed from'),
   ('CO652', 'webhook_invalid',          'coord', 400, 65, 'invalid webhook', 'a name of 1-63 lower-case letters, digits and . _ -; an http(s) URL of at most 2000 characters, without credentials, whose host is not a loopback, link-local, private or metadata address (the server''s owner may allow them for a tenant: coord.tenants.webhook_private_targets); 1-50 event types; a secret of 16-200 characters (or none: one is generated); max attempts 1-100'),

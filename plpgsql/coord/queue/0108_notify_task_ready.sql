@@ -9,6 +9,10 @@
 -- commits, and a claimer that starts waiting after the check registers first and then passes
 -- the gate, so its next claim runs after this commit and sees the task. A gate or waiting key
 -- this cannot take at once (a claimer registering, another writer checking) means notify.
+-- The waiting key is tried at transaction level inside a block that always rolls back, which
+-- releases it at once: a session-level try and unlock could be split by a cancel
+-- (statement_timeout), leaving the key held for the life of the connection and every claimer
+-- of the tenant unable to register.
 create or replace function coord.notify_task_ready(p_task coord.tasks)
 returns void
 language plpgsql
@@ -18,14 +22,20 @@ as $$
 declare
   v_channel text;
   v_waiting bigint;
+  v_nobody boolean := false;
 begin
   if p_task.state = 'queued' and p_task.pending_deps = 0 and p_task.run_after <= coord.now() then
     v_channel := coord.task_channel(p_task.tenant_id);
     if pg_catalog.pg_try_advisory_xact_lock_shared(coord.task_wait_key(v_channel, 'gate')) then
       v_waiting := coord.task_wait_key(v_channel, 'waiting');
-      if pg_catalog.pg_try_advisory_lock(v_waiting) then
-        perform pg_catalog.pg_advisory_unlock(v_waiting);
-        return;  -- nobody waits
+      begin
+        v_nobody := pg_catalog.pg_try_advisory_xact_lock(v_waiting);
+        raise exception using errcode = 'CO900';  -- roll back the block: the try's lock with it
+      exception when sqlstate 'CO900' then
+        null;
+      end;
+      if v_nobody then
+        return;
       end if;
     end if;
     perform pg_catalog.pg_notify(v_channel, p_task.kind);

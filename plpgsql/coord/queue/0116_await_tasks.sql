@@ -4,6 +4,13 @@
 -- that made a task ready while nobody waited (and so sent nothing) commit first, and the claim
 -- that follows sees their tasks. Bounded by lock_timeout: should the gate stay taken (a long
 -- transaction), the claim goes ahead and the waiter's timer finds the rest.
+--
+-- A cancel (statement_timeout, pg_cancel_backend) may land between any two statements, and a
+-- session lock outlives the transaction it aborts. So the lock itself is the only record of the
+-- registration (coord.holds_advisory_shared; a session setting would be undone with the transaction while
+-- the lock stays, and a second take would outlive the unregistration: locks count), it is taken
+-- only when not held, and the gate is passed at transaction level inside a block that always
+-- rolls back, which releases it at once.
 create or replace function coord.await_tasks(p_tenant_id uuid, p_waiting boolean)
 returns void
 language plpgsql
@@ -17,14 +24,10 @@ declare
   v_gate bigint := coord.task_wait_key(v_channel, 'gate');
   v_registered boolean;
 begin
-  -- Held at most once per connection (advisory locks count, and one unlock must end the wait),
-  -- remembered in a session setting. A caller who edits it can only make its own connection
-  -- miss announcements or keep them flowing (a cost, never a lost task).
-  v_registered := coalesce(pg_catalog.current_setting('coord.task_waiting', true) = v_waiting::text, false);
+  v_registered := coord.holds_advisory_shared(v_waiting);
   if not p_waiting then
     if v_registered then
       perform pg_catalog.pg_advisory_unlock_shared(v_waiting);
-      perform pg_catalog.set_config('coord.task_waiting', '', false);
     end if;
     return;
   end if;
@@ -34,12 +37,11 @@ begin
     exception when lock_not_available then
       return;  -- a writer checking holds it for a moment; a stale holder makes writers announce anyway
     end;
-    perform pg_catalog.set_config('coord.task_waiting', v_waiting::text, false);
   end if;
   begin
-    perform pg_catalog.pg_advisory_lock(v_gate);
-    perform pg_catalog.pg_advisory_unlock(v_gate);
-  exception when lock_not_available then
+    perform pg_catalog.pg_advisory_xact_lock(v_gate);
+    raise exception using errcode = 'CO900';  -- roll back the block: the gate's lock with it
+  exception when sqlstate 'CO900' or lock_not_available then
     null;
   end;
 end;
