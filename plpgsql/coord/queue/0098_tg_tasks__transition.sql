@@ -62,7 +62,9 @@ begin
   end if;
   new.state_changed_at := coord.now();
   perform coord.notify_task_ready(new);
-  -- audited after the statement (coord.tg_tasks__audited)
+  -- Audited after the statement (coord.tg_tasks__audited), which skips statements that moved no
+  -- task unless this says one did: a caller who sets it only makes the trigger look for nothing.
+  perform pg_catalog.set_config('coord.task_moved', 'on', true);
   return new;
 end;
 $$;

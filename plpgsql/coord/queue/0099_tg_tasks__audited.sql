@@ -22,6 +22,13 @@ declare
   v_times timestamptz[];
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
+  -- An UPDATE that moved no task (a renewal, a dependency countdown) has nothing to audit: only
+  -- coord.tg_tasks__transition, which every row passes, says one moved (no client can unsay it
+  -- between a row and its statement's end).
+  if pg_catalog.current_setting('coord.task_moved', true) is distinct from 'on' then
+    return null;
+  end if;
+  perform pg_catalog.set_config('coord.task_moved', 'off', true);
   select array_agg('task.' || c.event order by c.id), array_agg(c.state::text order by c.id),
          array_agg(c.id::text order by c.id), array_agg(c.last_error order by c.id),
          array_agg(c.details order by c.id),
