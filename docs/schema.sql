@@ -4134,6 +4134,25 @@ COMMENT ON FUNCTION audit.record(p_action text, p_decision text, p_target_type t
 
 
 --
+-- Name: record_each(text[], text[], text, text[], text[], jsonb[], text[], boolean[], uuid[], timestamp with time zone[]); Type: FUNCTION; Schema: audit; Owner: coord_owner
+--
+
+CREATE FUNCTION audit.record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]) RETURNS void
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/audit/events/0306_record_each.sql
+
+
+ALTER FUNCTION audit.record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]); Type: COMMENT; Schema: audit; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION audit.record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]) IS 'Appends one audit event per element of the parallel arrays, in order, in one statement: the row audit.record would write for each (actor, the statement''s decision, on_behalf_of for system events, request context, writer key and follower wake-up per tenant). For statement-level audit triggers; each element has its own action, severity, system flag, tenant and time.';
+
+
+--
 -- Name: record_many(text, text, audit.pending_event[], text, coord.caller, timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: coord_owner
 --
 
@@ -6634,6 +6653,25 @@ ALTER FUNCTION coord.finish_completion(p_task_id bigint, p_result jsonb) OWNER T
 --
 
 COMMENT ON FUNCTION coord.finish_completion(p_task_id bigint, p_result jsonb) IS 'Completes a task whose live claim was checked: drops its leases, stores the result, counts its queued dependents down; returns how many.';
+
+
+--
+-- Name: finish_completions(bigint[], jsonb[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.finish_completions(p_task_ids bigint[], p_results jsonb[]) RETURNS integer[]
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0112_finish_completions.sql
+
+
+ALTER FUNCTION coord.finish_completions(p_task_ids bigint[], p_results jsonb[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION finish_completions(p_task_ids bigint[], p_results jsonb[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.finish_completions(p_task_ids bigint[], p_results jsonb[]) IS 'Completes tasks whose live claims were checked: drops their leases, stores the results (one UPDATE), counts their queued dependents down; returns how many per task, in order.';
 
 
 --
@@ -9650,6 +9688,25 @@ COMMENT ON FUNCTION coord.tg_principals__tenant() IS 'Trigger: refuses (CO305) m
 
 
 --
+-- Name: tg_tasks__audited(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.tg_tasks__audited() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0099_tg_tasks__audited.sql
+
+
+ALTER FUNCTION coord.tg_tasks__audited() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION tg_tasks__audited(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.tg_tasks__audited() IS 'Statement trigger: audits every task state change of an UPDATE (task.<last_event>, or task.direct_change as a warning when last_event did not change), one event per task in task id order, written in one statement.';
+
+
+--
 -- Name: tg_tasks__submitted(); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -9665,7 +9722,7 @@ ALTER FUNCTION coord.tg_tasks__submitted() OWNER TO coord_owner;
 -- Name: FUNCTION tg_tasks__submitted(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.tg_tasks__submitted() IS 'Trigger: audits (task.submit) and announces each task once it is inserted; a row skipped by ON CONFLICT DO NOTHING fires nothing.';
+COMMENT ON FUNCTION coord.tg_tasks__submitted() IS 'Statement trigger: announces and audits (task.submit, in task id order) the tasks an INSERT inserted; a row skipped by ON CONFLICT DO NOTHING is not among them.';
 
 
 --
@@ -9684,7 +9741,7 @@ ALTER FUNCTION coord.tg_tasks__transition() OWNER TO coord_owner;
 -- Name: FUNCTION tg_tasks__transition(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411) and a task inserted in another state than queued, keeps the claimant floor at or below every new claim, notifies the tenant''s task channel when a task becomes ready, and audits every state change with the event that caused it (inserts: coord.tg_tasks__submitted).';
+COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411), a task inserted in another state than queued and a changed id, keeps the claimant floor at or below every new claim, notifies the tenant''s task channel when a task becomes ready and stamps state_changed_at (the statement triggers coord.tg_tasks__submitted and coord.tg_tasks__audited audit).';
 
 
 --
@@ -14924,6 +14981,15 @@ CREATE TRIGGER sessions_fleet_updated AFTER UPDATE ON coord.sessions FOR EACH RO
 
 
 --
+-- Name: tasks tasks_audited; Type: TRIGGER; Schema: coord; Owner: coord_owner
+--
+
+CREATE TRIGGER tasks_audited AFTER UPDATE ON coord.tasks REFERENCING OLD TABLE AS changed_before NEW TABLE AS changed_after FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_tasks__audited();
+
+ALTER TABLE coord.tasks ENABLE ALWAYS TRIGGER tasks_audited;
+
+
+--
 -- Name: tasks tasks_fleet_deleted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
@@ -14948,7 +15014,7 @@ CREATE TRIGGER tasks_fleet_updated AFTER UPDATE ON coord.tasks FOR EACH ROW WHEN
 -- Name: tasks tasks_submitted; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
-CREATE TRIGGER tasks_submitted AFTER INSERT ON coord.tasks FOR EACH ROW EXECUTE FUNCTION coord.tg_tasks__submitted();
+CREATE TRIGGER tasks_submitted AFTER INSERT ON coord.tasks REFERENCING NEW TABLE AS submitted_tasks FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_tasks__submitted();
 
 ALTER TABLE coord.tasks ENABLE ALWAYS TRIGGER tasks_submitted;
 
@@ -17357,6 +17423,13 @@ REVOKE ALL ON FUNCTION audit.record(p_action text, p_decision text, p_target_typ
 
 
 --
+-- Name: FUNCTION record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]); Type: ACL; Schema: audit; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION audit.record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: ACL; Schema: audit; Owner: coord_owner
 --
 
@@ -18150,6 +18223,13 @@ REVOKE ALL ON FUNCTION coord.find_skill(p_tenant uuid, p_reference text, p_live 
 --
 
 REVOKE ALL ON FUNCTION coord.finish_completion(p_task_id bigint, p_result jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION finish_completions(p_task_ids bigint[], p_results jsonb[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.finish_completions(p_task_ids bigint[], p_results jsonb[]) FROM PUBLIC;
 
 
 --
@@ -19208,6 +19288,13 @@ REVOKE ALL ON FUNCTION coord.tg_locks__audit_truncate() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.tg_principals__tenant() FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION tg_tasks__audited(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.tg_tasks__audited() FROM PUBLIC;
 
 
 --

@@ -26,7 +26,7 @@ declare
   v_results api.task_result[] := '{}';
   v_refused jsonb := '[]';
   v_stop boolean := false;
-  v_unblocked integer;
+  v_unblocked integer[];
   v_item jsonb;
   v_pos integer;
 begin
@@ -112,11 +112,13 @@ begin
       and t.state = 'queued'
     order by t.id
     for update;
+    -- One UPDATE completes them all (and one more counts their dependents down): the batch's
+    -- completion events are written together, in task id order.
+    v_unblocked := coord.finish_completions(v_ids, v_payloads);
     foreach v_pos in array v_order loop
-      v_unblocked := coord.finish_completion(v_ids[v_pos], v_payloads[v_pos]);
       v_results[v_pos] := coord.task_result('completed', v_ids[v_pos], p_state => 'completed',
         p_claim => v_claims[v_pos],
-        p_details => jsonb_build_object('dependents_notified', v_unblocked)
+        p_details => jsonb_build_object('dependents_notified', v_unblocked[v_pos])
                      || case when jsonb_array_length(v_checks[v_pos] -> 'checks') > 0
                              then jsonb_build_object('operations', v_checks[v_pos] -> 'checks') else '{}' end
                      || jsonb_strip_nulls(jsonb_build_object('approval_id', v_checks[v_pos] #> '{grant,approval_id}')));

@@ -1,24 +1,27 @@
 -- The one gate of the task state machine. Every insert and state change of coord.tasks, by
 -- the api or by hand, passes here: illegal moves are refused (CO411), waiting claimers are
--- woken when a task becomes ready, and each transition is audited in the same transaction
--- (a new task is audited once it is inserted, by coord.tg_tasks__submitted), as the system for sweeps (expiry, lost sessions, failed
--- dependencies) and as a warning when someone changed the state without saying why.
+-- woken when a task becomes ready, and the change's time is stamped. The audit events come after
+-- the statement, one per inserted task (coord.tg_tasks__submitted) and one per state change
+-- (coord.tg_tasks__audited: as the system for sweeps, as a warning when someone changed the
+-- state without saying why), each statement's in one INSERT. That trigger pairs a task's old and
+-- new row by id, so an id never changes (an audit trail names the task by it, too).
 create or replace function coord.tg_tasks__transition()
 returns trigger
 language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
-declare
-  v_event text;
-  v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
   -- This transaction changed a task: its claim floor must not move (coord.advance_task_floor).
   perform pg_catalog.set_config('coord.tasks_changed', 'on', true);
+  if tg_op = 'UPDATE' and new.id <> old.id then
+    perform coord.fail('CO411', format('task %s keeps its id (not %s): its audit trail and its dependencies name it', old.id, new.id),
+      'a task''s id never changes; submit a new task instead');
+  end if;
   -- A task becoming ready keeps its kind's claim floor at or below it (coord.task_became_ready);
-  -- so does a ready task given another id, tenant or kind (by hand): the floor is by id.
+  -- so does a ready task given another tenant or kind (by hand): the floor is by kind.
   if new.state = 'queued' and new.pending_deps = 0
      and (tg_op = 'INSERT' or old.state <> 'queued' or old.pending_deps <> 0 or old.kind <> new.kind
-          or old.tenant_id <> new.tenant_id or old.id <> new.id) then
+          or old.tenant_id <> new.tenant_id) then
     perform coord.task_became_ready(new.tenant_id, new.kind, new.id);
   end if;
   if tg_op = 'INSERT' then
@@ -59,21 +62,14 @@ begin
   end if;
   new.state_changed_at := coord.now();
   perform coord.notify_task_ready(new);
-  v_event := case when new.last_event is distinct from old.last_event then new.last_event else 'direct_change' end;
-  v_event_id := audit.record('task.' || v_event, new.state::text, 'task', new.id::text, new.last_error,
-    jsonb_strip_nulls(jsonb_build_object('from', old.state, 'to', new.state, 'kind', new.kind,
-      'claim', coalesce(new.claim, old.claim), 'attempt', new.attempts, 'max_attempts', new.max_attempts,
-      'lease_expires_at', new.lease_expires_at, 'run_after', case when new.state = 'queued' then new.run_after end)),
-    p_severity => case when v_event = 'direct_change' then 'warning'
-                       when new.state in ('dead', 'failed') then 'warning' else 'info' end,
-    p_system => v_event in ('expired', 'session_lost', 'dependency_failed', 'direct_change'),
-    p_tenant_id => new.tenant_id,
-    p_occurred_at => new.state_changed_at);  -- coord.now(), read just above
+  -- Audited after the statement (coord.tg_tasks__audited), which skips statements that moved no
+  -- task unless this says one did: a caller who sets it only makes the trigger look for nothing.
+  perform pg_catalog.set_config('coord.task_moved', 'on', true);
   return new;
 end;
 $$;
 
-comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411) and a task inserted in another state than queued, keeps the claimant floor at or below every new claim, notifies the tenant''s task channel when a task becomes ready, and audits every state change with the event that caused it (inserts: coord.tg_tasks__submitted).';
+comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411), a task inserted in another state than queued and a changed id, keeps the claimant floor at or below every new claim, notifies the tenant''s task channel when a task becomes ready and stamps state_changed_at (the statement triggers coord.tg_tasks__submitted and coord.tg_tasks__audited audit).';
 revoke all on function coord.tg_tasks__transition() from public;
 
 create or replace trigger tasks_transition

@@ -22,10 +22,9 @@ declare
   v_progress boolean;
   v_ids bigint[];                -- batch index -> task id
   v_duplicate boolean[];        -- batch index -> whether pending work had its unique_key
-  v_item jsonb;
   v_dep jsonb;
   v_paths text[];
-  v_pending integer;
+  v_inserted bigint[];
   v_id bigint;
   v_row record;
   i integer;
@@ -138,49 +137,62 @@ begin
     end if;
   end if;
 
-  -- 4. Insert in dependency order.
+  -- 4. Insert in dependency order, in one statement (its audit events are written together,
+  --    coord.tg_tasks__submitted): each item's id is drawn first, in that order, so the rows
+  --    INSERT ... ON CONFLICT DO NOTHING skips (a unique_key pending work of its kind has, or an
+  --    earlier item of this batch) are known by the ids missing from what it returns.
   v_ids := array_fill(null::bigint, array[v_count]);
   v_duplicate := array_fill(false, array[v_count]);
   foreach i in array v_order loop
-    v_item := v_items[i];
-    select count(*) filter (where jsonb_typeof(d) = 'string'
-                               or (v_ext_state ->> (d #>> '{}')) is distinct from 'completed')
-    into v_pending
-    from (select distinct d from jsonb_array_elements(coalesce(v_item -> 'depends_on', '[]')) as d) as dd;
-
-    insert into coord.tasks (tenant_id, kind, payload, priority, pending_deps, run_after, max_attempts,
+    v_ids[i] := nextval('coord.tasks_id_seq');
+  end loop;
+  with inserted as (
+    insert into coord.tasks (id, tenant_id, kind, payload, priority, pending_deps, run_after, max_attempts,
                              required_trust, unique_key, lock_paths, required_verifications, repository, submitted_by,
                              submitted_at)
-    values (p_me.tenant_id, v_item ->> 'kind', v_item -> 'payload', coalesce((v_item ->> 'priority')::integer, 0),
-            v_pending, coalesce((v_item ->> 'run_after')::timestamptz, v_now),
-            coalesce((v_item ->> 'max_attempts')::integer, 3), coalesce((v_item ->> 'required_trust')::integer, 0),
-            v_item ->> 'unique_key', array(select jsonb_array_elements_text(v_item -> 'locks')),
-            array(select jsonb_array_elements_text(v_item -> 'verify')),
-            coalesce(p_me.repository, 'default'), p_me.principal_id, v_now)
+    overriding system value
+    select v_ids[o.i], p_me.tenant_id, v_items[o.i] ->> 'kind', v_items[o.i] -> 'payload',
+           coalesce((v_items[o.i] ->> 'priority')::integer, 0),
+           (select count(*) filter (where jsonb_typeof(d) = 'string'
+                                       or (v_ext_state ->> (d #>> '{}')) is distinct from 'completed')
+            from (select distinct d from jsonb_array_elements(coalesce(v_items[o.i] -> 'depends_on', '[]')) as d) as dd),
+           coalesce((v_items[o.i] ->> 'run_after')::timestamptz, v_now),
+           coalesce((v_items[o.i] ->> 'max_attempts')::integer, 3), coalesce((v_items[o.i] ->> 'required_trust')::integer, 0),
+           v_items[o.i] ->> 'unique_key', array(select jsonb_array_elements_text(v_items[o.i] -> 'locks')),
+           array(select jsonb_array_elements_text(v_items[o.i] -> 'verify')),
+           coalesce(p_me.repository, 'default'), p_me.principal_id, v_now
+    from unnest(v_order) with ordinality as o (i, pos)
+    order by o.pos
     on conflict (tenant_id, kind, unique_key) where unique_key is not null and state in ('queued', 'claimed')
     do nothing
-    returning id into v_id;
+    returning id
+  )
+  select coalesce(array_agg(x.id), '{}') into v_inserted from inserted as x;
 
+  foreach i in array v_order loop
+    continue when v_ids[i] = any (v_inserted);
+    select t.id into v_id
+    from coord.tasks as t
+    where t.tenant_id = p_me.tenant_id and t.kind = v_items[i] ->> 'kind' and t.unique_key = v_items[i] ->> 'unique_key'
+      and t.state in ('queued', 'claimed')
+    for share;
     if v_id is null then
-      select t.id into v_id
-      from coord.tasks as t
-      where t.tenant_id = p_me.tenant_id and t.kind = v_item ->> 'kind' and t.unique_key = v_item ->> 'unique_key'
-        and t.state in ('queued', 'claimed')
-      for share;
-      if v_id is null then
-        raise exception using errcode = 'serialization_failure', message = 'transaction conflict, safe to retry',
-          detail = 'the pending task with this unique_key finished while submitting', hint = 'retry the call';
-      end if;
-      v_duplicate[i] := true;
-    else
-      insert into coord.task_dependencies (tenant_id, task_id, depends_on_id)
-      select distinct p_me.tenant_id, v_id,
-             case when jsonb_typeof(d) = 'number' then (d #>> '{}')::bigint
-                  else v_ids[(v_refs ->> (d #>> '{}'))::integer] end
-      from jsonb_array_elements(coalesce(v_item -> 'depends_on', '[]')) as d;
+      raise exception using errcode = 'serialization_failure', message = 'transaction conflict, safe to retry',
+        detail = 'the pending task with this unique_key finished while submitting', hint = 'retry the call';
     end if;
+    v_duplicate[i] := true;
     v_ids[i] := v_id;
   end loop;
+
+  -- The dependency edges of the tasks inserted (a ref names its item's task, or the pending task
+  -- a duplicate item stands for).
+  insert into coord.task_dependencies (tenant_id, task_id, depends_on_id)
+  select distinct p_me.tenant_id, v_ids[g.i],
+         case when jsonb_typeof(d) = 'number' then (d #>> '{}')::bigint
+              else v_ids[(v_refs ->> (d #>> '{}'))::integer] end
+  from generate_series(1, v_count) as g (i)
+  cross join lateral jsonb_array_elements(coalesce(v_items[g.i] -> 'depends_on', '[]')) as d
+  where not v_duplicate[g.i];
 
   for i in 1 .. v_count loop
     select t.state, t.run_after into v_row from coord.tasks as t where t.id = v_ids[i];

@@ -1,0 +1,69 @@
+-- Every state change of coord.tasks is audited, by the api or by hand: one event per task that
+-- changed state, named by the event that caused it (last_event; 'direct_change' and a warning
+-- when someone changed the state without saying why), as the system for sweeps (expiry, lost
+-- sessions, failed dependencies). The events of one UPDATE are written together once its rows
+-- are changed, in task id order, after anything its row triggers wrote (the audit ordering rule
+-- in docs/architecture.md): one INSERT for a batch claim or completion instead of one per task.
+-- Old and new rows pair by id: coord.tg_tasks__transition refuses an UPDATE that changes an id.
+create or replace function coord.tg_tasks__audited()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_actions text[];
+  v_decisions text[];
+  v_ids text[];
+  v_reasons text[];
+  v_details jsonb[];
+  v_severities text[];
+  v_system boolean[];
+  v_tenants uuid[];
+  v_times timestamptz[];
+  v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
+begin
+  -- An UPDATE that moved no task (a renewal, a dependency countdown) has nothing to audit: only
+  -- coord.tg_tasks__transition, which every row passes, says one moved (no client can unsay it
+  -- between a row and its statement's end).
+  if pg_catalog.current_setting('coord.task_moved', true) is distinct from 'on' then
+    return null;
+  end if;
+  perform pg_catalog.set_config('coord.task_moved', 'off', true);
+  select array_agg('task.' || c.event order by c.id), array_agg(c.state::text order by c.id),
+         array_agg(c.id::text order by c.id), array_agg(c.last_error order by c.id),
+         array_agg(c.details order by c.id),
+         array_agg(case when c.event = 'direct_change' then 'warning'
+                        when c.state in ('dead', 'failed') then 'warning' else 'info' end order by c.id),
+         array_agg(c.event in ('expired', 'session_lost', 'dependency_failed', 'direct_change') order by c.id),
+         array_agg(c.tenant_id order by c.id), array_agg(c.state_changed_at order by c.id)  -- coord.now() of the change
+  into v_actions, v_decisions, v_ids, v_reasons, v_details, v_severities, v_system, v_tenants, v_times
+  from (select n.id, n.state, n.last_error, n.tenant_id, n.state_changed_at,
+               case when n.last_event is distinct from o.last_event then n.last_event else 'direct_change' end as event,
+               jsonb_strip_nulls(jsonb_build_object('from', o.state, 'to', n.state, 'kind', n.kind,
+                 'claim', coalesce(n.claim, o.claim), 'attempt', n.attempts, 'max_attempts', n.max_attempts,
+                 'lease_expires_at', n.lease_expires_at, 'run_after', case when n.state = 'queued' then n.run_after end))
+                 as details
+        from changed_before as o
+        join changed_after as n on n.id = o.id
+        where n.state <> o.state) as c;
+  -- One change (a single call's) takes audit.record, the cheaper call for one event; the rows
+  -- are the same either way (tests/test_task_audit_batch.py).
+  if cardinality(v_ids) = 1 then
+    v_event_id := audit.record(v_actions[1], v_decisions[1], 'task', v_ids[1], v_reasons[1], v_details[1],
+      p_severity => v_severities[1], p_system => v_system[1], p_tenant_id => v_tenants[1], p_occurred_at => v_times[1]);
+  elsif cardinality(v_ids) > 1 then
+    perform audit.record_each(v_actions, v_decisions, 'task', v_ids, v_reasons, v_details, v_severities, v_system,
+                              v_tenants, v_times);
+  end if;
+  return null;
+end;
+$$;
+
+comment on function coord.tg_tasks__audited() is 'Statement trigger: audits every task state change of an UPDATE (task.<last_event>, or task.direct_change as a warning when last_event did not change), one event per task in task id order, written in one statement.';
+revoke all on function coord.tg_tasks__audited() from public;
+
+create or replace trigger tasks_audited
+  after update on coord.tasks
+  referencing old table as changed_before new table as changed_after
+  for each statement execute function coord.tg_tasks__audited();
+alter table coord.tasks enable always trigger tasks_audited;
