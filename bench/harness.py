@@ -275,11 +275,13 @@ def _cpu_model() -> str:
 
 
 def header(up: admin.UpReport, rounds: int, seconds: float) -> str:
-    """Date, machine and server facts; fsync and synchronous_commit are read from the server."""
+    """Date, machine and server facts; fsync, synchronous_commit and shared_buffers are read from the server."""
     with psycopg.connect(up.admin_dsn, autocommit=True) as conn:
         fsync = conn.execute("show fsync").fetchone()[0]  # type: ignore[index]
         sync_commit = conn.execute("show synchronous_commit").fetchone()[0]  # type: ignore[index]
+        shared_buffers = conn.execute("show shared_buffers").fetchone()[0]  # type: ignore[index]
     return (f"# {datetime.date.today().isoformat()} | {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs "
             f"({_cpu_model()}), {platform.system()} {platform.release()} | Python {platform.python_version()} | "
             f"PostgreSQL {up.migration.server_version} embedded, fsync={fsync}, "
-            f"synchronous_commit={sync_commit} | {rounds} rounds x {seconds:g}s per cell, median of rounds")
+            f"synchronous_commit={sync_commit}, shared_buffers={shared_buffers} | "
+            f"{rounds} rounds x {seconds:g}s per cell, median of rounds")

@@ -54,6 +54,38 @@ def wheel_bin_dir() -> Path:
     return Path(spec.origin).parent / "pginstall" / "bin"
 
 
+# shared_buffers of the embedded server: a quarter of the memory (PostgreSQL's own guidance for a
+# dedicated server), at least PostgreSQL's default and at most 2 GB, since the server shares the
+# machine with the agents it coordinates. PostgreSQL's default of 128 MB holds a fraction of a
+# million memories (heap and TOAST 720 MB, indexes 570 MB): recall then read a third of its HNSW
+# pages from outside the buffers (docs/benchmarks.md, "Memory").
+SHARED_BUFFERS_FLOOR_MB = 128
+SHARED_BUFFERS_CAP_MB = 2048
+
+
+def machine_memory_bytes() -> int | None:
+    """The memory this process may use: the machine's, or its cgroup's limit when lower."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return None
+    try:
+        limit = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if limit.isdigit():
+            total = min(total, int(limit))
+    except OSError:
+        pass
+    return total
+
+
+def default_shared_buffers_mb(memory_bytes: int | None = None) -> int:
+    """A quarter of ``memory_bytes`` (this machine's when None) in MB, within the floor and cap."""
+    memory = machine_memory_bytes() if memory_bytes is None else memory_bytes
+    if memory is None:
+        return SHARED_BUFFERS_FLOOR_MB
+    return max(SHARED_BUFFERS_FLOOR_MB, min(SHARED_BUFFERS_CAP_MB, memory // 4 // (1024 * 1024)))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -277,9 +309,22 @@ class EmbeddedServer:
         if self.is_running():
             return
         options = [f"-p {port}", f"-k {self.socket_dir}", "-c listen_addresses=127.0.0.1",
-                   "-c unix_socket_permissions=0700", *self.extra_options]
+                   "-c unix_socket_permissions=0700"]
+        # An option given here wins over the configuration files, so the default is left out where
+        # the operator chose with ALTER SYSTEM (postgresql.auto.conf); extra options come last and win.
+        if not self._altered("shared_buffers"):
+            options.append(f"-c shared_buffers={default_shared_buffers_mb()}MB")
+        options += self.extra_options
         self._as_server_user([str(self.bin_dir / "pg_ctl"), "start", "-D", str(self.pgdata), "-w", "-t", "60",
                               "-l", str(self.log_file), "-o", " ".join(options)])
+
+    def _altered(self, setting: str) -> bool:
+        """Whether ALTER SYSTEM set ``setting`` (a line of postgresql.auto.conf names it)."""
+        try:
+            lines = (self.pgdata / "postgresql.auto.conf").read_text().splitlines()
+        except OSError:
+            return False
+        return any(line.split("=", 1)[0].strip().lower() == setting for line in lines if "=" in line)
 
     def stop(self) -> bool:
         if not self.is_running():

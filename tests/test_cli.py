@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 from coord_cli.main import main
 
 from coordinator.errors import EXIT_CONFIG, EXIT_DATAERR, EXIT_NOINPUT, EXIT_NOPERM, EXIT_NOT_OK, EXIT_USAGE
-from coordinator.server import free_port
+from coordinator.server import default_shared_buffers_mb, free_port
 
 
 @pytest.fixture(scope="module")
@@ -475,3 +475,36 @@ def test_up_on_a_busy_port_leaves_the_saved_port(data_dir: Path) -> None:
     assert (data_dir / "coord.json").read_text() == saved
     assert coord("up", *d, "--json").exit_code == 0
     assert as_json(coord("status", *d, "--json"))["port"] == json.loads(saved)["port"]
+
+
+def _shared_buffers_mb(admin_dsn: str) -> int:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        return int(conn.execute("select setting::bigint * 8 / 1024 from pg_settings where name = 'shared_buffers'"
+                                ).fetchone()[0])  # type: ignore[index]
+
+
+def test_up_sizes_shared_buffers_to_the_machine_and_alter_system_wins(data_dir: Path) -> None:
+    """PostgreSQL's default 128 MB held a fraction of a million memories (recall read a third of its
+    HNSW pages from outside the buffers): coord up gives the server a quarter of the memory, within
+    128 MB and 2 GB, unless the operator chose with ALTER SYSTEM."""
+    d = ["--data-dir", str(data_dir)]
+    up = as_json(coord("up", *d, "--json"))
+    assert _shared_buffers_mb(up["admin_dsn"]) == default_shared_buffers_mb() > 128
+    with psycopg.connect(up["admin_dsn"], autocommit=True) as conn:
+        conn.execute("alter system set shared_buffers = '64MB'")
+    try:
+        assert as_json(coord("down", *d, "--json"))["stopped"] is True
+        assert coord("up", *d, "--json").exit_code == 0
+        assert _shared_buffers_mb(up["admin_dsn"]) == 64
+    finally:
+        with psycopg.connect(up["admin_dsn"], autocommit=True) as conn:
+            conn.execute("alter system reset shared_buffers")
+        coord("down", *d, "--json")
+        assert coord("up", *d, "--json").exit_code == 0
+    assert _shared_buffers_mb(up["admin_dsn"]) == default_shared_buffers_mb()
+
+
+@pytest.mark.parametrize(("memory_mb", "expected"), [(256, 128), (1024, 256), (4096, 1024), (8192, 2048),
+                                                      (65536, 2048)])
+def test_shared_buffers_are_a_quarter_of_the_memory_within_128_mb_and_2_gb(memory_mb: int, expected: int) -> None:
+    assert default_shared_buffers_mb(memory_mb * 1024 * 1024) == expected
