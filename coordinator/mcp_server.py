@@ -37,6 +37,7 @@ import re
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -219,6 +220,9 @@ class Connections:
                                         configure=adapt.install)
         self.signatures: dict[str, FunctionSignature] = {}
         self.queries: dict[tuple[str, tuple[str, ...]], RpcCall] = {}
+        # One Client per connection, kept with it: a call takes the connection's Client and sets
+        # its token and session (the request headers' JSON is rendered again only when those change).
+        self.clients: weakref.WeakKeyDictionary[psycopg.Connection, Client] = weakref.WeakKeyDictionary()
         self.tools_by_role: dict[str, dict[str, ToolSpec]] = {}
 
     def _connect(self) -> psycopg.Connection:
@@ -241,12 +245,17 @@ class Connections:
             yield self._conn
 
     def client(self, conn: psycopg.Connection, token: str, session_id: UUID | None = None) -> Client:
-        """A client on a borrowed connection that shares the catalog and rendered queries."""
-        client = Client(connection=conn, token=token, session_id=session_id, adapted=True)
-        if not self.signatures:
-            self.signatures.update(load_signatures(conn))
-        client._signatures = self.signatures
-        client._queries = self.queries
+        """The client of a borrowed connection (the one who borrowed it has it alone), calling with
+        ``token`` in ``session_id``; it shares the catalog and rendered queries."""
+        client = self.clients.get(conn)
+        if client is None:
+            client = Client(connection=conn, token=token, session_id=session_id, adapted=True)
+            if not self.signatures:
+                self.signatures.update(load_signatures(conn))
+            client._signatures = self.signatures
+            client._queries = self.queries
+            self.clients[conn] = client
+        client.token, client.session_id = token, session_id
         return client
 
     def tools(self, conn: psycopg.Connection, request_role: str) -> dict[str, ToolSpec]:
@@ -278,7 +287,10 @@ class CoordSession:
     ended: bool = False  # over: it missed its heartbeat, was ended, or its token was refused
 
 
+@functools.lru_cache(maxsize=1024)
 def _digest(token: str) -> str:
+    """The SHA-256 of a token, computed once per token (the gate, the session lookup and the
+    session key of every request ask for it; the tokens are held in memory by their sessions anyway)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -490,7 +502,7 @@ class Coordinator:
             return [self.wait_for_approval(session, arguments)]
         with self.connections.borrow() as conn:
             client = self.connections.client(conn, session.token, session.session_id)
-            return client.call(name, arguments)
+            return client.call(name, arguments, types_checked=True)
 
     def wait_for_approval(self, session: CoordSession, arguments: dict[str, Any]) -> dict[str, Any]:
         """The tool wait_for_approval with a timeout: waits (LISTEN/NOTIFY, Client.wait_for_approval)
@@ -1289,8 +1301,11 @@ class BearerGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        token = bearer_token(headers.get("authorization"))
+        authorization = None
+        for name, value in scope.get("headers", ()):  # ASGI header names are lowercase; the last one counts
+            if name == b"authorization":
+                authorization = value
+        token = bearer_token(authorization.decode("latin-1") if authorization is not None else None)
         if token is None:
             await _unauthorized(send, "missing bearer token",
                                 "send Authorization: Bearer <token> (coord agent add prints a token)")
@@ -1307,7 +1322,7 @@ class BearerGate:
                 return
             self._streams[principal_id] = self._streams.get(principal_id, 0) + 1
             try:
-                await serve_events(self.coordinator.connections.dsn, token, headers, scope, receive, send)
+                await serve_events(self.coordinator.connections.dsn, token, _headers(scope), scope, receive, send)
             finally:
                 self._streams[principal_id] -= 1
                 if not self._streams[principal_id]:
@@ -1315,10 +1330,9 @@ class BearerGate:
             return
         # The SDK binds a new MCP session to this identity and refuses any other on it.
         scope = {**scope, "user": user}
-        if scope.get("method") == "DELETE" and headers.get("mcp-session-id"):
+        if scope.get("method") == "DELETE" and (key := _headers(scope).get("mcp-session-id")):
             # The client closes its MCP session: end its coord session (only its own principal's
             # coord session has this key) before the SDK answers.
-            key = headers["mcp-session-id"]
             await anyio.to_thread.run_sync(lambda: self.coordinator.drop(key, principal_id))
         if self.mcp is not None and scope.get("path") == MCP_PATH:
             await self.mcp(scope, receive, send)
@@ -1358,6 +1372,11 @@ class BearerGate:
                 await anyio.to_thread.run_sync(self.coordinator.close)
                 if self.threads is not None:
                     self.threads.stop()
+
+
+def _headers(scope: Mapping[str, Any]) -> dict[str, str]:
+    """A request's headers by lowercase name (the last of a repeated name)."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
 async def serve_events(dsn: str, token: str, headers: Mapping[str, str], scope: dict[str, Any], receive: Any,
@@ -1457,10 +1476,14 @@ def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, 
                skill: str | None = None) -> None:
     import uvicorn
 
+    from .http_writes import OneWritePerAnswer
+
     app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository, skill=skill)
     # Keep-alive longer than uvicorn's 5 s: an agent calls in bursts with pauses between them,
-    # and every reconnect costs a TCP handshake and a new request task.
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75)
+    # and every reconnect costs a TCP handshake and a new request task. Each answer goes out in
+    # one write (its head with its body), not two: one TCP segment, one wake-up of the client.
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75,
+                            http=OneWritePerAnswer)
 
     class Announcing(uvicorn.Server):
         """Calls ``ready(port)`` once the socket listens (so a caller waits on it, not on a poll)."""
