@@ -62,7 +62,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
-from . import __version__, adapt, outcomes, sql
+from . import __version__, adapt, outcomes, sql, wire
 from .call_threads import CallThreads
 from .client import (
     Client,
@@ -205,13 +205,19 @@ def database_role(request_role: str) -> str:
 # --- connections: one for stdio, a pool for HTTP ------------------------------------------------------
 
 class Connections:
-    """Where calls run: ``borrow()`` lends an autocommit connection with the client's loaders."""
+    """Where calls run: ``borrow()`` lends an autocommit connection with the client's loaders.
+    With a pool (HTTP), also one connection of the event loop's own (``loop_connection``), for
+    tool calls whose answer is waited for on the loop (``Coordinator.call_on_loop``)."""
 
     def __init__(self, dsn: str, *, pool_size: int | None = None) -> None:
         self.dsn = dsn
         self._pool: Any = None
         self._conn: psycopg.Connection | None = None
         self._lock = threading.Lock()
+        # Opened on a worker thread (open_loop_connection), used by the loop alone, one call at a time.
+        self.loop_connection: psycopg.Connection | None = None
+        self.loop_connection_busy = False
+        self._loop_connection_lock = threading.Lock()
         if pool_size:
             from psycopg_pool import ConnectionPool
 
@@ -264,11 +270,22 @@ class Connections:
             self.tools_by_role[role] = load_tools(conn, role)
         return self.tools_by_role[role]
 
+    def open_loop_connection(self) -> None:
+        """Open the event loop's connection (on a worker thread) if there is a pool and it is not
+        open: the first call, or after its connection was lost."""
+        if self._pool is None or (self.loop_connection is not None and not self.loop_connection.closed):
+            return
+        with self._loop_connection_lock:
+            if self.loop_connection is None or self.loop_connection.closed:
+                self.loop_connection = self._connect()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
         if self._conn is not None:
             self._conn.close()
+        if self.loop_connection is not None:
+            self.loop_connection.close()
 
 
 # --- a coord session per MCP connection -------------------------------------------------------
@@ -332,6 +349,7 @@ class Coordinator:
         self._lock = threading.RLock()
         # Set when the database refused a session's token on a heartbeat (revoked or expired).
         self.refused: CoordError | None = None
+        self.calls_on_loop = 0  # calls made on the event loop (call_on_loop): tests check the path is taken
 
     # identity and sessions
 
@@ -374,14 +392,23 @@ class Coordinator:
         with connections.borrow() as conn:
             return connections.client(conn, session.token, session.session_id).end_session().code
 
+    def known_session(self, key: str, token: str) -> CoordSession | None:
+        """``session_for`` without the database: the live session of (connection key, the token's
+        principal) if the token was seen before and the session is started; None otherwise."""
+        with self._lock:
+            principal_id = self._principals.get(_digest(token))
+            session = self._live((key, principal_id)) if principal_id else None
+        if session is not None:
+            session.token = token
+            session.last_used = time.monotonic()
+        return session
+
     def session_for(self, key: str, token: str) -> CoordSession | None:
         """The session of (connection key, the token's principal), started on first use; None for
         a bad token. The token is remembered as the session's latest (heartbeats present it)."""
-        digest = _digest(token)
-        with self._lock:
-            principal_id = self._principals.get(digest)
-            session = self._live((key, principal_id)) if principal_id else None
+        session = self.known_session(key, token)
         if session is None:
+            digest = _digest(token)
             fresh = self.authenticate(token)
             if fresh is None:
                 return None
@@ -392,8 +419,8 @@ class Coordinator:
                 self.start(fresh)
                 with self._lock:
                     session = self._sessions.setdefault((key, fresh.principal_id), fresh)
-        session.token = token
-        session.last_used = time.monotonic()
+            session.token = token
+            session.last_used = time.monotonic()
         return session
 
     def _live(self, index: tuple[str, str]) -> CoordSession | None:
@@ -494,15 +521,56 @@ class Coordinator:
         """api.<name> in the session, if it is one of the session's tools and its arguments have
         the JSON types of its input schema; raises CoordError for a registered error."""
         spec = self.tool(session, name)
-        arguments = dict(arguments or {})
-        known = {k: v for k, v in arguments.items() if k in spec.signature.arg_names}  # unknown: 42883 below
-        check_argument_types(spec.signature, known, text_forms=False)
-        arguments = self.repository_paths(arguments)
+        arguments = self._checked(spec, arguments)
         if name == "wait_for_approval" and arguments.get("p_timeout"):
             return [self.wait_for_approval(session, arguments)]
         with self.connections.borrow() as conn:
             client = self.connections.client(conn, session.token, session.session_id)
             return client.call(name, arguments, types_checked=True)
+
+    def _checked(self, spec: ToolSpec, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The arguments, their types checked against the tool's (22P02), paths mapped."""
+        arguments = dict(arguments or {})
+        known = {k: v for k, v in arguments.items() if k in spec.signature.arg_names}  # unknown: 42883 in Client.call
+        check_argument_types(spec.signature, known, text_forms=False)
+        return self.repository_paths(arguments)
+
+    async def call_on_loop(self, session: CoordSession, name: str,
+                           arguments: Mapping[str, Any] | None) -> tuple[ToolSpec, list[dict[str, Any]]] | None:
+        """``call`` (the tool and its rows), made on the running event loop when nothing in it
+        blocks: the loop's connection is open and free, the catalog and the role's tools are
+        loaded, and the call goes as one pipeline; its answer is waited for on the loop
+        (wire.execute_on_loop), so a call costs no worker-thread hop and the loop serves other
+        requests meanwhile. None: not made here (call ``call`` on a worker thread). A caller
+        cancelled while the database works waits for the answer before the cancellation goes
+        on, as a worker thread's caller does (CallThreads): the connection is never left
+        half-way through an exchange."""
+        connections = self.connections
+        conn = connections.loop_connection
+        if (conn is None or connections.loop_connection_busy or conn.closed or not connections.signatures
+                or database_role(session.role) not in connections.tools_by_role
+                or (name == "wait_for_approval" and (arguments or {}).get("p_timeout"))):
+            return None
+        spec = self.tool(session, name)  # the role's tools are loaded: no connection borrowed
+        client = connections.client(conn, session.token, session.session_id)
+        steps = client.pipelined(name, self._checked(spec, arguments), types_checked=True)
+        if steps is None:
+            return None
+        connections.loop_connection_busy = True
+        self.calls_on_loop += 1
+        exchange = asyncio.ensure_future(wire.execute_on_loop(conn, steps))
+        try:
+            result = await asyncio.shield(exchange)
+        except asyncio.CancelledError:
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([exchange])
+            if not exchange.cancelled():
+                exchange.exception()  # retrieved: the caller has gone, the error goes with it
+            raise
+        finally:
+            if exchange.done():
+                connections.loop_connection_busy = False
+        return spec, client.rows(result)
 
     def wait_for_approval(self, session: CoordSession, arguments: dict[str, Any]) -> dict[str, Any]:
         """The tool wait_for_approval with a timeout: waits (LISTEN/NOTIFY, Client.wait_for_approval)
@@ -721,6 +789,26 @@ def _answer(coordinator: Coordinator, session_of: Callable[[Any], CoordSession],
     except Exception as exc:  # a bug here: still a registered error, never a bare protocol error
         log.exception("tool call %s failed", name)
         return error(call_failed(name, exc))
+
+
+async def answer_on_loop(coordinator: Coordinator, identity_of: Callable[[Any], tuple[str, str]], ctx: Any,
+                         name: str, arguments: Mapping[str, Any] | None) -> EncodedToolResult | dict[str, Any] | None:
+    """answer_tool_call_wire on the event loop (Coordinator.call_on_loop) for a request whose
+    coord session is known; None leaves the call to a worker thread (the session must be
+    authenticated or started, the loop's connection is busy or not open, ...)."""
+    try:
+        session = coordinator.known_session(*identity_of(ctx))
+        if session is None:
+            return None
+        answered = await coordinator.call_on_loop(session, name, arguments)
+        return None if answered is None else tool_result_encoded(*answered)
+    except CoordError as exc:
+        return error_result_wire(exc)
+    except psycopg.Error as exc:
+        return error_result_wire(from_psycopg(exc))
+    except Exception as exc:  # a bug here: still a registered error, never a bare protocol error
+        log.exception("tool call %s failed", name)
+        return error_result_wire(call_failed(name, exc))
 
 
 def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], *,
@@ -1216,13 +1304,16 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
     connections = Connections(dsn, pool_size=pool_size)
     coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, repository=repository, skill=skill)
 
-    def session_of(ctx: Any) -> CoordSession:
+    def identity_of(ctx: Any) -> tuple[str, str]:
+        """(connection key, token) of a request."""
         request: Request | None = getattr(ctx, "request", None)
         if request is None:
             raise registered("PT401", "no HTTP request")
-        token = bearer_token(request.headers.get("authorization"))
-        key = request.headers.get("mcp-session-id") or f"bearer:{_digest(token or '')}"
-        session = coordinator.session_for(key, token or "")
+        token = bearer_token(request.headers.get("authorization")) or ""
+        return request.headers.get("mcp-session-id") or f"bearer:{_digest(token)}", token
+
+    def session_of(ctx: Any) -> CoordSession:
+        session = coordinator.session_for(*identity_of(ctx))
         if session is None:
             raise registered("PT401", "the bearer token names no principal")
         return session
@@ -1235,8 +1326,20 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
     server = build_server(coordinator, session_of, in_thread=threads.run)
 
     async def answer(name: str, arguments: Mapping[str, Any] | None, ctx: Any) -> EncodedToolResult | dict[str, Any]:
-        # One worker-thread hop per call, as the SDK path's: the session, the tool and the database call together.
-        return await threads.run(lambda: answer_tool_call_wire(coordinator, session_of, ctx, name, arguments))
+        # On the event loop when the session is known and nothing else blocks (call_on_loop);
+        # else one worker-thread hop, as the SDK path's: the session, the tool and the call together.
+        on_loop = await answer_on_loop(coordinator, identity_of, ctx, name, arguments)
+        if on_loop is not None:
+            return on_loop
+
+        def on_thread() -> EncodedToolResult | dict[str, Any]:
+            try:
+                return answer_tool_call_wire(coordinator, session_of, ctx, name, arguments)
+            finally:
+                with contextlib.suppress(CoordError, psycopg.Error):  # the next call tries again
+                    connections.open_loop_connection()
+
+        return await threads.run(on_thread)
 
     fast = HttpToolCallFastPath(server, answer)
     # What Server.streamable_http_app builds without auth, with the fast path's session manager. A

@@ -112,6 +112,30 @@ def test_the_fast_path_answers_what_the_sdk_answers(committed_db: Database, serv
     text_id = session.post({"jsonrpc": "2.0", "id": "call-1", "method": "tools/call", "params": {"name": "my_locks"}})
     assert text_id.json()["id"] == "call-1" and text_id.json()["result"]["structuredContent"]["rows"]
     assert served.fast.answered == 2 + len(CALLS) + len(CALLS[3:])
+    # Once the session, the tools and the loop's connection are there, calls are made on the loop.
+    assert served.app.coordinator.calls_on_loop >= len(CALLS) - 3, served.app.coordinator.calls_on_loop
+
+
+def test_a_call_on_the_loop_whose_connection_was_lost_fails_alone(committed_db: Database, served: Served) -> None:
+    """The event loop's connection ends under a call (the database terminated it): that call is
+    a tool error, the next one goes to a worker thread (which opens the loop's connection
+    again), and the one after is made on the loop again."""
+    session = Session(served, _agent(committed_db))
+    coordinator = served.app.coordinator
+    session.call("my_locks", {})  # the session starts, the tools load, the loop's connection opens
+    assert session.call("my_locks", {})["structuredContent"] == {"rows": []}
+    assert coordinator.calls_on_loop == 1
+    connection = coordinator.connections.loop_connection
+    with committed_db.connect() as conn:
+        conn.execute("select pg_terminate_backend(%s)", (connection.info.backend_pid,))
+    lost = session.call("my_locks", {})
+    assert lost["isError"] and json.loads(lost["content"][0]["text"])["code"], lost
+    assert coordinator.calls_on_loop == 2 and connection.closed
+    assert session.call("my_locks", {})["structuredContent"] == {"rows": []}
+    assert coordinator.calls_on_loop == 2, "the loop's connection is closed: a worker thread made the call"
+    assert coordinator.connections.loop_connection is not connection
+    assert session.call("my_locks", {})["structuredContent"] == {"rows": []}
+    assert coordinator.calls_on_loop == 3
 
 
 def test_everything_else_gets_the_sdk_s_answer(committed_db: Database, served: Served) -> None:
@@ -313,9 +337,12 @@ def test_a_call_whose_client_went_away_runs_to_its_end(committed_db: Database, s
                  .encode() + body)
     waiting = "wait_event = 'PgSleep' and application_name = 'coord-mcp'"  # acquire_lock's re-check pause
     wait_for_backends(committed_db, waiting, 1)
+    on_loop = served.app.coordinator.calls_on_loop
+    assert on_loop == 1, "the waiting call is made on the event loop, which does not wait for it"
     sock.close()  # the client gives up
     released = holder.call("release_lock", {"p_path": "src/contended.py", "p_fence": fence})
     assert released["structuredContent"]["ok"], released
+    assert served.app.coordinator.calls_on_loop == on_loop, "the loop's connection is busy: a pooled one served it"
     wait_for_backends(committed_db, "application_name = 'coord-mcp' and state <> 'idle'", 0)
     rows = waiter.call("my_locks", {})["structuredContent"]["rows"]
     assert [row["path"] for row in rows] == ["src/contended.py"]
