@@ -558,18 +558,11 @@ class Coordinator:
             return None
         connections.loop_connection_busy = True
         self.calls_on_loop += 1
-        exchange = asyncio.ensure_future(wire.execute_on_loop(conn, steps))
         try:
-            result = await asyncio.shield(exchange)
-        except asyncio.CancelledError:
-            with anyio.CancelScope(shield=True):
-                await asyncio.wait([exchange])
-            if not exchange.cancelled():
-                exchange.exception()  # retrieved: the caller has gone, the error goes with it
-            raise
+            with anyio.CancelScope(shield=True):  # a cancellation waits for the answer, then goes on
+                result = await wire.execute_on_loop(conn, steps)
         finally:
-            if exchange.done():
-                connections.loop_connection_busy = False
+            connections.loop_connection_busy = False
         return spec, client.rows(result)
 
     def wait_for_approval(self, session: CoordSession, arguments: dict[str, Any]) -> dict[str, Any]:

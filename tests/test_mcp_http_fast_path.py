@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import httpx2
 import pytest
 import uvicorn
@@ -347,3 +349,57 @@ def test_a_call_whose_client_went_away_runs_to_its_end(committed_db: Database, s
     rows = waiter.call("my_locks", {})["structuredContent"]["rows"]
     assert [row["path"] for row in rows] == ["src/contended.py"]
     assert served.fast.answered == 5  # the call that waited included: answered, to no one
+
+
+def test_a_cancelled_call_on_the_loop_waits_for_its_answer(committed_db: Database) -> None:
+    """Coordinator.call_on_loop cancelled while its call waits in the database: the cancellation
+    waits for the answer (the call ends as it would have: granted once the lease is freed), the
+    loop's connection is left idle and free, and the next call is made on it."""
+    from coordinator.client import Client
+    from tests.conftest import wait_for_backends
+
+    holder, waiter = _agent(committed_db), _agent(committed_db)
+    with Client(committed_db.client_dsn, holder.token) as client:
+        assert client.start_session("test", [], "5 minutes").ok
+        fence = client.call("acquire_lock", {"p_path": "src/cancelled.py", "p_ttl": "5 minutes"})[0]["fence"]
+        connections = mcp_server.Connections(committed_db.client_dsn, pool_size=2)
+        coordinator = mcp_server.Coordinator(connections)
+        try:
+            session = coordinator.session_for("test", waiter.token)
+            assert session is not None and session.session_id is not None
+            coordinator.tool(session, "acquire_lock")  # the role's tools are loaded
+            connections.open_loop_connection()
+            outcome: list[Any] = []
+
+            async def main() -> None:
+                scope = anyio.CancelScope()
+                async with anyio.create_task_group() as tasks:
+
+                    async def call() -> None:
+                        with scope:  # the answer comes back (the cancellation lands at the next checkpoint)
+                            outcome.append(await coordinator.call_on_loop(session, "acquire_lock", {
+                                "p_path": "src/cancelled.py", "p_ttl": "5 minutes", "p_wait": "60 seconds"}))
+
+                    tasks.start_soon(call)
+                    await anyio.to_thread.run_sync(
+                        wait_for_backends, committed_db, "wait_event = 'PgSleep' and application_name = 'coord-mcp'", 1)
+                    scope.cancel()  # the caller goes away while the database works
+                    await anyio.lowlevel.checkpoint()
+                    assert connections.loop_connection_busy and outcome == []
+                    await anyio.to_thread.run_sync(lambda: client.call("release_lock", {
+                        "p_path": "src/cancelled.py", "p_fence": fence}))
+
+            anyio.run(main)
+            assert [row["code"] for row in outcome[0][1]] == ["granted"], outcome
+            assert not connections.loop_connection_busy
+            assert connections.loop_connection is not None and connections.loop_connection.info.transaction_status == 0
+
+            async def again() -> Any:
+                return await coordinator.call_on_loop(session, "my_locks", {})
+
+            _, rows = anyio.run(again)
+            assert [row["path"] for row in rows] == ["src/cancelled.py"]  # the cancelled call ended as granted
+            assert coordinator.calls_on_loop == 2
+        finally:
+            coordinator.end_all()
+            coordinator.close()
