@@ -31,7 +31,8 @@ def _host_port(text: str) -> tuple[str, int]:
 @click.option("--kind", "kinds", multiple=True,
               help="A task kind you work on (repeatable): the session's capabilities and the kinds of the "
                    "coord://tasks/ready resource.")
-@click.option("--pool-size", default=10, show_default=True, help="HTTP: database connections shared by all clients.")
+@click.option("--pool-size", default=10, show_default=True,
+              help="HTTP: database connections shared by all clients (the event loop has one more of its own).")
 @click.option("--repository", envvar="COORD_REPOSITORY",
               help="Repository the sessions' leases are kept in (default: the token's, else default) "
                    "[env COORD_REPOSITORY]; give the hooks the same one.")

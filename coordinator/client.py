@@ -383,25 +383,15 @@ class Client(Api):
         return self._headers_cache[1]
 
     def call(self, function: str, arguments: Mapping[str, Any] | None = None,
-             *, row_factory: Any = dict_row) -> list[Any]:
-        """Call ``api.<function>`` with named arguments (omitted ones take their defaults)."""
-        signature = self.signature(function)
-        body = {k: to_json_value(v) for k, v in (arguments or {}).items()}
-        if not signature.names.issuperset(body):
-            unknown = sorted(set(body) - signature.names)
-            raise registered("42883", f"api.{function} has no argument {', '.join(unknown)}",
-                             hint=f"arguments: {', '.join(signature.arg_names) or '(none)'}")
-        check_argument_types(signature, body)
-        query = self._query(signature, tuple(body))
-        payload = _json_body(body) if body else None
-        headers = self._headers_json()
+             *, row_factory: Any = dict_row, types_checked: bool = False) -> list[Any]:
+        """Call ``api.<function>`` with named arguments (omitted ones take their defaults).
+        ``types_checked``: the caller has checked the arguments' types already, as strictly (the
+        MCP server checks them against the tool's JSON Schema types): not checked again."""
+        signature, query, payload, headers = self._request(function, arguments, types_checked)
         conn = self.connection
         try:
-            if (conn.autocommit and conn.pgconn.transaction_status == TransactionStatus.IDLE
-                    and conn.pgconn.pipeline_status == pq.PipelineStatus.OFF and self._has_begin_request()):
-                result = wire.execute(conn, [
-                    (_BEGIN_REQUEST, (signature.name.encode(), headers.encode(), _READ_ONLY[not signature.volatile])),
-                    (query.statement, (payload.encode(),) if payload is not None else ())])
+            if self._one_pipeline():
+                result = wire.execute(conn, self._steps(signature, query, payload, headers))
                 return wire.rows(result, self._loaders(), row_factory)
             params = [payload] if payload is not None else []
             with conn.cursor() as cur:
@@ -428,6 +418,45 @@ class Client(Api):
                 return wire.rows(result, wire.Loaders(conn, cur.adapters), row_factory)
         except psycopg.Error as exc:
             raise from_psycopg(exc) from None
+
+    def pipelined(self, function: str, arguments: Mapping[str, Any] | None = None, *,
+                  types_checked: bool = False) -> list[tuple[wire.Statement, tuple[bytes, ...]]] | None:
+        """The call as ``call`` sends it in one pipeline (api.begin_request and the call), for a
+        caller that waits for the answer itself (``wire.execute_on_loop``, then ``rows``); None
+        when the call does not go as one pipeline (see ``call``). Raises what ``call`` raises
+        for the function and its arguments."""
+        signature, query, payload, headers = self._request(function, arguments, types_checked)
+        return self._steps(signature, query, payload, headers) if self._one_pipeline() else None
+
+    def rows(self, result: Any, row_factory: Any = dict_row) -> list[Any]:
+        """The rows of a pipeline's answer (``pipelined``), as ``call`` returns them."""
+        return wire.rows(result, self._loaders(), row_factory)
+
+    def _request(self, function: str, arguments: Mapping[str, Any] | None,
+                 types_checked: bool) -> tuple[FunctionSignature, RpcCall, str | None, str]:
+        """The function, its rendered query, the arguments' JSON body and the headers' JSON."""
+        signature = self.signature(function)
+        body = {k: to_json_value(v) for k, v in (arguments or {}).items()}
+        if not signature.names.issuperset(body):
+            unknown = sorted(set(body) - signature.names)
+            raise registered("42883", f"api.{function} has no argument {', '.join(unknown)}",
+                             hint=f"arguments: {', '.join(signature.arg_names) or '(none)'}")
+        if not types_checked:
+            check_argument_types(signature, body)
+        return signature, self._query(signature, tuple(body)), _json_body(body) if body else None, self._headers_json()
+
+    def _one_pipeline(self) -> bool:
+        """Whether a call goes as one pipeline: an autocommit connection, idle and not in a
+        pipeline of psycopg's, on a database with api.begin_request."""
+        conn = self.connection
+        return (conn.autocommit and conn.pgconn.transaction_status == TransactionStatus.IDLE
+                and conn.pgconn.pipeline_status == pq.PipelineStatus.OFF and self._has_begin_request())
+
+    @staticmethod
+    def _steps(signature: FunctionSignature, query: RpcCall, payload: str | None,
+               headers: str) -> list[tuple[wire.Statement, tuple[bytes, ...]]]:
+        return [(_BEGIN_REQUEST, (signature.name.encode(), headers.encode(), _READ_ONLY[not signature.volatile])),
+                (query.statement, (payload.encode(),) if payload is not None else ())]
 
     def _loaders(self) -> wire.Loaders:
         """The loaders of the rows: the connection's when adapt.install gave it ours, else a copy

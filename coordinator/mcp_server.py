@@ -37,6 +37,7 @@ import re
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -61,7 +62,7 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 
-from . import __version__, adapt, outcomes, sql
+from . import __version__, adapt, outcomes, sql, wire
 from .call_threads import CallThreads
 from .client import (
     Client,
@@ -204,13 +205,19 @@ def database_role(request_role: str) -> str:
 # --- connections: one for stdio, a pool for HTTP ------------------------------------------------------
 
 class Connections:
-    """Where calls run: ``borrow()`` lends an autocommit connection with the client's loaders."""
+    """Where calls run: ``borrow()`` lends an autocommit connection with the client's loaders.
+    With a pool (HTTP), also one connection of the event loop's own (``loop_connection``), for
+    tool calls whose answer is waited for on the loop (``Coordinator.call_on_loop``)."""
 
     def __init__(self, dsn: str, *, pool_size: int | None = None) -> None:
         self.dsn = dsn
         self._pool: Any = None
         self._conn: psycopg.Connection | None = None
         self._lock = threading.Lock()
+        # Opened on a worker thread (open_loop_connection), used by the loop alone, one call at a time.
+        self.loop_connection: psycopg.Connection | None = None
+        self.loop_connection_busy = False
+        self._loop_connection_lock = threading.Lock()
         if pool_size:
             from psycopg_pool import ConnectionPool
 
@@ -219,6 +226,9 @@ class Connections:
                                         configure=adapt.install)
         self.signatures: dict[str, FunctionSignature] = {}
         self.queries: dict[tuple[str, tuple[str, ...]], RpcCall] = {}
+        # One Client per connection, kept with it: a call takes the connection's Client and sets
+        # its token and session (the request headers' JSON is rendered again only when those change).
+        self.clients: weakref.WeakKeyDictionary[psycopg.Connection, Client] = weakref.WeakKeyDictionary()
         self.tools_by_role: dict[str, dict[str, ToolSpec]] = {}
 
     def _connect(self) -> psycopg.Connection:
@@ -241,12 +251,17 @@ class Connections:
             yield self._conn
 
     def client(self, conn: psycopg.Connection, token: str, session_id: UUID | None = None) -> Client:
-        """A client on a borrowed connection that shares the catalog and rendered queries."""
-        client = Client(connection=conn, token=token, session_id=session_id, adapted=True)
-        if not self.signatures:
-            self.signatures.update(load_signatures(conn))
-        client._signatures = self.signatures
-        client._queries = self.queries
+        """The client of a borrowed connection (the one who borrowed it has it alone), calling with
+        ``token`` in ``session_id``; it shares the catalog and rendered queries."""
+        client = self.clients.get(conn)
+        if client is None:
+            client = Client(connection=conn, token=token, session_id=session_id, adapted=True)
+            if not self.signatures:
+                self.signatures.update(load_signatures(conn))
+            client._signatures = self.signatures
+            client._queries = self.queries
+            self.clients[conn] = client
+        client.token, client.session_id = token, session_id
         return client
 
     def tools(self, conn: psycopg.Connection, request_role: str) -> dict[str, ToolSpec]:
@@ -255,11 +270,22 @@ class Connections:
             self.tools_by_role[role] = load_tools(conn, role)
         return self.tools_by_role[role]
 
+    def open_loop_connection(self) -> None:
+        """Open the event loop's connection (on a worker thread) if there is a pool and it is not
+        open: the first call, or after its connection was lost."""
+        if self._pool is None or (self.loop_connection is not None and not self.loop_connection.closed):
+            return
+        with self._loop_connection_lock:
+            if self.loop_connection is None or self.loop_connection.closed:
+                self.loop_connection = self._connect()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.close()
         if self._conn is not None:
             self._conn.close()
+        if self.loop_connection is not None:
+            self.loop_connection.close()
 
 
 # --- a coord session per MCP connection -------------------------------------------------------
@@ -278,7 +304,10 @@ class CoordSession:
     ended: bool = False  # over: it missed its heartbeat, was ended, or its token was refused
 
 
+@functools.lru_cache(maxsize=1024)
 def _digest(token: str) -> str:
+    """The SHA-256 of a token, computed once per token (the gate, the session lookup and the
+    session key of every request ask for it; the tokens are held in memory by their sessions anyway)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -320,6 +349,7 @@ class Coordinator:
         self._lock = threading.RLock()
         # Set when the database refused a session's token on a heartbeat (revoked or expired).
         self.refused: CoordError | None = None
+        self.calls_on_loop = 0  # calls made on the event loop (call_on_loop): tests check the path is taken
 
     # identity and sessions
 
@@ -362,14 +392,23 @@ class Coordinator:
         with connections.borrow() as conn:
             return connections.client(conn, session.token, session.session_id).end_session().code
 
+    def known_session(self, key: str, token: str) -> CoordSession | None:
+        """``session_for`` without the database: the live session of (connection key, the token's
+        principal) if the token was seen before and the session is started; None otherwise."""
+        with self._lock:
+            principal_id = self._principals.get(_digest(token))
+            session = self._live((key, principal_id)) if principal_id else None
+        if session is not None:
+            session.token = token
+            session.last_used = time.monotonic()
+        return session
+
     def session_for(self, key: str, token: str) -> CoordSession | None:
         """The session of (connection key, the token's principal), started on first use; None for
         a bad token. The token is remembered as the session's latest (heartbeats present it)."""
-        digest = _digest(token)
-        with self._lock:
-            principal_id = self._principals.get(digest)
-            session = self._live((key, principal_id)) if principal_id else None
+        session = self.known_session(key, token)
         if session is None:
+            digest = _digest(token)
             fresh = self.authenticate(token)
             if fresh is None:
                 return None
@@ -380,8 +419,8 @@ class Coordinator:
                 self.start(fresh)
                 with self._lock:
                     session = self._sessions.setdefault((key, fresh.principal_id), fresh)
-        session.token = token
-        session.last_used = time.monotonic()
+            session.token = token
+            session.last_used = time.monotonic()
         return session
 
     def _live(self, index: tuple[str, str]) -> CoordSession | None:
@@ -482,15 +521,49 @@ class Coordinator:
         """api.<name> in the session, if it is one of the session's tools and its arguments have
         the JSON types of its input schema; raises CoordError for a registered error."""
         spec = self.tool(session, name)
-        arguments = dict(arguments or {})
-        known = {k: v for k, v in arguments.items() if k in spec.signature.arg_names}  # unknown: 42883 below
-        check_argument_types(spec.signature, known, text_forms=False)
-        arguments = self.repository_paths(arguments)
+        arguments = self._checked(spec, arguments)
         if name == "wait_for_approval" and arguments.get("p_timeout"):
             return [self.wait_for_approval(session, arguments)]
         with self.connections.borrow() as conn:
             client = self.connections.client(conn, session.token, session.session_id)
-            return client.call(name, arguments)
+            return client.call(name, arguments, types_checked=True)
+
+    def _checked(self, spec: ToolSpec, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The arguments, their types checked against the tool's (22P02), paths mapped."""
+        arguments = dict(arguments or {})
+        known = {k: v for k, v in arguments.items() if k in spec.signature.arg_names}  # unknown: 42883 in Client.call
+        check_argument_types(spec.signature, known, text_forms=False)
+        return self.repository_paths(arguments)
+
+    async def call_on_loop(self, session: CoordSession, name: str,
+                           arguments: Mapping[str, Any] | None) -> tuple[ToolSpec, list[dict[str, Any]]] | None:
+        """``call`` (the tool and its rows), made on the running event loop when nothing in it
+        blocks: the loop's connection is open and free, the catalog and the role's tools are
+        loaded, and the call goes as one pipeline; its answer is waited for on the loop
+        (wire.execute_on_loop), so a call costs no worker-thread hop and the loop serves other
+        requests meanwhile. None: not made here (call ``call`` on a worker thread). A caller
+        cancelled while the database works waits for the answer before the cancellation goes
+        on, as a worker thread's caller does (CallThreads): the connection is never left
+        half-way through an exchange."""
+        connections = self.connections
+        conn = connections.loop_connection
+        if (conn is None or connections.loop_connection_busy or conn.closed or not connections.signatures
+                or database_role(session.role) not in connections.tools_by_role
+                or (name == "wait_for_approval" and (arguments or {}).get("p_timeout"))):
+            return None
+        spec = self.tool(session, name)  # the role's tools are loaded: no connection borrowed
+        client = connections.client(conn, session.token, session.session_id)
+        steps = client.pipelined(name, self._checked(spec, arguments), types_checked=True)
+        if steps is None:
+            return None
+        connections.loop_connection_busy = True
+        self.calls_on_loop += 1
+        try:
+            with anyio.CancelScope(shield=True):  # a cancellation waits for the answer, then goes on
+                result = await wire.execute_on_loop(conn, steps)
+        finally:
+            connections.loop_connection_busy = False
+        return spec, client.rows(result)
 
     def wait_for_approval(self, session: CoordSession, arguments: dict[str, Any]) -> dict[str, Any]:
         """The tool wait_for_approval with a timeout: waits (LISTEN/NOTIFY, Client.wait_for_approval)
@@ -709,6 +782,26 @@ def _answer(coordinator: Coordinator, session_of: Callable[[Any], CoordSession],
     except Exception as exc:  # a bug here: still a registered error, never a bare protocol error
         log.exception("tool call %s failed", name)
         return error(call_failed(name, exc))
+
+
+async def answer_on_loop(coordinator: Coordinator, identity_of: Callable[[Any], tuple[str, str]], ctx: Any,
+                         name: str, arguments: Mapping[str, Any] | None) -> EncodedToolResult | dict[str, Any] | None:
+    """answer_tool_call_wire on the event loop (Coordinator.call_on_loop) for a request whose
+    coord session is known; None leaves the call to a worker thread (the session must be
+    authenticated or started, the loop's connection is busy or not open, ...)."""
+    try:
+        session = coordinator.known_session(*identity_of(ctx))
+        if session is None:
+            return None
+        answered = await coordinator.call_on_loop(session, name, arguments)
+        return None if answered is None else tool_result_encoded(*answered)
+    except CoordError as exc:
+        return error_result_wire(exc)
+    except psycopg.Error as exc:
+        return error_result_wire(from_psycopg(exc))
+    except Exception as exc:  # a bug here: still a registered error, never a bare protocol error
+        log.exception("tool call %s failed", name)
+        return error_result_wire(call_failed(name, exc))
 
 
 def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], *,
@@ -1204,13 +1297,16 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
     connections = Connections(dsn, pool_size=pool_size)
     coordinator = Coordinator(connections, ttl=ttl, capabilities=kinds, repository=repository, skill=skill)
 
-    def session_of(ctx: Any) -> CoordSession:
+    def identity_of(ctx: Any) -> tuple[str, str]:
+        """(connection key, token) of a request."""
         request: Request | None = getattr(ctx, "request", None)
         if request is None:
             raise registered("PT401", "no HTTP request")
-        token = bearer_token(request.headers.get("authorization"))
-        key = request.headers.get("mcp-session-id") or f"bearer:{_digest(token or '')}"
-        session = coordinator.session_for(key, token or "")
+        token = bearer_token(request.headers.get("authorization")) or ""
+        return request.headers.get("mcp-session-id") or f"bearer:{_digest(token)}", token
+
+    def session_of(ctx: Any) -> CoordSession:
+        session = coordinator.session_for(*identity_of(ctx))
         if session is None:
             raise registered("PT401", "the bearer token names no principal")
         return session
@@ -1223,8 +1319,20 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
     server = build_server(coordinator, session_of, in_thread=threads.run)
 
     async def answer(name: str, arguments: Mapping[str, Any] | None, ctx: Any) -> EncodedToolResult | dict[str, Any]:
-        # One worker-thread hop per call, as the SDK path's: the session, the tool and the database call together.
-        return await threads.run(lambda: answer_tool_call_wire(coordinator, session_of, ctx, name, arguments))
+        # On the event loop when the session is known and nothing else blocks (call_on_loop);
+        # else one worker-thread hop, as the SDK path's: the session, the tool and the call together.
+        on_loop = await answer_on_loop(coordinator, identity_of, ctx, name, arguments)
+        if on_loop is not None:
+            return on_loop
+
+        def on_thread() -> EncodedToolResult | dict[str, Any]:
+            try:
+                return answer_tool_call_wire(coordinator, session_of, ctx, name, arguments)
+            finally:
+                with contextlib.suppress(CoordError, psycopg.Error):  # the next call tries again
+                    connections.open_loop_connection()
+
+        return await threads.run(on_thread)
 
     fast = HttpToolCallFastPath(server, answer)
     # What Server.streamable_http_app builds without auth, with the fast path's session manager. A
@@ -1289,8 +1397,11 @@ class BearerGate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        token = bearer_token(headers.get("authorization"))
+        authorization = None
+        for name, value in scope.get("headers", ()):  # ASGI header names are lowercase; the last one counts
+            if name == b"authorization":
+                authorization = value
+        token = bearer_token(authorization.decode("latin-1") if authorization is not None else None)
         if token is None:
             await _unauthorized(send, "missing bearer token",
                                 "send Authorization: Bearer <token> (coord agent add prints a token)")
@@ -1307,7 +1418,7 @@ class BearerGate:
                 return
             self._streams[principal_id] = self._streams.get(principal_id, 0) + 1
             try:
-                await serve_events(self.coordinator.connections.dsn, token, headers, scope, receive, send)
+                await serve_events(self.coordinator.connections.dsn, token, _headers(scope), scope, receive, send)
             finally:
                 self._streams[principal_id] -= 1
                 if not self._streams[principal_id]:
@@ -1315,10 +1426,9 @@ class BearerGate:
             return
         # The SDK binds a new MCP session to this identity and refuses any other on it.
         scope = {**scope, "user": user}
-        if scope.get("method") == "DELETE" and headers.get("mcp-session-id"):
+        if scope.get("method") == "DELETE" and (key := _headers(scope).get("mcp-session-id")):
             # The client closes its MCP session: end its coord session (only its own principal's
             # coord session has this key) before the SDK answers.
-            key = headers["mcp-session-id"]
             await anyio.to_thread.run_sync(lambda: self.coordinator.drop(key, principal_id))
         if self.mcp is not None and scope.get("path") == MCP_PATH:
             await self.mcp(scope, receive, send)
@@ -1358,6 +1468,11 @@ class BearerGate:
                 await anyio.to_thread.run_sync(self.coordinator.close)
                 if self.threads is not None:
                     self.threads.stop()
+
+
+def _headers(scope: Mapping[str, Any]) -> dict[str, str]:
+    """A request's headers by lowercase name (the last of a repeated name)."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
 async def serve_events(dsn: str, token: str, headers: Mapping[str, str], scope: dict[str, Any], receive: Any,
@@ -1457,10 +1572,14 @@ def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, 
                skill: str | None = None) -> None:
     import uvicorn
 
+    from .http_writes import OneWritePerAnswer
+
     app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository, skill=skill)
     # Keep-alive longer than uvicorn's 5 s: an agent calls in bursts with pauses between them,
-    # and every reconnect costs a TCP handshake and a new request task.
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75)
+    # and every reconnect costs a TCP handshake and a new request task. Each answer goes out in
+    # one write (its head with its body), not two: one TCP segment, one wake-up of the client.
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75,
+                            http=OneWritePerAnswer)
 
     class Announcing(uvicorn.Server):
         """Calls ``ready(port)`` once the socket listens (so a caller waits on it, not on a poll)."""

@@ -38,7 +38,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as e
-from psycopg import generators, pq
+from psycopg import generators, pq, waiting
 from psycopg.abc import PQGen
 from psycopg.adapt import AdaptersMap, Transformer
 from psycopg.pq.abc import PGconn, PGresult
@@ -123,8 +123,53 @@ def execute(conn: psycopg.Connection[Any], steps: Sequence[tuple[Statement, Sequ
         return _execute(conn, steps, resend=False)
 
 
+async def execute_on_loop(conn: psycopg.Connection[Any],
+                          steps: Sequence[tuple[Statement, Sequence[bytes | None]]]) -> PGresult:
+    """``execute`` for the running asyncio loop: the pipeline is sent as ``execute`` sends it
+    (a few hundred bytes: libpq writes them at once), and its answer is waited for on the loop
+    (psycopg's ``wait_async``: a reader on the socket, usually one wait a call) instead of on
+    the calling thread. ``conn`` must be the caller's alone (no lock is taken: the loop cannot
+    wait for one), autocommit and idle. The caller must let it run to its end: a call given up
+    half-way leaves the connection in a pipeline."""
+    for _ in steps:  # each resend corrects one statement of the call
+        try:
+            return await _execute_on_loop(conn, steps, resend=True)
+        except _Resend:
+            continue
+    return await _execute_on_loop(conn, steps, resend=False)
+
+
+# psycopg's wait_async wakes up this often (seconds) even with nothing to read, only to wait again.
+_LOOP_WAIT_INTERVAL = 60.0
+
+
+async def _execute_on_loop(conn: psycopg.Connection[Any], steps: Sequence[tuple[Statement, Sequence[bytes | None]]],
+                           *, resend: bool) -> PGresult:
+    prepared, sent, exchange = _send(conn, steps)
+    try:
+        await waiting.wait_async(exchange.fetch(conn.pgconn), conn.pgconn.socket, interval=_LOOP_WAIT_INTERVAL)
+    except BaseException:
+        exchange.leave(conn)
+        _note(prepared, sent, exchange.results)
+        raise
+    return _finish(conn, prepared, sent, exchange, resend=resend)
+
+
 def _execute(conn: psycopg.Connection[Any], steps: Sequence[tuple[Statement, Sequence[bytes | None]]],
              *, resend: bool) -> PGresult:
+    prepared, sent, exchange = _send(conn, steps)
+    try:
+        conn.wait(exchange.fetch(conn.pgconn))
+    except BaseException:
+        exchange.leave(conn)
+        _note(prepared, sent, exchange.results)
+        raise
+    return _finish(conn, prepared, sent, exchange, resend=resend)
+
+
+def _send(conn: psycopg.Connection[Any], steps: Sequence[tuple[Statement, Sequence[bytes | None]]],
+          ) -> tuple[_Prepared, list[tuple[int, bytes]], _Exchange]:
+    """The pipeline of ``steps`` sent up to its Sync (its results not read yet)."""
     pgconn = conn.pgconn
     if pgconn.status == _BAD:
         raise e.OperationalError("the connection is closed")
@@ -146,11 +191,17 @@ def _execute(conn: psycopg.Connection[Any], steps: Sequence[tuple[Statement, Seq
             sent.append((_EXECUTE, stmt.name))
         pgconn.pipeline_sync()
         exchange.synced = True
-        conn.wait(exchange.fetch(pgconn))
     except BaseException:
         exchange.leave(conn)
         _note(prepared, sent, exchange.results)
         raise
+    return prepared, sent, exchange
+
+
+def _finish(conn: psycopg.Connection[Any], prepared: _Prepared, sent: list[tuple[int, bytes]], exchange: _Exchange,
+            *, resend: bool) -> PGresult:
+    """The last result of a pipeline read to its Sync; the first failure raised (or _Resend)."""
+    pgconn = conn.pgconn
     results = exchange.results
     pgconn.exit_pipeline_mode()
     failed = _note(prepared, sent, results)

@@ -27,7 +27,8 @@ where n.nspname = 'api' and p.proname = %s
 
 
 def _api_methods() -> dict[str, inspect.Signature]:
-    generic = {"call", "close", "signature", "request_headers", "wait_for_task", "wait_for_messages", "follow"}
+    generic = {"call", "pipelined", "rows", "close", "signature", "request_headers", "wait_for_task",
+               "wait_for_messages", "follow"}
     return {name: inspect.signature(fn) for name, fn in inspect.getmembers(Client, inspect.isfunction)
             if not name.startswith("_") and name not in generic}
 

@@ -14,6 +14,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import anyio
+import anyio.lowlevel
 import httpx2
 import pytest
 import uvicorn
@@ -112,6 +114,30 @@ def test_the_fast_path_answers_what_the_sdk_answers(committed_db: Database, serv
     text_id = session.post({"jsonrpc": "2.0", "id": "call-1", "method": "tools/call", "params": {"name": "my_locks"}})
     assert text_id.json()["id"] == "call-1" and text_id.json()["result"]["structuredContent"]["rows"]
     assert served.fast.answered == 2 + len(CALLS) + len(CALLS[3:])
+    # Once the session, the tools and the loop's connection are there, calls are made on the loop.
+    assert served.app.coordinator.calls_on_loop >= len(CALLS) - 3, served.app.coordinator.calls_on_loop
+
+
+def test_a_call_on_the_loop_whose_connection_was_lost_fails_alone(committed_db: Database, served: Served) -> None:
+    """The event loop's connection ends under a call (the database terminated it): that call is
+    a tool error, the next one goes to a worker thread (which opens the loop's connection
+    again), and the one after is made on the loop again."""
+    session = Session(served, _agent(committed_db))
+    coordinator = served.app.coordinator
+    session.call("my_locks", {})  # the session starts, the tools load, the loop's connection opens
+    assert session.call("my_locks", {})["structuredContent"] == {"rows": []}
+    assert coordinator.calls_on_loop == 1
+    connection = coordinator.connections.loop_connection
+    with committed_db.connect() as conn:
+        conn.execute("select pg_terminate_backend(%s)", (connection.info.backend_pid,))
+    lost = session.call("my_locks", {})
+    assert lost["isError"] and json.loads(lost["content"][0]["text"])["code"], lost
+    assert coordinator.calls_on_loop == 2 and connection.closed
+    assert session.call("my_locks", {})["structuredContent"] == {"rows": []}
+    assert coordinator.calls_on_loop == 2, "the loop's connection is closed: a worker thread made the call"
+    assert coordinator.connections.loop_connection is not connection
+    assert session.call("my_locks", {})["structuredContent"] == {"rows": []}
+    assert coordinator.calls_on_loop == 3
 
 
 def test_everything_else_gets_the_sdk_s_answer(committed_db: Database, served: Served) -> None:
@@ -313,10 +339,67 @@ def test_a_call_whose_client_went_away_runs_to_its_end(committed_db: Database, s
                  .encode() + body)
     waiting = "wait_event = 'PgSleep' and application_name = 'coord-mcp'"  # acquire_lock's re-check pause
     wait_for_backends(committed_db, waiting, 1)
+    on_loop = served.app.coordinator.calls_on_loop
+    assert on_loop == 1, "the waiting call is made on the event loop, which does not wait for it"
     sock.close()  # the client gives up
     released = holder.call("release_lock", {"p_path": "src/contended.py", "p_fence": fence})
     assert released["structuredContent"]["ok"], released
+    assert served.app.coordinator.calls_on_loop == on_loop, "the loop's connection is busy: a pooled one served it"
     wait_for_backends(committed_db, "application_name = 'coord-mcp' and state <> 'idle'", 0)
     rows = waiter.call("my_locks", {})["structuredContent"]["rows"]
     assert [row["path"] for row in rows] == ["src/contended.py"]
     assert served.fast.answered == 5  # the call that waited included: answered, to no one
+
+
+def test_a_cancelled_call_on_the_loop_waits_for_its_answer(committed_db: Database) -> None:
+    """Coordinator.call_on_loop cancelled while its call waits in the database: the cancellation
+    waits for the answer (the call ends as it would have: granted once the lease is freed), the
+    loop's connection is left idle and free, and the next call is made on it."""
+    from coordinator.client import Client
+    from tests.conftest import wait_for_backends
+
+    holder, waiter = _agent(committed_db), _agent(committed_db)
+    with Client(committed_db.client_dsn, holder.token) as client:
+        assert client.start_session("test", [], "5 minutes").ok
+        fence = client.call("acquire_lock", {"p_path": "src/cancelled.py", "p_ttl": "5 minutes"})[0]["fence"]
+        connections = mcp_server.Connections(committed_db.client_dsn, pool_size=2)
+        coordinator = mcp_server.Coordinator(connections)
+        try:
+            session = coordinator.session_for("test", waiter.token)
+            assert session is not None and session.session_id is not None
+            coordinator.tool(session, "acquire_lock")  # the role's tools are loaded
+            connections.open_loop_connection()
+            outcome: list[Any] = []
+
+            async def main() -> None:
+                scope = anyio.CancelScope()
+                async with anyio.create_task_group() as tasks:
+
+                    async def call() -> None:
+                        with scope:  # the answer comes back (the cancellation lands at the next checkpoint)
+                            outcome.append(await coordinator.call_on_loop(session, "acquire_lock", {
+                                "p_path": "src/cancelled.py", "p_ttl": "5 minutes", "p_wait": "60 seconds"}))
+
+                    tasks.start_soon(call)
+                    await anyio.to_thread.run_sync(
+                        wait_for_backends, committed_db, "wait_event = 'PgSleep' and application_name = 'coord-mcp'", 1)
+                    scope.cancel()  # the caller goes away while the database works
+                    await anyio.lowlevel.checkpoint()
+                    assert connections.loop_connection_busy and outcome == []
+                    await anyio.to_thread.run_sync(lambda: client.call("release_lock", {
+                        "p_path": "src/cancelled.py", "p_fence": fence}))
+
+            anyio.run(main)
+            assert [row["code"] for row in outcome[0][1]] == ["granted"], outcome
+            assert not connections.loop_connection_busy
+            assert connections.loop_connection is not None and connections.loop_connection.info.transaction_status == 0
+
+            async def again() -> Any:
+                return await coordinator.call_on_loop(session, "my_locks", {})
+
+            _, rows = anyio.run(again)
+            assert [row["path"] for row in rows] == ["src/cancelled.py"]  # the cancelled call ended as granted
+            assert coordinator.calls_on_loop == 2
+        finally:
+            coordinator.end_all()
+            coordinator.close()
