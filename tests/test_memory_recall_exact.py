@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from typing import Any
 
 import psycopg
@@ -29,6 +30,8 @@ WORDS = [f"{c}{v}{d}{w}" for c, v, d, w in zip("bdfgklmnprstvzbdfgklmnprstvzbdfg
                                                  "mnprstvzbdfgklmnprstvzbdfgklmnprstvzbdf",
                                                  "oaeiuoaeiuoaeiuoaeiuoaeiuoaeiuoaeiuoaei", strict=True)]
 DIMENSIONS = 384
+# Tags and how often they are carried (every n-th memory; 0: by none).
+TAGS = {"half": 2, "rare": 97, "absent": 0}
 TIERS = ("episodic", "procedural", "semantic", "working")
 
 
@@ -57,16 +60,17 @@ def _corpus(db: psycopg.Connection, me: Any, other: Any, vectors: bool) -> None:
         # A working memory lives at most 7 days from its last remember (its ttl's bound).
         age_hours = rng.random() * (6 if tier == "working" else 60) * 24
         expires = -1.0 if i % 11 == 0 else (24 * 7.0 if tier == "working" else None)
+        tags = [tag for tag, every in TAGS.items() if every and i % every == 0]
         rows.append((author.tenant_id, author.principal_id, tier, visibility, " ".join(words),
-                     round(rng.random(), 2), age_hours, expires, _vector(rng) if vectors and i % 2 else None))
+                     round(rng.random(), 2), age_hours, expires, _vector(rng) if vectors and i % 2 else None, tags))
     db.cursor().executemany(
         "insert into coord.memories (tenant_id, author_id, tier, visibility, content, content_hash, importance,"
-        " created_at, last_seen_at, expires_at) "
+        " created_at, last_seen_at, expires_at, tags) "
         "select %s, %s, %s, %s, %s, sha256(convert_to(%s, 'UTF8')), %s,"
         " coord.now() - %s * interval '1 hour', coord.now() - %s * interval '1 hour',"
-        " coord.now() + %s * interval '1 hour'",
-        [(t, a, tier, vis, content, content, imp, age, age, exp)
-         for t, a, tier, vis, content, imp, age, exp, _ in rows])
+        " coord.now() + %s * interval '1 hour', %s",
+        [(t, a, tier, vis, content, content, imp, age, age, exp, tags)
+         for t, a, tier, vis, content, imp, age, exp, _, tags in rows])
     if vectors:
         db.execute("create temporary table corpus_vectors (content text primary key, v text)")
         db.cursor().executemany("insert into corpus_vectors values (%s, %s) on conflict do nothing",
@@ -110,6 +114,7 @@ with q as (
   where m.tenant_id = %(tenant)s and m.repository = 'default'
     and (m.expires_at is null or m.expires_at > coord.now())
     and (m.visibility = 'tenant' or m.author_id = %(me)s)
+    and (%(tags)s::text[] is null or m.tags @> %(tags)s::text[])
 ), candidates as (
   (select v.id from visible as v, q where v.search @@ q.q_all order by v.id desc limit 100)
   union
@@ -155,7 +160,8 @@ def _reference(vectors: bool) -> str:
 COLUMNS = ("memory_id", "score", "relevance", "text_rank", "trigram", "vector_similarity", "recency")
 
 
-def _compare(db: psycopg.Connection, agent: Client, me: Any, queries: list[str], vectors: bool) -> int:
+def _compare(db: psycopg.Connection, agent: Client, me: Any, queries: list[str], vectors: bool,
+             tags: list[str] | None = None) -> int:
     """Recall against the reference for each query and limit; the number of candidates the reads
     had to cut (a read reaching its limit), so the test knows that the limits did bite."""
     rng = random.Random(11)
@@ -165,8 +171,8 @@ def _compare(db: psycopg.Connection, agent: Client, me: Any, queries: list[str],
         for limit in (10, 37):
             want = db.execute(_reference(vector is not None),
                               {"query": query, "tenant": me.tenant_id, "me": me.principal_id,
-                               "vector": vector, "limit": limit}).fetchall()
-            got = agent.call("recall", {"p_query": query, "p_limit": limit,
+                               "vector": vector, "limit": limit, "tags": tags}).fetchall()
+            got = agent.call("recall", {"p_query": query, "p_limit": limit, "p_tags": tags,
                                         "p_embedding": [float(x) for x in vector[1:-1].split(",")] if vector else None})
             assert [r["memory_id"] for r in got] == [w[0] for w in want], (query, limit)
             for row, expected in zip(got, want, strict=True):
@@ -222,3 +228,48 @@ def test_a_one_word_query_reads_its_word_once(db: psycopg.Connection) -> None:
     reads = [p for p in plans if "union" in p and "@@" in p]
     assert len(reads) == 1, plans
     assert reads[0].count(f"'{WORDS[3]}'") == 1, reads[0]
+
+
+def _bulk(db: psycopg.Connection, me: Any, count: int, tags: list[str] | None = None) -> None:
+    """count more of the caller's memories, each with the corpus's most frequent word, tagged bulk."""
+    db.execute("insert into coord.memories (tenant_id, author_id, tier, visibility, content, content_hash, tags,"
+               " created_at, last_seen_at)"
+               " select %s, %s, 'semantic', 'tenant', c, sha256(convert_to(c, 'UTF8')), %s,"
+               " coord.now() - interval '1 day', coord.now() - interval '1 day'"
+               " from (select concat_ws(' ', %s::text, 'bulk', g) as c from generate_series(1, %s) as g) as s",
+               (me.tenant_id, me.principal_id, ["bulk"] if tags is None else tags, WORDS[0], count))
+    db.execute("analyze coord.memories")
+
+
+@pytest.mark.parametrize("seed", [1, 2], ids=["tuning-queries", "held-back-queries"])
+@pytest.mark.parametrize("tags", [["half"], ["rare"], ["half", "rare"], ["absent"], ["bulk"], ["bulk", "rare"]])
+def test_recall_with_tags_is_its_definition(db: psycopg.Connection, seed: int, tags: list[str]) -> None:
+    """With p_tags the tagged memories are looked up first when they are few (up to 2,000) and
+    taken by id; else the reads filter as they walk. Both give the definition's rows: "bulk" is
+    carried by 2,100 more memories (over the bound), the others by 0-750 of the corpus."""
+    agent, me = _setup(db, vectors=False)
+    _bulk(db, me, 2100)
+    _compare(db, agent, me, _queries(seed, 8) + [WORDS[0]], vectors=False, tags=tags)
+
+
+def test_a_rare_tag_is_read_from_the_tags_index_not_by_walking_the_memories(db: psycopg.Connection) -> None:
+    """A tag the planner has no statistics for looked common to it at a million memories: the
+    reads walked the memories from the newest, testing each, through all of them when none
+    carried the tag (p95 187 ms, docs/benchmarks.md). At this test's scale the planner already
+    prefers the tags index, so what is checked is that the tagged memories are looked up first
+    and taken by id, whatever the plan, and that no read tests a memory it then drops."""
+    me = make_principal(db, "exact-me", tenant="exact")
+    agent = Client(connection=db, token=me.token)
+    _bulk(db, me, 30000, tags=[])  # no memory carries a tag: the planner has no statistics of any
+    plans: list[str] = []
+    db.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+    db.execute("load 'auto_explain'")
+    for setting in ("log_min_duration = 0", "log_nested_statements = on", "log_level = notice",
+                    "log_analyze = on", "log_timing = off", "log_format = json"):
+        db.execute(f"set local auto_explain.{setting}")
+    agent.call("recall", {"p_query": WORDS[0], "p_limit": 10, "p_tags": ["absent"]})
+    reads = [p for p in plans if "union" in p and "@@" in p]
+    assert len(reads) == 1, plans
+    examined = [int(n) for n in re.findall(r'"Rows Removed by Filter": (\d+)', reads[0])]
+    assert "(id = ANY (" in reads[0], reads[0]
+    assert max(examined, default=0) == 0, reads[0]

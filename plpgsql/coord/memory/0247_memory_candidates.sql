@@ -44,6 +44,7 @@ declare
   v_ident tsquery := case when p_ident = p_any or p_ident = p_all then null else p_ident end;
   v_nearest bigint[];
   v_stored integer;
+  v_tagged bigint[];  -- with p_tags: the ids of the memories carrying them, when few (below)
   v_ef_search text;  -- the caller's settings, put back after the read (set_config is transaction-wide)
   v_iterative_scan text;
 begin
@@ -98,6 +99,21 @@ begin
     end if;
   end if;
 
+  if p_tags is not null then
+    -- The planner has no statistics for a tag few memories carry (or none): it takes it for a
+    -- common one and walks the memories from the newest, testing each, through all of them when
+    -- fewer than a read's limit match (1.1 s at a million, docs/benchmarks.md "Hybrid recall at a
+    -- million memories"). So the tagged memories are looked up in the tags index first, up to
+    -- 2,000; when that is all of them, the reads below take them by id.
+    v_tagged := array(
+      select m.id from coord.memories as m
+      where m.tenant_id = p_tenant_id and m.repository = p_repository and m.tags @> p_tags
+      limit 2001);
+    if pg_catalog.cardinality(v_tagged) > 2000 then
+      v_tagged := null;
+    end if;
+  end if;
+
   return query
   with visible as not materialized (
     select m.id, m.search, m.last_seen_at from coord.memories as m
@@ -105,6 +121,7 @@ begin
       and (m.expires_at is null or m.expires_at > p_now)
       and (p_tiers is null or m.tier = any (p_tiers))
       and (p_tags is null or m.tags @> p_tags)
+      and (v_tagged is null or m.id = any (v_tagged))
       and (m.visibility = 'tenant' or m.author_id = p_principal_id
            or m.visibility = 'team' and (m.team_id = p_team_id or p_sees_teams))
   )
