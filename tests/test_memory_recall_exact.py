@@ -249,7 +249,7 @@ def test_recall_with_tags_is_its_definition(db: psycopg.Connection, seed: int, t
     carried by 2,100 more memories (over the bound), the others by 0-750 of the corpus."""
     agent, me = _setup(db, vectors=False)
     _bulk(db, me, 2100)
-    _compare(db, agent, me, _queries(seed, 8) + [WORDS[0]], vectors=False, tags=tags)
+    _compare(db, agent, me, [*_queries(seed, 8), WORDS[0]], vectors=False, tags=tags)
 
 
 def test_a_rare_tag_is_read_from_the_tags_index_not_by_walking_the_memories(db: psycopg.Connection) -> None:
