@@ -528,9 +528,10 @@ class Api:
         return self._one("create_profile", ProfileResult, name=name, trust_level=trust_level, settings=settings)
 
     def delete_profile(self, name: str) -> ProfileResult:
-        """Operators and trust-4 agents: deletes a profile no agent has and that is not the default (its network
-        rules go with it). Code deleted; in_use (details.is_default, agents) or denied. Errors: CO462 unknown
-        profile.
+        """Operators and trust-4 agents: deletes a profile no agent has and that is not the default; its network
+        rules, the message rules naming it as a team and its team's memories go with it
+        (details.network_rules, message_rules and team_memories count them, in the result and the audit
+        event). Code deleted; in_use (details.is_default, agents) or denied. Errors: CO462 unknown profile.
         """
         return self._one("delete_profile", ProfileResult, name=name)
 

@@ -1633,7 +1633,7 @@ ALTER FUNCTION api.delete_profile(p_name text) OWNER TO coord_owner;
 -- Name: FUNCTION delete_profile(p_name text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.delete_profile(p_name text) IS 'Operators and trust-4 agents: deletes a profile no agent has and that is not the default (its network rules go with it). Code deleted; in_use (details.is_default, agents) or denied. Errors: CO462 unknown profile.';
+COMMENT ON FUNCTION api.delete_profile(p_name text) IS 'Operators and trust-4 agents: deletes a profile no agent has and that is not the default; its network rules, the message rules naming it as a team and its team''s memories go with it (details.network_rules, message_rules and team_memories count them, in the result and the audit event). Code deleted; in_use (details.is_default, agents) or denied. Errors: CO462 unknown profile.';
 
 
 --

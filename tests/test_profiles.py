@@ -170,6 +170,30 @@ def test_calls_per_hour_counts_allowed_mutations_in_a_clock_hour(db: psycopg.Con
     assert agent.submit_task("k").code == "submitted"
 
 
+def test_deleting_a_profile_counts_what_goes_with_it(db: psycopg.Connection, operator: Client,
+                                                     agent_factory: Any) -> None:
+    """Its network rules, the message rules naming it as a team (deny rules too) and its team's
+    memories cascade with the profile: the result and the audit event count them, so an allowlist
+    rule never vanishes unrecorded."""
+    principal, agent = agent_factory()
+    assert operator.create_profile("crew", 2).ok
+    assert operator.assign_profile(principal.name, "crew").code == "assigned"
+    assert agent.remember("semantic", "the crew deploys on fridays", visibility="team").ok
+    assert operator.allow_messages("team:crew", "*").ok
+    assert operator.deny_messages("*", "team:crew", side="receive").ok
+    assert operator.add_network_rule("example.com", "deny", for_profile="crew").ok
+    assert operator.assign_profile(principal.name, None).code == "assigned"
+    deleted = operator.delete_profile("crew")
+    assert deleted.code == "deleted"
+    gone = {"network_rules": 1, "message_rules": 2, "team_memories": 1}
+    assert {k: deleted.details[k] for k in gone} == gone
+    details = db.execute("select details from audit.events where action = 'profile.delete' and decision = 'deleted' "
+                         "and " + WRITTEN_HERE).fetchone()[0]
+    assert {k: details[k] for k in gone} == gone
+    assert db.execute("select count(*) from coord.message_rules as r join coord.principals as p "
+                      "on p.tenant_id = r.tenant_id where p.id = %s", (principal.principal_id,)).fetchone()[0] == 0
+
+
 def test_profile_changes_are_audited_and_apply_on_the_next_call(db: psycopg.Connection, operator: Client,
                                                                 agent_factory: Any) -> None:
     principal, agent = agent_factory()
