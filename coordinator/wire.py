@@ -59,7 +59,9 @@ _SOURCE_FUNCTION = pq.DiagnosticField.SOURCE_FUNCTION
 # name, unlike the message, is not translated.
 _PLAN_REVALIDATION = b"RevalidateCachedQuery"
 
-_PARSE, _EXECUTE, _CLOSE = range(3)
+# _COMMIT: what the Sync itself answers (the implicit transaction's commit failed), after the
+# results of every message sent.
+_PARSE, _EXECUTE, _CLOSE, _COMMIT = range(4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,9 +229,11 @@ def _finish(conn: psycopg.Connection[Any], prepared: _Prepared, sent: list[tuple
 
 def _note(prepared: _Prepared, sent: list[tuple[int, bytes]],
           results: list[PGresult]) -> tuple[int, bytes, PGresult] | None:
-    """Record the Parses and Closes that came back; the first failure (kind, name, result)."""
+    """Record the Parses and Closes that came back; the first failure (kind, name, result),
+    including a commit that failed at the Sync (a result beyond those of the messages sent)."""
     failed = None
-    for (kind, name), result in zip(sent, results, strict=False):
+    for i, result in enumerate(results):
+        kind, name = sent[i] if i < len(sent) else (_COMMIT, b"")
         status = result.status
         if status == _COMMAND_OK:
             if kind == _PARSE:

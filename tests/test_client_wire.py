@@ -274,3 +274,30 @@ def test_the_loaders_are_total_beyond_pythons_range(db: psycopg.Connection) -> N
                       "'2026-12-06 12:00:00.5+05:30'::timestamptz, '[1, {\"a\": null}]'::jsonb").fetchone()
     assert row == (timedelta.max, timedelta.min, datetime.max.replace(tzinfo=UTC), datetime.min, date.max,
                    timedelta(days=1, hours=2), datetime(2026, 12, 6, 6, 30, 0, 500000, tzinfo=UTC), [1, {"a": None}])
+
+
+def test_a_transaction_that_fails_at_its_commit_fails_the_call(committed_db: Database) -> None:
+    """The implicit transaction commits at the Sync; what fails there (a deferred constraint, a
+    serialization failure SERIALIZABLE finds only at commit, a cancel) comes back after the last
+    statement's rows. Read as the call's answer, it was an empty answer to a call rolled back."""
+    with committed_db.connect() as admin:
+        me = make_principal(admin, "commit-fails")
+        admin.execute("""
+            create function public.refuse_at_commit() returns trigger language plpgsql as $$
+            begin
+              raise exception 'refused at commit' using errcode = '40001';
+            end $$;
+            create constraint trigger refuse_at_commit after insert on coord.locks
+              deferrable initially deferred for each row execute function public.refuse_at_commit();
+        """)
+    with Client(committed_db.client_dsn, me.token) as client:
+        client.my_locks()
+        with pytest.raises(CoordError) as caught:
+            client.acquire_lock("src/never.py")
+        assert caught.value.code == "40001" and "refused at commit" in caught.value.message
+        assert client.connection.info.transaction_status == TransactionStatus.IDLE
+    with committed_db.connect() as admin:
+        assert admin.execute("select count(*) from coord.locks").fetchone() == (0,)
+        admin.execute("drop trigger refuse_at_commit on coord.locks")
+    with Client(committed_db.client_dsn, me.token) as client:
+        assert client.acquire_lock("src/after.py").code == "granted"
