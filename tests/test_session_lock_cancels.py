@@ -14,30 +14,7 @@ import psycopg
 from coordinator.client import Client
 from coordinator.errors import CoordError
 from tests.conftest import Database, in_thread, make_principal, wait_for_backend
-
-
-def _advisory_held(admin: psycopg.Connection, pid: int) -> list[tuple]:
-    return admin.execute("select classid, objid, objsubid, mode from pg_locks where pid = %s and locktype = 'advisory'",
-                         (pid,)).fetchall()
-
-
-def _rollback(conn: psycopg.Connection) -> None:
-    while True:  # a timeout armed by the statement before may cancel the rollback itself
-        try:
-            conn.rollback()
-            return
-        except psycopg.errors.QueryCanceled:
-            pass
-
-
-def _timeout_off(conn: psycopg.Connection) -> None:
-    while True:  # the reset itself may outlast a 1 ms timeout
-        try:
-            conn.execute("set statement_timeout = 0")
-            conn.commit()
-            return
-        except psycopg.errors.QueryCanceled:
-            _rollback(conn)
+from tests.hurried import advisory_held, rollback, timeout_off
 
 
 def _hurried(admin: psycopg.Connection, client: Client, call: Callable[[int], object], rounds: int,
@@ -53,12 +30,12 @@ def _hurried(admin: psycopg.Connection, client: Client, call: Callable[[int], ob
             call(i)
             conn.commit()
         except (CoordError, psycopg.Error):  # cancelled: the point of the attack
-            _rollback(conn)
-        _timeout_off(conn)
+            rollback(conn)
+        timeout_off(conn)
         if after is not None:
             after()
             conn.commit()
-        held = _advisory_held(admin, pid)
+        held = advisory_held(admin, pid)
         assert held == [], (i, held)
 
 
@@ -81,9 +58,9 @@ def test_a_task_made_ready_while_cancelled_leaves_no_lock_held(committed_db) -> 
                                f"from coord.tasks as t where t.id = {int(task_id)}; end loop; end $$")
             except psycopg.errors.QueryCanceled:
                 pass
-            _rollback(writer)
-            _timeout_off(writer)
-            held = _advisory_held(admin, pid)
+            rollback(writer)
+            timeout_off(writer)
+            held = advisory_held(admin, pid)
             assert held == [], (i, held)
 
 
@@ -120,9 +97,9 @@ def _cancelled_while_auditing(committed_db: Database, token: str, watch: Callabl
         thread.join(30)
         assert "error" in out, out
         blocker.rollback()
-        assert _advisory_held(admin, pid) == []
+        assert advisory_held(admin, pid) == []
         assert watch(watcher).code == "watching"  # type: ignore[attr-defined]
-        assert len(_advisory_held(admin, pid)) == 1
+        assert len(advisory_held(admin, pid)) == 1
 
 
 def test_a_fleet_watch_cancelled_after_it_took_the_watch_does_not_keep_it(committed_db) -> None:

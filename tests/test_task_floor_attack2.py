@@ -9,6 +9,7 @@ import pytest
 from coordinator.client import Client
 from coordinator.errors import CoordError
 from tests.conftest import make_principal
+from tests.hurried import advisory_held, rollback, timeout_off
 from tests.test_task_floor import _cycle, _floor
 
 
@@ -189,13 +190,7 @@ def test_a_claim_cancelled_by_its_statement_timeout_never_leaves_the_kinds_floor
                 client.connection.execute(f"set statement_timeout = {1 + i % 3}")
                 client.claim_task(["k"])
             except (CoordError, psycopg.Error):  # cancelled: the point of the attack
-                client.connection.rollback()
-            while True:  # the reset itself may outlast a 1 ms timeout
-                try:
-                    client.connection.execute("set statement_timeout = 0")
-                    break
-                except psycopg.errors.QueryCanceled:
-                    client.connection.rollback()
-            held = admin.execute("select mode from pg_locks where pid = %s and locktype = 'advisory'",
-                                 (pid,)).fetchall()
+                rollback(client.connection)
+            timeout_off(client.connection)
+            held = advisory_held(admin, pid)
             assert held == [], (i, held)
