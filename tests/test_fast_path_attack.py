@@ -4,6 +4,9 @@ the database) or a rule that held (kept so that it keeps holding)."""
 
 from __future__ import annotations
 
+import contextlib
+import re
+import socket
 import uuid
 from typing import Any
 
@@ -66,13 +69,13 @@ def test_a_batch_submission_passes_the_policy_of_every_kind_it_submits(db: psyco
 
 
 
-@pytest.mark.xfail(strict=True, reason="the MCP server calls with the session's latest token, not the request's: "
-                                       "a Python fix (coordinator/mcp_server.py), left for the lead")
 def test_an_mcp_call_runs_with_the_token_its_request_presented(committed_db: Database) -> None:
     """Two tokens of one principal on one MCP connection: a read-only one (scope locks:read) and a
     full one. The session is shared per (connection, principal) and remembers the latest token;
     Coordinator.call presents that one, so a request that presented the read-only token, answered
-    after another request presented the full one, takes a lease it may not take."""
+    after another request presented the full one, took a lease it may not take. Each HTTP request
+    now sees the session with its own token (Coordinator.request_session); the shared session
+    keeps the latest for its heartbeats."""
     from coordinator import mcp_server
 
     with committed_db.connect() as admin:
@@ -82,12 +85,59 @@ def test_an_mcp_call_runs_with_the_token_its_request_presented(committed_db: Dat
     connections = mcp_server.Connections(committed_db.client_dsn)
     coordinator = mcp_server.Coordinator(connections)
     try:
-        reader = coordinator.session_for("one-connection", narrow)
+        reader = coordinator.request_session("one-connection", narrow)
         assert reader is not None
-        full = coordinator.session_for("one-connection", me.token)  # a request in between, on another thread
-        assert full is not None
+        full = coordinator.request_session("one-connection", me.token)  # a request in between, on another thread
+        assert full is not None and full.session_id == reader.session_id  # one coord session
         answer = coordinator.call(reader, "acquire_lock", {"p_path": "src/narrow.py"})[0]
         assert (answer["code"], answer["details"].get("rule")) == ("denied", "scope.missing")
+        again = coordinator.request_session("one-connection", narrow, known_only=True)  # the loop's path
+        assert again is not None and again.token == narrow
+        assert coordinator.call(full, "acquire_lock", {"p_path": "src/full.py"})[0]["code"] == "granted"
     finally:
         coordinator.end_all()
         connections.close()
+
+
+def _post(url: str, token: str, head_only_length: int | None = None, chunks: int = 0) -> bytes:
+    """A raw POST to the MCP endpoint: either headers announcing ``head_only_length`` bytes and
+    none of them, or ``chunks`` chunks of 1 MiB (chunked); the server's answer, read to its end."""
+    host, port = url.removeprefix("http://").split("/")[0].split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as sock:  # a hang fails, not waits forever
+        head = (f"POST /mcp HTTP/1.1\r\nHost: {host}:{port}\r\nAuthorization: Bearer {token}\r\n"
+                "Content-Type: application/json\r\nAccept: application/json, text/event-stream\r\n")
+        if head_only_length is not None:
+            sock.sendall((head + f"Content-Length: {head_only_length}\r\n\r\n").encode())
+        else:
+            sock.sendall((head + "Transfer-Encoding: chunked\r\n\r\n").encode())
+            chunk = b"%x\r\n" % (1 << 20) + b"[" * (1 << 20) + b"\r\n"
+            with contextlib.suppress(OSError):  # the server may answer and close before the last chunk
+                for _ in range(chunks):
+                    sock.sendall(chunk)
+                sock.sendall(b"0\r\n\r\n")
+        answer = b""
+        with contextlib.suppress(OSError):
+            while (part := sock.recv(65536)):
+                answer += part
+                head, _, body = answer.partition(b"\r\n\r\n")
+                length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+                if length and len(body) >= int(length.group(1)):
+                    break
+        return answer
+
+
+def test_an_mcp_request_body_is_bounded(committed_db: Database) -> None:
+    """Holds: a token holder's POST that announces (or streams) more than the SDK's limit (4 MiB,
+    mcp.server.transport_security) is answered 413 before the body is held whole, on the path
+    the tools/call fast path takes too; a request without a valid token is answered 401 before
+    any of its body is read. The server then goes on answering."""
+    from tests.test_mcp import http_server
+
+    with committed_db.connect() as admin:
+        me = make_principal(admin, tenant=f"fp-body-{uuid.uuid4().hex[:6]}")
+    with http_server(committed_db) as url:
+        assert _post(url, me.token, head_only_length=1 << 30).startswith(b"HTTP/1.1 413")
+        assert _post(url, me.token, chunks=5).startswith(b"HTTP/1.1 413")
+        assert _post(url, "not-a-token", head_only_length=1 << 30).startswith(b"HTTP/1.1 401")
+        ordinary = _post(url, me.token, head_only_length=0)  # an empty body: the SDK's own answer
+        assert ordinary.startswith(b"HTTP/1.1 400"), ordinary[:200]
