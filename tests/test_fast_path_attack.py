@@ -141,3 +141,88 @@ def test_an_mcp_request_body_is_bounded(committed_db: Database) -> None:
         assert _post(url, "not-a-token", head_only_length=1 << 30).startswith(b"HTTP/1.1 401")
         ordinary = _post(url, me.token, head_only_length=0)  # an empty body: the SDK's own answer
         assert ordinary.startswith(b"HTTP/1.1 400"), ordinary[:200]
+
+
+# --- what held: kept as tests -----------------------------------------------------------------
+
+def _events_here(db: psycopg.Connection) -> list[tuple[Any, ...]]:
+    return db.execute("select action, decision, target_id, actor_type, actor_name, tenant_id, severity "
+                      "from audit.events where " + WRITTEN_HERE + " order by id").fetchall()
+
+
+def test_batches_with_malformed_or_foreign_entries_write_nothing(db: psycopg.Connection, agent_factory: Any) -> None:
+    """A null among paths or fences, a path twice (after normalizing), another tenant's task in a
+    completion batch: each an error that writes nothing (no event, no lease, no task changed),
+    however far the batch got (its decisions were taken)."""
+    me, mine = agent_factory(tenant="fp-batch-a")
+    _, theirs = agent_factory(tenant="fp-batch-b")
+    their_task = theirs.call("submit_task", {"p_kind": "fp"})[0]["task_id"]
+    their_claim = theirs.call("claim_tasks", {"p_kinds": ["fp"]})[0]["claim"]
+    mine.call("submit_tasks", {"p_tasks": [{"kind": "fp"}, {"kind": "fp"}]})
+    claims = [{"task_id": r["task_id"], "claim": r["claim"]} for r in mine.call("claim_tasks", {"p_kinds": ["fp"]})]
+    assert len(claims) == 2
+    before = (_events_here(db), db.execute("select count(*) from coord.locks").fetchone(),
+              db.execute("select array_agg((id, state, claim) order by id) from coord.tasks").fetchone())
+    for function, arguments, code in [
+            ("acquire_locks", {"p_paths": ["a.py", None]}, "CO241"),
+            ("acquire_locks", {"p_paths": ["src/./a.py", "src/a.py"]}, "CO218"),
+            ("acquire_locks", {"p_paths": ["src", "src/"]}, "CO218"),
+            ("release_locks", {"p_paths": ["a.py", "b.py"], "p_fences": [1, None]}, "CO241"),
+            ("release_locks", {"p_paths": ["a.py", "b.py"], "p_fences": [1]}, "CO218"),
+            ("complete_tasks", {"p_tasks": [*claims, {"task_id": their_task, "claim": their_claim}]}, "CO410"),
+            ("complete_tasks", {"p_tasks": [claims[0], {**claims[0], "claim": claims[0]["claim"] + 1}]}, "CO421"),
+            ("complete_tasks", {"p_tasks": [{**claims[0], "claim": None}]}, "CO421"),
+            ("submit_tasks", {"p_tasks": [{"kind": "fp"}, None]}, "CO415"),
+            ("submit_tasks", {"p_tasks": [{"kind": "fp", "depends_on": [their_task]}]}, "CO407")]:
+        with pytest.raises(CoordError) as caught:
+            mine.call(function, arguments)
+        assert caught.value.code == code, (function, arguments, caught.value)
+        assert caught.value.hint
+    after = (_events_here(db), db.execute("select count(*) from coord.locks").fetchone(),
+             db.execute("select array_agg((id, state, claim) order by id) from coord.tasks").fetchone())
+    assert after == before
+    # The other tenant's task is untouched and still theirs to complete.
+    assert theirs.call("complete_task", {"p_task_id": their_task, "p_claim": their_claim})[0]["code"] == "completed"
+    assert me.tenant_id is not None
+
+
+def test_a_refused_lease_batch_keeps_every_lease_and_audits_each(db: psycopg.Connection, agent_factory: Any) -> None:
+    """release_locks with one fence not of the lease: nothing released, one event per lease (the refused
+    one's reason, the others batch_refused), in the caller's tenant and name."""
+    me, mine = agent_factory(tenant="fp-rel")
+    granted = mine.call("acquire_locks", {"p_paths": ["r/a.py", "r/b.py", "r/c.py"]})
+    fences = [r["fence"] for r in granted]
+    mark = db.execute("select coalesce(max(id), 0) from audit.events").fetchone()[0]  # type: ignore[index]
+    rows = mine.call("release_locks", {"p_paths": ["r/a.py", "r/b.py", "r/c.py"],
+                                       "p_fences": [fences[0], fences[1] + 1000, fences[2]]})
+    assert [r["code"] for r in rows] == ["batch_refused", "not_held", "batch_refused"]
+    assert db.execute("select count(*) from coord.locks where path like 'r/%%' and tenant_id = %s",
+                      (me.tenant_id,)).fetchone() == (3,)
+    events = db.execute("select decision, target_id, actor_name, tenant_id from audit.events "
+                        "where id > %s and action = 'lock.release' order by id", (mark,)).fetchall()
+    assert events == [(code, path, me.name, me.tenant_id) for code, path in
+                      (("batch_refused", "r/a.py"), ("not_held", "r/b.py"), ("batch_refused", "r/c.py"))]
+
+
+def test_task_changes_are_audited_in_id_order_by_their_author(db: psycopg.Connection, agent_factory: Any) -> None:
+    """A batch claim writes one event per task in id order, as the claimant, in its tenant; a
+    superuser's direct change is a task.direct_change warning as the system; a changed id is
+    refused, so no change can escape the pairing of old and new rows."""
+    me, mine = agent_factory(tenant="fp-events")
+    mine.call("submit_tasks", {"p_tasks": [{"kind": "fe", "priority": p} for p in (1, 3, 2)]})
+    mark = db.execute("select coalesce(max(id), 0) from audit.events").fetchone()[0]  # type: ignore[index]
+    claimed = mine.call("claim_tasks", {"p_kinds": ["fe"], "p_limit": 3})
+    ids = sorted(r["task_id"] for r in claimed)
+    events = db.execute("select action, target_id, actor_type, actor_name, tenant_id from audit.events "
+                        "where id > %s and target_type = 'task' order by id", (mark,)).fetchall()
+    assert events == [("task.claimed", str(i), "agent", me.name, me.tenant_id) for i in ids]
+    with pytest.raises(psycopg.Error) as caught, db.transaction():
+        db.execute("update coord.tasks set id = id + 100000 where id = %s", (ids[0],))
+    # an identity column (and coord.tg_tasks__transition's CO411 behind it)
+    assert caught.value.sqlstate == "428C9"
+    mark = db.execute("select coalesce(max(id), 0) from audit.events").fetchone()[0]  # type: ignore[index]
+    db.execute("update coord.tasks set state = 'cancelled', finished_at = now(), lease_expires_at = null "
+               "where id = any(%s)", (ids[1:],))
+    events = db.execute("select action, target_id, actor_type, severity from audit.events "
+                        "where id > %s and target_type = 'task' order by id", (mark,)).fetchall()
+    assert events == [("task.direct_change", str(i), "system", "warning") for i in ids[1:]]
