@@ -1315,8 +1315,10 @@ class Api:
         (kind required; payload, priority, depends_on, run_after, max_attempts, required_trust, unique_key,
         locks) plus an optional ref, a name other items of the batch may list in depends_on. One result per
         item, in order (code submitted, or duplicate with the pending task), or one denied when the policy
-        refuses (details.rule). Errors as submit_task, plus CO404 batch over 4 MiB, CO415 malformed batch,
-        CO407 unknown ref, CO408 dependency cycle; any error writes nothing.
+        refuses (details.rule): one decision per kind the batch submits (as submit_task takes for its kind;
+        the call counts once against calls_per_hour), so a policy on a kind refuses every batch that submits
+        it, and nothing of it is queued. Errors as submit_task, plus CO404 batch over 4 MiB, CO415 malformed
+        batch, CO407 unknown ref, CO408 dependency cycle; any error writes nothing.
         """
         return self._rows("submit_tasks", TaskResult, tasks=tasks)
 

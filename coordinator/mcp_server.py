@@ -39,7 +39,7 @@ import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -423,6 +423,15 @@ class Coordinator:
             session.last_used = time.monotonic()
         return session
 
+    def request_session(self, key: str, token: str, *, known_only: bool = False) -> CoordSession | None:
+        """``session_for`` (``known_session`` when ``known_only``) as one request sees it: the
+        session's principal and coord session with the token this request presented. The shared
+        session keeps the latest token for its heartbeats; a call presents its own request's, so a
+        request that presented a narrower (or revoked) token of the same principal on the same
+        connection is never answered with another request's token that came in meanwhile."""
+        session = self.known_session(key, token) if known_only else self.session_for(key, token)
+        return None if session is None else replace(session, token=token)
+
     def _live(self, index: tuple[str, str]) -> CoordSession | None:
         """The live session of ``index``; one that is over is forgotten (called under the lock)."""
         session = self._sessions.get(index)
@@ -790,7 +799,7 @@ async def answer_on_loop(coordinator: Coordinator, identity_of: Callable[[Any], 
     coord session is known; None leaves the call to a worker thread (the session must be
     authenticated or started, the loop's connection is busy or not open, ...)."""
     try:
-        session = coordinator.known_session(*identity_of(ctx))
+        session = coordinator.request_session(*identity_of(ctx), known_only=True)
         if session is None:
             return None
         answered = await coordinator.call_on_loop(session, name, arguments)
@@ -1306,7 +1315,7 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
         return request.headers.get("mcp-session-id") or f"bearer:{_digest(token)}", token
 
     def session_of(ctx: Any) -> CoordSession:
-        session = coordinator.session_for(*identity_of(ctx))
+        session = coordinator.request_session(*identity_of(ctx))
         if session is None:
             raise registered("PT401", "the bearer token names no principal")
         return session

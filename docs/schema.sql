@@ -3439,7 +3439,7 @@ ALTER FUNCTION api.submit_tasks(p_tasks jsonb) OWNER TO coord_owner;
 -- Name: FUNCTION submit_tasks(p_tasks jsonb); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.submit_tasks(p_tasks jsonb) IS 'Queues a batch (1-1000) atomically: p_tasks is a JSON array of objects with the submit_task fields (kind required; payload, priority, depends_on, run_after, max_attempts, required_trust, unique_key, locks) plus an optional ref, a name other items of the batch may list in depends_on. One result per item, in order (code submitted, or duplicate with the pending task), or one denied when the policy refuses (details.rule). Errors as submit_task, plus CO404 batch over 4 MiB, CO415 malformed batch, CO407 unknown ref, CO408 dependency cycle; any error writes nothing.';
+COMMENT ON FUNCTION api.submit_tasks(p_tasks jsonb) IS 'Queues a batch (1-1000) atomically: p_tasks is a JSON array of objects with the submit_task fields (kind required; payload, priority, depends_on, run_after, max_attempts, required_trust, unique_key, locks) plus an optional ref, a name other items of the batch may list in depends_on. One result per item, in order (code submitted, or duplicate with the pending task), or one denied when the policy refuses (details.rule): one decision per kind the batch submits (as submit_task takes for its kind; the call counts once against calls_per_hour), so a policy on a kind refuses every batch that submits it, and nothing of it is queued. Errors as submit_task, plus CO404 batch over 4 MiB, CO415 malformed batch, CO407 unknown ref, CO408 dependency cycle; any error writes nothing.';
 
 
 --

@@ -9,7 +9,8 @@
 -- savepoint) a reader may have passed the id while the transaction held only other keys, so its
 -- events get a position no reader has passed: the xmax of a fresh snapshot, taken after the key.
 -- Under REPEATABLE READ or SERIALIZABLE there is no fresh snapshot: such an event is refused
--- (CO213), and every key also takes the one every tenant's horizon waits for.
+-- (CO213) for a client; a superuser's is not, so a superuser's key also takes the one every
+-- tenant's horizon waits for (audit.declare_event_tenant).
 create or replace function audit.declare_event_writer(p_tenant_id uuid)
 returns xid8
 language plpgsql
