@@ -1,6 +1,6 @@
 -- Guardrail normalizer, step 1: lex shell text the way a POSIX shell would, without running it.
 -- Returns {"cmds": [{"w": [words], "r": [redirects], "in": stdin text, "op": operator}], "subs": [...]}
---  * quotes are removed ('...' literal, "..." with \" \\ \$ \` escapes, $'...' with \xHH, \NNN,
+--  * quotes are removed ('...' literal, "..." and $"..." with \" \\ \$ \` escapes, $'...' with \xHH, \NNN,
 --    \n, \t decoded), backslash escapes outside quotes are removed, \<newline> joins lines,
 --    $IFS and ${IFS} are word separators;
 --  * commands end at && || ; | & ( ) and newlines outside quotes; "op" says which;
@@ -103,6 +103,9 @@ begin
       end loop;
       v_word := coalesce(v_word, '') || v_acc;
       i := j + 1;
+    elsif ch = '$' and i < n and c[i + 1] = '"' and not p_windows then
+      -- $"..." is "..." translated by the locale: itself when there is no translation
+      i := i + 1;
     elsif ch = '"' then
       v_word := coalesce(v_word, '');
       j := i + 1;
