@@ -111,10 +111,18 @@ class SessionMap:
         return self.directory / f"{claude_session}.json"
 
     def get(self, claude_session: str) -> str | None:
+        return self._field(claude_session, "session_id")
+
+    def cwd(self, claude_session: str) -> str | None:
+        """The directory the session was started in: its repository root is the session's."""
+        return self._field(claude_session, "cwd")
+
+    def _field(self, claude_session: str, key: str) -> str | None:
         try:
-            return str(json.loads(self._file(claude_session).read_text())["session_id"])
+            value = json.loads(self._file(claude_session).read_text())[key]
         except (OSError, ValueError, KeyError, TypeError):
             return None
+        return str(value) if value else None
 
     def put(self, claude_session: str, session_id: str, cwd: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -284,6 +292,7 @@ class ClaudeCodeHook:
 
     def start_session(self, client: Client, claude_session: str, cwd: str) -> str:
         client.session_id = None
+        cwd = self.sessions.cwd(claude_session) or cwd  # a new coord session keeps the session's root
         started = client.start_session("claude-code", ["claude-code"], self.session_ttl, self.repository, self.skill)
         if not started.ok or started.session_id is None:
             raise Refusal(f"coord refused to start a session: {started.code}: {started.reason}")
@@ -363,7 +372,7 @@ class ClaudeCodeHook:
         return permission("deny", f"coord network policy denies {decision.domain or host}{rule}: {decision.reason}")
 
     def file_edit(self, client: Client, claude_session: str, event: dict[str, Any], tool: str) -> Answer:
-        relative = self.edited_path(event, tool)
+        relative = self.edited_path(event, tool, self.sessions.cwd(claude_session))
         result = client.acquire_lock(relative, reason=f"claude-code {tool}")
         if result.code == "session_ended":  # ended under us (missed heartbeat): one new session, once
             with self.sessions.exclusive(claude_session):
@@ -382,7 +391,7 @@ class ClaudeCodeHook:
         taken on the git remote (docs/git-fallback.md); busy is denied the same way."""
         if not isinstance(event.get("tool_input"), dict):
             raise CannotDecide(f"the {tool} event has no tool_input object")
-        relative = self.edited_path(event, tool)
+        relative = self.edited_path(event, tool, self.sessions.cwd(str(event["session_id"])))
         token = self.invocation.settings().bearer() or ""
         if not self.fallback_remote:
             raise CannotDecide("--fallback git without --fallback-remote / COORD_FALLBACK_REMOTE")
@@ -394,8 +403,12 @@ class ClaudeCodeHook:
                       f"{result.holder_name} (lease on {result.holder_path}, expires "
                       f"{_when(result.holder_expires_at)}); wait for it to be released")
 
-    def edited_path(self, event: dict[str, Any], tool: str) -> str:
-        """The repository-relative path a file tool call edits; Refusal outside the repository."""
+    def edited_path(self, event: dict[str, Any], tool: str, session_cwd: str | None = None) -> str:
+        """The repository-relative path a file tool call edits; Refusal outside the repository.
+        The root is the session's (found from the directory it started in), not that of the
+        event's cwd, which follows the agent's `cd`: from inside a nested repository (a vendored
+        checkout, a submodule) that root would name vendor/lib/x.py `x.py`, a lease that never
+        meets another agent's lease on vendor/lib/x.py."""
         key = FILE_TOOLS[tool]
         path = event["tool_input"].get(key)
         if not isinstance(path, str) or not path:
@@ -403,7 +416,7 @@ class ClaudeCodeHook:
         if "\x00" in path:  # no file system takes it (Node refuses it too); no lease can name it
             raise Refusal(f"coord: the {tool} path contains a NUL character")
         cwd = Path(event["cwd"])
-        root = repository_root(cwd, self.invocation.root)
+        root = repository_root(Path(session_cwd) if session_cwd else cwd, self.invocation.root)
         try:
             relative = resolve_path(path, root, cwd)
         except CoordError as exc:

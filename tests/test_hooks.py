@@ -242,7 +242,8 @@ def test_a_malformed_event_gets_the_on_error_decision(hook: Hook, repo: Path) ->
     assert verdict == "deny" and "no tool_input" in reason
     verdict, reason = decision(hook(event("pre_tool_use_edit", repo, session_id="../../etc/passwd"))[1])
     assert verdict == "ask" and "no valid session_id" in reason
-    verdict, reason = decision(hook(event("pre_tool_use_edit", repo, cwd=str(repo.parent)))[1])
+    # a new session whose directory is in no repository (an older session keeps the root it started in)
+    verdict, reason = decision(hook(event("pre_tool_use_edit", repo, cwd=str(repo.parent), session_id="fresh"))[1])
     assert verdict == "ask" and "CO542" in reason, "no repository at cwd: the path cannot be mapped"
 
 
