@@ -53,6 +53,28 @@ def test_locale_quoted_words_are_read_as_quoted(hook: Hook, repo: Path) -> None:
         assert verdict == "deny", (command, reason)
 
 
+def test_defaults_and_braces_in_command_position_are_what_runs(hook: Hook, repo: Path) -> None:
+    """${A:-rm} -rf / runs rm when A is unset (and ${A=rm}, ${A:+rm} when A is set; an A
+    assigned in the same text is its value); r{m,} -rf / is rm r -rf /. The command word was
+    taken as an unknown program and the hook allowed each. ${EDITOR:-vi} file stays allowed."""
+    for command in ("${A:-rm} -rf /", "${A-rm} -rf /", "${A:=rm} -rf /", '${A:-"rm"} -rf /', "${A:+rm} -rf /",
+                    "A=; ${A:-rm} -rf /", "A=rm; ${A:-ls} -rf /", "A=x; ${A:+rm} -rf /", "r{m,} -rf /",
+                    "sudo ${X:-rm} -rf /", "${G:-git} push --force"):
+        verdict, reason = bash(hook, repo, command)
+        assert verdict == "deny", (command, reason)
+    for command in ("${EDITOR:-vi} src/app.py", "A=ls; ${A:-rm} -la", "echo {a,b}"):
+        assert bash(hook, repo, command) == (None, ""), command
+
+
+def test_text_that_looks_like_powershell_is_also_read_as_bash(hook: Hook, repo: Path) -> None:
+    """A first word that looks like PowerShell (a Verb-Noun, $x=1, $env:, C:\\) switched the
+    lexer to PowerShell's, where a backslash is a path separator: get-x; r\\m -rf ~ was allowed.
+    Claude Code's Bash tool runs it with bash (Git Bash on Windows): r\\m is rm there."""
+    for command in ("get-x; r\\m -rf ~", "$x=1; r\\m -rf /", "echo $env:x; r\\m -rf /"):
+        verdict, reason = bash(hook, repo, command)
+        assert verdict == "deny", (command, reason)
+
+
 def test_quoting_and_wrappers_held(hook: Hook, repo: Path) -> None:
     """What held: env prefixes, wrappers, sh -c, eval, heredocs, here-strings, separators,
     subshells, substitutions, quoting, escapes, absolute paths, aliases and functions."""

@@ -61,9 +61,22 @@ begin
       end if;
       return v_items || jsonb_build_array(jsonb_build_object('exec', v_x));
     end if;
-    -- brace expansion in command position: {rm,-rf,/}
+    -- brace expansion in command position: {rm,-rf,/}, r{m,} (rm r)
     if left(v_raw, 1) = '{' and right(v_raw, 1) = '}' and strpos(v_raw, ',') > 0 and v_raw !~ '[{}].*[{}].*[{}]' then
       w := string_to_array(substr(v_raw, 2, char_length(v_raw) - 2), ',') || w[2:];
+      continue;
+    end if;
+    if strpos(v_raw, '{') > 0 and strpos(v_raw, ',') > 0 and strpos(v_raw, '${') = 0
+       and cardinality(coord.guard_expand(v_raw)) > 1 then
+      w := array(select x from unnest(coord.guard_expand(v_raw)) as x where x <> '') || w[2:];
+      continue;
+    end if;
+    -- ${NAME:-word}, ${NAME=word}, ${NAME:+word} ... in command position: when NAME is unset
+    -- (or set, for +) the word runs; what NAME holds is as unknown as a plain $NAME
+    if v_raw ~ '^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=+][^}]*\}$' then
+      w := array(select x from regexp_split_to_table(btrim(regexp_replace(substring(v_raw from '^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=+]([^}]*)\}$'),
+                                                                          '[''"]', '', 'g')), '\s+') as x where x <> '')
+           || w[2:];
       continue;
     end if;
     -- NAME=value prefixes (before the base name is taken: a value may hold a /)

@@ -154,6 +154,16 @@ begin
           v_w := v_w || array(select s from regexp_split_to_table(btrim(v_vars ->> v_key), '\s+') as s where s <> '');
         else
           for v_key in select jsonb_object_keys(v_vars) loop
+            -- ${NAME:-word}, ${NAME=word}, ${NAME:+word} of a NAME assigned here: what the shell picks
+            if strpos(v_x, '${' || v_key) > 0 then
+              v_x := case when v_vars ->> v_key = ''
+                          then regexp_replace(regexp_replace(regexp_replace(v_x, '\$\{' || v_key || ':[-=]([^}]*)\}', '\1', 'g'),
+                                                             '\$\{' || v_key || '[-=][^}]*\}', '', 'g'),
+                                              '\$\{' || v_key || ':?\+[^}]*\}', '', 'g')
+                          else regexp_replace(regexp_replace(v_x, '\$\{' || v_key || ':?[-=][^}]*\}',
+                                                             replace(replace(v_vars ->> v_key, '\', '\\'), '&', '\&'), 'g'),
+                                              '\$\{' || v_key || ':?\+([^}]*)\}', '\1', 'g') end;
+            end if;
             v_x := regexp_replace(v_x, '\$(\{' || v_key || '\}|' || v_key || '(?![A-Za-z0-9_]))',
                                   replace(replace(v_vars ->> v_key, '\', '\\'), '&', '\&'), 'g');
           end loop;
