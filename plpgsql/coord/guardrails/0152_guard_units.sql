@@ -2,7 +2,8 @@
 -- (coord.guard_shell_units), SQL statements (coord.guard_sql_units) or one path
 -- (coord.guard_path: a file the agent will write or delete, so both are its effects). The
 -- marker characters chr(30)/chr(31) the normalizer uses internally are replaced in the input,
--- so nobody can forge a substitution.
+-- so nobody can forge a substitution. Text that looks like PowerShell or cmd.exe is also read
+-- as POSIX shell text, and the units of both readings count.
 -- Generic plans for the whole normalizer (plan_cache_mode, inherited by every function it
 -- calls): its statements run over arrays and jsonb values whose sizes a custom plan estimates
 -- anew, so the plan cache kept choosing custom plans and re-planned on every call (guard_parse's
@@ -30,6 +31,12 @@ begin
   -- a loop rather than a grouping query: most operations are a few units, and a plpgsql loop
   -- over them costs less than sorting and aggregating
   for v_row in select * from coord.guard_shell_units(v_text, 0, '{}') where p_kind = 'command'
+               union all
+               -- text that looks like PowerShell or cmd.exe is read as a POSIX shell reads it too:
+               -- the first word decides the lexer, and get-x; r\m -rf ~ is rm -rf ~ to bash (which
+               -- is what runs it when an agent's shell tool is bash: Claude Code's Bash, Git Bash)
+               select * from coord.guard_shell_units(v_text, 0, '{}', true, '{"windows": false}')
+               where p_kind = 'command' and coord.guard_windows_text(v_text)
                union all
                select * from coord.guard_sql_units(v_text, 0) where p_kind = 'sql'
                union all
