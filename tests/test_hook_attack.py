@@ -75,6 +75,18 @@ def test_text_that_looks_like_powershell_is_also_read_as_bash(hook: Hook, repo: 
         assert verdict == "deny", (command, reason)
 
 
+def test_a_git_alias_is_checked_where_it_is_defined(hook: Hook, repo: Path) -> None:
+    """git -c alias.p='push --force' p force-pushes, and git config alias.p 'push --force' lets a
+    later Bash call (git p, a hook call of its own) force-push: the alias's command was never
+    checked. It is now, where the alias is defined; a harmless alias stays allowed."""
+    for command in ("git -c alias.p='push --force' p", "git config alias.p 'push --force'",
+                    'git config --global alias.p "push -f"', "git config alias.wipe 'reset --hard'"):
+        verdict, reason = bash(hook, repo, command)
+        assert verdict == "deny", (command, reason)
+    assert bash(hook, repo, "git config alias.st status") == (None, "")
+    assert bash(hook, repo, "git -c alias.l='log --oneline' l") == (None, "")
+
+
 def test_quoting_and_wrappers_held(hook: Hook, repo: Path) -> None:
     """What held: env prefixes, wrappers, sh -c, eval, heredocs, here-strings, separators,
     subshells, substitutions, quoting, escapes, absolute paths, aliases and functions."""

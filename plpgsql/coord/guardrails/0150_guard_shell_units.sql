@@ -220,6 +220,19 @@ begin
         return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
       end if;
     end loop;
+    -- a git alias defined (git config alias.X V, git -c alias.X=V) runs V whenever X is used, in
+    -- this text or in a later command: V is checked as the git command it stands for (V with a
+    -- leading ! is a shell command: git-unsafe)
+    if v_words[1] = 'git' then
+      for v_x in select case when a like 'alias.%=%' and v_words[o - 1] = '-c' then substr(a, strpos(a, '=') + 1)
+                             when a like 'alias.%' and strpos(a, '=') = 0 and 'config' = any (v_words) then v_words[o + 1] end
+                 from unnest(v_words) with ordinality as x (a, o) loop
+        if v_x is not null and left(btrim(v_x), 1) <> '!' and btrim(v_x) <> '' then
+          return query select * from coord.guard_shell_units('git ' || v_x, p_depth + 1, v_vars, true,
+            jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', false));
+        end if;
+      end loop;
+    end if;
     -- git aliases defined in the same text: git config alias.fp 'push --force' && git fp
     if v_words[1] = 'git' and 'config' = any (v_words) then
       v_x := (select a from unnest(v_words) as a where a like 'alias.%' limit 1);
