@@ -694,7 +694,12 @@ CREATE TYPE audit.pending_event AS (
 	target_id text,
 	reason text,
 	details jsonb,
-	authz authz.decision
+	authz authz.decision,
+	action text,
+	severity text,
+	system boolean,
+	tenant_id uuid,
+	occurred_at timestamp with time zone
 );
 
 
@@ -704,7 +709,7 @@ ALTER TYPE audit.pending_event OWNER TO coord_owner;
 -- Name: TYPE pending_event; Type: COMMENT; Schema: audit; Owner: coord_owner
 --
 
-COMMENT ON TYPE audit.pending_event IS 'One audit event a batch call writes with audit.record_many: its decision (outcome code), target, reason, details and policy decision (null: the statement''s), as audit.record takes them one by one.';
+COMMENT ON TYPE audit.pending_event IS 'One audit event audit.record_many writes: its decision (outcome code), target, reason, details and policy decision (null: the statement''s), and, where it differs from the call''s, its action, severity, system flag (null: false), tenant (null: the caller''s) and time, as audit.record takes them one by one.';
 
 
 --
@@ -4134,25 +4139,6 @@ COMMENT ON FUNCTION audit.record(p_action text, p_decision text, p_target_type t
 
 
 --
--- Name: record_each(text[], text[], text, text[], text[], jsonb[], text[], boolean[], uuid[], timestamp with time zone[]); Type: FUNCTION; Schema: audit; Owner: coord_owner
---
-
-CREATE FUNCTION audit.record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]) RETURNS void
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/audit/events/0306_record_each.sql
-
-
-ALTER FUNCTION audit.record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]) OWNER TO coord_owner;
-
---
--- Name: FUNCTION record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]); Type: COMMENT; Schema: audit; Owner: coord_owner
---
-
-COMMENT ON FUNCTION audit.record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]) IS 'Appends one audit event per element of the parallel arrays, in order, in one statement: the row audit.record would write for each (actor, the statement''s decision, on_behalf_of for system events, request context, writer key and follower wake-up per tenant). For statement-level audit triggers; each element has its own action, severity, system flag, tenant and time.';
-
-
---
 -- Name: record_many(text, text, audit.pending_event[], text, coord.caller, timestamp with time zone); Type: FUNCTION; Schema: audit; Owner: coord_owner
 --
 
@@ -4168,7 +4154,7 @@ ALTER FUNCTION audit.record_many(p_action text, p_target_type text, p_events aud
 -- Name: FUNCTION record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: COMMENT; Schema: audit; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION audit.record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) IS 'Appends one audit event per element of p_events, in order, in one statement: the rows audit.record would write for each (same actor, decision, details, request context and follower wake-up). For batch calls of one principal; p_caller and p_occurred_at as in audit.record.';
+COMMENT ON FUNCTION audit.record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone) IS 'Appends one audit event per element of p_events, in order, in one statement: the rows audit.record would write for each (actor, the statement''s decision when an event has none, on_behalf_of for system events, request context, writer key and follower wake-up per tenant). An event''s own action, severity and time take the place of p_action, p_severity and p_occurred_at; p_caller and p_occurred_at as in audit.record.';
 
 
 --
@@ -4340,6 +4326,25 @@ ALTER FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) OWNER TO coord_o
 --
 
 COMMENT ON FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) IS 'Whether the tenant''s chain still holds a saved head: ok, or head_missing (the chain ends before it: missing names the positions) or head_mismatch (another link at that position), with expected and found. CO603 malformed, CO604 another tenant''s head.';
+
+
+--
+-- Name: wake_followers(uuid); Type: FUNCTION; Schema: audit; Owner: coord_owner
+--
+
+CREATE FUNCTION audit.wake_followers(p_tenant_id uuid) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/audit/events/0306_wake_followers.sql
+
+
+ALTER FUNCTION audit.wake_followers(p_tenant_id uuid) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION wake_followers(p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION audit.wake_followers(p_tenant_id uuid) IS 'After writing a tenant''s audit events: takes the tenant''s follow lock shared (held to commit) and announces the events (audit.announce_events) when a follower is registering or registered. Returns whether it announced.';
 
 
 --
@@ -17423,13 +17428,6 @@ REVOKE ALL ON FUNCTION audit.record(p_action text, p_decision text, p_target_typ
 
 
 --
--- Name: FUNCTION record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]); Type: ACL; Schema: audit; Owner: coord_owner
---
-
-REVOKE ALL ON FUNCTION audit.record_each(p_actions text[], p_decisions text[], p_target_type text, p_target_ids text[], p_reasons text[], p_details jsonb[], p_severities text[], p_system boolean[], p_tenant_ids uuid[], p_occurred_at timestamp with time zone[]) FROM PUBLIC;
-
-
---
 -- Name: FUNCTION record_many(p_action text, p_target_type text, p_events audit.pending_event[], p_severity text, p_caller coord.caller, p_occurred_at timestamp with time zone); Type: ACL; Schema: audit; Owner: coord_owner
 --
 
@@ -17498,6 +17496,13 @@ REVOKE ALL ON FUNCTION audit.verify_chain(p_tenant_id uuid) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION audit.verify_head(p_tenant_id uuid, p_head text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION wake_followers(p_tenant_id uuid); Type: ACL; Schema: audit; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION audit.wake_followers(p_tenant_id uuid) FROM PUBLIC;
 
 
 --

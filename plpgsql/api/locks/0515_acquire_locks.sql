@@ -158,7 +158,7 @@ begin
             'expires_at', v_results[i].expires_at, 'request_reason', p_reason, 'batch', v_count,
             'holder_id', v_results[i].holder_id, 'holder_name', v_results[i].holder_name))
           || v_results[i].details,
-        v_decisions[i])::audit.pending_event;
+        v_decisions[i], null, null, null, null, null)::audit.pending_event;  -- the call's action, severity, tenant, time
     end if;
     return next v_results[i];
   end loop;

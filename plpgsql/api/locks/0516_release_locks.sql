@@ -101,7 +101,7 @@ begin
         jsonb_strip_nulls(jsonb_build_object('repository', v_me.repository, 'fence', p_fences[i],
                                              'mode', v_results[i].mode, 'batch', v_count))
           || v_results[i].details,
-        v_decisions[i])::audit.pending_event;
+        v_decisions[i], null, null, null, null, null)::audit.pending_event;  -- the call's action, severity, tenant, time
     end if;
     return next v_results[i];
   end loop;

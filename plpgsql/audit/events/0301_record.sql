@@ -27,7 +27,7 @@ declare
   v_system boolean := p_system or v_principal.principal_id is null;
   v_id bigint;
   v_tenant_id uuid := coalesce(p_tenant_id, v_principal.tenant_id);
-  v_quiet boolean;
+  v_woken boolean;
 begin
   -- An event caused by a gated call (a task transition) carries the decision that allowed it.
   if p_authz is null and not v_system then
@@ -54,15 +54,8 @@ begin
     audit.request_context()
   )
   returning id into v_id;
-  -- Wake the tenant's event followers, if it has any. The tenant's follow lock (the same key in
-  -- api.follow_events) is taken shared first and held to commit: a follower registering takes it
-  -- exclusively, so a writer that finds no follower either holds it (the registration waits until
-  -- this commits, and the follower's first read sees this event) or failed to take it (and
-  -- announces).
-  v_quiet := pg_catalog.pg_try_advisory_xact_lock_shared(pg_catalog.hashtextextended('coord_events:' || v_tenant_id::text, 0));
-  if not v_quiet or exists (select from coord.event_followers as f where f.tenant_id = v_tenant_id) then
-    perform audit.announce_events(v_tenant_id);
-  end if;
+  -- Wake the tenant's event followers, if it has any (assigned: an expression, not a query).
+  v_woken := audit.wake_followers(v_tenant_id);
   return v_id;
 end;
 $$;

@@ -10,32 +10,28 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_ids text[];
-  v_details jsonb[];
-  v_tenants uuid[];
-  v_times timestamptz[];
+  v_events audit.pending_event[];
+  v_one audit.pending_event;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
-  v_count integer;
 begin
   perform coord.notify_task_ready(n) from submitted_tasks as n order by n.id;
-  select array_agg(n.id::text order by n.id),
-         array_agg(jsonb_strip_nulls(jsonb_build_object('kind', n.kind, 'priority', n.priority,
-           'pending_deps', n.pending_deps, 'unique_key', n.unique_key, 'locks', n.lock_paths, 'repository', n.repository,
-           'run_after', n.run_after)) order by n.id),
-         array_agg(n.tenant_id order by n.id),
-         array_agg(n.state_changed_at order by n.id),  -- coord.now() of the insert (coord.tg_tasks__transition)
-         count(*)
-  into v_ids, v_details, v_tenants, v_times, v_count
+  select array_agg(row('queued', n.id::text, null,
+           jsonb_strip_nulls(jsonb_build_object('kind', n.kind, 'priority', n.priority,
+             'pending_deps', n.pending_deps, 'unique_key', n.unique_key, 'locks', n.lock_paths,
+             'repository', n.repository, 'run_after', n.run_after)),
+           null, null, null, null, n.tenant_id,
+           n.state_changed_at)::audit.pending_event  -- coord.now() of the insert (coord.tg_tasks__transition)
+           order by n.id)
+  into v_events
   from submitted_tasks as n;
   -- One task (a single call's) takes audit.record, the cheaper call for one event; the rows are
   -- the same either way (tests/test_task_audit_batch.py).
-  if v_count = 1 then
-    v_event_id := audit.record('task.submit', 'queued', 'task', v_ids[1], null, v_details[1],
-      p_tenant_id => v_tenants[1], p_occurred_at => v_times[1]);
-  elsif v_count > 1 then
-    perform audit.record_each(array_fill('task.submit'::text, array[v_count]), array_fill('queued'::text, array[v_count]),
-      'task', v_ids, array_fill(null::text, array[v_count]), v_details, array_fill('info'::text, array[v_count]),
-      array_fill(false, array[v_count]), v_tenants, v_times);
+  if cardinality(v_events) = 1 then
+    v_one := v_events[1];
+    v_event_id := audit.record('task.submit', v_one.decision, 'task', v_one.target_id, null, v_one.details,
+      p_tenant_id => v_one.tenant_id, p_occurred_at => v_one.occurred_at);
+  elsif cardinality(v_events) > 1 then
+    perform audit.record_many('task.submit', 'task', v_events);
   end if;
   return null;
 end;

@@ -10,9 +10,11 @@ returns trigger
 language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_set text;  -- set_config's answer: assigned, not PERFORMed (an expression, not a query per row)
 begin
   -- This transaction changed a task: its claim floor must not move (coord.advance_task_floor).
-  perform pg_catalog.set_config('coord.tasks_changed', 'on', true);
+  v_set := pg_catalog.set_config('coord.tasks_changed', 'on', true);
   if tg_op = 'UPDATE' and new.id <> old.id then
     perform coord.fail('CO411', format('task %s keeps its id (not %s): its audit trail and its dependencies name it', old.id, new.id),
       'a task''s id never changes; submit a new task instead');
@@ -61,10 +63,12 @@ begin
     perform coord.keep_claimant_floor(new.tenant_id, new.claimed_by, new.claim);
   end if;
   new.state_changed_at := coord.now();
-  perform coord.notify_task_ready(new);
+  if new.state = 'queued' then  -- only a queued task can be ready: a claim or a finish wakes nobody
+    perform coord.notify_task_ready(new);
+  end if;
   -- Audited after the statement (coord.tg_tasks__audited), which skips statements that moved no
   -- task unless this says one did: a caller who sets it only makes the trigger look for nothing.
-  perform pg_catalog.set_config('coord.task_moved', 'on', true);
+  v_set := pg_catalog.set_config('coord.task_moved', 'on', true);
   return new;
 end;
 $$;

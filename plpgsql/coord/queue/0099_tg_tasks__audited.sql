@@ -11,15 +11,8 @@ language plpgsql
 set search_path = pg_catalog, pg_temp
 as $$
 declare
-  v_actions text[];
-  v_decisions text[];
-  v_ids text[];
-  v_reasons text[];
-  v_details jsonb[];
-  v_severities text[];
-  v_system boolean[];
-  v_tenants uuid[];
-  v_times timestamptz[];
+  v_events audit.pending_event[];
+  v_one audit.pending_event;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
   -- An UPDATE that moved no task (a renewal, a dependency countdown) has nothing to audit: only
@@ -29,14 +22,13 @@ begin
     return null;
   end if;
   perform pg_catalog.set_config('coord.task_moved', 'off', true);
-  select array_agg('task.' || c.event order by c.id), array_agg(c.state::text order by c.id),
-         array_agg(c.id::text order by c.id), array_agg(c.last_error order by c.id),
-         array_agg(c.details order by c.id),
-         array_agg(case when c.event = 'direct_change' then 'warning'
-                        when c.state in ('dead', 'failed') then 'warning' else 'info' end order by c.id),
-         array_agg(c.event in ('expired', 'session_lost', 'dependency_failed', 'direct_change') order by c.id),
-         array_agg(c.tenant_id order by c.id), array_agg(c.state_changed_at order by c.id)  -- coord.now() of the change
-  into v_actions, v_decisions, v_ids, v_reasons, v_details, v_severities, v_system, v_tenants, v_times
+  select array_agg(row(c.state::text, c.id::text, c.last_error, c.details, null, 'task.' || c.event,
+           case when c.event = 'direct_change' then 'warning'
+                when c.state in ('dead', 'failed') then 'warning' else 'info' end,
+           c.event in ('expired', 'session_lost', 'dependency_failed', 'direct_change'),
+           c.tenant_id, c.state_changed_at)::audit.pending_event  -- coord.now() of the change
+           order by c.id)
+  into v_events
   from (select n.id, n.state, n.last_error, n.tenant_id, n.state_changed_at,
                case when n.last_event is distinct from o.last_event then n.last_event else 'direct_change' end as event,
                jsonb_strip_nulls(jsonb_build_object('from', o.state, 'to', n.state, 'kind', n.kind,
@@ -48,12 +40,13 @@ begin
         where n.state <> o.state) as c;
   -- One change (a single call's) takes audit.record, the cheaper call for one event; the rows
   -- are the same either way (tests/test_task_audit_batch.py).
-  if cardinality(v_ids) = 1 then
-    v_event_id := audit.record(v_actions[1], v_decisions[1], 'task', v_ids[1], v_reasons[1], v_details[1],
-      p_severity => v_severities[1], p_system => v_system[1], p_tenant_id => v_tenants[1], p_occurred_at => v_times[1]);
-  elsif cardinality(v_ids) > 1 then
-    perform audit.record_each(v_actions, v_decisions, 'task', v_ids, v_reasons, v_details, v_severities, v_system,
-                              v_tenants, v_times);
+  if cardinality(v_events) = 1 then
+    v_one := v_events[1];
+    v_event_id := audit.record(v_one.action, v_one.decision, 'task', v_one.target_id, v_one.reason, v_one.details,
+      p_severity => v_one.severity, p_system => v_one.system, p_tenant_id => v_one.tenant_id,
+      p_occurred_at => v_one.occurred_at);
+  elsif cardinality(v_events) > 1 then
+    perform audit.record_many(null, 'task', v_events);
   end if;
   return null;
 end;

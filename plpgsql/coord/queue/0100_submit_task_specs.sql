@@ -25,6 +25,12 @@ declare
   v_dep jsonb;
   v_paths text[];
   v_inserted bigint[];
+  v_inserted_states text[];      -- as the INSERT returned them, in v_inserted's order
+  v_inserted_run_afters timestamptz[];
+  v_states text[];               -- batch index -> state and run_after of its task (new or duplicate)
+  v_run_afters timestamptz[];
+  v_pos integer;
+  v_free boolean;
   v_id bigint;
   v_row record;
   i integer;
@@ -92,10 +98,14 @@ begin
     v_progress := false;
     for i in 1 .. v_count loop
       continue when v_placed[i];
-      if not exists (
-        select from jsonb_array_elements(coalesce(v_items[i] -> 'depends_on', '[]')) as d
-        where jsonb_typeof(d) = 'string' and not coalesce(v_placed[(v_refs ->> (d #>> '{}'))::integer], false)
-      ) then
+      -- An item without dependencies is placed without a query (most batches have none).
+      v_free := coalesce(jsonb_array_length(v_items[i] -> 'depends_on'), 0) = 0;
+      if not v_free then
+        v_free := not exists (
+          select from jsonb_array_elements(v_items[i] -> 'depends_on') as d
+          where jsonb_typeof(d) = 'string' and not coalesce(v_placed[(v_refs ->> (d #>> '{}'))::integer], false));
+      end if;
+      if v_free then
         v_placed[i] := true;
         v_order := v_order || i;
         v_progress := true;
@@ -165,23 +175,36 @@ begin
     order by o.pos
     on conflict (tenant_id, kind, unique_key) where unique_key is not null and state in ('queued', 'claimed')
     do nothing
-    returning id
+    returning id, state, run_after
   )
-  select coalesce(array_agg(x.id), '{}') into v_inserted from inserted as x;
+  select coalesce(array_agg(x.id), '{}'), array_agg(x.state::text), array_agg(x.run_after)
+  into v_inserted, v_inserted_states, v_inserted_run_afters
+  from inserted as x;
 
+  v_states := array_fill(null::text, array[v_count]);
+  v_run_afters := array_fill(null::timestamptz, array[v_count]);
   foreach i in array v_order loop
-    continue when v_ids[i] = any (v_inserted);
-    select t.id into v_id
+    -- A new task's state and run_after as the INSERT wrote them: no read again per item.
+    v_pos := array_position(v_inserted, v_ids[i]);
+    if v_pos is not null then
+      v_states[i] := v_inserted_states[v_pos];
+      v_run_afters[i] := v_inserted_run_afters[v_pos];
+      continue;
+    end if;
+    select t.id, t.state::text as state, t.run_after into v_row
     from coord.tasks as t
     where t.tenant_id = p_me.tenant_id and t.kind = v_items[i] ->> 'kind' and t.unique_key = v_items[i] ->> 'unique_key'
       and t.state in ('queued', 'claimed')
     for share;
+    v_id := v_row.id;
     if v_id is null then
       raise exception using errcode = 'serialization_failure', message = 'transaction conflict, safe to retry',
         detail = 'the pending task with this unique_key finished while submitting', hint = 'retry the call';
     end if;
     v_duplicate[i] := true;
     v_ids[i] := v_id;
+    v_states[i] := v_row.state;
+    v_run_afters[i] := v_row.run_after;
   end loop;
 
   -- The dependency edges of the tasks inserted (a ref names its item's task, or the pending task
@@ -195,7 +218,6 @@ begin
   where not v_duplicate[g.i];
 
   for i in 1 .. v_count loop
-    select t.state, t.run_after into v_row from coord.tasks as t where t.id = v_ids[i];
     if v_duplicate[i] then
       perform audit.record('task.submit', 'duplicate', 'task', v_ids[i]::text,
         format('pending task %s already has unique_key %s', v_ids[i], v_items[i] ->> 'unique_key'),
@@ -203,7 +225,7 @@ begin
     end if;
     return next coord.task_result(case when v_duplicate[i] then 'duplicate' else 'submitted' end, v_ids[i],
       case when v_duplicate[i] then 'a pending task of this kind has this unique_key' end,
-      p_state => v_row.state::text, p_run_after => v_row.run_after,
+      p_state => v_states[i], p_run_after => v_run_afters[i],
       p_details => case when v_items[i] ? 'ref' then jsonb_build_object('ref', v_items[i] ->> 'ref') else '{}' end,
       p_ok => true);
   end loop;
