@@ -6093,6 +6093,7 @@ COMMENT ON FUNCTION coord.claim_result(p_code text, p_reason text, p_task_id big
 CREATE FUNCTION coord.claim_tasks_as(p_me coord.caller, p_kinds text[], p_lease interval, p_limit integer, p_profile coord.profiles DEFAULT NULL::coord.profiles, p_task_id bigint DEFAULT NULL::bigint) RETURNS SETOF api.claim_result
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$ … $$;  -- plpgsql/coord/queue/0103_claim_tasks_as.sql
 
 
@@ -6207,6 +6208,7 @@ COMMENT ON FUNCTION coord.count_call(p_me coord.caller, p_limit integer) IS 'Cou
 CREATE FUNCTION coord.count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamp with time zone) RETURNS integer
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$ … $$;  -- plpgsql/coord/queue/0120_count_live_claims.sql
 
 

@@ -20,6 +20,12 @@
 -- row is locked that the claim does not take), none ranked after the last one read of a kind
 -- that gave all it was asked for (ready tasks of that kind may follow it). When rows other
 -- claims hold fill a kind's few, the read widens and runs again.
+--
+-- Generic plans (plan_cache_mode, inherited by what it calls, count_live_claims sets its own):
+-- once autovacuum had analyzed coord.tasks, the plan cache priced the custom plans of the
+-- candidate read and the claiming UPDATE below the generic ones and re-planned both on every
+-- claim (with count_live_claims' count, 0.65 ms a claim at 1 client) for the same index scans
+-- (tasks_kind_ready_idx, tasks_pkey) (docs/benchmarks.md, "CPU per call under concurrency").
 create or replace function coord.claim_tasks_as(
   p_me coord.caller,
   p_kinds text[],
@@ -32,6 +38,7 @@ returns setof api.claim_result
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_now timestamptz := coord.clock_now();  -- the running clock, as for lock leases

@@ -14,12 +14,14 @@
 -- plus the claims since its floor; without a held snapshot the walked entries are pruned and the
 -- row is not written. The move is an ordinary write: it commits or rolls back with the
 -- transaction whose view it reflects. Read committed only: a transaction's snapshot may predate
--- the lock (it would miss a claim committed just before).
+-- the lock (it would miss a claim committed just before). Generic plans: the scan below is
+-- written for one (see there), and a custom plan bought nothing but planning on every claim.
 create or replace function coord.count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamptz)
 returns integer
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan
 as $$
 declare
   v_floor bigint;
