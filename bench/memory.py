@@ -14,13 +14,15 @@
             load (the build time is reported), then recall p50/p95/p99 through the Python client
             (authentication, gate and ranking included) for text queries of 1-3 vocabulary words,
             and the server backend's CPU time per recall (/proc/PID/schedstat: stable under load);
-            then V of them get random 384-dimension vectors and an HNSW index, and hybrid recall
-            (the same queries plus a random vector) is measured the same way.
+            the first V carry random 384-dimension vectors, loaded with their rows as remember
+            stores them (--vectors-by-update: added by an UPDATE after the load, the old shape);
+            then the HNSW index, and hybrid recall (the same queries plus a random vector) is
+            measured the same way.
 * remember  api.remember throughput (new content each call, and the same content: reinforced),
             1 and 2 clients.
 
 Usage: bin/bench memory [--memories 1000000] [--vector-memories 100000] [--queries 300]
-                        [--seconds 5] [--skip-scale] [--skip-quality] [--tune]
+                        [--seconds 5] [--skip-scale] [--skip-quality] [--tune] [--vectors-by-update]
 """
 
 from __future__ import annotations
