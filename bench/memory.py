@@ -14,13 +14,15 @@
             load (the build time is reported), then recall p50/p95/p99 through the Python client
             (authentication, gate and ranking included) for text queries of 1-3 vocabulary words,
             and the server backend's CPU time per recall (/proc/PID/schedstat: stable under load);
-            then V of them get random 384-dimension vectors and an HNSW index, and hybrid recall
-            (the same queries plus a random vector) is measured the same way.
+            the first V carry random 384-dimension vectors, loaded with their rows as remember
+            stores them (--vectors-by-update: added by an UPDATE after the load, the old shape);
+            then the HNSW index, and hybrid recall (the same queries plus a random vector) is
+            measured the same way.
 * remember  api.remember throughput (new content each call, and the same content: reinforced),
             1 and 2 clients.
 
 Usage: bin/bench memory [--memories 1000000] [--vector-memories 100000] [--queries 300]
-                        [--seconds 5] [--skip-scale] [--skip-quality] [--tune]
+                        [--seconds 5] [--skip-scale] [--skip-quality] [--tune] [--vectors-by-update]
 """
 
 from __future__ import annotations
@@ -144,9 +146,9 @@ DRAW = f"1 + least(19999, floor(exp({U.format(s='s')} * ln(20000)))::int - 1)"
 
 GENERATE = f"""
 insert into coord.memories (tenant_id, author_id, repository, tier, visibility, content, content_hash, tags,
-                            importance, created_at, last_seen_at, expires_at)
+                            importance, created_at, last_seen_at, expires_at{{embedding}})
 select %(tenant)s, %(author)s, 'default', x.tier, 'tenant', x.content, sha256(convert_to(x.content, 'UTF8')), '{{}}',
-       x.importance, x.at, x.at, case when x.tier = 'working' then now() + interval '7 days' end
+       x.importance, x.at, x.at, case when x.tier = 'working' then now() + interval '7 days' end{{vector}}
 from (
   select (array['episodic', 'procedural', 'semantic', 'working'])[1 + g %% 4] as tier,
          (select string_agg(v.w, ' ' order by r.s) from (select s, {DRAW} as k from generate_series(1, 12) as s) as r
@@ -155,16 +157,21 @@ from (
                                       || (select w from public.bench_vocab where i = 1 + (g * 7) %% 20000) || '.py'
                  else '' end as content,
          round({U.format(s=13)}::numeric, 2)::real as importance,
-         now() - {U.format(s=14)} * interval '30 days' as at
+         now() - {U.format(s=14)} * interval '30 days' as at, g
   from generate_series(%(first)s::integer, %(last)s::integer) as g
 ) as x
 """
 
+# With its row, as remember stores it: a random 384-dimension vector on the first v memories.
+GENERATE_VECTOR = (", case when x.g <= %(vectors)s then (select array_agg(random() - 0.5) from generate_series(1, 384)"
+                   " where x.g > 0)::vector.vector end")
+
 SEARCH_INDEXES = ("memories_search_idx", "memories_trgm_idx", "memories_tags_idx", "memories_embedding_idx")
 
 
-def build_scale(admin_dsn: str, tenant_id: uuid.UUID, author_id: uuid.UUID, n: int) -> dict[str, float]:
-    """n memories, loaded without the search indexes, which are then built again; seconds each."""
+def build_scale(admin_dsn: str, tenant_id: uuid.UUID, author_id: uuid.UUID, n: int, v: int = 0) -> dict[str, float]:
+    """n memories, the first v with a random 384-dimension vector in the row, loaded without the
+    search indexes, which are then built again (the HNSW index by build_vectors); seconds each."""
     seconds: dict[str, float] = {}
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute("set maintenance_work_mem = '512MB'")
@@ -174,10 +181,12 @@ def build_scale(admin_dsn: str, tenant_id: uuid.UUID, author_id: uuid.UUID, n: i
                                    (list(SEARCH_INDEXES),)).fetchall()
         for name, _ in definitions:
             conn.execute(f"drop index coord.{name}")
+        generate = (GENERATE.replace("{embedding}", ", embedding" if v else "")
+                    .replace("{vector}", GENERATE_VECTOR if v else ""))
         started = time.perf_counter()
         for done in range(0, n, 100_000):
-            conn.execute(GENERATE, {"tenant": tenant_id, "author": author_id, "first": done + 1,
-                                    "last": done + min(100_000, n - done)})
+            conn.execute(generate, {"tenant": tenant_id, "author": author_id, "first": done + 1,
+                                    "last": done + min(100_000, n - done), "vectors": v})
             print(f"scale: {done + min(100_000, n - done):,} memories loaded", file=sys.stderr)
         seconds["load"] = time.perf_counter() - started
         for name, definition in definitions:
@@ -191,19 +200,26 @@ def build_scale(admin_dsn: str, tenant_id: uuid.UUID, author_id: uuid.UUID, n: i
     return seconds
 
 
-def build_vectors(admin_dsn: str, v: int) -> dict[str, float]:
-    """Random 384-dimension vectors on v memories, then the HNSW index; seconds each."""
+def build_vectors(admin_dsn: str, v: int, by_update: bool = False) -> dict[str, float]:
+    """The HNSW index on the vectors build_scale loaded; with by_update, first random 384-dimension
+    vectors on the oldest v memories by an UPDATE (this bench's shape before 2026-12-06 evening:
+    it moves those rows to the end of the heap and leaves the full-text GIN index, maintained
+    through the update and the vacuum after it, several times slower for an AND with a frequent
+    word than the index built after the load; docs/benchmarks.md "Hybrid recall: the bench's
+    vectors"); seconds each."""
     seconds: dict[str, float] = {}
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute("set maintenance_work_mem = '1GB'")
         definition = ("create index memories_embedding_idx on coord.memories "
                       "using hnsw (embedding vector.vector_cosine_ops)")
         conn.execute("drop index if exists coord.memories_embedding_idx")
-        started = time.perf_counter()
-        conn.execute("""update coord.memories set embedding =
-                          (select array_agg(random() - 0.5) from generate_series(1, 384) where id > 0)::vector.vector
-                        where id in (select id from coord.memories order by id limit %s)""", (v,))
-        seconds["vectors"] = time.perf_counter() - started
+        if by_update:
+            started = time.perf_counter()
+            conn.execute("""update coord.memories set embedding =
+                              (select array_agg(random() - 0.5) from generate_series(1, 384)
+                               where id > 0)::vector.vector
+                            where id in (select id from coord.memories order by id limit %s)""", (v,))
+            seconds["vectors by update"] = time.perf_counter() - started
         started = time.perf_counter()
         conn.execute(definition)
         seconds["memories_embedding_idx"] = time.perf_counter() - started
@@ -286,6 +302,8 @@ def main() -> None:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--tune", action="store_true", help="search the ranking weights on the tuning half")
+    parser.add_argument("--vectors-by-update", action="store_true",
+                        help="the old shape: load without vectors, then UPDATE the oldest rows to add them")
     args = parser.parse_args()
 
     with harness.bench_server() as up:
@@ -318,17 +336,19 @@ def main() -> None:
         with psycopg.connect(up.admin_dsn, autocommit=True) as conn:
             tenant_id, author_id = conn.execute("select tenant_id, id from coord.principals where name = 'recaller'"
                                                 ).fetchone()  # type: ignore[misc]
-        built = build_scale(up.admin_dsn, tenant_id, author_id, args.memories)
+        built = build_scale(up.admin_dsn, tenant_id, author_id, args.memories,
+                            0 if args.vectors_by_update else args.vector_memories)
         texts = queries(up.admin_dsn, args.queries, seed=1)
         with Client(up.dsn, agent.token) as client:
             latency(client, texts[:20], False, seed=0)  # warm the caches and the plans
             text = latency(client, texts, False, seed=2)
-        vectors = build_vectors(up.admin_dsn, args.vector_memories)
+        vectors = build_vectors(up.admin_dsn, args.vector_memories, by_update=args.vectors_by_update)
         with Client(up.dsn, agent.token) as client:
             latency(client, texts[:20], True, seed=0)
             hybrid = latency(client, texts, True, seed=3)
             after = latency(client, texts, False, seed=2)
-        print(f"\n## recall latency: {args.memories:,} memories, {args.vector_memories:,} with vectors, "
+        print(f"\n## recall latency: {args.memories:,} memories, {args.vector_memories:,} with vectors "
+              f"({'added by an update after the load' if args.vectors_by_update else 'loaded with their rows'}), "
               f"{len(texts)} queries through the Python client (ms)\n")
         print("| recall | p50 | p95 | p99 | server CPU p50 | p95 | p99 | rows per query |\n"
               "|---|---|---|---|---|---|---|---|")

@@ -273,3 +273,35 @@ def test_a_rare_tag_is_read_from_the_tags_index_not_by_walking_the_memories(db: 
     examined = [int(n) for n in re.findall(r'"Rows Removed by Filter": (\d+)', reads[0])]
     assert "(id = ANY (" in reads[0], reads[0]
     assert max(examined, default=0) == 0, reads[0]
+
+
+def _trigram_calls(db: psycopg.Connection) -> int:
+    row = db.execute("select calls from pg_stat_xact_user_functions where funcname = 'word_similarity'").fetchone()
+    return row[0] if row else 0
+
+
+@pytest.mark.parametrize("vectors", [
+    pytest.param(False, id="text"),
+    pytest.param(True, id="hybrid", marks=requires_18("pgvector (Debian's 15 here has none)")),
+])
+def test_each_candidate_is_scored_by_trigram_at_most_once(db: psycopg.Connection, vectors: bool) -> None:
+    """word_similarity is the costly part of ranking. With a limit above the number of candidates
+    every candidate is scored once; a short limit scores fewer. The subquery of the candidates
+    scored after the first batch was flattened into the select over it, and word_similarity ran
+    twice for each of them (for the trigram part and inside the relevance): at a million
+    memories a hybrid recall made 265 calls for 166 candidates (docs/benchmarks.md)."""
+    agent, _ = _setup(db, vectors=vectors)
+    db.execute("set local track_functions = 'all'")
+    rng = random.Random(5)
+    over = 0
+    for query in _queries(1, 12):
+        vector = [float(x) for x in _vector(rng)[1:-1].split(",")] if vectors else None
+        before = _trigram_calls(db)
+        agent.call("recall", {"p_query": query, "p_limit": 1000, "p_embedding": vector})
+        candidates = _trigram_calls(db) - before
+        before = _trigram_calls(db)
+        agent.call("recall", {"p_query": query, "p_limit": 10, "p_embedding": vector})
+        scored = _trigram_calls(db) - before
+        assert scored <= candidates, (query, scored, candidates)
+        over += scored > candidates // 2
+    assert over >= 1, "some query must score most of its candidates (a loose bound), or the test checks nothing"

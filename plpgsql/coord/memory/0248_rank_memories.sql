@@ -144,14 +144,18 @@ begin
   ), threshold as (
     select min(s.p_relevance * (0.3 + 0.7 * s.p_recency) * (0.3 + 0.7 * s.importance)) as score
     from scored_first as s
+  ), rest as materialized (
+    -- Materialized: as a subquery it was flattened into the select below, and word_similarity
+    -- ran twice for each of these candidates (for p_trgm and again inside the relevance).
+    select b.*, (case when v_query is null then 0 else trgm.word_similarity(v_query, b.content) end)::double precision as p_trgm
+    from bounded as b
+    where b.p_bound >= (select h.score from threshold as h)
+      and b.id not in (select f.id from best_bounds as f)
   ), scored as (
     select s.* from scored_first as s
     union all
     select r.*, (v_w_text * (0.3 * r.p_text + 0.7 * r.p_trgm) + v_w_vec * coalesce(r.p_vec, 0) + v_w_none)
-    from (select b.*, (case when v_query is null then 0 else trgm.word_similarity(v_query, b.content) end)::double precision as p_trgm
-          from bounded as b
-          where b.p_bound >= (select h.score from threshold as h)
-            and b.id not in (select f.id from best_bounds as f)) as r
+    from rest as r
   )
   select s.id, s.tier, s.visibility, a.name, s.content, s.tags, s.importance, s.metadata, s.seen_count,
          s.created_at, s.last_seen_at, s.expires_at,
