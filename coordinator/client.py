@@ -15,7 +15,9 @@ client's CPU per call.
 
 With no BEGIN, PostgreSQL runs everything before a Sync as one implicit transaction: committed
 at the Sync, rolled back whole when any statement fails (the rest is skipped). So a call is one
-round trip, one transaction and one commit, as PostgREST's BEGIN ... COMMIT is.
+round trip, one transaction and one commit, as PostgREST's BEGIN ... COMMIT is. A commit that
+fails at the Sync (a deferred constraint, a serialization failure SERIALIZABLE finds only then,
+a cancel) answers after the call's rows and fails the call with its error.
 
 ``api.begin_request`` sets the request context PostgREST's set_config statement sets (role
 coord_anon, anonymous claims, method, path, the headers), makes the transaction read-only for a
