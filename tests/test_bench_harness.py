@@ -3,6 +3,7 @@ against the real api in the test's rolled-back transaction."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -71,3 +72,14 @@ def test_claim_upkeep_refills_when_empty_and_releases_at_limit(db: Any, agent_fa
     _, unscoped = agent_factory(scopes=["locks:write"])
     with pytest.raises(RuntimeError, match="denied"):
         core.ClaimUpkeep(unscoped, 10).after_refusal(unscoped.claim_task(kind), "claim_task")
+
+
+def test_bench_help_lists_every_benchmark_without_running_one() -> None:
+    root = Path(__file__).resolve().parent.parent
+    bench = str(root / "bin" / "bench")
+    shown = subprocess.run([bench, "--help"], capture_output=True, text=True, timeout=60, check=True)
+    names = {p.stem for p in (root / "bench").glob("*.py")} - {"harness"}
+    listed = {line.split()[0] for line in shown.stdout.splitlines()[1:]}
+    assert listed == names
+    unknown = subprocess.run([bench, "no_such_bench"], capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 2 and "choose one of" in unknown.stderr
