@@ -1,9 +1,10 @@
 -- The Python client's first statement: the request context PostgREST sets with its set_config
--- statement, then what api.pre_request does (its body inline), in one call. The client pipelines it and the api call with
--- one Sync and no BEGIN/COMMIT: one round trip, one implicit transaction (docs/architecture.md,
--- "One request"). The call is not folded into this statement: PostgreSQL checks EXECUTE on
--- every function of a statement when the statement starts, under the login role, which may
--- execute only the authentication plumbing (coord.grant_login_api). Security invoker like
+-- statement, then what api.pre_request does (its body inline), in one call. The client
+-- pipelines it and the api call with one Sync and no BEGIN/COMMIT: one round trip, one
+-- implicit transaction (docs/architecture.md, "One request"). The call is not folded into
+-- this statement: PostgreSQL checks EXECUTE on every function of a statement when the
+-- statement starts, under the login role, which may execute only the authentication plumbing
+-- (coord.grant_login_api). Security invoker like
 -- pre_request: PostgreSQL forbids SET ROLE inside security definer functions.
 create or replace function api.begin_request(p_function text, p_headers text, p_read_only boolean default false)
 returns api.principal_info
