@@ -20,6 +20,7 @@ declare
   v_session_repository text;
   v_session_skill bigint;
   v_bearer text;
+  v_token text;
   v_set text;  -- what set_config returns; assigned, not PERFORMed: an expression, not a query
 begin
   begin
@@ -64,7 +65,12 @@ begin
   if v_bearer is not null then
     v_principal := coord.verify_jwt(v_bearer);
   else
-    v_principal := coord.verify_token(v_headers ->> 'x-coord-token');
+    -- coord.verify_token's lookup, inline (it is called only to refuse an empty token)
+    v_token := v_headers ->> 'x-coord-token';
+    if v_token is null or v_token = '' then
+      v_principal := coord.verify_token(v_token);
+    end if;
+    v_principal := coord.token_caller(p_token_hash => pg_catalog.sha256(pg_catalog.convert_to(v_token, 'UTF8')));
   end if;
   if v_login_tenant is not null and v_login_tenant <> v_principal.tenant_id then
     perform coord.fail('PT401', format('login %s is bound to another tenant than the token''s', session_user),

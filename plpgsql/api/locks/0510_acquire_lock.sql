@@ -17,8 +17,8 @@ set coord.principal_cache = ''
 set coord.event_tenant = ''
 as $$
 declare
-  v_me coord.caller := coord.principal();
-  v_path text := coord.normalize_path(p_path);
+  v_me coord.caller := coord.try_principal();  -- coord.principal() below raises when it is null
+  v_path text;
   v_profile coord.profiles;  -- read once: the gate and max_locks share it
   v_decision authz.decision;
   v_result api.lock_result;
@@ -31,15 +31,27 @@ declare
   v_skill jsonb;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
-  perform coord.check_ttl(p_ttl);
+  -- The checks run inline as plain expressions; the helpers that raise are called only on a
+  -- failure (each call and each PERFORM costs more than the test itself).
+  if v_me.principal_id is null then
+    v_me := coord.principal();
+  end if;
+  v_path := coord.normalize_path(p_path);
+  if p_ttl is null or not pg_catalog.isfinite(p_ttl) or p_ttl < interval '1 microsecond' or p_ttl > interval '24 hours' then
+    perform coord.check_ttl(p_ttl);
+  end if;
   if p_mode is null or p_mode not in ('exclusive', 'shared') then
     perform coord.fail('CO214', format('mode %s', coalesce(left(p_mode, 100), 'null')));
   end if;
   if char_length(p_reason) > 1000 then
     perform coord.fail('CO215', format('reason has %s characters', char_length(p_reason)));
   end if;
-  perform coord.check_interval(p_wait, 'CO212', 'wait', interval '0', interval '60 seconds');
-  perform coord.require_read_committed();
+  if p_wait is distinct from interval '0' then
+    perform coord.check_interval(p_wait, 'CO212', 'wait', interval '0', interval '60 seconds');
+  end if;
+  if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
+    perform coord.require_read_committed();
+  end if;
   v_profile := coord.effective_profile(v_me);
   v_decision := authz.gate('lock.acquire', 'path', v_path, jsonb_build_object('mode', p_mode, 'ttl', p_ttl),
     jsonb_strip_nulls(jsonb_build_object('mode', p_mode, 'ttl', p_ttl, 'request_reason', p_reason)), p_profile => v_profile,
@@ -48,14 +60,16 @@ begin
     return coord.lock_result(p_path => v_path, p_mode => p_mode, p_refusal => v_decision, p_repository => v_me.repository);
   end if;
 
-  v_refusal := coord.session_refusal(v_me);
+  -- Each check only when it can refuse: a session, a skill, a lease limit.
   if v_me.session_id is not null then
+    v_refusal := coord.session_refusal(v_me);
     p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
   end if;
   if v_refusal is null and v_me.skill_id is not null then
     v_skill := coord.skill_refusal(v_me, 'lock', v_path, p_mode);
   end if;
-  if v_refusal is null and v_skill is null then
+  -- (no profile: coord.locks_over_limit would read none either, and find no limit)
+  if v_refusal is null and v_skill is null and v_profile.max_locks is not null then
     v_held := coord.locks_over_limit(v_me, v_me.repository, array[v_path], v_profile);
   end if;
   if v_refusal is not null then

@@ -8,15 +8,24 @@ set coord.principal_cache = ''
 set coord.event_tenant = ''
 as $$
 declare
-  v_me coord.caller := coord.principal();
-  v_path text := coord.normalize_path(p_path);
+  v_me coord.caller := coord.try_principal();  -- coord.principal() below raises when it is null
+  v_path text;
   v_decision authz.decision;
   v_result api.lock_result;
   v_now timestamptz := coord.now();  -- read once: the lease (as coord.clock_now()) and the audit event share it
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
-  perform coord.check_fence(p_fence);
-  perform coord.require_read_committed();
+  -- Checks inline as plain expressions; the helpers that raise are called only on a failure.
+  if v_me.principal_id is null then
+    v_me := coord.principal();
+  end if;
+  v_path := coord.normalize_path(p_path);
+  if p_fence is null or p_fence < 1 then
+    perform coord.check_fence(p_fence);
+  end if;
+  if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
+    perform coord.require_read_committed();
+  end if;
   v_decision := authz.gate('lock.release', 'path', v_path, jsonb_build_object('fence', p_fence),
     jsonb_build_object('fence', p_fence), p_caller => v_me);
   if not v_decision.allowed then

@@ -37,7 +37,10 @@ begin
     txid, tenant_id, occurred_at, actor_type, actor_id, actor_name, action, target_type, target_id,
     decision, engine, rule, reason, severity, details, request
   ) values (
-    audit.declare_event_writer(v_tenant_id),
+    -- audit.declare_event_writer's answer when the tenant's key was taken before any write
+    -- (the gate's audit.declare_event_tenant): the transaction's id, without the call.
+    case when pg_catalog.current_setting('coord.event_tenant', true) = v_tenant_id::text then pg_catalog.pg_current_xact_id()
+         else audit.declare_event_writer(v_tenant_id) end,
     v_tenant_id,
     coalesce(p_occurred_at, coord.now()),
     case when v_system then 'system' else v_principal.kind::coord.actor_type end,

@@ -14,7 +14,7 @@ begin
   if p_tenant_id is null or pg_catalog.current_setting('coord.event_tenant', true) = p_tenant_id::text then
     return;
   end if;
-  perform pg_catalog.pg_advisory_xact_lock_shared(1131376500, pg_catalog.hashtext(p_tenant_id::text));
+  v_set := pg_catalog.pg_advisory_xact_lock_shared(1131376500, pg_catalog.hashtext(p_tenant_id::text));  -- assigned: no executor
   -- The key every tenant waits for covers only a superuser's maintenance under an older snapshot,
   -- whose late turn to another tenant is positioned, not refused (audit.declare_event_writer). A
   -- client's turn is refused there, so its own tenant's key suffices: taking the common one let

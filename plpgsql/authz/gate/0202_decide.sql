@@ -55,7 +55,8 @@ begin
         format('role %s may not %s', v_principal.role, p_action));
       exit rules;
     end if;
-    if not authz.scope_granted(v_principal.scopes, v_action.scope) then
+    -- authz.scope_granted, inline: every call passes here
+    if not (v_principal.scopes && array['*', v_action.scope, pg_catalog.split_part(v_action.scope, ':', 1) || ':*']) then
       v_decision := row(false, 'deny', 'native', 'scope.missing', format('token lacks scope %s', v_action.scope));
       exit rules;
     end if;
@@ -83,9 +84,13 @@ begin
         format('%s needs trust %s; profile %s has %s', p_action, v_needed, v_profile.name, v_trust));
       exit rules;
     end if;
-    v_decision := authz.profile_refusal(p_action, v_profile, p_context);
-    if v_decision.rule is not null then
-      exit rules;
+    -- Only a profile with a limit profile_refusal reads can refuse there.
+    if v_profile.allowed_operations is not null or v_profile.max_lock_ttl is not null
+       or v_profile.allowed_task_kinds is not null or v_profile.max_task_duration is not null then
+      v_decision := authz.profile_refusal(p_action, v_profile, p_context);
+      if v_decision.rule is not null then
+        exit rules;
+      end if;
     end if;
     if v_action.mutating and v_profile.calls_per_hour is not null and p_within is null
        and not coord.count_call(v_principal, v_profile.calls_per_hour) then
@@ -94,9 +99,13 @@ begin
                v_profile.calls_per_hour));
       exit rules;
     end if;
-    v_decision := authz.object_refusal(p_action, v_principal, v_profile, v_trust, p_context);
-    if v_decision.rule is not null then
-      exit rules;
+    -- Only a context naming what the call touches, or a device adding a device, can be refused there.
+    if p_context ?| array['submitted_by', 'changes_principal', 'changes_profile', 'acts_on', 'grants_trust']
+       or p_action = 'device.add' then
+      v_decision := authz.object_refusal(p_action, v_principal, v_profile, v_trust, p_context);
+      if v_decision.rule is not null then
+        exit rules;
+      end if;
     end if;
     v_decision := row(true, 'allow', 'native', 'profile.allowed',
       format('trust %s (profile %s) may %s with scope %s', v_trust, v_profile.name, p_action, v_action.scope));

@@ -29,11 +29,12 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_decision authz.decision;
+  v_void text;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
   -- The tenant's event-writer key before anything this call writes (decide's counters included),
   -- so its events keep the transaction's id as their stream position (audit.declare_event_tenant).
-  perform audit.declare_event_tenant((case when p_caller.principal_id is not null then p_caller
-                                           else coord.try_principal() end).tenant_id);
+  v_void := audit.declare_event_tenant((case when p_caller.principal_id is not null then p_caller
+                                             else coord.try_principal() end).tenant_id);
   v_decision := authz.decide(p_action, p_target_id, p_context, p_within, p_profile, p_caller);
   if not v_decision.allowed then
     perform audit.record(coalesce(p_event, p_action), 'denied', p_target_type, p_target_id,

@@ -38,12 +38,13 @@ declare
   v_top jsonb;
   v_fence bigint;
   v_expires_at timestamptz := p_now + p_ttl;
+  v_void text;  -- the advisory locks are assigned, not PERFORMed: expressions, not queries through the executor
 begin
   -- Ancestors shallow to deep, then the node: one global order, so attempts cannot deadlock.
   for i in 1 .. cardinality(v_ancestors) loop
-    perform pg_catalog.pg_advisory_xact_lock_shared(coord.lock_key(p_tenant_id, p_repository, left(v_ancestors[i], -1)));
+    v_void := pg_catalog.pg_advisory_xact_lock_shared(coord.lock_key(p_tenant_id, p_repository, left(v_ancestors[i], -1)));
   end loop;
-  perform pg_catalog.pg_advisory_xact_lock(coord.lock_key(p_tenant_id, p_repository, v_node));
+  v_void := pg_catalog.pg_advisory_xact_lock(coord.lock_key(p_tenant_id, p_repository, v_node));
 
   -- Index probes (tenant_id, repository, path): the node itself and its ancestors in both spellings, and
   -- the range of everything below the node (a file has nothing below it on disk, so covering
