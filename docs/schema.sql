@@ -6724,7 +6724,7 @@ COMMENT ON FUNCTION coord.grant_login_api(p_role text) IS 'Admin path: grants a 
 --
 
 CREATE FUNCTION coord.guard_assignment_effects(p_name text, p_value text) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/guardrails/0197_guard_assignment_effects.sql
 
@@ -6735,7 +6735,7 @@ ALTER FUNCTION coord.guard_assignment_effects(p_name text, p_value text) OWNER T
 -- Name: FUNCTION guard_assignment_effects(p_name text, p_value text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text) IS 'Guardrail effects of a shell variable assignment: history off, preloaded libraries, TLS verification off, other package registries.';
+COMMENT ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text) IS 'Guardrail effects of a shell variable assignment: history off, preloaded libraries, TLS verification off, other package registries, and what the command in GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF, PAGER, EDITOR and the like does.';
 
 
 --
@@ -6850,6 +6850,25 @@ ALTER FUNCTION coord.guard_downloads(p_op jsonb) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.guard_downloads(p_op jsonb) IS 'Guardrail data flow: the files a download command writes (path and base name), so running one later in the same text is running downloaded code.';
+
+
+--
+-- Name: guard_dynamic_program(text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_dynamic_program(p_word text, p_unknown text[] DEFAULT '{}'::text[]) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0205_guard_dynamic_program.sql
+
+
+ALTER FUNCTION coord.guard_dynamic_program(p_word text, p_unknown text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_dynamic_program(p_word text, p_unknown text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_dynamic_program(p_word text, p_unknown text[]) IS 'Guardrail normalizer: the dangerous programs a program word with an unquoted glob or an unresolved expansion could run (an expansion matches any; a plain $NAME only when NAME or IFS is in p_unknown, set by the text in a way not followed), or null for an ordinary program name.';
 
 
 --
@@ -18320,6 +18339,13 @@ REVOKE ALL ON FUNCTION coord.guard_counts_only(p_op jsonb) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.guard_downloads(p_op jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_dynamic_program(p_word text, p_unknown text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_dynamic_program(p_word text, p_unknown text[]) FROM PUBLIC;
 
 
 --
