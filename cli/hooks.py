@@ -37,11 +37,10 @@ from coordinator import adapt
 from coordinator.client import Client
 from coordinator.errors import CoordError, from_psycopg, registered
 from coordinator.git_fallback import GitFallback, is_unreachable
-from coordinator.workspace import repository_root, resolve_path
+from coordinator.workspace import path_from_root, repository_root, resolve_path
 
 from .context import Invocation, connection_options, root_option
 from .fallback import fallback_option, remote_option
-from .fetch_host import AmbiguousUrl, fetched_host
 
 HOOK_COMMAND = "coord hook claude-code"
 FILE_TOOLS = {"Edit": "file_path", "Write": "file_path", "MultiEdit": "file_path", "NotebookEdit": "notebook_path"}
@@ -342,9 +341,7 @@ class ClaudeCodeHook:
         command = tool_input.get("command")
         if not isinstance(command, str) or not command.strip():
             raise CannotDecide("the Bash event has no command")
-        if "\x00" in command:  # PostgreSQL text cannot hold it, so no guardrail could see the command
-            return permission("deny", "coord: the command contains a NUL character, which no guardrail can check")
-        decision = client.check_operation("command", command)
+        decision = client.check_operation("command", with_nul_escaped(command))
         if decision.ok:
             return NO_OPINION
         rules = ", ".join(f"{m['name']} ({m['severity']}, {m['category']})" for m in decision.matches or [])
@@ -359,20 +356,29 @@ class ClaudeCodeHook:
         url = tool_input.get("url")
         if not isinstance(url, str):
             raise CannotDecide(f"the WebFetch event has no url ({url!r})")
-        try:
-            host = fetched_host(url)
-        except AmbiguousUrl as exc:  # denied, not asked: a plain spelling of the URL always exists
-            return permission("deny", f"coord cannot tell for certain which host WebFetch of {url[:300]!r} "
-                                      f"reaches: {exc}; fetch it as a plain http(s)://host/path URL")
-        decision = client.check_network(host)
+        # The database reads the URL as Claude Code's parser does and denies (and audits) one whose
+        # host cannot be told for certain; a plain spelling of the URL always exists.
+        decision = client.check_network(with_nul_escaped(url))
         if decision.ok:
             return NO_OPINION
+        if decision.decided_by == "url":
+            return permission("deny", f"coord cannot tell for certain which host WebFetch of {url[:300]!r} "
+                                      f"reaches: {decision.reason}")
         rule = f" (rule {decision.pattern}, {decision.decided_by})" if decision.pattern else \
             f" ({decision.decided_by or decision.code})"
-        return permission("deny", f"coord network policy denies {decision.domain or host}{rule}: {decision.reason}")
+        return permission("deny", f"coord network policy denies {decision.domain}{rule}: {decision.reason}")
 
     def file_edit(self, client: Client, claude_session: str, event: dict[str, Any], tool: str) -> Answer:
-        relative = self.edited_path(event, tool, self.sessions.cwd(claude_session))
+        relative, unleasable = self.edited_path(event, tool, self.sessions.cwd(claude_session))
+        if unleasable:  # a NUL, or above the root: the guardrails decide (and audit) what no lease can name
+            decision = client.check_operation("path", relative)
+            if decision.ok:
+                return NO_OPINION
+            rules = ", ".join(f"{m['name']} ({m['severity']}, {m['category']})" for m in decision.matches or [])
+            verdict = "ask" if decision.code == "needs_approval" else "deny"
+            done = "asked about" if verdict == "ask" else "denied"
+            return permission(verdict, f"coord: {unleasable}: {tool} is {done} by guardrail "
+                                       f"{rules or decision.code}: {decision.reason}")
         result = client.acquire_lock(relative, reason=f"claude-code {tool}")
         if result.code == "session_ended":  # ended under us (missed heartbeat): one new session, once
             with self.sessions.exclusive(claude_session):
@@ -391,7 +397,9 @@ class ClaudeCodeHook:
         taken on the git remote (docs/git-fallback.md); busy is denied the same way."""
         if not isinstance(event.get("tool_input"), dict):
             raise CannotDecide(f"the {tool} event has no tool_input object")
-        relative = self.edited_path(event, tool, self.sessions.cwd(str(event["session_id"])))
+        relative, unleasable = self.edited_path(event, tool, self.sessions.cwd(str(event["session_id"])))
+        if unleasable:  # no database to decide: the fallback only leases what a lease can name
+            raise Refusal(f"coord (git fallback, the database is unreachable): {unleasable}: {tool} is denied")
         token = self.invocation.settings().bearer() or ""
         if not self.fallback_remote:
             raise CannotDecide("--fallback git without --fallback-remote / COORD_FALLBACK_REMOTE")
@@ -403,9 +411,11 @@ class ClaudeCodeHook:
                       f"{result.holder_name} (lease on {result.holder_path}, expires "
                       f"{_when(result.holder_expires_at)}); wait for it to be released")
 
-    def edited_path(self, event: dict[str, Any], tool: str, session_cwd: str | None = None) -> str:
-        """The repository-relative path a file tool call edits; Refusal outside the repository.
-        The root is the session's (found from the directory it started in), not that of the
+    def edited_path(self, event: dict[str, Any], tool: str, session_cwd: str | None = None) -> tuple[str, str | None]:
+        """The repository-relative path a file tool call edits, and why no lease can name it (None
+        when one can): a path with a NUL (sent with U+2400 for it) or outside the repository (sent
+        as the path from the root, ../...), which the database decides as a guardrail check of
+        kind path, audited. The root is the session's (found from the directory it started in), not that of the
         event's cwd, which follows the agent's `cd`: from inside a nested repository (a vendored
         checkout, a submodule) that root would name vendor/lib/x.py `x.py`, a lease that never
         meets another agent's lease on vendor/lib/x.py."""
@@ -414,17 +424,16 @@ class ClaudeCodeHook:
         if not isinstance(path, str) or not path:
             raise CannotDecide(f"the {tool} event has no tool_input.{key}")
         if "\x00" in path:  # no file system takes it (Node refuses it too); no lease can name it
-            raise Refusal(f"coord: the {tool} path contains a NUL character")
+            return with_nul_escaped(path), f"the {tool} path contains a NUL character"
         cwd = Path(event["cwd"])
         root = repository_root(Path(session_cwd) if session_cwd else cwd, self.invocation.root)
         try:
-            relative = resolve_path(path, root, cwd)
+            return resolve_path(path, root, cwd), None
         except CoordError as exc:
             if exc.code == "CO541":
-                raise Refusal(f"coord: {path} is outside the repository {root}: {tool} is denied there; "
-                              "coordinated edits stay inside the repository") from None
+                relative = path_from_root(path, root, cwd)
+                return relative, f"{path} is outside the repository {root} ({relative} from its root)"
             raise
-        return relative
 
 
 class _OwningClient(Client):
@@ -492,6 +501,13 @@ def as_node_sees_it(value: Any) -> Any:
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def with_nul_escaped(text: str) -> str:
+    """``text`` with each NUL as U+2400 (SYMBOL FOR NULL): PostgreSQL text cannot hold U+0000,
+    and the database reads U+2400 as the NUL the hook saw (a command or path holding one is
+    blocked, a URL host holding one cannot be told)."""
+    return text.replace("\x00", "\u2400")
 
 
 def _describe(exc: CoordError) -> str:

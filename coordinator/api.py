@@ -341,11 +341,15 @@ class Api:
         return self._rows("check_message_route", CheckMessageRouteRow, sender=sender, recipient=recipient)
 
     def check_network(self, domain: str) -> NetworkDecision:
-        """May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling:
-        names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form
-        inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted
-        quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped,
-        -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. URLs, user info,
+        """May you contact p_domain (a host name or an IP address, or an http(s) URL: the host its fetch reaches,
+        as a WHATWG parser such as Node's reads it)? A URL whose host cannot be told for certain (backslashes,
+        user info, tabs or controls, percent-encoded or non-ASCII hosts, not exactly two slashes, another
+        scheme, a numeric host that is no IPv4 address; U+2400 stands for a NUL the client saw) is denied with
+        decided_by url, audited with target type url. Normalizes it to one canonical spelling: names to lower
+        case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts
+        (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed
+        or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64
+        (64:ff9b::/96) addresses to the IPv4 address they embed. Other URLs, paths, user info,
         percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the
         highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix
         for subdomains; addresses: the address and range rules containing it; deny wins at equal priority),
@@ -359,22 +363,25 @@ class Api:
 
     def check_operation(self, kind: str, text: str, approval: int | None = None) -> GuardrailDecision:
         """May you run this? p_kind is command (shell text), sql (SQL text), path (a file you will write or
-        delete) or env (the name of an environment variable you will read: allowed, unless your session runs a
-        skill whose manifest does not name it). The text is normalized (chains, pipelines, sh -c / bash -lc /
-        env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags;
-        SQL without comments and literals; paths collapsed) and matched against your tenant's enabled
-        guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or
-        a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the
-        normalized units; critical rules are never overridden and blocked operations are never approved.
-        needs_approval records an approval request (approval_id; the same pending one while you repeat the
-        call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the
-        identical call with p_approval => approval_id to be allowed once (approval_id then names the grant
-        used); a used grant is approval_used, one for another operation, agent or repository
-        approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A
-        refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose
-        manifest does not give write access to the path or name the variable (details.needs, details.skill;
-        the guardrails are not asked). Every check is audited; blocks, approvals needed and overrides are kept
-        as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters, CO770 env name.
+        delete; a relative path is read from the repository root, and one climbing above it is blocked by
+        edit-outside-repository) or env (the name of an environment variable you will read: allowed, unless
+        your session runs a skill whose manifest does not name it). The text is normalized (chains, pipelines,
+        sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and
+        reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant's
+        enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at
+        trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching
+        rules and the normalized units; critical rules are never overridden and blocked operations are never
+        approved. U+2400 stands for a NUL the client saw (text cannot hold U+0000): a command or path holding
+        it is blocked (normalizer). needs_approval records an approval request (approval_id; the same pending
+        one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy
+        approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id
+        then names the grant used); a used grant is approval_used, one for another operation, agent or
+        repository approval_mismatch, one not approved (pending, denied, expired, cancelled)
+        approval_not_granted. A refusal of the policy is denied (details.rule); outside_skill when your
+        session runs a skill whose manifest does not give write access to the path or name the variable
+        (details.needs, details.skill; the guardrails are not asked). Every check is audited; blocks,
+        approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than
+        10000 characters, CO770 env name.
         """
         return self._one("check_operation", GuardrailDecision, kind=kind, text=text, approval=approval)
 

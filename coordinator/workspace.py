@@ -175,6 +175,19 @@ def _below_real_root(path: str, root: str, cwd: str) -> str | None:
     return text + "/" if is_dir or path.endswith(("/", os.sep)) else text
 
 
+def path_from_root(path: str, root: Path | str, cwd: Path | str | None = None) -> str:
+    """Where ``path`` (absolute, or relative to ``cwd``) lies as seen from the repository root,
+    symlinks followed as far as they resolve: ``../other/x`` or ``../../home/me/.bashrc`` for a
+    path outside it (resolve_path's CO541), which a caller hands to the database to decide."""
+    base = Path(cwd) if cwd is not None else Path.cwd()
+    absolute = Path(path) if Path(path).is_absolute() else base / path
+    try:
+        real = str(absolute.resolve())
+    except (OSError, RuntimeError, ValueError):  # a symlink loop: read it lexically
+        real = os.path.abspath(absolute)
+    return os.path.relpath(real, _real(str(root)))
+
+
 def resolve_paths(paths: Iterable[str], root: Path | str, cwd: Path | str | None = None) -> list[str]:
     return [resolve_path(p, root, cwd) for p in paths]
 

@@ -1365,7 +1365,7 @@ ALTER FUNCTION api.check_network(p_domain text) OWNER TO coord_owner;
 -- Name: FUNCTION check_network(p_domain text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. URLs, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
+COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domain (a host name or an IP address, or an http(s) URL: the host its fetch reaches, as a WHATWG parser such as Node''s reads it)? A URL whose host cannot be told for certain (backslashes, user info, tabs or controls, percent-encoded or non-ASCII hosts, not exactly two slashes, another scheme, a numeric host that is no IPv4 address; U+2400 stands for a NUL the client saw) is denied with decided_by url, audited with target type url. Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. Other URLs, paths, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
 
 
 --
@@ -1386,7 +1386,7 @@ ALTER FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) 
 -- Name: FUNCTION check_operation(p_kind text, p_text text, p_approval bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) IS 'May you run this? p_kind is command (shell text), sql (SQL text), path (a file you will write or delete) or env (the name of an environment variable you will read: allowed, unless your session runs a skill whose manifest does not name it). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose manifest does not give write access to the path or name the variable (details.needs, details.skill; the guardrails are not asked). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters, CO770 env name.';
+COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) IS 'May you run this? p_kind is command (shell text), sql (SQL text), path (a file you will write or delete; a relative path is read from the repository root, and one climbing above it is blocked by edit-outside-repository) or env (the name of an environment variable you will read: allowed, unless your session runs a skill whose manifest does not name it). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. U+2400 stands for a NUL the client saw (text cannot hold U+0000): a command or path holding it is blocked (normalizer). needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose manifest does not give write access to the path or name the variable (details.needs, details.skill; the guardrails are not asked). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than 10000 characters, CO770 env name.';
 
 
 --
@@ -6724,7 +6724,7 @@ COMMENT ON FUNCTION coord.grant_login_api(p_role text) IS 'Admin path: grants a 
 --
 
 CREATE FUNCTION coord.guard_assignment_effects(p_name text, p_value text) RETURNS jsonb
-    LANGUAGE sql IMMUTABLE
+    LANGUAGE sql STABLE
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/guardrails/0197_guard_assignment_effects.sql
 
@@ -6735,7 +6735,7 @@ ALTER FUNCTION coord.guard_assignment_effects(p_name text, p_value text) OWNER T
 -- Name: FUNCTION guard_assignment_effects(p_name text, p_value text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text) IS 'Guardrail effects of a shell variable assignment: history off, preloaded libraries, TLS verification off, other package registries.';
+COMMENT ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text) IS 'Guardrail effects of a shell variable assignment: history off, preloaded libraries, TLS verification off, other package registries, and what the command in GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF, PAGER, EDITOR and the like does.';
 
 
 --
@@ -6850,6 +6850,25 @@ ALTER FUNCTION coord.guard_downloads(p_op jsonb) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.guard_downloads(p_op jsonb) IS 'Guardrail data flow: the files a download command writes (path and base name), so running one later in the same text is running downloaded code.';
+
+
+--
+-- Name: guard_dynamic_program(text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_dynamic_program(p_word text, p_unknown text[] DEFAULT '{}'::text[]) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0205_guard_dynamic_program.sql
+
+
+ALTER FUNCTION coord.guard_dynamic_program(p_word text, p_unknown text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_dynamic_program(p_word text, p_unknown text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_dynamic_program(p_word text, p_unknown text[]) IS 'Guardrail normalizer: the dangerous programs a program word with an unquoted glob or an unresolved expansion could run (an expansion matches any; a plain $NAME only when NAME or IFS is in p_unknown, set by the text in a way not followed), or null for an ordinary program name.';
 
 
 --
@@ -9883,6 +9902,25 @@ ALTER FUNCTION coord.unverified_refusal(p_me coord.caller, p_task_id bigint, p_c
 --
 
 COMMENT ON FUNCTION coord.unverified_refusal(p_me coord.caller, p_task_id bigint, p_claim bigint, p_decision authz.decision, p_context jsonb) IS 'The unverified refusal of a completion (audited as task.complete) while a required verification tier has no passing record under p_claim; null otherwise.';
+
+
+--
+-- Name: url_host(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.url_host(p_url text) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/network/0125_url_host.sql
+
+
+ALTER FUNCTION coord.url_host(p_url text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION url_host(p_url text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.url_host(p_url text) IS 'The host a WHATWG URL parser (Claude Code''s WebFetch) fetches for a plain absolute http(s) URL, as {"host"} (for coord.normalize_host), or {"reason"} why it cannot be told for certain (tabs, controls, backslashes, another scheme, not exactly two slashes, user info, percent-encoding, non-ASCII, bad characters or port).';
 
 
 --
@@ -18304,6 +18342,13 @@ REVOKE ALL ON FUNCTION coord.guard_downloads(p_op jsonb) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION guard_dynamic_program(p_word text, p_unknown text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_dynamic_program(p_word text, p_unknown text[]) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION guard_effect(p_action text, p_targets text[]); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -19367,6 +19412,13 @@ GRANT ALL ON FUNCTION coord.try_principal() TO coord_owner;
 --
 
 REVOKE ALL ON FUNCTION coord.unverified_refusal(p_me coord.caller, p_task_id bigint, p_claim bigint, p_decision authz.decision, p_context jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION url_host(p_url text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.url_host(p_url text) FROM PUBLIC;
 
 
 --

@@ -27,6 +27,10 @@ from coordinator.migrate import migrate
 from coordinator.server import AUTHENTICATOR, EmbeddedServer, ServerState, free_port
 from tests.waits import wait_on_activity, wait_on_backend
 
+# Fixtures more than one test file uses, kept in their own module (a file that imported them
+# would redefine them, ruff F811): repo, alice and hook of the Claude Code hook tests.
+pytest_plugins = ("tests.hook_support",)
+
 T = TypeVar("T")
 TEMPLATE = "coord_template"
 SHARED = "coord_test"

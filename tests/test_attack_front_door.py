@@ -19,30 +19,10 @@ import pytest
 
 from coordinator.client import Client
 from tests.conftest import Database, Principal, make_principal
-from tests.test_hooks import Hook, decision, event
+from tests.hook_support import Hook, decision, event
 from tests.test_mcp import _rpc, http_server
 
 COORD = str(Path(sys.executable).parent / "coord")
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / "src").mkdir(parents=True)
-    (root / "src" / "app.py").write_text("DEBUG = True\n")
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    return root.resolve()
-
-
-@pytest.fixture
-def alice(committed_db: Database) -> Principal:
-    with committed_db.connect() as conn:
-        return make_principal(conn, "alice-claude")
-
-
-@pytest.fixture
-def hook(committed_db: Database, alice: Principal, tmp_path: Path) -> Hook:
-    return Hook(committed_db.client_dsn, alice.token, tmp_path / "state")
 
 
 # --- hooks -------------------------------------------------------------------------------------------

@@ -314,7 +314,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
     "CO233": (_twin, lambda _db, c: c.apply_team({"version": 1, "agents": [{"name": "twin", "role": "auditor"}]})),
     "CO234": (_operator, lambda _db, c: c.apply_team({"version": 1, "agents": [
         {"name": c.authenticate().name, "role": "operator", "scopes": ["locks:read"]}]})),
-    "CO451": (_agent, lambda _db, c: c.check_network("https://example.com/x")),
+    "CO451": (_agent, lambda _db, c: c.check_network("example.com/x")),
     "CO452": (_operator, lambda _db, c: c.add_network_rule("example.com", "maybe")),
     "CO453": (_operator, lambda _db, c: c.remove_network_rule(2**40)),
     "CO454": (_operator, lambda _db, c: c.add_network_rule("10.1.2.3/8", "deny")),

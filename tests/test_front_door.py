@@ -20,7 +20,7 @@ from mcp.client.stdio import stdio_client
 
 from coordinator.client import Client
 from tests.conftest import Database, make_principal
-from tests.test_hooks import event
+from tests.hook_support import event
 from tests.test_mcp import COORD, _server_env
 
 CLEAN = {"COORD_TOKEN": "", "COORD_DSN": "", "COORD_ADMIN_DSN": "", "COORD_DATA_DIR": "", "COORD_SESSION": "",

@@ -408,7 +408,8 @@ def test_two_clones_coordinate_with_the_server_down_and_sync_imports_the_result(
 
 
 def test_the_claude_code_hook_leases_on_git_when_the_server_is_unreachable(tmp_path: Path, remote: str) -> None:
-    from tests.test_hooks import UNREACHABLE, Hook, decision, event
+    from tests.hook_support import Hook, decision, event
+    from tests.test_hooks import UNREACHABLE
 
     repo = tmp_path / "shop"
     (repo / "src").mkdir(parents=True)

@@ -414,3 +414,41 @@ def test_unlisted_wrappers_do_not_hide_the_command(agent_factory: Any, command: 
 def test_known_wrappers_of_harmless_commands_stay_allowed(agent_factory: Any, command: str) -> None:
     _, agent = agent_factory()
     assert agent.check_operation("command", command).code == "allowed"
+
+
+@pytest.mark.parametrize("text", [
+    "/bin/r? -rf /", "[r]m -rf /", "r* -rf /", "${A#x} -rf /", "${A%x} -rf /", "${A/x/rm} -rf /", "${A,,} -rf /",
+    "${!B} -rf /", "read A <<< rm; $A -rf /", "printf -v A rm; $A -rf /", "IFS=, ; $A -rf /",
+    "IFS=,; X=rm,-rf,/; $X", "GIT_SSH_COMMAND='rm -rf /' git fetch", "GIT_EXTERNAL_DIFF='rm -rf /' git diff",
+    "PAGER='rm -rf /' git log", "EDITOR='rm -rf /' git commit", "env PAGER='rm -rf /' git log",
+    "export GIT_SSH_COMMAND='rm -rf /'; git fetch"])
+def test_a_program_the_shell_decides_or_a_variable_carries_is_checked(agent_factory, text: str) -> None:
+    """A program word with a glob or an expansion the normalizer cannot resolve is checked as each
+    dangerous program it could be; a command in GIT_SSH_COMMAND, PAGER, EDITOR, ... as what it runs."""
+    _, agent = agent_factory()
+    decision = agent.check_operation("command", text)
+    assert decision.code == "blocked" and "delete-system" in decision.reason, (text, decision.reason)
+
+
+@pytest.mark.parametrize("text", [
+    "$EDITOR notes.txt", "$PYTHON -m pytest -q", "ls r*", "rm -f build/*.o", "EDITOR=vim git commit",
+    "PAGER=cat git log", "GIT_SSH_COMMAND='ssh -i ~/.ssh/deploy_key' git fetch", "read -r name; echo \"$name\""])
+def test_the_users_own_program_variables_and_argument_globs_stay_allowed(agent_factory, text: str) -> None:
+    _, agent = agent_factory()
+    assert agent.check_operation("command", text).code == "allowed", text
+
+
+def test_a_nul_and_a_path_above_the_root_are_blocked_and_kept_as_violations(db: psycopg.Connection,
+                                                                              agent_factory) -> None:
+    """U+2400 stands for the NUL a client saw (text cannot hold U+0000); a path operation climbing
+    above the repository root is outside every lease."""
+    _, agent = agent_factory()
+    nul = agent.check_operation("command", "ls \u2400; echo hi")
+    assert nul.code == "blocked" and "NUL" in nul.reason
+    assert agent.check_operation("path", "src/a\u2400b.py").code == "blocked"
+    outside = agent.check_operation("path", "../../etc/hosts")
+    assert outside.code == "blocked" and [m["name"] for m in outside.matches] == ["edit-outside-repository"]
+    assert agent.check_operation("path", "src/../docs/index.md").ok
+    kept = db.execute("select count(*) from authz.guardrail_violations where id = any (%s)",
+                      ([nul.violation_id, outside.violation_id],)).fetchone()[0]
+    assert kept == 2

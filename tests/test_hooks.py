@@ -13,67 +13,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from click.testing import CliRunner
-from coord_cli.fetch_host import AmbiguousUrl, fetched_host
 from coord_cli.hooks import DEFAULT_DEADLINE_SECONDS, HOOK_TIMEOUT_SECONDS, claude_code_hooks, install_claude_code_hooks
 from coord_cli.main import main
 
 from coordinator.client import Client
+from coordinator.errors import CoordError
 from tests.conftest import Database, Principal, make_principal, poll_until
+from tests.hook_support import Hook, decision, event
 
-FIXTURES = Path(__file__).parent / "fixtures" / "claude_code"
-RECORDED_ROOT = "/home/alice/shop"
 CLAUDE_SESSION = "7f3c2a9e-4b1d-4c8e-9a2f-1d5e6b7c8a90"
 UNREACHABLE = "host=127.0.0.1 port=1 dbname=coord user=coord connect_timeout=3"
 FORGED_TOKEN = "coord_" + "0" * 64
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "shop"
-    (root / "src").mkdir(parents=True)
-    (root / "src" / "app.py").write_text("DEBUG = True\n")
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    return root.resolve()
-
-
-def event(name: str, repo: Path, **changes: Any) -> str:
-    """A recorded event moved into the test repository (its absolute paths stay absolute)."""
-    data = json.loads((FIXTURES / f"{name}.json").read_text().replace(RECORDED_ROOT, str(repo)))
-    data.update(changes)
-    return json.dumps(data)
-
-
-class Hook:
-    """Runs coord hook claude-code as Claude Code would: one event on stdin, per process."""
-
-    def __init__(self, dsn: str, token: str, state: Path) -> None:
-        self.env = {"COORD_DSN": dsn, "COORD_TOKEN": token, "XDG_STATE_HOME": str(state), "COORD_ROOT": "",
-                    "COORD_SESSION": "", "COORD_DATA_DIR": "", "COORD_ADMIN_DSN": "", "COORD_SKILL": ""}
-
-    def __call__(self, raw: str | bytes, *args: str) -> tuple[int, dict[str, Any] | None, str]:
-        result = CliRunner().invoke(main, ["hook", "claude-code", *args], input=raw, env=self.env,
-                                    catch_exceptions=False)
-        return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else None, result.stderr
-
-
-def decision(output: dict[str, Any] | None) -> tuple[str | None, str]:
-    specific = (output or {}).get("hookSpecificOutput") or {}
-    if output is not None:
-        assert specific["hookEventName"] == "PreToolUse"
-    return specific.get("permissionDecision"), specific.get("permissionDecisionReason", "")
-
-
-@pytest.fixture
-def alice(committed_db: Database) -> Principal:
-    with committed_db.connect() as conn:
-        return make_principal(conn, "alice-claude")
-
-
-@pytest.fixture
-def hook(committed_db: Database, alice: Principal, tmp_path: Path) -> Hook:
-    return Hook(committed_db.client_dsn, alice.token, tmp_path / "state")
 
 
 def mapped_session(tmp_path: Path) -> str:
@@ -228,6 +181,35 @@ def test_a_path_outside_the_repository_is_denied_with_a_clear_reason(hook: Hook,
     assert "/etc/hosts is outside the repository" in reason and str(repo) in reason
 
 
+def test_refusals_of_what_no_lease_guardrail_or_host_rule_can_name_are_audited(
+        hook: Hook, repo: Path, committed_db: Database, alice: Principal) -> None:
+    """A NUL in a Bash command or a file path, a path outside the repository and a URL whose host
+    cannot be told are decided by the database (guardrail check of kind command or path, network
+    check of the URL), so each denial leaves an audit event naming the agent."""
+    cases = [
+        (event("pre_tool_use_bash_rm_rf", repo, tool_input={"command": "ls \x00; echo hi"}),
+         "guardrail.check", "command", "NUL"),
+        (event("pre_tool_use_edit", repo, tool_input={"file_path": str(repo / "src" / "a\x00b.py"),
+                                                      "old_string": "", "new_string": "x"}),
+         "guardrail.check", "path", "NUL"),
+        (event("pre_tool_use_write_outside", repo), "guardrail.check", "path", "edit-outside-repository"),
+        (event("pre_tool_use_web_fetch", repo, tool_input={"url": "https://pastebin.com\\@docs.python.org/x",
+                                                           "prompt": "x"}),
+         "network.check", "url", "cannot be told for certain"),
+    ]
+    with committed_db.connect() as conn:
+        for raw, action, target_type, why in cases:
+            [last] = conn.execute("select coalesce(max(id), 0) from audit.events").fetchone()
+            code, output, _ = hook(raw)
+            verdict, reason = decision(output)
+            assert (code, verdict) == (0, "deny") and why in reason, (raw, output)
+            rows = conn.execute("select decision, reason from audit.events where id > %s and action = %s "
+                                "and %s in (target_type, target_id) and actor_id = %s", (last, action, target_type,
+                                                                           alice.principal_id)).fetchall()
+            assert [d for d, _ in rows] == ["blocked" if action == "guardrail.check" else "denied"], (why, rows)
+            assert why in rows[0][1], rows
+
+
 def test_a_malformed_event_gets_the_on_error_decision(hook: Hook, repo: Path) -> None:
     code, output, _ = hook("{not json")
     verdict, reason = decision(output)
@@ -372,14 +354,29 @@ PLAIN = {"https://docs.python.org/3/", "HTTPS://Docs.Python.org:443/x?y#z", "htt
          "https://xn--pastebn-3ya.com/", "http://[::ffff:127.0.0.1]:80/", "http://example.com./"}
 
 
-@pytest.mark.parametrize(("url", "whatwg"), WHATWG_HOSTNAMES)
-def test_the_host_checked_is_the_host_claude_code_fetches_or_the_url_is_refused(url: str, whatwg: str | None) -> None:
-    try:
-        host = fetched_host(url)
-    except AmbiguousUrl:
-        assert url not in PLAIN, "a plain URL is read, not refused"
-        return
-    assert whatwg is not None and host == whatwg.strip("[]"), (url, host, whatwg)
+def test_the_host_checked_is_the_host_claude_code_fetches_or_the_url_is_refused(committed_db: Database) -> None:
+    """api.check_network reads a URL for the host its fetch reaches (as the hook sends it, NUL as
+    U+2400): the host Node reads, in its canonical spelling, or denied with decided_by url."""
+    with committed_db.connect() as conn:
+        agent = make_principal(conn, "url-reader")
+        canonical: dict[str, str | None] = {}
+        for _, w in WHATWG_HOSTNAMES:
+            try:  # None: a host the database refuses (docs_python.org), so the URL must be refused
+                with conn.transaction():
+                    canonical[w] = conn.execute("select coord.normalize_host(%s)", (w,)).fetchone()[0]
+            except psycopg.Error:
+                canonical[w] = None
+    with Client(committed_db.client_dsn, agent.token) as client:
+        for url, whatwg in WHATWG_HOSTNAMES:
+            try:
+                answer = client.check_network(url.replace("\x00", "\u2400"))
+            except CoordError as exc:  # no scheme: neither a URL nor a host (the hook denies CO451)
+                assert exc.code == "CO451" and url not in PLAIN, (url, exc)
+                continue
+            if answer.decided_by == "url":
+                assert not answer.ok and url not in PLAIN, ("a plain URL is read, not refused", url, answer.reason)
+                continue
+            assert whatwg is not None and answer.domain == canonical[whatwg] is not None, (url, answer.domain, whatwg)
 
 
 def test_every_ambiguous_spelling_of_a_denied_host_is_denied(hook: Hook, repo: Path, committed_db: Database) -> None:

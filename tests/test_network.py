@@ -67,7 +67,7 @@ def test_addresses_are_canonical(agent_factory, given: str, canonical: str) -> N
     "0x100000000", "example.123", "example.0x1f", "1..2.3", "[1.2.3.4]", "[::1", "::1]", "1::2::3", "::ffff:1.2.3",
     "::ffff:1.2.3.04", "::ffff:0x1.2.3.4", "fe80::1%", "fe80::1%eth 0", "1.2.3.4%eth0", "[::1]:0", "[::1]:99999",
     "1.2.3.4:99999", "1.2.3.4:", "1.2.3.4:80:80", "[::1]80", "%61.example", "exa%2ample.com", "10.0.0.0/8",
-    "user@1.2.3.4", "http://1.2.3.4/", "//1.2.3.4", "1.2.3.4\\x", "1.2.3.4 5", "::g", ":::", "[]"])
+    "user@1.2.3.4", "//1.2.3.4", "1.2.3.4\\x", "1.2.3.4 5", "::g", ":::", "[]"])
 def test_numeric_hosts_that_are_no_address_are_refused(agent_factory, bad: str) -> None:
     _, a = agent_factory()
     with pytest.raises(CoordError) as err:
@@ -160,7 +160,7 @@ def test_domains_are_normalized(agent_factory, given: str, canonical: str) -> No
     assert a.check_network(given).domain == canonical
 
 
-@pytest.mark.parametrize("bad", ["", "https://example.com", "example.com/path", "user@example.com", "bücher.example",
+@pytest.mark.parametrize("bad", ["", "example.com/path", "user@example.com", "bücher.example",
                                  "exa_mple.com", "%.com", "ex*ample.com", "*.example.com", "-bad.com", "a..b",
                                  "example.com..", "x" * 64 + ".com", "example.com:0", "example.com:65536",
                                  "ex\u3002ample.com", "EXAMPLE.com:80:80"])
@@ -169,6 +169,26 @@ def test_anything_else_is_refused(agent_factory, bad: str) -> None:
     with pytest.raises(CoordError) as err:
         a.check_network(bad)
     assert err.value.code == "CO451"
+
+
+def test_an_http_url_is_read_for_its_host_or_denied_when_it_cannot_be_told(db: psycopg.Connection,
+                                                                         agent_factory) -> None:
+    """An http(s) URL is checked as the host a WHATWG parser (Claude Code's WebFetch) fetches; one
+    whose host a parser could read differently is a denial (decided_by url), audited, not CO451."""
+    op, agent = _allowing_agent(agent_factory)
+    assert op.add_network_rule("pastebin.com", "deny").ok
+    plain = agent.check_network("HTTPS://Docs.Python.org:443/3/?q#f")
+    assert (plain.ok, plain.domain) == (True, "docs.python.org")
+    assert agent.check_network("http://0xa9.0xfe.0xa9fe/latest/").domain == "169.254.169.254"
+    assert agent.check_network("https://pastebin.com/x").code == "denied"
+    for url in ("https://pastebin.com\\@docs.python.org/", "https://docs.python.org@pastebin.com/",
+                "https:pastebin.com", "https:///pastebin.com", "https://paste\tbin.com/", "ftp://docs.python.org/",
+                "https://pastebin%2Ecom/", "https://09.1/", "https://pastebin\u2400.docs.python.org/"):
+        answer = agent.check_network(url)
+        assert (answer.ok, answer.code, answer.decided_by) == (False, "denied", "url"), (url, answer)
+    audited = db.execute("select count(*) from audit.events where action = 'network.check' and target_type = 'url' "
+                         "and decision = 'denied'").fetchone()[0]
+    assert audited >= 9
 
 
 def test_rules_priority_deny_wins_ties_and_agent_rules(db: psycopg.Connection, agent_factory) -> None:

@@ -9,8 +9,11 @@ set coord.event_tenant = ''
 as $$
 declare
   v_me coord.caller := coord.principal();
-  v_domain text := coord.normalize_host(p_domain);
-  v_address inet := case when v_domain ~ '^[0-9.]+$' or strpos(v_domain, ':') > 0 then v_domain::inet end;
+  -- An http(s) URL (or a text shaped like one: scheme, then a slash or backslash) is read for the
+  -- host its fetch reaches; one whose host cannot be told for certain is denied, not an error.
+  v_url jsonb := case when p_domain ~* '^[\x01-\x20]*(https?:|[a-z][a-z0-9+.-]*:[/\\])' then coord.url_host(p_domain) end;
+  v_domain text;
+  v_address inet;
   v_decision authz.decision;
   v_rule record;
   v_profile coord.profiles := coord.effective_profile(v_me);
@@ -18,10 +21,29 @@ declare
   v_result api.network_decision;
   v_skill jsonb;
 begin
-  v_decision := authz.gate('network.check', 'domain', v_domain, '{}',
-    jsonb_build_object('decided_by', 'policy', 'requested', p_domain));
+  if v_url is null then
+    v_domain := coord.normalize_host(p_domain);
+  elsif v_url ? 'host' then
+    begin
+      v_domain := coord.normalize_host(v_url ->> 'host');
+    exception when sqlstate 'CO451' then  -- e.g. a host ending in a number that is no IPv4 address
+      v_url := jsonb_build_object('reason', format('its host %s is not one a URL parser reads the same way (%s)',
+                                                   pg_catalog.quote_literal(left(v_url ->> 'host', 100)), sqlerrm));
+    end;
+  end if;
+  v_address := case when v_domain ~ '^[0-9.]+$' or strpos(v_domain, ':') > 0 then v_domain::inet end;
+  v_decision := authz.gate('network.check', 'domain', coalesce(v_domain, left(p_domain, 300)), '{}',
+    jsonb_build_object('decided_by', 'policy', 'requested', left(p_domain, 2000)));
   if not v_decision.allowed then
     return coord.network_result(p_domain => v_domain, p_decided_by => 'policy', p_refusal => v_decision);
+  end if;
+  if v_url ? 'reason' then
+    v_result := coord.network_result('denied', null,
+      format('which host a fetch of this URL reaches cannot be told for certain: %s; send it as a plain http(s)://host/path URL',
+             v_url ->> 'reason'), p_decided_by => 'url');
+    perform audit.record('network.check', v_result.code, 'url', left(p_domain, 300), v_result.reason,
+      jsonb_build_object('decided_by', 'url', 'requested', left(p_domain, 2000)), v_decision, 'notice');
+    return v_result;
   end if;
   -- A session running a skill reaches only the hosts its manifest names, whatever the rules say.
   if v_me.skill_id is not null then
@@ -74,6 +96,6 @@ end;
 $$;
 
 comment on function api.check_network(text) is
-'May you contact p_domain (a host name or an IP address)? Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. URLs, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
+'May you contact p_domain (a host name or an IP address, or an http(s) URL: the host its fetch reaches, as a WHATWG parser such as Node''s reads it)? A URL whose host cannot be told for certain (backslashes, user info, tabs or controls, percent-encoded or non-ASCII hosts, not exactly two slashes, another scheme, a numeric host that is no IPv4 address; U+2400 stands for a NUL the client saw) is denied with decided_by url, audited with target type url. Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. Other URLs, paths, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
 revoke all on function api.check_network(text) from public;
 grant execute on function api.check_network(text) to coord_agent, coord_operator;

@@ -167,7 +167,11 @@ from (values
   ('repository-send', 'credentials', 'any', '{send}', '{repository}', null, 'medium', 3, 'needs_approval',
    'pushing every branch of the repository to a remote that is not its own'),
   ('fork-bomb', 'process', 'command', null, null, '^([^ ]+)\(\) \| \1\(\)( |$)|fork while fork|os\.fork\(\) while|while True: ?os\.fork', 'critical', null, 'block',
-   'a fork bomb')
+   'a fork bomb'),
+  -- a path operation is repository-relative: one that climbs above the root is outside every
+  -- lease (a file tool's edit of ~/.bashrc or ../other-project/x, sent as the path from the root)
+  ('edit-outside-repository', 'filesystem', 'path', null, null, '^\.\.(/|$)', 'critical', null, 'block',
+   'writing a file above the repository root: coordinated edits stay inside the repository')
 ) as d (name, category, applies_to, actions, targets, pattern, severity, override_trust, mode, description);
 
 comment on view authz.shipped_guardrails is 'The shipped guardrail rules (product data): operations on targets (actions x target classes), or a pattern; copied into every tenant by coord.seed_guardrails.';

@@ -306,6 +306,7 @@ begin
           v_i := v_i + 1;
           exit;
         elsif v_name = 'env' and strpos(v_x, '=') > 1 and split_part(v_x, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$' then
+          v_items := v_items || jsonb_build_array(jsonb_build_object('assign', v_x));  -- env PAGER=... git log
           v_i := v_i + 1;
         elsif v_name = 'env' and v_x in ('-S', '--split-string') and v_i < v_n then
           return v_items || jsonb_build_array(jsonb_build_object('sh',

@@ -9,6 +9,8 @@
 --                (sockets wired to Invoke-Expression, downloads run, decoded code run);
 --   ('sql', statement, effects, null)   for SQL handed to psql -c, mysql -e, sqlite3, ...;
 --   ('error', reason, [], null)         when nesting goes deeper than 8 levels (blocked).
+-- A program word with a glob or an unresolved expansion is also checked as each dangerous
+-- program it could be (coord.guard_dynamic_program).
 -- Effects come from coord.guard_effects, fed with what each command is given:
 --  * what flows in: the role of the command before it in a pipeline (coord.guard_output_role:
 --    a download, decoded text, secrets, an interactive shell, file names, process ids, ...),
@@ -74,6 +76,7 @@ declare
   v_file jsonb;
   v_git_aliases jsonb := '{}';
   v_test_env boolean;
+  v_unknown text[] := '{}';  -- variables the text sets in ways not followed (read, printf -v, ...)
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'commands nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
@@ -151,7 +154,10 @@ begin
         end if;
         v_key := substring(v_x from '^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$');
         if v_key is not null and v_vars ? v_key then
-          v_w := v_w || array(select s from regexp_split_to_table(btrim(v_vars ->> v_key), '\s+') as s where s <> '');
+          -- unquoted, the value splits at blanks and at the characters of an IFS set here
+          v_w := v_w || array(select s from regexp_split_to_table(btrim(translate(v_vars ->> v_key, coalesce(v_vars ->> 'IFS', ''),
+                                                                                  repeat(' ', char_length(coalesce(v_vars ->> 'IFS', ''))))),
+                                                                  '\s+') as s where s <> '');
         else
           for v_key in select jsonb_object_keys(v_vars) loop
             -- ${NAME:-word}, ${NAME=word}, ${NAME:+word} of a NAME assigned here: what the shell picks
@@ -177,6 +183,12 @@ begin
                                                    replace(replace(v_vars ->> v_key, '\', '\\'), '&', '\&'), 'g')
                              from unnest(v_redirects) with ordinality as x (r, o) order by x.o);
       end loop;
+    end if;
+    -- read NAME, printf -v NAME, mapfile NAME, getopts SPEC NAME: set to what only the run knows
+    if v_words[1] in ('read', 'mapfile', 'readarray', 'getopts') then
+      v_unknown := v_unknown || array(select a from unnest(v_words[2:]) as a where a ~ '^[A-Za-z_][A-Za-z0-9_]*$');
+    elsif v_words[1] = 'printf' and array_position(v_words, '-v') is not null then
+      v_unknown := v_unknown || v_words[array_position(v_words, '-v') + 1];
     end if;
     -- for NAME in LIST: NAME takes the list's words
     if cardinality(v_words) >= 3 and v_words[1] in ('for', 'select') and v_words[3] = 'in' then
@@ -321,6 +333,15 @@ begin
         if v_w[1] = any (v_fns) then
           v_w[1] := v_w[1] || '()';
         end if;
+        -- a program word the shell decides (a glob, an unresolved expansion): checked as each
+        -- dangerous program it could be, with the same arguments and input
+        for v_x in select unnest(coord.guard_dynamic_program(v_w[1], v_unknown || case when v_vars ? 'IFS' then array['IFS'] end)) loop
+          return query select * from coord.guard_shell_units(
+            v_x || ' ' || array_to_string(array(select coord.guard_quote(a) from unnest(v_w[2:]) with ordinality as x (a, o)
+                                                order by x.o), ' '),
+            p_depth + 1, '{}', false,
+            jsonb_strip_nulls(jsonb_build_object('in', v_in, 'downloads', v_downloads, 'cwd', v_cwd, 'windows', false)));
+        end loop;
         v_op := coord.guard_parse(v_w, v_redirects);
         continue when v_op is null;
         v_effects := coord.guard_effects(v_op, v_ctx || case when (v_item ->> 'root')::boolean then '{"root": true}'::jsonb else '{}' end

@@ -1,6 +1,7 @@
 -- Every unit of one operation, in order, without duplicates, with what it does: commands
 -- (coord.guard_shell_units), SQL statements (coord.guard_sql_units) or one path
--- (coord.guard_path: a file the agent will write or delete, so both are its effects). The
+-- (coord.guard_path: a file the agent will write or delete, so both are its effects). A command or path holding U+2400 (a NUL the client
+-- saw) gets an error unit. The
 -- marker characters chr(30)/chr(31) the normalizer uses internally are replaced in the input,
 -- so nobody can forge a substitution. Text that looks like PowerShell or cmd.exe is also read
 -- as POSIX shell text, and the units of both readings count.
@@ -62,6 +63,16 @@ begin
     detail := v_details[i];
     return next;
   end loop;
+  -- U+2400 stands for a NUL the client saw (text cannot hold U+0000): no shell runs such a
+  -- command and no file system takes such a path, and what follows the NUL was never read by
+  -- the lexer as the program would read it, so it cannot be checked (a critical block).
+  if p_kind in ('command', 'path') and strpos(p_text, chr(9216)) > 0 then
+    kind := 'error';
+    unit := 'NUL character (sent as U+2400): no program runs it and no guardrail can check it';
+    effects := '[]';
+    detail := null;
+    return next;
+  end if;
 end;
 $$;
 

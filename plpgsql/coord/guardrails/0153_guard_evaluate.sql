@@ -96,9 +96,11 @@ begin
   from jsonb_array_elements(v_matches) as e;
   v_code := coalesce(v_code, 'allowed');
 
+  -- (a normalizer match says what could not be read: its unit is the reason, not a command)
   select string_agg(format('%s (%s %s%s)', e ->> 'name', e ->> 'severity', e ->> 'category',
                            case when e ->> 'override_trust' is null then ', no override'
-                                else ', trust ' || (e ->> 'override_trust') || ' may override' end), ', ')
+                                else ', trust ' || (e ->> 'override_trust') || ' may override' end)
+                    || case when e ->> 'rule_id' is null then ': ' || (e ->> 'unit') else '' end, ', ')
   into v_deciding
   from jsonb_array_elements(v_matches) as e
   where case v_code when 'blocked' then not (e ->> 'overridden')::boolean and e ->> 'mode' = 'block'

@@ -2,11 +2,13 @@
 -- of a command): turning history off (HISTFILE, HISTSIZE=0), preloading code into every
 -- process (LD_PRELOAD, DYLD_INSERT_LIBRARIES), and switching off TLS verification or pointing
 -- package managers at other registries (GIT_SSL_NO_VERIFY, NODE_TLS_REJECT_UNAUTHORIZED=0,
--- PIP_INDEX_URL, npm_config_registry, GOINSECURE, ...).
+-- PIP_INDEX_URL, npm_config_registry, GOINSECURE, ...). A variable whose value is a command
+-- some program runs (GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF, PAGER, EDITOR, ...) also does what that
+-- command does: its value is checked as shell text (it is one: git and the rest run it with sh).
 create or replace function coord.guard_assignment_effects(p_name text, p_value text)
 returns jsonb
 language sql
-immutable
+stable
 set search_path = pg_catalog, pg_temp
 as $$
   select case
@@ -53,8 +55,18 @@ as $$
                   and p_value ~ '^https://registry\.(npmjs\.org|yarnpkg\.com)/?$')
          and not (upper(p_name) in ('PIP_INDEX_URL', 'UV_INDEX_URL') and p_value ~ '^https://pypi\.org/simple/?$')
       then coord.guard_effect('supply-chain', array[p_name])
-    else '[]'::jsonb end;
+    else '[]'::jsonb end
+  || case when upper(p_name) in ('GIT_SSH_COMMAND', 'GIT_SSH', 'GIT_PROXY_COMMAND', 'GIT_EXTERNAL_DIFF', 'GIT_ASKPASS',
+                                 'SSH_ASKPASS', 'SUDO_ASKPASS', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_PAGER', 'PAGER',
+                                 'MANPAGER', 'SYSTEMD_PAGER', 'EDITOR', 'VISUAL', 'SUDO_EDITOR', 'FCEDIT', 'BROWSER',
+                                 'LESSOPEN', 'LESSCLOSE', 'PROMPT_COMMAND', 'RSYNC_RSH', 'CVS_RSH')
+               and btrim(ltrim(btrim(coalesce(p_value, '')), '|')) <> ''
+          -- (what only reads its input, as a pager or editor does, adds nothing)
+          then coalesce((select jsonb_agg(e) from coord.guard_shell_units(ltrim(btrim(p_value), '|'), 1) as u,
+                                                  jsonb_array_elements(u.effects) as e
+                         where not (e ->> 'a' = 'read' and e -> 'c' = '["none"]')), '[]')
+          else '[]' end;
 $$;
 
-comment on function coord.guard_assignment_effects(text, text) is 'Guardrail effects of a shell variable assignment: history off, preloaded libraries, TLS verification off, other package registries.';
+comment on function coord.guard_assignment_effects(text, text) is 'Guardrail effects of a shell variable assignment: history off, preloaded libraries, TLS verification off, other package registries, and what the command in GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF, PAGER, EDITOR and the like does.';
 revoke all on function coord.guard_assignment_effects(text, text) from public;

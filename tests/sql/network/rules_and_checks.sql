@@ -3,7 +3,7 @@
 -- match in any spelling; every check is audited with what was asked.
 begin;
 set local search_path = tap, public;
-select plan(24);
+select plan(26);
 
 select coord_test.operator('ops');
 select coord_test.agent('alice');
@@ -39,7 +39,11 @@ select results_eq($$select code, decided_by from api.check_network('files.pypi.o
                   'a rule for one agent outranks the tenant''s');
 select results_eq($$select code, decided_by from api.check_network('example.org')$$, $$values ('allowed', 'default')$$,
                   'without a rule, the profile''s network_default decides');
-select throws_ok($$select api.check_network('http://example.org/')$$, 'CO451', null, 'a URL is CO451');
+select results_eq($$select code, domain, decided_by from api.check_network('http://Example.org:80/x?y')$$,
+                  $$values ('allowed', 'example.org', 'default')$$, 'an http(s) URL is checked as the host it reaches');
+select results_eq($$select code, decided_by from api.check_network('https://example.org\@files.pypi.org/')$$,
+                  $$values ('denied', 'url')$$, 'a URL whose host parsers read differently is denied, not an error');
+select throws_ok($$select api.check_network('example.org/x')$$, 'CO451', null, 'a path that is no URL is CO451');
 select coord_test.logout();
 select is((select array[e.decision, e.severity, e.details ->> 'requested', e.details ->> 'decided_by']
            from coord_test.events('network.check') as e where e.details ->> 'requested' = '2852039166'),
