@@ -28,11 +28,19 @@ declare
   v_state text;
   v_run_after timestamptz;
   v_verify text[] := coord.check_verification_tiers(p_verify);
+  v_checked text;  -- the checks' answer (none): assigned, not PERFORMed (an expression, not a query)
 begin
-  perform coord.check_list(p_depends_on, 'depends_on');
-  perform coord.check_list(p_locks, 'locks');
-  perform coord.check_timestamp(p_run_after, 'run_after');
-  perform coord.require_read_committed();
+  -- Each check only where there is something to check: an empty list and a null time pass them.
+  if cardinality(p_depends_on) > 0 then
+    perform coord.check_list(p_depends_on, 'depends_on');
+  end if;
+  if cardinality(p_locks) > 0 then
+    perform coord.check_list(p_locks, 'locks');
+  end if;
+  if p_run_after is not null then
+    perform coord.check_timestamp(p_run_after, 'run_after');
+  end if;
+  v_checked := coord.require_read_committed();
   v_decision := authz.gate('task.submit', 'kind', p_kind, jsonb_build_object('kind', p_kind), p_caller => v_me);
   if not v_decision.allowed then
     return coord.task_result(p_refusal => v_decision);

@@ -15,11 +15,12 @@ declare
   v_unblocked integer;
   v_ops jsonb;
   v_checked jsonb := '{"checks": []}';
+  v_valid text;  -- the checks' answer (none): assigned, not PERFORMed (an expression, not a query)
 begin
-  perform coord.check_claim(p_task_id, p_claim);
-  perform coord.check_json(p_result, 'result', 65536);
+  v_valid := coord.check_claim(p_task_id, p_claim);
+  v_valid := coord.check_json(p_result, 'result', 65536);
   v_ops := coord.guard_operations(p_result);
-  perform coord.require_read_committed();
+  v_valid := coord.require_read_committed();
   v_decision := authz.gate('task.complete', 'task', p_task_id::text, jsonb_build_object('claim', p_claim),
     jsonb_build_object('claim', p_claim), p_caller => v_me);
   if not v_decision.allowed then

@@ -11,19 +11,25 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_events audit.pending_event[];
+  v_rows coord.tasks[];
   v_one audit.pending_event;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
+  v_notified text;    -- likewise (coord.notify_task_ready returns nothing)
 begin
-  perform coord.notify_task_ready(n) from submitted_tasks as n order by n.id;
+  -- One read of the statement's rows: their events and the rows to announce, in task id order.
   select array_agg(row('queued', n.id::text, null,
            jsonb_strip_nulls(jsonb_build_object('kind', n.kind, 'priority', n.priority,
              'pending_deps', n.pending_deps, 'unique_key', n.unique_key, 'locks', n.lock_paths,
              'repository', n.repository, 'run_after', n.run_after)),
            null, null, null, null, n.tenant_id,
            n.state_changed_at)::audit.pending_event  -- coord.now() of the insert (coord.tg_tasks__transition)
-           order by n.id)
-  into v_events
+           order by n.id),
+         array_agg(n order by n.id)
+  into v_events, v_rows
   from submitted_tasks as n;
+  for i in 1 .. coalesce(cardinality(v_rows), 0) loop
+    v_notified := coord.notify_task_ready(v_rows[i]);
+  end loop;
   -- One task (a single call's) takes audit.record, the cheaper call for one event; the rows are
   -- the same either way (tests/test_task_audit_batch.py).
   if cardinality(v_events) = 1 then

@@ -12,6 +12,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_set text;  -- set_config's answer: assigned, not PERFORMed (an expression, not a query per row)
+  v_done text;  -- likewise for the calls below that answer nothing
 begin
   -- This transaction changed a task: its claim floor must not move (coord.advance_task_floor).
   v_set := pg_catalog.set_config('coord.tasks_changed', 'on', true);
@@ -24,7 +25,7 @@ begin
   if new.state = 'queued' and new.pending_deps = 0
      and (tg_op = 'INSERT' or old.state <> 'queued' or old.pending_deps <> 0 or old.kind <> new.kind
           or old.tenant_id <> new.tenant_id) then
-    perform coord.task_became_ready(new.tenant_id, new.kind, new.id);
+    v_done := coord.task_became_ready(new.tenant_id, new.kind, new.id);
   end if;
   if tg_op = 'INSERT' then
     if new.state <> 'queued' then
@@ -46,7 +47,7 @@ begin
       perform coord.fail('CO411', format('task %s: a claim does not change hands without a transition', old.id));
     end if;
     if new.state = 'queued' and new.pending_deps = 0 and old.pending_deps > 0 then
-      perform coord.notify_task_ready(new);  -- its last prerequisite completed
+      v_done := coord.notify_task_ready(new);  -- its last prerequisite completed
     end if;
     return new;
   end if;
@@ -60,11 +61,11 @@ begin
 
   if new.state = 'claimed' then
     -- Counted against the claimant's limit from its floor: keep the floor at or below it.
-    perform coord.keep_claimant_floor(new.tenant_id, new.claimed_by, new.claim);
+    v_done := coord.keep_claimant_floor(new.tenant_id, new.claimed_by, new.claim);
   end if;
   new.state_changed_at := coord.now();
   if new.state = 'queued' then  -- only a queued task can be ready: a claim or a finish wakes nobody
-    perform coord.notify_task_ready(new);
+    v_done := coord.notify_task_ready(new);
   end if;
   -- Audited after the statement (coord.tg_tasks__audited), which skips statements that moved no
   -- task unless this says one did: a caller who sets it only makes the trigger look for nothing.

@@ -14,6 +14,7 @@ declare
   v_events audit.pending_event[];
   v_one audit.pending_event;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
+  v_set text;  -- likewise
 begin
   -- An UPDATE that moved no task (a renewal, a dependency countdown) has nothing to audit: only
   -- coord.tg_tasks__transition, which every row passes, says one moved (no client can unsay it
@@ -21,7 +22,7 @@ begin
   if pg_catalog.current_setting('coord.task_moved', true) is distinct from 'on' then
     return null;
   end if;
-  perform pg_catalog.set_config('coord.task_moved', 'off', true);
+  v_set := pg_catalog.set_config('coord.task_moved', 'off', true);
   select array_agg(row(c.state::text, c.id::text, c.last_error, c.details, null, 'task.' || c.event,
            case when c.event = 'direct_change' then 'warning'
                 when c.state in ('dead', 'failed') then 'warning' else 'info' end,

@@ -79,9 +79,10 @@ declare
   v_cut_priority integer;  -- claim-order bound of this pass's candidates (null: none)
   v_cut_id bigint;
   v_floor regclass;  -- the kind's claim floor (one kind only; null: scan from the front)
+  v_done text;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
+  v_done := pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
   -- Agents are held to their profile; operators (no profile) have full trust and no limit.
   v_profile := case when p_profile.id is not null then p_profile else coord.effective_profile(p_me) end;
   v_trust := case when p_me.role = 'agent' then coalesce(v_profile.trust_level, 0) else 4 end;

@@ -6,13 +6,14 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_kind text;
+  v_valid text;  -- the checks' answer (none): assigned, not PERFORMed (an expression, not a query)
 begin
-  perform coord.check_list(p_kinds, 'kinds');
+  v_valid := coord.check_list(p_kinds, 'kinds');
   if p_kinds is null or cardinality(p_kinds) not between 1 and 100 then
     perform coord.fail('CO402', format('%s kinds', coalesce(cardinality(p_kinds), 0)));
   end if;
   foreach v_kind in array p_kinds loop
-    perform coord.check_kind(v_kind);
+    v_valid := coord.check_kind(v_kind);
   end loop;
 end;
 $$;

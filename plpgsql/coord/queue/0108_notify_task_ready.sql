@@ -23,6 +23,7 @@ declare
   v_channel text;
   v_waiting bigint;
   v_nobody boolean := false;
+  v_done text;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
   if p_task.state = 'queued' and p_task.pending_deps = 0 and p_task.run_after <= coord.now() then
     v_channel := coord.task_channel(p_task.tenant_id);
@@ -38,7 +39,7 @@ begin
         return;
       end if;
     end if;
-    perform pg_catalog.pg_notify(v_channel, p_task.kind);
+    v_done := pg_catalog.pg_notify(v_channel, p_task.kind);
   end if;
 end;
 $$;

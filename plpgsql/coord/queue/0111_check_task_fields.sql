@@ -16,9 +16,10 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_paths text[];
+  v_valid text;  -- the checks' answer (none): assigned, not PERFORMed (an expression, not a query)
 begin
-  perform coord.check_kind(p_kind);
-  perform coord.check_json(p_payload, 'payload', 65536);
+  v_valid := coord.check_kind(p_kind);
+  v_valid := coord.check_json(p_payload, 'payload', 65536);
   if p_priority not between -1000 and 1000 then
     perform coord.fail('CO403', format('priority %s', p_priority));
   end if;

@@ -15,6 +15,9 @@ declare
 begin
   select t.required_verifications into v_required
   from coord.tasks as t where t.tenant_id = p_me.tenant_id and t.id = p_task_id;
+  if cardinality(v_required) = 0 then
+    return null;  -- nothing required (the common case): no call to count what is missing
+  end if;
   v_missing := coord.missing_verifications(p_me.tenant_id, p_task_id, p_claim, v_required);
   if cardinality(v_missing) = 0 then
     return null;

@@ -14,8 +14,9 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_floor regclass;
+  v_done text;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
-  perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('coord.task_floor/' || p_tenant_id::text || '/' || p_kind, 0));
+  v_done := pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('coord.task_floor/' || p_tenant_id::text || '/' || p_kind, 0));
   if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
     -- The snapshot may predate the kind's floor row: reset every floor of the pool above the
     -- task. setval ignores snapshots, and a floor at 0 is always right (a reset only costs the
@@ -29,7 +30,7 @@ begin
   select f.floor into v_floor from coord.task_ready_floors as f
   where f.tenant_id = p_tenant_id and f.kind = p_kind and f.incarnation = coord.task_floor_incarnation();
   if v_floor is not null and coalesce(pg_catalog.pg_sequence_last_value(v_floor), 0) > p_id then
-    perform pg_catalog.setval(v_floor, 0);
+    v_done := pg_catalog.setval(v_floor, 0);
   end if;
 end;
 $$;

@@ -73,7 +73,7 @@ begin
     -- after it resets the floor (task_became_ready).
     v_next := coalesce(v_next, pg_catalog.pg_sequence_last_value('coord.tasks_id_seq'::regclass) + 1, 0);
     if v_next > v_at then
-      perform pg_catalog.setval(v_floor, v_next);
+      v_at := pg_catalog.setval(v_floor, v_next);  -- assigned: an expression, not a query
     end if;
     v_locked := not pg_catalog.pg_advisory_unlock(v_key);
   exception when others or query_canceled then

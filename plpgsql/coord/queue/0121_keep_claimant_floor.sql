@@ -11,8 +11,10 @@ language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
 as $$
+declare
+  v_done text;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
-  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_principal_id::text, 0));
+  v_done := pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_principal_id::text, 0));
   if pg_catalog.current_setting('transaction_isolation') = 'read committed' then
     update coord.claimant_floors as f set floor = p_claim
     where f.tenant_id = p_tenant_id and f.principal_id = p_principal_id and f.floor > p_claim;
