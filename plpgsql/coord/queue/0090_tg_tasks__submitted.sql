@@ -14,7 +14,15 @@ declare
   v_one audit.pending_event;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
-  perform coord.notify_task_ready(n) from submitted_tasks as n order by n.id;
+  -- One wake-up per tenant and kind: the notification is the same for every ready task of a kind
+  -- (the kind, on the tenant's channel), and a transaction delivers it once however often it is
+  -- sent. The kind's earliest run_after is ready if any of its tasks is (notify_task_ready checks).
+  perform coord.notify_task_ready(n) from submitted_tasks as n
+  where n.id in (select distinct on (r.tenant_id, r.kind) r.id
+                 from submitted_tasks as r
+                 where r.state = 'queued' and r.pending_deps = 0
+                 order by r.tenant_id, r.kind, r.run_after, r.id)
+  order by n.id;
   select array_agg(row('queued', n.id::text, null,
            jsonb_strip_nulls(jsonb_build_object('kind', n.kind, 'priority', n.priority,
              'pending_deps', n.pending_deps, 'unique_key', n.unique_key, 'locks', n.lock_paths,
