@@ -14,6 +14,14 @@ declare
   v_one audit.pending_event;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
+  -- The ready tasks inserted keep their kind's claim floor at or below them: one check per kind,
+  -- at its smallest id, before the statement's transaction can commit (the floor's lock, shared,
+  -- is held from here to its end, as coord.task_became_ready says).
+  perform coord.task_became_ready(n.tenant_id, n.kind, min(n.id))
+  from submitted_tasks as n
+  where n.state = 'queued' and n.pending_deps = 0
+  group by n.tenant_id, n.kind
+  order by n.tenant_id, n.kind;
   -- One wake-up per tenant and kind: the notification is the same for every ready task of a kind
   -- (the kind, on the tenant's channel), and a transaction delivers it once however often it is
   -- sent. The kind's earliest run_after is ready if any of its tasks is (notify_task_ready checks).
@@ -45,7 +53,7 @@ begin
 end;
 $$;
 
-comment on function coord.tg_tasks__submitted() is 'Statement trigger: announces and audits (task.submit, in task id order) the tasks an INSERT inserted; a row skipped by ON CONFLICT DO NOTHING is not among them.';
+comment on function coord.tg_tasks__submitted() is 'Statement trigger: keeps the claim floor of each kind inserted ready at or below its tasks (coord.task_became_ready), announces and audits (task.submit, in task id order) the tasks an INSERT inserted; a row skipped by ON CONFLICT DO NOTHING is not among them.';
 revoke all on function coord.tg_tasks__submitted() from public;
 
 create or replace trigger tasks_submitted
