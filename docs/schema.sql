@@ -7858,7 +7858,7 @@ ALTER FUNCTION coord.keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, 
 -- Name: FUNCTION keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint) IS 'Lowers p_principal_id''s claimant floor to p_claim when it lies above (a task entered claimed with that token), under the principal''s claims lock (the transition trigger).';
+COMMENT ON FUNCTION coord.keep_claimant_floor(p_tenant_id uuid, p_principal_id uuid, p_claim bigint) IS 'Lowers p_principal_id''s claimant floor to p_claim when it lies above (a task entered claimed with that token), under the principal''s claims lock (coord.tg_tasks__audited, after the statement that claimed).';
 
 
 --
@@ -9729,7 +9729,7 @@ ALTER FUNCTION coord.tg_tasks__audited() OWNER TO coord_owner;
 -- Name: FUNCTION tg_tasks__audited(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.tg_tasks__audited() IS 'Statement trigger: audits every task state change of an UPDATE (task.<last_event>, or task.direct_change as a warning when last_event did not change), one event per task in task id order, written in one statement.';
+COMMENT ON FUNCTION coord.tg_tasks__audited() IS 'Statement trigger: keeps the claimant floor at or below every new claim (coord.keep_claimant_floor, once per claimant), audits every task state change of an UPDATE (task.<last_event>, or task.direct_change as a warning when last_event did not change), one event per task in task id order, written in one statement.';
 
 
 --
@@ -9748,7 +9748,7 @@ ALTER FUNCTION coord.tg_tasks__submitted() OWNER TO coord_owner;
 -- Name: FUNCTION tg_tasks__submitted(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.tg_tasks__submitted() IS 'Statement trigger: announces and audits (task.submit, in task id order) the tasks an INSERT inserted; a row skipped by ON CONFLICT DO NOTHING is not among them.';
+COMMENT ON FUNCTION coord.tg_tasks__submitted() IS 'Statement trigger: keeps the claim floor of each kind inserted ready at or below its tasks (coord.task_became_ready), announces and audits (task.submit, in task id order) the tasks an INSERT inserted; a row skipped by ON CONFLICT DO NOTHING is not among them.';
 
 
 --
@@ -9767,7 +9767,7 @@ ALTER FUNCTION coord.tg_tasks__transition() OWNER TO coord_owner;
 -- Name: FUNCTION tg_tasks__transition(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411), a task inserted in another state than queued and a changed id, keeps the claimant floor at or below every new claim, notifies the tenant''s task channel when a task becomes ready and stamps state_changed_at (the statement triggers coord.tg_tasks__submitted and coord.tg_tasks__audited audit).';
+COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411), a task inserted in another state than queued and a changed id, notifies the tenant''s task channel when a task becomes ready and stamps state_changed_at (the statement triggers coord.tg_tasks__submitted and coord.tg_tasks__audited audit, and keep the claim floors of kinds and claimants).';
 
 
 --

@@ -27,8 +27,9 @@ declare
   v_refused jsonb := '[]';
   v_stop boolean := false;
   v_unblocked integer[];
-  v_item jsonb;
   v_pos integer;
+  v_large boolean := octet_length(p_tasks::text) > 65536;  -- could hold a result over complete_task's limit
+  v_done api.task_result;
 begin
   perform coord.check_json(p_tasks, 'tasks', 4194304, 2);  -- an array of objects holding results
   if jsonb_typeof(p_tasks) is distinct from 'array' or jsonb_array_length(p_tasks) not between 1 and 1000 then
@@ -37,22 +38,36 @@ begin
            else coalesce(jsonb_typeof(p_tasks), 'null') end));
   end if;
   v_count := jsonb_array_length(p_tasks);
+  -- The shape of every item in one statement: the first malformed one raises.
+  select min(e.i) into v_pos
+  from jsonb_array_elements(p_tasks) with ordinality as e (item, i)
+  where jsonb_typeof(e.item) <> 'object' or not e.item ?& array['task_id', 'claim']
+     or exists (select from jsonb_object_keys(e.item) as k where k not in ('task_id', 'claim', 'result'))
+     or jsonb_typeof(e.item -> 'task_id') <> 'number' or jsonb_typeof(e.item -> 'claim') <> 'number'
+     or (e.item ->> 'task_id') !~ '^[0-9]{1,18}$' or (e.item ->> 'claim') !~ '^[0-9]{1,18}$';
+  if v_pos is not null then
+    perform coord.fail('CO421', format('item %s is not {"task_id": id, "claim": claim, "result": {...}}: %s', v_pos - 1,
+                                       left((p_tasks -> (v_pos - 1)::integer)::text, 200)));
+  end if;
+  select array_agg((e.item ->> 'task_id')::bigint order by e.i), array_agg((e.item ->> 'claim')::bigint order by e.i),
+         array_agg(coalesce(e.item -> 'result', '{}') order by e.i)
+  into v_ids, v_claims, v_payloads
+  from jsonb_array_elements(p_tasks) with ordinality as e (item, i);
+  v_ops := array_fill('[]'::jsonb, array[v_count]);
+  v_checks := array_fill('{"checks": []}'::jsonb, array[v_count]);
+  -- The per-item checks of complete_task, in item order, where they can refuse: a zero id or
+  -- claim; a result over 64 KiB (none can be when the whole batch is smaller; its nesting was
+  -- checked with the batch's); declared operations.
   for i in 1 .. v_count loop
-    v_item := p_tasks -> (i - 1);
-    if jsonb_typeof(v_item) <> 'object' or not v_item ?& array['task_id', 'claim']
-       or exists (select from jsonb_object_keys(v_item) as k where k not in ('task_id', 'claim', 'result'))
-       or jsonb_typeof(v_item -> 'task_id') <> 'number' or jsonb_typeof(v_item -> 'claim') <> 'number'
-       or (v_item ->> 'task_id') !~ '^[0-9]{1,18}$' or (v_item ->> 'claim') !~ '^[0-9]{1,18}$' then
-      perform coord.fail('CO421', format('item %s is not {"task_id": id, "claim": claim, "result": {...}}: %s', i - 1,
-                                         left(v_item::text, 200)));
+    if v_ids[i] = 0 or v_claims[i] = 0 then
+      perform coord.check_claim(v_ids[i], v_claims[i]);
     end if;
-    v_ids[i] := (v_item ->> 'task_id')::bigint;
-    v_claims[i] := (v_item ->> 'claim')::bigint;
-    v_payloads[i] := coalesce(v_item -> 'result', '{}');
-    perform coord.check_claim(v_ids[i], v_claims[i]);
-    perform coord.check_json(v_payloads[i], 'result', 65536);
-    v_ops[i] := coord.guard_operations(v_payloads[i]);
-    v_checks[i] := '{"checks": []}';
+    if v_large then
+      perform coord.check_json(v_payloads[i], 'result', 65536);
+    end if;
+    if v_payloads[i] ? 'operations' then
+      v_ops[i] := coord.guard_operations(v_payloads[i]);
+    end if;
   end loop;
   if (select count(distinct t) from unnest(v_ids) as t) < v_count then
     perform coord.fail('CO421', format('task %s appears twice', (
@@ -115,13 +130,16 @@ begin
     -- One UPDATE completes them all (and one more counts their dependents down): the batch's
     -- completion events are written together, in task id order.
     v_unblocked := coord.finish_completions(v_ids, v_payloads);
+    -- One constructor call checks the code once; each row fills in its own fields.
+    v_done := coord.task_result('completed', p_state => 'completed');
     foreach v_pos in array v_order loop
-      v_results[v_pos] := coord.task_result('completed', v_ids[v_pos], p_state => 'completed',
-        p_claim => v_claims[v_pos],
-        p_details => jsonb_build_object('dependents_notified', v_unblocked[v_pos])
+      v_results[v_pos] := v_done;
+      v_results[v_pos].task_id := v_ids[v_pos];
+      v_results[v_pos].claim := v_claims[v_pos];
+      v_results[v_pos].details := v_done.details || jsonb_build_object('dependents_notified', v_unblocked[v_pos])
                      || case when jsonb_array_length(v_checks[v_pos] -> 'checks') > 0
                              then jsonb_build_object('operations', v_checks[v_pos] -> 'checks') else '{}' end
-                     || jsonb_strip_nulls(jsonb_build_object('approval_id', v_checks[v_pos] #> '{grant,approval_id}')));
+                     || jsonb_strip_nulls(jsonb_build_object('approval_id', v_checks[v_pos] #> '{grant,approval_id}'));
       v_results[v_pos].approval_id := (v_checks[v_pos] #>> '{grant,approval_id}')::bigint;
     end loop;
   end if;

@@ -11,25 +11,35 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_events audit.pending_event[];
-  v_rows coord.tasks[];
   v_one audit.pending_event;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
-  v_notified text;    -- likewise (coord.notify_task_ready returns nothing)
 begin
-  -- One read of the statement's rows: their events and the rows to announce, in task id order.
+  -- The ready tasks inserted keep their kind's claim floor at or below them: one check per kind,
+  -- at its smallest id, before the statement's transaction can commit (the floor's lock, shared,
+  -- is held from here to its end, as coord.task_became_ready says).
+  perform coord.task_became_ready(n.tenant_id, n.kind, min(n.id))
+  from submitted_tasks as n
+  where n.state = 'queued' and n.pending_deps = 0
+  group by n.tenant_id, n.kind
+  order by n.tenant_id, n.kind;
+  -- One wake-up per tenant and kind: the notification is the same for every ready task of a kind
+  -- (the kind, on the tenant's channel), and a transaction delivers it once however often it is
+  -- sent. The kind's earliest run_after is ready if any of its tasks is (notify_task_ready checks).
+  perform coord.notify_task_ready(n) from submitted_tasks as n
+  where n.id in (select distinct on (r.tenant_id, r.kind) r.id
+                 from submitted_tasks as r
+                 where r.state = 'queued' and r.pending_deps = 0
+                 order by r.tenant_id, r.kind, r.run_after, r.id)
+  order by n.id;
   select array_agg(row('queued', n.id::text, null,
            jsonb_strip_nulls(jsonb_build_object('kind', n.kind, 'priority', n.priority,
              'pending_deps', n.pending_deps, 'unique_key', n.unique_key, 'locks', n.lock_paths,
              'repository', n.repository, 'run_after', n.run_after)),
            null, null, null, null, n.tenant_id,
            n.state_changed_at)::audit.pending_event  -- coord.now() of the insert (coord.tg_tasks__transition)
-           order by n.id),
-         array_agg(n order by n.id)
-  into v_events, v_rows
+           order by n.id)
+  into v_events
   from submitted_tasks as n;
-  for i in 1 .. coalesce(cardinality(v_rows), 0) loop
-    v_notified := coord.notify_task_ready(v_rows[i]);
-  end loop;
   -- One task (a single call's) takes audit.record, the cheaper call for one event; the rows are
   -- the same either way (tests/test_task_audit_batch.py).
   if cardinality(v_events) = 1 then
@@ -43,7 +53,7 @@ begin
 end;
 $$;
 
-comment on function coord.tg_tasks__submitted() is 'Statement trigger: announces and audits (task.submit, in task id order) the tasks an INSERT inserted; a row skipped by ON CONFLICT DO NOTHING is not among them.';
+comment on function coord.tg_tasks__submitted() is 'Statement trigger: keeps the claim floor of each kind inserted ready at or below its tasks (coord.task_became_ready), announces and audits (task.submit, in task id order) the tasks an INSERT inserted; a row skipped by ON CONFLICT DO NOTHING is not among them.';
 revoke all on function coord.tg_tasks__submitted() from public;
 
 create or replace trigger tasks_submitted

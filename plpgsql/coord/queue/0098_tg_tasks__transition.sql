@@ -21,9 +21,10 @@ begin
       'a task''s id never changes; submit a new task instead');
   end if;
   -- A task becoming ready keeps its kind's claim floor at or below it (coord.task_became_ready);
-  -- so does a ready task given another tenant or kind (by hand): the floor is by kind.
-  if new.state = 'queued' and new.pending_deps = 0
-     and (tg_op = 'INSERT' or old.state <> 'queued' or old.pending_deps <> 0 or old.kind <> new.kind
+  -- so does a ready task given another tenant or kind (by hand): the floor is by kind. Inserted
+  -- tasks are seen to after the statement, once per kind (coord.tg_tasks__submitted).
+  if tg_op = 'UPDATE' and new.state = 'queued' and new.pending_deps = 0
+     and (old.state <> 'queued' or old.pending_deps <> 0 or old.kind <> new.kind
           or old.tenant_id <> new.tenant_id) then
     v_done := coord.task_became_ready(new.tenant_id, new.kind, new.id);
   end if;
@@ -59,10 +60,8 @@ begin
     perform coord.fail('CO411', format('task %s cannot move from %s to %s', old.id, old.state, new.state));
   end if;
 
-  if new.state = 'claimed' then
-    -- Counted against the claimant's limit from its floor: keep the floor at or below it.
-    v_done := coord.keep_claimant_floor(new.tenant_id, new.claimed_by, new.claim);
-  end if;
+  -- A new claim is counted against the claimant's limit from its floor: coord.tg_tasks__audited
+  -- keeps the floor at or below it after the statement, once per claimant.
   new.state_changed_at := coord.now();
   if new.state = 'queued' then  -- only a queued task can be ready: a claim or a finish wakes nobody
     v_done := coord.notify_task_ready(new);
@@ -74,7 +73,7 @@ begin
 end;
 $$;
 
-comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411), a task inserted in another state than queued and a changed id, keeps the claimant floor at or below every new claim, notifies the tenant''s task channel when a task becomes ready and stamps state_changed_at (the statement triggers coord.tg_tasks__submitted and coord.tg_tasks__audited audit).';
+comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411), a task inserted in another state than queued and a changed id, notifies the tenant''s task channel when a task becomes ready and stamps state_changed_at (the statement triggers coord.tg_tasks__submitted and coord.tg_tasks__audited audit, and keep the claim floors of kinds and claimants).';
 revoke all on function coord.tg_tasks__transition() from public;
 
 create or replace trigger tasks_transition

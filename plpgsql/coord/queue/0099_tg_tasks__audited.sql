@@ -23,6 +23,14 @@ begin
     return null;
   end if;
   v_set := pg_catalog.set_config('coord.task_moved', 'off', true);
+  -- New claims are counted against their claimant's limit from its floor: keep the floor at or
+  -- below them, once per claimant at its smallest new token (a batch claim takes many).
+  perform coord.keep_claimant_floor(n.tenant_id, n.claimed_by, min(n.claim))
+  from changed_before as o
+  join changed_after as n on n.id = o.id
+  where n.state = 'claimed' and o.state <> 'claimed'
+  group by n.tenant_id, n.claimed_by
+  order by n.tenant_id, n.claimed_by;
   select array_agg(row(c.state::text, c.id::text, c.last_error, c.details, null, 'task.' || c.event,
            case when c.event = 'direct_change' then 'warning'
                 when c.state in ('dead', 'failed') then 'warning' else 'info' end,
@@ -53,7 +61,7 @@ begin
 end;
 $$;
 
-comment on function coord.tg_tasks__audited() is 'Statement trigger: audits every task state change of an UPDATE (task.<last_event>, or task.direct_change as a warning when last_event did not change), one event per task in task id order, written in one statement.';
+comment on function coord.tg_tasks__audited() is 'Statement trigger: keeps the claimant floor at or below every new claim (coord.keep_claimant_floor, once per claimant), audits every task state change of an UPDATE (task.<last_event>, or task.direct_change as a warning when last_event did not change), one event per task in task id order, written in one statement.';
 revoke all on function coord.tg_tasks__audited() from public;
 
 create or replace trigger tasks_audited

@@ -35,6 +35,9 @@ declare
   v_row record;
   i integer;
   v_key text;
+  v_submitted api.task_result;
+  v_dup api.task_result;
+  v_result api.task_result;
 begin
   if jsonb_typeof(p_specs) is distinct from 'array' then
     perform coord.fail('CO415', format('tasks is a JSON %s, not an array', coalesce(jsonb_typeof(p_specs), 'null')));
@@ -217,17 +220,27 @@ begin
   cross join lateral jsonb_array_elements(coalesce(v_items[g.i] -> 'depends_on', '[]')) as d
   where not v_duplicate[g.i];
 
+  -- The results' codes are checked once per call (coord.task_result); each row fills in its own fields.
+  v_submitted := coord.task_result('submitted', p_ok => true);
+  if v_duplicate @> array[true] then
+    v_dup := coord.task_result('duplicate', p_reason => 'a pending task of this kind has this unique_key', p_ok => true);
+  end if;
   for i in 1 .. v_count loop
     if v_duplicate[i] then
       perform audit.record('task.submit', 'duplicate', 'task', v_ids[i]::text,
         format('pending task %s already has unique_key %s', v_ids[i], v_items[i] ->> 'unique_key'),
         jsonb_build_object('kind', v_items[i] ->> 'kind', 'unique_key', v_items[i] ->> 'unique_key'));
+      v_result := v_dup;
+    else
+      v_result := v_submitted;
     end if;
-    return next coord.task_result(case when v_duplicate[i] then 'duplicate' else 'submitted' end, v_ids[i],
-      case when v_duplicate[i] then 'a pending task of this kind has this unique_key' end,
-      p_state => v_states[i], p_run_after => v_run_afters[i],
-      p_details => case when v_items[i] ? 'ref' then jsonb_build_object('ref', v_items[i] ->> 'ref') else '{}' end,
-      p_ok => true);
+    v_result.task_id := v_ids[i];
+    v_result.state := v_states[i];
+    v_result.run_after := v_run_afters[i];
+    if v_items[i] ? 'ref' then
+      v_result.details := jsonb_build_object('ref', v_items[i] ->> 'ref');
+    end if;
+    return next v_result;
   end loop;
 end;
 $$;

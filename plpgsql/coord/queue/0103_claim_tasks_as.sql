@@ -80,6 +80,9 @@ declare
   v_cut_id bigint;
   v_floor regclass;  -- the kind's claim floor (one kind only; null: scan from the front)
   v_done text;  -- assigned, not PERFORMed: an expression, not a query through the executor
+  v_claim api.claim_result;  -- the claimed result, its code checked once
+  v_one api.claim_result;
+  v_row record;
 begin
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
   v_done := pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
@@ -256,7 +259,11 @@ begin
     end loop;
 
     if cardinality(v_ids) > 0 then
-      return query
+      -- The result code is checked once per call (coord.claim_result); each row fills in its own fields.
+      if v_claim.code is null then
+        v_claim := coord.claim_result('claimed');
+      end if;
+      for v_row in
         with claimed as (
           update coord.tasks as t
           set state = 'claimed', claim = nextval('coord.lock_fence_seq'), claimed_by = p_me.principal_id,
@@ -265,13 +272,21 @@ begin
           where t.id = any (v_ids)
           returning t.id, t.kind, t.payload, t.priority, t.claim, t.attempts, t.max_attempts, t.lease_expires_at, t.repository
         )
-        select r.*
-        from claimed as c
-        cross join lateral coord.claim_result('claimed', p_task_id => c.id, p_kind => c.kind::text, p_payload => c.payload,
-          p_priority => c.priority, p_claim => c.claim, p_attempt => c.attempts, p_max_attempts => c.max_attempts,
-          p_lease_expires_at => c.lease_expires_at, p_locks => coalesce(v_leases -> c.id::text, '{}'),
-          p_repository => c.repository::text) as r
-        order by c.priority desc, c.id;
+        select c.* from claimed as c order by c.priority desc, c.id
+      loop
+        v_one := v_claim;
+        v_one.task_id := v_row.id;
+        v_one.kind := v_row.kind;
+        v_one.payload := v_row.payload;
+        v_one.priority := v_row.priority;
+        v_one.claim := v_row.claim;
+        v_one.attempt := v_row.attempts;
+        v_one.max_attempts := v_row.max_attempts;
+        v_one.lease_expires_at := v_row.lease_expires_at;
+        v_one.locks := coalesce(v_leases -> v_row.id::text, '{}');
+        v_one.repository := v_row.repository;
+        return next v_one;
+      end loop;
       v_claimed := v_claimed + cardinality(v_ids);
     end if;
     exit when v_skipped_round = 0 or v_claimed >= v_room or v_rounds >= 4;

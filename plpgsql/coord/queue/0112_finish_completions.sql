@@ -13,6 +13,7 @@ as $$
 declare
   v_task_id bigint;
   v_unblocked integer[];
+  v_now timestamptz := coord.now();  -- once, not per row of the UPDATE
 begin
   -- Tasks without leases or dependents (the common case) skip those statements; an index probe
   -- each says so.
@@ -22,7 +23,7 @@ begin
     perform coord.drop_task_leases(v_task_id);
   end loop;
   update coord.tasks as t
-  set state = 'completed', result = coalesce(u.result, '{}'), finished_at = coord.now(), lease_expires_at = null,
+  set state = 'completed', result = coalesce(u.result, '{}'), finished_at = v_now, lease_expires_at = null,
       last_event = 'completed'
   from unnest(p_task_ids, p_results) as u (id, result)
   where t.id = u.id;

@@ -1,5 +1,5 @@
--- A task entered state claimed with token p_claim for p_principal_id (the transition trigger, for
--- every claim: coord.claim_tasks_as or one made by hand). Its claimant floor
+-- A task entered state claimed with token p_claim for p_principal_id (coord.tg_tasks__audited, after
+-- the statement, at the smallest new token of each claimant: coord.claim_tasks_as or a claim by hand). Its claimant floor
 -- (coord.claimant_floors, read by coord.count_live_claims) must not lie above it, or the claim
 -- would not count against the principal's limit. The principal's claims lock, which its own
 -- claims hold while they move the floor, is taken to the end of the transaction: a floor move
@@ -31,5 +31,5 @@ begin
 end;
 $$;
 
-comment on function coord.keep_claimant_floor(uuid, uuid, bigint) is 'Lowers p_principal_id''s claimant floor to p_claim when it lies above (a task entered claimed with that token), under the principal''s claims lock (the transition trigger).';
+comment on function coord.keep_claimant_floor(uuid, uuid, bigint) is 'Lowers p_principal_id''s claimant floor to p_claim when it lies above (a task entered claimed with that token), under the principal''s claims lock (coord.tg_tasks__audited, after the statement that claimed).';
 revoke all on function coord.keep_claimant_floor(uuid, uuid, bigint) from public;
