@@ -8668,6 +8668,25 @@ COMMENT ON FUNCTION coord.record_revoked_token_use(p_token_hash bytea) IS 'Recor
 
 
 --
+-- Name: refuse_lock_batch(api.lock_result[], text[], text, text[], bigint[], text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.refuse_lock_batch(p_results api.lock_result[], p_paths text[], p_repository text, p_modes text[], p_fences bigint[], p_nothing text) RETURNS api.lock_result[]
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/locks/0065_refuse_lock_batch.sql
+
+
+ALTER FUNCTION coord.refuse_lock_batch(p_results api.lock_result[], p_paths text[], p_repository text, p_modes text[], p_fences bigint[], p_nothing text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION refuse_lock_batch(p_results api.lock_result[], p_paths text[], p_repository text, p_modes text[], p_fences bigint[], p_nothing text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.refuse_lock_batch(p_results api.lock_result[], p_paths text[], p_repository text, p_modes text[], p_fences bigint[], p_nothing text) IS 'All or none for a lock batch: when any result refused, every other (or untried) result becomes batch_refused with details.refused naming the refused paths and codes.';
+
+
+--
 -- Name: register_principal(uuid, coord.request_role, text, text[], interval, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -18954,6 +18973,13 @@ REVOKE ALL ON FUNCTION coord.record_guard_check(p_kind text, p_text text, p_eval
 --
 
 REVOKE ALL ON FUNCTION coord.record_revoked_token_use(p_token_hash bytea) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION refuse_lock_batch(p_results api.lock_result[], p_paths text[], p_repository text, p_modes text[], p_fences bigint[], p_nothing text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.refuse_lock_batch(p_results api.lock_result[], p_paths text[], p_repository text, p_modes text[], p_fences bigint[], p_nothing text) FROM PUBLIC;
 
 
 --

@@ -18,7 +18,6 @@ declare
   v_decision authz.decision;
   v_decisions authz.decision[] := '{}';
   v_results api.lock_result[] := '{}';
-  v_refused jsonb := '[]';
   v_event integer := 0;  -- the events of the batch, audited together at the end
   v_events audit.pending_event[] := '{}';
   v_stop boolean := false;
@@ -82,19 +81,9 @@ begin
 
   -- A row left null was never tried: another path's refusal (of the gate, e.g. the call's
   -- calls_per_hour, which only the first decision counts) stopped the batch first.
+  v_results := coord.refuse_lock_batch(v_results, v_paths, v_me.repository,
+                                       array(select r.mode from unnest(v_results) as r), p_fences, 'released');
   for i in 1 .. v_count loop
-    if v_results[i].ok is false then
-      v_refused := v_refused || jsonb_build_object('path', v_paths[i], 'code', v_results[i].code);
-    end if;
-  end loop;
-  for i in 1 .. v_count loop
-    if jsonb_array_length(v_refused) > 0 and v_results[i].ok is distinct from false then
-      v_results[i] := coord.lock_result('batch_refused', v_paths[i], p_repository => v_me.repository,
-        p_mode => v_results[i].mode, p_fence => p_fences[i],
-        p_reason => format('nothing was released: %s of the %s leases refused (%s is %s)', jsonb_array_length(v_refused),
-                           v_count, v_refused -> 0 ->> 'path', v_refused -> 0 ->> 'code'),
-        p_details => jsonb_build_object('refused', v_refused));
-    end if;
     if v_decisions[i].allowed then  -- a refusal of the gate is audited by the gate
       v_event := v_event + 1;
       v_events[v_event] := row(v_results[i].code, v_paths[i], v_results[i].reason,
