@@ -372,16 +372,16 @@ class Api:
         trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching
         rules and the normalized units; critical rules are never overridden and blocked operations are never
         approved. U+2400 stands for a NUL the client saw (text cannot hold U+0000): a command or path holding
-        it is blocked (normalizer). needs_approval records an approval request (approval_id; the same pending
-        one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy
-        approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id
-        then names the grant used); a used grant is approval_used, one for another operation, agent or
-        repository approval_mismatch, one not approved (pending, denied, expired, cancelled)
-        approval_not_granted. A refusal of the policy is denied (details.rule); outside_skill when your
-        session runs a skill whose manifest does not give write access to the path or name the variable
-        (details.needs, details.skill; the guardrails are not asked). Every check is audited; blocks,
-        approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty or longer than
-        10000 characters, CO770 env name.
+        it is blocked (normalizer), and so is a text longer than the 10000 characters the normalizer reads.
+        needs_approval records an approval request (approval_id; the same pending one while you repeat the
+        call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the
+        identical call with p_approval => approval_id to be allowed once (approval_id then names the grant
+        used); a used grant is approval_used, one for another operation, agent or repository
+        approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A
+        refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose
+        manifest does not give write access to the path or name the variable (details.needs, details.skill;
+        the guardrails are not asked). Every check is audited; blocks, approvals needed and overrides are kept
+        as violations. Errors: CO471 kind, CO472 empty, CO770 env name.
         """
         return self._one("check_operation", GuardrailDecision, kind=kind, text=text, approval=approval)
 

@@ -356,7 +356,7 @@ SCENARIOS: dict[str, tuple[Setup, Act]] = {
         "update coord.actions set state = 'approved', approved_at = now() where id = %s", (action,))),
     "CO478": (_operator, lambda _db, c: c.list_actions("maybe")),
     "CO471": (_agent, lambda _db, c: c.check_operation("url", "https://example.com")),
-    "CO472": (_agent, lambda _db, c: c.check_operation("command", "x" * 10001)),
+    "CO472": (_agent, lambda _db, c: c.check_operation("command", "   ")),
     "CO473": (_operator, lambda _db, c: c.add_guardrail("bad-regex", "git", "command", "low", pattern="(unclosed")),
     "CO474": (_operator, lambda _db, c: c.add_guardrail("bad-severity", "git", "command", "urgent", pattern="^x$")),
     "CO475": (_operator, lambda _db, c: c.set_guardrail_enabled("no-such-rule", False)),

@@ -183,15 +183,18 @@ def test_a_path_outside_the_repository_is_denied_with_a_clear_reason(hook: Hook,
 
 def test_refusals_of_what_no_lease_guardrail_or_host_rule_can_name_are_audited(
         hook: Hook, repo: Path, committed_db: Database, alice: Principal) -> None:
-    """A NUL in a Bash command or a file path, a path outside the repository and a URL whose host
-    cannot be told are decided by the database (guardrail check of kind command or path, network
-    check of the URL), so each denial leaves an audit event naming the agent."""
+    """A NUL in a Bash command or a file path, a command longer than a guardrail reads, a path
+    outside the repository and a URL whose host cannot be told are decided by the database
+    (guardrail check of kind command or path, network check of the URL), so each denial leaves an
+    audit event naming the agent."""
     cases = [
         (event("pre_tool_use_bash_rm_rf", repo, tool_input={"command": "ls \x00; echo hi"}),
          "guardrail.check", "command", "NUL"),
         (event("pre_tool_use_edit", repo, tool_input={"file_path": str(repo / "src" / "a\x00b.py"),
                                                       "old_string": "", "new_string": "x"}),
          "guardrail.check", "path", "NUL"),
+        (event("pre_tool_use_bash_rm_rf", repo, tool_input={"command": "echo " + "x" * 10000 + "; rm -rf ~"}),
+         "guardrail.check", "command", "longer than the 10000"),
         (event("pre_tool_use_write_outside", repo), "guardrail.check", "path", "edit-outside-repository"),
         (event("pre_tool_use_web_fetch", repo, tool_input={"url": "https://pastebin.com\\@docs.python.org/x",
                                                            "prompt": "x"}),

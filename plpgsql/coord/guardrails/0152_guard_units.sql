@@ -27,7 +27,18 @@ declare
   v_at integer;
   i integer;
 begin
-  perform coord.check_operation_input(p_kind, p_text);
+  perform coord.check_operation_input(p_kind, left(p_text, 10000));
+  -- Longer than the normalizer reads (only api.check_operation gets here with one: every other
+  -- caller refuses it as CO472 first): what lies past the limit cannot be checked.
+  if char_length(p_text) > 10000 then
+    kind := 'error';
+    unit := format('%s characters: longer than the 10000 a guardrail reads, so it cannot be checked',
+                   char_length(p_text));
+    effects := '[]';
+    detail := null;
+    return next;
+    return;
+  end if;
   v_text := translate(p_text, chr(30) || chr(31), '  ');
   -- a loop rather than a grouping query: most operations are a few units, and a plpgsql loop
   -- over them costs less than sorting and aggregating

@@ -2,7 +2,8 @@
 -- blocked, needed approval or was allowed only by an override, and always an audit event
 -- guardrail.check (decision allowed, overridden, blocked or needs_approval). Returns the
 -- violation id, or null. p_eval.approval_id names the approval request the check recorded or
--- the grant it used (an operation allowed by a grant is recorded as allowed, linked to it).
+-- the grant it used (an operation allowed by a grant is recorded as allowed, linked to it). A
+-- text too long to check is kept as far as a guardrail reads (10000 characters).
 create or replace function coord.record_guard_check(p_kind text, p_text text, p_eval jsonb, p_task_id bigint,
                                                     p_decision authz.decision)
 returns bigint
@@ -19,7 +20,7 @@ begin
   if v_outcome is not null then
     insert into authz.guardrail_violations (tenant_id, occurred_at, principal_id, principal_name, kind, operation,
                                             normalized, outcome, trust, rules, task_id)
-    values (v_me.tenant_id, coord.now(), v_me.principal_id, v_me.name, p_kind, p_text, p_eval ->> 'normalized',
+    values (v_me.tenant_id, coord.now(), v_me.principal_id, v_me.name, p_kind, left(p_text, 10000), p_eval ->> 'normalized',
             v_outcome, (p_eval ->> 'trust')::smallint, p_eval -> 'matches', p_task_id)
     returning id into v_id;
   end if;

@@ -3,7 +3,7 @@
 -- kept (list_guardrail_violations); explain records nothing.
 begin;
 set local search_path = tap, public;
-select plan(25);
+select plan(26);
 
 select coord_test.agent('alice');
 select coord_test.agent('senior');
@@ -29,8 +29,12 @@ select is((select code from api.check_operation('sql', 'DROP TABLE users')), 'bl
 select is((select code from api.check_operation('sql', 'select 1 -- drop table users')), 'allowed', 'comments are not SQL');
 select throws_ok($$select api.check_operation('shell', 'ls')$$, 'CO471', null, 'an unknown kind is CO471');
 select throws_ok($$select api.check_operation('command', '')$$, 'CO472', null, 'empty text is CO472');
-select throws_ok(format('select api.check_operation(%L, %L)', 'command', repeat('x', 10001)), 'CO472', null,
-                 'text over 10000 characters is CO472');
+select results_eq(format('select code, matches -> 0 ->> %L from api.check_operation(%L, %L)', 'name', 'command',
+                          repeat('x', 10000) || '; rm -rf /'),
+                  $$values ('blocked', 'normalizer')$$,
+                  'text over the 10000 characters a guardrail reads is blocked, not an error: it is what was to run');
+select throws_ok(format('select api.explain_operation(%L, %L)', 'command', repeat('x', 10001)), 'CO472', null,
+                 'explain_operation, which records nothing, still refuses it as CO472');
 
 -- Trust overrides: high rules at trust 4, critical rules never.
 select coord_test.login('senior');
@@ -61,13 +65,13 @@ select coord_test.logout();
 select is((select array[e.decision, e.severity] from coord_test.events('guardrail.check') as e
            where e.actor_name = 'alice' and e.target_id = 'command' order by e.id limit 1),
           array['blocked', 'warning'], 'the block is audited as guardrail.check');
-select is((select count(*)::int from coord_test.events('guardrail.check') where actor_name in ('alice', 'senior')), 8,
-          'every check is audited, allowed ones included (the malformed ones are not)');
+select is((select count(*)::int from coord_test.events('guardrail.check') where actor_name in ('alice', 'senior')), 9,
+          'every check is audited, allowed ones and the text too long to read included (the malformed ones are not)');
 select coord_test.login('ops');
 select results_eq(format('select principal_name, outcome, normalized from api.list_guardrail_violations() where violation_id = %s', :v_root),
                   $$values ('alice', 'blocked', 'rm -f -r /')$$, 'list_guardrail_violations shows the block');
 select results_eq($$select outcome, count(*)::int from api.list_guardrail_violations() group by 1 order by 1$$,
-                  $$values ('blocked', 4), ('needs_approval', 1), ('overridden', 1)$$,
+                  $$values ('blocked', 5), ('needs_approval', 1), ('overridden', 1)$$,
                   'blocks, approvals needed and overrides are kept; allowed checks are not');
 select is((select count(*)::int from api.list_guardrail_violations(p_limit => 2)), 2, 'paged by p_limit');
 select throws_ok($$select * from api.list_guardrail_violations(p_limit => 0)$$, 'CO224', null, 'limit 0 is CO224');
