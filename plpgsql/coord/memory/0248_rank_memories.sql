@@ -113,9 +113,13 @@ begin
 
   -- word_similarity is the costly part (tens of microseconds a row), so it is computed for as
   -- few candidates as the result allows, without changing the result: bound is each score with
-  -- trigram = 1 (its largest value, so bound >= score). The p_limit best bounds are scored
-  -- first; the lowest of their scores is at most the p_limit-th best score overall, so a
-  -- candidate whose bound is below it cannot be in the result and is never scored.
+  -- trigram = 1 (its largest value, so bound >= score). The 3 x p_limit best bounds are scored
+  -- first; the p_limit-th best of their scores is at most the p_limit-th best score overall, so
+  -- a candidate whose bound is below it cannot be in the result and is never scored. Three
+  -- times the limit, not the limit: with an embedding the best bounds are mostly vector
+  -- neighbours without the query's words (a bound near a text match's, a score far below), and
+  -- the lowest of p_limit scores let nearly every candidate through (docs/benchmarks.md,
+  -- "Hybrid recall: the threshold from three times the limit").
   return query
   with parts as materialized (
     select m.id, m.tenant_id, m.tier, m.visibility, m.author_id, m.content, m.tags, m.importance, m.metadata,
@@ -136,14 +140,15 @@ begin
     from parts as p
   ), best_bounds as materialized (
     select b.*, (case when v_query is null then 0 else trgm.word_similarity(v_query, b.content) end)::double precision as p_trgm
-    from (select * from bounded as b order by b.p_bound desc, b.id desc limit p_limit) as b
+    from (select * from bounded as b order by b.p_bound desc, b.id desc limit 3 * p_limit) as b
   ), scored_first as (
     select b.*, (v_w_text * (0.3 * b.p_text + 0.7 * b.p_trgm) + v_w_vec * coalesce(b.p_vec, 0) + v_w_none)
                   as p_relevance
     from best_bounds as b
   ), threshold as (
-    select min(s.p_relevance * (0.3 + 0.7 * s.p_recency) * (0.3 + 0.7 * s.importance)) as score
-    from scored_first as s
+    select min(k.score) as score
+    from (select s.p_relevance * (0.3 + 0.7 * s.p_recency) * (0.3 + 0.7 * s.importance) as score
+          from scored_first as s order by 1 desc limit p_limit) as k
   ), rest as materialized (
     -- Materialized: as a subquery it was flattened into the select below, and word_similarity
     -- ran twice for each of these candidates (for p_trgm and again inside the relevance).
