@@ -430,6 +430,31 @@ def test_a_program_the_shell_decides_or_a_variable_carries_is_checked(agent_fact
     assert decision.code == "blocked" and "delete-system" in decision.reason, (text, decision.reason)
 
 
+@pytest.mark.parametrize(("text", "rule"), [
+    ("/bin/z?h -c 'rm -rf /'", "delete-system"), ("/bin/da?h -c 'rm -rf /'", "delete-system"),
+    ("/usr/bin/pytho?3 -c \"import shutil; shutil.rmtree('/')\"", "delete-system"),
+    ("/usr/bin/python3.1? -c \"import shutil; shutil.rmtree('/')\"", "delete-system"),
+    ("/sbin/mkfs.e?t4 /dev/sda", "disk-destroy"), ("tim?out 9 rm -rf /", "delete-system"),
+    ("nohu? rm -rf /", "delete-system"), (": ${A:=rm}; $A -rf /", "delete-system"),
+    (": ${A=rm}; $A -rf /", "delete-system"), ("A=r; A+=m; $A -rf /", "delete-system"),
+    ("printf -vA rm; $A -rf /", "delete-system"), ("IFS=: read A B; $A -rf /", "delete-system")])
+def test_a_glob_over_another_name_or_a_variable_set_in_passing_is_checked(agent_factory, text: str,
+                                                                          rule: str) -> None:
+    """A glob matching another shell, a versioned interpreter, mkfs.TYPE or a wrapper; a variable
+    set by ${A:=x}, A+=x, printf -vA or a read behind a prefix assignment: what bash runs."""
+    _, agent = agent_factory()
+    decision = agent.check_operation("command", text)
+    assert decision.code == "blocked" and rule in decision.reason, (text, decision.reason)
+
+
+@pytest.mark.parametrize("text", [
+    "PATH+=:$HOME/bin; mytool --help", "CFLAGS+=' -O2' make", ": ${PORT:=8000}; python3 -m http.server $PORT",
+    "IFS= read -r line; echo \"$line\"", "printf -v now '%s' x; echo $now"])
+def test_variables_set_in_passing_but_not_run_stay_allowed(agent_factory, text: str) -> None:
+    _, agent = agent_factory()
+    assert agent.check_operation("command", text).code == "allowed", text
+
+
 @pytest.mark.parametrize("text", [
     "$EDITOR notes.txt", "$PYTHON -m pytest -q", "ls r*", "rm -f build/*.o", "EDITOR=vim git commit",
     "PAGER=cat git log", "GIT_SSH_COMMAND='ssh -i ~/.ssh/deploy_key' git fetch", "read -r name; echo \"$name\""])

@@ -185,11 +185,26 @@ begin
       end loop;
     end if;
     -- read NAME, printf -v NAME, mapfile NAME, getopts SPEC NAME: set to what only the run knows
-    if v_words[1] in ('read', 'mapfile', 'readarray', 'getopts') then
+    -- (also behind NAME=value prefixes: IFS=: read A B; and glued: printf -vA)
+    v_x := (select a from unnest(v_words) as a where a !~ '^[A-Za-z_][A-Za-z0-9_]*\+?=' limit 1);
+    if v_x in ('read', 'mapfile', 'readarray', 'getopts') then
       v_unknown := v_unknown || array(select a from unnest(v_words[2:]) as a where a ~ '^[A-Za-z_][A-Za-z0-9_]*$');
-    elsif v_words[1] = 'printf' and array_position(v_words, '-v') is not null then
-      v_unknown := v_unknown || v_words[array_position(v_words, '-v') + 1];
+    elsif v_x = 'printf' then
+      v_unknown := v_unknown || array(select coalesce(substring(a from '^-v([A-Za-z_][A-Za-z0-9_]*)'), v_words[o + 1])
+                                      from unnest(v_words) with ordinality as x (a, o) where a ~ '^-v([A-Za-z_]|$)');
     end if;
+    -- : ${NAME:=value} and ${NAME=value} assign NAME when it is unset (by the environment's
+    -- choice); NAME+=value appends to it: a value the text does not tell
+    v_unknown := v_unknown || array(select m[1] from unnest(v_words) as a,
+                                    regexp_matches(a, '\$\{([A-Za-z_][A-Za-z0-9_]*):?=', 'g') as m);
+    for v_x in select substring(a from '^[A-Za-z_][A-Za-z0-9_]*\+=') from unnest(v_words) as a
+               where a ~ '^[A-Za-z_][A-Za-z0-9_]*\+=' loop
+      v_key := rtrim(v_x, '+=');
+      if v_vars ? v_key then
+        v_vars := v_vars - v_key;
+      end if;
+      v_unknown := v_unknown || v_key;
+    end loop;
     -- for NAME in LIST: NAME takes the list's words
     if cardinality(v_words) >= 3 and v_words[1] in ('for', 'select') and v_words[3] = 'in' then
       -- for f in $(find DIR ...): f is something below DIR
