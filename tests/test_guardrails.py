@@ -437,11 +437,21 @@ def test_a_program_the_shell_decides_or_a_variable_carries_is_checked(agent_fact
     ("/sbin/mkfs.e?t4 /dev/sda", "disk-destroy"), ("tim?out 9 rm -rf /", "delete-system"),
     ("nohu? rm -rf /", "delete-system"), (": ${A:=rm}; $A -rf /", "delete-system"),
     (": ${A=rm}; $A -rf /", "delete-system"), ("A=r; A+=m; $A -rf /", "delete-system"),
-    ("printf -vA rm; $A -rf /", "delete-system"), ("IFS=: read A B; $A -rf /", "delete-system")])
+    ("printf -vA rm; $A -rf /", "delete-system"), ("IFS=: read A B; $A -rf /", "delete-system"),
+    ("KUBE_EDITOR='rm -rf /' kubectl edit deploy x", "delete-system"),
+    ("GH_PAGER='rm -rf /' gh pr list", "delete-system"),
+    ("AWS_PAGER='rm -rf /' aws s3 ls", "delete-system"), ("PSQL_PAGER='rm -rf /' psql -c 'select 1'", "delete-system"),
+    ("PS4='$(rm -rf /)' bash -x script.sh", "delete-system"), ("LESSOPEN='|-rm -rf / %s' less x", "delete-system"),
+    ("PAGER+='; rm -rf /' git log", "delete-system"),
+    (": ${GIT_SSH_COMMAND:='rm -rf /'}; export GIT_SSH_COMMAND; git fetch", "delete-system"),
+    ("printf -v GIT_SSH_COMMAND 'rm -rf /'; export GIT_SSH_COMMAND; git fetch", "normalizer"),
+    ("read GIT_SSH_COMMAND <<< 'rm -rf /'; export GIT_SSH_COMMAND; git fetch", "normalizer")])
 def test_a_glob_over_another_name_or_a_variable_set_in_passing_is_checked(agent_factory, text: str,
                                                                           rule: str) -> None:
     """A glob matching another shell, a versioned interpreter, mkfs.TYPE or a wrapper; a variable
-    set by ${A:=x}, A+=x, printf -vA or a read behind a prefix assignment: what bash runs."""
+    set by ${A:=x}, A+=x, printf -vA or a read behind a prefix assignment; the editors and pagers of
+    kubectl, gh, aws and psql, PS4 under bash -x, LESSOPEN's |- prefix; a command variable set by
+    read or printf -v (what only the run knows: a normalizer block): what bash runs."""
     _, agent = agent_factory()
     decision = agent.check_operation("command", text)
     assert decision.code == "blocked" and rule in decision.reason, (text, decision.reason)
@@ -449,7 +459,11 @@ def test_a_glob_over_another_name_or_a_variable_set_in_passing_is_checked(agent_
 
 @pytest.mark.parametrize("text", [
     "PATH+=:$HOME/bin; mytool --help", "CFLAGS+=' -O2' make", ": ${PORT:=8000}; python3 -m http.server $PORT",
-    "IFS= read -r line; echo \"$line\"", "printf -v now '%s' x; echo $now"])
+    "IFS= read -r line; echo \"$line\"", "printf -v now '%s' x; echo $now", "./target/release/* --help",
+    "/usr/bin/python3.1? -m venv .venv", ": ${GIT_SSH_COMMAND:=ssh}; git fetch",
+    "KUBE_EDITOR=vim kubectl edit deploy x",
+    "AWS_PAGER= aws s3 ls", "GH_PAGER=cat gh pr list", "PS4='+ ${BASH_SOURCE}:${LINENO}: ' bash -x script.sh",
+    "LESSOPEN='|-lesspipe.sh %s' less file.gz"])
 def test_variables_set_in_passing_but_not_run_stay_allowed(agent_factory, text: str) -> None:
     _, agent = agent_factory()
     assert agent.check_operation("command", text).code == "allowed", text

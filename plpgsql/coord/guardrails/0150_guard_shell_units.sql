@@ -77,6 +77,7 @@ declare
   v_git_aliases jsonb := '{}';
   v_test_env boolean;
   v_unknown text[] := '{}';  -- variables the text sets in ways not followed (read, printf -v, ...)
+  v_set_by_run text[];  -- those of one command set to what only the run knows (read, printf -v, mapfile)
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'commands nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
@@ -187,23 +188,45 @@ begin
     -- read NAME, printf -v NAME, mapfile NAME, getopts SPEC NAME: set to what only the run knows
     -- (also behind NAME=value prefixes: IFS=: read A B; and glued: printf -vA)
     v_x := (select a from unnest(v_words) as a where a !~ '^[A-Za-z_][A-Za-z0-9_]*\+?=' limit 1);
-    if v_x in ('read', 'mapfile', 'readarray', 'getopts') then
-      v_unknown := v_unknown || array(select a from unnest(v_words[2:]) as a where a ~ '^[A-Za-z_][A-Za-z0-9_]*$');
-    elsif v_x = 'printf' then
-      v_unknown := v_unknown || array(select coalesce(substring(a from '^-v([A-Za-z_][A-Za-z0-9_]*)'), v_words[o + 1])
-                                      from unnest(v_words) with ordinality as x (a, o) where a ~ '^-v([A-Za-z_]|$)');
-    end if;
+    v_set_by_run := case when v_x in ('read', 'mapfile', 'readarray', 'getopts')
+                         then array(select a from unnest(v_words[2:]) as a where a ~ '^[A-Za-z_][A-Za-z0-9_]*$')
+                         when v_x = 'printf'
+                         then array(select coalesce(substring(a from '^-v([A-Za-z_][A-Za-z0-9_]*)'), v_words[o + 1])
+                                    from unnest(v_words) with ordinality as x (a, o) where a ~ '^-v([A-Za-z_]|$)')
+                         else '{}' end;
+    v_unknown := v_unknown || v_set_by_run;
+    -- A variable that carries a command a program runs (GIT_SSH_COMMAND, PAGER, ...) or code it
+    -- loads (LD_PRELOAD) set to what only the run knows cannot be checked: a critical block, as
+    -- any text that cannot be read. Such a variable is one whose assignment of a dangerous
+    -- command has effects.
+    for v_x in select distinct u from unnest(v_set_by_run) as u
+               where coord.guard_assignment_effects(u, 'rm -rf /') <> '[]' loop
+      return query select 'error'::text,
+        format('%s, a command a program runs, is set to a value only the run knows', v_x), '[]'::jsonb, null::jsonb;
+    end loop;
     -- : ${NAME:=value} and ${NAME=value} assign NAME when it is unset (by the environment's
     -- choice); NAME+=value appends to it: a value the text does not tell
     v_unknown := v_unknown || array(select m[1] from unnest(v_words) as a,
                                     regexp_matches(a, '\$\{([A-Za-z_][A-Za-z0-9_]*):?=', 'g') as m);
-    for v_x in select substring(a from '^[A-Za-z_][A-Za-z0-9_]*\+=') from unnest(v_words) as a
-               where a ~ '^[A-Za-z_][A-Za-z0-9_]*\+=' loop
-      v_key := rtrim(v_x, '+=');
+    -- (the value it may take does what an assignment of it does: : ${GIT_SSH_COMMAND:=rm -rf /})
+    for v_x in select m[1] || '=' || m[2] from unnest(v_words) as a,
+                      regexp_matches(a, '\$\{([A-Za-z_][A-Za-z0-9_]*):?=([^}]*)\}', 'g') as m loop
+      v_effects := coord.guard_assignment_effects(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
+      if v_effects <> '[]' then
+        return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
+      end if;
+    end loop;
+    for v_x in select a from unnest(v_words) as a where a ~ '^[A-Za-z_][A-Za-z0-9_]*\+=' loop
+      v_key := split_part(v_x, '+=', 1);
       if v_vars ? v_key then
         v_vars := v_vars - v_key;
       end if;
       v_unknown := v_unknown || v_key;
+      -- what is appended runs as part of it: PAGER+='; rm -rf /'
+      v_effects := coord.guard_assignment_effects(v_key, substr(v_x, strpos(v_x, '+=') + 2));
+      if v_effects <> '[]' then
+        return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
+      end if;
     end loop;
     -- for NAME in LIST: NAME takes the list's words
     if cardinality(v_words) >= 3 and v_words[1] in ('for', 'select') and v_words[3] = 'in' then

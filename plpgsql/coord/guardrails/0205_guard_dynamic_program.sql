@@ -26,7 +26,7 @@ declare
     'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'csh', 'tcsh', 'busybox', 'python2', 'python3', 'pypy', 'pypy3',
     'ruby', 'php', 'lua', 'deno', 'bun', 'pwsh', 'mkfs.ext2', 'mkfs.ext3', 'mkfs.ext4', 'mkfs.xfs', 'mkfs.btrfs',
     'mkfs.vfat', 'mkfs.fat', 'mkfs.ntfs', 'mke2fs', 'blkdiscard', 'fdisk', 'sfdisk', 'parted', 'ncat', 'socat',
-    'timeout', 'nohup', 'nice', 'setsid', 'stdbuf', 'ionice', 'chroot', 'doas', 'su', 'runuser', 'ssh', 'exec',
+    'timeout', 'nohup', 'nice', 'setsid', 'stdbuf', 'ionice', 'chroot', 'doas', 'runuser', 'ssh', 'exec',
     'command', 'builtin', 'time'];
 begin
   -- (strpos, not a regex, for the common case: this runs for every command, and the backend
