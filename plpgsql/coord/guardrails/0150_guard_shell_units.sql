@@ -270,6 +270,24 @@ begin
         return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
       end if;
     end loop;
+    -- git --config-env KEY=VAR (or =KEY=VAR) takes KEY's value from VAR: as -c KEY=value when
+    -- the text sets VAR (X='rm -rf /' git --config-env=core.pager=X log)
+    if v_words && array['git'] and exists (select from unnest(v_words) as a where a like '--config-env%') then
+      v_w := '{}';
+      for j in 1 .. cardinality(v_words) loop
+        continue when j > 1 and v_words[j - 1] = '--config-env';
+        v_x := case when v_words[j] like '--config-env=%' then substr(v_words[j], 14)
+                    when v_words[j] = '--config-env' then v_words[j + 1] end;
+        v_key := substring(v_x from '^[^=]+=([A-Za-z_][A-Za-z0-9_]*)$');
+        v_x := split_part(v_x, '=', 1) || '=' || coalesce((select substr(a, char_length(v_key) + 2) from unnest(v_words) as a
+                                                          where a like v_key || '=%' limit 1), v_vars ->> v_key);
+        -- (a VAR the text does not set is the environment's, as $EDITOR is)
+        v_w := v_w || case when v_x is not null then array['-c', v_x]
+                           when v_words[j] = '--config-env' then array[v_words[j], v_words[j + 1]]
+                           else array[v_words[j]] end;
+      end loop;
+      v_words := v_w;
+    end if;
     -- a git alias defined (git config alias.X V, git -c alias.X=V) runs V whenever X is used, in
     -- this text or in a later command: V is checked as the git command it stands for (V with a
     -- leading ! is a shell command: git-unsafe)
