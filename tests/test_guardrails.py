@@ -447,7 +447,11 @@ def test_a_program_the_shell_decides_or_a_variable_carries_is_checked(agent_fact
     ("printf -v GIT_SSH_COMMAND 'rm -rf /'; export GIT_SSH_COMMAND; git fetch", "normalizer"),
     ("read GIT_SSH_COMMAND <<< 'rm -rf /'; export GIT_SSH_COMMAND; git fetch", "normalizer"),
     ("X='rm -rf /' git --config-env=core.pager=X log", "delete-system"),
-    ("X='rm -rf /' git --config-env core.editor=X commit", "delete-system")])
+    ("X='rm -rf /' git --config-env core.editor=X commit", "delete-system"),
+    ("GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager GIT_CONFIG_VALUE_0='rm -rf /' git log", "delete-system"),
+    ("GIT_CONFIG_PARAMETERS=\"'core.pager'='rm -rf /'\" git log", "delete-system"),
+    ("export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.sshCommand GIT_CONFIG_VALUE_0='rm -rf /'; git fetch",
+     "delete-system")])
 def test_a_glob_over_another_name_or_a_variable_set_in_passing_is_checked(agent_factory, text: str,
                                                                           rule: str) -> None:
     """A glob matching another shell, a versioned interpreter, mkfs.TYPE or a wrapper; a variable
@@ -465,7 +469,9 @@ def test_a_glob_over_another_name_or_a_variable_set_in_passing_is_checked(agent_
     "/usr/bin/python3.1? -m venv .venv", ": ${GIT_SSH_COMMAND:=ssh}; git fetch",
     "KUBE_EDITOR=vim kubectl edit deploy x",
     "AWS_PAGER= aws s3 ls", "GH_PAGER=cat gh pr list", "PS4='+ ${BASH_SOURCE}:${LINENO}: ' bash -x script.sh",
-    "LESSOPEN='|-lesspipe.sh %s' less file.gz", "git --config-env=http.extraHeader=AUTH_HEADER fetch"])
+    "LESSOPEN='|-lesspipe.sh %s' less file.gz", "git --config-env=http.extraHeader=AUTH_HEADER fetch",
+    "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0='CI Bot' git commit -m x",
+    "GIT_CONFIG_PARAMETERS=\"'user.email'='ci@example.com'\" git log"])
 def test_variables_set_in_passing_but_not_run_stay_allowed(agent_factory, text: str) -> None:
     _, agent = agent_factory()
     assert agent.check_operation("command", text).code == "allowed", text

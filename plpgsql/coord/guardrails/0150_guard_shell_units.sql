@@ -77,6 +77,7 @@ declare
   v_git_aliases jsonb := '{}';
   v_test_env boolean;
   v_unknown text[] := '{}';  -- variables the text sets in ways not followed (read, printf -v, ...)
+  v_env jsonb;  -- the variables a git command sees (for GIT_CONFIG_*)
   v_set_by_run text[];  -- those of one command set to what only the run knows (read, printf -v, mapfile)
 begin
   if p_depth > 8 then
@@ -287,6 +288,28 @@ begin
                            else array[v_words[j]] end;
       end loop;
       v_words := v_w;
+    end if;
+    -- GIT_CONFIG_KEY_<n>/GIT_CONFIG_VALUE_<n> pairs and GIT_CONFIG_PARAMETERS ('key'='value' ...)
+    -- set before git or earlier in the text are git -c key=value (core.pager, core.sshCommand, ...)
+    if v_words && array['git'] and (exists (select from unnest(v_words) as a where a like 'GIT\_CONFIG\_%')
+                                    or exists (select from jsonb_object_keys(v_vars) as k where k like 'GIT\_CONFIG\_%')) then
+      v_env := v_vars || coalesce((select jsonb_object_agg(split_part(a, '=', 1), substr(a, strpos(a, '=') + 1))
+                                   from unnest(v_words) as a where a like 'GIT\_CONFIG\_%=%'), '{}');
+      v_w := array(select u.x
+                   from generate_series(0, 9) as i
+                   cross join lateral unnest(array['-c', (v_env ->> ('GIT_CONFIG_KEY_' || i)) || '='
+                                                         || (v_env ->> ('GIT_CONFIG_VALUE_' || i))]) with ordinality as u (x, o)
+                   where v_env ? ('GIT_CONFIG_KEY_' || i) and v_env ? ('GIT_CONFIG_VALUE_' || i)
+                   order by i, u.o)
+             || array(select u.x
+                      from regexp_matches(coalesce(v_env ->> 'GIT_CONFIG_PARAMETERS', ''),
+                                          '''([^'']*)''=''((?:[^'']|''\\'''')*)''', 'g') with ordinality as m (p, n)
+                      cross join lateral unnest(array['-c', m.p[1] || '=' || replace(m.p[2], '''\''''', '''')])
+                                         with ordinality as u (x, o)
+                      order by m.n, u.o);
+      if cardinality(v_w) > 0 then
+        v_words := v_words[:array_position(v_words, 'git')] || v_w || v_words[array_position(v_words, 'git') + 1:];
+      end if;
     end if;
     -- a git alias defined (git config alias.X V, git -c alias.X=V) runs V whenever X is used, in
     -- this text or in a later command: V is checked as the git command it stands for (V with a
