@@ -451,7 +451,7 @@ def test_a_program_the_shell_decides_or_a_variable_carries_is_checked(agent_fact
     ("GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager GIT_CONFIG_VALUE_0='rm -rf /' git log", "delete-system"),
     ("GIT_CONFIG_PARAMETERS=\"'core.pager'='rm -rf /'\" git log", "delete-system"),
     ("export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.sshCommand GIT_CONFIG_VALUE_0='rm -rf /'; git fetch",
-     "delete-system")])
+     "delete-system"), ("find / -exec r? -rf {} +", "delete-system"), ("find ~ -exec r? -rf {} \\;", "delete-system")])
 def test_a_glob_over_another_name_or_a_variable_set_in_passing_is_checked(agent_factory, text: str,
                                                                           rule: str) -> None:
     """A glob matching another shell, a versioned interpreter, mkfs.TYPE or a wrapper; a variable
@@ -471,7 +471,7 @@ def test_a_glob_over_another_name_or_a_variable_set_in_passing_is_checked(agent_
     "AWS_PAGER= aws s3 ls", "GH_PAGER=cat gh pr list", "PS4='+ ${BASH_SOURCE}:${LINENO}: ' bash -x script.sh",
     "LESSOPEN='|-lesspipe.sh %s' less file.gz", "git --config-env=http.extraHeader=AUTH_HEADER fetch",
     "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0='CI Bot' git commit -m x",
-    "GIT_CONFIG_PARAMETERS=\"'user.email'='ci@example.com'\" git log"])
+    "GIT_CONFIG_PARAMETERS=\"'user.email'='ci@example.com'\" git log", "find . -name '*.py' -exec grep -l TODO {} +"])
 def test_variables_set_in_passing_but_not_run_stay_allowed(agent_factory, text: str) -> None:
     _, agent = agent_factory()
     assert agent.check_operation("command", text).code == "allowed", text
