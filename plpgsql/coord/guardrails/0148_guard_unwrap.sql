@@ -456,8 +456,11 @@ begin
           while v_i <= v_n and w[v_i] not in (';', '+') loop
             v_i := v_i + 1;
           end loop;
+          -- (the program word unquoted: a glob the shell expanded in it, find -exec r? ..., is
+          -- still the shell's, checked as each program it could be)
           v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
-            array_to_string(array(select coord.guard_quote(x) from unnest(w[v_start:v_i - 1]) with ordinality as a (x, o)
+            array_to_string(array(select case when a.o = 1 and x ~ '^[A-Za-z0-9_./*?[\]-]+$' then x else coord.guard_quote(x) end
+                                  from unnest(w[v_start:v_i - 1]) with ordinality as a (x, o)
                                   order by a.o), ' '), 'root', v_root));
         end if;
         v_i := v_i + 1;

@@ -77,6 +77,9 @@ declare
   v_git_aliases jsonb := '{}';
   v_test_env boolean;
   v_unknown text[] := '{}';  -- variables the text sets in ways not followed (read, printf -v, ...)
+  v_env jsonb;  -- the variables a git command sees (for GIT_CONFIG_*)
+  v_joined text;  -- one command's words, joined (for cheap tests before a query)
+  v_set_by_run text[];  -- those of one command set to what only the run knows (read, printf -v, mapfile)
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'commands nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
@@ -185,10 +188,55 @@ begin
       end loop;
     end if;
     -- read NAME, printf -v NAME, mapfile NAME, getopts SPEC NAME: set to what only the run knows
-    if v_words[1] in ('read', 'mapfile', 'readarray', 'getopts') then
-      v_unknown := v_unknown || array(select a from unnest(v_words[2:]) as a where a ~ '^[A-Za-z_][A-Za-z0-9_]*$');
-    elsif v_words[1] = 'printf' and array_position(v_words, '-v') is not null then
-      v_unknown := v_unknown || v_words[array_position(v_words, '-v') + 1];
+    -- (also behind NAME=value prefixes: IFS=: read A B; and glued: printf -vA). Each query only
+    -- when the words can hold what it looks for: this runs for every command.
+    if v_words[1] in ('read', 'mapfile', 'readarray', 'getopts', 'printf') or strpos(v_words[1], '=') > 1 then
+      v_x := (select a from unnest(v_words) as a where a !~ '^[A-Za-z_][A-Za-z0-9_]*\+?=' limit 1);
+      v_set_by_run := case when v_x in ('read', 'mapfile', 'readarray', 'getopts')
+                           then array(select a from unnest(v_words[2:]) as a where a ~ '^[A-Za-z_][A-Za-z0-9_]*$')
+                           when v_x = 'printf'
+                           then array(select coalesce(substring(a from '^-v([A-Za-z_][A-Za-z0-9_]*)'), v_words[o + 1])
+                                      from unnest(v_words) with ordinality as x (a, o) where a ~ '^-v([A-Za-z_]|$)')
+                           else '{}' end;
+      v_unknown := v_unknown || v_set_by_run;
+      -- A variable that carries a command a program runs (GIT_SSH_COMMAND, PAGER, ...) or code
+      -- it loads (LD_PRELOAD) set to what only the run knows cannot be checked: a critical block,
+      -- as any text that cannot be read. Such a variable is one whose assignment of a dangerous
+      -- command has effects.
+      for v_x in select distinct u from unnest(v_set_by_run) as u
+                 where coord.guard_assignment_effects(u, 'rm -rf /') <> '[]' loop
+        return query select 'error'::text,
+          format('%s, a command a program runs, is set to a value only the run knows', v_x), '[]'::jsonb, null::jsonb;
+      end loop;
+    end if;
+    v_joined := array_to_string(v_words, ' ');
+    -- : ${NAME:=value} and ${NAME=value} assign NAME when it is unset (by the environment's
+    -- choice); NAME+=value appends to it: a value the text does not tell
+    if strpos(v_joined, '${') > 0 and strpos(v_joined, '=') > 0 then
+      v_unknown := v_unknown || array(select m[1] from unnest(v_words) as a,
+                                      regexp_matches(a, '\$\{([A-Za-z_][A-Za-z0-9_]*):?=', 'g') as m);
+      -- (the value it may take does what an assignment of it does: : ${GIT_SSH_COMMAND:=rm -rf /})
+      for v_x in select m[1] || '=' || m[2] from unnest(v_words) as a,
+                        regexp_matches(a, '\$\{([A-Za-z_][A-Za-z0-9_]*):?=([^}]*)\}', 'g') as m loop
+        v_effects := coord.guard_assignment_effects(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
+        if v_effects <> '[]' then
+          return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
+        end if;
+      end loop;
+    end if;
+    if strpos(v_joined, '+=') > 0 then
+      for v_x in select a from unnest(v_words) as a where a ~ '^[A-Za-z_][A-Za-z0-9_]*\+=' loop
+        v_key := split_part(v_x, '+=', 1);
+        if v_vars ? v_key then
+          v_vars := v_vars - v_key;
+        end if;
+        v_unknown := v_unknown || v_key;
+        -- what is appended runs as part of it: PAGER+='; rm -rf /'
+        v_effects := coord.guard_assignment_effects(v_key, substr(v_x, strpos(v_x, '+=') + 2));
+        if v_effects <> '[]' then
+          return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
+        end if;
+      end loop;
     end if;
     -- for NAME in LIST: NAME takes the list's words
     if cardinality(v_words) >= 3 and v_words[1] in ('for', 'select') and v_words[3] = 'in' then
@@ -232,6 +280,47 @@ begin
         return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
       end if;
     end loop;
+    -- git --config-env KEY=VAR (or =KEY=VAR) takes KEY's value from VAR: as -c KEY=value when
+    -- the text sets VAR (X='rm -rf /' git --config-env=core.pager=X log)
+    if strpos(v_joined, '--config-env') > 0 and v_words && array['git'] then
+      v_w := '{}';
+      for j in 1 .. cardinality(v_words) loop
+        continue when j > 1 and v_words[j - 1] = '--config-env';
+        v_x := case when v_words[j] like '--config-env=%' then substr(v_words[j], 14)
+                    when v_words[j] = '--config-env' then v_words[j + 1] end;
+        v_key := substring(v_x from '^[^=]+=([A-Za-z_][A-Za-z0-9_]*)$');
+        v_x := split_part(v_x, '=', 1) || '=' || coalesce((select substr(a, char_length(v_key) + 2) from unnest(v_words) as a
+                                                          where a like v_key || '=%' limit 1), v_vars ->> v_key);
+        -- (a VAR the text does not set is the environment's, as $EDITOR is)
+        v_w := v_w || case when v_x is not null then array['-c', v_x]
+                           when v_words[j] = '--config-env' then array[v_words[j], v_words[j + 1]]
+                           else array[v_words[j]] end;
+      end loop;
+      v_words := v_w;
+    end if;
+    -- GIT_CONFIG_KEY_<n>/GIT_CONFIG_VALUE_<n> pairs and GIT_CONFIG_PARAMETERS ('key'='value' ...)
+    -- set before git or earlier in the text are git -c key=value (core.pager, core.sshCommand, ...)
+    if v_words && array['git'] and (strpos(v_joined, 'GIT_CONFIG_') > 0
+                                    or strpos(v_vars::text, 'GIT_CONFIG_') > 0
+                                       and exists (select from jsonb_object_keys(v_vars) as k where k like 'GIT\_CONFIG\_%')) then
+      v_env := v_vars || coalesce((select jsonb_object_agg(split_part(a, '=', 1), substr(a, strpos(a, '=') + 1))
+                                   from unnest(v_words) as a where a like 'GIT\_CONFIG\_%=%'), '{}');
+      v_w := array(select u.x
+                   from generate_series(0, 9) as i
+                   cross join lateral unnest(array['-c', (v_env ->> ('GIT_CONFIG_KEY_' || i)) || '='
+                                                         || (v_env ->> ('GIT_CONFIG_VALUE_' || i))]) with ordinality as u (x, o)
+                   where v_env ? ('GIT_CONFIG_KEY_' || i) and v_env ? ('GIT_CONFIG_VALUE_' || i)
+                   order by i, u.o)
+             || array(select u.x
+                      from regexp_matches(coalesce(v_env ->> 'GIT_CONFIG_PARAMETERS', ''),
+                                          '''([^'']*)''=''((?:[^'']|''\\'''')*)''', 'g') with ordinality as m (p, n)
+                      cross join lateral unnest(array['-c', m.p[1] || '=' || replace(m.p[2], '''\''''', '''')])
+                                         with ordinality as u (x, o)
+                      order by m.n, u.o);
+      if cardinality(v_w) > 0 then
+        v_words := v_words[:array_position(v_words, 'git')] || v_w || v_words[array_position(v_words, 'git') + 1:];
+      end if;
+    end if;
     -- a git alias defined (git config alias.X V, git -c alias.X=V) runs V whenever X is used, in
     -- this text or in a later command: V is checked as the git command it stands for (V with a
     -- leading ! is a shell command: git-unsafe)

@@ -59,10 +59,15 @@ as $$
   || case when upper(p_name) in ('GIT_SSH_COMMAND', 'GIT_SSH', 'GIT_PROXY_COMMAND', 'GIT_EXTERNAL_DIFF', 'GIT_ASKPASS',
                                  'SSH_ASKPASS', 'SUDO_ASKPASS', 'GIT_EDITOR', 'GIT_SEQUENCE_EDITOR', 'GIT_PAGER', 'PAGER',
                                  'MANPAGER', 'SYSTEMD_PAGER', 'EDITOR', 'VISUAL', 'SUDO_EDITOR', 'FCEDIT', 'BROWSER',
-                                 'LESSOPEN', 'LESSCLOSE', 'PROMPT_COMMAND', 'RSYNC_RSH', 'CVS_RSH')
-               and btrim(ltrim(btrim(coalesce(p_value, '')), '|')) <> ''
-          -- (what only reads its input, as a pager or editor does, adds nothing)
-          then coalesce((select jsonb_agg(e) from coord.guard_shell_units(ltrim(btrim(p_value), '|'), 1) as u,
+                                 'LESSOPEN', 'LESSCLOSE', 'PROMPT_COMMAND', 'RSYNC_RSH', 'CVS_RSH',
+                                 -- the editors and pagers of kubectl, gh, the AWS CLI, psql, svn,
+                                 -- and the xtrace prompt, whose $(...) bash -x runs
+                                 'KUBE_EDITOR', 'GH_EDITOR', 'GH_PAGER', 'GH_BROWSER', 'AWS_PAGER', 'PSQL_PAGER',
+                                 'PSQL_EDITOR', 'SVN_EDITOR', 'SVN_SSH', 'HGEDITOR', 'CVSEDITOR', 'PS4')
+               and btrim(regexp_replace(btrim(coalesce(p_value, '')), '^\|+-?', '')) <> ''
+          -- (what only reads its input, as a pager or editor does, adds nothing; LESSOPEN's
+          -- |- and || prefixes are less's, not the command's)
+          then coalesce((select jsonb_agg(e) from coord.guard_shell_units(regexp_replace(btrim(p_value), '^\|+-?', ''), 1) as u,
                                                   jsonb_array_elements(u.effects) as e
                          where not (e ->> 'a' = 'read' and e -> 'c' = '["none"]')), '[]')
           else '[]' end;

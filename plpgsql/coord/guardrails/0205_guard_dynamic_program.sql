@@ -18,9 +18,16 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v text;
+  -- (with the names the same programs go by: other shells, versioned interpreters, mkfs.TYPE,
+  -- and the wrappers that run their arguments, so /bin/z?h -c, /usr/bin/pytho?3 -c, tim?out 9 rm)
   v_programs constant text[] := array['rm', 'rmdir', 'shred', 'unlink', 'dd', 'mkfs', 'wipefs', 'chmod', 'chown',
     'mv', 'cp', 'tee', 'truncate', 'find', 'git', 'curl', 'wget', 'sh', 'bash', 'eval', 'python', 'perl', 'node',
-    'kill', 'crontab', 'nc', 'sudo', 'env', 'xargs', 'docker', 'kubectl', 'terraform', 'psql'];
+    'kill', 'crontab', 'nc', 'sudo', 'env', 'xargs', 'docker', 'kubectl', 'terraform', 'psql',
+    'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'csh', 'tcsh', 'busybox', 'python2', 'python3', 'pypy', 'pypy3',
+    'ruby', 'php', 'lua', 'deno', 'bun', 'pwsh', 'mkfs.ext2', 'mkfs.ext3', 'mkfs.ext4', 'mkfs.xfs', 'mkfs.btrfs',
+    'mkfs.vfat', 'mkfs.fat', 'mkfs.ntfs', 'mke2fs', 'blkdiscard', 'fdisk', 'sfdisk', 'parted', 'ncat', 'socat',
+    'timeout', 'nohup', 'nice', 'setsid', 'stdbuf', 'ionice', 'chroot', 'doas', 'runuser', 'ssh', 'exec',
+    'command', 'builtin', 'time'];
 begin
   -- (strpos, not a regex, for the common case: this runs for every command, and the backend
   -- keeps only 32 compiled regular expressions)
@@ -46,7 +53,8 @@ begin
     v := replace(v, '[', '\[');
   end if;
   v := '^' || replace(replace(replace(replace(v, '[!', '[^'), '*', '.*'), '?', '.'), chr(1), '.*') || '$';
-  return array(select p from unnest(v_programs) as p where p ~ v);
+  return array(select p from unnest(v_programs || array(select 'python3.' || n from generate_series(6, 15) as n)) as p
+               where p ~ v);
 end;
 $$;
 
