@@ -17,8 +17,10 @@ declare
   v_set text;  -- likewise
 begin
   -- An UPDATE that moved no task (a renewal, a dependency countdown) has nothing to audit: only
-  -- coord.tg_tasks__transition, which every row passes, says one moved (no client can unsay it
-  -- between a row and its statement's end).
+  -- coord.tg_tasks__transition, which every row passes, says one moved. No api caller can unsay
+  -- it before the statement ends; a role that may UPDATE coord.tasks by hand (the owner, a
+  -- superuser) can, with set_config in the same statement (RETURNING, an outer SELECT), and so
+  -- skip this audit and the claimant floor, as it could by disabling the trigger.
   if pg_catalog.current_setting('coord.task_moved', true) is distinct from 'on' then
     return null;
   end if;
