@@ -50,6 +50,7 @@ GATED_TOOLS = ("Bash", *FILE_TOOLS, "WebFetch")
 # and can send one that can be checked, so the call is denied: answering --on-error (ask) would
 # let a crafted path, host or padded command turn every deny into a question to the user.
 UNCHECKABLE_INPUT = frozenset({"CO201", "CO202", "CO203", "CO204", "CO205", "CO206", "CO208", "CO451", "CO472"})
+MAX_BATCH_PATHS = 100  # api.acquire_locks takes 1-100 paths (CO218 beyond)
 HEARTBEAT_EVENTS = ("Stop", "SubagentStop", "UserPromptSubmit")
 DEFAULT_SESSION_TTL = "30 minutes"
 _CLAUDE_SESSION_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
@@ -268,7 +269,7 @@ class ClaudeCodeHook:
         if not isinstance(tool_input, dict):
             raise CannotDecide(f"the {tool} event has no tool_input object")
         if tool == "Bash":
-            return self.bash(client, tool_input)
+            return self.bash(client, claude_session, event)
         if tool == "WebFetch":
             return self.web_fetch(client, tool_input)
         return self.file_edit(client, claude_session, event, str(tool))
@@ -302,7 +303,8 @@ class ClaudeCodeHook:
         lines = [f"Agent Coordinator: this Claude Code session is coord session {session_id}. Editing a file takes "
                  "a lease on it in this session (another agent editing it is denied until it is released); "
                  "the leases are released when the session ends. Shell commands are checked against the "
-                 "guardrails, web fetches against the network rules."]
+                 "guardrails, and the files they name to write are leased the same way; web fetches are "
+                 "checked against the network rules."]
         try:  # one call, one snapshot: api.session_context
             context = client.session_context()
         except CoordError as exc:  # a token that may not read every section still gets the session
@@ -337,13 +339,14 @@ class ClaudeCodeHook:
 
     # --- tools -----------------------------------------------------------------------------------
 
-    def bash(self, client: Client, tool_input: dict[str, Any]) -> Answer:
-        command = tool_input.get("command")
+    def bash(self, client: Client, claude_session: str, event: dict[str, Any]) -> Answer:
+        command = event["tool_input"].get("command")
         if not isinstance(command, str) or not command.strip():
             raise CannotDecide("the Bash event has no command")
         decision = client.check_operation("command", with_nul_escaped(command))
         if decision.ok:
-            return NO_OPINION
+            writes = (decision.details or {}).get("writes") or []
+            return self.lease_writes(client, claude_session, event, writes) if writes else NO_OPINION
         rules = ", ".join(f"{m['name']} ({m['severity']}, {m['category']})" for m in decision.matches or [])
         reason = f"coord guardrail {rules or decision.code}: {decision.reason}"
         if decision.code == "needs_approval":
@@ -367,6 +370,44 @@ class ClaudeCodeHook:
         rule = f" (rule {decision.pattern}, {decision.decided_by})" if decision.pattern else \
             f" ({decision.decided_by or decision.code})"
         return permission("deny", f"coord network policy denies {decision.domain}{rule}: {decision.reason}")
+
+    def lease_writes(self, client: Client, claude_session: str, event: dict[str, Any], writes: list[str]) -> Answer:
+        """Leases in the session the project files an allowed command writes (check_operation's
+        details.writes, read by the database from the command), as an edit of each would: all or
+        none, and a file another agent holds denies the command. Paths outside the repository are
+        the guardrails' (already asked), so they are not leased."""
+        cwd = Path(event["cwd"])
+        session_cwd = self.sessions.cwd(claude_session)
+        root = repository_root(Path(session_cwd) if session_cwd else cwd, self.invocation.root)
+        paths: list[str] = []
+        for target in writes:
+            try:
+                relative = resolve_path(target, root, cwd)
+            except CoordError:  # outside the repository, or no path a lease can name
+                continue
+            if relative not in paths:
+                paths.append(relative)
+        if not paths:
+            return NO_OPINION
+        if len(paths) > MAX_BATCH_PATHS:
+            return permission("ask", f"coord: this command writes {len(paths)} files, more than the "
+                                     f"{MAX_BATCH_PATHS} one lease request can take; run it in parts")
+        results = client.acquire_locks(paths, reason="claude-code Bash")
+        if any(r.code == "session_ended" for r in results):  # as file_edit: one new session, once
+            with self.sessions.exclusive(claude_session):
+                self.start_session(client, claude_session, event["cwd"])
+            results = client.acquire_locks(paths, reason="claude-code Bash")
+        refused = [r for r in results if not r.ok and r.code != "batch_refused"]
+        if not refused:
+            return NO_OPINION
+        busy = [r for r in refused if r.code == "busy"]
+        if busy:
+            held = "; ".join(f"{r.path} is leased by {r.holder_name} ({r.holder_mode} lease on {r.holder_path}, "
+                             f"expires {_when(r.holder_expires_at)})" for r in busy)
+            raise Refusal(f"coord: the command writes files another agent holds: {held}; wait for them to be "
+                          "released, or ask the holder to release them")
+        why = "; ".join(f"{r.path}: {r.code}: {r.reason}" for r in refused)
+        raise Refusal(f"coord refused the leases on the files the command writes: {why}")
 
     def file_edit(self, client: Client, claude_session: str, event: dict[str, Any], tool: str) -> Answer:
         relative, unleasable = self.edited_path(event, tool, self.sessions.cwd(claude_session))

@@ -1,0 +1,50 @@
+"""The files a shell command writes that a lease can name (check_operation's details.writes,
+coord.guard_lease_targets): what a client leasing an agent's edits leases for its commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+
+@pytest.mark.parametrize(("command", "writes"), [
+    ("sed -i s/a/b/ src/x.py && echo hi > out.txt", ["out.txt", "src/x.py"]),
+    ("tee -a log.txt < input.txt", ["log.txt"]),
+    ("cp -r x y", ["y"]),  # y/x too when y is a directory: under y, so covered by its lease
+    ("mv a b", ["a", "b"]),  # the source goes, the target is written
+    ("chmod +x bin/run; rm -f notes.md", ["bin/run", "notes.md"]),
+    ("cd sub && touch f", ["sub/f"]),  # after the command's own cd
+    ("echo x > /abs/repo/README.md", ["/abs/repo/README.md"]),  # the client knows where the repository is
+    ("python - <<E\nopen('x.txt', 'w').write('y')\nE", ["x.txt"]),
+    ("echo > a_b%c.txt; echo > a_b%c.txt/d", ["a_b%c.txt"]),  # LIKE's wildcards are only characters here
+    ("echo > axb/d; echo > a_b", ["a_b", "axb/d"]),  # a_b is not a prefix pattern of axb
+    ("echo > /tmp/x; touch ../y", ["../y", "/tmp/x"]),  # where they lie is the client's to tell
+])
+def test_the_literal_project_files_a_command_writes(agent_factory: Callable[..., Any], command: str,
+                                                    writes: list[str]) -> None:
+    _, agent = agent_factory()
+    decision = agent.check_operation("command", command)
+    assert decision.ok and decision.details["writes"] == writes
+
+
+@pytest.mark.parametrize("command", [
+    "ls -la src", "git commit -am wip", "cat src/x.py | grep y",
+    "echo > /dev/null; echo > /dev/sda",
+    "echo > $F; sed -i x src/*.py; echo > \"$(date)\".log",  # globs and expansions name no lease
+    "rm -rf node_modules build/",  # caches
+    "echo x >> .git/info/exclude",  # .git is the guardrails' (blocked below trust 3)
+])
+def test_what_no_lease_names_is_left_out(agent_factory: Callable[..., Any], command: str) -> None:
+    _, agent = agent_factory()
+    decision = agent.check_operation("command", command)
+    assert "writes" not in decision.details, decision.details
+
+
+def test_sql_and_path_checks_carry_no_writes(agent_factory: Callable[..., Any]) -> None:
+    _, agent = agent_factory()
+    for kind, text in (("sql", "update t set x = 1"), ("path", "src/x.py")):
+        decision = agent.check_operation(kind, text)
+        assert "writes" not in (decision.details or {}), (kind, decision.details)
+    assert "writes" in agent.check_operation("command", "touch src/x.py").details

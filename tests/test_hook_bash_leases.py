@@ -1,0 +1,78 @@
+"""coord hook claude-code leases the files an allowed Bash command writes, as it leases a file an
+edit changes: in the Claude Code session, all or none, and a file another agent holds denies the
+command. Which files those are is the database's reading of the command (details.writes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from coordinator.client import Client
+from tests.conftest import Database, Principal, make_principal
+from tests.hook_support import Hook, decision, event
+
+CLAUDE_SESSION = "7f3c2a9e-4b1d-4c8e-9a2f-1d5e6b7c8a90"
+
+
+def bash(repo: Path, command: str, cwd: Path | None = None) -> str:
+    raw = json.loads(event("pre_tool_use_bash_rm_rf", repo, tool_input={"command": command}))
+    assert raw["session_id"] == CLAUDE_SESSION
+    raw["cwd"] = str(cwd or repo)
+    return json.dumps(raw)
+
+
+def held(database: Database) -> dict[str, tuple[Any, ...]]:
+    with database.connect() as conn:
+        rows = conn.execute("select path, holder_id, session_id, reason from coord.locks").fetchall()
+    return {path: rest for path, *rest in rows}
+
+
+def mapped_session(tmp_path: Path) -> str:
+    return json.loads((tmp_path / "state" / "coord" / "claude-code" / f"{CLAUDE_SESSION}.json").read_text())[
+        "session_id"]
+
+
+def test_the_files_a_command_writes_are_leased_in_the_session(hook: Hook, repo: Path, committed_db: Database,
+                                                               alice: Principal, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.txt"
+    command = (f"sed -i s/True/False/ src/app.py && echo done > notes.txt; echo x > {repo}/abs.txt; "
+               f"echo y > {outside}; echo z > /tmp/scratch; ls src")
+    assert hook(bash(repo, command)) == (0, None, "")
+    leases = held(committed_db)
+    assert sorted(leases) == ["abs.txt", "notes.txt", "src/app.py"]  # not the files outside the repository
+    session = mapped_session(tmp_path)
+    assert {(str(h), str(s), r) for h, s, r in leases.values()} == {(str(alice.principal_id), session,
+                                                                      "claude-code Bash")}
+
+
+def test_a_relative_write_is_read_from_the_directory_the_command_starts_in(hook: Hook, repo: Path,
+                                                                           committed_db: Database) -> None:
+    assert hook(bash(repo, "touch app_test.py && cd .. && touch top.txt", cwd=repo / "src")) == (0, None, "")
+    assert sorted(held(committed_db)) == ["src/app_test.py", "top.txt"]
+
+
+def test_a_command_writing_a_file_another_agent_holds_is_denied_and_takes_nothing(
+        hook: Hook, repo: Path, committed_db: Database) -> None:
+    with committed_db.connect() as conn:
+        bob = make_principal(conn, "bob-codex")
+    with Client(committed_db.client_dsn, bob.token) as client:
+        assert client.acquire_lock("src/", ttl="10 minutes").code == "granted"
+    code, output, _ = hook(bash(repo, "echo note > notes.txt && sed -i s/True/False/ src/app.py"))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny"
+    assert "src/app.py is leased by bob-codex" in reason and "lease on src/" in reason, reason
+    assert sorted(held(committed_db)) == ["src/"], "all or none: notes.txt is not leased either"
+
+
+def test_a_command_that_writes_nothing_leasable_takes_no_lease(hook: Hook, repo: Path,
+                                                               committed_db: Database) -> None:
+    for command in ("ls -la src", "pytest -q > /tmp/out.log", "sed -i s/a/b/ src/*.py", "rm -rf build/"):
+        assert hook(bash(repo, command)) == (0, None, ""), command
+    assert held(committed_db) == {}
+
+
+def test_a_blocked_command_is_denied_before_any_lease(hook: Hook, repo: Path, committed_db: Database) -> None:
+    code, output, _ = hook(bash(repo, "echo x > notes.txt; rm -rf /"))
+    assert code == 0 and decision(output)[0] == "deny"
+    assert held(committed_db) == {}
