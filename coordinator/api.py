@@ -380,8 +380,12 @@ class Api:
         approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A
         refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose
         manifest does not give write access to the path or name the variable (details.needs, details.skill;
-        the guardrails are not asked). Every check is audited; blocks, approvals needed and overrides are kept
-        as violations. Errors: CO471 kind, CO472 empty, CO770 env name.
+        the guardrails are not asked). details.writes (a command): the files it writes, deletes or changes the
+        mode of that a lease could name (literal paths, relative ones read from where the command starts and
+        after its cd; not globs, expansions, caches, /dev/null or .git), which a client leasing what an agent
+        edits leases too where they lie inside its repository (the Claude Code hook does). Every check is
+        audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472
+        empty, CO770 env name.
         """
         return self._one("check_operation", GuardrailDecision, kind=kind, text=text, approval=approval)
 
