@@ -418,11 +418,9 @@ order by p.proname
 
 # The webhook deliverer on the admin path (coord maintain): every tenant with an enabled webhook,
 # claimed and reported as the system (coordinator/webhooks.py).
-WEBHOOK_TENANTS = """
-select n.id, n.name from coord.tenants as n
-where exists (select from coord.webhooks as w where w.tenant_id = n.id and w.enabled)
-order by n.name"""
-CLAIM_WEBHOOK_DELIVERIES = "select (r).* from (select coord.claim_webhook_deliveries(%s, %s, %s::interval) as r) as c"
+# coord maintain's delivery run: per tenant its id, name, the lanes, the lease, an error or its claim.
+CLAIM_WEBHOOK_ROUND = ("select r.tenant_id, r.tenant_name, r.parallel_tenants, r.lease, r.error, (r.result).* "
+                       "from coord.claim_webhook_round(%s::interval) as r")
 REPORT_WEBHOOK_DELIVERY = ("select (r).* from (select coord.report_webhook_delivery(%s, %s, %s, %s, %s, %s) as r) "
                            "as c")
 
