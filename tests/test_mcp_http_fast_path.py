@@ -403,3 +403,46 @@ def test_a_cancelled_call_on_the_loop_waits_for_its_answer(committed_db: Databas
         finally:
             coordinator.end_all()
             coordinator.close()
+
+
+def test_a_cancelled_call_stops_in_the_database_and_gets_no_result(committed_db: Database, served: Served) -> None:
+    """notifications/cancelled for a tools/call in flight: its statement is cancelled in the
+    database (acquire_lock stops waiting while the lease is still held: no pg_sleep is left in
+    coord-mcp's backends), and the POST gets no result but REQUEST_CANCELLED, the SDK's answer to
+    a cancelled request on this wire. The session goes on; the call granted nothing."""
+    from tests.conftest import wait_for_backends
+
+    holder, waiter = Session(served, _agent(committed_db)), Session(served, _agent(committed_db))
+    granted = holder.call("acquire_lock", {"p_path": "src/cancel-me.py", "p_ttl": "5 minutes"})
+    assert granted["structuredContent"]["ok"], granted
+    waiter.call("my_locks", {})  # the waiter's coord session exists before its call waits
+    answer: dict[str, Any] = {}
+
+    def call() -> None:  # on a client of its own: the cancellation goes over another connection
+        body = {"jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {
+            "name": "acquire_lock", "arguments": {"p_path": "src/cancel-me.py", "p_ttl": "5 minutes",
+                                                  "p_wait": "60 seconds"}}}
+        with httpx2.Client(timeout=60) as http:
+            response = http.post(served.url, content=json.dumps(body).encode(), headers=waiter.headers)
+        answer.update(status=response.status_code, body=response.json())
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    waiting = "wait_event = 'PgSleep' and application_name = 'coord-mcp'"  # acquire_lock's re-check pause
+    wait_for_backends(committed_db, waiting, 1)
+    notified = waiter.post({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                            "params": {"requestId": 77, "reason": "the user pressed Esc"}})
+    assert notified.status_code == 202, notified.text
+    thread.join(60)
+    assert not thread.is_alive()
+    assert answer["status"] == 200
+    assert answer["body"] == {"jsonrpc": "2.0", "id": 77, "error": {"code": -32800, "message": "Request cancelled"}}
+    assert served.fast.cancelled == 1
+    wait_for_backends(committed_db, waiting, 0)  # nothing waits any more, though the lease is still held
+    assert waiter.call("my_locks", {})["structuredContent"]["rows"] == []
+    again = waiter.call("acquire_lock", {"p_path": "src/other.py", "p_ttl": "5 minutes"})
+    assert again["structuredContent"]["ok"], again  # the session (and the connection it used) goes on
+    # A cancellation of a call already answered, or of another session's id, changes nothing.
+    assert holder.post({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                        "params": {"requestId": 77}}).status_code == 202
+    assert served.fast.cancelled == 1
