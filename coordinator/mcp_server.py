@@ -1669,19 +1669,30 @@ async def _too_many_streams(send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-               pool_size: int = 10, ready: Callable[[int], None] | None = None, repository: str | None = None,
-               skill: str | None = None) -> None:
+def uvicorn_config(app: Any, host: str, port: int, *, read_timeout: float | None = None) -> Any:
+    """How coord mcp --http runs ``app`` under uvicorn. Keep-alive longer than uvicorn's 5 s: an
+    agent calls in bursts with pauses between them, and every reconnect costs a TCP handshake
+    and a new request task. Each answer goes out in one write (its head with its body), not two:
+    one TCP segment, one wake-up of the client. A request must arrive whole within
+    ``read_timeout`` seconds (default http_writes.READ_TIMEOUT): uvicorn has no such bound."""
     import uvicorn
 
     from .http_writes import OneWritePerAnswer
 
+    protocol = OneWritePerAnswer
+    if read_timeout is not None:
+        protocol = type("OneWritePerAnswer", (OneWritePerAnswer,), {"read_timeout": float(read_timeout)})
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75,
+                          http=protocol)
+
+
+def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
+               pool_size: int = 10, ready: Callable[[int], None] | None = None, repository: str | None = None,
+               skill: str | None = None, read_timeout: float | None = None) -> None:
+    import uvicorn
+
     app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository, skill=skill)
-    # Keep-alive longer than uvicorn's 5 s: an agent calls in bursts with pauses between them,
-    # and every reconnect costs a TCP handshake and a new request task. Each answer goes out in
-    # one write (its head with its body), not two: one TCP segment, one wake-up of the client.
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75,
-                            http=OneWritePerAnswer)
+    config = uvicorn_config(app, host, port, read_timeout=read_timeout)
 
     class Announcing(uvicorn.Server):
         """Calls ``ready(port)`` once the socket listens (so a caller waits on it, not on a poll)."""

@@ -446,3 +446,53 @@ def test_a_cancelled_call_stops_in_the_database_and_gets_no_result(committed_db:
     assert holder.post({"jsonrpc": "2.0", "method": "notifications/cancelled",
                         "params": {"requestId": 77}}).status_code == 202
     assert served.fast.cancelled == 1
+
+
+def test_a_request_whose_body_is_withheld_is_cut_off(committed_db: Database) -> None:
+    """coord mcp --http bounds how long a request may take to arrive (uvicorn bounds only idle
+    keep-alive): a client that sends a POST's head and withholds its body, or trickles its head,
+    is answered 408 and disconnected once the read timeout passes, and the server goes on."""
+    import socket
+
+    agent = _agent(committed_db)
+    app = mcp_server.http_app(committed_db.client_dsn, pool_size=2)
+    port = free_port()
+    listening = threading.Event()
+    config = mcp_server.uvicorn_config(app, "127.0.0.1", port, read_timeout=1)
+
+    class Announcing(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            listening.set()
+
+    server = Announcing(config)
+    thread = threading.Thread(target=lambda: (server.run(), listening.set()), daemon=True)
+    thread.start()
+    assert listening.wait(60) and server.started
+
+    def until_closed(sock: socket.socket) -> bytes:
+        answer = b""
+        while chunk := sock.recv(4096):  # blocks until the server writes or closes (60 s safety net)
+            answer += chunk
+        return answer
+
+    try:
+        body = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INITIALIZE}).encode()
+        head = (f"POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nauthorization: Bearer {agent.token}\r\n"
+                f"content-type: application/json\r\naccept: application/json, text/event-stream\r\n"
+                f"content-length: {len(body)}\r\n\r\n").encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as withheld, \
+                socket.create_connection(("127.0.0.1", port), timeout=60) as trickled:
+            withheld.sendall(head + body[:10])  # the head and a little of the body, then nothing
+            trickled.sendall(head[:20])  # part of the head, then nothing
+            answer = until_closed(withheld)
+            assert answer.startswith(b"HTTP/1.1 408 "), answer
+            assert until_closed(trickled).startswith(b"HTTP/1.1 408 ")
+        # The server goes on: a whole request is answered.
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as whole:
+            whole.sendall(head + body)
+            assert whole.recv(4096).startswith(b"HTTP/1.1 200 ")
+    finally:
+        server.should_exit = True
+        thread.join(60)
+    assert not thread.is_alive()
