@@ -866,14 +866,17 @@ async def answer_on_loop(coordinator: Coordinator, identity_of: Callable[[Any], 
 
 def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], *,
                  on_loop: bool = False,
-                 in_thread: Callable[[Callable[[], Any]], Awaitable[Any]] = anyio.to_thread.run_sync) -> Server:
+                 in_thread: Callable[[Callable[[], Any]], Awaitable[Any]] = anyio.to_thread.run_sync,
+                 threads: CallThreads | None = None) -> Server:
     """The low-level MCP server; ``session_of(ctx)`` names the coord session of a request.
 
     ``on_loop`` (stdio): handlers call the database on the event loop itself. One stdio
     connection has one database connection, on which its calls take turns anyway, and heartbeats
     have a connection of their own (acquire_lock's wait holds them up in the database either
     way), so the worker-thread hop per call (~0.1 ms of CPU, two thread switches) buys nothing.
-    Over HTTP, calls of many agents run on a pool, each on a worker thread (``in_thread``)."""
+    Over HTTP, calls of many agents run on a pool, each on a worker thread (``in_thread``, or
+    ``threads``: then a tool call the SDK cancels (notifications/cancelled) has its database
+    statement cancelled, and the SDK sends no result for it)."""
 
     async def run(fn: Callable[[], Any]) -> Any:
         return fn() if on_loop else await in_thread(fn)
@@ -885,7 +888,15 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         # One worker-thread hop per call (HTTP): the session, the tool and the database call together.
-        return await run(lambda: answer_tool_call(coordinator, session_of, ctx, params.name, params.arguments))
+        if threads is None or on_loop:
+            return await run(lambda: answer_tool_call(coordinator, session_of, ctx, params.name, params.arguments))
+        in_flight = CallCancel()
+        token = _CALL.set(in_flight)
+        try:
+            return await threads.run(lambda: answer_tool_call(coordinator, session_of, ctx, params.name,
+                                                              params.arguments), on_cancel=in_flight.cancel)
+        finally:
+            _CALL.reset(token)
 
     async def list_resources(ctx: Any, params: Any) -> types.ListResourcesResult:
         session = await run(lambda: session_of(ctx))
@@ -1418,7 +1429,7 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
 
     # Tool calls (and the SDK's handlers) run on threads of their own, a cheaper hop than anyio's.
     threads = CallThreads()
-    server = build_server(coordinator, session_of, in_thread=threads.run)
+    server = build_server(coordinator, session_of, in_thread=threads.run, threads=threads)
 
     async def answer(name: str, arguments: Mapping[str, Any] | None, ctx: Any) -> EncodedToolResult | dict[str, Any]:
         # On the event loop when the session is known and nothing else blocks (call_on_loop);
