@@ -307,3 +307,26 @@ def test_one_tenants_hanging_receivers_do_not_hold_back_another_tenants_delivery
         assert left == (2,)  # the next run's share
     finally:
         b_ops.connection.close()
+
+
+def test_a_claim_takes_the_tenants_webhooks_round_robin(tenant) -> None:
+    """One subscription whose receiver fails piles up due retries older than anything else: a
+    claim took the oldest due first, so those retries filled every batch and the tenant's other
+    subscription waited. Now each webhook's oldest due one comes first, then each one's second."""
+    database, ops, name = tenant
+    assert ops.add_webhook("noisy", "https://noisy.example/hook", ["alert.raised"], SECRET).ok
+    assert ops.add_webhook("quiet", "https://quiet.example/hook", ["alert.raised"], SECRET).ok
+    with database.connect() as admin:
+        admin.execute("""
+            insert into coord.webhook_deliveries (tenant_id, webhook_id, event_id, event_type, idempotency_key, body,
+                                                  signature, next_attempt_at, attempts, created_at)
+            select w.tenant_id, w.id, e, 'alert.raised', gen_random_uuid(), '{}', 'x',
+                   coord.now() - case w.name when 'noisy' then interval '1 hour' - e * interval '1 second'
+                                             else interval '0 seconds' end,
+                   case w.name when 'noisy' then 1 else 0 end, coord.now()
+            from coord.webhooks as w join coord.tenants as n on n.id = w.tenant_id,
+                 generate_series(1, case w.name when 'noisy' then 5 else 1 end) as e
+            where n.name = %s""", (name,))
+        claimed = admin.execute("select (coord.claim_webhook_deliveries(n.id, 2, '1 minute')).details -> 'deliveries' "
+                                "from coord.tenants as n where n.name = %s", (name,)).fetchone()[0]
+    assert [(d["webhook"], d["event_id"]) for d in claimed] == [("noisy", 1), ("quiet", 1)]
