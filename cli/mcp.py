@@ -33,6 +33,9 @@ def _host_port(text: str) -> tuple[str, int]:
                    "coord://tasks/ready resource.")
 @click.option("--pool-size", default=10, show_default=True,
               help="HTTP: database connections shared by all clients (the event loop has one more of its own).")
+@click.option("--read-timeout", default=30.0, show_default=True, type=click.FloatRange(min=0.1, max=3600),
+              help="HTTP: seconds a request (its head and body) may take to arrive once it began; a client that "
+                   "withholds or trickles it is answered 408 and disconnected.")
 @click.option("--repository", envvar="COORD_REPOSITORY",
               help="Repository the sessions' leases are kept in (default: the token's, else default) "
                    "[env COORD_REPOSITORY]; give the hooks the same one.")
@@ -44,7 +47,7 @@ def _host_port(text: str) -> tuple[str, int]:
 @click.pass_context
 @with_invocation
 def mcp(invocation: Invocation, ctx: click.Context, http: str | None, ttl: str, kinds: tuple[str, ...],
-        pool_size: int, repository: str | None, skill: str | None) -> None:
+        pool_size: int, read_timeout: float, repository: str | None, skill: str | None) -> None:
     """Serve the api as MCP tools: one tool per api function your role may call, generated from
     the catalog, with resources (your leases, ready tasks, latest handoff, recent audit) and
     prompts. Each MCP connection is one coord session: started on initialize, heartbeated,
@@ -71,7 +74,7 @@ def mcp(invocation: Invocation, ctx: click.Context, http: str | None, ttl: str, 
             err.print(f"coord mcp: listening at http://{host}:{bound}/mcp (Authorization: Bearer <token>)")
 
         mcp_server.serve_http(dsn, host, port, ttl=session_ttl, kinds=kinds, pool_size=pool_size,
-                              ready=listening, repository=repository, skill=skill)
+                              ready=listening, repository=repository, skill=skill, read_timeout=read_timeout)
         return
     token = settings.bearer()
     if not token:

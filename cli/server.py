@@ -87,7 +87,8 @@ def status(invocation: Invocation) -> None:
 
     Checks that the client logins carry their declared settings and (embedded server) that the
     gateway's saved password still logs in; drift is audited to every tenant (critical alert
-    login-drift) and exits 1. coord up repairs it."""
+    login-drift) and exits 1. coord up repairs it. A prepared transaction older than 5 minutes
+    holds back every tenant's event stream: it is named with how to resolve it, and exits 1."""
     settings = invocation.settings()
     superuser_dsn = settings.superuser_dsn() if settings.given("admin_dsn") else None  # CO530 on a conflict
     server = settings.server()
@@ -120,7 +121,8 @@ def status(invocation: Invocation) -> None:
                       + (" (audited, alert login-drift; coord up restores them)" if drifted else ""))
             if logins["drift"]:
                 table(logins["drift"], ["role_name", "kind", "expected", "actual"], title="login drift")
-    if running is False or drifted:
+            _warn_prepared(report.get("prepared_transactions") or [])
+    if running is False or drifted or report.get("prepared_transactions"):
         sys.exit(EXIT_NOT_OK)
 
 
@@ -157,8 +159,10 @@ def maintain(invocation: Invocation, every: float | None, limit: int) -> None:
     finished audit events into each tenant's hash chain (audit_sealed), when due creates the
     audit log's monthly partitions ahead, audits drift of the client logins' settings
     (login_drift; critical alert login-drift) and ends client transactions open longer than
-    coord.login_policy.transaction_bound (5 minutes), and delivers every tenant's due webhook
-    deliveries (webhook_attempts; coord notify does only that, as an operator)."""
+    coord.login_policy.transaction_bound (5 minutes), delivers every tenant's due webhook
+    deliveries (webhook_attempts, at most coord.webhook_policy.per_tenant_per_run per tenant;
+    coord notify does only that, as an operator) and names prepared transactions older than 5
+    minutes, which hold back every tenant's event stream, with how to resolve them."""
     dsn = invocation.superuser_dsn()
     while True:
         counts = admin.sweep_all(dsn, limit)
@@ -171,10 +175,13 @@ def maintain(invocation: Invocation, every: float | None, limit: int) -> None:
         ended = admin.end_stale_client_transactions(dsn)
         for name, attempts in webhooks.deliver_all(dsn).items():
             counts.setdefault(name, {})["webhook_attempts"] = len(attempts)
+        held = admin.stream_holding_prepared(dsn)
         if invocation.as_json:
             invocation.json({"at": datetime.now(UTC).isoformat(), "tenants": counts,
-                             "audit_partitions_created": partitions, "client_transactions_ended": ended})
+                             "audit_partitions_created": partitions, "client_transactions_ended": ended,
+                             "prepared_transactions_holding_streams": held})
         else:
+            _warn_prepared(held)
             busy = {name: c for name, c in counts.items() if any(c.values())}
             stamp = datetime.now(UTC).strftime("%H:%M:%S")
             out.print(f"{stamp} swept {len(counts)} tenant(s)" + "".join(
@@ -184,6 +191,12 @@ def maintain(invocation: Invocation, every: float | None, limit: int) -> None:
         if every is None:
             return
         time.sleep(every)
+
+
+def _warn_prepared(held: list[dict[str, Any]]) -> None:
+    for p in held:
+        out.print(f"[red]prepared transaction {p['gid']!r} (database {p['database']}, prepared {p['age']} ago) holds "
+                  f"back every tenant's event stream: {p['resolve']}[/red]")
 
 
 @click.command()

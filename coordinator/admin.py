@@ -306,9 +306,10 @@ def database_status(admin_dsn: str, client_dsn: str | None = None) -> dict[str, 
             migrations = cur.execute(sql.MIGRATION_STATUS).fetchone()
             tenants = cur.execute(sql.TENANTS).fetchall()
             drift = cur.execute(sql.LOGIN_DRIFT, (password_refused or [],)).fetchall()
+            held = cur.execute(sql.STREAM_HOLDING_PREPARED, (None,)).fetchall()
     gateway = "not checked" if refused is None else ("refused" if refused else "ok")
     return {"migrations": migrations, "tenants": tenants,
-            "logins": {"gateway_password": gateway, "drift": drift}}
+            "logins": {"gateway_password": gateway, "drift": drift}, "prepared_transactions": held}
 
 
 # --- client logins bound to one tenant (docs/security.md, "Credentials") ------------------------
@@ -387,6 +388,16 @@ def end_stale_client_transactions(admin_dsn: str) -> list[dict[str, Any]]:
             raise from_psycopg(exc) from None
 
 
+
+
+def stream_holding_prepared(admin_dsn: str, older_than: str | None = None) -> list[dict[str, Any]]:
+    """Prepared transactions older than ``older_than`` (default 5 minutes): each holds back every
+    tenant's event stream until COMMIT PREPARED or ROLLBACK PREPARED (its ``resolve``)."""
+    with admin_connect(admin_dsn) as conn, conn.cursor(row_factory=dict_row) as cur:
+        try:
+            return cur.execute(sql.STREAM_HOLDING_PREPARED, (older_than,)).fetchall()
+        except psycopg.Error as exc:
+            raise from_psycopg(exc) from None
 
 
 def sweep_all(admin_dsn: str, limit: int = 1000) -> dict[str, dict[str, int]]:

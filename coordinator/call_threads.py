@@ -66,7 +66,9 @@ class CallThreads:
     def threads(self) -> int:
         return len(self._threads)
 
-    async def run(self, fn: Callable[[], T]) -> T:
+    async def run(self, fn: Callable[[], T], *, on_cancel: Callable[[], object] | None = None) -> T:
+        """``fn()`` on a worker thread; ``on_cancel`` (on a thread of its own) when the caller is
+        cancelled while ``fn`` runs, to make ``fn`` end sooner (cancel its database statement)."""
         call: _Call[T] = _Call(fn, asyncio.get_running_loop())
         try:
             self._idle.get_nowait()
@@ -77,6 +79,8 @@ class CallThreads:
             return await call.future
         except asyncio.CancelledError:
             if not call.ended:
+                if on_cancel is not None:
+                    threading.Thread(target=on_cancel, name=f"{self.name} cancel", daemon=True).start()
                 call.waiter = call.loop.create_future()
                 with anyio.CancelScope(shield=True):
                     await call.waiter

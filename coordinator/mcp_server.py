@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import functools
 import hashlib
 import json
@@ -52,7 +53,12 @@ import anyio.to_thread
 import mcp_types as types
 import psycopg
 from mcp.server.lowlevel import Server
-from mcp.server.streamable_http import MCP_SESSION_ID_HEADER, StreamableHTTPServerTransport, check_accept_headers
+from mcp.server.streamable_http import (
+    MCP_SESSION_ID_HEADER,
+    REQUEST_CANCELLED,
+    StreamableHTTPServerTransport,
+    check_accept_headers,
+)
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
@@ -204,6 +210,50 @@ def database_role(request_role: str) -> str:
 
 # --- connections: one for stdio, a pool for HTTP ------------------------------------------------------
 
+class CallCancel:
+    """One tool call in flight and what ``notifications/cancelled`` for it does: the database
+    statement it runs (on whichever connection it borrowed: ``Connections.borrow``, the loop's)
+    is cancelled, and its answer is not sent (the fast path answers REQUEST_CANCELLED instead, as
+    the SDK does on the 2025-era wire). The connection is held here only while the call uses it,
+    under a lock, so a cancellation never reaches the next call on the same connection."""
+
+    def __init__(self) -> None:
+        self.cancelled = False
+        self._conn: psycopg.Connection | None = None
+        self._lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def using(self, conn: psycopg.Connection) -> Iterator[None]:
+        with self._lock:
+            if self.cancelled:
+                raise psycopg.errors.QueryCanceled("the tool call was cancelled (notifications/cancelled)")
+            self._conn = conn
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._conn = None
+
+    def cancel(self) -> None:
+        """Blocks while the cancel request is sent (call it on a worker thread)."""
+        with self._lock:
+            self.cancelled = True
+            if self._conn is not None and not self._conn.closed:
+                try:
+                    self._conn.cancel_safe(timeout=10)
+                except (psycopg.Error, OSError) as exc:  # the call then runs to its end; its answer is still dropped
+                    log.warning("cancelling a tool call's statement failed: %s", exc)
+
+
+# The tool call the running request serves (the HTTP fast path sets it; worker threads copy it).
+_CALL: contextvars.ContextVar[CallCancel | None] = contextvars.ContextVar("coord_mcp_call", default=None)
+
+
+def _cancellable(conn: psycopg.Connection) -> contextlib.AbstractContextManager[None]:
+    call = _CALL.get()
+    return contextlib.nullcontext() if call is None else call.using(conn)
+
+
 class Connections:
     """Where calls run: ``borrow()`` lends an autocommit connection with the client's loaders.
     With a pool (HTTP), also one connection of the event loop's own (``loop_connection``), for
@@ -242,13 +292,14 @@ class Connections:
     @contextlib.contextmanager
     def borrow(self) -> Iterator[psycopg.Connection]:
         if self._pool is not None:
-            with self._pool.connection() as conn:
+            with self._pool.connection() as conn, _cancellable(conn):
                 yield conn
             return
         with self._lock:  # one connection: calls (and heartbeats) take turns
             if self._conn is None or self._conn.closed:
                 self._conn = self._connect()
-            yield self._conn
+            with _cancellable(self._conn):
+                yield self._conn
 
     def client(self, conn: psycopg.Connection, token: str, session_id: UUID | None = None) -> Client:
         """The client of a borrowed connection (the one who borrowed it has it alone), calling with
@@ -568,7 +619,7 @@ class Coordinator:
         connections.loop_connection_busy = True
         self.calls_on_loop += 1
         try:
-            with anyio.CancelScope(shield=True):  # a cancellation waits for the answer, then goes on
+            with anyio.CancelScope(shield=True), _cancellable(conn):  # a cancellation waits for the answer
                 result = await wire.execute_on_loop(conn, steps)
         finally:
             connections.loop_connection_busy = False
@@ -815,14 +866,17 @@ async def answer_on_loop(coordinator: Coordinator, identity_of: Callable[[Any], 
 
 def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSession], *,
                  on_loop: bool = False,
-                 in_thread: Callable[[Callable[[], Any]], Awaitable[Any]] = anyio.to_thread.run_sync) -> Server:
+                 in_thread: Callable[[Callable[[], Any]], Awaitable[Any]] = anyio.to_thread.run_sync,
+                 threads: CallThreads | None = None) -> Server:
     """The low-level MCP server; ``session_of(ctx)`` names the coord session of a request.
 
     ``on_loop`` (stdio): handlers call the database on the event loop itself. One stdio
     connection has one database connection, on which its calls take turns anyway, and heartbeats
     have a connection of their own (acquire_lock's wait holds them up in the database either
     way), so the worker-thread hop per call (~0.1 ms of CPU, two thread switches) buys nothing.
-    Over HTTP, calls of many agents run on a pool, each on a worker thread (``in_thread``)."""
+    Over HTTP, calls of many agents run on a pool, each on a worker thread (``in_thread``, or
+    ``threads``: then a tool call the SDK cancels (notifications/cancelled) has its database
+    statement cancelled, and the SDK sends no result for it)."""
 
     async def run(fn: Callable[[], Any]) -> Any:
         return fn() if on_loop else await in_thread(fn)
@@ -834,7 +888,15 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
         # One worker-thread hop per call (HTTP): the session, the tool and the database call together.
-        return await run(lambda: answer_tool_call(coordinator, session_of, ctx, params.name, params.arguments))
+        if threads is None or on_loop:
+            return await run(lambda: answer_tool_call(coordinator, session_of, ctx, params.name, params.arguments))
+        in_flight = CallCancel()
+        token = _CALL.set(in_flight)
+        try:
+            return await threads.run(lambda: answer_tool_call(coordinator, session_of, ctx, params.name,
+                                                              params.arguments), on_cancel=in_flight.cancel)
+        finally:
+            _CALL.reset(token)
 
     async def list_resources(ctx: Any, params: Any) -> types.ListResourcesResult:
         session = await run(lambda: session_of(ctx))
@@ -932,6 +994,10 @@ class ToolCallFastPath:
         self.answer_call = answer
         self.connection: Any = None  # the SDK's Connection, seen on the first request it serves
         self.answered = 0  # calls answered here (tests check that the path is taken)
+        # (MCP session id, JSON-RPC id) -> the call being answered here: notifications/cancelled
+        # of the same session cancels it (the SDK's dispatcher never saw the request).
+        self.in_flight: dict[tuple[str, int | str], CallCancel] = {}
+        self.cancelled = 0  # calls cancelled here
         server.middleware.append(self._see_connection)
         self.middleware = list(server.middleware)
 
@@ -1070,6 +1136,10 @@ class HttpToolCallFastPath:
         # the SDK (initialize always goes there); forgotten when the connection closes.
         self.connections: dict[str, Any] = {}
         self.answered = 0  # calls answered here (tests check that the path is taken)
+        # (MCP session id, JSON-RPC id) -> the call being answered here: notifications/cancelled
+        # of the same session cancels it (the SDK's dispatcher never saw the request).
+        self.in_flight: dict[tuple[str, int | str], CallCancel] = {}
+        self.cancelled = 0  # calls cancelled here
         server.middleware.append(self._see_connection)
         self.middleware = list(server.middleware)
 
@@ -1080,6 +1150,24 @@ class HttpToolCallFastPath:
             self.connections[session_id] = connection
             connection.exit_stack.callback(self.connections.pop, session_id, None)
         return await call_next(ctx)
+
+    async def _cancel(self, session_id: str, body: bytes) -> None:
+        """notifications/cancelled: cancel the named call of this session if it is answered here
+        (a request id of another session, or of a call already answered, is ignored, as the
+        spec asks)."""
+        try:
+            message = json.loads(body)
+        except ValueError:
+            return
+        params = message.get("params") if isinstance(message, dict) else None
+        request_id = params.get("requestId") if isinstance(params, dict) else None
+        if message.get("method") != "notifications/cancelled" or isinstance(request_id, bool) \
+                or not isinstance(request_id, (int, str)):
+            return
+        in_flight = self.in_flight.get((session_id, request_id))
+        if in_flight is not None and not in_flight.cancelled:
+            self.cancelled += 1
+            await anyio.to_thread.run_sync(in_flight.cancel)
 
     async def answer(self, transport: Any, request: Any, send: Any) -> bool:
         """Answer the POST ``request`` on ``transport`` if it is a tools/call this path answers
@@ -1096,12 +1184,28 @@ class HttpToolCallFastPath:
             return False
         call = plain_tool_call(body) if b'"tools/call"' in body else None
         if call is None:
-            return False
+            if b'"notifications/cancelled"' in body:
+                await self._cancel(session_id, body)
+            return False  # the SDK answers the notification too (202)
         request_id, name, arguments = call
         version = connection.protocol_version
         ctx = _HttpCallContext(request)
-        dumped = await self.answer_call(name, arguments, ctx)  # never raises: every failure is a tool error
-        payload = tool_call_response(version, request_id, name, dumped)
+        key = (session_id, request_id)
+        in_flight = self.in_flight[key] = CallCancel()
+        token = _CALL.set(in_flight)
+        try:
+            dumped = await self.answer_call(name, arguments, ctx)  # never raises: every failure is a tool error
+        finally:
+            _CALL.reset(token)
+            if self.in_flight.get(key) is in_flight:
+                del self.in_flight[key]
+        if in_flight.cancelled:
+            # The spec: no result for a cancelled request. This wire ends a POST only with an
+            # answer to its id, so it gets the SDK's REQUEST_CANCELLED error, as the SDK sends.
+            payload = json.dumps({"jsonrpc": "2.0", "id": request_id, "error": {
+                "code": REQUEST_CANCELLED, "message": "Request cancelled"}}, separators=(",", ":")).encode()
+        else:
+            payload = tool_call_response(version, request_id, name, dumped)
         await send({"type": "http.response.start", "status": 200,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(payload)).encode()),
@@ -1325,7 +1429,7 @@ def http_app(dsn: str, *, host: str = "127.0.0.1", ttl: timedelta = DEFAULT_TTL,
 
     # Tool calls (and the SDK's handlers) run on threads of their own, a cheaper hop than anyio's.
     threads = CallThreads()
-    server = build_server(coordinator, session_of, in_thread=threads.run)
+    server = build_server(coordinator, session_of, in_thread=threads.run, threads=threads)
 
     async def answer(name: str, arguments: Mapping[str, Any] | None, ctx: Any) -> EncodedToolResult | dict[str, Any]:
         # On the event loop when the session is known and nothing else blocks (call_on_loop);
@@ -1576,19 +1680,30 @@ async def _too_many_streams(send: Any) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
-               pool_size: int = 10, ready: Callable[[int], None] | None = None, repository: str | None = None,
-               skill: str | None = None) -> None:
+def uvicorn_config(app: Any, host: str, port: int, *, read_timeout: float | None = None) -> Any:
+    """How coord mcp --http runs ``app`` under uvicorn. Keep-alive longer than uvicorn's 5 s: an
+    agent calls in bursts with pauses between them, and every reconnect costs a TCP handshake
+    and a new request task. Each answer goes out in one write (its head with its body), not two:
+    one TCP segment, one wake-up of the client. A request must arrive whole within
+    ``read_timeout`` seconds (default http_writes.READ_TIMEOUT): uvicorn has no such bound."""
     import uvicorn
 
     from .http_writes import OneWritePerAnswer
 
+    protocol = OneWritePerAnswer
+    if read_timeout is not None:
+        protocol = type("OneWritePerAnswer", (OneWritePerAnswer,), {"read_timeout": float(read_timeout)})
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75,
+                          http=protocol)
+
+
+def serve_http(dsn: str, host: str, port: int, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
+               pool_size: int = 10, ready: Callable[[int], None] | None = None, repository: str | None = None,
+               skill: str | None = None, read_timeout: float | None = None) -> None:
+    import uvicorn
+
     app = http_app(dsn, host=host, ttl=ttl, kinds=kinds, pool_size=pool_size, repository=repository, skill=skill)
-    # Keep-alive longer than uvicorn's 5 s: an agent calls in bursts with pauses between them,
-    # and every reconnect costs a TCP handshake and a new request task. Each answer goes out in
-    # one write (its head with its body), not two: one TCP segment, one wake-up of the client.
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", timeout_keep_alive=75,
-                            http=OneWritePerAnswer)
+    config = uvicorn_config(app, host, port, read_timeout=read_timeout)
 
     class Announcing(uvicorn.Server):
         """Calls ``ready(port)`` once the socket listens (so a caller waits on it, not on a poll)."""

@@ -314,6 +314,11 @@ class EmbeddedServer:
         # the operator chose with ALTER SYSTEM (postgresql.auto.conf); extra options come last and win.
         if not self._altered("shared_buffers"):
             options.append(f"-c shared_buffers={default_shared_buffers_mb()}MB")
+        # A prepared transaction forgotten by its transaction manager stays in progress across
+        # restarts and holds back every tenant's event stream (coord.stream_holding_prepared):
+        # off unless the operator turns it on (ALTER SYSTEM, or an extra option).
+        if not self._altered("max_prepared_transactions"):
+            options.append("-c max_prepared_transactions=0")
         options += self.extra_options
         self._as_server_user([str(self.bin_dir / "pg_ctl"), "start", "-D", str(self.pgdata), "-w", "-t", "60",
                               "-l", str(self.log_file), "-o", " ".join(options)])

@@ -417,14 +417,18 @@ order by p.proname
 """.replace("{RESULT_COLUMNS}", RESULT_COLUMNS)
 
 # The webhook deliverer on the admin path (coord maintain): every tenant with an enabled webhook,
-# claimed and reported as the system (coordinator/webhooks.py).
-WEBHOOK_TENANTS = """
-select n.id, n.name from coord.tenants as n
-where exists (select from coord.webhooks as w where w.tenant_id = n.id and w.enabled)
-order by n.name"""
-CLAIM_WEBHOOK_DELIVERIES = "select (r).* from (select coord.claim_webhook_deliveries(%s, %s, %s::interval) as r) as c"
+# claimed and reported as the system (coordinator/webhooks.py). A run: per tenant its id, name,
+# the lanes, the lease, an error or its claim.
+CLAIM_WEBHOOK_ROUND = ("select r.tenant_id, r.tenant_name, r.parallel_tenants, r.lease, r.error, (r.result).* "
+                       "from coord.claim_webhook_round(%s::interval) as r")
 REPORT_WEBHOOK_DELIVERY = ("select (r).* from (select coord.report_webhook_delivery(%s, %s, %s, %s, %s, %s) as r) "
                            "as c")
+
+# Prepared transactions older than the bound (coord maintain, coord status): each holds back
+# every tenant's event stream.
+STREAM_HOLDING_PREPARED = ("select gid, database, owner, prepared, age::text as age, transaction::text as transaction, "
+                           "holds_stream, resolve "
+                           "from coord.stream_holding_prepared(coalesce(%s::interval, interval '5 minutes'))")
 
 # --- coord eval (coordinator.evaluation), as the evaluation's superuser ------------------------
 

@@ -22,6 +22,7 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,11 +151,11 @@ def post(delivery: dict[str, Any], timeout: float,
 
 
 def _deliver(claimed: Any, report: Callable[[dict[str, Any], bool, int | None, str | None], Any],
-             timeout: float, lease: float) -> list[Attempt]:
+             timeout: float, lease: float, started: float | None = None) -> list[Attempt]:
     if not claimed.ok:
         raise registered("PT403", f"claim_webhook_deliveries: {claimed.code}: {claimed.reason}")
     attempts: list[Attempt] = []
-    started = time.monotonic()
+    started = time.monotonic() if started is None else started
     refused = claimed.details.get("refused_networks")
     for delivery in claimed.details.get("deliveries") or []:
         if time.monotonic() - started + timeout >= lease:
@@ -191,31 +192,42 @@ def deliver_due(client: Client, *, limit: int = 20, timeout: float = DEFAULT_TIM
                         d["delivery_id"], d["claim"], ok, status, error), timeout, lease)
 
 
-def deliver_all(admin_dsn: str, *, limit: int = 100, timeout: float = DEFAULT_TIMEOUT) -> dict[str, list[Attempt]]:
-    """The admin path (coord maintain): the same for every tenant that has webhooks, as the
-    system (the deliveries' audit events name no principal); attempts per tenant name."""
+def deliver_all(admin_dsn: str, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, list[Attempt]]:
+    """The admin path (coord maintain): one run for every tenant that has webhooks, as the system
+    (the deliveries' audit events name no principal); attempts per tenant name. The database
+    shares the run (coord.claim_webhook_round, coord.webhook_policy): each tenant gets at most
+    per_tenant_per_run deliveries, and up to parallel_tenants tenants are POSTed side by side, one
+    POST at a time per tenant, so one tenant's failing or hanging receivers delay only its own."""
     done: dict[str, list[Attempt]] = {}
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         adapt.install(conn)
-        tenants = conn.execute(sql.WEBHOOK_TENANTS).fetchall()
-        for tenant_id, name in tenants:
+        turns = conn.execute(sql.CLAIM_WEBHOOK_ROUND, (f"{timeout} seconds",)).fetchall()
+        lock = threading.Lock()  # the lanes share the connection: one report at a time
+
+        def serve(tenant_id: Any, name: str, lease: float, error: str | None, claimed: Result) -> list[Attempt]:
+            if error is not None:
+                # One tenant's failure (rolled back to its savepoint) must not stop the others'.
+                _log.warning("webhooks of tenant %s: %s", name, error)
+                return []
+
+            def report(d: dict[str, Any], ok: bool, status: int | None, err: str | None) -> Any:
+                with lock, conn.cursor(row_factory=class_row(Result)) as cur:
+                    return cur.execute(sql.REPORT_WEBHOOK_DELIVERY,
+                                       (tenant_id, d["delivery_id"], d["claim"], ok, status, err)).fetchone()
+
             try:
-                with conn.cursor(row_factory=class_row(Result)) as cur:
-                    batch, lease = _batch(limit, timeout)
-                    claimed = cur.execute(sql.CLAIM_WEBHOOK_DELIVERIES,
-                                          (tenant_id, batch, f"{lease} seconds")).fetchone()
-
-                    def report(d: dict[str, Any], ok: bool, status: int | None, error: str | None,
-                               cur: Any = cur, tenant_id: Any = tenant_id) -> Any:
-                        return cur.execute(sql.REPORT_WEBHOOK_DELIVERY,
-                                           (tenant_id, d["delivery_id"], d["claim"], ok, status, error)).fetchone()
-
-                    attempts = _deliver(claimed, report, timeout, lease)
+                return _deliver(claimed, report, timeout, lease, started)
             except (CoordError, psycopg.Error) as exc:
-                # One tenant's failure (autocommit: it wrote nothing) must not stop the others'.
                 _log.warning("webhooks of tenant %s: %s", name, exc)
-                continue
-            if attempts:
+                return []
+
+        started = time.monotonic()  # the leases began when the round was claimed
+        lanes = max(1, min(turns[0][2], len(turns))) if turns else 1
+        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="coord-webhooks") as pool:
+            futures = {row[1]: pool.submit(serve, row[0], row[1], row[3].total_seconds(), row[4],
+                                           Result(*row[5:])) for row in turns}
+        for name, future in futures.items():
+            if attempts := future.result():
                 done[name] = attempts
     return done
 

@@ -6122,7 +6122,26 @@ ALTER FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer,
 -- Name: FUNCTION claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) IS 'Fans the tenant''s stream out to its webhooks, buries unreported last attempts and claims up to p_limit due deliveries until now + p_lease (result deliveries_claimed, details.deliveries, and details.refused_networks the deliverer may not connect to); audited as webhook.claim when it changed anything.';
+COMMENT ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit integer, p_lease interval, p_authz authz.decision) IS 'Fans the tenant''s stream out to its webhooks, buries unreported last attempts and claims up to p_limit due deliveries (round-robin over its webhooks) until now + p_lease (result deliveries_claimed, details.deliveries, and details.refused_networks the deliverer may not connect to); audited as webhook.claim when it changed anything.';
+
+
+--
+-- Name: claim_webhook_round(interval); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.claim_webhook_round(p_timeout interval) RETURNS TABLE(tenant_id uuid, tenant_name text, parallel_tenants integer, lease interval, error text, result api.result)
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/webhooks/0270_claim_webhook_round.sql
+
+
+ALTER FUNCTION coord.claim_webhook_round(p_timeout interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claim_webhook_round(p_timeout interval); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.claim_webhook_round(p_timeout interval) IS 'Admin path (coord maintain): every tenant with enabled webhooks claims at most coord.webhook_policy.per_tenant_per_run due deliveries (coord.claim_webhook_deliveries, round-robin over its webhooks) for a lease that covers POSTing them one by one with p_timeout each while up to parallel_tenants tenants are served side by side; one row per tenant with its result, or the error its turn raised (rolled back).';
 
 
 --
@@ -9369,6 +9388,25 @@ ALTER FUNCTION coord.skill_widening(p_old jsonb, p_new jsonb) OWNER TO coord_own
 --
 
 COMMENT ON FUNCTION coord.skill_widening(p_old jsonb, p_new jsonb) IS 'The entries of canonical manifest p_new that canonical manifest p_old does not cover (new domains, paths, write access, variables), as a JSON array of {"network"|"files"|"env": entry}; empty when p_new is no wider.';
+
+
+--
+-- Name: stream_holding_prepared(interval); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.stream_holding_prepared(p_older_than interval DEFAULT '00:05:00'::interval) RETURNS TABLE(gid text, database name, owner name, prepared timestamp with time zone, age interval, transaction xid, holds_stream boolean, resolve text)
+    LANGUAGE sql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/events/0265_stream_holding_prepared.sql
+
+
+ALTER FUNCTION coord.stream_holding_prepared(p_older_than interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION stream_holding_prepared(p_older_than interval); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.stream_holding_prepared(p_older_than interval) IS 'Admin path (coord maintain, coord status): prepared transactions older than p_older_than (default 5 minutes, on coord.now()) in any database of the server; each holds back every tenant''s event stream until COMMIT PREPARED or ROLLBACK PREPARED (resolve says how).';
 
 
 --
@@ -13696,6 +13734,45 @@ ALTER TABLE coord.webhook_deliveries ALTER COLUMN id ADD GENERATED ALWAYS AS IDE
 
 
 --
+-- Name: webhook_policy; Type: TABLE; Schema: coord; Owner: coord_owner
+--
+
+CREATE TABLE coord.webhook_policy (
+    singleton boolean DEFAULT true NOT NULL,
+    per_tenant_per_run integer DEFAULT 10 NOT NULL,
+    parallel_tenants integer DEFAULT 8 NOT NULL,
+    updated_at timestamp with time zone DEFAULT clock_timestamp() NOT NULL,
+    CONSTRAINT webhook_policy_singleton_check CHECK (singleton),
+    CONSTRAINT webhook_policy_values_check CHECK ((((per_tenant_per_run >= 1) AND (per_tenant_per_run <= 1000)) AND ((parallel_tenants >= 1) AND (parallel_tenants <= 64))))
+);
+
+ALTER TABLE ONLY coord.webhook_policy FORCE ROW LEVEL SECURITY;
+
+
+ALTER TABLE coord.webhook_policy OWNER TO coord_owner;
+
+--
+-- Name: TABLE webhook_policy; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON TABLE coord.webhook_policy IS 'One row: how coord maintain shares a webhook delivery run between tenants (coord.claim_webhook_round). Change it as a superuser (update coord.webhook_policy set ...); the next run uses it.';
+
+
+--
+-- Name: COLUMN webhook_policy.per_tenant_per_run; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.webhook_policy.per_tenant_per_run IS 'At most this many deliveries of one tenant per run, taken round-robin over its webhooks (default 10): a tenant whose receivers fail or hang cannot take the run''s batch.';
+
+
+--
+-- Name: COLUMN webhook_policy.parallel_tenants; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON COLUMN coord.webhook_policy.parallel_tenants IS 'How many tenants'' batches one run POSTs side by side (default 8), one POST at a time per tenant: a slow receiver holds only its own tenant''s lane.';
+
+
+--
 -- Name: webhooks; Type: TABLE; Schema: coord; Owner: coord_owner
 --
 
@@ -14311,6 +14388,14 @@ ALTER TABLE ONLY coord.webhook_deliveries
 
 ALTER TABLE ONLY coord.webhook_deliveries
     ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: webhook_policy webhook_policy_pkey; Type: CONSTRAINT; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE ONLY coord.webhook_policy
+    ADD CONSTRAINT webhook_policy_pkey PRIMARY KEY (singleton);
 
 
 --
@@ -16091,6 +16176,19 @@ ALTER TABLE coord.webhook_deliveries ENABLE ROW LEVEL SECURITY;
 --
 
 CREATE POLICY webhook_deliveries_own_tenant ON coord.webhook_deliveries TO coord_owner USING ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id))) WITH CHECK ((tenant_id = ( SELECT coord.current_tenant_id() AS current_tenant_id)));
+
+
+--
+-- Name: webhook_policy; Type: ROW SECURITY; Schema: coord; Owner: coord_owner
+--
+
+ALTER TABLE coord.webhook_policy ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: webhook_policy webhook_policy_read; Type: POLICY; Schema: coord; Owner: coord_owner
+--
+
+CREATE POLICY webhook_policy_read ON coord.webhook_policy FOR SELECT TO coord_owner USING (true);
 
 
 --
@@ -18126,6 +18224,13 @@ REVOKE ALL ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit 
 
 
 --
+-- Name: FUNCTION claim_webhook_round(p_timeout interval); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.claim_webhook_round(p_timeout interval) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION classify_lost_lease(p_tenant_id uuid, p_repository text, p_path text, p_fence bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -19251,6 +19356,13 @@ REVOKE ALL ON FUNCTION coord.skill_result(p_code text, p_reason text, p_skill_id
 --
 
 REVOKE ALL ON FUNCTION coord.skill_widening(p_old jsonb, p_new jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION stream_holding_prepared(p_older_than interval); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.stream_holding_prepared(p_older_than interval) FROM PUBLIC;
 
 
 --

@@ -55,8 +55,9 @@ requires_plpython = pytest.mark.skipif(
     SERVER != "15", reason="the embedded PostgreSQL 18 has no PL/Python (Cedar runs on 15: COORD_TEST_SERVER=15)")
 
 
+# max_prepared_transactions: tests/test_events.py prepares a transaction (and resolves it).
 FAST_OPTIONS = ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off",
-                "-c max_connections=300", "-c shared_buffers=128MB"]
+                "-c max_connections=300", "-c shared_buffers=128MB", "-c max_prepared_transactions=4"]
 
 
 @dataclass

@@ -483,25 +483,36 @@ def _shared_buffers_mb(admin_dsn: str) -> int:
                                 ).fetchone()[0])  # type: ignore[index]
 
 
+def _max_prepared(admin_dsn: str) -> int:
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        return int(conn.execute("select current_setting('max_prepared_transactions')").fetchone()[0])  # type: ignore[index]
+
+
 def test_up_sizes_shared_buffers_to_the_machine_and_alter_system_wins(data_dir: Path) -> None:
     """PostgreSQL's default 128 MB held a fraction of a million memories (recall read a third of its
     HNSW pages from outside the buffers): coord up gives the server a quarter of the memory, within
-    128 MB and 2 GB, unless the operator chose with ALTER SYSTEM."""
+    128 MB and 2 GB, unless the operator chose with ALTER SYSTEM. Prepared transactions are off
+    (a forgotten one holds back every event stream) unless the operator turns them on the same way."""
     d = ["--data-dir", str(data_dir)]
     up = as_json(coord("up", *d, "--json"))
     assert _shared_buffers_mb(up["admin_dsn"]) == default_shared_buffers_mb() > 128
+    assert _max_prepared(up["admin_dsn"]) == 0
     with psycopg.connect(up["admin_dsn"], autocommit=True) as conn:
         conn.execute("alter system set shared_buffers = '64MB'")
+        conn.execute("alter system set max_prepared_transactions = 3")
     try:
         assert as_json(coord("down", *d, "--json"))["stopped"] is True
         assert coord("up", *d, "--json").exit_code == 0
         assert _shared_buffers_mb(up["admin_dsn"]) == 64
+        assert _max_prepared(up["admin_dsn"]) == 3
     finally:
         with psycopg.connect(up["admin_dsn"], autocommit=True) as conn:
             conn.execute("alter system reset shared_buffers")
+            conn.execute("alter system reset max_prepared_transactions")
         coord("down", *d, "--json")
         assert coord("up", *d, "--json").exit_code == 0
     assert _shared_buffers_mb(up["admin_dsn"]) == default_shared_buffers_mb()
+    assert _max_prepared(up["admin_dsn"]) == 0
 
 
 @pytest.mark.parametrize(("memory_mb", "expected"), [(256, 128), (1024, 256), (4096, 1024), (8192, 2048),

@@ -305,3 +305,38 @@ def test_the_mcp_http_server_streams_events_as_sse(committed_db: Database) -> No
             assert [json.loads(e["data"])["target_id"] for e in resumed] == ["two.py", "late.py", "three.py"]
     finally:
         writer.connection.close()
+
+
+def test_a_forgotten_prepared_transaction_holds_every_stream_and_is_named_with_its_fix(committed_db: Database) -> None:
+    """A prepared transaction (PREPARE TRANSACTION; the test server allows a few) stays in
+    progress until COMMIT/ROLLBACK PREPARED, and the horizon never passes one: another tenant's
+    prepared transaction holds back my stream, where its open one would not. coord maintain and
+    coord status name it once it is older than 5 minutes, with the statement that resolves it."""
+    from coordinator import admin as coord_admin
+    from tests.conftest import advance_clock
+    from tests.event_streams import stream_cast
+
+    gid = f"forgotten-{uuid.uuid4().hex[:8]}"
+    with stream_cast(committed_db) as cast:
+        other, writer, reader = cast.other, cast.writer, cast.reader
+        assert other.acquire_lock("theirs.py").ok  # another tenant's transaction ...
+        other.connection.execute(f"prepare transaction '{gid}'")  # ... handed to a transaction manager
+        try:
+            assert writer.acquire_lock("mine.py").ok
+            assert reader.events_since(0, ["lease.*"]) == []  # held back by another tenant's prepared one
+            assert coord_admin.stream_holding_prepared(committed_db.admin_dsn) == []  # not 5 minutes old yet
+            with committed_db.connect() as conn:
+                advance_clock(conn, "6 minutes")
+            held = [p for p in coord_admin.stream_holding_prepared(committed_db.admin_dsn) if p["gid"] == gid]
+            assert len(held) == 1 and held[0]["holds_stream"] and held[0]["database"] == committed_db.name
+            assert f"ROLLBACK PREPARED '{gid}'" in held[0]["resolve"]
+            assert f"COMMIT PREPARED '{gid}'" in held[0]["resolve"]
+            status = coord_admin.database_status(committed_db.admin_dsn)
+            assert gid in [p["gid"] for p in status["prepared_transactions"]]
+        finally:
+            with committed_db.connect() as conn:
+                conn.execute(f"rollback prepared '{gid}'")
+        assert [r.target_id for r in reader.events_since(0, ["lease.*"])] == ["mine.py"]
+        with committed_db.connect() as conn:
+            assert conn.execute("select count(*) from coord.stream_holding_prepared('0 seconds') where gid = %s",
+                                (gid,)).fetchone() == (0,)

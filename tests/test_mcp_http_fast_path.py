@@ -403,3 +403,101 @@ def test_a_cancelled_call_on_the_loop_waits_for_its_answer(committed_db: Databas
         finally:
             coordinator.end_all()
             coordinator.close()
+
+
+@pytest.mark.parametrize("through_sdk", [False, True], ids=["fast-path", "sdk"])
+def test_a_cancelled_call_stops_in_the_database_and_gets_no_result(committed_db: Database, served: Served,
+                                                                   through_sdk: bool) -> None:
+    """notifications/cancelled for a tools/call in flight: its statement is cancelled in the
+    database (acquire_lock stops waiting while the lease is still held: no pg_sleep is left in
+    coord-mcp's backends), and the POST gets no result but REQUEST_CANCELLED, the SDK's answer to
+    a cancelled request on this wire; on the fast path and through the SDK (a call with _meta).
+    The session goes on; the call granted nothing."""
+    from tests.conftest import wait_for_backends
+
+    holder, waiter = Session(served, _agent(committed_db)), Session(served, _agent(committed_db))
+    granted = holder.call("acquire_lock", {"p_path": "src/cancel-me.py", "p_ttl": "5 minutes"})
+    assert granted["structuredContent"]["ok"], granted
+    waiter.call("my_locks", {})  # the waiter's coord session exists before its call waits
+    answer: dict[str, Any] = {}
+
+    def call() -> None:  # on a client of its own: the cancellation goes over another connection
+        body = {"jsonrpc": "2.0", "id": 77, "method": "tools/call", "params": {
+            "name": "acquire_lock", "arguments": {"p_path": "src/cancel-me.py", "p_ttl": "5 minutes",
+                                                  "p_wait": "60 seconds"}}}
+        if through_sdk:
+            body["params"]["_meta"] = {"progressToken": "p77"}  # type: ignore[index]
+        with httpx2.Client(timeout=60) as http:
+            response = http.post(served.url, content=json.dumps(body).encode(), headers=waiter.headers)
+        answer.update(status=response.status_code, body=response.json())
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    waiting = "wait_event = 'PgSleep' and application_name = 'coord-mcp'"  # acquire_lock's re-check pause
+    wait_for_backends(committed_db, waiting, 1)
+    notified = waiter.post({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                            "params": {"requestId": 77, "reason": "the user pressed Esc"}})
+    assert notified.status_code == 202, notified.text
+    thread.join(60)
+    assert not thread.is_alive()
+    assert answer["status"] == 200
+    assert answer["body"] == {"jsonrpc": "2.0", "id": 77, "error": {"code": -32800, "message": "Request cancelled"}}
+    assert served.fast.cancelled == (0 if through_sdk else 1)
+    wait_for_backends(committed_db, waiting, 0)  # nothing waits any more, though the lease is still held
+    assert waiter.call("my_locks", {})["structuredContent"]["rows"] == []
+    again = waiter.call("acquire_lock", {"p_path": "src/other.py", "p_ttl": "5 minutes"})
+    assert again["structuredContent"]["ok"], again  # the session (and the connection it used) goes on
+    # A cancellation of a call already answered, or of another session's id, changes nothing.
+    assert holder.post({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                        "params": {"requestId": 77}}).status_code == 202
+    assert served.fast.cancelled == (0 if through_sdk else 1)
+
+
+def test_a_request_whose_body_is_withheld_is_cut_off(committed_db: Database) -> None:
+    """coord mcp --http bounds how long a request may take to arrive (uvicorn bounds only idle
+    keep-alive): a client that sends a POST's head and withholds its body, or trickles its head,
+    is answered 408 and disconnected once the read timeout passes, and the server goes on."""
+    import socket
+
+    agent = _agent(committed_db)
+    app = mcp_server.http_app(committed_db.client_dsn, pool_size=2)
+    port = free_port()
+    listening = threading.Event()
+    config = mcp_server.uvicorn_config(app, "127.0.0.1", port, read_timeout=1)
+
+    class Announcing(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets)
+            listening.set()
+
+    server = Announcing(config)
+    thread = threading.Thread(target=lambda: (server.run(), listening.set()), daemon=True)
+    thread.start()
+    assert listening.wait(60) and server.started
+
+    def until_closed(sock: socket.socket) -> bytes:
+        answer = b""
+        while chunk := sock.recv(4096):  # blocks until the server writes or closes (60 s safety net)
+            answer += chunk
+        return answer
+
+    try:
+        body = json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": INITIALIZE}).encode()
+        head = (f"POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nauthorization: Bearer {agent.token}\r\n"
+                f"content-type: application/json\r\naccept: application/json, text/event-stream\r\n"
+                f"content-length: {len(body)}\r\n\r\n").encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as withheld, \
+                socket.create_connection(("127.0.0.1", port), timeout=60) as trickled:
+            withheld.sendall(head + body[:10])  # the head and a little of the body, then nothing
+            trickled.sendall(head[:20])  # part of the head, then nothing
+            answer = until_closed(withheld)
+            assert answer.startswith(b"HTTP/1.1 408 "), answer
+            assert until_closed(trickled).startswith(b"HTTP/1.1 408 ")
+        # The server goes on: a whole request is answered.
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as whole:
+            whole.sendall(head + body)
+            assert whole.recv(4096).startswith(b"HTTP/1.1 200 ")
+    finally:
+        server.should_exit = True
+        thread.join(60)
+    assert not thread.is_alive()

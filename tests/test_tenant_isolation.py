@@ -23,6 +23,8 @@ GLOBAL_TABLES = {
     "coord.clock": "the one injectable clock offset (tests move time; zero in production)",
     "coord.loopback": "the connection string of the revoked-token loopback: one row of configuration",
     "coord.login_policy": "the settings every client login must carry: one row of configuration",
+    "coord.webhook_policy": "how coord maintain shares a webhook delivery run between tenants: one row of "
+                            "configuration",
     "authz.guardrail_defaults_v1": "the first shipped guardrail rule set, product data kept as it was",
 }
 # Tables without any policy (RLS on and forced, so nobody but BYPASSRLS roles sees a row).

@@ -264,3 +264,69 @@ def test_coord_maintain_delivers_every_tenants_webhooks(tenant) -> None:
         actors = admin.execute("select actor_type::text, decision from audit.events where action = 'webhook.deliver' "
                                "order by id").fetchall()
     assert actors == [("system", "retry_scheduled"), ("system", "delivered")]
+
+
+def test_one_tenants_hanging_receivers_do_not_hold_back_another_tenants_delivery(tenant) -> None:
+    """coord maintain's run is shared in the database (coord.claim_webhook_round): tenant A's
+    twelve deliveries to a receiver that hangs get at most per_tenant_per_run (10) of the run, and
+    A's lane POSTs them one at a time while tenant B's one delivery goes out beside them. B's
+    receiver releases A's: had B waited behind A (one tenant after the other), A's first POST
+    would have run into its timeout instead, and all twelve would have been attempted."""
+    database, ops, name = tenant
+    from coordinator.webhooks import deliver_all
+
+    other = f"zz-{uuid.uuid4().hex[:8]}"  # sorts after A: one tenant after the other served A first
+    with database.connect() as admin:
+        b_ops = Client(connection=psycopg.connect(database.client_dsn, autocommit=True),
+                       token=make_principal(admin, tenant=other, role="operator").token)
+        admin.execute("update coord.tenants set webhook_private_targets = true where name = %s", (other,))
+        assert admin.execute("select per_tenant_per_run, parallel_tenants from coord.webhook_policy").fetchone() == (
+            10, 8)
+    try:
+        with Receiver(["hang"] * 12) as slow, Receiver([200]) as fine:
+            original = fine.server.RequestHandlerClass.do_POST  # type: ignore[attr-defined]
+
+            def release_a(handler: http.server.BaseHTTPRequestHandler) -> None:
+                original(handler)
+                slow.release.set()
+
+            fine.server.RequestHandlerClass.do_POST = release_a  # type: ignore[attr-defined]
+            for client, tenant_name, receiver, hooks in ((ops, name, slow, 12), (b_ops, other, fine, 1)):
+                assert client.add_alert_rule("every-denial", "network.check", ["denied"], 1, "1 hour", "critical").ok
+                for i in range(hooks):
+                    assert client.add_webhook(f"h{i}", receiver.url, ["alert.raised"], SECRET, 5).ok
+                _raise_alert(database, tenant_name, "e.example")
+            done = deliver_all(database.admin_dsn, timeout=5)
+        assert [a.code for a in done[other]] == ["delivered"]
+        assert len(done[name]) == 10 and {a.code for a in done[name]} == {"retry_scheduled"}
+        assert not any((a.error or "").startswith("timed out") for a in done[name]), done[name]
+        assert len({a.webhook for a in done[name]}) == 10  # round-robin: ten webhooks, one each
+        with database.connect() as admin:
+            left = admin.execute("select count(*) from coord.webhook_deliveries as d join coord.tenants as n "
+                                 "on n.id = d.tenant_id where n.name = %s and d.attempts = 0", (name,)).fetchone()
+        assert left == (2,)  # the next run's share
+    finally:
+        b_ops.connection.close()
+
+
+def test_a_claim_takes_the_tenants_webhooks_round_robin(tenant) -> None:
+    """One subscription whose receiver fails piles up due retries older than anything else: a
+    claim took the oldest due first, so those retries filled every batch and the tenant's other
+    subscription waited. Now each webhook's oldest due one comes first, then each one's second."""
+    database, ops, name = tenant
+    assert ops.add_webhook("noisy", "https://noisy.example/hook", ["alert.raised"], SECRET).ok
+    assert ops.add_webhook("quiet", "https://quiet.example/hook", ["alert.raised"], SECRET).ok
+    with database.connect() as admin:
+        admin.execute("""
+            insert into coord.webhook_deliveries (tenant_id, webhook_id, event_id, event_type, idempotency_key, body,
+                                                  signature, next_attempt_at, attempts, created_at)
+            select w.tenant_id, w.id, e, 'alert.raised', gen_random_uuid(), '{}', 'x',
+                   coord.now() - case w.name when 'noisy' then interval '1 hour' - e * interval '1 second'
+                                             else interval '0 seconds' end,
+                   case w.name when 'noisy' then 1 else 0 end, coord.now()
+            from coord.webhooks as w join coord.tenants as n on n.id = w.tenant_id,
+                 generate_series(1, case w.name when 'noisy' then 5 else 1 end) as e
+            where n.name = %s""", (name,))
+        claimed = admin.execute("select (coord.claim_webhook_deliveries(n.id, 2, '1 minute')).details -> 'deliveries' "
+                                "from coord.tenants as n where n.name = %s", (name,)).fetchone()[0]
+    assert [(d["webhook"], d["event_id"]) for d in claimed] == [("noisy", 1), ("quiet", 1)]
