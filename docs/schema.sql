@@ -8440,22 +8440,22 @@ COMMENT ON CONSTRAINT tasks_run_after_in_range ON coord.tasks IS 'run_after is f
 
 
 --
--- Name: notify_task_ready(coord.tasks); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: notify_task_ready(coord.tasks, timestamp with time zone); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.notify_task_ready(p_task coord.tasks) RETURNS void
+CREATE FUNCTION coord.notify_task_ready(p_task coord.tasks, p_now timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/queue/0108_notify_task_ready.sql
 
 
-ALTER FUNCTION coord.notify_task_ready(p_task coord.tasks) OWNER TO coord_owner;
+ALTER FUNCTION coord.notify_task_ready(p_task coord.tasks, p_now timestamp with time zone) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION notify_task_ready(p_task coord.tasks); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION notify_task_ready(p_task coord.tasks, p_now timestamp with time zone); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.notify_task_ready(p_task coord.tasks) IS 'NOTIFY coord.task_channel(tenant) with the kind when the task is claimable now and a claimer waits (coord.await_tasks); a wake-up hint for claimers waiting on LISTEN.';
+COMMENT ON FUNCTION coord.notify_task_ready(p_task coord.tasks, p_now timestamp with time zone) IS 'NOTIFY coord.task_channel(tenant) with the kind when the task is claimable now (p_now: coord.now(), read when null) and a claimer waits (coord.await_tasks); a wake-up hint for claimers waiting on LISTEN.';
 
 
 --
@@ -19008,10 +19008,10 @@ REVOKE ALL ON FUNCTION coord.notify_inbox(p_tenant_id uuid, p_message_id bigint,
 
 
 --
--- Name: FUNCTION notify_task_ready(p_task coord.tasks); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION notify_task_ready(p_task coord.tasks, p_now timestamp with time zone); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.notify_task_ready(p_task coord.tasks) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.notify_task_ready(p_task coord.tasks, p_now timestamp with time zone) FROM PUBLIC;
 
 
 --

@@ -202,12 +202,12 @@ def test_lock_calls_verify_the_caller_once_and_read_the_clock_once(counting: psy
 
 def test_task_events_take_the_instant_of_their_transition(counting: psycopg.Connection, agent_factory) -> None:
     # The task triggers hand audit.record the coord.now() they stamped on the row (state_changed_at)
-    # instead of having it read the clock again. What is left: submit_task, the transition trigger
-    # and the announcement's run_after test; the claim's and the completion's statement and
-    # their transition trigger.
+    # instead of having it read the clock again, and the announcement's run_after test the same
+    # stamp. What is left: submit_task and the transition trigger; the claim's and the
+    # completion's statement and their transition trigger.
     per_call = _hot_calls(counting, agent_factory, with_leases=False)
     reads = [per_call[call].get("coord.now", 0) for call in ("submit_task", "claim_task", "complete_task")]
-    assert reads == [3, 2, 3], per_call
+    assert reads == [2, 2, 3], per_call
 
 
 def test_completing_a_plain_task_runs_no_statement_for_leases_or_dependents(

@@ -11,6 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.conftest import advance_clock
+
 COLUMNS = ("tenant_id, occurred_at, actor_type, actor_id, actor_name, action, target_type, target_id, decision, "
            "engine, rule, reason, severity, details, request, chain_seq, prev_hash, hash")
 SEQUENCES = ("coord.tasks_id_seq", "coord.lock_fence_seq")
@@ -136,3 +138,46 @@ def test_a_change_by_hand_is_audited_per_task_and_an_id_never_changes(db: psycop
     with pytest.raises(psycopg.DatabaseError) as refused:
         db.execute("update coord.tasks set id = id + 1000 where id = %s", (ids[1],))
     assert refused.value.sqlstate == "CO411" and "keeps its id" in str(refused.value)
+
+
+def test_a_one_task_statement_writes_the_event_a_many_task_statement_writes(db: psycopg.Connection,
+                                                                           agent_factory) -> None:
+    """coord.tg_tasks__audited writes the event of a statement that moved one task from its row
+    (no set query): the same event, column for column, as a statement that moved several, for a
+    change that says why (a reason, info) and one that does not (direct_change, a warning, the
+    system)."""
+    _, alice = agent_factory("alice")
+    ids = [r.task_id for r in alice.submit_tasks([{"kind": "k", "max_attempts": 5}] * 8)]
+    since = _mark(db)
+    said = "update coord.tasks set state = 'cancelled', finished_at = coord.now(), last_event = 'cancelled', " \
+           "last_error = 'stopped by hand' where id = any(%s)"
+    unsaid = "update coord.tasks set state = 'cancelled', finished_at = coord.now() where id = any(%s)"
+    for statement, groups in ((said, ([ids[0], ids[1]], [ids[2]], [ids[3]])),
+                              (unsaid, ([ids[4], ids[5]], [ids[6]], [ids[7]]))):
+        for group in groups:
+            db.execute(statement, (group,))
+    rows = db.execute("select target_id, action, decision, target_type, severity, actor_type::text, actor_name, "
+                      "reason, details, tenant_id from audit.events where id > %s order by id", (since,)).fetchall()
+    assert [int(r[0]) for r in rows] == ids
+    events = [r[1:] for r in rows]
+    assert events[0][:4] == ("task.cancelled", "cancelled", "task", "info") and events[0][6] == "stopped by hand"
+    assert events[4][:5] == ("task.direct_change", "cancelled", "task", "warning", "system")
+    assert (events[0][7]["from"], events[0][7]["to"], events[0][7]["max_attempts"]) == ("queued", "cancelled", 5)
+    # The pair's events (many rows) against the single statements' (one row each).
+    assert events[0] == events[1] == events[2] == events[3]
+    assert events[4] == events[5] == events[6] == events[7]
+
+
+def test_a_one_task_rescue_in_an_agents_call_is_the_systems(db: psycopg.Connection, agent_factory) -> None:
+    # The lazy rescue of an expired claim moves one task inside the agent's completion: its event
+    # (coord.tg_tasks__audited's one-row path) is the system's, as a sweep's would be.
+    _, alice = agent_factory("alice")
+    task_id = alice.submit_task("k").task_id
+    claim = alice.claim_task(["k"], lease="5 seconds")
+    advance_clock(db, "6 seconds")
+    since = _mark(db)
+    assert alice.complete_task(task_id, claim.claim).code == "expired"
+    rows = db.execute("select action, decision, severity, actor_type::text, details ->> 'claim' from audit.events "
+                      "where id > %s and target_type = 'task' and target_id = %s order by id",
+                      (since, str(task_id))).fetchall()
+    assert rows[0] == ("task.expired", "queued", "info", "system", str(claim.claim)), rows

@@ -11,9 +11,31 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_events audit.pending_event[];
-  v_one audit.pending_event;
+  v_tasks coord.tasks[];
+  v_task coord.tasks;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
+  v_done text;  -- likewise
 begin
+  -- One task (a single call's, the common case): one read of the transition table, and the
+  -- floor, the wake-up and the event straight from its row; the same calls, in the same order,
+  -- as the statements below make for it (tests/test_task_audit_batch.py).
+  v_tasks := array(select n from submitted_tasks as n limit 2);  -- one, or more than one
+  if cardinality(v_tasks) = 0 then
+    return null;
+  end if;
+  if cardinality(v_tasks) = 1 then
+    v_task := v_tasks[1];
+    if v_task.state = 'queued' and v_task.pending_deps = 0 then
+      v_done := coord.task_became_ready(v_task.tenant_id, v_task.kind, v_task.id);
+      v_done := coord.notify_task_ready(v_task, v_task.state_changed_at);
+    end if;
+    v_event_id := audit.record('task.submit', 'queued', 'task', v_task.id::text, null,
+      jsonb_strip_nulls(jsonb_build_object('kind', v_task.kind, 'priority', v_task.priority,
+        'pending_deps', v_task.pending_deps, 'unique_key', v_task.unique_key, 'locks', v_task.lock_paths,
+        'repository', v_task.repository, 'run_after', v_task.run_after)),
+      p_tenant_id => v_task.tenant_id, p_occurred_at => v_task.state_changed_at);
+    return null;
+  end if;
   -- The ready tasks inserted keep their kind's claim floor at or below them: one check per kind,
   -- at its smallest id, before the statement's transaction can commit (the floor's lock, shared,
   -- is held from here to its end, as coord.task_became_ready says).
@@ -25,7 +47,7 @@ begin
   -- One wake-up per tenant and kind: the notification is the same for every ready task of a kind
   -- (the kind, on the tenant's channel), and a transaction delivers it once however often it is
   -- sent. The kind's earliest run_after is ready if any of its tasks is (notify_task_ready checks).
-  perform coord.notify_task_ready(n) from submitted_tasks as n
+  perform coord.notify_task_ready(n, n.state_changed_at) from submitted_tasks as n
   where n.id in (select distinct on (r.tenant_id, r.kind) r.id
                  from submitted_tasks as r
                  where r.state = 'queued' and r.pending_deps = 0
@@ -40,15 +62,7 @@ begin
            order by n.id)
   into v_events
   from submitted_tasks as n;
-  -- One task (a single call's) takes audit.record, the cheaper call for one event; the rows are
-  -- the same either way (tests/test_task_audit_batch.py).
-  if cardinality(v_events) = 1 then
-    v_one := v_events[1];
-    v_event_id := audit.record('task.submit', v_one.decision, 'task', v_one.target_id, null, v_one.details,
-      p_tenant_id => v_one.tenant_id, p_occurred_at => v_one.occurred_at);
-  elsif cardinality(v_events) > 1 then
-    perform audit.record_many('task.submit', 'task', v_events);
-  end if;
+  perform audit.record_many('task.submit', 'task', v_events);
   return null;
 end;
 $$;

@@ -64,7 +64,7 @@ begin
   -- keeps the floor at or below it after the statement, once per claimant.
   new.state_changed_at := coord.now();
   if new.state = 'queued' then  -- only a queued task can be ready: a claim or a finish wakes nobody
-    v_done := coord.notify_task_ready(new);
+    v_done := coord.notify_task_ready(new, new.state_changed_at);
   end if;
   -- Audited after the statement (coord.tg_tasks__audited), which skips statements that moved no
   -- task unless this says one did: a caller who sets it only makes the trigger look for nothing.

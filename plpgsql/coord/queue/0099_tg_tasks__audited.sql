@@ -12,9 +12,14 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_events audit.pending_event[];
-  v_one audit.pending_event;
+  v_olds coord.tasks[];
+  v_news coord.tasks[];
+  v_old coord.tasks;
+  v_new coord.tasks;
+  v_event text;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
   v_set text;  -- likewise
+  v_done text;  -- likewise
 begin
   -- An UPDATE that moved no task (a renewal, a dependency countdown) has nothing to audit: only
   -- coord.tg_tasks__transition, which every row passes, says one moved. No api caller can unsay
@@ -25,6 +30,35 @@ begin
     return null;
   end if;
   v_set := pg_catalog.set_config('coord.task_moved', 'off', true);
+  -- One task moved (a single call's, the common case): one read of the transition tables, and
+  -- the floor and the event straight from its rows; the same calls, with the same arguments, as
+  -- the statements below make for it (tests/test_task_audit_batch.py).
+  select array_agg(o), array_agg(n) into v_olds, v_news
+  from (select o, n
+        from changed_before as o
+        join changed_after as n on n.id = o.id
+        where n.state <> o.state
+        limit 2) as p;  -- one, or more than one
+  if v_olds is null then
+    return null;
+  end if;
+  if cardinality(v_olds) = 1 then
+    v_old := v_olds[1];
+    v_new := v_news[1];
+    if v_new.state = 'claimed' then  -- it moved: it was not claimed before
+      v_done := coord.keep_claimant_floor(v_new.tenant_id, v_new.claimed_by, v_new.claim);
+    end if;
+    v_event := case when v_new.last_event is distinct from v_old.last_event then v_new.last_event else 'direct_change' end;
+    v_event_id := audit.record('task.' || v_event, v_new.state::text, 'task', v_new.id::text, v_new.last_error,
+      jsonb_strip_nulls(jsonb_build_object('from', v_old.state, 'to', v_new.state, 'kind', v_new.kind,
+        'claim', coalesce(v_new.claim, v_old.claim), 'attempt', v_new.attempts, 'max_attempts', v_new.max_attempts,
+        'lease_expires_at', v_new.lease_expires_at, 'run_after', case when v_new.state = 'queued' then v_new.run_after end)),
+      p_severity => case when v_event = 'direct_change' then 'warning'
+                         when v_new.state in ('dead', 'failed') then 'warning' else 'info' end,
+      p_system => v_event in ('expired', 'session_lost', 'dependency_failed', 'direct_change'),
+      p_tenant_id => v_new.tenant_id, p_occurred_at => v_new.state_changed_at);  -- coord.now() of the change
+    return null;
+  end if;
   -- New claims are counted against their claimant's limit from its floor: keep the floor at or
   -- below them, once per claimant at its smallest new token (a batch claim takes many).
   perform coord.keep_claimant_floor(n.tenant_id, n.claimed_by, min(n.claim))
@@ -49,16 +83,7 @@ begin
         from changed_before as o
         join changed_after as n on n.id = o.id
         where n.state <> o.state) as c;
-  -- One change (a single call's) takes audit.record, the cheaper call for one event; the rows
-  -- are the same either way (tests/test_task_audit_batch.py).
-  if cardinality(v_events) = 1 then
-    v_one := v_events[1];
-    v_event_id := audit.record(v_one.action, v_one.decision, 'task', v_one.target_id, v_one.reason, v_one.details,
-      p_severity => v_one.severity, p_system => v_one.system, p_tenant_id => v_one.tenant_id,
-      p_occurred_at => v_one.occurred_at);
-  elsif cardinality(v_events) > 1 then
-    perform audit.record_many(null, 'task', v_events);
-  end if;
+  perform audit.record_many(null, 'task', v_events);
   return null;
 end;
 $$;

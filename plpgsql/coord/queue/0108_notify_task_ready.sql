@@ -13,7 +13,8 @@
 -- releases it at once: a session-level try and unlock could be split by a cancel
 -- (statement_timeout), leaving the key held for the life of the connection and every claimer
 -- of the tenant unable to register.
-create or replace function coord.notify_task_ready(p_task coord.tasks)
+-- p_now: coord.now() when the caller has it already (the time the trigger just stamped on the row).
+create or replace function coord.notify_task_ready(p_task coord.tasks, p_now timestamptz default null)
 returns void
 language plpgsql
 volatile
@@ -25,7 +26,7 @@ declare
   v_nobody boolean := false;
   v_done text;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
-  if p_task.state = 'queued' and p_task.pending_deps = 0 and p_task.run_after <= coord.now() then
+  if p_task.state = 'queued' and p_task.pending_deps = 0 and p_task.run_after <= coalesce(p_now, coord.now()) then
     v_channel := coord.task_channel(p_task.tenant_id);
     if pg_catalog.pg_try_advisory_xact_lock_shared(coord.task_wait_key(v_channel, 'gate')) then
       v_waiting := coord.task_wait_key(v_channel, 'waiting');
@@ -44,5 +45,5 @@ begin
 end;
 $$;
 
-comment on function coord.notify_task_ready(coord.tasks) is 'NOTIFY coord.task_channel(tenant) with the kind when the task is claimable now and a claimer waits (coord.await_tasks); a wake-up hint for claimers waiting on LISTEN.';
-revoke all on function coord.notify_task_ready(coord.tasks) from public;
+comment on function coord.notify_task_ready(coord.tasks, timestamptz) is 'NOTIFY coord.task_channel(tenant) with the kind when the task is claimable now (p_now: coord.now(), read when null) and a claimer waits (coord.await_tasks); a wake-up hint for claimers waiting on LISTEN.';
+revoke all on function coord.notify_task_ready(coord.tasks, timestamptz) from public;
