@@ -4344,7 +4344,7 @@ ALTER FUNCTION audit.wake_followers(p_tenant_id uuid) OWNER TO coord_owner;
 -- Name: FUNCTION wake_followers(p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION audit.wake_followers(p_tenant_id uuid) IS 'After writing a tenant''s audit events: takes the tenant''s follow lock shared (held to commit) and announces the events (audit.announce_events) when a follower is registering or registered. Returns whether it announced.';
+COMMENT ON FUNCTION audit.wake_followers(p_tenant_id uuid) IS 'After writing a tenant''s audit events: takes the tenant''s follow lock shared (held to commit) and announces the events (audit.announce_events) when a follower is registering or registered (coord.has_event_followers); once per transaction and tenant (coord.events_woken keeps the answer). Returns whether the transaction announced.';
 
 
 --
@@ -7631,6 +7631,25 @@ ALTER FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason text, p
 --
 
 COMMENT ON FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason text, p_normalized text, p_matches jsonb, p_overridden boolean, p_trust smallint, p_violation_id bigint, p_details jsonb, p_ok boolean, p_refusal authz.decision) IS 'Builds an api.guardrail_decision (code checked by coord.result).';
+
+
+--
+-- Name: has_event_followers(uuid); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.has_event_followers(p_tenant_id uuid) RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/caller/0047_has_event_followers.sql
+
+
+ALTER FUNCTION coord.has_event_followers(p_tenant_id uuid) OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION has_event_followers(p_tenant_id uuid); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.has_event_followers(p_tenant_id uuid) IS 'Whether the tenant has a registered event follower (coord.event_followers); audit.wake_followers announces the tenant''s events then.';
 
 
 --
@@ -18765,6 +18784,14 @@ REVOKE ALL ON FUNCTION coord.guardrail_result(p_code text, p_kind text, p_reason
 
 
 --
+-- Name: FUNCTION has_event_followers(p_tenant_id uuid); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.has_event_followers(p_tenant_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.has_event_followers(p_tenant_id uuid) TO coord_owner;
+
+
+--
 -- Name: FUNCTION hmac_sha256(p_key bytea, p_message bytea); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -19891,6 +19918,13 @@ GRANT SELECT(offset_by) ON TABLE coord.clock TO coord_auth;
 --
 
 GRANT SELECT ON TABLE coord.error_registry TO coord_auth;
+
+
+--
+-- Name: COLUMN event_followers.tenant_id; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT(tenant_id) ON TABLE coord.event_followers TO coord_auth;
 
 
 --

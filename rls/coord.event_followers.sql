@@ -1,6 +1,6 @@
--- Followers are registered by api.follow_events and read by audit.record inside the caller's
--- tenant (api functions run as coord_owner; superuser sweeps bypass RLS; the loopback announces
--- without looking).
+-- Followers are registered by api.follow_events inside the caller's tenant (api functions run as
+-- coord_owner). coord.has_event_followers (owned by coord_auth, BYPASSRLS) reads whether the tenant of
+-- an event has one (audit.wake_followers asks); the loopback announces without looking.
 alter table coord.event_followers enable row level security;
 alter table coord.event_followers force row level security;
 
@@ -12,3 +12,4 @@ create policy event_followers_own_tenant on coord.event_followers
   with check (tenant_id = (select coord.current_tenant_id()));
 
 revoke all on coord.event_followers from public, coord_authenticator, coord_anon, coord_agent, coord_operator, coord_auditor;
+grant select (tenant_id) on coord.event_followers to coord_auth;

@@ -340,3 +340,91 @@ def test_a_forgotten_prepared_transaction_holds_every_stream_and_is_named_with_i
         with committed_db.connect() as conn:
             assert conn.execute("select count(*) from coord.stream_holding_prepared('0 seconds') where gid = %s",
                                 (gid,)).fetchone() == (0,)
+
+
+def _channel(conn: psycopg.Connection, tenant: str) -> str:
+    return conn.execute("select coord.events_channel(id) from coord.tenants where name = %s", (tenant,)).fetchone()[0]
+
+
+def _payloads_until(listener: psycopg.Connection, sentinel: str) -> list[str]:
+    """The payloads heard on the listener up to and including sentinel's."""
+    payloads: list[str] = []
+    for note in listener.notifies(timeout=60):
+        payloads.append(note.payload)
+        if note.payload == sentinel:
+            break
+    return payloads
+
+
+def test_a_transaction_announces_once_and_again_after_a_rolled_back_savepoint(committed_db: Database) -> None:
+    """A writer announces once per transaction and tenant (audit.wake_followers keeps the answer
+    for the transaction). The answer is undone with a savepoint rolled back, as the NOTIFY it
+    sent: an event written after that announces again, so the commit is still heard, once."""
+    tenant = _tenant()
+    agent, operator, _ = _setup(committed_db, tenant)
+    follower = _client(committed_db, operator)
+    writer = _client(committed_db, agent, autocommit=False)
+    sentinel = _client(committed_db, agent)
+    with committed_db.connect() as listener:
+        listener.execute(f'listen "{_channel(listener, tenant)}"')
+        try:
+            assert follower.follow_events().code == "following"
+            writer.connection.execute("savepoint before_any_event")
+            assert writer.acquire_lock("undone.py").ok  # announces; the savepoint takes it back
+            writer.connection.execute("rollback to savepoint before_any_event")
+            assert writer.acquire_lock("kept-1.py").ok  # must announce again
+            assert writer.acquire_lock("kept-2.py").ok  # the transaction's answer: no second look
+            txid = writer.connection.execute("select pg_current_xact_id()::text").fetchone()[0]
+            writer.connection.commit()
+            assert sentinel.acquire_lock("sentinel.py").ok
+            sentinel_txid = listener.execute("select txid::text from audit.events where target_id = 'sentinel.py'"
+                                             ).fetchone()[0]
+            payloads = _payloads_until(listener, sentinel_txid)
+            assert payloads.count(txid) == 1, payloads
+            rows = follower.events_since(0, ["lease.*"])
+            assert _paths(rows) == [("lease.taken", "kept-1.py"), ("lease.taken", "kept-2.py"),
+                                    ("lease.taken", "sentinel.py")]
+        finally:
+            for client in (follower, writer, sentinel):
+                client.connection.close()
+
+
+def test_a_later_event_of_a_transaction_that_found_no_follower_is_not_lost(committed_db: Database) -> None:
+    """A transaction whose first event found no follower writes its next ones without looking
+    again: it still holds the tenant's follow lock, so a follower registering in between waits
+    for its commit and then reads every event it wrote."""
+    agent, operator, _ = _setup(committed_db, _tenant())
+    writer = _client(committed_db, agent, autocommit=False)
+    follower = _client(committed_db, operator)
+    try:
+        assert writer.acquire_lock("first.py").ok  # no follower: unannounced, lock held shared
+        pid = follower.connection.info.backend_pid
+        thread, out = in_thread(follower.follow_events)
+        wait_for_backend(committed_db, pid, "wait_event_type = 'Lock'")
+        assert writer.acquire_lock("second.py").ok  # the transaction's answer, not a second look
+        writer.connection.commit()
+        thread.join()
+        assert out["result"].code == "following", out
+        assert _paths(follower.events_since(0, ["lease.*"])) == [("lease.taken", "first.py"),
+                                                                  ("lease.taken", "second.py")]
+    finally:
+        writer.connection.close()
+        follower.connection.close()
+
+
+def test_the_follower_probe_sees_the_tenant_it_is_given(committed_db: Database) -> None:
+    """coord.has_event_followers (BYPASSRLS) answers for the tenant named, whatever tenant the
+    caller's RLS context is, and only for that tenant."""
+    followed, other = _tenant(), _tenant()
+    _, operator, _ = _setup(committed_db, followed)
+    _setup(committed_db, other)
+    follower = _client(committed_db, operator)
+    try:
+        assert follower.follow_events().code == "following"
+        with committed_db.connect() as admin:
+            answers = dict(admin.execute(
+                "select n.name, coord.has_event_followers(n.id) from coord.tenants as n where n.name = any(%s)",
+                ([followed, other],)).fetchall())
+        assert answers == {followed: True, other: False}
+    finally:
+        follower.connection.close()

@@ -67,6 +67,9 @@ BYPASSRLS_FUNCTIONS = {
     "registration): reads pg_locks (granted to coord_auth) for its own backend only, no table",
     "coord.event_position(uuid,bigint)": "the position of an event id within the tenant it is given",
     "coord.event_head(uuid)": "the last position and held count of the tenant it is given",
+    "coord.has_event_followers(uuid)": "whether the tenant it is given has an event follower (a column grant on "
+                                       "coord.event_followers.tenant_id); audit.wake_followers asks for an "
+                                       "event's tenant",
     "coord.events_channel(uuid)": "the events NOTIFY channel of an event's tenant (no caller is vouched for system "
                                   "events and the loopback)",
     # agents' memory

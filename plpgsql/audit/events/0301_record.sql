@@ -57,8 +57,12 @@ begin
     audit.request_context()
   )
   returning id into v_id;
-  -- Wake the tenant's event followers, if it has any (assigned: an expression, not a query).
-  v_woken := audit.wake_followers(v_tenant_id);
+  -- Wake the tenant's event followers, if it has any (assigned: an expression, not a query);
+  -- once per transaction and tenant: a later event finds the tenant in coord.events_woken
+  -- (audit.wake_followers) and skips the call.
+  v_woken := case when pg_catalog.starts_with(coalesce(pg_catalog.current_setting('coord.events_woken', true), ''),
+                                              v_tenant_id::text || '|') then true
+                  else audit.wake_followers(v_tenant_id) end;
   return v_id;
 end;
 $$;
