@@ -1365,7 +1365,7 @@ ALTER FUNCTION api.check_network(p_domain text) OWNER TO coord_owner;
 -- Name: FUNCTION check_network(p_domain text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domain (a host name or an IP address, or an http(s) URL: the host its fetch reaches, as a WHATWG parser such as Node''s reads it)? A URL whose host cannot be told for certain (backslashes, user info, tabs or controls, percent-encoded or non-ASCII hosts, not exactly two slashes, another scheme, a numeric host that is no IPv4 address; U+2400 stands for a NUL the client saw) is denied with decided_by url, audited with target type url. Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses to the IPv4 address they embed. Other URLs, paths, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
+COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domain (a host name or an IP address, or an http(s) URL: the host its fetch reaches, as a WHATWG parser such as Node''s reads it)? A URL whose host cannot be told for certain (backslashes, user info, tabs or controls, percent-encoded or non-ASCII hosts, not exactly two slashes, another scheme, a numeric host that is no IPv4 address, a host that is no valid host name (a label with an underscore or an edge hyphen); U+2400 stands for a NUL the client saw) is denied with decided_by url, audited with target type url. Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96, and the local-use 64:ff9b:1::/48 read as a /96) addresses to the IPv4 address they embed. Other URLs, paths, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
 
 
 --
@@ -5457,7 +5457,7 @@ ALTER FUNCTION coord.canonical_address(p_address inet) OWNER TO coord_owner;
 -- Name: FUNCTION canonical_address(p_address inet); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.canonical_address(p_address inet) IS 'p_address as policy sees it: IPv6 addresses embedding an IPv4 one (::ffff:0:0/96 mapped, ::/96 compatible except :: and ::1, 64:ff9b::/96 NAT64) become that IPv4 address; others unchanged (as a host address).';
+COMMENT ON FUNCTION coord.canonical_address(p_address inet) IS 'p_address as policy sees it: IPv6 addresses embedding an IPv4 one (::ffff:0:0/96 mapped, ::/96 compatible except :: and ::1, 64:ff9b::/96 NAT64, 64:ff9b:1::/48 local-use NAT64 read as a /96) become that IPv4 address; others unchanged (as a host address).';
 
 
 --
@@ -6754,7 +6754,7 @@ ALTER FUNCTION coord.guard_assignment_effects(p_name text, p_value text) OWNER T
 -- Name: FUNCTION guard_assignment_effects(p_name text, p_value text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text) IS 'Guardrail effects of a shell variable assignment: history off, preloaded libraries, TLS verification off, other package registries, and what the command in GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF, PAGER, EDITOR and the like does.';
+COMMENT ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text) IS 'Guardrail effects of a shell variable assignment: history off, preloaded libraries, TLS verification off, other package registries, and what the command in GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF, PAGER, EDITOR and the like does; startup files and preloaded code (BASH_ENV, ENV, ZDOTDIR, NODE_OPTIONS --require, JAVA_TOOL_OPTIONS -javaagent) as exec-code.';
 
 
 --
@@ -6887,7 +6887,7 @@ ALTER FUNCTION coord.guard_dynamic_program(p_word text, p_unknown text[]) OWNER 
 -- Name: FUNCTION guard_dynamic_program(p_word text, p_unknown text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_dynamic_program(p_word text, p_unknown text[]) IS 'Guardrail normalizer: the dangerous programs a program word with an unquoted glob or an unresolved expansion could run (an expansion matches any; a plain $NAME only when NAME or IFS is in p_unknown, set by the text in a way not followed), or null for an ordinary program name.';
+COMMENT ON FUNCTION coord.guard_dynamic_program(p_word text, p_unknown text[]) IS 'Guardrail normalizer: the dangerous programs a program word with an unquoted glob (extglob too) or an unresolved expansion could run (an expansion matches any; a plain $NAME only when NAME, IFS or * is in p_unknown, set by the text in a way not followed), or null for an ordinary program name.';
 
 
 --
@@ -7022,6 +7022,25 @@ ALTER FUNCTION coord.guard_flow_effects(p_op jsonb, p_ctx jsonb) OWNER TO coord_
 --
 
 COMMENT ON FUNCTION coord.guard_flow_effects(p_op jsonb, p_ctx jsonb) IS 'Guardrail effects of data flows through one command: code from the network or decoded text run, reverse shells, uploads and secrets sent away, instance metadata credentials, API deletions, interpreter code, servers exposing the machine.';
+
+
+--
+-- Name: guard_function_call(jsonb, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_function_call(p_body jsonb, p_args text[]) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0206_guard_function_call.sql
+
+
+ALTER FUNCTION coord.guard_function_call(p_body jsonb, p_args text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_function_call(p_body jsonb, p_args text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_function_call(p_body jsonb, p_args text[]) IS 'Guardrail normalizer: the shell text a call of a function defined in the same text runs (its body with the call''s arguments as the positional parameters, shift followed).';
 
 
 --
@@ -10015,7 +10034,7 @@ ALTER FUNCTION coord.url_host(p_url text) OWNER TO coord_owner;
 -- Name: FUNCTION url_host(p_url text); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.url_host(p_url text) IS 'The host a WHATWG URL parser (Claude Code''s WebFetch) fetches for a plain absolute http(s) URL, as {"host"} (for coord.normalize_host), or {"reason"} why it cannot be told for certain (tabs, controls, backslashes, another scheme, not exactly two slashes, user info, percent-encoding, non-ASCII, bad characters or port).';
+COMMENT ON FUNCTION coord.url_host(p_url text) IS 'The host a WHATWG URL parser (Claude Code''s WebFetch) fetches for a plain absolute http(s) URL, as {"host"} (for coord.normalize_host), or {"reason"} why it cannot be told for certain (tabs, controls, backslashes, another scheme, not exactly two slashes, user info, percent-encoding, non-ASCII, bad characters or port, labels with an underscore or a leading or trailing hyphen).';
 
 
 --
@@ -18557,6 +18576,13 @@ REVOKE ALL ON FUNCTION coord.guard_flag_map() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.guard_flow_effects(p_op jsonb, p_ctx jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_function_call(p_body jsonb, p_args text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_function_call(p_body jsonb, p_args text[]) FROM PUBLIC;
 
 
 --

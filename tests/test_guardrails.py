@@ -485,6 +485,56 @@ def test_the_users_own_program_variables_and_argument_globs_stay_allowed(agent_f
     assert agent.check_operation("command", text).code == "allowed", text
 
 
+@pytest.mark.parametrize(("text", "rule"), [
+    # extglob in the program word, or in a word a wrapper hands the program to
+    ("@(rm|ls) -rf /", "delete-system"), ("+(r)m -rf /", "delete-system"), ("?(r)m -rf /", "delete-system"),
+    ("*(r)m -rf /", "delete-system"), ("!(x) -rf /", "delete-system"), ("/bin/@(rm) -rf /", "delete-system"),
+    ("sudo @(rm) -rf /", "delete-system"), ("command +(r)m -rf /", "delete-system"),
+    ("bash -c '@(rm|ls) -rf /'", "delete-system"), ("find / -exec @(rm) -rf {} +", "delete-system"),
+    # after . or source (or eval of text only the run knows) any variable may hold any program
+    (". ./file; $A -rf /", "delete-system"), ("source ./x; $A -rf /", "delete-system"),
+    ("source ./x && sudo ${A} -rf /", "delete-system"), ("eval \"$(cat x)\"; $A -rf /", "delete-system"),
+    # functions that run their arguments: the call is checked as what it runs
+    ("f(){ \"$@\"; }; f rm -rf /", "delete-system"), ("f(){ $1 -rf /; }; f rm", "delete-system"),
+    ("f(){ x=$1; $x -rf /; }; f rm", "delete-system"), ("function f { \"$@\"; }; f rm -rf /", "delete-system"),
+    ("function f() { \"$@\"; }; f rm -rf /", "delete-system"), ("f() ( \"$@\" ); f rm -rf /", "delete-system"),
+    ("f(){ local c=$1; shift; $c \"$@\"; }; f rm -rf /", "delete-system"),
+    ("f(){ rm -rf \"$1\"; }; f /", "delete-system"), ("f(){ cat > \"$1\"; }; f /etc/passwd", "write-system"),
+    ("g(){ \"$@\"; }; f(){ g \"$@\"; }; f rm -rf /", "delete-system"),
+    ("f(){ \"${@:2}\"; }; f x rm -rf /", "delete-system"), ("f(){ eval \"$*\"; }; f rm -rf /", "delete-system"),
+    # a variable assigned on some runs only keeps its earlier value possible; { A=x; } is followed
+    ("A=rm; if c; then A=ls; fi; $A -rf /", "delete-system"), ("A=rm; false || A=ls; $A -rf /", "delete-system"),
+    ("{ A=rm; }; $A -rf /", "delete-system"), ("D=/; test -d build && D=build; rm -rf $D", "delete-system"),
+    # startup files a shell sources and code an interpreter preloads
+    ("BASH_ENV=./x bash -c true", "exec-code"), ("ENV=./x sh -i", "exec-code"),
+    ("export BASH_ENV=./x; bash -c true", "exec-code"), ("env BASH_ENV=./x bash -c true", "exec-code"),
+    ("ZDOTDIR=/tmp/z zsh -c true", "exec-code"), ("BASH_ENV='$(rm -rf /)' bash -c true", "delete-system"),
+    ("NODE_OPTIONS='--require ./x.js' node -e 1", "exec-code"),
+    ("JAVA_TOOL_OPTIONS=-javaagent:/tmp/a.jar java -jar app.jar", "exec-code"),
+    ("read BASH_ENV; bash -c true", "normalizer")])
+def test_extglob_sourced_variables_argument_running_functions_and_startup_files_are_checked(
+        agent_factory, text: str, rule: str) -> None:
+    """Evasions the normalizer did not follow: an extglob as the program; $A as the program after a
+    file is sourced; a function whose body runs its arguments (its calls are checked as their
+    bodies with the arguments put in); an assignment made on some runs only; a startup file the
+    shell sources (BASH_ENV, ENV, ZDOTDIR) or code node and the JVM preload."""
+    _, agent = agent_factory()
+    decision = agent.check_operation("command", text)
+    assert decision.code in ("blocked", "needs_approval") and rule in decision.reason, (text, decision.reason)
+
+
+@pytest.mark.parametrize("text", [
+    "ls @(foo)", "@(ls|cat) README.md", "source venv/bin/activate; pytest", ". ./env.sh && make test",
+    "f(){ echo hi; }; f", "greet(){ echo \"hello $1\"; }; greet world", "f(){ ls \"$@\"; }; f -la src",
+    "CC=gcc; if [ -f x ]; then CC=clang; fi; $CC -o app main.c", "{ A=ls; }; $A -la",
+    "x=1; test -f y && x=2; echo $x", "f(){ [ \"$1\" -gt 0 ] && f $(($1-1)); }; f 3", "BASH_ENV= bash -c true",
+    "ENV=test pytest", "ENV=production ./deploy.sh --dry-run", "NODE_OPTIONS=--max-old-space-size=4096 npm run build",
+    "NODE_OPTIONS='-r dotenv/config' node app.js"])
+def test_harmless_globs_sourcing_functions_and_environment_stay_allowed(agent_factory, text: str) -> None:
+    _, agent = agent_factory()
+    assert agent.check_operation("command", text).code == "allowed", text
+
+
 def test_a_nul_and_a_path_above_the_root_are_blocked_and_kept_as_violations(db: psycopg.Connection,
                                                                               agent_factory) -> None:
     """U+2400 stands for the NUL a client saw (text cannot hold U+0000); a path operation climbing

@@ -21,7 +21,8 @@ METADATA_SPELLINGS = [
     "169.16689662", "0xa9.254.0251.0xfe", "0251.0xfe.43518", "0000000251.254.169.254", "169.254.169.254.",
     "169.254.169.254:80", "[::ffff:169.254.169.254]", "[::ffff:a9fe:a9fe]:443", "::ffff:169.254.169.254",
     "0:0:0:0:0:ffff:a9fe:a9fe", "0000:0000:0000:0000:0000:FFFF:A9FE:A9FE", "::169.254.169.254", "::a9fe:a9fe",
-    "64:ff9b::a9fe:a9fe", "[64:ff9b::169.254.169.254]:80", " 169.254.169.254 "]
+    "64:ff9b::a9fe:a9fe", "[64:ff9b::169.254.169.254]:80", " 169.254.169.254 ", "64:ff9b:1::a9fe:a9fe",
+    "[64:ff9b:1::169.254.169.254]:443", "64:ff9b:1:ab:cd::a9fe:a9fe"]
 
 
 def _allowing_agent(agent_factory) -> tuple[object, object]:
@@ -55,7 +56,8 @@ def test_one_address_is_denied_in_every_spelling(agent_factory) -> None:
     ("[2001:db8:0:0:1:0:0:1]:443", "2001:db8::1:0:0:1"), ("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1"),
     ("fe80::1%eth0", "fe80::1"), ("[fe80::1%25eth0]:80", "fe80::1"), ("::1", "::1"), ("[::]", "::"),
     ("0:0:0:0:0:0:0:1", "::1"), ("::ffff:1.2.3.4", "1.2.3.4"), ("::ffff:0102:0304", "1.2.3.4"),
-    ("::1.2.3.4", "1.2.3.4"), ("64:ff9b::1.2.3.4", "1.2.3.4"), ("64:ff9b:1::1.2.3.4", "64:ff9b:1::102:304"),
+    ("::1.2.3.4", "1.2.3.4"), ("64:ff9b::1.2.3.4", "1.2.3.4"), ("64:ff9b:1::1.2.3.4", "1.2.3.4"),
+    ("[64:FF9B:1:FFFF::102:304]", "1.2.3.4"), ("64:ff9b:2::1.2.3.4", "64:ff9b:2::102:304"),
     ("a.0x1g", "a.0x1g"), ("1a.example", "1a.example"), ("0x.example", "0x.example")])
 def test_addresses_are_canonical(agent_factory, given: str, canonical: str) -> None:
     _, a = agent_factory()
@@ -189,6 +191,36 @@ def test_an_http_url_is_read_for_its_host_or_denied_when_it_cannot_be_told(db: p
     audited = db.execute("select count(*) from audit.events where action = 'network.check' and target_type = 'url' "
                          "and decision = 'denied'").fetchone()[0]
     assert audited >= 9
+
+
+def test_local_use_nat64_reaches_the_ipv4_ranges_it_embeds(agent_factory) -> None:
+    """64:ff9b:1::/48 (RFC 8215, local-use NAT64) carries an IPv4 address as 64:ff9b::/96 does: a
+    deny of a private range or the metadata address holds through it (it was an IPv6 address of
+    its own, which no IPv4 rule matched)."""
+    op, agent = _allowing_agent(agent_factory)
+    assert op.add_network_rule("10.0.0.0/8", "deny").ok
+    assert op.add_network_rule(METADATA, "deny").ok
+    for host in ("64:ff9b:1::10.1.2.3", "[64:ff9b:1::a01:203]:22", "64:ff9b:1:7::a9fe:a9fe",
+                 "http://[64:ff9b:1::169.254.169.254]/latest/meta-data/"):
+        assert agent.check_network(host).code == "denied", host
+    assert agent.check_network("64:ff9b:1::b01:203").code == "allowed"  # 11.1.2.3
+
+
+@pytest.mark.parametrize(("url", "why"), [
+    ("https://paste_bin.com/x", "underscore"), ("https://_x.example.com/", "underscore"),
+    ("https://-bad.example.com/", "hyphen"), ("https://bad-.example.com/", "hyphen"),
+    ("http://a.bad-./", "hyphen")])
+def test_a_url_host_that_is_no_host_name_is_denied_for_that_reason(agent_factory, url: str, why: str) -> None:
+    """A WHATWG parser reads such a host as written, so the denial must not say a parser reads it
+    another way: it says the host is no valid host name, and which label rule it breaks."""
+    _, agent = _allowing_agent(agent_factory)
+    answer = agent.check_network(url)
+    assert (answer.ok, answer.code, answer.decided_by) == (False, "denied", "url"), answer
+    assert "no valid host name" in answer.reason and why in answer.reason, answer.reason
+    assert "reads the same way" not in answer.reason, answer.reason
+    with pytest.raises(CoordError) as err:
+        agent.check_network(url.split("/")[2])
+    assert err.value.code == "CO451" and why in (err.value.detail or ""), err.value.detail
 
 
 def test_rules_priority_deny_wins_ties_and_agent_rules(db: psycopg.Connection, agent_factory) -> None:

@@ -8,6 +8,8 @@
 --    collected in "subs" (they run, so they are checked as commands) and stay in the word as a
 --    marker chr(30) inner chr(31); arithmetic $(( )) stays literal;
 --  * # at the start of a word starts a comment; name() defines a function ({"fn": name});
+--  * an extglob group right after @ + ! ? * (@(rm|ls), !(x)) without blanks or expansions stays
+--    in the word as a pattern;
 --  * redirects (>, >>, 2>&1, &>, <, <<<) go to "r" with their target; a here-document body
 --    (<<EOF ... EOF) or a here-string becomes the command's "in";
 --  * p_windows (PowerShell, cmd.exe): backslashes are path separators, ` is the escape character,
@@ -197,6 +199,14 @@ begin
       while i <= n and c[i] <> E'\n' loop
         i := i + 1;
       end loop;
+    elsif ch = '(' and not p_windows and right(v_word, 1) in ('@', '+', '!', '?', '*')
+          and coord.guard_close(c, i) > 0
+          and array_to_string(c[i + 1:coord.guard_close(c, i) - 1], '') !~ '[\s;&<>`$]' then
+      -- extglob, a pattern inside the word (@(a|b), +(x), *(x), ?(x), !(x)), not a subshell:
+      -- @(rm|ls) -rf / runs the first file that matches, as r* does (quotes inside are removed)
+      k := coord.guard_close(c, i);
+      v_word := v_word || '(' || translate(array_to_string(c[i + 1:k - 1], ''), '''"\', '') || ')';
+      i := k + 1;
     elsif ch in (' ', E'\t', E'\n', '|', '&', ';', '(', ')', '<', '>') then
       -- a word ends here (a run of digits right before a redirect is its file descriptor)
       v_prefix := '';

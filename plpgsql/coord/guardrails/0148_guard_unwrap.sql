@@ -315,7 +315,8 @@ begin
           return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i + 1]));
         elsif v_name = 'doppler' and v_x = '--command' and v_i < v_n then
           return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i + 1]));
-        elsif left(v_x, 1) in ('-', '+') and v_x <> '-' and not (v_name in ('doppler', 'op') and v_x = 'run') then
+        elsif left(v_x, 1) in ('-', '+') and v_x <> '-' and left(v_x, 2) <> '+('  -- +(r)m is an extglob program
+              and not (v_name in ('doppler', 'op') and v_x = 'run') then
           v_i := v_i + case when v_x = any (v_values) or (v_x like '--%' and split_part(v_x, '=', 1) = any (v_values)
                                                            and strpos(v_x, '=') = 0) then 2 else 1 end;
         else
@@ -459,7 +460,7 @@ begin
           -- (the program word unquoted: a glob the shell expanded in it, find -exec r? ..., is
           -- still the shell's, checked as each program it could be)
           v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
-            array_to_string(array(select case when a.o = 1 and x ~ '^[A-Za-z0-9_./*?[\]-]+$' then x else coord.guard_quote(x) end
+            array_to_string(array(select case when a.o = 1 and x ~ '^[A-Za-z0-9_./*?[\]@+!()|-]+$' then x else coord.guard_quote(x) end
                                   from unnest(w[v_start:v_i - 1]) with ordinality as a (x, o)
                                   order by a.o), ' '), 'root', v_root));
         end if;

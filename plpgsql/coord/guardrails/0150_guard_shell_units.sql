@@ -37,7 +37,15 @@ declare
   v_cmd jsonb;
   v_vars jsonb := coalesce(p_vars, '{}');
   v_aliases jsonb := '{}';
-  v_fns text[] := '{}';
+  -- functions defined in this text (or handed down: p_ctx fns), each with its body for its calls
+  v_fn_text jsonb := coalesce(p_ctx -> 'fns', '{}');
+  v_fns text[] := array(select jsonb_object_keys(coalesce(p_ctx -> 'fns', '{}')));
+  v_fn_cmds jsonb;
+  v_fn_depth integer;
+  v_inlined integer := 0;
+  v_cond boolean;
+  v_alts jsonb := '{}';  -- earlier values a variable assigned on some runs only may still hold  -- this command runs on some runs only (after && or ||)
+  v_last_op text;
   v_pipe text[] := '{}';
   v_buf jsonb := '[]';
   v_downloads jsonb := coalesce(p_ctx -> 'downloads', '[]');
@@ -76,7 +84,9 @@ declare
   v_file jsonb;
   v_git_aliases jsonb := '{}';
   v_test_env boolean;
-  v_unknown text[] := '{}';  -- variables the text sets in ways not followed (read, printf -v, ...)
+  -- variables the text sets in ways not followed (read, printf -v, ...); '*' every variable, after
+  -- it sources a file or evals text it does not tell (handed down as p_ctx sourced)
+  v_unknown text[] := case when (p_ctx ->> 'sourced')::boolean then array['*'] else '{}' end;
   v_env jsonb;  -- the variables a git command sees (for GIT_CONFIG_*)
   v_joined text;  -- one command's words, joined (for cheap tests before a query)
   v_set_by_run text[];  -- those of one command set to what only the run knows (read, printf -v, mapfile)
@@ -106,29 +116,50 @@ begin
       v_fn_body := v_cmd ->> 'fn';
       v_fn_calls := 0;
       v_fn_bg := false;
+      v_fn_cmds := '[]';
+      v_fn_depth := 0;
       continue;
     end if;
     v_words := array(select jsonb_array_elements_text(v_cmd -> 'w'));
     v_redirects := array(select jsonb_array_elements_text(v_cmd -> 'r'));
+    v_cond := coalesce(v_last_op in ('&&', '||'), false);
+    v_last_op := v_cmd ->> 'op';
     -- fork bombs of any name: a function that starts itself twice, one of them in the
     -- background or into a pipe; an endless loop whose body only starts background processes
     -- fish: function NAME ... end defines NAME
+    -- (bash: function NAME { BODY; }, function NAME() { BODY; }: the body starts after the name)
     if v_words[1] = 'function' and cardinality(v_words) >= 2 and v_words[2] ~ '^[A-Za-z_][A-Za-z0-9_.:-]*$' then
       v_fns := v_fns || v_words[2];
       v_fn_body := v_words[2];
       v_fn_calls := 0;
       v_fn_bg := false;
-      continue;
+      v_fn_cmds := '[]';
+      v_fn_depth := 0;
+      v_words := v_words[3:];
+      continue when cardinality(v_words) = 0;
+    elsif v_words[1] = 'function' and v_fn_body is not null and v_fn_cmds = '[]' then
+      v_words := v_words[2:];
     end if;
     if v_fn_body is not null then
-      if v_words[1] in ('}', 'end') then
+      -- the body's commands as written, for its calls: nested { } counted; a ( ) body ends at )
+      v_fn_depth := v_fn_depth + case when v_words[1] = '{' then 1 when v_words[1] in ('}', 'end') then -1 else 0 end;
+      if v_fn_depth <= 0 and (v_words[1] in ('}', 'end') or v_cmd ->> 'op' = ')') then
+        if v_words[1] not in ('}', 'end') then
+          v_fn_cmds := v_fn_cmds || jsonb_build_array(jsonb_build_object('w', to_jsonb(v_words), 'r', v_cmd -> 'r', 'op', ';'));
+        end if;
         if v_fn_calls >= 2 and v_fn_bg then
           return query select 'command'::text, v_fn_body || '() calls itself in the background', coord.guard_effect('fork-bomb'), null::jsonb;
         end if;
+        v_fn_text := v_fn_text || jsonb_build_object(v_fn_body, v_fn_cmds);
         v_fn_body := null;
-      elsif v_words[case when v_words[1] = '{' then 2 else 1 end] = v_fn_body then
-        v_fn_calls := v_fn_calls + 1;
-        v_fn_bg := v_fn_bg or v_cmd ->> 'op' in ('&', '|');
+      else
+        if v_words[case when v_words[1] = '{' then 2 else 1 end] = v_fn_body then
+          v_fn_calls := v_fn_calls + 1;
+          v_fn_bg := v_fn_bg or v_cmd ->> 'op' in ('&', '|');
+        end if;
+        v_fn_cmds := v_fn_cmds || jsonb_build_array(jsonb_build_object(
+          'w', to_jsonb(case when v_words[1] = '{' and v_fn_cmds = '[]' then v_words[2:] else v_words end),
+          'r', v_cmd -> 'r', 'op', v_cmd ->> 'op'));
       end if;
     end if;
     if v_words[1] in ('while', 'until') then
@@ -146,6 +177,20 @@ begin
     elsif v_loop_endless then
       v_loop_bg := v_loop_bg or v_cmd ->> 'op' = '&';
       v_loop_fg := v_loop_fg or coalesce(v_cmd ->> 'op', '') <> '&';
+    end if;
+    -- a variable assigned on some runs only may hold one of its earlier values too: the command is
+    -- also checked with each of them
+    if v_alts <> '{}' and strpos(array_to_string(v_words, ' '), '$') > 0 then
+      for v_key, v_x in select k, a from jsonb_each(v_alts) as e (k, v), jsonb_array_elements_text(e.v) as a (a)
+                        where exists (select from unnest(v_words) as w where w ~ ('\$(\{' || k || '\}|' || k || '(?![A-Za-z0-9_]))'))
+                        limit 8 loop
+        return query select * from coord.guard_shell_units(
+          array_to_string(array(select case when w in ('$' || v_key, '${' || v_key || '}') then v_x
+                                            else coord.guard_quote(w) end
+                                from unnest(v_words) with ordinality as x (w, o) order by x.o), ' '),
+          p_depth + 1, v_vars - v_key, true,
+          jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows)));
+      end loop;
     end if;
     -- expand the variables assigned earlier
     if v_vars <> '{}' then
@@ -364,7 +409,30 @@ begin
                              where not (strpos(a, '=') > 1 and split_part(a, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$'));
     if v_all and cardinality(v_redirects) = 0 then
       foreach v_x in array v_words loop
-        v_vars := v_vars || jsonb_build_object(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
+        -- (after && or ||, the assignment happens on some runs only: the value before stays possible)
+        v_key := split_part(v_x, '=', 1);
+        v_alts := case when v_cond and v_vars ? v_key
+                       then v_alts || jsonb_build_object(v_key, coalesce(v_alts -> v_key, '[]') || to_jsonb(v_vars ->> v_key))
+                       when v_cond then v_alts else v_alts - v_key end;
+        v_vars := v_vars || jsonb_build_object(v_key, substr(v_x, strpos(v_x, '=') + 1));
+      end loop;
+      continue;
+    end if;
+    -- { A=x; } sets A as A=x does; then, else, elif and do A=x set it on some runs only: the
+    -- value before stays possible (if c; then A=rm; else A=ls; fi; $A -rf / is checked with both)
+    if v_words[1] in ('{', 'then', 'else', 'elif', 'do') and cardinality(v_words) > 1 and cardinality(v_redirects) = 0
+       and not exists (select from unnest(v_words[2:]) as a
+                       where not (strpos(a, '=') > 1 and split_part(a, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$')) then
+      foreach v_x in array v_words[2:] loop
+        v_key := split_part(v_x, '=', 1);
+        v_alts := case when (v_cond or v_words[1] <> '{') and v_vars ? v_key
+                       then v_alts || jsonb_build_object(v_key, coalesce(v_alts -> v_key, '[]') || to_jsonb(v_vars ->> v_key))
+                       when v_cond or v_words[1] <> '{' then v_alts else v_alts - v_key end;
+        v_vars := v_vars || jsonb_build_object(v_key, substr(v_x, strpos(v_x, '=') + 1));
+        v_effects := coord.guard_assignment_effects(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
+        if v_effects <> '[]' then
+          return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
+        end if;
       end loop;
       continue;
     end if;
@@ -420,7 +488,24 @@ begin
       if v_item ? 'w' then
         v_w := array(select jsonb_array_elements_text(v_item -> 'w'));
         if v_w[1] = any (v_fns) then
+          -- a call of a function defined here runs its body with these arguments: checked as
+          -- that (f(){ "$@"; }; f rm -rf /), the functions it may call handed down but itself
+          -- not (recursion), to two levels and 16 calls a text (the body was checked as written)
+          if v_fn_text ? v_w[1] and v_inlined < 16 then
+            v_inlined := v_inlined + 1;
+            return query select * from coord.guard_shell_units(coord.guard_function_call(v_fn_text -> v_w[1], v_w[2:]),
+              p_depth + 1, v_vars, true,
+              jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', false, 'in', v_in,
+                                                   'written', nullif(v_written, '{}'),
+                                                   'fns', case when p_depth < 2 then nullif(v_fn_text - v_w[1], '{}') end,
+                                                   'sourced', case when '*' = any (v_unknown) then true end,
+                                                   'root', case when (v_item ->> 'root')::boolean then true end)));
+          end if;
           v_w[1] := v_w[1] || '()';
+        end if;
+        -- . FILE and source FILE run a file in this shell: afterwards any variable may hold anything
+        if v_w[1] in ('.', 'source') and cardinality(v_w) >= 2 then
+          v_unknown := v_unknown || '*'::text;
         end if;
         -- a program word the shell decides (a glob, an unresolved expansion): checked as each
         -- dangerous program it could be, with the same arguments and input
@@ -485,8 +570,14 @@ begin
           v_role := coord.guard_output_role(v_op, v_effects, v_in);
         end if;
       elsif v_item ? 'sh' then
+        -- eval of text only the run knows sets what it likes in this shell
+        if 'eval' = any (v_words) and (strpos(v_item ->> 'sh', '$') > 0 or strpos(v_item ->> 'sh', chr(30)) > 0) then
+          v_unknown := v_unknown || '*'::text;
+        end if;
         return query select * from coord.guard_shell_units(v_item ->> 'sh', p_depth + 1, v_vars, true,
           jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'in', v_in, 'cwd', v_cwd,
+                                               'sourced', case when '*' = any (v_unknown) then true end,
+                                               'fns', case when p_depth < 2 then nullif(v_fn_text, '{}') end,
                                                'windows', (v_item ->> 'win')::boolean,
                                                'root', case when (v_item ->> 'root')::boolean or (p_ctx ->> 'root')::boolean then true end,
                                                'detached', case when (v_item ->> 'detached')::boolean or (p_ctx ->> 'detached')::boolean then true end,
@@ -494,6 +585,9 @@ begin
       elsif v_item ? 'sql' then
         return query select * from coord.guard_sql_units(v_item ->> 'sql', p_depth + 1);
       elsif v_item ? 'exec' then
+        if v_words[1] in ('.', 'source') or v_words && array['eval'] then
+          v_unknown := v_unknown || '*'::text;
+        end if;
         return query select * from coord.guard_shell_units((v_item ->> 'exec') || ' | sh', p_depth + 1, v_vars, false,
           jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd));
       end if;

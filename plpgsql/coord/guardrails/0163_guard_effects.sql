@@ -240,7 +240,7 @@ begin
         v_x := (select regexp_replace(lower(v_words[x.o + 1]), '^.*/', '') from unnest(v_words) with ordinality as x (w, o)
                 where x.w in ('-exec', '-execdir', '-ok', '-okdir') limit 1);
         -- a program the shell decides (find / -exec r? -rf {} +): the most harmful it could be
-        if v_x is not null and v_x ~ '[][*?$]' then
+        if v_x is not null and v_x ~ '[][*?$(]' then
           v_x := coalesce((select q.p from unnest(array['rm', 'shred', 'unlink', 'chmod', 'chown', 'truncate', 'tee', 'cp', 'dd'])
                                            with ordinality as q (p, o)
                            where q.p = any (coord.guard_dynamic_program(v_x)) order by q.o limit 1), v_x);

@@ -5,6 +5,9 @@
 -- PIP_INDEX_URL, npm_config_registry, GOINSECURE, ...). A variable whose value is a command
 -- some program runs (GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF, PAGER, EDITOR, ...) also does what that
 -- command does: its value is checked as shell text (it is one: git and the rest run it with sh).
+-- A startup file a shell runs (BASH_ENV, ENV, ZDOTDIR) or code node or the JVM preload
+-- (NODE_OPTIONS --require ./x, JAVA_TOOL_OPTIONS -javaagent:) runs code the text does not show:
+-- exec-code, and the file name is checked as the text '. NAME' (bash expands $(...) in it).
 create or replace function coord.guard_assignment_effects(p_name text, p_value text)
 returns jsonb
 language sql
@@ -70,8 +73,24 @@ as $$
           then coalesce((select jsonb_agg(e) from coord.guard_shell_units(regexp_replace(btrim(p_value), '^\|+-?', ''), 1) as u,
                                                   jsonb_array_elements(u.effects) as e
                          where not (e ->> 'a' = 'read' and e -> 'c' = '["none"]')), '[]')
+          else '[]' end
+  -- a startup file a shell started later runs (bash -c reads BASH_ENV, zsh always ZDOTDIR/.zshenv,
+  -- sh/ksh/mksh ENV when interactive), or code node and the JVM load first: what it holds is read
+  -- by nobody here (exec-code), and its name is expanded first, so what runs there is checked too
+  || case when upper(p_name) = 'BASH_ENV' and btrim(coalesce(p_value, '')) not in ('', '/dev/null')
+            or upper(p_name) = 'ENV' and coalesce(p_value, '') ~ '[/$`~]|^\.' and btrim(p_value) <> '/dev/null'
+            or upper(p_name) = 'ZDOTDIR' and btrim(coalesce(p_value, '')) not in ('', '~', '$HOME', '${HOME}')
+          then coord.guard_effect('exec-code', array[p_name])
+               || coalesce((select jsonb_agg(e)
+                            from coord.guard_shell_units('. ' || case when upper(p_name) = 'ZDOTDIR' then rtrim(p_value, '/') || '/.zshenv'
+                                                                      else p_value end, 1) as u,
+                                 jsonb_array_elements(u.effects) as e), '[]')
+          when upper(p_name) = 'NODE_OPTIONS'
+               and p_value ~ '(^|\s)(-r|--require|--import|--loader|--experimental-loader)(=|\s+)[''"]?(\.{0,2}/|~|\$|data:|https?:|file:)'
+            or upper(p_name) in ('JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS') and p_value ~ '-(javaagent|agentpath):'
+          then coord.guard_effect('exec-code', array[p_name])
           else '[]' end;
 $$;
 
-comment on function coord.guard_assignment_effects(text, text) is 'Guardrail effects of a shell variable assignment: history off, preloaded libraries, TLS verification off, other package registries, and what the command in GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF, PAGER, EDITOR and the like does.';
+comment on function coord.guard_assignment_effects(text, text) is 'Guardrail effects of a shell variable assignment: history off, preloaded libraries, TLS verification off, other package registries, and what the command in GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF, PAGER, EDITOR and the like does; startup files and preloaded code (BASH_ENV, ENV, ZDOTDIR, NODE_OPTIONS --require, JAVA_TOOL_OPTIONS -javaagent) as exec-code.';
 revoke all on function coord.guard_assignment_effects(text, text) from public;

@@ -1,5 +1,6 @@
 -- The programs a program word might be when the shell, not the text, decides it: a word with
--- an unquoted glob (r*, /bin/r?, [r]m: the first file that matches runs) or an expansion the
+-- an unquoted glob (r*, /bin/r?, [r]m, extglob @(rm|ls), +(r)m, !(x): the first file that
+-- matches runs) or an expansion the
 -- normalizer could not resolve (${A#x}, ${A/x/rm}, ${A,,}, ${!B}; a plain $NAME only when
 -- the text itself sets NAME in a way the normalizer does not follow, p_unknown: read, printf
 -- -v, mapfile, getopts, or when it changes IFS, which splits every expansion anew). A plain
@@ -18,6 +19,7 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v text;
+  v_group text[];
   -- (with the names the same programs go by: other shells, versioned interpreters, mkfs.TYPE,
   -- and the wrappers that run their arguments, so /bin/z?h -c, /usr/bin/pytho?3 -c, tim?out 9 rm)
   v_programs constant text[] := array['rm', 'rmdir', 'shred', 'unlink', 'dd', 'mkfs', 'wipefs', 'chmod', 'chown',
@@ -32,11 +34,12 @@ begin
   -- (strpos, not a regex, for the common case: this runs for every command, and the backend
   -- keeps only 32 compiled regular expressions)
   if p_word is null or strpos(p_word, chr(30)) > 0
-     or strpos(p_word, '$') = 0 and strpos(p_word, '*') = 0 and strpos(p_word, '?') = 0 and strpos(p_word, '[') = 0 then
+     or strpos(p_word, '$') = 0 and strpos(p_word, '*') = 0 and strpos(p_word, '?') = 0 and strpos(p_word, '[') = 0
+        and strpos(p_word, '(') = 0 then
     return null;
   end if;
   if p_word ~ '^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$'
-     and not (p_unknown && array['IFS', substring(p_word from '[A-Za-z_][A-Za-z0-9_]*')]) then
+     and not (p_unknown && array['IFS', '*', substring(p_word from '[A-Za-z_][A-Za-z0-9_]*')]) then
     return null;
   end if;
   -- every expansion stands for any text (chr(1) until the glob becomes a regex)
@@ -45,18 +48,28 @@ begin
     v := replace(v, '$', chr(1));  -- an expansion the pattern above does not know (${ unclosed)
   end if;
   v := regexp_replace(v, '^.*/', '');  -- the program's name, whatever directory
-  if v = '' or v !~ ('[*?[' || chr(1) || ']') then
+  -- extglob groups, innermost first: @(a|b) one of them, +(a) one or more, *(a) any number,
+  -- ?(a) at most one (chr(2)..chr(7) until the glob becomes a regex); !(a) anything else, any text
+  while strpos(v, '(') > 0 and v ~ '[@+*?!]\([^()]*\)' loop
+    v_group := regexp_match(v, '([@+*?!])\(([^()]*)\)');
+    v := overlay(v placing case when v_group[1] = '!' then chr(1)
+                                else chr(2) || replace(v_group[2], '|', chr(4)) || chr(3)
+                                     || case v_group[1] when '+' then chr(5) when '*' then chr(6) when '?' then chr(7) else '' end end
+                 from strpos(v, v_group[1] || '(' || v_group[2] || ')') for char_length(v_group[2]) + 3);
+  end loop;
+  if v = '' or v !~ ('[*?[' || chr(1) || chr(2) || ']') then
     return null;
   end if;
   v := regexp_replace(v, '([.+(){}|^$\\])', '\\\1', 'g');
   if v !~ '\[[^]]+\]' then
     v := replace(v, '[', '\[');
   end if;
-  v := '^' || replace(replace(replace(replace(v, '[!', '[^'), '*', '.*'), '?', '.'), chr(1), '.*') || '$';
+  v := '^' || translate(replace(replace(replace(replace(v, '[!', '[^'), '*', '.*'), '?', '.'), chr(1), '.*'),
+                         chr(2) || chr(3) || chr(4) || chr(5) || chr(6) || chr(7), '()|+*?') || '$';
   return array(select p from unnest(v_programs || array(select 'python3.' || n from generate_series(6, 15) as n)) as p
                where p ~ v);
 end;
 $$;
 
-comment on function coord.guard_dynamic_program(text, text[]) is 'Guardrail normalizer: the dangerous programs a program word with an unquoted glob or an unresolved expansion could run (an expansion matches any; a plain $NAME only when NAME or IFS is in p_unknown, set by the text in a way not followed), or null for an ordinary program name.';
+comment on function coord.guard_dynamic_program(text, text[]) is 'Guardrail normalizer: the dangerous programs a program word with an unquoted glob (extglob too) or an unresolved expansion could run (an expansion matches any; a plain $NAME only when NAME, IFS or * is in p_unknown, set by the text in a way not followed), or null for an ordinary program name.';
 revoke all on function coord.guard_dynamic_program(text, text[]) from public;

@@ -53,7 +53,11 @@ begin
 
   if octet_length(v) > 253
      or v !~ '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$' then
-    perform coord.fail('CO451', format('%s is not a host name or address', pg_catalog.quote_literal(left(p_host, 100))));
+    perform coord.fail('CO451', format('%s is not a host name or address%s', pg_catalog.quote_literal(left(p_host, 100)),
+      case when v ~ '^[a-z0-9._-]+$' and v ~ '(^|\.)(-|[^.]*_)|-(\.|$)'
+           then case when strpos(v, '_') > 0 then ' (a label holds an underscore)'
+                     else ' (a label starts or ends with a hyphen)' end
+           else '' end));
   end if;
   v_address := coord.ipv4_address(v);
   if v_address is not null then

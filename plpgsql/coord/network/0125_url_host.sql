@@ -73,6 +73,14 @@ begin
       return jsonb_build_object('reason', format('its host %s has characters a host name does not',
                                                  pg_catalog.quote_literal(left(v_host, 100))));
     end if;
+    -- WHATWG reads these as written (it checks no labels), so the host is told for certain, but
+    -- it is no host name a rule can name (coord.normalize_host refuses it): say so, not that a
+    -- parser reads it another way
+    if v_host ~ '(^|\.)(-|[^.]*_)|-(\.|$)' then
+      return jsonb_build_object('reason', format('its host %s is no valid host name: a label %s',
+        pg_catalog.quote_literal(left(v_host, 100)),
+        case when strpos(v_host, '_') > 0 then 'holds an underscore' else 'starts or ends with a hyphen' end));
+    end if;
   end if;
   if v_port <> '' and (v_port !~ '^[0-9]{1,5}$' or v_port::integer > 65535) then
     return jsonb_build_object('reason', format('its port %s is not a number up to 65535', pg_catalog.quote_literal(left(v_port, 20))));
@@ -81,5 +89,5 @@ begin
 end;
 $$;
 
-comment on function coord.url_host(text) is 'The host a WHATWG URL parser (Claude Code''s WebFetch) fetches for a plain absolute http(s) URL, as {"host"} (for coord.normalize_host), or {"reason"} why it cannot be told for certain (tabs, controls, backslashes, another scheme, not exactly two slashes, user info, percent-encoding, non-ASCII, bad characters or port).';
+comment on function coord.url_host(text) is 'The host a WHATWG URL parser (Claude Code''s WebFetch) fetches for a plain absolute http(s) URL, as {"host"} (for coord.normalize_host), or {"reason"} why it cannot be told for certain (tabs, controls, backslashes, another scheme, not exactly two slashes, user info, percent-encoding, non-ASCII, bad characters or port, labels with an underscore or a leading or trailing hyphen).';
 revoke all on function coord.url_host(text) from public;
