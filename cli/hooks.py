@@ -379,24 +379,34 @@ class ClaudeCodeHook:
         cwd = Path(event["cwd"])
         session_cwd = self.sessions.cwd(claude_session)
         root = repository_root(Path(session_cwd) if session_cwd else cwd, self.invocation.root)
-        paths: list[str] = []
+        paths: dict[str, str] = {}  # without its trailing /: the lease to take (d/ over d: one path, once)
         for target in writes:
+            if target == "~" or target.startswith("~/"):  # the database leaves the home to the client
+                target = os.path.expanduser(target)
             try:
                 relative = resolve_path(target, root, cwd)
-            except CoordError:  # outside the repository, or no path a lease can name
-                continue
-            if relative not in paths:
-                paths.append(relative)
-        if not paths:
+            except CoordError as exc:
+                if exc.code == "CO541":  # outside the repository: the guardrails' alone
+                    continue
+                raise  # no name a lease can take (a control character): denied, as an edit of it is
+            if relative == "./":  # src/.. or the root spelled out: every file of every agent
+                raise Refusal(f"coord: the command writes the whole repository ({target}), which no lease "
+                              "covers; name the files it changes")
+            key = relative.rstrip("/")
+            if relative.endswith("/") or key not in paths:
+                paths[key] = relative
+        dirs = [d for d in paths.values() if d.endswith("/")]
+        leases = [p for p in paths.values() if not any(p != d and p.startswith(d) for d in dirs)]  # its dir covers it
+        if not leases:
             return NO_OPINION
-        if len(paths) > MAX_BATCH_PATHS:
-            return permission("ask", f"coord: this command writes {len(paths)} files, more than the "
+        if len(leases) > MAX_BATCH_PATHS:
+            return permission("ask", f"coord: this command writes {len(leases)} files, more than the "
                                      f"{MAX_BATCH_PATHS} one lease request can take; run it in parts")
-        results = client.acquire_locks(paths, reason="claude-code Bash")
+        results = client.acquire_locks(leases, reason="claude-code Bash")
         if any(r.code == "session_ended" for r in results):  # as file_edit: one new session, once
             with self.sessions.exclusive(claude_session):
                 self.start_session(client, claude_session, event["cwd"])
-            results = client.acquire_locks(paths, reason="claude-code Bash")
+            results = client.acquire_locks(leases, reason="claude-code Bash")
         refused = [r for r in results if not r.ok and r.code != "batch_refused"]
         if not refused:
             return NO_OPINION

@@ -21,6 +21,8 @@ import pytest
     ("echo > a_b%c.txt; echo > a_b%c.txt/d", ["a_b%c.txt"]),  # LIKE's wildcards are only characters here
     ("echo > axb/d; echo > a_b", ["a_b", "axb/d"]),  # a_b is not a prefix pattern of axb
     ("echo > /tmp/x; touch ../y", ["../y", "/tmp/x"]),  # where they lie is the client's to tell
+    ("chmod -R g+w scripts; chown -R me lib", ["lib", "scripts"]),  # every mode below: the directory's lease
+    ("echo x > ~/notes.md", ["~/notes.md"]),  # the client reads ~/ from its home (the repository may be there)
 ])
 def test_the_literal_project_files_a_command_writes(agent_factory: Callable[..., Any], command: str,
                                                     writes: list[str]) -> None:
@@ -35,6 +37,7 @@ def test_the_literal_project_files_a_command_writes(agent_factory: Callable[...,
     "echo > $F; sed -i x src/*.py; echo > \"$(date)\".log",  # globs and expansions name no lease
     "rm -rf node_modules build/",  # caches
     "echo x >> .git/info/exclude",  # .git is the guardrails' (blocked below trust 3)
+    "echo x > ~alice/notes.md; touch ~+/f ~-/g",  # another's home, $PWD and $OLDPWD: no file in the tree here
 ])
 def test_what_no_lease_names_is_left_out(agent_factory: Callable[..., Any], command: str) -> None:
     _, agent = agent_factory()

@@ -2,13 +2,16 @@
 -- agent edits (the Claude Code hook) leases what its commands write too: the targets of its
 -- write, delete and permission effects that are literal paths. Left out: a target with a glob
 -- or an expansion (no lease names what it matches), caches and /dev/null (every agent writes
--- them), .git (the guardrails' alone), the whole tree, devices and remotes. Where a path lies
+-- them), .git (the guardrails' alone), the whole tree, devices and remotes, and a home other
+-- than the caller's own (~user, ~+, ~-: no client can tell where they are); ~/x stays, for the
+-- client to read from its home directory (the repository may lie there). Where a path lies
 -- is left to the client, which knows where the repository is and leases only what lies inside
 -- it (so /tmp/x and ../x stay in: the repository may be under /tmp, and ../x is inside it when
 -- the command starts in a subdirectory). A target below another target goes, since the lease
 -- on the directory covers it (cp -r x y writes y and, when y is a directory, y/x). Relative
 -- targets are read from the directory the command starts in, after any cd of the command
--- (coord.guard_shell_units follows them).
+-- (coord.guard_shell_units follows them). A recursive mode change (chmod -R, perms-tree) leases
+-- its directory, which covers every file whose mode it changes.
 create or replace function coord.guard_lease_targets(p_effects jsonb)
 returns jsonb
 language plpgsql
@@ -20,10 +23,10 @@ begin
     with targets as (
       select distinct e ->> 't' as t
       from jsonb_array_elements(p_effects) as e
-      where e ->> 'a' in ('write', 'delete', 'delete-tree', 'perms')
+      where e ->> 'a' in ('write', 'delete', 'delete-tree', 'perms', 'perms-tree')
         and not (e -> 'c' ?| array['workspace', 'git', 'cache', 'null', 'device', 'remote', 'local-url', 'dynamic',
                                   'dynamic-prefix'])
-        and e ->> 't' !~ '[][*?$`{}\\]' and e ->> 't' not in ('', '.', '..', '-')
+        and e ->> 't' !~ '[][*?$`{}\\]|^~([^/]|$)' and e ->> 't' not in ('', '.', '..', '-')
     )
     select coalesce(jsonb_agg(x.t order by x.t), '[]')
     from targets as x
@@ -31,5 +34,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_lease_targets(jsonb) is 'The literal paths among the write, delete and permission effects of one operation (no globs, expansions, caches, /dev/null, .git, devices or remotes), without those below another: what a client leases for a shell command when they lie inside its repository.';
+comment on function coord.guard_lease_targets(jsonb) is 'The literal paths among the write, delete and permission effects of one operation (no globs, expansions, caches, /dev/null, .git, devices, remotes or homes other than ~/), without those below another: what a client leases for a shell command when they lie inside its repository.';
 revoke all on function coord.guard_lease_targets(jsonb) from public;
