@@ -344,14 +344,19 @@ class ClaudeCodeHook:
         if not isinstance(command, str) or not command.strip():
             raise CannotDecide("the Bash event has no command")
         decision = client.check_operation("command", with_nul_escaped(command))
+        writes = (decision.details or {}).get("writes") or []
         if decision.ok:
-            writes = (decision.details or {}).get("writes") or []
             return self.lease_writes(client, claude_session, event, writes) if writes else NO_OPINION
         rules = ", ".join(f"{m['name']} ({m['severity']}, {m['category']})" for m in decision.matches or [])
         reason = f"coord guardrail {rules or decision.code}: {decision.reason}"
         if decision.code == "needs_approval":
             if decision.approval_id is not None:  # an approver may grant it: coord approvals approve ID
                 reason += f" (approval request {decision.approval_id})"
+            # The user may say yes and the command runs: its files are leased first, as for an allowed
+            # one (a file another agent holds denies it, not asks), as an edit is before its prompt.
+            leased = self.lease_writes(client, claude_session, event, writes) if writes else NO_OPINION
+            if leased.output is not None:  # more files than one lease request takes: asked about both
+                reason += "; " + leased.output["hookSpecificOutput"]["permissionDecisionReason"]
             return permission("ask", reason)
         return permission("deny", reason)
 

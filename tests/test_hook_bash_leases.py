@@ -156,3 +156,28 @@ def test_a_session_that_ended_under_the_hook_is_replaced_once(hook: Hook, repo: 
     assert hook(bash(repo, "touch b.txt")) == (0, None, "")
     second = mapped_session(tmp_path)
     assert second != first and str(held(committed_db)["b.txt"][1]) == second
+
+
+def test_a_command_the_user_is_asked_about_leases_its_files_first(hook: Hook, repo: Path,
+                                                                  committed_db: Database) -> None:
+    """needs_approval is a question to the user, who may say yes: the command then runs. So its
+    files are leased before the question as an allowed command's are, and one another agent
+    holds denies the command rather than ask the user to run it over that lease."""
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    bob_holds(committed_db, ".github/workflows/ci.yml")
+    code, output, _ = hook(bash(repo, "sed -i s/3.11/3.12/ .github/workflows/ci.yml"))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny" and "leased by bob-codex" in reason, reason
+    code, output, _ = hook(bash(repo, "sed -i s/3.11/3.12/ .github/workflows/release.yml"))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "ask" and "write-ci" in reason, reason
+    assert sorted(held(committed_db)) == [".github/workflows/ci.yml", ".github/workflows/release.yml"]
+
+
+def test_more_files_than_one_lease_request_takes_are_asked_about(hook: Hook, repo: Path,
+                                                                 committed_db: Database) -> None:
+    names = " ".join(f"f{i}.txt" for i in range(101))
+    code, output, _ = hook(bash(repo, f"touch {names}"))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "ask" and "101 files" in reason, reason
+    assert held(committed_db) == {}
