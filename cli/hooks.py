@@ -400,8 +400,9 @@ class ClaudeCodeHook:
             key = relative.rstrip("/")
             if relative.endswith("/") or key not in paths:
                 paths[key] = relative
-        dirs = [d for d in paths.values() if d.endswith("/")]
-        leases = [p for p in paths.values() if not any(p != d and p.startswith(d) for d in dirs)]  # its dir covers it
+        # a lease covers its node and all below it (coord.covering_paths): a file below another target goes
+        leases = [v for k, v in paths.items()
+                  if not any("/".join(k.split("/")[:i]) in paths for i in range(1, k.count("/") + 1))]
         if not leases:
             return NO_OPINION
         if len(leases) > MAX_BATCH_PATHS:

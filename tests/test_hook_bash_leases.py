@@ -109,11 +109,12 @@ def test_one_file_spelled_several_ways_is_leased_once(hook: Hook, repo: Path, co
     twice, CO218, which would turn the command into a question), and a file below a directory the
     command also writes goes under that directory's lease."""
     command = (f"echo a > notes.txt; echo b >> {repo}/notes.txt; echo c >> src/../notes.txt; "
-               f"rm -rf gen/; touch {repo}/gen; touch {repo}/src/new.py; chmod -R g+w src")
+               f"rm -rf gen/; touch {repo}/gen; touch {repo}/src/new.py; chmod -R g+w src; "
+               f"rm -f out; mkdir out; echo x > {repo}/out/log.txt")  # out (not there yet) covers out/log.txt
     assert hook(bash(repo, command)) == (0, None, "")
-    assert sorted(held(committed_db)) == ["gen/", "notes.txt", "src/"]
+    assert sorted(held(committed_db)) == ["gen/", "notes.txt", "out", "src/"]
     assert hook(bash(repo, "sed -i s/a/b/ notes.txt")) == (0, None, ""), "an own lease is renewed, not refused"
-    assert sorted(held(committed_db)) == ["gen/", "notes.txt", "src/"]
+    assert sorted(held(committed_db)) == ["gen/", "notes.txt", "out", "src/"]
 
 
 def test_a_command_writing_the_whole_repository_is_denied(hook: Hook, repo: Path, committed_db: Database) -> None:
