@@ -384,22 +384,32 @@ class ClaudeCodeHook:
         cwd = Path(event["cwd"])
         session_cwd = self.sessions.cwd(claude_session)
         root = repository_root(Path(session_cwd) if session_cwd else cwd, self.invocation.root)
+        targets = [os.path.expanduser(t) if t == "~" or t.startswith("~/") else t  # the home is the client's
+                   for t in writes]
+        # A written directory with a target below it in the same spelling (cp x src/ gives src/ and src/x; the
+        # database drops what lies below a tree it deletes or changes the mode of) is written into when it
+        # is one on disk: src/x is leased then, not every file of src/. Only the disk tells.
+        parents = {"/".join(parts[:i]) for parts in (t.rstrip("/").split("/") for t in targets)
+                   for i in range(1, len(parts))}
         paths: dict[str, str] = {}  # without its trailing /: the lease to take (d/ over d: one path, once)
-        for target in writes:
-            if target == "~" or target.startswith("~/"):  # the database leaves the home to the client
-                target = os.path.expanduser(target)
+        written_into: dict[str, bool] = {}  # key: every spelling of it is a directory written into
+        for target in targets:
             try:
                 relative = resolve_path(target, root, cwd)
             except CoordError as exc:
                 if exc.code == "CO541":  # outside the repository: the guardrails' alone
                     continue
                 raise  # no name a lease can take (a control character): denied, as an edit of it is
-            if relative == "./":  # src/.. or the root spelled out: every file of every agent
-                raise Refusal(f"coord: the command writes the whole repository ({target}), which no lease "
-                              "covers; name the files it changes")
             key = relative.rstrip("/")
+            into = relative.endswith("/") and target.rstrip("/") in parents
+            written_into[key] = written_into.get(key, True) and into
             if relative.endswith("/") or key not in paths:
                 paths[key] = relative
+        for key in [k for k, into in written_into.items() if into]:
+            del paths[key]
+        if "." in paths:  # src/.. or the root spelled out, with nothing named in it: every agent's files
+            raise Refusal("coord: the command writes the whole repository, which no lease covers; name the "
+                          "files it changes")
         # a lease covers its node and all below it (coord.covering_paths): a file below another target goes
         leases = [v for k, v in paths.items()
                   if not any("/".join(k.split("/")[:i]) in paths for i in range(1, k.count("/") + 1))]

@@ -7097,7 +7097,7 @@ ALTER FUNCTION coord.guard_lease_targets(p_effects jsonb) OWNER TO coord_owner;
 -- Name: FUNCTION guard_lease_targets(p_effects jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_lease_targets(p_effects jsonb) IS 'The literal paths among the write, delete and permission effects of one operation (no globs, expansions, caches, /dev/null, .git, devices, remotes or homes other than ~/), without those below another: what a client leases for a shell command when they lie inside its repository.';
+COMMENT ON FUNCTION coord.guard_lease_targets(p_effects jsonb) IS 'The literal paths among the write, delete and permission effects of one operation (no globs, expansions, caches, /dev/null, .git, devices, remotes or homes other than ~/), without those below a target it deletes or changes the mode of (cp x y gives y and y/x: the client tells whether y is a directory): what a client leases for a shell command when they lie inside its repository.';
 
 
 --

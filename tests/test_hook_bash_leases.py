@@ -182,3 +182,18 @@ def test_more_files_than_one_lease_request_takes_are_asked_about(hook: Hook, rep
     verdict, reason = decision(output)
     assert code == 0 and verdict == "ask" and "101 files" in reason, reason
     assert held(committed_db) == {}
+
+
+def test_a_copy_into_a_directory_leases_the_copy_not_the_directory(hook: Hook, repo: Path,
+                                                                   committed_db: Database) -> None:
+    """cp x src/ writes src/x: bob's lease on src/app.py does not stop it, and it is src/x that is
+    leased, not all of src/. Into the root spelled out (cp x /repo/) is no write of the whole
+    repository either. cp -r x y where y is no directory writes y itself: y is leased."""
+    bob_holds(committed_db, "src/app.py")
+    (repo / "new.py").write_text("x = 1\n")
+    (repo / "tools").mkdir()
+    assert hook(bash(repo, "cp new.py src/ && cp new.py tools")) == (0, None, "")
+    assert hook(bash(repo, f"cp /etc/hostname {repo}/ && cp -r tools copied")) == (0, None, "")
+    assert sorted(held(committed_db)) == ["copied", "hostname", "src/app.py", "src/new.py", "tools/new.py"]
+    code, output, _ = hook(bash(repo, "cp new.py src/app.py"))
+    assert code == 0 and decision(output)[0] == "deny", "a copy onto bob's file is still denied"
