@@ -344,14 +344,19 @@ class ClaudeCodeHook:
         if not isinstance(command, str) or not command.strip():
             raise CannotDecide("the Bash event has no command")
         decision = client.check_operation("command", with_nul_escaped(command))
+        writes = (decision.details or {}).get("writes") or []
         if decision.ok:
-            writes = (decision.details or {}).get("writes") or []
             return self.lease_writes(client, claude_session, event, writes) if writes else NO_OPINION
         rules = ", ".join(f"{m['name']} ({m['severity']}, {m['category']})" for m in decision.matches or [])
         reason = f"coord guardrail {rules or decision.code}: {decision.reason}"
         if decision.code == "needs_approval":
             if decision.approval_id is not None:  # an approver may grant it: coord approvals approve ID
                 reason += f" (approval request {decision.approval_id})"
+            # The user may say yes and the command runs: its files are leased first, as for an allowed
+            # one (a file another agent holds denies it, not asks), as an edit is before its prompt.
+            leased = self.lease_writes(client, claude_session, event, writes) if writes else NO_OPINION
+            if leased.output is not None:  # more files than one lease request takes: asked about both
+                reason += "; " + leased.output["hookSpecificOutput"]["permissionDecisionReason"]
             return permission("ask", reason)
         return permission("deny", reason)
 
@@ -379,24 +384,45 @@ class ClaudeCodeHook:
         cwd = Path(event["cwd"])
         session_cwd = self.sessions.cwd(claude_session)
         root = repository_root(Path(session_cwd) if session_cwd else cwd, self.invocation.root)
-        paths: list[str] = []
-        for target in writes:
+        targets = [os.path.expanduser(t) if t == "~" or t.startswith("~/") else t  # the home is the client's
+                   for t in writes]
+        # A written directory with a target below it in the same spelling (cp x src/ gives src/ and src/x; the
+        # database drops what lies below a tree it deletes or changes the mode of) is written into when it
+        # is one on disk: src/x is leased then, not every file of src/. Only the disk tells.
+        parents = {"/".join(parts[:i]) for parts in (t.rstrip("/").split("/") for t in targets)
+                   for i in range(1, len(parts))}
+        paths: dict[str, str] = {}  # without its trailing /: the lease to take (d/ over d: one path, once)
+        written_into: dict[str, bool] = {}  # key: every spelling of it is a directory written into
+        for target in targets:
             try:
                 relative = resolve_path(target, root, cwd)
-            except CoordError:  # outside the repository, or no path a lease can name
-                continue
-            if relative not in paths:
-                paths.append(relative)
-        if not paths:
+            except CoordError as exc:
+                if exc.code == "CO541":  # outside the repository: the guardrails' alone
+                    continue
+                raise  # no name a lease can take (a control character): denied, as an edit of it is
+            key = relative.rstrip("/")
+            into = relative.endswith("/") and target.rstrip("/") in parents
+            written_into[key] = written_into.get(key, True) and into
+            if relative.endswith("/") or key not in paths:
+                paths[key] = relative
+        for key in [k for k, into in written_into.items() if into]:
+            del paths[key]
+        if "." in paths:  # src/.. or the root spelled out, with nothing named in it: every agent's files
+            raise Refusal("coord: the command writes the whole repository, which no lease covers; name the "
+                          "files it changes")
+        # a lease covers its node and all below it (coord.covering_paths): a file below another target goes
+        leases = [v for k, v in paths.items()
+                  if not any("/".join(k.split("/")[:i]) in paths for i in range(1, k.count("/") + 1))]
+        if not leases:
             return NO_OPINION
-        if len(paths) > MAX_BATCH_PATHS:
-            return permission("ask", f"coord: this command writes {len(paths)} files, more than the "
+        if len(leases) > MAX_BATCH_PATHS:
+            return permission("ask", f"coord: this command writes {len(leases)} files, more than the "
                                      f"{MAX_BATCH_PATHS} one lease request can take; run it in parts")
-        results = client.acquire_locks(paths, reason="claude-code Bash")
+        results = client.acquire_locks(leases, reason="claude-code Bash")
         if any(r.code == "session_ended" for r in results):  # as file_edit: one new session, once
             with self.sessions.exclusive(claude_session):
                 self.start_session(client, claude_session, event["cwd"])
-            results = client.acquire_locks(paths, reason="claude-code Bash")
+            results = client.acquire_locks(leases, reason="claude-code Bash")
         refused = [r for r in results if not r.ok and r.code != "batch_refused"]
         if not refused:
             return NO_OPINION

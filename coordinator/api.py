@@ -383,10 +383,10 @@ class Api:
         manifest does not give write access to the path or name the variable (details.needs, details.skill;
         the guardrails are not asked). details.writes (a command): the files it writes, deletes or changes the
         mode of that a lease could name (literal paths, relative ones read from where the command starts and
-        after its cd; not globs, expansions, caches, /dev/null or .git), which a client leasing what an agent
-        edits leases too where they lie inside its repository (the Claude Code hook does). Every check is
-        audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472
-        empty, CO770 env name.
+        after its cd, ~/x from the home directory of the client, which expands it; not globs, expansions,
+        other homes, caches, /dev/null or .git), which a client leasing what an agent edits leases too where
+        they lie inside its repository (the Claude Code hook does). Every check is audited; blocks, approvals
+        needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty, CO770 env name.
         """
         return self._one("check_operation", GuardrailDecision, kind=kind, text=text, approval=approval)
 

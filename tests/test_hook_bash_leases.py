@@ -5,6 +5,7 @@ command. Which files those are is the database's reading of the command (details
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +77,123 @@ def test_a_blocked_command_is_denied_before_any_lease(hook: Hook, repo: Path, co
     code, output, _ = hook(bash(repo, "echo x > notes.txt; rm -rf /"))
     assert code == 0 and decision(output)[0] == "deny"
     assert held(committed_db) == {}
+
+
+def bob_holds(database: Database, *paths: str) -> None:
+    with database.connect() as conn:
+        bob = make_principal(conn, "bob-codex")
+    with Client(database.client_dsn, bob.token) as client:
+        for path in paths:
+            assert client.acquire_lock(path, ttl="10 minutes").code == "granted"
+
+
+def test_a_write_under_the_home_directory_is_read_from_it(hook: Hook, repo: Path, committed_db: Database,
+                                                          tmp_path: Path) -> None:
+    """~/ is the agent's home (the hook's, which it inherits): a repository under it is written
+    through ~/..., and a path ~/x is no file named ~ in the directory the command runs in."""
+    hook.env["HOME"] = str(tmp_path)  # the repository is tmp_path/shop
+    assert hook(bash(repo, "echo x > ~/shop/notes.txt; echo y > ~/elsewhere.txt", cwd=repo / "src")) == (0, None, "")
+    assert sorted(held(committed_db)) == ["notes.txt"]
+
+
+def test_a_recursive_mode_change_leases_the_tree(hook: Hook, repo: Path, committed_db: Database) -> None:
+    bob_holds(committed_db, "src/app.py")
+    code, output, _ = hook(bash(repo, "chmod -R g+w src"))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny" and "src/ is leased by bob-codex" in reason, reason
+
+
+def test_one_file_spelled_several_ways_is_leased_once(hook: Hook, repo: Path, committed_db: Database) -> None:
+    """The database drops what its own text repeats; after resolving, ./x, /abs/x, src/../x and a
+    directory with and without its slash are one path too (acquire_locks refuses a path named
+    twice, CO218, which would turn the command into a question), and a file below a directory the
+    command also writes goes under that directory's lease."""
+    command = (f"echo a > notes.txt; echo b >> {repo}/notes.txt; echo c >> src/../notes.txt; "
+               f"rm -rf gen/; touch {repo}/gen; touch {repo}/src/new.py; chmod -R g+w src; "
+               f"rm -f out; mkdir out; echo x > {repo}/out/log.txt")  # out (not there yet) covers out/log.txt
+    assert hook(bash(repo, command)) == (0, None, "")
+    assert sorted(held(committed_db)) == ["gen/", "notes.txt", "out", "src/"]
+    assert hook(bash(repo, "sed -i s/a/b/ notes.txt")) == (0, None, ""), "an own lease is renewed, not refused"
+    assert sorted(held(committed_db)) == ["gen/", "notes.txt", "out", "src/"]
+
+
+def test_a_command_writing_the_whole_repository_is_denied(hook: Hook, repo: Path, committed_db: Database) -> None:
+    """src/.. is the root (which the guardrails do not read as the working tree): no lease covers
+    every file, so the command is denied rather than run over other agents' leases."""
+    bob_holds(committed_db, "src/app.py")
+    for command in ("rm -rf src/..", f"find {repo} -delete"):
+        code, output, _ = hook(bash(repo, command))
+        verdict, reason = decision(output)
+        assert code == 0 and verdict == "deny" and "the whole repository" in reason, (command, reason)
+    assert sorted(held(committed_db)) == ["src/app.py"]
+
+
+def test_a_file_name_no_lease_can_hold_is_denied(hook: Hook, repo: Path, committed_db: Database) -> None:
+    """A name with a line break lies under src/ as any other; the database cannot lease it
+    (CO203), so the command is denied, as an edit of that file is, not run past bob's lease."""
+    bob_holds(committed_db, "src/")
+    code, output, _ = hook(bash(repo, 'touch "src/a\nb"'))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny" and "CO203" in reason, reason
+    assert sorted(held(committed_db)) == ["src/"]
+
+
+def test_a_command_from_inside_a_nested_repository_leases_under_the_session_root(
+        hook: Hook, repo: Path, committed_db: Database) -> None:
+    nested = repo / "vendor" / "lib"
+    nested.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(nested)], check=True)
+    assert hook(bash(repo, "ls")) == (0, None, "")  # the session starts at the root
+    assert hook(bash(repo, "touch x.py", cwd=nested)) == (0, None, "")
+    assert sorted(held(committed_db)) == ["vendor/lib/x.py"]
+
+
+def test_a_session_that_ended_under_the_hook_is_replaced_once(hook: Hook, repo: Path, committed_db: Database,
+                                                               tmp_path: Path) -> None:
+    assert hook(bash(repo, "touch a.txt")) == (0, None, "")
+    first = mapped_session(tmp_path)
+    with committed_db.connect() as conn:
+        conn.execute("update coord.sessions set end_reason = 'expired', ended_at = now() where id = %s", (first,))
+    assert hook(bash(repo, "touch b.txt")) == (0, None, "")
+    second = mapped_session(tmp_path)
+    assert second != first and str(held(committed_db)["b.txt"][1]) == second
+
+
+def test_a_command_the_user_is_asked_about_leases_its_files_first(hook: Hook, repo: Path,
+                                                                  committed_db: Database) -> None:
+    """needs_approval is a question to the user, who may say yes: the command then runs. So its
+    files are leased before the question as an allowed command's are, and one another agent
+    holds denies the command rather than ask the user to run it over that lease."""
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    bob_holds(committed_db, ".github/workflows/ci.yml")
+    code, output, _ = hook(bash(repo, "sed -i s/3.11/3.12/ .github/workflows/ci.yml"))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny" and "leased by bob-codex" in reason, reason
+    code, output, _ = hook(bash(repo, "sed -i s/3.11/3.12/ .github/workflows/release.yml"))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "ask" and "write-ci" in reason, reason
+    assert sorted(held(committed_db)) == [".github/workflows/ci.yml", ".github/workflows/release.yml"]
+
+
+def test_more_files_than_one_lease_request_takes_are_asked_about(hook: Hook, repo: Path,
+                                                                 committed_db: Database) -> None:
+    names = " ".join(f"f{i}.txt" for i in range(101))
+    code, output, _ = hook(bash(repo, f"touch {names}"))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "ask" and "101 files" in reason, reason
+    assert held(committed_db) == {}
+
+
+def test_a_copy_into_a_directory_leases_the_copy_not_the_directory(hook: Hook, repo: Path,
+                                                                   committed_db: Database) -> None:
+    """cp x src/ writes src/x: bob's lease on src/app.py does not stop it, and it is src/x that is
+    leased, not all of src/. Into the root spelled out (cp x /repo/) is no write of the whole
+    repository either. cp -r x y where y is no directory writes y itself: y is leased."""
+    bob_holds(committed_db, "src/app.py")
+    (repo / "new.py").write_text("x = 1\n")
+    (repo / "tools").mkdir()
+    assert hook(bash(repo, "cp new.py src/ && cp new.py tools")) == (0, None, "")
+    assert hook(bash(repo, f"cp /etc/hostname {repo}/ && cp -r tools copied")) == (0, None, "")
+    assert sorted(held(committed_db)) == ["copied", "hostname", "src/app.py", "src/new.py", "tools/new.py"]
+    code, output, _ = hook(bash(repo, "cp new.py src/app.py"))
+    assert code == 0 and decision(output)[0] == "deny", "a copy onto bob's file is still denied"
