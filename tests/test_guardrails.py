@@ -535,6 +535,18 @@ def test_harmless_globs_sourcing_functions_and_environment_stay_allowed(agent_fa
     assert agent.check_operation("command", text).code == "allowed", text
 
 
+@pytest.mark.parametrize("text", ["rm -rf src/..", "find src/.. -delete", "rm -rf src/../*", "rm -rf a/b/../../..",
+                                  "rm -rf src/../../other"])
+def test_a_target_climbing_back_with_dots_is_what_it_names(agent_factory, text: str) -> None:
+    """src/.. is the working tree and src/../../x lies outside it, though neither starts like a
+    path: a delete of either is the delete of what it names."""
+    _, agent = agent_factory()
+    decision = agent.check_operation("command", text)
+    assert decision.code == "blocked" and "delete-tree-protected" in decision.reason, (text, decision.reason)
+    for harmless in ("rm -rf src/../old", "cp a src/../b"):
+        assert agent.check_operation("command", harmless).code == "allowed", harmless
+
+
 def test_a_nul_and_a_path_above_the_root_are_blocked_and_kept_as_violations(db: psycopg.Connection,
                                                                               agent_factory) -> None:
     """U+2400 stands for the NUL a client saw (text cannot hold U+0000); a path operation climbing

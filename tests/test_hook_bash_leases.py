@@ -118,13 +118,16 @@ def test_one_file_spelled_several_ways_is_leased_once(hook: Hook, repo: Path, co
 
 
 def test_a_command_writing_the_whole_repository_is_denied(hook: Hook, repo: Path, committed_db: Database) -> None:
-    """src/.. is the root (which the guardrails do not read as the working tree): no lease covers
-    every file, so the command is denied rather than run over other agents' leases."""
+    """The repository by its absolute path (which the guardrails cannot tell from any other
+    directory): no lease covers every file, so the command is denied rather than run over other
+    agents' leases. src/.. the guardrails read as the working tree, and block first."""
     bob_holds(committed_db, "src/app.py")
-    for command in ("rm -rf src/..", f"find {repo} -delete"):
-        code, output, _ = hook(bash(repo, command))
-        verdict, reason = decision(output)
-        assert code == 0 and verdict == "deny" and "the whole repository" in reason, (command, reason)
+    code, output, _ = hook(bash(repo, f"find {repo} -delete"))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny" and "the whole repository" in reason, reason
+    code, output, _ = hook(bash(repo, "rm -rf src/.."))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny" and "delete-tree-protected" in reason, reason
     assert sorted(held(committed_db)) == ["src/app.py"]
 
 

@@ -21,6 +21,11 @@ begin
     -- brace expansion only where there are braces to expand
     foreach v_one in array case when strpos(v_target, '{') > 0 then coord.guard_expand(v_target) else array[v_target] end loop
       v_word := coord.guard_word(v_one);
+      -- A target is a path even when it does not start like one (guard_word's test): src/.. is
+      -- the working tree itself, and must be classified as what it names.
+      if strpos(v_word, '..') > 0 and v_word ~ '(^|/)\.\.(/|$)' and left(v_word, 1) <> '$' then
+        v_word := coord.guard_path(v_word);
+      end if;
       v_out := v_out || jsonb_build_array(jsonb_build_object('a', p_action, 't', v_word, 'c', to_jsonb(coord.guard_classify(v_word))));
     end loop;
   end loop;
