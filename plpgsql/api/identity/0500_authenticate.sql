@@ -17,6 +17,7 @@ declare
   v_principal api.principal_info;
   v_claims text;
   v_login_tenant uuid;
+  v_keys bytea;
   v_session_repository text;
   v_session_skill bigint;
   v_bearer text;
@@ -53,7 +54,10 @@ begin
   -- (coord.logins) its own only; the gateway coord_authenticator and superusers any. Any other
   -- role (a bound login of another coordinator database on the same cluster, a role someone
   -- made a member of the request roles) may act for none.
-  select l.tenant_id into v_login_tenant from coord.logins as l where l.role_name = session_user;
+  -- The vouch key comes with it: one statement, not two (the MAC below is coord.vouch_mac's, inline).
+  select (select l.tenant_id from coord.logins as l where l.role_name = session_user),
+         (select k.value from coord.secrets as k where k.name = 'vouch')
+  into v_login_tenant, v_keys;
   -- Nested: a condition with a subquery runs through the executor even when its first test decides.
   if v_login_tenant is null and session_user <> 'coord_authenticator' then
     if not coalesce((select r.rolsuper from pg_catalog.pg_roles as r where r.rolname = session_user), false) then
@@ -110,7 +114,13 @@ begin
     'skill', v_session_skill  -- the skill the session runs under (null: none)
   )::text;
   v_set := pg_catalog.set_config('request.jwt.claims', v_claims, true);
-  v_set := pg_catalog.set_config('coord.vouch', coord.vouch_mac(v_claims), true);
+  if v_keys is null then
+    perform coord.fail('CO501', 'the vouch key is missing');
+  end if;
+  v_set := pg_catalog.set_config('coord.vouch', pg_catalog.encode(pg_catalog.sha256(pg_catalog.substr(v_keys, 65, 64) || pg_catalog.sha256(
+    pg_catalog.substr(v_keys, 1, 64) || pg_catalog.convert_to(
+      v_claims || '|' || pg_catalog.pg_backend_pid()::text
+      || '|' || (extract(epoch from pg_catalog.transaction_timestamp()) * 1000000)::bigint::text, 'UTF8'))), 'hex'), true);
   return v_principal;
 end;
 $$;
