@@ -3,11 +3,8 @@
 -- api.authenticate() matches them and the active role is the principal's own.
 -- Verified once per api call: the first check fills coord.principal_cache (transaction-local)
 -- with the caller under a key of the vouch (which binds the claims) and the role; later checks in the same call read it.
--- Its text is <vouch>|<role>|<tenant id>|<caller length, 8 digits>|<caller><profile>:
--- coord.current_tenant_id, which RLS runs once per statement, reads the tenant without parsing the
--- whole caller; coord.effective_profile appends the caller's profile the first time it reads it
--- ('+' and the row, or '-' for none), and any write to what decides a profile drops the entry
--- (coord.tg_profile_inputs__forget).
+-- Its text is <vouch>|<role>|<tenant id>|<caller>: coord.current_tenant_id, which RLS runs once
+-- per statement, reads the tenant without parsing the whole caller.
 -- Every function a role other than the owners may execute resets the cache on entry with
 -- `set coord.principal_cache = ''` (tests/test_principal_cache.py checks the catalog), so a value
 -- a client set beforehand is never seen inside, and what is set inside is undone on exit.
@@ -29,7 +26,6 @@ declare
   v_keys bytea;
   v_caller coord.caller;
   c jsonb;
-  v_text text;
   v_set text;  -- assigned, not PERFORMed: an expression, not a query
 begin
   if v_vouch is null or v_vouch = '' then
@@ -38,9 +34,7 @@ begin
   -- The vouch is a MAC over the claims (and this backend and transaction), so it stands for them.
   v_key := v_vouch || '|' || pg_catalog.current_setting('role') || '|';
   if v_cache is not null and pg_catalog.starts_with(v_cache, v_key) then
-    -- past '<tenant id>|<length>|', the caller's text only (the profile after it is not ours)
-    return pg_catalog.substr(v_cache, pg_catalog.length(v_key) + 47,
-                             pg_catalog.substr(v_cache, pg_catalog.length(v_key) + 38, 8)::integer)::coord.caller;
+    return pg_catalog.substr(v_cache, pg_catalog.length(v_key) + 38)::coord.caller;  -- past '<tenant id>|'
   end if;
   select k.value into v_keys from coord.secrets as k where k.name = 'vouch';
   if v_keys is null then
@@ -62,9 +56,7 @@ begin
                    (c ->> 'token')::uuid, (c ->> 'token_expires_at')::timestamptz,
                    coalesce(c ->> 'repository', 'default'), (c ->> 'skill')::bigint)::coord.caller;
   if v_caller.tenant_id is not null then
-    v_text := v_caller::text;
-    v_set := pg_catalog.set_config('coord.principal_cache', v_key || v_caller.tenant_id::text || '|'
-      || pg_catalog.lpad(pg_catalog.length(v_text)::text, 8, '0') || '|' || v_text, true);
+    v_set := pg_catalog.set_config('coord.principal_cache', v_key || v_caller.tenant_id::text || '|' || v_caller::text, true);
   end if;
   return v_caller;
 end;
