@@ -6351,7 +6351,7 @@ ALTER FUNCTION coord.effective_profile(p_me coord.caller) OWNER TO coord_owner;
 -- Name: FUNCTION effective_profile(p_me coord.caller); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.effective_profile(p_me coord.caller) IS 'Profile of the agent p_me (its own or the tenant default); null for operators and auditors. Read once per call for the verified caller (kept in coord.principal_cache).';
+COMMENT ON FUNCTION coord.effective_profile(p_me coord.caller) IS 'Profile of the agent p_me (its own or the tenant default); null for operators and auditors.';
 
 
 --
@@ -9049,22 +9049,22 @@ COMMENT ON FUNCTION coord.serialize_lease_batch(p_tenant_id uuid, p_repository t
 
 
 --
--- Name: session_lease_floor(coord.caller); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: session_lease_floor(coord.caller, coord.profiles); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.session_lease_floor(p_me coord.caller) RETURNS interval
+CREATE FUNCTION coord.session_lease_floor(p_me coord.caller, p_profile coord.profiles DEFAULT NULL::coord.profiles) RETURNS interval
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/sessions/0107_session_lease_floor.sql
 
 
-ALTER FUNCTION coord.session_lease_floor(p_me coord.caller) OWNER TO coord_owner;
+ALTER FUNCTION coord.session_lease_floor(p_me coord.caller, p_profile coord.profiles) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION session_lease_floor(p_me coord.caller); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION session_lease_floor(p_me coord.caller, p_profile coord.profiles); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.session_lease_floor(p_me coord.caller) IS 'How long the caller''s session still lives (0 without a live session), at most the profile''s max_lock_ttl: the minimum lifetime of leases and claims taken in it.';
+COMMENT ON FUNCTION coord.session_lease_floor(p_me coord.caller, p_profile coord.profiles) IS 'How long the caller''s session still lives (0 without a live session), at most the profile''s max_lock_ttl (p_profile: the caller''s effective profile, read here when null): the minimum lifetime of leases and claims taken in it.';
 
 
 --
@@ -9730,25 +9730,6 @@ ALTER FUNCTION coord.tg_principals__tenant() OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.tg_principals__tenant() IS 'Trigger: refuses (CO305) moving a principal to another tenant.';
-
-
---
--- Name: tg_profile_inputs__forget(); Type: FUNCTION; Schema: coord; Owner: coord_owner
---
-
-CREATE FUNCTION coord.tg_profile_inputs__forget() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/profiles/0140_tg_profile_inputs__forget.sql
-
-
-ALTER FUNCTION coord.tg_profile_inputs__forget() OWNER TO coord_owner;
-
---
--- Name: FUNCTION tg_profile_inputs__forget(); Type: COMMENT; Schema: coord; Owner: coord_owner
---
-
-COMMENT ON FUNCTION coord.tg_profile_inputs__forget() IS 'Trigger: drops the call''s cached caller and profile (coord.principal_cache) after a statement changes a profile, a principal''s profile_id or a tenant''s default profile.';
 
 
 --
@@ -15034,26 +15015,12 @@ CREATE TRIGGER locks_fleet_updated AFTER UPDATE ON coord.locks FOR EACH ROW WHEN
 
 
 --
--- Name: principals principals_forget_cached; Type: TRIGGER; Schema: coord; Owner: coord_owner
---
-
-CREATE TRIGGER principals_forget_cached AFTER UPDATE OF profile_id ON coord.principals FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_profile_inputs__forget();
-
-
---
 -- Name: principals principals_tenant; Type: TRIGGER; Schema: coord; Owner: coord_owner
 --
 
 CREATE TRIGGER principals_tenant BEFORE UPDATE OF tenant_id ON coord.principals FOR EACH ROW WHEN ((old.tenant_id IS DISTINCT FROM new.tenant_id)) EXECUTE FUNCTION coord.tg_principals__tenant();
 
 ALTER TABLE coord.principals ENABLE ALWAYS TRIGGER principals_tenant;
-
-
---
--- Name: profiles profiles_forget_cached; Type: TRIGGER; Schema: coord; Owner: coord_owner
---
-
-CREATE TRIGGER profiles_forget_cached AFTER INSERT OR DELETE OR UPDATE ON coord.profiles FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_profile_inputs__forget();
 
 
 --
@@ -15123,13 +15090,6 @@ ALTER TABLE coord.tasks ENABLE ALWAYS TRIGGER tasks_submitted;
 CREATE TRIGGER tasks_transition BEFORE INSERT OR UPDATE ON coord.tasks FOR EACH ROW EXECUTE FUNCTION coord.tg_tasks__transition();
 
 ALTER TABLE coord.tasks ENABLE ALWAYS TRIGGER tasks_transition;
-
-
---
--- Name: tenants tenants_forget_cached; Type: TRIGGER; Schema: coord; Owner: coord_owner
---
-
-CREATE TRIGGER tenants_forget_cached AFTER UPDATE OF default_profile_id ON coord.tenants FOR EACH STATEMENT EXECUTE FUNCTION coord.tg_profile_inputs__forget();
 
 
 --
@@ -19156,10 +19116,10 @@ REVOKE ALL ON FUNCTION coord.serialize_lease_batch(p_tenant_id uuid, p_repositor
 
 
 --
--- Name: FUNCTION session_lease_floor(p_me coord.caller); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION session_lease_floor(p_me coord.caller, p_profile coord.profiles); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.session_lease_floor(p_me coord.caller) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.session_lease_floor(p_me coord.caller, p_profile coord.profiles) FROM PUBLIC;
 
 
 --
@@ -19406,13 +19366,6 @@ REVOKE ALL ON FUNCTION coord.tg_locks__audit_truncate() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.tg_principals__tenant() FROM PUBLIC;
-
-
---
--- Name: FUNCTION tg_profile_inputs__forget(); Type: ACL; Schema: coord; Owner: coord_owner
---
-
-REVOKE ALL ON FUNCTION coord.tg_profile_inputs__forget() FROM PUBLIC;
 
 
 --

@@ -182,3 +182,21 @@ def test_current_tenant_id_reads_only_an_entry_under_the_live_key(db: psycopg.Co
     assert tenant_with("w", f"v|coord_owner|{tenant}|(x)") is None        # another vouch
     assert tenant_with("v", f"v|coord_agent|{tenant}|(x)") is None        # another role
     assert tenant_with("", f"|coord_owner|{tenant}|(x)") is None          # no vouch
+
+
+def test_a_lock_call_in_a_session_reads_the_profile_once(db: psycopg.Connection) -> None:
+    """acquire_lock in a session needs the caller's profile for the gate and for the session's
+    lease floor (max_lock_ttl): it reads it once and hands it to both."""
+    me = make_principal(db, "profile-once")
+    client = Client(connection=db, token=me.token)
+    assert client.start_session().ok
+
+    def profile_reads() -> int:
+        row = db.execute("select coalesce(seq_scan, 0) + coalesce(idx_scan, 0) from pg_stat_xact_user_tables "
+                         "where relid = 'coord.profiles'::regclass").fetchone()
+        return 0 if row is None else int(row[0])
+
+    before = profile_reads()
+    assert client.acquire_lock("src/profile-once.py").code == "granted"
+    assert client.acquire_locks(["src/profile-once/a.py", "src/profile-once/b.py"])[0].code == "granted"
+    assert profile_reads() - before == 2
