@@ -132,8 +132,8 @@ def _secret_reads(db: psycopg.Connection) -> int:
 
 
 def test_the_vouch_is_verified_once_per_call(db: psycopg.Connection) -> None:
-    """The key is read twice per call: api.authenticate mints the vouch (the key comes with its
-    login lookup, one statement), the first check verifies it; every later check in the call (the
+    """The key is read twice per call: api.authenticate mints the vouch, the first check verifies
+    it; every later check in the call (the
     gate, RLS's current_tenant_id, the audit record) reads the cache. Both compute the MAC inline,
     without entering coord.vouch_mac."""
     me = make_principal(db, "verified-once")
