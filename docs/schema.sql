@@ -9125,22 +9125,22 @@ COMMENT ON FUNCTION coord.serialize_lease_batch(p_tenant_id uuid, p_repository t
 
 
 --
--- Name: session_lease_floor(coord.caller); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: session_lease_floor(coord.caller, coord.profiles); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.session_lease_floor(p_me coord.caller) RETURNS interval
+CREATE FUNCTION coord.session_lease_floor(p_me coord.caller, p_profile coord.profiles DEFAULT NULL::coord.profiles) RETURNS interval
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/sessions/0107_session_lease_floor.sql
 
 
-ALTER FUNCTION coord.session_lease_floor(p_me coord.caller) OWNER TO coord_owner;
+ALTER FUNCTION coord.session_lease_floor(p_me coord.caller, p_profile coord.profiles) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION session_lease_floor(p_me coord.caller); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION session_lease_floor(p_me coord.caller, p_profile coord.profiles); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.session_lease_floor(p_me coord.caller) IS 'How long the caller''s session still lives (0 without a live session), at most the profile''s max_lock_ttl: the minimum lifetime of leases and claims taken in it.';
+COMMENT ON FUNCTION coord.session_lease_floor(p_me coord.caller, p_profile coord.profiles) IS 'How long the caller''s session still lives (0 without a live session), at most the profile''s max_lock_ttl (p_profile: the caller''s effective profile, read here when null): the minimum lifetime of leases and claims taken in it.';
 
 
 --
@@ -19300,10 +19300,10 @@ REVOKE ALL ON FUNCTION coord.serialize_lease_batch(p_tenant_id uuid, p_repositor
 
 
 --
--- Name: FUNCTION session_lease_floor(p_me coord.caller); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION session_lease_floor(p_me coord.caller, p_profile coord.profiles); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.session_lease_floor(p_me coord.caller) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.session_lease_floor(p_me coord.caller, p_profile coord.profiles) FROM PUBLIC;
 
 
 --

@@ -125,18 +125,78 @@ def test_what_a_call_caches_does_not_outlive_it(db: psycopg.Connection) -> None:
     assert db.execute("select current_setting('coord.principal_cache')").fetchone() == ("before",)
 
 
+def _secret_reads(db: psycopg.Connection) -> int:
+    row = db.execute("select coalesce(seq_scan, 0) + coalesce(idx_scan, 0) from pg_stat_xact_user_tables "
+                     "where relid = 'coord.secrets'::regclass").fetchone()
+    return 0 if row is None else int(row[0])
+
+
 def test_the_vouch_is_verified_once_per_call(db: psycopg.Connection) -> None:
-    """vouch_mac runs twice per call: api.authenticate mints the vouch, the first check verifies
-    it; every later check in the call (the gate, RLS's current_tenant_id, the audit record) reads
-    the cache."""
+    """The key is read twice per call: api.authenticate mints the vouch, the first check verifies
+    it; every later check in the call (the
+    gate, RLS's current_tenant_id, the audit record) reads the cache. Both compute the MAC inline,
+    without entering coord.vouch_mac."""
     me = make_principal(db, "verified-once")
     client = Client(connection=db, token=me.token)
     db.execute("set local track_functions = 'all'")
+    reads = _secret_reads(db)
     client.acquire_lock("src/once.py")
     client.my_locks()
+    assert _secret_reads(db) - reads == 2 * 2
     counts = dict(db.execute("select funcname, calls from pg_stat_xact_user_functions "
                              "where schemaname = 'coord' and funcname in ('vouch_mac', 'try_principal', "
                              "'current_tenant_id')").fetchall())
-    assert counts["vouch_mac"] == 2 * 2, counts
+    assert counts.get("vouch_mac", 0) == 0, counts
     # several checks per call, all but one from the cache
     assert counts["try_principal"] + counts["current_tenant_id"] > 2 * 3, counts
+
+
+def test_the_inline_macs_are_coord_vouch_mac(db: psycopg.Connection) -> None:
+    """api.authenticate and coord.try_principal compute coord.vouch_mac's MAC inline: the vouch a
+    login mints is coord.vouch_mac of its claims, and the first check of a call accepts it."""
+    me = make_principal(db, "same-mac")
+    with db.transaction(force_rollback=True):
+        db.execute("select api.login(%s)", (me.token,))
+        claims, vouch = db.execute("select current_setting('request.jwt.claims'), "
+                                   "current_setting('coord.vouch')").fetchone()  # type: ignore[misc]
+        assert db.execute("select count(*) from api.my_locks()").fetchone() == (0,)  # verified: no PT401
+        db.execute("select set_config('role', 'none', true)")
+        assert db.execute("select coord.vouch_mac(%s)", (claims,)).fetchone() == (vouch,)
+
+
+def test_current_tenant_id_reads_only_an_entry_under_the_live_key(db: psycopg.Connection) -> None:
+    """coord.current_tenant_id reads the tenant from coord.principal_cache only under the key
+    try_principal files it under (this vouch, this role); any other entry sends it to
+    try_principal, which finds no vouched caller here. Inside a call the cache is reset on entry;
+    this drives the function directly, as the owner RLS runs it for."""
+    tenant = "2ebf313c-01cc-49a9-b830-8543d8f8dad5"
+
+    def tenant_with(vouch: str, cache: str) -> Any:
+        with db.transaction(force_rollback=True):
+            db.execute("set local role coord_owner")
+            db.execute("select set_config('coord.vouch', %s, true), set_config('coord.principal_cache', %s, true)",
+                       (vouch, cache))
+            return db.execute("select coord.current_tenant_id()").fetchone()[0]  # type: ignore[index]
+
+    assert str(tenant_with("v", f"v|coord_owner|{tenant}|(x)")) == tenant  # the live key: read
+    assert tenant_with("w", f"v|coord_owner|{tenant}|(x)") is None        # another vouch
+    assert tenant_with("v", f"v|coord_agent|{tenant}|(x)") is None        # another role
+    assert tenant_with("", f"|coord_owner|{tenant}|(x)") is None          # no vouch
+
+
+def test_a_lock_call_in_a_session_reads_the_profile_once(db: psycopg.Connection) -> None:
+    """acquire_lock in a session needs the caller's profile for the gate and for the session's
+    lease floor (max_lock_ttl): it reads it once and hands it to both."""
+    me = make_principal(db, "profile-once")
+    client = Client(connection=db, token=me.token)
+    assert client.start_session().ok
+
+    def profile_reads() -> int:
+        row = db.execute("select coalesce(seq_scan, 0) + coalesce(idx_scan, 0) from pg_stat_xact_user_tables "
+                         "where relid = 'coord.profiles'::regclass").fetchone()
+        return 0 if row is None else int(row[0])
+
+    before = profile_reads()
+    assert client.acquire_lock("src/profile-once.py").code == "granted"
+    assert client.acquire_locks(["src/profile-once/a.py", "src/profile-once/b.py"])[0].code == "granted"
+    assert profile_reads() - before == 2

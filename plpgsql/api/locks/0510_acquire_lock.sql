@@ -63,7 +63,7 @@ begin
   -- Each check only when it can refuse: a session, a skill, a lease limit.
   if v_me.session_id is not null then
     v_refusal := coord.session_refusal(v_me);
-    p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
+    p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me, v_profile));
   end if;
   if v_refusal is null and v_me.skill_id is not null then
     v_skill := coord.skill_refusal(v_me, 'lock', v_path, p_mode);

@@ -74,7 +74,7 @@ begin
     v_refusal := coord.session_refusal(v_me);
     if v_refusal is null then
       if v_me.session_id is not null then
-        p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me));
+        p_ttl := greatest(p_ttl, coord.session_lease_floor(v_me, v_profile));
       end if;
       -- A skill's manifest must cover every path; only the paths it does not are refused.
       if v_me.skill_id is not null then

@@ -9,26 +9,36 @@ stable
 set search_path = pg_catalog, pg_temp
 as $$
 declare
+  v_text text := coalesce(nullif(pg_catalog.current_setting('request.headers', true), ''), '{}');
   v_headers jsonb;
 begin
-  begin
-    v_headers := coalesce(nullif(pg_catalog.current_setting('request.headers', true), ''), '{}')::jsonb;
-  exception when invalid_text_representation then
-    v_headers := '{}';
-  end;
-  if jsonb_typeof(v_headers) <> 'object' then
+  -- Every audit event calls this. On 16 and later the headers are checked without an EXCEPTION
+  -- block (each entry of one opens a subtransaction); 15 has no pg_input_is_valid.
+  if pg_catalog.current_setting('server_version_num')::integer >= 160000 then
+    if pg_catalog.pg_input_is_valid(v_text, 'jsonb') then
+      v_headers := v_text::jsonb;
+    end if;
+  else
+    begin
+      v_headers := v_text::jsonb;
+    exception when invalid_text_representation then
+      v_headers := null;
+    end;
+  end if;
+  if jsonb_typeof(v_headers) is distinct from 'object' then
     v_headers := '{}';
   end if;
-  return jsonb_strip_nulls(jsonb_build_object(
+  -- jsonb_object over one text array: jsonb_build_object looks up each argument's type on every call.
+  return jsonb_strip_nulls(jsonb_object(array[
     'method', left(nullif(pg_catalog.current_setting('request.method', true), ''), 256),
     'path', left(nullif(pg_catalog.current_setting('request.path', true), ''), 256),
     'client_addr', pg_catalog.inet_client_addr()::text,
-    'db_user', session_user,
+    'db_user', session_user::text,
     'user_agent', left(v_headers ->> 'user-agent', 256),
     'forwarded_for', left(v_headers ->> 'x-forwarded-for', 256),
     'real_ip', left(v_headers ->> 'x-real-ip', 256),
     'request_id', left(v_headers ->> 'x-request-id', 256)
-  ));
+  ]));
 end;
 $$;
 

@@ -9,6 +9,8 @@
 -- `set coord.principal_cache = ''` (tests/test_principal_cache.py checks the catalog), so a value
 -- a client set beforehand is never seen inside, and what is set inside is undone on exit.
 -- PL/pgSQL on purpose: it runs several times per call and keeps its plans across calls.
+-- The first check computes coord.vouch_mac's MAC inline (same formula; tests/test_principal_cache.py
+-- holds them equal): one statement for the key, no second function entry with its SET clauses.
 create or replace function coord.try_principal()
 returns coord.caller
 language plpgsql
@@ -21,6 +23,7 @@ declare
   v_vouch text := pg_catalog.current_setting('coord.vouch', true);
   v_cache text := pg_catalog.current_setting('coord.principal_cache', true);
   v_key text;
+  v_keys bytea;
   v_caller coord.caller;
   c jsonb;
   v_set text;  -- assigned, not PERFORMed: an expression, not a query
@@ -33,7 +36,14 @@ begin
   if v_cache is not null and pg_catalog.starts_with(v_cache, v_key) then
     return pg_catalog.substr(v_cache, pg_catalog.length(v_key) + 38)::coord.caller;  -- past '<tenant id>|'
   end if;
-  if v_vouch is distinct from coord.vouch_mac(v_claims) then
+  select k.value into v_keys from coord.secrets as k where k.name = 'vouch';
+  if v_keys is null then
+    perform coord.fail('CO501', 'the vouch key is missing');
+  end if;
+  if v_vouch is distinct from pg_catalog.encode(pg_catalog.sha256(pg_catalog.substr(v_keys, 65, 64) || pg_catalog.sha256(
+       pg_catalog.substr(v_keys, 1, 64) || pg_catalog.convert_to(
+         v_claims || '|' || pg_catalog.pg_backend_pid()::text
+         || '|' || (extract(epoch from pg_catalog.transaction_timestamp()) * 1000000)::bigint::text, 'UTF8'))), 'hex') then
     return null;
   end if;
   c := v_claims::jsonb;
