@@ -47,6 +47,13 @@ declare
   v_tagged bigint[];  -- with p_tags: the ids of the memories carrying them, when few (below)
   v_ef_search text;  -- the caller's settings, put back after the read (set_config is transaction-wide)
   v_iterative_scan text;
+  -- The HNSW read's search width, its one setting: 96 for the 50 nearest. Chosen on the final
+  -- result, not on the read: at a million memories with text-derived vectors on 100,000, the
+  -- hybrid top 10 holds 0.794-0.802 of the top 10 the same ranking gives with an exact vector
+  -- read, against 0.812-0.819 with 128 (two sets of 300 queries), for about 1.5 ms less server
+  -- CPU per recall; 80 loses 3-4 points, 64 five (docs/benchmarks.md, "Hybrid recall: the final
+  -- result against ef_search").
+  c_ef_search constant text := '96';
 begin
   if p_embedding is not null then
     -- Only reached where the embedding column exists (coord.vectors_available()). An index
@@ -63,13 +70,9 @@ begin
           where m.tenant_id = p_tenant_id and m.repository = p_repository and m.embedding is not null
           limit 2001) as s;
     if v_stored > 2000 then
-      -- ef_search 128 for 50 neighbours: on 100,000 text-derived 384-d vectors it finds 0.75 of
-      -- the exact 10 nearest among them in about 5 ms, against 0.79 in about 45 ms with 200 for
-      -- 100 (docs/benchmarks.md, "Memory"); a neighbour beyond the 50th seldom outranks text
-      -- matches.
       v_ef_search := pg_catalog.current_setting('hnsw.ef_search', true);
       v_iterative_scan := pg_catalog.current_setting('hnsw.iterative_scan', true);
-      perform pg_catalog.set_config('hnsw.ef_search', '128', true);
+      perform pg_catalog.set_config('hnsw.ef_search', c_ef_search, true);
       perform pg_catalog.set_config('hnsw.iterative_scan', 'relaxed_order', true);
       v_nearest := array(
         select m.id from coord.memories as m
