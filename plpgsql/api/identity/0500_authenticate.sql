@@ -26,7 +26,11 @@ declare
 begin
   begin
     v_headers := coalesce(nullif(v_headers_text, ''), '{}')::jsonb;
-  exception when invalid_text_representation then
+  -- Every error jsonb's input reports softly (what pg_input_is_valid answers false to, as
+  -- audit.request_context asks on 16+): a \u0000 escape, a number past numeric's range, a string
+  -- too long for jsonb; not only malformed text.
+  exception when invalid_text_representation or untranslatable_character or numeric_value_out_of_range
+                 or program_limit_exceeded then
     perform coord.fail('CO225', 'request.headers does not parse as JSON');
   end;
   if jsonb_typeof(v_headers) <> 'object' then
