@@ -26,9 +26,8 @@ declare
 begin
   begin
     v_headers := coalesce(nullif(v_headers_text, ''), '{}')::jsonb;
-  -- Every error jsonb's input reports softly (what pg_input_is_valid answers false to, as
-  -- audit.request_context asks on 16+): a \u0000 escape, a number past numeric's range, a string
-  -- too long for jsonb; not only malformed text.
+  -- Not only malformed text: a \u0000 escape, a number past numeric's range, and class 54
+  -- (program_limit_exceeded names the class): a string too long for jsonb, nesting past the stack.
   exception when invalid_text_representation or untranslatable_character or numeric_value_out_of_range
                  or program_limit_exceeded then
     perform coord.fail('CO225', 'request.headers does not parse as JSON');
