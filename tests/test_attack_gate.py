@@ -120,3 +120,28 @@ def test_headers_replaced_after_authentication_are_audited_alike_on_every_server
     with committed_db.connect() as admin:
         request = admin.execute("select request from audit.events where target_id = 'replaced.py'").fetchone()[0]
     assert "user_agent" not in request and request["method"] == "POST"
+
+
+# Every coord.* setting a function reads, and why a value the client set beforehand (any custom
+# setting is the client's to set) does no harm. A new one needs its reason here: coord.events_woken
+# was read as the transaction's own memo and let a client silence its tenant's followers.
+CLIENT_SETTABLE_READS = {
+    "coord.principal_cache": "reset on entry by every function a client may execute (test_principal_cache)",
+    "coord.event_tenant": "reset on entry likewise (test_attack_round)",
+    "coord.vouch": "a MAC over the claims, this backend and this transaction (coord.try_principal checks it)",
+    "coord.decision": "stamped with the statement's start; the gate notes its own before any write",
+    "coord.tasks_changed": "only 'no' skips work, and 'no' is believed only without a write lock on tasks",
+    "coord.task_moved": "set by the row trigger every moved task passes, before the statement trigger reads it",
+    "coord.sweeping": "read by a trigger on coord.locks, which no client role may write",
+    "coord.migrating": "must equal the transaction's id, and guards DDL only a superuser runs",
+    "coord.audit_acl": "compared within the DDL guard's own transaction, DDL only a superuser runs",
+}
+
+
+def test_every_setting_read_from_a_client_settable_name_has_its_reason(db: psycopg.Connection) -> None:
+    read = {name for (name,) in db.execute(r"""
+        select distinct m[1]
+        from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace,
+             regexp_matches(p.prosrc, $$current_setting\('(coord\.[a-z_]+)'$$, 'g') as m
+        where n.nspname in ('api', 'coord', 'audit', 'authz')""").fetchall()}
+    assert read == set(CLIENT_SETTABLE_READS), read ^ set(CLIENT_SETTABLE_READS)
