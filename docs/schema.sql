@@ -4344,7 +4344,7 @@ ALTER FUNCTION audit.wake_followers(p_tenant_id uuid) OWNER TO coord_owner;
 -- Name: FUNCTION wake_followers(p_tenant_id uuid); Type: COMMENT; Schema: audit; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION audit.wake_followers(p_tenant_id uuid) IS 'After writing a tenant''s audit events: takes the tenant''s follow lock shared (held to commit) and announces the events (audit.announce_events) when a follower is registering or registered (coord.has_event_followers); once per transaction and tenant (coord.events_woken keeps the answer). Returns whether the transaction announced.';
+COMMENT ON FUNCTION audit.wake_followers(p_tenant_id uuid) IS 'After writing a tenant''s audit events: takes the tenant''s follow lock shared (held to commit) and announces the events (audit.announce_events) when a follower is registering or registered (coord.has_event_followers). Returns whether it announced.';
 
 
 --

@@ -26,7 +26,10 @@ declare
 begin
   begin
     v_headers := coalesce(nullif(v_headers_text, ''), '{}')::jsonb;
-  exception when invalid_text_representation then
+  -- Not only malformed text: a \u0000 escape, a number past numeric's range, and class 54
+  -- (program_limit_exceeded names the class): a string too long for jsonb, nesting past the stack.
+  exception when invalid_text_representation or untranslatable_character or numeric_value_out_of_range
+                 or program_limit_exceeded then
     perform coord.fail('CO225', 'request.headers does not parse as JSON');
   end;
   if jsonb_typeof(v_headers) <> 'object' then

@@ -13,7 +13,10 @@ declare
   v_headers jsonb;
 begin
   -- Every audit event calls this. On 16 and later the headers are checked without an EXCEPTION
-  -- block (each entry of one opens a subtransaction); 15 has no pg_input_is_valid.
+  -- block (each entry of one opens a subtransaction); 15 has no pg_input_is_valid. The block
+  -- catches the errors jsonb's input reports softly (pg_input_is_valid answers false to them),
+  -- and only those: a stack depth exceeded by nesting is an error on 16+ too. (api.authenticate
+  -- refuses all of these, and class 54, with CO225 before any event is written.)
   if pg_catalog.current_setting('server_version_num')::integer >= 160000 then
     if pg_catalog.pg_input_is_valid(v_text, 'jsonb') then
       v_headers := v_text::jsonb;
@@ -21,7 +24,7 @@ begin
   else
     begin
       v_headers := v_text::jsonb;
-    exception when invalid_text_representation then
+    exception when invalid_text_representation or untranslatable_character or numeric_value_out_of_range then
       v_headers := null;
     end;
   end if;

@@ -57,12 +57,10 @@ begin
     audit.request_context()
   )
   returning id into v_id;
-  -- Wake the tenant's event followers, if it has any (assigned: an expression, not a query);
-  -- once per transaction and tenant: a later event finds the tenant in coord.events_woken
-  -- (audit.wake_followers) and skips the call.
-  v_woken := case when pg_catalog.starts_with(coalesce(pg_catalog.current_setting('coord.events_woken', true), ''),
-                                              v_tenant_id::text || '|') then true
-                  else audit.wake_followers(v_tenant_id) end;
+  -- Wake the tenant's event followers, if it has any (assigned: an expression, not a query).
+  -- On every event: a memo of the transaction's answer in a custom setting would be the
+  -- client's to set (tests/test_attack_gate.py), and a forged one silenced the followers.
+  v_woken := audit.wake_followers(v_tenant_id);
   return v_id;
 end;
 $$;
