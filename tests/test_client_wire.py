@@ -23,7 +23,7 @@ from coordinator import adapt, sql, wire
 from coordinator.client import Client, result_row
 from coordinator.errors import CoordError, Unavailable
 from coordinator.results import HeldLock
-from tests.conftest import Database, in_thread, make_principal, wait_for_backend
+from tests.conftest import Database, Principal, in_thread, make_principal, wait_for_backend
 from tests.test_request_shape import _traced
 
 
@@ -178,6 +178,18 @@ def test_ctrl_c_cancels_the_call_on_the_server(committed_db: Database) -> None:
         me = make_principal(admin, "interrupted")
     main = threading.main_thread().ident
     assert threading.get_ident() == main
+    # A process started in the background (nohup, cmd &) inherits SIGINT ignored, and Python then
+    # never turns it into KeyboardInterrupt: this test would wait on the lock forever.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        _interrupt_a_waiting_call(committed_db, me, main)
+    finally:
+        signal.signal(signal.SIGINT, inherited)
+    with committed_db.connect() as admin:
+        assert admin.execute("select path from coord.locks").fetchall() == [("src/after.py",)]
+
+
+def _interrupt_a_waiting_call(committed_db: Database, me: Principal, main: int | None) -> None:
     with committed_db.connect() as blocker, Client(committed_db.client_dsn, me.token) as client:
         client.my_locks()
         conn = client.connection
@@ -195,8 +207,6 @@ def test_ctrl_c_cancels_the_call_on_the_server(committed_db: Database) -> None:
             thread.join()
         assert conn.info.transaction_status == TransactionStatus.IDLE and not conn.closed
         assert client.acquire_lock("src/after.py").code == "granted"
-    with committed_db.connect() as admin:
-        assert admin.execute("select path from coord.locks").fetchall() == [("src/after.py",)]
 
 
 def test_a_lost_connection_is_unavailable(committed_db: Database) -> None:
