@@ -13,6 +13,7 @@ import pytest
 
 from coordinator.client import Client
 from tests.conftest import Database, make_principal
+from tests.test_events import _payloads_until
 
 
 def _tenant() -> str:
@@ -21,15 +22,6 @@ def _tenant() -> str:
 
 def _client(database: Database, token: str, *, autocommit: bool = True) -> Client:
     return Client(connection=psycopg.connect(database.client_dsn, autocommit=autocommit), token=token)
-
-
-def _payloads_until(listener: psycopg.Connection, sentinel: str) -> list[str]:
-    payloads: list[str] = []
-    for note in listener.notifies(timeout=60):
-        payloads.append(note.payload)
-        if note.payload == sentinel:
-            break
-    return payloads
 
 
 @pytest.mark.parametrize("answer", ["f", "t"])
