@@ -206,6 +206,37 @@ def test_local_use_nat64_reaches_the_ipv4_ranges_it_embeds(agent_factory) -> Non
     assert agent.check_network("64:ff9b:1::b01:203").code == "allowed"  # 11.1.2.3
 
 
+@pytest.mark.parametrize(("given", "canonical"), [
+    # NAT64 in the other RFC 6052 placements (u octet and suffix zero): /32, /48 and /64 prefixes
+    ("64:ff9b:a9fe:a9fe::", METADATA), ("64:ff9b:1:a9fe:a9:fe00::", METADATA), ("64:ff9b:1:0:a9:fea9:fe00:0", METADATA),
+    # 6to4 and Teredo (the client address, inverted) of non-global addresses; IPv4-translated
+    ("2002:a9fe:a9fe::1", METADATA), ("[2002:0a00:0001::]:443", "10.0.0.1"), ("2002:7f00:1::", "127.0.0.1"),
+    ("2001:0:4136:e378:8000:63bf:5601:5601", METADATA), ("::ffff:0:a9fe:a9fe", METADATA),
+    # global addresses in those forms stay the IPv6 addresses they are
+    ("2002:102:304::1", "2002:102:304::1"),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:0:4136:e378:8000:63bf:3fff:fdd2"),
+    ("64:ff9b:102:304::", "64:ff9b:102:304::"), ("64:ff9b:1::1.2.3.4", "1.2.3.4"),
+    ("64:ff9b:a9fe:a9fe::1", "64:ff9b:a9fe:a9fe::1")])
+def test_ipv6_forms_that_carry_a_non_global_ipv4_address_are_that_address(agent_factory, given: str,
+                                                                          canonical: str) -> None:
+    """6to4 (2002::/16), Teredo (2001::/32) and NAT64 prefixes other than the /96 (64:ff9b::/32 in
+    any RFC 6052 placement) reached private, loopback and metadata addresses that no IPv4 rule
+    matched; each is read as the IPv4 address it carries when that address is non-global."""
+    _, a = agent_factory()
+    assert a.check_network(given).domain == canonical
+
+
+def test_a_deny_of_private_ranges_holds_through_6to4_teredo_and_nat64_placements(agent_factory) -> None:
+    op, agent = _allowing_agent(agent_factory)
+    assert op.add_network_rule("10.0.0.0/8", "deny").ok
+    assert op.add_network_rule(METADATA, "deny").ok
+    for host in ("2002:a01:203::", "[2002:a9fe:a9fe::1]:80", "2001:0:4136:e378:8000:63bf:5601:5601",
+                 "64:ff9b:a01:203::", "http://[2002:a9fe:a9fe::]/latest/meta-data/",
+                 "http://[2001:0:4136:e378:8000:63bf:5601:5601]/latest/meta-data/"):
+        assert agent.check_network(host).code == "denied", host
+    assert agent.check_network("2002:b01:203::").code == "allowed"  # 6to4 of 11.1.2.3
+
+
 @pytest.mark.parametrize(("url", "why"), [
     ("https://paste_bin.com/x", "underscore"), ("https://_x.example.com/", "underscore"),
     ("https://-bad.example.com/", "hyphen"), ("https://bad-.example.com/", "hyphen"),

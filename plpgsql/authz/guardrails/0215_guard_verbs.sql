@@ -263,7 +263,8 @@ from (values
   ('env', '^((-0|--null|-i|--ignore-environment|-u [^ ]+|--unset=[^ ]+) ?)*$', null, null, 'env-dump', null),
   ('printenv', '^$', null, null, 'env-dump', null),
   ('export', '^$', null, null, 'env-dump', null),
-  ('set', '^$', null, null, 'env-dump', null),
+  -- (set alone prints every variable; set -a, -x, -e, -o only change options)
+  ('set', '^$', null, '{-a,-b,-e,-f,-h,-k,-m,-n,-o,-p,-t,-u,-v,-x,-B,-C,-E,-H,-P,-T}', 'env-dump', null),
   ('declare', '^$', '{-p,-x}', null, 'env-dump', null),
   ('typeset', '^$', '{-p,-x}', null, 'env-dump', null),
   ('compgen', '^$', '{-v,-e}', null, 'env-dump', null),

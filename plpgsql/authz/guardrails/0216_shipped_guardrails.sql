@@ -64,6 +64,8 @@ from (values
    'a shell running what another program prints'),
   ('exec-code', 'process', 'any', '{exec-code}', null, null, 'medium', 3, 'needs_approval',
    'interpreter code that runs commands nobody can read in advance'),
+  ('unknown-program', 'process', 'any', '{exec-unknown}', null, null, 'medium', 3, 'needs_approval',
+   'the program is not known: its name is a variable a sourced file, eval or read may have set, or a positional parameter'),
   ('reverse-shell', 'network', 'any', '{revshell}', null, null, 'critical', null, 'block',
    'a shell wired to a network socket (nc -e, /dev/tcp, socat exec:, socket + pty)'),
   ('network-expose', 'network', 'any', '{network-expose}', null, null, 'high', 4, 'needs_approval',

@@ -376,8 +376,10 @@ begin
         end if;
       end loop;
       if v_cmd and v_i <= v_n then
+        -- (the words after the text are its $0, $1, ...: sh -c '"$@"' sh ls runs ls)
         return v_items || jsonb_build_array(jsonb_build_object('sh', w[v_i])
-                                            || case when v_detached then '{"detached": true}'::jsonb else '{}' end);
+                                            || case when v_detached then '{"detached": true}'::jsonb else '{}' end
+                                            || case when v_i < v_n then jsonb_build_object('args', to_jsonb(w[v_i + 1:])) else '{}' end);
       elsif v_i <= v_n and left(w[v_i], 1) = chr(30) and right(w[v_i], 1) = chr(31) then
         return v_items || jsonb_build_array(jsonb_build_object('exec', substr(w[v_i], 2, char_length(w[v_i]) - 2)));
       elsif v_i > v_n and p_stdin is not null and v_name = any (v_shells) then

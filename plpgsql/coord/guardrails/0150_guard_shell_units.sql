@@ -90,6 +90,7 @@ declare
   v_env jsonb;  -- the variables a git command sees (for GIT_CONFIG_*)
   v_joined text;  -- one command's words, joined (for cheap tests before a query)
   v_set_by_run text[];  -- those of one command set to what only the run knows (read, printf -v, mapfile)
+  v_in_fn boolean;  -- this command is in the body of a function being defined (its $@ are a call's)
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'commands nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
@@ -140,6 +141,7 @@ begin
     elsif v_words[1] = 'function' and v_fn_body is not null and v_fn_cmds = '[]' then
       v_words := v_words[2:];
     end if;
+    v_in_fn := v_fn_body is not null;
     if v_fn_body is not null then
       -- the body's commands as written, for its calls: nested { } counted; a ( ) body ends at )
       v_fn_depth := v_fn_depth + case when v_words[1] = '{' then 1 when v_words[1] in ('}', 'end') then -1 else 0 end;
@@ -305,7 +307,9 @@ begin
             -- declare -n ref=HOME makes $ref mean $HOME
             v_vars := v_vars || jsonb_build_object(split_part(v_x, '=', 1),
                                                    case when v_words && array['-n'] then '$' else '' end || substr(v_x, strpos(v_x, '=') + 1));
-            v_effects := coord.guard_assignment_effects(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
+            v_effects := coord.guard_assignment_effects(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1))
+                         || case when v_written <> '{}' then coord.guard_search_path_code(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1), v_written)
+                                 else '[]' end;
             if v_effects <> '[]' then
               return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
             end if;
@@ -320,7 +324,10 @@ begin
                                       where not (strpos(y.a, '=') > 1 and split_part(y.a, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$')),
                                      cardinality(v_words))
     loop
-      v_effects := coord.guard_assignment_effects(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1));
+      v_effects := coord.guard_assignment_effects(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1))
+                   -- (a module search path onto files written above: what they hold is loaded)
+                   || case when v_written <> '{}' then coord.guard_search_path_code(split_part(v_x, '=', 1), substr(v_x, strpos(v_x, '=') + 1), v_written)
+                           else '[]' end;
       if v_effects <> '[]' then
         return query select 'command'::text, coord.guard_quote(v_x), v_effects, jsonb_build_object('assign', v_x);
       end if;
@@ -473,6 +480,15 @@ begin
                                                   'root', case when (p_ctx ->> 'root')::boolean then true end,
                                                   'test_env', case when v_test_env or (p_ctx ->> 'test_env')::boolean then true end,
                                                   'remote', p_ctx ->> 'remote'));
+    -- ${NAME:-word} in command position runs word when NAME is unset (coord.guard_unwrap), but
+    -- NAME may hold any program when a sourced file or eval may have set it
+    if v_unknown <> '{}' and strpos(v_joined, '${') > 0 then
+      v_x := (select a from unnest(v_words) as a where not (strpos(a, '=') > 1 and split_part(a, '=', 1) ~ '^[A-Za-z_][A-Za-z0-9_]*$')
+              limit 1);
+      if v_x ~ '^\$\{[A-Za-z_][A-Za-z0-9_]*:?[-=+?]' and coord.guard_unknown_program(v_x, v_unknown) is not null then
+        return query select 'command'::text, v_joined, coord.guard_effect('exec-unknown', array[v_x]), null::jsonb;
+      end if;
+    end if;
     v_items := coord.guard_unwrap(v_words, v_stdin, v_windows);
     v_final := null;
     v_final_op := null;
@@ -491,7 +507,11 @@ begin
           -- a call of a function defined here runs its body with these arguments: checked as
           -- that (f(){ "$@"; }; f rm -rf /), the functions it may call handed down but itself
           -- not (recursion), to two levels and 16 calls a text (the body was checked as written)
-          if v_fn_text ? v_w[1] and v_inlined < 16 then
+          if v_fn_text ? v_w[1] and v_inlined >= 16 then
+            -- (a call beyond those followed runs what nobody checked)
+            return query select 'command'::text, v_w[1] || '() called more often than followed',
+                                coord.guard_effect('exec-unknown', array[v_w[1]]), null::jsonb;
+          elsif v_fn_text ? v_w[1] then
             v_inlined := v_inlined + 1;
             return query select * from coord.guard_shell_units(coord.guard_function_call(v_fn_text -> v_w[1], v_w[2:]),
               p_depth + 1, v_vars, true,
@@ -507,9 +527,35 @@ begin
         if v_w[1] in ('.', 'source') and cardinality(v_w) >= 2 then
           v_unknown := v_unknown || '*'::text;
         end if;
+        -- a program word that is only an expansion the text cannot tell (a variable a sourced file
+        -- or eval may have set, the positional parameters): the program is not known, which is
+        -- what it asks about (exec-unknown). What some program would do to a system path, a home
+        -- directory, a device or a secret given these arguments (rm -rf /) stays: whichever
+        -- program it is, such arguments are handed to it. Inside a function body the positional
+        -- parameters are a call's arguments: each call is checked with them put in.
+        v_key := case when strpos(v_w[1], '$') = 1 then coord.guard_unknown_program(v_w[1], v_unknown) end;
+        if v_key = 'positional' and (v_in_fn or (p_ctx ->> 'positional')::boolean) then
+          v_key := 'skip';
+        elsif v_key is not null then
+          v_effects := coord.guard_effect('exec-unknown', array[v_w[1]]);
+          for v_x in select unnest(coord.guard_dynamic_program(v_w[1], array['*'])) loop
+            v_effects := v_effects || coalesce((
+              select jsonb_agg(e)
+              from coord.guard_shell_units(v_x || ' ' || array_to_string(array(select coord.guard_quote(a) from unnest(v_w[2:]) with ordinality as x (a, o)
+                                                                               order by x.o), ' '),
+                                           p_depth + 1, '{}', false,
+                                           jsonb_strip_nulls(jsonb_build_object('in', v_in, 'downloads', v_downloads, 'cwd', v_cwd, 'windows', false))) as u,
+                   jsonb_array_elements(u.effects) as e
+              where e -> 'c' ?| array['root', 'system', 'home', 'device', 'credential', 'privilege', 'security']), '[]');
+          end loop;
+          return query select 'command'::text, array_to_string(array(select coord.guard_quote(a) from unnest(v_w) with ordinality as x (a, o)
+                                                                     order by x.o), ' '),
+                              v_effects, null::jsonb;
+        end if;
         -- a program word the shell decides (a glob, an unresolved expansion): checked as each
         -- dangerous program it could be, with the same arguments and input
-        for v_x in select unnest(coord.guard_dynamic_program(v_w[1], v_unknown || case when v_vars ? 'IFS' then array['IFS'] end)) loop
+        for v_x in select unnest(coord.guard_dynamic_program(v_w[1], v_unknown || case when v_vars ? 'IFS' then array['IFS'] end))
+                   where v_key is null loop
           return query select * from coord.guard_shell_units(
             v_x || ' ' || array_to_string(array(select coord.guard_quote(a) from unnest(v_w[2:]) with ordinality as x (a, o)
                                                 order by x.o), ' '),
@@ -519,7 +565,9 @@ begin
         v_op := coord.guard_parse(v_w, v_redirects);
         continue when v_op is null;
         v_effects := coord.guard_effects(v_op, v_ctx || case when (v_item ->> 'root')::boolean then '{"root": true}'::jsonb else '{}' end
-                                               || case when v_item ? 'stdin' then jsonb_build_object('stdin', v_item ->> 'stdin') else '{}' end);
+                                               || case when v_item ? 'stdin' then jsonb_build_object('stdin', v_item ->> 'stdin') else '{}' end)
+                     -- (the metadata services in any spelling of their address)
+                     || coord.guard_host_effects(v_op);
         -- a file written earlier in the same text and run now: what it holds runs
         if v_written <> '{}' then
           v_x := case when v_op ->> 'prog' in ('sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'nu', 'source', '.', 'python', 'node',
@@ -574,8 +622,25 @@ begin
         if 'eval' = any (v_words) and (strpos(v_item ->> 'sh', '$') > 0 or strpos(v_item ->> 'sh', chr(30)) > 0) then
           v_unknown := v_unknown || '*'::text;
         end if;
+        -- sh -c TEXT NAME ARGS: TEXT runs with $0 NAME and $1... ARGS, checked with them put in
+        -- as a function's call is (and as written, its positional parameters known)
+        if v_item ? 'args' then
+          return query select * from coord.guard_shell_units(
+            coord.guard_function_call(
+              (select jsonb_agg(case when c ? 'w'
+                                     then jsonb_set(c, '{w}', (select jsonb_agg(case when x in ('$0', '${0}') then v_item -> 'args' -> 0 else to_jsonb(x) end
+                                                                                order by t.o)
+                                                               from jsonb_array_elements_text(c -> 'w') with ordinality as t (x, o)))
+                                     else c end order by l.o)
+               from jsonb_array_elements(coord.guard_lex(v_item ->> 'sh', false) -> 'cmds') with ordinality as l (c, o)),
+              (array(select jsonb_array_elements_text(v_item -> 'args')))[2:]),
+            p_depth + 1, v_vars, true,
+            jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'in', v_in, 'cwd', v_cwd,
+                                                 'root', case when (v_item ->> 'root')::boolean or (p_ctx ->> 'root')::boolean then true end)));
+        end if;
         return query select * from coord.guard_shell_units(v_item ->> 'sh', p_depth + 1, v_vars, true,
           jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'in', v_in, 'cwd', v_cwd,
+                                               'positional', case when v_item ? 'args' then true end,
                                                'sourced', case when '*' = any (v_unknown) then true end,
                                                'fns', case when p_depth < 2 then nullif(v_fn_text, '{}') end,
                                                'windows', (v_item ->> 'win')::boolean,

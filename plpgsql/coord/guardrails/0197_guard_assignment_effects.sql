@@ -8,6 +8,12 @@
 -- A startup file a shell runs (BASH_ENV, ENV, ZDOTDIR) or code node or the JVM preload
 -- (NODE_OPTIONS --require ./x, JAVA_TOOL_OPTIONS -javaagent:) runs code the text does not show:
 -- exec-code, and the file name is checked as the text '. NAME' (bash expands $(...) in it).
+-- So does what ruby, perl, python, Lua and PHP load before the program: RUBYOPT -r FILE,
+-- PERL5DB, LUA_INIT, a PYTHONWARNINGS category in a module, and module search paths
+-- (PYTHONPATH, PERL5LIB, RUBYLIB, NODE_PATH, -I in RUBYOPT/PERL5OPT, ...) into a scratch
+-- directory anyone can write (LD_LIBRARY_PATH there is privesc, as LD_PRELOAD). PERL5OPT=-MName
+-- loads an installed module, and PYTHONSTARTUP is read only by an interactive prompt (not by
+-- python SCRIPT, -c, -m or -i SCRIPT, and an agent's shell has no terminal): neither is flagged.
 create or replace function coord.guard_assignment_effects(p_name text, p_value text)
 returns jsonb
 language sql
@@ -88,7 +94,26 @@ as $$
           when upper(p_name) = 'NODE_OPTIONS'
                and p_value ~ '(^|\s)(-r|--require|--import|--loader|--experimental-loader)(=|\s+)[''"]?(\.{0,2}/|~|\$|data:|https?:|file:)'
             or upper(p_name) in ('JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS') and p_value ~ '-(javaagent|agentpath):'
+            -- ruby's and perl's options variables: -r a file (RUBYOPT) as NODE_OPTIONS --require,
+            -- -I a scratch directory (below)
+            or upper(p_name) = 'RUBYOPT' and p_value ~ '(^|\s)-r\s*[''"]?(\.{0,2}/|~|\$)'
+            -- code itself: perl's debugger (with -d), Lua's start-up chunk (or @file)
+            or upper(p_name) in ('PERL5DB', 'LUA_INIT', 'LUA_INIT_5_1', 'LUA_INIT_5_2', 'LUA_INIT_5_3', 'LUA_INIT_5_4')
+               and btrim(coalesce(p_value, '')) <> ''
+            -- a warnings filter whose category names a module imports that module
+            or upper(p_name) = 'PYTHONWARNINGS' and p_value ~ '::[A-Za-z_][A-Za-z0-9_]*\.'
+            -- where modules and the runtime load from: a scratch directory anyone can write into
+            -- (/tmp, /var/tmp, /dev/shm, $TMPDIR) holds code this text does not show
+            or upper(p_name) in ('PYTHONPATH', 'PYTHONHOME', 'PYTHONUSERBASE', 'PERL5LIB', 'PERLLIB', 'RUBYLIB', 'NODE_PATH',
+                                 'GEM_PATH', 'GEM_HOME', 'PHP_INI_SCAN_DIR', 'PHPRC', 'LUA_PATH', 'LUA_CPATH', 'CLASSPATH')
+               and coord.guard_scratch_path(p_value)
+            or upper(p_name) in ('RUBYOPT', 'PERL5OPT') and p_value ~ '(^|\s)-I'
+               and coord.guard_scratch_path(array_to_string(array(select m[1] from regexp_matches(p_value, '(?:^|\s)-I\s*([^\s]+)', 'g') as m), ':'))
           then coord.guard_effect('exec-code', array[p_name])
+          -- the dynamic linker's search path into a scratch directory: as LD_PRELOAD, a library
+          -- nobody reviewed is loaded into every program
+          when upper(p_name) = 'LD_LIBRARY_PATH' and coord.guard_scratch_path(p_value)
+          then coord.guard_effect('privesc', array[p_name])
           else '[]' end;
 $$;
 

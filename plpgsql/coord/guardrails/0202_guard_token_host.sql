@@ -7,10 +7,21 @@ language sql
 immutable
 set search_path = pg_catalog, pg_temp
 as $$
-  select p_host is not null and (
+  select p_host is not null
+    -- a host read with user info (https://api.github.com@collector.example/: the host is what
+    -- follows the @), percent-encoding or a backslash is not the host it looks like
+    and p_host !~ '[@%\\]' and (
     p_host in ('localhost', '127.0.0.1', '::1', 'host.docker.internal')
-    -- GITEA_TOKEN to gitea.example.com: the variable names the service the host runs
-    or strpos(p_host, split_part(lower(p_variable), '_', 1)) > 0 and char_length(split_part(p_variable, '_', 1)) >= 3
+    -- GITEA_TOKEN to gitea.example.com: the variable names the service the host runs, as a whole
+    -- label (not github-token-check.example.io), and only for services not known below (a
+    -- GITHUB_TOKEN goes to GitHub's hosts, never to github.attacker.example)
+    or char_length(split_part(p_variable, '_', 1)) >= 3
+       and strpos('.' || p_host || '.', '.' || split_part(lower(p_variable), '_', 1) || '.') > 0
+       and not exists (select from (values ('^(github|gh)_'), ('^gitlab'), ('^(npm|node_auth)'), ('^openai'), ('^anthropic'),
+                                           ('^slack'), ('^(hf|hugging)'), ('^(pypi|twine)'), ('^docker'), ('^vercel'),
+                                           ('^netlify'), ('^(cloudflare|cf)_'), ('^stripe'), ('^sentry'), ('^aws'),
+                                           ('^(google|gcp|gcloud)'), ('^azure')) as k (variable)
+                       where lower(p_variable) ~ k.variable)
     or exists (select from (values
       ('^(github|gh)_', '(^|\.)(github\.com|githubusercontent\.com|ghcr\.io)$'),
       ('^gitlab', '(^|\.)gitlab\.com$'), ('^(npm|node_auth)', '(^|\.)(npmjs\.org|npmjs\.com)$'),
