@@ -349,16 +349,18 @@ class Api:
         audited with target type url. Normalizes it to one canonical spelling: names to lower case without
         trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166,
         0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with
-        or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96, and
-        the local-use 64:ff9b:1::/48 read as a /96) addresses to the IPv4 address they embed. Other URLs,
-        paths, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address
-        are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names:
-        exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at
-        equal priority), else your profile's network_default, else the tenant's. ok with code allowed, or
-        denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session
-        runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill;
-        rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps
-        what you sent). Errors: CO451.
+        or without port and zone id, to RFC 5952, and IPv4-mapped, -translated, -compatible and NAT64
+        (64:ff9b::/96; the rest of 64:ff9b::/32 in the RFC 6052 placement that lands in a non-global range,
+        else the local-use 64:ff9b:1::/48 read as a /96) addresses, and 6to4 and Teredo addresses of
+        non-global IPv4 addresses, to the IPv4 address they embed. Other URLs, paths, user info,
+        percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the
+        highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix
+        for subdomains; addresses: the address and range rules containing it; deny wins at equal priority),
+        else your profile's network_default, else the tenant's. ok with code allowed, or denied
+        (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a
+        skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are
+        not asked); domain is the canonical host. Every check is audited (details.requested keeps what you
+        sent). Errors: CO451.
         """
         return self._one("check_network", NetworkDecision, domain=domain)
 

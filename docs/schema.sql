@@ -1365,7 +1365,7 @@ ALTER FUNCTION api.check_network(p_domain text) OWNER TO coord_owner;
 -- Name: FUNCTION check_network(p_domain text); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domain (a host name or an IP address, or an http(s) URL: the host its fetch reaches, as a WHATWG parser such as Node''s reads it)? A URL whose host cannot be told for certain (backslashes, user info, tabs or controls, percent-encoded or non-ASCII hosts, not exactly two slashes, another scheme, a numeric host that is no IPv4 address, a host that is no valid host name (a label with an underscore or an edge hyphen); U+2400 stands for a NUL the client saw) is denied with decided_by url, audited with target type url. Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -compatible and NAT64 (64:ff9b::/96, and the local-use 64:ff9b:1::/48 read as a /96) addresses to the IPv4 address they embed. Other URLs, paths, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
+COMMENT ON FUNCTION api.check_network(p_domain text) IS 'May you contact p_domain (a host name or an IP address, or an http(s) URL: the host its fetch reaches, as a WHATWG parser such as Node''s reads it)? A URL whose host cannot be told for certain (backslashes, user info, tabs or controls, percent-encoded or non-ASCII hosts, not exactly two slashes, another scheme, a numeric host that is no IPv4 address, a host that is no valid host name (a label with an underscore or an edge hyphen); U+2400 stands for a NUL the client saw) is denied with decided_by url, audited with target type url. Normalizes it to one canonical spelling: names to lower case without trailing dot or port (IDN as punycode); IPv4 addresses in any form inet_aton accepts (2852039166, 0xa9fea9fe, 169.254.43518, 0251.0376.0251.0376, 127.1) to the dotted quad; IPv6 bracketed or not, with or without port and zone id, to RFC 5952, and IPv4-mapped, -translated, -compatible and NAT64 (64:ff9b::/96; the rest of 64:ff9b::/32 in the RFC 6052 placement that lands in a non-global range, else the local-use 64:ff9b:1::/48 read as a /96) addresses, and 6to4 and Teredo addresses of non-global IPv4 addresses, to the IPv4 address they embed. Other URLs, paths, user info, percent-encoding, non-ASCII, bad ports and numeric hosts that are no IPv4 address are CO451. Then the highest-priority matching rule of your tenant, your profile or you decides (names: exact or *.suffix for subdomains; addresses: the address and range rules containing it; deny wins at equal priority), else your profile''s network_default, else the tenant''s. ok with code allowed, or denied (details.decided_by: agent, profile, tenant or default), or outside_skill when your session runs a skill whose manifest does not name the host (decided_by skill; details.needs, details.skill; rules are not asked); domain is the canonical host. Every check is audited (details.requested keeps what you sent). Errors: CO451.';
 
 
 --
@@ -5457,7 +5457,7 @@ ALTER FUNCTION coord.canonical_address(p_address inet) OWNER TO coord_owner;
 -- Name: FUNCTION canonical_address(p_address inet); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.canonical_address(p_address inet) IS 'p_address as policy sees it: IPv6 addresses embedding an IPv4 one (::ffff:0:0/96 mapped, ::/96 compatible except :: and ::1, 64:ff9b::/96 NAT64, 64:ff9b:1::/48 local-use NAT64 read as a /96) become that IPv4 address; others unchanged (as a host address).';
+COMMENT ON FUNCTION coord.canonical_address(p_address inet) IS 'p_address as policy sees it: IPv6 addresses carrying an IPv4 one (coord.embedded_ipv4: mapped, compatible except :: and ::1, NAT64 64:ff9b::/32 in RFC 6052 placements, local-use 64:ff9b:1::/48 read as a /96 unless another placement is non-global, 6to4 and Teredo of non-global addresses) become that IPv4 address; others unchanged (as a host address).';
 
 
 --
@@ -6374,6 +6374,25 @@ COMMENT ON FUNCTION coord.effective_profile(p_me coord.caller) IS 'Profile of th
 
 
 --
+-- Name: embedded_ipv4(inet); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.embedded_ipv4(p_address inet) RETURNS inet
+    LANGUAGE plpgsql IMMUTABLE STRICT
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/network/0121_embedded_ipv4.sql
+
+
+ALTER FUNCTION coord.embedded_ipv4(p_address inet) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION embedded_ipv4(p_address inet); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.embedded_ipv4(p_address inet) IS 'The IPv4 address an IPv6 address carries for policy, or null: mapped, compatible (not :: or ::1) and 64:ff9b::/96 always; 64:ff9b::/32 (local-use 64:ff9b:1::/48 included) in any RFC 6052 placement that lands in a non-global range, else the /96 placement inside 64:ff9b:1::/48; 6to4 (2002::/16) and Teredo (2001::/32, client address) when non-global.';
+
+
+--
 -- Name: end_or_extend_lease(uuid, uuid, uuid, text, text, bigint, timestamp with time zone, timestamp with time zone); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7082,6 +7101,25 @@ COMMENT ON FUNCTION coord.guard_git_effects(p_op jsonb) IS 'Guardrail effects of
 
 
 --
+-- Name: guard_host_effects(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_host_effects(p_op jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0209_guard_host_effects.sql
+
+
+ALTER FUNCTION coord.guard_host_effects(p_op jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_host_effects(p_op jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_host_effects(p_op jsonb) IS 'Guardrail effects of a program''s URL and host arguments written as numbers: secret-dump when the address, in whatever spelling, is a cloud instance metadata service.';
+
+
+--
 -- Name: guard_interpreter_code(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7307,6 +7345,44 @@ ALTER FUNCTION coord.guard_quote(p_word text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.guard_quote(p_word text) IS 'Guardrail normalizer: a word as it appears in canonical text (single-quoted when it holds spaces, quotes or operators).';
+
+
+--
+-- Name: guard_scratch_path(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_scratch_path(p_value text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0196_guard_scratch_path.sql
+
+
+ALTER FUNCTION coord.guard_scratch_path(p_value text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_scratch_path(p_value text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_scratch_path(p_value text) IS 'Guardrail normalizer: true when a search path has an entry in a scratch directory anyone can write (/tmp, /var/tmp, /dev/shm, $TMPDIR).';
+
+
+--
+-- Name: guard_search_path_code(text, text, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_search_path_code(p_name text, p_value text, p_written jsonb) RETURNS jsonb
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0208_guard_search_path_code.sql
+
+
+ALTER FUNCTION coord.guard_search_path_code(p_name text, p_value text, p_written jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_search_path_code(p_name text, p_value text, p_written jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_search_path_code(p_name text, p_value text, p_written jsonb) IS 'Guardrail effects of the code files this text wrote below a module search path (PYTHONPATH, PERL5LIB, PERLLIB, RUBYLIB, NODE_PATH) set for a program.';
 
 
 --
@@ -7536,6 +7612,25 @@ ALTER FUNCTION coord.guard_units(p_kind text, p_text text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.guard_units(p_kind text, p_text text) IS 'Guardrail normalizer entry point: the canonical units of an operation of kind command, sql or path, in order and deduplicated, each with its effects [{a, t, c}] and, for commands, the parsed operation. Errors: CO471, CO472.';
+
+
+--
+-- Name: guard_unknown_program(text, text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_unknown_program(p_word text, p_unknown text[]) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0207_guard_unknown_program.sql
+
+
+ALTER FUNCTION coord.guard_unknown_program(p_word text, p_unknown text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_unknown_program(p_word text, p_unknown text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_unknown_program(p_word text, p_unknown text[]) IS 'Guardrail normalizer: positional or variable when a program word is only an expansion the text cannot tell (a positional parameter; a variable named, or * for every variable, in p_unknown: set by a sourced file, eval, read, ...), else null.';
 
 
 --
@@ -18354,6 +18449,13 @@ REVOKE ALL ON FUNCTION coord.effective_profile(p_me coord.caller) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION embedded_ipv4(p_address inet); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.embedded_ipv4(p_address inet) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION end_or_extend_lease(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_fence bigint, p_now timestamp with time zone, p_new_expiry timestamp with time zone); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -18600,6 +18702,13 @@ REVOKE ALL ON FUNCTION coord.guard_git_effects(p_op jsonb) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION guard_host_effects(p_op jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_host_effects(p_op jsonb) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION guard_interpreter_code(p_op jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -18684,6 +18793,20 @@ REVOKE ALL ON FUNCTION coord.guard_quote(p_word text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION guard_scratch_path(p_value text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_scratch_path(p_value text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_search_path_code(p_name text, p_value text, p_written jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_search_path_code(p_name text, p_value text, p_written jsonb) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION guard_shell_units(p_text text, p_depth integer, p_vars jsonb, p_subs boolean, p_ctx jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -18765,6 +18888,13 @@ REVOKE ALL ON FUNCTION coord.guard_token_host(p_variable text, p_host text) FROM
 --
 
 REVOKE ALL ON FUNCTION coord.guard_units(p_kind text, p_text text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_unknown_program(p_word text, p_unknown text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_unknown_program(p_word text, p_unknown text[]) FROM PUBLIC;
 
 
 --

@@ -597,7 +597,9 @@ def test_programs_the_text_or_the_environment_names_and_wrapper_functions_stay_a
     ("echo 'system(\"rm -rf /\")' > lib/Foo.pm; PERL5LIB=lib perl -MFoo -e 1", "delete-system"),
     # command-carrying variables (the earlier mechanism, for the record)
     ("GIT_EXTERNAL_DIFF='sh -c \"rm -rf ~\"' git diff", "delete-system"),
-    ("PROMPT_COMMAND='rm -rf ~' bash -i", "delete-system")])
+    ("PROMPT_COMMAND='rm -rf ~' bash -i", "delete-system"),
+    # ... and one naming a program in a scratch directory runs what nobody here read
+    ("GIT_SSH_COMMAND='/dev/shm/s -x' git fetch", "exec-code"), ("LESSOPEN='|/tmp/lp %s' less notes.md", "exec-code")])
 def test_interpreter_start_up_variables_that_load_code(agent_factory, text: str, rule: str) -> None:
     _, agent = agent_factory()
     decision = agent.check_operation("command", text)

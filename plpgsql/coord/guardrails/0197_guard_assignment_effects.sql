@@ -4,7 +4,8 @@
 -- package managers at other registries (GIT_SSL_NO_VERIFY, NODE_TLS_REJECT_UNAUTHORIZED=0,
 -- PIP_INDEX_URL, npm_config_registry, GOINSECURE, ...). A variable whose value is a command
 -- some program runs (GIT_SSH_COMMAND, GIT_EXTERNAL_DIFF, PAGER, EDITOR, ...) also does what that
--- command does: its value is checked as shell text (it is one: git and the rest run it with sh).
+-- command does: its value is checked as shell text (it is one: git and the rest run it with sh);
+-- a program there in a scratch directory anyone can write (/tmp/d.sh) is exec-code.
 -- A startup file a shell runs (BASH_ENV, ENV, ZDOTDIR) or code node or the JVM preload
 -- (NODE_OPTIONS --require ./x, JAVA_TOOL_OPTIONS -javaagent:) runs code the text does not show:
 -- exec-code, and the file name is checked as the text '. NAME' (bash expands $(...) in it).
@@ -79,6 +80,9 @@ as $$
           then coalesce((select jsonb_agg(e) from coord.guard_shell_units(regexp_replace(btrim(p_value), '^\|+-?', ''), 1) as u,
                                                   jsonb_array_elements(u.effects) as e
                          where not (e ->> 'a' = 'read' and e -> 'c' = '["none"]')), '[]')
+               -- (a program in a scratch directory anyone can write runs what nobody here read)
+               || case when coord.guard_scratch_path(substring(regexp_replace(btrim(p_value), '^\|+-?', '') from '^[''"]?([^\s''"]+)'))
+                       then coord.guard_effect('exec-code', array[p_name]) else '[]' end
           else '[]' end
   -- a startup file a shell started later runs (bash -c reads BASH_ENV, zsh always ZDOTDIR/.zshenv,
   -- sh/ksh/mksh ENV when interactive), or code node and the JVM load first: what it holds is read
