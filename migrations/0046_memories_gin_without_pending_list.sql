@@ -5,7 +5,7 @@
 -- filled it merged it: at a million memories a full list added about 5 ms of server CPU to each
 -- text and hybrid recall (p50 and p95). Without it a remember costs about 0.1 ms more (12
 -- words; 0.5 ms for 100), and no remember pays for merging the list (0.4 s at 4 MB).
--- docs/benchmarks.md, "Memory: the GIN pending list".
+-- docs/benchmarks.md, "Recall after writes: the GIN pending list".
 alter index coord.memories_search_idx set (fastupdate = off);
 alter index coord.memories_tags_idx set (fastupdate = off);
 -- Turning it off keeps the entries already pending: merge them now.

@@ -118,7 +118,7 @@ def test_forget(db: psycopg.Connection) -> None:
 
 def test_remember_and_reinforce_leave_no_pending_gin_entries(db: psycopg.Connection) -> None:
     # Every recall's GIN read scans a GIN pending list in full (about 5 ms of a recall at 4 MB,
-    # docs/benchmarks.md "the GIN pending list"): remember enters its words into the indexes at once.
+    # docs/benchmarks.md "Recall after writes"): remember enters its words into the indexes at once.
     agent = _agent(db)
     content = "the pending list of a GIN index slows every search"
     _remember(agent, content, tags=["gin"])

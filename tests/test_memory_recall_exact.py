@@ -233,7 +233,7 @@ def test_a_one_word_query_reads_its_word_once(db: psycopg.Connection) -> None:
 def test_the_text_reads_are_planned_for_cached_pages_and_the_setting_is_put_back(db: psycopg.Connection) -> None:
     """At random_page_cost 4 the planner walked tens of thousands of memories back from the
     newest for the latest matches of a word in 0.1-0.5% of them, where the GIN index's matches,
-    in the buffers, cost less (docs/benchmarks.md, "the text tail"). Only the text reads get 1.1,
+    in the buffers, cost less (docs/benchmarks.md, "Recall after writes"). Only the text reads get 1.1,
     and the caller's own setting comes back after them."""
     agent, _ = _setup(db, vectors=False)
     db.execute("set local random_page_cost = 3")

@@ -123,8 +123,8 @@ begin
   -- quarter of the memory), and at 4 the planner walked tens of thousands of memories back from
   -- the newest for the 100 latest matches of words in 0.1-0.5% of them, where reading those
   -- matches through the GIN index costs less. The same rows either way; at a million memories
-  -- text recall's server CPU p95 fell by about 2 ms and p99 by 6-8 (docs/benchmarks.md, "the
-  -- text tail"). Only these reads: the vector read above keeps the server's setting.
+  -- text recall's server CPU p95 fell by 1-3 ms and p99 by 6-24 (docs/benchmarks.md, "Recall
+  -- after writes"). Only these reads: the vector read above keeps the server's setting.
   v_random_page_cost := pg_catalog.current_setting('random_page_cost');
   perform pg_catalog.set_config('random_page_cost', '1.1', true);
   return query
