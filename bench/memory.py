@@ -15,14 +15,17 @@
             (authentication, gate and ranking included) for text queries of 1-3 vocabulary words,
             and the server backend's CPU time per recall (/proc/PID/schedstat: stable under load);
             the first V carry random 384-dimension vectors, loaded with their rows as remember
-            stores them (--vectors-by-update: added by an UPDATE after the load, the old shape);
-            then the HNSW index, and hybrid recall (the same queries plus a random vector) is
+            stores them (--vectors-by-update: added by an UPDATE after the load, the old shape;
+            --text-vectors: embed() of their content instead, computed server-side, so the HNSW
+            read has neighbourhoods to find); then the HNSW index, and hybrid recall (the same
+            queries plus a random vector, or with --text-vectors embed() of the query) is
             measured the same way.
 * remember  api.remember throughput (new content each call, and the same content: reinforced),
             1 and 2 clients.
 
 Usage: bin/bench memory [--memories 1000000] [--vector-memories 100000] [--queries 300]
                         [--seconds 5] [--skip-scale] [--skip-quality] [--tune] [--vectors-by-update]
+                        [--text-vectors]
 """
 
 from __future__ import annotations
@@ -166,23 +169,48 @@ from (
 GENERATE_VECTOR = (", case when x.g <= %(vectors)s then (select array_agg(random() - 0.5) from generate_series(1, 384)"
                    " where x.g > 0)::vector.vector end")
 
+# embed() in SQL, for --text-vectors: the same hashed 3-grams (the first 4 bytes of each MD5,
+# little-endian, modulo 384; the sign from the low bit of the 5th byte), L2-normalised. It agrees
+# with embed() to about 1e-8 per dimension (float4).
+EMBED_SQL = """
+create or replace function public.bench_embed(t text) returns vector.vector language sql immutable parallel safe as $$
+  select vector.l2_normalize(pg_catalog.array_agg(coalesce(s.v, 0) order by d.i)::real[]::vector.vector)
+  from generate_series(0, 383) as d(i)
+  left join (
+    select (('x' || lpad(substr(h, 7, 2) || substr(h, 5, 2) || substr(h, 3, 2) || substr(h, 1, 2), 16, '0'))
+            ::bit(64)::bigint %% 384)::int as i,
+           sum(case when (('x' || substr(h, 10, 1))::bit(4)::int & 1) = 1 then 1 else -1 end) as v
+    from (select md5(substr(ws.p, k, 3)) as h
+          from (select '^' || w || '$' as p from regexp_split_to_table(lower(t), '[^a-z0-9]+') as w
+                where w <> '') as ws,
+               generate_series(1, length(ws.p) - 2) as k) as tri
+    group by 1
+  ) as s on s.i = d.i
+$$
+"""
+GENERATE_TEXT_VECTOR = ", case when x.g <= %(vectors)s then public.bench_embed(x.content) end"
+
 SEARCH_INDEXES = ("memories_search_idx", "memories_trgm_idx", "memories_tags_idx", "memories_embedding_idx")
 
 
-def build_scale(admin_dsn: str, tenant_id: uuid.UUID, author_id: uuid.UUID, n: int, v: int = 0) -> dict[str, float]:
-    """n memories, the first v with a random 384-dimension vector in the row, loaded without the
-    search indexes, which are then built again (the HNSW index by build_vectors); seconds each."""
+def build_scale(admin_dsn: str, tenant_id: uuid.UUID, author_id: uuid.UUID, n: int, v: int = 0,
+                text_vectors: bool = False) -> dict[str, float]:
+    """n memories, the first v with a random 384-dimension vector in the row (with text_vectors:
+    embed() of the content), loaded without the search indexes, which are then built again (the
+    HNSW index by build_vectors); seconds each."""
     seconds: dict[str, float] = {}
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute("set maintenance_work_mem = '512MB'")
         conn.execute(VOCABULARY.replace('%%', '%'))
+        if text_vectors:
+            conn.execute(EMBED_SQL.replace('%%', '%'))
         definitions = conn.execute("select indexname, indexdef from pg_indexes where schemaname = 'coord' "
                                    "and tablename = 'memories' and indexname = any(%s)",
                                    (list(SEARCH_INDEXES),)).fetchall()
         for name, _ in definitions:
             conn.execute(f"drop index coord.{name}")
         generate = (GENERATE.replace("{embedding}", ", embedding" if v else "")
-                    .replace("{vector}", GENERATE_VECTOR if v else ""))
+                    .replace("{vector}", (GENERATE_TEXT_VECTOR if text_vectors else GENERATE_VECTOR) if v else ""))
         started = time.perf_counter()
         for done in range(0, n, 100_000):
             conn.execute(generate, {"tenant": tenant_id, "author": author_id, "first": done + 1,
@@ -253,14 +281,17 @@ def server_clock(client: Client) -> Path | None:
     return path
 
 
-def latency(client: Client, texts: list[str], vectors: bool, seed: int) -> dict[str, float]:
+def latency(client: Client, texts: list[str], vectors: bool, seed: int, text_vectors: bool = False) -> dict[str, float]:
     """Client-side ms per recall, and the server backend's CPU ms per recall: on a machine shared
-    with other work the first measures the machine as much as recall, the second hardly moves."""
+    with other work the first measures the machine as much as recall, the second hardly moves.
+    With vectors, each query carries a random vector, or with text_vectors embed() of its text."""
     rng = random.Random(seed)
     clock = server_clock(client)
     timings, cpu, rows = [], [], 0
     for text in texts:
-        vector = [rng.random() - 0.5 for _ in range(DIMENSIONS)] if vectors else None
+        vector = None
+        if vectors:
+            vector = embed(text) if text_vectors else [rng.random() - 0.5 for _ in range(DIMENSIONS)]
         before = int(clock.read_text().split()[0]) if clock else 0
         started = time.perf_counter()
         found = client.recall(text, limit=10, embedding=vector)
@@ -304,7 +335,11 @@ def main() -> None:
     parser.add_argument("--tune", action="store_true", help="search the ranking weights on the tuning half")
     parser.add_argument("--vectors-by-update", action="store_true",
                         help="the old shape: load without vectors, then UPDATE the oldest rows to add them")
+    parser.add_argument("--text-vectors", action="store_true",
+                        help="vectors from embed() of the content (and of each query), not random ones")
     args = parser.parse_args()
+    if args.text_vectors and args.vectors_by_update:
+        parser.error("--text-vectors loads the vectors with their rows; --vectors-by-update adds random ones")
 
     with harness.bench_server() as up:
         assert up.dsn is not None
@@ -337,18 +372,20 @@ def main() -> None:
             tenant_id, author_id = conn.execute("select tenant_id, id from coord.principals where name = 'recaller'"
                                                 ).fetchone()  # type: ignore[misc]
         built = build_scale(up.admin_dsn, tenant_id, author_id, args.memories,
-                            0 if args.vectors_by_update else args.vector_memories)
+                            0 if args.vectors_by_update else args.vector_memories,
+                            text_vectors=args.text_vectors)
         texts = queries(up.admin_dsn, args.queries, seed=1)
         with Client(up.dsn, agent.token) as client:
             latency(client, texts[:20], False, seed=0)  # warm the caches and the plans
             text = latency(client, texts, False, seed=2)
         vectors = build_vectors(up.admin_dsn, args.vector_memories, by_update=args.vectors_by_update)
         with Client(up.dsn, agent.token) as client:
-            latency(client, texts[:20], True, seed=0)
-            hybrid = latency(client, texts, True, seed=3)
+            latency(client, texts[:20], True, seed=0, text_vectors=args.text_vectors)
+            hybrid = latency(client, texts, True, seed=3, text_vectors=args.text_vectors)
             after = latency(client, texts, False, seed=2)
         print(f"\n## recall latency: {args.memories:,} memories, {args.vector_memories:,} with vectors "
-              f"({'added by an update after the load' if args.vectors_by_update else 'loaded with their rows'}), "
+              f"({'added by an update after the load' if args.vectors_by_update else 'loaded with their rows'}"
+              f"{', embed() of their content' if args.text_vectors else ', random'}), "
               f"{len(texts)} queries through the Python client (ms)\n")
         print("| recall | p50 | p95 | p99 | server CPU p50 | p95 | p99 | rows per query |\n"
               "|---|---|---|---|---|---|---|---|")

@@ -14762,14 +14762,14 @@ CREATE INDEX memories_expires_idx ON coord.memories USING btree (tenant_id, expi
 -- Name: memories_search_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
-CREATE INDEX memories_search_idx ON coord.memories USING gin (search);
+CREATE INDEX memories_search_idx ON coord.memories USING gin (search) WITH (fastupdate=off);
 
 
 --
 -- Name: memories_tags_idx; Type: INDEX; Schema: coord; Owner: coord_owner
 --
 
-CREATE INDEX memories_tags_idx ON coord.memories USING gin (tags);
+CREATE INDEX memories_tags_idx ON coord.memories USING gin (tags) WITH (fastupdate=off);
 
 
 --

@@ -116,6 +116,18 @@ def test_forget(db: psycopg.Connection) -> None:
     assert [a[0] for a in audit] == ["not_author", "forgotten"]
 
 
+def test_remember_and_reinforce_leave_no_pending_gin_entries(db: psycopg.Connection) -> None:
+    # Every recall's GIN read scans a GIN pending list in full (about 5 ms of a recall at 4 MB,
+    # docs/benchmarks.md "Recall after writes"): remember enters its words into the indexes at once.
+    agent = _agent(db)
+    content = "the pending list of a GIN index slows every search"
+    _remember(agent, content, tags=["gin"])
+    assert _remember(agent, content, tags=["vacuum"])["code"] == "reinforced"
+    for index in ("coord.memories_search_idx", "coord.memories_tags_idx"):
+        merged = db.execute("select pg_catalog.gin_clean_pending_list(%s::regclass)", (index,)).fetchone()[0]
+        assert merged == 0, index
+
+
 # --- recall: each part of the score, isolated ---------------------------------------------------
 
 def test_a_better_match_ranks_higher(db: psycopg.Connection) -> None:

@@ -47,6 +47,7 @@ declare
   v_tagged bigint[];  -- with p_tags: the ids of the memories carrying them, when few (below)
   v_ef_search text;  -- the caller's settings, put back after the read (set_config is transaction-wide)
   v_iterative_scan text;
+  v_random_page_cost text;
   -- The HNSW read's search width, its one setting: 96 for the 50 nearest. Chosen on the final
   -- result, not on the read: at a million memories with text-derived vectors on 100,000, the
   -- hybrid top 10 holds 0.794-0.802 of the top 10 the same ranking gives with an exact vector
@@ -117,6 +118,15 @@ begin
     end if;
   end if;
 
+  -- The text reads are planned as if a page read at random cost 1.1 sequential ones (4 by
+  -- default): the memories' heap and indexes are in the buffers (coord up gives the server a
+  -- quarter of the memory), and at 4 the planner walked tens of thousands of memories back from
+  -- the newest for the 100 latest matches of words in 0.1-0.5% of them, where reading those
+  -- matches through the GIN index costs less. The same rows either way; at a million memories
+  -- text recall's server CPU p95 fell by 1-3 ms and p99 by 6-24 (docs/benchmarks.md, "Recall
+  -- after writes"). Only these reads: the vector read above keeps the server's setting.
+  v_random_page_cost := pg_catalog.current_setting('random_page_cost');
+  perform pg_catalog.set_config('random_page_cost', '1.1', true);
   return query
   with visible as not materialized (
     select m.id, m.search, m.last_seen_at from coord.memories as m
@@ -137,6 +147,7 @@ begin
   (select v.id from visible as v where p_recent order by v.last_seen_at desc limit 200)
   union
   select pg_catalog.unnest(v_nearest);
+  perform pg_catalog.set_config('random_page_cost', v_random_page_cost, true);
 end;
 $$;
 
