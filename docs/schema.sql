@@ -4675,25 +4675,6 @@ COMMENT ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) IS 'Lowes
 
 
 --
--- Name: noted(authz.decision); Type: FUNCTION; Schema: authz; Owner: coord_owner
---
-
-CREATE FUNCTION authz.noted(p_decision authz.decision) RETURNS authz.decision
-    LANGUAGE plpgsql
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/authz/noted/0213_noted.sql
-
-
-ALTER FUNCTION authz.noted(p_decision authz.decision) OWNER TO coord_owner;
-
---
--- Name: FUNCTION noted(p_decision authz.decision); Type: COMMENT; Schema: authz; Owner: coord_owner
---
-
-COMMENT ON FUNCTION authz.noted(p_decision authz.decision) IS 'Returns p_decision after remembering it for the rest of the current statement (authz.statement_decision).';
-
-
---
 -- Name: object_refusal(text, coord.caller, coord.profiles, smallint, jsonb); Type: FUNCTION; Schema: authz; Owner: coord_owner
 --
 
@@ -4785,7 +4766,7 @@ ALTER FUNCTION authz.statement_decision() OWNER TO coord_owner;
 -- Name: FUNCTION statement_decision(); Type: COMMENT; Schema: authz; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION authz.statement_decision() IS 'The policy decision noted for the current statement (authz.noted, called by authz.decide), or null: part of the statement''s context, which audit.record attaches to events written without an explicit decision.';
+COMMENT ON FUNCTION authz.statement_decision() IS 'The policy decision noted for the current statement (by authz.decide), or null: part of the statement''s context, which audit.record attaches to events written without an explicit decision.';
 
 
 --
@@ -13802,6 +13783,44 @@ COMMENT ON CONSTRAINT tokens_expires_at_in_range ON coord.tokens IS 'expires_at 
 
 
 --
+-- Name: token_principals; Type: VIEW; Schema: coord; Owner: coord_owner
+--
+
+CREATE VIEW coord.token_principals WITH (security_invoker='true') AS
+ SELECT t.id AS token_id,
+    t.token_hash,
+    t.scopes,
+    t.expires_at,
+    t.revoked_at,
+    t.repository,
+    p.id AS principal_id,
+    p.kind,
+    p.role,
+    p.name,
+    n.id AS tenant_id,
+    n.name AS tenant_name,
+        CASE
+            WHEN (t.revoked_at IS NOT NULL) THEN 'revoked'::text
+            WHEN ((t.expires_at IS NOT NULL) AND (t.expires_at <= coord.now())) THEN 'expired'::text
+            WHEN (p.disabled_at IS NOT NULL) THEN 'principal_disabled'::text
+            WHEN (n.disabled_at IS NOT NULL) THEN 'tenant_disabled'::text
+            ELSE NULL::text
+        END AS refusal
+   FROM ((coord.tokens t
+     JOIN coord.principals p ON (((p.tenant_id = t.tenant_id) AND (p.id = t.principal_id))))
+     JOIN coord.tenants n ON ((n.id = t.tenant_id)));
+
+
+ALTER VIEW coord.token_principals OWNER TO coord_owner;
+
+--
+-- Name: VIEW token_principals; Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON VIEW coord.token_principals IS 'Each token with its principal and tenant, and refusal: null when the token may authenticate now, else revoked, expired, principal_disabled or tenant_disabled (the first that holds). The one definition of those rules: coord.token_caller and api.authenticate read it.';
+
+
+--
 -- Name: webhook_deliveries; Type: TABLE; Schema: coord; Owner: coord_owner
 --
 
@@ -17906,13 +17925,6 @@ REVOKE ALL ON FUNCTION authz.min_trust(p_action text, p_mutating boolean) FROM P
 
 
 --
--- Name: FUNCTION noted(p_decision authz.decision); Type: ACL; Schema: authz; Owner: coord_owner
---
-
-REVOKE ALL ON FUNCTION authz.noted(p_decision authz.decision) FROM PUBLIC;
-
-
---
 -- Name: FUNCTION object_refusal(p_action text, p_principal coord.caller, p_profile coord.profiles, p_trust smallint, p_context jsonb); Type: ACL; Schema: authz; Owner: coord_owner
 --
 
@@ -20788,3 +20800,10 @@ GRANT SELECT(revoked_at) ON TABLE coord.tokens TO coord_auth;
 --
 
 GRANT SELECT(repository) ON TABLE coord.tokens TO coord_auth;
+
+
+--
+-- Name: TABLE token_principals; Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+GRANT SELECT ON TABLE coord.token_principals TO coord_auth;

@@ -391,6 +391,34 @@ def test_an_unregistered_code_is_refused(db: psycopg.Connection) -> None:
     assert refusal.fetchone() == (False, "denied", "token lacks scope x", {"rule": "scope.missing"})
 
 
+def test_result_knows_each_code_as_the_registry_does(db: psycopg.Connection) -> None:
+    """coord.result holds each code's ok as a constant derived from coord.outcome_registry (no
+    query per result): for every registered code it answers the registry's ok, refuses the other
+    one with CO502, and a code the registry lacks is CO502 however close to a real one."""
+    def answer(code: str | None, ok: bool | None = None) -> bool | str | None:
+        db.execute("savepoint probe")
+        try:
+            row = db.execute("select (coord.result(%s, p_ok => %s)).ok", (code, ok)).fetchone()
+            return row[0] if row else None
+        except psycopg.Error as exc:
+            db.execute("rollback to savepoint probe")
+            assert exc.sqlstate == "CO502", exc
+            return "CO502"
+
+    def expected(ok: bool | None) -> tuple[bool | str, bool | str, bool | str]:
+        if ok is None:             # the function must say
+            return "CO502", True, False
+        return ok, True if ok else "CO502", "CO502" if ok else False
+
+    rows = _registry(db)
+    got = {r["code"]: (answer(r["code"]), answer(r["code"], True), answer(r["code"], False)) for r in rows}
+    assert got == {r["code"]: expected(r["ok"]) for r in rows}, \
+        "regenerate coord.result's map from the registry (plpgsql/coord/kernel/0017_result.sql)"
+    for code in ("Busy", "busy ", "granted_", "", "exists'", None):
+        assert answer(code) == "CO502", code
+        assert answer(code, True) == "CO502", code
+
+
 def test_registry_rows_are_complete(db: psycopg.Connection) -> None:
     rows = _registry(db)
     assert len(rows) == len({r["code"] for r in rows}) >= 41

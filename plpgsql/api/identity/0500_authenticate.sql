@@ -22,12 +22,16 @@ declare
   v_session_skill bigint;
   v_bearer text;
   v_token text;
+  v_token_hash bytea;
+  v_refusal text;
+  v_verified boolean := false;
   v_set text;  -- what set_config returns; assigned, not PERFORMed: an expression, not a query
 begin
   begin
     v_headers := coalesce(nullif(v_headers_text, ''), '{}')::jsonb;
   -- Not only malformed text: a \u0000 escape, a number past numeric's range, and class 54
   -- (program_limit_exceeded names the class): a string too long for jsonb, nesting past the stack.
+  -- (pg_input_is_valid instead, on 16 and later, was slower: measured, docs/benchmarks.md.)
   exception when invalid_text_representation or untranslatable_character or numeric_value_out_of_range
                  or program_limit_exceeded then
     perform coord.fail('CO225', 'request.headers does not parse as JSON');
@@ -53,28 +57,50 @@ begin
     return null;
   end if;
 
-  -- The login this session connected with decides which tenants it may act for: a bound login
-  -- (coord.logins) its own only; the gateway coord_authenticator and superusers any. Any other
-  -- role (a bound login of another coordinator database on the same cluster, a role someone
-  -- made a member of the request roles) may act for none.
-  select l.tenant_id into v_login_tenant from coord.logins as l where l.role_name = session_user;
-  -- Nested: a condition with a subquery runs through the executor even when its first test decides.
-  if v_login_tenant is null and session_user <> 'coord_authenticator' then
-    if not coalesce((select r.rolsuper from pg_catalog.pg_roles as r where r.rolname = session_user), false) then
-      perform coord.fail('PT401', format('login %s is not a client login of this database', session_user),
-        'connect with the DSN coord login add printed (or, for infrastructure, as coord_authenticator)');
-    end if;
+  -- The common case in one statement: an opaque token that may authenticate, sent through a
+  -- bound login or the gateway, with the vouch key. Whether the token may authenticate is
+  -- coord.token_principals' refusal, the one place of those rules. Anything else (a JWT, an
+  -- unknown or refused token, another login, a superuser) takes the general path below, which
+  -- checks the login, then the credential, in that order, and raises what fails.
+  v_token := v_headers ->> 'x-coord-token';
+  if v_bearer is null and v_token <> '' then
+    v_token_hash := pg_catalog.sha256(pg_catalog.convert_to(v_token, 'UTF8'));
+    -- Into the fields themselves: a record variable costs a row type lookup per call.
+    select t.principal_id, t.kind::text, t.name, t.role::text, t.tenant_id, t.tenant_name,
+           t.scopes, t.token_id, t.expires_at, t.repository, t.refusal, l.tenant_id, k.value
+    into v_principal.principal_id, v_principal.kind, v_principal.name, v_principal.role, v_principal.tenant_id,
+         v_principal.tenant_name, v_principal.scopes, v_principal.token_id, v_principal.token_expires_at,
+         v_principal.repository, v_refusal, v_login_tenant, v_keys
+    from coord.token_principals as t
+    left join coord.logins as l on l.role_name = session_user
+    left join coord.secrets as k on k.name = 'vouch'
+    where t.token_hash = v_token_hash;
+    v_verified := found and v_refusal is null and (v_login_tenant is not null or session_user = 'coord_authenticator');
   end if;
 
-  if v_bearer is not null then
-    v_principal := coord.verify_jwt(v_bearer);
-  else
-    -- coord.verify_token's lookup, inline (it is called only to refuse an empty token)
-    v_token := v_headers ->> 'x-coord-token';
-    if v_token is null or v_token = '' then
-      v_principal := coord.verify_token(v_token);
+  if not v_verified then
+    -- The login this session connected with decides which tenants it may act for: a bound login
+    -- (coord.logins) its own only; the gateway coord_authenticator and superusers any. Any other
+    -- role (a bound login of another coordinator database on the same cluster, a role someone
+    -- made a member of the request roles) may act for none.
+    select l.tenant_id into v_login_tenant from coord.logins as l where l.role_name = session_user;
+    -- Nested: a condition with a subquery runs through the executor even when its first test decides.
+    if v_login_tenant is null and session_user <> 'coord_authenticator' then
+      if not coalesce((select r.rolsuper from pg_catalog.pg_roles as r where r.rolname = session_user), false) then
+        perform coord.fail('PT401', format('login %s is not a client login of this database', session_user),
+          'connect with the DSN coord login add printed (or, for infrastructure, as coord_authenticator)');
+      end if;
     end if;
-    v_principal := coord.token_caller(p_token_hash => pg_catalog.sha256(pg_catalog.convert_to(v_token, 'UTF8')));
+
+    if v_bearer is not null then
+      v_principal := coord.verify_jwt(v_bearer);
+    else
+      if v_token is null or v_token = '' then
+        v_principal := coord.verify_token(v_token);  -- refuses the empty token
+      end if;
+      -- Unknown or refused: coord.token_caller raises its PT401 (a revoked token's use recorded first).
+      v_principal := coord.token_caller(p_token_hash => pg_catalog.sha256(pg_catalog.convert_to(v_token, 'UTF8')));
+    end if;
   end if;
   if v_login_tenant is not null and v_login_tenant <> v_principal.tenant_id then
     perform coord.fail('PT401', format('login %s is bound to another tenant than the token''s', session_user),
@@ -98,7 +124,9 @@ begin
   end if;
   -- The repository every lease of this call is keyed by: the session's, else the token's.
   v_principal.repository := coalesce(v_session_repository, v_principal.repository, 'default');
-  v_claims := jsonb_build_object(
+  -- json, not jsonb: the text is all that is kept (set_config, the MAC), and json_build_object
+  -- neither converts nor sorts the pairs (measured: half the cost). try_principal reads it as jsonb.
+  v_claims := json_build_object(
     'role', 'coord_' || v_principal.role,
     'sub', v_principal.principal_id,
     'kind', v_principal.kind,
@@ -106,7 +134,7 @@ begin
     'principal_role', v_principal.role,
     'tenant', v_principal.tenant_id,
     'tenant_name', v_principal.tenant_name,
-    'scopes', to_jsonb(v_principal.scopes),
+    'scopes', v_principal.scopes,
     'session', v_principal.session_id,
     'token', v_principal.token_id,
     'token_expires_at', v_principal.token_expires_at,
@@ -115,8 +143,11 @@ begin
   )::text;
   v_set := pg_catalog.set_config('request.jwt.claims', v_claims, true);
   -- coord.vouch_mac's MAC, inline: one function entry (with its SET clause) less per call. (Read
-  -- beside the login in one statement, the key cost more: two subplans, measured.)
-  select k.value into v_keys from coord.secrets as k where k.name = 'vouch';
+  -- beside the login as two subplans, the key cost more, measured; as joins beside the token,
+  -- less.)
+  if v_keys is null then  -- read above on the common path
+    select k.value into v_keys from coord.secrets as k where k.name = 'vouch';
+  end if;
   if v_keys is null then
     perform coord.fail('CO501', 'the vouch key is missing');
   end if;

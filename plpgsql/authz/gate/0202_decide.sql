@@ -34,6 +34,7 @@ declare
   v_needed smallint;
   v_decision authz.decision;
   v_engine text;
+  v_set text;  -- assigned, not PERFORMed: an expression, not a query
 begin
   -- The tenant's engine (used after the rules) comes with the action: one statement, not two.
   select a.scope, a.roles, a.mutating,
@@ -118,8 +119,15 @@ begin
                                      v_action.scope, v_action.roles, v_action.mutating);
   end if;
 
+  -- The decision of the current statement, remembered for the rest of it (events its writes
+  -- cause carry the engine and rule that allowed them; authz.statement_decision reads it).
+  -- Stamped with the statement's start: a later statement (a superuser's direct write) never
+  -- inherits it, and a value a caller sets by hand is overwritten here before any write of an
+  -- api call. Inline: one function entry, with its SET clause, less per decision.
   if p_within is null then
-    return authz.noted(v_decision);
+    v_set := pg_catalog.set_config('coord.decision', pg_catalog.array_to_string(array[
+      pg_catalog.statement_timestamp()::text, v_decision.allowed::text, v_decision.decision, v_decision.engine,
+      v_decision.rule, v_decision.reason], e'\x1f', ''), true);
   end if;
   return v_decision;
 end;

@@ -17,5 +17,5 @@ begin
 end;
 $$;
 
-comment on function authz.statement_decision() is 'The policy decision noted for the current statement (authz.noted, called by authz.decide), or null: part of the statement''s context, which audit.record attaches to events written without an explicit decision.';
+comment on function authz.statement_decision() is 'The policy decision noted for the current statement (by authz.decide), or null: part of the statement''s context, which audit.record attaches to events written without an explicit decision.';
 revoke all on function authz.statement_decision() from public;
