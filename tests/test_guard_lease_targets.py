@@ -61,6 +61,7 @@ from tests.audit_here import WRITTEN_HERE
     ("cd w & touch f", ["f"]),
     ("pushd pkg && touch i.py && popd && touch t.py", ["pkg/i.py", "t.py"]),
     ("env -C web touch b.txt; touch c.txt", ["c.txt", "web/b.txt"]),
+    ("python -c \"print('#'); open('y.txt', 'w')  # z.txt\"", ["y.txt"]),  # a # in a string is no comment
     # comparisons, not redirections
     ("[[ $a > $b ]] && echo > real.txt; (( n > 3 )) && echo many", ["real.txt"]),
 ])
@@ -81,6 +82,8 @@ def test_the_literal_project_files_a_command_writes(agent_factory: Callable[...,
     "ssh host 'make > build.log'; docker exec app sh -c 'echo > /srv/x'",  # written elsewhere
     "kubectl exec pod -- sh -c 'date > now.txt'",
     'python -c "print(1)  # > not_a_file"',  # a comment in the code
+    "python -c \"import os  # open('x.txt', 'w')\"",
+    "python3 - <<E\n# open('y.txt', 'w').write('1')\nprint(2)\nE",
 ])
 def test_what_no_lease_names_is_left_out(agent_factory: Callable[..., Any], command: str) -> None:
     _, agent = agent_factory()
