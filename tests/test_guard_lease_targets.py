@@ -40,7 +40,10 @@ from tests.audit_here import WRITTEN_HERE
     ("git checkout -- a.py; git checkout HEAD~1 -- b.py; git restore c.py", ["a.py", "b.py", "c.py"]),
     ("git restore --staged d.py; git checkout main", []),  # the index only; a branch switch names no file
     ("git mv a.py lib/b.py", ["a.py", "lib/b.py", "lib/b.py/a.py"]),
-    ("git -C sub restore x.c", ["sub/x.c"]),
+    ("git -C sub restore x.c; git -C sub rm y.c", ["sub/x.c", "sub/y.c"]),
+    # every name a tool writes is read from the directory cd chose, however the tool is given it
+    ("cd x && dd if=/dev/zero of=c count=1 && patch d < p.diff && git rm y && python -c \"open('h', 'w')\"",
+     ["x/c", "x/d", "x/h", "x/y"]),
     # output flags, sponges, compressors, archives
     ("sort -o s.txt s.txt; curl -o c.json https://x.example; wget -O w.bin https://x.example",
      ["c.json", "s.txt", "w.bin"]),

@@ -97,6 +97,7 @@ declare
   v_names text[];
   v_x text;
   v_known boolean := false;
+  v_git jsonb;
 begin
   if v_prog is null or v_prog = '' then
     return v_out;
@@ -661,7 +662,15 @@ begin
 
   -- domains with their own knowledge
   if v_prog = 'git' then
-    v_out := v_out || coord.guard_git_effects(v_op);
+    v_git := coord.guard_git_effects(v_op);
+    -- git -C DIR reads the paths it is given from DIR
+    if v_op -> 'vals' ? '-C' and v_git @? '$[*] ? (@.a == "write" || @.a == "delete" || @.a == "delete-tree")' then
+      v_git := (select coalesce(jsonb_agg(case when e ->> 'a' in ('write', 'delete', 'delete-tree') and e ->> 't' ~ '^[^/~$(]'
+                                               then coord.guard_effect(e ->> 'a', array[coord.guard_path((v_op -> 'vals' -> '-C' ->> 0) || '/' || (e ->> 't'))]) -> 0
+                                               else e end), '[]')
+                from jsonb_array_elements(v_git) as e);
+    end if;
+    v_out := v_out || v_git;
   end if;
   v_out := v_out || coord.guard_rewrite_effects(p_op, p_ctx);  -- (operands as written: it reads them from cwd)
   v_out := v_out || coord.guard_flow_effects(v_op, p_ctx) || coord.guard_supply_effects(v_op)
@@ -685,6 +694,20 @@ begin
   end if;
   if v_prog in ('kubectl', 'oc') and v_args[1] = 'get' and coalesce(v_op -> 'vals' -> '-o' ->> 0, v_op -> 'vals' -> '--output' ->> 0, '') in ('name', 'wide') then
     v_out := (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(v_out) as e where e ->> 'a' <> 'secret-dump');
+  end if;
+  -- what a tool writes by a name it was given other than as an operand read from cd above (dd of=,
+  -- patch FILE, gpg -o, git rm, a path in inline code) is read from the directory cd chose too: a
+  -- relative target not already below it (a name below a directory of the same name is taken as
+  -- read already)
+  if v_cwd is not null and v_cwd !~ '^\.?/?$'
+     and v_out @? '$[*] ? ((@.a == "write" || @.a == "delete" || @.a == "delete-tree" || @.a == "perms" || @.a == "perms-tree")
+                         && @.t like_regex "^[^/~$(]")' then
+    v_out := (select coalesce(jsonb_agg(case when e ->> 'a' in ('write', 'delete', 'delete-tree', 'perms', 'perms-tree')
+                                                  and e ->> 't' ~ '^[^/~$(]'
+                                                  and e ->> 't' <> v_cwd and left(e ->> 't', char_length(v_cwd) + 1) <> v_cwd || '/'
+                                             then coord.guard_effect(e ->> 'a', array[coord.guard_path(v_cwd || '/' || (e ->> 't'))]) -> 0
+                                             else e end order by x.o), '[]')
+              from jsonb_array_elements(v_out) with ordinality as x (e, o));
   end if;
   -- a command run on another machine or in a container (ssh, docker/kubectl exec) changes files
   -- there: class elsewhere, which no lease here names
