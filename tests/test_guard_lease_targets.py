@@ -65,6 +65,7 @@ from tests.audit_here import WRITTEN_HERE
     ("pushd pkg && touch i.py && popd && touch t.py", ["pkg/i.py", "t.py"]),
     ("env -C web touch b.txt; touch c.txt", ["c.txt", "web/b.txt"]),
     ("python -c \"print('#'); open('y.txt', 'w')  # z.txt\"", ["y.txt"]),  # a # in a string is no comment
+    ("patch -p1 <<E\n--- a/src/x.py\n+++ b/src/x.py\n@@ -1 +1 @@\n-a\n+b\nE", ["src/x.py"]),  # a diff as text
     # comparisons, not redirections
     ("[[ $a > $b ]] && echo > real.txt; (( n > 3 )) && echo many", ["real.txt"]),
 ])
@@ -102,6 +103,7 @@ def test_what_no_lease_names_is_left_out(agent_factory: Callable[..., Any], comm
     ('cd "$TARGET" && touch f', ["$TARGET/f"]),  # after a cd to a place only the run tells
     ("true || cd elsewhere && touch g", ["$(cd)/g"]),  # after a cd that may not run
     ("touch ~-/g", ["~-/g"]),  # $OLDPWD
+    ("patch -p1 < fix.diff; git apply x.patch", ["$(files the diff names)"]),  # the diff names the files
 ])
 def test_what_only_the_run_can_tell_is_unleased(agent_factory: Callable[..., Any], command: str,
                                                 unleased: list[str]) -> None:

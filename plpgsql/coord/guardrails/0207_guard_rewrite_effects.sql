@@ -10,7 +10,9 @@
 --    (curl -O URL and wget URL the URL's file name);
 --  * gzip/bzip2/xz/lz4/zstd FILE write FILE.gz ... and delete FILE (-d: the other way; -k, -c
 --    keep it); gunzip and friends decompress;
---  * tar -x and unzip write where they unpack (-C DIR, -d DIR, else .); zip ARCHIVE writes it.
+--  * tar -x and unzip write where they unpack (-C DIR, -d DIR, else .); zip ARCHIVE writes it;
+--  * patch with no file operand and git apply write the files the diff names (read from a diff
+--    given as text, else unknown: only the run tells).
 -- Check-only runs (--check, --diff, --dry-run, -l) write nothing. Relative operands are read
 -- from the directory cd chose (p_ctx cwd).
 create or replace function coord.guard_rewrite_effects(p_op jsonb, p_ctx jsonb default '{}')
@@ -32,7 +34,7 @@ declare
   v_x text;
   v_ext text;
 begin
-  if v_prog = '' or v_prog = 'git' and not (v_args[1] in ('checkout', 'co', 'restore', 'mv')) then
+  if v_prog = '' or v_prog = 'git' and not (v_args[1] in ('checkout', 'co', 'restore', 'mv', 'apply')) then
     return '[]';
   end if;
   v_flag_words := ' ' || array_to_string(v_flags, ' ') || ' ';
@@ -158,6 +160,11 @@ begin
                                                     'index.html')
                                     from unnest(v_args) as a where a ~* '^(https?|ftp)://');
     end if;
+  elsif v_prog = 'patch' and v_flag_words !~ ' (--dry-run|-C|--check) ' and cardinality(array(select a from unnest(v_args) as a where a !~ '^-')) = 0
+        or v_prog = 'git' and v_args[1] = 'apply' and v_flag_words !~ ' (--check|--stat|--numstat|--summary|--cached) ' then
+    -- a diff applied writes the files it names: those of a diff given as text, else what only the run can tell
+    v_writes := coalesce(nullif(array(select distinct m[2] from regexp_matches(coalesce(p_ctx ->> 'stdin', ''), '(?n)^\+\+\+ (b/)?([^\s]+)', 'g') as m
+                                      where m[2] <> '/dev/null'), '{}'), array['$(files the diff names)']);
   elsif v_prog = 'zip' and v_args[1] is not null then
     v_writes := v_args[1:1];
   end if;
