@@ -16,7 +16,9 @@
 --    a download, decoded text, secrets, an interactive shell, file names, process ids, ...),
 --    and here-documents and here-strings as text;
 --  * the files downloaded earlier in the same text, so curl -o f ...; sh f is seen;
---  * the working directory set by cd/pushd earlier in the same text, so cd / && rm -rf * is;
+--  * the working directory set by cd/pushd/popd (or env -C for one command) earlier in the same
+--    text, so cd / && rm -rf * is; a cd in ( ... ), a pipeline or a background job stays there,
+--    and one that may not run (a || cd b) leaves it unknown ($(cd));
 --  * the values of variables assigned earlier (NAME=value, export, for NAME in LIST).
 -- A pipeline's commands are reported together when it ends: printing the environment into a
 -- counter or a names-only filter (env | grep -c X, printenv | wc -l) prints no secret.
