@@ -6834,6 +6834,25 @@ COMMENT ON FUNCTION coord.guard_code(p_lang text, p_code text) IS 'Guardrail nor
 
 
 --
+-- Name: guard_code_comments(text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_code_comments(p_lang text, p_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0164_guard_code_comments.sql
+
+
+ALTER FUNCTION coord.guard_code_comments(p_lang text, p_code text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_code_comments(p_lang text, p_code text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_code_comments(p_lang text, p_code text) IS 'Python or JavaScript code with its comments removed (string literals kept whole, so a # or // inside one stays): a call in a comment does not run.';
+
+
+--
 -- Name: guard_counts_only(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -18525,6 +18544,13 @@ REVOKE ALL ON FUNCTION coord.guard_close(p_chars text[], p_open integer) FROM PU
 --
 
 REVOKE ALL ON FUNCTION coord.guard_code(p_lang text, p_code text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_code_comments(p_lang text, p_code text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_code_comments(p_lang text, p_code text) FROM PUBLIC;
 
 
 --
