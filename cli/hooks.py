@@ -345,8 +345,19 @@ class ClaudeCodeHook:
             raise CannotDecide("the Bash event has no command")
         decision = client.check_operation("command", with_nul_escaped(command))
         writes = (decision.details or {}).get("writes") or []
+        # what it writes that only the run can tell ($F, $(...), a glob where it starts): the database
+        # says so (and audits it); no lease names it, so the user is asked
+        unleased = (decision.details or {}).get("unleased") or []
+        unknown = (f"coord cannot tell which files this command writes ({', '.join(unleased[:5])}"
+                   f"{', ...' if len(unleased) > 5 else ''}), so no lease covers them; name the files"
+                   if unleased else "")
         if decision.ok:
-            return self.lease_writes(client, claude_session, event, writes) if writes else NO_OPINION
+            leased = self.lease_writes(client, claude_session, event, writes) if writes else NO_OPINION
+            if not unknown:
+                return leased
+            if leased.output is not None:
+                unknown += "; " + leased.output["hookSpecificOutput"]["permissionDecisionReason"]
+            return permission("ask", unknown)
         rules = ", ".join(f"{m['name']} ({m['severity']}, {m['category']})" for m in decision.matches or [])
         reason = f"coord guardrail {rules or decision.code}: {decision.reason}"
         if decision.code == "needs_approval":
@@ -357,6 +368,8 @@ class ClaudeCodeHook:
             leased = self.lease_writes(client, claude_session, event, writes) if writes else NO_OPINION
             if leased.output is not None:  # more files than one lease request takes: asked about both
                 reason += "; " + leased.output["hookSpecificOutput"]["permissionDecisionReason"]
+            if unknown:
+                reason += "; " + unknown
             return permission("ask", reason)
         return permission("deny", reason)
 
@@ -407,14 +420,24 @@ class ClaudeCodeHook:
                 paths[key] = relative
         for key in [k for k, into in written_into.items() if into]:
             del paths[key]
-        if "." in paths:  # src/.. or the root spelled out, with nothing named in it: every agent's files
-            raise Refusal("coord: the command writes the whole repository, which no lease covers; name the "
-                          "files it changes")
+        asked = ""
+        if "." in paths:  # ., src/.., a formatter run at the root: every agent's files, which no lease covers
+            # The database decides writing the whole repository (the path . read from the root), audited:
+            # the hook only renders its answer. Allowed (a trust that overrides the rule): the rest is leased.
+            whole = client.check_operation("path", ".")
+            if not whole.ok:
+                rules = ", ".join(f"{m['name']} ({m['severity']}, {m['category']})" for m in whole.matches or [])
+                asked = (f"coord: the command writes the whole repository, which no lease covers: guardrail "
+                         f"{rules or whole.code}: {whole.reason}; name the files it changes, or run it in a "
+                         "subdirectory")
+                if whole.code != "needs_approval":
+                    raise Refusal(asked)
+            del paths["."]
         # a lease covers its node and all below it (coord.covering_paths): a file below another target goes
         leases = [v for k, v in paths.items()
                   if not any("/".join(k.split("/")[:i]) in paths for i in range(1, k.count("/") + 1))]
         if not leases:
-            return NO_OPINION
+            return permission("ask", asked) if asked else NO_OPINION
         if len(leases) > MAX_BATCH_PATHS:
             return permission("ask", f"coord: this command writes {len(leases)} files, more than the "
                                      f"{MAX_BATCH_PATHS} one lease request can take; run it in parts")
@@ -425,7 +448,7 @@ class ClaudeCodeHook:
             results = client.acquire_locks(leases, reason="claude-code Bash")
         refused = [r for r in results if not r.ok and r.code != "batch_refused"]
         if not refused:
-            return NO_OPINION
+            return permission("ask", asked) if asked else NO_OPINION
         busy = [r for r in refused if r.code == "busy"]
         if busy:
             held = "; ".join(f"{r.path} is leased by {r.holder_name} ({r.holder_mode} lease on {r.holder_path}, "

@@ -387,8 +387,16 @@ class Api:
         mode of that a lease could name (literal paths, relative ones read from where the command starts and
         after its cd, ~/x from the home directory of the client, which expands it; not globs, expansions,
         other homes, caches, /dev/null or .git), which a client leasing what an agent edits leases too where
-        they lie inside its repository (the Claude Code hook does). Every check is audited; blocks, approvals
-        needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty, CO770 env name.
+        they lie inside its repository (the Claude Code hook does): formatters and fixers (black, ruff format,
+        prettier --write, gofmt -w, ...) write their operands, git checkout -- / restore / mv, sort -o,
+        sponge, gzip, tar -x, unzip and zip what they write; a glob below a literal directory is that
+        directory; . is the directory the command starts in (a client finding it is the repository root asks
+        check_operation of the path .); what runs on another machine or in a container (ssh, docker/kubectl
+        exec) is left out. details.unleased (a command): what it writes that only the run can tell ($F,
+        $(...), find's {}, a glob where it starts, anything after a cd to such a place or one that may not
+        run): a client must not run it unasked (the hook asks). Both are recorded in the audit event. Every
+        check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind,
+        CO472 empty, CO770 env name.
         """
         return self._one("check_operation", GuardrailDecision, kind=kind, text=text, approval=approval)
 

@@ -4,9 +4,13 @@ coord.guard_lease_targets): what a client leasing an agent's edits leases for it
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+
+from tests.audit_here import WRITTEN_HERE
 
 
 @pytest.mark.parametrize(("command", "writes"), [
@@ -25,26 +29,96 @@ import pytest
     ("echo > /tmp/x; touch ../y", ["../y", "/tmp/x"]),  # where they lie is the client's to tell
     ("chmod -R g+w scripts; chown -R me lib", ["lib", "scripts"]),  # every mode below: the directory's lease
     ("echo x > ~/notes.md", ["~/notes.md"]),  # the client reads ~/ from its home (the repository may be there)
+    # formatters and fixers rewrite their operands in place (a directory: its files, under its lease)
+    ("black src/a.py tests && ruff format lib/b.py", ["lib/b.py", "src/a.py", "tests"]),
+    ("ruff check --fix app/x.py; prettier --write web/a.ts; eslint --fix ui", ["app/x.py", "ui", "web/a.ts"]),
+    ("gofmt -w main.go; rustfmt src/lib.rs; clang-format -i a.c; isort m.py; autopep8 -i n.py",
+     ["a.c", "m.py", "main.go", "n.py", "src/lib.rs"]),
+    ("cd pkg && cargo fmt", ["pkg"]),  # a formatter of the whole project: the directory it runs in
+    ("black --check src; ruff format --diff x.py; prettier --check y.ts; gofmt -l z.go", []),  # check only
+    # git writes the working tree: checkout -- / restore / mv (rm already)
+    ("git checkout -- a.py; git checkout HEAD~1 -- b.py; git restore c.py", ["a.py", "b.py", "c.py"]),
+    ("git restore --staged d.py; git checkout main", []),  # the index only; a branch switch names no file
+    ("git mv a.py lib/b.py", ["a.py", "lib/b.py", "lib/b.py/a.py"]),
+    ("git -C sub restore x.c; git -C sub rm y.c", ["sub/x.c", "sub/y.c"]),
+    # every name a tool writes is read from the directory cd chose, however the tool is given it
+    ("cd x && dd if=/dev/zero of=c count=1 && patch d < p.diff && git rm y && python -c \"open('h', 'w')\"",
+     ["x/c", "x/d", "x/h", "x/y"]),
+    # output flags, sponges, compressors, archives
+    ("sort -o s.txt s.txt; curl -o c.json https://x.example; wget -O w.bin https://x.example",
+     ["c.json", "s.txt", "w.bin"]),
+    ("curl -fsSLO https://x.example/t.tgz; wget -q https://x.example/a/b.zip?v=1; wget -qO- https://x.example",
+     ["b.zip", "t.tgz"]),  # the URL's file name
+    ("grep -v x f.txt | sponge f.txt", ["f.txt"]),
+    ("gzip a.log; gunzip b.gz; bzip2 -k c", ["a.log", "a.log.gz", "b", "b.gz", "c.bz2"]),
+    ("tar -xzf r.tgz -C vendor; unzip -d ext b.zip; zip out.zip src/a", ["ext", "out.zip", "vendor"]),
+    ("exec 3<>state.db; cat x 1<>y", ["state.db", "y"]),  # <> opens for writing too
+    ("touch src/{a,b}.py", ["src/a.py", "src/b.py"]),
+    ('echo > "$PWD/out.txt"; cp a ./b', ["b", "b/a", "out.txt"]),
+    ("cd sub && echo x > $PWD/o.txt", ["sub/o.txt"]),
+    ("rm -f logs/*.log; chmod +x scripts/*.sh", ["logs", "scripts"]),  # a glob below a directory: its lease
+    # the working directory: subshells, pipelines and background jobs keep their cd to themselves
+    ("(cd docs; echo x > a.md); echo y > b.md", ["b.md", "docs/a.md"]),
+    ("(cd a && (cd b; touch x); touch y); touch z", ["a/b/x", "a/y", "z"]),
+    ("ls | cd other; touch f", ["f"]),
+    ("cd w & touch f", ["f"]),
+    ("pushd pkg && touch i.py && popd && touch t.py", ["pkg/i.py", "t.py"]),
+    ("env -C web touch b.txt; touch c.txt", ["c.txt", "web/b.txt"]),
+    ("python -c \"print('#'); open('y.txt', 'w')  # z.txt\"", ["y.txt"]),  # a # in a string is no comment
+    ("patch -p1 <<E\n--- a/src/x.py\n+++ b/src/x.py\n@@ -1 +1 @@\n-a\n+b\nE", ["src/x.py"]),  # a diff as text
+    # comparisons, not redirections
+    ("[[ $a > $b ]] && echo > real.txt; (( n > 3 )) && echo many", ["real.txt"]),
 ])
 def test_the_literal_project_files_a_command_writes(agent_factory: Callable[..., Any], command: str,
                                                     writes: list[str]) -> None:
     _, agent = agent_factory()
     decision = agent.check_operation("command", command)
-    assert decision.ok and decision.details["writes"] == writes
+    assert decision.ok and decision.details.get("writes", []) == writes, decision.details
 
 
 @pytest.mark.parametrize("command", [
     "ls -la src", "git commit -am wip", "cat src/x.py | grep y",
     "echo > /dev/null; echo > /dev/sda",
-    "echo > $F; sed -i x src/*.py; echo > \"$(date)\".log",  # globs and expansions name no lease
     "rm -rf node_modules build/",  # caches
     "echo x >> .git/info/exclude",  # .git is the guardrails' (blocked below trust 3)
-    "echo x > ~alice/notes.md; touch ~+/f ~-/g",  # another's home, $PWD and $OLDPWD: no file in the tree here
+    "echo x > ~alice/notes.md",  # another's home: no client can tell where it is
+    "rm -rf $TMPDIR/x /tmp/y-*",  # temporary directories are no project's
+    "ssh host 'make > build.log'; docker exec app sh -c 'echo > /srv/x'",  # written elsewhere
+    "kubectl exec pod -- sh -c 'date > now.txt'",
+    'python -c "print(1)  # > not_a_file"',  # a comment in the code
+    "python -c \"import os  # open('x.txt', 'w')\"",
+    "python3 - <<E\n# open('y.txt', 'w').write('1')\nprint(2)\nE",
 ])
 def test_what_no_lease_names_is_left_out(agent_factory: Callable[..., Any], command: str) -> None:
     _, agent = agent_factory()
     decision = agent.check_operation("command", command)
-    assert "writes" not in decision.details, decision.details
+    assert "writes" not in decision.details and "unleased" not in decision.details, decision.details
+
+
+@pytest.mark.parametrize(("command", "unleased"), [
+    ("echo > $F; echo > \"$(date)\".log", ["$(...).log", "$F"]),  # expansions: only the run tells
+    ("rm -f *.pyc", ["*.pyc"]),  # a glob where the command starts (at the root: every agent's files)
+    ("find . -name x -exec rm {} +", ["{}"]),
+    ("sed -i s/a/b/ $(git ls-files)", ["$(...)"]),
+    ('cd "$TARGET" && touch f', ["$TARGET/f"]),  # after a cd to a place only the run tells
+    ("true || cd elsewhere && touch g", ["$(cd)/g"]),  # after a cd that may not run
+    ("touch ~-/g", ["~-/g"]),  # $OLDPWD
+    ("patch -p1 < fix.diff; git apply x.patch", ["$(files the diff names)"]),  # the diff names the files
+])
+def test_what_only_the_run_can_tell_is_unleased(agent_factory: Callable[..., Any], command: str,
+                                                unleased: list[str]) -> None:
+    """Never silently no lease: a client asks before running such a command (the hook does)."""
+    _, agent = agent_factory()
+    decision = agent.check_operation("command", command)
+    assert decision.ok and decision.details.get("unleased") == unleased, decision.details
+
+
+def test_the_writes_are_audited(agent_factory: Callable[..., Any], db: psycopg.Connection) -> None:
+    _, agent = agent_factory()
+    agent.check_operation("command", "black src/a.py; rm -f *.pyc")
+    details = db.execute("select details from audit.events where action = 'guardrail.check' and " + WRITTEN_HERE
+                         + " order by id desc limit 1").fetchone()[0]
+    assert details["writes"] == ["src/a.py"] and details["unleased"] == ["*.pyc"], details
 
 
 def test_sql_and_path_checks_carry_no_writes(agent_factory: Callable[..., Any]) -> None:
@@ -53,3 +127,28 @@ def test_sql_and_path_checks_carry_no_writes(agent_factory: Callable[..., Any]) 
         decision = agent.check_operation(kind, text)
         assert "writes" not in (decision.details or {}), (kind, decision.details)
     assert "writes" in agent.check_operation("command", "touch src/x.py").details
+
+
+HELD_BACK = Path(__file__).parent / "lease_heldback" / "commands.txt"
+HELD_BACK_FLOOR = 0.9  # the rate is reported; a regression shows here
+
+
+def _held_back_ok(decision: Any, expected: str) -> bool:
+    writes, unleased = decision.details.get("writes") or [], decision.details.get("unleased") or []
+    if expected == "ask":
+        return bool(unleased) or not decision.ok
+    if expected == "none":
+        return not writes and not unleased
+    return all(path in writes for path in expected.split())
+
+
+def test_the_held_back_write_commands(agent_factory: Callable[..., Any], capsys: pytest.CaptureFixture[str]) -> None:
+    """tests/lease_heldback: written before the fixes and never tuned on; its lines are not
+    printed (a failing one is fixed by fixing its class), only the rate."""
+    _, agent = agent_factory()
+    cases = [line.split(" ==> ") for line in HELD_BACK.read_text().splitlines() if " ==> " in line]
+    passed = sum(_held_back_ok(agent.check_operation("command", command.replace("<NL>", "\n")), expected)
+                 for command, expected in cases)
+    with capsys.disabled():
+        print(f"\nheld-back Bash leases: {passed}/{len(cases)} = {passed / len(cases):.3f}")
+    assert passed / len(cases) >= HELD_BACK_FLOOR

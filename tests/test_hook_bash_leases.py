@@ -68,9 +68,55 @@ def test_a_command_writing_a_file_another_agent_holds_is_denied_and_takes_nothin
 
 def test_a_command_that_writes_nothing_leasable_takes_no_lease(hook: Hook, repo: Path,
                                                                committed_db: Database) -> None:
-    for command in ("ls -la src", "pytest -q > /tmp/out.log", "sed -i s/a/b/ src/*.py", "rm -rf build/"):
+    for command in ("ls -la src", "pytest -q > /tmp/out.log", "rm -rf build/", "ssh ci 'make > build.log'",
+                    "[[ a > b ]] && echo yes"):
         assert hook(bash(repo, command)) == (0, None, ""), command
     assert held(committed_db) == {}
+
+
+def test_a_glob_below_a_directory_leases_the_directory(hook: Hook, repo: Path, committed_db: Database) -> None:
+    assert hook(bash(repo, "sed -i s/a/b/ src/*.py")) == (0, None, "")
+    assert sorted(held(committed_db)) == ["src/"]
+
+
+def test_what_only_the_run_can_tell_is_asked_about(hook: Hook, repo: Path, committed_db: Database) -> None:
+    """$F, a glob where the command starts, a cd to a place only the run knows: no lease can name
+    what they write, so the user is asked (the database says so, audited); what can be named is
+    leased first, as for any question."""
+    for command in ("echo x > $OUT", "rm -f *.pyc", 'cd "$DIR" && touch f', "true || cd x && touch g"):
+        code, output, _ = hook(bash(repo, command))
+        verdict, reason = decision(output)
+        assert code == 0 and verdict == "ask" and "cannot tell which files" in reason, (command, reason)
+    code, output, _ = hook(bash(repo, "touch notes.txt; echo x > $OUT"))
+    assert decision(output)[0] == "ask" and sorted(held(committed_db)) == ["notes.txt"]
+
+
+def test_a_formatter_writes_the_files_it_is_given(hook: Hook, repo: Path, committed_db: Database) -> None:
+    bob_holds(committed_db, "src/app.py")
+    for command in ("black src", "ruff format src/app.py", "git checkout -- src/app.py",
+                    "(cd src && prettier --write app.py)"):
+        code, output, _ = hook(bash(repo, command))
+        verdict, reason = decision(output)
+        assert code == 0 and verdict == "deny" and "leased by bob-codex" in reason, (command, reason)
+    assert hook(bash(repo, "(cd src && black x.py); isort y.py")) == (0, None, "")
+    assert sorted(held(committed_db)) == ["src/app.py", "src/x.py", "y.py"]
+
+
+def test_writing_the_whole_repository_is_decided_and_audited_by_the_database(
+        hook: Hook, repo: Path, committed_db: Database) -> None:
+    """black . at the root formats every agent's files: the hook asks the database about the path
+    . (the repository root), which decides (delete-protected below trust 4) and audits it; from a
+    subdirectory the same command leases that directory."""
+    code, output, _ = hook(bash(repo, "black ."))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny" and "the whole repository" in reason and "delete-protected" in reason, reason
+    with committed_db.connect() as conn:
+        audited = conn.execute("select decision, details ->> 'text' from audit.events where action = 'guardrail.check' "
+                               "order by id desc limit 1").fetchone()
+    assert audited == ("blocked", "."), audited
+    assert held(committed_db) == {}
+    assert hook(bash(repo, "black .", cwd=repo / "src")) == (0, None, "")
+    assert sorted(held(committed_db)) == ["src/"]
 
 
 def test_a_blocked_command_is_denied_before_any_lease(hook: Hook, repo: Path, committed_db: Database) -> None:

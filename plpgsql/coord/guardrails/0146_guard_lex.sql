@@ -3,7 +3,8 @@
 --  * quotes are removed ('...' literal, "..." and $"..." with \" \\ \$ \` escapes, $'...' with \xHH, \NNN,
 --    \n, \t decoded), backslash escapes outside quotes are removed, \<newline> joins lines,
 --    $IFS and ${IFS} are word separators;
---  * commands end at && || ; | & ( ) and newlines outside quotes; "op" says which;
+--  * commands end at && || ; | & ( ) and newlines outside quotes; "op" says which; "open" counts
+--    the subshell parentheses a command starts ((( arithmetic: "arith"), "close" those it ends;
 --  * $( ), backticks, <( ) and >( ) (also inside double quotes, not inside single quotes) are
 --    collected in "subs" (they run, so they are checked as commands) and stay in the word as a
 --    marker chr(30) inner chr(31); arithmetic $(( )) stays literal;
@@ -47,6 +48,8 @@ declare
   v_w text[] := '{}';
   v_r text[] := '{}';
   v_in text;
+  v_open integer := 0;  -- ( and (( before the next command
+  v_arith boolean := false;
   v_redir text;
 begin
   v_text := replace(replace(p_text, E'\\\n', ''), E'\r', '');
@@ -314,7 +317,7 @@ begin
       else
         v_op := ch;
         if i < n and ((ch = '|' and c[i + 1] in ('|', '&')) or (ch = '&' and c[i + 1] = '&')
-                      or (ch = ';' and c[i + 1] in (';', '&'))) then
+                      or (ch = ';' and c[i + 1] in (';', '&')) or (ch = '(' and c[i + 1] = '(')) then
           v_op := case when ch = '|' and c[i + 1] = '&' then '|' else ch || c[i + 1] end;
           i := i + 2;
         else
@@ -355,7 +358,18 @@ begin
       v_cmds := v_cmds || jsonb_build_object('fn', v_tv[v_t], 'op', ';');
     else
       if cardinality(v_w) > 0 or cardinality(v_r) > 0 or v_in is not null then
-        v_cmds := v_cmds || jsonb_build_object('w', to_jsonb(v_w), 'r', to_jsonb(v_r), 'in', v_in, 'op', v_tv[v_t]);
+        -- open: subshells the command starts ((, or (( arithmetic: arith); close: those ) ends
+        v_cmds := v_cmds || (jsonb_build_object('w', to_jsonb(v_w), 'r', to_jsonb(v_r), 'in', v_in, 'op', v_tv[v_t])
+                             || jsonb_strip_nulls(jsonb_build_object('open', nullif(v_open, 0), 'arith', case when v_arith then true end,
+                                                                     'close', case when v_tv[v_t] = ')' then 1 end)));
+        v_open := 0;
+        v_arith := false;
+      elsif v_tv[v_t] in ('(', '((') then
+        v_open := v_open + char_length(v_tv[v_t]);
+        v_arith := v_arith or v_tv[v_t] = '((';
+      elsif v_tv[v_t] = ')' and cardinality(v_cmds) > 0 and v_cmds[cardinality(v_cmds)] ? 'w' then
+        v_cmds[cardinality(v_cmds)] := v_cmds[cardinality(v_cmds)]
+          || jsonb_build_object('close', coalesce((v_cmds[cardinality(v_cmds)] ->> 'close')::integer, 0) + 1);
       end if;
       v_w := '{}';
       v_r := '{}';

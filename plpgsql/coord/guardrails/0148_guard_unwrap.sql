@@ -4,7 +4,8 @@
 --   {"sh": text}     shell text to lex and check again (sh -c, bash -lc, eval, su -c, ssh host
 --                    cmd, watch, find -exec, kubectl/docker (compose) exec, salt cmd.run,
 --                    ansible -a, vim -c :!cmd, cmd /c, powershell -Command ("win": true),
---                    a shell reading a here-document or piped-in echo text)
+--                    a shell reading a here-document or piped-in echo text; "elsewhere": true when it
+--                    runs in a container, whose files no lease here names)
 --   {"sql": text}    SQL to check (psql -c, mysql -e, sqlite3 db "...", clickhouse-client -q,
 --                    cqlsh -e, SQL fed on stdin)
 --   {"exec": text}   a command whose output is run (bash <(curl ...), python3 <(curl ...),
@@ -483,7 +484,7 @@ begin
       if v_i < v_n then
         v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
           array_to_string(array(select coord.guard_quote(x) from unnest(w[v_i + 1:]) with ordinality as a (x, o)
-                                order by a.o), ' ')));
+                                order by a.o), ' '), 'elsewhere', true));
         return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w[1:v_i])));
       end if;
     end if;
@@ -579,7 +580,7 @@ begin
       v_i := array_position(w, '--');
       v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
         array_to_string(array(select coord.guard_quote(x) from unnest(w[v_i + 1:]) with ordinality as a (x, o)
-                              order by a.o), ' ')));
+                              order by a.o), ' '), 'elsewhere', true));
       return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w[1:v_i - 1])));
     end if;
     -- remote execution on many machines: salt TARGET cmd.run CMD, ansible HOSTS -a CMD

@@ -16,7 +16,9 @@
 --    a download, decoded text, secrets, an interactive shell, file names, process ids, ...),
 --    and here-documents and here-strings as text;
 --  * the files downloaded earlier in the same text, so curl -o f ...; sh f is seen;
---  * the working directory set by cd/pushd earlier in the same text, so cd / && rm -rf * is;
+--  * the working directory set by cd/pushd/popd (or env -C for one command) earlier in the same
+--    text, so cd / && rm -rf * is; a cd in ( ... ), a pipeline or a background job stays there,
+--    and one that may not run (a || cd b) leaves it unknown ($(cd));
 --  * the values of variables assigned earlier (NAME=value, export, for NAME in LIST).
 -- A pipeline's commands are reported together when it ends: printing the environment into a
 -- counter or a names-only filter (env | grep -c X, printenv | wc -l) prints no secret.
@@ -50,6 +52,13 @@ declare
   v_buf jsonb := '[]';
   v_downloads jsonb := coalesce(p_ctx -> 'downloads', '[]');
   v_cwd text := p_ctx ->> 'cwd';
+  v_cwds jsonb := '[]';  -- the working directory at each open ( (a subshell's cd ends at its ))
+  v_close integer := 0;
+  v_dirs jsonb := '[]';  -- pushd's stack
+  v_cwd_kept text;  -- the working directory around one env -C DIR command
+  v_cwd_of_one boolean := false;
+  v_or boolean := false;
+  v_i integer;
   v_words text[];
   v_redirects text[];
   v_w text[];
@@ -123,6 +132,35 @@ begin
     end if;
     v_words := array(select jsonb_array_elements_text(v_cmd -> 'w'));
     v_redirects := array(select jsonb_array_elements_text(v_cmd -> 'r'));
+    -- [[ a > b ]] and (( a > b )) compare: no redirection there
+    if v_words[1] = '[[' or (v_cmd ->> 'arith')::boolean then
+      v_redirects := '{}';
+    end if;
+    -- the working directory: the one before a command's own env -C comes back; a subshell
+    -- ( ... ) keeps its cd to itself (the directory at each ( is kept until its ))
+    v_cwd := case when v_cwd_of_one then v_cwd_kept else v_cwd end;
+    v_cwd_of_one := false;
+    for v_i in 1 .. v_close loop
+      if jsonb_array_length(v_cwds) > 0 then
+        v_cwd := v_cwds ->> -1;
+        v_cwds := v_cwds - (-1);
+      end if;
+    end loop;
+    v_close := coalesce((v_cmd ->> 'close')::integer, 0);
+    for v_i in 1 .. coalesce((v_cmd ->> 'open')::integer, 0) loop
+      v_cwds := v_cwds || jsonb_build_array(v_cwd);
+    end loop;
+    v_x := (select case when a like '--chdir=%' then substr(a, 9) else v_words[x.o + 1] end
+            from unnest(v_words) with ordinality as x (a, o)
+            where v_words[1] = 'env' and (a in ('-C', '--chdir') or a like '--chdir=%')
+               or v_words[1] = 'sudo' and (a in ('-D', '--chdir') or a like '--chdir=%')
+            limit 1);
+    if v_x is not null then
+      v_cwd_kept := v_cwd;
+      v_cwd_of_one := true;
+      v_cwd := case when v_cwd is null or left(v_x, 1) in ('/', '~', '$') then v_x else coord.guard_path(v_cwd || '/' || v_x) end;
+    end if;
+    v_or := coalesce(v_last_op = '||', false);
     v_cond := coalesce(v_last_op in ('&&', '||'), false);
     v_last_op := v_cmd ->> 'op';
     -- fork bombs of any name: a function that starts itself twice, one of them in the
@@ -479,7 +517,8 @@ begin
                                                   'prev_words', v_prev_words,
                                                   'root', case when (p_ctx ->> 'root')::boolean then true end,
                                                   'test_env', case when v_test_env or (p_ctx ->> 'test_env')::boolean then true end,
-                                                  'remote', p_ctx ->> 'remote'));
+                                                  'remote', p_ctx ->> 'remote',
+                                                  'elsewhere', case when (p_ctx ->> 'elsewhere')::boolean then true end));
     -- ${NAME:-word} in command position runs word when NAME is unset (coord.guard_unwrap), but
     -- NAME may hold any program when a sourced file or eval may have set it
     if v_unknown <> '{}' and strpos(v_joined, '${') > 0 then
@@ -646,7 +685,8 @@ begin
                                                'windows', (v_item ->> 'win')::boolean,
                                                'root', case when (v_item ->> 'root')::boolean or (p_ctx ->> 'root')::boolean then true end,
                                                'detached', case when (v_item ->> 'detached')::boolean or (p_ctx ->> 'detached')::boolean then true end,
-                                               'remote', coalesce(v_item ->> 'remote', p_ctx ->> 'remote'))));
+                                               'remote', coalesce(v_item ->> 'remote', p_ctx ->> 'remote'),
+                                               'elsewhere', case when (v_item ->> 'elsewhere')::boolean or (p_ctx ->> 'elsewhere')::boolean then true end)));
       elsif v_item ? 'sql' then
         return query select * from coord.guard_sql_units(v_item ->> 'sql', p_depth + 1);
       elsif v_item ? 'exec' then
@@ -702,12 +742,24 @@ begin
         end if;
       end if;
     end if;
-    -- the working directory of the commands after this one
-    if v_final_op ->> 'prog' in ('cd', 'pushd', 'chdir', 'set-location', 'sl') then
+    -- the working directory of the commands after this one: not after a cd in a pipeline or in
+    -- the background (a subshell of its own); unknown after one that may not run (a || cd b), and
+    -- after popd with no pushd before it
+    if v_final_op ->> 'prog' in ('cd', 'pushd', 'chdir', 'set-location', 'sl', 'popd')
+       and v_prev is null and coalesce(v_cmd ->> 'op', '') not in ('|', '&', '|&') then
+      if v_final_op ->> 'prog' = 'pushd' then
+        v_dirs := v_dirs || jsonb_build_array(v_cwd);
+      end if;
       v_x := coalesce(v_final_op -> 'args' ->> 0, '~');
-      v_cwd := case when v_x = '-' then '$OLDPWD'
+      v_cwd := case when v_or then '$(cd)'
+                    when v_final_op ->> 'prog' = 'popd' then
+                      case when jsonb_array_length(v_dirs) > 0 then v_dirs ->> -1 else '$OLDPWD' end
+                    when v_x = '-' then '$OLDPWD'
                     when v_cwd is null or left(v_x, 1) in ('/', '~', '$') or v_x ~ '^[a-zA-Z]:' then v_x
                     else coord.guard_path(v_cwd || '/' || v_x) end;
+      if v_final_op ->> 'prog' = 'popd' then
+        v_dirs := v_dirs - (-1);
+      end if;
     end if;
     if v_cmd ->> 'op' = '|' then
       v_prev := coalesce(v_final, v_words);

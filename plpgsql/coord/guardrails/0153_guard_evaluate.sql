@@ -9,9 +9,10 @@
 -- A normalizer error (nesting too deep) is a critical block of its own.
 -- Generic plans, as in coord.guard_units: the matching query is not re-planned per call.
 -- Returns {code, reason, normalized, units: [{kind, unit, effects, operation}], matches: [{rule_id, name, category, severity, mode,
---          override_trust, overridden, unit, action, target, classes}], overridden, trust, writes}; units only when
+--          override_trust, overridden, unit, action, target, classes}], overridden, trust, writes, unleased}; units only when
 -- p_explain (explain_operation): a check has no use for the parsed operations, and building them costs;
--- writes (for a command) the files it changes that a lease can name (coord.guard_lease_targets).
+-- writes and unleased (for a command): the files it changes that a lease can name, and those only
+-- the run can tell (coord.guard_lease_targets).
 create or replace function coord.guard_evaluate(p_tenant_id uuid, p_kind text, p_text text, p_trust smallint,
                                                 p_explain boolean default false)
 returns jsonb
@@ -31,6 +32,7 @@ declare
   v_overridden boolean;
   v_reason text;
   v_deciding text;
+  v_lease jsonb;
 begin
   select coalesce(array_agg(u.unit order by u.ord), '{}'), coalesce(array_agg(u.kind order by u.ord), '{}'),
          coalesce(jsonb_agg(u.effects order by u.ord), '[]'),
@@ -112,11 +114,12 @@ begin
     when 'needs_approval' then 'needs approval: ' || v_deciding
     else case when v_overridden then format('allowed by trust %s overriding ', p_trust) || v_deciding
               else 'no guardrail matches' end end;
+  v_lease := case when p_kind = 'command' then coord.guard_lease_targets(v_effects) end;
   return jsonb_build_object('code', v_code, 'reason', v_reason,
                             'normalized', array_to_string(array(select x.unit from unnest(v_units, v_kinds) with ordinality as x (unit, kind, o)
                                                                 where x.kind <> 'error' order by x.o), E'\n'),
                             'units', v_explained, 'matches', v_matches, 'overridden', v_overridden, 'trust', p_trust,
-                            'writes', case when p_kind = 'command' then coord.guard_lease_targets(v_effects) end);
+                            'writes', v_lease -> 'writes', 'unleased', v_lease -> 'unleased');
 end;
 $$;
 

@@ -1,6 +1,7 @@
 -- Records one guardrail check of the verified caller: a violation row when the operation was
 -- blocked, needed approval or was allowed only by an override, and always an audit event
--- guardrail.check (decision allowed, overridden, blocked or needs_approval). Returns the
+-- guardrail.check (decision allowed, overridden, blocked or needs_approval; with the files a
+-- command writes and those it writes that no lease names). Returns the
 -- violation id, or null. p_eval.approval_id names the approval request the check recorded or
 -- the grant it used (an operation allowed by a grant is recorded as allowed, linked to it). A
 -- text too long to check is kept as far as a guardrail reads (10000 characters).
@@ -28,7 +29,8 @@ begin
     jsonb_strip_nulls(jsonb_build_object(
       'text', left(p_text, 1000), 'normalized', left(p_eval ->> 'normalized', 2000),
       'rules', (select jsonb_agg(m ->> 'name') from jsonb_array_elements(p_eval -> 'matches') as m),
-      'trust', p_eval -> 'trust', 'violation_id', v_id, 'task_id', p_task_id, 'approval_id', p_eval -> 'approval_id')),
+      'trust', p_eval -> 'trust', 'violation_id', v_id, 'task_id', p_task_id, 'approval_id', p_eval -> 'approval_id',
+      'writes', nullif(p_eval -> 'writes', '[]'), 'unleased', nullif(p_eval -> 'unleased', '[]'))),
     p_decision,
     case v_outcome when 'blocked' then 'warning' when 'needs_approval' then 'notice' when 'overridden' then 'notice'
                    else 'info' end);

@@ -97,11 +97,21 @@ declare
   v_names text[];
   v_x text;
   v_known boolean := false;
+  v_git jsonb;
 begin
   if v_prog is null or v_prog = '' then
     return v_out;
   end if;
-  -- relative operands are relative to the directory cd chose earlier in the same text
+  -- relative operands are relative to the directory cd chose earlier in the same text (a
+  -- redirection's target whatever the program is); $PWD/x is one of them
+  if v_cwd is not null then
+    v_op := jsonb_set(jsonb_set(v_op, '{args}', coalesce((
+      select jsonb_agg(to_jsonb(regexp_replace(a, '^(\$PWD|\$\{PWD\}|~\+)(/|$)', './')) order by x.o)
+      from jsonb_array_elements_text(v_op -> 'args') with ordinality as x (a, o)), '[]')), '{redir}', coalesce((
+      select jsonb_agg(jsonb_build_array(r ->> 0, regexp_replace(r ->> 1, '^(\$PWD|\$\{PWD\}|~\+)(/|$)', './')) order by x.o)
+      from jsonb_array_elements(v_op -> 'redir') with ordinality as x (r, o)), '[]'));
+    p_op := v_op;
+  end if;
   if v_cwd is not null and (v_prog = any (v_readers) or v_prog in ('rm', 'srm', 'unlink', 'shred', 'wipe', 'trash', 'rmdir', 'rd',
                               'del', 'erase', 'cp', 'mv', 'install', 'ln', 'rsync', 'scp', 'tee', 'truncate', 'chmod', 'chown',
                               'chgrp', 'tar', 'zip', '7z', 'remove-item', 'ri', 'set-content', 'add-content', 'out-file',
@@ -110,6 +120,8 @@ begin
       select jsonb_agg(to_jsonb(case when a ~ '^[^/~$-]' and strpos(a, '://') = 0 and not (a ~ '^[A-Za-z0-9_.-]+@?[A-Za-z0-9_.-]*:')
                                      then coord.guard_path(v_cwd || '/' || a) else a end) order by x.o)
       from jsonb_array_elements_text(p_op -> 'args') with ordinality as x (a, o)), '[]'));
+  end if;
+  if v_cwd is not null then
     v_op := jsonb_set(v_op, '{redir}', coalesce((
       select jsonb_agg(jsonb_build_array(r ->> 0, case when (r ->> 1) ~ '^[^/~$&0-9-]' then coord.guard_path(v_cwd || '/' || (r ->> 1))
                                                        else r ->> 1 end) order by x.o)
@@ -138,6 +150,10 @@ begin
     elsif v_op_text ~ '^[0-9]*(>|>>|>\||&>|&>>)$' and v_t !~ '^[0-9-]$' then
       v_out := v_out || coord.guard_effect('write', array[v_t]);
     elsif v_op_text ~ '^[0-9]*(<|<>)$' then
+      -- <> opens the file for reading and writing (creating it)
+      if strpos(v_op_text, '<>') > 0 and v_t !~ '^[0-9-]$' then
+        v_out := v_out || coord.guard_effect('write', array[v_t]);
+      end if;
       v_out := v_out || coord.guard_effect(case when v_prog in ('nc', 'ncat', 'socat', 'telnet', 'curl', 'ssh', 'mail',
                                                                 'mailx', 'sendmail', 'openssl', 'sftp', 'ftp')
                                                 then 'send' else 'read' end, array[v_t]);
@@ -646,8 +662,17 @@ begin
 
   -- domains with their own knowledge
   if v_prog = 'git' then
-    v_out := v_out || coord.guard_git_effects(v_op);
+    v_git := coord.guard_git_effects(v_op);
+    -- git -C DIR reads the paths it is given from DIR
+    if v_op -> 'vals' ? '-C' and v_git @? '$[*] ? (@.a == "write" || @.a == "delete" || @.a == "delete-tree")' then
+      v_git := (select coalesce(jsonb_agg(case when e ->> 'a' in ('write', 'delete', 'delete-tree') and e ->> 't' ~ '^[^/~$(]'
+                                               then coord.guard_effect(e ->> 'a', array[coord.guard_path((v_op -> 'vals' -> '-C' ->> 0) || '/' || (e ->> 't'))]) -> 0
+                                               else e end), '[]')
+                from jsonb_array_elements(v_git) as e);
+    end if;
+    v_out := v_out || v_git;
   end if;
+  v_out := v_out || coord.guard_rewrite_effects(p_op, p_ctx);  -- (operands as written: it reads them from cwd)
   v_out := v_out || coord.guard_flow_effects(v_op, p_ctx) || coord.guard_supply_effects(v_op)
                  || coord.guard_generic_effects(v_op, p_ctx || jsonb_build_object('known', v_known));
   if strpos(v_prog, '-') > 1 and v_prog ~ '^[a-z]+-[a-z]' or v_prog in ('iex', 'iwr', 'irm', 'powershell', 'cmd', 'reg', 'ri', 'del', 'erase', 'rd',
@@ -669,6 +694,27 @@ begin
   end if;
   if v_prog in ('kubectl', 'oc') and v_args[1] = 'get' and coalesce(v_op -> 'vals' -> '-o' ->> 0, v_op -> 'vals' -> '--output' ->> 0, '') in ('name', 'wide') then
     v_out := (select coalesce(jsonb_agg(e), '[]') from jsonb_array_elements(v_out) as e where e ->> 'a' <> 'secret-dump');
+  end if;
+  -- what a tool writes by a name it was given other than as an operand read from cd above (dd of=,
+  -- patch FILE, gpg -o, git rm, a path in inline code) is read from the directory cd chose too: a
+  -- relative target not already below it (a name below a directory of the same name is taken as
+  -- read already)
+  if v_cwd is not null and v_cwd !~ '^\.?/?$'
+     and v_out @? '$[*] ? ((@.a == "write" || @.a == "delete" || @.a == "delete-tree" || @.a == "perms" || @.a == "perms-tree")
+                         && @.t like_regex "^[^/~$(]")' then
+    v_out := (select coalesce(jsonb_agg(case when e ->> 'a' in ('write', 'delete', 'delete-tree', 'perms', 'perms-tree')
+                                                  and e ->> 't' ~ '^[^/~$(]'
+                                                  and e ->> 't' <> v_cwd and left(e ->> 't', char_length(v_cwd) + 1) <> v_cwd || '/'
+                                             then coord.guard_effect(e ->> 'a', array[coord.guard_path(v_cwd || '/' || (e ->> 't'))]) -> 0
+                                             else e end order by x.o), '[]')
+              from jsonb_array_elements(v_out) with ordinality as x (e, o));
+  end if;
+  -- a command run on another machine or in a container (ssh, docker/kubectl exec) changes files
+  -- there: class elsewhere, which no lease here names
+  if p_ctx ? 'remote' or (p_ctx ->> 'elsewhere')::boolean then
+    v_out := (select coalesce(jsonb_agg(case when e ->> 'a' in ('write', 'delete', 'delete-tree', 'perms', 'perms-tree')
+                                             then jsonb_set(e, '{c}', coalesce(e -> 'c', '[]') || '["elsewhere"]') else e end), '[]')
+              from jsonb_array_elements(v_out) as e);
   end if;
   return v_out;
 end;

@@ -37,6 +37,8 @@ declare
   v_i integer;
   v_low text;
 begin
+  -- a call in a comment does not run
+  v_code := coord.guard_code_comments(p_lang, v_code);
   if v_code = '' then
     return jsonb_build_object('commands', '[]'::jsonb, 'effects', '[]'::jsonb);
   end if;
