@@ -1386,7 +1386,7 @@ ALTER FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) 
 -- Name: FUNCTION check_operation(p_kind text, p_text text, p_approval bigint); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) IS 'May you run this? p_kind is command (shell text), sql (SQL text), path (a file you will write or delete; a relative path is read from the repository root, and one climbing above it is blocked by edit-outside-repository) or env (the name of an environment variable you will read: allowed, unless your session runs a skill whose manifest does not name it). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. U+2400 stands for a NUL the client saw (text cannot hold U+0000): a command or path holding it is blocked (normalizer), and so is a text longer than the 10000 characters the normalizer reads. needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose manifest does not give write access to the path or name the variable (details.needs, details.skill; the guardrails are not asked). details.writes (a command): the files it writes, deletes or changes the mode of that a lease could name (literal paths, relative ones read from where the command starts and after its cd, ~/x from the home directory of the client, which expands it; not globs, expansions, other homes, caches, /dev/null or .git), which a client leasing what an agent edits leases too where they lie inside its repository (the Claude Code hook does). Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty, CO770 env name.';
+COMMENT ON FUNCTION api.check_operation(p_kind text, p_text text, p_approval bigint) IS 'May you run this? p_kind is command (shell text), sql (SQL text), path (a file you will write or delete; a relative path is read from the repository root, and one climbing above it is blocked by edit-outside-repository) or env (the name of an environment variable you will read: allowed, unless your session runs a skill whose manifest does not name it). The text is normalized (chains, pipelines, sh -c / bash -lc / env / sudo / xargs wrappers, substitutions, quotes, $IFS, binary paths, merged and reordered flags; SQL without comments and literals; paths collapsed) and matched against your tenant''s enabled guardrail rules. Code allowed (ok; overridden when your trust overrode a low/medium rule at trust 3 or a high one at trust 4, which is recorded), blocked or needs_approval, with the matching rules and the normalized units; critical rules are never overridden and blocked operations are never approved. U+2400 stands for a NUL the client saw (text cannot hold U+0000): a command or path holding it is blocked (normalizer), and so is a text longer than the 10000 characters the normalizer reads. needs_approval records an approval request (approval_id; the same pending one while you repeat the call): once an approver (coord approvals approve) or an auto-approval policy approves it, repeat the identical call with p_approval => approval_id to be allowed once (approval_id then names the grant used); a used grant is approval_used, one for another operation, agent or repository approval_mismatch, one not approved (pending, denied, expired, cancelled) approval_not_granted. A refusal of the policy is denied (details.rule); outside_skill when your session runs a skill whose manifest does not give write access to the path or name the variable (details.needs, details.skill; the guardrails are not asked). details.writes (a command): the files it writes, deletes or changes the mode of that a lease could name (literal paths, relative ones read from where the command starts and after its cd, ~/x from the home directory of the client, which expands it; not globs, expansions, other homes, caches, /dev/null or .git), which a client leasing what an agent edits leases too where they lie inside its repository (the Claude Code hook does): formatters and fixers (black, ruff format, prettier --write, gofmt -w, ...) write their operands, git checkout -- / restore / mv, sort -o, sponge, gzip, tar -x, unzip and zip what they write; a glob below a literal directory is that directory; . is the directory the command starts in (a client finding it is the repository root asks check_operation of the path .); what runs on another machine or in a container (ssh, docker/kubectl exec) is left out. details.unleased (a command): what it writes that only the run can tell ($F, $(...), find''s {}, a glob where it starts, anything after a cd to such a place or one that may not run): a client must not run it unasked (the hook asks). Both are recorded in the audit event. Every check is audited; blocks, approvals needed and overrides are kept as violations. Errors: CO471 kind, CO472 empty, CO770 env name.';
 
 
 --
@@ -6834,6 +6834,25 @@ COMMENT ON FUNCTION coord.guard_code(p_lang text, p_code text) IS 'Guardrail nor
 
 
 --
+-- Name: guard_code_comments(text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_code_comments(p_lang text, p_code text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0164_guard_code_comments.sql
+
+
+ALTER FUNCTION coord.guard_code_comments(p_lang text, p_code text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_code_comments(p_lang text, p_code text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_code_comments(p_lang text, p_code text) IS 'Python or JavaScript code with its comments removed (string literals kept whole, so a # or // inside one stays): a call in a comment does not run.';
+
+
+--
 -- Name: guard_counts_only(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7154,7 +7173,7 @@ ALTER FUNCTION coord.guard_lease_targets(p_effects jsonb) OWNER TO coord_owner;
 -- Name: FUNCTION guard_lease_targets(p_effects jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_lease_targets(p_effects jsonb) IS 'The literal paths among the write, delete and permission effects of one operation (no globs, expansions, caches, /dev/null, .git, devices, remotes or homes other than ~/), without those below a target it deletes or changes the mode of (cp x y gives y and y/x: the client tells whether y is a directory): what a client leases for a shell command when they lie inside its repository.';
+COMMENT ON FUNCTION coord.guard_lease_targets(p_effects jsonb) IS 'What a client leases for a shell command: {writes, unleased}. writes: the literal paths among the write, delete and permission effects of one operation (no caches, /dev/null, .git, devices, remotes, commands run elsewhere or homes other than ~/; $PWD/x is x; a glob below a literal directory is that directory; . is the directory the command starts in), without those below a target it deletes or changes the mode of (cp x y gives y and y/x: the client tells whether y is a directory). unleased: the targets only the run can tell (expansions, globs in the starting directory, paths after a cd to an unknown place), which the client must not run unasked.';
 
 
 --
@@ -7326,6 +7345,25 @@ ALTER FUNCTION coord.guard_quote(p_word text) OWNER TO coord_owner;
 --
 
 COMMENT ON FUNCTION coord.guard_quote(p_word text) IS 'Guardrail normalizer: a word as it appears in canonical text (single-quoted when it holds spaces, quotes or operators).';
+
+
+--
+-- Name: guard_rewrite_effects(jsonb, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_rewrite_effects(p_op jsonb, p_ctx jsonb DEFAULT '{}'::jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0207_guard_rewrite_effects.sql
+
+
+ALTER FUNCTION coord.guard_rewrite_effects(p_op jsonb, p_ctx jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_rewrite_effects(p_op jsonb, p_ctx jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_rewrite_effects(p_op jsonb, p_ctx jsonb) IS 'Write and delete effects of tools that rewrite files in place or unpack them (formatters and fixers, git checkout -- / restore / mv, sort -o, sponge, gzip and friends, tar -x, unzip, zip), read from the directory cd chose: what a lease for a shell command must cover.';
 
 
 --
@@ -18623,6 +18661,13 @@ REVOKE ALL ON FUNCTION coord.guard_code(p_lang text, p_code text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION guard_code_comments(p_lang text, p_code text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_code_comments(p_lang text, p_code text) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION guard_counts_only(p_op jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -18802,6 +18847,13 @@ REVOKE ALL ON FUNCTION coord.guard_prefixed(p_rest text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.guard_quote(p_word text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_rewrite_effects(p_op jsonb, p_ctx jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_rewrite_effects(p_op jsonb, p_ctx jsonb) FROM PUBLIC;
 
 
 --
