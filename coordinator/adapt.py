@@ -44,6 +44,9 @@ def _deeper_than(data: bytes, limit: int) -> bool:
     return False
 
 
+_raw_decode = json.JSONDecoder().raw_decode
+
+
 class DeepJson(str):
     """The text of a JSON value nested too deeply to load as Python objects."""
 
@@ -55,7 +58,11 @@ def load_json(data: bytes | bytearray | memoryview | str) -> Any:
         return DeepJson(raw.decode())
     text = raw.decode("utf-8", "surrogatepass")  # what json.loads does with UTF-8 bytes, once
     try:
-        return json.loads(text)
+        try:
+            value, end = _raw_decode(text)  # json.loads without its two whitespace scans
+        except ValueError:
+            return json.loads(text)  # leading whitespace (json keeps it), or json.loads's error
+        return value if end == len(text) else json.loads(text)
     except RecursionError:  # a deep stack at the caller leaves less room than MAX_JSON_DEPTH
         return DeepJson(text)
 

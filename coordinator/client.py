@@ -46,6 +46,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from functools import cache, cached_property
+from json.encoder import c_make_encoder, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -98,6 +99,19 @@ class FunctionSignature:
         """The type of each argument by name (built once: every call checks its arguments)."""
         return dict(zip(self.arg_names, self.arg_types, strict=True))
 
+    @cached_property
+    def plain(self) -> dict[str, frozenset[type]]:
+        """For each argument, the Python types whose values always fit it as check_argument_types
+        checks them with text forms (None and str always; bool, int or float as the type reads
+        them): a value of one of these exact types needs no closer look. Empty for arrays (their
+        elements are checked) and every type for json and jsonb (any value)."""
+        return {name: _plain_types(pg_type) for name, pg_type in zip(self.arg_names, self.arg_types, strict=True)}
+
+    @cached_property
+    def required_names(self) -> frozenset[str]:
+        """The required arguments without their p_ prefix (the generated methods' names)."""
+        return frozenset(name[2:] for name in self.required if name.startswith("p_"))
+
 
 def load_signatures(conn: psycopg.Connection) -> dict[str, FunctionSignature]:
     with conn.cursor(row_factory=dict_row) as cur:
@@ -141,9 +155,12 @@ class RpcCall:
 
     text: str
     statement: wire.Statement
+    begin: tuple[bytes, bytes]  # begin_request's function and read-only parameters
 
 
 _BEGIN_REQUEST = wire.statement(sql.BEGIN_REQUEST_STATEMENT)
+_IDLE = TransactionStatus.IDLE
+_PIPELINE_OFF = pq.PipelineStatus.OFF
 _READ_ONLY = {False: b"f", True: b"t"}
 
 
@@ -189,6 +206,21 @@ def _kinds_of(pg_type: str, text_forms: bool) -> frozenset[str]:
     else:
         kinds = {"string"}
     return frozenset(kinds | {"string"}) if text_forms else frozenset(kinds)
+
+
+def _plain_types(pg_type: str) -> frozenset[type]:
+    """FunctionSignature.plain for one argument type."""
+    if pg_type.endswith("[]"):
+        return frozenset()
+    if pg_type in _JSON_TYPES:
+        return frozenset({str, int, float, bool, type(None), list, dict})
+    if pg_type == "boolean":
+        return frozenset({str, type(None), bool})
+    if pg_type in _INTEGER_TYPES:
+        return frozenset({str, type(None), int})
+    if pg_type in _NUMBER_TYPES:
+        return frozenset({str, type(None), int, float})
+    return frozenset({str, type(None)})
 
 
 def argument_type_error(name: str, pg_type: str, value: Any, *, text_forms: bool = True) -> str | None:
@@ -260,11 +292,40 @@ def parse_json(text: str) -> Any:
         raise json_too_deep("nested deeper than Python can handle") from None
 
 
+# json.dumps(body) without building an encoder per call (json.dumps does): the same C encoder
+# with the same settings, except the check for circular references, which a body cannot have
+# (to_json_value builds every list and dict in it anew, and a circular argument never gets that
+# far: building it anew recurses until RecursionError).
+_ENCODE = c_make_encoder(None, json.JSONEncoder().default, encode_basestring_ascii, None, ": ", ", ",
+                         False, False, True) if c_make_encoder is not None else None
+
+
 def _json_body(body: Mapping[str, Any]) -> str:
     try:
-        return json.dumps(body)
+        return "".join(_ENCODE(body, 0)) if _ENCODE is not None else json.dumps(body)
     except RecursionError:
         raise json_too_deep("nested deeper than Python can handle") from None
+
+
+def _positional(cls: type[T]) -> Callable[[Sequence[Any]], T]:
+    """Build ``cls`` from its fields' values in order. A frozen dataclass's __init__ sets each
+    field through object.__setattr__ (half the cost of a row of 14 columns); one with nothing
+    more to its __init__ (every field a plain init field, no __post_init__, an instance dict)
+    gets the same attributes in one update of its dict."""
+    names = tuple(field.name for field in fields(cls))  # type: ignore[arg-type]
+    params = getattr(cls, "__dataclass_params__", None)
+    plain = (params is not None and params.init and not hasattr(cls, "__post_init__")
+             and "__slots__" not in cls.__dict__
+             and all(field.init and field.name in cls.__annotations__ for field in fields(cls)))  # type: ignore[arg-type]
+    if not plain:
+        return lambda values: cls(*values)
+    new = object.__new__
+
+    def make(values: Sequence[Any]) -> T:
+        row = new(cls)
+        row.__dict__.update(zip(names, values, strict=True))
+        return row
+    return make
 
 
 @cache
@@ -274,11 +335,12 @@ def result_row(cls: type[T]) -> Callable[[Any], Callable[[Sequence[Any]], T]]:
     by keyword), else psycopg's class_row (by name)."""
     names = tuple(field.name.encode() for field in fields(cls))  # type: ignore[arg-type]
     by_name = class_row(cls)
+    positional = _positional(cls)
 
     def factory(cursor: Any) -> Callable[[Sequence[Any]], T]:
         result = cursor.pgresult
         if result is not None and tuple(map(result.fname, range(result.nfields))) == names:
-            return lambda values: cls(*values)
+            return positional
         return by_name(cursor)
     return factory
 
@@ -327,7 +389,8 @@ class Client(Api):
         self.session_id = session_id
         self._signatures: dict[str, FunctionSignature] | None = None
         self._queries: dict[tuple[str, tuple[str, ...]], RpcCall] = {}
-        self._headers_cache: tuple[tuple[Any, ...], str] | None = None
+        self._headers_cache: tuple[tuple[Any, ...], str, bytes] | None = None
+        self._own_loaders: wire.Loaders | None = None  # the connection's, when adapted
 
     def close(self) -> None:
         if self._owns_connection:
@@ -363,7 +426,8 @@ class Client(Api):
         if cached is None:
             cached = self._queries[(signature.name, keys)] = RpcCall(
                 rpc_query(signature, keys).as_string(self.connection),
-                wire.statement(rpc_query(signature, keys, PREPARED_PARAMETER).as_string(self.connection)))
+                wire.statement(rpc_query(signature, keys, PREPARED_PARAMETER).as_string(self.connection)),
+                (signature.name.encode(), _READ_ONLY[not signature.volatile]))
         return cached
 
     def request_headers(self) -> dict[str, str]:
@@ -379,21 +443,27 @@ class Client(Api):
     def _headers_json(self) -> str:
         """request_headers as the JSON text sent with every call, rendered again only when the
         token, the session or the extra headers changed."""
+        return self._headers()[1]
+
+    def _headers(self) -> tuple[tuple[Any, ...], str, bytes]:
+        """(what the headers were rendered from, their JSON text, its UTF-8)."""
         key = (self.token, self.session_id, tuple(self.extra_headers.items()))
-        if self._headers_cache is None or self._headers_cache[0] != key:
-            self._headers_cache = (key, json.dumps(self.request_headers()))
-        return self._headers_cache[1]
+        cached = self._headers_cache
+        if cached is None or cached[0] != key:
+            text = json.dumps(self.request_headers())
+            cached = self._headers_cache = (key, text, text.encode())
+        return cached
 
     def call(self, function: str, arguments: Mapping[str, Any] | None = None,
              *, row_factory: Any = dict_row, types_checked: bool = False) -> list[Any]:
         """Call ``api.<function>`` with named arguments (omitted ones take their defaults).
         ``types_checked``: the caller has checked the arguments' types already, as strictly (the
         MCP server checks them against the tool's JSON Schema types): not checked again."""
-        signature, query, payload, headers = self._request(function, arguments, types_checked)
+        signature, query, payload, (_, headers, headers_utf8) = self._request(function, arguments, types_checked)
         conn = self.connection
         try:
             if self._one_pipeline():
-                result = wire.execute(conn, self._steps(signature, query, payload, headers))
+                result = wire.execute(conn, self._steps(query, payload, headers_utf8))
                 return wire.rows(result, self._loaders(), row_factory)
             params = [payload] if payload is not None else []
             with conn.cursor() as cur:
@@ -427,44 +497,55 @@ class Client(Api):
         caller that waits for the answer itself (``wire.execute_on_loop``, then ``rows``); None
         when the call does not go as one pipeline (see ``call``). Raises what ``call`` raises
         for the function and its arguments."""
-        signature, query, payload, headers = self._request(function, arguments, types_checked)
-        return self._steps(signature, query, payload, headers) if self._one_pipeline() else None
+        _, query, payload, headers = self._request(function, arguments, types_checked)
+        return self._steps(query, payload, headers[2]) if self._one_pipeline() else None
 
     def rows(self, result: Any, row_factory: Any = dict_row) -> list[Any]:
         """The rows of a pipeline's answer (``pipelined``), as ``call`` returns them."""
         return wire.rows(result, self._loaders(), row_factory)
 
-    def _request(self, function: str, arguments: Mapping[str, Any] | None,
-                 types_checked: bool) -> tuple[FunctionSignature, RpcCall, str | None, str]:
-        """The function, its rendered query, the arguments' JSON body and the headers' JSON."""
+    def _request(self, function: str, arguments: Mapping[str, Any] | None, types_checked: bool,
+                 ) -> tuple[FunctionSignature, RpcCall, str | None, tuple[tuple[Any, ...], str, bytes]]:
+        """The function, its rendered query, the arguments' JSON body and the headers (_headers)."""
         signature = self.signature(function)
-        body = {k: to_json_value(v) for k, v in (arguments or {}).items()}
+        if not arguments:
+            return signature, self._query(signature, ()), None, self._headers()
+        body = {k: v if type(v) in _JSON_SCALARS else to_json_value(v) for k, v in arguments.items()}
         if not signature.names.issuperset(body):
             unknown = sorted(set(body) - signature.names)
             raise registered("42883", f"api.{function} has no argument {', '.join(unknown)}",
                              hint=f"arguments: {', '.join(signature.arg_names) or '(none)'}")
         if not types_checked:
-            check_argument_types(signature, body)
-        return signature, self._query(signature, tuple(body)), _json_body(body) if body else None, self._headers_json()
+            plain = signature.plain
+            for name, value in body.items():
+                if type(value) not in plain[name]:  # a closer look, from the first argument on
+                    check_argument_types(signature, body)
+                    break
+        return signature, self._query(signature, tuple(body)), _json_body(body), self._headers()
 
     def _one_pipeline(self) -> bool:
         """Whether a call goes as one pipeline: an autocommit connection, idle and not in a
         pipeline of psycopg's, on a database with api.begin_request."""
         conn = self.connection
-        return (conn.autocommit and conn.pgconn.transaction_status == TransactionStatus.IDLE
-                and conn.pgconn.pipeline_status == pq.PipelineStatus.OFF and self._has_begin_request())
+        pgconn = conn.pgconn
+        return (pgconn.transaction_status == _IDLE and pgconn.pipeline_status == _PIPELINE_OFF and conn.autocommit
+                and self._has_begin_request())
 
     @staticmethod
-    def _steps(signature: FunctionSignature, query: RpcCall, payload: str | None,
-               headers: str) -> list[tuple[wire.Statement, tuple[bytes, ...]]]:
-        return [(_BEGIN_REQUEST, (signature.name.encode(), headers.encode(), _READ_ONLY[not signature.volatile])),
+    def _steps(query: RpcCall, payload: str | None,
+               headers: bytes) -> list[tuple[wire.Statement, tuple[bytes, ...]]]:
+        function, read_only = query.begin
+        return [(_BEGIN_REQUEST, (function, headers, read_only)),
                 (query.statement, (payload.encode(),) if payload is not None else ())]
 
     def _loaders(self) -> wire.Loaders:
         """The loaders of the rows: the connection's when adapt.install gave it ours, else a copy
         of its own with ours (the caller's connection keeps its own)."""
         if self._adapted:
-            return wire.Loaders(self.connection)
+            loaders = self._own_loaders
+            if loaders is None or loaders.connection is not self.connection:
+                loaders = self._own_loaders = wire.Loaders(self.connection)
+            return loaders
         loaders = wire.Loaders(self.connection, AdaptersMap(self.connection.adapters))
         adapt.install(loaders)  # type: ignore[arg-type]
         return loaders
@@ -502,8 +583,8 @@ class Client(Api):
     def _rows(self, function: str, cls: type[T], **arguments: Any) -> list[T]:
         """The rows of api.<function> as ``cls``; an optional argument left at None is not sent
         (the function's default applies), a required one is sent even when None."""
-        required = self.signature(function).required
-        return self.call(function, {f"p_{k}": v for k, v in arguments.items() if v is not None or f"p_{k}" in required},
+        required = self.signature(function).required_names
+        return self.call(function, {"p_" + k: v for k, v in arguments.items() if v is not None or k in required},
                          row_factory=result_row(cls))
 
     def _one(self, function: str, cls: type[T], **arguments: Any) -> T:
@@ -511,8 +592,8 @@ class Client(Api):
 
     def _value(self, function: str, **arguments: Any) -> Any:
         """The value a scalar api.<function> returns (e.g. one jsonb document)."""
-        required = self.signature(function).required
-        rows = self.call(function, {f"p_{k}": v for k, v in arguments.items() if v is not None or f"p_{k}" in required},
+        required = self.signature(function).required_names
+        rows = self.call(function, {"p_" + k: v for k, v in arguments.items() if v is not None or k in required},
                          row_factory=tuple_row)
         return rows[0][0]
 

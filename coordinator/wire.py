@@ -305,8 +305,8 @@ class _Result:
         return [psycopg.Column(self, i) for i in range(self.pgresult.nfields)]  # type: ignore[arg-type]
 
 
-# What psycopg's date, time and interval loaders read from the session when they are made.
-_STYLES = (b"TimeZone", b"DateStyle", b"IntervalStyle")
+# What psycopg's date, time and interval loaders read from the session when they are made:
+# TimeZone, DateStyle, IntervalStyle (Loaders.transformer).
 
 
 class Loaders:
@@ -328,7 +328,8 @@ class Loaders:
         if self.adapters is not conn.adapters:
             return Transformer(self)
         state = _prepared(conn)
-        styles = tuple(conn.pgconn.parameter_status(name) for name in _STYLES)
+        status = conn.pgconn.parameter_status
+        styles = (status(b"TimeZone"), status(b"DateStyle"), status(b"IntervalStyle"))
         if state.transformer is None or state.transformer[0] != styles:
             state.transformer = (styles, Transformer(self))
         return state.transformer[1]
