@@ -339,6 +339,9 @@ _BAD_TASK_FIELDS = [
     ("last_error = repeat('e', 4001)", "tasks_values_check"),
     ("repository = 'Bad'", "tasks_repository_check"),
     ("repository = ''", "tasks_repository_check"),
+    ("required_verifications = '{unit,fuzzy}'", "tasks_required_verifications_check"),
+    ("run_after = 'infinity'", "tasks_run_after_in_range"),
+    ("run_after = '0001-01-01 00:00:00+00'", "tasks_run_after_in_range"),
 ]
 
 
@@ -359,6 +362,8 @@ def test_field_ranges_reject_an_update_by_hand(db, agent_factory, change: str, c
     ("max_attempts", 0, "tasks_values_check"),
     ("unique_key", "", "tasks_values_check"),
     ("repository", "-repo", "tasks_repository_check"),
+    ("required_verifications", ["manual", "vibes"], "tasks_required_verifications_check"),
+    ("run_after", "-infinity", "tasks_run_after_in_range"),
 ])
 def test_field_ranges_reject_an_insert_by_hand(db, agent_factory, column: str, value, constraint: str) -> None:
     agent, a = agent_factory()
@@ -366,11 +371,21 @@ def test_field_ranges_reject_an_insert_by_hand(db, agent_factory, column: str, v
     values = {"tenant_id": agent.tenant_id, "kind": "k", "submitted_by": agent.principal_id, column: value}
     cols = ", ".join(values)
     with pytest.raises(psycopg.errors.CheckViolation) as err, db.transaction():
-        db.execute(f"insert into coord.tasks ({cols}, run_after, submitted_at) "
-                   f"values ({', '.join(['%s'] * len(values))}, coord.now(), coord.now())", list(values.values()))
+        db.execute(f"insert into coord.tasks ({cols}{'' if column == 'run_after' else ', run_after'}, submitted_at) "
+                   f"values ({', '.join(['%s'] * len(values))}{'' if column == 'run_after' else ', coord.now()'}, "
+                   "coord.now())", list(values.values()))
     assert err.value.diag.constraint_name == constraint
     # the row beside it, valid, still moves: only changed columns are checked on an update
     db.execute("update coord.tasks set priority = 1000, payload = '{\"a\": 1}' where id = %s", (t,))
+
+
+def test_a_task_id_given_by_hand_is_positive(db, agent_factory) -> None:
+    agent, _ = agent_factory()
+    with pytest.raises(psycopg.errors.CheckViolation) as err, db.transaction():
+        db.execute("insert into coord.tasks (id, tenant_id, kind, submitted_by, run_after, submitted_at) "
+                   "overriding system value values (-1, %s, 'k', %s, coord.now(), coord.now())",
+                   (agent.tenant_id, agent.principal_id))
+    assert err.value.diag.constraint_name == "tasks_id_check"
 
 
 @pytest.mark.parametrize("token", [0, -5])

@@ -13,6 +13,7 @@ as $$
 declare
   v_set text;  -- set_config's answer: assigned, not PERFORMed (an expression, not a query per row)
   v_done text;  -- likewise for the calls below that answer nothing
+  v_check text;  -- the field-range constraint the row breaks (null: none)
 begin
   -- This transaction changed a task: its claim floor must not move (coord.advance_task_floor).
   v_set := pg_catalog.set_config('coord.tasks_changed', 'on', true);
@@ -20,35 +21,52 @@ begin
     perform coord.fail('CO411', format('task %s keeps its id (not %s): its audit trail and its dependencies name it', old.id, new.id),
       'a task''s id never changes; submit a new task instead');
   end if;
-  -- The field ranges, as the CHECK constraints tasks_values_check and tasks_repository_check
-  -- held them until migration 0045 (same SQLSTATE 23514, constraint name and message): a table's
-  -- CHECKs are prepared again in every statement that writes it (~40 us of each task write for
-  -- these two), here they are cached with the function. A column an UPDATE leaves as it was
-  -- passed when it was written, so only the changed ones are checked (OLD is null on INSERT).
-  if not ((new.kind is not distinct from old.kind or new.kind ~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$')
-          and (new.payload is not distinct from old.payload or octet_length(new.payload::text) <= 65536)
-          and (new.result is null or new.result is not distinct from old.result
-               or octet_length(new.result::text) <= 65536)
-          and new.priority between -1000 and 1000
-          and new.pending_deps >= 0
-          and new.max_attempts between 1 and 100
-          and new.attempts between 0 and new.max_attempts
-          and new.required_trust between 0 and 4
-          and (new.unique_key is null or char_length(new.unique_key) between 1 and 200)
-          and cardinality(new.lock_paths) <= 64
-          and (new.last_error is null or char_length(new.last_error) <= 4000)) then
-    raise exception using errcode = 'check_violation', constraint = 'tasks_values_check', schema = 'coord',
-      table = 'tasks', message = 'new row for relation "tasks" violates check constraint "tasks_values_check"',
+  -- The field ranges, as the CHECK constraints of these names held them until migration 0045:
+  -- the same rows are refused with the same error (23514, constraint name, message). A table's
+  -- CHECKs are prepared again in every statement that writes it (these six cost ~50 us of each
+  -- task write, whatever it changed); here they are compiled once per session, and a column an
+  -- UPDATE leaves as it was passed when it was written, so only changed ones are checked (OLD is
+  -- null on INSERT). A null test passes, as in a CHECK (NOT NULL is checked after this trigger).
+  -- The state CHECKs (tasks_queued_check, ...) stay declared on the table.
+  v_check := case
+    when not ((new.kind is not distinct from old.kind or new.kind ~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$')
+              and (new.payload is not distinct from old.payload or octet_length(new.payload::text) <= 65536)
+              and (new.result is null or new.result is not distinct from old.result
+                   or octet_length(new.result::text) <= 65536)
+              and new.priority between -1000 and 1000
+              and new.pending_deps >= 0
+              and new.max_attempts between 1 and 100
+              and new.attempts between 0 and new.max_attempts
+              and new.required_trust between 0 and 4
+              and (new.unique_key is null or char_length(new.unique_key) between 1 and 200)
+              and (new.lock_paths is not distinct from old.lock_paths or cardinality(new.lock_paths) <= 64)
+              and (new.last_error is null or char_length(new.last_error) <= 4000))
+      then 'tasks_values_check'
+    when not (new.repository is not distinct from old.repository or new.repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$')
+      then 'tasks_repository_check'
+    when not (new.id > 0) then 'tasks_id_check'
+    when not (new.claim is not distinct from old.claim or new.claim > 0) then 'tasks_claim_check'
+    when not (new.required_verifications is not distinct from old.required_verifications
+              or new.required_verifications <@ array['static', 'unit', 'integration', 'system', 'manual']::text[])
+      then 'tasks_required_verifications_check'
+    when not (new.run_after is not distinct from old.run_after
+              or new.run_after between timestamptz '0001-01-02 00:00:00+00' and timestamptz '9999-12-30 00:00:00+00')
+      then 'tasks_run_after_in_range'
+  end;
+  if v_check is not null then
+    raise exception using errcode = 'check_violation', constraint = v_check, schema = 'coord', table = 'tasks',
+      message = format('new row for relation "tasks" violates check constraint "%s"', v_check),
       detail = format('Failing row has id %s.', new.id),
-      hint = 'kind 1-128 of [A-Za-z0-9_.:/-], payload and result at most 64 KiB, priority -1000..1000, '
-             'max_attempts 1..100, attempts 0..max_attempts, required_trust 0..4, unique_key 1-200 characters, '
-             'at most 64 lock paths, last_error at most 4000 characters';
-  end if;
-  if new.repository is distinct from old.repository and not new.repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$' then
-    raise exception using errcode = 'check_violation', constraint = 'tasks_repository_check', schema = 'coord',
-      table = 'tasks', message = 'new row for relation "tasks" violates check constraint "tasks_repository_check"',
-      detail = format('Failing row has id %s.', new.id),
-      hint = 'a repository name is 1-63 of [a-z0-9_.-], starting with a letter or digit';
+      hint = case v_check
+        when 'tasks_values_check' then
+          'kind 1-128 of [A-Za-z0-9_.:/-], payload and result at most 64 KiB of JSON text, priority -1000..1000, '
+          'pending_deps >= 0, max_attempts 1..100, attempts 0..max_attempts, required_trust 0..4, '
+          'unique_key 1-200 characters, at most 64 lock paths, last_error at most 4000 characters'
+        when 'tasks_repository_check' then 'a repository name is 1-63 of [a-z0-9_.-], starting with a letter or digit'
+        when 'tasks_id_check' then 'task ids are positive (a claim floor counts from 0)'
+        when 'tasks_claim_check' then 'claim tokens are positive, as coord.lock_fence_seq gives them'
+        when 'tasks_required_verifications_check' then 'verification tiers: static, unit, integration, system, manual'
+        else 'run_after lies between 0001-01-02 and 9999-12-30 (UTC), the range every client can represent' end;
   end if;
   -- A task becoming ready keeps its kind's claim floor at or below it (coord.task_became_ready);
   -- so does a ready task given another tenant or kind (by hand): the floor is by kind. Inserted
