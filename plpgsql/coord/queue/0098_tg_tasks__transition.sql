@@ -21,7 +21,54 @@ begin
     perform coord.fail('CO411', format('task %s keeps its id (not %s): its audit trail and its dependencies name it', old.id, new.id),
       'a task''s id never changes; submit a new task instead');
   end if;
-  -- The field ranges, as the CHECK constraints of these names held them until migration 0045:
+  -- A task becoming ready keeps its kind's claim floor at or below it (coord.task_became_ready);
+  -- so does a ready task given another tenant or kind (by hand): the floor is by kind. Inserted
+  -- tasks are seen to after the statement, once per kind (coord.tg_tasks__submitted).
+  if tg_op = 'UPDATE' and new.state = 'queued' and new.pending_deps = 0
+     and (old.state <> 'queued' or old.pending_deps <> 0 or old.kind <> new.kind
+          or old.tenant_id <> new.tenant_id) then
+    v_done := coord.task_became_ready(new.tenant_id, new.kind, new.id);
+  end if;
+  if tg_op = 'INSERT' then
+    if new.state <> 'queued' then
+      perform coord.fail('CO411', format('a new task starts queued, not %s', new.state));
+    end if;
+    -- the audit event and the wake-up come after the insert (coord.tg_tasks__submitted): an
+    -- insert that ON CONFLICT DO NOTHING skips is no submission
+    new.state_changed_at := coord.now();
+  elsif new.state = old.state then
+    -- Without a transition, a finished task never changes and a claim never changes hands.
+    if old.state in ('completed', 'failed', 'cancelled', 'dead') and new is distinct from old then
+      perform coord.fail('CO411', format('task %s is %s; a finished task does not change', old.id, old.state));
+    end if;
+    if old.state = 'claimed' and (new.claim, new.claimed_by, new.claimed_session_id, new.tenant_id)
+                                 is distinct from (old.claim, old.claimed_by, old.claimed_session_id, old.tenant_id) then
+      perform coord.fail('CO411', format('task %s: a claim does not change hands without a transition', old.id));
+    end if;
+    if new.state = 'queued' and new.pending_deps = 0 and old.pending_deps > 0 then
+      v_done := coord.notify_task_ready(new);  -- its last prerequisite completed
+    end if;
+  else
+    if not ((old.state, new.state) in (
+        ('queued', 'claimed'), ('queued', 'cancelled'),
+        ('claimed', 'completed'), ('claimed', 'queued'), ('claimed', 'failed'), ('claimed', 'dead'),
+        ('claimed', 'cancelled'),
+        ('dead', 'queued'), ('failed', 'queued'))) then
+      perform coord.fail('CO411', format('task %s cannot move from %s to %s', old.id, old.state, new.state));
+    end if;
+    -- A new claim is counted against the claimant's limit from its floor: coord.tg_tasks__audited
+    -- keeps the floor at or below it after the statement, once per claimant.
+    new.state_changed_at := coord.now();
+    if new.state = 'queued' then  -- only a queued task can be ready: a claim or a finish wakes nobody
+      v_done := coord.notify_task_ready(new, new.state_changed_at);
+    end if;
+    -- Audited after the statement (coord.tg_tasks__audited), which skips statements that moved no
+    -- task unless this says one did: a caller who sets it only makes the trigger look for nothing.
+    v_set := pg_catalog.set_config('coord.task_moved', 'on', true);
+  end if;
+
+  -- Last, after the moves are judged, as a CHECK comes after the BEFORE triggers. The field
+  -- ranges, as the CHECK constraints of these names held them until migration 0045:
   -- the same rows are refused with the same error (23514, constraint name, message). A table's
   -- CHECKs are prepared again in every statement that writes it (these six cost ~50 us of each
   -- task write, whatever it changed); here they are compiled once per session, and a column an
@@ -68,60 +115,11 @@ begin
         when 'tasks_required_verifications_check' then 'verification tiers: static, unit, integration, system, manual'
         else 'run_after lies between 0001-01-02 and 9999-12-30 (UTC), the range every client can represent' end;
   end if;
-  -- A task becoming ready keeps its kind's claim floor at or below it (coord.task_became_ready);
-  -- so does a ready task given another tenant or kind (by hand): the floor is by kind. Inserted
-  -- tasks are seen to after the statement, once per kind (coord.tg_tasks__submitted).
-  if tg_op = 'UPDATE' and new.state = 'queued' and new.pending_deps = 0
-     and (old.state <> 'queued' or old.pending_deps <> 0 or old.kind <> new.kind
-          or old.tenant_id <> new.tenant_id) then
-    v_done := coord.task_became_ready(new.tenant_id, new.kind, new.id);
-  end if;
-  if tg_op = 'INSERT' then
-    if new.state <> 'queued' then
-      perform coord.fail('CO411', format('a new task starts queued, not %s', new.state));
-    end if;
-    -- the audit event and the wake-up come after the insert (coord.tg_tasks__submitted): an
-    -- insert that ON CONFLICT DO NOTHING skips is no submission
-    new.state_changed_at := coord.now();
-    return new;
-  end if;
-
-  if new.state = old.state then
-    -- Without a transition, a finished task never changes and a claim never changes hands.
-    if old.state in ('completed', 'failed', 'cancelled', 'dead') and new is distinct from old then
-      perform coord.fail('CO411', format('task %s is %s; a finished task does not change', old.id, old.state));
-    end if;
-    if old.state = 'claimed' and (new.claim, new.claimed_by, new.claimed_session_id, new.tenant_id)
-                                 is distinct from (old.claim, old.claimed_by, old.claimed_session_id, old.tenant_id) then
-      perform coord.fail('CO411', format('task %s: a claim does not change hands without a transition', old.id));
-    end if;
-    if new.state = 'queued' and new.pending_deps = 0 and old.pending_deps > 0 then
-      v_done := coord.notify_task_ready(new);  -- its last prerequisite completed
-    end if;
-    return new;
-  end if;
-  if not ((old.state, new.state) in (
-      ('queued', 'claimed'), ('queued', 'cancelled'),
-      ('claimed', 'completed'), ('claimed', 'queued'), ('claimed', 'failed'), ('claimed', 'dead'),
-      ('claimed', 'cancelled'),
-      ('dead', 'queued'), ('failed', 'queued'))) then
-    perform coord.fail('CO411', format('task %s cannot move from %s to %s', old.id, old.state, new.state));
-  end if;
-
-  -- A new claim is counted against the claimant's limit from its floor: coord.tg_tasks__audited
-  -- keeps the floor at or below it after the statement, once per claimant.
-  new.state_changed_at := coord.now();
-  if new.state = 'queued' then  -- only a queued task can be ready: a claim or a finish wakes nobody
-    v_done := coord.notify_task_ready(new, new.state_changed_at);
-  end if;
-  -- Audited after the statement (coord.tg_tasks__audited), which skips statements that moved no
-  -- task unless this says one did: a caller who sets it only makes the trigger look for nothing.
-  v_set := pg_catalog.set_config('coord.task_moved', 'on', true);
   return new;
 end;
 $$;
 
-comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411), a task inserted in another state than queued and a changed id, notifies the tenant''s task channel when a task becomes ready and stamps state_changed_at (the statement triggers coord.tg_tasks__submitted and coord.tg_tasks__audited audit, and keep the claim floors of kinds and claimants).';
+comment on function coord.tg_tasks__transition() is 'Trigger: refuses illegal task state transitions (CO411), a task inserted in another state than queued and a changed id, refuses field values out of range (23514, as the CHECKs it replaced: tasks_values_check, tasks_repository_check, tasks_id_check, tasks_claim_check, tasks_required_verifications_check, tasks_run_after_in_range), notifies the tenant''s task channel when a task becomes ready and stamps state_changed_at (the statement triggers coord.tg_tasks__submitted and coord.tg_tasks__audited audit, and keep the claim floors of kinds and claimants).';
 revoke all on function coord.tg_tasks__transition() from public;
 
 create or replace trigger tasks_transition
