@@ -390,7 +390,7 @@ def test_hostile_bytes_through_postgrest(fuzz_world: tuple[Database, psycopg.Con
 
 def test_read_back_sees_unrepresentable_values(committed_db: Database) -> None:
     """The read-back must notice what the loaders stand in for: a task stored with 'infinity'
-    (the constraint dropped in this throwaway database) and a payload 5000 levels deep."""
+    (its range check switched off in this throwaway database) and a payload 5000 levels deep."""
     with committed_db.connect() as admin:
         agent = make_principal(admin, "reader", tenant="fuzz")
         with Client(committed_db.client_dsn, agent.token) as client:
