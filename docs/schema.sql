@@ -8468,16 +8468,10 @@ CREATE TABLE coord.tasks (
     state_changed_at timestamp with time zone NOT NULL,
     repository text DEFAULT 'default'::text NOT NULL COLLATE pg_catalog."C",
     required_verifications text[] DEFAULT '{}'::text[] NOT NULL COLLATE pg_catalog."C",
-    CONSTRAINT tasks_claim_check CHECK ((claim > 0)),
     CONSTRAINT tasks_claimed_check CHECK (((state <> 'claimed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (claimed_at IS NOT NULL) AND (lease_expires_at > claimed_at) AND (finished_at IS NULL) AND (pending_deps = 0) AND (attempts >= 1)))),
     CONSTRAINT tasks_completed_check CHECK (((state <> 'completed'::coord.task_state) OR ((claim IS NOT NULL) AND (claimed_by IS NOT NULL) AND (result IS NOT NULL)))),
     CONSTRAINT tasks_finished_check CHECK (((state <> ALL (ARRAY['completed'::coord.task_state, 'failed'::coord.task_state, 'cancelled'::coord.task_state, 'dead'::coord.task_state])) OR ((finished_at IS NOT NULL) AND (lease_expires_at IS NULL)))),
-    CONSTRAINT tasks_id_check CHECK ((id > 0)),
-    CONSTRAINT tasks_queued_check CHECK (((state <> 'queued'::coord.task_state) OR ((claim IS NULL) AND (claimed_by IS NULL) AND (claimed_session_id IS NULL) AND (claimed_at IS NULL) AND (lease_expires_at IS NULL) AND (finished_at IS NULL)))),
-    CONSTRAINT tasks_repository_check CHECK ((repository ~ '^[a-z0-9][a-z0-9_.-]{0,62}$'::text)),
-    CONSTRAINT tasks_required_verifications_check CHECK ((required_verifications <@ ARRAY['static'::text, 'unit'::text, 'integration'::text, 'system'::text, 'manual'::text])),
-    CONSTRAINT tasks_run_after_in_range CHECK (((run_after >= '0001-01-02 00:00:00+00'::timestamp with time zone) AND (run_after <= '9999-12-30 00:00:00+00'::timestamp with time zone))),
-    CONSTRAINT tasks_values_check CHECK (((kind ~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$'::text) AND (octet_length((payload)::text) <= 65536) AND ((result IS NULL) OR (octet_length((result)::text) <= 65536)) AND ((priority >= '-1000'::integer) AND (priority <= 1000)) AND (pending_deps >= 0) AND ((max_attempts >= 1) AND (max_attempts <= 100)) AND ((attempts >= 0) AND (attempts <= max_attempts)) AND ((required_trust >= 0) AND (required_trust <= 4)) AND ((unique_key IS NULL) OR ((char_length(unique_key) >= 1) AND (char_length(unique_key) <= 200))) AND (cardinality(lock_paths) <= 64) AND ((last_error IS NULL) OR (char_length(last_error) <= 4000))))
+    CONSTRAINT tasks_queued_check CHECK (((state <> 'queued'::coord.task_state) OR ((claim IS NULL) AND (claimed_by IS NULL) AND (claimed_session_id IS NULL) AND (claimed_at IS NULL) AND (lease_expires_at IS NULL) AND (finished_at IS NULL))))
 )
 WITH (fillfactor='70', autovacuum_vacuum_scale_factor='0.02', autovacuum_analyze_scale_factor='0.02', autovacuum_vacuum_cost_delay='0');
 
@@ -8550,13 +8544,6 @@ COMMENT ON COLUMN coord.tasks.required_verifications IS 'Verification tiers (sta
 
 
 --
--- Name: CONSTRAINT tasks_claim_check ON tasks; Type: COMMENT; Schema: coord; Owner: coord_owner
---
-
-COMMENT ON CONSTRAINT tasks_claim_check ON coord.tasks IS 'Claim tokens are positive, as coord.lock_fence_seq gives them (the claimant floor counts from 0).';
-
-
---
 -- Name: CONSTRAINT tasks_claimed_check ON tasks; Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
@@ -8582,13 +8569,6 @@ COMMENT ON CONSTRAINT tasks_finished_check ON coord.tasks IS 'A finished task ha
 --
 
 COMMENT ON CONSTRAINT tasks_queued_check ON coord.tasks IS 'A queued task carries no claim.';
-
-
---
--- Name: CONSTRAINT tasks_run_after_in_range ON tasks; Type: COMMENT; Schema: coord; Owner: coord_owner
---
-
-COMMENT ON CONSTRAINT tasks_run_after_in_range ON coord.tasks IS 'run_after is finite and within the range every client can represent (coord.check_timestamp, CO226).';
 
 
 --
@@ -9995,7 +9975,7 @@ ALTER FUNCTION coord.tg_tasks__transition() OWNER TO coord_owner;
 -- Name: FUNCTION tg_tasks__transition(); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411), a task inserted in another state than queued and a changed id, notifies the tenant''s task channel when a task becomes ready and stamps state_changed_at (the statement triggers coord.tg_tasks__submitted and coord.tg_tasks__audited audit, and keep the claim floors of kinds and claimants).';
+COMMENT ON FUNCTION coord.tg_tasks__transition() IS 'Trigger: refuses illegal task state transitions (CO411), a task inserted in another state than queued and a changed id, refuses field values out of range (23514, as the CHECKs it replaced: tasks_values_check, tasks_repository_check, tasks_id_check, tasks_claim_check, tasks_required_verifications_check, tasks_run_after_in_range), notifies the tenant''s task channel when a task becomes ready and stamps state_changed_at (the statement triggers coord.tg_tasks__submitted and coord.tg_tasks__audited audit, and keep the claim floors of kinds and claimants).';
 
 
 --

@@ -315,6 +315,79 @@ def test_state_checks_tie_columns_to_states(db, agent_factory) -> None:
     assert err.value.diag.constraint_name == "tasks_queued_check"
 
 
+# Each row the field-range CHECKs tasks_values_check and tasks_repository_check rejected is still
+# rejected, with the same error, now that coord.tg_tasks__transition holds them (migration 0045).
+_BAD_TASK_FIELDS = [
+    ("kind = '-x'", "tasks_values_check"),
+    ("kind = repeat('k', 129)", "tasks_values_check"),
+    ("payload = jsonb_build_object('a', repeat('x', 65536))", "tasks_values_check"),
+    ("state = 'claimed', claim = nextval('coord.lock_fence_seq'), claimed_by = submitted_by, "
+     "claimed_at = coord.clock_now(), lease_expires_at = coord.clock_now() + interval '1 hour', "
+     "attempts = 1, result = jsonb_build_object('a', repeat('x', 65536))", "tasks_values_check"),
+    ("priority = 1001", "tasks_values_check"),
+    ("priority = -1001", "tasks_values_check"),
+    ("pending_deps = -1", "tasks_values_check"),
+    ("max_attempts = 0", "tasks_values_check"),
+    ("max_attempts = 101", "tasks_values_check"),
+    ("attempts = -1", "tasks_values_check"),
+    ("attempts = 4", "tasks_values_check"),  # above max_attempts (3)
+    ("required_trust = 5", "tasks_values_check"),
+    ("required_trust = -1", "tasks_values_check"),
+    ("unique_key = ''", "tasks_values_check"),
+    ("unique_key = repeat('u', 201)", "tasks_values_check"),
+    ("lock_paths = array(select 'p' || g from generate_series(1, 65) as g)", "tasks_values_check"),
+    ("last_error = repeat('e', 4001)", "tasks_values_check"),
+    ("repository = 'Bad'", "tasks_repository_check"),
+    ("repository = ''", "tasks_repository_check"),
+    ("required_verifications = '{unit,fuzzy}'", "tasks_required_verifications_check"),
+    ("run_after = 'infinity'", "tasks_run_after_in_range"),
+    ("run_after = '0001-01-01 00:00:00+00'", "tasks_run_after_in_range"),
+]
+
+
+@pytest.mark.parametrize(("change", "constraint"), _BAD_TASK_FIELDS)
+def test_field_ranges_reject_an_update_by_hand(db, agent_factory, change: str, constraint: str) -> None:
+    _, a = agent_factory()
+    t = a.submit_task("k").task_id
+    with pytest.raises(psycopg.errors.CheckViolation) as err, db.transaction():
+        db.execute(f"update coord.tasks set {change} where id = %s", (t,))
+    assert err.value.diag.constraint_name == constraint
+    assert err.value.diag.table_name == "tasks" and err.value.diag.schema_name == "coord"
+    assert str(err.value).startswith(f'new row for relation "tasks" violates check constraint "{constraint}"')
+
+
+@pytest.mark.parametrize(("column", "value", "constraint"), [
+    ("kind", "bad kind", "tasks_values_check"),
+    ("priority", 5000, "tasks_values_check"),
+    ("max_attempts", 0, "tasks_values_check"),
+    ("unique_key", "", "tasks_values_check"),
+    ("repository", "-repo", "tasks_repository_check"),
+    ("required_verifications", ["manual", "vibes"], "tasks_required_verifications_check"),
+    ("run_after", "-infinity", "tasks_run_after_in_range"),
+])
+def test_field_ranges_reject_an_insert_by_hand(db, agent_factory, column: str, value, constraint: str) -> None:
+    agent, a = agent_factory()
+    t = a.submit_task("k").task_id
+    values = {"tenant_id": agent.tenant_id, "kind": "k", "submitted_by": agent.principal_id, column: value}
+    cols = ", ".join(values)
+    with pytest.raises(psycopg.errors.CheckViolation) as err, db.transaction():
+        db.execute(f"insert into coord.tasks ({cols}{'' if column == 'run_after' else ', run_after'}, submitted_at) "
+                   f"values ({', '.join(['%s'] * len(values))}{'' if column == 'run_after' else ', coord.now()'}, "
+                   "coord.now())", list(values.values()))
+    assert err.value.diag.constraint_name == constraint
+    # the row beside it, valid, still moves: only changed columns are checked on an update
+    db.execute("update coord.tasks set priority = 1000, payload = '{\"a\": 1}' where id = %s", (t,))
+
+
+def test_a_task_id_given_by_hand_is_positive(db, agent_factory) -> None:
+    agent, _ = agent_factory()
+    with pytest.raises(psycopg.errors.CheckViolation) as err, db.transaction():
+        db.execute("insert into coord.tasks (id, tenant_id, kind, submitted_by, run_after, submitted_at) "
+                   "overriding system value values (-1, %s, 'k', %s, coord.now(), coord.now())",
+                   (agent.tenant_id, agent.principal_id))
+    assert err.value.diag.constraint_name == "tasks_id_check"
+
+
 @pytest.mark.parametrize("token", [0, -5])
 def test_a_claim_token_given_by_hand_is_positive(db, agent_factory, token: int) -> None:
     # Every claim draws its token from coord.lock_fence_seq (positive); the claimant floor counts
