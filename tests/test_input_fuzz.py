@@ -396,7 +396,7 @@ def test_read_back_sees_unrepresentable_values(committed_db: Database) -> None:
         with Client(committed_db.client_dsn, agent.token) as client:
             task_id = client.submit_task("k").task_id
             assert read_back({"agent": client}, load_signatures(admin)) == []
-            # the range (tasks_run_after_in_range) is the transition trigger's (migration 0045)
+            # the range (tasks_run_after_in_range) is the transition trigger's (migration 0044)
             admin.execute("alter table coord.tasks disable trigger tasks_transition")
             admin.execute("update coord.tasks set run_after = 'infinity', payload = %s::jsonb where id = %s",
                           ("[" * 5000 + "]" * 5000, task_id))

@@ -316,7 +316,7 @@ def test_state_checks_tie_columns_to_states(db, agent_factory) -> None:
 
 
 # Each row the field-range CHECKs tasks_values_check and tasks_repository_check rejected is still
-# rejected, with the same error, now that coord.tg_tasks__transition holds them (migration 0045).
+# rejected, with the same error, now that coord.tg_tasks__transition holds them (migration 0044).
 _BAD_TASK_FIELDS = [
     ("kind = '-x'", "tasks_values_check"),
     ("kind = repeat('k', 129)", "tasks_values_check"),
