@@ -9,6 +9,10 @@
 -- only settings, which it could as any role; it runs as whoever evaluates the policy, and only
 -- coord_owner (besides its owner) may execute it or the try_principal it falls back to. The
 -- cache it reads is reset on entry to every function a client may execute, as before.
+-- Each function in an inlined expression is set up again for every statement that runs it, so
+-- the expression is kept short: the tenant is the third '|'-separated field of the entry, which
+-- starts with the key (a hex vouch and a role name: try_principal only files a verified vouch,
+-- and no role of the product has a '|' in its name; creating roles is the superuser's).
 create or replace function coord.current_tenant_id()
 returns uuid
 language sql
@@ -18,9 +22,7 @@ return case
   when pg_catalog.starts_with(pg_catalog.current_setting('coord.principal_cache', true),
                               nullif(pg_catalog.current_setting('coord.vouch', true), '') || '|'
                               || pg_catalog.current_setting('role') || '|')
-  then pg_catalog.substr(pg_catalog.current_setting('coord.principal_cache'),
-                         pg_catalog.length(pg_catalog.current_setting('coord.vouch') || '|'
-                                           || pg_catalog.current_setting('role') || '|') + 1, 36)::uuid
+  then pg_catalog.split_part(pg_catalog.current_setting('coord.principal_cache'), '|', 3)::uuid
   else (coord.try_principal()).tenant_id
 end;
 
