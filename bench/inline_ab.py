@@ -10,7 +10,8 @@ time (/proc/<pid>/schedstat) around ``--ops`` lock pairs and task lifecycles. Ro
 base, branch, branch, base, ... and the table shows each side's median.
 
 Usage: COORD_ADMIN_DSN=... COORD_DSN=... bin/bench inline_ab --base /tmp/base-tree [--rounds 4] [--ops 500]
-(the changed files are those of ``git diff --name-status <base commit>`` under plpgsql/).
+(the changed files are those of ``git diff --name-status <base commit>`` under plpgsql/;
+``--exclude a.sql,b.sql`` keeps those at the base version on both sides).
 """
 
 from __future__ import annotations
@@ -76,9 +77,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--ops", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--exclude", default="", help="comma-separated file names to leave at the base version")
     args = parser.parse_args()
     admin_dsn, dsn = os.environ["COORD_ADMIN_DSN"], os.environ["COORD_DSN"]
     base_files, branch_files = changed_files(args.commit)
+    excluded = set(filter(None, args.exclude.split(",")))
+    pairs = [(a, b) for a, b in zip(base_files, branch_files, strict=True) if Path(b).name not in excluded]
+    for a, b in zip(base_files, branch_files, strict=True):
+        if Path(b).name in excluded:
+            apply(os.environ["COORD_ADMIN_DSN"], args.base, [a])
+    base_files, branch_files = [a for a, _ in pairs], [b for _, b in pairs]
     token = admin.add_principal(admin_dsn, f"inline-ab-{os.getpid()}", tenant="bench").token
     sides = {"base": (args.base, base_files), "branch": (ROOT, branch_files)}
     order = [("base", "branch")[(r + r // 2) % 2] for r in range(2 * args.rounds)]  # ABBA...
