@@ -5537,31 +5537,13 @@ COMMENT ON FUNCTION coord.check_approval_policy(p_name text, p_scopes text[], p_
 
 
 --
--- Name: fail(text, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
---
-
-CREATE FUNCTION coord.fail(p_code text, p_detail text DEFAULT NULL::text, p_hint text DEFAULT NULL::text) RETURNS void
-    LANGUAGE plpgsql STABLE
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/kernel/0011_fail.sql
-
-
-ALTER FUNCTION coord.fail(p_code text, p_detail text, p_hint text) OWNER TO coord_owner;
-
---
--- Name: FUNCTION fail(p_code text, p_detail text, p_hint text); Type: COMMENT; Schema: coord; Owner: coord_owner
---
-
-COMMENT ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) IS 'Raises the registered error p_code with its message, the given detail and a hint.';
-
-
---
 -- Name: check_claim(bigint, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
 CREATE FUNCTION coord.check_claim(p_task_id bigint, p_claim bigint) RETURNS void
-    LANGUAGE sql STABLE
-    RETURN CASE WHEN ((p_task_id IS NULL) OR (p_task_id <= 0)) THEN coord.fail('CO410'::text, format('task id %s'::text, COALESCE((p_task_id)::text, 'null'::text))) WHEN ((p_claim IS NULL) OR (p_claim <= 0)) THEN coord.fail('CO413'::text, format('claim %s'::text, COALESCE((p_claim)::text, 'null'::text))) ELSE NULL::void END;
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/queue/0092_check_claim.sql
 
 
 ALTER FUNCTION coord.check_claim(p_task_id bigint, p_claim bigint) OWNER TO coord_owner;
@@ -5593,30 +5575,13 @@ COMMENT ON FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_
 
 
 --
--- Name: check_interval(interval, text, text, interval, interval); Type: FUNCTION; Schema: coord; Owner: coord_owner
---
-
-CREATE FUNCTION coord.check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval) RETURNS void
-    LANGUAGE sql STABLE
-    RETURN CASE WHEN ((p_value IS NULL) OR (NOT isfinite(p_value)) OR (p_value < p_min) OR (p_value > p_max)) THEN coord.fail(p_code, format('%s %s'::text, p_what, COALESCE((p_value)::text, 'null'::text))) ELSE NULL::void END;
-
-
-ALTER FUNCTION coord.check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval) OWNER TO coord_owner;
-
---
--- Name: FUNCTION check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval); Type: COMMENT; Schema: coord; Owner: coord_owner
---
-
-COMMENT ON FUNCTION coord.check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval) IS 'Raises p_code (the argument''s registered code) unless p_min <= p_value <= p_max and p_value is finite and not null; p_what names it in the detail.';
-
-
---
 -- Name: check_duration(interval, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
 CREATE FUNCTION coord.check_duration(p_value interval, p_code text, p_what text) RETURNS void
-    LANGUAGE sql STABLE
-    RETURN coord.check_interval(p_value, p_code, p_what, '00:00:00.000001'::interval, '24:00:00'::interval);
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/kernel/0058_check_duration.sql
 
 
 ALTER FUNCTION coord.check_duration(p_value interval, p_code text, p_what text) OWNER TO coord_owner;
@@ -5705,12 +5670,32 @@ COMMENT ON FUNCTION coord.check_guard_pattern(p_pattern text) IS 'CO473 unless p
 
 
 --
+-- Name: check_interval(interval, text, text, interval, interval); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/kernel/0013_check_interval.sql
+
+
+ALTER FUNCTION coord.check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval) IS 'Raises p_code (the argument''s registered code) unless p_min <= p_value <= p_max and p_value is finite and not null; p_what names it in the detail.';
+
+
+--
 -- Name: check_json(jsonb, text, integer, integer); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
 CREATE FUNCTION coord.check_json(p_value jsonb, p_what text, p_max_bytes integer, p_wrapper_levels integer DEFAULT 0) RETURNS void
-    LANGUAGE sql STABLE
-    RETURN CASE WHEN (p_value IS NULL) THEN NULL::void WHEN (octet_length((p_value)::text) > p_max_bytes) THEN coord.fail('CO404'::text, format('%s has %s bytes; its limit is %s'::text, p_what, octet_length((p_value)::text), p_max_bytes)) WHEN jsonb_path_exists(p_value, (format('strict $.**{%s} ? (@.type() == "object" || @.type() == "array")'::text, (32 + p_wrapper_levels)))::jsonpath) THEN coord.fail('CO242'::text, format('%s nests more than %s levels of arrays and objects'::text, p_what, (32 + p_wrapper_levels))) ELSE NULL::void END;
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/kernel/0015_check_json.sql
 
 
 ALTER FUNCTION coord.check_json(p_value jsonb, p_what text, p_max_bytes integer, p_wrapper_levels integer) OWNER TO coord_owner;
@@ -5727,8 +5712,9 @@ COMMENT ON FUNCTION coord.check_json(p_value jsonb, p_what text, p_max_bytes int
 --
 
 CREATE FUNCTION coord.check_kind(p_kind text) RETURNS text
-    LANGUAGE sql STABLE
-    RETURN CASE WHEN ((p_kind IS NULL) OR (p_kind !~ '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}$'::text)) THEN (coord.fail('CO401'::text, format('kind %s'::text, COALESCE(quote_literal("left"(p_kind, 200)), 'null'::text))))::text ELSE p_kind END;
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/kernel/0091_check_kind.sql
 
 
 ALTER FUNCTION coord.check_kind(p_kind text) OWNER TO coord_owner;
@@ -5764,8 +5750,9 @@ COMMENT ON FUNCTION coord.check_kinds(p_kinds text[]) IS 'CO241 unless a one-dim
 --
 
 CREATE FUNCTION coord.check_limit(p_limit integer) RETURNS void
-    LANGUAGE sql STABLE
-    RETURN CASE WHEN ((p_limit IS NULL) OR ((p_limit < 1) OR (p_limit > 1000))) THEN coord.fail('CO224'::text, format('limit %s'::text, COALESCE((p_limit)::text, 'null'::text))) ELSE NULL::void END;
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/kernel/0057_check_limit.sql
 
 
 ALTER FUNCTION coord.check_limit(p_limit integer) OWNER TO coord_owner;
@@ -5990,8 +5977,9 @@ COMMENT ON FUNCTION coord.check_timestamp(p_value timestamp with time zone, p_wh
 --
 
 CREATE FUNCTION coord.check_ttl(p_ttl interval) RETURNS void
-    LANGUAGE sql STABLE
-    RETURN coord.check_duration(p_ttl, 'CO211'::text, 'ttl'::text);
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/locks/0052_check_ttl.sql
 
 
 ALTER FUNCTION coord.check_ttl(p_ttl interval) OWNER TO coord_owner;
@@ -6253,31 +6241,13 @@ COMMENT ON FUNCTION coord.covering_paths(p_path text) IS 'Stored lock paths that
 
 
 --
--- Name: try_principal(); Type: FUNCTION; Schema: coord; Owner: coord_auth
---
-
-CREATE FUNCTION coord.try_principal() RETURNS coord.caller
-    LANGUAGE plpgsql STABLE SECURITY DEFINER
-    SET search_path TO 'pg_catalog', 'pg_temp'
-    AS $$ … $$;  -- plpgsql/coord/caller/0031_try_principal.sql
-
-
-ALTER FUNCTION coord.try_principal() OWNER TO coord_auth;
-
---
--- Name: FUNCTION try_principal(); Type: COMMENT; Schema: coord; Owner: coord_auth
---
-
-COMMENT ON FUNCTION coord.try_principal() IS 'The vouched principal of this transaction, or null when there is none (no token, forged or replayed claims, or a role switched by hand); verified once per api call (coord.principal_cache, reset on entry to every function a client may execute).';
-
-
---
 -- Name: current_tenant_id(); Type: FUNCTION; Schema: coord; Owner: coord_auth
 --
 
 CREATE FUNCTION coord.current_tenant_id() RETURNS uuid
-    LANGUAGE sql STABLE
-    RETURN CASE WHEN starts_with(current_setting('coord.principal_cache'::text, true), (((NULLIF(current_setting('coord.vouch'::text, true), ''::text) || '|'::text) || current_setting('role'::text)) || '|'::text)) THEN (split_part(current_setting('coord.principal_cache'::text), '|'::text, 3))::uuid ELSE (coord.try_principal()).tenant_id END;
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/caller/0033_current_tenant_id.sql
 
 
 ALTER FUNCTION coord.current_tenant_id() OWNER TO coord_auth;
@@ -6592,6 +6562,25 @@ ALTER FUNCTION coord.expire_approvals(p_tenant_id uuid, p_limit integer) OWNER T
 --
 
 COMMENT ON FUNCTION coord.expire_approvals(p_tenant_id uuid, p_limit integer) IS 'Expires up to p_limit pending requests and unused grants of the tenant past expires_at (compare-and-set, audited approval.expire by the system); returns how many.';
+
+
+--
+-- Name: fail(text, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.fail(p_code text, p_detail text DEFAULT NULL::text, p_hint text DEFAULT NULL::text) RETURNS void
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/kernel/0011_fail.sql
+
+
+ALTER FUNCTION coord.fail(p_code text, p_detail text, p_hint text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION fail(p_code text, p_detail text, p_hint text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) IS 'Raises the registered error p_code with its message, the given detail and a hint.';
 
 
 --
@@ -9005,8 +8994,9 @@ COMMENT ON FUNCTION coord.request_approval(p_kind text, p_operation jsonb, p_tar
 --
 
 CREATE FUNCTION coord.require_read_committed() RETURNS void
-    LANGUAGE sql STABLE
-    RETURN CASE WHEN (current_setting('transaction_isolation'::text) <> 'read committed'::text) THEN coord.fail('CO213'::text, format('transaction isolation is %s'::text, current_setting('transaction_isolation'::text))) ELSE NULL::void END;
+    LANGUAGE plpgsql STABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/kernel/0056_require_read_committed.sql
 
 
 ALTER FUNCTION coord.require_read_committed() OWNER TO coord_owner;
@@ -10082,6 +10072,25 @@ ALTER FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_sess
 --
 
 COMMENT ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) IS 'One serialized attempt to grant, renew or change the mode of a lease at p_now; returns busy with the conflicts otherwise.';
+
+
+--
+-- Name: try_principal(); Type: FUNCTION; Schema: coord; Owner: coord_auth
+--
+
+CREATE FUNCTION coord.try_principal() RETURNS coord.caller
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/caller/0031_try_principal.sql
+
+
+ALTER FUNCTION coord.try_principal() OWNER TO coord_auth;
+
+--
+-- Name: FUNCTION try_principal(); Type: COMMENT; Schema: coord; Owner: coord_auth
+--
+
+COMMENT ON FUNCTION coord.try_principal() IS 'The vouched principal of this transaction, or null when there is none (no token, forged or replayed claims, or a role switched by hand); verified once per api call (coord.principal_cache, reset on entry to every function a client may execute).';
 
 
 --
@@ -18175,14 +18184,6 @@ REVOKE ALL ON FUNCTION coord.check_approval_policy(p_name text, p_scopes text[],
 
 
 --
--- Name: FUNCTION fail(p_code text, p_detail text, p_hint text); Type: ACL; Schema: coord; Owner: coord_owner
---
-
-REVOKE ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) FROM PUBLIC;
-GRANT ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) TO coord_auth;
-
-
---
 -- Name: FUNCTION check_claim(p_task_id bigint, p_claim bigint); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -18194,13 +18195,6 @@ REVOKE ALL ON FUNCTION coord.check_claim(p_task_id bigint, p_claim bigint) FROM 
 --
 
 REVOKE ALL ON FUNCTION coord.check_completion_operations(p_me coord.caller, p_task_id bigint, p_claim bigint, p_ops jsonb, p_approval bigint, p_decision authz.decision) FROM PUBLIC;
-
-
---
--- Name: FUNCTION check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval); Type: ACL; Schema: coord; Owner: coord_owner
---
-
-REVOKE ALL ON FUNCTION coord.check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval) FROM PUBLIC;
 
 
 --
@@ -18236,6 +18230,13 @@ REVOKE ALL ON FUNCTION coord.check_fence(p_fence bigint) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.check_guard_pattern(p_pattern text) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.check_interval(p_value interval, p_code text, p_what text, p_min interval, p_max interval) FROM PUBLIC;
 
 
 --
@@ -18435,14 +18436,6 @@ REVOKE ALL ON FUNCTION coord.covering_paths(p_path text) FROM PUBLIC;
 
 
 --
--- Name: FUNCTION try_principal(); Type: ACL; Schema: coord; Owner: coord_auth
---
-
-REVOKE ALL ON FUNCTION coord.try_principal() FROM PUBLIC;
-GRANT ALL ON FUNCTION coord.try_principal() TO coord_owner;
-
-
---
 -- Name: FUNCTION current_tenant_id(); Type: ACL; Schema: coord; Owner: coord_auth
 --
 
@@ -18566,6 +18559,14 @@ GRANT ALL ON FUNCTION coord.events_channel(p_tenant_id uuid) TO coord_owner;
 --
 
 REVOKE ALL ON FUNCTION coord.expire_approvals(p_tenant_id uuid, p_limit integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION fail(p_code text, p_detail text, p_hint text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.fail(p_code text, p_detail text, p_hint text) TO coord_auth;
 
 
 --
@@ -19787,6 +19788,14 @@ GRANT ALL ON FUNCTION coord.transaction_changed_tasks() TO coord_owner;
 --
 
 REVOKE ALL ON FUNCTION coord.try_acquire_lock(p_tenant_id uuid, p_holder_id uuid, p_session_id uuid, p_repository text, p_path text, p_mode coord.lock_mode, p_ttl interval, p_reason text, p_now timestamp with time zone, p_task_id bigint) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION try_principal(); Type: ACL; Schema: coord; Owner: coord_auth
+--
+
+REVOKE ALL ON FUNCTION coord.try_principal() FROM PUBLIC;
+GRANT ALL ON FUNCTION coord.try_principal() TO coord_owner;
 
 
 --

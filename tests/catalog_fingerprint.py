@@ -17,7 +17,7 @@ SECTIONS: dict[str, str] = {
         select p.oid::regprocedure::text, p.prokind, pg_get_userbyid(p.proowner), l.lanname, md5(p.prosrc),
                p.probin, p.provolatile, p.proisstrict, p.prosecdef, p.proleakproof, p.proparallel, p.procost,
                p.prorows, p.proretset, pg_get_function_result(p.oid), pg_get_function_arguments(p.oid),
-               p.proconfig::text, p.proacl::text, md5(coalesce(pg_get_function_sqlbody(p.oid), ''))
+               p.proconfig::text, p.proacl::text, md5(coalesce(pg_get_expr(p.prosqlbody, 0), ''))
         from pg_proc p join pg_language l on l.oid = p.prolang
         where p.pronamespace in (""" + _SCHEMAS + ")",
     "relations": """

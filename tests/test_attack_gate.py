@@ -134,8 +134,6 @@ def test_every_setting_read_from_a_client_settable_name_has_its_reason(db: psyco
     read = {name for (name,) in db.execute(r"""
         select distinct m[1]
         from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace,
-             -- an SQL-standard body keeps no source text: read it back from its parse tree
-             regexp_matches(coalesce(pg_get_function_sqlbody(p.oid), p.prosrc),
-                            $$current_setting\('(coord\.[a-z_]+)'$$, 'g') as m
+             regexp_matches(p.prosrc, $$current_setting\('(coord\.[a-z_]+)'$$, 'g') as m
         where n.nspname in ('api', 'coord', 'audit', 'authz')""").fetchall()}
     assert read == set(CLIENT_SETTABLE_READS), read ^ set(CLIENT_SETTABLE_READS)

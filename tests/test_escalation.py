@@ -230,8 +230,7 @@ SHADOW_OPERATORS = ("=", "<>", "<", ">", "<=", ">=", "||", "~", "!~", "->", "->>
 def _names_used_by_our_functions(db: psycopg.Connection) -> tuple[set[str], set[str]]:
     """Function names called and type names cast to in the bodies of our functions."""
     sources = [r[0] for r in db.execute(
-        """select coalesce(pg_get_function_sqlbody(p.oid), p.prosrc) from pg_proc p
-           join pg_namespace n on n.oid = p.pronamespace
+        """select p.prosrc from pg_proc p join pg_namespace n on n.oid = p.pronamespace
            where n.nspname = any(%s)""", (["api", *PRIVATE_SCHEMAS],)).fetchall()]
     text = "\n".join(sources).lower()
     calls = set(re.findall(r"(?:pg_catalog\.)?\b([a-z_][a-z0-9_]*)\s*\(", text))

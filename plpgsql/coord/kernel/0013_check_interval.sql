@@ -3,17 +3,19 @@
 -- own bounds and registered code. Non-finite intervals ('infinity', PostgreSQL 17+) are refused
 -- by name rather than by comparison, and the check runs before any arithmetic with the value,
 -- which could overflow (22008) on an interval of millions of years.
--- An SQL-standard body, stable (it may call coord.fail) and without SET clauses: the planner
--- inlines it into the caller's statement (plpgsql/README.md, "Inlined helpers").
 create or replace function coord.check_interval(p_value interval, p_code text, p_what text, p_min interval,
                                                 p_max interval)
 returns void
-language sql
-stable
-return case
-  when p_value is null or not pg_catalog.isfinite(p_value) or p_value < p_min or p_value > p_max
-  then coord.fail(p_code, pg_catalog.format('%s %s', p_what, coalesce(p_value::text, 'null')))
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+  if p_value is null or not pg_catalog.isfinite(p_value) or p_value < p_min or p_value > p_max then
+    perform coord.fail(p_code, format('%s %s', p_what, coalesce(p_value::text, 'null')));
+  end if;
 end;
+$$;
 
 comment on function coord.check_interval(interval, text, text, interval, interval) is 'Raises p_code (the argument''s registered code) unless p_min <= p_value <= p_max and p_value is finite and not null; p_what names it in the detail.';
 revoke all on function coord.check_interval(interval, text, text, interval, interval) from public;

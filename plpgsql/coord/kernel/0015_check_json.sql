@@ -4,23 +4,31 @@
 -- stored but unreadable by the clients that read them back. Size first: it bounds the walk.
 -- A document that carries others (a task batch: an array of objects holding payloads) passes
 -- the extra levels of its own structure, so each payload it carries still has 32.
--- Inlined into the caller's statement (plpgsql/README.md, "Inlined helpers").
 create or replace function coord.check_json(p_value jsonb, p_what text, p_max_bytes integer,
                                             p_wrapper_levels integer default 0)
 returns void
-language sql
-stable
-return case
-  when p_value is null then null
-  when pg_catalog.octet_length(p_value::text) > p_max_bytes
-  then coord.fail('CO404', pg_catalog.format('%s has %s bytes; its limit is %s', p_what,
-                                             pg_catalog.octet_length(p_value::text), p_max_bytes))
+language plpgsql
+immutable
+set search_path = pg_catalog, pg_temp
+as $$
+declare
+  v_bytes integer;
+begin
+  if p_value is null then
+    return;
+  end if;
+  v_bytes := pg_catalog.octet_length(p_value::text);
+  if v_bytes > p_max_bytes then
+    perform coord.fail('CO404', format('%s has %s bytes; its limit is %s', p_what, v_bytes, p_max_bytes));
+  end if;
   -- Anything at level 32 (the document itself is level 0) that is still a container is a 33rd level.
-  when pg_catalog.jsonb_path_exists(p_value, pg_catalog.format(
-         'strict $.**{%s} ? (@.type() == "object" || @.type() == "array")', 32 + p_wrapper_levels)::jsonpath)
-  then coord.fail('CO242', pg_catalog.format('%s nests more than %s levels of arrays and objects', p_what,
-                                             32 + p_wrapper_levels))
+  if pg_catalog.jsonb_path_exists(p_value, format('strict $.**{%s} ? (@.type() == "object" || @.type() == "array")',
+                                                  32 + p_wrapper_levels)::jsonpath) then
+    perform coord.fail('CO242', format('%s nests more than %s levels of arrays and objects', p_what,
+                                       32 + p_wrapper_levels));
+  end if;
 end;
+$$;
 
 comment on function coord.check_json(jsonb, text, integer, integer) is 'CO404 when the JSON text is longer than p_max_bytes, CO242 when it nests more than 32 levels (plus p_wrapper_levels for a document that carries others); null passes. p_what names it in the detail.';
 revoke all on function coord.check_json(jsonb, text, integer, integer) from public;
