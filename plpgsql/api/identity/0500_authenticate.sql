@@ -25,6 +25,7 @@ declare
   v_token_hash bytea;
   v_refusal text;
   v_verified boolean := false;
+  v_usable boolean := false;  -- the one statement found a token that may authenticate
   v_set text;  -- what set_config returns; assigned, not PERFORMed: an expression, not a query
 begin
   begin
@@ -75,7 +76,8 @@ begin
     left join coord.logins as l on l.role_name = session_user
     left join coord.secrets as k on k.name = 'vouch'
     where t.token_hash = v_token_hash;
-    v_verified := found and v_refusal is null and (v_login_tenant is not null or session_user = 'coord_authenticator');
+    v_usable := found and v_refusal is null;
+    v_verified := v_usable and (v_login_tenant is not null or session_user = 'coord_authenticator');
   end if;
 
   if not v_verified then
@@ -99,7 +101,10 @@ begin
         v_principal := coord.verify_token(v_token);  -- refuses the empty token
       end if;
       -- Unknown or refused: coord.token_caller raises its PT401 (a revoked token's use recorded first).
-      v_principal := coord.token_caller(p_token_hash => pg_catalog.sha256(pg_catalog.convert_to(v_token, 'UTF8')));
+      -- A usable token that came here only for its login (a superuser's) keeps the row already read.
+      if not v_usable then
+        v_principal := coord.token_caller(p_token_hash => pg_catalog.sha256(pg_catalog.convert_to(v_token, 'UTF8')));
+      end if;
     end if;
   end if;
   if v_login_tenant is not null and v_login_tenant <> v_principal.tenant_id then
