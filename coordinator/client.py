@@ -440,13 +440,10 @@ class Client(Api):
             headers[SESSION_HEADER] = str(self.session_id)
         return headers
 
-    def _headers_json(self) -> str:
-        """request_headers as the JSON text sent with every call, rendered again only when the
-        token, the session or the extra headers changed."""
-        return self._headers()[1]
-
     def _headers(self) -> tuple[tuple[Any, ...], str, bytes]:
-        """(what the headers were rendered from, their JSON text, its UTF-8)."""
+        """(what the headers were rendered from, their JSON text, its UTF-8): request_headers as
+        sent with every call, rendered again only when the token, the session or the extra
+        headers changed."""
         key = (self.token, self.session_id, tuple(self.extra_headers.items()))
         cached = self._headers_cache
         if cached is None or cached[0] != key:
