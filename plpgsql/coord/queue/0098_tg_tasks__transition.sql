@@ -68,7 +68,7 @@ begin
   end if;
 
   -- Last, after the moves are judged, as a CHECK comes after the BEFORE triggers. The field
-  -- ranges, as the CHECK constraints of these names held them until migration 0045:
+  -- ranges, as the CHECK constraints of these names held them until migration 0044:
   -- the same rows are refused with the same error (23514, constraint name, message). A table's
   -- CHECKs are prepared again in every statement that writes it (these six cost ~50 us of each
   -- task write, whatever it changed); here they are compiled once per session, and a column an
