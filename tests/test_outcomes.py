@@ -392,9 +392,9 @@ def test_an_unregistered_code_is_refused(db: psycopg.Connection) -> None:
 
 
 def test_result_knows_each_code_as_the_registry_does(db: psycopg.Connection) -> None:
-    """coord.result holds each code's ok as a constant derived from coord.outcome_registry (no
-    query per result): for every registered code it answers the registry's ok, refuses the other
-    one with CO502, and a code the registry lacks is CO502 however close to a real one."""
+    """coord.result takes each code's ok from coord.outcome_registry: for every registered code it
+    answers the registry's ok, refuses the other one with CO502, and a code the registry lacks is
+    CO502 however close to a real one."""
     def answer(code: str | None, ok: bool | None = None) -> bool | str | None:
         db.execute("savepoint probe")
         try:
@@ -413,7 +413,7 @@ def test_result_knows_each_code_as_the_registry_does(db: psycopg.Connection) -> 
     rows = _registry(db)
     got = {r["code"]: (answer(r["code"]), answer(r["code"], True), answer(r["code"], False)) for r in rows}
     assert got == {r["code"]: expected(r["ok"]) for r in rows}, \
-        "regenerate coord.result's map from the registry (plpgsql/coord/kernel/0017_result.sql)"
+        "coord.result (plpgsql/coord/kernel/0017_result.sql) disagrees with coord.outcome_registry"
     for code in ("Busy", "busy ", "granted_", "", "exists'", None):
         assert answer(code) == "CO502", code
         assert answer(code, True) == "CO502", code

@@ -7,9 +7,7 @@
 -- tests/test_outcomes.py. destructive: the outcome takes something away that an agent or
 -- operator had (a lease, a token, a task, a rule, a profile, a session); an MCP tool whose
 -- function can answer one is annotated destructiveHint. docs/outcomes.md and
--- coordinator.outcomes are generated from it. coord.result keeps each code's ok as a constant
--- derived from it (no query per result): a code added here goes into that map too, which
--- tests/test_outcomes.py checks.
+-- coordinator.outcomes are generated from it.
 create or replace view coord.outcome_registry as
 select code, ok, retryable, meaning, functions,
        code = any (array['released', 'revoked', 'cancelled', 'deleted', 'removed', 'pruned', 'disabled',

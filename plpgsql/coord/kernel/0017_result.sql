@@ -20,7 +20,6 @@ as $$
 declare
   v_code text := p_code;
   v_ok boolean;
-  v_entry jsonb;
 begin
   if p_refusal.allowed is not null then
     if p_refusal.allowed or p_code is not null then
@@ -29,38 +28,8 @@ begin
     end if;
     v_code := 'denied';
   end if;
-  -- Each code's ok, as coord.outcome_registry has it (null: either): derived from the registry,
-  -- which stays the one source (tests/test_outcomes.py holds this map equal to it; regenerate with
-  -- select jsonb_object_agg(code, ok order by code) from coord.outcome_registry). A constant
-  -- of the cached plan, not a query per result.
-  v_entry := '{
-    "acked": true, "added": true, "alive": true, "allowed": true, "already_finished": false,
-    "already_registered": true, "already_resolved": false, "already_retired": true,
-    "already_revoked": true, "applied": true, "approval_closed": false, "approval_granted": true,
-    "approval_mismatch": false, "approval_not_granted": false, "approval_pending": false,
-    "approval_used": false, "approved": true, "assigned": true, "at_limit": false,
-    "batch_refused": false, "blocked": false, "broken": false, "busy": false, "cancelled": true,
-    "changed": true, "claimed": true, "completed": true, "created": true, "dead": true,
-    "default_set": true, "deleted": true, "delivered": true, "deliveries_claimed": true,
-    "delivery_dead": false, "denied": false, "disabled": true, "duplicate": null, "empty": false,
-    "enabled": true, "ended": true, "engine_set": true, "executed": true, "exists": false,
-    "expired": false, "failed": true, "following": true, "forgotten": true, "granted": true,
-    "head": true, "held": true, "held_by_task": false, "in_use": false, "intact": true, "issued": true,
-    "needs_approval": false, "no_change": true, "no_recipients": false, "not_author": false,
-    "not_claimable": false, "not_held": false, "not_live": false, "not_pending": false,
-    "not_redrivable": false, "not_requester": false, "not_target": false, "outside_skill": false,
-    "planned": true, "policy_stored": true, "proposed": true, "pruned": true, "queued": true,
-    "recorded": true, "refused": false, "registered": true, "reinforced": true, "rejected": true,
-    "released": true, "remembered": true, "removed": true, "renewed": true, "requeued": true,
-    "resolved": true, "retired": true, "retry_scheduled": true, "revoked": true, "rotated": true,
-    "self_approval": false, "sent": true, "session_ended": false, "stale_claim": false,
-    "stale_delivery_claim": false, "stale_fence": false, "started": true, "submitted": true,
-    "swept": true, "unchanged": true, "unverified": false, "updated": true,
-    "verifier_not_allowed": false, "watched_elsewhere": false, "watching": true,
-    "webhook_exists": false, "written": true
-  }'::jsonb -> v_code;
-  v_ok := case when pg_catalog.jsonb_typeof(v_entry) = 'boolean' then v_entry::boolean end;
-  if v_entry is null then
+  select o.ok into v_ok from coord.outcome_registry as o where o.code = v_code;
+  if not found then
     perform coord.fail('CO502', format('result code %s is not in coord.outcome_registry',
                                        coalesce(pg_catalog.quote_literal(v_code), 'null')));
   end if;
