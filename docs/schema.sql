@@ -14061,7 +14061,7 @@ ALTER TABLE ONLY audit.chain_links_default
 --
 
 ALTER TABLE ONLY audit.events
-    ADD CONSTRAINT events_pkey PRIMARY KEY (occurred_at, id);
+    ADD CONSTRAINT events_pkey PRIMARY KEY (tenant_id, id, occurred_at);
 
 
 --
@@ -14069,7 +14069,7 @@ ALTER TABLE ONLY audit.events
 --
 
 ALTER TABLE ONLY audit.events_default
-    ADD CONSTRAINT events_default_pkey PRIMARY KEY (occurred_at, id);
+    ADD CONSTRAINT events_default_pkey PRIMARY KEY (tenant_id, id, occurred_at);
 
 
 --
@@ -14621,20 +14621,6 @@ CREATE INDEX events_default_tenant_id_actor_id_occurred_at_idx ON audit.events_d
 
 
 --
--- Name: events_tenant_id_idx; Type: INDEX; Schema: audit; Owner: coord_owner
---
-
-CREATE INDEX events_tenant_id_idx ON ONLY audit.events USING btree (tenant_id, id);
-
-
---
--- Name: events_default_tenant_id_id_idx; Type: INDEX; Schema: audit; Owner: coord_owner
---
-
-CREATE INDEX events_default_tenant_id_id_idx ON audit.events_default USING btree (tenant_id, id);
-
-
---
 -- Name: events_tenant_txid_idx; Type: INDEX; Schema: audit; Owner: coord_owner
 --
 
@@ -15045,13 +15031,6 @@ ALTER INDEX audit.events_tenant_action_idx ATTACH PARTITION audit.events_default
 --
 
 ALTER INDEX audit.events_alertable_idx ATTACH PARTITION audit.events_default_tenant_id_actor_id_occurred_at_idx;
-
-
---
--- Name: events_default_tenant_id_id_idx; Type: INDEX ATTACH; Schema: audit; Owner: coord_owner
---
-
-ALTER INDEX audit.events_tenant_id_idx ATTACH PARTITION audit.events_default_tenant_id_id_idx;
 
 
 --

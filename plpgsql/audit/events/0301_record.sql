@@ -27,6 +27,7 @@ declare
   v_system boolean := p_system or v_principal.principal_id is null;
   v_id bigint;
   v_tenant_id uuid := coalesce(p_tenant_id, v_principal.tenant_id);
+  v_woken boolean;
 begin
   -- An event caused by a gated call (a task transition) carries the decision that allowed it.
   if p_authz is null and not v_system then
@@ -56,15 +57,10 @@ begin
     audit.request_context()
   )
   returning id into v_id;
-  -- Wake the tenant's event followers, if it has any: audit.wake_followers's test inline (one
-  -- function entry fewer per event; a plain expression, not a query), the same lock and probe.
+  -- Wake the tenant's event followers, if it has any (assigned: an expression, not a query).
   -- On every event: a memo of the transaction's answer in a custom setting would be the
   -- client's to set (tests/test_attack_gate.py), and a forged one silenced the followers.
-  if v_tenant_id is not null
-     and (not pg_catalog.pg_try_advisory_xact_lock_shared(pg_catalog.hashtextextended('coord_events:' || v_tenant_id::text, 0))
-          or coord.has_event_followers(v_tenant_id)) then
-    perform audit.announce_events(v_tenant_id);
-  end if;
+  v_woken := audit.wake_followers(v_tenant_id);
   return v_id;
 end;
 $$;

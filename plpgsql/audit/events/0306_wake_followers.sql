@@ -6,7 +6,6 @@
 -- called: PostgreSQL folds equal notifications. No memo of the answer in a custom setting: a
 -- client sets any (set_config before its call), and a forged "looked already" skipped the lock
 -- and the NOTIFY (tests/test_attack_gate.py).
--- audit.record makes the same test inline (one function entry fewer per event); keep the two alike.
 -- The follower probe is coord.has_event_followers (BYPASSRLS: no RLS initplan), so the test
 -- below is a plain expression, not a query.
 create or replace function audit.wake_followers(p_tenant_id uuid)
