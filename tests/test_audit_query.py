@@ -126,3 +126,43 @@ def test_cli_audit_and_alerts(committed_db: Database) -> None:
     assert (rules["net"]["enabled"], rules["net"]["threshold"]) == (False, 4)
     unknown = coord("alerts", "rules", "enable", "nope", "--token", ops, *dsn)
     assert unknown.exit_code == errors.REGISTRY["CO493"].exit_code
+
+
+# Each read order of the log, as its reader asks for it (api.query_audit's pages and cursor,
+# coord.event_position, the stream and the sealer), and the index that must give it without a
+# sort: one index per order, the primary key serving the id order (migration 0045). (Which index
+# an action filter takes depends on the rows, so it is not held here.)
+READ_ORDERS = [
+    ("select e.id from audit.events as e where e.tenant_id = %(t)s order by e.id desc limit 50", "events_pkey"),
+    ("select e.id from audit.events as e where e.tenant_id = %(t)s and e.id < 100 order by e.id desc limit 50",
+     "events_pkey"),
+    ("select e.id from audit.events as e where e.tenant_id = %(t)s and e.id > 100 order by e.id limit 50",
+     "events_pkey"),
+    ("select e.txid from audit.events as e where e.tenant_id = %(t)s and e.id = 100", "events_pkey"),
+    ("select e.id from audit.events as e where e.tenant_id = %(t)s and (e.txid, e.id) > ('1'::xid8, 0) "
+     "order by e.txid, e.id limit 50", "events_tenant_txid_idx"),
+]
+
+
+@pytest.mark.parametrize(("query", "index"), READ_ORDERS)
+def test_every_read_order_of_the_log_has_its_index(db: psycopg.Connection, query: str, index: str) -> None:
+    """With sequential scans and sorts priced out, each reader's query reads the index named for
+    its order (the partition's copy of it) and sorts nothing: the key by tenant took the place of
+    events_tenant_id_idx, and no reader of the log may be left to a scan and a sort."""
+    tenant = make_principal(db, "order-reader").tenant_id
+    db.execute("set local enable_seqscan = off")
+    db.execute("set local enable_sort = off")
+    db.execute("set local enable_bitmapscan = off")
+    plan = db.execute("explain (format json, costs off) " + query, {"t": tenant}).fetchone()[0]  # type: ignore[index]
+    nodes: list[dict[str, Any]] = []
+    todo = [plan[0]["Plan"]]
+    while todo:
+        node = todo.pop()
+        nodes.append(node)
+        todo.extend(node.get("Plans", []))
+    assert not [n for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort", "Seq Scan")], json.dumps(plan)
+    used = {idx for n in nodes if (idx := n.get("Index Name"))}
+    parents = {r[0] for r in db.execute(
+        "select p.relname from pg_catalog.pg_inherits as i join pg_catalog.pg_class as c on c.oid = i.inhrelid "
+        "join pg_catalog.pg_class as p on p.oid = i.inhparent where c.relname = any(%s)", (list(used),))}
+    assert parents == {index}, (used, parents)
