@@ -139,15 +139,6 @@ def test_the_claim_keeps_its_plans_across_calls(db: psycopg.Connection, agent_fa
     assert row is not None and row[0] == "force_custom_plan"
 
 
-def test_the_live_claims_count_walks_the_claimant_index_not_a_bitmap(db: psycopg.Connection) -> None:
-    # Once coord.tasks had statistics of a batch's claims, the generic plan counted through a
-    # bitmap, which visits the heap page of every finished claim it walks and never marks its
-    # index entry dead: every claim walked the same dead entries again.
-    row = db.execute("select p.proconfig from pg_proc as p where p.oid = "
-                     "'coord.count_live_claims(uuid, uuid, timestamptz)'::regprocedure").fetchone()
-    assert row is not None and "enable_bitmapscan=off" in (row[0] or [])
-
-
 def test_no_index_of_the_lease_and_audit_tables_is_a_prefix_of_another(db: psycopg.Connection) -> None:
     # An index whose columns lead another index of the same table (same predicate) serves no
     # lookup the longer one does not, and every insert pays for both.

@@ -16,18 +16,12 @@
 -- transaction whose view it reflects. Read committed only: a transaction's snapshot may predate
 -- the lock (it would miss a claim committed just before). Generic plans: the scan below is
 -- written for one (see there), and a custom plan bought nothing but planning on every claim.
--- No bitmap scan: once coord.tasks had statistics of a batch's claims, the generic plan counted
--- through a bitmap of tasks_claimant_idx, which visits the heap page of every entry it walked
--- and never marks the entries of finished claims dead in the index, as an index scan does; so
--- every claim walked the same dead entries and their heap pages again (up to 31 of them before
--- the floor moves), about three times the buffers of the index scan.
 create or replace function coord.count_live_claims(p_tenant_id uuid, p_principal_id uuid, p_now timestamptz)
 returns integer
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
 set plan_cache_mode = force_generic_plan
-set enable_bitmapscan = off
 as $$
 declare
   v_floor bigint;
