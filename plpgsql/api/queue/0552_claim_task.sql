@@ -7,8 +7,35 @@ set search_path = pg_catalog, pg_temp
 set coord.principal_cache = ''
 set coord.event_tenant = ''
 as $$
+declare
+  v_me coord.caller := coord.principal();
+  v_profile coord.profiles;  -- read once: the gate and the claim share it
+  v_decision authz.decision;
+  v_refusal text;
+  v_done text;  -- the checks' answer (none): assigned, not PERFORMed (an expression, not a query)
 begin
-  return (select c from api.claim_tasks(p_kinds, p_lease, 1) as c limit 1);
+  -- api.claim_tasks with a limit of 1, written out: a call through it cost a second api entry
+  -- (its SET clauses, its checks) and a subquery per claim.
+  v_done := coord.check_kinds(p_kinds);
+  v_done := coord.check_duration(p_lease, 'CO406', 'lease');
+  v_done := coord.require_read_committed();
+  v_profile := coord.effective_profile(v_me);
+  v_decision := authz.gate('task.claim', 'kinds', array_to_string(p_kinds, ','),
+    jsonb_build_object('lease', p_lease, 'kinds', to_jsonb(p_kinds)), p_profile => v_profile, p_caller => v_me);
+  if not v_decision.allowed then
+    return coord.claim_result(p_refusal => v_decision);
+  end if;
+  v_refusal := coord.session_refusal(v_me);
+  if v_refusal is not null then
+    perform audit.record('task.claim', 'session_ended', 'kinds', array_to_string(p_kinds, ','), v_refusal, '{}',
+      v_decision, 'warning', p_caller => v_me);
+    return coord.claim_result('session_ended', v_refusal);
+  end if;
+  if v_me.session_id is not null then
+    p_lease := greatest(p_lease, coord.session_lease_floor(v_me));
+  end if;
+  -- Claims are audited by the task transitions; a claim that takes nothing by coord.claim_tasks_as.
+  return (select c from coord.claim_tasks_as(v_me, p_kinds, p_lease, 1, v_profile) as c limit 1);
 end;
 $$;
 

@@ -16,11 +16,12 @@ declare
   v_profile coord.profiles;  -- read once: the gate and the claim share it
   v_decision authz.decision;
   v_refusal text;
+  v_done text;  -- the checks' answer (none): assigned, not PERFORMed (an expression, not a query)
 begin
-  perform coord.check_kinds(p_kinds);
-  perform coord.check_duration(p_lease, 'CO406', 'lease');
-  perform coord.check_limit(p_limit);
-  perform coord.require_read_committed();
+  v_done := coord.check_kinds(p_kinds);
+  v_done := coord.check_duration(p_lease, 'CO406', 'lease');
+  v_done := coord.check_limit(p_limit);
+  v_done := coord.require_read_committed();
   v_profile := coord.effective_profile(v_me);
   v_decision := authz.gate('task.claim', 'kinds', array_to_string(p_kinds, ','),
     jsonb_build_object('lease', p_lease, 'kinds', to_jsonb(p_kinds)), p_profile => v_profile, p_caller => v_me);

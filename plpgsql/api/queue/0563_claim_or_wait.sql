@@ -17,13 +17,14 @@ as $$
 declare
   v_me coord.caller := coord.principal();
   v_result api.claim_result;
+  v_done text;  -- the checks' answer (none): assigned, not PERFORMed (an expression, not a query)
 begin
-  perform coord.check_kinds(p_kinds);
-  perform coord.check_duration(p_lease, 'CO406', 'lease');
+  v_done := coord.check_kinds(p_kinds);
+  v_done := coord.check_duration(p_lease, 'CO406', 'lease');
   if p_waiting then
     perform coord.await_tasks(v_me.tenant_id, true);  -- before the claim: see coord.await_tasks
   end if;
-  v_result := (select c from api.claim_tasks(p_kinds, p_lease, 1) as c limit 1);
+  v_result := api.claim_task(p_kinds, p_lease);
   if not p_waiting or v_result.code is distinct from 'empty' then
     perform coord.await_tasks(v_me.tenant_id, false);
   end if;

@@ -16,9 +16,10 @@ declare
   v_decision authz.decision;
   v_kind text;
   v_refusal text;
+  v_done text;  -- the checks' answer (none): assigned, not PERFORMed (an expression, not a query)
 begin
-  perform coord.check_duration(p_lease, 'CO406', 'lease');
-  perform coord.require_read_committed();
+  v_done := coord.check_duration(p_lease, 'CO406', 'lease');
+  v_done := coord.require_read_committed();
   select t.kind::text into v_kind from coord.tasks as t where t.tenant_id = v_me.tenant_id and t.id = p_task_id;
   if v_kind is null then
     perform coord.fail('CO410', format('no task %s in this tenant', coalesce(p_task_id::text, 'null')));

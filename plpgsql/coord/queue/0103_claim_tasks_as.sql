@@ -68,7 +68,7 @@ declare
   v_skill jsonb;
   v_outside bigint[] := '{}';
   v_outside_skill jsonb;
-  v_kind_list text[] := array(select distinct k from unnest(p_kinds) as k order by k);
+  v_kind_list text[];  -- p_kinds without duplicates, sorted
   v_cursor refcursor;
   v_left integer;
   v_taken_round integer;
@@ -84,6 +84,12 @@ declare
   v_one api.claim_result;
   v_row record;
 begin
+  -- One kind (the common claim) as it is: an expression, not a query through the executor.
+  if cardinality(p_kinds) = 1 then
+    v_kind_list := array[p_kinds[array_lower(p_kinds, 1)]];
+  else
+    v_kind_list := array(select distinct k from unnest(p_kinds) as k order by k);
+  end if;
   -- One claim at a time per principal, so concurrent claims cannot overshoot its limit.
   v_done := pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('coord.claims/' || p_me.principal_id::text, 0));
   -- Agents are held to their profile; operators (no profile) have full trust and no limit.

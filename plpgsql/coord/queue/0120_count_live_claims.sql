@@ -31,22 +31,26 @@ declare
   v_lowest bigint;
   v_next bigint;
 begin
-  select f.floor into v_floor from coord.claimant_floors as f
-  where f.tenant_id = p_tenant_id and f.principal_id = p_principal_id;
-  -- Plain parameters in the scan: under the tenant policy an expression such as coalesce() is
-  -- not leakproof, so a generic plan would filter by it after the walk instead of starting there.
+  -- Index entries returned so far in this transaction (pending statistics, exact and local).
+  v_walked := pg_catalog.pg_stat_get_xact_tuples_returned('coord.tasks_claimant_idx'::pg_catalog.regclass);
+  -- The floor read in the same statement as the count (one statement a claim, not two), as an
+  -- InitPlan: a parameter, not an expression. Under the tenant policy an expression such as
+  -- coalesce() is not leakproof, so a generic plan would filter by it after the walk instead of
+  -- starting there.
   -- The bound is a row comparison on (claimant, claim), which only tasks_claimant_idx can start
   -- from: a plain claim >= floor also let the planner range over tasks_claim_key (every tenant's
   -- claims since the floor, and their dead versions), its statistics seeing only live claims.
   -- No row: from the smallest token (a token is any bigint; one given by hand may lie below 0).
-  v_floor := coalesce(v_floor, -9223372036854775808);
-  -- Index entries returned so far in this transaction (pending statistics, exact and local).
-  v_walked := pg_catalog.pg_stat_get_xact_tuples_returned('coord.tasks_claimant_idx'::pg_catalog.regclass);
-  select count(*), count(*) filter (where t.lease_expires_at > p_now), min(t.claim)
-  into v_claims, v_live, v_lowest
+  with floor (floor) as materialized (
+    select coalesce((select f.floor from coord.claimant_floors as f
+                     where f.tenant_id = p_tenant_id and f.principal_id = p_principal_id),
+                    -9223372036854775808)
+  )
+  select (select l.floor from floor as l), count(*), count(*) filter (where t.lease_expires_at > p_now), min(t.claim)
+  into v_floor, v_claims, v_live, v_lowest
   from coord.tasks as t
   where t.tenant_id = p_tenant_id and t.claimed_by = p_principal_id and t.state = 'claimed'
-    and (t.claimed_by, t.claim) >= (p_principal_id, v_floor);
+    and (t.claimed_by, t.claim) >= (p_principal_id, (select l.floor from floor as l));
   -- The entries this count walked past (claims finished since the floor that no vacuum could
   -- remove yet). Without statistics (track_counts off) it reads 0 and the floor stays.
   v_walked := pg_catalog.pg_stat_get_xact_tuples_returned('coord.tasks_claimant_idx'::pg_catalog.regclass)
