@@ -11,32 +11,29 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_events audit.pending_event[];
-  v_new record;  -- the one task inserted, or the first of several
+  v_tasks coord.tasks[];
+  v_task coord.tasks;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
   v_done text;  -- likewise
 begin
-  -- One task (a single call's, the common case): one read of the transition table gives its
-  -- event's fields, and the floor and the wake-up come straight from its row; the same calls, in
-  -- the same order, as the statements below make for it (tests/test_task_audit_batch.py).
-  select count(*) over () as submitted, p.*
-  into v_new
-  from (select row(n.*)::coord.tasks as task, n.id, n.tenant_id, n.kind, n.state_changed_at,
-               n.state = 'queued' and n.pending_deps = 0 as ready,
-               jsonb_strip_nulls(jsonb_build_object('kind', n.kind, 'priority', n.priority,
-                 'pending_deps', n.pending_deps, 'unique_key', n.unique_key, 'locks', n.lock_paths,
-                 'repository', n.repository, 'run_after', n.run_after)) as details
-        from submitted_tasks as n
-        limit 2) as p;  -- one, or more than one
-  if v_new.submitted is null then
+  -- One task (a single call's, the common case): one read of the transition table, and the
+  -- floor, the wake-up and the event straight from its row; the same calls, in the same order,
+  -- as the statements below make for it (tests/test_task_audit_batch.py).
+  v_tasks := array(select n from submitted_tasks as n limit 2);  -- one, or more than one
+  if cardinality(v_tasks) = 0 then
     return null;
   end if;
-  if v_new.submitted = 1 then
-    if v_new.ready then
-      v_done := coord.task_became_ready(v_new.tenant_id, v_new.kind, v_new.id);
-      v_done := coord.notify_task_ready(v_new.task, v_new.state_changed_at);
+  if cardinality(v_tasks) = 1 then
+    v_task := v_tasks[1];
+    if v_task.state = 'queued' and v_task.pending_deps = 0 then
+      v_done := coord.task_became_ready(v_task.tenant_id, v_task.kind, v_task.id);
+      v_done := coord.notify_task_ready(v_task, v_task.state_changed_at);
     end if;
-    v_event_id := audit.record('task.submit', 'queued', 'task', v_new.id::text, null, v_new.details,
-      p_tenant_id => v_new.tenant_id, p_occurred_at => v_new.state_changed_at);
+    v_event_id := audit.record('task.submit', 'queued', 'task', v_task.id::text, null,
+      jsonb_strip_nulls(jsonb_build_object('kind', v_task.kind, 'priority', v_task.priority,
+        'pending_deps', v_task.pending_deps, 'unique_key', v_task.unique_key, 'locks', v_task.lock_paths,
+        'repository', v_task.repository, 'run_after', v_task.run_after)),
+      p_tenant_id => v_task.tenant_id, p_occurred_at => v_task.state_changed_at);
     return null;
   end if;
   -- The ready tasks inserted keep their kind's claim floor at or below them: one check per kind,

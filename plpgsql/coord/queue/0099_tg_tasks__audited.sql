@@ -12,7 +12,11 @@ set search_path = pg_catalog, pg_temp
 as $$
 declare
   v_events audit.pending_event[];
-  v_moved record;  -- the one task moved, or the first of several
+  v_olds coord.tasks[];
+  v_news coord.tasks[];
+  v_old coord.tasks;
+  v_new coord.tasks;
+  v_event text;
   v_event_id bigint;  -- assigned, not PERFORMed: an expression, not a query through the executor
   v_set text;  -- likewise
   v_done text;  -- likewise
@@ -26,34 +30,33 @@ begin
     return null;
   end if;
   v_set := pg_catalog.set_config('coord.task_moved', 'off', true);
-  -- One task moved (a single call's, the common case): one read of the transition tables gives
-  -- its event's fields, no whole rows; the same calls, with the same arguments, as the
-  -- statements below make for it (tests/test_task_audit_batch.py).
-  select count(*) over () as moved, p.*
-  into v_moved
-  from (select n.id, n.tenant_id, n.state, n.claimed_by, n.claim, n.last_error, n.state_changed_at,
-               case when n.last_event is distinct from o.last_event then n.last_event else 'direct_change' end as event,
-               jsonb_strip_nulls(jsonb_build_object('from', o.state, 'to', n.state, 'kind', n.kind,
-                 'claim', coalesce(n.claim, o.claim), 'attempt', n.attempts, 'max_attempts', n.max_attempts,
-                 'lease_expires_at', n.lease_expires_at, 'run_after', case when n.state = 'queued' then n.run_after end))
-                 as details
+  -- One task moved (a single call's, the common case): one read of the transition tables, and
+  -- the floor and the event straight from its rows; the same calls, with the same arguments, as
+  -- the statements below make for it (tests/test_task_audit_batch.py).
+  select array_agg(o), array_agg(n) into v_olds, v_news
+  from (select o, n
         from changed_before as o
         join changed_after as n on n.id = o.id
         where n.state <> o.state
         limit 2) as p;  -- one, or more than one
-  if v_moved.moved is null then
+  if v_olds is null then
     return null;
   end if;
-  if v_moved.moved = 1 then
-    if v_moved.state = 'claimed' then  -- it moved: it was not claimed before
-      v_done := coord.keep_claimant_floor(v_moved.tenant_id, v_moved.claimed_by, v_moved.claim);
+  if cardinality(v_olds) = 1 then
+    v_old := v_olds[1];
+    v_new := v_news[1];
+    if v_new.state = 'claimed' then  -- it moved: it was not claimed before
+      v_done := coord.keep_claimant_floor(v_new.tenant_id, v_new.claimed_by, v_new.claim);
     end if;
-    v_event_id := audit.record('task.' || v_moved.event, v_moved.state::text, 'task', v_moved.id::text, v_moved.last_error,
-      v_moved.details,
-      p_severity => case when v_moved.event = 'direct_change' then 'warning'
-                         when v_moved.state in ('dead', 'failed') then 'warning' else 'info' end,
-      p_system => v_moved.event in ('expired', 'session_lost', 'dependency_failed', 'direct_change'),
-      p_tenant_id => v_moved.tenant_id, p_occurred_at => v_moved.state_changed_at);  -- coord.now() of the change
+    v_event := case when v_new.last_event is distinct from v_old.last_event then v_new.last_event else 'direct_change' end;
+    v_event_id := audit.record('task.' || v_event, v_new.state::text, 'task', v_new.id::text, v_new.last_error,
+      jsonb_strip_nulls(jsonb_build_object('from', v_old.state, 'to', v_new.state, 'kind', v_new.kind,
+        'claim', coalesce(v_new.claim, v_old.claim), 'attempt', v_new.attempts, 'max_attempts', v_new.max_attempts,
+        'lease_expires_at', v_new.lease_expires_at, 'run_after', case when v_new.state = 'queued' then v_new.run_after end)),
+      p_severity => case when v_event = 'direct_change' then 'warning'
+                         when v_new.state in ('dead', 'failed') then 'warning' else 'info' end,
+      p_system => v_event in ('expired', 'session_lost', 'dependency_failed', 'direct_change'),
+      p_tenant_id => v_new.tenant_id, p_occurred_at => v_new.state_changed_at);  -- coord.now() of the change
     return null;
   end if;
   -- New claims are counted against their claimant's limit from its floor: keep the floor at or

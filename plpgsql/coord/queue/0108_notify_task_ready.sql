@@ -27,8 +27,7 @@ declare
   v_done text;  -- assigned, not PERFORMed: an expression, not a query through the executor
 begin
   if p_task.state = 'queued' and p_task.pending_deps = 0 and p_task.run_after <= coalesce(p_now, coord.now()) then
-    -- coord.task_channel's query, here: a call of it costs more than the read (on every ready submit)
-    select n.task_channel into v_channel from coord.tenants as n where n.id = p_task.tenant_id;
+    v_channel := coord.task_channel(p_task.tenant_id);
     if pg_catalog.pg_try_advisory_xact_lock_shared(coord.task_wait_key(v_channel, 'gate')) then
       v_waiting := coord.task_wait_key(v_channel, 'waiting');
       begin
