@@ -11,6 +11,7 @@ returns boolean
 language plpgsql
 volatile
 set search_path = pg_catalog, pg_temp
+set plan_cache_mode = force_generic_plan  -- else each call plans the lock query again (a 1-task array looks cheaper)
 as $$
 declare
   v_now timestamptz;
@@ -27,12 +28,16 @@ begin
     end if;
   end if;
   v_now := coord.clock_now();
+  -- Every task of the tenant named is locked, whatever the checks below find (materialized: the
+  -- planner would otherwise push them under the lock), as check_live_claim locks it.
+  with locked as materialized (
+    select t.id, t.state, t.claim, t.claimed_by, t.claimed_session_id, t.lease_expires_at, t.required_verifications
+    from coord.tasks as t
+    where t.tenant_id = p_me.tenant_id and t.id = any (p_task_ids)
+    order by t.id
+    for update)
   select count(*) into v_live
-  from (select t.id, t.state, t.claim, t.claimed_by, t.claimed_session_id, t.lease_expires_at, t.required_verifications
-        from coord.tasks as t
-        where t.tenant_id = p_me.tenant_id and t.id = any (p_task_ids)
-        order by t.id
-        for update) as t
+  from locked as t
   join unnest(p_task_ids, p_claims) as u (id, claim) on u.id = t.id
   where t.state = 'claimed' and t.claim = u.claim and t.claimed_by = p_me.principal_id
     and t.claimed_session_id is not distinct from p_me.session_id and t.lease_expires_at > v_now
