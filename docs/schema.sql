@@ -6132,6 +6132,7 @@ COMMENT ON FUNCTION coord.claim_webhook_round(p_timeout interval) IS 'Admin path
 CREATE FUNCTION coord.claims_completable(p_me coord.caller, p_task_ids bigint[], p_claims bigint[]) RETURNS boolean
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
     AS $$ … $$;  -- plpgsql/coord/queue/0115_claims_completable.sql
 
 

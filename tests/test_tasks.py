@@ -536,7 +536,7 @@ def test_task_leases_end_with_the_task_and_cannot_be_released_by_hand(agent_fact
 
 
 def test_claims_completable_is_true_only_when_no_per_task_check_could_refuse(db, agent_factory) -> None:
-    # complete_task and complete_tasks skip check_live_claim and unverified_refusal on true: it
+    # complete_tasks skips check_live_claim and unverified_refusal for every task on true: it
     # must be false whenever either would refuse (they then give the refusal), and true for the
     # caller's live claims on tasks that require nothing.
     principal, agent = agent_factory()

@@ -26,20 +26,16 @@ begin
   if not v_decision.allowed then
     return coord.task_result(p_task_id => p_task_id, p_claim => p_claim, p_refusal => v_decision);
   end if;
-  -- A live claim on a task that requires no verification (the common case) is known in one
-  -- call; otherwise each check gives its refusal.
-  if not coord.claims_completable(v_me, array[p_task_id], array[p_claim]) then
-    v_result := coord.check_live_claim(v_me, p_task_id, p_claim, true);  -- CO412 when this claim completed it
-    if v_result.code is not null then
-      perform audit.record('task.complete', v_result.code, 'task', p_task_id::text, v_result.reason,
-        jsonb_build_object('claim', p_claim), v_decision, 'warning', p_caller => v_me);
-      return v_result;
-    end if;
+  v_result := coord.check_live_claim(v_me, p_task_id, p_claim, true);  -- CO412 when this claim completed it
+  if v_result.code is not null then
+    perform audit.record('task.complete', v_result.code, 'task', p_task_id::text, v_result.reason,
+      jsonb_build_object('claim', p_claim), v_decision, 'warning', p_caller => v_me);
+    return v_result;
+  end if;
 
-    v_result := coord.unverified_refusal(v_me, p_task_id, p_claim, v_decision);
-    if v_result.code is not null then
-      return v_result;
-    end if;
+  v_result := coord.unverified_refusal(v_me, p_task_id, p_claim, v_decision);
+  if v_result.code is not null then
+    return v_result;
   end if;
 
   -- Guardrails on the operations the agent declares it ran: anything blocked (or needing an
