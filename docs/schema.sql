@@ -6126,6 +6126,26 @@ COMMENT ON FUNCTION coord.claim_webhook_round(p_timeout interval) IS 'Admin path
 
 
 --
+-- Name: claims_completable(coord.caller, bigint[], bigint[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.claims_completable(p_me coord.caller, p_task_ids bigint[], p_claims bigint[]) RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    SET plan_cache_mode TO 'force_generic_plan'
+    AS $$ … $$;  -- plpgsql/coord/queue/0115_claims_completable.sql
+
+
+ALTER FUNCTION coord.claims_completable(p_me coord.caller, p_task_ids bigint[], p_claims bigint[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION claims_completable(p_me coord.caller, p_task_ids bigint[], p_claims bigint[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.claims_completable(p_me coord.caller, p_task_ids bigint[], p_claims bigint[]) IS 'True when every task (p_task_ids, distinct) is the caller''s live claim (p_claims, in the same order) in a live session and requires no verification, the session locked FOR SHARE and the tasks FOR UPDATE in id order (as coord.check_live_claim locks them); false otherwise (then check each with check_live_claim and unverified_refusal).';
+
+
+--
 -- Name: classify_lost_lease(uuid, text, text, bigint); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -18370,6 +18390,13 @@ REVOKE ALL ON FUNCTION coord.claim_webhook_deliveries(p_tenant_id uuid, p_limit 
 --
 
 REVOKE ALL ON FUNCTION coord.claim_webhook_round(p_timeout interval) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION claims_completable(p_me coord.caller, p_task_ids bigint[], p_claims bigint[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.claims_completable(p_me coord.caller, p_task_ids bigint[], p_claims bigint[]) FROM PUBLIC;
 
 
 --

@@ -533,3 +533,39 @@ def test_task_leases_end_with_the_task_and_cannot_be_released_by_hand(agent_fact
     assert a.acquire_lock("docs/readme.md").code == "busy"  # a task's lease is the task's alone
     a.fail_task(task_id, c.claim, "gave up")  # retryable: requeued, leases released
     assert [x.locked for x in b.check_locks(["docs/", "src/x.py"])] == [False, False]
+
+
+def test_claims_completable_is_true_only_when_no_per_task_check_could_refuse(db, agent_factory) -> None:
+    # complete_tasks skips check_live_claim and unverified_refusal for every task on true: it
+    # must be false whenever either would refuse (they then give the refusal), and true for the
+    # caller's live claims on tasks that require nothing.
+    principal, agent = agent_factory()
+    someone, _ = agent_factory()
+    agent.submit_task("pin")
+    agent.submit_task("pin")
+    agent.submit_task("pin", verify=["unit"])
+    plain = agent.claim_tasks(["pin"], limit=2, lease="1 minute")
+    verified = agent.claim_task(["pin"], lease="1 minute")
+    # coord.caller: principal_id, kind, name, role, tenant_id, tenant_name, scopes, session_id, token_id,
+    # token_expires_at, repository, skill_id
+    caller = (principal.principal_id, "agent", principal.name, "agent", principal.tenant_id, "t1", None, None, None,
+              None, None, None)
+
+    def completable(ids: list[int], claims: list[int], who: tuple = caller) -> bool:
+        row = db.execute(f"select coord.claims_completable(row({', '.join(['%s'] * len(who))})::coord.caller,"
+                         " %s::bigint[], %s::bigint[])", (*who, ids, claims)).fetchone()
+        assert row is not None
+        return bool(row[0])
+
+    ids, claims = [c.task_id for c in plain], [c.claim for c in plain]
+    assert completable(ids, claims)
+    assert completable(ids[::-1], claims[::-1])
+    assert not completable(ids, [claims[0], claims[1] + 1000])  # a stale claim
+    assert not completable([ids[0], 10 ** 12], [claims[0], 1])  # an unknown task (CO410 from check_live_claim)
+    assert not completable([*ids, verified.task_id], [*claims, verified.claim])  # a verification required
+    assert not completable(ids, claims, (someone.principal_id, *caller[1:]))  # another principal's claims
+    assert not completable(ids, claims, (*caller[:7], principal.token_id, *caller[8:]))  # in a session (none here)
+    advance_clock(db, "2 minutes")
+    assert not completable(ids, claims)  # the leases ran out (check_live_claim rescues them)
+    items = [{"task_id": i, "claim": c} for i, c in zip(ids, claims, strict=True)]
+    assert [r.code for r in agent.complete_tasks(items)] == ["expired", "expired"]

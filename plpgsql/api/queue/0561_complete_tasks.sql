@@ -26,6 +26,7 @@ declare
   v_results api.task_result[] := '{}';
   v_refused jsonb := '[]';
   v_stop boolean := false;
+  v_live boolean;
   v_unblocked integer[];
   v_pos integer;
   v_large boolean := octet_length(p_tasks::text) > 65536;  -- could hold a result over complete_task's limit
@@ -94,17 +95,22 @@ begin
     -- Check every claim before completing any: tasks are locked in id order (so two batches
     -- never deadlock), refusals audited as complete_task audits them.
     v_order := array(select o::integer from unnest(v_ids) with ordinality as u (t, o) order by t);
+    -- Every claim live and no verification required (the common case) is known in one call;
+    -- otherwise each task's checks give its refusal.
+    v_live := coord.claims_completable(v_me, v_ids, v_claims);
     foreach v_pos in array v_order loop
-      v_results[v_pos] := coord.check_live_claim(v_me, v_ids[v_pos], v_claims[v_pos], true);
-      if v_results[v_pos].code is not null then
-        perform audit.record('task.complete', v_results[v_pos].code, 'task', v_ids[v_pos]::text,
-          v_results[v_pos].reason, jsonb_build_object('claim', v_claims[v_pos], 'batch', v_count),
-          v_decisions[v_pos], 'warning', p_caller => v_me);
-        v_stop := true;
-        continue;
+      if not v_live then
+        v_results[v_pos] := coord.check_live_claim(v_me, v_ids[v_pos], v_claims[v_pos], true);
+        if v_results[v_pos].code is not null then
+          perform audit.record('task.complete', v_results[v_pos].code, 'task', v_ids[v_pos]::text,
+            v_results[v_pos].reason, jsonb_build_object('claim', v_claims[v_pos], 'batch', v_count),
+            v_decisions[v_pos], 'warning', p_caller => v_me);
+          v_stop := true;
+          continue;
+        end if;
+        v_results[v_pos] := coord.unverified_refusal(v_me, v_ids[v_pos], v_claims[v_pos], v_decisions[v_pos],
+                                                     jsonb_build_object('batch', v_count));
       end if;
-      v_results[v_pos] := coord.unverified_refusal(v_me, v_ids[v_pos], v_claims[v_pos], v_decisions[v_pos],
-                                                   jsonb_build_object('batch', v_count));
       if v_results[v_pos].code is not null then
         v_stop := true;
       elsif jsonb_array_length(v_ops[v_pos]) > 0 then

@@ -53,6 +53,18 @@ begin
     if jsonb_typeof(v_spec) is distinct from 'object' then
       perform coord.fail('CO415', format('item %s is a JSON %s, not an object', i, jsonb_typeof(v_spec)));
     end if;
+    -- An item of a kind and a payload only (the common shape: no locks, dependencies,
+    -- verification, run_after, ref) needs none of the statements below but the field checks;
+    -- it becomes the same canonical item, and fails the same way.
+    if (v_spec - 'kind' - 'payload') = '{}' and jsonb_typeof(v_spec -> 'payload') is distinct from 'null' then
+      v_spec := v_spec || '{"verify": [], "locks": []}';
+      if not v_spec ? 'payload' then
+        v_spec := v_spec || '{"payload": {}}';
+      end if;
+      v_paths := coord.check_task_fields(v_spec ->> 'kind', v_spec -> 'payload', 0, 3, 0, null, '{}');
+      v_items := v_items || v_spec;
+      continue;
+    end if;
     -- JSON nulls mean "default", exactly like omitted keys.
     select coalesce(jsonb_object_agg(e.k, e.v), '{}') into v_spec
     from jsonb_each(v_spec) as e (k, v) where jsonb_typeof(e.v) <> 'null';
@@ -211,14 +223,17 @@ begin
   end loop;
 
   -- The dependency edges of the tasks inserted (a ref names its item's task, or the pending task
-  -- a duplicate item stands for).
-  insert into coord.task_dependencies (tenant_id, task_id, depends_on_id)
-  select distinct p_me.tenant_id, v_ids[g.i],
-         case when jsonb_typeof(d) = 'number' then (d #>> '{}')::bigint
-              else v_ids[(v_refs ->> (d #>> '{}'))::integer] end
-  from generate_series(1, v_count) as g (i)
-  cross join lateral jsonb_array_elements(coalesce(v_items[g.i] -> 'depends_on', '[]')) as d
-  where not v_duplicate[g.i];
+  -- a duplicate item stands for). None without a task id or a ref named (the common batch): a
+  -- dependency on a ref that no item has was refused above.
+  if cardinality(v_ext) > 0 or v_refs <> '{}' then
+    insert into coord.task_dependencies (tenant_id, task_id, depends_on_id)
+    select distinct p_me.tenant_id, v_ids[g.i],
+           case when jsonb_typeof(d) = 'number' then (d #>> '{}')::bigint
+                else v_ids[(v_refs ->> (d #>> '{}'))::integer] end
+    from generate_series(1, v_count) as g (i)
+    cross join lateral jsonb_array_elements(coalesce(v_items[g.i] -> 'depends_on', '[]')) as d
+    where not v_duplicate[g.i];
+  end if;
 
   -- The results' codes are checked once per call (coord.task_result); each row fills in its own fields.
   v_submitted := coord.task_result('submitted', p_ok => true);
