@@ -102,6 +102,32 @@ def test_episodic_retention_removes_what_nobody_remembered_again(db: psycopg.Con
     assert [r["content"] for r in agent.call("list_memories", {})] == ["a fact that stays"]
 
 
+
+def test_the_retention_sweep_reads_only_the_memories_past_retention(db: psycopg.Connection) -> None:
+    # As a join with coord.memory_tiers the retention read compared every memory of the tenant
+    # with its tier's cutoff (a sequential scan: 2 s at a million with none to delete); per tier,
+    # the cutoff is a range of memories_tier_seen_idx and a sweep with nothing to do reads nothing.
+    principal = make_principal(db, tenant="memsweep")
+    db.execute("""insert into coord.memories (tenant_id, author_id, repository, tier, visibility, content,
+                                              content_hash, importance, created_at, last_seen_at)
+                  select %s, %s, 'default', (array['episodic', 'semantic'])[1 + g %% 2], 'tenant', 'note ' || g,
+                         sha256(convert_to('note ' || g, 'UTF8')), 0.5, coord.now() - g * interval '1 second',
+                         coord.now() - g * interval '1 second'
+                  from generate_series(1, 3000) as g""", (principal.tenant_id, principal.principal_id))
+    db.execute("analyze coord.memories")
+    read = ("select seq_tup_read + coalesce(idx_tup_fetch, 0) from pg_stat_xact_user_tables "
+            "where relid = 'coord.memories'::regclass")
+    advance_clock(db, "179 days")
+    before = db.execute(read).fetchone()[0]
+    swept = db.execute("select coord.sweep_memories(%s, 1000)", (principal.tenant_id,)).fetchone()[0]
+    assert swept == {"memories_expired": 0, "memories_retired": 0}
+    # (The delete's own plan at this size may start a scan of the table and stop at its first row.)
+    assert db.execute(read).fetchone()[0] - before < 10
+    advance_clock(db, "1 day")  # now every episodic one (1,500), at most 1,000 a sweep; semantic has none
+    retired = [db.execute("select coord.sweep_memories(%s, 1000)", (principal.tenant_id,)).fetchone()[0]
+               ["memories_retired"] for _ in range(3)]
+    assert retired == [1000, 500, 0]
+
 def test_forget(db: psycopg.Connection) -> None:
     agent, other = _agent(db), _agent(db)
     mine = _remember(agent, "shared fact", visibility="tenant")["details"]["memory_id"]

@@ -126,8 +126,12 @@ begin
            m.seen_count, m.created_at, m.last_seen_at, m.expires_at,
            least(1.0, coalesce(pg_catalog.ts_rank_cd(m.search, v_tsq), 0))::double precision as p_text,
            case when v_vectors then coalesce(vs.sim, 0) end::double precision as p_vec,
-           pg_catalog.power(0.5, extract(epoch from greatest(interval '0', v_now - m.last_seen_at))
-                                 / extract(epoch from t.half_life))::double precision as p_recency
+           -- In double precision: extract() returns numeric, and numeric power() cost about 20 us a
+           -- candidate, the largest part of scoring them (docs/benchmarks.md, "Recall's recency in
+           -- double precision"); date_part() gives the same seconds as a double, within an ulp.
+           pg_catalog.power(0.5::double precision,
+                            pg_catalog.date_part('epoch', greatest(interval '0', v_now - m.last_seen_at))
+                            / pg_catalog.date_part('epoch', t.half_life)) as p_recency
     from coord.memories as m
     join coord.memory_tiers as t on t.tier = m.tier
     left join unnest(v_vec_ids, v_vec_sims) as vs (id, sim) on vs.id = m.id

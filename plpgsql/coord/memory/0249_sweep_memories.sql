@@ -24,11 +24,17 @@ begin
 
   with gone as (
     delete from coord.memories as m
-    where m.id in (select x.id from coord.memories as x
-                   join coord.memory_tiers as t on t.tier = x.tier
-                   where x.tenant_id = p_tenant_id and t.retention is not null
-                     and x.last_seen_at <= v_now - t.retention
-                   limit p_limit for update of x skip locked)
+    -- Per tier, so that each tier's cutoff is a range of memories_tier_seen_idx: as a join, the
+    -- planner read every memory of the tenant and compared after (2 s at a million memories with
+    -- none to delete; docs/benchmarks.md, "The expiry sweep at a million memories").
+    where m.id in (select l.id
+                   from coord.memory_tiers as t
+                   cross join lateral (select x.id from coord.memories as x
+                                       where x.tenant_id = p_tenant_id and x.tier = t.tier
+                                         and x.last_seen_at <= v_now - t.retention
+                                       limit p_limit for update of x skip locked) as l
+                   where t.retention is not null
+                   limit p_limit)
     returning 1
   )
   select count(*) into v_retired from gone;
