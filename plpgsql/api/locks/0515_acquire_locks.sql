@@ -33,6 +33,9 @@ declare
   v_attempts integer := 0;
   v_skill jsonb;
   v_outside boolean := false;
+  v_taken_paths text[];
+  v_taken_fences bigint[];
+  v_taken integer;
 begin
   perform coord.check_list(p_paths, 'paths');
   if v_count not between 1 and 100 then
@@ -116,9 +119,37 @@ begin
       begin
         perform coord.serialize_lease_batch(v_me.tenant_id, v_me.repository, v_paths);
         v_now := coord.clock_now();
+        -- When no lease is on, above or below any of the paths (the usual case), the whole batch
+        -- is granted in one statement, fences in the order of the paths; otherwise
+        -- coord.try_acquire_lock decides path by path. The advisory locks taken above keep any
+        -- overlapping lease from being inserted meanwhile.
+        with taken as (
+          insert into coord.locks (tenant_id, repository, path, mode, holder_id, session_id, fence, reason, acquired_at, expires_at)
+          select v_me.tenant_id, v_me.repository, u.p, p_mode::coord.lock_mode, v_me.principal_id, v_me.session_id,
+                 pg_catalog.nextval('coord.lock_fence_seq'), p_reason, v_now, v_now + p_ttl
+          from pg_catalog.unnest(v_paths) with ordinality as u (p, o)
+          where not exists (
+            select
+            from pg_catalog.unnest(v_paths) as q (p)
+            cross join lateral (
+              select from coord.locks as y
+              where y.tenant_id = v_me.tenant_id and y.repository = v_me.repository
+                and (y.path = any (coord.covering_paths(q.p))
+                     or (y.path >= pg_catalog.rtrim(q.p, '/') || '/' and y.path < pg_catalog.rtrim(q.p, '/') || '0'))) as x)
+          order by u.o
+          returning path, fence)
+        select coalesce(array_agg(t.path), '{}'), coalesce(array_agg(t.fence), '{}')
+        into v_taken_paths, v_taken_fences
+        from taken as t;
         for i in 1 .. v_count loop
-          v_results[i] := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository,
-                                                 v_paths[i], p_mode::coord.lock_mode, p_ttl, p_reason, v_now);
+          v_taken := pg_catalog.array_position(v_taken_paths, v_paths[i]);
+          if v_taken is not null then
+            v_results[i] := coord.lock_result('granted', v_paths[i], p_repository => v_me.repository, p_mode => p_mode,
+              p_fence => v_taken_fences[v_taken], p_expires_at => v_now + p_ttl);
+          else
+            v_results[i] := coord.try_acquire_lock(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository,
+                                                   v_paths[i], p_mode::coord.lock_mode, p_ttl, p_reason, v_now);
+          end if;
         end loop;
         if exists (select from unnest(v_results) as r where not r.ok) then
           raise exception using errcode = 'CO900';  -- roll back what was taken

@@ -23,6 +23,10 @@ declare
   v_stop boolean := false;
   v_now timestamptz;
   v_attempts integer := 0;
+  v_gone_paths text[];
+  v_gone_modes text[];
+  v_gone_fences bigint[];
+  v_gone integer;
 begin
   perform coord.check_list(p_paths, 'paths');
   perform coord.check_list(p_fences, 'fences');
@@ -60,9 +64,27 @@ begin
       begin
         perform coord.lock_own_leases(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository, v_paths);
         v_now := coord.clock_now();
+        -- The live plain leases presented with their fences end in one statement (their rows are
+        -- locked above, in id order); coord.end_or_extend_lease explains each of the others.
+        with gone as (
+          delete from coord.locks as l
+          using rows from (pg_catalog.unnest(v_paths), pg_catalog.unnest(p_fences)) as u (path, fence)
+          where l.tenant_id = v_me.tenant_id and l.repository = v_me.repository and l.path = u.path and l.fence = u.fence
+            and l.holder_id = v_me.principal_id and l.session_id is not distinct from v_me.session_id
+            and l.expires_at > v_now and l.task_id is null
+          returning l.path, l.mode::text as mode, l.fence)
+        select coalesce(array_agg(g.path), '{}'), coalesce(array_agg(g.mode), '{}'), coalesce(array_agg(g.fence), '{}')
+        into v_gone_paths, v_gone_modes, v_gone_fences
+        from gone as g;
         for i in 1 .. v_count loop
-          v_results[i] := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository,
-                                                    v_paths[i], p_fences[i], v_now, null);
+          v_gone := pg_catalog.array_position(v_gone_paths, v_paths[i]);
+          if v_gone is not null then
+            v_results[i] := coord.lock_result('released', v_paths[i], p_repository => v_me.repository,
+              p_mode => v_gone_modes[v_gone], p_fence => v_gone_fences[v_gone]);
+          else
+            v_results[i] := coord.end_or_extend_lease(v_me.tenant_id, v_me.principal_id, v_me.session_id, v_me.repository,
+                                                      v_paths[i], p_fences[i], v_now, null);
+          end if;
         end loop;
         if exists (select from unnest(v_results) as r where not r.ok) then
           raise exception using errcode = 'CO900';  -- keep every lease

@@ -28,8 +28,10 @@ set search_path = pg_catalog, pg_temp
 set lock_timeout = '2s'
 as $$
 declare
-  v_node text := case when right(p_path, 1) = '/' then left(p_path, -1) else p_path end;
-  v_ancestors text[] := coord.path_ancestors(p_path);
+  v_parts text[] := pg_catalog.string_to_array(pg_catalog.rtrim(p_path, '/'), '/');
+  v_depth integer := pg_catalog.cardinality(v_parts);
+  v_node text;
+  v_covering text[] := '{}';
   v_row record;
   v_own_id bigint;
   v_own_mode coord.lock_mode;
@@ -41,10 +43,37 @@ declare
   v_void text;  -- the advisory locks are assigned, not PERFORMed: expressions, not queries through the executor
 begin
   -- Ancestors shallow to deep, then the node: one global order, so attempts cannot deadlock.
-  for i in 1 .. cardinality(v_ancestors) loop
-    v_void := pg_catalog.pg_advisory_xact_lock_shared(coord.lock_key(p_tenant_id, p_repository, left(v_ancestors[i], -1)));
+  -- One loop walks the nodes from the top: it takes the advisory locks (the key is
+  -- coord.lock_key's expression: coord.serialize_lease_batch takes the same ones through it) and
+  -- collects coord.covering_paths (each node with and without its '/'), without the three
+  -- helpers' calls.
+  for i in 1 .. v_depth loop
+    v_node := case when i = 1 then v_parts[1] else v_node || '/' || v_parts[i] end;
+    v_covering := v_covering || array[v_node, v_node || '/'];
+    if i < v_depth then
+      v_void := pg_catalog.pg_advisory_xact_lock_shared(
+        pg_catalog.hashtextextended(p_tenant_id::text || '/' || p_repository || ':' || v_node, 0));
+    end if;
   end loop;
-  v_void := pg_catalog.pg_advisory_xact_lock(coord.lock_key(p_tenant_id, p_repository, v_node));
+  v_void := pg_catalog.pg_advisory_xact_lock(
+    pg_catalog.hashtextextended(p_tenant_id::text || '/' || p_repository || ':' || v_node, 0));
+
+  -- Most attempts find no lease on, above or below the path: then the check and the grant are
+  -- one statement. Under the advisory locks no overlapping lease can be inserted meanwhile; a
+  -- lease this statement sees, live or not, or one changed but not yet committed (a release, a
+  -- heartbeat), sends the attempt to the full decision below, which locks and weighs each one.
+  insert into coord.locks (tenant_id, repository, path, mode, holder_id, session_id, task_id, fence, reason, acquired_at, expires_at)
+  select p_tenant_id, p_repository, p_path, p_mode, p_holder_id, p_session_id, p_task_id,
+         pg_catalog.nextval('coord.lock_fence_seq'), p_reason, p_now, v_expires_at
+  where not exists (
+    select from coord.locks as l
+    where l.tenant_id = p_tenant_id and l.repository = p_repository
+      and (l.path = any (v_covering) or (l.path >= v_node || '/' and l.path < v_node || '0')))
+  returning fence into v_fence;
+  if found then
+    return coord.lock_result('granted', p_path, p_repository => p_repository, p_mode => p_mode::text,
+      p_fence => v_fence, p_expires_at => v_expires_at);
+  end if;
 
   -- Index probes (tenant_id, repository, path): the node itself and its ancestors in both spellings, and
   -- the range of everything below the node (a file has nothing below it on disk, so covering
@@ -53,8 +82,7 @@ begin
     select l.id, l.path, l.mode, l.holder_id, l.session_id, l.task_id, l.fence, l.expires_at
     from coord.locks as l
     where l.tenant_id = p_tenant_id and l.repository = p_repository
-      and (l.path = any (coord.covering_paths(p_path))
-           or (l.path >= v_node || '/' and l.path < v_node || '0'))
+      and (l.path = any (v_covering) or (l.path >= v_node || '/' and l.path < v_node || '0'))
     order by l.id
     for update
   loop

@@ -20,7 +20,35 @@ as $$
 declare
   v_lease record;
   v_found boolean;
+  v_mode text;
+  v_fence bigint;
 begin
+  -- Most calls find their live plain lease: then finding it and ending (or extending) it are one
+  -- statement. A lease that is gone, expired, the task's or of another fence is left to the
+  -- full lookup below, which explains why (a concurrent change is re-checked by the statement
+  -- itself, as by the lookup's FOR UPDATE).
+  if p_new_expiry is null then
+    delete from coord.locks as l
+    where l.tenant_id = p_tenant_id and l.repository = p_repository and l.path = p_path and l.holder_id = p_holder_id
+      and l.session_id is not distinct from p_session_id and l.fence = p_fence
+      and l.expires_at > p_now and l.task_id is null
+    returning l.mode::text, l.fence into v_mode, v_fence;
+    if found then
+      return coord.lock_result('released', p_path, p_repository => p_repository, p_mode => v_mode, p_fence => v_fence);
+    end if;
+  else
+    -- Never stamped before the acquisition (a caller's clock may have been read before it).
+    update coord.locks as l set expires_at = p_new_expiry, renewed_at = greatest(p_now, l.acquired_at)
+    where l.tenant_id = p_tenant_id and l.repository = p_repository and l.path = p_path and l.holder_id = p_holder_id
+      and l.session_id is not distinct from p_session_id and l.fence = p_fence
+      and l.expires_at > p_now and l.task_id is null
+    returning l.mode::text, l.fence into v_mode, v_fence;
+    if found then
+      return coord.lock_result('renewed', p_path, p_repository => p_repository, p_mode => v_mode, p_fence => v_fence,
+        p_expires_at => p_new_expiry);
+    end if;
+  end if;
+
   select l.id, l.mode, l.fence, l.expires_at, l.task_id
   into v_lease
   from coord.locks as l
