@@ -524,3 +524,64 @@ def test_the_memory_sweep_bounds_each_sweep_and_skips_rows_in_use(committed_db: 
                              "where tenant_id = %s", (me.tenant_id,)).fetchone()
     assert (one["memories_retired"], two["memories_retired"], three["memories_retired"]) == (15, 15, 10)
     assert left == (["semantic"], 5)
+
+
+@pytest.mark.parametrize(("first", "second", "expected"), [
+    ("a/b", "a/b", "renewed"), ("a/", "a/b", "granted"), ("a/b", "a", "granted")])
+def test_the_same_holder_acquiring_on_two_connections_at_once(committed_db: Database, first: str, second: str,
+                                                              expected: str) -> None:
+    """One principal (no session) on two connections: the second acquire waits for the first's
+    uncommitted grant, then finds its own lease (never the one-statement grant of a second row
+    for the same path): renewed with the same fence on the same path, granted beside it for an
+    overlapping one (own leases never conflict)."""
+    with committed_db.connect() as admin:
+        me = make_principal(admin, "m", tenant="same")
+    with _clients(committed_db, me.token, me.token) as (one, two):
+        fence = _open(one).call("acquire_lock", {"p_path": first})[0]["fence"]
+        thread, out = in_thread(lambda: two.call("acquire_lock", {"p_path": second}))
+        wait_for_backend(committed_db, _pid(two), "wait_event_type = 'Lock'")
+        one.connection.commit()
+        thread.join()
+        two.connection.commit()
+    assert "error" not in out, out
+    row = out["result"][0]  # type: ignore[index]
+    assert row["code"] == expected
+    with committed_db.connect() as admin:
+        leases = admin.execute("select path, fence from coord.locks order by fence").fetchall()
+    if expected == "renewed":
+        assert row["fence"] == fence and leases == [(first, fence)]
+    else:
+        assert row["fence"] > fence and leases == [(first, fence), (second, row["fence"])]
+
+
+def test_a_single_acquire_waits_for_a_batch_granted_in_one_insert(committed_db: Database) -> None:
+    """B's batch (nothing near: the one INSERT) is uncommitted; A's acquire of the directory
+    above one of its paths waits on the advisory locks and is busy once B commits."""
+    with committed_db.connect() as admin:
+        a, b = make_principal(admin, "a", tenant="bfirst"), make_principal(admin, "b", tenant="bfirst")
+    with _clients(committed_db, a.token, b.token) as (ca, cb):
+        rows = _open(cb).call("acquire_locks", {"p_paths": ["lib/deep/x.py", "z.py"]})
+        assert [r["code"] for r in rows] == ["granted", "granted"]
+        thread, out = in_thread(lambda: ca.call("acquire_lock", {"p_path": "lib/"}))
+        wait_for_backend(committed_db, _pid(ca), "wait_event_type = 'Lock'")
+        cb.connection.commit()
+        thread.join()
+        ca.connection.commit()
+    assert "error" not in out, out
+    assert out["result"][0]["code"] == "busy"  # type: ignore[index]
+    assert out["result"][0]["holder_path"] == "lib/deep/x.py"  # type: ignore[index]
+
+
+def test_the_repository_root_is_never_a_lease(db: psycopg.Connection) -> None:
+    """The root ('.', './', 'a/..') normalizes to nothing: refused with CO205 by a single acquire
+    and a batch, so no empty node reaches the inline key loop (it would take no key at all)."""
+    me = make_principal(db, "m", tenant="root")
+    client = Client(connection=db, token=me.token)
+    for function, args in [("acquire_lock", {"p_path": "."}), ("acquire_lock", {"p_path": "a/.."}),
+                           ("acquire_locks", {"p_paths": ["src/a.py", "./"]})]:
+        db.execute("savepoint r")
+        with pytest.raises(Exception) as caught:
+            client.call(function, args)
+        assert getattr(caught.value, "code", None) == "CO205", (function, caught.value)
+        db.execute("rollback to savepoint r")
+    assert db.execute("select count(*) from coord.locks where tenant_id = %s", (me.tenant_id,)).fetchone() == (0,)
