@@ -585,3 +585,30 @@ def test_the_repository_root_is_never_a_lease(db: psycopg.Connection) -> None:
         assert getattr(caught.value, "code", None) == "CO205", (function, caught.value)
         db.execute("rollback to savepoint r")
     assert db.execute("select count(*) from coord.locks where tenant_id = %s", (me.tenant_id,)).fetchone() == (0,)
+
+
+def test_a_completion_batch_waits_for_a_heartbeat_holding_its_session_and_tasks(committed_db: Database) -> None:
+    """A heartbeat of the session (session, then its tasks' leases) is uncommitted; the
+    completion batch (claims_completable: session FOR SHARE, then tasks) waits on the session
+    row holding no task, and completes every task once the heartbeat commits: no deadlock."""
+    with committed_db.connect() as admin:
+        admin.execute(f"alter database {committed_db.name} set deadlock_timeout = '60s'")
+        me = make_principal(admin, "m", tenant="cc-hb")
+    with _clients(committed_db, me.token, me.token) as (worker, beater):
+        worker.start_session(ttl="1 hour")
+        claims = _claimed(worker, "ch", 3)
+        worker.connection.commit()
+        beater.session_id = worker.session_id
+        assert _open(beater).call("heartbeat", {})[0]["ok"]
+        thread, out = in_thread(lambda: worker.call("complete_tasks", {"p_tasks": claims[::-1]}))
+        wait_for_backend(committed_db, _pid(worker), "wait_event_type = 'Lock'")
+        with committed_db.connect() as admin:
+            held = admin.execute("select count(*) from pg_locks as l join pg_class as c on c.oid = l.relation "
+                                 "where l.pid = %s and c.relname = 'tasks' and l.mode = 'RowShareLock'",
+                                 (_pid(worker),)).fetchone()
+        assert held == (0,)
+        beater.connection.commit()
+        thread.join()
+        worker.connection.commit()
+    assert "error" not in out, out
+    assert [r["code"] for r in out["result"]] == ["completed"] * 3  # type: ignore[attr-defined]
