@@ -612,3 +612,18 @@ def test_a_completion_batch_waits_for_a_heartbeat_holding_its_session_and_tasks(
         worker.connection.commit()
     assert "error" not in out, out
     assert [r["code"] for r in out["result"]] == ["completed"] * 3  # type: ignore[attr-defined]
+
+
+def test_leases_of_another_repository_or_tenant_never_send_the_grant_to_busy(db: psycopg.Connection) -> None:
+    """The one-statement grant's check is bounded by tenant and repository, as the full decision
+    is: the same path held in another repository or in another tenant leaves the grant to go
+    ahead; the same repository and tenant refuses it."""
+    a = make_principal(db, "a", tenant="repo-1")
+    b = make_principal(db, "b", tenant="repo-1")
+    c = make_principal(db, "c", tenant="repo-2")
+    sql_try = ("select (coord.try_acquire_lock(%s, %s, null, %s, %s, 'exclusive', '1 hour', null, "
+               "coord.clock_now())).code")
+    assert db.execute(sql_try, (a.tenant_id, a.principal_id, "other", "src/")).fetchone() == ("granted",)
+    assert db.execute(sql_try, (c.tenant_id, c.principal_id, "default", "src/")).fetchone() == ("granted",)
+    assert db.execute(sql_try, (b.tenant_id, b.principal_id, "default", "src/a.py")).fetchone() == ("granted",)
+    assert db.execute(sql_try, (a.tenant_id, a.principal_id, "default", "src")).fetchone() == ("busy",)
