@@ -627,3 +627,31 @@ def test_leases_of_another_repository_or_tenant_never_send_the_grant_to_busy(db:
     assert db.execute(sql_try, (c.tenant_id, c.principal_id, "default", "src/")).fetchone() == ("granted",)
     assert db.execute(sql_try, (b.tenant_id, b.principal_id, "default", "src/a.py")).fetchone() == ("granted",)
     assert db.execute(sql_try, (a.tenant_id, a.principal_id, "default", "src")).fetchone() == ("busy",)
+
+
+def test_a_completion_batch_behind_the_sweeper_requeueing_an_expired_claim(committed_db: Database) -> None:
+    """One claim of the batch has expired and the sweeper is requeueing it (uncommitted): the
+    batch waits on that task's row, then sees it queued (the lock query returns the committed
+    version), refuses it as stale and completes none of the batch."""
+    with committed_db.connect() as admin:
+        me = make_principal(admin, "m", tenant="cc-sweep")
+    with _clients(committed_db, me.token) as (worker,), committed_db.connect() as sweeper:
+        worker.call("submit_tasks", {"p_tasks": [{"kind": "cs"}, {"kind": "cs"}]})
+        claims = [{"task_id": r["task_id"], "claim": r["claim"]}
+                  for r in (worker.call("claim_task", {"p_kinds": ["cs"], "p_lease": lease})[0]
+                            for lease in ("1 hour", "1 minute"))]
+        worker.connection.commit()
+        advance_clock(sweeper, "2 minutes")
+        sweeper.autocommit = False
+        swept = sweeper.execute("select coord.sweep(%s, 100, true)", (me.tenant_id,)).fetchone()[0]  # type: ignore[index]
+        assert swept["tasks_requeued"] == 1
+        thread, out = in_thread(lambda: worker.call("complete_tasks", {"p_tasks": claims}))
+        wait_for_backend(committed_db, _pid(worker), "wait_event_type = 'Lock'")
+        sweeper.commit()
+        thread.join()
+        worker.connection.commit()
+    assert "error" not in out, out
+    assert [r["code"] for r in out["result"]] == ["batch_refused", "stale_claim"]  # type: ignore[attr-defined]
+    with committed_db.connect() as admin:
+        states = admin.execute("select array_agg(state::text order by id) from coord.tasks").fetchone()
+    assert states == (["claimed", "queued"],)
