@@ -103,6 +103,15 @@ def test_racing_sealers_never_fork(committed_db: Database) -> None:
     for i in range(20):
         writer.execute("select api.acquire_lock(%s)", (f"f{i}",))
     writer.commit()
+    # Every event below the cluster's snapshot horizon first, so the holder can seal them all: a
+    # transaction elsewhere on the cluster (an autoanalyze, say) can hold
+    # the horizon back for a moment, and the waiter would then find the rest after the holder
+    # (9 events in one CI run). Nothing announces when such a transaction ends: re-read.
+    with committed_db.connect() as admin:
+        poll_until(lambda: admin.execute(
+            "select pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()) > max(e.txid) "
+            "from audit.events as e where e.tenant_id = %s", (tenant_id,)).fetchone()[0],  # type: ignore[index]
+            "every event of the tenant below the cluster's snapshot horizon")
     # One sealer holds the tenant's sealing lock with its links uncommitted; the other waits.
     holder = psycopg.connect(committed_db.admin_dsn)
     waiter = psycopg.connect(committed_db.admin_dsn)
