@@ -406,19 +406,19 @@ def test_a_completion_batch_answers_as_single_completions_do(db: psycopg.Connect
     assert wrong == []
 
 
-def test_a_completion_batch_waits_for_a_session_end_and_then_completes_nothing(committed_db: Database) -> None:
-    """The session's end (session, then its tasks, then their leases) is uncommitted; a
-    completion batch in that session waits on the session row before it locks any task, then
-    finds each task requeued by the end (stale_claim, as check_live_claim says before it looks at
-    the session) and completes none."""
+def _completion_batch_behind(committed_db: Database, change: str, tenant: str) -> Any:
+    """A completion batch of three claims sent while another connection of the same session has
+    ``change`` (end_session, heartbeat) uncommitted: asserts the batch waits on that transaction
+    holding no task row, then lets the change commit and returns the batch's answer."""
     with committed_db.connect() as admin:
-        me = make_principal(admin, "m", tenant="cc-end")
-    with _clients(committed_db, me.token, me.token) as (worker, ender):
+        admin.execute(f"alter database {committed_db.name} set deadlock_timeout = '60s'")
+        me = make_principal(admin, "m", tenant=tenant)
+    with _clients(committed_db, me.token, me.token) as (worker, other):
         worker.start_session(ttl="1 hour")
-        claims = _claimed(worker, "ce", 3)
+        claims = _claimed(worker, tenant, 3)
         worker.connection.commit()
-        ender.session_id = worker.session_id
-        assert _open(ender).call("end_session", {})[0]["ok"]
+        other.session_id = worker.session_id
+        assert _open(other).call(change, {})[0]["ok"]
         thread, out = in_thread(lambda: worker.call("complete_tasks", {"p_tasks": claims[::-1]}))
         wait_for_backend(committed_db, _pid(worker), "wait_event_type = 'Lock'")
         with committed_db.connect() as admin:  # it waits for the session row, holding no task
@@ -428,11 +428,20 @@ def test_a_completion_batch_waits_for_a_session_end_and_then_completes_nothing(c
             waits_on = admin.execute("select count(*) from pg_locks where pid = %s and not granted "
                                      "and locktype = 'transactionid'", (_pid(worker),)).fetchone()
         assert held == (0,) and waits_on == (1,)
-        ender.connection.commit()
+        other.connection.commit()
         thread.join()
         worker.connection.commit()
     assert "error" not in out, out
-    assert {r["code"] for r in out["result"]} == {"stale_claim"}  # type: ignore[attr-defined]
+    return out["result"]
+
+
+def test_a_completion_batch_waits_for_a_session_end_and_then_completes_nothing(committed_db: Database) -> None:
+    """The session's end (session, then its tasks, then their leases) is uncommitted; a
+    completion batch in that session waits on the session row before it locks any task, then
+    finds each task requeued by the end (stale_claim, as check_live_claim says before it looks at
+    the session) and completes none."""
+    result = _completion_batch_behind(committed_db, "end_session", "cc-end")
+    assert {r["code"] for r in result} == {"stale_claim"}
     with committed_db.connect() as admin:
         states = admin.execute("select array_agg(state::text) from coord.tasks").fetchone()
     assert states is not None and "completed" not in states[0]
@@ -587,31 +596,26 @@ def test_the_repository_root_is_never_a_lease(db: psycopg.Connection) -> None:
     assert db.execute("select count(*) from coord.locks where tenant_id = %s", (me.tenant_id,)).fetchone() == (0,)
 
 
+@pytest.mark.parametrize("path", ["/", "", "//"])
+def test_the_grant_itself_refuses_a_path_with_no_node(db: psycopg.Connection, path: str) -> None:
+    """Below the api, coord.try_acquire_lock refuses a path with no node (CO501) instead of
+    granting it with no advisory lock taken: a future caller that forgets coord.normalize_path
+    fails loudly."""
+    me = make_principal(db, "m", tenant="root-grant")
+    db.execute("savepoint r")
+    with pytest.raises(psycopg.Error) as caught:
+        _try(db, me.tenant_id, me.principal_id, path)
+    assert caught.value.sqlstate == "CO501", caught.value
+    db.execute("rollback to savepoint r")
+    assert db.execute("select count(*) from coord.locks where tenant_id = %s", (me.tenant_id,)).fetchone() == (0,)
+
+
 def test_a_completion_batch_waits_for_a_heartbeat_holding_its_session_and_tasks(committed_db: Database) -> None:
     """A heartbeat of the session (session, then its tasks' leases) is uncommitted; the
     completion batch (claims_completable: session FOR SHARE, then tasks) waits on the session
     row holding no task, and completes every task once the heartbeat commits: no deadlock."""
-    with committed_db.connect() as admin:
-        admin.execute(f"alter database {committed_db.name} set deadlock_timeout = '60s'")
-        me = make_principal(admin, "m", tenant="cc-hb")
-    with _clients(committed_db, me.token, me.token) as (worker, beater):
-        worker.start_session(ttl="1 hour")
-        claims = _claimed(worker, "ch", 3)
-        worker.connection.commit()
-        beater.session_id = worker.session_id
-        assert _open(beater).call("heartbeat", {})[0]["ok"]
-        thread, out = in_thread(lambda: worker.call("complete_tasks", {"p_tasks": claims[::-1]}))
-        wait_for_backend(committed_db, _pid(worker), "wait_event_type = 'Lock'")
-        with committed_db.connect() as admin:
-            held = admin.execute("select count(*) from pg_locks as l join pg_class as c on c.oid = l.relation "
-                                 "where l.pid = %s and c.relname = 'tasks' and l.mode = 'RowShareLock'",
-                                 (_pid(worker),)).fetchone()
-        assert held == (0,)
-        beater.connection.commit()
-        thread.join()
-        worker.connection.commit()
-    assert "error" not in out, out
-    assert [r["code"] for r in out["result"]] == ["completed"] * 3  # type: ignore[attr-defined]
+    result = _completion_batch_behind(committed_db, "heartbeat", "cc-hb")
+    assert [r["code"] for r in result] == ["completed"] * 3
 
 
 def test_leases_of_another_repository_or_tenant_never_send_the_grant_to_busy(db: psycopg.Connection) -> None:

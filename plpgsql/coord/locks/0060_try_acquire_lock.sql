@@ -42,6 +42,11 @@ declare
   v_expires_at timestamptz := p_now + p_ttl;
   v_void text;  -- the advisory locks are assigned, not PERFORMed: expressions, not queries through the executor
 begin
+  -- Callers pass coord.normalize_path's result: the root, or an empty path, has no node and
+  -- would take no advisory lock at all.
+  if v_depth is null or v_depth = 0 then
+    perform coord.fail('CO501', format('coord.try_acquire_lock needs a normalized path, not %s', pg_catalog.quote_literal(p_path)));
+  end if;
   -- Ancestors shallow to deep, then the node: one global order, so attempts cannot deadlock.
   -- One loop walks the nodes from the top: it takes the advisory locks (the key is
   -- coord.lock_key's expression: coord.serialize_lease_batch takes the same ones through it) and
