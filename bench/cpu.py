@@ -22,6 +22,9 @@ Workloads (one op each):
 * secure_floor  the unavoidable work of an authenticated, audited lease pair in plain SQL: per
                 call, look the token up by its SHA-256, write the lease row, write one audit
                 row (jsonb) in one statement: 2 statements
+* api_read      Client.call('my_locks') holding none: what one authenticated call costs before
+                any work (the request context and token check, the call's own verification, one
+                small read; a read is neither gated nor audited)
 * api_lock      Client.acquire_lock + Client.release_lock
 * naive_task    INSERT a task, claim it (FOR UPDATE SKIP LOCKED), mark it done: 3 statements
                 (naive_task_unprepared: without prepared statements)
@@ -171,6 +174,10 @@ def floor_pair(token: str, path: str = "src/cpu.py") -> Callable[[psycopg.Connec
     return run
 
 
+def api_read(client: Client) -> None:
+    assert client.call("my_locks", {}) == [], "the reading agent holds leases"
+
+
 def api_lock_pair(client: Client) -> None:
     granted = client.acquire_lock("src/cpu.py", ttl="1 minute")
     assert granted.ok, granted
@@ -209,7 +216,7 @@ def api_task_batch(client: Client) -> None:
         core._check(done, "completed", "complete_tasks")
 
 
-ORDER = ["insert", "naive_lease", "naive_lease_unprepared", "secure_floor", "api_lock", "api_lock_batch",
+ORDER = ["insert", "naive_lease", "naive_lease_unprepared", "secure_floor", "api_read", "api_lock", "api_lock_batch",
          "naive_task", "naive_task_unprepared", "api_task", "api_task_batch", "api_check"]
 
 
@@ -228,6 +235,7 @@ def workloads(dsn: str, admin_dsn: str, token: str) -> dict[str, CpuWorkload]:
         "naive_lease_unprepared": plain(admin_dsn, "naive_lease_unprepared", naive_lease_pair, ("naive_lease",),
                                         prepare=False),
         "secure_floor": plain(admin_dsn, "secure_floor", floor_pair(token), ("naive_lease",)),
+        "api_read": through_client(dsn, token, "api_read", api_read, ("naive_lease_unprepared",)),
         "api_lock": through_client(dsn, token, "api_lock", api_lock_pair,
                                    ("naive_lease", "naive_lease_unprepared", "secure_floor")),
         "naive_task": plain(admin_dsn, "naive_task", naive_task_lifecycle, ("insert",)),
