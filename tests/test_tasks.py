@@ -504,6 +504,50 @@ def test_a_claimer_starting_to_wait_sees_what_writers_made_ready_unannounced(com
         assert (result.code, result.task_id) == ("claimed", submitted.task_id)
 
 
+def test_a_submit_while_a_claimer_registers_is_announced(committed_db) -> None:
+    # The other ordering of the race above: the claimer has registered (it holds the waiting key)
+    # and waits at the gate behind a submit that found nobody; a submit deciding now must
+    # announce. (Its try of the gate fails behind the claimer queued for it; the waiting key
+    # alone would say the same.)
+    with committed_db.connect() as admin:
+        principal = make_principal(admin, "registering", tenant="registering")
+    channel = _task_channel(committed_db, principal.tenant_id)
+    with psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
+            Client(committed_db.client_dsn, principal.token) as waiter, \
+            Client(committed_db.client_dsn, principal.token) as first, \
+            Client(committed_db.client_dsn, principal.token) as second:
+        listener.execute(f'LISTEN "{channel}"')  # hears what is sent, registers nothing
+        pid = waiter.connection.info.backend_pid
+        with first.connection.transaction():
+            unannounced = first.submit_task("unannounced")
+            thread, out = in_thread(lambda: waiter.claim_or_wait(["unannounced"]))
+            wait_for_backend(committed_db, pid, "wait_event_type = 'Lock' and wait_event = 'advisory'")
+            second.submit_task("announced")  # commits while the claimer waits at the gate
+            assert [n.payload for n in listener.notifies(timeout=60, stop_after=1)] == ["announced"]
+        thread.join()
+        result = out["result"]
+        assert isinstance(result, ClaimResult)
+        assert (result.code, result.task_id) == ("claimed", unannounced.task_id)
+
+
+def test_a_claimer_waiting_in_one_tenant_makes_no_other_tenant_announce(committed_db) -> None:
+    # The waiting keys derive from each tenant's secret channel: a claimer waiting in one tenant
+    # leaves every other tenant's submits unannounced. The marker, sent after, is heard first.
+    with committed_db.connect() as admin:
+        waiting = make_principal(admin, "waits", tenant="waits-here")
+        quiet = make_principal(admin, "submits", tenant="quiet-there")
+    channel = _task_channel(committed_db, quiet.tenant_id)
+    with psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
+            Client(committed_db.client_dsn, waiting.token) as waiter, \
+            Client(committed_db.client_dsn, quiet.token) as agent, committed_db.connect() as admin:
+        listener.execute(f'LISTEN "{channel}"')
+        assert waiter.claim_or_wait(["late"]).code == "empty"  # registered, and stays so
+        agent.submit_task("late")
+        admin.execute("select pg_notify(%s, 'marker')", (channel,))
+        admin.commit()
+        assert [n.payload for n in listener.notifies(timeout=60, stop_after=1)] == ["marker"]
+
+
 def test_a_waiting_claim_returns_the_task_that_arrives_while_it_waits(committed_db) -> None:
     # Whether the task arrives before the waiter LISTENs (its claim right after LISTEN finds it)
     # or after (the NOTIFY wakes it; delivery is tested above), the wait ends with the claim.
