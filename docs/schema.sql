@@ -5036,22 +5036,22 @@ COMMENT ON FUNCTION coord.add_message_rule(p_rule coord.message_rules, p_sender 
 
 
 --
--- Name: advance_task_floor(uuid, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+-- Name: advance_task_floor(uuid, text, regclass); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
-CREATE FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) RETURNS regclass
+CREATE FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text, p_floor regclass) RETURNS void
     LANGUAGE plpgsql
     SET search_path TO 'pg_catalog', 'pg_temp'
     AS $$ … $$;  -- plpgsql/coord/queue/0119_advance_task_floor.sql
 
 
-ALTER FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) OWNER TO coord_owner;
+ALTER FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text, p_floor regclass) OWNER TO coord_owner;
 
 --
--- Name: FUNCTION advance_task_floor(p_tenant_id uuid, p_kind text); Type: COMMENT; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION advance_task_floor(p_tenant_id uuid, p_kind text, p_floor regclass); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) IS 'The claim floor sequence of (p_tenant_id, p_kind) (null: none), moved up to the smallest ready id of the kind when no transaction that made one of its tasks ready is in progress and this one has changed no task (docs/benchmarks.md, "A held snapshot while the queue runs").';
+COMMENT ON FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text, p_floor regclass) IS 'Moves the claim floor sequence p_floor of (p_tenant_id, p_kind) up to the smallest ready id of the kind when no transaction that made one of its tasks ready is in progress and this one has changed no task; called by a claim when the floor lags its first candidate by more than coord.task_floor_lag (docs/benchmarks.md, "A held snapshot while the queue runs").';
 
 
 --
@@ -18033,10 +18033,10 @@ REVOKE ALL ON FUNCTION coord.add_message_rule(p_rule coord.message_rules, p_send
 
 
 --
--- Name: FUNCTION advance_task_floor(p_tenant_id uuid, p_kind text); Type: ACL; Schema: coord; Owner: coord_owner
+-- Name: FUNCTION advance_task_floor(p_tenant_id uuid, p_kind text, p_floor regclass); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
-REVOKE ALL ON FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION coord.advance_task_floor(p_tenant_id uuid, p_kind text, p_floor regclass) FROM PUBLIC;
 
 
 --

@@ -181,6 +181,17 @@ def committed_db(cluster: Cluster) -> Iterator[Database]:
 
 
 @pytest.fixture
+def eager_task_floor(committed_db: Database) -> Database:
+    """committed_db with coord.task_floor_lag = 0 for every connection made after this: each claim
+    of one kind tries to move the kind's claim floor (as before claims moved it only once it
+    lagged), for tests of what keeps a moving floor safe: they want it to move as often as it can."""
+    with committed_db.connect() as conn:
+        conn.execute(pgsql.SQL("alter database {} set coord.task_floor_lag = 0").format(
+            pgsql.Identifier(committed_db.name)))
+    return committed_db
+
+
+@pytest.fixture
 def empty_db_factory(cluster: Cluster) -> Iterator[Callable[[], Database]]:
     """Makes empty databases (no migrations) for migration tests; drops them afterwards."""
     made: list[str] = []

@@ -123,6 +123,7 @@ CLIENT_SETTABLE_READS = {
     "coord.vouch": "a MAC over the claims, this backend and this transaction (coord.try_principal checks it)",
     "coord.decision": "stamped with the statement's start; the gate notes its own before any write",
     "coord.tasks_changed": "only 'no' skips work, and 'no' is believed only without a write lock on tasks",
+    "coord.task_floor_lag": "only when a claim tries to move its kind's floor, never whether a move is safe",
     "coord.task_moved": "set by the row trigger every moved task passes, before the statement trigger reads it",
     "coord.sweeping": "read by a trigger on coord.locks, which no client role may write",
     "coord.migrating": "must equal the transaction's id, and guards DDL only a superuser runs",

@@ -8,11 +8,16 @@ import re
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from coordinator.client import Client
 from tests.claimant_floors import set_limit
 from tests.conftest import make_principal
 from tests.test_task_floor import _cycle, _floor
+
+# Every claim of one kind tries to move the claim floor (coord.task_floor_lag = 0): these tests
+# check what keeps a moving floor safe. The default lag is tests/test_task_floor_lag.py's.
+pytestmark = pytest.mark.usefixtures("eager_task_floor")
 
 OPERATIONS = Path(__file__).resolve().parent.parent / "docs" / "operations.md"
 

@@ -5,9 +5,14 @@ walked again; every way a task becomes ready keeps it at or above the floor."""
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from coordinator.client import Client
 from tests.conftest import advance_clock, make_principal
+
+# Every claim of one kind tries to move the claim floor (coord.task_floor_lag = 0): these tests
+# check what keeps a moving floor safe. The default lag is tests/test_task_floor_lag.py's.
+pytestmark = pytest.mark.usefixtures("eager_task_floor")
 
 
 def _floor(conn: psycopg.Connection, tenant_id, kind: str) -> int | None:

@@ -9,6 +9,10 @@ from coordinator.client import Client
 from tests.conftest import make_principal
 from tests.test_task_floor import _cycle, _floor
 
+# Every claim of one kind tries to move the claim floor (coord.task_floor_lag = 0): these tests
+# check what keeps a moving floor safe. The default lag is tests/test_task_floor_lag.py's.
+pytestmark = pytest.mark.usefixtures("eager_task_floor")
+
 
 def test_a_task_made_ready_by_hand_in_a_repeatable_read_transaction_is_not_lost(committed_db) -> None:
     # "by hand" changes pass the trigger (tg_tasks__transition) but not CO213. The transaction's

@@ -12,6 +12,10 @@ from tests.conftest import make_principal
 from tests.hurried import advisory_held, rollback, timeout_off
 from tests.test_task_floor import _cycle, _floor
 
+# Every claim of one kind tries to move the claim floor (coord.task_floor_lag = 0): these tests
+# check what keeps a moving floor safe. The default lag is tests/test_task_floor_lag.py's.
+pytestmark = pytest.mark.usefixtures("eager_task_floor")
+
 
 def test_a_tenant_holding_a_transaction_open_does_not_keep_other_tenants_from_taking_floors(committed_db) -> None:
     # take_task_floor held one pool-wide lock to the end of the taking claim's transaction: an

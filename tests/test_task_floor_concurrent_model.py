@@ -9,12 +9,17 @@ from __future__ import annotations
 import uuid
 
 import psycopg
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from coordinator.client import Client
 from coordinator.errors import CoordError
 from tests.conftest import advance_clock, make_principal
+
+# Every claim of one kind tries to move the claim floor (coord.task_floor_lag = 0): these tests
+# check what keeps a moving floor safe. The default lag is tests/test_task_floor_lag.py's.
+pytestmark = pytest.mark.usefixtures("eager_task_floor")
 
 KINDS = ["a", "b"]
 LEASE = "24 hours"

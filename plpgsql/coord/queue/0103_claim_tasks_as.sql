@@ -79,6 +79,7 @@ declare
   v_cut_priority integer;  -- claim-order bound of this pass's candidates (null: none)
   v_cut_id bigint;
   v_floor regclass;  -- the kind's claim floor (one kind only; null: scan from the front)
+  v_lag text;  -- coord.task_floor_lag as set (null: unset)
   v_done text;  -- assigned, not PERFORMed: an expression, not a query through the executor
   v_claim api.claim_result;  -- the claimed result, its code checked once
   v_one api.claim_result;
@@ -107,8 +108,15 @@ begin
     return;
   end if;
 
+  -- The kind's claim floor (coord.advance_task_floor). None of this server run and database yet:
+  -- take one, scan from the front (it is not usable before this transaction commits:
+  -- task_became_ready cannot see it yet).
   if p_task_id is null and cardinality(v_kind_list) = 1 then
-    v_floor := coord.advance_task_floor(p_me.tenant_id, v_kind_list[1]);
+    select f.floor into v_floor from coord.task_ready_floors as f
+    where f.tenant_id = p_me.tenant_id and f.kind = v_kind_list[1] and f.incarnation = coord.task_floor_incarnation();
+    if v_floor is null then
+      v_done := coord.take_task_floor(p_me.tenant_id, v_kind_list[1], coord.task_floor_incarnation());
+    end if;
   end if;
 
   loop
@@ -263,6 +271,23 @@ begin
       exit pass when v_returned >= v_left or v_fullest < v_scan;
       v_scan := v_scan * 4;
     end loop;
+
+    -- The floor moves only when it lags this scan's first candidate (none: past the last id given
+    -- out) by more than coord.task_floor_lag ids (default 32; 0: on every claim). Moving it would
+    -- set it to the smallest ready id, at most that candidate (it is ready: locked, not changed),
+    -- so a floor left where it is costs the next scans at most that many entries more than one
+    -- moved on every claim, and the move (its lock, subtransaction and walk) is paid once per
+    -- that many claims of a kind. A client setting the lag changes only when its own claims try
+    -- the move, never whether a move is safe. Before this transaction changes a task (the first
+    -- round), under the kind's lock (coord.advance_task_floor).
+    if v_floor is not null and v_rounds = 1 then
+      v_lag := pg_catalog.current_setting('coord.task_floor_lag', true);
+      if coalesce(v_tried[1], pg_catalog.pg_sequence_last_value('coord.tasks_id_seq'::pg_catalog.regclass) + 1, 0)
+         - coalesce(pg_catalog.pg_sequence_last_value(v_floor), 0)
+         > (case when v_lag ~ '^[0-9]{1,18}$' then v_lag::bigint else 32 end) then
+        v_done := coord.advance_task_floor(p_me.tenant_id, v_kind_list[1], v_floor);
+      end if;
+    end if;
 
     if cardinality(v_ids) > 0 then
       -- The result code is checked once per call (coord.claim_result); each row fills in its own fields.
