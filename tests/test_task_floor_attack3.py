@@ -153,6 +153,27 @@ def test_a_sweep_requeueing_below_a_lagging_floor_while_claims_run_is_claimed(co
         assert (claim.code, claim.task_id) == ("claimed", expired)
 
 
+def test_a_task_skipped_for_busy_leases_in_the_round_that_moves_the_floor_stays_above_it(committed_db) -> None:
+    # Round 1 tries the task's leases before the move; a task skipped there stays queued and the
+    # move must read it as ready (round 2 then scans from the moved floor for the next one).
+    with committed_db.connect() as admin:
+        agent = make_principal(admin, "leases", tenant="floor-leases-3")
+        other = make_principal(admin, "holder", tenant="floor-leases-3")
+    with Client(committed_db.client_dsn, agent.token) as client, \
+            Client(committed_db.client_dsn, other.token) as holder, committed_db.connect() as admin:
+        _cycle(client, "edit", 2)
+        _burn(admin)
+        blocked = client.submit_task("edit", locks=["docs/"]).task_id
+        free = client.submit_task("edit").task_id
+        held = holder.acquire_lock("docs/readme.md")
+        claim = client.claim_task(["edit"])
+        assert claim.task_id == free
+        assert _floor(admin, agent.tenant_id, "edit") == blocked  # moved, to the skipped task
+        holder.release_lock("docs/readme.md", held.fence)
+        claim = client.claim_task(["edit"])
+        assert (claim.code, claim.task_id) == ("claimed", blocked)
+
+
 def test_a_retry_and_a_run_after_waiting_below_claims_that_pass_them_are_claimed_when_due(committed_db) -> None:
     # A queued task waiting on its run_after is not a candidate, but it is ready for the floor:
     # nothing resets the floor when its time comes, so no move may pass it.
