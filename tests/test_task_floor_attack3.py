@@ -39,8 +39,8 @@ def _floor_below_ready(admin: psycopg.Connection, tenant_id, kind: str) -> None:
     assert not ready or floor <= ready[0], (floor, ready)
 
 
-ODD_LAGS = ["-1", "-100", " 5", "5 ", "+5", "5\n", "1e3", "0x10", "", "abc", "\u0663", "5.0",
-            "0", "00", "1", "7", "999999999999999999", "9223372036854775807", "99999999999999999999"]
+ODD_LAGS = ["-1", " 5", "5 ", "+5", "5\n", "1e3", "0x10", "", "abc", "\u0663", "5.0",
+            "0", "00", "7", "999999999999999999", "9223372036854775807", "99999999999999999999"]
 
 
 def _effective_lag(value: str) -> int | None:
@@ -62,7 +62,7 @@ def test_odd_lag_values_never_error_skip_a_task_or_move_the_floor_past_one(commi
             client.connection.execute("select set_config('coord.task_floor_lag', %s, false)", (value,))
             pinned = client.submit_task("k", priority=-1).task_id  # an old ready task the claims pass over
             floors = []
-            for _ in range(40):
+            for _ in range(36):
                 task = client.submit_task("k", priority=1).task_id
                 claim = client.claim_task(["k"])
                 assert (claim.code, claim.task_id) == ("claimed", task), (value, claim)
@@ -74,7 +74,7 @@ def test_odd_lag_values_never_error_skip_a_task_or_move_the_floor_past_one(commi
             client.complete_task(claim.task_id, claim.claim)
             # Now the only task each time: the floor follows at the lag the claim read.
             floors = []
-            for _ in range(40):
+            for _ in range(36):
                 done = _cycle(client, "k", 1)
                 floors.append(_floor(admin, agent.tenant_id, "k"))
                 lag = _effective_lag(value)
