@@ -10071,7 +10071,7 @@ ALTER FUNCTION coord.transaction_changed_tasks() OWNER TO coord_auth;
 -- Name: FUNCTION transaction_changed_tasks(); Type: COMMENT; Schema: coord; Owner: coord_auth
 --
 
-COMMENT ON FUNCTION coord.transaction_changed_tasks() IS 'True when this transaction holds a lock on coord.tasks that an insert, update, delete or truncate takes (so it may have changed a task); reads pg_locks (coord_auth).';
+COMMENT ON FUNCTION coord.transaction_changed_tasks() IS 'True when this transaction holds a lock on coord.tasks or coord.task_ready_floors that an insert, update, delete or truncate takes (so it may have changed a task, or taken a claim floor); reads pg_locks (coord_auth).';
 
 
 --

@@ -3,7 +3,8 @@
 -- and skip the entries of tasks claimed before it (which a held snapshot keeps in the index).
 -- Called by coord.claim_tasks_as after its candidate scan, before it changes a task, and only
 -- when the floor lags the scan's first candidate by more than coord.task_floor_lag ids (so the
--- floor's lock, its subtransaction and the walk below are paid once per that many claims).
+-- floor's lock, its subtransaction and the walk below are paid once per that many claims, unless
+-- a ready task the claims pass over holds the floor down).
 --
 -- The floor moves up here, to the smallest id of a ready task of the kind (the first of each
 -- priority), when the lock of the kind is free: no transaction that made a task of the kind
@@ -30,9 +31,10 @@ begin
   if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
     return;
   end if;
-  -- Has this transaction changed a task? The trigger's marker says yes cheaply; a client can set
-  -- or clear that parameter, so "no" is only believed with no write lock on coord.tasks held
-  -- (coord.transaction_changed_tasks).
+  -- Has this transaction changed a task, or taken this floor (its row is not committed: a task
+  -- made ready elsewhere meanwhile cannot reset it)? The trigger's marker says a task changed
+  -- cheaply; a client can set or clear that parameter, so "no" is only believed with no write
+  -- lock on coord.tasks or coord.task_ready_floors held (coord.transaction_changed_tasks).
   if pg_catalog.pg_current_xact_id_if_assigned() is not null
      and (pg_catalog.current_setting('coord.tasks_changed', true) = 'on'
           or coord.transaction_changed_tasks()) then
