@@ -61,8 +61,8 @@ BYPASSRLS_FUNCTIONS = {
                                                            "only coord_owner may call it, the api passes the caller's",
     "coord.audit_stream(uuid,xid8,bigint,integer)": "the same over every action (api.audit_since passes the caller's)",
     "coord.event_horizon(uuid)": "the tenant's stream horizon: reads pg_locks (granted to coord_auth), no table",
-    "coord.transaction_changed_tasks()": "whether this transaction holds a write lock on coord.tasks: reads "
-    "pg_locks (granted to coord_auth) for its own backend only, no table",
+    "coord.transaction_changed_tasks()": "whether this transaction holds a write lock on coord.tasks or "
+    "coord.task_ready_floors: reads pg_locks (granted to coord_auth) for its own backend only, no table",
     "coord.holds_advisory_shared(bigint)": "whether this session holds an advisory lock shared (a waiting claimer's "
     "registration): reads pg_locks (granted to coord_auth) for its own backend only, no table",
     "coord.event_position(uuid,bigint)": "the position of an event id within the tenant it is given",
