@@ -4,6 +4,10 @@ walked again; every way a task becomes ready keeps it at or above the floor."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import psycopg
 import pytest
 
@@ -37,15 +41,26 @@ def _ready_index_reads(conn: psycopg.Connection, index: int) -> int:
     return int(conn.execute("select pg_stat_get_xact_tuples_returned(%s::oid)", (index,)).fetchone()[0])
 
 
-def test_a_claim_under_a_held_snapshot_does_not_walk_the_tasks_claimed_before_it(committed_db) -> None:
+@contextmanager
+def walking_under_a_held_snapshot(committed_db, name: str,
+                                  tenant: str) -> Iterator[tuple[Client, psycopg.Connection, int, Any]]:
+    """An agent whose kind 'walk' has taken its claim floor, with a REPEATABLE READ snapshot held
+    open on another connection for the block (the dead index entries it keeps are what the floor
+    skips): yields the agent's client, an admin connection, tasks_kind_ready_idx's oid and the agent."""
     with committed_db.connect() as admin:
-        agent = make_principal(admin, "walker", tenant="floor-walk")
+        agent = make_principal(admin, name, tenant=tenant)
     with Client(committed_db.client_dsn, agent.token) as client, \
             committed_db.connect(autocommit=False) as report, committed_db.connect() as admin:
         _cycle(client, "walk", 2)  # the kind takes its floor
         index = admin.execute("select 'coord.tasks_kind_ready_idx'::regclass::oid").fetchone()[0]
         report.execute("set transaction isolation level repeatable read")
         report.execute("select count(*) from coord.tasks").fetchone()  # the held snapshot
+        yield client, admin, index, agent
+        report.rollback()
+
+
+def test_a_claim_under_a_held_snapshot_does_not_walk_the_tasks_claimed_before_it(committed_db) -> None:
+    with walking_under_a_held_snapshot(committed_db, "walker", "floor-walk") as (client, admin, index, agent):
         done = _cycle(client, "walk", 60)
         assert _floor(admin, agent.tenant_id, "walk") >= done[-1]  # at the last claimed task, past the others
         last = client.submit_task("walk").task_id
@@ -55,7 +70,6 @@ def test_a_claim_under_a_held_snapshot_does_not_walk_the_tasks_claimed_before_it
             reads = _ready_index_reads(client.connection, index) - before
         assert (claim.code, claim.task_id) == ("claimed", last)
         assert reads < 10, reads  # 60 and more when the scan starts from the front
-        report.rollback()
 
 
 def test_a_task_made_ready_by_a_transaction_that_commits_after_a_later_one_is_claimed(committed_db) -> None:

@@ -11,20 +11,13 @@ import itertools
 
 from coordinator.client import Client
 from tests.conftest import in_thread, make_principal, wait_for_backends
-from tests.test_task_floor import _cycle, _floor, _ready_index_reads
+from tests.test_task_floor import _cycle, _floor, _ready_index_reads, walking_under_a_held_snapshot
 
 LAG = 32  # coord.task_floor_lag's default
 
 
 def test_under_a_held_snapshot_the_floor_lags_by_at_most_the_bound_and_moves_once_per_bound(committed_db) -> None:
-    with committed_db.connect() as admin:
-        agent = make_principal(admin, "lagger", tenant="floor-lag")
-    with Client(committed_db.client_dsn, agent.token) as client, \
-            committed_db.connect(autocommit=False) as report, committed_db.connect() as admin:
-        _cycle(client, "walk", 2)  # the kind takes its floor
-        index = admin.execute("select 'coord.tasks_kind_ready_idx'::regclass::oid").fetchone()[0]
-        report.execute("set transaction isolation level repeatable read")
-        report.execute("select count(*) from coord.tasks").fetchone()  # the held snapshot
+    with walking_under_a_held_snapshot(committed_db, "lagger", "floor-lag") as (client, admin, index, agent):
         reads, floors, done = [], [], []
         for _ in range(6 * LAG):
             client.submit_task("walk")
@@ -45,7 +38,6 @@ def test_under_a_held_snapshot_the_floor_lags_by_at_most_the_bound_and_moves_onc
         # The move is paid once per lag's claims, not on every claim (192 values when it is).
         moves = sum(1 for a, b in itertools.pairwise(floors) if a != b)
         assert 0 < moves <= len(floors) // LAG + 1, (moves, floors)
-        report.rollback()
 
 
 def test_without_a_held_snapshot_claims_move_the_floor_once_per_bound(committed_db) -> None:
