@@ -278,9 +278,10 @@ begin
     -- so a floor left where it is costs the next scans at most that many entries more than one
     -- moved on every claim, and the move (its lock, subtransaction and walk) is paid once per
     -- that many claims of a kind (on every claim while a ready task the claims pass over, of a
-    -- lower priority or a trust above theirs, holds the floor down). A client setting the lag changes only when its own claims try
-    -- the move, never whether a move is safe. Before this transaction changes a task (the first
-    -- round), under the kind's lock (coord.advance_task_floor).
+    -- lower priority or a trust above theirs, holds the floor down). A client setting the lag
+    -- changes only when its own claims try the move, never whether a move is safe. Before this
+    -- transaction changes a task (the first round), under the kind's lock
+    -- (coord.advance_task_floor).
     if v_floor is not null and v_rounds = 1 then
       v_lag := pg_catalog.current_setting('coord.task_floor_lag', true);
       if coalesce(v_tried[1], pg_catalog.pg_sequence_last_value('coord.tasks_id_seq'::pg_catalog.regclass) + 1, 0)
