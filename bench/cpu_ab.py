@@ -5,8 +5,9 @@ flipped each round), and per workload the median of the paired server ratios.
 
 Both databases share the server process, its settings and the host's load at the moment of
 each pair, so a difference of a few per cent shows where two separate bin/bench cpu runs on a
-shared host scatter by more than that. The Python client is this checkout's for both (a change
-of the client is measured with bin/bench cpu and PYTHONPATH instead)."""
+shared host scatter by more than that. The Python client is this checkout's for both, and the
+roles are the cluster's, set up by whichever tree migrated last (the base): a change of the
+client, or of the roles and their settings, is measured with bin/bench cpu and PYTHONPATH instead."""
 
 from __future__ import annotations
 
