@@ -16,8 +16,9 @@ from psycopg import sql
 
 from coordinator.client import Client
 from coordinator.errors import CoordError
-from tests.conftest import advance_clock, in_thread, make_principal, wait_for_backend, wait_for_backends
+from tests.conftest import advance_clock, in_thread, make_principal, wait_for_backend
 from tests.test_task_floor import _cycle, _floor
+from tests.test_task_floor_lag import submit_stuck_after_drawing_its_id
 
 LAG = 32  # coord.task_floor_lag's default
 
@@ -410,13 +411,8 @@ def test_a_waiting_claimer_gets_a_task_submitted_below_a_lagging_floor(committed
             Client(committed_db.client_dsn, other.token) as submitter, committed_db.connect() as admin, \
             committed_db.connect(autocommit=False) as hand:
         _cycle(submitter, "k", 2)
-        holder = submitter.submit_task("k").task_id
-        assert submitter.claim_task(["k"]).task_id == holder
-        hand.execute("update coord.tasks set unique_key = 'wait-race' where id = %s", (holder,))  # left open
-        # A submit draws its id, then waits on the unique key before its row exists.
-        thread, out = in_thread(lambda: submitter.submit_task("k", unique_key="wait-race").task_id)
-        wait_for_backends(committed_db, "wait_event_type = 'Lock' and wait_event = 'transactionid'", 1)
-        drawn = admin.execute("select pg_sequence_last_value('coord.tasks_id_seq')").fetchone()[0]
+        thread, out, drawn = submit_stuck_after_drawing_its_id(committed_db, admin, hand, submitter, submitter,
+                                                               "wait-race")
         _burn(admin)
         for _ in range(3):  # empty claims and waits past the lag: the floor moves past the drawn id
             assert waiter.claim_or_wait(["k"]).code == "empty"

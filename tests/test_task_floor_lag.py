@@ -8,6 +8,9 @@ floor's safety tests (test_task_floor*.py) run with every claim trying the move.
 from __future__ import annotations
 
 import itertools
+import threading
+
+import psycopg
 
 from coordinator.client import Client
 from tests.conftest import in_thread, make_principal, wait_for_backends
@@ -75,6 +78,22 @@ def test_a_lag_set_to_zero_moves_the_floor_on_every_claim_and_a_malformed_one_is
             assert _floor(admin, agent.tenant_id, "k") == floor < task
 
 
+def submit_stuck_after_drawing_its_id(committed_db, admin: psycopg.Connection, hand: psycopg.Connection,
+                                      claimer: Client, submitter: Client,
+                                      key: str) -> tuple[threading.Thread, dict[str, object], int]:
+    """A submit of kind k that draws its id, then waits before its row exists: on the unique key
+    ``key``, which ``hand``'s open transaction gives an earlier task of the kind (claimed by
+    ``claimer``, so not ready). Returns the submit's thread, its outcome and the id it drew;
+    ``hand.rollback()`` lets it commit."""
+    holder = claimer.submit_task("k").task_id
+    assert claimer.claim_task(["k"]).task_id == holder
+    hand.execute("update coord.tasks set unique_key = %s where id = %s", (key, holder))  # left open
+    thread, out = in_thread(lambda: submitter.submit_task("k", unique_key=key).task_id)
+    wait_for_backends(committed_db, "wait_event_type = 'Lock' and wait_event = 'transactionid'", 1)
+    drawn = admin.execute("select pg_sequence_last_value('coord.tasks_id_seq')").fetchone()[0]
+    return thread, out, drawn
+
+
 def test_a_submit_whose_id_was_drawn_below_a_lagging_floor_that_moves_past_it_is_claimed(committed_db) -> None:
     # The race the floor's lock settles, with the default lag: a submit draws its id, then waits
     # (here on a unique key another transaction holds) before its row exists; the claims of
@@ -86,13 +105,8 @@ def test_a_submit_whose_id_was_drawn_below_a_lagging_floor_that_moves_past_it_is
             Client(committed_db.client_dsn, agent.token) as submitter, committed_db.connect() as admin, \
             committed_db.connect(autocommit=False) as hand:
         _cycle(client, "k", 2)
-        holder = client.submit_task("k").task_id
-        assert client.claim_task(["k"]).task_id == holder
-        hand.execute("update coord.tasks set unique_key = 'race' where id = %s", (holder,))  # left open
-        thread, out = in_thread(lambda: submitter.submit_task("k", unique_key="race").task_id)
+        thread, out, drawn = submit_stuck_after_drawing_its_id(committed_db, admin, hand, client, submitter, "race")
         try:
-            wait_for_backends(committed_db, "wait_event_type = 'Lock' and wait_event = 'transactionid'", 1)
-            drawn = admin.execute("select pg_sequence_last_value('coord.tasks_id_seq')").fetchone()[0]
             later = _cycle(client, "k", LAG + 4)
             assert min(later) > drawn
             assert _floor(admin, agent.tenant_id, "k") > drawn  # moved past the id in flight
