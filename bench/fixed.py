@@ -1,8 +1,8 @@
 """The fixed cost of one authenticated api call, step by step: server CPU (and client CPU) of a
 bare transaction, of api.begin_request alone, then of begin_request followed by a call that
 adds one step at a time (an api function's entry with its SET clauses, the caller's
-verification, the effective profile, the gate's action row, the gate, the read gate), up to a
-real read (api.my_locks, in PostgREST's statement shape and as a plain call).
+verification, the effective profile read three ways, the gate's action row, the gate, the read
+gate), up to a real read (api.my_locks, in PostgREST's statement shape and as a plain call).
 
 Each variant is sent as the Python client sends a call: its statements pipelined, one Sync, one
 implicit transaction, prepared once (coordinator/wire.py). The steps are scratch functions made
@@ -30,6 +30,11 @@ import psycopg
 from coordinator import wire
 from coordinator.client import Client
 
+# coord.effective_profile's read, written into the step itself (no function entry)
+_PROFILE_READ = ("select {} into {} from coord.principals as pr join coord.tenants as n on n.id = pr.tenant_id "
+                 "join coord.profiles as f on f.tenant_id = pr.tenant_id and f.id = coalesce(pr.profile_id, "
+                 "n.default_profile_id) where pr.tenant_id = v.tenant_id and pr.id = v.principal_id; return 1;")
+
 # (name, declarations, body): each a security definer function shaped like an api function
 # (search_path and the two caches reset on entry), so its entry costs what an api entry costs.
 STEPS: list[tuple[str, str, str]] = [
@@ -44,6 +49,12 @@ STEPS: list[tuple[str, str, str]] = [
     ("decide", "v coord.caller; d authz.decision;",
      "v := coord.principal(); d := authz.decide('lock.list', null, '{}', null, null, v); return 1;"),
     ("read_gate", "v coord.caller;", "v := authz.require_read('lock.list'); return 1;"),
+    ("profile_as_auth", "v coord.caller; p coord.profiles;",
+     "v := coord.principal(); p := bench_steps.profile_as_auth(v); return 1;"),
+    ("profile_inline", "v coord.caller; p coord.profiles;",
+     f"v := coord.principal(); {_PROFILE_READ.format('f.*', 'p')}"),
+    ("trust_only", "v coord.caller; t smallint;",
+     f"v := coord.principal(); {_PROFILE_READ.format('f.trust_level', 't')}"),
 ]
 
 # What each row adds, and the row it adds it to.
@@ -56,6 +67,10 @@ ROWS: list[tuple[str, str, str | None]] = [
     ("profile", "... and reads the effective profile", "verify"),
     ("action", "... or, instead, reads the gate's action row", "verify"),
     ("decide", "... or, instead, runs the gate (authz.decide, caller passed)", "verify"),
+    ("profile_as_auth", "... the effective profile read by a copy owned by coord_auth (BYPASSRLS: no policy)",
+     "verify"),
+    ("profile_inline", "... the same read written into the step (no function entry)", "verify"),
+    ("trust_only", "... only the profile's trust level, written into the step", "verify"),
     ("read_gate", "the read gate api reads use (authz.require_read: decide, then the caller)", "entry"),
     ("my_locks plain", "api.my_locks as a plain call (the read gate, one query, nothing held)", "read_gate"),
     ("my_locks", "api.my_locks in PostgREST's shape, as the client sends it (bin/bench cpu's api_read)",
@@ -66,7 +81,15 @@ ROWS: list[tuple[str, str, str | None]] = [
 def create_steps(admin_dsn: str) -> None:
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute("create schema if not exists bench_steps authorization coord_owner")
-        conn.execute("grant usage on schema bench_steps to coord_agent")
+        conn.execute("grant usage on schema bench_steps to coord_agent, coord_auth")
+        # coord.effective_profile, as a copy owned by coord_auth (this scratch server's grants only)
+        source = conn.execute(
+            "select pg_get_functiondef('coord.effective_profile(coord.caller)'::regprocedure)").fetchone()
+        assert source is not None
+        conn.execute(source[0].replace("FUNCTION coord.effective_profile(", "FUNCTION bench_steps.profile_as_auth("))
+        conn.execute("grant select on coord.profiles, coord.principals, coord.tenants to coord_auth")
+        conn.execute("alter function bench_steps.profile_as_auth(coord.caller) owner to coord_auth")
+        conn.execute("grant execute on function bench_steps.profile_as_auth(coord.caller) to coord_owner")
         for name, declarations, body in STEPS:
             conn.execute(f"""
                 create or replace function bench_steps.{name}() returns integer language plpgsql stable
