@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,7 +24,13 @@ from tests.mcp_disconnect_support import (
     pending_approval,
     waiting,
 )
-from tests.test_mcp_http_fast_path import Served, Session, _agent, served  # noqa: F401 (fixture)
+from tests.test_mcp_http_fast_path import Served, Session, _agent
+
+
+@pytest.fixture
+def served(committed_db: Database) -> Iterator[Served]:
+    with Served(committed_db) as served:
+        yield served
 
 
 def _sessions(db: Database, served: Served, n: int = 2) -> list[Session]:
@@ -178,7 +185,7 @@ def test_heldback_disconnect_during_concurrent_normal_calls(committed_db: Databa
         try:
             for _ in range(10):
                 assert busy.call("my_locks", {})["structuredContent"]["rows"] == []
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     t = threading.Thread(target=calls)
