@@ -8,7 +8,10 @@ pg_stat_activity."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -17,6 +20,7 @@ from tests.mcp_disconnect_support import (
     APPROVAL_WAIT,
     BUSY,
     LOCK_WAIT,
+    PUBLISH,
     gone,
     hold,
     lock_wait,
@@ -119,3 +123,79 @@ def test_a_call_answered_before_its_client_goes_is_not_cancelled(committed_db: D
     sock.close()
     agent.call("my_locks", {})
     assert (served.fast.disconnected, served.fast.cancelled) == (0, 0)
+
+
+# --- stdio: the client process dies (stdout loses its reader) while a call waits ------------------
+
+def _stdio(db: Database, token: str) -> subprocess.Popen[bytes]:
+    from tests.test_mcp import _start_stdio
+
+    return _start_stdio(db, token)
+
+
+def _send(proc: subprocess.Popen[bytes], message: dict[str, Any]) -> None:
+    assert proc.stdin is not None
+    proc.stdin.write((json.dumps(message) + "\n").encode())
+    proc.stdin.flush()
+
+
+@pytest.mark.parametrize("through_sdk", [False, True], ids=["fast-path", "sdk"])
+def test_a_stdio_lock_wait_whose_client_dies_stops_in_the_database(committed_db: Database,
+                                                                  through_sdk: bool) -> None:
+    """The agent that reads the server's stdout is gone while acquire_lock waits: the statement
+    is cancelled (while the lease is still held), and the server exits once stdin closes."""
+    from coordinator.client import Client
+
+    holder, agent = _agent(committed_db), _agent(committed_db)
+    proc = _stdio(committed_db, agent.token)
+    try:
+        with Client(committed_db.client_dsn, holder.token) as client:
+            assert client.start_session("test", [], "5 minutes").ok
+            assert client.acquire_lock("src/stdio.py", "5 minutes").ok
+            params: dict[str, Any] = {"name": "acquire_lock", "arguments": lock_wait("src/stdio.py")}
+            if through_sdk:
+                params["_meta"] = {"progressToken": "p"}
+            _send(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": params})
+            waiting(committed_db, LOCK_WAIT)
+            assert proc.stdout is not None
+            proc.stdout.close()  # the only reader of the server's stdout: as when the agent dies
+            gone(committed_db, LOCK_WAIT)
+            assert proc.poll() is None, "the call was cancelled, not the server ended"
+            assert [lock.path for lock in client.my_locks()] == ["src/stdio.py"]
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    _clean(committed_db)
+    from tests.test_mcp import _live_locks
+
+    assert len(_live_locks(committed_db, "src/stdio.py")) == 1, "the holder's: the cancelled call granted nothing"
+
+
+def test_a_stdio_approval_wait_whose_client_dies_ends(committed_db: Database) -> None:
+    agent = _agent(committed_db)
+    proc = _stdio(committed_db, agent.token)
+    try:
+        from tests.test_mcp import _rpc
+
+        asked = _rpc(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "check_operation", "arguments": {"p_kind": "command", "p_text": PUBLISH}}})
+        assert asked is not None
+        approval = asked["result"]["structuredContent"]["approval_id"]
+        _send(proc, {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+            "name": "wait_for_approval", "arguments": {"p_approval_id": approval, "p_timeout": "5 minutes"}}})
+        waiting(committed_db, APPROVAL_WAIT + " and state = 'idle'")
+        assert proc.stdout is not None
+        proc.stdout.close()
+        gone(committed_db, APPROVAL_WAIT)
+        assert proc.poll() is None
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
