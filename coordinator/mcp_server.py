@@ -1456,8 +1456,11 @@ class StdoutWatch:
     closes it and still reads the answers."""
 
     def __init__(self, fd: int, gone: Callable[[], None]) -> None:
-        self._stop_read, self._stop_write = os.pipe()
-        self._fd, self._gone = os.dup(fd), gone
+        stop_read, stop_write = os.pipe()
+        self._stop_read = stop_read
+        self._stop_write = stop_write
+        self._fd = os.dup(fd)
+        self._gone = gone
         self.thread = threading.Thread(target=self._watch, name="coord stdout watch", daemon=True)
         self.thread.start()
 
@@ -1546,7 +1549,10 @@ async def serve_pipes(server: Server, coordinator: Coordinator, fast: ToolCallFa
         stdin, stdout = await _stdio_pipes(fast, stdin_fd, stdout_fd)
     except (OSError, ValueError):  # not pipes (a terminal, a file): the SDK's threaded reader
         stdin = stdout = None  # type: ignore[assignment]
-    watch = StdoutWatch(stdout_fd, coordinator.gone)
+    try:
+        watch: StdoutWatch | None = StdoutWatch(stdout_fd, coordinator.gone)
+    except OSError:  # no stdout to watch: calls run to their end
+        watch = None
     try:
         with anyio.CancelScope() as connection:
             async with stdio_server(stdin, stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
@@ -1554,7 +1560,8 @@ async def serve_pipes(server: Server, coordinator: Coordinator, fast: ToolCallFa
                 if coordinator.refused is not None:
                     connection.cancel()  # stop reading stdin too: the client may keep it open
     finally:
-        watch.stop()
+        if watch is not None:
+            watch.stop()
 
 
 def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),
