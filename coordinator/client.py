@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import re
+import select
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -749,9 +750,10 @@ class Client(Api):
 
 
 def wait_for_approval(client: Client, approval_id: int, timeout: float | timedelta | str | None,
-                      max_wait: float | None = None) -> ApprovalResult:
+                      max_wait: float | None = None, *, wake: int | None = None) -> ApprovalResult:
     """Client.wait_for_approval, waiting at most ``max_wait`` seconds whatever ``timeout`` says
-    (the MCP server's bound on one tool call)."""
+    (the MCP server's bound on one tool call). ``wake``: a file descriptor whose readability ends
+    the wait with 57014 (the MCP server's cancelled call)."""
     wait = timeout if isinstance(timeout, timedelta | str) or timeout is None else timedelta(seconds=timeout)
     result = Api.wait_for_approval(client, approval_id, wait)  # checks the bounds, names the channel
     seconds = float(result.details.get("timeout_seconds") or 0)  # the database read the interval
@@ -766,8 +768,7 @@ def wait_for_approval(client: Client, approval_id: int, timeout: float | timedel
         conn.execute(pgsql.SQL("LISTEN {}").format(channel))
         result = Api.wait_for_approval(client, approval_id, wait)  # a decision may have come before LISTEN
         while result.code == Outcome.APPROVAL_PENDING and (remaining := deadline - time.monotonic()) > 0:
-            for _ in conn.notifies(timeout=remaining, stop_after=1):
-                break
+            _notified(conn, remaining, wake)
             result = Api.wait_for_approval(client, approval_id, wait)
     except psycopg.Error as exc:
         raise from_psycopg(exc) from None
@@ -775,3 +776,21 @@ def wait_for_approval(client: Client, approval_id: int, timeout: float | timedel
         if not conn.closed:
             conn.execute(pgsql.SQL("UNLISTEN {}").format(channel))
     return result
+
+
+def _notified(conn: psycopg.Connection, timeout: float, wake: int | None) -> None:
+    """Wait up to ``timeout`` seconds for a notification on ``conn``; raises QueryCanceled once
+    ``wake`` is readable (checked between looks at the connection, which are non-blocking)."""
+    if wake is None:
+        for _ in conn.notifies(timeout=timeout, stop_after=1):
+            break
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        for _ in conn.notifies(timeout=0, stop_after=1):  # the backlog, and what already arrived
+            return
+        if (remaining := deadline - time.monotonic()) <= 0:
+            return
+        ready, _, _ = select.select([conn.fileno(), wake], [], [], remaining)
+        if wake in ready:
+            raise psycopg.errors.QueryCanceled("the wait was cancelled")

@@ -35,7 +35,9 @@ import json
 import logging
 import os
 import re
+import select
 import signal
+import socket
 import threading
 import time
 import weakref
@@ -62,6 +64,7 @@ from mcp.server.streamable_http import (
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
+from mcp.shared.message import SessionMessage
 from mcp_types import INTERNAL_ERROR, INVALID_PARAMS
 from mcp_types.methods import serialize_server_result
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
@@ -221,6 +224,24 @@ class CallCancel:
         self.cancelled = False
         self._conn: psycopg.Connection | None = None
         self._lock = threading.Lock()
+        # A wait between statements (LISTEN, Client's wait_for_approval) reads this pair's end,
+        # which cancel() writes to: a cancel request reaches only a running statement.
+        self._wake: tuple[socket.socket, socket.socket] | None = None
+
+    @contextlib.contextmanager
+    def wakeable(self) -> Iterator[int]:
+        """A file descriptor that becomes readable once the call is cancelled (at once if it was)."""
+        with self._lock:
+            self._wake = socket.socketpair()
+            if self.cancelled:
+                self._wake[1].send(b"x")
+        try:
+            yield self._wake[0].fileno()
+        finally:
+            with self._lock:
+                for end in self._wake:
+                    end.close()
+                self._wake = None
 
     @contextlib.contextmanager
     def using(self, conn: psycopg.Connection) -> Iterator[None]:
@@ -243,6 +264,8 @@ class CallCancel:
                     self._conn.cancel_safe(timeout=10)
                 except (psycopg.Error, OSError) as exc:  # the call then runs to its end; its answer is still dropped
                     log.warning("cancelling a tool call's statement failed: %s", exc)
+            if self._wake is not None:
+                self._wake[1].send(b"x")
 
 
 # The tool call the running request serves (the HTTP fast path sets it; worker threads copy it).
@@ -401,6 +424,11 @@ class Coordinator:
         # Set when the database refused a session's token on a heartbeat (revoked or expired).
         self.refused: CoordError | None = None
         self.calls_on_loop = 0  # calls made on the event loop (call_on_loop): tests check the path is taken
+        # Over stdio: the call being made (on the loop), and whether the client that reads stdout is
+        # gone (StdoutWatch): then that call, and every call after, is cancelled.
+        self.calling: CallCancel | None = None
+        self.client_gone = False
+        self.disconnected = 0  # calls cancelled because the client was gone
 
     # identity and sessions
 
@@ -625,6 +653,28 @@ class Coordinator:
             connections.loop_connection_busy = False
         return spec, client.rows(result)
 
+    @contextlib.contextmanager
+    def stdio_call(self) -> Iterator[CallCancel]:
+        """One stdio call, cancellable once its client is gone (``gone``, from StdoutWatch)."""
+        call = self.calling = CallCancel()
+        call.cancelled = self.client_gone  # nothing reads the answer: the call does nothing
+        token = _CALL.set(call)
+        try:
+            yield call
+        finally:
+            _CALL.reset(token)
+            self.calling = None
+
+    def gone(self) -> None:
+        """Over stdio, on a thread of its own: the client that reads stdout is gone (its process
+        died): the call being made is cancelled as notifications/cancelled cancels it."""
+        self.client_gone = True
+        call = self.calling
+        if call is not None and not call.cancelled:
+            self.disconnected += 1
+            log.info("tool call cancelled: the stdio client is gone (stdout has no reader)")
+            call.cancel()
+
     def wait_for_approval(self, session: CoordSession, arguments: dict[str, Any]) -> dict[str, Any]:
         """The tool wait_for_approval with a timeout: waits (LISTEN/NOTIFY, Client.wait_for_approval)
         up to p_timeout, at most APPROVAL_WAIT_MAX seconds, on a connection of its own."""
@@ -636,11 +686,15 @@ class Coordinator:
                                    autocommit=True)
         except psycopg.Error as exc:
             raise from_psycopg(exc) from None
+        call = _CALL.get()
         try:
             adapt.install(conn)
             client = Client(connection=conn, token=session.token, session_id=session.session_id)
-            result = wait_for_approval(client, arguments.get("p_approval_id"), arguments["p_timeout"],
-                                       APPROVAL_WAIT_MAX)
+            # A cancelled call (notifications/cancelled, its HTTP client gone) has its statement
+            # cancelled and its wait for a notification ended; the connection and its LISTEN close.
+            with (contextlib.nullcontext(None) if call is None else call.wakeable()) as wake, _cancellable(conn):
+                result = wait_for_approval(client, arguments.get("p_approval_id"), arguments["p_timeout"],
+                                           APPROVAL_WAIT_MAX, wake=wake)
         finally:
             conn.close()
         return result.to_dict()
@@ -887,8 +941,11 @@ def build_server(coordinator: Coordinator, session_of: Callable[[Any], CoordSess
         return types.ListToolsResult(tools=[spec.listed for spec in tools.values()])
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
+        if on_loop:  # stdio: cancelled once the client is gone (Coordinator.gone)
+            with coordinator.stdio_call():
+                return answer_tool_call(coordinator, session_of, ctx, params.name, params.arguments)
         # One worker-thread hop per call (HTTP): the session, the tool and the database call together.
-        if threads is None or on_loop:
+        if threads is None:
             return await run(lambda: answer_tool_call(coordinator, session_of, ctx, params.name, params.arguments))
         in_flight = CallCancel()
         token = _CALL.set(in_flight)
@@ -1015,7 +1072,10 @@ class ToolCallFastPath:
             return None
         request_id, name, arguments = call
         version = self.connection.protocol_version
-        dumped = self.answer_call(name, arguments)  # never raises: every failure is a tool error
+        try:
+            dumped = self.answer_call(name, arguments)  # never raises but _Unanswered: failures are tool errors
+        except _Unanswered:
+            return b""  # the client is gone (StdoutWatch): no one reads an answer
         self.answered += 1
         return tool_call_response(version, request_id, name, dumped) + b"\n"
 
@@ -1140,6 +1200,9 @@ class HttpToolCallFastPath:
         # of the same session cancels it (the SDK's dispatcher never saw the request).
         self.in_flight: dict[tuple[str, int | str], CallCancel] = {}
         self.cancelled = 0  # calls cancelled here
+        # Requests whose HTTP client disconnected while they were answered (here or through the
+        # SDK), each cancelled as notifications/cancelled cancels it.
+        self.disconnected = 0
         server.middleware.append(self._see_connection)
         self.middleware = list(server.middleware)
 
@@ -1169,7 +1232,16 @@ class HttpToolCallFastPath:
             self.cancelled += 1
             await anyio.to_thread.run_sync(in_flight.cancel)
 
-    async def answer(self, transport: Any, request: Any, send: Any) -> bool:
+    def _client_gone(self, session_id: str, request_id: int | str, in_flight: CallCancel) -> None:
+        """On the loop: the HTTP client of a call answered here disconnected."""
+        self.disconnected += 1
+        log.info("tool call %r of MCP session %s cancelled: its HTTP client disconnected", request_id, session_id)
+        if not in_flight.cancelled:
+            self.cancelled += 1
+            in_flight.cancelled = True  # no answer, even if the call ends before the cancel is sent
+            asyncio.get_running_loop().run_in_executor(None, in_flight.cancel)
+
+    async def answer(self, transport: Any, request: Any, send: Any, receive: Any = None) -> bool:
         """Answer the POST ``request`` on ``transport`` if it is a tools/call this path answers
         (True); False leaves it to the SDK, with its body read and kept by ``request``."""
         session_id = transport.mcp_session_id
@@ -1193,12 +1265,20 @@ class HttpToolCallFastPath:
         key = (session_id, request_id)
         in_flight = self.in_flight[key] = CallCancel()
         token = _CALL.set(in_flight)
+        # The body is read: the next message of the request is its disconnect (uvicorn: also once
+        # the answer is complete, which is after this watch ends).
+        watch = None if receive is None else asyncio.ensure_future(
+            _until_disconnect(receive, functools.partial(self._client_gone, session_id, request_id, in_flight)))
         try:
             dumped = await self.answer_call(name, arguments, ctx)  # never raises: every failure is a tool error
         finally:
             _CALL.reset(token)
+            if watch is not None:
+                watch.cancel()
             if self.in_flight.get(key) is in_flight:
                 del self.in_flight[key]
+        if watch is not None and watch.done() and not watch.cancelled():
+            return True  # the client is gone: nothing to answer, and no one to answer it to
         if in_flight.cancelled:
             # The spec: no result for a cancelled request. This wire ends a POST only with an
             # answer to its id, so it gets the SDK's REQUEST_CANCELLED error, as the SDK sends.
@@ -1228,8 +1308,63 @@ class _FastPathTransport(StreamableHTTPServerTransport):
     fast: HttpToolCallFastPath
 
     async def _handle_post_request(self, scope: Any, request: Any, receive: Any, send: Any) -> None:
-        if not await self.fast.answer(self, request, send):
+        if await self.fast.answer(self, request, send, receive):
+            return
+        # Through the SDK: a request whose HTTP client disconnects before its answer is written is
+        # cancelled as if the client had sent notifications/cancelled for it on this session.
+        request_id = None
+        with contextlib.suppress(Exception):  # e.g. the client went away: the SDK's handling reports it
+            request_id = _request_id(await request.body())
+        if request_id is None or self._read_stream_writer is None:
             await super()._handle_post_request(scope, request, receive, send)
+            return
+        answered = False
+
+        async def sent(message: Any) -> None:
+            nonlocal answered
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                answered = True
+            await send(message)
+
+        async def client_gone() -> None:
+            if answered or self._read_stream_writer is None:
+                return
+            self.fast.disconnected += 1
+            log.info("request %r of MCP session %s cancelled: its HTTP client disconnected",
+                     request_id, self.mcp_session_id)
+            cancelled = types.JSONRPCNotification(jsonrpc="2.0", method="notifications/cancelled", params={
+                "requestId": request_id, "reason": "the HTTP client disconnected"})
+            with contextlib.suppress(anyio.ClosedResourceError, anyio.BrokenResourceError):
+                await self._read_stream_writer.send(SessionMessage(cancelled, metadata=self._message_metadata(request)))
+
+        watch = asyncio.ensure_future(_until_disconnect(receive, client_gone))
+        try:
+            await super()._handle_post_request(scope, request, receive, sent)
+        finally:
+            watch.cancel()
+
+
+async def _until_disconnect(receive: Any, then: Callable[[], Any]) -> None:
+    """Wait for the request's http.disconnect (its body already read), then call ``then`` (a
+    coroutine function is awaited)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    done = then()
+    if done is not None:
+        await done
+
+
+def _request_id(body: bytes) -> int | str | None:
+    """The id of a JSON-RPC request (not a notification, response or initialize) in ``body``."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(message, dict) or not isinstance(message.get("method"), str) \
+            or message["method"] == "initialize":
+        return None
+    request_id = message.get("id")
+    return request_id if isinstance(request_id, (int, str)) and not isinstance(request_id, bool) else None
 
 
 class _FastPathSessionManager(StreamableHTTPSessionManager):
@@ -1285,8 +1420,15 @@ def stdio_connection_for(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, 
         return await call_next(ctx)
 
     server.middleware.append(start_on_initialize)
-    fast = ToolCallFastPath(server, lambda name, arguments: answer_tool_call_wire(coordinator, session_of, None, name,
-                                                                                 arguments))
+
+    def answer(name: str, arguments: Mapping[str, Any] | None) -> EncodedToolResult | dict[str, Any]:
+        with coordinator.stdio_call() as call:
+            answered = answer_tool_call_wire(coordinator, session_of, None, name, arguments)
+        if call.cancelled:
+            raise _Unanswered
+        return answered
+
+    fast = ToolCallFastPath(server, answer)
     return server, coordinator, fast
 
 
@@ -1300,6 +1442,50 @@ async def run_connection(server: Server, coordinator: Coordinator, read_stream: 
             tasks.cancel_scope.cancel()
     finally:
         await anyio.to_thread.run_sync(coordinator.end_all)
+
+
+class _Unanswered(Exception):
+    """A stdio call cancelled because its client is gone: nothing is written."""
+
+
+class StdoutWatch:
+    """Over stdio, a thread that waits for stdout to lose its reader (the client process died:
+    POLLERR on a pipe's write end, POLLHUP on a terminal) and then calls ``gone``. Calls run on
+    the event loop and block it, so only a thread sees this while a call waits. stdin closing
+    is not watched: a client that shuts down, or a pipe of requests (``printf ... | coord mcp``),
+    closes it and still reads the answers."""
+
+    def __init__(self, fd: int, gone: Callable[[], None]) -> None:
+        stop_read, stop_write = os.pipe()
+        self._stop_read = stop_read
+        self._stop_write = stop_write
+        self._fd = os.dup(fd)
+        self._gone = gone
+        self.thread = threading.Thread(target=self._watch, name="coord stdout watch", daemon=True)
+        self.thread.start()
+
+    def _watch(self) -> None:
+        poll = select.poll()
+        poll.register(self._fd, 0)  # errors and hang-ups only (always reported)
+        poll.register(self._stop_read, select.POLLIN)
+        try:
+            while True:
+                events = dict(poll.poll())
+                if self._stop_read in events:
+                    return
+                if events.get(self._fd, 0) & (select.POLLERR | select.POLLHUP):
+                    self._gone()
+                    return
+                if self._fd in events:  # POLLNVAL: not something to watch
+                    return
+        finally:
+            os.close(self._fd)
+            os.close(self._stop_read)
+
+    def stop(self) -> None:
+        os.write(self._stop_write, b"x")
+        self.thread.join()
+        os.close(self._stop_write)
 
 
 class _PipeLines:
@@ -1324,6 +1510,8 @@ class _PipeLines:
             answer = self.fast.answer(line) if self.fast is not None else None
             if answer is None:
                 return line.decode("utf-8", errors="replace")
+            if not answer:
+                continue
             self.writer.write(answer)
             await self.writer.drain()
 
@@ -1361,11 +1549,19 @@ async def serve_pipes(server: Server, coordinator: Coordinator, fast: ToolCallFa
         stdin, stdout = await _stdio_pipes(fast, stdin_fd, stdout_fd)
     except (OSError, ValueError):  # not pipes (a terminal, a file): the SDK's threaded reader
         stdin = stdout = None  # type: ignore[assignment]
-    with anyio.CancelScope() as connection:
-        async with stdio_server(stdin, stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
-            await run_connection(server, coordinator, read_stream, write_stream)
-            if coordinator.refused is not None:
-                connection.cancel()  # stop reading stdin too: the client may keep it open
+    try:
+        watch: StdoutWatch | None = StdoutWatch(stdout_fd, coordinator.gone)
+    except OSError:  # no stdout to watch: calls run to their end
+        watch = None
+    try:
+        with anyio.CancelScope() as connection:
+            async with stdio_server(stdin, stdout) as (read_stream, write_stream):  # type: ignore[arg-type]
+                await run_connection(server, coordinator, read_stream, write_stream)
+                if coordinator.refused is not None:
+                    connection.cancel()  # stop reading stdin too: the client may keep it open
+    finally:
+        if watch is not None:
+            watch.stop()
 
 
 def serve_stdio(dsn: str, token: str, *, ttl: timedelta = DEFAULT_TTL, kinds: Sequence[str] = (),

@@ -318,10 +318,10 @@ def test_sessions_called_at_once_each_answer_in_their_own_coord_session(committe
                                                        for i in range(len(sessions))]
 
 
-def test_a_call_whose_client_went_away_runs_to_its_end(committed_db: Database, served: Served) -> None:
-    """A client that drops its connection while its call waits in the database: the call is not
-    left running behind a request that moved on, nor cut off half-way; it ends in the database
-    as it would have (the lease is granted once freed), and the session goes on."""
+def test_a_call_whose_client_went_away_is_cancelled(committed_db: Database, served: Served) -> None:
+    """A client that drops its connection while its call waits in the database: the call is
+    cancelled as notifications/cancelled cancels it (its statement stops, it grants nothing, no
+    answer is written), and the session goes on (tests/test_mcp_disconnect.py has the rest)."""
     import socket
 
     from tests.conftest import wait_for_backends
@@ -342,13 +342,14 @@ def test_a_call_whose_client_went_away_runs_to_its_end(committed_db: Database, s
     on_loop = served.app.coordinator.calls_on_loop
     assert on_loop == 1, "the waiting call is made on the event loop, which does not wait for it"
     sock.close()  # the client gives up
+    wait_for_backends(committed_db, waiting, 0)  # while the lease is still held
+    wait_for_backends(committed_db, "application_name = 'coord-mcp' and state <> 'idle'", 0)
+    assert waiter.call("my_locks", {})["structuredContent"]["rows"] == []
+    assert served.app.coordinator.calls_on_loop == on_loop + 1, "the loop's connection is free again"
     released = holder.call("release_lock", {"p_path": "src/contended.py", "p_fence": fence})
     assert released["structuredContent"]["ok"], released
-    assert served.app.coordinator.calls_on_loop == on_loop, "the loop's connection is busy: a pooled one served it"
-    wait_for_backends(committed_db, "application_name = 'coord-mcp' and state <> 'idle'", 0)
-    rows = waiter.call("my_locks", {})["structuredContent"]["rows"]
-    assert [row["path"] for row in rows] == ["src/contended.py"]
-    assert served.fast.answered == 5  # the call that waited included: answered, to no one
+    assert served.fast.answered == 4  # the cancelled call is not counted: nothing was answered
+    assert (served.fast.cancelled, served.fast.disconnected) == (1, 1)
 
 
 def test_a_cancelled_call_on_the_loop_waits_for_its_answer(committed_db: Database) -> None:

@@ -36,10 +36,14 @@ METHODS: list[tuple[type, str, tuple[str, ...]]] = [
     (StreamableHTTPServerTransport, "_handle_post_request", ("scope", "request", "receive", "send")),
     (StreamableHTTPServerTransport, "_check_content_type", ("request",)),
     (StreamableHTTPSessionManager, "_admit_session", ("requestor",)),
+    # A request whose HTTP client disconnected is cancelled through the session's read stream,
+    # framed as the transport frames a notification.
+    (StreamableHTTPServerTransport, "_message_metadata",
+     ("request", "close_sse_stream", "close_standalone_sse_stream", "on_request_unanswered")),
 ]
 # Private attributes read off SDK objects: (what holds it, name). ctx.session._connection is
 # read with getattr(..., None): if it went, the fast paths would quietly stop answering.
-PRIVATE_ATTRIBUTES = {("ServerSession", "_connection")}
+PRIVATE_ATTRIBUTES = {("ServerSession", "_connection"), ("StreamableHTTPServerTransport", "_read_stream_writer")}
 # Public attributes of SDK objects the fast paths read (renames break them as surely).
 CONNECTION_ATTRIBUTES = ("initialize_accepted", "protocol_version", "session_id", "exit_stack")
 SERVER_ATTRIBUTES = ("middleware", "cache_hints")
@@ -86,6 +90,7 @@ def test_the_public_attributes_the_fast_paths_read_exist() -> None:
     for name in TRANSPORT_ATTRIBUTES:
         assert hasattr(transport, name), missing(f"StreamableHTTPServerTransport.{name}")
     assert (transport.mcp_session_id, transport.is_json_response_enabled) == ("s", True)
+    assert hasattr(transport, "_read_stream_writer"), missing("StreamableHTTPServerTransport._read_stream_writer")
 
 
 def test_stdio_server_takes_the_pipes_the_fast_path_hands_it() -> None:
