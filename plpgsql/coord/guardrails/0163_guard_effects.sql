@@ -704,7 +704,7 @@ begin
      and v_out @? '$[*] ? ((@.a == "write" || @.a == "delete" || @.a == "delete-tree" || @.a == "perms" || @.a == "perms-tree")
                          && @.t like_regex "^[^/~$(]")' then
     v_out := (select coalesce(jsonb_agg(case when e ->> 'a' in ('write', 'delete', 'delete-tree', 'perms', 'perms-tree')
-                                                  and e ->> 't' ~ '^[^/~$(:]'
+                                                  and e ->> 't' ~ '^[^/~$(]' and e ->> 't' !~ '(^|/):/'
                                                   and e ->> 't' <> v_cwd and left(e ->> 't', char_length(v_cwd) + 1) <> v_cwd || '/'
                                              then coord.guard_effect(e ->> 'a', array[coord.guard_path(v_cwd || '/' || (e ->> 't'))]) -> 0
                                              else e end order by x.o), '[]')

@@ -74,6 +74,19 @@ begin
     v_after := coalesce(v_words[v_dash + 1:], '{}');
   end if;
   v_before := coalesce(v_rest[1:cardinality(v_rest) - cardinality(v_after)], '{}');
+  if v_sub in ('checkout', 'co', 'switch', 'restore') then
+    -- the operands as these subcommands read them (the parser's value flags are git's in general:
+    -- switch -m TOPIC merges, it takes no value; --orphan NEW does)
+    v_before := array(select w from unnest(v_opts) with ordinality as x (w, o)
+                      where x.o < coalesce(array_position(v_opts, '--'), cardinality(v_opts) + 1)
+                        and w !~ '^-.' and not coalesce(v_opts[x.o - 1] in ('-b', '-B', '-c', '-C', '--orphan', '--create',
+                                                                          '--force-create', '-s', '--source', '--conflict'), false)
+                      order by x.o);
+  end if;
+  -- paths read from a file (or stdin) only the run tells
+  if exists (select from unnest(v_opts) as w where w like '--pathspec-from-file%') then
+    return coord.guard_effect('write', array['$(files the pathspec file names)']);
+  end if;
 
   if v_sub in ('checkout', 'co') then
     if v_flags && array['-p', '--patch'] then
@@ -81,15 +94,15 @@ begin
       v_tree := cardinality(v_paths) = 0;
     elsif cardinality(v_after) > 0 then
       v_paths := v_after;
-    elsif '--orphan' = any (v_flags) then
-      v_tree := cardinality(v_before) >= 2;  -- a start point: its tree is checked out
+    elsif '--orphan' = any (v_opts) then
+      v_tree := cardinality(v_before) >= 1;  -- a start point: its tree is checked out
     elsif v_flags && array['-b', '-B', '--detach'] or v_dash is not null then
       v_tree := cardinality(v_before) > 0;  -- -b NEW alone keeps the tree
     elsif cardinality(v_before) = 0 then
       v_tree := v_flags && array['-f', '--force', '-m', '--merge'];  -- checkout -f: the tree back to HEAD
     elsif cardinality(v_before) = 1 then
       -- a branch or a path: only one that cannot be a branch is read as a path alone
-      v_x := coalesce(v_raw[array_position(v_raw, v_before[1])], v_before[1]);
+      v_x := coalesce(v_raw[array_position(v_words, v_before[1])], v_before[1]);  -- (as written: dir/ keeps its /)
       if v_before[1] in ('.', '..') or v_x ~ '(^\.\.?/|/$|[*?[]|^:(\(|[!^]))' or v_x ~ '(^|/)\.\.(/|$)' then
         v_paths := v_before;
       else
@@ -106,7 +119,7 @@ begin
     v_tree := cardinality(v_before) > 0 or exists (select from unnest(v_opts) as w where w ~ '^--orphan(=|$)');
   elsif v_sub = 'restore' then
     if not (v_flags && array['-S', '--staged'] and not v_flags && array['-W', '--worktree']) then
-      v_paths := case when cardinality(v_after) > 0 then v_after else v_rest end;
+      v_paths := case when cardinality(v_after) > 0 then v_after else v_before end;
       v_tree := cardinality(v_paths) = 0 and v_flags && array['-p', '--patch'];
     end if;
   elsif v_sub = 'reset' then
@@ -135,7 +148,7 @@ begin
     v_paths := v_rest[cardinality(v_rest):] || array(select v_rest[cardinality(v_rest)] || '/' || regexp_replace(a, '^.*/', '')
                                                      from unnest(v_rest[1:cardinality(v_rest) - 1]) as a);
   elsif v_sub = 'read-tree' then
-    v_tree := v_flags && array['-u'];
+    v_tree := '-u' = any (v_opts);  -- (the parser reads git's -m as taking a value: -m -u)
   elsif v_sub = 'checkout-index' then
     if v_flags && array['-a', '--all'] then
       v_tree := true;
@@ -162,7 +175,10 @@ begin
   elsif v_sub = 'merge-file' and not v_flags && array['-p', '--stdout'] then
     v_paths := coalesce(v_rest[1:1], '{}');
   elsif v_sub = 'archive' then
-    v_paths := array(select jsonb_array_elements_text(coalesce(p_op -> 'vals' -> '-o', '[]') || coalesce(p_op -> 'vals' -> '--output', '[]')));
+    v_paths := array(select case when w in ('-o', '--output') then v_opts[x.o + 1] when w like '--output=%' then substr(w, 10)
+                                 else substr(w, 3) end
+                     from unnest(v_opts) with ordinality as x (w, o)
+                     where w in ('-o', '--output') or w like '--output=%' or w ~ '^-o.');
   elsif v_sub = 'bundle' and v_rest[1] = 'create' then
     v_paths := coalesce(v_rest[2:2], '{}');
   elsif v_sub in ('filter-branch', 'filter-repo') then
