@@ -402,7 +402,9 @@ class ClaudeCodeHook:
         # A written directory with a target below it in the same spelling (cp x src/ gives src/ and src/x; the
         # database drops what lies below a tree it deletes or changes the mode of) is written into when it
         # is one on disk: src/x is leased then, not every file of src/. Only the disk tells.
-        parents = {"/".join(parts[:i]) for parts in (t.rstrip("/").split("/") for t in targets)
+        # (git's top of a repository, DIR/:/, makes no directory of DIR: it is the whole tree)
+        parents = {"/".join(parts[:i]) for parts in (t.rstrip("/").split("/") for t in targets
+                                                     if not (t.startswith(":/") or "/:/" in t))
                    for i in range(1, len(parts))}
         paths: dict[str, str] = {}  # without its trailing /: the lease to take (d/ over d: one path, once)
         written_into: dict[str, bool] = {}  # key: every spelling of it is a directory written into

@@ -61,12 +61,13 @@ from tests.test_guardrails import set_trust
     ("git restore :/", [":/"]), ("git checkout -- ':(top)'", [":/"]),
     ("git restore ':/src/a.py' ':!src/b.py' ':(exclude)c.py'", [":/src/a.py"]),
     ("git checkout HEAD -- ':/docs/*.md'", [":/docs"]),  # a glob below a directory: its lease
-    # from a subdirectory git still works on its repository's whole tree: the top, not the directory
-    ("cd src && git pull", [":/"]), ("git -C src merge topic", [":/"]), ("cd a && git -C b stash pop", [":/"]),
+    # from another directory git still works on its repository's whole tree: DIR/:/, the top of DIR's
+    # repository (the client tells which: this one, one nested in it, or another)
+    ("cd src && git pull", ["src/:/"]), ("git -C src merge topic", ["src/:/"]),
+    ("cd a && git -C b stash pop", ["a/b/:/"]), ("rm -rf src; git -C src pull", ["src", "src/:/"]),
     ("cd src && git checkout -- x.py ../y.py", ["src/x.py", "y.py"]),  # named paths from where git runs
     ("git -C sub checkout -- z.c", ["sub/z.c"]),
-    ("cd src && git restore :/top.txt", [":/top.txt"]),
-    # git in a directory the start directory's repository may not reach: that directory's top
+    ("cd src && git restore :/top.txt", ["src/:/top.txt"]),
     ("cd .. && git pull", ["../:/"]), ("git -C /srv/app pull", ["/srv/app/:/"]),
     ("git -C ~/other reset --keep", ["~/other/:/"]),
     ("cd src && git -C ../.. pull", ["../:/"]),
@@ -75,7 +76,7 @@ from tests.test_guardrails import set_trust
     ("env GIT_WORK_TREE=/srv/www git checkout main", ["/srv/www"]),
     ("git --git-dir=../bare.git checkout main", ["."]),  # the directory it runs in is the work tree
     # with other writes: the start directory . does not hide the top
-    ("black . && git pull", [".", ":/"]),
+    ("black . && git pull", [".", ":/"]), ("black . && git -C src pull", [".", "src/:/"]),
     ("git mv a.py lib/b.py", ["a.py", "lib/b.py", "lib/b.py/a.py"]),
 ])
 def test_what_a_git_command_writes(agent_factory: Callable[..., Any], command: str, writes: list[str]) -> None:

@@ -11,11 +11,10 @@
 --    filter-branch/filter-repo.
 -- git works on the whole tree of its repository whatever directory it starts in, so the whole
 -- tree is the repository top, not the start directory: git's pathspec magic for the top, :/
--- (a top-relative path is :/PATH). Where git runs somewhere the start directory's repository may
--- not reach (git -C or cd to an absolute path, to a home path or above the start), it is DIR/:/
--- (the top of DIR's repository, which only the client can tell: inside the repository it leases,
--- or outside it); DIR known only at run time ($X/:/) is unleased. A relative DIR below the start
--- lies in the same repository: :/. A work tree named elsewhere (--work-tree W, GIT_WORK_TREE=W)
+-- (a top-relative path is :/PATH). Where git runs in another directory DIR (git -C DIR, cd DIR)
+-- it is DIR/:/, the top of DIR's repository, which only the client can tell: the repository it
+-- leases (from any of its subdirectories), a checkout nested in it (vendor/lib), or one outside
+-- it; DIR known only at run time ($X/:/) is unleased. A work tree named elsewhere (--work-tree W, GIT_WORK_TREE=W)
 -- is W as a whole; --git-dir alone makes the directory git runs in the work tree (git's default).
 -- git checkout X without -- is a branch or a path, which only git can tell: the whole tree is
 -- read, which covers both (an operand that cannot be a branch, such as ., dir/ or *.py, is a
@@ -204,7 +203,7 @@ begin
   if v_dir ~ '[$`(]' or v_dir ~ '^~-' then
     v_top := v_dir || '/:/';
     v_top_classes := '["dynamic"]';
-  elsif v_dir ~ '^[/~]' or v_dir ~ '^\.\.(/|$)' then
+  elsif v_dir <> '.' then
     v_top := rtrim(v_dir, '/') || '/:/';
     v_top_classes := to_jsonb(array(select c from unnest(coord.guard_classify(v_dir)) as c where c = any (v_lease_classes)));
   else
@@ -241,5 +240,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_git_writes(jsonb, jsonb) is 'The working-tree files one git command writes, as write effects for the leases of a shell command: named paths (checkout -- PATH, restore, stash push PATH, clean -f, mv, worktree, ...), and the whole tree where git rewrites it (branch switch, pull, merge, rebase, cherry-pick, revert, am, stash, reset --hard/--merge/--keep, ...) as :/, the top of the repository (DIR/:/ where git runs in DIR outside the start directory''s reach, $X/:/ unleased). A branch-or-path operand without -- is read as the whole tree.';
+comment on function coord.guard_git_writes(jsonb, jsonb) is 'The working-tree files one git command writes, as write effects for the leases of a shell command: named paths (checkout -- PATH, restore, stash push PATH, clean -f, mv, worktree, ...), and the whole tree where git rewrites it (branch switch, pull, merge, rebase, cherry-pick, revert, am, stash, reset --hard/--merge/--keep, ...) as :/, the top of the repository (DIR/:/ where git runs in another directory DIR, $X/:/ unleased). A branch-or-path operand without -- is read as the whole tree.';
 revoke all on function coord.guard_git_writes(jsonb, jsonb) from public;

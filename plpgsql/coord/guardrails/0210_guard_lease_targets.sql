@@ -67,9 +67,10 @@ begin
     select jsonb_build_object(
       'writes', (select coalesce(jsonb_agg(x.t order by x.t), '[]')
                  from targets as x
-                 where not exists (select from targets as a where a.tree and x.t like a.below)
+                 -- (git's top of a repository, :/ and DIR/:/, lies below no directory: the client maps it)
+                 where not (x.t !~ '(^|/):/' and exists (select from targets as a where a.tree and x.t like a.below))
                    -- . covers everything relative: only absolute or home paths stay beside it
-                   and not (x.t not in ('.', '..') and x.t !~ '^(/|~|\.\./|:/)' and exists (select from targets as a where a.t = '.'))),
+                   and not (x.t not in ('.', '..') and x.t !~ '^(/|~|\.\./)|(^|/):/' and exists (select from targets as a where a.t = '.'))),
       'unleased', (select coalesce(jsonb_agg(distinct s.t), '[]') from sorted as s where s.kind = 'unread')));
 end;
 $$;
