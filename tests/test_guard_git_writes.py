@@ -57,6 +57,10 @@ from tests.test_guardrails import set_trust
     ("git worktree add ../wt-x topic", ["../wt-x"]),
     ("git archive -o release.tar HEAD", ["release.tar"]),
     ("git submodule update vendor/lib", ["vendor/lib"]),
+    ("git submodule add https://example.com/x/lib.git third_party/lib", ["third_party/lib"]),
+    ("git submodule add git@example.com:x/tool.git", ["tool"]),
+    ("git subtree pull --prefix=vendor/x https://example.com/x.git main", ["vendor/x"]),
+    ("git lfs pull", [":/"]), ("git svn rebase", [":/"]),
     # git's pathspec magic: the top, exclusions
     ("git restore :/", [":/"]), ("git checkout -- ':(top)'", [":/"]),
     ("git restore ':/src/a.py' ':!src/b.py' ':(exclude)c.py'", [":/src/a.py"]),
@@ -94,7 +98,7 @@ def test_what_a_git_command_writes(agent_factory: Callable[..., Any], command: s
     "git reset", "git reset --soft HEAD~1", "git reset HEAD -- a.py", "git restore --staged a.py",
     "git merge --continue", "git rebase --edit-todo", "git rebase --quit", "git am --show-current-patch",
     "git bisect log", "git sparse-checkout list", "git worktree list", "git submodule status",
-    "git clean -n -d", "git pull --help", "git clean -i -n",
+    "git clean -n -d", "git pull --help", "git clean -i -n", "git lfs ls-files", "git svn log",
 ])
 def test_what_writes_no_working_tree_file(agent_factory: Callable[..., Any], command: str) -> None:
     _, agent = agent_factory()

@@ -2,20 +2,22 @@
 -- takes (coord.guard_lease_targets); the guardrail side of git is coord.guard_git_effects.
 --  * named paths: git checkout [REV] -- PATH, git checkout REV PATH, git restore PATH (not
 --    --staged alone), git stash push PATH, git clean -f PATH, git mv A B, git worktree add/remove
---    PATH, git submodule update PATH, git merge-file FILE, git archive -o / bundle create FILE;
+--    PATH, git submodule update/add PATH, git subtree add/pull --prefix DIR, git merge-file FILE,
+--    git archive -o / bundle create FILE;
 --  * the whole working tree, where git rewrites it: a branch switch (checkout REV, switch REV,
 --    checkout -b NEW START, switch --orphan), pull, merge, rebase, cherry-pick, revert, am (and
 --    their --continue/--skip/--abort), stash / stash push without a path, stash pop/apply/branch,
 --    reset --hard/--merge/--keep, checkout -f, checkout/restore -p without a path, read-tree -u,
 --    checkout-index -a, sparse-checkout, bisect, submodule update/deinit without a path,
---    filter-branch/filter-repo.
+--    filter-branch/filter-repo, lfs pull/checkout, svn/p4 rebase.
 -- git works on the whole tree of its repository whatever directory it starts in, so the whole
 -- tree is the repository top, not the start directory: git's pathspec magic for the top, :/
 -- (a top-relative path is :/PATH). Where git runs in another directory DIR (git -C DIR, cd DIR)
 -- it is DIR/:/, the top of DIR's repository, which only the client can tell: the repository it
 -- leases (from any of its subdirectories), a checkout nested in it (vendor/lib), or one outside
--- it; DIR known only at run time ($X/:/) is unleased. A work tree named elsewhere (--work-tree W, GIT_WORK_TREE=W)
--- is W as a whole; --git-dir alone makes the directory git runs in the work tree (git's default).
+-- it; DIR known only at run time ($X/:/) is unleased. A work tree named elsewhere (--work-tree W,
+-- GIT_WORK_TREE=W) is W as a whole; --git-dir alone makes the directory git runs in the work tree
+-- (git's default).
 -- git checkout X without -- is a branch or a path, which only git can tell: the whole tree is
 -- read, which covers both (an operand that cannot be a branch, such as ., dir/ or *.py, is a
 -- path); with several operands the first may be a revision or a path, so it is leased too unless
@@ -163,8 +165,18 @@ begin
       v_paths := coalesce(v_rest[2:], '{}');
       v_tree := cardinality(v_paths) = 0;
     elsif v_rest[1] = 'add' then
-      v_paths := coalesce(v_rest[4:4], array[regexp_replace(regexp_replace(coalesce(v_rest[2], ''), '/+$', ''), '^.*[/:]|\.git$', '', 'g')]);
+      -- submodule add URL [PATH]: PATH, else the URL's last name
+      v_paths := coalesce(nullif(v_rest[3:3], '{}'),
+                          array[regexp_replace(regexp_replace(coalesce(v_rest[2], ''), '/+$', ''), '^.*[/:]|\.git$', '', 'g')]);
     end if;
+  elsif v_sub = 'subtree' and v_rest[1] in ('add', 'pull', 'merge') then
+    -- the subtree's directory (--prefix=DIR, -P DIR)
+    v_paths := array(select case when w like '--prefix=%' then substr(w, 10) else v_opts[x.o + 1] end
+                     from unnest(v_opts) with ordinality as x (w, o) where w like '--prefix=%' or w in ('-P', '--prefix'));
+  elsif v_sub = 'lfs' then
+    v_tree := v_rest[1] in ('pull', 'checkout');  -- large files put in place all over the tree
+  elsif v_sub in ('svn', 'p4') then
+    v_tree := v_rest[1] in ('rebase', 'dcommit', 'submit');  -- they rebase the checked-out branch
   elsif v_sub = 'worktree' then
     if v_rest[1] in ('add', 'remove') then
       v_paths := coalesce(v_rest[2:2], '{}');
