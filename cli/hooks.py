@@ -402,11 +402,20 @@ class ClaudeCodeHook:
         # A written directory with a target below it in the same spelling (cp x src/ gives src/ and src/x; the
         # database drops what lies below a tree it deletes or changes the mode of) is written into when it
         # is one on disk: src/x is leased then, not every file of src/. Only the disk tells.
-        parents = {"/".join(parts[:i]) for parts in (t.rstrip("/").split("/") for t in targets)
+        # (git's top of a repository, DIR/:/, makes no directory of DIR: it is the whole tree)
+        parents = {"/".join(parts[:i]) for parts in (t.rstrip("/").split("/") for t in targets
+                                                     if not (t.startswith(":/") or "/:/" in t))
                    for i in range(1, len(parts))}
         paths: dict[str, str] = {}  # without its trailing /: the lease to take (d/ over d: one path, once)
         written_into: dict[str, bool] = {}  # key: every spelling of it is a directory written into
+        git_tree = False  # git's whole working tree among them (pull, a branch switch, reset --hard, ...)
         for target in targets:
+            if target.startswith(":/") or "/:/" in target:  # git's top of the repository: coord.guard_git_writes
+                mapped = git_top(target, root, cwd)
+                if mapped is None:  # another repository, outside this one: the guardrails' alone
+                    continue
+                git_tree = git_tree or Path(mapped) == Path(root).resolve()
+                target = mapped
             try:
                 relative = resolve_path(target, root, cwd)
             except CoordError as exc:
@@ -428,8 +437,10 @@ class ClaudeCodeHook:
             if not whole.ok:
                 rules = ", ".join(f"{m['name']} ({m['severity']}, {m['category']})" for m in whole.matches or [])
                 asked = (f"coord: the command writes the whole repository, which no lease covers: guardrail "
-                         f"{rules or whole.code}: {whole.reason}; name the files it changes, or run it in a "
-                         "subdirectory")
+                         f"{rules or whole.code}: {whole.reason}; "
+                         + ("git rewrites the whole working tree from any directory: wait until no other agent "
+                            "holds files here, or name the files (git checkout REV -- FILE)" if git_tree else
+                            "name the files it changes, or run it in a subdirectory"))
                 if whole.code != "needs_approval":
                     raise Refusal(asked)
             del paths["."]
@@ -591,6 +602,29 @@ def as_node_sees_it(value: Any) -> Any:
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def git_top(target: str, root: Path, cwd: Path) -> str | None:
+    """A write the database names from git's top of a repository (coord.guard_git_writes): ``:/PATH``
+    from the directory the command starts in, ``DIR/:/PATH`` from DIR; git works on the whole tree
+    of the repository it runs in, whichever directory that is. Returns PATH below the top of the
+    repository DIR lies in (the repository root, or a nested checkout below it, where git would
+    stop), absolute; None when DIR lies outside the repository root."""
+    if target.startswith(":/"):
+        where, below = ".", target[2:]
+    else:
+        where, _, below = target.partition("/:/")
+    try:
+        inside = resolve_path(where or "/", root, cwd)
+    except CoordError as exc:
+        if exc.code == "CO541":
+            return None
+        raise
+    top = Path(root).resolve()
+    directory = top / inside.rstrip("/") if inside not in ("./", ".") else top
+    while directory != top and not (directory / ".git").exists():  # a nested repository stops git there
+        directory = directory.parent
+    return str(directory / below) if below else str(directory)
 
 
 def with_nul_escaped(text: str) -> str:

@@ -7121,6 +7121,25 @@ COMMENT ON FUNCTION coord.guard_git_effects(p_op jsonb) IS 'Guardrail effects of
 
 
 --
+-- Name: guard_git_writes(jsonb, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_git_writes(p_op jsonb, p_ctx jsonb DEFAULT '{}'::jsonb) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0164_guard_git_writes.sql
+
+
+ALTER FUNCTION coord.guard_git_writes(p_op jsonb, p_ctx jsonb) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_git_writes(p_op jsonb, p_ctx jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_git_writes(p_op jsonb, p_ctx jsonb) IS 'The working-tree files one git command writes, as write effects for the leases of a shell command: named paths (checkout -- PATH, restore, stash push PATH, clean -f, mv, worktree, ...), and the whole tree where git rewrites it (branch switch, pull, merge, rebase, cherry-pick, revert, am, stash, reset --hard/--merge/--keep, ...) as :/, the top of the repository (DIR/:/ where git runs in another directory DIR, $X/:/ unleased). A branch-or-path operand without -- is read as the whole tree.';
+
+
+--
 -- Name: guard_host_effects(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7193,7 +7212,7 @@ ALTER FUNCTION coord.guard_lease_targets(p_effects jsonb) OWNER TO coord_owner;
 -- Name: FUNCTION guard_lease_targets(p_effects jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_lease_targets(p_effects jsonb) IS 'What a client leases for a shell command: {writes, unleased}. writes: the literal paths among the write, delete and permission effects of one operation (no caches, /dev/null, .git, devices, remotes, commands run elsewhere or homes other than ~/; $PWD/x is x; a glob below a literal directory is that directory; . is the directory the command starts in), without those below a target it deletes or changes the mode of (cp x y gives y and y/x: the client tells whether y is a directory). unleased: the targets only the run can tell (expansions, globs in the starting directory, paths after a cd to an unknown place), which the client must not run unasked.';
+COMMENT ON FUNCTION coord.guard_lease_targets(p_effects jsonb) IS 'What a client leases for a shell command: {writes, unleased}. writes: the literal paths among the write, delete and permission effects of one operation (no caches, /dev/null, .git, devices, remotes, commands run elsewhere or homes other than ~/; $PWD/x is x; a glob below a literal directory is that directory; . is the directory the command starts in; :/ is git''s top of the repository), without those below a target it deletes or changes the mode of (cp x y gives y and y/x: the client tells whether y is a directory). unleased: the targets only the run can tell (expansions, globs in the starting directory, paths after a cd to an unknown place), which the client must not run unasked.';
 
 
 --
@@ -7383,7 +7402,7 @@ ALTER FUNCTION coord.guard_rewrite_effects(p_op jsonb, p_ctx jsonb) OWNER TO coo
 -- Name: FUNCTION guard_rewrite_effects(p_op jsonb, p_ctx jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_rewrite_effects(p_op jsonb, p_ctx jsonb) IS 'Write and delete effects of tools that rewrite files in place or unpack them (formatters and fixers, git checkout -- / restore / mv, sort -o, sponge, gzip and friends, tar -x, unzip, zip), read from the directory cd chose: what a lease for a shell command must cover.';
+COMMENT ON FUNCTION coord.guard_rewrite_effects(p_op jsonb, p_ctx jsonb) IS 'Write and delete effects of tools that rewrite files in place or unpack them (formatters and fixers, git apply, sort -o, sponge, gzip and friends, tar -x, unzip, zip), read from the directory cd chose: what a lease for a shell command must cover.';
 
 
 --
@@ -18742,6 +18761,13 @@ REVOKE ALL ON FUNCTION coord.guard_generic_effects(p_op jsonb, p_ctx jsonb) FROM
 --
 
 REVOKE ALL ON FUNCTION coord.guard_git_effects(p_op jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_git_writes(p_op jsonb, p_ctx jsonb); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_git_writes(p_op jsonb, p_ctx jsonb) FROM PUBLIC;
 
 
 --

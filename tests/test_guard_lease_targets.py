@@ -38,7 +38,7 @@ from tests.audit_here import WRITTEN_HERE
     ("black --check src; ruff format --diff x.py; prettier --check y.ts; gofmt -l z.go", []),  # check only
     # git writes the working tree: checkout -- / restore / mv (rm already)
     ("git checkout -- a.py; git checkout HEAD~1 -- b.py; git restore c.py", ["a.py", "b.py", "c.py"]),
-    ("git restore --staged d.py; git checkout main", []),  # the index only; a branch switch names no file
+    ("git restore --staged d.py; git checkout main", [":/"]),  # the index only; a branch switch: the whole tree
     ("git mv a.py lib/b.py", ["a.py", "lib/b.py", "lib/b.py/a.py"]),
     ("git -C sub restore x.c; git -C sub rm y.c", ["sub/x.c", "sub/y.c"]),
     # every name a tool writes is read from the directory cd chose, however the tool is given it

@@ -246,3 +246,88 @@ def test_a_copy_into_a_directory_leases_the_copy_not_the_directory(hook: Hook, r
     assert sorted(held(committed_db)) == ["copied", "hostname", "src/app.py", "src/new.py", "tools/new.py"]
     code, output, _ = hook(bash(repo, "cp new.py src/app.py"))
     assert code == 0 and decision(output)[0] == "deny", "a copy onto bob's file is still denied"
+
+
+def set_trust(database: Database, trust: int) -> None:
+    with database.connect() as conn:
+        conn.execute("update coord.profiles as f set trust_level = %s from coord.tenants as n "
+                     "where f.id = n.default_profile_id", (trust,))
+
+
+def test_a_branch_switch_while_another_agent_holds_a_file_is_not_run_silently(
+        hook: Hook, repo: Path, committed_db: Database) -> None:
+    """git checkout main rewrites every tracked file, bob's src/app.py too, from whichever directory
+    it runs in: the database reports the whole tree (:/), the hook maps it onto the repository root
+    and asks the database about the root as for black . there (delete-protected below trust 4),
+    audited. Before, it named no file and ran over bob's lease."""
+    bob_holds(committed_db, "src/app.py")
+    for command, cwd in (("git checkout main", repo), ("git pull --rebase", repo / "src"),
+                         ("git stash pop", repo / "src"), ("git -C src merge topic", repo)):
+        code, output, _ = hook(bash(repo, command, cwd=cwd))
+        verdict, reason = decision(output)
+        assert code == 0 and verdict == "deny" and "the whole repository" in reason and "delete-protected" in reason \
+            and "git rewrites the whole working tree" in reason, (command, reason)
+    with committed_db.connect() as conn:
+        audited = conn.execute("select decision, details ->> 'text' from audit.events where action = 'guardrail.check' "
+                               "order by id desc limit 1").fetchone()
+    assert audited == ("blocked", "."), audited
+    assert sorted(held(committed_db)) == ["src/app.py"]
+
+
+def test_a_discarding_reset_at_a_trust_that_overrides_git_discard_still_meets_the_leases(
+        hook: Hook, repo: Path, committed_db: Database) -> None:
+    """Trust 3 overrides git-discard, so git reset --hard and git clean -fdx used to run with no
+    lease check at all; now the whole tree is the database's decision (delete-protected, trust 4).
+    At trust 4, which overrides that too, the answer is the database's (allowed, overridden), as
+    for black . at the root."""
+    bob_holds(committed_db, "src/app.py")
+    set_trust(committed_db, 3)
+    for command in ("git reset --hard", "git clean -fdx"):
+        code, output, _ = hook(bash(repo, command))
+        verdict, reason = decision(output)
+        assert code == 0 and verdict == "deny" and "the whole repository" in reason, (command, reason)
+    set_trust(committed_db, 4)
+    assert hook(bash(repo, "git reset --hard")) == (0, None, "")
+
+
+def test_git_checkout_of_a_file_leases_the_file(hook: Hook, repo: Path, committed_db: Database) -> None:
+    assert hook(bash(repo, "git checkout -- notes.txt && git restore app.py", cwd=repo / "src")) == (0, None, "")
+    assert sorted(held(committed_db)) == ["src/app.py", "src/notes.txt"]
+    bob_holds(committed_db, "README.md")
+    code, output, _ = hook(bash(repo, "git checkout HEAD~1 -- README.md"))
+    verdict, reason = decision(output)
+    assert code == 0 and verdict == "deny" and "README.md is leased by bob-codex" in reason, reason
+    assert hook(bash(repo, "git restore :/top.txt", cwd=repo / "src")) == (0, None, "")  # the top, from src
+    assert "top.txt" in held(committed_db)
+
+
+def test_git_commands_that_write_no_file_are_untouched(hook: Hook, repo: Path, committed_db: Database) -> None:
+    bob_holds(committed_db, "src/app.py")
+    with committed_db.connect() as conn:
+        before = conn.execute("select count(*) from audit.events where action = 'guardrail.check'").fetchone()[0]
+    for command in ("git status", "git log --oneline -3", "git diff", "git add -A && git commit -m x",
+                    "git fetch", "git checkout -b topic", "git switch -c other", "git stash list"):
+        assert hook(bash(repo, command)) == (0, None, ""), command
+    with committed_db.connect() as conn:
+        paths = conn.execute("select count(*) from audit.events where action = 'guardrail.check' "
+                             "and details ->> 'text' = '.'").fetchone()[0]
+        after = conn.execute("select count(*) from audit.events where action = 'guardrail.check'").fetchone()[0]
+    assert paths == 0 and after - before == 8, (paths, after - before)  # one command check each, no root check
+    assert sorted(held(committed_db)) == ["src/app.py"]
+
+
+def test_git_in_another_repository_or_a_nested_one_is_mapped_to_its_own_top(
+        hook: Hook, repo: Path, committed_db: Database, tmp_path: Path) -> None:
+    """git -C DIR works on DIR's repository: outside this one it is the guardrails' alone (no
+    lease); a nested checkout's whole tree is that checkout (git stops there), not the root."""
+    other = tmp_path / "other"
+    other.mkdir()
+    assert hook(bash(repo, f"git -C {other} pull && cd {other} && git reset --keep")) == (0, None, "")
+    assert held(committed_db) == {}
+    nested = repo / "vendor" / "lib"
+    nested.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(nested)], check=True)
+    assert hook(bash(repo, "ls")) == (0, None, "")  # the session starts at the root
+    assert hook(bash(repo, "git pull", cwd=nested)) == (0, None, "")
+    assert hook(bash(repo, "git -C vendor/lib stash pop")) == (0, None, "")
+    assert sorted(held(committed_db)) == ["vendor/lib/"]

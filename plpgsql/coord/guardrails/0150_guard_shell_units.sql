@@ -411,6 +411,18 @@ begin
         v_words := v_words[:array_position(v_words, 'git')] || v_w || v_words[array_position(v_words, 'git') + 1:];
       end if;
     end if;
+    -- GIT_WORK_TREE=W and GIT_DIR=G before git are git --work-tree=W --git-dir=G (the working tree
+    -- it writes). One assigned earlier in the text may not be exported: git then writes its own
+    -- tree, the reading that leases more.
+    if strpos(v_joined, 'GIT_') > 0 and v_words && array['git']
+       and exists (select from unnest(v_words[:array_position(v_words, 'git') - 1]) as a
+                   where a like 'GIT\_WORK\_TREE=%' or a like 'GIT\_DIR=%') then
+      v_words := v_words[:array_position(v_words, 'git')]
+                 || array(select case when a like 'GIT\_DIR=%' then '--git-dir=' else '--work-tree=' end || substr(a, strpos(a, '=') + 1)
+                          from unnest(v_words[:array_position(v_words, 'git') - 1]) with ordinality as x (a, o)
+                          where a like 'GIT\_WORK\_TREE=%' or a like 'GIT\_DIR=%' order by x.o)
+                 || v_words[array_position(v_words, 'git') + 1:];
+    end if;
     -- a git alias defined (git config alias.X V, git -c alias.X=V) runs V whenever X is used, in
     -- this text or in a later command: V is checked as the git command it stands for (V with a
     -- leading ! is a shell command: git-unsafe)

@@ -670,7 +670,8 @@ begin
                                                else e end), '[]')
                 from jsonb_array_elements(v_git) as e);
     end if;
-    v_out := v_out || v_git;
+    -- the working-tree files it writes, for the leases (the top of the tree, :/, read from cd there)
+    v_out := v_out || v_git || coord.guard_git_writes(v_op, p_ctx);
   end if;
   v_out := v_out || coord.guard_rewrite_effects(p_op, p_ctx);  -- (operands as written: it reads them from cwd)
   v_out := v_out || coord.guard_flow_effects(v_op, p_ctx) || coord.guard_supply_effects(v_op)
@@ -698,12 +699,12 @@ begin
   -- what a tool writes by a name it was given other than as an operand read from cd above (dd of=,
   -- patch FILE, gpg -o, git rm, a path in inline code) is read from the directory cd chose too: a
   -- relative target not already below it (a name below a directory of the same name is taken as
-  -- read already)
+  -- read already; git's top of the tree, :/..., coord.guard_git_writes read from it)
   if v_cwd is not null and v_cwd !~ '^\.?/?$'
      and v_out @? '$[*] ? ((@.a == "write" || @.a == "delete" || @.a == "delete-tree" || @.a == "perms" || @.a == "perms-tree")
                          && @.t like_regex "^[^/~$(]")' then
     v_out := (select coalesce(jsonb_agg(case when e ->> 'a' in ('write', 'delete', 'delete-tree', 'perms', 'perms-tree')
-                                                  and e ->> 't' ~ '^[^/~$(]'
+                                                  and e ->> 't' ~ '^[^/~$(]' and e ->> 't' !~ '(^|/):/'
                                                   and e ->> 't' <> v_cwd and left(e ->> 't', char_length(v_cwd) + 1) <> v_cwd || '/'
                                              then coord.guard_effect(e ->> 'a', array[coord.guard_path(v_cwd || '/' || (e ->> 't'))]) -> 0
                                              else e end order by x.o), '[]')

@@ -4,8 +4,6 @@
 --    rustfmt, clang-format -i, eslint --fix, isort, autopep8 -i, ...) write their path operands,
 --    a directory meaning its files; with no operand, those that format the project (cargo fmt,
 --    go fmt, terraform fmt, ...) write the directory they run in (.);
---  * git checkout [REV] -- FILE, git restore FILE (not --staged alone) write FILE; git mv A B
---    deletes A and writes B; git -C DIR reads them from DIR;
 --  * sort -o FILE, shuf -o FILE, curl -o FILE, wget -O FILE, sponge FILE, dos2unix FILE write FILE
 --    (curl -O URL and wget URL the URL's file name);
 --  * gzip/bzip2/xz/lz4/zstd FILE write FILE.gz ... and delete FILE (-d: the other way; -k, -c
@@ -13,6 +11,7 @@
 --  * tar -x and unzip write where they unpack (-C DIR, -d DIR, else .); zip ARCHIVE writes it;
 --  * patch with no file operand and git apply write the files the diff names (read from a diff
 --    given as text, else unknown: only the run tells).
+-- (git's other working-tree writes are coord.guard_git_writes'.)
 -- Check-only runs (--check, --diff, --dry-run, -l) write nothing. Relative operands are read
 -- from the directory cd chose (p_ctx cwd).
 create or replace function coord.guard_rewrite_effects(p_op jsonb, p_ctx jsonb default '{}')
@@ -34,7 +33,7 @@ declare
   v_x text;
   v_ext text;
 begin
-  if v_prog = '' or v_prog = 'git' and not (v_args[1] in ('checkout', 'co', 'restore', 'mv', 'apply')) then
+  if v_prog = '' or v_prog = 'git' and v_args[1] is distinct from 'apply' then
     return '[]';
   end if;
   v_flag_words := ' ' || array_to_string(v_flags, ' ') || ' ';
@@ -85,24 +84,6 @@ begin
                                         where a !~ '^-' and a !~ '^\.\.\.$' and a !~ '^[0-9]+$' and v_prog not in ('cargo', 'dotnet', 'mix')), '{}'),
                            array['.']);
       v_writes := array(select regexp_replace(w, '/\.\.\.$', '') from unnest(v_writes) as w);
-    end if;
-  end if;
-  -- git checkout [REV] -- FILE..., git restore [--source REV] FILE..., git mv A B
-  if v_prog = 'git' then
-    if v_args[1] in ('checkout', 'co') and array_position(v_words, '--') is not null then
-      v_writes := array(select w from unnest(v_words) with ordinality as x (w, o) where x.o > array_position(v_words, '--'));
-    elsif v_args[1] = 'restore' and not (v_flag_words ~ ' (-S|--staged) ' and v_flag_words !~ ' (-W|--worktree) ') then
-      v_writes := coalesce(nullif(array(select w from unnest(v_words) with ordinality as x (w, o)
-                                        where x.o > array_position(v_words, '--')), '{}'), v_args[2:]);
-    elsif v_args[1] = 'mv' and cardinality(v_args) >= 3 then
-      v_deletes := v_args[2:cardinality(v_args) - 1];
-      v_writes := v_args[cardinality(v_args):] || array(select v_args[cardinality(v_args)] || '/' || regexp_replace(a, '^.*/', '')
-                                                        from unnest(v_args[2:cardinality(v_args) - 1]) as a);
-    end if;
-    v_x := p_op -> 'vals' -> '-C' ->> 0;
-    if v_x is not null then
-      v_writes := array(select case when w ~ '^[/~$]' then w else coord.guard_path(v_x || '/' || w) end from unnest(v_writes) as w);
-      v_deletes := array(select case when w ~ '^[/~$]' then w else coord.guard_path(v_x || '/' || w) end from unnest(v_deletes) as w);
     end if;
   end if;
   -- sort -o FILE, shuf -o FILE (the flag's value is the word after it, or -oFILE, --output=FILE)
@@ -171,6 +152,11 @@ begin
   if cardinality(v_writes) = 0 and cardinality(v_deletes) = 0 then
     return '[]';
   end if;
+  -- git -C DIR apply: the diff's files from DIR
+  if v_prog = 'git' and p_op -> 'vals' ? '-C' then
+    v_writes := array(select case when w ~ '^[/~$]' then w else coord.guard_path((p_op -> 'vals' -> '-C' ->> 0) || '/' || w) end
+                      from unnest(v_writes) as w);
+  end if;
   -- relative to the directory cd chose earlier in the same text ($PWD/x is x there)
   if v_cwd is not null then
     v_writes := array(select regexp_replace(w, '^(\$PWD|\$\{PWD\}|~\+)(/|$)', './') from unnest(v_writes) as w);
@@ -183,5 +169,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_rewrite_effects(jsonb, jsonb) is 'Write and delete effects of tools that rewrite files in place or unpack them (formatters and fixers, git checkout -- / restore / mv, sort -o, sponge, gzip and friends, tar -x, unzip, zip), read from the directory cd chose: what a lease for a shell command must cover.';
+comment on function coord.guard_rewrite_effects(jsonb, jsonb) is 'Write and delete effects of tools that rewrite files in place or unpack them (formatters and fixers, git apply, sort -o, sponge, gzip and friends, tar -x, unzip, zip), read from the directory cd chose: what a lease for a shell command must cover.';
 revoke all on function coord.guard_rewrite_effects(jsonb, jsonb) from public;

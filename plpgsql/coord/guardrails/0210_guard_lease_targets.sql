@@ -8,7 +8,9 @@
 -- A glob below a literal directory (src/*.py, logs/*.log) is that directory, whose lease covers
 -- whatever it matches. The directory the command starts in (., *, a formatter run on .) is .:
 -- whether that is the whole repository only the client can tell, and it asks the database
--- (check_operation of the path .). Where a path lies is left to the client, which knows where
+-- (check_operation of the path .). git's whole working tree is the top of the repository, :/
+-- (DIR/:/ for the repository of DIR; coord.guard_git_writes), which the client maps to its
+-- repository root from any directory. Where a path lies is left to the client, which knows where
 -- the repository is and leases only what lies inside it (so /tmp/x and ../x stay in: the
 -- repository may be under /tmp, and ../x is inside it when the command starts in a
 -- subdirectory). A target below one the command deletes or changes the mode of goes, since the
@@ -65,12 +67,13 @@ begin
     select jsonb_build_object(
       'writes', (select coalesce(jsonb_agg(x.t order by x.t), '[]')
                  from targets as x
-                 where not exists (select from targets as a where a.tree and x.t like a.below)
+                 -- (git's top of a repository, :/ and DIR/:/, lies below no directory: the client maps it)
+                 where not (x.t !~ '(^|/):/' and exists (select from targets as a where a.tree and x.t like a.below))
                    -- . covers everything relative: only absolute or home paths stay beside it
-                   and not (x.t not in ('.', '..') and x.t !~ '^(/|~|\.\./)' and exists (select from targets as a where a.t = '.'))),
+                   and not (x.t not in ('.', '..') and x.t !~ '^(/|~|\.\./)|(^|/):/' and exists (select from targets as a where a.t = '.'))),
       'unleased', (select coalesce(jsonb_agg(distinct s.t), '[]') from sorted as s where s.kind = 'unread')));
 end;
 $$;
 
-comment on function coord.guard_lease_targets(jsonb) is 'What a client leases for a shell command: {writes, unleased}. writes: the literal paths among the write, delete and permission effects of one operation (no caches, /dev/null, .git, devices, remotes, commands run elsewhere or homes other than ~/; $PWD/x is x; a glob below a literal directory is that directory; . is the directory the command starts in), without those below a target it deletes or changes the mode of (cp x y gives y and y/x: the client tells whether y is a directory). unleased: the targets only the run can tell (expansions, globs in the starting directory, paths after a cd to an unknown place), which the client must not run unasked.';
+comment on function coord.guard_lease_targets(jsonb) is 'What a client leases for a shell command: {writes, unleased}. writes: the literal paths among the write, delete and permission effects of one operation (no caches, /dev/null, .git, devices, remotes, commands run elsewhere or homes other than ~/; $PWD/x is x; a glob below a literal directory is that directory; . is the directory the command starts in; :/ is git''s top of the repository), without those below a target it deletes or changes the mode of (cp x y gives y and y/x: the client tells whether y is a directory). unleased: the targets only the run can tell (expansions, globs in the starting directory, paths after a cd to an unknown place), which the client must not run unasked.';
 revoke all on function coord.guard_lease_targets(jsonb) from public;
