@@ -56,6 +56,14 @@ from tests.audit_here import WRITTEN_HERE
     ("touch src/{a,b}.py", ["src/a.py", "src/b.py"]),
     ('echo > "$PWD/out.txt"; cp a ./b', ["b", "b/a", "out.txt"]),
     ("cd sub && echo x > $PWD/o.txt", ["sub/o.txt"]),
+    # a name that leaves cd's directory is read from it once, not twice
+    ("cd sub && touch ../b", ["b"]),
+    ("cd a/b && touch ../c && echo x > ../../d", ["a/c", "d"]),
+    ("cd sub && gzip ../f && sed -i s/x/y/ ../g.txt", ["f", "f.gz", "g.txt"]),
+    ("cd sub && fd -e pyc . lib -x rm", ["sub/lib"]),
+    # what find deletes by a test below a directory: the directory, as a glob below it
+    ("find src -name '*.py' -delete; cd sub && find ../lib -name '*.o' -delete", ["lib", "src"]),
+    ("find . -name '*.pyc' -delete", ["."]),  # the directory it starts in: the client decides (the root check)
     ("rm -f logs/*.log; chmod +x scripts/*.sh", ["logs", "scripts"]),  # a glob below a directory: its lease
     # the working directory: subshells, pipelines and background jobs keep their cd to themselves
     ("(cd docs; echo x > a.md); echo y > b.md", ["b.md", "docs/a.md"]),

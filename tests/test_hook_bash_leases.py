@@ -66,6 +66,20 @@ def test_a_command_writing_a_file_another_agent_holds_is_denied_and_takes_nothin
     assert sorted(held(committed_db)) == ["src/"], "all or none: notes.txt is not leased either"
 
 
+def test_a_write_that_leaves_the_directory_cd_chose_is_checked_against_the_file_it_writes(
+        hook: Hook, repo: Path, committed_db: Database) -> None:
+    with committed_db.connect() as conn:
+        bob = make_principal(conn, "bob-codex")
+    with Client(committed_db.client_dsn, bob.token) as client:
+        assert client.acquire_lock("notes.txt", ttl="10 minutes").code == "granted"
+        assert client.acquire_lock("src/app.py", ttl="10 minutes").code == "granted"
+    for command in ("cd src && echo x > ../notes.txt", "find src -name '*.py' -delete"):
+        code, output, _ = hook(bash(repo, command))
+        verdict, reason = decision(output)
+        assert code == 0 and verdict == "deny" and "leased by bob-codex" in reason, (command, reason)
+    assert sorted(held(committed_db)) == ["notes.txt", "src/app.py"]  # bob's, nothing taken
+
+
 def test_a_command_that_writes_nothing_leasable_takes_no_lease(hook: Hook, repo: Path,
                                                                committed_db: Database) -> None:
     for command in ("ls -la src", "pytest -q > /tmp/out.log", "rm -rf build/", "ssh ci 'make > build.log'",

@@ -98,6 +98,9 @@ declare
   v_x text;
   v_known boolean := false;
   v_git jsonb;
+  v_resolved jsonb;  -- operands or redirections read from cd's directory
+  v_rewrites jsonb;
+  v_from_cwd text[] := '{}';  -- the names read from cd's directory above (operands, redirections, find's starts, rewrites)
 begin
   if v_prog is null or v_prog = '' then
     return v_out;
@@ -116,16 +119,21 @@ begin
                               'del', 'erase', 'cp', 'mv', 'install', 'ln', 'rsync', 'scp', 'tee', 'truncate', 'chmod', 'chown',
                               'chgrp', 'tar', 'zip', '7z', 'remove-item', 'ri', 'set-content', 'add-content', 'out-file',
                               'copy-item', 'move-item', 'mkfs', 'touch', 'http-server', 'serve', 'miniserve')) then
-    v_op := jsonb_set(v_op, '{args}', coalesce((
-      select jsonb_agg(to_jsonb(case when a ~ '^[^/~$-]' and strpos(a, '://') = 0 and not (a ~ '^[A-Za-z0-9_.-]+@?[A-Za-z0-9_.-]*:')
-                                     then coord.guard_path(v_cwd || '/' || a) else a end) order by x.o)
-      from jsonb_array_elements_text(p_op -> 'args') with ordinality as x (a, o)), '[]'));
+    select coalesce(jsonb_agg(to_jsonb(coalesce(y.resolved, y.a)) order by y.o), '[]'),
+           coalesce(array_agg(y.resolved) filter (where y.resolved is not null), '{}')
+    into v_resolved, v_from_cwd
+    from (select x.a, x.o, case when x.a ~ '^[^/~$-]' and strpos(x.a, '://') = 0 and not (x.a ~ '^[A-Za-z0-9_.-]+@?[A-Za-z0-9_.-]*:')
+                                then coord.guard_path(v_cwd || '/' || x.a) end as resolved
+          from jsonb_array_elements_text(p_op -> 'args') with ordinality as x (a, o)) as y;
+    v_op := jsonb_set(v_op, '{args}', v_resolved);
   end if;
   if v_cwd is not null then
-    v_op := jsonb_set(v_op, '{redir}', coalesce((
-      select jsonb_agg(jsonb_build_array(r ->> 0, case when (r ->> 1) ~ '^[^/~$&0-9-]' then coord.guard_path(v_cwd || '/' || (r ->> 1))
-                                                       else r ->> 1 end) order by x.o)
-      from jsonb_array_elements(p_op -> 'redir') with ordinality as x (r, o)), '[]'));
+    select coalesce(jsonb_agg(jsonb_build_array(y.r ->> 0, coalesce(y.resolved, y.r ->> 1)) order by y.o), '[]'),
+           v_from_cwd || coalesce(array_agg(y.resolved) filter (where y.resolved is not null), '{}')
+    into v_resolved, v_from_cwd
+    from (select x.r, x.o, case when (x.r ->> 1) ~ '^[^/~$&0-9-]' then coord.guard_path(v_cwd || '/' || (x.r ->> 1)) end as resolved
+          from jsonb_array_elements(p_op -> 'redir') with ordinality as x (r, o)) as y;
+    v_op := jsonb_set(v_op, '{redir}', v_resolved);
   end if;
   v_args := array(select jsonb_array_elements_text(v_op -> 'args'));
   v_n := coalesce(cardinality(v_args), 0);
@@ -250,6 +258,7 @@ begin
           v_starts := array[coalesce(v_cwd, '.')];
         elsif v_cwd is not null then
           v_starts := array(select case when s ~ '^[^/~$]' then coord.guard_path(v_cwd || '/' || s) else s end from unnest(v_starts) as s);
+          v_from_cwd := v_from_cwd || v_starts;
         end if;
         v_names := array(select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o)
                          where x.w in ('-name', '-iname', '-path', '-ipath'));
@@ -673,7 +682,12 @@ begin
     -- the working-tree files it writes, for the leases (the top of the tree, :/, read from cd there)
     v_out := v_out || v_git || coord.guard_git_writes(v_op, p_ctx);
   end if;
-  v_out := v_out || coord.guard_rewrite_effects(p_op, p_ctx);  -- (operands as written: it reads them from cwd)
+  -- (operands as written: it reads them from cwd itself)
+  v_rewrites := coord.guard_rewrite_effects(p_op, p_ctx);
+  if v_cwd is not null and v_rewrites <> '[]' then
+    v_from_cwd := v_from_cwd || array(select e ->> 't' from jsonb_array_elements(v_rewrites) as e);
+  end if;
+  v_out := v_out || v_rewrites;
   v_out := v_out || coord.guard_flow_effects(v_op, p_ctx) || coord.guard_supply_effects(v_op)
                  || coord.guard_generic_effects(v_op, p_ctx || jsonb_build_object('known', v_known));
   if strpos(v_prog, '-') > 1 and v_prog ~ '^[a-z]+-[a-z]' or v_prog in ('iex', 'iwr', 'irm', 'powershell', 'cmd', 'reg', 'ri', 'del', 'erase', 'rd',
@@ -699,13 +713,19 @@ begin
   -- what a tool writes by a name it was given other than as an operand read from cd above (dd of=,
   -- patch FILE, gpg -o, git rm, a path in inline code) is read from the directory cd chose too: a
   -- relative target not already below it (a name below a directory of the same name is taken as
-  -- read already; git's top of the tree, :/..., coord.guard_git_writes read from it)
+  -- read already; git's top of the tree, :/..., coord.guard_git_writes read from it). A target
+  -- that is, or lies below, or adds a suffix to, a name read from cd above was read already, also
+  -- where it left cd's directory (cd sub && touch ../b writes b, not sub/b; gzip ../f writes f.gz).
   if v_cwd is not null and v_cwd !~ '^\.?/?$'
-     and v_out @? '$[*] ? ((@.a == "write" || @.a == "delete" || @.a == "delete-tree" || @.a == "perms" || @.a == "perms-tree")
+     and v_out @? '$[*] ? ((@.a == "write" || @.a == "delete" || @.a == "delete-tree" || @.a == "delete-matching"
+                         || @.a == "perms" || @.a == "perms-tree")
                          && @.t like_regex "^[^/~$(]")' then
-    v_out := (select coalesce(jsonb_agg(case when e ->> 'a' in ('write', 'delete', 'delete-tree', 'perms', 'perms-tree')
+    v_out := (select coalesce(jsonb_agg(case when e ->> 'a' in ('write', 'delete', 'delete-tree', 'delete-matching', 'perms', 'perms-tree')
                                                   and e ->> 't' ~ '^[^/~$(]' and e ->> 't' !~ '(^|/):/'
                                                   and e ->> 't' <> v_cwd and left(e ->> 't', char_length(v_cwd) + 1) <> v_cwd || '/'
+                                                  and not exists (select from unnest(v_from_cwd) as r
+                                                                  where e ->> 't' = r or starts_with(e ->> 't', r || '/')
+                                                                     or starts_with(e ->> 't', r || '.'))
                                              then coord.guard_effect(e ->> 'a', array[coord.guard_path(v_cwd || '/' || (e ->> 't'))]) -> 0
                                              else e end order by x.o), '[]')
               from jsonb_array_elements(v_out) with ordinality as x (e, o));

@@ -1,6 +1,7 @@
 -- The files a shell command changes, as a client leasing what an agent edits (the Claude Code
 -- hook) must lease them: {"writes": [...], "unleased": [...]} from the targets of its write,
--- delete and permission effects.
+-- delete and permission effects. A deletion of what a test matches below a directory (find DIR
+-- -name X -delete) leases the directory, as a glob below it does (rm DIR/*.x).
 -- writes: the literal paths. Left out: caches and /dev/null (every agent writes them), .git (the
 -- guardrails' alone), devices, remotes and what runs elsewhere (ssh, docker/kubectl exec), and a
 -- home other than the caller's own (~user: no client can tell where it is); ~/x stays, for the
@@ -37,7 +38,7 @@ begin
                                            '^(\$PWD|\$\{PWD\}|~\+)(/|$)', './'), '^\./(.)', '\1') as t,
              e -> 'c' as c
       from jsonb_array_elements(p_effects) as e
-      where e ->> 'a' in ('write', 'delete', 'delete-tree', 'perms', 'perms-tree')
+      where e ->> 'a' in ('write', 'delete', 'delete-tree', 'delete-matching', 'perms', 'perms-tree')
         and not (e -> 'c' ?| array['git', 'cache', 'null', 'device', 'remote', 'local-url', 'elsewhere'])
         and coalesce(e ->> 't', '') not in ('', '-', '/dev/stdout', '/dev/stderr')
     ),
@@ -75,5 +76,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_lease_targets(jsonb) is 'What a client leases for a shell command: {writes, unleased}. writes: the literal paths among the write, delete and permission effects of one operation (no caches, /dev/null, .git, devices, remotes, commands run elsewhere or homes other than ~/; $PWD/x is x; a glob below a literal directory is that directory; . is the directory the command starts in; :/ is git''s top of the repository), without those below a target it deletes or changes the mode of (cp x y gives y and y/x: the client tells whether y is a directory). unleased: the targets only the run can tell (expansions, globs in the starting directory, paths after a cd to an unknown place), which the client must not run unasked.';
+comment on function coord.guard_lease_targets(jsonb) is 'What a client leases for a shell command: {writes, unleased}. writes: the literal paths among the write, delete (also of what find matches below a directory: the directory) and permission effects of one operation (no caches, /dev/null, .git, devices, remotes, commands run elsewhere or homes other than ~/; $PWD/x is x; a glob below a literal directory is that directory; . is the directory the command starts in; :/ is git''s top of the repository), without those below a target it deletes or changes the mode of (cp x y gives y and y/x: the client tells whether y is a directory). unleased: the targets only the run can tell (expansions, globs in the starting directory, paths after a cd to an unknown place), which the client must not run unasked.';
 revoke all on function coord.guard_lease_targets(jsonb) from public;
