@@ -640,7 +640,10 @@ def test_positional_parameters_set_to_harmless_words_stay_allowed(agent_factory,
     "set -- $(cat cmds.txt); \"$@\"", "set -- *; \"$@\"", "set -- \"${args[@]}\"; \"$@\"", "set -- $HOME/bin/x; \"$@\"",
     "set -- ls; . ./env.sh; \"$@\"", "set -- ls; eval \"$(cat x)\"; \"$@\"", "set -e; \"$@\"",
     "set -- \"$@\" x; \"$@\"",
-    "set -- ls; set -Z x; \"$@\"", "set -- ls; c && set -- $(cat y); \"$@\""])
+    "set -- ls; set -Z x; \"$@\"", "set -- ls; c && set -- $(cat y); \"$@\"",
+    # a variable assigned from them when they may hold more than one value, or one not known
+    "x=$1; set -- ls; $x", "set -- ls; c && set -- rm -rf /; for a in \"$@\"; do $a; done",
+    "set -- ls; c && set -- x; y=$1; $y"])
 def test_positional_parameters_only_the_run_knows_stay_asked_about(agent_factory, text: str) -> None:
     """A value the text does not tell (a substitution, a glob, an array, a variable of the
     environment, a file sourced or text evaluated after it) leaves "$@" what it is at the start:
@@ -649,6 +652,14 @@ def test_positional_parameters_only_the_run_knows_stay_asked_about(agent_factory
     decision = agent.check_operation("command", text)
     assert (decision.code, [m["name"] for m in decision.matches]) == ("needs_approval", ["unknown-program"]), \
         (text, decision.reason)
+
+
+def test_a_variable_assigned_from_positional_parameters_of_more_than_one_value_is_not_known(agent_factory) -> None:
+    """set -- /; c && set -- a; x=$1 may leave x = / : not the first value alone (rm -rf a)."""
+    _, agent = agent_factory()
+    decision = agent.check_operation("command", "set -- /; c && set -- a; x=$1; rm -rf \"$x\"")
+    assert decision.code == "needs_approval" and "delete-unknown-target" in decision.reason, decision.reason
+    assert agent.check_operation("command", "set -- a; c && set -- b; x=$1; echo \"$x\"").code == "allowed"
 
 
 @pytest.mark.parametrize(("words", "expected"), [

@@ -108,6 +108,7 @@ declare
   v_pos_item jsonb;
   v_pos_cond boolean;
   v_pos_depth integer := 0;  -- compound commands open (if, while, for, case, { ... })
+  v_pos_seen boolean := p_ctx ? 'pos' or strpos(p_text, 'set') > 0 or strpos(p_text, 'shift') > 0;  -- (a text that may set them)
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'commands nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
@@ -292,12 +293,18 @@ begin
       v_pos_old := v_pos;
       v_pos_cond := v_cond or v_pos_depth > 0 or jsonb_array_length(v_cwds) > 0 or v_prev is not null
                     or coalesce(v_cmd ->> 'op', '') in ('|', '&', '|&');
-      v_i := (select x.o from unnest(v_words) with ordinality as x (a, o)
-              where a not in ('{', 'then', 'else', 'elif', 'do', 'if', 'while', 'until', '!') order by x.o limit 1);
-      v_pos_depth := greatest(v_pos_depth
-                              + (select count(*) from unnest(v_words[:coalesce(v_i, cardinality(v_words))]) as a
-                                 where a in ('if', 'while', 'until', 'for', 'select', 'case', '{'))::integer
-                              - case when v_words[1] in ('fi', 'done', 'esac', '}') then 1 else 0 end, 0);
+      -- (the command word after the keywords in front; queries only when there are such keywords:
+      -- this runs for every command)
+      if v_words[1] in ('{', 'then', 'else', 'elif', 'do', 'if', 'while', 'until', '!') then
+        v_i := (select x.o from unnest(v_words) with ordinality as x (a, o)
+                where a not in ('{', 'then', 'else', 'elif', 'do', 'if', 'while', 'until', '!') order by x.o limit 1);
+        v_pos_depth := v_pos_depth + (select count(*) from unnest(v_words[:coalesce(v_i, cardinality(v_words))]) as a
+                                      where a in ('if', 'while', 'until', 'for', 'select', 'case', '{'))::integer;
+      else
+        v_i := 1;
+        v_pos_depth := v_pos_depth + case when v_words[1] in ('for', 'select', 'case') then 1
+                                          when v_words[1] in ('fi', 'done', 'esac', '}') and v_pos_depth > 0 then -1 else 0 end;
+      end if;
       v_pos_cond := v_pos_cond or v_pos_depth > 0;
       if v_words[v_i] in ('set', 'shift') then
         v_pos_new := '[]';
@@ -325,15 +332,37 @@ begin
           end if;
         end loop;
         v_pos := v_pos_new || case when v_pos_cond then v_pos else '[]' end;
-      elsif v_words && array['set', 'shift', 'eval', 'source'] or v_words[v_i] = '.'
-            or exists (select from unnest(v_words) as a where a ~ '(^|[\s;&|(`{])(set|shift)\s') then
+      elsif v_pos <> '[null]'
+            and (v_words[v_i] = '.' or v_words && array['set', 'shift', 'eval', 'source']
+                 or (strpos(array_to_string(v_words, ' '), 'set') > 0 or strpos(array_to_string(v_words, ' '), 'shift') > 0)
+                    and exists (select from unnest(v_words) as a where a ~ '(^|[\s;&|(`{])(set|shift)\s')) then
         v_pos := '[null]' || v_pos;
       end if;
       -- (each value once, and at most 16 of them: beyond, one more is "not known")
-      v_pos := (select jsonb_agg(e order by o) from (select e, min(o) as o from jsonb_array_elements(v_pos) with ordinality as t (e, o)
-                                                     group by e) as d);
-      if jsonb_array_length(v_pos) > 16 then
-        v_pos := '[null]' || (select jsonb_agg(e order by o) from jsonb_array_elements(v_pos) with ordinality as t (e, o) where o <= 15);
+      if v_pos <> v_pos_old and v_pos <> '[null]' then
+        v_pos := (select jsonb_agg(e order by o) from (select e, min(o) as o from jsonb_array_elements(v_pos) with ordinality as t (e, o)
+                                                       group by e) as d);
+        if jsonb_array_length(v_pos) > 16 then
+          v_pos := '[null]' || (select jsonb_agg(e order by o) from jsonb_array_elements(v_pos) with ordinality as t (e, o) where o <= 15);
+        end if;
+      end if;
+      -- a variable assigned from them (x=$1, export x=$1, for x in "$@") holds what they hold only
+      -- when that is one value the text tells; else it is a variable only the run knows, as after
+      -- read (x=$1; set -- ls; $x is not ls)
+      -- (sh -c TEXT NAME ARGS as written: its positional parameters are checked with them put in)
+      if v_pos_seen and (jsonb_array_length(v_pos_old) > 1 or jsonb_typeof(v_pos_old -> 0) <> 'array')
+         and not (v_pos_old = '[null]' and coalesce((p_ctx ->> 'positional')::boolean, false))
+         and strpos(array_to_string(v_words, ' '), '$') > 0 then
+        v_unknown := v_unknown || array(select substring(a from '^[A-Za-z_][A-Za-z0-9_]*') from unnest(v_words) as a
+                                        where a ~ '^[A-Za-z_][A-Za-z0-9_]*\+?=.*\$([0-9@*#]|\{([0-9]+|[@*#])[}:])');
+        v_words := array(select case when a ~ '^[A-Za-z_][A-Za-z0-9_]*\+?=.*\$([0-9@*#]|\{([0-9]+|[@*#])[}:])'
+                                     then regexp_replace(a, '^([A-Za-z_][A-Za-z0-9_]*)(\+?)=.*$', '\1\2=$\1') else a end
+                         from unnest(v_words) with ordinality as x (a, o) order by x.o);
+        if v_words[1] in ('for', 'select') and v_words[3] = 'in'
+           and exists (select from unnest(v_words[4:]) as a where a ~ '\$([0-9@*#]|\{([0-9]+|[@*#])[}:])') then
+          v_unknown := v_unknown || v_words[2];
+          v_words := v_words[:3] || ('$' || v_words[2]);
+        end if;
       end if;
       if v_pos_old <> '[null]' and exists (select from unnest(v_words || v_redirects) as a where a ~ '\$([0-9@*#]|\{([0-9]+|[@*#])[}:])') then
         for v_pos_item in select e from jsonb_array_elements(v_pos_old) with ordinality as t (e, o) where o > 1 loop
