@@ -599,6 +599,8 @@ def test_programs_the_text_or_the_environment_names_and_wrapper_functions_stay_a
     ("f(){ set -- rm -rf /; \"$@\"; }; f", "delete-system"),
     ("f(){ set -- \"$@\" /; \"$@\"; }; f rm -rf", "delete-system"),
     ("sh -c 'set -- rm -rf /; \"$@\"' sh ls", "delete-system"),
+    # a script text another program runs has positional parameters of its own (quotes are gone)
+    ("set -- ls; sh -c '$@' _ rm -rf /", "delete-system"), ("set -- x; sh -c 'rm -rf \"$1\"' _ /", "delete-system"),
     # a set or shift that may not run keeps the value before possible
     ("set -- ls; c && set -- rm -rf /; \"$@\"", "delete-system"),
     ("set -- rm -rf /; c && set -- ls; \"$@\"", "delete-system"),
@@ -629,7 +631,8 @@ def test_positional_parameters_a_text_sets_are_what_runs(agent_factory, text: st
     "set -- make test; \"$1\" \"${@:2}\"",
     "set -- a b; shift; echo \"$1\"", "set -- x; for f in \"$@\"; do echo \"$f\"; done",
     "f(){ set -- \"$@\" --verbose; \"$@\"; }; f make test", "f(){ set -e; \"$@\"; }; f ls",
-    "set -- pytest; c && set -- ruff check .; \"$@\""])
+    "set -- pytest; c && set -- ruff check .; \"$@\"", "set -- x; find . -exec sh -c 'rm \"$1\"' _ {} \\;",
+    "set -- a; awk '{print $1}' f", "set -- x; echo \"$1 is here\""])
 def test_positional_parameters_set_to_harmless_words_stay_allowed(agent_factory, text: str) -> None:
     _, agent = agent_factory()
     decision = agent.check_operation("command", text)

@@ -372,6 +372,18 @@ begin
             jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows,
                                                  'pos', jsonb_build_array(v_pos_item))));
         end loop;
+        -- a word that may be single-quoted script text another program runs (sh -c '"$@"' _ rm,
+        -- awk '{print $1}': the lexer keeps no quotes) has positional parameters of its own: the
+        -- command is also checked as written, as a function's body is
+        if exists (select from unnest(v_words) with ordinality as x (a, o)
+                   where x.o > 1 and a ~ '\$([0-9@*#]|\{([0-9]+|[@*#])[}:])'
+                     and (a ~ '[\s"''`;|&()<>\\]' or v_words[x.o - 1] ~ '^-[A-Za-z]*[ce]$')) then
+          return query select * from coord.guard_shell_units(
+            coord.guard_function_call(jsonb_build_array(jsonb_build_object('w', to_jsonb(v_words), 'r', to_jsonb(v_redirects), 'op', ';')), null),
+            p_depth + 1, v_vars, true,
+            jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows,
+                                                 'pos', '[null]'::jsonb, 'positional', true)));
+        end if;
         if jsonb_typeof(v_pos_old -> 0) = 'array' then
           v_w := array(select jsonb_array_elements_text(v_pos_old -> 0));
           v_words := coord.guard_positional(v_words, v_w);
