@@ -646,7 +646,7 @@ def test_positional_parameters_set_to_harmless_words_stay_allowed(agent_factory,
     "set -- ls; set -Z x; \"$@\"", "set -- ls; c && set -- $(cat y); \"$@\"",
     # a variable assigned from them when they may hold more than one value, or one not known
     "x=$1; set -- ls; $x", "set -- ls; c && set -- rm -rf /; for a in \"$@\"; do $a; done",
-    "set -- ls; c && set -- x; y=$1; $y"])
+    "set -- ls; c && set -- x; y=$1; $y", "set -- ls; alias s='set --'; s rm -rf /; \"$@\""])
 def test_positional_parameters_only_the_run_knows_stay_asked_about(agent_factory, text: str) -> None:
     """A value the text does not tell (a substitution, a glob, an array, a variable of the
     environment, a file sourced or text evaluated after it) leaves "$@" what it is at the start:

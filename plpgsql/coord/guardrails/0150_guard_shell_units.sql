@@ -285,7 +285,7 @@ begin
     -- the positional parameters the text sets: set [--] WORDS and shift change them, every value
     -- they may hold followed (a set or shift that may not run, in a condition, loop, { } group,
     -- subshell or pipeline or after && or ||, keeps the value before possible; a command that may
-    -- change them unseen, eval, . or source, a wrapped set, adds "not known"). "$@", $1, ${@:2}, ...
+    -- change them unseen, eval, . or source, a wrapped set, an alias, adds "not known"). "$@", $1, ...
     -- read as the first value here and are rechecked with each other one. A value only the run
     -- knows (set -- $(cmd), set -- *, set -- "${a[@]}") is not known: the words stay as written, as
     -- at the start. In the body of a function being defined they are a call's (guard_function_call).
@@ -333,7 +333,7 @@ begin
         end loop;
         v_pos := v_pos_new || case when v_pos_cond then v_pos else '[]' end;
       elsif v_pos <> '[null]'
-            and (v_words[v_i] = '.' or v_words && array['set', 'shift', 'eval', 'source']
+            and (v_words[v_i] = '.' or v_words && array['set', 'shift', 'eval', 'source'] or v_aliases ? coalesce(v_words[v_i], '')
                  or (strpos(array_to_string(v_words, ' '), 'set') > 0 or strpos(array_to_string(v_words, ' '), 'shift') > 0)
                     and exists (select from unnest(v_words) as a where a ~ '(^|[\s;&|(`{])(set|shift)\s')) then
         v_pos := '[null]' || v_pos;
