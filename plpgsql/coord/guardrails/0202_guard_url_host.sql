@@ -20,7 +20,11 @@ begin
   end if;
   -- (any scheme's authority is read as http's)
   v_host := coord.url_host('http' || substr(v_url, strpos(v_url, '://'))) ->> 'host';
-  if v_host is not null then
+  -- a name as url_host gives it (lower case) without its trailing dot; an address, bracketed or
+  -- written as numbers, in its canonical spelling (the exception block, a subtransaction, only then)
+  if v_host is not null and v_host !~ '^(\[|[0-9]|0x)' then
+    return rtrim(v_host, '.');
+  elsif v_host is not null then
     begin
       return coord.normalize_host(v_host);
     exception when sqlstate 'CO451' then
