@@ -7079,7 +7079,7 @@ ALTER FUNCTION coord.guard_function_call(p_body jsonb, p_args text[]) OWNER TO c
 -- Name: FUNCTION guard_function_call(p_body jsonb, p_args text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_function_call(p_body jsonb, p_args text[]) IS 'Guardrail normalizer: the shell text a call of a function defined in the same text runs (its body with the call''s arguments as the positional parameters, shift followed).';
+COMMENT ON FUNCTION coord.guard_function_call(p_body jsonb, p_args text[]) IS 'Guardrail normalizer: the shell text a call of a function defined in the same text runs (its body with the call''s arguments as the positional parameters, shift followed, left as written from a set on or when p_args is null).';
 
 
 --
@@ -7349,6 +7349,25 @@ COMMENT ON FUNCTION coord.guard_pattern_needles(p_pattern text) IS 'Guardrail pr
 
 
 --
+-- Name: guard_positional(text[], text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_positional(p_words text[], p_args text[]) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0205_guard_positional.sql
+
+
+ALTER FUNCTION coord.guard_positional(p_words text[], p_args text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_positional(p_words text[], p_args text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_positional(p_words text[], p_args text[]) IS 'Guardrail normalizer: words with the positional parameters put in ("$@" and ${@:N} one word an argument, $1..$9, $*, $# as text).';
+
+
+--
 -- Name: guard_prefixed(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7441,6 +7460,25 @@ ALTER FUNCTION coord.guard_search_path_code(p_name text, p_value text, p_written
 --
 
 COMMENT ON FUNCTION coord.guard_search_path_code(p_name text, p_value text, p_written jsonb) IS 'Guardrail effects of the code files this text wrote below a module search path (PYTHONPATH, PERL5LIB, PERLLIB, RUBYLIB, NODE_PATH) set for a program.';
+
+
+--
+-- Name: guard_set_positional(text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_set_positional(p_words text[]) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0205_guard_set_positional.sql
+
+
+ALTER FUNCTION coord.guard_set_positional(p_words text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_set_positional(p_words text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_set_positional(p_words text[]) IS 'Guardrail normalizer: the positional parameters a set command gives (the words after its options), null when it leaves them, {chr(30)} when bash may refuse it.';
 
 
 --
@@ -7708,6 +7746,25 @@ ALTER FUNCTION coord.guard_unwrap(p_words text[], p_stdin text, p_windows boolea
 --
 
 COMMENT ON FUNCTION coord.guard_unwrap(p_words text[], p_stdin text, p_windows boolean) IS 'Guardrail normalizer: peels sudo, env, nohup, xargs, npx, bundle exec, python -m, sh -c and other wrappers off a simple command; returns the commands, shell text, SQL and run-the-output commands to check.';
+
+
+--
+-- Name: guard_url_host(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_url_host(p_text text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0202_guard_url_host.sql
+
+
+ALTER FUNCTION coord.guard_url_host(p_text text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_url_host(p_text text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_url_host(p_text text) IS 'Guardrail data flow: the canonical host of the first URL in a text (coord.url_host, then coord.normalize_host: a bracketed IPv6 literal is its address), or the host as written when a parser may read it another way; null without a URL.';
 
 
 --
@@ -18848,6 +18905,13 @@ REVOKE ALL ON FUNCTION coord.guard_pattern_needles(p_pattern text) FROM PUBLIC;
 
 
 --
+-- Name: FUNCTION guard_positional(p_words text[], p_args text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_positional(p_words text[], p_args text[]) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION guard_prefixed(p_rest text); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
@@ -18880,6 +18944,13 @@ REVOKE ALL ON FUNCTION coord.guard_scratch_path(p_value text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION coord.guard_search_path_code(p_name text, p_value text, p_written jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_set_positional(p_words text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_set_positional(p_words text[]) FROM PUBLIC;
 
 
 --
@@ -18978,6 +19049,13 @@ REVOKE ALL ON FUNCTION coord.guard_unknown_program(p_word text, p_unknown text[]
 --
 
 REVOKE ALL ON FUNCTION coord.guard_unwrap(p_words text[], p_stdin text, p_windows boolean) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_url_host(p_text text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_url_host(p_text text) FROM PUBLIC;
 
 
 --

@@ -100,6 +100,15 @@ declare
   v_joined text;  -- one command's words, joined (for cheap tests before a query)
   v_set_by_run text[];  -- those of one command set to what only the run knows (read, printf -v, mapfile)
   v_in_fn boolean;  -- this command is in the body of a function being defined (its $@ are a call's)
+  -- the values the positional parameters may hold here (set --, shift): each a list of words, or
+  -- null when only the run knows it (as at the start); the first is read in place, the others rechecked
+  v_pos jsonb := coalesce(p_ctx -> 'pos', '[null]');
+  v_pos_old jsonb;
+  v_pos_new jsonb;
+  v_pos_item jsonb;
+  v_pos_cond boolean;
+  v_pos_depth integer := 0;  -- compound commands open (if, while, for, case, { ... })
+  v_pos_seen boolean := p_ctx ? 'pos' or strpos(p_text, 'set') > 0 or strpos(p_text, 'shift') > 0;  -- (a text that may set them)
 begin
   if p_depth > 8 then
     return query select 'error'::text, 'commands nested deeper than 8 levels'::text, '[]'::jsonb, null::jsonb;
@@ -229,7 +238,8 @@ begin
                                             else coord.guard_quote(w) end
                                 from unnest(v_words) with ordinality as x (w, o) order by x.o), ' '),
           p_depth + 1, v_vars - v_key, true,
-          jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows)));
+          jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows,
+                                               'pos', case when v_in_fn then null else v_pos end)));
       end loop;
     end if;
     -- expand the variables assigned earlier
@@ -271,6 +281,117 @@ begin
                                                    replace(replace(v_vars ->> v_key, '\', '\\'), '&', '\&'), 'g')
                              from unnest(v_redirects) with ordinality as x (r, o) order by x.o);
       end loop;
+    end if;
+    -- the positional parameters the text sets: set [--] WORDS and shift change them, every value
+    -- they may hold followed (a set or shift that may not run, in a condition, loop, { } group,
+    -- subshell or pipeline or after && or ||, keeps the value before possible; a command that may
+    -- change them unseen, eval, . or source, a wrapped set, an alias, adds "not known"). "$@", $1, ...
+    -- read as the first value here and are rechecked with each other one. A value only the run
+    -- knows (set -- $(cmd), set -- *, set -- "${a[@]}") is not known: the words stay as written, as
+    -- at the start. In the body of a function being defined they are a call's (guard_function_call).
+    if not v_in_fn then
+      v_pos_old := v_pos;
+      v_pos_cond := v_cond or v_pos_depth > 0 or jsonb_array_length(v_cwds) > 0 or v_prev is not null
+                    or coalesce(v_cmd ->> 'op', '') in ('|', '&', '|&');
+      -- (the command word after the keywords in front; queries only when there are such keywords:
+      -- this runs for every command)
+      if v_words[1] in ('{', 'then', 'else', 'elif', 'do', 'if', 'while', 'until', '!') then
+        v_i := (select x.o from unnest(v_words) with ordinality as x (a, o)
+                where a not in ('{', 'then', 'else', 'elif', 'do', 'if', 'while', 'until', '!') order by x.o limit 1);
+        v_pos_depth := v_pos_depth + (select count(*) from unnest(v_words[:coalesce(v_i, cardinality(v_words))]) as a
+                                      where a in ('if', 'while', 'until', 'for', 'select', 'case', '{'))::integer;
+      else
+        v_i := 1;
+        v_pos_depth := v_pos_depth + case when v_words[1] in ('for', 'select', 'case') then 1
+                                          when v_words[1] in ('fi', 'done', 'esac', '}') and v_pos_depth > 0 then -1 else 0 end;
+      end if;
+      v_pos_cond := v_pos_cond or v_pos_depth > 0;
+      if v_words[v_i] in ('set', 'shift') then
+        v_pos_new := '[]';
+        for v_pos_item in select e from jsonb_array_elements(v_pos) as e loop
+          v_w := case when jsonb_typeof(v_pos_item) = 'array'
+                      then coord.guard_positional(v_words[v_i:], array(select jsonb_array_elements_text(v_pos_item)))
+                      else v_words[v_i:] end;
+          if v_w[1] = 'set' then
+            v_w := coord.guard_set_positional(v_w);
+            v_pos_new := v_pos_new || case when v_w is null then jsonb_build_array(v_pos_item)
+                                           when exists (select from unnest(v_w) as a
+                                                        where a ~ ('[$*?[' || chr(30) || chr(31) || ']|\{.*(,|\.\.).*\}'))
+                                           then jsonb_build_array(null, v_pos_item)
+                                           else jsonb_build_array(to_jsonb(v_w)) end;
+          else
+            -- (shift N beyond the count fails and leaves them)
+            v_pos_new := v_pos_new || case when jsonb_typeof(v_pos_item) <> 'array' then jsonb_build_array(v_pos_item)
+                                           when cardinality(v_w) = 1 then jsonb_build_array(v_pos_item - 0)
+                                           when cardinality(v_w) = 2 and v_w[2] ~ '^[0-9]{1,3}$' then
+                                             jsonb_build_array(case when v_w[2]::integer > jsonb_array_length(v_pos_item) then v_pos_item
+                                                                    else coalesce((select jsonb_agg(e order by o)
+                                                                                   from jsonb_array_elements(v_pos_item) with ordinality as t (e, o)
+                                                                                   where o > v_w[2]::integer), '[]') end)
+                                           else jsonb_build_array(null, v_pos_item) end;
+          end if;
+        end loop;
+        v_pos := v_pos_new || case when v_pos_cond then v_pos else '[]' end;
+      elsif v_pos <> '[null]'
+            and (v_words[v_i] = '.' or v_words && array['set', 'shift', 'eval', 'source'] or v_aliases ? coalesce(v_words[v_i], '')
+                 or (strpos(array_to_string(v_words, ' '), 'set') > 0 or strpos(array_to_string(v_words, ' '), 'shift') > 0)
+                    and exists (select from unnest(v_words) as a where a ~ '(^|[\s;&|(`{])(set|shift)\s')) then
+        v_pos := '[null]' || v_pos;
+      end if;
+      -- (each value once, and at most 16 of them: beyond, one more is "not known")
+      if v_pos <> v_pos_old and v_pos <> '[null]' then
+        v_pos := (select jsonb_agg(e order by o) from (select e, min(o) as o from jsonb_array_elements(v_pos) with ordinality as t (e, o)
+                                                       group by e) as d);
+        if jsonb_array_length(v_pos) > 16 then
+          v_pos := '[null]' || (select jsonb_agg(e order by o) from jsonb_array_elements(v_pos) with ordinality as t (e, o) where o <= 15);
+        end if;
+      end if;
+      -- a variable assigned from them (x=$1, export x=$1, for x in "$@") holds what they hold only
+      -- when that is one value the text tells; else it is a variable only the run knows, as after
+      -- read (x=$1; set -- ls; $x is not ls)
+      -- (sh -c TEXT NAME ARGS as written: its positional parameters are checked with them put in)
+      if v_pos_seen and (jsonb_array_length(v_pos_old) > 1 or jsonb_typeof(v_pos_old -> 0) <> 'array')
+         and not (v_pos_old = '[null]' and coalesce((p_ctx ->> 'positional')::boolean, false))
+         and strpos(array_to_string(v_words, ' '), '$') > 0 then
+        v_unknown := v_unknown || array(select substring(a from '^[A-Za-z_][A-Za-z0-9_]*') from unnest(v_words) as a
+                                        where a ~ '^[A-Za-z_][A-Za-z0-9_]*\+?=.*\$([0-9@*#]|\{([0-9]+|[@*#])[}:])');
+        v_words := array(select case when a ~ '^[A-Za-z_][A-Za-z0-9_]*\+?=.*\$([0-9@*#]|\{([0-9]+|[@*#])[}:])'
+                                     then regexp_replace(a, '^([A-Za-z_][A-Za-z0-9_]*)(\+?)=.*$', '\1\2=$\1') else a end
+                         from unnest(v_words) with ordinality as x (a, o) order by x.o);
+        if v_words[1] in ('for', 'select') and v_words[3] = 'in'
+           and exists (select from unnest(v_words[4:]) as a where a ~ '\$([0-9@*#]|\{([0-9]+|[@*#])[}:])') then
+          v_unknown := v_unknown || v_words[2];
+          v_words := v_words[:3] || ('$' || v_words[2]);
+        end if;
+      end if;
+      if v_pos_old <> '[null]' and exists (select from unnest(v_words || v_redirects) as a where a ~ '\$([0-9@*#]|\{([0-9]+|[@*#])[}:])') then
+        for v_pos_item in select e from jsonb_array_elements(v_pos_old) with ordinality as t (e, o) where o > 1 loop
+          return query select * from coord.guard_shell_units(
+            coord.guard_function_call(jsonb_build_array(jsonb_build_object('w', to_jsonb(v_words), 'r', to_jsonb(v_redirects), 'op', ';')), null),
+            p_depth + 1, v_vars, true,
+            jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows,
+                                                 'pos', jsonb_build_array(v_pos_item))));
+        end loop;
+        -- a word that may be single-quoted script text another program runs (sh -c '"$@"' _ rm,
+        -- awk '{print $1}': the lexer keeps no quotes) has positional parameters of its own: the
+        -- command is also checked as written, as a function's body is
+        if exists (select from unnest(v_words) with ordinality as x (a, o)
+                   where x.o > 1 and a ~ '\$([0-9@*#]|\{([0-9]+|[@*#])[}:])'
+                     and (a ~ '[\s"''`;|&()<>\\]' or v_words[x.o - 1] ~ '^-[A-Za-z]*[ce]$')) then
+          return query select * from coord.guard_shell_units(
+            coord.guard_function_call(jsonb_build_array(jsonb_build_object('w', to_jsonb(v_words), 'r', to_jsonb(v_redirects), 'op', ';')), null),
+            p_depth + 1, v_vars, true,
+            jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows,
+                                                 'pos', '[null]'::jsonb, 'positional', true)));
+        end if;
+        if jsonb_typeof(v_pos_old -> 0) = 'array' then
+          v_w := array(select jsonb_array_elements_text(v_pos_old -> 0));
+          v_words := coord.guard_positional(v_words, v_w);
+          v_redirects := array(select substring(r from '^[0-9]*[<>&|]*')
+                                      || array_to_string(coord.guard_positional(array[regexp_replace(r, '^[0-9]*[<>&|]*', '')], v_w), ' ')
+                               from unnest(v_redirects) with ordinality as x (r, o) order by x.o);
+        end if;
+      end if;
     end if;
     -- read NAME, printf -v NAME, mapfile NAME, getopts SPEC NAME: set to what only the run knows
     -- (also behind NAME=value prefixes: IFS=: read A B; and glued: printf -vA). Each query only
@@ -498,7 +619,8 @@ begin
         (v_aliases ->> v_words[1]) || ' '
           || array_to_string(array(select coord.guard_quote(a) from unnest(v_words[2:]) with ordinality as x (a, o)
                                    order by x.o), ' '),
-        p_depth + 1, v_vars, true, jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows));
+        p_depth + 1, v_vars, true, jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows,
+                                                                        'pos', case when v_in_fn then null else v_pos end)));
       continue;
     end if;
     -- what flows in on stdin: the command before in a pipeline, a here-document, or the

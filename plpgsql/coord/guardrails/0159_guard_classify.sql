@@ -142,7 +142,9 @@ begin
     v := '.' || substr(v, 3);
   end if;
   if strpos(v, '://') > 0 then
-    if v like any (array['%://localhost%', '%://127.%', '%://[::1]%', '%://0.0.0.0%', '%://::1%']) then
+    if v like any (array['%://localhost%', '%://127.%', '%://[::1]%', '%://0.0.0.0%', '%://::1%'])
+       -- (a bracketed IPv6 literal of this machine in another spelling: [0:0:0:0:0:0:0:1], [::ffff:127.0.0.1])
+       or strpos(v, '://[') > 0 and (coord.guard_url_host(v) = '::1' or coord.guard_url_host(v) like '127.%') then
       return array['local-url'];
     end if;
     return array['remote'];

@@ -214,7 +214,10 @@ begin
                 'invoke-restmethod', 'gh', 'glab', 'fetch') then
     v_remote := exists (select from unnest(v_args || array(select x from jsonb_array_elements_text(coalesce(v_vals -> '--url', '[]')) as x)) as a
                         where (a ~* '^[a-z]+://' or a ~ '^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(/|:|$)')
-                          and a !~* '^([a-z]+://)?(localhost|127\.[0-9.]+|\[?::1\]?|0\.0\.0\.0|host\.docker\.internal)([:/]|$)');
+                          and a !~* '^([a-z]+://)?(localhost|127\.[0-9.]+|\[?::1\]?|0\.0\.0\.0|host\.docker\.internal)([:/]|$)'
+                          -- (a URL's host in any spelling of those addresses: http://[0:0:0:0:0:0:0:1]:8080/)
+                          and (strpos(a, '://[') = 0
+                               or coalesce(coord.guard_url_host(a) !~ '^(localhost|127\.[0-9.]+|::1|0\.0\.0\.0|host\.docker\.internal)$', true)));
     if exists (select from unnest(v_args) as a
                where a ~* '^([a-z]+://)?(169\.254\.169\.254|\[?fd00:ec2::254\]?|metadata\.google\.internal|metadata|100\.100\.100\.200|169\.254\.170\.2)([:/$]|$)') then
       v_out := v_out || coord.guard_effect('secret-dump', array['instance metadata']);
@@ -244,10 +247,13 @@ begin
       end if;
       -- a secret variable in the URL, a header or the body goes to that host; tokens belong to
       -- the service that issued them
-      v_host := lower(substring(array_to_string(v_args, ' ') from '[a-z]+://([^/:? ]+)'));
+      -- (the host read once, when a secret variable is there: coord.guard_url_host)
       for v_var in select distinct m[1] from unnest(v_raw) as r, regexp_matches(r, '\$\{?([A-Za-z_][A-Za-z0-9_]*)', 'g') as m loop
+        if v_var ~* '(secret|token|passw|api_?key|apikey|private|access_?key|credential|auth|_pat$|webhook)' then
+          v_host := coalesce(v_host, coord.guard_url_host(array_to_string(v_args, ' ')), '');
+        end if;
         if v_var ~* '(secret|token|passw|api_?key|apikey|private|access_?key|credential|auth|_pat$|webhook)'
-           and not coord.guard_token_host(v_var, v_host) then
+           and not coord.guard_token_host(v_var, nullif(v_host, '')) then
           v_out := v_out || jsonb_build_array(jsonb_build_object('a', 'send', 't', '$' || v_var, 'c', jsonb_build_array('credential')));
         end if;
       end loop;
