@@ -23,8 +23,8 @@ Workloads (one op each):
                 call, look the token up by its SHA-256, write the lease row, write one audit
                 row (jsonb) in one statement: 2 statements
 * api_read      Client.call('my_locks') holding none: what one authenticated call costs before
-                any work (the request context and token check, the call's own verification, one
-                small read; a read is neither gated nor audited)
+                any work (the request context and token check, the call's own verification, the
+                read gate, one small read; a read is not audited)
 * api_lock      Client.acquire_lock + Client.release_lock
 * naive_task    INSERT a task, claim it (FOR UPDATE SKIP LOCKED), mark it done: 3 statements
                 (naive_task_unprepared: without prepared statements)
