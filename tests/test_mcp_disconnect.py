@@ -8,6 +8,7 @@ pg_stat_activity."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 from collections.abc import Iterator
@@ -127,10 +128,23 @@ def test_a_call_answered_before_its_client_goes_is_not_cancelled(committed_db: D
 
 # --- stdio: the client process dies (stdout loses its reader) while a call waits ------------------
 
-def _stdio(db: Database, token: str) -> subprocess.Popen[bytes]:
+@contextlib.contextmanager
+def _stdio_client_dies(db: Database, token: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A stdio server; the body ends by closing its stdout (the agent died), after which the
+    server must still run, and exit once its stdin closes."""
     from tests.test_mcp import _start_stdio
 
-    return _start_stdio(db, token)
+    proc = _start_stdio(db, token)
+    try:
+        yield proc
+        assert proc.poll() is None, "the call was cancelled, not the server ended"
+        assert proc.stdin is not None
+        proc.stdin.close()
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def _send(proc: subprocess.Popen[bytes], message: dict[str, Any]) -> None:
@@ -147,28 +161,18 @@ def test_a_stdio_lock_wait_whose_client_dies_stops_in_the_database(committed_db:
     from coordinator.client import Client
 
     holder, agent = _agent(committed_db), _agent(committed_db)
-    proc = _stdio(committed_db, agent.token)
-    try:
-        with Client(committed_db.client_dsn, holder.token) as client:
-            assert client.start_session("test", [], "5 minutes").ok
-            assert client.acquire_lock("src/stdio.py", "5 minutes").ok
-            params: dict[str, Any] = {"name": "acquire_lock", "arguments": lock_wait("src/stdio.py")}
-            if through_sdk:
-                params["_meta"] = {"progressToken": "p"}
-            _send(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": params})
-            waiting(committed_db, LOCK_WAIT)
-            assert proc.stdout is not None
-            proc.stdout.close()  # the only reader of the server's stdout: as when the agent dies
-            gone(committed_db, LOCK_WAIT)
-            assert proc.poll() is None, "the call was cancelled, not the server ended"
-            assert [lock.path for lock in client.my_locks()] == ["src/stdio.py"]
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    with _stdio_client_dies(committed_db, agent.token) as proc, Client(committed_db.client_dsn, holder.token) as client:
+        assert client.start_session("test", [], "5 minutes").ok
+        assert client.acquire_lock("src/stdio.py", "5 minutes").ok
+        params: dict[str, Any] = {"name": "acquire_lock", "arguments": lock_wait("src/stdio.py")}
+        if through_sdk:
+            params["_meta"] = {"progressToken": "p"}
+        _send(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": params})
+        waiting(committed_db, LOCK_WAIT)
+        assert proc.stdout is not None
+        proc.stdout.close()  # the only reader of the server's stdout: as when the agent dies
+        gone(committed_db, LOCK_WAIT)
+        assert [lock.path for lock in client.my_locks()] == ["src/stdio.py"]
     _clean(committed_db)
     from tests.test_mcp import _live_locks
 
@@ -176,11 +180,10 @@ def test_a_stdio_lock_wait_whose_client_dies_stops_in_the_database(committed_db:
 
 
 def test_a_stdio_approval_wait_whose_client_dies_ends(committed_db: Database) -> None:
-    agent = _agent(committed_db)
-    proc = _stdio(committed_db, agent.token)
-    try:
-        from tests.test_mcp import _rpc
+    from tests.test_mcp import _rpc
 
+    agent = _agent(committed_db)
+    with _stdio_client_dies(committed_db, agent.token) as proc:
         asked = _rpc(proc, {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
             "name": "check_operation", "arguments": {"p_kind": "command", "p_text": PUBLISH}}})
         assert asked is not None
@@ -191,11 +194,3 @@ def test_a_stdio_approval_wait_whose_client_dies_ends(committed_db: Database) ->
         assert proc.stdout is not None
         proc.stdout.close()
         gone(committed_db, APPROVAL_WAIT)
-        assert proc.poll() is None
-        assert proc.stdin is not None
-        proc.stdin.close()
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
