@@ -714,8 +714,9 @@ begin
   -- patch FILE, gpg -o, git rm, a path in inline code) is read from the directory cd chose too: a
   -- relative target not already below it (a name below a directory of the same name is taken as
   -- read already; git's top of the tree, :/..., coord.guard_git_writes read from it). A target
-  -- that is, or lies below, or adds a suffix to, a name read from cd above was read already, also
-  -- where it left cd's directory (cd sub && touch ../b writes b, not sub/b; gzip ../f writes f.gz).
+  -- that is, or lies below, a name read from cd above (an operand, a redirection, find's start,
+  -- what guard_rewrite_effects wrote) was read already, also where it left cd's directory (cd sub
+  -- && touch ../b writes b, not sub/b; gzip ../f writes f.gz).
   if v_cwd is not null and v_cwd !~ '^\.?/?$'
      and v_out @? '$[*] ? ((@.a == "write" || @.a == "delete" || @.a == "delete-tree" || @.a == "delete-matching"
                          || @.a == "perms" || @.a == "perms-tree")
@@ -724,8 +725,7 @@ begin
                                                   and e ->> 't' ~ '^[^/~$(]' and e ->> 't' !~ '(^|/):/'
                                                   and e ->> 't' <> v_cwd and left(e ->> 't', char_length(v_cwd) + 1) <> v_cwd || '/'
                                                   and not exists (select from unnest(v_from_cwd) as r
-                                                                  where e ->> 't' = r or starts_with(e ->> 't', r || '/')
-                                                                     or starts_with(e ->> 't', r || '.'))
+                                                                  where e ->> 't' = r or starts_with(e ->> 't', r || '/'))
                                              then coord.guard_effect(e ->> 'a', array[coord.guard_path(v_cwd || '/' || (e ->> 't'))]) -> 0
                                              else e end order by x.o), '[]')
               from jsonb_array_elements(v_out) with ordinality as x (e, o));
