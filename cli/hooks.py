@@ -622,9 +622,23 @@ def git_top(target: str, root: Path, cwd: Path) -> str | None:
         raise
     top = Path(root).resolve()
     directory = top / inside.rstrip("/") if inside not in ("./", ".") else top
-    while directory != top and not (directory / ".git").exists():  # a nested repository stops git there
+    while directory != top and not _git_stops_at(directory):  # a nested repository stops git there
         directory = directory.parent
     return str(directory / below) if below else str(directory)
+
+
+def _git_stops_at(directory: Path) -> bool:
+    """Whether git's search for its repository ends at ``directory``: a ``.git`` file naming one
+    (a worktree, a submodule) or a ``.git`` directory git accepts (HEAD, objects/, refs/). An
+    empty or stray ``.git`` (mkdir src/.git) does not stop it: git goes on up to the root's."""
+    dot = directory / ".git"
+    try:
+        if dot.is_file():
+            with dot.open("rb") as f:
+                return f.read(8) == b"gitdir: "
+        return (dot / "HEAD").is_file() and (dot / "objects").is_dir() and (dot / "refs").is_dir()
+    except OSError:
+        return False
 
 
 def with_nul_escaped(text: str) -> str:

@@ -317,6 +317,8 @@ begin
             v_pos_new := v_pos_new || case when v_w is null then jsonb_build_array(v_pos_item)
                                            when exists (select from unnest(v_w) as a
                                                         where a ~ ('[$*?[' || chr(30) || chr(31) || ']|\{.*(,|\.\.).*\}'))
+                                                -- an IFS set here splits an unquoted $1 where the lexer cannot see it
+                                                or v_vars ? 'IFS'
                                            then jsonb_build_array(null, v_pos_item)
                                            else jsonb_build_array(to_jsonb(v_w)) end;
           else

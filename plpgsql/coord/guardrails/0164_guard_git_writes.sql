@@ -1,12 +1,12 @@
 -- The working-tree files one git command writes, as write effects for the leases a shell command
 -- takes (coord.guard_lease_targets); the guardrail side of git is coord.guard_git_effects.
 --  * named paths: git checkout [REV] -- PATH, git checkout REV PATH, git restore PATH (not
---    --staged alone), git stash push PATH, git clean -f PATH, git mv A B, git worktree add/remove
+--    --staged alone), git stash [push] -- PATH, git clean -f PATH, git mv A B, git worktree add/remove
 --    PATH, git submodule update/add PATH, git subtree add/pull --prefix DIR, git merge-file FILE,
 --    git archive -o / bundle create FILE;
 --  * the whole working tree, where git rewrites it: a branch switch (checkout REV, switch REV,
 --    checkout -b NEW START, switch --orphan), pull, merge, rebase, cherry-pick, revert, am (and
---    their --continue/--skip/--abort), stash / stash push without a path, stash pop/apply/branch,
+--    their --continue/--skip/--abort), stash / stash push without a path, stash save, pop/apply/branch,
 --    reset --hard/--merge/--keep, checkout -f, checkout/restore -p without a path, read-tree -u,
 --    checkout-index -a, sparse-checkout, bisect, submodule update/deinit without a path,
 --    filter-branch/filter-repo, lfs pull/checkout, svn/p4 rebase.
@@ -132,9 +132,10 @@ begin
   elsif v_sub in ('rebase', 'cherry-pick', 'revert', 'am') then
     v_tree := not v_flags && array['--quit', '--edit-todo', '--show-current-patch'];
   elsif v_sub = 'stash' then
-    if v_rest[1] in ('pop', 'apply', 'branch') then
+    -- (save takes no pathspec: whatever follows it, -- included, is the message)
+    if v_rest[1] in ('pop', 'apply', 'branch', 'save') then
       v_tree := true;
-    elsif v_rest[1] is null or v_rest[1] in ('push', 'save') then
+    elsif v_rest[1] is null or v_rest[1] = 'push' or v_rest[1] = v_after[1] then  -- (git stash -- PATH: push)
       v_paths := case when cardinality(v_after) > 0 then v_after when v_rest[1] = 'push' then coalesce(v_before[2:], '{}')
                       else '{}' end;
       v_tree := cardinality(v_paths) = 0;

@@ -3,7 +3,10 @@
 -- is not split: the lexer keeps no quotes, so "$*" is read as "$@", the stricter reading for a
 -- program word); "${@:N}" the arguments from the Nth; $1..$9, ${1}..${9}, $@, $*, $# inside a
 -- word are put in as text. Used by coord.guard_function_call (a function's call) and
--- coord.guard_shell_units (what set -- and shift set).
+-- coord.guard_shell_units (what set -- and shift set). An argument holding a blank may be split
+-- into words by the shell (an unquoted $1, $@) or not (quoted), which the lexer cannot tell: a word
+-- that would put one in stays as written, not known (set -- 'rm -rf /'; $1 is no known program),
+-- except in eval's words, which eval reads again whole.
 create or replace function coord.guard_positional(p_words text[], p_args text[])
 returns text[]
 language plpgsql
@@ -15,9 +18,15 @@ declare
   v_all text := array_to_string(p_args, ' ');
   v_x text;
   v_k integer;
+  -- eval joins its words and reads them again: whether they were split does not matter there
+  v_split boolean := not (p_words[1] = 'eval' or p_words[1] in ('builtin', 'command') and p_words[2] = 'eval')
+                     and exists (select from unnest(p_args) as a where a ~ '\s');
 begin
   foreach v_x in array coalesce(p_words, '{}') loop
-    if v_x in ('$@', '${@}', '$*', '${*}') then
+    if v_split and strpos(v_x, '$') > 0 then
+      -- (which argument the word puts in is not worked out: any with a blank keeps it as written)
+      v_out := v_out || v_x;
+    elsif v_x in ('$@', '${@}', '$*', '${*}') then
       v_out := v_out || coalesce(p_args, '{}');
     elsif v_x ~ '^\$\{[@*]:[0-9]{1,3}\}$' then
       v_out := v_out || coalesce(p_args[greatest(substring(v_x from ':([0-9]+)')::integer, 1):], '{}');
