@@ -7364,7 +7364,7 @@ ALTER FUNCTION coord.guard_positional(p_words text[], p_args text[]) OWNER TO co
 -- Name: FUNCTION guard_positional(p_words text[], p_args text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_positional(p_words text[], p_args text[]) IS 'Guardrail normalizer: words with the positional parameters put in ("$@" and ${@:N} one word an argument, $1..$9, $*, $# as text).';
+COMMENT ON FUNCTION coord.guard_positional(p_words text[], p_args text[]) IS 'Guardrail normalizer: words with the positional parameters put in ("$@" and ${@:N} one word an argument, $1..$9, $*, $# as text); while an argument holds a blank (split or not, by quotes the lexer drops), words that would put one in stay as written, except eval''s.';
 
 
 --

@@ -1,8 +1,7 @@
 -- Words with the positional parameters p_args put in, as the shell expands them: "$@", $@,
--- "$*", $*, "${@}", "${*}" alone in a word are each argument one word (an argument with a blank
--- is not split: the lexer keeps no quotes, so "$*" is read as "$@", the stricter reading for a
--- program word); "${@:N}" the arguments from the Nth; $1..$9, ${1}..${9}, $@, $*, $# inside a
--- word are put in as text. Used by coord.guard_function_call (a function's call) and
+-- "$*", $*, "${@}", "${*}" alone in a word are each argument one word ("$*" is read as "$@", the
+-- stricter reading for a program word); "${@:N}" the arguments from the Nth; $1..$9,
+-- ${1}..${9}, $@, $*, $# inside a word are put in as text. Used by coord.guard_function_call (a function's call) and
 -- coord.guard_shell_units (what set -- and shift set). An argument holding a blank may be split
 -- into words by the shell (an unquoted $1, $@) or not (quoted), which the lexer cannot tell: a word
 -- that would put one in stays as written, not known (set -- 'rm -rf /'; $1 is no known program),
@@ -46,5 +45,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_positional(text[], text[]) is 'Guardrail normalizer: words with the positional parameters put in ("$@" and ${@:N} one word an argument, $1..$9, $*, $# as text).';
+comment on function coord.guard_positional(text[], text[]) is 'Guardrail normalizer: words with the positional parameters put in ("$@" and ${@:N} one word an argument, $1..$9, $*, $# as text); while an argument holds a blank (split or not, by quotes the lexer drops), words that would put one in stay as written, except eval''s.';
 revoke all on function coord.guard_positional(text[], text[]) from public;
