@@ -12,6 +12,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.test_guard_lease_targets import held_back_rate
 from tests.test_guardrails import set_trust
 
 
@@ -163,9 +164,5 @@ def test_the_held_back_git_commands(agent_factory: Callable[..., Any], capsys: p
     """tests/git_writes_heldback: written before the change and never tuned on; only the rate is
     printed (a failing line is fixed by fixing its class)."""
     _, agent = agent_factory()
-    cases = [line.split(" ==> ") for line in HELD_BACK.read_text().splitlines() if " ==> " in line]
-    passed = sum(_held_back_ok(agent.check_operation("command", command.replace("<NL>", "\n")), expected)
-                 for command, expected in cases)
     with capsys.disabled():
-        print(f"\nheld-back git writes: {passed}/{len(cases)} = {passed / len(cases):.3f}")
-    assert passed / len(cases) >= HELD_BACK_FLOOR
+        assert held_back_rate(agent, HELD_BACK, _held_back_ok, "held-back git writes") >= HELD_BACK_FLOOR

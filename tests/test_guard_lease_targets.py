@@ -154,9 +154,15 @@ def test_the_held_back_write_commands(agent_factory: Callable[..., Any], capsys:
     """tests/lease_heldback: written before the fixes and never tuned on; its lines are not
     printed (a failing one is fixed by fixing its class), only the rate."""
     _, agent = agent_factory()
-    cases = [line.split(" ==> ") for line in HELD_BACK.read_text().splitlines() if " ==> " in line]
-    passed = sum(_held_back_ok(agent.check_operation("command", command.replace("<NL>", "\n")), expected)
-                 for command, expected in cases)
     with capsys.disabled():
-        print(f"\nheld-back Bash leases: {passed}/{len(cases)} = {passed / len(cases):.3f}")
-    assert passed / len(cases) >= HELD_BACK_FLOOR
+        assert held_back_rate(agent, HELD_BACK, _held_back_ok, "held-back Bash leases") >= HELD_BACK_FLOOR
+
+
+def held_back_rate(agent: Any, path: Path, ok: Callable[[Any, str], bool], title: str) -> float:
+    """The share of the `command ==> expected` lines of ``path`` whose check_operation ``ok``
+    accepts, printed under ``title`` (the lines themselves are not printed)."""
+    cases = [line.split(" ==> ") for line in path.read_text().splitlines() if " ==> " in line]
+    passed = sum(ok(agent.check_operation("command", command.replace("<NL>", "\n")), expected)
+                 for command, expected in cases)
+    print(f"\n{title}: {passed}/{len(cases)} = {passed / len(cases):.3f}")
+    return passed / len(cases)
