@@ -75,6 +75,12 @@ def test_a_waiting_claim_cancelled_anywhere_leaves_no_lock_held_once_it_stops_wa
         agent = make_principal(admin, "waiter", tenant="wait-cancel")
     with Client(committed_db.client_dsn, agent.token) as client, \
             Client(committed_db.client_dsn, agent.token) as submitter, committed_db.connect() as admin:
+        channel = admin.execute("select task_channel from coord.tenants where id = %s",
+                                (agent.tenant_id,)).fetchone()[0]
+        client.connection.execute(f'LISTEN "{channel}"')  # only a listening connection registers
+        assert client.claim_or_wait(["none"]).code == "empty"
+        assert len(advisory_held(admin, client.connection.info.backend_pid)) == 1  # so the calls below register
+
         def call(i: int) -> None:
             if i % 4 == 0:
                 submitter.submit_task("k")  # something to claim now and then: a claim ends the wait

@@ -414,8 +414,13 @@ def test_a_waiting_claimer_gets_a_task_submitted_below_a_lagging_floor(committed
         thread, out, drawn = submit_stuck_after_drawing_its_id(committed_db, admin, hand, submitter, submitter,
                                                                "wait-race")
         _burn(admin)
+        channel = admin.execute("select task_channel from coord.tenants where id = %s",
+                                (agent.tenant_id,)).fetchone()[0]
+        waiter.connection.execute(f'LISTEN "{channel}"')  # a claimer that waits listens first
         for _ in range(3):  # empty claims and waits past the lag: the floor moves past the drawn id
             assert waiter.claim_or_wait(["k"]).code == "empty"
+        assert admin.execute("select count(*) from pg_locks where pid = %s and locktype = 'advisory' "
+                             "and mode = 'ShareLock'", (waiter.connection.info.backend_pid,)).fetchone()[0] == 1
         assert _floor(admin, agent.tenant_id, "k") > drawn
         waiter.connection.execute("select 1")  # the wait below is recognised by its own claim_or_wait
         waited, result = in_thread(lambda: waiter.wait_for_task(["k"], wait=60, recheck=60))

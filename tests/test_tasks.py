@@ -433,6 +433,29 @@ def _task_channel(committed_db, tenant_id) -> str:
         return admin.execute("select task_channel from coord.tenants where id = %s", (tenant_id,)).fetchone()[0]
 
 
+def _waiting(committed_db, client: Client, channel: str) -> bool:
+    """Whether the client's connection is a waiting claimer of the channel's tenant: it holds the
+    tenant's waiting key shared (coord.await_tasks), as pg_locks shows."""
+    with committed_db.connect() as admin:
+        return admin.execute(
+            "select exists (select from pg_locks as l where l.pid = %s and l.locktype = 'advisory' "
+            "and l.objsubid = 1 and l.mode = 'ShareLock' and l.granted "
+            "and ((l.classid::bigint << 32) | l.objid::bigint) = coord.task_wait_key(%s, 'waiting'))",
+            (client.connection.info.backend_pid, channel)).fetchone()[0]
+
+
+def _heard_before_marker(listener: psycopg.Connection, admin: psycopg.Connection, channel: str) -> list[str]:
+    """What the listener hears on the channel before a marker sent now: nothing when nothing was
+    announced since it last heard."""
+    admin.execute("select pg_notify(%s, 'marker')", (channel,))
+    heard: list[str] = []
+    for n in listener.notifies(timeout=60):
+        if n.payload == "marker":
+            return heard
+        heard.append(n.payload)
+    raise AssertionError(f"the marker never came, after {heard}")
+
+
 def test_a_task_becoming_ready_notifies_its_tenant_channel_while_a_claimer_waits(committed_db) -> None:
     with committed_db.connect() as admin:
         principal = make_principal(admin, "notifier", tenant="notify")
@@ -443,6 +466,7 @@ def test_a_task_becoming_ready_notifies_its_tenant_channel_while_a_claimer_waits
         assert agent.claim_task(["nothing"]).details["channel"] == channel
         waiter.connection.execute(f'LISTEN "{channel}"')
         assert waiter.claim_or_wait(["nothing"]).code == "empty"  # now it waits
+        assert _waiting(committed_db, waiter, channel)
         parent = agent.submit_task("first").task_id
         agent.submit_task("second", depends_on=[parent])  # not ready: no notification
         claim = agent.claim_task(["first"])
@@ -458,17 +482,74 @@ def test_nothing_is_announced_while_no_claimer_waits(committed_db) -> None:
         principal = make_principal(admin, "quiet", tenant="quiet")
     channel = _task_channel(committed_db, principal.tenant_id)
     with psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
-            Client(committed_db.client_dsn, principal.token) as agent, committed_db.connect() as admin:
+            Client(committed_db.client_dsn, principal.token) as agent, \
+            Client(committed_db.client_dsn, principal.token) as submitter, committed_db.connect() as admin:
         listener.execute(f'LISTEN "{channel}"')  # a listener that does not wait for tasks
+        agent.connection.execute(f'LISTEN "{channel}"')
         assert agent.claim_or_wait(["nothing"]).code == "empty"
+        assert _waiting(committed_db, agent, channel)
         assert agent.claim_or_wait(["nothing"], waiting=False).code == "empty"  # waited, and stopped
-        parent = agent.submit_task("first").task_id
-        agent.submit_task("second", depends_on=[parent])
-        claim = agent.claim_task(["first"])
-        agent.complete_task(parent, claim.claim)
-        admin.execute("select pg_notify(%s, 'marker')", (channel,))
-        admin.commit()
-        assert [n.payload for n in listener.notifies(timeout=5, stop_after=1)] == ["marker"]
+        assert not _waiting(committed_db, agent, channel)
+        parent = submitter.submit_task("first").task_id
+        submitter.submit_task("second", depends_on=[parent])
+        claim = submitter.claim_task(["first"])
+        submitter.complete_task(parent, claim.claim)
+        assert _heard_before_marker(listener, admin, channel) == []
+
+
+# The submits come from another connection: a waiting claimer's own submit finds only its own
+# registration, which does not conflict with its own try of the waiting key, and sends nothing.
+def test_a_claim_or_wait_on_a_connection_that_does_not_listen_waits_for_nothing(committed_db) -> None:
+    # A pooled connection (PostgREST, the MCP server) or a psql user who forgot LISTEN cannot
+    # hear an announcement: registered, it would have the tenant announce every ready task for
+    # the life of the connection. It is not registered, and the call is a plain claim_task; a
+    # LISTEN counts once it commits. A marker sent after the submit is the first thing heard.
+    with committed_db.connect() as admin:
+        principal = make_principal(admin, "deaf", tenant="deaf")
+    channel = _task_channel(committed_db, principal.tenant_id)
+    with psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
+            Client(committed_db.client_dsn, principal.token) as agent, \
+            Client(committed_db.client_dsn, principal.token) as submitter, committed_db.connect() as admin:
+        listener.execute(f'LISTEN "{channel}"')  # hears what is sent, registers nothing
+        empty = agent.claim_or_wait(["nothing"])
+        assert (empty.code, empty.details["channel"]) == ("empty", channel)
+        assert not _waiting(committed_db, agent, channel)
+        with agent.connection.transaction():  # a LISTEN not yet committed does not listen yet
+            agent.connection.execute(f'LISTEN "{channel}"')
+            assert agent.claim_or_wait(["nothing"]).code == "empty"
+            assert not _waiting(committed_db, agent, channel)
+            agent.connection.execute(f'UNLISTEN "{channel}"')
+        first = submitter.submit_task("first").task_id  # made ready while that connection asked to wait
+        assert _heard_before_marker(listener, admin, channel) == []
+        claim = agent.claim_or_wait(["first"])
+        assert (claim.code, claim.task_id) == ("claimed", first)  # the claim goes ahead as claim_task
+        agent.connection.execute(f'LISTEN "{channel}"')  # committed: now the same call waits
+        assert agent.claim_or_wait(["nothing"]).code == "empty"
+        assert _waiting(committed_db, agent, channel)
+        submitter.submit_task("third")
+        assert _heard_before_marker(listener, admin, channel) == ["third"]
+
+
+def test_a_waiting_claimer_that_unlistens_stops_waiting_at_its_next_claim(committed_db) -> None:
+    # Once it UNLISTENs it cannot hear announcements: its next claim_or_wait ends the
+    # registration (still waiting, p_waiting true), and the tenant announces nothing more.
+    with committed_db.connect() as admin:
+        principal = make_principal(admin, "unlistening", tenant="unlistening")
+    channel = _task_channel(committed_db, principal.tenant_id)
+    with psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
+            Client(committed_db.client_dsn, principal.token) as agent, \
+            Client(committed_db.client_dsn, principal.token) as submitter, committed_db.connect() as admin:
+        listener.execute(f'LISTEN "{channel}"')
+        agent.connection.execute(f'LISTEN "{channel}"')
+        assert agent.claim_or_wait(["nothing"]).code == "empty"
+        assert _waiting(committed_db, agent, channel)
+        submitter.submit_task("announced")
+        assert _heard_before_marker(listener, admin, channel) == ["announced"]
+        agent.connection.execute(f'UNLISTEN "{channel}"')
+        assert agent.claim_or_wait(["nothing"]).code == "empty"
+        assert not _waiting(committed_db, agent, channel)
+        submitter.submit_task("unannounced")
+        assert _heard_before_marker(listener, admin, channel) == []
 
 
 def test_a_waiting_claimer_is_woken_by_a_submit_from_another_connection(committed_db) -> None:
@@ -491,9 +572,12 @@ def test_a_claimer_starting_to_wait_sees_what_writers_made_ready_unannounced(com
     # The submit finds nobody waiting and sends nothing; the claimer registers before that
     # submit commits. It must not miss the task: it waits at the gate for the commit, then claims.
     with committed_db.connect() as admin:
-        token = make_principal(admin, "racer", tenant="race").token
-    with Client(committed_db.client_dsn, token) as waiter, Client(committed_db.client_dsn, token) as submitter:
+        principal = make_principal(admin, "racer", tenant="race")
+    channel = _task_channel(committed_db, principal.tenant_id)
+    with Client(committed_db.client_dsn, principal.token) as waiter, \
+            Client(committed_db.client_dsn, principal.token) as submitter:
         pid = waiter.connection.info.backend_pid
+        waiter.connection.execute(f'LISTEN "{channel}"')  # a claimer that waits listens first
         with submitter.connection.transaction():
             submitted = submitter.submit_task("raced")
             thread, out = in_thread(lambda: waiter.claim_or_wait(["raced"]))
@@ -517,6 +601,7 @@ def test_a_submit_while_a_claimer_registers_is_announced(committed_db) -> None:
             Client(committed_db.client_dsn, principal.token) as first, \
             Client(committed_db.client_dsn, principal.token) as second:
         listener.execute(f'LISTEN "{channel}"')  # hears what is sent, registers nothing
+        waiter.connection.execute(f'LISTEN "{channel}"')
         pid = waiter.connection.info.backend_pid
         with first.connection.transaction():
             unannounced = first.submit_task("unannounced")
@@ -528,6 +613,7 @@ def test_a_submit_while_a_claimer_registers_is_announced(committed_db) -> None:
         result = out["result"]
         assert isinstance(result, ClaimResult)
         assert (result.code, result.task_id) == ("claimed", unannounced.task_id)
+        assert not _waiting(committed_db, waiter, channel)  # the claim ended the wait
 
 
 def test_a_claimer_waiting_in_one_tenant_makes_no_other_tenant_announce(committed_db) -> None:
@@ -537,15 +623,16 @@ def test_a_claimer_waiting_in_one_tenant_makes_no_other_tenant_announce(committe
         waiting = make_principal(admin, "waits", tenant="waits-here")
         quiet = make_principal(admin, "submits", tenant="quiet-there")
     channel = _task_channel(committed_db, quiet.tenant_id)
+    waiting_channel = _task_channel(committed_db, waiting.tenant_id)
     with psycopg.connect(committed_db.client_dsn, autocommit=True) as listener, \
             Client(committed_db.client_dsn, waiting.token) as waiter, \
             Client(committed_db.client_dsn, quiet.token) as agent, committed_db.connect() as admin:
         listener.execute(f'LISTEN "{channel}"')
+        waiter.connection.execute(f'LISTEN "{waiting_channel}"')
         assert waiter.claim_or_wait(["late"]).code == "empty"  # registered, and stays so
+        assert _waiting(committed_db, waiter, waiting_channel)
         agent.submit_task("late")
-        admin.execute("select pg_notify(%s, 'marker')", (channel,))
-        admin.commit()
-        assert [n.payload for n in listener.notifies(timeout=60, stop_after=1)] == ["marker"]
+        assert _heard_before_marker(listener, admin, channel) == []
 
 
 def test_a_waiting_claim_returns_the_task_that_arrives_while_it_waits(committed_db) -> None:

@@ -1,6 +1,7 @@
 -- The claim of a claimer that waits: tasks becoming ready in the tenant are announced on its
 -- task channel only while a claimer waits (coord.notify_task_ready), so this registers the
--- connection before it claims, and keeps it registered while it finds nothing.
+-- connection before it claims, and keeps it registered while it finds nothing. Only a connection
+-- that LISTENs on the channel is registered (coord.await_tasks): from any other this is claim_task.
 create or replace function api.claim_or_wait(
   p_kinds text[],
   p_lease interval default interval '5 minutes',
@@ -33,6 +34,6 @@ end;
 $$;
 
 comment on function api.claim_or_wait(text[], interval, boolean) is
-'claim_task for a claimer that waits for work: LISTEN on the tenant''s task channel (details.channel of an empty claim) first, then call this; while it answers empty, this connection counts as a waiting claimer and every task that becomes ready is announced on the channel (payload: its kind), so call it again when one arrives (and every few seconds: a task whose run_after passes is not announced). With p_waiting false (the last look, when you stop waiting) or once it answers anything else, the connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Use a connection of your own (a pooled one keeps waiting). Codes as claim_task: claimed, or ok=false with empty, outside_skill, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
+'claim_task for a claimer that waits for work: LISTEN on the tenant''s task channel (details.channel of an empty claim) first, committed (autocommit), then call this; while it answers empty, this connection counts as a waiting claimer and every task that becomes ready is announced on the channel (payload: its kind), so call it again when one arrives (and every few seconds: a task whose run_after passes is not announced). A connection that does not LISTEN on the channel (a pooled connection of PostgREST or the MCP server, one whose LISTEN has not committed yet, one that UNLISTENed) is no waiting claimer: for it this is claim_task, and it stops waiting. With p_waiting false (the last look, when you stop waiting) or once it answers anything else, the connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Codes as claim_task: claimed, or ok=false with empty, outside_skill, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
 revoke all on function api.claim_or_wait(text[], interval, boolean) from public;
 grant execute on function api.claim_or_wait(text[], interval, boolean) to coord_agent, coord_operator;

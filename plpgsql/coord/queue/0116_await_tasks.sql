@@ -1,6 +1,11 @@
 -- Registers this connection as a waiting claimer of the tenant (p_waiting) or ends that: the
 -- registry is the 'waiting' advisory lock (coord.task_wait_key) held shared at session level, so
--- a claimer that disconnects stops waiting with it. Registering then passes the gate: writers
+-- a claimer that disconnects stops waiting with it. Only a connection that LISTENs on the
+-- tenant's task channel waits: one that does not (a pooled connection of PostgREST or the MCP
+-- server, a psql user who forgot LISTEN) could not hear an announcement, and registered it would
+-- make every ready task of the tenant announced for the life of the connection; so it is not
+-- registered, and a registration it holds ends (it UNLISTENed). pg_listening_channels shows a
+-- LISTEN once its transaction commits: LISTEN first (autocommit), then claim. Registering then passes the gate: writers
 -- that made a task ready while nobody waited (and so sent nothing) commit first, and the claim
 -- that follows sees their tasks. Bounded by lock_timeout: should the gate stay taken (a long
 -- transaction), the claim goes ahead and the waiter's timer finds the rest.
@@ -23,9 +28,10 @@ declare
   v_waiting bigint := coord.task_wait_key(v_channel, 'waiting');
   v_gate bigint := coord.task_wait_key(v_channel, 'gate');
   v_registered boolean;
+  v_listening boolean := v_channel in (select c from pg_catalog.pg_listening_channels() as c);
 begin
   v_registered := coord.holds_advisory_shared(v_waiting);
-  if not p_waiting then
+  if not p_waiting or not v_listening then
     if v_registered then
       perform pg_catalog.pg_advisory_unlock_shared(v_waiting);
     end if;
@@ -47,5 +53,5 @@ begin
 end;
 $$;
 
-comment on function coord.await_tasks(uuid, boolean) is 'Registers this connection as a waiting claimer of the tenant, so that tasks becoming ready are announced on its task channel, and waits for the writers that found nobody waiting to commit (p_waiting); or ends the registration (not p_waiting).';
+comment on function coord.await_tasks(uuid, boolean) is 'Registers this connection as a waiting claimer of the tenant, so that tasks becoming ready are announced on its task channel, and waits for the writers that found nobody waiting to commit (p_waiting, on a connection that LISTENs on the channel: pg_listening_channels); or ends the registration (not p_waiting, or the connection does not LISTEN there).';
 revoke all on function coord.await_tasks(uuid, boolean) from public;
