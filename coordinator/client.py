@@ -623,7 +623,8 @@ class Client(Api):
 
         When the queue is empty the database names the tenant's NOTIFY channel; this LISTENs on
         it and claims through api.claim_or_wait, which makes this connection a waiting claimer
-        (tasks becoming ready are announced only while one waits), again when a task of any kind
+        (tasks becoming ready are announced only while one waits; only a connection whose LISTEN
+        has committed is one, hence LISTEN first, in autocommit), again when a task of any kind
         becomes ready (the wake-up hint) or every ``recheck`` seconds (the backstop for tasks
         whose run_after passes); the last claim ends the wait. The claim itself is always the
         database's decision. Needs an autocommit connection.

@@ -318,6 +318,28 @@ def test_sessions_called_at_once_each_answer_in_their_own_coord_session(committe
                                                        for i in range(len(sessions))]
 
 
+def test_claim_or_wait_leaves_no_connection_of_the_server_waiting(committed_db: Database, served: Served) -> None:
+    """claim_or_wait as a tool: the server's connections (the pool's, the loop's) never LISTEN
+    on the task channel, so the call is claim_task and none of them becomes a waiting claimer
+    (one would have the tenant announce every ready task for the life of the pool)."""
+    principal = _agent(committed_db)
+    session = Session(served, principal)
+    for through_sdk in (False, True, False, True):  # the loop's connection and the pool's
+        empty = session.call("claim_or_wait", {"p_kinds": ["nothing"]}, through_sdk=through_sdk)
+        assert empty["structuredContent"]["code"] == "empty", empty
+    with committed_db.connect() as conn:
+        ran = conn.execute("select count(*) from pg_stat_activity where application_name = 'coord-mcp' "
+                           "and position('claim_or_wait' in query) > 0").fetchone()[0]
+        waiting = conn.execute(
+            "select l.pid from pg_locks as l where l.locktype = 'advisory' and l.objsubid = 1 "
+            "and ((l.classid::bigint << 32) | l.objid::bigint) = "
+            "coord.task_wait_key((select task_channel from coord.tenants where id = %s), 'waiting')",
+            (principal.tenant_id,)).fetchall()
+    assert ran >= 1  # the calls ran on the server's connections
+    assert waiting == []
+    assert served.fast.answered == 2
+
+
 def test_a_call_whose_client_went_away_is_cancelled(committed_db: Database, served: Served) -> None:
     """A client that drops its connection while its call waits in the database: the call is
     cancelled as notifications/cancelled cancels it (its statement stops, it grants nothing, no
