@@ -3,11 +3,11 @@
 -- a claimer that disconnects stops waiting with it. Only a connection that LISTENs on the
 -- tenant's task channel waits: one that does not (a pooled connection of PostgREST or the MCP
 -- server, a psql user who forgot LISTEN) could not hear an announcement, and registered it would
--- make every ready task of the tenant announced for the life of the connection; so it is not
+-- have every ready task of the tenant announced for the life of the connection; so it is not
 -- registered, and a registration it holds ends (it UNLISTENed). pg_listening_channels shows a
--- LISTEN once its transaction commits: LISTEN first (autocommit), then claim. Registering then passes the gate: writers
--- that made a task ready while nobody waited (and so sent nothing) commit first, and the claim
--- that follows sees their tasks. Bounded by lock_timeout: should the gate stay taken (a long
+-- LISTEN once its transaction commits: LISTEN first (autocommit), then claim. Registering then
+-- passes the gate: writers that made a task ready while nobody waited (and so sent nothing)
+-- commit first, and the claim that follows sees their tasks. Bounded by lock_timeout: should the gate stay taken (a long
 -- transaction), the claim goes ahead and the waiter's timer finds the rest.
 --
 -- A cancel (statement_timeout, pg_cancel_backend) may land between any two statements, and a
