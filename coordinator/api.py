@@ -415,14 +415,15 @@ class Api:
     def claim_or_wait(self, kinds: Sequence[str], lease: timedelta | str | None = None,
                       waiting: bool | None = None) -> ClaimResult:
         """claim_task for a claimer that waits for work: LISTEN on the tenant's task channel (details.channel of
-        an empty claim) first, then call this; while it answers empty, this connection counts as a waiting
-        claimer and every task that becomes ready is announced on the channel (payload: its kind), so call it
-        again when one arrives (and every few seconds: a task whose run_after passes is not announced). With
-        p_waiting false (the last look, when you stop waiting) or once it answers anything else, the
-        connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Use a
-        connection of your own (a pooled one keeps waiting). Codes as claim_task: claimed, or ok=false with
-        empty, outside_skill, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease,
-        CO213.
+        an empty claim) first, committed (autocommit), then call this; while it answers empty, this connection
+        counts as a waiting claimer and every task that becomes ready is announced on the channel (payload:
+        its kind), so call it again when one arrives (and every few seconds: a task whose run_after passes is
+        not announced). A connection that does not LISTEN on the channel (a pooled connection of PostgREST or
+        the MCP server, one whose LISTEN has not committed yet, one that UNLISTENed) is no waiting claimer:
+        for it this is claim_task, and it stops waiting. With p_waiting false (the last look, when you stop
+        waiting) or once it answers anything else, the connection stops waiting; so does closing it. Nothing
+        is announced while no claimer waits. Codes as claim_task: claimed, or ok=false with empty,
+        outside_skill, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.
         """
         return self._one("claim_or_wait", ClaimResult, kinds=kinds, lease=lease, waiting=waiting)
 

@@ -1428,7 +1428,7 @@ ALTER FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boo
 -- Name: FUNCTION claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean); Type: COMMENT; Schema: api; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) IS 'claim_task for a claimer that waits for work: LISTEN on the tenant''s task channel (details.channel of an empty claim) first, then call this; while it answers empty, this connection counts as a waiting claimer and every task that becomes ready is announced on the channel (payload: its kind), so call it again when one arrives (and every few seconds: a task whose run_after passes is not announced). With p_waiting false (the last look, when you stop waiting) or once it answers anything else, the connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Use a connection of your own (a pooled one keeps waiting). Codes as claim_task: claimed, or ok=false with empty, outside_skill, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
+COMMENT ON FUNCTION api.claim_or_wait(p_kinds text[], p_lease interval, p_waiting boolean) IS 'claim_task for a claimer that waits for work: LISTEN on the tenant''s task channel (details.channel of an empty claim) first, committed (autocommit), then call this; while it answers empty, this connection counts as a waiting claimer and every task that becomes ready is announced on the channel (payload: its kind), so call it again when one arrives (and every few seconds: a task whose run_after passes is not announced). A connection that does not LISTEN on the channel (a pooled connection of PostgREST or the MCP server, one whose LISTEN has not committed yet, one that UNLISTENed) is no waiting claimer: for it this is claim_task, and it stops waiting. With p_waiting false (the last look, when you stop waiting) or once it answers anything else, the connection stops waiting; so does closing it. Nothing is announced while no claimer waits. Codes as claim_task: claimed, or ok=false with empty, outside_skill, at_limit, session_ended or denied. Errors: CO241/CO401/CO402 kinds, CO406 lease, CO213.';
 
 
 --
@@ -5362,7 +5362,7 @@ ALTER FUNCTION coord.await_tasks(p_tenant_id uuid, p_waiting boolean) OWNER TO c
 -- Name: FUNCTION await_tasks(p_tenant_id uuid, p_waiting boolean); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.await_tasks(p_tenant_id uuid, p_waiting boolean) IS 'Registers this connection as a waiting claimer of the tenant, so that tasks becoming ready are announced on its task channel, and waits for the writers that found nobody waiting to commit (p_waiting); or ends the registration (not p_waiting).';
+COMMENT ON FUNCTION coord.await_tasks(p_tenant_id uuid, p_waiting boolean) IS 'Registers this connection as a waiting claimer of the tenant, so that tasks becoming ready are announced on its task channel, and waits for the writers that found nobody waiting to commit (p_waiting, on a connection that LISTENs on the channel: pg_listening_channels); or ends the registration (not p_waiting, or the connection does not LISTEN there).';
 
 
 --
