@@ -7,8 +7,9 @@
 -- registered, and a registration it holds ends (it UNLISTENed). pg_listening_channels shows a
 -- LISTEN once its transaction commits: LISTEN first (autocommit), then claim. Registering then
 -- passes the gate: writers that made a task ready while nobody waited (and so sent nothing)
--- commit first, and the claim that follows sees their tasks. Bounded by lock_timeout: should the gate stay taken (a long
--- transaction), the claim goes ahead and the waiter's timer finds the rest.
+-- commit first, and the claim that follows sees their tasks. Bounded by lock_timeout: should
+-- the gate stay taken (a long transaction), the claim goes ahead and the waiter's timer finds
+-- the rest.
 --
 -- A cancel (statement_timeout, pg_cancel_backend) may land between any two statements, and a
 -- session lock outlives the transaction it aborts. So the lock itself is the only record of the
