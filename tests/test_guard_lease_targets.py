@@ -145,6 +145,8 @@ def _held_back_ok(decision: Any, expected: str) -> bool:
     writes, unleased = decision.details.get("writes") or [], decision.details.get("unleased") or []
     if expected == "ask":
         return bool(unleased) or not decision.ok
+    if expected == "blocked":
+        return decision.code == "blocked"
     if expected == "none":
         return not writes and not unleased
     return all(path in writes for path in expected.split())
