@@ -96,6 +96,7 @@ def test_the_literal_project_files_a_command_writes(agent_factory: Callable[...,
     'python -c "print(1)  # > not_a_file"',  # a comment in the code
     "python -c \"import os  # open('x.txt', 'w')\"",
     "python3 - <<E\n# open('y.txt', 'w').write('1')\nprint(2)\nE",
+    "node -e \"// require('fs').writeFileSync('a.txt', 'y')\"",  # a // comment word is code, not a path
 ])
 def test_what_no_lease_names_is_left_out(agent_factory: Callable[..., Any], command: str) -> None:
     _, agent = agent_factory()
@@ -157,6 +158,8 @@ def test_sql_and_path_checks_carry_no_writes(agent_factory: Callable[..., Any]) 
     ("find lib -name '*.c' -exec clang-format -i {} +", ["lib"]),
     ("find src -name x -fprint out.txt -o -name y -fprintf idx.txt '%p' -fls ls.txt", ["idx.txt", "ls.txt", "out.txt"]),
     ("parallel gzip ::: a.log b.log", ["a.log", "a.log.gz", "b.log", "b.log.gz"]),
+    # a JavaScript regular expression literal holding // starts no comment
+    ("node -e \"const r = /[//]/; require('fs').writeFileSync('d.txt', '1')\"", ["d.txt"]),
 ])
 def test_every_directory_a_cd_may_leave_and_every_match_a_command_runs_on_is_leased(
         agent_factory: Callable[..., Any], command: str, writes: list[str]) -> None:
@@ -180,6 +183,7 @@ def test_names_only_the_run_knows_are_unleased(agent_factory: Callable[..., Any]
 @pytest.mark.parametrize("command", [
     "fd . src -x rm -rf /", "find src -ok rm -rf / \\;", "parallel rm -rf ::: /", "xargs rm -rf / < list",
     "IFS=:; set -- -rf:/; rm $1", "IFS=,; set -- rm,-rf,/; $1", "curl 'http://[fd00:ec2::254%25eth0]/'",
+    "node -e \"const r = /\\/\\//; require('child_process').execSync('rm -rf /')\"",
 ])
 def test_a_command_run_on_matches_or_split_by_ifs_is_judged_as_written_plainly(agent_factory: Callable[..., Any],
                                                                              command: str) -> None:
