@@ -103,8 +103,7 @@ def test_git_hiding_a_blocked_command_is_not_allowed(agent_factory: Callable[...
         "older: git config --file FILE rewrites FILE; writes=[]; base the same")),
     pytest.param("git checkout-index --prefix=out/ -f -- a.py", ["out/a.py"], marks=hole(
         "new code: --prefix=out/ writes out/a.py, reported as writes=['a.py'] (the wrong file); base: []")),
-    pytest.param("find src -name x -fprint out.txt", ["out.txt"], marks=hole(
-        "older: find -fprint FILE truncates and writes FILE; writes=[]; base the same")),
+    pytest.param("find src -name x -fprint out.txt", ["out.txt"]),  # was a hole (older): fixed
 ])
 def test_git_writes_the_database_does_not_name(agent_factory: Callable[..., Any], command: str,
                                                expected: list[str]) -> None:
@@ -116,9 +115,7 @@ def test_git_writes_the_database_does_not_name(agent_factory: Callable[..., Any]
     pytest.param("git -c alias.x=checkout x main", marks=hole(
         "older: a git alias defined by -c (alias.x=checkout) switches branches; writes=[] unleased=[] and "
         "allowed; base the same")),
-    pytest.param("xargs git checkout -- < list", marks=hole(
-        "older: the paths come from stdin; writes=[] unleased=[] (git restore --pathspec-from-file is "
-        "unleased); base the same")),
+    pytest.param("xargs git checkout -- < list"),  # was a hole (older): fixed
     pytest.param("git $SUB main", marks=hole(
         "new code's promise: a subcommand only the run knows (checkout, pull, ...) is read as writing nothing "
         "(writes=[] unleased=[], allowed), while git -C $DIR checkout main is unleased; base the same")),
@@ -232,8 +229,7 @@ UNSPLIT = ("regression: an unquoted positional parameter is word-split by the sh
     pytest.param("f() { $1; }; f 'rm -rf /'"),  # was older: fixed
     pytest.param("f() { $@; }; f 'rm -rf /'"),  # was older: fixed
     pytest.param("bash -c '$1' _ 'rm -rf /'"),  # was older: fixed
-    pytest.param("IFS=,; set -- -rf,/; rm $1", marks=hole(
-        "older: rm -rf / through IFS=, and $1; allowed with unleased=['$1'] (the hook asks); base the same")),
+    pytest.param("IFS=,; set -- -rf,/; rm $1"),  # was a hole (older): fixed
 ])
 def test_word_splitting_of_positional_parameters_hides_no_blocked_command(agent_factory: Callable[..., Any],
                                                                          command: str) -> None:
@@ -262,9 +258,7 @@ def test_split_positional_parameters_lease_each_file(agent_factory: Callable[...
     "http://user@[::ffff:169.254.169.254]:80/latest/meta-data", "http://[0::ffff:169.254.169.254]/",
     "http://[::FFFF:A9FE:A9FE]/", "http://[::169.254.169.254]/", "http://[64:ff9b::a9fe:a9fe]/",
     "http://2852039166/", "http://0xa9fea9fe/",
-    pytest.param("http://[::ffff:169.254.169.254%25eth0]/latest/meta-data", marks=hole(
-        "older: a zone id (%25eth0) after the address; curl 8 connects to the address (checked with "
-        "[::ffff:127.0.0.1%25eth0]), the guardrail allows it; base the same")),
+    pytest.param("http://[::ffff:169.254.169.254%25eth0]/latest/meta-data"),  # was a hole (older): fixed
 ])
 def test_the_metadata_address_in_ipv6_spellings_is_blocked(agent_factory: Callable[..., Any], url: str) -> None:
     d = check(agent_factory, f"curl '{url}'")
@@ -317,20 +311,12 @@ def test_cd_and_find_only_the_run_knows_are_unleased(agent_factory: Callable[...
 
 
 @pytest.mark.parametrize(("command", "right"), [
-    pytest.param("if [ -d sub ]; then cd sub; fi; rm -f x", "x", marks=hole(
-        "older: a cd under a condition may not run (./x is deleted when there is no sub); leased as sub/x only, "
-        "while true || cd elsewhere && touch g is unleased; base the same")),
-    pytest.param("[ -d sub ] && cd sub; rm -f x", "x", marks=hole(
-        "older: the cd after && may not run; leased as sub/x only; base the same")),
-    pytest.param("cd sub extra; rm -f x", "x", marks=hole(
-        "older: bash 5's cd refuses two operands (too many arguments) and stays; rm deletes ./x, leased as "
-        "sub/x; base the same")),
-    pytest.param("eval cd sub; rm -f x", "sub/x", marks=hole(
-        "older: eval runs cd in this shell; rm deletes sub/x, leased as x; base the same")),
-    pytest.param("trap 'rm -f x' EXIT; cd sub", "sub/x", marks=hole(
-        "older: the EXIT trap runs after cd sub (bash 5.2 deleted sub/x, kept ./x); leased as x; base the same")),
-    pytest.param("CDPATH=lib cd sub && touch x", "lib/sub/x", marks=hole(
-        "older: with CDPATH=lib, cd sub goes to lib/sub when it exists; leased as sub/x only; base the same")),
+    pytest.param("if [ -d sub ]; then cd sub; fi; rm -f x", "x"),  # was a hole (older): fixed
+    pytest.param("[ -d sub ] && cd sub; rm -f x", "x"),  # was a hole (older): fixed
+    pytest.param("cd sub extra; rm -f x", "x"),  # was a hole (older): fixed
+    pytest.param("eval cd sub; rm -f x", "sub/x"),  # was a hole (older): fixed
+    pytest.param("trap 'rm -f x' EXIT; cd sub", "sub/x"),  # was a hole (older): fixed
+    pytest.param("CDPATH=lib cd sub && touch x", "lib/sub/x"),  # was a hole (older): fixed
 ])
 def test_a_cd_that_may_go_elsewhere_leases_every_reading(agent_factory: Callable[..., Any], command: str,
                                                          right: str) -> None:
@@ -342,11 +328,8 @@ def test_a_cd_that_may_go_elsewhere_leases_every_reading(agent_factory: Callable
     "find src -name x -exec rm -- {} +", "find src -name '*.py' -exec unlink {} \\;", "find src -exec chmod 000 {} +",
     "find src -name '*.py' -exec black {} +", "find src -type f -exec perl -pi -e s/a/b/ {} +",
     "fd -e py . src -0 | xargs -0 rm", "fd -e py --base-directory src -x rm", "find src -maxdepth 1 -delete",
-    pytest.param("fd . src -X truncate -s0", marks=hole(
-        "older: fd -X runs truncate on every file below src; writes=[] unleased=[] (fd -X rm leases src); "
-        "base the same")),
-    pytest.param("fd -e py . src -x black", marks=hole(
-        "older: fd -x black reformats every .py below src; writes=[] unleased=[]; base the same")),
+    pytest.param("fd . src -X truncate -s0"),  # was a hole (older): fixed
+    pytest.param("fd -e py . src -x black"),  # was a hole (older): fixed
 ])
 def test_what_find_and_fd_run_on_their_matches_is_not_silent(agent_factory: Callable[..., Any], command: str) -> None:
     d = check(agent_factory, command)

@@ -96,6 +96,7 @@ def test_the_literal_project_files_a_command_writes(agent_factory: Callable[...,
     'python -c "print(1)  # > not_a_file"',  # a comment in the code
     "python -c \"import os  # open('x.txt', 'w')\"",
     "python3 - <<E\n# open('y.txt', 'w').write('1')\nprint(2)\nE",
+    "node -e \"// require('fs').writeFileSync('a.txt', 'y')\"",  # a // comment word is code, not a path
 ])
 def test_what_no_lease_names_is_left_out(agent_factory: Callable[..., Any], command: str) -> None:
     _, agent = agent_factory()
@@ -137,6 +138,69 @@ def test_sql_and_path_checks_carry_no_writes(agent_factory: Callable[..., Any]) 
     assert "writes" in agent.check_operation("command", "touch src/x.py").details
 
 
+@pytest.mark.parametrize(("command", "writes"), [
+    # a cd that may not run (after && or ||, in an if, loop or case, or one whose failure the text
+    # goes on from) leaves both readings once its and-or list (or its if/case/loop) is over
+    ("[ -d sub ] && cd sub; rm -f x", ["sub/x", "x"]),
+    ("if [ -d sub ]; then cd sub; touch a; fi; touch b", ["b", "sub/a", "sub/b"]),
+    ("case $m in dev) cd sub;; esac; touch y", ["sub/y", "y"]),
+    ("cd sub || true; touch x", ["sub/x", "x"]), ("cd sub || { echo no; exit 1; }; touch x", ["sub/x"]),
+    ("cd sub && touch a || touch b", ["b", "sub/a", "sub/b"]),
+    ("[[ -d pkg ]] && { cd pkg; }; rm -f w", ["pkg/w", "w"]),
+    # eval cd moves this shell; CDPATH's entries come first, then where the shell is
+    ("eval cd sub && touch x", ["sub/x"]), ("CDPATH=lib:/opt cd sub; touch x", ["/opt/sub/x", "lib/sub/x", "sub/x"]),
+    ("export CDPATH=lib; cd sub; touch x", ["lib/sub/x", "sub/x"]), ("CDPATH=lib cd ./sub; touch x", ["sub/x"]),
+    # a trap's command runs where the shell is when it fires; pushd -n and pushd's swap
+    ("trap 'rm -f log' EXIT; cd out; touch a", ["log", "out/a", "out/log"]),
+    ("pushd -n lib; touch x", ["x"]), ("pushd lib; pushd; touch x", ["x"]),
+    # a command fd -x / find -exec / parallel runs on names below a directory: that directory
+    ("fd -e md . docs -x sed -i s/a/b/", ["docs"]), ("cd sub && fd . lib -X black", ["sub/lib"]),
+    ("find lib -name '*.c' -exec clang-format -i {} +", ["lib"]),
+    ("find src -name x -fprint out.txt -o -name y -fprintf idx.txt '%p' -fls ls.txt", ["idx.txt", "ls.txt", "out.txt"]),
+    ("parallel gzip ::: a.log b.log", ["a.log", "a.log.gz", "b.log", "b.log.gz"]),
+    # a JavaScript regular expression literal holding // starts no comment
+    ("node -e \"const r = /[//]/; require('fs').writeFileSync('d.txt', '1')\"", ["d.txt"]),
+])
+def test_every_directory_a_cd_may_leave_and_every_match_a_command_runs_on_is_leased(
+        agent_factory: Callable[..., Any], command: str, writes: list[str]) -> None:
+    _, agent = agent_factory()
+    decision = agent.check_operation("command", command)
+    assert decision.details.get("writes") == writes and not decision.details.get("unleased"), decision.details
+
+
+@pytest.mark.parametrize(("command", "unleased"), [
+    ("cat list | xargs sed -i s/a/b/", ["$(...)"]), ("xargs -a files.txt rm -f", ["$(...)"]),
+    ("ls | parallel gzip", ["$(...)", "$(...).gz"]), ("cd sub extra; rm -f x", ["$(cd)/x"]),  # zsh: somewhere else
+    ("pushd +1; touch x", ["$(cd)/x"]),
+])
+def test_names_only_the_run_knows_are_unleased(agent_factory: Callable[..., Any], command: str,
+                                               unleased: list[str]) -> None:
+    _, agent = agent_factory()
+    decision = agent.check_operation("command", command)
+    assert decision.details.get("unleased") == unleased, decision.details
+
+
+@pytest.mark.parametrize("command", [
+    "fd . src -x rm -rf /", "find src -ok rm -rf / \\;", "parallel rm -rf ::: /", "xargs rm -rf / < list",
+    "IFS=:; set -- -rf:/; rm $1", "IFS=,; set -- rm,-rf,/; $1", "curl 'http://[fd00:ec2::254%25eth0]/'",
+    "node -e \"const r = /\\/\\//; require('child_process').execSync('rm -rf /')\"",
+])
+def test_a_command_run_on_matches_or_split_by_ifs_is_judged_as_written_plainly(agent_factory: Callable[..., Any],
+                                                                             command: str) -> None:
+    _, agent = agent_factory()
+    assert agent.check_operation("command", command).code == "blocked"
+
+
+@pytest.mark.parametrize("command", [
+    "find . -name '*.py' | xargs grep -l TODO", "fd -e py -x wc -l", "xargs -a list.txt cat",
+    "find src -type f -exec ls -l {} +", "parallel echo ::: a b",
+])
+def test_a_harmless_command_run_on_matches_leases_nothing(agent_factory: Callable[..., Any], command: str) -> None:
+    _, agent = agent_factory()
+    decision = agent.check_operation("command", command)
+    assert decision.ok and not decision.details.get("writes") and not decision.details.get("unleased"), decision.details
+
+
 HELD_BACK = Path(__file__).parent / "lease_heldback" / "commands.txt"
 HELD_BACK_FLOOR = 0.9  # the rate is reported; a regression shows here
 
@@ -145,6 +209,8 @@ def _held_back_ok(decision: Any, expected: str) -> bool:
     writes, unleased = decision.details.get("writes") or [], decision.details.get("unleased") or []
     if expected == "ask":
         return bool(unleased) or not decision.ok
+    if expected == "blocked":
+        return decision.code == "blocked"
     if expected == "none":
         return not writes and not unleased
     return all(path in writes for path in expected.split())

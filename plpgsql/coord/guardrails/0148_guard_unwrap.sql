@@ -149,14 +149,80 @@ begin
       return v_items || jsonb_build_array(jsonb_build_object('sh', w[array_position(w, '--scripts') + 1]),
                                           jsonb_build_object('w', to_jsonb(w)));
     end if;
+    -- GNU parallel [OPTIONS] CMD [::: ARGS]: CMD runs on each argument (where a placeholder is,
+    -- else after its words); arguments from stdin or a file (::::, -a) are names only the run knows
+    if v_name = 'parallel' then
+      v_i := 2;
+      while v_i <= v_n and left(w[v_i], 1) = '-' and w[v_i] <> '--' loop
+        v_i := v_i + case when w[v_i] in ('-j', '--jobs', '-S', '--sshlogin', '-a', '--arg-file', '--delay', '--timeout', '-N',
+                                          '-n', '--max-args', '-L', '--colsep', '-C', '-d', '--delimiter', '--joblog', '--results',
+                                          '--tmpdir', '-I', '--replace', '--halt', '--retries', '--memfree', '--load', '--workdir',
+                                          '--wd', '--tag-string', '--env', '-E', '--basefile', '--bf', '--return', '--transfer-file',
+                                          '--tf', '-P', '--max-procs', '--sshloginfile', '--slf') then 2 else 1 end;
+      end loop;
+      v_i := v_i + case when w[v_i] = '--' then 1 else 0 end;
+      v_start := coalesce((select min(x.o) from unnest(w) with ordinality as x (a, o) where x.o >= v_i and a ~ '^::::?\+?$'), v_n + 1);
+      v_values := case when w[v_start] in (':::', ':::+')
+                       then array(select a from unnest(w[v_start + 1:]) with ordinality as x (a, o)
+                                  where x.o < coalesce((select min(y.o) from unnest(w[v_start + 1:]) with ordinality as y (a, o)
+                                                        where a ~ '^::::?\+?$'), 1000000) order by x.o)
+                       else array['$(...)'] end;
+      if v_start > v_i then
+        for v_raw in select a from unnest(v_values[:8]) as a loop
+          v_items := v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(array(
+            select case when x.o = 1 then x.a else coord.guard_quote(regexp_replace(x.a, '\{(/?/?\.?|[0-9]+)\}', replace(v_raw, '\', '\\'), 'g')) end
+            from unnest(w[v_i:v_start - 1] || case when exists (select from unnest(w[v_i:v_start - 1]) as a where a ~ '\{(/?/?\.?|[0-9]+)\}')
+                                                   then '{}'::text[] else array[v_raw] end) with ordinality as x (a, o)
+            order by x.o), ' '), 'root', v_root));
+        end loop;
+        return v_items;
+      end if;
+    end if;
     -- yarn workspace NAME CMD: a yarn command in one workspace
     if v_name = 'yarn' and v_n >= 4 and w[2] = 'workspace' then
       w := array['yarn'] || w[4:];
       continue;
     end if;
-    -- fd ... -x CMD ARGS: the rest of the words are one command
+    -- fd ... -x CMD ARGS: the rest of the words are one command. It runs on what fd finds below
+    -- each search path: checked as written, on the name PATH/{} (fd appends it when CMD has no
+    -- placeholder), which leases PATH ($PWD/{} from the directory the command starts in: .)
     if v_name in ('fd', 'fdfind') and exists (select from unnest(w) as a where a in ('-x', '-X', '--exec', '--exec-batch')) then
       v_i := (select x.o from unnest(w) with ordinality as x (a, o) where a in ('-x', '-X', '--exec', '--exec-batch') limit 1);
+      if v_i < v_n then
+        v_values := '{}';
+        v_skip := 0;
+        for v_start in 2 .. v_i - 1 loop
+          if v_skip > 0 then
+            v_skip := v_skip - 1;
+            if w[v_start - 1] = '--search-path' then
+              v_values := v_values || ('-' || w[v_start]);  -- (a path: marked so the pattern is not taken for one)
+            end if;
+          elsif w[v_start] in ('-e', '--extension', '-t', '--type', '-E', '--exclude', '-d', '--max-depth', '--min-depth',
+                               '--exact-depth', '-S', '--size', '--changed-within', '--changed-before', '--change-newer-than',
+                               '--change-older-than', '--newer', '--older', '-o', '--owner', '-j', '--threads', '-c', '--color',
+                               '--base-directory', '--path-separator', '--max-results', '--ignore-file', '--search-path',
+                               '--format', '--batch-size', '--max-buffer-time', '--hyperlink') then
+            v_skip := 1;
+          elsif left(w[v_start], 1) <> '-' then
+            v_values := v_values || w[v_start];
+          end if;
+        end loop;
+        v_x := (select coalesce(substring(a from '^--base-directory=(.*)$'), w[x.o + 1]) from unnest(w[:v_i - 1]) with ordinality as x (a, o)
+                where a = '--base-directory' or a like '--base-directory=%' limit 1);
+        v_values := case when exists (select from unnest(v_values) as a where left(a, 1) = '-')
+                         then array(select substr(a, 2) from unnest(v_values) as a where left(a, 1) = '-')
+                         else v_values[2:] end;
+        for v_raw in select case when p is null then coalesce(v_x, '.') else coalesce(rtrim(v_x, '/') || '/', '') || p end
+                     from unnest(case when cardinality(v_values) = 0 then array[null::text] else v_values[:4] end) as p loop
+          v_items := v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(array(
+            select case when a.o = 1 and x ~ '^[A-Za-z0-9_./*?[\]@+!()|-]+$' then x
+                        else coord.guard_quote(regexp_replace(x, '\{/?/?\.?\}', case when v_raw in ('.', './') then '$PWD/{}'
+                                                                                else replace(rtrim(regexp_replace(v_raw, '^\./(.)', '\1'), '/'), '\', '\\') || '/{}' end, 'g')) end
+            from unnest(w[v_i + 1:] || case when exists (select from unnest(w[v_i + 2:]) as a where a ~ '\{/?/?\.?\}') then '{}'::text[]
+                                            else array['{}'] end) with ordinality as a (x, o)
+            where x not in (';', '\;') order by a.o), ' '), 'root', v_root));
+        end loop;
+      end if;
       if v_i < v_n and v_n - v_i > 1 then
         w := w[1:v_i] || array_to_string(array(select a from unnest(w[v_i + 1:]) as a where a not in (';', '\;')), ' ');
         v_n := cardinality(w);
@@ -344,8 +410,20 @@ begin
         end if;
         return v_items;
       end if;
-      if v_name = 'xargs' and p_stdin is not null and not (w[2:v_i - 1] && array['-I', '-a', '--replace', '--arg-file']) then
+      if v_name = 'xargs' and p_stdin is not null and not (w[2:v_i - 1] && array['-I', '-i', '-a', '--replace', '--arg-file'])
+         and not exists (select from unnest(w[2:v_i - 1]) as a where a ~ '^(-[ai].|--replace=|--arg-file=)') then
         w := w[v_i:] || coalesce(regexp_split_to_array(nullif(btrim(p_stdin), ''), '\s+'), '{}');
+      elsif v_name = 'xargs' then
+        -- names only the run knows (stdin, -a FILE): {} where -I puts them (as find -exec's), else
+        -- $(...) after the words (kill and docker read ids piped in from the context)
+        v_x := (select case when a = '-I' then w[x.o + 1] when a ~ '^-I.' then substr(a, 3) when a like '--replace=%' then substr(a, 11)
+                            when a ~ '^-i.' then substr(a, 3) else '{}' end
+                from unnest(w[2:v_i - 1]) with ordinality as x (a, o)
+                where a in ('-I', '-i', '--replace') or a ~ '^(-[Ii].|--replace=)' limit 1);
+        w := case when v_x is not null and v_x <> '' then array(select replace(a, v_x, '{}') from unnest(w[v_i:]) with ordinality as x (a, o) order by x.o)
+                  when lower(regexp_replace(w[v_i], '^.*/', '')) in ('kill', 'pkill', 'killall', 'docker', 'podman', 'nerdctl', 'echo', 'printf')
+                  then w[v_i:]
+                  else w[v_i:] || '$(...)'::text end;
       else
         w := w[v_i:];
       end if;
@@ -452,20 +530,36 @@ begin
       return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
     end if;
     if v_name = 'find' then
+      -- the starting points (after -H, -L, -P, -D X, -O N): -exec and -ok run on names below
+      -- each, START/{} (which leases START); from . or -execdir the name stays {} (unleased)
+      v_i := 2;
+      while v_i <= v_n and w[v_i] ~ '^-([HLP]|D|O[0-9]*)$' loop
+        v_i := v_i + case when w[v_i] = '-D' then 2 else 1 end;
+      end loop;
+      v_values := array(select a from unnest(w[v_i:]) with ordinality as x (a, o)
+                        where x.o < coalesce((select min(y.o) from unnest(w[v_i:]) with ordinality as y (a, o)
+                                              where left(y.a, 1) in ('-', '(', '!')), 1000000) order by x.o);
+      v_values := array(select a from unnest(v_values) as a where rtrim(a, '/') not in ('.', ''));
       v_i := 2;
       while v_i <= v_n loop
         if w[v_i] in ('-exec', '-execdir', '-ok', '-okdir') then
           v_start := v_i + 1;
+          v_x := w[v_i];
           v_i := v_start;
           while v_i <= v_n and w[v_i] not in (';', '+') loop
             v_i := v_i + 1;
           end loop;
           -- (the program word unquoted: a glob the shell expanded in it, find -exec r? ..., is
           -- still the shell's, checked as each program it could be)
-          v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
-            array_to_string(array(select case when a.o = 1 and x ~ '^[A-Za-z0-9_./*?[\]@+!()|-]+$' then x else coord.guard_quote(x) end
-                                  from unnest(w[v_start:v_i - 1]) with ordinality as a (x, o)
-                                  order by a.o), ' '), 'root', v_root));
+          for v_raw in select p from unnest(case when v_x in ('-exec', '-ok') and cardinality(v_values) > 0 then v_values[:4]
+                                                 else array[null::text] end) as p loop
+            v_items := v_items || jsonb_build_array(jsonb_build_object('sh',
+              array_to_string(array(select case when a.o = 1 and x ~ '^[A-Za-z0-9_./*?[\]@+!()|-]+$' then x
+                                                when v_raw is null then coord.guard_quote(x)
+                                                else coord.guard_quote(replace(x, '{}', rtrim(v_raw, '/') || '/{}')) end
+                                    from unnest(w[v_start:v_i - 1]) with ordinality as a (x, o)
+                                    order by a.o), ' '), 'root', v_root));
+          end loop;
         end if;
         v_i := v_i + 1;
       end loop;

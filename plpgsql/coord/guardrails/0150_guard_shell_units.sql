@@ -18,7 +18,9 @@
 --  * the files downloaded earlier in the same text, so curl -o f ...; sh f is seen;
 --  * the working directory set by cd/pushd/popd (or env -C for one command) earlier in the same
 --    text, so cd / && rm -rf * is; a cd in ( ... ), a pipeline or a background job stays there,
---    and one that may not run (a || cd b) leaves it unknown ($(cd));
+--    one after || leaves it unknown ($(cd)), and one that may not run otherwise (after &&, in an
+--    if, loop or case, cd x || true) or may go elsewhere (CDPATH, eval cd, a trap run later) leaves
+--    every reading, each read as the working directory is (cwd_alts, coord.guard_cd_readings);
 --  * the values of variables assigned earlier (NAME=value, export, for NAME in LIST).
 -- A pipeline's commands are reported together when it ends: printing the environment into a
 -- counter or a names-only filter (env | grep -c X, printenv | wc -l) prints no secret.
@@ -56,6 +58,26 @@ declare
   v_close integer := 0;
   v_dirs jsonb := '[]';  -- pushd's stack
   v_cwd_kept text;  -- the working directory around one env -C DIR command
+  -- the other directories the shell may be in (a cd that may not run, or may go elsewhere: null is
+  -- where the command starts), each read as the working directory is (coord.guard_effects); those
+  -- a cd that may not run leaves, until its and-or list or its if/loop/case ends
+  v_cwd_alts jsonb := case when jsonb_typeof(p_ctx -> 'cwd_alts') = 'array' then p_ctx -> 'cwd_alts' else '[]' end;
+  v_alts_stack jsonb := '[]';
+  v_alts_kept jsonb;
+  v_pend_list jsonb := '[]';
+  v_pend_flow jsonb := '[]';  -- [[depth, reading], ...]
+  v_flow_depth integer := 0;  -- if, while, until, for, select, case open
+  v_cd_words text[];
+  v_cd_prog text;
+  v_cd_cond boolean;
+  v_cd_new jsonb;
+  v_idx integer;
+  v_traps text[] := '{}';  -- what trap runs later (EXIT, ERR, ...), where the shell is then
+  v_cd_op jsonb;
+  v_old jsonb;
+  v_la integer;
+  v_la_first text;
+  v_fails boolean;
   v_cwd_of_one boolean := false;
   v_or boolean := false;
   v_i integer;
@@ -126,10 +148,10 @@ begin
   -- text of a substitution whose output runs: its substitutions were checked already)
   for v_x in select jsonb_array_elements_text(v_lex -> 'subs') where p_subs loop
     return query select * from coord.guard_shell_units(v_x, p_depth + 1, v_vars, true,
-      jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows));
+      jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'), 'windows', v_windows));
   end loop;
 
-  for v_cmd in select jsonb_array_elements(v_lex -> 'cmds') loop
+  for v_cmd, v_idx in select c, o from jsonb_array_elements(v_lex -> 'cmds') with ordinality as t (c, o) loop
     if v_cmd ? 'fn' then
       v_fns := v_fns || (v_cmd ->> 'fn');
       v_fn_body := v_cmd ->> 'fn';
@@ -148,17 +170,35 @@ begin
     -- the working directory: the one before a command's own env -C comes back; a subshell
     -- ( ... ) keeps its cd to itself (the directory at each ( is kept until its ))
     v_cwd := case when v_cwd_of_one then v_cwd_kept else v_cwd end;
+    v_cwd_alts := case when v_cwd_of_one then v_alts_kept else v_cwd_alts end;
     v_cwd_of_one := false;
     for v_i in 1 .. v_close loop
       if jsonb_array_length(v_cwds) > 0 then
         v_cwd := v_cwds ->> -1;
         v_cwds := v_cwds - (-1);
+        v_cwd_alts := v_alts_stack -> -1;
+        v_alts_stack := v_alts_stack - (-1);
+        v_pend_list := '[]';
       end if;
     end loop;
     v_close := coalesce((v_cmd ->> 'close')::integer, 0);
     for v_i in 1 .. coalesce((v_cmd ->> 'open')::integer, 0) loop
       v_cwds := v_cwds || jsonb_build_array(v_cwd);
+      v_alts_stack := v_alts_stack || jsonb_build_array(v_cwd_alts);
     end loop;
+    -- if, while, until, for, select and case open; a cd in them may not run: where the shell was
+    -- stays a reading after their end
+    if v_words[1] in ('if', 'while', 'until', 'for', 'select', 'case', 'then', 'do', 'else', 'elif', '{', '!', 'fi', 'done', 'esac') then
+      v_flow_depth := greatest(v_flow_depth + (select count(*) from unnest(v_words) as a
+                                                where a in ('if', 'while', 'until', 'for', 'select', 'case'))::integer
+                                            - case when v_words[1] in ('fi', 'done', 'esac') then 1 else 0 end, 0);
+      if v_pend_flow <> '[]' and exists (select from jsonb_array_elements(v_pend_flow) as f where (f ->> 0)::integer > v_flow_depth) then
+        v_cwd_alts := v_cwd_alts || coalesce((select jsonb_agg(f -> 1) from jsonb_array_elements(v_pend_flow) as f
+                                              where (f ->> 0)::integer > v_flow_depth), '[]');
+        v_pend_flow := coalesce((select jsonb_agg(f) from jsonb_array_elements(v_pend_flow) as f
+                                 where (f ->> 0)::integer <= v_flow_depth), '[]');
+      end if;
+    end if;
     v_x := (select case when a like '--chdir=%' then substr(a, 9) else v_words[x.o + 1] end
             from unnest(v_words) with ordinality as x (a, o)
             where v_words[1] = 'env' and (a in ('-C', '--chdir') or a like '--chdir=%')
@@ -166,8 +206,10 @@ begin
             limit 1);
     if v_x is not null then
       v_cwd_kept := v_cwd;
+      v_alts_kept := v_cwd_alts;
       v_cwd_of_one := true;
       v_cwd := case when v_cwd is null or left(v_x, 1) in ('/', '~', '$') then v_x else coord.guard_path(v_cwd || '/' || v_x) end;
+      v_cwd_alts := coord.guard_cd_readings(v_cwd_alts, v_x);
     end if;
     v_or := coalesce(v_last_op = '||', false);
     v_cond := coalesce(v_last_op in ('&&', '||'), false);
@@ -238,7 +280,7 @@ begin
                                             else coord.guard_quote(w) end
                                 from unnest(v_words) with ordinality as x (w, o) order by x.o), ' '),
           p_depth + 1, v_vars - v_key, true,
-          jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows,
+          jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'), 'windows', v_windows,
                                                'pos', case when v_in_fn then null else v_pos end)));
       end loop;
     end if;
@@ -317,9 +359,10 @@ begin
             v_pos_new := v_pos_new || case when v_w is null then jsonb_build_array(v_pos_item)
                                            when exists (select from unnest(v_w) as a
                                                         where a ~ ('[$*?[' || chr(30) || chr(31) || ']|\{.*(,|\.\.).*\}'))
-                                                -- an IFS set here splits an unquoted $1 where the lexer cannot see it
-                                                or v_vars ? 'IFS'
                                            then jsonb_build_array(null, v_pos_item)
+                                           -- an IFS set here splits an unquoted $1 where the lexer cannot see it:
+                                           -- not known in place, the value rechecked (split too, below)
+                                           when v_vars ? 'IFS' then jsonb_build_array(null, to_jsonb(v_w))
                                            else jsonb_build_array(to_jsonb(v_w)) end;
           else
             -- (shift N beyond the count fails and leaves them)
@@ -371,7 +414,7 @@ begin
           return query select * from coord.guard_shell_units(
             coord.guard_function_call(jsonb_build_array(jsonb_build_object('w', to_jsonb(v_words), 'r', to_jsonb(v_redirects), 'op', ';')), null),
             p_depth + 1, v_vars, true,
-            jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows,
+            jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'), 'windows', v_windows,
                                                  'pos', jsonb_build_array(v_pos_item))));
         end loop;
         -- a word that may be single-quoted script text another program runs (sh -c '"$@"' _ rm,
@@ -383,8 +426,28 @@ begin
           return query select * from coord.guard_shell_units(
             coord.guard_function_call(jsonb_build_array(jsonb_build_object('w', to_jsonb(v_words), 'r', to_jsonb(v_redirects), 'op', ';')), null),
             p_depth + 1, v_vars, true,
-            jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows,
+            jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'), 'windows', v_windows,
                                                  'pos', '[null]'::jsonb, 'positional', true)));
+        end if;
+        -- an IFS set here splits an unquoted $1 at its characters (IFS=,; set -- -rf,/; rm $1 is rm
+        -- -rf /): each value that holds one is also checked split so
+        if coalesce(v_vars ->> 'IFS', '') <> '' then
+          for v_pos_item in select e from jsonb_array_elements(v_pos_old) as e
+                            where jsonb_typeof(e) = 'array' and exists (select from jsonb_array_elements_text(e) as a
+                                                                        where translate(a, v_vars ->> 'IFS', '') <> a) loop
+            v_w := array(select jsonb_array_elements_text(v_pos_item));
+            return query select * from coord.guard_shell_units(
+              array_to_string(array(select coord.guard_quote(p.p)
+                                    from unnest(v_words) with ordinality as x (a, o)
+                                    cross join lateral unnest(case when strpos(x.a, '$') = 0 then array[x.a]
+                                                                   else array(select q from unnest(coord.guard_positional(array[x.a], v_w)) as s (s),
+                                                                              regexp_split_to_table(translate(s.s, v_vars ->> 'IFS', repeat(' ', char_length(v_vars ->> 'IFS'))), '\s+') as q
+                                                                              where q <> '') end) with ordinality as p (p, n)
+                                    order by x.o, p.n), ' '),
+              p_depth + 1, v_vars - 'IFS', true,
+              jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'),
+                                                   'windows', v_windows, 'pos', '[null]'::jsonb)));
+          end loop;
         end if;
         if jsonb_typeof(v_pos_old -> 0) = 'array' then
           v_w := array(select jsonb_array_elements_text(v_pos_old -> 0));
@@ -555,7 +618,7 @@ begin
                  from unnest(v_words) with ordinality as x (a, o) loop
         if v_x is not null and left(btrim(v_x), 1) <> '!' and btrim(v_x) <> '' then
           return query select * from coord.guard_shell_units('git ' || v_x, p_depth + 1, v_vars, true,
-            jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', false));
+            jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'), 'windows', false));
         end if;
       end loop;
     end if;
@@ -621,7 +684,7 @@ begin
         (v_aliases ->> v_words[1]) || ' '
           || array_to_string(array(select coord.guard_quote(a) from unnest(v_words[2:]) with ordinality as x (a, o)
                                    order by x.o), ' '),
-        p_depth + 1, v_vars, true, jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', v_windows,
+        p_depth + 1, v_vars, true, jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'), 'windows', v_windows,
                                                                         'pos', case when v_in_fn then null else v_pos end)));
       continue;
     end if;
@@ -649,7 +712,7 @@ begin
       end if;
     end if;
     v_ctx := jsonb_strip_nulls(jsonb_build_object('in', v_in, 'downloads', v_downloads, 'paths', v_prev_paths,
-                                                  'depth', p_depth, 'cwd', v_cwd, 'stdin', left(v_stdin, 2000),
+                                                  'depth', p_depth, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'), 'stdin', left(v_stdin, 2000),
                                                   'prev_words', v_prev_words,
                                                   'root', case when (p_ctx ->> 'root')::boolean then true end,
                                                   'test_env', case when v_test_env or (p_ctx ->> 'test_env')::boolean then true end,
@@ -667,6 +730,10 @@ begin
     v_items := coord.guard_unwrap(v_words, v_stdin, v_windows);
     v_final := null;
     v_final_op := null;
+    v_cd_words := null;
+    if v_words[1] = 'trap' and cardinality(v_words) >= 3 and v_words[2] not in ('-p', '-l', '--') then
+      v_traps := v_traps || v_words[2];
+    end if;
     for v_item in select jsonb_array_elements(v_items) loop
       if v_item ? 'assign' then
         v_x := v_item ->> 'assign';
@@ -690,7 +757,7 @@ begin
             v_inlined := v_inlined + 1;
             return query select * from coord.guard_shell_units(coord.guard_function_call(v_fn_text -> v_w[1], v_w[2:]),
               p_depth + 1, v_vars, true,
-              jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'windows', false, 'in', v_in,
+              jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'), 'windows', false, 'in', v_in,
                                                    'written', nullif(v_written, '{}'),
                                                    'fns', case when p_depth < 2 then nullif(v_fn_text - v_w[1], '{}') end,
                                                    'sourced', case when '*' = any (v_unknown) then true end,
@@ -719,7 +786,7 @@ begin
               from coord.guard_shell_units(v_x || ' ' || array_to_string(array(select coord.guard_quote(a) from unnest(v_w[2:]) with ordinality as x (a, o)
                                                                                order by x.o), ' '),
                                            p_depth + 1, '{}', false,
-                                           jsonb_strip_nulls(jsonb_build_object('in', v_in, 'downloads', v_downloads, 'cwd', v_cwd, 'windows', false))) as u,
+                                           jsonb_strip_nulls(jsonb_build_object('in', v_in, 'downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'), 'windows', false))) as u,
                    jsonb_array_elements(u.effects) as e
               where e -> 'c' ?| array['root', 'system', 'home', 'device', 'credential', 'privilege', 'security']), '[]');
           end loop;
@@ -735,7 +802,7 @@ begin
             v_x || ' ' || array_to_string(array(select coord.guard_quote(a) from unnest(v_w[2:]) with ordinality as x (a, o)
                                                 order by x.o), ' '),
             p_depth + 1, '{}', false,
-            jsonb_strip_nulls(jsonb_build_object('in', v_in, 'downloads', v_downloads, 'cwd', v_cwd, 'windows', false)));
+            jsonb_strip_nulls(jsonb_build_object('in', v_in, 'downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'), 'windows', false)));
         end loop;
         v_op := coord.guard_parse(v_w, v_redirects);
         continue when v_op is null;
@@ -759,11 +826,11 @@ begin
               v_effects := v_effects || coalesce(coord.guard_code(v_code[1], v_code[2]) -> 'effects', '[]');
               for v_x in select jsonb_array_elements_text(coord.guard_code(v_code[1], v_code[2]) -> 'commands') loop
                 return query select * from coord.guard_shell_units(v_x, p_depth + 1, v_vars, true,
-                  jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd));
+                  jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]')));
               end loop;
             elsif v_file ? 'text' then
               return query select * from coord.guard_shell_units(v_file ->> 'text', p_depth + 1, v_vars, true,
-                jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd,
+                jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'),
                                                      'root', case when (v_item ->> 'root')::boolean then true end)));
             elsif v_file ->> 'role' = 'download' then
               v_effects := v_effects || coord.guard_effect('exec-remote', array[v_x]);
@@ -783,7 +850,7 @@ begin
         if v_code is not null then
           for v_x in select jsonb_array_elements_text(coord.guard_code(v_code[1], v_code[2]) -> 'commands') loop
             return query select * from coord.guard_shell_units(v_x, p_depth + 1, v_vars, true,
-              jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd));
+              jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]')));
           end loop;
         end if;
         if v_final is null then
@@ -793,6 +860,11 @@ begin
           v_role := coord.guard_output_role(v_op, v_effects, v_in);
         end if;
       elsif v_item ? 'sh' then
+        -- eval cd DIR moves this shell; eval of other text with a cd in it, somewhere only the run tells
+        if 'eval' = any (v_words) and not v_item ? 'args' and (v_item ->> 'sh') ~ '(^|[\s;&|(])(cd|pushd|popd|chdir)(\s|;|$)' then
+          v_cd_words := case when (v_item ->> 'sh') ~ ('^\s*(cd|pushd|popd|chdir)(\s+[^\s;&|`$()<>' || chr(30) || ']+)*\s*$')
+                             then regexp_split_to_array(btrim(v_item ->> 'sh'), '\s+') else array['cd', '$(cd)'] end;
+        end if;
         -- eval of text only the run knows sets what it likes in this shell
         if 'eval' = any (v_words) and (strpos(v_item ->> 'sh', '$') > 0 or strpos(v_item ->> 'sh', chr(30)) > 0) then
           v_unknown := v_unknown || '*'::text;
@@ -810,11 +882,11 @@ begin
                from jsonb_array_elements(coord.guard_lex(v_item ->> 'sh', false) -> 'cmds') with ordinality as l (c, o)),
               (array(select jsonb_array_elements_text(v_item -> 'args')))[2:]),
             p_depth + 1, v_vars, true,
-            jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'in', v_in, 'cwd', v_cwd,
+            jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'in', v_in, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'),
                                                  'root', case when (v_item ->> 'root')::boolean or (p_ctx ->> 'root')::boolean then true end)));
         end if;
         return query select * from coord.guard_shell_units(v_item ->> 'sh', p_depth + 1, v_vars, true,
-          jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'in', v_in, 'cwd', v_cwd,
+          jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'in', v_in, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'),
                                                'positional', case when v_item ? 'args' then true end,
                                                'sourced', case when '*' = any (v_unknown) then true end,
                                                'fns', case when p_depth < 2 then nullif(v_fn_text, '{}') end,
@@ -830,7 +902,7 @@ begin
           v_unknown := v_unknown || '*'::text;
         end if;
         return query select * from coord.guard_shell_units((v_item ->> 'exec') || ' | sh', p_depth + 1, v_vars, false,
-          jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd));
+          jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]')));
       end if;
     end loop;
     if v_final is null then
@@ -881,21 +953,81 @@ begin
     -- the working directory of the commands after this one: not after a cd in a pipeline or in
     -- the background (a subshell of its own); unknown after one that may not run (a || cd b), and
     -- after popd with no pushd before it
-    if v_final_op ->> 'prog' in ('cd', 'pushd', 'chdir', 'set-location', 'sl', 'popd')
-       and v_prev is null and coalesce(v_cmd ->> 'op', '') not in ('|', '&', '|&') then
-      if v_final_op ->> 'prog' = 'pushd' then
-        v_dirs := v_dirs || jsonb_build_array(v_cwd);
+    v_cd_op := case when v_final_op ->> 'prog' in ('cd', 'pushd', 'chdir', 'set-location', 'sl', 'popd') then v_final_op
+                    when v_cd_words is not null then coord.guard_parse(v_cd_words, '{}'::text[]) end;
+    if v_cd_op is not null and v_prev is null and coalesce(v_cmd ->> 'op', '') not in ('|', '&', '|&') then
+      v_cd_prog := v_cd_op ->> 'prog';
+      v_old := jsonb_build_array(to_jsonb(v_cwd)) || v_cwd_alts;
+      v_x := coalesce(v_cd_op -> 'args' ->> 0, '~');
+      if v_cd_prog in ('pushd', 'popd') and (v_cd_op -> 'words' ? '-n' or v_x ~ '^[+-][1-9][0-9]*$' and v_cd_prog = 'popd') then
+        -- pushd -n DIR, popd -n, popd +N: the stack changes, the directory stays
+        v_dirs := case when v_cd_prog = 'pushd' then v_dirs || jsonb_build_array(v_cwd) else v_dirs - (-1) end;
+      elsif v_cd_prog = 'pushd' and (v_cd_op -> 'args' ->> 0 is null or v_x ~ '^[+-][0-9]+$') then
+        -- pushd swaps the top two directories; pushd +N / -N rotates the stack
+        v_cwd := case when v_x !~ '^[+-][0-9]+$' and jsonb_array_length(v_dirs) > 0 then v_dirs ->> -1 else '$(cd)' end;
+        v_dirs := case when jsonb_array_length(v_dirs) > 0 then (v_dirs - (-1)) || jsonb_build_array(v_old -> 0) else v_dirs end;
+        v_cwd_alts := '[]';
+      else
+        if v_cd_prog = 'pushd' then
+          v_dirs := v_dirs || jsonb_build_array(v_cwd);
+        end if;
+        v_cd_new := case when v_cd_prog = 'popd' then jsonb_build_array(case when jsonb_array_length(v_dirs) > 0 then v_dirs -> -1
+                                                                            else '"$OLDPWD"' end)
+                         when v_x = '-' then '["$OLDPWD"]'
+                         -- (bash: too many arguments; zsh replaces the first in the directory's name)
+                         when v_cd_prog = 'cd' and jsonb_array_length(v_cd_op -> 'args') > 1 then v_old || '["$(cd)"]'
+                         -- (CDPATH is not searched for ./DIR or ../DIR, which the parse reads as DIR)
+                         else coord.guard_cd_readings(v_old, v_x,
+                                case when not exists (select from jsonb_array_elements_text(coalesce(v_cd_op -> 'raw', v_cd_op -> 'words')) as a
+                                                      where a ~ '^\.\.?(/|$)')
+                                     then coalesce((select substr(a, 8) from unnest(v_words) as a where a like 'CDPATH=%' limit 1),
+                                                   v_vars ->> 'CDPATH') end) end;
+        if v_or then
+          -- after ||: it runs when what came before failed, wherever that left the shell
+          v_cd_new := '["$(cd)"]';
+        end if;
+        v_cwd := v_cd_new ->> 0;
+        v_cwd_alts := v_cd_new - 0;
+        if v_cd_prog = 'popd' then
+          v_dirs := v_dirs - (-1);
+        end if;
+        -- a cd that may not run (after && or ||, in an if, loop or case) or whose failure the text
+        -- goes on from (cd x || true): where the shell was stays a reading, once its and-or list
+        -- (or its if, loop or case) is over
+        v_fails := false;
+        v_la := v_idx;
+        while v_cmd ->> 'op' in ('&&', '||') and (v_lex -> 'cmds' -> (v_la - 1) ->> 'op') in ('&&', '||') loop
+          if v_lex -> 'cmds' -> (v_la - 1) ->> 'op' = '||' then
+            v_la_first := v_lex -> 'cmds' -> v_la -> 'w' ->> case when v_lex -> 'cmds' -> v_la -> 'w' ->> 0 in ('{', '!') then 1 else 0 end;
+            v_fails := v_la_first is not null and v_la_first not in ('exit', 'return')
+                       and not (v_lex -> 'cmds' -> v_la -> 'w' ->> 0 = '{' and exists (
+                                  select from jsonb_array_elements(v_lex -> 'cmds') with ordinality as c (c, o)
+                                  where c.o > v_la and c.o <= coalesce((select min(d.o) from jsonb_array_elements(v_lex -> 'cmds') with ordinality as d (c, o)
+                                                                        where d.o > v_la and d.c -> 'w' ->> 0 = '}'), c.o)
+                                    and c.c -> 'w' ->> case when c.c -> 'w' ->> 0 in ('{', '!') then 1 else 0 end in ('exit', 'return')));
+            exit;
+          end if;
+          v_la := v_la + 1;
+        end loop;
+        -- (a ( or { after && is what may not run: a subshell's cd ends at its ), a group's does not)
+        if v_cd_prog <> 'popd' and v_x <> '-' and not v_or
+           and (v_cond and coalesce((v_cmd ->> 'open')::integer, 0) = 0 or v_fails) then
+          v_pend_list := v_pend_list || v_old;
+        elsif v_cd_prog <> 'popd' and v_x <> '-' and v_flow_depth > 0 and not v_in_fn then
+          v_pend_flow := v_pend_flow || coalesce((select jsonb_agg(jsonb_build_array(v_flow_depth, r)) from jsonb_array_elements(v_old) as r), '[]');
+        end if;
       end if;
-      v_x := coalesce(v_final_op -> 'args' ->> 0, '~');
-      v_cwd := case when v_or then '$(cd)'
-                    when v_final_op ->> 'prog' = 'popd' then
-                      case when jsonb_array_length(v_dirs) > 0 then v_dirs ->> -1 else '$OLDPWD' end
-                    when v_x = '-' then '$OLDPWD'
-                    when v_cwd is null or left(v_x, 1) in ('/', '~', '$') or v_x ~ '^[a-zA-Z]:' then v_x
-                    else coord.guard_path(v_cwd || '/' || v_x) end;
-      if v_final_op ->> 'prog' = 'popd' then
-        v_dirs := v_dirs - (-1);
-      end if;
+    end if;
+    if coalesce(v_cmd ->> 'op', '') <> '&&' and v_pend_list <> '[]' then
+      v_cwd_alts := v_cwd_alts || v_pend_list;
+      v_pend_list := '[]';
+    end if;
+    if v_cwd_alts <> '[]' then
+      -- (each once, not the working directory itself, at most 8)
+      v_cwd_alts := coalesce((select jsonb_agg(r order by o) from (
+                                select r, min(o) as o from jsonb_array_elements(v_cwd_alts) with ordinality as t (r, o)
+                                where r <> coalesce(to_jsonb(v_cwd), 'null'::jsonb) group by r) as d where o <= 64), '[]');
+      v_cwd_alts := case when jsonb_array_length(v_cwd_alts) > 8 then jsonb_path_query_array(v_cwd_alts, '$[0 to 7]') else v_cwd_alts end;
     end if;
     if v_cmd ->> 'op' = '|' then
       v_prev := coalesce(v_final, v_words);
@@ -926,6 +1058,14 @@ begin
       v_prev_words := null;
     end if;
   end loop;
+  -- what a trap runs (on EXIT, ERR, a signal) runs later, where the shell is then
+  if v_traps <> '{}' and (v_cwd is distinct from p_ctx ->> 'cwd' or v_cwd_alts <> '[]') then
+    foreach v_x in array v_traps[:4] loop
+      return query select * from coord.guard_shell_units(v_x, p_depth + 1, v_vars, true,
+        jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'),
+                                             'windows', v_windows)));
+    end loop;
+  end if;
 end;
 $$;
 

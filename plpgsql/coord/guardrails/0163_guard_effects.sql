@@ -2,7 +2,7 @@
 -- "c": classes}], from the parsed operation (coord.guard_parse) and what it is given (p_ctx:
 -- {"in": what flows in (coord.guard_output_role), "paths": file names or process ids piped in,
 -- "stdin": here-document text, "downloads": files fetched earlier in the same text, "cwd":
--- the working directory cd set, "depth": nesting}). Rules in authz.guardrails decide what each
+-- the working directory cd set, "cwd_alts": other directories the shell may be in, "depth": nesting}). Rules in authz.guardrails decide what each
 -- (action, class) needs; this function only states facts:
 --  * relative operands are resolved against the working directory (cd / && rm -rf * is /*);
 --  * redirections write (>, >>) or read (<) their targets, and /dev/tcp/... is a socket;
@@ -102,6 +102,17 @@ declare
   v_rewrites jsonb;
   v_from_cwd text[] := '{}';  -- the names read from cd's directory above (operands, redirections, find's starts, rewrites)
 begin
+  -- the shell may be in one of several directories (a cd that may not run, CDPATH): the effects
+  -- read from each (p_ctx cwd_alts; null: where the command starts)
+  if jsonb_typeof(p_ctx -> 'cwd_alts') = 'array' and jsonb_array_length(p_ctx -> 'cwd_alts') > 0 then
+    v_out := coord.guard_effects(p_op, p_ctx - 'cwd_alts');
+    for v_r in select jsonb_array_elements(p_ctx -> 'cwd_alts') loop
+      v_out := v_out || coord.guard_effects(p_op, case when jsonb_typeof(v_r) = 'string' then jsonb_set(p_ctx - 'cwd_alts', '{cwd}', v_r)
+                                                       else p_ctx - 'cwd_alts' - 'cwd' end);
+    end loop;
+    return (select coalesce(jsonb_agg(e order by o), '[]')
+            from (select e, min(o) as o from jsonb_array_elements(v_out) with ordinality as t (e, o) group by e) as d);
+  end if;
   if v_prog is null or v_prog = '' then
     return v_out;
   end if;
@@ -236,8 +247,8 @@ begin
         if v_flags && array['--no-preserve-root'] then
           v_out := v_out || coord.guard_effect('delete-tree', array['/']);
         end if;
-        if coalesce(cardinality(v_args), 0) = 0 and v_in is not null then
-          -- xargs rm: the names come from the command before
+        if (coalesce(cardinality(v_args), 0) = 0 or v_args = array['$(...)']) and v_in is not null then
+          -- xargs rm: the names come from the command before (coord.guard_unwrap: $(...))
           v_args := coalesce(array(select jsonb_array_elements_text(p_ctx -> 'paths')), '{}');
           if cardinality(v_args) = 0 and v_in not in ('text') then
             v_args := array['$(...)'];
@@ -262,6 +273,12 @@ begin
         end if;
         v_names := array(select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o)
                          where x.w in ('-name', '-iname', '-path', '-ipath'));
+        -- -fprint FILE, -fprint0 FILE, -fprintf FILE FORMAT and -fls FILE truncate and write FILE
+        if v_words && array['-fprint', '-fprint0', '-fprintf', '-fls'] then
+          v_out := v_out || coord.guard_effect('write', array(select v_words[x.o + 1] from unnest(v_words) with ordinality as x (w, o)
+                                                              where x.w in ('-fprint', '-fprint0', '-fprintf', '-fls')
+                                                                and v_words[x.o + 1] is not null));
+        end if;
         v_x := (select regexp_replace(lower(v_words[x.o + 1]), '^.*/', '') from unnest(v_words) with ordinality as x (w, o)
                 where x.w in ('-exec', '-execdir', '-ok', '-okdir') limit 1);
         -- a program the shell decides (find / -exec r? -rf {} +): the most harmful it could be

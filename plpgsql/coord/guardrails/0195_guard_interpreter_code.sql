@@ -46,6 +46,12 @@ begin
   if v_prog = 'ruby' and v_vals ? '-r' and not v_vals ? '-e' then
     return null;
   end if;
+  -- the code as written: the parse reads a word that starts with / as a path (// comment ... is
+  -- / comment ...), so the word it came from is taken
+  if left(v_code, 1) = '/' then
+    v_code := coalesce((select r from jsonb_array_elements_text(coalesce(p_op -> 'raw', '[]')) as r
+                        where left(r, 1) = '/' and r <> v_code and coord.guard_word(r) = v_code limit 1), v_code);
+  end if;
   return case when v_code is null then null else array[v_lang, v_code] end;
 end;
 $$;

@@ -4,7 +4,8 @@
 -- [0:0:0:0:0:0:0:1] are ::1, [::ffff:127.0.0.1] is 127.0.0.1). A URL whose host a parser may
 -- read another way (user info, percent-encoding, a backslash) or that is no host comes back as
 -- written, lower-cased, up to the first / : ? (api.github.com@collector.example), so that no
--- host list matches it. NULL when the text holds no URL.
+-- host list matches it. An IPv6 literal's zone id ([fe80::1%25eth0], [::1%eth0]) names the
+-- interface, not the host: curl connects to the address before it. NULL when the text holds no URL.
 create or replace function coord.guard_url_host(p_text text)
 returns text
 language plpgsql
@@ -18,6 +19,7 @@ begin
   if v_url is null then
     return null;
   end if;
+  v_url := regexp_replace(v_url, '^([a-z]+://(?:[^/?#]*@)?\[[0-9A-Fa-f:.]+)%[^]/?#]*\]', '\1]');
   -- (any scheme's authority is read as http's)
   v_host := coord.url_host('http' || substr(v_url, strpos(v_url, '://'))) ->> 'host';
   -- a name as url_host gives it (lower case) without its trailing dot; an address, bracketed or

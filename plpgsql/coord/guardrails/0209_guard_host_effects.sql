@@ -4,7 +4,8 @@
 -- IPv4 form, 2852039166, 0xa9fea9fe, 0251.0376.0251.0376, 169.254.43518; IPv6 forms that carry
 -- an IPv4 address, ::ffff:a9fe:a9fe, NAT64, 6to4, Teredo), is one of them: secret-dump, as the
 -- dotted spelling is (coord.guard_flow_effects). Only hosts written as numbers are read here;
--- user info before the host (http://x@HOST/) is skipped as a URL parser skips it.
+-- user info before the host (http://x@HOST/) is skipped as a URL parser skips it, and so is an
+-- IPv6 literal's zone id ([...%25eth0]).
 create or replace function coord.guard_host_effects(p_op jsonb)
 returns jsonb
 language plpgsql
@@ -24,6 +25,11 @@ begin
     -- scheme://[user@]host[:port][/...], or a bare host for the network clients
     v_host := coalesce(substring(v_arg from '^[A-Za-z][A-Za-z0-9+.-]*://(?:[^/?#@]*@)?(\[[^]]*\]|[^/?#:]+)'),
                        substring(v_arg from '^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-fXx.]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+)(?::[0-9]+)?(?:/.*)?$'));
+    -- an IPv6 literal's zone id ([::ffff:169.254.169.254%25eth0]) names the interface: curl
+    -- connects to the address before it
+    if strpos(v_host, '%') > 0 then
+      v_host := regexp_replace(v_host, '^\[([0-9A-Fa-f:.]+)%[^]]*\]$', '[\1]');
+    end if;
     -- (numbers only: a name is read by the rules that name it)
     continue when v_host is null or v_host !~ '^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-fXx.]+|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]+)$'
                   or v_host !~ '[0-9]';

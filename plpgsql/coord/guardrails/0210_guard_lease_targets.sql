@@ -19,7 +19,8 @@
 -- below it: cp x y writes y, or y/x when y is a directory, which only the client can tell (the
 -- hook leases y/x then, not all of y; else y, which covers y/x). Relative targets are read from
 -- the directory the command starts in, after any cd of the command (coord.guard_shell_units
--- follows them). A recursive mode change (chmod -R, perms-tree) leases its directory.
+-- follows them). DIR/{}, a name fd -x or find -exec runs a command on below DIR, leases DIR
+-- ($PWD/{}: .). A recursive mode change (chmod -R, perms-tree) leases its directory.
 -- unleased: the targets no lease can name because only the run tells what they are (an expansion
 -- such as $F, $(...), find's {}, a glob in the directory the command starts in, a path after a cd
 -- to such a place, ~-): the client must not run the command silently (the hook asks).
@@ -34,8 +35,9 @@ begin
   return (
     with raw as (
       select e ->> 'a' <> 'write' as tree,
-             regexp_replace(regexp_replace(regexp_replace(e ->> 't', '([^/])//+', '\1/', 'g'),  -- cp a dir/: dir//a
-                                           '^(\$PWD|\$\{PWD\}|~\+)(/|$)', './'), '^\./(.)', '\1') as t,
+             -- ($PWD/{}: a name fd -x runs a command on below the directory the command starts in: .)
+             regexp_replace(regexp_replace(regexp_replace(regexp_replace(e ->> 't', '([^/])//+', '\1/', 'g'),  -- cp a dir/: dir//a
+                                           '^(\$PWD|\$\{PWD\}|~\+)(/|$)', './'), '^\./\{\}$', '.'), '^\./(.)', '\1') as t,
              e -> 'c' as c
       from jsonb_array_elements(p_effects) as e
       where e ->> 'a' in ('write', 'delete', 'delete-tree', 'delete-matching', 'perms', 'perms-tree')
