@@ -6797,6 +6797,25 @@ COMMENT ON FUNCTION coord.guard_bracket_end(p_chars text[], p_start integer) IS 
 
 
 --
+-- Name: guard_cd_readings(jsonb, text, text); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_cd_readings(p_bases jsonb, p_dir text, p_cdpath text DEFAULT NULL::text) RETURNS jsonb
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0211_guard_cd_readings.sql
+
+
+ALTER FUNCTION coord.guard_cd_readings(p_bases jsonb, p_dir text, p_cdpath text) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_cd_readings(p_bases jsonb, p_dir text, p_cdpath text); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_cd_readings(p_bases jsonb, p_dir text, p_cdpath text) IS 'Guardrail normalizer: the directories cd DIR may go to from each directory the shell may be in (null: where the command starts), with CDPATH''s entries first when the text sets it.';
+
+
+--
 -- Name: guard_classify(text); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -18699,6 +18718,13 @@ REVOKE ALL ON FUNCTION coord.guard_assignment_effects(p_name text, p_value text)
 --
 
 REVOKE ALL ON FUNCTION coord.guard_bracket_end(p_chars text[], p_start integer) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_cd_readings(p_bases jsonb, p_dir text, p_cdpath text); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_cd_readings(p_bases jsonb, p_dir text, p_cdpath text) FROM PUBLIC;
 
 
 --
