@@ -4,7 +4,8 @@
 --   {"sh": text}     shell text to lex and check again (sh -c, bash -lc, eval, su -c, ssh host
 --                    cmd, watch, find -exec, kubectl/docker (compose) exec, salt cmd.run,
 --                    ansible -a, vim -c :!cmd, cmd /c, powershell -Command ("win": true),
---                    a shell reading a here-document or piped-in echo text; "elsewhere": true when it
+--                    a shell reading a here-document or piped-in echo text, what git runs besides
+--                    itself (coord.guard_git_command); "elsewhere": true when it
 --                    runs in a container, whose files no lease here names)
 --   {"sql": text}    SQL to check (psql -c, mysql -e, sqlite3 db "...", clickhouse-client -q,
 --                    cqlsh -e, SQL fed on stdin)

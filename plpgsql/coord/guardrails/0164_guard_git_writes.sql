@@ -3,7 +3,10 @@
 --  * named paths: git checkout [REV] -- PATH, git checkout REV PATH, git restore PATH (not
 --    --staged alone), git stash [push] -- PATH, git clean -f PATH, git mv A B, git worktree add/remove
 --    PATH, git submodule update/add PATH, git subtree add/pull --prefix DIR, git merge-file FILE,
---    git archive -o / bundle create FILE;
+--    git archive -o / bundle create FILE, diff/log/show --output=FILE, format-patch -o DIR (without
+--    -o or --stdout its NNNN-subject.patch files where it runs: .), config --file FILE that sets a
+--    key, checkout-index --prefix=P (P followed by each path), clone URL [DIR] (DIR, else the URL's
+--    last name);
 --  * the whole working tree, where git rewrites it: a branch switch (checkout REV, switch REV,
 --    checkout -b NEW START, switch --orphan), pull, merge, rebase, cherry-pick, revert, am (and
 --    their --continue/--skip/--abort), stash / stash push without a path, stash save, pop/apply/branch,
@@ -22,6 +25,9 @@
 -- read, which covers both (an operand that cannot be a branch, such as ., dir/ or *.py, is a
 -- path); with several operands the first may be a revision or a path, so it is leased too unless
 -- it can only be a revision (HEAD~2, v1^, a hash).
+-- The command is read as git reads it (coord.guard_git_command: -c aliases, option prefixes,
+-- clean.requireForce, core.worktree); a subcommand only the run knows (git $SUB, git $(cat f)) and
+-- checkout-index --stdin are unleased.
 -- Named paths are read from the directory git -C chose and left to coord.guard_effects for cd;
 -- the top (:/...) is read from both here and left alone there. Pathspec magic: :/ and :(top) are
 -- the top, :!x, :^x and :(exclude) write nothing, :(icase) and :(attr) only the run tells.
@@ -316,5 +322,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_git_writes(jsonb, jsonb) is 'The working-tree files one git command writes, as write effects for the leases of a shell command: named paths (checkout -- PATH, restore, stash push PATH, clean -f, mv, worktree, ...), and the whole tree where git rewrites it (branch switch, pull, merge, rebase, cherry-pick, revert, am, stash, reset --hard/--merge/--keep, ...) as :/, the top of the repository (DIR/:/ where git runs in another directory DIR, $X/:/ unleased). A branch-or-path operand without -- is read as the whole tree.';
+comment on function coord.guard_git_writes(jsonb, jsonb) is 'The working-tree files one git command writes, as write effects for the leases of a shell command: named paths (checkout -- PATH, restore, stash push PATH, clean -f, mv, worktree, ...), and the whole tree where git rewrites it (branch switch, pull, merge, rebase, cherry-pick, revert, am, stash, reset --hard/--merge/--keep, ...) as :/, the top of the repository (DIR/:/ where git runs in another directory DIR, $X/:/ unleased); also --output files, format-patch -o, config --file, checkout-index --prefix, clone. A branch-or-path operand without -- is read as the whole tree; a subcommand only the run knows is unleased.';
 revoke all on function coord.guard_git_writes(jsonb, jsonb) from public;

@@ -15,10 +15,11 @@
 -- difftool hands it the two files), bisect run (its words are the command), submodule foreach (in
 -- each submodule: a directory only the run knows), filter-branch --*-filter, grep -O /
 -- --open-files-in-pager, send-email --to-cmd and the like, --upload-pack / --receive-pack /
--- --exec (run here for a repository on this machine), and what git's configuration given by -c
--- runs (core.pager, pager.CMD, core.editor, sequence.editor, core.sshCommand, diff.external, a
--- diff or merge driver, a filter, a credential helper with ! or a path, a core.fsmonitor hook,
--- core.askPass, gpg.program, ...). Each is checked as the same text written plainly.
+-- --exec (run here for a repository on this machine) and an ext:: URL's command, and what git's
+-- configuration given by -c, or kept by git config KEY VALUE for later runs, runs (core.pager,
+-- pager.CMD, core.editor, sequence.editor, core.sshCommand, diff.external, a diff or merge driver,
+-- a filter, a credential helper with ! or a path, a core.fsmonitor hook, core.askPass,
+-- gpg.program, an alias with ! ...). Each is checked as the same text written plainly.
 create or replace function coord.guard_git_command(p_words text[])
 returns jsonb
 language plpgsql
@@ -198,6 +199,12 @@ begin
         -- a command for the other side: run here when the repository is on this machine
         if v_x ~ '^--(upload-pack|receive-pack|exec)=' then
           v_runs := v_runs || substr(v_x, strpos(v_x, '=') + 1);
+        elsif v_x like 'ext::%' then
+          -- the ext transport runs its command: words split at blanks, '% ' a blank in a word, %% a %
+          v_runs := v_runs || array_to_string(array(
+            select coord.guard_quote(replace(replace(a, chr(2), ' '), chr(1), '%'))
+            from unnest(string_to_array(replace(replace(substr(v_x, 6), '%%', chr(1)), '% ', chr(2)), ' ')) with ordinality as x (a, o)
+            where a <> '' order by x.o), ' ');
         elsif v_x in ('--upload-pack', '--receive-pack', '--exec') or w[v_sub] = 'clone' and v_x = '-u' then
           v_runs := v_runs || w[v_j + 1];
         end if;
@@ -220,6 +227,37 @@ begin
         exit;
       end if;
     end loop;
+
+    -- git config KEY VALUE keeps a command git runs later (core.pager, an alias with !, ...): that
+    -- command, as -c gives one for this run
+    if w[v_sub] = 'config' then
+      v_name := null;
+      v_full := null;
+      v_c := 0;
+      v_j := v_sub + 1;
+      while v_j <= v_n loop
+        if w[v_j] in ('-f', '--file', '--blob', '--type', '--default', '--comment', '--value') then
+          v_j := v_j + 1;
+        elsif w[v_j] ~ '^--?(get|list|l$|unset|remove-section|rename-section|edit|e$)' then
+          exit;  -- (reads, or changes no command)
+        elsif left(w[v_j], 1) <> '-' and not (v_c = 0 and w[v_j] = 'set') then
+          v_c := v_c + 1;
+          if v_c = 1 then
+            v_name := lower(w[v_j]);
+          elsif v_c = 2 then
+            v_full := w[v_j];
+          end if;
+        end if;
+        v_j := v_j + 1;
+      end loop;
+      if v_full is not null and v_name not in ('get', 'list', 'unset', 'remove-section', 'rename-section', 'edit') then
+        if v_name like 'alias.%' and v_full ~ '^\s*!' then
+          v_runs := v_runs || regexp_replace(v_full, '^\s*!', '');
+        elsif not v_cfg ? v_name then
+          v_cfg := v_cfg || jsonb_build_object(v_name, v_full);
+        end if;
+      end if;
+    end if;
 
     -- clean.requireForce=false: clean removes without -f
     if w[v_sub] = 'clean' and lower(coalesce(v_cfg ->> 'clean.requireforce', 'true')) in ('false', 'no', 'off', '0', '')
@@ -251,5 +289,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_git_command(text[]) is 'Guardrail normalizer: one git command line as git reads it: the commands it runs besides itself (rebase --exec, bisect run, submodule foreach, filter-branch filters, difftool -x, a ! alias, what -c configuration runs, ...) as shell text to check, and the git command with -c aliases resolved, long-option prefixes spelled out, clean.requireForce and core.worktree applied.';
+comment on function coord.guard_git_command(text[]) is 'Guardrail normalizer: one git command line as git reads it: the commands it runs besides itself (rebase --exec, bisect run, submodule foreach, filter-branch filters, difftool -x, a ! alias, what configuration given by -c or kept by git config runs, ...) as shell text to check, and the git command with -c aliases resolved, long-option prefixes spelled out, clean.requireForce and core.worktree applied.';
 revoke all on function coord.guard_git_command(text[]) from public;
