@@ -282,7 +282,7 @@ begin
                                   from unnest(v_runs) as r where btrim(coalesce(r, '')) <> ''), '[]');
 
   -- -c core.worktree=W: the work tree unless one is named (--work-tree, GIT_WORK_TREE)
-  if v_cfg ? 'core.worktree' and v_worktree is null then
+  if v_cfg ? 'core.worktree' and v_worktree is null and w[v_sub] is distinct from 'config' then
     w := w[:1] || ('--work-tree=' || (v_cfg ->> 'core.worktree')) || w[2:];
   end if;
   return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w)));
