@@ -4,8 +4,9 @@
 -- ARGS), then {"w": words}, the git command in git's own terms:
 --  * an alias given by -c alias.NAME=VALUE is VALUE (git's own commands win over an alias, as in
 --    git; names are case-insensitive; an alias of an alias is followed, 8 deep; git's options in
---    VALUE count). VALUE starting with ! is a shell command git runs from the top of the work tree
---    with the arguments after the alias (the words stay as written: git-unsafe sees the alias);
+--    VALUE count; --config-env=KEY=VAR gives KEY the value $VAR). VALUE starting with ! is a shell
+--    command git runs from the top of the work tree with the arguments after the alias (the words
+--    stay as written: git-unsafe sees the alias);
 --  * a prefix of a long option that the subcommand's parse-options accepts is spelled out, and a
 --    value git takes from the next word is joined to it (git reset --ha is --hard, git rebase
 --    --exe CMD is --exec=CMD; coord.guard_git_options);
@@ -15,11 +16,12 @@
 -- difftool hands it the two files), bisect run (its words are the command), submodule foreach (in
 -- each submodule: a directory only the run knows), filter-branch --*-filter, grep -O /
 -- --open-files-in-pager, send-email --to-cmd and the like, --upload-pack / --receive-pack /
--- --exec (run here for a repository on this machine) and an ext:: URL's command, and what git's
--- configuration given by -c, or kept by git config KEY VALUE for later runs, runs (core.pager,
--- pager.CMD, core.editor, sequence.editor, core.sshCommand, diff.external, a diff or merge driver,
--- a filter, a credential helper with ! or a path, a core.fsmonitor hook, core.askPass,
--- gpg.program, an alias with ! ...). Each is checked as the same text written plainly.
+-- --exec (run here for a repository on this machine) and an ext:: URL's command, the hooks of a
+-- clone's or init's --template (or init.templateDir), and what git's configuration given by -c,
+-- or kept by git config KEY VALUE for later runs, runs (core.pager, pager.CMD, core.editor,
+-- sequence.editor, core.sshCommand, diff.external, a diff or merge driver, a filter, a credential
+-- helper with ! or a path, a core.fsmonitor hook, core.askPass, gpg.program, an alias with !,
+-- ...). Each is checked as the same text written plainly.
 create or replace function coord.guard_git_command(p_words text[])
 returns jsonb
 language plpgsql
@@ -82,6 +84,9 @@ begin
         elsif w[v_i] = '-c' then
           v_cfg := v_cfg || jsonb_build_object(lower(split_part(v_x, '=', 1)),
                                                case when strpos(v_x, '=') > 0 then substr(v_x, strpos(v_x, '=') + 1) else 'true' end);
+        elsif w[v_i] = '--config-env' and strpos(v_x, '=') > 0 then
+          -- (the value is the environment variable's, which only the run knows)
+          v_cfg := v_cfg || jsonb_build_object(lower(split_part(v_x, '=', 1)), '$' || substr(v_x, strpos(v_x, '=') + 1));
         elsif w[v_i] = '--work-tree' then
           v_worktree := v_x;
         elsif w[v_i] = '--git-dir' then
@@ -89,7 +94,10 @@ begin
         end if;
         v_i := v_i + 2;
       else
-        if w[v_i] like '--work-tree=%' then
+        if w[v_i] like '--config-env=%=%' then
+          v_x := substr(w[v_i], 14);
+          v_cfg := v_cfg || jsonb_build_object(lower(split_part(v_x, '=', 1)), '$' || substr(v_x, strpos(v_x, '=') + 1));
+        elsif w[v_i] like '--work-tree=%' then
           v_worktree := substr(w[v_i], 13);
         elsif w[v_i] like '--git-dir=%' then
           v_gitdir := true;
@@ -195,6 +203,9 @@ begin
         elsif v_x ~ '^--(to-cmd|cc-cmd|header-cmd|sendmail-cmd|smtp-server)=' then
           v_runs := v_runs || substr(v_x, strpos(v_x, '=') + 1);
         end if;
+      elsif w[v_sub] in ('clone', 'init') and v_x like '--template=_%' then
+        -- the template's hooks run in the new repository (post-checkout after a clone)
+        v_runs := v_runs || (rtrim(substr(v_x, 12), '/') || '/hooks/post-checkout');
       elsif w[v_sub] in ('fetch', 'pull', 'clone', 'ls-remote', 'push', 'archive', 'send-pack', 'fetch-pack') then
         -- a command for the other side: run here when the repository is on this machine
         if v_x ~ '^--(upload-pack|receive-pack|exec)=' then
@@ -276,6 +287,8 @@ begin
        or v_key = 'core.fsmonitor' and lower(v_value) not in ('true', 'false', 'yes', 'no', 'on', 'off', '1', '0', '')
        or v_key ~ '^credential\.(.+\.)?helper$' and v_value ~ '^\s*[!/]' then
       v_runs := v_runs || regexp_replace(v_value, '^\s*!', '');
+    elsif v_key = 'init.templatedir' and w[v_sub] in ('clone', 'init') then
+      v_runs := v_runs || (rtrim(v_value, '/') || '/hooks/post-checkout');
     end if;
   end loop;
   v_items := v_items || coalesce((select jsonb_agg(jsonb_build_object('sh', 'cd ' || coord.guard_quote(v_top) || ' && ' || r))
