@@ -83,26 +83,15 @@ def test_git_hiding_a_blocked_command_is_not_allowed(agent_factory: Callable[...
 
 @pytest.mark.parametrize(("command", "expected"), [
     # git parse-options takes any unambiguous prefix of a long option (git 2.39: reset --ha is --hard)
-    pytest.param("git reset --ha HEAD~3", [":/"], marks=hole(
-        "older: git reset --ha (a prefix of --hard, which git accepts) rewrites the whole tree; writes=[] and "
-        "allowed at trust 2 while git reset --hard is blocked (git-discard); base the same")),
-    pytest.param("git restore --staged --work a.py", ["a.py"], marks=hole(
-        "older: --work is git's prefix of --worktree, so a.py is restored; read as --staged alone: writes=[]; "
-        "base the same")),
-    pytest.param("git -c clean.requireForce=false clean -d", ["."], marks=hole(
-        "older: with clean.requireForce=false git clean -d deletes untracked files without -f; writes=[], "
-        "allowed, while git clean -fd is blocked and leases .; base the same")),
-    pytest.param("git read-tree -mu HEAD", [":/"], marks=hole(
-        "promised read-tree -u is read only as a separate word: -mu (bundled short flags) gives writes=[]; "
-        "base reported nothing either")),
+    pytest.param("git reset --ha HEAD~3", [":/"]),  # was a hole: fixed
+    pytest.param("git restore --staged --work a.py", ["a.py"]),  # was a hole: fixed
+    pytest.param("git -c clean.requireForce=false clean -d", ["."]),  # was a hole: fixed
+    pytest.param("git read-tree -mu HEAD", [":/"]),  # was a hole: fixed
     pytest.param("git stash save -- wip", [":/"]),  # was a hole (new code): fixed
     pytest.param("git stash save wip -- a.py", [":/"]),  # was a hole (new code): fixed
-    pytest.param("git diff --output=a.py", ["a.py"], marks=hole(
-        "older: git diff/log --output=FILE writes FILE; writes=[]; base the same")),
-    pytest.param("git config --file src/a.py x.y z", ["src/a.py"], marks=hole(
-        "older: git config --file FILE rewrites FILE; writes=[]; base the same")),
-    pytest.param("git checkout-index --prefix=out/ -f -- a.py", ["out/a.py"], marks=hole(
-        "new code: --prefix=out/ writes out/a.py, reported as writes=['a.py'] (the wrong file); base: []")),
+    pytest.param("git diff --output=a.py", ["a.py"]),  # was a hole: fixed
+    pytest.param("git config --file src/a.py x.y z", ["src/a.py"]),  # was a hole: fixed
+    pytest.param("git checkout-index --prefix=out/ -f -- a.py", ["out/a.py"]),  # was a hole: fixed
     pytest.param("find src -name x -fprint out.txt", ["out.txt"]),  # was a hole (older): fixed
 ])
 def test_git_writes_the_database_does_not_name(agent_factory: Callable[..., Any], command: str,
@@ -112,17 +101,11 @@ def test_git_writes_the_database_does_not_name(agent_factory: Callable[..., Any]
 
 
 @pytest.mark.parametrize("command", [
-    pytest.param("git -c alias.x=checkout x main", marks=hole(
-        "older: a git alias defined by -c (alias.x=checkout) switches branches; writes=[] unleased=[] and "
-        "allowed; base the same")),
+    pytest.param("git -c alias.x=checkout x main"),  # was a hole: fixed
     pytest.param("xargs git checkout -- < list"),  # was a hole (older): fixed
-    pytest.param("git $SUB main", marks=hole(
-        "new code's promise: a subcommand only the run knows (checkout, pull, ...) is read as writing nothing "
-        "(writes=[] unleased=[], allowed), while git -C $DIR checkout main is unleased; base the same")),
-    pytest.param("git $(cat sub) main", marks=hole(
-        "as git $SUB main: writes=[] unleased=[]; base the same")),
-    pytest.param("git checkout-index -f --stdin < list", marks=hole(
-        "older: checkout-index --stdin reads the paths from stdin; writes=[] unleased=[]; base the same")),
+    pytest.param("git $SUB main"),  # was a hole: fixed
+    pytest.param("git $(cat sub) main"),  # was a hole: fixed
+    pytest.param("git checkout-index -f --stdin < list"),  # was a hole: fixed
 ])
 def test_git_writes_only_the_run_knows_are_not_silent(agent_factory: Callable[..., Any], command: str) -> None:
     d = check(agent_factory, command)
@@ -130,14 +113,9 @@ def test_git_writes_only_the_run_knows_are_not_silent(agent_factory: Callable[..
 
 
 @pytest.mark.parametrize("command", [
-    pytest.param("git -c alias.x=reset x --hard", marks=hole(
-        "older: git -c alias.x=reset x --hard is git reset --hard (blocked, git-discard) but allowed with "
-        "writes=[]; base the same")),
-    pytest.param("git rebase --exec 'rm -rf /' HEAD~1", marks=hole(
-        "older: rebase --exec runs its argument in a shell; rm -rf / written plainly is blocked (delete-system), "
-        "here allowed (writes=[':/']); base allowed too")),
-    pytest.param("git bisect run rm -rf /", marks=hole(
-        "older: bisect run runs rm -rf /; allowed (writes=[':/']); base allowed too")),
+    pytest.param("git -c alias.x=reset x --hard"),  # was a hole: fixed
+    pytest.param("git rebase --exec 'rm -rf /' HEAD~1"),  # was a hole: fixed
+    pytest.param("git bisect run rm -rf /"),  # was a hole: fixed
 ])
 def test_git_running_a_blocked_command_is_blocked(agent_factory: Callable[..., Any], command: str) -> None:
     d = check(agent_factory, command)

@@ -152,9 +152,11 @@ def _held_back_ok(decision: Any, expected: str) -> bool:
     for alternative in expected.split(" | "):
         if alternative == "ask" and (unleased or not decision.ok):
             return True
+        if alternative == "blocked" and decision.code == "blocked":
+            return True
         if alternative == "none" and not writes and not unleased:
             return True
-        if alternative not in ("ask", "none") and all(
+        if alternative not in ("ask", "blocked", "none") and all(
                 (":/" if path == "ROOT" else path) in writes for path in alternative.split()):
             return True
     return False

@@ -23,6 +23,7 @@ as $$
     ('git', '--force', array['-f'], false), ('git', '--delete', array['-d'], false),
     ('git', '--set-upstream', array['-u'], false), ('git', '--dry-run', array['-n'], false),
     ('git', '-m', null, true), ('git', '--message', array['-m'], true), ('git', '-F', null, true),
+    ('git read-tree', '-m', null, false),  -- (a merge, no message: read-tree -mu is -m -u)
     ('git', '--file', array['-F'], true), ('git', '--author', null, true), ('git', '--date', null, true),
     ('git', '-b', null, true), ('git', '-B', null, true),
     ('git push', '-o', null, true), ('git push', '--push-option', array['-o'], true),

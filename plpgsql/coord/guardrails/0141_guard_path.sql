@@ -1,6 +1,7 @@
 -- Canonical form of a path for guardrail matching: $HOME and ${HOME} become ~, repeated slashes
 -- collapse, . segments vanish, .. removes the segment before it (/.. is /), a trailing slash
--- goes (except for /), and a leading ./ goes (./build is build, ./ is .). Globs stay as written.
+-- goes (except for / and git's top of a repository, :/ or DIR/:/), and a leading ./ goes (./build
+-- is build, ./ is .). Globs stay as written.
 create or replace function coord.guard_path(p_path text)
 returns text
 language plpgsql
@@ -39,6 +40,10 @@ begin
     end if;
   end loop;
   v := array_to_string(v_out, '/');
+  -- git's top of a repository, :/ (DIR/:/), keeps its slash: : alone would be a file of that name
+  if v_out[cardinality(v_out)] = ':' then
+    v := v || '/';
+  end if;
   if v_abs then
     return '/' || v;
   end if;

@@ -4,7 +4,8 @@
 --   {"sh": text}     shell text to lex and check again (sh -c, bash -lc, eval, su -c, ssh host
 --                    cmd, watch, find -exec, kubectl/docker (compose) exec, salt cmd.run,
 --                    ansible -a, vim -c :!cmd, cmd /c, powershell -Command ("win": true),
---                    a shell reading a here-document or piped-in echo text; "elsewhere": true when it
+--                    a shell reading a here-document or piped-in echo text, what git runs besides
+--                    itself (coord.guard_git_command); "elsewhere": true when it
 --                    runs in a container, whose files no lease here names)
 --   {"sql": text}    SQL to check (psql -c, mysql -e, sqlite3 db "...", clickhouse-client -q,
 --                    cqlsh -e, SQL fed on stdin)
@@ -228,10 +229,16 @@ begin
         v_n := cardinality(w);
       end if;
     end if;
+    -- git: what it runs besides itself (rebase --exec, bisect run, submodule foreach, a ! alias,
+    -- -c core.pager, ...) and the command as git reads it (coord.guard_git_command)
+    if v_name = 'git' then
+      return v_items || (select jsonb_agg(x.i || jsonb_build_object('root', v_root) order by x.o)
+                         from jsonb_array_elements(coord.guard_git_command(w)) with ordinality as x (i, o));
+    end if;
     -- options whose value is a command line this machine runs (tar --checkpoint-action=exec=,
     -- zip -TT, ssh -o ProxyCommand=, rsync -e, gdb -ex 'shell ...', sed's s///e)
     for v_i in 2 .. case when v_name in ('tar', 'gtar', 'bsdtar', 'zip', 'ssh', 'scp', 'sftp', 'autossh', 'mosh', 'sshfs',
-                                         'rsync', 'git', 'gdb', 'lldb', 'sed', 'gsed') then v_n else 0 end loop
+                                         'rsync', 'gdb', 'lldb', 'sed', 'gsed') then v_n else 0 end loop
       v_x := case
         when v_name in ('tar', 'gtar', 'bsdtar') and w[v_i] ~ '^--(checkpoint-action=exec=|to-command=|info-script=|new-volume-script=|rsh-command=)'
           then regexp_replace(w[v_i], '^--(checkpoint-action=exec=|to-command=|info-script=|new-volume-script=|rsh-command=)', '')
@@ -240,7 +247,7 @@ begin
              and v_i < v_n and w[v_i + 1] ~ '\s' then w[v_i + 1]
         when v_name = 'zip' and w[v_i] in ('-TT', '--unzip-command') and v_i < v_n then w[v_i + 1]
         when v_name = 'zip' and w[v_i] like '--unzip-command=%' then substr(w[v_i], 17)
-        when v_name in ('ssh', 'scp', 'sftp', 'autossh', 'mosh', 'sshfs', 'rsync', 'git') and w[v_i] ~* '^-o ?(proxycommand|localcommand|knownhostscommand)[= ]'
+        when v_name in ('ssh', 'scp', 'sftp', 'autossh', 'mosh', 'sshfs', 'rsync') and w[v_i] ~* '^-o ?(proxycommand|localcommand|knownhostscommand)[= ]'
           then regexp_replace(w[v_i], '^-o ?[A-Za-z]+[= ]\s*', '')
         when v_name in ('ssh', 'scp', 'sftp', 'autossh', 'sshfs') and w[v_i] = '-o' and v_i < v_n and w[v_i + 1] ~* '^(proxycommand|localcommand|knownhostscommand)[= ]'
           then regexp_replace(w[v_i + 1], '^[A-Za-z]+[= ]\s*', '')
@@ -250,8 +257,6 @@ begin
              and w[v_i + 1] ~ '^\s*(shell\s|!|platform shell\s|python\s+import\s+os)' then regexp_replace(w[v_i + 1], '^\s*(shell\s+|!|platform shell\s+)', '')
         when v_name in ('sed', 'gsed') and w[v_i] ~ '^s/((?:[^/\\]|\\.)*)/((?:[^/\\]|\\.)*)/[gipIM0-9]*e[gipIM0-9]*$'
           then substring(w[v_i] from '^s/(?:[^/\\]|\\.)*/((?:[^/\\]|\\.)*)/')
-        when v_name in ('git') and w[v_i] ~* '^core\.(sshcommand|fsmonitor|pager|editor|hookspath)=' and v_i > 2 and w[v_i - 1] = '-c'
-          then substr(w[v_i], strpos(w[v_i], '=') + 1)
         else null end;
       if v_x is not null and btrim(v_x) <> '' and v_x !~ '^(ssh|ssh -[A-Za-z0-9 =./_-]*|gzip|xz|zstd|bzip2|pigz|lz4|cat)$' then
         v_items := v_items || jsonb_build_array(jsonb_build_object('sh', v_x, 'root', v_root));
@@ -580,16 +585,6 @@ begin
           array_to_string(array(select coord.guard_quote(x) from unnest(w[v_i + 1:]) with ordinality as a (x, o)
                                 order by a.o), ' '), 'elsewhere', true));
         return v_items || jsonb_build_array(jsonb_build_object('w', to_jsonb(w[1:v_i])));
-      end if;
-    end if;
-    -- git submodule foreach [--recursive] CMD: the command in every submodule
-    if v_name = 'git' and v_n >= 4 and w[2] = 'submodule' and w[3] = 'foreach' then
-      v_i := 4;
-      while v_i <= v_n and w[v_i] in ('--recursive', '-q', '--quiet') loop
-        v_i := v_i + 1;
-      end loop;
-      if v_i <= v_n then
-        return v_items || jsonb_build_array(jsonb_build_object('sh', array_to_string(w[v_i:], ' ')));
       end if;
     end if;
     -- detached terminals: tmux new -d 'cmd', tmux send-keys 'cmd' Enter, screen -dm cmd

@@ -628,8 +628,12 @@ begin
       if v_x is not null and array_position(v_words, v_x) < cardinality(v_words) then
         v_git_aliases := v_git_aliases || jsonb_build_object(substr(v_x, 7), v_words[array_position(v_words, v_x) + 1]);
       end if;
-    elsif v_words[1] = 'git' and cardinality(v_words) >= 2 and v_git_aliases ? v_words[2] and left(v_git_aliases ->> v_words[2], 1) <> '!' then
-      v_words := array['git'] || regexp_split_to_array(btrim(v_git_aliases ->> v_words[2]), '\s+') || v_words[3:];
+    elsif v_words[1] = 'git' and v_git_aliases <> '{}' then
+      -- (given to git as -c alias.X=V: coord.guard_git_command reads it where git would, a ! alias too)
+      v_words := array['git']
+                 || array(select x from jsonb_each_text(v_git_aliases) as a (k, v), unnest(array['-c', 'alias.' || a.k || '=' || a.v]) with ordinality as u (x, o)
+                          where lower(a.k) in (select lower(w) from unnest(v_words[2:]) as w) order by a.k, u.o)
+                 || v_words[2:];
     end if;
     -- RAILS_ENV=test, MIX_ENV=test ...: a test database
     v_test_env := exists (select from unnest(v_words) as a

@@ -19,7 +19,8 @@
 --   ci           CI/CD configuration (.github/workflows, .gitlab-ci.yml, Jenkinsfile, ...)
 --   history      shell histories and system logs
 --   tmp, cache, null   places that are safe to destroy or write (/tmp/x, ~/.cache, node_modules, /dev/null)
---   remote, local-url  another machine (host:path, user@host:path, s3://, a URL), or this one
+--   remote, local-url  another machine (host:path, user@host:path with no / before the colon,
+--                s3://, a URL), or this one
 --   dynamic      known only at run time ($(...), ${X%...}, $UNSET, ~-): the worst must be assumed;
 --                dynamic-prefix: $PREFIX/etc, classified as /etc as well
 -- A word that is none of these gets no class ({}): an ordinary project file.
@@ -149,7 +150,9 @@ begin
     end if;
     return array['remote'];
   end if;
-  if strpos(v, ':') > 1 and v_c1 not in ('/', '.', '~') and substr(v, 2, 1) <> ':' then
+  -- (host:path has its colon before any slash, as scp and rsync read it: src/:/x is a path, the
+  -- top of src's repository and x in it)
+  if strpos(v, ':') > 1 and v_c1 not in ('/', '.', '~') and substr(v, 2, 1) <> ':' and strpos(left(v, strpos(v, ':')), '/') = 0 then
     return array['remote'];
   end if;
 

@@ -3,7 +3,10 @@
 --  * named paths: git checkout [REV] -- PATH, git checkout REV PATH, git restore PATH (not
 --    --staged alone), git stash [push] -- PATH, git clean -f PATH, git mv A B, git worktree add/remove
 --    PATH, git submodule update/add PATH, git subtree add/pull --prefix DIR, git merge-file FILE,
---    git archive -o / bundle create FILE;
+--    git archive -o / bundle create FILE, diff/log/show --output=FILE, format-patch -o DIR (without
+--    -o or --stdout its NNNN-subject.patch files where it runs: .), config --file FILE that sets a
+--    key, checkout-index --prefix=P (P followed by each path), clone URL [DIR] (DIR, else the URL's
+--    last name);
 --  * the whole working tree, where git rewrites it: a branch switch (checkout REV, switch REV,
 --    checkout -b NEW START, switch --orphan), pull, merge, rebase, cherry-pick, revert, am (and
 --    their --continue/--skip/--abort), stash / stash push without a path, stash save, pop/apply/branch,
@@ -22,6 +25,9 @@
 -- read, which covers both (an operand that cannot be a branch, such as ., dir/ or *.py, is a
 -- path); with several operands the first may be a revision or a path, so it is leased too unless
 -- it can only be a revision (HEAD~2, v1^, a hash).
+-- The command is read as git reads it (coord.guard_git_command: -c aliases, option prefixes,
+-- clean.requireForce, core.worktree); a subcommand only the run knows (git $SUB, git $(cat f)) and
+-- checkout-index --stdin are unleased.
 -- Named paths are read from the directory git -C chose and left to coord.guard_effects for cd;
 -- the top (:/...) is read from both here and left alone there. Pathspec magic: :/ and :(top) are
 -- the top, :!x, :^x and :(exclude) write nothing, :(icase) and :(attr) only the run tells.
@@ -42,6 +48,7 @@ declare
   v_after text[] := '{}';  -- the operands after --
   v_before text[];         -- the operands before it
   v_opts text[];           -- the subcommand's own words (git -c and -C come before it)
+  v_ropts text[];          -- the same as the shell gave them
   v_tree boolean := false;
   v_paths text[] := '{}';
   v_deletes text[] := '{}';
@@ -62,8 +69,15 @@ begin
   if p_op ->> 'prog' <> 'git' or v_sub is null then
     return '[]';
   end if;
+  -- a subcommand only the run knows (git $SUB main, git $(cat f) main) may write anything: unleased
+  -- (the positional parameters excepted: a function's calls are checked with them put in, and the
+  -- shell an agent's command runs in is given none)
+  if (strpos(v_sub, '$') > 0 or strpos(v_sub, '`') > 0 or strpos(v_sub, chr(30)) > 0) and v_sub !~ '^\$\{?[@*#0-9]' then
+    return coord.guard_effect('write', array['$(files git ' || v_sub || ' writes)']);
+  end if;
   i := coalesce(array_position(v_words, v_sub), 0);
   v_opts := coalesce(v_words[i + 1:], '{}');
+  v_ropts := coalesce(v_raw[i + 1:], '{}');
   -- git -C DIR (each relative to the one before), given before the subcommand (switch -C is not it)
   for i in 1 .. coalesce(array_position(v_words, v_sub), 1) - 1 loop
     if v_words[i] = '-C' and v_words[i + 1] is not null then
@@ -150,12 +164,19 @@ begin
     v_paths := v_rest[cardinality(v_rest):] || array(select v_rest[cardinality(v_rest)] || '/' || regexp_replace(a, '^.*/', '')
                                                      from unnest(v_rest[1:cardinality(v_rest) - 1]) as a);
   elsif v_sub = 'read-tree' then
-    v_tree := '-u' = any (v_opts);  -- (the parser reads git's -m as taking a value: -m -u)
+    v_tree := v_flags && array['-u'];
   elsif v_sub = 'checkout-index' then
+    -- --prefix=P writes P followed by each path (out/ a directory, pre- a name prefix); --stdin
+    -- reads the paths from stdin
+    v_x := (select substr(r, 10) from unnest(v_ropts) with ordinality as x (r, o) where r like '--prefix=%' order by x.o desc limit 1);
+    if v_flags && array['--stdin'] then
+      v_out := coord.guard_effect('write', array['$(files checkout-index reads from stdin)']);
+    end if;
     if v_flags && array['-a', '--all'] then
-      v_tree := true;
+      v_tree := v_x is null;
+      v_paths := case when v_x is null then '{}' when right(v_x, 1) = '/' then array[v_x] else array[v_x || '*'] end;
     else
-      v_paths := v_rest;
+      v_paths := array(select coalesce(v_x, '') || p from unnest(v_rest) as p);
     end if;
   elsif v_sub = 'sparse-checkout' then
     v_tree := coalesce(v_rest[1], '') not in ('list', 'check-rules');
@@ -195,10 +216,53 @@ begin
     v_paths := coalesce(v_rest[2:2], '{}');
   elsif v_sub in ('filter-branch', 'filter-repo') then
     v_tree := true;
+  elsif v_sub = 'config' then
+    -- config --file FILE (-f FILE) that sets, unsets or edits rewrites FILE
+    v_x := coalesce(p_op -> 'vals' -> '--file' ->> -1, p_op -> 'vals' -> '-f' ->> -1);
+    if v_x is not null and v_x <> '-'
+       and not v_flags && array['--get', '--get-all', '--get-regexp', '--get-urlmatch', '--get-color', '--get-colorbool', '-l', '--list']
+       and coalesce(v_rest[1], '') not in ('get', 'list')
+       and (cardinality(v_rest) >= 2 or v_rest[1] in ('edit', 'unset', 'set', 'rename-section', 'remove-section')
+            or v_flags && array['--unset', '--unset-all', '--add', '--replace-all', '--rename-section', '--remove-section', '-e', '--edit']) then
+      if v_x ~ '(^|/)\.git/config$' then
+        null;  -- (the repository's own configuration, as --local: no lease names it)
+      elsif v_x ~ '(^|/)(\.?gitconfig|\.config/git/config)$' then
+        -- git's own configuration, as --global: its keys are coord.guard_git_effects' to judge
+        v_out := v_out || jsonb_build_array(jsonb_build_object(
+          'a', 'write', 't', case when v_x ~ '^[/~$]' or v_cdir = '.' then v_x else coord.guard_path(v_cdir || '/' || v_x) end,
+          'c', to_jsonb(array(select c from unnest(coord.guard_classify(v_x)) as c where c = any (v_lease_classes)))));
+      else
+        v_paths := array[v_x];
+      end if;
+    end if;
+  elsif v_sub = 'clone' then
+    -- clone URL [DIR]: DIR, else the URL's last name (.git kept for --bare and --mirror)
+    v_before := array(select r from unnest(v_ropts) with ordinality as x (r, o)
+                      where r <> '--' and (r !~ '^-' and not coalesce(v_ropts[x.o - 1] in ('-o', '-b', '-u', '-c', '-j'), false)
+                                           or x.o > coalesce(array_position(v_ropts, '--'), cardinality(v_ropts)))
+                      order by x.o);
+    v_paths := coalesce(nullif(v_before[2:2], '{}'),
+                        array[regexp_replace(regexp_replace(coalesce(v_before[1], ''), '(/\.git)?/*$', ''), '^.*[/:]|\.git$', '', 'g')
+                              || case when v_flags && array['--bare', '--mirror'] then '.git' else '' end]);
+  elsif v_sub in ('diff', 'log', 'show', 'whatchanged', 'format-patch', 'diff-tree', 'diff-index', 'diff-files', 'range-diff') then
+    -- --output=FILE (the diff options'); format-patch -o DIR, else its NNNN-subject.patch files
+    -- where it runs (not with --stdout)
+    v_paths := array(select case when r like '--output=%' then substr(r, 10) else v_ropts[x.o + 1] end
+                     from unnest(v_ropts) with ordinality as x (r, o)
+                     where (r like '--output=%' or r = '--output' and v_ropts[x.o + 1] is not null)
+                       and x.o < coalesce(array_position(v_ropts, '--'), cardinality(v_ropts) + 1));
+    if v_sub = 'format-patch' and not v_flags && array['--stdout'] then
+      v_paths := v_paths || coalesce(nullif(array(select case when r like '--output-directory=%' then substr(r, 20)
+                                                              when r ~ '^-o.' then substr(r, 3) else v_ropts[x.o + 1] end
+                                                  from unnest(v_ropts) with ordinality as x (r, o)
+                                                  where r like '--output-directory=%' or r ~ '^-o.'
+                                                        or r in ('-o', '--output-directory') and v_ropts[x.o + 1] is not null), '{}'),
+                                     array['.']);
+    end if;
   end if;
 
   if not v_tree and cardinality(v_paths) = 0 and cardinality(v_deletes) = 0 then
-    return '[]';
+    return v_out;
   end if;
   -- the directory git runs in, after the command's own cd
   v_dir := case when v_cdir ~ '^[/~$]' or p_ctx ->> 'cwd' is null then v_cdir
@@ -216,6 +280,11 @@ begin
   if v_dir ~ '[$`(]' or v_dir ~ '^~-' then
     v_top := v_dir || '/:/';
     v_top_classes := '["dynamic"]';
+  elsif v_dir ~ '(^|/):/?$' then
+    -- already a top (what git runs from the top of its tree runs git there)
+    v_top := rtrim(v_dir, '/') || '/';
+    v_top_classes := case when v_top = ':/' then '["workspace"]'
+                          else to_jsonb(array(select c from unnest(coord.guard_classify(left(v_top, -3))) as c where c = any (v_lease_classes))) end;
   elsif v_dir <> '.' then
     v_top := rtrim(v_dir, '/') || '/:/';
     v_top_classes := to_jsonb(array(select c from unnest(coord.guard_classify(v_dir)) as c where c = any (v_lease_classes)));
@@ -253,5 +322,5 @@ begin
 end;
 $$;
 
-comment on function coord.guard_git_writes(jsonb, jsonb) is 'The working-tree files one git command writes, as write effects for the leases of a shell command: named paths (checkout -- PATH, restore, stash push PATH, clean -f, mv, worktree, ...), and the whole tree where git rewrites it (branch switch, pull, merge, rebase, cherry-pick, revert, am, stash, reset --hard/--merge/--keep, ...) as :/, the top of the repository (DIR/:/ where git runs in another directory DIR, $X/:/ unleased). A branch-or-path operand without -- is read as the whole tree.';
+comment on function coord.guard_git_writes(jsonb, jsonb) is 'The working-tree files one git command writes, as write effects for the leases of a shell command: named paths (checkout -- PATH, restore, stash push PATH, clean -f, mv, worktree, ...), and the whole tree where git rewrites it (branch switch, pull, merge, rebase, cherry-pick, revert, am, stash, reset --hard/--merge/--keep, ...) as :/, the top of the repository (DIR/:/ where git runs in another directory DIR, $X/:/ unleased); also --output files, format-patch -o, config --file, checkout-index --prefix, clone. A branch-or-path operand without -- is read as the whole tree; a subcommand only the run knows is unleased.';
 revoke all on function coord.guard_git_writes(jsonb, jsonb) from public;
