@@ -7121,6 +7121,25 @@ COMMENT ON FUNCTION coord.guard_generic_effects(p_op jsonb, p_ctx jsonb) IS 'Gua
 
 
 --
+-- Name: guard_git_command(text[]); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_git_command(p_words text[]) RETURNS jsonb
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0172_guard_git_command.sql
+
+
+ALTER FUNCTION coord.guard_git_command(p_words text[]) OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_git_command(p_words text[]); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_git_command(p_words text[]) IS 'Guardrail normalizer: one git command line as git reads it: the commands it runs besides itself (rebase --exec, bisect run, submodule foreach, filter-branch filters, difftool -x, a ! alias, what configuration given by -c or kept by git config runs, ...) as shell text to check, and the git command with -c aliases resolved, long-option prefixes spelled out, clean.requireForce and core.worktree applied.';
+
+
+--
 -- Name: guard_git_effects(jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7140,6 +7159,25 @@ COMMENT ON FUNCTION coord.guard_git_effects(p_op jsonb) IS 'Guardrail effects of
 
 
 --
+-- Name: guard_git_options(); Type: FUNCTION; Schema: coord; Owner: coord_owner
+--
+
+CREATE FUNCTION coord.guard_git_options() RETURNS jsonb
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO 'pg_catalog', 'pg_temp'
+    AS $$ … $$;  -- plpgsql/coord/guardrails/0171_guard_git_options.sql
+
+
+ALTER FUNCTION coord.guard_git_options() OWNER TO coord_owner;
+
+--
+-- Name: FUNCTION guard_git_options(); Type: COMMENT; Schema: coord; Owner: coord_owner
+--
+
+COMMENT ON FUNCTION coord.guard_git_options() IS 'Guardrail normalizer: the long options of git''s parse-options subcommands {subcommand: {option: takes a value}} (git 2.39), whose unambiguous prefixes git accepts (coord.guard_git_command).';
+
+
+--
 -- Name: guard_git_writes(jsonb, jsonb); Type: FUNCTION; Schema: coord; Owner: coord_owner
 --
 
@@ -7155,7 +7193,7 @@ ALTER FUNCTION coord.guard_git_writes(p_op jsonb, p_ctx jsonb) OWNER TO coord_ow
 -- Name: FUNCTION guard_git_writes(p_op jsonb, p_ctx jsonb); Type: COMMENT; Schema: coord; Owner: coord_owner
 --
 
-COMMENT ON FUNCTION coord.guard_git_writes(p_op jsonb, p_ctx jsonb) IS 'The working-tree files one git command writes, as write effects for the leases of a shell command: named paths (checkout -- PATH, restore, stash push PATH, clean -f, mv, worktree, ...), and the whole tree where git rewrites it (branch switch, pull, merge, rebase, cherry-pick, revert, am, stash, reset --hard/--merge/--keep, ...) as :/, the top of the repository (DIR/:/ where git runs in another directory DIR, $X/:/ unleased). A branch-or-path operand without -- is read as the whole tree.';
+COMMENT ON FUNCTION coord.guard_git_writes(p_op jsonb, p_ctx jsonb) IS 'The working-tree files one git command writes, as write effects for the leases of a shell command: named paths (checkout -- PATH, restore, stash push PATH, clean -f, mv, worktree, ...), and the whole tree where git rewrites it (branch switch, pull, merge, rebase, cherry-pick, revert, am, stash, reset --hard/--merge/--keep, ...) as :/, the top of the repository (DIR/:/ where git runs in another directory DIR, $X/:/ unleased); also --output files, format-patch -o, config --file, checkout-index --prefix, clone. A branch-or-path operand without -- is read as the whole tree; a subcommand only the run knows is unleased.';
 
 
 --
@@ -18840,10 +18878,24 @@ REVOKE ALL ON FUNCTION coord.guard_generic_effects(p_op jsonb, p_ctx jsonb) FROM
 
 
 --
+-- Name: FUNCTION guard_git_command(p_words text[]); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_git_command(p_words text[]) FROM PUBLIC;
+
+
+--
 -- Name: FUNCTION guard_git_effects(p_op jsonb); Type: ACL; Schema: coord; Owner: coord_owner
 --
 
 REVOKE ALL ON FUNCTION coord.guard_git_effects(p_op jsonb) FROM PUBLIC;
+
+
+--
+-- Name: FUNCTION guard_git_options(); Type: ACL; Schema: coord; Owner: coord_owner
+--
+
+REVOKE ALL ON FUNCTION coord.guard_git_options() FROM PUBLIC;
 
 
 --
