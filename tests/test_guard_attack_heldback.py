@@ -20,7 +20,7 @@ import pytest
 CORPUS = Path(__file__).parent / "guard_attack_heldback" / "cases.tsv"
 LENIENT = "non-empty unleased is the documented alternative"
 # Rates at landing (lenient reading: where the README allows an unleased answer instead of writes).
-FLOORS = {"allowed": 41 / 42, "blocked": 95 / 107, "guard": 79 / 100, "all": 215 / 249}
+FLOORS = {"allowed": 41 / 42, "blocked": 96 / 107, "guard": 80 / 100, "all": 217 / 249}
 
 
 def holds(decision: Any, expect: str, why: str) -> bool:

@@ -886,3 +886,32 @@ def test_held_back_a_bracketed_ipv6_host_is_decided_as_its_ipv4_counterpart(agen
     got, want = agent.check_operation("command", text), agent.check_operation("command", same_as)
     assert (got.code, {m["name"] for m in got.matches}) == (want.code, {m["name"] for m in want.matches}), \
         (text, got.reason, want.reason)
+
+
+# A quoted "$NAME" whose value holds a blank is one word; the lexer keeps no quotes, so the command
+# is also checked with the value as one word (coord.guard_shell_units). Tuning cases: the held-back
+# attack corpus (tests/guard_attack_heldback) measures the class.
+QUOTED_VALUE_BLOCKED = [
+    "c='rm -rf /'; git rebase --exec \"$c\" main",
+    "c='rm -rf /'; git rebase -i -x \"$c\" main",
+    "c='rm -rf /'; tar --to-command \"$c\" -xf a.tar",
+    "c='rm -rf /'; git difftool -x \"$c\"",
+    "c='rm -rf /'; git filter-branch --tree-filter \"${c}\" HEAD",
+]
+QUOTED_VALUE_HARMLESS = [
+    "cmd='npm test'; $cmd", "m='fix: a bug'; git commit -m \"$m\"", "CFLAGS='-O2 -g'; gcc $CFLAGS -o x x.c",
+    "c='make test'; git rebase --exec \"$c\" main",
+]
+
+
+def test_a_quoted_value_with_a_blank_is_also_read_as_one_word(agent_factory) -> None:
+    _, agent = agent_factory()
+    wrong = [(c, d.code) for c in QUOTED_VALUE_BLOCKED
+             for d in [agent.check_operation("command", c)] if d.code != "blocked"]
+    assert wrong == []
+    wrong = [(c, d.code, d.details) for c in QUOTED_VALUE_HARMLESS for d in [agent.check_operation("command", c)]
+             if not d.ok or d.details.get("unleased")]
+    assert wrong == []
+    # both readings are leased: the split names and the one name the quoted word is
+    writes = agent.check_operation("command", "f='a.py b.py'; black $f").details["writes"]
+    assert {"a.py", "b.py", "a.py b.py"} <= set(writes), writes

@@ -284,6 +284,23 @@ begin
                                                'pos', case when v_in_fn then null else v_pos end)));
       end loop;
     end if;
+    -- an argument that is exactly $NAME whose value holds a blank is one word when quoted
+    -- ("$NAME"), several when not, and the lexer keeps no quotes: the command is also checked
+    -- with each such value as one word (x='rm -rf ~'; git rebase --exec "$x", tar --to-command
+    -- "$x"). Not the command word: a quoted program name with a blank runs nothing.
+    if v_vars <> '{}' and strpos(array_to_string(v_words[2:], ' '), '$') > 0
+       and exists (select from unnest(v_words[2:]) as w
+                   where w ~ '^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$'
+                     and v_vars ->> substring(w from '^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$') ~ '\s') then
+      return query select * from coord.guard_shell_units(
+        array_to_string(array(select case when x.o > 1 and v_vars ->> substring(w from '^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$') ~ '\s'
+                                          then coord.guard_quote(v_vars ->> substring(w from '^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$'))
+                                          else coord.guard_quote(w) end
+                              from unnest(v_words) with ordinality as x (w, o) order by x.o), ' '),
+        p_depth + 1, v_vars, true,
+        jsonb_strip_nulls(jsonb_build_object('downloads', v_downloads, 'cwd', v_cwd, 'cwd_alts', nullif(v_cwd_alts, '[]'), 'windows', v_windows,
+                                             'pos', case when v_in_fn then null else v_pos end)));
+    end if;
     -- expand the variables assigned earlier
     if v_vars <> '{}' then
       v_w := '{}';
