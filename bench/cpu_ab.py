@@ -22,8 +22,6 @@ import harness
 import locks
 import psycopg
 
-from coordinator import admin
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -41,18 +39,7 @@ def main() -> None:
         assert up.dsn is not None
         admin_dsn = up.admin_dsn
         harness.server_settings(admin_dsn, synchronous_commit="off")
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute("create database coordbase")
-        base_admin = psycopg.conninfo.make_conninfo(admin_dsn, dbname="coordbase")
-        previous = os.environ.get("COORD_SQL_ROOT")
-        os.environ["COORD_SQL_ROOT"] = str(args.base.resolve())
-        try:
-            admin.up(admin_dsn=base_admin)
-        finally:
-            if previous is None:
-                del os.environ["COORD_SQL_ROOT"]
-            else:
-                os.environ["COORD_SQL_ROOT"] = previous
+        base_admin = harness.base_database(admin_dsn, args.base)
         dsn = cpu.same_transport(up.dsn, admin_dsn)
         chosen = {}
         for label, adm, client_dsn in (("base", base_admin, psycopg.conninfo.make_conninfo(dsn, dbname="coordbase")),

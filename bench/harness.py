@@ -232,6 +232,25 @@ def bench_server() -> Iterator[admin.UpReport]:
         shutil.rmtree(parent, ignore_errors=True)
 
 
+def base_database(admin_dsn: str, tree: Path, name: str = "coordbase") -> str:
+    """Create database ``name`` on the bench server and migrate it from the SQL of ``tree`` (a
+    checkout's migrations/, plpgsql/, rls/: COORD_SQL_ROOT while it migrates); its admin DSN.
+    The A/B benches (cpu_ab, guard_ab) compare it with the database of this checkout."""
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(psycopg.sql.SQL("create database {}").format(psycopg.sql.Identifier(name)))
+    base_admin = psycopg.conninfo.make_conninfo(admin_dsn, dbname=name)
+    previous = os.environ.get("COORD_SQL_ROOT")
+    os.environ["COORD_SQL_ROOT"] = str(tree.resolve())
+    try:
+        admin.up(admin_dsn=base_admin)
+    finally:
+        if previous is None:
+            del os.environ["COORD_SQL_ROOT"]
+        else:
+            os.environ["COORD_SQL_ROOT"] = previous
+    return base_admin
+
+
 def server_settings(admin_dsn: str, **settings: str | None) -> None:
     """ALTER SYSTEM SET each setting (RESET for None; values in the setting's base unit, as
     pg_settings.setting shows them), reload, and wait until a new connection sees every value:
